@@ -1,0 +1,177 @@
+/**
+ * Typed domain errors. Each carries a stable wire code (the App Registry's string slugs, plus
+ * Wharf's own for cases the reference server never refused) and the context fields that go into
+ * the error's `details`. HTTP statuses are assigned in exactly one place:
+ * `libs/contracts/src/http/error-codes.ts`. The domain never speaks HTTP.
+ */
+export type ErrorCode =
+  | 'invalid-usage'
+  | 'invalid-name'
+  | 'invalid-media-type'
+  | 'invalid-release'
+  | 'invalid-blob'
+  | 'unsafe-archive'
+  | 'archive-too-large'
+  | 'payload-too-large'
+  | 'unauthorized-access'
+  | 'forbidden'
+  | 'package-not-found'
+  | 'package-release-not-found'
+  | 'channel-not-found'
+  | 'route-not-found'
+  | 'package-exists'
+  | 'resource-in-use'
+  | 'rate-limited'
+  | 'unsupported'
+  | 'service-unavailable'
+  | 'internal-error';
+
+export type ErrorDetails = Record<string, string | number | boolean | null | string[]>;
+
+export abstract class WharfError extends Error {
+  abstract readonly code: ErrorCode;
+  constructor(
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad or missing request parameters. */
+export class InvalidUsageError extends WharfError {
+  readonly code = 'invalid-usage' as const;
+}
+
+/** A namespace, package or channel name that breaks the naming rules (see names.ts). */
+export class InvalidNameError extends WharfError {
+  readonly code = 'invalid-name' as const;
+  constructor(kind: 'namespace' | 'package' | 'channel', value: string, reason: string) {
+    super(`invalid ${kind} name '${printable(value)}': ${reason}`, { kind, name: printable(value), reason });
+  }
+}
+
+export class InvalidMediaTypeError extends WharfError {
+  readonly code = 'invalid-media-type' as const;
+  constructor(value: string, reason: string) {
+    super(`invalid media type '${printable(value)}': ${reason}`, { media_type: printable(value), reason });
+  }
+}
+
+/** A release that is not strict SemVer 2.0 on push, or a release query that cannot be parsed. */
+export class InvalidReleaseError extends WharfError {
+  readonly code = 'invalid-release' as const;
+  constructor(release: string, reason: string) {
+    super(`release '${printable(release)}' is not valid: ${reason}`, { version: printable(release), reason });
+  }
+}
+
+/** The blob is not base64 of a gzip stream of a tar archive. */
+export class InvalidBlobError extends WharfError {
+  readonly code = 'invalid-blob' as const;
+  constructor(reason: string) {
+    super(`invalid blob: ${reason}`, { reason });
+  }
+}
+
+/** A well-formed archive with an entry Wharf refuses to store (path escapes, links, devices). */
+export class UnsafeArchiveError extends WharfError {
+  readonly code = 'unsafe-archive' as const;
+  constructor(entry: string, reason: string) {
+    super(`unsafe archive entry '${printable(entry)}': ${reason}`, { entry: printable(entry), reason });
+  }
+}
+
+/** The archive expands past a configured limit (size, entry count or ratio): a gzip bomb. */
+export class ArchiveTooLargeError extends WharfError {
+  readonly code = 'archive-too-large' as const;
+  constructor(limit: 'unpacked-size' | 'expansion-ratio' | 'entries' | 'blob-size', max: number) {
+    super(`archive exceeds the ${limit} limit of ${max}`, { limit, max });
+  }
+}
+
+/** The request body is larger than the server accepts. */
+export class PayloadTooLargeError extends WharfError {
+  readonly code = 'payload-too-large' as const;
+  constructor(max: number) {
+    super(`request body exceeds ${max} bytes`, { max });
+  }
+}
+
+export class PackageNotFoundError extends WharfError {
+  readonly code = 'package-not-found' as const;
+  constructor(pkg: string, release: string | null = null, mediaType: string | null = null) {
+    super(`package ${pkg} doesn't exist, v: ${release ?? 'None'}, type: ${mediaType ?? 'None'}`, {
+      package: pkg,
+      release,
+      media_type: mediaType,
+    });
+  }
+}
+
+export class ReleaseNotFoundError extends WharfError {
+  readonly code = 'package-release-not-found' as const;
+  constructor(pkg: string, query: string) {
+    super(`No release match '${printable(query)}' for package ${pkg}`, { package: pkg, version: printable(query) });
+  }
+}
+
+export class ChannelNotFoundError extends WharfError {
+  readonly code = 'channel-not-found' as const;
+  constructor(pkg: string, channel: string) {
+    super(`No channel found for package '${pkg}': ${printable(channel)}`, { package: pkg, channel: printable(channel) });
+  }
+}
+
+export class RouteNotFoundError extends WharfError {
+  readonly code = 'route-not-found' as const;
+  constructor(method: string, path: string) {
+    super(`no route for ${method} ${printable(path)}`, { method, path: printable(path) });
+  }
+}
+
+export class PackageExistsError extends WharfError {
+  readonly code = 'package-exists' as const;
+  constructor(pkg: string, release: string, mediaType: string) {
+    super(`${pkg}@${release} (${mediaType}) already exists; push with force=true to replace it`, {
+      package: pkg,
+      release,
+      media_type: mediaType,
+    });
+  }
+}
+
+/** Another writer changed the package between read and append; the caller may retry. */
+export class ConcurrencyConflictError extends WharfError {
+  readonly code = 'resource-in-use' as const;
+  constructor(pkg: string, expected: number, actual: number) {
+    super(`package ${pkg} changed concurrently (expected sequence ${expected}, found ${actual})`, {
+      package: pkg,
+      expected,
+      actual,
+    });
+  }
+}
+
+export class UnsupportedError extends WharfError {
+  readonly code = 'unsupported' as const;
+}
+
+/** A backing store or the event log cannot be reached; the client should retry later. */
+export class ServiceUnavailableError extends WharfError {
+  readonly code = 'service-unavailable' as const;
+  constructor(
+    dependency: string,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(`${dependency} is unavailable, retry later`, { dependency });
+  }
+}
+
+/** Echoes user input into messages without control characters or unbounded length. */
+export function printable(value: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = String(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return clean.length > max ? clean.slice(0, max) + '…' : clean;
+}
