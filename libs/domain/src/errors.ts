@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'package-release-not-found'
   | 'channel-not-found'
   | 'route-not-found'
+  | 'method-not-allowed'
   | 'package-exists'
   | 'resource-in-use'
   | 'rate-limited'

@@ -1,1 +1,6 @@
 export * from './errors';
+export * from './names';
+export * from './semver';
+export * from './media-types';
+export * from './archive';
+export * from './package';

@@ -1,0 +1,233 @@
+/**
+ * The embedded event log: one SQLite table in append order. `position` is SQLite's rowid
+ * (monotonic with AUTOINCREMENT); the UNIQUE (package, sequence) constraint backs the
+ * optimistic concurrency check even if two processes ever opened the same file.
+ */
+import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import { ConcurrencyConflictError } from '@wharf/domain';
+import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts';
+import type { EventLog, SubscribeOptions, Subscription } from '@wharf/ports';
+
+export interface SqliteEventLogOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+  /** 'full' fsyncs every commit: an acknowledged push survives power loss, not only a crash. */
+  synchronous?: 'full' | 'normal';
+  /** How long an idle subscription sleeps before looking again (it is also woken on append). */
+  pollIntervalMs?: number;
+  /** Pause before a failed batch is handed over again. */
+  retryDelayMs?: number;
+  onDeadLetter?: (group: string, position: string, reason: string) => void;
+}
+
+interface EventRow {
+  position: number;
+  envelope: string;
+}
+
+export class SqliteEventLog implements EventLog {
+  private readonly db: Database.Database;
+  private readonly appended = new EventEmitter();
+  private readonly subscriptions = new Set<SqliteSubscription>();
+  private closed = false;
+
+  constructor(private readonly options: SqliteEventLogOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'full'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS events (
+        position INTEGER PRIMARY KEY AUTOINCREMENT,
+        package  TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        id       TEXT NOT NULL UNIQUE,
+        envelope TEXT NOT NULL,
+        UNIQUE (package, sequence)
+      );
+      CREATE TABLE IF NOT EXISTS checkpoints (grp TEXT PRIMARY KEY, position INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS dead_letters (
+        grp TEXT NOT NULL, position INTEGER NOT NULL, reason TEXT NOT NULL, envelope TEXT NOT NULL,
+        PRIMARY KEY (grp, position)
+      );
+    `);
+    this.appended.setMaxListeners(0);
+  }
+
+  async append(pkg: string, expectedSequence: number, events: EventEnvelope[]): Promise<StoredEvent[]> {
+    this.assertOpen();
+    const last = this.db.prepare('SELECT MAX(sequence) AS last FROM events WHERE package = ?');
+    const insert = this.db.prepare('INSERT INTO events (package, sequence, id, envelope) VALUES (?, ?, ?, ?)');
+    const stored = this.db.transaction(() => {
+      const actual = (last.get(pkg) as { last: number | null }).last ?? 0;
+      if (actual !== expectedSequence) throw new ConcurrencyConflictError(pkg, expectedSequence, actual);
+      return events.map((event, i) => {
+        if (event.package !== pkg || event.sequence !== expectedSequence + i + 1) {
+          throw new Error(`event ${event.id} does not continue ${pkg} at sequence ${expectedSequence + i + 1}`);
+        }
+        const info = insert.run(pkg, event.sequence, event.id, JSON.stringify(event));
+        return { ...event, position: String(info.lastInsertRowid) };
+      });
+    }).immediate();
+    this.appended.emit('append');
+    return stored;
+  }
+
+  async subscribe(options: SubscribeOptions, handler: (events: StoredEvent[]) => Promise<void>): Promise<Subscription> {
+    this.assertOpen();
+    const subscription = new SqliteSubscription(this, options, handler);
+    this.subscriptions.add(subscription);
+    subscription.start();
+    return subscription;
+  }
+
+  async count(): Promise<number> {
+    this.assertOpen();
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+  }
+
+  /** Events the group set aside because they failed validation. */
+  deadLetters(group: string): { position: string; reason: string }[] {
+    return (this.db.prepare('SELECT position, reason FROM dead_letters WHERE grp = ? ORDER BY position').all(group) as { position: number; reason: string }[]).map(
+      (r) => ({ position: String(r.position), reason: r.reason }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** @internal used by subscriptions */
+  readBatch(afterPosition: number, limit: number): EventRow[] {
+    return this.db.prepare('SELECT position, envelope FROM events WHERE position > ? ORDER BY position LIMIT ?').all(afterPosition, limit) as EventRow[];
+  }
+
+  /** @internal */
+  checkpoint(group: string): number {
+    const row = this.db.prepare('SELECT position FROM checkpoints WHERE grp = ?').get(group) as { position: number } | undefined;
+    return row?.position ?? 0;
+  }
+
+  /** @internal */
+  saveCheckpoint(group: string, position: number, deadLetters: { position: number; reason: string; envelope: string }[]): void {
+    this.db.transaction(() => {
+      const dead = this.db.prepare('INSERT OR IGNORE INTO dead_letters (grp, position, reason, envelope) VALUES (?, ?, ?, ?)');
+      for (const d of deadLetters) dead.run(group, d.position, d.reason, d.envelope);
+      this.db.prepare('INSERT INTO checkpoints (grp, position) VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET position = excluded.position').run(group, position);
+    })();
+    for (const d of deadLetters) this.options.onDeadLetter?.(group, String(d.position), d.reason);
+  }
+
+  /** @internal */
+  countAfter(position: number): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM events WHERE position > ?').get(position) as { n: number }).n;
+  }
+
+  /** @internal resolves on the next append or after the poll interval */
+  waitForAppend(): { promise: Promise<void>; cancel: () => void } {
+    let cancel = () => {};
+    const promise = new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.options.pollIntervalMs ?? 250);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.appended.once('append', done);
+      cancel = () => {
+        this.appended.off('append', done);
+        done();
+      };
+    });
+    return { promise, cancel };
+  }
+
+  /** @internal */
+  retryDelayMs(): number {
+    return this.options.retryDelayMs ?? 1000;
+  }
+
+  /** @internal */
+  forget(subscription: SqliteSubscription) {
+    this.subscriptions.delete(subscription);
+  }
+
+  private assertOpen() {
+    if (this.closed) throw new Error('event log is closed');
+  }
+}
+
+class SqliteSubscription implements Subscription {
+  private stopped = false;
+  private running: Promise<void> = Promise.resolve();
+  private wake: () => void = () => {};
+
+  constructor(
+    private readonly log: SqliteEventLog,
+    private readonly options: SubscribeOptions,
+    private readonly handler: (events: StoredEvent[]) => Promise<void>,
+  ) {}
+
+  start() {
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.running;
+    this.log.forget(this);
+  }
+
+  async lag(): Promise<number> {
+    return this.log.countAfter(this.log.checkpoint(this.options.group));
+  }
+
+  private async loop() {
+    const group = this.options.group;
+    while (!this.stopped) {
+      const after = this.log.checkpoint(group);
+      const rows = this.log.readBatch(after, this.options.batchSize ?? 500);
+      if (rows.length === 0) {
+        await this.sleep(this.log.waitForAppend());
+        continue;
+      }
+      const valid: StoredEvent[] = [];
+      const dead: { position: number; reason: string; envelope: string }[] = [];
+      for (const row of rows) {
+        try {
+          valid.push({ ...validateOnConsume(JSON.parse(row.envelope)), position: String(row.position) });
+        } catch (error) {
+          dead.push({ position: row.position, reason: (error as Error).message, envelope: row.envelope });
+        }
+      }
+      try {
+        if (valid.length > 0) await this.handler(valid);
+        this.log.saveCheckpoint(group, rows[rows.length - 1].position, dead);
+      } catch {
+        await this.sleep(cancellableDelay(this.log.retryDelayMs()));
+      }
+    }
+  }
+
+  private async sleep(wait: { promise: Promise<void>; cancel: () => void }) {
+    this.wake = wait.cancel;
+    if (this.stopped) wait.cancel();
+    await wait.promise;
+  }
+}
+
+function cancellableDelay(ms: number): { promise: Promise<void>; cancel: () => void } {
+  let cancel = () => {};
+  const promise = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    cancel = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  return { promise, cancel };
+}

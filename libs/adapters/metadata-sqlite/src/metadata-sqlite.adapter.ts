@@ -1,0 +1,106 @@
+/**
+ * The embedded metadata projection: one row per package holding its view as JSON, with the
+ * columns listing filters on. `sequence` doubles as the compare-and-set guard.
+ */
+import Database from 'better-sqlite3';
+import { PackageSummary, PackageView, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
+import type { MetadataStore, PackageListFilter } from '@wharf/ports';
+
+export interface SqliteMetadataStoreOptions {
+  path: string;
+  synchronous?: 'full' | 'normal';
+}
+
+export class SqliteMetadataStore implements MetadataStore {
+  private readonly db: Database.Database;
+
+  constructor(options: SqliteMetadataStoreOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'normal'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS packages (
+        package     TEXT PRIMARY KEY,
+        namespace   TEXT NOT NULL,
+        sequence    INTEGER NOT NULL,
+        active      INTEGER NOT NULL,
+        visibility  TEXT NOT NULL,
+        media_types TEXT NOT NULL,
+        view        TEXT NOT NULL,
+        summary     TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS packages_by_namespace ON packages (namespace, package) WHERE active = 1;
+    `);
+  }
+
+  async get(pkg: string): Promise<PackageView | null> {
+    const row = this.db.prepare('SELECT view FROM packages WHERE package = ?').get(pkg) as { view: string } | undefined;
+    return row ? (JSON.parse(row.view) as PackageView) : null;
+  }
+
+  async put(view: PackageView, expectedSequence: number): Promise<boolean> {
+    const values = {
+      package: view.package,
+      namespace: view.namespace,
+      sequence: view.sequence,
+      active: packageExists(view) ? 1 : 0,
+      visibility: view.visibility,
+      media_types: ',' + mediaTypesOf(view).join(',') + ',',
+      view: JSON.stringify(view),
+      summary: JSON.stringify(summarizePackage(view)),
+      expected: expectedSequence,
+    };
+    const result =
+      expectedSequence === 0
+        ? this.db
+            .prepare(
+              `INSERT INTO packages (package, namespace, sequence, active, visibility, media_types, view, summary)
+               VALUES (@package, @namespace, @sequence, @active, @visibility, @media_types, @view, @summary)
+               ON CONFLICT (package) DO NOTHING`,
+            )
+            .run(values)
+        : this.db
+            .prepare(
+              `UPDATE packages SET sequence = @sequence, active = @active, visibility = @visibility,
+                 media_types = @media_types, view = @view, summary = @summary
+               WHERE package = @package AND sequence = @expected`,
+            )
+            .run(values);
+    return result.changes === 1;
+  }
+
+  async list(filter: PackageListFilter): Promise<PackageSummary[]> {
+    const where = ['active = 1'];
+    const params: unknown[] = [];
+    if (filter.namespace !== undefined) {
+      where.push('namespace = ?');
+      params.push(filter.namespace);
+    }
+    if (filter.mediaType !== undefined) {
+      where.push('instr(media_types, ?) > 0');
+      params.push(`,${filter.mediaType},`);
+    }
+    if (filter.nameContains !== undefined) {
+      where.push('instr(package, ?) > 0');
+      params.push(filter.nameContains);
+    }
+    if (filter.visibleNamespaces !== undefined && filter.visibleNamespaces !== 'all') {
+      where.push(`(visibility = 'public' OR namespace IN (SELECT value FROM json_each(?)))`);
+      params.push(JSON.stringify(filter.visibleNamespaces));
+    }
+    params.push(filter.limit, filter.offset ?? 0);
+    const rows = this.db
+      .prepare(`SELECT summary FROM packages WHERE ${where.join(' AND ')} ORDER BY package LIMIT ? OFFSET ?`)
+      .all(...params) as { summary: string }[];
+    return rows.map((r) => JSON.parse(r.summary) as PackageSummary);
+  }
+
+  async count(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM packages WHERE active = 1').get() as { n: number }).n;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

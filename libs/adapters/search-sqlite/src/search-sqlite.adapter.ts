@@ -1,0 +1,135 @@
+/**
+ * The embedded search projection on SQLite FTS5. User text is reduced to word tokens and each
+ * is quoted as a prefix term, so query syntax in the input (`name:* OR *`) is searched for as
+ * words, never interpreted. Ranking: exact name first, then names containing the text, then
+ * FTS relevance (bm25, name weighted above keywords above description).
+ */
+import Database from 'better-sqlite3';
+import type { SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
+
+export interface SqliteSearchIndexOptions {
+  path: string;
+  synchronous?: 'full' | 'normal';
+}
+
+export class SqliteSearchIndex implements SearchIndex {
+  private readonly db: Database.Database;
+
+  constructor(options: SqliteSearchIndexOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'normal'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS search_docs (
+        id          INTEGER PRIMARY KEY,
+        package     TEXT NOT NULL UNIQUE,
+        namespace   TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        sequence    INTEGER NOT NULL,
+        active      INTEGER NOT NULL,
+        visibility  TEXT NOT NULL,
+        media_types TEXT NOT NULL,
+        doc         TEXT NOT NULL
+      );
+      CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
+        name, namespace, keywords, description,
+        tokenize = 'unicode61 remove_diacritics 2 tokenchars ''-_''',
+        prefix = '2 3 4'
+      );
+    `);
+  }
+
+  async getMany(packages: readonly string[]): Promise<Map<string, SearchDocument>> {
+    const found = new Map<string, SearchDocument>();
+    if (packages.length === 0) return found;
+    const rows = this.db
+      .prepare('SELECT doc FROM search_docs WHERE package IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(packages)) as { doc: string }[];
+    for (const row of rows) {
+      const doc = JSON.parse(row.doc) as SearchDocument;
+      found.set(doc.package, doc);
+    }
+    return found;
+  }
+
+  async putMany(documents: readonly SearchDocument[]): Promise<void> {
+    const current = this.db.prepare('SELECT id, sequence FROM search_docs WHERE package = ?');
+    const insert = this.db.prepare(
+      `INSERT INTO search_docs (package, namespace, name, sequence, active, visibility, media_types, doc)
+       VALUES (@package, @namespace, @name, @sequence, @active, @visibility, @media_types, @doc)`,
+    );
+    const update = this.db.prepare(
+      `UPDATE search_docs SET sequence = @sequence, active = @active, visibility = @visibility,
+         media_types = @media_types, doc = @doc WHERE id = @id`,
+    );
+    const deleteText = this.db.prepare('DELETE FROM search_fts WHERE rowid = ?');
+    const insertText = this.db.prepare('INSERT INTO search_fts (rowid, name, namespace, keywords, description) VALUES (?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const doc of documents) {
+        const existing = current.get(doc.package) as { id: number; sequence: number } | undefined;
+        if (existing && existing.sequence >= doc.sequence) continue;
+        const values = {
+          package: doc.package,
+          namespace: doc.namespace,
+          name: doc.name,
+          sequence: doc.sequence,
+          active: doc.active ? 1 : 0,
+          visibility: doc.visibility,
+          media_types: ',' + doc.mediaTypes.join(',') + ',',
+          doc: JSON.stringify(doc),
+        };
+        let id: number;
+        if (existing) {
+          update.run({ ...values, id: existing.id });
+          deleteText.run(existing.id);
+          id = existing.id;
+        } else {
+          id = Number(insert.run(values).lastInsertRowid);
+        }
+        if (doc.active) insertText.run(id, doc.name, doc.namespace, doc.keywords.join(' '), doc.description);
+      }
+    })();
+  }
+
+  async search(query: SearchQuery): Promise<string[]> {
+    const text = query.text.trim().toLowerCase();
+    const tokens = text.match(/[\p{L}\p{N}_-]+/gu) ?? [];
+    if (tokens.length === 0) return [];
+    const ftsQuery = tokens.map((t) => `"${t.replace(/"/g, '""')}"*`).join(' ');
+    const where = ['d.active = 1', '(f.id IS NOT NULL OR instr(d.package, @text) > 0)'];
+    const params: Record<string, unknown> = { text, fts: ftsQuery, limit: query.limit };
+    if (query.namespace !== undefined) {
+      where.push('d.namespace = @namespace');
+      params.namespace = query.namespace;
+    }
+    if (query.mediaType !== undefined) {
+      where.push('instr(d.media_types, @mediaType) > 0');
+      params.mediaType = `,${query.mediaType},`;
+    }
+    if (query.visibleNamespaces !== undefined && query.visibleNamespaces !== 'all') {
+      where.push(`(d.visibility = 'public' OR d.namespace IN (SELECT value FROM json_each(@visible)))`);
+      params.visible = JSON.stringify(query.visibleNamespaces);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT d.package FROM search_docs d
+         LEFT JOIN (SELECT rowid AS id, bm25(search_fts, 10.0, 2.0, 4.0, 1.0) AS rank FROM search_fts WHERE search_fts MATCH @fts) f
+           ON f.id = d.id
+         WHERE ${where.join(' AND ')}
+         ORDER BY CASE WHEN d.name = @text OR d.package = @text THEN 0 WHEN instr(d.package, @text) > 0 THEN 1 ELSE 2 END,
+                  coalesce(f.rank, 0), d.package
+         LIMIT @limit`,
+      )
+      .all(params) as { package: string }[];
+    return rows.map((r) => r.package);
+  }
+
+  async count(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM search_docs WHERE active = 1').get() as { n: number }).n;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,8 @@
+import { z } from 'zod';
+import { hexDigest } from './shared.schemas';
+
+export const ReleaseDeletedV1 = {
+  type: 'ReleaseDeleted',
+  version: 1,
+  schema: z.object({ release: z.string().min(1), mediaType: z.string().min(1), apprDigest: hexDigest, blobDigest: hexDigest }),
+} as const;

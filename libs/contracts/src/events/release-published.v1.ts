@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { chartMetadata, hexDigest, jsonValue, visibility } from './shared.schemas';
+
+export const ReleasePublishedV1 = {
+  type: 'ReleasePublished',
+  version: 1,
+  schema: z.object({
+    release: z.string().min(1),
+    mediaType: z.string().min(1),
+    apprDigest: hexDigest,
+    blobDigest: hexDigest,
+    size: z.number().int().nonnegative(),
+    metadata: jsonValue,
+    chart: chartMetadata.nullable(),
+    replaced: z.object({ apprDigest: hexDigest, blobDigest: hexDigest }).nullable(),
+    visibility,
+  }),
+} as const;

@@ -1,0 +1,41 @@
+/**
+ * The one table that maps Wharf's error codes to HTTP statuses, and the one function that
+ * renders an error body. The body carries the reference server's flat fields and Quay's
+ * `error` envelope with the same content, so clients written for either read it.
+ */
+import type { ErrorCode, ErrorDetails } from '@wharf/domain';
+
+export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
+  'invalid-usage': 400,
+  'invalid-name': 400,
+  'invalid-media-type': 400,
+  'invalid-blob': 400,
+  'unauthorized-access': 401,
+  forbidden: 403,
+  'package-not-found': 404,
+  'package-release-not-found': 404,
+  'channel-not-found': 404,
+  'route-not-found': 404,
+  'method-not-allowed': 405,
+  'package-exists': 409,
+  'resource-in-use': 409,
+  'payload-too-large': 413,
+  'archive-too-large': 413,
+  'unsafe-archive': 422,
+  'invalid-release': 422,
+  'rate-limited': 429,
+  'internal-error': 500,
+  unsupported: 501,
+  'service-unavailable': 503,
+};
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details: ErrorDetails;
+  error: { code: ErrorCode; message: string; details: ErrorDetails };
+}
+
+export function errorBody(code: ErrorCode, message: string, details: ErrorDetails): ErrorBody {
+  return { code, message, details, error: { code, message, details } };
+}

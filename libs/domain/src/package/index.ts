@@ -1,0 +1,5 @@
+export * from './package.view';
+export * from './package.events';
+export * from './package.commands';
+export * from './package.decider';
+export * from './package.summary';

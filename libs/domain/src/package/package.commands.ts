@@ -1,0 +1,65 @@
+/**
+ * Commands to the package aggregate: imperative requests that may be refused. Time and ids
+ * arrive here, so the decider reads no clock and makes no ids.
+ */
+import type { ChartMetadata } from '../archive/chart-metadata';
+import type { JsonValue, Visibility } from './package.view';
+
+export interface CommandMeta {
+  commandId: string;
+  correlationId: string;
+  /** ISO-8601 instant at which the gateway accepted the request. */
+  issuedAt: string;
+}
+
+export interface ReleaseContent {
+  apprDigest: string;
+  blobDigest: string;
+  size: number;
+  chart: ChartMetadata | null;
+}
+
+export interface PushRelease {
+  type: 'PushRelease';
+  package: string;
+  release: string;
+  mediaType: string;
+  content: ReleaseContent;
+  metadata: JsonValue;
+  force: boolean;
+  visibility: Visibility;
+  meta: CommandMeta;
+}
+
+export interface DeleteRelease {
+  type: 'DeleteRelease';
+  package: string;
+  release: string;
+  mediaType: string;
+  meta: CommandMeta;
+}
+
+export interface AddReleaseToChannel {
+  type: 'AddReleaseToChannel';
+  package: string;
+  channel: string;
+  release: string;
+  meta: CommandMeta;
+}
+
+export interface RemoveReleaseFromChannel {
+  type: 'RemoveReleaseFromChannel';
+  package: string;
+  channel: string;
+  release: string;
+  meta: CommandMeta;
+}
+
+export interface DeleteChannel {
+  type: 'DeleteChannel';
+  package: string;
+  channel: string;
+  meta: CommandMeta;
+}
+
+export type PackageCommand = PushRelease | DeleteRelease | AddReleaseToChannel | RemoveReleaseFromChannel | DeleteChannel;

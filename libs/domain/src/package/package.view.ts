@@ -1,0 +1,91 @@
+/**
+ * The state of one package, folded from its events. It is both the decider's state and the
+ * document the metadata projection stores, so the write side and the read side can never
+ * disagree about what a package holds. Collections are arrays, not maps keyed by user input:
+ * release strings contain dots, which document stores refuse as keys, and a channel may be
+ * named `__proto__`.
+ */
+import type { ChartMetadata } from '../archive/chart-metadata';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export interface ReleaseManifest {
+  release: string;
+  mediaType: string;
+  /** sha256 (hex) of the gunzipped tar: the appr digest clients see as `content.digest`. */
+  apprDigest: string;
+  /** sha256 (hex) of the .tgz bytes as pushed: the blob store key, Helm's and OCI's digest. */
+  blobDigest: string;
+  size: number;
+  metadata: JsonValue;
+  chart: ChartMetadata | null;
+  createdAt: string;
+}
+
+export interface ChannelRecord {
+  name: string;
+  current: string;
+  /** Distinct releases, in the order they were added. */
+  releases: string[];
+}
+
+export type Visibility = 'public' | 'private';
+
+export interface PackageView {
+  package: string;
+  namespace: string;
+  name: string;
+  /** Sequence of the last event folded in; 0 for a package that has never had an event. */
+  sequence: number;
+  createdAt: string | null;
+  updatedAt: string | null;
+  visibility: Visibility;
+  manifests: ReleaseManifest[];
+  channels: ChannelRecord[];
+  /** Ids of the last commands applied, newest last, so a redelivered command changes nothing. */
+  recentCommands: string[];
+}
+
+export const RECENT_COMMANDS_KEPT = 64;
+
+export function emptyPackageView(pkg: string): PackageView {
+  const [namespace, name] = pkg.split('/');
+  return {
+    package: pkg,
+    namespace,
+    name,
+    sequence: 0,
+    createdAt: null,
+    updatedAt: null,
+    visibility: 'public',
+    manifests: [],
+    channels: [],
+    recentCommands: [],
+  };
+}
+
+/** A package exists while it has at least one release. */
+export function packageExists(view: PackageView | null): view is PackageView {
+  return view !== null && view.manifests.length > 0;
+}
+
+export function releaseNames(view: PackageView): string[] {
+  return [...new Set(view.manifests.map((m) => m.release))];
+}
+
+export function manifestsOf(view: PackageView, release: string): ReleaseManifest[] {
+  return view.manifests.filter((m) => m.release === release);
+}
+
+export function findManifest(view: PackageView, release: string, mediaType: string): ReleaseManifest | undefined {
+  return view.manifests.find((m) => m.release === release && m.mediaType === mediaType);
+}
+
+export function findChannel(view: PackageView, channel: string): ChannelRecord | undefined {
+  return view.channels.find((c) => c.name === channel);
+}
+
+/** Channels whose current release is `release`. */
+export function channelsPointingAt(view: PackageView, release: string): string[] {
+  return view.channels.filter((c) => c.current === release).map((c) => c.name);
+}

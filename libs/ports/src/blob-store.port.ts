@@ -1,0 +1,64 @@
+import type { Readable } from 'node:stream';
+
+export const BLOB_STORE = Symbol('BlobStore');
+
+export interface BlobInfo {
+  /** Lowercase hex sha256 of the bytes. */
+  digest: string;
+  size: number;
+}
+
+/** The digest given does not name a stored blob. */
+export class BlobNotFoundError extends Error {
+  constructor(
+    readonly digest: string,
+    readonly store: string,
+  ) {
+    super(`${store}: blob ${digest} not found`);
+    this.name = 'BlobNotFoundError';
+  }
+}
+
+/** The bytes received do not hash to the digest the caller announced. */
+export class BlobDigestMismatchError extends Error {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+    readonly store: string,
+  ) {
+    super(`${store}: expected digest ${expected}, content hashes to ${actual}`);
+    this.name = 'BlobDigestMismatchError';
+  }
+}
+
+/**
+ * Content-addressed blob storage: a blob's key is the sha256 of its own bytes. Only the blob
+ * service talks to it.
+ */
+export interface BlobStore {
+  /**
+   * Stores the bytes under their sha256. The content becomes visible under its digest only
+   * once complete (written elsewhere, then moved or committed), so a reader never sees a partial
+   * blob. Idempotent: storing bytes that are already there succeeds and changes nothing.
+   * With `expectedDigest`, throws BlobDigestMismatchError and stores nothing when the content
+   * hashes differently.
+   */
+  put(content: Buffer | Readable, expectedDigest?: string): Promise<BlobInfo>;
+
+  /** A stream of the blob's bytes. Throws BlobNotFoundError. */
+  open(digest: string): Promise<Readable>;
+
+  /** The whole blob in memory. Throws BlobNotFoundError. */
+  read(digest: string): Promise<Buffer>;
+
+  /** Size of a stored blob, or null when absent. */
+  stat(digest: string): Promise<BlobInfo | null>;
+
+  /** Removes the blob; returns false when it was absent. Never fails for an absent blob. */
+  delete(digest: string): Promise<boolean>;
+
+  /** Every stored blob, in no particular order. Blobs being written are not listed. */
+  list(): AsyncIterable<BlobInfo>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,48 @@
+import type { EventEnvelope, StoredEvent } from '@wharf/contracts';
+
+export const EVENT_LOG = Symbol('EventLog');
+
+export interface SubscribeOptions {
+  /** Consumers sharing a group share the work and one checkpoint; each group sees every event. */
+  group: string;
+  /** Largest batch handed to the handler at once. */
+  batchSize?: number;
+}
+
+export interface Subscription {
+  /** Stops delivery; resolves after the batch in flight, if any, was handled and checkpointed. */
+  stop(): Promise<void>;
+  /** Events appended but not yet handled and checkpointed by this group. */
+  lag(): Promise<number>;
+}
+
+/**
+ * The event log: the source of truth. Events are grouped in per-package streams whose
+ * `sequence` runs 1, 2, 3, ... without gaps.
+ */
+export interface EventLog {
+  /**
+   * Appends `events` (already validated, sequences expectedSequence+1, +2, ...) to the package's
+   * stream, all or none. `expectedSequence` is the last sequence the writer saw (0 for a new
+   * stream). Throws ConcurrencyConflictError, appending nothing, when the stream's last sequence
+   * differs. Resolves only when the events are durable: a crash of any process after that loses
+   * none of them. Returns the events with their log positions.
+   */
+  append(pkg: string, expectedSequence: number, events: EventEnvelope[]): Promise<StoredEvent[]>;
+
+  /**
+   * Delivers every event to `handler` at least once per group, in stream order per package (the
+   * order across packages is unspecified), in batches. The group's checkpoint moves past a batch
+   * only after the handler resolved; a handler that throws gets the same batch again after a
+   * pause. Events are validated and upcast before delivery; an event that fails validation is
+   * set aside with its reason (never handed to the handler) and delivery moves on.
+   * A new group starts at the beginning of the log.
+   */
+  subscribe(options: SubscribeOptions, handler: (events: StoredEvent[]) => Promise<void>): Promise<Subscription>;
+
+  /** Number of events in the log. */
+  count(): Promise<number>;
+
+  /** Releases connections and timers. Further calls fail. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,40 @@
+import type { PackageSummary, PackageView } from '@wharf/domain';
+
+export const METADATA_STORE = Symbol('MetadataStore');
+
+export interface PackageListFilter {
+  namespace?: string;
+  /** Only packages with at least one manifest of this media type. */
+  mediaType?: string;
+  /** Case-sensitive substring of "namespace/name"; matched literally, never as a pattern. */
+  nameContains?: string;
+  /** Only packages that are public or in one of these namespaces (tenancy); absent: all. */
+  visibleNamespaces?: readonly string[] | 'all';
+  limit: number;
+  offset?: number;
+}
+
+/**
+ * The metadata projection: one document per package (its PackageView), plus a summary used for
+ * listing. Only the metadata service talks to it.
+ */
+export interface MetadataStore {
+  /** The package's view, or null when no event of it was ever applied. */
+  get(pkg: string): Promise<PackageView | null>;
+
+  /**
+   * Stores `view` when the stored view's sequence is still `expectedSequence` (0: no view
+   * stored). Returns false, writing nothing, when the stored sequence differs: another writer
+   * or a redelivered event got there first. A view with no manifests left is kept (its sequence
+   * guards idempotency) but no longer listed.
+   */
+  put(view: PackageView, expectedSequence: number): Promise<boolean>;
+
+  /** Summaries of packages that have at least one release, ordered by package name. */
+  list(filter: PackageListFilter): Promise<PackageSummary[]>;
+
+  /** Number of stored packages that have at least one release. */
+  count(): Promise<number>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,81 @@
+/**
+ * The embedded profile's adapters: the event log, metadata and search on SQLite files and blobs
+ * on the local filesystem, all under the data directory:
+ *   <data>/events.db    the event log (the source of truth)
+ *   <data>/metadata.db  the metadata projection
+ *   <data>/search.db    the search projection
+ *   <data>/blobs/       content-addressed tarballs
+ * In this one process the gateway reads the stores directly; the distributed profile binds the
+ * same tokens to clients of the owning services.
+ */
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { JsonLogger, WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
+import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
+import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
+import { FsBlobStore } from '@wharf/adapters/blob-fs';
+import {
+  BLOB_STORE,
+  BlobStore,
+  EVENT_LOG,
+  EventLog,
+  METADATA_STORE,
+  MetadataStore,
+  PACKAGE_READER,
+  SEARCH_INDEX,
+  SEARCH_READER,
+  SearchIndex,
+} from '@wharf/ports';
+
+export const LOGGER = Symbol('Logger');
+
+/** Closes the log first: that stops the projectors, which still need the stores they write to. */
+@Injectable()
+class AdapterCloser implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_LOG) private readonly log: EventLog,
+    @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    @Inject(SEARCH_INDEX) private readonly search: SearchIndex,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.log.close();
+    await Promise.all([this.metadata.close(), this.search.close(), this.blobs.close()]);
+  }
+}
+
+@Global()
+@Module({})
+export class EmbeddedAdaptersModule {
+  static forConfig(config: WharfConfig, logger: JsonLogger): DynamicModule {
+    mkdirSync(config.dataDir, { recursive: true });
+    const file = (name: string) => join(config.dataDir, name);
+    const sync = config.sqlite.synchronous;
+    return {
+      module: EmbeddedAdaptersModule,
+      providers: [
+        { provide: WHARF_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        {
+          provide: EVENT_LOG,
+          useFactory: () =>
+            new SqliteEventLog({
+              path: file('events.db'),
+              synchronous: sync,
+              onDeadLetter: (group, position, reason) => logger.event('error', 'event set aside', { group, position, reason }),
+            }),
+        },
+        { provide: METADATA_STORE, useFactory: () => new SqliteMetadataStore({ path: file('metadata.db') }) },
+        { provide: SEARCH_INDEX, useFactory: () => new SqliteSearchIndex({ path: file('search.db') }) },
+        { provide: BLOB_STORE, useFactory: () => new FsBlobStore(file('blobs')) },
+        { provide: PACKAGE_READER, useExisting: METADATA_STORE },
+        { provide: SEARCH_READER, useExisting: SEARCH_INDEX },
+        AdapterCloser,
+      ],
+      exports: [WHARF_CONFIG, LOGGER, EVENT_LOG, METADATA_STORE, SEARCH_INDEX, BLOB_STORE, PACKAGE_READER, SEARCH_READER],
+    };
+  }
+}

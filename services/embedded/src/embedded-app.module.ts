@@ -1,0 +1,17 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { JsonLogger, WharfConfig } from '@wharf/config';
+import { GatewayModule } from '@wharf/gateway';
+import { MetadataModule } from '@wharf/metadata';
+import { SearchModule } from '@wharf/search';
+import { EmbeddedAdaptersModule } from './embedded-adapters.module';
+
+/** All services in one process, on the embedded adapters. */
+@Module({})
+export class EmbeddedAppModule {
+  static forConfig(config: WharfConfig, logger: JsonLogger): DynamicModule {
+    return {
+      module: EmbeddedAppModule,
+      imports: [EmbeddedAdaptersModule.forConfig(config, logger), MetadataModule, SearchModule, GatewayModule],
+    };
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Boots the embedded profile: builds the Nest application on Fastify, starts the projectors,
+ * waits until the metadata projection has caught up with the log (so the first request after a
+ * restart already sees every acknowledged write), then listens.
+ */
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { JsonLogger, WharfConfig } from '@wharf/config';
+import { configureHttp, fastifyOptions } from '@wharf/gateway';
+import { MetadataProjector } from '@wharf/metadata';
+import { SearchProjector } from '@wharf/search';
+import { EmbeddedAppModule } from './embedded-app.module';
+
+export async function startEmbedded(config: WharfConfig, logger: JsonLogger): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(EmbeddedAppModule.forConfig(config, logger), new FastifyAdapter(fastifyOptions(config)), {
+    logger,
+    bodyParser: false,
+  });
+  configureHttp(app, logger);
+  app.enableShutdownHooks();
+  const metadata = app.get(MetadataProjector);
+  await metadata.start();
+  await app.get(SearchProjector).start();
+  if (!(await metadata.caughtUp(300_000))) throw new Error('metadata projection did not catch up with the event log');
+  await app.listen(config.http.port, config.http.host);
+  return app;
+}

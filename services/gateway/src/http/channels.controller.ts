@@ -1,0 +1,41 @@
+import { Controller, Delete, Get, Headers, Param, Post, HttpCode } from '@nestjs/common';
+import { ChangePackageUseCases } from '../use-cases/change-package.use-cases';
+import { newCommandMeta } from '../use-cases/command-meta';
+import { ReadPackageUseCases } from '../use-cases/read-package.use-cases';
+
+const C = 'api/v1/packages/:namespace/:package/channels';
+
+/** The App Registry channel routes (reference §1.2, rows 16-20). */
+@Controller()
+export class ChannelsController {
+  constructor(
+    private readonly reads: ReadPackageUseCases,
+    private readonly changes: ChangePackageUseCases,
+  ) {}
+
+  @Get(C)
+  list(@Param('namespace') namespace: string, @Param('package') name: string) {
+    return this.reads.channels(namespace, name);
+  }
+
+  @Get(`${C}/:channel`)
+  show(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string) {
+    return this.reads.channel(namespace, name, channel);
+  }
+
+  @Post(`${C}/:channel/:release`)
+  @HttpCode(200)
+  addRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @Param('release') release: string, @Headers('x-request-id') requestId?: string) {
+    return this.changes.addReleaseToChannel({ namespace, name, channel, release, meta: newCommandMeta(requestId) });
+  }
+
+  @Delete(`${C}/:channel/:release`)
+  removeRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @Param('release') release: string, @Headers('x-request-id') requestId?: string) {
+    return this.changes.removeReleaseFromChannel({ namespace, name, channel, release, meta: newCommandMeta(requestId) });
+  }
+
+  @Delete(`${C}/:channel`)
+  delete(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @Headers('x-request-id') requestId?: string) {
+    return this.changes.deleteChannel({ namespace, name, channel, meta: newCommandMeta(requestId) });
+  }
+}

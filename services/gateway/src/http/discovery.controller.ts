@@ -1,0 +1,70 @@
+import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { RegistryStatsUseCase } from '../use-cases/registry-stats.use-case';
+import { openApiDocument } from '../openapi/openapi.document';
+import { APPR_API_VERSION, CNR_API_VERSION, WHARF_VERSION } from '../version';
+
+/** Version, discovery documents, the OpenAPI document and operational endpoints. */
+@Controller()
+export class DiscoveryController {
+  constructor(
+    @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+    private readonly stats: RegistryStatsUseCase,
+  ) {}
+
+  @Get('version')
+  version() {
+    return { 'appr-api': APPR_API_VERSION, 'cnr-api': CNR_API_VERSION, wharf: WHARF_VERSION };
+  }
+
+  /** The page the `appr` client's discovery reads: `<meta name="appr-package" content="<pattern> <url template>">`. */
+  @Get()
+  @Header('content-type', 'text/html; charset=utf-8')
+  discoveryPage(@Req() request: FastifyRequest) {
+    const origin = this.origin(request);
+    const host = new URL(origin).host;
+    const template = `${origin}${this.config.http.apiPrefix}/api/v1/packages/{name}/{version}/{media_type}/pull`;
+    const content = escapeAttribute(`${host}/{name} ${template}`);
+    return [
+      '<!DOCTYPE html>',
+      '<html lang="en"><head><meta charset="utf-8"><title>Wharf App Registry</title>',
+      `<meta name="appr-package" content="${content}">`,
+      `<meta name="cnr-package" content="${content}">`,
+      '</head><body><h1>Wharf App Registry</h1>',
+      `<p>App Registry API at <code>${escapeAttribute(origin + this.config.http.apiPrefix)}/api/v1</code>; see <a href="/openapi.json">/openapi.json</a>.</p>`,
+      '</body></html>',
+    ].join('\n');
+  }
+
+  /** spec/discovery.md of app-registry/spec. */
+  @Get('.well-known/app-registry-uri.json')
+  wellKnown(@Req() request: FastifyRequest) {
+    return { version: 'v1', uri_prefix: `${this.origin(request)}${this.config.http.apiPrefix}` };
+  }
+
+  @Get('openapi.json')
+  openApi() {
+    return openApiDocument(this.config.http.apiPrefix, WHARF_VERSION);
+  }
+
+  @Get('_wharf/stats')
+  registryStats() {
+    return this.stats.execute();
+  }
+
+  @Get('healthz')
+  health() {
+    return { status: 'ok' };
+  }
+
+  private origin(request: FastifyRequest): string {
+    if (this.config.http.publicUrl) return this.config.http.publicUrl.replace(/\/$/, '');
+    const host = /^[A-Za-z0-9.:[\]-]{1,255}$/.test(request.headers.host ?? '') ? request.headers.host : `${this.config.http.host}:${this.config.http.port}`;
+    return `${request.protocol}://${host}`;
+  }
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -1,0 +1,52 @@
+/**
+ * Turns anything thrown while serving a request into the API's error format. Typed domain
+ * errors map through the one status table; framework and parser errors get the nearest code;
+ * anything unexpected is a 500 whose body says nothing about internals (the log has the stack).
+ */
+import { HttpException } from '@nestjs/common';
+import { ErrorCode, ErrorDetails, ServiceUnavailableError, WharfError } from '@wharf/domain';
+import { ErrorBody, HTTP_STATUS_BY_CODE, errorBody } from '@wharf/contracts';
+
+export interface RenderedError {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+  /** True when the error is unexpected and its stack belongs in the log. */
+  unexpected: boolean;
+}
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid-usage',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid-usage',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'invalid-usage',
+  FST_ERR_BAD_URL: 'invalid-usage',
+};
+
+export function renderError(error: unknown, method: string, path: string): RenderedError {
+  if (error instanceof WharfError) {
+    const headers: Record<string, string> = {};
+    if (error instanceof ServiceUnavailableError) headers['retry-after'] = String(error.retryAfterSeconds);
+    return rendered(error.code, error.message, error.details, headers);
+  }
+  const fastifyCode = (error as { code?: unknown })?.code;
+  if (typeof fastifyCode === 'string' && FASTIFY_CODES[fastifyCode]) {
+    return rendered(FASTIFY_CODES[fastifyCode], (error as Error).message, {});
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status === 404) return rendered('route-not-found', `no route for ${method} ${path}`, { method, path });
+    if (status === 405) return rendered('method-not-allowed', `${method} is not allowed on ${path}`, { method, path });
+    if (status === 413) return rendered('payload-too-large', 'request body too large', {});
+    if (status < 500) return rendered('invalid-usage', error.message, {});
+  }
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return rendered(status === 413 ? 'payload-too-large' : 'invalid-usage', (error as Error).message, {});
+  }
+  return { ...rendered('internal-error', 'internal error', {}), unexpected: true };
+}
+
+function rendered(code: ErrorCode, message: string, details: ErrorDetails, headers: Record<string, string> = {}): RenderedError {
+  return { status: HTTP_STATUS_BY_CODE[code], body: errorBody(code, message, details), headers, unexpected: false };
+}

@@ -1,0 +1,83 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ChangePackageUseCases } from '../use-cases/change-package.use-cases';
+import { newCommandMeta } from '../use-cases/command-meta';
+import { PushReleaseUseCase } from '../use-cases/push-release.use-case';
+import { ReadPackageUseCases } from '../use-cases/read-package.use-cases';
+import { blobFilename, blobJson, pullFilename, pullJson } from '../presenters/appr.presenter';
+import { mergeValues, parseJsonBody } from './request-values';
+import { sendArchive } from './send-archive';
+
+const P = 'api/v1/packages/:namespace/:package';
+
+/** The App Registry package routes (reference §1.2, rows 5-15). */
+@Controller()
+export class PackagesController {
+  constructor(
+    private readonly reads: ReadPackageUseCases,
+    private readonly pushes: PushReleaseUseCase,
+    private readonly changes: ChangePackageUseCases,
+  ) {}
+
+  @Get('api/v1/packages')
+  list(@Query() query: unknown) {
+    return this.reads.list(mergeValues(query, {}));
+  }
+
+  @Get('api/v1/packages/search')
+  search(@Query() query: unknown) {
+    return this.reads.searchPackages(mergeValues(query, {}));
+  }
+
+  @Post(P)
+  @HttpCode(200)
+  push(@Param('namespace') namespace: string, @Param('package') name: string, @Query() query: unknown, @Body() body: unknown, @Headers('x-request-id') requestId?: string) {
+    return this.pushes.execute({ namespace, name, values: mergeValues(query, parseJsonBody(body)), meta: newCommandMeta(requestId) });
+  }
+
+  @Get(P)
+  showPackage(@Param('namespace') namespace: string, @Param('package') name: string, @Query() query: unknown) {
+    return this.reads.showPackage(namespace, name, mergeValues(query, {}));
+  }
+
+  @Get(`${P}/:release`)
+  showRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string) {
+    return this.reads.showRelease(namespace, name, release);
+  }
+
+  @Get(`${P}/:release/:mediaType`)
+  showManifest(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string) {
+    return this.reads.showManifest(namespace, name, release, mediaType);
+  }
+
+  @Delete(`${P}/:release/:mediaType`)
+  deleteRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @Headers('x-request-id') requestId?: string) {
+    return this.changes.deleteRelease({ namespace, name, release, mediaType, meta: newCommandMeta(requestId) });
+  }
+
+  @Get(`${P}/:release/:mediaType/pull`)
+  async pull(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @Query('format') format: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    const pulled = await this.reads.pull(namespace, name, release, mediaType);
+    if (format === 'json') return pullJson(pulled.view, pulled.manifest, pulled.bytes);
+    return sendArchive(reply, pullFilename(pulled.view, pulled.manifest.release), pulled.bytes);
+  }
+
+  @Get(`${P}/:release/:mediaType/pull/json`)
+  async pullJson(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string) {
+    const pulled = await this.reads.pull(namespace, name, release, mediaType);
+    return pullJson(pulled.view, pulled.manifest, pulled.bytes);
+  }
+
+  @Get(`${P}/blobs/sha256/:digest`)
+  async blob(@Param('namespace') namespace: string, @Param('package') name: string, @Param('digest') digest: string, @Query('format') format: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    const found = await this.reads.blob(namespace, name, digest);
+    if (format === 'json') return blobJson(found.view, found.digest, found.bytes);
+    return sendArchive(reply, blobFilename(found.view, found.digest), found.bytes);
+  }
+
+  @Get(`${P}/blobs/sha256/:digest/json`)
+  async blobJson(@Param('namespace') namespace: string, @Param('package') name: string, @Param('digest') digest: string) {
+    const found = await this.reads.blob(namespace, name, digest);
+    return blobJson(found.view, found.digest, found.bytes);
+  }
+}

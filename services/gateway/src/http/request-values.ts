@@ -1,0 +1,63 @@
+/**
+ * Reads request parameters the way the reference server does (query string merged with the
+ * JSON body, the body winning; the body is JSON whatever its Content-Type) but strictly typed:
+ * a parameter that arrives as an array or an object where a string belongs is refused, so
+ * nothing like `namespace[$ne]=x` ever reaches a store as anything but a plain string.
+ */
+import { InvalidUsageError, printable } from '@wharf/domain';
+
+export type RequestValues = Record<string, unknown>;
+
+/** Parses the raw body: empty means no values; anything else must be a JSON object. */
+export function parseJsonBody(raw: unknown): RequestValues {
+  if (raw === undefined || raw === null) return {};
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
+  if (text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidUsageError(`request body is not valid JSON: ${printable((error as Error).message, 120)}`, { field: 'body' });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidUsageError('request body must be a JSON object', { field: 'body' });
+  }
+  return parsed as RequestValues;
+}
+
+export function mergeValues(query: unknown, body: RequestValues): RequestValues {
+  return { ...(isRecord(query) ? query : {}), ...body };
+}
+
+/** A string parameter, or undefined when absent; refuses arrays, objects, numbers. */
+export function optionalString(values: RequestValues, field: string): string | undefined {
+  const value = values[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new InvalidUsageError(`'${field}' must be a string`, { field });
+  return value;
+}
+
+export function requiredString(values: RequestValues, field: string): string {
+  const value = optionalString(values, field);
+  if (value === undefined || value === '') throw new InvalidUsageError(`Missing ${field}`, { field });
+  return value;
+}
+
+/** True only for the string "true", as the reference server reads `force`. */
+export function flag(values: RequestValues, field: string): boolean {
+  const value = values[field];
+  return value === 'true';
+}
+
+export function optionalInt(values: RequestValues, field: string, min: number, max: number): number | undefined {
+  const value = optionalString(values, field);
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d{1,9}$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new InvalidUsageError(`'${field}' must be an integer from ${min} to ${max}`, { field });
+  }
+  return Number(value);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,108 @@
+/**
+ * Reads of one package (show, pull, blobs, channels) against the metadata service's views,
+ * blob bytes from the blob service, and the listing and search queries.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ChannelNotFoundError,
+  PackageNotFoundError,
+  PackageView,
+  ReleaseManifest,
+  findChannel,
+  parseChannelName,
+  parseMediaType,
+  parsePackageRef,
+  sortReleasesDescending,
+} from '@wharf/domain';
+import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { BLOB_STORE, BlobStore, PACKAGE_READER, PackageReader, SEARCH_READER, SearchReader } from '@wharf/ports';
+import { RequestValues, optionalInt, optionalString } from '../http/request-values';
+import { channelJson, listEntryJson, manifestJson, manifestWithChannelsJson } from '../presenters/appr.presenter';
+import { loadExistingPackage, resolveManifest, resolveRelease } from './package-lookup';
+
+const DIGEST = /^[0-9a-f]{64}$/;
+
+export interface PulledBlob {
+  view: PackageView;
+  manifest: ReleaseManifest;
+  bytes: Buffer;
+}
+
+@Injectable()
+export class ReadPackageUseCases {
+  constructor(
+    @Inject(PACKAGE_READER) private readonly reader: PackageReader,
+    @Inject(SEARCH_READER) private readonly search: SearchReader,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+  ) {}
+
+  async list(values: RequestValues) {
+    const namespace = optionalString(values, 'namespace') || undefined;
+    const query = optionalString(values, 'query') || undefined;
+    const mediaTypeValue = optionalString(values, 'media_type') || undefined;
+    const mediaType = mediaTypeValue === undefined ? undefined : parseMediaType(mediaTypeValue);
+    const limit = optionalInt(values, 'limit', 1, this.config.listLimit) ?? this.config.listLimit;
+    const offset = optionalInt(values, 'offset', 0, 1_000_000_000) ?? 0;
+    const summaries = await this.reader.list({ namespace, mediaType, nameContains: query, limit, offset });
+    return summaries.map((s) => listEntryJson(s, mediaType));
+  }
+
+  async searchPackages(values: RequestValues): Promise<string[]> {
+    const text = optionalString(values, 'q') ?? '';
+    return this.search.search({ text: text.slice(0, 256), limit: this.config.listLimit });
+  }
+
+  async showPackage(namespace: string, name: string, values: RequestValues) {
+    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+    const mediaTypeValue = optionalString(values, 'media_type') || undefined;
+    const mediaType = mediaTypeValue === undefined ? undefined : parseMediaType(mediaTypeValue);
+    return sortManifests(view.manifests)
+      .filter((m) => mediaType === undefined || m.mediaType === mediaType)
+      .map((m) => manifestJson(view, m));
+  }
+
+  async showRelease(namespace: string, name: string, releaseQuery: string) {
+    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+    const release = resolveRelease(view, releaseQuery);
+    return sortManifests(view.manifests.filter((m) => m.release === release)).map((m) => manifestJson(view, m));
+  }
+
+  async showManifest(namespace: string, name: string, releaseQuery: string, mediaType: string) {
+    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+    return manifestWithChannelsJson(view, resolveManifest(view, releaseQuery, mediaType));
+  }
+
+  async pull(namespace: string, name: string, releaseQuery: string, mediaType: string): Promise<PulledBlob> {
+    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+    const manifest = resolveManifest(view, releaseQuery, mediaType);
+    return { view, manifest, bytes: await this.blobs.read(manifest.blobDigest) };
+  }
+
+  /** A blob by its appr digest (or by the digest of its bytes), only among this package's releases. */
+  async blob(namespace: string, name: string, digest: string): Promise<PulledBlob & { digest: string }> {
+    const ref = parsePackageRef(namespace, name);
+    const view = await loadExistingPackage(this.reader, ref);
+    const wanted = digest.toLowerCase();
+    const manifest = DIGEST.test(wanted) ? view.manifests.find((m) => m.apprDigest === wanted || m.blobDigest === wanted) : undefined;
+    if (!manifest) throw new PackageNotFoundError(ref.full, `sha256:${wanted.slice(0, 64)}`);
+    return { view, manifest, digest: wanted, bytes: await this.blobs.read(manifest.blobDigest) };
+  }
+
+  async channels(namespace: string, name: string) {
+    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+    return [...view.channels].sort((a, b) => a.name.localeCompare(b.name)).map(channelJson);
+  }
+
+  async channel(namespace: string, name: string, channelName: string) {
+    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+    const channel = findChannel(view, parseChannelName(channelName));
+    if (!channel) throw new ChannelNotFoundError(view.package, channelName);
+    return channelJson(channel);
+  }
+}
+
+function sortManifests(manifests: readonly ReleaseManifest[]): ReleaseManifest[] {
+  const order = new Map(sortReleasesDescending([...new Set(manifests.map((m) => m.release))]).map((r, i) => [r, i]));
+  return [...manifests].sort((a, b) => order.get(a.release)! - order.get(b.release)! || a.mediaType.localeCompare(b.mediaType));
+}

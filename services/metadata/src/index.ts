@@ -1,0 +1,5 @@
+export * from './metadata.module';
+export * from './metadata-projector';
+export * from './package-writer';
+export * from './package-projection';
+export * from './keyed-mutex';

@@ -1,0 +1,3 @@
+export * from './search.module';
+export * from './search-projector';
+export * from './search-document';

@@ -1,0 +1,52 @@
+/**
+ * Follows the log as consumer group "search" and keeps the search index up to date. Each
+ * document carries the package view it was built from, so an event is folded in without
+ * asking the metadata service; documents never move backwards in sequence.
+ */
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { emptyPackageView, evolve } from '@wharf/domain';
+import type { StoredEvent } from '@wharf/contracts';
+import { EVENT_LOG, EventLog, SEARCH_INDEX, SearchDocument, SearchIndex, Subscription } from '@wharf/ports';
+import { searchDocumentFrom } from './search-document';
+
+export const SEARCH_GROUP = 'search';
+
+@Injectable()
+export class SearchProjector implements OnApplicationShutdown {
+  private subscription: Subscription | null = null;
+
+  constructor(
+    @Inject(EVENT_LOG) private readonly log: EventLog,
+    @Inject(SEARCH_INDEX) private readonly index: SearchIndex,
+  ) {}
+
+  async start(): Promise<void> {
+    this.subscription ??= await this.log.subscribe({ group: SEARCH_GROUP, batchSize: 1000 }, (events) => this.handle(events));
+  }
+
+  async lag(): Promise<number> {
+    return this.subscription ? this.subscription.lag() : this.log.count();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = null;
+  }
+
+  /** Folds a batch: one read and one write for all the packages it touches. */
+  async handle(events: readonly StoredEvent[]): Promise<void> {
+    const packages = [...new Set(events.map((e) => e.package))];
+    const stored = await this.index.getMany(packages);
+    const updated: SearchDocument[] = [];
+    for (const pkg of packages) {
+      const before = stored.get(pkg)?.view ?? emptyPackageView(pkg);
+      const fresh = events.filter((e) => e.package === pkg && e.sequence > before.sequence).sort((a, b) => a.sequence - b.sequence);
+      if (fresh.length === 0) continue;
+      if (fresh[0].sequence !== before.sequence + 1) {
+        throw new Error(`gap in ${pkg}: indexed sequence ${before.sequence}, next event ${fresh[0].sequence}`);
+      }
+      updated.push(searchDocumentFrom(fresh.reduce(evolve, before)));
+    }
+    if (updated.length > 0) await this.index.putMany(updated);
+  }
+}
