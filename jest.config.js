@@ -24,7 +24,23 @@ const base = {
 module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{libs,services}/**/*.unit.spec.ts'] },
-    { ...base, displayName: 'int', testMatch: ['<rootDir>/{libs,services,test}/**/*.int.spec.ts'] },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e.spec.ts'] },
+    {
+      ...base,
+      displayName: 'int',
+      testMatch: ['<rootDir>/{libs,services,test}/**/*.int.spec.ts'],
+      // Real backing servers, resolved once per run (see libs/testing/src/backends).
+      globalSetup: '<rootDir>/test/support/backends.global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/backends.global-teardown.ts',
+      testTimeout: 120_000,
+    },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e.spec.ts'],
+      // A server to talk to: WHARF_URL, or a freshly built embedded Wharf (test/support).
+      globalSetup: '<rootDir>/test/support/wharf.global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/wharf.global-teardown.ts',
+      testTimeout: 60_000,
+    },
   ],
 };

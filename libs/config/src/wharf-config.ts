@@ -25,7 +25,7 @@ const schema = z.object({
   WHARF_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   WHARF_MAX_BODY_BYTES: int(100 * MiB, 1024),
   WHARF_MAX_BLOB_BYTES: int(64 * MiB, 1024),
-  WHARF_MAX_UNPACKED_BYTES: int(256 * MiB, 1024),
+  WHARF_MAX_UNPACKED_BYTES: int(64 * MiB, 1024),
   WHARF_MAX_EXPANSION_RATIO: int(200, 2),
   WHARF_MAX_ARCHIVE_ENTRIES: int(10_000, 1),
   WHARF_LIST_LIMIT: int(1000, 1),

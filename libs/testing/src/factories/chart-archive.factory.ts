@@ -14,6 +14,15 @@ export interface ArchiveEntry {
   linkname?: string;
   mode?: number;
   mtime?: number;
+  /** Raw typeflag written instead of the one `type` implies (e.g. 'S' for a GNU sparse file). */
+  typeflag?: string;
+  /** Extra PAX records for this entry (e.g. a `path` the ustar name field cannot hold). */
+  pax?: Record<string, string>;
+}
+
+export interface TarOptions {
+  /** How names and link targets over 100 bytes are stored; PAX by default. */
+  longNames?: 'pax' | 'gnu';
 }
 
 const TYPE_FLAG: Record<EntryType, string> = {
@@ -54,35 +63,70 @@ function padded(data: Buffer): Buffer[] {
   return rest === 0 ? [data] : [data, Buffer.alloc(512 - rest, 0)];
 }
 
+/** PAX record lengths count bytes, not UTF-16 units. */
 function paxRecord(key: string, value: string): string {
   const body = ` ${key}=${value}\n`;
-  let length = body.length + 1;
-  while (String(length).length + body.length !== length) length = String(length).length + body.length;
+  const bodyBytes = Buffer.byteLength(body);
+  let length = bodyBytes + 1;
+  while (String(length).length + bodyBytes !== length) length = String(length).length + bodyBytes;
   return `${length}${body}`;
 }
 
-/** A ustar archive; names or link targets over 100 bytes get a PAX extended header. */
-export function tarArchive(entries: ArchiveEntry[]): Buffer {
+function gnuLongHeader(typeflag: 'L' | 'K', value: string): Buffer[] {
+  const data = Buffer.from(value + '\0', 'utf8');
+  return [header('././@LongLink', data.length, typeflag, {}), ...padded(data)];
+}
+
+/**
+ * A ustar archive; names or link targets over 100 bytes get a PAX extended header, or GNU
+ * `L`/`K` headers with `longNames: 'gnu'`.
+ */
+export function tarArchive(entries: ArchiveEntry[], options: TarOptions = {}): Buffer {
   const parts: Buffer[] = [];
   for (const entry of entries) {
     const type = entry.type ?? (entry.name.endsWith('/') ? 'directory' : 'file');
     const data = type === 'file' ? Buffer.from(entry.content ?? '') : Buffer.alloc(0);
     const linkname = entry.linkname ?? '';
-    if (Buffer.byteLength(entry.name) > 100 || Buffer.byteLength(linkname) > 100) {
-      let pax = paxRecord('path', entry.name);
+    const long = Buffer.byteLength(entry.name) > 100 || Buffer.byteLength(linkname) > 100;
+    if (long && options.longNames === 'gnu') {
+      if (Buffer.byteLength(entry.name) > 100) parts.push(...gnuLongHeader('L', entry.name));
+      if (Buffer.byteLength(linkname) > 100) parts.push(...gnuLongHeader('K', linkname));
+    }
+    let pax = '';
+    if (long && options.longNames !== 'gnu') {
+      pax += paxRecord('path', entry.name);
       if (linkname) pax += paxRecord('linkpath', linkname);
+    }
+    for (const [key, value] of Object.entries(entry.pax ?? {})) pax += paxRecord(key, value);
+    if (pax) {
       const paxData = Buffer.from(pax, 'utf8');
       parts.push(header('PaxHeader', paxData.length, 'x', {}), ...padded(paxData));
     }
-    parts.push(header(entry.name, data.length, TYPE_FLAG[type], { mode: entry.mode, mtime: entry.mtime, linkname }));
+    const typeflag = entry.typeflag ?? TYPE_FLAG[type];
+    parts.push(header(entry.name, data.length, typeflag, { mode: entry.mode, mtime: entry.mtime, linkname }));
     if (data.length > 0) parts.push(...padded(data));
   }
   parts.push(Buffer.alloc(1024, 0));
   return Buffer.concat(parts);
 }
 
-export function gzipArchive(entries: ArchiveEntry[]): Buffer {
-  return gzipSync(tarArchive(entries));
+/**
+ * Copies `tar`, lets `patch` edit the 512-byte header at `offset`, then writes a valid checksum,
+ * for archives the builder cannot express (non-UTF-8 names, odd numeric fields).
+ */
+export function patchTarHeader(tar: Buffer, offset: number, patch: (block: Buffer) => void): Buffer {
+  const copy = Buffer.from(tar);
+  const block = copy.subarray(offset, offset + 512);
+  patch(block);
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
+  return copy;
+}
+
+export function gzipArchive(entries: ArchiveEntry[], options: TarOptions = {}): Buffer {
+  return gzipSync(tarArchive(entries, options));
 }
 
 export interface ChartOptions {

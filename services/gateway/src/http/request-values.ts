@@ -25,8 +25,16 @@ export function parseJsonBody(raw: unknown): RequestValues {
   return parsed as RequestValues;
 }
 
+/**
+ * Query parameter names are plain words; a name with brackets or `$` (`namespace[$ne]=x`) is an
+ * attempt at structured input and is refused rather than silently ignored.
+ */
 export function mergeValues(query: unknown, body: RequestValues): RequestValues {
-  return { ...(isRecord(query) ? query : {}), ...body };
+  const values = isRecord(query) ? query : {};
+  for (const name of Object.keys(values)) {
+    if (/[[\]$]/.test(name)) throw new InvalidUsageError(`unsupported query parameter '${printable(name, 64)}'`, { field: printable(name, 64) });
+  }
+  return { ...values, ...body };
 }
 
 /** A string parameter, or undefined when absent; refuses arrays, objects, numbers. */

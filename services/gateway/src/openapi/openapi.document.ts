@@ -205,7 +205,6 @@ const SCHEMAS = {
       releases: { type: 'array', items: str },
       manifests: { type: 'array', items: str },
       visibility: { type: 'string', enum: ['public', 'private'] },
-      channels: { type: 'null' },
       created_at: nullableStr,
       updated_at: nullableStr,
     },

@@ -38,7 +38,6 @@ export function listEntryJson(summary: PackageSummary, mediaType?: string) {
     releases: releases.map((r) => r.release),
     manifests: mediaType !== undefined ? [mediaType] : (head?.mediaTypes ?? []),
     visibility: summary.visibility,
-    channels: null,
     created_at: summary.createdAt,
     updated_at: summary.updatedAt,
   };

@@ -1,0 +1,281 @@
+/**
+ * A minimal tar reader over an in-memory buffer: ustar, GNU and v7 headers, 512-byte blocks,
+ * checksums verified, GNU `L`/`K` long names and PAX `x`/`g` extended headers applied to the
+ * entry they describe. It reports every entry as stored and judges nothing; refusing paths,
+ * links and devices is the inspector's job. Structural damage (bad checksum, truncation,
+ * malformed extended headers, a stream that is not tar) throws InvalidBlobError.
+ */
+import { InvalidBlobError } from '../errors';
+
+export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'char-device' | 'block-device' | 'fifo' | 'other';
+
+export interface TarEntry {
+  /** The entry name after PAX and GNU long-name overrides, decoded as UTF-8. */
+  path: string;
+  /** False when the stored name bytes are not valid UTF-8 (`path` then holds U+FFFD). */
+  pathIsUtf8: boolean;
+  linkPath: string;
+  type: TarEntryType;
+  /** The raw typeflag character, for messages about unsupported types. */
+  typeflag: string;
+  size: number;
+  /** Where the entry's data starts in the tar buffer; `size` bytes follow. */
+  dataOffset: number;
+}
+
+const BLOCK = 512;
+
+const TYPES: Record<string, TarEntryType> = {
+  '0': 'file',
+  '\0': 'file',
+  '7': 'file',
+  '1': 'hardlink',
+  '2': 'symlink',
+  '3': 'char-device',
+  '4': 'block-device',
+  '5': 'directory',
+  '6': 'fifo',
+};
+
+const PAX_LOCAL = 'x';
+const PAX_GLOBAL = 'g';
+const GNU_LONG_NAME = 'L';
+const GNU_LONG_LINK = 'K';
+
+interface Header {
+  name: Buffer;
+  linkName: Buffer;
+  size: number;
+  typeflag: string;
+}
+
+/** Extended-header values waiting for the entry they apply to. */
+interface PendingOverrides {
+  pax: Map<string, Buffer>;
+  globalPax: Map<string, Buffer>;
+  gnuName: Buffer | null;
+  gnuLink: Buffer | null;
+}
+
+/**
+ * Yields the archive's entries in order, stopping at the first all-zero block (or at the end of
+ * the buffer when it ends on a block boundary, as GNU tar and Python's tarfile tolerate).
+ */
+export function* readTarEntries(tar: Buffer): Generator<TarEntry> {
+  const pending: PendingOverrides = { pax: new Map(), globalPax: new Map(), gnuName: null, gnuLink: null };
+  let offset = 0;
+  let headerIndex = 0;
+  while (offset < tar.length) {
+    if (offset + BLOCK > tar.length) throw new InvalidBlobError('tar archive is truncated inside a header');
+    const block = tar.subarray(offset, offset + BLOCK);
+    if (isZeroBlock(block)) return assertNothingPending(pending);
+    const header = parseHeader(block, headerIndex++);
+    const size = isMetaHeader(header.typeflag) ? header.size : entrySize(header, pending);
+    const dataOffset = offset + BLOCK;
+    const hasData = carriesData(header.typeflag);
+    if (hasData) assertDataPresent(tar, dataOffset, size);
+    offset = hasData ? dataOffset + paddedLength(size) : dataOffset;
+    if (applyMetaHeader(header.typeflag, tar.subarray(dataOffset, dataOffset + size), pending)) continue;
+    yield buildEntry(header, size, dataOffset, pending);
+  }
+  assertNothingPending(pending);
+}
+
+function isMetaHeader(typeflag: string): boolean {
+  return typeflag === PAX_LOCAL || typeflag === PAX_GLOBAL || typeflag === GNU_LONG_NAME || typeflag === GNU_LONG_LINK;
+}
+
+/** A PAX `size` record replaces the header's size field (which cannot hold sizes past 8 GiB). */
+function entrySize(header: Header, pending: PendingOverrides): number {
+  const paxValue = pending.pax.get('size');
+  return paxValue === undefined ? header.size : paxSize(paxValue);
+}
+
+function buildEntry(header: Header, size: number, dataOffset: number, pending: PendingOverrides): TarEntry {
+  const nameBytes = pending.pax.get('path') ?? pending.gnuName ?? pending.globalPax.get('path') ?? header.name;
+  const linkBytes = pending.pax.get('linkpath') ?? pending.gnuLink ?? pending.globalPax.get('linkpath') ?? header.linkName;
+  pending.pax = new Map();
+  pending.gnuName = null;
+  pending.gnuLink = null;
+  const path = decodeUtf8(nameBytes);
+  const type = entryType(header.typeflag, path.text);
+  return {
+    path: path.text,
+    pathIsUtf8: path.valid,
+    linkPath: decodeUtf8(linkBytes).text,
+    type,
+    typeflag: header.typeflag,
+    size: carriesData(header.typeflag) ? size : 0,
+    dataOffset,
+  };
+}
+
+/** Old archives mark directories only by a trailing slash on an untyped (`\0`) entry. */
+function entryType(typeflag: string, path: string): TarEntryType {
+  if (typeflag === '\0' && path.endsWith('/')) return 'directory';
+  return TYPES[typeflag] ?? 'other';
+}
+
+/** Records a PAX or GNU extended header; returns false for an entry that is not one. */
+function applyMetaHeader(typeflag: string, data: Buffer, pending: PendingOverrides): boolean {
+  switch (typeflag) {
+    case PAX_LOCAL:
+      for (const [key, value] of parsePaxRecords(data)) pending.pax.set(key, value);
+      return true;
+    case PAX_GLOBAL:
+      for (const [key, value] of parsePaxRecords(data)) {
+        if (value.length === 0) pending.globalPax.delete(key);
+        else pending.globalPax.set(key, value);
+      }
+      return true;
+    case GNU_LONG_NAME:
+      pending.gnuName = withoutTrailingNuls(data);
+      return true;
+    case GNU_LONG_LINK:
+      pending.gnuLink = withoutTrailingNuls(data);
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** A local extended header must be followed by the entry it describes. */
+function assertNothingPending(pending: PendingOverrides): void {
+  if (pending.pax.size > 0 || pending.gnuName !== null || pending.gnuLink !== null) {
+    throw new InvalidBlobError('tar archive ends with an extended header but no entry');
+  }
+}
+
+/** Regular files, unknown types (POSIX: read as regular files) and extended headers carry data. */
+function carriesData(typeflag: string): boolean {
+  const type = TYPES[typeflag];
+  return type === undefined || type === 'file';
+}
+
+function assertDataPresent(tar: Buffer, dataOffset: number, size: number): void {
+  if (dataOffset + paddedLength(size) > tar.length) throw new InvalidBlobError('tar archive is truncated inside an entry');
+}
+
+function paddedLength(size: number): number {
+  return Math.ceil(size / BLOCK) * BLOCK;
+}
+
+function isZeroBlock(block: Buffer): boolean {
+  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers
+// ---------------------------------------------------------------------------------------------
+
+const POSIX_MAGIC = Buffer.from('ustar\0', 'latin1');
+
+function parseHeader(block: Buffer, index: number): Header {
+  if (!checksumMatches(block)) {
+    throw new InvalidBlobError(index === 0 ? 'not a tar archive' : `tar header ${index + 1} has a bad checksum`);
+  }
+  const name = field(block, 0, 100);
+  const prefix = block.subarray(257, 263).equals(POSIX_MAGIC) ? field(block, 345, 155) : Buffer.alloc(0);
+  return {
+    name: prefix.length > 0 ? Buffer.concat([prefix, Buffer.from('/'), name]) : name,
+    linkName: field(block, 157, 100),
+    size: numericField(block, 124, 12),
+    typeflag: String.fromCharCode(block[156]!),
+  };
+}
+
+/** The stored checksum counts the checksum field as spaces; some old tars summed signed bytes. */
+function checksumMatches(block: Buffer): boolean {
+  const stored = parseOctal(block.subarray(148, 156));
+  if (stored === null) return false;
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const byte = i >= 148 && i < 156 ? 0x20 : block[i]!;
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+/** A NUL-terminated (or full-width) byte field. */
+function field(block: Buffer, start: number, length: number): Buffer {
+  const bytes = block.subarray(start, start + length);
+  const end = bytes.indexOf(0);
+  return end === -1 ? bytes : bytes.subarray(0, end);
+}
+
+/** Octal text, or GNU base-256 binary when the high bit of the first byte is set. */
+function numericField(block: Buffer, start: number, length: number): number {
+  const bytes = block.subarray(start, start + length);
+  const value = (bytes[0]! & 0x80) !== 0 ? parseBase256(bytes) : parseOctal(bytes);
+  if (value === null) throw new InvalidBlobError('tar header has a malformed numeric field');
+  return value;
+}
+
+/** Leading spaces, octal digits, then only NULs or spaces; an empty field is 0. */
+function parseOctal(bytes: Buffer): number | null {
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0x20) i++;
+  let value = 0;
+  for (; i < bytes.length && bytes[i]! >= 0x30 && bytes[i]! <= 0x37; i++) value = value * 8 + (bytes[i]! - 0x30);
+  for (; i < bytes.length; i++) if (bytes[i] !== 0 && bytes[i] !== 0x20) return null;
+  return value;
+}
+
+/** Negative values (first byte 0xff) are meaningless for sizes and are refused. */
+function parseBase256(bytes: Buffer): number | null {
+  if (bytes[0] === 0xff) return null;
+  let value = bytes[0]! & 0x7f;
+  for (let i = 1; i < bytes.length; i++) value = value * 256 + bytes[i]!;
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extended headers
+// ---------------------------------------------------------------------------------------------
+
+/** PAX records are `<length> <key>=<value>\n`, where length counts the whole record. */
+function parsePaxRecords(data: Buffer): Map<string, Buffer> {
+  const records = new Map<string, Buffer>();
+  let offset = 0;
+  while (offset < data.length) {
+    const space = data.indexOf(0x20, offset);
+    const lengthText = space === -1 ? '' : data.toString('latin1', offset, space);
+    const length = /^[1-9]\d{0,9}$/.test(lengthText) ? Number(lengthText) : NaN;
+    const end = offset + length;
+    if (!Number.isFinite(length) || end > data.length || data[end - 1] !== 0x0a) {
+      throw new InvalidBlobError('tar archive has a malformed PAX header');
+    }
+    const record = data.subarray(space + 1, end - 1);
+    const equals = record.indexOf(0x3d);
+    if (equals <= 0) throw new InvalidBlobError('tar archive has a malformed PAX header');
+    records.set(record.toString('utf8', 0, equals), record.subarray(equals + 1));
+    offset = end;
+  }
+  return records;
+}
+
+function paxSize(value: Buffer): number {
+  const text = value.toString('latin1');
+  const size = /^\d{1,15}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(size)) throw new InvalidBlobError('tar archive has a malformed PAX size');
+  return size;
+}
+
+function withoutTrailingNuls(data: Buffer): Buffer {
+  let end = data.length;
+  while (end > 0 && data[end - 1] === 0) end--;
+  return data.subarray(0, end);
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function decodeUtf8(bytes: Buffer): { text: string; valid: boolean } {
+  try {
+    return { text: STRICT_UTF8.decode(bytes), valid: true };
+  } catch {
+    return { text: bytes.toString('utf8'), valid: false };
+  }
+}
