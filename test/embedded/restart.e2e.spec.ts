@@ -28,6 +28,19 @@ async function call(base: string, method: string, path: string, body?: unknown) 
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
+/** Search is eventually consistent, also after a restart: poll until `probe` stops throwing. */
+async function eventually(probe: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await probe();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 describe('embedded profile restart', () => {
   let dataDir: string;
   let wharf: WharfProcess | undefined;
@@ -56,8 +69,8 @@ describe('embedded profile restart', () => {
     await wharf.kill('SIGKILL');
     wharf = await startWharf({ WHARF_DATA_DIR: dataDir });
 
-    const after = (await call(wharf.url, 'GET', '/_wharf/stats')).json();
-    expect(after).toEqual(before);
+    const url = wharf.url;
+    await eventually(async () => expect((await call(url, 'GET', '/_wharf/stats')).json()).toEqual(before));
     const list = (await call(wharf.url, 'GET', `/api/v1/packages?namespace=${NS}`)).json();
     expect(list.map((p: { name: string; releases: string[] }) => [p.name, p.releases])).toEqual([[`${NS}/app`, ['2.0.0-rc.1', '1.1.0']]]);
     const manifest = (await call(wharf.url, 'GET', `/api/v1/packages/${NS}/app/1.1.0/helm`)).json();
@@ -66,7 +79,7 @@ describe('embedded profile restart', () => {
     const pulled = await call(wharf.url, 'GET', `/api/v1/packages/${NS}/app/1.1.0/helm/pull`);
     expect(sha256(pulled.bytes)).toBe(sha256(archives[1].bytes));
     expect((await call(wharf.url, 'GET', `/api/v1/packages/${NS}/app/1.0.0/helm`)).status).toBe(404);
-    expect((await call(wharf.url, 'GET', '/api/v1/packages/search?q=app')).json()).toEqual([`${NS}/app`]);
+    await eventually(async () => expect((await call(url, 'GET', '/api/v1/packages/search?q=app')).json()).toEqual([`${NS}/app`]));
     const retry = await call(wharf.url, 'POST', `/api/v1/packages/${NS}/app`, { release: '1.1.0', media_type: 'helm', blob: archives[1].bytes.toString('base64') });
     expect(retry.status).toBe(409);
   });
