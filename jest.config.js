@@ -31,7 +31,7 @@ module.exports = {
       // Real backing servers, resolved once per run (see libs/testing/src/backends).
       globalSetup: '<rootDir>/test/support/backends.global-setup.ts',
       globalTeardown: '<rootDir>/test/support/backends.global-teardown.ts',
-      testTimeout: 120_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/slow-tests.setup.ts'],
     },
     {
       ...base,
@@ -40,7 +40,7 @@ module.exports = {
       // A server to talk to: WHARF_URL, or a freshly built embedded Wharf (test/support).
       globalSetup: '<rootDir>/test/support/wharf.global-setup.ts',
       globalTeardown: '<rootDir>/test/support/wharf.global-teardown.ts',
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/slow-tests.setup.ts'],
     },
   ],
 };
