@@ -22,7 +22,11 @@ export interface SearchDocument {
 }
 
 export interface SearchQuery {
-  /** Free text from a user: never interpreted as query syntax. */
+  /**
+   * Free text from a user, never interpreted as query syntax. It is matched as words (runs of
+   * letters and digits, so `load-balancer` is `load` and `balancer`), each also as a prefix,
+   * against name, namespace, keywords and description; and as a substring of "namespace/name".
+   */
   text: string;
   namespace?: string;
   mediaType?: string;

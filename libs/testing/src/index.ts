@@ -1,1 +1,4 @@
 export * from './factories/chart-archive.factory';
+export * from './decider-spec';
+export * from './fakes';
+export * from './contracts';

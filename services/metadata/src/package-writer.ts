@@ -24,26 +24,27 @@ export class PackageWriter implements PackageCommands {
     private readonly locks: KeyedMutex,
   ) {}
 
-  execute(command: PackageCommand): Promise<CommandResult> {
-    return this.locks.run(command.package, () => this.decideAndAppend(command));
-  }
-
-  private async decideAndAppend(command: PackageCommand): Promise<CommandResult> {
+  /**
+   * One locked attempt at a time; between attempts the package's lock is released, because the
+   * projector needs it to apply the events that put the log ahead of the store.
+   */
+  async execute(command: PackageCommand): Promise<CommandResult> {
     for (let attempt = 1; ; attempt++) {
-      const view = (await this.store.get(command.package)) ?? emptyPackageView(command.package);
-      if (wasApplied(view, command.meta.commandId)) return { view, sequences: [] };
-      const envelopes = envelopesFor(command.package, view.sequence, decide(command, view), command.meta);
       try {
-        await this.log.append(command.package, view.sequence, envelopes);
+        return await this.locks.run(command.package, () => this.attempt(command));
       } catch (error) {
         if (!(error instanceof ConcurrencyConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-        // The log is ahead of the store (a crash between append and apply, or another writer):
-        // let the projector catch up, then decide again on the newer view.
         await this.projector.caughtUp(5_000);
-        continue;
       }
-      const applied = await this.projection.apply(command.package, envelopes);
-      return { view: applied, sequences: envelopes.map((e) => e.sequence) };
     }
+  }
+
+  private async attempt(command: PackageCommand): Promise<CommandResult> {
+    const view = (await this.store.get(command.package)) ?? emptyPackageView(command.package);
+    if (wasApplied(view, command.meta.commandId)) return { view, sequences: [] };
+    const envelopes = envelopesFor(command.package, view.sequence, decide(command, view), command.meta);
+    await this.log.append(command.package, view.sequence, envelopes);
+    const applied = await this.projection.apply(command.package, envelopes);
+    return { view: applied, sequences: envelopes.map((e) => e.sequence) };
   }
 }

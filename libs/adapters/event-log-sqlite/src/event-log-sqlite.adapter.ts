@@ -131,16 +131,14 @@ export class SqliteEventLog implements EventLog {
   waitForAppend(): { promise: Promise<void>; cancel: () => void } {
     let cancel = () => {};
     const promise = new Promise<void>((resolve) => {
-      const timer = setTimeout(done, this.options.pollIntervalMs ?? 250);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.appended.once('append', done);
-      cancel = () => {
         this.appended.off('append', done);
-        done();
+        resolve();
       };
+      const timer = setTimeout(done, this.options.pollIntervalMs ?? 250);
+      this.appended.once('append', done);
+      cancel = done;
     });
     return { promise, cancel };
   }

@@ -34,7 +34,7 @@ export class SqliteSearchIndex implements SearchIndex {
       );
       CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
         name, namespace, keywords, description,
-        tokenize = 'unicode61 remove_diacritics 2 tokenchars ''-_''',
+        tokenize = 'unicode61 remove_diacritics 2',
         prefix = '2 3 4'
       );
     `);
@@ -94,7 +94,7 @@ export class SqliteSearchIndex implements SearchIndex {
 
   async search(query: SearchQuery): Promise<string[]> {
     const text = query.text.trim().toLowerCase();
-    const tokens = text.match(/[\p{L}\p{N}_-]+/gu) ?? [];
+    const tokens = text.match(/[\p{L}\p{N}]+/gu) ?? [];
     if (tokens.length === 0) return [];
     const ftsQuery = tokens.map((t) => `"${t.replace(/"/g, '""')}"*`).join(' ');
     const where = ['d.active = 1', '(f.id IS NOT NULL OR instr(d.package, @text) > 0)'];

@@ -30,7 +30,7 @@ export function renderError(error: unknown, method: string, path: string): Rende
     return rendered(error.code, error.message, error.details, headers);
   }
   const fastifyCode = (error as { code?: unknown })?.code;
-  if (typeof fastifyCode === 'string' && FASTIFY_CODES[fastifyCode]) {
+  if (typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode)) {
     return rendered(FASTIFY_CODES[fastifyCode], (error as Error).message, {});
   }
   if (error instanceof HttpException) {
@@ -40,8 +40,10 @@ export function renderError(error: unknown, method: string, path: string): Rende
     if (status === 413) return rendered('payload-too-large', 'request body too large', {});
     if (status < 500) return rendered('invalid-usage', error.message, {});
   }
+  // Only Fastify's own request errors say something about the client's request; a 4xx status
+  // from a dependency's client library (a store's HTTP API) is our failure, not the client's.
   const status = (error as { statusCode?: unknown })?.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
+  if (typeof fastifyCode === 'string' && fastifyCode.startsWith('FST_') && typeof status === 'number' && status >= 400 && status < 500) {
     return rendered(status === 413 ? 'payload-too-large' : 'invalid-usage', (error as Error).message, {});
   }
   return { ...rendered('internal-error', 'internal error', {}), unexpected: true };

@@ -1,0 +1,467 @@
+import {
+  TEST_PACKAGE,
+  addReleaseToChannel,
+  addedToChannel,
+  chartMetadata,
+  channelDeleted,
+  clockAt,
+  deciderSpec,
+  deleteChannel,
+  deleteRelease,
+  foldEvents,
+  givenCommandId,
+  published,
+  pushRelease,
+  recorded,
+  deleted,
+  removeReleaseFromChannel,
+  removedFromChannel,
+  testDigest,
+} from '@wharf/testing';
+import { ChannelNotFoundError, PackageExistsError, PackageNotFoundError, ReleaseNotFoundError } from '../errors';
+import { decide, evolve, wasApplied } from './package.decider';
+import { RECENT_COMMANDS_KEPT, emptyPackageView, findChannel } from './package.view';
+
+const spec = () => deciderSpec(TEST_PACKAGE);
+
+describe('decide: PushRelease', () => {
+  it('publishes the first release of a new package', () => {
+    const chart = chartMetadata({ version: '1.0.0' });
+    spec()
+      .given()
+      .when(pushRelease({ release: '1.0.0', metadata: { maintainers: ['a'] }, content: { chart, size: 42 }, visibility: 'private' }))
+      .then(published({ release: '1.0.0', metadata: { maintainers: ['a'] }, chart, size: 42, visibility: 'private' }));
+  });
+
+  it('publishes another release of an existing package', () => {
+    spec().given(published({ release: '1.0.0' })).when(pushRelease({ release: '1.1.0' })).then(published({ release: '1.1.0' }));
+  });
+
+  it('refuses the same release and media type again without force', () => {
+    spec()
+      .given(published({ release: '1.0.0', mediaType: 'helm' }))
+      .when(pushRelease({ release: '1.0.0', mediaType: 'helm' }))
+      .thenThrows(PackageExistsError, { package: TEST_PACKAGE, release: '1.0.0', media_type: 'helm' });
+  });
+
+  it('refuses a duplicate even when the content differs', () => {
+    spec()
+      .given(published({ release: '1.0.0' }))
+      .when(pushRelease({ release: '1.0.0', content: { apprDigest: testDigest('other'), blobDigest: testDigest('other-blob') } }))
+      .thenThrows(PackageExistsError);
+  });
+
+  it('with force replaces the manifest and names the replaced digests', () => {
+    const old = published({ release: '1.0.0', apprDigest: testDigest('old'), blobDigest: testDigest('old-blob') });
+    spec()
+      .given(old)
+      .when(pushRelease({ release: '1.0.0', force: true, content: { apprDigest: testDigest('new'), blobDigest: testDigest('new-blob') } }))
+      .then(
+        published({
+          release: '1.0.0',
+          apprDigest: testDigest('new'),
+          blobDigest: testDigest('new-blob'),
+          replaced: { apprDigest: testDigest('old'), blobDigest: testDigest('old-blob') },
+        }),
+      );
+  });
+
+  it('with force and nothing to replace publishes with replaced: null', () => {
+    spec().given().when(pushRelease({ release: '1.0.0', force: true })).then(published({ release: '1.0.0', replaced: null }));
+  });
+
+  it('accepts the same release under a different media type', () => {
+    spec()
+      .given(published({ release: '1.0.0', mediaType: 'helm' }))
+      .when(pushRelease({ release: '1.0.0', mediaType: 'kpm' }))
+      .then(published({ release: '1.0.0', mediaType: 'kpm' }));
+  });
+
+  it('accepts a release that existed once but was deleted', () => {
+    spec()
+      .given(published({ release: '1.0.0' }), deleted({ release: '1.0.0' }))
+      .when(pushRelease({ release: '1.0.0' }))
+      .then(published({ release: '1.0.0' }));
+  });
+});
+
+describe('decide: DeleteRelease', () => {
+  it('refuses a package that does not exist', () => {
+    spec()
+      .given()
+      .when(deleteRelease({ release: '1.0.0', mediaType: 'helm' }))
+      .thenThrows(PackageNotFoundError, { package: TEST_PACKAGE, release: '1.0.0', media_type: 'helm' });
+  });
+
+  it('refuses a release that does not exist', () => {
+    spec()
+      .given(published({ release: '1.0.0' }))
+      .when(deleteRelease({ release: '2.0.0' }))
+      .thenThrows(PackageNotFoundError, { release: '2.0.0', media_type: 'helm' });
+  });
+
+  it('refuses a media type the release does not have', () => {
+    spec()
+      .given(published({ release: '1.0.0', mediaType: 'helm' }))
+      .when(deleteRelease({ release: '1.0.0', mediaType: 'kpm' }))
+      .thenThrows(PackageNotFoundError, { release: '1.0.0', media_type: 'kpm' });
+  });
+
+  it('refuses a second delete of the same manifest', () => {
+    spec()
+      .given(published({ release: '1.0.0' }), published({ release: '2.0.0' }), deleted({ release: '1.0.0' }))
+      .when(deleteRelease({ release: '1.0.0' }))
+      .thenThrows(PackageNotFoundError);
+  });
+
+  it('deletes the manifest with the digests it was stored with', () => {
+    spec()
+      .given(published({ release: '1.0.0', apprDigest: testDigest('a'), blobDigest: testDigest('b') }))
+      .when(deleteRelease({ release: '1.0.0' }))
+      .then(deleted({ release: '1.0.0', apprDigest: testDigest('a'), blobDigest: testDigest('b') }));
+  });
+
+  it('deleting one of two media types keeps the release in its channels', () => {
+    spec()
+      .given(
+        published({ release: '1.0.0', mediaType: 'helm' }),
+        published({ release: '1.0.0', mediaType: 'kpm' }),
+        addedToChannel({ channel: 'stable', release: '1.0.0' }),
+      )
+      .when(deleteRelease({ release: '1.0.0', mediaType: 'helm' }))
+      .then(deleted({ release: '1.0.0', mediaType: 'helm' }));
+  });
+
+  it('deleting the last media type of the current release falls back to the highest remaining release, pre-releases included', () => {
+    spec()
+      .given(
+        published({ release: '1.0.0' }),
+        published({ release: '2.0.0-rc.1' }),
+        published({ release: '1.5.0' }),
+        published({ release: '3.0.0' }),
+        addedToChannel({ channel: 'stable', release: '1.5.0' }),
+        addedToChannel({ channel: 'stable', release: '2.0.0-rc.1' }),
+        addedToChannel({ channel: 'stable', release: '1.0.0' }),
+        addedToChannel({ channel: 'stable', release: '3.0.0' }),
+      )
+      .when(deleteRelease({ release: '3.0.0' }))
+      .then(deleted({ release: '3.0.0' }), removedFromChannel({ channel: 'stable', release: '3.0.0', current: '2.0.0-rc.1' }));
+  });
+
+  it('deleting the last media type of a non-current member keeps the channel current, even when it is not the highest', () => {
+    spec()
+      .given(
+        published({ release: '1.0.0' }),
+        published({ release: '2.0.0' }),
+        published({ release: '3.0.0' }),
+        addedToChannel({ channel: 'stable', release: '1.0.0' }),
+        addedToChannel({ channel: 'stable', release: '3.0.0' }),
+        addedToChannel({ channel: 'stable', release: '2.0.0' }),
+      )
+      .when(deleteRelease({ release: '1.0.0' }))
+      .then(deleted({ release: '1.0.0' }), removedFromChannel({ channel: 'stable', release: '1.0.0', current: '2.0.0' }));
+  });
+
+  it('deleting the last media type removes the release from every channel, and deletes channels left empty', () => {
+    spec()
+      .given(
+        published({ release: '1.0.0' }),
+        published({ release: '2.0.0' }),
+        addedToChannel({ channel: 'stable', release: '1.0.0' }),
+        addedToChannel({ channel: 'stable', release: '2.0.0' }),
+        addedToChannel({ channel: 'beta', release: '2.0.0' }),
+        addedToChannel({ channel: 'old', release: '1.0.0' }),
+      )
+      .when(deleteRelease({ release: '2.0.0' }))
+      .then(
+        deleted({ release: '2.0.0' }),
+        removedFromChannel({ channel: 'stable', release: '2.0.0', current: '1.0.0' }),
+        removedFromChannel({ channel: 'beta', release: '2.0.0', current: null }),
+        channelDeleted({ channel: 'beta' }),
+      );
+  });
+
+  it('after deleting a release, no channel refers to it', () => {
+    const state = foldEvents(TEST_PACKAGE, [
+      published({ release: '1.0.0' }),
+      published({ release: '2.0.0' }),
+      addedToChannel({ channel: 'stable', release: '1.0.0' }),
+      addedToChannel({ channel: 'stable', release: '2.0.0' }),
+      addedToChannel({ channel: 'beta', release: '2.0.0' }),
+    ]);
+    const events = decide(deleteRelease({ release: '2.0.0' }), state);
+    const after = events.reduce((s, e, i) => evolve(s, recorded(e, state.sequence + i + 1)), state);
+    expect(after.channels).toEqual([{ name: 'stable', current: '1.0.0', releases: ['1.0.0'] }]);
+  });
+});
+
+describe('decide: AddReleaseToChannel', () => {
+  it('refuses a package that does not exist', () => {
+    spec().given().when(addReleaseToChannel()).thenThrows(PackageNotFoundError, { package: TEST_PACKAGE });
+  });
+
+  it('refuses a package whose releases were all deleted', () => {
+    spec().given(published({ release: '1.0.0' }), deleted({ release: '1.0.0' })).when(addReleaseToChannel()).thenThrows(PackageNotFoundError);
+  });
+
+  it('refuses a release the package does not have', () => {
+    spec()
+      .given(published({ release: '1.0.0' }))
+      .when(addReleaseToChannel({ channel: 'stable', release: '9.9.9' }))
+      .thenThrows(ReleaseNotFoundError, { package: TEST_PACKAGE, version: '9.9.9' });
+  });
+
+  it('adding to a channel that does not exist creates it', () => {
+    spec()
+      .given(published({ release: '1.0.0' }))
+      .when(addReleaseToChannel({ channel: 'stable', release: '1.0.0' }))
+      .then(addedToChannel({ channel: 'stable', release: '1.0.0' }));
+  });
+
+  it('adding a release makes it current', () => {
+    const { state } = spec().given(published({ release: '1.0.0' }), published({ release: '2.0.0' }), addedToChannel({ release: '2.0.0' }), addedToChannel({ release: '1.0.0' }));
+    expect(findChannel(state, 'stable')).toEqual({ name: 'stable', current: '1.0.0', releases: ['2.0.0', '1.0.0'] });
+  });
+
+  it('re-adding an existing member moves current without duplicating it', () => {
+    const given = spec().given(
+      published({ release: '1.0.0' }),
+      published({ release: '2.0.0' }),
+      addedToChannel({ release: '1.0.0' }),
+      addedToChannel({ release: '2.0.0' }),
+    );
+    given.when(addReleaseToChannel({ release: '1.0.0' })).then(addedToChannel({ release: '1.0.0' }));
+    const after = evolve(given.state, recorded(addedToChannel({ release: '1.0.0' }), given.state.sequence + 1));
+    expect(findChannel(after, 'stable')).toEqual({ name: 'stable', current: '1.0.0', releases: ['1.0.0', '2.0.0'] });
+  });
+});
+
+describe('decide: RemoveReleaseFromChannel', () => {
+  const twoReleases = () => [published({ release: '1.0.0' }), published({ release: '2.0.0' })];
+
+  it('refuses a package that does not exist', () => {
+    spec().given().when(removeReleaseFromChannel()).thenThrows(PackageNotFoundError, { package: TEST_PACKAGE });
+  });
+
+  it('refuses a channel that does not exist', () => {
+    spec()
+      .given(...twoReleases())
+      .when(removeReleaseFromChannel({ channel: 'nope', release: '1.0.0' }))
+      .thenThrows(ChannelNotFoundError, { package: TEST_PACKAGE, channel: 'nope' });
+  });
+
+  it('refuses a release that is not in the channel', () => {
+    spec()
+      .given(...twoReleases(), addedToChannel({ channel: 'stable', release: '1.0.0' }))
+      .when(removeReleaseFromChannel({ channel: 'stable', release: '2.0.0' }))
+      .thenThrows(PackageNotFoundError, { package: TEST_PACKAGE, release: '2.0.0' });
+  });
+
+  it('removing the current release falls back to the highest remaining one, not the last added', () => {
+    spec()
+      .given(
+        published({ release: '1.0.0' }),
+        published({ release: '1.10.0' }),
+        published({ release: '1.2.0' }),
+        published({ release: '3.0.0' }),
+        addedToChannel({ release: '1.10.0' }),
+        addedToChannel({ release: '1.2.0' }),
+        addedToChannel({ release: '1.0.0' }),
+        addedToChannel({ release: '3.0.0' }),
+      )
+      .when(removeReleaseFromChannel({ release: '3.0.0' }))
+      .then(removedFromChannel({ release: '3.0.0', current: '1.10.0' }));
+  });
+
+  it('the fallback counts pre-releases, which rank above lower normal releases', () => {
+    spec()
+      .given(
+        published({ release: '1.0.0' }),
+        published({ release: '1.1.0-beta.1' }),
+        published({ release: '2.0.0' }),
+        addedToChannel({ release: '1.1.0-beta.1' }),
+        addedToChannel({ release: '1.0.0' }),
+        addedToChannel({ release: '2.0.0' }),
+      )
+      .when(removeReleaseFromChannel({ release: '2.0.0' }))
+      .then(removedFromChannel({ release: '2.0.0', current: '1.1.0-beta.1' }));
+  });
+
+  it('removing a non-current release keeps the current one, even when it is not the highest', () => {
+    spec()
+      .given(
+        ...twoReleases(),
+        published({ release: '3.0.0' }),
+        addedToChannel({ release: '1.0.0' }),
+        addedToChannel({ release: '3.0.0' }),
+        addedToChannel({ release: '2.0.0' }),
+      )
+      .when(removeReleaseFromChannel({ release: '1.0.0' }))
+      .then(removedFromChannel({ release: '1.0.0', current: '2.0.0' }));
+  });
+
+  it('removing the last release deletes the channel', () => {
+    spec()
+      .given(...twoReleases(), addedToChannel({ release: '1.0.0' }))
+      .when(removeReleaseFromChannel({ release: '1.0.0' }))
+      .then(removedFromChannel({ release: '1.0.0', current: null }), channelDeleted({ channel: 'stable' }));
+  });
+
+  it('a removed release that is re-added later becomes current again', () => {
+    const given = spec().given(
+      ...twoReleases(),
+      addedToChannel({ release: '1.0.0' }),
+      addedToChannel({ release: '2.0.0' }),
+      removedFromChannel({ release: '2.0.0', current: '1.0.0' }),
+    );
+    expect(findChannel(given.state, 'stable')).toEqual({ name: 'stable', current: '1.0.0', releases: ['1.0.0'] });
+    given.when(addReleaseToChannel({ release: '2.0.0' })).then(addedToChannel({ release: '2.0.0' }));
+  });
+});
+
+describe('decide: DeleteChannel', () => {
+  it('refuses a channel that does not exist', () => {
+    spec()
+      .given(published({ release: '1.0.0' }), addedToChannel({ channel: 'stable' }))
+      .when(deleteChannel({ channel: 'beta' }))
+      .thenThrows(ChannelNotFoundError, { package: TEST_PACKAGE, channel: 'beta' });
+  });
+
+  it('refuses a channel that was already deleted', () => {
+    spec()
+      .given(published({ release: '1.0.0' }), addedToChannel({ channel: 'stable' }), channelDeleted({ channel: 'stable' }))
+      .when(deleteChannel({ channel: 'stable' }))
+      .thenThrows(ChannelNotFoundError);
+  });
+
+  it('refuses a package that does not exist', () => {
+    spec().given().when(deleteChannel()).thenThrows(PackageNotFoundError, { package: TEST_PACKAGE });
+  });
+
+  it('deletes an existing channel', () => {
+    spec()
+      .given(published({ release: '1.0.0' }), addedToChannel({ channel: 'stable' }), addedToChannel({ channel: 'beta' }))
+      .when(deleteChannel({ channel: 'stable' }))
+      .then(channelDeleted({ channel: 'stable' }));
+  });
+});
+
+describe('evolve', () => {
+  it('records the sequence, updatedAt and the causing command of the last event', () => {
+    const state = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' }), published({ release: '2.0.0' })]);
+    expect(state.sequence).toBe(2);
+    expect(state.updatedAt).toBe(clockAt(2));
+    expect(state.recentCommands).toEqual([givenCommandId(1), givenCommandId(2)]);
+  });
+
+  it('takes the sequence from the recorded event, not from a count of events', () => {
+    const state = evolve(foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' })]), recorded(published({ release: '2.0.0' }), 7));
+    expect(state.sequence).toBe(7);
+    expect(state.updatedAt).toBe(clockAt(7));
+  });
+
+  it('sets createdAt from the push that creates the package, and keeps it afterwards', () => {
+    const state = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' }), published({ release: '2.0.0' }), addedToChannel({ release: '2.0.0' })]);
+    expect(state.createdAt).toBe(clockAt(1));
+    expect(state.updatedAt).toBe(clockAt(3));
+  });
+
+  it('stamps each manifest with the time of the event that published it', () => {
+    const state = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' }), published({ release: '2.0.0' }), published({ release: '1.0.0', replaced: null })]);
+    const byRelease = Object.fromEntries(state.manifests.map((m) => [m.release, m.createdAt]));
+    expect(byRelease).toEqual({ '1.0.0': clockAt(3), '2.0.0': clockAt(2) });
+  });
+
+  it('a forced push replaces the manifest instead of adding a second one', () => {
+    const state = foldEvents(TEST_PACKAGE, [
+      published({ release: '1.0.0', apprDigest: testDigest('old') }),
+      published({ release: '1.0.0', apprDigest: testDigest('new'), replaced: { apprDigest: testDigest('old'), blobDigest: testDigest('x') } }),
+    ]);
+    expect(state.manifests.map((m) => m.apprDigest)).toEqual([testDigest('new')]);
+  });
+
+  it('takes visibility only from the push that creates the package', () => {
+    const state = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0', visibility: 'private' }), published({ release: '2.0.0', visibility: 'public' })]);
+    expect(state.visibility).toBe('private');
+  });
+
+  it('resets createdAt when the last release goes, and a later push re-creates the package', () => {
+    const gone = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0', visibility: 'private' }), deleted({ release: '1.0.0' })]);
+    expect(gone.createdAt).toBeNull();
+    expect(gone.manifests).toEqual([]);
+    expect(gone.updatedAt).toBe(clockAt(2));
+
+    const recreated = evolve(gone, recorded(published({ release: '2.0.0', visibility: 'public' }), 3));
+    expect(recreated.createdAt).toBe(clockAt(3));
+    expect(recreated.visibility).toBe('public');
+  });
+
+  it('keeps createdAt while other releases remain', () => {
+    const state = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' }), published({ release: '2.0.0' }), deleted({ release: '1.0.0' })]);
+    expect(state.createdAt).toBe(clockAt(1));
+  });
+
+  it('removing the current release of a channel applies the decided current', () => {
+    const state = foldEvents(TEST_PACKAGE, [
+      published({ release: '1.0.0' }),
+      published({ release: '2.0.0' }),
+      addedToChannel({ release: '1.0.0' }),
+      addedToChannel({ release: '2.0.0' }),
+      removedFromChannel({ release: '2.0.0', current: '1.0.0' }),
+    ]);
+    expect(findChannel(state, 'stable')).toEqual({ name: 'stable', current: '1.0.0', releases: ['1.0.0'] });
+  });
+
+  it('ChannelDeleted removes only that channel', () => {
+    const state = foldEvents(TEST_PACKAGE, [
+      published({ release: '1.0.0' }),
+      addedToChannel({ channel: 'stable' }),
+      addedToChannel({ channel: 'beta' }),
+      channelDeleted({ channel: 'stable' }),
+    ]);
+    expect(state.channels.map((c) => c.name)).toEqual(['beta']);
+  });
+
+  it('does not mutate the state it folds into', () => {
+    const before = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' }), addedToChannel()]);
+    const snapshot = structuredClone(before);
+    evolve(before, recorded(published({ release: '2.0.0' }), 3));
+    evolve(before, recorded(removedFromChannel({ current: null }), 3));
+    evolve(before, recorded(deleted(), 3));
+    expect(before).toEqual(snapshot);
+  });
+
+  it('remembers each command once, even when it caused several events', () => {
+    let state = emptyPackageView(TEST_PACKAGE);
+    state = evolve(state, recorded(published({ release: '1.0.0' }), 1, { causationId: 'c1' }));
+    state = evolve(state, recorded(addedToChannel(), 2, { causationId: 'c2' }));
+    state = evolve(state, recorded(removedFromChannel({ current: null }), 3, { causationId: 'c3' }));
+    state = evolve(state, recorded(channelDeleted(), 4, { causationId: 'c3' }));
+    expect(state.recentCommands).toEqual(['c1', 'c2', 'c3']);
+  });
+
+  it(`keeps only the last ${RECENT_COMMANDS_KEPT} command ids, newest last`, () => {
+    let state = emptyPackageView(TEST_PACKAGE);
+    const total = RECENT_COMMANDS_KEPT + 5;
+    for (let n = 1; n <= total; n++) state = evolve(state, recorded(published({ release: `1.0.${n}` }), n, { causationId: `c${n}` }));
+    expect(state.recentCommands).toHaveLength(RECENT_COMMANDS_KEPT);
+    expect(state.recentCommands[0]).toBe(`c${total - RECENT_COMMANDS_KEPT + 1}`);
+    expect(state.recentCommands.at(-1)).toBe(`c${total}`);
+  });
+});
+
+describe('wasApplied', () => {
+  it('is true for a command whose events were folded in and false for any other', () => {
+    const state = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' }), published({ release: '2.0.0' })]);
+    expect(wasApplied(state, givenCommandId(1))).toBe(true);
+    expect(wasApplied(state, givenCommandId(2))).toBe(true);
+    expect(wasApplied(state, givenCommandId(3))).toBe(false);
+  });
+
+  it('forgets a command once more than RECENT_COMMANDS_KEPT newer ones were applied', () => {
+    let state = emptyPackageView(TEST_PACKAGE);
+    for (let n = 1; n <= RECENT_COMMANDS_KEPT + 1; n++) state = evolve(state, recorded(published({ release: `1.0.${n}` }), n, { causationId: `c${n}` }));
+    expect(wasApplied(state, 'c1')).toBe(false);
+    expect(wasApplied(state, 'c2')).toBe(true);
+  });
+});

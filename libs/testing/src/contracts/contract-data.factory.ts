@@ -1,0 +1,113 @@
+import { searchDocumentFrom } from '@wharf/search';
+/**
+ * Test data for the port contract suites: valid event envelopes, package views folded with the
+ * real `evolve`, and search documents. Every field has a default and can be overridden.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  JsonValue,
+  PackageEvent,
+  PackageView,
+  ReleaseDeleted,
+  ReleasePublished,
+  Visibility,
+  emptyPackageView,
+  evolve,
+} from '@wharf/domain';
+import { EventEnvelope, currentEventVersion, validateForProduce } from '@wharf/contracts';
+import type { SearchDocument } from '@wharf/ports';
+
+export function sha256Hex(content: string | Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+export interface ReleaseOptions {
+  release?: string;
+  mediaType?: string;
+  description?: string;
+  keywords?: string[];
+  visibility?: Visibility;
+  metadata?: JsonValue;
+}
+
+export function releasePublished(options: ReleaseOptions = {}): ReleasePublished {
+  const release = options.release ?? '1.0.0';
+  const mediaType = options.mediaType ?? 'helm';
+  return {
+    type: 'ReleasePublished',
+    data: {
+      release,
+      mediaType,
+      ...digestsOf(release, mediaType),
+      size: 1024,
+      metadata: options.metadata ?? { release },
+      chart: {
+        apiVersion: 'v2',
+        name: 'app',
+        version: release,
+        description: options.description ?? '',
+        keywords: options.keywords ?? [],
+      },
+      replaced: null,
+      visibility: options.visibility ?? 'public',
+    },
+  };
+}
+
+/** Deletes a manifest published by `releasePublished` with the same release and media type. */
+export function releaseDeleted(release = '1.0.0', mediaType = 'helm'): ReleaseDeleted {
+  return { type: 'ReleaseDeleted', data: { release, mediaType, ...digestsOf(release, mediaType) } };
+}
+
+function digestsOf(release: string, mediaType: string) {
+  return { apprDigest: sha256Hex(`appr ${release} ${mediaType}`), blobDigest: sha256Hex(`blob ${release} ${mediaType}`) };
+}
+
+/** Valid envelopes continuing `pkg`'s stream after `lastSequence`, each with a fresh id. */
+export function eventEnvelopes(pkg: string, lastSequence: number, events: PackageEvent[]): EventEnvelope[] {
+  return events.map((event, i) => {
+    const sequence = lastSequence + i + 1;
+    return validateForProduce({
+      type: event.type,
+      version: currentEventVersion(event.type),
+      id: randomUUID(),
+      occurredAt: new Date(Date.UTC(2024, 0, 1) + sequence * 60_000).toISOString(),
+      correlationId: randomUUID(),
+      causationId: randomUUID(),
+      package: pkg,
+      sequence,
+      data: event.data,
+    } as EventEnvelope);
+  });
+}
+
+/** `count` ReleasePublished envelopes (releases 1.<sequence>.0) continuing the stream. */
+export function publishedEnvelopes(pkg: string, lastSequence: number, count: number): EventEnvelope[] {
+  const events = Array.from({ length: count }, (_, i) => releasePublished({ release: `1.${lastSequence + i + 1}.0` }));
+  return eventEnvelopes(pkg, lastSequence, events);
+}
+
+/** The view `pkg` has after `events`, folded with the domain's own `evolve`. */
+export function packageView(pkg: string, events: PackageEvent[]): PackageView {
+  return eventEnvelopes(pkg, 0, events).reduce(evolve, emptyPackageView(pkg));
+}
+
+export interface SearchDocumentOptions {
+  sequence?: number;
+  /** False: the package's last release was deleted. */
+  active?: boolean;
+  visibility?: Visibility;
+  description?: string;
+  keywords?: string[];
+  mediaTypes?: string[];
+}
+
+export function searchDocument(pkg: string, options: SearchDocumentOptions = {}): SearchDocument {
+  const mediaTypes = options.mediaTypes ?? ['helm'];
+  const published = mediaTypes.map((mediaType) =>
+    releasePublished({ mediaType, visibility: options.visibility, description: options.description, keywords: options.keywords }),
+  );
+  const removed = options.active === false ? mediaTypes.map((mediaType) => releaseDeleted('1.0.0', mediaType)) : [];
+  const folded = packageView(pkg, [...published, ...removed]);
+  return searchDocumentFrom({ ...folded, sequence: options.sequence ?? folded.sequence });
+}

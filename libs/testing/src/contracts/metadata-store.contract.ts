@@ -1,0 +1,280 @@
+/**
+ * The MetadataStore contract (libs/ports/src/metadata-store.port.ts), run unchanged against
+ * every adapter:
+ *
+ *   describeMetadataStoreContract('metadata-mongo', async () => ({ subject, cleanup }));
+ *
+ * Each test gets a fresh store and uses its own namespaces. The port deletes nothing, so the
+ * factory's cleanup must drop what the store created (database, collection, file).
+ */
+import { PackageView, summarizePackage } from '@wharf/domain';
+import type { MetadataStore, PackageListFilter } from '@wharf/ports';
+import { ContractFixture, ContractOptions, uniqueName, useContractFixture } from './contract-fixture';
+import { ReleaseOptions, packageView, releaseDeleted, releasePublished } from './contract-data.factory';
+
+export type MetadataStoreFixture = ContractFixture<MetadataStore>;
+
+export function describeMetadataStoreContract(name: string, factory: () => Promise<MetadataStoreFixture>, options: ContractOptions = {}): void {
+  const timeout = options.testTimeoutMs ?? 30_000;
+
+  describe(`MetadataStore contract: ${name}`, () => {
+    const ctx = useContractFixture(factory);
+    const store = () => ctx.fixture.subject;
+
+    /** A package with one release per entry, stored with expectedSequence 0. */
+    async function stored(pkg: string, releases: ReleaseOptions[] = [{}]): Promise<PackageView> {
+      const view = packageView(pkg, releases.map(releasePublished));
+      expect(await store().put(view, 0)).toBe(true);
+      return view;
+    }
+
+    const listed = async (filter: Partial<PackageListFilter>) => (await store().list({ limit: 100, ...filter })).map((s) => s.package);
+
+    describe('get', () => {
+      it(
+        'should return null for a package no view was stored for',
+        async () => {
+          expect(await store().get(`${uniqueName('ns')}/absent`)).toBeNull();
+        },
+        timeout,
+      );
+    });
+
+    describe('put', () => {
+      it(
+        'should insert with expectedSequence 0 and give the view back unchanged',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const metadata = JSON.parse('{"dotted.key":1,"$dollar":{"a.b":[true,null]},"__proto__":"x","nested":{"k":"v"}}');
+          const view = packageView(pkg, [
+            releasePublished({ release: '1.0.0', metadata }),
+            releasePublished({ release: '1.0.0', mediaType: 'kpm' }),
+            { type: 'ReleaseAddedToChannel', data: { channel: '__proto__', release: '1.0.0' } },
+          ]);
+
+          expect(await store().put(view, 0)).toBe(true);
+
+          expect(await store().get(pkg)).toEqual(view);
+        },
+        timeout,
+      );
+
+      it(
+        'should update when expectedSequence is the stored sequence',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const first = await stored(pkg);
+          const next = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
+
+          expect(await store().put(next, first.sequence)).toBe(true);
+
+          expect(await store().get(pkg)).toEqual(next);
+          expect((await store().list({ namespace: first.namespace, limit: 10 }))[0]).toEqual(summarizePackage(next));
+        },
+        timeout,
+      );
+
+      it(
+        'should return false and change nothing when expectedSequence is stale',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const current = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
+          expect(await store().put(packageView(pkg, [releasePublished()]), 0)).toBe(true);
+          expect(await store().put(current, 1)).toBe(true);
+          const later = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' }), releasePublished({ release: '3.0.0' })]);
+
+          expect(await store().put(later, 0)).toBe(false);
+          expect(await store().put(later, 1)).toBe(false);
+          expect(await store().put(later, 3)).toBe(false);
+
+          expect(await store().get(pkg)).toEqual(current);
+          expect(await store().list({ namespace: current.namespace, limit: 10 })).toEqual([summarizePackage(current)]);
+        },
+        timeout,
+      );
+
+      it(
+        'should return false for an expectedSequence above 0 when no view is stored',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+
+          expect(await store().put(packageView(pkg, [releasePublished()]), 1)).toBe(false);
+
+          expect(await store().get(pkg)).toBeNull();
+        },
+        timeout,
+      );
+
+      it(
+        'should let exactly one of concurrent puts with the same expectedSequence win',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const views = Array.from({ length: 6 }, (_, i) => packageView(pkg, [releasePublished({ release: `1.${i}.0` })]));
+
+          const results = await Promise.all(views.map((view) => store().put(view, 0)));
+
+          expect(results.filter(Boolean)).toHaveLength(1);
+          expect(await store().get(pkg)).toEqual(views[results.indexOf(true)]);
+        },
+        timeout,
+      );
+
+      it(
+        'should keep a view with no release left, guarding its sequence, but no longer list or count it',
+        async () => {
+          const ns = uniqueName('ns');
+          const pkg = `${ns}/app`;
+          await stored(`${ns}/other`);
+          const first = await stored(pkg);
+          const before = await store().count();
+          const emptied = packageView(pkg, [releasePublished(), releaseDeleted()]);
+
+          expect(await store().put(emptied, first.sequence)).toBe(true);
+
+          expect(await store().get(pkg)).toEqual(emptied);
+          expect(await store().put(emptied, first.sequence)).toBe(false);
+          expect(await listed({ namespace: ns })).toEqual([`${ns}/other`]);
+          expect(await listed({ namespace: ns, nameContains: '/app' })).toEqual([]);
+          expect(await store().count()).toBe(before - 1);
+        },
+        timeout,
+      );
+    });
+
+    describe('list', () => {
+      it(
+        'should return the summaries of packages with a release, ordered by package name',
+        async () => {
+          const [a, b] = [uniqueName('a'), uniqueName('b')];
+          const names = [`${b}/alpha`, `${a}/zeta`, `${a}/gamma2`, `${a}/gamma10`, `${a}/gamma_1`, `${a}/gamma.1`, `${a}/gamma-1`];
+          const views = [];
+          for (const pkg of names) views.push(await stored(pkg, [{ release: '1.0.0' }, { release: '1.10.0' }, { release: '1.2.0', mediaType: 'kpm' }]));
+
+          const all = await store().list({ limit: 100 });
+          const ours = all.filter((s) => s.namespace === a || s.namespace === b);
+
+          expect(ours.map((s) => s.package)).toEqual([...names].sort());
+          expect(ours).toEqual([...views].sort((x, y) => (x.package < y.package ? -1 : 1)).map(summarizePackage));
+        },
+        timeout,
+      );
+
+      it(
+        'should filter on the exact namespace',
+        async () => {
+          const ns = uniqueName('ns');
+          for (const pkg of [`${ns}/one`, `${ns}/two`, `${ns}x/three`, `x${ns}/four`]) await stored(pkg);
+
+          expect(await listed({ namespace: ns })).toEqual([`${ns}/one`, `${ns}/two`]);
+          expect(await listed({ namespace: `${ns}/one` })).toEqual([]);
+        },
+        timeout,
+      );
+
+      it(
+        'should filter on packages with a manifest of the media type',
+        async () => {
+          const ns = uniqueName('ns');
+          await stored(`${ns}/helm-only`, [{ mediaType: 'helm' }]);
+          await stored(`${ns}/kpm-only`, [{ mediaType: 'kpm' }]);
+          await stored(`${ns}/both`, [{ mediaType: 'kpm' }, { release: '2.0.0', mediaType: 'helm' }]);
+          await stored(`${ns}/compose`, [{ mediaType: 'kpm-compose' }]);
+
+          expect(await listed({ namespace: ns, mediaType: 'helm' })).toEqual([`${ns}/both`, `${ns}/helm-only`]);
+          expect(await listed({ namespace: ns, mediaType: 'kpm' })).toEqual([`${ns}/both`, `${ns}/kpm-only`]);
+          expect(await listed({ namespace: ns, mediaType: 'compose' })).toEqual([]);
+          expect(await listed({ namespace: ns, mediaType: 'kpm-' })).toEqual([]);
+        },
+        timeout,
+      );
+
+      it(
+        'should match nameContains as a literal, case-sensitive substring of "namespace/name"',
+        async () => {
+          const ns = uniqueName('ns');
+          for (const name of ['a.b', 'axb', 'x_y', 'xay', 'plain']) await stored(`${ns}/${name}`);
+
+          expect(await listed({ namespace: ns, nameContains: 'a.b' })).toEqual([`${ns}/a.b`]);
+          expect(await listed({ namespace: ns, nameContains: 'x_y' })).toEqual([`${ns}/x_y`]);
+          expect(await listed({ nameContains: `${ns}/pl` })).toEqual([`${ns}/plain`]);
+          expect(await listed({ namespace: ns, nameContains: 'lai' })).toEqual([`${ns}/plain`]);
+          expect(await listed({ namespace: ns, nameContains: 'PLAIN' })).toEqual([]);
+          for (const pattern of ['%', '_%', '.*', '^', '$', '(', '[a-z]', '\\', '*', '?', '+', '|', "'", '"', `^${ns}`, `${ns}.plain`, `${ns}%`]) {
+            expect(await listed({ namespace: ns, nameContains: pattern })).toEqual([]);
+          }
+        },
+        timeout,
+      );
+
+      it(
+        'should list only public packages and those of visibleNamespaces',
+        async () => {
+          const [mine, theirs] = [uniqueName('m'), uniqueName('t')];
+          await stored(`${mine}/private`, [{ visibility: 'private' }]);
+          await stored(`${mine}/public`, [{ visibility: 'public' }]);
+          await stored(`${theirs}/private`, [{ visibility: 'private' }]);
+          await stored(`${theirs}/public`, [{ visibility: 'public' }]);
+          const ours = async (filter: Partial<PackageListFilter>) => (await listed(filter)).filter((p) => p.startsWith(mine) || p.startsWith(theirs));
+
+          expect(await ours({ visibleNamespaces: [mine] })).toEqual([`${mine}/private`, `${mine}/public`, `${theirs}/public`]);
+          expect(await ours({ visibleNamespaces: [] })).toEqual([`${mine}/public`, `${theirs}/public`]);
+          const everything = [`${mine}/private`, `${mine}/public`, `${theirs}/private`, `${theirs}/public`];
+          expect(await ours({ visibleNamespaces: [mine, theirs] })).toEqual(everything);
+          expect(await ours({ visibleNamespaces: 'all' })).toEqual(everything);
+          expect(await ours({})).toEqual(everything);
+          expect(await listed({ namespace: theirs, visibleNamespaces: [mine] })).toEqual([`${theirs}/public`]);
+        },
+        timeout,
+      );
+
+      it(
+        'should page with limit and offset',
+        async () => {
+          const ns = uniqueName('ns');
+          const names = ['e', 'a', 'd', 'b', 'c'].map((n) => `${ns}/${n}`);
+          for (const pkg of names) await stored(pkg);
+          const page = (limit: number, offset?: number) => listed({ namespace: ns, limit, offset });
+
+          expect(await page(2)).toEqual([`${ns}/a`, `${ns}/b`]);
+          expect(await page(2, 2)).toEqual([`${ns}/c`, `${ns}/d`]);
+          expect(await page(2, 4)).toEqual([`${ns}/e`]);
+          expect(await page(2, 5)).toEqual([]);
+          expect(await page(10, 1)).toEqual([`${ns}/b`, `${ns}/c`, `${ns}/d`, `${ns}/e`]);
+        },
+        timeout,
+      );
+
+      it(
+        'should combine filters',
+        async () => {
+          const ns = uniqueName('ns');
+          await stored(`${ns}/web-private`, [{ visibility: 'private', mediaType: 'helm' }]);
+          await stored(`${ns}/web-public`, [{ mediaType: 'helm' }]);
+          await stored(`${ns}/web-kpm`, [{ mediaType: 'kpm' }]);
+          await stored(`${ns}/db`, [{ mediaType: 'helm' }]);
+
+          expect(await listed({ namespace: ns, mediaType: 'helm', nameContains: 'web', visibleNamespaces: [] })).toEqual([`${ns}/web-public`]);
+        },
+        timeout,
+      );
+    });
+
+    describe('count', () => {
+      it(
+        'should count stored packages that have a release',
+        async () => {
+          const ns = uniqueName('ns');
+          const before = await store().count();
+          await stored(`${ns}/one`);
+          await stored(`${ns}/two`, [{ visibility: 'private' }]);
+          const gone = await stored(`${ns}/gone`);
+          await store().put(packageView(gone.package, [releasePublished(), releaseDeleted()]), gone.sequence);
+          await store().put(packageView(`${ns}/never`, [releasePublished()]), 5);
+
+          expect(await store().count()).toBe(before + 2);
+        },
+        timeout,
+      );
+    });
+  });
+}

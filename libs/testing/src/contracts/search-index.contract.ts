@@ -1,0 +1,325 @@
+/**
+ * The SearchIndex contract (libs/ports/src/search-index.port.ts), run unchanged against every
+ * adapter:
+ *
+ *   describeSearchIndexContract('search-opensearch', async () => ({ subject, cleanup, refresh }), { eventuallyMs: 20_000 });
+ *
+ * Search is eventually consistent: every read is polled (after the fixture's `refresh`, when it
+ * has one) until it holds, and each "is not returned" check sits in the same poll as a positive
+ * one about a document written at the same time, so it cannot pass merely because the index
+ * has not caught up yet.
+ */
+import type { SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
+import { ContractFixture, ContractOptions, uniqueName, useContractFixture } from './contract-fixture';
+import { SearchDocumentOptions, searchDocument } from './contract-data.factory';
+import { eventually } from './eventually';
+
+export interface SearchIndexFixture extends ContractFixture<SearchIndex> {
+  /** Makes every write so far visible to searches (OpenSearch `_refresh`); absent where writes are visible at once. */
+  refresh?(): Promise<void>;
+}
+
+/** Texts that are query syntax in FTS5, Lucene or SQL; searched as words, they never fail. */
+const QUERY_SYNTAX = [
+  'name:* OR *',
+  '*:*',
+  '*',
+  '?',
+  '"',
+  '""',
+  '" OR "',
+  '(',
+  ')',
+  '-',
+  '+',
+  '!',
+  '^',
+  '~',
+  ':',
+  '/',
+  '\\',
+  '[',
+  ']',
+  '{',
+  '}',
+  '&&',
+  '||',
+  'AND',
+  'OR',
+  'NOT',
+  'NEAR',
+  'NOT alpha',
+  '-alpha',
+  'beta -alpha',
+  'name:beta',
+  '/.*/',
+  "' OR 1=1 --",
+  '%',
+  '_',
+  '   ',
+  '',
+  'ünïcödé 数据 🚀',
+  'a'.repeat(500),
+];
+
+export function describeSearchIndexContract(name: string, factory: () => Promise<SearchIndexFixture>, options: ContractOptions = {}): void {
+  const within = options.eventuallyMs ?? 5_000;
+  const timeout = options.testTimeoutMs ?? 30_000;
+
+  describe(`SearchIndex contract: ${name}`, () => {
+    const ctx = useContractFixture(factory);
+    const index = () => ctx.fixture.subject;
+
+    /** Polls `check` until it holds, refreshing the index before each try. */
+    async function settled(check: () => Promise<void>): Promise<void> {
+      await eventually(async () => {
+        await ctx.fixture.refresh?.();
+        await check();
+      }, within);
+    }
+
+    async function indexed(...docs: [string, SearchDocumentOptions?][]): Promise<SearchDocument[]> {
+      const documents = docs.map(([pkg, options]) => searchDocument(pkg, options));
+      await index().putMany(documents);
+      return documents;
+    }
+
+    const search = (text: string, query: Partial<SearchQuery> = {}) => index().search({ text, limit: 50, ...query });
+
+    describe('putMany and getMany', () => {
+      it(
+        'should give stored documents back unchanged, leaving absent packages out of the map',
+        async () => {
+          const ns = uniqueName('ns');
+          const docs = await indexed(
+            [`${ns}/one`, { description: 'The first', keywords: ['a', 'b'] }],
+            [`${ns}/two`, { visibility: 'private', mediaTypes: ['helm', 'kpm'] }],
+            [`${ns}/gone`, { active: false }],
+          );
+
+          await settled(async () => {
+            const found = await index().getMany([`${ns}/one`, `${ns}/two`, `${ns}/gone`, `${ns}/absent`]);
+            expect([...found.keys()].sort()).toEqual([`${ns}/gone`, `${ns}/one`, `${ns}/two`]);
+            for (const doc of docs) expect(found.get(doc.package)).toEqual(doc);
+          });
+          expect((await index().getMany([])).size).toBe(0);
+        },
+        timeout,
+      );
+
+      it(
+        'should ignore a document whose sequence is not above the stored one',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const [current] = await indexed([pkg, { sequence: 3, description: 'current' }]);
+          await settled(async () => expect((await index().getMany([pkg])).get(pkg)).toEqual(current));
+
+          await indexed([pkg, { sequence: 2, description: 'older' }]);
+          await indexed([pkg, { sequence: 3, description: 'redelivered' }]);
+          await indexed([pkg, { sequence: 1, active: false }]);
+          const [witness] = await indexed([`${uniqueName('ns')}/witness`, { description: 'older redelivered' }]);
+
+          await settled(async () => {
+            expect((await index().getMany([pkg, witness.package])).get(pkg)).toEqual(current);
+            expect(await search('older')).toEqual([witness.package]);
+            expect(await search('redelivered')).toEqual([witness.package]);
+            expect(await search('current')).toEqual([pkg]);
+          });
+        },
+        timeout,
+      );
+
+      it(
+        'should replace a document with a higher sequence, also within one batch',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          await indexed([pkg, { sequence: 1, description: 'first' }]);
+
+          const [, newest] = await indexed([pkg, { sequence: 2, description: 'second' }], [pkg, { sequence: 4, description: 'fourth' }], [pkg, { sequence: 3, description: 'third' }]);
+
+          await settled(async () => {
+            expect((await index().getMany([pkg])).get(pkg)).toEqual(newest);
+            expect(await search('fourth')).toEqual([pkg]);
+            expect(await search('first')).toEqual([]);
+            expect(await search('third')).toEqual([]);
+          });
+        },
+        timeout,
+      );
+    });
+
+    describe('search', () => {
+      it(
+        'should find a package by a prefix of its name, by keyword and by a word of its description',
+        async () => {
+          const ns = uniqueName('ns');
+          await indexed(
+            [`${ns}/postgresql`, { description: 'Relational database server' }],
+            [`${ns}/nginx`, { description: 'A fast reverse proxy', keywords: ['webserver', 'ingress', 'load-balancer'] }],
+            [`${ns}/unrelated`, { description: 'Nothing to see', keywords: ['misc'] }],
+          );
+
+          await settled(async () => {
+            expect(await search('postgr')).toEqual([`${ns}/postgresql`]);
+            expect(await search('webserver')).toEqual([`${ns}/nginx`]);
+            expect(await search('ingress')).toEqual([`${ns}/nginx`]);
+            expect(await search('balancer')).toEqual([`${ns}/nginx`]);
+            expect(await search('reverse')).toEqual([`${ns}/nginx`]);
+            expect(await search('relational')).toEqual([`${ns}/postgresql`]);
+            expect(await search('mongodb')).toEqual([]);
+          });
+        },
+        timeout,
+      );
+
+      it(
+        'should rank the package whose name is the text first',
+        async () => {
+          const ns = uniqueName('ns');
+          await indexed(
+            [`${ns}/cache`, { description: 'redis compatible cache, redis protocol, redis redis', keywords: ['redis'] }],
+            [`${ns}/redis-cluster`, { description: 'Clustered redis', keywords: ['redis', 'cluster'] }],
+            [`${ns}/redis`, { description: 'In-memory store' }],
+            [`${ns}/redisinsight`, { description: 'GUI for redis', keywords: ['redis'] }],
+          );
+
+          await settled(async () => {
+            const results = await search('redis');
+            expect(results[0]).toBe(`${ns}/redis`);
+            expect([...results].sort()).toEqual([`${ns}/cache`, `${ns}/redis`, `${ns}/redis-cluster`, `${ns}/redisinsight`]);
+            expect((await search(`${ns}/redis`))[0]).toBe(`${ns}/redis`);
+          });
+        },
+        timeout,
+      );
+
+      it(
+        'should filter on the exact namespace and on media type',
+        async () => {
+          const [ns, other] = [uniqueName('ns'), uniqueName('ns')];
+          await indexed(
+            [`${ns}/web-helm`, { description: 'webapp', mediaTypes: ['helm'] }],
+            [`${ns}/web-both`, { description: 'webapp', mediaTypes: ['kpm', 'helm'] }],
+            [`${ns}/web-compose`, { description: 'webapp', mediaTypes: ['kpm-compose'] }],
+            [`${other}/web-helm`, { description: 'webapp', mediaTypes: ['helm'] }],
+            [`${ns}x/web-helm`, { description: 'webapp', mediaTypes: ['helm'] }],
+          );
+
+          await settled(async () => {
+            expect((await search('webapp', { namespace: ns })).sort()).toEqual([`${ns}/web-both`, `${ns}/web-compose`, `${ns}/web-helm`]);
+            expect((await search('webapp', { namespace: ns, mediaType: 'helm' })).sort()).toEqual([`${ns}/web-both`, `${ns}/web-helm`]);
+            expect(await search('webapp', { namespace: ns, mediaType: 'kpm' })).toEqual([`${ns}/web-both`]);
+            expect(await search('webapp', { namespace: ns, mediaType: 'compose' })).toEqual([]);
+            expect((await search('webapp', { mediaType: 'helm' })).sort()).toEqual([`${ns}/web-both`, `${ns}/web-helm`, `${ns}x/web-helm`, `${other}/web-helm`].sort());
+          });
+        },
+        timeout,
+      );
+
+      it(
+        'should never return an inactive document',
+        async () => {
+          const ns = uniqueName('ns');
+          await indexed([`${ns}/retired`, { description: 'ghost' }], [`${ns}/never`, { description: 'ghost', active: false }], [`${ns}/alive`, { description: 'ghost' }]);
+          await settled(async () => expect((await search('ghost')).sort()).toEqual([`${ns}/alive`, `${ns}/retired`]));
+
+          await indexed([`${ns}/retired`, { sequence: 3, description: 'ghost', active: false }], [`${ns}/alive`, { sequence: 3, description: 'ghost town' }]);
+
+          await settled(async () => {
+            expect(await search('town')).toEqual([`${ns}/alive`]);
+            expect(await search('ghost')).toEqual([`${ns}/alive`]);
+            expect(await search('retired')).toEqual([]);
+            expect(await search('never', { namespace: ns, visibleNamespaces: 'all' })).toEqual([]);
+          });
+        },
+        timeout,
+      );
+
+      it(
+        'should search user text with query syntax as words, never failing and never matching everything',
+        async () => {
+          const ns = uniqueName('ns');
+          const docs = await indexed(
+            [`${ns}/alpha`, { description: 'first letter', keywords: ['greek'] }],
+            [`${ns}/beta`, { description: 'second letter', keywords: ['greek'] }],
+          );
+          await settled(async () => expect((await search('letter')).sort()).toEqual([`${ns}/alpha`, `${ns}/beta`]));
+
+          for (const text of QUERY_SYNTAX) {
+            const results = await search(text);
+            expect({ text, results }).toEqual({ text, results: expect.any(Array) });
+            const unrelated = results.filter((pkg) => !sharesAWord(docs.find((d) => d.package === pkg)!, text));
+            expect({ text, unrelated }).toEqual({ text, unrelated: [] });
+          }
+          for (const text of ['"alpha"', '(alpha', 'alpha)', '[alpha]', '{alpha}', 'alpha*', 'alpha?', 'alpha!', '\\alpha', 'alpha:']) {
+            expect({ text, results: await search(text) }).toEqual({ text, results: [`${ns}/alpha`] });
+          }
+        },
+        timeout,
+      );
+
+      it(
+        'should return only public packages and those of visibleNamespaces',
+        async () => {
+          const [mine, theirs] = [uniqueName('m'), uniqueName('t')];
+          await indexed(
+            [`${mine}/private`, { visibility: 'private', description: 'shared' }],
+            [`${mine}/public`, { description: 'shared' }],
+            [`${theirs}/private`, { visibility: 'private', description: 'shared' }],
+            [`${theirs}/public`, { description: 'shared' }],
+          );
+          const everything = [`${mine}/private`, `${mine}/public`, `${theirs}/private`, `${theirs}/public`];
+          const found = async (query: Partial<SearchQuery>) => (await search('shared', query)).sort();
+
+          await settled(async () => {
+            expect(await found({ visibleNamespaces: [mine] })).toEqual([`${mine}/private`, `${mine}/public`, `${theirs}/public`]);
+            expect(await found({ visibleNamespaces: [] })).toEqual([`${mine}/public`, `${theirs}/public`]);
+            expect(await found({ visibleNamespaces: [mine, theirs] })).toEqual(everything);
+            expect(await found({ visibleNamespaces: 'all' })).toEqual(everything);
+            expect(await found({})).toEqual(everything);
+            expect(await found({ namespace: theirs, visibleNamespaces: [mine] })).toEqual([`${theirs}/public`]);
+          });
+        },
+        timeout,
+      );
+
+      it(
+        'should return at most limit packages',
+        async () => {
+          const ns = uniqueName('ns');
+          await indexed([`${ns}/a`, { description: 'common' }], [`${ns}/b`, { description: 'common' }], [`${ns}/c`, { description: 'common' }]);
+
+          await settled(async () => {
+            expect(await search('common', { limit: 3 })).toHaveLength(3);
+            expect(await search('common', { limit: 2 })).toHaveLength(2);
+          });
+        },
+        timeout,
+      );
+    });
+
+    describe('count', () => {
+      it(
+        'should count active documents only',
+        async () => {
+          const ns = uniqueName('ns');
+          const before = await index().count();
+
+          await indexed([`${ns}/one`], [`${ns}/two`, { visibility: 'private' }], [`${ns}/gone`, { active: false }], [`${ns}/retired`]);
+          await indexed([`${ns}/retired`, { sequence: 2, active: false }]);
+
+          await settled(async () => expect(await index().count()).toBe(before + 2));
+        },
+        timeout,
+      );
+    });
+  });
+}
+
+/** Whether `doc` could match `text` searched as words: a word of the text starts a word of the document, or its name contains the text. */
+function sharesAWord(doc: SearchDocument, text: string): boolean {
+  const words = (value: string) => value.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const docWords = words([doc.package, doc.description, ...doc.keywords].join(' '));
+  const trimmed = text.trim().toLowerCase();
+  return (trimmed.length > 0 && doc.package.includes(trimmed)) || words(text).some((w) => docWords.some((d) => d.startsWith(w)));
+}

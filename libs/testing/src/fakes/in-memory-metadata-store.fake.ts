@@ -1,0 +1,67 @@
+/**
+ * An in-memory MetadataStore for UNIT tests only. It keeps the port's contract strictly: views
+ * are stored and returned as copies (no aliasing between caller and store), `put` is a
+ * compare-and-set on the stored sequence, and a view never moves backwards.
+ */
+import { PackageSummary, PackageView, packageExists, summarizePackage } from '@wharf/domain';
+import type { MetadataStore, PackageListFilter } from '@wharf/ports';
+
+type PutHook = (view: PackageView, expectedSequence: number) => Promise<void> | void;
+
+export class InMemoryMetadataStore implements MetadataStore {
+  private readonly views = new Map<string, string>();
+  private readonly beforePutHooks: PutHook[] = [];
+  /** Every put, including refused ones. */
+  readonly putAttempts: { pkg: string; sequence: number; expectedSequence: number; stored: boolean }[] = [];
+
+  constructor(private readonly journal?: string[]) {}
+
+  /** Runs `hook` once, just before the next put compares sequences (e.g. another projection racing in). */
+  beforeNextPut(hook: PutHook): void {
+    this.beforePutHooks.push(hook);
+  }
+
+  /** Stores `view` unconditionally: test setup only. */
+  seed(view: PackageView): void {
+    this.views.set(view.package, JSON.stringify(view));
+  }
+
+  async get(pkg: string): Promise<PackageView | null> {
+    const text = this.views.get(pkg);
+    return text === undefined ? null : (JSON.parse(text) as PackageView);
+  }
+
+  async put(view: PackageView, expectedSequence: number): Promise<boolean> {
+    const hook = this.beforePutHooks.shift();
+    if (hook) await hook(view, expectedSequence);
+    if (view.sequence <= expectedSequence) {
+      throw new Error(`put of ${view.package} at sequence ${view.sequence} does not move past ${expectedSequence}`);
+    }
+    const current = (await this.get(view.package))?.sequence ?? 0;
+    const stored = current === expectedSequence;
+    this.putAttempts.push({ pkg: view.package, sequence: view.sequence, expectedSequence, stored });
+    if (!stored) return false;
+    this.views.set(view.package, JSON.stringify(view));
+    this.journal?.push(`put ${view.package} ${view.sequence}`);
+    return true;
+  }
+
+  async list(filter: PackageListFilter): Promise<PackageSummary[]> {
+    const views = [...this.views.values()].map((text) => JSON.parse(text) as PackageView).filter((v) => packageExists(v));
+    const visible = filter.visibleNamespaces;
+    return views
+      .filter((v) => filter.namespace === undefined || v.namespace === filter.namespace)
+      .filter((v) => filter.mediaType === undefined || v.manifests.some((m) => m.mediaType === filter.mediaType))
+      .filter((v) => filter.nameContains === undefined || v.package.includes(filter.nameContains))
+      .filter((v) => visible === undefined || visible === 'all' || v.visibility === 'public' || visible.includes(v.namespace))
+      .sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0))
+      .slice(filter.offset ?? 0, (filter.offset ?? 0) + filter.limit)
+      .map(summarizePackage);
+  }
+
+  async count(): Promise<number> {
+    return [...this.views.values()].filter((text) => packageExists(JSON.parse(text) as PackageView)).length;
+  }
+
+  async close(): Promise<void> {}
+}

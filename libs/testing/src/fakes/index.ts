@@ -1,0 +1,2 @@
+export * from './in-memory-event-log.fake';
+export * from './in-memory-metadata-store.fake';

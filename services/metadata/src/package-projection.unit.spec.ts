@@ -1,0 +1,125 @@
+import type { EventEnvelope } from '@wharf/contracts';
+import { PackageEvent, emptyPackageView, evolve, releaseNames } from '@wharf/domain';
+import { InMemoryMetadataStore, TEST_PACKAGE, addedToChannel, commandMeta, published, deleted } from '@wharf/testing';
+import { envelopesFor } from './event-envelopes';
+import { PackageProjection } from './package-projection';
+
+/** Envelopes for `events` at sequences from+1, from+2, ... of the test package. */
+function stream(from: number, ...events: PackageEvent[]): EventEnvelope[] {
+  return events.map((event, i) => envelopesFor(TEST_PACKAGE, from + i, [event], commandMeta({ commandId: `c${from + i + 1}` }))[0]);
+}
+
+function fold(envelopes: readonly EventEnvelope[]) {
+  return envelopes.reduce(evolve, emptyPackageView(TEST_PACKAGE));
+}
+
+describe('PackageProjection', () => {
+  let store: InMemoryMetadataStore;
+  let projection: PackageProjection;
+
+  beforeEach(() => {
+    store = new InMemoryMetadataStore();
+    projection = new PackageProjection(store);
+  });
+
+  it('folds events into a package the store has never seen, and stores the result', async () => {
+    const events = stream(0, published({ release: '1.0.0' }), addedToChannel({ release: '1.0.0' }));
+
+    const view = await projection.apply(TEST_PACKAGE, events);
+
+    expect(view).toEqual(fold(events));
+    expect(await store.get(TEST_PACKAGE)).toEqual(view);
+    expect(store.putAttempts).toEqual([{ pkg: TEST_PACKAGE, sequence: 2, expectedSequence: 0, stored: true }]);
+  });
+
+  it('folds events in sequence order whatever order they arrive in', async () => {
+    const events = stream(0, published({ release: '1.0.0' }), published({ release: '2.0.0' }), deleted({ release: '1.0.0' }));
+
+    const view = await projection.apply(TEST_PACKAGE, [events[2], events[0], events[1]]);
+
+    expect(releaseNames(view)).toEqual(['2.0.0']);
+    expect(view.sequence).toBe(3);
+  });
+
+  it('continues from the stored sequence with a compare-and-set on it', async () => {
+    const first = stream(0, published({ release: '1.0.0' }));
+    await projection.apply(TEST_PACKAGE, first);
+    const next = stream(1, published({ release: '2.0.0' }));
+
+    const view = await projection.apply(TEST_PACKAGE, next);
+
+    expect(view).toEqual(fold([...first, ...next]));
+    expect(store.putAttempts.at(-1)).toEqual({ pkg: TEST_PACKAGE, sequence: 2, expectedSequence: 1, stored: true });
+  });
+
+  it('skips a redelivered batch entirely: nothing is written and the stored view is returned', async () => {
+    const events = stream(0, published({ release: '1.0.0' }), published({ release: '2.0.0' }));
+    await projection.apply(TEST_PACKAGE, events);
+    const stored = await store.get(TEST_PACKAGE);
+
+    const view = await projection.apply(TEST_PACKAGE, events);
+
+    expect(view).toEqual(stored);
+    expect(store.putAttempts).toHaveLength(1);
+  });
+
+  it('skips events at or below the stored sequence without folding them again', async () => {
+    await projection.apply(TEST_PACKAGE, stream(0, published({ release: '1.0.0' }), published({ release: '2.0.0' })));
+    // A different event claiming sequence 2 would show up in the view if it were folded.
+    const impostor = stream(1, published({ release: '6.6.6' }))[0];
+    const third = stream(2, published({ release: '3.0.0' }))[0];
+
+    const view = await projection.apply(TEST_PACKAGE, [impostor, third]);
+
+    expect(releaseNames(view).sort()).toEqual(['1.0.0', '2.0.0', '3.0.0']);
+    expect(view.sequence).toBe(3);
+  });
+
+  it('refuses a gap between the stored sequence and the next event, writing nothing', async () => {
+    await projection.apply(TEST_PACKAGE, stream(0, published({ release: '1.0.0' })));
+    const before = await store.get(TEST_PACKAGE);
+
+    await expect(projection.apply(TEST_PACKAGE, stream(2, published({ release: '3.0.0' })))).rejects.toThrow(/gap/);
+
+    expect(await store.get(TEST_PACKAGE)).toEqual(before);
+    expect(store.putAttempts).toHaveLength(1);
+  });
+
+  it('refuses a batch that starts past sequence 1 for a package the store has never seen', async () => {
+    await expect(projection.apply(TEST_PACKAGE, stream(1, published({ release: '2.0.0' })))).rejects.toThrow(/gap/);
+    expect(await store.get(TEST_PACKAGE)).toBeNull();
+  });
+
+  it('when the compare-and-set loses to a writer that applied the same events, returns that view', async () => {
+    const events = stream(0, published({ release: '1.0.0' }), published({ release: '2.0.0' }));
+    store.beforeNextPut(() => store.seed(fold(events)));
+
+    const view = await projection.apply(TEST_PACKAGE, events);
+
+    expect(view).toEqual(fold(events));
+    expect(store.putAttempts.map((p) => p.stored)).toEqual([false]);
+  });
+
+  it('when the compare-and-set loses to a writer that applied part of the batch, re-reads and folds the rest', async () => {
+    const events = stream(0, published({ release: '1.0.0' }), published({ release: '2.0.0' }), addedToChannel({ release: '2.0.0' }));
+    store.beforeNextPut(() => store.seed(fold(events.slice(0, 1))));
+
+    const view = await projection.apply(TEST_PACKAGE, events);
+
+    expect(view).toEqual(fold(events));
+    expect(await store.get(TEST_PACKAGE)).toEqual(view);
+    expect(store.putAttempts.map((p) => [p.expectedSequence, p.stored])).toEqual([
+      [0, false],
+      [1, true],
+    ]);
+  });
+
+  it('gives up after a bounded number of lost compare-and-sets', async () => {
+    const put = jest.spyOn(store, 'put').mockResolvedValue(false);
+
+    await expect(projection.apply(TEST_PACKAGE, stream(0, published({ release: '1.0.0' })))).rejects.toThrow(/could not store/);
+
+    expect(put.mock.calls.length).toBeGreaterThan(1);
+    expect(put.mock.calls.length).toBeLessThanOrEqual(10);
+  });
+});

@@ -1,0 +1,210 @@
+import { ConcurrencyConflictError, PackageCommand, PackageExistsError, ServiceUnavailableError, releaseNames } from '@wharf/domain';
+import {
+  InMemoryEventLog,
+  InMemoryMetadataStore,
+  TEST_PACKAGE,
+  addReleaseToChannel,
+  commandMeta,
+  deleteRelease,
+  published,
+  pushRelease,
+} from '@wharf/testing';
+import { envelopesFor } from './event-envelopes';
+import { KeyedMutex } from './keyed-mutex';
+import { MetadataProjector } from './metadata-projector';
+import { PackageProjection } from './package-projection';
+import { PackageWriter } from './package-writer';
+
+/** The metadata service wired as MetadataModule wires it, on in-memory ports. */
+function metadataService() {
+  const journal: string[] = [];
+  const log = new InMemoryEventLog(journal);
+  const store = new InMemoryMetadataStore(journal);
+  const locks = new KeyedMutex();
+  const projection = new PackageProjection(store);
+  const projector = new MetadataProjector(log, projection, locks);
+  const writer = new PackageWriter(log, store, projection, projector, locks);
+  return { journal, log, store, projector, writer };
+}
+
+type Settled<T> = { value: T } | { error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+/** Appends as another writer would: straight to the log, continuing the package's stream. */
+async function appendAsAnotherWriter(log: InMemoryEventLog, command: PackageCommand['meta'], release: string): Promise<void> {
+  const last = log.streamOf(TEST_PACKAGE).length;
+  await log.append(TEST_PACKAGE, last, envelopesFor(TEST_PACKAGE, last, [published({ release })], command));
+}
+
+describe('PackageWriter', () => {
+  let service: ReturnType<typeof metadataService>;
+
+  beforeEach(async () => {
+    service = metadataService();
+    await service.projector.start();
+  });
+
+  afterEach(async () => {
+    jest.useRealTimers();
+    await service.log.close();
+  });
+
+  it('appends the decided events, then applies them, then answers with the applied view', async () => {
+    const { writer, log, store, journal } = service;
+    const meta = commandMeta({ commandId: 'push-1', correlationId: 'req-1', issuedAt: '2026-03-01T10:00:00.000Z' });
+
+    const result = await writer.execute(pushRelease({ release: '1.0.0', meta }));
+
+    expect(journal).toEqual([`append ${TEST_PACKAGE} 1`, `put ${TEST_PACKAGE} 1`]);
+    expect(log.streamOf(TEST_PACKAGE)).toEqual([
+      expect.objectContaining({
+        type: 'ReleasePublished',
+        version: 1,
+        sequence: 1,
+        package: TEST_PACKAGE,
+        causationId: 'push-1',
+        correlationId: 'req-1',
+        occurredAt: '2026-03-01T10:00:00.000Z',
+        data: published({ release: '1.0.0' }).data,
+      }),
+    ]);
+    expect(result.sequences).toEqual([1]);
+    expect(result.view).toEqual(await store.get(TEST_PACKAGE));
+    expect(releaseNames(result.view)).toEqual(['1.0.0']);
+    expect(result.view.createdAt).toBe('2026-03-01T10:00:00.000Z');
+  });
+
+  it('appends all events of one command in one append, continuing the stream', async () => {
+    const { writer, log } = service;
+    await writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c1' } }));
+    await writer.execute(pushRelease({ release: '2.0.0', meta: { commandId: 'c2' } }));
+    await writer.execute(addReleaseToChannel({ release: '2.0.0', meta: { commandId: 'c3' } }));
+
+    const result = await writer.execute(deleteRelease({ release: '2.0.0', meta: { commandId: 'c4' } }));
+
+    expect(log.appendAttempts.at(-1)).toEqual({ pkg: TEST_PACKAGE, expectedSequence: 3, sequences: [4, 5, 6] });
+    expect(log.streamOf(TEST_PACKAGE).slice(3).map((e) => e.type)).toEqual(['ReleaseDeleted', 'ReleaseRemovedFromChannel', 'ChannelDeleted']);
+    expect(result.sequences).toEqual([4, 5, 6]);
+    expect(result.view.sequence).toBe(6);
+    expect(result.view.channels).toEqual([]);
+  });
+
+  it('a refused command appends nothing and stores nothing', async () => {
+    const { writer, log, store } = service;
+    await writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c1' } }));
+    const before = await store.get(TEST_PACKAGE);
+    const appends = log.appendAttempts.length;
+    const puts = store.putAttempts.length;
+
+    await expect(writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c2' } }))).rejects.toBeInstanceOf(PackageExistsError);
+
+    expect(log.appendAttempts).toHaveLength(appends);
+    expect(store.putAttempts).toHaveLength(puts);
+    expect(await store.get(TEST_PACKAGE)).toEqual(before);
+  });
+
+  it('a redelivered command (same commandId) appends nothing and answers with the current view', async () => {
+    const { writer, log, store } = service;
+    const push = pushRelease({ release: '1.0.0', meta: { commandId: 'push-1' } });
+    await writer.execute(push);
+    await writer.execute(addReleaseToChannel({ release: '1.0.0', meta: { commandId: 'add-1' } }));
+    const appends = log.appendAttempts.length;
+
+    const again = await writer.execute(push);
+
+    expect(again.sequences).toEqual([]);
+    expect(log.appendAttempts).toHaveLength(appends);
+    expect(again.view).toEqual(await store.get(TEST_PACKAGE));
+    expect(again.view.sequence).toBe(2);
+  });
+
+  it('a redelivered command is not refused even though deciding it again would be', async () => {
+    const { writer } = service;
+    const push = pushRelease({ release: '1.0.0', meta: { commandId: 'push-1' } });
+    await writer.execute(push);
+    await expect(writer.execute(push)).resolves.toMatchObject({ sequences: [] });
+  });
+
+  it('does not retry an append that fails for another reason than a conflict', async () => {
+    const { writer, log, store } = service;
+    const hooks = [jest.fn(), jest.fn()];
+    for (const hook of hooks) {
+      hook.mockImplementation(() => {
+        throw new ServiceUnavailableError('event log');
+      });
+      log.beforeNextAppend(hook);
+    }
+
+    await expect(writer.execute(pushRelease())).rejects.toBeInstanceOf(ServiceUnavailableError);
+
+    expect(hooks[0]).toHaveBeenCalledTimes(1);
+    expect(hooks[1]).not.toHaveBeenCalled();
+    expect(await store.get(TEST_PACKAGE)).toBeNull();
+  });
+
+  describe('on a ConcurrencyConflictError', () => {
+    beforeEach(() => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    });
+
+    // Exposes a deadlock: the writer waits for the projector while holding the package's lock,
+    // and the projector needs that lock to apply the other writer's event (see report).
+    it('lets the store catch up with another writer, then decides again on the newer view', async () => {
+      const { writer, log, store } = service;
+      log.beforeNextAppend(() => appendAsAnotherWriter(log, commandMeta({ commandId: 'other-writer' }), '0.9.0'));
+
+      const outcome = settle(writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'mine' } })));
+      await jest.advanceTimersByTimeAsync(60_000);
+
+      expect(await outcome).toEqual({ value: { view: expect.anything(), sequences: [2] } });
+      expect(log.streamOf(TEST_PACKAGE).map((e) => [e.sequence, e.causationId])).toEqual([
+        [1, 'other-writer'],
+        [2, 'mine'],
+      ]);
+      const stored = await store.get(TEST_PACKAGE);
+      expect(stored && releaseNames(stored).sort()).toEqual(['0.9.0', '1.0.0']);
+    });
+
+    // Same deadlock: the log holds the command's events (a crash between append and apply), the
+    // store does not, and the command is redelivered.
+    it('recognises a redelivered command once the store has caught up, appending nothing', async () => {
+      const { writer, log, store, projector } = service;
+      await projector.onApplicationShutdown();
+      const push = pushRelease({ release: '1.0.0', meta: { commandId: 'push-1' } });
+      await log.append(TEST_PACKAGE, 0, envelopesFor(TEST_PACKAGE, 0, [published({ release: '1.0.0' })], push.meta));
+
+      const outcome = settle(writer.execute(push));
+      await projector.start();
+      await jest.advanceTimersByTimeAsync(60_000);
+
+      expect(await outcome).toEqual({ value: { view: expect.objectContaining({ sequence: 1 }), sequences: [] } });
+      expect(log.streamOf(TEST_PACKAGE)).toHaveLength(1);
+      expect((await store.get(TEST_PACKAGE))?.sequence).toBe(1);
+    });
+
+    it('gives up with the ConcurrencyConflictError when every attempt conflicts, having appended nothing of its own', async () => {
+      const { writer, log } = service;
+      let raced = 0;
+      const raceAgain = async (): Promise<void> => {
+        raced++;
+        await appendAsAnotherWriter(log, commandMeta({ commandId: `other-${raced}` }), `0.0.${raced}`);
+        log.beforeNextAppend(raceAgain);
+      };
+      log.beforeNextAppend(raceAgain);
+
+      const outcome = settle(writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'mine' } })));
+      await jest.advanceTimersByTimeAsync(120_000);
+
+      const settled = await outcome;
+      expect('error' in settled && settled.error).toBeInstanceOf(ConcurrencyConflictError);
+      expect(raced).toBeLessThanOrEqual(10);
+      expect(log.streamOf(TEST_PACKAGE).filter((e) => e.causationId === 'mine')).toEqual([]);
+    });
+  });
+});
