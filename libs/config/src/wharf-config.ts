@@ -29,6 +29,8 @@ const schema = z.object({
   WHARF_MAX_EXPANSION_RATIO: int(200, 2),
   WHARF_MAX_ARCHIVE_ENTRIES: int(10_000, 1),
   WHARF_LIST_LIMIT: int(1000, 1),
+  WHARF_BLOB_GC_INTERVAL_SECONDS: int(3600, 0),
+  WHARF_BLOB_GC_GRACE_SECONDS: int(3600, 0),
   WHARF_SQLITE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
 });
 
@@ -40,6 +42,8 @@ export interface WharfConfig {
   archive: { maxBlobBytes: number; maxUnpackedBytes: number; maxExpansionRatio: number; maxEntries: number };
   listLimit: number;
   sqlite: { synchronous: 'full' | 'normal' };
+  /** Unreferenced blobs older than `graceSeconds` are deleted every `intervalSeconds` (0: never). */
+  blobGc: { intervalSeconds: number; graceSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -74,6 +78,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     listLimit: e.WHARF_LIST_LIMIT,
     sqlite: { synchronous: e.WHARF_SQLITE_SYNCHRONOUS },
+    blobGc: { intervalSeconds: e.WHARF_BLOB_GC_INTERVAL_SECONDS, graceSeconds: e.WHARF_BLOB_GC_GRACE_SECONDS },
   };
 }
 

@@ -6,6 +6,11 @@ export interface BlobInfo {
   /** Lowercase hex sha256 of the bytes. */
   digest: string;
   size: number;
+  /**
+   * When the bytes were last stored. A put of bytes already there refreshes it, so a blob that
+   * a push is about to reference again is never older than the garbage collector's grace period.
+   */
+  storedAt?: Date;
 }
 
 /** The digest given does not name a stored blob. */
@@ -39,7 +44,8 @@ export interface BlobStore {
   /**
    * Stores the bytes under their sha256. The content becomes visible under its digest only
    * once complete (written elsewhere, then moved or committed), so a reader never sees a partial
-   * blob. Idempotent: storing bytes that are already there succeeds and changes nothing.
+   * blob. Idempotent: storing bytes that are already there succeeds and changes nothing but
+   * their `storedAt`.
    * With `expectedDigest`, throws BlobDigestMismatchError and stores nothing when the content
    * hashes differently.
    */

@@ -4,3 +4,4 @@ export * from './blob-store.port';
 export * from './search-index.port';
 export * from './package-commands.port';
 export * from './readers.port';
+export * from './blob-references.port';

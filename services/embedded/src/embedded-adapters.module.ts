@@ -4,6 +4,7 @@
  *   <data>/events.db    the event log (the source of truth)
  *   <data>/metadata.db  the metadata projection
  *   <data>/search.db    the search projection
+ *   <data>/blob-refs.db the blob reference counts
  *   <data>/blobs/       content-addressed tarballs
  * In this one process the gateway reads the stores directly; the distributed profile binds the
  * same tokens to clients of the owning services.
@@ -16,8 +17,12 @@ import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
 import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
 import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
 import { FsBlobStore } from '@wharf/adapters/blob-fs';
+import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
+import { BLOB_LOGGER } from '@wharf/blob';
 import {
+  BLOB_REFERENCES,
   BLOB_STORE,
+  BlobReferenceStore,
   BlobStore,
   EVENT_LOG,
   EventLog,
@@ -39,11 +44,12 @@ class AdapterCloser implements OnApplicationShutdown {
     @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
     @Inject(SEARCH_INDEX) private readonly search: SearchIndex,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(BLOB_REFERENCES) private readonly references: BlobReferenceStore,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.log.close();
-    await Promise.all([this.metadata.close(), this.search.close(), this.blobs.close()]);
+    await Promise.all([this.metadata.close(), this.search.close(), this.blobs.close(), this.references.close()]);
   }
 }
 
@@ -59,6 +65,7 @@ export class EmbeddedAdaptersModule {
       providers: [
         { provide: WHARF_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
+        { provide: BLOB_LOGGER, useValue: logger },
         {
           provide: EVENT_LOG,
           useFactory: () =>
@@ -71,11 +78,12 @@ export class EmbeddedAdaptersModule {
         { provide: METADATA_STORE, useFactory: () => new SqliteMetadataStore({ path: file('metadata.db') }) },
         { provide: SEARCH_INDEX, useFactory: () => new SqliteSearchIndex({ path: file('search.db') }) },
         { provide: BLOB_STORE, useFactory: () => new FsBlobStore(file('blobs')) },
+        { provide: BLOB_REFERENCES, useFactory: () => new SqliteBlobReferenceStore({ path: file('blob-refs.db') }) },
         { provide: PACKAGE_READER, useExisting: METADATA_STORE },
         { provide: SEARCH_READER, useExisting: SEARCH_INDEX },
         AdapterCloser,
       ],
-      exports: [WHARF_CONFIG, LOGGER, EVENT_LOG, METADATA_STORE, SEARCH_INDEX, BLOB_STORE, PACKAGE_READER, SEARCH_READER],
+      exports: [WHARF_CONFIG, LOGGER, BLOB_LOGGER, BLOB_REFERENCES, EVENT_LOG, METADATA_STORE, SEARCH_INDEX, BLOB_STORE, PACKAGE_READER, SEARCH_READER],
     };
   }
 }

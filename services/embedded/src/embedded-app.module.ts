@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { JsonLogger, WharfConfig } from '@wharf/config';
+import { BlobModule } from '@wharf/blob';
 import { GatewayModule } from '@wharf/gateway';
 import { MetadataModule } from '@wharf/metadata';
 import { SearchModule } from '@wharf/search';
@@ -11,7 +12,7 @@ export class EmbeddedAppModule {
   static forConfig(config: WharfConfig, logger: JsonLogger): DynamicModule {
     return {
       module: EmbeddedAppModule,
-      imports: [EmbeddedAdaptersModule.forConfig(config, logger), MetadataModule, SearchModule, GatewayModule],
+      imports: [EmbeddedAdaptersModule.forConfig(config, logger), MetadataModule, SearchModule, BlobModule, GatewayModule],
     };
   }
 }

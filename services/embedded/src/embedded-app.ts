@@ -5,6 +5,7 @@
  */
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { BlobGarbageCollector, BlobReferenceProjector } from '@wharf/blob';
 import { JsonLogger, WharfConfig } from '@wharf/config';
 import { configureHttp, fastifyOptions } from '@wharf/gateway';
 import { MetadataProjector } from '@wharf/metadata';
@@ -21,6 +22,8 @@ export async function startEmbedded(config: WharfConfig, logger: JsonLogger): Pr
   const metadata = app.get(MetadataProjector);
   await metadata.start();
   await app.get(SearchProjector).start();
+  await app.get(BlobReferenceProjector).start();
+  app.get(BlobGarbageCollector).schedule();
   if (!(await metadata.caughtUp(300_000))) throw new Error('metadata projection did not catch up with the event log');
   await app.listen(config.http.port, config.http.host);
   return app;

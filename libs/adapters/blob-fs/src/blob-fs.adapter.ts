@@ -44,13 +44,15 @@ export class FsBlobStore implements BlobStore {
       const target = this.pathOf(digest);
       if (await exists(target)) {
         await fs.rm(temp, { force: true });
-        return { digest, size };
+        const now = new Date();
+        await fs.utimes(target, now, now);
+        return { digest, size, storedAt: now };
       }
       await fsyncFile(temp);
       await fs.mkdir(dirname(target), { recursive: true });
       await fs.rename(temp, target);
       await fsyncFile(dirname(target));
-      return { digest, size };
+      return { digest, size, storedAt: new Date() };
     } catch (error) {
       await fs.rm(temp, { force: true });
       throw error;
@@ -79,7 +81,7 @@ export class FsBlobStore implements BlobStore {
     if (!DIGEST.test(digest)) return null;
     try {
       const info = await fs.stat(this.pathOf(digest));
-      return { digest, size: info.size };
+      return { digest, size: info.size, storedAt: info.mtime };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;

@@ -3,7 +3,8 @@
  * (monotonic with AUTOINCREMENT); the UNIQUE (package, sequence) constraint backs the
  * optimistic concurrency check even if two processes ever opened the same file.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '@wharf/adapters/sqlite';
 import { EventEmitter } from 'node:events';
 import { ConcurrencyConflictError } from '@wharf/domain';
 import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts';
@@ -33,10 +34,7 @@ export class SqliteEventLog implements EventLog {
   private closed = false;
 
   constructor(private readonly options: SqliteEventLogOptions) {
-    this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'full'}`);
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqlite(options.path, options.synchronous ?? 'full');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         position INTEGER PRIMARY KEY AUTOINCREMENT,

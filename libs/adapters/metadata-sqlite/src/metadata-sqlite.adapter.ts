@@ -2,7 +2,8 @@
  * The embedded metadata projection: one row per package holding its view as JSON, with the
  * columns listing filters on. `sequence` doubles as the compare-and-set guard.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '@wharf/adapters/sqlite';
 import { PackageSummary, PackageView, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter } from '@wharf/ports';
 
@@ -15,10 +16,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Database.Database;
 
   constructor(options: SqliteMetadataStoreOptions) {
-    this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'normal'}`);
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqlite(options.path, options.synchronous ?? 'normal');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS packages (
         package     TEXT PRIMARY KEY,

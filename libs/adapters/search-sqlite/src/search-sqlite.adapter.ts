@@ -4,7 +4,8 @@
  * words, never interpreted. Ranking: exact name first, then names containing the text, then
  * FTS relevance (bm25, name weighted above keywords above description).
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '@wharf/adapters/sqlite';
 import type { SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
 
 export interface SqliteSearchIndexOptions {
@@ -16,10 +17,7 @@ export class SqliteSearchIndex implements SearchIndex {
   private readonly db: Database.Database;
 
   constructor(options: SqliteSearchIndexOptions) {
-    this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'normal'}`);
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqlite(options.path, options.synchronous ?? 'normal');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS search_docs (
         id          INTEGER PRIMARY KEY,

@@ -3,3 +3,4 @@ export * from './package.events';
 export * from './package.commands';
 export * from './package.decider';
 export * from './package.summary';
+export * from './blob-references';

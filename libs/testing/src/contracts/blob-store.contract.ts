@@ -60,10 +60,10 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
 
           const info = await blobs().put(content);
 
-          expect(info).toEqual({ digest, size: 1000 });
+          expect(sized(info)).toEqual({ digest, size: 1000 });
           expectBytes(await blobs().read(digest), content);
           expectBytes(await drain(await blobs().open(digest)), content);
-          expect(await blobs().stat(digest)).toEqual({ digest, size: 1000 });
+          expect(sized(await blobs().stat(digest))).toEqual({ digest, size: 1000 });
           expect(await blobs().delete(digest)).toBe(true);
         },
         timeout,
@@ -74,10 +74,10 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
         async () => {
           const digest = sha256Hex(Buffer.alloc(0));
 
-          expect(await blobs().put(Buffer.alloc(0))).toEqual({ digest, size: 0 });
+          expect(sized(await blobs().put(Buffer.alloc(0)))).toEqual({ digest, size: 0 });
 
           expectBytes(await blobs().read(digest), Buffer.alloc(0));
-          expect(await blobs().stat(digest)).toEqual({ digest, size: 0 });
+          expect(sized(await blobs().stat(digest))).toEqual({ digest, size: 0 });
           expect(await blobs().delete(digest)).toBe(true);
         },
         timeout,
@@ -91,8 +91,8 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
 
           const second = await blobs().put(Readable.from([content.subarray(0, 100), content.subarray(100)]), first.digest);
 
-          expect(second).toEqual(first);
-          expect(await listAll(blobs())).toEqual([first]);
+          expect(sized(second)).toEqual(sized(first));
+          expect(await listAll(blobs())).toEqual([sized(first)]);
           expectBytes(await blobs().read(first.digest), content);
           expect(await blobs().delete(first.digest)).toBe(true);
         },
@@ -105,7 +105,7 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
           const content = randomBytes(500);
           const digest = sha256Hex(content);
 
-          expect(await blobs().put(content, digest)).toEqual({ digest, size: 500 });
+          expect(sized(await blobs().put(content, digest))).toEqual({ digest, size: 500 });
 
           expectBytes(await blobs().read(digest), content);
           expect(await blobs().delete(digest)).toBe(true);
@@ -139,7 +139,7 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
           await expectMismatch(blobs().put(other, info.digest), info.digest, sha256Hex(other));
 
           expectBytes(await blobs().read(info.digest), stored);
-          expect(await listAll(blobs())).toEqual([info]);
+          expect(await listAll(blobs())).toEqual([sized(info)]);
           expect(await blobs().delete(info.digest)).toBe(true);
         },
         timeout,
@@ -153,8 +153,8 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
 
           const info = await blobs().put(Readable.from(chunks, { objectMode: false }));
 
-          expect(info).toEqual({ digest, size: 6 * MiB });
-          expect(await blobs().stat(digest)).toEqual({ digest, size: 6 * MiB });
+          expect(sized(info)).toEqual({ digest, size: 6 * MiB });
+          expect(sized(await blobs().stat(digest))).toEqual({ digest, size: 6 * MiB });
           expect(sha256Hex(await drain(await blobs().open(digest)))).toBe(digest);
           expect(sha256Hex(await blobs().read(digest))).toBe(digest);
           expect(await blobs().delete(digest)).toBe(true);
@@ -172,7 +172,7 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
             Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? blobs().put(content) : blobs().put(chunked(content, 5), digest))),
           );
 
-          expect(results).toEqual(Array(6).fill({ digest, size: content.length }));
+          expect(results.map(sized)).toEqual(Array(6).fill({ digest, size: content.length }));
           expect(await listAll(blobs())).toEqual([{ digest, size: content.length }]);
           expectBytes(await blobs().read(digest), content);
           expect(await blobs().delete(digest)).toBe(true);
@@ -196,7 +196,7 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
           expect(await listAll(blobs())).toEqual([]);
           source.feed(content.subarray(MiB));
           source.feed(null);
-          expect(await putting).toEqual({ digest, size: content.length });
+          expect(sized(await putting)).toEqual({ digest, size: content.length });
           expect(await blobs().delete(digest)).toBe(true);
         },
         timeout,
@@ -262,7 +262,7 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
           expect(await blobs().delete(sha256Hex(randomBytes(16)))).toBe(false);
 
           expect(await blobs().stat(info.digest)).toBeNull();
-          expect(await listAll(blobs())).toEqual([kept]);
+          expect(await listAll(blobs())).toEqual([sized(kept)]);
           expect(await blobs().delete(kept.digest)).toBe(true);
         },
         timeout,
@@ -276,10 +276,34 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
           expect(await listAll(blobs())).toEqual([]);
           const stored = [await blobs().put(randomBytes(10)), await blobs().put(randomBytes(0)), await blobs().put(randomBytes(300))];
 
-          expect(await listAll(blobs())).toEqual(sortInfos(stored));
+          expect(await listAll(blobs())).toEqual(sortInfos(stored.map((i) => sized(i)!)));
 
           for (const info of stored) expect(await blobs().delete(info.digest)).toBe(true);
           expect(await listAll(blobs())).toEqual([]);
+        },
+        timeout,
+      );
+    });
+
+    describe('storedAt', () => {
+      it(
+        'should tell when the bytes were last stored, and move forward when the same bytes are put again',
+        async () => {
+          const content = randomBytes(128);
+          const before = Date.now();
+          const first = await blobs().put(content);
+          const stored = (await blobs().stat(first.digest))!.storedAt;
+          expect(Number.isFinite(stored?.getTime())).toBe(true);
+          // Stores may keep whole seconds (S3's Last-Modified).
+          expect(stored!.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 1000);
+          expect(stored!.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+          expect((await listAll(blobs())).length).toBe(1);
+
+          await new Promise((r) => setTimeout(r, 1100)); // past the next whole second
+          await blobs().put(content);
+          const restored = (await blobs().stat(first.digest))!.storedAt!;
+          expect(restored.getTime()).toBeGreaterThan(stored!.getTime());
+          expect(await blobs().delete(first.digest)).toBe(true);
         },
         timeout,
       );
@@ -335,8 +359,13 @@ function expectBytes(actual: Buffer, expected: Buffer): void {
 
 async function listAll(store: BlobStore): Promise<BlobInfo[]> {
   const infos: BlobInfo[] = [];
-  for await (const info of store.list()) infos.push(info);
+  for await (const info of store.list()) infos.push(sized(info)!);
   return sortInfos(infos);
+}
+
+/** Digest and size only: `storedAt` is checked on its own, since it moves with every put. */
+function sized(info: BlobInfo | null): BlobInfo | null {
+  return info === null ? null : { digest: info.digest, size: info.size };
 }
 
 function sortInfos(infos: BlobInfo[]): BlobInfo[] {

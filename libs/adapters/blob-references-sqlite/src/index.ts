@@ -1,0 +1,1 @@
+export * from './blob-references-sqlite.adapter';

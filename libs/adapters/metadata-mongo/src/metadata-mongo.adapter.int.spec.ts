@@ -1,0 +1,266 @@
+/**
+ * What the contract suite does not cover for this adapter: documents FerretDB/MongoDB would
+ * refuse or misread (keys with `.` and `$`), filters that look like patterns or operators, the
+ * indexes made at boot, and the compare-and-set under concurrent updates (which a plain
+ * conditional update does not give on FerretDB v1).
+ */
+import { PackageView, summarizePackage } from '@wharf/domain';
+import { packageView, releaseDeleted, releasePublished, uniqueName } from '@wharf/testing';
+import { METADATA_COLLECTION, METADATA_INDEXES, MongoMetadataStore, PackageVersionDocument, literalPattern } from './metadata-mongo.adapter';
+import { adminClient, closeAdminClient, dropDatabase, mongoUrl, uniqueDatabase } from './metadata-mongo.test-support';
+
+const TIMEOUT = 60_000;
+
+describe('MongoMetadataStore (adapter specifics)', () => {
+  let database: string;
+  let store: MongoMetadataStore;
+  const connect = (collectionPrefix?: string) =>
+    MongoMetadataStore.connect({ url: mongoUrl(), database, collectionPrefix, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
+  const versions = async (prefix = '') => (await adminClient()).db(database).collection<PackageVersionDocument>(`${prefix}${METADATA_COLLECTION}`);
+  const listed = async (filter: Parameters<MongoMetadataStore['list']>[0]) => (await store.list(filter)).map((s) => s.package);
+
+  beforeEach(async () => {
+    database = uniqueDatabase();
+    store = await connect();
+  }, TIMEOUT);
+
+  afterEach(async () => {
+    await store.close();
+    await dropDatabase(database);
+  }, TIMEOUT);
+
+  afterAll(closeAdminClient);
+
+  it(
+    'should round-trip a view whose metadata and chart annotations have keys with dots, dollars and odd characters, exactly',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const metadata = JSON.parse(
+        '{"a.b":{"$gt":"","c.d.e":[{"$where":"1"},{"$set":{"x.y":null}}]},"$":1,"$$":"$","...":".","":"empty key",' +
+          '"nul\\u0000key":"nul\\u0000value","__proto__":{"constructor":"x"},"unicode ✓":"\\ud83d\\udea2","big":1e300,"neg":-0.5}',
+      );
+      const view = packageView(pkg, [releasePublished({ release: '1.0.0', metadata })]);
+      view.manifests[0].chart!.annotations = {
+        'artifacthub.io/changes': '- kind: added\n  description: x',
+        'artifacthub.io/links': '[]',
+        '$schema': 'https://example.com',
+      };
+
+      expect(await store.put(view, 0)).toBe(true);
+
+      const got = await store.get(pkg);
+      expect(got).toEqual(view);
+      expect(JSON.stringify(got)).toBe(JSON.stringify(view));
+      expect(await store.list({ namespace: view.namespace, limit: 10 })).toEqual([summarizePackage(view)]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should match nameContains literally, including regular-expression syntax, and never read a filter as an operator',
+    async () => {
+      const ns = uniqueName('ns');
+      for (const name of ['a.b-c_d', 'axb-c_d', 'plain']) expect(await store.put(packageView(`${ns}/${name}`, [releasePublished()]), 0)).toBe(true);
+
+      expect(await listed({ namespace: ns, nameContains: '.', limit: 10 })).toEqual([`${ns}/a.b-c_d`]);
+      expect(await listed({ namespace: ns, nameContains: 'a.b-c', limit: 10 })).toEqual([`${ns}/a.b-c_d`]);
+      expect(await listed({ namespace: ns, nameContains: '-c_', limit: 10 })).toEqual([`${ns}/a.b-c_d`, `${ns}/axb-c_d`]);
+      for (const pattern of ['.*', '[', ']', '[a-z]', 'a.b-c_d$', '(?i)PLAIN', '\\Qplain\\E', '\\', '//', '{1}', 'p{0,1}lain|x', '\0', 'pl\0ain']) {
+        expect(await listed({ namespace: ns, nameContains: pattern, limit: 10 })).toEqual([]);
+      }
+      for (const everything of ['', '/']) {
+        expect(await listed({ namespace: ns, nameContains: everything, limit: 10 })).toEqual([`${ns}/a.b-c_d`, `${ns}/axb-c_d`, `${ns}/plain`]);
+      }
+      for (const value of ['$where', '{"$ne":null}', '.*', `${ns}.*`, '\0']) {
+        expect(await listed({ namespace: value, limit: 10 })).toEqual([]);
+        expect(await listed({ namespace: ns, mediaType: value, limit: 10 })).toEqual([]);
+      }
+      expect((await listed({ visibleNamespaces: ['$where', '.*', '\0'], limit: 1000 })).filter((p) => p.startsWith(ns))).toHaveLength(3);
+    },
+    TIMEOUT,
+  );
+
+  it('should escape every ASCII punctuation character and NUL for the pattern', () => {
+    expect(literalPattern('a.b*c')).toBe('a\\.b\\*c');
+    expect(literalPattern('[x]{1}(y)|^$?+\\/')).toBe('\\[x\\]\\{1\\}\\(y\\)\\|\\^\\$\\?\\+\\\\\\/');
+    expect(literalPattern('n\0l é')).toBe('n\\x00l é');
+  });
+
+  it(
+    'should create its indexes at connect, and leave them as they are when init runs again or another store connects',
+    async () => {
+      const indexesNow = async () =>
+        (await (await versions()).indexes()).map((i) => ({ name: i.name, key: i.key, unique: Boolean(i.unique) })).sort((a, b) => a.name!.localeCompare(b.name!));
+      const created = await indexesNow();
+      for (const spec of METADATA_INDEXES) {
+        expect(created).toContainEqual({ name: spec.name, key: spec.key, unique: Boolean(spec.unique) });
+      }
+      expect(created.find((i) => i.name === 'package_previous_sequence_unique')?.unique).toBe(true);
+      expect(created.find((i) => i.name === 'package_sequence_unique')?.unique).toBe(true);
+
+      await store.init();
+      await store.init();
+      const others = await Promise.all([connect(), connect()]);
+      await Promise.all(others.map((s) => s.close()));
+
+      expect(await indexesNow()).toEqual(created);
+      const pkg = `${uniqueName('ns')}/app`;
+      expect(await store.put(packageView(pkg, [releasePublished()]), 0)).toBe(true);
+      expect(await store.count()).toBe(1);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should refuse to start on an index of its name with other options',
+    async () => {
+      const otherDatabase = uniqueDatabase();
+      try {
+        await (await adminClient())
+          .db(otherDatabase)
+          .collection(METADATA_COLLECTION)
+          .createIndex({ package: 1, previousSequence: 1 }, { name: 'package_previous_sequence_unique' });
+
+        await expect(
+          MongoMetadataStore.connect({ url: mongoUrl(), database: otherDatabase, clientOptions: { serverSelectionTimeoutMS: 10_000 } }),
+        ).rejects.toThrow(/package_previous_sequence_unique/);
+      } finally {
+        await dropDatabase(otherDatabase);
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should keep stores with different collection prefixes apart in one database',
+    async () => {
+      const other = await connect('tenant2_');
+      try {
+        const pkg = `${uniqueName('ns')}/app`;
+        const mine = packageView(pkg, [releasePublished()]);
+        const theirs = packageView(pkg, [releasePublished({ release: '2.0.0' })]);
+
+        expect(await store.put(mine, 0)).toBe(true);
+        expect(await other.put(theirs, 0)).toBe(true);
+
+        expect(await store.get(pkg)).toEqual(mine);
+        expect(await other.get(pkg)).toEqual(theirs);
+        expect(await other.count()).toBe(1);
+        expect(await (await versions('tenant2_')).countDocuments({})).toBe(1);
+      } finally {
+        await other.close();
+      }
+      await expect(MongoMetadataStore.connect({ url: mongoUrl(), database, collectionPrefix: 'a.b' })).rejects.toThrow(/collectionPrefix/);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should let exactly one of concurrent updates with the same expectedSequence win',
+    async () => {
+      const ns = uniqueName('ns');
+      for (let p = 0; p < 5; p++) {
+        const pkg = `${ns}/app${p}`;
+        const first = packageView(pkg, [releasePublished()]);
+        expect(await store.put(first, 0)).toBe(true);
+        const candidates = Array.from({ length: 6 }, (_, i) => packageView(pkg, [releasePublished(), releasePublished({ release: `2.${i}.0` })]));
+
+        const results = await Promise.all(candidates.map((view) => store.put(view, first.sequence)));
+
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.get(pkg)).toEqual(candidates[results.indexOf(true)]);
+      }
+      expect(await store.list({ namespace: ns, limit: 100 })).toHaveLength(5);
+      expect(await store.count()).toBe(5);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should store every sequence exactly once when several writers race along the same chain',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const chain = Array.from({ length: 12 }, (_, i) =>
+        packageView(pkg, Array.from({ length: i + 1 }, (_, k) => releasePublished({ release: `1.${k}.0` }))),
+      );
+      const writer = async () => {
+        let wins = 0;
+        for (;;) {
+          const stored = (await store.get(pkg))?.sequence ?? 0;
+          if (stored >= chain.length) return wins;
+          if (await store.put(chain[stored], stored)) wins++;
+        }
+      };
+
+      const wins = await Promise.all(Array.from({ length: 4 }, writer));
+
+      expect(wins.reduce((a, b) => a + b, 0)).toBe(chain.length);
+      expect(await store.get(pkg)).toEqual(chain[chain.length - 1]);
+      expect(await store.list({ nameContains: pkg, limit: 10 })).toEqual([summarizePackage(chain[chain.length - 1])]);
+      const docs = await (await versions()).find({ package: pkg }).sort({ sequence: 1 }).toArray();
+      expect(docs.map((d) => [d.previousSequence, d.sequence])).toEqual(chain.map((v, i) => [i, v.sequence]));
+      expect(docs.filter((d) => d.current).map((d) => d.sequence)).toEqual([chain.length]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should list and get only the newest version when a writer stopped before retiring the one it replaced',
+    async () => {
+      const ns = uniqueName('ns');
+      const pkg = `${ns}/app`;
+      const first = packageView(pkg, [releasePublished()]);
+      expect(await store.put(first, 0)).toBe(true);
+      // What a writer that died between its insert and the retire leaves behind: an emptied view.
+      const emptied = packageView(pkg, [releasePublished(), releaseDeleted()]);
+      await (await versions()).insertOne({
+        package: pkg,
+        previousSequence: first.sequence,
+        sequence: emptied.sequence,
+        current: true,
+        active: false,
+        namespace: emptied.namespace,
+        visibility: emptied.visibility,
+        mediaTypes: [],
+        view: JSON.stringify(emptied),
+        summary: JSON.stringify(summarizePackage(emptied)),
+      });
+
+      expect(await store.get(pkg)).toEqual(emptied);
+      expect(await store.put(packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]), first.sequence)).toBe(false);
+      expect(await listed({ namespace: ns, limit: 10 })).toEqual([]);
+      expect(await store.count()).toBe(0);
+      expect(await (await versions()).countDocuments({ package: pkg, current: true })).toBe(1);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should refuse invalid bounds and a view that does not advance the sequence instead of guessing',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const view: PackageView = packageView(pkg, [releasePublished()]);
+      expect(await store.put(view, 0)).toBe(true);
+
+      expect(await store.list({ limit: 0 })).toEqual([]);
+      await expect(store.list({ limit: -1 })).rejects.toThrow(RangeError);
+      await expect(store.list({ limit: 1.5 })).rejects.toThrow(RangeError);
+      await expect(store.list({ limit: 10, offset: -1 })).rejects.toThrow(RangeError);
+      await expect(store.put(view, view.sequence)).rejects.toThrow(RangeError);
+      await expect(store.put(view, -1)).rejects.toThrow(RangeError);
+      expect(await store.get(pkg)).toEqual(view);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should close the client it created, once',
+    async () => {
+      const other = await connect();
+      await other.close();
+      await other.close();
+      await expect(other.get('a/b')).rejects.toThrow();
+    },
+    TIMEOUT,
+  );
+});

@@ -1,0 +1,17 @@
+import { describeMetadataStoreContract } from '@wharf/testing';
+import { MongoMetadataStore } from './metadata-mongo.adapter';
+import { closeAdminClient, dropDatabase, mongoUrl, uniqueDatabase } from './metadata-mongo.test-support';
+
+afterAll(closeAdminClient);
+
+describeMetadataStoreContract(
+  'metadata-mongo',
+  async () => {
+    const database = uniqueDatabase();
+    return {
+      subject: await MongoMetadataStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } }),
+      cleanup: () => dropDatabase(database),
+    };
+  },
+  { testTimeoutMs: 60_000 },
+);

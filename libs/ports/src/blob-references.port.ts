@@ -1,0 +1,21 @@
+import type { RecordedEvent } from '@wharf/domain';
+
+export const BLOB_REFERENCES = Symbol('BlobReferences');
+
+/**
+ * The blob service's projection of how many releases reference each blob. Only the blob
+ * service talks to it.
+ */
+export interface BlobReferenceStore {
+  /**
+   * Folds the events' reference changes (blobReferenceChanges) into the counts, all or nothing.
+   * Each package's events are applied in sequence order and at most once: an event at or below
+   * the sequence already applied for its package is skipped, so redelivery changes nothing.
+   */
+  apply(events: readonly RecordedEvent[]): Promise<void>;
+
+  /** Live reference count of each digest asked for; 0 for a digest never referenced. */
+  counts(digests: readonly string[]): Promise<Map<string, number>>;
+
+  close(): Promise<void>;
+}

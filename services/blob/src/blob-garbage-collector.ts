@@ -1,0 +1,91 @@
+/**
+ * Deletes blobs no release references. A blob is garbage when its reference count is zero,
+ * the counts are caught up with the log, and it was stored longer ago than the grace period:
+ * the grace period covers a push that has stored its blob but whose event is not counted yet
+ * (storing bytes that are already there refreshes their time, so an old orphan pushed again
+ * is safe too). A blob any release references is never deleted.
+ */
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { BLOB_REFERENCES, BLOB_STORE, BlobInfo, BlobReferenceStore, BlobStore } from '@wharf/ports';
+import { JsonLogger, WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { BlobReferenceProjector } from './blob-reference.projector';
+
+export const BLOB_LOGGER = Symbol('BlobLogger');
+
+export interface CollectionReport {
+  /** False when the reference counts were behind the log, so nothing was examined. */
+  ran: boolean;
+  scanned: number;
+  deleted: number;
+  freedBytes: number;
+}
+
+const PAGE = 500;
+
+@Injectable()
+export class BlobGarbageCollector implements OnApplicationShutdown {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<CollectionReport> | null = null;
+
+  constructor(
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(BLOB_REFERENCES) private readonly references: BlobReferenceStore,
+    @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+    @Inject(BLOB_LOGGER) private readonly logger: JsonLogger,
+    private readonly projector: BlobReferenceProjector,
+  ) {}
+
+  /** Runs the collector every `blobGc.intervalSeconds` (0: never). */
+  schedule(): void {
+    const seconds = this.config.blobGc.intervalSeconds;
+    if (seconds === 0 || this.timer) return;
+    this.timer = setInterval(() => void this.collect().catch((error) => this.logger.event('error', 'blob gc failed', { error: String(error) })), seconds * 1000);
+    this.timer.unref();
+  }
+
+  /** One pass; concurrent calls share the pass in progress. */
+  collect(now: Date = new Date()): Promise<CollectionReport> {
+    this.running ??= this.pass(now).finally(() => (this.running = null));
+    return this.running;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private async pass(now: Date): Promise<CollectionReport> {
+    const report: CollectionReport = { ran: false, scanned: 0, deleted: 0, freedBytes: 0 };
+    if ((await this.projector.lag()) !== 0) return report;
+    report.ran = true;
+    const cutoff = now.getTime() - this.config.blobGc.graceSeconds * 1000;
+    let page: BlobInfo[] = [];
+    for await (const blob of this.blobs.list()) {
+      page.push(blob);
+      if (page.length === PAGE) {
+        await this.sweep(page, cutoff, report);
+        page = [];
+      }
+    }
+    await this.sweep(page, cutoff, report);
+    if (report.deleted > 0) this.logger.event('info', 'blob gc', { ...report });
+    return report;
+  }
+
+  private async sweep(page: BlobInfo[], cutoff: number, report: CollectionReport): Promise<void> {
+    report.scanned += page.length;
+    const old = page.filter((b) => b.storedAt !== undefined && b.storedAt.getTime() < cutoff);
+    const counts = await this.references.counts(old.map((b) => b.digest));
+    for (const blob of old) {
+      if (counts.get(blob.digest) !== 0) continue;
+      // Re-check just before deleting: a push may have stored these bytes again meanwhile.
+      const current = await this.blobs.stat(blob.digest);
+      if (!current?.storedAt || current.storedAt.getTime() >= cutoff) continue;
+      if (await this.blobs.delete(blob.digest)) {
+        report.deleted++;
+        report.freedBytes += blob.size;
+      }
+    }
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * No orphan blobs, for the embedded profile: a blob no release references is deleted once its
+ * grace period has passed; a blob any release references never is, also when two packages
+ * share it; blobs stored for pushes that were then refused do not stay behind.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chartArchive } from '@wharf/testing';
+import { WharfProcess, startWharf } from '../support/wharf-process';
+
+async function call(base: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}/cnr${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: async (): Promise<any> => res.json() };
+}
+
+const push = (base: string, pkg: string, release: string, bytes: Buffer) =>
+  call(base, 'POST', `/api/v1/packages/${pkg}`, { release, media_type: 'helm', blob: bytes.toString('base64') });
+
+async function blobCount(base: string): Promise<number> {
+  return (await (await call(base, 'GET', '/_wharf/stats')).json()).blobs;
+}
+
+/** Waits past grace period + collection interval, then a bit: enough for two passes. */
+const pastGrace = () => new Promise((r) => setTimeout(r, 4_500));
+
+describe('blob garbage collection', () => {
+  let dataDir: string;
+  let wharf: WharfProcess;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wharf-gc-'));
+    wharf = await startWharf({ WHARF_DATA_DIR: dataDir, WHARF_BLOB_GC_INTERVAL_SECONDS: '1', WHARF_BLOB_GC_GRACE_SECONDS: '2' });
+  });
+
+  afterAll(async () => {
+    await wharf?.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('should keep a shared blob until its last reference goes, and delete unreferenced ones after the grace period', async () => {
+    const shared = chartArchive({ name: 'shared', version: '1.0.0' });
+    const alone = chartArchive({ name: 'alone', version: '1.0.0' });
+    expect((await push(wharf.url, 'gc/one', '1.0.0', shared)).status).toBe(200);
+    expect((await push(wharf.url, 'gc/two', '1.0.0', shared)).status).toBe(200);
+    expect((await push(wharf.url, 'gc/alone', '1.0.0', alone)).status).toBe(200);
+    expect(await blobCount(wharf.url)).toBe(2);
+
+    expect((await call(wharf.url, 'DELETE', '/api/v1/packages/gc/one/1.0.0/helm')).status).toBe(200);
+    expect((await call(wharf.url, 'DELETE', '/api/v1/packages/gc/alone/1.0.0/helm')).status).toBe(200);
+    await pastGrace();
+    expect(await blobCount(wharf.url)).toBe(1);
+    const pulled = await fetch(`${wharf.url}/cnr/api/v1/packages/gc/two/1.0.0/helm/pull`);
+    expect(Buffer.from(await pulled.arrayBuffer()).equals(shared)).toBe(true);
+
+    expect((await call(wharf.url, 'DELETE', '/api/v1/packages/gc/two/1.0.0/helm')).status).toBe(200);
+    await pastGrace();
+    expect(await blobCount(wharf.url)).toBe(0);
+  });
+
+  it('should leave no blob of pushes that lost a race for the same release', async () => {
+    const contenders = Array.from({ length: 8 }, (_, i) => chartArchive({ name: 'race', version: '1.0.0', salt: `contender ${i}` }));
+    const statuses = (await Promise.all(contenders.map((bytes) => push(wharf.url, 'gc/race', '1.0.0', bytes)))).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+    await pastGrace();
+    expect(await blobCount(wharf.url)).toBe(1);
+    const manifest = await (await call(wharf.url, 'GET', '/api/v1/packages/gc/race/1.0.0/helm')).json();
+    const pulled = Buffer.from(await (await fetch(`${wharf.url}/cnr/api/v1/packages/gc/race/1.0.0/helm/pull`)).arrayBuffer());
+    expect(pulled.length).toBe(manifest.content.size);
+  });
+});
