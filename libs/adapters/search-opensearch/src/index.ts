@@ -1,0 +1,2 @@
+export * from './search-opensearch.adapter';
+export * from './search-opensearch.mapping';

@@ -1,0 +1,276 @@
+/**
+ * The distributed search projection on OpenSearch, with the semantics of the embedded one
+ * (search-sqlite): user text is cut into words in TypeScript (`searchWords`) and every word is
+ * a term or prefix query of its own, so query syntax in the input is searched for as words and
+ * never parsed (no query_string/simple_query_string, no wildcard); the substring of
+ * "namespace/name" is a `prefix` query on the package's indexed suffixes. All words must match
+ * (each in any field, as a whole word, as a prefix, or, for words of 4+ characters in name or
+ * keywords, with one or two typos), or the text is a substring of the package.
+ *
+ * Ranking, as the embedded index: packages whose name (or "namespace/name") is the text, then
+ * packages whose "namespace/name" contains the text, then relevance (BM25, name weighted above
+ * keywords above namespace above description), ties by package. The three tiers are three
+ * disjoint queries in one `_msearch`, so a tier never depends on score magnitudes.
+ *
+ * Documents never move backwards: `_bulk` with `version_type: external` and `version:
+ * sequence`; OpenSearch refuses a version not above the stored one with a per-item 409, which
+ * is the port's "ignored". Reads and writes go through an alias (`<prefix>packages`) created
+ * with its first index (`<prefix>packages-v1`) when missing, so a rebuild can fill a fresh index
+ * and swap the alias atomically.
+ */
+import { Client, errors } from '@opensearch-project/opensearch';
+import type { SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
+import {
+  SearchSource,
+  fromSearchSource,
+  searchIndexAlias,
+  searchIndexBody,
+  searchIndexName,
+  searchWords,
+  toSearchSource,
+} from './search-opensearch.mapping';
+
+export interface OpenSearchSearchIndexOptions {
+  /** OpenSearch URL, e.g. http://127.0.0.1:9200. */
+  node: string;
+  /** Prepended to the alias and index names (`<prefix>packages`, `<prefix>packages-v1`). */
+  indexPrefix: string;
+  /** Replicas of the index created at init. Default 0. */
+  replicas?: number;
+  /**
+   * Refresh policy of writes. Default false: writes become searchable within the index's refresh
+   * interval (getMany sees them at once). 'wait_for' makes putMany return only once they are
+   * searchable (tests, tools).
+   */
+  refresh?: 'wait_for' | false;
+}
+
+type Query = Record<string, unknown>;
+
+/** Words of a query beyond this many are ignored (OpenSearch caps a query at 1024 clauses). */
+const MAX_QUERY_WORDS = 32;
+/** Documents per `_bulk` request. */
+const BULK_CHUNK = 500;
+/** "namespace/name" is at most 255 + 1 + 255 characters (libs/domain/src/names.ts). */
+const MAX_PACKAGE_LENGTH = 511;
+/** OpenSearch's default `index.max_result_window`. */
+const MAX_LIMIT = 10_000;
+
+/** Field weights of a whole-word match (as the embedded index's bm25 weights). */
+const WORD_FIELDS = [
+  { field: 'words.name', boost: 10, fuzzy: true },
+  { field: 'words.keywords', boost: 4, fuzzy: true },
+  { field: 'words.namespace', boost: 2, fuzzy: false },
+  { field: 'words.description', boost: 1, fuzzy: false },
+] as const;
+
+export class OpenSearchSearchIndex implements SearchIndex {
+  /** The alias every read and write goes to. */
+  readonly alias: string;
+  private readonly client: Client;
+  private readonly refresh: 'wait_for' | undefined;
+  private ready: Promise<void> | null = null;
+
+  /** Creates the adapter and its index (when missing). */
+  static async connect(options: OpenSearchSearchIndexOptions): Promise<OpenSearchSearchIndex> {
+    const index = new OpenSearchSearchIndex(options);
+    try {
+      await index.init();
+    } catch (error) {
+      await index.close();
+      throw error;
+    }
+    return index;
+  }
+
+  /** Does not talk to OpenSearch; the first call does `init()` if `connect` did not. */
+  constructor(private readonly options: OpenSearchSearchIndexOptions) {
+    this.client = new Client({ node: options.node });
+    this.alias = searchIndexAlias(options.indexPrefix);
+    this.refresh = options.refresh === 'wait_for' ? 'wait_for' : undefined;
+  }
+
+  /**
+   * Makes sure the alias exists: creates `<prefix>packages-v1` with the alias when neither
+   * exists, and points the alias at it when only the index does. Idempotent, safe to race.
+   */
+  init(): Promise<void> {
+    this.ready ??= this.createIfMissing().catch((error: unknown) => {
+      this.ready = null;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  async getMany(packages: readonly string[]): Promise<Map<string, SearchDocument>> {
+    const found = new Map<string, SearchDocument>();
+    const ids = [...new Set(packages)];
+    if (ids.length === 0) return found;
+    await this.init();
+    const { body } = await this.client.mget({ index: this.alias, body: { ids } });
+    for (const item of body.docs) {
+      if ('error' in item) throw new Error(`OpenSearch mget of ${item._id} failed: ${describe(item.error)}`);
+      if (item.found && item._source) {
+        const doc = fromSearchSource(item._source as SearchSource);
+        found.set(doc.package, doc);
+      }
+    }
+    return found;
+  }
+
+  async putMany(documents: readonly SearchDocument[]): Promise<void> {
+    if (documents.length === 0) return;
+    for (const doc of documents) {
+      if (!Number.isSafeInteger(doc.sequence) || doc.sequence < 0) {
+        throw new Error(`search document ${doc.package}: sequence ${doc.sequence} is not a non-negative integer`);
+      }
+    }
+    await this.init();
+    for (let start = 0; start < documents.length; start += BULK_CHUNK) {
+      const chunk = documents.slice(start, start + BULK_CHUNK);
+      const { body } = await this.client.bulk({
+        index: this.alias,
+        require_alias: true,
+        ...(this.refresh ? { refresh: this.refresh } : {}),
+        body: chunk.flatMap((doc) => [
+          { index: { _id: doc.package, version: doc.sequence, version_type: 'external' } },
+          toSearchSource(doc),
+        ]),
+      });
+      if (!body.errors) continue;
+      // A version conflict is a document not above the stored one: ignored, as the port says.
+      const failures = body.items
+        .map((item, i) => ({ result: item.index, doc: chunk[i] }))
+        .filter(({ result }) => result?.error && result.error.type !== 'version_conflict_engine_exception');
+      if (failures.length > 0) {
+        const shown = failures.slice(0, 5).map(({ result, doc }) => `${doc.package}@${doc.sequence}: ${describe(result!.error!)}`);
+        throw new Error(`OpenSearch refused ${failures.length} of ${chunk.length} search documents: ${shown.join('; ')}`);
+      }
+    }
+  }
+
+  async search(query: SearchQuery): Promise<string[]> {
+    const words = [...new Set(searchWords(query.text))].slice(0, MAX_QUERY_WORDS);
+    const limit = Math.min(Math.max(Math.floor(query.limit), 0), MAX_LIMIT);
+    if (words.length === 0 || limit === 0) return [];
+    await this.init();
+
+    // Names are lowercase (the naming rules refuse uppercase), so lowercasing the text is enough.
+    const text = query.text.trim().toLowerCase();
+    const filters = this.filters(query);
+    const relevance = { bool: { must: words.map(wordQuery) } };
+    const exact = { bool: { should: [{ term: { name: text } }, { term: { package: text } }], minimum_should_match: 1 } };
+    // A text longer than any package cannot be in one (and would make a needlessly large query).
+    const substring = text.length <= MAX_PACKAGE_LENGTH ? { prefix: { suffixes: text } } : { match_none: {} };
+    const tiers: Query[] = [
+      // Name (or package) is the text; contains it, too.
+      { bool: { filter: [...filters, exact], should: [relevance] } },
+      // "namespace/name" contains the text.
+      { bool: { filter: [...filters, substring], must_not: [exact], should: [relevance] } },
+      // The words match.
+      { bool: { filter: filters, must: [relevance], must_not: [substring] } },
+    ];
+    const { body } = await this.client.msearch({
+      index: this.alias,
+      body: tiers.flatMap((tier) => [
+        {},
+        { query: tier, size: limit, sort: [{ _score: 'desc' }, { package: 'asc' }], _source: false, track_total_hits: false },
+      ]) as never,
+    });
+
+    const results: string[] = [];
+    for (const response of body.responses) {
+      if ('error' in response) throw new Error(`OpenSearch search failed: ${describe(response.error)}`);
+      for (const hit of response.hits.hits) {
+        if (results.length < limit && hit._id !== undefined) results.push(hit._id);
+      }
+    }
+    return results;
+  }
+
+  async count(): Promise<number> {
+    await this.init();
+    const { body } = await this.client.count({ index: this.alias, body: { query: { term: { active: true } } } });
+    return body.count;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  /** Active documents, in the namespace and with the media type asked for, visible to the caller. */
+  private filters(query: SearchQuery): Query[] {
+    const filters: Query[] = [{ term: { active: true } }];
+    if (query.namespace !== undefined) filters.push({ term: { namespace: query.namespace } });
+    if (query.mediaType !== undefined) filters.push({ term: { mediaTypes: query.mediaType } });
+    if (query.visibleNamespaces !== undefined && query.visibleNamespaces !== 'all') {
+      filters.push({
+        bool: {
+          should: [{ term: { visibility: 'public' } }, { terms: { namespace: [...query.visibleNamespaces] } }],
+          minimum_should_match: 1,
+        },
+      });
+    }
+    return filters;
+  }
+
+  private async createIfMissing(): Promise<void> {
+    if (await this.aliasExists()) return;
+    const index = searchIndexName(this.options.indexPrefix);
+    try {
+      await this.client.indices.create({
+        index,
+        body: { ...searchIndexBody({ replicas: this.options.replicas }), aliases: { [this.alias]: {} } } as never,
+      });
+    } catch (error) {
+      if (errorType(error) !== 'resource_already_exists_exception') throw error;
+      // Another instance created it meanwhile, or the index outlived its alias.
+      if (!(await this.aliasExists())) {
+        await this.client.indices.updateAliases({ body: { actions: [{ add: { index, alias: this.alias } }] } });
+      }
+    }
+  }
+
+  private async aliasExists(): Promise<boolean> {
+    const { body } = await this.client.indices.existsAlias({ name: this.alias });
+    return body === true;
+  }
+}
+
+/** One word: as a whole word (scored), as a prefix, or with typos; in any field. */
+function wordQuery(word: string): Query {
+  const should: Query[] = [];
+  for (const { field, boost, fuzzy } of WORD_FIELDS) {
+    should.push({ term: { [field]: { value: word, boost } } });
+    // Prefix queries score a constant: their boost.
+    should.push({ prefix: { [field]: { value: word, boost: boost / 10 } } });
+    if (fuzzy && word.length >= 4) {
+      // One typo from 4 characters, two from 7; the first character must be right.
+      should.push({
+        match: { [field]: { query: word, fuzziness: 'AUTO:4,7', prefix_length: 1, max_expansions: 10, boost: boost / 5 } },
+      });
+    }
+  }
+  return { bool: { should, minimum_should_match: 1 } };
+}
+
+function errorType(error: unknown): string | undefined {
+  return error instanceof errors.ResponseError ? (error.body as { error?: { type?: string } })?.error?.type : undefined;
+}
+
+interface ErrorCause {
+  type: string;
+  reason?: string | null;
+  caused_by?: ErrorCause;
+  root_cause?: ErrorCause[];
+}
+
+/** The error and what caused it (a search's own reason is only "all shards failed"). */
+function describe(error: ErrorCause): string {
+  const causes: string[] = [];
+  for (let cause: ErrorCause | undefined = error; cause; cause = cause.caused_by ?? cause.root_cause?.[0]) {
+    causes.push(cause.reason ? `${cause.type}: ${cause.reason}` : cause.type);
+    if (causes.length > 5) break;
+  }
+  return causes.join(', caused by ');
+}
