@@ -1,0 +1,1 @@
+export * from './blob-s3.adapter';

@@ -1,0 +1,614 @@
+/**
+ * The distributed profile's event log on Apache Kafka (kafkajs).
+ *
+ * Layout (declared in kafka-topics.ts, created idempotently by `init()`): `<prefix>events`, keyed
+ * by package ("namespace/name"), so a package's stream lives in one partition, in order; the value
+ * is the JSON envelope, headers `type`, `version`, `id`. Retention is infinite: the log is the
+ * source of truth. `<prefix>events.dlq` receives what a consumer group set aside, with the reason
+ * in headers. `position` is "<partition>:<offset>".
+ *
+ * Appends. Kafka has no conditional append, so the optimistic concurrency check lives here: a
+ * per-package mutex and a cache of each package's last sequence, shared by every handle on the
+ * same brokers and topic in this process. The cache is filled by our own appends and, the first
+ * time a partition is needed, by reading that partition from its start up to the high watermark
+ * (which warms every package of the partition). A partition is read again after a failed send,
+ * whose outcome is unknown.
+ *
+ * Cross-process guarantee, honestly: the check is exact within one process. Across processes the
+ * design relies on a single writer per package (the metadata service's partition owner); a
+ * process that is not that writer may hold a stale cache. If two processes ever append the same
+ * (package, sequence), both land in the log and the first in log order wins, because every
+ * projection skips sequences at or below what it has already applied.
+ *
+ * Durability: the producer is idempotent with acks=all (and the topics require two in-sync
+ * replicas when they have more than one), so a resolved append survives the crash of any process.
+ * It is deliberately not transactional: transactions write control records that occupy offsets
+ * (breaking count() as high - low) and add two round trips to every append.
+ *
+ * Delivery: one kafkajs consumer per subscription, group `<prefix><group>`, autoCommit off and
+ * eachBatchAutoResolve off; the offset after a handler batch is committed explicitly only after
+ * the handler resolved, so a crash or a rebalance redelivers, never skips.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  Admin,
+  AssignerProtocol,
+  EachBatchPayload,
+  IHeaders,
+  Kafka,
+  KafkaMessage,
+  logCreator,
+  logLevel,
+  PartitionAssigner,
+  Partitioners,
+  Producer,
+} from 'kafkajs';
+import { ConcurrencyConflictError } from '@wharf/domain';
+import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts';
+import type { EventLog, SubscribeOptions, Subscription } from '@wharf/ports';
+import { DEAD_LETTER_HEADERS, EventLogTopics, ensureEventLogTopics, eventLogTopics, retrying } from './kafka-topics';
+
+export interface KafkaEventLogOptions {
+  brokers: string[];
+  clientId?: string;
+  /** Prepended to topic and consumer group names. Default 'wharf.'. */
+  topicPrefix?: string;
+  /** Partitions of the events topic when it is created. Default 12. */
+  partitions?: number;
+  /** Default 1 (local); 3 in production. */
+  replicationFactor?: number;
+  /** Pause before a failed batch is handed over again. Default 1000. */
+  retryDelayMs?: number;
+  /** kafkajs log level (its INFO is noisy). Default WARN; lines are JSON on stderr. */
+  logLevel?: logLevel;
+  /** Longest time the broker holds a fetch when there is nothing new. Default 50 (latency matters). */
+  maxWaitTimeInMs?: number;
+  /** Consumer group session timeout. Default 30000. */
+  sessionTimeoutMs?: number;
+  /** Consumer heartbeat interval; also how fast a member notices a rebalance. Default 1000. */
+  heartbeatIntervalMs?: number;
+}
+
+export interface DeadLetter {
+  /** Position of the event in the events topic. */
+  position: string;
+  reason: string;
+}
+
+/**
+ * kafkajs's log as JSON lines on stderr. kafkajs logs every error response at ERROR ("Response
+ * ListOffsets ...", "Response Heartbeat ...: The group is rebalancing"), even the transient ones
+ * it or we retry; those are demoted to DEBUG. Errors that matter surface as rejected calls.
+ */
+function jsonLines(level: logLevel): logCreator {
+  return () =>
+    ({ namespace, level: entryLevel, label, log }) => {
+      const { message, timestamp, ...extra } = log;
+      const demoted = entryLevel === logLevel.ERROR && message.startsWith('Response ');
+      if (demoted && level < logLevel.DEBUG) return;
+      // Deliberate: the producer's retries are bounded so that append fails instead of hanging;
+      // a send of unknown outcome makes the adapter re-read the partition (see append).
+      if (message === 'Limiting retries for the idempotent producer may invalidate EoS guarantees') return;
+      process.stderr.write(JSON.stringify({ ...extra, time: timestamp, level: demoted ? 'DEBUG' : label, logger: `kafkajs.${namespace}`, message }) + '\n');
+    };
+}
+
+export class KafkaEventLog implements EventLog {
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private readonly producer: Producer;
+  private readonly prefix: string;
+  private readonly topics: EventLogTopics;
+  private readonly subscriptions = new Set<KafkaSubscription>();
+  private readonly registry: SequenceRegistry;
+  private readonly partitionFor = Partitioners.DefaultPartitioner();
+  private partitionCount = 0;
+  private ready?: Promise<void>;
+  private closed = false;
+
+  constructor(private readonly options: KafkaEventLogOptions) {
+    this.prefix = options.topicPrefix ?? 'wharf.';
+    this.topics = eventLogTopics({
+      topicPrefix: this.prefix,
+      partitions: options.partitions ?? 12,
+      replicationFactor: options.replicationFactor ?? 1,
+    });
+    this.kafka = new Kafka({
+      brokers: options.brokers,
+      clientId: options.clientId ?? 'wharf-event-log',
+      logLevel: options.logLevel ?? logLevel.WARN,
+      logCreator: jsonLines(options.logLevel ?? logLevel.WARN),
+      retry: { retries: 8 },
+    });
+    this.admin = this.kafka.admin();
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.registry = SequenceRegistry.acquire(`${[...options.brokers].sort().join(',')}|${this.topics.events.topic}`);
+  }
+
+  /** Creates the topics if needed and connects. Idempotent; the other methods call it too. */
+  init(): Promise<void> {
+    this.assertOpen();
+    this.ready ??= this.connect().catch((error) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  get eventsTopic(): string {
+    return this.topics.events.topic;
+  }
+
+  get deadLetterTopic(): string {
+    return this.topics.deadLetters.topic;
+  }
+
+  /** The events topic's partition that holds `pkg`'s stream (Kafka's default murmur2 partitioner). */
+  partitionOf(pkg: string): number {
+    const partitionMetadata = Array.from({ length: this.partitionCount }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    return this.partitionFor({ topic: this.eventsTopic, partitionMetadata, message: { key: pkg, value: null } });
+  }
+
+  async append(pkg: string, expectedSequence: number, events: EventEnvelope[]): Promise<StoredEvent[]> {
+    this.assertOpen();
+    events.forEach((event, i) => {
+      if (event.package !== pkg || event.sequence !== expectedSequence + i + 1) {
+        throw new Error(`event ${event.id} does not continue ${pkg} at sequence ${expectedSequence + i + 1}`);
+      }
+    });
+    await this.init();
+    const topic = this.eventsTopic;
+    const partition = this.partitionOf(pkg);
+    return this.registry.exclusive(pkg, async () => {
+      this.assertOpen();
+      const actual = await this.registry.lastSequence(partition, pkg, () => this.readSequences(partition));
+      if (actual !== expectedSequence) throw new ConcurrencyConflictError(pkg, expectedSequence, actual);
+      if (events.length === 0) return [];
+      // One send, one partition: kafkajs puts the messages in one record batch of one produce
+      // request, which the broker appends whole or not at all. Caveat: a send that fails (timeout,
+      // lost connection, retries exhausted) has an unknown outcome: the batch may be in the log
+      // although append threw. The partition's cache is then dropped and read again, so a retry
+      // by the writer sees the truth; duplicates of (package, sequence) cannot arise from that.
+      let baseOffset: string | undefined;
+      try {
+        const [written] = await this.producer.send({
+          topic,
+          acks: -1,
+          messages: events.map((event) => ({
+            key: pkg,
+            partition,
+            value: JSON.stringify(event),
+            headers: { type: event.type, version: String(event.version), id: event.id },
+          })),
+        });
+        baseOffset = written?.baseOffset;
+      } catch (error) {
+        this.registry.forget(partition);
+        throw error;
+      }
+      if (baseOffset === undefined) {
+        this.registry.forget(partition);
+        throw new Error(`no acknowledgement for ${topic}[${partition}]`);
+      }
+      this.registry.record(partition, pkg, expectedSequence + events.length);
+      const base = Number(baseOffset);
+      return events.map((event, i) => ({ ...event, position: `${partition}:${base + i}` }));
+    });
+  }
+
+  async subscribe(options: SubscribeOptions, handler: (events: StoredEvent[]) => Promise<void>): Promise<Subscription> {
+    this.assertOpen();
+    await this.init();
+    const subscription = new KafkaSubscription(this, this.kafka, this.admin, options, handler);
+    this.subscriptions.add(subscription);
+    try {
+      await subscription.start();
+    } catch (error) {
+      await subscription.stop().catch(() => undefined);
+      throw error;
+    }
+    return subscription;
+  }
+
+  async count(): Promise<number> {
+    this.assertOpen();
+    await this.init();
+    const offsets = await retrying(() => this.admin.fetchTopicOffsets(this.eventsTopic));
+    return offsets.reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0);
+  }
+
+  /** Events `group` set aside because they failed validation (read from the dead-letter topic). */
+  async deadLetters(group: string): Promise<DeadLetter[]> {
+    this.assertOpen();
+    await this.init();
+    const found: DeadLetter[] = [];
+    await this.readPartition(this.deadLetterTopic, 0, (message) => {
+      const header = (name: string) => message.headers?.[name]?.toString();
+      if (header(DEAD_LETTER_HEADERS.group) !== group) return;
+      found.push({
+        position: `${header(DEAD_LETTER_HEADERS.sourcePartition)}:${header(DEAD_LETTER_HEADERS.sourceOffset)}`,
+        reason: header(DEAD_LETTER_HEADERS.reason) ?? '',
+      });
+    });
+    return found;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    SequenceRegistry.release(this.registry);
+    await this.ready?.catch(() => undefined);
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+
+  /** @internal */
+  groupId(group: string): string {
+    return `${this.prefix}${group}`;
+  }
+
+  /** @internal */
+  retryDelayMs(): number {
+    return this.options.retryDelayMs ?? 1000;
+  }
+
+  /** @internal */
+  consumerTuning() {
+    return {
+      maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 50,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? 1_000,
+    };
+  }
+
+  /** @internal Writes set-aside messages to the dead-letter topic; resolves when durable. */
+  async setAside(group: string, partition: number, dead: { message: KafkaMessage; reason: string }[]): Promise<void> {
+    if (dead.length === 0) return;
+    await this.producer.send({
+      topic: this.deadLetterTopic,
+      acks: -1,
+      messages: dead.map(({ message, reason }) => ({
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...copyHeaders(message.headers),
+          [DEAD_LETTER_HEADERS.reason]: reason,
+          [DEAD_LETTER_HEADERS.group]: group,
+          [DEAD_LETTER_HEADERS.sourcePartition]: String(partition),
+          [DEAD_LETTER_HEADERS.sourceOffset]: message.offset,
+        },
+      })),
+    });
+  }
+
+  /** @internal */
+  forget(subscription: KafkaSubscription): void {
+    this.subscriptions.delete(subscription);
+  }
+
+  private async connect(): Promise<void> {
+    await this.admin.connect();
+    this.partitionCount = await ensureEventLogTopics(this.admin, this.topics);
+    await this.producer.connect();
+  }
+
+  /** Each package's last sequence in `partition`, read from the partition's start to its high watermark. */
+  private async readSequences(partition: number): Promise<Map<string, number>> {
+    const last = new Map<string, number>();
+    await this.readPartition(this.eventsTopic, partition, (message) => {
+      const pkg = message.key?.toString();
+      const sequence = sequenceOf(message.value);
+      if (pkg && sequence !== undefined && sequence > (last.get(pkg) ?? 0)) last.set(pkg, sequence);
+    });
+    return last;
+  }
+
+  /**
+   * Reads one partition from its low to its high watermark (as of the call). kafkajs has no
+   * `assign()`, so this is a throwaway consumer group (unique id, nothing committed, so the
+   * broker drops it when it leaves) whose own partition assigner hands it just this partition.
+   * Cost: one group join (~0.3 s locally; more where group.initial.rebalance.delay.ms > 0), paid
+   * once per partition and process, and not at all for an empty partition.
+   */
+  private async readPartition(topic: string, partition: number, onMessage: (message: KafkaMessage) => void): Promise<void> {
+    const offsets = await retrying(() => this.admin.fetchTopicOffsets(topic));
+    const range = offsets.find((o) => o.partition === partition);
+    if (!range) throw new Error(`${topic} has no partition ${partition}`);
+    const high = Number(range.high);
+    if (high <= Number(range.low)) return;
+    const consumer = this.kafka.consumer({
+      groupId: `${this.prefix}reader.${randomUUID()}`,
+      partitionAssigners: [onlyPartition(topic, partition)],
+      maxWaitTimeInMs: 50,
+      minBytes: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 8 },
+    });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`reading ${topic}[${partition}] up to ${high} timed out`)), 60_000);
+        const done = (error?: unknown) => {
+          clearTimeout(timer);
+          if (error) reject(error);
+          else resolve();
+        };
+        let finished = false;
+        consumer
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              if (finished || batch.partition !== partition) return;
+              for (const message of batch.messages) {
+                if (Number(message.offset) >= high) break;
+                onMessage(message);
+              }
+              if (Number(batch.lastOffset()) >= high - 1) {
+                finished = true;
+                done();
+              }
+            },
+          })
+          .catch(done);
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('event log is closed');
+  }
+}
+
+class KafkaSubscription implements Subscription {
+  private readonly consumer;
+  private readonly groupId: string;
+  private readonly batchSize: number;
+  private stopping = false;
+  private stopped?: Promise<void>;
+  private wake: () => void = () => {};
+
+  constructor(
+    private readonly log: KafkaEventLog,
+    kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly options: SubscribeOptions,
+    private readonly handler: (events: StoredEvent[]) => Promise<void>,
+  ) {
+    this.groupId = log.groupId(options.group);
+    this.batchSize = Math.max(1, options.batchSize ?? 500);
+    this.consumer = kafka.consumer({
+      groupId: this.groupId,
+      ...log.consumerTuning(),
+      minBytes: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 8 },
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.log.eventsTopic], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      this.wake();
+      // kafkajs waits for the eachBatch in flight (which stops after its current handler batch).
+      await this.consumer.disconnect();
+      this.log.forget(this);
+    })();
+    return this.stopped;
+  }
+
+  async lag(): Promise<number> {
+    const topic = this.log.eventsTopic;
+    const [ends, committed] = await Promise.all([
+      retrying(() => this.admin.fetchTopicOffsets(topic)),
+      retrying(() => this.admin.fetchOffsets({ groupId: this.groupId, topics: [topic] })),
+    ]);
+    const done = new Map((committed.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    return ends.reduce((sum, p) => {
+      const from = done.get(p.partition) ?? -1;
+      return sum + Math.max(0, Number(p.high) - (from >= 0 ? from : Number(p.low)));
+    }, 0);
+  }
+
+  /**
+   * Splits kafkajs's batch into handler batches of at most `batchSize` valid events. After each
+   * one the handler resolved (and its invalid neighbours are on the dead-letter topic), the offset
+   * after it is resolved and committed. When the handler throws, nothing is resolved: after the
+   * pause we return, and kafkajs fetches again from the last resolved offset, i.e. the same events.
+   */
+  private async eachBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    let valid: StoredEvent[] = [];
+    let dead: { message: KafkaMessage; reason: string }[] = [];
+    let lastOffset: string | undefined;
+
+    const flush = async (): Promise<boolean> => {
+      try {
+        if (valid.length > 0) await this.handler(valid);
+        await this.log.setAside(this.options.group, partition, dead);
+      } catch {
+        await this.pause(this.log.retryDelayMs());
+        return false;
+      }
+      resolveOffset(lastOffset!);
+      // With autoCommit off, commitOffsetsIfNecessary() without offsets commits nothing.
+      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(Number(lastOffset) + 1) }] }] });
+      valid = [];
+      dead = [];
+      lastOffset = undefined;
+      return true;
+    };
+
+    for (const message of batch.messages) {
+      if (this.stopping || !isRunning() || isStale()) return;
+      const checked = checkMessage(message);
+      if ('event' in checked) valid.push({ ...checked.event, position: `${partition}:${message.offset}` });
+      else dead.push({ message, reason: checked.reason });
+      lastOffset = message.offset;
+      if (valid.length >= this.batchSize) {
+        if (!(await flush())) return;
+        await heartbeat();
+      }
+    }
+    if (lastOffset !== undefined && !this.stopping && !isStale()) await flush();
+  }
+
+  /** Sleeps `ms`; stop() cuts it short. */
+  private pause(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+/** Parses and validates a message of the events topic; the reason when it must be set aside. */
+function checkMessage(message: KafkaMessage): { event: EventEnvelope } | { reason: string } {
+  try {
+    if (!message.value) return { reason: 'empty message value' };
+    const event = validateOnConsume(JSON.parse(message.value.toString('utf8')));
+    const key = message.key?.toString();
+    if (key !== event.package) return { reason: `message key ${JSON.stringify(key)} is not the event's package ${event.package}` };
+    return { event };
+  } catch (error) {
+    return { reason: (error as Error).message || String(error) };
+  }
+}
+
+/** The `sequence` of a serialized envelope, without full validation (used to warm the cache). */
+function sequenceOf(value: Buffer | null): number | undefined {
+  if (!value) return undefined;
+  try {
+    const sequence = (JSON.parse(value.toString('utf8')) as { sequence?: unknown }).sequence;
+    return typeof sequence === 'number' && Number.isInteger(sequence) && sequence > 0 ? sequence : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function copyHeaders(headers: IHeaders | undefined): IHeaders {
+  const copy: IHeaders = {};
+  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) copy[name] = value;
+  return copy;
+}
+
+/** A partition assigner that gives the (single) member of a throwaway group one partition. */
+function onlyPartition(topic: string, partition: number): PartitionAssigner {
+  return () => ({
+    name: 'WharfSinglePartition',
+    version: 1,
+    protocol: ({ topics }) => ({
+      name: 'WharfSinglePartition',
+      metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
+    }),
+    assign: async ({ members }) =>
+      members.map(({ memberId }, i) => ({
+        memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 1,
+          assignment: i === 0 ? { [topic]: [partition] } : {},
+          userData: Buffer.alloc(0),
+        }),
+      })),
+  });
+}
+
+/**
+ * Per process, per (brokers, events topic): the package mutexes and the last-sequence cache,
+ * shared by every handle so that the check is exact within the process. Dropped when the last
+ * handle closes.
+ */
+class SequenceRegistry {
+  private static readonly registries = new Map<string, SequenceRegistry>();
+
+  static acquire(key: string): SequenceRegistry {
+    let registry = SequenceRegistry.registries.get(key);
+    if (!registry) SequenceRegistry.registries.set(key, (registry = new SequenceRegistry(key)));
+    registry.users++;
+    return registry;
+  }
+
+  static release(registry: SequenceRegistry): void {
+    if (--registry.users === 0 && SequenceRegistry.registries.get(registry.key) === registry) SequenceRegistry.registries.delete(registry.key);
+  }
+
+  private users = 0;
+  private readonly locks = new Map<string, Promise<void>>();
+  /** Last sequence per package, by partition: lower bounds from our appends, exact once warm. */
+  private readonly known = new Map<number, Map<string, number>>();
+  /** Partitions whose `known` map covers everything written before the process last read them. */
+  private readonly warm = new Set<number>();
+  private readonly warming = new Map<number, Promise<void>>();
+  /** Bumped by forget(): a read that started before a forget() does not make the partition warm. */
+  private generation = 0;
+
+  private constructor(private readonly key: string) {}
+
+  /** Runs `fn` when no other call for `pkg` in this process is running. */
+  async exclusive<T>(pkg: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(pkg) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    this.locks.set(pkg, tail);
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.locks.get(pkg) === tail) this.locks.delete(pkg);
+    }
+  }
+
+  async lastSequence(partition: number, pkg: string, read: () => Promise<Map<string, number>>): Promise<number> {
+    while (!this.warm.has(partition)) {
+      let warming = this.warming.get(partition);
+      if (!warming) {
+        const generation = this.generation;
+        warming = read()
+          .then((found) => {
+            for (const [p, sequence] of found) this.record(partition, p, sequence);
+            if (generation === this.generation) this.warm.add(partition);
+          })
+          .finally(() => this.warming.delete(partition));
+        this.warming.set(partition, warming);
+      }
+      await warming;
+    }
+    return this.known.get(partition)?.get(pkg) ?? 0;
+  }
+
+  record(partition: number, pkg: string, sequence: number): void {
+    let packages = this.known.get(partition);
+    if (!packages) this.known.set(partition, (packages = new Map()));
+    if (sequence > (packages.get(pkg) ?? 0)) packages.set(pkg, sequence);
+  }
+
+  /** The partition must be read again before the next check (e.g. after a send of unknown outcome). */
+  forget(partition: number): void {
+    this.generation++;
+    this.warm.delete(partition);
+  }
+}

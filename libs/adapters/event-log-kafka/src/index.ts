@@ -1,0 +1,2 @@
+export * from './event-log-kafka.adapter';
+export * from './kafka-topics';
