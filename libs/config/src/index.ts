@@ -1,2 +1,3 @@
 export * from './wharf-config';
 export * from './json-logger';
+export * from './boot';

@@ -32,6 +32,24 @@ const schema = z.object({
   WHARF_BLOB_GC_INTERVAL_SECONDS: int(3600, 0),
   WHARF_BLOB_GC_GRACE_SECONDS: int(3600, 0),
   WHARF_SQLITE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
+  // Distributed profile: each service requires the ones it uses (requireSettings).
+  WHARF_KAFKA_BROKERS: z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, 'host:port[,host:port...]').optional(),
+  WHARF_KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default('wharf.'),
+  WHARF_KAFKA_PARTITIONS: int(12, 1),
+  WHARF_KAFKA_REPLICATION_FACTOR: int(1, 1),
+  WHARF_MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'a mongodb:// URL').optional(),
+  WHARF_MONGO_DATABASE: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).default('wharf'),
+  WHARF_S3_ENDPOINT: z.string().url().optional(),
+  WHARF_S3_REGION: z.string().min(1).default('us-east-1'),
+  WHARF_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  WHARF_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  WHARF_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').default('wharf-blobs'),
+  WHARF_OPENSEARCH_URL: z.string().url().optional(),
+  WHARF_OPENSEARCH_INDEX_PREFIX: z.string().regex(/^[a-z0-9._-]*$/).default('wharf-'),
+  WHARF_OPENSEARCH_REPLICAS: int(0, 0),
+  WHARF_METADATA_URL: z.string().url().optional(),
+  WHARF_SEARCH_URL: z.string().url().optional(),
+  WHARF_BLOB_URL: z.string().url().optional(),
 });
 
 export interface WharfConfig {
@@ -44,6 +62,35 @@ export interface WharfConfig {
   sqlite: { synchronous: 'full' | 'normal' };
   /** Unreferenced blobs older than `graceSeconds` are deleted every `intervalSeconds` (0: never). */
   blobGc: { intervalSeconds: number; graceSeconds: number };
+  /** The distributed profile's engines and service addresses; null where not configured. */
+  distributed: DistributedSettings;
+}
+
+export interface DistributedSettings {
+  kafka: { brokers: string[]; topicPrefix: string; partitions: number; replicationFactor: number } | null;
+  mongo: { url: string; database: string } | null;
+  s3: { endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; bucket: string } | null;
+  opensearch: { url: string; indexPrefix: string; replicas: number } | null;
+  /** Where the gateway reaches the other services (their internal HTTP APIs). */
+  services: { metadata: string | null; search: string | null; blob: string | null };
+}
+
+const SETTING_VARIABLES = {
+  kafka: 'WHARF_KAFKA_BROKERS',
+  mongo: 'WHARF_MONGO_URL',
+  s3: 'WHARF_S3_ENDPOINT',
+  opensearch: 'WHARF_OPENSEARCH_URL',
+  'services.metadata': 'WHARF_METADATA_URL',
+  'services.search': 'WHARF_SEARCH_URL',
+  'services.blob': 'WHARF_BLOB_URL',
+} as const;
+
+/** Fails with every missing variable at once when a service lacks the settings it needs. */
+export function requireSettings(config: WharfConfig, ...needed: (keyof typeof SETTING_VARIABLES)[]): void {
+  const d = config.distributed;
+  const present = (key: keyof typeof SETTING_VARIABLES) => (key.startsWith('services.') ? d.services[key.slice(9) as 'metadata'] !== null : d[key as 'kafka'] !== null);
+  const missing = needed.filter((key) => !present(key)).map((key) => `${SETTING_VARIABLES[key]}: required by this service`);
+  if (missing.length > 0) throw new ConfigError(missing);
 }
 
 export class ConfigError extends Error {
@@ -79,6 +126,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     listLimit: e.WHARF_LIST_LIMIT,
     sqlite: { synchronous: e.WHARF_SQLITE_SYNCHRONOUS },
     blobGc: { intervalSeconds: e.WHARF_BLOB_GC_INTERVAL_SECONDS, graceSeconds: e.WHARF_BLOB_GC_GRACE_SECONDS },
+    distributed: {
+      kafka: e.WHARF_KAFKA_BROKERS
+        ? { brokers: e.WHARF_KAFKA_BROKERS.split(','), topicPrefix: e.WHARF_KAFKA_TOPIC_PREFIX, partitions: e.WHARF_KAFKA_PARTITIONS, replicationFactor: e.WHARF_KAFKA_REPLICATION_FACTOR }
+        : null,
+      mongo: e.WHARF_MONGO_URL ? { url: e.WHARF_MONGO_URL, database: e.WHARF_MONGO_DATABASE } : null,
+      s3: e.WHARF_S3_ENDPOINT
+        ? { endpoint: e.WHARF_S3_ENDPOINT, region: e.WHARF_S3_REGION, accessKeyId: e.WHARF_S3_ACCESS_KEY_ID, secretAccessKey: e.WHARF_S3_SECRET_ACCESS_KEY, bucket: e.WHARF_S3_BUCKET }
+        : null,
+      opensearch: e.WHARF_OPENSEARCH_URL ? { url: e.WHARF_OPENSEARCH_URL, indexPrefix: e.WHARF_OPENSEARCH_INDEX_PREFIX, replicas: e.WHARF_OPENSEARCH_REPLICAS } : null,
+      services: { metadata: e.WHARF_METADATA_URL ?? null, search: e.WHARF_SEARCH_URL ?? null, blob: e.WHARF_BLOB_URL ?? null },
+    },
   };
 }
 

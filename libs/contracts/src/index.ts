@@ -1,2 +1,3 @@
 export * from './events';
 export * from './http/error-codes';
+export * from './http/wire-error';

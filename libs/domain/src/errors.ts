@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'package-release-not-found'
   | 'channel-not-found'
   | 'route-not-found'
+  | 'blob-not-found'
   | 'method-not-allowed'
   | 'package-exists'
   | 'resource-in-use'
@@ -122,6 +123,14 @@ export class ChannelNotFoundError extends WharfError {
   readonly code = 'channel-not-found' as const;
   constructor(pkg: string, channel: string) {
     super(`No channel found for package '${pkg}': ${printable(channel)}`, { package: pkg, channel: printable(channel) });
+  }
+}
+
+/** A blob a service was asked for is not stored (an internal API answer; clients see 404s of packages). */
+export class BlobNotStoredError extends WharfError {
+  readonly code = 'blob-not-found' as const;
+  constructor(digest: string) {
+    super(`blob ${printable(digest, 80)} is not stored`, { digest: printable(digest, 80) });
   }
 }
 

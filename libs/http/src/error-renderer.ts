@@ -24,7 +24,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 };
 
 export function renderError(error: unknown, method: string, path: string): RenderedError {
-  if (error instanceof WharfError) {
+  if (error instanceof WharfError && Object.hasOwn(HTTP_STATUS_BY_CODE, error.code)) {
     const headers: Record<string, string> = {};
     if (error instanceof ServiceUnavailableError) headers['retry-after'] = String(error.retryAfterSeconds);
     return rendered(error.code, error.message, error.details, headers);

@@ -3,27 +3,25 @@
  * waits until the metadata projection has caught up with the log (so the first request after a
  * restart already sees every acknowledged write), then listens.
  */
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BlobGarbageCollector, BlobReferenceProjector } from '@wharf/blob';
 import { JsonLogger, WharfConfig } from '@wharf/config';
-import { configureHttp, fastifyOptions } from '@wharf/gateway';
+import { configureGatewayHttp, fastifyOptions } from '@wharf/gateway';
+import { ReadinessCheck, createServiceApp } from '@wharf/http';
 import { MetadataProjector } from '@wharf/metadata';
 import { SearchProjector } from '@wharf/search';
 import { EmbeddedAppModule } from './embedded-app.module';
 
 export async function startEmbedded(config: WharfConfig, logger: JsonLogger): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(EmbeddedAppModule.forConfig(config, logger), new FastifyAdapter(fastifyOptions(config)), {
-    logger,
-    bodyParser: false,
-  });
-  configureHttp(app, logger);
-  app.enableShutdownHooks();
+  const checks: ReadinessCheck[] = [];
+  const app = await createServiceApp(EmbeddedAppModule.forConfig(config, logger, checks), logger, { fastify: fastifyOptions(config), ownBodyParsing: true });
+  configureGatewayHttp(app, logger);
   const metadata = app.get(MetadataProjector);
   await metadata.start();
   await app.get(SearchProjector).start();
   await app.get(BlobReferenceProjector).start();
   app.get(BlobGarbageCollector).schedule();
+  checks.push(async () => ((await metadata.lag()) === 0 ? null : 'metadata projection is behind the log'));
   if (!(await metadata.caughtUp(300_000))) throw new Error('metadata projection did not catch up with the event log');
   await app.listen(config.http.port, config.http.host);
   return app;

@@ -16,6 +16,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'package-release-not-found': 404,
   'channel-not-found': 404,
   'route-not-found': 404,
+  'blob-not-found': 404,
   'method-not-allowed': 405,
   'package-exists': 409,
   'resource-in-use': 409,

@@ -53,11 +53,6 @@ export class DiscoveryController {
     return this.stats.execute();
   }
 
-  @Get('healthz')
-  health() {
-    return { status: 'ok' };
-  }
-
   private origin(request: FastifyRequest): string {
     if (this.config.http.publicUrl) return this.config.http.publicUrl.replace(/\/$/, '');
     const host = /^[A-Za-z0-9.:[\]-]{1,255}$/.test(request.headers.host ?? '') ? request.headers.host : `${this.config.http.host}:${this.config.http.port}`;

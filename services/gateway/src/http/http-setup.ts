@@ -2,13 +2,13 @@
  * Fastify settings for the App Registry API: every route at the root and under the configured
  * prefix (by rewriting the URL before routing, so there is one route table), trailing slashes
  * accepted, bodies read as raw bytes whatever their Content-Type (use cases parse them as
- * JSON), one exception filter, and a structured access log without credentials.
+ * JSON), and a structured access log without credentials. (The exception filter is shared by
+ * every service: libs/http.)
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyServerOptions } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { JsonLogger, WharfConfig } from '@wharf/config';
-import { WharfExceptionFilter } from './wharf-exception.filter';
 
 export function fastifyOptions(config: WharfConfig): FastifyServerOptions {
   const prefix = config.http.apiPrefix;
@@ -26,7 +26,7 @@ export function stripPrefix(url: string, prefix: string): string {
   return url;
 }
 
-export function configureHttp(app: NestFastifyApplication, logger: JsonLogger): void {
+export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLogger): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -38,5 +38,4 @@ export function configureHttp(app: NestFastifyApplication, logger: JsonLogger): 
       ms: Math.round(reply.elapsedTime),
     });
   });
-  app.useGlobalFilters(new WharfExceptionFilter(logger));
 }

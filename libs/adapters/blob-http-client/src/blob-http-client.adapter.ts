@@ -1,0 +1,77 @@
+/**
+ * The gateway's BlobStore in the distributed profile: the blob service's internal API. Bytes
+ * are streamed both ways; nothing here holds a whole blob except `read`.
+ */
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { BlobInfo, BlobNotFoundError, BlobStore } from '@wharf/ports';
+import { InternalHttpClient } from '@wharf/adapters/internal-http';
+
+const DIGEST = /^[0-9a-f]{64}$/;
+const NAME = 'blob-http-client';
+
+interface WireBlobInfo {
+  digest: string;
+  size: number;
+  storedAt?: string;
+}
+
+const fromWire = (info: WireBlobInfo): BlobInfo => ({ digest: info.digest, size: info.size, ...(info.storedAt ? { storedAt: new Date(info.storedAt) } : {}) });
+
+export class BlobHttpClient implements BlobStore {
+  private readonly http: InternalHttpClient;
+
+  constructor(baseUrl: string) {
+    this.http = new InternalHttpClient('blob', baseUrl, 300_000);
+  }
+
+  async put(content: Buffer | Readable, expectedDigest?: string): Promise<BlobInfo> {
+    const query = expectedDigest === undefined ? '' : `?expected=${encodeURIComponent(expectedDigest)}`;
+    const body = Buffer.isBuffer(content) ? content : (Readable.toWeb(content) as unknown as NonNullable<RequestInit['body']>);
+    const res = await this.http.send('PUT', `/internal/v1/blobs${query}`, {
+      body,
+      headers: { 'content-type': 'application/octet-stream' },
+      ...(Buffer.isBuffer(content) ? {} : { duplex: 'half' as const }),
+    });
+    return fromWire((await res.json()) as WireBlobInfo);
+  }
+
+  async open(digest: string): Promise<Readable> {
+    const res = await this.existing(digest);
+    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  }
+
+  async read(digest: string): Promise<Buffer> {
+    return Buffer.from(await (await this.existing(digest)).arrayBuffer());
+  }
+
+  async stat(digest: string): Promise<BlobInfo | null> {
+    if (!DIGEST.test(digest)) return null;
+    const info = await this.http.json<{ info: WireBlobInfo | null }>('GET', `/internal/v1/blobs/${digest}/stat`);
+    return info.info ? fromWire(info.info) : null;
+  }
+
+  async delete(digest: string): Promise<boolean> {
+    if (!DIGEST.test(digest)) return false;
+    return (await this.http.json<{ deleted: boolean }>('DELETE', `/internal/v1/blobs/${digest}`)).deleted;
+  }
+
+  /** The service streams one JSON object per line, so a large store is never one response in memory. */
+  async *list(): AsyncIterable<BlobInfo> {
+    const res = await this.http.send('GET', '/internal/v1/blobs');
+    const lines = createInterface({ input: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), crlfDelay: Infinity });
+    for await (const line of lines) if (line.trim()) yield fromWire(JSON.parse(line) as WireBlobInfo);
+  }
+
+  async close(): Promise<void> {}
+
+  private async existing(digest: string): Promise<Response> {
+    if (!DIGEST.test(digest)) throw new BlobNotFoundError(digest, NAME);
+    try {
+      return await this.http.send('GET', `/internal/v1/blobs/${digest}`);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'blob-not-found') throw new BlobNotFoundError(digest, NAME);
+      throw error;
+    }
+  }
+}

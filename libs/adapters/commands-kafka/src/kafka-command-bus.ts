@@ -1,0 +1,202 @@
+/**
+ * Request-reply for package commands over Kafka, between the gateway and the metadata service.
+ *
+ *   <prefix>commands  keyed by package, so one package's commands reach one writer, in order;
+ *                     headers `command-id`, `reply-to` (the asking gateway instance).
+ *   <prefix>replies   keyed by gateway instance; each gateway reads every reply with a consumer
+ *                     group of its own and keeps those addressed to it.
+ *
+ * The partition count of `commands` matches the events topic, so the metadata instance that owns
+ * a package's commands partition is its single writer. A command redelivered after a crash is
+ * answered from the package's recent command ids without appending again.
+ */
+import { randomUUID } from 'node:crypto';
+import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { PackageCommand, ServiceUnavailableError, WharfError } from '@wharf/domain';
+import { WireErrorBody, fromWire, toWire } from '@wharf/contracts';
+import type { CommandResult, PackageCommands } from '@wharf/ports';
+
+export interface KafkaCommandBusOptions {
+  brokers: string[];
+  clientId: string;
+  topicPrefix?: string;
+  /** Partitions of the commands topic (match the events topic). Default 12. */
+  partitions?: number;
+  replicationFactor?: number;
+  /** How long a gateway waits for a reply before answering 503. Default 30 s. */
+  replyTimeoutMs?: number;
+}
+
+type Reply = { ok: true; result: CommandResult } | { ok: false; error: WireErrorBody };
+
+const COMMAND_TYPES = new Set(['PushRelease', 'DeleteRelease', 'AddReleaseToChannel', 'RemoveReleaseFromChannel', 'DeleteChannel']);
+
+function topics(prefix: string) {
+  return { commands: `${prefix}commands`, replies: `${prefix}replies` };
+}
+
+export async function ensureCommandTopics(admin: Admin, options: KafkaCommandBusOptions): Promise<void> {
+  const t = topics(options.topicPrefix ?? 'wharf.');
+  const existing = new Set(await admin.listTopics());
+  const wanted = [
+    { topic: t.commands, numPartitions: options.partitions ?? 12, configEntries: [{ name: 'retention.ms', value: String(24 * 3600_000) }] },
+    { topic: t.replies, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(3600_000) }] },
+  ].filter((w) => !existing.has(w.topic));
+  if (wanted.length === 0) return;
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: wanted.map((w) => ({ ...w, replicationFactor: options.replicationFactor ?? 1 })) });
+  } catch (error) {
+    // Another process created them first.
+    if (!String((error as Error).message).includes('exists')) throw error;
+  }
+}
+
+function kafkaOf(options: KafkaCommandBusOptions): Kafka {
+  return new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.ERROR });
+}
+
+/** The gateway's side: sends a command, waits for its reply. */
+export class KafkaCommandClient implements PackageCommands {
+  private readonly instance = randomUUID();
+  private readonly pending = new Map<string, { resolve: (r: Reply) => void; timer: NodeJS.Timeout }>();
+  private readonly kafka: Kafka;
+  private producer: Producer | null = null;
+  private consumer: Consumer | null = null;
+
+  constructor(private readonly options: KafkaCommandBusOptions) {
+    this.kafka = kafkaOf(options);
+  }
+
+  /** Creates the topics if needed and joins the replies; resolves once replies can be received. */
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await ensureCommandTopics(admin, this.options);
+    } finally {
+      await admin.disconnect();
+    }
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({ groupId: `${this.options.topicPrefix ?? 'wharf.'}gateway-${this.instance}`, maxWaitTimeInMs: 20, allowAutoTopicCreation: false });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: topics(this.options.topicPrefix ?? 'wharf.').replies, fromBeginning: false });
+    const joined = new Promise<void>((resolve) => this.consumer!.on(this.consumer!.events.GROUP_JOIN, () => resolve()));
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        if (message.headers?.['reply-to']?.toString() !== this.instance) return;
+        const id = message.headers?.['command-id']?.toString() ?? '';
+        const waiter = this.pending.get(id);
+        if (!waiter || !message.value) return;
+        this.pending.delete(id);
+        clearTimeout(waiter.timer);
+        waiter.resolve(JSON.parse(message.value.toString()) as Reply);
+      },
+    });
+    await joined;
+  }
+
+  async execute(command: PackageCommand): Promise<CommandResult> {
+    if (!this.producer) throw new ServiceUnavailableError('command bus');
+    const id = command.meta.commandId;
+    const reply = new Promise<Reply>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({ ok: false, error: toWire(new ServiceUnavailableError('metadata service')) });
+      }, this.options.replyTimeoutMs ?? 30_000);
+      this.pending.set(id, { resolve, timer });
+    });
+    try {
+      await this.producer.send({
+        topic: topics(this.options.topicPrefix ?? 'wharf.').commands,
+        acks: -1,
+        messages: [{ key: command.package, value: JSON.stringify(command), headers: { 'command-id': id, 'reply-to': this.instance } }],
+      });
+    } catch {
+      clearTimeout(this.pending.get(id)?.timer);
+      this.pending.delete(id);
+      throw new ServiceUnavailableError('event log');
+    }
+    const answer = await reply;
+    if (answer.ok) return answer.result;
+    throw fromWire(answer.error);
+  }
+
+  async close(): Promise<void> {
+    for (const [id, waiter] of this.pending) {
+      clearTimeout(waiter.timer);
+      waiter.resolve({ ok: false, error: toWire(new ServiceUnavailableError('gateway shutting down')) });
+      this.pending.delete(id);
+    }
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+}
+
+/** The metadata service's side: runs each command through the package writer and replies. */
+export class KafkaCommandServer {
+  private readonly kafka: Kafka;
+  private producer: Producer | null = null;
+  private consumer: Consumer | null = null;
+
+  constructor(
+    private readonly options: KafkaCommandBusOptions,
+    private readonly writer: PackageCommands,
+    private readonly onUnexpected: (error: unknown) => void,
+  ) {
+    this.kafka = kafkaOf(options);
+  }
+
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await ensureCommandTopics(admin, this.options);
+    } finally {
+      await admin.disconnect();
+    }
+    const t = topics(this.options.topicPrefix ?? 'wharf.');
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({ groupId: `${this.options.topicPrefix ?? 'wharf.'}metadata-writers`, maxWaitTimeInMs: 20, allowAutoTopicCreation: false });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: t.commands, fromBeginning: false });
+    await this.consumer.run({
+      partitionsConsumedConcurrently: this.options.partitions ?? 12,
+      eachMessage: async ({ message }) => {
+        const replyTo = message.headers?.['reply-to']?.toString();
+        const id = message.headers?.['command-id']?.toString();
+        if (!message.value || !replyTo || !id) return;
+        const reply = await this.handle(message.value.toString());
+        await this.producer!.send({
+          topic: t.replies,
+          acks: -1,
+          messages: [{ key: replyTo, value: JSON.stringify(reply), headers: { 'command-id': id, 'reply-to': replyTo } }],
+        });
+      },
+    });
+  }
+
+  private async handle(raw: string): Promise<Reply> {
+    let command: PackageCommand;
+    try {
+      command = JSON.parse(raw) as PackageCommand;
+      if (!COMMAND_TYPES.has(command.type) || typeof command.package !== 'string' || !command.meta?.commandId) throw new Error('malformed command');
+    } catch (error) {
+      this.onUnexpected(error);
+      return { ok: false, error: { code: 'internal-error', message: 'malformed command', details: {} } };
+    }
+    try {
+      return { ok: true, result: await this.writer.execute(command) };
+    } catch (error) {
+      if (error instanceof WharfError) return { ok: false, error: toWire(error) };
+      this.onUnexpected(error);
+      return { ok: false, error: toWire(new ServiceUnavailableError('metadata service')) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+}

@@ -1,0 +1,25 @@
+import type { PackageSummary, PackageView } from '@wharf/domain';
+import type { PackageListFilter, PackageReader } from '@wharf/ports';
+import { InternalHttpClient } from '@wharf/adapters/internal-http';
+
+/** The gateway's PackageReader in the distributed profile: the metadata service's internal API. */
+export class MetadataHttpClient implements PackageReader {
+  private readonly http: InternalHttpClient;
+
+  constructor(baseUrl: string) {
+    this.http = new InternalHttpClient('metadata', baseUrl);
+  }
+
+  async get(pkg: string): Promise<PackageView | null> {
+    const [namespace, name] = pkg.split('/').map(encodeURIComponent);
+    return (await this.http.json<{ view: PackageView | null }>('GET', `/internal/v1/packages/${namespace}/${name}`)).view;
+  }
+
+  list(filter: PackageListFilter): Promise<PackageSummary[]> {
+    return this.http.json('POST', '/internal/v1/packages/list', filter);
+  }
+
+  async count(): Promise<number> {
+    return (await this.http.json<{ count: number }>('GET', '/internal/v1/packages-count')).count;
+  }
+}

@@ -1,0 +1,27 @@
+import { ConfigError, WharfConfig, loadConfig } from './wharf-config';
+import { JsonLogger } from './json-logger';
+
+/**
+ * The start of every `main`: configuration (exit 2 with every problem listed when it is
+ * invalid), the logger, and a uniform report of a failed start (exit 1).
+ */
+export function runService(name: string, start: (config: WharfConfig, logger: JsonLogger) => Promise<{ getUrl(): Promise<string> }>): void {
+  let config: WharfConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${name}: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = new JsonLogger(config.logLevel);
+  start(config, logger)
+    .then(async (app) => logger.event('info', 'wharf listening', { service: name, profile: config.profile, url: await app.getUrl() }))
+    .catch((error) => {
+      if (error instanceof ConfigError) process.stderr.write(`${name}: ${error.message}\n`);
+      logger.event('error', 'startup failed', { service: name, error: String(error?.stack ?? error) });
+      process.exit(error instanceof ConfigError ? 2 : 1);
+    });
+}

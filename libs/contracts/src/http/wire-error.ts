@@ -1,0 +1,29 @@
+import { ErrorCode, ErrorDetails, WharfError } from '@wharf/domain';
+
+/**
+ * A typed error that crossed a process boundary (a command reply, an internal HTTP answer):
+ * the same code, message and details, so it renders exactly as it would have in-process.
+ */
+export class WireError extends WharfError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    details: ErrorDetails,
+  ) {
+    super(message, details);
+  }
+}
+
+export interface WireErrorBody {
+  code: ErrorCode;
+  message: string;
+  details: ErrorDetails;
+}
+
+export function toWire(error: WharfError): WireErrorBody {
+  return { code: error.code, message: error.message, details: error.details };
+}
+
+export function fromWire(body: WireErrorBody): WireError {
+  return new WireError(body.code, body.message, body.details ?? {});
+}

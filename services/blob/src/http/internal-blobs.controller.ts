@@ -1,0 +1,52 @@
+import { Controller, Delete, Get, Inject, Param, Put, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import { BlobNotStoredError, InvalidUsageError } from '@wharf/domain';
+import { BLOB_STORE, BlobNotFoundError, BlobStore } from '@wharf/ports';
+
+/**
+ * The blob service's internal API (the gateway's BlobStore in the distributed profile). Bodies
+ * are streamed: an upload goes from the request into the store as it arrives.
+ */
+@Controller('internal/v1/blobs')
+export class InternalBlobsController {
+  constructor(@Inject(BLOB_STORE) private readonly blobs: BlobStore) {}
+
+  @Put()
+  async put(@Req() request: FastifyRequest, @Query('expected') expected?: string) {
+    if (expected !== undefined && typeof expected !== 'string') throw new InvalidUsageError("'expected' must be a digest");
+    return this.blobs.put(request.body as Readable, expected);
+  }
+
+  @Get()
+  async list(@Res() reply: FastifyReply) {
+    const blobs = this.blobs;
+    const lines = Readable.from(
+      (async function* () {
+        for await (const info of blobs.list()) yield JSON.stringify(info) + '\n';
+      })(),
+    );
+    await reply.type('application/x-ndjson').send(lines);
+  }
+
+  @Get(':digest')
+  async open(@Param('digest') digest: string, @Res() reply: FastifyReply) {
+    try {
+      const stream = await this.blobs.open(digest);
+      await reply.type('application/octet-stream').send(stream);
+    } catch (error) {
+      if (error instanceof BlobNotFoundError) throw new BlobNotStoredError(digest);
+      throw error;
+    }
+  }
+
+  @Get(':digest/stat')
+  async stat(@Param('digest') digest: string) {
+    return { info: await this.blobs.stat(digest) };
+  }
+
+  @Delete(':digest')
+  async delete(@Param('digest') digest: string) {
+    return { deleted: await this.blobs.delete(digest) };
+  }
+}

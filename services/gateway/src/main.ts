@@ -1,0 +1,56 @@
+/**
+ * The gateway (distributed profile): the App Registry HTTP API. Writes become commands over
+ * Kafka to the package's writer in the metadata service; reads go to the metadata, search and
+ * blob services over internal HTTP. Stateless: run as many as the traffic needs.
+ */
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { BlobHttpClient } from '@wharf/adapters/blob-http-client';
+import { KafkaCommandClient } from '@wharf/adapters/commands-kafka';
+import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
+import { MetadataHttpClient } from '@wharf/adapters/metadata-http-client';
+import { SearchHttpClient } from '@wharf/adapters/search-http-client';
+import { JsonLogger, WHARF_CONFIG, WharfConfig, requireSettings, runService } from '@wharf/config';
+import { ServiceHostModule, createServiceApp } from '@wharf/http';
+import { BLOB_STORE, EVENT_LOG, PACKAGE_COMMANDS, PACKAGE_READER, SEARCH_READER } from '@wharf/ports';
+import { GatewayModule } from './gateway.module';
+import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
+
+async function start(config: WharfConfig, logger: JsonLogger) {
+  requireSettings(config, 'kafka', 'services.metadata', 'services.search', 'services.blob');
+  const kafka = config.distributed.kafka!;
+  const services = config.distributed.services;
+  const commands = new KafkaCommandClient({ brokers: kafka.brokers, clientId: 'wharf-gateway', topicPrefix: kafka.topicPrefix, partitions: kafka.partitions, replicationFactor: kafka.replicationFactor });
+  await commands.start();
+  const log = new KafkaEventLog({ brokers: kafka.brokers, clientId: 'wharf-gateway', topicPrefix: kafka.topicPrefix, partitions: kafka.partitions, replicationFactor: kafka.replicationFactor });
+  const metadata = new MetadataHttpClient(services.metadata!);
+
+  @Module({
+    imports: [
+      ServiceHostModule.with(
+        [
+          { provide: WHARF_CONFIG, useValue: config },
+          { provide: PACKAGE_COMMANDS, useValue: commands },
+          { provide: PACKAGE_READER, useValue: metadata },
+          { provide: SEARCH_READER, useValue: new SearchHttpClient(services.search!) },
+          { provide: BLOB_STORE, useValue: new BlobHttpClient(services.blob!) },
+          { provide: EVENT_LOG, useValue: log },
+        ],
+        [async () => (await metadata.count(), null)],
+      ),
+      GatewayModule,
+    ],
+  })
+  class GatewayServiceModule {}
+
+  const app = await createServiceApp({ module: GatewayServiceModule }, logger, { fastify: fastifyOptions(config), ownBodyParsing: true });
+  configureGatewayHttp(app, logger);
+  app.getHttpAdapter().getInstance().addHook('onClose', async () => {
+    await commands.close();
+    await log.close();
+  });
+  await app.listen(config.http.port, config.http.host);
+  return app;
+}
+
+runService('gateway', start);

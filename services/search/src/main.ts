@@ -1,0 +1,56 @@
+/**
+ * The search service (distributed profile): owner of OpenSearch. Follows the event log into the
+ * search index and answers the gateway's queries over internal HTTP. Scale it on its own: more
+ * instances share the event partitions through their consumer group.
+ */
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
+import { OpenSearchSearchIndex } from '@wharf/adapters/search-opensearch';
+import { JsonLogger, WHARF_CONFIG, WharfConfig, requireSettings, runService } from '@wharf/config';
+import { ReadinessCheck, ServiceHostModule, createServiceApp } from '@wharf/http';
+import { EVENT_LOG, SEARCH_INDEX } from '@wharf/ports';
+import { InternalSearchController } from './http/internal-search.controller';
+import { SearchModule } from './search.module';
+import { SearchProjector } from './search-projector';
+
+const LAG_BOUND = 10_000;
+
+async function start(config: WharfConfig, logger: JsonLogger) {
+  requireSettings(config, 'kafka', 'opensearch');
+  const kafka = config.distributed.kafka!;
+  const opensearch = config.distributed.opensearch!;
+  const log = new KafkaEventLog({ brokers: kafka.brokers, clientId: 'wharf-search', topicPrefix: kafka.topicPrefix, partitions: kafka.partitions, replicationFactor: kafka.replicationFactor });
+  const index = await OpenSearchSearchIndex.connect({ node: opensearch.url, indexPrefix: opensearch.indexPrefix, replicas: opensearch.replicas });
+  const checks: ReadinessCheck[] = [];
+
+  @Module({
+    imports: [
+      ServiceHostModule.with(
+        [
+          { provide: WHARF_CONFIG, useValue: config },
+          { provide: EVENT_LOG, useValue: log },
+          { provide: SEARCH_INDEX, useValue: index },
+        ],
+        checks,
+      ),
+      SearchModule,
+    ],
+    controllers: [InternalSearchController],
+  })
+  class SearchServiceModule {}
+
+  const app = await createServiceApp({ module: SearchServiceModule }, logger);
+  const projector = app.get(SearchProjector);
+  await projector.start();
+  checks.push(async () => ((await projector.lag()) > LAG_BOUND ? `search index lags by more than ${LAG_BOUND} events` : null));
+  checks.push(async () => (await index.count(), null));
+  app.getHttpAdapter().getInstance().addHook('onClose', async () => {
+    await log.close();
+    await index.close();
+  });
+  await app.listen(config.http.port, config.http.host);
+  return app;
+}
+
+runService('search', start);
