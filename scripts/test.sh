@@ -4,7 +4,10 @@
 #   2. unit: the pure core, and every embedded adapter against its port's contract suite,
 #   3. int: the real engines (Kafka, MongoDB-wire, S3, OpenSearch), started from deploy/local
 #      unless their endpoints are given in WHARF_* variables (see docs/backends.md),
-#   4. e2e: the HTTP API, black-box, against WHARF_URL or a freshly built embedded Wharf.
+#   4. e2e: the HTTP API and real clients, black-box, against a freshly built embedded Wharf
+#      (or WHARF_URL when it is set),
+#   5. e2e again, unchanged, against the distributed profile: the four services started by
+#      deploy/local/stack.sh on the local engines (skipped when WHARF_URL is set).
 # Stops at the first failing tier. Prints one closing line: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,9 +28,9 @@ summary() {
 }
 
 tier() {
-  local name=$1; shift
-  echo "== $name"
-  if ! npx jest --selectProjects "$name" --ci --json --outputFile="$results/$name.json" "$@"; then
+  local name=$1 label=$2; shift 2
+  echo "== $label"
+  if ! npx jest --selectProjects "$name" --ci --json --outputFile="$results/$label.json" "$@"; then
     summary
     exit 1
   fi
@@ -36,8 +39,17 @@ tier() {
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 
-tier unit
-tier int --runInBand
-tier e2e
+tier unit unit
+tier int int --runInBand
+tier e2e e2e-embedded
+
+if [ -z "${WHARF_URL:-}" ]; then
+  echo "== distributed stack"
+  trap 'bash deploy/local/stack.sh down >/dev/null 2>&1 || true; rm -rf "$results"' EXIT
+  bash deploy/local/stack.sh up
+  eval "$(bash deploy/local/stack.sh env)"
+  # test/embedded starts embedded processes of its own: it proves nothing more here.
+  WHARF_URL="$WHARF_URL" tier e2e e2e-distributed --testPathIgnorePatterns '<rootDir>/test/embedded/'
+fi
 
 summary
