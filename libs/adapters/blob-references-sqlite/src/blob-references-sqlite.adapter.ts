@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import { RecordedEvent, blobReferenceChanges } from '@wharf/domain';
 import type { BlobReferenceStore } from '@wharf/ports';
-import { openSqlite } from '@wharf/adapters/sqlite';
+import { openSqlite, prepared } from '@wharf/adapters/sqlite';
 
 export interface SqliteBlobReferenceStoreOptions {
   path: string;
@@ -24,11 +24,11 @@ export class SqliteBlobReferenceStore implements BlobReferenceStore {
   }
 
   async apply(events: readonly RecordedEvent[]): Promise<void> {
-    const applied = this.db.prepare('SELECT sequence FROM applied_sequences WHERE package = ?');
-    const record = this.db.prepare(
+    const applied = prepared(this.db, 'SELECT sequence FROM applied_sequences WHERE package = ?');
+    const record = prepared(this.db, 
       'INSERT INTO applied_sequences (package, sequence) VALUES (?, ?) ON CONFLICT (package) DO UPDATE SET sequence = excluded.sequence',
     );
-    const change = this.db.prepare(
+    const change = prepared(this.db, 
       'INSERT INTO blob_references (digest, count) VALUES (?, ?) ON CONFLICT (digest) DO UPDATE SET count = count + excluded.count',
     );
     const ordered = [...events].sort((a, b) => (a.package === b.package ? a.sequence - b.sequence : a.package < b.package ? -1 : 1));
@@ -44,8 +44,7 @@ export class SqliteBlobReferenceStore implements BlobReferenceStore {
 
   async counts(digests: readonly string[]): Promise<Map<string, number>> {
     const counts = new Map(digests.map((d) => [d, 0]));
-    const rows = this.db
-      .prepare('SELECT digest, count FROM blob_references WHERE digest IN (SELECT value FROM json_each(?))')
+    const rows = prepared(this.db, 'SELECT digest, count FROM blob_references WHERE digest IN (SELECT value FROM json_each(?))')
       .all(JSON.stringify(digests)) as { digest: string; count: number }[];
     for (const row of rows) counts.set(row.digest, row.count);
     return counts;

@@ -4,7 +4,7 @@
  * optimistic concurrency check even if two processes ever opened the same file.
  */
 import type Database from 'better-sqlite3';
-import { openSqlite } from '@wharf/adapters/sqlite';
+import { openSqlite, prepared } from '@wharf/adapters/sqlite';
 import { EventEmitter } from 'node:events';
 import { ConcurrencyConflictError } from '@wharf/domain';
 import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts';
@@ -55,8 +55,8 @@ export class SqliteEventLog implements EventLog {
 
   async append(pkg: string, expectedSequence: number, events: EventEnvelope[]): Promise<StoredEvent[]> {
     this.assertOpen();
-    const last = this.db.prepare('SELECT MAX(sequence) AS last FROM events WHERE package = ?');
-    const insert = this.db.prepare('INSERT INTO events (package, sequence, id, envelope) VALUES (?, ?, ?, ?)');
+    const last = prepared(this.db, 'SELECT MAX(sequence) AS last FROM events WHERE package = ?');
+    const insert = prepared(this.db, 'INSERT INTO events (package, sequence, id, envelope) VALUES (?, ?, ?, ?)');
     const stored = this.db.transaction(() => {
       const actual = (last.get(pkg) as { last: number | null }).last ?? 0;
       if (actual !== expectedSequence) throw new ConcurrencyConflictError(pkg, expectedSequence, actual);
@@ -82,12 +82,12 @@ export class SqliteEventLog implements EventLog {
 
   async count(): Promise<number> {
     this.assertOpen();
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+    return (prepared(this.db, 'SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
   }
 
   /** Events the group set aside because they failed validation. */
   deadLetters(group: string): { position: string; reason: string }[] {
-    return (this.db.prepare('SELECT position, reason FROM dead_letters WHERE grp = ? ORDER BY position').all(group) as { position: number; reason: string }[]).map(
+    return (prepared(this.db, 'SELECT position, reason FROM dead_letters WHERE grp = ? ORDER BY position').all(group) as { position: number; reason: string }[]).map(
       (r) => ({ position: String(r.position), reason: r.reason }),
     );
   }
@@ -101,28 +101,28 @@ export class SqliteEventLog implements EventLog {
 
   /** @internal used by subscriptions */
   readBatch(afterPosition: number, limit: number): EventRow[] {
-    return this.db.prepare('SELECT position, envelope FROM events WHERE position > ? ORDER BY position LIMIT ?').all(afterPosition, limit) as EventRow[];
+    return prepared(this.db, 'SELECT position, envelope FROM events WHERE position > ? ORDER BY position LIMIT ?').all(afterPosition, limit) as EventRow[];
   }
 
   /** @internal */
   checkpoint(group: string): number {
-    const row = this.db.prepare('SELECT position FROM checkpoints WHERE grp = ?').get(group) as { position: number } | undefined;
+    const row = prepared(this.db, 'SELECT position FROM checkpoints WHERE grp = ?').get(group) as { position: number } | undefined;
     return row?.position ?? 0;
   }
 
   /** @internal */
   saveCheckpoint(group: string, position: number, deadLetters: { position: number; reason: string; envelope: string }[]): void {
     this.db.transaction(() => {
-      const dead = this.db.prepare('INSERT OR IGNORE INTO dead_letters (grp, position, reason, envelope) VALUES (?, ?, ?, ?)');
+      const dead = prepared(this.db, 'INSERT OR IGNORE INTO dead_letters (grp, position, reason, envelope) VALUES (?, ?, ?, ?)');
       for (const d of deadLetters) dead.run(group, d.position, d.reason, d.envelope);
-      this.db.prepare('INSERT INTO checkpoints (grp, position) VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET position = excluded.position').run(group, position);
+      prepared(this.db, 'INSERT INTO checkpoints (grp, position) VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET position = excluded.position').run(group, position);
     })();
     for (const d of deadLetters) this.options.onDeadLetter?.(group, String(d.position), d.reason);
   }
 
   /** @internal */
   countAfter(position: number): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM events WHERE position > ?').get(position) as { n: number }).n;
+    return (prepared(this.db, 'SELECT COUNT(*) AS n FROM events WHERE position > ?').get(position) as { n: number }).n;
   }
 
   /** @internal resolves on the next append or after the poll interval */

@@ -3,7 +3,7 @@
  * columns listing filters on. `sequence` doubles as the compare-and-set guard.
  */
 import type Database from 'better-sqlite3';
-import { openSqlite } from '@wharf/adapters/sqlite';
+import { openSqlite, prepared } from '@wharf/adapters/sqlite';
 import { PackageSummary, PackageView, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter } from '@wharf/ports';
 
@@ -33,7 +33,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async get(pkg: string): Promise<PackageView | null> {
-    const row = this.db.prepare('SELECT view FROM packages WHERE package = ?').get(pkg) as { view: string } | undefined;
+    const row = prepared(this.db, 'SELECT view FROM packages WHERE package = ?').get(pkg) as { view: string } | undefined;
     return row ? (JSON.parse(row.view) as PackageView) : null;
   }
 
@@ -51,15 +51,13 @@ export class SqliteMetadataStore implements MetadataStore {
     };
     const result =
       expectedSequence === 0
-        ? this.db
-            .prepare(
+        ? prepared(this.db, 
               `INSERT INTO packages (package, namespace, sequence, active, visibility, media_types, view, summary)
                VALUES (@package, @namespace, @sequence, @active, @visibility, @media_types, @view, @summary)
                ON CONFLICT (package) DO NOTHING`,
             )
             .run(values)
-        : this.db
-            .prepare(
+        : prepared(this.db, 
               `UPDATE packages SET sequence = @sequence, active = @active, visibility = @visibility,
                  media_types = @media_types, view = @view, summary = @summary
                WHERE package = @package AND sequence = @expected`,
@@ -88,14 +86,13 @@ export class SqliteMetadataStore implements MetadataStore {
       params.push(JSON.stringify(filter.visibleNamespaces));
     }
     params.push(filter.limit, filter.offset ?? 0);
-    const rows = this.db
-      .prepare(`SELECT summary FROM packages WHERE ${where.join(' AND ')} ORDER BY package LIMIT ? OFFSET ?`)
+    const rows = prepared(this.db, `SELECT summary FROM packages WHERE ${where.join(' AND ')} ORDER BY package LIMIT ? OFFSET ?`)
       .all(...params) as { summary: string }[];
     return rows.map((r) => JSON.parse(r.summary) as PackageSummary);
   }
 
   async count(): Promise<number> {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM packages WHERE active = 1').get() as { n: number }).n;
+    return (prepared(this.db, 'SELECT COUNT(*) AS n FROM packages WHERE active = 1').get() as { n: number }).n;
   }
 
   async close(): Promise<void> {

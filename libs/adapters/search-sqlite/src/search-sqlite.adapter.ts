@@ -5,7 +5,7 @@
  * FTS relevance (bm25, name weighted above keywords above description).
  */
 import type Database from 'better-sqlite3';
-import { openSqlite } from '@wharf/adapters/sqlite';
+import { openSqlite, prepared } from '@wharf/adapters/sqlite';
 import type { SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
 
 export interface SqliteSearchIndexOptions {
@@ -41,8 +41,7 @@ export class SqliteSearchIndex implements SearchIndex {
   async getMany(packages: readonly string[]): Promise<Map<string, SearchDocument>> {
     const found = new Map<string, SearchDocument>();
     if (packages.length === 0) return found;
-    const rows = this.db
-      .prepare('SELECT doc FROM search_docs WHERE package IN (SELECT value FROM json_each(?))')
+    const rows = prepared(this.db, 'SELECT doc FROM search_docs WHERE package IN (SELECT value FROM json_each(?))')
       .all(JSON.stringify(packages)) as { doc: string }[];
     for (const row of rows) {
       const doc = JSON.parse(row.doc) as SearchDocument;
@@ -52,17 +51,17 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async putMany(documents: readonly SearchDocument[]): Promise<void> {
-    const current = this.db.prepare('SELECT id, sequence FROM search_docs WHERE package = ?');
-    const insert = this.db.prepare(
+    const current = prepared(this.db, 'SELECT id, sequence FROM search_docs WHERE package = ?');
+    const insert = prepared(this.db, 
       `INSERT INTO search_docs (package, namespace, name, sequence, active, visibility, media_types, doc)
        VALUES (@package, @namespace, @name, @sequence, @active, @visibility, @media_types, @doc)`,
     );
-    const update = this.db.prepare(
+    const update = prepared(this.db, 
       `UPDATE search_docs SET sequence = @sequence, active = @active, visibility = @visibility,
          media_types = @media_types, doc = @doc WHERE id = @id`,
     );
-    const deleteText = this.db.prepare('DELETE FROM search_fts WHERE rowid = ?');
-    const insertText = this.db.prepare('INSERT INTO search_fts (rowid, name, namespace, keywords, description) VALUES (?, ?, ?, ?, ?)');
+    const deleteText = prepared(this.db, 'DELETE FROM search_fts WHERE rowid = ?');
+    const insertText = prepared(this.db, 'INSERT INTO search_fts (rowid, name, namespace, keywords, description) VALUES (?, ?, ?, ?, ?)');
     this.db.transaction(() => {
       for (const doc of documents) {
         const existing = current.get(doc.package) as { id: number; sequence: number } | undefined;
@@ -109,8 +108,7 @@ export class SqliteSearchIndex implements SearchIndex {
       where.push(`(d.visibility = 'public' OR d.namespace IN (SELECT value FROM json_each(@visible)))`);
       params.visible = JSON.stringify(query.visibleNamespaces);
     }
-    const rows = this.db
-      .prepare(
+    const rows = prepared(this.db, 
         `SELECT d.package FROM search_docs d
          LEFT JOIN (SELECT rowid AS id, bm25(search_fts, 10.0, 2.0, 4.0, 1.0) AS rank FROM search_fts WHERE search_fts MATCH @fts) f
            ON f.id = d.id
@@ -124,7 +122,7 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async count(): Promise<number> {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM search_docs WHERE active = 1').get() as { n: number }).n;
+    return (prepared(this.db, 'SELECT COUNT(*) AS n FROM search_docs WHERE active = 1').get() as { n: number }).n;
   }
 
   async close(): Promise<void> {

@@ -12,3 +12,18 @@ export function openSqlite(path: string, synchronous: 'full' | 'normal'): Databa
   db.pragma('busy_timeout = 5000');
   return db;
 }
+
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/**
+ * A prepared statement for `sql` on `db`, prepared once and reused: preparing is a large part of
+ * a small query's cost. Queries built at run time must keep user input in parameters, never in
+ * `sql`, or this cache would grow without bound.
+ */
+export function prepared(db: Database.Database, sql: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}

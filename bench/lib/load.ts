@@ -1,0 +1,118 @@
+/**
+ * One load run with autocannon (installed by bench/install.sh under the cache, not in the repo).
+ * Latencies are recorded from autocannon's per-response event at full (sub-millisecond)
+ * precision, 2xx only; resident memory of the target is sampled while the run lasts.
+ */
+import { join } from 'node:path';
+import { CACHE, pssMiB, rssMiB } from './targets';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon: any = require(join(CACHE, 'node', 'node_modules', 'autocannon'));
+
+export interface LoadOptions {
+  url: string;
+  method?: 'GET' | 'POST';
+  /** Called for every request: path (and body for POST). */
+  next: () => { path: string; body?: string };
+  connections: number;
+  durationS: number;
+  /** Stop after this many requests even if the duration is not over. */
+  maxRequests?: number;
+  pid: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  durationS: number;
+  rps: number;
+  mbps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  rssRestMiB: number;
+  rssPeakMiB: number;
+  pssPeakMiB: number;
+  statusCodes: Record<string, number>;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  const rssRest = rssMiB(opts.pid);
+  let rssPeak = rssRest;
+  let pssPeak = pssMiB(opts.pid);
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, rssMiB(opts.pid));
+    pssPeak = Math.max(pssPeak, pssMiB(opts.pid));
+  }, 250);
+  let lat = new Float64Array(1 << 16);
+  let n = 0;
+  let bytes = 0;
+  let issued = 0;
+  let instance: any = null;
+  const started = process.hrtime.bigint();
+  instance = autocannon({
+    url: opts.url,
+    connections: opts.connections,
+    duration: opts.durationS,
+    timeout: 60,
+    requests: [
+      {
+        method: opts.method ?? 'GET',
+        ...(opts.method === 'POST' ? { headers: { 'content-type': 'application/json' } } : {}),
+        setupRequest: (req: Record<string, unknown>) => {
+          // `amount` would override the duration in autocannon: bound the count by stopping instead
+          if (opts.maxRequests && ++issued === opts.maxRequests) setImmediate(() => instance?.stop());
+          const r = opts.next();
+          return r.body === undefined ? { ...req, path: r.path } : { ...req, path: r.path, body: r.body };
+        },
+      },
+    ],
+  });
+  instance.on('response', (_client: unknown, statusCode: number, resBytes: number, responseTime: number) => {
+    if (statusCode >= 200 && statusCode < 300) {
+      if (n === lat.length) {
+        const bigger = new Float64Array(lat.length * 2);
+        bigger.set(lat);
+        lat = bigger;
+      }
+      lat[n++] = responseTime;
+      bytes += resBytes;
+    }
+  });
+  const result: any = await instance;
+  const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+  clearInterval(sampler);
+  rssPeak = Math.max(rssPeak, rssMiB(opts.pid));
+  const sorted = lat.slice(0, n).sort();
+  const statusCodes: Record<string, number> = {};
+  for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = (v as { count: number }).count;
+  const durationS = Math.min(elapsedS, result.duration ?? elapsedS);
+  return {
+    requests: result.requests.total,
+    ok: n,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    durationS,
+    rps: n / durationS,
+    mbps: bytes / durationS / 1e6,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: n ? sorted[n - 1]! : NaN,
+    rssRestMiB: rssRest,
+    rssPeakMiB: rssPeak,
+    pssPeakMiB: pssPeak,
+    statusCodes,
+  };
+}
