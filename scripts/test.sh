@@ -46,6 +46,10 @@ tier e2e e2e-embedded
 if [ -z "${WHARF_URL:-}" ]; then
   echo "== distributed stack"
   trap 'bash deploy/local/stack.sh down >/dev/null 2>&1 || true; rm -rf "$results"' EXIT
+  # A namespace of its own in every engine, so runs on a reused machine never see each other's data.
+  run_id="t$(date +%s)"
+  export WHARF_MONGO_DATABASE="wharf_$run_id" WHARF_KAFKA_TOPIC_PREFIX="wharf-$run_id." \
+    WHARF_OPENSEARCH_INDEX_PREFIX="wharf-$run_id-" WHARF_S3_BUCKET="wharf-$run_id"
   bash deploy/local/stack.sh up
   eval "$(bash deploy/local/stack.sh env)"
   # test/embedded starts embedded processes of its own: it proves nothing more here.

@@ -214,6 +214,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       // What a writer that died between its insert and the retire leaves behind: an emptied view.
       const emptied = packageView(pkg, [releasePublished(), releaseDeleted()]);
       await (await versions()).insertOne({
+        _id: `${pkg}@${first.sequence}`,
         package: pkg,
         previousSequence: first.sequence,
         sequence: emptied.sequence,
@@ -231,6 +232,27 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       expect(await listed({ namespace: ns, limit: 10 })).toEqual([]);
       expect(await store.count()).toBe(0);
       expect(await (await versions()).countDocuments({ package: pkg, current: true })).toBe(1);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should read the newest version when the head hint is stale, and store the next one after it',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const v1 = packageView(pkg, [releasePublished()]);
+      const v2 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
+      expect(await store.put(v1, 0)).toBe(true);
+      expect(await store.put(v2, v1.sequence)).toBe(true);
+      const heads = (await versions()).db.collection(`${(await versions()).collectionName.replace(/package_versions$/, '')}package_heads`);
+      // As if the writer of v2 died before moving the hint: it still names the first version.
+      await heads.updateOne({ _id: pkg } as never, { $set: { sequence: v1.sequence, version: `${pkg}@0` } });
+
+      expect(await store.get(pkg)).toEqual(v2);
+      expect(await store.put(packageView(pkg, [releasePublished()]), v1.sequence)).toBe(false);
+      const v3 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' }), releasePublished({ release: '3.0.0' })]);
+      expect(await store.put(v3, v2.sequence)).toBe(true);
+      expect(await store.get(pkg)).toEqual(v3);
     },
     TIMEOUT,
   );

@@ -26,6 +26,14 @@
  * page, retires it and reads again; `count` may count it until then; the next successful `put` of that
  * package retires it too. Retired versions stay as small documents (no view): deleting them could
  * let a stale writer that checked "sequence `expected` exists" before the delete succeed after it.
+ *
+ * Reads by key only: FerretDB v1 uses no secondary index for queries (every filter but `_id`
+ * equality scans the collection, ~190 ms at a thousand versions), so a version's `_id` is its
+ * chain link, `<package>@<previousSequence>`, and a `<prefix>package_heads` document per package
+ * (`_id` = package) remembers the newest version seen. `get` starts at that hint and follows the
+ * links (`<package>@<sequence>`) until there is no successor: a stale hint, left by a writer that
+ * died or lost a non-atomic update, costs one more lookup per missed version, never a wrong
+ * answer. The `_id` is also what makes the insert exclusive, on the primary key.
  */
 import { MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
 import type { Collection, Db, Filter } from 'mongodb';
@@ -47,6 +55,8 @@ export const METADATA_COLLECTION = 'package_versions';
 
 /** A stored version of a package: its view, as stored by one successful put. */
 export interface PackageVersionDocument {
+  /** `<package>@<previousSequence>`: the link from the version it replaced. */
+  _id?: string;
   package: string;
   /** The sequence this version replaced (the put's expectedSequence); 0 for the first. */
   previousSequence: number;
@@ -79,6 +89,16 @@ export const METADATA_INDEXES: readonly IndexSpec[] = [
   { name: 'listing_by_media_type', key: { mediaTypes: 1, package: 1 } },
 ];
 
+/** Where `get` starts following a package's chain: the newest version seen. */
+interface PackageHeadDocument {
+  _id: string;
+  sequence: number;
+  /** `_id` of the version document with that sequence. */
+  version: string;
+}
+
+const linkId = (pkg: string, previousSequence: number) => `${pkg}@${previousSequence}`;
+
 const DUPLICATE_KEY = 11000;
 const PREFIX = /^[A-Za-z0-9_-]*$/;
 /** A list whose page held a superseded version is read again at most this many times. */
@@ -86,6 +106,7 @@ const LIST_ATTEMPTS = 3;
 
 export class MongoMetadataStore implements MetadataStore {
   private readonly versions: Collection<PackageVersionDocument>;
+  private readonly heads: Collection<PackageHeadDocument>;
   private closed = false;
 
   private constructor(
@@ -94,6 +115,7 @@ export class MongoMetadataStore implements MetadataStore {
     prefix: string,
   ) {
     this.versions = db.collection<PackageVersionDocument>(`${prefix}${METADATA_COLLECTION}`);
+    this.heads = db.collection<PackageHeadDocument>(`${prefix}package_heads`);
   }
 
   /** Connects, creates the collection's indexes (idempotently) and returns the store, which owns the client. */
@@ -136,29 +158,36 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   async get(pkg: string): Promise<PackageView | null> {
-    const doc = await this.versions.findOne({ package: pkg }, { sort: { sequence: -1 }, projection: { _id: 0, sequence: 1, view: 1 } });
-    if (!doc) return null;
-    if (typeof doc.view !== 'string') throw new Error(`the newest version of ${pkg} (sequence ${doc.sequence}) has no view`);
-    return JSON.parse(doc.view) as PackageView;
+    const newest = await this.newestVersion(pkg);
+    if (!newest) return null;
+    if (typeof newest.view !== 'string') throw new Error(`the newest version of ${pkg} (sequence ${newest.sequence}) has no view`);
+    return JSON.parse(newest.view) as PackageView;
+  }
+
+  /** Follows the package's chain from its head hint to the version with no successor. */
+  private async newestVersion(pkg: string): Promise<PackageVersionDocument | null> {
+    const head = await this.heads.findOne({ _id: pkg });
+    let current: PackageVersionDocument | null = await this.versions.findOne({ _id: head ? head.version : linkId(pkg, 0) });
+    if (!current) return null;
+    for (;;) {
+      const next: PackageVersionDocument | null = await this.versions.findOne({ _id: linkId(pkg, current.sequence) });
+      if (!next) return current;
+      current = next;
+    }
   }
 
   async put(view: PackageView, expectedSequence: number): Promise<boolean> {
     if (!Number.isSafeInteger(expectedSequence) || expectedSequence < 0) {
       throw new RangeError(`expectedSequence must be a non-negative integer, got ${expectedSequence}`);
     }
+    const replaced = expectedSequence === 0 ? null : await this.newestVersion(view.package);
+    if ((replaced?.sequence ?? 0) !== expectedSequence) return false;
     if (!Number.isSafeInteger(view.sequence) || view.sequence <= expectedSequence) {
-      // Versions must have increasing sequences. Refuse loudly only when the compare would succeed.
-      const newest = await this.versions.findOne({ package: view.package }, { sort: { sequence: -1 }, projection: { _id: 0, sequence: 1 } });
-      if ((newest?.sequence ?? 0) !== expectedSequence) return false;
       throw new RangeError(`the view of ${view.package} has sequence ${view.sequence}, not above expectedSequence ${expectedSequence}`);
     }
-    // The version being replaced must exist. Versions are never deleted, so once seen it stays;
-    // whether it is still the newest is decided by the unique insert below.
-    if (expectedSequence > 0) {
-      const replaced = await this.versions.findOne({ package: view.package, sequence: expectedSequence }, { projection: { _id: 1 } });
-      if (!replaced) return false;
-    }
+    const id = linkId(view.package, expectedSequence);
     const doc: PackageVersionDocument = {
+      _id: id,
       package: view.package,
       previousSequence: expectedSequence,
       sequence: view.sequence,
@@ -171,14 +200,18 @@ export class MongoMetadataStore implements MetadataStore {
       summary: JSON.stringify(summarizePackage(view)),
     };
     try {
+      // Exclusive on the primary key: only one writer links a successor to `expectedSequence`.
       await this.versions.insertOne(doc);
     } catch (error) {
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
       throw error;
     }
-    // Stored. If this fails, the view is stored all the same and the superseded version is
-    // retired by the next list that sees it or the next successful put of the package.
-    await this.retireSuperseded(view.package, view.sequence);
+    // Stored. What follows only speeds up reads; if it fails, the next reader walks further and
+    // the next list or put retires what this one did not.
+    await this.heads.updateOne({ _id: view.package }, { $set: { sequence: view.sequence, version: id } }, { upsert: true }).catch(() => undefined);
+    if (replaced?._id) {
+      await this.versions.updateOne({ _id: replaced._id, current: true }, { $set: { current: false }, $unset: { view: '', summary: '' } });
+    }
     return true;
   }
 
