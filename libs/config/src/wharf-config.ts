@@ -142,3 +142,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** The documented variables, for the README table and `--help`. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
+/** What every Kafka client of a service needs, from the configuration (requireSettings(config, 'kafka') first). */
+export function kafkaClientOptions(config: WharfConfig, clientId: string) {
+  const kafka = config.distributed.kafka;
+  if (!kafka) throw new ConfigError(['WHARF_KAFKA_BROKERS: required by this service']);
+  return { brokers: kafka.brokers, clientId, topicPrefix: kafka.topicPrefix, partitions: kafka.partitions, replicationFactor: kafka.replicationFactor };
+}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { S3BlobStore } from '@wharf/adapters/blob-s3';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
-import { JsonLogger, WHARF_CONFIG, WharfConfig, requireSettings, runService } from '@wharf/config';
+import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { ReadinessCheck, ServiceHostModule, createServiceApp } from '@wharf/http';
 import { BLOB_REFERENCES, BLOB_STORE, EVENT_LOG } from '@wharf/ports';
 import { BLOB_LOGGER, BlobGarbageCollector } from './blob-garbage-collector';
@@ -21,10 +21,9 @@ import { InternalBlobsController } from './http/internal-blobs.controller';
 
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 's3');
-  const kafka = config.distributed.kafka!;
   const s3 = config.distributed.s3!;
   mkdirSync(config.dataDir, { recursive: true });
-  const log = new KafkaEventLog({ brokers: kafka.brokers, clientId: 'wharf-blob', topicPrefix: kafka.topicPrefix, partitions: kafka.partitions, replicationFactor: kafka.replicationFactor });
+  const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-blob'));
   const blobs = await S3BlobStore.create({ endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, bucket: s3.bucket });
   const references = new SqliteBlobReferenceStore({ path: join(config.dataDir, 'blob-refs.db') });
   const checks: ReadinessCheck[] = [];

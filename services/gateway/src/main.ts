@@ -10,7 +10,7 @@ import { KafkaCommandClient } from '@wharf/adapters/commands-kafka';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { MetadataHttpClient } from '@wharf/adapters/metadata-http-client';
 import { SearchHttpClient } from '@wharf/adapters/search-http-client';
-import { JsonLogger, WHARF_CONFIG, WharfConfig, requireSettings, runService } from '@wharf/config';
+import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { ServiceHostModule, createServiceApp } from '@wharf/http';
 import { BLOB_STORE, EVENT_LOG, PACKAGE_COMMANDS, PACKAGE_READER, SEARCH_READER } from '@wharf/ports';
 import { GatewayModule } from './gateway.module';
@@ -18,11 +18,10 @@ import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
 
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'services.metadata', 'services.search', 'services.blob');
-  const kafka = config.distributed.kafka!;
   const services = config.distributed.services;
-  const commands = new KafkaCommandClient({ brokers: kafka.brokers, clientId: 'wharf-gateway', topicPrefix: kafka.topicPrefix, partitions: kafka.partitions, replicationFactor: kafka.replicationFactor });
+  const commands = new KafkaCommandClient(kafkaClientOptions(config, 'wharf-gateway'));
   await commands.start();
-  const log = new KafkaEventLog({ brokers: kafka.brokers, clientId: 'wharf-gateway', topicPrefix: kafka.topicPrefix, partitions: kafka.partitions, replicationFactor: kafka.replicationFactor });
+  const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-gateway'));
   const metadata = new MetadataHttpClient(services.metadata!);
 
   @Module({

@@ -8,7 +8,7 @@ import { Module } from '@nestjs/common';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { KafkaCommandServer } from '@wharf/adapters/commands-kafka';
 import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
-import { JsonLogger, WHARF_CONFIG, WharfConfig, requireSettings, runService } from '@wharf/config';
+import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { ReadinessCheck, ServiceHostModule, createServiceApp } from '@wharf/http';
 import { EVENT_LOG, METADATA_STORE, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { InternalPackagesController } from './http/internal-packages.controller';
@@ -19,9 +19,8 @@ const LAG_BOUND = 1000;
 
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'mongo');
-  const kafka = config.distributed.kafka!;
   const mongo = config.distributed.mongo!;
-  const log = new KafkaEventLog({ brokers: kafka.brokers, clientId: 'wharf-metadata', topicPrefix: kafka.topicPrefix, partitions: kafka.partitions, replicationFactor: kafka.replicationFactor });
+  const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-metadata'));
   const store = await MongoMetadataStore.connect({ url: mongo.url, database: mongo.database });
   const checks: ReadinessCheck[] = [];
 
@@ -46,7 +45,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   await projector.start();
   await projector.caughtUp(300_000);
   const commands = new KafkaCommandServer(
-    { brokers: kafka.brokers, clientId: 'wharf-metadata-commands', topicPrefix: kafka.topicPrefix, partitions: kafka.partitions, replicationFactor: kafka.replicationFactor },
+    kafkaClientOptions(config, 'wharf-metadata-commands'),
     app.get<PackageCommands>(PACKAGE_COMMANDS),
     (error) => logger.event('error', 'command failed unexpectedly', { error: String(error) }),
   );

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { OpenSearchSearchIndex } from '@wharf/adapters/search-opensearch';
-import { JsonLogger, WHARF_CONFIG, WharfConfig, requireSettings, runService } from '@wharf/config';
+import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { ReadinessCheck, ServiceHostModule, createServiceApp } from '@wharf/http';
 import { EVENT_LOG, SEARCH_INDEX } from '@wharf/ports';
 import { InternalSearchController } from './http/internal-search.controller';
@@ -18,9 +18,8 @@ const LAG_BOUND = 10_000;
 
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'opensearch');
-  const kafka = config.distributed.kafka!;
   const opensearch = config.distributed.opensearch!;
-  const log = new KafkaEventLog({ brokers: kafka.brokers, clientId: 'wharf-search', topicPrefix: kafka.topicPrefix, partitions: kafka.partitions, replicationFactor: kafka.replicationFactor });
+  const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-search'));
   const index = await OpenSearchSearchIndex.connect({ node: opensearch.url, indexPrefix: opensearch.indexPrefix, replicas: opensearch.replicas });
   const checks: ReadinessCheck[] = [];
 

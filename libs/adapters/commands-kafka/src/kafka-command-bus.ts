@@ -51,6 +51,20 @@ export async function ensureCommandTopics(admin: Admin, options: KafkaCommandBus
   }
 }
 
+/** Creates the topics if needed, then connects an idempotent producer. */
+async function connectWithTopics(kafka: Kafka, options: KafkaCommandBusOptions): Promise<Producer> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureCommandTopics(admin, options);
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  return producer;
+}
+
 function kafkaOf(options: KafkaCommandBusOptions): Kafka {
   return new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.ERROR });
 }
@@ -69,15 +83,7 @@ export class KafkaCommandClient implements PackageCommands {
 
   /** Creates the topics if needed and joins the replies; resolves once replies can be received. */
   async start(): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      await ensureCommandTopics(admin, this.options);
-    } finally {
-      await admin.disconnect();
-    }
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    await this.producer.connect();
+    this.producer = await connectWithTopics(this.kafka, this.options);
     this.consumer = this.kafka.consumer({ groupId: `${this.options.topicPrefix ?? 'wharf.'}gateway-${this.instance}`, maxWaitTimeInMs: 20, allowAutoTopicCreation: false });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: topics(this.options.topicPrefix ?? 'wharf.').replies, fromBeginning: false });
@@ -148,16 +154,8 @@ export class KafkaCommandServer {
   }
 
   async start(): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      await ensureCommandTopics(admin, this.options);
-    } finally {
-      await admin.disconnect();
-    }
     const t = topics(this.options.topicPrefix ?? 'wharf.');
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    await this.producer.connect();
+    this.producer = await connectWithTopics(this.kafka, this.options);
     this.consumer = this.kafka.consumer({ groupId: `${this.options.topicPrefix ?? 'wharf.'}metadata-writers`, maxWaitTimeInMs: 20, allowAutoTopicCreation: false });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: t.commands, fromBeginning: false });
