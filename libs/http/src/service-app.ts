@@ -3,11 +3,12 @@
  * adds its public API settings on top (services/gateway/src/http/http-setup.ts); the internal
  * services use JSON bodies, and the blob service streams octet-stream bodies.
  */
-import type { DynamicModule } from '@nestjs/common';
+import type { DynamicModule, Provider, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyServerOptions } from 'fastify';
 import type { JsonLogger } from '@wharf/config';
+import { ReadinessCheck, ServiceHostModule } from './service-host.module';
 import { WharfExceptionFilter } from './wharf-exception.filter';
 
 export interface ServiceAppOptions {
@@ -28,5 +29,29 @@ export async function createServiceApp(module: DynamicModule, logger: JsonLogger
   }
   app.useGlobalFilters(new WharfExceptionFilter(logger));
   app.enableShutdownHooks();
+  return app;
+}
+
+export interface ServiceComposition {
+  /** The configuration, the adapters and anything else the service's modules inject. */
+  providers: Provider[];
+  imports: (Type<unknown> | DynamicModule)[];
+  controllers?: Type<unknown>[];
+  /** Filled by the caller once the app exists; read on every /readyz. */
+  checks: ReadinessCheck[];
+  /** Releases the adapters when the app closes. */
+  onClose: () => Promise<void>;
+}
+
+/** A service process's application: its providers made global, /healthz and /readyz, its modules. */
+export async function createService(composition: ServiceComposition, logger: JsonLogger, options: ServiceAppOptions = {}): Promise<NestFastifyApplication> {
+  class ServiceModule {}
+  const module: DynamicModule = {
+    module: ServiceModule,
+    imports: [ServiceHostModule.with(composition.providers, composition.checks), ...composition.imports],
+    controllers: composition.controllers ?? [],
+  };
+  const app = await createServiceApp(module, logger, options);
+  app.getHttpAdapter().getInstance().addHook('onClose', composition.onClose);
   return app;
 }

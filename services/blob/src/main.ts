@@ -5,14 +5,13 @@
  * WHARF_DATA_DIR: rebuilt by replay if lost, so the collector runs in one instance.
  */
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { S3BlobStore } from '@wharf/adapters/blob-s3';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { ReadinessCheck, ServiceHostModule, createServiceApp } from '@wharf/http';
+import { ReadinessCheck, createService } from '@wharf/http';
 import { BLOB_REFERENCES, BLOB_STORE, EVENT_LOG } from '@wharf/ports';
 import { BLOB_LOGGER, BlobGarbageCollector } from './blob-garbage-collector';
 import { BlobModule } from './blob.module';
@@ -27,34 +26,30 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const blobs = await S3BlobStore.create({ endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, bucket: s3.bucket });
   const references = new SqliteBlobReferenceStore({ path: join(config.dataDir, 'blob-refs.db') });
   const checks: ReadinessCheck[] = [];
-
-  @Module({
-    imports: [
-      ServiceHostModule.with(
-        [
-          { provide: WHARF_CONFIG, useValue: config },
-          { provide: BLOB_LOGGER, useValue: logger },
-          { provide: EVENT_LOG, useValue: log },
-          { provide: BLOB_STORE, useValue: blobs },
-          { provide: BLOB_REFERENCES, useValue: references },
-        ],
-        checks,
-      ),
-      BlobModule,
-    ],
-    controllers: [InternalBlobsController],
-  })
-  class BlobServiceModule {}
-
-  const app = await createServiceApp({ module: BlobServiceModule }, logger, { streamOctets: true, fastify: { bodyLimit: config.http.maxBodyBytes } });
+  const app = await createService(
+    {
+      providers: [
+        { provide: WHARF_CONFIG, useValue: config },
+        { provide: BLOB_LOGGER, useValue: logger },
+        { provide: EVENT_LOG, useValue: log },
+        { provide: BLOB_STORE, useValue: blobs },
+        { provide: BLOB_REFERENCES, useValue: references },
+      ],
+      imports: [BlobModule],
+      controllers: [InternalBlobsController],
+      checks,
+      onClose: async () => {
+        await log.close();
+        await references.close();
+        await blobs.close();
+      },
+    },
+    logger,
+    { streamOctets: true, fastify: { bodyLimit: config.http.maxBodyBytes } },
+  );
   await app.get(BlobReferenceProjector).start();
   app.get(BlobGarbageCollector).schedule();
   checks.push(async () => (await blobs.stat('0'.repeat(64)), null));
-  app.getHttpAdapter().getInstance().addHook('onClose', async () => {
-    await log.close();
-    await references.close();
-    await blobs.close();
-  });
   await app.listen(config.http.port, config.http.host);
   return app;
 }

@@ -4,14 +4,13 @@
  * blob services over internal HTTP. Stateless: run as many as the traffic needs.
  */
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
 import { BlobHttpClient } from '@wharf/adapters/blob-http-client';
 import { KafkaCommandClient } from '@wharf/adapters/commands-kafka';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { MetadataHttpClient } from '@wharf/adapters/metadata-http-client';
 import { SearchHttpClient } from '@wharf/adapters/search-http-client';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { ServiceHostModule, createServiceApp } from '@wharf/http';
+import { createService } from '@wharf/http';
 import { BLOB_STORE, EVENT_LOG, PACKAGE_COMMANDS, PACKAGE_READER, SEARCH_READER } from '@wharf/ports';
 import { GatewayModule } from './gateway.module';
 import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
@@ -23,31 +22,27 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   await commands.start();
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-gateway'));
   const metadata = new MetadataHttpClient(services.metadata!);
-
-  @Module({
-    imports: [
-      ServiceHostModule.with(
-        [
-          { provide: WHARF_CONFIG, useValue: config },
-          { provide: PACKAGE_COMMANDS, useValue: commands },
-          { provide: PACKAGE_READER, useValue: metadata },
-          { provide: SEARCH_READER, useValue: new SearchHttpClient(services.search!) },
-          { provide: BLOB_STORE, useValue: new BlobHttpClient(services.blob!) },
-          { provide: EVENT_LOG, useValue: log },
-        ],
-        [async () => (await metadata.count(), null)],
-      ),
-      GatewayModule,
-    ],
-  })
-  class GatewayServiceModule {}
-
-  const app = await createServiceApp({ module: GatewayServiceModule }, logger, { fastify: fastifyOptions(config), ownBodyParsing: true });
+  const app = await createService(
+    {
+      providers: [
+        { provide: WHARF_CONFIG, useValue: config },
+        { provide: PACKAGE_COMMANDS, useValue: commands },
+        { provide: PACKAGE_READER, useValue: metadata },
+        { provide: SEARCH_READER, useValue: new SearchHttpClient(services.search!) },
+        { provide: BLOB_STORE, useValue: new BlobHttpClient(services.blob!) },
+        { provide: EVENT_LOG, useValue: log },
+      ],
+      imports: [GatewayModule],
+      checks: [async () => (await metadata.count(), null)],
+      onClose: async () => {
+        await commands.close();
+        await log.close();
+      },
+    },
+    logger,
+    { fastify: fastifyOptions(config), ownBodyParsing: true },
+  );
   configureGatewayHttp(app, logger);
-  app.getHttpAdapter().getInstance().addHook('onClose', async () => {
-    await commands.close();
-    await log.close();
-  });
   await app.listen(config.http.port, config.http.host);
   return app;
 }

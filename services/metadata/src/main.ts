@@ -4,12 +4,11 @@
  * reads to the gateway over internal HTTP.
  */
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { KafkaCommandServer } from '@wharf/adapters/commands-kafka';
 import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { ReadinessCheck, ServiceHostModule, createServiceApp } from '@wharf/http';
+import { ReadinessCheck, createService } from '@wharf/http';
 import { EVENT_LOG, METADATA_STORE, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { InternalPackagesController } from './http/internal-packages.controller';
 import { MetadataModule } from './metadata.module';
@@ -22,41 +21,35 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const mongo = config.distributed.mongo!;
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-metadata'));
   const store = await MongoMetadataStore.connect({ url: mongo.url, database: mongo.database });
+  let commands: KafkaCommandServer | null = null;
   const checks: ReadinessCheck[] = [];
-
-  @Module({
-    imports: [
-      ServiceHostModule.with(
-        [
-          { provide: WHARF_CONFIG, useValue: config },
-          { provide: EVENT_LOG, useValue: log },
-          { provide: METADATA_STORE, useValue: store },
-        ],
-        checks,
-      ),
-      MetadataModule,
-    ],
-    controllers: [InternalPackagesController],
-  })
-  class MetadataServiceModule {}
-
-  const app = await createServiceApp({ module: MetadataServiceModule }, logger);
+  const app = await createService(
+    {
+      providers: [
+        { provide: WHARF_CONFIG, useValue: config },
+        { provide: EVENT_LOG, useValue: log },
+        { provide: METADATA_STORE, useValue: store },
+      ],
+      imports: [MetadataModule],
+      controllers: [InternalPackagesController],
+      checks,
+      onClose: async () => {
+        await commands?.close();
+        await log.close();
+        await store.close();
+      },
+    },
+    logger,
+  );
   const projector = app.get(MetadataProjector);
   await projector.start();
   await projector.caughtUp(300_000);
-  const commands = new KafkaCommandServer(
-    kafkaClientOptions(config, 'wharf-metadata-commands'),
-    app.get<PackageCommands>(PACKAGE_COMMANDS),
-    (error) => logger.event('error', 'command failed unexpectedly', { error: String(error) }),
+  commands = new KafkaCommandServer(kafkaClientOptions(config, 'wharf-metadata-commands'), app.get<PackageCommands>(PACKAGE_COMMANDS), (error) =>
+    logger.event('error', 'command failed unexpectedly', { error: String(error) }),
   );
   await commands.start();
   checks.push(async () => ((await projector.lag()) > LAG_BOUND ? `metadata projection lags by more than ${LAG_BOUND} events` : null));
   checks.push(async () => (await store.count(), null));
-  app.getHttpAdapter().getInstance().addHook('onClose', async () => {
-    await commands.close();
-    await log.close();
-    await store.close();
-  });
   await app.listen(config.http.port, config.http.host);
   return app;
 }

@@ -4,11 +4,10 @@
  * instances share the event partitions through their consumer group.
  */
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { OpenSearchSearchIndex } from '@wharf/adapters/search-opensearch';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { ReadinessCheck, ServiceHostModule, createServiceApp } from '@wharf/http';
+import { ReadinessCheck, createService } from '@wharf/http';
 import { EVENT_LOG, SEARCH_INDEX } from '@wharf/ports';
 import { InternalSearchController } from './http/internal-search.controller';
 import { SearchModule } from './search.module';
@@ -22,32 +21,27 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-search'));
   const index = await OpenSearchSearchIndex.connect({ node: opensearch.url, indexPrefix: opensearch.indexPrefix, replicas: opensearch.replicas });
   const checks: ReadinessCheck[] = [];
-
-  @Module({
-    imports: [
-      ServiceHostModule.with(
-        [
-          { provide: WHARF_CONFIG, useValue: config },
-          { provide: EVENT_LOG, useValue: log },
-          { provide: SEARCH_INDEX, useValue: index },
-        ],
-        checks,
-      ),
-      SearchModule,
-    ],
-    controllers: [InternalSearchController],
-  })
-  class SearchServiceModule {}
-
-  const app = await createServiceApp({ module: SearchServiceModule }, logger);
+  const app = await createService(
+    {
+      providers: [
+        { provide: WHARF_CONFIG, useValue: config },
+        { provide: EVENT_LOG, useValue: log },
+        { provide: SEARCH_INDEX, useValue: index },
+      ],
+      imports: [SearchModule],
+      controllers: [InternalSearchController],
+      checks,
+      onClose: async () => {
+        await log.close();
+        await index.close();
+      },
+    },
+    logger,
+  );
   const projector = app.get(SearchProjector);
   await projector.start();
   checks.push(async () => ((await projector.lag()) > LAG_BOUND ? `search index lags by more than ${LAG_BOUND} events` : null));
   checks.push(async () => (await index.count(), null));
-  app.getHttpAdapter().getInstance().addHook('onClose', async () => {
-    await log.close();
-    await index.close();
-  });
   await app.listen(config.http.port, config.http.host);
   return app;
 }
