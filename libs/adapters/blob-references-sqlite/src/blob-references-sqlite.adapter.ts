@@ -5,12 +5,9 @@
 import type Database from 'better-sqlite3';
 import { RecordedEvent, blobReferenceChanges } from '@wharf/domain';
 import type { BlobReferenceStore } from '@wharf/ports';
-import { openSqlite, prepared } from '@wharf/adapters/sqlite';
+import { SqliteFileOptions, openSqlite, prepared } from '@wharf/adapters/sqlite';
 
-export interface SqliteBlobReferenceStoreOptions {
-  path: string;
-  synchronous?: 'full' | 'normal';
-}
+export type SqliteBlobReferenceStoreOptions = SqliteFileOptions;
 
 export class SqliteBlobReferenceStore implements BlobReferenceStore {
   private readonly db: Database.Database;

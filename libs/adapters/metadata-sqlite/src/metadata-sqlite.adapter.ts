@@ -3,14 +3,11 @@
  * columns listing filters on. `sequence` doubles as the compare-and-set guard.
  */
 import type Database from 'better-sqlite3';
-import { openSqlite, prepared } from '@wharf/adapters/sqlite';
+import { SqliteFileOptions, openSqlite, prepared } from '@wharf/adapters/sqlite';
 import { PackageSummary, PackageView, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter } from '@wharf/ports';
 
-export interface SqliteMetadataStoreOptions {
-  path: string;
-  synchronous?: 'full' | 'normal';
-}
+export type SqliteMetadataStoreOptions = SqliteFileOptions;
 
 export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Database.Database;

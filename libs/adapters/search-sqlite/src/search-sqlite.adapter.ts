@@ -5,13 +5,10 @@
  * FTS relevance (bm25, name weighted above keywords above description).
  */
 import type Database from 'better-sqlite3';
-import { openSqlite, prepared } from '@wharf/adapters/sqlite';
+import { SqliteFileOptions, openSqlite, prepared } from '@wharf/adapters/sqlite';
 import type { SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
 
-export interface SqliteSearchIndexOptions {
-  path: string;
-  synchronous?: 'full' | 'normal';
-}
+export type SqliteSearchIndexOptions = SqliteFileOptions;
 
 export class SqliteSearchIndex implements SearchIndex {
   private readonly db: Database.Database;

@@ -1,5 +1,13 @@
 import Database from 'better-sqlite3';
 
+/** Where an embedded store keeps its SQLite file, and how durable each commit is. */
+export interface SqliteFileOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+  /** 'full' fsyncs every commit (survives power loss); 'normal' survives a crash of the process. */
+  synchronous?: 'full' | 'normal';
+}
+
 /**
  * Opens an embedded store's SQLite file the way every embedded adapter wants it: WAL (readers
  * never block the writer), the given durability, and a busy timeout instead of instant
