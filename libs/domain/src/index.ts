@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './digest';
 export * from './names';
 export * from './semver';
 export * from './media-types';

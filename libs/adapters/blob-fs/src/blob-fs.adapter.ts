@@ -5,6 +5,7 @@
  * A blob is written to uploads/, hashed on the way, fsynced, then renamed into place, so a
  * reader never sees a partial file and a crash leaves at most a stray upload.
  */
+import { isSha256Hex } from '@wharf/domain';
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,7 +13,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobDigestMismatchError, BlobInfo, BlobNotFoundError, BlobStore } from '@wharf/ports';
 
-const DIGEST = /^[0-9a-f]{64}$/;
 const NAME = 'blob-fs';
 
 export class FsBlobStore implements BlobStore {
@@ -78,7 +78,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async stat(digest: string): Promise<BlobInfo | null> {
-    if (!DIGEST.test(digest)) return null;
+    if (!isSha256Hex(digest)) return null;
     try {
       const info = await fs.stat(this.pathOf(digest));
       return { digest, size: info.size, storedAt: info.mtime };
@@ -89,7 +89,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async delete(digest: string): Promise<boolean> {
-    if (!DIGEST.test(digest)) return false;
+    if (!isSha256Hex(digest)) return false;
     try {
       await fs.unlink(this.pathOf(digest));
       return true;
@@ -103,7 +103,7 @@ export class FsBlobStore implements BlobStore {
     const base = join(this.root, 'sha256');
     for (const prefix of await readdirOrEmpty(base)) {
       for (const digest of await readdirOrEmpty(join(base, prefix))) {
-        if (!DIGEST.test(digest)) continue;
+        if (!isSha256Hex(digest)) continue;
         const info = await this.stat(digest);
         if (info) yield info;
       }
@@ -118,7 +118,7 @@ export class FsBlobStore implements BlobStore {
 
   /** Validates the digest first, so no caller can make it a path outside the store. */
   private existingPath(digest: string): string {
-    if (!DIGEST.test(digest)) throw new BlobNotFoundError(digest, NAME);
+    if (!isSha256Hex(digest)) throw new BlobNotFoundError(digest, NAME);
     return this.pathOf(digest);
   }
 }

@@ -2,12 +2,12 @@
  * The gateway's BlobStore in the distributed profile: the blob service's internal API. Bytes
  * are streamed both ways; nothing here holds a whole blob except `read`.
  */
+import { isSha256Hex } from '@wharf/domain';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { BlobInfo, BlobNotFoundError, BlobStore } from '@wharf/ports';
 import { InternalHttpClient } from '@wharf/adapters/internal-http';
 
-const DIGEST = /^[0-9a-f]{64}$/;
 const NAME = 'blob-http-client';
 
 interface WireBlobInfo {
@@ -46,13 +46,13 @@ export class BlobHttpClient implements BlobStore {
   }
 
   async stat(digest: string): Promise<BlobInfo | null> {
-    if (!DIGEST.test(digest)) return null;
+    if (!isSha256Hex(digest)) return null;
     const info = await this.http.json<{ info: WireBlobInfo | null }>('GET', `/internal/v1/blobs/${digest}/stat`);
     return info.info ? fromWire(info.info) : null;
   }
 
   async delete(digest: string): Promise<boolean> {
-    if (!DIGEST.test(digest)) return false;
+    if (!isSha256Hex(digest)) return false;
     return (await this.http.json<{ deleted: boolean }>('DELETE', `/internal/v1/blobs/${digest}`)).deleted;
   }
 
@@ -66,7 +66,7 @@ export class BlobHttpClient implements BlobStore {
   async close(): Promise<void> {}
 
   private async existing(digest: string): Promise<Response> {
-    if (!DIGEST.test(digest)) throw new BlobNotFoundError(digest, NAME);
+    if (!isSha256Hex(digest)) throw new BlobNotFoundError(digest, NAME);
     try {
       return await this.http.send('GET', `/internal/v1/blobs/${digest}`);
     } catch (error) {

@@ -28,6 +28,7 @@
  * `uploads/` object behind, so give the bucket a lifecycle rule (AbortIncompleteMultipartUpload,
  * and expiration on `<prefix>uploads/`, e.g. after a day).
  */
+import { isSha256Hex } from '@wharf/domain';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
@@ -50,7 +51,6 @@ import {
 } from '@aws-sdk/client-s3';
 import { BlobDigestMismatchError, BlobInfo, BlobNotFoundError, BlobStore } from '@wharf/ports';
 
-const DIGEST = /^[0-9a-f]{64}$/;
 const NAME = 'blob-s3';
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -170,13 +170,13 @@ export class S3BlobStore implements BlobStore {
   }
 
   async stat(digest: string): Promise<BlobInfo | null> {
-    if (!DIGEST.test(digest)) return null;
+    if (!isSha256Hex(digest)) return null;
     const head = await this.head(this.keyOf(digest));
     return head && withStoredAt({ digest, size: head.ContentLength ?? 0 }, head.LastModified);
   }
 
   async delete(digest: string): Promise<boolean> {
-    if (!DIGEST.test(digest)) return false;
+    if (!isSha256Hex(digest)) return false;
     const key = this.keyOf(digest);
     // DeleteObject succeeds whether or not the key exists, so ask first.
     if ((await this.head(key)) === null) return false;
@@ -207,7 +207,7 @@ export class S3BlobStore implements BlobStore {
   private async putStream(source: Readable, expectedDigest: string | undefined): Promise<BlobInfo> {
     try {
       // An invalid announced digest can only mismatch, and must never become a key.
-      if (expectedDigest !== undefined && !DIGEST.test(expectedDigest)) {
+      if (expectedDigest !== undefined && !isSha256Hex(expectedDigest)) {
         throw new BlobDigestMismatchError(expectedDigest, (await hashOnly(source)).digest, NAME);
       }
       const reader = new PartReader(source);
@@ -321,7 +321,7 @@ export class S3BlobStore implements BlobStore {
   // --- helpers -----------------------------------------------------------------------------
 
   private async getBody(digest: string) {
-    if (!DIGEST.test(digest)) throw new BlobNotFoundError(digest, NAME);
+    if (!isSha256Hex(digest)) throw new BlobNotFoundError(digest, NAME);
     try {
       const got = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(digest) }));
       if (!got.Body) throw new Error(`${NAME}: GetObject returned no body for ${digest}`);
@@ -343,7 +343,7 @@ export class S3BlobStore implements BlobStore {
 
   /** The key of a digest; callers validate it first, this re-checks so nothing escapes the prefix. */
   private keyOf(digest: string): string {
-    if (!DIGEST.test(digest)) throw new Error(`${NAME}: not a sha256 digest`);
+    if (!isSha256Hex(digest)) throw new Error(`${NAME}: not a sha256 digest`);
     return `${this.prefix}sha256/${digest.slice(0, 2)}/${digest}`;
   }
 

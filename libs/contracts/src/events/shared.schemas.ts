@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { JsonValue } from '@wharf/domain';
+import { JsonValue, SHA256_HEX } from '@wharf/domain';
 
-export const hexDigest = z.string().regex(/^[0-9a-f]{64}$/, 'lowercase hex sha256');
+export const hexDigest = z.string().regex(SHA256_HEX, 'lowercase hex sha256');
 
 export const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),

@@ -13,6 +13,7 @@ import {
   parseMediaType,
   parsePackageRef,
   sortReleasesDescending,
+  isSha256Hex,
 } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { BLOB_STORE, BlobStore, PACKAGE_READER, PackageReader, SEARCH_READER, SearchReader } from '@wharf/ports';
@@ -20,7 +21,6 @@ import { RequestValues, optionalInt, optionalString } from '../http/request-valu
 import { channelJson, listEntryJson, manifestJson, manifestWithChannelsJson } from '../presenters/appr.presenter';
 import { loadExistingPackage, resolveManifest, resolveRelease } from './package-lookup';
 
-const DIGEST = /^[0-9a-f]{64}$/;
 
 export interface PulledBlob {
   view: PackageView;
@@ -84,7 +84,7 @@ export class ReadPackageUseCases {
     const ref = parsePackageRef(namespace, name);
     const view = await loadExistingPackage(this.reader, ref);
     const wanted = digest.toLowerCase();
-    const manifest = DIGEST.test(wanted) ? view.manifests.find((m) => m.apprDigest === wanted || m.blobDigest === wanted) : undefined;
+    const manifest = isSha256Hex(wanted) ? view.manifests.find((m) => m.apprDigest === wanted || m.blobDigest === wanted) : undefined;
     if (!manifest) throw new PackageNotFoundError(ref.full, `sha256:${wanted.slice(0, 64)}`);
     return { view, manifest, digest: wanted, bytes: await this.blobs.read(manifest.blobDigest) };
   }
