@@ -50,7 +50,12 @@ it('runs the README curl flow and gets the pushed bytes back', async () => {
   const outputs: string[] = [];
   for (const step of steps) {
     const command = step.command.replaceAll('http://127.0.0.1:5000', baseUrl()).replace(/\bmyorg\b/g, ns);
-    const r = await run('bash', ['-euo', 'pipefail', '-c', command], { cwd });
+    let r = await run('bash', ['-euo', 'pipefail', '-c', command], { cwd });
+    // Search is eventually consistent (the README says so): a user would ask again.
+    for (let waited = 0; command.includes('search?q=') && !r.stdout.includes(`${ns}/`) && waited < 10_000; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      r = await run('bash', ['-euo', 'pipefail', '-c', command], { cwd });
+    }
     if (r.code !== 0) throw new Error(`README step failed (${r.code}): ${command}\n${r.stdout}\n${r.stderr}`);
     if (step.promised !== undefined) expect(JSON.parse(r.stdout)).toEqual(JSON.parse(step.promised));
     outputs.push(r.stdout);
