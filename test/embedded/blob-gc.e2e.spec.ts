@@ -62,6 +62,15 @@ describe('blob garbage collection', () => {
     expect(await blobCount(wharf.url)).toBe(0);
   });
 
+  it('should expose each consumer group\'s lag on /metrics, in Prometheus text format', async () => {
+    const res = await fetch(`${wharf.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    for (const group of ['metadata', 'search', 'blob-references']) {
+      expect(text).toMatch(new RegExp(`^wharf_consumer_lag\\{group="${group}"\\} \\d+$`, 'm'));
+    }
+  });
+
   it('should leave no blob of pushes that lost a race for the same release', async () => {
     const contenders = Array.from({ length: 8 }, (_, i) => chartArchive({ name: 'race', version: '1.0.0', salt: `contender ${i}` }));
     const statuses = (await Promise.all(contenders.map((bytes) => push(wharf.url, 'gc/race', '1.0.0', bytes)))).map((r) => r.status).sort();

@@ -29,6 +29,8 @@ const schema = z.object({
   WHARF_MAX_EXPANSION_RATIO: int(200, 2),
   WHARF_MAX_ARCHIVE_ENTRIES: int(10_000, 1),
   WHARF_LIST_LIMIT: int(1000, 1),
+  WHARF_PULL_REDIRECT: z.enum(['true', 'false']).default('false'),
+  WHARF_PULL_REDIRECT_TTL_SECONDS: int(300, 1),
   WHARF_BLOB_GC_INTERVAL_SECONDS: int(3600, 0),
   WHARF_BLOB_GC_GRACE_SECONDS: int(3600, 0),
   WHARF_SQLITE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
@@ -60,6 +62,11 @@ export interface WharfConfig {
   archive: { maxBlobBytes: number; maxUnpackedBytes: number; maxExpansionRatio: number; maxEntries: number };
   listLimit: number;
   sqlite: { synchronous: 'full' | 'normal' };
+  /**
+   * Pulls answered with a redirect to a short-lived URL of the blob store (S3 presigned), when
+   * the store can make one. Off by default: real clients expect the bytes.
+   */
+  pullRedirect: { enabled: boolean; ttlSeconds: number };
   /** Unreferenced blobs older than `graceSeconds` are deleted every `intervalSeconds` (0: never). */
   blobGc: { intervalSeconds: number; graceSeconds: number };
   /** The distributed profile's engines and service addresses; null where not configured. */
@@ -125,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     listLimit: e.WHARF_LIST_LIMIT,
     sqlite: { synchronous: e.WHARF_SQLITE_SYNCHRONOUS },
+    pullRedirect: { enabled: e.WHARF_PULL_REDIRECT === 'true', ttlSeconds: e.WHARF_PULL_REDIRECT_TTL_SECONDS },
     blobGc: { intervalSeconds: e.WHARF_BLOB_GC_INTERVAL_SECONDS, graceSeconds: e.WHARF_BLOB_GC_GRACE_SECONDS },
     distributed: {
       kafka: e.WHARF_KAFKA_BROKERS

@@ -8,7 +8,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyServerOptions } from 'fastify';
 import type { JsonLogger } from '@wharf/config';
-import { ReadinessCheck, ServiceHostModule } from './service-host.module';
+import { LagGauge, ReadinessCheck, ServiceHostModule } from './service-host.module';
 import { WharfExceptionFilter } from './wharf-exception.filter';
 
 export interface ServiceAppOptions {
@@ -39,6 +39,8 @@ export interface ServiceComposition {
   controllers?: Type<unknown>[];
   /** Filled by the caller once the app exists; read on every /readyz. */
   checks: ReadinessCheck[];
+  /** Filled by the caller once the app exists; read on every /metrics. */
+  gauges?: LagGauge[];
   /** Releases the adapters when the app closes. */
   onClose: () => Promise<void>;
 }
@@ -48,7 +50,7 @@ export async function createService(composition: ServiceComposition, logger: Jso
   class ServiceModule {}
   const module: DynamicModule = {
     module: ServiceModule,
-    imports: [ServiceHostModule.with(composition.providers, composition.checks), ...composition.imports],
+    imports: [ServiceHostModule.with(composition.providers, composition.checks, composition.gauges), ...composition.imports],
     controllers: composition.controllers ?? [],
   };
   const app = await createServiceApp(module, logger, options);

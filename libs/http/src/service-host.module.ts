@@ -2,7 +2,7 @@
  * What every service process shares: its configuration, logger and adapters as global providers, and /healthz (the process is alive) and /readyz (its stores and
  * the log answer, and its projections are within the lag bound).
  */
-import { Controller, DynamicModule, Get, Global, Inject, Module, Provider } from '@nestjs/common';
+import { Controller, DynamicModule, Get, Global, Header, Inject, Module, Provider } from '@nestjs/common';
 import { ServiceUnavailableError } from '@wharf/domain';
 
 export const READINESS_CHECKS = Symbol('ReadinessChecks');
@@ -10,9 +10,29 @@ export const READINESS_CHECKS = Symbol('ReadinessChecks');
 /** A readiness check answers null when ready, or what is wrong. */
 export type ReadinessCheck = () => Promise<string | null>;
 
+/** A consumer group's lag: events appended but not yet applied by that group. */
+export interface LagGauge {
+  group: string;
+  lag: () => Promise<number>;
+}
+
+export const LAG_GAUGES = Symbol('LagGauges');
+
 @Controller()
 class HealthController {
-  constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
+  constructor(
+    @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
+    @Inject(LAG_GAUGES) private readonly gauges: LagGauge[],
+  ) {}
+
+  /** Prometheus text format: each consumer group's lag in events. */
+  @Get('metrics')
+  @Header('content-type', 'text/plain; version=0.0.4')
+  async metrics() {
+    const lines = ['# HELP wharf_consumer_lag Events in the log not yet applied by the consumer group.', '# TYPE wharf_consumer_lag gauge'];
+    for (const gauge of this.gauges) lines.push(`wharf_consumer_lag{group="${gauge.group}"} ${await gauge.lag()}`);
+    return lines.join('\n') + '\n';
+  }
 
   @Get('healthz')
   health() {
@@ -31,8 +51,8 @@ class HealthController {
 @Module({})
 export class ServiceHostModule {
   /** `providers`: the configuration, the logger and the adapters, as global providers. */
-  static with(providers: Provider[], checks: ReadinessCheck[]): DynamicModule {
-    providers = [{ provide: READINESS_CHECKS, useValue: checks }, ...providers];
+  static with(providers: Provider[], checks: ReadinessCheck[], gauges: LagGauge[] = []): DynamicModule {
+    providers = [{ provide: READINESS_CHECKS, useValue: checks }, { provide: LAG_GAUGES, useValue: gauges }, ...providers];
     return {
       module: ServiceHostModule,
       controllers: [HealthController],

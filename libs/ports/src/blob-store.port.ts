@@ -63,6 +63,13 @@ export interface BlobStore {
   /** Removes the blob; returns false when it was absent. Never fails for an absent blob. */
   delete(digest: string): Promise<boolean>;
 
+  /**
+   * Optional: a URL from which a client can download the blob directly for `expiresSeconds`
+   * (an S3 presigned URL), or null when the blob is absent. Stores that cannot hand out such
+   * URLs do not implement it; callers then serve the bytes themselves.
+   */
+  downloadUrl?(digest: string, expiresSeconds: number): Promise<string | null>;
+
   /** Every stored blob, in no particular order. Blobs being written are not listed. */
   list(): AsyncIterable<BlobInfo>;
 

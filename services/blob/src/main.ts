@@ -11,7 +11,7 @@ import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { S3BlobStore } from '@wharf/adapters/blob-s3';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { ReadinessCheck, createService } from '@wharf/http';
+import { LagGauge, ReadinessCheck, createService } from '@wharf/http';
 import { BLOB_REFERENCES, BLOB_STORE, EVENT_LOG } from '@wharf/ports';
 import { BLOB_LOGGER, BlobGarbageCollector } from './blob-garbage-collector';
 import { BlobModule } from './blob.module';
@@ -26,6 +26,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const blobs = await S3BlobStore.create({ endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, bucket: s3.bucket });
   const references = new SqliteBlobReferenceStore({ path: join(config.dataDir, 'blob-refs.db') });
   const checks: ReadinessCheck[] = [];
+  const gauges: LagGauge[] = [];
   const app = await createService(
     {
       providers: [
@@ -38,6 +39,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
       imports: [BlobModule],
       controllers: [InternalBlobsController],
       checks,
+      gauges,
       onClose: async () => {
         await log.close();
         await references.close();
@@ -47,7 +49,9 @@ async function start(config: WharfConfig, logger: JsonLogger) {
     logger,
     { streamOctets: true, fastify: { bodyLimit: config.http.maxBodyBytes } },
   );
-  await app.get(BlobReferenceProjector).start();
+  const projector = app.get(BlobReferenceProjector);
+  await projector.start();
+  gauges.push({ group: 'blob-references', lag: () => projector.lag() });
   app.get(BlobGarbageCollector).schedule();
   checks.push(async () => (await blobs.stat('0'.repeat(64)), null));
   await app.listen(config.http.port, config.http.host);

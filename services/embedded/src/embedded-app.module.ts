@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { JsonLogger, WharfConfig } from '@wharf/config';
-import { ReadinessCheck, ServiceHostModule } from '@wharf/http';
+import { LagGauge, ReadinessCheck, ServiceHostModule } from '@wharf/http';
 import { BlobModule } from '@wharf/blob';
 import { GatewayModule } from '@wharf/gateway';
 import { MetadataModule } from '@wharf/metadata';
@@ -10,10 +10,10 @@ import { EmbeddedAdaptersModule } from './embedded-adapters.module';
 /** All services in one process, on the embedded adapters. */
 @Module({})
 export class EmbeddedAppModule {
-  static forConfig(config: WharfConfig, logger: JsonLogger, checks: ReadinessCheck[]): DynamicModule {
+  static forConfig(config: WharfConfig, logger: JsonLogger, checks: ReadinessCheck[], gauges: LagGauge[]): DynamicModule {
     return {
       module: EmbeddedAppModule,
-      imports: [EmbeddedAdaptersModule.forConfig(config, logger), ServiceHostModule.with([], checks), MetadataModule, SearchModule, BlobModule, GatewayModule],
+      imports: [EmbeddedAdaptersModule.forConfig(config, logger), ServiceHostModule.with([], checks, gauges), MetadataModule, SearchModule, BlobModule, GatewayModule],
     };
   }
 }

@@ -7,19 +7,27 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BlobGarbageCollector, BlobReferenceProjector } from '@wharf/blob';
 import { JsonLogger, WharfConfig } from '@wharf/config';
 import { configureGatewayHttp, fastifyOptions } from '@wharf/gateway';
-import { ReadinessCheck, createServiceApp } from '@wharf/http';
+import { LagGauge, ReadinessCheck, createServiceApp } from '@wharf/http';
 import { MetadataProjector } from '@wharf/metadata';
 import { SearchProjector } from '@wharf/search';
 import { EmbeddedAppModule } from './embedded-app.module';
 
 export async function startEmbedded(config: WharfConfig, logger: JsonLogger): Promise<NestFastifyApplication> {
   const checks: ReadinessCheck[] = [];
-  const app = await createServiceApp(EmbeddedAppModule.forConfig(config, logger, checks), logger, { fastify: fastifyOptions(config), ownBodyParsing: true });
+  const gauges: LagGauge[] = [];
+  const app = await createServiceApp(EmbeddedAppModule.forConfig(config, logger, checks, gauges), logger, { fastify: fastifyOptions(config), ownBodyParsing: true });
   configureGatewayHttp(app, logger);
   const metadata = app.get(MetadataProjector);
   await metadata.start();
-  await app.get(SearchProjector).start();
-  await app.get(BlobReferenceProjector).start();
+  const search = app.get(SearchProjector);
+  await search.start();
+  const references = app.get(BlobReferenceProjector);
+  await references.start();
+  gauges.push(
+    { group: 'metadata', lag: () => metadata.lag() },
+    { group: 'search', lag: () => search.lag() },
+    { group: 'blob-references', lag: () => references.lag() },
+  );
   app.get(BlobGarbageCollector).schedule();
   checks.push(async () => ((await metadata.lag()) === 0 ? null : 'metadata projection is behind the log'));
   if (!(await metadata.caughtUp(300_000))) throw new Error('metadata projection did not catch up with the event log');

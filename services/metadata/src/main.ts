@@ -8,7 +8,7 @@ import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { KafkaCommandServer } from '@wharf/adapters/commands-kafka';
 import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { ReadinessCheck, createService } from '@wharf/http';
+import { LagGauge, ReadinessCheck, createService } from '@wharf/http';
 import { EVENT_LOG, METADATA_STORE, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { InternalPackagesController } from './http/internal-packages.controller';
 import { MetadataModule } from './metadata.module';
@@ -23,6 +23,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const store = await MongoMetadataStore.connect({ url: mongo.url, database: mongo.database });
   let commands: KafkaCommandServer | null = null;
   const checks: ReadinessCheck[] = [];
+  const gauges: LagGauge[] = [];
   const app = await createService(
     {
       providers: [
@@ -33,6 +34,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
       imports: [MetadataModule],
       controllers: [InternalPackagesController],
       checks,
+      gauges,
       onClose: async () => {
         await commands?.close();
         await log.close();
@@ -48,6 +50,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
     logger.event('error', 'command failed unexpectedly', { error: String(error) }),
   );
   await commands.start();
+  gauges.push({ group: 'metadata', lag: () => projector.lag() });
   checks.push(async () => ((await projector.lag()) > LAG_BOUND ? `metadata projection lags by more than ${LAG_BOUND} events` : null));
   checks.push(async () => (await store.count(), null));
   await app.listen(config.http.port, config.http.host);

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { OpenSearchSearchIndex } from '@wharf/adapters/search-opensearch';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { ReadinessCheck, createService } from '@wharf/http';
+import { LagGauge, ReadinessCheck, createService } from '@wharf/http';
 import { EVENT_LOG, SEARCH_INDEX } from '@wharf/ports';
 import { InternalSearchController } from './http/internal-search.controller';
 import { SearchModule } from './search.module';
@@ -21,6 +21,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-search'));
   const index = await OpenSearchSearchIndex.connect({ node: opensearch.url, indexPrefix: opensearch.indexPrefix, replicas: opensearch.replicas });
   const checks: ReadinessCheck[] = [];
+  const gauges: LagGauge[] = [];
   const app = await createService(
     {
       providers: [
@@ -31,6 +32,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
       imports: [SearchModule],
       controllers: [InternalSearchController],
       checks,
+      gauges,
       onClose: async () => {
         await log.close();
         await index.close();
@@ -40,6 +42,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   );
   const projector = app.get(SearchProjector);
   await projector.start();
+  gauges.push({ group: 'search', lag: () => projector.lag() });
   checks.push(async () => ((await projector.lag()) > LAG_BOUND ? `search index lags by more than ${LAG_BOUND} events` : null));
   checks.push(async () => (await index.count(), null));
   await app.listen(config.http.port, config.http.host);

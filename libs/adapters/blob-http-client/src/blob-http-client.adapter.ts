@@ -51,6 +51,12 @@ export class BlobHttpClient implements BlobStore {
     return info.info ? fromWire(info.info) : null;
   }
 
+  async downloadUrl(digest: string, expiresSeconds: number): Promise<string | null> {
+    if (!isSha256Hex(digest)) return null;
+    const answer = await this.http.json<{ supported: boolean; url: string | null }>('GET', `/internal/v1/blobs/${digest}/url?expires=${expiresSeconds}`);
+    return answer.supported ? answer.url : null;
+  }
+
   async delete(digest: string): Promise<boolean> {
     if (!isSha256Hex(digest)) return false;
     return (await this.http.json<{ deleted: boolean }>('DELETE', `/internal/v1/blobs/${digest}`)).deleted;

@@ -240,6 +240,27 @@ describe('S3BlobStore (int)', () => {
     });
   });
 
+  describe('downloadUrl', () => {
+    it('should sign a URL that serves exactly the blob, and expire it', async () => {
+      const content = randomBytes(64 * 1024);
+      const { digest } = await store.put(content);
+
+      const url = await store.downloadUrl(digest, 60);
+      expect(url).toMatch(/^http/);
+      const res = await fetch(url!);
+      expect(res.status).toBe(200);
+      expect(sha256Hex(Buffer.from(await res.arrayBuffer()))).toBe(digest);
+
+      const shortLived = await store.downloadUrl(digest, 1);
+      await new Promise((r) => setTimeout(r, 2100));
+      expect((await fetch(shortLived!)).status).toBe(403);
+
+      expect(await store.downloadUrl(sha256Hex(randomBytes(8)), 60)).toBeNull();
+      expect(await store.downloadUrl('../etc/passwd', 60)).toBeNull();
+      expect(await store.delete(digest)).toBe(true);
+    });
+  });
+
   describe('storedAt', () => {
     it.each([
       ['a stream without digest (copied from uploads/)', (content: Buffer) => streamOf(content), false],

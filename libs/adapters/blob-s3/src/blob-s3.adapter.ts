@@ -28,6 +28,7 @@
  * `uploads/` object behind, so give the bucket a lifecycle rule (AbortIncompleteMultipartUpload,
  * and expiration on `<prefix>uploads/`, e.g. after a day).
  */
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { isSha256Hex } from '@wharf/domain';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -173,6 +174,12 @@ export class S3BlobStore implements BlobStore {
     if (!isSha256Hex(digest)) return null;
     const head = await this.head(this.keyOf(digest));
     return head && withStoredAt({ digest, size: head.ContentLength ?? 0 }, head.LastModified);
+  }
+
+  /** A presigned GET of the blob's key, signed locally (no request to S3 beyond the HEAD). */
+  async downloadUrl(digest: string, expiresSeconds: number): Promise<string | null> {
+    if (!isSha256Hex(digest) || (await this.head(this.keyOf(digest))) === null) return null;
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(digest) }), { expiresIn: expiresSeconds });
   }
 
   async delete(digest: string): Promise<boolean> {

@@ -40,6 +40,15 @@ export class InternalBlobsController {
     }
   }
 
+  /** `supported: false` when the store cannot hand out direct URLs (the gateway then serves bytes). */
+  @Get(':digest/url')
+  async downloadUrl(@Param('digest') digest: string, @Query('expires') expires?: string) {
+    const seconds = Number(expires ?? 300);
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 604_800) throw new InvalidUsageError("'expires' must be 1 to 604800 seconds");
+    if (!this.blobs.downloadUrl) return { supported: false, url: null };
+    return { supported: true, url: await this.blobs.downloadUrl(digest, seconds) };
+  }
+
   @Get(':digest/stat')
   async stat(@Param('digest') digest: string) {
     return { info: await this.blobs.stat(digest) };

@@ -6,7 +6,7 @@ import { PushReleaseUseCase } from '../use-cases/push-release.use-case';
 import { ReadPackageUseCases } from '../use-cases/read-package.use-cases';
 import { blobFilename, blobJson, pullFilename, pullJson } from '../presenters/appr.presenter';
 import { mergeValues, parseJsonBody } from './request-values';
-import { sendArchive } from './send-archive';
+import { redirectTo, sendArchive } from './send-archive';
 
 const P = 'api/v1/packages/:namespace/:package';
 
@@ -57,8 +57,12 @@ export class PackagesController {
 
   @Get(`${P}/:release/:mediaType/pull`)
   async pull(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @Query('format') format: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const pulled = await this.reads.pull(namespace, name, release, mediaType);
-    if (format === 'json') return pullJson(pulled.view, pulled.manifest, pulled.bytes);
+    if (format === 'json') {
+      const pulled = await this.reads.pull(namespace, name, release, mediaType);
+      return pullJson(pulled.view, pulled.manifest, pulled.bytes);
+    }
+    const pulled = await this.reads.pullArchive(namespace, name, release, mediaType);
+    if ('location' in pulled) return redirectTo(reply, pulled.location);
     return sendArchive(reply, pullFilename(pulled.view, pulled.manifest.release), pulled.bytes);
   }
 

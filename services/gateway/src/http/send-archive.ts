@@ -9,3 +9,9 @@ export function sendArchive(reply: FastifyReply, filename: string, bytes: Buffer
   void reply.header('content-type', 'application/x-gzip').header('content-disposition', filename);
   return bytes;
 }
+
+/** A pull answered with the blob store's own short-lived URL (WHARF_PULL_REDIRECT). */
+export function redirectTo(reply: FastifyReply, location: string): string {
+  void reply.status(302).header('location', location);
+  return '';
+}

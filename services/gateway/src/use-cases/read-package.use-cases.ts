@@ -28,6 +28,13 @@ export interface PulledBlob {
   bytes: Buffer;
 }
 
+/** Where the client can fetch the archive itself, when pull redirects are on and the store can sign a URL. */
+export interface RedirectedBlob {
+  view: PackageView;
+  manifest: ReleaseManifest;
+  location: string;
+}
+
 @Injectable()
 export class ReadPackageUseCases {
   constructor(
@@ -77,6 +84,19 @@ export class ReadPackageUseCases {
     const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
     const manifest = resolveManifest(view, releaseQuery, mediaType);
     return { view, manifest, bytes: await this.blobs.read(manifest.blobDigest) };
+  }
+
+  /** The raw pull: a redirect when configured and possible, else the bytes. */
+  async pullArchive(namespace: string, name: string, releaseQuery: string, mediaType: string): Promise<PulledBlob | RedirectedBlob> {
+    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+    const manifest = resolveManifest(view, releaseQuery, mediaType);
+    const location = await this.redirectFor(manifest.blobDigest);
+    return location ? { view, manifest, location } : { view, manifest, bytes: await this.blobs.read(manifest.blobDigest) };
+  }
+
+  private async redirectFor(blobDigest: string): Promise<string | null> {
+    if (!this.config.pullRedirect.enabled || !this.blobs.downloadUrl) return null;
+    return this.blobs.downloadUrl(blobDigest, this.config.pullRedirect.ttlSeconds);
   }
 
   /** A blob by its appr digest (or by the digest of its bytes), only among this package's releases. */
