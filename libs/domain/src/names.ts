@@ -35,6 +35,10 @@ const CHANNEL_CHAR = /[A-Za-z0-9_.-]/;
 type NameKind = 'namespace' | 'package' | 'channel';
 
 /** Validates both parts of a package reference; throws InvalidNameError naming the bad part. */
+/** The same rules as a pattern, for documents that describe them (the OpenAPI document). */
+export const PACKAGE_NAME_PATTERN = `^(?!.*\\.\\.)(?!.*\\.$)[a-z0-9][a-z0-9._-]{0,${MAX_PACKAGE_PART_LENGTH - 1}}$`;
+export const CHANNEL_NAME_PATTERN = `^(?!.*\\.\\.)[A-Za-z0-9_][A-Za-z0-9_.-]{0,${MAX_CHANNEL_LENGTH - 1}}$`;
+
 export function parsePackageRef(namespace: string, name: string): PackageRef {
   assertPackagePart('namespace', namespace);
   assertPackagePart('package', name);

@@ -1,5 +1,5 @@
 import { InvalidNameError } from './errors';
-import { parseChannelName, parsePackageRef } from './names';
+import { CHANNEL_NAME_PATTERN, PACKAGE_NAME_PATTERN, parseChannelName, parsePackageRef } from './names';
 
 function reasonOf(action: () => unknown): string {
   try {
@@ -105,5 +105,27 @@ describe('parseChannelName', () => {
     })();
     expect(error).toBeInstanceOf(InvalidNameError);
     expect(error.details).toMatchObject({ kind: 'channel', reason });
+  });
+});
+
+describe('PACKAGE_NAME_PATTERN and CHANNEL_NAME_PATTERN', () => {
+  const accepts = (parse: () => unknown) => {
+    try {
+      parse();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.each(['app', 'a', 'my-app_1.2', 'a'.repeat(255), 'a'.repeat(256), 'App', 'a..b', 'a.', '-a', '.a', 'a/b', 'a b', '\u0430pp', ''])(
+    'should agree with parsePackageRef on %j',
+    (name) => {
+      expect(new RegExp(PACKAGE_NAME_PATTERN).test(name)).toBe(accepts(() => parsePackageRef('ns', name)));
+    },
+  );
+
+  it.each(['stable', 'Stable', '_beta', 'v1.0', 'a'.repeat(128), 'a'.repeat(129), 'a..b', '-x', 'a b', 'a/b', ''])('should agree with parseChannelName on %j', (channel) => {
+    expect(new RegExp(CHANNEL_NAME_PATTERN).test(channel)).toBe(accepts(() => parseChannelName(channel)));
   });
 });

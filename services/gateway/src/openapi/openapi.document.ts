@@ -3,6 +3,8 @@
  * disagrees with every real server; see the README). Every path is also served under the
  * configured prefix (default /cnr), which the `servers` list says.
  */
+import { CHANNEL_NAME_PATTERN, PACKAGE_NAME_PATTERN, SHA256_HEX } from '@wharf/domain';
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
 const ok = (description: string, schema: object) => ({ description, content: json(schema) });
@@ -26,14 +28,14 @@ const pathParam = (name: string, description: string, pattern?: string) => ({
   schema: pattern ? { type: 'string', pattern } : { type: 'string' },
 });
 
-const NAME = '^[a-z0-9][a-z0-9._-]{0,254}$';
+const NAME = PACKAGE_NAME_PATTERN;
 const params = {
   namespace: pathParam('namespace', 'Namespace (lowercase, [a-z0-9._-], at most 255 characters, no "..")', NAME),
   package: pathParam('package', 'Package name (same rules as the namespace)', NAME),
   release: pathParam('release', 'A release query: "default" (highest release, pre-releases included), an exact SemVer, or a range such as ">=1.0.0,<2.0.0"'),
   exactRelease: pathParam('release', 'An exact SemVer 2.0 release'),
   mediaType: pathParam('mediaType', 'Short media type (helm, kpm, docker-compose, ...) or "-" for the only one the release has'),
-  channel: pathParam('channel', 'Channel name', '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$'),
+  channel: pathParam('channel', 'Channel name', CHANNEL_NAME_PATTERN),
   digest: pathParam('digest', 'The appr digest (sha256 of the uncompressed tar) or the sha256 of the .tar.gz, lowercase hex'),
   format: { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['json'] }, description: '"json" returns the base64 JSON form' },
 };
@@ -155,7 +157,7 @@ export function openApiDocument(prefix: string, version: string) {
 
 const str = { type: 'string' };
 const nullableStr = { type: ['string', 'null'] };
-const hex = { type: 'string', pattern: '^[0-9a-f]{64}$' };
+const hex = { type: 'string', pattern: SHA256_HEX.source };
 
 const SCHEMAS = {
   Version: { type: 'object', required: ['appr-api', 'cnr-api'], properties: { 'appr-api': str, 'cnr-api': str, wharf: str } },
