@@ -8,21 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chartArchive } from '@wharf/testing';
 import { WharfProcess, startWharf } from '../support/wharf-process';
-
-async function call(base: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}/cnr${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: async (): Promise<any> => res.json() };
-}
+import { call } from './embedded-http';
 
 const push = (base: string, pkg: string, release: string, bytes: Buffer) =>
   call(base, 'POST', `/api/v1/packages/${pkg}`, { release, media_type: 'helm', blob: bytes.toString('base64') });
 
 async function blobCount(base: string): Promise<number> {
-  return (await (await call(base, 'GET', '/_wharf/stats')).json()).blobs;
+  return (await call(base, 'GET', '/_wharf/stats')).json().blobs;
 }
 
 /** Waits past grace period + collection interval, then a bit: enough for two passes. */
@@ -77,7 +69,7 @@ describe('blob garbage collection', () => {
     expect(statuses).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
     await pastGrace();
     expect(await blobCount(wharf.url)).toBe(1);
-    const manifest = await (await call(wharf.url, 'GET', '/api/v1/packages/gc/race/1.0.0/helm')).json();
+    const manifest = (await call(wharf.url, 'GET', '/api/v1/packages/gc/race/1.0.0/helm')).json();
     const pulled = Buffer.from(await (await fetch(`${wharf.url}/cnr/api/v1/packages/gc/race/1.0.0/helm/pull`)).arrayBuffer());
     expect(pulled.length).toBe(manifest.content.size);
   });

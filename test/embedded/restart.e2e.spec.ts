@@ -9,37 +9,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { chartArchive } from '@wharf/testing';
+import { chartArchive, eventually } from '@wharf/testing';
 import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
 import { validateForProduce } from '@wharf/contracts';
 import { WharfProcess, startWharf } from '../support/wharf-process';
+import { call } from './embedded-http';
 
 const NS = 'restart';
 
-async function call(base: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}/cnr${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const bytes = Buffer.from(await res.arrayBuffer());
-  return { status: res.status, bytes, json: () => JSON.parse(bytes.toString()) };
-}
-
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-/** Search is eventually consistent, also after a restart: poll until `probe` stops throwing. */
-async function eventually(probe: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await probe();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 describe('embedded profile restart', () => {
   let dataDir: string;
@@ -70,7 +48,8 @@ describe('embedded profile restart', () => {
     wharf = await startWharf({ WHARF_DATA_DIR: dataDir });
 
     const url = wharf.url;
-    await eventually(async () => expect((await call(url, 'GET', '/_wharf/stats')).json()).toEqual(before));
+    // Search is eventually consistent, also after a restart.
+    await eventually(async () => expect((await call(url, 'GET', '/_wharf/stats')).json()).toEqual(before), 10_000);
     const list = (await call(wharf.url, 'GET', `/api/v1/packages?namespace=${NS}`)).json();
     expect(list.map((p: { name: string; releases: string[] }) => [p.name, p.releases])).toEqual([[`${NS}/app`, ['2.0.0-rc.1', '1.1.0']]]);
     const manifest = (await call(wharf.url, 'GET', `/api/v1/packages/${NS}/app/1.1.0/helm`)).json();
@@ -79,7 +58,7 @@ describe('embedded profile restart', () => {
     const pulled = await call(wharf.url, 'GET', `/api/v1/packages/${NS}/app/1.1.0/helm/pull`);
     expect(sha256(pulled.bytes)).toBe(sha256(archives[1].bytes));
     expect((await call(wharf.url, 'GET', `/api/v1/packages/${NS}/app/1.0.0/helm`)).status).toBe(404);
-    await eventually(async () => expect((await call(url, 'GET', '/api/v1/packages/search?q=app')).json()).toEqual([`${NS}/app`]));
+    await eventually(async () => expect((await call(url, 'GET', '/api/v1/packages/search?q=app')).json()).toEqual([`${NS}/app`]), 10_000);
     const retry = await call(wharf.url, 'POST', `/api/v1/packages/${NS}/app`, { release: '1.1.0', media_type: 'helm', blob: archives[1].bytes.toString('base64') });
     expect(retry.status).toBe(409);
   });

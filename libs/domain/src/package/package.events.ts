@@ -2,19 +2,14 @@
  * Events of the package aggregate: facts, named in the past tense. Their wire schemas, one per
  * (type, version), live in libs/contracts/src/events.
  */
-import type { ChartMetadata } from '../archive/chart-metadata';
-import type { JsonValue, Visibility } from './package.view';
+import type { ReleaseManifest, Visibility } from './package.view';
+
+/** The manifest a push records, as the event carries it (the time is the event's own). */
+export type PublishedManifest = Omit<ReleaseManifest, 'createdAt'>;
 
 export interface ReleasePublished {
   type: 'ReleasePublished';
-  data: {
-    release: string;
-    mediaType: string;
-    apprDigest: string;
-    blobDigest: string;
-    size: number;
-    metadata: JsonValue;
-    chart: ChartMetadata | null;
+  data: PublishedManifest & {
     /** Set when a forced push replaced an existing manifest. */
     replaced: { apprDigest: string; blobDigest: string } | null;
     /** Visibility for a package this event creates; ignored for an existing package. */
@@ -24,7 +19,7 @@ export interface ReleasePublished {
 
 export interface ReleaseDeleted {
   type: 'ReleaseDeleted';
-  data: { release: string; mediaType: string; apprDigest: string; blobDigest: string };
+  data: Pick<ReleaseManifest, 'release' | 'mediaType' | 'apprDigest' | 'blobDigest'>;
 }
 
 /** Creates the channel if needed and makes `release` its current release. */
