@@ -1,4 +1,4 @@
-// Test tiers live in the file name: *.unit.spec.ts, *.int.spec.ts, *.e2e.spec.ts.
+// Test tiers live in the file name: *.unit.spec.ts, *.int.spec.ts, *.distributed.spec.ts, *.e2e.spec.ts.
 const { pathsToModuleNameMapper } = require('./scripts/jest-paths');
 
 const swc = [
@@ -30,6 +30,15 @@ module.exports = {
       testMatch: ['<rootDir>/{libs,services,test}/**/*.int.spec.ts'],
       // Real backing servers, resolved once per run (see libs/testing/src/backends).
       globalSetup: '<rootDir>/test/support/backends.global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/backends.global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/support/slow-tests.setup.ts'],
+    },
+    {
+      ...base,
+      displayName: 'distributed',
+      testMatch: ['<rootDir>/test/distributed/**/*.distributed.spec.ts'],
+      // The real engines and the compiled services, which each suite starts, kills and restarts.
+      globalSetup: '<rootDir>/test/distributed/support/distributed.global-setup.ts',
       globalTeardown: '<rootDir>/test/support/backends.global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/slow-tests.setup.ts'],
     },

@@ -4,9 +4,12 @@
 #   2. unit: the pure core, and every embedded adapter against its port's contract suite,
 #   3. int: the real engines (Kafka, MongoDB-wire, S3, OpenSearch), started from deploy/local
 #      unless their endpoints are given in WHARF_* variables (see docs/backends.md),
-#   4. e2e: the HTTP API and real clients, black-box, against a freshly built embedded Wharf
+#   4. distributed: the four services as processes of their own on those engines, killed with
+#      SIGKILL and restarted under a stream of pushes, a Kafka broker of their own stopped and
+#      restarted, search scaled out (test/distributed),
+#   5. e2e: the HTTP API and real clients, black-box, against a freshly built embedded Wharf
 #      (or WHARF_URL when it is set),
-#   5. e2e again, unchanged, against the distributed profile: the four services started by
+#   6. e2e again, unchanged, against the distributed profile: the four services started by
 #      deploy/local/stack.sh on the local engines (skipped when WHARF_URL is set).
 # Stops at the first failing tier. Prints one closing line: "N passed, N failed".
 set -euo pipefail
@@ -41,6 +44,7 @@ npx tsc -p tsconfig.json --noEmit
 
 tier unit unit
 tier int int --runInBand
+tier distributed distributed --runInBand
 tier e2e e2e-embedded
 
 if [ -z "${WHARF_URL:-}" ]; then
@@ -52,6 +56,9 @@ if [ -z "${WHARF_URL:-}" ]; then
     WHARF_OPENSEARCH_INDEX_PREFIX="wharf-$run_id-" WHARF_S3_BUCKET="wharf-$run_id"
   bash deploy/local/stack.sh up
   eval "$(bash deploy/local/stack.sh env)"
+  # The e2e globalSetup starts a second gateway, enforcing authentication, on the same services
+  # and engines (WHARF_ENFORCED_URL) for the access suites.
+  eval "$(bash deploy/local/backends.sh env)"
   # test/embedded starts embedded processes of its own: it proves nothing more here.
   WHARF_URL="$WHARF_URL" tier e2e e2e-distributed --testPathIgnorePatterns '<rootDir>/test/embedded/'
 fi

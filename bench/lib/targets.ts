@@ -104,7 +104,7 @@ const wharf: TargetDef = {
       [...wharfNodeArgs(), '-r', join(ROOT, 'scripts', 'dist-paths.js'), join(ROOT, 'dist', 'services', 'embedded', 'src', 'main.js')],
       {
         cwd: ROOT,
-        env: { ...process.env, WHARF_PORT: String(port), WHARF_HOST: '127.0.0.1', WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: 'warn', WHARF_PROFILE: 'embedded' },
+        env: { ...process.env, WHARF_PORT: String(port), WHARF_HOST: '127.0.0.1', WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: 'warn', WHARF_PROFILE: 'embedded', WHARF_AUTH_MODE: 'open' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

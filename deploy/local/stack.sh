@@ -11,13 +11,16 @@ set -euo pipefail
 ENGINE=stack
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 ROOT="$(cd "$LOCAL_DIR/../.." && pwd)"
-STACK_DIR="$WHARF_RUN_DIR/stack"
+STACK_DIR="${WHARF_STACK_DIR:-$WHARF_RUN_DIR/stack}"
 
 GATEWAY_PORT="${WHARF_STACK_GATEWAY_PORT:-5100}"
 METADATA_PORT="${WHARF_STACK_METADATA_PORT:-5101}"
 SEARCH_PORT="${WHARF_STACK_SEARCH_PORT:-5102}"
 BLOB_PORT="${WHARF_STACK_BLOB_PORT:-5103}"
 SERVICES="metadata search blob gateway"
+# A development stack: open mode (no accounts, anyone may push, as the reference server) unless
+# WHARF_AUTH_MODE=enforced is set; a hosted deployment sets enforced (the services' default).
+AUTH_MODE="${WHARF_AUTH_MODE:-open}"
 
 port_of() { case "$1" in gateway) echo "$GATEWAY_PORT" ;; metadata) echo "$METADATA_PORT" ;; search) echo "$SEARCH_PORT" ;; blob) echo "$BLOB_PORT" ;; esac; }
 svc_pid_file() { printf '%s/%s.pid' "$STACK_DIR" "$1"; }
@@ -43,7 +46,7 @@ start_service() {
   mkdir -p "$STACK_DIR"
   [ -f "$(svc_log_file "$svc")" ] && mv -f "$(svc_log_file "$svc")" "$(svc_log_file "$svc").1"
   # shellcheck disable=SC2016
-  env WHARF_PROFILE=distributed WHARF_PORT="$(port_of "$svc")" WHARF_HOST=127.0.0.1 WHARF_DATA_DIR="$STACK_DIR/$svc-data" \
+  env WHARF_PROFILE=distributed WHARF_AUTH_MODE="$AUTH_MODE" WHARF_PORT="$(port_of "$svc")" WHARF_HOST=127.0.0.1 WHARF_DATA_DIR="$STACK_DIR/$svc-data" \
     WHARF_METADATA_URL="http://127.0.0.1:$METADATA_PORT" WHARF_SEARCH_URL="http://127.0.0.1:$SEARCH_PORT" WHARF_BLOB_URL="http://127.0.0.1:$BLOB_PORT" \
     setsid bash -c 'echo $$ > "$0"; exec "$@"' "$(svc_pid_file "$svc")" \
     node -r "$ROOT/scripts/dist-paths.js" "$ROOT/dist/services/$svc/src/main.js" </dev/null >"$(svc_log_file "$svc")" 2>&1 &
@@ -82,6 +85,9 @@ case "${1:-}" in
       if pid="$(svc_pid "$svc")"; then printf '%-9s running pid=%-7s port=%s rss=%sMB\n' "$svc" "$pid" "$(port_of "$svc")" "$(rss_mb "$pid")"; else printf '%-9s stopped\n' "$svc"; fi
     done
     ;;
-  env) echo "export WHARF_URL=http://127.0.0.1:$GATEWAY_PORT" ;;
+  env)
+    echo "export WHARF_URL=http://127.0.0.1:$GATEWAY_PORT"
+    echo "export WHARF_METADATA_URL=http://127.0.0.1:$METADATA_PORT WHARF_SEARCH_URL=http://127.0.0.1:$SEARCH_PORT WHARF_BLOB_URL=http://127.0.0.1:$BLOB_PORT"
+    ;;
   *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
 esac

@@ -6,10 +6,12 @@
  * manifest's content.digest, and its files must be the chart that was pushed.
  *
  * appr 0.7.4 is Python-2 code; it runs here through python/appr_py3.py (docs/clients.md).
- * Login is not covered: this version of Wharf has no authentication (README, "Configuration").
+ * Sign-up and login run against the registry with authentication enforced (WHARF_ENFORCED_URL):
+ * the token the CLI saves is sent verbatim, and opens a private package no one else sees.
  */
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { enforcedUrl } from '../support/target';
 import {
   CACHE,
   CLIENTS_DIR,
@@ -210,3 +212,62 @@ describe('appr CLI against Wharf (runs in order)', () => {
 
 });
 
+describe('appr CLI sign-up and login against a registry that enforces authentication (runs in order)', () => {
+  const user = freshNamespace('apprcli');
+  const password = 'appr-cli-password';
+  let enforced: string;
+  let userHome: string;
+  let strangerHome: string;
+  let own: string;
+  const as = (h: string) => (args: string[], cwd = h) =>
+    run(join(VENV('appr'), 'bin', 'python'), [join(CLIENTS_DIR, 'python', 'appr_py3.py'), ...args], { cwd, env: { HOME: h, TMPDIR: h, APPR_DEBUG: 'false' } });
+
+  beforeAll(() => {
+    enforced = new URL(enforcedUrl()).origin;
+    own = `${enforced}/${user}/${PKG}`;
+    userHome = tempDir('appr-user');
+    strangerHome = tempDir('appr-stranger');
+  });
+
+  it('login -s signs up and saves a token the CLI then sends', async () => {
+    const r = await as(userHome)(['login', '-s', '-u', user, '-p', password, '-e', `${user}@example.test`, enforced]);
+    expect({ code: r.code, out: r.stdout + r.stderr }).toEqual({ code: 0, out: expect.stringContaining('Registration complete') });
+    const saved = readFileSync(join(userHome, '.appr', 'auths.yaml'), 'utf8');
+    expect(saved).toMatch(/wharf\.[A-Za-z0-9_-]+\./);
+    expect(saved).not.toContain(password);
+  });
+
+  it('push into the own namespace with the saved token; anonymous push is refused', async () => {
+    writeFileSync(join(chartDir, 'Chart.yaml'), CHART_1);
+    const pushed = await as(userHome)(['push', own, '-t', 'helm'], chartDir);
+    expect({ code: pushed.code, out: pushed.stdout }).toEqual({ code: 0, out: expect.stringContaining(`package: ${user}/${PKG} (1.0.0 | helm) pushed`) });
+    const stranger = await as(strangerHome)(['push', own, '-t', 'helm', '-f'], chartDir);
+    expect(stranger.code).not.toBe(0);
+    expect(stranger.stdout + stranger.stderr).toMatch(/401|unauthorized/);
+  });
+
+  it('a private package pulls with the token and is not found without it', async () => {
+    const login = await fetch(`${enforced}/cnr/api/v1/users/login`, { method: 'POST', body: JSON.stringify({ user: { username: user, password } }) });
+    const { token } = (await login.json()) as { token: string };
+    const set = await fetch(`${enforced}/cnr/api/v1/packages/${user}/${PKG}/visibility`, { method: 'PUT', headers: { authorization: token }, body: JSON.stringify({ visibility: 'private' }) });
+    expect(set.status).toBe(200);
+    const dest = tempDir('appr-private');
+    const mine = await as(userHome)(['pull', `${own}@1.0.0`, '-t', 'helm', '--tarball', '--dest', dest]);
+    expect(mine.code).toBe(0);
+    expect(readdirSync(dest)).toHaveLength(1);
+    const theirs = await as(strangerHome)(['pull', `${own}@1.0.0`, '-t', 'helm', '--tarball', '--dest', tempDir('appr-denied')]);
+    expect(theirs.code).not.toBe(0);
+    expect(theirs.stdout + theirs.stderr).toMatch(/404|not-found/);
+  });
+
+  it('login with a wrong password fails; with the right one a fresh token works', async () => {
+    const wrong = await as(strangerHome)(['login', '-u', user, '-p', 'not-the-password', enforced]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stdout + wrong.stderr).toMatch(/401|unauthorized/);
+    const right = await as(strangerHome)(['login', '-u', user, '-p', password, enforced]);
+    expect({ code: right.code, out: right.stdout + right.stderr }).toEqual({ code: 0, out: expect.stringContaining('Login succeeded') });
+    const shown = await as(strangerHome)(['show', own, '--output', 'json']);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)[0]).toMatchObject({ package: `${user}/${PKG}`, release: '1.0.0' });
+  });
+});

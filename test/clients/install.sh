@@ -6,8 +6,12 @@
 #   operator-courier 2.1.11    (PyPI)
 #   schemathesis 4.32.5        (PyPI) the fuzzer run against Wharf's /openapi.json
 #   go-appr f2aef88446f2       (Go module proxy) via go-appr/go.mod + go.sum, modules downloaded
+#   helm v3.21.4               (Go module proxy) helm.sh/helm/v3/cmd/helm, `go install pkg@version`
+#   helm-push v0.10.4          (Go module proxy) the cm-push plugin, via helm-push/go.mod + go.sum
+#                              (the module proxy refuses helm-push's version list, so `go install
+#                              ...@v0.10.4` fails on its deprecation check; a pinning module builds it)
 #
-# Usage: test/clients/install.sh [appr|operator-courier|schemathesis|go-appr ...]   (default: all)
+# Usage: test/clients/install.sh [appr|operator-courier|schemathesis|go-appr|helm ...]   (default: all)
 # Cache: ${WHARF_CLIENTS_CACHE:-$HOME/.cache/wharf-clients}. Idempotent: a component whose pins
 # have not changed since its last successful install is skipped (a stamp file per component).
 # Safe to run concurrently (the jest workers do): one flock serialises the installs.
@@ -26,7 +30,7 @@ exec 9>"$CACHE/install.lock"
 flock 9
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(appr operator-courier schemathesis go-appr)
+[ ${#components[@]} -gt 0 ] || components=(appr operator-courier schemathesis go-appr helm)
 
 log() { echo "[wharf-clients] $*" >&2; }
 
@@ -85,6 +89,26 @@ install_go_appr() {
   rm -f "$CACHE/stamps/go-appr."*; touch "$CACHE/stamps/go-appr.$key"
 }
 
+HELM_VERSION=v3.21.4
+HELM_PUSH_VERSION=v0.10.4
+
+# $CACHE/helm/bin/helm and the plugin directory $CACHE/helm/plugins/cm-push (HELM_PLUGINS), so no
+# `helm plugin install` (which would fetch from GitHub) is needed.
+install_helm() {
+  local key; key=$(stamp_key "$HERE/helm-push/go.mod" "$HERE/helm-push/go.sum" "$HERE/helm-push/tools.go")
+  [ -f "$CACHE/stamps/helm.$key" ] && return 0
+  log "building helm $HELM_VERSION and helm-push $HELM_PUSH_VERSION (cm-push) from the Go module proxy"
+  local go_env=(GOMODCACHE="$CACHE/gomod" GOTOOLCHAIN=local)
+  rm -rf "$CACHE/helm" && mkdir -p "$CACHE/helm/bin" "$CACHE/helm/plugins/cm-push/bin"
+  env "${go_env[@]}" GOFLAGS=-modcacherw GOBIN="$CACHE/helm/bin" go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  (cd "$HERE/helm-push" && env "${go_env[@]}" GOFLAGS="-modcacherw -mod=readonly" \
+    go build -o "$CACHE/helm/plugins/cm-push/bin/helm-cm-push" github.com/chartmuseum/helm-push/cmd/helm-cm-push)
+  # The plugin's own plugin.yaml, without its install hooks (they download release binaries).
+  sed '/^hooks:/,$d' "$CACHE/gomod/github.com/chartmuseum/helm-push@$HELM_PUSH_VERSION/plugin.yaml" > "$CACHE/helm/plugins/cm-push/plugin.yaml"
+  HELM_PLUGINS="$CACHE/helm/plugins" "$CACHE/helm/bin/helm" cm-push --help > /dev/null
+  rm -f "$CACHE/stamps/helm."*; touch "$CACHE/stamps/helm.$key"
+}
+
 for c in "${components[@]}"; do
   start=$(date +%s)
   case "$c" in
@@ -92,6 +116,7 @@ for c in "${components[@]}"; do
     operator-courier) install_operator_courier ;;
     schemathesis) install_schemathesis ;;
     go-appr) install_go_appr ;;
+    helm) install_helm ;;
     *) echo "unknown component: $c" >&2; exit 2 ;;
   esac
   log "$c ready ($(( $(date +%s) - start )) s)"

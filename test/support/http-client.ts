@@ -41,12 +41,25 @@ export interface RawRequestOptions extends RequestOptions {
 }
 
 export class HttpClient {
-  /** @param prefix mount prefix prepended to every path: `/cnr`, or `''` for the bare root. */
-  constructor(readonly prefix: string = '/cnr') {}
+  /**
+   * @param prefix mount prefix prepended to every path: `/cnr`, or `''` for the bare root.
+   * @param base the server's base URL; the server under test (WHARF_URL) by default.
+   * @param headers sent with every request (credentials), under the request's own.
+   */
+  constructor(
+    readonly prefix: string = '/cnr',
+    readonly base: () => string = baseUrl,
+    readonly headers: Record<string, string> = {},
+  ) {}
+
+  /** The same client sending these headers too (e.g. `{ authorization: token }`). */
+  with(headers: Record<string, string>): HttpClient {
+    return new HttpClient(this.prefix, this.base, { ...this.headers, ...headers });
+  }
 
   url(path: string, query?: Query): string {
     const qs = query === undefined ? '' : typeof query === 'string' ? query : new URLSearchParams(query).toString();
-    return `${baseUrl()}${this.prefix}${path}${qs ? `?${qs}` : ''}`;
+    return `${this.base()}${this.prefix}${path}${qs ? `?${qs}` : ''}`;
   }
 
   get(path: string, options: RequestOptions = {}): Promise<HttpResponse> {
@@ -67,12 +80,17 @@ export class HttpClient {
     return this.send('DELETE', path, options);
   }
 
+  /** Sends `body` as JSON. */
+  put(path: string, body: unknown, options: RequestOptions = {}): Promise<HttpResponse> {
+    return this.send('PUT', path, { ...options, body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...options.headers } });
+  }
+
   /** Any method, raw body bytes and headers exactly as given (for malformed JSON and the like). */
   send(method: string, path: string, options: RawRequestOptions = {}): Promise<HttpResponse> {
     return guarded(method, async () => {
       const res = await fetch(this.url(path, options.query), {
         method,
-        headers: options.headers,
+        headers: { ...this.headers, ...options.headers },
         body: options.body,
         redirect: 'manual',
       });
@@ -86,7 +104,7 @@ export class HttpClient {
   }
 
   private sendExact(method: string, path: string, options: RawRequestOptions): Promise<HttpResponse> {
-    const base = new URL(baseUrl());
+    const base = new URL(this.base());
     const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
     const qs = options.query === undefined ? '' : typeof options.query === 'string' ? options.query : new URLSearchParams(options.query).toString();
     return new Promise((resolve, reject) => {
@@ -96,7 +114,7 @@ export class HttpClient {
           port: base.port || undefined,
           method,
           path: `${base.pathname.replace(/\/+$/, '')}${this.prefix}${path}${qs ? `?${qs}` : ''}`,
-          headers: options.headers,
+          headers: { ...this.headers, ...options.headers },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -16,10 +16,19 @@ export interface WharfProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startWharf(env: Record<string, string>, timeoutMs = 60_000): Promise<WharfProcess> {
-  const child = spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(ROOT, 'dist', 'services', 'embedded', 'src', 'main.js')], {
+/**
+ * `service` is the compiled entry point: the embedded profile (default), or one service of the
+ * distributed profile (e.g. a second `gateway` in front of a running stack).
+ */
+export async function startWharf(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  service: 'embedded' | 'gateway' | 'metadata' | 'search' | 'blob' = 'embedded',
+): Promise<WharfProcess> {
+  const child = spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(ROOT, 'dist', 'services', service, 'src', 'main.js')], {
     cwd: ROOT,
-    env: { ...process.env, WHARF_PORT: '0', WHARF_HOST: '127.0.0.1', ...env },
+    // Open mode unless the test asks otherwise: most suites exercise the protocol, not accounts.
+    env: { ...process.env, WHARF_PORT: '0', WHARF_HOST: '127.0.0.1', WHARF_AUTH_MODE: 'open', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,3 +1,3 @@
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__WHARF__?.kill('SIGTERM');
+  await Promise.all([globalThis.__WHARF__?.kill('SIGTERM'), globalThis.__WHARF_ENFORCED__?.kill('SIGTERM')]);
 }

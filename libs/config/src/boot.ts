@@ -18,7 +18,12 @@ export function runService(name: string, start: (config: WharfConfig, logger: Js
   }
   const logger = new JsonLogger(config.logLevel);
   start(config, logger)
-    .then(async (app) => logger.event('info', 'wharf listening', { service: name, profile: config.profile, url: await app.getUrl() }))
+    .then(async (app) => {
+      logger.event('info', 'wharf listening', { service: name, profile: config.profile, url: await app.getUrl(), auth: config.auth.mode });
+      if (config.auth.mode === 'open' && (name === 'gateway' || name === 'embedded')) {
+        logger.event('warn', 'open mode: no authentication, anyone who can reach this server may push and delete (WHARF_AUTH_MODE)', { host: config.http.host });
+      }
+    })
     .catch((error) => {
       if (error instanceof ConfigError) process.stderr.write(`${name}: ${error.message}\n`);
       logger.event('error', 'startup failed', { service: name, error: String(error?.stack ?? error) });

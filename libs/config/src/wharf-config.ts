@@ -33,7 +33,17 @@ const schema = z.object({
   WHARF_PULL_REDIRECT_TTL_SECONDS: int(300, 1),
   WHARF_BLOB_GC_INTERVAL_SECONDS: int(3600, 0),
   WHARF_BLOB_GC_GRACE_SECONDS: int(3600, 0),
+  WHARF_AUTH_MODE: z.enum(['enforced', 'open']).default('enforced'),
+  WHARF_SIGNUP: z.enum(['true', 'false']).default('true'),
+  WHARF_ADMIN_USERNAME: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,254}$/, 'a lowercase account name').optional(),
+  WHARF_ADMIN_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
+  WHARF_DEFAULT_VISIBILITY: z.enum(['public', 'private']).default('public'),
+  WHARF_TOKEN_TTL_SECONDS: int(30 * 24 * 3600, 0),
+  WHARF_RATE_LIMIT_PER_MINUTE: int(0, 0),
+  WHARF_NAMESPACE_MAX_STORAGE_BYTES: int(0, 0),
   WHARF_SQLITE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
+  WHARF_READY_MAX_LAG: int(1000, 0),
+  WHARF_DEPENDENCY_TIMEOUT_SECONDS: int(30, 1),
   // Distributed profile: each service requires the ones it uses (requireSettings).
   WHARF_KAFKA_BROKERS: z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, 'host:port[,host:port...]').optional(),
   WHARF_KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default('wharf.'),
@@ -62,6 +72,14 @@ export interface WharfConfig {
   archive: { maxBlobBytes: number; maxUnpackedBytes: number; maxExpansionRatio: number; maxEntries: number };
   listLimit: number;
   sqlite: { synchronous: 'full' | 'normal' };
+  /** /readyz fails while a consumer group of the process lags the log by more than `maxLag` events. */
+  readiness: { maxLag: number };
+  /**
+   * Longest wait for another service's answer (internal HTTP, the command bus's reply) before
+   * the gateway answers 503 with Retry-After.
+   */
+  dependencyTimeoutMs: number;
+  auth: AuthSettings;
   /**
    * Pulls answered with a redirect to a short-lived URL of the blob store (S3 presigned), when
    * the store can make one. Off by default: real clients expect the bytes.
@@ -71,6 +89,23 @@ export interface WharfConfig {
   blobGc: { intervalSeconds: number; graceSeconds: number };
   /** The distributed profile's engines and service addresses; null where not configured. */
   distributed: DistributedSettings;
+}
+
+export interface AuthSettings {
+  /** 'open': no authentication, anyone may do anything (the reference server's behaviour); only when set explicitly. */
+  mode: 'enforced' | 'open';
+  /** Whether `POST /api/v1/users` lets anyone sign up. */
+  signup: boolean;
+  /** A site admin created at boot when the account does not exist yet. */
+  admin: { username: string; password: string } | null;
+  /** Visibility of a package created by a push that does not say. */
+  defaultVisibility: 'public' | 'private';
+  /** Lifetime of tokens issued by login and by the token API when none is asked for (0: no expiry). */
+  tokenTtlSeconds: number;
+  /** Requests per minute per token or client address; a namespace's own limit overrides it (0: no limit). */
+  rateLimitPerMinute: number;
+  /** Storage quota of each namespace unless set per namespace (0: none). */
+  maxNamespaceStorageBytes: number;
 }
 
 export interface DistributedSettings {
@@ -113,6 +148,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`));
   }
   const e = parsed.data;
+  if (Boolean(e.WHARF_ADMIN_USERNAME) !== Boolean(e.WHARF_ADMIN_PASSWORD)) {
+    throw new ConfigError(['WHARF_ADMIN_USERNAME and WHARF_ADMIN_PASSWORD: set both or neither']);
+  }
   return {
     profile: e.WHARF_PROFILE,
     http: {
@@ -132,6 +170,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     listLimit: e.WHARF_LIST_LIMIT,
     sqlite: { synchronous: e.WHARF_SQLITE_SYNCHRONOUS },
+    readiness: { maxLag: e.WHARF_READY_MAX_LAG },
+    dependencyTimeoutMs: e.WHARF_DEPENDENCY_TIMEOUT_SECONDS * 1000,
+    auth: {
+      mode: e.WHARF_AUTH_MODE,
+      signup: e.WHARF_SIGNUP === 'true',
+      admin: e.WHARF_ADMIN_USERNAME && e.WHARF_ADMIN_PASSWORD ? { username: e.WHARF_ADMIN_USERNAME, password: e.WHARF_ADMIN_PASSWORD } : null,
+      defaultVisibility: e.WHARF_DEFAULT_VISIBILITY,
+      tokenTtlSeconds: e.WHARF_TOKEN_TTL_SECONDS,
+      rateLimitPerMinute: e.WHARF_RATE_LIMIT_PER_MINUTE,
+      maxNamespaceStorageBytes: e.WHARF_NAMESPACE_MAX_STORAGE_BYTES,
+    },
     pullRedirect: { enabled: e.WHARF_PULL_REDIRECT === 'true', ttlSeconds: e.WHARF_PULL_REDIRECT_TTL_SECONDS },
     blobGc: { intervalSeconds: e.WHARF_BLOB_GC_INTERVAL_SECONDS, graceSeconds: e.WHARF_BLOB_GC_GRACE_SECONDS },
     distributed: {

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'invalid-media-type'
   | 'invalid-release'
   | 'invalid-blob'
+  | 'invalid-chart'
   | 'unsafe-archive'
   | 'archive-too-large'
   | 'payload-too-large'
@@ -23,6 +24,9 @@ export type ErrorCode =
   | 'method-not-allowed'
   | 'package-exists'
   | 'resource-in-use'
+  | 'account-exists'
+  | 'account-not-found'
+  | 'quota-exceeded'
   | 'rate-limited'
   | 'unsupported'
   | 'service-unavailable'
@@ -49,7 +53,7 @@ export class InvalidUsageError extends WharfError {
 /** A namespace, package or channel name that breaks the naming rules (see names.ts). */
 export class InvalidNameError extends WharfError {
   readonly code = 'invalid-name' as const;
-  constructor(kind: 'namespace' | 'package' | 'channel', value: string, reason: string) {
+  constructor(kind: 'namespace' | 'package' | 'channel' | 'robot', value: string, reason: string) {
     super(`invalid ${kind} name '${printable(value)}': ${reason}`, { kind, name: printable(value), reason });
   }
 }
@@ -74,6 +78,14 @@ export class InvalidBlobError extends WharfError {
   readonly code = 'invalid-blob' as const;
   constructor(reason: string) {
     super(`invalid blob: ${reason}`, { reason });
+  }
+}
+
+/** A Helm chart upload that is not a usable chart: no Chart.yaml, a bad name or version, a provenance file that does not match. */
+export class InvalidChartError extends WharfError {
+  readonly code = 'invalid-chart' as const;
+  constructor(reason: string) {
+    super(`invalid chart: ${reason}`, { reason });
   }
 }
 
@@ -176,6 +188,65 @@ export class ServiceUnavailableError extends WharfError {
     readonly retryAfterSeconds = 5,
   ) {
     super(`${dependency} is unavailable, retry later`, { dependency });
+  }
+}
+
+/** Credentials are needed and none (or none valid) came with the request. */
+export class UnauthorizedError extends WharfError {
+  readonly code = 'unauthorized-access' as const;
+  constructor(message = 'authentication required') {
+    super(message, {});
+  }
+}
+
+/** The caller is known but lacks the role the action needs. */
+export class ForbiddenError extends WharfError {
+  readonly code = 'forbidden' as const;
+  constructor(namespace: string, needed: string) {
+    super(`${needed} access to namespace '${printable(namespace)}' is required`, { namespace: printable(namespace), scopes: [needed] });
+  }
+
+  /** A refusal that is not about a role on a namespace (sign-up turned off, site-admin only). */
+  static because(message: string, details: ErrorDetails = {}): ForbiddenError {
+    const error = new ForbiddenError('', '');
+    error.message = message;
+    (error as { details: ErrorDetails }).details = details;
+    return error;
+  }
+}
+
+/** A user or organisation name that is already taken (they share one namespace space). */
+export class AccountExistsError extends WharfError {
+  readonly code = 'account-exists' as const;
+  constructor(name: string) {
+    super(`the name '${printable(name)}' is already taken`, { name: printable(name) });
+  }
+}
+
+export class AccountNotFoundError extends WharfError {
+  readonly code = 'account-not-found' as const;
+  constructor(kind: 'user' | 'organization' | 'robot' | 'token' | 'member', name: string) {
+    super(`${kind} '${printable(name)}' not found`, { kind, name: printable(name) });
+  }
+}
+
+/** Too many requests from one caller within the window. */
+export class RateLimitedError extends WharfError {
+  readonly code = 'rate-limited' as const;
+  constructor(readonly retryAfterSeconds: number) {
+    super(`rate limit exceeded, retry in ${retryAfterSeconds} s`, { retry_after: retryAfterSeconds });
+  }
+}
+
+/** A push would take a namespace past its storage quota. */
+export class QuotaExceededError extends WharfError {
+  readonly code = 'quota-exceeded' as const;
+  constructor(namespace: string, limitBytes: number, usedBytes: number) {
+    super(`namespace '${printable(namespace)}' storage quota of ${limitBytes} bytes would be exceeded`, {
+      namespace: printable(namespace),
+      limit: limitBytes,
+      used: usedBytes,
+    });
   }
 }
 

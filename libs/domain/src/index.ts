@@ -5,3 +5,5 @@ export * from './semver';
 export * from './media-types';
 export * from './archive';
 export * from './package';
+export * from './helm';
+export * from './accounts';

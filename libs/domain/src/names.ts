@@ -32,7 +32,7 @@ const PACKAGE_CHAR = /[a-z0-9._-]/;
 const CHANNEL_FIRST = /^[A-Za-z0-9_]/;
 const CHANNEL_CHAR = /[A-Za-z0-9_.-]/;
 
-type NameKind = 'namespace' | 'package' | 'channel';
+type NameKind = 'namespace' | 'package' | 'channel' | 'robot';
 
 /** Validates both parts of a package reference; throws InvalidNameError naming the bad part. */
 /** The same rules as a pattern, for documents that describe them (the OpenAPI document). */
@@ -43,6 +43,26 @@ export function parsePackageRef(namespace: string, name: string): PackageRef {
   assertPackagePart('namespace', namespace);
   assertPackagePart('package', name);
   return { namespace, name, full: `${namespace}/${name}` };
+}
+
+/**
+ * A user or organisation name: it becomes a namespace, so it follows the namespace rule.
+ * Returns the name unchanged if valid; throws InvalidNameError('namespace', …) otherwise.
+ */
+export function parseAccountName(name: string): string {
+  assertPackagePart('namespace', name);
+  return name;
+}
+
+const ROBOT_NAME = /^[a-z0-9][a-z0-9_]{0,63}$/;
+export const ROBOT_NAME_PATTERN = ROBOT_NAME.source;
+
+/** A robot's short name (its account is `<org>+<name>`): lowercase letters, digits, `_`. */
+export function parseRobotName(name: string): string {
+  if (typeof name !== 'string' || !ROBOT_NAME.test(name)) {
+    throw new InvalidNameError('robot', String(name), 'must be 1-64 lowercase letters, digits or underscores, starting with a letter or digit');
+  }
+  return name;
 }
 
 /** Returns the channel name unchanged if valid; throws InvalidNameError('channel', …) otherwise. */

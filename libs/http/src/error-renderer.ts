@@ -4,8 +4,9 @@
  * anything unexpected is a 500 whose body says nothing about internals (the log has the stack).
  */
 import { HttpException } from '@nestjs/common';
-import { ErrorCode, ErrorDetails, ServiceUnavailableError, WharfError } from '@wharf/domain';
+import { ErrorCode, ErrorDetails, RateLimitedError, ServiceUnavailableError, UnauthorizedError, WharfError } from '@wharf/domain';
 import { ErrorBody, HTTP_STATUS_BY_CODE, errorBody } from '@wharf/contracts';
+import { isOutage } from '@wharf/ports';
 
 export interface RenderedError {
   status: number;
@@ -26,9 +27,13 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 export function renderError(error: unknown, method: string, path: string): RenderedError {
   if (error instanceof WharfError && Object.hasOwn(HTTP_STATUS_BY_CODE, error.code)) {
     const headers: Record<string, string> = {};
-    if (error instanceof ServiceUnavailableError) headers['retry-after'] = String(error.retryAfterSeconds);
+    if (error instanceof ServiceUnavailableError || error instanceof RateLimitedError) headers['retry-after'] = String(error.retryAfterSeconds);
+    if (error instanceof UnauthorizedError) headers['www-authenticate'] = 'Basic realm="wharf", charset="UTF-8"';
     return rendered(error.code, error.message, error.details, headers);
   }
+  // A store, the log or another service could not be reached or is overloaded (isOutage is the
+  // one list of the drivers' connection failures): 503 with Retry-After, never a 500.
+  if (isOutage(error)) return renderError(new ServiceUnavailableError('a backing service'), method, path);
   const fastifyCode = (error as { code?: unknown })?.code;
   if (typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode)) {
     return rendered(FASTIFY_CODES[fastifyCode], (error as Error).message, {});

@@ -62,19 +62,37 @@ describe('renderError', () => {
     expect(renderError(new ServiceUnavailableError('event log', 30), 'POST', '/x').headers).toEqual({ 'retry-after': '30' });
   });
 
+  describe('a dependency that cannot be reached', () => {
+    const secret = 'connect ECONNREFUSED 10.0.0.7:27017 mongodb://admin:hunter2@db';
+
+    it.each<[string, unknown]>([
+      ['a refused connection', Object.assign(new Error(secret), { code: 'ECONNREFUSED' })],
+      ['a reset connection, as the cause', new Error('request failed', { cause: Object.assign(new Error(secret), { code: 'ECONNRESET' }) })],
+      ['MongoDB server selection timing out', Object.assign(new Error(secret), { name: 'MongoServerSelectionError' })],
+      ['a MongoDB network error', Object.assign(new Error(secret), { name: 'MongoNetworkError' })],
+      ["OpenSearch's client without a living connection", Object.assign(new Error(secret), { name: 'NoLivingConnectionsError' })],
+      ['an SQLite file locked by another process', Object.assign(new Error(secret), { code: 'SQLITE_BUSY' })],
+      ['a 5xx from a store', Object.assign(new Error(secret), { statusCode: 502 })],
+    ])('(%s) is a 503 service-unavailable with Retry-After that says nothing about internals', (_kind, error) => {
+      const rendered = renderError(error, 'GET', '/api/v1/packages');
+      expect(rendered).toMatchObject({ status: 503, headers: { 'retry-after': '5' }, unexpected: false });
+      expect(rendered.body).toMatchObject({ code: 'service-unavailable', error: { code: 'service-unavailable' } });
+      expect(JSON.stringify(rendered)).not.toMatch(/hunter2|ECONN|10\.0\.0\.7|mongodb:/);
+    });
+  });
+
   describe('an unexpected error', () => {
     const secret = 'SQLITE_CORRUPT at /var/lib/wharf/metadata.db password=hunter2';
 
     it.each<[string, unknown]>([
       ['an Error', new Error(secret)],
       ['a TypeError', new TypeError(secret)],
-      ['an Error with a code of its own', Object.assign(new Error(secret), { code: 'ECONNREFUSED' })],
+      ['an Error with a code of its own', Object.assign(new Error(secret), { code: 'ERR_OSSL_EVP_BAD_DECRYPT' })],
       ['a string', secret],
       ['an object', { message: secret }],
       ['null', null],
       ['undefined', undefined],
       ['a 5xx HttpException', new InternalServerErrorException(secret)],
-      ['an error with a 5xx statusCode', Object.assign(new Error(secret), { statusCode: 502 })],
     ])('(%s) is a 500 internal-error that says nothing about internals', (_kind, error) => {
       const rendered = renderError(error, 'GET', '/api/v1/packages');
       expect(rendered.status).toBe(500);

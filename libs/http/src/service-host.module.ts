@@ -18,6 +18,20 @@ export interface LagGauge {
 
 export const LAG_GAUGES = Symbol('LagGauges');
 
+/**
+ * The readiness check of a process's projections: not ready while any consumer group lags the
+ * log by more than `maxLag` events (WHARF_READY_MAX_LAG), so a load balancer stops sending
+ * reads to an instance whose projection is far behind. Reads `gauges` on every call (they are
+ * registered once the projectors have started). A gauge that cannot be read is a problem too.
+ */
+export function lagWithin(gauges: readonly LagGauge[], maxLag: number): ReadinessCheck {
+  return async () => {
+    const lags = await Promise.all(gauges.map(async (gauge) => ({ group: gauge.group, lag: await gauge.lag() })));
+    const behind = lags.filter(({ lag }) => lag > maxLag).map(({ group, lag }) => `consumer group ${group} lags by ${lag} events (more than ${maxLag})`);
+    return behind.length > 0 ? behind.join('; ') : null;
+  };
+}
+
 @Controller()
 class HealthController {
   constructor(

@@ -20,6 +20,8 @@ export class WharfExceptionFilter implements ExceptionFilter {
         error: (exception as Error)?.message,
         stack: (exception as Error)?.stack,
       });
+    } else if (error.status === 503) {
+      this.logger.event('warn', 'dependency unavailable', { method: request.method, path, error: (exception as Error)?.message });
     }
     void reply.status(error.status).headers(error.headers).type('application/json').send(error.body);
   }

@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '@wharf/domain';
+import type { ProjectionRebuild } from './projection-rebuild.port';
 
 export const BLOB_REFERENCES = Symbol('BlobReferences');
 
@@ -16,6 +17,12 @@ export interface BlobReferenceStore {
 
   /** Live reference count of each digest asked for; 0 for a digest never referenced. */
   counts(digests: readonly string[]): Promise<Map<string, number>>;
+
+  /**
+   * Starts a rebuild (see ProjectionRebuild): empty counts in fresh storage, dropping whatever an
+   * earlier, unfinished rebuild left. One rebuild at a time per store.
+   */
+  rebuild(): Promise<ProjectionRebuild<BlobReferenceStore>>;
 
   close(): Promise<void>;
 }

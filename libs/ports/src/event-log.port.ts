@@ -7,6 +7,8 @@ export interface SubscribeOptions {
   group: string;
   /** Largest batch handed to the handler at once. */
   batchSize?: number;
+  /** Failed attempts before an event is set aside (event-handler-failures.ts). Default 5. */
+  maxAttempts?: number;
 }
 
 export interface Subscription {
@@ -33,9 +35,13 @@ export interface EventLog {
   /**
    * Delivers every event to `handler` at least once per group, in stream order per package (the
    * order across packages is unspecified), in batches. The group's checkpoint moves past a batch
-   * only after the handler resolved; a handler that throws gets the same batch again after a
-   * pause. Events are validated and upcast before delivery; an event that fails validation is
-   * set aside with its reason (never handed to the handler) and delivery moves on.
+   * only after the handler resolved, or after the events it could not apply were set aside: a
+   * handler that throws gets the same batch again after a pause, without bound for an outage,
+   * `maxAttempts` times otherwise, then event by event; an event that keeps failing on its own,
+   * or that the handler rejects with UnappliableEventsError, is set aside with its reason and
+   * delivery moves on (see event-handler-failures.ts). Events are validated and upcast before
+   * delivery; an event that fails validation is set aside with its reason (never handed to the
+   * handler) and delivery moves on.
    * A new group starts at the beginning of the log.
    */
   subscribe(options: SubscribeOptions, handler: (events: StoredEvent[]) => Promise<void>): Promise<Subscription>;

@@ -1,4 +1,5 @@
 import type { PackageSummary, PackageView } from '@wharf/domain';
+import type { ProjectionRebuild } from './projection-rebuild.port';
 
 export const METADATA_STORE = Symbol('MetadataStore');
 
@@ -35,6 +36,12 @@ export interface MetadataStore {
 
   /** Number of stored packages that have at least one release. */
   count(): Promise<number>;
+
+  /**
+   * Starts a rebuild (see ProjectionRebuild): an empty metadata store in fresh storage, dropping
+   * whatever an earlier, unfinished rebuild left. One rebuild at a time per store.
+   */
+  rebuild(): Promise<ProjectionRebuild<MetadataStore>>;
 
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { PackageView } from '@wharf/domain';
+import type { ProjectionRebuild } from './projection-rebuild.port';
 
 export const SEARCH_INDEX = Symbol('SearchIndex');
 
@@ -51,6 +52,12 @@ export interface SearchIndex {
 
   /** Number of active documents. */
   count(): Promise<number>;
+
+  /**
+   * Starts a rebuild (see ProjectionRebuild): an empty index in fresh storage, dropping whatever
+   * an earlier, unfinished rebuild left. One rebuild at a time per index.
+   */
+  rebuild(): Promise<ProjectionRebuild<SearchIndex>>;
 
   close(): Promise<void>;
 }

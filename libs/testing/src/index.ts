@@ -2,3 +2,4 @@ export * from './factories/chart-archive.factory';
 export * from './decider-spec';
 export * from './fakes';
 export * from './contracts';
+export * from './process-support';

@@ -5,6 +5,8 @@
  *   <data>/metadata.db  the metadata projection
  *   <data>/search.db    the search projection
  *   <data>/blob-refs.db the blob reference counts
+ *   <data>/accounts.db  users, organisations, tokens (hashed) and their audit trail
+ *   <data>/charts.db    the chart index (Helm repositories) projection
  *   <data>/blobs/       content-addressed tarballs
  * In this one process the gateway reads the stores directly; the distributed profile binds the
  * same tokens to clients of the owning services.
@@ -13,17 +15,24 @@ import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdow
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonLogger, WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
 import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
 import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
 import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
 import { FsBlobStore } from '@wharf/adapters/blob-fs';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
+import { SqliteChartIndexStore } from '@wharf/adapters/chart-index-sqlite';
 import { BLOB_LOGGER } from '@wharf/blob';
 import {
+  ACCOUNT_STORE,
+  AccountStore,
   BLOB_REFERENCES,
   BLOB_STORE,
   BlobReferenceStore,
   BlobStore,
+  CHART_INDEX_READER,
+  CHART_INDEX_STORE,
+  ChartIndexStore,
   EVENT_LOG,
   EventLog,
   METADATA_STORE,
@@ -40,16 +49,18 @@ export const LOGGER = Symbol('Logger');
 @Injectable()
 class AdapterCloser implements OnApplicationShutdown {
   constructor(
+    @Inject(ACCOUNT_STORE) private readonly accounts: AccountStore,
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
     @Inject(SEARCH_INDEX) private readonly search: SearchIndex,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(BLOB_REFERENCES) private readonly references: BlobReferenceStore,
+    @Inject(CHART_INDEX_STORE) private readonly charts: ChartIndexStore,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.log.close();
-    await Promise.all([this.metadata.close(), this.search.close(), this.blobs.close(), this.references.close()]);
+    await Promise.all([this.metadata.close(), this.search.close(), this.blobs.close(), this.references.close(), this.charts.close(), this.accounts.close()]);
   }
 }
 
@@ -79,11 +90,14 @@ export class EmbeddedAdaptersModule {
         { provide: SEARCH_INDEX, useFactory: () => new SqliteSearchIndex({ path: file('search.db') }) },
         { provide: BLOB_STORE, useFactory: () => new FsBlobStore(file('blobs')) },
         { provide: BLOB_REFERENCES, useFactory: () => new SqliteBlobReferenceStore({ path: file('blob-refs.db') }) },
+        { provide: CHART_INDEX_STORE, useFactory: () => new SqliteChartIndexStore({ path: file('charts.db') }) },
+        { provide: ACCOUNT_STORE, useFactory: () => new SqliteAccountStore({ path: file('accounts.db'), synchronous: sync }) },
         { provide: PACKAGE_READER, useExisting: METADATA_STORE },
+        { provide: CHART_INDEX_READER, useExisting: CHART_INDEX_STORE },
         { provide: SEARCH_READER, useExisting: SEARCH_INDEX },
         AdapterCloser,
       ],
-      exports: [WHARF_CONFIG, LOGGER, BLOB_LOGGER, BLOB_REFERENCES, EVENT_LOG, METADATA_STORE, SEARCH_INDEX, BLOB_STORE, PACKAGE_READER, SEARCH_READER],
+      exports: [ACCOUNT_STORE, WHARF_CONFIG, LOGGER, BLOB_LOGGER, BLOB_REFERENCES, EVENT_LOG, METADATA_STORE, SEARCH_INDEX, BLOB_STORE, PACKAGE_READER, SEARCH_READER, CHART_INDEX_STORE, CHART_INDEX_READER],
     };
   }
 }

@@ -4,39 +4,46 @@
  * blob services over internal HTTP. Stateless: run as many as the traffic needs.
  */
 import 'reflect-metadata';
+import { MongoAccountStore } from '@wharf/adapters/account-store-mongo';
 import { BlobHttpClient } from '@wharf/adapters/blob-http-client';
+import { ChartIndexHttpClient } from '@wharf/adapters/chart-index-http-client';
 import { KafkaCommandClient } from '@wharf/adapters/commands-kafka';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { MetadataHttpClient } from '@wharf/adapters/metadata-http-client';
 import { SearchHttpClient } from '@wharf/adapters/search-http-client';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { createService } from '@wharf/http';
-import { BLOB_STORE, EVENT_LOG, PACKAGE_COMMANDS, PACKAGE_READER, SEARCH_READER } from '@wharf/ports';
+import { ACCOUNT_STORE, BLOB_STORE, CHART_INDEX_READER, EVENT_LOG, PACKAGE_COMMANDS, PACKAGE_READER, SEARCH_READER } from '@wharf/ports';
 import { GatewayModule } from './gateway.module';
 import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
 
 async function start(config: WharfConfig, logger: JsonLogger) {
-  requireSettings(config, 'kafka', 'services.metadata', 'services.search', 'services.blob');
+  requireSettings(config, 'kafka', 'mongo', 'services.metadata', 'services.search', 'services.blob');
   const services = config.distributed.services;
-  const commands = new KafkaCommandClient(kafkaClientOptions(config, 'wharf-gateway'));
+  const mongo = config.distributed.mongo!;
+  const accounts = await MongoAccountStore.connect({ url: mongo.url, database: mongo.database, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
+  const commands = new KafkaCommandClient({ ...kafkaClientOptions(config, 'wharf-gateway'), replyTimeoutMs: config.dependencyTimeoutMs });
   await commands.start();
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-gateway'));
-  const metadata = new MetadataHttpClient(services.metadata!);
+  const metadata = new MetadataHttpClient(services.metadata!, config.dependencyTimeoutMs);
   const app = await createService(
     {
       providers: [
         { provide: WHARF_CONFIG, useValue: config },
         { provide: PACKAGE_COMMANDS, useValue: commands },
         { provide: PACKAGE_READER, useValue: metadata },
-        { provide: SEARCH_READER, useValue: new SearchHttpClient(services.search!) },
+        { provide: CHART_INDEX_READER, useValue: new ChartIndexHttpClient(services.metadata!) },
+        { provide: SEARCH_READER, useValue: new SearchHttpClient(services.search!, config.dependencyTimeoutMs) },
         { provide: BLOB_STORE, useValue: new BlobHttpClient(services.blob!) },
         { provide: EVENT_LOG, useValue: log },
+        { provide: ACCOUNT_STORE, useValue: accounts },
       ],
       imports: [GatewayModule],
       checks: [async () => (await metadata.count(), null)],
       onClose: async () => {
         await commands.close();
         await log.close();
+        await accounts.close();
       },
     },
     logger,

@@ -7,20 +7,21 @@ import 'reflect-metadata';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { KafkaCommandServer } from '@wharf/adapters/commands-kafka';
 import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
+import { MongoChartIndexStore } from '@wharf/adapters/chart-index-mongo';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { LagGauge, ReadinessCheck, createService } from '@wharf/http';
-import { EVENT_LOG, METADATA_STORE, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
+import { LagGauge, ReadinessCheck, createService, lagWithin } from '@wharf/http';
+import { CHART_INDEX_STORE, EVENT_LOG, METADATA_STORE, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
+import { InternalChartsController } from './http/internal-charts.controller';
 import { InternalPackagesController } from './http/internal-packages.controller';
 import { MetadataModule } from './metadata.module';
 import { MetadataProjector } from './metadata-projector';
-
-const LAG_BOUND = 1000;
 
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'mongo');
   const mongo = config.distributed.mongo!;
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-metadata'));
   const store = await MongoMetadataStore.connect({ url: mongo.url, database: mongo.database });
+  const charts = await MongoChartIndexStore.connect({ url: mongo.url, database: mongo.database });
   let commands: KafkaCommandServer | null = null;
   const checks: ReadinessCheck[] = [];
   const gauges: LagGauge[] = [];
@@ -30,15 +31,17 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         { provide: WHARF_CONFIG, useValue: config },
         { provide: EVENT_LOG, useValue: log },
         { provide: METADATA_STORE, useValue: store },
+        { provide: CHART_INDEX_STORE, useValue: charts },
       ],
       imports: [MetadataModule],
-      controllers: [InternalPackagesController],
+      controllers: [InternalPackagesController, InternalChartsController],
       checks,
       gauges,
       onClose: async () => {
         await commands?.close();
         await log.close();
         await store.close();
+        await charts.close();
       },
     },
     logger,
@@ -51,7 +54,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   );
   await commands.start();
   gauges.push({ group: 'metadata', lag: () => projector.lag() });
-  checks.push(async () => ((await projector.lag()) > LAG_BOUND ? `metadata projection lags by more than ${LAG_BOUND} events` : null));
+  checks.push(lagWithin(gauges, config.readiness.maxLag));
   checks.push(async () => (await store.count(), null));
   await app.listen(config.http.port, config.http.host);
   return app;

@@ -5,7 +5,7 @@
  */
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { StoredEvent } from '@wharf/contracts';
-import { EVENT_LOG, EventLog, Subscription } from '@wharf/ports';
+import { EVENT_LOG, EventLog, RejectedEvent, Subscription, UnappliableEventsError } from '@wharf/ports';
 import { KeyedMutex } from './keyed-mutex';
 import { PackageProjection } from './package-projection';
 
@@ -47,8 +47,16 @@ export class MetadataProjector implements OnApplicationShutdown {
   private async handle(events: StoredEvent[]): Promise<void> {
     const byPackage = new Map<string, StoredEvent[]>();
     for (const event of events) byPackage.set(event.package, [...(byPackage.get(event.package) ?? []), event]);
+    // A package that cannot take its events is left behind (its events set aside); the others go on.
+    const rejected: RejectedEvent[] = [];
     for (const [pkg, stream] of byPackage) {
-      await this.locks.run(pkg, () => this.projection.apply(pkg, stream));
+      try {
+        await this.locks.run(pkg, () => this.projection.apply(pkg, stream));
+      } catch (error) {
+        if (!(error instanceof UnappliableEventsError)) throw error;
+        rejected.push(...error.rejected);
+      }
     }
+    if (rejected.length > 0) throw new UnappliableEventsError(rejected);
   }
 }

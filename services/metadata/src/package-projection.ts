@@ -3,14 +3,19 @@
  * sequence are skipped, and the write is a compare-and-set on that sequence. Used by the
  * writer right after an append and by the projector that follows the log.
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { PackageView, emptyPackageView, evolve } from '@wharf/domain';
 import type { EventEnvelope } from '@wharf/contracts';
-import { METADATA_STORE, MetadataStore } from '@wharf/ports';
+import { METADATA_STORE, MetadataStore, UnappliableEventsError, parkedBehind } from '@wharf/ports';
+import { ChartIndexProjection } from './chart-index-projection';
 
 @Injectable()
 export class PackageProjection {
-  constructor(@Inject(METADATA_STORE) private readonly store: MetadataStore) {}
+  constructor(
+    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    // Explicit token: the union type would be emitted as `Object` in the decorator metadata.
+    @Optional() @Inject(ChartIndexProjection) private readonly charts: ChartIndexProjection | null = null,
+  ) {}
 
   /** Applies events of ONE package, in sequence order; returns the view after them. */
   async apply(pkg: string, events: readonly EventEnvelope[]): Promise<PackageView> {
@@ -18,12 +23,18 @@ export class PackageProjection {
       const stored = await this.store.get(pkg);
       const before = stored ?? emptyPackageView(pkg);
       const fresh = events.filter((e) => e.sequence > before.sequence).sort((a, b) => a.sequence - b.sequence);
-      if (fresh.length === 0) return before;
+      if (fresh.length === 0) {
+        await this.charts?.apply(before, events);
+        return before;
+      }
       if (fresh[0].sequence !== before.sequence + 1) {
-        throw new Error(`gap in ${pkg}: stored sequence ${before.sequence}, next event ${fresh[0].sequence}`);
+        throw new UnappliableEventsError(parkedBehind(before.sequence, fresh));
       }
       const after = fresh.reduce(evolve, before);
-      if (await this.store.put(after, stored ? before.sequence : 0)) return after;
+      if (await this.store.put(after, stored ? before.sequence : 0)) {
+        await this.charts?.apply(after, events);
+        return after;
+      }
       if (attempt >= 5) throw new Error(`could not store ${pkg} after ${attempt} concurrent updates`);
     }
   }

@@ -3,6 +3,7 @@ import { PackageEvent, emptyPackageView, evolve, releaseNames } from '@wharf/dom
 import { InMemoryMetadataStore, TEST_PACKAGE, addedToChannel, commandMeta, published, deleted } from '@wharf/testing';
 import { envelopesFor } from './event-envelopes';
 import { PackageProjection } from './package-projection';
+import { UnappliableEventsError } from '@wharf/ports';
 
 /** Envelopes for `events` at sequences from+1, from+2, ... of the test package. */
 function stream(from: number, ...events: PackageEvent[]): EventEnvelope[] {
@@ -83,6 +84,19 @@ describe('PackageProjection', () => {
 
     expect(await store.get(TEST_PACKAGE)).toEqual(before);
     expect(store.putAttempts).toHaveLength(1);
+  });
+
+  it('parks a package behind a gap: every event after it is rejected as unappliable, to be set aside', async () => {
+    await projection.apply(TEST_PACKAGE, stream(0, published({ release: '1.0.0' })));
+    const after = stream(2, published({ release: '3.0.0' }), addedToChannel({ release: '3.0.0' }));
+
+    const failure = await projection.apply(TEST_PACKAGE, after).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(UnappliableEventsError);
+    expect((failure as UnappliableEventsError).rejected).toEqual(
+      after.map((event) => ({ event, reason: expect.stringMatching(/parked at sequence 1 \(event 2 was set aside\)/) })),
+    );
+    expect((await store.get(TEST_PACKAGE))?.sequence).toBe(1);
   });
 
   it('refuses a batch that starts past sequence 1 for a package the store has never seen', async () => {

@@ -42,7 +42,9 @@ export class PackageWriter implements PackageCommands {
   private async attempt(command: PackageCommand): Promise<CommandResult> {
     const view = (await this.store.get(command.package)) ?? emptyPackageView(command.package);
     if (wasApplied(view, command.meta.commandId)) return { view, sequences: [] };
-    const envelopes = envelopesFor(command.package, view.sequence, decide(command, view), command.meta);
+    const events = decide(command, view);
+    if (events.length === 0) return { view, sequences: [] };
+    const envelopes = envelopesFor(command.package, view.sequence, events, command.meta);
     await this.log.append(command.package, view.sequence, envelopes);
     const applied = await this.projection.apply(command.package, envelopes);
     return { view: applied, sequences: envelopes.map((e) => e.sequence) };

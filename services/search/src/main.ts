@@ -7,13 +7,11 @@ import 'reflect-metadata';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { OpenSearchSearchIndex } from '@wharf/adapters/search-opensearch';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { LagGauge, ReadinessCheck, createService } from '@wharf/http';
+import { LagGauge, ReadinessCheck, createService, lagWithin } from '@wharf/http';
 import { EVENT_LOG, SEARCH_INDEX } from '@wharf/ports';
 import { InternalSearchController } from './http/internal-search.controller';
 import { SearchModule } from './search.module';
 import { SearchProjector } from './search-projector';
-
-const LAG_BOUND = 10_000;
 
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'opensearch');
@@ -43,7 +41,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const projector = app.get(SearchProjector);
   await projector.start();
   gauges.push({ group: 'search', lag: () => projector.lag() });
-  checks.push(async () => ((await projector.lag()) > LAG_BOUND ? `search index lags by more than ${LAG_BOUND} events` : null));
+  checks.push(lagWithin(gauges, config.readiness.maxLag));
   checks.push(async () => (await index.count(), null));
   await app.listen(config.http.port, config.http.host);
   return app;

@@ -6,7 +6,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { emptyPackageView, evolve } from '@wharf/domain';
 import type { StoredEvent } from '@wharf/contracts';
-import { EVENT_LOG, EventLog, SEARCH_INDEX, SearchDocument, SearchIndex, Subscription } from '@wharf/ports';
+import { EVENT_LOG, EventLog, RejectedEvent, SEARCH_INDEX, SearchDocument, SearchIndex, Subscription, UnappliableEventsError, parkedBehind } from '@wharf/ports';
 import { searchDocumentFrom } from './search-document';
 
 export const SEARCH_GROUP = 'search';
@@ -38,15 +38,19 @@ export class SearchProjector implements OnApplicationShutdown {
     const packages = [...new Set(events.map((e) => e.package))];
     const stored = await this.index.getMany(packages);
     const updated: SearchDocument[] = [];
+    // A package parked behind a set-aside event keeps its document; its events are set aside too.
+    const rejected: RejectedEvent[] = [];
     for (const pkg of packages) {
       const before = stored.get(pkg)?.view ?? emptyPackageView(pkg);
       const fresh = events.filter((e) => e.package === pkg && e.sequence > before.sequence).sort((a, b) => a.sequence - b.sequence);
       if (fresh.length === 0) continue;
       if (fresh[0].sequence !== before.sequence + 1) {
-        throw new Error(`gap in ${pkg}: indexed sequence ${before.sequence}, next event ${fresh[0].sequence}`);
+        rejected.push(...parkedBehind(before.sequence, fresh));
+        continue;
       }
       updated.push(searchDocumentFrom(fresh.reduce(evolve, before)));
     }
     if (updated.length > 0) await this.index.putMany(updated);
+    if (rejected.length > 0) throw new UnappliableEventsError(rejected);
   }
 }

@@ -1,6 +1,6 @@
 import { EventEnvelope, StoredEvent, validateForProduce } from '@wharf/contracts';
 import type { PackageEvent } from '@wharf/domain';
-import type { SearchDocument, SearchIndex } from '@wharf/ports';
+import { SearchDocument, SearchIndex, UnappliableEventsError } from '@wharf/ports';
 import { InMemoryEventLog, addedToChannel, chartMetadata, published, deleted } from '@wharf/testing';
 import { SearchProjector } from './search-projector';
 
@@ -29,6 +29,10 @@ class InMemorySearchIndex implements SearchIndex {
   }
 
   async search(): Promise<string[]> {
+    throw new Error('not used by the projector');
+  }
+
+  async rebuild(): Promise<never> {
     throw new Error('not used by the projector');
   }
 
@@ -140,14 +144,19 @@ describe('SearchProjector', () => {
     expect(index.get('ns1/app1')?.releases).toEqual(['2.0.0', '1.0.0']);
   });
 
-  it('refuses a gap in a package stream, writing nothing', async () => {
+  it('parks a package behind a gap (its events rejected as unappliable, its document kept) and indexes the others', async () => {
     const next = eventStream();
     await projector.handle([next('ns1/app1', published({ release: '1.0.0' }))]);
     next('ns1/app1', published({ release: '2.0.0' }));
     const third = next('ns1/app1', published({ release: '3.0.0' }));
+    const other = next('ns2/other', published({ release: '0.1.0' }));
 
-    await expect(projector.handle([third])).rejects.toThrow(/gap/);
+    const failure = await projector.handle([third, other]).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(UnappliableEventsError);
+    expect((failure as UnappliableEventsError).rejected).toEqual([{ event: third, reason: expect.stringMatching(/gap.*parked at sequence 1/) }]);
     expect(index.get('ns1/app1')?.sequence).toBe(1);
+    expect(index.get('ns2/other')?.sequence).toBe(1);
   });
 
   describe('description and keywords', () => {

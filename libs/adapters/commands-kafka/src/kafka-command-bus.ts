@@ -23,13 +23,22 @@ export interface KafkaCommandBusOptions {
   /** Partitions of the commands topic (match the events topic). Default 12. */
   partitions?: number;
   replicationFactor?: number;
-  /** How long a gateway waits for a reply before answering 503. Default 30 s. */
+  /**
+   * How long a gateway waits for the reply, the send to Kafka included, before answering 503
+   * (a Kafka that is down makes the producer retry for longer than that). Default 30 s.
+   */
   replyTimeoutMs?: number;
 }
 
 type Reply = { ok: true; result: CommandResult } | { ok: false; error: WireErrorBody };
 
-const COMMAND_TYPES = new Set(['PushRelease', 'DeleteRelease', 'AddReleaseToChannel', 'RemoveReleaseFromChannel', 'DeleteChannel']);
+/**
+ * Session timeout of the writers' and the gateways' consumers: how long the partitions of a
+ * member that died stay unowned (the broker's minimum is 6 s).
+ */
+const WRITER_SESSION_TIMEOUT_MS = 10_000;
+
+const COMMAND_TYPES = new Set(['PushRelease', 'DeleteRelease', 'AddReleaseToChannel', 'RemoveReleaseFromChannel', 'DeleteChannel', 'SetVisibility']);
 
 function topics(prefix: string) {
   return { commands: `${prefix}commands`, replies: `${prefix}replies` };
@@ -84,7 +93,15 @@ export class KafkaCommandClient implements PackageCommands {
   /** Creates the topics if needed and joins the replies; resolves once replies can be received. */
   async start(): Promise<void> {
     this.producer = await connectWithTopics(this.kafka, this.options);
-    this.consumer = this.kafka.consumer({ groupId: `${this.options.topicPrefix ?? 'wharf.'}gateway-${this.instance}`, maxWaitTimeInMs: 20, allowAutoTopicCreation: false });
+    // After a broker restart the consumer rejoins as a new member and waits for its old self's
+    // session to expire before replies flow again: the same short session as the writers.
+    this.consumer = this.kafka.consumer({
+      groupId: `${this.options.topicPrefix ?? 'wharf.'}gateway-${this.instance}`,
+      maxWaitTimeInMs: 20,
+      allowAutoTopicCreation: false,
+      sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
+      heartbeatInterval: 1_000,
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: topics(this.options.topicPrefix ?? 'wharf.').replies, fromBeginning: false });
     const joined = new Promise<void>((resolve) => this.consumer!.on(this.consumer!.events.GROUP_JOIN, () => resolve()));
@@ -112,18 +129,24 @@ export class KafkaCommandClient implements PackageCommands {
       }, this.options.replyTimeoutMs ?? 30_000);
       this.pending.set(id, { resolve, timer });
     });
-    try {
-      await this.producer.send({
+    // The reply's timer bounds the whole call: a send still retrying against a broker that is down
+    // loses the race; a send that fails is an answer of its own.
+    const sendFailed = this.producer
+      .send({
         topic: topics(this.options.topicPrefix ?? 'wharf.').commands,
         acks: -1,
         messages: [{ key: command.package, value: JSON.stringify(command), headers: { 'command-id': id, 'reply-to': this.instance } }],
-      });
-    } catch {
-      clearTimeout(this.pending.get(id)?.timer);
+      })
+      .then(
+        () => new Promise<Reply>(() => undefined),
+        (): Reply => ({ ok: false, error: toWire(new ServiceUnavailableError('event log')) }),
+      );
+    const answer = await Promise.race([reply, sendFailed]);
+    const waiter = this.pending.get(id);
+    if (waiter) {
+      clearTimeout(waiter.timer);
       this.pending.delete(id);
-      throw new ServiceUnavailableError('event log');
     }
-    const answer = await reply;
     if (answer.ok) return answer.result;
     throw fromWire(answer.error);
   }
@@ -156,7 +179,16 @@ export class KafkaCommandServer {
   async start(): Promise<void> {
     const t = topics(this.options.topicPrefix ?? 'wharf.');
     this.producer = await connectWithTopics(this.kafka, this.options);
-    this.consumer = this.kafka.consumer({ groupId: `${this.options.topicPrefix ?? 'wharf.'}metadata-writers`, maxWaitTimeInMs: 20, allowAutoTopicCreation: false });
+    // A writer that dies without leaving the group (kill -9, a lost host) holds its partitions until
+    // its session expires, and the gateways' replies time out meanwhile: keep that well under
+    // the reply timeout (kafkajs's default, 30 s, is the reply timeout itself).
+    this.consumer = this.kafka.consumer({
+      groupId: `${this.options.topicPrefix ?? 'wharf.'}metadata-writers`,
+      maxWaitTimeInMs: 20,
+      allowAutoTopicCreation: false,
+      sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
+      heartbeatInterval: 1_000,
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: t.commands, fromBeginning: false });
     await this.consumer.run({

@@ -45,7 +45,7 @@ import {
 } from 'kafkajs';
 import { ConcurrencyConflictError } from '@wharf/domain';
 import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts';
-import type { EventLog, SubscribeOptions, Subscription } from '@wharf/ports';
+import { DEFAULT_MAX_ATTEMPTS, EventLog, SubscribeOptions, Subscription, deliverBounded } from '@wharf/ports';
 import { DEAD_LETTER_HEADERS, EventLogTopics, ensureEventLogTopics, eventLogTopics, retrying } from './kafka-topics';
 
 export interface KafkaEventLogOptions {
@@ -63,7 +63,11 @@ export interface KafkaEventLogOptions {
   logLevel?: logLevel;
   /** Longest time the broker holds a fetch when there is nothing new. Default 50 (latency matters). */
   maxWaitTimeInMs?: number;
-  /** Consumer group session timeout. Default 30000. */
+  /**
+   * Consumer group session timeout. Default 10000: a member that died without leaving (kill -9)
+   * holds its partitions this long, and a process joining the group meanwhile (its restart)
+   * waits for it.
+   */
   sessionTimeoutMs?: number;
   /** Consumer heartbeat interval; also how fast a member notices a rebalance. Default 1000. */
   heartbeatIntervalMs?: number;
@@ -222,7 +226,7 @@ export class KafkaEventLog implements EventLog {
     return offsets.reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0);
   }
 
-  /** Events `group` set aside because they failed validation (read from the dead-letter topic). */
+  /** Events `group` set aside: they failed validation or its handler could not apply them (read from the dead-letter topic). */
   async deadLetters(group: string): Promise<DeadLetter[]> {
     this.assertOpen();
     await this.init();
@@ -261,7 +265,7 @@ export class KafkaEventLog implements EventLog {
   consumerTuning() {
     return {
       maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 50,
-      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 1_000,
     };
   }
@@ -429,20 +433,37 @@ class KafkaSubscription implements Subscription {
 
   /**
    * Splits kafkajs's batch into handler batches of at most `batchSize` valid events. After each
-   * one the handler resolved (and its invalid neighbours are on the dead-letter topic), the offset
-   * after it is resolved and committed. When the handler throws, nothing is resolved: after the
-   * pause we return, and kafkajs fetches again from the last resolved offset, i.e. the same events.
+   * one the handler took (deliverBounded: retried, and what it cannot apply set aside), and its
+   * invalid or unappliable events are on the dead-letter topic, the offset after it is resolved
+   * and committed. When delivery stops midway (stop, rebalance) or the dead-letter write fails,
+   * nothing is resolved: we return, and kafkajs fetches again from the last resolved offset.
    */
   private async eachBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     let valid: StoredEvent[] = [];
     let dead: { message: KafkaMessage; reason: string }[] = [];
     let lastOffset: string | undefined;
+    const messageOf = new Map<string, KafkaMessage>();
 
     const flush = async (): Promise<boolean> => {
+      const outcome =
+        valid.length === 0
+          ? { delivered: true as const, setAside: [] }
+          : await deliverBounded(valid, (events) => this.handler(events).then(() => heartbeat().catch(() => undefined)), {
+              maxAttempts: this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+              pause: async () => {
+                await this.pause(this.log.retryDelayMs());
+                if (this.stopping || !isRunning() || isStale()) return false;
+                // A long retry must not cost the group its membership.
+                return heartbeat().then(
+                  () => true,
+                  () => false,
+                );
+              },
+            });
+      if (!outcome.delivered) return false;
       try {
-        if (valid.length > 0) await this.handler(valid);
-        await this.log.setAside(this.options.group, partition, dead);
+        await this.log.setAside(this.options.group, partition, [...dead, ...outcome.setAside.map(({ event, reason }) => ({ message: messageOf.get(event.id)!, reason }))]);
       } catch {
         await this.pause(this.log.retryDelayMs());
         return false;
@@ -452,6 +473,7 @@ class KafkaSubscription implements Subscription {
       await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(Number(lastOffset) + 1) }] }] });
       valid = [];
       dead = [];
+      messageOf.clear();
       lastOffset = undefined;
       return true;
     };
@@ -459,8 +481,10 @@ class KafkaSubscription implements Subscription {
     for (const message of batch.messages) {
       if (this.stopping || !isRunning() || isStale()) return;
       const checked = checkMessage(message);
-      if ('event' in checked) valid.push({ ...checked.event, position: `${partition}:${message.offset}` });
-      else dead.push({ message, reason: checked.reason });
+      if ('event' in checked) {
+        valid.push({ ...checked.event, position: `${partition}:${message.offset}` });
+        messageOf.set(checked.event.id, message);
+      } else dead.push({ message, reason: checked.reason });
       lastOffset = message.offset;
       if (valid.length >= this.batchSize) {
         if (!(await flush())) return;

@@ -8,7 +8,7 @@ import { openSqlite, prepared } from '@wharf/adapters/sqlite';
 import { EventEmitter } from 'node:events';
 import { ConcurrencyConflictError } from '@wharf/domain';
 import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts';
-import type { EventLog, SubscribeOptions, Subscription } from '@wharf/ports';
+import { DEFAULT_MAX_ATTEMPTS, EventLog, SubscribeOptions, Subscription, deliverBounded } from '@wharf/ports';
 
 export interface SqliteEventLogOptions {
   /** File path, or ':memory:'. */
@@ -19,6 +19,7 @@ export interface SqliteEventLogOptions {
   pollIntervalMs?: number;
   /** Pause before a failed batch is handed over again. */
   retryDelayMs?: number;
+  /** Called for each event a group sets aside (failed validation, or its handler could not apply it). */
   onDeadLetter?: (group: string, position: string, reason: string) => void;
 }
 
@@ -85,7 +86,7 @@ export class SqliteEventLog implements EventLog {
     return (prepared(this.db, 'SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
   }
 
-  /** Events the group set aside because they failed validation. */
+  /** Events the group set aside: they failed validation, or its handler could not apply them. */
   deadLetters(group: string): { position: string; reason: string }[] {
     return (prepared(this.db, 'SELECT position, reason FROM dead_letters WHERE grp = ? ORDER BY position').all(group) as { position: number; reason: string }[]).map(
       (r) => ({ position: String(r.position), reason: r.reason }),
@@ -193,15 +194,32 @@ class SqliteSubscription implements Subscription {
       }
       const valid: StoredEvent[] = [];
       const dead: { position: number; reason: string; envelope: string }[] = [];
+      const rowOf = new Map<string, EventRow>();
       for (const row of rows) {
         try {
-          valid.push({ ...validateOnConsume(JSON.parse(row.envelope)), position: String(row.position) });
+          const event = { ...validateOnConsume(JSON.parse(row.envelope)), position: String(row.position) };
+          valid.push(event);
+          rowOf.set(event.id, row);
         } catch (error) {
           dead.push({ position: row.position, reason: (error as Error).message, envelope: row.envelope });
         }
       }
+      const outcome =
+        valid.length === 0
+          ? { delivered: true as const, setAside: [] }
+          : await deliverBounded(valid, this.handler, {
+              maxAttempts: this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+              pause: async () => {
+                await this.sleep(cancellableDelay(this.log.retryDelayMs()));
+                return !this.stopped;
+              },
+            });
+      if (!outcome.delivered) continue;
+      for (const { event, reason } of outcome.setAside) {
+        const row = rowOf.get(event.id)!;
+        dead.push({ position: row.position, reason, envelope: row.envelope });
+      }
       try {
-        if (valid.length > 0) await this.handler(valid);
         this.log.saveCheckpoint(group, rows[rows.length - 1].position, dead);
       } catch {
         await this.sleep(cancellableDelay(this.log.retryDelayMs()));

@@ -6,8 +6,9 @@ import { InternalHttpClient } from '@wharf/adapters/internal-http';
 export class MetadataHttpClient implements PackageReader {
   private readonly http: InternalHttpClient;
 
-  constructor(baseUrl: string) {
-    this.http = new InternalHttpClient('metadata', baseUrl);
+  /** `timeoutMs`: longest wait for an answer before the call fails with ServiceUnavailableError. */
+  constructor(baseUrl: string, timeoutMs?: number) {
+    this.http = new InternalHttpClient('metadata', baseUrl, timeoutMs);
   }
 
   async get(pkg: string): Promise<PackageView | null> {

@@ -276,6 +276,43 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   );
 
   it(
+    'should switch a rebuild over with the pointer document, seen by other instances within generationCacheMs, and drop the previous generation at the next rebuild',
+    async () => {
+      // FerretDB v1.24 refuses renameCollection with dropTarget (NotImplemented), hence generations.
+      const other = await MongoMetadataStore.connect({ url: mongoUrl(), database, generationCacheMs: 300, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
+      try {
+        const pkg = `${uniqueName('ns')}/app`;
+        const old = packageView(pkg, [releasePublished()]);
+        expect(await store.put(old, 0)).toBe(true);
+        expect(await other.get(pkg)).toEqual(old);
+        const rebuild = await store.rebuild();
+        const rebuilt = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
+        expect(await rebuild.store.put(rebuilt, 0)).toBe(true);
+
+        expect(await rebuild.switchOver()).toBe(1000);
+
+        expect(await store.get(pkg)).toEqual(rebuilt);
+        // The other instance still trusts the generation it read, for at most its cache time.
+        expect(await other.get(pkg)).toEqual(old);
+        await new Promise((resolve) => setTimeout(resolve, 350));
+        expect(await other.get(pkg)).toEqual(rebuilt);
+        const names = async () => (await (await adminClient()).db(database).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
+        expect(await names()).toEqual(['package_heads', 'package_heads_g1', 'package_versions', 'package_versions_g1', 'projection_generations']);
+
+        const next = await store.rebuild();
+        // (A generation's heads collection appears with its first write.)
+        expect(await names()).toEqual(['package_heads_g1', 'package_versions_g1', 'package_versions_g2', 'projection_generations']);
+        await next.abort();
+        expect(await names()).toEqual(['package_heads_g1', 'package_versions_g1', 'projection_generations']);
+        expect(await store.get(pkg)).toEqual(rebuilt);
+      } finally {
+        await other.close();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
     'should close the client it created, once',
     async () => {
       const other = await connect();

@@ -34,11 +34,22 @@
  * links (`<package>@<sequence>`) until there is no successor: a stale hint, left by a writer that
  * died or lost a non-atomic update, costs one more lookup per missed version, never a wrong
  * answer. The `_id` is also what makes the insert exclusive, on the primary key.
+ *
+ * Generations, for rebuilds (ProjectionRebuild). A rebuild fills the next generation's
+ * collections (`<prefix>package_versions_g<n>`, `<prefix>package_heads_g<n>`; generation 0 is
+ * the unsuffixed pair) and the switch is one write of a pointer document
+ * (`<prefix>projection_generations`, `_id: "metadata"`). Not `renameCollection` with
+ * `dropTarget`, the usual MongoDB idiom: FerretDB v1.24 refuses `dropTarget: true` as not
+ * implemented (FerretDB issue #2565), and a drop followed by a rename would leave readers an
+ * empty projection in between. Every store reads the pointer at most `generationCacheMs` old, so
+ * after a switch other processes use the previous generation for up to that long
+ * (`switchOver()` says so); the previous generation is dropped by the next rebuild, never while
+ * a stale reader might still write to it.
  */
 import { MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
 import type { Collection, Db, Filter } from 'mongodb';
 import { PackageSummary, PackageView, Visibility, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
-import type { MetadataStore, PackageListFilter } from '@wharf/ports';
+import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
 
 export interface MongoMetadataStoreOptions {
   /** A MongoDB connection string (MongoDB or FerretDB). */
@@ -48,6 +59,8 @@ export interface MongoMetadataStoreOptions {
   collectionPrefix?: string;
   /** Extra MongoClient options (timeouts, pool size, TLS). */
   clientOptions?: MongoClientOptions;
+  /** How long the live generation read from the pointer document is trusted. Default 1000 ms. */
+  generationCacheMs?: number;
 }
 
 /** The collection, without the prefix. */
@@ -99,23 +112,100 @@ interface PackageHeadDocument {
 
 const linkId = (pkg: string, previousSequence: number) => `${pkg}@${previousSequence}`;
 
+/** The pointer to the live generation: one document per projection in this collection. */
+export const GENERATIONS_COLLECTION = 'projection_generations';
+const GENERATION_ID = 'metadata';
+
+interface GenerationDocument {
+  _id: string;
+  generation: number;
+}
+
+interface GenerationCollections {
+  generation: number;
+  versions: Collection<PackageVersionDocument>;
+  heads: Collection<PackageHeadDocument>;
+  readAt: number;
+}
+
+/** The collection names of a generation (0: unsuffixed). */
+export function generationCollectionNames(prefix: string, generation: number): { versions: string; heads: string } {
+  const suffix = generation === 0 ? '' : `_g${generation}`;
+  return { versions: `${prefix}${METADATA_COLLECTION}${suffix}`, heads: `${prefix}package_heads${suffix}` };
+}
+
 const DUPLICATE_KEY = 11000;
 const PREFIX = /^[A-Za-z0-9_-]*$/;
 /** A list whose page held a superseded version is read again at most this many times. */
 const LIST_ATTEMPTS = 3;
 
 export class MongoMetadataStore implements MetadataStore {
-  private readonly versions: Collection<PackageVersionDocument>;
-  private readonly heads: Collection<PackageHeadDocument>;
+  private readonly generations: Collection<GenerationDocument>;
+  private live: GenerationCollections | null = null;
   private closed = false;
 
+  /** `fixedGeneration`: a rebuild's store, which writes that generation whatever the pointer says. */
   private constructor(
     private readonly client: MongoClient,
-    db: Db,
-    prefix: string,
+    private readonly db: Db,
+    private readonly prefix: string,
+    private readonly generationCacheMs: number,
+    private readonly fixedGeneration: number | null = null,
+    private readonly ownsClient = true,
   ) {
-    this.versions = db.collection<PackageVersionDocument>(`${prefix}${METADATA_COLLECTION}`);
-    this.heads = db.collection<PackageHeadDocument>(`${prefix}package_heads`);
+    this.generations = db.collection<GenerationDocument>(`${prefix}${GENERATIONS_COLLECTION}`);
+  }
+
+  /** The live generation's collections (the pointer re-read when older than generationCacheMs). */
+  private async collections(): Promise<GenerationCollections> {
+    if (this.live && (this.fixedGeneration !== null || Date.now() - this.live.readAt < this.generationCacheMs)) return this.live;
+    const generation = this.fixedGeneration ?? (await this.readGeneration());
+    const names = generationCollectionNames(this.prefix, generation);
+    this.live = {
+      generation,
+      versions: this.db.collection<PackageVersionDocument>(names.versions),
+      heads: this.db.collection<PackageHeadDocument>(names.heads),
+      readAt: Date.now(),
+    };
+    return this.live;
+  }
+
+  private async readGeneration(): Promise<number> {
+    return (await this.generations.findOne({ _id: GENERATION_ID }))?.generation ?? 0;
+  }
+
+  /**
+   * A store over the next generation's collections, emptied of what an unfinished rebuild left;
+   * the switch moves the pointer to it. Collections of generations other than the live one and
+   * the next (the previous generation, kept since the last switch for stale readers) are dropped.
+   */
+  async rebuild(): Promise<ProjectionRebuild<MetadataStore>> {
+    const current = await this.readGeneration();
+    const next = current + 1;
+    const keep = new Set(Object.values(generationCollectionNames(this.prefix, current)));
+    const ours = new RegExp(`^${literalPattern(this.prefix)}(${METADATA_COLLECTION}|package_heads)(_g[0-9]+)?$`);
+    for (const { name } of await this.db.listCollections({}, { nameOnly: true }).toArray()) {
+      if (ours.test(name) && !keep.has(name)) await this.db.dropCollection(name);
+    }
+    const fresh = new MongoMetadataStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false);
+    await fresh.init();
+    let state: 'open' | 'switched' | 'aborted' = 'open';
+    return {
+      store: fresh,
+      switchOver: async () => {
+        if (state !== 'open') throw new Error(`this rebuild was already ${state}`);
+        if ((await this.readGeneration()) !== current) throw new Error(`the live generation moved from ${current} during the rebuild`);
+        await this.generations.updateOne({ _id: GENERATION_ID }, { $set: { generation: next } }, { upsert: true });
+        state = 'switched';
+        this.live = null;
+        return this.generationCacheMs;
+      },
+      abort: async () => {
+        if (state !== 'open') return;
+        state = 'aborted';
+        for (const name of Object.values(generationCollectionNames(this.prefix, next))) await this.db.dropCollection(name).catch(() => undefined);
+      },
+    };
   }
 
   /** Connects, creates the collection's indexes (idempotently) and returns the store, which owns the client. */
@@ -126,7 +216,7 @@ export class MongoMetadataStore implements MetadataStore {
     const client = new MongoClient(options.url, options.clientOptions);
     try {
       await client.connect();
-      const store = new MongoMetadataStore(client, client.db(options.database), prefix);
+      const store = new MongoMetadataStore(client, client.db(options.database), prefix, options.generationCacheMs ?? 1000);
       await store.init();
       return store;
     } catch (error) {
@@ -142,15 +232,16 @@ export class MongoMetadataStore implements MetadataStore {
    * existing index of the same name and key whatever its options, hence the check afterwards.
    */
   async init(): Promise<void> {
+    const { versions } = await this.collections();
     for (const spec of METADATA_INDEXES) {
-      await this.versions.createIndex(spec.key, { name: spec.name, ...(spec.unique ? { unique: true } : {}) });
+      await versions.createIndex(spec.key, { name: spec.name, ...(spec.unique ? { unique: true } : {}) });
     }
-    const existing = await this.versions.indexes();
+    const existing = await versions.indexes();
     for (const spec of METADATA_INDEXES) {
       const found = existing.find((index) => index.name === spec.name);
       if (!found || JSON.stringify(found.key) !== JSON.stringify(spec.key) || Boolean(found.unique) !== Boolean(spec.unique)) {
         throw new Error(
-          `index ${spec.name} of ${this.versions.collectionName} is ${JSON.stringify(found ?? null)}, ` +
+          `index ${spec.name} of ${versions.collectionName} is ${JSON.stringify(found ?? null)}, ` +
             `expected ${JSON.stringify({ key: spec.key, unique: Boolean(spec.unique) })}; drop it to let init recreate it`,
         );
       }
@@ -166,11 +257,12 @@ export class MongoMetadataStore implements MetadataStore {
 
   /** Follows the package's chain from its head hint to the version with no successor. */
   private async newestVersion(pkg: string): Promise<PackageVersionDocument | null> {
-    const head = await this.heads.findOne({ _id: pkg });
-    let current: PackageVersionDocument | null = await this.versions.findOne({ _id: head ? head.version : linkId(pkg, 0) });
+    const { versions, heads } = await this.collections();
+    const head = await heads.findOne({ _id: pkg });
+    let current: PackageVersionDocument | null = await versions.findOne({ _id: head ? head.version : linkId(pkg, 0) });
     if (!current) return null;
     for (;;) {
-      const next: PackageVersionDocument | null = await this.versions.findOne({ _id: linkId(pkg, current.sequence) });
+      const next: PackageVersionDocument | null = await versions.findOne({ _id: linkId(pkg, current.sequence) });
       if (!next) return current;
       current = next;
     }
@@ -186,6 +278,7 @@ export class MongoMetadataStore implements MetadataStore {
       throw new RangeError(`the view of ${view.package} has sequence ${view.sequence}, not above expectedSequence ${expectedSequence}`);
     }
     const id = linkId(view.package, expectedSequence);
+    const { versions, heads } = await this.collections();
     const doc: PackageVersionDocument = {
       _id: id,
       package: view.package,
@@ -201,16 +294,16 @@ export class MongoMetadataStore implements MetadataStore {
     };
     try {
       // Exclusive on the primary key: only one writer links a successor to `expectedSequence`.
-      await this.versions.insertOne(doc);
+      await versions.insertOne(doc);
     } catch (error) {
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
       throw error;
     }
     // Stored. What follows only speeds up reads; if it fails, the next reader walks further and
     // the next list or put retires what this one did not.
-    await this.heads.updateOne({ _id: view.package }, { $set: { sequence: view.sequence, version: id } }, { upsert: true }).catch(() => undefined);
+    await heads.updateOne({ _id: view.package }, { $set: { sequence: view.sequence, version: id } }, { upsert: true }).catch(() => undefined);
     if (replaced?._id) {
-      await this.versions.updateOne({ _id: replaced._id, current: true }, { $set: { current: false }, $unset: { view: '', summary: '' } });
+      await versions.updateOne({ _id: replaced._id, current: true }, { $set: { current: false }, $unset: { view: '', summary: '' } });
     }
     return true;
   }
@@ -224,8 +317,9 @@ export class MongoMetadataStore implements MetadataStore {
     if (limit === 0) return [];
 
     const query = listQuery(filter);
+    const { versions } = await this.collections();
     for (let attempt = 1; ; attempt++) {
-      const page = await this.versions
+      const page = await versions
         .find(query, { projection: { _id: 0, package: 1, sequence: 1, summary: 1 } })
         .sort({ package: 1, sequence: -1 })
         .skip(offset)
@@ -251,18 +345,18 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   async count(): Promise<number> {
-    return this.versions.countDocuments({ current: true, active: true });
+    return (await this.collections()).versions.countDocuments({ current: true, active: true });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.client.close();
+    if (this.ownsClient) await this.client.close();
   }
 
   /** Marks every version of `pkg` older than `sequence` as superseded and drops its view. */
   private async retireSuperseded(pkg: string, sequence: number): Promise<void> {
-    await this.versions.updateMany(
+    await (await this.collections()).versions.updateMany(
       { package: pkg, current: true, sequence: { $lt: sequence } },
       { $set: { current: false }, $unset: { view: '', summary: '' } },
     );
@@ -270,7 +364,7 @@ export class MongoMetadataStore implements MetadataStore {
 
   /** The sequence of the newest version of each package (always a current one). */
   private async newestSequences(packages: string[]): Promise<Map<string, number>> {
-    const docs = await this.versions
+    const docs = await (await this.collections()).versions
       .find({ package: { $in: packages }, current: true }, { projection: { _id: 0, package: 1, sequence: 1 } })
       .toArray();
     const newest = new Map<string, number>();

@@ -5,8 +5,9 @@ import { InternalHttpClient } from '@wharf/adapters/internal-http';
 export class SearchHttpClient implements SearchReader {
   private readonly http: InternalHttpClient;
 
-  constructor(baseUrl: string) {
-    this.http = new InternalHttpClient('search', baseUrl);
+  /** `timeoutMs`: longest wait for an answer before the call fails with ServiceUnavailableError. */
+  constructor(baseUrl: string, timeoutMs?: number) {
+    this.http = new InternalHttpClient('search', baseUrl, timeoutMs);
   }
 
   search(query: SearchQuery): Promise<string[]> {

@@ -17,9 +17,16 @@
  * is the port's "ignored". Reads and writes go through an alias (`<prefix>packages`) created
  * with its first index (`<prefix>packages-v1`) when missing, so a rebuild can fill a fresh index
  * and swap the alias atomically.
+ *
+ * Rebuilds (ProjectionRebuild): the fresh index is `<prefix>packages-v<n>-r<time>`, written
+ * directly (not through the alias); the switch is one `_aliases` request that adds the alias to
+ * it and removes the old index (`remove_index`), which OpenSearch applies atomically: a search
+ * or get through the alias sees one index or the other. A bulk request of the live projector
+ * that reached the old index just before is lost with it; the replay applies the log's tail
+ * after the switch, and external versions make that idempotent.
  */
 import { Client, errors } from '@opensearch-project/opensearch';
-import type { SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
+import type { ProjectionRebuild, SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
 import {
   SearchSource,
   fromSearchSource,
@@ -67,6 +74,8 @@ const WORD_FIELDS = [
 export class OpenSearchSearchIndex implements SearchIndex {
   /** The alias every read and write goes to. */
   readonly alias: string;
+  /** Where reads and writes go: the alias, or a rebuild's own index. */
+  private target: string;
   private readonly client: Client;
   private readonly refresh: 'wait_for' | undefined;
   private ready: Promise<void> | null = null;
@@ -87,7 +96,46 @@ export class OpenSearchSearchIndex implements SearchIndex {
   constructor(private readonly options: OpenSearchSearchIndexOptions) {
     this.client = new Client({ node: options.node });
     this.alias = searchIndexAlias(options.indexPrefix);
+    this.target = this.alias;
     this.refresh = options.refresh === 'wait_for' ? 'wait_for' : undefined;
+  }
+
+  /**
+   * A fresh index next to the live one (indices of unfinished rebuilds are deleted first); the
+   * switch points the alias at it and deletes the index the alias pointed at, in one request.
+   */
+  async rebuild(): Promise<ProjectionRebuild<SearchIndex>> {
+    await this.init();
+    const live = await this.aliasedIndices();
+    const { body: existing } = await this.client.indices.get({ index: `${searchIndexName(this.options.indexPrefix)}-r*`, allow_no_indices: true, expand_wildcards: 'all' });
+    const leftovers = Object.keys(existing).filter((name) => !live.includes(name));
+    if (leftovers.length > 0) await this.client.indices.delete({ index: leftovers });
+    const index = `${searchIndexName(this.options.indexPrefix)}-r${Date.now()}`;
+    await this.client.indices.create({ index, body: searchIndexBody({ replicas: this.options.replicas }) as never });
+    const fresh = new OpenSearchSearchIndex(this.options);
+    fresh.target = index;
+    fresh.ready = Promise.resolve();
+    let state: 'open' | 'switched' | 'aborted' = 'open';
+    return {
+      store: fresh,
+      switchOver: async () => {
+        if (state !== 'open') throw new Error(`this rebuild was already ${state}`);
+        const old = await this.aliasedIndices();
+        await this.client.indices.refresh({ index });
+        await this.client.indices.updateAliases({
+          body: { actions: [{ add: { index, alias: this.alias } }, ...old.map((name) => ({ remove_index: { index: name } }))] } as never,
+        });
+        state = 'switched';
+        await fresh.close();
+        return 0;
+      },
+      abort: async () => {
+        if (state !== 'open') return;
+        state = 'aborted';
+        await fresh.close();
+        await this.client.indices.delete({ index, ignore_unavailable: true });
+      },
+    };
   }
 
   /**
@@ -107,7 +155,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
     const ids = [...new Set(packages)];
     if (ids.length === 0) return found;
     await this.init();
-    const { body } = await this.client.mget({ index: this.alias, body: { ids } });
+    const { body } = await this.client.mget({ index: this.target, body: { ids } });
     for (const item of body.docs) {
       if ('error' in item) throw new Error(`OpenSearch mget of ${item._id} failed: ${describe(item.error)}`);
       if (item.found && item._source) {
@@ -129,8 +177,8 @@ export class OpenSearchSearchIndex implements SearchIndex {
     for (let start = 0; start < documents.length; start += BULK_CHUNK) {
       const chunk = documents.slice(start, start + BULK_CHUNK);
       const { body } = await this.client.bulk({
-        index: this.alias,
-        require_alias: true,
+        index: this.target,
+        require_alias: this.target === this.alias,
         ...(this.refresh ? { refresh: this.refresh } : {}),
         body: chunk.flatMap((doc) => [
           { index: { _id: doc.package, version: doc.sequence, version_type: 'external' } },
@@ -171,7 +219,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
       { bool: { filter: filters, must: [relevance], must_not: [substring] } },
     ];
     const { body } = await this.client.msearch({
-      index: this.alias,
+      index: this.target,
       body: tiers.flatMap((tier) => [
         {},
         { query: tier, size: limit, sort: [{ _score: 'desc' }, { package: 'asc' }], _source: false, track_total_hits: false },
@@ -190,7 +238,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
 
   async count(): Promise<number> {
     await this.init();
-    const { body } = await this.client.count({ index: this.alias, body: { query: { term: { active: true } } } });
+    const { body } = await this.client.count({ index: this.target, body: { query: { term: { active: true } } } });
     return body.count;
   }
 
@@ -229,6 +277,12 @@ export class OpenSearchSearchIndex implements SearchIndex {
         await this.client.indices.updateAliases({ body: { actions: [{ add: { index, alias: this.alias } }] } });
       }
     }
+  }
+
+  /** The concrete indices behind the alias (one, normally). */
+  private async aliasedIndices(): Promise<string[]> {
+    const { body } = await this.client.indices.getAlias({ name: this.alias });
+    return Object.keys(body);
   }
 
   private async aliasExists(): Promise<boolean> {

@@ -5,40 +5,58 @@
  * FTS relevance (bm25, name weighted above keywords above description).
  */
 import type Database from 'better-sqlite3';
-import { SqliteFileOptions, openSqlite, prepared } from '@wharf/adapters/sqlite';
-import type { SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
+import { REBUILD_SUFFIX, SqliteFileOptions, SqliteProjectionRebuild, SqliteProjectionTables, createRebuildTables, openSqlite, prepared } from '@wharf/adapters/sqlite';
+import type { ProjectionRebuild, SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
 
 export type SqliteSearchIndexOptions = SqliteFileOptions;
 
+const TABLES: SqliteProjectionTables = {
+  tables: ['search_docs', 'search_fts'],
+  schema: (suffix) => `
+    CREATE TABLE IF NOT EXISTS search_docs${suffix} (
+      id          INTEGER PRIMARY KEY,
+      package     TEXT NOT NULL UNIQUE,
+      namespace   TEXT NOT NULL,
+      name        TEXT NOT NULL,
+      sequence    INTEGER NOT NULL,
+      active      INTEGER NOT NULL,
+      visibility  TEXT NOT NULL,
+      media_types TEXT NOT NULL,
+      doc         TEXT NOT NULL
+    );
+    CREATE VIRTUAL TABLE IF NOT EXISTS search_fts${suffix} USING fts5(
+      name, namespace, keywords, description,
+      tokenize = 'unicode61 remove_diacritics 2',
+      prefix = '2 3 4'
+    );`,
+  indexes: '',
+};
+
 export class SqliteSearchIndex implements SearchIndex {
   private readonly db: Database.Database;
+  /** `search_docs` and `search_fts`, or a rebuild's (suffixed) on the live index's connection. */
+  private readonly docs: string;
+  private readonly fts: string;
+  private readonly ownsConnection: boolean;
 
-  constructor(options: SqliteSearchIndexOptions) {
-    this.db = openSqlite(options.path, options.synchronous ?? 'normal');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS search_docs (
-        id          INTEGER PRIMARY KEY,
-        package     TEXT NOT NULL UNIQUE,
-        namespace   TEXT NOT NULL,
-        name        TEXT NOT NULL,
-        sequence    INTEGER NOT NULL,
-        active      INTEGER NOT NULL,
-        visibility  TEXT NOT NULL,
-        media_types TEXT NOT NULL,
-        doc         TEXT NOT NULL
-      );
-      CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-        name, namespace, keywords, description,
-        tokenize = 'unicode61 remove_diacritics 2',
-        prefix = '2 3 4'
-      );
-    `);
+  constructor(options: SqliteSearchIndexOptions, rebuildOf?: Database.Database) {
+    this.ownsConnection = !rebuildOf;
+    this.db = rebuildOf ?? openSqlite(options.path, options.synchronous ?? 'normal');
+    const suffix = rebuildOf ? REBUILD_SUFFIX : '';
+    this.docs = `search_docs${suffix}`;
+    this.fts = `search_fts${suffix}`;
+    if (!rebuildOf) this.db.exec(TABLES.schema(''));
+  }
+
+  async rebuild(): Promise<ProjectionRebuild<SearchIndex>> {
+    createRebuildTables(this.db, TABLES);
+    return new SqliteProjectionRebuild(this.db, TABLES, new SqliteSearchIndex({ path: ':rebuild:' }, this.db));
   }
 
   async getMany(packages: readonly string[]): Promise<Map<string, SearchDocument>> {
     const found = new Map<string, SearchDocument>();
     if (packages.length === 0) return found;
-    const rows = prepared(this.db, 'SELECT doc FROM search_docs WHERE package IN (SELECT value FROM json_each(?))')
+    const rows = prepared(this.db, `SELECT doc FROM ${this.docs} WHERE package IN (SELECT value FROM json_each(?))`)
       .all(JSON.stringify(packages)) as { doc: string }[];
     for (const row of rows) {
       const doc = JSON.parse(row.doc) as SearchDocument;
@@ -48,17 +66,17 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async putMany(documents: readonly SearchDocument[]): Promise<void> {
-    const current = prepared(this.db, 'SELECT id, sequence FROM search_docs WHERE package = ?');
+    const current = prepared(this.db, `SELECT id, sequence FROM ${this.docs} WHERE package = ?`);
     const insert = prepared(this.db, 
-      `INSERT INTO search_docs (package, namespace, name, sequence, active, visibility, media_types, doc)
+      `INSERT INTO ${this.docs} (package, namespace, name, sequence, active, visibility, media_types, doc)
        VALUES (@package, @namespace, @name, @sequence, @active, @visibility, @media_types, @doc)`,
     );
     const update = prepared(this.db, 
-      `UPDATE search_docs SET sequence = @sequence, active = @active, visibility = @visibility,
+      `UPDATE ${this.docs} SET sequence = @sequence, active = @active, visibility = @visibility,
          media_types = @media_types, doc = @doc WHERE id = @id`,
     );
-    const deleteText = prepared(this.db, 'DELETE FROM search_fts WHERE rowid = ?');
-    const insertText = prepared(this.db, 'INSERT INTO search_fts (rowid, name, namespace, keywords, description) VALUES (?, ?, ?, ?, ?)');
+    const deleteText = prepared(this.db, `DELETE FROM ${this.fts} WHERE rowid = ?`);
+    const insertText = prepared(this.db, `INSERT INTO ${this.fts} (rowid, name, namespace, keywords, description) VALUES (?, ?, ?, ?, ?)`);
     this.db.transaction(() => {
       for (const doc of documents) {
         const existing = current.get(doc.package) as { id: number; sequence: number } | undefined;
@@ -106,8 +124,8 @@ export class SqliteSearchIndex implements SearchIndex {
       params.visible = JSON.stringify(query.visibleNamespaces);
     }
     const rows = prepared(this.db, 
-        `SELECT d.package FROM search_docs d
-         LEFT JOIN (SELECT rowid AS id, bm25(search_fts, 10.0, 2.0, 4.0, 1.0) AS rank FROM search_fts WHERE search_fts MATCH @fts) f
+        `SELECT d.package FROM ${this.docs} d
+         LEFT JOIN (SELECT rowid AS id, bm25(${this.fts}, 10.0, 2.0, 4.0, 1.0) AS rank FROM ${this.fts} WHERE ${this.fts} MATCH @fts) f
            ON f.id = d.id
          WHERE ${where.join(' AND ')}
          ORDER BY CASE WHEN d.name = @text OR d.package = @text THEN 0 WHEN instr(d.package, @text) > 0 THEN 1 ELSE 2 END,
@@ -119,10 +137,10 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async count(): Promise<number> {
-    return (prepared(this.db, 'SELECT COUNT(*) AS n FROM search_docs WHERE active = 1').get() as { n: number }).n;
+    return (prepared(this.db, `SELECT COUNT(*) AS n FROM ${this.docs} WHERE active = 1`).get() as { n: number }).n;
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.ownsConnection && this.db.open) this.db.close();
   }
 }

@@ -1,1 +1,2 @@
 export * from './open-sqlite';
+export * from './sqlite-rebuild';

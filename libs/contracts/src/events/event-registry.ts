@@ -11,6 +11,7 @@ import { ReleaseAddedToChannelV1 } from './release-added-to-channel.v1';
 import { ReleaseDeletedV1 } from './release-deleted.v1';
 import { ReleasePublishedV1 } from './release-published.v1';
 import { ReleaseRemovedFromChannelV1 } from './release-removed-from-channel.v1';
+import { PackageVisibilityChangedV1 } from './package-visibility-changed.v1';
 
 interface EventContract {
   type: string;
@@ -26,6 +27,7 @@ const CONTRACTS: readonly EventContract[] = [
   ReleaseAddedToChannelV1,
   ReleaseRemovedFromChannelV1,
   ChannelDeletedV1,
+  PackageVisibilityChangedV1,
 ];
 
 const byKey = new Map(CONTRACTS.map((c) => [`${c.type}@${c.version}`, c]));

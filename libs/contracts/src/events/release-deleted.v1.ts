@@ -4,5 +4,12 @@ import { hexDigest } from './shared.schemas';
 export const ReleaseDeletedV1 = {
   type: 'ReleaseDeleted',
   version: 1,
-  schema: z.object({ release: z.string().min(1), mediaType: z.string().min(1), apprDigest: hexDigest, blobDigest: hexDigest }),
+  schema: z.object({
+    release: z.string().min(1),
+    mediaType: z.string().min(1),
+    apprDigest: hexDigest,
+    blobDigest: hexDigest,
+    /** Added compatibly (optional): the provenance file the deleted release referenced. */
+    provenanceDigest: hexDigest.optional(),
+  }),
 } as const;

@@ -12,7 +12,9 @@ export const ReleasePublishedV1 = {
     size: z.number().int().nonnegative(),
     metadata: jsonValue,
     chart: chartMetadata.nullable(),
-    replaced: z.object({ apprDigest: hexDigest, blobDigest: hexDigest }).nullable(),
+    /** Added compatibly (optional): the Helm provenance file stored with the chart. */
+    provenanceDigest: hexDigest.optional(),
+    replaced: z.object({ apprDigest: hexDigest, blobDigest: hexDigest, provenanceDigest: hexDigest.optional() }).nullable(),
     visibility,
   }),
 } as const;

@@ -14,21 +14,27 @@ export function blobReferenceChanges(event: Pick<PackageEvent, 'type' | 'data'>)
   const e = event as PackageEvent;
   switch (e.type) {
     case 'ReleasePublished':
-      return e.data.replaced
-        ? [
-            { digest: e.data.blobDigest, delta: 1 },
-            { digest: e.data.replaced.blobDigest, delta: -1 },
-          ]
-        : [{ digest: e.data.blobDigest, delta: 1 }];
+      return [
+        ...referencesOf(e.data, 1),
+        ...(e.data.replaced ? referencesOf(e.data.replaced, -1) : []),
+      ];
     case 'ReleaseDeleted':
-      return [{ digest: e.data.blobDigest, delta: -1 }];
+      return referencesOf(e.data, -1);
     case 'ReleaseAddedToChannel':
     case 'ReleaseRemovedFromChannel':
     case 'ChannelDeleted':
+    case 'PackageVisibilityChanged':
       return [];
     default: {
       const unknown: never = e;
       return unknown;
     }
   }
+}
+
+/** A release references its archive and, when one was uploaded, its provenance file. */
+function referencesOf(digests: { blobDigest: string; provenanceDigest?: string }, delta: 1 | -1): BlobReferenceChange[] {
+  const changes: BlobReferenceChange[] = [{ digest: digests.blobDigest, delta }];
+  if (digests.provenanceDigest) changes.push({ digest: digests.provenanceDigest, delta });
+  return changes;
 }

@@ -17,6 +17,8 @@ export interface ReleaseContent {
   blobDigest: string;
   size: number;
   chart: ChartMetadata | null;
+  /** Digest of a provenance file stored with the chart (Helm `.prov`), if one was uploaded. */
+  provenanceDigest?: string;
 }
 
 export interface PushRelease {
@@ -62,4 +64,12 @@ export interface DeleteChannel {
   meta: CommandMeta;
 }
 
-export type PackageCommand = PushRelease | DeleteRelease | AddReleaseToChannel | RemoveReleaseFromChannel | DeleteChannel;
+/** Makes the package public or private; changes nothing when it already is. */
+export interface SetVisibility {
+  type: 'SetVisibility';
+  package: string;
+  visibility: Visibility;
+  meta: CommandMeta;
+}
+
+export type PackageCommand = PushRelease | DeleteRelease | AddReleaseToChannel | RemoveReleaseFromChannel | DeleteChannel | SetVisibility;

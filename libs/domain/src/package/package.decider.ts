@@ -23,6 +23,7 @@ import {
   ChannelRecord,
   PackageView,
   RECENT_COMMANDS_KEPT,
+  ReleaseManifest,
   findChannel,
   findManifest,
   manifestsOf,
@@ -41,6 +42,9 @@ export function decide(command: PackageCommand, state: PackageView): PackageEven
       return decideRemoveFromChannel(command, state);
     case 'DeleteChannel':
       return decideDeleteChannel(command, state);
+    case 'SetVisibility':
+      if (!packageExists(state)) throw new PackageNotFoundError(command.package);
+      return state.visibility === command.visibility ? [] : [{ type: 'PackageVisibilityChanged', data: { visibility: command.visibility } }];
     default: {
       const unknown: never = command;
       throw new Error(`unhandled command ${(unknown as PackageCommand).type}`);
@@ -64,11 +68,21 @@ function decidePush(command: PushRelease, state: PackageView): PackageEvent[] {
         size: command.content.size,
         metadata: command.metadata,
         chart: command.content.chart,
-        replaced: existing ? { apprDigest: existing.apprDigest, blobDigest: existing.blobDigest } : null,
+        ...(command.content.provenanceDigest ? { provenanceDigest: command.content.provenanceDigest } : {}),
+        replaced: existing ? replacedDigests(existing) : null,
         visibility: command.visibility,
       },
     },
   ];
+}
+
+/** What a forced push replaces: the digests whose blobs lose a reference. */
+function replacedDigests(existing: ReleaseManifest): { apprDigest: string; blobDigest: string; provenanceDigest?: string } {
+  return {
+    apprDigest: existing.apprDigest,
+    blobDigest: existing.blobDigest,
+    ...(existing.provenanceDigest ? { provenanceDigest: existing.provenanceDigest } : {}),
+  };
 }
 
 /**
@@ -86,6 +100,7 @@ function decideDeleteRelease(command: DeleteRelease, state: PackageView): Packag
         mediaType: manifest.mediaType,
         apprDigest: manifest.apprDigest,
         blobDigest: manifest.blobDigest,
+        ...(manifest.provenanceDigest ? { provenanceDigest: manifest.provenanceDigest } : {}),
       },
     },
   ];
@@ -164,6 +179,7 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
             size: e.data.size,
             metadata: e.data.metadata,
             chart: e.data.chart,
+            ...(e.data.provenanceDigest ? { provenanceDigest: e.data.provenanceDigest } : {}),
             createdAt: event.occurredAt,
           },
         ],
@@ -192,6 +208,8 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
     }
     case 'ChannelDeleted':
       return { ...state, channels: state.channels.filter((c) => c.name !== e.data.channel) };
+    case 'PackageVisibilityChanged':
+      return { ...state, visibility: e.data.visibility };
     default: {
       const unknown: never = e;
       return unknown;

@@ -11,7 +11,7 @@ export interface ReleasePublished {
   type: 'ReleasePublished';
   data: PublishedManifest & {
     /** Set when a forced push replaced an existing manifest. */
-    replaced: { apprDigest: string; blobDigest: string } | null;
+    replaced: { apprDigest: string; blobDigest: string; provenanceDigest?: string } | null;
     /** Visibility for a package this event creates; ignored for an existing package. */
     visibility: Visibility;
   };
@@ -19,7 +19,7 @@ export interface ReleasePublished {
 
 export interface ReleaseDeleted {
   type: 'ReleaseDeleted';
-  data: Pick<ReleaseManifest, 'release' | 'mediaType' | 'apprDigest' | 'blobDigest'>;
+  data: Pick<ReleaseManifest, 'release' | 'mediaType' | 'apprDigest' | 'blobDigest' | 'provenanceDigest'>;
 }
 
 /** Creates the channel if needed and makes `release` its current release. */
@@ -39,7 +39,12 @@ export interface ChannelDeleted {
   data: { channel: string };
 }
 
-export type PackageEvent = ReleasePublished | ReleaseDeleted | ReleaseAddedToChannel | ReleaseRemovedFromChannel | ChannelDeleted;
+export interface PackageVisibilityChanged {
+  type: 'PackageVisibilityChanged';
+  data: { visibility: Visibility };
+}
+
+export type PackageEvent = ReleasePublished | ReleaseDeleted | ReleaseAddedToChannel | ReleaseRemovedFromChannel | ChannelDeleted | PackageVisibilityChanged;
 
 export type PackageEventType = PackageEvent['type'];
 

@@ -11,6 +11,8 @@ export interface PackageSummary {
   updatedAt: string | null;
   /** Releases newest first (semver precedence), each with its media types. */
   releases: { release: string; mediaTypes: string[] }[];
+  /** Bytes of all the package's archives as pushed (for namespace storage quotas). */
+  storedBytes: number;
 }
 
 export function summarizePackage(view: PackageView): PackageSummary {
@@ -21,6 +23,7 @@ export function summarizePackage(view: PackageView): PackageSummary {
     visibility: view.visibility,
     createdAt: view.createdAt,
     updatedAt: view.updatedAt,
+    storedBytes: view.manifests.reduce((sum, m) => sum + m.size, 0),
     releases: sortReleasesDescending(releaseNames(view)).map((release) => ({
       release,
       mediaTypes: manifestsOf(view, release)

@@ -19,6 +19,8 @@ export interface ReleaseManifest {
   size: number;
   metadata: JsonValue;
   chart: ChartMetadata | null;
+  /** sha256 (hex) of the Helm provenance file (`.prov`) uploaded with the chart, stored as a blob; absent when none. */
+  provenanceDigest?: string;
   createdAt: string;
 }
 

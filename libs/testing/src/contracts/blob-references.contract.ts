@@ -89,5 +89,56 @@ export function describeBlobReferenceStoreContract(name: string, factory: () => 
       },
       timeout,
     );
+
+    describe('rebuild', () => {
+      it(
+        'should count from nothing, unseen, then switch the live counts over to exactly its own',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const events = eventEnvelopes(pkg, 0, [releasePublished({ release: '5.0.0' }), releasePublished({ release: '5.1.0' })]);
+          await store().apply(events);
+          const rebuild = await store().rebuild();
+          ctx.defer(() => rebuild.abort());
+          expect((await rebuild.store.counts([blobOf('5.0.0')])).get(blobOf('5.0.0'))).toBe(0);
+
+          await rebuild.store.apply([events[0]]);
+          expect((await store().counts([blobOf('5.1.0')])).get(blobOf('5.1.0'))).toBe(1);
+          expect(await rebuild.switchOver()).toBeGreaterThanOrEqual(0);
+
+          const counts = await store().counts([blobOf('5.0.0'), blobOf('5.1.0')]);
+          expect([counts.get(blobOf('5.0.0')), counts.get(blobOf('5.1.0'))]).toEqual([1, 0]);
+          // Sequences applied come with the counts: the tail applies once, a redelivery not at all.
+          await store().apply(events);
+          await store().apply(events);
+          expect((await store().counts([blobOf('5.1.0')])).get(blobOf('5.1.0'))).toBe(1);
+          await expect(rebuild.switchOver()).rejects.toThrow();
+        },
+        timeout,
+      );
+
+      it(
+        'should leave the live counts as they were when aborted, and start the next rebuild empty',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const events = eventEnvelopes(pkg, 0, [releasePublished({ release: '6.0.0' })]);
+          await store().apply(events);
+          const first = await store().rebuild();
+          await first.store.apply(eventEnvelopes(`${uniqueName('ns')}/other`, 0, [releasePublished({ release: '6.0.0' })]));
+          await first.abort();
+          await first.abort();
+          await expect(first.switchOver()).rejects.toThrow();
+          expect((await store().counts([blobOf('6.0.0')])).get(blobOf('6.0.0'))).toBe(1);
+
+          const second = await store().rebuild();
+          ctx.defer(() => second.abort());
+          expect((await second.store.counts([blobOf('6.0.0')])).get(blobOf('6.0.0'))).toBe(0);
+          await second.store.apply(events);
+          const third = await store().rebuild();
+          ctx.defer(() => third.abort());
+          expect((await third.store.counts([blobOf('6.0.0')])).get(blobOf('6.0.0'))).toBe(0);
+        },
+        timeout,
+      );
+    });
   });
 }

@@ -8,8 +8,8 @@
  * delivered" check is made only after a later event (a witness) was seen to arrive.
  */
 import type { StoredEvent } from '@wharf/contracts';
-import { ConcurrencyConflictError } from '@wharf/domain';
-import type { EventLog, SubscribeOptions, Subscription } from '@wharf/ports';
+import { ConcurrencyConflictError, ServiceUnavailableError } from '@wharf/domain';
+import { EventLog, SubscribeOptions, Subscription, UnappliableEventsError } from '@wharf/ports';
 import { ContractFixture, ContractOptions, requireHook, uniqueName, useContractFixture } from './contract-fixture';
 import { publishedEnvelopes } from './contract-data.factory';
 import { eventually, gate, turnEventLoop } from './eventually';
@@ -362,7 +362,8 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
           const pkg = pkgName();
           const stored = await log().append(pkg, 0, publishedEnvelopes(pkg, 0, 3));
           let failing = true;
-          const follower = await follow(log(), { group: uniqueName('g'), batchSize: 10 }, async () => {
+          // Far from the bound on attempts (tested below), so this failure is only ever retried.
+          const follower = await follow(log(), { group: uniqueName('g'), batchSize: 10, maxAttempts: 1_000_000 }, async () => {
             if (failing) throw new Error('handler failed');
           });
 
@@ -376,6 +377,69 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
           const [failed, retried] = follower.attempts;
           expect(ids(retried.slice(0, failed.length))).toEqual(ids(failed));
           expect(follower.handled()).toEqual(stored);
+        },
+        timeout,
+      );
+
+      it(
+        'should set aside an event its handler keeps failing on after maxAttempts, alone, and apply its neighbours',
+        async () => {
+          const pkgs = [pkgName(), pkgName()];
+          const stored = [...(await log().append(pkgs[0], 0, publishedEnvelopes(pkgs[0], 0, 3))), ...(await log().append(pkgs[1], 0, publishedEnvelopes(pkgs[1], 0, 2)))];
+          const poison = stored[1];
+          const group = uniqueName('g');
+          const follower = await follow(log(), { group, batchSize: 10, maxAttempts: 2 }, async (batch) => {
+            if (batch.some((e) => e.id === poison.id)) throw new Error('cannot apply this one');
+          });
+
+          await eventually(async () => expect(await follower.subscription.lag()).toBe(0), within);
+          expect(ids(follower.handled()).sort()).toEqual(ids(stored.filter((e) => e.id !== poison.id)).sort());
+          // Tried twice in its batch, then twice on its own; never handed over again.
+          expect(follower.attempts.filter((batch) => batch.some((e) => e.id === poison.id)).map((batch) => batch.length === 1)).toEqual([false, false, true, true]);
+          if (ctx.fixture.setAside) {
+            const setAside = await ctx.fixture.setAside(group);
+            expect(setAside).toEqual([{ position: poison.position, reason: expect.stringContaining('cannot apply this one') }]);
+          }
+        },
+        timeout,
+      );
+
+      it(
+        'should set aside at once the events a handler rejects with UnappliableEventsError, keeping the rest of the batch',
+        async () => {
+          const pkg = pkgName();
+          const stored = await log().append(pkg, 0, publishedEnvelopes(pkg, 0, 3));
+          const group = uniqueName('g');
+          const follower = await follow(log(), { group, batchSize: 10, maxAttempts: 1_000_000 }, async (batch) => {
+            const rejected = batch.filter((e) => e.sequence >= 2);
+            if (rejected.length > 0) throw new UnappliableEventsError(rejected.map((event) => ({ event, reason: `no room for ${event.sequence}` })));
+          });
+
+          await eventually(async () => expect(await follower.subscription.lag()).toBe(0), within);
+          expect(follower.attempts.flat()).toEqual(stored);
+          if (ctx.fixture.setAside) {
+            const setAside = await ctx.fixture.setAside(group);
+            expect(setAside).toEqual(stored.slice(1).map((e) => ({ position: e.position, reason: `no room for ${e.sequence}` })));
+          }
+        },
+        timeout,
+      );
+
+      it(
+        'should retry an outage of the handler without bound and set nothing aside',
+        async () => {
+          const pkg = pkgName();
+          const stored = await log().append(pkg, 0, publishedEnvelopes(pkg, 0, 2));
+          const group = uniqueName('g');
+          let outages = 0;
+          const follower = await follow(log(), { group, batchSize: 10, maxAttempts: 1 }, async () => {
+            if (outages++ < 4) throw new ServiceUnavailableError('the store');
+          });
+
+          await handledAll(follower, stored);
+          await eventually(async () => expect(await follower.subscription.lag()).toBe(0), within);
+          expect(follower.attempts.map((batch) => ids(batch))).toEqual(Array.from({ length: 5 }, () => ids(stored)));
+          if (ctx.fixture.setAside) expect(await ctx.fixture.setAside(group)).toEqual([]);
         },
         timeout,
       );

@@ -6,3 +6,5 @@ export * from './metadata-store.contract';
 export * from './blob-store.contract';
 export * from './search-index.contract';
 export * from './blob-references.contract';
+export * from './account-store.contract';
+export * from './chart-index.contract';

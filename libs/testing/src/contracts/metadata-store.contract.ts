@@ -276,5 +276,73 @@ export function describeMetadataStoreContract(name: string, factory: () => Promi
         timeout,
       );
     });
+
+    describe('rebuild', () => {
+      it(
+        'should start empty and unseen, then switch the live store over to exactly its content',
+        async () => {
+          const ns = uniqueName('ns');
+          const kept = await stored(`${ns}/kept`);
+          const dropped = await stored(`${ns}/dropped`);
+          const rebuild = await store().rebuild();
+          ctx.defer(() => rebuild.abort());
+          expect(await rebuild.store.get(kept.package)).toBeNull();
+          expect(await rebuild.store.count()).toBe(0);
+
+          const rebuilt = packageView(kept.package, [releasePublished(), releasePublished({ release: '2.0.0' })]);
+          const added = packageView(`${ns}/added`, [releasePublished({ mediaType: 'kpm' })]);
+          expect(await rebuild.store.put(rebuilt, 0)).toBe(true);
+          expect(await rebuild.store.put(added, 0)).toBe(true);
+          expect(await store().get(kept.package)).toEqual(kept);
+          expect(await store().get(added.package)).toBeNull();
+
+          expect(await rebuild.switchOver()).toBeGreaterThanOrEqual(0);
+
+          expect(await store().get(kept.package)).toEqual(rebuilt);
+          expect(await store().get(added.package)).toEqual(added);
+          expect(await store().get(dropped.package)).toBeNull();
+          expect(await store().list({ namespace: ns, limit: 10 })).toEqual([summarizePackage(added), summarizePackage(rebuilt)]);
+          expect(await store().count()).toBe(2);
+          // The compare-and-set continues from the rebuilt sequence.
+          const next = packageView(kept.package, [releasePublished(), releasePublished({ release: '2.0.0' }), releasePublished({ release: '3.0.0' })]);
+          expect(await store().put(next, kept.sequence)).toBe(false);
+          expect(await store().put(next, rebuilt.sequence)).toBe(true);
+          expect(await store().get(kept.package)).toEqual(next);
+          await expect(rebuild.switchOver()).rejects.toThrow();
+        },
+        timeout,
+      );
+
+      it(
+        'should leave the live store as it was when aborted, and start the next rebuild empty',
+        async () => {
+          const ns = uniqueName('ns');
+          const live = await stored(`${ns}/live`);
+          const first = await store().rebuild();
+          expect(await first.store.put(packageView(`${ns}/abandoned`, [releasePublished()]), 0)).toBe(true);
+          await first.abort();
+          await first.abort();
+          await expect(first.switchOver()).rejects.toThrow();
+
+          expect(await store().get(`${ns}/abandoned`)).toBeNull();
+          expect(await store().get(live.package)).toEqual(live);
+          expect(await store().list({ namespace: ns, limit: 10 })).toEqual([summarizePackage(live)]);
+
+          const second = await store().rebuild();
+          ctx.defer(() => second.abort());
+          expect(await second.store.get(`${ns}/abandoned`)).toBeNull();
+          expect(await second.store.count()).toBe(0);
+          expect(await second.store.put(packageView(`${ns}/leftover`, [releasePublished()]), 0)).toBe(true);
+          // A rebuild started while another was left unfinished starts from nothing as well.
+          const third = await store().rebuild();
+          ctx.defer(() => third.abort());
+          expect(await third.store.get(`${ns}/leftover`)).toBeNull();
+          await third.switchOver();
+          expect(await store().count()).toBe(0);
+          expect(await store().get(live.package)).toBeNull();
+        },
+        timeout,
+      );
+    });
   });
 }

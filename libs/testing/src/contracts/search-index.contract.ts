@@ -313,6 +313,68 @@ export function describeSearchIndexContract(name: string, factory: () => Promise
         timeout,
       );
     });
+
+    describe('rebuild', () => {
+      it(
+        'should start empty and unseen, then switch the live index over to exactly its documents',
+        async () => {
+          const ns = uniqueName('ns');
+          const [kept, dropped] = await indexed([`${ns}/kept`, { description: 'oldword' }], [`${ns}/dropped`]);
+          const rebuild = await index().rebuild();
+          ctx.defer(() => rebuild.abort());
+          expect((await rebuild.store.getMany([kept.package])).size).toBe(0);
+
+          const rebuilt = searchDocument(kept.package, { sequence: 3, description: 'newword' });
+          const added = searchDocument(`${ns}/added`, { sequence: 1 });
+          await rebuild.store.putMany([rebuilt, added]);
+          expect(await index().getMany([kept.package, added.package])).toEqual(new Map([[kept.package, kept]]));
+
+          expect(await rebuild.switchOver()).toBeGreaterThanOrEqual(0);
+
+          expect(await index().getMany([kept.package, added.package, dropped.package])).toEqual(
+            new Map([
+              [kept.package, rebuilt],
+              [added.package, added],
+            ]),
+          );
+          await settled(async () => {
+            expect(await search('newword')).toEqual([kept.package]);
+            expect(await search('oldword')).toEqual([]);
+            expect(await index().count()).toBe(2);
+          });
+          // Documents still never move backwards.
+          await index().putMany([searchDocument(kept.package, { sequence: 2, description: 'older' })]);
+          expect((await index().getMany([kept.package])).get(kept.package)).toEqual(rebuilt);
+          await expect(rebuild.switchOver()).rejects.toThrow();
+        },
+        timeout,
+      );
+
+      it(
+        'should leave the live index as it was when aborted, and start the next rebuild empty',
+        async () => {
+          const ns = uniqueName('ns');
+          const [live] = await indexed([`${ns}/live`]);
+          const first = await index().rebuild();
+          await first.store.putMany([searchDocument(`${ns}/abandoned`)]);
+          await first.abort();
+          await first.abort();
+          await expect(first.switchOver()).rejects.toThrow();
+          expect(await index().getMany([live.package, `${ns}/abandoned`])).toEqual(new Map([[live.package, live]]));
+
+          const second = await index().rebuild();
+          ctx.defer(() => second.abort());
+          await second.store.putMany([searchDocument(`${ns}/leftover`)]);
+          const third = await index().rebuild();
+          ctx.defer(() => third.abort());
+          expect((await third.store.getMany([`${ns}/leftover`, `${ns}/abandoned`])).size).toBe(0);
+          await third.switchOver();
+          expect((await index().getMany([live.package, `${ns}/leftover`])).size).toBe(0);
+          await settled(async () => expect(await index().count()).toBe(0));
+        },
+        timeout,
+      );
+    });
   });
 }
 

@@ -4,7 +4,7 @@
  * compare-and-set on the stored sequence, and a view never moves backwards.
  */
 import { PackageSummary, PackageView, packageExists, summarizePackage } from '@wharf/domain';
-import type { MetadataStore, PackageListFilter } from '@wharf/ports';
+import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
 
 type PutHook = (view: PackageView, expectedSequence: number) => Promise<void> | void;
 
@@ -61,6 +61,25 @@ export class InMemoryMetadataStore implements MetadataStore {
 
   async count(): Promise<number> {
     return [...this.views.values()].filter((text) => packageExists(JSON.parse(text) as PackageView)).length;
+  }
+
+  /** A fresh in-memory store; the switch copies its views over this store's, at once. */
+  async rebuild(): Promise<ProjectionRebuild<MetadataStore>> {
+    const fresh = new InMemoryMetadataStore();
+    let state: 'open' | 'switched' | 'aborted' = 'open';
+    return {
+      store: fresh,
+      switchOver: async () => {
+        if (state !== 'open') throw new Error(`this rebuild was already ${state}`);
+        state = 'switched';
+        this.views.clear();
+        for (const [pkg, text] of fresh.views) this.views.set(pkg, text);
+        return 0;
+      },
+      abort: async () => {
+        if (state === 'open') state = 'aborted';
+      },
+    };
   }
 
   async close(): Promise<void> {}

@@ -1,4 +1,6 @@
 import { Controller, Delete, Get, Headers, Param, Post, HttpCode } from '@nestjs/common';
+import type { Caller } from '@wharf/domain';
+import { CurrentCaller } from '../auth/caller.guard';
 import { ChangePackageUseCases } from '../use-cases/change-package.use-cases';
 import { newCommandMeta } from '../use-cases/command-meta';
 import { ReadPackageUseCases } from '../use-cases/read-package.use-cases';
@@ -14,28 +16,28 @@ export class ChannelsController {
   ) {}
 
   @Get(C)
-  list(@Param('namespace') namespace: string, @Param('package') name: string) {
-    return this.reads.channels(namespace, name);
+  list(@Param('namespace') namespace: string, @Param('package') name: string, @CurrentCaller() caller: Caller) {
+    return this.reads.channels(caller, namespace, name);
   }
 
   @Get(`${C}/:channel`)
-  show(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string) {
-    return this.reads.channel(namespace, name, channel);
+  show(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @CurrentCaller() caller: Caller) {
+    return this.reads.channel(caller, namespace, name, channel);
   }
 
   @Post(`${C}/:channel/:release`)
   @HttpCode(200)
-  addRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @Param('release') release: string, @Headers('x-request-id') requestId?: string) {
-    return this.changes.addReleaseToChannel({ namespace, name, channel, release, meta: newCommandMeta(requestId) });
+  addRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @Param('release') release: string, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
+    return this.changes.addReleaseToChannel({ namespace, name, channel, release, meta: newCommandMeta(requestId), caller });
   }
 
   @Delete(`${C}/:channel/:release`)
-  removeRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @Param('release') release: string, @Headers('x-request-id') requestId?: string) {
-    return this.changes.removeReleaseFromChannel({ namespace, name, channel, release, meta: newCommandMeta(requestId) });
+  removeRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @Param('release') release: string, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
+    return this.changes.removeReleaseFromChannel({ namespace, name, channel, release, meta: newCommandMeta(requestId), caller });
   }
 
   @Delete(`${C}/:channel`)
-  delete(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @Headers('x-request-id') requestId?: string) {
-    return this.changes.deleteChannel({ namespace, name, channel, meta: newCommandMeta(requestId) });
+  delete(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
+    return this.changes.deleteChannel({ namespace, name, channel, meta: newCommandMeta(requestId), caller });
   }
 }

@@ -5,6 +5,7 @@
  * JSON), and a structured access log without credentials. (The exception filter is shared by
  * every service: libs/http.)
  */
+import { Caller, callerName } from '@wharf/domain';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyServerOptions } from 'fastify';
 import type { IncomingMessage } from 'node:http';
@@ -31,11 +32,14 @@ export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLo
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   fastify.addHook('onResponse', async (request, reply) => {
+    const caller = (request as { caller?: Caller }).caller;
     logger.event('info', 'request', {
       method: request.method,
       path: (request.originalUrl ?? request.url).split('?')[0],
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime),
+      // Who asked (an account name, never a credential), once the CallerGuard has run.
+      ...(caller ? { caller: callerName(caller) } : {}),
     });
   });
 }

@@ -1,5 +1,7 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import type { Caller } from '@wharf/domain';
+import { CurrentCaller } from '../auth/caller.guard';
 import { ChangePackageUseCases } from '../use-cases/change-package.use-cases';
 import { newCommandMeta } from '../use-cases/command-meta';
 import { PushReleaseUseCase } from '../use-cases/push-release.use-case';
@@ -20,68 +22,74 @@ export class PackagesController {
   ) {}
 
   @Get('api/v1/packages')
-  list(@Query() query: unknown) {
-    return this.reads.list(mergeValues(query, {}));
+  list(@Query() query: unknown, @CurrentCaller() caller: Caller) {
+    return this.reads.list(caller, mergeValues(query, {}));
   }
 
   @Get('api/v1/packages/search')
-  search(@Query() query: unknown) {
-    return this.reads.searchPackages(mergeValues(query, {}));
+  search(@Query() query: unknown, @CurrentCaller() caller: Caller) {
+    return this.reads.searchPackages(caller, mergeValues(query, {}));
   }
 
   @Post(P)
   @HttpCode(200)
-  push(@Param('namespace') namespace: string, @Param('package') name: string, @Query() query: unknown, @Body() body: unknown, @Headers('x-request-id') requestId?: string) {
-    return this.pushes.execute({ namespace, name, values: mergeValues(query, parseJsonBody(body)), meta: newCommandMeta(requestId) });
+  push(@Param('namespace') namespace: string, @Param('package') name: string, @Query() query: unknown, @Body() body: unknown, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
+    return this.pushes.execute({ namespace, name, values: mergeValues(query, parseJsonBody(body)), meta: newCommandMeta(requestId), caller });
+  }
+
+  /** Wharf's own: make the package public or private (admin of its namespace). */
+  @Put(`${P}/visibility`)
+  setVisibility(@Param('namespace') namespace: string, @Param('package') name: string, @Body() body: unknown, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
+    return this.changes.setVisibility({ namespace, name, meta: newCommandMeta(requestId), caller }, parseJsonBody(body));
   }
 
   @Get(P)
-  showPackage(@Param('namespace') namespace: string, @Param('package') name: string, @Query() query: unknown) {
-    return this.reads.showPackage(namespace, name, mergeValues(query, {}));
+  showPackage(@Param('namespace') namespace: string, @Param('package') name: string, @Query() query: unknown, @CurrentCaller() caller: Caller) {
+    return this.reads.showPackage(caller, namespace, name, mergeValues(query, {}));
   }
 
   @Get(`${P}/:release`)
-  showRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string) {
-    return this.reads.showRelease(namespace, name, release);
+  showRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @CurrentCaller() caller: Caller) {
+    return this.reads.showRelease(caller, namespace, name, release);
   }
 
   @Get(`${P}/:release/:mediaType`)
-  showManifest(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string) {
-    return this.reads.showManifest(namespace, name, release, mediaType);
+  showManifest(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @CurrentCaller() caller: Caller) {
+    return this.reads.showManifest(caller, namespace, name, release, mediaType);
   }
 
   @Delete(`${P}/:release/:mediaType`)
-  deleteRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @Headers('x-request-id') requestId?: string) {
-    return this.changes.deleteRelease({ namespace, name, release, mediaType, meta: newCommandMeta(requestId) });
+  deleteRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
+    return this.changes.deleteRelease({ namespace, name, release, mediaType, meta: newCommandMeta(requestId), caller });
   }
 
   @Get(`${P}/:release/:mediaType/pull`)
-  async pull(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @Query('format') format: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+  async pull(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @Query('format') format: unknown, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
     if (format === 'json') {
-      const pulled = await this.reads.pull(namespace, name, release, mediaType);
+      const pulled = await this.reads.pull(caller, namespace, name, release, mediaType);
       return pullJson(pulled.view, pulled.manifest, pulled.bytes);
     }
-    const pulled = await this.reads.pullArchive(namespace, name, release, mediaType);
+    const pulled = await this.reads.pullArchive(caller, namespace, name, release, mediaType);
     if ('location' in pulled) return redirectTo(reply, pulled.location);
     return sendArchive(reply, pullFilename(pulled.view, pulled.manifest.release), pulled.bytes);
   }
 
   @Get(`${P}/:release/:mediaType/pull/json`)
-  async pullJson(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string) {
-    const pulled = await this.reads.pull(namespace, name, release, mediaType);
+  async pullJson(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @CurrentCaller() caller: Caller) {
+    const pulled = await this.reads.pull(caller, namespace, name, release, mediaType);
     return pullJson(pulled.view, pulled.manifest, pulled.bytes);
   }
 
   @Get(`${P}/blobs/sha256/:digest`)
-  async blob(@Param('namespace') namespace: string, @Param('package') name: string, @Param('digest') digest: string, @Query('format') format: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const found = await this.reads.blob(namespace, name, digest);
+  async blob(@Param('namespace') namespace: string, @Param('package') name: string, @Param('digest') digest: string, @Query('format') format: unknown, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
+    const found = await this.reads.blob(caller, namespace, name, digest);
     if (format === 'json') return blobJson(found.view, found.digest, found.bytes);
     return sendArchive(reply, blobFilename(found.view, found.digest), found.bytes);
   }
 
   @Get(`${P}/blobs/sha256/:digest/json`)
-  async blobJson(@Param('namespace') namespace: string, @Param('package') name: string, @Param('digest') digest: string) {
-    const found = await this.reads.blob(namespace, name, digest);
+  async blobJson(@Param('namespace') namespace: string, @Param('package') name: string, @Param('digest') digest: string, @CurrentCaller() caller: Caller) {
+    const found = await this.reads.blob(caller, namespace, name, digest);
     return blobJson(found.view, found.digest, found.bytes);
   }
 }

@@ -4,6 +4,8 @@
  * configured prefix (default /cnr), which the `servers` list says.
  */
 import { CHANNEL_NAME_PATTERN, PACKAGE_NAME_PATTERN, SHA256_HEX } from '@wharf/domain';
+import { ACCOUNT_PATHS, ACCOUNT_SCHEMAS, SECURITY_SCHEMES } from './account-paths';
+import { HELM_PATHS, HELM_SCHEMAS } from './helm-paths';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
@@ -14,8 +16,10 @@ const errors = (...statuses: number[]) =>
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request (invalid-usage, invalid-name, invalid-media-type, invalid-blob)',
   404: 'Not found (package-not-found, package-release-not-found, channel-not-found)',
+  401: 'No valid credentials where they are needed (unauthorized-access)',
+  403: 'The caller lacks the role on the namespace (forbidden)',
   409: 'Conflict (package-exists, resource-in-use)',
-  413: 'Too large (payload-too-large, archive-too-large)',
+  413: 'Too large (payload-too-large, archive-too-large, quota-exceeded)',
   422: 'Unprocessable (invalid-release, unsafe-archive)',
   503: 'A backing store is unavailable (service-unavailable); see Retry-After',
 };
@@ -90,7 +94,7 @@ export function openApiDocument(prefix: string, version: string) {
           operationId: 'pushRelease',
           parameters: [...pkg, { name: 'force', in: 'query', schema: { type: 'string', enum: ['true', 'false'] } }],
           requestBody: { required: true, content: json(ref('PushRequest')) },
-          responses: { 200: ok('Stored', ref('PushResponse')), ...errors(400, 409, 413, 422, 503) },
+          responses: { 200: ok('Stored', ref('PushResponse')), ...errors(400, 401, 403, 409, 413, 422, 503) },
         },
       },
       [`${P}/{release}`]: {
@@ -150,8 +154,12 @@ export function openApiDocument(prefix: string, version: string) {
           responses: { 200: ok('Removed', ref('RemovedChannelRelease')), ...errors(400, 404, 422, 503) },
         },
       },
+      ...HELM_PATHS,
+      ...ACCOUNT_PATHS,
     },
-    components: { schemas: SCHEMAS },
+    // Credentials are optional everywhere: anonymous callers read public packages.
+    security: [{}, { token: [] }, { bearer: [] }, { basic: [] }],
+    components: { schemas: { ...SCHEMAS, ...HELM_SCHEMAS, ...ACCOUNT_SCHEMAS }, securitySchemes: SECURITY_SCHEMES },
   };
 }
 

@@ -3,22 +3,49 @@
  * writer, present the answer in the reference server's shape.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandMeta, assertRelease, findChannel, parseChannelName, parseMediaType, parsePackageRef } from '@wharf/domain';
+import { Caller, CommandMeta, InvalidUsageError, PackageRef, Role, assertRelease, findChannel, parseChannelName, parseMediaType, parsePackageRef } from '@wharf/domain';
 import { PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
+import { AccessControl } from '../auth/access-control';
+import { AccountsUseCases } from '../auth/accounts.use-cases';
+import { RequestValues, optionalString } from '../http/request-values';
 import { channelJson } from '../presenters/appr.presenter';
 
 export interface PackagePath {
   namespace: string;
   name: string;
   meta: CommandMeta;
+  caller: Caller;
 }
 
 @Injectable()
 export class ChangePackageUseCases {
-  constructor(@Inject(PACKAGE_COMMANDS) private readonly commands: PackageCommands) {}
+  constructor(
+    @Inject(PACKAGE_COMMANDS) private readonly commands: PackageCommands,
+    private readonly access: AccessControl,
+    private readonly accounts: AccountsUseCases,
+  ) {}
+
+  /** The package the path names, once the caller is known to hold `needed` on its namespace. */
+  private async target(path: PackagePath, needed: Role = 'write'): Promise<PackageRef> {
+    const ref = parsePackageRef(path.namespace, path.name);
+    await this.access.require(path.caller, ref.namespace, needed);
+    return ref;
+  }
+
+  /** Makes a package public or private (admin of its namespace); recorded in the namespace's audit trail. */
+  async setVisibility(path: PackagePath, values: RequestValues) {
+    const ref = await this.target(path, 'admin');
+    const visibility = optionalString(values, 'visibility');
+    if (visibility !== 'public' && visibility !== 'private') {
+      throw new InvalidUsageError("'visibility' must be 'public' or 'private'", { field: 'visibility' });
+    }
+    const { view, sequences } = await this.commands.execute({ type: 'SetVisibility', package: ref.full, visibility, meta: path.meta });
+    if (sequences.length > 0) await this.accounts.recordVisibility(path.caller, ref.full, ref.namespace, visibility);
+    return { package: ref.full, visibility: view.visibility };
+  }
 
   async deleteRelease(path: PackagePath & { release: string; mediaType: string }) {
-    const ref = parsePackageRef(path.namespace, path.name);
+    const ref = await this.target(path);
     const release = assertRelease(path.release);
     const mediaType = parseMediaType(path.mediaType);
     await this.commands.execute({ type: 'DeleteRelease', package: ref.full, release, mediaType, meta: path.meta });
@@ -26,7 +53,7 @@ export class ChangePackageUseCases {
   }
 
   async addReleaseToChannel(path: PackagePath & { channel: string; release: string }) {
-    const ref = parsePackageRef(path.namespace, path.name);
+    const ref = await this.target(path);
     const channel = parseChannelName(path.channel);
     const release = assertRelease(path.release);
     const { view } = await this.commands.execute({ type: 'AddReleaseToChannel', package: ref.full, channel, release, meta: path.meta });
@@ -34,7 +61,7 @@ export class ChangePackageUseCases {
   }
 
   async removeReleaseFromChannel(path: PackagePath & { channel: string; release: string }) {
-    const ref = parsePackageRef(path.namespace, path.name);
+    const ref = await this.target(path);
     const channel = parseChannelName(path.channel);
     const release = assertRelease(path.release);
     await this.commands.execute({ type: 'RemoveReleaseFromChannel', package: ref.full, channel, release, meta: path.meta });
@@ -42,7 +69,7 @@ export class ChangePackageUseCases {
   }
 
   async deleteChannel(path: PackagePath & { channel: string }) {
-    const ref = parsePackageRef(path.namespace, path.name);
+    const ref = await this.target(path);
     const channel = parseChannelName(path.channel);
     await this.commands.execute({ type: 'DeleteChannel', package: ref.full, channel, meta: path.meta });
     return { channel, package: ref.full, action: 'delete' };

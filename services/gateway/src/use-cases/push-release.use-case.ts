@@ -1,77 +1,59 @@
 /**
- * Push: validate everything that can be validated without state (name, release, media type,
- * blob encoding, archive safety), refuse a duplicate early so its blob is never stored, store
- * the blob under its own digest, then send the command to the package's writer. Only the
- * writer's answer makes the push acknowledged.
+ * Push (appr): validate everything that can be validated without state (name, release, media
+ * type, blob encoding, archive safety), then hand over to the ReleasePublisher, which refuses a
+ * duplicate early, stores the blob and sends the command to the package's writer.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  Caller,
   CommandMeta,
   DEFAULT_MEDIA_TYPE,
   InvalidUsageError,
   JsonValue,
-  PackageExistsError,
   Visibility,
   assertRelease,
   decodeBlobBase64,
-  findManifest,
   inspectArchive,
   parseMediaType,
   parsePackageRef,
 } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
-import { BLOB_STORE, BlobStore, PACKAGE_COMMANDS, PACKAGE_READER, PackageCommands, PackageReader } from '@wharf/ports';
 import { RequestValues, flag, optionalString, requiredString } from '../http/request-values';
+import { PushAdmission } from '../auth/push-admission';
+import { ReleasePublisher } from './release-publisher';
 
 export interface PushReleaseInput {
   namespace: string;
   name: string;
   values: RequestValues;
   meta: CommandMeta;
+  caller: Caller;
 }
 
 @Injectable()
 export class PushReleaseUseCase {
   constructor(
-    @Inject(PACKAGE_COMMANDS) private readonly commands: PackageCommands,
-    @Inject(PACKAGE_READER) private readonly reader: PackageReader,
-    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    private readonly publisher: ReleasePublisher,
+    private readonly admission: PushAdmission,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
   async execute(input: PushReleaseInput): Promise<{ status: 'ok' }> {
     const ref = parsePackageRef(input.namespace, input.name);
+    const admitted = await this.admission.admit(input.caller, ref.namespace);
     const release = assertRelease(requiredString(input.values, 'release'));
     const mediaType = parseMediaType(optionalString(input.values, 'media_type') ?? DEFAULT_MEDIA_TYPE);
     const blobText = requiredString(input.values, 'blob');
     const metadata = readMetadata(input.values);
-    const visibility = readVisibility(input.values);
-    const force = flag(input.values, 'force');
+    const visibility = readVisibility(input.values, this.config.auth.defaultVisibility);
+    // A namespace that forbids overwrites answers a forced push of an existing release with 409.
+    const force = flag(input.values, 'force') && admitted.allowOverwrites;
 
-    const archive = decodeBlobBase64(blobText, this.config.archive.maxBlobBytes);
+    const archive = decodeBlobBase64(blobText, admitted.maxBlobBytes);
     const inspection = inspectArchive(archive, this.config.archive);
+    await this.admission.assertStorage(admitted, archive.length);
 
-    const current = await this.reader.get(ref.full);
-    if (!force && current && findManifest(current, release, mediaType)) {
-      throw new PackageExistsError(ref.full, release, mediaType);
-    }
-    await this.blobs.put(archive, inspection.blobDigest);
-    await this.commands.execute({
-      type: 'PushRelease',
-      package: ref.full,
-      release,
-      mediaType,
-      content: {
-        apprDigest: inspection.apprDigest,
-        blobDigest: inspection.blobDigest,
-        size: inspection.size,
-        chart: inspection.chart,
-      },
-      metadata,
-      force,
-      visibility,
-      meta: input.meta,
-    });
+    await this.publisher.publish({ ref, release, mediaType, archive, inspection, metadata, force, visibility, meta: input.meta });
     return { status: 'ok' };
   }
 }
@@ -83,8 +65,8 @@ function readMetadata(values: RequestValues): JsonValue {
   return metadata as JsonValue;
 }
 
-function readVisibility(values: RequestValues): Visibility {
-  const visibility = optionalString(values, 'visibility') ?? 'public';
+function readVisibility(values: RequestValues, fallback: Visibility): Visibility {
+  const visibility = optionalString(values, 'visibility') ?? fallback;
   if (visibility !== 'public' && visibility !== 'private') {
     throw new InvalidUsageError("'visibility' must be 'public' or 'private'", { field: 'visibility' });
   }

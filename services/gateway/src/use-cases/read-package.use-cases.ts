@@ -4,6 +4,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  Caller,
   ChannelNotFoundError,
   PackageNotFoundError,
   PackageView,
@@ -19,6 +20,7 @@ import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { BLOB_STORE, BlobStore, PACKAGE_READER, PackageReader, SEARCH_READER, SearchReader } from '@wharf/ports';
 import { RequestValues, optionalInt, optionalString } from '../http/request-values';
 import { channelJson, listEntryJson, manifestJson, manifestWithChannelsJson } from '../presenters/appr.presenter';
+import { AccessControl } from '../auth/access-control';
 import { loadExistingPackage, resolveManifest, resolveRelease } from './package-lookup';
 
 
@@ -42,26 +44,36 @@ export class ReadPackageUseCases {
     @Inject(SEARCH_READER) private readonly search: SearchReader,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+    private readonly access: AccessControl,
   ) {}
 
-  async list(values: RequestValues) {
+  /** The package, when it exists and the caller may read it; package-not-found otherwise. */
+  private async readable(caller: Caller, namespace: string, name: string): Promise<PackageView> {
+    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+    await this.access.assertReadable(caller, view);
+    return view;
+  }
+
+  async list(caller: Caller, values: RequestValues) {
     const namespace = optionalString(values, 'namespace') || undefined;
     const query = optionalString(values, 'query') || undefined;
     const mediaTypeValue = optionalString(values, 'media_type') || undefined;
     const mediaType = mediaTypeValue === undefined ? undefined : parseMediaType(mediaTypeValue);
     const limit = optionalInt(values, 'limit', 1, this.config.listLimit) ?? this.config.listLimit;
     const offset = optionalInt(values, 'offset', 0, 1_000_000_000) ?? 0;
-    const summaries = await this.reader.list({ namespace, mediaType, nameContains: query, limit, offset });
+    const visibleNamespaces = await this.access.readableNamespaces(caller);
+    const summaries = await this.reader.list({ namespace, mediaType, nameContains: query, visibleNamespaces, limit, offset });
     return summaries.map((s) => listEntryJson(s, mediaType));
   }
 
-  async searchPackages(values: RequestValues): Promise<string[]> {
+  async searchPackages(caller: Caller, values: RequestValues): Promise<string[]> {
     const text = optionalString(values, 'q') ?? '';
-    return this.search.search({ text: text.slice(0, 256), limit: this.config.listLimit });
+    const visibleNamespaces = await this.access.readableNamespaces(caller);
+    return this.search.search({ text: text.slice(0, 256), visibleNamespaces, limit: this.config.listLimit });
   }
 
-  async showPackage(namespace: string, name: string, values: RequestValues) {
-    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+  async showPackage(caller: Caller, namespace: string, name: string, values: RequestValues) {
+    const view = await this.readable(caller, namespace, name);
     const mediaTypeValue = optionalString(values, 'media_type') || undefined;
     const mediaType = mediaTypeValue === undefined ? undefined : parseMediaType(mediaTypeValue);
     return sortManifests(view.manifests)
@@ -69,26 +81,26 @@ export class ReadPackageUseCases {
       .map((m) => manifestJson(view, m));
   }
 
-  async showRelease(namespace: string, name: string, releaseQuery: string) {
-    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+  async showRelease(caller: Caller, namespace: string, name: string, releaseQuery: string) {
+    const view = await this.readable(caller, namespace, name);
     const release = resolveRelease(view, releaseQuery);
     return sortManifests(view.manifests.filter((m) => m.release === release)).map((m) => manifestJson(view, m));
   }
 
-  async showManifest(namespace: string, name: string, releaseQuery: string, mediaType: string) {
-    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+  async showManifest(caller: Caller, namespace: string, name: string, releaseQuery: string, mediaType: string) {
+    const view = await this.readable(caller, namespace, name);
     return manifestWithChannelsJson(view, resolveManifest(view, releaseQuery, mediaType));
   }
 
-  async pull(namespace: string, name: string, releaseQuery: string, mediaType: string): Promise<PulledBlob> {
-    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+  async pull(caller: Caller, namespace: string, name: string, releaseQuery: string, mediaType: string): Promise<PulledBlob> {
+    const view = await this.readable(caller, namespace, name);
     const manifest = resolveManifest(view, releaseQuery, mediaType);
     return { view, manifest, bytes: await this.blobs.read(manifest.blobDigest) };
   }
 
   /** The raw pull: a redirect when configured and possible, else the bytes. */
-  async pullArchive(namespace: string, name: string, releaseQuery: string, mediaType: string): Promise<PulledBlob | RedirectedBlob> {
-    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+  async pullArchive(caller: Caller, namespace: string, name: string, releaseQuery: string, mediaType: string): Promise<PulledBlob | RedirectedBlob> {
+    const view = await this.readable(caller, namespace, name);
     const manifest = resolveManifest(view, releaseQuery, mediaType);
     const location = await this.redirectFor(manifest.blobDigest);
     return location ? { view, manifest, location } : { view, manifest, bytes: await this.blobs.read(manifest.blobDigest) };
@@ -100,22 +112,22 @@ export class ReadPackageUseCases {
   }
 
   /** A blob by its appr digest (or by the digest of its bytes), only among this package's releases. */
-  async blob(namespace: string, name: string, digest: string): Promise<PulledBlob & { digest: string }> {
+  async blob(caller: Caller, namespace: string, name: string, digest: string): Promise<PulledBlob & { digest: string }> {
     const ref = parsePackageRef(namespace, name);
-    const view = await loadExistingPackage(this.reader, ref);
+    const view = await this.readable(caller, namespace, name);
     const wanted = digest.toLowerCase();
     const manifest = isSha256Hex(wanted) ? view.manifests.find((m) => m.apprDigest === wanted || m.blobDigest === wanted) : undefined;
     if (!manifest) throw new PackageNotFoundError(ref.full, `sha256:${wanted.slice(0, 64)}`);
     return { view, manifest, digest: wanted, bytes: await this.blobs.read(manifest.blobDigest) };
   }
 
-  async channels(namespace: string, name: string) {
-    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+  async channels(caller: Caller, namespace: string, name: string) {
+    const view = await this.readable(caller, namespace, name);
     return [...view.channels].sort((a, b) => a.name.localeCompare(b.name)).map(channelJson);
   }
 
-  async channel(namespace: string, name: string, channelName: string) {
-    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+  async channel(caller: Caller, namespace: string, name: string, channelName: string) {
+    const view = await this.readable(caller, namespace, name);
     const channel = findChannel(view, parseChannelName(channelName));
     if (!channel) throw new ChannelNotFoundError(view.package, channelName);
     return channelJson(channel);

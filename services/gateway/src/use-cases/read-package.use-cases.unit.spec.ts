@@ -1,7 +1,10 @@
 import { Readable } from 'node:stream';
 import { loadConfig } from '@wharf/config';
-import { BlobInfo, BlobNotFoundError, BlobStore, PackageReader, SearchReader } from '@wharf/ports';
+import { AccountStore, BlobInfo, BlobNotFoundError, BlobStore, PackageReader, SearchReader } from '@wharf/ports';
 import { packageView, releasePublished, sha256Hex } from '@wharf/testing';
+import { OPEN_CALLER } from '@wharf/domain';
+import { AccessControl } from '../auth/access-control';
+import { AccountDirectory } from '../auth/account-directory';
 import { ReadPackageUseCases } from './read-package.use-cases';
 
 const PKG = 'ns/app';
@@ -43,27 +46,30 @@ function blobStore(signing: boolean): BlobStore & { signed: string[] } {
   return store;
 }
 
+/** Open mode: the access rules allow everything, so these tests see only the redirect decision. */
+const access = new AccessControl(new AccountDirectory({} as AccountStore));
+
 describe(ReadPackageUseCases.name, () => {
   describe('pullArchive', () => {
     it('should serve the bytes by default, even when the store can sign URLs', async () => {
       const blobs = blobStore(true);
-      const sut = new ReadPackageUseCases(reader, search, blobs, loadConfig({}));
-      const pulled = await sut.pullArchive('ns', 'app', 'default', 'helm');
+      const sut = new ReadPackageUseCases(reader, search, blobs, loadConfig({}), access);
+      const pulled = await sut.pullArchive(OPEN_CALLER, 'ns', 'app', 'default', 'helm');
       expect('bytes' in pulled && pulled.bytes.equals(bytes)).toBe(true);
       expect(blobs.signed).toEqual([]);
     });
 
     it('should redirect to a URL signed for the configured lifetime when WHARF_PULL_REDIRECT is on', async () => {
       const blobs = blobStore(true);
-      const sut = new ReadPackageUseCases(reader, search, blobs, loadConfig({ WHARF_PULL_REDIRECT: 'true', WHARF_PULL_REDIRECT_TTL_SECONDS: '120' }));
-      const pulled = await sut.pullArchive('ns', 'app', '1.0.0', 'helm');
+      const sut = new ReadPackageUseCases(reader, search, blobs, loadConfig({ WHARF_PULL_REDIRECT: 'true', WHARF_PULL_REDIRECT_TTL_SECONDS: '120' }), access);
+      const pulled = await sut.pullArchive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
       expect(pulled).toMatchObject({ location: `https://s3.example/${blobDigest}?X-Amz-Expires=120` });
       expect(blobs.signed).toEqual([`${blobDigest}:120`]);
     });
 
     it('should serve the bytes when redirects are on but the store cannot sign URLs', async () => {
-      const sut = new ReadPackageUseCases(reader, search, blobStore(false), loadConfig({ WHARF_PULL_REDIRECT: 'true' }));
-      const pulled = await sut.pullArchive('ns', 'app', '1.0.0', 'helm');
+      const sut = new ReadPackageUseCases(reader, search, blobStore(false), loadConfig({ WHARF_PULL_REDIRECT: 'true' }), access);
+      const pulled = await sut.pullArchive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
       expect('bytes' in pulled && sha256Hex(pulled.bytes)).toBe(sha256Hex(bytes));
     });
   });

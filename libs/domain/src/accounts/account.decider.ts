@@ -1,0 +1,166 @@
+/**
+ * The account aggregate as decide/evolve: `decideAccount` turns a command into events or
+ * refuses it with a typed error; `evolveAccount` folds one recorded event into the view. Both
+ * are pure: ids, hashes and time arrive in the command, so replaying a stream gives the same
+ * view every time.
+ */
+import { AccountExistsError, AccountNotFoundError, InvalidUsageError } from '../errors';
+import type { Visibility } from '../package/package.view';
+import type { AccountEvent, RecordedAccountEvent } from './account.events';
+import { AccountView, NO_LIMITS, NamespaceLimits, Role, TokenRecord, findRobot } from './account.view';
+
+/**
+ * Login tokens (label LOGIN_LABEL, one per `appr login`) kept per user: a new login drops the
+ * oldest beyond this. Tokens made on purpose (API and robot tokens) are never dropped: past
+ * MAX_API_TOKENS the next one is refused until one is revoked.
+ */
+export const LOGIN_LABEL = 'login';
+export const MAX_LOGIN_TOKENS = 50;
+export const MAX_API_TOKENS = 100;
+
+export type AccountCommand =
+  | { type: 'RegisterUser'; passwordHash: string; siteAdmin: boolean }
+  | { type: 'ChangePassword'; passwordHash: string }
+  | { type: 'CreateOrganization'; owner: string }
+  | { type: 'SetMemberRole'; user: string; role: Role }
+  | { type: 'RemoveMember'; user: string }
+  | { type: 'SetRobotRole'; robot: string; role: Role }
+  | { type: 'DeleteRobot'; robot: string }
+  | { type: 'IssueToken'; robot: string | null; tokenId: string; secretHash: string; label: string; expiresAt: string | null }
+  | { type: 'RevokeToken'; robot: string | null; tokenId: string }
+  | { type: 'SetLimits'; limits: NamespaceLimits }
+  | { type: 'RecordVisibility'; package: string; visibility: Visibility };
+
+export function decideAccount(view: AccountView | null, namespace: string, command: AccountCommand): AccountEvent[] {
+  if (command.type === 'RegisterUser') {
+    if (view) throw new AccountExistsError(namespace);
+    return [{ type: 'UserRegistered', data: { passwordHash: command.passwordHash, siteAdmin: command.siteAdmin } }];
+  }
+  if (command.type === 'CreateOrganization') {
+    if (view) throw new AccountExistsError(namespace);
+    return [{ type: 'OrganizationCreated', data: { owner: command.owner } }];
+  }
+  if (!view) throw new AccountNotFoundError('organization', namespace);
+  switch (command.type) {
+    case 'ChangePassword':
+      requireKind(view, 'user');
+      return [{ type: 'PasswordChanged', data: { passwordHash: command.passwordHash } }];
+    case 'SetMemberRole': {
+      requireKind(view, 'organization');
+      const current = view.members.find((m) => m.user === command.user);
+      if (current?.role === command.role) return [];
+      if (current?.role === 'admin' && command.role !== 'admin') assertAnotherAdmin(view, command.user);
+      return [{ type: 'MemberRoleSet', data: { user: command.user, role: command.role } }];
+    }
+    case 'RemoveMember':
+      requireKind(view, 'organization');
+      if (!view.members.some((m) => m.user === command.user)) throw new AccountNotFoundError('member', command.user);
+      assertAnotherAdmin(view, command.user);
+      return [{ type: 'MemberRemoved', data: { user: command.user } }];
+    case 'SetRobotRole':
+      requireKind(view, 'organization');
+      if (findRobot(view, command.robot)?.role === command.role) return [];
+      return [{ type: 'RobotRoleSet', data: { robot: command.robot, role: command.role } }];
+    case 'DeleteRobot':
+      requireKind(view, 'organization');
+      if (!findRobot(view, command.robot)) throw new AccountNotFoundError('robot', `${namespace}+${command.robot}`);
+      return [{ type: 'RobotDeleted', data: { robot: command.robot } }];
+    case 'IssueToken': {
+      const { type: _type, ...data } = command;
+      if (command.robot === null) requireKind(view, 'user');
+      else if (!findRobot(view, command.robot)) throw new AccountNotFoundError('robot', `${namespace}+${command.robot}`);
+      if (command.label !== LOGIN_LABEL && tokensOf(view, command.robot).filter((t) => t.label !== LOGIN_LABEL).length >= MAX_API_TOKENS) {
+        throw new InvalidUsageError(`at most ${MAX_API_TOKENS} tokens: revoke one first`, { limit: MAX_API_TOKENS });
+      }
+      return [{ type: 'TokenIssued', data }];
+    }
+    case 'RevokeToken': {
+      if (!tokensOf(view, command.robot).some((t) => t.id === command.tokenId)) throw new AccountNotFoundError('token', command.tokenId);
+      return [{ type: 'TokenRevoked', data: { robot: command.robot, tokenId: command.tokenId } }];
+    }
+    case 'SetLimits':
+      return [{ type: 'NamespaceLimitsSet', data: { limits: command.limits } }];
+    case 'RecordVisibility':
+      return [{ type: 'PackageVisibilityChanged', data: { package: command.package, visibility: command.visibility } }];
+  }
+}
+
+export function evolveAccount(view: AccountView | null, event: RecordedAccountEvent): AccountView {
+  if (event.type === 'UserRegistered' || event.type === 'OrganizationCreated') {
+    const base: AccountView = {
+      namespace: event.namespace,
+      kind: event.type === 'UserRegistered' ? 'user' : 'organization',
+      version: event.version,
+      createdAt: event.occurredAt,
+      passwordHash: null,
+      siteAdmin: false,
+      tokens: [],
+      members: [],
+      robots: [],
+      limits: NO_LIMITS,
+    };
+    if (event.type === 'UserRegistered') {
+      const data = event.data as Extract<AccountEvent, { type: 'UserRegistered' }>['data'];
+      return { ...base, passwordHash: data.passwordHash, siteAdmin: data.siteAdmin };
+    }
+    const data = event.data as Extract<AccountEvent, { type: 'OrganizationCreated' }>['data'];
+    return { ...base, members: [{ user: data.owner, role: 'admin' }] };
+  }
+  if (!view) throw new Error(`account event ${event.type} for ${event.namespace} before the account was created`);
+  const next: AccountView = { ...view, version: event.version };
+  const e = { type: event.type, data: event.data } as AccountEvent;
+  switch (e.type) {
+    case 'PasswordChanged':
+      return { ...next, passwordHash: e.data.passwordHash };
+    case 'MemberRoleSet':
+      return { ...next, members: [...view.members.filter((m) => m.user !== e.data.user), { user: e.data.user, role: e.data.role }] };
+    case 'MemberRemoved':
+      return { ...next, members: view.members.filter((m) => m.user !== e.data.user) };
+    case 'RobotRoleSet': {
+      const existing = findRobot(view, e.data.robot);
+      const robot = { name: e.data.robot, role: e.data.role, tokens: existing?.tokens ?? [] };
+      return { ...next, robots: [...view.robots.filter((r) => r.name !== e.data.robot), robot] };
+    }
+    case 'RobotDeleted':
+      return { ...next, robots: view.robots.filter((r) => r.name !== e.data.robot) };
+    case 'TokenIssued': {
+      const { robot, tokenId, ...rest } = e.data;
+      const token: TokenRecord = { id: tokenId, ...rest, createdAt: event.occurredAt };
+      const live = [...tokensOf(view, robot).filter((t) => t.expiresAt === null || t.expiresAt > event.occurredAt), token];
+      const logins = live.filter((t) => t.label === LOGIN_LABEL);
+      const dropped = new Set(logins.slice(0, Math.max(0, logins.length - MAX_LOGIN_TOKENS)).map((t) => t.id));
+      return withTokens(next, robot, live.filter((t) => !dropped.has(t.id)));
+    }
+    case 'TokenRevoked':
+      return withTokens(next, e.data.robot, tokensOf(view, e.data.robot).filter((t) => t.id !== e.data.tokenId));
+    case 'NamespaceLimitsSet':
+      return { ...next, limits: e.data.limits };
+    case 'PackageVisibilityChanged':
+      return next;
+    default:
+      return next;
+  }
+}
+
+export function foldAccount(events: readonly RecordedAccountEvent[]): AccountView | null {
+  return events.reduce<AccountView | null>((view, event) => evolveAccount(view, event), null);
+}
+
+export function tokensOf(view: AccountView, robot: string | null): TokenRecord[] {
+  return robot === null ? view.tokens : (findRobot(view, robot)?.tokens ?? []);
+}
+
+function withTokens(view: AccountView, robot: string | null, tokens: TokenRecord[]): AccountView {
+  if (robot === null) return { ...view, tokens };
+  return { ...view, robots: view.robots.map((r) => (r.name === robot ? { ...r, tokens } : r)) };
+}
+
+function requireKind(view: AccountView, kind: AccountView['kind']): void {
+  if (view.kind !== kind) throw new AccountNotFoundError(kind === 'user' ? 'user' : 'organization', view.namespace);
+}
+
+function assertAnotherAdmin(view: AccountView, leaving: string): void {
+  if (!view.members.some((m) => m.role === 'admin' && m.user !== leaving)) {
+    throw new InvalidUsageError('an organization must keep at least one admin', { organization: view.namespace, user: leaving });
+  }
+}

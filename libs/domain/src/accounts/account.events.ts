@@ -1,0 +1,38 @@
+/**
+ * Events of the account aggregate (one stream per namespace). They are the audit trail a
+ * namespace admin reads, so each records who acted. Password hashes travel in events (the
+ * log is the source of truth) but never a password or a token secret.
+ */
+import type { NamespaceLimits, Role } from './account.view';
+import type { Visibility } from '../package/package.view';
+
+export type AccountEvent =
+  | { type: 'UserRegistered'; data: { passwordHash: string; siteAdmin: boolean } }
+  | { type: 'PasswordChanged'; data: { passwordHash: string } }
+  | { type: 'OrganizationCreated'; data: { owner: string } }
+  | { type: 'MemberRoleSet'; data: { user: string; role: Role } }
+  | { type: 'MemberRemoved'; data: { user: string } }
+  | { type: 'RobotRoleSet'; data: { robot: string; role: Role } }
+  | { type: 'RobotDeleted'; data: { robot: string } }
+  | {
+      type: 'TokenIssued';
+      /** `robot` null: a token of the user who owns the namespace. */
+      data: { robot: string | null; tokenId: string; secretHash: string; label: string; expiresAt: string | null };
+    }
+  | { type: 'TokenRevoked'; data: { robot: string | null; tokenId: string } }
+  | { type: 'NamespaceLimitsSet'; data: { limits: NamespaceLimits } }
+  /** Recorded for the audit trail when a package of the namespace changes visibility. */
+  | { type: 'PackageVisibilityChanged'; data: { package: string; visibility: Visibility } };
+
+export type AccountEventType = AccountEvent['type'];
+
+export interface RecordedAccountEvent<E extends AccountEvent = AccountEvent> {
+  namespace: string;
+  /** 1 for the event that created the account, then +1 per event. */
+  version: number;
+  type: E['type'];
+  data: E['data'];
+  /** Account name of who caused it (`org+robot` for a robot, `-` for the configuration). */
+  actor: string;
+  occurredAt: string;
+}

@@ -1,0 +1,87 @@
+/**
+ * The state of one namespace's account, folded from its events: a user (who owns the namespace
+ * of the same name) or an organisation (whose members and robots hold roles in it). Users and
+ * organisations share one space of names, because each owns the namespace it is named after.
+ * Secrets never appear here in the clear: passwords as a memory-hard hash, tokens as the
+ * SHA-256 of their random secret.
+ */
+export type Role = 'read' | 'write' | 'admin';
+
+export const ROLES: readonly Role[] = ['read', 'write', 'admin'];
+
+const RANK: Record<Role, number> = { read: 1, write: 2, admin: 3 };
+
+/** True when `held` grants at least what `needed` asks. */
+export function roleAtLeast(held: Role | null, needed: Role): boolean {
+  return held !== null && RANK[held] >= RANK[needed];
+}
+
+export function isRole(value: unknown): value is Role {
+  return value === 'read' || value === 'write' || value === 'admin';
+}
+
+export interface TokenRecord {
+  id: string;
+  /** Hex SHA-256 of the token's secret part. */
+  secretHash: string;
+  label: string;
+  createdAt: string;
+  /** ISO instant after which the token is refused; null: never. */
+  expiresAt: string | null;
+}
+
+export interface MemberRecord {
+  user: string;
+  role: Role;
+}
+
+export interface RobotRecord {
+  /** The robot's short name; its account name is `<org>+<name>`. */
+  name: string;
+  role: Role;
+  tokens: TokenRecord[];
+}
+
+/** Per-namespace limits; null: the registry-wide default from configuration applies. */
+export interface NamespaceLimits {
+  maxBlobBytes: number | null;
+  maxStorageBytes: number | null;
+  requestsPerMinute: number | null;
+  /** Whether a forced push (appr `force`, ChartMuseum `?force`) may replace a release; null: yes. */
+  allowOverwrites?: boolean | null;
+}
+
+export const NO_LIMITS: NamespaceLimits = { maxBlobBytes: null, maxStorageBytes: null, requestsPerMinute: null, allowOverwrites: null };
+
+export interface AccountView {
+  namespace: string;
+  kind: 'user' | 'organization';
+  /** Number of events folded in; 0 for an account that does not exist yet. */
+  version: number;
+  createdAt: string;
+  /** Users only: the password hash in PHC-like form (see the gateway's password hasher). */
+  passwordHash: string | null;
+  /** Users only: may act on every namespace. */
+  siteAdmin: boolean;
+  /** Users only: their API tokens. */
+  tokens: TokenRecord[];
+  /** Organisations only. */
+  members: MemberRecord[];
+  /** Organisations only. */
+  robots: RobotRecord[];
+  limits: NamespaceLimits;
+}
+
+export function findRobot(view: AccountView, name: string): RobotRecord | undefined {
+  return view.robots.find((r) => r.name === name);
+}
+
+export function memberRole(view: AccountView, user: string): Role | null {
+  if (view.kind === 'user') return view.namespace === user ? 'admin' : null;
+  return view.members.find((m) => m.user === user)?.role ?? null;
+}
+
+/** Tokens still valid at `now`. */
+export function liveTokens(tokens: readonly TokenRecord[], now: string): TokenRecord[] {
+  return tokens.filter((t) => t.expiresAt === null || t.expiresAt > now);
+}

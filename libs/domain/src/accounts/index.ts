@@ -1,0 +1,5 @@
+export * from './account.view';
+export * from './account.events';
+export * from './account.decider';
+export * from './access-policy';
+export * from './credentials';

@@ -1,0 +1,86 @@
+/**
+ * The Helm view of packages: which releases are charts, and what the chart repository index
+ * says about each. A package `ns/foo` is chart `foo` of repository `ns`; each release of media
+ * type `helm` whose archive had a usable Chart.yaml is one chart version, `version` = release.
+ * Pure: derived from the package view, so the chart index is a projection of the same events.
+ */
+import type { ChartMetadata } from '../archive/chart-metadata';
+import { parsePackageRef } from '../names';
+import type { PackageEvent } from '../package/package.events';
+import type { PackageView, Visibility } from '../package/package.view';
+
+export const HELM_MEDIA_TYPE = 'helm';
+
+/** One version of a chart, as the repository index and the ChartMuseum API present it. */
+export interface ChartVersionRecord {
+  /** The package name (the chart's name in this repository). */
+  name: string;
+  /** The release (strict SemVer). */
+  version: string;
+  /** Chart.yaml as pushed; its own name and version may differ from the package's (appr pushes). */
+  chart: ChartMetadata;
+  /** sha256 (hex) of the .tgz: the index `digest`, and the blob store key. */
+  blobDigest: string;
+  /** sha256 (hex) of the uncompressed tar: appr's `content.digest`. */
+  apprDigest: string;
+  size: number;
+  provenanceDigest?: string;
+  createdAt: string;
+}
+
+/** The chart versions of one package as of one point of its event stream. */
+export interface PackageChartVersions {
+  package: string;
+  namespace: string;
+  /** Sequence of the package view these versions were taken from. */
+  sequence: number;
+  visibility: Visibility;
+  /** Empty when the package has no chart versions (left, or never had any). */
+  versions: ChartVersionRecord[];
+}
+
+export function chartVersionsOf(view: PackageView): PackageChartVersions {
+  const versions: ChartVersionRecord[] = [];
+  for (const manifest of view.manifests) {
+    if (manifest.mediaType !== HELM_MEDIA_TYPE || manifest.chart === null) continue;
+    versions.push({
+      name: view.name,
+      version: manifest.release,
+      chart: manifest.chart,
+      blobDigest: manifest.blobDigest,
+      apprDigest: manifest.apprDigest,
+      size: manifest.size,
+      ...(manifest.provenanceDigest ? { provenanceDigest: manifest.provenanceDigest } : {}),
+      createdAt: manifest.createdAt,
+    });
+  }
+  return { package: view.package, namespace: view.namespace, sequence: view.sequence, visibility: view.visibility, versions };
+}
+
+const CHANNEL_EVENTS: ReadonlySet<string> = new Set(['ReleaseAddedToChannel', 'ReleaseRemovedFromChannel', 'ChannelDeleted']);
+
+/**
+ * Whether any of `events` can change a package's chart versions: a publish or delete of a helm
+ * release, and any event that is neither a release nor a channel event (a visibility change, or
+ * an event type added later), since every version carries its package's visibility. Channel
+ * events and other media types never do.
+ */
+export function touchesCharts(events: readonly { type: string; data: unknown }[]): boolean {
+  return events.some((event) => {
+    if (CHANNEL_EVENTS.has(event.type)) return false;
+    if (event.type === 'ReleasePublished' || event.type === 'ReleaseDeleted') {
+      return (event as Extract<PackageEvent, { type: 'ReleasePublished' | 'ReleaseDeleted' }>).data.mediaType === HELM_MEDIA_TYPE;
+    }
+    return true;
+  });
+}
+
+/** The file name Helm tooling expects for a chart version: `<name>-<version>.tgz`. */
+export function chartFileName(name: string, version: string): string {
+  return `${name}-${version}.tgz`;
+}
+
+/** A Helm repository is a namespace: its name follows the namespace rule (names.ts). */
+export function parseRepositoryName(namespace: string): string {
+  return parsePackageRef(namespace, 'chart').namespace;
+}

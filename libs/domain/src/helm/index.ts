@@ -1,0 +1,4 @@
+export * from './chart-versions';
+export * from './chart-index-query';
+export * from './provenance';
+export * from './chart-upload';

@@ -1,0 +1,49 @@
+import type { ChartVersionRecord, PackageChartVersions, Visibility } from '@wharf/domain';
+
+export const CHART_INDEX_STORE = Symbol('ChartIndexStore');
+
+/** A namespace's chart versions, with the revision they belong to. */
+export interface NamespaceCharts {
+  namespace: string;
+  /** As `ChartIndexStore.revision` would answer for exactly these versions. */
+  revision: string;
+  /** Every chart version of the namespace, each with its package's visibility; in no particular order. */
+  versions: (ChartVersionRecord & { visibility: Visibility })[];
+}
+
+/**
+ * The chart index projection: for each package, its chart versions as of a sequence of its
+ * event stream (`PackageChartVersions`, derived from the package view), grouped by namespace so
+ * a Helm repository index is one read. Maintained by the metadata service where package views
+ * are applied, so it is current when a push is acknowledged; never built by listing storage.
+ */
+export interface ChartIndexStore {
+  /**
+   * Records `charts` as the package's chart versions, replacing what was recorded for it, when
+   * the recorded sequence for the package is lower than `charts.sequence` (none recorded: 0).
+   * Returns false, changing nothing, otherwise: applying the same or an older state again is a
+   * no-op, so replays and a writer racing the projector are harmless. Recording a package with
+   * no versions is allowed (its versions leave the index; the sequence is kept).
+   */
+  sync(charts: PackageChartVersions): Promise<boolean>;
+
+  /**
+   * An opaque token for the namespace's current chart versions: equal tokens mean equal
+   * `read` results; any change of the namespace's versions changes it. Cheap compared to
+   * `read` (an HTTP ETag and the key of a rendered-index cache). A namespace with no chart
+   * versions recorded has a revision too.
+   */
+  revision(namespace: string): Promise<string>;
+
+  /** The namespace's chart versions and their revision, read consistently. */
+  read(namespace: string): Promise<NamespaceCharts>;
+
+  close(): Promise<void>;
+}
+
+/**
+ * What the gateway asks of the chart index. In the embedded profile it is the store itself; in
+ * the distributed one, a client of the metadata service.
+ */
+export const CHART_INDEX_READER = Symbol('ChartIndexReader');
+export type ChartIndexReader = Pick<ChartIndexStore, 'revision' | 'read'>;

@@ -1,0 +1,98 @@
+/**
+ * The ChartMuseum API's writes: a chart upload (raw `.tgz` body, or multipart `chart` and
+ * optional `prov` fields) becomes a push of release `<Chart.yaml version>` of package
+ * `<namespace>/<Chart.yaml name>`, media type helm, through the same ReleasePublisher as an
+ * appr push, so it is the very release the appr API shows, pulls and channels. A delete is the
+ * appr delete of that helm release.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ArchiveTooLargeError,
+  Caller,
+  CommandMeta,
+  HELM_MEDIA_TYPE,
+  InvalidUsageError,
+  assertProvenance,
+  assertRelease,
+  chartCoordinates,
+  inspectArchive,
+  parsePackageRef,
+  parseRepositoryName,
+} from '@wharf/domain';
+import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
+import { multipartBoundary, parseMultipartForm } from '../http/multipart-form';
+import { AccessControl } from '../auth/access-control';
+import { PushAdmission } from '../auth/push-admission';
+import { ReleasePublisher } from './release-publisher';
+
+export interface ChartUpload {
+  caller: Caller;
+  namespace: string;
+  contentType: string | undefined;
+  body: unknown;
+  /** ChartMuseum's `?force` (present, empty or `true`): replace an existing version. */
+  force: boolean;
+  meta: CommandMeta;
+}
+
+@Injectable()
+export class ChartMuseumUseCases {
+  constructor(
+    private readonly publisher: ReleasePublisher,
+    private readonly admission: PushAdmission,
+    private readonly access: AccessControl,
+    @Inject(PACKAGE_COMMANDS) private readonly commands: PackageCommands,
+    @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+  ) {}
+
+  async upload(upload: ChartUpload): Promise<{ saved: true }> {
+    const namespace = parseRepositoryName(upload.namespace);
+    const admitted = await this.admission.admit(upload.caller, namespace);
+    const { chart: archive, prov } = this.readUpload(upload);
+    if (archive.length > admitted.maxBlobBytes) throw new ArchiveTooLargeError('blob-size', admitted.maxBlobBytes);
+    const inspection = inspectArchive(archive, this.config.archive);
+    await this.admission.assertStorage(admitted, archive.length + (prov?.length ?? 0));
+    const { ref, release } = chartCoordinates(namespace, inspection.chart, inspection.chartProblem);
+    if (prov) assertProvenance(prov, inspection.blobDigest);
+    await this.publisher.publish({
+      ref,
+      release,
+      mediaType: HELM_MEDIA_TYPE,
+      archive,
+      inspection,
+      metadata: null,
+      force: upload.force && admitted.allowOverwrites,
+      visibility: this.config.auth.defaultVisibility,
+      ...(prov ? { provenance: prov } : {}),
+      meta: upload.meta,
+    });
+    return { saved: true };
+  }
+
+  async delete(path: { caller: Caller; namespace: string; name: string; version: string; meta: CommandMeta }): Promise<{ deleted: true }> {
+    const ref = parsePackageRef(path.namespace, path.name);
+    await this.access.require(path.caller, ref.namespace, 'write');
+    const release = assertRelease(path.version);
+    await this.commands.execute({ type: 'DeleteRelease', package: ref.full, release, mediaType: HELM_MEDIA_TYPE, meta: path.meta });
+    return { deleted: true };
+  }
+
+  private readUpload(upload: ChartUpload): { chart: Buffer; prov: Buffer | null } {
+    const body = Buffer.isBuffer(upload.body) ? upload.body : Buffer.alloc(0);
+    const boundary = multipartBoundary(upload.contentType);
+    if (boundary === null) {
+      if (body.length === 0) throw new InvalidUsageError('the request has no chart: send the .tgz as the body or as multipart field "chart"', { field: 'chart' });
+      return { chart: body, prov: null };
+    }
+    const parts = parseMultipartForm(body, boundary);
+    const field = (name: string) => {
+      const matches = parts.filter((p) => p.name === name);
+      if (matches.length > 1) throw new InvalidUsageError(`multipart field "${name}" appears more than once`, { field: name });
+      return matches[0]?.data ?? null;
+    };
+    const chart = field('chart');
+    if (!chart || chart.length === 0) throw new InvalidUsageError('multipart field "chart" is missing or empty', { field: 'chart' });
+    return { chart, prov: field('prov') };
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Reads of the Helm chart repositories (one per namespace): the index file, chart archives and
+ * provenance files, and the ChartMuseum API's chart listings. Every read takes a ChartReadAccess,
+ * the one place a caller's rights narrow what a namespace shows (AccessControl.chartAccess makes
+ * it from the caller's role on the namespace).
+ */
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ChartIndexQuery,
+  ChartVersionRecord,
+  HELM_MEDIA_TYPE,
+  PackageNotFoundError,
+  PackageView,
+  ReleaseManifest,
+  Visibility,
+  findManifest,
+  isSha256Hex,
+  parseRepositoryName,
+  parseSemVer,
+  selectChartEntries,
+} from '@wharf/domain';
+import { BLOB_STORE, BlobStore, PACKAGE_READER, PackageReader } from '@wharf/ports';
+import { chartVersionJson, chartsJson, renderIndexFromFragments } from '../presenters/helm-index.presenter';
+import { ChartIndexCache, RenderedIndex } from './chart-index-cache';
+
+/** Which packages' charts a caller may see; decided by visibility per namespace. */
+export interface ChartReadAccess {
+  canRead(namespace: string, visibility: Visibility): boolean;
+}
+
+/** Everyone reads everything (open mode, and tests of the index alone). */
+export const OPEN_ACCESS: ChartReadAccess = { canRead: () => true };
+
+export type IndexFormat = 'yaml' | 'json';
+
+export interface IndexRequest {
+  namespace: string;
+  query: ChartIndexQuery;
+  format: IndexFormat;
+  contextPath: string;
+  access?: ChartReadAccess;
+}
+
+@Injectable()
+export class HelmRepositoryUseCases {
+  constructor(
+    private readonly cache: ChartIndexCache,
+    @Inject(PACKAGE_READER) private readonly packages: PackageReader,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+  ) {}
+
+  async index(request: IndexRequest): Promise<RenderedIndex> {
+    const namespace = parseRepositoryName(request.namespace);
+    const access = request.access ?? OPEN_ACCESS;
+    const readsPrivate = access.canRead(namespace, 'private');
+    const key = JSON.stringify([request.format, request.contextPath, request.query.latest ?? null, request.query.since ?? null, readsPrivate]);
+    return this.cache.rendered(namespace, key, (charts) => {
+      const visible = charts.versions.filter((v) => access.canRead(namespace, v.visibility));
+      const entries = selectChartEntries(visible, request.query);
+      const body = renderIndexFromFragments(entries, { generated: new Date().toISOString(), contextPath: request.contextPath }, request.format, this.cache.fragment);
+      const variant = createHash('sha256').update(key).digest('hex').slice(0, 12);
+      let gzipped: Buffer | null = null;
+      return { etag: `W/"${charts.revision}.${variant}"`, body, gzipped: () => (gzipped ??= gzipSync(body)) };
+    });
+  }
+
+  /** `<name>-<version>.tgz` or `<name>-<version>.tgz.prov` of the namespace, with its bytes. */
+  async chartFile(namespaceParam: string, file: string, access: ChartReadAccess = OPEN_ACCESS): Promise<{ filename: string; bytes: Buffer; provenance: boolean }> {
+    const namespace = parseRepositoryName(namespaceParam);
+    const provenance = file.endsWith('.tgz.prov');
+    const archive = provenance ? file.slice(0, -'.prov'.length) : file;
+    const found = archive.endsWith('.tgz') ? await this.findChartArchive(namespace, archive.slice(0, -'.tgz'.length)) : null;
+    if (!found || !access.canRead(namespace, found.view.visibility)) throw new PackageNotFoundError(`${namespace}/${file}`);
+    const digest = provenance ? found.manifest.provenanceDigest : found.manifest.blobDigest;
+    if (!digest || !isSha256Hex(digest)) throw new PackageNotFoundError(found.view.package, found.manifest.release, 'helm provenance');
+    return { filename: file, bytes: await this.blobs.read(digest), provenance };
+  }
+
+  /** ChartMuseum `GET /api/<ns>/charts`: every chart, versions highest first. */
+  async listCharts(namespace: string, access: ChartReadAccess = OPEN_ACCESS): Promise<Record<string, Record<string, unknown>[]>> {
+    return chartsJson(selectChartEntries(await this.visibleVersions(namespace, access)));
+  }
+
+  /** ChartMuseum `GET /api/<ns>/charts/<name>`. */
+  async chartVersions(namespace: string, name: string, access: ChartReadAccess = OPEN_ACCESS): Promise<Record<string, unknown>[]> {
+    const versions = chartsJson(selectChartEntries((await this.visibleVersions(namespace, access)).filter((v) => v.name === name)))[name];
+    if (!versions) throw new PackageNotFoundError(`${namespace}/${name}`);
+    return versions;
+  }
+
+  /** ChartMuseum `GET /api/<ns>/charts/<name>/<version>`. */
+  async chartVersion(namespace: string, name: string, version: string, access: ChartReadAccess = OPEN_ACCESS): Promise<Record<string, unknown>> {
+    const found = (await this.visibleVersions(namespace, access)).find((v) => v.name === name && v.version === version);
+    if (!found) throw new PackageNotFoundError(`${namespace}/${name}`, version, HELM_MEDIA_TYPE);
+    return chartVersionJson(found);
+  }
+
+  private async visibleVersions(namespaceParam: string, access: ChartReadAccess): Promise<ChartVersionRecord[]> {
+    const namespace = parseRepositoryName(namespaceParam);
+    return (await this.cache.charts(namespace)).versions.filter((v) => access.canRead(namespace, v.visibility));
+  }
+
+  /**
+   * Names and versions both may contain `-`, so every split of `<name>-<version>` whose version
+   * part is SemVer is tried, reading the package directly (exact, and current on the very next
+   * request after a push).
+   */
+  private async findChartArchive(namespace: string, stem: string): Promise<{ view: PackageView; manifest: ReleaseManifest } | null> {
+    for (let dash = stem.indexOf('-'); dash > 0; dash = stem.indexOf('-', dash + 1)) {
+      const name = stem.slice(0, dash);
+      const version = stem.slice(dash + 1);
+      if (!parseSemVer(version) || !/^[a-z0-9][a-z0-9._-]*$/.test(name)) continue;
+      const view = await this.packages.get(`${namespace}/${name}`);
+      const manifest = view && findManifest(view, version, HELM_MEDIA_TYPE);
+      if (view && manifest && manifest.chart) return { view, manifest };
+    }
+    return null;
+  }
+}

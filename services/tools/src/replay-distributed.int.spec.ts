@@ -1,0 +1,162 @@
+/**
+ * Replay against the real engines (distributed profile): a history written through the package
+ * writer (Kafka log, MongoDB/FerretDB metadata) and followed by the search projector
+ * (OpenSearch); the stores' documents are snapshotted, the collections and the index dropped,
+ * `replay` run from the same configuration the services read, and the documents compared one
+ * for one. Then a second replay while the writer keeps writing: nothing is lost.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@opensearch-project/opensearch';
+import { MongoClient } from 'mongodb';
+import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
+import { MongoMetadataStore, generationCollectionNames } from '@wharf/adapters/metadata-mongo';
+import { OpenSearchSearchIndex, searchIndexAlias } from '@wharf/adapters/search-opensearch';
+import { WharfConfig, kafkaClientOptions, loadConfig } from '@wharf/config';
+import { KeyedMutex, MetadataProjector, PackageProjection, PackageWriter } from '@wharf/metadata';
+import { SearchProjector } from '@wharf/search';
+import { deleteKafkaPrefix, eventually, uniqueName } from '@wharf/testing';
+import { ReplayReport, replayProjection } from './projection-replay';
+import { openReplay } from './replay-targets';
+import { writeHistory } from './replay-scenario.test-support';
+
+const env = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (the int project's globalSetup sets it)`);
+  return value;
+};
+
+describe('replay (distributed profile, real engines)', () => {
+  const run = uniqueName('r');
+  const ns = uniqueName('ns');
+  const packages = Array.from({ length: 30 }, (_, i) => `${ns}/app${i}`);
+  let dataDir: string;
+  let config: WharfConfig;
+  let log: KafkaEventLog;
+  let store: MongoMetadataStore;
+  let index: OpenSearchSearchIndex;
+  let metadataProjector: MetadataProjector;
+  let searchProjector: SearchProjector;
+  let writer: PackageWriter;
+  let mongo: MongoClient;
+  let opensearch: Client;
+  const reports: ReplayReport[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wharf-replay-'));
+    config = loadConfig({
+      WHARF_PROFILE: 'distributed',
+      WHARF_DATA_DIR: dataDir,
+      WHARF_KAFKA_BROKERS: env('WHARF_KAFKA_BROKERS'),
+      WHARF_KAFKA_TOPIC_PREFIX: `${run}.`,
+      WHARF_KAFKA_PARTITIONS: '4',
+      WHARF_MONGO_URL: env('WHARF_MONGO_URL'),
+      WHARF_MONGO_DATABASE: `wharf_${run}`,
+      WHARF_OPENSEARCH_URL: env('WHARF_OPENSEARCH_URL'),
+      WHARF_OPENSEARCH_INDEX_PREFIX: `${run}-`,
+    });
+    mongo = await new MongoClient(env('WHARF_MONGO_URL')).connect();
+    opensearch = new Client({ node: env('WHARF_OPENSEARCH_URL') });
+    log = new KafkaEventLog({ ...kafkaClientOptions(config, 'wharf-replay-test'), retryDelayMs: 100 });
+    store = await MongoMetadataStore.connect({ url: config.distributed.mongo!.url, database: config.distributed.mongo!.database, generationCacheMs: 200 });
+    index = await OpenSearchSearchIndex.connect({ node: config.distributed.opensearch!.url, indexPrefix: config.distributed.opensearch!.indexPrefix });
+    const locks = new KeyedMutex();
+    const projection = new PackageProjection(store);
+    metadataProjector = new MetadataProjector(log, projection, locks);
+    writer = new PackageWriter(log, store, projection, metadataProjector, locks);
+    searchProjector = new SearchProjector(log, index);
+    await metadataProjector.start();
+    await searchProjector.start();
+  });
+
+  afterAll(async () => {
+    await metadataProjector?.onApplicationShutdown();
+    await searchProjector?.onApplicationShutdown();
+    await log?.close();
+    await store?.close();
+    await index?.close();
+    await mongo?.db(`wharf_${run}`).dropDatabase();
+    const { body } = await opensearch.indices.get({ index: `${run}-*`, allow_no_indices: true, expand_wildcards: 'all' });
+    if (Object.keys(body).length > 0) await opensearch.indices.delete({ index: Object.keys(body) });
+    await opensearch?.close();
+    await mongo?.close();
+    await deleteKafkaPrefix(config.distributed.kafka!.brokers, `${run}.`);
+    rmSync(dataDir, { recursive: true, force: true });
+    for (const r of reports) process.stderr.write(`[replay] ${r.projection}: ${r.rebuilt} events in ${r.seconds.toFixed(1)} s, ${Math.round(r.eventsPerSecond)} events/s (tail ${r.tail})\n`);
+  });
+
+  /** The current version document of every package, without its chain link. */
+  async function metadataDocuments() {
+    const generation = (await mongo.db(`wharf_${run}`).collection<{ _id: string; generation: number }>('projection_generations').findOne({ _id: 'metadata' }))?.generation ?? 0;
+    const docs = await mongo
+      .db(`wharf_${run}`)
+      .collection(generationCollectionNames('', generation).versions)
+      .find({ current: true }, { projection: { _id: 0, previousSequence: 0 } })
+      .toArray();
+    return docs.sort((a, b) => (a.package < b.package ? -1 : 1));
+  }
+
+  /** Every document behind the alias: id, external version (the sequence) and source. */
+  async function searchDocuments() {
+    const alias = searchIndexAlias(`${run}-`);
+    await opensearch.indices.refresh({ index: alias });
+    const { body } = await opensearch.search({ index: alias, body: { query: { match_all: {} }, size: 1000, version: true, sort: [{ package: 'asc' }] } });
+    return body.hits.hits.map((hit) => ({ id: hit._id, version: hit._version, source: hit._source }));
+  }
+
+  const caughtUp = async () => {
+    await eventually(async () => expect(await metadataProjector.lag()).toBe(0), 60_000);
+    await eventually(async () => expect(await searchProjector.lag()).toBe(0), 60_000);
+  };
+
+  async function replay(name: 'metadata' | 'search') {
+    const setup = await openReplay(config, name);
+    try {
+      const report = await replayProjection(setup.log, setup.projection, { progressEveryMs: 2000, onProgress: (p) => process.stderr.write(`[replay] ${JSON.stringify(p)}\n`) });
+      reports.push(report);
+      return report;
+    } finally {
+      await setup.close();
+    }
+  }
+
+  it('should rebuild MongoDB and OpenSearch from the log, document for document, after both were dropped', async () => {
+    const views = await writeHistory(writer, packages);
+    await caughtUp();
+    const metadataBefore = await metadataDocuments();
+    const searchBefore = await searchDocuments();
+    expect(metadataBefore).toHaveLength(packages.length);
+    expect(searchBefore).toHaveLength(packages.length);
+    expect(metadataBefore.filter((d) => d.active)).toHaveLength(24);
+
+    for (const name of Object.values(generationCollectionNames('', 0))) await mongo.db(`wharf_${run}`).dropCollection(name);
+    await opensearch.indices.delete({ index: `${run}-packages-*` });
+    expect(await store.get(packages[0])).toBeNull();
+
+    const metadata = await replay('metadata');
+    const search = await replay('search');
+
+    expect(metadata.rebuilt).toBe(await log.count());
+    expect(search.rebuilt).toBe(await log.count());
+    expect(await metadataDocuments()).toEqual(metadataBefore);
+    expect(await searchDocuments()).toEqual(searchBefore);
+    for (const pkg of packages) expect(await store.get(pkg)).toEqual(views.get(pkg));
+    expect(await store.count()).toBe(24);
+  });
+
+  it('should lose nothing written while the replay runs, and the live writer and projectors go on after the switch', async () => {
+    const more = Array.from({ length: 10 }, (_, i) => `${ns}/during${i}`);
+    const writing = writeHistory(writer, more, 2);
+    const [metadata, search] = await Promise.all([replay('metadata'), replay('search')]);
+    const views = await writing;
+    const after = await writeHistory(writer, [`${ns}/after`]);
+    await caughtUp();
+
+    for (const [pkg, view] of [...views, ...after]) expect(await store.get(pkg)).toEqual(view);
+    const searched = new Map((await searchDocuments()).map((d) => [d.id, d]));
+    for (const [pkg, view] of [...views, ...after]) expect(searched.get(pkg)?.version).toBe(view.sequence);
+    expect(metadata.rebuilt + metadata.tail).toBeGreaterThan(0);
+    expect(search.rebuilt + search.tail).toBeGreaterThan(0);
+  });
+});

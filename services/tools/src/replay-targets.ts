@@ -1,0 +1,118 @@
+/**
+ * What `npm run replay` rebuilds, per profile: the event log and the live projections, built
+ * from the same WHARF_* configuration the services read, and how each projection folds events.
+ *
+ *   metadata   embedded: <data>/metadata.db     distributed: MongoDB (WHARF_MONGO_URL)
+ *   search     embedded: <data>/search.db       distributed: OpenSearch (WHARF_OPENSEARCH_URL)
+ *   blob-refs  embedded: <data>/blob-refs.db    distributed: the blob service's <data>/blob-refs.db
+ *                                                (run it on that host, with its WHARF_DATA_DIR)
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
+import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
+import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
+import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
+import { OpenSearchSearchIndex } from '@wharf/adapters/search-opensearch';
+import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
+import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
+import { WharfConfig, kafkaClientOptions, requireSettings } from '@wharf/config';
+import type { StoredEvent } from '@wharf/contracts';
+import { PackageProjection } from '@wharf/metadata';
+import { BlobReferenceStore, EventLog, MetadataStore, RejectedEvent, SearchIndex, UnappliableEventsError } from '@wharf/ports';
+import { SearchProjector } from '@wharf/search';
+import type { ReplayedProjection } from './projection-replay';
+
+export const PROJECTIONS = ['metadata', 'search', 'blob-refs'] as const;
+export type ProjectionName = (typeof PROJECTIONS)[number];
+
+/** Packages of a batch folded at once: a metadata store is round-trip bound, packages are independent. */
+const METADATA_CONCURRENCY = 16;
+
+/**
+ * Folds events into a metadata store as the metadata projector does (per package, in sequence
+ * order, compare-and-set), several packages at a time.
+ */
+export async function foldIntoMetadata(store: MetadataStore, events: StoredEvent[]): Promise<void> {
+  const projection = new PackageProjection(store);
+  const byPackage = new Map<string, StoredEvent[]>();
+  for (const event of events) byPackage.set(event.package, [...(byPackage.get(event.package) ?? []), event]);
+  const streams = [...byPackage];
+  const rejected: RejectedEvent[] = [];
+  const worker = async () => {
+    for (let next = streams.shift(); next; next = streams.shift()) {
+      try {
+        await projection.apply(next[0], next[1]);
+      } catch (error) {
+        if (!(error instanceof UnappliableEventsError)) throw error;
+        rejected.push(...error.rejected);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(METADATA_CONCURRENCY, streams.length) }, worker));
+  if (rejected.length > 0) throw new UnappliableEventsError(rejected);
+}
+
+/** Folds events into a search index as the search projector does. */
+export function foldIntoSearch(log: EventLog): (index: SearchIndex, events: StoredEvent[]) => Promise<void> {
+  return (index, events) => new SearchProjector(log, index).handle(events);
+}
+
+export const foldIntoBlobReferences = (store: BlobReferenceStore, events: StoredEvent[]) => store.apply(events);
+
+/** The log and one projection's live store, opened from the configuration; `close` releases both. */
+export interface ReplaySetup<S> {
+  log: EventLog;
+  projection: ReplayedProjection<S>;
+  close(): Promise<void>;
+}
+
+export async function openReplay(config: WharfConfig, name: ProjectionName): Promise<ReplaySetup<unknown>> {
+  const distributed = config.profile === 'distributed';
+  if (distributed) requireSettings(config, 'kafka', ...(name === 'metadata' ? (['mongo'] as const) : name === 'search' ? (['opensearch'] as const) : []));
+  mkdirSync(config.dataDir, { recursive: true });
+  const file = (base: string) => join(config.dataDir, base);
+  const log: EventLog = distributed
+    ? new KafkaEventLog(kafkaClientOptions(config, 'wharf-replay'))
+    : new SqliteEventLog({ path: file('events.db'), synchronous: config.sqlite.synchronous });
+  try {
+    const projection = await openProjection(config, name, log);
+    return {
+      log,
+      projection: projection as ReplayedProjection<unknown>,
+      close: async () => {
+        await log.close();
+        await (projection.live as { close(): Promise<void> }).close();
+      },
+    };
+  } catch (error) {
+    await log.close();
+    throw error;
+  }
+}
+
+async function openProjection(config: WharfConfig, name: ProjectionName, log: EventLog): Promise<ReplayedProjection<MetadataStore> | ReplayedProjection<SearchIndex> | ReplayedProjection<BlobReferenceStore>> {
+  const distributed = config.profile === 'distributed';
+  const file = (base: string) => join(config.dataDir, base);
+  switch (name) {
+    case 'metadata': {
+      const mongo = config.distributed.mongo;
+      const live = distributed ? await MongoMetadataStore.connect({ url: mongo!.url, database: mongo!.database }) : new SqliteMetadataStore({ path: file('metadata.db') });
+      // Small batches: a batch must be folded well within the consumer group's session.
+      return { name, live, apply: foldIntoMetadata, batchSize: 200 };
+    }
+    case 'search': {
+      const os = config.distributed.opensearch;
+      const live = distributed
+        ? await OpenSearchSearchIndex.connect({ node: os!.url, indexPrefix: os!.indexPrefix, replicas: os!.replicas })
+        : new SqliteSearchIndex({ path: file('search.db') });
+      return { name, live, apply: foldIntoSearch(log) };
+    }
+    case 'blob-refs':
+      return { name, live: new SqliteBlobReferenceStore({ path: file('blob-refs.db') }), apply: foldIntoBlobReferences };
+    default: {
+      const never: never = name;
+      throw new Error(`unknown projection ${String(never)}`);
+    }
+  }
+}

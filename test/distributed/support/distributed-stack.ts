@@ -1,0 +1,155 @@
+/**
+ * The distributed profile as separate processes, started by a test itself: the compiled
+ * gateway, metadata, search and blob services on free ports of their own, in namespaces of their
+ * own in every engine (database, topic prefix, index prefix, bucket), so a run never sees another
+ * run's data or processes. Each process can be killed (SIGKILL: no shutdown hook runs) and
+ * started again; a service may have several instances (`search#2`).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '@wharf/testing';
+
+export const ROOT = join(__dirname, '..', '..', '..');
+
+export type ServiceName = 'gateway' | 'metadata' | 'search' | 'blob';
+
+export interface StackOptions {
+  /** Short id of the run: names the engines' namespaces and the log directory. */
+  runId: string;
+  /** Overrides of the engines' endpoints (e.g. a Kafka broker of the test's own). */
+  env?: Record<string, string>;
+  /** Where the processes' logs go. */
+  logDir: string;
+}
+
+interface Instance {
+  service: ServiceName;
+  port: number;
+  child: ChildProcess | null;
+  exited: Promise<void>;
+  log: WriteStream;
+}
+
+export class DistributedStack {
+  private readonly instances = new Map<string, Instance>();
+  private readonly ports = new Map<ServiceName, number>();
+
+  constructor(private readonly options: StackOptions) {
+    mkdirSync(options.logDir, { recursive: true });
+  }
+
+  /** The engines' namespaces of this run (what scripts/test.sh sets for the stack tier). */
+  get namespaces() {
+    const id = this.options.runId;
+    return {
+      WHARF_MONGO_DATABASE: `wharf_${id}`,
+      WHARF_KAFKA_TOPIC_PREFIX: `wharf-${id}.`,
+      WHARF_OPENSEARCH_INDEX_PREFIX: `wharf-${id}-`,
+      WHARF_S3_BUCKET: `wharf-${id}`,
+    };
+  }
+
+  get env(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    return { ...env, ...this.options.env, ...this.namespaces };
+  }
+
+  url(instance: string = 'gateway'): string {
+    const found = this.instances.get(instance);
+    if (!found) throw new Error(`no instance ${instance}`);
+    return `http://127.0.0.1:${found.port}`;
+  }
+
+  /** Starts metadata, search, blob, then the gateway, each healthy before the next. */
+  async up(): Promise<void> {
+    for (const service of ['metadata', 'search', 'blob', 'gateway'] as const) this.ports.set(service, await freePort());
+    for (const service of ['metadata', 'search', 'blob', 'gateway'] as const) await this.start(service);
+  }
+
+  /**
+   * Starts (or restarts) an instance: `service` or `service#n`. The first instance of a service
+   * keeps the port the gateway knows it by; others get ports of their own.
+   */
+  async start(instance: string, timeoutMs = 120_000): Promise<void> {
+    const service = instance.split('#')[0] as ServiceName;
+    const previous = this.instances.get(instance);
+    if (previous?.child) throw new Error(`${instance} is running`);
+    const port = previous?.port ?? (instance.includes('#') ? await freePort() : this.ports.get(service)!);
+    const log = previous?.log ?? createWriteStream(join(this.options.logDir, `${instance.replace('#', '-')}.log`), { flags: 'a' });
+    log.write(`\n==== start ${new Date().toISOString()}\n`);
+    const child = spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(ROOT, 'dist', 'services', service, 'src', 'main.js')], {
+      cwd: ROOT,
+      env: {
+        ...this.env,
+        WHARF_PROFILE: 'distributed',
+        WHARF_HOST: '127.0.0.1',
+        WHARF_PORT: String(port),
+        WHARF_DATA_DIR: join(this.options.logDir, `${instance.replace('#', '-')}-data`),
+        WHARF_METADATA_URL: `http://127.0.0.1:${this.ports.get('metadata')}`,
+        WHARF_SEARCH_URL: `http://127.0.0.1:${this.ports.get('search')}`,
+        WHARF_BLOB_URL: `http://127.0.0.1:${this.ports.get('blob')}`,
+        WHARF_LOG_LEVEL: 'warn',
+        // These suites are about crash safety, not access control: anonymous clients may push.
+        WHARF_AUTH_MODE: 'open',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const entry: Instance = { service, port, child, exited, log };
+    this.instances.set(instance, entry);
+    void exited.then(() => {
+      if (entry.child === child) entry.child = null;
+    });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!entry.child) throw new Error(`${instance} exited during startup (see ${this.options.logDir})`);
+      if (await healthy(`http://127.0.0.1:${port}`)) return;
+      if (Date.now() > deadline) throw new Error(`${instance} not healthy after ${timeoutMs} ms (see ${this.options.logDir})`);
+      await sleep(200);
+    }
+  }
+
+  /** Sends `signal` (SIGKILL by default) and waits until the process is gone. */
+  async kill(instance: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const entry = this.instances.get(instance);
+    if (!entry?.child) return;
+    entry.child.kill(signal);
+    await entry.exited;
+    entry.child = null;
+  }
+
+  /** Stops every instance (SIGTERM, then SIGKILL after 10 s). */
+  async down(): Promise<void> {
+    const order = [...this.instances.keys()].sort((a, b) => rank(a) - rank(b));
+    for (const instance of order) {
+      const entry = this.instances.get(instance)!;
+      if (entry.child) {
+        const timer = setTimeout(() => entry.child?.kill('SIGKILL'), 10_000);
+        await this.kill(instance, 'SIGTERM');
+        clearTimeout(timer);
+      }
+      entry.log.end();
+    }
+  }
+}
+
+function rank(instance: string): number {
+  return ['gateway', 'blob', 'search', 'metadata'].indexOf(instance.split('#')[0]);
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
