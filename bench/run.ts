@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { API, pool, pullPath, pushBody, pushChart, seedOne, seedRetries, sizedChart } from './lib/charts';
 import { LoadResult, runLoad } from './lib/load';
 import { ProfileSummary, profileMarkdown, summarizeProfile } from './lib/profile';
-import { CACHE, CNR_WORKERS, ROOT, Running, rssMiB, pssMiB, TARGETS, TargetDef, TargetName } from './lib/targets';
+import { BENCH_ADMIN, CACHE, CNR_WORKERS, ROOT, Running, rssMiB, pssMiB, startWharfEnforced, TARGETS, TargetDef, TargetName } from './lib/targets';
 
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const DURATION_S = env('BENCH_DURATION_S', 10);
@@ -208,6 +208,32 @@ async function scenarioShowList(report: Report): Promise<void> {
   });
 }
 
+/**
+ * The cost of authentication on a read: show (GET manifest) of public packages on the open
+ * embedded profile, then on the same profile with authentication enforced, anonymous, with a
+ * Bearer token, and with Basic user:password (scrypt once, then remembered for a minute).
+ */
+async function scenarioAuth(report: Report): Promise<void> {
+  const PKGS = 50;
+  const charts = Array.from({ length: PKGS }, (_, i) => pushChart(`a${i}`, '1.0.0'));
+  const running = [await TARGETS.find((t) => t.name === 'wharf')!.start(), await startWharfEnforced()];
+  try {
+    for (const t of running) {
+      const res = await pool(0, PKGS, 4, (i) => seedOne(t, 'auth', `a${i}`, '1.0.0', charts[i]!), Date.now() + 300_000);
+      if (res.failed) throw new Error(`seeding auth on ${t.name}: ${res.lastError}`);
+    }
+    const [open, enforced] = running as [Running, Running];
+    const next = () => ({ path: `${API}/auth/a${rnd(PKGS)}/1.0.0/helm` });
+    const basic = { authorization: `Basic ${Buffer.from(`${BENCH_ADMIN.username}:${BENCH_ADMIN.password}`).toString('base64')}` };
+    await measure(report, open, 'auth', 'show, open mode', { next });
+    await measure(report, enforced, 'auth', 'show, enforced, anonymous', { next });
+    await measure(report, enforced, 'auth', 'show, enforced, Bearer token', { next, headers: enforced.admin });
+    await measure(report, enforced, 'auth', 'show, enforced, Basic password', { next, headers: basic });
+  } finally {
+    for (const r of running) await r.stop().catch(() => undefined);
+  }
+}
+
 async function scenarioPush(report: Report): Promise<void> {
   await withTargets(true, async (running) => {
     for (const t of running) {
@@ -371,7 +397,7 @@ function evaluateGoals(report: Report): void {
 
 // ---- output ----------------------------------------------------------------------------------
 
-const COLORS: Record<TargetName, string> = { wharf: '#1f77b4', 'wharf-distributed': '#9467bd', cnr: '#d62728', nginx: '#2ca02c' };
+const COLORS: Record<TargetName, string> = { wharf: '#1f77b4', 'wharf-enforced': '#17becf', 'wharf-distributed': '#9467bd', cnr: '#d62728', nginx: '#2ca02c' };
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -473,6 +499,7 @@ function markdown(report: Report, svgName: string): string {
 const SCENARIOS: Record<string, (r: Report) => Promise<void>> = {
   pull: (r) => scenarioPull(r),
   'show-list': scenarioShowList,
+  auth: scenarioAuth,
   push: scenarioPush,
   growth: scenarioGrowth,
   memory: scenarioMemory,

@@ -45,7 +45,7 @@ export class PushError extends Error {}
 export const seedRetries = new Map<string, number>();
 
 /** Pushes one release (or, for a static target, writes the file where the pull URL points). */
-export async function seedOne(t: Running, ns: string, name: string, release: string, tgz: Buffer): Promise<void> {
+export async function seedOne(t: Running, ns: string, name: string, release: string, tgz: Buffer, headers: Record<string, string> = t.admin ?? {}): Promise<void> {
   if (t.staticRoot) {
     const file = join(t.staticRoot, pullPath(ns, name, release));
     mkdirSync(dirname(file), { recursive: true });
@@ -60,7 +60,7 @@ export async function seedOne(t: Running, ns: string, name: string, release: str
     try {
       res = await fetch(`${t.url}${API}/${ns}/${name}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         body: pushBody(release, tgz),
       });
       text = await res.text();

@@ -18,6 +18,8 @@ export interface LoadOptions {
   durationS: number;
   /** Stop after this many requests even if the duration is not over. */
   maxRequests?: number;
+  /** Sent with every request (credentials). */
+  headers?: Record<string, string>;
   pid: number;
 }
 
@@ -68,7 +70,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     requests: [
       {
         method: opts.method ?? 'GET',
-        ...(opts.method === 'POST' ? { headers: { 'content-type': 'application/json' } } : {}),
+        headers: { ...(opts.method === 'POST' ? { 'content-type': 'application/json' } : {}), ...opts.headers },
         setupRequest: (req: Record<string, unknown>) => {
           // `amount` would override the duration in autocannon: bound the count by stopping instead
           if (opts.maxRequests && ++issued === opts.maxRequests) setImmediate(() => instance?.stop());

@@ -14,7 +14,7 @@ export const CACHE = process.env.WHARF_BENCH_CACHE ?? join(process.env.HOME ?? '
 /** gunicorn sync workers for the reference server (its run-server.sh uses 4; we keep 4 on 2 cores). */
 export const CNR_WORKERS = Number(process.env.BENCH_CNR_WORKERS ?? 4);
 
-export type TargetName = 'wharf' | 'wharf-distributed' | 'cnr' | 'nginx';
+export type TargetName = 'wharf' | 'wharf-enforced' | 'wharf-distributed' | 'cnr' | 'nginx';
 
 export interface Running {
   name: TargetName;
@@ -23,6 +23,8 @@ export interface Running {
   staticRoot?: string;
   /** The root process id; its descendants count towards its memory. */
   pid: number;
+  /** Headers that give a site admin's rights (targets with authentication enforced). */
+  admin?: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -96,29 +98,41 @@ const wharf: TargetDef = {
   label: 'Wharf (embedded)',
   available: true,
   api: true,
-  async start() {
-    const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-data-'));
-    const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      [...wharfNodeArgs(), '-r', join(ROOT, 'scripts', 'dist-paths.js'), join(ROOT, 'dist', 'services', 'embedded', 'src', 'main.js')],
-      {
-        cwd: ROOT,
-        env: { ...process.env, WHARF_PORT: String(port), WHARF_HOST: '127.0.0.1', WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: 'warn', WHARF_PROFILE: 'embedded', WHARF_AUTH_MODE: 'open' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const log = capture(child);
-    // at log level warn the "wharf listening" line is not printed: wait for /healthz instead
-    const url = `http://127.0.0.1:${port}`;
-    const stop = stopper(child, [dataDir]);
-    await waitHttp(`${url}/healthz`, child, log).catch(async (e) => {
-      await stop();
-      throw e;
-    });
-    return { name: 'wharf', url, pid: child.pid!, stop };
-  },
+  start: () => startEmbedded('wharf', { WHARF_AUTH_MODE: 'open' }),
 };
+
+export const BENCH_ADMIN = { username: 'benchadmin', password: 'bench-admin-password' };
+
+/** The embedded profile with authentication enforced and a site admin (the auth scenario only). */
+export async function startWharfEnforced(): Promise<Running> {
+  const running = await startEmbedded('wharf-enforced', { WHARF_AUTH_MODE: 'enforced', WHARF_ADMIN_USERNAME: BENCH_ADMIN.username, WHARF_ADMIN_PASSWORD: BENCH_ADMIN.password });
+  const login = await fetch(`${running.url}/api/v1/users/login`, { method: 'POST', body: JSON.stringify({ user: BENCH_ADMIN }) });
+  const { token } = (await login.json()) as { token: string };
+  return { ...running, admin: { authorization: `Bearer ${token}` } };
+}
+
+async function startEmbedded(name: TargetName, auth: Record<string, string>): Promise<Running> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-data-'));
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [...wharfNodeArgs(), '-r', join(ROOT, 'scripts', 'dist-paths.js'), join(ROOT, 'dist', 'services', 'embedded', 'src', 'main.js')],
+    {
+      cwd: ROOT,
+      env: { ...process.env, WHARF_PORT: String(port), WHARF_HOST: '127.0.0.1', WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: 'warn', WHARF_PROFILE: 'embedded', ...auth },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const log = capture(child);
+  // at log level warn the "wharf listening" line is not printed: wait for /healthz instead
+  const url = `http://127.0.0.1:${port}`;
+  const stop = stopper(child, [dataDir]);
+  await waitHttp(`${url}/healthz`, child, log).catch(async (e) => {
+    await stop();
+    throw e;
+  });
+  return { name, url, pid: child.pid!, stop };
+}
 
 /**
  * HOOK: the distributed profile (Kafka + MongoDB + S3 + OpenSearch, gateway + services) is not
