@@ -1,14 +1,14 @@
 /**
  * Benchmark entry point: `npm run bench -- <scenario>` (via bench/bench.sh, which installs the
  * tools, builds Wharf and compiles this file). Scenarios: pull, show-list, push, growth, memory,
- * all; `profile <file.cpuprofile>` summarises a profile. Writes bench/results/<scenario>-<stamp>.{json,md,svg}.
+ * search, all; `profile <file.cpuprofile>` summarises a profile. Writes bench/results/<scenario>-<stamp>.{json,md,svg}.
  * Every loop is bounded in count and time; every target listens on 127.0.0.1. Never fails on a threshold.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { API, pool, pullPath, pushBody, pushChart, seedOne, seedRetries, sizedChart } from './lib/charts';
+import { API, pool, pullPath, pushBody, pushChart, SEARCH_NS, SEARCH_WORDS, searchChart, searchPackage, seedOne, seedRetries, sizedChart } from './lib/charts';
 import { LoadResult, runLoad } from './lib/load';
 import { ProfileSummary, profileMarkdown, summarizeProfile } from './lib/profile';
 import { BENCH_ADMIN, CACHE, CNR_WORKERS, ROOT, Running, rssMiB, pssMiB, startWharfEnforced, TARGETS, TargetDef, TargetName } from './lib/targets';
@@ -333,6 +333,82 @@ async function scenarioGrowth(report: Report): Promise<void> {
   });
 }
 
+/**
+ * Search over a registry of BENCH_SEARCH_PACKAGES packages (10,000) holding BENCH_SEARCH_RELEASES
+ * releases (100,000), pushed through HTTP in rounds (every package gets its first release, then its
+ * second, ...), BENCH_SEARCH_SEED_CONCURRENCY (16) at a time, within BENCH_SEARCH_SEED_BUDGET_S
+ * (1800 s) per target. Then, once the last package is searchable (the projections are
+ * asynchronous), `GET /cnr/api/v1/packages/search?q=<word>` with a random word of the generated
+ * names/descriptions/keywords (each word is carried by about 2 × packages / 98 packages), and a
+ * word that matches nothing.
+ */
+async function scenarioSearch(report: Report): Promise<void> {
+  const packages = env('BENCH_SEARCH_PACKAGES', 10_000);
+  const releases = Math.max(packages, env('BENCH_SEARCH_RELEASES', 100_000));
+  const conc = env('BENCH_SEARCH_SEED_CONCURRENCY', 16);
+  const budgetS = env('BENCH_SEARCH_SEED_BUDGET_S', 1800);
+  report.settings.searchPackages = packages;
+  report.settings.searchReleases = releases;
+  report.settings.searchSeedConcurrency = conc;
+  const searchPath = (q: string) => `${API}/search?q=${encodeURIComponent(q)}`;
+  const found = async (t: Running, q: string): Promise<string[]> => {
+    const res = await fetch(`${t.url}${searchPath(q)}`);
+    if (!res.ok) throw new Error(`${t.name}: search ${q}: ${res.status} ${(await res.text()).slice(0, 200)}`);
+    return (await res.json()) as string[];
+  };
+  const reached = new Map<TargetName, number>();
+  await withTargets(true, async (running) => {
+    for (const t of running) {
+      const started = Date.now();
+      const deadline = started + budgetS * 1000;
+      let seeded = 0;
+      let failed = 0;
+      for (let from = 0; from < releases && Date.now() < deadline; from += packages) {
+        const to = Math.min(releases, from + packages);
+        const res = await pool(from, to, conc, (i) => seedOne(t, SEARCH_NS, searchPackage(i % packages).name, `1.0.${Math.floor(i / packages)}`, searchChart(i % packages, `1.0.${Math.floor(i / packages)}`)), deadline);
+        seeded += res.done;
+        failed += res.failed;
+        const s = (Date.now() - started) / 1000;
+        report.seeding.push({ target: t.name, from, to: from + res.done + res.failed, seconds: s, rate: seeded / s, failed: res.failed });
+        log(`search ${t.name}: ${seeded} releases seeded in ${s.toFixed(0)} s (${(seeded / s).toFixed(1)}/s)${res.failed ? `, ${res.failed} failed (last: ${res.lastError})` : ''}`);
+        if (res.done + res.failed < to - from) break;
+      }
+      const seedS = (Date.now() - started) / 1000;
+      reached.set(t.name, seeded);
+      if (seeded + failed < releases) {
+        report.growthStops.push({ target: t.name, reached: seeded, wanted: releases, reason: `search seeding budget of ${budgetS} s spent` });
+        report.notes.push(`search ${t.name}: seeding stopped at ${seeded} of ${releases} releases (budget ${budgetS} s)`);
+      }
+      // the projections are asynchronous: wait until the last packages are searchable
+      const lagStart = Date.now();
+      const probes = [packages - 1, packages - 2, Math.floor(packages / 2)].filter((i) => i >= 0 && i < Math.min(packages, seeded));
+      let lagS = NaN;
+      while (Date.now() - lagStart < 300_000) {
+        const ok = await Promise.all(probes.map(async (i) => (await found(t, searchPackage(i).name)).includes(`${SEARCH_NS}/${searchPackage(i).name}`)));
+        if (ok.every(Boolean)) {
+          lagS = (Date.now() - lagStart) / 1000;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const hits = await found(t, SEARCH_WORDS[0]!);
+      report.notes.push(
+        `search ${t.name}: seeded ${seeded} releases of ${Math.min(packages, seeded)} packages in ${seedS.toFixed(0)} s (${(seeded / seedS).toFixed(1)} pushes/s, concurrency ${conc})` +
+          `${failed ? `, ${failed} failed` : ''}; last packages searchable ${Number.isNaN(lagS) ? 'NOT within 300 s' : `${lagS.toFixed(1)} s`} after the last push returned; q=${SEARCH_WORDS[0]} finds ${hits.length}`,
+      );
+      log(`search ${t.name}: searchable after ${lagS.toFixed(1)} s; q=${SEARCH_WORDS[0]} finds ${hits.length}`);
+    }
+    const per = Math.round((2 * packages) / SEARCH_WORDS.length);
+    for (const t of running)
+      await measure(report, t, 'search', `search, one word (~${per} hits of ${packages} packages)`, { next: () => ({ path: searchPath(SEARCH_WORDS[rnd(SEARCH_WORDS.length)]!) }) });
+    for (const t of running) await measure(report, t, 'search', 'search, no match', { next: () => ({ path: searchPath(`zz${rnd(1e6)}`) }) });
+    for (const t of running) {
+      const r = reached.get(t.name);
+      if (r !== undefined && r < releases) report.notes.push(`search ${t.name}: measured at ${r} releases, not ${releases}`);
+    }
+  });
+}
+
 async function scenarioMemory(report: Report): Promise<void> {
   const size: [string, number][] = [['100KB', 100 * 1024]];
   await withTargets(false, async (running) => {
@@ -503,6 +579,7 @@ const SCENARIOS: Record<string, (r: Report) => Promise<void>> = {
   push: scenarioPush,
   growth: scenarioGrowth,
   memory: scenarioMemory,
+  search: scenarioSearch,
 };
 
 async function runScenario(name: string): Promise<void> {

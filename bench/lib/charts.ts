@@ -110,3 +110,36 @@ export async function pool(
   await Promise.all(Array.from({ length: concurrency }, worker));
   return { done, failed, ...(lastError ? { lastError } : {}) };
 }
+
+/**
+ * Words of the search registry: every package's name, description and keywords carry two of
+ * them, so a one-word query finds the same packages in Wharf (name, keywords, description) and
+ * in the reference (a regex over `namespace/name` only). No word contains another, nor is part
+ * of the namespace or of the `-n<i>` suffix, so the reference's substring match finds no extra.
+ */
+export const SEARCH_WORDS = (
+  'apache atlas beacon blossom canyon cedar cobalt comet condor crimson delta dolphin ember falcon fjord ' +
+  'glacier granite harbor hazel horizon iris jasper juniper kestrel lagoon lantern lumen magnet maple meadow ' +
+  'meteor mistral nebula nimbus oasis onyx opal orbit osprey pebble pelican phoenix pine prairie prism ' +
+  'quartz quiver raven reef ripple saffron sapphire sequoia sierra sparrow spruce summit tundra tulip ' +
+  'velvet violet walnut willow zephyr zircon acorn badger bison bramble breeze buffalo cactus caribou ' +
+  'cinder clover coral cougar cypress dune eagle fennel ferret gecko geyser gopher heron ibis jackal ' +
+  'koala lynx mango marble mesa mink moose otter panda quokka'
+).split(' ');
+
+export const SEARCH_NS = 'registry';
+
+/** The i-th package of the search registry: its name, and the two words it carries. */
+export function searchPackage(i: number): { name: string; words: [string, string] } {
+  const n = SEARCH_WORDS.length;
+  const a = SEARCH_WORDS[i % n]!;
+  const b = SEARCH_WORDS[(Math.floor(i / n) * 7 + i + 1) % n]!;
+  const words: [string, string] = a === b ? [a, SEARCH_WORDS[(i + 2) % n]!] : [a, b];
+  return { name: `${words[0]}-${words[1]}-n${i}`, words };
+}
+
+/** A small chart (≈ 400 bytes) of the search registry, described by its two words. */
+export function searchChart(i: number, version: string): Buffer {
+  const { name, words } = searchPackage(i);
+  return chartArchive({ name, version, salt: version, description: `The ${words[0]} ${words[1]} service, package ${i}`, keywords: [...words] });
+}

@@ -2,11 +2,11 @@
  * The servers the benchmark runs side by side, each started fresh on 127.0.0.1 with its own
  * temporary data directory, and how to read their resident memory.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const ROOT = process.env.WHARF_BENCH_ROOT ?? process.cwd();
 export const CACHE = process.env.WHARF_BENCH_CACHE ?? join(process.env.HOME ?? '/root', '.cache', 'wharf-bench');
@@ -134,21 +134,200 @@ async function startEmbedded(name: TargetName, auth: Record<string, string>): Pr
   return { name, url, pid: child.pid!, stop };
 }
 
+/** `export K=V` lines of `deploy/local/backends.sh env` (values %q-quoted only where needed). */
+function backendsEnv(): Record<string, string> {
+  const out = execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'env'], { cwd: ROOT, encoding: 'utf8' });
+  const env: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const m = /^export ([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]!] = m[2]!.replace(/\\(.)/g, '$1');
+  }
+  return env;
+}
+
+let distributedRuns = 0;
+
 /**
- * HOOK: the distributed profile (Kafka + MongoDB + S3 + OpenSearch, gateway + services) is not
- * runnable as a benchmark target yet. When it is, start its backends (deploy/local/backends.sh)
- * and its processes here, return the gateway URL and a root pid whose descendants are all of
- * its processes, and set `available: true`. Every scenario then includes it automatically.
+ * The distributed profile: the local engines (Kafka, FerretDB, Versity S3, OpenSearch through
+ * deploy/local/backends.sh, started if they are not running, left running afterwards: they are
+ * shared) and the four compiled services (metadata, search, blob, then the gateway, each healthy
+ * before the next), all under one `bash` supervisor so that the supervisor's pid is the root of
+ * every Wharf process (memory is the sum of the four services plus a ~4 MiB bash; the engines are
+ * not counted). Each run has namespaces of its own in every engine (database, topic prefix,
+ * index prefix, bucket), dropped again when it stops.
  */
 const wharfDistributed: TargetDef = {
   name: 'wharf-distributed',
-  label: 'Wharf (distributed)',
-  available: 'distributed profile not available as a bench target yet (hook in bench/lib/targets.ts)',
+  label: 'Wharf (distributed: gateway + metadata + search + blob, local engines)',
+  available: existsSync(join(ROOT, 'dist', 'services', 'gateway', 'src', 'main.js')) ? true : 'not built: npm run build',
   api: true,
   async start(): Promise<Running> {
-    throw new Error('not available');
+    execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'up'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], timeout: 900_000 });
+    const engines = backendsEnv();
+    const id = `bench${Date.now().toString(36)}${process.pid.toString(36)}${++distributedRuns}`;
+    const namespaces = {
+      WHARF_MONGO_DATABASE: `wharf_${id}`,
+      WHARF_KAFKA_TOPIC_PREFIX: `wharf-${id}.`,
+      WHARF_OPENSEARCH_INDEX_PREFIX: `wharf-${id}-`,
+      WHARF_S3_BUCKET: `wharf-${id}`,
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-dist-'));
+    const services = ['metadata', 'search', 'blob', 'gateway'] as const;
+    const ports: Record<string, number> = {};
+    for (const s of services) ports[s] = await freePort();
+    // The supervisor: starts each service (healthy before the next), then waits; when one exits
+    // it stops the others and exits with its status; SIGTERM stops them all (gateway first).
+    const script = `
+set -u
+pids=()
+stop() { for ((i=\${#pids[@]}-1; i>=0; i--)); do kill -TERM "\${pids[$i]}" 2>/dev/null; done; wait; }
+trap 'stop; exit 0' TERM INT
+for s in ${services.join(' ')}; do
+  port_var="PORT_$s"; port="\${!port_var}"
+  mkdir -p "$DIR/$s-data"
+  WHARF_PORT="$port" WHARF_DATA_DIR="$DIR/$s-data" node -r "$ROOT/scripts/dist-paths.js" "$ROOT/dist/services/$s/src/main.js" >"$DIR/$s.log" 2>&1 &
+  pids+=("$!")
+  for ((t=0; t<1200; t++)); do
+    kill -0 "$!" 2>/dev/null || { echo "$s exited during startup:"; tail -50 "$DIR/$s.log"; stop; exit 1; }
+    curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
+    sleep 0.2
+  done
+done
+echo "all services healthy"
+wait -n
+rc=$?
+echo "a service exited ($rc):"; tail -20 "$DIR"/*.log
+stop
+exit "$rc"
+`;
+    const child = spawn('bash', ['-c', script], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...engines,
+        ...namespaces,
+        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+        ROOT,
+        DIR: dir,
+        ...Object.fromEntries(services.map((s) => [`PORT_${s}`, String(ports[s])])),
+        WHARF_PROFILE: 'distributed',
+        WHARF_AUTH_MODE: 'open',
+        WHARF_HOST: '127.0.0.1',
+        WHARF_LOG_LEVEL: 'warn',
+        WHARF_METADATA_URL: `http://127.0.0.1:${ports.metadata}`,
+        WHARF_SEARCH_URL: `http://127.0.0.1:${ports.search}`,
+        WHARF_BLOB_URL: `http://127.0.0.1:${ports.blob}`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log = capture(child);
+    const url = `http://127.0.0.1:${ports.gateway}`;
+    const stopChild = stopper(child, []);
+    const stop = async () => {
+      const tree = processTree(child.pid!).slice(1);
+      await stopChild();
+      // if the supervisor had to be killed, its services are not left behind
+      for (const p of tree) {
+        try {
+          if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(join(ROOT, 'dist', 'services'))) process.kill(p, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      await dropNamespaces(engines, namespaces).catch((e) => process.stderr.write(`[bench] wharf-distributed: cleaning ${id} failed: ${e}\n`));
+      rmSync(dir, { recursive: true, force: true });
+    };
+    await waitHttp(`${url}/healthz`, child, () => log() + logsOf(dir), 300_000).catch(async (e) => {
+      await stop();
+      throw e;
+    });
+    return { name: 'wharf-distributed', url, pid: child.pid!, stop };
   },
 };
+
+function logsOf(dir: string): string {
+  if (!existsSync(dir)) return '';
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => `--- ${f}\n${readFileSync(join(dir, f), 'utf8').slice(-1500)}`)
+    .join('\n');
+}
+
+/** Best effort: drops a run's database, topics and consumer groups, indexes and bucket (the engines are shared). */
+async function dropNamespaces(engines: Record<string, string>, ns: Record<'WHARF_MONGO_DATABASE' | 'WHARF_KAFKA_TOPIC_PREFIX' | 'WHARF_OPENSEARCH_INDEX_PREFIX' | 'WHARF_S3_BUCKET', string>): Promise<void> {
+  // The drivers are Wharf's own dependencies (the bench is compiled outside the repo).
+  const req = (m: string) => require(require.resolve(m, { paths: [ROOT] }));
+  const steps: [string, () => Promise<unknown>][] = [
+    [
+      'mongo',
+      async () => {
+        const { MongoClient } = req('mongodb');
+        const client = new MongoClient(engines.WHARF_MONGO_URL, { serverSelectionTimeoutMS: 10_000 });
+        try {
+          await client.db(ns.WHARF_MONGO_DATABASE).dropDatabase();
+        } finally {
+          await client.close();
+        }
+      },
+    ],
+    [
+      'kafka',
+      async () => {
+        const { Kafka, logLevel } = req('kafkajs');
+        const admin = new Kafka({ clientId: 'wharf-bench', brokers: engines.WHARF_KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING }).admin();
+        await admin.connect();
+        try {
+          const { groups } = await admin.listGroups();
+          const ours = groups.map((g: { groupId: string }) => g.groupId).filter((g: string) => g.startsWith(ns.WHARF_KAFKA_TOPIC_PREFIX));
+          if (ours.length) await admin.deleteGroups(ours).catch(() => undefined);
+          const topics = ((await admin.listTopics()) as string[]).filter((t) => t.startsWith(ns.WHARF_KAFKA_TOPIC_PREFIX));
+          if (topics.length) await admin.deleteTopics({ topics, timeout: 20_000 });
+        } finally {
+          await admin.disconnect();
+        }
+      },
+    ],
+    [
+      'opensearch',
+      async () => {
+        const base = engines.WHARF_OPENSEARCH_URL;
+        const res = await fetch(`${base}/_cat/indices/${encodeURIComponent(ns.WHARF_OPENSEARCH_INDEX_PREFIX)}*?format=json`);
+        const list = res.ok ? ((await res.json()) as { index: string }[]) : [];
+        for (const { index } of list) await (await fetch(`${base}/${encodeURIComponent(index)}`, { method: 'DELETE' })).arrayBuffer();
+      },
+    ],
+    [
+      's3',
+      async () => {
+        const s3 = req('@aws-sdk/client-s3');
+        const client = new s3.S3Client({
+          endpoint: engines.WHARF_S3_ENDPOINT,
+          region: engines.WHARF_S3_REGION,
+          credentials: { accessKeyId: engines.WHARF_S3_ACCESS_KEY_ID, secretAccessKey: engines.WHARF_S3_SECRET_ACCESS_KEY },
+          forcePathStyle: true,
+        });
+        const Bucket = ns.WHARF_S3_BUCKET;
+        try {
+          for (let token: string | undefined, i = 0; i < 10_000; i++) {
+            const page = await client.send(new s3.ListObjectsV2Command({ Bucket, ContinuationToken: token }));
+            const keys = (page.Contents ?? []).map((o: { Key: string }) => ({ Key: o.Key }));
+            if (keys.length) await client.send(new s3.DeleteObjectsCommand({ Bucket, Delete: { Objects: keys, Quiet: true } }));
+            token = page.NextContinuationToken;
+            if (!token) break;
+          }
+          await client.send(new s3.DeleteBucketCommand({ Bucket }));
+        } catch (e) {
+          if ((e as { name?: string }).name !== 'NoSuchBucket') throw e;
+        } finally {
+          client.destroy();
+        }
+      },
+    ],
+  ];
+  const failed: string[] = [];
+  for (const [name, step] of steps) await step().catch((e) => failed.push(`${name}: ${(e as Error).message ?? e}`));
+  if (failed.length) throw new Error(failed.join('; '));
+}
 
 const cnr: TargetDef = {
   name: 'cnr',

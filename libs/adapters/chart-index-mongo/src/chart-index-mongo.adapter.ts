@@ -25,12 +25,19 @@
  * meets. Deleting only ever removes documents older than ones that are present, so it cannot
  * change what readers see. A `<prefix>chart_heads` document per package (`_id` = package)
  * remembers the newest sequence seen, so `sync` refuses an old state with one lookup by key.
+ *
+ * Generations, for rebuilds (ProjectionRebuild): `MongoGenerations` (libs/adapters/mongo), the
+ * projection `charts` over the three collections, exactly as metadata-mongo. The revision hashes
+ * the generation too: a rebuild may record different versions under the same (package, sequence)
+ * (the reason to rebuild is often a change of how chart versions are derived), and a revision
+ * seen before the switch must not name the new content.
  */
 import { createHash } from 'node:crypto';
 import { MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
 import type { Collection, Db } from 'mongodb';
 import type { ChartVersionRecord, PackageChartVersions, Visibility } from '@wharf/domain';
-import type { ChartIndexStore, NamespaceCharts } from '@wharf/ports';
+import { MongoGenerations } from '@wharf/adapters/mongo';
+import type { ChartIndexStore, NamespaceCharts, ProjectionRebuild } from '@wharf/ports';
 
 export interface MongoChartIndexStoreOptions {
   url: string;
@@ -38,9 +45,12 @@ export interface MongoChartIndexStoreOptions {
   /** Prepended to the collection names. Letters, digits, `_`, `-`. */
   collectionPrefix?: string;
   clientOptions?: MongoClientOptions;
+  /** How long the live generation read from the pointer document is trusted. Default 1000 ms. */
+  generationCacheMs?: number;
 }
 
 export const CHART_PACKAGES_COLLECTION = 'chart_packages';
+const COLLECTIONS = [CHART_PACKAGES_COLLECTION, 'chart_marks', 'chart_heads'] as const;
 
 export interface ChartPackageDocument {
   /** `<package>@<sequence>`. */
@@ -70,23 +80,31 @@ const DUPLICATE_KEY = 11000;
 const PREFIX = /^[A-Za-z0-9_-]*$/;
 const docId = (pkg: string, sequence: number) => `${pkg}@${sequence}`;
 
+interface GenerationCollections {
+  generation: number;
+  packages: Collection<ChartPackageDocument>;
+  marks: Collection<ChartMarkDocument>;
+  heads: Collection<ChartHeadDocument>;
+}
+
 export class MongoChartIndexStore implements ChartIndexStore {
-  private readonly packages: Collection<ChartPackageDocument>;
-  private readonly marks: Collection<ChartMarkDocument>;
-  private readonly heads: Collection<ChartHeadDocument>;
+  private readonly generations: MongoGenerations<(typeof COLLECTIONS)[number]>;
+  private live: GenerationCollections | null = null;
   private closed = false;
 
+  /** `fixedGeneration`: a rebuild's store, which writes that generation whatever the pointer says. */
   private constructor(
     private readonly client: MongoClient,
-    db: Db,
-    prefix: string,
+    private readonly db: Db,
+    private readonly prefix: string,
+    private readonly generationCacheMs: number,
+    private readonly fixedGeneration: number | null = null,
+    private readonly ownsClient = true,
   ) {
-    this.packages = db.collection<ChartPackageDocument>(`${prefix}${CHART_PACKAGES_COLLECTION}`);
-    this.marks = db.collection<ChartMarkDocument>(`${prefix}chart_marks`);
-    this.heads = db.collection<ChartHeadDocument>(`${prefix}chart_heads`);
+    this.generations = new MongoGenerations(db, prefix, 'charts', COLLECTIONS, generationCacheMs);
   }
 
-  /** Connects, creates the namespace index (idempotently) and returns the store, which owns the client. */
+  /** Connects, creates the namespace indexes (idempotently) and returns the store, which owns the client. */
   static async connect(options: MongoChartIndexStoreOptions): Promise<MongoChartIndexStore> {
     const prefix = options.collectionPrefix ?? '';
     if (!PREFIX.test(prefix)) throw new Error(`invalid collectionPrefix ${JSON.stringify(prefix)}: letters, digits, _ and - only`);
@@ -94,14 +112,46 @@ export class MongoChartIndexStore implements ChartIndexStore {
     const client = new MongoClient(options.url, options.clientOptions);
     try {
       await client.connect();
-      const store = new MongoChartIndexStore(client, client.db(options.database), prefix);
-      await store.packages.createIndex({ namespace: 1 }, { name: 'by_namespace' });
-      await store.marks.createIndex({ namespace: 1 }, { name: 'by_namespace' });
+      const store = new MongoChartIndexStore(client, client.db(options.database), prefix, options.generationCacheMs ?? 1000);
+      await store.init();
       return store;
     } catch (error) {
       await client.close().catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * A store over the next generation's collections, emptied of what an unfinished rebuild left;
+   * the switch moves the pointer to it (MongoGenerations.rebuild).
+   */
+  async rebuild(): Promise<ProjectionRebuild<ChartIndexStore>> {
+    return this.generations.rebuild(async (next) => {
+      const fresh = new MongoChartIndexStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false);
+      await fresh.init();
+      return fresh;
+    });
+  }
+
+  /** Creates the namespace indexes of the current generation's collections, idempotently. */
+  private async init(): Promise<void> {
+    const { packages, marks } = await this.collections();
+    await packages.createIndex({ namespace: 1 }, { name: 'by_namespace' });
+    await marks.createIndex({ namespace: 1 }, { name: 'by_namespace' });
+  }
+
+  /** The live generation's collections (the pointer re-read when older than generationCacheMs). */
+  private async collections(): Promise<GenerationCollections> {
+    const generation = this.fixedGeneration ?? (await this.generations.live());
+    if (this.live?.generation === generation) return this.live;
+    const names = this.generations.names(generation);
+    this.live = {
+      generation,
+      packages: this.db.collection<ChartPackageDocument>(names[CHART_PACKAGES_COLLECTION]),
+      marks: this.db.collection<ChartMarkDocument>(names.chart_marks),
+      heads: this.db.collection<ChartHeadDocument>(names.chart_heads),
+    };
+    return this.live;
   }
 
   async sync(charts: PackageChartVersions): Promise<boolean> {

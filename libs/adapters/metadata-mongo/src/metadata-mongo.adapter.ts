@@ -35,19 +35,13 @@
  * died or lost a non-atomic update, costs one more lookup per missed version, never a wrong
  * answer. The `_id` is also what makes the insert exclusive, on the primary key.
  *
- * Generations, for rebuilds (ProjectionRebuild). A rebuild fills the next generation's
- * collections (`<prefix>package_versions_g<n>`, `<prefix>package_heads_g<n>`; generation 0 is
- * the unsuffixed pair) and the switch is one write of a pointer document
- * (`<prefix>projection_generations`, `_id: "metadata"`). Not `renameCollection` with
- * `dropTarget`, the usual MongoDB idiom: FerretDB v1.24 refuses `dropTarget: true` as not
- * implemented (FerretDB issue #2565), and a drop followed by a rename would leave readers an
- * empty projection in between. Every store reads the pointer at most `generationCacheMs` old, so
- * after a switch other processes use the previous generation for up to that long
- * (`switchOver()` says so); the previous generation is dropped by the next rebuild, never while
- * a stale reader might still write to it.
+ * Generations, for rebuilds (ProjectionRebuild): `MongoGenerations` (libs/adapters/mongo), the
+ * projection `metadata` over `<prefix>package_versions` and `<prefix>package_heads`; generation
+ * 0 is the unsuffixed pair, a rebuild fills `_g<n>` and the switch is one write of the pointer.
  */
 import { MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
 import type { Collection, Db, Filter } from 'mongodb';
+import { GENERATIONS_COLLECTION, MongoGenerations, generationNames, literalPattern } from '@wharf/adapters/mongo';
 import { PackageSummary, PackageView, Visibility, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
 
@@ -112,26 +106,20 @@ interface PackageHeadDocument {
 
 const linkId = (pkg: string, previousSequence: number) => `${pkg}@${previousSequence}`;
 
-/** The pointer to the live generation: one document per projection in this collection. */
-export const GENERATIONS_COLLECTION = 'projection_generations';
-const GENERATION_ID = 'metadata';
-
-interface GenerationDocument {
-  _id: string;
-  generation: number;
-}
+export { GENERATIONS_COLLECTION, literalPattern };
+const HEADS_COLLECTION = 'package_heads';
+const COLLECTIONS = [METADATA_COLLECTION, HEADS_COLLECTION] as const;
 
 interface GenerationCollections {
   generation: number;
   versions: Collection<PackageVersionDocument>;
   heads: Collection<PackageHeadDocument>;
-  readAt: number;
 }
 
 /** The collection names of a generation (0: unsuffixed). */
 export function generationCollectionNames(prefix: string, generation: number): { versions: string; heads: string } {
-  const suffix = generation === 0 ? '' : `_g${generation}`;
-  return { versions: `${prefix}${METADATA_COLLECTION}${suffix}`, heads: `${prefix}package_heads${suffix}` };
+  const names = generationNames(prefix, COLLECTIONS, generation);
+  return { versions: names[METADATA_COLLECTION], heads: names[HEADS_COLLECTION] };
 }
 
 const DUPLICATE_KEY = 11000;
@@ -140,7 +128,7 @@ const PREFIX = /^[A-Za-z0-9_-]*$/;
 const LIST_ATTEMPTS = 3;
 
 export class MongoMetadataStore implements MetadataStore {
-  private readonly generations: Collection<GenerationDocument>;
+  private readonly generations: MongoGenerations<(typeof COLLECTIONS)[number]>;
   private live: GenerationCollections | null = null;
   private closed = false;
 
@@ -153,59 +141,32 @@ export class MongoMetadataStore implements MetadataStore {
     private readonly fixedGeneration: number | null = null,
     private readonly ownsClient = true,
   ) {
-    this.generations = db.collection<GenerationDocument>(`${prefix}${GENERATIONS_COLLECTION}`);
+    this.generations = new MongoGenerations(db, prefix, 'metadata', COLLECTIONS, generationCacheMs);
   }
 
   /** The live generation's collections (the pointer re-read when older than generationCacheMs). */
   private async collections(): Promise<GenerationCollections> {
-    if (this.live && (this.fixedGeneration !== null || Date.now() - this.live.readAt < this.generationCacheMs)) return this.live;
-    const generation = this.fixedGeneration ?? (await this.readGeneration());
+    const generation = this.fixedGeneration ?? (await this.generations.live());
+    if (this.live?.generation === generation) return this.live;
     const names = generationCollectionNames(this.prefix, generation);
     this.live = {
       generation,
       versions: this.db.collection<PackageVersionDocument>(names.versions),
       heads: this.db.collection<PackageHeadDocument>(names.heads),
-      readAt: Date.now(),
     };
     return this.live;
   }
 
-  private async readGeneration(): Promise<number> {
-    return (await this.generations.findOne({ _id: GENERATION_ID }))?.generation ?? 0;
-  }
-
   /**
    * A store over the next generation's collections, emptied of what an unfinished rebuild left;
-   * the switch moves the pointer to it. Collections of generations other than the live one and
-   * the next (the previous generation, kept since the last switch for stale readers) are dropped.
+   * the switch moves the pointer to it (MongoGenerations.rebuild).
    */
   async rebuild(): Promise<ProjectionRebuild<MetadataStore>> {
-    const current = await this.readGeneration();
-    const next = current + 1;
-    const keep = new Set(Object.values(generationCollectionNames(this.prefix, current)));
-    const ours = new RegExp(`^${literalPattern(this.prefix)}(${METADATA_COLLECTION}|package_heads)(_g[0-9]+)?$`);
-    for (const { name } of await this.db.listCollections({}, { nameOnly: true }).toArray()) {
-      if (ours.test(name) && !keep.has(name)) await this.db.dropCollection(name);
-    }
-    const fresh = new MongoMetadataStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false);
-    await fresh.init();
-    let state: 'open' | 'switched' | 'aborted' = 'open';
-    return {
-      store: fresh,
-      switchOver: async () => {
-        if (state !== 'open') throw new Error(`this rebuild was already ${state}`);
-        if ((await this.readGeneration()) !== current) throw new Error(`the live generation moved from ${current} during the rebuild`);
-        await this.generations.updateOne({ _id: GENERATION_ID }, { $set: { generation: next } }, { upsert: true });
-        state = 'switched';
-        this.live = null;
-        return this.generationCacheMs;
-      },
-      abort: async () => {
-        if (state !== 'open') return;
-        state = 'aborted';
-        for (const name of Object.values(generationCollectionNames(this.prefix, next))) await this.db.dropCollection(name).catch(() => undefined);
-      },
-    };
+    return this.generations.rebuild(async (next) => {
+      const fresh = new MongoMetadataStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false);
+      await fresh.init();
+      return fresh;
+    });
   }
 
   /** Connects, creates the collection's indexes (idempotently) and returns the store, which owns the client. */
@@ -385,14 +346,4 @@ function listQuery(filter: PackageListFilter): Filter<PackageVersionDocument> {
     and.push({ $or: [{ visibility: 'public' }, { namespace: { $in: [...filter.visibleNamespaces] } }] });
   }
   return { $and: and };
-}
-
-/**
- * A regular expression matching `text` literally, valid for MongoDB's PCRE and FerretDB's Go
- * regexp alike: every ASCII punctuation character is escaped (both read `\` + punctuation as the
- * character itself), NUL is written `\x00` (MongoDB refuses a pattern with a NUL byte), anything
- * else stands for itself.
- */
-export function literalPattern(text: string): string {
-  return text.replace(/[!-/:-@[-`{-~]/g, '\\$&').replace(/\0/g, '\\x00');
 }

@@ -1,0 +1,2 @@
+export * from './mongo-generations';
+export * from './literal-pattern';
