@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CLIENTS_DIR, INSTALL_TIMEOUT_MS, VENV, baseUrl, contentDigest, ensureInstalled, freshNamespace, getBytes, getJson, run, runOk, sha256, tempDir, tgzFiles } from './support/clients';
+import { enforcedUrl } from '../support/target';
 import { startQuayProxy, type QuayProxy } from './support/quay-proxy';
 
 const BUNDLE = join(CLIENTS_DIR, 'fixtures', 'operator-bundle');
@@ -22,9 +23,9 @@ afterAll(async () => {
   await proxy?.close();
 });
 
-function courier(args: string[]) {
+function courier(args: string[], through: QuayProxy = proxy) {
   return run(join(VENV('operator-courier'), 'bin', 'operator-courier'), args, {
-    env: { HTTPS_PROXY: proxy.proxyUrl, https_proxy: proxy.proxyUrl, NO_PROXY: '', no_proxy: '', REQUESTS_CA_BUNDLE: proxy.caFile },
+    env: { HTTPS_PROXY: through.proxyUrl, https_proxy: through.proxyUrl, NO_PROXY: '', no_proxy: '', REQUESTS_CA_BUNDLE: through.caFile },
   });
 }
 
@@ -72,4 +73,33 @@ it('pushes the bundle; Wharf serves it back as the same files', async () => {
   expect(again.stdout + again.stderr).toContain('package-exists');
   // The last line is the message operator-courier took from the `error` envelope.
   expect((again.stdout + again.stderr).trim().split('\n').pop()).toMatch(/already exists/);
+});
+
+describe('against a registry that enforces authentication', () => {
+  let enforced: QuayProxy;
+
+  beforeAll(async () => {
+    enforced = await startQuayProxy(enforcedUrl());
+  });
+
+  afterAll(async () => {
+    await enforced?.close();
+  });
+
+  it('pushes with the token from /users/login, and fails with 401 on a bad token', async () => {
+    const user = freshNamespace('courieruser');
+    const signUp = await fetch(`${enforcedUrl()}/cnr/api/v1/users`, { method: 'POST', body: JSON.stringify({ user: { username: user, password: 'courier-password' } }) });
+    expect(signUp.status).toBe(201);
+    const login = await fetch(`${enforcedUrl()}/cnr/api/v1/users/login`, { method: 'POST', body: JSON.stringify({ user: { username: user, password: 'courier-password' } }) });
+    const { token } = (await login.json()) as { token: string };
+
+    const refused = await courier(['push', BUNDLE, user, 'wharf-demo', '0.0.1', 'basic dW51c2VkOnVudXNlZA=='], enforced);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(/401|invalid username or password/);
+
+    const pushed = await courier(['push', BUNDLE, user, 'wharf-demo', '0.0.1', token], enforced);
+    if (pushed.code !== 0) throw new Error(`operator-courier push exited ${pushed.code}\n${pushed.stdout}\n${pushed.stderr}`);
+    const shown = await fetch(`${enforcedUrl()}/cnr/api/v1/packages/${user}/wharf-demo/0.0.1/helm`);
+    expect(shown.status).toBe(200);
+  });
 });
