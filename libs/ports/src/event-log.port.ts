@@ -22,6 +22,12 @@ export interface Subscription {
  * The event log: the source of truth. Events are grouped in per-package streams whose
  * `sequence` runs 1, 2, 3, ... without gaps.
  */
+export interface DeadLetter {
+  position: string;
+  reason: string;
+  record: string;
+}
+
 export interface EventLog {
   /**
    * Appends `events` (already validated, sequences expectedSequence+1, +2, ...) to the package's
@@ -48,6 +54,13 @@ export interface EventLog {
 
   /** Number of events in the log. */
   count(): Promise<number>;
+
+  /**
+   * The events `group` set aside (they failed validation, or its handler could not apply them),
+   * oldest first, each with its position in the log, the reason, and the record as it was in the
+   * log (raw text: a poison record need not parse), for tools that must know what it touched.
+   */
+  deadLetters(group: string): Promise<DeadLetter[]>;
 
   /** Releases connections and timers. Further calls fail. */
   close(): Promise<void>;

@@ -20,6 +20,19 @@ export class BlobReferenceProjector implements OnApplicationShutdown {
     this.subscription ??= await this.log.subscribe({ group: BLOB_REFERENCES_GROUP, batchSize: 1000 }, (events) => this.references.apply(events));
   }
 
+  /**
+   * Digests named by the events this group set aside (a poison event, an event the store
+   * refused): they are not in the counts, so the collector must not take a count of 0 for them
+   * at its word. Read from the raw records, which need not parse: any 64-hex run counts.
+   */
+  async digestsOfSetAsideEvents(): Promise<Set<string>> {
+    const digests = new Set<string>();
+    for (const dead of await this.log.deadLetters(BLOB_REFERENCES_GROUP)) {
+      for (const match of dead.record.toLowerCase().matchAll(/[0-9a-f]{64}/g)) digests.add(match[0]);
+    }
+    return digests;
+  }
+
   /** Events not yet counted; the collector only runs when this is 0. */
   async lag(): Promise<number> {
     return this.subscription ? this.subscription.lag() : this.log.count();

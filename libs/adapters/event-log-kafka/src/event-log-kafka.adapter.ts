@@ -45,7 +45,7 @@ import {
 } from 'kafkajs';
 import { ConcurrencyConflictError } from '@wharf/domain';
 import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts';
-import { DEFAULT_MAX_ATTEMPTS, EventLog, SubscribeOptions, Subscription, deliverBounded } from '@wharf/ports';
+import { DEFAULT_MAX_ATTEMPTS, DeadLetter, EventLog, SubscribeOptions, Subscription, deliverBounded } from '@wharf/ports';
 import { DEAD_LETTER_HEADERS, EventLogTopics, ensureEventLogTopics, eventLogTopics, retrying } from './kafka-topics';
 
 export interface KafkaEventLogOptions {
@@ -73,11 +73,6 @@ export interface KafkaEventLogOptions {
   heartbeatIntervalMs?: number;
 }
 
-export interface DeadLetter {
-  /** Position of the event in the events topic. */
-  position: string;
-  reason: string;
-}
 
 /**
  * kafkajs's log as JSON lines on stderr. kafkajs logs every error response at ERROR ("Response
@@ -237,6 +232,7 @@ export class KafkaEventLog implements EventLog {
       found.push({
         position: `${header(DEAD_LETTER_HEADERS.sourcePartition)}:${header(DEAD_LETTER_HEADERS.sourceOffset)}`,
         reason: header(DEAD_LETTER_HEADERS.reason) ?? '',
+        record: message.value?.toString('utf8') ?? '',
       });
     });
     return found;

@@ -65,7 +65,7 @@ export async function kafkaEventLogFixture(overrides: Partial<KafkaEventLogOptio
     appendRaw: async (pkg, _sequence, raw) => {
       await (await tools.producer()).send({ topic: log.eventsTopic, acks: -1, messages: [{ key: pkg, value: raw }] });
     },
-    setAside: (group) => log.deadLetters(group),
+    setAside: async (group) => (await log.deadLetters(group)).map(({ position, reason }) => ({ position, reason })),
     cleanup: async () => {
       await producer?.disconnect();
       const a = await tools.admin();

@@ -8,7 +8,7 @@ import { openSqlite, prepared } from '@wharf/adapters/sqlite';
 import { EventEmitter } from 'node:events';
 import { ConcurrencyConflictError } from '@wharf/domain';
 import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts';
-import { DEFAULT_MAX_ATTEMPTS, EventLog, SubscribeOptions, Subscription, deliverBounded } from '@wharf/ports';
+import { DEFAULT_MAX_ATTEMPTS, DeadLetter, EventLog, SubscribeOptions, Subscription, deliverBounded } from '@wharf/ports';
 
 export interface SqliteEventLogOptions {
   /** File path, or ':memory:'. */
@@ -87,9 +87,9 @@ export class SqliteEventLog implements EventLog {
   }
 
   /** Events the group set aside: they failed validation, or its handler could not apply them. */
-  deadLetters(group: string): { position: string; reason: string }[] {
-    return (prepared(this.db, 'SELECT position, reason FROM dead_letters WHERE grp = ? ORDER BY position').all(group) as { position: number; reason: string }[]).map(
-      (r) => ({ position: String(r.position), reason: r.reason }),
+  async deadLetters(group: string): Promise<DeadLetter[]> {
+    return (prepared(this.db, 'SELECT position, reason, envelope FROM dead_letters WHERE grp = ? ORDER BY position').all(group) as { position: number; reason: string; envelope: string }[]).map(
+      (r) => ({ position: String(r.position), reason: r.reason, record: r.envelope }),
     );
   }
 

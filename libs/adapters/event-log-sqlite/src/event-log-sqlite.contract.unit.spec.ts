@@ -18,7 +18,7 @@ describeEventLogContract('event-log-sqlite', async () => {
       db.prepare('INSERT INTO events (package, sequence, id, envelope) VALUES (?, ?, ?, ?)').run(pkg, sequence, randomUUID(), raw);
       db.close();
     },
-    setAside: async (group) => log.deadLetters(group),
+    setAside: async (group) => (await log.deadLetters(group)).map(({ position, reason }) => ({ position, reason })),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });

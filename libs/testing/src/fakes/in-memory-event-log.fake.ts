@@ -7,7 +7,7 @@
  */
 import { ConcurrencyConflictError } from '@wharf/domain';
 import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts';
-import type { EventLog, SubscribeOptions, Subscription } from '@wharf/ports';
+import type { DeadLetter, EventLog, SubscribeOptions, Subscription } from '@wharf/ports';
 
 type AppendHook = (pkg: string, expectedSequence: number, events: readonly EventEnvelope[]) => Promise<void> | void;
 
@@ -16,6 +16,8 @@ export class InMemoryEventLog implements EventLog {
   private readonly rows: string[] = [];
   private readonly subscriptions = new Set<InMemorySubscription>();
   private readonly beforeAppendHooks: AppendHook[] = [];
+  /** What each group set aside, as the port reports it. */
+  private readonly setAside = new Map<string, DeadLetter[]>();
   private closed = false;
   /** Every append attempt, including refused ones. */
   readonly appendAttempts: { pkg: string; expectedSequence: number; sequences: number[] }[] = [];
@@ -62,6 +64,17 @@ export class InMemoryEventLog implements EventLog {
   async count(): Promise<number> {
     this.assertOpen();
     return this.rows.length;
+  }
+
+  async deadLetters(group: string): Promise<DeadLetter[]> {
+    return [...(this.setAside.get(group) ?? [])];
+  }
+
+  /** @internal what a subscription of `group` set aside */
+  recordDeadLetter(group: string, position: number, reason: string): void {
+    const list = this.setAside.get(group) ?? [];
+    list.push({ position: String(position), reason, record: this.rows[position - 1] ?? '' });
+    this.setAside.set(group, list);
   }
 
   async close(): Promise<void> {
@@ -130,6 +143,7 @@ class InMemorySubscription implements Subscription {
           batch.push({ ...validateOnConsume(JSON.parse(row.text)), position: String(row.position) });
         } catch (error) {
           this.deadLetters.push({ position: row.position, reason: (error as Error).message });
+          this.log.recordDeadLetter(this.options.group, row.position, (error as Error).message);
         }
       }
       try {

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsBlobStore } from '@wharf/adapters/blob-fs';
+import { JsonLogger, loadConfig } from '@wharf/config';
+import type { BlobReferenceStore, EventLog } from '@wharf/ports';
+import { sha256Hex } from '@wharf/testing';
+import { BlobGarbageCollector } from './blob-garbage-collector';
+import { BlobReferenceProjector } from './blob-reference.projector';
+
+const bytes = (label: string) => Buffer.from(`blob ${label}`);
+
+describe(BlobGarbageCollector.name, () => {
+  let dir: string;
+  let blobs: FsBlobStore;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wharf-gc-unit-'));
+    blobs = new FsBlobStore(dir);
+  });
+
+  afterEach(async () => {
+    await blobs.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A projector over a log whose group set aside `record`, and counts where only `referenced` is 1. */
+  function collector(record: string, referenced: string): BlobGarbageCollector {
+    const log = { deadLetters: async () => [{ position: '7', reason: 'poison', record }] } as unknown as EventLog;
+    const references = { counts: async (digests: readonly string[]) => new Map(digests.map((d) => [d, d === referenced ? 1 : 0])) } as unknown as BlobReferenceStore;
+    const projector = new BlobReferenceProjector(log, references);
+    projector.lag = async () => 0;
+    return new BlobGarbageCollector(blobs, references, loadConfig({ WHARF_BLOB_GC_GRACE_SECONDS: '60' }), new JsonLogger('silent'), projector);
+  }
+
+  it('should delete an old unreferenced blob, and keep a referenced one and one a set-aside event names', async () => {
+    const [orphan, named, used] = ['orphan', 'named', 'used'].map(bytes);
+    for (const b of [orphan, named, used]) await blobs.put(b, sha256Hex(b));
+    // The set-aside record need not parse, and may spell the digest in upper case.
+    const sut = collector(`{"type":"ReleasePublished","data":{"blobDigest":"${sha256Hex(named).toUpperCase()}"`, sha256Hex(used));
+
+    const report = await sut.collect(new Date(Date.now() + 120_000));
+
+    expect(report).toEqual({ ran: true, scanned: 3, deleted: 1, freedBytes: orphan.length, keptForSetAsideEvents: 1 });
+    expect(await blobs.stat(sha256Hex(orphan))).toBeNull();
+    expect(await blobs.stat(sha256Hex(named))).not.toBeNull();
+    expect(await blobs.stat(sha256Hex(used))).not.toBeNull();
+  });
+
+  it('should keep every blob inside its grace period', async () => {
+    const orphan = bytes('young');
+    await blobs.put(orphan, sha256Hex(orphan));
+    const report = await collector('', 'none').collect(new Date(Date.now() + 30_000));
+    expect(report).toMatchObject({ ran: true, deleted: 0 });
+    expect(await blobs.stat(sha256Hex(orphan))).not.toBeNull();
+  });
+});
