@@ -75,7 +75,7 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
     await this.sweep(page, cutoff, named, report);
     if (report.deleted > 0) this.logger.event('info', 'blob gc', { ...report });
     if (report.keptForSetAsideEvents > 0) {
-      this.logger.event('warn', 'blob gc kept blobs named by set-aside events: replay blob-refs once they are fixed', { kept: report.keptForSetAsideEvents });
+      this.logger.event('warn', 'blob gc kept blobs that events set aside by blob-references name (their counts may be missing a reference)', { kept: report.keptForSetAsideEvents });
     }
     return report;
   }
