@@ -1,4 +1,5 @@
 import type { ChartVersionRecord, PackageChartVersions, Visibility } from '@wharf/domain';
+import type { ProjectionRebuild } from './projection-rebuild.port';
 
 export const CHART_INDEX_STORE = Symbol('ChartIndexStore');
 
@@ -37,6 +38,17 @@ export interface ChartIndexStore {
 
   /** The namespace's chart versions and their revision, read consistently. */
   read(namespace: string): Promise<NamespaceCharts>;
+
+  /**
+   * Starts a rebuild (ProjectionRebuild): an empty chart index in fresh storage, filled through
+   * `sync` by the replay. A rebuild left unfinished (the process died before `switchOver` or
+   * `abort`) is discarded by the next `rebuild`. After the switch, no namespace's revision is
+   * one the live store answered before it (whether or not its versions changed): a revision
+   * names one content across rebuilds too, even when the rebuilt index holds different
+   * versions under the same package sequences (a rebuild after a change of how chart versions
+   * are derived), so a cache keyed by revision never serves the old content.
+   */
+  rebuild(): Promise<ProjectionRebuild<ChartIndexStore>>;
 
   close(): Promise<void>;
 }

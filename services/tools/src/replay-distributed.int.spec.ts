@@ -1,6 +1,6 @@
 /**
  * Replay against the real engines (distributed profile): a history written through the package
- * writer (Kafka log, MongoDB/FerretDB metadata) and followed by the search projector
+ * writer (Kafka log, MongoDB/FerretDB metadata and chart index) and followed by the search projector
  * (OpenSearch); the stores' documents are snapshotted, the collections and the index dropped,
  * `replay` run from the same configuration the services read, and the documents compared one
  * for one. Then a second replay while the writer keeps writing: nothing is lost.
@@ -10,11 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@opensearch-project/opensearch';
 import { MongoClient } from 'mongodb';
+import { MongoChartIndexStore } from '@wharf/adapters/chart-index-mongo';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { MongoMetadataStore, generationCollectionNames } from '@wharf/adapters/metadata-mongo';
 import { OpenSearchSearchIndex, searchIndexAlias } from '@wharf/adapters/search-opensearch';
 import { WharfConfig, kafkaClientOptions, loadConfig } from '@wharf/config';
-import { KeyedMutex, MetadataProjector, PackageProjection, PackageWriter } from '@wharf/metadata';
+import { chartVersionsOf } from '@wharf/domain';
+import { ChartIndexProjection, KeyedMutex, MetadataProjector, PackageProjection, PackageWriter } from '@wharf/metadata';
 import { SearchProjector } from '@wharf/search';
 import { deleteKafkaPrefix, eventually, uniqueName } from '@wharf/testing';
 import { ReplayReport, replayProjection } from './projection-replay';
@@ -36,6 +38,7 @@ describe('replay (distributed profile, real engines)', () => {
   let log: KafkaEventLog;
   let store: MongoMetadataStore;
   let index: OpenSearchSearchIndex;
+  let charts: MongoChartIndexStore;
   let metadataProjector: MetadataProjector;
   let searchProjector: SearchProjector;
   let writer: PackageWriter;
@@ -61,8 +64,9 @@ describe('replay (distributed profile, real engines)', () => {
     log = new KafkaEventLog({ ...kafkaClientOptions(config, 'wharf-replay-test'), retryDelayMs: 100 });
     store = await MongoMetadataStore.connect({ url: config.distributed.mongo!.url, database: config.distributed.mongo!.database, generationCacheMs: 200 });
     index = await OpenSearchSearchIndex.connect({ node: config.distributed.opensearch!.url, indexPrefix: config.distributed.opensearch!.indexPrefix });
+    charts = await MongoChartIndexStore.connect({ url: config.distributed.mongo!.url, database: config.distributed.mongo!.database, generationCacheMs: 200 });
     const locks = new KeyedMutex();
-    const projection = new PackageProjection(store);
+    const projection = new PackageProjection(store, new ChartIndexProjection(charts));
     metadataProjector = new MetadataProjector(log, projection, locks);
     writer = new PackageWriter(log, store, projection, metadataProjector, locks);
     searchProjector = new SearchProjector(log, index);
@@ -76,6 +80,7 @@ describe('replay (distributed profile, real engines)', () => {
     await log?.close();
     await store?.close();
     await index?.close();
+    await charts?.close();
     await mongo?.db(`wharf_${run}`).dropDatabase();
     const { body } = await opensearch.indices.get({ index: `${run}-*`, allow_no_indices: true, expand_wildcards: 'all' });
     if (Object.keys(body).length > 0) await opensearch.indices.delete({ index: Object.keys(body) });
@@ -105,12 +110,17 @@ describe('replay (distributed profile, real engines)', () => {
     return body.hits.hits.map((hit) => ({ id: hit._id, version: hit._version, source: hit._source }));
   }
 
+  /** The namespace's chart versions as the index reads them, in a stable order. */
+  async function chartVersions() {
+    return (await charts.read(ns)).versions.sort((a, b) => (`${a.name}@${a.version}` < `${b.name}@${b.version}` ? -1 : 1));
+  }
+
   const caughtUp = async () => {
     await eventually(async () => expect(await metadataProjector.lag()).toBe(0), 60_000);
     await eventually(async () => expect(await searchProjector.lag()).toBe(0), 60_000);
   };
 
-  async function replay(name: 'metadata' | 'search') {
+  async function replay(name: 'metadata' | 'search' | 'charts') {
     const setup = await openReplay(config, name);
     try {
       const report = await replayProjection(setup.log, setup.projection, { progressEveryMs: 2000, onProgress: (p) => process.stderr.write(`[replay] ${JSON.stringify(p)}\n`) });
@@ -121,7 +131,7 @@ describe('replay (distributed profile, real engines)', () => {
     }
   }
 
-  it('should rebuild MongoDB and OpenSearch from the log, document for document, after both were dropped', async () => {
+  it('should rebuild MongoDB (metadata, chart index) and OpenSearch from the log, document for document, after all were dropped', async () => {
     const views = await writeHistory(writer, packages);
     await caughtUp();
     const metadataBefore = await metadataDocuments();
@@ -129,14 +139,23 @@ describe('replay (distributed profile, real engines)', () => {
     expect(metadataBefore).toHaveLength(packages.length);
     expect(searchBefore).toHaveLength(packages.length);
     expect(metadataBefore.filter((d) => d.active)).toHaveLength(24);
+    const chartsBefore = await chartVersions();
+    const revisionBefore = await charts.revision(ns);
+    expect(chartsBefore).toHaveLength(24 * 3);
 
     for (const name of Object.values(generationCollectionNames('', 0))) await mongo.db(`wharf_${run}`).dropCollection(name);
+    for (const name of ['chart_packages', 'chart_marks', 'chart_heads']) await mongo.db(`wharf_${run}`).dropCollection(name);
+    expect(await chartVersions()).toEqual([]);
     await opensearch.indices.delete({ index: `${run}-packages-*` });
     expect(await store.get(packages[0])).toBeNull();
 
     const metadata = await replay('metadata');
     const search = await replay('search');
+    const chartIndex = await replay('charts');
 
+    expect(chartIndex.rebuilt).toBe(await log.count());
+    expect(await chartVersions()).toEqual(chartsBefore);
+    expect(await charts.revision(ns)).not.toBe(revisionBefore);
     expect(metadata.rebuilt).toBe(await log.count());
     expect(search.rebuilt).toBe(await log.count());
     expect(await metadataDocuments()).toEqual(metadataBefore);
@@ -148,7 +167,7 @@ describe('replay (distributed profile, real engines)', () => {
   it('should lose nothing written while the replay runs, and the live writer and projectors go on after the switch', async () => {
     const more = Array.from({ length: 10 }, (_, i) => `${ns}/during${i}`);
     const writing = writeHistory(writer, more, 2);
-    const [metadata, search] = await Promise.all([replay('metadata'), replay('search')]);
+    const [metadata, search, chartIndex] = await Promise.all([replay('metadata'), replay('search'), replay('charts')]);
     const views = await writing;
     const after = await writeHistory(writer, [`${ns}/after`]);
     await caughtUp();
@@ -158,5 +177,9 @@ describe('replay (distributed profile, real engines)', () => {
     for (const [pkg, view] of [...views, ...after]) expect(searched.get(pkg)?.version).toBe(view.sequence);
     expect(metadata.rebuilt + metadata.tail).toBeGreaterThan(0);
     expect(search.rebuilt + search.tail).toBeGreaterThan(0);
+    expect(chartIndex.rebuilt + chartIndex.tail).toBeGreaterThan(0);
+    const stored = (await Promise.all(packages.concat(more, [`${ns}/after`]).map((pkg) => store.get(pkg)))).filter((view): view is NonNullable<typeof view> => view !== null);
+    const wanted = stored.flatMap((view) => chartVersionsOf(view).versions.map((v) => ({ ...v, visibility: view.visibility })));
+    expect(await chartVersions()).toEqual(wanted.sort((a, b) => (`${a.name}@${a.version}` < `${b.name}@${b.version}` ? -1 : 1)));
   });
 });

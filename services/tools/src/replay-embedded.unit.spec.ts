@@ -1,21 +1,23 @@
 /**
  * Replay on the embedded profile's SQLite files: a history written through the package writer
- * and followed by the search and blob-reference projectors; the projections' rows snapshotted,
+ * (which keeps the chart index too) and followed by the search and blob-reference projectors; the projections' rows snapshotted,
  * their tables dropped, `replay` run from the same configuration the server reads, and the rows
  * compared one for one. Then a replay of each while the writer keeps writing (on its own
  * connections, as the running server would): nothing is lost.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
+import { SqliteChartIndexStore } from '@wharf/adapters/chart-index-sqlite';
 import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
 import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
 import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
 import { BlobReferenceProjector } from '@wharf/blob';
 import { WharfConfig, loadConfig } from '@wharf/config';
-import { KeyedMutex, MetadataProjector, PackageProjection, PackageWriter } from '@wharf/metadata';
+import { chartVersionsOf } from '@wharf/domain';
+import { ChartIndexProjection, KeyedMutex, MetadataProjector, PackageProjection, PackageWriter } from '@wharf/metadata';
 import { SearchProjector } from '@wharf/search';
 import { eventually } from '@wharf/testing';
 import { replayProjection } from './projection-replay';
@@ -38,7 +40,16 @@ const SNAPSHOTS: Record<ProjectionName, { file: string; tables: string[]; querie
     tables: ['blob_references', 'applied_sequences'],
     queries: ['SELECT * FROM blob_references ORDER BY digest', 'SELECT * FROM applied_sequences ORDER BY package'],
   },
+  // The revision counters are not compared: a rebuild raises them above the live ones.
+  charts: {
+    file: 'charts.db',
+    tables: ['chart_packages', 'chart_namespaces'],
+    queries: ['SELECT * FROM chart_packages ORDER BY package', 'SELECT namespace FROM chart_namespaces ORDER BY namespace'],
+  },
 };
+
+const byNameAndVersion = (a: { name: string; version: string }, b: { name: string; version: string }) =>
+  `${a.name}@${a.version}` < `${b.name}@${b.version}` ? -1 : 1;
 
 describe('replay (embedded profile, SQLite)', () => {
   let dataDir: string;
@@ -47,6 +58,7 @@ describe('replay (embedded profile, SQLite)', () => {
   let store: SqliteMetadataStore;
   let index: SqliteSearchIndex;
   let references: SqliteBlobReferenceStore;
+  let charts: SqliteChartIndexStore;
   let projectors: { lag(): Promise<number>; onApplicationShutdown(): Promise<void> }[];
   let writer: PackageWriter;
 
@@ -56,8 +68,9 @@ describe('replay (embedded profile, SQLite)', () => {
     store = new SqliteMetadataStore({ path: file('metadata.db') });
     index = new SqliteSearchIndex({ path: file('search.db') });
     references = new SqliteBlobReferenceStore({ path: file('blob-refs.db') });
+    charts = new SqliteChartIndexStore({ path: file('charts.db') });
     const locks = new KeyedMutex();
-    const projection = new PackageProjection(store);
+    const projection = new PackageProjection(store, new ChartIndexProjection(charts));
     const metadata = new MetadataProjector(log, projection, locks);
     writer = new PackageWriter(log, store, projection, metadata, locks);
     const search = new SearchProjector(log, index);
@@ -69,7 +82,7 @@ describe('replay (embedded profile, SQLite)', () => {
   async function stopServer() {
     for (const projector of projectors) await projector.onApplicationShutdown();
     await log.close();
-    await Promise.all([store.close(), index.close(), references.close()]);
+    await Promise.all([store.close(), index.close(), references.close(), charts.close()]);
   }
 
   const caughtUp = () => eventually(async () => expect(await Promise.all(projectors.map((p) => p.lag()))).toEqual([0, 0, 0]), 20_000);
@@ -118,6 +131,7 @@ describe('replay (embedded profile, SQLite)', () => {
     await caughtUp();
     const before = Object.fromEntries(PROJECTIONS.map((name) => [name, snapshot(name)]));
     expect(before.metadata[0]).toHaveLength(40);
+    expect(before.charts[0]).toHaveLength(40);
     await stopServer();
 
     for (const name of PROJECTIONS) dropTables(name);
@@ -128,13 +142,15 @@ describe('replay (embedded profile, SQLite)', () => {
       expect(report).toMatchObject({ projection: name, rebuilt: events, tail: 0 });
       expect(snapshot(name)).toEqual(before[name]);
     }
-    process.stderr.write(`[replay] embedded: ${events} events into 3 projections in ${Date.now() - started} ms\n`);
+    expect(readdirSync(dataDir).filter((f) => f.startsWith('replay-'))).toEqual([]);
+    process.stderr.write(`[replay] embedded: ${events} events into ${PROJECTIONS.length} projections in ${Date.now() - started} ms\n`);
     await startServer();
   });
 
   it('should lose nothing written while it runs, while the server keeps its own connections open', async () => {
     await writeHistory(writer, Array.from({ length: 10 }, (_, i) => `ns/before${i}`));
     const writing = writeHistory(writer, Array.from({ length: 10 }, (_, i) => `ns/during${i}`), 2);
+    const revisionBefore = await charts.revision('ns');
     for (const name of PROJECTIONS) await replay(name);
     const views = await writing;
     const after = await writeHistory(writer, ['ns/after']);
@@ -144,6 +160,15 @@ describe('replay (embedded profile, SQLite)', () => {
     const docs = await index.getMany([...views.keys(), 'ns/after']);
     for (const [pkg, view] of [...views, ...after]) expect(docs.get(pkg)?.sequence).toBe(view.sequence);
     expect(await index.search({ text: 'during3', limit: 5 })).toEqual(['ns/during3']);
+    // The chart index agrees with the views, which were checked above.
+    const chartVersions = (await charts.read('ns')).versions.sort(byNameAndVersion);
+    const listed = await store.list({ namespace: 'ns', limit: 100 });
+    const wanted = (await Promise.all(listed.map((summary) => store.get(summary.package))))
+      .flatMap((view) => chartVersionsOf(view!).versions.map((v) => ({ ...v, visibility: view!.visibility })))
+      .sort(byNameAndVersion);
+    expect(chartVersions).toEqual(wanted);
+    expect(chartVersions.length).toBeGreaterThan(0);
+    expect(await charts.revision('ns')).not.toBe(revisionBefore);
     // The counts a from-scratch fold gives: replaying once more changes nothing.
     const counts = snapshot('blob-refs');
     await replay('blob-refs');

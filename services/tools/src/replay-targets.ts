@@ -6,9 +6,17 @@
  *   search     embedded: <data>/search.db       distributed: OpenSearch (WHARF_OPENSEARCH_URL)
  *   blob-refs  embedded: <data>/blob-refs.db    distributed: the blob service's <data>/blob-refs.db
  *                                                (run it on that host, with its WHARF_DATA_DIR)
+ *   charts     embedded: <data>/charts.db       distributed: MongoDB (WHARF_MONGO_URL)
+ *
+ * The chart index is derived from package views, so its replay folds the log into views of its
+ * own (a scratch SQLite metadata store under <data>/replay-charts-*, removed afterwards) with
+ * the metadata service's PackageProjection and ChartIndexProjection: the chart index is rebuilt
+ * from the log alone, whatever state the live metadata projection is in.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { MongoChartIndexStore } from '@wharf/adapters/chart-index-mongo';
+import { SqliteChartIndexStore } from '@wharf/adapters/chart-index-sqlite';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
 import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
@@ -18,12 +26,12 @@ import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
 import { WharfConfig, kafkaClientOptions, requireSettings } from '@wharf/config';
 import type { StoredEvent } from '@wharf/contracts';
-import { PackageProjection } from '@wharf/metadata';
-import { BlobReferenceStore, EventLog, MetadataStore, RejectedEvent, SearchIndex, UnappliableEventsError } from '@wharf/ports';
+import { ChartIndexProjection, PackageProjection } from '@wharf/metadata';
+import { BlobReferenceStore, ChartIndexStore, EventLog, MetadataStore, RejectedEvent, SearchIndex, UnappliableEventsError } from '@wharf/ports';
 import { SearchProjector } from '@wharf/search';
 import type { ReplayedProjection } from './projection-replay';
 
-export const PROJECTIONS = ['metadata', 'search', 'blob-refs'] as const;
+export const PROJECTIONS = ['metadata', 'search', 'blob-refs', 'charts'] as const;
 export type ProjectionName = (typeof PROJECTIONS)[number];
 
 /** Packages of a batch folded at once: a metadata store is round-trip bound, packages are independent. */
@@ -33,8 +41,20 @@ const METADATA_CONCURRENCY = 16;
  * Folds events into a metadata store as the metadata projector does (per package, in sequence
  * order, compare-and-set), several packages at a time.
  */
-export async function foldIntoMetadata(store: MetadataStore, events: StoredEvent[]): Promise<void> {
-  const projection = new PackageProjection(store);
+export function foldIntoMetadata(store: MetadataStore, events: StoredEvent[]): Promise<void> {
+  return foldPackages(new PackageProjection(store), events);
+}
+
+/**
+ * Folds events into a chart index as the metadata service does: `views` (a metadata store of the
+ * replay's own, at the replay's position in the log) gets the events, and every batch that can
+ * change a package's charts records the chart versions of its view (ChartIndexProjection).
+ */
+export function foldIntoCharts(views: MetadataStore): (charts: ChartIndexStore, events: StoredEvent[]) => Promise<void> {
+  return (charts, events) => foldPackages(new PackageProjection(views, new ChartIndexProjection(charts)), events);
+}
+
+async function foldPackages(projection: PackageProjection, events: StoredEvent[]): Promise<void> {
   const byPackage = new Map<string, StoredEvent[]>();
   for (const event of events) byPackage.set(event.package, [...(byPackage.get(event.package) ?? []), event]);
   const streams = [...byPackage];
@@ -69,7 +89,7 @@ export interface ReplaySetup<S> {
 
 export async function openReplay(config: WharfConfig, name: ProjectionName): Promise<ReplaySetup<unknown>> {
   const distributed = config.profile === 'distributed';
-  if (distributed) requireSettings(config, 'kafka', ...(name === 'metadata' ? (['mongo'] as const) : name === 'search' ? (['opensearch'] as const) : []));
+  if (distributed) requireSettings(config, 'kafka', ...(name === 'metadata' || name === 'charts' ? (['mongo'] as const) : name === 'search' ? (['opensearch'] as const) : []));
   mkdirSync(config.dataDir, { recursive: true });
   const file = (base: string) => join(config.dataDir, base);
   const log: EventLog = distributed
@@ -83,6 +103,7 @@ export async function openReplay(config: WharfConfig, name: ProjectionName): Pro
       close: async () => {
         await log.close();
         await (projection.live as { close(): Promise<void> }).close();
+        await projection.close?.();
       },
     };
   } catch (error) {
@@ -91,7 +112,14 @@ export async function openReplay(config: WharfConfig, name: ProjectionName): Pro
   }
 }
 
-async function openProjection(config: WharfConfig, name: ProjectionName, log: EventLog): Promise<ReplayedProjection<MetadataStore> | ReplayedProjection<SearchIndex> | ReplayedProjection<BlobReferenceStore>> {
+/** A projection to replay, and what else it opened (closed after the live store). */
+type OpenedProjection<S> = ReplayedProjection<S> & { close?(): Promise<void> };
+
+async function openProjection(
+  config: WharfConfig,
+  name: ProjectionName,
+  log: EventLog,
+): Promise<OpenedProjection<MetadataStore> | OpenedProjection<SearchIndex> | OpenedProjection<BlobReferenceStore> | OpenedProjection<ChartIndexStore>> {
   const distributed = config.profile === 'distributed';
   const file = (base: string) => join(config.dataDir, base);
   switch (name) {
@@ -110,6 +138,22 @@ async function openProjection(config: WharfConfig, name: ProjectionName, log: Ev
     }
     case 'blob-refs':
       return { name, live: new SqliteBlobReferenceStore({ path: file('blob-refs.db') }), apply: foldIntoBlobReferences };
+    case 'charts': {
+      const mongo = config.distributed.mongo;
+      const live = distributed ? await MongoChartIndexStore.connect({ url: mongo!.url, database: mongo!.database }) : new SqliteChartIndexStore({ path: file('charts.db') });
+      const scratch = mkdtempSync(file('replay-charts-'));
+      const views = new SqliteMetadataStore({ path: join(scratch, 'views.db') });
+      return {
+        name,
+        live,
+        apply: foldIntoCharts(views),
+        batchSize: 200,
+        close: async () => {
+          await views.close();
+          rmSync(scratch, { recursive: true, force: true });
+        },
+      };
+    }
     default: {
       const never: never = name;
       throw new Error(`unknown projection ${String(never)}`);

@@ -1,5 +1,5 @@
 /**
- * `npm run replay -- <metadata|search|blob-refs|all>`: rebuilds projections from the event log
+ * `npm run replay -- <metadata|search|blob-refs|charts|all>`: rebuilds projections from the event log
  * while the registry keeps serving, then switches over (services/tools/src/projection-replay.ts).
  * The profile and the stores come from the same WHARF_* variables the services read. Progress
  * lines go to stderr; one JSON report per projection to stdout. Exit 2 on bad usage or

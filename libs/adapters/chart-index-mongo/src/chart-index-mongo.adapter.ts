@@ -156,12 +156,13 @@ export class MongoChartIndexStore implements ChartIndexStore {
 
   async sync(charts: PackageChartVersions): Promise<boolean> {
     if (!Number.isSafeInteger(charts.sequence) || charts.sequence < 1) throw new RangeError(`sequence must be a positive integer, got ${charts.sequence}`);
-    const head = await this.heads.findOne({ _id: charts.package });
+    const { packages, marks, heads } = await this.collections();
+    const head = await heads.findOne({ _id: charts.package });
     if (head && head.sequence >= charts.sequence) return false;
     const id = docId(charts.package, charts.sequence);
     // Content first (a writer that died after it left it here: inserting it again is a no-op), then the mark.
     await ignoreDuplicate(
-      this.packages.insertOne({
+      packages.insertOne({
         _id: id,
         package: charts.package,
         namespace: charts.namespace,
@@ -170,45 +171,47 @@ export class MongoChartIndexStore implements ChartIndexStore {
         versions: JSON.stringify(charts.versions),
       }),
     );
-    if (!(await ignoreDuplicate(this.marks.insertOne({ _id: id, package: charts.package, namespace: charts.namespace, sequence: charts.sequence })))) return false;
+    if (!(await ignoreDuplicate(marks.insertOne({ _id: id, package: charts.package, namespace: charts.namespace, sequence: charts.sequence })))) return false;
     // Recorded. The rest only keeps the collections small and `sync` cheap; losing it costs garbage, never a wrong read.
-    await this.advanceHead(charts.package, charts.sequence).catch(() => undefined);
+    await this.advanceHead(heads, charts.package, charts.sequence).catch(() => undefined);
     if (head) {
       // By `_id` equality, the one filter FerretDB v1 does not answer with a scan.
       const old = docId(charts.package, head.sequence);
-      await this.marks.deleteOne({ _id: old }).catch(() => undefined);
-      await this.packages.deleteOne({ _id: old }).catch(() => undefined);
+      await marks.deleteOne({ _id: old }).catch(() => undefined);
+      await packages.deleteOne({ _id: old }).catch(() => undefined);
     }
     return true;
   }
 
   async revision(namespace: string): Promise<string> {
-    return revisionOf(newestPerPackage(await this.marks.find({ namespace }).toArray()).newest);
+    const { generation, marks } = await this.collections();
+    return revisionOf(generation, newestPerPackage(await marks.find({ namespace }).toArray()).newest);
   }
 
   async read(namespace: string): Promise<NamespaceCharts> {
+    const collections = await this.collections();
     for (let attempt = 1; ; attempt++) {
-      const marks = newestPerPackage(await this.marks.find({ namespace }).toArray());
-      const content = newestPerPackage(await this.packages.find({ namespace }).toArray());
+      const marks = newestPerPackage(await collections.marks.find({ namespace }).toArray());
+      const content = newestPerPackage(await collections.packages.find({ namespace }).toArray());
       const byPackage = new Map(content.newest.map((doc) => [doc.package, doc]));
       const missed = marks.newest.some((mark) => (byPackage.get(mark.package)?.sequence ?? 0) < mark.sequence);
       if (missed && attempt < 3) continue;
       const superseded = [...new Set([...marks.superseded, ...content.superseded])];
-      if (superseded.length > 0) await this.deleteSuperseded(superseded).catch(() => undefined);
+      if (superseded.length > 0) await this.deleteSuperseded(collections, superseded).catch(() => undefined);
       const versions = content.newest.flatMap((doc) => (JSON.parse(doc.versions) as ChartVersionRecord[]).map((v) => ({ ...v, visibility: doc.visibility })));
-      return { namespace, revision: revisionOf(marks.newest), versions };
+      return { namespace, revision: revisionOf(collections.generation, marks.newest), versions };
     }
   }
 
-  private async deleteSuperseded(ids: string[]): Promise<void> {
-    await this.marks.deleteMany({ _id: { $in: ids } });
-    await this.packages.deleteMany({ _id: { $in: ids } });
+  private async deleteSuperseded({ marks, packages }: GenerationCollections, ids: string[]): Promise<void> {
+    await marks.deleteMany({ _id: { $in: ids } });
+    await packages.deleteMany({ _id: { $in: ids } });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.client.close();
+    if (this.ownsClient) await this.client.close();
   }
 
   /**
@@ -216,8 +219,8 @@ export class MongoChartIndexStore implements ChartIndexStore {
    * filter); `$max` is not atomic there, so a race can leave the hint behind, which costs a
    * superseded pair left for `read` to delete, never a wrong answer.
    */
-  private async advanceHead(pkg: string, sequence: number): Promise<void> {
-    await this.heads.updateOne({ _id: pkg }, { $max: { sequence } }, { upsert: true });
+  private async advanceHead(heads: Collection<ChartHeadDocument>, pkg: string, sequence: number): Promise<void> {
+    await heads.updateOne({ _id: pkg }, { $max: { sequence } }, { upsert: true });
   }
 }
 
@@ -247,7 +250,7 @@ function newestPerPackage<D extends Pick<ChartPackageDocument, '_id' | 'package'
   return { newest: [...newest.values()], superseded };
 }
 
-function revisionOf(newest: Pick<ChartPackageDocument, 'package' | 'sequence'>[]): string {
+function revisionOf(generation: number, newest: Pick<ChartPackageDocument, 'package' | 'sequence'>[]): string {
   const pairs = newest.map((doc) => `${doc.package}@${doc.sequence}`).sort();
-  return createHash('sha256').update(pairs.join('\n')).digest('hex').slice(0, 32);
+  return createHash('sha256').update(`generation ${generation}\n`).update(pairs.join('\n')).digest('hex').slice(0, 32);
 }

@@ -22,6 +22,12 @@ export interface SqliteProjectionTables {
    * after the switch (in the same transaction): SQLite cannot rename an index.
    */
   indexes: string;
+  /**
+   * Run in the switch's transaction first, while the live and the fresh tables both exist: for
+   * what the fresh content must carry over from the live one (a revision that must keep
+   * moving forward). Optional.
+   */
+  carryOver?: string;
 }
 
 /** Drops the fresh tables an unfinished rebuild left, and creates them empty. */
@@ -45,6 +51,7 @@ export class SqliteProjectionRebuild<S> implements ProjectionRebuild<S> {
     if (this.state !== 'open') throw new Error(`this rebuild was already ${this.state}`);
     this.db
       .transaction(() => {
+        if (this.layout.carryOver) this.db.exec(this.layout.carryOver);
         for (const table of this.layout.tables) this.db.exec(`DROP TABLE IF EXISTS "${table}"`);
         for (const table of this.layout.tables) this.db.exec(`ALTER TABLE "${table}${REBUILD_SUFFIX}" RENAME TO "${table}"`);
         this.db.exec(this.layout.indexes);

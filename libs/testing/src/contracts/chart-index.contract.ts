@@ -152,5 +152,80 @@ export function describeChartIndexStoreContract(name: string, factory: () => Pro
       },
       timeout,
     );
+
+    describe('rebuild', () => {
+      it(
+        'should start empty and unseen, then switch the live store over to exactly its content, under revisions never answered before',
+        async () => {
+          const ns = uniqueName('ns');
+          const gone = uniqueName('nsgone');
+          // Revisions are per namespace: the tokens each namespace answered.
+          const revisions = new Set([await store().revision(ns)]);
+          const goneRevisions = new Set([await store().revision(gone)]);
+          const kept = packageCharts(`${ns}/kept`, [releasePublished({ release: '1.0.0' })]);
+          await store().sync(kept);
+          revisions.add(await store().revision(ns));
+          await store().sync(packageCharts(`${ns}/dropped`, [releasePublished({ release: '0.1.0' })]));
+          revisions.add(await store().revision(ns));
+          await store().sync(packageCharts(`${gone}/app`, [releasePublished({ release: '0.2.0' })]));
+          goneRevisions.add(await store().revision(gone));
+          const liveBefore = await store().read(ns);
+
+          const rebuild = await store().rebuild();
+          ctx.defer(() => rebuild.abort());
+          expect((await rebuild.store.read(ns)).versions).toEqual([]);
+          // The same package sequence with other versions: what a change of the derivation rebuilds.
+          const rederived = { ...kept, versions: kept.versions.map((v) => ({ ...v, chart: { ...v.chart, description: 'rederived' } })) };
+          expect(await rebuild.store.sync(rederived)).toBe(true);
+          expect(await rebuild.store.sync(packageCharts(`${ns}/added`, [releasePublished({ release: '2.0.0' })]))).toBe(true);
+          expect(await store().read(ns)).toEqual(liveBefore);
+
+          expect(await rebuild.switchOver()).toBeGreaterThanOrEqual(0);
+
+          const read = await store().read(ns);
+          expect(read.versions.map((v) => `${v.name}@${v.version}`).sort()).toEqual(['added@2.0.0', 'kept@1.0.0']);
+          expect(read.versions.find((v) => v.name === 'kept')!.chart.description).toBe('rederived');
+          expect(await store().revision(ns)).toBe(read.revision);
+          expect(revisions).not.toContain(read.revision);
+          expect(await versionsOf(gone)).toEqual([]);
+          expect(goneRevisions).not.toContain(await store().revision(gone));
+          // `sync` goes on from the rebuilt sequences.
+          expect(await store().sync(kept)).toBe(false);
+          expect(await store().sync(packageCharts(kept.package, [releasePublished({ release: '1.0.0' }), releasePublished({ release: '1.1.0' })]))).toBe(true);
+          expect(await versionsOf(ns)).toEqual(['added@2.0.0', 'kept@1.0.0', 'kept@1.1.0']);
+          await expect(rebuild.switchOver()).rejects.toThrow();
+        },
+        timeout,
+      );
+
+      it(
+        'should leave the live store as it was when aborted, and start the next rebuild empty',
+        async () => {
+          const ns = uniqueName('ns');
+          await store().sync(packageCharts(`${ns}/live`, [releasePublished({ release: '1.0.0' })]));
+          const liveBefore = await store().read(ns);
+          const first = await store().rebuild();
+          expect(await first.store.sync(packageCharts(`${ns}/abandoned`, [releasePublished({ release: '1.0.0' })]))).toBe(true);
+          await first.abort();
+          await first.abort();
+          await expect(first.switchOver()).rejects.toThrow();
+          expect(await store().read(ns)).toEqual(liveBefore);
+
+          const second = await store().rebuild();
+          ctx.defer(() => second.abort());
+          expect((await second.store.read(ns)).versions).toEqual([]);
+          expect(await second.store.sync(packageCharts(`${ns}/leftover`, [releasePublished({ release: '1.0.0' })]))).toBe(true);
+          // A rebuild started while another was left unfinished starts from nothing as well.
+          const third = await store().rebuild();
+          ctx.defer(() => third.abort());
+          expect((await third.store.read(ns)).versions).toEqual([]);
+          await third.switchOver();
+          const after = await store().read(ns);
+          expect(after.versions).toEqual([]);
+          expect(after.revision).not.toBe(liveBefore.revision);
+        },
+        timeout,
+      );
+    });
   });
 }
