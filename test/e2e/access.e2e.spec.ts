@@ -187,9 +187,19 @@ describe('the permission matrix: writes', () => {
   });
 
   it.each(cases)('visibility change of a $visibility package by $caller', async ({ visibility, caller }) => {
-    const res = await clients[caller].put(packagePath(org, pkgOf[visibility], 'visibility'), { visibility });
-    if (IS_ADMIN.has(caller)) expect(json(res, 200)).toEqual({ package: `${org}/${pkgOf[visibility]}`, visibility });
-    else expectDenied(res, caller);
+    const other = visibility === 'public' ? 'private' : 'public';
+    const path = packagePath(org, pkgOf[visibility], 'visibility');
+    const res = await clients[caller].put(path, { visibility: other });
+    const now = json(await clients.owner.get('/api/v1/packages', { query: { namespace: org } }), 200).find((e: { name: string }) => e.name === `${org}/${pkgOf[visibility]}`).visibility;
+    if (IS_ADMIN.has(caller)) {
+      expect(json(res, 200)).toEqual({ package: `${org}/${pkgOf[visibility]}`, visibility: other });
+      expect(now).toBe(other);
+      // Back as it was, so the other cases see the package they expect.
+      expect(json(await clients[caller].put(path, { visibility }), 200)).toEqual({ package: `${org}/${pkgOf[visibility]}`, visibility });
+    } else {
+      expectDenied(res, caller);
+      expect(now).toBe(visibility);
+    }
   });
 });
 

@@ -5,6 +5,11 @@
  */
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+/** Every run of 64 hex characters in a text, for finding digests in records that need not parse. */
+export function sha256HexRuns(text: string): string[] {
+  return text.toLowerCase().match(new RegExp(SHA256_HEX.source.slice(1, -1), 'g')) ?? [];
+}
+
 export function isSha256Hex(value: string): boolean {
   return SHA256_HEX.test(value);
 }

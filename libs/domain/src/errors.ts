@@ -202,16 +202,15 @@ export class UnauthorizedError extends WharfError {
 /** The caller is known but lacks the role the action needs. */
 export class ForbiddenError extends WharfError {
   readonly code = 'forbidden' as const;
-  constructor(namespace: string, needed: string) {
-    super(`${needed} access to namespace '${printable(namespace)}' is required`, { namespace: printable(namespace), scopes: [needed] });
+
+  /** The caller lacks `needed` on the namespace (Quay's details: the namespace and the scopes). */
+  static missingRole(namespace: string, needed: string): ForbiddenError {
+    return new ForbiddenError(`${needed} access to namespace '${printable(namespace)}' is required`, { namespace: printable(namespace), scopes: [needed] });
   }
 
   /** A refusal that is not about a role on a namespace (sign-up turned off, site-admin only). */
   static because(message: string, details: ErrorDetails = {}): ForbiddenError {
-    const error = new ForbiddenError('', '');
-    error.message = message;
-    (error as { details: ErrorDetails }).details = details;
-    return error;
+    return new ForbiddenError(message, details);
   }
 }
 

@@ -32,6 +32,15 @@ export function lagWithin(gauges: readonly LagGauge[], maxLag: number): Readines
   };
 }
 
+/**
+ * Registers a process's started projectors: their lag on /metrics (`gauges`) and, once, the
+ * readiness check that fails while any of them lags by more than `maxLag` (`lagWithin`).
+ */
+export function followConsumerLag(checks: ReadinessCheck[], gauges: LagGauge[], maxLag: number, ...started: LagGauge[]): void {
+  gauges.push(...started);
+  checks.push(lagWithin(gauges, maxLag));
+}
+
 @Controller()
 class HealthController {
   constructor(

@@ -3,6 +3,7 @@
  * garbage collector relies on.
  */
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { sha256HexRuns } from '@wharf/domain';
 import { BLOB_REFERENCES, BlobReferenceStore, EVENT_LOG, EventLog, Subscription } from '@wharf/ports';
 
 export const BLOB_REFERENCES_GROUP = 'blob-references';
@@ -28,7 +29,7 @@ export class BlobReferenceProjector implements OnApplicationShutdown {
   async digestsOfSetAsideEvents(): Promise<Set<string>> {
     const digests = new Set<string>();
     for (const dead of await this.log.deadLetters(BLOB_REFERENCES_GROUP)) {
-      for (const match of dead.record.toLowerCase().matchAll(/[0-9a-f]{64}/g)) digests.add(match[0]);
+      for (const digest of sha256HexRuns(dead.record)) digests.add(digest);
     }
     return digests;
   }

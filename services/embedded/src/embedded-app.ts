@@ -7,7 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BlobGarbageCollector, BlobReferenceProjector } from '@wharf/blob';
 import { JsonLogger, WharfConfig } from '@wharf/config';
 import { configureGatewayHttp, fastifyOptions } from '@wharf/gateway';
-import { LagGauge, ReadinessCheck, createServiceApp, lagWithin } from '@wharf/http';
+import { LagGauge, ReadinessCheck, createServiceApp, followConsumerLag } from '@wharf/http';
 import { MetadataProjector } from '@wharf/metadata';
 import { SearchProjector } from '@wharf/search';
 import { EmbeddedAppModule } from './embedded-app.module';
@@ -23,13 +23,15 @@ export async function startEmbedded(config: WharfConfig, logger: JsonLogger): Pr
   await search.start();
   const references = app.get(BlobReferenceProjector);
   await references.start();
-  gauges.push(
+  followConsumerLag(
+    checks,
+    gauges,
+    config.readiness.maxLag,
     { group: 'metadata', lag: () => metadata.lag() },
     { group: 'search', lag: () => search.lag() },
     { group: 'blob-references', lag: () => references.lag() },
   );
   app.get(BlobGarbageCollector).schedule();
-  checks.push(lagWithin(gauges, config.readiness.maxLag));
   if (!(await metadata.caughtUp(300_000))) throw new Error('metadata projection did not catch up with the event log');
   await app.listen(config.http.port, config.http.host);
   return app;

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { OpenSearchSearchIndex } from '@wharf/adapters/search-opensearch';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { LagGauge, ReadinessCheck, createService, lagWithin } from '@wharf/http';
+import { LagGauge, ReadinessCheck, createService, followConsumerLag } from '@wharf/http';
 import { EVENT_LOG, SEARCH_INDEX } from '@wharf/ports';
 import { InternalSearchController } from './http/internal-search.controller';
 import { SearchModule } from './search.module';
@@ -40,8 +40,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   );
   const projector = app.get(SearchProjector);
   await projector.start();
-  gauges.push({ group: 'search', lag: () => projector.lag() });
-  checks.push(lagWithin(gauges, config.readiness.maxLag));
+  followConsumerLag(checks, gauges, config.readiness.maxLag, { group: 'search', lag: () => projector.lag() });
   checks.push(async () => (await index.count(), null));
   await app.listen(config.http.port, config.http.host);
   return app;

@@ -59,7 +59,7 @@ export function canRead(role: Role | null, visibility: Visibility): boolean {
 export function requireRole(caller: Caller, namespace: string, role: Role | null, needed: Role): void {
   if (roleAtLeast(role, needed)) return;
   if (caller.kind === 'anonymous') throw new UnauthorizedError();
-  throw new ForbiddenError(namespace, needed);
+  throw ForbiddenError.missingRole(namespace, needed);
 }
 
 /**

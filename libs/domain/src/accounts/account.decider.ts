@@ -7,7 +7,7 @@
 import { AccountExistsError, AccountNotFoundError, InvalidUsageError } from '../errors';
 import type { Visibility } from '../package/package.view';
 import type { AccountEvent, RecordedAccountEvent } from './account.events';
-import { AccountView, NO_LIMITS, NamespaceLimits, Role, TokenRecord, findRobot } from './account.view';
+import { AccountView, NO_LIMITS, NamespaceLimits, Role, TokenRecord, findRobot, isLive } from './account.view';
 
 /**
  * Login tokens (label LOGIN_LABEL, one per `appr login`) kept per user: a new login drops the
@@ -126,7 +126,7 @@ export function evolveAccount(view: AccountView | null, event: RecordedAccountEv
     case 'TokenIssued': {
       const { robot, tokenId, ...rest } = e.data;
       const token: TokenRecord = { id: tokenId, ...rest, createdAt: event.occurredAt };
-      const live = [...tokensOf(view, robot).filter((t) => t.expiresAt === null || t.expiresAt > event.occurredAt), token];
+      const live = [...tokensOf(view, robot).filter((t) => isLive(t, event.occurredAt)), token];
       const logins = live.filter((t) => t.label === LOGIN_LABEL);
       const dropped = new Set(logins.slice(0, Math.max(0, logins.length - MAX_LOGIN_TOKENS)).map((t) => t.id));
       return withTokens(next, robot, live.filter((t) => !dropped.has(t.id)));

@@ -81,7 +81,7 @@ export function memberRole(view: AccountView, user: string): Role | null {
   return view.members.find((m) => m.user === user)?.role ?? null;
 }
 
-/** Tokens still valid at `now`. */
-export function liveTokens(tokens: readonly TokenRecord[], now: string): TokenRecord[] {
-  return tokens.filter((t) => t.expiresAt === null || t.expiresAt > now);
+/** Whether the token is still valid at `now` (ISO instants compare as strings). */
+export function isLive(token: TokenRecord, now: string): boolean {
+  return token.expiresAt === null || token.expiresAt > now;
 }

@@ -5,7 +5,7 @@
  * Pure: derived from the package view, so the chart index is a projection of the same events.
  */
 import type { ChartMetadata } from '../archive/chart-metadata';
-import { parsePackageRef } from '../names';
+import { parseAccountName } from '../names';
 import type { PackageEvent } from '../package/package.events';
 import type { PackageView, Visibility } from '../package/package.view';
 
@@ -82,5 +82,5 @@ export function chartFileName(name: string, version: string): string {
 
 /** A Helm repository is a namespace: its name follows the namespace rule (names.ts). */
 export function parseRepositoryName(namespace: string): string {
-  return parsePackageRef(namespace, 'chart').namespace;
+  return parseAccountName(namespace);
 }

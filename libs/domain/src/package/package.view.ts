@@ -6,6 +6,7 @@
  * named `__proto__`.
  */
 import type { ChartMetadata } from '../archive/chart-metadata';
+import { InvalidUsageError } from '../errors';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -32,6 +33,12 @@ export interface ChannelRecord {
 }
 
 export type Visibility = 'public' | 'private';
+
+/** Returns `value` as a Visibility; InvalidUsageError(field) for anything else. */
+export function parseVisibility(value: unknown, field = 'visibility'): Visibility {
+  if (value !== 'public' && value !== 'private') throw new InvalidUsageError(`'${field}' must be 'public' or 'private'`, { field });
+  return value;
+}
 
 export interface PackageView {
   package: string;

@@ -24,9 +24,9 @@ export class AccessControl {
   constructor(private readonly directory: AccountDirectory) {}
 
   async roleOn(caller: Caller, namespace: string): Promise<Role | null> {
-    if (isUnrestricted(caller)) return 'admin';
-    if (caller.kind === 'anonymous') return null;
-    return roleIn(caller, namespace, await this.directory.get(namespace));
+    // Only a user or a robot needs the namespace's account: the rules decide the others alone.
+    const needsAccount = !isUnrestricted(caller) && caller.kind !== 'anonymous';
+    return roleIn(caller, namespace, needsAccount ? await this.directory.get(namespace) : null);
   }
 
   /** Throws 401/403 unless the caller holds `needed` on the namespace. */

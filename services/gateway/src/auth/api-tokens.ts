@@ -3,7 +3,7 @@
  * only the SHA-256 is stored. Checking one compares hashes in constant time.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ApiToken, TokenRecord, formatToken } from '@wharf/domain';
+import { ApiToken, TokenRecord, formatToken, isLive } from '@wharf/domain';
 
 export interface MintedToken {
   /** The whole token, shown to its owner once. */
@@ -24,7 +24,7 @@ export function hashSecret(secret: string): string {
 /** The live token record matching `token`, or undefined. */
 export function matchToken(records: readonly TokenRecord[], token: ApiToken, now: string): TokenRecord | undefined {
   const record = records.find((r) => r.id === token.id);
-  if (!record || (record.expiresAt !== null && record.expiresAt <= now)) return undefined;
+  if (!record || !isLive(record, now)) return undefined;
   const expected = Buffer.from(record.secretHash, 'hex');
   const actual = Buffer.from(hashSecret(token.secret), 'hex');
   return expected.length === actual.length && timingSafeEqual(expected, actual) ? record : undefined;

@@ -3,7 +3,7 @@
  * writer, present the answer in the reference server's shape.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { Caller, CommandMeta, InvalidUsageError, PackageRef, Role, assertRelease, findChannel, parseChannelName, parseMediaType, parsePackageRef } from '@wharf/domain';
+import { Caller, CommandMeta, PackageRef, Role, assertRelease, findChannel, parseChannelName, parseMediaType, parsePackageRef, parseVisibility } from '@wharf/domain';
 import { PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { AccessControl } from '../auth/access-control';
 import { AccountsUseCases } from '../auth/accounts.use-cases';
@@ -35,10 +35,7 @@ export class ChangePackageUseCases {
   /** Makes a package public or private (admin of its namespace); recorded in the namespace's audit trail. */
   async setVisibility(path: PackagePath, values: RequestValues) {
     const ref = await this.target(path, 'admin');
-    const visibility = optionalString(values, 'visibility');
-    if (visibility !== 'public' && visibility !== 'private') {
-      throw new InvalidUsageError("'visibility' must be 'public' or 'private'", { field: 'visibility' });
-    }
+    const visibility = parseVisibility(optionalString(values, 'visibility'));
     const { view, sequences } = await this.commands.execute({ type: 'SetVisibility', package: ref.full, visibility, meta: path.meta });
     if (sequences.length > 0) await this.accounts.recordVisibility(path.caller, ref.full, ref.namespace, visibility);
     return { package: ref.full, visibility: view.visibility };

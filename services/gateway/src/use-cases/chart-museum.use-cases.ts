@@ -13,17 +13,14 @@ import {
   HELM_MEDIA_TYPE,
   InvalidUsageError,
   assertProvenance,
-  assertRelease,
   chartCoordinates,
   inspectArchive,
-  parsePackageRef,
   parseRepositoryName,
 } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
-import { PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { multipartBoundary, parseMultipartForm } from '../http/multipart-form';
-import { AccessControl } from '../auth/access-control';
 import { PushAdmission } from '../auth/push-admission';
+import { ChangePackageUseCases } from './change-package.use-cases';
 import { ReleasePublisher } from './release-publisher';
 
 export interface ChartUpload {
@@ -41,8 +38,7 @@ export class ChartMuseumUseCases {
   constructor(
     private readonly publisher: ReleasePublisher,
     private readonly admission: PushAdmission,
-    private readonly access: AccessControl,
-    @Inject(PACKAGE_COMMANDS) private readonly commands: PackageCommands,
+    private readonly changes: ChangePackageUseCases,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
@@ -71,10 +67,7 @@ export class ChartMuseumUseCases {
   }
 
   async delete(path: { caller: Caller; namespace: string; name: string; version: string; meta: CommandMeta }): Promise<{ deleted: true }> {
-    const ref = parsePackageRef(path.namespace, path.name);
-    await this.access.require(path.caller, ref.namespace, 'write');
-    const release = assertRelease(path.version);
-    await this.commands.execute({ type: 'DeleteRelease', package: ref.full, release, mediaType: HELM_MEDIA_TYPE, meta: path.meta });
+    await this.changes.deleteRelease({ ...path, release: path.version, mediaType: HELM_MEDIA_TYPE });
     return { deleted: true };
   }
 

@@ -11,6 +11,7 @@ import {
   InvalidUsageError,
   JsonValue,
   Visibility,
+  parseVisibility,
   assertRelease,
   decodeBlobBase64,
   inspectArchive,
@@ -66,9 +67,5 @@ function readMetadata(values: RequestValues): JsonValue {
 }
 
 function readVisibility(values: RequestValues, fallback: Visibility): Visibility {
-  const visibility = optionalString(values, 'visibility') ?? fallback;
-  if (visibility !== 'public' && visibility !== 'private') {
-    throw new InvalidUsageError("'visibility' must be 'public' or 'private'", { field: 'visibility' });
-  }
-  return visibility;
+  return parseVisibility(optionalString(values, 'visibility') ?? fallback);
 }

@@ -46,7 +46,10 @@ function blobStore(signing: boolean): BlobStore & { signed: string[] } {
   return store;
 }
 
-/** Open mode: the access rules allow everything, so these tests see only the redirect decision. */
+/**
+ * Every call is made as the open caller, for whom the access rules decide without reading an
+ * account (hence a store that is never called): these tests see only the redirect decision.
+ */
 const access = new AccessControl(new AccountDirectory({} as AccountStore));
 
 describe(ReadPackageUseCases.name, () => {
