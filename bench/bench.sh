@@ -8,6 +8,8 @@ export WHARF_BENCH_ROOT="$PWD"
 export WHARF_BENCH_CACHE="${WHARF_BENCH_CACHE:-$HOME/.cache/wharf-bench}"
 bash bench/install.sh
 if [ "${WHARF_BENCH_SKIP_BUILD:-0}" != 1 ]; then npm run build --silent; fi
-rm -rf "$WHARF_BENCH_CACHE/build"
-node_modules/.bin/tsc -p bench/tsconfig.json --outDir "$WHARF_BENCH_CACHE/build"
-exec node "$WHARF_BENCH_CACHE/build/bench/run.js" "$@"
+# One compiled bench per checkout, so two checkouts (git worktrees) can run side by side.
+build="$WHARF_BENCH_CACHE/build-$(printf '%s' "$PWD" | sha256sum | cut -c1-12)"
+rm -rf "$build"
+node_modules/.bin/tsc -p bench/tsconfig.json --outDir "$build"
+exec node "$build/bench/run.js" "$@"
