@@ -148,6 +148,56 @@ describe('PackageWriter', () => {
     expect(await store.get(TEST_PACKAGE)).toBeNull();
   });
 
+  describe('commands for one package that arrive while it is busy', () => {
+    it('are decided in arrival order and appended together, each answered with the view after its own events', async () => {
+      const { writer, log, store } = service;
+      await writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c0' } }));
+      const appends = log.appendAttempts.length;
+
+      const results = await Promise.all(['2.0.0', '3.0.0', '4.0.0'].map((release, i) => writer.execute(pushRelease({ release, meta: { commandId: `c${i + 1}` } }))));
+
+      expect(results.map((r) => r.sequences)).toEqual([[2], [3], [4]]);
+      expect(results.map((r) => releaseNames(r.view))).toEqual([
+        ['1.0.0', '2.0.0'],
+        ['1.0.0', '2.0.0', '3.0.0'],
+        ['1.0.0', '2.0.0', '3.0.0', '4.0.0'],
+      ]);
+      expect(log.appendAttempts.slice(appends)).toEqual([{ pkg: TEST_PACKAGE, expectedSequence: 1, sequences: [2, 3, 4] }]);
+      expect(log.streamOf(TEST_PACKAGE).map((e) => e.causationId)).toEqual(['c0', 'c1', 'c2', 'c3']);
+      expect(await store.get(TEST_PACKAGE)).toEqual(results[2].view);
+    });
+
+    it('refuses only the command that is refused, deciding the next ones on the view without it', async () => {
+      const { writer, log } = service;
+
+      const outcomes = await Promise.all([
+        settle(writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'first' } }))),
+        settle(writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'duplicate' } }))),
+        settle(writer.execute(addReleaseToChannel({ release: '1.0.0', meta: { commandId: 'channel' } }))),
+      ]);
+
+      expect('error' in outcomes[1] && outcomes[1].error).toBeInstanceOf(PackageExistsError);
+      expect(outcomes.map((o) => ('value' in o ? o.value.sequences : 'refused'))).toEqual([[1], 'refused', [2]]);
+      expect(log.streamOf(TEST_PACKAGE).map((e) => e.causationId)).toEqual(['first', 'channel']);
+    });
+
+    it('fail together when their append fails, and store nothing', async () => {
+      const { writer, log, store } = service;
+      await writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c0' } }));
+      log.beforeNextAppend(() => {
+        throw new ServiceUnavailableError('event log');
+      });
+      const before = await store.get(TEST_PACKAGE);
+
+      const outcomes = await Promise.all(['2.0.0', '3.0.0'].map((release, i) => settle(writer.execute(pushRelease({ release, meta: { commandId: `c${i + 1}` } })))));
+
+      for (const outcome of outcomes) expect('error' in outcome && outcome.error).toBeInstanceOf(ServiceUnavailableError);
+      expect(log.streamOf(TEST_PACKAGE).map((e) => e.causationId)).toEqual(['c0']);
+      expect(await store.get(TEST_PACKAGE)).toEqual(before);
+      await expect(writer.execute(pushRelease({ release: '2.0.0', meta: { commandId: 'c1' } }))).resolves.toMatchObject({ sequences: [2] });
+    });
+  });
+
   describe('on a ConcurrencyConflictError', () => {
     beforeEach(() => {
       jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });

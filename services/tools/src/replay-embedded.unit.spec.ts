@@ -52,6 +52,7 @@ const byNameAndVersion = (a: { name: string; version: string }, b: { name: strin
   `${a.name}@${a.version}` < `${b.name}@${b.version}` ? -1 : 1;
 
 describe('replay (embedded profile, SQLite)', () => {
+  jest.setTimeout(60_000);
   let dataDir: string;
   let config: WharfConfig;
   let log: SqliteEventLog;

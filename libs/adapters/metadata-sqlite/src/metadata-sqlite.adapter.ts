@@ -1,13 +1,23 @@
 /**
  * The embedded metadata projection: one row per package holding its view as JSON, with the
  * columns listing filters on. `sequence` doubles as the compare-and-set guard.
+ *
+ * Views read or written are kept parsed in memory (ViewCache), so a push or a pull does not
+ * parse the package's whole document again. The cache is dropped whenever another connection
+ * (the replay command, a second process) committed to the file (`PRAGMA data_version`) and when
+ * a rebuild of this store switches over.
  */
 import type Database from 'better-sqlite3';
 import { SqliteFileOptions, SqliteProjectionRebuild, SqliteProjectionTables, createRebuildTables, openSqlite, REBUILD_SUFFIX, prepared } from '@wharf/adapters/sqlite';
 import { PackageSummary, PackageView, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
 
-export type SqliteMetadataStoreOptions = SqliteFileOptions;
+export interface SqliteMetadataStoreOptions extends SqliteFileOptions {
+  /** Bytes of stored JSON the in-memory view cache may hold (default 32 MiB; 0 turns it off). */
+  viewCacheBytes?: number;
+}
+
+const DEFAULT_VIEW_CACHE_BYTES = 32 * 1024 * 1024;
 
 const TABLES: SqliteProjectionTables = {
   tables: ['packages'],
@@ -30,25 +40,46 @@ export class SqliteMetadataStore implements MetadataStore {
   /** `packages`, or a rebuild's `packages_rebuild` on the live store's connection. */
   private readonly table: string;
   private readonly ownsConnection: boolean;
+  private readonly views: ViewCache;
+  private dataVersion = -1;
 
   constructor(options: SqliteMetadataStoreOptions, rebuildOf?: Database.Database) {
     this.ownsConnection = !rebuildOf;
     this.db = rebuildOf ?? openSqlite(options.path, options.synchronous ?? 'normal');
     this.table = rebuildOf ? `packages${REBUILD_SUFFIX}` : 'packages';
+    this.views = new ViewCache(rebuildOf ? 0 : (options.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES));
     if (!rebuildOf) this.db.exec(TABLES.schema('') + TABLES.indexes);
   }
 
   async rebuild(): Promise<ProjectionRebuild<MetadataStore>> {
     createRebuildTables(this.db, TABLES);
-    return new SqliteProjectionRebuild(this.db, TABLES, new SqliteMetadataStore({ path: ':rebuild:' }, this.db));
+    return new SqliteProjectionRebuild(this.db, TABLES, new SqliteMetadataStore({ path: ':rebuild:' }, this.db), () => this.views.clear());
   }
 
+  /** The returned view may be shared with other callers: never mutate it (the domain never does). */
   async get(pkg: string): Promise<PackageView | null> {
+    this.dropCacheIfChangedElsewhere();
+    const cached = this.views.get(pkg);
+    if (cached) return cached;
     const row = prepared(this.db, `SELECT view FROM ${this.table} WHERE package = ?`).get(pkg) as { view: string } | undefined;
-    return row ? (JSON.parse(row.view) as PackageView) : null;
+    if (!row) return null;
+    const view = JSON.parse(row.view) as PackageView;
+    this.views.set(pkg, view, row.view.length);
+    return view;
+  }
+
+  private dropCacheIfChangedElsewhere(): void {
+    if (!this.views.enabled) return;
+    const version = prepared(this.db, 'PRAGMA data_version').pluck().get() as number;
+    if (version !== this.dataVersion) {
+      this.views.clear();
+      this.dataVersion = version;
+    }
   }
 
   async put(view: PackageView, expectedSequence: number): Promise<boolean> {
+    this.dropCacheIfChangedElsewhere();
+    const json = JSON.stringify(view);
     const values = {
       package: view.package,
       namespace: view.namespace,
@@ -56,7 +87,7 @@ export class SqliteMetadataStore implements MetadataStore {
       active: packageExists(view) ? 1 : 0,
       visibility: view.visibility,
       media_types: ',' + mediaTypesOf(view).join(',') + ',',
-      view: JSON.stringify(view),
+      view: json,
       summary: JSON.stringify(summarizePackage(view)),
       expected: expectedSequence,
     };
@@ -74,7 +105,12 @@ export class SqliteMetadataStore implements MetadataStore {
                WHERE package = @package AND sequence = @expected`,
             )
             .run(values);
-    return result.changes === 1;
+    if (result.changes !== 1) {
+      this.views.delete(view.package);
+      return false;
+    }
+    this.views.set(view.package, view, json.length);
+    return true;
   }
 
   async list(filter: PackageListFilter): Promise<PackageSummary[]> {
@@ -108,5 +144,49 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     if (this.ownsConnection && this.db.open) this.db.close();
+  }
+}
+
+/** Parsed views, least recently used evicted first, bounded by the length of their JSON. */
+class ViewCache {
+  private readonly entries = new Map<string, { view: PackageView; bytes: number }>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get enabled(): boolean {
+    return this.maxBytes > 0;
+  }
+
+  get(pkg: string): PackageView | undefined {
+    const entry = this.entries.get(pkg);
+    if (!entry) return undefined;
+    this.entries.delete(pkg);
+    this.entries.set(pkg, entry);
+    return entry.view;
+  }
+
+  set(pkg: string, view: PackageView, bytes: number): void {
+    this.delete(pkg);
+    if (bytes > this.maxBytes / 4) return;
+    this.entries.set(pkg, { view, bytes });
+    this.bytes += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= entry.bytes;
+    }
+  }
+
+  delete(pkg: string): void {
+    const entry = this.entries.get(pkg);
+    if (!entry) return;
+    this.entries.delete(pkg);
+    this.bytes -= entry.bytes;
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
   }
 }

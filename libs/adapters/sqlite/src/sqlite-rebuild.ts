@@ -45,6 +45,8 @@ export class SqliteProjectionRebuild<S> implements ProjectionRebuild<S> {
     private readonly db: Database.Database,
     private readonly layout: SqliteProjectionTables,
     readonly store: S,
+    /** Called after the switch: for what the live store keeps about its old tables (a cache). */
+    private readonly onSwitched: () => void = () => {},
   ) {}
 
   async switchOver(): Promise<number> {
@@ -58,6 +60,7 @@ export class SqliteProjectionRebuild<S> implements ProjectionRebuild<S> {
       })
       .immediate();
     this.state = 'switched';
+    this.onSwitched();
     return 0;
   }
 

@@ -199,6 +199,29 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
       );
 
       it(
+        'should keep concurrent appends to other streams when one of them is refused',
+        async () => {
+          const [a, b, conflicted, malformed] = [pkgName(), pkgName(), pkgName(), pkgName()];
+          await log().append(conflicted, 0, publishedEnvelopes(conflicted, 0, 1));
+          const before = await log().count();
+          const [first, second] = publishedEnvelopes(malformed, 0, 2);
+
+          const results = await Promise.allSettled([
+            log().append(a, 0, publishedEnvelopes(a, 0, 2)),
+            log().append(conflicted, 0, publishedEnvelopes(conflicted, 0, 1)),
+            log().append(malformed, 0, [first, { ...second, sequence: 3 }]),
+            log().append(b, 0, publishedEnvelopes(b, 0, 1)),
+          ]);
+
+          expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+          expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyConflictError);
+          expect(await log().count()).toBe(before + 3);
+          await expect(log().append(malformed, 0, publishedEnvelopes(malformed, 0, 1))).resolves.toHaveLength(1);
+        },
+        timeout,
+      );
+
+      it(
         'should let exactly one of concurrent appends through two handles on the same log win',
         async () => {
           const other = await reopened();
