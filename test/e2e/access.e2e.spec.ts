@@ -12,7 +12,7 @@
  * package that does not exist (404 on reads, absent from list and search, the same answer to a
  * write as for a missing package).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { HttpClient, HttpResponse, expectError } from '../support/http-client';
 import { E2E_ADMIN, enforcedUrl } from '../support/target';
 import { apprDigest, archiveFor, eventually, packagePath, pushBody } from './support/appr.fixtures';
@@ -227,6 +227,33 @@ describe('a private package is indistinguishable from a missing one', () => {
       expectError(await clients[caller].get(packagePath(org, pkgOf.public, 'blobs', 'sha256', secretDigest)), 404, 'package-not-found');
       expectError(await clients[caller].get(packagePath(names.outsider, secretPkg, 'blobs', 'sha256', secretDigest)), 404, 'package-not-found');
     }
+  });
+
+  it('should hide a private archive from callers without read access whatever they hold or a reader fetched before', async () => {
+    const archive = archiveFor(pkgOf.private, '1.0.0', id);
+    const blobDigest = createHash('sha256').update(archive).digest('hex');
+    const etag = `"sha256:${blobDigest}"`;
+    const paths = [
+      packagePath(org, pkgOf.private, '1.0.0', 'helm', 'pull'),
+      packagePath(org, pkgOf.private, 'blobs', 'sha256', blobDigest),
+      packagePath(org, pkgOf.private, 'blobs', 'sha256', apprDigest(archive)),
+    ];
+    for (const path of paths) {
+      // A reader fetches it first, so the gateway holds its bytes in memory.
+      const read = await clients.reader.get(path);
+      expect({ status: read.status, etag: read.headers.get('etag') }).toEqual({ status: 200, etag });
+      expect(read.bytes.equals(archive)).toBe(true);
+      expect((await clients.reader.get(path, { headers: { 'if-none-match': etag } })).status).toBe(304);
+      for (const caller of ['anonymous', 'outsider'] as const) {
+        for (const held of [undefined, etag, '*']) {
+          const res = await clients[caller].get(path, held ? { headers: { 'if-none-match': held } } : {});
+          expectError(res, 404, 'package-not-found');
+          expect(res.headers.get('etag')).toBeNull();
+        }
+      }
+    }
+    // Kept by browsers only, never by a shared cache.
+    expect((await clients.reader.get(paths[1])).headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
   });
 
   it('should make a package readable to anonymous callers once it is made public, and hide it again', async () => {

@@ -3,6 +3,8 @@
  * well-known document), the OpenAPI document, mounting at `/cnr` and at the bare root, trailing
  * slashes, JSON 404s for unknown routes, the error envelope, and how push bodies are parsed.
  */
+import { createHash, randomBytes } from 'node:crypto';
+import { chartArchive } from '@wharf/testing';
 import { cnr, expectError, root, type HttpClient, type HttpResponse } from '../support/http-client';
 import { apprDigest, archiveFor, eventually, expectedManifest, listNamespace, packagePath, pushBody, pushOk, search, uniqueNamespace, uniqueToken } from './support/appr.fixtures';
 import type { ChannelView, Manifest, PullJson } from './support/appr.types';
@@ -259,5 +261,89 @@ describe('JSON responses', () => {
       expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({ path, status: 200, type: expect.stringMatching(/^application\/json\b/) });
     }
     expect((await cnr.get(packagePath(ns, 'typed', 'channels', 'stable'))).json<ChannelView>().current).toBe('1.0.0');
+  });
+});
+
+/**
+ * Wharf's additions to the raw archive responses (the reference sends no validators): the
+ * digest of the bytes as a strong ETag, 304 for a client that holds them, and `immutable` on a
+ * blob asked by the digest of its bytes.
+ */
+describe('archive responses: validators and caching', () => {
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+  const etagOf = (archive: Buffer) => `"sha256:${sha256(archive)}"`;
+
+  it('tags a pull with the digest of its bytes and answers 304, without a body, to a client holding them', async () => {
+    const ns = uniqueNamespace();
+    const archive = archiveFor('app', '1.0.0', ns);
+    await pushOk(ns, 'app', { release: '1.0.0', mediaType: 'helm', archive });
+    const path = packagePath(ns, 'app', '1.0.0', 'helm', 'pull');
+
+    const first = await cnr.get(path);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('etag')).toBe(etagOf(archive));
+    expect(first.headers.get('cache-control')).toBeNull();
+    expect(first.bytes.equals(archive)).toBe(true);
+
+    for (const held of [etagOf(archive), `W/${etagOf(archive)}`, `"other", ${etagOf(archive)}`, '*']) {
+      const again = await cnr.get(path, { headers: { 'if-none-match': held } });
+      expect({ held, status: again.status, length: again.bytes.length, etag: again.headers.get('etag') }).toEqual({ held, status: 304, length: 0, etag: etagOf(archive) });
+    }
+    const other = await cnr.get(path, { headers: { 'if-none-match': `"sha256:${'0'.repeat(64)}"` } });
+    expect(other.status).toBe(200);
+    expect(other.bytes.equals(archive)).toBe(true);
+  });
+
+  it('serves the new bytes under a new tag once a release is replaced, to a client holding the old ones', async () => {
+    const ns = uniqueNamespace();
+    const original = archiveFor('app', '1.0.0', `${ns}-a`);
+    const replacement = archiveFor('app', '1.0.0', `${ns}-b`);
+    await pushOk(ns, 'app', { release: '1.0.0', mediaType: 'helm', archive: original });
+    const path = packagePath(ns, 'app', '1.0.0', 'helm', 'pull');
+    expect((await cnr.get(path)).bytes.equals(original)).toBe(true);
+
+    await pushOk(ns, 'app', { release: '1.0.0', mediaType: 'helm', archive: replacement, force: 'true' });
+
+    const pulled = await cnr.get(path, { headers: { 'if-none-match': etagOf(original) } });
+    expect(pulled.status).toBe(200);
+    expect(pulled.headers.get('etag')).toBe(etagOf(replacement));
+    expect(pulled.bytes.equals(replacement)).toBe(true);
+  });
+
+  it('marks a blob asked by the digest of its bytes immutable, and one asked by its appr digest not', async () => {
+    const ns = uniqueNamespace();
+    const archive = archiveFor('app', '1.0.0', ns);
+    await pushOk(ns, 'app', { release: '1.0.0', mediaType: 'helm', archive });
+
+    const byBytes = await cnr.get(packagePath(ns, 'app', 'blobs', 'sha256', sha256(archive)));
+    expect(byBytes.status).toBe(200);
+    expect(byBytes.bytes.equals(archive)).toBe(true);
+    expect(byBytes.headers.get('etag')).toBe(etagOf(archive));
+    expect(byBytes.headers.get('cache-control')).toBe('max-age=31536000, immutable');
+    expect(byBytes.headers.get('content-disposition')).toBe(`${ns}_app_${sha256(archive).slice(0, 8)}.tar.gz`);
+
+    const byAppr = await cnr.get(packagePath(ns, 'app', 'blobs', 'sha256', apprDigest(archive)));
+    expect(byAppr.status).toBe(200);
+    expect(byAppr.bytes.equals(archive)).toBe(true);
+    expect(byAppr.headers.get('etag')).toBe(etagOf(archive));
+    expect(byAppr.headers.get('cache-control')).toBeNull();
+
+    const held = await cnr.get(packagePath(ns, 'app', 'blobs', 'sha256', sha256(archive)), { headers: { 'if-none-match': etagOf(archive) } });
+    expect([held.status, held.bytes.length]).toEqual([304, 0]);
+  });
+
+  it('streams an archive larger than the blob cache keeps, whole, with its length', async () => {
+    const ns = uniqueNamespace();
+    const archive = chartArchive({ name: 'big', version: '1.0.0', salt: ns, extraEntries: [{ name: 'big/files/random.bin', content: randomBytes(1536 * 1024) }] });
+    expect(archive.length).toBeGreaterThan(1024 * 1024);
+    await pushOk(ns, 'big', { release: '1.0.0', mediaType: 'helm', archive });
+
+    for (const path of [packagePath(ns, 'big', '1.0.0', 'helm', 'pull'), packagePath(ns, 'big', 'blobs', 'sha256', sha256(archive))]) {
+      const res = await cnr.get(path);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-length')).toBe(String(archive.length));
+      expect(res.headers.get('content-type')).toMatch(/^application\/x-gzip\b/);
+      expect(sha256(res.bytes)).toBe(sha256(archive));
+    }
   });
 });

@@ -32,9 +32,14 @@ export class JsonLogger implements LoggerService {
     this.emit('debug', message, context);
   }
 
+  /** Whether events of `level` are written (so a caller can skip building what would be dropped). */
+  logs(level: Exclude<LogLevel, 'silent'>): boolean {
+    return LEVELS[level] >= LEVELS[this.level];
+  }
+
   /** A structured event: `msg` plus fields. */
   event(level: Exclude<LogLevel, 'silent'>, msg: string, fields: Record<string, unknown> = {}) {
-    if (LEVELS[level] < LEVELS[this.level]) return;
+    if (!this.logs(level)) return;
     this.write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...redact(fields) }));
   }
 

@@ -31,6 +31,8 @@ const schema = z.object({
   WHARF_LIST_LIMIT: int(1000, 1),
   WHARF_PULL_REDIRECT: z.enum(['true', 'false']).default('false'),
   WHARF_PULL_REDIRECT_TTL_SECONDS: int(300, 1),
+  WHARF_BLOB_CACHE_MAX_BYTES: int(64 * MiB, 0),
+  WHARF_BLOB_CACHE_MAX_BLOB_BYTES: int(1 * MiB, 0),
   WHARF_BLOB_GC_INTERVAL_SECONDS: int(3600, 0),
   WHARF_BLOB_GC_GRACE_SECONDS: int(3600, 0),
   WHARF_AUTH_MODE: z.enum(['enforced', 'open']).default('enforced'),
@@ -85,6 +87,12 @@ export interface WharfConfig {
    * the store can make one. Off by default: real clients expect the bytes.
    */
   pullRedirect: { enabled: boolean; ttlSeconds: number };
+  /**
+   * The gateway's in-memory cache of blob bytes (least recently used out): blobs of at most
+   * `maxBlobBytes` are kept, `maxBytes` in all (either at 0: no cache). Pulls of larger blobs
+   * are streamed from the store.
+   */
+  blobCache: { maxBytes: number; maxBlobBytes: number };
   /** Unreferenced blobs older than `graceSeconds` are deleted every `intervalSeconds` (0: never). */
   blobGc: { intervalSeconds: number; graceSeconds: number };
   /** The distributed profile's engines and service addresses; null where not configured. */
@@ -182,6 +190,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxNamespaceStorageBytes: e.WHARF_NAMESPACE_MAX_STORAGE_BYTES,
     },
     pullRedirect: { enabled: e.WHARF_PULL_REDIRECT === 'true', ttlSeconds: e.WHARF_PULL_REDIRECT_TTL_SECONDS },
+    blobCache: { maxBytes: e.WHARF_BLOB_CACHE_MAX_BYTES, maxBlobBytes: e.WHARF_BLOB_CACHE_MAX_BLOB_BYTES },
     blobGc: { intervalSeconds: e.WHARF_BLOB_GC_INTERVAL_SECONDS, graceSeconds: e.WHARF_BLOB_GC_GRACE_SECONDS },
     distributed: {
       kafka: e.WHARF_KAFKA_BROKERS

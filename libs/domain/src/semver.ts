@@ -173,8 +173,12 @@ const CLAUSE = new RegExp(
  * the query cannot be parsed.
  */
 export function resolveReleaseQuery(query: string | undefined, releases: readonly string[]): string | null {
+  if (query === undefined || query === '' || query === 'default') return highest(parseAll(releases));
+  // The common query, a release named in full without build metadata, is `==` it: equal
+  // precedence, which among strict SemVer texts means the same text up to a `+build`. Only
+  // those releases need parsing; the answer is the one the general rule below gives.
+  if (!query.includes('+') && parseSemVer(query) !== null) return highest(parseAll(releases.filter((r) => r === query || r.startsWith(`${query}+`))));
   const candidates = parseAll(releases);
-  if (query === undefined || query === '' || query === 'default') return highest(candidates);
   const clauses = parseQuery(query);
   const includePrereleases = query.includes('-');
   const matches = (v: SemVer): boolean => clauses.every((clause) => clauseMatches(clause, v));

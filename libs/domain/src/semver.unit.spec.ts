@@ -329,6 +329,17 @@ describe('resolveReleaseQuery', () => {
     });
   });
 
+  it('should answer a release named in full exactly as its == clause does', () => {
+    const stored = ['1.0.1', '1.0.10', '11.0.1', '1.0.1-rc.1', '1.0.1+b', '1.0.1+a', '2.0.0+x', '2.0.0-rc.1+x', 'latest', '1.0.1x'];
+    const queries = ['1.0.1', '1.0.10', '11.0.1', '1.0.1-rc.1', '2.0.0', '2.0.0-rc.1', '1.0.0', '0.1.0', '1.0.1-rc.2'];
+    for (const query of queries) {
+      expect({ query, answer: resolveReleaseQuery(query, stored) }).toEqual({ query, answer: resolveReleaseQuery(`==${query}`, stored) });
+    }
+    expect(resolveReleaseQuery('1.0.1', stored)).toBe('1.0.1+b');
+    expect(resolveReleaseQuery('2.0.0-rc.1', stored)).toBe('2.0.0-rc.1+x');
+    expect(resolveReleaseQuery('1.0.0', stored)).toBeNull();
+  });
+
   it('should return null when there are no releases', () => {
     expect(resolveReleaseQuery('default', [])).toBeNull();
     expect(resolveReleaseQuery('>=1.0.0', [])).toBeNull();

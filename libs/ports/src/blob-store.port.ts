@@ -54,7 +54,10 @@ export interface BlobStore {
   /** A stream of the blob's bytes. Throws BlobNotFoundError. */
   open(digest: string): Promise<Readable>;
 
-  /** The whole blob in memory. Throws BlobNotFoundError. */
+  /**
+   * The whole blob in memory. Throws BlobNotFoundError. The buffer may be shared with other
+   * readers (a store may keep it in memory, see blob-cache): callers must not modify it.
+   */
   read(digest: string): Promise<Buffer>;
 
   /** Size of a stored blob, or null when absent. */

@@ -7,7 +7,7 @@
  *   <data>/blob-refs.db the blob reference counts
  *   <data>/accounts.db  users, organisations, tokens (hashed) and their audit trail
  *   <data>/charts.db    the chart index (Helm repositories) projection
- *   <data>/blobs/       content-addressed tarballs
+ *   <data>/blobs/       content-addressed tarballs (small ones also kept in memory: WHARF_BLOB_CACHE_*)
  * In this one process the gateway reads the stores directly; the distributed profile binds the
  * same tokens to clients of the owning services.
  */
@@ -20,6 +20,7 @@ import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
 import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
 import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
 import { FsBlobStore } from '@wharf/adapters/blob-fs';
+import { CachingBlobStore } from '@wharf/adapters/blob-cache';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
 import { SqliteChartIndexStore } from '@wharf/adapters/chart-index-sqlite';
 import { BLOB_LOGGER } from '@wharf/blob';
@@ -88,7 +89,8 @@ export class EmbeddedAdaptersModule {
         },
         { provide: METADATA_STORE, useFactory: () => new SqliteMetadataStore({ path: file('metadata.db') }) },
         { provide: SEARCH_INDEX, useFactory: () => new SqliteSearchIndex({ path: file('search.db') }) },
-        { provide: BLOB_STORE, useFactory: () => new FsBlobStore(file('blobs')) },
+        // One instance for the gateway and the collector: a delete drops the cached bytes too.
+        { provide: BLOB_STORE, useFactory: () => new CachingBlobStore(new FsBlobStore(file('blobs')), config.blobCache) },
         { provide: BLOB_REFERENCES, useFactory: () => new SqliteBlobReferenceStore({ path: file('blob-refs.db') }) },
         { provide: CHART_INDEX_STORE, useFactory: () => new SqliteChartIndexStore({ path: file('charts.db') }) },
         { provide: ACCOUNT_STORE, useFactory: () => new SqliteAccountStore({ path: file('accounts.db'), synchronous: sync }) },

@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { MongoAccountStore } from '@wharf/adapters/account-store-mongo';
 import { BlobHttpClient } from '@wharf/adapters/blob-http-client';
+import { CachingBlobStore } from '@wharf/adapters/blob-cache';
 import { ChartIndexHttpClient } from '@wharf/adapters/chart-index-http-client';
 import { KafkaCommandClient } from '@wharf/adapters/commands-kafka';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
@@ -34,7 +35,8 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         { provide: PACKAGE_READER, useValue: metadata },
         { provide: CHART_INDEX_READER, useValue: new ChartIndexHttpClient(services.metadata!) },
         { provide: SEARCH_READER, useValue: new SearchHttpClient(services.search!, config.dependencyTimeoutMs) },
-        { provide: BLOB_STORE, useValue: new BlobHttpClient(services.blob!) },
+        // The blob service deletes only unreferenced blobs, which no read reaches: the cache cannot go stale.
+        { provide: BLOB_STORE, useValue: new CachingBlobStore(new BlobHttpClient(services.blob!), config.blobCache) },
         { provide: EVENT_LOG, useValue: log },
         { provide: ACCOUNT_STORE, useValue: accounts },
       ],

@@ -240,6 +240,28 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
       );
     });
 
+    describe('after a delete', () => {
+      it(
+        'should serve a blob read before its delete no more, and the same bytes again once put again',
+        async () => {
+          const content = randomBytes(4096);
+          const { digest } = await blobs().put(content);
+          expectBytes(await blobs().read(digest), content);
+          expectBytes(await blobs().read(digest), content);
+          expectBytes(await drain(await blobs().open(digest)), content);
+
+          expect(await blobs().delete(digest)).toBe(true);
+
+          await expectNotFound(blobs().read(digest), digest);
+          await expectNotFound(blobs().open(digest), digest);
+          await blobs().put(content);
+          expectBytes(await blobs().read(digest), content);
+          expect(await blobs().delete(digest)).toBe(true);
+        },
+        timeout,
+      );
+    });
+
     describe('stat', () => {
       it(
         'should return null for an absent blob',

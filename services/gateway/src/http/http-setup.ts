@@ -31,6 +31,8 @@ export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLo
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // The access log is at `info`: below that level the hook would run on every request for nothing.
+  if (!logger.logs('info')) return;
   fastify.addHook('onResponse', async (request, reply) => {
     const caller = (request as { caller?: Caller }).caller;
     logger.event('info', 'request', {

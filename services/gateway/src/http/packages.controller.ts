@@ -6,9 +6,9 @@ import { ChangePackageUseCases } from '../use-cases/change-package.use-cases';
 import { newCommandMeta } from '../use-cases/command-meta';
 import { PushReleaseUseCase } from '../use-cases/push-release.use-case';
 import { ReadPackageUseCases } from '../use-cases/read-package.use-cases';
-import { blobFilename, blobJson, pullFilename, pullJson } from '../presenters/appr.presenter';
+import { blobJson, pullJson } from '../presenters/appr.presenter';
 import { mergeValues, parseJsonBody } from './request-values';
-import { redirectTo, sendArchive } from './send-archive';
+import { heldBlobs, redirectTo, sendBlobArchive } from './send-archive';
 
 const P = 'api/v1/packages/:namespace/:package';
 
@@ -64,14 +64,13 @@ export class PackagesController {
   }
 
   @Get(`${P}/:release/:mediaType/pull`)
-  async pull(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @Query('format') format: unknown, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
+  async pull(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @Query('format') format: unknown, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
     if (format === 'json') {
       const pulled = await this.reads.pull(caller, namespace, name, release, mediaType);
       return pullJson(pulled.view, pulled.manifest, pulled.bytes);
     }
-    const pulled = await this.reads.pullArchive(caller, namespace, name, release, mediaType);
-    if ('location' in pulled) return redirectTo(reply, pulled.location);
-    return sendArchive(reply, pullFilename(pulled.view, pulled.manifest.release), pulled.bytes);
+    const pulled = await this.reads.pullArchive(caller, namespace, name, release, mediaType, heldBlobs(ifNoneMatch));
+    return 'location' in pulled ? redirectTo(reply, pulled.location) : sendBlobArchive(reply, pulled);
   }
 
   @Get(`${P}/:release/:mediaType/pull/json`)
@@ -81,10 +80,12 @@ export class PackagesController {
   }
 
   @Get(`${P}/blobs/sha256/:digest`)
-  async blob(@Param('namespace') namespace: string, @Param('package') name: string, @Param('digest') digest: string, @Query('format') format: unknown, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
-    const found = await this.reads.blob(caller, namespace, name, digest);
-    if (format === 'json') return blobJson(found.view, found.digest, found.bytes);
-    return sendArchive(reply, blobFilename(found.view, found.digest), found.bytes);
+  async blob(@Param('namespace') namespace: string, @Param('package') name: string, @Param('digest') digest: string, @Query('format') format: unknown, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
+    if (format === 'json') {
+      const found = await this.reads.blob(caller, namespace, name, digest);
+      return blobJson(found.view, found.digest, found.bytes);
+    }
+    return sendBlobArchive(reply, await this.reads.blobArchive(caller, namespace, name, digest, heldBlobs(ifNoneMatch)));
   }
 
   @Get(`${P}/blobs/sha256/:digest/json`)

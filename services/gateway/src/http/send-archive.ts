@@ -1,4 +1,8 @@
 import type { FastifyReply } from 'fastify';
+import type { ArchiveToSend, HeldBlobs } from '../use-cases/read-package.use-cases';
+
+/** A year: the longest `max-age` caches are asked to honour (RFC 9111 §5.2.2.1, common practice). */
+const IMMUTABLE_MAX_AGE_SECONDS = 31_536_000;
 
 /**
  * Raw archive responses as the reference server sends them: `application/x-gzip`, and the bare
@@ -8,6 +12,43 @@ import type { FastifyReply } from 'fastify';
 export function sendArchive(reply: FastifyReply, filename: string, bytes: Buffer): Buffer {
   void reply.header('content-type', 'application/x-gzip').header('content-disposition', filename);
   return bytes;
+}
+
+/**
+ * A raw pull or blob download, with the validators the reference server lacks (additions, not
+ * changes, to its shapes): `ETag` is the digest of the bytes (strong: equal digests are equal
+ * bytes), `If-None-Match` holding it answers 304 without a body. A blob asked by the digest of
+ * its bytes never changes, so it is `immutable`; `private` when the package is not public, so
+ * no shared cache keeps it. A streamed body carries its length from the release.
+ */
+export function sendBlobArchive(reply: FastifyReply, archive: ArchiveToSend): Buffer | NodeJS.ReadableStream | string {
+  void reply.header('etag', blobEtag(archive.blobDigest));
+  if (archive.immutable) {
+    void reply.header('cache-control', `${archive.view.visibility === 'public' ? '' : 'private, '}max-age=${IMMUTABLE_MAX_AGE_SECONDS}, immutable`);
+  }
+  if (archive.body === null) {
+    void reply.status(304);
+    return '';
+  }
+  if (!Buffer.isBuffer(archive.body)) void reply.header('content-length', archive.manifest.size);
+  void reply.header('content-type', 'application/x-gzip').header('content-disposition', archive.filename);
+  return archive.body;
+}
+
+export function blobEtag(blobDigest: string): string {
+  return `"sha256:${blobDigest}"`;
+}
+
+/**
+ * The blobs an `If-None-Match` header says the client holds (RFC 9110 §13.1.2: weak
+ * comparison, a list of entity tags, or `*` for whatever the URL names).
+ */
+export function heldBlobs(ifNoneMatch: string | string[] | undefined): HeldBlobs {
+  const header = Array.isArray(ifNoneMatch) ? ifNoneMatch.join(',') : ifNoneMatch;
+  if (!header) return () => false;
+  if (header.trim() === '*') return () => true;
+  const tags = new Set(header.split(',').map((tag) => tag.trim().replace(/^W\//, '')));
+  return (blobDigest) => tags.has(blobEtag(blobDigest));
 }
 
 /** A pull answered with the blob store's own short-lived URL (WHARF_PULL_REDIRECT). */

@@ -3,6 +3,7 @@
  * blob bytes from the blob service, and the listing and search queries.
  */
 import { Inject, Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import {
   Caller,
   ChannelNotFoundError,
@@ -19,7 +20,7 @@ import {
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { BLOB_STORE, BlobStore, PACKAGE_READER, PackageReader, SEARCH_READER, SearchReader } from '@wharf/ports';
 import { RequestValues, optionalInt, optionalString } from '../http/request-values';
-import { channelJson, listEntryJson, manifestJson, manifestWithChannelsJson } from '../presenters/appr.presenter';
+import { blobFilename, channelJson, listEntryJson, manifestJson, manifestWithChannelsJson, pullFilename } from '../presenters/appr.presenter';
 import { AccessControl } from '../auth/access-control';
 import { loadExistingPackage, resolveManifest, resolveRelease } from './package-lookup';
 
@@ -35,6 +36,31 @@ export interface RedirectedBlob {
   view: PackageView;
   manifest: ReleaseManifest;
   location: string;
+}
+
+/**
+ * Whether the client already holds the blob with this digest (its `If-None-Match`). Asked only
+ * once the caller may read the package and the request resolved to a blob, so the answer never
+ * tells a caller anything about a package it may not read.
+ */
+export type HeldBlobs = (blobDigest: string) => boolean;
+
+export const HOLDS_NOTHING: HeldBlobs = () => false;
+
+/**
+ * A raw archive to send. `body` is the whole blob, a stream of exactly `manifest.size` bytes
+ * (blobs larger than the blob cache keeps), or null when the client already holds the blob
+ * (nothing was read). `immutable`: the URL asked names these very bytes (a blob asked by the
+ * digest of its bytes), so the answer may be kept forever.
+ */
+export interface ArchiveToSend {
+  view: PackageView;
+  manifest: ReleaseManifest;
+  filename: string;
+  /** The client-visible name of the blob's bytes: their sha256. */
+  blobDigest: string;
+  immutable: boolean;
+  body: Buffer | Readable | null;
 }
 
 @Injectable()
@@ -98,12 +124,29 @@ export class ReadPackageUseCases {
     return { view, manifest, bytes: await this.blobs.read(manifest.blobDigest) };
   }
 
-  /** The raw pull: a redirect when configured and possible, else the bytes. */
-  async pullArchive(caller: Caller, namespace: string, name: string, releaseQuery: string, mediaType: string): Promise<PulledBlob | RedirectedBlob> {
+  /** The raw pull: a redirect when configured and possible, else the archive. */
+  async pullArchive(caller: Caller, namespace: string, name: string, releaseQuery: string, mediaType: string, held: HeldBlobs = HOLDS_NOTHING): Promise<ArchiveToSend | RedirectedBlob> {
     const view = await this.readable(caller, namespace, name);
     const manifest = resolveManifest(view, releaseQuery, mediaType);
+    const archive = { view, manifest, filename: pullFilename(view, manifest.release), blobDigest: manifest.blobDigest, immutable: false };
+    if (held(manifest.blobDigest)) return { ...archive, body: null };
     const location = await this.redirectFor(manifest.blobDigest);
-    return location ? { view, manifest, location } : { view, manifest, bytes: await this.blobs.read(manifest.blobDigest) };
+    return location ? { view, manifest, location } : { ...archive, body: await this.archiveBody(manifest) };
+  }
+
+  /** A blob of this package by digest (see `blob`), as a raw archive. */
+  async blobArchive(caller: Caller, namespace: string, name: string, digest: string, held: HeldBlobs = HOLDS_NOTHING): Promise<ArchiveToSend> {
+    const { view, manifest, wanted } = await this.blobManifest(caller, namespace, name, digest);
+    const body = held(manifest.blobDigest) ? null : await this.archiveBody(manifest);
+    return { view, manifest, filename: blobFilename(view, wanted), blobDigest: manifest.blobDigest, immutable: wanted === manifest.blobDigest, body };
+  }
+
+  /**
+   * Blobs the cache may keep are read whole (from memory once cached); larger ones are streamed,
+   * their length known from the release, so neither is held whole nor stat'ed per request.
+   */
+  private archiveBody(manifest: ReleaseManifest): Promise<Buffer | Readable> {
+    return manifest.size <= this.config.blobCache.maxBlobBytes ? this.blobs.read(manifest.blobDigest) : this.blobs.open(manifest.blobDigest);
   }
 
   private async redirectFor(blobDigest: string): Promise<string | null> {
@@ -113,12 +156,17 @@ export class ReadPackageUseCases {
 
   /** A blob by its appr digest (or by the digest of its bytes), only among this package's releases. */
   async blob(caller: Caller, namespace: string, name: string, digest: string): Promise<PulledBlob & { digest: string }> {
+    const { view, manifest, wanted } = await this.blobManifest(caller, namespace, name, digest);
+    return { view, manifest, digest: wanted, bytes: await this.blobs.read(manifest.blobDigest) };
+  }
+
+  private async blobManifest(caller: Caller, namespace: string, name: string, digest: string) {
     const ref = parsePackageRef(namespace, name);
     const view = await this.readable(caller, namespace, name);
     const wanted = digest.toLowerCase();
     const manifest = isSha256Hex(wanted) ? view.manifests.find((m) => m.apprDigest === wanted || m.blobDigest === wanted) : undefined;
     if (!manifest) throw new PackageNotFoundError(ref.full, `sha256:${wanted.slice(0, 64)}`);
-    return { view, manifest, digest: wanted, bytes: await this.blobs.read(manifest.blobDigest) };
+    return { view, manifest, wanted };
   }
 
   async channels(caller: Caller, namespace: string, name: string) {

@@ -2,33 +2,43 @@ import { Readable } from 'node:stream';
 import { loadConfig } from '@wharf/config';
 import { AccountStore, BlobInfo, BlobNotFoundError, BlobStore, PackageReader, SearchReader } from '@wharf/ports';
 import { packageView, releasePublished, sha256Hex } from '@wharf/testing';
-import { OPEN_CALLER } from '@wharf/domain';
+import { ANONYMOUS, OPEN_CALLER, PackageNotFoundError } from '@wharf/domain';
 import { AccessControl } from '../auth/access-control';
 import { AccountDirectory } from '../auth/account-directory';
 import { ReadPackageUseCases } from './read-package.use-cases';
 
 const PKG = 'ns/app';
+const PRIVATE_PKG = 'ns/secret';
 const view = packageView(PKG, [releasePublished({ release: '1.0.0' })]);
+const privateView = packageView(PRIVATE_PKG, [releasePublished({ release: '1.0.0', visibility: 'private' })]);
 const blobDigest = view.manifests[0].blobDigest;
+const apprDigest = view.manifests[0].apprDigest;
 const bytes = Buffer.from('the archive');
 
 const reader: PackageReader = {
-  get: async (pkg) => (pkg === PKG ? view : null),
+  get: async (pkg) => (pkg === PKG ? view : pkg === PRIVATE_PKG ? privateView : null),
   list: async () => [],
   count: async () => 1,
 };
 const search: SearchReader = { search: async () => [], count: async () => 0 };
 
-/** A strict in-memory blob store holding the one archive; `signing` adds downloadUrl. */
-function blobStore(signing: boolean): BlobStore & { signed: string[] } {
+/** A strict in-memory blob store holding the one archive (under both views' blob digest); `signing` adds downloadUrl; `calls` records opens and reads. */
+function blobStore(signing: boolean): BlobStore & { signed: string[]; calls: string[] } {
   const signed: string[] = [];
-  const store: BlobStore & { signed: string[] } = {
+  const calls: string[] = [];
+  const store: BlobStore & { signed: string[]; calls: string[] } = {
     signed,
+    calls,
     put: async () => {
       throw new Error('unexpected put');
     },
-    open: async () => Readable.from([bytes]),
+    open: async (digest) => {
+      calls.push(`open ${digest}`);
+      if (digest !== blobDigest) throw new BlobNotFoundError(digest, 'fake');
+      return Readable.from([bytes]);
+    },
     read: async (digest) => {
+      calls.push(`read ${digest}`);
       if (digest !== blobDigest) throw new BlobNotFoundError(digest, 'fake');
       return bytes;
     },
@@ -58,7 +68,7 @@ describe(ReadPackageUseCases.name, () => {
       const blobs = blobStore(true);
       const sut = new ReadPackageUseCases(reader, search, blobs, loadConfig({}), access);
       const pulled = await sut.pullArchive(OPEN_CALLER, 'ns', 'app', 'default', 'helm');
-      expect('bytes' in pulled && pulled.bytes.equals(bytes)).toBe(true);
+      expect('body' in pulled && Buffer.isBuffer(pulled.body) && pulled.body.equals(bytes)).toBe(true);
       expect(blobs.signed).toEqual([]);
     });
 
@@ -73,7 +83,60 @@ describe(ReadPackageUseCases.name, () => {
     it('should serve the bytes when redirects are on but the store cannot sign URLs', async () => {
       const sut = new ReadPackageUseCases(reader, search, blobStore(false), loadConfig({ WHARF_PULL_REDIRECT: 'true' }), access);
       const pulled = await sut.pullArchive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
-      expect('bytes' in pulled && sha256Hex(pulled.bytes)).toBe(sha256Hex(bytes));
+      expect('body' in pulled && Buffer.isBuffer(pulled.body) && sha256Hex(pulled.body)).toBe(sha256Hex(bytes));
+    });
+
+    it('should read a blob the cache may keep whole, and stream a larger one', async () => {
+      const small = blobStore(false);
+      const kept = await new ReadPackageUseCases(reader, search, small, loadConfig({ WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1024' }), access).pullArchive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
+      expect(Buffer.isBuffer('body' in kept && kept.body)).toBe(true);
+      expect(small.calls).toEqual([`read ${blobDigest}`]);
+
+      const large = blobStore(false);
+      const streamed = await new ReadPackageUseCases(reader, search, large, loadConfig({ WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1023' }), access).pullArchive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
+      expect('body' in streamed && streamed.body instanceof Readable).toBe(true);
+      expect(large.calls).toEqual([`open ${blobDigest}`]);
+    });
+
+    it('should read nothing and answer no body when the client holds the blob, naming the blob it holds', async () => {
+      const blobs = blobStore(true);
+      const sut = new ReadPackageUseCases(reader, search, blobs, loadConfig({ WHARF_PULL_REDIRECT: 'true' }), access);
+      const asked: string[] = [];
+      const pulled = await sut.pullArchive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm', (digest) => asked.push(digest) > 0);
+      expect(pulled).toMatchObject({ blobDigest, immutable: false, body: null, filename: 'ns_app_1.0.0.tar.gz' });
+      expect(asked).toEqual([blobDigest]);
+      expect([...blobs.calls, ...blobs.signed]).toEqual([]);
+    });
+  });
+
+  describe('blobArchive', () => {
+    it('should be immutable when asked by the digest of its bytes, not when asked by its appr digest', async () => {
+      const sut = new ReadPackageUseCases(reader, search, blobStore(false), loadConfig({}), access);
+      const byBytes = await sut.blobArchive(OPEN_CALLER, 'ns', 'app', blobDigest.toUpperCase());
+      expect(byBytes).toMatchObject({ blobDigest, immutable: true, filename: `ns_app_${blobDigest.slice(0, 8)}.tar.gz` });
+      expect(Buffer.isBuffer(byBytes.body) && byBytes.body.equals(bytes)).toBe(true);
+      expect(await sut.blobArchive(OPEN_CALLER, 'ns', 'app', apprDigest)).toMatchObject({ blobDigest, immutable: false });
+    });
+  });
+
+  describe('a private package, to a caller who may not read it', () => {
+    const holdsEverything = () => true;
+
+    it('should be package-not-found on every raw route, even when the client claims to hold its blob, reading nothing', async () => {
+      const blobs = blobStore(false);
+      const sut = new ReadPackageUseCases(reader, search, blobs, loadConfig({}), access);
+      await expect(sut.pullArchive(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm', holdsEverything)).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.pullArchive(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm')).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.blobArchive(ANONYMOUS, 'ns', 'secret', blobDigest, holdsEverything)).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.blobArchive(ANONYMOUS, 'ns', 'secret', blobDigest)).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.blob(ANONYMOUS, 'ns', 'secret', blobDigest)).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.pull(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm')).rejects.toBeInstanceOf(PackageNotFoundError);
+      expect(blobs.calls).toEqual([]);
+    });
+
+    it('should still serve it to a caller who may read it', async () => {
+      const sut = new ReadPackageUseCases(reader, search, blobStore(false), loadConfig({}), access);
+      expect(await sut.blobArchive(OPEN_CALLER, 'ns', 'secret', blobDigest)).toMatchObject({ blobDigest, immutable: true });
     });
   });
 });

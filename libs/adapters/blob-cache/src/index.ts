@@ -1,0 +1,2 @@
+export * from './blob-cache.adapter';
+export * from './lru-byte-cache';
