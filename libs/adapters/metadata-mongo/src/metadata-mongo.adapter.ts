@@ -18,22 +18,30 @@
  * The versions of a package form a chain 0 → s1 → s2 → … with strictly increasing sequences, and
  * the stored view is always the version with the highest sequence (what `get` reads).
  *
- * After a successful insert, the versions it supersedes are retired (`current: false`, view and
- * summary removed); list and count read current versions only. Retiring is monotonic (a flag
- * only ever goes from true to false, and never on the newest version), so FerretDB's
+ * After a successful insert, the version it replaced is retired (`current: false`, view and
+ * summary removed), by `_id`; list and count read current versions only. Retiring is monotonic
+ * (a flag only ever goes from true to false, and never on the newest version), so FerretDB's
  * whole-document writes cannot undo it. Between the insert and the retire (or forever, if the
- * writer dies in between) a superseded version is still marked current: `list` notices it on its
- * page, retires it and reads again; `count` may count it until then; the next successful `put` of that
- * package retires it too. Retired versions stay as small documents (no view): deleting them could
- * let a stale writer that checked "sequence `expected` exists" before the delete succeed after it.
+ * writer dies in between) a superseded version is still marked current: `list` reads each
+ * package's current versions newest first, judges the package by the first one only and retires
+ * the others it meets; `count` may count it until then. Retired versions stay as small documents
+ * (no view): deleting them could let a stale writer that checked "sequence `expected` exists"
+ * before the delete succeed after it.
  *
- * Reads by key only: FerretDB v1 uses no secondary index for queries (every filter but `_id`
- * equality scans the collection, ~190 ms at a thousand versions), so a version's `_id` is its
- * chain link, `<package>@<previousSequence>`, and a `<prefix>package_heads` document per package
- * (`_id` = package) remembers the newest version seen. `get` starts at that hint and follows the
- * links (`<package>@<sequence>`) until there is no successor: a stale hint, left by a writer that
- * died or lost a non-atomic update, costs one more lookup per missed version, never a wrong
- * answer. The `_id` is also what makes the insert exclusive, on the primary key.
+ * Reads by key only: FerretDB v1 uses no secondary index for queries (every filter but a lone
+ * `_id` equality is answered by decoding the whole collection in Go, ~190 ms at a thousand
+ * versions; even `_id` equality is a scan inside SQLite, because v1.24 indexes
+ * `_ferretdb_sjson->"_id"` but queries `_ferretdb_sjson->'$._id'`, which SQLite does not match to
+ * the index: a hit stops at its row, a miss reads every row, still ~10x cheaper than a Go-side
+ * filter). So a version's `_id` is its chain link, `<package>@<previousSequence>`, and a
+ * `<prefix>package_heads` document per package (`_id` = package) holds the newest version seen
+ * and its view, written in one update after the insert. `get` reads the head and looks up its
+ * successor (`<package>@<sequence>`): none, and the head's view is the answer (two commands); a
+ * stale head, left by a writer that died or lost a non-atomic update, costs one more lookup per
+ * missed version, never a wrong answer. `put` trusts a head that names the expected sequence (the
+ * head only ever names stored versions, and a successor would make the exclusive insert fail),
+ * so a put into an existing package is one read, the insert, the head and the retire. The `_id`
+ * is also what makes the insert exclusive, on the primary key.
  *
  * Generations, for rebuilds (ProjectionRebuild): `MongoGenerations` (libs/adapters/mongo), the
  * projection `metadata` over `<prefix>package_versions` and `<prefix>package_heads`; generation
