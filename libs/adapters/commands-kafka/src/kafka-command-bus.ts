@@ -37,6 +37,13 @@ type Reply = { ok: true; result: CommandResult } | { ok: false; error: WireError
  * member that died stay unowned (the broker's minimum is 6 s).
  */
 const WRITER_SESSION_TIMEOUT_MS = 10_000;
+/**
+ * How long the broker holds an empty fetch. It answers a held fetch as soon as a record arrives
+ * (minBytes 1), so this bounds idle polling, not delivery: at 20 ms one idle consumer cost
+ * ~140 ms of CPU a second (plus the broker's), at 500 ms ~40, with the same produce-to-consume
+ * latency (p50 6-8 ms; docs/benchmarks.md, "Distributed profile: where the CPU goes").
+ */
+const FETCH_MAX_WAIT_MS = 500;
 
 const COMMAND_TYPES = new Set(['PushRelease', 'DeleteRelease', 'AddReleaseToChannel', 'RemoveReleaseFromChannel', 'DeleteChannel', 'SetVisibility']);
 
@@ -97,7 +104,7 @@ export class KafkaCommandClient implements PackageCommands {
     // session to expire before replies flow again: the same short session as the writers.
     this.consumer = this.kafka.consumer({
       groupId: `${this.options.topicPrefix ?? 'wharf.'}gateway-${this.instance}`,
-      maxWaitTimeInMs: 20,
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       allowAutoTopicCreation: false,
       sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
       heartbeatInterval: 1_000,
@@ -184,7 +191,7 @@ export class KafkaCommandServer {
     // the reply timeout (kafkajs's default, 30 s, is the reply timeout itself).
     this.consumer = this.kafka.consumer({
       groupId: `${this.options.topicPrefix ?? 'wharf.'}metadata-writers`,
-      maxWaitTimeInMs: 20,
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       allowAutoTopicCreation: false,
       sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
       heartbeatInterval: 1_000,

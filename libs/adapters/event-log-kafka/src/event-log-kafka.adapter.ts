@@ -61,7 +61,11 @@ export interface KafkaEventLogOptions {
   retryDelayMs?: number;
   /** kafkajs log level (its INFO is noisy). Default WARN; lines are JSON on stderr. */
   logLevel?: logLevel;
-  /** Longest time the broker holds a fetch when there is nothing new. Default 50 (latency matters). */
+  /**
+   * Longest time the broker holds a fetch when there is nothing new. Default 500: the broker
+   * answers a held fetch as soon as a record arrives, so this bounds idle polling (CPU in every
+   * subscriber and the broker), not delivery latency.
+   */
   maxWaitTimeInMs?: number;
   /**
    * Consumer group session timeout. Default 10000: a member that died without leaving (kill -9)
@@ -260,7 +264,7 @@ export class KafkaEventLog implements EventLog {
   /** @internal */
   consumerTuning() {
     return {
-      maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 50,
+      maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 500,
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 1_000,
     };

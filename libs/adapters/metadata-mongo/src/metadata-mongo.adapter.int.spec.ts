@@ -2,8 +2,11 @@
  * What the contract suite does not cover for this adapter: documents FerretDB/MongoDB would
  * refuse or misread (keys with `.` and `$`), filters that look like patterns or operators, the
  * indexes made at boot, and the compare-and-set under concurrent updates (which a plain
- * conditional update does not give on FerretDB v1).
+ * conditional update does not give on FerretDB v1), and what each operation asks of the server
+ * (FerretDB v1 scans a collection for every filter but `_id` equality).
  */
+import { MongoClient } from 'mongodb';
+import type { CommandStartedEvent, Document } from 'mongodb';
 import { PackageView, summarizePackage } from '@wharf/domain';
 import { packageView, releaseDeleted, releasePublished, uniqueName } from '@wharf/testing';
 import { METADATA_COLLECTION, METADATA_INDEXES, MongoMetadataStore, PackageVersionDocument, literalPattern } from './metadata-mongo.adapter';
@@ -18,6 +21,33 @@ describe('MongoMetadataStore (adapter specifics)', () => {
     MongoMetadataStore.connect({ url: mongoUrl(), database, collectionPrefix, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
   const versions = async (prefix = '') => (await adminClient()).db(database).collection<PackageVersionDocument>(`${prefix}${METADATA_COLLECTION}`);
   const listed = async (filter: Parameters<MongoMetadataStore['list']>[0]) => (await store.list(filter)).map((s) => s.package);
+
+  /** A command the store sent: its name, collection (prefix and generation pointer aside) and filters. */
+  interface SentCommand {
+    name: string;
+    collection: string;
+    filters: Document[];
+  }
+  /** A second store on the same database that records every command it sends after connecting. */
+  const observedStore = async (): Promise<{ observed: MongoMetadataStore; sent: SentCommand[] }> => {
+    const connectSpy = jest.spyOn(MongoClient.prototype, 'connect');
+    try {
+      const observed = await MongoMetadataStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000, monitorCommands: true } });
+      const client = connectSpy.mock.contexts[0] as MongoClient;
+      const sent: SentCommand[] = [];
+      client.on('commandStarted', (event: CommandStartedEvent) => {
+        const collection = String(event.command[event.commandName]);
+        if (collection.endsWith('projection_generations')) return;
+        const statements: Document[] = event.command.updates ?? event.command.deletes ?? [];
+        const filters = event.command.filter ? [event.command.filter] : statements.map((statement) => statement.q);
+        sent.push({ name: event.commandName, collection, filters });
+      });
+      return { observed, sent };
+    } finally {
+      connectSpy.mockRestore();
+    }
+  };
+  const onlyById = (sent: SentCommand[]) => sent.every((command) => command.filters.every((filter) => Object.keys(filter).join() === '_id'));
 
   beforeEach(async () => {
     database = uniqueDatabase();
@@ -308,6 +338,113 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       } finally {
         await other.close();
       }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should read a package with two lookups by _id: its head, which carries the view, and the successor it does not have',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const v1 = packageView(pkg, [releasePublished()]);
+      const v2 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
+      expect(await store.put(v1, 0)).toBe(true);
+      expect(await store.put(v2, v1.sequence)).toBe(true);
+      const { observed, sent } = await observedStore();
+      try {
+        expect(await observed.get(pkg)).toEqual(v2);
+        expect(sent).toEqual([
+          { name: 'find', collection: 'package_heads', filters: [{ _id: pkg }] },
+          { name: 'find', collection: 'package_versions', filters: [{ _id: `${pkg}@${v2.sequence}` }] },
+        ]);
+      } finally {
+        await observed.close();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should store the next version of a package after one read of its head, with every filter on _id alone, retiring the version it replaced',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const v1 = packageView(pkg, [releasePublished()]);
+      const v2 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
+      expect(await store.put(v1, 0)).toBe(true);
+      const { observed, sent } = await observedStore();
+      try {
+        expect(await observed.put(v2, v1.sequence)).toBe(true);
+        expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
+          'find package_heads',
+          'insert package_versions',
+          'update package_heads',
+          'update package_versions',
+        ]);
+        expect(onlyById(sent)).toBe(true);
+      } finally {
+        await observed.close();
+      }
+      const docs = await (await versions()).find({ package: pkg }).sort({ sequence: 1 }).toArray();
+      expect(docs.map((d) => [d.sequence, d.current, typeof d.view])).toEqual([
+        [v1.sequence, false, 'undefined'],
+        [v2.sequence, true, 'string'],
+      ]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should list with one query, judging each package by its newest version and retiring by _id a superseded one it meets',
+    async () => {
+      const ns = uniqueName('ns');
+      const pkg = `${ns}/app`;
+      const other = packageView(`${ns}/other`, [releasePublished()]);
+      const first = packageView(pkg, [releasePublished()]);
+      expect(await store.put(other, 0)).toBe(true);
+      expect(await store.put(first, 0)).toBe(true);
+      // A newer, private version whose writer died before retiring the public one it replaced.
+      const hidden: PackageView = { ...packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]), visibility: 'private' };
+      await (await versions()).insertOne({
+        _id: `${pkg}@${first.sequence}`,
+        package: pkg,
+        previousSequence: first.sequence,
+        sequence: hidden.sequence,
+        current: true,
+        active: true,
+        namespace: ns,
+        visibility: 'private',
+        mediaTypes: ['helm'],
+        view: JSON.stringify(hidden),
+        summary: JSON.stringify(summarizePackage(hidden)),
+      });
+      const { observed, sent } = await observedStore();
+      try {
+        expect(await observed.list({ namespace: ns, visibleNamespaces: [], limit: 10 })).toEqual([summarizePackage(other)]);
+        expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual(['find package_versions', 'update package_versions']);
+        expect(sent[1].filters).toEqual([{ _id: `${pkg}@0` }]);
+        expect(await observed.list({ namespace: ns, visibleNamespaces: [ns], limit: 10 })).toEqual([summarizePackage(hidden), summarizePackage(other)]);
+      } finally {
+        await observed.close();
+      }
+      expect(await (await versions()).countDocuments({ package: pkg, current: true })).toBe(1);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should read and extend a package whose head was written before heads carried views',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const v1 = packageView(pkg, [releasePublished()]);
+      const v2 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
+      expect(await store.put(v1, 0)).toBe(true);
+      const heads = (await adminClient()).db(database).collection('package_heads');
+      await heads.updateOne({ _id: pkg } as never, { $unset: { view: '' } });
+
+      expect(await store.get(pkg)).toEqual(v1);
+      expect(await store.put(v2, v1.sequence)).toBe(true);
+      expect(await store.get(pkg)).toEqual(v2);
+      expect(await heads.findOne({ _id: pkg } as never)).toMatchObject({ sequence: v2.sequence, view: JSON.stringify(v2) });
     },
     TIMEOUT,
   );

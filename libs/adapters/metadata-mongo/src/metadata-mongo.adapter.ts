@@ -18,22 +18,30 @@
  * The versions of a package form a chain 0 → s1 → s2 → … with strictly increasing sequences, and
  * the stored view is always the version with the highest sequence (what `get` reads).
  *
- * After a successful insert, the versions it supersedes are retired (`current: false`, view and
- * summary removed); list and count read current versions only. Retiring is monotonic (a flag
- * only ever goes from true to false, and never on the newest version), so FerretDB's
+ * After a successful insert, the version it replaced is retired (`current: false`, view and
+ * summary removed), by `_id`; list and count read current versions only. Retiring is monotonic
+ * (a flag only ever goes from true to false, and never on the newest version), so FerretDB's
  * whole-document writes cannot undo it. Between the insert and the retire (or forever, if the
- * writer dies in between) a superseded version is still marked current: `list` notices it on its
- * page, retires it and reads again; `count` may count it until then; the next successful `put` of that
- * package retires it too. Retired versions stay as small documents (no view): deleting them could
- * let a stale writer that checked "sequence `expected` exists" before the delete succeed after it.
+ * writer dies in between) a superseded version is still marked current: `list` reads each
+ * package's current versions newest first, judges the package by the first one only and retires
+ * the others it meets; `count` may count it until then. Retired versions stay as small documents
+ * (no view): deleting them could let a stale writer that checked "sequence `expected` exists"
+ * before the delete succeed after it.
  *
- * Reads by key only: FerretDB v1 uses no secondary index for queries (every filter but `_id`
- * equality scans the collection, ~190 ms at a thousand versions), so a version's `_id` is its
- * chain link, `<package>@<previousSequence>`, and a `<prefix>package_heads` document per package
- * (`_id` = package) remembers the newest version seen. `get` starts at that hint and follows the
- * links (`<package>@<sequence>`) until there is no successor: a stale hint, left by a writer that
- * died or lost a non-atomic update, costs one more lookup per missed version, never a wrong
- * answer. The `_id` is also what makes the insert exclusive, on the primary key.
+ * Reads by key only: FerretDB v1 uses no secondary index for queries (every filter but a lone
+ * `_id` equality is answered by decoding the whole collection in Go, ~190 ms at a thousand
+ * versions; even `_id` equality is a scan inside SQLite, because v1.24 indexes
+ * `_ferretdb_sjson->"_id"` but queries `_ferretdb_sjson->'$._id'`, which SQLite does not match to
+ * the index: a hit stops at its row, a miss reads every row, still ~10x cheaper than a Go-side
+ * filter). So a version's `_id` is its chain link, `<package>@<previousSequence>`, and a
+ * `<prefix>package_heads` document per package (`_id` = package) holds the newest version seen
+ * and its view, written in one update after the insert. `get` reads the head and looks up its
+ * successor (`<package>@<sequence>`): none, and the head's view is the answer (two commands); a
+ * stale head, left by a writer that died or lost a non-atomic update, costs one more lookup per
+ * missed version, never a wrong answer. `put` trusts a head that names the expected sequence (the
+ * head only ever names stored versions, and a successor would make the exclusive insert fail),
+ * so a put into an existing package is one read, the insert, the head and the retire. The `_id`
+ * is also what makes the insert exclusive, on the primary key.
  *
  * Generations, for rebuilds (ProjectionRebuild): `MongoGenerations` (libs/adapters/mongo), the
  * projection `metadata` over `<prefix>package_versions` and `<prefix>package_heads`; generation
@@ -91,18 +99,32 @@ interface IndexSpec {
 export const METADATA_INDEXES: readonly IndexSpec[] = [
   { name: 'package_previous_sequence_unique', key: { package: 1, previousSequence: 1 }, unique: true },
   { name: 'package_sequence_unique', key: { package: 1, sequence: -1 }, unique: true },
-  { name: 'listing', key: { current: 1, active: 1, package: 1 } },
-  { name: 'listing_by_namespace', key: { current: 1, active: 1, namespace: 1, package: 1 } },
-  { name: 'listing_by_media_type', key: { mediaTypes: 1, package: 1 } },
+  { name: 'current_by_package', key: { current: 1, package: 1, sequence: -1 } },
+  { name: 'current_by_namespace', key: { current: 1, namespace: 1, package: 1, sequence: -1 } },
 ];
 
-/** Where `get` starts following a package's chain: the newest version seen. */
+/** Where `get` starts following a package's chain: the newest version seen, with its view. */
 interface PackageHeadDocument {
   _id: string;
   sequence: number;
   /** `_id` of the version document with that sequence. */
   version: string;
+  /**
+   * JSON of that version's view, written with `sequence` and `version` in one update, so a read
+   * that finds no successor needs nothing else. Absent in heads written before it was added.
+   */
+  view?: string;
 }
+
+/** A stored version as `get` and `put` need it: its document's `_id`, sequence and view. */
+interface StoredVersion {
+  id: string;
+  sequence: number;
+  /** Absent only on a retired version, which is never the newest. */
+  view?: string;
+}
+
+const storedVersion = (doc: PackageVersionDocument): StoredVersion => ({ id: doc._id!, sequence: doc.sequence, view: doc.view });
 
 const linkId = (pkg: string, previousSequence: number) => `${pkg}@${previousSequence}`;
 
@@ -124,8 +146,6 @@ export function generationCollectionNames(prefix: string, generation: number): {
 
 const DUPLICATE_KEY = 11000;
 const PREFIX = /^[A-Za-z0-9_-]*$/;
-/** A list whose page held a superseded version is read again at most this many times. */
-const LIST_ATTEMPTS = 3;
 
 export class MongoMetadataStore implements MetadataStore {
   private readonly generations: MongoGenerations<(typeof COLLECTIONS)[number]>;
@@ -216,26 +236,49 @@ export class MongoMetadataStore implements MetadataStore {
     return JSON.parse(newest.view) as PackageView;
   }
 
-  /** Follows the package's chain from its head hint to the version with no successor. */
-  private async newestVersion(pkg: string): Promise<PackageVersionDocument | null> {
+  /**
+   * Starts at the package's head (its view included) and follows the chain to the version with
+   * no successor. With a current head that is two reads by `_id`: the head, and the lookup that
+   * finds no successor. A head written before heads carried views costs one more read.
+   */
+  private async newestVersion(pkg: string): Promise<StoredVersion | null> {
     const { versions, heads } = await this.collections();
     const head = await heads.findOne({ _id: pkg });
-    let current: PackageVersionDocument | null = await versions.findOne({ _id: head ? head.version : linkId(pkg, 0) });
-    if (!current) return null;
-    for (;;) {
-      const next: PackageVersionDocument | null = await versions.findOne({ _id: linkId(pkg, current.sequence) });
-      if (!next) return current;
-      current = next;
+    let newest: StoredVersion | null = null;
+    if (head && typeof head.view === 'string') newest = { id: head.version, sequence: head.sequence, view: head.view };
+    else if (head) {
+      const doc = await versions.findOne({ _id: head.version });
+      newest = doc && storedVersion(doc);
     }
+    for (;;) {
+      const next: PackageVersionDocument | null = await versions.findOne({ _id: linkId(pkg, newest?.sequence ?? 0) });
+      if (!next) return newest;
+      newest = storedVersion(next);
+    }
+  }
+
+  /**
+   * For `put`: the stored version with sequence `expected` when it may be the newest, else the
+   * newest. The head names only stored versions, so when it names `expected` that version exists,
+   * and whether it has a successor is settled by the insert that links one to it (exclusive on
+   * `_id`): one read. Otherwise the chain is followed from the head.
+   */
+  private async versionAt(pkg: string, expected: number): Promise<StoredVersion | null> {
+    const head = await (await this.collections()).heads.findOne({ _id: pkg }, { projection: { view: 0 } });
+    if (head?.sequence === expected) return { id: head.version, sequence: head.sequence };
+    return this.newestVersion(pkg);
   }
 
   async put(view: PackageView, expectedSequence: number): Promise<boolean> {
     if (!Number.isSafeInteger(expectedSequence) || expectedSequence < 0) {
       throw new RangeError(`expectedSequence must be a non-negative integer, got ${expectedSequence}`);
     }
-    const replaced = expectedSequence === 0 ? null : await this.newestVersion(view.package);
+    const advances = Number.isSafeInteger(view.sequence) && view.sequence > expectedSequence;
+    // A view that does not advance is refused below, but only once the stored sequence is known.
+    const replaced =
+      expectedSequence === 0 ? null : advances ? await this.versionAt(view.package, expectedSequence) : await this.newestVersion(view.package);
     if ((replaced?.sequence ?? 0) !== expectedSequence) return false;
-    if (!Number.isSafeInteger(view.sequence) || view.sequence <= expectedSequence) {
+    if (!advances) {
       throw new RangeError(`the view of ${view.package} has sequence ${view.sequence}, not above expectedSequence ${expectedSequence}`);
     }
     const id = linkId(view.package, expectedSequence);
@@ -262,47 +305,56 @@ export class MongoMetadataStore implements MetadataStore {
     }
     // Stored. What follows only speeds up reads; if it fails, the next reader walks further and
     // the next list or put retires what this one did not.
-    await heads.updateOne({ _id: view.package }, { $set: { sequence: view.sequence, version: id } }, { upsert: true }).catch(() => undefined);
-    if (replaced?._id) {
-      await versions.updateOne({ _id: replaced._id, current: true }, { $set: { current: false }, $unset: { view: '', summary: '' } });
-    }
+    await heads.updateOne({ _id: view.package }, { $set: { sequence: view.sequence, version: id, view: doc.view } }, { upsert: true }).catch(() => undefined);
+    // By `_id` alone (FerretDB v1 scans the whole collection for any other filter); retiring an
+    // already retired version again changes nothing, so no `current: true` condition is needed.
+    if (replaced) await this.retire([replaced.id]);
     return true;
   }
 
+  /**
+   * One query: the current versions of the packages the filter's fixed fields (namespace, name)
+   * select, by package and newest first. The first version of each package is its newest (the
+   * newest is never retired); the attributes a version can change (active, visibility, media
+   * types) are judged on that one only, so a superseded version a writer has not retired yet is
+   * never listed in its place. Those seen are retired on the way (by `_id`).
+   */
   async list(filter: PackageListFilter): Promise<PackageSummary[]> {
     const limit = filter.limit;
     const offset = filter.offset ?? 0;
     if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
-    // MongoDB reads limit 0 as "no limit".
     if (limit === 0) return [];
 
-    const query = listQuery(filter);
     const { versions } = await this.collections();
-    for (let attempt = 1; ; attempt++) {
-      const page = await versions
-        .find(query, { projection: { _id: 0, package: 1, sequence: 1, summary: 1 } })
-        .sort({ package: 1, sequence: -1 })
-        .skip(offset)
-        .limit(limit)
-        .toArray();
-      if (page.length === 0) return [];
-
-      const newest = await this.newestSequences([...new Set(page.map((doc) => doc.package))]);
-      const superseded = page.filter((doc) => doc.sequence !== newest.get(doc.package));
-      if (superseded.length === 0 || attempt >= LIST_ATTEMPTS) {
-        return page
-          .filter((doc) => doc.sequence === newest.get(doc.package))
-          .map((doc) => {
-            if (typeof doc.summary !== 'string') throw new Error(`the current version of ${doc.package} has no summary`);
-            return JSON.parse(doc.summary) as PackageSummary;
-          });
+    const cursor = versions
+      .find(candidatesQuery(filter), { projection: LISTING_PROJECTION, batchSize: Math.min(offset + limit + 1, LIST_BATCH_MAX) })
+      .sort({ package: 1, sequence: -1 });
+    const page: PackageSummary[] = [];
+    const superseded: string[] = [];
+    let skipped = 0;
+    let previous: string | null = null;
+    try {
+      for await (const doc of cursor) {
+        if (doc.package === previous) {
+          superseded.push(doc._id!);
+          continue;
+        }
+        if (page.length === limit) break;
+        previous = doc.package;
+        if (!isListed(doc, filter)) continue;
+        if (skipped < offset) {
+          skipped++;
+          continue;
+        }
+        if (typeof doc.summary !== 'string') throw new Error(`the current version of ${doc.package} has no summary`);
+        page.push(JSON.parse(doc.summary) as PackageSummary);
       }
-      // A writer stored a newer version and has not (yet) retired this one: retire it, read again.
-      for (const pkg of new Set(superseded.map((doc) => doc.package))) {
-        await this.retireSuperseded(pkg, newest.get(pkg)!);
-      }
+    } finally {
+      await cursor.close();
     }
+    await this.retire(superseded);
+    return page;
   }
 
   async count(): Promise<number> {
@@ -315,35 +367,33 @@ export class MongoMetadataStore implements MetadataStore {
     if (this.ownsClient) await this.client.close();
   }
 
-  /** Marks every version of `pkg` older than `sequence` as superseded and drops its view. */
-  private async retireSuperseded(pkg: string, sequence: number): Promise<void> {
-    await (await this.collections()).versions.updateMany(
-      { package: pkg, current: true, sequence: { $lt: sequence } },
-      { $set: { current: false }, $unset: { view: '', summary: '' } },
-    );
-  }
-
-  /** The sequence of the newest version of each package (always a current one). */
-  private async newestSequences(packages: string[]): Promise<Map<string, number>> {
-    const docs = await (await this.collections()).versions
-      .find({ package: { $in: packages }, current: true }, { projection: { _id: 0, package: 1, sequence: 1 } })
-      .toArray();
-    const newest = new Map<string, number>();
-    for (const doc of docs) newest.set(doc.package, Math.max(doc.sequence, newest.get(doc.package) ?? 0));
-    return newest;
+  /** Marks versions superseded (`current: false`, view and summary dropped), each by `_id`. */
+  private async retire(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const { versions } = await this.collections();
+    for (const id of ids) await versions.updateOne({ _id: id }, { $set: { current: false }, $unset: { view: '', summary: '' } });
   }
 }
 
-/** Every filter as an exact comparison on a stored field; nameContains as an escaped pattern. */
-function listQuery(filter: PackageListFilter): Filter<PackageVersionDocument> {
-  const and: Filter<PackageVersionDocument>[] = [{ current: true }, { active: true }];
-  if (filter.namespace !== undefined) and.push({ namespace: filter.namespace });
-  if (filter.mediaType !== undefined) and.push({ mediaTypes: filter.mediaType });
-  if (filter.nameContains !== undefined && filter.nameContains !== '') {
-    and.push({ package: { $regex: literalPattern(filter.nameContains) } });
-  }
-  if (filter.visibleNamespaces !== undefined && filter.visibleNamespaces !== 'all') {
-    and.push({ $or: [{ visibility: 'public' }, { namespace: { $in: [...filter.visibleNamespaces] } }] });
-  }
-  return { $and: and };
+const LISTING_PROJECTION = { package: 1, sequence: 1, active: 1, namespace: 1, visibility: 1, mediaTypes: 1, summary: 1 } as const;
+/** Upper bound on the first batch of a list's query (offset + limit + 1 below it). */
+const LIST_BATCH_MAX = 2000;
+
+/**
+ * The current versions a list may pick from: only what every version of a package shares
+ * (its namespace and name) is filtered in the query; nameContains as an escaped pattern.
+ */
+function candidatesQuery(filter: PackageListFilter): Filter<PackageVersionDocument> {
+  const query: Filter<PackageVersionDocument> = { current: true };
+  if (filter.namespace !== undefined) query.namespace = filter.namespace;
+  if (filter.nameContains !== undefined && filter.nameContains !== '') query.package = { $regex: literalPattern(filter.nameContains) };
+  return query;
+}
+
+/** Whether a package's newest version is listed under the filter's changeable criteria. */
+function isListed(newest: PackageVersionDocument, filter: PackageListFilter): boolean {
+  if (!newest.active) return false;
+  if (filter.mediaType !== undefined && !newest.mediaTypes.includes(filter.mediaType)) return false;
+  const visible = filter.visibleNamespaces;
+  return visible === undefined || visible === 'all' || newest.visibility === 'public' || visible.includes(newest.namespace);
 }

@@ -1,0 +1,104 @@
+/**
+ * The internal transport's JSON calls against a plain local HTTP server: answers, typed errors,
+ * outages, the time bound, and that one pooled connection carries call after call.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ServiceUnavailableError } from '@wharf/domain';
+import { WireError } from '@wharf/contracts';
+import { InternalHttpClient } from './internal-http.client';
+
+type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+
+describe('InternalHttpClient', () => {
+  let server: Server;
+  let handler: Handler;
+  let url: string;
+  const sockets = new Set<unknown>();
+
+  beforeEach(async () => {
+    sockets.clear();
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => handler(req, Buffer.concat(chunks).toString('utf8'), res));
+    });
+    server.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const answer = (status: number, body: unknown) => (_req: IncomingMessage, _body: string, res: ServerResponse) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+
+  it('should send the method, path and JSON body, and return the parsed 2xx answer', async () => {
+    const seen: { method?: string; url?: string; type?: string; body: string }[] = [];
+    handler = (req, body, res) => {
+      seen.push({ method: req.method, url: req.url, type: req.headers['content-type'], body });
+      answer(200, [{ package: 'ns/a' }])(req, body, res);
+    };
+    const client = new InternalHttpClient('metadata', `${url}/`);
+
+    await expect(client.json('POST', '/internal/v1/packages/list', { namespace: 'ns', limit: 5 })).resolves.toEqual([{ package: 'ns/a' }]);
+    await expect(client.json('GET', '/internal/v1/packages/ns/a')).resolves.toEqual([{ package: 'ns/a' }]);
+    expect(seen).toEqual([
+      { method: 'POST', url: '/internal/v1/packages/list', type: 'application/json', body: '{"namespace":"ns","limit":5}' },
+      { method: 'GET', url: '/internal/v1/packages/ns/a', type: undefined, body: '' },
+    ]);
+  });
+
+  it('should carry call after call, concurrent ones included, over pooled keep-alive connections', async () => {
+    handler = answer(200, { ok: true });
+    const client = new InternalHttpClient('metadata', url);
+
+    for (let i = 0; i < 20; i++) await client.json('GET', '/x');
+    expect(sockets.size).toBe(1);
+    await Promise.all(Array.from({ length: 4 }, () => client.json('GET', '/x')));
+    expect(sockets.size).toBeLessThanOrEqual(4);
+    for (let i = 0; i < 20; i++) await client.json('GET', '/x');
+    expect(sockets.size).toBeLessThanOrEqual(4);
+  });
+
+  it("should rethrow a service's typed error as the same WireError", async () => {
+    handler = answer(404, { code: 'package-not-found', message: 'package ns/a not found', details: { package: 'ns/a' } });
+    const client = new InternalHttpClient('metadata', url);
+
+    const error = await client.json('GET', '/internal/v1/packages/ns/a').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WireError);
+    expect(error).toMatchObject({ code: 'package-not-found', message: 'package ns/a not found', details: { package: 'ns/a' } });
+  });
+
+  it('should turn a 5xx, a 4xx that is not a Wharf error, and an unreachable service into ServiceUnavailableError naming it', async () => {
+    const client = new InternalHttpClient('search', url);
+    handler = answer(500, { code: 'internal-error', message: 'boom' });
+    await expect(client.json('GET', '/x')).rejects.toThrow(ServiceUnavailableError);
+    handler = answer(404, { message: 'Route GET:/x not found', error: 'Not Found', statusCode: 404 });
+    await expect(client.json('GET', '/x')).rejects.toThrow(ServiceUnavailableError);
+
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    server.listen(0); // afterEach closes it again
+    const error = await client.json('GET', '/x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect(String((error as Error).message)).toContain('search service');
+  });
+
+  it('should give up with ServiceUnavailableError when no whole answer arrives within the timeout', async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"partial":'); // and never the rest
+    };
+    const client = new InternalHttpClient('metadata', url, 200);
+
+    const started = Date.now();
+    await expect(client.json('GET', '/x')).rejects.toThrow(ServiceUnavailableError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
