@@ -17,10 +17,14 @@ export class PackageProjection {
     @Optional() @Inject(ChartIndexProjection) private readonly charts: ChartIndexProjection | null = null,
   ) {}
 
-  /** Applies events of ONE package, in sequence order; returns the view after them. */
-  async apply(pkg: string, events: readonly EventEnvelope[]): Promise<PackageView> {
+  /**
+   * Applies events of ONE package, in sequence order; returns the view after them. `current` is
+   * the stored view (null: none) when the caller has just read it, which spares a read; if it
+   * is stale the compare-and-set fails and the view is read again.
+   */
+  async apply(pkg: string, events: readonly EventEnvelope[], current?: PackageView | null): Promise<PackageView> {
     for (let attempt = 0; ; attempt++) {
-      const stored = await this.store.get(pkg);
+      const stored = attempt === 0 && current !== undefined ? current : await this.store.get(pkg);
       const before = stored ?? emptyPackageView(pkg);
       const fresh = events.filter((e) => e.sequence > before.sequence).sort((a, b) => a.sequence - b.sequence);
       if (fresh.length === 0) {

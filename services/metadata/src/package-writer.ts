@@ -74,7 +74,8 @@ export class PackageWriter implements PackageCommands {
   private async attempt(pkg: string, batch: Waiting[]): Promise<void> {
     const answers: (() => void)[] = [];
     try {
-      const stored = (await this.store.get(pkg)) ?? emptyPackageView(pkg);
+      const current = await this.store.get(pkg);
+      const stored = current ?? emptyPackageView(pkg);
       let view: PackageView = stored;
       const envelopes: EventEnvelope[] = [];
       for (const { command, resolve, reject } of batch) {
@@ -94,7 +95,7 @@ export class PackageWriter implements PackageCommands {
       }
       if (envelopes.length > 0) {
         await this.log.append(pkg, stored.sequence, envelopes);
-        await this.projection.apply(pkg, envelopes);
+        await this.projection.apply(pkg, envelopes, current);
       }
     } catch (error) {
       for (const { reject } of batch) reject(error);

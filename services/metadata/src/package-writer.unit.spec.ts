@@ -149,10 +149,13 @@ describe('PackageWriter', () => {
   });
 
   describe('commands for one package that arrive while it is busy', () => {
-    it('are decided in arrival order and appended together, each answered with the view after its own events', async () => {
+    it('are decided in arrival order on one read of the view, appended together, each answered with the view after its own events', async () => {
       const { writer, log, store } = service;
       await writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c0' } }));
+      await service.projector.caughtUp();
+      await service.projector.onApplicationShutdown(); // its reads of the view are not the writer's
       const appends = log.appendAttempts.length;
+      const reads = store.reads.length;
 
       const results = await Promise.all(['2.0.0', '3.0.0', '4.0.0'].map((release, i) => writer.execute(pushRelease({ release, meta: { commandId: `c${i + 1}` } }))));
 
@@ -163,6 +166,7 @@ describe('PackageWriter', () => {
         ['1.0.0', '2.0.0', '3.0.0', '4.0.0'],
       ]);
       expect(log.appendAttempts.slice(appends)).toEqual([{ pkg: TEST_PACKAGE, expectedSequence: 1, sequences: [2, 3, 4] }]);
+      expect(store.reads.slice(reads)).toEqual([TEST_PACKAGE]);
       expect(log.streamOf(TEST_PACKAGE).map((e) => e.causationId)).toEqual(['c0', 'c1', 'c2', 'c3']);
       expect(await store.get(TEST_PACKAGE)).toEqual(results[2].view);
     });

@@ -13,6 +13,8 @@ export class InMemoryMetadataStore implements MetadataStore {
   private readonly beforePutHooks: PutHook[] = [];
   /** Every put, including refused ones. */
   readonly putAttempts: { pkg: string; sequence: number; expectedSequence: number; stored: boolean }[] = [];
+  /** The package of every get, in order. */
+  readonly reads: string[] = [];
 
   constructor(private readonly journal?: string[]) {}
 
@@ -27,6 +29,11 @@ export class InMemoryMetadataStore implements MetadataStore {
   }
 
   async get(pkg: string): Promise<PackageView | null> {
+    this.reads.push(pkg);
+    return this.stored(pkg);
+  }
+
+  private stored(pkg: string): PackageView | null {
     const text = this.views.get(pkg);
     return text === undefined ? null : (JSON.parse(text) as PackageView);
   }
@@ -37,7 +44,7 @@ export class InMemoryMetadataStore implements MetadataStore {
     if (view.sequence <= expectedSequence) {
       throw new Error(`put of ${view.package} at sequence ${view.sequence} does not move past ${expectedSequence}`);
     }
-    const current = (await this.get(view.package))?.sequence ?? 0;
+    const current = this.stored(view.package)?.sequence ?? 0;
     const stored = current === expectedSequence;
     this.putAttempts.push({ pkg: view.package, sequence: view.sequence, expectedSequence, stored });
     if (!stored) return false;
