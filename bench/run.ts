@@ -324,7 +324,8 @@ async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): 
   const seedMode = process.env.BENCH_GROWTH_SEED ?? 'direct';
   if (seedMode !== 'direct' && seedMode !== 'http') throw new Error(`BENCH_GROWTH_SEED=${seedMode}: expected direct or http`);
   const seedConc = env('BENCH_GROWTH_SEED_CONCURRENCY', seedMode === 'direct' ? 64 : 8);
-  const measureS = env('BENCH_GROWTH_MEASURE_S', 5);
+  // one package serialises its pushes (8 connections queue on it): a longer window, so that a slow push still completes
+  const measureS = env('BENCH_GROWTH_MEASURE_S', layout === 'one' ? 15 : 5);
   const probe = env('BENCH_GROWTH_PROBE_PUSHES', 1000);
   report.settings.growthLayout = layout === 'one' ? 'one package (growth1/one)' : `${SEED_PKGS} packages (growth/g<i>)`;
   report.settings.growthLevels = levels.join('/');

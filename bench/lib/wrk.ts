@@ -124,6 +124,8 @@ export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
     const s = JSON.parse(line.slice('WRKJSON '.length)) as WrkSummary;
     const durationS = s.duration_us / 1e6;
     const ok = s.requests - s.status;
+    // no completed request: wrk's histogram is empty and reads 0, which is no latency
+    const ms = (us: number) => (s.requests > 0 ? us / 1000 : NaN);
     return {
       requests: s.requests,
       ok,
@@ -134,10 +136,10 @@ export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
       rps: ok / durationS,
       // wrk counts the bytes read, headers included (autocannon's figure includes them too)
       mbps: s.bytes / durationS / 1e6,
-      p50: s.p50 / 1000,
-      p90: s.p90 / 1000,
-      p99: s.p99 / 1000,
-      max: s.max / 1000,
+      p50: ms(s.p50),
+      p90: ms(s.p90),
+      p99: ms(s.p99),
+      max: ms(s.max),
       rssRestMiB: rssRest,
       rssPeakMiB: rssPeak,
       pssPeakMiB: pssPeak,
