@@ -607,7 +607,7 @@ async function scenarioSearch(report: Report): Promise<void> {
       const hits = await found(t, SEARCH_WORDS[0]!);
       report.notes.push(
         `search ${t.name}: seeded ${seeded} releases of ${Math.min(packages, seeded)} packages in ${seedS.toFixed(0)} s (${(seeded / seedS).toFixed(1)} pushes/s, concurrency ${conc})` +
-          `${failed ? `, ${failed} failed` : ''}; probe packages (pushed in the first round) searchable ${Number.isNaN(lagS) ? 'NOT within 300 s' : `${lagS.toFixed(1)} s`} after seeding (not a push-to-searchable lag: see bench/stack-latency.ts); q=${SEARCH_WORDS[0]} finds ${hits.length}`,
+          `${failed ? `, ${failed} failed` : ''}; probe packages (pushed in the first round) searchable ${Number.isNaN(lagS) ? 'NOT within 300 s' : `${lagS.toFixed(1)} s`} after seeding (not a push-to-searchable lag: see the lag scenario); q=${SEARCH_WORDS[0]} finds ${hits.length}`,
       );
       log(`search ${t.name}: probes searchable after ${lagS.toFixed(1)} s; q=${SEARCH_WORDS[0]} finds ${hits.length}`);
     }
