@@ -175,6 +175,8 @@ async function measure(report: Report, t: Running, scenario: string, name: strin
     }
   }
   const row: Row = { scenario, case: name, target: t.name, ...r };
+  // most answers failed: keep what the server said about it (gunicorn's tracebacks, Wharf's error log)
+  if (r.non2xx > r.ok && t.logTail) report.notes.push(`${t.name} | ${name}: ${r.non2xx} non-2xx of ${r.requests}; the server's log ends with: ${JSON.stringify(t.logTail().slice(-800))}`);
   report.rows.push(row);
   log(`${scenario} | ${name} | ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}, rss ${r.rssPeakMiB.toFixed(0)} MiB`);
   return row;

@@ -25,6 +25,8 @@ export interface Running {
   pid: number;
   /** Headers that give a site admin's rights (targets with authentication enforced). */
   admin?: Record<string, string>;
+  /** The end of the server's own output (stdout and stderr), for a report whose requests failed. */
+  logTail?: () => string;
   stop(): Promise<void>;
 }
 
@@ -138,7 +140,7 @@ async function startEmbedded(name: TargetName, auth: Record<string, string>, kep
     await stop();
     throw e;
   });
-  return { name, url, pid: child.pid!, stop };
+  return { name, url, pid: child.pid!, stop, logTail: () => log().slice(-1500) };
 }
 
 /** `export K=V` lines of `deploy/local/backends.sh env` (values %q-quoted only where needed). */
@@ -374,7 +376,7 @@ async function startCnr(keptDataDir?: string): Promise<Running> {
     await stop();
     throw e;
   });
-  return { name: 'cnr', url, pid: child.pid!, stop };
+  return { name: 'cnr', url, pid: child.pid!, stop, logTail: () => log().slice(-1500) };
 }
 
 export { freePort };
