@@ -4,6 +4,7 @@
 #   node/      autocannon (load generator)            npm, pinned
 #   cnr/venv   cnr-server + gunicorn (reference)      PyPI, pinned, patched in place (see below)
 #   nginx/     nginx binary from Debian (static base)  apt-get download + dpkg -x, no system install
+#   wrk/       wrk + libluajit from Debian (GET loads) apt-get download + dpkg -x, no system install
 set -euo pipefail
 
 CACHE="${WHARF_BENCH_CACHE:-$HOME/.cache/wharf-bench}"
@@ -15,6 +16,8 @@ WERKZEUG_VERSION=3.0.6
 FLASK_CORS_VERSION=5.0.0
 SEMANTIC_VERSION_VERSION=2.10.0
 NGINX_VERSION=1.22.1-9+deb12u11        # Debian bookworm(-security); see fallback below
+WRK_VERSION=4.1.0-3+b2                 # Debian bookworm
+LUAJIT_VERSION=2.1.0~beta3+git20220320+dfsg-4.1+deb12u1  # wrk's libluajit-5.1-2 (not on the machine)
 PYTHON="${WHARF_BENCH_PYTHON:-python3.11}" # cnr-server needs lib2to3 (Python <= 3.12)
 
 mkdir -p "$CACHE"
@@ -77,6 +80,28 @@ if [ ! -x "$CACHE/nginx/root/usr/sbin/nginx" ]; then
      { log "nginx=$NGINX_VERSION no longer served; taking the candidate version"; apt-get download -qq nginx; }; })
   dpkg -x "$CACHE"/nginx/deb/nginx_*.deb "$CACHE/nginx/root"
   "$CACHE/nginx/root/usr/sbin/nginx" -v
+fi
+
+# --- wrk (Debian), extracted with its libluajit, not installed system-wide ---------------------
+# Run as LD_LIBRARY_PATH=$CACHE/wrk/root/usr/lib/x86_64-linux-gnu $CACHE/wrk/root/usr/bin/wrk
+# (bench/lib/wrk.ts does). WHARF_BENCH_NO_WRK=1 skips it (the GET loads then use autocannon).
+WRK_STAMP="$CACHE/wrk/.stamp-$WRK_VERSION"
+if [ "${WHARF_BENCH_NO_WRK:-0}" != 1 ] && [ ! -f "$WRK_STAMP" ]; then
+  log "wrk=$WRK_VERSION + libluajit-5.1-2=$LUAJIT_VERSION -> $CACHE/wrk"
+  rm -rf "$CACHE/wrk" && mkdir -p "$CACHE/wrk/deb"
+  if ! apt-cache policy wrk 2>/dev/null | grep -q 'Candidate: [0-9]'; then apt-get update -qq; fi
+  if (cd "$CACHE/wrk/deb" && for p in "wrk=$WRK_VERSION" "libluajit-5.1-2=$LUAJIT_VERSION" "libluajit-5.1-common=$LUAJIT_VERSION"; do
+        apt-get download -qq "$p" 2>/dev/null || { log "$p no longer served; taking the candidate version"; apt-get download -qq "${p%%=*}"; } || exit 1
+      done); then
+    for d in "$CACHE"/wrk/deb/*.deb; do dpkg -x "$d" "$CACHE/wrk/root"; done
+    if { LD_LIBRARY_PATH="$CACHE/wrk/root/usr/lib/x86_64-linux-gnu" "$CACHE/wrk/root/usr/bin/wrk" -v 2>&1 || true; } | grep -q "^wrk "; then
+      touch "$WRK_STAMP"
+    else
+      log "wrk does not run here; GET loads fall back to autocannon"; rm -rf "$CACHE/wrk"
+    fi
+  else
+    log "wrk could not be downloaded; GET loads fall back to autocannon"; rm -rf "$CACHE/wrk"
+  fi
 fi
 
 log "ready: $CACHE"

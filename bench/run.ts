@@ -4,14 +4,16 @@
  * search, all; `profile <file.cpuprofile>` summarises a profile. Writes bench/results/<scenario>-<stamp>.{json,md,svg}.
  * Every loop is bounded in count and time; every target listens on 127.0.0.1. Never fails on a threshold.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { API, pool, pullPath, pushBody, pushChart, SEARCH_NS, SEARCH_WORDS, searchChart, searchPackage, seedOne, seedRetries, sizedChart } from './lib/charts';
-import { LoadResult, runLoad } from './lib/load';
+import { GET_LOAD, LoadResult, runLoad } from './lib/load';
+import { WRK_THREADS, wrkVersion } from './lib/wrk';
 import { ProfileSummary, profileMarkdown, summarizeProfile } from './lib/profile';
-import { BENCH_ADMIN, CACHE, CNR_WORKERS, ROOT, Running, rssMiB, pssMiB, startWharfEnforced, TARGETS, TargetDef, TargetName } from './lib/targets';
+import { BENCH_ADMIN, CACHE, CNR_WORKERS, cnrEnv, freePort, ROOT, Running, rssMiB, pssMiB, startWharfEnforced, TARGETS, TargetDef, TargetName } from './lib/targets';
+import { GrowthLayout, growthRelease } from './lib/growth-layout';
 
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const DURATION_S = env('BENCH_DURATION_S', 10);
@@ -42,6 +44,25 @@ interface SeedChunk {
   rate: number;
   failed: number;
 }
+interface LagRow {
+  target: TargetName;
+  case: string;
+  /** Probe pushes made; found within the timeout: `n - notFound`. */
+  n: number;
+  notFound: number;
+  /** Push answered -> first search answer that lists the package, ms. */
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** The probe push itself (sent -> answered), ms. */
+  pushP50: number;
+  pushP99: number;
+  /** Background pushes during the case (concurrent case), and their rate. */
+  backgroundPushes?: number;
+  backgroundRate?: number;
+  backgroundFailed?: number;
+}
 interface Report {
   scenario: string;
   date: string;
@@ -51,6 +72,7 @@ interface Report {
   rows: Row[];
   memory: { target: TargetName; emptyRssMiB: number; seededRssMiB: number; seededPssMiB: number; peakRssMiB: number; peakPssMiB: number }[];
   growth: GrowthPoint[];
+  lag: LagRow[];
   seeding: SeedChunk[];
   growthStops: { target: TargetName; reached: number; wanted: number; reason: string }[];
   goals: { goal: string; value: string; met: boolean; detail: string }[];
@@ -83,7 +105,8 @@ function newReport(scenario: string): Report {
       loadavgAtStart: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     },
     settings: {
-      loadGenerator: `autocannon ${JSON.parse(readFileSync(join(CACHE, 'node', 'node_modules', 'autocannon', 'package.json'), 'utf8')).version} (in the bench process)`,
+      loadGenerator: `autocannon ${JSON.parse(readFileSync(join(CACHE, 'node', 'node_modules', 'autocannon', 'package.json'), 'utf8')).version} (in the bench process) for pushes`,
+      getLoadGenerator: GET_LOAD === 'wrk' ? `${wrkVersion()}, ${WRK_THREADS} threads (BENCH_LOAD=autocannon to compare)` : 'autocannon (BENCH_LOAD=wrk when installed)',
       durationS: DURATION_S,
       warmupS: WARMUP_S,
       connections: CONNECTIONS,
@@ -95,6 +118,7 @@ function newReport(scenario: string): Report {
     rows: [],
     memory: [],
     growth: [],
+    lag: [],
     seeding: [],
     growthStops: [],
     goals: [],
@@ -151,6 +175,8 @@ async function measure(report: Report, t: Running, scenario: string, name: strin
     }
   }
   const row: Row = { scenario, case: name, target: t.name, ...r };
+  // most answers failed: keep what the server said about it (gunicorn's tracebacks, Wharf's error log)
+  if (r.non2xx > r.ok && t.logTail) report.notes.push(`${t.name} | ${name}: ${r.non2xx} non-2xx of ${r.requests}; the server's log ends with: ${JSON.stringify(t.logTail().slice(-800))}`);
   report.rows.push(row);
   log(`${scenario} | ${name} | ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}, rss ${r.rssPeakMiB.toFixed(0)} MiB`);
   return row;
@@ -189,6 +215,21 @@ async function scenarioPull(report: Report, sizes = PULL_SIZES): Promise<void> {
       for (const t of running) {
         await measure(report, t, 'pull', `pull ${label}`, { next: () => ({ path: pullPath('pull', name, `1.0.${rnd(PULL_RELEASES)}`) }) });
       }
+    }
+  });
+}
+
+/**
+ * The client ceiling: every pull case with both load generators, back to back, against each
+ * target (`BENCH_TARGETS=wharf,nginx` for the comparison that matters). Needs wrk installed.
+ */
+async function scenarioPullClients(report: Report): Promise<void> {
+  await withTargets(false, async (running) => {
+    await seedPull(running);
+    for (const [label] of PULL_SIZES) {
+      const name = `chart-${label.toLowerCase()}`;
+      for (const generator of ['autocannon', 'wrk'] as const)
+        for (const t of running) await measure(report, t, 'pull-clients', `pull ${label} (${generator})`, { generator, next: () => ({ path: pullPath('pull', name, `1.0.${rnd(PULL_RELEASES)}`) }) });
     }
   });
 }
@@ -261,43 +302,93 @@ async function scenarioPush(report: Report): Promise<void> {
   });
 }
 
-async function scenarioGrowth(report: Report): Promise<void> {
-  const levels = (process.env.BENCH_GROWTH_LEVELS ?? '1000,10000,100000').split(',').map(Number);
-  const budgetS = env('BENCH_GROWTH_SEED_BUDGET_S', 600);
-  const SEED_PKGS = 1000;
-  const seedConc = env('BENCH_GROWTH_SEED_CONCURRENCY', 8);
-  const measureS = env('BENCH_GROWTH_MEASURE_S', 5);
+/**
+ * Growth: push and show latency as the registry grows. Layout `spread` (`growth`): releases over
+ * 1,000 packages (`BENCH_GROWTH_LEVELS`, 1,000 / 10,000 / 100,000); layout `one` (`growth-one`):
+ * every release in ONE package (`BENCH_GROWTH_ONE_LEVELS`, 1,000 / 10,000), since a package's
+ * stored view is what a push into it reads and rewrites.
+ *
+ * Seeding (`BENCH_GROWTH_SEED`): `direct` (default) writes each target's own store with its own
+ * push code in a separate process while the server is down (Wharf: bench/seed-wharf.ts, its
+ * embedded application with pushes injected into its HTTP route; the reference: bench/cnr-seed.py,
+ * its push implementation on its filesystem models), then starts the server on that directory for
+ * the measurements; `http` pushes through the running server (the only path for
+ * wharf-distributed). Either way, the measured pushes and shows at each level are HTTP requests
+ * against the live server, and they stay in the registry.
+ */
+/** How bench/seed-wharf.ts seeds Wharf in `direct` mode: `log` (default) or `inject`. */
+const WHARF_SEED = process.env.BENCH_GROWTH_WHARF_SEED ?? 'log';
+
+async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): Promise<void> {
+  const levels = (process.env[layout === 'one' ? 'BENCH_GROWTH_ONE_LEVELS' : 'BENCH_GROWTH_LEVELS'] ?? (layout === 'one' ? '1000,10000' : '1000,10000,100000')).split(',').map(Number);
+  const budgetS = env('BENCH_GROWTH_SEED_BUDGET_S', 1500);
+  const SEED_PKGS = layout === 'one' ? 1 : 1000;
+  const seedMode = process.env.BENCH_GROWTH_SEED ?? 'direct';
+  if (seedMode !== 'direct' && seedMode !== 'http') throw new Error(`BENCH_GROWTH_SEED=${seedMode}: expected direct or http`);
+  const seedConc = env('BENCH_GROWTH_SEED_CONCURRENCY', seedMode === 'direct' ? 64 : 8);
+  // one package serialises its pushes (8 connections queue on it): a longer window, so that a slow push still completes
+  const measureS = env('BENCH_GROWTH_MEASURE_S', layout === 'one' ? 15 : 5);
   const probe = env('BENCH_GROWTH_PROBE_PUSHES', 1000);
-  await withTargets(true, async (running) => {
-    for (const t of running) {
-      const deadline = Date.now() + budgetS * 1000;
-      let seeded = 0;
-      let extra = 0; // releases pushed by the measurements
-      let existingCounter = 0;
+  report.settings.growthLayout = layout === 'one' ? 'one package (growth1/one)' : `${SEED_PKGS} packages (growth/g<i>)`;
+  report.settings.growthLevels = levels.join('/');
+  report.settings.growthSeed = seedMode;
+  report.settings.growthSeedConcurrency = seedConc;
+  report.settings.growthSeedBudgetS = budgetS;
+  const rel = (i: number) => growthRelease(layout, SEED_PKGS, i);
+  const existing = (k: number) => (layout === 'one' ? { ns: 'growth1', name: 'one' } : { ns: 'growth', name: `g${k % SEED_PKGS}` });
+  for (const def of selected(true)) {
+    const direct = seedMode === 'direct' && !!def.startOn && (def.name === 'wharf' || def.name === 'cnr');
+    const how = direct
+      ? def.name === 'wharf'
+        ? WHARF_SEED === 'log'
+          ? `offline into the event log (bench/seed-wharf.ts, SEED_MODE=log: per push, Wharf's own inspectArchive, FsBlobStore.put, decide, envelopesFor, SqliteEventLog.append, as the push route and package writer run them; WHARF_SQLITE_SYNCHRONOUS=${process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal'}, concurrency ${seedConc}), server down; then the server started on the directory, its projectors folding the new events (metadata before it listens; search and blob references awaited through /metrics) before the measurements`
+          : `in-process (bench/seed-wharf.ts, SEED_MODE=inject: Wharf's embedded application, each push injected into its HTTP route, no socket; WHARF_SQLITE_SYNCHRONOUS=${process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal'} while seeding, concurrency ${seedConc}), server down; then the server started on the directory`
+        : `in-process (bench/cnr-seed.py: the reference's push implementation on its filesystem models, one process, sequential${(process.env.BENCH_GROWTH_CNR_COALESCE ?? '1') === '1' ? '; its JSON index files kept in memory between pushes and written once at the end of each seeding (CNR_SEED_COALESCE=1)' : ''}), server down; then gunicorn started on the directory`
+      : `through HTTP against the running server, concurrency ${seedConc}`;
+    report.notes.push(`growth ${def.name}: seeded ${how}`);
+    const deadline = Date.now() + budgetS * 1000;
+    const dataDir = direct ? mkdtempSync(join(tmpdir(), `wharf-bench-growth-${def.name}-`)) : undefined;
+    let t: Running | undefined = direct ? undefined : await def.start();
+    if (t) log(`started ${t.name} at ${t.url} (pid ${t.pid})`);
+    let seeded = 0;
+    let extra = 0; // releases pushed by the measurements
+    let existingCounter = 0;
+    try {
       for (const level of levels) {
-        // seed in chunks of 1000 to show how the push rate bends with size
-        while (seeded < level && Date.now() < deadline) {
-          const to = Math.min(level, seeded + 1000);
-          const started = Date.now();
-          const res = await pool(seeded, to, seedConc, (i) => seedOne(t, 'growth', `g${i % SEED_PKGS}`, `1.0.${Math.floor(i / SEED_PKGS)}`, pushChart(`g${i % SEED_PKGS}`, `1.0.${Math.floor(i / SEED_PKGS)}`)), deadline);
-          const seconds = (Date.now() - started) / 1000;
-          report.seeding.push({ target: t.name, from: seeded + extra, to: seeded + extra + res.done, seconds, rate: res.done / seconds, failed: res.failed });
-          if (res.done + res.failed < to - seeded) {
-            seeded += res.done + res.failed;
-            break;
+        if (direct) {
+          const r = def.name === 'wharf' ? await seedWharfDirect(report, dataDir!, layout, SEED_PKGS, seeded, level, seedConc, deadline, extra) : await seedCnrDirect(report, dataDir!, layout, SEED_PKGS, seeded, level, deadline, extra);
+          seeded = r;
+          const startAt = Date.now();
+          t = await def.startOn!(dataDir!);
+          const listening = (Date.now() - startAt) / 1000;
+          const caughtUp = def.name === 'wharf' ? await projectionsCaughtUp(t, 900_000) : 0;
+          report.notes.push(`growth ${def.name} @${seeded + extra}: server listening ${listening.toFixed(1)} s after start` + (def.name === 'wharf' ? `, every projection caught up ${caughtUp.toFixed(1)} s later` : ''));
+          log(`started ${t.name} at ${t.url} (pid ${t.pid}) on the seeded directory (${seeded + extra} releases; listening after ${listening.toFixed(1)} s, projections after ${caughtUp.toFixed(1)} s more)`);
+        } else {
+          // seed in chunks of 1000 to show how the push rate bends with size
+          while (seeded < level && Date.now() < deadline) {
+            const to = Math.min(level, seeded + 1000);
+            const started = Date.now();
+            const res = await pool(seeded, to, seedConc, (i) => seedOne(t!, rel(i).ns, rel(i).name, rel(i).release, pushChart(rel(i).name, rel(i).release)), deadline);
+            const seconds = (Date.now() - started) / 1000;
+            report.seeding.push({ target: def.name, from: seeded + extra, to: seeded + extra + res.done, seconds, rate: res.done / seconds, failed: res.failed });
+            if (res.done + res.failed < to - seeded) {
+              seeded += res.done + res.failed;
+              break;
+            }
+            seeded = to;
+            if ((seeded / 1000) % 10 === 0) log(`growth ${def.name}: ${seeded} seeded, ${(res.done / seconds).toFixed(0)} pushes/s in the last chunk`);
           }
-          seeded = to;
-          if ((seeded / 1000) % 10 === 0) log(`growth ${t.name}: ${seeded} seeded, ${(res.done / seconds).toFixed(0)} pushes/s in the last chunk`);
         }
         if (seeded < level) {
-          report.growthStops.push({ target: t.name, reached: seeded + extra, wanted: level, reason: `seeding budget of ${budgetS} s spent` });
-          log(`growth ${t.name}: stopped at ${seeded} (budget ${budgetS} s)`);
+          report.growthStops.push({ target: def.name, reached: seeded + extra, wanted: level, reason: `seeding budget of ${budgetS} s spent` });
+          log(`growth ${def.name}: stopped at ${seeded} (budget ${budgetS} s)`);
           if (seeded < levels[0]!) break;
         }
         const releases = seeded + extra;
         const lvl = `@${releases}`;
         let n = 0;
-        const push = await measure(report, t, 'growth', `push new package ${lvl}`, {
+        const push = await measure(report, t!, report.scenario, `push new package ${lvl}`, {
           method: 'POST',
           durationS: measureS,
           maxRequests: probe,
@@ -307,7 +398,7 @@ async function scenarioGrowth(report: Report): Promise<void> {
             return { path: `${API}/probe/${name}`, body: pushBody('1.0.0', pushChart(name, '1.0.0')) };
           },
         });
-        const pushExisting = await measure(report, t, 'growth', `push into existing package ${lvl}`, {
+        const pushExisting = await measure(report, t!, report.scenario, `push into ${layout === 'one' ? 'the one package' : 'existing package'} ${lvl}`, {
           method: 'POST',
           durationS: measureS,
           maxRequests: probe,
@@ -315,21 +406,144 @@ async function scenarioGrowth(report: Report): Promise<void> {
           next: () => {
             const k = existingCounter++;
             const release = `2.0.${k}`;
-            return { path: `${API}/growth/g${k % SEED_PKGS}`, body: pushBody(release, pushChart(`g${k % SEED_PKGS}`, release)) };
+            const p = existing(k);
+            return { path: `${API}/${p.ns}/${p.name}`, body: pushBody(release, pushChart(p.name, release)) };
           },
         });
         extra += Math.round((push.requests + pushExisting.requests) * (1 + 1 / 5)); // includes warm-up pushes (approx.)
-        const show = await measure(report, t, 'growth', `show ${lvl}`, {
+        const show = await measure(report, t!, report.scenario, `show ${lvl}`, {
           durationS: measureS,
           next: () => {
-            const i = rnd(Math.max(1, seeded));
-            return { path: `${API}/growth/g${i % SEED_PKGS}/1.0.${Math.floor(i / SEED_PKGS)}/helm` };
+            const r = rel(rnd(Math.max(1, seeded)));
+            return { path: `${API}/${r.ns}/${r.name}/${r.release}/helm` };
           },
         });
-        report.growth.push({ target: t.name, releases, push, pushExisting, show });
+        report.growth.push({ target: def.name, releases, push, pushExisting, show });
+        if (direct) {
+          await t!.stop();
+          t = undefined;
+        }
         if (seeded < level) break;
       }
+    } finally {
+      if (t) await t.stop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
+  }
+}
+
+/** Wharf's own lag gauges (`wharf_consumer_lag` on /metrics) at 0; returns the seconds it took. */
+async function projectionsCaughtUp(t: Running, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    const lags = [...text.matchAll(/^wharf_consumer_lag\{group="([^"]+)"\} (\d+)/gm)].map((m) => Number(m[2]));
+    if (lags.length && lags.every((l) => l === 0)) return (Date.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${t.name}: projections not caught up within ${timeoutMs / 1000} s`);
+}
+
+/** Seeds [from, to) of the layout into an embedded data directory (server down); returns how far it got. */
+async function seedWharfDirect(report: Report, dataDir: string, layout: GrowthLayout, packages: number, from: number, to: number, concurrency: number, deadline: number, extra: number): Promise<number> {
+  if (from >= to) return from;
+  const port = await freePort();
+  const spec = { from, to, layout, packages, concurrency, deadline };
+  let reached = from;
+  let done: { failed: number; lastError: string; projectionsCaughtUpS: number; lag: number; events?: number } | undefined;
+  const started = Date.now();
+  const { code, err } = await runChild(
+    process.execPath,
+    ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(__dirname, 'seed-wharf.js')],
+    {
+      ...process.env,
+      WHARF_BENCH_ROOT: ROOT,
+      WHARF_DATA_DIR: dataDir,
+      WHARF_PORT: String(port),
+      WHARF_HOST: '127.0.0.1',
+      WHARF_PROFILE: 'embedded',
+      WHARF_AUTH_MODE: 'open',
+      WHARF_LOG_LEVEL: 'warn',
+      WHARF_SQLITE_SYNCHRONOUS: process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal',
+      SEED_MODE: WHARF_SEED,
+      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16', // the blob store's fsyncs run on libuv's pool
+      SEED: JSON.stringify(spec),
+    },
+    (line) => {
+      if (line.startsWith('SEEDCHUNK ')) {
+        const c = JSON.parse(line.slice(10)) as { from: number; to: number; done: number; failed: number; seconds: number };
+        reached = c.to;
+        report.seeding.push({ target: 'wharf', from: c.from + extra, to: c.to + extra, seconds: c.seconds, rate: c.done / c.seconds, failed: c.failed });
+        if (c.to % 10_000 === 0) log(`growth wharf: ${c.to} seeded in-process, ${(c.done / c.seconds).toFixed(0)} pushes/s in the last chunk`);
+      } else if (line.startsWith('SEEDDONE ')) done = JSON.parse(line.slice(9));
+    },
+  );
+  if (code !== 0 || !done) throw new Error(`seed-wharf exited ${code}:\n${err.slice(-3000)}`);
+  if (done.failed) report.notes.push(`growth wharf: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
+  const took = ((Date.now() - started) / 1000).toFixed(0);
+  report.notes.push(
+    WHARF_SEED === 'log'
+      ? `growth wharf: seeded ${from} -> ${reached} into the log in ${took} s (process start included; the log then held ${done.events} events)`
+      : `growth wharf: seeded ${from} -> ${reached} in ${took} s (process start and projections included; projections caught up ${done.projectionsCaughtUpS.toFixed(1)} s after the last push${done.lag ? `, lag still ${done.lag}` : ''})`,
+  );
+  return reached;
+}
+
+/** Seeds [from, to) into the reference's filesystem store with bench/cnr-seed.py (server down). */
+async function seedCnrDirect(report: Report, dataDir: string, layout: GrowthLayout, packages: number, from: number, to: number, deadline: number, extra: number): Promise<number> {
+  if (from >= to) return from;
+  let reached = from;
+  let done: { done: number; failed: number; lastError: string } | undefined;
+  const started = Date.now();
+  const { code, err } = await runChild(
+    join(CACHE, 'cnr', 'venv', 'bin', 'python'),
+    [join(ROOT, 'bench', 'cnr-seed.py')],
+    { ...process.env, ...cnrEnv(dataDir), CNR_SEED_COALESCE: process.env.BENCH_GROWTH_CNR_COALESCE ?? '1' },
+    (line) => {
+      if (line.startsWith('SEEDCHUNK ')) {
+        const c = JSON.parse(line.slice(10)) as { from: number; to: number; seconds: number };
+        report.seeding.push({ target: 'cnr', from: from + c.from + extra, to: from + c.to + extra, seconds: c.seconds, rate: (c.to - c.from) / c.seconds, failed: 0 });
+        if ((from + c.to) % 10_000 === 0) log(`growth cnr: ${from + c.to} seeded in-process, ${((c.to - c.from) / c.seconds).toFixed(0)} pushes/s in the last chunk`);
+      } else if (line.startsWith('SEEDDONE ')) done = JSON.parse(line.slice(9));
+    },
+    async (stdin) => {
+      // the same archives as every other seeding path, one line each; stops writing at the deadline
+      for (let i = from; i < to && Date.now() < deadline; i++) {
+        const r = growthRelease(layout, packages, i);
+        const line = `${r.ns}/${r.name}\t${r.release}\t${pushChart(r.name, r.release).toString('base64')}\n`;
+        if (!stdin.write(line)) await new Promise((res) => stdin.once('drain', res));
+        reached = i + 1;
+      }
+      stdin.end();
+    },
+  );
+  if (code !== 0 || !done) throw new Error(`cnr-seed.py exited ${code}:\n${err.slice(-3000)}`);
+  if (done.failed) report.notes.push(`growth cnr: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
+  report.notes.push(`growth cnr: seeded ${from} -> ${reached} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return reached;
+}
+
+/** Runs a child to its end, line by line on stdout; optionally feeds its stdin. */
+function runChild(file: string, args: string[], childEnv: NodeJS.ProcessEnv, onLine: (line: string) => void, feed?: (stdin: NodeJS.WritableStream & { once: Function }) => Promise<void>): Promise<{ code: number | null; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd: ROOT, env: childEnv, stdio: [feed ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    let buf = '';
+    let err = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        onLine(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+    });
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.length > 100_000) err = err.slice(-50_000);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, err }));
+    if (feed) feed(child.stdin! as never).catch((e) => err += String(e));
   });
 }
 
@@ -395,7 +609,7 @@ async function scenarioSearch(report: Report): Promise<void> {
       const hits = await found(t, SEARCH_WORDS[0]!);
       report.notes.push(
         `search ${t.name}: seeded ${seeded} releases of ${Math.min(packages, seeded)} packages in ${seedS.toFixed(0)} s (${(seeded / seedS).toFixed(1)} pushes/s, concurrency ${conc})` +
-          `${failed ? `, ${failed} failed` : ''}; probe packages (pushed in the first round) searchable ${Number.isNaN(lagS) ? 'NOT within 300 s' : `${lagS.toFixed(1)} s`} after seeding (not a push-to-searchable lag: see bench/stack-latency.ts); q=${SEARCH_WORDS[0]} finds ${hits.length}`,
+          `${failed ? `, ${failed} failed` : ''}; probe packages (pushed in the first round) searchable ${Number.isNaN(lagS) ? 'NOT within 300 s' : `${lagS.toFixed(1)} s`} after seeding (not a push-to-searchable lag: see the lag scenario); q=${SEARCH_WORDS[0]} finds ${hits.length}`,
       );
       log(`search ${t.name}: probes searchable after ${lagS.toFixed(1)} s; q=${SEARCH_WORDS[0]} finds ${hits.length}`);
     }
@@ -408,6 +622,119 @@ async function scenarioSearch(report: Report): Promise<void> {
       if (r !== undefined && r < releases) report.notes.push(`search ${t.name}: measured at ${r} releases, not ${releases}`);
     }
   });
+}
+
+/**
+ * End-to-end lag: push answered -> the package is in the search API's answer. One probe push at a
+ * time (a new package each, a name no other package contains), each followed by polling
+ * `GET …/search?q=<name>` every BENCH_LAG_POLL_MS (10) until the answer lists it (BENCH_LAG_TIMEOUT_S,
+ * 30, then it counts as not found), BENCH_LAG_PUSHES (100) probes per case. Two cases per target:
+ * sequential (nothing else running), and the same probes while BENCH_LAG_BG_CONCURRENCY (4)
+ * background pushers push new packages into another namespace without pause. Targets:
+ * wharf-distributed (the issue's goal: p99 under 2 s) and wharf (embedded), or BENCH_TARGETS.
+ */
+async function scenarioLag(report: Report): Promise<void> {
+  const probes = env('BENCH_LAG_PUSHES', 100);
+  const pollMs = env('BENCH_LAG_POLL_MS', 10);
+  const timeoutMs = env('BENCH_LAG_TIMEOUT_S', 30) * 1000;
+  const bgConc = env('BENCH_LAG_BG_CONCURRENCY', 4);
+  report.settings.lagProbes = probes;
+  report.settings.lagPollMs = pollMs;
+  report.settings.lagBackgroundConcurrency = bgConc;
+  const names = ONLY ?? (['wharf-distributed', 'wharf'] as TargetName[]);
+  const defs = TARGETS.filter((t) => names.includes(t.name) && t.api);
+  for (const t of TARGETS) if (names.includes(t.name) && t.available !== true) log(`skip ${t.name}: ${t.available}`);
+  const tag = Date.now().toString(36);
+  const pct = (xs: number[], p: number) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]! : NaN;
+  };
+  const searchHas = async (t: Running, name: string, full: string) => {
+    const res = await fetch(`${t.url}${API}/search?q=${encodeURIComponent(name)}`);
+    if (!res.ok) {
+      await res.arrayBuffer();
+      return false;
+    }
+    const body = (await res.json()) as unknown;
+    return Array.isArray(body) && body.some((x) => x === full || (typeof x === 'object' && x !== null && (x as { name?: string }).name === full));
+  };
+  /** One probe: push, then poll search; returns [push ms, lag ms or NaN]. */
+  const probe = async (t: Running, name: string): Promise<[number, number]> => {
+    const sent = performance.now();
+    await seedOne(t, 'lag', name, '1.0.0', pushChart(name, '1.0.0'));
+    const answered = performance.now();
+    for (;;) {
+      if (await searchHas(t, name, `lag/${name}`)) return [answered - sent, performance.now() - answered];
+      if (performance.now() - answered > timeoutMs) return [answered - sent, NaN];
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  };
+  const runCase = async (t: Running, label: string, background: boolean) => {
+    let stop = false;
+    let bgDone = 0;
+    let bgFailed = 0;
+    let bgSeq = 0;
+    const bgStart = Date.now();
+    const bg = background
+      ? Promise.all(
+          Array.from({ length: bgConc }, async () => {
+            while (!stop) {
+              const name = `b${tag}n${bgSeq++}`;
+              await seedOne(t, 'lagbg', name, '1.0.0', pushChart(name, '1.0.0')).then(
+                () => bgDone++,
+                () => bgFailed++,
+              );
+            }
+          }),
+        )
+      : Promise.resolve([]);
+    if (background) await new Promise((r) => setTimeout(r, 1000)); // let the background load settle
+    const pushes: number[] = [];
+    const lags: number[] = [];
+    let notFound = 0;
+    try {
+      for (let i = 0; i < probes; i++) {
+        const [pushMs, lagMs] = await probe(t, `q${tag}${background ? 'c' : 's'}${i}`);
+        pushes.push(pushMs);
+        if (Number.isNaN(lagMs)) notFound++;
+        else lags.push(lagMs);
+      }
+    } finally {
+      stop = true;
+      await bg;
+    }
+    const bgS = (Date.now() - bgStart) / 1000;
+    const row: LagRow = {
+      target: t.name,
+      case: label,
+      n: probes,
+      notFound,
+      p50: pct(lags, 50),
+      p90: pct(lags, 90),
+      p99: pct(lags, 99),
+      max: lags.length ? Math.max(...lags) : NaN,
+      pushP50: pct(pushes, 50),
+      pushP99: pct(pushes, 99),
+      ...(background ? { backgroundPushes: bgDone, backgroundRate: bgDone / bgS, backgroundFailed: bgFailed } : {}),
+    };
+    report.lag.push(row);
+    log(
+      `lag | ${label} | ${t.name}: n=${probes} p50 ${f(row.p50)} ms, p90 ${f(row.p90)} ms, p99 ${f(row.p99)} ms, max ${f(row.max)} ms, not found ${notFound}; push p50 ${f(row.pushP50)} ms` +
+        (background ? `; background ${bgDone} pushes (${f(bgDone / bgS)}/s, ${bgFailed} failed)` : ''),
+    );
+  };
+  for (const def of defs) {
+    if (def.available !== true) continue;
+    const t = await def.start();
+    log(`started ${t.name} at ${t.url} (pid ${t.pid})`);
+    try {
+      await probe(t, `w${tag}warm`); // the first push creates topics, indexes, tables
+      await runCase(t, 'sequential pushes, each then polled until searchable', false);
+      await runCase(t, `the same under ${bgConc} concurrent pushers`, true);
+    } finally {
+      await t.stop();
+    }
+  }
 }
 
 async function scenarioMemory(report: Report): Promise<void> {
@@ -455,6 +782,17 @@ function evaluateGoals(report: Report): void {
     if (c.startsWith('show (')) ratio('show throughput >= 10x reference', c, 'wharf', 'cnr', 10);
     if (c.startsWith('push,')) ratio('push throughput >= 10x reference', c, 'wharf', 'cnr', 10);
   }
+  for (const l of report.lag) {
+    const distributed = l.target === 'wharf-distributed';
+    const worst = l.notFound ? Number.POSITIVE_INFINITY : l.p99;
+    report.goals.push({
+      goal: `${distributed ? '' : `(${l.target}, for comparison) `}push-to-searchable p99 < 2 s (${l.case})`,
+      value: `${f(l.p99, 0)} ms`,
+      met: worst < 2000,
+      detail: `n=${l.n}, p50 ${f(l.p50, 0)} / p90 ${f(l.p90, 0)} / max ${f(l.max, 0)} ms` + (l.notFound ? `; ${l.notFound} not searchable within the timeout` : '') + (worst < 2000 ? '' : Number.isFinite(worst) ? `; over by ${f(worst - 2000, 0)} ms (${f(worst / 2000, 2)}x)` : ''),
+    });
+  }
+  const one = report.scenario === 'growth-one';
   for (const target of ['wharf', 'cnr'] as TargetName[]) {
     const pts = report.growth.filter((g) => g.target === target);
     if (pts.length < 2) continue;
@@ -462,11 +800,20 @@ function evaluateGoals(report: Report): void {
       const first = pts[0]!;
       const last = pts[pts.length - 1]!;
       const x = last[key].p99 / first[key].p99;
+      if (!Number.isFinite(x)) {
+        report.goals.push({
+          goal: `${target === 'wharf' ? '' : '(reference, for comparison) '}push p99 flat within 2x (${key === 'push' ? 'new package' : one ? 'into the one package' : 'existing package'})`,
+          value: '-',
+          met: false,
+          detail: `no push completed within the measured window @${Number.isFinite(first[key].p99) ? last.releases : first.releases} releases (${last[key].requests} sent, ${last[key].non2xx} non-2xx, ${last[key].errors} errors): lengthen BENCH_GROWTH_MEASURE_S`,
+        });
+        continue;
+      }
       report.goals.push({
-        goal: `${target === 'wharf' ? '' : '(reference, for comparison) '}push p99 flat within 2x (${key === 'push' ? 'new package' : 'existing package'})`,
+        goal: `${target === 'wharf' ? '' : '(reference, for comparison) '}push p99 flat within 2x (${key === 'push' ? 'new package' : one ? 'into the one package' : 'existing package'})`,
         value: `${x.toFixed(2)}x`,
         met: x <= 2,
-        detail: `p99 ${first[key].p99.toFixed(2)} ms @${first.releases} -> ${last[key].p99.toFixed(2)} ms @${last.releases} releases` + (last.releases < 100_000 ? ' (100,000 not reached)' : ''),
+        detail: `p99 ${first[key].p99.toFixed(2)} ms @${first.releases} -> ${last[key].p99.toFixed(2)} ms @${last.releases} releases${one ? ' in one package' : ''}` + (!one && last.releases < 100_000 ? ' (100,000 not reached)' : ''),
       });
     }
   }
@@ -508,6 +855,11 @@ ${parts.join('\n')}
 }
 
 function svgFor(report: Report): string {
+  if (report.lag.length)
+    return barChart(
+      'lag: push answered -> searchable, p99 ms (lower is better; goal < 2000 ms distributed)',
+      report.lag.map((l) => ({ label: l.case.slice(0, 40), bars: [{ target: l.target, value: l.p99, text: `p50 ${f(l.p50, 0)} / p99 ${f(l.p99, 0)} ms` }] })),
+    );
   if (report.growth.length) {
     const groups: { label: string; bars: { target: TargetName; value: number; text: string }[] }[] = [];
     for (const [key, label] of [['push', 'push new pkg p99'], ['pushExisting', 'push existing pkg p99'], ['show', 'show p99']] as const) {
@@ -536,10 +888,12 @@ function markdown(report: Report, svgName: string): string {
   out.push('Targets: ' + report.targets.map((t) => `${t.name} = ${t.label}${t.available === true ? '' : ` (skipped: ${t.available})`}`).join('; ') + '.', '');
   out.push(`![chart](${svgName})`, '');
   if (report.rows.length) {
-    out.push('| case | target | req/s | MB/s | p50 ms | p90 ms | p99 ms | non-2xx | errors | RSS rest / peak MiB |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    out.push('| case | target | client | req/s | MB/s | p50 ms | p90 ms | p99 ms | non-2xx | errors | RSS rest / peak MiB |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of report.rows)
-      out.push(`| ${r.case} | ${r.target} | ${f(r.rps, 0)} | ${f(r.mbps)} | ${f(r.p50, 2)} | ${f(r.p90, 2)} | ${f(r.p99, 2)} | ${r.non2xx} | ${r.errors + r.timeouts} | ${f(r.rssRestMiB, 0)} / ${f(r.rssPeakMiB, 0)} |`);
+      out.push(`| ${r.case} | ${r.target} | ${r.generator} | ${f(r.rps, 0)} | ${f(r.mbps)} | ${f(r.p50, 2)} | ${f(r.p90, 2)} | ${f(r.p99, 2)} | ${r.non2xx} | ${r.errors + r.timeouts} | ${f(r.rssRestMiB, 0)} / ${f(r.rssPeakMiB, 0)} |`);
     out.push('');
+    if (report.rows.some((r) => r.generator === 'wrk'))
+      out.push('wrk rows: latency percentiles from wrk\'s histogram over every completed request (a row with non-2xx answers includes them; wrk counts answers >= 400 as non-2xx); autocannon rows: 2xx only.', '');
   }
   if (report.memory.length) {
     out.push('| target | RSS empty MiB | RSS seeded, at rest | PSS seeded, at rest | RSS peak under pull | PSS peak under pull |', '|---|---:|---:|---:|---:|---:|');
@@ -553,12 +907,18 @@ function markdown(report: Report, svgName: string): string {
     out.push('');
     const byTarget = new Map<string, SeedChunk[]>();
     for (const s of report.seeding) byTarget.set(s.target, [...(byTarget.get(s.target) ?? []), s]);
-    out.push('Seeding rate (pushes/s, concurrency ' + (process.env.BENCH_GROWTH_SEED_CONCURRENCY ?? 8) + ') by registry size:', '');
+    out.push(`Seeding rate (pushes/s; seeding ${report.settings.growthSeed}, concurrency ${report.settings.growthSeedConcurrency}; how each target was seeded is in the notes below) by registry size:`, '');
     for (const [t, chunks] of byTarget) {
       const pick = chunks.filter((c, i) => i === 0 || i === chunks.length - 1 || [1000, 5000, 10000, 25000, 50000, 75000, 100000].includes(c.to) || i % 10 === 0);
       out.push(`- ${t}: ` + pick.map((c) => `${c.to}: ${f(c.rate, 0)}/s${c.failed ? ` (${c.failed} failed)` : ''}`).join(', '));
     }
     for (const s of report.growthStops) out.push(`- ${s.target} stopped at ${s.reached} releases (wanted ${s.wanted}): ${s.reason}`);
+    out.push('');
+  }
+  if (report.lag.length) {
+    out.push('Push answered -> listed by the search API (ms):', '', '| target | case | probes | not found | p50 | p90 | p99 | max | probe push p50 / p99 | background pushes |', '|---|---|---:|---:|---:|---:|---:|---:|---|---|');
+    for (const l of report.lag)
+      out.push(`| ${l.target} | ${l.case} | ${l.n} | ${l.notFound} | ${f(l.p50, 0)} | ${f(l.p90, 0)} | ${f(l.p99, 0)} | ${f(l.max, 0)} | ${f(l.pushP50, 0)} / ${f(l.pushP99, 0)} | ${l.backgroundPushes === undefined ? '-' : `${l.backgroundPushes} (${f(l.backgroundRate!)}/s${l.backgroundFailed ? `, ${l.backgroundFailed} failed` : ''})`} |`);
     out.push('');
   }
   if (report.goals.length) {
@@ -575,12 +935,15 @@ function markdown(report: Report, svgName: string): string {
 
 const SCENARIOS: Record<string, (r: Report) => Promise<void>> = {
   pull: (r) => scenarioPull(r),
+  'pull-clients': scenarioPullClients,
   'show-list': scenarioShowList,
   auth: scenarioAuth,
   push: scenarioPush,
-  growth: scenarioGrowth,
+  growth: (r) => scenarioGrowth(r, 'spread'),
+  'growth-one': (r) => scenarioGrowth(r, 'one'),
   memory: scenarioMemory,
   search: scenarioSearch,
+  lag: scenarioLag,
 };
 
 async function runScenario(name: string): Promise<void> {
@@ -616,7 +979,8 @@ async function main(): Promise<void> {
     for (const file of existsSync(RESULTS) ? readdirSync(RESULTS) : []) process.stdout.write(file + '\n');
     return;
   }
-  const names = scenario === 'all' ? Object.keys(SCENARIOS) : [scenario ?? ''];
+  // `all`: every scenario but the client comparison (pull-clients) and the one-package growth
+  const names = scenario === 'all' ? Object.keys(SCENARIOS).filter((n) => n !== 'pull-clients' && n !== 'growth-one') : [scenario ?? ''];
   for (const n of names) {
     if (!SCENARIOS[n]) {
       process.stderr.write(`usage: npm run bench -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> | profile <file.cpuprofile>\n`);

@@ -1,10 +1,25 @@
 /**
- * One load run with autocannon (installed by bench/install.sh under the cache, not in the repo).
- * Latencies are recorded from autocannon's per-response event at full (sub-millisecond)
- * precision, 2xx only; resident memory of the target is sampled while the run lasts.
+ * One load run: autocannon (installed by bench/install.sh under the cache, not in the repo) for
+ * pushes, which need a distinct body per request, and for GETs when BENCH_LOAD=autocannon; wrk
+ * (bench/lib/wrk.ts) for GETs otherwise, when it is installed. With autocannon, latencies are
+ * recorded from its per-response event at full (sub-millisecond) precision, 2xx only; resident
+ * memory of the target is sampled while the run lasts, with either generator.
  */
 import { join } from 'node:path';
 import { CACHE, pssMiB, rssMiB } from './targets';
+import { runWrk, wrkInstalled } from './wrk';
+
+/** The GET load generator: BENCH_LOAD=autocannon|wrk, default wrk when bench/install.sh installed it. */
+export const GET_LOAD: 'wrk' | 'autocannon' = (() => {
+  const want = process.env.BENCH_LOAD;
+  if (want === 'autocannon') return 'autocannon';
+  if (want === 'wrk') {
+    if (!wrkInstalled()) throw new Error('BENCH_LOAD=wrk but wrk is not installed (bench/install.sh)');
+    return 'wrk';
+  }
+  if (want) throw new Error(`BENCH_LOAD=${want}: expected autocannon or wrk`);
+  return wrkInstalled() ? 'wrk' : 'autocannon';
+})();
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon: any = require(join(CACHE, 'node', 'node_modules', 'autocannon'));
@@ -21,6 +36,8 @@ export interface LoadOptions {
   /** Sent with every request (credentials). */
   headers?: Record<string, string>;
   pid: number;
+  /** Overrides BENCH_LOAD for this run (GETs only: a POST always runs on autocannon). */
+  generator?: 'wrk' | 'autocannon';
 }
 
 export interface LoadResult {
@@ -40,6 +57,8 @@ export interface LoadResult {
   rssPeakMiB: number;
   pssPeakMiB: number;
   statusCodes: Record<string, number>;
+  /** Which client produced the row. */
+  generator: 'wrk' | 'autocannon';
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -49,6 +68,12 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  // wrk has no per-request bodies (pushes) and no request cap: those stay on autocannon
+  if ((opts.generator ?? GET_LOAD) === 'wrk' && (opts.method ?? 'GET') === 'GET' && !opts.maxRequests) return runWrk(opts);
+  return runAutocannon(opts);
+}
+
+async function runAutocannon(opts: LoadOptions): Promise<LoadResult> {
   const rssRest = rssMiB(opts.pid);
   let rssPeak = rssRest;
   let pssPeak = pssMiB(opts.pid);
@@ -116,5 +141,6 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     rssPeakMiB: rssPeak,
     pssPeakMiB: pssPeak,
     statusCodes,
+    generator: 'autocannon',
   };
 }

@@ -25,6 +25,8 @@ export interface Running {
   pid: number;
   /** Headers that give a site admin's rights (targets with authentication enforced). */
   admin?: Record<string, string>;
+  /** The end of the server's own output (stdout and stderr), for a report whose requests failed. */
+  logTail?: () => string;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,11 @@ export interface TargetDef {
   available: true | string;
   api: boolean;
   start(): Promise<Running>;
+  /**
+   * Starts the target on a data directory that the caller seeded and keeps (growth scenarios:
+   * seeded offline, served for the measurements). Only targets with an offline seeding path.
+   */
+  startOn?(dataDir: string): Promise<Running>;
 }
 
 function freePort(): Promise<number> {
@@ -99,6 +106,7 @@ const wharf: TargetDef = {
   available: true,
   api: true,
   start: () => startEmbedded('wharf', { WHARF_AUTH_MODE: 'open' }),
+  startOn: (dataDir) => startEmbedded('wharf', { WHARF_AUTH_MODE: 'open' }, dataDir),
 };
 
 export const BENCH_ADMIN = { username: 'benchadmin', password: 'bench-admin-password' };
@@ -111,8 +119,8 @@ export async function startWharfEnforced(): Promise<Running> {
   return { ...running, admin: { authorization: `Bearer ${token}` } };
 }
 
-async function startEmbedded(name: TargetName, auth: Record<string, string>): Promise<Running> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-data-'));
+async function startEmbedded(name: TargetName, auth: Record<string, string>, keptDataDir?: string): Promise<Running> {
+  const dataDir = keptDataDir ?? mkdtempSync(join(tmpdir(), 'wharf-bench-data-'));
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -126,12 +134,13 @@ async function startEmbedded(name: TargetName, auth: Record<string, string>): Pr
   const log = capture(child);
   // at log level warn the "wharf listening" line is not printed: wait for /healthz instead
   const url = `http://127.0.0.1:${port}`;
-  const stop = stopper(child, [dataDir]);
-  await waitHttp(`${url}/healthz`, child, log).catch(async (e) => {
+  const stop = stopper(child, keptDataDir ? [] : [dataDir]);
+  // a seeded directory: the server folds the log before it listens (up to 300 s)
+  await waitHttp(`${url}/healthz`, child, log, keptDataDir ? 400_000 : 60_000).catch(async (e) => {
     await stop();
     throw e;
   });
-  return { name, url, pid: child.pid!, stop };
+  return { name, url, pid: child.pid!, stop, logTail: () => log().slice(-1500) };
 }
 
 /** `export K=V` lines of `deploy/local/backends.sh env` (values %q-quoted only where needed). */
@@ -334,34 +343,43 @@ const cnr: TargetDef = {
   label: `cnr-server 0.2.7.post2 (gunicorn -w ${CNR_WORKERS}, filesystem)`,
   available: existsSync(join(CACHE, 'cnr', 'venv', 'bin', 'gunicorn')) ? true : 'not installed: run bench/install.sh',
   api: true,
-  async start() {
-    const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-cnr-'));
-    const port = await freePort();
-    const child = spawn(
-      join(CACHE, 'cnr', 'venv', 'bin', 'gunicorn'),
-      ['-w', String(CNR_WORKERS), '-b', `127.0.0.1:${port}`, '--timeout', '120', '--log-level', 'warning', 'cnr.api.wsgi:app'],
-      {
-        cwd: dataDir,
-        env: {
-          ...process.env,
-          // cnr/models/__init__.py reads CNR_DB_CLASS as a "module:Class" path (filesystem is also its default);
-          // cnr/models/kv/filesystem/__init__.py reads DATABASE_URL as the base directory.
-          CNR_DB_CLASS: 'cnr.models.kv.filesystem.db:CnrDB',
-          DATABASE_URL: dataDir,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const log = capture(child);
-    const url = `http://127.0.0.1:${port}`;
-    const stop = stopper(child, [dataDir]);
-    await waitHttp(`${url}/version`, child, log).catch(async (e) => {
-      await stop();
-      throw e;
-    });
-    return { name: 'cnr', url, pid: child.pid!, stop };
-  },
+  start: () => startCnr(),
+  startOn: (dataDir) => startCnr(dataDir),
 };
+
+/** Environment of the reference server (and of bench/cnr-seed.py, which writes the same store). */
+export function cnrEnv(dataDir: string): Record<string, string> {
+  return {
+    // cnr/models/__init__.py reads CNR_DB_CLASS as a "module:Class" path (filesystem is also its default);
+    // cnr/models/kv/filesystem/__init__.py reads DATABASE_URL as the base directory.
+    CNR_DB_CLASS: 'cnr.models.kv.filesystem.db:CnrDB',
+    DATABASE_URL: dataDir,
+  };
+}
+
+async function startCnr(keptDataDir?: string): Promise<Running> {
+  const dataDir = keptDataDir ?? mkdtempSync(join(tmpdir(), 'wharf-bench-cnr-'));
+  const port = await freePort();
+  const child = spawn(
+    join(CACHE, 'cnr', 'venv', 'bin', 'gunicorn'),
+    ['-w', String(CNR_WORKERS), '-b', `127.0.0.1:${port}`, '--timeout', '120', '--log-level', 'warning', 'cnr.api.wsgi:app'],
+    {
+      cwd: dataDir,
+      env: { ...process.env, ...cnrEnv(dataDir) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const log = capture(child);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = stopper(child, keptDataDir ? [] : [dataDir]);
+  await waitHttp(`${url}/version`, child, log).catch(async (e) => {
+    await stop();
+    throw e;
+  });
+  return { name: 'cnr', url, pid: child.pid!, stop, logTail: () => log().slice(-1500) };
+}
+
+export { freePort };
 
 const nginx: TargetDef = {
   name: 'nginx',
