@@ -178,7 +178,7 @@ async function measure(report: Report, t: Running, scenario: string, name: strin
   // most answers failed: keep what the server said about it (gunicorn's tracebacks, Wharf's error log)
   if (r.non2xx > r.ok && t.logTail) report.notes.push(`${t.name} | ${name}: ${r.non2xx} non-2xx of ${r.requests}; the server's log ends with: ${JSON.stringify(t.logTail().slice(-800))}`);
   report.rows.push(row);
-  log(`${scenario} | ${name} | ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}, rss ${r.rssPeakMiB.toFixed(0)} MiB`);
+  log(`${scenario} | ${name} | ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req, rss ${r.rssPeakMiB.toFixed(0)} MiB`);
   return row;
 }
 
@@ -888,9 +888,9 @@ function markdown(report: Report, svgName: string): string {
   out.push('Targets: ' + report.targets.map((t) => `${t.name} = ${t.label}${t.available === true ? '' : ` (skipped: ${t.available})`}`).join('; ') + '.', '');
   out.push(`![chart](${svgName})`, '');
   if (report.rows.length) {
-    out.push('| case | target | client | req/s | MB/s | p50 ms | p90 ms | p99 ms | non-2xx | errors | RSS rest / peak MiB |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    out.push('| case | target | client | req/s | MB/s | p50 ms | p90 ms | p99 ms | non-2xx | errors | server CPU ms/req | RSS rest / peak MiB |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of report.rows)
-      out.push(`| ${r.case} | ${r.target} | ${r.generator} | ${f(r.rps, 0)} | ${f(r.mbps)} | ${f(r.p50, 2)} | ${f(r.p90, 2)} | ${f(r.p99, 2)} | ${r.non2xx} | ${r.errors + r.timeouts} | ${f(r.rssRestMiB, 0)} / ${f(r.rssPeakMiB, 0)} |`);
+      out.push(`| ${r.case} | ${r.target} | ${r.generator} | ${f(r.rps, 0)} | ${f(r.mbps)} | ${f(r.p50, 2)} | ${f(r.p90, 2)} | ${f(r.p99, 2)} | ${r.non2xx} | ${r.errors + r.timeouts} | ${f(r.cpuMsPerRequest, 2)} | ${f(r.rssRestMiB, 0)} / ${f(r.rssPeakMiB, 0)} |`);
     out.push('');
     if (report.rows.some((r) => r.generator === 'wrk'))
       out.push('wrk rows: latency percentiles from wrk\'s histogram over every completed request (a row with non-2xx answers includes them; wrk counts answers >= 400 as non-2xx); autocannon rows: 2xx only.', '');

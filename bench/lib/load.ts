@@ -6,7 +6,7 @@
  * memory of the target is sampled while the run lasts, with either generator.
  */
 import { join } from 'node:path';
-import { CACHE, pssMiB, rssMiB } from './targets';
+import { CACHE, ProcessSampler } from './targets';
 import { runWrk, wrkInstalled } from './wrk';
 
 /** The GET load generator: BENCH_LOAD=autocannon|wrk, default wrk when bench/install.sh installed it. */
@@ -56,6 +56,8 @@ export interface LoadResult {
   rssRestMiB: number;
   rssPeakMiB: number;
   pssPeakMiB: number;
+  /** CPU time of the target's process tree per completed request (ms): steadier than req/s on a shared machine. */
+  cpuMsPerRequest: number;
   statusCodes: Record<string, number>;
   /** Which client produced the row. */
   generator: 'wrk' | 'autocannon';
@@ -74,13 +76,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 }
 
 async function runAutocannon(opts: LoadOptions): Promise<LoadResult> {
-  const rssRest = rssMiB(opts.pid);
-  let rssPeak = rssRest;
-  let pssPeak = pssMiB(opts.pid);
-  const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, rssMiB(opts.pid));
-    pssPeak = Math.max(pssPeak, pssMiB(opts.pid));
-  }, 250);
+  const sampler = new ProcessSampler(opts.pid);
   let lat = new Float64Array(1 << 16);
   let n = 0;
   let bytes = 0;
@@ -118,8 +114,7 @@ async function runAutocannon(opts: LoadOptions): Promise<LoadResult> {
   });
   const result: any = await instance;
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-  clearInterval(sampler);
-  rssPeak = Math.max(rssPeak, rssMiB(opts.pid));
+  const use = sampler.stop();
   const sorted = lat.slice(0, n).sort();
   const statusCodes: Record<string, number> = {};
   for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = (v as { count: number }).count;
@@ -137,9 +132,10 @@ async function runAutocannon(opts: LoadOptions): Promise<LoadResult> {
     p90: percentile(sorted, 90),
     p99: percentile(sorted, 99),
     max: n ? sorted[n - 1]! : NaN,
-    rssRestMiB: rssRest,
-    rssPeakMiB: rssPeak,
-    pssPeakMiB: pssPeak,
+    rssRestMiB: use.rssRestMiB,
+    rssPeakMiB: use.rssPeakMiB,
+    pssPeakMiB: use.pssPeakMiB,
+    cpuMsPerRequest: result.requests.total > 0 ? use.cpuMs / result.requests.total : NaN,
     statusCodes,
     generator: 'autocannon',
   };

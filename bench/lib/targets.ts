@@ -485,3 +485,62 @@ export function pssMiB(pid: number): number {
   }
   return kb / 1024;
 }
+
+const CLOCK_TICKS_PER_S = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system) pid and its live descendants have used, in ms. */
+export function cpuMs(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_S;
+}
+
+export interface ProcessUse {
+  rssRestMiB: number;
+  rssPeakMiB: number;
+  pssPeakMiB: number;
+  /** CPU time the process tree used between start and stop. */
+  cpuMs: number;
+}
+
+/**
+ * Watches a target's process tree while a load runs: resident memory at rest and at its peak
+ * (sampled every 250 ms), and the CPU time it used. CPU per request is the figure a shared
+ * machine disturbs least: other processes slow a server down, they do not make it work more.
+ */
+export class ProcessSampler {
+  private readonly use: ProcessUse;
+  private readonly cpuAtStart: number;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pid: number) {
+    const rss = rssMiB(pid);
+    this.use = { rssRestMiB: rss, rssPeakMiB: rss, pssPeakMiB: pssMiB(pid), cpuMs: 0 };
+    this.cpuAtStart = cpuMs(pid);
+    this.timer = setInterval(() => this.sample(), 250);
+  }
+
+  stop(): ProcessUse {
+    clearInterval(this.timer);
+    this.sample();
+    return { ...this.use, cpuMs: cpuMs(this.pid) - this.cpuAtStart };
+  }
+
+  private sample(): void {
+    this.use.rssPeakMiB = Math.max(this.use.rssPeakMiB, rssMiB(this.pid));
+    this.use.pssPeakMiB = Math.max(this.use.pssPeakMiB, pssMiB(this.pid));
+  }
+}

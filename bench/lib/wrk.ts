@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadOptions, LoadResult } from './load';
-import { CACHE, pssMiB, rssMiB } from './targets';
+import { CACHE, ProcessSampler } from './targets';
 
 const ROOTFS = join(CACHE, 'wrk', 'root');
 export const WRK_BIN = join(ROOTFS, 'usr', 'bin', 'wrk');
@@ -93,13 +93,7 @@ export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
   try {
     writeFileSync(join(dir, 'paths.lua'), SCRIPT);
     writeFileSync(join(dir, 'paths.txt'), Array.from({ length: PATHS }, () => opts.next().path).join('\n') + '\n');
-    const rssRest = rssMiB(opts.pid);
-    let rssPeak = rssRest;
-    let pssPeak = pssMiB(opts.pid);
-    const sampler = setInterval(() => {
-      rssPeak = Math.max(rssPeak, rssMiB(opts.pid));
-      pssPeak = Math.max(pssPeak, pssMiB(opts.pid));
-    }, 250);
+    const sampler = new ProcessSampler(opts.pid);
     const headers = Object.entries(opts.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
     const threads = Math.max(1, Math.min(THREADS, opts.connections));
     const args = ['-t', String(threads), '-c', String(opts.connections), '-d', `${opts.durationS}s`, '--timeout', '60s', ...headers, '-s', join(dir, 'paths.lua'), opts.url, '--', join(dir, 'paths.txt')];
@@ -117,8 +111,7 @@ export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
         resolve({ code: c, out: o, err: e });
       });
     });
-    clearInterval(sampler);
-    rssPeak = Math.max(rssPeak, rssMiB(opts.pid));
+    const use = sampler.stop();
     const line = out.split('\n').find((l) => l.startsWith('WRKJSON '));
     if (!line) throw new Error(`wrk exited ${code} without a summary:\n${out.slice(-2000)}\n${err.slice(-2000)}`);
     const s = JSON.parse(line.slice('WRKJSON '.length)) as WrkSummary;
@@ -140,9 +133,10 @@ export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
       p90: ms(s.p90),
       p99: ms(s.p99),
       max: ms(s.max),
-      rssRestMiB: rssRest,
-      rssPeakMiB: rssPeak,
-      pssPeakMiB: pssPeak,
+      rssRestMiB: use.rssRestMiB,
+      rssPeakMiB: use.rssPeakMiB,
+      pssPeakMiB: use.pssPeakMiB,
+      cpuMsPerRequest: s.requests > 0 ? use.cpuMs / s.requests : NaN,
       statusCodes: {},
       generator: 'wrk',
     };
