@@ -1,5 +1,5 @@
 import { sortReleasesDescending } from '../semver';
-import { PackageView, Visibility, manifestsOf, releaseNames } from './package.view';
+import { PackageView, Visibility } from './package.view';
 
 /** What listing needs of a package, without its manifests' details. */
 export interface PackageSummary {
@@ -16,6 +16,13 @@ export interface PackageSummary {
 }
 
 export function summarizePackage(view: PackageView): PackageSummary {
+  // One pass over the manifests: a package may hold thousands of releases.
+  const mediaTypesByRelease = new Map<string, string[]>();
+  for (const m of view.manifests) {
+    const types = mediaTypesByRelease.get(m.release);
+    if (types) types.push(m.mediaType);
+    else mediaTypesByRelease.set(m.release, [m.mediaType]);
+  }
   return {
     package: view.package,
     namespace: view.namespace,
@@ -24,11 +31,9 @@ export function summarizePackage(view: PackageView): PackageSummary {
     createdAt: view.createdAt,
     updatedAt: view.updatedAt,
     storedBytes: view.manifests.reduce((sum, m) => sum + m.size, 0),
-    releases: sortReleasesDescending(releaseNames(view)).map((release) => ({
+    releases: sortReleasesDescending([...mediaTypesByRelease.keys()]).map((release) => ({
       release,
-      mediaTypes: manifestsOf(view, release)
-        .map((m) => m.mediaType)
-        .sort(),
+      mediaTypes: mediaTypesByRelease.get(release)!.sort(),
     })),
   };
 }
