@@ -319,6 +319,9 @@ async function scenarioPush(report: Report): Promise<void> {
 /** How bench/seed-wharf.ts seeds Wharf in `direct` mode: `log` (default) or `inject`. */
 const WHARF_SEED = process.env.BENCH_GROWTH_WHARF_SEED ?? 'log';
 
+/** Connections of the measured growth pushes (BENCH_GROWTH_PUSH_CONNECTIONS, default 8; 1 measures one push at a time). */
+const GROWTH_PUSH_CONNECTIONS = Number(process.env.BENCH_GROWTH_PUSH_CONNECTIONS ?? 8);
+
 async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): Promise<void> {
   const levels = (process.env[layout === 'one' ? 'BENCH_GROWTH_ONE_LEVELS' : 'BENCH_GROWTH_LEVELS'] ?? (layout === 'one' ? '1000,10000' : '1000,10000,100000')).split(',').map(Number);
   const budgetS = env('BENCH_GROWTH_SEED_BUDGET_S', 1500);
@@ -392,7 +395,7 @@ async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): 
           method: 'POST',
           durationS: measureS,
           maxRequests: probe,
-          connections: 8,
+          connections: GROWTH_PUSH_CONNECTIONS,
           next: () => {
             const name = `l${level}-${n++}`;
             return { path: `${API}/probe/${name}`, body: pushBody('1.0.0', pushChart(name, '1.0.0')) };
@@ -402,7 +405,7 @@ async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): 
           method: 'POST',
           durationS: measureS,
           maxRequests: probe,
-          connections: 8,
+          connections: GROWTH_PUSH_CONNECTIONS,
           next: () => {
             const k = existingCounter++;
             const release = `2.0.${k}`;
