@@ -20,6 +20,12 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   const connect = (collectionPrefix?: string) =>
     MongoMetadataStore.connect({ url: mongoUrl(), database, collectionPrefix, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
   const versions = async (prefix = '') => (await adminClient()).db(database).collection<PackageVersionDocument>(`${prefix}${METADATA_COLLECTION}`);
+  const headsCollection = async () => (await adminClient()).db(database).collection('package_heads');
+  /** A package's first two views: one release, then two. */
+  const firstTwoViews = (pkg: string) => ({
+    v1: packageView(pkg, [releasePublished()]),
+    v2: packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]),
+  });
   const listed = async (filter: Parameters<MongoMetadataStore['list']>[0]) => (await store.list(filter)).map((s) => s.package);
 
   /** A command the store sent: its name, collection (prefix and generation pointer aside) and filters. */
@@ -270,11 +276,10 @@ describe('MongoMetadataStore (adapter specifics)', () => {
     'should read the newest version when the head hint is stale, and store the next one after it',
     async () => {
       const pkg = `${uniqueName('ns')}/app`;
-      const v1 = packageView(pkg, [releasePublished()]);
-      const v2 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
+      const { v1, v2 } = firstTwoViews(pkg);
       expect(await store.put(v1, 0)).toBe(true);
       expect(await store.put(v2, v1.sequence)).toBe(true);
-      const heads = (await versions()).db.collection(`${(await versions()).collectionName.replace(/package_versions$/, '')}package_heads`);
+      const heads = await headsCollection();
       // As if the writer of v2 died before moving the hint: it still names the first version.
       await heads.updateOne({ _id: pkg } as never, { $set: { sequence: v1.sequence, version: `${pkg}@0` } });
 
@@ -346,8 +351,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
     'should read a package with two lookups by _id: its head, which carries the view, and the successor it does not have',
     async () => {
       const pkg = `${uniqueName('ns')}/app`;
-      const v1 = packageView(pkg, [releasePublished()]);
-      const v2 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
+      const { v1, v2 } = firstTwoViews(pkg);
       expect(await store.put(v1, 0)).toBe(true);
       expect(await store.put(v2, v1.sequence)).toBe(true);
       const { observed, sent } = await observedStore();
@@ -368,8 +372,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
     'should store the next version of a package after one read of its head, with every filter on _id alone, retiring the version it replaced',
     async () => {
       const pkg = `${uniqueName('ns')}/app`;
-      const v1 = packageView(pkg, [releasePublished()]);
-      const v2 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
+      const { v1, v2 } = firstTwoViews(pkg);
       expect(await store.put(v1, 0)).toBe(true);
       const { observed, sent } = await observedStore();
       try {
@@ -435,10 +438,9 @@ describe('MongoMetadataStore (adapter specifics)', () => {
     'should read and extend a package whose head was written before heads carried views',
     async () => {
       const pkg = `${uniqueName('ns')}/app`;
-      const v1 = packageView(pkg, [releasePublished()]);
-      const v2 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
+      const { v1, v2 } = firstTwoViews(pkg);
       expect(await store.put(v1, 0)).toBe(true);
-      const heads = (await adminClient()).db(database).collection('package_heads');
+      const heads = await headsCollection();
       await heads.updateOne({ _id: pkg } as never, { $unset: { view: '' } });
 
       expect(await store.get(pkg)).toEqual(v1);
