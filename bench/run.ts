@@ -8,12 +8,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { API, pool, pullPath, pushBody, pushChart, SEARCH_NS, SEARCH_WORDS, searchChart, searchPackage, seedOne, seedRetries, sizedChart } from './lib/charts';
+import { API, pool, pullPath, pushBody, pushChart, SEARCH_NS, SEARCH_WORDS, searchPackage, seedOne, seedRetries, sizedChart } from './lib/charts';
 import { GET_LOAD, LoadResult, runLoad } from './lib/load';
 import { WRK_THREADS, wrkVersion } from './lib/wrk';
 import { ProfileSummary, profileMarkdown, summarizeProfile } from './lib/profile';
 import { BENCH_ADMIN, CACHE, CNR_WORKERS, cnrEnv, freePort, ROOT, Running, rssMiB, pssMiB, startWharfEnforced, TARGETS, TargetDef, TargetName } from './lib/targets';
-import { GrowthLayout, growthRelease } from './lib/growth-layout';
+import { GrowthLayout, growthChart, growthRelease } from './lib/growth-layout';
 
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const DURATION_S = env('BENCH_DURATION_S', 10);
@@ -341,13 +341,7 @@ async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): 
   const existing = (k: number) => (layout === 'one' ? { ns: 'growth1', name: 'one' } : { ns: 'growth', name: `g${k % SEED_PKGS}` });
   for (const def of selected(true)) {
     const direct = seedMode === 'direct' && !!def.startOn && (def.name === 'wharf' || def.name === 'cnr');
-    const how = direct
-      ? def.name === 'wharf'
-        ? WHARF_SEED === 'log'
-          ? `offline into the event log (bench/seed-wharf.ts, SEED_MODE=log: per push, Wharf's own inspectArchive, FsBlobStore.put, decide, envelopesFor, SqliteEventLog.append, as the push route and package writer run them; WHARF_SQLITE_SYNCHRONOUS=${process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal'}, concurrency ${seedConc}), server down; then the server started on the directory, its projectors folding the new events (metadata before it listens; search and blob references awaited through /metrics) before the measurements`
-          : `in-process (bench/seed-wharf.ts, SEED_MODE=inject: Wharf's embedded application, each push injected into its HTTP route, no socket; WHARF_SQLITE_SYNCHRONOUS=${process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal'} while seeding, concurrency ${seedConc}), server down; then the server started on the directory`
-        : `in-process (bench/cnr-seed.py: the reference's push implementation on its filesystem models, one process, sequential${(process.env.BENCH_GROWTH_CNR_COALESCE ?? '1') === '1' ? '; its JSON index files kept in memory between pushes and written once at the end of each seeding (CNR_SEED_COALESCE=1)' : ''}), server down; then gunicorn started on the directory`
-      : `through HTTP against the running server, concurrency ${seedConc}`;
+    const how = direct ? directSeedHow(def.name, seedConc) : `through HTTP against the running server, concurrency ${seedConc}`;
     report.notes.push(`growth ${def.name}: seeded ${how}`);
     const deadline = Date.now() + budgetS * 1000;
     const dataDir = direct ? mkdtempSync(join(tmpdir(), `wharf-bench-growth-${def.name}-`)) : undefined;
@@ -435,6 +429,16 @@ async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): 
   }
 }
 
+/** How a direct seeding (server down, the target's own push code) was done, for the report's notes. */
+function directSeedHow(target: TargetName, seedConc: number): string {
+  return (
+    target === 'wharf'
+        ? WHARF_SEED === 'log'
+          ? `offline into the event log (bench/seed-wharf.ts, SEED_MODE=log: per push, Wharf's own inspectArchive, FsBlobStore.put, decide, envelopesFor, SqliteEventLog.append, as the push route and package writer run them; WHARF_SQLITE_SYNCHRONOUS=${process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal'}, concurrency ${seedConc}), server down; then the server started on the directory, its projectors folding the new events (metadata before it listens; search and blob references awaited through /metrics) before the measurements`
+          : `in-process (bench/seed-wharf.ts, SEED_MODE=inject: Wharf's embedded application, each push injected into its HTTP route, no socket; WHARF_SQLITE_SYNCHRONOUS=${process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal'} while seeding, concurrency ${seedConc}), server down; then the server started on the directory`
+        : `in-process (bench/cnr-seed.py: the reference's push implementation on its filesystem models, one process, sequential${(process.env.BENCH_GROWTH_CNR_COALESCE ?? '1') === '1' ? '; its JSON index files kept in memory between pushes and written once at the end of each seeding (CNR_SEED_COALESCE=1)' : ''}), server down; then gunicorn started on the directory`);
+}
+
 /** Wharf's own lag gauges (`wharf_consumer_lag` on /metrics) at 0; returns the seconds it took. */
 async function projectionsCaughtUp(t: Running, timeoutMs: number): Promise<number> {
   const started = Date.now();
@@ -446,6 +450,8 @@ async function projectionsCaughtUp(t: Running, timeoutMs: number): Promise<numbe
   }
   throw new Error(`${t.name}: projections not caught up within ${timeoutMs / 1000} s`);
 }
+
+const layoutLabel = (layout: GrowthLayout) => (layout === 'search' ? 'search' : 'growth');
 
 /** Seeds [from, to) of the layout into an embedded data directory (server down); returns how far it got. */
 async function seedWharfDirect(report: Report, dataDir: string, layout: GrowthLayout, packages: number, from: number, to: number, concurrency: number, deadline: number, extra: number): Promise<number> {
@@ -477,17 +483,17 @@ async function seedWharfDirect(report: Report, dataDir: string, layout: GrowthLa
         const c = JSON.parse(line.slice(10)) as { from: number; to: number; done: number; failed: number; seconds: number };
         reached = c.to;
         report.seeding.push({ target: 'wharf', from: c.from + extra, to: c.to + extra, seconds: c.seconds, rate: c.done / c.seconds, failed: c.failed });
-        if (c.to % 10_000 === 0) log(`growth wharf: ${c.to} seeded in-process, ${(c.done / c.seconds).toFixed(0)} pushes/s in the last chunk`);
+        if (c.to % 10_000 === 0) log(`${layoutLabel(layout)} wharf: ${c.to} seeded in-process, ${(c.done / c.seconds).toFixed(0)} pushes/s in the last chunk`);
       } else if (line.startsWith('SEEDDONE ')) done = JSON.parse(line.slice(9));
     },
   );
   if (code !== 0 || !done) throw new Error(`seed-wharf exited ${code}:\n${err.slice(-3000)}`);
-  if (done.failed) report.notes.push(`growth wharf: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
+  if (done.failed) report.notes.push(`${layoutLabel(layout)} wharf: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
   const took = ((Date.now() - started) / 1000).toFixed(0);
   report.notes.push(
     WHARF_SEED === 'log'
-      ? `growth wharf: seeded ${from} -> ${reached} into the log in ${took} s (process start included; the log then held ${done.events} events)`
-      : `growth wharf: seeded ${from} -> ${reached} in ${took} s (process start and projections included; projections caught up ${done.projectionsCaughtUpS.toFixed(1)} s after the last push${done.lag ? `, lag still ${done.lag}` : ''})`,
+      ? `${layoutLabel(layout)} wharf: seeded ${from} -> ${reached} into the log in ${took} s (process start included; the log then held ${done.events} events)`
+      : `${layoutLabel(layout)} wharf: seeded ${from} -> ${reached} in ${took} s (process start and projections included; projections caught up ${done.projectionsCaughtUpS.toFixed(1)} s after the last push${done.lag ? `, lag still ${done.lag}` : ''})`,
   );
   return reached;
 }
@@ -506,14 +512,14 @@ async function seedCnrDirect(report: Report, dataDir: string, layout: GrowthLayo
       if (line.startsWith('SEEDCHUNK ')) {
         const c = JSON.parse(line.slice(10)) as { from: number; to: number; seconds: number };
         report.seeding.push({ target: 'cnr', from: from + c.from + extra, to: from + c.to + extra, seconds: c.seconds, rate: (c.to - c.from) / c.seconds, failed: 0 });
-        if ((from + c.to) % 10_000 === 0) log(`growth cnr: ${from + c.to} seeded in-process, ${((c.to - c.from) / c.seconds).toFixed(0)} pushes/s in the last chunk`);
+        if ((from + c.to) % 10_000 === 0) log(`${layoutLabel(layout)} cnr: ${from + c.to} seeded in-process, ${((c.to - c.from) / c.seconds).toFixed(0)} pushes/s in the last chunk`);
       } else if (line.startsWith('SEEDDONE ')) done = JSON.parse(line.slice(9));
     },
     async (stdin) => {
       // the same archives as every other seeding path, one line each; stops writing at the deadline
       for (let i = from; i < to && Date.now() < deadline; i++) {
         const r = growthRelease(layout, packages, i);
-        const line = `${r.ns}/${r.name}\t${r.release}\t${pushChart(r.name, r.release).toString('base64')}\n`;
+        const line = `${r.ns}/${r.name}\t${r.release}\t${growthChart(layout, packages, i).toString('base64')}\n`;
         if (!stdin.write(line)) await new Promise((res) => stdin.once('drain', res));
         reached = i + 1;
       }
@@ -521,8 +527,8 @@ async function seedCnrDirect(report: Report, dataDir: string, layout: GrowthLayo
     },
   );
   if (code !== 0 || !done) throw new Error(`cnr-seed.py exited ${code}:\n${err.slice(-3000)}`);
-  if (done.failed) report.notes.push(`growth cnr: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
-  report.notes.push(`growth cnr: seeded ${from} -> ${reached} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (done.failed) report.notes.push(`${layoutLabel(layout)} cnr: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
+  report.notes.push(`${layoutLabel(layout)} cnr: seeded ${from} -> ${reached} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return reached;
 }
 
@@ -573,24 +579,48 @@ async function scenarioSearch(report: Report): Promise<void> {
     if (!res.ok) throw new Error(`${t.name}: search ${q}: ${res.status} ${(await res.text()).slice(0, 200)}`);
     return (await res.json()) as string[];
   };
+  const seedMode = process.env.BENCH_SEARCH_SEED ?? 'direct';
+  if (seedMode !== 'direct' && seedMode !== 'http') throw new Error(`BENCH_SEARCH_SEED=${seedMode}: expected direct or http`);
+  const directConc = env('BENCH_GROWTH_SEED_CONCURRENCY', 64);
   const reached = new Map<TargetName, number>();
-  await withTargets(true, async (running) => {
-    for (const t of running) {
+  const running: Running[] = [];
+  const dataDirs: string[] = [];
+  try {
+    for (const def of selected(true)) {
       const started = Date.now();
       const deadline = started + budgetS * 1000;
       let seeded = 0;
       let failed = 0;
-      for (let from = 0; from < releases && Date.now() < deadline; from += packages) {
-        const to = Math.min(releases, from + packages);
-        const res = await pool(from, to, conc, (i) => seedOne(t, SEARCH_NS, searchPackage(i % packages).name, `1.0.${Math.floor(i / packages)}`, searchChart(i % packages, `1.0.${Math.floor(i / packages)}`)), deadline);
-        seeded += res.done;
-        failed += res.failed;
-        const s = (Date.now() - started) / 1000;
-        report.seeding.push({ target: t.name, from, to: from + res.done + res.failed, seconds: s, rate: seeded / s, failed: res.failed });
-        log(`search ${t.name}: ${seeded} releases seeded in ${s.toFixed(0)} s (${(seeded / s).toFixed(1)}/s)${res.failed ? `, ${res.failed} failed (last: ${res.lastError})` : ''}`);
-        if (res.done + res.failed < to - from) break;
+      let t: Running;
+      if (seedMode === 'direct' && def.startOn && (def.name === 'wharf' || def.name === 'cnr')) {
+        // the target's own push code writes its store while the server is down (as growth's direct seeding)
+        report.notes.push(`search ${def.name}: seeded ${directSeedHow(def.name, directConc)}`);
+        const dataDir = mkdtempSync(join(tmpdir(), `wharf-bench-search-${def.name}-`));
+        dataDirs.push(dataDir);
+        seeded = def.name === 'wharf' ? await seedWharfDirect(report, dataDir, 'search', packages, 0, releases, directConc, deadline, 0) : await seedCnrDirect(report, dataDir, 'search', packages, 0, releases, deadline, 0);
+        const startAt = Date.now();
+        t = await def.startOn(dataDir);
+        running.push(t);
+        const listening = (Date.now() - startAt) / 1000;
+        const caughtUp = def.name === 'wharf' ? await projectionsCaughtUp(t, 1_800_000) : 0;
+        report.notes.push(`search ${def.name}: server listening ${listening.toFixed(1)} s after start` + (def.name === 'wharf' ? `, every projection caught up ${caughtUp.toFixed(1)} s later` : ''));
+      } else {
+        t = await def.start();
+        running.push(t);
+        report.notes.push(`search ${def.name}: seeded through HTTP against the running server, concurrency ${conc}, in rounds`);
+        for (let from = 0; from < releases && Date.now() < deadline; from += packages) {
+          const to = Math.min(releases, from + packages);
+          const res = await pool(from, to, conc, (i) => { const r = growthRelease('search', packages, i); return seedOne(t, r.ns, r.name, r.release, growthChart('search', packages, i)); }, deadline);
+          seeded += res.done;
+          failed += res.failed;
+          const s = (Date.now() - started) / 1000;
+          report.seeding.push({ target: t.name, from, to: from + res.done + res.failed, seconds: s, rate: seeded / s, failed: res.failed });
+          log(`search ${t.name}: ${seeded} releases seeded in ${s.toFixed(0)} s (${(seeded / s).toFixed(1)}/s)${res.failed ? `, ${res.failed} failed (last: ${res.lastError})` : ''}`);
+          if (res.done + res.failed < to - from) break;
+        }
       }
-      const seedS = (Date.now() - started) / 1000;
+      log(`started ${t.name} at ${t.url} (pid ${t.pid}), ${seeded} releases`);
+      const seedS = (Date.now() - started) / 1000; // direct seeding: the server's start and catch-up included
       reached.set(t.name, seeded);
       if (seeded + failed < releases) {
         report.growthStops.push({ target: t.name, reached: seeded, wanted: releases, reason: `search seeding budget of ${budgetS} s spent` });
@@ -611,7 +641,7 @@ async function scenarioSearch(report: Report): Promise<void> {
       }
       const hits = await found(t, SEARCH_WORDS[0]!);
       report.notes.push(
-        `search ${t.name}: seeded ${seeded} releases of ${Math.min(packages, seeded)} packages in ${seedS.toFixed(0)} s (${(seeded / seedS).toFixed(1)} pushes/s, concurrency ${conc})` +
+        `search ${t.name}: seeded ${seeded} releases of ${Math.min(packages, seeded)} packages in ${seedS.toFixed(0)} s (${(seeded / seedS).toFixed(1)} pushes/s)` +
           `${failed ? `, ${failed} failed` : ''}; probe packages (pushed in the first round) searchable ${Number.isNaN(lagS) ? 'NOT within 300 s' : `${lagS.toFixed(1)} s`} after seeding (not a push-to-searchable lag: see the lag scenario); q=${SEARCH_WORDS[0]} finds ${hits.length}`,
       );
       log(`search ${t.name}: probes searchable after ${lagS.toFixed(1)} s; q=${SEARCH_WORDS[0]} finds ${hits.length}`);
@@ -624,7 +654,10 @@ async function scenarioSearch(report: Report): Promise<void> {
       const r = reached.get(t.name);
       if (r !== undefined && r < releases) report.notes.push(`search ${t.name}: measured at ${r} releases, not ${releases}`);
     }
-  });
+  } finally {
+    for (const r of running) await r.stop().catch(() => undefined);
+    for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -29,13 +29,13 @@ import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
 import { loadConfig, JsonLogger, WharfConfig } from '@wharf/config';
 import type { EventEnvelope } from '@wharf/contracts';
 import { PackageView, PushRelease, decide, emptyPackageView, evolve, inspectArchive } from '@wharf/domain';
-import { API, pool, pushBody, pushChart } from './lib/charts';
-import { growthRelease } from './lib/growth-layout';
+import { API, pool, pushBody } from './lib/charts';
+import { GrowthLayout, growthChart, growthRelease } from './lib/growth-layout';
 
 interface Spec {
   from: number;
   to: number;
-  layout: 'spread' | 'one';
+  layout: GrowthLayout;
   packages: number;
   concurrency: number;
   deadline: number;
@@ -62,7 +62,7 @@ async function seedLog(spec: Spec, root: string, config: WharfConfig): Promise<v
   const pushOne = async (i: number) => {
     const { ns, name, release } = growthRelease(spec.layout, spec.packages, i);
     const pkg = `${ns}/${name}`;
-    const archive = pushChart(name, release);
+    const archive = growthChart(spec.layout, spec.packages, i);
     const inspection = inspectArchive(archive, config.archive);
     await blobs.put(archive, inspection.blobDigest);
     const run = async () => {
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
         spec.concurrency,
         async (i) => {
           const { ns, name, release } = growthRelease(spec.layout, spec.packages, i);
-          const r = await fastify.inject({ method: 'POST', url: `${API}/${ns}/${name}`, headers: { 'content-type': 'application/json' }, payload: pushBody(release, pushChart(name, release)) });
+          const r = await fastify.inject({ method: 'POST', url: `${API}/${ns}/${name}`, headers: { 'content-type': 'application/json' }, payload: pushBody(release, growthChart(spec.layout, spec.packages, i)) });
           if (r.statusCode !== 200) throw new Error(`push ${ns}/${name}@${release}: ${r.statusCode} ${String(r.body).slice(0, 200)}`);
         },
         spec.deadline,
