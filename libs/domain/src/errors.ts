@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'channel-not-found'
   | 'route-not-found'
   | 'blob-not-found'
+  | 'blob-digest-mismatch'
   | 'method-not-allowed'
   | 'package-exists'
   | 'resource-in-use'
@@ -143,6 +144,17 @@ export class BlobNotStoredError extends WharfError {
   readonly code = 'blob-not-found' as const;
   constructor(digest: string) {
     super(`blob ${printable(digest, 80)} is not stored`, { digest: printable(digest, 80) });
+  }
+}
+
+/**
+ * Bytes sent to a service hash to another digest than the one announced with them, so nothing
+ * was stored (an internal API answer; the gateway announces digests it computed itself).
+ */
+export class BlobDigestDiffersError extends WharfError {
+  readonly code = 'blob-digest-mismatch' as const;
+  constructor(expected: string, actual: string) {
+    super(`expected blob digest ${printable(expected, 80)}, the content hashes to ${actual}`, { expected: printable(expected, 80), actual });
   }
 }
 

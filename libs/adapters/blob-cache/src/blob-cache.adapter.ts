@@ -12,8 +12,8 @@
  * The buffers handed out are shared: callers must not modify them (the port says so).
  */
 import { Readable } from 'node:stream';
+import { LruBySize } from '@wharf/adapters/lru-by-size';
 import type { BlobInfo, BlobStore } from '@wharf/ports';
-import { LruByteCache, LruByteCacheStats } from './lru-byte-cache';
 
 /** Blobs of at most `maxBlobBytes` are kept, `maxBytes` in all (either at 0: nothing is kept). */
 export interface BlobCacheLimits {
@@ -21,8 +21,13 @@ export interface BlobCacheLimits {
   maxBlobBytes: number;
 }
 
+export interface BlobCacheStats {
+  entries: number;
+  bytes: number;
+}
+
 export class CachingBlobStore implements BlobStore {
-  private readonly cache: LruByteCache;
+  private readonly cache: LruBySize<string, Buffer>;
   private readonly reading = new Map<string, Promise<Buffer>>();
   /** Bumped by every delete: a read that began before a delete finished must not refill the cache. */
   private deletions = 0;
@@ -33,7 +38,7 @@ export class CachingBlobStore implements BlobStore {
     private readonly inner: BlobStore,
     limits: BlobCacheLimits,
   ) {
-    this.cache = new LruByteCache({ maxEntryBytes: limits.maxBlobBytes, maxTotalBytes: limits.maxBytes });
+    this.cache = new LruBySize({ maxEntrySize: limits.maxBlobBytes, maxTotalSize: limits.maxBytes });
     if (inner.downloadUrl) this.downloadUrl = (digest, expiresSeconds) => inner.downloadUrl!(digest, expiresSeconds);
   }
 
@@ -42,8 +47,9 @@ export class CachingBlobStore implements BlobStore {
     return this.cache.admits(size);
   }
 
-  stats(): LruByteCacheStats {
-    return this.cache.stats();
+  stats(): BlobCacheStats {
+    const { entries, size } = this.cache.stats();
+    return { entries, bytes: size };
   }
 
   put(content: Buffer | Readable, expectedDigest?: string): Promise<BlobInfo> {
@@ -62,7 +68,7 @@ export class CachingBlobStore implements BlobStore {
     if (pending) return pending;
     const started = this.deletions;
     const reading = this.inner.read(digest).then((bytes) => {
-      if (this.deletions === started) this.cache.set(digest, bytes);
+      if (this.deletions === started) this.cache.set(digest, bytes, bytes.length);
       return bytes;
     });
     this.reading.set(digest, reading);

@@ -1,2 +1,1 @@
 export * from './blob-cache.adapter';
-export * from './lru-byte-cache';

@@ -1,12 +1,15 @@
 /**
  * The gateway's BlobStore in the distributed profile: the blob service's internal API. Bytes
- * are streamed both ways; nothing here holds a whole blob except `read`.
+ * are streamed both ways; nothing here holds a whole blob except `read`. The port's typed errors
+ * arrive as the service's wire codes (`blob-not-found`, `blob-digest-mismatch`) and are thrown
+ * again as the port's own errors, so the gateway cannot tell this store from a local one.
  */
 import { isSha256Hex } from '@wharf/domain';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { BlobInfo, BlobNotFoundError, BlobStore } from '@wharf/ports';
+import { BlobDigestMismatchError, BlobInfo, BlobNotFoundError, BlobStore } from '@wharf/ports';
 import { InternalHttpClient } from '@wharf/adapters/internal-http';
+import { WireError } from '@wharf/contracts';
 
 const NAME = 'blob-http-client';
 
@@ -28,11 +31,19 @@ export class BlobHttpClient implements BlobStore {
   async put(content: Buffer | Readable, expectedDigest?: string): Promise<BlobInfo> {
     const query = expectedDigest === undefined ? '' : `?expected=${encodeURIComponent(expectedDigest)}`;
     const body = Buffer.isBuffer(content) ? content : (Readable.toWeb(content) as unknown as NonNullable<RequestInit['body']>);
-    const res = await this.http.send('PUT', `/internal/v1/blobs${query}`, {
-      body,
-      headers: { 'content-type': 'application/octet-stream' },
-      ...(Buffer.isBuffer(content) ? {} : { duplex: 'half' as const }),
-    });
+    let res: Response;
+    try {
+      res = await this.http.send('PUT', `/internal/v1/blobs${query}`, {
+        body,
+        headers: { 'content-type': 'application/octet-stream' },
+        ...(Buffer.isBuffer(content) ? {} : { duplex: 'half' as const }),
+      });
+    } catch (error) {
+      if (expectedDigest !== undefined && codeOf(error) === 'blob-digest-mismatch') {
+        throw new BlobDigestMismatchError(expectedDigest, String((error as WireError).details.actual), NAME);
+      }
+      throw error;
+    }
     return fromWire((await res.json()) as WireBlobInfo);
   }
 
@@ -76,8 +87,11 @@ export class BlobHttpClient implements BlobStore {
     try {
       return await this.http.send('GET', `/internal/v1/blobs/${digest}`);
     } catch (error) {
-      if ((error as { code?: string }).code === 'blob-not-found') throw new BlobNotFoundError(digest, NAME);
+      if (codeOf(error) === 'blob-not-found') throw new BlobNotFoundError(digest, NAME);
       throw error;
     }
   }
 }
+
+/** The wire code of a typed error the blob service answered (InternalHttpClient rethrows it as a WireError). */
+const codeOf = (error: unknown): string | undefined => (error instanceof WireError ? error.code : undefined);

@@ -2,12 +2,14 @@
  * The embedded metadata projection: one row per package holding its view as JSON, with the
  * columns listing filters on. `sequence` doubles as the compare-and-set guard.
  *
- * Views read or written are kept parsed in memory (ViewCache), so a push or a pull does not
- * parse the package's whole document again. The cache is dropped whenever another connection
- * (the replay command, a second process) committed to the file (`PRAGMA data_version`) and when
- * a rebuild of this store switches over.
+ * Views read or written are kept parsed in memory (an LruBySize weighed by the length of their
+ * JSON, no view over a quarter of the bound), so a push or a pull does not parse the package's
+ * whole document again. The cache is dropped whenever another connection (the replay command, a
+ * second process) committed to the file (`PRAGMA data_version`) and when a rebuild of this store
+ * switches over.
  */
 import type Database from 'better-sqlite3';
+import { LruBySize } from '@wharf/adapters/lru-by-size';
 import { SqliteFileOptions, SqliteProjectionRebuild, SqliteProjectionTables, createRebuildTables, openSqlite, REBUILD_SUFFIX, prepared } from '@wharf/adapters/sqlite';
 import { PackageSummary, PackageView, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
@@ -40,14 +42,15 @@ export class SqliteMetadataStore implements MetadataStore {
   /** `packages`, or a rebuild's `packages_rebuild` on the live store's connection. */
   private readonly table: string;
   private readonly ownsConnection: boolean;
-  private readonly views: ViewCache;
+  private readonly views: LruBySize<string, PackageView>;
   private dataVersion = -1;
 
   constructor(options: SqliteMetadataStoreOptions, rebuildOf?: Database.Database) {
     this.ownsConnection = !rebuildOf;
     this.db = rebuildOf ?? openSqlite(options.path, options.synchronous ?? 'normal');
     this.table = rebuildOf ? `packages${REBUILD_SUFFIX}` : 'packages';
-    this.views = new ViewCache(rebuildOf ? 0 : (options.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES));
+    const viewCacheBytes = rebuildOf ? 0 : (options.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES);
+    this.views = new LruBySize({ maxTotalSize: viewCacheBytes, maxEntrySize: viewCacheBytes / 4 });
     if (!rebuildOf) this.db.exec(TABLES.schema('') + TABLES.indexes);
   }
 
@@ -144,49 +147,5 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     if (this.ownsConnection && this.db.open) this.db.close();
-  }
-}
-
-/** Parsed views, least recently used evicted first, bounded by the length of their JSON. */
-class ViewCache {
-  private readonly entries = new Map<string, { view: PackageView; bytes: number }>();
-  private bytes = 0;
-
-  constructor(private readonly maxBytes: number) {}
-
-  get enabled(): boolean {
-    return this.maxBytes > 0;
-  }
-
-  get(pkg: string): PackageView | undefined {
-    const entry = this.entries.get(pkg);
-    if (!entry) return undefined;
-    this.entries.delete(pkg);
-    this.entries.set(pkg, entry);
-    return entry.view;
-  }
-
-  set(pkg: string, view: PackageView, bytes: number): void {
-    this.delete(pkg);
-    if (bytes > this.maxBytes / 4) return;
-    this.entries.set(pkg, { view, bytes });
-    this.bytes += bytes;
-    for (const [oldest, entry] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= entry.bytes;
-    }
-  }
-
-  delete(pkg: string): void {
-    const entry = this.entries.get(pkg);
-    if (!entry) return;
-    this.entries.delete(pkg);
-    this.bytes -= entry.bytes;
-  }
-
-  clear(): void {
-    this.entries.clear();
-    this.bytes = 0;
   }
 }

@@ -18,6 +18,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'channel-not-found': 404,
   'route-not-found': 404,
   'blob-not-found': 404,
+  'blob-digest-mismatch': 400,
   'method-not-allowed': 405,
   'account-not-found': 404,
   'package-exists': 409,

@@ -1,12 +1,14 @@
 import { Controller, Delete, Get, Inject, Param, Put, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import { BlobNotStoredError, InvalidUsageError } from '@wharf/domain';
-import { BLOB_STORE, BlobNotFoundError, BlobStore } from '@wharf/ports';
+import { BlobDigestDiffersError, BlobNotStoredError, InvalidUsageError } from '@wharf/domain';
+import { BLOB_STORE, BlobDigestMismatchError, BlobNotFoundError, BlobStore } from '@wharf/ports';
 
 /**
  * The blob service's internal API (the gateway's BlobStore in the distributed profile). Bodies
- * are streamed: an upload goes from the request into the store as it arrives.
+ * are streamed: an upload goes from the request into the store as it arrives. The port's typed
+ * errors answer as their wire codes (`blob-not-found`, `blob-digest-mismatch`), which the client
+ * (libs/adapters/blob-http-client) turns back into the port's errors.
  */
 @Controller('internal/v1/blobs')
 export class InternalBlobsController {
@@ -15,7 +17,12 @@ export class InternalBlobsController {
   @Put()
   async put(@Req() request: FastifyRequest, @Query('expected') expected?: string) {
     if (expected !== undefined && typeof expected !== 'string') throw new InvalidUsageError("'expected' must be a digest");
-    return this.blobs.put(request.body as Readable, expected);
+    try {
+      return await this.blobs.put(request.body as Readable, expected);
+    } catch (error) {
+      if (error instanceof BlobDigestMismatchError) throw new BlobDigestDiffersError(error.expected, error.actual);
+      throw error;
+    }
   }
 
   @Get()
