@@ -5,6 +5,10 @@
  * This profiles only the measured window (not startup or seeding), which `--cpu-prof` cannot,
  * and does not depend on how the process exits. (Not a signal: Nest's shutdown hooks take
  * SIGUSR2 as a shutdown request.)
+ *
+ * With BENCH_CPU_PROF_PER_SERVICE=1 the files are named after the service (`gateway-<n>`,
+ * `metadata-<n>`, …), so the distributed profile's four processes can share one directory:
+ * `NODE_OPTIONS="-r <build>/bench/lib/cpu-profiler.js" BENCH_CPU_PROF_PER_SERVICE=1 npm run stack`.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -16,6 +20,8 @@ const session = new Session();
 session.connect();
 let running = false;
 let count = 0;
+const service = /services\/(\w+)\//.exec(process.argv[1] ?? '')?.[1];
+const prefix = process.env.BENCH_CPU_PROF_PER_SERVICE === '1' && service ? service : 'wharf';
 
 setInterval(() => {
   const want = existsSync(control) ? readFileSync(control, 'utf8').trim() : 'stop';
@@ -25,7 +31,7 @@ setInterval(() => {
   } else if (want === 'stop' && running) {
     running = false;
     session.post('Profiler.stop', (err, result) => {
-      const file = join(dir, `wharf-${++count}.cpuprofile`);
+      const file = join(dir, `${prefix}-${++count}.cpuprofile`);
       writeFileSync(file + '.tmp', err ? JSON.stringify({ error: String(err) }) : JSON.stringify(result.profile));
       renameSync(file + '.tmp', file);
     });
