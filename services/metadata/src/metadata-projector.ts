@@ -51,7 +51,7 @@ export class MetadataProjector implements OnApplicationShutdown {
     const rejected: RejectedEvent[] = [];
     for (const [pkg, stream] of byPackage) {
       try {
-        await this.locks.run(pkg, () => this.projection.apply(pkg, stream));
+        await this.locks.run(pkg, () => this.projection.catchUp(pkg, stream));
       } catch (error) {
         if (!(error instanceof UnappliableEventsError)) throw error;
         rejected.push(...error.rejected);

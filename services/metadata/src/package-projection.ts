@@ -2,15 +2,29 @@
  * Folds recorded events into the metadata store, idempotently: events at or below the stored
  * sequence are skipped, and the write is a compare-and-set on that sequence. Used by the
  * writer right after an append and by the projector that follows the log.
+ *
+ * It remembers, per package (the most recent APPLIED_SEQUENCES_KEPT packages), the sequence
+ * through which this process has applied events to both the metadata store and the chart
+ * index. The projector then skips, without a read, the events the writer has just applied:
+ * in normal operation, every event (on MongoDB that is three reads per push saved). Only
+ * success is remembered, so an apply that failed half-way is repaired by the projector as
+ * before. A store's content never moves backwards (a rebuild switches to a generation that
+ * holds at least what the live one held), so what is remembered stays true.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { LruBySize } from '@wharf/adapters/lru-by-size';
 import { PackageView, emptyPackageView, evolve } from '@wharf/domain';
 import type { EventEnvelope } from '@wharf/contracts';
 import { METADATA_STORE, MetadataStore, UnappliableEventsError, parkedBehind } from '@wharf/ports';
 import { ChartIndexProjection } from './chart-index-projection';
 
+/** How many packages' applied sequences a process remembers (a number each). */
+export const APPLIED_SEQUENCES_KEPT = 100_000;
+
 @Injectable()
 export class PackageProjection {
+  private readonly appliedThrough = new LruBySize<string, number>({ maxEntrySize: 1, maxTotalSize: APPLIED_SEQUENCES_KEPT });
+
   constructor(
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
     // Explicit token: the union type would be emitted as `Object` in the decorator metadata.
@@ -29,6 +43,7 @@ export class PackageProjection {
       const fresh = events.filter((e) => e.sequence > before.sequence).sort((a, b) => a.sequence - b.sequence);
       if (fresh.length === 0) {
         await this.charts?.apply(before, events);
+        this.remember(pkg, before.sequence);
         return before;
       }
       if (fresh[0].sequence !== before.sequence + 1) {
@@ -37,9 +52,24 @@ export class PackageProjection {
       const after = fresh.reduce(evolve, before);
       if (await this.store.put(after, stored ? before.sequence : 0)) {
         await this.charts?.apply(after, events);
+        this.remember(pkg, after.sequence);
         return after;
       }
       if (attempt >= 5) throw new Error(`could not store ${pkg} after ${attempt} concurrent updates`);
     }
+  }
+
+  /**
+   * For the projector that follows the log: applies events of ONE package unless this process
+   * has already applied them all (to the store and the chart index), which costs no read.
+   */
+  async catchUp(pkg: string, events: readonly EventEnvelope[]): Promise<void> {
+    const last = events.reduce((max, e) => Math.max(max, e.sequence), 0);
+    if ((this.appliedThrough.get(pkg) ?? 0) >= last) return;
+    await this.apply(pkg, events);
+  }
+
+  private remember(pkg: string, sequence: number): void {
+    if (sequence > (this.appliedThrough.get(pkg) ?? 0)) this.appliedThrough.set(pkg, sequence, 1);
   }
 }

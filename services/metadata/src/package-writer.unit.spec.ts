@@ -148,6 +148,49 @@ describe('PackageWriter', () => {
     expect(await store.get(TEST_PACKAGE)).toBeNull();
   });
 
+  describe('the projector following the log', () => {
+    it('skips, without reading the store, the events the writer has applied', async () => {
+      const { writer, store, projector } = service;
+      await writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c0' } }));
+      await projector.caughtUp();
+      const reads = store.reads.length;
+
+      await writer.execute(pushRelease({ release: '2.0.0', meta: { commandId: 'c1' } }));
+      await projector.caughtUp();
+
+      expect(store.reads.slice(reads)).toEqual([TEST_PACKAGE]); // the writer's one read, none by the projector
+      expect((await store.get(TEST_PACKAGE))?.sequence).toBe(2);
+    });
+
+    it('applies the events the writer appended but failed to store', async () => {
+      const { writer, store, projector } = service;
+      await projector.onApplicationShutdown();
+      store.beforeNextPut(() => {
+        throw new ServiceUnavailableError('metadata store');
+      });
+
+      await expect(writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c0' } }))).rejects.toBeInstanceOf(ServiceUnavailableError);
+      expect(await store.get(TEST_PACKAGE)).toBeNull();
+      await projector.start();
+      await projector.caughtUp();
+
+      expect(releaseNames((await store.get(TEST_PACKAGE))!)).toEqual(['1.0.0']);
+    });
+
+    it('applies the events another process wrote, reading the store', async () => {
+      const { writer, log, store, projector } = service;
+      await writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c0' } }));
+      await projector.caughtUp();
+      const reads = store.reads.length;
+
+      await appendAsAnotherWriter(log, commandMeta({ commandId: 'other-writer' }), '2.0.0');
+      await projector.caughtUp();
+
+      expect(store.reads.slice(reads)).toEqual([TEST_PACKAGE]);
+      expect(releaseNames((await store.get(TEST_PACKAGE))!).sort()).toEqual(['1.0.0', '2.0.0']);
+    });
+  });
+
   describe('commands for one package that arrive while it is busy', () => {
     it('are decided in arrival order on one read of the view, appended together, each answered with the view after its own events', async () => {
       const { writer, log, store } = service;
