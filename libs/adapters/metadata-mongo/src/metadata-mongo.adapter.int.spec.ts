@@ -397,6 +397,37 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   );
 
   it(
+    'should store the next version without reading the head again when it has just read or written the version it replaces',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const { v1, v2 } = firstTwoViews(pkg);
+      const v3 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' }), releasePublished({ release: '3.0.0' })]);
+      expect(await store.put(v1, 0)).toBe(true);
+      const { observed, sent } = await observedStore();
+      try {
+        expect(await observed.get(pkg)).toEqual(v1);
+        sent.length = 0;
+        expect(await observed.put(v2, v1.sequence)).toBe(true); // the writer's read, then its put
+        expect(await observed.put(v3, v2.sequence)).toBe(true); // its own last write
+        expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
+          ...['insert package_versions', 'update package_heads', 'update package_versions'],
+          ...['insert package_versions', 'update package_heads', 'update package_versions'],
+        ]);
+        // another process moved the package on from v3: the exclusive insert still refuses a second successor
+        const releases = (n: number) => Array.from({ length: n }, (_, i) => releasePublished({ release: `${i + 1}.0.0` }));
+        expect(await store.put(packageView(pkg, releases(4)), v3.sequence)).toBe(true);
+        sent.length = 0;
+        expect(await observed.put(packageView(pkg, releases(5)), v3.sequence)).toBe(false);
+        expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual(['insert package_versions']);
+      } finally {
+        await observed.close();
+      }
+      expect((await store.get(pkg))?.sequence).toBe(4);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'should list with one query, judging each package by its newest version and retiring by _id a superseded one it meets',
     async () => {
       const ns = uniqueName('ns');

@@ -47,6 +47,7 @@
  * projection `metadata` over `<prefix>package_versions` and `<prefix>package_heads`; generation
  * 0 is the unsuffixed pair, a rebuild fills `_g<n>` and the switch is one write of the pointer.
  */
+import { LruBySize } from '@wharf/adapters/lru-by-size';
 import { MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
 import type { Collection, Db, Filter } from 'mongodb';
 import { GENERATIONS_COLLECTION, MongoGenerations, generationNames, literalPattern } from '@wharf/adapters/mongo';
@@ -147,9 +148,14 @@ export function generationCollectionNames(prefix: string, generation: number): {
 const DUPLICATE_KEY = 11000;
 const PREFIX = /^[A-Za-z0-9_-]*$/;
 
+/** How many packages' newest known versions a store remembers. */
+const KNOWN_VERSIONS_KEPT = 100_000;
+
 export class MongoMetadataStore implements MetadataStore {
   private readonly generations: MongoGenerations<(typeof COLLECTIONS)[number]>;
   private live: GenerationCollections | null = null;
+  /** Per generation and package, the newest version this process has read or written (a bounded number of packages). */
+  private readonly knownVersions = new LruBySize<string, Pick<StoredVersion, 'id' | 'sequence'>>({ maxEntrySize: 1, maxTotalSize: KNOWN_VERSIONS_KEPT });
   private closed = false;
 
   /** `fixedGeneration`: a rebuild's store, which writes that generation whatever the pointer says. */
@@ -242,7 +248,7 @@ export class MongoMetadataStore implements MetadataStore {
    * finds no successor. A head written before heads carried views costs one more read.
    */
   private async newestVersion(pkg: string): Promise<StoredVersion | null> {
-    const { versions, heads } = await this.collections();
+    const { generation, versions, heads } = await this.collections();
     const head = await heads.findOne({ _id: pkg });
     let newest: StoredVersion | null = null;
     if (head && typeof head.view === 'string') newest = { id: head.version, sequence: head.sequence, view: head.view };
@@ -252,19 +258,36 @@ export class MongoMetadataStore implements MetadataStore {
     }
     for (;;) {
       const next: PackageVersionDocument | null = await versions.findOne({ _id: linkId(pkg, newest?.sequence ?? 0) });
-      if (!next) return newest;
+      if (!next) {
+        if (newest) this.know(generation, pkg, newest);
+        return newest;
+      }
       newest = storedVersion(next);
     }
+  }
+
+  /**
+   * Remembers which version document holds a package's version of `sequence`: a fact that never
+   * changes within a generation (each sequence is stored once, under one `_id`), so `put` can
+   * trust it without reading the head.
+   */
+  private know(generation: number, pkg: string, version: Pick<StoredVersion, 'id' | 'sequence'>): void {
+    const key = `${generation}\0${pkg}`;
+    if (version.sequence > (this.knownVersions.get(key)?.sequence ?? 0)) this.knownVersions.set(key, { id: version.id, sequence: version.sequence }, 1);
   }
 
   /**
    * For `put`: the stored version with sequence `expected` when it may be the newest, else the
    * newest. The head names only stored versions, so when it names `expected` that version exists,
    * and whether it has a successor is settled by the insert that links one to it (exclusive on
-   * `_id`): one read. Otherwise the chain is followed from the head.
+   * `_id`): one read, or none when this process last read or wrote that very version.
+   * Otherwise the chain is followed from the head.
    */
   private async versionAt(pkg: string, expected: number): Promise<StoredVersion | null> {
-    const head = await (await this.collections()).heads.findOne({ _id: pkg }, { projection: { view: 0 } });
+    const { generation, heads } = await this.collections();
+    const known = this.knownVersions.get(`${generation}\0${pkg}`);
+    if (known?.sequence === expected) return known;
+    const head = await heads.findOne({ _id: pkg }, { projection: { view: 0 } });
     if (head?.sequence === expected) return { id: head.version, sequence: head.sequence };
     return this.newestVersion(pkg);
   }
@@ -282,7 +305,7 @@ export class MongoMetadataStore implements MetadataStore {
       throw new RangeError(`the view of ${view.package} has sequence ${view.sequence}, not above expectedSequence ${expectedSequence}`);
     }
     const id = linkId(view.package, expectedSequence);
-    const { versions, heads } = await this.collections();
+    const { generation, versions, heads } = await this.collections();
     const doc: PackageVersionDocument = {
       _id: id,
       package: view.package,
@@ -303,6 +326,7 @@ export class MongoMetadataStore implements MetadataStore {
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
       throw error;
     }
+    this.know(generation, view.package, { id, sequence: view.sequence });
     // Stored. What follows only speeds up reads; if it fails, the next reader walks further and
     // the next list or put retires what this one did not.
     await heads.updateOne({ _id: view.package }, { $set: { sequence: view.sequence, version: id, view: doc.view } }, { upsert: true }).catch(() => undefined);
