@@ -133,6 +133,17 @@ function selected(apiOnly: boolean): TargetDef[] {
 
 async function withTargets<T>(apiOnly: boolean, fn: (running: Running[]) => Promise<T>): Promise<T> {
   for (const t of TARGETS) if (t.available !== true) log(`skip ${t.name}: ${t.available}`);
+  return stoppingOnExit(async (running) => {
+    for (const t of selected(apiOnly)) {
+      running.push(await t.start());
+      log(`started ${t.name} at ${running[running.length - 1]!.url} (pid ${running[running.length - 1]!.pid})`);
+    }
+    return fn(running);
+  });
+}
+
+/** Runs `fn` with a list it fills with started targets; stops them when `fn` ends, and on SIGINT or SIGTERM. */
+async function stoppingOnExit<T>(fn: (running: Running[]) => Promise<T>): Promise<T> {
   const running: Running[] = [];
   const onSignal = async () => {
     for (const r of running) await r.stop().catch(() => undefined);
@@ -141,15 +152,11 @@ async function withTargets<T>(apiOnly: boolean, fn: (running: Running[]) => Prom
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    for (const t of selected(apiOnly)) {
-      running.push(await t.start());
-      log(`started ${t.name} at ${running[running.length - 1]!.url} (pid ${running[running.length - 1]!.pid})`);
-    }
     return await fn(running);
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    for (const r of running) await r.stop();
+    for (const r of running) await r.stop().catch(() => undefined);
   }
 }
 
@@ -583,9 +590,8 @@ async function scenarioSearch(report: Report): Promise<void> {
   if (seedMode !== 'direct' && seedMode !== 'http') throw new Error(`BENCH_SEARCH_SEED=${seedMode}: expected direct or http`);
   const directConc = env('BENCH_GROWTH_SEED_CONCURRENCY', 64);
   const reached = new Map<TargetName, number>();
-  const running: Running[] = [];
   const dataDirs: string[] = [];
-  try {
+  await stoppingOnExit(async (running) => {
     for (const def of selected(true)) {
       const started = Date.now();
       const deadline = started + budgetS * 1000;
@@ -654,10 +660,9 @@ async function scenarioSearch(report: Report): Promise<void> {
       const r = reached.get(t.name);
       if (r !== undefined && r < releases) report.notes.push(`search ${t.name}: measured at ${r} releases, not ${releases}`);
     }
-  } finally {
-    for (const r of running) await r.stop().catch(() => undefined);
+  }).finally(() => {
     for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
-  }
+  });
 }
 
 /**
