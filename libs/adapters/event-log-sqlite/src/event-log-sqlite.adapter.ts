@@ -167,14 +167,15 @@ export class SqliteEventLog implements EventLog {
   /**
    * @internal The row as delivered: parsed, validated and upcast, or why it cannot be. Every
    * group reads the same new rows within moments of each other, so the last few thousand are
-   * decoded once for all of them (the events handed out are shared: handlers never mutate them).
+   * decoded once for all of them. The events handed out are shared, so they are frozen, deeply
+   * and once, here: a handler that mutates one throws instead of changing what the other groups see.
    */
   decode(row: EventRow): Decoded {
     const cached = this.decoded.get(row.position);
     if (cached) return cached;
     let decoded: Decoded;
     try {
-      decoded = { event: { ...validateOnConsume(JSON.parse(row.envelope)), position: String(row.position) } };
+      decoded = { event: deepFreeze({ ...validateOnConsume(JSON.parse(row.envelope)), position: String(row.position) }) };
     } catch (error) {
       decoded = { reason: (error as Error).message };
     }
@@ -321,6 +322,15 @@ class SqliteSubscription implements Subscription {
     if (this.stopped) wait.cancel();
     await wait.promise;
   }
+}
+
+/** Freezes `value` and everything in it (a tree, as JSON.parse builds). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 function cancellableDelay(ms: number): { promise: Promise<void>; cancel: () => void } {
