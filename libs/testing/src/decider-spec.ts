@@ -5,6 +5,7 @@
  * mutates its input fails the test. Every factory returns fresh objects; override any field.
  */
 import { createHash } from 'node:crypto';
+import { deepFreeze } from '@wharf/contracts';
 import {
   AddReleaseToChannel,
   ChannelDeleted,
@@ -192,13 +193,6 @@ export function foldEvents(pkg: string, events: readonly PackageEvent[]): Packag
   return events.reduce((state, event, i) => evolve(state, recorded(event, i + 1, { package: pkg })), emptyPackageView(pkg));
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
 
 type ErrorClass = abstract new (...args: never[]) => WharfError;
 

@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { openSqlite, prepared } from '@wharf/adapters/sqlite';
 import { EventEmitter } from 'node:events';
 import { ConcurrencyConflictError } from '@wharf/domain';
-import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts';
+import { EventEnvelope, StoredEvent, deepFreeze, validateOnConsume } from '@wharf/contracts';
 import { DEFAULT_MAX_ATTEMPTS, DeadLetter, EventLog, SubscribeOptions, Subscription, deliverBounded } from '@wharf/ports';
 
 export interface SqliteEventLogOptions {
@@ -324,14 +324,6 @@ class SqliteSubscription implements Subscription {
   }
 }
 
-/** Freezes `value` and everything in it (a tree, as JSON.parse builds). */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
 
 function cancellableDelay(ms: number): { promise: Promise<void>; cancel: () => void } {
   let cancel = () => {};

@@ -1,2 +1,3 @@
 export * from './event-envelope';
 export * from './event-registry';
+export * from './deep-freeze';

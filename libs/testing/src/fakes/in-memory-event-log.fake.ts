@@ -6,7 +6,7 @@
  * checked by the port's contract suite against real infrastructure.
  */
 import { ConcurrencyConflictError } from '@wharf/domain';
-import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts';
+import { EventEnvelope, StoredEvent, deepFreeze, validateOnConsume } from '@wharf/contracts';
 import type { DeadLetter, EventLog, SubscribeOptions, Subscription } from '@wharf/ports';
 
 type AppendHook = (pkg: string, expectedSequence: number, events: readonly EventEnvelope[]) => Promise<void> | void;
@@ -140,7 +140,7 @@ class InMemorySubscription implements Subscription {
       const batch: StoredEvent[] = [];
       for (const row of rows) {
         try {
-          batch.push({ ...validateOnConsume(JSON.parse(row.text)), position: String(row.position) });
+          batch.push(deepFreeze({ ...validateOnConsume(JSON.parse(row.text)), position: String(row.position) })); // frozen, as the adapters deliver them
         } catch (error) {
           this.deadLetters.push({ position: row.position, reason: (error as Error).message });
           this.log.recordDeadLetter(this.options.group, row.position, (error as Error).message);
