@@ -15,6 +15,13 @@ import { BlobDigestMismatchError, BlobInfo, BlobNotFoundError, BlobStore } from 
 
 const NAME = 'blob-fs';
 
+/**
+ * Bytes per read of a streamed blob: fewer reads and stream chunks than the default 64 KiB for
+ * the large blobs that are streamed (small ones are served from memory by the blob cache), at
+ * most this much buffered per download in flight.
+ */
+const READ_CHUNK_BYTES = 256 * 1024;
+
 export class FsBlobStore implements BlobStore {
   constructor(private readonly root: string) {}
 
@@ -63,7 +70,7 @@ export class FsBlobStore implements BlobStore {
     const path = this.existingPath(digest);
     try {
       const handle = await fs.open(path, 'r');
-      return handle.createReadStream();
+      return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
     } catch (error) {
       throw notFoundOr(error, digest);
     }
