@@ -48,7 +48,12 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   );
   const projector = app.get(MetadataProjector);
   await projector.start();
-  await projector.caughtUp(300_000);
+  // Commands are safe before the store has caught up (an append behind the log is refused and
+  // retried once the projector has applied the rest), so a slow catch-up is reported, not fatal;
+  // readiness follows the lag below.
+  if (!(await projector.caughtUp(300_000))) {
+    logger.event('warn', 'metadata projector still behind the event log after 300 s; serving, not ready until it catches up', { lag: await projector.lag() });
+  }
   commands = new KafkaCommandServer(kafkaClientOptions(config, 'wharf-metadata-commands'), app.get<PackageCommands>(PACKAGE_COMMANDS), (error) =>
     logger.event('error', 'command failed unexpectedly', { error: String(error) }),
   );
