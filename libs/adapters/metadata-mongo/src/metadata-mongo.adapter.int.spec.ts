@@ -9,7 +9,7 @@ import { MongoClient } from 'mongodb';
 import type { CommandStartedEvent, Document } from 'mongodb';
 import { PackageView, summarizePackage } from '@wharf/domain';
 import { packageView, releaseDeleted, releasePublished, uniqueName } from '@wharf/testing';
-import { METADATA_COLLECTION, METADATA_INDEXES, MongoMetadataStore, PackageVersionDocument, literalPattern } from './metadata-mongo.adapter';
+import { METADATA_COLLECTION, METADATA_INDEXES, MongoMetadataStore, RETIRED_METADATA_INDEXES, PackageVersionDocument, literalPattern } from './metadata-mongo.adapter';
 import { adminClient, closeAdminClient, dropDatabase, mongoUrl, uniqueDatabase } from './metadata-mongo.test-support';
 
 const TIMEOUT = 60_000;
@@ -143,6 +143,22 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       const pkg = `${uniqueName('ns')}/app`;
       expect(await store.put(packageView(pkg, [releasePublished()]), 0)).toBe(true);
       expect(await store.count()).toBe(1);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should drop the indexes earlier versions created and nothing queries',
+    async () => {
+      const collection = await versions();
+      await collection.createIndex({ current: 1, active: 1, package: 1 }, { name: 'listing' });
+      await collection.createIndex({ mediaTypes: 1, package: 1 }, { name: 'listing_by_media_type' });
+
+      await store.init();
+
+      const names = (await collection.indexes()).map((i) => i.name);
+      for (const retired of RETIRED_METADATA_INDEXES) expect(names).not.toContain(retired);
+      for (const spec of METADATA_INDEXES) expect(names).toContain(spec.name);
     },
     TIMEOUT,
   );
@@ -314,7 +330,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
     'should switch a rebuild over with the pointer document, seen by other instances within generationCacheMs, and drop the previous generation at the next rebuild',
     async () => {
       // FerretDB v1.24 refuses renameCollection with dropTarget (NotImplemented), hence generations.
-      const other = await MongoMetadataStore.connect({ url: mongoUrl(), database, generationCacheMs: 300, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
+      const other = await MongoMetadataStore.connect({ url: mongoUrl(), database, generationCacheMs: 2000, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
       try {
         const pkg = `${uniqueName('ns')}/app`;
         const old = packageView(pkg, [releasePublished()]);
@@ -329,7 +345,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(await store.get(pkg)).toEqual(rebuilt);
         // The other instance still trusts the generation it read, for at most its cache time.
         expect(await other.get(pkg)).toEqual(old);
-        await new Promise((resolve) => setTimeout(resolve, 350));
+        await new Promise((resolve) => setTimeout(resolve, 2050));
         expect(await other.get(pkg)).toEqual(rebuilt);
         const names = async () => (await (await adminClient()).db(database).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
         expect(await names()).toEqual(['package_heads', 'package_heads_g1', 'package_versions', 'package_versions_g1', 'projection_generations']);

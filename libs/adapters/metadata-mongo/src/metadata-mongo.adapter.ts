@@ -104,6 +104,12 @@ export const METADATA_INDEXES: readonly IndexSpec[] = [
   { name: 'current_by_namespace', key: { current: 1, namespace: 1, package: 1, sequence: -1 } },
 ];
 
+/**
+ * Indexes earlier versions of this adapter created and nothing queries any more; `init` drops
+ * them, since every insert and update still pays to maintain them.
+ */
+export const RETIRED_METADATA_INDEXES: readonly string[] = ['listing', 'listing_by_namespace', 'listing_by_media_type'];
+
 /** Where `get` starts following a package's chain: the newest version seen, with its view. */
 interface PackageHeadDocument {
   _id: string;
@@ -213,17 +219,21 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   /**
-   * Creates the collection's indexes, or checks they exist as specified; safe to run again and
-   * from several processes. One index per command: FerretDB v1.24 panics (and drops the
-   * connection) on a createIndexes naming two or more indexes that already exist, and accepts an
-   * existing index of the same name and key whatever its options, hence the check afterwards.
+   * Creates the collection's indexes, or checks they exist as specified, and drops the retired
+   * ones; safe to run again and from several processes. One index per command: FerretDB v1.24
+   * panics (and drops the connection) on a createIndexes naming two or more indexes that already
+   * exist, and accepts an existing index of the same name and key whatever its options, hence the
+   * check afterwards.
    */
   async init(): Promise<void> {
     const { versions } = await this.collections();
     for (const spec of METADATA_INDEXES) {
       await versions.createIndex(spec.key, { name: spec.name, ...(spec.unique ? { unique: true } : {}) });
     }
-    const existing = await versions.indexes();
+    let existing = await versions.indexes();
+    const retired = existing.filter((index) => RETIRED_METADATA_INDEXES.includes(String(index.name)));
+    for (const index of retired) await versions.dropIndex(String(index.name));
+    if (retired.length > 0) existing = await versions.indexes();
     for (const spec of METADATA_INDEXES) {
       const found = existing.find((index) => index.name === spec.name);
       if (!found || JSON.stringify(found.key) !== JSON.stringify(spec.key) || Boolean(found.unique) !== Boolean(spec.unique)) {
