@@ -2,6 +2,11 @@ import { LruBySize } from './lru-by-size';
 
 const cacheOf = (maxEntrySize: number, maxTotalSize: number) => new LruBySize<string, string>({ maxEntrySize, maxTotalSize });
 const kept = (cache: LruBySize<string, unknown>, keys: string[]) => keys.filter((key) => cache.get(key) !== undefined);
+/** `cache` with `keys` set in order, each to its upper-case self, each of `size`. */
+const filled = (cache: LruBySize<string, string>, keys: string[], size: number) => {
+  for (const key of keys) cache.set(key, key.toUpperCase(), size);
+  return cache;
+};
 
 describe(LruBySize.name, () => {
   it('should hand back exactly the value kept under each key', () => {
@@ -17,20 +22,14 @@ describe(LruBySize.name, () => {
   });
 
   it('should evict the least recently used first, a get counting as a use', () => {
-    const cache = cacheOf(100, 30);
-    cache.set('a', 'A', 10);
-    cache.set('b', 'B', 10);
-    cache.set('c', 'C', 10);
+    const cache = filled(cacheOf(100, 30), ['a', 'b', 'c'], 10);
     cache.get('a');
     cache.set('d', 'D', 10);
     expect(kept(cache, ['a', 'b', 'c', 'd'])).toEqual(['a', 'c', 'd']);
   });
 
   it('should evict as many entries as the new one needs room for, oldest first', () => {
-    const cache = cacheOf(100, 30);
-    cache.set('a', 'A', 10);
-    cache.set('b', 'B', 10);
-    cache.set('c', 'C', 10);
+    const cache = filled(cacheOf(100, 30), ['a', 'b', 'c'], 10);
     cache.set('d', 'D', 25);
     expect(kept(cache, ['a', 'b', 'c', 'd'])).toEqual(['d']);
     expect(cache.stats()).toEqual({ entries: 1, size: 25 });
