@@ -22,9 +22,13 @@ export interface ChartIndexStore {
   /**
    * Records `charts` as the package's chart versions, replacing what was recorded for it, when
    * the recorded sequence for the package is lower than `charts.sequence` (none recorded: 0).
-   * Returns false, changing nothing, otherwise: applying the same or an older state again is a
-   * no-op, so replays and a writer racing the projector are harmless. Recording a package with
-   * no versions is allowed (its versions leave the index; the sequence is kept).
+   * Otherwise what reads return does not change: applying the same or an older state again is a
+   * no-op, so replays and a writer racing the projector are harmless. Returns true when it
+   * recorded `charts`, false when it found a recorded sequence at least as high. (An adapter that
+   * trusts the sequence it recorded itself, rather than reading it again, may answer true for a
+   * state another process has already superseded; it then keeps a superseded record that no read
+   * returns.) Recording a package with no versions is allowed (its versions leave the index; the
+   * sequence is kept).
    */
   sync(charts: PackageChartVersions): Promise<boolean>;
 

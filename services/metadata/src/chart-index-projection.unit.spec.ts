@@ -57,6 +57,16 @@ describe('PackageProjection with the chart index', () => {
     expect(await charts.revision(NAMESPACE)).toBe(revision);
   });
 
+  it('repairs the chart index from the projector when a writer stored two events but stopped before their chart sync, delivered one batch at a time', async () => {
+    const events = stream(0, addedToChannel({ release: '0.0.0' }), chart('1.0.0'));
+    await new PackageProjection(store).apply(TEST_PACKAGE, events); // the writer: view stored, chart index not
+    await projection.catchUp(TEST_PACKAGE, [events[0]]); // nothing new to the store, nothing for charts
+
+    await projection.catchUp(TEST_PACKAGE, [events[1]]);
+
+    expect(await versions()).toEqual(['1.0.0']);
+  });
+
   it('repairs the chart index when the view was stored but the chart index was not (a crash in between)', async () => {
     const events = stream(0, chart('1.0.0'));
     await new PackageProjection(store).apply(TEST_PACKAGE, events);

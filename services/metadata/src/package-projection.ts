@@ -7,9 +7,12 @@
  * through which this process has applied events to both the metadata store and the chart
  * index. The projector then skips, without a read, the events the writer has just applied:
  * in normal operation, every event (on MongoDB that is three reads per push saved). Only
- * success is remembered, so an apply that failed half-way is repaired by the projector as
- * before. A store's content never moves backwards (a rebuild switches to a generation that
- * holds at least what the live one held), so what is remembered stays true.
+ * success is remembered, and only up to the events applied (not the store's sequence, which
+ * may be ahead of the chart index), so an apply that failed half-way is repaired by the
+ * projector as before. The memory is of this process and of the live store: across a rebuild's
+ * switch-over, events written to the previous generation in its last moments (other processes
+ * trust their pointer for up to a second) reach the new one through the replay tool's final
+ * pass, not through this projector.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LruBySize } from '@wharf/adapters/lru-by-size';
@@ -43,7 +46,9 @@ export class PackageProjection {
       const fresh = events.filter((e) => e.sequence > before.sequence).sort((a, b) => a.sequence - b.sequence);
       if (fresh.length === 0) {
         await this.charts?.apply(before, events);
-        this.remember(pkg, before.sequence);
+        // Only these events are known to be in the chart index now: a later event the store
+        // already holds may still be missing there (a writer that stopped between the two).
+        this.remember(pkg, lastSequence(events));
         return before;
       }
       if (fresh[0].sequence !== before.sequence + 1) {
@@ -64,12 +69,15 @@ export class PackageProjection {
    * has already applied them all (to the store and the chart index), which costs no read.
    */
   async catchUp(pkg: string, events: readonly EventEnvelope[]): Promise<void> {
-    const last = events.reduce((max, e) => Math.max(max, e.sequence), 0);
-    if ((this.appliedThrough.get(pkg) ?? 0) >= last) return;
+    if ((this.appliedThrough.get(pkg) ?? 0) >= lastSequence(events)) return;
     await this.apply(pkg, events);
   }
 
   private remember(pkg: string, sequence: number): void {
     if (sequence > (this.appliedThrough.get(pkg) ?? 0)) this.appliedThrough.set(pkg, sequence, 1);
   }
+}
+
+function lastSequence(events: readonly EventEnvelope[]): number {
+  return events.reduce((max, e) => Math.max(max, e.sequence), 0);
 }

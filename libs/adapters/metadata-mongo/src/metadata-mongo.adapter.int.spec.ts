@@ -148,12 +148,15 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   );
 
   it(
-    'should drop the indexes earlier versions created and nothing queries',
+    'should drop the indexes earlier versions created and nothing queries, also when several instances start at once',
     async () => {
       const collection = await versions();
       await collection.createIndex({ current: 1, active: 1, package: 1 }, { name: 'listing' });
       await collection.createIndex({ mediaTypes: 1, package: 1 }, { name: 'listing_by_media_type' });
 
+      // two instances starting at once both find them
+      const others = await Promise.all([connect(), connect(), connect()]);
+      await Promise.all(others.map((s) => s.close()));
       await store.init();
 
       const names = (await collection.indexes()).map((i) => i.name);

@@ -152,6 +152,7 @@ export function generationCollectionNames(prefix: string, generation: number): {
 }
 
 const DUPLICATE_KEY = 11000;
+const INDEX_NOT_FOUND = 27;
 const PREFIX = /^[A-Za-z0-9_-]*$/;
 
 /** How many packages' newest known versions a store remembers. */
@@ -232,7 +233,12 @@ export class MongoMetadataStore implements MetadataStore {
     }
     let existing = await versions.indexes();
     const retired = existing.filter((index) => RETIRED_METADATA_INDEXES.includes(String(index.name)));
-    for (const index of retired) await versions.dropIndex(String(index.name));
+    for (const index of retired) {
+      // Another instance starting at the same moment may have dropped it first.
+      await versions.dropIndex(String(index.name)).catch((error: unknown) => {
+        if (!(error instanceof MongoServerError && error.code === INDEX_NOT_FOUND)) throw error;
+      });
+    }
     if (retired.length > 0) existing = await versions.indexes();
     for (const spec of METADATA_INDEXES) {
       const found = existing.find((index) => index.name === spec.name);
