@@ -1,0 +1,54 @@
+/**
+ * What the contract does not show: how a search reads the file. Its substring match on
+ * "namespace/name" has to look at every active document; it must do so through the narrow
+ * `search_docs_listing` index, not the table, whose rows carry each package's whole view.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { SearchQuery } from '@wharf/ports';
+import { SqliteSearchIndex, searchStatement } from './search-sqlite.adapter';
+
+describe('SqliteSearchIndex (adapter specifics)', () => {
+  let dir: string;
+  let index: SqliteSearchIndex;
+  const file = () => join(dir, 'search.db');
+  /** The plan SQLite makes for the search query, read through a connection of its own. */
+  const plan = (query: SearchQuery) => {
+    const db = new Database(file(), { readonly: true });
+    try {
+      const statement = searchStatement(query)!;
+      return (db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(statement.params) as { detail: string }[]).map((row) => row.detail).join(' | ');
+    } finally {
+      db.close();
+    }
+  };
+  const queries: SearchQuery[] = [
+    { text: 'nginx', limit: 1000 },
+    { text: 'nginx', namespace: 'web', mediaType: 'helm', visibleNamespaces: ['web'], limit: 10 },
+  ];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wharf-search-plan-'));
+    index = new SqliteSearchIndex({ path: file() });
+  });
+
+  afterEach(async () => {
+    await index.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should scan the documents through the covering listing index, never the table', () => {
+    for (const query of queries) {
+      expect(plan(query)).toContain('COVERING INDEX search_docs_listing');
+      expect(plan(query)).not.toMatch(/SCAN d\b/);
+    }
+  });
+
+  it('should have the listing index again after a rebuild switches over', async () => {
+    const rebuild = await index.rebuild();
+    await rebuild.switchOver();
+    for (const query of queries) expect(plan(query)).toContain('COVERING INDEX search_docs_listing');
+  });
+});
