@@ -347,7 +347,7 @@ async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): 
   const rel = (i: number) => growthRelease(layout, SEED_PKGS, i);
   const existing = (k: number) => (layout === 'one' ? { ns: 'growth1', name: 'one' } : { ns: 'growth', name: `g${k % SEED_PKGS}` });
   for (const def of selected(true)) {
-    const direct = seedMode === 'direct' && !!def.startOn && (def.name === 'wharf' || def.name === 'cnr');
+    const direct = seedMode === 'direct' && seedsDirect(def);
     const how = direct ? directSeedHow(def.name, seedConc) : `through HTTP against the running server, concurrency ${seedConc}`;
     report.notes.push(`growth ${def.name}: seeded ${how}`);
     const deadline = Date.now() + budgetS * 1000;
@@ -360,12 +360,9 @@ async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): 
     try {
       for (const level of levels) {
         if (direct) {
-          const r = def.name === 'wharf' ? await seedWharfDirect(report, dataDir!, layout, SEED_PKGS, seeded, level, seedConc, deadline, extra) : await seedCnrDirect(report, dataDir!, layout, SEED_PKGS, seeded, level, deadline, extra);
-          seeded = r;
-          const startAt = Date.now();
-          t = await def.startOn!(dataDir!);
-          const listening = (Date.now() - startAt) / 1000;
-          const caughtUp = def.name === 'wharf' ? await projectionsCaughtUp(t, 900_000) : 0;
+          const started = await seedDirectThenStart(report, def, dataDir!, layout, SEED_PKGS, seeded, level, seedConc, deadline, extra, 900_000);
+          ({ t, seeded } = started);
+          const { listening, caughtUp } = started;
           report.notes.push(`growth ${def.name} @${seeded + extra}: server listening ${listening.toFixed(1)} s after start` + (def.name === 'wharf' ? `, every projection caught up ${caughtUp.toFixed(1)} s later` : ''));
           log(`started ${t.name} at ${t.url} (pid ${t.pid}) on the seeded directory (${seeded + extra} releases; listening after ${listening.toFixed(1)} s, projections after ${caughtUp.toFixed(1)} s more)`);
         } else {
@@ -436,14 +433,30 @@ async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): 
   }
 }
 
+/** Whether a target can be seeded directly: by its own push code, with its server down. */
+const seedsDirect = (def: TargetDef): boolean => !!def.startOn && (def.name === 'wharf' || def.name === 'cnr');
+
+/**
+ * Seeds [from, to) of `layout` into `dataDir` with the target's own push code (server down), then
+ * starts its server on the directory and, for Wharf, waits until every projection has caught up.
+ * Returns the server, how far seeding got, and the seconds to listen and then to catch up.
+ */
+async function seedDirectThenStart(report: Report, def: TargetDef, dataDir: string, layout: GrowthLayout, packages: number, from: number, to: number, concurrency: number, deadline: number, extra: number, catchUpTimeoutMs: number): Promise<{ t: Running; seeded: number; listening: number; caughtUp: number }> {
+  const seeded = def.name === 'wharf' ? await seedWharfDirect(report, dataDir, layout, packages, from, to, concurrency, deadline, extra) : await seedCnrDirect(report, dataDir, layout, packages, from, to, deadline, extra);
+  const startAt = Date.now();
+  const t = await def.startOn!(dataDir);
+  const listening = (Date.now() - startAt) / 1000;
+  const caughtUp = def.name === 'wharf' ? await projectionsCaughtUp(t, catchUpTimeoutMs) : 0;
+  return { t, seeded, listening, caughtUp };
+}
+
 /** How a direct seeding (server down, the target's own push code) was done, for the report's notes. */
 function directSeedHow(target: TargetName, seedConc: number): string {
-  return (
-    target === 'wharf'
-        ? WHARF_SEED === 'log'
-          ? `offline into the event log (bench/seed-wharf.ts, SEED_MODE=log: per push, Wharf's own inspectArchive, FsBlobStore.put, decide, envelopesFor, SqliteEventLog.append, as the push route and package writer run them; WHARF_SQLITE_SYNCHRONOUS=${process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal'}, concurrency ${seedConc}), server down; then the server started on the directory, its projectors folding the new events (metadata before it listens; search and blob references awaited through /metrics) before the measurements`
-          : `in-process (bench/seed-wharf.ts, SEED_MODE=inject: Wharf's embedded application, each push injected into its HTTP route, no socket; WHARF_SQLITE_SYNCHRONOUS=${process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal'} while seeding, concurrency ${seedConc}), server down; then the server started on the directory`
-        : `in-process (bench/cnr-seed.py: the reference's push implementation on its filesystem models, one process, sequential${(process.env.BENCH_GROWTH_CNR_COALESCE ?? '1') === '1' ? '; its JSON index files kept in memory between pushes and written once at the end of each seeding (CNR_SEED_COALESCE=1)' : ''}), server down; then gunicorn started on the directory`);
+  return target === 'wharf'
+    ? WHARF_SEED === 'log'
+      ? `offline into the event log (bench/seed-wharf.ts, SEED_MODE=log: per push, Wharf's own inspectArchive, FsBlobStore.put, decide, envelopesFor, SqliteEventLog.append, as the push route and package writer run them; WHARF_SQLITE_SYNCHRONOUS=${process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal'}, concurrency ${seedConc}), server down; then the server started on the directory, its projectors folding the new events (metadata before it listens; search and blob references awaited through /metrics) before the measurements`
+      : `in-process (bench/seed-wharf.ts, SEED_MODE=inject: Wharf's embedded application, each push injected into its HTTP route, no socket; WHARF_SQLITE_SYNCHRONOUS=${process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal'} while seeding, concurrency ${seedConc}), server down; then the server started on the directory`
+    : `in-process (bench/cnr-seed.py: the reference's push implementation on its filesystem models, one process, sequential${(process.env.BENCH_GROWTH_CNR_COALESCE ?? '1') === '1' ? '; its JSON index files kept in memory between pushes and written once at the end of each seeding (CNR_SEED_COALESCE=1)' : ''}), server down; then gunicorn started on the directory`;
 }
 
 /** Wharf's own lag gauges (`wharf_consumer_lag` on /metrics) at 0; returns the seconds it took. */
@@ -598,17 +611,14 @@ async function scenarioSearch(report: Report): Promise<void> {
       let seeded = 0;
       let failed = 0;
       let t: Running;
-      if (seedMode === 'direct' && def.startOn && (def.name === 'wharf' || def.name === 'cnr')) {
+      if (seedMode === 'direct' && seedsDirect(def)) {
         // the target's own push code writes its store while the server is down (as growth's direct seeding)
         report.notes.push(`search ${def.name}: seeded ${directSeedHow(def.name, directConc)}`);
         const dataDir = mkdtempSync(join(tmpdir(), `wharf-bench-search-${def.name}-`));
         dataDirs.push(dataDir);
-        seeded = def.name === 'wharf' ? await seedWharfDirect(report, dataDir, 'search', packages, 0, releases, directConc, deadline, 0) : await seedCnrDirect(report, dataDir, 'search', packages, 0, releases, deadline, 0);
-        const startAt = Date.now();
-        t = await def.startOn(dataDir);
+        let listening: number, caughtUp: number;
+        ({ t, seeded, listening, caughtUp } = await seedDirectThenStart(report, def, dataDir, 'search', packages, 0, releases, directConc, deadline, 0, 1_800_000));
         running.push(t);
-        const listening = (Date.now() - startAt) / 1000;
-        const caughtUp = def.name === 'wharf' ? await projectionsCaughtUp(t, 1_800_000) : 0;
         report.notes.push(`search ${def.name}: server listening ${listening.toFixed(1)} s after start` + (def.name === 'wharf' ? `, every projection caught up ${caughtUp.toFixed(1)} s later` : ''));
       } else {
         t = await def.start();

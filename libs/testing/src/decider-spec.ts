@@ -193,7 +193,6 @@ export function foldEvents(pkg: string, events: readonly PackageEvent[]): Packag
   return events.reduce((state, event, i) => evolve(state, recorded(event, i + 1, { package: pkg })), emptyPackageView(pkg));
 }
 
-
 type ErrorClass = abstract new (...args: never[]) => WharfError;
 
 export interface DeciderWhen {

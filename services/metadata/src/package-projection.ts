@@ -15,7 +15,7 @@
  * pass, not through this projector.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { LruBySize } from '@wharf/adapters/lru-by-size';
+import { HighestByKey } from '@wharf/adapters/lru-by-size';
 import { PackageView, emptyPackageView, evolve } from '@wharf/domain';
 import type { EventEnvelope } from '@wharf/contracts';
 import { METADATA_STORE, MetadataStore, UnappliableEventsError, parkedBehind } from '@wharf/ports';
@@ -26,7 +26,7 @@ export const APPLIED_SEQUENCES_KEPT = 100_000;
 
 @Injectable()
 export class PackageProjection {
-  private readonly appliedThrough = new LruBySize<string, number>({ maxEntrySize: 1, maxTotalSize: APPLIED_SEQUENCES_KEPT });
+  private readonly appliedThrough = new HighestByKey(APPLIED_SEQUENCES_KEPT);
 
   constructor(
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
@@ -48,7 +48,7 @@ export class PackageProjection {
         await this.charts?.apply(before, events);
         // Only these events are known to be in the chart index now: a later event the store
         // already holds may still be missing there (a writer that stopped between the two).
-        this.remember(pkg, lastSequence(events));
+        this.appliedThrough.offer(pkg, { sequence: lastSequence(events) });
         return before;
       }
       if (fresh[0].sequence !== before.sequence + 1) {
@@ -57,7 +57,7 @@ export class PackageProjection {
       const after = fresh.reduce(evolve, before);
       if (await this.store.put(after, stored ? before.sequence : 0)) {
         await this.charts?.apply(after, events);
-        this.remember(pkg, after.sequence);
+        this.appliedThrough.offer(pkg, { sequence: after.sequence });
         return after;
       }
       if (attempt >= 5) throw new Error(`could not store ${pkg} after ${attempt} concurrent updates`);
@@ -69,12 +69,8 @@ export class PackageProjection {
    * has already applied them all (to the store and the chart index), which costs no read.
    */
   async catchUp(pkg: string, events: readonly EventEnvelope[]): Promise<void> {
-    if ((this.appliedThrough.get(pkg) ?? 0) >= lastSequence(events)) return;
+    if (this.appliedThrough.sequence(pkg) >= lastSequence(events)) return;
     await this.apply(pkg, events);
-  }
-
-  private remember(pkg: string, sequence: number): void {
-    if (sequence > (this.appliedThrough.get(pkg) ?? 0)) this.appliedThrough.set(pkg, sequence, 1);
   }
 }
 

@@ -33,7 +33,7 @@
  * seen before the switch must not name the new content.
  */
 import { createHash } from 'node:crypto';
-import { LruBySize } from '@wharf/adapters/lru-by-size';
+import { HighestByKey } from '@wharf/adapters/lru-by-size';
 import { MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
 import type { Collection, Db } from 'mongodb';
 import type { ChartVersionRecord, PackageChartVersions, Visibility } from '@wharf/domain';
@@ -95,7 +95,7 @@ export class MongoChartIndexStore implements ChartIndexStore {
   private readonly generations: MongoGenerations<(typeof COLLECTIONS)[number]>;
   private live: GenerationCollections | null = null;
   /** Per generation and package, the newest sequence this process recorded (a bounded number of packages). */
-  private readonly recorded = new LruBySize<string, number>({ maxEntrySize: 1, maxTotalSize: RECORDED_KEPT });
+  private readonly recorded = new HighestByKey(RECORDED_KEPT);
   private closed = false;
 
   /** `fixedGeneration`: a rebuild's store, which writes that generation whatever the pointer says. */
@@ -165,9 +165,8 @@ export class MongoChartIndexStore implements ChartIndexStore {
     const { generation, packages, marks, heads } = await this.collections();
     // What this process last recorded for the package saves reading its head: a recorded
     // sequence stays recorded, and a newer one recorded elsewhere only leaves a superseded pair.
-    const recorded = this.recorded.get(`${generation}\0${charts.package}`);
-    if (recorded !== undefined && recorded >= charts.sequence) return false;
-    const head = recorded !== undefined ? { sequence: recorded } : await heads.findOne({ _id: charts.package });
+    const key = `${generation}\0${charts.package}`;
+    const head = this.recorded.get(key) ?? (await heads.findOne({ _id: charts.package }));
     if (head && head.sequence >= charts.sequence) return false;
     const id = docId(charts.package, charts.sequence);
     // Content first (a writer that died after it left it here: inserting it again is a no-op), then the mark.
@@ -182,8 +181,7 @@ export class MongoChartIndexStore implements ChartIndexStore {
       }),
     );
     if (!(await ignoreDuplicate(marks.insertOne({ _id: id, package: charts.package, namespace: charts.namespace, sequence: charts.sequence })))) return false;
-    const key = `${generation}\0${charts.package}`;
-    if (charts.sequence > (this.recorded.get(key) ?? 0)) this.recorded.set(key, charts.sequence, 1);
+    this.recorded.offer(key, { sequence: charts.sequence });
     // Recorded. The rest only keeps the collections small and `sync` cheap; losing it costs garbage, never a wrong read.
     await this.advanceHead(heads, charts.package, charts.sequence).catch(() => undefined);
     if (head) {

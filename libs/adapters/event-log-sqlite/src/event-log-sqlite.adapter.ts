@@ -324,7 +324,6 @@ class SqliteSubscription implements Subscription {
   }
 }
 
-
 function cancellableDelay(ms: number): { promise: Promise<void>; cancel: () => void } {
   let cancel = () => {};
   const promise = new Promise<void>((resolve) => {

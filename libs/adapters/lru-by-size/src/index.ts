@@ -1,1 +1,2 @@
 export * from './lru-by-size';
+export * from './highest-by-key';

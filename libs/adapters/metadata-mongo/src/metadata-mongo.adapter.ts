@@ -47,7 +47,7 @@
  * projection `metadata` over `<prefix>package_versions` and `<prefix>package_heads`; generation
  * 0 is the unsuffixed pair, a rebuild fills `_g<n>` and the switch is one write of the pointer.
  */
-import { LruBySize } from '@wharf/adapters/lru-by-size';
+import { HighestByKey } from '@wharf/adapters/lru-by-size';
 import { MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
 import type { Collection, Db, Filter } from 'mongodb';
 import { GENERATIONS_COLLECTION, MongoGenerations, generationNames, literalPattern } from '@wharf/adapters/mongo';
@@ -162,7 +162,7 @@ export class MongoMetadataStore implements MetadataStore {
   private readonly generations: MongoGenerations<(typeof COLLECTIONS)[number]>;
   private live: GenerationCollections | null = null;
   /** Per generation and package, the newest version this process has read or written (a bounded number of packages). */
-  private readonly knownVersions = new LruBySize<string, Pick<StoredVersion, 'id' | 'sequence'>>({ maxEntrySize: 1, maxTotalSize: KNOWN_VERSIONS_KEPT });
+  private readonly knownVersions = new HighestByKey<Pick<StoredVersion, 'id' | 'sequence'>>(KNOWN_VERSIONS_KEPT);
   private closed = false;
 
   /** `fixedGeneration`: a rebuild's store, which writes that generation whatever the pointer says. */
@@ -288,8 +288,7 @@ export class MongoMetadataStore implements MetadataStore {
    * trust it without reading the head.
    */
   private know(generation: number, pkg: string, version: Pick<StoredVersion, 'id' | 'sequence'>): void {
-    const key = `${generation}\0${pkg}`;
-    if (version.sequence > (this.knownVersions.get(key)?.sequence ?? 0)) this.knownVersions.set(key, { id: version.id, sequence: version.sequence }, 1);
+    this.knownVersions.offer(`${generation}\0${pkg}`, { id: version.id, sequence: version.sequence });
   }
 
   /**

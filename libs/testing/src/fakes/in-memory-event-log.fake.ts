@@ -140,7 +140,7 @@ class InMemorySubscription implements Subscription {
       const batch: StoredEvent[] = [];
       for (const row of rows) {
         try {
-          batch.push(deepFreeze({ ...validateOnConsume(JSON.parse(row.text)), position: String(row.position) })); // frozen, as the adapters deliver them
+          batch.push(deepFreeze({ ...validateOnConsume(JSON.parse(row.text)), position: String(row.position) })); // frozen, as the embedded log delivers them
         } catch (error) {
           this.deadLetters.push({ position: row.position, reason: (error as Error).message });
           this.log.recordDeadLetter(this.options.group, row.position, (error as Error).message);
