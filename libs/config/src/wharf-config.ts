@@ -24,6 +24,16 @@ const schema = z.object({
   WHARF_PUBLIC_URL: z.string().url().optional(),
   WHARF_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   WHARF_MAX_BODY_BYTES: int(100 * MiB, 1024),
+  WHARF_MAX_ACCOUNT_BODY_BYTES: int(16 * 1024, 1024),
+  WHARF_MAX_JSON_PULL_BYTES: int(16 * MiB, 1024),
+  WHARF_ALLOWED_HOSTS: z
+    .string()
+    .regex(/^[^,\s]+(,[^,\s]+)*$/, 'host[:port][,host[:port]...]')
+    .optional(),
+  WHARF_MAX_METADATA_BYTES: int(64 * 1024, 0),
+  WHARF_MAX_METADATA_DEPTH: int(32, 1),
+  WHARF_MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: int(4, 1),
+  WHARF_ARCHIVE_WORKERS: int(2, 0),
   WHARF_MAX_BLOB_BYTES: int(64 * MiB, 1024),
   WHARF_MAX_UNPACKED_BYTES: int(64 * MiB, 1024),
   WHARF_MAX_EXPANSION_RATIO: int(200, 2),
@@ -42,6 +52,9 @@ const schema = z.object({
   WHARF_DEFAULT_VISIBILITY: z.enum(['public', 'private']).default('public'),
   WHARF_TOKEN_TTL_SECONDS: int(30 * 24 * 3600, 0),
   WHARF_RATE_LIMIT_PER_MINUTE: int(0, 0),
+  WHARF_FAILED_LOGINS_PER_MINUTE: int(10, 1),
+  WHARF_PASSWORD_HASH_CONCURRENCY: int(2, 1),
+  WHARF_PASSWORD_HASH_QUEUE: int(32, 0),
   WHARF_NAMESPACE_MAX_STORAGE_BYTES: int(0, 0),
   WHARF_SQLITE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
   WHARF_READY_MAX_LAG: int(1000, 0),
@@ -68,10 +81,13 @@ const schema = z.object({
 
 export interface WharfConfig {
   profile: 'embedded' | 'distributed';
-  http: { host: string; port: number; apiPrefix: string; publicUrl: string | null; maxBodyBytes: number };
+  http: HttpSettings;
   dataDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   archive: { maxBlobBytes: number; maxUnpackedBytes: number; maxExpansionRatio: number; maxEntries: number };
+  /** How many worker threads inspect pushed archives off the event loop (0: inspect on the event loop). */
+  archiveWorkers: number;
+  push: PushSettings;
   listLimit: number;
   sqlite: { synchronous: 'full' | 'normal' };
   /** /readyz fails while a consumer group of the process lags the log by more than `maxLag` events. */
@@ -99,6 +115,34 @@ export interface WharfConfig {
   distributed: DistributedSettings;
 }
 
+export interface HttpSettings {
+  host: string;
+  port: number;
+  apiPrefix: string;
+  publicUrl: string | null;
+  /** Largest request body on the upload routes (appr push, ChartMuseum upload). */
+  maxBodyBytes: number;
+  /** Largest request body on every other route (accounts, login, channels, visibility, limits). */
+  maxAccountBodyBytes: number;
+  /** Largest blob a JSON pull (`?format=json`, `/pull/json`) returns; above it, 413 pointing at the raw pull. */
+  maxJsonPullBytes: number;
+  /**
+   * `Host` values (host or host:port, lowercase) the discovery documents may echo when no
+   * public URL is configured; null: any (open mode only; enforced mode echoes no Host without
+   * either setting).
+   */
+  allowedHosts: string[] | null;
+}
+
+export interface PushSettings {
+  /** Largest `metadata` of one release, as compact JSON (UTF-8 bytes); 0: none accepted. */
+  maxMetadataBytes: number;
+  /** Deepest nesting of objects and arrays accepted in `metadata`. */
+  maxMetadataDepth: number;
+  /** Uploads one account (or anonymous address) may have in flight at once; more answer 429. */
+  maxConcurrentUploadsPerAccount: number;
+}
+
 export interface AuthSettings {
   /** 'open': no authentication, anyone may do anything (the reference server's behaviour); only when set explicitly. */
   mode: 'enforced' | 'open';
@@ -112,6 +156,12 @@ export interface AuthSettings {
   tokenTtlSeconds: number;
   /** Requests per minute per token or client address; a namespace's own limit overrides it (0: no limit). */
   rateLimitPerMinute: number;
+  /** Wrong passwords per account per minute; past it every password attempt for the account is refused (429) unhashed. */
+  failedLoginsPerMinute: number;
+  /** Password hashes (scrypt) computed at once, off the event loop. */
+  passwordHashConcurrency: number;
+  /** Password checks that may wait for a hashing slot; one more answers 503. */
+  passwordHashQueue: number;
   /** Storage quota of each namespace unless set per namespace (0: none). */
   maxNamespaceStorageBytes: number;
 }
@@ -167,6 +217,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiPrefix: e.WHARF_API_PREFIX,
       publicUrl: e.WHARF_PUBLIC_URL ?? null,
       maxBodyBytes: e.WHARF_MAX_BODY_BYTES,
+      maxAccountBodyBytes: e.WHARF_MAX_ACCOUNT_BODY_BYTES,
+      maxJsonPullBytes: e.WHARF_MAX_JSON_PULL_BYTES,
+      allowedHosts: e.WHARF_ALLOWED_HOSTS ? e.WHARF_ALLOWED_HOSTS.toLowerCase().split(',') : null,
     },
     dataDir: resolve(e.WHARF_DATA_DIR),
     logLevel: e.WHARF_LOG_LEVEL,
@@ -175,6 +228,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxUnpackedBytes: e.WHARF_MAX_UNPACKED_BYTES,
       maxExpansionRatio: e.WHARF_MAX_EXPANSION_RATIO,
       maxEntries: e.WHARF_MAX_ARCHIVE_ENTRIES,
+    },
+    archiveWorkers: e.WHARF_ARCHIVE_WORKERS,
+    push: {
+      maxMetadataBytes: e.WHARF_MAX_METADATA_BYTES,
+      maxMetadataDepth: e.WHARF_MAX_METADATA_DEPTH,
+      maxConcurrentUploadsPerAccount: e.WHARF_MAX_CONCURRENT_UPLOADS_PER_ACCOUNT,
     },
     listLimit: e.WHARF_LIST_LIMIT,
     sqlite: { synchronous: e.WHARF_SQLITE_SYNCHRONOUS },
@@ -187,6 +246,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       defaultVisibility: e.WHARF_DEFAULT_VISIBILITY,
       tokenTtlSeconds: e.WHARF_TOKEN_TTL_SECONDS,
       rateLimitPerMinute: e.WHARF_RATE_LIMIT_PER_MINUTE,
+      failedLoginsPerMinute: e.WHARF_FAILED_LOGINS_PER_MINUTE,
+      passwordHashConcurrency: e.WHARF_PASSWORD_HASH_CONCURRENCY,
+      passwordHashQueue: e.WHARF_PASSWORD_HASH_QUEUE,
       maxNamespaceStorageBytes: e.WHARF_NAMESPACE_MAX_STORAGE_BYTES,
     },
     pullRedirect: { enabled: e.WHARF_PULL_REDIRECT === 'true', ttlSeconds: e.WHARF_PULL_REDIRECT_TTL_SECONDS },
