@@ -29,7 +29,23 @@ export interface PushRelease {
   content: ReleaseContent;
   metadata: JsonValue;
   force: boolean;
+  /** Visibility of the package this push creates (the caller's choice, or the registry's default). */
   visibility: Visibility;
+  /**
+   * True when the caller asked for `visibility` (only a namespace admin may): a push into an
+   * existing package whose visibility differs is then refused rather than silently ignored.
+   */
+  visibilityRequested?: boolean;
+  /**
+   * False where the namespace forbids overwrites: a release deleted earlier may be pushed again
+   * only with the bytes it had (absent: true).
+   */
+  allowOverwrites?: boolean;
+  /**
+   * The namespace's storage quota in bytes, which the writer reserves across all of the
+   * namespace's packages before it appends (absent or 0: none).
+   */
+  namespaceQuotaBytes?: number;
   meta: CommandMeta;
 }
 
