@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'blob-digest-mismatch'
   | 'method-not-allowed'
   | 'package-exists'
+  | 'visibility-conflict'
+  | 'overwrite-forbidden'
   | 'resource-in-use'
   | 'account-exists'
   | 'account-not-found'
@@ -172,6 +174,37 @@ export class PackageExistsError extends WharfError {
       package: pkg,
       release,
       media_type: mediaType,
+    });
+  }
+}
+
+/**
+ * A push asked for a visibility the existing package does not have: a push never changes a
+ * package's visibility (only the visibility route does, and it is audited).
+ */
+export class VisibilityConflictError extends WharfError {
+  readonly code = 'visibility-conflict' as const;
+  constructor(pkg: string, current: 'public' | 'private', requested: 'public' | 'private') {
+    super(`package ${pkg} is ${current}; a push does not change visibility, use PUT /api/v1/packages/${pkg}/visibility`, {
+      package: pkg,
+      visibility: current,
+      requested,
+    });
+  }
+}
+
+/**
+ * The namespace forbids overwrites and the release was deleted with other bytes: only the bytes
+ * it had may come back under its name.
+ */
+export class OverwriteForbiddenError extends WharfError {
+  readonly code = 'overwrite-forbidden' as const;
+  constructor(pkg: string, release: string, mediaType: string, deletedDigest: string) {
+    super(`${pkg}@${release} (${mediaType}) was deleted, and this namespace forbids overwrites: only its former content (sha256:${deletedDigest}) may be pushed again`, {
+      package: pkg,
+      release,
+      media_type: mediaType,
+      digest: `sha256:${deletedDigest}`,
     });
   }
 }

@@ -6,14 +6,29 @@
  * each leaves, and appended and applied at once (one log write for many pushes into one
  * package). Each command still gets its own answer: its refusal, or the view after its events.
  * Across processes the log's sequence check turns a race into a retry.
+ *
+ * A batch with a push that carries a namespace quota is decided under its namespace's
+ * reservation (NamespaceReservations), so concurrent pushes into different packages of one
+ * namespace cannot all fit into the same free space.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { ConcurrencyConflictError, PackageCommand, PackageView, decide, emptyPackageView, evolve, wasApplied } from '@wharf/domain';
+import {
+  ConcurrencyConflictError,
+  DecisionContext,
+  PackageCommand,
+  PackageView,
+  decide,
+  emptyPackageView,
+  evolve,
+  storedBytesOf,
+  wasApplied,
+} from '@wharf/domain';
 import type { EventEnvelope } from '@wharf/contracts';
 import { CommandResult, EVENT_LOG, EventLog, METADATA_STORE, MetadataStore, PackageCommands } from '@wharf/ports';
 import { envelopesFor } from './event-envelopes';
 import { KeyedMutex } from './keyed-mutex';
 import { MetadataProjector } from './metadata-projector';
+import { NamespaceReservations } from './namespace-reservations';
 import { PackageProjection } from './package-projection';
 
 const MAX_ATTEMPTS = 5;
@@ -24,10 +39,18 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+/** A batch decided: the events to append and, once they are applied, each command's answer. */
+interface DecidedBatch {
+  envelopes: EventEnvelope[];
+  answers: (() => void)[];
+  view: PackageView;
+}
+
 @Injectable()
 export class PackageWriter implements PackageCommands {
   /** Per package, the commands waiting for the package's next batch. */
   private readonly waiting = new Map<string, Waiting[]>();
+  private readonly reservations: NamespaceReservations;
 
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
@@ -35,7 +58,9 @@ export class PackageWriter implements PackageCommands {
     private readonly projection: PackageProjection,
     private readonly projector: MetadataProjector,
     private readonly locks: KeyedMutex,
-  ) {}
+  ) {
+    this.reservations = new NamespaceReservations(store);
+  }
 
   /**
    * One locked attempt at a time; between attempts the package's lock is released, because the
@@ -72,35 +97,54 @@ export class PackageWriter implements PackageCommands {
 
   /** Settles every command of the batch; a failure to append or apply fails them all. */
   private async attempt(pkg: string, batch: Waiting[]): Promise<void> {
-    const answers: (() => void)[] = [];
+    const quotaCarried = batch.some(({ command }) => command.type === 'PushRelease' && (command.namespaceQuotaBytes ?? 0) > 0);
+    let decided: DecidedBatch;
     try {
       const current = await this.store.get(pkg);
       const stored = current ?? emptyPackageView(pkg);
-      let view: PackageView = stored;
-      const envelopes: EventEnvelope[] = [];
-      for (const { command, resolve, reject } of batch) {
-        const before = view;
-        let events;
-        try {
-          events = wasApplied(before, command.meta.commandId) ? [] : decide(command, before);
-        } catch (refusal) {
-          answers.push(() => reject(refusal));
-          continue;
+      decided = quotaCarried
+        ? await this.reservations.reserve(pkg, (namespaceBytesElsewhere) => {
+            const outcome = this.decideBatch(pkg, batch, stored, { namespaceBytesElsewhere });
+            return { decided: outcome, heldBytes: Math.max(storedBytesOf(outcome.view), storedBytesOf(stored)) };
+          })
+        : this.decideBatch(pkg, batch, stored, {});
+      try {
+        if (decided.envelopes.length > 0) {
+          await this.log.append(pkg, stored.sequence, decided.envelopes);
+          await this.projection.apply(pkg, decided.envelopes, current);
         }
-        const decided = envelopesFor(pkg, before.sequence, events, command.meta);
-        const after = decided.reduce(evolve, before);
-        envelopes.push(...decided);
-        view = after;
-        answers.push(() => resolve({ view: after, sequences: decided.map((e) => e.sequence) }));
-      }
-      if (envelopes.length > 0) {
-        await this.log.append(pkg, stored.sequence, envelopes);
-        await this.projection.apply(pkg, envelopes, current);
+      } finally {
+        if (quotaCarried) this.reservations.release(pkg);
       }
     } catch (error) {
       for (const { reject } of batch) reject(error);
       return;
     }
-    for (const answer of answers) answer();
+    for (const answer of decided.answers) answer();
+  }
+
+  /**
+   * Decides each command on the view the previous ones leave. A refused command, or one whose
+   * events break their contract, gets its own error and leaves the view as it was.
+   */
+  private decideBatch(pkg: string, batch: Waiting[], stored: PackageView, context: DecisionContext): DecidedBatch {
+    let view = stored;
+    const envelopes: EventEnvelope[] = [];
+    const answers: (() => void)[] = [];
+    for (const { command, resolve, reject } of batch) {
+      const before = view;
+      let events: EventEnvelope[];
+      try {
+        events = wasApplied(before, command.meta.commandId) ? [] : envelopesFor(pkg, before.sequence, decide(command, before, context), command.meta);
+      } catch (refusal) {
+        answers.push(() => reject(refusal));
+        continue;
+      }
+      const after = events.reduce(evolve, before);
+      envelopes.push(...events);
+      view = after;
+      answers.push(() => resolve({ view: after, sequences: events.map((e) => e.sequence) }));
+    }
+    return { envelopes, answers, view };
   }
 }

@@ -1,4 +1,5 @@
-import { ConcurrencyConflictError, PackageCommand, PackageExistsError, ServiceUnavailableError, releaseNames } from '@wharf/domain';
+import { EventContractError } from '@wharf/contracts';
+import { ConcurrencyConflictError, JsonValue, PackageCommand, PackageExistsError, QuotaExceededError, ServiceUnavailableError, releaseNames } from '@wharf/domain';
 import {
   InMemoryEventLog,
   InMemoryMetadataStore,
@@ -243,6 +244,67 @@ describe('PackageWriter', () => {
       expect(await store.get(TEST_PACKAGE)).toEqual(before);
       await expect(writer.execute(pushRelease({ release: '2.0.0', meta: { commandId: 'c1' } }))).resolves.toMatchObject({ sequences: [2] });
     });
+  });
+
+  describe('pushes that carry a namespace quota', () => {
+    /** A 218-byte push of 1.0.0 into package `name` of namespace ns1, under a quota of `quota` bytes. */
+    const quotaPush = (name: string, quota: number, meta: Partial<PackageCommand['meta']> = {}) =>
+      pushRelease({ package: `ns1/${name}`, release: '1.0.0', namespaceQuotaBytes: quota, content: { size: 218 }, meta: { commandId: `push-${name}`, ...meta } });
+
+    async function storedBytesOfNamespace(store: ReturnType<typeof metadataService>['store'], namespace: string): Promise<number> {
+      const summaries = await store.list({ namespace, visibleNamespaces: 'all', limit: 1000 });
+      return summaries.reduce((sum, s) => sum + s.storedBytes, 0);
+    }
+
+    it('twelve at once into twelve packages of one namespace: admitted up to the quota and no further', async () => {
+      const { writer, store } = service;
+
+      const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => settle(writer.execute(quotaPush(`app${i}`, 700)))));
+
+      const admitted = outcomes.filter((o) => 'value' in o);
+      const refused = outcomes.filter((o) => 'error' in o).map((o) => ('error' in o ? o.error : null));
+      expect(admitted).toHaveLength(3); // 3 × 218 = 654 ≤ 700 < 4 × 218
+      expect(refused).toHaveLength(9);
+      for (const error of refused) expect(error).toBeInstanceOf(QuotaExceededError);
+      expect(await storedBytesOfNamespace(store, 'ns1')).toBe(654);
+    });
+
+    it('counts what the namespace already stores, and other namespaces not at all', async () => {
+      const { writer, store } = service;
+      await writer.execute(pushRelease({ package: 'ns1/old', release: '1.0.0', content: { size: 300 }, meta: { commandId: 'old' } }));
+      await writer.execute(pushRelease({ package: 'ns2/other', release: '1.0.0', content: { size: 5_000 }, meta: { commandId: 'other' } }));
+
+      const outcomes = await Promise.all(Array.from({ length: 4 }, (_, i) => settle(writer.execute(quotaPush(`app${i}`, 700)))));
+
+      expect(outcomes.filter((o) => 'value' in o)).toHaveLength(1); // 300 + 218 = 518; one more would be 736
+      expect(await storedBytesOfNamespace(store, 'ns1')).toBe(518);
+    });
+
+    it('frees what a batch reserved when its append fails', async () => {
+      const { writer, log } = service;
+      log.beforeNextAppend(() => {
+        throw new ServiceUnavailableError('event log');
+      });
+      await expect(writer.execute(quotaPush('app0', 436))).rejects.toBeInstanceOf(ServiceUnavailableError);
+
+      const outcomes = await Promise.all([settle(writer.execute(quotaPush('app1', 436))), settle(writer.execute(quotaPush('app2', 436)))]);
+
+      expect(outcomes.map((o) => 'value' in o)).toEqual([true, true]);
+    });
+  });
+
+  it('refuses only the command whose event breaks its contract (metadata nested too deep), not its batch', async () => {
+    const { writer, log } = service;
+    let deep: JsonValue = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+
+    const outcomes = await Promise.all([
+      settle(writer.execute(pushRelease({ release: '1.0.0', metadata: deep, meta: { commandId: 'deep' } }))),
+      settle(writer.execute(pushRelease({ release: '2.0.0', meta: { commandId: 'flat' } }))),
+    ]);
+
+    expect('error' in outcomes[0] && outcomes[0].error).toBeInstanceOf(EventContractError);
+    expect(log.streamOf(TEST_PACKAGE).map((e) => e.causationId)).toEqual(['flat']);
   });
 
   describe('on a ConcurrencyConflictError', () => {

@@ -1,7 +1,7 @@
-import type { PackageEvent } from '@wharf/domain';
+import type { JsonValue, PackageEvent } from '@wharf/domain';
 import { addedToChannel, chartMetadata, channelDeleted, published, deleted, removedFromChannel, testDigest } from '@wharf/testing';
 import type { EventEnvelope } from './event-envelope';
-import { EventContractError, currentEventVersion, validateForProduce, validateOnConsume } from './event-registry';
+import { EventContractError, MAX_CONSUMED_DATA_DEPTH, MAX_PRODUCED_DATA_DEPTH, currentEventVersion, validateForProduce, validateOnConsume } from './event-registry';
 
 function envelope(event: PackageEvent, overrides: Record<string, unknown> = {}): EventEnvelope {
   return {
@@ -141,6 +141,60 @@ describe('event contracts', () => {
       const error = contractError(() => validateOnConsume(envelope(addedToChannel(), { data: undefined })));
       expect(error.message).toMatch(/invalid ReleaseAddedToChannel@1 data/);
     });
+  });
+
+  describe('deeply nested data', () => {
+    /** `levels` objects (or arrays) inside each other, a number innermost. */
+    function nested(levels: number, kind: 'object' | 'array' = 'object'): JsonValue {
+      let value: JsonValue = 1;
+      for (let i = 0; i < levels; i++) value = kind === 'object' ? { a: value } : [value];
+      return value;
+    }
+
+    // The data object is level 1 and metadata level 2, so metadata may nest one level less.
+    it.each([
+      ['produce', validateForProduce as (raw: unknown) => unknown, MAX_PRODUCED_DATA_DEPTH],
+      ['consume', validateOnConsume as (raw: unknown) => unknown, MAX_CONSUMED_DATA_DEPTH],
+    ])('%s accepts metadata up to its bound (%s levels of data)', (_name, validate, bound) => {
+      const original = envelope(published({ metadata: nested(bound - 1) }));
+      expect(validate(original)).toEqual(original);
+    });
+
+    it.each([
+      ['produce', validateForProduce as (raw: unknown) => unknown, MAX_PRODUCED_DATA_DEPTH],
+      ['consume', validateOnConsume as (raw: unknown) => unknown, MAX_CONSUMED_DATA_DEPTH],
+    ])('%s refuses metadata one level past its bound, naming the field', (_name, validate, bound) => {
+      const error = contractError(() => validate(envelope(published({ metadata: nested(bound) }))));
+      expect(error.message).toMatch(/^invalid ReleasePublished@1 data/);
+      expect(error.issues).toEqual([`metadata: nested deeper than ${bound} levels`]);
+    });
+
+    it.each([
+      ['produce', validateForProduce as (raw: unknown) => unknown, 1_000],
+      ['produce', validateForProduce as (raw: unknown) => unknown, 100_000],
+      ['consume', validateOnConsume as (raw: unknown) => unknown, 100_000],
+    ])('%s refuses %s levels of objects or arrays as invalid data, not with a stack overflow', (_name, validate, levels) => {
+      for (const kind of ['object', 'array'] as const) {
+        const error = contractError(() => validate(envelope(published({ metadata: nested(levels, kind) }))));
+        expect(error.issues).toEqual([expect.stringMatching(/^metadata: nested deeper than \d+ levels$/)]);
+      }
+    });
+
+    it('accepts more depth on consume than on produce, so no event appended before the produce bound existed is refused', () => {
+      expect(MAX_CONSUMED_DATA_DEPTH).toBeGreaterThan(MAX_PRODUCED_DATA_DEPTH);
+      const appendedEarlier = envelope(published({ metadata: nested(MAX_PRODUCED_DATA_DEPTH + 100) }));
+      expect(validateOnConsume(overJson(appendedEarlier))).toEqual(appendedEarlier);
+    });
+  });
+
+  it.each<[string, unknown]>([
+    ['NaN', { n: Number.NaN }],
+    ['a function', { f: () => 1 }],
+    ['a Date', { when: new Date(0) }],
+    ['undefined in an array', [1, undefined]],
+  ])('refuses metadata that is not JSON (%s), naming the field', (_name, metadata) => {
+    const error = contractError(() => validateForProduce(envelope(published({ metadata: metadata as JsonValue }))));
+    expect(error.issues).toEqual([expect.stringMatching(/^metadata: not a (finite number|JSON value)/)]);
   });
 
   it('refuses to produce a version that is not the current one', () => {

@@ -22,6 +22,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'method-not-allowed': 405,
   'account-not-found': 404,
   'package-exists': 409,
+  'visibility-conflict': 409,
+  'overwrite-forbidden': 409,
   'account-exists': 409,
   'resource-in-use': 409,
   'payload-too-large': 413,

@@ -5,9 +5,12 @@
  */
 import {
   ChannelNotFoundError,
+  OverwriteForbiddenError,
   PackageExistsError,
   PackageNotFoundError,
+  QuotaExceededError,
   ReleaseNotFoundError,
+  VisibilityConflictError,
 } from '../errors';
 import { sortReleasesDescending } from '../semver';
 import type { PackageEvent, RecordedEvent, ReleaseRemovedFromChannel, ChannelDeleted } from './package.events';
@@ -19,21 +22,33 @@ import type {
   PushRelease,
   RemoveReleaseFromChannel,
 } from './package.commands';
+import { manifestBytes, storedBytesOf } from './package.summary';
 import {
   ChannelRecord,
   PackageView,
   RECENT_COMMANDS_KEPT,
   ReleaseManifest,
+  ReleaseTombstone,
   findChannel,
   findManifest,
+  findTombstone,
   manifestsOf,
   packageExists,
 } from './package.view';
 
-export function decide(command: PackageCommand, state: PackageView): PackageEvent[] {
+/** What a decision needs to know beyond the package's own state, measured by its writer. */
+export interface DecisionContext {
+  /**
+   * Bytes the package's namespace holds in its OTHER packages: stored, plus reserved by their
+   * pushes in flight. Required for a PushRelease that carries `namespaceQuotaBytes`.
+   */
+  namespaceBytesElsewhere?: number;
+}
+
+export function decide(command: PackageCommand, state: PackageView, context: DecisionContext = {}): PackageEvent[] {
   switch (command.type) {
     case 'PushRelease':
-      return decidePush(command, state);
+      return decidePush(command, state, context);
     case 'DeleteRelease':
       return decideDeleteRelease(command, state);
     case 'AddReleaseToChannel':
@@ -43,7 +58,8 @@ export function decide(command: PackageCommand, state: PackageView): PackageEven
     case 'DeleteChannel':
       return decideDeleteChannel(command, state);
     case 'SetVisibility':
-      if (!packageExists(state)) throw new PackageNotFoundError(command.package);
+      // A package emptied by deletes keeps its visibility, so it can still be changed here.
+      if (!hadEvents(state)) throw new PackageNotFoundError(command.package);
       return state.visibility === command.visibility ? [] : [{ type: 'PackageVisibilityChanged', data: { visibility: command.visibility } }];
     default: {
       const unknown: never = command;
@@ -52,11 +68,28 @@ export function decide(command: PackageCommand, state: PackageView): PackageEven
   }
 }
 
-function decidePush(command: PushRelease, state: PackageView): PackageEvent[] {
+/**
+ * A push never changes a package's visibility: the package keeps the one it was created with,
+ * through any deletes, until SetVisibility (audited) changes it. So the event carries the
+ * package's current visibility whenever the package had events; `evolve` adopts the event's
+ * visibility only when the package has no manifests, which makes these events and the ones
+ * recorded before this rule fold the same way (no new event version).
+ */
+function decidePush(command: PushRelease, state: PackageView, context: DecisionContext): PackageEvent[] {
+  const existed = hadEvents(state);
+  if (existed && command.visibilityRequested && command.visibility !== state.visibility) {
+    throw new VisibilityConflictError(command.package, state.visibility, command.visibility);
+  }
+  const overwrites = command.allowOverwrites !== false;
   const existing = findManifest(state, command.release, command.mediaType);
-  if (existing && !command.force) {
+  if (existing && (!command.force || !overwrites)) {
     throw new PackageExistsError(command.package, command.release, command.mediaType);
   }
+  const tombstone = existing ? undefined : findTombstone(state, command.release, command.mediaType);
+  if (tombstone && !overwrites && tombstone.blobDigest !== command.content.blobDigest) {
+    throw new OverwriteForbiddenError(command.package, command.release, command.mediaType, tombstone.blobDigest);
+  }
+  assertWithinQuota(command, state, existing, context);
   return [
     {
       type: 'ReleasePublished',
@@ -70,10 +103,32 @@ function decidePush(command: PushRelease, state: PackageView): PackageEvent[] {
         chart: command.content.chart,
         ...(command.content.provenanceDigest ? { provenanceDigest: command.content.provenanceDigest } : {}),
         replaced: existing ? replacedDigests(existing) : null,
-        visibility: command.visibility,
+        visibility: existed ? state.visibility : command.visibility,
       },
     },
   ];
+}
+
+/**
+ * With a quota, a push may grow the namespace up to it and no further: what the namespace holds
+ * elsewhere, plus this package, plus what the push adds (a forced push adds the difference to
+ * the manifest it replaces). A push that adds nothing is never refused, even over the quota.
+ */
+function assertWithinQuota(command: PushRelease, state: PackageView, existing: ReleaseManifest | undefined, context: DecisionContext): void {
+  const quota = command.namespaceQuotaBytes ?? 0;
+  if (quota <= 0) return;
+  if (context.namespaceBytesElsewhere === undefined) {
+    throw new Error(`a push into ${command.package} carries a quota, but its writer did not measure the namespace`);
+  }
+  const added = manifestBytes({ size: command.content.size, metadata: command.metadata }) - (existing ? manifestBytes(existing) : 0);
+  if (added <= 0) return;
+  const used = context.namespaceBytesElsewhere + storedBytesOf(state);
+  if (used + added > quota) throw new QuotaExceededError(state.namespace, quota, used);
+}
+
+/** True once any event of the package was recorded, even if every release was deleted since. */
+function hadEvents(state: PackageView): boolean {
+  return state.sequence > 0;
 }
 
 /** What a forced push replaces: the digests whose blobs lose a reference. */
@@ -164,9 +219,11 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
     case 'ReleasePublished': {
       const { release, mediaType } = e.data;
       const others = state.manifests.filter((m) => !(m.release === release && m.mediaType === mediaType));
+      // Before the visibility rule of decidePush, a push into an emptied package could carry
+      // another visibility; replaying such a log gives the visibility it gave then.
       const isNewPackage = !packageExists(state);
       return {
-        ...state,
+        ...withoutTombstone(state, release, mediaType),
         visibility: isNewPackage ? e.data.visibility : state.visibility,
         createdAt: isNewPackage ? event.occurredAt : state.createdAt,
         manifests: [
@@ -186,8 +243,10 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
       };
     }
     case 'ReleaseDeleted': {
-      const manifests = state.manifests.filter((m) => !(m.release === e.data.release && m.mediaType === e.data.mediaType));
-      return { ...state, manifests, createdAt: manifests.length === 0 ? null : state.createdAt };
+      const { release, mediaType, blobDigest } = e.data;
+      const manifests = state.manifests.filter((m) => !(m.release === release && m.mediaType === mediaType));
+      const tombstones: ReleaseTombstone[] = [...(withoutTombstone(state, release, mediaType).tombstones ?? []), { release, mediaType, blobDigest }];
+      return { ...state, manifests, tombstones, createdAt: manifests.length === 0 ? null : state.createdAt };
     }
     case 'ReleaseAddedToChannel': {
       const { channel, release } = e.data;
@@ -215,6 +274,14 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
       return unknown;
     }
   }
+}
+
+/** The state without the tombstone of (release, media type); the field goes when none is left. */
+function withoutTombstone(state: PackageView, release: string, mediaType: string): PackageView {
+  if (!state.tombstones) return state;
+  const { tombstones, ...rest } = state;
+  const left = tombstones.filter((t) => !(t.release === release && t.mediaType === mediaType));
+  return left.length > 0 ? { ...rest, tombstones: left } : rest;
 }
 
 function rememberCommand(recent: string[], commandId: string): string[] {

@@ -18,9 +18,19 @@ import {
   removedFromChannel,
   testDigest,
 } from '@wharf/testing';
-import { ChannelNotFoundError, PackageExistsError, PackageNotFoundError, ReleaseNotFoundError } from '../errors';
+import {
+  ChannelNotFoundError,
+  OverwriteForbiddenError,
+  PackageExistsError,
+  PackageNotFoundError,
+  QuotaExceededError,
+  ReleaseNotFoundError,
+  VisibilityConflictError,
+} from '../errors';
+import type { PackageEvent, PackageVisibilityChanged } from './package.events';
+import type { SetVisibility } from './package.commands';
 import { decide, evolve, wasApplied } from './package.decider';
-import { RECENT_COMMANDS_KEPT, emptyPackageView, findChannel } from './package.view';
+import { RECENT_COMMANDS_KEPT, Visibility, emptyPackageView, findChannel, findTombstone } from './package.view';
 
 const spec = () => deciderSpec(TEST_PACKAGE);
 
@@ -82,6 +92,184 @@ describe('decide: PushRelease', () => {
       .given(published({ release: '1.0.0' }), deleted({ release: '1.0.0' }))
       .when(pushRelease({ release: '1.0.0' }))
       .then(published({ release: '1.0.0' }));
+  });
+});
+
+function setVisibility(visibility: Visibility): SetVisibility {
+  return { type: 'SetVisibility', package: TEST_PACKAGE, visibility, meta: pushRelease().meta };
+}
+
+function visibilityChanged(visibility: Visibility): PackageVisibilityChanged {
+  return { type: 'PackageVisibilityChanged', data: { visibility } };
+}
+
+describe('decide: PushRelease and visibility', () => {
+  it('a new package takes the visibility of the push that creates it', () => {
+    spec().given().when(pushRelease({ visibility: 'private', visibilityRequested: true })).then(published({ visibility: 'private' }));
+  });
+
+  it('a push into an existing package carries the package\'s visibility, not the command\'s default', () => {
+    spec()
+      .given(published({ release: '1.0.0', visibility: 'private' }))
+      .when(pushRelease({ release: '2.0.0', visibility: 'public' }))
+      .then(published({ release: '2.0.0', visibility: 'private' }));
+  });
+
+  it('a package emptied by deletes keeps its visibility when a push without one re-creates it', () => {
+    const given = spec().given(published({ release: '1.0.0', visibility: 'private' }), deleted({ release: '1.0.0' }));
+    given.when(pushRelease({ release: '2.0.0', visibility: 'public' })).then(published({ release: '2.0.0', visibility: 'private' }));
+
+    const [event] = decide(pushRelease({ release: '2.0.0', visibility: 'public' }), given.state);
+    expect(evolve(given.state, recorded(event, 3)).visibility).toBe('private');
+  });
+
+  it('keeps the visibility SetVisibility gave the package, through deletes', () => {
+    spec()
+      .given(published({ release: '1.0.0', visibility: 'public' }), visibilityChanged('private'), deleted({ release: '1.0.0' }))
+      .when(pushRelease({ release: '1.0.0', visibility: 'public' }))
+      .then(published({ release: '1.0.0', visibility: 'private' }));
+  });
+
+  it.each<[string, PackageEvent[]]>([
+    ['an existing package', [published({ release: '1.0.0', visibility: 'private' })]],
+    ['a package emptied by deletes', [published({ release: '1.0.0', visibility: 'private' }), deleted({ release: '1.0.0' })]],
+  ])('refuses a requested visibility that differs from that of %s', (_name, history) => {
+    spec()
+      .given(...history)
+      .when(pushRelease({ release: '2.0.0', visibility: 'public', visibilityRequested: true }))
+      .thenThrows(VisibilityConflictError, { package: TEST_PACKAGE, visibility: 'private', requested: 'public' });
+  });
+
+  it('accepts a requested visibility equal to the package\'s', () => {
+    spec()
+      .given(published({ release: '1.0.0', visibility: 'private' }), deleted({ release: '1.0.0' }))
+      .when(pushRelease({ release: '2.0.0', visibility: 'private', visibilityRequested: true }))
+      .then(published({ release: '2.0.0', visibility: 'private' }));
+  });
+});
+
+describe('decide: SetVisibility', () => {
+  it('changes the visibility of a package', () => {
+    spec().given(published({ visibility: 'public' })).when(setVisibility('private')).then(visibilityChanged('private'));
+  });
+
+  it('changes nothing when the package already has it', () => {
+    spec().given(published({ visibility: 'private' })).when(setVisibility('private')).then();
+  });
+
+  it('changes the visibility of a package emptied by deletes (which a later push keeps)', () => {
+    spec().given(published({ visibility: 'private' }), deleted()).when(setVisibility('public')).then(visibilityChanged('public'));
+  });
+
+  it('refuses a package that never had an event', () => {
+    spec().given().when(setVisibility('private')).thenThrows(PackageNotFoundError, { package: TEST_PACKAGE });
+  });
+});
+
+describe('decide: PushRelease where the namespace forbids overwrites', () => {
+  const deletedBytes = testDigest('blob-as-deleted');
+  const otherBytes = testDigest('other-blob');
+  const history = () => [published({ release: '1.0.0', blobDigest: deletedBytes }), deleted({ release: '1.0.0', blobDigest: deletedBytes })];
+
+  it('refuses other bytes under a deleted release and media type', () => {
+    spec()
+      .given(...history())
+      .when(pushRelease({ release: '1.0.0', allowOverwrites: false, content: { blobDigest: otherBytes } }))
+      .thenThrows(OverwriteForbiddenError, { package: TEST_PACKAGE, release: '1.0.0', media_type: 'helm', digest: `sha256:${deletedBytes}` });
+  });
+
+  it('accepts the bytes the deleted release had', () => {
+    spec()
+      .given(...history())
+      .when(pushRelease({ release: '1.0.0', allowOverwrites: false, content: { blobDigest: deletedBytes } }))
+      .then(published({ release: '1.0.0', blobDigest: deletedBytes }));
+  });
+
+  it('judges by the last deletion of a release deleted several times', () => {
+    spec()
+      .given(...history(), published({ release: '1.0.0', blobDigest: otherBytes }), deleted({ release: '1.0.0', blobDigest: otherBytes }))
+      .when(pushRelease({ release: '1.0.0', allowOverwrites: false, content: { blobDigest: deletedBytes } }))
+      .thenThrows(OverwriteForbiddenError, { digest: `sha256:${otherBytes}` });
+  });
+
+  it('accepts other bytes under another media type of the same release', () => {
+    spec()
+      .given(...history())
+      .when(pushRelease({ release: '1.0.0', mediaType: 'kpm', allowOverwrites: false, content: { blobDigest: otherBytes } }))
+      .then(published({ release: '1.0.0', mediaType: 'kpm', blobDigest: otherBytes }));
+  });
+
+  it('accepts other bytes where the namespace allows overwrites (or does not say)', () => {
+    for (const allowOverwrites of [true, undefined]) {
+      spec()
+        .given(...history())
+        .when(pushRelease({ release: '1.0.0', allowOverwrites, content: { blobDigest: otherBytes } }))
+        .then(published({ release: '1.0.0', blobDigest: otherBytes }));
+    }
+  });
+
+  it('refuses a forced push over an existing release as a duplicate', () => {
+    spec()
+      .given(published({ release: '1.0.0' }))
+      .when(pushRelease({ release: '1.0.0', force: true, allowOverwrites: false, content: { blobDigest: otherBytes } }))
+      .thenThrows(PackageExistsError, { release: '1.0.0' });
+  });
+});
+
+describe('decide: PushRelease under a namespace quota', () => {
+  /** Decides `command` on the state after `events`, the namespace's other packages holding `elsewhere` bytes. */
+  function decideWith(events: PackageEvent[], command: ReturnType<typeof pushRelease>, elsewhere: number) {
+    return () => decide(command, spec().given(...events).state, { namespaceBytesElsewhere: elsewhere });
+  }
+
+  it('accepts a push that fills the quota exactly', () => {
+    const push = pushRelease({ release: '2.0.0', namespaceQuotaBytes: 700, content: { size: 200 } });
+    expect(decideWith([published({ release: '1.0.0', size: 100 })], push, 400)()).toEqual([published({ release: '2.0.0', size: 200 })]);
+  });
+
+  it('refuses a push one byte past it, saying how much is used', () => {
+    const push = pushRelease({ release: '2.0.0', namespaceQuotaBytes: 700, content: { size: 201 } });
+    let refusal: unknown = null;
+    try {
+      decideWith([published({ release: '1.0.0', size: 100 })], push, 400)();
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(QuotaExceededError);
+    expect((refusal as QuotaExceededError).details).toEqual({ namespace: 'ns1', limit: 700, used: 500 });
+  });
+
+  it('counts the push\'s metadata as compact JSON UTF-8 bytes', () => {
+    const metadata = { note: 'é' }; // {"note":"é"} is 13 bytes
+    const fits = pushRelease({ namespaceQuotaBytes: 113, metadata, content: { size: 100 } });
+    const over = pushRelease({ namespaceQuotaBytes: 112, metadata, content: { size: 100 } });
+    expect(decideWith([], fits, 0)()).toHaveLength(1);
+    expect(decideWith([], over, 0)).toThrow(QuotaExceededError);
+  });
+
+  it('counts the metadata the package already holds', () => {
+    const push = pushRelease({ release: '2.0.0', namespaceQuotaBytes: 300, content: { size: 100 } });
+    const stored = [published({ release: '1.0.0', size: 100, metadata: { pad: 'x'.repeat(100) } })];
+    expect(decideWith(stored, push, 0)).toThrow(QuotaExceededError);
+  });
+
+  it('counts only the difference a forced push makes to the release it replaces', () => {
+    const given = [published({ release: '1.0.0', size: 300 })];
+    const bigger = pushRelease({ release: '1.0.0', force: true, namespaceQuotaBytes: 700, content: { size: 400, blobDigest: testDigest('b') } });
+    const tooBig = pushRelease({ release: '1.0.0', force: true, namespaceQuotaBytes: 700, content: { size: 401, blobDigest: testDigest('b') } });
+    expect(decideWith(given, bigger, 300)()).toHaveLength(1);
+    expect(decideWith(given, tooBig, 300)).toThrow(QuotaExceededError);
+  });
+
+  it('never refuses a push that adds nothing, even over the quota', () => {
+    const given = [published({ release: '1.0.0', size: 300 })];
+    const smaller = pushRelease({ release: '1.0.0', force: true, namespaceQuotaBytes: 100, content: { size: 200, blobDigest: testDigest('b') } });
+    expect(decideWith(given, smaller, 1_000)()).toHaveLength(1);
+  });
+
+  it('ignores the namespace without a quota', () => {
+    const push = pushRelease({ release: '2.0.0', content: { size: 10_000 } });
+    expect(decide(push, spec().given(published()).state)).toHaveLength(1);
   });
 });
 
@@ -385,7 +573,7 @@ describe('evolve', () => {
     expect(state.visibility).toBe('private');
   });
 
-  it('resets createdAt when the last release goes, and a later push re-creates the package', () => {
+  it('resets createdAt when the last release goes, and a later push re-creates the package (with the visibility its event carries, as logs recorded before pushes kept visibility have it)', () => {
     const gone = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0', visibility: 'private' }), deleted({ release: '1.0.0' })]);
     expect(gone.createdAt).toBeNull();
     expect(gone.manifests).toEqual([]);
@@ -394,6 +582,33 @@ describe('evolve', () => {
     const recreated = evolve(gone, recorded(published({ release: '2.0.0', visibility: 'public' }), 3));
     expect(recreated.createdAt).toBe(clockAt(3));
     expect(recreated.visibility).toBe('public');
+  });
+
+  it('a delete leaves a tombstone with the deleted bytes, which the next push of that release and media type takes away', () => {
+    const gone = foldEvents(TEST_PACKAGE, [
+      published({ release: '1.0.0', blobDigest: testDigest('first') }),
+      published({ release: '1.0.0', mediaType: 'kpm' }),
+      deleted({ release: '1.0.0', blobDigest: testDigest('first') }),
+    ]);
+    expect(gone.tombstones).toEqual([{ release: '1.0.0', mediaType: 'helm', blobDigest: testDigest('first') }]);
+
+    const again = evolve(gone, recorded(published({ release: '1.0.0', blobDigest: testDigest('first') }), 4));
+    expect(again.tombstones).toBeUndefined();
+    expect(findTombstone(again, '1.0.0', 'helm')).toBeUndefined();
+  });
+
+  it('keeps one tombstone per release and media type, the last deletion\'s', () => {
+    const state = foldEvents(TEST_PACKAGE, [
+      published({ release: '1.0.0', blobDigest: testDigest('a') }),
+      deleted({ release: '1.0.0', blobDigest: testDigest('a') }),
+      published({ release: '1.0.0', blobDigest: testDigest('b') }),
+      deleted({ release: '1.0.0', blobDigest: testDigest('b') }),
+    ]);
+    expect(state.tombstones).toEqual([{ release: '1.0.0', mediaType: 'helm', blobDigest: testDigest('b') }]);
+  });
+
+  it('a package that never lost a release has no tombstones field', () => {
+    expect(foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' }), published({ release: '2.0.0' })])).not.toHaveProperty('tombstones');
   });
 
   it('keeps createdAt while other releases remain', () => {

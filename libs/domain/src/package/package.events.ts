@@ -12,7 +12,11 @@ export interface ReleasePublished {
   data: PublishedManifest & {
     /** Set when a forced push replaced an existing manifest. */
     replaced: { apprDigest: string; blobDigest: string; provenanceDigest?: string } | null;
-    /** Visibility for a package this event creates; ignored for an existing package. */
+    /**
+     * Visibility for a package this event creates. For a package that had events the decider
+     * writes the package's own visibility here, so a push into a package emptied by deletes
+     * leaves it as it was; `evolve` reads it only when the package has no manifests.
+     */
     visibility: Visibility;
   };
 }

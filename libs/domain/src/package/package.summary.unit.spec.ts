@@ -1,5 +1,5 @@
 import { TEST_PACKAGE, deleted, foldEvents, published } from '@wharf/testing';
-import { summarizePackage } from './package.summary';
+import { storedBytesOf, summarizePackage } from './package.summary';
 
 describe('summarizePackage', () => {
   it('lists every release newest first, each with its media types sorted, and the bytes of all archives', () => {
@@ -22,6 +22,17 @@ describe('summarizePackage', () => {
     ]);
     expect(summary.storedBytes).toBe(150);
     expect(summary).toMatchObject({ package: TEST_PACKAGE, namespace: view.namespace, name: view.name, visibility: 'public' });
+  });
+
+  it('counts each manifest\'s metadata as compact JSON UTF-8 bytes in storedBytes (none for null)', () => {
+    const view = foldEvents(TEST_PACKAGE, [
+      published({ release: '1.0.0', size: 10, metadata: { a: [1, 'ü'] } }), // {"a":[1,"ü"]} is 14 bytes
+      published({ release: '2.0.0', size: 20, metadata: { e: '😀' } }), // {"e":"😀"} is 12 bytes
+      published({ release: '3.0.0', size: 30, metadata: null }),
+    ]);
+
+    expect(summarizePackage(view).storedBytes).toBe(10 + 14 + 20 + 12 + 30);
+    expect(storedBytesOf(view)).toBe(86);
   });
 
   it('summarises a package of 20,000 releases in linear time, not by scanning every manifest per release', () => {

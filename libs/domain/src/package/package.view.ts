@@ -34,6 +34,17 @@ export interface ChannelRecord {
 
 export type Visibility = 'public' | 'private';
 
+/**
+ * What a deleted manifest leaves behind: the bytes its release and media type had, so that a
+ * namespace that forbids overwrites (now or later) can refuse other bytes under the same name.
+ */
+export interface ReleaseTombstone {
+  release: string;
+  mediaType: string;
+  /** sha256 (hex) of the .tgz bytes the deleted manifest had. */
+  blobDigest: string;
+}
+
 /** Returns `value` as a Visibility; InvalidUsageError(field) for anything else. */
 export function parseVisibility(value: unknown, field = 'visibility'): Visibility {
   if (value !== 'public' && value !== 'private') throw new InvalidUsageError(`'${field}' must be 'public' or 'private'`, { field });
@@ -53,6 +64,14 @@ export interface PackageView {
   channels: ChannelRecord[];
   /** Ids of the last commands applied, newest last, so a redelivered command changes nothing. */
   recentCommands: string[];
+  /**
+   * One per (release, media type) that was deleted and has no manifest now, with the digest it
+   * had when deleted (the last deletion's, if it was deleted several times). Absent when there
+   * is none, so a package that never lost a release keeps the shape it always had; views stored
+   * before tombstones existed lack those of earlier deletes until the projection is replayed.
+   * Bounded: at most one per distinct (release, media type) the package ever held.
+   */
+  tombstones?: ReleaseTombstone[];
 }
 
 export const RECENT_COMMANDS_KEPT = 64;
@@ -88,6 +107,11 @@ export function manifestsOf(view: PackageView, release: string): ReleaseManifest
 
 export function findManifest(view: PackageView, release: string, mediaType: string): ReleaseManifest | undefined {
   return view.manifests.find((m) => m.release === release && m.mediaType === mediaType);
+}
+
+/** The tombstone of a deleted (release, media type), if it has no manifest now. */
+export function findTombstone(view: PackageView, release: string, mediaType: string): ReleaseTombstone | undefined {
+  return view.tombstones?.find((t) => t.release === release && t.mediaType === mediaType);
 }
 
 export function findChannel(view: PackageView, channel: string): ChannelRecord | undefined {

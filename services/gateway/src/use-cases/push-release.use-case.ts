@@ -54,7 +54,13 @@ export class PushReleaseUseCase {
     const inspection = inspectArchive(archive, this.config.archive);
     await this.admission.assertStorage(admitted, archive.length);
 
-    await this.publisher.publish({ ref, release, mediaType, archive, inspection, metadata, force, visibility, meta: input.meta });
+    await this.publisher.publish({
+      ...{ ref, release, mediaType, archive, inspection, metadata, force, visibility, meta: input.meta },
+      // TEMPORARY (sec-domain, for its e2e until sec-push lands): the writer's fields, unrefined.
+      visibilityRequested: optionalString(input.values, 'visibility') !== undefined,
+      allowOverwrites: admitted.allowOverwrites,
+      namespaceQuotaBytes: admitted.maxStorageBytes,
+    });
     return { status: 'ok' };
   }
 }

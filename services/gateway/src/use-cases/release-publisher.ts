@@ -18,6 +18,10 @@ export interface ReleaseToPublish {
   metadata: JsonValue;
   force: boolean;
   visibility: Visibility;
+  /** The fields of PushRelease the writer enforces (see package.commands.ts). */
+  visibilityRequested?: boolean;
+  allowOverwrites?: boolean;
+  namespaceQuotaBytes?: number;
   /** A Helm provenance file to store with the release, already checked against the archive. */
   provenance?: Buffer;
   meta: CommandMeta;
@@ -54,6 +58,9 @@ export class ReleasePublisher {
       metadata: r.metadata,
       force: r.force,
       visibility: r.visibility,
+      visibilityRequested: r.visibilityRequested,
+      allowOverwrites: r.allowOverwrites,
+      namespaceQuotaBytes: r.namespaceQuotaBytes,
       meta: r.meta,
     });
   }
