@@ -31,7 +31,8 @@ const schema = z.object({
     .regex(/^[^,\s]+(,[^,\s]+)*$/, 'host[:port][,host[:port]...]')
     .optional(),
   WHARF_MAX_METADATA_BYTES: int(64 * 1024, 0),
-  WHARF_MAX_METADATA_DEPTH: int(32, 1),
+  // Events refuse data nested past 256 levels, and metadata sits one level below the event's data.
+  WHARF_MAX_METADATA_DEPTH: int(32, 1).pipe(z.number().max(255)),
   WHARF_MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: int(4, 1),
   WHARF_ARCHIVE_WORKERS: int(2, 0),
   WHARF_MAX_BLOB_BYTES: int(64 * MiB, 1024),
