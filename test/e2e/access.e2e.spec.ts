@@ -309,15 +309,16 @@ describe('accounts and credentials', () => {
     expect((await anonymous.post('/api/v1/users/login', { user: { username: `short-${id}`, password: 'short' } })).status).toBe(401);
   });
 
-  it('should change a password: the old one stops working, tokens already issued keep working', async () => {
+  it('should change a password: the old one stops working, and so do tokens issued before (issue 15)', async () => {
     const user = `pw-${id}`;
     const token = await signUp(user);
     const me = anonymous.with({ authorization: token });
-    expectError(await me.put('/api/v1/user/password', { password: 'short' }), 400, 'invalid-usage');
-    json(await me.put('/api/v1/user/password', { password: 'a-brand-new-password' }), 200);
+    expectError(await me.put('/api/v1/user/password', { password: 'short', current_password: PASSWORD }), 400, 'invalid-usage');
+    const changed = json(await me.put('/api/v1/user/password', { password: 'a-brand-new-password', current_password: PASSWORD }), 200);
     expectError(await anonymous.post('/api/v1/users/login', { user: { username: user, password: PASSWORD } }), 401, 'unauthorized-access');
     json(await anonymous.post('/api/v1/users/login', { user: { username: user, password: 'a-brand-new-password' } }), 200);
-    json(await me.get('/api/v1/user'), 200);
+    expectError(await me.get('/api/v1/user'), 401, 'unauthorized-access');
+    json(await anonymous.with({ authorization: changed.token }).get('/api/v1/user'), 200);
     expectError(await anonymous.put('/api/v1/user/password', { password: 'a-brand-new-password' }), 401, 'unauthorized-access');
   });
 

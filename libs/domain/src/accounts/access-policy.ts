@@ -16,8 +16,24 @@ import { AccountView, Role, memberRole, roleAtLeast } from './account.view';
 export type Caller =
   | { kind: 'open' }
   | { kind: 'anonymous' }
-  | { kind: 'user'; name: string; siteAdmin: boolean }
-  | { kind: 'robot'; org: string; name: string; role: Role };
+  | { kind: 'user'; name: string; siteAdmin: boolean; proof?: Proof }
+  | { kind: 'robot'; org: string; name: string; role: Role; proof?: Proof };
+
+/**
+ * How a user or robot proved who it is: with the account's password (Basic, or the login route
+ * that issued nothing yet), or with an API token, which may expire. A token may not create a
+ * token that outlives it (`outlivesProof`). Absent: a caller made by the server itself.
+ */
+export type Proof = { by: 'password' } | { by: 'token'; tokenId: string; expiresAt: string | null };
+
+/**
+ * Whether a token expiring at `expiresAt` (null: never) would outlive the credential the caller
+ * proved itself with: a stolen short-lived token must not become the account for ever.
+ */
+export function outlivesProof(caller: Caller, expiresAt: string | null): boolean {
+  if ((caller.kind !== 'user' && caller.kind !== 'robot') || caller.proof?.by !== 'token' || caller.proof.expiresAt === null) return false;
+  return expiresAt === null || expiresAt > caller.proof.expiresAt;
+}
 
 export const OPEN_CALLER: Caller = { kind: 'open' };
 export const ANONYMOUS: Caller = { kind: 'anonymous' };

@@ -20,7 +20,8 @@ export const MAX_API_TOKENS = 100;
 
 export type AccountCommand =
   | { type: 'RegisterUser'; passwordHash: string; siteAdmin: boolean }
-  | { type: 'ChangePassword'; passwordHash: string }
+  /** Revokes every token of the user, then issues `replacementToken` (if any), the one the caller goes on with. */
+  | { type: 'ChangePassword'; passwordHash: string; replacementToken?: NewToken }
   | { type: 'CreateOrganization'; owner: string }
   | { type: 'SetMemberRole'; user: string; role: Role }
   | { type: 'RemoveMember'; user: string }
@@ -30,6 +31,14 @@ export type AccountCommand =
   | { type: 'RevokeToken'; robot: string | null; tokenId: string }
   | { type: 'SetLimits'; limits: NamespaceLimits }
   | { type: 'RecordVisibility'; package: string; visibility: Visibility };
+
+/** A token about to be issued: its id, the hash of its secret, label and expiry (null: never). */
+export interface NewToken {
+  tokenId: string;
+  secretHash: string;
+  label: string;
+  expiresAt: string | null;
+}
 
 export function decideAccount(view: AccountView | null, namespace: string, command: AccountCommand): AccountEvent[] {
   if (command.type === 'RegisterUser') {
@@ -43,8 +52,13 @@ export function decideAccount(view: AccountView | null, namespace: string, comma
   if (!view) throw new AccountNotFoundError('organization', namespace);
   switch (command.type) {
     case 'ChangePassword':
+      // A password change is how an account is taken back: no token issued before it survives.
       requireKind(view, 'user');
-      return [{ type: 'PasswordChanged', data: { passwordHash: command.passwordHash } }];
+      return [
+        { type: 'PasswordChanged', data: { passwordHash: command.passwordHash } },
+        ...view.tokens.map((t): AccountEvent => ({ type: 'TokenRevoked', data: { robot: null, tokenId: t.id } })),
+        ...(command.replacementToken ? [{ type: 'TokenIssued', data: { robot: null, ...command.replacementToken } } as AccountEvent] : []),
+      ];
     case 'SetMemberRole': {
       requireKind(view, 'organization');
       const current = view.members.find((m) => m.user === command.user);

@@ -72,6 +72,21 @@ describe('account decider', () => {
     expect(decideAccount(alice, 'alice', token(id(1000), null, null, LOGIN_LABEL))).toHaveLength(1);
   });
 
+  it('should revoke every token of the user on a password change, each as an event, and issue the replacement', () => {
+    const alice = run('alice', [{ type: 'RegisterUser', passwordHash: 'h', siteAdmin: false }, token('a'.repeat(16)), token('b'.repeat(16), null, null, LOGIN_LABEL)]);
+    const replacementToken = { tokenId: 'c'.repeat(16), secretHash: 'e'.repeat(64), label: LOGIN_LABEL, expiresAt: null };
+    const events = decideAccount(alice, 'alice', { type: 'ChangePassword', passwordHash: 'h2', replacementToken });
+    expect(events).toEqual([
+      { type: 'PasswordChanged', data: { passwordHash: 'h2' } },
+      { type: 'TokenRevoked', data: { robot: null, tokenId: 'a'.repeat(16) } },
+      { type: 'TokenRevoked', data: { robot: null, tokenId: 'b'.repeat(16) } },
+      { type: 'TokenIssued', data: { robot: null, ...replacementToken } },
+    ]);
+    const after = run('alice', [{ type: 'ChangePassword', passwordHash: 'h2', replacementToken }], alice);
+    expect(after.tokens.map((t) => t.id)).toEqual(['c'.repeat(16)]);
+    expect(after.passwordHash).toBe('h2');
+  });
+
   it('should fold the same view from the recorded events as the decisions gave', () => {
     const events: RecordedAccountEvent[] = [];
     let view: AccountView | null = null;

@@ -17,9 +17,11 @@ import {
   Role,
   TokenRecord,
   UnauthorizedError,
+  findRobot,
   callerName,
   isRole,
   isUnrestricted,
+  outlivesProof,
   parseAccountName,
   parseRobotName,
 } from '@wharf/domain';
@@ -31,7 +33,6 @@ import { AccountDirectory } from './account-directory';
 import { AccountWriter } from './account-writer';
 import { mintToken } from './api-tokens';
 import { Authenticator } from './authenticator';
-import { hashPassword } from './password-hasher';
 
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
@@ -48,21 +49,23 @@ export class AccountsUseCases {
     @Inject(PACKAGE_READER) private readonly packages: PackageReader,
   ) {}
 
-  async signUp(values: RequestValues, caller: Caller) {
+  /** `client`: the client address, the password hashing pool's lane. */
+  async signUp(values: RequestValues, caller: Caller, client = '') {
     const { username, password } = readUser(values);
     if (!this.config.auth.signup && !isUnrestricted(caller)) throw ForbiddenError.because('sign-up is turned off on this registry');
     const name = parseAccountName(username);
     await this.assertNamespaceUnclaimed(name, caller);
-    await this.writer.execute(name, { type: 'RegisterUser', passwordHash: await hashPassword(checkPassword(password)), siteAdmin: false }, name);
-    return { username: name, token: await this.issue(name, null, LOGIN_LABEL, this.defaultExpiry()) };
+    const passwordHash = await this.authenticator.hashNewPassword(checkPassword(password), client);
+    await this.writer.execute(name, { type: 'RegisterUser', passwordHash, siteAdmin: false }, name);
+    return { username: name, token: (await this.issue(name, null, LOGIN_LABEL, this.defaultExpiry())).text };
   }
 
   /** Quay's `POST /api/v1/users/login`: a new token for a username and password. */
-  async login(values: RequestValues) {
+  async login(values: RequestValues, client = '') {
     const { username, password } = readUser(values);
-    const caller = await this.authenticator.checkPassword(username, password);
+    const caller = await this.authenticator.checkPassword(username, password, client);
     if (!caller || caller.kind !== 'user') throw new UnauthorizedError('invalid username or password');
-    return { token: await this.issue(caller.name, null, LOGIN_LABEL, this.defaultExpiry()) };
+    return { token: (await this.issue(caller.name, null, LOGIN_LABEL, this.defaultExpiry())).text };
   }
 
   /** Creates the configured site admin if it does not exist yet (at boot). */
@@ -70,7 +73,8 @@ export class AccountsUseCases {
     const admin = this.config.auth.admin;
     if (!admin) return 'not-configured';
     if (await this.directory.get(admin.username)) return 'exists';
-    await this.writer.execute(parseAccountName(admin.username), { type: 'RegisterUser', passwordHash: await hashPassword(admin.password), siteAdmin: true }, '-');
+    const passwordHash = await this.authenticator.hashNewPassword(admin.password);
+    await this.writer.execute(parseAccountName(admin.username), { type: 'RegisterUser', passwordHash, siteAdmin: true }, '-');
     return 'created';
   }
 
@@ -81,11 +85,23 @@ export class AccountsUseCases {
     return { username: user, site_admin: view?.siteAdmin ?? false, organizations: memberships.map((m) => ({ name: m.namespace, role: m.role })) };
   }
 
-  async changePassword(caller: Caller, values: RequestValues) {
+  /**
+   * Needs the current password (400 without it, 401 when wrong, 429 while the account's failure
+   * budget is spent: it is a password attempt like a login), whatever credentials came with the
+   * request, so a stolen token cannot take the account over. Every token of the account is
+   * revoked; the answer carries the one token that works afterwards.
+   */
+  async changePassword(caller: Caller, values: RequestValues, client = '') {
     const user = requireUser(caller);
+    const current = optionalString(values, 'current_password');
+    if (!current) throw new InvalidUsageError("Missing 'current_password'", { field: 'current_password' });
     const password = checkPassword(optionalString(values, 'password') ?? '');
-    await this.writer.execute(user, { type: 'ChangePassword', passwordHash: await hashPassword(password) }, user);
-    return { status: 'ok' };
+    if (!(await this.authenticator.checkPassword(user, current, client))) throw new UnauthorizedError('the current password is wrong');
+    const passwordHash = await this.authenticator.hashNewPassword(password, client);
+    const minted = mintToken(user);
+    const replacementToken = { tokenId: minted.id, secretHash: minted.secretHash, label: LOGIN_LABEL, expiresAt: this.defaultExpiry() };
+    await this.writer.execute(user, { type: 'ChangePassword', passwordHash, replacementToken }, user);
+    return { status: 'ok', token: minted.text };
   }
 
   async listTokens(caller: Caller) {
@@ -96,10 +112,8 @@ export class AccountsUseCases {
   async createToken(caller: Caller, values: RequestValues) {
     const user = requireUser(caller);
     const label = readLabel(values);
-    const expiresAt = readExpiry(values, this.defaultExpiry());
-    const token = await this.issue(user, null, label, expiresAt, callerName(caller));
-    const view = await this.directory.get(user);
-    return { ...tokenJson(view!.tokens[view!.tokens.length - 1]), token };
+    const issued = await this.issue(user, null, label, this.expiryFor(caller, values), callerName(caller));
+    return { ...tokenJson(issued.record), token: issued.text };
   }
 
   async revokeToken(caller: Caller, tokenId: string) {
@@ -139,15 +153,28 @@ export class AccountsUseCases {
     const role = readRole(values);
     const existed = view.robots.some((r) => r.name === robot);
     await this.writer.execute(org, { type: 'SetRobotRole', robot, role }, callerName(caller));
-    const token = existed ? undefined : await this.issue(org, robot, 'created', null, callerName(caller));
-    return { name: `${org}+${robot}`, role, ...(token ? { token } : {}) };
+    const issued = existed ? undefined : await this.issue(org, robot, 'created', this.expiryFor(caller, values), callerName(caller));
+    return { name: `${org}+${robot}`, role, ...(issued ? { token: issued.text, token_id: issued.record.id, expires_at: issued.record.expiresAt } : {}) };
   }
 
   async createRobotToken(caller: Caller, org: string, robotName: string, values: RequestValues) {
     await this.loadOrganization(caller, org, 'admin');
     const robot = parseRobotName(robotName);
-    const token = await this.issue(org, robot, readLabel(values), readExpiry(values, null), callerName(caller));
-    return { name: `${org}+${robot}`, token };
+    const issued = await this.issue(org, robot, readLabel(values), this.expiryFor(caller, values), callerName(caller));
+    return { name: `${org}+${robot}`, ...tokenJson(issued.record), token: issued.text };
+  }
+
+  async listRobotTokens(caller: Caller, org: string, robotName: string) {
+    const view = await this.loadOrganization(caller, org, 'admin');
+    const robot = findRobot(view, parseRobotName(robotName));
+    if (!robot) throw new AccountNotFoundError('robot', `${org}+${robotName}`);
+    return robot.tokens.map(tokenJson);
+  }
+
+  async revokeRobotToken(caller: Caller, org: string, robotName: string, tokenId: string) {
+    await this.loadOrganization(caller, org, 'admin');
+    await this.writer.execute(org, { type: 'RevokeToken', robot: parseRobotName(robotName), tokenId }, callerName(caller));
+    return { status: 'revoked', id: tokenId };
   }
 
   async deleteRobot(caller: Caller, org: string, robotName: string) {
@@ -203,10 +230,26 @@ export class AccountsUseCases {
     if (packages.length > 0) throw new AccountExistsError(namespace);
   }
 
-  private async issue(account: string, robot: string | null, label: string, expiresAt: string | null, actor = account): Promise<string> {
+  private async issue(account: string, robot: string | null, label: string, expiresAt: string | null, actor = account): Promise<{ text: string; record: TokenRecord }> {
     const minted = mintToken(robot === null ? account : `${account}+${robot}`);
     await this.writer.execute(account, { type: 'IssueToken', robot, tokenId: minted.id, secretHash: minted.secretHash, label, expiresAt }, actor);
-    return minted.text;
+    return { text: minted.text, record: { id: minted.id, secretHash: minted.secretHash, label, expiresAt, createdAt: new Date().toISOString() } };
+  }
+
+  /**
+   * The expiry of a token the caller creates (`expires_in`, else the configured lifetime), such
+   * that it never outlives the token the caller authenticated with: a longer one is cut to that
+   * token's expiry (the answer's `expires_at` says so); asking outright for a token that never
+   * expires is refused (403).
+   */
+  private expiryFor(caller: Caller, values: RequestValues): string | null {
+    const asked = readExpiry(values, this.defaultExpiry());
+    if (!outlivesProof(caller, asked)) return asked;
+    const limit = (caller as { proof: { expiresAt: string } }).proof.expiresAt;
+    if (asked === null && values.expires_in !== undefined) {
+      throw ForbiddenError.because('a token that expires cannot create a token that never expires: authenticate with the password', { expires_at: limit });
+    }
+    return limit;
   }
 
   private defaultExpiry(): string | null {

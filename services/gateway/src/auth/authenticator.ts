@@ -4,11 +4,24 @@
  * present but malformed, or credentials that do not check out, are refused with 401 (never
  * silently downgraded to anonymous, so a typo cannot look like "the package is gone").
  *
- * A password check costs a scrypt hash (tens of milliseconds), and Helm sends the password with
- * every request, so a successful check is remembered for a minute, keyed by a hash of the
- * account, the password and the stored hash (a password change invalidates it). Wrong
- * passwords are limited per account (FAILED_PASSWORDS_PER_MINUTE, then 429), so guessing is slow
- * whatever the request rate limit. Neither the password nor the token ever leaves this class.
+ * Password checks, wherever they come from (Basic on any route, the login route, the current
+ * password of a password change), go through `checkPassword`, which keeps these promises:
+ * - Failure budget per account name: `failedLoginsPerMinute` wrong passwords a minute. While it
+ *   is spent, every password attempt for the name, right or wrong, is refused with 429 and
+ *   Retry-After before anything is hashed, so the limit is not an oracle (a right guess looks
+ *   like a wrong one). An attempt takes from the budget before it is hashed and a right
+ *   password gives it back, so parallel guesses cannot all slip in before the first one fails.
+ *   Tokens are never checked against this budget: a victim whose budget an attacker spends
+ *   keeps using their tokens.
+ * - Unknown names and accounts without a password cost one hash like any other (a placeholder
+ *   hash), and share the same budget per name, so neither the time nor the 429 tells which
+ *   accounts exist.
+ * - Hashes run in a bounded pool (PasswordHashPool, lanes by client address): past its queue,
+ *   503 with Retry-After.
+ * - A successful check is remembered for a minute, keyed by a hash of the account, the password
+ *   and the stored hash (a password change invalidates it), because Helm sends the password with
+ *   every request. The memo is consulted only while the budget is not spent.
+ * Neither the password nor the token ever leaves this class.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -16,24 +29,30 @@ import { ANONYMOUS, Caller, OPEN_CALLER, RateLimitedError, UnauthorizedError, fi
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { AccountDirectory } from './account-directory';
 import { matchToken } from './api-tokens';
-import { verifyPassword } from './password-hasher';
+import { PasswordHashPool } from './password-hash-pool';
+import { hashPassword, preparePlaceholder, verifyAgainstPlaceholder, verifyPassword } from './password-hasher';
 import { RateLimiter } from './rate-limiter';
 
 const PASSWORD_MEMO_MS = 60_000;
-export const FAILED_PASSWORDS_PER_MINUTE = 10;
 const MAX_MEMO = 10_000;
 
 @Injectable()
 export class Authenticator {
+  /** Successful password checks: memo key → until (ms). Oldest first (Map order). */
   private readonly verified = new Map<string, number>();
   private readonly failures = new RateLimiter();
+  private readonly pool: PasswordHashPool;
 
   constructor(
     private readonly directory: AccountDirectory,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
-  ) {}
+  ) {
+    this.pool = new PasswordHashPool(config.auth.passwordHashConcurrency, config.auth.passwordHashQueue);
+    if (config.auth.mode === 'enforced') void preparePlaceholder();
+  }
 
-  async callerFor(authorization: string | undefined): Promise<Caller> {
+  /** `client` (the client address) is the hashing pool's lane for a password in the header. */
+  async callerFor(authorization: string | undefined, client = ''): Promise<Caller> {
     if (this.config.auth.mode === 'open') return OPEN_CALLER;
     const credentials: Credentials = parseAuthorization(authorization);
     switch (credentials.kind) {
@@ -44,30 +63,56 @@ export class Authenticator {
       case 'token':
         return this.byToken(credentials.token, credentials.claimedAccount);
       case 'password':
-        return this.byPassword(credentials.account, credentials.password);
+        return this.byPassword(credentials.account, credentials.password, client);
     }
   }
 
-  /** The user whose password this is, or null: for login, which answers 401 itself. */
-  async checkPassword(account: string, password: string): Promise<Caller | null> {
+  /**
+   * The user whose password this is, or null (a wrong password, an unknown name, an account
+   * without a password): for the login route, which answers 401 itself. Throws
+   * RateLimitedError while the name's failure budget is spent, ServiceUnavailableError when the
+   * hashing queue is full.
+   */
+  async checkPassword(account: string, password: string, client = ''): Promise<Caller | null> {
+    const perMinute = this.config.auth.failedLoginsPerMinute;
+    const spent = this.failures.wait(account, perMinute);
+    if (spent > 0) throw new RateLimitedError(spent);
     const view = await this.directory.get(account);
-    if (!view || view.kind !== 'user' || !view.passwordHash) return null;
-    const key = createHash('sha256').update(`${account}\0${password}\0${view.passwordHash}`).digest('hex');
-    const until = this.verified.get(key);
-    if (until === undefined || until < Date.now()) {
-      if (!(await verifyPassword(password, view.passwordHash))) {
-        const wait = this.failures.take(account, FAILED_PASSWORDS_PER_MINUTE);
-        if (wait > 0) throw new RateLimitedError(wait);
-        return null;
-      }
-      if (this.verified.size >= MAX_MEMO) this.verified.clear();
-      this.verified.set(key, Date.now() + PASSWORD_MEMO_MS);
+    const stored = view?.kind === 'user' ? view.passwordHash : null;
+    const memoKey = stored ? createHash('sha256').update(`${account}\0${password}\0${stored}`).digest('hex') : null;
+    if (memoKey && (this.verified.get(memoKey) ?? 0) > Date.now()) return this.passwordCaller(view!.namespace, view!.siteAdmin);
+    const wait = this.failures.take(account, perMinute);
+    if (wait > 0) throw new RateLimitedError(wait);
+    let right: boolean;
+    try {
+      right = await this.pool.run(client, () => (stored ? verifyPassword(password, stored) : verifyAgainstPlaceholder(password)));
+    } catch (error) {
+      this.failures.giveBack(account, perMinute); // not a guess: the pool was full
+      throw error;
     }
-    return { kind: 'user', name: view.namespace, siteAdmin: view.siteAdmin };
+    if (!right) return null;
+    this.failures.giveBack(account, perMinute);
+    this.remember(memoKey!);
+    return this.passwordCaller(view!.namespace, view!.siteAdmin);
   }
 
-  private async byPassword(account: string, password: string): Promise<Caller> {
-    const caller = await this.checkPassword(account, password);
+  /** A new password's hash, computed in the same bounded pool as the checks. */
+  hashNewPassword(password: string, client = ''): Promise<string> {
+    return this.pool.run(client, () => hashPassword(password));
+  }
+
+  private passwordCaller(name: string, siteAdmin: boolean): Caller {
+    return { kind: 'user', name, siteAdmin, proof: { by: 'password' } };
+  }
+
+  private remember(memoKey: string): void {
+    this.verified.delete(memoKey);
+    while (this.verified.size >= MAX_MEMO) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(memoKey, Date.now() + PASSWORD_MEMO_MS);
+  }
+
+  private async byPassword(account: string, password: string, client: string): Promise<Caller> {
+    const caller = await this.checkPassword(account, password, client);
     if (!caller) throw new UnauthorizedError('invalid username or password');
     return caller;
   }
@@ -82,10 +127,12 @@ export class Authenticator {
     if (robot) {
       const org = await this.directory.get(robot.org);
       const record = org?.kind === 'organization' ? findRobot(org, robot.robot) : undefined;
-      if (record && matchToken(record.tokens, token, now)) return { kind: 'robot', org: robot.org, name: robot.robot, role: record.role };
+      const matched = record && matchToken(record.tokens, token, now);
+      if (record && matched) return { kind: 'robot', org: robot.org, name: robot.robot, role: record.role, proof: { by: 'token', tokenId: matched.id, expiresAt: matched.expiresAt } };
     } else {
       const user = await this.directory.get(token.account);
-      if (user?.kind === 'user' && matchToken(user.tokens, token, now)) return { kind: 'user', name: user.namespace, siteAdmin: user.siteAdmin };
+      const matched = user?.kind === 'user' ? matchToken(user.tokens, token, now) : undefined;
+      if (user && matched) return { kind: 'user', name: user.namespace, siteAdmin: user.siteAdmin, proof: { by: 'token', tokenId: matched.id, expiresAt: matched.expiresAt } };
     }
     throw new UnauthorizedError('invalid or expired token');
   }

@@ -1,12 +1,23 @@
 /**
  * Runs before every gateway route: resolves the caller from the `Authorization` header (401 for
- * bad credentials), applies the request rate limit (429 with Retry-After), and leaves the caller
- * on the request for `@CurrentCaller()`. It refuses no one for lack of a role: each use case
- * asks AccessControl for what its action needs, so a private package can answer 404.
+ * bad credentials), applies the request rate limits (429 with Retry-After), and leaves the
+ * caller on the request for `@CurrentCaller()`. It refuses no one for lack of a role: each use
+ * case asks AccessControl for what its action needs, so a private package can answer 404.
+ *
+ * Rate limits, per gateway process:
+ * - the caller's own bucket, across every route: one per account (every token of a user or
+ *   robot shares it) or, for anonymous callers, per client address. Its size is
+ *   `rateLimitPerMinute`, or the `requests_per_minute` a site admin set on the caller's own
+ *   namespace (a robot's: its organisation's), so rotating namespaces or tokens does not escape;
+ * - a namespace's own `requests_per_minute` as a second bucket per (namespace, caller) on the
+ *   routes of that namespace;
+ * - a request whose credentials are refused (401) takes from its client address's bucket, so
+ *   guessing through Basic auth on any route is a request like any other; past that bucket the
+ *   refusal is a 429.
  */
 import { CanActivate, ExecutionContext, Inject, Injectable, createParamDecorator } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { Caller, RateLimitedError, callerName } from '@wharf/domain';
+import { Caller, RateLimitedError, UnauthorizedError, callerName } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { AccountDirectory } from './account-directory';
 import { Authenticator } from './authenticator';
@@ -26,22 +37,45 @@ export class CallerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<RequestWithCaller>();
-    const caller = await this.authenticator.callerFor(request.headers.authorization);
+    const caller = await this.authenticate(request);
     request.caller = caller;
     await this.limit(request, caller);
     return true;
   }
 
-  private async limit(request: RequestWithCaller, caller: Caller): Promise<void> {
-    const namespace = (request.params as Record<string, string> | undefined)?.namespace;
-    let perMinute = this.config.auth.rateLimitPerMinute;
-    if (namespace && this.config.auth.mode === 'enforced') {
-      const own = (await this.directory.get(namespace).catch(() => null))?.limits.requestsPerMinute;
-      if (own !== null && own !== undefined) perMinute = own;
+  private async authenticate(request: RequestWithCaller): Promise<Caller> {
+    try {
+      return await this.authenticator.callerFor(request.headers.authorization, request.ip);
+    } catch (error) {
+      if (error instanceof UnauthorizedError) this.take(`address:${request.ip}`, this.config.auth.rateLimitPerMinute);
+      throw error;
     }
-    if (perMinute <= 0) return;
-    const who = caller.kind === 'user' || caller.kind === 'robot' ? `account:${callerName(caller)}` : `address:${request.ip}`;
-    const wait = this.limiter.take(`${namespace ?? ''}|${who}|${perMinute}`, perMinute);
+  }
+
+  private async limit(request: RequestWithCaller, caller: Caller): Promise<void> {
+    const account = caller.kind === 'user' || caller.kind === 'robot' ? callerName(caller) : null;
+    const who = account ? `account:${account}` : `address:${request.ip}`;
+    this.take(who, await this.callerLimit(caller));
+    const namespace = (request.params as Record<string, string> | undefined)?.namespace;
+    if (namespace && this.config.auth.mode === 'enforced') {
+      const own = await this.namespaceLimit(namespace);
+      if (own !== null) this.take(`namespace:${namespace}|${who}`, own);
+    }
+  }
+
+  /** The caller's own requests per minute: its account namespace's limit if a site admin set one. */
+  private async callerLimit(caller: Caller): Promise<number> {
+    const home = caller.kind === 'user' ? caller.name : caller.kind === 'robot' ? caller.org : null;
+    return (home === null ? null : await this.namespaceLimit(home)) ?? this.config.auth.rateLimitPerMinute;
+  }
+
+  private async namespaceLimit(namespace: string): Promise<number | null> {
+    return (await this.directory.get(namespace).catch(() => null))?.limits.requestsPerMinute ?? null;
+  }
+
+  /** The key includes the limit, so a changed limit starts a fresh bucket. */
+  private take(key: string, perMinute: number): void {
+    const wait = this.limiter.take(`${key}|${perMinute}`, perMinute);
     if (wait > 0) throw new RateLimitedError(wait);
   }
 }

@@ -2,6 +2,7 @@
  * Password hashing with scrypt (memory-hard, in node:crypto): N=2^15, r=8, p=1 takes 32 MiB
  * and a few tens of milliseconds per hash. Stored as `scrypt$<N>$<r>$<p>$<salt>$<hash>`
  * (base64url), so the parameters can be raised later without invalidating old hashes.
+ * Callers bound how many hashes run at once (PasswordHashPool); these functions do not.
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
@@ -32,4 +33,22 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const expected = Buffer.from(parts[5], 'base64url');
   const actual = await derive(password, Buffer.from(parts[4], 'base64url'), n, r, p);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+let placeholder: Promise<string> | undefined;
+
+/**
+ * Costs what `verifyPassword` against a real hash costs, and answers false: the check for an
+ * account that does not exist or has no password, so the time of an answer does not tell
+ * which accounts exist. The placeholder hash (of a random password nobody knows) is made once
+ * per process; `preparePlaceholder` makes it ahead, so the first unknown name is not slower.
+ */
+export async function verifyAgainstPlaceholder(password: string): Promise<false> {
+  await verifyPassword(password, await preparePlaceholder());
+  return false;
+}
+
+export function preparePlaceholder(): Promise<string> {
+  placeholder ??= hashPassword(randomBytes(24).toString('base64url'));
+  return placeholder;
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Ip, Param, Post, Put, Query } from '@nestjs/common';
 import type { Caller } from '@wharf/domain';
 import { AccountsUseCases } from '../auth/accounts.use-cases';
 import { CurrentCaller } from '../auth/caller.guard';
@@ -11,14 +11,14 @@ export class AccountsController {
 
   @Post('api/v1/users')
   @HttpCode(201)
-  signUp(@Body() body: unknown, @CurrentCaller() caller: Caller) {
-    return this.accounts.signUp(parseJsonBody(body), caller);
+  signUp(@Body() body: unknown, @CurrentCaller() caller: Caller, @Ip() client: string) {
+    return this.accounts.signUp(parseJsonBody(body), caller, client);
   }
 
   @Post('api/v1/users/login')
   @HttpCode(200)
-  login(@Body() body: unknown) {
-    return this.accounts.login(parseJsonBody(body));
+  login(@Body() body: unknown, @Ip() client: string) {
+    return this.accounts.login(parseJsonBody(body), client);
   }
 
   @Get('api/v1/user')
@@ -27,8 +27,8 @@ export class AccountsController {
   }
 
   @Put('api/v1/user/password')
-  changePassword(@Body() body: unknown, @CurrentCaller() caller: Caller) {
-    return this.accounts.changePassword(caller, parseJsonBody(body));
+  changePassword(@Body() body: unknown, @CurrentCaller() caller: Caller, @Ip() client: string) {
+    return this.accounts.changePassword(caller, parseJsonBody(body), client);
   }
 
   @Get('api/v1/user/tokens')
@@ -77,6 +77,16 @@ export class AccountsController {
   @HttpCode(201)
   createRobotToken(@Param('namespace') org: string, @Param('robot') robot: string, @Body() body: unknown, @CurrentCaller() caller: Caller) {
     return this.accounts.createRobotToken(caller, org, robot, parseJsonBody(body));
+  }
+
+  @Get('api/v1/organizations/:namespace/robots/:robot/tokens')
+  robotTokens(@Param('namespace') org: string, @Param('robot') robot: string, @CurrentCaller() caller: Caller) {
+    return this.accounts.listRobotTokens(caller, org, robot);
+  }
+
+  @Delete('api/v1/organizations/:namespace/robots/:robot/tokens/:tokenId')
+  revokeRobotToken(@Param('namespace') org: string, @Param('robot') robot: string, @Param('tokenId') tokenId: string, @CurrentCaller() caller: Caller) {
+    return this.accounts.revokeRobotToken(caller, org, robot, tokenId);
   }
 
   @Delete('api/v1/organizations/:namespace/robots/:robot')

@@ -17,7 +17,8 @@ const ERRORS: Record<number, string> = {
   403: 'The caller lacks the role (forbidden)',
   404: 'No such account, member, robot or token (account-not-found)',
   409: 'The name is taken (account-exists)',
-  429: 'Too many requests (rate-limited); see Retry-After',
+  429: 'Too many requests (rate-limited), or the password failure budget of the account is spent; see Retry-After',
+  503: 'Too many password checks waiting (service-unavailable); see Retry-After',
 };
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), { description: ERRORS[s], content: json(errorRef) }]));
 
@@ -27,6 +28,7 @@ const robot = path('robot', 'The robot short name (its account is <org>+<robot>)
 const role = { type: 'string', enum: ['read', 'write', 'admin'] };
 const nullableInt = { type: ['integer', 'null'], minimum: 1 };
 const str = { type: 'string' };
+const EXPIRES_IN = { type: ['integer', 'null'], minimum: 0, description: 'Lifetime in seconds (60 to ten years); null or 0: never expires; absent: WHARF_TOKEN_TTL_SECONDS' };
 
 export const ACCOUNT_PATHS = {
   '/api/v1/users': {
@@ -34,15 +36,16 @@ export const ACCOUNT_PATHS = {
       operationId: 'signUp',
       description: 'Creates a user (who owns the namespace of the same name) and returns a token; 403 when sign-up is turned off (WHARF_SIGNUP=false).',
       requestBody: body(ref('UserCredentials')),
-      responses: { 201: ok('Created, with a token', { type: 'object', required: ['username', 'token'], properties: { username: str, token: str } }), ...errors(400, 403, 409, 429) },
+      responses: { 201: ok('Created, with a token', { type: 'object', required: ['username', 'token'], properties: { username: str, token: str } }), ...errors(400, 403, 409, 429, 503) },
     },
   },
   '/api/v1/users/login': {
     post: {
       operationId: 'login',
-      description: "Quay's login: a new token for a username and password. The appr client sends it back verbatim in Authorization.",
+      description:
+        "Quay's login: a new token for a username and password. The appr client sends it back verbatim in Authorization. Past WHARF_FAILED_LOGINS_PER_MINUTE wrong passwords for the account, every password attempt (right or wrong, here or in Basic) answers 429 until the budget refills.",
       requestBody: body(ref('UserCredentials')),
-      responses: { 200: ok('A new token', { type: 'object', required: ['token'], properties: { token: str } }), ...errors(400, 401, 429) },
+      responses: { 200: ok('A new token', { type: 'object', required: ['token'], properties: { token: str } }), ...errors(400, 401, 429, 503) },
     },
   },
   '/api/v1/user': {
@@ -55,13 +58,20 @@ export const ACCOUNT_PATHS = {
     },
   },
   '/api/v1/user/password': {
-    put: { operationId: 'changePassword', requestBody: body({ type: 'object', required: ['password'], properties: { password: str } }), responses: { 200: ok('Changed', { type: 'object' }), ...errors(400, 401, 403) } },
+    put: {
+      operationId: 'changePassword',
+      description: 'Needs the current password whatever the credentials (400 without it, 401 when wrong, 429 while the failure budget is spent). Revokes every token of the account; the answer carries the one that works afterwards.',
+      requestBody: body({ type: 'object', required: ['password', 'current_password'], properties: { password: { type: 'string', minLength: 8 }, current_password: str } }),
+      responses: { 200: ok('Changed', { type: 'object', required: ['status', 'token'], properties: { status: str, token: str } }), ...errors(400, 401, 403, 429, 503) },
+    },
   },
   '/api/v1/user/tokens': {
     get: { operationId: 'listTokens', responses: { 200: ok("The caller's tokens (never their secrets)", { type: 'array', items: ref('Token') }), ...errors(401, 403) } },
     post: {
       operationId: 'createToken',
-      requestBody: body({ type: 'object', properties: { label: str, expires_in: { type: ['integer', 'null'], minimum: 60, description: 'Lifetime in seconds; null: never expires; absent: WHARF_TOKEN_TTL_SECONDS' } } }),
+      description:
+        'A caller authenticated by a token gets a token that expires no later than that token (a longer expires_in is cut, see expires_at); asking such a caller for a token that never expires is 403.',
+      requestBody: body({ type: 'object', properties: { label: str, expires_in: EXPIRES_IN } }),
       responses: { 201: ok('The token, shown this once', { allOf: [ref('Token'), { type: 'object', required: ['token'], properties: { token: str } }] }), ...errors(400, 401, 403) },
     },
   },
@@ -81,15 +91,28 @@ export const ACCOUNT_PATHS = {
   '/api/v1/organizations/{namespace}/robots/{robot}': {
     put: {
       operationId: 'setRobot',
-      description: 'Creates the robot with a first token (returned once), or changes its role.',
+      description: 'Creates the robot with a first token (returned once; expiry as for robot tokens), or changes its role.',
       parameters: [namespace, robot],
-      requestBody: body({ type: 'object', required: ['role'], properties: { role } }),
-      responses: { 200: ok('The robot', { type: 'object', properties: { name: str, role, token: str } }), ...errors(400, 401, 403, 404) },
+      requestBody: body({ type: 'object', required: ['role'], properties: { role, expires_in: EXPIRES_IN } }),
+      responses: {
+        200: ok('The robot', { type: 'object', properties: { name: str, role, token: str, token_id: str, expires_at: { type: ['string', 'null'] } } }),
+        ...errors(400, 401, 403, 404),
+      },
     },
     delete: { operationId: 'deleteRobot', parameters: [namespace, robot], responses: { 200: ok('Deleted with its tokens', { type: 'object' }), ...errors(400, 401, 403, 404) } },
   },
   '/api/v1/organizations/{namespace}/robots/{robot}/tokens': {
-    post: { operationId: 'createRobotToken', parameters: [namespace, robot], requestBody: body({ type: 'object', properties: { label: str, expires_in: { type: ['integer', 'null'] } } }), responses: { 201: ok('A new token for the robot', { type: 'object', properties: { name: str, token: str } }), ...errors(400, 401, 403, 404) } },
+    get: { operationId: 'listRobotTokens', parameters: [namespace, robot], responses: { 200: ok("The robot's tokens (never their secrets; admin role)", { type: 'array', items: ref('Token') }), ...errors(401, 403, 404) } },
+    post: {
+      operationId: 'createRobotToken',
+      description: 'Expiry as for user tokens: expires_in, else WHARF_TOKEN_TTL_SECONDS, never beyond the creating token.',
+      parameters: [namespace, robot],
+      requestBody: body({ type: 'object', properties: { label: str, expires_in: EXPIRES_IN } }),
+      responses: { 201: ok('A new token for the robot, shown this once', { allOf: [ref('Token'), { type: 'object', required: ['name', 'token'], properties: { name: str, token: str } }] }), ...errors(400, 401, 403, 404) },
+    },
+  },
+  '/api/v1/organizations/{namespace}/robots/{robot}/tokens/{tokenId}': {
+    delete: { operationId: 'revokeRobotToken', parameters: [namespace, robot, path('tokenId', 'The token id')], responses: { 200: ok('Revoked', { type: 'object' }), ...errors(401, 403, 404) } },
   },
   '/api/v1/namespaces/{namespace}/limits': {
     get: { operationId: 'showLimits', parameters: [namespace], responses: { 200: ok('The limits (null: the registry default)', ref('Limits')), ...errors(401, 403, 404) } },

@@ -1,0 +1,129 @@
+import { loadConfig } from '@wharf/config';
+import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
+import { ANONYMOUS, UnauthorizedError } from '@wharf/domain';
+import type { PackageReader } from '@wharf/ports';
+import { AccessControl } from './access-control';
+import { AccountDirectory } from './account-directory';
+import { AccountWriter } from './account-writer';
+import { AccountsUseCases } from './accounts.use-cases';
+import { Authenticator } from './authenticator';
+import { preparePlaceholder } from './password-hasher';
+
+// scrypt is deliberately slow: a few hundred milliseconds a hash on a busy machine.
+jest.setTimeout(60_000);
+
+const PASSWORD = 'the-right-password';
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+async function world(env: Record<string, string> = {}) {
+  const config = loadConfig({ WHARF_FAILED_LOGINS_PER_MINUTE: '3', ...env });
+  const store = new SqliteAccountStore({ path: ':memory:' });
+  const directory = new AccountDirectory(store);
+  const authenticator = new Authenticator(directory, config);
+  const nothing: PackageReader = { get: async () => null, list: async () => [], count: async () => 0 };
+  const accounts = new AccountsUseCases(new AccountWriter(store, directory), directory, authenticator, new AccessControl(directory), config, nothing);
+  const { token } = await accounts.signUp({ user: { username: 'alice', password: PASSWORD } }, ANONYMOUS);
+  await preparePlaceholder();
+  return { authenticator, accounts, token, directory };
+}
+
+/** Counts the scrypt hashes computed while `action` runs. */
+async function hashesDuring(action: () => Promise<unknown>): Promise<number> {
+  // The module object itself (an `import *` would be a copy the hasher never calls through).
+  const spy = jest.spyOn(require('node:crypto') as typeof import('node:crypto'), 'scrypt');
+  try {
+    await action();
+    return spy.mock.calls.length;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+const outcome = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'ok',
+    (e: { code?: string }) => e.code ?? String(e),
+  );
+
+describe(Authenticator.name, () => {
+  it('should refuse every password for an account whose failure budget is spent, the right one included, without hashing it', async () => {
+    const { authenticator, token } = await world();
+    const wrong = await Promise.all([1, 2, 3].map(() => outcome(authenticator.callerFor(basic('alice', 'wrong-guess')))));
+    expect(wrong).toEqual(['unauthorized-access', 'unauthorized-access', 'unauthorized-access']);
+    expect(await hashesDuring(async () => {
+      await expect(authenticator.callerFor(basic('alice', 'wrong-guess'))).rejects.toMatchObject({ code: 'rate-limited', retryAfterSeconds: expect.any(Number) });
+      await expect(authenticator.callerFor(basic('alice', PASSWORD))).rejects.toMatchObject({ code: 'rate-limited' });
+      await expect(authenticator.checkPassword('alice', PASSWORD)).rejects.toMatchObject({ code: 'rate-limited' });
+    })).toBe(0);
+    // The victim's token still works.
+    expect(await authenticator.callerFor(token)).toMatchObject({ kind: 'user', name: 'alice', proof: { by: 'token' } });
+  });
+
+  it('should not let parallel guesses slip past the budget before the first one fails', async () => {
+    const { authenticator } = await world();
+    let results: string[] = [];
+    const hashes = await hashesDuring(async () => {
+      results = await Promise.all(Array.from({ length: 16 }, () => outcome(authenticator.callerFor(basic('alice', 'wrong-guess')))));
+    });
+    expect(hashes).toBe(3);
+    expect(results.filter((r) => r === 'unauthorized-access')).toHaveLength(3);
+    expect(results.filter((r) => r === 'rate-limited')).toHaveLength(13);
+  });
+
+  it('should not count a right password against the budget', async () => {
+    const { authenticator } = await world({ WHARF_FAILED_LOGINS_PER_MINUTE: '1' });
+    for (let i = 0; i < 3; i++) expect(await authenticator.checkPassword('alice', PASSWORD)).toMatchObject({ name: 'alice', proof: { by: 'password' } });
+    expect(await authenticator.checkPassword('alice', 'wrong-guess')).toBeNull();
+    await expect(authenticator.checkPassword('alice', PASSWORD)).rejects.toMatchObject({ code: 'rate-limited' });
+  });
+
+  it('should hash once for an unknown name, as for a known one, and limit unknown names alike', async () => {
+    const { authenticator } = await world();
+    expect(await hashesDuring(() => outcome(authenticator.checkPassword('alice', 'wrong-guess')))).toBe(1);
+    expect(await hashesDuring(() => outcome(authenticator.checkPassword('nobody', 'wrong-guess')))).toBe(1);
+    for (let i = 0; i < 2; i++) expect(await authenticator.checkPassword('nobody', 'wrong-guess')).toBeNull();
+    await expect(authenticator.checkPassword('nobody', 'wrong-guess')).rejects.toMatchObject({ code: 'rate-limited' });
+  });
+
+  it('should remember a right password for a minute (no second hash)', async () => {
+    const { authenticator } = await world();
+    expect(await hashesDuring(() => authenticator.callerFor(basic('alice', PASSWORD)))).toBe(1);
+    expect(await hashesDuring(() => authenticator.callerFor(basic('alice', PASSWORD)))).toBe(0);
+  });
+
+  it('should answer 503 when more password checks wait than the queue holds', async () => {
+    const { authenticator } = await world({ WHARF_PASSWORD_HASH_CONCURRENCY: '1', WHARF_PASSWORD_HASH_QUEUE: '1', WHARF_FAILED_LOGINS_PER_MINUTE: '100' });
+    const results = await Promise.all(['a', 'b', 'c', 'd'].map((n) => outcome(authenticator.checkPassword(`user-${n}`, 'wrong-guess'))));
+    expect(results.sort()).toEqual(['ok', 'ok', 'service-unavailable', 'service-unavailable']);
+  });
+});
+
+describe('tokens and passwords (item 3 of issue 15)', () => {
+  it('should change a password only with the current one, revoking every token but the one it returns', async () => {
+    const { authenticator, accounts, token } = await world();
+    const alice = await authenticator.callerFor(token);
+    const other = await accounts.createToken(alice, { label: 'ci' });
+    await expect(accounts.changePassword(alice, { password: 'a-new-password' })).rejects.toMatchObject({ code: 'invalid-usage' });
+    await expect(accounts.changePassword(alice, { password: 'a-new-password', current_password: 'wrong-guess' })).rejects.toBeInstanceOf(UnauthorizedError);
+    const changed = await accounts.changePassword(alice, { password: 'a-new-password', current_password: PASSWORD });
+    await expect(authenticator.callerFor(token)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(authenticator.callerFor(other.token)).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(await authenticator.callerFor(changed.token)).toMatchObject({ name: 'alice' });
+    expect(await authenticator.checkPassword('alice', 'a-new-password')).toMatchObject({ name: 'alice' });
+  });
+
+  it('should not let a token create a token that outlives it', async () => {
+    const { authenticator, accounts } = await world();
+    const alice = await authenticator.checkPassword('alice', PASSWORD);
+    const short = await accounts.createToken(alice!, { label: 'short', expires_in: 60 });
+    const viaShort = await authenticator.callerFor(short.token);
+    await expect(accounts.createToken(viaShort, { label: 'forever', expires_in: null })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(accounts.createToken(viaShort, { label: 'forever', expires_in: 0 })).rejects.toMatchObject({ code: 'forbidden' });
+    const capped = await accounts.createToken(viaShort, { label: 'long', expires_in: 86_400 });
+    expect(capped.expires_at).toBe(short.expires_at);
+    const shorter = await accounts.createToken(viaShort, { label: 'shorter', expires_in: 60 });
+    expect(shorter.expires_at! <= short.expires_at!).toBe(true);
+    // A password-authenticated caller may still make a token that never expires.
+    expect((await accounts.createToken(alice!, { label: 'forever', expires_in: null })).expires_at).toBeNull();
+  });
+});

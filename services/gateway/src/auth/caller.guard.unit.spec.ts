@@ -1,0 +1,49 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { loadConfig } from '@wharf/config';
+import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
+import { ANONYMOUS } from '@wharf/domain';
+import type { PackageReader } from '@wharf/ports';
+import { AccessControl } from './access-control';
+import { AccountDirectory } from './account-directory';
+import { AccountWriter } from './account-writer';
+import { AccountsUseCases } from './accounts.use-cases';
+import { Authenticator } from './authenticator';
+import { CallerGuard } from './caller.guard';
+
+jest.setTimeout(30_000);
+
+function world(env: Record<string, string>) {
+  const config = loadConfig(env);
+  const store = new SqliteAccountStore({ path: ':memory:' });
+  const directory = new AccountDirectory(store);
+  const authenticator = new Authenticator(directory, config);
+  const nothing: PackageReader = { get: async () => null, list: async () => [], count: async () => 0 };
+  const accounts = new AccountsUseCases(new AccountWriter(store, directory), directory, authenticator, new AccessControl(directory), config, nothing);
+  const guard = new CallerGuard(authenticator, directory, config);
+  const request = (authorization: string | undefined, namespace?: string, ip = '192.0.2.1') =>
+    guard
+      .canActivate({ switchToHttp: () => ({ getRequest: () => ({ headers: { authorization }, params: namespace ? { namespace } : {}, ip }) }) } as unknown as ExecutionContext)
+      .then(
+        () => 'ok',
+        (e: { code?: string }) => e.code ?? String(e),
+      );
+  return { accounts, request };
+}
+
+describe(CallerGuard.name, () => {
+  it('should count refused credentials against the client address, then answer 429 instead of 401', async () => {
+    const { request } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '3' });
+    const forged = `wharf.${Buffer.from('alice').toString('base64url')}.${'0'.repeat(16)}.${'A'.repeat(43)}`;
+    const seen = [];
+    for (let i = 0; i < 4; i++) seen.push(await request(forged));
+    expect(seen).toEqual(['unauthorized-access', 'unauthorized-access', 'unauthorized-access', 'rate-limited']);
+    expect(await request(undefined)).toBe('rate-limited');
+    expect(await request(undefined, undefined, '192.0.2.2')).toBe('ok');
+  });
+
+  it('should limit an account across namespaces and tokens at the global limit when its namespace sets none', async () => {
+    const { accounts, request } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '2' });
+    const { token } = await accounts.signUp({ user: { username: 'alice', password: 'long-enough' } }, ANONYMOUS);
+    expect([await request(token, 'ns1', '192.0.2.7'), await request(token, 'ns2', '192.0.2.8'), await request(token, 'ns3', '192.0.2.9')]).toEqual(['ok', 'ok', 'rate-limited']);
+  });
+});
