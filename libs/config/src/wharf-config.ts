@@ -155,7 +155,11 @@ export interface AuthSettings {
   defaultVisibility: 'public' | 'private';
   /** Lifetime of tokens issued by login and by the token API when none is asked for (0: no expiry). */
   tokenTtlSeconds: number;
-  /** Requests per minute per token or client address; a namespace's own limit overrides it (0: no limit). */
+  /**
+   * Requests per minute per caller across all routes: per account (all its tokens), or per client
+   * address for anonymous callers and refused credentials; the caller's own namespace limit
+   * overrides it, and a namespace's limit adds a bucket on its routes (0: no limit).
+   */
   rateLimitPerMinute: number;
   /** Wrong passwords per account per minute; past it every password attempt for the account is refused (429) unhashed. */
   failedLoginsPerMinute: number;
