@@ -5,7 +5,8 @@
  * costs a few hundred milliseconds of CPU, which is what the upload bounds are about.
  */
 import { createHash } from 'node:crypto';
-import { chartArchive } from '@wharf/testing';
+// A relative import, not @wharf/testing: the bench (bench/upload-stall.ts) compiles this file too.
+import { chartArchive } from '../../libs/testing/src/factories/chart-archive.factory';
 
 export const BULKY_UNPACKED_BYTES = 60 * 1024 * 1024;
 
