@@ -5,6 +5,7 @@
  *   namespace's storage quota; a refused push stores nothing (no event, no blob, no package).
  * - Only an admin of the namespace chooses the visibility of the package a push creates: a
  *   member or robot with `write` that names `visibility` is refused 403 and stores nothing.
+ * - A re-push of an existing release is answered 409 before its archive is even inspected.
  * - A dozen concurrent re-pushes of a chart that unpacks to 60 MiB are all answered 409 (the
  *   duplicate is found before the archive is inspected, and is not held up by the per-account
  *   upload bound) while the server keeps answering other requests.
@@ -55,6 +56,17 @@ describe('metadata of a push (open registry)', () => {
     await pushOk(ns, 'fine', { release: '1.0.0', mediaType: 'helm', archive: archiveFor('fine', '1.0.0'), metadata });
     const manifest = (await cnr.get(packagePath(ns, 'fine', '1.0.0', 'helm'))).json<Manifest & { metadata: unknown }>();
     expect(manifest.metadata).toEqual(metadata);
+  });
+});
+
+describe('re-push of an existing release (open registry)', () => {
+  it('should answer 409 before the archive is inspected: a re-push with a broken archive is a duplicate, not bad input', async () => {
+    const ns = uniqueNamespace('e2e-dup-first');
+    await pushOk(ns, 'app', { release: '1.0.0', mediaType: 'helm', archive: archiveFor('app', '1.0.0') });
+    const broken = Buffer.from('not a gzip stream at all');
+    await expectRefused(ns, () => push(ns, 'app', { release: '1.0.0', mediaType: 'helm', archive: broken }), 409, 'package-exists');
+    // The same archive under a new release is inspected, and refused as what it is.
+    await expectRefused(ns, () => push(ns, 'app', { release: '1.0.1', mediaType: 'helm', archive: broken }), 400, 'invalid-blob');
   });
 });
 
