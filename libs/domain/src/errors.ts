@@ -116,6 +116,14 @@ export class PayloadTooLargeError extends WharfError {
   }
 }
 
+/** A release's `metadata` is larger, as compact JSON, than the registry accepts (see release-metadata.ts). */
+export class MetadataTooLargeError extends WharfError {
+  readonly code = 'payload-too-large' as const;
+  constructor(limitBytes: number) {
+    super(`'metadata' exceeds ${limitBytes} bytes as compact JSON`, { field: 'metadata', limit: limitBytes });
+  }
+}
+
 export class PackageNotFoundError extends WharfError {
   readonly code = 'package-not-found' as const;
   constructor(pkg: string, release: string | null = null, mediaType: string | null = null) {

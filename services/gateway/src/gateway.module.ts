@@ -8,6 +8,8 @@ import { AdminBootstrap } from './auth/admin-bootstrap';
 import { Authenticator } from './auth/authenticator';
 import { CallerGuard } from './auth/caller.guard';
 import { PushAdmission } from './auth/push-admission';
+import { UploadSlots } from './auth/upload-slots';
+import { ArchiveInspectionPool } from './archive/archive-inspection-pool';
 import { AccountsController } from './http/accounts.controller';
 import { ChannelsController } from './http/channels.controller';
 import { DiscoveryController } from './http/discovery.controller';
@@ -39,6 +41,8 @@ import { RegistryStatsUseCase } from './use-cases/registry-stats.use-case';
     AccountsUseCases,
     AdminBootstrap,
     PushAdmission,
+    UploadSlots,
+    ArchiveInspectionPool,
     ReleasePublisher, ChartIndexCache, HelmRepositoryUseCases, ChartMuseumUseCases, PushReleaseUseCase, ChangePackageUseCases, ReadPackageUseCases, RegistryStatsUseCase],
 })
 export class GatewayModule {}

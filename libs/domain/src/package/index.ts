@@ -1,6 +1,7 @@
 export * from './package.view';
 export * from './package.events';
 export * from './package.commands';
+export * from './release-metadata';
 export * from './package.decider';
 export * from './package.summary';
 export * from './blob-references';

@@ -1,10 +1,15 @@
 /**
  * What every upload protocol checks before it stores anything: the caller holds `write` on the
  * namespace (401/403 otherwise, before a byte of the archive is decoded), the archive fits the
- * namespace's blob size limit, and the namespace stays within its storage quota.
+ * namespace's blob size limit, and the namespace stays within its storage quota. Only an admin
+ * of the namespace may choose the visibility of the package a push creates.
+ *
+ * The storage check here is a cheap early refusal, not the guarantee: concurrent pushes all pass
+ * it at once. The writer reserves the quota across the namespace before it appends (the push
+ * command carries `namespaceQuotaBytes`).
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { Caller, QuotaExceededError } from '@wharf/domain';
+import { Caller, ForbiddenError, QuotaExceededError } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { PACKAGE_READER, PackageReader } from '@wharf/ports';
 import { AccessControl } from './access-control';
@@ -40,6 +45,19 @@ export class PushAdmission {
       maxStorageBytes: limits?.maxStorageBytes ?? this.config.auth.maxNamespaceStorageBytes,
       allowOverwrites: limits?.allowOverwrites ?? true,
     };
+  }
+
+  /**
+   * Refuses (403 forbidden) a push that names `visibility` from a caller who is not an admin of
+   * the namespace (its owner, a site admin, open mode): `write` alone must not publish a package.
+   */
+  async assertMayChooseVisibility(caller: Caller, admitted: AdmittedPush): Promise<void> {
+    if ((await this.access.roleOn(caller, admitted.namespace)) === 'admin') return;
+    throw ForbiddenError.because(`only an admin of namespace '${admitted.namespace}' may set 'visibility' on push`, {
+      namespace: admitted.namespace,
+      scopes: ['admin'],
+      field: 'visibility',
+    });
   }
 
   /** Refuses (413 quota-exceeded) a push of `addedBytes` that would take the namespace past its quota. */

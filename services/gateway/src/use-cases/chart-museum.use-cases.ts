@@ -4,6 +4,11 @@
  * `<namespace>/<Chart.yaml name>`, media type helm, through the same ReleasePublisher as an
  * appr push, so it is the very release the appr API shows, pulls and channels. A delete is the
  * appr delete of that helm release.
+ *
+ * Unlike an appr push, an upload names its release only inside the archive (Chart.yaml), so the
+ * duplicate check comes after the inspection; the quota check does not need it and comes before.
+ * The inspection runs off the event loop (ArchiveInspectionPool), within the uploader's share of
+ * concurrent uploads (UploadSlots), and everything is checked before the blob is stored.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import {
@@ -14,12 +19,13 @@ import {
   InvalidUsageError,
   assertProvenance,
   chartCoordinates,
-  inspectArchive,
   parseRepositoryName,
 } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { multipartBoundary, parseMultipartForm } from '../http/multipart-form';
 import { PushAdmission } from '../auth/push-admission';
+import { UploadSlots, uploaderOf } from '../auth/upload-slots';
+import { ArchiveInspectionPool } from '../archive/archive-inspection-pool';
 import { ChangePackageUseCases } from './change-package.use-cases';
 import { ReleasePublisher } from './release-publisher';
 
@@ -31,6 +37,8 @@ export interface ChartUpload {
   /** ChartMuseum's `?force` (present, empty or `true`): replace an existing version. */
   force: boolean;
   meta: CommandMeta;
+  /** The client's address: open-mode and anonymous uploads are bounded per address. */
+  clientAddress: string;
 }
 
 @Injectable()
@@ -39,6 +47,8 @@ export class ChartMuseumUseCases {
     private readonly publisher: ReleasePublisher,
     private readonly admission: PushAdmission,
     private readonly changes: ChangePackageUseCases,
+    private readonly inspector: ArchiveInspectionPool,
+    private readonly slots: UploadSlots,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
@@ -47,21 +57,26 @@ export class ChartMuseumUseCases {
     const admitted = await this.admission.admit(upload.caller, namespace);
     const { chart: archive, prov } = this.readUpload(upload);
     if (archive.length > admitted.maxBlobBytes) throw new ArchiveTooLargeError('blob-size', admitted.maxBlobBytes);
-    const inspection = inspectArchive(archive, this.config.archive);
     await this.admission.assertStorage(admitted, archive.length + (prov?.length ?? 0));
-    const { ref, release } = chartCoordinates(namespace, inspection.chart, inspection.chartProblem);
-    if (prov) assertProvenance(prov, inspection.blobDigest);
-    await this.publisher.publish({
-      ref,
-      release,
-      mediaType: HELM_MEDIA_TYPE,
-      archive,
-      inspection,
-      metadata: null,
-      force: upload.force && admitted.allowOverwrites,
-      visibility: this.config.auth.defaultVisibility,
-      ...(prov ? { provenance: prov } : {}),
-      meta: upload.meta,
+    await this.slots.run(uploaderOf(upload.caller, upload.clientAddress), async () => {
+      const { bytes, inspection } = await this.inspector.inspect(archive);
+      const { ref, release } = chartCoordinates(namespace, inspection.chart, inspection.chartProblem);
+      if (prov) assertProvenance(prov, inspection.blobDigest);
+      await this.publisher.publish({
+        ref,
+        release,
+        mediaType: HELM_MEDIA_TYPE,
+        archive: bytes,
+        inspection,
+        metadata: null,
+        force: upload.force && admitted.allowOverwrites,
+        visibility: this.config.auth.defaultVisibility,
+        visibilityRequested: false,
+        allowOverwrites: admitted.allowOverwrites,
+        namespaceQuotaBytes: admitted.maxStorageBytes,
+        ...(prov ? { provenance: prov } : {}),
+        meta: upload.meta,
+      });
     });
     return { saved: true };
   }

@@ -1,7 +1,12 @@
 /**
- * Push (appr): validate everything that can be validated without state (name, release, media
- * type, blob encoding, archive safety), then hand over to the ReleasePublisher, which refuses a
- * duplicate early, stores the blob and sends the command to the package's writer.
+ * Push (appr): everything the request can be refused for is checked before the blob is stored,
+ * cheapest first: the caller's `write` role, names, release, media type, metadata (size and
+ * depth), the right to choose visibility, the blob's encoding and size; then, still without
+ * inspecting the archive, a duplicate release (409) and the namespace's quota (413), which the
+ * appr push lets us know up front (it names its release and media type), so a dozen concurrent
+ * re-pushes of a large chart cost a view read each, not a gunzip each. Only then is the archive
+ * inspected, off the event loop and within the uploader's share of concurrent uploads
+ * (UploadSlots), and handed to the ReleasePublisher.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import {
@@ -11,16 +16,18 @@ import {
   InvalidUsageError,
   JsonValue,
   Visibility,
-  parseVisibility,
   assertRelease,
   decodeBlobBase64,
-  inspectArchive,
+  measureReleaseMetadata,
   parseMediaType,
   parsePackageRef,
+  parseVisibility,
 } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { RequestValues, flag, optionalString, requiredString } from '../http/request-values';
-import { PushAdmission } from '../auth/push-admission';
+import { AdmittedPush, PushAdmission } from '../auth/push-admission';
+import { UploadSlots, uploaderOf } from '../auth/upload-slots';
+import { ArchiveInspectionPool } from '../archive/archive-inspection-pool';
 import { ReleasePublisher } from './release-publisher';
 
 export interface PushReleaseInput {
@@ -29,6 +36,8 @@ export interface PushReleaseInput {
   values: RequestValues;
   meta: CommandMeta;
   caller: Caller;
+  /** The client's address: open-mode and anonymous uploads are bounded per address. */
+  clientAddress: string;
 }
 
 @Injectable()
@@ -36,6 +45,8 @@ export class PushReleaseUseCase {
   constructor(
     private readonly publisher: ReleasePublisher,
     private readonly admission: PushAdmission,
+    private readonly inspector: ArchiveInspectionPool,
+    private readonly slots: UploadSlots,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
@@ -46,22 +57,42 @@ export class PushReleaseUseCase {
     const mediaType = parseMediaType(optionalString(input.values, 'media_type') ?? DEFAULT_MEDIA_TYPE);
     const blobText = requiredString(input.values, 'blob');
     const metadata = readMetadata(input.values);
-    const visibility = readVisibility(input.values, this.config.auth.defaultVisibility);
+    const metadataBytes = measureReleaseMetadata(metadata, { maxBytes: this.config.push.maxMetadataBytes, maxDepth: this.config.push.maxMetadataDepth });
+    const visibility = await this.readVisibility(input, admitted);
     // A namespace that forbids overwrites answers a forced push of an existing release with 409.
     const force = flag(input.values, 'force') && admitted.allowOverwrites;
-
     const archive = decodeBlobBase64(blobText, admitted.maxBlobBytes);
-    const inspection = inspectArchive(archive, this.config.archive);
-    await this.admission.assertStorage(admitted, archive.length);
 
-    await this.publisher.publish({
-      ...{ ref, release, mediaType, archive, inspection, metadata, force, visibility, meta: input.meta },
-      // TEMPORARY (sec-domain, for its e2e until sec-push lands): the writer's fields, unrefined.
-      visibilityRequested: optionalString(input.values, 'visibility') !== undefined,
-      allowOverwrites: admitted.allowOverwrites,
-      namespaceQuotaBytes: admitted.maxStorageBytes,
+    await this.publisher.assertNotPublished(ref, release, mediaType, force);
+    // Metadata is stored with the release (view, events), so it counts against the quota too.
+    await this.admission.assertStorage(admitted, archive.length + metadataBytes);
+
+    await this.slots.run(uploaderOf(input.caller, input.clientAddress), async () => {
+      const inspected = await this.inspector.inspect(archive);
+      await this.publisher.publish({
+        ref,
+        release,
+        mediaType,
+        archive: inspected.bytes,
+        inspection: inspected.inspection,
+        metadata,
+        force,
+        ...visibility,
+        allowOverwrites: admitted.allowOverwrites,
+        namespaceQuotaBytes: admitted.maxStorageBytes,
+        meta: input.meta,
+      });
     });
     return { status: 'ok' };
+  }
+
+  /** The registry's default unless the push names one, which only an admin of the namespace may (403 otherwise). */
+  private async readVisibility(input: PushReleaseInput, admitted: AdmittedPush): Promise<{ visibility: Visibility; visibilityRequested: boolean }> {
+    const named = optionalString(input.values, 'visibility');
+    if (named === undefined) return { visibility: this.config.auth.defaultVisibility, visibilityRequested: false };
+    const visibility = parseVisibility(named);
+    await this.admission.assertMayChooseVisibility(input.caller, admitted);
+    return { visibility, visibilityRequested: true };
   }
 }
 
@@ -70,8 +101,4 @@ function readMetadata(values: RequestValues): JsonValue {
   if (metadata === undefined || metadata === null) return null;
   if (typeof metadata !== 'object') throw new InvalidUsageError("'metadata' must be a JSON object or null", { field: 'metadata' });
   return metadata as JsonValue;
-}
-
-function readVisibility(values: RequestValues, fallback: Visibility): Visibility {
-  return parseVisibility(optionalString(values, 'visibility') ?? fallback);
 }

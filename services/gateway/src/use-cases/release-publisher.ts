@@ -3,6 +3,14 @@
  * the release is named and its archive inspected, refuse a duplicate early so its blob is
  * never stored, store the archive (and a provenance file, if any) under their own digests,
  * then send the command to the package's writer. Only the writer's answer acknowledges the push.
+ *
+ * Everything a request can be refused for without the package's writer is checked before the
+ * blob is stored (the callers validate names, release, media type, metadata, visibility, the
+ * archive and the quota; `publish` looks for a duplicate once more). What can still refuse the
+ * push after `BlobStore.put` is the writer's own decision: a concurrent push of the same release
+ * won, the namespace's quota was reserved by concurrent pushes, a deleted version's tombstone.
+ * The blob stored for such a push is referenced by no release: the blob collector deletes it
+ * once it is older than the GC grace period (WHARF_BLOB_GC_GRACE_SECONDS).
  */
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
@@ -17,11 +25,14 @@ export interface ReleaseToPublish {
   inspection: ArchiveInspection;
   metadata: JsonValue;
   force: boolean;
+  /** Visibility of the package, if this push creates it: the caller's choice or the registry's default. */
   visibility: Visibility;
-  /** The fields of PushRelease the writer enforces (see package.commands.ts). */
-  visibilityRequested?: boolean;
-  allowOverwrites?: boolean;
-  namespaceQuotaBytes?: number;
+  /** True when an admin of the namespace named `visibility` (see PushRelease). */
+  visibilityRequested: boolean;
+  /** The namespace's `allow_overwrites`. */
+  allowOverwrites: boolean;
+  /** The namespace's storage quota in bytes (0: none), which the writer reserves. */
+  namespaceQuotaBytes: number;
   /** A Helm provenance file to store with the release, already checked against the archive. */
   provenance?: Buffer;
   meta: CommandMeta;
@@ -35,11 +46,15 @@ export class ReleasePublisher {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
 
+  /** Refuses (409 package-exists) a push of a release and media type the package already has, unless forced. */
+  async assertNotPublished(ref: PackageRef, release: string, mediaType: string, force: boolean): Promise<void> {
+    if (force) return;
+    const current = await this.reader.get(ref.full);
+    if (current && findManifest(current, release, mediaType)) throw new PackageExistsError(ref.full, release, mediaType);
+  }
+
   async publish(r: ReleaseToPublish): Promise<CommandResult> {
-    const current = await this.reader.get(r.ref.full);
-    if (!r.force && current && findManifest(current, r.release, r.mediaType)) {
-      throw new PackageExistsError(r.ref.full, r.release, r.mediaType);
-    }
+    await this.assertNotPublished(r.ref, r.release, r.mediaType, r.force);
     await this.blobs.put(r.archive, r.inspection.blobDigest);
     const provenanceDigest = r.provenance ? sha256Hex(r.provenance) : undefined;
     if (r.provenance && provenanceDigest) await this.blobs.put(r.provenance, provenanceDigest);

@@ -1,0 +1,163 @@
+/**
+ * Issue 15, the push path: what a push may carry and what it may cost the server.
+ * - `metadata` is bounded in size (413 payload-too-large, the limit in details) and in nesting
+ *   (400 invalid-usage, even 100,000 levels deep: never a 500), and it counts against the
+ *   namespace's storage quota; a refused push stores nothing (no event, no blob, no package).
+ * - Only an admin of the namespace chooses the visibility of the package a push creates: a
+ *   member or robot with `write` that names `visibility` is refused 403 and stores nothing.
+ * - A re-push of an existing release is answered 409 before its archive is even inspected.
+ * - A dozen concurrent re-pushes of a chart that unpacks to 60 MiB are all answered 409 (the
+ *   duplicate is found before the archive is inspected, and is not held up by the per-account
+ *   upload bound) while the server keeps answering other requests.
+ * The metadata bounds run against the open registry (WHARF_URL); the rest needs accounts, so it
+ * runs against the enforced one (WHARF_ENFORCED_URL). Both exist in both profiles.
+ */
+import { randomBytes } from 'node:crypto';
+import { HttpClient, HttpResponse, cnr, exclusively, expectError } from '../support/http-client';
+import { E2E_ADMIN, enforcedUrl } from '../support/target';
+import { bulkyChart } from '../support/bulky-chart';
+import { archiveFor, expectRefused, packagePath, push, pushBody, pushOk, uniqueNamespace } from './support/appr.fixtures';
+import type { Manifest } from './support/appr.types';
+
+jest.setTimeout(180_000);
+
+const METADATA_LIMIT_FLOOR = 1024;
+
+/** `levels` nested objects as JSON text, built without recursion (JSON.stringify would overflow). */
+function nestedJson(levels: number): string {
+  return '{"a":'.repeat(levels - 1) + '{}' + '}'.repeat(levels - 1);
+}
+
+describe('metadata of a push (open registry)', () => {
+  it('should refuse 5 MB of metadata with 413 payload-too-large, the limit in details, and store nothing', async () => {
+    const ns = uniqueNamespace('e2e-meta');
+    const metadata = { notes: 'x'.repeat(5 * 1024 * 1024) };
+    const res = await expectRefused(ns, () => push(ns, 'big', { release: '1.0.0', mediaType: 'helm', archive: archiveFor('big', '1.0.0'), metadata }), 413, 'payload-too-large');
+    const details = res.json<{ details: { field: string; limit: number } }>().details;
+    expect(details).toEqual({ field: 'metadata', limit: expect.any(Number) });
+    expect(details.limit).toBeGreaterThanOrEqual(METADATA_LIMIT_FLOOR);
+    expect(details.limit).toBeLessThan(5 * 1024 * 1024);
+    expectError(await cnr.get(packagePath(ns, 'big')), 404, 'package-not-found');
+  });
+
+  it.each([1_000, 100_000])('should refuse metadata nested %i levels deep with 400 invalid-usage and store nothing', async (levels) => {
+    const ns = uniqueNamespace('e2e-deep');
+    const { blob } = pushBody({ release: '1.0.0', archive: archiveFor('deep', '1.0.0') });
+    const body = `{"release":"1.0.0","media_type":"helm","blob":"${blob as string}","metadata":${nestedJson(levels)}}`;
+    const send = () => cnr.send('POST', packagePath(ns, 'deep'), { body, headers: { 'content-type': 'application/json' } });
+    const res = await expectRefused(ns, send, 400, 'invalid-usage');
+    expect(res.json<{ details: { field: string } }>().details).toMatchObject({ field: 'metadata' });
+    expectError(await cnr.get(packagePath(ns, 'deep')), 404, 'package-not-found');
+  });
+
+  it('should accept metadata within the bounds and show it as pushed', async () => {
+    const ns = uniqueNamespace('e2e-meta-ok');
+    const metadata = { description: 'é'.repeat(200), tags: [['a', { b: [1, 2, 3] }]], nested: JSON.parse(nestedJson(8)) };
+    await pushOk(ns, 'fine', { release: '1.0.0', mediaType: 'helm', archive: archiveFor('fine', '1.0.0'), metadata });
+    const manifest = (await cnr.get(packagePath(ns, 'fine', '1.0.0', 'helm'))).json<Manifest & { metadata: unknown }>();
+    expect(manifest.metadata).toEqual(metadata);
+  });
+});
+
+describe('re-push of an existing release (open registry)', () => {
+  it('should answer 409 before the archive is inspected: a re-push with a broken archive is a duplicate, not bad input', async () => {
+    const ns = uniqueNamespace('e2e-dup-first');
+    await pushOk(ns, 'app', { release: '1.0.0', mediaType: 'helm', archive: archiveFor('app', '1.0.0') });
+    const broken = Buffer.from('not a gzip stream at all');
+    await expectRefused(ns, () => push(ns, 'app', { release: '1.0.0', mediaType: 'helm', archive: broken }), 409, 'package-exists');
+    // The same archive under a new release is inspected, and refused as what it is.
+    await expectRefused(ns, () => push(ns, 'app', { release: '1.0.1', mediaType: 'helm', archive: broken }), 400, 'invalid-blob');
+  });
+});
+
+describe('push on an enforced registry', () => {
+  const id = randomBytes(4).toString('hex');
+  const PASSWORD = 'correct-horse-battery';
+  const anonymous = new HttpClient('/cnr', enforcedUrl);
+  const clients = {} as Record<'owner' | 'writer' | 'robot' | 'admin', HttpClient>;
+  let adminRoot: HttpClient;
+  const org = `sp-${id}`;
+
+  function json(res: HttpResponse, status: number): any {
+    expect({ status: res.status, body: res.text().slice(0, 300) }).toEqual({ status, body: expect.any(String) });
+    return res.json();
+  }
+
+  async function signUp(username: string): Promise<HttpClient> {
+    const { token } = json(await anonymous.post('/api/v1/users', { user: { username, password: PASSWORD, email: `${username}@example.test` } }), 201);
+    return anonymous.with({ authorization: `Bearer ${token}` });
+  }
+
+  /** Events and blobs of the whole registry, as its site admin sees them. */
+  async function counters(): Promise<{ events: number; blobs: number }> {
+    const { events, blobs } = json(await adminRoot.get('/_wharf/stats'), 200);
+    return { events, blobs };
+  }
+
+  /** Runs a write that must be refused, and checks that no event, no blob and no package came of it. */
+  async function refusedWithNothingStored(ns: string, pkg: string, write: () => Promise<HttpResponse>, status: number, code: string): Promise<HttpResponse> {
+    const { before, res, after } = await exclusively(async () => ({ before: await counters(), res: await write(), after: await counters() }));
+    expectError(res, status, code);
+    expect(after).toEqual(before);
+    expectError(await clients.admin.get(packagePath(ns, pkg)), 404, 'package-not-found');
+    return res;
+  }
+
+  beforeAll(async () => {
+    clients.owner = await signUp(`spo-${id}`);
+    clients.writer = await signUp(`spw-${id}`);
+    const { token } = json(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200);
+    clients.admin = anonymous.with({ authorization: token });
+    adminRoot = new HttpClient('', enforcedUrl, { authorization: token });
+    json(await clients.owner.post('/api/v1/organizations', { name: org }), 201);
+    json(await clients.owner.put(`/api/v1/organizations/${org}/members/spw-${id}`, { role: 'write' }), 200);
+    const robot = json(await clients.owner.put(`/api/v1/organizations/${org}/robots/ci`, { role: 'write' }), 200);
+    clients.robot = anonymous.with({ authorization: `Basic ${Buffer.from(`${org}+ci:${robot.token}`).toString('base64')}` });
+  });
+
+  it.each(['writer', 'robot'] as const)('should refuse a push that names visibility from a %s with write (403) and store nothing', async (who) => {
+    const pkg = `vis-${who}`;
+    const body = { ...pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor(pkg, '1.0.0', id) }), visibility: 'public' };
+    const res = await refusedWithNothingStored(org, pkg, () => clients[who].post(packagePath(org, pkg), body), 403, 'forbidden');
+    expect(res.json<{ details: Record<string, unknown> }>().details).toMatchObject({ namespace: org, field: 'visibility' });
+    // The same push without `visibility` is within the role.
+    json(await clients[who].post(packagePath(org, pkg), { ...body, visibility: undefined }), 200);
+  });
+
+  it('should let an admin of the namespace choose the visibility of the package a push creates', async () => {
+    const body = { ...pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor('hidden', '1.0.0', id) }), visibility: 'private' };
+    json(await clients.owner.post(packagePath(org, 'hidden'), body), 200);
+    expectError(await anonymous.get(packagePath(org, 'hidden')), 404, 'package-not-found');
+    json(await clients.writer.get(packagePath(org, 'hidden')), 200);
+  });
+
+  it('should count metadata in the storage quota and refuse an over-quota push with nothing stored', async () => {
+    const ns = `spq-${id}`;
+    json(await clients.owner.post('/api/v1/organizations', { name: ns }), 201);
+    const first = archiveFor('app', '1.0.0', id);
+    json(await clients.admin.put(`/api/v1/namespaces/${ns}/limits`, { max_storage_bytes: first.length + 100 }), 200);
+
+    const withMetadata = pushBody({ release: '1.0.0', mediaType: 'helm', archive: first, metadata: { notes: 'n'.repeat(200) } });
+    await refusedWithNothingStored(ns, 'app', () => clients.owner.post(packagePath(ns, 'app'), withMetadata), 413, 'quota-exceeded');
+
+    json(await clients.owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: first })), 200);
+    const second = () => clients.owner.post(packagePath(ns, 'app2'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor('app2', '1.0.0', id) }));
+    await refusedWithNothingStored(ns, 'app2', second, 413, 'quota-exceeded');
+  });
+
+  it('should answer 12 concurrent re-pushes of a chart that unpacks to 60 MiB with 409 each, and keep answering meanwhile', async () => {
+    const ns = `spo-${id}`;
+    const archive = bulkyChart('heavy', '1.0.0', id);
+    const body = pushBody({ release: '1.0.0', mediaType: 'helm', archive });
+    json(await clients.owner.post(packagePath(ns, 'heavy'), body), 200);
+
+    const root = new HttpClient('', enforcedUrl);
+    const [version, ...repushes] = await Promise.all([
+      new Promise<HttpResponse>((resolve, reject) => setTimeout(() => root.get('/version').then(resolve, reject), 50)),
+      ...Array.from({ length: 12 }, () => clients.owner.post(packagePath(ns, 'heavy'), body)),
+    ]);
+    for (const res of repushes) expectError(res, 409, 'package-exists');
+    expect(version.status).toBe(200);
+    expect(json(await clients.owner.get(packagePath(ns, 'heavy')), 200).map((m: { release: string }) => m.release)).toEqual(['1.0.0']);
+  });
+});
