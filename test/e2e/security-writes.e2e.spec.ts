@@ -6,7 +6,7 @@
  * release was deleted and it is pushed again.
  */
 import { randomBytes } from 'node:crypto';
-import { HttpClient, HttpResponse, expectError } from '../support/http-client';
+import { HttpClient, HttpResponse, exclusively, expectError } from '../support/http-client';
 import { E2E_ADMIN, enforcedUrl } from '../support/target';
 import { apprDigest, archiveFor, packagePath, pushBody } from './support/appr.fixtures';
 
@@ -20,6 +20,12 @@ let siteAdmin: HttpClient;
 function json(res: HttpResponse, status: number): any {
   expect({ status: res.status, body: res.text() }).toEqual({ status, body: expect.any(String) });
   return res.json();
+}
+
+/** Events and blobs of the whole registry, as its site admin sees them. */
+async function counters(): Promise<{ events: number; blobs: number }> {
+  const { events, blobs } = json(await new HttpClient('', enforcedUrl, siteAdmin.headers).get('/_wharf/stats'), 200);
+  return { events, blobs };
 }
 
 /** A fresh organisation of the owner, with `limits` set by the site admin. */
@@ -68,8 +74,14 @@ describe('a namespace that forbids overwrites', () => {
     json(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: original })), 200);
     json(await owner.delete(packagePath(ns, 'app', '1.0.0', 'helm')), 200);
 
-    const swapped = await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: other }));
+    // Refused before its blob is stored: the registry holds no more blobs or events than before.
+    const { before, swapped, after } = await exclusively(async () => ({
+      before: await counters(),
+      swapped: await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: other })),
+      after: await counters(),
+    }));
     expect(expectError(swapped, 409, 'overwrite-forbidden').details).toMatchObject({ release: '1.0.0', media_type: 'helm' });
+    expect(after).toEqual(before);
     expectError(await owner.get(packagePath(ns, 'app', '1.0.0', 'helm')), 404, ['package-not-found', 'package-release-not-found']);
 
     json(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: original })), 200);

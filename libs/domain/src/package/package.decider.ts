@@ -69,15 +69,15 @@ export function decide(command: PackageCommand, state: PackageView, context: Dec
 }
 
 /**
- * A push never changes a package's visibility: the package keeps the one it was created with,
- * through any deletes, until SetVisibility (audited) changes it. So the event carries the
- * package's current visibility whenever the package had events; `evolve` adopts the event's
- * visibility only when the package has no manifests, which makes these events and the ones
- * recorded before this rule fold the same way (no new event version).
+ * The refusals of a push that its own package's state decides: another visibility asked of an
+ * existing package (409 visibility-conflict), an existing release without a permitted force (409
+ * package-exists), other bytes under a deleted release where overwrites are forbidden (409
+ * overwrite-forbidden). Returns the manifest the push replaces, if any. The gateway runs the same
+ * checks on the view it reads before it stores the blob, so such a push stores nothing; the
+ * writer's decision stays the guarantee.
  */
-function decidePush(command: PushRelease, state: PackageView, context: DecisionContext): PackageEvent[] {
-  const existed = hadEvents(state);
-  if (existed && command.visibilityRequested && command.visibility !== state.visibility) {
+export function assertPushFitsPackage(command: PushRelease, state: PackageView): ReleaseManifest | undefined {
+  if (hadEvents(state) && command.visibilityRequested && command.visibility !== state.visibility) {
     throw new VisibilityConflictError(command.package, state.visibility, command.visibility);
   }
   const overwrites = command.allowOverwrites !== false;
@@ -89,6 +89,19 @@ function decidePush(command: PushRelease, state: PackageView, context: DecisionC
   if (tombstone && !overwrites && tombstone.blobDigest !== command.content.blobDigest) {
     throw new OverwriteForbiddenError(command.package, command.release, command.mediaType, tombstone.blobDigest);
   }
+  return existing;
+}
+
+/**
+ * A push never changes a package's visibility: the package keeps the one it was created with,
+ * through any deletes, until SetVisibility (audited) changes it. So the event carries the
+ * package's current visibility whenever the package had events; `evolve` adopts the event's
+ * visibility only when the package has no manifests, which makes these events and the ones
+ * recorded before this rule fold the same way (no new event version).
+ */
+function decidePush(command: PushRelease, state: PackageView, context: DecisionContext): PackageEvent[] {
+  const existed = hadEvents(state);
+  const existing = assertPushFitsPackage(command, state);
   assertWithinQuota(command, state, existing, context);
   return [
     {

@@ -6,15 +6,16 @@
  *
  * Everything a request can be refused for without the package's writer is checked before the
  * blob is stored (the callers validate names, release, media type, metadata, visibility, the
- * archive and the quota; `publish` looks for a duplicate once more). What can still refuse the
+ * archive and the quota; `publish` runs the package's own refusals once more on the view it reads:
+ * duplicate, visibility conflict, a deleted version's tombstone). What can still refuse the
  * push after `BlobStore.put` is the writer's own decision: a concurrent push of the same release
- * won, the namespace's quota was reserved by concurrent pushes, a deleted version's tombstone.
+ * won, or the namespace's quota was reserved by concurrent pushes.
  * The blob stored for such a push is referenced by no release: the blob collector deletes it
  * once it is older than the GC grace period (WHARF_BLOB_GC_GRACE_SECONDS).
  */
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ArchiveInspection, CommandMeta, JsonValue, PackageExistsError, PackageRef, Visibility, findManifest } from '@wharf/domain';
+import { ArchiveInspection, CommandMeta, JsonValue, PackageExistsError, PackageRef, PushRelease, Visibility, assertPushFitsPackage, findManifest } from '@wharf/domain';
 import { BLOB_STORE, BlobStore, CommandResult, PACKAGE_COMMANDS, PACKAGE_READER, PackageCommands, PackageReader } from '@wharf/ports';
 
 export interface ReleaseToPublish {
@@ -54,11 +55,8 @@ export class ReleasePublisher {
   }
 
   async publish(r: ReleaseToPublish): Promise<CommandResult> {
-    await this.assertNotPublished(r.ref, r.release, r.mediaType, r.force);
-    await this.blobs.put(r.archive, r.inspection.blobDigest);
     const provenanceDigest = r.provenance ? sha256Hex(r.provenance) : undefined;
-    if (r.provenance && provenanceDigest) await this.blobs.put(r.provenance, provenanceDigest);
-    return this.commands.execute({
+    const command: PushRelease = {
       type: 'PushRelease',
       package: r.ref.full,
       release: r.release,
@@ -77,7 +75,13 @@ export class ReleasePublisher {
       allowOverwrites: r.allowOverwrites,
       namespaceQuotaBytes: r.namespaceQuotaBytes,
       meta: r.meta,
-    });
+    };
+    // The writer's refusals that the package's state decides, run early so a refused push stores nothing.
+    const current = await this.reader.get(r.ref.full);
+    if (current) assertPushFitsPackage(command, current);
+    await this.blobs.put(r.archive, r.inspection.blobDigest);
+    if (r.provenance && provenanceDigest) await this.blobs.put(r.provenance, provenanceDigest);
+    return this.commands.execute(command);
   }
 }
 
