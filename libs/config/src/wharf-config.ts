@@ -140,7 +140,10 @@ export interface PushSettings {
   maxMetadataBytes: number;
   /** Deepest nesting of objects and arrays accepted in `metadata`. */
   maxMetadataDepth: number;
-  /** Uploads one account (or anonymous address) may have in flight at once; more answer 429. */
+  /**
+   * Uploads one account (or anonymous or open-mode client address) may have running at once;
+   * eight times as many more wait their turn, and past that an upload answers 429.
+   */
   maxConcurrentUploadsPerAccount: number;
 }
 
