@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { chartArchive, tarArchive, chartEntries, type ArchiveEntry } from '@wharf/testing';
+import { chartArchive, hostileTars, tarArchive, chartEntries, type ArchiveEntry, type HostileTar } from '@wharf/testing';
 import { cnr, expectError, type HttpResponse } from '../support/http-client';
 import {
   archiveFor,
@@ -120,21 +120,14 @@ describe('blobs that are not a tar.gz: 400 invalid-blob', () => {
   });
 });
 
-describe('unsafe archive entries: 422 unsafe-archive', () => {
-  it.each<[string, ArchiveEntry]>([
-    ['an absolute path', { name: '/etc/cron.d/evil', content: '* * * * * root id\n' }],
-    ['a path escaping with ..', { name: `${VICTIM}/../../evil.sh`, content: 'id\n' }],
-    ['a path starting with ..', { name: '../evil.sh', content: 'id\n' }],
-    ['a long (PAX) path escaping with ..', { name: `${VICTIM}/${'a'.repeat(120)}/../../../../evil.sh`, content: 'id\n' }],
-    ['an absolute symlink', { name: `${VICTIM}/templates/passwd.yaml`, type: 'symlink', linkname: '/etc/passwd' }],
-    ['a relative symlink', { name: `${VICTIM}/templates/up.yaml`, type: 'symlink', linkname: '../../../etc/passwd' }],
-    ['a hardlink', { name: `${VICTIM}/templates/copy.yaml`, type: 'hardlink', linkname: `${VICTIM}/Chart.yaml` }],
-    ['a character device', { name: `${VICTIM}/tty`, type: 'char-device' }],
-    ['a block device', { name: `${VICTIM}/sda`, type: 'block-device' }],
-    ['a fifo', { name: `${VICTIM}/pipe`, type: 'fifo' }],
-  ])('%s', async (_label, entry) => {
-    const body = pushBody({ release: '1.0.0', mediaType: 'helm', archive: victimArchive([entry]) });
-    await expectRefused(ns, () => cnr.post(victimPath(), body), 422, 'unsafe-archive');
+describe('the hostile tar corpus: 422 unsafe-archive or 400 invalid-blob', () => {
+  // libs/testing tar-corpus.factory; test/clients/go-tar.e2e.spec.ts reads the same archives with Go.
+  const corpus = (): HostileTar[] => hostileTars({ chart: VICTIM, salt: `${ns}/${(archives += 1)}` });
+
+  it.each(hostileTars().map((c) => [c.label, c.refusal] as const))('%s: %s', async (label, refusal) => {
+    const hostile = corpus().find((c) => c.label === label)!;
+    const body = pushBody({ release: '1.0.0', mediaType: 'helm', archive: gzipSync(hostile.tar) });
+    await expectRefused(ns, () => cnr.post(victimPath(), body), refusal === 'unsafe-archive' ? 422 : 400, refusal);
   });
 });
 

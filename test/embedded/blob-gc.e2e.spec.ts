@@ -14,7 +14,7 @@ const push = (base: string, pkg: string, release: string, bytes: Buffer) =>
   call(base, 'POST', `/api/v1/packages/${pkg}`, { release, media_type: 'helm', blob: bytes.toString('base64') });
 
 async function blobCount(base: string): Promise<number> {
-  return (await call(base, 'GET', '/_wharf/stats')).json().blobs;
+  return (await call(base, 'GET', '/_wharf/stats?fresh=true')).json().blobs;
 }
 
 /** Waits past grace period + collection interval, then a bit: enough for two passes. */

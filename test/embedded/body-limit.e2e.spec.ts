@@ -24,7 +24,7 @@ describe('request body limit', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const stats = async () => (await fetch(`${wharf.url}/_wharf/stats`)).json();
+  const stats = async () => (await fetch(`${wharf.url}/_wharf/stats?fresh=true`)).json();
 
   it('should answer 413 payload-too-large and change nothing', async () => {
     const before = await stats();

@@ -42,14 +42,14 @@ describe('embedded profile restart', () => {
     }
     expect((await call(wharf.url, 'POST', `/api/v1/packages/${NS}/app/channels/stable/1.1.0`)).status).toBe(200);
     expect((await call(wharf.url, 'DELETE', `/api/v1/packages/${NS}/app/1.0.0/helm`)).status).toBe(200);
-    const before = (await call(wharf.url, 'GET', '/_wharf/stats')).json();
+    const before = (await call(wharf.url, 'GET', '/_wharf/stats?fresh=true')).json();
 
     await wharf.kill('SIGKILL');
     wharf = await startWharf({ WHARF_DATA_DIR: dataDir });
 
     const url = wharf.url;
     // Search is eventually consistent, also after a restart.
-    await eventually(async () => expect((await call(url, 'GET', '/_wharf/stats')).json()).toEqual(before), 10_000);
+    await eventually(async () => expect((await call(url, 'GET', '/_wharf/stats?fresh=true')).json()).toEqual(before), 10_000);
     const list = (await call(wharf.url, 'GET', `/api/v1/packages?namespace=${NS}`)).json();
     expect(list.map((p: { name: string; releases: string[] }) => [p.name, p.releases])).toEqual([[`${NS}/app`, ['2.0.0-rc.1', '1.1.0']]]);
     const manifest = (await call(wharf.url, 'GET', `/api/v1/packages/${NS}/app/1.1.0/helm`)).json();

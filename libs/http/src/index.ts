@@ -2,3 +2,4 @@ export * from './error-renderer';
 export * from './wharf-exception.filter';
 export * from './service-host.module';
 export * from './service-app';
+export * from './operator-only';

@@ -4,6 +4,7 @@
  */
 import { Controller, DynamicModule, Get, Global, Header, Inject, Module, Provider } from '@nestjs/common';
 import { ServiceUnavailableError } from '@wharf/domain';
+import { OperatorOnly } from './operator-only';
 
 export const READINESS_CHECKS = Symbol('ReadinessChecks');
 
@@ -48,8 +49,9 @@ class HealthController {
     @Inject(LAG_GAUGES) private readonly gauges: LagGauge[],
   ) {}
 
-  /** Prometheus text format: each consumer group's lag in events. */
+  /** Prometheus text format: each consumer group's lag in events. Operators only where callers are known. */
   @Get('metrics')
+  @OperatorOnly()
   @Header('content-type', 'text/plain; version=0.0.4')
   async metrics() {
     const lines = ['# HELP wharf_consumer_lag Events in the log not yet applied by the consumer group.', '# TYPE wharf_consumer_lag gauge'];

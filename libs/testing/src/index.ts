@@ -3,3 +3,4 @@ export * from './decider-spec';
 export * from './fakes';
 export * from './contracts';
 export * from './process-support';
+export * from './factories/tar-corpus.factory';

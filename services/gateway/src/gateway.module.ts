@@ -7,6 +7,7 @@ import { AccountsUseCases } from './auth/accounts.use-cases';
 import { AdminBootstrap } from './auth/admin-bootstrap';
 import { Authenticator } from './auth/authenticator';
 import { CallerGuard } from './auth/caller.guard';
+import { OperatorRouteGuard } from './auth/operator-route.guard';
 import { PushAdmission } from './auth/push-admission';
 import { UploadSlots } from './auth/upload-slots';
 import { ArchiveInspectionPool } from './archive/archive-inspection-pool';
@@ -15,6 +16,7 @@ import { ChannelsController } from './http/channels.controller';
 import { DiscoveryController } from './http/discovery.controller';
 import { HelmController } from './http/helm.controller';
 import { PackagesController } from './http/packages.controller';
+import { BlobCensus } from './use-cases/blob-census';
 import { ChangePackageUseCases } from './use-cases/change-package.use-cases';
 import { ChartIndexCache } from './use-cases/chart-index-cache';
 import { ChartMuseumUseCases } from './use-cases/chart-museum.use-cases';
@@ -34,6 +36,7 @@ import { RegistryStatsUseCase } from './use-cases/registry-stats.use-case';
   controllers: [AccountsController, PackagesController, ChannelsController, DiscoveryController, HelmController],
   providers: [
     { provide: APP_GUARD, useClass: CallerGuard },
+    { provide: APP_GUARD, useClass: OperatorRouteGuard },
     AccountDirectory,
     AccountWriter,
     Authenticator,
@@ -43,6 +46,6 @@ import { RegistryStatsUseCase } from './use-cases/registry-stats.use-case';
     PushAdmission,
     UploadSlots,
     ArchiveInspectionPool,
-    ReleasePublisher, ChartIndexCache, HelmRepositoryUseCases, ChartMuseumUseCases, PushReleaseUseCase, ChangePackageUseCases, ReadPackageUseCases, RegistryStatsUseCase],
+    ReleasePublisher, ChartIndexCache, HelmRepositoryUseCases, ChartMuseumUseCases, PushReleaseUseCase, ChangePackageUseCases, ReadPackageUseCases, RegistryStatsUseCase, BlobCensus],
 })
 export class GatewayModule {}

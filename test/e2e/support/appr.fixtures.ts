@@ -156,7 +156,7 @@ export async function listNamespace(ns: string, client: HttpClient = cnr): Promi
 }
 
 export async function stats(): Promise<Stats> {
-  const res = await root.get('/_wharf/stats');
+  const res = await root.get('/_wharf/stats', { query: { fresh: 'true' } });
   expect({ status: res.status, body: res.text() }).toEqual({ status: 200, body: expect.any(String) });
   const body = res.json<Stats>();
   expect(body).toEqual(expect.objectContaining({ events: expect.any(Number), blobs: expect.any(Number) }));

@@ -5,7 +5,10 @@
  * it expands past the configured limits (gzip bombs stop decompressing at the limit), or when any
  * entry could escape or alias the extraction directory of a client that unpacks it: absolute
  * paths, `..` segments, backslashes, NUL or non-UTF-8 bytes in names, symbolic and hard links
- * (any target), devices and FIFOs, and entry types Wharf does not know.
+ * (any target), devices and FIFOs, and entry types Wharf does not know. The rules that keep a
+ * name inside the directory (not absolute, no `..`, no backslash) also hold for every other name a
+ * tar reader could use for the entry (`TarEntry.shadowPaths`: the ustar name under a PAX or GNU
+ * long name, the names of extended headers), since Wharf cannot know which reader unpacks it.
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -115,11 +118,22 @@ function assertSafeEntry(entry: TarEntry): void {
   if (entry.path.includes('\0')) unsafe('name contains a NUL byte');
   if (entry.path.length === 0) unsafe('name is empty');
   if (Buffer.byteLength(entry.path) > MAX_ENTRY_NAME_BYTES) unsafe(`name is longer than ${MAX_ENTRY_NAME_BYTES} bytes`);
-  if (entry.path.includes('\\')) unsafe('name contains a backslash');
-  if (entry.path.startsWith('/') || /^[A-Za-z]:/.test(entry.path)) unsafe('absolute path');
-  if (entry.path.split('/').includes('..')) unsafe("path contains a '..' segment");
+  const escape = escapeReason(entry.path);
+  if (escape) unsafe(escape);
+  for (const shadow of entry.shadowPaths) {
+    const shadowEscape = escapeReason(shadow);
+    if (shadowEscape) throw new UnsafeArchiveError(shadow, `${shadowEscape} (a name in the tar headers, which readers that ignore extended headers use)`);
+  }
   const typeProblem = refusedTypeReason(entry);
   if (typeProblem) unsafe(typeProblem);
+}
+
+/** Why a name could leave the extraction directory, or null. */
+function escapeReason(path: string): string | null {
+  if (path.includes('\\')) return 'name contains a backslash';
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return 'absolute path';
+  if (path.split('/').includes('..')) return "path contains a '..' segment";
+  return null;
 }
 
 function refusedTypeReason(entry: TarEntry): string | null {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { chartArchive, chartEntries, gzipArchive, patchTarHeader, tarArchive, type ArchiveEntry } from '@wharf/testing';
+import { chartArchive, chartEntries, gzipArchive, hostileTars, patchTarHeader, tarArchive, wellFormedTars, type ArchiveEntry } from '@wharf/testing';
 import { ArchiveTooLargeError, InvalidBlobError, UnsafeArchiveError } from '../errors';
 import { EXPANSION_RATIO_FLOOR_BYTES, inspectArchive, type ArchiveLimits } from './archive-inspector';
 
@@ -223,6 +223,16 @@ describe('inspectArchive', () => {
       expect(unsafeReason([...chartEntries(), { name: 'app/../../x', content: '' }])).toMatchObject({ entry: 'app/../../x' });
     });
 
+    it('should check the raw ustar name under a safe PAX path', () => {
+      const tar = patchTarHeader(tarArchive([...chartEntries(), { name: 'app/notes.txt', content: 'x', pax: { path: 'app/notes.txt' } }]), 10 * 512, (block) => {
+        block.fill(0, 0, 100);
+        block.write('../../etc/notes.txt', 0, 'utf8');
+      });
+      const error = thrown(() => inspectArchive(gzipSync(tar), limits));
+      expect(error).toBeInstanceOf(UnsafeArchiveError);
+      expect((error as UnsafeArchiveError).details).toMatchObject({ entry: '../../etc/notes.txt', reason: expect.stringContaining("path contains a '..' segment") });
+    });
+
     it.each(['app/..data/file', 'app/file..txt', 'app/.hidden', './app/x', 'app//x'])('should accept the harmless name %p', (name) => {
       expect(inspectArchive(gzipArchive([...chartEntries(), { name, content: 'x' }]), limits).entryCount).toBe(6);
     });
@@ -269,6 +279,18 @@ describe('inspectArchive', () => {
       const entries = Array.from({ length: 11 }, (_, i) => ({ name: `pkg/${'f'.repeat(120)}${i}`, content: `${i}` }));
       expect(inspectArchive(gzipArchive(entries.slice(0, 10)), { ...limits, maxEntries: 10 }).entryCount).toBe(10);
       expect(() => inspectArchive(gzipArchive(entries), { ...limits, maxEntries: 10 })).toThrow(new ArchiveTooLargeError('entries', 10));
+    });
+  });
+
+  describe('the hostile tar corpus (test/clients/go-tar reads it with Go)', () => {
+    const errorOf: Record<string, new (...args: never[]) => Error> = { 'unsafe-archive': UnsafeArchiveError, 'invalid-blob': InvalidBlobError };
+
+    it.each(hostileTars().map((c) => [c.label, c] as const))('should refuse %s', (_label, { tar, refusal }) => {
+      expect(() => inspectArchive(gzipSync(tar), limits)).toThrow(errorOf[refusal]!);
+    });
+
+    it.each(wellFormedTars().map((c) => [c.label, c] as const))('should accept %s', (_label, { tar }) => {
+      expect(inspectArchive(gzipSync(tar), limits).chart?.name).toBe('app');
     });
   });
 });

@@ -1,9 +1,19 @@
 /**
  * A minimal tar reader over an in-memory buffer: ustar, GNU and v7 headers, 512-byte blocks,
- * checksums verified, GNU `L`/`K` long names and PAX `x`/`g` extended headers applied to the
- * entry they describe. It reports every entry as stored and judges nothing; refusing paths,
- * links and devices is the inspector's job. Structural damage (bad checksum, truncation,
- * malformed extended headers, a stream that is not tar) throws InvalidBlobError.
+ * checksums verified, GNU `L`/`K` long names and PAX `x` extended headers applied to the entry
+ * they describe. It reports every entry as stored and judges nothing; refusing paths, links and
+ * devices is the inspector's job. Structural damage (bad checksum, truncation, malformed extended
+ * headers, a stream that is not tar) throws InvalidBlobError.
+ *
+ * It must see the same entries as the other tar readers a package meets (Go's `archive/tar`, which
+ * Helm uses; GNU tar; node's tar-stream), so whatever they could read differently is refused as
+ * InvalidBlobError rather than read one way: bytes other than zeros after the first zero block
+ * (GNU `tar -i` and tar-stream read on, Go refuses; an archive could hide entries there), a global
+ * PAX header with `path` or `linkpath` (Go reports it as an entry of that name, GNU tar applies it
+ * to every later entry), a PAX `path` and a GNU long name that disagree (Go takes the GNU one),
+ * and PAX GNU sparse records (Go renames the entry from `GNU.sparse.name`). Each entry also
+ * carries the names a reader that ignores extended headers would use instead (`shadowPaths`),
+ * for the inspector to check as well. test/clients/go-tar checks the hostile corpus against Go.
  */
 import { InvalidBlobError } from '../errors';
 
@@ -12,6 +22,13 @@ export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'char
 export interface TarEntry {
   /** The entry name after PAX and GNU long-name overrides, decoded as UTF-8. */
   path: string;
+  /**
+   * Names other readers may give this entry or extract before it: the header's own ustar name
+   * (prefix/name; what a reader that ignores extended headers uses) and the raw names of the
+   * extended headers before it (a reader that does not know a header type extracts it as a file).
+   * Decoded as UTF-8 with U+FFFD for bad bytes; truncated long names are as stored.
+   */
+  shadowPaths: string[];
   /** False when the stored name bytes are not valid UTF-8 (`path` then holds U+FFFD). */
   pathIsUtf8: boolean;
   linkPath: string;
@@ -43,6 +60,7 @@ const GNU_LONG_NAME = 'L';
 const GNU_LONG_LINK = 'K';
 
 interface Header {
+  /** prefix/name as the ustar header holds them. */
   name: Buffer;
   linkName: Buffer;
   size: number;
@@ -52,33 +70,49 @@ interface Header {
 /** Extended-header values waiting for the entry they apply to. */
 interface PendingOverrides {
   pax: Map<string, Buffer>;
-  globalPax: Map<string, Buffer>;
   gnuName: Buffer | null;
   gnuLink: Buffer | null;
+  /** Raw names of the extended headers since the last entry. */
+  headerNames: Buffer[];
 }
 
 /**
- * Yields the archive's entries in order, stopping at the first all-zero block (or at the end of
- * the buffer when it ends on a block boundary, as GNU tar and Python's tarfile tolerate).
+ * Yields the archive's entries in order, up to the first all-zero block (the end-of-archive
+ * marker is two; a lone zero block at the very end is tolerated, as Go and GNU tar do), or to the
+ * end of the buffer when it ends on a block boundary, as GNU tar and Python's tarfile tolerate.
+ * Everything after the first zero block must be zeros (record padding).
  */
 export function* readTarEntries(tar: Buffer): Generator<TarEntry> {
-  const pending: PendingOverrides = { pax: new Map(), globalPax: new Map(), gnuName: null, gnuLink: null };
+  const pending: PendingOverrides = { pax: new Map(), gnuName: null, gnuLink: null, headerNames: [] };
   let offset = 0;
   let headerIndex = 0;
   while (offset < tar.length) {
     if (offset + BLOCK > tar.length) throw new InvalidBlobError('tar archive is truncated inside a header');
     const block = tar.subarray(offset, offset + BLOCK);
-    if (isZeroBlock(block)) return assertNothingPending(pending);
+    if (isZeroBlock(block)) {
+      assertOnlyZerosFrom(tar, offset);
+      return assertNothingPending(pending);
+    }
     const header = parseHeader(block, headerIndex++);
     const size = isMetaHeader(header.typeflag) ? header.size : entrySize(header, pending);
     const dataOffset = offset + BLOCK;
     const hasData = carriesData(header.typeflag);
     if (hasData) assertDataPresent(tar, dataOffset, size);
     offset = hasData ? dataOffset + paddedLength(size) : dataOffset;
-    if (applyMetaHeader(header.typeflag, tar.subarray(dataOffset, dataOffset + size), pending)) continue;
+    if (applyMetaHeader(header, tar.subarray(dataOffset, dataOffset + size), pending)) continue;
     yield buildEntry(header, size, dataOffset, pending);
   }
   assertNothingPending(pending);
+}
+
+/**
+ * Readers disagree about what follows the end-of-archive marker: Go stops at two zero blocks and
+ * refuses a zero block followed by a header, GNU `tar -i` and tar-stream read the entries there.
+ */
+function assertOnlyZerosFrom(tar: Buffer, offset: number): void {
+  for (let i = offset; i < tar.length; i++) {
+    if (tar[i] !== 0) throw new InvalidBlobError('tar archive has data after its end-of-archive marker');
+  }
 }
 
 function isMetaHeader(typeflag: string): boolean {
@@ -92,15 +126,25 @@ function entrySize(header: Header, pending: PendingOverrides): number {
 }
 
 function buildEntry(header: Header, size: number, dataOffset: number, pending: PendingOverrides): TarEntry {
-  const nameBytes = pending.pax.get('path') ?? pending.gnuName ?? pending.globalPax.get('path') ?? header.name;
-  const linkBytes = pending.pax.get('linkpath') ?? pending.gnuLink ?? pending.globalPax.get('linkpath') ?? header.linkName;
+  const paxPath = pending.pax.get('path');
+  if (paxPath !== undefined && pending.gnuName !== null && !paxPath.equals(pending.gnuName)) {
+    throw new InvalidBlobError('tar entry has a PAX path and a GNU long name that differ');
+  }
+  if ([...pending.pax.keys()].some((key) => key.startsWith('GNU.sparse.'))) {
+    throw new InvalidBlobError('tar archive has GNU sparse PAX records (sparse files are not supported)');
+  }
+  const nameBytes = paxPath ?? pending.gnuName ?? header.name;
+  const linkBytes = pending.pax.get('linkpath') ?? pending.gnuLink ?? header.linkName;
+  const shadowPaths = [header.name, ...pending.headerNames].map((name) => decodeUtf8(name).text);
   pending.pax = new Map();
   pending.gnuName = null;
   pending.gnuLink = null;
+  pending.headerNames = [];
   const path = decodeUtf8(nameBytes);
   const type = entryType(header.typeflag, path.text);
   return {
     path: path.text,
+    shadowPaths,
     pathIsUtf8: path.valid,
     linkPath: decodeUtf8(linkBytes).text,
     type,
@@ -116,16 +160,21 @@ function entryType(typeflag: string, path: string): TarEntryType {
   return TYPES[typeflag] ?? 'other';
 }
 
-/** Records a PAX or GNU extended header; returns false for an entry that is not one. */
-function applyMetaHeader(typeflag: string, data: Buffer, pending: PendingOverrides): boolean {
-  switch (typeflag) {
+/**
+ * Records a PAX or GNU extended header; returns false for an entry that is not one. Global PAX
+ * records other than names (`comment`, as `git archive` writes, times, owners) change nothing
+ * Wharf reads and are ignored.
+ */
+function applyMetaHeader(header: Header, data: Buffer, pending: PendingOverrides): boolean {
+  if (!isMetaHeader(header.typeflag)) return false;
+  pending.headerNames.push(header.name);
+  switch (header.typeflag) {
     case PAX_LOCAL:
       for (const [key, value] of parsePaxRecords(data)) pending.pax.set(key, value);
       return true;
     case PAX_GLOBAL:
-      for (const [key, value] of parsePaxRecords(data)) {
-        if (value.length === 0) pending.globalPax.delete(key);
-        else pending.globalPax.set(key, value);
+      for (const key of parsePaxRecords(data).keys()) {
+        if (key === 'path' || key === 'linkpath') throw new InvalidBlobError(`tar archive has a global PAX header with a '${key}' record`);
       }
       return true;
     case GNU_LONG_NAME:
@@ -139,9 +188,9 @@ function applyMetaHeader(typeflag: string, data: Buffer, pending: PendingOverrid
   }
 }
 
-/** A local extended header must be followed by the entry it describes. */
+/** An extended header (a global one too: Go lists it as an entry) must be followed by an entry. */
 function assertNothingPending(pending: PendingOverrides): void {
-  if (pending.pax.size > 0 || pending.gnuName !== null || pending.gnuLink !== null) {
+  if (pending.headerNames.length > 0) {
     throw new InvalidBlobError('tar archive ends with an extended header but no entry');
   }
 }
@@ -170,19 +219,25 @@ function isZeroBlock(block: Buffer): boolean {
 // ---------------------------------------------------------------------------------------------
 
 const POSIX_MAGIC = Buffer.from('ustar\0', 'latin1');
+const STAR_TRAILER = Buffer.from('tar\0', 'latin1');
 
 function parseHeader(block: Buffer, index: number): Header {
   if (!checksumMatches(block)) {
     throw new InvalidBlobError(index === 0 ? 'not a tar archive' : `tar header ${index + 1} has a bad checksum`);
   }
   const name = field(block, 0, 100);
-  const prefix = block.subarray(257, 263).equals(POSIX_MAGIC) ? field(block, 345, 155) : Buffer.alloc(0);
+  const prefix = block.subarray(257, 263).equals(POSIX_MAGIC) ? field(block, 345, prefixLength(block)) : Buffer.alloc(0);
   return {
     name: prefix.length > 0 ? Buffer.concat([prefix, Buffer.from('/'), name]) : name,
     linkName: field(block, 157, 100),
     size: numericField(block, 124, 12),
     typeflag: String.fromCharCode(block[156]!),
   };
+}
+
+/** Schily's star format keeps times after a 131-byte prefix and ends the block with `tar\0` (as Go reads it). */
+function prefixLength(block: Buffer): number {
+  return block.subarray(508, 512).equals(STAR_TRAILER) ? 131 : 155;
 }
 
 /** The stored checksum counts the checksum field as spaces; some old tars summed signed bytes. */

@@ -1,4 +1,4 @@
-import { patchTarHeader, tarArchive, type ArchiveEntry } from '@wharf/testing';
+import { paxRecord, patchTarHeader, tarArchive, type ArchiveEntry } from '@wharf/testing';
 import { InvalidBlobError } from '../errors';
 import { readTarEntries, type TarEntry } from './tar-reader';
 
@@ -88,15 +88,53 @@ describe('readTarEntries', () => {
     ]);
   });
 
-  it('should apply PAX global records to every following entry', () => {
-    const tar = tarArchive([{ name: 'a', content: '1', pax: { path: 'local' } }, { name: 'b', content: '2' }]);
+  it('should ignore global PAX records that name nothing (git archive writes a comment)', () => {
+    const tar = tarArchive([{ name: 'a', content: '1', pax: { comment: 'f'.repeat(40) } }, { name: 'b', content: '2' }]);
     const globalised = patchTarHeader(tar, 0, (block) => block.write('g', 156, 'ascii'));
-    expect(read(globalised).map((e) => e.path)).toEqual(['local', 'local']);
+    expect(read(globalised).map((e) => e.path)).toEqual(['a', 'b']);
+  });
+
+  it.each(['path', 'linkpath'])('should refuse a global PAX header with a %s record (Go lists it as an entry of that name)', (key) => {
+    const tar = tarArchive([{ name: 'a', content: '1', pax: { [key]: 'x' } }, { name: 'b', content: '2' }]);
+    const globalised = patchTarHeader(tar, 0, (block) => block.write('g', 156, 'ascii'));
+    expect(() => read(globalised)).toThrow(new InvalidBlobError(`tar archive has a global PAX header with a '${key}' record`));
+  });
+
+  it('should report the ustar name under a PAX path, and the names of the extended headers, as shadow paths', () => {
+    const tar = tarArchive([{ name: 'raw/name', content: 'x', pax: { path: 'pax/name' } }, { name: 'plain', content: 'y' }]);
+    const entries = read(patchTarHeader(tar, 0, (block) => block.write('PaxHeaders/raw', 0, 'utf8')));
+    expect(entries.map((e) => [e.path, e.shadowPaths])).toEqual([
+      ['pax/name', ['raw/name', 'PaxHeaders/raw']],
+      ['plain', ['plain']],
+    ]);
+  });
+
+  it('should refuse a PAX path and a GNU long name that differ (Go takes the GNU one), and accept equal ones', () => {
+    const longName = `app/${'g'.repeat(200)}.yaml`;
+    const gnu = tarArchive([{ name: longName, content: 'x' }], { longNames: 'gnu' });
+    const withPax = (path: string) => Buffer.concat([tarArchive([{ name: 'PaxHeader', content: paxRecord('path', path), typeflag: 'x' }]).subarray(0, 1024), gnu]);
+    expect(() => read(withPax('app/other.yaml'))).toThrow(new InvalidBlobError('tar entry has a PAX path and a GNU long name that differ'));
+    expect(read(withPax(longName)).map((e) => e.path)).toEqual([longName]);
+  });
+
+  it('should refuse PAX GNU sparse records (Go renames the entry from GNU.sparse.name)', () => {
+    const tar = tarArchive([{ name: 'app/GNUSparseFile.0/a', content: 'x', pax: { 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0', 'GNU.sparse.name': 'b' } }]);
+    expect(() => read(tar)).toThrow(new InvalidBlobError('tar archive has GNU sparse PAX records (sparse files are not supported)'));
   });
 
   it('should join the ustar prefix field and the name field', () => {
     const tar = patchTarHeader(tarArchive([{ name: 'Chart.yaml', content: 'x' }]), 0, (block) => block.write('prefix/dir', 345, 'ascii'));
     expect(read(tar)[0]!.path).toBe('prefix/dir/Chart.yaml');
+  });
+
+  it('should read a 131-byte prefix in a star header (tar\\0 at its end), as Go does', () => {
+    const prefix = 'p'.repeat(131);
+    const tar = patchTarHeader(tarArchive([{ name: 'Chart.yaml', content: 'x' }]), 0, (block) => {
+      block.write(prefix, 345, 'ascii');
+      block.write('14560354444\0', 476, 'latin1');
+      block.write('tar\0', 508, 'latin1');
+    });
+    expect(read(tar)[0]!.path).toBe(`${prefix}/Chart.yaml`);
   });
 
   it('should read a GNU base-256 size field', () => {
@@ -130,6 +168,27 @@ describe('readTarEntries', () => {
   it('should stop at the first zero block and ignore record padding after it', () => {
     const tar = Buffer.concat([tarArchive([{ name: 'a', content: 'x' }]), Buffer.alloc(10240 - 2048)]);
     expect(read(tar)).toHaveLength(1);
+  });
+
+  it('should accept a lone zero block at the very end, as Go and GNU tar do', () => {
+    const tar = tarArchive([{ name: 'a', content: 'x' }]);
+    expect(read(tar.subarray(0, tar.length - 512)).map((e) => e.path)).toEqual(['a']);
+  });
+
+  it.each([
+    ['one zero block', 512],
+    ['the end-of-archive marker', 1024],
+  ])('should refuse entries hidden after %s (GNU tar -i and tar-stream read them)', (_label, zeros) => {
+    const first = tarArchive([{ name: 'a', content: 'x' }]);
+    const hidden = tarArchive([{ name: 'link', type: 'symlink', linkname: '/etc/passwd' }]);
+    const tar = Buffer.concat([first.subarray(0, first.length - 1024), Buffer.alloc(zeros), hidden]);
+    expect(() => read(tar)).toThrow(new InvalidBlobError('tar archive has data after its end-of-archive marker'));
+  });
+
+  it('should refuse a non-zero byte anywhere in the padding after the end-of-archive marker', () => {
+    const tar = Buffer.concat([tarArchive([{ name: 'a', content: 'x' }]), Buffer.alloc(4096)]);
+    tar[tar.length - 1] = 1;
+    expect(() => read(tar)).toThrow(new InvalidBlobError('tar archive has data after its end-of-archive marker'));
   });
 
   it('should return no entries for an archive of zero blocks', () => {
@@ -186,8 +245,8 @@ describe('readTarEntries', () => {
       expect(() => read(damaged)).toThrow(new InvalidBlobError('tar archive has a malformed PAX header'));
     });
 
-    it('should throw when an extended header is not followed by an entry', () => {
-      const withPax = tarArchive([{ name: 'a', content: 'x', pax: { comment: 'hi' } }]);
+    it.each(['x', 'g'])('should throw when an extended header (%s) is not followed by an entry', (typeflag) => {
+      const withPax = patchTarHeader(tarArchive([{ name: 'a', content: 'x', pax: { comment: 'hi' } }]), 0, (block) => block.write(typeflag, 156, 'ascii'));
       expect(() => read(Buffer.concat([withPax.subarray(0, 1024), Buffer.alloc(1024)]))).toThrow(
         new InvalidBlobError('tar archive ends with an extended header but no entry'),
       );

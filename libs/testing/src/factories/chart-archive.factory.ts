@@ -63,8 +63,8 @@ function padded(data: Buffer): Buffer[] {
   return rest === 0 ? [data] : [data, Buffer.alloc(512 - rest, 0)];
 }
 
-/** PAX record lengths count bytes, not UTF-16 units. */
-function paxRecord(key: string, value: string): string {
+/** One PAX record; lengths count bytes, not UTF-16 units. */
+export function paxRecord(key: string, value: string): string {
   const body = ` ${key}=${value}\n`;
   const bodyBytes = Buffer.byteLength(body);
   let length = bodyBytes + 1;

@@ -1,6 +1,7 @@
-import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { OperatorOnly } from '@wharf/http';
 import { RegistryStatsUseCase } from '../use-cases/registry-stats.use-case';
 import { openApiDocument } from '../openapi/openapi.document';
 import { APPR_API_VERSION, CNR_API_VERSION, WHARF_VERSION } from '../version';
@@ -48,9 +49,11 @@ export class DiscoveryController {
     return openApiDocument(this.config.http.apiPrefix, WHARF_VERSION);
   }
 
+  /** Registry-wide counts; `?fresh=true` counts the blobs now instead of answering the kept figure. */
   @Get('_wharf/stats')
-  registryStats() {
-    return this.stats.execute();
+  @OperatorOnly()
+  registryStats(@Query('fresh') fresh?: unknown) {
+    return this.stats.execute(fresh === 'true');
   }
 
   private origin(request: FastifyRequest): string {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  ChartEntries,
   ChartIndexQuery,
   ChartVersionRecord,
   HELM_MEDIA_TYPE,
@@ -60,9 +61,8 @@ export class HelmRepositoryUseCases {
       const visible = charts.versions.filter((v) => access.canRead(namespace, v.visibility));
       const entries = selectChartEntries(visible, request.query);
       const body = renderIndexFromFragments(entries, { generated: new Date().toISOString(), contextPath: request.contextPath }, request.format, this.cache.fragment);
-      const variant = createHash('sha256').update(key).digest('hex').slice(0, 12);
       let gzipped: Buffer | null = null;
-      return { etag: `W/"${charts.revision}.${variant}"`, body, gzipped: () => (gzipped ??= gzipSync(body)) };
+      return { etag: `W/"${indexTag(key, entries)}"`, body, gzipped: () => (gzipped ??= gzipSync(body)) };
     });
   }
 
@@ -118,4 +118,20 @@ export class HelmRepositoryUseCases {
     }
     return null;
   }
+}
+
+/**
+ * The index's ETag names what this caller is shown, not the namespace's revision: a private
+ * chart pushed into the namespace changes the revision, and a tag that followed it would tell an
+ * anonymous caller that something it cannot see was pushed. The rendering's key (format, context
+ * path, query) and each shown version's name, version, digest, time and provenance digest fix the
+ * body (the chart metadata comes from the archive the digest names) except `generated`, which is
+ * why the tag is weak.
+ */
+function indexTag(key: string, entries: ChartEntries): string {
+  const hash = createHash('sha256').update(key);
+  for (const [name, versions] of entries) {
+    for (const v of versions) hash.update(`\0${name}\0${v.version}\0${v.blobDigest}\0${v.createdAt}\0${v.provenanceDigest ?? ''}`);
+  }
+  return hash.digest('hex').slice(0, 32);
 }

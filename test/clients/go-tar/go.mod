@@ -1,0 +1,3 @@
+module wharf.test/clients/go-tar
+
+go 1.22
