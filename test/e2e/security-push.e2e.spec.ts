@@ -90,7 +90,7 @@ describe('push on an enforced registry', () => {
 
   /** Events and blobs of the whole registry, as its site admin sees them. */
   async function counters(): Promise<{ events: number; blobs: number }> {
-    const { events, blobs } = json(await adminRoot.get('/_wharf/stats'), 200);
+    const { events, blobs } = json(await adminRoot.get('/_wharf/stats', { query: { fresh: 'true' } }), 200);
     return { events, blobs };
   }
 

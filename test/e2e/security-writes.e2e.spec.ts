@@ -24,7 +24,7 @@ function json(res: HttpResponse, status: number): any {
 
 /** Events and blobs of the whole registry, as its site admin sees them. */
 async function counters(): Promise<{ events: number; blobs: number }> {
-  const { events, blobs } = json(await new HttpClient('', enforcedUrl, siteAdmin.headers).get('/_wharf/stats'), 200);
+  const { events, blobs } = json(await new HttpClient('', enforcedUrl, siteAdmin.headers).get('/_wharf/stats', { query: { fresh: 'true' } }), 200);
   return { events, blobs };
 }
 
