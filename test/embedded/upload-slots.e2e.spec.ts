@@ -55,7 +55,7 @@ describe('concurrent uploads of one uploader', () => {
 
     const listed = (await (await fetch(`${wharf.url}/cnr/api/v1/packages?namespace=slots`)).json()) as { releases: string[] }[];
     expect([...listed[0].releases].sort()).toEqual([...accepted].sort());
-    const stats = (await (await fetch(`${wharf.url}/_wharf/stats`)).json()) as { blobs: number };
+    const stats = (await (await fetch(`${wharf.url}/_wharf/stats?fresh=true`)).json()) as { blobs: number };
     expect(stats.blobs).toBe(accepted.length);
   });
 });
