@@ -124,6 +124,14 @@ export class MetadataTooLargeError extends WharfError {
   }
 }
 
+/** A JSON pull of a blob larger than the server encodes as JSON; `rawPull` serves the same bytes. */
+export class JsonPullTooLargeError extends WharfError {
+  readonly code = 'payload-too-large' as const;
+  constructor(size: number, max: number, rawPull: string) {
+    super(`the blob is ${size} bytes, more than a JSON pull returns (${max}): GET ${rawPull} returns it raw`, { size, max, raw_pull: rawPull });
+  }
+}
+
 export class PackageNotFoundError extends WharfError {
   readonly code = 'package-not-found' as const;
   constructor(pkg: string, release: string | null = null, mediaType: string | null = null) {

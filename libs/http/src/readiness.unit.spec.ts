@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, JsonLogger, loadConfig } from '@wharf/config';
-import { LagGauge, ReadinessCheck, lagWithin } from './service-host.module';
+import { LagGauge, ReadinessCheck, lagWithin, readinessProbe } from './service-host.module';
 import { createService } from './service-app';
 
 describe('readiness on consumer lag', () => {
@@ -61,6 +61,47 @@ describe('readiness on consumer lag', () => {
       expect(res.json()).toMatchObject({ code: 'service-unavailable', details: { dependency: 'consumer group search lags by 101 events (more than 100)' } });
       expect((await get('/metrics')).body).toContain('wharf_consumer_lag{group="search"} 101');
       expect((await get('/healthz')).statusCode).toBe(200);
+    });
+  });
+
+  describe('GET /readyz when a dependency fails', () => {
+    const DRIVER_TEXT = 'connect ECONNREFUSED 10.1.2.3:27017 (mongodb://wharf:hunter2@db-7.internal)';
+    let app: NestFastifyApplication;
+    const logged: string[] = [];
+    let storeDown = false;
+    let gaugeDown = false;
+    const checks: ReadinessCheck[] = [];
+    const gauges: LagGauge[] = [{ group: 'search', lag: async () => (gaugeDown ? Promise.reject(new Error(DRIVER_TEXT)) : 0) }];
+
+    beforeAll(async () => {
+      app = await createService({ providers: [], imports: [], checks, gauges, onClose: async () => {} }, new JsonLogger('warn', (line) => logged.push(line)));
+      checks.push(
+        readinessProbe('metadata store', async () => {
+          if (storeDown) throw new Error(DRIVER_TEXT);
+        }),
+        lagWithin(gauges, 100),
+      );
+      await app.init();
+      await app.getHttpAdapter().getInstance().ready();
+    });
+
+    afterAll(() => app.close());
+
+    const ready = () => app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/readyz' });
+
+    it('should name the dependency that is not ready, never its error, which goes to the log', async () => {
+      expect((await ready()).statusCode).toBe(200);
+
+      storeDown = true;
+      gaugeDown = true;
+      const res = await ready();
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({
+        code: 'service-unavailable',
+        details: { dependency: 'metadata store is not answering; the lag of consumer group search is not answering' },
+      });
+      expect(res.body).not.toMatch(/ECONNREFUSED|10\.1\.2\.3|hunter2|internal/);
+      expect(logged.join('\n')).toContain(`metadata store: ${DRIVER_TEXT}`);
     });
   });
 

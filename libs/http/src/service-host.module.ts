@@ -2,14 +2,42 @@
  * What every service process shares: its configuration, logger and adapters as global providers, and /healthz (the process is alive) and /readyz (its stores and
  * the log answer, and its projections are within the lag bound).
  */
-import { Controller, DynamicModule, Get, Global, Header, Inject, Module, Provider } from '@nestjs/common';
+import { Controller, DynamicModule, Get, Global, Header, Inject, Logger, Module, Provider } from '@nestjs/common';
 import { ServiceUnavailableError } from '@wharf/domain';
 import { OperatorOnly } from './operator-only';
 
 export const READINESS_CHECKS = Symbol('ReadinessChecks');
 
-/** A readiness check answers null when ready, or what is wrong. */
+/**
+ * A readiness check answers null when ready, or what is wrong in its own words (shown on
+ * /readyz). A check that throws is shown only as the dependency it names (`readinessProbe`),
+ * never with its error's message, which may carry a driver's text (hosts, users, internals):
+ * that goes to the log.
+ */
 export type ReadinessCheck = () => Promise<string | null>;
+
+/** A readiness check's dependency did not answer; `cause` is for the log only. */
+export class DependencyNotReadyError extends Error {
+  constructor(
+    readonly dependency: string,
+    cause: unknown,
+  ) {
+    super(`${dependency}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'DependencyNotReadyError';
+  }
+}
+
+/** A readiness check that is ready when `probe` resolves, and names `dependency` when it fails. */
+export function readinessProbe(dependency: string, probe: () => Promise<unknown>): ReadinessCheck {
+  return async () => {
+    try {
+      await probe();
+      return null;
+    } catch (error) {
+      throw new DependencyNotReadyError(dependency, error);
+    }
+  };
+}
 
 /** A consumer group's lag: events appended but not yet applied by that group. */
 export interface LagGauge {
@@ -27,7 +55,14 @@ export const LAG_GAUGES = Symbol('LagGauges');
  */
 export function lagWithin(gauges: readonly LagGauge[], maxLag: number): ReadinessCheck {
   return async () => {
-    const lags = await Promise.all(gauges.map(async (gauge) => ({ group: gauge.group, lag: await gauge.lag() })));
+    const lag = async (gauge: LagGauge) => {
+      try {
+        return { group: gauge.group, lag: await gauge.lag() };
+      } catch (error) {
+        throw new DependencyNotReadyError(`the lag of consumer group ${gauge.group}`, error);
+      }
+    };
+    const lags = await Promise.all(gauges.map(lag));
     const behind = lags.filter(({ lag }) => lag > maxLag).map(({ group, lag }) => `consumer group ${group} lags by ${lag} events (more than ${maxLag})`);
     return behind.length > 0 ? behind.join('; ') : null;
   };
@@ -44,6 +79,8 @@ export function followConsumerLag(checks: ReadinessCheck[], gauges: LagGauge[], 
 
 @Controller()
 class HealthController {
+  private readonly logger = new Logger('readiness');
+
   constructor(
     @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
     @Inject(LAG_GAUGES) private readonly gauges: LagGauge[],
@@ -66,9 +103,16 @@ class HealthController {
 
   @Get('readyz')
   async ready() {
-    const problems = (await Promise.all(this.checks.map((check) => check().catch((error) => String(error))))).filter((p): p is string => p !== null);
+    const problems = (await Promise.all(this.checks.map((check) => check().catch((error) => this.notAnswering(error))))).filter((p): p is string => p !== null);
     if (problems.length > 0) throw new ServiceUnavailableError(problems.join('; '));
     return { status: 'ready' };
+  }
+
+  /** What /readyz says of a check that threw: the dependency, never the error (that is logged). */
+  private notAnswering(error: unknown): string {
+    const dependency = error instanceof DependencyNotReadyError ? error.dependency : 'a dependency';
+    this.logger.warn(`not ready: ${error instanceof DependencyNotReadyError ? error.message : `${dependency}: ${(error as Error)?.message ?? String(error)}`}`);
+    return `${dependency} is not answering`;
   }
 }
 

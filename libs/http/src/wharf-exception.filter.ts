@@ -12,6 +12,12 @@ export class WharfExceptionFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const path = (request.url ?? '').split('?')[0];
+    if (clientWentAway(request)) {
+      // The client closed the connection (mid-body, or before the answer): its request failed
+      // because of that, whatever the error says (a reset socket looks like an outage to isOutage).
+      this.logger.event('info', 'client aborted', { method: request.method, path, error: (exception as Error)?.message });
+      return;
+    }
     const error = renderError(exception, request.method, path);
     if (error.unexpected) {
       this.logger.event('error', 'unexpected error', {
@@ -25,4 +31,9 @@ export class WharfExceptionFilter implements ExceptionFilter {
     }
     void reply.status(error.status).headers(error.headers).type('application/json').send(error.body);
   }
+}
+
+/** True when the client's connection is gone: nothing can be answered, and the failure is the client's. */
+export function clientWentAway(request: FastifyRequest): boolean {
+  return request.raw.readableAborted || request.raw.socket?.destroyed === true;
 }

@@ -11,7 +11,7 @@ import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { S3BlobStore } from '@wharf/adapters/blob-s3';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { LagGauge, ReadinessCheck, createService, followConsumerLag } from '@wharf/http';
+import { LagGauge, ReadinessCheck, createService, followConsumerLag, readinessProbe } from '@wharf/http';
 import { BLOB_REFERENCES, BLOB_STORE, EVENT_LOG } from '@wharf/ports';
 import { BLOB_LOGGER, BlobGarbageCollector } from './blob-garbage-collector';
 import { BlobModule } from './blob.module';
@@ -53,7 +53,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   await projector.start();
   followConsumerLag(checks, gauges, config.readiness.maxLag, { group: 'blob-references', lag: () => projector.lag() });
   app.get(BlobGarbageCollector).schedule();
-  checks.push(async () => (await blobs.stat('0'.repeat(64)), null));
+  checks.push(readinessProbe('blob store', () => blobs.stat('0'.repeat(64))));
   await app.listen(config.http.port, config.http.host);
   return app;
 }

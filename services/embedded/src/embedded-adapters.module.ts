@@ -90,7 +90,7 @@ export class EmbeddedAdaptersModule {
         { provide: METADATA_STORE, useFactory: () => new SqliteMetadataStore({ path: file('metadata.db') }) },
         { provide: SEARCH_INDEX, useFactory: () => new SqliteSearchIndex({ path: file('search.db') }) },
         // One instance for the gateway and the collector: a delete drops the cached bytes too.
-        { provide: BLOB_STORE, useFactory: () => new CachingBlobStore(new FsBlobStore(file('blobs')), config.blobCache) },
+        { provide: BLOB_STORE, useFactory: () => openBlobStore(file('blobs'), config, logger) },
         { provide: BLOB_REFERENCES, useFactory: () => new SqliteBlobReferenceStore({ path: file('blob-refs.db') }) },
         { provide: CHART_INDEX_STORE, useFactory: () => new SqliteChartIndexStore({ path: file('charts.db') }) },
         { provide: ACCOUNT_STORE, useFactory: () => new SqliteAccountStore({ path: file('accounts.db'), synchronous: sync }) },
@@ -102,4 +102,15 @@ export class EmbeddedAdaptersModule {
       exports: [ACCOUNT_STORE, WHARF_CONFIG, LOGGER, BLOB_LOGGER, BLOB_REFERENCES, EVENT_LOG, METADATA_STORE, SEARCH_INDEX, BLOB_STORE, PACKAGE_READER, SEARCH_READER, CHART_INDEX_STORE, CHART_INDEX_READER],
     };
   }
+}
+
+/**
+ * The blob store, once what a crash left in its uploads/ is swept: uploads older than the blob
+ * collector's grace period, which no push still in progress can be (none is, at start).
+ */
+async function openBlobStore(root: string, config: WharfConfig, logger: JsonLogger): Promise<CachingBlobStore> {
+  const store = new FsBlobStore(root);
+  const swept = await store.sweepUploads(new Date(Date.now() - config.blobGc.graceSeconds * 1000));
+  if (swept > 0) logger.event('info', 'stray uploads removed', { count: swept });
+  return new CachingBlobStore(store, config.blobCache);
 }

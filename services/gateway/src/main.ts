@@ -13,7 +13,7 @@ import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { MetadataHttpClient } from '@wharf/adapters/metadata-http-client';
 import { SearchHttpClient } from '@wharf/adapters/search-http-client';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { createService } from '@wharf/http';
+import { createService, readinessProbe } from '@wharf/http';
 import { ACCOUNT_STORE, BLOB_STORE, CHART_INDEX_READER, EVENT_LOG, PACKAGE_COMMANDS, PACKAGE_READER, SEARCH_READER } from '@wharf/ports';
 import { GatewayModule } from './gateway.module';
 import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
@@ -41,7 +41,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         { provide: ACCOUNT_STORE, useValue: accounts },
       ],
       imports: [GatewayModule],
-      checks: [async () => (await metadata.count(), null)],
+      checks: [readinessProbe('metadata service', () => metadata.count())],
       onClose: async () => {
         await commands.close();
         await log.close();

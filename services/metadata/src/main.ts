@@ -9,7 +9,7 @@ import { KafkaCommandServer } from '@wharf/adapters/commands-kafka';
 import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { MongoChartIndexStore } from '@wharf/adapters/chart-index-mongo';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { LagGauge, ReadinessCheck, createService, followConsumerLag } from '@wharf/http';
+import { LagGauge, ReadinessCheck, createService, followConsumerLag, readinessProbe } from '@wharf/http';
 import { CHART_INDEX_STORE, EVENT_LOG, METADATA_STORE, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { InternalChartsController } from './http/internal-charts.controller';
 import { InternalPackagesController } from './http/internal-packages.controller';
@@ -59,7 +59,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   );
   await commands.start();
   followConsumerLag(checks, gauges, config.readiness.maxLag, { group: 'metadata', lag: () => projector.lag() });
-  checks.push(async () => (await store.count(), null));
+  checks.push(readinessProbe('metadata store', () => store.count()));
   await app.listen(config.http.port, config.http.host);
   return app;
 }

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { OpenSearchSearchIndex } from '@wharf/adapters/search-opensearch';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
-import { LagGauge, ReadinessCheck, createService, followConsumerLag } from '@wharf/http';
+import { LagGauge, ReadinessCheck, createService, followConsumerLag, readinessProbe } from '@wharf/http';
 import { EVENT_LOG, SEARCH_INDEX } from '@wharf/ports';
 import { InternalSearchController } from './http/internal-search.controller';
 import { SearchModule } from './search.module';
@@ -41,7 +41,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const projector = app.get(SearchProjector);
   await projector.start();
   followConsumerLag(checks, gauges, config.readiness.maxLag, { group: 'search', lag: () => projector.lag() });
-  checks.push(async () => (await index.count(), null));
+  checks.push(readinessProbe('search index', () => index.count()));
   await app.listen(config.http.port, config.http.host);
   return app;
 }

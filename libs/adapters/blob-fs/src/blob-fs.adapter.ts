@@ -3,7 +3,8 @@
  *   <root>/sha256/<first two hex>/<hex>   a complete blob, never modified
  *   <root>/uploads/<random>               a blob being written
  * A blob is written to uploads/, hashed on the way, fsynced, then renamed into place, so a
- * reader never sees a partial file and a crash leaves at most a stray upload.
+ * reader never sees a partial file and a crash leaves at most a stray upload, which
+ * `sweepUploads` removes at the next start.
  */
 import { isSha256Hex } from '@wharf/domain';
 import { createHash, randomUUID } from 'node:crypto';
@@ -115,6 +116,24 @@ export class FsBlobStore implements BlobStore {
         if (info) yield info;
       }
     }
+  }
+
+  /**
+   * Deletes the uploads last written before `olderThan`: what a crash left in uploads/ (a put in
+   * progress removes its own file when it fails). Called at start, with the blob collector's
+   * grace period, so no upload still being written is taken. Answers how many were deleted.
+   */
+  async sweepUploads(olderThan: Date): Promise<number> {
+    const uploads = join(this.root, 'uploads');
+    let deleted = 0;
+    for (const name of await readdirOrEmpty(uploads)) {
+      const path = join(uploads, name);
+      const info = await fs.stat(path).catch(() => null);
+      if (!info?.isFile() || info.mtime >= olderThan) continue;
+      await fs.rm(path, { force: true });
+      deleted++;
+    }
+    return deleted;
   }
 
   async close(): Promise<void> {}

@@ -24,9 +24,8 @@ export class DiscoveryController {
   @Header('content-type', 'text/html; charset=utf-8')
   discoveryPage(@Req() request: FastifyRequest) {
     const origin = this.origin(request);
-    const host = new URL(origin).host;
     const template = `${origin}${this.config.http.apiPrefix}/api/v1/packages/{name}/{version}/{media_type}/pull`;
-    const content = escapeAttribute(`${host}/{name} ${template}`);
+    const content = escapeAttribute(`${origin ? `${new URL(origin).host}/` : ''}{name} ${template}`);
     return [
       '<!DOCTYPE html>',
       '<html lang="en"><head><meta charset="utf-8"><title>Wharf App Registry</title>',
@@ -56,11 +55,31 @@ export class DiscoveryController {
     return this.stats.execute(fresh === 'true');
   }
 
+  /**
+   * The origin the discovery documents name: WHARF_PUBLIC_URL, else the request's Host when it
+   * may be echoed (`echoableHost`), else '' (the documents are host-less: URLs relative to the
+   * server that answered).
+   */
   private origin(request: FastifyRequest): string {
     if (this.config.http.publicUrl) return this.config.http.publicUrl.replace(/\/$/, '');
-    const host = /^[A-Za-z0-9.:[\]-]{1,255}$/.test(request.headers.host ?? '') ? request.headers.host : `${this.config.http.host}:${this.config.http.port}`;
-    return `${request.protocol}://${host}`;
+    const host = echoableHost(request.headers.host, this.config.http.allowedHosts, this.config.auth.mode);
+    return host === null ? '' : `${request.protocol}://${host}`;
   }
+}
+
+/**
+ * Whether the discovery documents may name the `Host` a request came with (issue 15, item 11):
+ * behind a caching proxy, a Host echoed into a cached `/` would send every later client to the
+ * attacker's host. With `allowedHosts`, only those (`host` allows any port, `host:port` that
+ * one); without, any well-formed Host in open mode (a registry on one's own machine) and none
+ * in enforced mode. Null: name no host.
+ */
+export function echoableHost(host: string | undefined, allowedHosts: readonly string[] | null, mode: 'open' | 'enforced'): string | null {
+  if (host === undefined || !/^[A-Za-z0-9.:[\]-]{1,255}$/.test(host)) return null;
+  const wanted = host.toLowerCase();
+  if (allowedHosts === null) return mode === 'open' ? wanted : null;
+  const name = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(wanted)?.[1];
+  return allowedHosts.some((allowed) => allowed === wanted || allowed === name) ? wanted : null;
 }
 
 function escapeAttribute(value: string): string {

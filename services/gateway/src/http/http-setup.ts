@@ -2,19 +2,25 @@
  * Fastify settings for the App Registry API: every route at the root and under the configured
  * prefix (by rewriting the URL before routing, so there is one route table), trailing slashes
  * accepted, bodies read as raw bytes whatever their Content-Type (use cases parse them as
- * JSON), and a structured access log without credentials. (The exception filter is shared by
- * every service: libs/http.)
+ * JSON) within per-route bounds (body-limits.ts: uploads read only once the caller may write),
+ * and a structured access log without credentials. (The exception filter is shared by every
+ * service: libs/http.)
  */
 import { Caller, callerName } from '@wharf/domain';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyServerOptions } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import type { JsonLogger, WharfConfig } from '@wharf/config';
+import type { Readable } from 'node:stream';
+import { JsonLogger, WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { Authenticator } from '../auth/authenticator';
+import { PushAdmission } from '../auth/push-admission';
+import { UploadGate, admitUploadBody, bodyLimitOf, keepRefusedConnectionsOpen, readBoundedBody } from './body-limits';
 
 export function fastifyOptions(config: WharfConfig): FastifyServerOptions {
   const prefix = config.http.apiPrefix;
   return {
-    bodyLimit: config.http.maxBodyBytes,
+    // Unused by the gateway's own parser (body-limits.ts decides per route), a floor for any other.
+    bodyLimit: config.http.maxAccountBodyBytes,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: false, maxParamLength: 2048 },
     rewriteUrl: (req: IncomingMessage) => stripPrefix(req.url ?? '/', prefix),
     logger: false,
@@ -29,8 +35,24 @@ export function stripPrefix(url: string, prefix: string): string {
 
 export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLogger): void {
   const fastify = app.getHttpAdapter().getInstance();
+  const config = app.get<WharfConfig>(WHARF_CONFIG);
+  let gate: UploadGate | undefined;
+  const uploadGate = (): UploadGate => {
+    if (gate) return gate;
+    const authenticator = app.get(Authenticator);
+    const admission = app.get(PushAdmission);
+    gate = { callerFor: (authorization) => authenticator.callerFor(authorization), admit: (caller, namespace) => admission.admit(caller, namespace) };
+    return gate;
+  };
+  fastify.addHook('preParsing', admitUploadBody(uploadGate, config));
+  fastify.addHook('onSend', keepRefusedConnectionsOpen);
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  fastify.addContentTypeParser('*', (request, payload, done) => {
+    readBoundedBody(payload as unknown as Readable, request.headers['content-length'], bodyLimitOf(request, config)).then(
+      (body) => done(null, body),
+      (error: Error) => done(error, undefined),
+    );
+  });
   // The access log is at `info`: below that level the hook would run on every request for nothing.
   if (!logger.logs('info')) return;
   fastify.addHook('onResponse', async (request, reply) => {

@@ -8,7 +8,7 @@ import { PushReleaseUseCase } from '../use-cases/push-release.use-case';
 import { ReadPackageUseCases } from '../use-cases/read-package.use-cases';
 import { blobJson, pullJson } from '../presenters/appr.presenter';
 import { mergeValues, parseJsonBody } from './request-values';
-import { heldBlobs, redirectTo, sendBlobArchive } from './send-archive';
+import { heldBlobs, redirectTo, sendBlobArchive, sendJson } from './send-archive';
 
 const P = 'api/v1/packages/:namespace/:package';
 
@@ -65,32 +65,26 @@ export class PackagesController {
 
   @Get(`${P}/:release/:mediaType/pull`)
   async pull(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @Query('format') format: unknown, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
-    if (format === 'json') {
-      const pulled = await this.reads.pull(caller, namespace, name, release, mediaType);
-      return pullJson(pulled.view, pulled.manifest, pulled.bytes);
-    }
+    if (format === 'json') return this.pullJson(namespace, name, release, mediaType, reply, caller);
     const pulled = await this.reads.pullArchive(caller, namespace, name, release, mediaType, heldBlobs(ifNoneMatch));
     return 'location' in pulled ? redirectTo(reply, pulled.location) : sendBlobArchive(reply, pulled);
   }
 
   @Get(`${P}/:release/:mediaType/pull/json`)
-  async pullJson(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @CurrentCaller() caller: Caller) {
-    const pulled = await this.reads.pull(caller, namespace, name, release, mediaType);
-    return pullJson(pulled.view, pulled.manifest, pulled.bytes);
+  async pullJson(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
+    const pulled = await this.reads.pullForJson(caller, namespace, name, release, mediaType);
+    return sendJson(reply, pullJson(pulled.view, pulled.manifest, pulled.body));
   }
 
   @Get(`${P}/blobs/sha256/:digest`)
   async blob(@Param('namespace') namespace: string, @Param('package') name: string, @Param('digest') digest: string, @Query('format') format: unknown, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
-    if (format === 'json') {
-      const found = await this.reads.blob(caller, namespace, name, digest);
-      return blobJson(found.view, found.digest, found.bytes);
-    }
+    if (format === 'json') return this.blobJson(namespace, name, digest, reply, caller);
     return sendBlobArchive(reply, await this.reads.blobArchive(caller, namespace, name, digest, heldBlobs(ifNoneMatch)));
   }
 
   @Get(`${P}/blobs/sha256/:digest/json`)
-  async blobJson(@Param('namespace') namespace: string, @Param('package') name: string, @Param('digest') digest: string, @CurrentCaller() caller: Caller) {
-    const found = await this.reads.blob(caller, namespace, name, digest);
-    return blobJson(found.view, found.digest, found.bytes);
+  async blobJson(@Param('namespace') namespace: string, @Param('package') name: string, @Param('digest') digest: string, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
+    const found = await this.reads.blobForJson(caller, namespace, name, digest);
+    return sendJson(reply, blobJson(found.view, found.manifest, found.digest, found.body));
   }
 }

@@ -1,4 +1,6 @@
 import type { FastifyReply } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { StreamedJson } from '../presenters/appr.presenter';
 import type { ArchiveToSend, HeldBlobs } from '../use-cases/read-package.use-cases';
 
 /** A year: the longest `max-age` caches are asked to honour (RFC 9111 §5.2.2.1, common practice). */
@@ -55,4 +57,15 @@ export function heldBlobs(ifNoneMatch: string | string[] | undefined): HeldBlobs
 export function redirectTo(reply: FastifyReply, location: string): string {
   void reply.status(302).header('location', location);
   return '';
+}
+
+/** A JSON body: an object as Nest serialises it, or JSON text streamed with its length (a JSON pull of a large blob). */
+export function sendJson<T extends object>(reply: FastifyReply, body: T | StreamedJson): T | Readable {
+  if (!isStreamedJson(body)) return body;
+  void reply.header('content-type', 'application/json; charset=utf-8').header('content-length', body.length);
+  return body.stream;
+}
+
+function isStreamedJson(body: object): body is StreamedJson {
+  return 'stream' in body && 'length' in body && typeof (body as StreamedJson).stream?.pipe === 'function';
 }

@@ -41,7 +41,7 @@ const params = {
   mediaType: pathParam('mediaType', 'Short media type (helm, kpm, docker-compose, ...) or "-" for the only one the release has'),
   channel: pathParam('channel', 'Channel name', CHANNEL_NAME_PATTERN),
   digest: pathParam('digest', 'The appr digest (sha256 of the uncompressed tar) or the sha256 of the .tar.gz, lowercase hex'),
-  format: { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['json'] }, description: '"json" returns the base64 JSON form' },
+  format: { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['json'] }, description: '"json" returns the base64 JSON form (413 payload-too-large above WHARF_MAX_JSON_PULL_BYTES: details.raw_pull is the raw URL)' },
 };
 const P = '/api/v1/packages/{namespace}/{package}';
 const pkg = [params.namespace, params.package];
@@ -117,10 +117,10 @@ export function openApiDocument(prefix: string, version: string) {
         },
       },
       [`${P}/{release}/{mediaType}/pull`]: {
-        get: { operationId: 'pull', parameters: [...pkg, params.release, params.mediaType, params.format], responses: { 200: archive, ...errors(400, 404, 422) } },
+        get: { operationId: 'pull', parameters: [...pkg, params.release, params.mediaType, params.format], responses: { 200: archive, ...errors(400, 404, 413, 422) } },
       },
       [`${P}/{release}/{mediaType}/pull/json`]: {
-        get: { operationId: 'pullJson', parameters: [...pkg, params.release, params.mediaType], responses: { 200: ok('The archive as base64', ref('PullJson')), ...errors(400, 404, 422) } },
+        get: { operationId: 'pullJson', parameters: [...pkg, params.release, params.mediaType], responses: { 200: ok('The archive as base64', ref('PullJson')), ...errors(400, 404, 413, 422) } },
       },
       [`${P}/blobs/sha256/{digest}`]: {
         get: {
@@ -128,12 +128,12 @@ export function openApiDocument(prefix: string, version: string) {
           parameters: [...pkg, params.digest, params.format],
           responses: {
             200: { ...archive, content: { ...archive.content, 'application/json': { schema: ref('BlobJson') } } },
-            ...errors(400, 404),
+            ...errors(400, 404, 413),
           },
         },
       },
       [`${P}/blobs/sha256/{digest}/json`]: {
-        get: { operationId: 'blobJson', parameters: [...pkg, params.digest], responses: { 200: ok('The archive as base64', ref('BlobJson')), ...errors(400, 404) } },
+        get: { operationId: 'blobJson', parameters: [...pkg, params.digest], responses: { 200: ok('The archive as base64', ref('BlobJson')), ...errors(400, 404, 413) } },
       },
       [`${P}/channels`]: {
         get: { operationId: 'listChannels', parameters: pkg, responses: { 200: ok('Channels', { type: 'array', items: ref('Channel') }), ...errors(400, 404) } },

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import {
   Caller,
   ChannelNotFoundError,
+  JsonPullTooLargeError,
   PackageNotFoundError,
   PackageView,
   ReleaseManifest,
@@ -25,10 +26,14 @@ import { AccessControl } from '../auth/access-control';
 import { loadExistingPackage, resolveManifest, resolveRelease } from './package-lookup';
 
 
-export interface PulledBlob {
+/**
+ * A blob for a JSON pull: whole when the blob cache may keep it, else a stream of exactly
+ * `manifest.size` bytes (the presenter encodes it as it arrives).
+ */
+export interface BlobForJson {
   view: PackageView;
   manifest: ReleaseManifest;
-  bytes: Buffer;
+  body: Buffer | Readable;
 }
 
 /** Where the client can fetch the archive itself, when pull redirects are on and the store can sign a URL. */
@@ -118,10 +123,12 @@ export class ReadPackageUseCases {
     return manifestWithChannelsJson(view, resolveManifest(view, releaseQuery, mediaType));
   }
 
-  async pull(caller: Caller, namespace: string, name: string, releaseQuery: string, mediaType: string): Promise<PulledBlob> {
+  /** The JSON pull (`?format=json`, `/pull/json`): see `bodyForJson`. */
+  async pullForJson(caller: Caller, namespace: string, name: string, releaseQuery: string, mediaType: string): Promise<BlobForJson> {
     const view = await this.readable(caller, namespace, name);
     const manifest = resolveManifest(view, releaseQuery, mediaType);
-    return { view, manifest, bytes: await this.blobs.read(manifest.blobDigest) };
+    const rawPull = `${this.packagePath(view)}/${encodeURIComponent(manifest.release)}/${encodeURIComponent(manifest.mediaType)}/pull`;
+    return { view, manifest, body: await this.bodyForJson(manifest, rawPull) };
   }
 
   /** The raw pull: a redirect when configured and possible, else the archive. */
@@ -154,10 +161,25 @@ export class ReadPackageUseCases {
     return this.blobs.downloadUrl(blobDigest, this.config.pullRedirect.ttlSeconds);
   }
 
-  /** A blob by its appr digest (or by the digest of its bytes), only among this package's releases. */
-  async blob(caller: Caller, namespace: string, name: string, digest: string): Promise<PulledBlob & { digest: string }> {
+  /** A blob by its appr digest (or by the digest of its bytes), only among this package's releases, for JSON: see `bodyForJson`. */
+  async blobForJson(caller: Caller, namespace: string, name: string, digest: string): Promise<BlobForJson & { digest: string }> {
     const { view, manifest, wanted } = await this.blobManifest(caller, namespace, name, digest);
-    return { view, manifest, digest: wanted, bytes: await this.blobs.read(manifest.blobDigest) };
+    const rawPull = `${this.packagePath(view)}/blobs/sha256/${wanted}`;
+    return { view, manifest, digest: wanted, body: await this.bodyForJson(manifest, rawPull) };
+  }
+
+  /**
+   * A JSON pull's blob: refused above `maxJsonPullBytes` before a byte is read (413 naming
+   * `rawPull`, which serves the same bytes streamed), else read as a raw pull reads it.
+   */
+  private bodyForJson(manifest: ReleaseManifest, rawPull: string): Promise<Buffer | Readable> {
+    const max = this.config.http.maxJsonPullBytes;
+    if (manifest.size > max) throw new JsonPullTooLargeError(manifest.size, max, rawPull);
+    return this.archiveBody(manifest);
+  }
+
+  private packagePath(view: PackageView): string {
+    return `${this.config.http.apiPrefix}/api/v1/packages/${view.namespace}/${view.name}`;
   }
 
   private async blobManifest(caller: Caller, namespace: string, name: string, digest: string) {

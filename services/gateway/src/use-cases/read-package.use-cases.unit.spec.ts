@@ -119,6 +119,32 @@ describe(ReadPackageUseCases.name, () => {
     });
   });
 
+  describe('JSON pulls', () => {
+    const large = { ...view, manifests: [{ ...view.manifests[0], size: 2048 }] };
+    const largeReader: PackageReader = { ...reader, get: async (pkg) => (pkg === PKG ? large : null) };
+
+    it('should refuse a blob larger than WHARF_MAX_JSON_PULL_BYTES with payload-too-large naming the raw pull, reading nothing', async () => {
+      const blobs = blobStore(false);
+      const sut = new ReadPackageUseCases(largeReader, search, blobs, loadConfig({ WHARF_MAX_JSON_PULL_BYTES: '2047' }), access);
+      await expect(sut.pullForJson(OPEN_CALLER, 'ns', 'app', 'default', '-')).rejects.toMatchObject({
+        code: 'payload-too-large',
+        details: { size: 2048, max: 2047, raw_pull: '/cnr/api/v1/packages/ns/app/1.0.0/helm/pull' },
+      });
+      await expect(sut.blobForJson(OPEN_CALLER, 'ns', 'app', apprDigest)).rejects.toMatchObject({
+        code: 'payload-too-large',
+        details: { raw_pull: `/cnr/api/v1/packages/ns/app/blobs/sha256/${apprDigest}` },
+      });
+      expect(blobs.calls).toEqual([]);
+    });
+
+    it('should serve a blob at the bound, streamed when the blob cache would not keep it', async () => {
+      const blobs = blobStore(false);
+      const sut = new ReadPackageUseCases(largeReader, search, blobs, loadConfig({ WHARF_MAX_JSON_PULL_BYTES: '2048', WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1024' }), access);
+      expect((await sut.pullForJson(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm')).body).toBeInstanceOf(Readable);
+      expect(blobs.calls).toEqual([`open ${blobDigest}`]);
+    });
+  });
+
   describe('a private package, to a caller who may not read it', () => {
     const holdsEverything = () => true;
 
@@ -129,8 +155,8 @@ describe(ReadPackageUseCases.name, () => {
       await expect(sut.pullArchive(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm')).rejects.toBeInstanceOf(PackageNotFoundError);
       await expect(sut.blobArchive(ANONYMOUS, 'ns', 'secret', blobDigest, holdsEverything)).rejects.toBeInstanceOf(PackageNotFoundError);
       await expect(sut.blobArchive(ANONYMOUS, 'ns', 'secret', blobDigest)).rejects.toBeInstanceOf(PackageNotFoundError);
-      await expect(sut.blob(ANONYMOUS, 'ns', 'secret', blobDigest)).rejects.toBeInstanceOf(PackageNotFoundError);
-      await expect(sut.pull(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm')).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.blobForJson(ANONYMOUS, 'ns', 'secret', blobDigest)).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.pullForJson(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm')).rejects.toBeInstanceOf(PackageNotFoundError);
       expect(blobs.calls).toEqual([]);
     });
 

@@ -1,0 +1,144 @@
+/**
+ * How much of a request body the gateway reads, and when (issue 15, item 5: anonymous callers
+ * could make the server buffer 100 MiB per request on any route).
+ *
+ * - Every route but the uploads reads at most `maxAccountBodyBytes` (16 KiB): account, login,
+ *   channel, visibility and limits bodies are a few hundred bytes.
+ * - The upload routes (`UPLOAD_ROUTES`) read nothing until the caller is authenticated and holds
+ *   `write` on the namespace (`admitUploadBody`, a Fastify `preParsing` hook, since the Nest guard
+ *   runs only after the body is read), and then at most what the namespace's own
+ *   `max_blob_bytes` can need (`uploadBodyLimit`), never more than `maxBodyBytes`.
+ * - A declared `Content-Length` over the limit is refused before a byte is read; a chunked body is
+ *   read until it passes the limit, then refused. Either way: 413 `payload-too-large`.
+ * - A refused body is never kept: Node discards the rest as it arrives and the connection stays
+ *   open (`keepRefusedConnectionsOpen`). Closing it at once would reset a client that is still
+ *   sending, which then never reads the answer (seen with fetch and Node's http client).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { Caller, MAX_PROVENANCE_BYTES, PayloadTooLargeError } from '@wharf/domain';
+import type { WharfConfig } from '@wharf/config';
+import type { AdmittedPush } from '../auth/push-admission';
+
+/** The routes whose bodies carry an archive (Fastify's route patterns, after the prefix rewrite). */
+export const UPLOAD_ROUTES = {
+  apprPush: 'POST /api/v1/packages/:namespace/:package',
+  chartUpload: 'POST /api/:namespace/charts',
+  chartUploadUnderHelm: 'POST /helm/api/:namespace/charts',
+} as const;
+
+type UploadKind = 'appr' | 'chart';
+
+const UPLOAD_KIND: ReadonlyMap<string, UploadKind> = new Map([
+  [UPLOAD_ROUTES.apprPush, 'appr'],
+  [UPLOAD_ROUTES.chartUpload, 'chart'],
+  [UPLOAD_ROUTES.chartUploadUnderHelm, 'chart'],
+]);
+
+/**
+ * Room in an upload body for everything but the archive (and the push's `metadata`): the other
+ * JSON fields and whitespace, multipart boundaries and part headers.
+ */
+export const ENVELOPE_ALLOWANCE_BYTES = 64 * 1024;
+
+/** Where `admitUploadBody` leaves the admitted bound for the body reader. */
+const BODY_LIMIT = Symbol('wharf.bodyLimit');
+type RequestWithLimit = FastifyRequest & { [BODY_LIMIT]?: number };
+
+export function uploadKindOf(request: FastifyRequest): UploadKind | null {
+  const route = request.routeOptions?.url;
+  return route === undefined ? null : (UPLOAD_KIND.get(`${request.method} ${route}`) ?? null);
+}
+
+/**
+ * The largest body an upload of an archive of at most `maxBlobBytes` needs: the appr push sends
+ * the archive in base64 (4 bytes per 3) next to its `metadata`; a chart upload sends it raw,
+ * perhaps with a provenance file, in a multipart form.
+ */
+export function uploadBodyLimit(kind: UploadKind, maxBlobBytes: number, config: WharfConfig): number {
+  const needed =
+    kind === 'appr'
+      ? Math.ceil(maxBlobBytes / 3) * 4 + config.push.maxMetadataBytes + ENVELOPE_ALLOWANCE_BYTES
+      : maxBlobBytes + MAX_PROVENANCE_BYTES + ENVELOPE_ALLOWANCE_BYTES;
+  return Math.min(needed, config.http.maxBodyBytes);
+}
+
+/** What the upload gate asks of the gateway's auth services (Authenticator, PushAdmission). */
+export interface UploadGate {
+  callerFor(authorization: string | undefined): Promise<Caller>;
+  admit(caller: Caller, namespace: string): Promise<AdmittedPush>;
+}
+
+/**
+ * `preParsing` for every route: on an upload route, authenticates the caller and checks `write`
+ * on the namespace before the body is read (401/403 otherwise, the body unread), and sets the
+ * body's bound from the namespace's blob size limit. The CallerGuard authenticates again when
+ * the route runs (a remembered password check or a token lookup, both cheap).
+ */
+export function admitUploadBody(gate: () => UploadGate, config: WharfConfig) {
+  return async (request: FastifyRequest, _reply: FastifyReply, payload: Readable): Promise<Readable> => {
+    const kind = uploadKindOf(request);
+    if (kind === null) return payload;
+    const { callerFor, admit } = gate();
+    const caller = await callerFor(request.headers.authorization);
+    const namespace = (request.params as Record<string, string>).namespace;
+    const admitted = await admit(caller, namespace);
+    (request as RequestWithLimit)[BODY_LIMIT] = uploadBodyLimit(kind, admitted.maxBlobBytes, config);
+    return payload;
+  };
+}
+
+/**
+ * `onSend`: undoes the `Connection: close` Fastify adds when a body parser fails, for the 413s
+ * (see the file's header); the body's framing is Node's, so what follows is never read as a
+ * request.
+ */
+export async function keepRefusedConnectionsOpen(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (reply.statusCode === 413) reply.removeHeader('connection');
+}
+
+/** The bound on this request's body: the admitted upload bound, or the small one of every other route. */
+export function bodyLimitOf(request: FastifyRequest, config: WharfConfig): number {
+  return (request as RequestWithLimit)[BODY_LIMIT] ?? config.http.maxAccountBodyBytes;
+}
+
+/**
+ * Reads a whole body of at most `limit` bytes: refused (PayloadTooLargeError) before reading
+ * when `contentLength` says more, or as soon as more arrives. The stream's own error (a client
+ * that went away mid-body) is passed on as it is.
+ */
+export function readBoundedBody(payload: Readable, contentLength: string | undefined, limit: number): Promise<Buffer> {
+  const declared = contentLength === undefined ? NaN : Number(contentLength);
+  if (declared > limit) return Promise.reject(new PayloadTooLargeError(limit));
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const stop = () => {
+      payload.removeListener('data', onData);
+      payload.removeListener('end', onEnd);
+      payload.removeListener('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) {
+        stop();
+        chunks.length = 0;
+        reject(new PayloadTooLargeError(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks, received));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    payload.on('data', onData);
+    payload.on('end', onEnd);
+    payload.on('error', onError);
+    payload.resume();
+  });
+}
