@@ -35,7 +35,8 @@ import { RegistryStatsUseCase } from './use-cases/registry-stats.use-case';
 @Module({
   controllers: [AccountsController, PackagesController, ChannelsController, DiscoveryController, HelmController],
   providers: [
-    { provide: APP_GUARD, useClass: CallerGuard },
+    CallerGuard,
+    { provide: APP_GUARD, useExisting: CallerGuard },
     { provide: APP_GUARD, useClass: OperatorRouteGuard },
     AccountDirectory,
     AccountWriter,

@@ -23,7 +23,7 @@ import { AccountDirectory } from './account-directory';
 import { Authenticator } from './authenticator';
 import { RateLimiter } from './rate-limiter';
 
-type RequestWithCaller = FastifyRequest & { caller?: Caller };
+export type RequestWithCaller = Pick<FastifyRequest, 'headers' | 'ip' | 'params'> & { caller?: Caller };
 
 @Injectable()
 export class CallerGuard implements CanActivate {
@@ -36,11 +36,21 @@ export class CallerGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<RequestWithCaller>();
-    const caller = await this.authenticate(request);
-    request.caller = caller;
-    await this.limit(request, caller);
+    await this.callerOf(context.switchToHttp().getRequest<RequestWithCaller>());
     return true;
+  }
+
+  /**
+   * The request's caller, authenticated and counted against the rate limits once per request:
+   * the upload routes ask before their body is read (http/body-limits.ts), and the guard then
+   * finds the caller already on the request.
+   */
+  async callerOf(request: RequestWithCaller): Promise<Caller> {
+    if (request.caller) return request.caller;
+    const caller = await this.authenticate(request);
+    await this.limit(request, caller);
+    request.caller = caller;
+    return caller;
   }
 
   private async authenticate(request: RequestWithCaller): Promise<Caller> {

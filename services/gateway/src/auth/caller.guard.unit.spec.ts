@@ -27,10 +27,23 @@ function world(env: Record<string, string>) {
         () => 'ok',
         (e: { code?: string }) => e.code ?? String(e),
       );
-  return { accounts, request };
+  return { accounts, request, guard };
 }
 
 describe(CallerGuard.name, () => {
+  it('should count a request once when the upload hook resolved its caller before the guard ran', async () => {
+    const { guard } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '2' });
+    const upload = () => ({ headers: {}, params: { namespace: 'ns' }, ip: '192.0.2.3' });
+    const context = (request: object) => ({ switchToHttp: () => ({ getRequest: () => request }) }) as unknown as ExecutionContext;
+    const first = upload();
+    expect(await guard.callerOf(first)).toBe(ANONYMOUS);
+    await guard.canActivate(context(first));
+    const second = upload();
+    await guard.callerOf(second);
+    await expect(guard.canActivate(context(second))).resolves.toBe(true);
+    await expect(guard.callerOf(upload())).rejects.toMatchObject({ code: 'rate-limited' });
+  });
+
   it('should count refused credentials against the client address, then answer 429 instead of 401', async () => {
     const { request } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '3' });
     const forged = `wharf.${Buffer.from('alice').toString('base64url')}.${'0'.repeat(16)}.${'A'.repeat(43)}`;

@@ -63,24 +63,26 @@ export function uploadBodyLimit(kind: UploadKind, maxBlobBytes: number, config: 
   return Math.min(needed, config.http.maxBodyBytes);
 }
 
-/** What the upload gate asks of the gateway's auth services (Authenticator, PushAdmission). */
+/** What the upload gate asks of the gateway's auth services (CallerGuard, PushAdmission). */
 export interface UploadGate {
-  callerFor(authorization: string | undefined): Promise<Caller>;
+  /** The request's caller, authenticated and rate-limited once per request (401/429 otherwise). */
+  callerOf(request: FastifyRequest): Promise<Caller>;
   admit(caller: Caller, namespace: string): Promise<AdmittedPush>;
 }
 
 /**
  * `preParsing` for every route: on an upload route, authenticates the caller and checks `write`
  * on the namespace before the body is read (401/403 otherwise, the body unread), and sets the
- * body's bound from the namespace's blob size limit. The CallerGuard authenticates again when
- * the route runs (a remembered password check or a token lookup, both cheap).
+ * body's bound from the namespace's blob size limit. The caller is resolved by the CallerGuard's
+ * own `callerOf` (credentials, the failure budget, the rate limits), which leaves it on the
+ * request, so the guard does not count the request twice when the route runs.
  */
 export function admitUploadBody(gate: () => UploadGate, config: WharfConfig) {
   return async (request: FastifyRequest, _reply: FastifyReply, payload: Readable): Promise<Readable> => {
     const kind = uploadKindOf(request);
     if (kind === null) return payload;
-    const { callerFor, admit } = gate();
-    const caller = await callerFor(request.headers.authorization);
+    const { callerOf, admit } = gate();
+    const caller = await callerOf(request);
     const namespace = (request.params as Record<string, string>).namespace;
     const admitted = await admit(caller, namespace);
     (request as RequestWithLimit)[BODY_LIMIT] = uploadBodyLimit(kind, admitted.maxBlobBytes, config);

@@ -12,7 +12,7 @@ import type { FastifyServerOptions } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { JsonLogger, WHARF_CONFIG, WharfConfig } from '@wharf/config';
-import { Authenticator } from '../auth/authenticator';
+import { CallerGuard } from '../auth/caller.guard';
 import { PushAdmission } from '../auth/push-admission';
 import { UploadGate, admitUploadBody, bodyLimitOf, keepRefusedConnectionsOpen, readBoundedBody } from './body-limits';
 
@@ -39,9 +39,9 @@ export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLo
   let gate: UploadGate | undefined;
   const uploadGate = (): UploadGate => {
     if (gate) return gate;
-    const authenticator = app.get(Authenticator);
+    const callers = app.get(CallerGuard);
     const admission = app.get(PushAdmission);
-    gate = { callerFor: (authorization) => authenticator.callerFor(authorization), admit: (caller, namespace) => admission.admit(caller, namespace) };
+    gate = { callerOf: (request) => callers.callerOf(request), admit: (caller, namespace) => admission.admit(caller, namespace) };
     return gate;
   };
   fastify.addHook('preParsing', admitUploadBody(uploadGate, config));
