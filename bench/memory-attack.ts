@@ -116,6 +116,10 @@ const ATTACKS: Record<string, { seed?: { name: string; noiseBytes: number }; req
     seed: { name: 'chart31', noiseBytes: 31 * MB },
     requests: (url) => Array.from({ length: 8 }, () => outcome(fetch(`${url}/cnr/api/v1/packages/${ADMIN.username}/chart31/1.0.0/helm/pull?format=json`))),
   },
+  'helm-download': {
+    seed: { name: 'chart31', noiseBytes: 31 * MB },
+    requests: (url) => Array.from({ length: 8 }, () => outcome(fetch(`${url}/helm/${ADMIN.username}/charts/chart31-1.0.0.tgz`))),
+  },
   'json-pull-12mb': {
     seed: { name: 'chart12', noiseBytes: 12 * MB },
     requests: (url) => Array.from({ length: 8 }, () => outcome(fetch(`${url}/cnr/api/v1/packages/${ADMIN.username}/chart12/1.0.0/helm/pull?format=json`))),

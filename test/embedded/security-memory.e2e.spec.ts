@@ -19,6 +19,7 @@ jest.setTimeout(120_000);
 const ADMIN = { username: 'memadmin', password: 'mem-admin-password-1' };
 const MAX_JSON_PULL = 4096;
 const CACHE_MAX_BLOB = 1024;
+const REQUEST_TIMEOUT_SECONDS = 2;
 
 let dataDir: string;
 let wharf: WharfProcess;
@@ -64,6 +65,7 @@ beforeAll(async () => {
     WHARF_ADMIN_PASSWORD: ADMIN.password,
     WHARF_MAX_JSON_PULL_BYTES: String(MAX_JSON_PULL),
     WHARF_BLOB_CACHE_MAX_BLOB_BYTES: String(CACHE_MAX_BLOB),
+    WHARF_REQUEST_TIMEOUT_SECONDS: String(REQUEST_TIMEOUT_SECONDS),
   });
   admin = (await call('POST', '/api/v1/users/login', JSON.stringify({ user: ADMIN }))).json().token;
 });
@@ -121,6 +123,14 @@ describe('JSON pulls', () => {
     const body = res.json();
     expect(body).toEqual({ package: `${ADMIN.username}/medium`, release: '1.0.0', media_type: 'helm', filename: `${ADMIN.username}_medium_1.0.0.tar.gz`, blob: medium.toString('base64') });
   });
+
+  it('should stream a Helm chart download over the cache limit with its length, byte for byte', async () => {
+    const res = await call('GET', `/helm/${ADMIN.username}/charts/medium-1.0.0.tgz`, undefined, { authorization: admin });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-gzip');
+    expect(res.headers.get('content-length')).toBe(String(medium.length));
+    expect(res.bytes.equals(medium)).toBe(true);
+  });
 });
 
 describe('refused bodies', () => {
@@ -169,4 +179,23 @@ describe('a client that goes away mid-body', () => {
     expect(after).toMatch(/"level":"info","msg":"client aborted","method":"POST","path":"\/api\/v1\/users\/login"/);
     expect(after).not.toContain('dependency unavailable');
   });
+});
+
+describe('a client that drips its request', () => {
+  it('should be answered 408 and let go once the request timeout passes, not held for ever', async () => {
+    const { port, hostname } = new URL(wharf.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = connect(Number(port), hostname, () => {
+        // Headers promise a body that never comes (Node checks the deadline every few seconds).
+        socket.write(`POST /cnr/api/v1/users/login HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"user":`);
+      });
+      socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+      socket.once('close', () => resolve(received));
+      socket.once('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    // Node's own deadlines (60 s for headers, 300 s for a request) would also end it, later than
+    // this test's own time limit: the 408 within it is the configured 2 s deadline's.
+  }, 30_000);
 });

@@ -25,6 +25,7 @@ const schema = z.object({
   WHARF_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   WHARF_MAX_BODY_BYTES: int(100 * MiB, 1024),
   WHARF_MAX_ACCOUNT_BODY_BYTES: int(16 * 1024, 1024),
+  WHARF_REQUEST_TIMEOUT_SECONDS: int(300, 0),
   WHARF_MAX_JSON_PULL_BYTES: int(16 * MiB, 1024),
   WHARF_ALLOWED_HOSTS: z
     .string()
@@ -125,6 +126,11 @@ export interface HttpSettings {
   maxBodyBytes: number;
   /** Largest request body on every other route (accounts, login, channels, visibility, limits). */
   maxAccountBodyBytes: number;
+  /**
+   * Longest time a client may take to send a whole request, headers and body (0: no bound); a
+   * slow-drip body then costs a connection for at most this long.
+   */
+  requestTimeoutMs: number;
   /** Largest blob a JSON pull (`?format=json`, `/pull/json`) returns; above it, 413 pointing at the raw pull. */
   maxJsonPullBytes: number;
   /**
@@ -226,6 +232,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publicUrl: e.WHARF_PUBLIC_URL ?? null,
       maxBodyBytes: e.WHARF_MAX_BODY_BYTES,
       maxAccountBodyBytes: e.WHARF_MAX_ACCOUNT_BODY_BYTES,
+      requestTimeoutMs: e.WHARF_REQUEST_TIMEOUT_SECONDS * 1000,
       maxJsonPullBytes: e.WHARF_MAX_JSON_PULL_BYTES,
       allowedHosts: e.WHARF_ALLOWED_HOSTS ? e.WHARF_ALLOWED_HOSTS.toLowerCase().split(',') : null,
     },

@@ -6,13 +6,14 @@
 import type { DynamicModule, Provider, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyHttpOptions } from 'fastify';
+import type { Server } from 'node:http';
 import type { JsonLogger } from '@wharf/config';
 import { LagGauge, ReadinessCheck, ServiceHostModule } from './service-host.module';
 import { WharfExceptionFilter } from './wharf-exception.filter';
 
 export interface ServiceAppOptions {
-  fastify?: FastifyServerOptions;
+  fastify?: FastifyHttpOptions<Server>;
   /** Raw body parsing is the caller's (the gateway's); Nest's JSON parser is off. */
   ownBodyParsing?: boolean;
   /** `application/octet-stream` bodies arrive as the request stream, unread. */

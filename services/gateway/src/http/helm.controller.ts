@@ -35,7 +35,8 @@ export class HelmController {
   async chartFile(@Param('namespace') namespace: string, @Param('file') file: string, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
     const found = await this.repositories.chartFile(namespace, file, await this.access.chartAccess(caller, namespace));
     if (found.provenance) void reply.header('content-type', 'application/pgp-signature');
-    return found.provenance ? found.bytes : sendArchive(reply, found.filename, found.bytes);
+    else if (found.size !== null && !Buffer.isBuffer(found.body)) void reply.header('content-length', found.size);
+    return found.provenance ? found.body : sendArchive(reply, found.filename, found.body);
   }
 
   @Post(CHARTS)

@@ -8,23 +8,36 @@
  */
 import { Caller, callerName } from '@wharf/domain';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyServerOptions } from 'fastify';
-import type { IncomingMessage } from 'node:http';
+import type { FastifyHttpOptions } from 'fastify';
+import type { IncomingMessage, Server, ServerOptions } from 'node:http';
 import type { Readable } from 'node:stream';
 import { JsonLogger, WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { CallerGuard } from '../auth/caller.guard';
 import { PushAdmission } from '../auth/push-admission';
 import { UploadGate, admitUploadBody, bodyLimitOf, keepRefusedConnectionsOpen, readBoundedBody } from './body-limits';
 
-export function fastifyOptions(config: WharfConfig): FastifyServerOptions {
+export function fastifyOptions(config: WharfConfig): FastifyHttpOptions<Server> {
   const prefix = config.http.apiPrefix;
   return {
     // Unused by the gateway's own parser (body-limits.ts decides per route), a floor for any other.
     bodyLimit: config.http.maxAccountBodyBytes,
+    // Fastify's default (0) lets a client drip a request for ever; Node's own default is 300 s.
+    requestTimeout: config.http.requestTimeoutMs,
+    http: requestDeadline(config.http.requestTimeoutMs),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: false, maxParamLength: 2048 },
     rewriteUrl: (req: IncomingMessage) => stripPrefix(req.url ?? '/', prefix),
     logger: false,
   };
+}
+
+/**
+ * Node takes the request deadline from the server's options (setting it on the server later
+ * leaves the headers' 60 s deadline in charge) and enforces it on a timer, here a quarter of it
+ * (at least 1 s, at most 30 s). 0: no deadline.
+ */
+function requestDeadline(timeoutMs: number): ServerOptions {
+  if (timeoutMs <= 0) return {};
+  return { requestTimeout: timeoutMs, headersTimeout: Math.min(60_000, timeoutMs), connectionsCheckingInterval: Math.min(30_000, Math.max(1000, Math.floor(timeoutMs / 4))) };
 }
 
 export function stripPrefix(url: string, prefix: string): string {

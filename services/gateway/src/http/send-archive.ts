@@ -11,7 +11,7 @@ const IMMUTABLE_MAX_AGE_SECONDS = 31_536_000;
  * filename as Content-Disposition. Filenames are built from validated names and releases only,
  * so they cannot carry quotes, separators or line breaks.
  */
-export function sendArchive(reply: FastifyReply, filename: string, bytes: Buffer): Buffer {
+export function sendArchive<T extends Buffer | Readable>(reply: FastifyReply, filename: string, bytes: T): T {
   void reply.header('content-type', 'application/x-gzip').header('content-disposition', filename);
   return bytes;
 }

@@ -6,7 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
+import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import {
   ChartEntries,
   ChartIndexQuery,
@@ -44,12 +46,22 @@ export interface IndexRequest {
   access?: ChartReadAccess;
 }
 
+export interface ChartFile {
+  filename: string;
+  provenance: boolean;
+  /** The bytes, whole or streamed. */
+  body: Buffer | Readable;
+  /** The archive's length (a streamed body's Content-Length); null for a provenance file. */
+  size: number | null;
+}
+
 @Injectable()
 export class HelmRepositoryUseCases {
   constructor(
     private readonly cache: ChartIndexCache,
     @Inject(PACKAGE_READER) private readonly packages: PackageReader,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
   async index(request: IndexRequest): Promise<RenderedIndex> {
@@ -67,7 +79,11 @@ export class HelmRepositoryUseCases {
   }
 
   /** `<name>-<version>.tgz` or `<name>-<version>.tgz.prov` of the namespace, with its bytes. */
-  async chartFile(namespaceParam: string, file: string, access: ChartReadAccess = OPEN_ACCESS): Promise<{ filename: string; bytes: Buffer; provenance: boolean }> {
+  /**
+   * A chart archive or its provenance file. An archive the blob cache would not keep is streamed
+   * (`size` from the release), so concurrent downloads of a large chart hold no copy of it.
+   */
+  async chartFile(namespaceParam: string, file: string, access: ChartReadAccess = OPEN_ACCESS): Promise<ChartFile> {
     const namespace = parseRepositoryName(namespaceParam);
     const provenance = file.endsWith('.tgz.prov');
     const archive = provenance ? file.slice(0, -'.prov'.length) : file;
@@ -75,7 +91,9 @@ export class HelmRepositoryUseCases {
     if (!found || !access.canRead(namespace, found.view.visibility)) throw new PackageNotFoundError(`${namespace}/${file}`);
     const digest = provenance ? found.manifest.provenanceDigest : found.manifest.blobDigest;
     if (!digest || !isSha256Hex(digest)) throw new PackageNotFoundError(found.view.package, found.manifest.release, 'helm provenance');
-    return { filename: file, bytes: await this.blobs.read(digest), provenance };
+    if (provenance) return { filename: file, provenance, body: await this.blobs.read(digest), size: null };
+    const streamed = found.manifest.size > this.config.blobCache.maxBlobBytes;
+    return { filename: file, provenance, body: streamed ? await this.blobs.open(digest) : await this.blobs.read(digest), size: found.manifest.size };
   }
 
   /** ChartMuseum `GET /api/<ns>/charts`: every chart, versions highest first. */
