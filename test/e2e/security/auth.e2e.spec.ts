@@ -12,9 +12,9 @@
  * Every account and namespace is fresh per test: the server is shared with the other suites.
  */
 import { randomBytes } from 'node:crypto';
-import { HttpClient, HttpResponse, expectError } from '../support/http-client';
-import { E2E_ADMIN, enforcedUrl } from '../support/target';
-import { eventually, packagePath } from './support/appr.fixtures';
+import { HttpClient, HttpResponse, expectError } from '../../support/http-client';
+import { E2E_ADMIN, enforcedUrl } from '../../support/target';
+import { eventually, packagePath } from '../support/appr.fixtures';
 
 jest.setTimeout(120_000);
 

@@ -13,11 +13,11 @@
  * runs against the enforced one (WHARF_ENFORCED_URL). Both exist in both profiles.
  */
 import { randomBytes } from 'node:crypto';
-import { HttpClient, HttpResponse, cnr, exclusively, expectError } from '../support/http-client';
-import { E2E_ADMIN, enforcedUrl } from '../support/target';
-import { bulkyChart } from '../support/bulky-chart';
-import { archiveFor, expectRefused, packagePath, push, pushBody, pushOk, uniqueNamespace } from './support/appr.fixtures';
-import type { Manifest } from './support/appr.types';
+import { HttpClient, HttpResponse, cnr, exclusively, expectError } from '../../support/http-client';
+import { E2E_ADMIN, enforcedUrl } from '../../support/target';
+import { bulkyChart } from '../../support/bulky-chart';
+import { archiveFor, expectRefused, packagePath, push, pushBody, pushOk, uniqueNamespace } from '../support/appr.fixtures';
+import type { Manifest } from '../support/appr.types';
 
 jest.setTimeout(180_000);
 

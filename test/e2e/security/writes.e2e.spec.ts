@@ -6,9 +6,9 @@
  * release was deleted and it is pushed again.
  */
 import { randomBytes } from 'node:crypto';
-import { HttpClient, HttpResponse, exclusively, expectError } from '../support/http-client';
-import { E2E_ADMIN, enforcedUrl } from '../support/target';
-import { apprDigest, archiveFor, packagePath, pushBody } from './support/appr.fixtures';
+import { HttpClient, HttpResponse, exclusively, expectError } from '../../support/http-client';
+import { E2E_ADMIN, enforcedUrl } from '../../support/target';
+import { apprDigest, archiveFor, packagePath, pushBody } from '../support/appr.fixtures';
 
 jest.setTimeout(120_000);
 

@@ -10,9 +10,9 @@
  *   and must change when one it can see is.
  */
 import { randomBytes } from 'node:crypto';
-import { HttpClient, HttpResponse, expectError, root } from '../support/http-client';
-import { E2E_ADMIN, enforcedUrl } from '../support/target';
-import { archiveFor, packagePath, pushBody } from './support/appr.fixtures';
+import { HttpClient, HttpResponse, expectError, root } from '../../support/http-client';
+import { E2E_ADMIN, enforcedUrl } from '../../support/target';
+import { archiveFor, packagePath, pushBody } from '../support/appr.fixtures';
 
 jest.setTimeout(120_000);
 

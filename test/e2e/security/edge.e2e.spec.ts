@@ -15,9 +15,9 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { chartArchive } from '@wharf/testing';
-import { HttpClient, HttpResponse, expectError } from '../support/http-client';
-import { E2E_ADMIN, enforcedUrl } from '../support/target';
-import { packagePath, pushBody } from './support/appr.fixtures';
+import { HttpClient, HttpResponse, expectError } from '../../support/http-client';
+import { E2E_ADMIN, enforcedUrl } from '../../support/target';
+import { packagePath, pushBody } from '../support/appr.fixtures';
 
 jest.setTimeout(120_000);
 
