@@ -1,63 +1,26 @@
 /**
- * Peak resident memory of the embedded profile (enforced mode) under the two memory attacks of
+ * Peak resident memory of the embedded profile (enforced mode) under the memory attacks of
  * issue 15, item 5, for one or more builds side by side (e.g. the current tree and an older
  * commit checked out with `git worktree add /tmp/wharf-old <commit>` and built there):
  *   - login: 6 parallel anonymous POSTs of 90 MB to /api/v1/users/login;
  *   - json-pull: 8 parallel anonymous `pull?format=json` of a public 31 MB chart;
  *   - json-pull-12mb: the same with a 12 MB chart (under the default WHARF_MAX_JSON_PULL_BYTES,
- *     so a build that bounds JSON pulls serves it, streamed).
+ *     so a build that bounds JSON pulls serves it, streamed);
+ *   - helm-download: 8 parallel anonymous downloads of the 31 MB chart from the Helm repository.
  * Each attack gets a fresh process: idle RSS is read once it is seeded and quiet, peak RSS is the
  * highest of samples every 20 ms from the first request to the last answer (the process tree's
  * VmRSS, as bench/lib/targets.ts reads it). Prints one JSON line per (build, attack).
  *
  *   node <bench build>/bench/memory-attack.js [buildRoot ...]     (default: the current directory)
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { chartArchive } from '../libs/testing/src/factories/chart-archive.factory';
-import { freePort, rssMiB } from './lib/targets';
+import { startBuild } from './lib/build-server';
+import { rssMiB } from './lib/targets';
 
 const ADMIN = { username: 'benchadmin', password: 'bench-admin-password' };
 const MB = 1_000_000;
-
-interface Server {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function start(root: string): Promise<Server> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-memattack-'));
-  const port = await freePort();
-  const child = spawn(process.execPath, ['-r', join(root, 'scripts', 'dist-paths.js'), join(root, 'dist', 'services', 'embedded', 'src', 'main.js')], {
-    cwd: root,
-    env: { ...process.env, WHARF_DATA_DIR: dataDir, WHARF_PORT: String(port), WHARF_HOST: '127.0.0.1', WHARF_AUTH_MODE: 'enforced', WHARF_ADMIN_USERNAME: ADMIN.username, WHARF_ADMIN_PASSWORD: ADMIN.password, WHARF_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (i > 600) throw new Error(`wharf at ${root} did not start`);
-    try {
-      if ((await fetch(`${url}/version`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    child,
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Runs `requests` while sampling the server's RSS; answers the peak and the statuses (or error codes). */
 async function peakDuring(pid: number, requests: () => Promise<string>[]): Promise<{ peakRssMiB: number; answers: Record<string, number> }> {
@@ -130,7 +93,7 @@ async function main() {
   const roots = process.argv.length > 2 ? process.argv.slice(2).map((r) => resolve(r)) : [process.cwd()];
   for (const [attack, def] of Object.entries(ATTACKS)) {
     for (const root of roots) {
-      const server = await start(root);
+      const server = await startBuild(root, { WHARF_AUTH_MODE: 'enforced', WHARF_ADMIN_USERNAME: ADMIN.username, WHARF_ADMIN_PASSWORD: ADMIN.password });
       try {
         let seededBytes: number | undefined;
         if (def.seed) seededBytes = await pushChart(server.url, await adminToken(server.url), def.seed.name, def.seed.noiseBytes);

@@ -13,12 +13,10 @@
  *   node -r ./scripts/dist-paths.js <build>/bench/upload-stall.js [wharfRoot] [label] [extra env as K=V ...]
  * wharfRoot defaults to this checkout; run it against a build of an older commit for "before".
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bulkyChart } from '../test/support/bulky-chart';
+import { startBuild } from './lib/build-server';
+import { rssMiB } from './lib/targets';
 
 const ROOT = resolve(process.argv[2] ?? join(__dirname, '..', '..'));
 const LABEL = process.argv[3] ?? 'wharf';
@@ -28,38 +26,6 @@ const UPLOADS = 12;
 function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-    server.on('error', fail);
-  });
-}
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-async function start(): Promise<{ url: string; child: ChildProcess; stop: () => void }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-upload-stall-'));
-  const port = await freePort();
-  const child = spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(ROOT, 'dist', 'services', 'embedded', 'src', 'main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, WHARF_PORT: String(port), WHARF_HOST: '127.0.0.1', WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: 'warn', WHARF_AUTH_MODE: 'open', ...EXTRA_ENV },
-    stdio: 'inherit',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    if (i > 600) throw new Error('wharf did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, child, stop: () => (child.kill('SIGTERM'), rmSync(dataDir, { recursive: true, force: true })) };
 }
 
 async function burst(url: string, pid: number, name: string, send: (i: number) => Promise<Response>): Promise<void> {
@@ -89,7 +55,7 @@ async function burst(url: string, pid: number, name: string, send: (i: number) =
 async function main(): Promise<void> {
   const chart = bulkyChart('heavy', '1.0.0', 'bench');
   const newCharts = Array.from({ length: UPLOADS }, (_, i) => bulkyChart('heavy', `2.${i}.0`, 'bench'));
-  const wharf = await start();
+  const wharf = await startBuild(ROOT, { WHARF_AUTH_MODE: 'open', ...EXTRA_ENV }, 'inherit');
   try {
     const pid = wharf.child.pid!;
     const apprPush = (release: string, archive: Buffer) =>
@@ -109,7 +75,7 @@ async function main(): Promise<void> {
     await burst(wharf.url, pid, 'museum-duplicates', () => fetch(`${wharf.url}/api/bench/charts`, { method: 'POST', headers: { 'content-type': 'application/gzip' }, body: chart }));
     await burst(wharf.url, pid, 'appr-new', (i) => apprPush(`2.${i}.0`, newCharts[i]!));
   } finally {
-    wharf.stop();
+    await wharf.stop();
   }
 }
 
