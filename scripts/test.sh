@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (`npm test`), tier by tier:
+#   0. boundaries (`npm run check:boundaries`: which folder may import which, docs/architecture.md),
+#      a fast lane of a few seconds,
 #   1. typecheck (strict),
 #   2. unit: the pure core, and every embedded adapter against its port's contract suite,
 #   3. int: the real engines (Kafka, MongoDB-wire, S3, OpenSearch), started from deploy/local
@@ -38,6 +40,9 @@ tier() {
     exit 1
   fi
 }
+
+echo "== boundaries"
+node scripts/check-boundaries.mjs
 
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit

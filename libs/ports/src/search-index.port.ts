@@ -1,26 +1,10 @@
-import type { PackageView } from '@wharf/domain';
+import type { SearchDocument } from '@wharf/domain';
 import type { ProjectionRebuild } from './projection-rebuild.port';
 
-export const SEARCH_INDEX = Symbol('SearchIndex');
+/** What the search service keeps per package; the domain derives it from a view (`searchDocumentFrom`). */
+export type { SearchDocument };
 
-/** What the search service keeps per package: the searchable fields and the view they came from. */
-export interface SearchDocument {
-  package: string;
-  namespace: string;
-  name: string;
-  /** Last event sequence folded in; a document never moves backwards. */
-  sequence: number;
-  /** False once the package has no release left; inactive documents are never returned. */
-  active: boolean;
-  visibility: 'public' | 'private';
-  description: string;
-  keywords: string[];
-  mediaTypes: string[];
-  releases: string[];
-  updatedAt: string | null;
-  /** The package's state after `sequence`, so the next event can be folded without asking anyone. */
-  view: PackageView;
-}
+export const SEARCH_INDEX = Symbol('SearchIndex');
 
 export interface SearchQuery {
   /**

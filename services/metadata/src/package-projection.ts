@@ -15,7 +15,7 @@
  * pass, not through this projector.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { HighestByKey } from '@wharf/adapters/lru-by-size';
+import { HighestByKey } from '@wharf/collections';
 import { PackageView, emptyPackageView, evolve } from '@wharf/domain';
 import type { EventEnvelope } from '@wharf/contracts';
 import { METADATA_STORE, MetadataStore, UnappliableEventsError, parkedBehind } from '@wharf/ports';

@@ -1,3 +1,2 @@
 export * from './search.module';
 export * from './search-projector';
-export * from './search-document';

@@ -4,10 +4,9 @@
  * asking the metadata service; documents never move backwards in sequence.
  */
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { emptyPackageView, evolve } from '@wharf/domain';
+import { emptyPackageView, evolve, searchDocumentFrom } from '@wharf/domain';
 import type { StoredEvent } from '@wharf/contracts';
 import { EVENT_LOG, EventLog, RejectedEvent, SEARCH_INDEX, SearchDocument, SearchIndex, Subscription, UnappliableEventsError, parkedBehind } from '@wharf/ports';
-import { searchDocumentFrom } from './search-document';
 
 export const SEARCH_GROUP = 'search';
 

@@ -12,7 +12,7 @@
  * The buffers handed out are shared: callers must not modify them (the port says so).
  */
 import { Readable } from 'node:stream';
-import { LruBySize } from '@wharf/adapters/lru-by-size';
+import { LruBySize } from '@wharf/collections';
 import type { BlobInfo, BlobStore } from '@wharf/ports';
 
 /** Blobs of at most `maxBlobBytes` are kept, `maxBytes` in all (either at 0: nothing is kept). */

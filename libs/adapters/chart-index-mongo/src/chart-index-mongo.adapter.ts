@@ -33,7 +33,7 @@
  * seen before the switch must not name the new content.
  */
 import { createHash } from 'node:crypto';
-import { HighestByKey } from '@wharf/adapters/lru-by-size';
+import { HighestByKey } from '@wharf/collections';
 import { MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
 import type { Collection, Db } from 'mongodb';
 import type { ChartVersionRecord, PackageChartVersions, Visibility } from '@wharf/domain';

@@ -47,7 +47,7 @@
  * projection `metadata` over `<prefix>package_versions` and `<prefix>package_heads`; generation
  * 0 is the unsuffixed pair, a rebuild fills `_g<n>` and the switch is one write of the pointer.
  */
-import { HighestByKey } from '@wharf/adapters/lru-by-size';
+import { HighestByKey } from '@wharf/collections';
 import { MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
 import type { Collection, Db, Filter } from 'mongodb';
 import { GENERATIONS_COLLECTION, MongoGenerations, generationNames, literalPattern } from '@wharf/adapters/mongo';

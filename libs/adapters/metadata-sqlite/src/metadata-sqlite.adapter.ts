@@ -9,7 +9,7 @@
  * switches over.
  */
 import type Database from 'better-sqlite3';
-import { LruBySize } from '@wharf/adapters/lru-by-size';
+import { LruBySize } from '@wharf/collections';
 import { SqliteFileOptions, SqliteProjectionRebuild, SqliteProjectionTables, createRebuildTables, openSqlite, REBUILD_SUFFIX, prepared } from '@wharf/adapters/sqlite';
 import { PackageSummary, PackageView, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';

@@ -4,4 +4,5 @@ export * from './package.commands';
 export * from './release-metadata';
 export * from './package.decider';
 export * from './package.summary';
+export * from './package.search-document';
 export * from './blob-references';

@@ -1,4 +1,3 @@
-import { searchDocumentFrom } from '@wharf/search';
 /**
  * Test data for the port contract suites: valid event envelopes, package views folded with the
  * real `evolve`, and search documents. Every field has a default and can be overridden.
@@ -13,6 +12,7 @@ import {
   Visibility,
   emptyPackageView,
   evolve,
+  searchDocumentFrom,
 } from '@wharf/domain';
 import { EventEnvelope, currentEventVersion, validateForProduce } from '@wharf/contracts';
 import type { SearchDocument } from '@wharf/ports';

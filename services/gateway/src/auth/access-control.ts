@@ -16,8 +16,8 @@ import {
   requireRole,
   roleIn,
 } from '@wharf/domain';
-import type { ChartReadAccess } from '../use-cases/helm-repository.use-cases';
 import { AccountDirectory } from './account-directory';
+import type { ChartReadAccess } from './chart-read-access';
 
 @Injectable()
 export class AccessControl {

@@ -17,7 +17,6 @@ import {
   PackageNotFoundError,
   PackageView,
   ReleaseManifest,
-  Visibility,
   findManifest,
   isSha256Hex,
   parseRepositoryName,
@@ -25,16 +24,9 @@ import {
   selectChartEntries,
 } from '@wharf/domain';
 import { BLOB_STORE, BlobStore, PACKAGE_READER, PackageReader } from '@wharf/ports';
+import { ChartReadAccess, OPEN_ACCESS } from '../auth/chart-read-access';
 import { chartVersionJson, chartsJson, renderIndexFromFragments } from '../presenters/helm-index.presenter';
 import { ChartIndexCache, RenderedIndex } from './chart-index-cache';
-
-/** Which packages' charts a caller may see; decided by visibility per namespace. */
-export interface ChartReadAccess {
-  canRead(namespace: string, visibility: Visibility): boolean;
-}
-
-/** Everyone reads everything (open mode, and tests of the index alone). */
-export const OPEN_ACCESS: ChartReadAccess = { canRead: () => true };
 
 export type IndexFormat = 'yaml' | 'json';
 

@@ -3,17 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsBlobStore } from '@wharf/adapters/blob-fs';
-import { InternalBlobsController } from '@wharf/blob';
+import { BlobHttpClient } from '@wharf/adapters/blob-http-client';
 import { JsonLogger } from '@wharf/config';
 import { createService } from '@wharf/http';
 import { BLOB_STORE } from '@wharf/ports';
 import { describeBlobStoreContract } from '@wharf/testing';
-import { BlobHttpClient } from './blob-http-client.adapter';
+import { InternalBlobsController } from './internal-blobs.controller';
 
 /**
  * The gateway's client of the blob service, over real HTTP to the blob service's internal API
  * (its controller, composed as services/blob/src/main.ts does, with streamed octet bodies),
- * backed by blob-fs in a temp dir: every port error must cross the wire as itself.
+ * backed by blob-fs in a temp dir: every port error must cross the wire as itself. It lives with
+ * the service whose API it exercises, since a library never imports a service.
  */
 describeBlobStoreContract('blob-http-client to the blob service over blob-fs', async () => {
   const root = mkdtempSync(join(tmpdir(), 'wharf-blob-http-'));
