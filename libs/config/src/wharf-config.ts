@@ -32,6 +32,12 @@ const schema = z.object({
     .regex(/^[^,\s]+(,[^,\s]+)*$/, 'host[:port][,host[:port]...]')
     .optional(),
   WHARF_MAX_METADATA_BYTES: int(64 * 1024, 0),
+  WHARF_MAX_PACKAGE_METADATA_BYTES: int(1024 * 1024, 0),
+  WHARF_MAX_UPLOAD_BYTES_IN_FLIGHT: int(512 * MiB, 1024 * 1024),
+  WHARF_TRUSTED_PROXIES: z
+    .string()
+    .regex(/^[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*$/, 'addresses or CIDR ranges, comma-separated')
+    .optional(),
   // Events refuse data nested past 256 levels, and metadata sits one level below the event's data.
   WHARF_MAX_METADATA_DEPTH: int(32, 1).pipe(z.number().max(255)),
   WHARF_MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: int(4, 1),
@@ -139,6 +145,11 @@ export interface HttpSettings {
    * either setting).
    */
   allowedHosts: string[] | null;
+  /**
+   * Proxies whose `X-Forwarded-For` names the client (addresses or CIDR ranges); null: none, the
+   * peer's address is the client's. Limits keyed by client address need it behind a proxy.
+   */
+  trustedProxies: string[] | null;
 }
 
 export interface PushSettings {
@@ -146,6 +157,13 @@ export interface PushSettings {
   maxMetadataBytes: number;
   /** Deepest nesting of objects and arrays accepted in `metadata`. */
   maxMetadataDepth: number;
+  /** All of a package's releases' `metadata` together, as compact JSON; a push past it is refused. */
+  maxPackageMetadataBytes: number;
+  /**
+   * Bytes of upload bodies the gateway admits at once, whoever sends them (each upload counts the
+   * most its body may be); an upload past it waits, then answers 503.
+   */
+  maxUploadBytesInFlight: number;
   /**
    * Uploads one account (or anonymous or open-mode client address) may have running at once;
    * eight times as many more wait their turn, and past that an upload answers 429.
@@ -235,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestTimeoutMs: e.WHARF_REQUEST_TIMEOUT_SECONDS * 1000,
       maxJsonPullBytes: e.WHARF_MAX_JSON_PULL_BYTES,
       allowedHosts: e.WHARF_ALLOWED_HOSTS ? e.WHARF_ALLOWED_HOSTS.toLowerCase().split(',') : null,
+      trustedProxies: e.WHARF_TRUSTED_PROXIES ? e.WHARF_TRUSTED_PROXIES.split(',') : null,
     },
     dataDir: resolve(e.WHARF_DATA_DIR),
     logLevel: e.WHARF_LOG_LEVEL,
@@ -248,6 +267,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     push: {
       maxMetadataBytes: e.WHARF_MAX_METADATA_BYTES,
       maxMetadataDepth: e.WHARF_MAX_METADATA_DEPTH,
+      maxPackageMetadataBytes: e.WHARF_MAX_PACKAGE_METADATA_BYTES,
+      maxUploadBytesInFlight: e.WHARF_MAX_UPLOAD_BYTES_IN_FLIGHT,
       maxConcurrentUploadsPerAccount: e.WHARF_MAX_CONCURRENT_UPLOADS_PER_ACCOUNT,
     },
     listLimit: e.WHARF_LIST_LIMIT,

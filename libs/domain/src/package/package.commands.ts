@@ -46,6 +46,11 @@ export interface PushRelease {
    * namespace's packages before it appends (absent or 0: none).
    */
   namespaceQuotaBytes?: number;
+  /**
+   * The most `metadata` all of the package's releases may hold together, as compact JSON (absent
+   * or 0: no bound), so no package's view grows without end by metadata.
+   */
+  maxPackageMetadataBytes?: number;
   meta: CommandMeta;
 }
 
