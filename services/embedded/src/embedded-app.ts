@@ -6,7 +6,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BlobGarbageCollector, BlobReferenceProjector } from '@wharf/blob';
 import { JsonLogger, WharfConfig } from '@wharf/config';
-import { configureGatewayHttp, fastifyOptions } from '@wharf/gateway';
+import { configureGatewayHttp, fastifyOptions, warnWhenDiscoveryHasNoOrigin } from '@wharf/gateway';
 import { LagGauge, ReadinessCheck, createServiceApp, followConsumerLag } from '@wharf/http';
 import { MetadataProjector } from '@wharf/metadata';
 import { SearchProjector } from '@wharf/search';
@@ -17,6 +17,7 @@ export async function startEmbedded(config: WharfConfig, logger: JsonLogger): Pr
   const gauges: LagGauge[] = [];
   const app = await createServiceApp(EmbeddedAppModule.forConfig(config, logger, checks, gauges), logger, { fastify: fastifyOptions(config), ownBodyParsing: true });
   configureGatewayHttp(app, logger);
+  warnWhenDiscoveryHasNoOrigin(config, logger);
   const metadata = app.get(MetadataProjector);
   await metadata.start();
   const search = app.get(SearchProjector);

@@ -1,2 +1,3 @@
 export * from './gateway.module';
 export * from './http/http-setup';
+export * from './http/discovery-origin';

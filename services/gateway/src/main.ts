@@ -17,6 +17,7 @@ import { createService, readinessProbe } from '@wharf/http';
 import { ACCOUNT_STORE, BLOB_STORE, CHART_INDEX_READER, EVENT_LOG, PACKAGE_COMMANDS, PACKAGE_READER, SEARCH_READER } from '@wharf/ports';
 import { GatewayModule } from './gateway.module';
 import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
+import { warnWhenDiscoveryHasNoOrigin } from './http/discovery-origin';
 
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'mongo', 'services.metadata', 'services.search', 'services.blob');
@@ -52,6 +53,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
     { fastify: fastifyOptions(config), ownBodyParsing: true },
   );
   configureGatewayHttp(app, logger);
+  warnWhenDiscoveryHasNoOrigin(config, logger);
   await app.listen(config.http.port, config.http.host);
   return app;
 }
