@@ -8,9 +8,19 @@ import { InvalidUsageError, printable } from '@wharf/domain';
 
 export type RequestValues = Record<string, unknown>;
 
+/**
+ * The most objects and arrays a request body may hold. What `JSON.parse` makes of a body is
+ * bounded by its bytes only loosely: 60 MB of `{},` is twenty million objects, gigabytes of heap
+ * and seconds of a blocked event loop. Every body of the API is a flat object of strings but for a
+ * push's `metadata`, whose default bound (64 KiB) holds at most 32,768 of them; this is twice that.
+ * Counted on the bytes before parsing (braces inside strings count too: base64 has none).
+ */
+export const MAX_JSON_CONTAINERS = 65_536;
+
 /** Parses the raw body: empty means no values; anything else must be a JSON object. */
 export function parseJsonBody(raw: unknown): RequestValues {
   if (raw === undefined || raw === null) return {};
+  if (Buffer.isBuffer(raw)) assertFewContainers(raw);
   const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
   if (text.trim() === '') return {};
   let parsed: unknown;
@@ -64,6 +74,16 @@ export function optionalInt(values: RequestValues, field: string, min: number, m
     throw new InvalidUsageError(`'${field}' must be an integer from ${min} to ${max}`, { field });
   }
   return Number(value);
+}
+
+function assertFewContainers(body: Buffer): void {
+  let containers = 0;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i];
+    if ((byte === 0x7b || byte === 0x5b) && ++containers > MAX_JSON_CONTAINERS) {
+      throw new InvalidUsageError(`request body holds more than ${MAX_JSON_CONTAINERS} JSON objects and arrays`, { field: 'body', max_containers: MAX_JSON_CONTAINERS });
+    }
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { InvalidUsageError } from '@wharf/domain';
-import { flag, mergeValues, optionalInt, optionalString, parseJsonBody, requiredString } from './request-values';
+import { MAX_JSON_CONTAINERS, flag, mergeValues, optionalInt, optionalString, parseJsonBody, requiredString } from './request-values';
 
 /** The InvalidUsageError a call throws, failing the test when it throws nothing or something else. */
 function usageError(call: () => unknown): InvalidUsageError {
@@ -20,6 +20,12 @@ describe('parseJsonBody', () => {
   it('parses a JSON object from bytes, whatever the Content-Type was', () => {
     const body = Buffer.from(JSON.stringify({ release: '1.0.0', media_type: 'helm', metadata: { a: [1, null] } }));
     expect(parseJsonBody(body)).toEqual({ release: '1.0.0', media_type: 'helm', metadata: { a: [1, null] } });
+  });
+
+  it('refuses, before parsing, a body with more objects and arrays than any request of the API holds', () => {
+    const flood = (n: number) => Buffer.from(`{"release":"1.0.0","junk":[${'{},'.repeat(n - 2)}{}]}`);
+    expect(Object.keys(parseJsonBody(flood(MAX_JSON_CONTAINERS - 1)))).toEqual(['release', 'junk']);
+    expect(usageError(() => parseJsonBody(flood(MAX_JSON_CONTAINERS))).details).toEqual({ field: 'body', max_containers: MAX_JSON_CONTAINERS });
   });
 
   it('parses a JSON object given as text', () => {
