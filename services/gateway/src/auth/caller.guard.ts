@@ -5,19 +5,20 @@
  * case asks AccessControl for what its action needs, so a private package can answer 404.
  *
  * Rate limits, per gateway process:
- * - the caller's own bucket, across every route: one per account (every token of a user or
- *   robot shares it) or, for anonymous callers, per client address. Its size is
+ * - the caller's own bucket, across every route: one per user (every token shares it), one for
+ *   all the robots of an organisation, or, for anonymous callers, per client address. Its size is
  *   `rateLimitPerMinute`, or the `requests_per_minute` a site admin set on the caller's own
  *   namespace (a robot's: its organisation's), so rotating namespaces or tokens does not escape;
  * - a namespace's own `requests_per_minute` as a second bucket per (namespace, caller) on the
  *   routes of that namespace;
- * - a request whose credentials are refused (401) takes from its client address's bucket, so
- *   guessing through Basic auth on any route is a request like any other; past that bucket the
- *   refusal is a 429.
+ * - a request whose credentials are refused (401), or whose password could not be hashed for
+ *   want of room (503), takes from its client address's bucket, and a password is not checked
+ *   at all once that bucket is spent (429), so guessing through Basic auth on any route is a
+ *   request like any other.
  */
 import { CanActivate, ExecutionContext, Inject, Injectable, createParamDecorator } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { Caller, RateLimitedError, UnauthorizedError, callerName } from '@wharf/domain';
+import { Caller, RateLimitedError, ServiceUnavailableError, UnauthorizedError, parseAuthorization } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { AccountDirectory } from './account-directory';
 import { Authenticator } from './authenticator';
@@ -54,17 +55,24 @@ export class CallerGuard implements CanActivate {
   }
 
   private async authenticate(request: RequestWithCaller): Promise<Caller> {
+    const address = `address:${request.ip}`;
+    const perMinute = this.config.auth.rateLimitPerMinute;
+    // A password costs a hash: an address whose bucket is spent gets no more of them. Tokens
+    // are cheap and skip this, so a user behind the same address keeps working with a token.
+    if (parseAuthorization(request.headers.authorization).kind === 'password') {
+      const wait = this.limiter.wait(`${address}|${perMinute}`, perMinute);
+      if (wait > 0) throw new RateLimitedError(wait);
+    }
     try {
       return await this.authenticator.callerFor(request.headers.authorization, request.ip);
     } catch (error) {
-      if (error instanceof UnauthorizedError) this.take(`address:${request.ip}`, this.config.auth.rateLimitPerMinute);
+      if (error instanceof UnauthorizedError || error instanceof ServiceUnavailableError) this.take(address, perMinute);
       throw error;
     }
   }
 
   private async limit(request: RequestWithCaller, caller: Caller): Promise<void> {
-    const account = caller.kind === 'user' || caller.kind === 'robot' ? callerName(caller) : null;
-    const who = account ? `account:${account}` : `address:${request.ip}`;
+    const who = bucketOf(caller, request.ip);
     this.take(who, await this.callerLimit(caller));
     const namespace = (request.params as Record<string, string> | undefined)?.namespace;
     if (namespace && this.config.auth.mode === 'enforced') {
@@ -87,6 +95,22 @@ export class CallerGuard implements CanActivate {
   private take(key: string, perMinute: number): void {
     const wait = this.limiter.take(`${key}|${perMinute}`, perMinute);
     if (wait > 0) throw new RateLimitedError(wait);
+  }
+}
+
+/**
+ * Whose bucket a request takes from: a user's own; the organisation's for all of its robots
+ * (robots cost one request each to create, so one bucket per robot would let a tenant multiply
+ * its limit); the client address for everyone else.
+ */
+function bucketOf(caller: Caller, address: string): string {
+  switch (caller.kind) {
+    case 'user':
+      return `account:${caller.name}`;
+    case 'robot':
+      return `robots-of:${caller.org}`;
+    default:
+      return `address:${address}`;
   }
 }
 

@@ -27,10 +27,34 @@ function world(env: Record<string, string>) {
         () => 'ok',
         (e: { code?: string }) => e.code ?? String(e),
       );
-  return { accounts, request, guard };
+  return { accounts, request, guard, authenticator };
 }
 
 describe(CallerGuard.name, () => {
+  it('should give all the robots of an organisation one bucket, so creating robots does not multiply the limit', async () => {
+    const { accounts, request } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '3' });
+    const { token } = await accounts.signUp({ user: { username: 'mallory', password: 'long-enough' } }, ANONYMOUS);
+    const owner = { kind: 'user', name: 'mallory', siteAdmin: false } as const;
+    await accounts.createOrganization(owner, { name: 'morg' });
+    const robots = [];
+    for (const name of ['r1', 'r2', 'r3']) robots.push((await accounts.setRobot(owner, 'morg', name, { role: 'read' })).token as string);
+    const seen = [];
+    for (const robot of [...robots, ...robots]) seen.push(await request(robot, undefined, '192.0.2.9'));
+    expect(seen).toEqual(['ok', 'ok', 'ok', 'rate-limited', 'rate-limited', 'rate-limited']);
+    expect(await request(token, undefined, '192.0.2.9')).toBe('ok');
+  });
+
+  it('should check no password from an address whose bucket is spent, and still take tokens from it', async () => {
+    const { accounts, request, authenticator } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '2' });
+    const { token } = await accounts.signUp({ user: { username: 'bob', password: 'long-enough' } }, ANONYMOUS, '192.0.2.4');
+    expect([await request(undefined, undefined, '192.0.2.5'), await request(undefined, undefined, '192.0.2.5')]).toEqual(['ok', 'ok']);
+    const checks = jest.spyOn(authenticator, 'checkPassword');
+    const basic = `Basic ${Buffer.from('bob:long-enough').toString('base64')}`;
+    expect(await request(basic, undefined, '192.0.2.5')).toBe('rate-limited');
+    expect(checks).not.toHaveBeenCalled();
+    expect(await request(token, undefined, '192.0.2.5')).toBe('ok');
+  });
+
   it('should count a request once when the upload hook resolved its caller before the guard ran', async () => {
     const { guard } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '2' });
     const upload = () => ({ headers: {}, params: { namespace: 'ns' }, ip: '192.0.2.3' });
