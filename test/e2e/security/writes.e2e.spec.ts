@@ -163,10 +163,7 @@ describe('the metadata a package holds in all', () => {
     const ns = await organisation('metadata-force');
     const name = 'app';
     const pushOf = (release: string, bytes: number, force = false) =>
-      owner.post(packagePath(ns, name), {
-        ...pushBody({ release, mediaType: 'helm', archive: archiveFor(name, release, `${id}/${bytes}`), metadata: metadataOf(bytes) }),
-        ...(force ? { force: true } : {}),
-      });
+      owner.post(packagePath(ns, name), pushBody({ release, mediaType: 'helm', archive: archiveFor(name, release, `${id}/${bytes}`), metadata: metadataOf(bytes), ...(force ? { force: 'true' } : {}) }));
     for (let i = 1; i <= 15; i++) json(await pushOf(`${i}.0.0`, perRelease), 200);
     json(await pushOf('16.0.0', 1_000), 200);
     json(await pushOf('17.0.0', 40_000), 200);
