@@ -124,6 +124,21 @@ export class MetadataTooLargeError extends WharfError {
   }
 }
 
+/**
+ * A push whose `metadata` would take the metadata all of the package's releases hold together
+ * past the registry's bound (`PushRelease.maxPackageMetadataBytes`).
+ */
+export class PackageMetadataTooLargeError extends WharfError {
+  readonly code = 'payload-too-large' as const;
+  constructor(pkg: string, limitBytes: number) {
+    super(`the releases of ${pkg} would hold more than ${limitBytes} bytes of 'metadata' together (as compact JSON)`, {
+      field: 'metadata',
+      limit: limitBytes,
+      package: pkg,
+    });
+  }
+}
+
 /** A JSON pull of a blob larger than the server encodes as JSON; `rawPull` serves the same bytes. */
 export class JsonPullTooLargeError extends WharfError {
   readonly code = 'payload-too-large' as const;

@@ -2,8 +2,9 @@
  * Issue 15, items 4 and 9, through HTTP against the registry that enforces authentication
  * (WHARF_ENFORCED_URL, either profile): the writer keeps a namespace within its storage quota
  * under concurrent pushes into different packages, a namespace that forbids overwrites cannot
- * get other bytes under a deleted release, and a package keeps its visibility when every
- * release was deleted and it is pushed again.
+ * get other bytes under a deleted release, a package keeps its visibility when every release was
+ * deleted and it is pushed again, and (review finding 2) a package's releases hold at most
+ * WHARF_MAX_PACKAGE_METADATA_BYTES of metadata together (the default, 1 MiB, on this registry).
  */
 import { randomBytes } from 'node:crypto';
 import { HttpClient, HttpResponse, exclusively, expectError } from '../../support/http-client';
@@ -126,5 +127,50 @@ describe('a package emptied by deletes', () => {
     expect(expectError(res, 409, 'visibility-conflict').message).toContain('/visibility');
     expectError(await anonymous.get(packagePath(ns, name)), 404, 'package-not-found');
     expectError(await owner.get(packagePath(ns, name, '2.0.0', 'helm')), 404, ['package-not-found', 'package-release-not-found']);
+  });
+});
+
+describe('the metadata a package holds in all', () => {
+  /** The defaults this registry runs with: WHARF_MAX_METADATA_BYTES and WHARF_MAX_PACKAGE_METADATA_BYTES. */
+  const perRelease = 64 * 1024;
+  const perPackage = 1024 * 1024;
+  /** Metadata of exactly `bytes` bytes as compact JSON: {"pad":"xx…"}. */
+  const metadataOf = (bytes: number) => ({ pad: 'x'.repeat(bytes - 10) });
+
+  it('takes 16 releases of 64 KiB metadata (1 MiB exactly) and refuses the 17th with 413, storing nothing', async () => {
+    const ns = await organisation('metadata');
+    const name = 'app';
+    const releases = Array.from({ length: perPackage / perRelease + 1 }, (_, i) => `${i + 1}.0.0`);
+    const last = releases.pop()!;
+    for (const release of releases) {
+      json(await owner.post(packagePath(ns, name), pushBody({ release, mediaType: 'helm', archive: archiveFor(name, release, id), metadata: metadataOf(perRelease) })), 200);
+    }
+
+    const { before, refused, after } = await exclusively(async () => ({
+      before: await counters(),
+      refused: await owner.post(packagePath(ns, name), pushBody({ release: last, mediaType: 'helm', archive: archiveFor(name, last, id), metadata: metadataOf(perRelease) })),
+      after: await counters(),
+    }));
+
+    expect(expectError(refused, 413, 'payload-too-large').details).toEqual({ field: 'metadata', limit: perPackage, package: `${ns}/${name}` });
+    expect(after).toEqual(before);
+    expectError(await owner.get(packagePath(ns, name, last, 'helm')), 404, ['package-not-found', 'package-release-not-found']);
+    // A release without metadata adds none, so the full package still takes it.
+    json(await owner.post(packagePath(ns, name), pushBody({ release: last, mediaType: 'helm', archive: archiveFor(name, last, id) })), 200);
+  });
+
+  it('lets a forced push grow a release\'s metadata by exactly the room the package has left', async () => {
+    const ns = await organisation('metadata-force');
+    const name = 'app';
+    const pushOf = (release: string, bytes: number, force = false) =>
+      owner.post(packagePath(ns, name), pushBody({ release, mediaType: 'helm', archive: archiveFor(name, release, `${id}/${bytes}`), metadata: metadataOf(bytes), ...(force ? { force: 'true' } : {}) }));
+    for (let i = 1; i <= 15; i++) json(await pushOf(`${i}.0.0`, perRelease), 200);
+    json(await pushOf('16.0.0', 1_000), 200);
+    json(await pushOf('17.0.0', 40_000), 200);
+    const room = perPackage - 15 * perRelease - 1_000 - 40_000; // 24,536 bytes
+
+    const over = await pushOf('16.0.0', 1_000 + room + 1, true);
+    expect(expectError(over, 413, 'payload-too-large').details).toEqual({ field: 'metadata', limit: perPackage, package: `${ns}/${name}` });
+    json(await pushOf('16.0.0', 1_000 + room, true), 200);
   });
 });

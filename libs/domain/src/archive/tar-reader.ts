@@ -11,7 +11,10 @@
  * (GNU `tar -i` and tar-stream read on, Go refuses; an archive could hide entries there), a global
  * PAX header with `path` or `linkpath` (Go reports it as an entry of that name, GNU tar applies it
  * to every later entry), a PAX `path` and a GNU long name that disagree (Go takes the GNU one),
- * and PAX GNU sparse records (Go renames the entry from `GNU.sparse.name`). Each entry also
+ * PAX GNU sparse records (Go renames the entry from `GNU.sparse.name`), a second `x` header
+ * before the entry (Go keeps only the last one's records, tar-stream merges them) and a global
+ * header between an extended header and its entry (Go lists the global header as an entry and
+ * drops what was pending; GNU tar applies it to the next entry). Each entry also
  * carries the names a reader that ignores extended headers would use instead (`shadowPaths`),
  * for the inspector to check as well. test/clients/go-tar checks the hostile corpus against Go.
  */
@@ -72,6 +75,8 @@ interface PendingOverrides {
   pax: Map<string, Buffer>;
   gnuName: Buffer | null;
   gnuLink: Buffer | null;
+  /** True once an `x` header came since the last entry: a second one is refused. */
+  paxLocal: boolean;
   /** Raw names of the extended headers since the last entry. */
   headerNames: Buffer[];
 }
@@ -83,7 +88,7 @@ interface PendingOverrides {
  * Everything after the first zero block must be zeros (record padding).
  */
 export function* readTarEntries(tar: Buffer): Generator<TarEntry> {
-  const pending: PendingOverrides = { pax: new Map(), gnuName: null, gnuLink: null, headerNames: [] };
+  const pending: PendingOverrides = { pax: new Map(), gnuName: null, gnuLink: null, paxLocal: false, headerNames: [] };
   let offset = 0;
   let headerIndex = 0;
   while (offset < tar.length) {
@@ -139,6 +144,7 @@ function buildEntry(header: Header, size: number, dataOffset: number, pending: P
   pending.pax = new Map();
   pending.gnuName = null;
   pending.gnuLink = null;
+  pending.paxLocal = false;
   pending.headerNames = [];
   const path = decodeUtf8(nameBytes);
   const type = entryType(header.typeflag, path.text);
@@ -164,15 +170,27 @@ function entryType(typeflag: string, path: string): TarEntryType {
  * Records a PAX or GNU extended header; returns false for an entry that is not one. Global PAX
  * records other than names (`comment`, as `git archive` writes, times, owners) change nothing
  * Wharf reads and are ignored.
+ *
+ * Readers disagree about extended headers in a row: Go keeps only the last `x` header's records
+ * where tar-stream merges them, and Go ends the pending entry at a `g` header (listing the global
+ * header as an entry and dropping the `x`, `L` or `K` before it) where GNU tar applies them to
+ * the next entry. So a second `x`, or a `g` after any of those, before the entry is refused: an
+ * archive could otherwise name one Chart.yaml for Wharf and another for Helm. (Two `L` or two `K`
+ * in a row are read alike: every reader keeps the last.)
  */
 function applyMetaHeader(header: Header, data: Buffer, pending: PendingOverrides): boolean {
   if (!isMetaHeader(header.typeflag)) return false;
   pending.headerNames.push(header.name);
   switch (header.typeflag) {
     case PAX_LOCAL:
+      if (pending.paxLocal) throw new InvalidBlobError('tar archive has two PAX extended headers (x) before one entry');
+      pending.paxLocal = true;
       for (const [key, value] of parsePaxRecords(data)) pending.pax.set(key, value);
       return true;
     case PAX_GLOBAL:
+      if (pending.paxLocal || pending.gnuName !== null || pending.gnuLink !== null) {
+        throw new InvalidBlobError('tar archive has a global PAX header (g) between an extended header and its entry');
+      }
       for (const key of parsePaxRecords(data).keys()) {
         if (key === 'path' || key === 'linkpath') throw new InvalidBlobError(`tar archive has a global PAX header with a '${key}' record`);
       }

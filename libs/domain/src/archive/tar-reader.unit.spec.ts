@@ -6,6 +6,11 @@ function read(tar: Buffer): TarEntry[] {
   return [...readTarEntries(tar)];
 }
 
+/** One extended header (typeflag x, g, L or K) and its data, without an end-of-archive marker. */
+function extendedHeader(typeflag: string, content: string): Buffer {
+  return tarArchive([{ name: 'PaxHeader', content, typeflag }]).subarray(0, -1024);
+}
+
 function contentOf(tar: Buffer, entry: TarEntry): string {
   return tar.toString('utf8', entry.dataOffset, entry.dataOffset + entry.size);
 }
@@ -120,6 +125,42 @@ describe('readTarEntries', () => {
   it('should refuse PAX GNU sparse records (Go renames the entry from GNU.sparse.name)', () => {
     const tar = tarArchive([{ name: 'app/GNUSparseFile.0/a', content: 'x', pax: { 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0', 'GNU.sparse.name': 'b' } }]);
     expect(() => read(tar)).toThrow(new InvalidBlobError('tar archive has GNU sparse PAX records (sparse files are not supported)'));
+  });
+
+  it('should refuse two x headers before one entry (Go keeps only the last one\'s records, tar-stream merges them)', () => {
+    const tar = Buffer.concat([
+      extendedHeader('x', paxRecord('path', 'app/README.md')),
+      extendedHeader('x', paxRecord('comment', 'c')),
+      tarArchive([{ name: 'app/Chart.yaml', content: 'version: 9.9.9\n' }]),
+    ]);
+    expect(() => read(tar)).toThrow(new InvalidBlobError('tar archive has two PAX extended headers (x) before one entry'));
+  });
+
+  it.each([
+    ['x', paxRecord('path', 'app/README.md')],
+    ['L', 'app/README.md\0'],
+    ['K', 'app/README.md\0'],
+  ])('should refuse a g header between an %s header and its entry (Go lists the g as an entry and drops what was pending)', (typeflag, content) => {
+    const tar = Buffer.concat([
+      extendedHeader(typeflag, content),
+      extendedHeader('g', paxRecord('comment', 'c')),
+      tarArchive([{ name: 'app/Chart.yaml', content: 'version: 9.9.9\n' }]),
+    ]);
+    expect(() => read(tar)).toThrow(new InvalidBlobError('tar archive has a global PAX header (g) between an extended header and its entry'));
+  });
+
+  it('should accept one x header per entry, entry after entry, and a g header before an x header', () => {
+    const tar = Buffer.concat([
+      extendedHeader('g', paxRecord('comment', 'c')),
+      extendedHeader('x', paxRecord('path', 'app/a.yaml')),
+      tarArchive([{ name: 'raw-a', content: '1' }]).subarray(0, -1024),
+      extendedHeader('x', paxRecord('path', 'app/b.yaml')),
+      tarArchive([{ name: 'raw-b', content: '2' }]),
+    ]);
+    expect(read(tar).map((e) => [e.path, contentOf(tar, e)])).toEqual([
+      ['app/a.yaml', '1'],
+      ['app/b.yaml', '2'],
+    ]);
   });
 
   it('should join the ustar prefix field and the name field', () => {

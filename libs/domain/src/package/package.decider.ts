@@ -7,6 +7,7 @@ import {
   ChannelNotFoundError,
   OverwriteForbiddenError,
   PackageExistsError,
+  PackageMetadataTooLargeError,
   PackageNotFoundError,
   QuotaExceededError,
   ReleaseNotFoundError,
@@ -22,7 +23,7 @@ import type {
   PushRelease,
   RemoveReleaseFromChannel,
 } from './package.commands';
-import { manifestBytes, storedBytesOf } from './package.summary';
+import { manifestBytes, metadataBytes, storedBytesOf, storedMetadataBytesOf } from './package.summary';
 import {
   ChannelRecord,
   PackageView,
@@ -72,7 +73,8 @@ export function decide(command: PackageCommand, state: PackageView, context: Dec
  * The refusals of a push that its own package's state decides: another visibility asked of an
  * existing package (409 visibility-conflict), an existing release without a permitted force (409
  * package-exists), other bytes under a deleted release where overwrites are forbidden (409
- * overwrite-forbidden). Returns the manifest the push replaces, if any. The gateway runs the same
+ * overwrite-forbidden), more metadata than the package may hold in all (413 payload-too-large).
+ * Returns the manifest the push replaces, if any. The gateway runs the same
  * checks on the view it reads before it stores the blob, so such a push stores nothing; the
  * writer's decision stays the guarantee.
  */
@@ -89,7 +91,22 @@ export function assertPushFitsPackage(command: PushRelease, state: PackageView):
   if (tombstone && !overwrites && tombstone.blobDigest !== command.content.blobDigest) {
     throw new OverwriteForbiddenError(command.package, command.release, command.mediaType, tombstone.blobDigest);
   }
+  assertPackageMetadataWithinBound(command, state, existing);
   return existing;
+}
+
+/**
+ * With a bound, the metadata of all the package's manifests after the push (the push's own
+ * included; a forced push adds the difference to the manifest it replaces) may reach it and no
+ * more. Like the quota, a push that adds no metadata is never refused, so a package left over a
+ * lowered bound can still replace its releases with smaller ones.
+ */
+function assertPackageMetadataWithinBound(command: PushRelease, state: PackageView, existing: ReleaseManifest | undefined): void {
+  const bound = command.maxPackageMetadataBytes ?? 0;
+  if (bound <= 0) return;
+  const added = metadataBytes(command.metadata) - (existing ? metadataBytes(existing.metadata) : 0);
+  if (added <= 0) return;
+  if (storedMetadataBytesOf(state) + added > bound) throw new PackageMetadataTooLargeError(command.package, bound);
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   ChannelNotFoundError,
   OverwriteForbiddenError,
   PackageExistsError,
+  PackageMetadataTooLargeError,
   PackageNotFoundError,
   QuotaExceededError,
   ReleaseNotFoundError,
@@ -29,7 +30,7 @@ import {
 } from '../errors';
 import type { PackageEvent, PackageVisibilityChanged } from './package.events';
 import type { SetVisibility } from './package.commands';
-import { decide, evolve, wasApplied } from './package.decider';
+import { assertPushFitsPackage, decide, evolve, wasApplied } from './package.decider';
 import { RECENT_COMMANDS_KEPT, Visibility, emptyPackageView, findChannel, findTombstone } from './package.view';
 
 const spec = () => deciderSpec(TEST_PACKAGE);
@@ -270,6 +271,64 @@ describe('decide: PushRelease under a namespace quota', () => {
   it('ignores the namespace without a quota', () => {
     const push = pushRelease({ release: '2.0.0', content: { size: 10_000 } });
     expect(decide(push, spec().given(published()).state)).toHaveLength(1);
+  });
+});
+
+describe('decide: PushRelease under a bound on the package\'s metadata', () => {
+  /** Metadata of exactly `bytes` bytes as compact JSON: {"pad":"xx…"}. */
+  const metadataOf = (bytes: number) => ({ pad: 'x'.repeat(bytes - 10) });
+  const twoReleasesOf100 = [published({ release: '1.0.0', metadata: metadataOf(100) }), published({ release: '2.0.0', metadata: metadataOf(100) })];
+
+  it('accepts a push that brings the package\'s metadata to the bound exactly', () => {
+    spec()
+      .given(...twoReleasesOf100)
+      .when(pushRelease({ release: '3.0.0', metadata: metadataOf(100), maxPackageMetadataBytes: 300 }))
+      .then(published({ release: '3.0.0', metadata: metadataOf(100) }));
+  });
+
+  it('refuses a push one byte past it (413 payload-too-large naming the field, the bound and the package)', () => {
+    spec()
+      .given(...twoReleasesOf100)
+      .when(pushRelease({ release: '3.0.0', metadata: metadataOf(101), maxPackageMetadataBytes: 300 }))
+      .thenThrows(PackageMetadataTooLargeError, { field: 'metadata', limit: 300, package: TEST_PACKAGE });
+  });
+
+  it('counts the push\'s own metadata, so the first push of a package is bounded too', () => {
+    spec().given().when(pushRelease({ metadata: metadataOf(101), maxPackageMetadataBytes: 100 })).thenThrows(PackageMetadataTooLargeError);
+    spec().given().when(pushRelease({ metadata: metadataOf(100), maxPackageMetadataBytes: 100 })).then(published({ metadata: metadataOf(100) }));
+  });
+
+  it('counts only the difference a forced push makes to the release it replaces', () => {
+    const force = (bytes: number) =>
+      pushRelease({ release: '1.0.0', force: true, metadata: metadataOf(bytes), maxPackageMetadataBytes: 250, content: { blobDigest: testDigest('b') } });
+    expect(decide(force(150), spec().given(...twoReleasesOf100).state)).toHaveLength(1);
+    expect(() => decide(force(151), spec().given(...twoReleasesOf100).state)).toThrow(PackageMetadataTooLargeError);
+  });
+
+  it('never refuses a push that adds no metadata, even to a package over the bound', () => {
+    const state = spec().given(...twoReleasesOf100).state;
+    expect(decide(pushRelease({ release: '3.0.0', maxPackageMetadataBytes: 50 }), state)).toHaveLength(1);
+    const smaller = pushRelease({ release: '1.0.0', force: true, metadata: metadataOf(20), maxPackageMetadataBytes: 50, content: { blobDigest: testDigest('b') } });
+    expect(decide(smaller, state)).toHaveLength(1);
+  });
+
+  it('does not count the metadata of deleted releases', () => {
+    spec()
+      .given(published({ release: '1.0.0', metadata: metadataOf(100) }), deleted({ release: '1.0.0' }))
+      .when(pushRelease({ release: '2.0.0', metadata: metadataOf(100), maxPackageMetadataBytes: 100 }))
+      .then(published({ release: '2.0.0', metadata: metadataOf(100) }));
+  });
+
+  it('has no bound when the command carries none, or 0', () => {
+    const state = spec().given(...twoReleasesOf100).state;
+    expect(decide(pushRelease({ release: '3.0.0', metadata: metadataOf(100_000) }), state)).toHaveLength(1);
+    expect(decide(pushRelease({ release: '3.0.0', metadata: metadataOf(100_000), maxPackageMetadataBytes: 0 }), state)).toHaveLength(1);
+  });
+
+  it('is part of the checks the gateway runs before it stores the blob', () => {
+    const state = spec().given(...twoReleasesOf100).state;
+    const over = pushRelease({ release: '3.0.0', metadata: metadataOf(101), maxPackageMetadataBytes: 300 });
+    expect(() => assertPushFitsPackage(over, state)).toThrow(PackageMetadataTooLargeError);
   });
 });
 

@@ -60,13 +60,18 @@ export function manifestBytes(manifest: Pick<ReleaseManifest, 'size' | 'metadata
 }
 
 /**
- * Measured metadata, by object. Views are never mutated and keep their manifests' objects from
- * one event to the next (metadata-sqlite keeps parsed views in memory), so storing a package of
- * 11,738 releases measures only the new release's metadata, not all of it again (26 ms a put).
+ * The `metadata` all of a package's manifests hold together, as compact JSON UTF-8: what
+ * `PushRelease.maxPackageMetadataBytes` bounds, since every byte of it rides the package's one
+ * view (one document in metadata-mongo, where a document stops at 16 MB) and every read of it.
  */
-const measuredMetadata = new WeakMap<object, number>();
+export function storedMetadataBytesOf(view: Pick<PackageView, 'manifests'>): number {
+  let sum = 0;
+  for (const m of view.manifests) sum += metadataBytes(m.metadata);
+  return sum;
+}
 
-function metadataBytes(metadata: ReleaseManifest['metadata'] | undefined): number {
+/** The bytes of one release's `metadata` as compact JSON UTF-8 (0 for null). */
+export function metadataBytes(metadata: ReleaseManifest['metadata'] | undefined): number {
   if (metadata === null || metadata === undefined) return 0;
   if (typeof metadata !== 'object') return utf8Length(JSON.stringify(metadata));
   let bytes = measuredMetadata.get(metadata);
@@ -76,6 +81,13 @@ function metadataBytes(metadata: ReleaseManifest['metadata'] | undefined): numbe
   }
   return bytes;
 }
+
+/**
+ * Measured metadata, by object. Views are never mutated and keep their manifests' objects from
+ * one event to the next (metadata-sqlite keeps parsed views in memory), so storing a package of
+ * 11,738 releases measures only the new release's metadata, not all of it again (26 ms a put).
+ */
+const measuredMetadata = new WeakMap<object, number>();
 
 /** UTF-8 length of a string without encoding it (JSON.stringify leaves no lone surrogates). */
 function utf8Length(text: string): number {

@@ -73,6 +73,28 @@ function unsafeEntries(chart: string): Array<[string, ArchiveEntry]> {
   ];
 }
 
+/**
+ * The chart with a second Chart.yaml (version 9.9.9) smuggled behind extended headers: the first
+ * entry holds the other Chart.yaml under the ustar name `Chart.yaml`, its `x` header renames it
+ * README.md; the next entry holds the real Chart.yaml under the ustar name NOTES.md, its `x` header
+ * renames it Chart.yaml. Between each `x` header and its entry sits `between` (a second `x`, or a
+ * `g`), after which Go no longer applies the renaming `x`: Wharf read the real chart, Go and Helm
+ * load version 9.9.9.
+ */
+function chartYamlSwappedBehind(between: Buffer, chart: string, salt: string | undefined): Buffer {
+  const [directory, realChartYaml, ...rest] = chartEntries({ name: chart, salt });
+  const otherChartYaml = chartEntries({ name: chart, version: '9.9.9', salt })[1]!;
+  const renamed = (path: string, entry: ArchiveEntry) =>
+    Buffer.concat([extendedHeader('x', `${chart}/PaxHeaders/${path}`, { path: `${chart}/${path}` }), between, withoutEnd(tarArchive([entry]))]);
+  return Buffer.concat([
+    withoutEnd(tarArchive([directory!])),
+    renamed('README.md', otherChartYaml),
+    renamed('Chart.yaml', { ...realChartYaml!, name: `${chart}/NOTES.md` }),
+    withoutEnd(tarArchive(rest)),
+    END_OF_ARCHIVE,
+  ]);
+}
+
 export function hostileTars(options: TarCorpusOptions = {}): HostileTar[] {
   const chart = options.chart ?? 'app';
   const valid = withoutEnd(tarArchive(chartEntries({ name: chart, salt: options.salt })));
@@ -138,6 +160,18 @@ export function hostileTars(options: TarCorpusOptions = {}): HostileTar[] {
         withoutEnd(tarArchive([{ name: `${chart}/GNUSparseFile.0/notes.txt`, content: '1\n2\n' }])),
         END_OF_ARCHIVE,
       ]),
+      refusal: 'invalid-blob',
+    },
+    {
+      // Go keeps only the last `x` header's records (tar-stream merges them).
+      label: 'two x headers in a row, whose first renames a second Chart.yaml (version 9.9.9) that Go reads',
+      tar: chartYamlSwappedBehind(extendedHeader('x', `${chart}/PaxHeaders/comment`, { comment: 'second x header' }), chart, options.salt),
+      refusal: 'invalid-blob',
+    },
+    {
+      // Go lists the `g` header as an entry and drops the `x` before it.
+      label: 'a g header between an x header and its entry, hiding a second Chart.yaml (version 9.9.9) that Go reads',
+      tar: chartYamlSwappedBehind(extendedHeader('g', 'pax_global_header', { comment: 'global' }), chart, options.salt),
       refusal: 'invalid-blob',
     },
     {
