@@ -123,7 +123,8 @@ export class PasswordHashPool {
     waiter.admit();
   }
 
-  private refusal(): ServiceUnavailableError {
+  /** The error a refused check gets: for callers that ask `hasRoom` first and refuse themselves. */
+  refusal(): ServiceUnavailableError {
     return new ServiceUnavailableError('password hashing', this.retryAfterSeconds);
   }
 }
