@@ -22,8 +22,9 @@
  *   cache hold only names an account could have (at most 320 characters), however many names
  *   a caller invents. It still costs a placeholder hash, as any unknown name.
  * - Hashes run in a bounded pool (PasswordHashPool, lanes by client address): when the pool
- *   has no room for the address, 503 with Retry-After before the budget is touched (no bucket
- *   is created for a check that is never hashed).
+ *   has no room for the address, 503 with Retry-After before the budget is touched, so a check
+ *   refused at once creates no bucket; one refused later, displaced from the pool's queue, gives
+ *   back what it took.
  * - A successful check is remembered for a minute, keyed by a hash of the account, the password
  *   and the stored hash (a password change invalidates it), because Helm sends the password with
  *   every request. The memo is consulted only while the budget is not spent.
