@@ -3,7 +3,8 @@
  * (WHARF_ENFORCED_URL: the embedded profile, or a gateway in front of the distributed stack):
  * - the wrong-password limit is a limit, not an oracle: once an account's failure budget is
  *   spent, the right password is refused like a wrong one, by login and by Basic on any route,
- *   while the account's tokens keep working;
+ *   while the account's tokens keep working; names no account can have share one budget, so
+ *   inventing names (of any length) buys no fresh budget;
  * - a stolen short-lived token does not become the account for ever: it cannot mint a token that
  *   outlives it nor change the password, and a password change kills every older token;
  * - robot tokens expire and are revoked one by one;
@@ -76,6 +77,33 @@ describe('the wrong-password limit (issue 15, item 1)', () => {
     const statuses: number[] = [];
     for (let i = 0; i < FAILED_LOGINS_PER_MINUTE + 2; i++) statuses.push((await login(ghost, `wrong-${i}-guess`)).status);
     expect(statuses).toEqual([...Array(FAILED_LOGINS_PER_MINUTE).fill(401), 429, 429]);
+  });
+
+  it('should give every name no account can have (overlong, uppercase, not ASCII) one shared budget, leaving well-formed names theirs', async () => {
+    const user = fresh('named');
+    await signUp(user);
+    // Fresh every time: before the fix each had a budget (and a directory lookup) of its own, so none was ever limited.
+    const malformed = Array.from({ length: 3 * FAILED_LOGINS_PER_MINUTE }, (_, i) =>
+      [`${fresh('long')}-${'x'.repeat(12_000)}`, fresh('Upper'), `${fresh('cyr')}-\u0430`][i % 3],
+    );
+    const statuses: number[] = [];
+    for (const [i, name] of malformed.entries()) {
+      // Login and Basic on a route alike: a malformed name is an unknown user, 401, never 400.
+      const res = i % 2 === 0 ? await login(name, 'wrong-guess') : await anonymous.get('/api/v1/user', { headers: basic(name.slice(0, 4_000), 'wrong-guess') });
+      statuses.push(res.status);
+      if (res.status === 401) expectError(res, 401, 'unauthorized-access');
+      else {
+        expectError(res, 429, 'rate-limited');
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      }
+    }
+    // Thirty guesses against one budget of ten a minute (refilling one every six seconds) run it out.
+    expect(statuses).toContain(429);
+    // Names within the syntax keep their own budget: an unknown one, a robot-shaped one, a real user.
+    expectError(await login(fresh('ghost'), 'wrong-guess'), 401, 'unauthorized-access');
+    expectError(await anonymous.get('/api/v1/user', { headers: basic(`${fresh('org')}+ci`, 'wrong-guess') }), 401, 'unauthorized-access');
+    expect(json(await login(user, PASSWORD), 200).token).toEqual(expect.any(String));
+    expect(json(await anonymous.get('/api/v1/user', { headers: basic(user, PASSWORD) }), 200).username).toBe(user);
   });
 });
 

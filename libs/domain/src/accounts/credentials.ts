@@ -8,6 +8,8 @@
  * A token is `wharf.<base64url(account)>.<id>.<secret>`: the account and id say where its hash
  * is kept, the secret is random and only its SHA-256 is stored.
  */
+import { InvalidNameError } from '../errors';
+import { parseAccountName, parseRobotName } from '../names';
 export type Credentials =
   | { kind: 'none' }
   | { kind: 'malformed' }
@@ -40,6 +42,23 @@ export function splitRobotAccount(account: string): { org: string; robot: string
   const at = account.indexOf('+');
   if (at <= 0 || at === account.length - 1) return null;
   return { org: account.slice(0, at), robot: account.slice(at + 1) };
+}
+
+/**
+ * Whether `account` could name an account at all: a user or organisation name (the namespace
+ * rule, at most 255 characters) or a robot's `org+robot`. Names that fail it are not looked up
+ * anywhere; the rule is the one sign-up and robot creation apply, so no account fails it.
+ */
+export function isAccountNameSyntax(account: string): boolean {
+  const robot = splitRobotAccount(account);
+  try {
+    if (robot) parseRobotName(robot.robot);
+    parseAccountName(robot ? robot.org : account);
+    return true;
+  } catch (error) {
+    if (error instanceof InvalidNameError) return false;
+    throw error;
+  }
 }
 
 export function parseAuthorization(header: string | undefined): Credentials {

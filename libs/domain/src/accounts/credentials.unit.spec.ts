@@ -1,4 +1,4 @@
-import { formatToken, parseAuthorization, parseToken, splitRobotAccount } from './credentials';
+import { formatToken, isAccountNameSyntax, parseAuthorization, parseToken, splitRobotAccount } from './credentials';
 
 const token = { account: 'acme+ci', id: '0123456789abcdef', secret: 'A'.repeat(43) };
 const text = formatToken(token);
@@ -33,5 +33,16 @@ describe('credentials', () => {
     ['a token with a short secret', `wharf.YWxpY2U.0123456789abcdef.${'A'.repeat(10)}`],
   ])('should call %s malformed', (_name, header) => {
     expect(parseAuthorization(header).kind).toBe('malformed');
+  });
+});
+
+describe(isAccountNameSyntax.name, () => {
+  it('should accept user, organisation and robot names that sign-up and robot creation accept', () => {
+    for (const name of ['alice', 'a', 'acme.io', 'my-org_2', 'acme+ci', 'acme+deploy_2', 'x'.repeat(255)]) expect([name, isAccountNameSyntax(name)]).toEqual([name, true]);
+  });
+
+  it('should refuse names no account can have: too long, uppercase, non-ASCII, separators, bad robots', () => {
+    const bad = ['', 'x'.repeat(256), 'x'.repeat(15_000), 'Alice', 'аlice', 'a/b', 'a..b', 'a.', '-a', 'a b', 'a\0b', '+ci', 'acme+', 'acme+CI', 'acme+ci-2', 'acme+a+b', `acme+${'r'.repeat(65)}`];
+    for (const name of bad) expect([name, isAccountNameSyntax(name)]).toEqual([name, false]);
   });
 });

@@ -14,10 +14,17 @@
  *   Tokens are never checked against this budget: a victim whose budget an attacker spends
  *   keeps using their tokens.
  * - Unknown names and accounts without a password cost one hash like any other (a placeholder
- *   hash), and share the same budget per name, so neither the time nor the 429 tells which
+ *   hash), and have the same budget per name, so neither the time nor the 429 tells which
  *   accounts exist.
- * - Hashes run in a bounded pool (PasswordHashPool, lanes by client address): past its queue,
- *   503 with Retry-After.
+ * - A name that fails the account-name syntax (isAccountNameSyntax: too long, uppercase, not
+ *   ASCII, ...) is an unknown name that is never looked up in the directory and has no budget
+ *   of its own: all such names share one budget key. So the budget's keys and the directory's
+ *   cache hold only names an account could have (at most 320 characters), however many names
+ *   a caller invents. It still costs a placeholder hash, as any unknown name.
+ * - Hashes run in a bounded pool (PasswordHashPool, lanes by client address): when the pool
+ *   has no room for the address, 503 with Retry-After before the budget is touched, so a check
+ *   refused at once creates no bucket; one refused later, displaced from the pool's queue, gives
+ *   back what it took.
  * - A successful check is remembered for a minute, keyed by a hash of the account, the password
  *   and the stored hash (a password change invalidates it), because Helm sends the password with
  *   every request. The memo is consulted only while the budget is not spent.
@@ -25,7 +32,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { ANONYMOUS, Caller, OPEN_CALLER, RateLimitedError, UnauthorizedError, findRobot, parseAuthorization, splitRobotAccount, type ApiToken, type Credentials } from '@wharf/domain';
+import { ANONYMOUS, Caller, OPEN_CALLER, RateLimitedError, UnauthorizedError, findRobot, isAccountNameSyntax, parseAuthorization, splitRobotAccount, type ApiToken, type Credentials } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { AccountDirectory } from './account-directory';
 import { matchToken } from './api-tokens';
@@ -35,6 +42,8 @@ import { RateLimiter } from './rate-limiter';
 
 const PASSWORD_MEMO_MS = 60_000;
 const MAX_MEMO = 10_000;
+/** The one failure-budget key of every name that fails the account-name syntax (no name has a NUL). */
+const MALFORMED_NAMES = '\0malformed';
 
 @Injectable()
 export class Authenticator {
@@ -75,25 +84,36 @@ export class Authenticator {
    */
   async checkPassword(account: string, password: string, client = ''): Promise<Caller | null> {
     const perMinute = this.config.auth.failedLoginsPerMinute;
-    const spent = this.failures.wait(account, perMinute);
+    // A name no account can have is an unknown user that is never looked up and never gets a
+    // bucket of its own: its length and number are the caller's choice, the budget's keys are not.
+    const wellFormed = isAccountNameSyntax(account);
+    const budgetKey = wellFormed ? account : MALFORMED_NAMES;
+    const spent = this.failures.wait(budgetKey, perMinute);
     if (spent > 0) throw new RateLimitedError(spent);
-    const view = await this.directory.get(account);
+    const view = wellFormed ? await this.directory.get(account) : null;
     const stored = view?.kind === 'user' ? view.passwordHash : null;
     const memoKey = stored ? createHash('sha256').update(`${account}\0${password}\0${stored}`).digest('hex') : null;
     if (memoKey && (this.verified.get(memoKey) ?? 0) > Date.now()) return this.passwordCaller(view!.namespace, view!.siteAdmin);
-    const wait = this.failures.take(account, perMinute);
+    // Refused before `take`, so a full pool costs the budget nothing and creates no bucket.
+    if (!this.pool.hasRoom(client)) throw this.pool.refusal();
+    const wait = this.failures.take(budgetKey, perMinute);
     if (wait > 0) throw new RateLimitedError(wait);
     let right: boolean;
     try {
       right = await this.pool.run(client, () => (stored ? verifyPassword(password, stored) : verifyAgainstPlaceholder(password)));
     } catch (error) {
-      this.failures.giveBack(account, perMinute); // not a guess: the pool was full
+      this.failures.giveBack(budgetKey, perMinute); // not a guess: the pool refused it
       throw error;
     }
     if (!right) return null;
-    this.failures.giveBack(account, perMinute);
+    this.failures.giveBack(budgetKey, perMinute);
     this.remember(memoKey!);
     return this.passwordCaller(view!.namespace, view!.siteAdmin);
+  }
+
+  /** Keys the failure budget holds, for tests and metrics. */
+  get failureBudgetKeys(): number {
+    return this.failures.size;
   }
 
   /** A new password's hash, computed in the same bounded pool as the checks. */

@@ -98,6 +98,47 @@ describe(Authenticator.name, () => {
   });
 });
 
+describe('names that no account can have (issue 15 review, finding 5)', () => {
+  const malformed = ['x'.repeat(15_000), 'Alice', 'аlice', 'a/b', 'acme+CI', `${'o'.repeat(200)}+${'r'.repeat(200)}`];
+
+  it('should treat a malformed or overlong name as unknown: one placeholder hash, no directory lookup, no budget key', async () => {
+    const { authenticator, directory } = await world({ WHARF_FAILED_LOGINS_PER_MINUTE: '100' });
+    const lookups = jest.spyOn(directory, 'get');
+    for (const name of malformed) {
+      const keys = authenticator.failureBudgetKeys;
+      expect(await hashesDuring(async () => expect(await authenticator.checkPassword(name, 'wrong-guess')).toBeNull())).toBe(1);
+      expect(authenticator.failureBudgetKeys).toBeLessThanOrEqual(Math.max(keys, 1)); // the one shared key at most
+      await expect(authenticator.callerFor(basic(name, 'wrong-guess'))).rejects.toMatchObject({ code: 'unauthorized-access' });
+    }
+    expect(lookups).not.toHaveBeenCalled();
+    expect(authenticator.failureBudgetKeys).toBe(1);
+  });
+
+  it('should give all malformed names one shared budget, and leave well-formed names their own', async () => {
+    const { authenticator } = await world();
+    for (const name of malformed.slice(0, 3)) expect(await authenticator.checkPassword(name, 'wrong-guess')).toBeNull();
+    await expect(authenticator.checkPassword(malformed[3], 'wrong-guess')).rejects.toMatchObject({ code: 'rate-limited' });
+    await expect(authenticator.checkPassword(`${'y'.repeat(9_000)}`, 'wrong-guess')).rejects.toMatchObject({ code: 'rate-limited' });
+    // Names within the syntax are untouched by the shared budget: a user, an unknown name, a robot.
+    expect(await authenticator.checkPassword('alice', PASSWORD)).toMatchObject({ name: 'alice', proof: { by: 'password' } });
+    expect(await authenticator.callerFor(basic('alice', PASSWORD))).toMatchObject({ name: 'alice' });
+    expect(await authenticator.checkPassword('nobody-here', 'wrong-guess')).toBeNull();
+    expect(await authenticator.checkPassword('acme+ci', 'wrong-guess')).toBeNull();
+  });
+
+  it('should refuse with 503 before touching the budget when the pool has no room: no key, nothing spent', async () => {
+    const { authenticator } = await world({ WHARF_PASSWORD_HASH_CONCURRENCY: '1', WHARF_PASSWORD_HASH_QUEUE: '0', WHARF_FAILED_LOGINS_PER_MINUTE: '1' });
+    const first = authenticator.checkPassword('alice', 'wrong-guess', 'client-a');
+    await new Promise((resolve) => setImmediate(resolve)); // the lookup resolves in microtasks (in-memory SQLite): the first check holds the only slot now
+    const keys = authenticator.failureBudgetKeys;
+    for (let i = 0; i < 5; i++) await expect(authenticator.checkPassword(`user-${i}`, 'wrong-guess', 'client-b')).rejects.toMatchObject({ code: 'service-unavailable' });
+    expect(authenticator.failureBudgetKeys).toBe(keys);
+    expect(await first).toBeNull();
+    // The refused names' budgets were never spent: with one failure a minute, each still gets its guess.
+    expect(await authenticator.checkPassword('user-0', 'wrong-guess', 'client-b')).toBeNull();
+  });
+});
+
 describe('tokens and passwords (item 3 of issue 15)', () => {
   it('should change a password only with the current one, revoking every token but the one it returns', async () => {
     const { authenticator, accounts, token } = await world();
