@@ -14,6 +14,8 @@ export const ReleasePublishedV1 = {
     chart: chartMetadata.nullable(),
     /** Added compatibly (optional): the Helm provenance file stored with the chart. */
     provenanceDigest: hexDigest.optional(),
+    /** Added compatibly (optional): the provenance file's length, counted in the storage quota. */
+    provenanceSize: z.number().int().nonnegative().optional(),
     replaced: z.object({ apprDigest: hexDigest, blobDigest: hexDigest, provenanceDigest: hexDigest.optional() }).nullable(),
     visibility,
   }),

@@ -19,6 +19,8 @@ export interface ReleaseContent {
   chart: ChartMetadata | null;
   /** Digest of a provenance file stored with the chart (Helm `.prov`), if one was uploaded. */
   provenanceDigest?: string;
+  /** Its length in bytes: it counts in the namespace's storage quota with the archive. */
+  provenanceSize?: number;
 }
 
 export interface PushRelease {

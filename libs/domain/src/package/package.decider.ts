@@ -132,6 +132,7 @@ function decidePush(command: PushRelease, state: PackageView, context: DecisionC
         metadata: command.metadata,
         chart: command.content.chart,
         ...(command.content.provenanceDigest ? { provenanceDigest: command.content.provenanceDigest } : {}),
+        ...(command.content.provenanceSize !== undefined ? { provenanceSize: command.content.provenanceSize } : {}),
         replaced: existing ? replacedDigests(existing) : null,
         visibility: existed ? state.visibility : command.visibility,
       },
@@ -150,7 +151,7 @@ function assertWithinQuota(command: PushRelease, state: PackageView, existing: R
   if (context.namespaceBytesElsewhere === undefined) {
     throw new Error(`a push into ${command.package} carries a quota, but its writer did not measure the namespace`);
   }
-  const added = manifestBytes({ size: command.content.size, metadata: command.metadata }) - (existing ? manifestBytes(existing) : 0);
+  const added = manifestBytes({ size: command.content.size, provenanceSize: command.content.provenanceSize, metadata: command.metadata }) - (existing ? manifestBytes(existing) : 0);
   if (added <= 0) return;
   const used = context.namespaceBytesElsewhere + storedBytesOf(state);
   if (used + added > quota) throw new QuotaExceededError(state.namespace, quota, used);
@@ -267,6 +268,7 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
             metadata: e.data.metadata,
             chart: e.data.chart,
             ...(e.data.provenanceDigest ? { provenanceDigest: e.data.provenanceDigest } : {}),
+            ...(e.data.provenanceSize !== undefined ? { provenanceSize: e.data.provenanceSize } : {}),
             createdAt: event.occurredAt,
           },
         ],

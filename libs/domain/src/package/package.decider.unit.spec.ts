@@ -248,6 +248,16 @@ describe('decide: PushRelease under a namespace quota', () => {
     expect(decideWith([], over, 0)).toThrow(QuotaExceededError);
   });
 
+  it('counts a provenance file with its archive, pushed and already held', () => {
+    const prov = { provenanceDigest: testDigest('p'), provenanceSize: 50 };
+    const fits = pushRelease({ namespaceQuotaBytes: 150, content: { size: 100, ...prov } });
+    const over = pushRelease({ namespaceQuotaBytes: 149, content: { size: 100, ...prov } });
+    expect(decideWith([], fits, 0)()).toEqual([published({ size: 100, ...prov })]);
+    expect(decideWith([], over, 0)).toThrow(QuotaExceededError);
+    const next = pushRelease({ release: '2.0.0', namespaceQuotaBytes: 249, content: { size: 100 } });
+    expect(decideWith([published({ release: '1.0.0', size: 100, ...prov })], next, 0)).toThrow(QuotaExceededError);
+  });
+
   it('counts the metadata the package already holds', () => {
     const push = pushRelease({ release: '2.0.0', namespaceQuotaBytes: 300, content: { size: 100 } });
     const stored = [published({ release: '1.0.0', size: 100, metadata: { pad: 'x'.repeat(100) } })];

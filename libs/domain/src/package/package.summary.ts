@@ -55,8 +55,8 @@ export function storedBytesOf(view: Pick<PackageView, 'manifests'>): number {
 }
 
 /** The archive's bytes plus the metadata's as compact JSON UTF-8 (none for null metadata). */
-export function manifestBytes(manifest: Pick<ReleaseManifest, 'size' | 'metadata'>): number {
-  return manifest.size + metadataBytes(manifest.metadata);
+export function manifestBytes(manifest: Pick<ReleaseManifest, 'size' | 'metadata' | 'provenanceSize'>): number {
+  return manifest.size + (manifest.provenanceSize ?? 0) + metadataBytes(manifest.metadata);
 }
 
 /**

@@ -22,6 +22,8 @@ export interface ReleaseManifest {
   chart: ChartMetadata | null;
   /** sha256 (hex) of the Helm provenance file (`.prov`) uploaded with the chart, stored as a blob; absent when none. */
   provenanceDigest?: string;
+  /** Its length in bytes (absent for releases recorded before it was kept). */
+  provenanceSize?: number;
   createdAt: string;
 }
 
