@@ -138,7 +138,7 @@ describe('push on an enforced registry', () => {
     json(await clients.owner.post(packagePath(org, pkg), release('1.0.0', 'private')), 200);
     // A CI script that always sends the package's visibility is not choosing one.
     json(await clients.robot.post(packagePath(org, pkg), release('1.1.0', 'private')), 200);
-    expect(json(await clients.robot.get(packagePath(org, pkg)), 200)).toMatchObject({ visibility: 'private', releases: expect.arrayContaining(['1.0.0', '1.1.0']) });
+    expect(json(await clients.robot.get(packagePath(org, pkg)), 200).map((m: Manifest) => m.release).sort()).toEqual(['1.0.0', '1.1.0']);
     expectError(await anonymous.get(packagePath(org, pkg)), 404, 'package-not-found');
 
     const { before, res, after } = await exclusively(async () => ({ before: await counters(), res: await clients.robot.post(packagePath(org, pkg), release('1.2.0', 'public')), after: await counters() }));
