@@ -6,12 +6,15 @@
  *   - json-pull: 8 parallel anonymous `pull?format=json` of a public 31 MB chart;
  *   - json-pull-12mb: the same with a 12 MB chart (under the default WHARF_MAX_JSON_PULL_BYTES,
  *     so a build that bounds JSON pulls serves it, streamed);
- *   - helm-download: 8 parallel anonymous downloads of the 31 MB chart from the Helm repository.
+ *   - helm-download: 8 parallel anonymous downloads of the 31 MB chart from the Helm repository;
+ *   - upload-burst: one signed-up account sends 40 parallel appr pushes of 40 MiB (a 30 MiB chart
+ *     in base64) to its own namespace (review of issue 15, finding 3).
  * Each attack gets a fresh process: idle RSS is read once it is seeded and quiet, peak RSS is the
  * highest of samples every 20 ms from the first request to the last answer (the process tree's
  * VmRSS, as bench/lib/targets.ts reads it). Prints one JSON line per (build, attack).
  *
  *   node <bench build>/bench/memory-attack.js [buildRoot ...]     (default: the current directory)
+ *   BENCH_ATTACKS=upload-burst,login node ...                      (only those attacks)
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -83,15 +86,34 @@ const ATTACKS: Record<string, { seed?: { name: string; noiseBytes: number }; req
     seed: { name: 'chart31', noiseBytes: 31 * MB },
     requests: (url) => Array.from({ length: 8 }, () => outcome(fetch(`${url}/helm/${ADMIN.username}/charts/chart31-1.0.0.tgz`))),
   },
+  'upload-burst': {
+    requests: (url) => {
+      const user = `uploader${randomBytes(3).toString('hex')}`;
+      const token = signUp(url, user);
+      const archive = chartArchive({ name: 'burst', version: '1.0.0', extraEntries: [{ name: 'burst/noise.bin', content: randomBytes(30 * 1024 * 1024) }] });
+      const body = Buffer.from(JSON.stringify({ release: '1.0.0', media_type: 'helm', blob: archive.toString('base64') }));
+      const push = (authorization: string) => fetch(`${url}/cnr/api/v1/packages/${user}/burst`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body });
+      return Array.from({ length: 40 }, () => outcome(token.then(push)));
+    },
+  },
   'json-pull-12mb': {
     seed: { name: 'chart12', noiseBytes: 12 * MB },
     requests: (url) => Array.from({ length: 8 }, () => outcome(fetch(`${url}/cnr/api/v1/packages/${ADMIN.username}/chart12/1.0.0/helm/pull?format=json`))),
   },
 };
 
+/** A fresh account's Bearer token (any signed-up user may push to its own namespace). */
+async function signUp(url: string, username: string): Promise<string> {
+  const res = await fetch(`${url}/cnr/api/v1/users`, { method: 'POST', body: JSON.stringify({ user: { username, password: 'bench-uploader-password' } }) });
+  if (res.status !== 201) throw new Error(`sign-up: ${res.status} ${await res.text()}`);
+  return `Bearer ${((await res.json()) as { token: string }).token}`;
+}
+
 async function main() {
   const roots = process.argv.length > 2 ? process.argv.slice(2).map((r) => resolve(r)) : [process.cwd()];
+  const only = process.env.BENCH_ATTACKS?.split(',');
   for (const [attack, def] of Object.entries(ATTACKS)) {
+    if (only && !only.includes(attack)) continue;
     for (const root of roots) {
       const server = await startBuild(root, { WHARF_AUTH_MODE: 'enforced', WHARF_ADMIN_USERNAME: ADMIN.username, WHARF_ADMIN_PASSWORD: ADMIN.password });
       try {

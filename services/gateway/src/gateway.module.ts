@@ -9,6 +9,7 @@ import { Authenticator } from './auth/authenticator';
 import { CallerGuard } from './auth/caller.guard';
 import { OperatorRouteGuard } from './auth/operator-route.guard';
 import { PushAdmission } from './auth/push-admission';
+import { UploadBytesInFlight } from './auth/upload-bytes-in-flight';
 import { UploadSlots } from './auth/upload-slots';
 import { ArchiveInspectionPool } from './archive/archive-inspection-pool';
 import { AccountsController } from './http/accounts.controller';
@@ -46,6 +47,7 @@ import { RegistryStatsUseCase } from './use-cases/registry-stats.use-case';
     AdminBootstrap,
     PushAdmission,
     UploadSlots,
+    UploadBytesInFlight,
     ArchiveInspectionPool,
     ReleasePublisher, ChartIndexCache, HelmRepositoryUseCases, ChartMuseumUseCases, PushReleaseUseCase, ChangePackageUseCases, ReadPackageUseCases, RegistryStatsUseCase, BlobCensus],
 })

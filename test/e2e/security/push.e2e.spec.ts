@@ -4,7 +4,8 @@
  *   (400 invalid-usage, even 100,000 levels deep: never a 500), and it counts against the
  *   namespace's storage quota; a refused push stores nothing (no event, no blob, no package).
  * - Only an admin of the namespace chooses the visibility of the package a push creates: a
- *   member or robot with `write` that names `visibility` is refused 403 and stores nothing.
+ *   member or robot with `write` that names `visibility` is refused 403 and stores nothing,
+ *   unless the package exists and already has that visibility (CI scripts that always send it).
  * - A re-push of an existing release is answered 409 before its archive is even inspected.
  * - A dozen concurrent re-pushes of a chart that unpacks to 60 MiB are all answered 409 (the
  *   duplicate is found before the archive is inspected, and is not held up by the per-account
@@ -129,6 +130,23 @@ describe('push on an enforced registry', () => {
     json(await clients.owner.post(packagePath(org, 'hidden'), body), 200);
     expectError(await anonymous.get(packagePath(org, 'hidden')), 404, 'package-not-found');
     json(await clients.writer.get(packagePath(org, 'hidden')), 200);
+  });
+
+  it("should let a write robot name the visibility its package already has (200), and nothing else (403, nothing stored)", async () => {
+    const pkg = `kept-${randomBytes(3).toString('hex')}`;
+    const release = (version: string, visibility: string) => ({ ...pushBody({ release: version, mediaType: 'helm', archive: archiveFor(pkg, version, id) }), visibility });
+    json(await clients.owner.post(packagePath(org, pkg), release('1.0.0', 'private')), 200);
+    // A CI script that always sends the package's visibility is not choosing one.
+    json(await clients.robot.post(packagePath(org, pkg), release('1.1.0', 'private')), 200);
+    expect(json(await clients.robot.get(packagePath(org, pkg)), 200).map((m: Manifest) => m.release).sort()).toEqual(['1.0.0', '1.1.0']);
+    expectError(await anonymous.get(packagePath(org, pkg)), 404, 'package-not-found');
+
+    const { before, res, after } = await exclusively(async () => ({ before: await counters(), res: await clients.robot.post(packagePath(org, pkg), release('1.2.0', 'public')), after: await counters() }));
+    expectError(res, 403, 'forbidden');
+    expect(after).toEqual(before);
+    // The same visibility for a package that does not exist yet would create it: the admin's choice.
+    const fresh = `kept-new-${randomBytes(3).toString('hex')}`;
+    await refusedWithNothingStored(org, fresh, () => clients.robot.post(packagePath(org, fresh), { ...pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor(fresh, '1.0.0', id) }), visibility: 'private' }), 403, 'forbidden');
   });
 
   it('should count metadata in the storage quota and refuse an over-quota push with nothing stored', async () => {

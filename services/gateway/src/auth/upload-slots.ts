@@ -1,11 +1,12 @@
 /**
  * Bounds the uploads one uploader (an account, or a client address for anonymous and open-mode
- * callers) has in the expensive part of a push at once: archive inspection, blob store, the
+ * callers) has at once, from before its body is read (the upload gate's `preParsing` hook,
+ * body-limits.ts) to its answer: the body in memory, archive inspection, blob store, the
  * writer's answer. At most `maxConcurrentUploadsPerAccount` run; a few more wait their turn
  * (first come, first served), so a client that pushes a burst (helm cm-push of 20 charts, a CI
  * matrix) is slowed rather than failed; past that, 429 rate-limited with Retry-After. One
  * uploader therefore never holds more than its share of the inspection workers, and never more
- * than (running + waiting) archives in memory beyond the ones the body limit already admits.
+ * than `maxConcurrentUploadsPerAccount` bodies in memory: a waiting upload's body is not read.
  *
  * Bounded memory: a key exists only while it has uploads running or waiting.
  */
@@ -45,12 +46,55 @@ export class UploadSlots {
    * most uploads running and waiting.
    */
   async run<T>(uploader: string, upload: () => Promise<T>): Promise<T> {
-    await this.acquire(uploader);
+    const release = await this.acquire(uploader);
     try {
       return await upload();
     } finally {
-      this.release(uploader);
+      release();
     }
+  }
+
+  /**
+   * Takes a slot for `uploader`, waiting for one (first come, first served) when all are
+   * running; resolves to the function that frees it, which may be called any number of times
+   * (only the first counts). Throws RateLimitedError at once when the uploader's queue is full.
+   * When `signal` aborts while waiting (the client went away), the waiter leaves the queue and
+   * the promise rejects with the signal's reason; an aborted signal takes no slot at all.
+   */
+  async acquire(uploader: string, signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted();
+    let u = this.uploaders.get(uploader);
+    if (!u) this.uploaders.set(uploader, (u = { running: 0, waiting: [] }));
+    const once = () => {
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        this.release(uploader);
+      };
+    };
+    if (u.running < this.maxRunning) {
+      u.running++;
+      return once();
+    }
+    if (u.waiting.length >= this.maxWaiting) throw new RateLimitedError(RETRY_AFTER_SECONDS);
+    // The slot is handed over by release(): `running` stays counted for the waiter.
+    const queue = u.waiting;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const at = queue.indexOf(handOver);
+        if (at >= 0) queue.splice(at, 1);
+        this.forgetIfIdle(uploader);
+        reject(signal?.reason);
+      };
+      const handOver = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      queue.push(handOver);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    return once();
   }
 
   /** Uploads running and waiting for `uploader` (for tests and metrics). */
@@ -59,25 +103,18 @@ export class UploadSlots {
     return { running: u?.running ?? 0, waiting: u?.waiting.length ?? 0 };
   }
 
-  private async acquire(key: string): Promise<void> {
-    let u = this.uploaders.get(key);
-    if (!u) this.uploaders.set(key, (u = { running: 0, waiting: [] }));
-    if (u.running < this.maxRunning) {
-      u.running++;
-      return;
-    }
-    if (u.waiting.length >= this.maxWaiting) throw new RateLimitedError(RETRY_AFTER_SECONDS);
-    // The slot is handed over by release(): `running` stays counted for the waiter.
-    await new Promise<void>((resolve) => u.waiting.push(resolve));
-  }
-
   private release(key: string): void {
     const u = this.uploaders.get(key);
     if (!u) return;
     const next = u.waiting.shift();
     if (next) return next();
     u.running--;
-    if (u.running === 0) this.uploaders.delete(key);
+    this.forgetIfIdle(key);
+  }
+
+  private forgetIfIdle(key: string): void {
+    const u = this.uploaders.get(key);
+    if (u && u.running === 0 && u.waiting.length === 0) this.uploaders.delete(key);
   }
 }
 

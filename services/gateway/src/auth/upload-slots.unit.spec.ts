@@ -43,6 +43,27 @@ describe(UploadSlots.name, () => {
     expect((slots as unknown as { uploaders: Map<string, unknown> }).uploaders.size).toBe(0);
   });
 
+  it('gives a slot back once however often its release is called, and takes a waiter whose client went away out of the queue', async () => {
+    const slots = slotsOf(1);
+    const release = await slots.acquire('k');
+    const gone = new AbortController();
+    const waiter = slots.acquire('k', gone.signal);
+    const next = slots.acquire('k');
+    expect(slots.inFlight('k')).toEqual({ running: 1, waiting: 2 });
+    gone.abort(new Error('client went away'));
+    await expect(waiter).rejects.toThrow('client went away');
+    expect(slots.inFlight('k')).toEqual({ running: 1, waiting: 1 });
+
+    release();
+    release();
+    const releaseNext = await next;
+    expect(slots.inFlight('k')).toEqual({ running: 1, waiting: 0 });
+    releaseNext();
+    expect((slots as unknown as { uploaders: Map<string, unknown> }).uploaders.size).toBe(0);
+    await expect(slots.acquire('k', gone.signal)).rejects.toThrow('client went away');
+    expect(slots.inFlight('k')).toEqual({ running: 0, waiting: 0 });
+  });
+
   it('counts accounts by name and everyone else by client address', () => {
     expect(uploaderOf({ kind: 'user', name: 'alice', siteAdmin: false }, '10.0.0.1')).toBe('account:alice');
     expect(uploaderOf({ kind: 'robot', org: 'acme', name: 'ci', role: 'write' }, '10.0.0.1')).toBe('account:acme+ci');

@@ -8,6 +8,10 @@
  *   `write` on the namespace (`admitUploadBody`, a Fastify `preParsing` hook, since the Nest guard
  *   runs only after the body is read), and then at most what the namespace's own
  *   `max_blob_bytes` can need (`uploadBodyLimit`), never more than `maxBodyBytes`.
+ * - Still before a byte is read, an upload takes its uploader's slot (UploadSlots: 429 past the
+ *   uploader's queue) and reserves its body's bound in the server-wide budget (UploadBytesInFlight:
+ *   503 past the queue), and gives both back exactly once when its answer is sent or the client
+ *   goes away (`UploadLease`), on every path: success, 4xx, 5xx, the body reader's 413, abort.
  * - A declared `Content-Length` over the limit is refused before a byte is read; a chunked body is
  *   read until it passes the limit, then refused. Either way: 413 `payload-too-large`.
  * - A refused body is never kept: Node discards the rest as it arrives and the connection stays
@@ -19,6 +23,7 @@ import type { Readable } from 'node:stream';
 import { Caller, MAX_PROVENANCE_BYTES, PayloadTooLargeError } from '@wharf/domain';
 import type { WharfConfig } from '@wharf/config';
 import type { AdmittedPush } from '../auth/push-admission';
+import { uploaderOf } from '../auth/upload-slots';
 
 /** The routes whose bodies carry an archive (Fastify's route patterns, after the prefix rewrite). */
 export const UPLOAD_ROUTES = {
@@ -43,7 +48,35 @@ export const ENVELOPE_ALLOWANCE_BYTES = 64 * 1024;
 
 /** Where `admitUploadBody` leaves the admitted bound for the body reader. */
 const BODY_LIMIT = Symbol('wharf.bodyLimit');
-type RequestWithLimit = FastifyRequest & { [BODY_LIMIT]?: number };
+/** Where `admitUploadBody` leaves what the upload holds, for `releaseUpload`. */
+const LEASE = Symbol('wharf.uploadLease');
+type RequestWithLimit = FastifyRequest & { [BODY_LIMIT]?: number; [LEASE]?: UploadLease };
+
+/**
+ * What one upload holds (its uploader's slot, its bytes in flight) until its answer is sent or
+ * its client goes away. `release` gives everything back once, however often it is called, and
+ * aborts a wait still under way; what is acquired after that is given back at once.
+ */
+export class UploadLease {
+  private readonly releases: (() => void)[] = [];
+  private readonly abort = new AbortController();
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Keeps `release` for later, or calls it now if the lease was already released. */
+  hold(release: () => void): void {
+    if (this.abort.signal.aborted) return release();
+    this.releases.push(release);
+  }
+
+  release(): void {
+    if (this.abort.signal.aborted) return;
+    this.abort.abort(new Error('the upload ended before it was admitted'));
+    for (const release of this.releases.splice(0)) release();
+  }
+}
 
 export function uploadKindOf(request: FastifyRequest): UploadKind | null {
   const route = request.routeOptions?.url;
@@ -63,31 +96,55 @@ export function uploadBodyLimit(kind: UploadKind, maxBlobBytes: number, config: 
   return Math.min(needed, config.http.maxBodyBytes);
 }
 
-/** What the upload gate asks of the gateway's auth services (CallerGuard, PushAdmission). */
+/** What the upload gate asks of the gateway's auth services (CallerGuard, PushAdmission, UploadSlots, UploadBytesInFlight). */
 export interface UploadGate {
   /** The request's caller, authenticated and rate-limited once per request (401/429 otherwise). */
   callerOf(request: FastifyRequest): Promise<Caller>;
   admit(caller: Caller, namespace: string): Promise<AdmittedPush>;
+  /** The uploader's slot (UploadSlots.acquire): 429 past its queue. */
+  takeSlot(uploader: string, signal: AbortSignal): Promise<() => void>;
+  /** Room for `bytes` of body (UploadBytesInFlight.acquire): 503 past its queue. */
+  reserveBytes(bytes: number, signal: AbortSignal): Promise<() => void>;
 }
 
 /**
  * `preParsing` for every route: on an upload route, authenticates the caller and checks `write`
- * on the namespace before the body is read (401/403 otherwise, the body unread), and sets the
- * body's bound from the namespace's blob size limit. The caller is resolved by the CallerGuard's
- * own `callerOf` (credentials, the failure budget, the rate limits), which leaves it on the
- * request, so the guard does not count the request twice when the route runs.
+ * on the namespace before the body is read (401/403 otherwise, the body unread), sets the
+ * body's bound from the namespace's blob size limit, then takes the uploader's slot and reserves
+ * the body's bytes (waiting for either; 429/503 past their queues, the body unread). The caller
+ * is resolved by the CallerGuard's own `callerOf` (credentials, the failure budget, the rate
+ * limits), which leaves it on the request, so the guard does not count the request twice when
+ * the route runs. What the upload holds is given back when the response closes (sent, or the
+ * connection gone), or earlier by `releaseUpload` (the `onResponse` and `onRequestAbort` hooks).
  */
 export function admitUploadBody(gate: () => UploadGate, config: WharfConfig) {
-  return async (request: FastifyRequest, _reply: FastifyReply, payload: Readable): Promise<Readable> => {
+  return async (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable> => {
     const kind = uploadKindOf(request);
     if (kind === null) return payload;
+    // Before the first await, so a client that goes away while the caller is checked still ends the lease.
+    const lease = new UploadLease();
+    (request as RequestWithLimit)[LEASE] = lease;
+    reply.raw.once('close', () => lease.release());
+    if (request.socket.destroyed) lease.release();
     const { callerOf, admit } = gate();
     const caller = await callerOf(request);
     const namespace = (request.params as Record<string, string>).namespace;
     const admitted = await admit(caller, namespace);
-    (request as RequestWithLimit)[BODY_LIMIT] = uploadBodyLimit(kind, admitted.maxBlobBytes, config);
+    const limit = uploadBodyLimit(kind, admitted.maxBlobBytes, config);
+    (request as RequestWithLimit)[BODY_LIMIT] = limit;
+    // Past the bound, the body reader refuses it (413) before reading: nothing to reserve.
+    const declared = Number(request.headers['content-length'] ?? NaN);
+    if (declared > limit) return payload;
+    // The slot first: an uploader over its share waits without holding room in the server-wide budget.
+    lease.hold(await gate().takeSlot(uploaderOf(caller, request.ip), lease.signal));
+    lease.hold(await gate().reserveBytes(declared >= 0 ? declared : limit, lease.signal));
     return payload;
   };
+}
+
+/** Gives back what `admitUploadBody` took for this request, if anything (idempotent). */
+export function releaseUpload(request: FastifyRequest): void {
+  (request as RequestWithLimit)[LEASE]?.release();
 }
 
 /**

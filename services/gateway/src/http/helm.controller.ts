@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Headers, HttpCode, Ip, Param, Post, Query, Req, Res, Body } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res, Body } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '@wharf/domain';
 import { AccessControl } from '../auth/access-control';
@@ -41,8 +41,8 @@ export class HelmController {
 
   @Post(CHARTS)
   @HttpCode(201)
-  upload(@Param('namespace') namespace: string, @Query() query: unknown, @Body() body: unknown, @Headers('content-type') contentType: string | undefined, @CurrentCaller() caller: Caller, @Ip() clientAddress: string, @Headers('x-request-id') requestId?: string) {
-    return this.museum.upload({ caller, namespace, contentType, body, force: isForced(query), meta: newCommandMeta(requestId), clientAddress });
+  upload(@Param('namespace') namespace: string, @Query() query: unknown, @Body() body: unknown, @Headers('content-type') contentType: string | undefined, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
+    return this.museum.upload({ caller, namespace, contentType, body, force: isForced(query), meta: newCommandMeta(requestId) });
   }
 
   @Get(CHARTS)

@@ -14,7 +14,9 @@ import type { Readable } from 'node:stream';
 import { JsonLogger, WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { CallerGuard } from '../auth/caller.guard';
 import { PushAdmission } from '../auth/push-admission';
-import { UploadGate, admitUploadBody, bodyLimitOf, keepRefusedConnectionsOpen, readBoundedBody } from './body-limits';
+import { UploadBytesInFlight } from '../auth/upload-bytes-in-flight';
+import { UploadSlots } from '../auth/upload-slots';
+import { UploadGate, admitUploadBody, bodyLimitOf, keepRefusedConnectionsOpen, readBoundedBody, releaseUpload } from './body-limits';
 
 export function fastifyOptions(config: WharfConfig): FastifyHttpOptions<Server> {
   const prefix = config.http.apiPrefix;
@@ -26,6 +28,9 @@ export function fastifyOptions(config: WharfConfig): FastifyHttpOptions<Server> 
     http: requestDeadline(config.http.requestTimeoutMs),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: false, maxParamLength: 2048 },
     rewriteUrl: (req: IncomingMessage) => stripPrefix(req.url ?? '/', prefix),
+    // Behind the listed proxies, `request.ip` (rate limits, hashing lanes, upload slots) is the
+    // client's address from X-Forwarded-For; otherwise the header is ignored, so it cannot be spoofed.
+    trustProxy: config.http.trustedProxies ?? false,
     logger: false,
   };
 }
@@ -54,11 +59,20 @@ export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLo
     if (gate) return gate;
     const callers = app.get(CallerGuard);
     const admission = app.get(PushAdmission);
-    gate = { callerOf: (request) => callers.callerOf(request), admit: (caller, namespace) => admission.admit(caller, namespace) };
+    const slots = app.get(UploadSlots);
+    const bytes = app.get(UploadBytesInFlight);
+    gate = {
+      callerOf: (request) => callers.callerOf(request),
+      admit: (caller, namespace) => admission.admit(caller, namespace),
+      takeSlot: (uploader, signal) => slots.acquire(uploader, signal),
+      reserveBytes: (count, signal) => bytes.acquire(count, signal),
+    };
     return gate;
   };
   fastify.addHook('preParsing', admitUploadBody(uploadGate, config));
   fastify.addHook('onSend', keepRefusedConnectionsOpen);
+  fastify.addHook('onResponse', async (request) => releaseUpload(request));
+  fastify.addHook('onRequestAbort', async (request) => releaseUpload(request));
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request, payload, done) => {
     readBoundedBody(payload as unknown as Readable, request.headers['content-length'], bodyLimitOf(request, config)).then(

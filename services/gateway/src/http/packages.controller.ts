@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Ip, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Caller } from '@wharf/domain';
 import { CurrentCaller } from '../auth/caller.guard';
@@ -33,8 +33,8 @@ export class PackagesController {
 
   @Post(P)
   @HttpCode(200)
-  push(@Param('namespace') namespace: string, @Param('package') name: string, @Query() query: unknown, @Body() body: unknown, @CurrentCaller() caller: Caller, @Ip() clientAddress: string, @Headers('x-request-id') requestId?: string) {
-    return this.pushes.execute({ namespace, name, values: mergeValues(query, parseJsonBody(body)), meta: newCommandMeta(requestId), caller, clientAddress });
+  push(@Param('namespace') namespace: string, @Param('package') name: string, @Query() query: unknown, @Body() body: unknown, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
+    return this.pushes.execute({ namespace, name, values: mergeValues(query, parseJsonBody(body)), meta: newCommandMeta(requestId), caller });
   }
 
   /** Wharf's own: make the package public or private (admin of its namespace). */

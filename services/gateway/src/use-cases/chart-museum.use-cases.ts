@@ -7,8 +7,10 @@
  *
  * Unlike an appr push, an upload names its release only inside the archive (Chart.yaml), so the
  * duplicate check comes after the inspection; the quota check does not need it and comes before.
- * The inspection runs off the event loop (ArchiveInspectionPool), within the uploader's share of
- * concurrent uploads (UploadSlots), and everything is checked before the blob is stored.
+ * The inspection runs off the event loop (ArchiveInspectionPool), and everything is checked
+ * before the blob is stored; the whole upload runs within the uploader's share of concurrent
+ * uploads and the server's upload bytes in flight, taken before its body was read
+ * (http/body-limits.ts).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import {
@@ -24,7 +26,6 @@ import {
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { multipartBoundary, parseMultipartForm } from '../http/multipart-form';
 import { PushAdmission } from '../auth/push-admission';
-import { UploadSlots, uploaderOf } from '../auth/upload-slots';
 import { ArchiveInspectionPool } from '../archive/archive-inspection-pool';
 import { ChangePackageUseCases } from './change-package.use-cases';
 import { ReleasePublisher } from './release-publisher';
@@ -37,8 +38,6 @@ export interface ChartUpload {
   /** ChartMuseum's `?force` (present, empty or `true`): replace an existing version. */
   force: boolean;
   meta: CommandMeta;
-  /** The client's address: open-mode and anonymous uploads are bounded per address. */
-  clientAddress: string;
 }
 
 @Injectable()
@@ -48,7 +47,6 @@ export class ChartMuseumUseCases {
     private readonly admission: PushAdmission,
     private readonly changes: ChangePackageUseCases,
     private readonly inspector: ArchiveInspectionPool,
-    private readonly slots: UploadSlots,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
@@ -58,25 +56,23 @@ export class ChartMuseumUseCases {
     const { chart: archive, prov } = this.readUpload(upload);
     if (archive.length > admitted.maxBlobBytes) throw new ArchiveTooLargeError('blob-size', admitted.maxBlobBytes);
     await this.admission.assertStorage(admitted, archive.length + (prov?.length ?? 0));
-    await this.slots.run(uploaderOf(upload.caller, upload.clientAddress), async () => {
-      const { bytes, inspection } = await this.inspector.inspect(archive);
-      const { ref, release } = chartCoordinates(namespace, inspection.chart, inspection.chartProblem);
-      if (prov) assertProvenance(prov, inspection.blobDigest);
-      await this.publisher.publish({
-        ref,
-        release,
-        mediaType: HELM_MEDIA_TYPE,
-        archive: bytes,
-        inspection,
-        metadata: null,
-        force: upload.force && admitted.allowOverwrites,
-        visibility: this.config.auth.defaultVisibility,
-        visibilityRequested: false,
-        allowOverwrites: admitted.allowOverwrites,
-        namespaceQuotaBytes: admitted.maxStorageBytes,
-        ...(prov ? { provenance: prov } : {}),
-        meta: upload.meta,
-      });
+    const { bytes, inspection } = await this.inspector.inspect(archive);
+    const { ref, release } = chartCoordinates(namespace, inspection.chart, inspection.chartProblem);
+    if (prov) assertProvenance(prov, inspection.blobDigest);
+    await this.publisher.publish({
+      ref,
+      release,
+      mediaType: HELM_MEDIA_TYPE,
+      archive: bytes,
+      inspection,
+      metadata: null,
+      force: upload.force && admitted.allowOverwrites,
+      visibility: this.config.auth.defaultVisibility,
+      visibilityRequested: false,
+      allowOverwrites: admitted.allowOverwrites,
+      namespaceQuotaBytes: admitted.maxStorageBytes,
+      ...(prov ? { provenance: prov } : {}),
+      meta: upload.meta,
     });
     return { saved: true };
   }

@@ -5,8 +5,9 @@
  * inspecting the archive, a duplicate release (409) and the namespace's quota (413), which the
  * appr push lets us know up front (it names its release and media type), so a dozen concurrent
  * re-pushes of a large chart cost a view read each, not a gunzip each. Only then is the archive
- * inspected, off the event loop and within the uploader's share of concurrent uploads
- * (UploadSlots), and handed to the ReleasePublisher.
+ * inspected, off the event loop, and handed to the ReleasePublisher. The whole push runs within
+ * the uploader's share of concurrent uploads and the server's upload bytes in flight, taken
+ * before its body was read (http/body-limits.ts).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import {
@@ -15,6 +16,7 @@ import {
   DEFAULT_MEDIA_TYPE,
   InvalidUsageError,
   JsonValue,
+  PackageRef,
   Visibility,
   assertRelease,
   decodeBlobBase64,
@@ -26,7 +28,6 @@ import {
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { RequestValues, flag, optionalString, requiredString } from '../http/request-values';
 import { AdmittedPush, PushAdmission } from '../auth/push-admission';
-import { UploadSlots, uploaderOf } from '../auth/upload-slots';
 import { ArchiveInspectionPool } from '../archive/archive-inspection-pool';
 import { ReleasePublisher } from './release-publisher';
 
@@ -36,8 +37,6 @@ export interface PushReleaseInput {
   values: RequestValues;
   meta: CommandMeta;
   caller: Caller;
-  /** The client's address: open-mode and anonymous uploads are bounded per address. */
-  clientAddress: string;
 }
 
 @Injectable()
@@ -46,7 +45,6 @@ export class PushReleaseUseCase {
     private readonly publisher: ReleasePublisher,
     private readonly admission: PushAdmission,
     private readonly inspector: ArchiveInspectionPool,
-    private readonly slots: UploadSlots,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
@@ -58,7 +56,7 @@ export class PushReleaseUseCase {
     const blobText = requiredString(input.values, 'blob');
     const metadata = readMetadata(input.values);
     const metadataBytes = measureReleaseMetadata(metadata, { maxBytes: this.config.push.maxMetadataBytes, maxDepth: this.config.push.maxMetadataDepth });
-    const visibility = await this.readVisibility(input, admitted);
+    const visibility = await this.readVisibility(input, ref, admitted);
     // A namespace that forbids overwrites answers a forced push of an existing release with 409.
     const force = flag(input.values, 'force') && admitted.allowOverwrites;
     const archive = decodeBlobBase64(blobText, admitted.maxBlobBytes);
@@ -67,30 +65,34 @@ export class PushReleaseUseCase {
     // Metadata is stored with the release (view, events), so it counts against the quota too.
     await this.admission.assertStorage(admitted, archive.length + metadataBytes);
 
-    await this.slots.run(uploaderOf(input.caller, input.clientAddress), async () => {
-      const inspected = await this.inspector.inspect(archive);
-      await this.publisher.publish({
-        ref,
-        release,
-        mediaType,
-        archive: inspected.bytes,
-        inspection: inspected.inspection,
-        metadata,
-        force,
-        ...visibility,
-        allowOverwrites: admitted.allowOverwrites,
-        namespaceQuotaBytes: admitted.maxStorageBytes,
-        meta: input.meta,
-      });
+    const inspected = await this.inspector.inspect(archive);
+    await this.publisher.publish({
+      ref,
+      release,
+      mediaType,
+      archive: inspected.bytes,
+      inspection: inspected.inspection,
+      metadata,
+      force,
+      ...visibility,
+      allowOverwrites: admitted.allowOverwrites,
+      namespaceQuotaBytes: admitted.maxStorageBytes,
+      meta: input.meta,
     });
     return { status: 'ok' };
   }
 
-  /** The registry's default unless the push names one, which only an admin of the namespace may (403 otherwise). */
-  private async readVisibility(input: PushReleaseInput, admitted: AdmittedPush): Promise<{ visibility: Visibility; visibilityRequested: boolean }> {
+  /**
+   * The registry's default unless the push names one. Choosing it is an admin's (403 otherwise),
+   * but a write robot that always names the visibility its package already has is not choosing:
+   * then it is not `requested`, and any other caller's differing choice is the decider's 409.
+   */
+  private async readVisibility(input: PushReleaseInput, ref: PackageRef, admitted: AdmittedPush): Promise<{ visibility: Visibility; visibilityRequested: boolean }> {
     const named = optionalString(input.values, 'visibility');
     if (named === undefined) return { visibility: this.config.auth.defaultVisibility, visibilityRequested: false };
     const visibility = parseVisibility(named);
+    const current = await this.publisher.currentVisibility(ref);
+    if (current === visibility) return { visibility, visibilityRequested: false };
     await this.admission.assertMayChooseVisibility(input.caller, admitted);
     return { visibility, visibilityRequested: true };
   }

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ArchiveInspection, CommandMeta, JsonValue, PackageExistsError, PackageRef, PushRelease, Visibility, assertPushFitsPackage, findManifest } from '@wharf/domain';
+import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { BLOB_STORE, BlobStore, CommandResult, PACKAGE_COMMANDS, PACKAGE_READER, PackageCommands, PackageReader } from '@wharf/ports';
 
 export interface ReleaseToPublish {
@@ -45,6 +46,7 @@ export class ReleasePublisher {
     @Inject(PACKAGE_COMMANDS) private readonly commands: PackageCommands,
     @Inject(PACKAGE_READER) private readonly reader: PackageReader,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
   /** Refuses (409 package-exists) a push of a release and media type the package already has, unless forced. */
@@ -52,6 +54,12 @@ export class ReleasePublisher {
     if (force) return;
     const current = await this.reader.get(ref.full);
     if (current && findManifest(current, release, mediaType)) throw new PackageExistsError(ref.full, release, mediaType);
+  }
+
+  /** The visibility of a package that has had events (even if all its releases were deleted since); null for a new one. */
+  async currentVisibility(ref: PackageRef): Promise<Visibility | null> {
+    const current = await this.reader.get(ref.full);
+    return current && current.sequence > 0 ? current.visibility : null;
   }
 
   async publish(r: ReleaseToPublish): Promise<CommandResult> {
@@ -74,6 +82,8 @@ export class ReleasePublisher {
       visibilityRequested: r.visibilityRequested,
       allowOverwrites: r.allowOverwrites,
       namespaceQuotaBytes: r.namespaceQuotaBytes,
+      // Every release's metadata lives in the package's one view document (a Mongo document stops at 16 MB).
+      maxPackageMetadataBytes: this.config.push.maxPackageMetadataBytes,
       meta: r.meta,
     };
     // The writer's refusals that the package's state decides, run early so a refused push stores nothing.
