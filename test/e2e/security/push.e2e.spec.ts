@@ -13,7 +13,7 @@
  * The metadata bounds run against the open registry (WHARF_URL); the rest needs accounts, so it
  * runs against the enforced one (WHARF_ENFORCED_URL). Both exist in both profiles.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { HttpClient, HttpResponse, cnr, exclusively, expectError } from '../../support/http-client';
 import { E2E_ADMIN, enforcedUrl } from '../../support/target';
 import { bulkyChart } from '../../support/bulky-chart';
@@ -41,13 +41,18 @@ describe('metadata of a push (open registry)', () => {
     expectError(await cnr.get(packagePath(ns, 'big')), 404, 'package-not-found');
   });
 
-  it.each([1_000, 100_000])('should refuse metadata nested %i levels deep with 400 invalid-usage and store nothing', async (levels) => {
+  // 1,000 levels pass the body's bound on JSON objects and meet the metadata's depth bound; 100,000
+  // levels are more objects than any request may hold, refused before the body is parsed.
+  it.each([
+    [1_000, 'metadata'],
+    [100_000, 'body'],
+  ])('should refuse metadata nested %i levels deep with 400 invalid-usage (field %s) and store nothing', async (levels, field) => {
     const ns = uniqueNamespace('e2e-deep');
     const { blob } = pushBody({ release: '1.0.0', archive: archiveFor('deep', '1.0.0') });
     const body = `{"release":"1.0.0","media_type":"helm","blob":"${blob as string}","metadata":${nestedJson(levels)}}`;
     const send = () => cnr.send('POST', packagePath(ns, 'deep'), { body, headers: { 'content-type': 'application/json' } });
     const res = await expectRefused(ns, send, 400, 'invalid-usage');
-    expect(res.json<{ details: { field: string } }>().details).toMatchObject({ field: 'metadata' });
+    expect(res.json<{ details: { field: string } }>().details).toMatchObject({ field });
     expectError(await cnr.get(packagePath(ns, 'deep')), 404, 'package-not-found');
   });
 
@@ -161,6 +166,28 @@ describe('push on an enforced registry', () => {
     json(await clients.owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: first })), 200);
     const second = () => clients.owner.post(packagePath(ns, 'app2'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor('app2', '1.0.0', id) }));
     await refusedWithNothingStored(ns, 'app2', second, 413, 'quota-exceeded');
+  });
+
+  it("should keep a chart's provenance file within the namespace's blob size limit and count it in the quota", async () => {
+    const ns = `spp-${id}`;
+    json(await clients.owner.post('/api/v1/organizations', { name: ns }), 201);
+    json(await clients.admin.put(`/api/v1/namespaces/${ns}/limits`, { max_blob_bytes: 2000, max_storage_bytes: 3000 }), 200);
+    /** A ChartMuseum upload of `name` 1.0.0 with a clear-signed provenance file of about `provBytes` naming it. */
+    const upload = (name: string, provBytes: number) => {
+      const chart = archiveFor(name, '1.0.0', id);
+      const digest = createHash('sha256').update(chart).digest('hex');
+      const prov = `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nfiles:\n  ${name}-1.0.0.tgz: sha256:${digest}\n${'#'.repeat(provBytes)}\n-----BEGIN PGP SIGNATURE-----\n\n-----END PGP SIGNATURE-----\n`;
+      const boundary = `b${randomBytes(8).toString('hex')}`;
+      const part = (field: string, filename: string, bytes: Buffer) =>
+        Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`), bytes, Buffer.from('\r\n')]);
+      const body = Buffer.concat([part('chart', `${name}-1.0.0.tgz`, chart), part('prov', `${name}-1.0.0.tgz.prov`, Buffer.from(prov)), Buffer.from(`--${boundary}--\r\n`)]);
+      return () => new HttpClient('', enforcedUrl, clients.owner.headers).send('POST', `/api/${ns}/charts`, { body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    };
+    // Each file keeps within max_blob_bytes: a provenance file over it is refused, nothing stored.
+    await refusedWithNothingStored(ns, 'big', upload('big', 2500), 413, 'archive-too-large');
+    // A provenance file counts with its chart: the first fits, the second would pass the quota.
+    expect((await upload('one', 1300)()).status).toBe(201);
+    await refusedWithNothingStored(ns, 'two', upload('two', 1300), 413, 'quota-exceeded');
   });
 
   it('should answer 12 concurrent re-pushes of a chart that unpacks to 60 MiB with 409 each, and keep answering meanwhile', async () => {

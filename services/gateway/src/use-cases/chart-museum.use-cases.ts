@@ -54,7 +54,8 @@ export class ChartMuseumUseCases {
     const namespace = parseRepositoryName(upload.namespace);
     const admitted = await this.admission.admit(upload.caller, namespace);
     const { chart: archive, prov } = this.readUpload(upload);
-    if (archive.length > admitted.maxBlobBytes) throw new ArchiveTooLargeError('blob-size', admitted.maxBlobBytes);
+    // Each stored file keeps within the namespace's blob size limit, the provenance file too.
+    if (archive.length > admitted.maxBlobBytes || (prov?.length ?? 0) > admitted.maxBlobBytes) throw new ArchiveTooLargeError('blob-size', admitted.maxBlobBytes);
     await this.admission.assertStorage(admitted, archive.length + (prov?.length ?? 0));
     const { bytes, inspection } = await this.inspector.inspect(archive);
     const { ref, release } = chartCoordinates(namespace, inspection.chart, inspection.chartProblem);

@@ -74,7 +74,7 @@ export class ReleasePublisher {
         blobDigest: r.inspection.blobDigest,
         size: r.inspection.size,
         chart: r.inspection.chart,
-        ...(provenanceDigest ? { provenanceDigest } : {}),
+        ...(provenanceDigest && r.provenance ? { provenanceDigest, provenanceSize: r.provenance.length } : {}),
       },
       metadata: r.metadata,
       force: r.force,
