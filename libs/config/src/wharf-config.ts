@@ -32,7 +32,7 @@ const schema = z.object({
     .regex(/^[^,\s]+(,[^,\s]+)*$/, 'host[:port][,host[:port]...]')
     .optional(),
   WHARF_MAX_METADATA_BYTES: int(64 * 1024, 0),
-  WHARF_MAX_PACKAGE_METADATA_BYTES: int(1024 * 1024, 0),
+  WHARF_MAX_PACKAGE_METADATA_BYTES: int(256 * 1024, 0),
   WHARF_MAX_UPLOAD_BYTES_IN_FLIGHT: int(512 * MiB, 1024 * 1024),
   WHARF_TRUSTED_PROXIES: z
     .string()
@@ -157,7 +157,11 @@ export interface PushSettings {
   maxMetadataBytes: number;
   /** Deepest nesting of objects and arrays accepted in `metadata`. */
   maxMetadataDepth: number;
-  /** All of a package's releases' `metadata` together, as compact JSON; a push past it is refused. */
+  /**
+   * All of a package's releases' `metadata` together, as compact JSON; a push past it is refused.
+   * In the distributed profile the writer's reply carries the package's view over Kafka, whose
+   * messages stop at 1 MB by default: keep this well below that.
+   */
   maxPackageMetadataBytes: number;
   /**
    * Bytes of upload bodies the gateway admits at once, whoever sends them (each upload counts the
