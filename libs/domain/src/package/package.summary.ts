@@ -1,5 +1,6 @@
 import { sortReleasesDescending } from '../semver';
 import { PackageView, ReleaseManifest, Visibility } from './package.view';
+import { measureReleaseMetadata } from './release-metadata';
 
 /** What listing needs of a package, without its manifests' details. */
 export interface PackageSummary {
@@ -73,14 +74,17 @@ export function storedMetadataBytesOf(view: Pick<PackageView, 'manifests'>): num
 /** The bytes of one release's `metadata` as compact JSON UTF-8 (0 for null). */
 export function metadataBytes(metadata: ReleaseManifest['metadata'] | undefined): number {
   if (metadata === null || metadata === undefined) return 0;
-  if (typeof metadata !== 'object') return utf8Length(JSON.stringify(metadata));
+  if (typeof metadata !== 'object') return measureReleaseMetadata(metadata, UNBOUNDED);
   let bytes = measuredMetadata.get(metadata);
   if (bytes === undefined) {
-    bytes = utf8Length(JSON.stringify(metadata));
+    bytes = measureReleaseMetadata(metadata, UNBOUNDED);
     measuredMetadata.set(metadata, bytes);
   }
   return bytes;
 }
+
+/** Stored metadata was bounded when it was pushed: measured here by the same rule, unbounded. */
+const UNBOUNDED = { maxBytes: Infinity, maxDepth: Infinity };
 
 /**
  * Measured metadata, by object. Views are never mutated and keep their manifests' objects from
@@ -89,17 +93,3 @@ export function metadataBytes(metadata: ReleaseManifest['metadata'] | undefined)
  */
 const measuredMetadata = new WeakMap<object, number>();
 
-/** UTF-8 length of a string without encoding it (JSON.stringify leaves no lone surrogates). */
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      bytes += 4; // a surrogate pair: one code point above U+FFFF
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
