@@ -17,7 +17,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { HttpClient, HttpResponse, cnr, exclusively, expectError } from '../../support/http-client';
 import { E2E_ADMIN, enforcedUrl } from '../../support/target';
 import { bulkyChart } from '../../support/bulky-chart';
-import { archiveFor, expectRefused, packagePath, push, pushBody, pushOk, uniqueNamespace } from '../support/appr.fixtures';
+import { archiveFor, expectRefused, packagePath, push, pushBody, pushOk, stats, uniqueNamespace } from '../support/appr.fixtures';
 import type { Manifest } from '../support/appr.types';
 
 jest.setTimeout(180_000);
@@ -94,11 +94,7 @@ describe('push on an enforced registry', () => {
     return anonymous.with({ authorization: `Bearer ${token}` });
   }
 
-  /** Events and blobs of the whole registry, as its site admin sees them. */
-  async function counters(): Promise<{ events: number; blobs: number }> {
-    const { events, blobs } = json(await adminRoot.get('/_wharf/stats', { query: { fresh: 'true' } }), 200);
-    return { events, blobs };
-  }
+  const counters = () => stats(adminRoot);
 
   /** Runs a write that must be refused, and checks that no event, no blob and no package came of it. */
   async function refusedWithNothingStored(ns: string, pkg: string, write: () => Promise<HttpResponse>, status: number, code: string): Promise<HttpResponse> {

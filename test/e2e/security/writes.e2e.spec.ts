@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { HttpClient, HttpResponse, exclusively, expectError } from '../../support/http-client';
 import { E2E_ADMIN, enforcedUrl } from '../../support/target';
-import { apprDigest, archiveFor, packagePath, pushBody } from '../support/appr.fixtures';
+import { apprDigest, archiveFor, packagePath, pushBody, stats } from '../support/appr.fixtures';
 
 jest.setTimeout(120_000);
 
@@ -24,10 +24,7 @@ function json(res: HttpResponse, status: number): any {
 }
 
 /** Events and blobs of the whole registry, as its site admin sees them. */
-async function counters(): Promise<{ events: number; blobs: number }> {
-  const { events, blobs } = json(await new HttpClient('', enforcedUrl, siteAdmin.headers).get('/_wharf/stats', { query: { fresh: 'true' } }), 200);
-  return { events, blobs };
-}
+const counters = () => stats(new HttpClient('', enforcedUrl, siteAdmin.headers));
 
 /** A fresh organisation of the owner, with `limits` set by the site admin. */
 async function organisation(label: string, limits: Record<string, number | boolean> = {}): Promise<string> {
