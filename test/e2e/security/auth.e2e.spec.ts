@@ -162,6 +162,12 @@ describe('tokens and passwords (issue 15, item 3)', () => {
     expectError(await first.get(packagePath(org, 'none')), 404, 'package-not-found');
     expectError(await deploy.get(packagePath(org, 'none')), 404, 'package-not-found');
     expectError(await deploy.delete(`/api/v1/organizations/${org}/robots/ci/tokens/${created.token_id}`), 403, 'forbidden');
+    // The token routes: an organisation's admin only; hostile ids and names change nothing.
+    expectError(await anonymous.get(`/api/v1/organizations/${org}/robots/ci/tokens`), 401, 'unauthorized-access');
+    expectError(await deploy.get(`/api/v1/organizations/${org}/robots/ci/tokens`), 403, 'forbidden');
+    expectError(await owner.delete(`/api/v1/organizations/${org}/robots/ci/tokens/${'f'.repeat(2000)}`), 404, 'account-not-found');
+    expectError(await owner.get(`/api/v1/organizations/${org}/robots/nobody/tokens`), 404, 'account-not-found');
+    expect((json(await owner.get(`/api/v1/organizations/${org}/robots/ci/tokens`), 200) as unknown[]).length).toBe(2);
     json(await owner.delete(`/api/v1/organizations/${org}/robots/ci/tokens/${second.id}`), 200);
     await eventually(async () => expectError(await deploy.get(packagePath(org, 'none')), 401, 'unauthorized-access'));
     expectError(await first.get(packagePath(org, 'none')), 404, 'package-not-found');
