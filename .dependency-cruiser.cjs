@@ -20,17 +20,23 @@ const SPEC = '\\.spec\\.ts$';
 const TEST_SUPPORT = '\\.(fixture|test-support)\\.ts$';
 // An npm package, wherever node_modules resolves to (a symlinked one resolves to its real path).
 const npm = (names) => `(^|/)node_modules/(${names})/`;
+/** A rule: the production code under libs/<folder> imports, of ours, only libs/<allowed>. */
+const importsOnly = (name, comment, folder, allowed) => ({
+  name,
+  comment,
+  severity: 'error',
+  from: { path: `^libs/${folder}/`, pathNot: SPEC },
+  to: { path: '^(libs|services|test|bench)/', pathNot: `^libs/(${allowed})/` },
+});
 
 module.exports = {
   forbidden: [
-    {
-      name: 'domain-imports-only-itself',
-      comment:
-        'libs/domain is the pure core: it imports nothing of ours but itself (docs/architecture.md, Boundaries).',
-      severity: 'error',
-      from: { path: '^libs/domain/', pathNot: SPEC },
-      to: { path: '^(libs|services|test|bench)/', pathNot: '^libs/domain/' },
-    },
+    importsOnly(
+      'domain-imports-only-itself',
+      'libs/domain is the pure core: it imports nothing of ours but itself (docs/architecture.md, Boundaries).',
+      'domain',
+      'domain',
+    ),
     {
       name: 'domain-no-io',
       comment:
@@ -40,13 +46,12 @@ module.exports = {
       from: { path: '^libs/domain/', pathNot: SPEC },
       to: { dependencyTypes: ['core'], pathNot: '^(node:)?(crypto|zlib)$' },
     },
-    {
-      name: 'collections-import-nothing-of-ours',
-      comment: 'libs/collections holds plain data structures: it imports no lib or service of ours.',
-      severity: 'error',
-      from: { path: '^libs/collections/', pathNot: SPEC },
-      to: { path: '^(libs|services|test|bench)/', pathNot: '^libs/collections/' },
-    },
+    importsOnly(
+      'collections-import-nothing-of-ours',
+      'libs/collections holds plain data structures: it imports no lib or service of ours.',
+      'collections',
+      'collections',
+    ),
     {
       name: 'collections-no-io',
       comment: 'libs/collections holds plain data structures: no node module.',
@@ -54,22 +59,19 @@ module.exports = {
       from: { path: '^libs/collections/', pathNot: SPEC },
       to: { dependencyTypes: ['core'] },
     },
-    {
-      name: 'contracts-import-only-domain',
-      comment: 'libs/contracts (wire contracts) import only the domain, and no other lib of ours.',
-      severity: 'error',
-      from: { path: '^libs/contracts/', pathNot: SPEC },
-      to: { path: '^(libs|services|test|bench)/', pathNot: '^libs/(domain|contracts)/' },
-    },
-    {
-      name: 'ports-import-only-domain-and-contracts',
-      comment:
-        'libs/ports import only the domain, and the wire contracts whose types the event log port ' +
+    importsOnly(
+      'contracts-import-only-domain',
+      'libs/contracts (wire contracts) import only the domain, and no other lib of ours.',
+      'contracts',
+      'domain|contracts',
+    ),
+    importsOnly(
+      'ports-import-only-domain-and-contracts',
+      'libs/ports import only the domain, and the wire contracts whose types the event log port ' +
         'carries (EventEnvelope, StoredEvent); contracts never import ports.',
-      severity: 'error',
-      from: { path: '^libs/ports/', pathNot: SPEC },
-      to: { path: '^(libs|services|test|bench)/', pathNot: '^libs/(domain|contracts|ports)/' },
-    },
+      'ports',
+      'domain|contracts|ports',
+    ),
     {
       name: 'contracts-and-ports-no-io',
       comment:
