@@ -1,6 +1,9 @@
 // Test tiers live in the file name: *.unit.spec.ts, *.int.spec.ts, *.distributed.spec.ts, *.e2e.spec.ts.
 const { pathsToModuleNameMapper } = require('./scripts/jest-paths');
 
+// Jest's workers and the servers the suites start (process.execPath) run on the node that runs Jest.
+require('./scripts/node-version').assertSupportedNode('The test suite');
+
 const swc = [
   '@swc/jest',
   {

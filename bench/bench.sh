@@ -4,6 +4,8 @@
 # WHARF_BENCH_SKIP_BUILD=1 skips `npm run build` (use the dist/ that is there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The project's Node.js (node_modules/.bin/node, package.json engines), also when run directly.
+export PATH="$PWD/node_modules/.bin:$PATH"
 export WHARF_BENCH_ROOT="$PWD"
 export WHARF_BENCH_CACHE="${WHARF_BENCH_CACHE:-$HOME/.cache/wharf-bench}"
 bash bench/install.sh

@@ -2,6 +2,8 @@
 // time, so compiled services need no bundler. Loaded with `node -r ./scripts/dist-paths.js`.
 const Module = require('node:module');
 const path = require('node:path');
+
+require('./node-version').assertSupportedNode('Wharf');
 const tsconfig = require('../tsconfig.json');
 
 const dist = path.join(__dirname, '..', 'dist');

@@ -16,6 +16,8 @@
 # Stops at the first failing tier. Prints one closing line: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The project's Node.js (node_modules/.bin/node, package.json engines), also when run directly.
+export PATH="$PWD/node_modules/.bin:$PATH"
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT

@@ -11,6 +11,9 @@ set -euo pipefail
 ENGINE=stack
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 ROOT="$(cd "$LOCAL_DIR/../.." && pwd)"
+# The project's Node.js (node_modules/.bin/node, package.json engines), also when this script is
+# run directly rather than through npm.
+export PATH="$ROOT/node_modules/.bin:$PATH"
 STACK_DIR="${WHARF_STACK_DIR:-$WHARF_RUN_DIR/stack}"
 
 GATEWAY_PORT="${WHARF_STACK_GATEWAY_PORT:-5100}"
