@@ -1,8 +1,9 @@
 /**
  * Push (appr): everything the request can be refused for is checked before the blob is stored,
  * cheapest first: the package name, the caller's `write` role, the body's fields (release, media
- * type, visibility: read at the edge, http/package-requests.ts), metadata (size and depth), the right to choose visibility, the blob's encoding and size; then, still without
- * inspecting the archive, a duplicate release (409) and the namespace's quota (413), which the
+ * type, visibility: read at the edge, http/package-requests.ts), metadata (size and depth), the
+ * right to choose visibility, the blob's encoding and size; then, still without inspecting the
+ * archive, a duplicate release (409) and the namespace's quota (413), which the
  * appr push lets us know up front (it names its release and media type), so a dozen concurrent
  * re-pushes of a large chart cost a view read each, not a gunzip each. Only then is the archive
  * inspected, off the event loop, and handed to the ReleasePublisher. The whole push runs within
