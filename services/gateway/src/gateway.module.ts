@@ -56,6 +56,7 @@ import { RegistryStatsUseCase } from './use-cases/registry-stats.use-case';
     CallerGuard,
     { provide: APP_GUARD, useExisting: CallerGuard },
     { provide: APP_GUARD, useClass: OperatorRouteGuard },
+    // Who is calling, what they may do, and the uploads they hold
     AccountDirectory,
     AccountWriter,
     Authenticator,
