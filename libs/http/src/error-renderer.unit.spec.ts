@@ -10,17 +10,17 @@ import {
   InvalidUsageError,
   PackageExistsError,
   PackageNotFoundError,
-  PayloadTooLargeError,
   ReleaseNotFoundError,
-  RouteNotFoundError,
   ServiceUnavailableError,
   UnsafeArchiveError,
   UnsupportedError,
   WharfError,
 } from '@wharf/domain';
+import { blobDigestDiffers, blobNotStored } from '@wharf/contracts';
 import { renderError } from './error-renderer';
+import { PayloadTooLargeError, RouteNotFoundError } from './transport-errors';
 
-const typedErrors: [WharfError, number][] = [
+const typedErrors: [WharfError<string>, number][] = [
   [new InvalidUsageError('Missing release', { field: 'release' }), 400],
   [new InvalidNameError('package', 'Bad!', 'not allowed'), 400],
   [new InvalidMediaTypeError('x y', 'bad'), 400],
@@ -36,6 +36,9 @@ const typedErrors: [WharfError, number][] = [
   [new InvalidReleaseError('1.0', 'not semver'), 422],
   [new UnsafeArchiveError('../etc/passwd', 'escapes'), 422],
   [new UnsupportedError('reindex is not supported'), 501],
+  // The blob port's errors as the blob service answers them.
+  [blobNotStored('ab'.repeat(32)), 404],
+  [blobDigestDiffers('ab'.repeat(32), 'cd'.repeat(32)), 400],
 ];
 
 describe('renderError', () => {

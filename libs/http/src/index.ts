@@ -1,4 +1,5 @@
 export * from './error-renderer';
+export * from './transport-errors';
 export * from './wharf-exception.filter';
 export * from './service-host.module';
 export * from './service-app';

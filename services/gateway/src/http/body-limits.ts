@@ -20,7 +20,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { Caller, MAX_PROVENANCE_BYTES, PayloadTooLargeError } from '@wharf/domain';
+import { Caller, MAX_PROVENANCE_BYTES } from '@wharf/domain';
+import { PayloadTooLargeError } from '@wharf/http';
 import type { WharfConfig } from '@wharf/config';
 import type { AdmittedPush } from '../auth/push-admission';
 import { uploaderOf } from '../auth/upload-slots';

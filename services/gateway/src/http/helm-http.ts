@@ -1,12 +1,15 @@
 /**
  * HTTP details of the Helm repository routes: which index format a request asks for, the size
- * controls in its query string, the ChartMuseum context path it reached us under, and the
- * conditional (ETag / If-None-Match → 304) and compressed (Accept-Encoding: gzip) responses.
+ * controls in its query string, the files of a chart upload, the ChartMuseum context path it
+ * reached us under, and the conditional (ETag / If-None-Match → 304) and compressed
+ * (Accept-Encoding: gzip) responses.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChartIndexQuery, InvalidUsageError } from '@wharf/domain';
 import type { RenderedIndex } from '../use-cases/chart-index-cache';
+import type { ChartUploadFiles } from '../use-cases/chart-museum.use-cases';
 import type { IndexFormat } from '../use-cases/helm-repository.use-cases';
+import { multipartBoundary, parseMultipartForm } from './multipart-form';
 import { mergeValues, optionalInt, optionalString } from './request-values';
 
 const MAX_LATEST = 10_000;
@@ -55,6 +58,28 @@ export function indexQuery(query: unknown, now: Date = new Date()): ChartIndexQu
 export function isForced(query: unknown): boolean {
   const value = mergeValues(query, {}).force;
   return value !== undefined && value !== 'false' && value !== '0';
+}
+
+/**
+ * The files of a ChartMuseum upload: the body is the `.tgz`, or a `multipart/form-data` form
+ * with a `chart` field and an optional `prov` field, each at most once.
+ */
+export function chartUploadFiles(contentType: string | undefined, rawBody: unknown): ChartUploadFiles {
+  const body = Buffer.isBuffer(rawBody) ? rawBody : Buffer.alloc(0);
+  const boundary = multipartBoundary(contentType);
+  if (boundary === null) {
+    if (body.length === 0) throw new InvalidUsageError('the request has no chart: send the .tgz as the body or as multipart field "chart"', { field: 'chart' });
+    return { chart: body, prov: null };
+  }
+  const parts = parseMultipartForm(body, boundary);
+  const field = (name: string) => {
+    const matches = parts.filter((p) => p.name === name);
+    if (matches.length > 1) throw new InvalidUsageError(`multipart field "${name}" appears more than once`, { field: name });
+    return matches[0]?.data ?? null;
+  };
+  const chart = field('chart');
+  if (!chart || chart.length === 0) throw new InvalidUsageError('multipart field "chart" is missing or empty', { field: 'chart' });
+  return { chart, prov: field('prov') };
 }
 
 /**
