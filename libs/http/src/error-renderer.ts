@@ -35,8 +35,9 @@ export function renderError(error: unknown, method: string, path: string): Rende
   // one list of the drivers' connection failures): 503 with Retry-After, never a 500.
   if (isOutage(error)) return renderError(new ServiceUnavailableError('a backing service'), method, path);
   const fastifyCode = (error as { code?: unknown })?.code;
-  if (typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode)) {
-    return rendered(FASTIFY_CODES[fastifyCode], (error as Error).message, {});
+  const transportCode = typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode) ? FASTIFY_CODES[fastifyCode] : undefined;
+  if (transportCode) {
+    return rendered(transportCode, (error as Error).message, {});
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -4,3 +4,4 @@ export * from './wharf-exception.filter';
 export * from './service-host.module';
 export * from './service-app';
 export * from './operator-only';
+export * from './request-path';

@@ -43,7 +43,7 @@ export class SearchProjector implements OnApplicationShutdown {
       const before = stored.get(pkg)?.view ?? emptyPackageView(pkg);
       const fresh = events.filter((e) => e.package === pkg && e.sequence > before.sequence).sort((a, b) => a.sequence - b.sequence);
       if (fresh.length === 0) continue;
-      if (fresh[0].sequence !== before.sequence + 1) {
+      if (fresh[0]!.sequence !== before.sequence + 1) {
         rejected.push(...parkedBehind(before.sequence, fresh));
         continue;
       }

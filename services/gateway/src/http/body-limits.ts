@@ -129,7 +129,7 @@ export function admitUploadBody(gate: () => UploadGate, config: WharfConfig) {
     if (request.socket.destroyed) lease.release();
     const { callerOf, admit } = gate();
     const caller = await callerOf(request);
-    const namespace = (request.params as Record<string, string>).namespace;
+    const namespace = (request.params as { namespace: string }).namespace;
     const admitted = await admit(caller, namespace);
     const limit = uploadBodyLimit(kind, admitted.maxBlobBytes, config);
     (request as RequestWithLimit)[BODY_LIMIT] = limit;

@@ -1,3 +1,4 @@
+import { pathOf } from '@wharf/http';
 /**
  * HTTP details of the Helm repository routes: which index format a request asks for, the size
  * controls in its query string, the files of a chart upload, the ChartMuseum context path it
@@ -18,7 +19,7 @@ const WINDOW_UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** `index.json`, or `index.yaml` asked for with `Accept: application/json`: JSON (Helm 3 reads either body). */
 export function indexFormat(request: FastifyRequest): IndexFormat {
-  const path = (request.url ?? '').split('?')[0];
+  const path = pathOf(request.url);
   if (path.replace(/\/+$/, '').endsWith('/index.json')) return 'json';
   const accept = String(request.headers.accept ?? '');
   return /\bapplication\/json\b/i.test(accept) && !/yaml/i.test(accept) ? 'json' : 'yaml';
@@ -87,9 +88,9 @@ export function chartUploadFiles(contentType: string | undefined, rawBody: unkno
  * used one): ChartMuseum's context path, from which cm-push derives `<context>/api/<ns>/charts`.
  */
 export function contextPathOf(request: FastifyRequest, namespace: string): string {
-  const path = (request.originalUrl ?? request.url ?? '').split('?')[0].replace(/\/+$/, '');
+  const path = pathOf(request.originalUrl ?? request.url).replace(/\/+$/, '');
   const match = new RegExp(`^(.*)/${escapeRegExp(namespace)}/index\\.(yaml|json)$`).exec(path);
-  return match ? match[1] : '/helm';
+  return match?.[1] ?? '/helm';
 }
 
 export function sendIndex(request: FastifyRequest, reply: FastifyReply, rendered: RenderedIndex, format: IndexFormat): Buffer | string {
@@ -118,7 +119,7 @@ export function etagMatches(ifNoneMatch: string, etag: string): boolean {
 
 export function acceptsGzip(acceptEncoding: string): boolean {
   return acceptEncoding.split(',').some((part) => {
-    const [coding, ...params] = part.trim().split(';');
+    const [coding = '', ...params] = part.trim().split(';');
     if (coding.trim().toLowerCase() !== 'gzip') return false;
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     return q === undefined || Number(q.slice(2)) > 0;
