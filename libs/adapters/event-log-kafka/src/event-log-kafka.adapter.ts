@@ -22,6 +22,9 @@
  *
  * Durability: the producer is idempotent with acks=all (and the topics require two in-sync
  * replicas when they have more than one), so a resolved append survives the crash of any process.
+ * An acknowledgement is trusted only through IdempotentSender: after a failed send kafkajs would
+ * reuse the failed batch's sequence numbers, and the broker would acknowledge the next batch as
+ * that one's retry without writing it (see there).
  * It is deliberately not transactional: transactions write control records that occupy offsets
  * (breaking count() as high - low) and add two round trips to every append.
  *
@@ -30,15 +33,16 @@
  * the handler resolved, so a crash or a rebalance redelivers, never skips.
  */
 import { randomUUID } from 'node:crypto';
-import { Admin, IHeaders, Kafka, KafkaMessage, logLevel, Partitioners, Producer } from 'kafkajs';
+import { Admin, IHeaders, Kafka, KafkaMessage, logLevel, Partitioners } from 'kafkajs';
 import { ConcurrencyConflictError } from '@wharf/domain';
 import { EventEnvelope, StoredEvent } from '@wharf/contracts';
 import { DeadLetter, EventLog, SubscribeOptions, Subscription } from '@wharf/ports';
+import { IdempotentSender } from './idempotent-sender';
 import { jsonLines } from './kafka-json-log';
 import { KafkaSubscription } from './kafka-subscription';
 import { DEAD_LETTER_HEADERS, EventLogTopics, ensureEventLogTopics, eventLogTopics, retrying } from './kafka-topics';
 import { onlyPartition } from './only-partition.assigner';
-import { SequenceRegistry } from './sequence-registry';
+import { PartitionSequences, SequenceRegistry } from './sequence-registry';
 
 export interface KafkaEventLogOptions {
   brokers: string[];
@@ -72,7 +76,7 @@ export interface KafkaEventLogOptions {
 export class KafkaEventLog implements EventLog {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
-  private readonly producer: Producer;
+  private readonly producer: IdempotentSender;
   private readonly prefix: string;
   private readonly topics: EventLogTopics;
   private readonly subscriptions = new Set<KafkaSubscription>();
@@ -97,12 +101,14 @@ export class KafkaEventLog implements EventLog {
       retry: { retries: 8 },
     });
     this.admin = this.kafka.admin();
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    this.producer = new IdempotentSender(() =>
+      this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    );
     this.registry = SequenceRegistry.acquire(`${[...options.brokers].sort().join(',')}|${this.topics.events.topic}`);
   }
 
@@ -150,18 +156,22 @@ export class KafkaEventLog implements EventLog {
       // lost connection, retries exhausted) has an unknown outcome: the batch may be in the log
       // although append threw. The partition's cache is then dropped and read again, so a retry
       // by the writer sees the truth; duplicates of (package, sequence) cannot arise from that.
+      // Everything the log held before this send lies below the offset the batch gets.
       let baseOffset: string | undefined;
       try {
-        const [written] = await this.producer.send({
-          topic,
-          acks: -1,
-          messages: events.map((event) => ({
-            key: pkg,
-            partition,
-            value: JSON.stringify(event),
-            headers: { type: event.type, version: String(event.version), id: event.id },
-          })),
-        });
+        const [written] = await this.producer.send(
+          {
+            topic,
+            acks: -1,
+            messages: events.map((event) => ({
+              key: pkg,
+              partition,
+              value: JSON.stringify(event),
+              headers: { type: event.type, version: String(event.version), id: event.id },
+            })),
+          },
+          this.registry.offsetFloor(partition),
+        );
         baseOffset = written?.baseOffset;
       } catch (error) {
         this.registry.forget(partition);
@@ -171,8 +181,8 @@ export class KafkaEventLog implements EventLog {
         this.registry.forget(partition);
         throw new Error(`no acknowledgement for ${topic}[${partition}]`);
       }
-      this.registry.record(partition, pkg, expectedSequence + events.length);
       const base = Number(baseOffset);
+      this.registry.record(partition, pkg, expectedSequence + events.length, base + events.length);
       return events.map((event, i) => ({ ...event, position: `${partition}:${base + i}` }));
     });
   }
@@ -221,7 +231,7 @@ export class KafkaEventLog implements EventLog {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     SequenceRegistry.release(this.registry);
     await this.ready?.catch(() => undefined);
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    await Promise.allSettled([this.producer.close(), this.admin.disconnect()]);
   }
 
   /** @internal */
@@ -274,15 +284,15 @@ export class KafkaEventLog implements EventLog {
     await this.producer.connect();
   }
 
-  /** Each package's last sequence in `partition`, read from the partition's start to its high watermark. */
-  private async readSequences(partition: number): Promise<Map<string, number>> {
-    const last = new Map<string, number>();
-    await this.readPartition(this.eventsTopic, partition, (message) => {
+  /** Each package's last sequence in `partition`, read from the partition's start to its high watermark (`end`). */
+  private async readSequences(partition: number): Promise<PartitionSequences> {
+    const sequences = new Map<string, number>();
+    const end = await this.readPartition(this.eventsTopic, partition, (message) => {
       const pkg = message.key?.toString();
       const sequence = sequenceOf(message.value);
-      if (pkg && sequence !== undefined && sequence > (last.get(pkg) ?? 0)) last.set(pkg, sequence);
+      if (pkg && sequence !== undefined && sequence > (sequences.get(pkg) ?? 0)) sequences.set(pkg, sequence);
     });
-    return last;
+    return { sequences, end };
   }
 
   /**
@@ -290,14 +300,15 @@ export class KafkaEventLog implements EventLog {
    * `assign()`, so this is a throwaway consumer group (unique id, nothing committed, so the
    * broker drops it when it leaves) whose own partition assigner hands it just this partition.
    * Cost: one group join (~0.3 s locally; more where group.initial.rebalance.delay.ms > 0), paid
-   * once per partition and process, and not at all for an empty partition.
+   * once per partition and process, and not at all for an empty partition. Returns the high
+   * watermark it read up to.
    */
-  private async readPartition(topic: string, partition: number, onMessage: (message: KafkaMessage) => void): Promise<void> {
+  private async readPartition(topic: string, partition: number, onMessage: (message: KafkaMessage) => void): Promise<number> {
     const offsets = await retrying(() => this.admin.fetchTopicOffsets(topic));
     const range = offsets.find((o) => o.partition === partition);
     if (!range) throw new Error(`${topic} has no partition ${partition}`);
     const high = Number(range.high);
-    if (high <= Number(range.low)) return;
+    if (high <= Number(range.low)) return high;
     const consumer = this.kafka.consumer({
       groupId: `${this.prefix}reader.${randomUUID()}`,
       partitionAssigners: [onlyPartition(topic, partition)],
@@ -337,6 +348,7 @@ export class KafkaEventLog implements EventLog {
     } finally {
       await consumer.disconnect();
     }
+    return high;
   }
 
   private assertOpen(): void {
