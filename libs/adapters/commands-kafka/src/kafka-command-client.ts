@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Consumer, Kafka, Producer } from 'kafkajs';
+import { Consumer, Kafka } from 'kafkajs';
+import { IdempotentSender, RestartingConsumer } from '@wharf/adapters/event-log-kafka';
 import { PackageCommand, ServiceUnavailableError } from '@wharf/domain';
 import { fromWire, toWire } from '@wharf/contracts';
 import type { CommandResult, PackageCommands } from '@wharf/ports';
@@ -11,8 +12,8 @@ export class KafkaCommandClient implements PackageCommands {
   private readonly instance = randomUUID();
   private readonly pending = new Map<string, { resolve: (r: Reply) => void; timer: NodeJS.Timeout }>();
   private readonly kafka: Kafka;
-  private producer: Producer | null = null;
-  private consumer: Consumer | null = null;
+  private producer: IdempotentSender | null = null;
+  private consumer: RestartingConsumer | null = null;
 
   constructor(private readonly options: KafkaCommandBusOptions) {
     this.kafka = kafkaOf(options);
@@ -22,18 +23,31 @@ export class KafkaCommandClient implements PackageCommands {
   async start(): Promise<void> {
     this.producer = await connectWithTopics(this.kafka, this.options);
     // After a broker restart the consumer rejoins as a new member and waits for its old self's
-    // session to expire before replies flow again: the same short session as the writers.
-    this.consumer = this.kafka.consumer({
-      groupId: `${this.options.topicPrefix ?? 'wharf.'}gateway-${this.instance}`,
-      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
-      allowAutoTopicCreation: false,
-      sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
-      heartbeatInterval: 1_000,
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: commandTopics(this.options.topicPrefix ?? 'wharf.').replies, fromBeginning: false });
-    const joined = new Promise<void>((resolve) => this.consumer!.on(this.consumer!.events.GROUP_JOIN, () => resolve()));
-    await this.consumer.run({
+    // session to expire before replies flow again: the same short session as the writers. A crash
+    // kafkajs does not restart starts a new one (same group, so it goes on from its commits).
+    const logger = this.kafka.logger();
+    this.consumer = new RestartingConsumer(
+      () =>
+        this.kafka.consumer({
+          groupId: `${this.options.topicPrefix ?? 'wharf.'}gateway-${this.instance}`,
+          maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+          allowAutoTopicCreation: false,
+          sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
+          heartbeatInterval: 1_000,
+        }),
+      (consumer) => this.run(consumer),
+      { retryDelayMs: 1_000, onRestart: (error) => logger.error('restarting the replies consumer that kafkajs left stopped after a crash', { error: error.message }) },
+    );
+    const first = this.consumer.current;
+    const joined = new Promise<void>((resolve) => first.on(first.events.GROUP_JOIN, () => resolve()));
+    await this.consumer.start();
+    await joined;
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topic: commandTopics(this.options.topicPrefix ?? 'wharf.').replies, fromBeginning: false });
+    await consumer.run({
       eachMessage: async ({ message }) => {
         if (message.headers?.['reply-to']?.toString() !== this.instance) return;
         const id = message.headers?.['command-id']?.toString() ?? '';
@@ -44,7 +58,6 @@ export class KafkaCommandClient implements PackageCommands {
         waiter.resolve(JSON.parse(message.value.toString()) as Reply);
       },
     });
-    await joined;
   }
 
   async execute(command: PackageCommand): Promise<CommandResult> {
@@ -85,7 +98,7 @@ export class KafkaCommandClient implements PackageCommands {
       waiter.resolve({ ok: false, error: toWire(new ServiceUnavailableError('gateway shutting down')) });
       this.pending.delete(id);
     }
-    await this.consumer?.disconnect();
-    await this.producer?.disconnect();
+    await this.consumer?.stop();
+    await this.producer?.close();
   }
 }

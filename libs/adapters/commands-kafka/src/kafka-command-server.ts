@@ -1,4 +1,5 @@
-import { Consumer, Kafka, Producer } from 'kafkajs';
+import { Consumer, Kafka } from 'kafkajs';
+import { IdempotentSender, RestartingConsumer } from '@wharf/adapters/event-log-kafka';
 import { PackageCommand, ServiceUnavailableError, WharfError } from '@wharf/domain';
 import { toWire } from '@wharf/contracts';
 import type { PackageCommands } from '@wharf/ports';
@@ -10,8 +11,8 @@ const COMMAND_TYPES = new Set(['PushRelease', 'DeleteRelease', 'AddReleaseToChan
 /** The metadata service's side: runs each command through the package writer and replies. */
 export class KafkaCommandServer {
   private readonly kafka: Kafka;
-  private producer: Producer | null = null;
-  private consumer: Consumer | null = null;
+  private producer: IdempotentSender | null = null;
+  private consumer: RestartingConsumer | null = null;
 
   constructor(
     private readonly options: KafkaCommandBusOptions,
@@ -22,21 +23,32 @@ export class KafkaCommandServer {
   }
 
   async start(): Promise<void> {
-    const t = commandTopics(this.options.topicPrefix ?? 'wharf.');
     this.producer = await connectWithTopics(this.kafka, this.options);
     // A writer that dies without leaving the group (kill -9, a lost host) holds its partitions until
     // its session expires, and the gateways' replies time out meanwhile: keep that well under
-    // the reply timeout (kafkajs's default, 30 s, is the reply timeout itself).
-    this.consumer = this.kafka.consumer({
-      groupId: `${this.options.topicPrefix ?? 'wharf.'}metadata-writers`,
-      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
-      allowAutoTopicCreation: false,
-      sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
-      heartbeatInterval: 1_000,
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: t.commands, fromBeginning: false });
-    await this.consumer.run({
+    // the reply timeout (kafkajs's default, 30 s, is the reply timeout itself). A crash kafkajs
+    // does not restart starts a new consumer in the same group.
+    const logger = this.kafka.logger();
+    this.consumer = new RestartingConsumer(
+      () =>
+        this.kafka.consumer({
+          groupId: `${this.options.topicPrefix ?? 'wharf.'}metadata-writers`,
+          maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+          allowAutoTopicCreation: false,
+          sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
+          heartbeatInterval: 1_000,
+        }),
+      (consumer) => this.run(consumer),
+      { retryDelayMs: 1_000, onRestart: (error) => logger.error('restarting the commands consumer that kafkajs left stopped after a crash', { error: error.message }) },
+    );
+    await this.consumer.start();
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    const t = commandTopics(this.options.topicPrefix ?? 'wharf.');
+    await consumer.connect();
+    await consumer.subscribe({ topic: t.commands, fromBeginning: false });
+    await consumer.run({
       partitionsConsumedConcurrently: this.options.partitions ?? 12,
       eachMessage: async ({ message }) => {
         const replyTo = message.headers?.['reply-to']?.toString();
@@ -71,7 +83,7 @@ export class KafkaCommandServer {
   }
 
   async close(): Promise<void> {
-    await this.consumer?.disconnect();
-    await this.producer?.disconnect();
+    await this.consumer?.stop();
+    await this.producer?.close();
   }
 }

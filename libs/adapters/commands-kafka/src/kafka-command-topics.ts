@@ -1,5 +1,6 @@
 /** The command bus's topics (names, partitions, retention), created idempotently by either side. */
-import { Admin, Kafka, Producer } from 'kafkajs';
+import { Admin, Kafka } from 'kafkajs';
+import { IdempotentSender } from '@wharf/adapters/event-log-kafka';
 import type { KafkaCommandBusOptions } from './kafka-command-bus';
 
 /** `<prefix>commands` (keyed by package) and `<prefix>replies` (keyed by gateway instance). */
@@ -23,8 +24,11 @@ export async function ensureCommandTopics(admin: Admin, options: KafkaCommandBus
   }
 }
 
-/** Creates the topics if needed, then connects an idempotent producer. */
-export async function connectWithTopics(kafka: Kafka, options: KafkaCommandBusOptions): Promise<Producer> {
+/**
+ * Creates the topics if needed, then connects an idempotent producer (an IdempotentSender: a
+ * failed send retires it, so a later command or reply is never acknowledged as its duplicate).
+ */
+export async function connectWithTopics(kafka: Kafka, options: KafkaCommandBusOptions): Promise<IdempotentSender> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -32,7 +36,7 @@ export async function connectWithTopics(kafka: Kafka, options: KafkaCommandBusOp
   } finally {
     await admin.disconnect();
   }
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  await producer.connect();
-  return producer;
+  const sender = new IdempotentSender(() => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
+  await sender.connect();
+  return sender;
 }

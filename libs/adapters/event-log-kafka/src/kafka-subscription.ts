@@ -3,10 +3,11 @@ import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts'
 import { DEFAULT_MAX_ATTEMPTS, SubscribeOptions, Subscription, deliverBounded } from '@wharf/ports';
 import type { KafkaEventLog } from './event-log-kafka.adapter';
 import { retrying } from './kafka-topics';
+import { RestartingConsumer } from './restarting-consumer';
 
 /** One consumer group's delivery of the events topic to a handler (KafkaEventLog's header, "Delivery"). */
 export class KafkaSubscription implements Subscription {
-  private readonly consumer;
+  private readonly consumer: RestartingConsumer;
   private readonly groupId: string;
   private readonly batchSize: number;
   private stopping = false;
@@ -22,23 +23,34 @@ export class KafkaSubscription implements Subscription {
   ) {
     this.groupId = log.groupId(options.group);
     this.batchSize = Math.max(1, options.batchSize ?? 500);
-    this.consumer = kafka.consumer({
-      groupId: this.groupId,
-      ...log.consumerTuning(),
-      minBytes: 1,
-      allowAutoTopicCreation: false,
-      retry: { retries: 8 },
-    });
+    const logger = kafka.logger();
+    this.consumer = new RestartingConsumer(
+      () =>
+        kafka.consumer({
+          groupId: this.groupId,
+          ...log.consumerTuning(),
+          minBytes: 1,
+          allowAutoTopicCreation: false,
+          retry: { retries: 8 },
+        }),
+      async (consumer) => {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [this.log.eventsTopic], fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          eachBatch: (payload) => this.eachBatch(payload),
+        });
+      },
+      {
+        retryDelayMs: log.retryDelayMs(),
+        onRestart: (error) => logger.warn('restarting a consumer that kafkajs left stopped after a crash', { groupId: this.groupId, error: error.message }),
+      },
+    );
   }
 
-  async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.log.eventsTopic], fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+  start(): Promise<void> {
+    return this.consumer.start();
   }
 
   stop(): Promise<void> {
@@ -46,7 +58,7 @@ export class KafkaSubscription implements Subscription {
       this.stopping = true;
       this.wake();
       // kafkajs waits for the eachBatch in flight (which stops after its current handler batch).
-      await this.consumer.disconnect();
+      await this.consumer.stop();
       this.log.forget(this);
     })();
     return this.stopped;
