@@ -60,6 +60,11 @@ export class KafkaCommandClient implements PackageCommands {
     });
   }
 
+  /** Commands sent whose reply has neither arrived nor timed out. */
+  get awaitingReplies(): number {
+    return this.pending.size;
+  }
+
   async execute(command: PackageCommand): Promise<CommandResult> {
     if (!this.producer) throw new ServiceUnavailableError('command bus');
     const id = command.meta.commandId;
