@@ -9,6 +9,9 @@
  * The partition count of `commands` matches the events topic, so the metadata instance that owns
  * a package's commands partition is its single writer. A command redelivered after a crash is
  * answered from the package's recent command ids without appending again.
+ *
+ * The gateway's end is KafkaCommandClient, the metadata service's KafkaCommandServer, the topics
+ * are declared in kafka-command-topics.ts; this file holds what both ends share.
  */
 import { Kafka, logLevel } from 'kafkajs';
 import type { WireErrorBody } from '@wharf/contracts';

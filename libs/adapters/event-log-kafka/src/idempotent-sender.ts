@@ -59,16 +59,16 @@ export class IdempotentSender {
     return turn;
   }
 
+  /** Disconnects the producer; a send in flight fails (as it would on kafkajs's own disconnect), later ones too. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.queue;
     const producer = this.producer;
     this.producer = null;
     await producer?.then((p) => p.disconnect()).catch(() => undefined);
   }
 
   private async sendNow(record: ProducerRecord, minimumOffset: number | undefined): Promise<RecordMetadata[]> {
-    if (this.closed) throw new Error('event log is closed');
+    if (this.closed) throw new Error('the producer is closed');
     const producer = await this.current();
     let written: RecordMetadata[];
     try {
