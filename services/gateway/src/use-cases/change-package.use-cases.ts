@@ -4,7 +4,7 @@
  * writer, present the answer in the reference server's shape.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { Caller, CommandMeta, PackageRef, Role, Visibility, assertRelease, findChannel, parseChannelName, parseMediaType, parsePackageRef } from '@wharf/domain';
+import { Caller, CommandMeta, PackageRef, Role, Visibility, assertRelease, parseChannelName, parseMediaType, parsePackageRef } from '@wharf/domain';
 import { PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { AccessControl } from '../auth/access-control';
 import { channelJson } from '../presenters/appr.presenter';
@@ -37,9 +37,9 @@ export class ChangePackageUseCases {
   async setVisibility(path: PackagePath & { visibility: RequestInput<Visibility> }) {
     const ref = await this.target(path, 'admin');
     const visibility = path.visibility();
-    const { view, sequences } = await this.commands.execute({ type: 'SetVisibility', package: ref.full, visibility, meta: path.meta });
-    if (sequences.length > 0) await this.audit.recordVisibility(path.caller, ref.full, ref.namespace, visibility);
-    return { package: ref.full, visibility: view.visibility };
+    const result = await this.commands.execute({ type: 'SetVisibility', package: ref.full, visibility, meta: path.meta });
+    if (result.sequences.length > 0) await this.audit.recordVisibility(path.caller, ref.full, ref.namespace, visibility);
+    return { package: ref.full, visibility: result.visibility };
   }
 
   async deleteRelease(path: PackagePath & { release: string; mediaType: string }) {
@@ -54,8 +54,8 @@ export class ChangePackageUseCases {
     const ref = await this.target(path);
     const channel = parseChannelName(path.channel);
     const release = assertRelease(path.release);
-    const { view } = await this.commands.execute({ type: 'AddReleaseToChannel', package: ref.full, channel, release, meta: path.meta });
-    return channelJson(findChannel(view, channel)!);
+    const result = await this.commands.execute({ type: 'AddReleaseToChannel', package: ref.full, channel, release, meta: path.meta });
+    return channelJson(result.channel!);
   }
 
   async removeReleaseFromChannel(path: PackagePath & { channel: string; release: string }) {
