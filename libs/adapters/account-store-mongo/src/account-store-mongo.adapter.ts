@@ -15,18 +15,13 @@
  * The wire stores every event in one insert; commands produce at most one event, so an append
  * is all or nothing.
  */
-import { MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
-import type { Collection } from 'mongodb';
+import { MongoServerError } from 'mongodb';
+import type { Collection, MongoClient } from 'mongodb';
+import { MongoConnectionOptions, connectMongo } from '@wharf/adapters/mongo';
 import { AccountView, RecordedAccountEvent, Role, evolveAccount, isRole } from '@wharf/domain';
 import type { AccountStore, Membership } from '@wharf/ports';
 
-export interface MongoAccountStoreOptions {
-  url: string;
-  database: string;
-  /** Prepended to the collection names. Letters, digits, `_`, `-`. */
-  collectionPrefix?: string;
-  clientOptions?: MongoClientOptions;
-}
+export type MongoAccountStoreOptions = MongoConnectionOptions;
 
 interface EventDocument {
   _id: string;
@@ -56,10 +51,9 @@ export class MongoAccountStore implements AccountStore {
   ) {}
 
   static async connect(options: MongoAccountStoreOptions): Promise<MongoAccountStore> {
-    const client = await new MongoClient(options.url, options.clientOptions).connect();
-    const db = client.db(options.database);
-    const prefix = options.collectionPrefix ?? '';
-    return new MongoAccountStore(client, db.collection(`${prefix}account_events`), db.collection(`${prefix}accounts`));
+    return connectMongo(options, async ({ client, db, prefix }) =>
+      new MongoAccountStore(client, db.collection(`${prefix}account_events`), db.collection(`${prefix}accounts`)),
+    );
   }
 
   async get(namespace: string): Promise<AccountView | null> {

@@ -1,2 +1,3 @@
+export * from './mongo-connection';
 export * from './mongo-generations';
 export * from './literal-pattern';
