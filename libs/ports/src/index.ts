@@ -5,6 +5,7 @@ export * from './search-index.port';
 export * from './package-commands.port';
 export * from './readers.port';
 export * from './blob-references.port';
+export * from './dependency-unavailable';
 export * from './event-handler-failures';
 export * from './chart-index.port';
 export * from './projection-rebuild.port';

@@ -20,6 +20,7 @@ import type { Collection, MongoClient } from 'mongodb';
 import { MongoConnectionOptions, connectMongo } from '@wharf/adapters/mongo';
 import { AccountView, RecordedAccountEvent, Role, evolveAccount, isRole } from '@wharf/domain';
 import type { AccountStore, Membership } from '@wharf/ports';
+import { translateMongoOutages } from '@wharf/adapters/mongo';
 
 export type MongoAccountStoreOptions = MongoConnectionOptions;
 
@@ -122,3 +123,6 @@ function eventId(namespace: string, version: number): string {
 function recorded(doc: EventDocument): RecordedAccountEvent {
   return { namespace: doc.namespace, version: doc.version, type: doc.type, data: JSON.parse(doc.data), actor: doc.actor, occurredAt: doc.occurredAt } as RecordedAccountEvent;
 }
+
+// MongoDB's connection errors leave every method as the ports' DependencyUnavailableError (mongo-outage.ts in libs/adapters/mongo).
+translateMongoOutages(MongoAccountStore);

@@ -50,7 +50,8 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { BlobDigestMismatchError, BlobInfo, BlobNotFoundError, BlobStore } from '@wharf/ports';
+import { BlobDigestMismatchError, BlobInfo, BlobNotFoundError, BlobStore, translateOutages } from '@wharf/ports';
+import { isS3Outage } from './s3-outage';
 
 const NAME = 'blob-s3';
 const MiB = 1024 * 1024;
@@ -563,3 +564,5 @@ function isNotFound(error: unknown): boolean {
   return name === 'NotFound' || name === 'NoSuchKey' || statusOf(error) === 404;
 }
 
+// S3's 429/5xx answers leave every method as the ports' DependencyUnavailableError (s3-outage.ts).
+translateOutages(S3BlobStore, 'S3', isS3Outage);

@@ -39,6 +39,7 @@ import type { Collection, Db, MongoClient } from 'mongodb';
 import type { ChartVersionRecord, PackageChartVersions, Visibility } from '@wharf/domain';
 import { MongoConnectionOptions, MongoGenerations, connectMongo } from '@wharf/adapters/mongo';
 import type { ChartIndexStore, NamespaceCharts, ProjectionRebuild } from '@wharf/ports';
+import { translateMongoOutages } from '@wharf/adapters/mongo';
 
 export interface MongoChartIndexStoreOptions extends MongoConnectionOptions {
   /** How long the live generation read from the pointer document is trusted. Default 1000 ms. */
@@ -250,3 +251,6 @@ function revisionOf(generation: number, newest: Pick<ChartPackageDocument, 'pack
   const pairs = newest.map((doc) => `${doc.package}@${doc.sequence}`).sort();
   return createHash('sha256').update(`generation ${generation}\n`).update(pairs.join('\n')).digest('hex').slice(0, 32);
 }
+
+// MongoDB's connection errors leave every method as the ports' DependencyUnavailableError (mongo-outage.ts in libs/adapters/mongo).
+translateMongoOutages(MongoChartIndexStore);

@@ -53,6 +53,7 @@ import type { Collection, Db, Filter, MongoClient } from 'mongodb';
 import { GENERATIONS_COLLECTION, MongoConnectionOptions, MongoGenerations, connectMongo, generationNames, literalPattern } from '@wharf/adapters/mongo';
 import { PackageSummary, PackageView, Visibility, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
+import { translateMongoOutages } from '@wharf/adapters/mongo';
 
 export interface MongoMetadataStoreOptions extends MongoConnectionOptions {
   /** How long the live generation read from the pointer document is trusted. Default 1000 ms. */
@@ -420,3 +421,6 @@ function isListed(newest: PackageVersionDocument, filter: PackageListFilter): bo
   const visible = filter.visibleNamespaces;
   return visible === undefined || visible === 'all' || newest.visibility === 'public' || visible.includes(newest.namespace);
 }
+
+// MongoDB's connection errors leave every method as the ports' DependencyUnavailableError (mongo-outage.ts in libs/adapters/mongo).
+translateMongoOutages(MongoMetadataStore);
