@@ -7,6 +7,7 @@ export * from './readers.port';
 export * from './blob-references.port';
 export * from './dependency-unavailable';
 export * from './event-handler-failures';
+export * from './projector-subscription';
 export * from './chart-index.port';
 export * from './projection-rebuild.port';
 export * from './account-store.port';
