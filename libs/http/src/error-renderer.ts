@@ -31,8 +31,9 @@ export function renderError(error: unknown, method: string, path: string): Rende
     if (error instanceof UnauthorizedError) headers['www-authenticate'] = 'Basic realm="wharf", charset="UTF-8"';
     return rendered(error.code as WireErrorCode, error.message, error.details, headers);
   }
-  // A store, the log or another service could not be reached or is overloaded (isOutage is the
-  // one list of the drivers' connection failures): 503 with Retry-After, never a 500.
+  // A store, the log or another service could not be reached or is overloaded (isOutage: the
+  // store adapters' DependencyUnavailableError, or a socket or HTTP failure): 503 with
+  // Retry-After and no word about the engine, never a 500.
   if (isOutage(error)) return renderError(new ServiceUnavailableError('a backing service'), method, path);
   const fastifyCode = (error as { code?: unknown })?.code;
   const transportCode = typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode) ? FASTIFY_CODES[fastifyCode] : undefined;

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { ConcurrencyConflictError } from '@wharf/domain';
 import { EventEnvelope, StoredEvent, deepFreeze, validateOnConsume } from '@wharf/contracts';
 import { DEFAULT_MAX_ATTEMPTS, DeadLetter, EventLog, SubscribeOptions, Subscription, deliverBounded } from '@wharf/ports';
+import { translateSqliteOutages } from '@wharf/adapters/sqlite';
 
 export interface SqliteEventLogOptions {
   /** File path, or ':memory:'. */
@@ -335,3 +336,6 @@ function cancellableDelay(ms: number): { promise: Promise<void>; cancel: () => v
   });
   return { promise, cancel };
 }
+
+// SQLite's busy, locked, full and I/O errors leave every method as the ports' DependencyUnavailableError (sqlite-outage.ts in libs/adapters/sqlite).
+translateSqliteOutages(SqliteEventLog);

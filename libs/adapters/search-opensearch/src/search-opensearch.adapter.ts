@@ -36,6 +36,8 @@ import {
   searchWords,
   toSearchSource,
 } from './search-opensearch.mapping';
+import { translateOutages } from '@wharf/ports';
+import { isOpenSearchOutage } from './opensearch-outage';
 
 export interface OpenSearchSearchIndexOptions {
   /** OpenSearch URL, e.g. http://127.0.0.1:9200. */
@@ -328,3 +330,6 @@ function describe(error: ErrorCause): string {
   }
   return causes.join(', caused by ');
 }
+
+// OpenSearch's connection errors and 429/5xx answers leave every method as the ports' DependencyUnavailableError (opensearch-outage.ts).
+translateOutages(OpenSearchSearchIndex, 'OpenSearch', isOpenSearchOutage);
