@@ -42,13 +42,14 @@ export async function stoppingOnExit<T>(fn: (running: Running[]) => Promise<T>):
     for (const r of running) await r.stop().catch(() => undefined);
     process.exit(130);
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const onSignalSync = () => void onSignal();
+  process.once('SIGINT', onSignalSync);
+  process.once('SIGTERM', onSignalSync);
   try {
     return await fn(running);
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignalSync);
+    process.removeListener('SIGTERM', onSignalSync);
     for (const r of running) await r.stop().catch(() => undefined);
   }
 }

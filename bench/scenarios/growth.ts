@@ -252,7 +252,7 @@ export async function seedCnrDirect(report: Report, dataDir: string, layout: Gro
 }
 
 /** Runs a child to its end, line by line on stdout; optionally feeds its stdin. */
-export function runChild(file: string, args: string[], childEnv: NodeJS.ProcessEnv, onLine: (line: string) => void, feed?: (stdin: NodeJS.WritableStream & { once: Function }) => Promise<void>): Promise<{ code: number | null; err: string }> {
+export function runChild(file: string, args: string[], childEnv: NodeJS.ProcessEnv, onLine: (line: string) => void, feed?: (stdin: NodeJS.WritableStream & { once: (event: string, listener: () => void) => unknown }) => Promise<void>): Promise<{ code: number | null; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd: ROOT, env: childEnv, stdio: [feed ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     let buf = '';

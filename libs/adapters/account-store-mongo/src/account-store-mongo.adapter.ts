@@ -72,8 +72,9 @@ export class MongoAccountStore implements AccountStore {
   }
 
   async append(events: readonly RecordedAccountEvent[], view: AccountView, expectedVersion: number): Promise<boolean> {
-    if (events.length === 0) return true;
-    if (events[0].version !== expectedVersion + 1) throw new Error(`append: first event has version ${events[0].version}, expected ${expectedVersion + 1}`);
+    const [first] = events;
+    if (!first) return true;
+    if (first.version !== expectedVersion + 1) throw new Error(`append: first event has version ${first.version}, expected ${expectedVersion + 1}`);
     try {
       await this.events.insertMany(
         events.map((e) => ({ _id: eventId(e.namespace, e.version), namespace: e.namespace, version: e.version, type: e.type, data: JSON.stringify(e.data), actor: e.actor, occurredAt: e.occurredAt })),

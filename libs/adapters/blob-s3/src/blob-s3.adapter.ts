@@ -187,9 +187,9 @@ export class S3BlobStore implements BlobStore {
     do {
       const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }));
       for (const object of page.Contents ?? []) {
-        const match = /^([0-9a-f]{2})\/([0-9a-f]{64})$/.exec((object.Key ?? '').slice(base.length));
-        if (!match || !match[2].startsWith(match[1])) continue;
-        yield withStoredAt({ digest: match[2], size: object.Size ?? 0 }, object.LastModified);
+        const [, fanOut, digest] = /^([0-9a-f]{2})\/([0-9a-f]{64})$/.exec((object.Key ?? '').slice(base.length)) ?? [];
+        if (!fanOut || !digest?.startsWith(fanOut)) continue;
+        yield withStoredAt({ digest, size: object.Size ?? 0 }, object.LastModified);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -60,7 +60,8 @@ export class PartReader {
       part = Buffer.allocUnsafe(length);
       let offset = 0;
       while (offset < length) {
-        const chunk = this.pending[0];
+        // The caller asks for no more than is pending.
+        const chunk = this.pending[0]!;
         const n = Math.min(chunk.length, length - offset);
         chunk.copy(part, offset, 0, n);
         offset += n;

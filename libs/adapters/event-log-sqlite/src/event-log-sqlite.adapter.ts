@@ -110,7 +110,7 @@ export class SqliteEventLog implements EventLog {
       return;
     }
     batch.forEach((item, i) => {
-      const outcome = outcomes[i];
+      const outcome = outcomes[i]!;
       if ('stored' in outcome) item.resolve(outcome.stored);
       else item.reject(outcome.error);
     });
@@ -311,7 +311,7 @@ class SqliteSubscription implements Subscription {
         dead.push({ position: row.position, reason, envelope: row.envelope });
       }
       try {
-        this.log.saveCheckpoint(group, rows[rows.length - 1].position, dead);
+        this.log.saveCheckpoint(group, rows[rows.length - 1]!.position, dead);
       } catch {
         await this.sleep(cancellableDelay(this.log.retryDelayMs()));
       }

@@ -190,7 +190,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
       if (!body.errors) continue;
       // A version conflict is a document not above the stored one: ignored, as the port says.
       const failures = body.items
-        .map((item, i) => ({ result: item.index, doc: chunk[i] }))
+        .map((item, i) => ({ result: item.index, doc: chunk[i]! }))
         .filter(({ result }) => result?.error && result.error.type !== 'version_conflict_engine_exception');
       if (failures.length > 0) {
         const shown = failures.slice(0, 5).map(({ result, doc }) => `${doc.package}@${doc.sequence}: ${describe(result!.error!)}`);
