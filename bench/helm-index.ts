@@ -89,7 +89,7 @@ async function main() {
   const notModified: number[] = [];
   const gzip: number[] = [];
   const json: number[] = [];
-  let sizes = { yaml: 0, gzip: 0, json: 0 };
+  const sizes = { yaml: 0, gzip: 0, json: 0 };
   for (let i = 0; i < SAMPLES; i++) {
     const r = await getIndex(ns);
     warm.push(r.ms);

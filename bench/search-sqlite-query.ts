@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SearchDocument } from '../libs/ports/src';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const { SqliteSearchIndex } = require(join(process.cwd(), 'dist', 'libs', 'adapters', 'search-sqlite', 'src'));
 
 const WORDS = ['apache', 'nginx', 'redis', 'kafka', 'mongo', 'postgres', 'mysql', 'vault', 'consul', 'etcd', 'grafana', 'prometheus', 'loki', 'tempo', 'jaeger', 'zipkin', 'traefik', 'envoy', 'istio', 'linkerd'];

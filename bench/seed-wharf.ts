@@ -47,7 +47,7 @@ function chunkLine(from: number, res: { done: number; failed: number }, started:
 
 /** SEED_MODE=log: the writer's steps without the server (see the header). */
 async function seedLog(spec: Spec, root: string, config: WharfConfig): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const { envelopesFor } = require(join(root, 'dist', 'services', 'metadata', 'src', 'event-envelopes.js')) as {
     envelopesFor: (pkg: string, last: number, events: ReturnType<typeof decide>, meta: PushRelease['meta']) => EventEnvelope[];
   };
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const spec = JSON.parse(process.env.SEED ?? '{}') as Spec;
   const root = process.env.WHARF_BENCH_ROOT ?? process.cwd();
   if ((process.env.SEED_MODE ?? 'log') === 'log') return seedLog(spec, root, loadConfig());
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const { startEmbedded } = require(join(root, 'dist', 'services', 'embedded', 'src', 'embedded-app.js'));
   const config = loadConfig();
   const app = await startEmbedded(config, new JsonLogger(config.logLevel));

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (`npm test`), tier by tier:
 #   0. boundaries (`npm run check:boundaries`: which folder may import which, docs/architecture.md),
-#      a fast lane of a few seconds,
-#   1. typecheck (strict),
+#      format (Prettier) and lint (typescript-eslint, type-aware): fast lanes that fail in seconds,
+#   1. typecheck (strict; the shipped code also with noUncheckedIndexedAccess),
 #   2. unit: the pure core, and every embedded adapter against its port's contract suite,
 #   3. int: the real engines (Kafka, MongoDB-wire, S3, OpenSearch), started from deploy/local
 #      unless their endpoints are given in WHARF_* variables (see docs/backends.md),
@@ -46,8 +46,15 @@ tier() {
 echo "== boundaries"
 node scripts/check-boundaries.mjs
 
+echo "== format"
+npx prettier --check --log-level warn .
+
+echo "== lint"
+npx eslint --max-warnings 0 .
+
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p tsconfig.build.json --noEmit
 
 tier unit unit
 tier int int --runInBand

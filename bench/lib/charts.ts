@@ -103,7 +103,7 @@ export async function pool(
       } catch (e) {
         failed++;
         lastError = String((e as Error).message ?? e);
-        if (failed > 50 && failed > done) throw new Error(`too many failures; last: ${lastError}`);
+        if (failed > 50 && failed > done) throw new Error(`too many failures; last: ${lastError}`, { cause: e });
       }
     }
   };

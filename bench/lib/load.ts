@@ -21,7 +21,7 @@ export const GET_LOAD: 'wrk' | 'autocannon' = (() => {
   return wrkInstalled() ? 'wrk' : 'autocannon';
 })();
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const autocannon: any = require(join(CACHE, 'node', 'node_modules', 'autocannon'));
 
 export interface LoadOptions {

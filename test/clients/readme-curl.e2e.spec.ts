@@ -26,7 +26,10 @@ export function readmeCurlSteps(readme: string): Step[] {
   for (const line of block[1]!.split('\n')) {
     if (pending) {
       pending += '\n' + line;
-      if (!line.endsWith('\\')) (steps.push({ command: pending }), (pending = ''));
+      if (!line.endsWith('\\')) {
+        steps.push({ command: pending });
+        pending = '';
+      }
       continue;
     }
     const trimmed = line.trim();

@@ -38,28 +38,26 @@ afterAll(async () => {
 
 it('answers 503 while the broker is down, resumes by itself when it is back, and loses or doubles no push', async () => {
   const stream = new PushStream({ url: () => stack.url(), packages: PACKAGES, concurrency: 3, timeoutMs: 90_000 });
-  let stoppedAt = 0;
-  let goneAt = 0;
-  let startingAt = 0;
-  let restartedAt = 0;
+  // Set as the broker goes down and comes back; 0 in the report if the stream failed before.
+  const at = { stopping: 0, gone: 0, starting: 0, restarted: 0 };
   stream.start();
   try {
     await stream.waitForAcknowledged(20);
-    stoppedAt = Date.now();
+    at.stopping = Date.now();
     await kafka.stop();
-    goneAt = Date.now();
+    at.gone = Date.now();
     await sleep(DOWN_MS);
-    startingAt = Date.now();
+    at.starting = Date.now();
     await kafka.start();
-    restartedAt = Date.now();
+    at.restarted = Date.now();
     await stream.waitForAcknowledged(20, 240_000);
   } finally {
     await stream.stop();
   }
 
   // Nothing was acknowledged while the broker was down, and every failure was a 503.
-  expect(stream.acknowledged.filter((push) => push.at > goneAt && push.at < startingAt)).toEqual([]);
-  expect(stream.failureTimes.filter((failure) => failure.at > goneAt && failure.at < startingAt).length).toBeGreaterThan(0);
+  expect(stream.acknowledged.filter((push) => push.at > at.gone && push.at < at.starting)).toEqual([]);
+  expect(stream.failureTimes.filter((failure) => failure.at > at.gone && failure.at < at.starting).length).toBeGreaterThan(0);
   expect([...stream.failures.keys()]).toEqual(['503']);
 
   for (const push of stream.acknowledged) {
@@ -77,7 +75,7 @@ it('answers 503 while the broker is down, resumes by itself when it is back, and
 
   process.stdout.write(
     `[broker] ${stream.acknowledged.length} pushes acknowledged of ${stream.attempted}, failures ${JSON.stringify(Object.fromEntries(stream.failures))}, ` +
-      `broker stopping ${((goneAt - stoppedAt) / 1000).toFixed(1)} s, down ${DOWN_MS / 1000} s, starting ${((restartedAt - startingAt) / 1000).toFixed(1)} s, ` +
-      `first push acknowledged ${((stream.resumedAfter(restartedAt) ?? 0) / 1000).toFixed(1)} s after the broker was back\n`,
+      `broker stopping ${((at.gone - at.stopping) / 1000).toFixed(1)} s, down ${DOWN_MS / 1000} s, starting ${((at.restarted - at.starting) / 1000).toFixed(1)} s, ` +
+      `first push acknowledged ${((stream.resumedAfter(at.restarted) ?? 0) / 1000).toFixed(1)} s after the broker was back\n`,
   );
 });

@@ -13,7 +13,7 @@
  * write as for a missing package).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { HttpClient, HttpResponse, expectError } from '../support/http-client';
+import { HttpClient, HttpResponse, expectError, expectJson } from '../support/http-client';
 import { E2E_ADMIN, enforcedUrl } from '../support/target';
 import { apprDigest, archiveFor, eventually, packagePath, pushBody } from './support/appr.fixtures';
 
@@ -38,13 +38,9 @@ const pkgOf: Record<Visibility, string> = { public: `pub-${id}`, private: `priv-
 const secretPkg = `secret-${id}`;
 let secretDigest = '';
 
-function json(res: HttpResponse, status: number): any {
-  expect({ status: res.status, body: res.text() }).toEqual({ status, body: expect.any(String) });
-  return res.json();
-}
 
 async function signUp(username: string): Promise<string> {
-  return json(await anonymous.post('/api/v1/users', { user: { username, password: PASSWORD, email: `${username}@example.test` } }), 201).token;
+  return expectJson(await anonymous.post('/api/v1/users', { user: { username, password: PASSWORD, email: `${username}@example.test` } }), 201).token;
 }
 
 async function push(client: HttpClient, ns: string, name: string, release: string, visibility?: Visibility): Promise<HttpResponse> {
@@ -64,7 +60,7 @@ beforeAll(async () => {
     owner: await signUp(names.owner),
     outsider: await signUp(names.outsider),
   };
-  const admin = json(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token as string;
+  const admin = expectJson(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token as string;
   clients.anonymous = anonymous;
   clients.owner = anonymous.with({ authorization: tokens.owner });
   clients.writer = anonymous.with({ authorization: `Bearer ${tokens.writer}` });
@@ -72,18 +68,18 @@ beforeAll(async () => {
   clients.outsider = anonymous.with({ authorization: tokens.outsider });
   clients.siteadmin = anonymous.with({ authorization: admin });
 
-  json(await clients.owner.post('/api/v1/organizations', { name: org }), 201);
-  json(await clients.owner.put(`/api/v1/organizations/${org}/members/${names.reader}`, { role: 'read' }), 200);
-  json(await clients.owner.put(`/api/v1/organizations/${org}/members/${names.writer}`, { role: 'write' }), 200);
-  const robot = json(await clients.owner.put(`/api/v1/organizations/${org}/robots/ci`, { role: 'write' }), 200);
+  expectJson(await clients.owner.post('/api/v1/organizations', { name: org }), 201);
+  expectJson(await clients.owner.put(`/api/v1/organizations/${org}/members/${names.reader}`, { role: 'read' }), 200);
+  expectJson(await clients.owner.put(`/api/v1/organizations/${org}/members/${names.writer}`, { role: 'write' }), 200);
+  const robot = expectJson(await clients.owner.put(`/api/v1/organizations/${org}/robots/ci`, { role: 'write' }), 200);
   expect(robot).toMatchObject({ name: `${org}+ci`, role: 'write', token: expect.any(String) });
   clients.robot = anonymous.with({ authorization: `Basic ${Buffer.from(`${org}+ci:${robot.token}`).toString('base64')}` });
 
   for (const visibility of VISIBILITIES) {
-    json(await push(clients.owner, org, pkgOf[visibility], '1.0.0', visibility), 200);
-    json(await clients.owner.post(packagePath(org, pkgOf[visibility], 'channels', 'stable', '1.0.0')), 200);
+    expectJson(await push(clients.owner, org, pkgOf[visibility], '1.0.0', visibility), 200);
+    expectJson(await clients.owner.post(packagePath(org, pkgOf[visibility], 'channels', 'stable', '1.0.0')), 200);
   }
-  json(await push(clients.outsider, names.outsider, secretPkg, '1.0.0', 'private'), 200);
+  expectJson(await push(clients.outsider, names.outsider, secretPkg, '1.0.0', 'private'), 200);
   secretDigest = apprDigest(archiveFor(secretPkg, '1.0.0', id));
 });
 
@@ -110,7 +106,7 @@ describe('the permission matrix: reads', () => {
   it.each(VISIBILITIES.flatMap((visibility) => CALLERS.map((caller) => ({ visibility, caller }))))(
     'list of the namespace shows the $visibility package to $caller only with read access',
     async ({ visibility, caller }) => {
-      const listed = json(await clients[caller].get('/api/v1/packages', { query: { namespace: org } }), 200).map((e: { name: string }) => e.name);
+      const listed = expectJson(await clients[caller].get('/api/v1/packages', { query: { namespace: org } }), 200).map((e: { name: string }) => e.name);
       expect(listed.includes(`${org}/${pkgOf[visibility]}`)).toBe(visibility === 'public' || CAN_READ_PRIVATE.has(caller));
     },
   );
@@ -119,8 +115,8 @@ describe('the permission matrix: reads', () => {
     'search finds the $visibility package for $caller only with read access',
     async ({ visibility, caller }) => {
       const full = `${org}/${pkgOf[visibility]}`;
-      await eventually(async () => expect(json(await clients.owner.get('/api/v1/packages/search', { query: { q: pkgOf[visibility] } }), 200)).toContain(full), { timeoutMs: 15_000 });
-      const found = json(await clients[caller].get('/api/v1/packages/search', { query: { q: pkgOf[visibility] } }), 200);
+      await eventually(async () => expect(expectJson(await clients.owner.get('/api/v1/packages/search', { query: { q: pkgOf[visibility] } }), 200)).toContain(full), { timeoutMs: 15_000 });
+      const found = expectJson(await clients[caller].get('/api/v1/packages/search', { query: { q: pkgOf[visibility] } }), 200);
       expect(found.includes(full)).toBe(visibility === 'public' || CAN_READ_PRIVATE.has(caller));
     },
   );
@@ -136,7 +132,7 @@ describe('the permission matrix: writes', () => {
     const res = await push(clients[caller], org, pkgOf[visibility], r);
     const stored = await clients.owner.get(packagePath(org, pkgOf[visibility], r, 'helm'));
     if (CAN_WRITE.has(caller)) {
-      json(res, 200);
+      expectJson(res, 200);
       expect(stored.status).toBe(200);
     } else {
       expectDenied(res, caller);
@@ -146,11 +142,11 @@ describe('the permission matrix: writes', () => {
 
   it.each(cases)('delete of a release of a $visibility package by $caller', async ({ visibility, caller }) => {
     const r = release();
-    json(await push(clients.owner, org, pkgOf[visibility], r), 200);
+    expectJson(await push(clients.owner, org, pkgOf[visibility], r), 200);
     const res = await clients[caller].delete(packagePath(org, pkgOf[visibility], r, 'helm'));
     const stored = await clients.owner.get(packagePath(org, pkgOf[visibility], r, 'helm'));
     if (CAN_WRITE.has(caller)) {
-      json(res, 200);
+      expectJson(res, 200);
       expect(stored.status).toBe(404);
     } else {
       expectDenied(res, caller);
@@ -161,13 +157,13 @@ describe('the permission matrix: writes', () => {
   it.each(cases)('channel changes of a $visibility package by $caller', async ({ visibility, caller }) => {
     const path = (...s: string[]) => packagePath(org, pkgOf[visibility], 'channels', ...s);
     const [added, kept] = [`add-${n++}`, `keep-${n++}`];
-    json(await clients.owner.post(path(kept, '1.0.0')), 200);
+    expectJson(await clients.owner.post(path(kept, '1.0.0')), 200);
     const add = await clients[caller].post(path(added, '1.0.0'));
     const remove = await clients[caller].delete(path(kept, '1.0.0'));
-    const channels = json(await clients.owner.get(path()), 200).map((c: { name: string }) => c.name);
+    const channels = expectJson(await clients.owner.get(path()), 200).map((c: { name: string }) => c.name);
     if (CAN_WRITE.has(caller)) {
-      json(add, 200);
-      json(remove, 200);
+      expectJson(add, 200);
+      expectJson(remove, 200);
       expect(channels).toContain(added);
       expect(channels).not.toContain(kept);
     } else {
@@ -176,9 +172,9 @@ describe('the permission matrix: writes', () => {
       expect(channels).not.toContain(added);
       expect(channels).toContain(kept);
     }
-    json(await clients.owner.post(path(`del-${n}`, '1.0.0')), 200);
+    expectJson(await clients.owner.post(path(`del-${n}`, '1.0.0')), 200);
     const deleted = await clients[caller].delete(path(`del-${n}`));
-    const after = json(await clients.owner.get(path()), 200).map((c: { name: string }) => c.name);
+    const after = expectJson(await clients.owner.get(path()), 200).map((c: { name: string }) => c.name);
     if (CAN_WRITE.has(caller)) expect({ status: deleted.status, gone: !after.includes(`del-${n}`) }).toEqual({ status: 200, gone: true });
     else {
       expectDenied(deleted, caller);
@@ -190,12 +186,12 @@ describe('the permission matrix: writes', () => {
     const other = visibility === 'public' ? 'private' : 'public';
     const path = packagePath(org, pkgOf[visibility], 'visibility');
     const res = await clients[caller].put(path, { visibility: other });
-    const now = json(await clients.owner.get('/api/v1/packages', { query: { namespace: org } }), 200).find((e: { name: string }) => e.name === `${org}/${pkgOf[visibility]}`).visibility;
+    const now = expectJson(await clients.owner.get('/api/v1/packages', { query: { namespace: org } }), 200).find((e: { name: string }) => e.name === `${org}/${pkgOf[visibility]}`).visibility;
     if (IS_ADMIN.has(caller)) {
-      expect(json(res, 200)).toEqual({ package: `${org}/${pkgOf[visibility]}`, visibility: other });
+      expect(expectJson(res, 200)).toEqual({ package: `${org}/${pkgOf[visibility]}`, visibility: other });
       expect(now).toBe(other);
       // Back as it was, so the other cases see the package they expect.
-      expect(json(await clients[caller].put(path, { visibility }), 200)).toEqual({ package: `${org}/${pkgOf[visibility]}`, visibility });
+      expect(expectJson(await clients[caller].put(path, { visibility }), 200)).toEqual({ package: `${org}/${pkgOf[visibility]}`, visibility });
     } else {
       expectDenied(res, caller);
       expect(now).toBe(visibility);
@@ -258,11 +254,11 @@ describe('a private package is indistinguishable from a missing one', () => {
 
   it('should make a package readable to anonymous callers once it is made public, and hide it again', async () => {
     const name = `flip-${id}`;
-    json(await push(clients.owner, org, name, '1.0.0', 'private'), 200);
+    expectJson(await push(clients.owner, org, name, '1.0.0', 'private'), 200);
     expectError(await anonymous.get(packagePath(org, name)), 404, 'package-not-found');
-    json(await clients.owner.put(packagePath(org, name, 'visibility'), { visibility: 'public' }), 200);
-    json(await anonymous.get(packagePath(org, name)), 200);
-    json(await clients.owner.put(packagePath(org, name, 'visibility'), { visibility: 'private' }), 200);
+    expectJson(await clients.owner.put(packagePath(org, name, 'visibility'), { visibility: 'public' }), 200);
+    expectJson(await anonymous.get(packagePath(org, name)), 200);
+    expectJson(await clients.owner.put(packagePath(org, name, 'visibility'), { visibility: 'private' }), 200);
     expectError(await anonymous.get(packagePath(org, name)), 404, 'package-not-found');
   });
 });
@@ -270,16 +266,16 @@ describe('a private package is indistinguishable from a missing one', () => {
 describe('accounts and credentials', () => {
   it('should refuse a push into a namespace that belongs to no one but the site admin', async () => {
     expectError(await push(clients.owner, `nobody-${id}`, 'app', '1.0.0'), 403, 'forbidden');
-    json(await push(clients.siteadmin, `nobody-${id}`, 'app', '1.0.0'), 200);
+    expectJson(await push(clients.siteadmin, `nobody-${id}`, 'app', '1.0.0'), 200);
   });
 
   it("should let a user push into their own namespace, created when they signed up", async () => {
-    json(await push(clients.writer, names.writer, 'mine', '1.0.0'), 200);
+    expectJson(await push(clients.writer, names.writer, 'mine', '1.0.0'), 200);
     expectError(await push(clients.reader, names.writer, 'mine', '1.0.1'), 403, 'forbidden');
   });
 
   it('should answer whoami with the organisations and roles', async () => {
-    expect(json(await clients.reader.get('/api/v1/user'), 200)).toEqual({ username: names.reader, site_admin: false, organizations: [{ name: org, role: 'read' }] });
+    expect(expectJson(await clients.reader.get('/api/v1/user'), 200)).toEqual({ username: names.reader, site_admin: false, organizations: [{ name: org, role: 'read' }] });
     expectError(await anonymous.get('/api/v1/user'), 401, 'unauthorized-access');
   });
 
@@ -294,8 +290,8 @@ describe('accounts and credentials', () => {
   });
 
   it('should log in as Quay does and refuse a wrong password or a missing field', async () => {
-    const { token } = json(await anonymous.post('/api/v1/users/login', { user: { username: names.reader, password: PASSWORD } }), 200);
-    expect(json(await anonymous.get('/api/v1/user', { headers: { authorization: token } }), 200).username).toBe(names.reader);
+    const { token } = expectJson(await anonymous.post('/api/v1/users/login', { user: { username: names.reader, password: PASSWORD } }), 200);
+    expect(expectJson(await anonymous.get('/api/v1/user', { headers: { authorization: token } }), 200).username).toBe(names.reader);
     expectError(await anonymous.post('/api/v1/users/login', { user: { username: names.reader, password: 'nope-nope' } }), 401, 'unauthorized-access');
     expectError(await anonymous.post('/api/v1/users/login', { user: { username: `ghost-${id}`, password: PASSWORD } }), 401, 'unauthorized-access');
     expectError(await anonymous.post('/api/v1/users/login', { user: { username: names.reader } }), 400, 'invalid-usage');
@@ -314,23 +310,23 @@ describe('accounts and credentials', () => {
     const token = await signUp(user);
     const me = anonymous.with({ authorization: token });
     expectError(await me.put('/api/v1/user/password', { password: 'short', current_password: PASSWORD }), 400, 'invalid-usage');
-    const changed = json(await me.put('/api/v1/user/password', { password: 'a-brand-new-password', current_password: PASSWORD }), 200);
+    const changed = expectJson(await me.put('/api/v1/user/password', { password: 'a-brand-new-password', current_password: PASSWORD }), 200);
     expectError(await anonymous.post('/api/v1/users/login', { user: { username: user, password: PASSWORD } }), 401, 'unauthorized-access');
-    json(await anonymous.post('/api/v1/users/login', { user: { username: user, password: 'a-brand-new-password' } }), 200);
+    expectJson(await anonymous.post('/api/v1/users/login', { user: { username: user, password: 'a-brand-new-password' } }), 200);
     expectError(await me.get('/api/v1/user'), 401, 'unauthorized-access');
-    json(await anonymous.with({ authorization: changed.token }).get('/api/v1/user'), 200);
+    expectJson(await anonymous.with({ authorization: changed.token }).get('/api/v1/user'), 200);
     expectError(await anonymous.put('/api/v1/user/password', { password: 'a-brand-new-password' }), 401, 'unauthorized-access');
   });
 
   it('should stop honouring a token once it is revoked', async () => {
-    const created = json(await clients.writer.post('/api/v1/user/tokens', { label: 'ci', expires_in: 3600 }), 201);
+    const created = expectJson(await clients.writer.post('/api/v1/user/tokens', { label: 'ci', expires_in: 3600 }), 201);
     expect(created).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{16}$/), label: 'ci', token: expect.any(String), expires_at: expect.any(String) });
     const ci = anonymous.with({ authorization: `Bearer ${created.token}` });
-    json(await ci.get('/api/v1/user'), 200);
-    const listed = json(await clients.writer.get('/api/v1/user/tokens'), 200);
+    expectJson(await ci.get('/api/v1/user'), 200);
+    const listed = expectJson(await clients.writer.get('/api/v1/user/tokens'), 200);
     expect(listed.map((t: { id: string }) => t.id)).toContain(created.id);
     expect(JSON.stringify(listed)).not.toContain(created.token.split('.')[3]);
-    json(await clients.writer.delete(`/api/v1/user/tokens/${created.id}`), 200);
+    expectJson(await clients.writer.delete(`/api/v1/user/tokens/${created.id}`), 200);
     await eventually(async () => expectError(await ci.get('/api/v1/user'), 401, 'unauthorized-access'), { timeoutMs: 5_000 });
   });
 
@@ -338,15 +334,15 @@ describe('accounts and credentials', () => {
     const [user, orgB] = [`gone-${id}`, `orgb-${id}`];
     const token = await signUp(user);
     const member = anonymous.with({ authorization: token });
-    json(await clients.owner.post('/api/v1/organizations', { name: orgB }), 201);
-    json(await clients.owner.put(`/api/v1/organizations/${orgB}/members/${user}`, { role: 'read' }), 200);
-    const robot = json(await clients.owner.put(`/api/v1/organizations/${orgB}/robots/bot`, { role: 'read' }), 200);
+    expectJson(await clients.owner.post('/api/v1/organizations', { name: orgB }), 201);
+    expectJson(await clients.owner.put(`/api/v1/organizations/${orgB}/members/${user}`, { role: 'read' }), 200);
+    const robot = expectJson(await clients.owner.put(`/api/v1/organizations/${orgB}/robots/bot`, { role: 'read' }), 200);
     const bot = anonymous.with({ authorization: `Basic ${Buffer.from(`${orgB}+bot:${robot.token}`).toString('base64')}` });
-    json(await push(clients.owner, orgB, 'hidden', '1.0.0', 'private'), 200);
-    json(await member.get(packagePath(orgB, 'hidden')), 200);
-    json(await bot.get(packagePath(orgB, 'hidden')), 200);
-    json(await clients.owner.delete(`/api/v1/organizations/${orgB}/members/${user}`), 200);
-    json(await clients.owner.delete(`/api/v1/organizations/${orgB}/robots/bot`), 200);
+    expectJson(await push(clients.owner, orgB, 'hidden', '1.0.0', 'private'), 200);
+    expectJson(await member.get(packagePath(orgB, 'hidden')), 200);
+    expectJson(await bot.get(packagePath(orgB, 'hidden')), 200);
+    expectJson(await clients.owner.delete(`/api/v1/organizations/${orgB}/members/${user}`), 200);
+    expectJson(await clients.owner.delete(`/api/v1/organizations/${orgB}/robots/bot`), 200);
     await eventually(async () => expectError(await member.get(packagePath(orgB, 'hidden')), 404, 'package-not-found'));
     await eventually(async () => expectError(await bot.get(packagePath(orgB, 'hidden')), 401, 'unauthorized-access'));
   });
@@ -357,7 +353,7 @@ describe('accounts and credentials', () => {
     expectError(await clients.owner.put(`/api/v1/organizations/${org}/members/${names.outsider}`, { role: 'owner' }), 400, 'invalid-usage');
     expectError(await clients.owner.put(`/api/v1/organizations/${org}/members/ghost-${id}`, { role: 'read' }), 404, 'account-not-found');
     expectError(await clients.owner.delete(`/api/v1/organizations/${org}/members/${names.owner}`), 400, 'invalid-usage');
-    const shown = json(await clients.reader.get(`/api/v1/organizations/${org}`), 200);
+    const shown = expectJson(await clients.reader.get(`/api/v1/organizations/${org}`), 200);
     expect(shown.members).toEqual(expect.arrayContaining([{ user: names.owner, role: 'admin' }, { user: names.reader, role: 'read' }]));
     expect(JSON.stringify(shown)).not.toMatch(/secretHash|passwordHash/);
     expectError(await clients.outsider.get(`/api/v1/organizations/${org}`), 403, 'forbidden');
@@ -367,9 +363,9 @@ describe('accounts and credentials', () => {
 describe('audit trail', () => {
   it('should show a namespace admin who changed memberships, robots, tokens and visibility, without secrets', async () => {
     const name = `audited-${id}`;
-    json(await push(clients.owner, org, name, '1.0.0', 'public'), 200);
-    json(await clients.owner.put(packagePath(org, name, 'visibility'), { visibility: 'private' }), 200);
-    const trail = json(await clients.owner.get(`/api/v1/namespaces/${org}/audit`, { query: { limit: '1000' } }), 200);
+    expectJson(await push(clients.owner, org, name, '1.0.0', 'public'), 200);
+    expectJson(await clients.owner.put(packagePath(org, name, 'visibility'), { visibility: 'private' }), 200);
+    const trail = expectJson(await clients.owner.get(`/api/v1/namespaces/${org}/audit`, { query: { limit: '1000' } }), 200);
     const summary = trail.map((e: { type: string; actor: string; data: Record<string, unknown> }) => `${e.type} by ${e.actor}`);
     expect(summary).toEqual(
       expect.arrayContaining([
@@ -390,9 +386,9 @@ describe('audit trail', () => {
 describe('limits per namespace', () => {
   async function limitedOrg(label: string, limits: Record<string, number | boolean>): Promise<string> {
     const name = `${label}-${id}`;
-    json(await clients.owner.post('/api/v1/organizations', { name }), 201);
+    expectJson(await clients.owner.post('/api/v1/organizations', { name }), 201);
     expectError(await clients.owner.put(`/api/v1/namespaces/${name}/limits`, limits), 403, 'forbidden');
-    expect(json(await clients.siteadmin.put(`/api/v1/namespaces/${name}/limits`, limits), 200)).toMatchObject(limits);
+    expect(expectJson(await clients.siteadmin.put(`/api/v1/namespaces/${name}/limits`, limits), 200)).toMatchObject(limits);
     return name;
   }
 
@@ -406,20 +402,20 @@ describe('limits per namespace', () => {
   it('should refuse a push past the namespace storage quota with 413 and store nothing', async () => {
     const first = archiveFor('app', '1.0.0', 'q');
     const ns = await limitedOrg('quota', { max_storage_bytes: first.length + 10 });
-    json(await clients.owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: first })), 200);
+    expectJson(await clients.owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: first })), 200);
     expectError(await clients.owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.1', mediaType: 'helm', archive: archiveFor('app', '1.0.1', 'q') })), 413, 'quota-exceeded');
-    expect(json(await clients.owner.get(packagePath(ns, 'app')), 200).map((m: { release: string }) => m.release)).toEqual(['1.0.0']);
+    expect(expectJson(await clients.owner.get(packagePath(ns, 'app')), 200).map((m: { release: string }) => m.release)).toEqual(['1.0.0']);
   });
 
   it('should answer a forced push with 409 where the namespace forbids overwrites, on both push APIs', async () => {
     const ns = await limitedOrg('frozen', { allow_overwrites: false });
     const archive = archiveFor('app', '1.0.0', 'frozen');
-    json(await clients.owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive })), 200);
+    expectJson(await clients.owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive })), 200);
     const replacement = pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor('app', '1.0.0', 'other bytes'), force: 'true' });
     expectError(await clients.owner.post(packagePath(ns, 'app'), replacement), 409, 'package-exists');
     const forced = await new HttpClient('', enforcedUrl, clients.owner.headers).send('POST', `/api/${ns}/charts`, { query: 'force', body: archiveFor('app', '1.0.0', 'museum'), headers: { 'content-type': 'application/gzip' } });
     expectError(forced, 409, 'package-exists');
-    const stored = json(await clients.owner.get(packagePath(ns, 'app', '1.0.0', 'helm')), 200);
+    const stored = expectJson(await clients.owner.get(packagePath(ns, 'app', '1.0.0', 'helm')), 200);
     expect(stored.content.digest).toBe(apprDigest(archive));
   });
 

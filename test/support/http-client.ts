@@ -262,3 +262,13 @@ export function expectError(res: HttpResponse, status: number, code: string | re
   expect(flat.error).toEqual({ code: flat.code, message: flat.message, details: flat.details });
   return flat;
 }
+
+/**
+ * The JSON body of a success response, after asserting its status; on a mismatch the failure
+ * shows the start of the body. Typed `any` on purpose: the suites read the fields they check.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function expectJson(res: HttpResponse, status: number): any {
+  expect({ status: res.status, body: res.text().slice(0, 300) }).toEqual({ status, body: expect.any(String) });
+  return res.json();
+}

@@ -16,9 +16,7 @@ import { E2E_ADMIN } from './target';
 import { ROOT, WharfProcess, startWharf } from './wharf-process';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __WHARF__: WharfProcess | undefined;
-  // eslint-disable-next-line no-var
   var __WHARF_ENFORCED__: WharfProcess | undefined;
 }
 

@@ -2,7 +2,9 @@
  * Typed domain errors. Each carries a stable wire code (the App Registry's string slugs, plus
  * Wharf's own for cases the reference server never refused) and the context fields that go into
  * the error's `details`. HTTP statuses are assigned in exactly one place:
- * `libs/contracts/src/http/error-codes.ts`. The domain never speaks HTTP.
+ * `libs/contracts/src/http/error-codes.ts`, which also declares the codes that are not the
+ * domain's (no route, no such method; the blob port's errors on the internal API). The domain
+ * never speaks HTTP.
  */
 export type ErrorCode =
   | 'invalid-usage'
@@ -19,10 +21,6 @@ export type ErrorCode =
   | 'package-not-found'
   | 'package-release-not-found'
   | 'channel-not-found'
-  | 'route-not-found'
-  | 'blob-not-found'
-  | 'blob-digest-mismatch'
-  | 'method-not-allowed'
   | 'package-exists'
   | 'visibility-conflict'
   | 'overwrite-forbidden'
@@ -37,8 +35,12 @@ export type ErrorCode =
 
 export type ErrorDetails = Record<string, string | number | boolean | null | string[]>;
 
-export abstract class WharfError extends Error {
-  abstract readonly code: ErrorCode;
+/**
+ * A typed error: a stable code and its details. `Code` is the domain's codes; the HTTP layer's
+ * own errors (libs/http, libs/contracts) widen it to codes of the wire that are not the domain's.
+ */
+export abstract class WharfError<Code extends string = ErrorCode> extends Error {
+  abstract readonly code: Code;
   constructor(
     message: string,
     readonly details: ErrorDetails = {},
@@ -108,14 +110,6 @@ export class ArchiveTooLargeError extends WharfError {
   }
 }
 
-/** The request body is larger than the server accepts. */
-export class PayloadTooLargeError extends WharfError {
-  readonly code = 'payload-too-large' as const;
-  constructor(max: number) {
-    super(`request body exceeds ${max} bytes`, { max });
-  }
-}
-
 /** A release's `metadata` is larger, as compact JSON, than the registry accepts (see release-metadata.ts). */
 export class MetadataTooLargeError extends WharfError {
   readonly code = 'payload-too-large' as const;
@@ -169,32 +163,6 @@ export class ChannelNotFoundError extends WharfError {
   readonly code = 'channel-not-found' as const;
   constructor(pkg: string, channel: string) {
     super(`No channel found for package '${pkg}': ${printable(channel)}`, { package: pkg, channel: printable(channel) });
-  }
-}
-
-/** A blob a service was asked for is not stored (an internal API answer; clients see 404s of packages). */
-export class BlobNotStoredError extends WharfError {
-  readonly code = 'blob-not-found' as const;
-  constructor(digest: string) {
-    super(`blob ${printable(digest, 80)} is not stored`, { digest: printable(digest, 80) });
-  }
-}
-
-/**
- * Bytes sent to a service hash to another digest than the one announced with them, so nothing
- * was stored (an internal API answer; the gateway announces digests it computed itself).
- */
-export class BlobDigestDiffersError extends WharfError {
-  readonly code = 'blob-digest-mismatch' as const;
-  constructor(expected: string, actual: string) {
-    super(`expected blob digest ${printable(expected, 80)}, the content hashes to ${actual}`, { expected: printable(expected, 80), actual });
-  }
-}
-
-export class RouteNotFoundError extends WharfError {
-  readonly code = 'route-not-found' as const;
-  constructor(method: string, path: string) {
-    super(`no route for ${method} ${printable(path)}`, { method, path: printable(path) });
   }
 }
 

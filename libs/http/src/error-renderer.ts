@@ -4,8 +4,8 @@
  * anything unexpected is a 500 whose body says nothing about internals (the log has the stack).
  */
 import { HttpException } from '@nestjs/common';
-import { ErrorCode, ErrorDetails, RateLimitedError, ServiceUnavailableError, UnauthorizedError, WharfError } from '@wharf/domain';
-import { ErrorBody, HTTP_STATUS_BY_CODE, errorBody } from '@wharf/contracts';
+import { ErrorDetails, RateLimitedError, ServiceUnavailableError, UnauthorizedError, WharfError } from '@wharf/domain';
+import { ErrorBody, HTTP_STATUS_BY_CODE, WireErrorCode, errorBody } from '@wharf/contracts';
 import { isOutage } from '@wharf/ports';
 
 export interface RenderedError {
@@ -16,7 +16,7 @@ export interface RenderedError {
   unexpected: boolean;
 }
 
-const FASTIFY_CODES: Record<string, ErrorCode> = {
+const FASTIFY_CODES: Record<string, WireErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid-usage',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid-usage',
@@ -29,14 +29,16 @@ export function renderError(error: unknown, method: string, path: string): Rende
     const headers: Record<string, string> = {};
     if (error instanceof ServiceUnavailableError || error instanceof RateLimitedError) headers['retry-after'] = String(error.retryAfterSeconds);
     if (error instanceof UnauthorizedError) headers['www-authenticate'] = 'Basic realm="wharf", charset="UTF-8"';
-    return rendered(error.code, error.message, error.details, headers);
+    return rendered(error.code as WireErrorCode, error.message, error.details, headers);
   }
-  // A store, the log or another service could not be reached or is overloaded (isOutage is the
-  // one list of the drivers' connection failures): 503 with Retry-After, never a 500.
+  // A store, the log or another service could not be reached or is overloaded (isOutage: the
+  // store adapters' DependencyUnavailableError, or a socket or HTTP failure): 503 with
+  // Retry-After and no word about the engine, never a 500.
   if (isOutage(error)) return renderError(new ServiceUnavailableError('a backing service'), method, path);
   const fastifyCode = (error as { code?: unknown })?.code;
-  if (typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode)) {
-    return rendered(FASTIFY_CODES[fastifyCode], (error as Error).message, {});
+  const transportCode = typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode) ? FASTIFY_CODES[fastifyCode] : undefined;
+  if (transportCode) {
+    return rendered(transportCode, (error as Error).message, {});
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -54,6 +56,6 @@ export function renderError(error: unknown, method: string, path: string): Rende
   return { ...rendered('internal-error', 'internal error', {}), unexpected: true };
 }
 
-function rendered(code: ErrorCode, message: string, details: ErrorDetails, headers: Record<string, string> = {}): RenderedError {
+function rendered(code: WireErrorCode, message: string, details: ErrorDetails, headers: Record<string, string> = {}): RenderedError {
   return { status: HTTP_STATUS_BY_CODE[code], body: errorBody(code, message, details), headers, unexpected: false };
 }

@@ -10,17 +10,18 @@ import {
   InvalidUsageError,
   PackageExistsError,
   PackageNotFoundError,
-  PayloadTooLargeError,
   ReleaseNotFoundError,
-  RouteNotFoundError,
   ServiceUnavailableError,
   UnsafeArchiveError,
   UnsupportedError,
   WharfError,
 } from '@wharf/domain';
+import { blobDigestDiffers, blobNotStored } from '@wharf/contracts';
+import { DependencyUnavailableError } from '@wharf/ports';
 import { renderError } from './error-renderer';
+import { PayloadTooLargeError, RouteNotFoundError } from './transport-errors';
 
-const typedErrors: [WharfError, number][] = [
+const typedErrors: [WharfError<string>, number][] = [
   [new InvalidUsageError('Missing release', { field: 'release' }), 400],
   [new InvalidNameError('package', 'Bad!', 'not allowed'), 400],
   [new InvalidMediaTypeError('x y', 'bad'), 400],
@@ -36,6 +37,9 @@ const typedErrors: [WharfError, number][] = [
   [new InvalidReleaseError('1.0', 'not semver'), 422],
   [new UnsafeArchiveError('../etc/passwd', 'escapes'), 422],
   [new UnsupportedError('reindex is not supported'), 501],
+  // The blob port's errors as the blob service answers them.
+  [blobNotStored('ab'.repeat(32)), 404],
+  [blobDigestDiffers('ab'.repeat(32), 'cd'.repeat(32)), 400],
 ];
 
 describe('renderError', () => {
@@ -68,10 +72,9 @@ describe('renderError', () => {
     it.each<[string, unknown]>([
       ['a refused connection', Object.assign(new Error(secret), { code: 'ECONNREFUSED' })],
       ['a reset connection, as the cause', new Error('request failed', { cause: Object.assign(new Error(secret), { code: 'ECONNRESET' }) })],
-      ['MongoDB server selection timing out', Object.assign(new Error(secret), { name: 'MongoServerSelectionError' })],
-      ['a MongoDB network error', Object.assign(new Error(secret), { name: 'MongoNetworkError' })],
-      ["OpenSearch's client without a living connection", Object.assign(new Error(secret), { name: 'NoLivingConnectionsError' })],
-      ['an SQLite file locked by another process', Object.assign(new Error(secret), { code: 'SQLITE_BUSY' })],
+      // What the store adapters make of their drivers' outages (MongoDB's server selection, an SQLite file locked by another process, ...).
+      ['a store adapter reporting its engine down', new DependencyUnavailableError('MongoDB', { cause: Object.assign(new Error(secret), { name: 'MongoServerSelectionError' }) })],
+      ['a store outage, as the cause', new Error('apply failed', { cause: new DependencyUnavailableError('SQLite', { cause: Object.assign(new Error(secret), { code: 'SQLITE_BUSY' }) }) })],
       ['a 5xx from a store', Object.assign(new Error(secret), { statusCode: 502 })],
     ])('(%s) is a 503 service-unavailable with Retry-After that says nothing about internals', (_kind, error) => {
       const rendered = renderError(error, 'GET', '/api/v1/packages');

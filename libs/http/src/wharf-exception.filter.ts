@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonLogger } from '@wharf/config';
 import { renderError } from './error-renderer';
+import { pathOf } from './request-path';
 
 /** The one place errors become HTTP responses (for routes and for the body parser alike). */
 @Catch()
@@ -11,7 +12,7 @@ export class WharfExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const path = (request.url ?? '').split('?')[0];
+    const path = pathOf(request.url);
     if (clientWentAway(request)) {
       // The client closed the connection (mid-body, or before the answer): its request failed
       // because of that, whatever the error says (a reset socket looks like an outage to isOutage).

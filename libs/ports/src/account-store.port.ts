@@ -12,6 +12,10 @@ export interface Membership {
  * Accounts (users and organisations), event-sourced: one stream of account events per
  * namespace, which is the source of truth and the namespace's audit trail, and the folded view
  * of each stream. The gateway owns it: every request authenticates against it.
+ *
+ * When its engine cannot be reached or is overloaded, every method rejects with
+ * DependencyUnavailableError (dependency-unavailable.ts): callers wait and retry that, and treat
+ * any other error as a fault.
  */
 export interface AccountStore {
   /** The namespace's account folded through its last appended event, or null when none exists. */

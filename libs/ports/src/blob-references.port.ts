@@ -6,6 +6,10 @@ export const BLOB_REFERENCES = Symbol('BlobReferences');
 /**
  * The blob service's projection of how many releases reference each blob. Only the blob
  * service talks to it.
+ *
+ * When its engine cannot be reached or is overloaded, every method rejects with
+ * DependencyUnavailableError (dependency-unavailable.ts): callers wait and retry that, and treat
+ * any other error as a fault.
  */
 export interface BlobReferenceStore {
   /**

@@ -39,6 +39,11 @@ export class BlobDigestMismatchError extends Error {
 /**
  * Content-addressed blob storage: a blob's key is the sha256 of its own bytes. Only the blob
  * service talks to it.
+ *
+ * When its engine cannot be reached or is overloaded, every method rejects with
+ * DependencyUnavailableError (dependency-unavailable.ts): callers wait and retry that, and treat
+ * any other error as a fault.
+ * A stream a method returned fails mid-way with its driver's own error.
  */
 export interface BlobStore {
   /**

@@ -17,6 +17,10 @@ export interface NamespaceCharts {
  * event stream (`PackageChartVersions`, derived from the package view), grouped by namespace so
  * a Helm repository index is one read. Maintained by the metadata service where package views
  * are applied, so it is current when a push is acknowledged; never built by listing storage.
+ *
+ * When its engine cannot be reached or is overloaded, every method rejects with
+ * DependencyUnavailableError (dependency-unavailable.ts): callers wait and retry that, and treat
+ * any other error as a fault.
  */
 export interface ChartIndexStore {
   /**

@@ -2,7 +2,8 @@
  * When a subscription's handler fails: what the log does about it (EventLog.subscribe), shared
  * by every adapter so that the embedded and distributed profiles behave alike.
  *
- * - An outage (the handler's store cannot be reached: `isOutage`) says nothing about the
+ * - An outage (the handler's store cannot be reached: `isOutage`, which the adapters' translation
+ *   to DependencyUnavailableError feeds, see dependency-unavailable.ts) says nothing about the
  *   events: the batch is retried after a pause, without bound, and nothing is set aside. A
  *   store outage must never drain the log into the dead-letter store.
  * - Any other failure is retried `maxAttempts` times; then the batch's events are handed over
@@ -12,8 +13,8 @@
  *   it lists are set aside at once, with their reasons (retrying a deterministic fold, or a
  *   package parked behind a set-aside event, cannot help).
  */
-import { ServiceUnavailableError } from '@wharf/domain';
 import type { EventEnvelope } from '@wharf/contracts';
+import { isOutage } from './dependency-unavailable';
 
 export interface RejectedEvent {
   event: EventEnvelope;
@@ -45,39 +46,6 @@ export function parkedBehind(applied: number, fresh: readonly EventEnvelope[]): 
 
 /** Attempts at a batch (and then at each of its events) before a failing event is set aside. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
-
-const OUTAGE_NAMES = new Set([
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoServerSelectionError',
-  'MongoNotConnectedError',
-  'MongoTopologyClosedError',
-  'MongoPoolClearedError',
-  'ConnectionError',
-  'NoLivingConnectionsError',
-  'TimeoutError',
-  'AbortError',
-]);
-const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR']);
-
-/**
- * True when `error` (or one of its causes) says a dependency could not be reached or is
- * overloaded, rather than that these events cannot be applied: ServiceUnavailableError, the
- * drivers' connection and timeout errors, socket error codes, HTTP 429 and 5xx.
- */
-export function isOutage(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
-    if (current instanceof ServiceUnavailableError) return true;
-    const e = current as { name?: unknown; code?: unknown; statusCode?: unknown; meta?: { statusCode?: unknown }; $metadata?: { httpStatusCode?: unknown }; cause?: unknown };
-    if (typeof e.name === 'string' && OUTAGE_NAMES.has(e.name)) return true;
-    if (typeof e.code === 'string' && OUTAGE_CODES.has(e.code)) return true;
-    const status = e.statusCode ?? e.meta?.statusCode ?? e.$metadata?.httpStatusCode;
-    if (typeof status === 'number' && (status === 429 || status >= 500)) return true;
-    current = e.cause;
-  }
-  return false;
-}
 
 export interface BoundedDelivery {
   maxAttempts: number;

@@ -1,6 +1,7 @@
 import type { EventEnvelope } from '@wharf/contracts';
 import { ServiceUnavailableError } from '@wharf/domain';
-import { UnappliableEventsError, deliverBounded, isOutage } from './event-handler-failures';
+import { DependencyUnavailableError } from './dependency-unavailable';
+import { UnappliableEventsError, deliverBounded } from './event-handler-failures';
 
 const event = (sequence: number, pkg = 'ns/app') => ({ id: `${pkg}#${sequence}`, package: pkg, sequence }) as EventEnvelope;
 const ids = (events: readonly EventEnvelope[]) => events.map((e) => e.id);
@@ -61,26 +62,17 @@ describe('deliverBounded', () => {
     expect(h.batches.every((batch) => batch.length === 4)).toBe(true);
   });
 
+  it("retries an adapter's outage (DependencyUnavailableError) without bound, one event at a time too", async () => {
+    const h = handler((batch, attempt) => (batch.length === 4 ? new Error('bug') : attempt <= 16 ? new DependencyUnavailableError('MongoDB', { cause: new Error('down') }) : null));
+
+    expect(await deliverBounded(events, h.handle, control(2))).toEqual({ delivered: true, setAside: [] });
+    expect(h.applied).toEqual(ids(events));
+  });
+
   it('stops, delivering nothing, when a pause says so', async () => {
     const h = handler(() => new Error('boom'));
 
     expect(await deliverBounded(events, h.handle, control(5, 2))).toEqual({ delivered: false });
     expect(h.batches).toHaveLength(3);
   });
-});
-
-describe('isOutage', () => {
-  it.each([
-    ['ServiceUnavailableError', new ServiceUnavailableError('x')],
-    ['a driver connection error', Object.assign(new Error('x'), { name: 'MongoServerSelectionError' })],
-    ['a socket error code in a cause', new Error('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) })],
-    ['an HTTP 503 of a client', Object.assign(new Error('x'), { meta: { statusCode: 503 } })],
-    ['SQLITE_BUSY', Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })],
-  ])('is true for %s', (_name, error) => expect(isOutage(error)).toBe(true));
-
-  it.each([
-    ['a plain error', new Error('cannot fold')],
-    ['an HTTP 400 of a client', Object.assign(new Error('mapper_parsing_exception'), { meta: { statusCode: 400 } })],
-    ['a non-error', 'boom'],
-  ])('is false for %s', (_name, error) => expect(isOutage(error)).toBe(false));
 });

@@ -18,6 +18,10 @@ export interface PackageListFilter {
 /**
  * The metadata projection: one document per package (its PackageView), plus a summary used for
  * listing. Only the metadata service talks to it.
+ *
+ * When its engine cannot be reached or is overloaded, every method rejects with
+ * DependencyUnavailableError (dependency-unavailable.ts): callers wait and retry that, and treat
+ * any other error as a fault.
  */
 export interface MetadataStore {
   /** The package's view, or null when no event of it was ever applied. */

@@ -20,7 +20,13 @@ export interface SearchQuery {
   limit: number;
 }
 
-/** The search projection. Only the search service talks to it. Search is eventually consistent. */
+/**
+ * The search projection. Only the search service talks to it. Search is eventually consistent.
+ *
+ * When its engine cannot be reached or is overloaded, every method rejects with
+ * DependencyUnavailableError (dependency-unavailable.ts): callers wait and retry that, and treat
+ * any other error as a fault.
+ */
 export interface SearchIndex {
   /** The stored documents for these packages (absent ones are missing from the map). */
   getMany(packages: readonly string[]): Promise<Map<string, SearchDocument>>;

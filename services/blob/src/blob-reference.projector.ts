@@ -4,21 +4,23 @@
  */
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { sha256HexRuns } from '@wharf/domain';
-import { BLOB_REFERENCES, BlobReferenceStore, EVENT_LOG, EventLog, Subscription } from '@wharf/ports';
+import { BLOB_REFERENCES, BlobReferenceStore, EVENT_LOG, EventLog, ProjectorSubscription } from '@wharf/ports';
 
 export const BLOB_REFERENCES_GROUP = 'blob-references';
 
 @Injectable()
 export class BlobReferenceProjector implements OnApplicationShutdown {
-  private subscription: Subscription | null = null;
+  private readonly subscription: ProjectorSubscription;
 
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
-    @Inject(BLOB_REFERENCES) private readonly references: BlobReferenceStore,
-  ) {}
+    @Inject(BLOB_REFERENCES) references: BlobReferenceStore,
+  ) {
+    this.subscription = new ProjectorSubscription(log, { group: BLOB_REFERENCES_GROUP, batchSize: 1000 }, (events) => references.apply(events));
+  }
 
-  async start(): Promise<void> {
-    this.subscription ??= await this.log.subscribe({ group: BLOB_REFERENCES_GROUP, batchSize: 1000 }, (events) => this.references.apply(events));
+  start(): Promise<void> {
+    return this.subscription.start();
   }
 
   /**
@@ -35,12 +37,11 @@ export class BlobReferenceProjector implements OnApplicationShutdown {
   }
 
   /** Events not yet counted; the collector only runs when this is 0. */
-  async lag(): Promise<number> {
-    return this.subscription ? this.subscription.lag() : this.log.count();
+  lag(): Promise<number> {
+    return this.subscription.lag();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.subscription?.stop();
-    this.subscription = null;
+  onApplicationShutdown(): Promise<void> {
+    return this.subscription.stop();
   }
 }

@@ -3,7 +3,6 @@ import { APP_GUARD } from '@nestjs/core';
 import { AccessControl } from './auth/access-control';
 import { AccountDirectory } from './auth/account-directory';
 import { AccountWriter } from './auth/account-writer';
-import { AccountsUseCases } from './auth/accounts.use-cases';
 import { AdminBootstrap } from './auth/admin-bootstrap';
 import { Authenticator } from './auth/authenticator';
 import { CallerGuard } from './auth/caller.guard';
@@ -17,6 +16,17 @@ import { ChannelsController } from './http/channels.controller';
 import { DiscoveryController } from './http/discovery.controller';
 import { HelmController } from './http/helm.controller';
 import { PackagesController } from './http/packages.controller';
+import { AccountLookup } from './use-cases/accounts/account-lookup';
+import { AuditTrailUseCases } from './use-cases/accounts/audit-trail.use-cases';
+import { ChangePasswordUseCase } from './use-cases/accounts/change-password.use-case';
+import { LogInUseCase } from './use-cases/accounts/log-in.use-case';
+import { NamespaceLimitsUseCases } from './use-cases/accounts/namespace-limits.use-cases';
+import { OrganizationsUseCases } from './use-cases/accounts/organizations.use-cases';
+import { RobotsUseCases } from './use-cases/accounts/robots.use-cases';
+import { SignUpUseCase } from './use-cases/accounts/sign-up.use-case';
+import { TokenIssuer } from './use-cases/accounts/token-issuer';
+import { UserTokensUseCases } from './use-cases/accounts/user-tokens.use-cases';
+import { WhoamiUseCase } from './use-cases/accounts/whoami.use-case';
 import { BlobCensus } from './use-cases/blob-census';
 import { ChangePackageUseCases } from './use-cases/change-package.use-cases';
 import { ChartIndexCache } from './use-cases/chart-index-cache';
@@ -24,7 +34,14 @@ import { ChartMuseumUseCases } from './use-cases/chart-museum.use-cases';
 import { HelmRepositoryUseCases } from './use-cases/helm-repository.use-cases';
 import { PushReleaseUseCase } from './use-cases/push-release.use-case';
 import { ReleasePublisher } from './use-cases/release-publisher';
-import { ReadPackageUseCases } from './use-cases/read-package.use-cases';
+import { ArchiveReads } from './use-cases/read-package/archive-reads';
+import { ListPackagesUseCase } from './use-cases/read-package/list-packages.use-case';
+import { PackageBlobsUseCases } from './use-cases/read-package/package-blobs.use-cases';
+import { PullReleaseUseCases } from './use-cases/read-package/pull-release.use-cases';
+import { ReadablePackages } from './use-cases/read-package/readable-packages';
+import { SearchPackagesUseCase } from './use-cases/read-package/search-packages.use-case';
+import { ShowChannelsUseCases } from './use-cases/read-package/show-channels.use-cases';
+import { ShowPackageUseCases } from './use-cases/read-package/show-package.use-cases';
 import { RegistryStatsUseCase } from './use-cases/registry-stats.use-case';
 
 /**
@@ -39,16 +56,48 @@ import { RegistryStatsUseCase } from './use-cases/registry-stats.use-case';
     CallerGuard,
     { provide: APP_GUARD, useExisting: CallerGuard },
     { provide: APP_GUARD, useClass: OperatorRouteGuard },
+    // Who is calling, what they may do, and the uploads they hold
     AccountDirectory,
     AccountWriter,
     Authenticator,
     AccessControl,
-    AccountsUseCases,
     AdminBootstrap,
     PushAdmission,
     UploadSlots,
     UploadBytesInFlight,
     ArchiveInspectionPool,
-    ReleasePublisher, ChartIndexCache, HelmRepositoryUseCases, ChartMuseumUseCases, PushReleaseUseCase, ChangePackageUseCases, ReadPackageUseCases, RegistryStatsUseCase, BlobCensus],
+    // Accounts
+    AccountLookup,
+    TokenIssuer,
+    SignUpUseCase,
+    LogInUseCase,
+    WhoamiUseCase,
+    ChangePasswordUseCase,
+    UserTokensUseCases,
+    OrganizationsUseCases,
+    RobotsUseCases,
+    NamespaceLimitsUseCases,
+    AuditTrailUseCases,
+    // Writes
+    ReleasePublisher,
+    PushReleaseUseCase,
+    ChangePackageUseCases,
+    ChartMuseumUseCases,
+    // Reads of packages
+    ReadablePackages,
+    ArchiveReads,
+    ListPackagesUseCase,
+    SearchPackagesUseCase,
+    ShowPackageUseCases,
+    ShowChannelsUseCases,
+    PullReleaseUseCases,
+    PackageBlobsUseCases,
+    // Helm repositories
+    ChartIndexCache,
+    HelmRepositoryUseCases,
+    // Operators
+    RegistryStatsUseCase,
+    BlobCensus,
+  ],
 })
 export class GatewayModule {}

@@ -5,7 +5,7 @@
  */
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { StoredEvent } from '@wharf/contracts';
-import { EVENT_LOG, EventLog, RejectedEvent, Subscription, UnappliableEventsError } from '@wharf/ports';
+import { EVENT_LOG, EventLog, ProjectorSubscription, RejectedEvent, UnappliableEventsError } from '@wharf/ports';
 import { KeyedMutex } from './keyed-mutex';
 import { PackageProjection } from './package-projection';
 
@@ -13,16 +13,18 @@ export const METADATA_GROUP = 'metadata';
 
 @Injectable()
 export class MetadataProjector implements OnApplicationShutdown {
-  private subscription: Subscription | null = null;
+  private readonly subscription: ProjectorSubscription;
 
   constructor(
-    @Inject(EVENT_LOG) private readonly log: EventLog,
+    @Inject(EVENT_LOG) log: EventLog,
     private readonly projection: PackageProjection,
     private readonly locks: KeyedMutex,
-  ) {}
+  ) {
+    this.subscription = new ProjectorSubscription(log, { group: METADATA_GROUP }, (events) => this.handle(events));
+  }
 
-  async start(): Promise<void> {
-    this.subscription ??= await this.log.subscribe({ group: METADATA_GROUP }, (events) => this.handle(events));
+  start(): Promise<void> {
+    return this.subscription.start();
   }
 
   /** Resolves once every event appended so far is applied (or the timeout passes: false). */
@@ -35,13 +37,12 @@ export class MetadataProjector implements OnApplicationShutdown {
     return false;
   }
 
-  async lag(): Promise<number> {
-    return this.subscription ? this.subscription.lag() : this.log.count();
+  lag(): Promise<number> {
+    return this.subscription.lag();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.subscription?.stop();
-    this.subscription = null;
+  onApplicationShutdown(): Promise<void> {
+    return this.subscription.stop();
   }
 
   private async handle(events: StoredEvent[]): Promise<void> {

@@ -51,7 +51,7 @@ export class PackageProjection {
         this.appliedThrough.offer(pkg, { sequence: lastSequence(events) });
         return before;
       }
-      if (fresh[0].sequence !== before.sequence + 1) {
+      if (fresh[0]!.sequence !== before.sequence + 1) {
         throw new UnappliableEventsError(parkedBehind(before.sequence, fresh));
       }
       const after = fresh.reduce(evolve, before);

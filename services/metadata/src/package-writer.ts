@@ -4,7 +4,8 @@
  * answers. One batch per package at a time in this process: commands for a package that arrive
  * while it is busy wait, and are then decided together, one after the other against the view
  * each leaves, and appended and applied at once (one log write for many pushes into one
- * package). Each command still gets its own answer: its refusal, or the view after its events.
+ * package). Each command still gets its own answer: its refusal, or what the caller needs of the
+ * package after its events (a CommandResult, whose size does not grow with the package's).
  * Across processes the log's sequence check turns a race into a retry.
  *
  * A batch with a push that carries a namespace quota is decided under its namespace's
@@ -20,6 +21,7 @@ import {
   decide,
   emptyPackageView,
   evolve,
+  findChannel,
   storedBytesOf,
   wasApplied,
 } from '@wharf/domain';
@@ -143,8 +145,15 @@ export class PackageWriter implements PackageCommands {
       const after = events.reduce(evolve, before);
       envelopes.push(...events);
       view = after;
-      answers.push(() => resolve({ view: after, sequences: events.map((e) => e.sequence) }));
+      answers.push(() => resolve(resultOf(command, after, events)));
     }
     return { envelopes, answers, view };
   }
+}
+
+/** The answer to `command`, from the view its events leave. */
+function resultOf(command: PackageCommand, after: PackageView, events: EventEnvelope[]): CommandResult {
+  const result: CommandResult = { sequences: events.map((e) => e.sequence), visibility: after.visibility };
+  if ('channel' in command) result.channel = findChannel(after, command.channel) ?? null;
+  return result;
 }

@@ -6,9 +6,12 @@ import {
   TEST_PACKAGE,
   addReleaseToChannel,
   commandMeta,
+  deleteChannel,
   deleteRelease,
   published,
+  publishedEnvelopes,
   pushRelease,
+  removeReleaseFromChannel,
 } from '@wharf/testing';
 import { envelopesFor } from './event-envelopes';
 import { KeyedMutex } from './keyed-mutex';
@@ -56,7 +59,7 @@ describe('PackageWriter', () => {
     await service.log.close();
   });
 
-  it('appends the decided events, then applies them, then answers with the applied view', async () => {
+  it('appends the decided events, then applies them, then answers', async () => {
     const { writer, log, store, journal } = service;
     const meta = commandMeta({ commandId: 'push-1', correlationId: 'req-1', issuedAt: '2026-03-01T10:00:00.000Z' });
 
@@ -75,14 +78,14 @@ describe('PackageWriter', () => {
         data: published({ release: '1.0.0' }).data,
       }),
     ]);
-    expect(result.sequences).toEqual([1]);
-    expect(result.view).toEqual(await store.get(TEST_PACKAGE));
-    expect(releaseNames(result.view)).toEqual(['1.0.0']);
-    expect(result.view.createdAt).toBe('2026-03-01T10:00:00.000Z');
+    expect(result).toEqual({ sequences: [1], visibility: 'public' });
+    const stored = (await store.get(TEST_PACKAGE))!;
+    expect(releaseNames(stored)).toEqual(['1.0.0']);
+    expect(stored.createdAt).toBe('2026-03-01T10:00:00.000Z');
   });
 
   it('appends all events of one command in one append, continuing the stream', async () => {
-    const { writer, log } = service;
+    const { writer, log, store } = service;
     await writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c1' } }));
     await writer.execute(pushRelease({ release: '2.0.0', meta: { commandId: 'c2' } }));
     await writer.execute(addReleaseToChannel({ release: '2.0.0', meta: { commandId: 'c3' } }));
@@ -92,8 +95,39 @@ describe('PackageWriter', () => {
     expect(log.appendAttempts.at(-1)).toEqual({ pkg: TEST_PACKAGE, expectedSequence: 3, sequences: [4, 5, 6] });
     expect(log.streamOf(TEST_PACKAGE).slice(3).map((e) => e.type)).toEqual(['ReleaseDeleted', 'ReleaseRemovedFromChannel', 'ChannelDeleted']);
     expect(result.sequences).toEqual([4, 5, 6]);
-    expect(result.view.sequence).toBe(6);
-    expect(result.view.channels).toEqual([]);
+    expect((await store.get(TEST_PACKAGE))!.sequence).toBe(6);
+    expect((await store.get(TEST_PACKAGE))!.channels).toEqual([]);
+  });
+
+  it('answers with what the caller needs of the package, the same few bytes however large the package is', async () => {
+    const { writer, log, projector, store } = service;
+    const large = 'ns1/large';
+    await log.append(large, 0, publishedEnvelopes(large, 0, 4_000));
+    await projector.caughtUp();
+    expect(JSON.stringify(await store.get(large)).length).toBeGreaterThan(1024 * 1024);
+
+    const intoLarge = await writer.execute(pushRelease({ package: large, release: '9.0.0', meta: { commandId: 'large-push' } }));
+    const intoNew = await writer.execute(pushRelease({ package: 'ns1/new', release: '9.0.0', meta: { commandId: 'new-push' } }));
+
+    expect(intoLarge).toEqual({ sequences: [4_001], visibility: 'public' });
+    expect(intoNew).toEqual({ sequences: [1], visibility: 'public' });
+    expect(releaseNames((await store.get(large))!)).toContain('9.0.0');
+  });
+
+  it('answers a command that names a channel with that channel after it, null once it is gone', async () => {
+    const { writer } = service;
+    await writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c1' } }));
+    await writer.execute(pushRelease({ release: '2.0.0', meta: { commandId: 'c2' } }));
+
+    const added = await writer.execute(addReleaseToChannel({ channel: 'stable', release: '1.0.0', meta: { commandId: 'c3' } }));
+    const addedAgain = await writer.execute(addReleaseToChannel({ channel: 'stable', release: '2.0.0', meta: { commandId: 'c4' } }));
+    const removed = await writer.execute(removeReleaseFromChannel({ channel: 'stable', release: '1.0.0', meta: { commandId: 'c5' } }));
+    const deletedChannel = await writer.execute(deleteChannel({ channel: 'stable', meta: { commandId: 'c6' } }));
+
+    expect(added.channel).toEqual({ name: 'stable', current: '1.0.0', releases: ['1.0.0'] });
+    expect(addedAgain.channel).toEqual({ name: 'stable', current: '2.0.0', releases: ['1.0.0', '2.0.0'] });
+    expect(removed.channel).toEqual({ name: 'stable', current: '2.0.0', releases: ['2.0.0'] });
+    expect(deletedChannel.channel).toBeNull();
   });
 
   it('a refused command appends nothing and stores nothing', async () => {
@@ -110,7 +144,7 @@ describe('PackageWriter', () => {
     expect(await store.get(TEST_PACKAGE)).toEqual(before);
   });
 
-  it('a redelivered command (same commandId) appends nothing and answers with the current view', async () => {
+  it('a redelivered command (same commandId) appends nothing and answers with the package as it is now', async () => {
     const { writer, log, store } = service;
     const push = pushRelease({ release: '1.0.0', meta: { commandId: 'push-1' } });
     await writer.execute(push);
@@ -119,10 +153,9 @@ describe('PackageWriter', () => {
 
     const again = await writer.execute(push);
 
-    expect(again.sequences).toEqual([]);
+    expect(again).toEqual({ sequences: [], visibility: 'public' });
     expect(log.appendAttempts).toHaveLength(appends);
-    expect(again.view).toEqual(await store.get(TEST_PACKAGE));
-    expect(again.view.sequence).toBe(2);
+    expect((await store.get(TEST_PACKAGE))!.sequence).toBe(2);
   });
 
   it('a redelivered command is not refused even though deciding it again would be', async () => {
@@ -193,7 +226,7 @@ describe('PackageWriter', () => {
   });
 
   describe('commands for one package that arrive while it is busy', () => {
-    it('are decided in arrival order on one read of the view, appended together, each answered with the view after its own events', async () => {
+    it('are decided in arrival order on one read of the view, appended together, each answered with its own events', async () => {
       const { writer, log, store } = service;
       await writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c0' } }));
       await service.projector.caughtUp();
@@ -204,15 +237,10 @@ describe('PackageWriter', () => {
       const results = await Promise.all(['2.0.0', '3.0.0', '4.0.0'].map((release, i) => writer.execute(pushRelease({ release, meta: { commandId: `c${i + 1}` } }))));
 
       expect(results.map((r) => r.sequences)).toEqual([[2], [3], [4]]);
-      expect(results.map((r) => releaseNames(r.view))).toEqual([
-        ['1.0.0', '2.0.0'],
-        ['1.0.0', '2.0.0', '3.0.0'],
-        ['1.0.0', '2.0.0', '3.0.0', '4.0.0'],
-      ]);
       expect(log.appendAttempts.slice(appends)).toEqual([{ pkg: TEST_PACKAGE, expectedSequence: 1, sequences: [2, 3, 4] }]);
       expect(store.reads.slice(reads)).toEqual([TEST_PACKAGE]);
       expect(log.streamOf(TEST_PACKAGE).map((e) => e.causationId)).toEqual(['c0', 'c1', 'c2', 'c3']);
-      expect(await store.get(TEST_PACKAGE)).toEqual(results[2].view);
+      expect(releaseNames((await store.get(TEST_PACKAGE))!)).toEqual(['1.0.0', '2.0.0', '3.0.0', '4.0.0']);
     });
 
     it('refuses only the command that is refused, deciding the next ones on the view without it', async () => {
@@ -321,7 +349,7 @@ describe('PackageWriter', () => {
       const outcome = settle(writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'mine' } })));
       await jest.advanceTimersByTimeAsync(60_000);
 
-      expect(await outcome).toEqual({ value: { view: expect.anything(), sequences: [2] } });
+      expect(await outcome).toEqual({ value: { sequences: [2], visibility: 'public' } });
       expect(log.streamOf(TEST_PACKAGE).map((e) => [e.sequence, e.causationId])).toEqual([
         [1, 'other-writer'],
         [2, 'mine'],
@@ -342,7 +370,7 @@ describe('PackageWriter', () => {
       await projector.start();
       await jest.advanceTimersByTimeAsync(60_000);
 
-      expect(await outcome).toEqual({ value: { view: expect.objectContaining({ sequence: 1 }), sequences: [] } });
+      expect(await outcome).toEqual({ value: { sequences: [], visibility: 'public' } });
       expect(log.streamOf(TEST_PACKAGE)).toHaveLength(1);
       expect((await store.get(TEST_PACKAGE))?.sequence).toBe(1);
     });

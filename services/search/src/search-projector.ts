@@ -6,30 +6,31 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { emptyPackageView, evolve, searchDocumentFrom } from '@wharf/domain';
 import type { StoredEvent } from '@wharf/contracts';
-import { EVENT_LOG, EventLog, RejectedEvent, SEARCH_INDEX, SearchDocument, SearchIndex, Subscription, UnappliableEventsError, parkedBehind } from '@wharf/ports';
+import { EVENT_LOG, EventLog, ProjectorSubscription, RejectedEvent, SEARCH_INDEX, SearchDocument, SearchIndex, UnappliableEventsError, parkedBehind } from '@wharf/ports';
 
 export const SEARCH_GROUP = 'search';
 
 @Injectable()
 export class SearchProjector implements OnApplicationShutdown {
-  private subscription: Subscription | null = null;
+  private readonly subscription: ProjectorSubscription;
 
   constructor(
-    @Inject(EVENT_LOG) private readonly log: EventLog,
+    @Inject(EVENT_LOG) log: EventLog,
     @Inject(SEARCH_INDEX) private readonly index: SearchIndex,
-  ) {}
-
-  async start(): Promise<void> {
-    this.subscription ??= await this.log.subscribe({ group: SEARCH_GROUP, batchSize: 1000 }, (events) => this.handle(events));
+  ) {
+    this.subscription = new ProjectorSubscription(log, { group: SEARCH_GROUP, batchSize: 1000 }, (events) => this.handle(events));
   }
 
-  async lag(): Promise<number> {
-    return this.subscription ? this.subscription.lag() : this.log.count();
+  start(): Promise<void> {
+    return this.subscription.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.subscription?.stop();
-    this.subscription = null;
+  lag(): Promise<number> {
+    return this.subscription.lag();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.subscription.stop();
   }
 
   /** Folds a batch: one read and one write for all the packages it touches. */
@@ -43,7 +44,7 @@ export class SearchProjector implements OnApplicationShutdown {
       const before = stored.get(pkg)?.view ?? emptyPackageView(pkg);
       const fresh = events.filter((e) => e.package === pkg && e.sequence > before.sequence).sort((a, b) => a.sequence - b.sequence);
       if (fresh.length === 0) continue;
-      if (fresh[0].sequence !== before.sequence + 1) {
+      if (fresh[0]!.sequence !== before.sequence + 1) {
         rejected.push(...parkedBehind(before.sequence, fresh));
         continue;
       }

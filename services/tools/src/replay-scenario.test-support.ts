@@ -4,7 +4,17 @@
  */
 import type { PackageCommand, PackageView } from '@wharf/domain';
 import type { PackageCommands } from '@wharf/ports';
-import { addReleaseToChannel, chartMetadata, deleteChannel, deleteRelease, pushRelease, removeReleaseFromChannel } from '@wharf/testing';
+import { KeyedMutex, MetadataProjector, PackageProjection, PackageWriter } from '@wharf/metadata';
+import {
+  InMemoryEventLog,
+  InMemoryMetadataStore,
+  addReleaseToChannel,
+  chartMetadata,
+  deleteChannel,
+  deleteRelease,
+  pushRelease,
+  removeReleaseFromChannel,
+} from '@wharf/testing';
 
 /** The commands of one package's history; every fifth package ends with no release left. */
 export function packageHistory(pkg: string, index: number): PackageCommand[] {
@@ -34,15 +44,32 @@ export function packageHistory(pkg: string, index: number): PackageCommand[] {
   return commands;
 }
 
-/** Runs every package's history (packages in parallel, each in order); the last view of each. */
+/**
+ * Runs every package's history (packages in parallel, each in order) through `writer`; returns
+ * the view each package must have: the one the same commands leave through a package writer of
+ * its own on in-memory ports.
+ */
 export async function writeHistory(writer: PackageCommands, packages: string[], concurrency = 8): Promise<Map<string, PackageView>> {
-  const views = new Map<string, PackageView>();
+  const reference = referenceWriter();
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < packages.length; i = next++) {
-      for (const command of packageHistory(packages[i], i)) views.set(packages[i], (await writer.execute(command)).view);
+      for (const command of packageHistory(packages[i], i)) {
+        await writer.execute(command);
+        await reference.writer.execute(command);
+      }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  const views = new Map<string, PackageView>();
+  for (const pkg of packages) views.set(pkg, (await reference.store.get(pkg))!);
   return views;
+}
+
+function referenceWriter() {
+  const log = new InMemoryEventLog();
+  const store = new InMemoryMetadataStore();
+  const locks = new KeyedMutex();
+  const projection = new PackageProjection(store);
+  return { store, writer: new PackageWriter(log, store, projection, new MetadataProjector(log, projection, locks), locks) };
 }

@@ -13,7 +13,7 @@
  * Every account and namespace is fresh per test: the server is shared with the other suites.
  */
 import { randomBytes } from 'node:crypto';
-import { HttpClient, HttpResponse, expectError } from '../../support/http-client';
+import { HttpClient, expectError, expectJson } from '../../support/http-client';
 import { E2E_ADMIN, enforcedUrl } from '../../support/target';
 import { eventually, packagePath } from '../support/appr.fixtures';
 
@@ -26,13 +26,9 @@ const FAILED_LOGINS_PER_MINUTE = 10; // the registry's default (WHARF_FAILED_LOG
 const fresh = (label: string) => `${label}-${randomBytes(5).toString('hex')}`;
 const basic = (user: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}` });
 
-function json(res: HttpResponse, status: number): any {
-  expect({ status: res.status, body: res.text() }).toEqual({ status, body: expect.any(String) });
-  return res.json();
-}
 
 async function signUp(username: string): Promise<HttpClient> {
-  const { token } = json(await anonymous.post('/api/v1/users', { user: { username, password: PASSWORD } }), 201);
+  const { token } = expectJson(await anonymous.post('/api/v1/users', { user: { username, password: PASSWORD } }), 201);
   return anonymous.with({ authorization: token });
 }
 
@@ -60,7 +56,7 @@ describe('the wrong-password limit (issue 15, item 1)', () => {
     expectError(await anonymous.get('/api/v1/user', { headers: basic(victim, PASSWORD) }), 429, 'rate-limited');
     expectError(await anonymous.get(packagePath(victim, 'anything'), { headers: basic(victim, PASSWORD) }), 429, 'rate-limited');
     // The victim is never locked out of token use.
-    expect(json(await tokenClient.get('/api/v1/user'), 200).username).toBe(victim);
+    expect(expectJson(await tokenClient.get('/api/v1/user'), 200).username).toBe(victim);
   });
 
   it('should spend the budget through Basic auth on any route as through login', async () => {
@@ -102,8 +98,8 @@ describe('the wrong-password limit (issue 15, item 1)', () => {
     // Names within the syntax keep their own budget: an unknown one, a robot-shaped one, a real user.
     expectError(await login(fresh('ghost'), 'wrong-guess'), 401, 'unauthorized-access');
     expectError(await anonymous.get('/api/v1/user', { headers: basic(`${fresh('org')}+ci`, 'wrong-guess') }), 401, 'unauthorized-access');
-    expect(json(await login(user, PASSWORD), 200).token).toEqual(expect.any(String));
-    expect(json(await anonymous.get('/api/v1/user', { headers: basic(user, PASSWORD) }), 200).username).toBe(user);
+    expect(expectJson(await login(user, PASSWORD), 200).token).toEqual(expect.any(String));
+    expect(expectJson(await anonymous.get('/api/v1/user', { headers: basic(user, PASSWORD) }), 200).username).toBe(user);
   });
 });
 
@@ -111,15 +107,15 @@ describe('tokens and passwords (issue 15, item 3)', () => {
   it('should not let a token made with expires_in 60 mint a token that never expires, or one that outlives it', async () => {
     const user = fresh('thief');
     const owner = await signUp(user);
-    const short = json(await owner.post('/api/v1/user/tokens', { label: 'short', expires_in: 60 }), 201);
+    const short = expectJson(await owner.post('/api/v1/user/tokens', { label: 'short', expires_in: 60 }), 201);
     const stolen = anonymous.with({ authorization: `Bearer ${short.token}` });
     expectError(await stolen.post('/api/v1/user/tokens', { label: 'forever', expires_in: null }), 403, 'forbidden');
     expectError(await stolen.post('/api/v1/user/tokens', { label: 'forever', expires_in: 0 }), 403, 'forbidden');
-    const longer = json(await stolen.post('/api/v1/user/tokens', { label: 'longer', expires_in: 10 * 365 * 86400 }), 201);
+    const longer = expectJson(await stolen.post('/api/v1/user/tokens', { label: 'longer', expires_in: 10 * 365 * 86400 }), 201);
     expect(longer.expires_at).toBe(short.expires_at);
-    const defaulted = json(await stolen.post('/api/v1/user/tokens', { label: 'defaulted' }), 201);
+    const defaulted = expectJson(await stolen.post('/api/v1/user/tokens', { label: 'defaulted' }), 201);
     expect(defaulted.expires_at).toBe(short.expires_at);
-    const listed = json(await owner.get('/api/v1/user/tokens'), 200) as { label: string; expires_at: string | null }[];
+    const listed = expectJson(await owner.get('/api/v1/user/tokens'), 200) as { label: string; expires_at: string | null }[];
     const minted = listed.filter((t) => ['longer', 'defaulted', 'forever'].includes(t.label));
     expect(minted.map((t) => [t.label, t.expires_at])).toEqual(expect.arrayContaining([['longer', short.expires_at], ['defaulted', short.expires_at]]));
     expect(minted).toHaveLength(2);
@@ -128,33 +124,33 @@ describe('tokens and passwords (issue 15, item 3)', () => {
   it('should change a password only with the current one, and kill every older token, the login token included', async () => {
     const user = fresh('pw');
     const signUpToken = await signUp(user);
-    const { token: loginToken } = json(await login(user, PASSWORD), 200);
+    const { token: loginToken } = expectJson(await login(user, PASSWORD), 200);
     const loggedIn = anonymous.with({ authorization: loginToken });
     expectError(await loggedIn.put('/api/v1/user/password', { password: 'a-brand-new-password' }), 400, 'invalid-usage');
     expectError(await loggedIn.put('/api/v1/user/password', { password: 'a-brand-new-password', current_password: 'not-the-password' }), 401, 'unauthorized-access');
-    const changed = json(await loggedIn.put('/api/v1/user/password', { password: 'a-brand-new-password', current_password: PASSWORD }), 200);
+    const changed = expectJson(await loggedIn.put('/api/v1/user/password', { password: 'a-brand-new-password', current_password: PASSWORD }), 200);
     expect(changed).toEqual({ status: 'ok', token: expect.any(String) });
     await eventually(async () => expectError(await loggedIn.get('/api/v1/user'), 401, 'unauthorized-access'));
     expectError(await signUpToken.get('/api/v1/user'), 401, 'unauthorized-access');
-    expect(json(await anonymous.with({ authorization: changed.token }).get('/api/v1/user'), 200).username).toBe(user);
-    const trail = json(await anonymous.with({ authorization: changed.token }).get(`/api/v1/namespaces/${user}/audit`), 200) as { type: string }[];
+    expect(expectJson(await anonymous.with({ authorization: changed.token }).get('/api/v1/user'), 200).username).toBe(user);
+    const trail = expectJson(await anonymous.with({ authorization: changed.token }).get(`/api/v1/namespaces/${user}/audit`), 200) as { type: string }[];
     // Newest first: the change, each revocation and the replacement token are events of the account.
     expect(trail.slice(0, 4).map((e) => e.type)).toEqual(['TokenIssued', 'TokenRevoked', 'TokenRevoked', 'PasswordChanged']);
     expect(JSON.stringify(trail)).not.toMatch(/secretHash|passwordHash|scrypt/);
     expectError(await login(user, PASSWORD), 401, 'unauthorized-access');
-    json(await login(user, 'a-brand-new-password'), 200);
+    expectJson(await login(user, 'a-brand-new-password'), 200);
   });
 
   it('should give robot tokens an expiry, list them, and revoke one without the others', async () => {
     const owner = await signUp(fresh('own'));
     const org = fresh('rorg');
-    json(await owner.post('/api/v1/organizations', { name: org }), 201);
-    const created = json(await owner.put(`/api/v1/organizations/${org}/robots/ci`, { role: 'read' }), 200);
+    expectJson(await owner.post('/api/v1/organizations', { name: org }), 201);
+    const created = expectJson(await owner.put(`/api/v1/organizations/${org}/robots/ci`, { role: 'read' }), 200);
     expect(created.expires_at).toEqual(expect.any(String));
-    const second = json(await owner.post(`/api/v1/organizations/${org}/robots/ci/tokens`, { label: 'deploy', expires_in: 3600 }), 201);
+    const second = expectJson(await owner.post(`/api/v1/organizations/${org}/robots/ci/tokens`, { label: 'deploy', expires_in: 3600 }), 201);
     expect(second).toMatchObject({ name: `${org}+ci`, label: 'deploy', id: expect.stringMatching(/^[0-9a-f]{16}$/), expires_at: expect.any(String), token: expect.any(String) });
     expect(Date.parse(second.expires_at) - Date.now()).toBeLessThanOrEqual(3600 * 1000);
-    const listed = json(await owner.get(`/api/v1/organizations/${org}/robots/ci/tokens`), 200) as { id: string }[];
+    const listed = expectJson(await owner.get(`/api/v1/organizations/${org}/robots/ci/tokens`), 200) as { id: string }[];
     expect(listed.map((t) => t.id).sort()).toEqual([created.token_id, second.id].sort());
     expect(JSON.stringify(listed)).not.toContain(second.token.split('.')[3]);
     const first = anonymous.with(basic(`${org}+ci`, created.token));
@@ -167,12 +163,12 @@ describe('tokens and passwords (issue 15, item 3)', () => {
     expectError(await deploy.get(`/api/v1/organizations/${org}/robots/ci/tokens`), 403, 'forbidden');
     expectError(await owner.delete(`/api/v1/organizations/${org}/robots/ci/tokens/${'f'.repeat(2000)}`), 404, 'account-not-found');
     expectError(await owner.get(`/api/v1/organizations/${org}/robots/nobody/tokens`), 404, 'account-not-found');
-    expect((json(await owner.get(`/api/v1/organizations/${org}/robots/ci/tokens`), 200) as unknown[]).length).toBe(2);
-    json(await owner.delete(`/api/v1/organizations/${org}/robots/ci/tokens/${second.id}`), 200);
+    expect((expectJson(await owner.get(`/api/v1/organizations/${org}/robots/ci/tokens`), 200) as unknown[]).length).toBe(2);
+    expectJson(await owner.delete(`/api/v1/organizations/${org}/robots/ci/tokens/${second.id}`), 200);
     await eventually(async () => expectError(await deploy.get(packagePath(org, 'none')), 401, 'unauthorized-access'));
     expectError(await first.get(packagePath(org, 'none')), 404, 'package-not-found');
     expectError(await owner.delete(`/api/v1/organizations/${org}/robots/ci/tokens/${second.id}`), 404, 'account-not-found');
-    const trail = json(await owner.get(`/api/v1/namespaces/${org}/audit`), 200) as { type: string; data: Record<string, unknown> }[];
+    const trail = expectJson(await owner.get(`/api/v1/namespaces/${org}/audit`), 200) as { type: string; data: Record<string, unknown> }[];
     expect(trail[0]).toMatchObject({ type: 'TokenRevoked', data: { robot: 'ci', tokenId: second.id } });
   });
 });
@@ -181,11 +177,11 @@ describe('request limits per caller (issue 15, item 7)', () => {
   it('should limit an account across namespaces and across its tokens, at its own limit', async () => {
     const user = fresh('rot');
     const first = await signUp(user);
-    const { token } = json(await first.post('/api/v1/user/tokens', { label: 'second' }), 201);
+    const { token } = expectJson(await first.post('/api/v1/user/tokens', { label: 'second' }), 201);
     const second = anonymous.with({ authorization: token });
-    const { token: adminToken } = json(await login(E2E_ADMIN.username, E2E_ADMIN.password), 200);
+    const { token: adminToken } = expectJson(await login(E2E_ADMIN.username, E2E_ADMIN.password), 200);
     const limit = 4;
-    json(await anonymous.with({ authorization: adminToken }).put(`/api/v1/namespaces/${user}/limits`, { requests_per_minute: limit }), 200);
+    expectJson(await anonymous.with({ authorization: adminToken }).put(`/api/v1/namespaces/${user}/limits`, { requests_per_minute: limit }), 200);
     const namespaces = Array.from({ length: 8 }, (_, i) => fresh(`ns${i + 1}`));
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { chartArchive } from '@wharf/testing';
-import { HttpClient, HttpResponse, expectError } from '../../support/http-client';
+import { HttpClient, expectError, expectJson } from '../../support/http-client';
 import { E2E_ADMIN, enforcedUrl } from '../../support/target';
 import { packagePath, pushBody } from '../support/appr.fixtures';
 
@@ -25,13 +25,9 @@ const anonymous = new HttpClient('/cnr', enforcedUrl);
 const PASSWORD = 'correct-horse-battery';
 const id = () => randomBytes(5).toString('hex');
 
-function json(res: HttpResponse, status: number): any {
-  expect({ status: res.status, body: res.text() }).toEqual({ status, body: expect.any(String) });
-  return res.json();
-}
 
 async function signUp(username: string): Promise<HttpClient> {
-  const { token } = json(await anonymous.post('/api/v1/users', { user: { username, password: PASSWORD } }), 201);
+  const { token } = expectJson(await anonymous.post('/api/v1/users', { user: { username, password: PASSWORD } }), 201);
   return anonymous.with({ authorization: `Bearer ${token}` });
 }
 
@@ -46,7 +42,7 @@ function pushOfAtLeast(name: string, bytes: number): string {
  * waits for the answer: a server that wanted the whole body before answering would never answer
  * (the test then fails on its timeout), so an answer proves the body was not read.
  */
-function answerWithoutBody(path: string, headers: Record<string, string>, declaredBytes: number): Promise<{ status: number; body: any }> {
+function answerWithoutBody(path: string, headers: Record<string, string>, declaredBytes: number): Promise<{ status: number; body: { code?: string; details: { max: number } } }> {
   const base = new URL(enforcedUrl());
   const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -96,8 +92,8 @@ describe('bodies of the upload routes', () => {
   beforeAll(async () => {
     ownerClient = await signUp(owner);
     outsider = await signUp(`out-${id()}`);
-    const admin = json(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token as string;
-    json(await anonymous.with({ authorization: admin }).put(`/api/v1/namespaces/${owner}/limits`, { max_blob_bytes: MAX_BLOB }), 200);
+    const admin = expectJson(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token as string;
+    expectJson(await anonymous.with({ authorization: admin }).put(`/api/v1/namespaces/${owner}/limits`, { max_blob_bytes: MAX_BLOB }), 200);
   });
 
   it.each([

@@ -10,7 +10,7 @@
  *   and must change when one it can see is.
  */
 import { randomBytes } from 'node:crypto';
-import { HttpClient, HttpResponse, expectError, root } from '../../support/http-client';
+import { HttpClient, expectError, expectJson, root } from '../../support/http-client';
 import { E2E_ADMIN, enforcedUrl } from '../../support/target';
 import { archiveFor, packagePath, pushBody } from '../support/appr.fixtures';
 
@@ -25,22 +25,18 @@ const org = `orcorg-${id}`;
 
 const clients = {} as Record<'user' | 'robot' | 'admin', { root: HttpClient; cnr: HttpClient }>;
 
-function json(res: HttpResponse, status: number): any {
-  expect({ status: res.status, body: res.text().slice(0, 300) }).toEqual({ status, body: expect.any(String) });
-  return res.json();
-}
 
 function withAuth(authorization: string): { root: HttpClient; cnr: HttpClient } {
   return { root: anonymousRoot.with({ authorization }), cnr: anonymousCnr.with({ authorization }) };
 }
 
 beforeAll(async () => {
-  const token = json(await anonymousCnr.post('/api/v1/users', { user: { username: user, password: PASSWORD, email: `${user}@example.test` } }), 201).token as string;
+  const token = expectJson(await anonymousCnr.post('/api/v1/users', { user: { username: user, password: PASSWORD, email: `${user}@example.test` } }), 201).token as string;
   clients.user = withAuth(token);
-  const admin = json(await anonymousCnr.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token as string;
+  const admin = expectJson(await anonymousCnr.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token as string;
   clients.admin = withAuth(admin);
-  json(await clients.user.cnr.post('/api/v1/organizations', { name: org }), 201);
-  const robot = json(await clients.user.cnr.put(`/api/v1/organizations/${org}/robots/ci`, { role: 'write' }), 200);
+  expectJson(await clients.user.cnr.post('/api/v1/organizations', { name: org }), 201);
+  const robot = expectJson(await clients.user.cnr.put(`/api/v1/organizations/${org}/robots/ci`, { role: 'write' }), 200);
   clients.robot = withAuth(`Basic ${Buffer.from(`${org}+ci:${robot.token}`).toString('base64')}`);
 });
 
@@ -57,7 +53,7 @@ describe('registry-wide figures are the operator\'s in enforced mode', () => {
 
   it('/_wharf/stats: the counts for a site admin, kept or counted now', async () => {
     for (const query of [undefined, { fresh: 'true' }]) {
-      const stats = json(await clients.admin.root.get('/_wharf/stats', { query }), 200);
+      const stats = expectJson(await clients.admin.root.get('/_wharf/stats', { query }), 200);
       expect(stats).toEqual({ events: expect.any(Number), blobs: expect.any(Number), packages: expect.any(Number), searchDocuments: expect.any(Number) });
     }
   });
@@ -77,7 +73,7 @@ describe('the Helm index ETag follows what the caller can see', () => {
 
   async function push(name: string, release: string, visibility: 'public' | 'private'): Promise<void> {
     const body = { ...pushBody({ release, mediaType: 'helm', archive: archiveFor(name, release, id) }), visibility };
-    json(await clients.user.cnr.post(packagePath(user, name), body), 200);
+    expectJson(await clients.user.cnr.post(packagePath(user, name), body), 200);
   }
 
   async function etagOf(client: HttpClient): Promise<string> {

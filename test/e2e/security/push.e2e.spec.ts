@@ -14,7 +14,7 @@
  * runs against the enforced one (WHARF_ENFORCED_URL). Both exist in both profiles.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { HttpClient, HttpResponse, cnr, exclusively, expectError } from '../../support/http-client';
+import { HttpClient, HttpResponse, cnr, exclusively, expectError, expectJson } from '../../support/http-client';
 import { E2E_ADMIN, enforcedUrl } from '../../support/target';
 import { bulkyChart } from '../../support/bulky-chart';
 import { archiveFor, expectRefused, packagePath, push, pushBody, pushOk, stats, uniqueNamespace } from '../support/appr.fixtures';
@@ -84,13 +84,9 @@ describe('push on an enforced registry', () => {
   let adminRoot: HttpClient;
   const org = `sp-${id}`;
 
-  function json(res: HttpResponse, status: number): any {
-    expect({ status: res.status, body: res.text().slice(0, 300) }).toEqual({ status, body: expect.any(String) });
-    return res.json();
-  }
 
   async function signUp(username: string): Promise<HttpClient> {
-    const { token } = json(await anonymous.post('/api/v1/users', { user: { username, password: PASSWORD, email: `${username}@example.test` } }), 201);
+    const { token } = expectJson(await anonymous.post('/api/v1/users', { user: { username, password: PASSWORD, email: `${username}@example.test` } }), 201);
     return anonymous.with({ authorization: `Bearer ${token}` });
   }
 
@@ -108,12 +104,12 @@ describe('push on an enforced registry', () => {
   beforeAll(async () => {
     clients.owner = await signUp(`spo-${id}`);
     clients.writer = await signUp(`spw-${id}`);
-    const { token } = json(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200);
+    const { token } = expectJson(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200);
     clients.admin = anonymous.with({ authorization: token });
     adminRoot = new HttpClient('', enforcedUrl, { authorization: token });
-    json(await clients.owner.post('/api/v1/organizations', { name: org }), 201);
-    json(await clients.owner.put(`/api/v1/organizations/${org}/members/spw-${id}`, { role: 'write' }), 200);
-    const robot = json(await clients.owner.put(`/api/v1/organizations/${org}/robots/ci`, { role: 'write' }), 200);
+    expectJson(await clients.owner.post('/api/v1/organizations', { name: org }), 201);
+    expectJson(await clients.owner.put(`/api/v1/organizations/${org}/members/spw-${id}`, { role: 'write' }), 200);
+    const robot = expectJson(await clients.owner.put(`/api/v1/organizations/${org}/robots/ci`, { role: 'write' }), 200);
     clients.robot = anonymous.with({ authorization: `Basic ${Buffer.from(`${org}+ci:${robot.token}`).toString('base64')}` });
   });
 
@@ -123,23 +119,23 @@ describe('push on an enforced registry', () => {
     const res = await refusedWithNothingStored(org, pkg, () => clients[who].post(packagePath(org, pkg), body), 403, 'forbidden');
     expect(res.json<{ details: Record<string, unknown> }>().details).toMatchObject({ namespace: org, field: 'visibility' });
     // The same push without `visibility` is within the role.
-    json(await clients[who].post(packagePath(org, pkg), { ...body, visibility: undefined }), 200);
+    expectJson(await clients[who].post(packagePath(org, pkg), { ...body, visibility: undefined }), 200);
   });
 
   it('should let an admin of the namespace choose the visibility of the package a push creates', async () => {
     const body = { ...pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor('hidden', '1.0.0', id) }), visibility: 'private' };
-    json(await clients.owner.post(packagePath(org, 'hidden'), body), 200);
+    expectJson(await clients.owner.post(packagePath(org, 'hidden'), body), 200);
     expectError(await anonymous.get(packagePath(org, 'hidden')), 404, 'package-not-found');
-    json(await clients.writer.get(packagePath(org, 'hidden')), 200);
+    expectJson(await clients.writer.get(packagePath(org, 'hidden')), 200);
   });
 
   it("should let a write robot name the visibility its package already has (200), and nothing else (403, nothing stored)", async () => {
     const pkg = `kept-${randomBytes(3).toString('hex')}`;
     const release = (version: string, visibility: string) => ({ ...pushBody({ release: version, mediaType: 'helm', archive: archiveFor(pkg, version, id) }), visibility });
-    json(await clients.owner.post(packagePath(org, pkg), release('1.0.0', 'private')), 200);
+    expectJson(await clients.owner.post(packagePath(org, pkg), release('1.0.0', 'private')), 200);
     // A CI script that always sends the package's visibility is not choosing one.
-    json(await clients.robot.post(packagePath(org, pkg), release('1.1.0', 'private')), 200);
-    expect(json(await clients.robot.get(packagePath(org, pkg)), 200).map((m: Manifest) => m.release).sort()).toEqual(['1.0.0', '1.1.0']);
+    expectJson(await clients.robot.post(packagePath(org, pkg), release('1.1.0', 'private')), 200);
+    expect(expectJson(await clients.robot.get(packagePath(org, pkg)), 200).map((m: Manifest) => m.release).sort()).toEqual(['1.0.0', '1.1.0']);
     expectError(await anonymous.get(packagePath(org, pkg)), 404, 'package-not-found');
 
     const { before, res, after } = await exclusively(async () => ({ before: await counters(), res: await clients.robot.post(packagePath(org, pkg), release('1.2.0', 'public')), after: await counters() }));
@@ -152,22 +148,22 @@ describe('push on an enforced registry', () => {
 
   it('should count metadata in the storage quota and refuse an over-quota push with nothing stored', async () => {
     const ns = `spq-${id}`;
-    json(await clients.owner.post('/api/v1/organizations', { name: ns }), 201);
+    expectJson(await clients.owner.post('/api/v1/organizations', { name: ns }), 201);
     const first = archiveFor('app', '1.0.0', id);
-    json(await clients.admin.put(`/api/v1/namespaces/${ns}/limits`, { max_storage_bytes: first.length + 100 }), 200);
+    expectJson(await clients.admin.put(`/api/v1/namespaces/${ns}/limits`, { max_storage_bytes: first.length + 100 }), 200);
 
     const withMetadata = pushBody({ release: '1.0.0', mediaType: 'helm', archive: first, metadata: { notes: 'n'.repeat(200) } });
     await refusedWithNothingStored(ns, 'app', () => clients.owner.post(packagePath(ns, 'app'), withMetadata), 413, 'quota-exceeded');
 
-    json(await clients.owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: first })), 200);
+    expectJson(await clients.owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: first })), 200);
     const second = () => clients.owner.post(packagePath(ns, 'app2'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor('app2', '1.0.0', id) }));
     await refusedWithNothingStored(ns, 'app2', second, 413, 'quota-exceeded');
   });
 
   it("should keep a chart's provenance file within the namespace's blob size limit and count it in the quota", async () => {
     const ns = `spp-${id}`;
-    json(await clients.owner.post('/api/v1/organizations', { name: ns }), 201);
-    json(await clients.admin.put(`/api/v1/namespaces/${ns}/limits`, { max_blob_bytes: 2000, max_storage_bytes: 3000 }), 200);
+    expectJson(await clients.owner.post('/api/v1/organizations', { name: ns }), 201);
+    expectJson(await clients.admin.put(`/api/v1/namespaces/${ns}/limits`, { max_blob_bytes: 2000, max_storage_bytes: 3000 }), 200);
     /** A ChartMuseum upload of `name` 1.0.0 with a clear-signed provenance file of about `provBytes` naming it. */
     const upload = (name: string, provBytes: number) => {
       const chart = archiveFor(name, '1.0.0', id);
@@ -192,15 +188,15 @@ describe('push on an enforced registry', () => {
     const ns = `spo-${id}`;
     const archive = bulkyChart('heavy', '1.0.0', id);
     const body = pushBody({ release: '1.0.0', mediaType: 'helm', archive });
-    json(await clients.owner.post(packagePath(ns, 'heavy'), body), 200);
+    expectJson(await clients.owner.post(packagePath(ns, 'heavy'), body), 200);
 
     const root = new HttpClient('', enforcedUrl);
     const [version, ...repushes] = await Promise.all([
-      new Promise<HttpResponse>((resolve, reject) => setTimeout(() => root.get('/version').then(resolve, reject), 50)),
+      new Promise<HttpResponse>((resolve, reject) => setTimeout(() => void root.get('/version').then(resolve, reject), 50)),
       ...Array.from({ length: 12 }, () => clients.owner.post(packagePath(ns, 'heavy'), body)),
     ]);
     for (const res of repushes) expectError(res, 409, 'package-exists');
     expect(version.status).toBe(200);
-    expect(json(await clients.owner.get(packagePath(ns, 'heavy')), 200).map((m: { release: string }) => m.release)).toEqual(['1.0.0']);
+    expect(expectJson(await clients.owner.get(packagePath(ns, 'heavy')), 200).map((m: { release: string }) => m.release)).toEqual(['1.0.0']);
   });
 });

@@ -7,7 +7,7 @@
  * WHARF_MAX_PACKAGE_METADATA_BYTES of metadata together (the default, 1 MiB, on this registry).
  */
 import { randomBytes } from 'node:crypto';
-import { HttpClient, HttpResponse, exclusively, expectError } from '../../support/http-client';
+import { HttpClient, exclusively, expectError, expectJson } from '../../support/http-client';
 import { E2E_ADMIN, enforcedUrl } from '../../support/target';
 import { apprDigest, archiveFor, packagePath, pushBody, stats } from '../support/appr.fixtures';
 
@@ -18,10 +18,6 @@ const id = randomBytes(4).toString('hex');
 let owner: HttpClient;
 let siteAdmin: HttpClient;
 
-function json(res: HttpResponse, status: number): any {
-  expect({ status: res.status, body: res.text() }).toEqual({ status, body: expect.any(String) });
-  return res.json();
-}
 
 /** Events and blobs of the whole registry, as its site admin sees them. */
 const counters = () => stats(new HttpClient('', enforcedUrl, siteAdmin.headers));
@@ -29,16 +25,16 @@ const counters = () => stats(new HttpClient('', enforcedUrl, siteAdmin.headers))
 /** A fresh organisation of the owner, with `limits` set by the site admin. */
 async function organisation(label: string, limits: Record<string, number | boolean> = {}): Promise<string> {
   const name = `${label}-${id}-${randomBytes(2).toString('hex')}`;
-  json(await owner.post('/api/v1/organizations', { name }), 201);
-  if (Object.keys(limits).length > 0) json(await siteAdmin.put(`/api/v1/namespaces/${name}/limits`, limits), 200);
+  expectJson(await owner.post('/api/v1/organizations', { name }), 201);
+  if (Object.keys(limits).length > 0) expectJson(await siteAdmin.put(`/api/v1/namespaces/${name}/limits`, limits), 200);
   return name;
 }
 
 beforeAll(async () => {
   const username = `sw-${id}`;
-  const token = json(await anonymous.post('/api/v1/users', { user: { username, password: 'correct-horse-battery', email: `${username}@example.test` } }), 201).token;
+  const token = expectJson(await anonymous.post('/api/v1/users', { user: { username, password: 'correct-horse-battery', email: `${username}@example.test` } }), 201).token;
   owner = anonymous.with({ authorization: token });
-  siteAdmin = anonymous.with({ authorization: json(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token });
+  siteAdmin = anonymous.with({ authorization: expectJson(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token });
 });
 
 describe('a namespace storage quota under concurrent pushes', () => {
@@ -69,8 +65,8 @@ describe('a namespace that forbids overwrites', () => {
     const ns = await organisation('frozen', { allow_overwrites: false });
     const original = archiveFor('app', '1.0.0', `original-${id}`);
     const other = archiveFor('app', '1.0.0', `other-${id}`);
-    json(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: original })), 200);
-    json(await owner.delete(packagePath(ns, 'app', '1.0.0', 'helm')), 200);
+    expectJson(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: original })), 200);
+    expectJson(await owner.delete(packagePath(ns, 'app', '1.0.0', 'helm')), 200);
 
     // Refused before its blob is stored: the registry holds no more blobs or events than before.
     const { before, swapped, after } = await exclusively(async () => ({
@@ -82,15 +78,15 @@ describe('a namespace that forbids overwrites', () => {
     expect(after).toEqual(before);
     expectError(await owner.get(packagePath(ns, 'app', '1.0.0', 'helm')), 404, ['package-not-found', 'package-release-not-found']);
 
-    json(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: original })), 200);
-    expect(json(await owner.get(packagePath(ns, 'app', '1.0.0', 'helm')), 200).content.digest).toBe(apprDigest(original));
+    expectJson(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: original })), 200);
+    expect(expectJson(await owner.get(packagePath(ns, 'app', '1.0.0', 'helm')), 200).content.digest).toBe(apprDigest(original));
   });
 
   it('still lets another release of the package be pushed', async () => {
     const ns = await organisation('frozen-other', { allow_overwrites: false });
-    json(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor('app', '1.0.0', id) })), 200);
-    json(await owner.delete(packagePath(ns, 'app', '1.0.0', 'helm')), 200);
-    json(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.1', mediaType: 'helm', archive: archiveFor('app', '1.0.1', id) })), 200);
+    expectJson(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor('app', '1.0.0', id) })), 200);
+    expectJson(await owner.delete(packagePath(ns, 'app', '1.0.0', 'helm')), 200);
+    expectJson(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.1', mediaType: 'helm', archive: archiveFor('app', '1.0.1', id) })), 200);
   });
 });
 
@@ -98,21 +94,21 @@ describe('a package emptied by deletes', () => {
   async function emptiedPrivatePackage(): Promise<{ ns: string; name: string }> {
     const ns = await organisation('private');
     const name = 'app';
-    json(await owner.post(packagePath(ns, name), { ...pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor(name, '1.0.0', id) }), visibility: 'private' }), 200);
+    expectJson(await owner.post(packagePath(ns, name), { ...pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor(name, '1.0.0', id) }), visibility: 'private' }), 200);
     expectError(await anonymous.get(packagePath(ns, name)), 404, 'package-not-found');
-    json(await owner.delete(packagePath(ns, name, '1.0.0', 'helm')), 200);
+    expectJson(await owner.delete(packagePath(ns, name, '1.0.0', 'helm')), 200);
     return { ns, name };
   }
 
   it('keeps its private visibility when an admin pushes it again without one: anonymous callers cannot see it', async () => {
     const { ns, name } = await emptiedPrivatePackage();
 
-    json(await owner.post(packagePath(ns, name), pushBody({ release: '2.0.0', mediaType: 'helm', archive: archiveFor(name, '2.0.0', id) })), 200);
+    expectJson(await owner.post(packagePath(ns, name), pushBody({ release: '2.0.0', mediaType: 'helm', archive: archiveFor(name, '2.0.0', id) })), 200);
 
-    expect(json(await owner.get(packagePath(ns, name, '2.0.0', 'helm')), 200).release).toBe('2.0.0');
+    expect(expectJson(await owner.get(packagePath(ns, name, '2.0.0', 'helm')), 200).release).toBe('2.0.0');
     expectError(await anonymous.get(packagePath(ns, name)), 404, 'package-not-found');
     expectError(await anonymous.get(packagePath(ns, name, '2.0.0', 'helm', 'pull')), 404, 'package-not-found');
-    const listed = json(await anonymous.get('/api/v1/packages', { query: { namespace: ns } }), 200) as { name: string }[];
+    const listed = expectJson(await anonymous.get('/api/v1/packages', { query: { namespace: ns } }), 200) as { name: string }[];
     expect(listed.map((p) => p.name)).not.toContain(`${ns}/${name}`);
   });
 
@@ -140,7 +136,7 @@ describe('the metadata a package holds in all', () => {
     const releases = Array.from({ length: perPackage / perRelease + 1 }, (_, i) => `${i + 1}.0.0`);
     const last = releases.pop()!;
     for (const release of releases) {
-      json(await owner.post(packagePath(ns, name), pushBody({ release, mediaType: 'helm', archive: archiveFor(name, release, id), metadata: metadataOf(perRelease) })), 200);
+      expectJson(await owner.post(packagePath(ns, name), pushBody({ release, mediaType: 'helm', archive: archiveFor(name, release, id), metadata: metadataOf(perRelease) })), 200);
     }
 
     const { before, refused, after } = await exclusively(async () => ({
@@ -153,7 +149,7 @@ describe('the metadata a package holds in all', () => {
     expect(after).toEqual(before);
     expectError(await owner.get(packagePath(ns, name, last, 'helm')), 404, ['package-not-found', 'package-release-not-found']);
     // A release without metadata adds none, so the full package still takes it.
-    json(await owner.post(packagePath(ns, name), pushBody({ release: last, mediaType: 'helm', archive: archiveFor(name, last, id) })), 200);
+    expectJson(await owner.post(packagePath(ns, name), pushBody({ release: last, mediaType: 'helm', archive: archiveFor(name, last, id) })), 200);
   });
 
   it('lets a forced push grow a release\'s metadata by exactly the room the package has left', async () => {
@@ -161,13 +157,13 @@ describe('the metadata a package holds in all', () => {
     const name = 'app';
     const pushOf = (release: string, bytes: number, force = false) =>
       owner.post(packagePath(ns, name), pushBody({ release, mediaType: 'helm', archive: archiveFor(name, release, `${id}/${bytes}`), metadata: metadataOf(bytes), ...(force ? { force: 'true' } : {}) }));
-    for (let i = 1; i <= 3; i++) json(await pushOf(`${i}.0.0`, perRelease), 200);
-    json(await pushOf('4.0.0', 1_000), 200);
-    json(await pushOf('5.0.0', 40_000), 200);
+    for (let i = 1; i <= 3; i++) expectJson(await pushOf(`${i}.0.0`, perRelease), 200);
+    expectJson(await pushOf('4.0.0', 1_000), 200);
+    expectJson(await pushOf('5.0.0', 40_000), 200);
     const room = perPackage - 3 * perRelease - 1_000 - 40_000; // 24,536 bytes
 
     const over = await pushOf('4.0.0', 1_000 + room + 1, true);
     expect(expectError(over, 413, 'payload-too-large').details).toEqual({ field: 'metadata', limit: perPackage, package: `${ns}/${name}` });
-    json(await pushOf('4.0.0', 1_000 + room, true), 200);
+    expectJson(await pushOf('4.0.0', 1_000 + room, true), 200);
   });
 });

@@ -15,18 +15,14 @@
  * The wire stores every event in one insert; commands produce at most one event, so an append
  * is all or nothing.
  */
-import { MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
-import type { Collection } from 'mongodb';
+import { MongoServerError } from 'mongodb';
+import type { Collection, MongoClient } from 'mongodb';
+import { MongoConnectionOptions, connectMongo } from '@wharf/adapters/mongo';
 import { AccountView, RecordedAccountEvent, Role, evolveAccount, isRole } from '@wharf/domain';
 import type { AccountStore, Membership } from '@wharf/ports';
+import { translateMongoOutages } from '@wharf/adapters/mongo';
 
-export interface MongoAccountStoreOptions {
-  url: string;
-  database: string;
-  /** Prepended to the collection names. Letters, digits, `_`, `-`. */
-  collectionPrefix?: string;
-  clientOptions?: MongoClientOptions;
-}
+export type MongoAccountStoreOptions = MongoConnectionOptions;
 
 interface EventDocument {
   _id: string;
@@ -56,10 +52,9 @@ export class MongoAccountStore implements AccountStore {
   ) {}
 
   static async connect(options: MongoAccountStoreOptions): Promise<MongoAccountStore> {
-    const client = await new MongoClient(options.url, options.clientOptions).connect();
-    const db = client.db(options.database);
-    const prefix = options.collectionPrefix ?? '';
-    return new MongoAccountStore(client, db.collection(`${prefix}account_events`), db.collection(`${prefix}accounts`));
+    return connectMongo(options, async ({ client, db, prefix }) =>
+      new MongoAccountStore(client, db.collection(`${prefix}account_events`), db.collection(`${prefix}accounts`)),
+    );
   }
 
   async get(namespace: string): Promise<AccountView | null> {
@@ -77,8 +72,9 @@ export class MongoAccountStore implements AccountStore {
   }
 
   async append(events: readonly RecordedAccountEvent[], view: AccountView, expectedVersion: number): Promise<boolean> {
-    if (events.length === 0) return true;
-    if (events[0].version !== expectedVersion + 1) throw new Error(`append: first event has version ${events[0].version}, expected ${expectedVersion + 1}`);
+    const [first] = events;
+    if (!first) return true;
+    if (first.version !== expectedVersion + 1) throw new Error(`append: first event has version ${first.version}, expected ${expectedVersion + 1}`);
     try {
       await this.events.insertMany(
         events.map((e) => ({ _id: eventId(e.namespace, e.version), namespace: e.namespace, version: e.version, type: e.type, data: JSON.stringify(e.data), actor: e.actor, occurredAt: e.occurredAt })),
@@ -128,3 +124,6 @@ function eventId(namespace: string, version: number): string {
 function recorded(doc: EventDocument): RecordedAccountEvent {
   return { namespace: doc.namespace, version: doc.version, type: doc.type, data: JSON.parse(doc.data), actor: doc.actor, occurredAt: doc.occurredAt } as RecordedAccountEvent;
 }
+
+// MongoDB's connection errors leave every method as the ports' DependencyUnavailableError (mongo-outage.ts in libs/adapters/mongo).
+translateMongoOutages(MongoAccountStore);

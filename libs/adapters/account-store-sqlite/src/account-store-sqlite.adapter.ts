@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { SqliteFileOptions, openSqlite, prepared } from '@wharf/adapters/sqlite';
 import { AccountView, RecordedAccountEvent, isRole } from '@wharf/domain';
 import type { AccountStore, Membership } from '@wharf/ports';
+import { translateSqliteOutages } from '@wharf/adapters/sqlite';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS account_events (
@@ -92,3 +93,6 @@ export class SqliteAccountStore implements AccountStore {
     if (this.db.open) this.db.close();
   }
 }
+
+// SQLite's busy, locked, full and I/O errors leave every method as the ports' DependencyUnavailableError (sqlite-outage.ts in libs/adapters/sqlite).
+translateSqliteOutages(SqliteAccountStore);

@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { RecordedEvent, blobReferenceChanges } from '@wharf/domain';
 import type { BlobReferenceStore, ProjectionRebuild } from '@wharf/ports';
 import { REBUILD_SUFFIX, SqliteFileOptions, SqliteProjectionRebuild, SqliteProjectionTables, createRebuildTables, openSqlite, prepared } from '@wharf/adapters/sqlite';
+import { translateSqliteOutages } from '@wharf/adapters/sqlite';
 
 export type SqliteBlobReferenceStoreOptions = SqliteFileOptions;
 
@@ -69,3 +70,6 @@ export class SqliteBlobReferenceStore implements BlobReferenceStore {
     if (this.ownsConnection && this.db.open) this.db.close();
   }
 }
+
+// SQLite's busy, locked, full and I/O errors leave every method as the ports' DependencyUnavailableError (sqlite-outage.ts in libs/adapters/sqlite).
+translateSqliteOutages(SqliteBlobReferenceStore);

@@ -34,18 +34,14 @@
  */
 import { createHash } from 'node:crypto';
 import { HighestByKey } from '@wharf/collections';
-import { MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
-import type { Collection, Db } from 'mongodb';
+import { MongoServerError } from 'mongodb';
+import type { Collection, Db, MongoClient } from 'mongodb';
 import type { ChartVersionRecord, PackageChartVersions, Visibility } from '@wharf/domain';
-import { MongoGenerations } from '@wharf/adapters/mongo';
+import { MongoConnectionOptions, MongoGenerations, connectMongo } from '@wharf/adapters/mongo';
 import type { ChartIndexStore, NamespaceCharts, ProjectionRebuild } from '@wharf/ports';
+import { translateMongoOutages } from '@wharf/adapters/mongo';
 
-export interface MongoChartIndexStoreOptions {
-  url: string;
-  database: string;
-  /** Prepended to the collection names. Letters, digits, `_`, `-`. */
-  collectionPrefix?: string;
-  clientOptions?: MongoClientOptions;
+export interface MongoChartIndexStoreOptions extends MongoConnectionOptions {
   /** How long the live generation read from the pointer document is trusted. Default 1000 ms. */
   generationCacheMs?: number;
 }
@@ -78,7 +74,6 @@ interface ChartHeadDocument {
 }
 
 const DUPLICATE_KEY = 11000;
-const PREFIX = /^[A-Za-z0-9_-]*$/;
 const docId = (pkg: string, sequence: number) => `${pkg}@${sequence}`;
 
 interface GenerationCollections {
@@ -112,19 +107,11 @@ export class MongoChartIndexStore implements ChartIndexStore {
 
   /** Connects, creates the namespace indexes (idempotently) and returns the store, which owns the client. */
   static async connect(options: MongoChartIndexStoreOptions): Promise<MongoChartIndexStore> {
-    const prefix = options.collectionPrefix ?? '';
-    if (!PREFIX.test(prefix)) throw new Error(`invalid collectionPrefix ${JSON.stringify(prefix)}: letters, digits, _ and - only`);
-    if (!options.database) throw new Error('a database name is required');
-    const client = new MongoClient(options.url, options.clientOptions);
-    try {
-      await client.connect();
-      const store = new MongoChartIndexStore(client, client.db(options.database), prefix, options.generationCacheMs ?? 1000);
+    return connectMongo(options, async ({ client, db, prefix }) => {
+      const store = new MongoChartIndexStore(client, db, prefix, options.generationCacheMs ?? 1000);
       await store.init();
       return store;
-    } catch (error) {
-      await client.close().catch(() => undefined);
-      throw error;
-    }
+    });
   }
 
   /**
@@ -264,3 +251,6 @@ function revisionOf(generation: number, newest: Pick<ChartPackageDocument, 'pack
   const pairs = newest.map((doc) => `${doc.package}@${doc.sequence}`).sort();
   return createHash('sha256').update(`generation ${generation}\n`).update(pairs.join('\n')).digest('hex').slice(0, 32);
 }
+
+// MongoDB's connection errors leave every method as the ports' DependencyUnavailableError (mongo-outage.ts in libs/adapters/mongo).
+translateMongoOutages(MongoChartIndexStore);

@@ -13,6 +13,7 @@ import type Database from 'better-sqlite3';
 import { SqliteFileOptions, SqliteProjectionRebuild, SqliteProjectionTables, createRebuildTables, openSqlite, prepared, REBUILD_SUFFIX } from '@wharf/adapters/sqlite';
 import type { ChartVersionRecord, PackageChartVersions, Visibility } from '@wharf/domain';
 import type { ChartIndexStore, NamespaceCharts, ProjectionRebuild } from '@wharf/ports';
+import { translateSqliteOutages } from '@wharf/adapters/sqlite';
 
 export type SqliteChartIndexStoreOptions = SqliteFileOptions;
 
@@ -98,3 +99,6 @@ export class SqliteChartIndexStore implements ChartIndexStore {
     return row?.revision ?? 0;
   }
 }
+
+// SQLite's busy, locked, full and I/O errors leave every method as the ports' DependencyUnavailableError (sqlite-outage.ts in libs/adapters/sqlite).
+translateSqliteOutages(SqliteChartIndexStore);

@@ -22,6 +22,9 @@
  *
  * Durability: the producer is idempotent with acks=all (and the topics require two in-sync
  * replicas when they have more than one), so a resolved append survives the crash of any process.
+ * An acknowledgement is trusted only through IdempotentSender: after a failed send kafkajs would
+ * reuse the failed batch's sequence numbers, and the broker would acknowledge the next batch as
+ * that one's retry without writing it (see there).
  * It is deliberately not transactional: transactions write control records that occupy offsets
  * (breaking count() as high - low) and add two round trips to every append.
  *
@@ -30,23 +33,16 @@
  * the handler resolved, so a crash or a rebalance redelivers, never skips.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  Admin,
-  AssignerProtocol,
-  EachBatchPayload,
-  IHeaders,
-  Kafka,
-  KafkaMessage,
-  logCreator,
-  logLevel,
-  PartitionAssigner,
-  Partitioners,
-  Producer,
-} from 'kafkajs';
+import { Admin, IHeaders, Kafka, KafkaMessage, logLevel, Partitioners } from 'kafkajs';
 import { ConcurrencyConflictError } from '@wharf/domain';
-import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts';
-import { DEFAULT_MAX_ATTEMPTS, DeadLetter, EventLog, SubscribeOptions, Subscription, deliverBounded } from '@wharf/ports';
+import { EventEnvelope, StoredEvent } from '@wharf/contracts';
+import { DeadLetter, EventLog, SubscribeOptions, Subscription } from '@wharf/ports';
+import { IdempotentSender } from './idempotent-sender';
+import { jsonLines } from './kafka-json-log';
+import { KafkaSubscription } from './kafka-subscription';
 import { DEAD_LETTER_HEADERS, EventLogTopics, ensureEventLogTopics, eventLogTopics, retrying } from './kafka-topics';
+import { onlyPartition } from './only-partition.assigner';
+import { PartitionSequences, SequenceRegistry } from './sequence-registry';
 
 export interface KafkaEventLogOptions {
   brokers: string[];
@@ -77,29 +73,10 @@ export interface KafkaEventLogOptions {
   heartbeatIntervalMs?: number;
 }
 
-
-/**
- * kafkajs's log as JSON lines on stderr. kafkajs logs every error response at ERROR ("Response
- * ListOffsets ...", "Response Heartbeat ...: The group is rebalancing"), even the transient ones
- * it or we retry; those are demoted to DEBUG. Errors that matter surface as rejected calls.
- */
-function jsonLines(level: logLevel): logCreator {
-  return () =>
-    ({ namespace, level: entryLevel, label, log }) => {
-      const { message, timestamp, ...extra } = log;
-      const demoted = entryLevel === logLevel.ERROR && message.startsWith('Response ');
-      if (demoted && level < logLevel.DEBUG) return;
-      // Deliberate: the producer's retries are bounded so that append fails instead of hanging;
-      // a send of unknown outcome makes the adapter re-read the partition (see append).
-      if (message === 'Limiting retries for the idempotent producer may invalidate EoS guarantees') return;
-      process.stderr.write(JSON.stringify({ ...extra, time: timestamp, level: demoted ? 'DEBUG' : label, logger: `kafkajs.${namespace}`, message }) + '\n');
-    };
-}
-
 export class KafkaEventLog implements EventLog {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
-  private readonly producer: Producer;
+  private readonly producer: IdempotentSender;
   private readonly prefix: string;
   private readonly topics: EventLogTopics;
   private readonly subscriptions = new Set<KafkaSubscription>();
@@ -124,12 +101,14 @@ export class KafkaEventLog implements EventLog {
       retry: { retries: 8 },
     });
     this.admin = this.kafka.admin();
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    this.producer = new IdempotentSender(() =>
+      this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    );
     this.registry = SequenceRegistry.acquire(`${[...options.brokers].sort().join(',')}|${this.topics.events.topic}`);
   }
 
@@ -177,18 +156,22 @@ export class KafkaEventLog implements EventLog {
       // lost connection, retries exhausted) has an unknown outcome: the batch may be in the log
       // although append threw. The partition's cache is then dropped and read again, so a retry
       // by the writer sees the truth; duplicates of (package, sequence) cannot arise from that.
+      // Everything the log held before this send lies below the offset the batch gets.
       let baseOffset: string | undefined;
       try {
-        const [written] = await this.producer.send({
-          topic,
-          acks: -1,
-          messages: events.map((event) => ({
-            key: pkg,
-            partition,
-            value: JSON.stringify(event),
-            headers: { type: event.type, version: String(event.version), id: event.id },
-          })),
-        });
+        const [written] = await this.producer.send(
+          {
+            topic,
+            acks: -1,
+            messages: events.map((event) => ({
+              key: pkg,
+              partition,
+              value: JSON.stringify(event),
+              headers: { type: event.type, version: String(event.version), id: event.id },
+            })),
+          },
+          this.registry.offsetFloor(partition),
+        );
         baseOffset = written?.baseOffset;
       } catch (error) {
         this.registry.forget(partition);
@@ -198,8 +181,8 @@ export class KafkaEventLog implements EventLog {
         this.registry.forget(partition);
         throw new Error(`no acknowledgement for ${topic}[${partition}]`);
       }
-      this.registry.record(partition, pkg, expectedSequence + events.length);
       const base = Number(baseOffset);
+      this.registry.record(partition, pkg, expectedSequence + events.length, base + events.length);
       return events.map((event, i) => ({ ...event, position: `${partition}:${base + i}` }));
     });
   }
@@ -248,7 +231,7 @@ export class KafkaEventLog implements EventLog {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     SequenceRegistry.release(this.registry);
     await this.ready?.catch(() => undefined);
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    await Promise.allSettled([this.producer.close(), this.admin.disconnect()]);
   }
 
   /** @internal */
@@ -301,15 +284,15 @@ export class KafkaEventLog implements EventLog {
     await this.producer.connect();
   }
 
-  /** Each package's last sequence in `partition`, read from the partition's start to its high watermark. */
-  private async readSequences(partition: number): Promise<Map<string, number>> {
-    const last = new Map<string, number>();
-    await this.readPartition(this.eventsTopic, partition, (message) => {
+  /** Each package's last sequence in `partition`, read from the partition's start to its high watermark (`end`). */
+  private async readSequences(partition: number): Promise<PartitionSequences> {
+    const sequences = new Map<string, number>();
+    const end = await this.readPartition(this.eventsTopic, partition, (message) => {
       const pkg = message.key?.toString();
       const sequence = sequenceOf(message.value);
-      if (pkg && sequence !== undefined && sequence > (last.get(pkg) ?? 0)) last.set(pkg, sequence);
+      if (pkg && sequence !== undefined && sequence > (sequences.get(pkg) ?? 0)) sequences.set(pkg, sequence);
     });
-    return last;
+    return { sequences, end };
   }
 
   /**
@@ -317,14 +300,15 @@ export class KafkaEventLog implements EventLog {
    * `assign()`, so this is a throwaway consumer group (unique id, nothing committed, so the
    * broker drops it when it leaves) whose own partition assigner hands it just this partition.
    * Cost: one group join (~0.3 s locally; more where group.initial.rebalance.delay.ms > 0), paid
-   * once per partition and process, and not at all for an empty partition.
+   * once per partition and process, and not at all for an empty partition. Returns the high
+   * watermark it read up to.
    */
-  private async readPartition(topic: string, partition: number, onMessage: (message: KafkaMessage) => void): Promise<void> {
+  private async readPartition(topic: string, partition: number, onMessage: (message: KafkaMessage) => void): Promise<number> {
     const offsets = await retrying(() => this.admin.fetchTopicOffsets(topic));
     const range = offsets.find((o) => o.partition === partition);
     if (!range) throw new Error(`${topic} has no partition ${partition}`);
     const high = Number(range.high);
-    if (high <= Number(range.low)) return;
+    if (high <= Number(range.low)) return high;
     const consumer = this.kafka.consumer({
       groupId: `${this.prefix}reader.${randomUUID()}`,
       partitionAssigners: [onlyPartition(topic, partition)],
@@ -364,160 +348,11 @@ export class KafkaEventLog implements EventLog {
     } finally {
       await consumer.disconnect();
     }
+    return high;
   }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('event log is closed');
-  }
-}
-
-class KafkaSubscription implements Subscription {
-  private readonly consumer;
-  private readonly groupId: string;
-  private readonly batchSize: number;
-  private stopping = false;
-  private stopped?: Promise<void>;
-  private wake: () => void = () => {};
-
-  constructor(
-    private readonly log: KafkaEventLog,
-    kafka: Kafka,
-    private readonly admin: Admin,
-    private readonly options: SubscribeOptions,
-    private readonly handler: (events: StoredEvent[]) => Promise<void>,
-  ) {
-    this.groupId = log.groupId(options.group);
-    this.batchSize = Math.max(1, options.batchSize ?? 500);
-    this.consumer = kafka.consumer({
-      groupId: this.groupId,
-      ...log.consumerTuning(),
-      minBytes: 1,
-      allowAutoTopicCreation: false,
-      retry: { retries: 8 },
-    });
-  }
-
-  async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.log.eventsTopic], fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
-  }
-
-  stop(): Promise<void> {
-    this.stopped ??= (async () => {
-      this.stopping = true;
-      this.wake();
-      // kafkajs waits for the eachBatch in flight (which stops after its current handler batch).
-      await this.consumer.disconnect();
-      this.log.forget(this);
-    })();
-    return this.stopped;
-  }
-
-  async lag(): Promise<number> {
-    const topic = this.log.eventsTopic;
-    const [ends, committed] = await Promise.all([
-      retrying(() => this.admin.fetchTopicOffsets(topic)),
-      retrying(() => this.admin.fetchOffsets({ groupId: this.groupId, topics: [topic] })),
-    ]);
-    const done = new Map((committed.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-    return ends.reduce((sum, p) => {
-      const from = done.get(p.partition) ?? -1;
-      return sum + Math.max(0, Number(p.high) - (from >= 0 ? from : Number(p.low)));
-    }, 0);
-  }
-
-  /**
-   * Splits kafkajs's batch into handler batches of at most `batchSize` valid events. After each
-   * one the handler took (deliverBounded: retried, and what it cannot apply set aside), and its
-   * invalid or unappliable events are on the dead-letter topic, the offset after it is resolved
-   * and committed. When delivery stops midway (stop, rebalance) or the dead-letter write fails,
-   * nothing is resolved: we return, and kafkajs fetches again from the last resolved offset.
-   */
-  private async eachBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const { topic, partition } = batch;
-    let valid: StoredEvent[] = [];
-    let dead: { message: KafkaMessage; reason: string }[] = [];
-    let lastOffset: string | undefined;
-    const messageOf = new Map<string, KafkaMessage>();
-
-    const flush = async (): Promise<boolean> => {
-      const outcome =
-        valid.length === 0
-          ? { delivered: true as const, setAside: [] }
-          : await deliverBounded(valid, (events) => this.handler(events).then(() => heartbeat().catch(() => undefined)), {
-              maxAttempts: this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-              pause: async () => {
-                await this.pause(this.log.retryDelayMs());
-                if (this.stopping || !isRunning() || isStale()) return false;
-                // A long retry must not cost the group its membership.
-                return heartbeat().then(
-                  () => true,
-                  () => false,
-                );
-              },
-            });
-      if (!outcome.delivered) return false;
-      try {
-        await this.log.setAside(this.options.group, partition, [...dead, ...outcome.setAside.map(({ event, reason }) => ({ message: messageOf.get(event.id)!, reason }))]);
-      } catch {
-        await this.pause(this.log.retryDelayMs());
-        return false;
-      }
-      resolveOffset(lastOffset!);
-      // With autoCommit off, commitOffsetsIfNecessary() without offsets commits nothing.
-      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(Number(lastOffset) + 1) }] }] });
-      valid = [];
-      dead = [];
-      messageOf.clear();
-      lastOffset = undefined;
-      return true;
-    };
-
-    for (const message of batch.messages) {
-      if (this.stopping || !isRunning() || isStale()) return;
-      const checked = checkMessage(message);
-      if ('event' in checked) {
-        valid.push({ ...checked.event, position: `${partition}:${message.offset}` });
-        messageOf.set(checked.event.id, message);
-      } else dead.push({ message, reason: checked.reason });
-      lastOffset = message.offset;
-      if (valid.length >= this.batchSize) {
-        if (!(await flush())) return;
-        await heartbeat();
-      }
-    }
-    if (lastOffset !== undefined && !this.stopping && !isStale()) await flush();
-  }
-
-  /** Sleeps `ms`; stop() cuts it short. */
-  private pause(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-}
-
-/** Parses and validates a message of the events topic; the reason when it must be set aside. */
-function checkMessage(message: KafkaMessage): { event: EventEnvelope } | { reason: string } {
-  try {
-    if (!message.value) return { reason: 'empty message value' };
-    const event = validateOnConsume(JSON.parse(message.value.toString('utf8')));
-    const key = message.key?.toString();
-    if (key !== event.package) return { reason: `message key ${JSON.stringify(key)} is not the event's package ${event.package}` };
-    return { event };
-  } catch (error) {
-    return { reason: (error as Error).message || String(error) };
   }
 }
 
@@ -536,103 +371,4 @@ function copyHeaders(headers: IHeaders | undefined): IHeaders {
   const copy: IHeaders = {};
   for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) copy[name] = value;
   return copy;
-}
-
-/** A partition assigner that gives the (single) member of a throwaway group one partition. */
-function onlyPartition(topic: string, partition: number): PartitionAssigner {
-  return () => ({
-    name: 'WharfSinglePartition',
-    version: 1,
-    protocol: ({ topics }) => ({
-      name: 'WharfSinglePartition',
-      metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
-    }),
-    assign: async ({ members }) =>
-      members.map(({ memberId }, i) => ({
-        memberId,
-        memberAssignment: AssignerProtocol.MemberAssignment.encode({
-          version: 1,
-          assignment: i === 0 ? { [topic]: [partition] } : {},
-          userData: Buffer.alloc(0),
-        }),
-      })),
-  });
-}
-
-/**
- * Per process, per (brokers, events topic): the package mutexes and the last-sequence cache,
- * shared by every handle so that the check is exact within the process. Dropped when the last
- * handle closes.
- */
-class SequenceRegistry {
-  private static readonly registries = new Map<string, SequenceRegistry>();
-
-  static acquire(key: string): SequenceRegistry {
-    let registry = SequenceRegistry.registries.get(key);
-    if (!registry) SequenceRegistry.registries.set(key, (registry = new SequenceRegistry(key)));
-    registry.users++;
-    return registry;
-  }
-
-  static release(registry: SequenceRegistry): void {
-    if (--registry.users === 0 && SequenceRegistry.registries.get(registry.key) === registry) SequenceRegistry.registries.delete(registry.key);
-  }
-
-  private users = 0;
-  private readonly locks = new Map<string, Promise<void>>();
-  /** Last sequence per package, by partition: lower bounds from our appends, exact once warm. */
-  private readonly known = new Map<number, Map<string, number>>();
-  /** Partitions whose `known` map covers everything written before the process last read them. */
-  private readonly warm = new Set<number>();
-  private readonly warming = new Map<number, Promise<void>>();
-  /** Bumped by forget(): a read that started before a forget() does not make the partition warm. */
-  private generation = 0;
-
-  private constructor(private readonly key: string) {}
-
-  /** Runs `fn` when no other call for `pkg` in this process is running. */
-  async exclusive<T>(pkg: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(pkg) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
-    this.locks.set(pkg, tail);
-    await previous;
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (this.locks.get(pkg) === tail) this.locks.delete(pkg);
-    }
-  }
-
-  async lastSequence(partition: number, pkg: string, read: () => Promise<Map<string, number>>): Promise<number> {
-    while (!this.warm.has(partition)) {
-      let warming = this.warming.get(partition);
-      if (!warming) {
-        const generation = this.generation;
-        warming = read()
-          .then((found) => {
-            for (const [p, sequence] of found) this.record(partition, p, sequence);
-            if (generation === this.generation) this.warm.add(partition);
-          })
-          .finally(() => this.warming.delete(partition));
-        this.warming.set(partition, warming);
-      }
-      await warming;
-    }
-    return this.known.get(partition)?.get(pkg) ?? 0;
-  }
-
-  record(partition: number, pkg: string, sequence: number): void {
-    let packages = this.known.get(partition);
-    if (!packages) this.known.set(partition, (packages = new Map()));
-    if (sequence > (packages.get(pkg) ?? 0)) packages.set(pkg, sequence);
-  }
-
-  /** The partition must be read again before the next check (e.g. after a send of unknown outcome). */
-  forget(partition: number): void {
-    this.generation++;
-    this.warm.delete(partition);
-  }
 }

@@ -1,2 +1,4 @@
 export * from './event-log-kafka.adapter';
 export * from './kafka-topics';
+export * from './idempotent-sender';
+export * from './restarting-consumer';

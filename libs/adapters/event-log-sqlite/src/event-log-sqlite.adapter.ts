@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { ConcurrencyConflictError } from '@wharf/domain';
 import { EventEnvelope, StoredEvent, deepFreeze, validateOnConsume } from '@wharf/contracts';
 import { DEFAULT_MAX_ATTEMPTS, DeadLetter, EventLog, SubscribeOptions, Subscription, deliverBounded } from '@wharf/ports';
+import { translateSqliteOutages } from '@wharf/adapters/sqlite';
 
 export interface SqliteEventLogOptions {
   /** File path, or ':memory:'. */
@@ -109,7 +110,7 @@ export class SqliteEventLog implements EventLog {
       return;
     }
     batch.forEach((item, i) => {
-      const outcome = outcomes[i];
+      const outcome = outcomes[i]!;
       if ('stored' in outcome) item.resolve(outcome.stored);
       else item.reject(outcome.error);
     });
@@ -310,7 +311,7 @@ class SqliteSubscription implements Subscription {
         dead.push({ position: row.position, reason, envelope: row.envelope });
       }
       try {
-        this.log.saveCheckpoint(group, rows[rows.length - 1].position, dead);
+        this.log.saveCheckpoint(group, rows[rows.length - 1]!.position, dead);
       } catch {
         await this.sleep(cancellableDelay(this.log.retryDelayMs()));
       }
@@ -335,3 +336,6 @@ function cancellableDelay(ms: number): { promise: Promise<void>; cancel: () => v
   });
   return { promise, cancel };
 }
+
+// SQLite's busy, locked, full and I/O errors leave every method as the ports' DependencyUnavailableError (sqlite-outage.ts in libs/adapters/sqlite).
+translateSqliteOutages(SqliteEventLog);

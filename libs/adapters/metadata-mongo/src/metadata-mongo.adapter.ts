@@ -48,20 +48,14 @@
  * 0 is the unsuffixed pair, a rebuild fills `_g<n>` and the switch is one write of the pointer.
  */
 import { HighestByKey } from '@wharf/collections';
-import { MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
-import type { Collection, Db, Filter } from 'mongodb';
-import { GENERATIONS_COLLECTION, MongoGenerations, generationNames, literalPattern } from '@wharf/adapters/mongo';
+import { MongoServerError } from 'mongodb';
+import type { Collection, Db, Filter, MongoClient } from 'mongodb';
+import { GENERATIONS_COLLECTION, MongoConnectionOptions, MongoGenerations, connectMongo, generationNames, literalPattern } from '@wharf/adapters/mongo';
 import { PackageSummary, PackageView, Visibility, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
+import { translateMongoOutages } from '@wharf/adapters/mongo';
 
-export interface MongoMetadataStoreOptions {
-  /** A MongoDB connection string (MongoDB or FerretDB). */
-  url: string;
-  database: string;
-  /** Prepended to the collection name, so several stores can share a database. Letters, digits, `_`, `-`. */
-  collectionPrefix?: string;
-  /** Extra MongoClient options (timeouts, pool size, TLS). */
-  clientOptions?: MongoClientOptions;
+export interface MongoMetadataStoreOptions extends MongoConnectionOptions {
   /** How long the live generation read from the pointer document is trusted. Default 1000 ms. */
   generationCacheMs?: number;
 }
@@ -153,7 +147,6 @@ export function generationCollectionNames(prefix: string, generation: number): {
 
 const DUPLICATE_KEY = 11000;
 const INDEX_NOT_FOUND = 27;
-const PREFIX = /^[A-Za-z0-9_-]*$/;
 
 /** How many packages' newest known versions a store remembers. */
 const KNOWN_VERSIONS_KEPT = 100_000;
@@ -204,19 +197,11 @@ export class MongoMetadataStore implements MetadataStore {
 
   /** Connects, creates the collection's indexes (idempotently) and returns the store, which owns the client. */
   static async connect(options: MongoMetadataStoreOptions): Promise<MongoMetadataStore> {
-    const prefix = options.collectionPrefix ?? '';
-    if (!PREFIX.test(prefix)) throw new Error(`invalid collectionPrefix ${JSON.stringify(prefix)}: letters, digits, _ and - only`);
-    if (!options.database) throw new Error('a database name is required');
-    const client = new MongoClient(options.url, options.clientOptions);
-    try {
-      await client.connect();
-      const store = new MongoMetadataStore(client, client.db(options.database), prefix, options.generationCacheMs ?? 1000);
+    return connectMongo(options, async ({ client, db, prefix }) => {
+      const store = new MongoMetadataStore(client, db, prefix, options.generationCacheMs ?? 1000);
       await store.init();
       return store;
-    } catch (error) {
-      await client.close().catch(() => undefined);
-      throw error;
-    }
+    });
   }
 
   /**
@@ -436,3 +421,6 @@ function isListed(newest: PackageVersionDocument, filter: PackageListFilter): bo
   const visible = filter.visibleNamespaces;
   return visible === undefined || visible === 'all' || newest.visibility === 'public' || visible.includes(newest.namespace);
 }
+
+// MongoDB's connection errors leave every method as the ports' DependencyUnavailableError (mongo-outage.ts in libs/adapters/mongo).
+translateMongoOutages(MongoMetadataStore);

@@ -13,6 +13,7 @@ import { LruBySize } from '@wharf/collections';
 import { SqliteFileOptions, SqliteProjectionRebuild, SqliteProjectionTables, createRebuildTables, openSqlite, REBUILD_SUFFIX, prepared } from '@wharf/adapters/sqlite';
 import { PackageSummary, PackageView, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
+import { translateSqliteOutages } from '@wharf/adapters/sqlite';
 
 export interface SqliteMetadataStoreOptions extends SqliteFileOptions {
   /** Bytes of stored JSON the in-memory view cache may hold (default 32 MiB; 0 turns it off). */
@@ -149,3 +150,6 @@ export class SqliteMetadataStore implements MetadataStore {
     if (this.ownsConnection && this.db.open) this.db.close();
   }
 }
+
+// SQLite's busy, locked, full and I/O errors leave every method as the ports' DependencyUnavailableError (sqlite-outage.ts in libs/adapters/sqlite).
+translateSqliteOutages(SqliteMetadataStore);

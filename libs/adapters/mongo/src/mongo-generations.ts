@@ -15,6 +15,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { ProjectionRebuild } from '@wharf/ports';
 import { literalPattern } from './literal-pattern';
+import { translateMongoOutages } from './mongo-outage';
 
 /** The pointers to the live generations: one document per projection in this collection. */
 export const GENERATIONS_COLLECTION = 'projection_generations';
@@ -102,3 +103,6 @@ export class MongoGenerations<B extends string> {
     };
   }
 }
+
+// MongoDB's connection errors leave every method as the ports' DependencyUnavailableError (mongo-outage.ts).
+translateMongoOutages(MongoGenerations);

@@ -36,6 +36,8 @@ import {
   searchWords,
   toSearchSource,
 } from './search-opensearch.mapping';
+import { translateOutages } from '@wharf/ports';
+import { isOpenSearchOutage } from './opensearch-outage';
 
 export interface OpenSearchSearchIndexOptions {
   /** OpenSearch URL, e.g. http://127.0.0.1:9200. */
@@ -188,7 +190,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
       if (!body.errors) continue;
       // A version conflict is a document not above the stored one: ignored, as the port says.
       const failures = body.items
-        .map((item, i) => ({ result: item.index, doc: chunk[i] }))
+        .map((item, i) => ({ result: item.index, doc: chunk[i]! }))
         .filter(({ result }) => result?.error && result.error.type !== 'version_conflict_engine_exception');
       if (failures.length > 0) {
         const shown = failures.slice(0, 5).map(({ result, doc }) => `${doc.package}@${doc.sequence}: ${describe(result!.error!)}`);
@@ -328,3 +330,6 @@ function describe(error: ErrorCause): string {
   }
   return causes.join(', caused by ');
 }
+
+// OpenSearch's connection errors and 429/5xx answers leave every method as the ports' DependencyUnavailableError (opensearch-outage.ts).
+translateOutages(OpenSearchSearchIndex, 'OpenSearch', isOpenSearchOutage);

@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { REBUILD_SUFFIX, SqliteFileOptions, SqliteProjectionRebuild, SqliteProjectionTables, createRebuildTables, openSqlite, prepared } from '@wharf/adapters/sqlite';
 import type { ProjectionRebuild, SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
+import { translateSqliteOutages } from '@wharf/adapters/sqlite';
 
 export type SqliteSearchIndexOptions = SqliteFileOptions;
 
@@ -155,3 +156,6 @@ export function searchStatement(query: SearchQuery, docs = 'search_docs', fts = 
        LIMIT @limit`;
   return { sql, params };
 }
+
+// SQLite's busy, locked, full and I/O errors leave every method as the ports' DependencyUnavailableError (sqlite-outage.ts in libs/adapters/sqlite).
+translateSqliteOutages(SqliteSearchIndex);

@@ -1,2 +1,3 @@
 export * from './open-sqlite';
+export * from './sqlite-outage';
 export * from './sqlite-rebuild';

@@ -8,6 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { ProjectionRebuild } from '@wharf/ports';
+import { translateSqliteOutages } from './sqlite-outage';
 
 export const REBUILD_SUFFIX = '_rebuild';
 
@@ -73,3 +74,6 @@ export class SqliteProjectionRebuild<S> implements ProjectionRebuild<S> {
     })();
   }
 }
+
+// SQLite's busy, locked, full and I/O errors leave every method as the ports' DependencyUnavailableError (sqlite-outage.ts).
+translateSqliteOutages(SqliteProjectionRebuild);

@@ -5,7 +5,16 @@
  */
 import type { ErrorCode, ErrorDetails } from '@wharf/domain';
 
-export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
+/** Codes of HTTP itself, which no rule of the domain gives: no route for the path, no such method on it. */
+export type TransportErrorCode = 'route-not-found' | 'method-not-allowed';
+
+/** The BlobStore port's errors as the blob service's internal API answers them (`blob-wire-errors.ts`). */
+export type BlobWireErrorCode = 'blob-not-found' | 'blob-digest-mismatch';
+
+/** Every code an error body may carry: the domain's, HTTP's own and the blob port's. */
+export type WireErrorCode = ErrorCode | TransportErrorCode | BlobWireErrorCode;
+
+export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   'invalid-usage': 400,
   'invalid-name': 400,
   'invalid-media-type': 400,
@@ -38,12 +47,12 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
 };
 
 export interface ErrorBody {
-  code: ErrorCode;
+  code: WireErrorCode;
   message: string;
   details: ErrorDetails;
-  error: { code: ErrorCode; message: string; details: ErrorDetails };
+  error: { code: WireErrorCode; message: string; details: ErrorDetails };
 }
 
-export function errorBody(code: ErrorCode, message: string, details: ErrorDetails): ErrorBody {
+export function errorBody(code: WireErrorCode, message: string, details: ErrorDetails): ErrorBody {
   return { code, message, details, error: { code, message, details } };
 }

@@ -1,12 +1,13 @@
-import { ErrorCode, ErrorDetails, WharfError } from '@wharf/domain';
+import { ErrorDetails, WharfError } from '@wharf/domain';
+import type { WireErrorCode } from './error-codes';
 
 /**
  * A typed error that crossed a process boundary (a command reply, an internal HTTP answer):
  * the same code, message and details, so it renders exactly as it would have in-process.
  */
-export class WireError extends WharfError {
+export class WireError extends WharfError<WireErrorCode> {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: WireErrorCode,
     message: string,
     details: ErrorDetails,
   ) {
@@ -15,12 +16,12 @@ export class WireError extends WharfError {
 }
 
 export interface WireErrorBody {
-  code: ErrorCode;
+  code: WireErrorCode;
   message: string;
   details: ErrorDetails;
 }
 
-export function toWire(error: WharfError): WireErrorBody {
+export function toWire(error: WharfError<WireErrorCode>): WireErrorBody {
   return { code: error.code, message: error.message, details: error.details };
 }
 

@@ -32,9 +32,10 @@ export function formatToken(token: ApiToken): string {
 export function parseToken(text: string): ApiToken | null {
   const match = TOKEN.exec(text);
   if (!match) return null;
-  const account = Buffer.from(match[1], 'base64url').toString('utf8');
-  if (account.length === 0 || Buffer.from(account, 'utf8').toString('base64url') !== match[1]) return null;
-  return { account, id: match[2], secret: match[3] };
+  const [, encodedAccount, id, secret] = match as unknown as [string, string, string, string];
+  const account = Buffer.from(encodedAccount, 'base64url').toString('utf8');
+  if (account.length === 0 || Buffer.from(account, 'utf8').toString('base64url') !== encodedAccount) return null;
+  return { account, id, secret };
 }
 
 /** Splits `org+robot`; null for a plain account name. */

@@ -3,3 +3,4 @@ export * from './account.events';
 export * from './account.decider';
 export * from './access-policy';
 export * from './credentials';
+export * from './account-inputs';

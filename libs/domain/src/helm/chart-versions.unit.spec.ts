@@ -1,33 +1,19 @@
+import { published as publishedRelease, recorded } from '@wharf/testing';
 import { InvalidChartError, InvalidNameError } from '../errors';
 import { emptyPackageView } from '../package/package.view';
 import { evolve } from '../package/package.decider';
-import type { RecordedEvent } from '../package/package.events';
+import type { RecordedEvent, ReleasePublished } from '../package/package.events';
 import { chartCoordinates } from './chart-upload';
 import { chartVersionsOf, touchesCharts } from './chart-versions';
 import { assertProvenance } from './provenance';
 
 const digest = (c: string) => c.repeat(64);
 
-function published(release: string, mediaType: string, sequence: number, extra: Record<string, unknown> = {}): RecordedEvent {
-  return {
-    type: 'ReleasePublished',
-    data: {
-      release,
-      mediaType,
-      apprDigest: digest('a'),
-      blobDigest: digest('b'),
-      size: 10,
-      metadata: null,
-      chart: mediaType === 'helm' ? { apiVersion: 'v2', name: 'other-name', version: '0.0.1', appVersion: '9' } : null,
-      replaced: null,
-      visibility: 'public',
-      ...extra,
-    },
-    package: 'ns/web',
-    sequence,
-    occurredAt: `2024-01-0${sequence}T00:00:00.000Z`,
-    causationId: `c${sequence}`,
-  };
+/** A publish of ns/web recorded at `sequence` (on that day of January 2024), digests a… and b…, a chart for helm. */
+function published(release: string, mediaType: string, sequence: number, extra: Partial<ReleasePublished['data']> = {}): RecordedEvent {
+  const chart = mediaType === 'helm' ? { apiVersion: 'v2', name: 'other-name', version: '0.0.1', appVersion: '9' } : null;
+  const event = publishedRelease({ release, mediaType, apprDigest: digest('a'), blobDigest: digest('b'), size: 10, chart, ...extra });
+  return recorded(event, sequence, { package: 'ns/web', occurredAt: `2024-01-0${sequence}T00:00:00.000Z` });
 }
 
 describe('chartVersionsOf', () => {

@@ -1,14 +1,11 @@
+import { deleted, published as publishedRelease } from '@wharf/testing';
 import { blobReferenceChanges } from './blob-references';
 import type { ReleasePublished } from './package.events';
 
 const d = (c: string) => c.repeat(64);
 
-function published(overrides: Partial<ReleasePublished['data']> = {}): ReleasePublished {
-  return {
-    type: 'ReleasePublished',
-    data: { release: '1.0.0', mediaType: 'helm', apprDigest: d('a'), blobDigest: d('b'), size: 1, metadata: null, chart: null, replaced: null, visibility: 'public', ...overrides },
-  };
-}
+/** A publish of archive d('b') (appr digest d('a')). */
+const published = (overrides: Partial<ReleasePublished['data']> = {}) => publishedRelease({ apprDigest: d('a'), blobDigest: d('b'), ...overrides });
 
 describe('blobReferenceChanges', () => {
   it('counts the archive of a publish, and its provenance file when there is one', () => {
@@ -28,7 +25,7 @@ describe('blobReferenceChanges', () => {
   });
 
   it('releases both on delete', () => {
-    expect(blobReferenceChanges({ type: 'ReleaseDeleted', data: { release: '1.0.0', mediaType: 'helm', apprDigest: d('a'), blobDigest: d('b'), provenanceDigest: d('c') } })).toEqual([
+    expect(blobReferenceChanges(deleted({ apprDigest: d('a'), blobDigest: d('b'), provenanceDigest: d('c') }))).toEqual([
       { digest: d('b'), delta: -1 },
       { digest: d('c'), delta: -1 },
     ]);

@@ -226,7 +226,7 @@ function decideDeleteChannel(command: DeleteChannel, state: PackageView): Packag
 /** After a removal the current release falls back to the highest remaining one; none left, the channel goes. */
 function removalEvents(channel: ChannelRecord, release: string): (ReleaseRemovedFromChannel | ChannelDeleted)[] {
   const remaining = channel.releases.filter((r) => r !== release);
-  const current = remaining.length === 0 ? null : channel.current !== release ? channel.current : sortReleasesDescending(remaining)[0];
+  const current = remaining.length === 0 ? null : channel.current !== release ? channel.current : (sortReleasesDescending(remaining)[0] ?? null);
   const removed: ReleaseRemovedFromChannel = {
     type: 'ReleaseRemovedFromChannel',
     data: { channel: channel.name, release, current },

@@ -79,7 +79,8 @@ export interface PackageView {
 export const RECENT_COMMANDS_KEPT = 64;
 
 export function emptyPackageView(pkg: string): PackageView {
-  const [namespace, name] = pkg.split('/');
+  // `namespace/name`, checked where the name came in.
+  const [namespace = '', name = ''] = pkg.split('/');
   return {
     package: pkg,
     namespace,

@@ -45,12 +45,12 @@ export function measureReleaseMetadata(metadata: JsonValue, limits: MetadataLimi
       add(2 + Math.max(0, value.length - 1));
       for (const element of value) stack.push({ value: element, depth: depth + 1 });
     } else {
-      const keys = Object.keys(value);
+      const members = Object.entries(value);
       // braces, the commas between members, a colon per member
-      add(2 + Math.max(0, keys.length - 1) + keys.length);
-      for (const key of keys) {
+      add(2 + Math.max(0, members.length - 1) + members.length);
+      for (const [key, member] of members) {
         add(scalarBytes(key));
-        stack.push({ value: value[key], depth: depth + 1 });
+        stack.push({ value: member, depth: depth + 1 });
       }
     }
   }

@@ -1,6 +1,7 @@
 /**
  * Test data for the port contract suites: valid event envelopes, package views folded with the
- * real `evolve`, and search documents. Every field has a default and can be overridden.
+ * real `evolve`, and search documents. Every field has a default and can be overridden. The
+ * events themselves are the event factories of decider-spec.ts with the suites' own defaults.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -16,6 +17,7 @@ import {
 } from '@wharf/domain';
 import { EventEnvelope, currentEventVersion, validateForProduce } from '@wharf/contracts';
 import type { SearchDocument } from '@wharf/ports';
+import { deleted, published } from '../decider-spec';
 
 export function sha256Hex(content: string | Buffer): string {
   return createHash('sha256').update(content).digest('hex');
@@ -30,33 +32,30 @@ export interface ReleaseOptions {
   metadata?: JsonValue;
 }
 
+/** A publish as the contract suites want it: digests of its own per (release, media type), a chart and metadata. */
 export function releasePublished(options: ReleaseOptions = {}): ReleasePublished {
   const release = options.release ?? '1.0.0';
   const mediaType = options.mediaType ?? 'helm';
-  return {
-    type: 'ReleasePublished',
-    data: {
-      release,
-      mediaType,
-      ...digestsOf(release, mediaType),
-      size: 1024,
-      metadata: options.metadata ?? { release },
-      chart: {
-        apiVersion: 'v2',
-        name: 'app',
-        version: release,
-        description: options.description ?? '',
-        keywords: options.keywords ?? [],
-      },
-      replaced: null,
-      visibility: options.visibility ?? 'public',
+  return published({
+    release,
+    mediaType,
+    ...digestsOf(release, mediaType),
+    size: 1024,
+    metadata: options.metadata ?? { release },
+    chart: {
+      apiVersion: 'v2',
+      name: 'app',
+      version: release,
+      description: options.description ?? '',
+      keywords: options.keywords ?? [],
     },
-  };
+    visibility: options.visibility ?? 'public',
+  });
 }
 
 /** Deletes a manifest published by `releasePublished` with the same release and media type. */
 export function releaseDeleted(release = '1.0.0', mediaType = 'helm'): ReleaseDeleted {
-  return { type: 'ReleaseDeleted', data: { release, mediaType, ...digestsOf(release, mediaType) } };
+  return deleted({ release, mediaType, ...digestsOf(release, mediaType) });
 }
 
 function digestsOf(release: string, mediaType: string) {

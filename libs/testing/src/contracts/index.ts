@@ -8,3 +8,4 @@ export * from './search-index.contract';
 export * from './blob-references.contract';
 export * from './account-store.contract';
 export * from './chart-index.contract';
+export * from './package-commands.contract';

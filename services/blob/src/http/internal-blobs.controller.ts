@@ -1,7 +1,8 @@
 import { Controller, Delete, Get, Inject, Param, Put, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import { BlobDigestDiffersError, BlobNotStoredError, InvalidUsageError } from '@wharf/domain';
+import { InvalidUsageError } from '@wharf/domain';
+import { blobDigestDiffers, blobNotStored } from '@wharf/contracts';
 import { BLOB_STORE, BlobDigestMismatchError, BlobNotFoundError, BlobStore } from '@wharf/ports';
 
 /**
@@ -20,7 +21,7 @@ export class InternalBlobsController {
     try {
       return await this.blobs.put(request.body as Readable, expected);
     } catch (error) {
-      if (error instanceof BlobDigestMismatchError) throw new BlobDigestDiffersError(error.expected, error.actual);
+      if (error instanceof BlobDigestMismatchError) throw blobDigestDiffers(error.expected, error.actual);
       throw error;
     }
   }
@@ -42,7 +43,7 @@ export class InternalBlobsController {
       const stream = await this.blobs.open(digest);
       await reply.type('application/octet-stream').send(stream);
     } catch (error) {
-      if (error instanceof BlobNotFoundError) throw new BlobNotStoredError(digest);
+      if (error instanceof BlobNotFoundError) throw blobNotStored(digest);
       throw error;
     }
   }

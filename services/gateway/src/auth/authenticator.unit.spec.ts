@@ -2,11 +2,9 @@ import { loadConfig } from '@wharf/config';
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
 import { ANONYMOUS, UnauthorizedError } from '@wharf/domain';
 import type { PackageReader } from '@wharf/ports';
-import { AccessControl } from './access-control';
 import { AccountDirectory } from './account-directory';
-import { AccountWriter } from './account-writer';
-import { AccountsUseCases } from './accounts.use-cases';
 import { Authenticator } from './authenticator';
+import { accountUseCases } from '../use-cases/accounts/account-use-cases.fixture';
 import { preparePlaceholder } from './password-hasher';
 
 // scrypt is deliberately slow: a few hundred milliseconds a hash on a busy machine.
@@ -21,8 +19,8 @@ async function world(env: Record<string, string> = {}) {
   const directory = new AccountDirectory(store);
   const authenticator = new Authenticator(directory, config);
   const nothing: PackageReader = { get: async () => null, list: async () => [], count: async () => 0 };
-  const accounts = new AccountsUseCases(new AccountWriter(store, directory), directory, authenticator, new AccessControl(directory), config, nothing);
-  const { token } = await accounts.signUp({ user: { username: 'alice', password: PASSWORD } }, ANONYMOUS);
+  const accounts = accountUseCases(store, directory, authenticator, config, nothing);
+  const { token } = await accounts.signUp.execute({ username: 'alice', password: PASSWORD, caller: ANONYMOUS, client: '' });
   await preparePlaceholder();
   return { authenticator, accounts, token, directory };
 }
@@ -30,6 +28,7 @@ async function world(env: Record<string, string> = {}) {
 /** Counts the scrypt hashes computed while `action` runs. */
 async function hashesDuring(action: () => Promise<unknown>): Promise<number> {
   // The module object itself (an `import *` would be a copy the hasher never calls through).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const spy = jest.spyOn(require('node:crypto') as typeof import('node:crypto'), 'scrypt');
   try {
     await action();
@@ -143,10 +142,9 @@ describe('tokens and passwords (item 3 of issue 15)', () => {
   it('should change a password only with the current one, revoking every token but the one it returns', async () => {
     const { authenticator, accounts, token } = await world();
     const alice = await authenticator.callerFor(token);
-    const other = await accounts.createToken(alice, { label: 'ci' });
-    await expect(accounts.changePassword(alice, { password: 'a-new-password' })).rejects.toMatchObject({ code: 'invalid-usage' });
-    await expect(accounts.changePassword(alice, { password: 'a-new-password', current_password: 'wrong-guess' })).rejects.toBeInstanceOf(UnauthorizedError);
-    const changed = await accounts.changePassword(alice, { password: 'a-new-password', current_password: PASSWORD });
+    const other = await accounts.userTokens.create(alice, () => ({ label: 'ci', lifetimeSeconds: undefined }));
+    await expect(accounts.changePassword.execute({ caller: alice, request: () => ({ currentPassword: 'wrong-guess', password: 'a-new-password' }), client: '' })).rejects.toBeInstanceOf(UnauthorizedError);
+    const changed = await accounts.changePassword.execute({ caller: alice, request: () => ({ currentPassword: PASSWORD, password: 'a-new-password' }), client: '' });
     await expect(authenticator.callerFor(token)).rejects.toBeInstanceOf(UnauthorizedError);
     await expect(authenticator.callerFor(other.token)).rejects.toBeInstanceOf(UnauthorizedError);
     expect(await authenticator.callerFor(changed.token)).toMatchObject({ name: 'alice' });
@@ -156,15 +154,14 @@ describe('tokens and passwords (item 3 of issue 15)', () => {
   it('should not let a token create a token that outlives it', async () => {
     const { authenticator, accounts } = await world();
     const alice = await authenticator.checkPassword('alice', PASSWORD);
-    const short = await accounts.createToken(alice!, { label: 'short', expires_in: 60 });
+    const short = await accounts.userTokens.create(alice!, () => ({ label: 'short', lifetimeSeconds: 60 }));
     const viaShort = await authenticator.callerFor(short.token);
-    await expect(accounts.createToken(viaShort, { label: 'forever', expires_in: null })).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(accounts.createToken(viaShort, { label: 'forever', expires_in: 0 })).rejects.toMatchObject({ code: 'forbidden' });
-    const capped = await accounts.createToken(viaShort, { label: 'long', expires_in: 86_400 });
+    await expect(accounts.userTokens.create(viaShort, () => ({ label: 'forever', lifetimeSeconds: null }))).rejects.toMatchObject({ code: 'forbidden' });
+    const capped = await accounts.userTokens.create(viaShort, () => ({ label: 'long', lifetimeSeconds: 86_400 }));
     expect(capped.expires_at).toBe(short.expires_at);
-    const shorter = await accounts.createToken(viaShort, { label: 'shorter', expires_in: 60 });
+    const shorter = await accounts.userTokens.create(viaShort, () => ({ label: 'shorter', lifetimeSeconds: 60 }));
     expect(shorter.expires_at! <= short.expires_at!).toBe(true);
     // A password-authenticated caller may still make a token that never expires.
-    expect((await accounts.createToken(alice!, { label: 'forever', expires_in: null })).expires_at).toBeNull();
+    expect((await accounts.userTokens.create(alice!, () => ({ label: 'forever', lifetimeSeconds: null }))).expires_at).toBeNull();
   });
 });

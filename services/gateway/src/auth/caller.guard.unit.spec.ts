@@ -3,11 +3,9 @@ import { loadConfig } from '@wharf/config';
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
 import { ANONYMOUS } from '@wharf/domain';
 import type { PackageReader } from '@wharf/ports';
-import { AccessControl } from './access-control';
 import { AccountDirectory } from './account-directory';
-import { AccountWriter } from './account-writer';
-import { AccountsUseCases } from './accounts.use-cases';
 import { Authenticator } from './authenticator';
+import { accountUseCases } from '../use-cases/accounts/account-use-cases.fixture';
 import { CallerGuard } from './caller.guard';
 
 jest.setTimeout(30_000);
@@ -18,7 +16,7 @@ function world(env: Record<string, string>) {
   const directory = new AccountDirectory(store);
   const authenticator = new Authenticator(directory, config);
   const nothing: PackageReader = { get: async () => null, list: async () => [], count: async () => 0 };
-  const accounts = new AccountsUseCases(new AccountWriter(store, directory), directory, authenticator, new AccessControl(directory), config, nothing);
+  const accounts = accountUseCases(store, directory, authenticator, config, nothing);
   const guard = new CallerGuard(authenticator, directory, config);
   const request = (authorization: string | undefined, namespace?: string, ip = '192.0.2.1') =>
     guard
@@ -33,11 +31,11 @@ function world(env: Record<string, string>) {
 describe(CallerGuard.name, () => {
   it('should give all the robots of an organisation one bucket, so creating robots does not multiply the limit', async () => {
     const { accounts, request } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '3' });
-    const { token } = await accounts.signUp({ user: { username: 'mallory', password: 'long-enough' } }, ANONYMOUS);
+    const { token } = await accounts.signUp.execute({ username: 'mallory', password: 'long-enough', caller: ANONYMOUS, client: '' });
     const owner = { kind: 'user', name: 'mallory', siteAdmin: false } as const;
-    await accounts.createOrganization(owner, { name: 'morg' });
+    await accounts.organizations.create(owner, () => 'morg');
     const robots = [];
-    for (const name of ['r1', 'r2', 'r3']) robots.push((await accounts.setRobot(owner, 'morg', name, { role: 'read' })).token as string);
+    for (const name of ['r1', 'r2', 'r3']) robots.push((await accounts.robots.set(owner, 'morg', name, () => ({ role: 'read', expiresIn: undefined }))).token as string);
     const seen = [];
     for (const robot of [...robots, ...robots]) seen.push(await request(robot, undefined, '192.0.2.9'));
     expect(seen).toEqual(['ok', 'ok', 'ok', 'rate-limited', 'rate-limited', 'rate-limited']);
@@ -46,7 +44,7 @@ describe(CallerGuard.name, () => {
 
   it('should check no password from an address whose bucket is spent, and still take tokens from it', async () => {
     const { accounts, request, authenticator } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '2' });
-    const { token } = await accounts.signUp({ user: { username: 'bob', password: 'long-enough' } }, ANONYMOUS, '192.0.2.4');
+    const { token } = await accounts.signUp.execute({ username: 'bob', password: 'long-enough', caller: ANONYMOUS, client: '192.0.2.4' });
     expect([await request(undefined, undefined, '192.0.2.5'), await request(undefined, undefined, '192.0.2.5')]).toEqual(['ok', 'ok']);
     const checks = jest.spyOn(authenticator, 'checkPassword');
     const basic = `Basic ${Buffer.from('bob:long-enough').toString('base64')}`;
@@ -80,7 +78,7 @@ describe(CallerGuard.name, () => {
 
   it('should limit an account across namespaces and tokens at the global limit when its namespace sets none', async () => {
     const { accounts, request } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '2' });
-    const { token } = await accounts.signUp({ user: { username: 'alice', password: 'long-enough' } }, ANONYMOUS);
+    const { token } = await accounts.signUp.execute({ username: 'alice', password: 'long-enough', caller: ANONYMOUS, client: '' });
     expect([await request(token, 'ns1', '192.0.2.7'), await request(token, 'ns2', '192.0.2.8'), await request(token, 'ns3', '192.0.2.9')]).toEqual(['ok', 'ok', 'rate-limited']);
   });
 });

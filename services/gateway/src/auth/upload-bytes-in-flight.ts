@@ -94,10 +94,12 @@ export class UploadBytesInFlight {
 
   /** Admits waiters in arrival order while the head fits (no overtaking, so a large upload is not starved). */
   private admitWaiters(): void {
-    while (this.waiting.length > 0 && this.fits(this.waiting[0].bytes)) {
-      const next = this.waiting.shift()!;
-      this.inFlight += next.bytes;
-      next.admit();
+    for (;;) {
+      const head = this.waiting[0];
+      if (!head || !this.fits(head.bytes)) return;
+      this.waiting.shift();
+      this.inFlight += head.bytes;
+      head.admit();
     }
   }
 }

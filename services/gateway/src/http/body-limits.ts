@@ -20,7 +20,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { Caller, MAX_PROVENANCE_BYTES, PayloadTooLargeError } from '@wharf/domain';
+import { Caller, MAX_PROVENANCE_BYTES } from '@wharf/domain';
+import { PayloadTooLargeError } from '@wharf/http';
 import type { WharfConfig } from '@wharf/config';
 import type { AdmittedPush } from '../auth/push-admission';
 import { uploaderOf } from '../auth/upload-slots';
@@ -128,7 +129,7 @@ export function admitUploadBody(gate: () => UploadGate, config: WharfConfig) {
     if (request.socket.destroyed) lease.release();
     const { callerOf, admit } = gate();
     const caller = await callerOf(request);
-    const namespace = (request.params as Record<string, string>).namespace;
+    const namespace = (request.params as { namespace: string }).namespace;
     const admitted = await admit(caller, namespace);
     const limit = uploadBodyLimit(kind, admitted.maxBlobBytes, config);
     (request as RequestWithLimit)[BODY_LIMIT] = limit;

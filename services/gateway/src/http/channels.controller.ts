@@ -3,7 +3,7 @@ import type { Caller } from '@wharf/domain';
 import { CurrentCaller } from '../auth/caller.guard';
 import { ChangePackageUseCases } from '../use-cases/change-package.use-cases';
 import { newCommandMeta } from '../use-cases/command-meta';
-import { ReadPackageUseCases } from '../use-cases/read-package.use-cases';
+import { ShowChannelsUseCases } from '../use-cases/read-package/show-channels.use-cases';
 
 const C = 'api/v1/packages/:namespace/:package/channels';
 
@@ -11,18 +11,18 @@ const C = 'api/v1/packages/:namespace/:package/channels';
 @Controller()
 export class ChannelsController {
   constructor(
-    private readonly reads: ReadPackageUseCases,
+    private readonly reads: ShowChannelsUseCases,
     private readonly changes: ChangePackageUseCases,
   ) {}
 
   @Get(C)
   list(@Param('namespace') namespace: string, @Param('package') name: string, @CurrentCaller() caller: Caller) {
-    return this.reads.channels(caller, namespace, name);
+    return this.reads.list(caller, namespace, name);
   }
 
   @Get(`${C}/:channel`)
   show(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @CurrentCaller() caller: Caller) {
-    return this.reads.channel(caller, namespace, name, channel);
+    return this.reads.one(caller, namespace, name, channel);
   }
 
   @Post(`${C}/:channel/:release`)

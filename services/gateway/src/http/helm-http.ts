@@ -1,12 +1,16 @@
+import { pathOf } from '@wharf/http';
 /**
  * HTTP details of the Helm repository routes: which index format a request asks for, the size
- * controls in its query string, the ChartMuseum context path it reached us under, and the
- * conditional (ETag / If-None-Match → 304) and compressed (Accept-Encoding: gzip) responses.
+ * controls in its query string, the files of a chart upload, the ChartMuseum context path it
+ * reached us under, and the conditional (ETag / If-None-Match → 304) and compressed
+ * (Accept-Encoding: gzip) responses.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChartIndexQuery, InvalidUsageError } from '@wharf/domain';
 import type { RenderedIndex } from '../use-cases/chart-index-cache';
+import type { ChartUploadFiles } from '../use-cases/chart-museum.use-cases';
 import type { IndexFormat } from '../use-cases/helm-repository.use-cases';
+import { multipartBoundary, parseMultipartForm } from './multipart-form';
 import { mergeValues, optionalInt, optionalString } from './request-values';
 
 const MAX_LATEST = 10_000;
@@ -15,7 +19,7 @@ const WINDOW_UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** `index.json`, or `index.yaml` asked for with `Accept: application/json`: JSON (Helm 3 reads either body). */
 export function indexFormat(request: FastifyRequest): IndexFormat {
-  const path = (request.url ?? '').split('?')[0];
+  const path = pathOf(request.url);
   if (path.replace(/\/+$/, '').endsWith('/index.json')) return 'json';
   const accept = String(request.headers.accept ?? '');
   return /\bapplication\/json\b/i.test(accept) && !/yaml/i.test(accept) ? 'json' : 'yaml';
@@ -58,13 +62,35 @@ export function isForced(query: unknown): boolean {
 }
 
 /**
+ * The files of a ChartMuseum upload: the body is the `.tgz`, or a `multipart/form-data` form
+ * with a `chart` field and an optional `prov` field, each at most once.
+ */
+export function chartUploadFiles(contentType: string | undefined, rawBody: unknown): ChartUploadFiles {
+  const body = Buffer.isBuffer(rawBody) ? rawBody : Buffer.alloc(0);
+  const boundary = multipartBoundary(contentType);
+  if (boundary === null) {
+    if (body.length === 0) throw new InvalidUsageError('the request has no chart: send the .tgz as the body or as multipart field "chart"', { field: 'chart' });
+    return { chart: body, prov: null };
+  }
+  const parts = parseMultipartForm(body, boundary);
+  const field = (name: string) => {
+    const matches = parts.filter((p) => p.name === name);
+    if (matches.length > 1) throw new InvalidUsageError(`multipart field "${name}" appears more than once`, { field: name });
+    return matches[0]?.data ?? null;
+  };
+  const chart = field('chart');
+  if (!chart || chart.length === 0) throw new InvalidUsageError('multipart field "chart" is missing or empty', { field: 'chart' });
+  return { chart, prov: field('prov') };
+}
+
+/**
  * The path prefix before `/<namespace>/index.*` as the client sent it (with the API prefix, if it
  * used one): ChartMuseum's context path, from which cm-push derives `<context>/api/<ns>/charts`.
  */
 export function contextPathOf(request: FastifyRequest, namespace: string): string {
-  const path = (request.originalUrl ?? request.url ?? '').split('?')[0].replace(/\/+$/, '');
+  const path = pathOf(request.originalUrl ?? request.url).replace(/\/+$/, '');
   const match = new RegExp(`^(.*)/${escapeRegExp(namespace)}/index\\.(yaml|json)$`).exec(path);
-  return match ? match[1] : '/helm';
+  return match?.[1] ?? '/helm';
 }
 
 export function sendIndex(request: FastifyRequest, reply: FastifyReply, rendered: RenderedIndex, format: IndexFormat): Buffer | string {
@@ -93,7 +119,7 @@ export function etagMatches(ifNoneMatch: string, etag: string): boolean {
 
 export function acceptsGzip(acceptEncoding: string): boolean {
   return acceptEncoding.split(',').some((part) => {
-    const [coding, ...params] = part.trim().split(';');
+    const [coding = '', ...params] = part.trim().split(';');
     if (coding.trim().toLowerCase() !== 'gzip') return false;
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     return q === undefined || Number(q.slice(2)) > 0;

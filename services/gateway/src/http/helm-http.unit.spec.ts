@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { InvalidUsageError } from '@wharf/domain';
-import { acceptsGzip, contextPathOf, etagMatches, indexFormat, indexQuery, isForced } from './helm-http';
+import { acceptsGzip, chartUploadFiles, contextPathOf, etagMatches, indexFormat, indexQuery, isForced } from './helm-http';
 
 const request = (url: string, headers: Record<string, string> = {}, originalUrl = url) => ({ url, originalUrl, headers }) as unknown as FastifyRequest;
 
@@ -63,5 +63,21 @@ describe('isForced', () => {
     expect(isForced({ force: 'true' })).toBe(true);
     expect(isForced({ force: 'false' })).toBe(false);
     expect(isForced({})).toBe(false);
+  });
+});
+
+describe('chartUploadFiles', () => {
+  const form = (parts: [string, string][]) =>
+    Buffer.from(parts.map(([name, data]) => `--b\r\nContent-Disposition: form-data; name="${name}"; filename="x"\r\n\r\n${data}\r\n`).join('') + '--b--\r\n');
+
+  it('takes the body as the chart, or the form fields chart and prov', () => {
+    expect(chartUploadFiles(undefined, Buffer.from('tgz'))).toEqual({ chart: Buffer.from('tgz'), prov: null });
+    expect(chartUploadFiles('multipart/form-data; boundary=b', form([['chart', 'tgz'], ['prov', 'sig']]))).toEqual({ chart: Buffer.from('tgz'), prov: Buffer.from('sig') });
+  });
+
+  it('refuses no chart, an empty chart field and a field sent twice', () => {
+    expect(() => chartUploadFiles('application/gzip', Buffer.alloc(0))).toThrow(expect.objectContaining({ details: { field: 'chart' } }));
+    expect(() => chartUploadFiles('multipart/form-data; boundary=b', form([['prov', 'sig']]))).toThrow(expect.objectContaining({ details: { field: 'chart' } }));
+    expect(() => chartUploadFiles('multipart/form-data; boundary=b', form([['chart', 'a'], ['chart', 'b']]))).toThrow(expect.objectContaining({ details: { field: 'chart' } }));
   });
 });

@@ -6,7 +6,7 @@ import { CurrentCaller } from '../auth/caller.guard';
 import { ChartMuseumUseCases } from '../use-cases/chart-museum.use-cases';
 import { newCommandMeta } from '../use-cases/command-meta';
 import { HelmRepositoryUseCases } from '../use-cases/helm-repository.use-cases';
-import { contextPathOf, indexFormat, indexQuery, isForced, sendIndex } from './helm-http';
+import { chartUploadFiles, contextPathOf, indexFormat, indexQuery, isForced, sendIndex } from './helm-http';
 import { sendArchive } from './send-archive';
 
 /** The ChartMuseum API lives at `/api/<ns>/charts` and, as ChartMuseum under context path `/helm`, at `/helm/api/<ns>/charts`. */
@@ -42,7 +42,7 @@ export class HelmController {
   @Post(CHARTS)
   @HttpCode(201)
   upload(@Param('namespace') namespace: string, @Query() query: unknown, @Body() body: unknown, @Headers('content-type') contentType: string | undefined, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
-    return this.museum.upload({ caller, namespace, contentType, body, force: isForced(query), meta: newCommandMeta(requestId) });
+    return this.museum.upload({ caller, namespace, force: isForced(query), files: () => chartUploadFiles(contentType, body), meta: newCommandMeta(requestId) });
   }
 
   @Get(CHARTS)

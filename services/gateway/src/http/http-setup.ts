@@ -1,3 +1,4 @@
+import { pathOf } from '@wharf/http';
 /**
  * Fastify settings for the App Registry API: every route at the root and under the configured
  * prefix (by rewriting the URL before routing, so there is one route table), trailing slashes
@@ -86,7 +87,7 @@ export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLo
     const caller = (request as { caller?: Caller }).caller;
     logger.event('info', 'request', {
       method: request.method,
-      path: (request.originalUrl ?? request.url).split('?')[0],
+      path: pathOf(request.originalUrl ?? request.url),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime),
       // Who asked (an account name, never a credential), once the CallerGuard has run.

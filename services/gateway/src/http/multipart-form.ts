@@ -26,7 +26,7 @@ export function multipartBoundary(contentType: string | undefined): string | nul
   if (!contentType || !/^\s*multipart\/form-data\s*(;|$)/i.test(contentType)) return null;
   const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
   if (!match) throw malformed('no boundary in Content-Type');
-  return match[1] ?? match[2];
+  return match[1] ?? match[2] ?? null;
 }
 
 export function parseMultipartForm(body: Buffer, boundary: string, limits: MultipartLimits = DEFAULT_LIMITS): FormPart[] {

@@ -1,13 +1,18 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Caller } from '@wharf/domain';
+import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { CurrentCaller } from '../auth/caller.guard';
 import { ChangePackageUseCases } from '../use-cases/change-package.use-cases';
 import { newCommandMeta } from '../use-cases/command-meta';
 import { PushReleaseUseCase } from '../use-cases/push-release.use-case';
-import { ReadPackageUseCases } from '../use-cases/read-package.use-cases';
+import { ListPackagesUseCase } from '../use-cases/read-package/list-packages.use-case';
+import { PackageBlobsUseCases } from '../use-cases/read-package/package-blobs.use-cases';
+import { PullReleaseUseCases } from '../use-cases/read-package/pull-release.use-cases';
+import { SearchPackagesUseCase } from '../use-cases/read-package/search-packages.use-case';
+import { ShowPackageUseCases } from '../use-cases/read-package/show-package.use-cases';
 import { blobJson, pullJson } from '../presenters/appr.presenter';
-import { mergeValues, parseJsonBody } from './request-values';
+import { packageListQuery, pushReleaseRequest, searchText, showPackageMediaType, visibilityRequest } from './package-requests';
 import { heldBlobs, redirectTo, sendBlobArchive, sendJson } from './send-archive';
 
 const P = 'api/v1/packages/:namespace/:package';
@@ -16,46 +21,51 @@ const P = 'api/v1/packages/:namespace/:package';
 @Controller()
 export class PackagesController {
   constructor(
-    private readonly reads: ReadPackageUseCases,
+    private readonly listing: ListPackagesUseCase,
+    private readonly searching: SearchPackagesUseCase,
+    private readonly shows: ShowPackageUseCases,
+    private readonly pulls: PullReleaseUseCases,
+    private readonly blobs: PackageBlobsUseCases,
     private readonly pushes: PushReleaseUseCase,
     private readonly changes: ChangePackageUseCases,
+    @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
   @Get('api/v1/packages')
   list(@Query() query: unknown, @CurrentCaller() caller: Caller) {
-    return this.reads.list(caller, mergeValues(query, {}));
+    return this.listing.execute(caller, packageListQuery(query, this.config.listLimit));
   }
 
   @Get('api/v1/packages/search')
   search(@Query() query: unknown, @CurrentCaller() caller: Caller) {
-    return this.reads.searchPackages(caller, mergeValues(query, {}));
+    return this.searching.execute(caller, searchText(query));
   }
 
   @Post(P)
   @HttpCode(200)
   push(@Param('namespace') namespace: string, @Param('package') name: string, @Query() query: unknown, @Body() body: unknown, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
-    return this.pushes.execute({ namespace, name, values: mergeValues(query, parseJsonBody(body)), meta: newCommandMeta(requestId), caller });
+    return this.pushes.execute({ namespace, name, request: () => pushReleaseRequest(query, body), meta: newCommandMeta(requestId), caller });
   }
 
   /** Wharf's own: make the package public or private (admin of its namespace). */
   @Put(`${P}/visibility`)
   setVisibility(@Param('namespace') namespace: string, @Param('package') name: string, @Body() body: unknown, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
-    return this.changes.setVisibility({ namespace, name, meta: newCommandMeta(requestId), caller }, parseJsonBody(body));
+    return this.changes.setVisibility({ namespace, name, visibility: () => visibilityRequest(body), meta: newCommandMeta(requestId), caller });
   }
 
   @Get(P)
   showPackage(@Param('namespace') namespace: string, @Param('package') name: string, @Query() query: unknown, @CurrentCaller() caller: Caller) {
-    return this.reads.showPackage(caller, namespace, name, mergeValues(query, {}));
+    return this.shows.package(caller, namespace, name, () => showPackageMediaType(query));
   }
 
   @Get(`${P}/:release`)
   showRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @CurrentCaller() caller: Caller) {
-    return this.reads.showRelease(caller, namespace, name, release);
+    return this.shows.release(caller, namespace, name, release);
   }
 
   @Get(`${P}/:release/:mediaType`)
   showManifest(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @CurrentCaller() caller: Caller) {
-    return this.reads.showManifest(caller, namespace, name, release, mediaType);
+    return this.shows.manifest(caller, namespace, name, release, mediaType);
   }
 
   @Delete(`${P}/:release/:mediaType`)
@@ -66,25 +76,25 @@ export class PackagesController {
   @Get(`${P}/:release/:mediaType/pull`)
   async pull(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @Query('format') format: unknown, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
     if (format === 'json') return this.pullJson(namespace, name, release, mediaType, reply, caller);
-    const pulled = await this.reads.pullArchive(caller, namespace, name, release, mediaType, heldBlobs(ifNoneMatch));
+    const pulled = await this.pulls.archive(caller, namespace, name, release, mediaType, heldBlobs(ifNoneMatch));
     return 'location' in pulled ? redirectTo(reply, pulled.location) : sendBlobArchive(reply, pulled);
   }
 
   @Get(`${P}/:release/:mediaType/pull/json`)
   async pullJson(@Param('namespace') namespace: string, @Param('package') name: string, @Param('release') release: string, @Param('mediaType') mediaType: string, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
-    const pulled = await this.reads.pullForJson(caller, namespace, name, release, mediaType);
+    const pulled = await this.pulls.json(caller, namespace, name, release, mediaType);
     return sendJson(reply, pullJson(pulled.view, pulled.manifest, pulled.body));
   }
 
   @Get(`${P}/blobs/sha256/:digest`)
   async blob(@Param('namespace') namespace: string, @Param('package') name: string, @Param('digest') digest: string, @Query('format') format: unknown, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
     if (format === 'json') return this.blobJson(namespace, name, digest, reply, caller);
-    return sendBlobArchive(reply, await this.reads.blobArchive(caller, namespace, name, digest, heldBlobs(ifNoneMatch)));
+    return sendBlobArchive(reply, await this.blobs.archive(caller, namespace, name, digest, heldBlobs(ifNoneMatch)));
   }
 
   @Get(`${P}/blobs/sha256/:digest/json`)
   async blobJson(@Param('namespace') namespace: string, @Param('package') name: string, @Param('digest') digest: string, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
-    const found = await this.reads.blobForJson(caller, namespace, name, digest);
+    const found = await this.blobs.json(caller, namespace, name, digest);
     return sendJson(reply, blobJson(found.view, found.manifest, found.digest, found.body));
   }
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { StreamedJson } from '../presenters/appr.presenter';
-import type { ArchiveToSend, HeldBlobs } from '../use-cases/read-package.use-cases';
+import type { ArchiveToSend, HeldBlobs } from '../use-cases/read-package/archive-reads';
 
 /** A year: the longest `max-age` caches are asked to honour (RFC 9111 §5.2.2.1, common practice). */
 const IMMUTABLE_MAX_AGE_SECONDS = 31_536_000;

@@ -1,14 +1,15 @@
 /**
- * Deletes and channel changes: parse what the path names, send the command to the package's
+ * Deletes, channel changes and visibility: parse what the path names, check the caller's role
+ * (then read the body, http/package-requests.ts), send the command to the package's
  * writer, present the answer in the reference server's shape.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { Caller, CommandMeta, PackageRef, Role, assertRelease, findChannel, parseChannelName, parseMediaType, parsePackageRef, parseVisibility } from '@wharf/domain';
+import { Caller, CommandMeta, PackageRef, Role, Visibility, assertRelease, parseChannelName, parseMediaType, parsePackageRef } from '@wharf/domain';
 import { PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { AccessControl } from '../auth/access-control';
-import { AccountsUseCases } from '../auth/accounts.use-cases';
-import { RequestValues, optionalString } from '../http/request-values';
 import { channelJson } from '../presenters/appr.presenter';
+import { AuditTrailUseCases } from './accounts/audit-trail.use-cases';
+import type { RequestInput } from './request-input';
 
 export interface PackagePath {
   namespace: string;
@@ -22,7 +23,7 @@ export class ChangePackageUseCases {
   constructor(
     @Inject(PACKAGE_COMMANDS) private readonly commands: PackageCommands,
     private readonly access: AccessControl,
-    private readonly accounts: AccountsUseCases,
+    private readonly audit: AuditTrailUseCases,
   ) {}
 
   /** The package the path names, once the caller is known to hold `needed` on its namespace. */
@@ -33,12 +34,12 @@ export class ChangePackageUseCases {
   }
 
   /** Makes a package public or private (admin of its namespace); recorded in the namespace's audit trail. */
-  async setVisibility(path: PackagePath, values: RequestValues) {
+  async setVisibility(path: PackagePath & { visibility: RequestInput<Visibility> }) {
     const ref = await this.target(path, 'admin');
-    const visibility = parseVisibility(optionalString(values, 'visibility'));
-    const { view, sequences } = await this.commands.execute({ type: 'SetVisibility', package: ref.full, visibility, meta: path.meta });
-    if (sequences.length > 0) await this.accounts.recordVisibility(path.caller, ref.full, ref.namespace, visibility);
-    return { package: ref.full, visibility: view.visibility };
+    const visibility = path.visibility();
+    const result = await this.commands.execute({ type: 'SetVisibility', package: ref.full, visibility, meta: path.meta });
+    if (result.sequences.length > 0) await this.audit.recordVisibility(path.caller, ref.full, ref.namespace, visibility);
+    return { package: ref.full, visibility: result.visibility };
   }
 
   async deleteRelease(path: PackagePath & { release: string; mediaType: string }) {
@@ -53,8 +54,8 @@ export class ChangePackageUseCases {
     const ref = await this.target(path);
     const channel = parseChannelName(path.channel);
     const release = assertRelease(path.release);
-    const { view } = await this.commands.execute({ type: 'AddReleaseToChannel', package: ref.full, channel, release, meta: path.meta });
-    return channelJson(findChannel(view, channel)!);
+    const result = await this.commands.execute({ type: 'AddReleaseToChannel', package: ref.full, channel, release, meta: path.meta });
+    return channelJson(result.channel!);
   }
 
   async removeReleaseFromChannel(path: PackagePath & { channel: string; release: string }) {

@@ -13,28 +13,26 @@
  * (http/body-limits.ts).
  */
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  ArchiveTooLargeError,
-  Caller,
-  CommandMeta,
-  HELM_MEDIA_TYPE,
-  InvalidUsageError,
-  assertProvenance,
-  chartCoordinates,
-  parseRepositoryName,
-} from '@wharf/domain';
+import { ArchiveTooLargeError, Caller, CommandMeta, HELM_MEDIA_TYPE, assertProvenance, chartCoordinates, parseRepositoryName } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
-import { multipartBoundary, parseMultipartForm } from '../http/multipart-form';
 import { PushAdmission } from '../auth/push-admission';
 import { ArchiveInspectionPool } from '../archive/archive-inspection-pool';
 import { ChangePackageUseCases } from './change-package.use-cases';
 import { ReleasePublisher } from './release-publisher';
+import type { RequestInput } from './request-input';
+
+/** The files of an upload, as the request carried them (http/helm-http.ts reads the body or its form). */
+export interface ChartUploadFiles {
+  chart: Buffer;
+  prov: Buffer | null;
+}
 
 export interface ChartUpload {
   caller: Caller;
+  /** As the path names it; parsed here. */
   namespace: string;
-  contentType: string | undefined;
-  body: unknown;
+  /** The body, read once the caller holds `write` on the namespace. */
+  files: RequestInput<ChartUploadFiles>;
   /** ChartMuseum's `?force` (present, empty or `true`): replace an existing version. */
   force: boolean;
   meta: CommandMeta;
@@ -53,7 +51,7 @@ export class ChartMuseumUseCases {
   async upload(upload: ChartUpload): Promise<{ saved: true }> {
     const namespace = parseRepositoryName(upload.namespace);
     const admitted = await this.admission.admit(upload.caller, namespace);
-    const { chart: archive, prov } = this.readUpload(upload);
+    const { chart: archive, prov } = upload.files();
     // Each stored file keeps within the namespace's blob size limit, the provenance file too.
     if (archive.length > admitted.maxBlobBytes || (prov?.length ?? 0) > admitted.maxBlobBytes) throw new ArchiveTooLargeError('blob-size', admitted.maxBlobBytes);
     await this.admission.assertStorage(admitted, archive.length + (prov?.length ?? 0));
@@ -81,23 +79,5 @@ export class ChartMuseumUseCases {
   async delete(path: { caller: Caller; namespace: string; name: string; version: string; meta: CommandMeta }): Promise<{ deleted: true }> {
     await this.changes.deleteRelease({ ...path, release: path.version, mediaType: HELM_MEDIA_TYPE });
     return { deleted: true };
-  }
-
-  private readUpload(upload: ChartUpload): { chart: Buffer; prov: Buffer | null } {
-    const body = Buffer.isBuffer(upload.body) ? upload.body : Buffer.alloc(0);
-    const boundary = multipartBoundary(upload.contentType);
-    if (boundary === null) {
-      if (body.length === 0) throw new InvalidUsageError('the request has no chart: send the .tgz as the body or as multipart field "chart"', { field: 'chart' });
-      return { chart: body, prov: null };
-    }
-    const parts = parseMultipartForm(body, boundary);
-    const field = (name: string) => {
-      const matches = parts.filter((p) => p.name === name);
-      if (matches.length > 1) throw new InvalidUsageError(`multipart field "${name}" appears more than once`, { field: name });
-      return matches[0]?.data ?? null;
-    };
-    const chart = field('chart');
-    if (!chart || chart.length === 0) throw new InvalidUsageError('multipart field "chart" is missing or empty', { field: 'chart' });
-    return { chart, prov: field('prov') };
   }
 }

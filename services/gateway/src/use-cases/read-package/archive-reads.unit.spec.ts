@@ -1,11 +1,14 @@
 import { Readable } from 'node:stream';
-import { loadConfig } from '@wharf/config';
-import { AccountStore, BlobInfo, BlobNotFoundError, BlobStore, PackageReader, SearchReader } from '@wharf/ports';
+import { WharfConfig, loadConfig } from '@wharf/config';
+import { AccountStore, BlobInfo, BlobNotFoundError, BlobStore, PackageReader } from '@wharf/ports';
 import { packageView, releasePublished, sha256Hex } from '@wharf/testing';
 import { ANONYMOUS, OPEN_CALLER, PackageNotFoundError } from '@wharf/domain';
-import { AccessControl } from '../auth/access-control';
-import { AccountDirectory } from '../auth/account-directory';
-import { ReadPackageUseCases } from './read-package.use-cases';
+import { AccessControl } from '../../auth/access-control';
+import { AccountDirectory } from '../../auth/account-directory';
+import { ArchiveReads } from './archive-reads';
+import { PackageBlobsUseCases } from './package-blobs.use-cases';
+import { PullReleaseUseCases } from './pull-release.use-cases';
+import { ReadablePackages } from './readable-packages';
 
 const PKG = 'ns/app';
 const PRIVATE_PKG = 'ns/secret';
@@ -20,7 +23,6 @@ const reader: PackageReader = {
   list: async () => [],
   count: async () => 1,
 };
-const search: SearchReader = { search: async () => [], count: async () => 0 };
 
 /** A strict in-memory blob store holding the one archive (under both views' blob digest); `signing` adds downloadUrl; `calls` records opens and reads. */
 function blobStore(signing: boolean): BlobStore & { signed: string[]; calls: string[] } {
@@ -62,60 +64,67 @@ function blobStore(signing: boolean): BlobStore & { signed: string[]; calls: str
  */
 const access = new AccessControl(new AccountDirectory({} as AccountStore));
 
-describe(ReadPackageUseCases.name, () => {
-  describe('pullArchive', () => {
+/** The pull and blob use cases over `reader` and `blobs`. */
+function reads(packageReader: PackageReader, blobs: BlobStore, config: WharfConfig) {
+  const packages = new ReadablePackages(packageReader, access);
+  const archives = new ArchiveReads(blobs, config);
+  return { pulls: new PullReleaseUseCases(packages, archives), blobs: new PackageBlobsUseCases(packages, archives) };
+}
+
+describe('reading archives (PullReleaseUseCases, PackageBlobsUseCases)', () => {
+  describe('the raw pull', () => {
     it('should serve the bytes by default, even when the store can sign URLs', async () => {
       const blobs = blobStore(true);
-      const sut = new ReadPackageUseCases(reader, search, blobs, loadConfig({}), access);
-      const pulled = await sut.pullArchive(OPEN_CALLER, 'ns', 'app', 'default', 'helm');
+      const sut = reads(reader, blobs, loadConfig({}));
+      const pulled = await sut.pulls.archive(OPEN_CALLER, 'ns', 'app', 'default', 'helm');
       expect('body' in pulled && Buffer.isBuffer(pulled.body) && pulled.body.equals(bytes)).toBe(true);
       expect(blobs.signed).toEqual([]);
     });
 
     it('should redirect to a URL signed for the configured lifetime when WHARF_PULL_REDIRECT is on', async () => {
       const blobs = blobStore(true);
-      const sut = new ReadPackageUseCases(reader, search, blobs, loadConfig({ WHARF_PULL_REDIRECT: 'true', WHARF_PULL_REDIRECT_TTL_SECONDS: '120' }), access);
-      const pulled = await sut.pullArchive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
+      const sut = reads(reader, blobs, loadConfig({ WHARF_PULL_REDIRECT: 'true', WHARF_PULL_REDIRECT_TTL_SECONDS: '120' }));
+      const pulled = await sut.pulls.archive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
       expect(pulled).toMatchObject({ location: `https://s3.example/${blobDigest}?X-Amz-Expires=120` });
       expect(blobs.signed).toEqual([`${blobDigest}:120`]);
     });
 
     it('should serve the bytes when redirects are on but the store cannot sign URLs', async () => {
-      const sut = new ReadPackageUseCases(reader, search, blobStore(false), loadConfig({ WHARF_PULL_REDIRECT: 'true' }), access);
-      const pulled = await sut.pullArchive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
+      const sut = reads(reader, blobStore(false), loadConfig({ WHARF_PULL_REDIRECT: 'true' }));
+      const pulled = await sut.pulls.archive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
       expect('body' in pulled && Buffer.isBuffer(pulled.body) && sha256Hex(pulled.body)).toBe(sha256Hex(bytes));
     });
 
     it('should read a blob the cache may keep whole, and stream a larger one', async () => {
       const small = blobStore(false);
-      const kept = await new ReadPackageUseCases(reader, search, small, loadConfig({ WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1024' }), access).pullArchive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
+      const kept = await reads(reader, small, loadConfig({ WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1024' })).pulls.archive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
       expect(Buffer.isBuffer('body' in kept && kept.body)).toBe(true);
       expect(small.calls).toEqual([`read ${blobDigest}`]);
 
       const large = blobStore(false);
-      const streamed = await new ReadPackageUseCases(reader, search, large, loadConfig({ WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1023' }), access).pullArchive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
+      const streamed = await reads(reader, large, loadConfig({ WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1023' })).pulls.archive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
       expect('body' in streamed && streamed.body instanceof Readable).toBe(true);
       expect(large.calls).toEqual([`open ${blobDigest}`]);
     });
 
     it('should read nothing and answer no body when the client holds the blob, naming the blob it holds', async () => {
       const blobs = blobStore(true);
-      const sut = new ReadPackageUseCases(reader, search, blobs, loadConfig({ WHARF_PULL_REDIRECT: 'true' }), access);
+      const sut = reads(reader, blobs, loadConfig({ WHARF_PULL_REDIRECT: 'true' }));
       const asked: string[] = [];
-      const pulled = await sut.pullArchive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm', (digest) => asked.push(digest) > 0);
+      const pulled = await sut.pulls.archive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm', (digest) => asked.push(digest) > 0);
       expect(pulled).toMatchObject({ blobDigest, immutable: false, body: null, filename: 'ns_app_1.0.0.tar.gz' });
       expect(asked).toEqual([blobDigest]);
       expect([...blobs.calls, ...blobs.signed]).toEqual([]);
     });
   });
 
-  describe('blobArchive', () => {
+  describe('a blob by digest', () => {
     it('should be immutable when asked by the digest of its bytes, not when asked by its appr digest', async () => {
-      const sut = new ReadPackageUseCases(reader, search, blobStore(false), loadConfig({}), access);
-      const byBytes = await sut.blobArchive(OPEN_CALLER, 'ns', 'app', blobDigest.toUpperCase());
+      const sut = reads(reader, blobStore(false), loadConfig({}));
+      const byBytes = await sut.blobs.archive(OPEN_CALLER, 'ns', 'app', blobDigest.toUpperCase());
       expect(byBytes).toMatchObject({ blobDigest, immutable: true, filename: `ns_app_${blobDigest.slice(0, 8)}.tar.gz` });
       expect(Buffer.isBuffer(byBytes.body) && byBytes.body.equals(bytes)).toBe(true);
-      expect(await sut.blobArchive(OPEN_CALLER, 'ns', 'app', apprDigest)).toMatchObject({ blobDigest, immutable: false });
+      expect(await sut.blobs.archive(OPEN_CALLER, 'ns', 'app', apprDigest)).toMatchObject({ blobDigest, immutable: false });
     });
   });
 
@@ -125,12 +134,12 @@ describe(ReadPackageUseCases.name, () => {
 
     it('should refuse a blob larger than WHARF_MAX_JSON_PULL_BYTES with payload-too-large naming the raw pull, reading nothing', async () => {
       const blobs = blobStore(false);
-      const sut = new ReadPackageUseCases(largeReader, search, blobs, loadConfig({ WHARF_MAX_JSON_PULL_BYTES: '2047' }), access);
-      await expect(sut.pullForJson(OPEN_CALLER, 'ns', 'app', 'default', '-')).rejects.toMatchObject({
+      const sut = reads(largeReader, blobs, loadConfig({ WHARF_MAX_JSON_PULL_BYTES: '2047' }));
+      await expect(sut.pulls.json(OPEN_CALLER, 'ns', 'app', 'default', '-')).rejects.toMatchObject({
         code: 'payload-too-large',
         details: { size: 2048, max: 2047, raw_pull: '/cnr/api/v1/packages/ns/app/1.0.0/helm/pull' },
       });
-      await expect(sut.blobForJson(OPEN_CALLER, 'ns', 'app', apprDigest)).rejects.toMatchObject({
+      await expect(sut.blobs.json(OPEN_CALLER, 'ns', 'app', apprDigest)).rejects.toMatchObject({
         code: 'payload-too-large',
         details: { raw_pull: `/cnr/api/v1/packages/ns/app/blobs/sha256/${apprDigest}` },
       });
@@ -139,8 +148,8 @@ describe(ReadPackageUseCases.name, () => {
 
     it('should serve a blob at the bound, streamed when the blob cache would not keep it', async () => {
       const blobs = blobStore(false);
-      const sut = new ReadPackageUseCases(largeReader, search, blobs, loadConfig({ WHARF_MAX_JSON_PULL_BYTES: '2048', WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1024' }), access);
-      expect((await sut.pullForJson(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm')).body).toBeInstanceOf(Readable);
+      const sut = reads(largeReader, blobs, loadConfig({ WHARF_MAX_JSON_PULL_BYTES: '2048', WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1024' }));
+      expect((await sut.pulls.json(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm')).body).toBeInstanceOf(Readable);
       expect(blobs.calls).toEqual([`open ${blobDigest}`]);
     });
   });
@@ -150,19 +159,19 @@ describe(ReadPackageUseCases.name, () => {
 
     it('should be package-not-found on every raw route, even when the client claims to hold its blob, reading nothing', async () => {
       const blobs = blobStore(false);
-      const sut = new ReadPackageUseCases(reader, search, blobs, loadConfig({}), access);
-      await expect(sut.pullArchive(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm', holdsEverything)).rejects.toBeInstanceOf(PackageNotFoundError);
-      await expect(sut.pullArchive(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm')).rejects.toBeInstanceOf(PackageNotFoundError);
-      await expect(sut.blobArchive(ANONYMOUS, 'ns', 'secret', blobDigest, holdsEverything)).rejects.toBeInstanceOf(PackageNotFoundError);
-      await expect(sut.blobArchive(ANONYMOUS, 'ns', 'secret', blobDigest)).rejects.toBeInstanceOf(PackageNotFoundError);
-      await expect(sut.blobForJson(ANONYMOUS, 'ns', 'secret', blobDigest)).rejects.toBeInstanceOf(PackageNotFoundError);
-      await expect(sut.pullForJson(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm')).rejects.toBeInstanceOf(PackageNotFoundError);
+      const sut = reads(reader, blobs, loadConfig({}));
+      await expect(sut.pulls.archive(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm', holdsEverything)).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.pulls.archive(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm')).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.blobs.archive(ANONYMOUS, 'ns', 'secret', blobDigest, holdsEverything)).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.blobs.archive(ANONYMOUS, 'ns', 'secret', blobDigest)).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.blobs.json(ANONYMOUS, 'ns', 'secret', blobDigest)).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.pulls.json(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm')).rejects.toBeInstanceOf(PackageNotFoundError);
       expect(blobs.calls).toEqual([]);
     });
 
     it('should still serve it to a caller who may read it', async () => {
-      const sut = new ReadPackageUseCases(reader, search, blobStore(false), loadConfig({}), access);
-      expect(await sut.blobArchive(OPEN_CALLER, 'ns', 'secret', blobDigest)).toMatchObject({ blobDigest, immutable: true });
+      const sut = reads(reader, blobStore(false), loadConfig({}));
+      expect(await sut.blobs.archive(OPEN_CALLER, 'ns', 'secret', blobDigest)).toMatchObject({ blobDigest, immutable: true });
     });
   });
 });

@@ -1,13 +1,12 @@
 import { loadConfig } from '@wharf/config';
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
-import { ANONYMOUS, AccountExistsError, Caller, ForbiddenError, UnauthorizedError, formatToken, parseToken } from '@wharf/domain';
+import { ANONYMOUS, AccountExistsError, Caller, ForbiddenError, NO_LIMITS, UnauthorizedError, formatToken, parseToken } from '@wharf/domain';
 import type { PackageReader } from '@wharf/ports';
-import { AccessControl } from './access-control';
-import { AccountDirectory } from './account-directory';
-import { AccountWriter } from './account-writer';
-import { AccountsUseCases } from './accounts.use-cases';
-import { Authenticator } from './authenticator';
-import { PushAdmission } from './push-admission';
+import { AccessControl } from '../../auth/access-control';
+import { AccountDirectory } from '../../auth/account-directory';
+import { Authenticator } from '../../auth/authenticator';
+import { PushAdmission } from '../../auth/push-admission';
+import { accountUseCases } from './account-use-cases.fixture';
 
 // scrypt is deliberately slow: a few hundred milliseconds a hash on a busy machine.
 jest.setTimeout(30_000);
@@ -19,17 +18,17 @@ function world(env: Record<string, string> = {}) {
   const access = new AccessControl(directory);
   const authenticator = new Authenticator(directory, config);
   const claimed: PackageReader = { get: async () => null, list: async (f) => (f.namespace === 'library' ? [{} as never] : []), count: async () => 1 };
-  const accounts = new AccountsUseCases(new AccountWriter(store, directory), directory, authenticator, access, config, claimed);
+  const accounts = accountUseCases(store, directory, authenticator, config, claimed);
   return { config, store, directory, access, authenticator, accounts };
 }
 
-const signUp = (username: string) => ({ user: { username, password: 'long-enough' } });
+const signUp = (username: string, caller: Caller = ANONYMOUS) => ({ username, password: 'long-enough', caller, client: '' });
 
-describe(AccountsUseCases.name, () => {
+describe('the account use cases', () => {
   it('should create the configured site admin once, who then holds every role', async () => {
     const { accounts, authenticator, access } = world();
-    expect(await accounts.bootstrapAdmin()).toBe('created');
-    expect(await accounts.bootstrapAdmin()).toBe('exists');
+    expect(await accounts.admin.bootstrap()).toBe('created');
+    expect(await accounts.admin.bootstrap()).toBe('exists');
     const root = await authenticator.callerFor(`Basic ${Buffer.from('root:root-password').toString('base64')}`);
     expect(root).toEqual({ kind: 'user', name: 'root', siteAdmin: true, proof: { by: 'password' } });
     expect(await access.roleOn(root, 'anyone')).toBe('admin');
@@ -37,24 +36,24 @@ describe(AccountsUseCases.name, () => {
 
   it('should refuse sign-up when it is turned off, except to the site admin', async () => {
     const { accounts } = world({ WHARF_SIGNUP: 'false' });
-    await expect(accounts.signUp(signUp('eve'), ANONYMOUS)).rejects.toBeInstanceOf(ForbiddenError);
-    await accounts.bootstrapAdmin();
-    await expect(accounts.signUp(signUp('eve'), { kind: 'user', name: 'root', siteAdmin: true })).resolves.toMatchObject({ username: 'eve' });
-    await expect(accounts.signUp(signUp('eve'), { kind: 'user', name: 'root', siteAdmin: true })).rejects.toBeInstanceOf(AccountExistsError);
+    await expect(accounts.signUp.execute(signUp('eve'))).rejects.toBeInstanceOf(ForbiddenError);
+    await accounts.admin.bootstrap();
+    await expect(accounts.signUp.execute(signUp('eve', { kind: 'user', name: 'root', siteAdmin: true }))).resolves.toMatchObject({ username: 'eve' });
+    await expect(accounts.signUp.execute(signUp('eve', { kind: 'user', name: 'root', siteAdmin: true }))).rejects.toBeInstanceOf(AccountExistsError);
   });
 
   it('should not hand a namespace that already holds packages to whoever signs up first', async () => {
     const { accounts } = world();
-    await expect(accounts.signUp(signUp('library'), ANONYMOUS)).rejects.toBeInstanceOf(AccountExistsError);
-    const { token } = await accounts.signUp(signUp('alice'), ANONYMOUS);
-    await expect(accounts.createOrganization({ kind: 'user', name: 'alice', siteAdmin: false }, { name: 'library' })).rejects.toBeInstanceOf(AccountExistsError);
-    await expect(accounts.createOrganization({ kind: 'user', name: 'root', siteAdmin: true }, { name: 'library' })).resolves.toMatchObject({ name: 'library' });
+    await expect(accounts.signUp.execute(signUp('library'))).rejects.toBeInstanceOf(AccountExistsError);
+    const { token } = await accounts.signUp.execute(signUp('alice'));
+    await expect(accounts.organizations.create({ kind: 'user', name: 'alice', siteAdmin: false }, () => 'library')).rejects.toBeInstanceOf(AccountExistsError);
+    await expect(accounts.organizations.create({ kind: 'user', name: 'root', siteAdmin: true }, () => 'library')).resolves.toMatchObject({ name: 'library' });
     expect(token).toMatch(/^wharf\./);
   });
 
   it('should answer 429 after too many wrong passwords for one account', async () => {
     const { accounts, authenticator } = world();
-    await accounts.signUp(signUp('alice'), ANONYMOUS);
+    await accounts.signUp.execute(signUp('alice'));
     const wrong = `Basic ${Buffer.from('alice:wrong-password').toString('base64')}`;
     for (let i = 0; i < 10; i++) await expect(authenticator.callerFor(wrong)).rejects.toBeInstanceOf(UnauthorizedError);
     await expect(authenticator.callerFor(wrong)).rejects.toMatchObject({ code: 'rate-limited' });
@@ -62,8 +61,8 @@ describe(AccountsUseCases.name, () => {
 
   it('should refuse an expired token, a token for another account, and a token whose secret is wrong', async () => {
     const { accounts, authenticator } = world({ WHARF_TOKEN_TTL_SECONDS: '1' });
-    const { token } = await accounts.signUp(signUp('alice'), ANONYMOUS);
-    await accounts.signUp(signUp('bob'), ANONYMOUS);
+    const { token } = await accounts.signUp.execute(signUp('alice'));
+    await accounts.signUp.execute(signUp('bob'));
     expect(await authenticator.callerFor(token)).toMatchObject({ kind: 'user', name: 'alice' });
     await expect(authenticator.callerFor(`Basic ${Buffer.from(`bob:${token}`).toString('base64')}`)).rejects.toBeInstanceOf(UnauthorizedError);
     const parsed = parseToken(token)!;
@@ -74,26 +73,41 @@ describe(AccountsUseCases.name, () => {
 
   it('should give a robot its role in its organisation only, and follow role changes', async () => {
     const { accounts, authenticator, access, directory } = world();
-    const { token } = await accounts.signUp(signUp('olga'), ANONYMOUS);
+    const { token } = await accounts.signUp.execute(signUp('olga'));
     const olga = await authenticator.callerFor(token);
-    await accounts.createOrganization(olga, { name: 'acme' });
-    const robot = await accounts.setRobot(olga, 'acme', 'ci', { role: 'read' });
+    await accounts.organizations.create(olga, () => 'acme');
+    const robot = await accounts.robots.set(olga, 'acme', 'ci', () => ({ role: 'read', expiresIn: undefined }));
     const ci = await authenticator.callerFor(`Basic ${Buffer.from(`acme+ci:${robot.token}`).toString('base64')}`);
     expect(ci).toMatchObject({ kind: 'robot', org: 'acme', name: 'ci', role: 'read', proof: { by: 'token' } });
     expect(await access.roleOn(ci, 'olga')).toBeNull();
-    await accounts.setRobot(olga, 'acme', 'ci', { role: 'write' });
+    await accounts.robots.set(olga, 'acme', 'ci', () => ({ role: 'write', expiresIn: undefined }));
     directory.forget('acme');
     expect(await authenticator.callerFor(`Bearer ${robot.token}`)).toMatchObject({ role: 'write' });
   });
 
+  it('should refuse a caller who may not act before it reads the request (401 whatever the input)', async () => {
+    const { accounts } = world();
+    const unread = (): never => {
+      throw new Error('the input was read before the guard');
+    };
+    await expect(accounts.changePassword.execute({ caller: ANONYMOUS, request: unread, client: '' })).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(accounts.userTokens.create(ANONYMOUS, unread)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(accounts.organizations.create(ANONYMOUS, unread)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(accounts.organizations.setMemberRole(ANONYMOUS, 'acme', 'bob', unread)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(accounts.robots.set(ANONYMOUS, 'acme', 'ci', unread)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(accounts.robots.createToken(ANONYMOUS, 'acme', 'ci', unread)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(accounts.limits.set(ANONYMOUS, 'alice', unread)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(accounts.audit.list(ANONYMOUS, 'alice', unread)).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
   it('should let only a site admin set limits, and apply the lower blob limit at push', async () => {
     const { accounts, authenticator, access, directory, config } = world();
-    await accounts.bootstrapAdmin();
-    const { token } = await accounts.signUp(signUp('alice'), ANONYMOUS);
+    await accounts.admin.bootstrap();
+    const { token } = await accounts.signUp.execute(signUp('alice'));
     const alice = await authenticator.callerFor(token);
-    await expect(accounts.setLimits(alice, 'alice', { max_blob_bytes: 10 })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(accounts.limits.set(alice, 'alice', () => ({ ...NO_LIMITS, maxBlobBytes: 10 }))).rejects.toBeInstanceOf(ForbiddenError);
     const root: Caller = { kind: 'user', name: 'root', siteAdmin: true };
-    await accounts.setLimits(root, 'alice', { max_blob_bytes: 2048, max_storage_bytes: 100 });
+    await accounts.limits.set(root, 'alice', () => ({ ...NO_LIMITS, maxBlobBytes: 2048, maxStorageBytes: 100 }));
     const reader: PackageReader = { get: async () => null, list: async () => [{ storedBytes: 60 } as never], count: async () => 1 };
     const admission = new PushAdmission(access, directory, reader, config);
     const admitted = await admission.admit(alice, 'alice');

@@ -35,13 +35,14 @@ export function resolveManifest(view: PackageView, releaseQuery: string, mediaTy
   const release = resolveRelease(view, releaseQuery);
   if (mediaType === AUTO_MEDIA_TYPE) {
     const manifests = manifestsOf(view, release);
-    if (manifests.length !== 1) {
+    const [only] = manifests;
+    if (!only || manifests.length !== 1) {
       throw new InvalidUsageError(`media-type non specified: [${manifests.map((m) => m.mediaType).join(', ')}]`, {
         package: view.package,
         release,
       });
     }
-    return manifests[0];
+    return only;
   }
   const manifest = findManifest(view, release, parseMediaType(mediaType));
   if (!manifest) throw new PackageNotFoundError(view.package, release, mediaType);

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { Consumer, Kafka } from 'kafkajs';
+import { IdempotentSender, RestartingConsumer } from '@wharf/adapters/event-log-kafka';
+import { PackageCommand, ServiceUnavailableError } from '@wharf/domain';
+import { fromWire, toWire } from '@wharf/contracts';
+import type { CommandResult, PackageCommands } from '@wharf/ports';
+import { FETCH_MAX_WAIT_MS, KafkaCommandBusOptions, Reply, WRITER_SESSION_TIMEOUT_MS, kafkaOf } from './kafka-command-bus';
+import { commandTopics, connectWithTopics } from './kafka-command-topics';
+
+/** The gateway's side: sends a command, waits for its reply. */
+export class KafkaCommandClient implements PackageCommands {
+  private readonly instance = randomUUID();
+  private readonly pending = new Map<string, { resolve: (r: Reply) => void; timer: NodeJS.Timeout }>();
+  private readonly kafka: Kafka;
+  private producer: IdempotentSender | null = null;
+  private consumer: RestartingConsumer | null = null;
+
+  constructor(private readonly options: KafkaCommandBusOptions) {
+    this.kafka = kafkaOf(options);
+  }
+
+  /** Creates the topics if needed and joins the replies; resolves once replies can be received. */
+  async start(): Promise<void> {
+    this.producer = await connectWithTopics(this.kafka, this.options);
+    // After a broker restart the consumer rejoins as a new member and waits for its old self's
+    // session to expire before replies flow again: the same short session as the writers. A crash
+    // kafkajs does not restart starts a new one (same group, so it goes on from its commits).
+    const logger = this.kafka.logger();
+    this.consumer = new RestartingConsumer(
+      () =>
+        this.kafka.consumer({
+          groupId: `${this.options.topicPrefix ?? 'wharf.'}gateway-${this.instance}`,
+          maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+          allowAutoTopicCreation: false,
+          sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
+          heartbeatInterval: 1_000,
+        }),
+      (consumer) => this.run(consumer),
+      { retryDelayMs: 1_000, onRestart: (error) => logger.error('restarting the replies consumer that kafkajs left stopped after a crash', { error: error.message }) },
+    );
+    const first = this.consumer.current;
+    const joined = new Promise<void>((resolve) => first.on(first.events.GROUP_JOIN, () => resolve()));
+    await this.consumer.start();
+    await joined;
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topic: commandTopics(this.options.topicPrefix ?? 'wharf.').replies, fromBeginning: false });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (message.headers?.['reply-to']?.toString() !== this.instance) return;
+        const id = message.headers?.['command-id']?.toString() ?? '';
+        const waiter = this.pending.get(id);
+        if (!waiter || !message.value) return;
+        this.pending.delete(id);
+        clearTimeout(waiter.timer);
+        waiter.resolve(JSON.parse(message.value.toString()) as Reply);
+      },
+    });
+  }
+
+  /** Commands sent whose reply has neither arrived nor timed out. */
+  get awaitingReplies(): number {
+    return this.pending.size;
+  }
+
+  async execute(command: PackageCommand): Promise<CommandResult> {
+    if (!this.producer) throw new ServiceUnavailableError('command bus');
+    const id = command.meta.commandId;
+    const reply = new Promise<Reply>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({ ok: false, error: toWire(new ServiceUnavailableError('metadata service')) });
+      }, this.options.replyTimeoutMs ?? 30_000);
+      this.pending.set(id, { resolve, timer });
+    });
+    // The reply's timer bounds the whole call: a send still retrying against a broker that is down
+    // loses the race; a send that fails is an answer of its own.
+    const sendFailed = this.producer
+      .send({
+        topic: commandTopics(this.options.topicPrefix ?? 'wharf.').commands,
+        acks: -1,
+        messages: [{ key: command.package, value: JSON.stringify(command), headers: { 'command-id': id, 'reply-to': this.instance } }],
+      })
+      .then(
+        () => new Promise<Reply>(() => undefined),
+        (): Reply => ({ ok: false, error: toWire(new ServiceUnavailableError('event log')) }),
+      );
+    const answer = await Promise.race([reply, sendFailed]);
+    const waiter = this.pending.get(id);
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      this.pending.delete(id);
+    }
+    if (answer.ok) return answer.result;
+    throw fromWire(answer.error);
+  }
+
+  async close(): Promise<void> {
+    for (const [id, waiter] of this.pending) {
+      clearTimeout(waiter.timer);
+      waiter.resolve({ ok: false, error: toWire(new ServiceUnavailableError('gateway shutting down')) });
+      this.pending.delete(id);
+    }
+    await this.consumer?.stop();
+    await this.producer?.close();
+  }
+}

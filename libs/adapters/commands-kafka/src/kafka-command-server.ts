@@ -1,0 +1,89 @@
+import { Consumer, Kafka } from 'kafkajs';
+import { IdempotentSender, RestartingConsumer } from '@wharf/adapters/event-log-kafka';
+import { PackageCommand, ServiceUnavailableError, WharfError } from '@wharf/domain';
+import { toWire } from '@wharf/contracts';
+import type { PackageCommands } from '@wharf/ports';
+import { FETCH_MAX_WAIT_MS, KafkaCommandBusOptions, Reply, WRITER_SESSION_TIMEOUT_MS, kafkaOf } from './kafka-command-bus';
+import { commandTopics, connectWithTopics } from './kafka-command-topics';
+
+const COMMAND_TYPES = new Set(['PushRelease', 'DeleteRelease', 'AddReleaseToChannel', 'RemoveReleaseFromChannel', 'DeleteChannel', 'SetVisibility']);
+
+/** The metadata service's side: runs each command through the package writer and replies. */
+export class KafkaCommandServer {
+  private readonly kafka: Kafka;
+  private producer: IdempotentSender | null = null;
+  private consumer: RestartingConsumer | null = null;
+
+  constructor(
+    private readonly options: KafkaCommandBusOptions,
+    private readonly writer: PackageCommands,
+    private readonly onUnexpected: (error: unknown) => void,
+  ) {
+    this.kafka = kafkaOf(options);
+  }
+
+  async start(): Promise<void> {
+    this.producer = await connectWithTopics(this.kafka, this.options);
+    // A writer that dies without leaving the group (kill -9, a lost host) holds its partitions until
+    // its session expires, and the gateways' replies time out meanwhile: keep that well under
+    // the reply timeout (kafkajs's default, 30 s, is the reply timeout itself). A crash kafkajs
+    // does not restart starts a new consumer in the same group.
+    const logger = this.kafka.logger();
+    this.consumer = new RestartingConsumer(
+      () =>
+        this.kafka.consumer({
+          groupId: `${this.options.topicPrefix ?? 'wharf.'}metadata-writers`,
+          maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+          allowAutoTopicCreation: false,
+          sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
+          heartbeatInterval: 1_000,
+        }),
+      (consumer) => this.run(consumer),
+      { retryDelayMs: 1_000, onRestart: (error) => logger.error('restarting the commands consumer that kafkajs left stopped after a crash', { error: error.message }) },
+    );
+    await this.consumer.start();
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    const t = commandTopics(this.options.topicPrefix ?? 'wharf.');
+    await consumer.connect();
+    await consumer.subscribe({ topic: t.commands, fromBeginning: false });
+    await consumer.run({
+      partitionsConsumedConcurrently: this.options.partitions ?? 12,
+      eachMessage: async ({ message }) => {
+        const replyTo = message.headers?.['reply-to']?.toString();
+        const id = message.headers?.['command-id']?.toString();
+        if (!message.value || !replyTo || !id) return;
+        const reply = await this.handle(message.value.toString());
+        await this.producer!.send({
+          topic: t.replies,
+          acks: -1,
+          messages: [{ key: replyTo, value: JSON.stringify(reply), headers: { 'command-id': id, 'reply-to': replyTo } }],
+        });
+      },
+    });
+  }
+
+  private async handle(raw: string): Promise<Reply> {
+    let command: PackageCommand;
+    try {
+      command = JSON.parse(raw) as PackageCommand;
+      if (!COMMAND_TYPES.has(command.type) || typeof command.package !== 'string' || !command.meta?.commandId) throw new Error('malformed command');
+    } catch (error) {
+      this.onUnexpected(error);
+      return { ok: false, error: { code: 'internal-error', message: 'malformed command', details: {} } };
+    }
+    try {
+      return { ok: true, result: await this.writer.execute(command) };
+    } catch (error) {
+      if (error instanceof WharfError) return { ok: false, error: toWire(error) };
+      this.onUnexpected(error);
+      return { ok: false, error: toWire(new ServiceUnavailableError('metadata service')) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.stop();
+    await this.producer?.close();
+  }
+}

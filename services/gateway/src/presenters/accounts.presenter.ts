@@ -1,0 +1,42 @@
+/**
+ * The JSON shapes of the account routes (Quay's where it has one). No secret is ever part of an
+ * answer except a token's text at the moment it is created.
+ */
+import type { AccountView, NamespaceLimits, RecordedAccountEvent, TokenRecord } from '@wharf/domain';
+
+export function tokenJson(token: TokenRecord) {
+  return { id: token.id, label: token.label, created_at: token.createdAt, expires_at: token.expiresAt };
+}
+
+export function limitsJson(limits: NamespaceLimits) {
+  return {
+    max_blob_bytes: limits.maxBlobBytes,
+    max_storage_bytes: limits.maxStorageBytes,
+    requests_per_minute: limits.requestsPerMinute,
+    allow_overwrites: limits.allowOverwrites ?? null,
+  };
+}
+
+/** A robot's full name: `<org>+<robot>`. */
+export function robotName(org: string, robot: string): string {
+  return `${org}+${robot}`;
+}
+
+export function organizationJson(view: AccountView) {
+  return {
+    name: view.namespace,
+    created_at: view.createdAt,
+    members: [...view.members].sort((a, b) => a.user.localeCompare(b.user)).map((m) => ({ user: m.user, role: m.role })),
+    robots: [...view.robots]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((r) => ({ name: robotName(view.namespace, r.name), role: r.role, tokens: r.tokens.map(tokenJson) })),
+  };
+}
+
+/** An audit entry: the event without secrets (password and token hashes are left out). */
+export function auditJson(event: RecordedAccountEvent) {
+  const data: Record<string, unknown> = { ...(event.data as Record<string, unknown>) };
+  delete data.passwordHash;
+  delete data.secretHash;
+  return { version: event.version, type: event.type, actor: event.actor, occurred_at: event.occurredAt, data };
+}

@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { Caller } from '@wharf/domain';
+import { pullFilename } from '../../presenters/appr.presenter';
+import { ArchiveReads, ArchiveToSend, BlobForJson, HOLDS_NOTHING, HeldBlobs, RedirectedBlob } from './archive-reads';
+import { resolveManifest } from './package-lookup';
+import { ReadablePackages } from './readable-packages';
+
+/** The pull of a release's archive: raw (or a redirect to the store), or as JSON. */
+@Injectable()
+export class PullReleaseUseCases {
+  constructor(
+    private readonly packages: ReadablePackages,
+    private readonly archives: ArchiveReads,
+  ) {}
+
+  /** The raw pull: a redirect when configured and possible, else the archive. */
+  async archive(caller: Caller, namespace: string, name: string, releaseQuery: string, mediaType: string, held: HeldBlobs = HOLDS_NOTHING): Promise<ArchiveToSend | RedirectedBlob> {
+    const view = await this.packages.get(caller, namespace, name);
+    const manifest = resolveManifest(view, releaseQuery, mediaType);
+    const archive = { view, manifest, filename: pullFilename(view, manifest.release), blobDigest: manifest.blobDigest, immutable: false };
+    if (held(manifest.blobDigest)) return { ...archive, body: null };
+    const location = await this.archives.redirectFor(manifest.blobDigest);
+    return location ? { view, manifest, location } : { ...archive, body: await this.archives.body(manifest) };
+  }
+
+  /** The JSON pull (`?format=json`, `/pull/json`): see `ArchiveReads.bodyForJson`. */
+  async json(caller: Caller, namespace: string, name: string, releaseQuery: string, mediaType: string): Promise<BlobForJson> {
+    const view = await this.packages.get(caller, namespace, name);
+    const manifest = resolveManifest(view, releaseQuery, mediaType);
+    const rawPull = `${this.archives.packagePath(view)}/${encodeURIComponent(manifest.release)}/${encodeURIComponent(manifest.mediaType)}/pull`;
+    return { view, manifest, body: await this.archives.bodyForJson(manifest, rawPull) };
+  }
+}

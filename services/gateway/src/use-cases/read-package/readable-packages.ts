@@ -1,0 +1,20 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Caller, PackageView, parsePackageRef } from '@wharf/domain';
+import { PACKAGE_READER, PackageReader } from '@wharf/ports';
+import { AccessControl } from '../../auth/access-control';
+import { loadExistingPackage } from './package-lookup';
+
+/** The guard of every read of one package: it exists and the caller may read it, else package-not-found (a private package answers like a missing one). */
+@Injectable()
+export class ReadablePackages {
+  constructor(
+    @Inject(PACKAGE_READER) private readonly reader: PackageReader,
+    private readonly access: AccessControl,
+  ) {}
+
+  async get(caller: Caller, namespace: string, name: string): Promise<PackageView> {
+    const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+    await this.access.assertReadable(caller, view);
+    return view;
+  }
+}

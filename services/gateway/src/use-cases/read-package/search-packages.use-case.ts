@@ -1,0 +1,23 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Caller } from '@wharf/domain';
+import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { SEARCH_READER, SearchReader } from '@wharf/ports';
+import { AccessControl } from '../../auth/access-control';
+
+/** The most characters of the search text that are searched for. */
+const MAX_SEARCH_TEXT = 256;
+
+/** Full-text search over the packages the caller may read: their names, best match first. */
+@Injectable()
+export class SearchPackagesUseCase {
+  constructor(
+    @Inject(SEARCH_READER) private readonly search: SearchReader,
+    @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+    private readonly access: AccessControl,
+  ) {}
+
+  async execute(caller: Caller, text: string): Promise<string[]> {
+    const visibleNamespaces = await this.access.readableNamespaces(caller);
+    return this.search.search({ text: text.slice(0, MAX_SEARCH_TEXT), visibleNamespaces, limit: this.config.listLimit });
+  }
+}
