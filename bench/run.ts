@@ -69,10 +69,15 @@ async function main(): Promise<void> {
     return;
   }
   // `all`: every scenario but the client comparison (pull-clients) and the one-package growth
-  const names = scenario === 'all' ? Object.keys(SCENARIOS).filter((n) => n !== 'pull-clients' && n !== 'growth-one') : [scenario ?? ''];
+  const names =
+    scenario === 'all'
+      ? Object.keys(SCENARIOS).filter((n) => n !== 'pull-clients' && n !== 'growth-one')
+      : [scenario ?? ''];
   for (const n of names) {
     if (!SCENARIOS[n]) {
-      process.stderr.write(`usage: npm run bench -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> | profile <file.cpuprofile>\n`);
+      process.stderr.write(
+        `usage: npm run bench -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> | profile <file.cpuprofile>\n`,
+      );
       process.exit(2);
     }
   }
@@ -86,4 +91,3 @@ main().then(
     process.exit(1);
   },
 );
-

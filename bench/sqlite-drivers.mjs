@@ -58,8 +58,38 @@ const drivers = {
   },
 };
 
-const envelope = JSON.stringify({ type: 'ReleasePublished', data: { release: '1.2.3', mediaType: 'helm', digest: 'a'.repeat(64), size: 12345, metadata: { description: 'x'.repeat(300) } } });
-const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'nginx', 'redis', 'postgres', 'operator', 'chart', 'helm', 'monitoring'];
+const envelope = JSON.stringify({
+  type: 'ReleasePublished',
+  data: {
+    release: '1.2.3',
+    mediaType: 'helm',
+    digest: 'a'.repeat(64),
+    size: 12345,
+    metadata: { description: 'x'.repeat(300) },
+  },
+});
+const words = [
+  'alpha',
+  'bravo',
+  'charlie',
+  'delta',
+  'echo',
+  'foxtrot',
+  'golf',
+  'hotel',
+  'india',
+  'juliet',
+  'kilo',
+  'lima',
+  'mike',
+  'nginx',
+  'redis',
+  'postgres',
+  'operator',
+  'chart',
+  'helm',
+  'monitoring',
+];
 const word = (i) => words[(i * 7919) % words.length];
 
 function setup(open, dir, synchronous) {
@@ -108,9 +138,17 @@ const ops = {
   fts: (db) => {
     const ins = db.prepare('INSERT INTO search_fts (namespace, name, description, keywords) VALUES (?, ?, ?, ?)');
     db.tx(() => {
-      for (let i = 0; i < 5000; i++) ins.run(`ns${i % 50}`, `${word(i)}-${i}`, `${word(i + 1)} ${word(i + 2)} chart for ${word(i + 3)}`, word(i + 4));
+      for (let i = 0; i < 5000; i++)
+        ins.run(
+          `ns${i % 50}`,
+          `${word(i)}-${i}`,
+          `${word(i + 1)} ${word(i + 2)} chart for ${word(i + 3)}`,
+          word(i + 4),
+        );
     });
-    const q = db.prepare('SELECT rowid, bm25(search_fts, 10.0, 2.0, 4.0, 1.0) AS rank FROM search_fts WHERE search_fts MATCH ? ORDER BY rank LIMIT 20');
+    const q = db.prepare(
+      'SELECT rowid, bm25(search_fts, 10.0, 2.0, 4.0, 1.0) AS rank FROM search_fts WHERE search_fts MATCH ? ORDER BY rank LIMIT 20',
+    );
     return () => {
       for (let i = 0; i < 500; i++) q.all(`"${word(i)}"*`);
     };
@@ -172,7 +210,9 @@ for (let r = 0; r < rounds + 1; r++) {
   }
 }
 
-console.log(`node ${process.version}, ${rounds} rounds (+1 warm-up); ms per operation batch, median [min-max]; ratio = median of per-round ratios to ${names[0]}`);
+console.log(
+  `node ${process.version}, ${rounds} rounds (+1 warm-up); ms per operation batch, median [min-max]; ratio = median of per-round ratios to ${names[0]}`,
+);
 for (const [sync, byDriver] of Object.entries(results)) {
   for (const op of Object.keys(byDriver[names[0]])) {
     const label = sync === 'full' ? `${op} (synchronous=full)` : op;

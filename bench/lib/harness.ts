@@ -61,9 +61,23 @@ export function resetProfileCount(): void {
   profDirCount = 0;
 }
 
-export async function measure(report: Report, t: Running, scenario: string, name: string, load: Omit<Parameters<typeof runLoad>[0], 'url' | 'pid' | 'connections' | 'durationS'> & { connections?: number; durationS?: number }): Promise<Row> {
+export async function measure(
+  report: Report,
+  t: Running,
+  scenario: string,
+  name: string,
+  load: Omit<Parameters<typeof runLoad>[0], 'url' | 'pid' | 'connections' | 'durationS'> & {
+    connections?: number;
+    durationS?: number;
+  },
+): Promise<Row> {
   const base = { url: t.url, pid: t.pid, connections: load.connections ?? CONNECTIONS, ...load };
-  if (WARMUP_S > 0) await runLoad({ ...base, durationS: WARMUP_S, ...(load.maxRequests ? { maxRequests: Math.ceil(load.maxRequests / 5) } : {}) });
+  if (WARMUP_S > 0)
+    await runLoad({
+      ...base,
+      durationS: WARMUP_S,
+      ...(load.maxRequests ? { maxRequests: Math.ceil(load.maxRequests / 5) } : {}),
+    });
   const profiling = PROFILE && t.name === 'wharf' && process.env.BENCH_CPU_PROF_DIR;
   if (profiling) {
     writeFileSync(join(process.env.BENCH_CPU_PROF_DIR!, 'control'), 'start');
@@ -83,9 +97,14 @@ export async function measure(report: Report, t: Running, scenario: string, name
   }
   const row: Row = { scenario, case: name, target: t.name, ...r };
   // most answers failed: keep what the server said about it (gunicorn's tracebacks, Wharf's error log)
-  if (r.non2xx > r.ok && t.logTail) report.notes.push(`${t.name} | ${name}: ${r.non2xx} non-2xx of ${r.requests}; the server's log ends with: ${JSON.stringify(t.logTail().slice(-800))}`);
+  if (r.non2xx > r.ok && t.logTail)
+    report.notes.push(
+      `${t.name} | ${name}: ${r.non2xx} non-2xx of ${r.requests}; the server's log ends with: ${JSON.stringify(t.logTail().slice(-800))}`,
+    );
   report.rows.push(row);
-  log(`${scenario} | ${name} | ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req, rss ${r.rssPeakMiB.toFixed(0)} MiB`);
+  log(
+    `${scenario} | ${name} | ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req, rss ${r.rssPeakMiB.toFixed(0)} MiB`,
+  );
   return row;
 }
 

@@ -17,7 +17,9 @@ export function evaluateGoals(report: Report): void {
       goal,
       value: `${x.toFixed(2)}x`,
       met: x >= want,
-      detail: `${c}: ${ra.rps.toFixed(0)} vs ${rb.rps.toFixed(0)} req/s` + (x >= want ? '' : `; missed by ${((1 - x / want) * 100).toFixed(0)}% (needs ${(want / x).toFixed(2)}x more)`),
+      detail:
+        `${c}: ${ra.rps.toFixed(0)} vs ${rb.rps.toFixed(0)} req/s` +
+        (x >= want ? '' : `; missed by ${((1 - x / want) * 100).toFixed(0)}% (needs ${(want / x).toFixed(2)}x more)`),
     });
   };
   for (const c of [...new Set(report.rows.map((r) => r.case))]) {
@@ -35,7 +37,14 @@ export function evaluateGoals(report: Report): void {
       goal: `${distributed ? '' : `(${l.target}, for comparison) `}push-to-searchable p99 < 2 s (${l.case})`,
       value: `${f(l.p99, 0)} ms`,
       met: worst < 2000,
-      detail: `n=${l.n}, p50 ${f(l.p50, 0)} / p90 ${f(l.p90, 0)} / max ${f(l.max, 0)} ms` + (l.notFound ? `; ${l.notFound} not searchable within the timeout` : '') + (worst < 2000 ? '' : Number.isFinite(worst) ? `; over by ${f(worst - 2000, 0)} ms (${f(worst / 2000, 2)}x)` : ''),
+      detail:
+        `n=${l.n}, p50 ${f(l.p50, 0)} / p90 ${f(l.p90, 0)} / max ${f(l.max, 0)} ms` +
+        (l.notFound ? `; ${l.notFound} not searchable within the timeout` : '') +
+        (worst < 2000
+          ? ''
+          : Number.isFinite(worst)
+            ? `; over by ${f(worst - 2000, 0)} ms (${f(worst / 2000, 2)}x)`
+            : ''),
     });
   }
   const one = report.scenario === 'growth-one';
@@ -59,7 +68,9 @@ export function evaluateGoals(report: Report): void {
         goal: `${target === 'wharf' ? '' : '(reference, for comparison) '}push p99 flat within 2x (${key === 'push' ? 'new package' : one ? 'into the one package' : 'existing package'})`,
         value: `${x.toFixed(2)}x`,
         met: x <= 2,
-        detail: `p99 ${first[key].p99.toFixed(2)} ms @${first.releases} -> ${last[key].p99.toFixed(2)} ms @${last.releases} releases${one ? ' in one package' : ''}` + (!one && last.releases < 100_000 ? ' (100,000 not reached)' : ''),
+        detail:
+          `p99 ${first[key].p99.toFixed(2)} ms @${first.releases} -> ${last[key].p99.toFixed(2)} ms @${last.releases} releases${one ? ' in one package' : ''}` +
+          (!one && last.releases < 100_000 ? ' (100,000 not reached)' : ''),
       });
     }
   }

@@ -59,7 +59,14 @@ export interface Report {
   settings: Record<string, string | number>;
   targets: { name: string; label: string; available: true | string }[];
   rows: Row[];
-  memory: { target: TargetName; emptyRssMiB: number; seededRssMiB: number; seededPssMiB: number; peakRssMiB: number; peakPssMiB: number }[];
+  memory: {
+    target: TargetName;
+    emptyRssMiB: number;
+    seededRssMiB: number;
+    seededPssMiB: number;
+    peakRssMiB: number;
+    peakPssMiB: number;
+  }[];
   growth: GrowthPoint[];
   lag: LagRow[];
   seeding: SeedChunk[];
@@ -93,7 +100,10 @@ export function newReport(scenario: string): Report {
     },
     settings: {
       loadGenerator: `autocannon ${JSON.parse(readFileSync(join(CACHE, 'node', 'node_modules', 'autocannon', 'package.json'), 'utf8')).version} (in the bench process) for pushes`,
-      getLoadGenerator: GET_LOAD === 'wrk' ? `${wrkVersion()}, ${WRK_THREADS} threads (BENCH_LOAD=autocannon to compare)` : 'autocannon (BENCH_LOAD=wrk when installed)',
+      getLoadGenerator:
+        GET_LOAD === 'wrk'
+          ? `${wrkVersion()}, ${WRK_THREADS} threads (BENCH_LOAD=autocannon to compare)`
+          : 'autocannon (BENCH_LOAD=wrk when installed)',
       durationS: DURATION_S,
       warmupS: WARMUP_S,
       connections: CONNECTIONS,

@@ -19,7 +19,9 @@ export async function scenarioAuth(report: Report): Promise<void> {
     }
     const [open, enforced] = running as [Running, Running];
     const next = () => ({ path: `${API}/auth/a${rnd(PKGS)}/1.0.0/helm` });
-    const basic = { authorization: `Basic ${Buffer.from(`${BENCH_ADMIN.username}:${BENCH_ADMIN.password}`).toString('base64')}` };
+    const basic = {
+      authorization: `Basic ${Buffer.from(`${BENCH_ADMIN.username}:${BENCH_ADMIN.password}`).toString('base64')}`,
+    };
     await measure(report, open, 'auth', 'show, open mode', { next });
     await measure(report, enforced, 'auth', 'show, enforced, anonymous', { next });
     await measure(report, enforced, 'auth', 'show, enforced, Bearer token', { next, headers: enforced.admin });

@@ -29,11 +29,17 @@ export const WHARF_SEED = process.env.BENCH_GROWTH_WHARF_SEED ?? 'log';
 export const GROWTH_PUSH_CONNECTIONS = Number(process.env.BENCH_GROWTH_PUSH_CONNECTIONS ?? 8);
 
 export async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): Promise<void> {
-  const levels = (process.env[layout === 'one' ? 'BENCH_GROWTH_ONE_LEVELS' : 'BENCH_GROWTH_LEVELS'] ?? (layout === 'one' ? '1000,10000' : '1000,10000,100000')).split(',').map(Number);
+  const levels = (
+    process.env[layout === 'one' ? 'BENCH_GROWTH_ONE_LEVELS' : 'BENCH_GROWTH_LEVELS'] ??
+    (layout === 'one' ? '1000,10000' : '1000,10000,100000')
+  )
+    .split(',')
+    .map(Number);
   const budgetS = env('BENCH_GROWTH_SEED_BUDGET_S', 1500);
   const SEED_PKGS = layout === 'one' ? 1 : 1000;
   const seedMode = process.env.BENCH_GROWTH_SEED ?? 'direct';
-  if (seedMode !== 'direct' && seedMode !== 'http') throw new Error(`BENCH_GROWTH_SEED=${seedMode}: expected direct or http`);
+  if (seedMode !== 'direct' && seedMode !== 'http')
+    throw new Error(`BENCH_GROWTH_SEED=${seedMode}: expected direct or http`);
   const seedConc = env('BENCH_GROWTH_SEED_CONCURRENCY', seedMode === 'direct' ? 64 : 8);
   // one package serialises its pushes (8 connections queue on it): a longer window, so that a slow push still completes
   const measureS = env('BENCH_GROWTH_MEASURE_S', layout === 'one' ? 15 : 5);
@@ -44,10 +50,13 @@ export async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spr
   report.settings.growthSeedConcurrency = seedConc;
   report.settings.growthSeedBudgetS = budgetS;
   const rel = (i: number) => growthRelease(layout, SEED_PKGS, i);
-  const existing = (k: number) => (layout === 'one' ? { ns: 'growth1', name: 'one' } : { ns: 'growth', name: `g${k % SEED_PKGS}` });
+  const existing = (k: number) =>
+    layout === 'one' ? { ns: 'growth1', name: 'one' } : { ns: 'growth', name: `g${k % SEED_PKGS}` };
   for (const def of selected(true)) {
     const direct = seedMode === 'direct' && seedsDirect(def);
-    const how = direct ? directSeedHow(def.name, seedConc) : `through HTTP against the running server, concurrency ${seedConc}`;
+    const how = direct
+      ? directSeedHow(def.name, seedConc)
+      : `through HTTP against the running server, concurrency ${seedConc}`;
     report.notes.push(`growth ${def.name}: seeded ${how}`);
     const deadline = Date.now() + budgetS * 1000;
     const dataDir = direct ? mkdtempSync(join(tmpdir(), `wharf-bench-growth-${def.name}-`)) : undefined;
@@ -59,29 +68,67 @@ export async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spr
     try {
       for (const level of levels) {
         if (direct) {
-          const started = await seedDirectThenStart(report, def, dataDir!, layout, SEED_PKGS, seeded, level, seedConc, deadline, extra, 900_000);
+          const started = await seedDirectThenStart(
+            report,
+            def,
+            dataDir!,
+            layout,
+            SEED_PKGS,
+            seeded,
+            level,
+            seedConc,
+            deadline,
+            extra,
+            900_000,
+          );
           ({ t, seeded } = started);
           const { listening, caughtUp } = started;
-          report.notes.push(`growth ${def.name} @${seeded + extra}: server listening ${listening.toFixed(1)} s after start` + (def.name === 'wharf' ? `, every projection caught up ${caughtUp.toFixed(1)} s later` : ''));
-          log(`started ${t.name} at ${t.url} (pid ${t.pid}) on the seeded directory (${seeded + extra} releases; listening after ${listening.toFixed(1)} s, projections after ${caughtUp.toFixed(1)} s more)`);
+          report.notes.push(
+            `growth ${def.name} @${seeded + extra}: server listening ${listening.toFixed(1)} s after start` +
+              (def.name === 'wharf' ? `, every projection caught up ${caughtUp.toFixed(1)} s later` : ''),
+          );
+          log(
+            `started ${t.name} at ${t.url} (pid ${t.pid}) on the seeded directory (${seeded + extra} releases; listening after ${listening.toFixed(1)} s, projections after ${caughtUp.toFixed(1)} s more)`,
+          );
         } else {
           // seed in chunks of 1000 to show how the push rate bends with size
           while (seeded < level && Date.now() < deadline) {
             const to = Math.min(level, seeded + 1000);
             const started = Date.now();
-            const res = await pool(seeded, to, seedConc, (i) => seedOne(t!, rel(i).ns, rel(i).name, rel(i).release, pushChart(rel(i).name, rel(i).release)), deadline);
+            const res = await pool(
+              seeded,
+              to,
+              seedConc,
+              (i) => seedOne(t!, rel(i).ns, rel(i).name, rel(i).release, pushChart(rel(i).name, rel(i).release)),
+              deadline,
+            );
             const seconds = (Date.now() - started) / 1000;
-            report.seeding.push({ target: def.name, from: seeded + extra, to: seeded + extra + res.done, seconds, rate: res.done / seconds, failed: res.failed });
+            report.seeding.push({
+              target: def.name,
+              from: seeded + extra,
+              to: seeded + extra + res.done,
+              seconds,
+              rate: res.done / seconds,
+              failed: res.failed,
+            });
             if (res.done + res.failed < to - seeded) {
               seeded += res.done + res.failed;
               break;
             }
             seeded = to;
-            if ((seeded / 1000) % 10 === 0) log(`growth ${def.name}: ${seeded} seeded, ${(res.done / seconds).toFixed(0)} pushes/s in the last chunk`);
+            if ((seeded / 1000) % 10 === 0)
+              log(
+                `growth ${def.name}: ${seeded} seeded, ${(res.done / seconds).toFixed(0)} pushes/s in the last chunk`,
+              );
           }
         }
         if (seeded < level) {
-          report.growthStops.push({ target: def.name, reached: seeded + extra, wanted: level, reason: `seeding budget of ${budgetS} s spent` });
+          report.growthStops.push({
+            target: def.name,
+            reached: seeded + extra,
+            wanted: level,
+            reason: `seeding budget of ${budgetS} s spent`,
+          });
           log(`growth ${def.name}: stopped at ${seeded} (budget ${budgetS} s)`);
           if (seeded < levels[0]!) break;
         }
@@ -98,18 +145,24 @@ export async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spr
             return { path: `${API}/probe/${name}`, body: pushBody('1.0.0', pushChart(name, '1.0.0')) };
           },
         });
-        const pushExisting = await measure(report, t!, report.scenario, `push into ${layout === 'one' ? 'the one package' : 'existing package'} ${lvl}`, {
-          method: 'POST',
-          durationS: measureS,
-          maxRequests: probe,
-          connections: GROWTH_PUSH_CONNECTIONS,
-          next: () => {
-            const k = existingCounter++;
-            const release = `2.0.${k}`;
-            const p = existing(k);
-            return { path: `${API}/${p.ns}/${p.name}`, body: pushBody(release, pushChart(p.name, release)) };
+        const pushExisting = await measure(
+          report,
+          t!,
+          report.scenario,
+          `push into ${layout === 'one' ? 'the one package' : 'existing package'} ${lvl}`,
+          {
+            method: 'POST',
+            durationS: measureS,
+            maxRequests: probe,
+            connections: GROWTH_PUSH_CONNECTIONS,
+            next: () => {
+              const k = existingCounter++;
+              const release = `2.0.${k}`;
+              const p = existing(k);
+              return { path: `${API}/${p.ns}/${p.name}`, body: pushBody(release, pushChart(p.name, release)) };
+            },
           },
-        });
+        );
         extra += Math.round((push.requests + pushExisting.requests) * (1 + 1 / 5)); // includes warm-up pushes (approx.)
         const show = await measure(report, t!, report.scenario, `show ${lvl}`, {
           durationS: measureS,
@@ -140,8 +193,23 @@ export const seedsDirect = (def: TargetDef): boolean => !!def.startOn && (def.na
  * starts its server on the directory and, for Wharf, waits until every projection has caught up.
  * Returns the server, how far seeding got, and the seconds to listen and then to catch up.
  */
-export async function seedDirectThenStart(report: Report, def: TargetDef, dataDir: string, layout: GrowthLayout, packages: number, from: number, to: number, concurrency: number, deadline: number, extra: number, catchUpTimeoutMs: number): Promise<{ t: Running; seeded: number; listening: number; caughtUp: number }> {
-  const seeded = def.name === 'wharf' ? await seedWharfDirect(report, dataDir, layout, packages, from, to, concurrency, deadline, extra) : await seedCnrDirect(report, dataDir, layout, packages, from, to, deadline, extra);
+export async function seedDirectThenStart(
+  report: Report,
+  def: TargetDef,
+  dataDir: string,
+  layout: GrowthLayout,
+  packages: number,
+  from: number,
+  to: number,
+  concurrency: number,
+  deadline: number,
+  extra: number,
+  catchUpTimeoutMs: number,
+): Promise<{ t: Running; seeded: number; listening: number; caughtUp: number }> {
+  const seeded =
+    def.name === 'wharf'
+      ? await seedWharfDirect(report, dataDir, layout, packages, from, to, concurrency, deadline, extra)
+      : await seedCnrDirect(report, dataDir, layout, packages, from, to, deadline, extra);
   const startAt = Date.now();
   const t = await def.startOn!(dataDir);
   const listening = (Date.now() - startAt) / 1000;
@@ -173,12 +241,23 @@ export async function projectionsCaughtUp(t: Running, timeoutMs: number): Promis
 export const layoutLabel = (layout: GrowthLayout) => (layout === 'search' ? 'search' : 'growth');
 
 /** Seeds [from, to) of the layout into an embedded data directory (server down); returns how far it got. */
-export async function seedWharfDirect(report: Report, dataDir: string, layout: GrowthLayout, packages: number, from: number, to: number, concurrency: number, deadline: number, extra: number): Promise<number> {
+export async function seedWharfDirect(
+  report: Report,
+  dataDir: string,
+  layout: GrowthLayout,
+  packages: number,
+  from: number,
+  to: number,
+  concurrency: number,
+  deadline: number,
+  extra: number,
+): Promise<number> {
   if (from >= to) return from;
   const port = await freePort();
   const spec = { from, to, layout, packages, concurrency, deadline };
   let reached = from;
-  let done: { failed: number; lastError: string; projectionsCaughtUpS: number; lag: number; events?: number } | undefined;
+  let done:
+    { failed: number; lastError: string; projectionsCaughtUpS: number; lag: number; events?: number } | undefined;
   const started = Date.now();
   const { code, err } = await runChild(
     process.execPath,
@@ -199,15 +278,32 @@ export async function seedWharfDirect(report: Report, dataDir: string, layout: G
     },
     (line) => {
       if (line.startsWith('SEEDCHUNK ')) {
-        const c = JSON.parse(line.slice(10)) as { from: number; to: number; done: number; failed: number; seconds: number };
+        const c = JSON.parse(line.slice(10)) as {
+          from: number;
+          to: number;
+          done: number;
+          failed: number;
+          seconds: number;
+        };
         reached = c.to;
-        report.seeding.push({ target: 'wharf', from: c.from + extra, to: c.to + extra, seconds: c.seconds, rate: c.done / c.seconds, failed: c.failed });
-        if (c.to % 10_000 === 0) log(`${layoutLabel(layout)} wharf: ${c.to} seeded in-process, ${(c.done / c.seconds).toFixed(0)} pushes/s in the last chunk`);
+        report.seeding.push({
+          target: 'wharf',
+          from: c.from + extra,
+          to: c.to + extra,
+          seconds: c.seconds,
+          rate: c.done / c.seconds,
+          failed: c.failed,
+        });
+        if (c.to % 10_000 === 0)
+          log(
+            `${layoutLabel(layout)} wharf: ${c.to} seeded in-process, ${(c.done / c.seconds).toFixed(0)} pushes/s in the last chunk`,
+          );
       } else if (line.startsWith('SEEDDONE ')) done = JSON.parse(line.slice(9));
     },
   );
   if (code !== 0 || !done) throw new Error(`seed-wharf exited ${code}:\n${err.slice(-3000)}`);
-  if (done.failed) report.notes.push(`${layoutLabel(layout)} wharf: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
+  if (done.failed)
+    report.notes.push(`${layoutLabel(layout)} wharf: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
   const took = ((Date.now() - started) / 1000).toFixed(0);
   report.notes.push(
     WHARF_SEED === 'log'
@@ -218,7 +314,16 @@ export async function seedWharfDirect(report: Report, dataDir: string, layout: G
 }
 
 /** Seeds [from, to) into the reference's filesystem store with bench/cnr-seed.py (server down). */
-export async function seedCnrDirect(report: Report, dataDir: string, layout: GrowthLayout, packages: number, from: number, to: number, deadline: number, extra: number): Promise<number> {
+export async function seedCnrDirect(
+  report: Report,
+  dataDir: string,
+  layout: GrowthLayout,
+  packages: number,
+  from: number,
+  to: number,
+  deadline: number,
+  extra: number,
+): Promise<number> {
   if (from >= to) return from;
   let reached = from;
   let done: { done: number; failed: number; lastError: string } | undefined;
@@ -230,8 +335,18 @@ export async function seedCnrDirect(report: Report, dataDir: string, layout: Gro
     (line) => {
       if (line.startsWith('SEEDCHUNK ')) {
         const c = JSON.parse(line.slice(10)) as { from: number; to: number; seconds: number };
-        report.seeding.push({ target: 'cnr', from: from + c.from + extra, to: from + c.to + extra, seconds: c.seconds, rate: (c.to - c.from) / c.seconds, failed: 0 });
-        if ((from + c.to) % 10_000 === 0) log(`${layoutLabel(layout)} cnr: ${from + c.to} seeded in-process, ${((c.to - c.from) / c.seconds).toFixed(0)} pushes/s in the last chunk`);
+        report.seeding.push({
+          target: 'cnr',
+          from: from + c.from + extra,
+          to: from + c.to + extra,
+          seconds: c.seconds,
+          rate: (c.to - c.from) / c.seconds,
+          failed: 0,
+        });
+        if ((from + c.to) % 10_000 === 0)
+          log(
+            `${layoutLabel(layout)} cnr: ${from + c.to} seeded in-process, ${((c.to - c.from) / c.seconds).toFixed(0)} pushes/s in the last chunk`,
+          );
       } else if (line.startsWith('SEEDDONE ')) done = JSON.parse(line.slice(9));
     },
     async (stdin) => {
@@ -246,13 +361,22 @@ export async function seedCnrDirect(report: Report, dataDir: string, layout: Gro
     },
   );
   if (code !== 0 || !done) throw new Error(`cnr-seed.py exited ${code}:\n${err.slice(-3000)}`);
-  if (done.failed) report.notes.push(`${layoutLabel(layout)} cnr: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
-  report.notes.push(`${layoutLabel(layout)} cnr: seeded ${from} -> ${reached} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (done.failed)
+    report.notes.push(`${layoutLabel(layout)} cnr: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
+  report.notes.push(
+    `${layoutLabel(layout)} cnr: seeded ${from} -> ${reached} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
   return reached;
 }
 
 /** Runs a child to its end, line by line on stdout; optionally feeds its stdin. */
-export function runChild(file: string, args: string[], childEnv: NodeJS.ProcessEnv, onLine: (line: string) => void, feed?: (stdin: NodeJS.WritableStream & { once: (event: string, listener: () => void) => unknown }) => Promise<void>): Promise<{ code: number | null; err: string }> {
+export function runChild(
+  file: string,
+  args: string[],
+  childEnv: NodeJS.ProcessEnv,
+  onLine: (line: string) => void,
+  feed?: (stdin: NodeJS.WritableStream & { once: (event: string, listener: () => void) => unknown }) => Promise<void>,
+): Promise<{ code: number | null; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd: ROOT, env: childEnv, stdio: [feed ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     let buf = '';
@@ -271,6 +395,6 @@ export function runChild(file: string, args: string[], childEnv: NodeJS.ProcessE
     });
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, err }));
-    if (feed) feed(child.stdin! as never).catch((e) => err += String(e));
+    if (feed) feed(child.stdin! as never).catch((e) => (err += String(e)));
   });
 }

@@ -27,7 +27,9 @@ export async function scenarioLag(report: Report): Promise<void> {
   const tag = Date.now().toString(36);
   const pct = (xs: number[], p: number) => {
     const sorted = [...xs].sort((a, b) => a - b);
-    return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]! : NaN;
+    return sorted.length
+      ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
+      : NaN;
   };
   const searchHas = async (t: Running, name: string, full: string) => {
     const res = await fetch(`${t.url}${API}/search?q=${encodeURIComponent(name)}`);
@@ -36,7 +38,10 @@ export async function scenarioLag(report: Report): Promise<void> {
       return false;
     }
     const body = (await res.json()) as unknown;
-    return Array.isArray(body) && body.some((x) => x === full || (typeof x === 'object' && x !== null && (x as { name?: string }).name === full));
+    return (
+      Array.isArray(body) &&
+      body.some((x) => x === full || (typeof x === 'object' && x !== null && (x as { name?: string }).name === full))
+    );
   };
   /** One probe: push, then poll search; returns [push ms, lag ms or NaN]. */
   const probe = async (t: Running, name: string): Promise<[number, number]> => {

@@ -15,7 +15,9 @@ export async function scenarioMemory(report: Report): Promise<void> {
     await new Promise((r) => setTimeout(r, 3000));
     const seeded = new Map(running.map((t) => [t.name, [rssMiB(t.pid), pssMiB(t.pid)] as const]));
     for (const t of running) {
-      const row = await measure(report, t, 'memory', 'pull 100KB (memory)', { next: () => ({ path: pullPath('pull', 'chart-100kb', `1.0.${rnd(PULL_RELEASES)}`) }) });
+      const row = await measure(report, t, 'memory', 'pull 100KB (memory)', {
+        next: () => ({ path: pullPath('pull', 'chart-100kb', `1.0.${rnd(PULL_RELEASES)}`) }),
+      });
       report.memory.push({
         target: t.name,
         emptyRssMiB: empty.get(t.name)!,

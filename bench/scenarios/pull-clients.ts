@@ -13,7 +13,11 @@ export async function scenarioPullClients(report: Report): Promise<void> {
     for (const [label] of PULL_SIZES) {
       const name = `chart-${label.toLowerCase()}`;
       for (const generator of ['autocannon', 'wrk'] as const)
-        for (const t of running) await measure(report, t, 'pull-clients', `pull ${label} (${generator})`, { generator, next: () => ({ path: pullPath('pull', name, `1.0.${rnd(PULL_RELEASES)}`) }) });
+        for (const t of running)
+          await measure(report, t, 'pull-clients', `pull ${label} (${generator})`, {
+            generator,
+            next: () => ({ path: pullPath('pull', name, `1.0.${rnd(PULL_RELEASES)}`) }),
+          });
     }
   });
 }

@@ -15,12 +15,22 @@ export const PULL_RELEASES = 10;
 
 export async function seedPull(running: Running[], sizes = PULL_SIZES): Promise<void> {
   for (const [label, size] of sizes) {
-    const charts = Array.from({ length: PULL_RELEASES }, (_, i) => sizedChart(`chart-${label.toLowerCase()}`, `1.0.${i}`, size, label));
+    const charts = Array.from({ length: PULL_RELEASES }, (_, i) =>
+      sizedChart(`chart-${label.toLowerCase()}`, `1.0.${i}`, size, label),
+    );
     for (const t of running) {
-      const res = await pool(0, PULL_RELEASES, 4, (i) => seedOne(t, 'pull', `chart-${label.toLowerCase()}`, `1.0.${i}`, charts[i]!), Date.now() + 300_000);
+      const res = await pool(
+        0,
+        PULL_RELEASES,
+        4,
+        (i) => seedOne(t, 'pull', `chart-${label.toLowerCase()}`, `1.0.${i}`, charts[i]!),
+        Date.now() + 300_000,
+      );
       if (res.done !== PULL_RELEASES) throw new Error(`seeding pull ${label} on ${t.name}: ${res.lastError}`);
       // every target must serve the same bytes
-      const got = Buffer.from(await (await fetch(`${t.url}${pullPath('pull', `chart-${label.toLowerCase()}`, '1.0.3')}`)).arrayBuffer());
+      const got = Buffer.from(
+        await (await fetch(`${t.url}${pullPath('pull', `chart-${label.toLowerCase()}`, '1.0.3')}`)).arrayBuffer(),
+      );
       if (!got.equals(charts[3]!)) throw new Error(`${t.name} served different bytes for pull ${label}`);
     }
     log(`seeded pull ${label}: ${PULL_RELEASES} x ${charts[0]!.length} bytes`);
@@ -33,7 +43,9 @@ export async function scenarioPull(report: Report, sizes = PULL_SIZES): Promise<
     for (const [label] of sizes) {
       const name = `chart-${label.toLowerCase()}`;
       for (const t of running) {
-        await measure(report, t, 'pull', `pull ${label}`, { next: () => ({ path: pullPath('pull', name, `1.0.${rnd(PULL_RELEASES)}`) }) });
+        await measure(report, t, 'pull', `pull ${label}`, {
+          next: () => ({ path: pullPath('pull', name, `1.0.${rnd(PULL_RELEASES)}`) }),
+        });
       }
     }
   });

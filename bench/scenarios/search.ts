@@ -32,7 +32,8 @@ export async function scenarioSearch(report: Report): Promise<void> {
     return (await res.json()) as string[];
   };
   const seedMode = process.env.BENCH_SEARCH_SEED ?? 'direct';
-  if (seedMode !== 'direct' && seedMode !== 'http') throw new Error(`BENCH_SEARCH_SEED=${seedMode}: expected direct or http`);
+  if (seedMode !== 'direct' && seedMode !== 'http')
+    throw new Error(`BENCH_SEARCH_SEED=${seedMode}: expected direct or http`);
   const directConc = env('BENCH_GROWTH_SEED_CONCURRENCY', 64);
   const reached = new Map<TargetName, number>();
   const dataDirs: string[] = [];
@@ -49,21 +50,56 @@ export async function scenarioSearch(report: Report): Promise<void> {
         const dataDir = mkdtempSync(join(tmpdir(), `wharf-bench-search-${def.name}-`));
         dataDirs.push(dataDir);
         let listening: number, caughtUp: number;
-        ({ t, seeded, listening, caughtUp } = await seedDirectThenStart(report, def, dataDir, 'search', packages, 0, releases, directConc, deadline, 0, 1_800_000));
+        ({ t, seeded, listening, caughtUp } = await seedDirectThenStart(
+          report,
+          def,
+          dataDir,
+          'search',
+          packages,
+          0,
+          releases,
+          directConc,
+          deadline,
+          0,
+          1_800_000,
+        ));
         running.push(t);
-        report.notes.push(`search ${def.name}: server listening ${listening.toFixed(1)} s after start` + (def.name === 'wharf' ? `, every projection caught up ${caughtUp.toFixed(1)} s later` : ''));
+        report.notes.push(
+          `search ${def.name}: server listening ${listening.toFixed(1)} s after start` +
+            (def.name === 'wharf' ? `, every projection caught up ${caughtUp.toFixed(1)} s later` : ''),
+        );
       } else {
         t = await def.start();
         running.push(t);
-        report.notes.push(`search ${def.name}: seeded through HTTP against the running server, concurrency ${conc}, in rounds`);
+        report.notes.push(
+          `search ${def.name}: seeded through HTTP against the running server, concurrency ${conc}, in rounds`,
+        );
         for (let from = 0; from < releases && Date.now() < deadline; from += packages) {
           const to = Math.min(releases, from + packages);
-          const res = await pool(from, to, conc, (i) => { const r = growthRelease('search', packages, i); return seedOne(t, r.ns, r.name, r.release, growthChart('search', packages, i)); }, deadline);
+          const res = await pool(
+            from,
+            to,
+            conc,
+            (i) => {
+              const r = growthRelease('search', packages, i);
+              return seedOne(t, r.ns, r.name, r.release, growthChart('search', packages, i));
+            },
+            deadline,
+          );
           seeded += res.done;
           failed += res.failed;
           const s = (Date.now() - started) / 1000;
-          report.seeding.push({ target: t.name, from, to: from + res.done + res.failed, seconds: s, rate: seeded / s, failed: res.failed });
-          log(`search ${t.name}: ${seeded} releases seeded in ${s.toFixed(0)} s (${(seeded / s).toFixed(1)}/s)${res.failed ? `, ${res.failed} failed (last: ${res.lastError})` : ''}`);
+          report.seeding.push({
+            target: t.name,
+            from,
+            to: from + res.done + res.failed,
+            seconds: s,
+            rate: seeded / s,
+            failed: res.failed,
+          });
+          log(
+            `search ${t.name}: ${seeded} releases seeded in ${s.toFixed(0)} s (${(seeded / s).toFixed(1)}/s)${res.failed ? `, ${res.failed} failed (last: ${res.lastError})` : ''}`,
+          );
           if (res.done + res.failed < to - from) break;
         }
       }
@@ -71,16 +107,29 @@ export async function scenarioSearch(report: Report): Promise<void> {
       const seedS = (Date.now() - started) / 1000; // direct seeding: the server's start and catch-up included
       reached.set(t.name, seeded);
       if (seeded + failed < releases) {
-        report.growthStops.push({ target: t.name, reached: seeded, wanted: releases, reason: `search seeding budget of ${budgetS} s spent` });
-        report.notes.push(`search ${t.name}: seeding stopped at ${seeded} of ${releases} releases (budget ${budgetS} s)`);
+        report.growthStops.push({
+          target: t.name,
+          reached: seeded,
+          wanted: releases,
+          reason: `search seeding budget of ${budgetS} s spent`,
+        });
+        report.notes.push(
+          `search ${t.name}: seeding stopped at ${seeded} of ${releases} releases (budget ${budgetS} s)`,
+        );
       }
       // the projections are asynchronous: wait until probe packages are searchable (a sanity check that
       // the index is populated before measuring; they were pushed in the first round, so this is no lag figure)
       const lagStart = Date.now();
-      const probes = [packages - 1, packages - 2, Math.floor(packages / 2)].filter((i) => i >= 0 && i < Math.min(packages, seeded));
+      const probes = [packages - 1, packages - 2, Math.floor(packages / 2)].filter(
+        (i) => i >= 0 && i < Math.min(packages, seeded),
+      );
       let lagS = NaN;
       while (Date.now() - lagStart < 300_000) {
-        const ok = await Promise.all(probes.map(async (i) => (await found(t, searchPackage(i).name)).includes(`${SEARCH_NS}/${searchPackage(i).name}`)));
+        const ok = await Promise.all(
+          probes.map(async (i) =>
+            (await found(t, searchPackage(i).name)).includes(`${SEARCH_NS}/${searchPackage(i).name}`),
+          ),
+        );
         if (ok.every(Boolean)) {
           lagS = (Date.now() - lagStart) / 1000;
           break;
@@ -96,11 +145,15 @@ export async function scenarioSearch(report: Report): Promise<void> {
     }
     const per = Math.round((2 * packages) / SEARCH_WORDS.length);
     for (const t of running)
-      await measure(report, t, 'search', `search, one word (~${per} hits of ${packages} packages)`, { next: () => ({ path: searchPath(SEARCH_WORDS[rnd(SEARCH_WORDS.length)]!) }) });
-    for (const t of running) await measure(report, t, 'search', 'search, no match', { next: () => ({ path: searchPath(`zz${rnd(1e6)}`) }) });
+      await measure(report, t, 'search', `search, one word (~${per} hits of ${packages} packages)`, {
+        next: () => ({ path: searchPath(SEARCH_WORDS[rnd(SEARCH_WORDS.length)]!) }),
+      });
+    for (const t of running)
+      await measure(report, t, 'search', 'search, no match', { next: () => ({ path: searchPath(`zz${rnd(1e6)}`) }) });
     for (const t of running) {
       const r = reached.get(t.name);
-      if (r !== undefined && r < releases) report.notes.push(`search ${t.name}: measured at ${r} releases, not ${releases}`);
+      if (r !== undefined && r < releases)
+        report.notes.push(`search ${t.name}: measured at ${r} releases, not ${releases}`);
     }
   }).finally(() => {
     for (const d of dataDirs) rmSync(d, { recursive: true, force: true });

@@ -37,7 +37,16 @@ export function* errorChain(error: unknown): Generator<object> {
  * Error codes of node's own sockets and name lookups (no driver's): whichever client opened the
  * socket, one of these in an error's chain means the other end could not be reached.
  */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * True when `error` (or one of its causes) says a dependency could not be reached or is
@@ -66,9 +75,15 @@ type Method = (this: unknown, ...args: unknown[]) => unknown;
  * a stream a method returns emits its own errors (a body cut off mid-way cannot be retried or
  * answered anyway). Errors that are not outages pass unchanged.
  */
-export function translateOutages(adapter: { prototype: object }, dependency: string, isEngineOutage: (error: unknown) => boolean): void {
+export function translateOutages(
+  adapter: { prototype: object },
+  dependency: string,
+  isEngineOutage: (error: unknown) => boolean,
+): void {
   const translate = (error: unknown): unknown =>
-    error instanceof DependencyUnavailableError || error instanceof ServiceUnavailableError || !isEngineOutage(error) ? error : new DependencyUnavailableError(dependency, { cause: error });
+    error instanceof DependencyUnavailableError || error instanceof ServiceUnavailableError || !isEngineOutage(error)
+      ? error
+      : new DependencyUnavailableError(dependency, { cause: error });
   const prototype = adapter.prototype;
   for (const name of Object.getOwnPropertyNames(prototype)) {
     const descriptor = Object.getOwnPropertyDescriptor(prototype, name)!;

@@ -7,9 +7,15 @@ const isEngineDown = (error: unknown) => (error as Error)?.name === 'EngineDownE
 describe('isOutage', () => {
   it.each([
     ['DependencyUnavailableError', new DependencyUnavailableError('MongoDB', { cause: new Error('x') })],
-    ['DependencyUnavailableError as a cause', new Error('apply failed', { cause: new DependencyUnavailableError('SQLite', { cause: new Error('x') }) })],
+    [
+      'DependencyUnavailableError as a cause',
+      new Error('apply failed', { cause: new DependencyUnavailableError('SQLite', { cause: new Error('x') }) }),
+    ],
     ['ServiceUnavailableError', new ServiceUnavailableError('x')],
-    ['a socket error code in a cause', new Error('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) })],
+    [
+      'a socket error code in a cause',
+      new Error('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) }),
+    ],
     ["a request's timeout", Object.assign(new Error('x'), { name: 'TimeoutError' })],
     ['an HTTP 503', Object.assign(new Error('x'), { statusCode: 503 })],
     ['an HTTP 429', Object.assign(new Error('x'), { statusCode: 429 })],
@@ -19,7 +25,10 @@ describe('isOutage', () => {
     ['a plain error', new Error('cannot fold')],
     ['an HTTP 400', Object.assign(new Error('mapper_parsing_exception'), { statusCode: 400 })],
     // Drivers' own errors are their adapters' to translate; the port knows none of them.
-    ['a driver error no adapter translated', Object.assign(new Error('x'), { name: 'MongoServerSelectionError', code: 'SQLITE_BUSY' })],
+    [
+      'a driver error no adapter translated',
+      Object.assign(new Error('x'), { name: 'MongoServerSelectionError', code: 'SQLITE_BUSY' }),
+    ],
     ['a non-error', 'boom'],
   ])('is false for %s', (_name, error) => expect(isOutage(error)).toBe(false));
 });

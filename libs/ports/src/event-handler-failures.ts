@@ -27,7 +27,9 @@ export interface RejectedEvent {
  */
 export class UnappliableEventsError extends Error {
   constructor(readonly rejected: RejectedEvent[]) {
-    super(`${rejected.length} event(s) cannot be applied: ${rejected.map((r) => `${r.event.package}#${r.event.sequence}: ${r.reason}`).join('; ')}`);
+    super(
+      `${rejected.length} event(s) cannot be applied: ${rejected.map((r) => `${r.event.package}#${r.event.sequence}: ${r.reason}`).join('; ')}`,
+    );
     this.name = 'UnappliableEventsError';
   }
 }
@@ -53,18 +55,24 @@ export interface BoundedDelivery {
   pause(): Promise<boolean>;
 }
 
-export type DeliveryOutcome<E extends EventEnvelope> = { delivered: true; setAside: { event: E; reason: string }[] } | { delivered: false };
+export type DeliveryOutcome<E extends EventEnvelope> =
+  { delivered: true; setAside: { event: E; reason: string }[] } | { delivered: false };
 
 /**
  * Hands `events` to `handler` under the rules above. Resolves `delivered: true` with the events
  * to set aside once every other event was applied; `delivered: false` when `pause` said stop.
  */
-export async function deliverBounded<E extends EventEnvelope>(events: readonly E[], handler: (events: E[]) => Promise<void>, control: BoundedDelivery): Promise<DeliveryOutcome<E>> {
+export async function deliverBounded<E extends EventEnvelope>(
+  events: readonly E[],
+  handler: (events: E[]) => Promise<void>,
+  control: BoundedDelivery,
+): Promise<DeliveryOutcome<E>> {
   const byId = new Map(events.map((e) => [e.id, e]));
-  const rejectedOf = (error: UnappliableEventsError) => error.rejected.flatMap(({ event, reason }) => (byId.has(event.id) ? [{ event: byId.get(event.id)!, reason }] : []));
+  const rejectedOf = (error: UnappliableEventsError) =>
+    error.rejected.flatMap(({ event, reason }) => (byId.has(event.id) ? [{ event: byId.get(event.id)!, reason }] : []));
 
   // Whole batch first.
-  for (let failures = 0; ; ) {
+  for (let failures = 0; ;) {
     try {
       await handler([...events]);
       return { delivered: true, setAside: [] };
@@ -78,7 +86,7 @@ export async function deliverBounded<E extends EventEnvelope>(events: readonly E
   // Then one event at a time, to find the ones that fail on their own.
   const setAside: { event: E; reason: string }[] = [];
   for (const event of events) {
-    for (let failures = 0; ; ) {
+    for (let failures = 0; ;) {
       try {
         await handler([event]);
         break;

@@ -3,7 +3,8 @@ import { ServiceUnavailableError } from '@wharf/domain';
 import { DependencyUnavailableError } from './dependency-unavailable';
 import { UnappliableEventsError, deliverBounded } from './event-handler-failures';
 
-const event = (sequence: number, pkg = 'ns/app') => ({ id: `${pkg}#${sequence}`, package: pkg, sequence }) as EventEnvelope;
+const event = (sequence: number, pkg = 'ns/app') =>
+  ({ id: `${pkg}#${sequence}`, package: pkg, sequence }) as EventEnvelope;
 const ids = (events: readonly EventEnvelope[]) => events.map((e) => e.id);
 
 /** A handler that records each batch it was handed and fails as `fail` says. */
@@ -25,7 +26,10 @@ function handler(fail: (batch: EventEnvelope[], attempt: number) => unknown) {
 describe('deliverBounded', () => {
   const events = [event(1), event(2), event(1, 'ns/other'), event(3)];
   let pauses: number;
-  const control = (maxAttempts: number, stopAfter = Infinity) => ({ maxAttempts, pause: async () => ++pauses <= stopAfter });
+  const control = (maxAttempts: number, stopAfter = Infinity) => ({
+    maxAttempts,
+    pause: async () => ++pauses <= stopAfter,
+  });
 
   beforeEach(() => (pauses = 0));
 
@@ -41,15 +45,31 @@ describe('deliverBounded', () => {
 
     const outcome = await deliverBounded(events, h.handle, control(2));
 
-    expect(outcome).toEqual({ delivered: true, setAside: [{ event: events[2], reason: 'failed 2 times: document too large' }] });
-    expect(h.batches).toEqual([ids(events), ids(events), ['ns/app#1'], ['ns/app#2'], ['ns/other#1'], ['ns/other#1'], ['ns/app#3']]);
+    expect(outcome).toEqual({
+      delivered: true,
+      setAside: [{ event: events[2], reason: 'failed 2 times: document too large' }],
+    });
+    expect(h.batches).toEqual([
+      ids(events),
+      ids(events),
+      ['ns/app#1'],
+      ['ns/app#2'],
+      ['ns/other#1'],
+      ['ns/other#1'],
+      ['ns/app#3'],
+    ]);
     expect(h.applied).toEqual(['ns/app#1', 'ns/app#2', 'ns/app#3']);
   });
 
   it('sets aside at once, without a pause, what the handler rejects as unappliable', async () => {
-    const h = handler((batch) => (batch.length === 4 ? new UnappliableEventsError([{ event: events[3], reason: 'parked' }]) : null));
+    const h = handler((batch) =>
+      batch.length === 4 ? new UnappliableEventsError([{ event: events[3], reason: 'parked' }]) : null,
+    );
 
-    expect(await deliverBounded(events, h.handle, control(5))).toEqual({ delivered: true, setAside: [{ event: events[3], reason: 'parked' }] });
+    expect(await deliverBounded(events, h.handle, control(5))).toEqual({
+      delivered: true,
+      setAside: [{ event: events[3], reason: 'parked' }],
+    });
     expect(h.batches).toHaveLength(1);
     expect(pauses).toBe(0);
   });
@@ -63,7 +83,13 @@ describe('deliverBounded', () => {
   });
 
   it("retries an adapter's outage (DependencyUnavailableError) without bound, one event at a time too", async () => {
-    const h = handler((batch, attempt) => (batch.length === 4 ? new Error('bug') : attempt <= 16 ? new DependencyUnavailableError('MongoDB', { cause: new Error('down') }) : null));
+    const h = handler((batch, attempt) =>
+      batch.length === 4
+        ? new Error('bug')
+        : attempt <= 16
+          ? new DependencyUnavailableError('MongoDB', { cause: new Error('down') })
+          : null,
+    );
 
     expect(await deliverBounded(events, h.handle, control(2))).toEqual({ delivered: true, setAside: [] });
     expect(h.applied).toEqual(ids(events));

@@ -12,7 +12,11 @@ describe('ProjectorSubscription', () => {
     log = new InMemoryEventLog();
     handled = [];
     subscribes = jest.spyOn(log, 'subscribe');
-    subscription = new ProjectorSubscription(log, { group: 'g', batchSize: 2 }, async (events) => void handled.push(...events));
+    subscription = new ProjectorSubscription(
+      log,
+      { group: 'g', batchSize: 2 },
+      async (events) => void handled.push(...events),
+    );
     await log.append('ns/app', 0, publishedEnvelopes('ns/app', 0, 3));
   });
   afterEach(() => subscription.stop());

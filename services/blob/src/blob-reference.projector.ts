@@ -16,7 +16,9 @@ export class BlobReferenceProjector implements OnApplicationShutdown {
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(BLOB_REFERENCES) references: BlobReferenceStore,
   ) {
-    this.subscription = new ProjectorSubscription(log, { group: BLOB_REFERENCES_GROUP, batchSize: 1000 }, (events) => references.apply(events));
+    this.subscription = new ProjectorSubscription(log, { group: BLOB_REFERENCES_GROUP, batchSize: 1000 }, (events) =>
+      references.apply(events),
+    );
   }
 
   start(): Promise<void> {

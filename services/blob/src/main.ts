@@ -23,7 +23,13 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const s3 = config.distributed.s3!;
   mkdirSync(config.dataDir, { recursive: true });
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-blob'));
-  const blobs = await S3BlobStore.create({ endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, bucket: s3.bucket });
+  const blobs = await S3BlobStore.create({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    bucket: s3.bucket,
+  });
   const references = new SqliteBlobReferenceStore({ path: join(config.dataDir, 'blob-refs.db') });
   const checks: ReadinessCheck[] = [];
   const gauges: LagGauge[] = [];

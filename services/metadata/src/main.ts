@@ -52,10 +52,16 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   // retried once the projector has applied the rest), so a slow catch-up is reported, not fatal;
   // readiness follows the lag below.
   if (!(await projector.caughtUp(300_000))) {
-    logger.event('warn', 'metadata projector still behind the event log after 300 s; serving, not ready until it catches up', { lag: await projector.lag() });
+    logger.event(
+      'warn',
+      'metadata projector still behind the event log after 300 s; serving, not ready until it catches up',
+      { lag: await projector.lag() },
+    );
   }
-  commands = new KafkaCommandServer(kafkaClientOptions(config, 'wharf-metadata-commands'), app.get<PackageCommands>(PACKAGE_COMMANDS), (error) =>
-    logger.event('error', 'command failed unexpectedly', { error: String(error) }),
+  commands = new KafkaCommandServer(
+    kafkaClientOptions(config, 'wharf-metadata-commands'),
+    app.get<PackageCommands>(PACKAGE_COMMANDS),
+    (error) => logger.event('error', 'command failed unexpectedly', { error: String(error) }),
   );
   await commands.start();
   followConsumerLag(checks, gauges, config.readiness.maxLag, { group: 'metadata', lag: () => projector.lag() });

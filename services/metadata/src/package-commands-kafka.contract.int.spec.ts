@@ -6,7 +6,13 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
-import { KafkaCommandBusOptions, KafkaCommandClient, KafkaCommandServer, commandTopics, ensureCommandTopics } from '@wharf/adapters/commands-kafka';
+import {
+  KafkaCommandBusOptions,
+  KafkaCommandClient,
+  KafkaCommandServer,
+  commandTopics,
+  ensureCommandTopics,
+} from '@wharf/adapters/commands-kafka';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { deleteKafkaPrefix, describePackageCommandsContract, eventEnvelopes, uniqueName } from '@wharf/testing';
@@ -37,11 +43,28 @@ describePackageCommandsContract(
     const brokers = env('WHARF_KAFKA_BROKERS').split(',');
     const prefix = `${uniqueName('t')}.`;
     const database = uniqueName('wharf_commands_');
-    const bus: KafkaCommandBusOptions = { brokers, clientId: 'wharf-commands-test', topicPrefix: prefix, partitions: PARTITIONS, replicationFactor: 1 };
+    const bus: KafkaCommandBusOptions = {
+      brokers,
+      clientId: 'wharf-commands-test',
+      topicPrefix: prefix,
+      partitions: PARTITIONS,
+      replicationFactor: 1,
+    };
     await startWritersAtTheBeginning(bus);
 
-    const log = new KafkaEventLog({ brokers, clientId: 'wharf-commands-test-log', topicPrefix: prefix, partitions: PARTITIONS, replicationFactor: 1, retryDelayMs: 50 });
-    const store = await MongoMetadataStore.connect({ url: env('WHARF_MONGO_URL'), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
+    const log = new KafkaEventLog({
+      brokers,
+      clientId: 'wharf-commands-test-log',
+      topicPrefix: prefix,
+      partitions: PARTITIONS,
+      replicationFactor: 1,
+      retryDelayMs: 50,
+    });
+    const store = await MongoMetadataStore.connect({
+      url: env('WHARF_MONGO_URL'),
+      database,
+      clientOptions: { serverSelectionTimeoutMS: 10_000 },
+    });
     const locks = new KeyedMutex();
     const projection = new PackageProjection(store);
     const writer = new PackageWriter(log, store, projection, new MetadataProjector(log, projection, locks), locks);
@@ -65,7 +88,8 @@ describePackageCommandsContract(
       read: (pkg) => store.get(pkg),
       seed: async (pkg, events) => {
         const envelopes = eventEnvelopes(pkg, 0, events);
-        for (let from = 0; from < envelopes.length; from += SEED_BATCH) await log.append(pkg, from, envelopes.slice(from, from + SEED_BATCH));
+        for (let from = 0; from < envelopes.length; from += SEED_BATCH)
+          await log.append(pkg, from, envelopes.slice(from, from + SEED_BATCH));
         await projection.apply(pkg, envelopes, null);
       },
       awaitingReplies: () => client.awaitingReplies,
@@ -84,7 +108,11 @@ describePackageCommandsContract(
  * be skipped. Committing offset 0 first makes the group read every command sent.
  */
 async function startWritersAtTheBeginning(bus: KafkaCommandBusOptions): Promise<void> {
-  const admin = new Kafka({ brokers: bus.brokers, clientId: 'wharf-commands-test-admin', logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    brokers: bus.brokers,
+    clientId: 'wharf-commands-test-admin',
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   try {
     await ensureCommandTopics(admin, bus);

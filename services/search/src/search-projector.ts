@@ -6,7 +6,17 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { emptyPackageView, evolve, searchDocumentFrom } from '@wharf/domain';
 import type { StoredEvent } from '@wharf/contracts';
-import { EVENT_LOG, EventLog, ProjectorSubscription, RejectedEvent, SEARCH_INDEX, SearchDocument, SearchIndex, UnappliableEventsError, parkedBehind } from '@wharf/ports';
+import {
+  EVENT_LOG,
+  EventLog,
+  ProjectorSubscription,
+  RejectedEvent,
+  SEARCH_INDEX,
+  SearchDocument,
+  SearchIndex,
+  UnappliableEventsError,
+  parkedBehind,
+} from '@wharf/ports';
 
 export const SEARCH_GROUP = 'search';
 
@@ -18,7 +28,9 @@ export class SearchProjector implements OnApplicationShutdown {
     @Inject(EVENT_LOG) log: EventLog,
     @Inject(SEARCH_INDEX) private readonly index: SearchIndex,
   ) {
-    this.subscription = new ProjectorSubscription(log, { group: SEARCH_GROUP, batchSize: 1000 }, (events) => this.handle(events));
+    this.subscription = new ProjectorSubscription(log, { group: SEARCH_GROUP, batchSize: 1000 }, (events) =>
+      this.handle(events),
+    );
   }
 
   start(): Promise<void> {
@@ -42,7 +54,9 @@ export class SearchProjector implements OnApplicationShutdown {
     const rejected: RejectedEvent[] = [];
     for (const pkg of packages) {
       const before = stored.get(pkg)?.view ?? emptyPackageView(pkg);
-      const fresh = events.filter((e) => e.package === pkg && e.sequence > before.sequence).sort((a, b) => a.sequence - b.sequence);
+      const fresh = events
+        .filter((e) => e.package === pkg && e.sequence > before.sequence)
+        .sort((a, b) => a.sequence - b.sequence);
       if (fresh.length === 0) continue;
       if (fresh[0]!.sequence !== before.sequence + 1) {
         rejected.push(...parkedBehind(before.sequence, fresh));

@@ -52,8 +52,10 @@ export class MongoAccountStore implements AccountStore {
   ) {}
 
   static async connect(options: MongoAccountStoreOptions): Promise<MongoAccountStore> {
-    return connectMongo(options, async ({ client, db, prefix }) =>
-      new MongoAccountStore(client, db.collection(`${prefix}account_events`), db.collection(`${prefix}accounts`)),
+    return connectMongo(
+      options,
+      async ({ client, db, prefix }) =>
+        new MongoAccountStore(client, db.collection(`${prefix}account_events`), db.collection(`${prefix}accounts`)),
     );
   }
 
@@ -74,10 +76,19 @@ export class MongoAccountStore implements AccountStore {
   async append(events: readonly RecordedAccountEvent[], view: AccountView, expectedVersion: number): Promise<boolean> {
     const [first] = events;
     if (!first) return true;
-    if (first.version !== expectedVersion + 1) throw new Error(`append: first event has version ${first.version}, expected ${expectedVersion + 1}`);
+    if (first.version !== expectedVersion + 1)
+      throw new Error(`append: first event has version ${first.version}, expected ${expectedVersion + 1}`);
     try {
       await this.events.insertMany(
-        events.map((e) => ({ _id: eventId(e.namespace, e.version), namespace: e.namespace, version: e.version, type: e.type, data: JSON.stringify(e.data), actor: e.actor, occurredAt: e.occurredAt })),
+        events.map((e) => ({
+          _id: eventId(e.namespace, e.version),
+          namespace: e.namespace,
+          version: e.version,
+          type: e.type,
+          data: JSON.stringify(e.data),
+          actor: e.actor,
+          occurredAt: e.occurredAt,
+        })),
         { ordered: true },
       );
     } catch (error) {
@@ -91,7 +102,11 @@ export class MongoAccountStore implements AccountStore {
   async memberships(user: string): Promise<Membership[]> {
     const docs = await this.accounts.find({ 'members.user': user }).toArray();
     return docs
-      .flatMap((d) => d.members.filter((m) => m.user === user && isRole(m.role)).map((m) => ({ namespace: d._id, role: m.role as Role })))
+      .flatMap((d) =>
+        d.members
+          .filter((m) => m.user === user && isRole(m.role))
+          .map((m) => ({ namespace: d._id, role: m.role as Role })),
+      )
       .sort((a, b) => a.namespace.localeCompare(b.namespace));
   }
 
@@ -111,7 +126,11 @@ export class MongoAccountStore implements AccountStore {
   private async storeView(view: AccountView): Promise<void> {
     await this.accounts.replaceOne(
       { _id: view.namespace },
-      { version: view.version, view: JSON.stringify(view), members: view.members.map((m) => ({ user: m.user, role: m.role })) },
+      {
+        version: view.version,
+        view: JSON.stringify(view),
+        members: view.members.map((m) => ({ user: m.user, role: m.role })),
+      },
       { upsert: true },
     );
   }
@@ -122,7 +141,14 @@ function eventId(namespace: string, version: number): string {
 }
 
 function recorded(doc: EventDocument): RecordedAccountEvent {
-  return { namespace: doc.namespace, version: doc.version, type: doc.type, data: JSON.parse(doc.data), actor: doc.actor, occurredAt: doc.occurredAt } as RecordedAccountEvent;
+  return {
+    namespace: doc.namespace,
+    version: doc.version,
+    type: doc.type,
+    data: JSON.parse(doc.data),
+    actor: doc.actor,
+    occurredAt: doc.occurredAt,
+  } as RecordedAccountEvent;
 }
 
 // MongoDB's connection errors leave every method as the ports' DependencyUnavailableError (mongo-outage.ts in libs/adapters/mongo).

@@ -109,7 +109,11 @@ export class S3BlobStore implements BlobStore {
           ? { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }
           : undefined,
     });
-    this.multipart = new S3MultipartUploads(this.client, this.bucket, { partSize: this.partSize, queueSize, copyPartSize });
+    this.multipart = new S3MultipartUploads(this.client, this.bucket, {
+      partSize: this.partSize,
+      queueSize,
+      copyPartSize,
+    });
   }
 
   /** A store whose bucket exists (created when missing). */
@@ -169,7 +173,9 @@ export class S3BlobStore implements BlobStore {
   /** A presigned GET of the blob's key, signed locally (no request to S3 beyond the HEAD). */
   async downloadUrl(digest: string, expiresSeconds: number): Promise<string | null> {
     if (!isSha256Hex(digest) || (await this.head(this.keyOf(digest))) === null) return null;
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(digest) }), { expiresIn: expiresSeconds });
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(digest) }), {
+      expiresIn: expiresSeconds,
+    });
   }
 
   async delete(digest: string): Promise<boolean> {
@@ -185,7 +191,9 @@ export class S3BlobStore implements BlobStore {
     const base = `${this.prefix}sha256/`;
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }));
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }),
+      );
       for (const object of page.Contents ?? []) {
         const [, fanOut, digest] = /^([0-9a-f]{2})\/([0-9a-f]{64})$/.exec((object.Key ?? '').slice(base.length)) ?? [];
         if (!fanOut || !digest?.startsWith(fanOut)) continue;
@@ -250,7 +258,9 @@ export class S3BlobStore implements BlobStore {
         await this.multipart.copy(this.copySource(temp), this.keyOf(info.digest), info.size);
         return { ...info, storedAt: new Date() };
       }
-      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.keyOf(info.digest), CopySource: this.copySource(temp) }));
+      await this.client.send(
+        new CopyObjectCommand({ Bucket: this.bucket, Key: this.keyOf(info.digest), CopySource: this.copySource(temp) }),
+      );
       return { ...info, storedAt: new Date() };
     } finally {
       // On success the blob is stored, on failure the caller gets the copy's error: either way a
@@ -291,7 +301,6 @@ export class S3BlobStore implements BlobStore {
   private copySource(key: string): string {
     return `${this.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
   }
-
 }
 
 /** Without a Last-Modified, no storedAt at all: a made-up old time would invite the garbage collector. */

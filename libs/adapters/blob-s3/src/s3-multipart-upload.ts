@@ -44,7 +44,12 @@ export class S3MultipartUploads {
    */
   async upload(key: string, reader: PartReader, first: Buffer, expectedDigest: string | undefined): Promise<void> {
     const created = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: 'application/octet-stream', ChecksumAlgorithm: 'CRC32' }),
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ContentType: 'application/octet-stream',
+        ChecksumAlgorithm: 'CRC32',
+      }),
     );
     const upload = new PartQueue(this.client, this.bucket, key, created.UploadId!, this.options.queueSize);
     try {
@@ -70,7 +75,9 @@ export class S3MultipartUploads {
    */
   async copy(copySource: string, key: string, size: number): Promise<void> {
     const partSize = Math.max(this.options.copyPartSize, Math.ceil(size / MAX_PARTS));
-    const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: 'application/octet-stream' }));
+    const created = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: 'application/octet-stream' }),
+    );
     const upload = new PartQueue(this.client, this.bucket, key, created.UploadId!, this.options.queueSize);
     try {
       const parts: CompletedPart[] = [];
@@ -166,7 +173,9 @@ class PartQueue {
   async abort(): Promise<void> {
     await Promise.allSettled([...this.inflight]);
     try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId }));
+      await this.client.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId }),
+      );
     } catch {
       // Already completed or aborted (NoSuchUpload), or the server is gone: the lifecycle rule
       // for incomplete uploads is the last resort; the caller's error matters more.

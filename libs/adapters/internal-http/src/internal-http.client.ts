@@ -41,10 +41,18 @@ export class InternalHttpClient {
   }
 
   /** The raw response of a request whose status is 2xx; typed errors and outages are thrown. */
-  async send(method: string, path: string, init: { body?: NonNullable<RequestInit['body']>; headers?: Record<string, string>; duplex?: 'half' } = {}): Promise<Response> {
+  async send(
+    method: string,
+    path: string,
+    init: { body?: NonNullable<RequestInit['body']>; headers?: Record<string, string>; duplex?: 'half' } = {},
+  ): Promise<Response> {
     let res: Response;
     try {
-      res = await fetch(this.baseUrl.replace(/\/$/, '') + path, { method, ...init, signal: AbortSignal.timeout(this.timeoutMs) } as RequestInit);
+      res = await fetch(this.baseUrl.replace(/\/$/, '') + path, {
+        method,
+        ...init,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      } as RequestInit);
     } catch {
       throw new ServiceUnavailableError(`${this.service} service`);
     }
@@ -63,7 +71,8 @@ export class InternalHttpClient {
           port: this.base.port,
           method,
           path: this.base.pathname.replace(/\/$/, '') + path,
-          headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers:
+            body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         },
         (res: http.IncomingMessage) => {
           const chunks: Buffer[] = [];
@@ -78,7 +87,10 @@ export class InternalHttpClient {
           });
         },
       );
-      const timer = setTimeout(() => req.destroy(new Error(`no answer from the ${this.service} service within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new Error(`no answer from the ${this.service} service within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       req.on('error', () => {
         clearTimeout(timer);
         unavailable();
@@ -91,7 +103,8 @@ export class InternalHttpClient {
   private failure(status: number, text: string): Error {
     if (status < 500) {
       const parsed = safeJson(text) as Partial<WireErrorBody> | null;
-      if (parsed && typeof parsed.code === 'string' && Object.hasOwn(HTTP_STATUS_BY_CODE, parsed.code)) return fromWire(parsed as WireErrorBody);
+      if (parsed && typeof parsed.code === 'string' && Object.hasOwn(HTTP_STATUS_BY_CODE, parsed.code))
+        return fromWire(parsed as WireErrorBody);
     }
     return new ServiceUnavailableError(`${this.service} service`);
   }

@@ -29,7 +29,9 @@ describe('connectMongo', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('refuses a collection prefix that could reach other collections, before connecting', async () => {
-    await expect(connectMongo({ url: mongoUrl(), database: 'd', collectionPrefix: 'a.b' }, async () => 1)).rejects.toThrow(/invalid collectionPrefix "a.b"/);
+    await expect(
+      connectMongo({ url: mongoUrl(), database: 'd', collectionPrefix: 'a.b' }, async () => 1),
+    ).rejects.toThrow(/invalid collectionPrefix "a.b"/);
     expect(connects).not.toHaveBeenCalled();
   });
 
@@ -42,7 +44,9 @@ describe('connectMongo', () => {
     const url = `mongodb://127.0.0.1:${await freePort()}`;
     const open = jest.fn(async () => 1);
 
-    await expect(connectMongo({ url, database: 'd', clientOptions: { serverSelectionTimeoutMS: 200 } }, open)).rejects.toThrow();
+    await expect(
+      connectMongo({ url, database: 'd', clientOptions: { serverSelectionTimeoutMS: 200 } }, open),
+    ).rejects.toThrow();
     expect(open).not.toHaveBeenCalled();
     expect(closes).toHaveBeenCalledTimes(1);
   });
@@ -52,10 +56,13 @@ describe('connectMongo', () => {
     const failure = new Error('init failed');
 
     await expect(
-      connectMongo({ url: mongoUrl(), database: uniqueName('wharf_conn_'), clientOptions: { serverSelectionTimeoutMS: 10_000 } }, async ({ client }) => {
-        opened = client;
-        throw failure;
-      }),
+      connectMongo(
+        { url: mongoUrl(), database: uniqueName('wharf_conn_'), clientOptions: { serverSelectionTimeoutMS: 10_000 } },
+        async ({ client }) => {
+          opened = client;
+          throw failure;
+        },
+      ),
     ).rejects.toBe(failure);
     expect(opened).toBeDefined();
     expect(closes.mock.contexts).toEqual([opened]);
@@ -63,7 +70,10 @@ describe('connectMongo', () => {
 
   it('hands over the connected client, the database and the prefix, and leaves the client open', async () => {
     const database = uniqueName('wharf_conn_');
-    const connection = await connectMongo({ url: mongoUrl(), database, collectionPrefix: 'p_', clientOptions: { serverSelectionTimeoutMS: 10_000 } }, async (c) => c);
+    const connection = await connectMongo(
+      { url: mongoUrl(), database, collectionPrefix: 'p_', clientOptions: { serverSelectionTimeoutMS: 10_000 } },
+      async (c) => c,
+    );
     try {
       expect(connection.prefix).toBe('p_');
       expect(connection.db.databaseName).toBe(database);
@@ -76,7 +86,9 @@ describe('connectMongo', () => {
 
   describe.each(ADAPTERS)('%s', (_name, connect) => {
     it('refuses a collection prefix that could reach other collections', async () => {
-      await expect(connect({ url: mongoUrl(), database: 'd', collectionPrefix: '../x' })).rejects.toThrow(/invalid collectionPrefix/);
+      await expect(connect({ url: mongoUrl(), database: 'd', collectionPrefix: '../x' })).rejects.toThrow(
+        /invalid collectionPrefix/,
+      );
       expect(connects).not.toHaveBeenCalled();
     });
 

@@ -13,9 +13,24 @@ function mongoUrl(): string {
 
 /** A store whose client is gone answers as if MongoDB were down: the driver's own error, translated by the adapter. */
 describe.each<[string, (database: string) => Promise<{ close(): Promise<void> }>, (store: never) => Promise<unknown>]>([
-  ['metadata-mongo', (database) => MongoMetadataStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } }), (store: MongoMetadataStore) => store.get('ns/app')],
-  ['chart-index-mongo', (database) => MongoChartIndexStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } }), (store: MongoChartIndexStore) => store.read('ns')],
-  ['account-store-mongo', (database) => MongoAccountStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } }), (store: MongoAccountStore) => store.get('ns')],
+  [
+    'metadata-mongo',
+    (database) =>
+      MongoMetadataStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } }),
+    (store: MongoMetadataStore) => store.get('ns/app'),
+  ],
+  [
+    'chart-index-mongo',
+    (database) =>
+      MongoChartIndexStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } }),
+    (store: MongoChartIndexStore) => store.read('ns'),
+  ],
+  [
+    'account-store-mongo',
+    (database) =>
+      MongoAccountStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } }),
+    (store: MongoAccountStore) => store.get('ns'),
+  ],
 ])('%s, when MongoDB cannot be reached', (_name, connect, read) => {
   const database = uniqueName('wharf_outage_');
 

@@ -11,7 +11,10 @@ describe('isOpenSearchOutage', () => {
   ])('is true for %s', (_name, error) => expect(isOpenSearchOutage(error)).toBe(true));
 
   it.each([
-    ['a 400 answer (a refused document)', Object.assign(new Error('mapper_parsing_exception'), { meta: { statusCode: 400 } })],
+    [
+      'a 400 answer (a refused document)',
+      Object.assign(new Error('mapper_parsing_exception'), { meta: { statusCode: 400 } }),
+    ],
     ['a plain error', new Error('x')],
   ])('is false for %s', (_name, error) => expect(isOpenSearchOutage(error)).toBe(false));
 });

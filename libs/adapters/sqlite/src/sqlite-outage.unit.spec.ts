@@ -6,11 +6,18 @@ describe('isSqliteOutage', () => {
   );
 
   it('is true for one of those as a cause', () => {
-    expect(isSqliteOutage(new Error('apply failed', { cause: Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }) }))).toBe(true);
+    expect(
+      isSqliteOutage(
+        new Error('apply failed', { cause: Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }) }),
+      ),
+    ).toBe(true);
   });
 
   it.each([
-    ['a constraint failure', Object.assign(new Error('UNIQUE constraint failed'), { code: 'SQLITE_CONSTRAINT_UNIQUE' })],
+    [
+      'a constraint failure',
+      Object.assign(new Error('UNIQUE constraint failed'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }),
+    ],
     ['a corrupt file', Object.assign(new Error('x'), { code: 'SQLITE_CORRUPT' })],
     ['a plain error', new Error('x')],
   ])('is false for %s', (_name, error) => expect(isSqliteOutage(error)).toBe(false));

@@ -10,15 +10,33 @@ import { assertProvenance } from './provenance';
 const digest = (c: string) => c.repeat(64);
 
 /** A publish of ns/web recorded at `sequence` (on that day of January 2024), digests a… and b…, a chart for helm. */
-function published(release: string, mediaType: string, sequence: number, extra: Partial<ReleasePublished['data']> = {}): RecordedEvent {
-  const chart = mediaType === 'helm' ? { apiVersion: 'v2', name: 'other-name', version: '0.0.1', appVersion: '9' } : null;
-  const event = publishedRelease({ release, mediaType, apprDigest: digest('a'), blobDigest: digest('b'), size: 10, chart, ...extra });
+function published(
+  release: string,
+  mediaType: string,
+  sequence: number,
+  extra: Partial<ReleasePublished['data']> = {},
+): RecordedEvent {
+  const chart =
+    mediaType === 'helm' ? { apiVersion: 'v2', name: 'other-name', version: '0.0.1', appVersion: '9' } : null;
+  const event = publishedRelease({
+    release,
+    mediaType,
+    apprDigest: digest('a'),
+    blobDigest: digest('b'),
+    size: 10,
+    chart,
+    ...extra,
+  });
   return recorded(event, sequence, { package: 'ns/web', occurredAt: `2024-01-0${sequence}T00:00:00.000Z` });
 }
 
 describe('chartVersionsOf', () => {
   it('takes helm releases with chart metadata only, named by package and release', () => {
-    const events = [published('1.0.0', 'helm', 1, { provenanceDigest: digest('c') }), published('1.0.0', 'kpm', 2), published('2.0.0', 'helm', 3, { chart: null })];
+    const events = [
+      published('1.0.0', 'helm', 1, { provenanceDigest: digest('c') }),
+      published('1.0.0', 'kpm', 2),
+      published('2.0.0', 'helm', 3, { chart: null }),
+    ];
     const view = events.reduce(evolve, emptyPackageView('ns/web'));
     expect(chartVersionsOf(view)).toEqual({
       package: 'ns/web',
@@ -47,13 +65,18 @@ describe('touchesCharts', () => {
     expect(touchesCharts([{ type: 'ReleasePublished', data: { mediaType: 'helm' } }])).toBe(true);
     expect(touchesCharts([{ type: 'ReleaseDeleted', data: { mediaType: 'helm' } }])).toBe(true);
     expect(touchesCharts([{ type: 'ReleasePublished', data: { mediaType: 'kpm' } }])).toBe(false);
-    expect(touchesCharts([{ type: 'ReleaseAddedToChannel', data: { channel: 'stable', release: '1.0.0' } }])).toBe(false);
+    expect(touchesCharts([{ type: 'ReleaseAddedToChannel', data: { channel: 'stable', release: '1.0.0' } }])).toBe(
+      false,
+    );
   });
 });
 
 describe('chartCoordinates', () => {
   it('names the package and release from Chart.yaml', () => {
-    expect(chartCoordinates('ns', { name: 'web', version: '1.2.3' }, null)).toEqual({ ref: { namespace: 'ns', name: 'web', full: 'ns/web' }, release: '1.2.3' });
+    expect(chartCoordinates('ns', { name: 'web', version: '1.2.3' }, null)).toEqual({
+      ref: { namespace: 'ns', name: 'web', full: 'ns/web' },
+      release: '1.2.3',
+    });
   });
 
   it('refuses a missing Chart.yaml, a bad name and a version that is not strict SemVer', () => {
@@ -64,14 +87,19 @@ describe('chartCoordinates', () => {
 });
 
 describe('assertProvenance', () => {
-  const prov = (body: string) => Buffer.from(`-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${body}\n-----BEGIN PGP SIGNATURE-----\nxx\n-----END PGP SIGNATURE-----\n`);
+  const prov = (body: string) =>
+    Buffer.from(
+      `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${body}\n-----BEGIN PGP SIGNATURE-----\nxx\n-----END PGP SIGNATURE-----\n`,
+    );
 
   it('accepts a clear-signed message naming the archive digest', () => {
     expect(() => assertProvenance(prov(`files:\n  web-1.0.0.tgz: sha256:${digest('b')}`), digest('b'))).not.toThrow();
   });
 
   it('refuses one for another archive, or one that is not clear-signed', () => {
-    expect(() => assertProvenance(prov(`files:\n  web-1.0.0.tgz: sha256:${digest('d')}`), digest('b'))).toThrow(/sha256 mismatch/);
+    expect(() => assertProvenance(prov(`files:\n  web-1.0.0.tgz: sha256:${digest('d')}`), digest('b'))).toThrow(
+      /sha256 mismatch/,
+    );
     expect(() => assertProvenance(Buffer.from(`sha256:${digest('b')}`), digest('b'))).toThrow(/clear-signed/);
     expect(() => assertProvenance(Buffer.alloc(0), digest('b'))).toThrow(/empty/);
   });

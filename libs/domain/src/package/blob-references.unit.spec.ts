@@ -5,7 +5,8 @@ import type { ReleasePublished } from './package.events';
 const d = (c: string) => c.repeat(64);
 
 /** A publish of archive d('b') (appr digest d('a')). */
-const published = (overrides: Partial<ReleasePublished['data']> = {}) => publishedRelease({ apprDigest: d('a'), blobDigest: d('b'), ...overrides });
+const published = (overrides: Partial<ReleasePublished['data']> = {}) =>
+  publishedRelease({ apprDigest: d('a'), blobDigest: d('b'), ...overrides });
 
 describe('blobReferenceChanges', () => {
   it('counts the archive of a publish, and its provenance file when there is one', () => {
@@ -17,7 +18,14 @@ describe('blobReferenceChanges', () => {
   });
 
   it('moves the references of a forced push from the replaced archive and provenance file', () => {
-    expect(blobReferenceChanges(published({ blobDigest: d('e'), replaced: { apprDigest: d('a'), blobDigest: d('b'), provenanceDigest: d('c') } }))).toEqual([
+    expect(
+      blobReferenceChanges(
+        published({
+          blobDigest: d('e'),
+          replaced: { apprDigest: d('a'), blobDigest: d('b'), provenanceDigest: d('c') },
+        }),
+      ),
+    ).toEqual([
       { digest: d('e'), delta: 1 },
       { digest: d('b'), delta: -1 },
       { digest: d('c'), delta: -1 },
@@ -25,9 +33,11 @@ describe('blobReferenceChanges', () => {
   });
 
   it('releases both on delete', () => {
-    expect(blobReferenceChanges(deleted({ apprDigest: d('a'), blobDigest: d('b'), provenanceDigest: d('c') }))).toEqual([
-      { digest: d('b'), delta: -1 },
-      { digest: d('c'), delta: -1 },
-    ]);
+    expect(blobReferenceChanges(deleted({ apprDigest: d('a'), blobDigest: d('b'), provenanceDigest: d('c') }))).toEqual(
+      [
+        { digest: d('b'), delta: -1 },
+        { digest: d('c'), delta: -1 },
+      ],
+    );
   });
 });
