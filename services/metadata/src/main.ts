@@ -54,8 +54,15 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   if (!(await projector.caughtUp(300_000))) {
     logger.event('warn', 'metadata projector still behind the event log after 300 s; serving, not ready until it catches up', { lag: await projector.lag() });
   }
-  commands = new KafkaCommandServer(kafkaClientOptions(config, 'wharf-metadata-commands'), app.get<PackageCommands>(PACKAGE_COMMANDS), (error) =>
-    logger.event('error', 'command failed unexpectedly', { error: String(error) }),
+  // Another replica may have written this replica's new packages since it last held them.
+  commands = new KafkaCommandServer(
+    kafkaClientOptions(config, 'wharf-metadata-commands'),
+    app.get<PackageCommands>(PACKAGE_COMMANDS),
+    (error) => logger.event('error', 'command failed unexpectedly', { error: String(error) }),
+    (partitions) => {
+      log.forgetSequences();
+      logger.event('info', 'commands partitions assigned', { partitions });
+    },
   );
   await commands.start();
   followConsumerLag(checks, gauges, config.readiness.maxLag, { group: 'metadata', lag: () => projector.lag() });

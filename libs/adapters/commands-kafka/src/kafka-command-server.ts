@@ -35,6 +35,12 @@ export class KafkaCommandServer {
     private readonly options: KafkaCommandBusOptions,
     private readonly writer: PackageCommands,
     private readonly onUnexpected: (error: unknown) => void,
+    /**
+     * Called with this writer's partitions of the commands topic each time the group assigns
+     * them, before any command of theirs is handled: the packages of a partition gained from
+     * another writer were written by it, so what this process remembers of them is stale.
+     */
+    private readonly onAssigned: (partitions: number[]) => void = () => undefined,
   ) {
     this.kafka = kafkaOf(options);
   }
@@ -46,15 +52,20 @@ export class KafkaCommandServer {
     // the reply timeout (kafkajs's default, 30 s, is the reply timeout itself). A crash kafkajs
     // does not restart starts a new consumer in the same group.
     const logger = this.kafka.logger();
+    const commandsTopic = commandTopics(this.options.topicPrefix ?? 'wharf.').commands;
     this.consumer = new RestartingConsumer(
-      () =>
-        this.kafka.consumer({
+      () => {
+        const consumer = this.kafka.consumer({
           groupId: `${this.options.topicPrefix ?? 'wharf.'}metadata-writers`,
           maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
           allowAutoTopicCreation: false,
           sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
           heartbeatInterval: 1_000,
-        }),
+        });
+        // kafkajs emits GROUP_JOIN after the assignment and before fetching from it.
+        consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onAssigned(payload.memberAssignment[commandsTopic] ?? []));
+        return consumer;
+      },
       (consumer) => this.run(consumer),
       { retryDelayMs: 1_000, onRestart: (error) => logger.error('restarting the commands consumer that kafkajs left stopped after a crash', { error: error.message }) },
     );
