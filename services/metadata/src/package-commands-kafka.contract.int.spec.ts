@@ -4,12 +4,13 @@
  * on the metadata service's own adapters (KafkaEventLog, MongoMetadataStore). Each test has its
  * own topics and database.
  */
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { KafkaCommandBusOptions, KafkaCommandClient, KafkaCommandServer } from '@wharf/adapters/commands-kafka';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { releaseNames } from '@wharf/domain';
-import { commandMeta, deleteKafkaPrefix, describePackageCommandsContract, eventEnvelopes, pushRelease, uniqueName } from '@wharf/testing';
+import { commandMeta, deleteKafkaPrefix, describePackageCommandsContract, eventEnvelopes, eventually, pushRelease, uniqueName } from '@wharf/testing';
 import { KeyedMutex } from './keyed-mutex';
 import { MetadataProjector } from './metadata-projector';
 import { PackageProjection } from './package-projection';
@@ -32,10 +33,10 @@ beforeAll(async () => {
 afterAll(() => mongo?.close());
 
 /** The metadata service's end of the bus on fresh topics and a fresh database: the writer behind a KafkaCommandServer. */
-async function writerBehindKafka() {
+async function writerBehindKafka(shared?: { prefix: string; database: string }) {
   const brokers = env('WHARF_KAFKA_BROKERS').split(',');
-  const prefix = `${uniqueName('t')}.`;
-  const database = uniqueName('wharf_commands_');
+  const prefix = shared?.prefix ?? `${uniqueName('t')}.`;
+  const database = shared?.database ?? uniqueName('wharf_commands_');
   const bus: KafkaCommandBusOptions = { brokers, clientId: 'wharf-commands-test', topicPrefix: prefix, partitions: PARTITIONS, replicationFactor: 1 };
   const log = new KafkaEventLog({ brokers, clientId: 'wharf-commands-test-log', topicPrefix: prefix, partitions: PARTITIONS, replicationFactor: 1, retryDelayMs: 50 });
   const store = await MongoMetadataStore.connect({ url: env('WHARF_MONGO_URL'), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
@@ -45,6 +46,8 @@ async function writerBehindKafka() {
   const unexpected: unknown[] = [];
   const server = new KafkaCommandServer(bus, writer, (error) => unexpected.push(error));
   return {
+    prefix,
+    database,
     bus,
     log,
     store,
@@ -147,3 +150,61 @@ describe('KafkaCommandServer on brand-new topics', () => {
     expect(end.unexpected).toEqual([]);
   }, 60_000);
 });
+
+/**
+ * Two writers in one group, as two metadata replicas: a namespace's storage quota still holds
+ * when its packages' pushes arrive at once. The reservations are per process; commands keyed by
+ * package spread a namespace over both writers, which each admitted pushes into the same free
+ * space.
+ */
+describe('Two KafkaCommandServers in one group', () => {
+  it("should admit no more of a namespace's concurrent pushes into different packages than its quota holds", async () => {
+    const first = await writerBehindKafka();
+    const second = await writerBehindKafka({ prefix: first.prefix, database: first.database });
+    const client = first.client();
+    try {
+      await Promise.all([first.server.start(), second.server.start()]);
+      await expectGroupOfTwo(first.bus);
+      await client.start();
+      const namespace = uniqueName('q');
+      const packages = Array.from({ length: 16 }, (_, i) => `${namespace}/app${i}`);
+
+      const outcomes = await Promise.all(
+        packages.map((pkg, i) =>
+          client
+            .execute(pushRelease({ package: pkg, release: '1.0.0', namespaceQuotaBytes: 3_500, content: { size: 1_000 }, meta: commandMeta({ commandId: `${namespace}-${i}` }) }))
+            .then(
+              () => 'ok',
+              (error: { code?: string }) => error.code,
+            ),
+        ),
+      );
+
+      expect(outcomes.filter((o) => o === 'ok')).toHaveLength(3);
+      expect(outcomes.filter((o) => o !== 'ok')).toEqual(Array(13).fill('quota-exceeded'));
+      expect([...first.unexpected, ...second.unexpected]).toEqual([]);
+    } finally {
+      await client.close();
+      await second.close();
+      await first.close();
+      await first.cleanup();
+    }
+  }, 90_000);
+});
+
+/** Waits until both writers hold partitions of the commands topic. */
+async function expectGroupOfTwo(bus: KafkaCommandBusOptions): Promise<void> {
+  const admin = new Kafka({ brokers: bus.brokers, clientId: 'wharf-commands-test-admin', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await eventually(async () => {
+      const [group] = (await admin.describeGroups([`${bus.topicPrefix}metadata-writers`])).groups;
+      expect(group.state).toBe('Stable');
+      const held = group.members.map((m) => Object.values(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}).flat().length);
+      expect(held).toEqual([expect.any(Number), expect.any(Number)]);
+      expect(Math.min(...held)).toBeGreaterThan(0);
+    }, 30_000);
+  } finally {
+    await admin.disconnect();
+  }
+}

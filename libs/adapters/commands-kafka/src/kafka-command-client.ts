@@ -5,7 +5,7 @@ import { PackageCommand, ServiceUnavailableError } from '@wharf/domain';
 import { fromWire, toWire } from '@wharf/contracts';
 import type { CommandResult, PackageCommands } from '@wharf/ports';
 import { FETCH_MAX_WAIT_MS, KafkaCommandBusOptions, Reply, WRITER_SESSION_TIMEOUT_MS, kafkaOf } from './kafka-command-bus';
-import { commandTopics, connectWithTopics } from './kafka-command-topics';
+import { commandKeyOf, commandTopics, connectWithTopics } from './kafka-command-topics';
 
 /** The gateway's side: sends a command, waits for its reply. */
 export class KafkaCommandClient implements PackageCommands {
@@ -85,7 +85,7 @@ export class KafkaCommandClient implements PackageCommands {
       .send({
         topic: commandTopics(this.options.topicPrefix ?? 'wharf.').commands,
         acks: -1,
-        messages: [{ key: command.package, value: JSON.stringify(command), headers: { 'command-id': id, 'reply-to': this.instance, deadline } }],
+        messages: [{ key: commandKeyOf(command.package), value: JSON.stringify(command), headers: { 'command-id': id, 'reply-to': this.instance, deadline } }],
       })
       .then(
         () => new Promise<Reply>(() => undefined),
