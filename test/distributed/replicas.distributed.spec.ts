@@ -42,7 +42,11 @@ const runId = `r${Date.now().toString(36)}`;
 const stack = new DistributedStack({
   runId,
   logDir: mkdtempSync(join(tmpdir(), `wharf-replicas-${runId}-`)),
-  env: { WHARF_DEPENDENCY_TIMEOUT_SECONDS: String(DEADLINE_S), WHARF_BLOB_GC_INTERVAL_SECONDS: '1', WHARF_BLOB_GC_GRACE_SECONDS: String(GRACE_S) },
+  env: {
+    WHARF_DEPENDENCY_TIMEOUT_SECONDS: String(DEADLINE_S),
+    WHARF_BLOB_GC_INTERVAL_SECONDS: '1',
+    WHARF_BLOB_GC_GRACE_SECONDS: String(GRACE_S),
+  },
 });
 
 beforeAll(async () => {
@@ -68,7 +72,8 @@ async function expectReadable(push: AcknowledgedPush, gateway: string): Promise<
 /** Per package, milliseconds from `since` to its first push acknowledged after it. */
 function resumedPerPackage(stream: PushStream, since: number): Map<string, number> {
   const resumed = new Map<string, number>();
-  for (const push of stream.acknowledged) if (push.at > since && !resumed.has(push.pkg)) resumed.set(push.pkg, push.at - since);
+  for (const push of stream.acknowledged)
+    if (push.at > since && !resumed.has(push.pkg)) resumed.set(push.pkg, push.at - since);
   return resumed;
 }
 
@@ -77,9 +82,12 @@ it('loses and duplicates no push, and the survivors take over, when one replica 
   // A load balancer's view: pushes alternate over the gateways it still sees alive.
   const gateways = ['gateway', 'gateway#2'];
   let turn = 0;
-  const stream = new PushStream({ url: () => stack.url(gateways[turn++ % gateways.length]), packages: PACKAGES, concurrency: 4 });
+  const stream = new PushStream({
+    url: () => stack.url(gateways[turn++ % gateways.length]),
+    packages: PACKAGES,
+    concurrency: 4,
+  });
   let killedAt = 0;
-  let resumed = new Map<string, number>();
   stream.start();
   try {
     await stream.waitForAcknowledged(40);
@@ -88,8 +96,9 @@ it('loses and duplicates no push, and the survivors take over, when one replica 
     gateways.splice(gateways.indexOf('gateway'), 1);
     // Every package, whichever writer owned it, accepts pushes again within the bound.
     const deadline = killedAt + TAKEOVER_BOUND_MS;
-    while ((resumed = resumedPerPackage(stream, killedAt)).size < PACKAGES.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect([...resumed.keys()].sort()).toEqual([...PACKAGES].sort());
+    while (resumedPerPackage(stream, killedAt).size < PACKAGES.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    expect([...resumedPerPackage(stream, killedAt).keys()].sort()).toEqual([...PACKAGES].sort());
     await stream.waitForAcknowledged(20, 60_000);
   } finally {
     await stream.stop();
@@ -118,9 +127,16 @@ it('loses and duplicates no push, and the survivors take over, when one replica 
   }
   expect(await metadataProblems(stack.env.WHARF_MONGO_URL, stack.namespaces.WHARF_MONGO_DATABASE, log)).toEqual([]);
   // The surviving search service took the dead one's partitions: the index equals the fold.
-  await eventually(async () => expect(await searchProblems(stack.env.WHARF_OPENSEARCH_URL, stack.namespaces.WHARF_OPENSEARCH_INDEX_PREFIX, log)).toEqual([]), TAKEOVER_BOUND_MS);
+  await eventually(
+    async () =>
+      expect(
+        await searchProblems(stack.env.WHARF_OPENSEARCH_URL, stack.namespaces.WHARF_OPENSEARCH_INDEX_PREFIX, log),
+      ).toEqual([]),
+    TAKEOVER_BOUND_MS,
+  );
   expect(await readTopic(brokers, `${prefix}events.dlq`)).toEqual([]);
 
+  const resumed = resumedPerPackage(stream, killedAt);
   const takeover = Math.max(...resumed.values());
   process.stdout.write(
     `[replicas] ${acknowledged.length} pushes acknowledged of ${stream.attempted} (${afterKill.length} after the kill), failures ${JSON.stringify(Object.fromEntries(stream.failures))}, ` +
