@@ -31,7 +31,10 @@ AUTH_MODE="${WHARF_AUTH_MODE:-open}"
 
 REPLICAS="${WHARF_STACK_REPLICAS:-}"
 if [ "${1:-}" = up ] && [ "${2:-}" = --replicas ]; then REPLICAS="${3:-}"; fi
-[ -n "$REPLICAS" ] || REPLICAS="$(cat "$STACK_DIR/replicas" 2>/dev/null || echo 1)"
+# `up` starts 1 unless told; the other commands act on what the last `up` started.
+if [ -z "$REPLICAS" ]; then
+  if [ "${1:-}" = up ]; then REPLICAS=1; else REPLICAS="$(cat "$STACK_DIR/replicas" 2>/dev/null || echo 1)"; fi
+fi
 case "$REPLICAS" in [1-9]) ;; *) echo "replicas must be 1..9, not '$REPLICAS'" >&2; exit 2 ;; esac
 
 # An instance is a service name, "-r" appended for replica r > 1 (metadata-2).
