@@ -40,7 +40,7 @@ module.exports = {
     {
       name: 'domain-no-io',
       comment:
-        'libs/domain does no I/O: of node\'s modules it uses only node:crypto (the sha256 digest rule) ' +
+        "libs/domain does no I/O: of node's modules it uses only node:crypto (the sha256 digest rule) " +
         'and node:zlib (gunzip of a chart archive held in memory), both pure computations on buffers.',
       severity: 'error',
       from: { path: '^libs/domain/', pathNot: SPEC },
@@ -74,8 +74,7 @@ module.exports = {
     ),
     {
       name: 'contracts-and-ports-no-io',
-      comment:
-        'libs/contracts and libs/ports do no I/O; a port may name node:stream types (BlobStore streams bytes).',
+      comment: 'libs/contracts and libs/ports do no I/O; a port may name node:stream types (BlobStore streams bytes).',
       severity: 'error',
       from: { path: '^libs/(contracts|ports)/', pathNot: SPEC },
       to: { dependencyTypes: ['core'], pathNot: '^(node:)?stream$' },
@@ -91,7 +90,8 @@ module.exports = {
     },
     {
       name: 'contracts-packages',
-      comment: 'Of npm packages libs/contracts uses only zod (the event schemas): no NestJS, no HTTP server, no driver.',
+      comment:
+        'Of npm packages libs/contracts uses only zod (the event schemas): no NestJS, no HTTP server, no driver.',
       severity: 'error',
       from: { path: '^libs/contracts/', pathNot: SPEC },
       to: { path: npm('.+?'), pathNot: npm('zod') },

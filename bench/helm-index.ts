@@ -20,9 +20,12 @@ const VERSIONS = Number(process.argv[4] ?? 50);
 const CONCURRENCY = 8;
 const SAMPLES = 20;
 
-const percentile = (samples: number[], p: number) => [...samples].sort((a, b) => a - b)[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))];
+const percentile = (samples: number[], p: number) =>
+  [...samples].sort((a, b) => a - b)[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))];
 const report = (name: string, samples: number[], extra = '') =>
-  console.log(`${name.padEnd(52)} n=${String(samples.length).padEnd(5)} p50=${percentile(samples, 50).toFixed(1)} ms  p99=${percentile(samples, 99).toFixed(1)} ms${extra}`);
+  console.log(
+    `${name.padEnd(52)} n=${String(samples.length).padEnd(5)} p50=${percentile(samples, 50).toFixed(1)} ms  p99=${percentile(samples, 99).toFixed(1)} ms${extra}`,
+  );
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now();
@@ -38,7 +41,11 @@ async function upload(ns: string, name: string, version: string): Promise<number
   return ms;
 }
 
-async function getIndex(ns: string, headers: Record<string, string> = {}, file = 'index.yaml'): Promise<{ ms: number; status: number; bytes: number; etag: string }> {
+async function getIndex(
+  ns: string,
+  headers: Record<string, string> = {},
+  file = 'index.yaml',
+): Promise<{ ms: number; status: number; bytes: number; etag: string }> {
   const [ms, res] = await timed(() => fetch(`${base}/helm/${ns}/${file}`, { headers }));
   const body = Buffer.from(await res.arrayBuffer());
   return { ms, status: res.status, bytes: body.length, etag: res.headers.get('etag') ?? '' };
@@ -66,14 +73,19 @@ async function main() {
       }
     }),
   );
-  if (jobs.length > 0) console.log(`seeded ${total} versions in ${((performance.now() - t0) / 1000).toFixed(1)} s (${CONCURRENCY} concurrent uploads)`);
+  if (jobs.length > 0)
+    console.log(
+      `seeded ${total} versions in ${((performance.now() - t0) / 1000).toFixed(1)} s (${CONCURRENCY} concurrent uploads)`,
+    );
   if (seedLatencies.length > 0) report('upload while seeding (concurrency 8)', seedLatencies);
 
   // Build cost per push: sequential uploads into the full namespace vs into an empty one.
   const intoEmpty: number[] = [];
   const intoFull: number[] = [];
   const firstIndexAfterPush: number[] = [];
-  const run = randomUUID().slice(0, 4).replace(/[^0-9]/g, '1');
+  const run = randomUUID()
+    .slice(0, 4)
+    .replace(/[^0-9]/g, '1');
   for (let i = 0; i < SAMPLES; i++) {
     intoEmpty.push(await upload(empty, `solo${i}`, '1.0.0'));
     intoFull.push(await upload(ns, `chart${i % CHARTS}`, `2.${i}.${run}`));

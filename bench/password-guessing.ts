@@ -19,10 +19,20 @@ const GUESSERS = 16;
 function post(port: number, path: string, body: unknown, agent: http.Agent): Promise<number> {
   return new Promise((ok, fail) => {
     const data = JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-      res.resume();
-      res.on('end', () => ok(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => ok(res.statusCode ?? 0));
+      },
+    );
     req.on('error', fail);
     req.end(data);
   });
@@ -34,14 +44,20 @@ async function run(root: string, scenario: 'known' | 'spray'): Promise<void> {
   const victim = new http.Agent({ keepAlive: true, localAddress: '127.0.0.1' });
   const attacker = new http.Agent({ keepAlive: true, localAddress: '127.0.0.2', maxSockets: 64 });
   try {
-    for (let i = 0; i < 20; i++) await post(port, '/api/v1/users', { user: { username: `victim${i}`, password: PASSWORD } }, victim);
+    for (let i = 0; i < 20; i++)
+      await post(port, '/api/v1/users', { user: { username: `victim${i}`, password: PASSWORD } }, victim);
     await post(port, '/api/v1/users', { user: { username: 'target', password: PASSWORD } }, victim);
     let next = 0;
     const logins = async (n: number) => {
       const times: number[] = [];
       for (let i = 0; i < n; i++) {
         const t0 = performance.now();
-        const status = await post(port, '/api/v1/users/login', { user: { username: `victim${next++}`, password: PASSWORD } }, victim);
+        const status = await post(
+          port,
+          '/api/v1/users/login',
+          { user: { username: `victim${next++}`, password: PASSWORD } },
+          victim,
+        );
         if (status !== 200) throw new Error(`a victim's login answered ${status}`);
         times.push(performance.now() - t0);
       }
@@ -55,7 +71,12 @@ async function run(root: string, scenario: 'known' | 'spray'): Promise<void> {
     const loops = Array.from({ length: GUESSERS }, async (_, i) => {
       while (!stop) {
         const username = scenario === 'known' ? 'target' : `ghost-${i}-${k++}`;
-        const status = await post(port, '/api/v1/users/login', { user: { username, password: `wrong-${k++}` } }, attacker).catch(() => 'error');
+        const status = await post(
+          port,
+          '/api/v1/users/login',
+          { user: { username, password: `wrong-${k++}` } },
+          attacker,
+        ).catch(() => 'error');
         guesses[status] = (guesses[status] ?? 0) + 1;
       }
     });

@@ -38,7 +38,13 @@ function history(pkg: string, index: number, events: number): EventEnvelope[] {
         blobDigest: sha256(`blob ${pkg} ${release}`),
         size: 1234,
         metadata: null,
-        chart: { apiVersion: 'v2', name: pkg.split('/')[1], version: release, description: `Benchmark chart ${index}, release ${release}`, keywords: ['bench', `k${index % 13}`] },
+        chart: {
+          apiVersion: 'v2',
+          name: pkg.split('/')[1],
+          version: release,
+          description: `Benchmark chart ${index}, release ${release}`,
+          keywords: ['bench', `k${index % 13}`],
+        },
         replaced: null,
         visibility: 'public',
       },
@@ -59,9 +65,13 @@ async function main() {
   try {
     for (let first = 0; first < packages; first += 50) {
       const batch = Array.from({ length: Math.min(50, packages - first) }, (_, i) => first + i);
-      await Promise.all(batch.map((p) => log.append(`bench${p % 20}/app${p}`, 0, history(`bench${p % 20}/app${p}`, p, events))));
+      await Promise.all(
+        batch.map((p) => log.append(`bench${p % 20}/app${p}`, 0, history(`bench${p % 20}/app${p}`, p, events))),
+      );
     }
-    process.stdout.write(`appended ${packages * events} events in ${(Date.now() - started) / 1000} s; the log holds ${await log.count()}\n`);
+    process.stdout.write(
+      `appended ${packages * events} events in ${(Date.now() - started) / 1000} s; the log holds ${await log.count()}\n`,
+    );
   } finally {
     await log.close();
   }

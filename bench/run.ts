@@ -8,11 +8,37 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { API, pool, pullPath, pushBody, pushChart, SEARCH_NS, SEARCH_WORDS, searchPackage, seedOne, seedRetries, sizedChart } from './lib/charts';
+import {
+  API,
+  pool,
+  pullPath,
+  pushBody,
+  pushChart,
+  SEARCH_NS,
+  SEARCH_WORDS,
+  searchPackage,
+  seedOne,
+  seedRetries,
+  sizedChart,
+} from './lib/charts';
 import { GET_LOAD, LoadResult, runLoad } from './lib/load';
 import { WRK_THREADS, wrkVersion } from './lib/wrk';
 import { ProfileSummary, profileMarkdown, summarizeProfile } from './lib/profile';
-import { BENCH_ADMIN, CACHE, CNR_WORKERS, cnrEnv, freePort, ROOT, Running, rssMiB, pssMiB, startWharfEnforced, TARGETS, TargetDef, TargetName } from './lib/targets';
+import {
+  BENCH_ADMIN,
+  CACHE,
+  CNR_WORKERS,
+  cnrEnv,
+  freePort,
+  ROOT,
+  Running,
+  rssMiB,
+  pssMiB,
+  startWharfEnforced,
+  TARGETS,
+  TargetDef,
+  TargetName,
+} from './lib/targets';
 import { GrowthLayout, growthChart, growthRelease } from './lib/growth-layout';
 
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
@@ -70,7 +96,14 @@ interface Report {
   settings: Record<string, string | number>;
   targets: { name: string; label: string; available: true | string }[];
   rows: Row[];
-  memory: { target: TargetName; emptyRssMiB: number; seededRssMiB: number; seededPssMiB: number; peakRssMiB: number; peakPssMiB: number }[];
+  memory: {
+    target: TargetName;
+    emptyRssMiB: number;
+    seededRssMiB: number;
+    seededPssMiB: number;
+    peakRssMiB: number;
+    peakPssMiB: number;
+  }[];
   growth: GrowthPoint[];
   lag: LagRow[];
   seeding: SeedChunk[];
@@ -106,7 +139,10 @@ function newReport(scenario: string): Report {
     },
     settings: {
       loadGenerator: `autocannon ${JSON.parse(readFileSync(join(CACHE, 'node', 'node_modules', 'autocannon', 'package.json'), 'utf8')).version} (in the bench process) for pushes`,
-      getLoadGenerator: GET_LOAD === 'wrk' ? `${wrkVersion()}, ${WRK_THREADS} threads (BENCH_LOAD=autocannon to compare)` : 'autocannon (BENCH_LOAD=wrk when installed)',
+      getLoadGenerator:
+        GET_LOAD === 'wrk'
+          ? `${wrkVersion()}, ${WRK_THREADS} threads (BENCH_LOAD=autocannon to compare)`
+          : 'autocannon (BENCH_LOAD=wrk when installed)',
       durationS: DURATION_S,
       warmupS: WARMUP_S,
       connections: CONNECTIONS,
@@ -161,9 +197,23 @@ async function stoppingOnExit<T>(fn: (running: Running[]) => Promise<T>): Promis
 }
 
 let profDirCount = 0;
-async function measure(report: Report, t: Running, scenario: string, name: string, load: Omit<Parameters<typeof runLoad>[0], 'url' | 'pid' | 'connections' | 'durationS'> & { connections?: number; durationS?: number }): Promise<Row> {
+async function measure(
+  report: Report,
+  t: Running,
+  scenario: string,
+  name: string,
+  load: Omit<Parameters<typeof runLoad>[0], 'url' | 'pid' | 'connections' | 'durationS'> & {
+    connections?: number;
+    durationS?: number;
+  },
+): Promise<Row> {
   const base = { url: t.url, pid: t.pid, connections: load.connections ?? CONNECTIONS, ...load };
-  if (WARMUP_S > 0) await runLoad({ ...base, durationS: WARMUP_S, ...(load.maxRequests ? { maxRequests: Math.ceil(load.maxRequests / 5) } : {}) });
+  if (WARMUP_S > 0)
+    await runLoad({
+      ...base,
+      durationS: WARMUP_S,
+      ...(load.maxRequests ? { maxRequests: Math.ceil(load.maxRequests / 5) } : {}),
+    });
   const profiling = PROFILE && t.name === 'wharf' && process.env.BENCH_CPU_PROF_DIR;
   if (profiling) {
     writeFileSync(join(process.env.BENCH_CPU_PROF_DIR!, 'control'), 'start');
@@ -183,9 +233,14 @@ async function measure(report: Report, t: Running, scenario: string, name: strin
   }
   const row: Row = { scenario, case: name, target: t.name, ...r };
   // most answers failed: keep what the server said about it (gunicorn's tracebacks, Wharf's error log)
-  if (r.non2xx > r.ok && t.logTail) report.notes.push(`${t.name} | ${name}: ${r.non2xx} non-2xx of ${r.requests}; the server's log ends with: ${JSON.stringify(t.logTail().slice(-800))}`);
+  if (r.non2xx > r.ok && t.logTail)
+    report.notes.push(
+      `${t.name} | ${name}: ${r.non2xx} non-2xx of ${r.requests}; the server's log ends with: ${JSON.stringify(t.logTail().slice(-800))}`,
+    );
   report.rows.push(row);
-  log(`${scenario} | ${name} | ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req, rss ${r.rssPeakMiB.toFixed(0)} MiB`);
+  log(
+    `${scenario} | ${name} | ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req, rss ${r.rssPeakMiB.toFixed(0)} MiB`,
+  );
   return row;
 }
 
@@ -202,12 +257,22 @@ const PULL_RELEASES = 10;
 
 async function seedPull(running: Running[], sizes = PULL_SIZES): Promise<void> {
   for (const [label, size] of sizes) {
-    const charts = Array.from({ length: PULL_RELEASES }, (_, i) => sizedChart(`chart-${label.toLowerCase()}`, `1.0.${i}`, size, label));
+    const charts = Array.from({ length: PULL_RELEASES }, (_, i) =>
+      sizedChart(`chart-${label.toLowerCase()}`, `1.0.${i}`, size, label),
+    );
     for (const t of running) {
-      const res = await pool(0, PULL_RELEASES, 4, (i) => seedOne(t, 'pull', `chart-${label.toLowerCase()}`, `1.0.${i}`, charts[i]!), Date.now() + 300_000);
+      const res = await pool(
+        0,
+        PULL_RELEASES,
+        4,
+        (i) => seedOne(t, 'pull', `chart-${label.toLowerCase()}`, `1.0.${i}`, charts[i]!),
+        Date.now() + 300_000,
+      );
       if (res.done !== PULL_RELEASES) throw new Error(`seeding pull ${label} on ${t.name}: ${res.lastError}`);
       // every target must serve the same bytes
-      const got = Buffer.from(await (await fetch(`${t.url}${pullPath('pull', `chart-${label.toLowerCase()}`, '1.0.3')}`)).arrayBuffer());
+      const got = Buffer.from(
+        await (await fetch(`${t.url}${pullPath('pull', `chart-${label.toLowerCase()}`, '1.0.3')}`)).arrayBuffer(),
+      );
       if (!got.equals(charts[3]!)) throw new Error(`${t.name} served different bytes for pull ${label}`);
     }
     log(`seeded pull ${label}: ${PULL_RELEASES} x ${charts[0]!.length} bytes`);
@@ -220,7 +285,9 @@ async function scenarioPull(report: Report, sizes = PULL_SIZES): Promise<void> {
     for (const [label] of sizes) {
       const name = `chart-${label.toLowerCase()}`;
       for (const t of running) {
-        await measure(report, t, 'pull', `pull ${label}`, { next: () => ({ path: pullPath('pull', name, `1.0.${rnd(PULL_RELEASES)}`) }) });
+        await measure(report, t, 'pull', `pull ${label}`, {
+          next: () => ({ path: pullPath('pull', name, `1.0.${rnd(PULL_RELEASES)}`) }),
+        });
       }
     }
   });
@@ -236,7 +303,11 @@ async function scenarioPullClients(report: Report): Promise<void> {
     for (const [label] of PULL_SIZES) {
       const name = `chart-${label.toLowerCase()}`;
       for (const generator of ['autocannon', 'wrk'] as const)
-        for (const t of running) await measure(report, t, 'pull-clients', `pull ${label} (${generator})`, { generator, next: () => ({ path: pullPath('pull', name, `1.0.${rnd(PULL_RELEASES)}`) }) });
+        for (const t of running)
+          await measure(report, t, 'pull-clients', `pull ${label} (${generator})`, {
+            generator,
+            next: () => ({ path: pullPath('pull', name, `1.0.${rnd(PULL_RELEASES)}`) }),
+          });
     }
   });
 }
@@ -244,15 +315,29 @@ async function scenarioPullClients(report: Report): Promise<void> {
 async function scenarioShowList(report: Report): Promise<void> {
   const PKGS = 50;
   const RELS = 2;
-  const charts = Array.from({ length: PKGS * RELS }, (_, i) => pushChart(`p${Math.floor(i / RELS)}`, `1.0.${i % RELS}`));
+  const charts = Array.from({ length: PKGS * RELS }, (_, i) =>
+    pushChart(`p${Math.floor(i / RELS)}`, `1.0.${i % RELS}`),
+  );
   await withTargets(true, async (running) => {
     for (const t of running) {
-      const res = await pool(0, PKGS * RELS, 4, (i) => seedOne(t, 'show', `p${Math.floor(i / RELS)}`, `1.0.${i % RELS}`, charts[i]!), Date.now() + 300_000);
+      const res = await pool(
+        0,
+        PKGS * RELS,
+        4,
+        (i) => seedOne(t, 'show', `p${Math.floor(i / RELS)}`, `1.0.${i % RELS}`, charts[i]!),
+        Date.now() + 300_000,
+      );
       if (res.failed) throw new Error(`seeding show on ${t.name}: ${res.lastError}`);
     }
     log(`seeded show-list: ${PKGS} packages x ${RELS} releases`);
-    for (const t of running) await measure(report, t, 'show-list', 'show (GET manifest)', { next: () => ({ path: `${API}/show/p${rnd(PKGS)}/1.0.${rnd(RELS)}/helm` }) });
-    for (const t of running) await measure(report, t, 'show-list', `list (namespace, ${PKGS} packages)`, { next: () => ({ path: `${API}?namespace=show` }) });
+    for (const t of running)
+      await measure(report, t, 'show-list', 'show (GET manifest)', {
+        next: () => ({ path: `${API}/show/p${rnd(PKGS)}/1.0.${rnd(RELS)}/helm` }),
+      });
+    for (const t of running)
+      await measure(report, t, 'show-list', `list (namespace, ${PKGS} packages)`, {
+        next: () => ({ path: `${API}?namespace=show` }),
+      });
   });
 }
 
@@ -272,7 +357,9 @@ async function scenarioAuth(report: Report): Promise<void> {
     }
     const [open, enforced] = running as [Running, Running];
     const next = () => ({ path: `${API}/auth/a${rnd(PKGS)}/1.0.0/helm` });
-    const basic = { authorization: `Basic ${Buffer.from(`${BENCH_ADMIN.username}:${BENCH_ADMIN.password}`).toString('base64')}` };
+    const basic = {
+      authorization: `Basic ${Buffer.from(`${BENCH_ADMIN.username}:${BENCH_ADMIN.password}`).toString('base64')}`,
+    };
     await measure(report, open, 'auth', 'show, open mode', { next });
     await measure(report, enforced, 'auth', 'show, enforced, anonymous', { next });
     await measure(report, enforced, 'auth', 'show, enforced, Bearer token', { next, headers: enforced.admin });
@@ -330,11 +417,17 @@ const WHARF_SEED = process.env.BENCH_GROWTH_WHARF_SEED ?? 'log';
 const GROWTH_PUSH_CONNECTIONS = Number(process.env.BENCH_GROWTH_PUSH_CONNECTIONS ?? 8);
 
 async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): Promise<void> {
-  const levels = (process.env[layout === 'one' ? 'BENCH_GROWTH_ONE_LEVELS' : 'BENCH_GROWTH_LEVELS'] ?? (layout === 'one' ? '1000,10000' : '1000,10000,100000')).split(',').map(Number);
+  const levels = (
+    process.env[layout === 'one' ? 'BENCH_GROWTH_ONE_LEVELS' : 'BENCH_GROWTH_LEVELS'] ??
+    (layout === 'one' ? '1000,10000' : '1000,10000,100000')
+  )
+    .split(',')
+    .map(Number);
   const budgetS = env('BENCH_GROWTH_SEED_BUDGET_S', 1500);
   const SEED_PKGS = layout === 'one' ? 1 : 1000;
   const seedMode = process.env.BENCH_GROWTH_SEED ?? 'direct';
-  if (seedMode !== 'direct' && seedMode !== 'http') throw new Error(`BENCH_GROWTH_SEED=${seedMode}: expected direct or http`);
+  if (seedMode !== 'direct' && seedMode !== 'http')
+    throw new Error(`BENCH_GROWTH_SEED=${seedMode}: expected direct or http`);
   const seedConc = env('BENCH_GROWTH_SEED_CONCURRENCY', seedMode === 'direct' ? 64 : 8);
   // one package serialises its pushes (8 connections queue on it): a longer window, so that a slow push still completes
   const measureS = env('BENCH_GROWTH_MEASURE_S', layout === 'one' ? 15 : 5);
@@ -345,10 +438,13 @@ async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): 
   report.settings.growthSeedConcurrency = seedConc;
   report.settings.growthSeedBudgetS = budgetS;
   const rel = (i: number) => growthRelease(layout, SEED_PKGS, i);
-  const existing = (k: number) => (layout === 'one' ? { ns: 'growth1', name: 'one' } : { ns: 'growth', name: `g${k % SEED_PKGS}` });
+  const existing = (k: number) =>
+    layout === 'one' ? { ns: 'growth1', name: 'one' } : { ns: 'growth', name: `g${k % SEED_PKGS}` };
   for (const def of selected(true)) {
     const direct = seedMode === 'direct' && seedsDirect(def);
-    const how = direct ? directSeedHow(def.name, seedConc) : `through HTTP against the running server, concurrency ${seedConc}`;
+    const how = direct
+      ? directSeedHow(def.name, seedConc)
+      : `through HTTP against the running server, concurrency ${seedConc}`;
     report.notes.push(`growth ${def.name}: seeded ${how}`);
     const deadline = Date.now() + budgetS * 1000;
     const dataDir = direct ? mkdtempSync(join(tmpdir(), `wharf-bench-growth-${def.name}-`)) : undefined;
@@ -360,29 +456,67 @@ async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): 
     try {
       for (const level of levels) {
         if (direct) {
-          const started = await seedDirectThenStart(report, def, dataDir!, layout, SEED_PKGS, seeded, level, seedConc, deadline, extra, 900_000);
+          const started = await seedDirectThenStart(
+            report,
+            def,
+            dataDir!,
+            layout,
+            SEED_PKGS,
+            seeded,
+            level,
+            seedConc,
+            deadline,
+            extra,
+            900_000,
+          );
           ({ t, seeded } = started);
           const { listening, caughtUp } = started;
-          report.notes.push(`growth ${def.name} @${seeded + extra}: server listening ${listening.toFixed(1)} s after start` + (def.name === 'wharf' ? `, every projection caught up ${caughtUp.toFixed(1)} s later` : ''));
-          log(`started ${t.name} at ${t.url} (pid ${t.pid}) on the seeded directory (${seeded + extra} releases; listening after ${listening.toFixed(1)} s, projections after ${caughtUp.toFixed(1)} s more)`);
+          report.notes.push(
+            `growth ${def.name} @${seeded + extra}: server listening ${listening.toFixed(1)} s after start` +
+              (def.name === 'wharf' ? `, every projection caught up ${caughtUp.toFixed(1)} s later` : ''),
+          );
+          log(
+            `started ${t.name} at ${t.url} (pid ${t.pid}) on the seeded directory (${seeded + extra} releases; listening after ${listening.toFixed(1)} s, projections after ${caughtUp.toFixed(1)} s more)`,
+          );
         } else {
           // seed in chunks of 1000 to show how the push rate bends with size
           while (seeded < level && Date.now() < deadline) {
             const to = Math.min(level, seeded + 1000);
             const started = Date.now();
-            const res = await pool(seeded, to, seedConc, (i) => seedOne(t!, rel(i).ns, rel(i).name, rel(i).release, pushChart(rel(i).name, rel(i).release)), deadline);
+            const res = await pool(
+              seeded,
+              to,
+              seedConc,
+              (i) => seedOne(t!, rel(i).ns, rel(i).name, rel(i).release, pushChart(rel(i).name, rel(i).release)),
+              deadline,
+            );
             const seconds = (Date.now() - started) / 1000;
-            report.seeding.push({ target: def.name, from: seeded + extra, to: seeded + extra + res.done, seconds, rate: res.done / seconds, failed: res.failed });
+            report.seeding.push({
+              target: def.name,
+              from: seeded + extra,
+              to: seeded + extra + res.done,
+              seconds,
+              rate: res.done / seconds,
+              failed: res.failed,
+            });
             if (res.done + res.failed < to - seeded) {
               seeded += res.done + res.failed;
               break;
             }
             seeded = to;
-            if ((seeded / 1000) % 10 === 0) log(`growth ${def.name}: ${seeded} seeded, ${(res.done / seconds).toFixed(0)} pushes/s in the last chunk`);
+            if ((seeded / 1000) % 10 === 0)
+              log(
+                `growth ${def.name}: ${seeded} seeded, ${(res.done / seconds).toFixed(0)} pushes/s in the last chunk`,
+              );
           }
         }
         if (seeded < level) {
-          report.growthStops.push({ target: def.name, reached: seeded + extra, wanted: level, reason: `seeding budget of ${budgetS} s spent` });
+          report.growthStops.push({
+            target: def.name,
+            reached: seeded + extra,
+            wanted: level,
+            reason: `seeding budget of ${budgetS} s spent`,
+          });
           log(`growth ${def.name}: stopped at ${seeded} (budget ${budgetS} s)`);
           if (seeded < levels[0]!) break;
         }
@@ -399,18 +533,24 @@ async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spread'): 
             return { path: `${API}/probe/${name}`, body: pushBody('1.0.0', pushChart(name, '1.0.0')) };
           },
         });
-        const pushExisting = await measure(report, t!, report.scenario, `push into ${layout === 'one' ? 'the one package' : 'existing package'} ${lvl}`, {
-          method: 'POST',
-          durationS: measureS,
-          maxRequests: probe,
-          connections: GROWTH_PUSH_CONNECTIONS,
-          next: () => {
-            const k = existingCounter++;
-            const release = `2.0.${k}`;
-            const p = existing(k);
-            return { path: `${API}/${p.ns}/${p.name}`, body: pushBody(release, pushChart(p.name, release)) };
+        const pushExisting = await measure(
+          report,
+          t!,
+          report.scenario,
+          `push into ${layout === 'one' ? 'the one package' : 'existing package'} ${lvl}`,
+          {
+            method: 'POST',
+            durationS: measureS,
+            maxRequests: probe,
+            connections: GROWTH_PUSH_CONNECTIONS,
+            next: () => {
+              const k = existingCounter++;
+              const release = `2.0.${k}`;
+              const p = existing(k);
+              return { path: `${API}/${p.ns}/${p.name}`, body: pushBody(release, pushChart(p.name, release)) };
+            },
           },
-        });
+        );
         extra += Math.round((push.requests + pushExisting.requests) * (1 + 1 / 5)); // includes warm-up pushes (approx.)
         const show = await measure(report, t!, report.scenario, `show ${lvl}`, {
           durationS: measureS,
@@ -441,8 +581,23 @@ const seedsDirect = (def: TargetDef): boolean => !!def.startOn && (def.name === 
  * starts its server on the directory and, for Wharf, waits until every projection has caught up.
  * Returns the server, how far seeding got, and the seconds to listen and then to catch up.
  */
-async function seedDirectThenStart(report: Report, def: TargetDef, dataDir: string, layout: GrowthLayout, packages: number, from: number, to: number, concurrency: number, deadline: number, extra: number, catchUpTimeoutMs: number): Promise<{ t: Running; seeded: number; listening: number; caughtUp: number }> {
-  const seeded = def.name === 'wharf' ? await seedWharfDirect(report, dataDir, layout, packages, from, to, concurrency, deadline, extra) : await seedCnrDirect(report, dataDir, layout, packages, from, to, deadline, extra);
+async function seedDirectThenStart(
+  report: Report,
+  def: TargetDef,
+  dataDir: string,
+  layout: GrowthLayout,
+  packages: number,
+  from: number,
+  to: number,
+  concurrency: number,
+  deadline: number,
+  extra: number,
+  catchUpTimeoutMs: number,
+): Promise<{ t: Running; seeded: number; listening: number; caughtUp: number }> {
+  const seeded =
+    def.name === 'wharf'
+      ? await seedWharfDirect(report, dataDir, layout, packages, from, to, concurrency, deadline, extra)
+      : await seedCnrDirect(report, dataDir, layout, packages, from, to, deadline, extra);
   const startAt = Date.now();
   const t = await def.startOn!(dataDir);
   const listening = (Date.now() - startAt) / 1000;
@@ -474,12 +629,23 @@ async function projectionsCaughtUp(t: Running, timeoutMs: number): Promise<numbe
 const layoutLabel = (layout: GrowthLayout) => (layout === 'search' ? 'search' : 'growth');
 
 /** Seeds [from, to) of the layout into an embedded data directory (server down); returns how far it got. */
-async function seedWharfDirect(report: Report, dataDir: string, layout: GrowthLayout, packages: number, from: number, to: number, concurrency: number, deadline: number, extra: number): Promise<number> {
+async function seedWharfDirect(
+  report: Report,
+  dataDir: string,
+  layout: GrowthLayout,
+  packages: number,
+  from: number,
+  to: number,
+  concurrency: number,
+  deadline: number,
+  extra: number,
+): Promise<number> {
   if (from >= to) return from;
   const port = await freePort();
   const spec = { from, to, layout, packages, concurrency, deadline };
   let reached = from;
-  let done: { failed: number; lastError: string; projectionsCaughtUpS: number; lag: number; events?: number } | undefined;
+  let done:
+    { failed: number; lastError: string; projectionsCaughtUpS: number; lag: number; events?: number } | undefined;
   const started = Date.now();
   const { code, err } = await runChild(
     process.execPath,
@@ -500,15 +666,32 @@ async function seedWharfDirect(report: Report, dataDir: string, layout: GrowthLa
     },
     (line) => {
       if (line.startsWith('SEEDCHUNK ')) {
-        const c = JSON.parse(line.slice(10)) as { from: number; to: number; done: number; failed: number; seconds: number };
+        const c = JSON.parse(line.slice(10)) as {
+          from: number;
+          to: number;
+          done: number;
+          failed: number;
+          seconds: number;
+        };
         reached = c.to;
-        report.seeding.push({ target: 'wharf', from: c.from + extra, to: c.to + extra, seconds: c.seconds, rate: c.done / c.seconds, failed: c.failed });
-        if (c.to % 10_000 === 0) log(`${layoutLabel(layout)} wharf: ${c.to} seeded in-process, ${(c.done / c.seconds).toFixed(0)} pushes/s in the last chunk`);
+        report.seeding.push({
+          target: 'wharf',
+          from: c.from + extra,
+          to: c.to + extra,
+          seconds: c.seconds,
+          rate: c.done / c.seconds,
+          failed: c.failed,
+        });
+        if (c.to % 10_000 === 0)
+          log(
+            `${layoutLabel(layout)} wharf: ${c.to} seeded in-process, ${(c.done / c.seconds).toFixed(0)} pushes/s in the last chunk`,
+          );
       } else if (line.startsWith('SEEDDONE ')) done = JSON.parse(line.slice(9));
     },
   );
   if (code !== 0 || !done) throw new Error(`seed-wharf exited ${code}:\n${err.slice(-3000)}`);
-  if (done.failed) report.notes.push(`${layoutLabel(layout)} wharf: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
+  if (done.failed)
+    report.notes.push(`${layoutLabel(layout)} wharf: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
   const took = ((Date.now() - started) / 1000).toFixed(0);
   report.notes.push(
     WHARF_SEED === 'log'
@@ -519,7 +702,16 @@ async function seedWharfDirect(report: Report, dataDir: string, layout: GrowthLa
 }
 
 /** Seeds [from, to) into the reference's filesystem store with bench/cnr-seed.py (server down). */
-async function seedCnrDirect(report: Report, dataDir: string, layout: GrowthLayout, packages: number, from: number, to: number, deadline: number, extra: number): Promise<number> {
+async function seedCnrDirect(
+  report: Report,
+  dataDir: string,
+  layout: GrowthLayout,
+  packages: number,
+  from: number,
+  to: number,
+  deadline: number,
+  extra: number,
+): Promise<number> {
   if (from >= to) return from;
   let reached = from;
   let done: { done: number; failed: number; lastError: string } | undefined;
@@ -531,8 +723,18 @@ async function seedCnrDirect(report: Report, dataDir: string, layout: GrowthLayo
     (line) => {
       if (line.startsWith('SEEDCHUNK ')) {
         const c = JSON.parse(line.slice(10)) as { from: number; to: number; seconds: number };
-        report.seeding.push({ target: 'cnr', from: from + c.from + extra, to: from + c.to + extra, seconds: c.seconds, rate: (c.to - c.from) / c.seconds, failed: 0 });
-        if ((from + c.to) % 10_000 === 0) log(`${layoutLabel(layout)} cnr: ${from + c.to} seeded in-process, ${((c.to - c.from) / c.seconds).toFixed(0)} pushes/s in the last chunk`);
+        report.seeding.push({
+          target: 'cnr',
+          from: from + c.from + extra,
+          to: from + c.to + extra,
+          seconds: c.seconds,
+          rate: (c.to - c.from) / c.seconds,
+          failed: 0,
+        });
+        if ((from + c.to) % 10_000 === 0)
+          log(
+            `${layoutLabel(layout)} cnr: ${from + c.to} seeded in-process, ${((c.to - c.from) / c.seconds).toFixed(0)} pushes/s in the last chunk`,
+          );
       } else if (line.startsWith('SEEDDONE ')) done = JSON.parse(line.slice(9));
     },
     async (stdin) => {
@@ -547,13 +749,22 @@ async function seedCnrDirect(report: Report, dataDir: string, layout: GrowthLayo
     },
   );
   if (code !== 0 || !done) throw new Error(`cnr-seed.py exited ${code}:\n${err.slice(-3000)}`);
-  if (done.failed) report.notes.push(`${layoutLabel(layout)} cnr: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
-  report.notes.push(`${layoutLabel(layout)} cnr: seeded ${from} -> ${reached} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (done.failed)
+    report.notes.push(`${layoutLabel(layout)} cnr: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
+  report.notes.push(
+    `${layoutLabel(layout)} cnr: seeded ${from} -> ${reached} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
   return reached;
 }
 
 /** Runs a child to its end, line by line on stdout; optionally feeds its stdin. */
-function runChild(file: string, args: string[], childEnv: NodeJS.ProcessEnv, onLine: (line: string) => void, feed?: (stdin: NodeJS.WritableStream & { once: Function }) => Promise<void>): Promise<{ code: number | null; err: string }> {
+function runChild(
+  file: string,
+  args: string[],
+  childEnv: NodeJS.ProcessEnv,
+  onLine: (line: string) => void,
+  feed?: (stdin: NodeJS.WritableStream & { once: Function }) => Promise<void>,
+): Promise<{ code: number | null; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd: ROOT, env: childEnv, stdio: [feed ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     let buf = '';
@@ -572,7 +783,7 @@ function runChild(file: string, args: string[], childEnv: NodeJS.ProcessEnv, onL
     });
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, err }));
-    if (feed) feed(child.stdin! as never).catch((e) => err += String(e));
+    if (feed) feed(child.stdin! as never).catch((e) => (err += String(e)));
   });
 }
 
@@ -600,7 +811,8 @@ async function scenarioSearch(report: Report): Promise<void> {
     return (await res.json()) as string[];
   };
   const seedMode = process.env.BENCH_SEARCH_SEED ?? 'direct';
-  if (seedMode !== 'direct' && seedMode !== 'http') throw new Error(`BENCH_SEARCH_SEED=${seedMode}: expected direct or http`);
+  if (seedMode !== 'direct' && seedMode !== 'http')
+    throw new Error(`BENCH_SEARCH_SEED=${seedMode}: expected direct or http`);
   const directConc = env('BENCH_GROWTH_SEED_CONCURRENCY', 64);
   const reached = new Map<TargetName, number>();
   const dataDirs: string[] = [];
@@ -617,21 +829,56 @@ async function scenarioSearch(report: Report): Promise<void> {
         const dataDir = mkdtempSync(join(tmpdir(), `wharf-bench-search-${def.name}-`));
         dataDirs.push(dataDir);
         let listening: number, caughtUp: number;
-        ({ t, seeded, listening, caughtUp } = await seedDirectThenStart(report, def, dataDir, 'search', packages, 0, releases, directConc, deadline, 0, 1_800_000));
+        ({ t, seeded, listening, caughtUp } = await seedDirectThenStart(
+          report,
+          def,
+          dataDir,
+          'search',
+          packages,
+          0,
+          releases,
+          directConc,
+          deadline,
+          0,
+          1_800_000,
+        ));
         running.push(t);
-        report.notes.push(`search ${def.name}: server listening ${listening.toFixed(1)} s after start` + (def.name === 'wharf' ? `, every projection caught up ${caughtUp.toFixed(1)} s later` : ''));
+        report.notes.push(
+          `search ${def.name}: server listening ${listening.toFixed(1)} s after start` +
+            (def.name === 'wharf' ? `, every projection caught up ${caughtUp.toFixed(1)} s later` : ''),
+        );
       } else {
         t = await def.start();
         running.push(t);
-        report.notes.push(`search ${def.name}: seeded through HTTP against the running server, concurrency ${conc}, in rounds`);
+        report.notes.push(
+          `search ${def.name}: seeded through HTTP against the running server, concurrency ${conc}, in rounds`,
+        );
         for (let from = 0; from < releases && Date.now() < deadline; from += packages) {
           const to = Math.min(releases, from + packages);
-          const res = await pool(from, to, conc, (i) => { const r = growthRelease('search', packages, i); return seedOne(t, r.ns, r.name, r.release, growthChart('search', packages, i)); }, deadline);
+          const res = await pool(
+            from,
+            to,
+            conc,
+            (i) => {
+              const r = growthRelease('search', packages, i);
+              return seedOne(t, r.ns, r.name, r.release, growthChart('search', packages, i));
+            },
+            deadline,
+          );
           seeded += res.done;
           failed += res.failed;
           const s = (Date.now() - started) / 1000;
-          report.seeding.push({ target: t.name, from, to: from + res.done + res.failed, seconds: s, rate: seeded / s, failed: res.failed });
-          log(`search ${t.name}: ${seeded} releases seeded in ${s.toFixed(0)} s (${(seeded / s).toFixed(1)}/s)${res.failed ? `, ${res.failed} failed (last: ${res.lastError})` : ''}`);
+          report.seeding.push({
+            target: t.name,
+            from,
+            to: from + res.done + res.failed,
+            seconds: s,
+            rate: seeded / s,
+            failed: res.failed,
+          });
+          log(
+            `search ${t.name}: ${seeded} releases seeded in ${s.toFixed(0)} s (${(seeded / s).toFixed(1)}/s)${res.failed ? `, ${res.failed} failed (last: ${res.lastError})` : ''}`,
+          );
           if (res.done + res.failed < to - from) break;
         }
       }
@@ -639,16 +886,29 @@ async function scenarioSearch(report: Report): Promise<void> {
       const seedS = (Date.now() - started) / 1000; // direct seeding: the server's start and catch-up included
       reached.set(t.name, seeded);
       if (seeded + failed < releases) {
-        report.growthStops.push({ target: t.name, reached: seeded, wanted: releases, reason: `search seeding budget of ${budgetS} s spent` });
-        report.notes.push(`search ${t.name}: seeding stopped at ${seeded} of ${releases} releases (budget ${budgetS} s)`);
+        report.growthStops.push({
+          target: t.name,
+          reached: seeded,
+          wanted: releases,
+          reason: `search seeding budget of ${budgetS} s spent`,
+        });
+        report.notes.push(
+          `search ${t.name}: seeding stopped at ${seeded} of ${releases} releases (budget ${budgetS} s)`,
+        );
       }
       // the projections are asynchronous: wait until probe packages are searchable (a sanity check that
       // the index is populated before measuring; they were pushed in the first round, so this is no lag figure)
       const lagStart = Date.now();
-      const probes = [packages - 1, packages - 2, Math.floor(packages / 2)].filter((i) => i >= 0 && i < Math.min(packages, seeded));
+      const probes = [packages - 1, packages - 2, Math.floor(packages / 2)].filter(
+        (i) => i >= 0 && i < Math.min(packages, seeded),
+      );
       let lagS = NaN;
       while (Date.now() - lagStart < 300_000) {
-        const ok = await Promise.all(probes.map(async (i) => (await found(t, searchPackage(i).name)).includes(`${SEARCH_NS}/${searchPackage(i).name}`)));
+        const ok = await Promise.all(
+          probes.map(async (i) =>
+            (await found(t, searchPackage(i).name)).includes(`${SEARCH_NS}/${searchPackage(i).name}`),
+          ),
+        );
         if (ok.every(Boolean)) {
           lagS = (Date.now() - lagStart) / 1000;
           break;
@@ -664,11 +924,15 @@ async function scenarioSearch(report: Report): Promise<void> {
     }
     const per = Math.round((2 * packages) / SEARCH_WORDS.length);
     for (const t of running)
-      await measure(report, t, 'search', `search, one word (~${per} hits of ${packages} packages)`, { next: () => ({ path: searchPath(SEARCH_WORDS[rnd(SEARCH_WORDS.length)]!) }) });
-    for (const t of running) await measure(report, t, 'search', 'search, no match', { next: () => ({ path: searchPath(`zz${rnd(1e6)}`) }) });
+      await measure(report, t, 'search', `search, one word (~${per} hits of ${packages} packages)`, {
+        next: () => ({ path: searchPath(SEARCH_WORDS[rnd(SEARCH_WORDS.length)]!) }),
+      });
+    for (const t of running)
+      await measure(report, t, 'search', 'search, no match', { next: () => ({ path: searchPath(`zz${rnd(1e6)}`) }) });
     for (const t of running) {
       const r = reached.get(t.name);
-      if (r !== undefined && r < releases) report.notes.push(`search ${t.name}: measured at ${r} releases, not ${releases}`);
+      if (r !== undefined && r < releases)
+        report.notes.push(`search ${t.name}: measured at ${r} releases, not ${releases}`);
     }
   }).finally(() => {
     for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
@@ -698,7 +962,9 @@ async function scenarioLag(report: Report): Promise<void> {
   const tag = Date.now().toString(36);
   const pct = (xs: number[], p: number) => {
     const sorted = [...xs].sort((a, b) => a - b);
-    return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]! : NaN;
+    return sorted.length
+      ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
+      : NaN;
   };
   const searchHas = async (t: Running, name: string, full: string) => {
     const res = await fetch(`${t.url}${API}/search?q=${encodeURIComponent(name)}`);
@@ -707,7 +973,10 @@ async function scenarioLag(report: Report): Promise<void> {
       return false;
     }
     const body = (await res.json()) as unknown;
-    return Array.isArray(body) && body.some((x) => x === full || (typeof x === 'object' && x !== null && (x as { name?: string }).name === full));
+    return (
+      Array.isArray(body) &&
+      body.some((x) => x === full || (typeof x === 'object' && x !== null && (x as { name?: string }).name === full))
+    );
   };
   /** One probe: push, then poll search; returns [push ms, lag ms or NaN]. */
   const probe = async (t: Running, name: string): Promise<[number, number]> => {
@@ -796,7 +1065,9 @@ async function scenarioMemory(report: Report): Promise<void> {
     await new Promise((r) => setTimeout(r, 3000));
     const seeded = new Map(running.map((t) => [t.name, [rssMiB(t.pid), pssMiB(t.pid)] as const]));
     for (const t of running) {
-      const row = await measure(report, t, 'memory', 'pull 100KB (memory)', { next: () => ({ path: pullPath('pull', 'chart-100kb', `1.0.${rnd(PULL_RELEASES)}`) }) });
+      const row = await measure(report, t, 'memory', 'pull 100KB (memory)', {
+        next: () => ({ path: pullPath('pull', 'chart-100kb', `1.0.${rnd(PULL_RELEASES)}`) }),
+      });
       report.memory.push({
         target: t.name,
         emptyRssMiB: empty.get(t.name)!,
@@ -822,7 +1093,9 @@ function evaluateGoals(report: Report): void {
       goal,
       value: `${x.toFixed(2)}x`,
       met: x >= want,
-      detail: `${c}: ${ra.rps.toFixed(0)} vs ${rb.rps.toFixed(0)} req/s` + (x >= want ? '' : `; missed by ${((1 - x / want) * 100).toFixed(0)}% (needs ${(want / x).toFixed(2)}x more)`),
+      detail:
+        `${c}: ${ra.rps.toFixed(0)} vs ${rb.rps.toFixed(0)} req/s` +
+        (x >= want ? '' : `; missed by ${((1 - x / want) * 100).toFixed(0)}% (needs ${(want / x).toFixed(2)}x more)`),
     });
   };
   for (const c of [...new Set(report.rows.map((r) => r.case))]) {
@@ -840,7 +1113,14 @@ function evaluateGoals(report: Report): void {
       goal: `${distributed ? '' : `(${l.target}, for comparison) `}push-to-searchable p99 < 2 s (${l.case})`,
       value: `${f(l.p99, 0)} ms`,
       met: worst < 2000,
-      detail: `n=${l.n}, p50 ${f(l.p50, 0)} / p90 ${f(l.p90, 0)} / max ${f(l.max, 0)} ms` + (l.notFound ? `; ${l.notFound} not searchable within the timeout` : '') + (worst < 2000 ? '' : Number.isFinite(worst) ? `; over by ${f(worst - 2000, 0)} ms (${f(worst / 2000, 2)}x)` : ''),
+      detail:
+        `n=${l.n}, p50 ${f(l.p50, 0)} / p90 ${f(l.p90, 0)} / max ${f(l.max, 0)} ms` +
+        (l.notFound ? `; ${l.notFound} not searchable within the timeout` : '') +
+        (worst < 2000
+          ? ''
+          : Number.isFinite(worst)
+            ? `; over by ${f(worst - 2000, 0)} ms (${f(worst / 2000, 2)}x)`
+            : ''),
     });
   }
   const one = report.scenario === 'growth-one';
@@ -864,7 +1144,9 @@ function evaluateGoals(report: Report): void {
         goal: `${target === 'wharf' ? '' : '(reference, for comparison) '}push p99 flat within 2x (${key === 'push' ? 'new package' : one ? 'into the one package' : 'existing package'})`,
         value: `${x.toFixed(2)}x`,
         met: x <= 2,
-        detail: `p99 ${first[key].p99.toFixed(2)} ms @${first.releases} -> ${last[key].p99.toFixed(2)} ms @${last.releases} releases${one ? ' in one package' : ''}` + (!one && last.releases < 100_000 ? ' (100,000 not reached)' : ''),
+        detail:
+          `p99 ${first[key].p99.toFixed(2)} ms @${first.releases} -> ${last[key].p99.toFixed(2)} ms @${last.releases} releases${one ? ' in one package' : ''}` +
+          (!one && last.releases < 100_000 ? ' (100,000 not reached)' : ''),
       });
     }
   }
@@ -872,14 +1154,23 @@ function evaluateGoals(report: Report): void {
 
 // ---- output ----------------------------------------------------------------------------------
 
-const COLORS: Record<TargetName, string> = { wharf: '#1f77b4', 'wharf-enforced': '#17becf', 'wharf-distributed': '#9467bd', cnr: '#d62728', nginx: '#2ca02c' };
+const COLORS: Record<TargetName, string> = {
+  wharf: '#1f77b4',
+  'wharf-enforced': '#17becf',
+  'wharf-distributed': '#9467bd',
+  cnr: '#d62728',
+  nginx: '#2ca02c',
+};
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Grouped horizontal bars, each group scaled to its own maximum (values are printed). */
-function barChart(title: string, groups: { label: string; bars: { target: TargetName; value: number; text: string }[] }[]): string {
+function barChart(
+  title: string,
+  groups: { label: string; bars: { target: TargetName; value: number; text: string }[] }[],
+): string {
   const W = 860;
   const left = 260;
   const barH = 16;
@@ -891,8 +1182,12 @@ function barChart(title: string, groups: { label: string; bars: { target: Target
     parts.push(`<text x="10" y="${y + (g.bars.length * barH) / 2 + 4}" font-size="12">${esc(g.label)}</text>`);
     for (const b of g.bars) {
       const w = Math.max(1, ((W - left - 170) * b.value) / max);
-      parts.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${COLORS[b.target]}"/>`);
-      parts.push(`<text x="${left + w + 6}" y="${y + barH - 5}" font-size="11">${esc(`${b.target}: ${b.text}`)}</text>`);
+      parts.push(
+        `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${COLORS[b.target]}"/>`,
+      );
+      parts.push(
+        `<text x="${left + w + 6}" y="${y + barH - 5}" font-size="11">${esc(`${b.target}: ${b.text}`)}</text>`,
+      );
       y += barH;
     }
     y += gap;
@@ -909,13 +1204,29 @@ function svgFor(report: Report): string {
   if (report.lag.length)
     return barChart(
       'lag: push answered -> searchable, p99 ms (lower is better; goal < 2000 ms distributed)',
-      report.lag.map((l) => ({ label: l.case.slice(0, 40), bars: [{ target: l.target, value: l.p99, text: `p50 ${f(l.p50, 0)} / p99 ${f(l.p99, 0)} ms` }] })),
+      report.lag.map((l) => ({
+        label: l.case.slice(0, 40),
+        bars: [{ target: l.target, value: l.p99, text: `p50 ${f(l.p50, 0)} / p99 ${f(l.p99, 0)} ms` }],
+      })),
     );
   if (report.growth.length) {
     const groups: { label: string; bars: { target: TargetName; value: number; text: string }[] }[] = [];
-    for (const [key, label] of [['push', 'push new pkg p99'], ['pushExisting', 'push existing pkg p99'], ['show', 'show p99']] as const) {
+    for (const [key, label] of [
+      ['push', 'push new pkg p99'],
+      ['pushExisting', 'push existing pkg p99'],
+      ['show', 'show p99'],
+    ] as const) {
       for (const g of report.growth)
-        groups.push({ label: `${label} @${g.releases}`, bars: [{ target: g.target, value: g[key].p99, text: `${g[key].p99.toFixed(2)} ms (${g[key].rps.toFixed(0)} req/s)` }] });
+        groups.push({
+          label: `${label} @${g.releases}`,
+          bars: [
+            {
+              target: g.target,
+              value: g[key].p99,
+              text: `${g[key].p99.toFixed(2)} ms (${g[key].rps.toFixed(0)} req/s)`,
+            },
+          ],
+        });
     }
     groups.sort((a, b) => a.label.localeCompare(b.label, 'en', { numeric: true }));
     return barChart('growth: p99 latency by registry size (lower is better; each row scaled to itself)', groups);
@@ -925,7 +1236,13 @@ function svgFor(report: Report): string {
     `${report.scenario}: throughput, req/s (each group scaled to its fastest target)`,
     cases.map((c) => ({
       label: c,
-      bars: report.rows.filter((r) => r.case === c).map((r) => ({ target: r.target, value: r.rps, text: `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} / p99 ${r.p99.toFixed(1)} ms` })),
+      bars: report.rows
+        .filter((r) => r.case === c)
+        .map((r) => ({
+          target: r.target,
+          value: r.rps,
+          text: `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} / p99 ${r.p99.toFixed(1)} ms`,
+        })),
     })),
   );
 }
@@ -934,42 +1251,101 @@ const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 
 function markdown(report: Report, svgName: string): string {
   const out: string[] = [];
-  out.push(`# Wharf bench: ${report.scenario}`, '', `${report.date}. Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memGiB} GiB, Linux ${report.machine.kernel}, load average ${report.machine.loadavgAtStart} at start, ${report.machine.loadavgAtEnd} at end (machine shared: compare ratios, not absolutes).`, '');
-  out.push(`Settings: ${Object.entries(report.settings).map(([k, v]) => `${k}=${v}`).join(', ')}.`, '');
-  out.push('Targets: ' + report.targets.map((t) => `${t.name} = ${t.label}${t.available === true ? '' : ` (skipped: ${t.available})`}`).join('; ') + '.', '');
+  out.push(
+    `# Wharf bench: ${report.scenario}`,
+    '',
+    `${report.date}. Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memGiB} GiB, Linux ${report.machine.kernel}, load average ${report.machine.loadavgAtStart} at start, ${report.machine.loadavgAtEnd} at end (machine shared: compare ratios, not absolutes).`,
+    '',
+  );
+  out.push(
+    `Settings: ${Object.entries(report.settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}.`,
+    '',
+  );
+  out.push(
+    'Targets: ' +
+      report.targets
+        .map((t) => `${t.name} = ${t.label}${t.available === true ? '' : ` (skipped: ${t.available})`}`)
+        .join('; ') +
+      '.',
+    '',
+  );
   out.push(`![chart](${svgName})`, '');
   if (report.rows.length) {
-    out.push('| case | target | client | req/s | MB/s | p50 ms | p90 ms | p99 ms | non-2xx | errors | server CPU ms/req | RSS rest / peak MiB |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    out.push(
+      '| case | target | client | req/s | MB/s | p50 ms | p90 ms | p99 ms | non-2xx | errors | server CPU ms/req | RSS rest / peak MiB |',
+      '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
     for (const r of report.rows)
-      out.push(`| ${r.case} | ${r.target} | ${r.generator} | ${f(r.rps, 0)} | ${f(r.mbps)} | ${f(r.p50, 2)} | ${f(r.p90, 2)} | ${f(r.p99, 2)} | ${r.non2xx} | ${r.errors + r.timeouts} | ${f(r.cpuMsPerRequest, 2)} | ${f(r.rssRestMiB, 0)} / ${f(r.rssPeakMiB, 0)} |`);
+      out.push(
+        `| ${r.case} | ${r.target} | ${r.generator} | ${f(r.rps, 0)} | ${f(r.mbps)} | ${f(r.p50, 2)} | ${f(r.p90, 2)} | ${f(r.p99, 2)} | ${r.non2xx} | ${r.errors + r.timeouts} | ${f(r.cpuMsPerRequest, 2)} | ${f(r.rssRestMiB, 0)} / ${f(r.rssPeakMiB, 0)} |`,
+      );
     out.push('');
     if (report.rows.some((r) => r.generator === 'wrk'))
-      out.push('wrk rows: latency percentiles from wrk\'s histogram over every completed request (a row with non-2xx answers includes them; wrk counts answers >= 400 as non-2xx); autocannon rows: 2xx only.', '');
+      out.push(
+        "wrk rows: latency percentiles from wrk's histogram over every completed request (a row with non-2xx answers includes them; wrk counts answers >= 400 as non-2xx); autocannon rows: 2xx only.",
+        '',
+      );
   }
   if (report.memory.length) {
-    out.push('| target | RSS empty MiB | RSS seeded, at rest | PSS seeded, at rest | RSS peak under pull | PSS peak under pull |', '|---|---:|---:|---:|---:|---:|');
-    for (const m of report.memory) out.push(`| ${m.target} | ${f(m.emptyRssMiB, 0)} | ${f(m.seededRssMiB, 0)} | ${f(m.seededPssMiB, 0)} | ${f(m.peakRssMiB, 0)} | ${f(m.peakPssMiB, 0)} |`);
-    out.push('', 'RSS sums the process and its children (gunicorn and nginx workers share pages, so PSS is the fairer total for them).', '');
+    out.push(
+      '| target | RSS empty MiB | RSS seeded, at rest | PSS seeded, at rest | RSS peak under pull | PSS peak under pull |',
+      '|---|---:|---:|---:|---:|---:|',
+    );
+    for (const m of report.memory)
+      out.push(
+        `| ${m.target} | ${f(m.emptyRssMiB, 0)} | ${f(m.seededRssMiB, 0)} | ${f(m.seededPssMiB, 0)} | ${f(m.peakRssMiB, 0)} | ${f(m.peakPssMiB, 0)} |`,
+      );
+    out.push(
+      '',
+      'RSS sums the process and its children (gunicorn and nginx workers share pages, so PSS is the fairer total for them).',
+      '',
+    );
   }
   if (report.growth.length) {
-    out.push('| target | releases | push new pkg req/s | p50 | p99 | push existing pkg req/s | p50 | p99 | show req/s | p50 | p99 |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    out.push(
+      '| target | releases | push new pkg req/s | p50 | p99 | push existing pkg req/s | p50 | p99 | show req/s | p50 | p99 |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
     for (const g of report.growth)
-      out.push(`| ${g.target} | ${g.releases} | ${f(g.push.rps, 0)} | ${f(g.push.p50, 2)} | ${f(g.push.p99, 2)} | ${f(g.pushExisting.rps, 0)} | ${f(g.pushExisting.p50, 2)} | ${f(g.pushExisting.p99, 2)} | ${f(g.show.rps, 0)} | ${f(g.show.p50, 2)} | ${f(g.show.p99, 2)} |`);
+      out.push(
+        `| ${g.target} | ${g.releases} | ${f(g.push.rps, 0)} | ${f(g.push.p50, 2)} | ${f(g.push.p99, 2)} | ${f(g.pushExisting.rps, 0)} | ${f(g.pushExisting.p50, 2)} | ${f(g.pushExisting.p99, 2)} | ${f(g.show.rps, 0)} | ${f(g.show.p50, 2)} | ${f(g.show.p99, 2)} |`,
+      );
     out.push('');
     const byTarget = new Map<string, SeedChunk[]>();
     for (const s of report.seeding) byTarget.set(s.target, [...(byTarget.get(s.target) ?? []), s]);
-    out.push(`Seeding rate (pushes/s; seeding ${report.settings.growthSeed}, concurrency ${report.settings.growthSeedConcurrency}; how each target was seeded is in the notes below) by registry size:`, '');
+    out.push(
+      `Seeding rate (pushes/s; seeding ${report.settings.growthSeed}, concurrency ${report.settings.growthSeedConcurrency}; how each target was seeded is in the notes below) by registry size:`,
+      '',
+    );
     for (const [t, chunks] of byTarget) {
-      const pick = chunks.filter((c, i) => i === 0 || i === chunks.length - 1 || [1000, 5000, 10000, 25000, 50000, 75000, 100000].includes(c.to) || i % 10 === 0);
-      out.push(`- ${t}: ` + pick.map((c) => `${c.to}: ${f(c.rate, 0)}/s${c.failed ? ` (${c.failed} failed)` : ''}`).join(', '));
+      const pick = chunks.filter(
+        (c, i) =>
+          i === 0 ||
+          i === chunks.length - 1 ||
+          [1000, 5000, 10000, 25000, 50000, 75000, 100000].includes(c.to) ||
+          i % 10 === 0,
+      );
+      out.push(
+        `- ${t}: ` + pick.map((c) => `${c.to}: ${f(c.rate, 0)}/s${c.failed ? ` (${c.failed} failed)` : ''}`).join(', '),
+      );
     }
-    for (const s of report.growthStops) out.push(`- ${s.target} stopped at ${s.reached} releases (wanted ${s.wanted}): ${s.reason}`);
+    for (const s of report.growthStops)
+      out.push(`- ${s.target} stopped at ${s.reached} releases (wanted ${s.wanted}): ${s.reason}`);
     out.push('');
   }
   if (report.lag.length) {
-    out.push('Push answered -> listed by the search API (ms):', '', '| target | case | probes | not found | p50 | p90 | p99 | max | probe push p50 / p99 | background pushes |', '|---|---|---:|---:|---:|---:|---:|---:|---|---|');
+    out.push(
+      'Push answered -> listed by the search API (ms):',
+      '',
+      '| target | case | probes | not found | p50 | p90 | p99 | max | probe push p50 / p99 | background pushes |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---|---|',
+    );
     for (const l of report.lag)
-      out.push(`| ${l.target} | ${l.case} | ${l.n} | ${l.notFound} | ${f(l.p50, 0)} | ${f(l.p90, 0)} | ${f(l.p99, 0)} | ${f(l.max, 0)} | ${f(l.pushP50, 0)} / ${f(l.pushP99, 0)} | ${l.backgroundPushes === undefined ? '-' : `${l.backgroundPushes} (${f(l.backgroundRate!)}/s${l.backgroundFailed ? `, ${l.backgroundFailed} failed` : ''})`} |`);
+      out.push(
+        `| ${l.target} | ${l.case} | ${l.n} | ${l.notFound} | ${f(l.p50, 0)} | ${f(l.p90, 0)} | ${f(l.p99, 0)} | ${f(l.max, 0)} | ${f(l.pushP50, 0)} / ${f(l.pushP99, 0)} | ${l.backgroundPushes === undefined ? '-' : `${l.backgroundPushes} (${f(l.backgroundRate!)}/s${l.backgroundFailed ? `, ${l.backgroundFailed} failed` : ''})`} |`,
+      );
     out.push('');
   }
   if (report.goals.length) {
@@ -1031,10 +1407,15 @@ async function main(): Promise<void> {
     return;
   }
   // `all`: every scenario but the client comparison (pull-clients) and the one-package growth
-  const names = scenario === 'all' ? Object.keys(SCENARIOS).filter((n) => n !== 'pull-clients' && n !== 'growth-one') : [scenario ?? ''];
+  const names =
+    scenario === 'all'
+      ? Object.keys(SCENARIOS).filter((n) => n !== 'pull-clients' && n !== 'growth-one')
+      : [scenario ?? ''];
   for (const n of names) {
     if (!SCENARIOS[n]) {
-      process.stderr.write(`usage: npm run bench -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> | profile <file.cpuprofile>\n`);
+      process.stderr.write(
+        `usage: npm run bench -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> | profile <file.cpuprofile>\n`,
+      );
       process.exit(2);
     }
   }

@@ -16,7 +16,28 @@ import type { SearchDocument } from '../libs/ports/src';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { SqliteSearchIndex } = require(join(process.cwd(), 'dist', 'libs', 'adapters', 'search-sqlite', 'src'));
 
-const WORDS = ['apache', 'nginx', 'redis', 'kafka', 'mongo', 'postgres', 'mysql', 'vault', 'consul', 'etcd', 'grafana', 'prometheus', 'loki', 'tempo', 'jaeger', 'zipkin', 'traefik', 'envoy', 'istio', 'linkerd'];
+const WORDS = [
+  'apache',
+  'nginx',
+  'redis',
+  'kafka',
+  'mongo',
+  'postgres',
+  'mysql',
+  'vault',
+  'consul',
+  'etcd',
+  'grafana',
+  'prometheus',
+  'loki',
+  'tempo',
+  'jaeger',
+  'zipkin',
+  'traefik',
+  'envoy',
+  'istio',
+  'linkerd',
+];
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 20_000);
@@ -27,17 +48,33 @@ async function main(): Promise<void> {
     const docs: SearchDocument[] = Array.from({ length: n }, (_, i) => {
       const [a, b] = [WORDS[i % WORDS.length]!, WORDS[(i * 7) % WORDS.length]!];
       const name = `${a}-${b}-n${i}`;
-      return { package: `ns${i % 50}/${name}`, namespace: `ns${i % 50}`, name, sequence: 1, active: true, visibility: 'public', description: `the ${a} and ${b} chart`, keywords: [a, b], mediaTypes: ['helm'], releases: ['1.0.0'], updatedAt: null, view };
+      return {
+        package: `ns${i % 50}/${name}`,
+        namespace: `ns${i % 50}`,
+        name,
+        sequence: 1,
+        active: true,
+        visibility: 'public',
+        description: `the ${a} and ${b} chart`,
+        keywords: [a, b],
+        mediaTypes: ['helm'],
+        releases: ['1.0.0'],
+        updatedAt: null,
+        view,
+      };
     });
     const rounds = Number(process.argv[4] ?? 10);
     for (let round = 1; round <= rounds; round++) {
-      for (let i = 0; i < docs.length; i += 500) await index.putMany(docs.slice(i, i + 500).map((d) => ({ ...d, sequence: round })));
+      for (let i = 0; i < docs.length; i += 500)
+        await index.putMany(docs.slice(i, i + 500).map((d) => ({ ...d, sequence: round })));
     }
     for (const text of ['apache', 'zzz', 'redis kafka']) {
       const started = process.hrtime.bigint();
       let found = 0;
       for (let k = 0; k < 20; k++) found = (await index.search({ text, limit: 1000 })).length;
-      console.log(`${n} documents (views of ${process.argv[3] ?? 8_000} bytes, ${rounds} rounds), q=${JSON.stringify(text)}: ${found} results, ${(Number(process.hrtime.bigint() - started) / 1e6 / 20).toFixed(2)} ms/query`);
+      console.log(
+        `${n} documents (views of ${process.argv[3] ?? 8_000} bytes, ${rounds} rounds), q=${JSON.stringify(text)}: ${found} results, ${(Number(process.hrtime.bigint() - started) / 1e6 / 20).toFixed(2)} ms/query`,
+      );
     }
   } finally {
     await index.close();

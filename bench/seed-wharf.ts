@@ -49,7 +49,12 @@ function chunkLine(from: number, res: { done: number; failed: number }, started:
 async function seedLog(spec: Spec, root: string, config: WharfConfig): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { envelopesFor } = require(join(root, 'dist', 'services', 'metadata', 'src', 'event-envelopes.js')) as {
-    envelopesFor: (pkg: string, last: number, events: ReturnType<typeof decide>, meta: PushRelease['meta']) => EventEnvelope[];
+    envelopesFor: (
+      pkg: string,
+      last: number,
+      events: ReturnType<typeof decide>,
+      meta: PushRelease['meta'],
+    ) => EventEnvelope[];
   };
   const file = (f: string) => join(config.dataDir, f);
   const log = new SqliteEventLog({ path: file('events.db'), synchronous: config.sqlite.synchronous });
@@ -72,7 +77,12 @@ async function seedLog(spec: Spec, root: string, config: WharfConfig): Promise<v
         package: pkg,
         release,
         mediaType: 'helm',
-        content: { apprDigest: inspection.apprDigest, blobDigest: inspection.blobDigest, size: inspection.size, chart: inspection.chart },
+        content: {
+          apprDigest: inspection.apprDigest,
+          blobDigest: inspection.blobDigest,
+          size: inspection.size,
+          chart: inspection.chart,
+        },
         metadata: null,
         force: false,
         visibility: config.auth.defaultVisibility,
@@ -85,7 +95,10 @@ async function seedLog(spec: Spec, root: string, config: WharfConfig): Promise<v
     };
     const prev = queues.get(pkg) ?? Promise.resolve();
     const mine = prev.then(run);
-    queues.set(pkg, mine.catch(() => undefined));
+    queues.set(
+      pkg,
+      mine.catch(() => undefined),
+    );
     await mine;
     if (queues.get(pkg) === mine) queues.delete(pkg);
   };
@@ -99,7 +112,9 @@ async function seedLog(spec: Spec, root: string, config: WharfConfig): Promise<v
       process.stdout.write(chunkLine(from, res, started));
       if (res.done + res.failed < to - from) break;
     }
-    process.stdout.write(`SEEDDONE ${JSON.stringify({ failed, lastError, projectionsCaughtUpS: 0, lag: 0, events: await log.count() })}\n`);
+    process.stdout.write(
+      `SEEDDONE ${JSON.stringify({ failed, lastError, projectionsCaughtUpS: 0, lag: 0, events: await log.count() })}\n`,
+    );
   } finally {
     await log.close();
     await store.close();
@@ -127,15 +142,23 @@ async function main(): Promise<void> {
         spec.concurrency,
         async (i) => {
           const { ns, name, release } = growthRelease(spec.layout, spec.packages, i);
-          const r = await fastify.inject({ method: 'POST', url: `${API}/${ns}/${name}`, headers: { 'content-type': 'application/json' }, payload: pushBody(release, growthChart(spec.layout, spec.packages, i)) });
-          if (r.statusCode !== 200) throw new Error(`push ${ns}/${name}@${release}: ${r.statusCode} ${String(r.body).slice(0, 200)}`);
+          const r = await fastify.inject({
+            method: 'POST',
+            url: `${API}/${ns}/${name}`,
+            headers: { 'content-type': 'application/json' },
+            payload: pushBody(release, growthChart(spec.layout, spec.packages, i)),
+          });
+          if (r.statusCode !== 200)
+            throw new Error(`push ${ns}/${name}@${release}: ${r.statusCode} ${String(r.body).slice(0, 200)}`);
         },
         spec.deadline,
       );
       failed += res.failed;
       if (res.lastError) lastError = res.lastError;
       const seconds = (Date.now() - started) / 1000;
-      process.stdout.write(`SEEDCHUNK ${JSON.stringify({ from, to: from + res.done + res.failed, done: res.done, failed: res.failed, seconds })}\n`);
+      process.stdout.write(
+        `SEEDCHUNK ${JSON.stringify({ from, to: from + res.done + res.failed, done: res.done, failed: res.failed, seconds })}\n`,
+      );
       if (res.done + res.failed < to - from) break;
     }
     // the search and blob-reference projections follow the log asynchronously: let them finish here
@@ -143,12 +166,16 @@ async function main(): Promise<void> {
     let lag = -1;
     while (Date.now() - lagStart < 600_000) {
       const r = await fastify.inject({ method: 'GET', url: '/metrics' });
-      const lags = [...String(r.body).matchAll(/^wharf_consumer_lag\{group="([^"]+)"\} (\d+)/gm)].map((m) => Number(m[2]));
+      const lags = [...String(r.body).matchAll(/^wharf_consumer_lag\{group="([^"]+)"\} (\d+)/gm)].map((m) =>
+        Number(m[2]),
+      );
       lag = lags.length ? Math.max(...lags) : 0;
       if (lag === 0) break;
       await new Promise((res) => setTimeout(res, 200));
     }
-    process.stdout.write(`SEEDDONE ${JSON.stringify({ failed, lastError, projectionsCaughtUpS: (Date.now() - lagStart) / 1000, lag })}\n`);
+    process.stdout.write(
+      `SEEDDONE ${JSON.stringify({ failed, lastError, projectionsCaughtUpS: (Date.now() - lagStart) / 1000, lag })}\n`,
+    );
   } finally {
     await app.close();
   }

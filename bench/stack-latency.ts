@@ -21,7 +21,9 @@ function percentile(samples: number[], p: number): number {
 }
 
 function report(name: string, samples: number[]) {
-  console.log(`${name.padEnd(44)} n=${String(samples.length).padEnd(5)} p50=${percentile(samples, 50).toFixed(2)} ms  p99=${percentile(samples, 99).toFixed(2)} ms`);
+  console.log(
+    `${name.padEnd(44)} n=${String(samples.length).padEnd(5)} p50=${percentile(samples, 50).toFixed(2)} ms  p99=${percentile(samples, 99).toFixed(2)} ms`,
+  );
 }
 
 async function timed(fn: () => Promise<void>): Promise<number> {
@@ -32,7 +34,10 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 
 async function push(pkg: string, release: string): Promise<void> {
   const blob = chartArchive({ name: pkg.split('/')[1], version: release, salt: randomUUID() }).toString('base64');
-  const res = await fetch(`${gateway}/cnr/api/v1/packages/${pkg}`, { method: 'POST', body: JSON.stringify({ release, media_type: 'helm', blob }) });
+  const res = await fetch(`${gateway}/cnr/api/v1/packages/${pkg}`, {
+    method: 'POST',
+    body: JSON.stringify({ release, media_type: 'helm', blob }),
+  });
   if (res.status !== 200) throw new Error(`push ${pkg}@${release}: ${res.status} ${await res.text()}`);
 }
 
@@ -42,10 +47,16 @@ async function main() {
   const viaGateway: number[] = [];
   for (let i = 0; i < 50; i++) await fetch(`${metadata}/internal/v1/packages/${ns}/probe`).then((r) => r.arrayBuffer());
   for (let i = 0; i < 1000; i++) {
-    internal.push(await timed(async () => void (await (await fetch(`${metadata}/internal/v1/packages/${ns}/probe`)).arrayBuffer())));
+    internal.push(
+      await timed(async () => void (await (await fetch(`${metadata}/internal/v1/packages/${ns}/probe`)).arrayBuffer())),
+    );
   }
   for (let i = 0; i < 1000; i++) {
-    viaGateway.push(await timed(async () => void (await (await fetch(`${gateway}/cnr/api/v1/packages/${ns}/probe/1.0.0/helm`)).arrayBuffer())));
+    viaGateway.push(
+      await timed(
+        async () => void (await (await fetch(`${gateway}/cnr/api/v1/packages/${ns}/probe/1.0.0/helm`)).arrayBuffer()),
+      ),
+    );
   }
   const pushes: number[] = [];
   for (let i = 0; i < 200; i++) pushes.push(await timed(() => push(`${ns}/one`, `1.0.${i}`)));

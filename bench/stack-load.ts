@@ -31,7 +31,10 @@ function cpuMs(pid: number): number {
 }
 function nameOf(pid: number): string {
   const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  return /services\/(\w+)\//.exec(cmd)?.[1] ?? (/kafka\.Kafka/.test(cmd) ? 'kafka' : /ferretdb/.test(cmd) ? 'ferretdb' : String(pid));
+  return (
+    /services\/(\w+)\//.exec(cmd)?.[1] ??
+    (/kafka\.Kafka/.test(cmd) ? 'kafka' : /ferretdb/.test(cmd) ? 'ferretdb' : String(pid))
+  );
 }
 
 async function seed(): Promise<void> {
@@ -42,22 +45,31 @@ async function seed(): Promise<void> {
     Array.from({ length: 8 }, async () => {
       while (i < jobs.length) {
         const [name, release] = jobs[i++];
-        const res = await fetch(`${gateway}${API}/${ns}/${name}`, { method: 'POST', body: pushBody(release, pushChart(name, release)) });
+        const res = await fetch(`${gateway}${API}/${ns}/${name}`, {
+          method: 'POST',
+          body: pushBody(release, pushChart(name, release)),
+        });
         if (res.status !== 200) throw new Error(`seed ${ns}/${name}@${release}: ${res.status} ${await res.text()}`);
       }
     }),
   );
 }
 
-async function measure(label: string, method: 'GET' | 'POST', next: () => { path: string; body?: string }): Promise<void> {
+async function measure(
+  label: string,
+  method: 'GET' | 'POST',
+  next: () => { path: string; body?: string },
+): Promise<void> {
   const common = { url: gateway, method, next, connections, pid: process.pid };
   await runLoad({ ...common, durationS: 2 });
   const before = pids.map(cpuMs);
   const r = await runLoad({ ...common, durationS });
-  const cpu = pids.map((pid, i) => `${nameOf(pid)} ${((cpuMs(pid) - before[i]) / Math.max(1, r.ok)).toFixed(1)}`).join(', ');
+  const cpu = pids
+    .map((pid, i) => `${nameOf(pid)} ${((cpuMs(pid) - before[i]) / Math.max(1, r.ok)).toFixed(1)}`)
+    .join(', ');
   console.log(
     `${label.padEnd(14)} ${r.rps.toFixed(1).padStart(7)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  non-2xx ${r.non2xx}  errors ${r.errors}` +
-      `  load ${(readFileSync('/proc/loadavg', 'utf8').split(' ')[0])}${cpu ? `  CPU ms/request: ${cpu}` : ''}`,
+      `  load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}${cpu ? `  CPU ms/request: ${cpu}` : ''}`,
   );
 }
 

@@ -46,7 +46,9 @@ async function burst(url: string, pid: number, name: string, send: (i: number) =
   done = true;
   await prober;
   clearInterval(sampler);
-  const counts = Object.entries(statuses.reduce<Record<number, number>>((c, s) => ((c[s] = (c[s] ?? 0) + 1), c), {})).map(([s, n]) => `${n}×${s}`).join(' ');
+  const counts = Object.entries(statuses.reduce<Record<number, number>>((c, s) => ((c[s] = (c[s] ?? 0) + 1), c), {}))
+    .map(([s, n]) => `${n}×${s}`)
+    .join(' ');
   console.log(
     `| ${LABEL} | ${name} | ${counts} | ${(wall / 1000).toFixed(2)} s | ${latencies.length} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 99).toFixed(1)} | ${Math.max(...latencies).toFixed(1)} | ${peak.toFixed(0)} |`,
   );
@@ -59,7 +61,10 @@ async function main(): Promise<void> {
   try {
     const pid = wharf.child.pid!;
     const apprPush = (release: string, archive: Buffer) =>
-      fetch(`${wharf.url}/cnr/api/v1/packages/bench/heavy`, { method: 'POST', body: JSON.stringify({ release, media_type: 'helm', blob: archive.toString('base64') }) });
+      fetch(`${wharf.url}/cnr/api/v1/packages/bench/heavy`, {
+        method: 'POST',
+        body: JSON.stringify({ release, media_type: 'helm', blob: archive.toString('base64') }),
+      });
     const first = await apprPush('1.0.0', chart);
     if (first.status !== 200) throw new Error(`seed push: ${first.status} ${await first.text()}`);
     const idle: number[] = [];
@@ -68,11 +73,21 @@ async function main(): Promise<void> {
       await (await fetch(`${wharf.url}/version`)).arrayBuffer();
       idle.push(performance.now() - t0);
     }
-    console.log(`${LABEL}: idle /version p50 ${percentile(idle, 50).toFixed(1)} ms, p99 ${percentile(idle, 99).toFixed(1)} ms; idle RSS ${rssMiB(pid).toFixed(0)} MiB; chart ${chart.length} bytes`);
-    console.log('| build | case | upload statuses | burst wall | /version n | p50 ms | p99 ms | max ms | peak RSS MiB |');
+    console.log(
+      `${LABEL}: idle /version p50 ${percentile(idle, 50).toFixed(1)} ms, p99 ${percentile(idle, 99).toFixed(1)} ms; idle RSS ${rssMiB(pid).toFixed(0)} MiB; chart ${chart.length} bytes`,
+    );
+    console.log(
+      '| build | case | upload statuses | burst wall | /version n | p50 ms | p99 ms | max ms | peak RSS MiB |',
+    );
     console.log('|---|---|---|---|---|---|---|---|---|');
     await burst(wharf.url, pid, 'appr-duplicates', () => apprPush('1.0.0', chart));
-    await burst(wharf.url, pid, 'museum-duplicates', () => fetch(`${wharf.url}/api/bench/charts`, { method: 'POST', headers: { 'content-type': 'application/gzip' }, body: chart }));
+    await burst(wharf.url, pid, 'museum-duplicates', () =>
+      fetch(`${wharf.url}/api/bench/charts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/gzip' },
+        body: chart,
+      }),
+    );
     await burst(wharf.url, pid, 'appr-new', (i) => apprPush(`2.${i}.0`, newCharts[i]!));
   } finally {
     await wharf.stop();

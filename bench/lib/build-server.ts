@@ -17,17 +17,38 @@ export interface BuildServer {
 }
 
 /** Starts `root`'s embedded profile with `env` over the defaults, and waits until it answers. */
-export async function startBuild(root: string, env: Record<string, string>, stdio: 'inherit' | 'ignore' = 'ignore'): Promise<BuildServer> {
+export async function startBuild(
+  root: string,
+  env: Record<string, string>,
+  stdio: 'inherit' | 'ignore' = 'ignore',
+): Promise<BuildServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-build-'));
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', join(root, 'scripts', 'dist-paths.js'), join(root, 'dist', 'services', 'embedded', 'src', 'main.js')], {
-    cwd: root,
-    env: { ...process.env, WHARF_DATA_DIR: dataDir, WHARF_PORT: String(port), WHARF_HOST: '127.0.0.1', WHARF_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', stdio, 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', join(root, 'scripts', 'dist-paths.js'), join(root, 'dist', 'services', 'embedded', 'src', 'main.js')],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        WHARF_DATA_DIR: dataDir,
+        WHARF_PORT: String(port),
+        WHARF_HOST: '127.0.0.1',
+        WHARF_LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', stdio, 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    if (await fetch(`${url}/version`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${url}/version`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (i > 600 || child.exitCode !== null) throw new Error(`wharf at ${root} did not start`);
     await new Promise((r) => setTimeout(r, 100));
   }

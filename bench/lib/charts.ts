@@ -28,7 +28,12 @@ export function sizedChart(name: string, version: string, size: number, salt = '
 /** A cheap chart of about 4 KB for push loads: shared random padding, distinct Chart.yaml. */
 const PAD_4K = randomBytes(3300);
 export function pushChart(name: string, version: string): Buffer {
-  return chartArchive({ name, version, salt: version, extraEntries: [{ name: `${name}/files/padding.bin`, content: PAD_4K }] });
+  return chartArchive({
+    name,
+    version,
+    salt: version,
+    extraEntries: [{ name: `${name}/files/padding.bin`, content: PAD_4K }],
+  });
 }
 
 export function pushBody(release: string, tgz: Buffer): string {
@@ -45,7 +50,14 @@ export class PushError extends Error {}
 export const seedRetries = new Map<string, number>();
 
 /** Pushes one release (or, for a static target, writes the file where the pull URL points). */
-export async function seedOne(t: Running, ns: string, name: string, release: string, tgz: Buffer, headers: Record<string, string> = t.admin ?? {}): Promise<void> {
+export async function seedOne(
+  t: Running,
+  ns: string,
+  name: string,
+  release: string,
+  tgz: Buffer,
+  headers: Record<string, string> = t.admin ?? {},
+): Promise<void> {
   if (t.staticRoot) {
     const file = join(t.staticRoot, pullPath(ns, name, release));
     mkdirSync(dirname(file), { recursive: true });
@@ -73,7 +85,8 @@ export async function seedOne(t: Running, ns: string, name: string, release: str
     if (res.ok) return;
     // a 500 from the reference can still have stored the push: the retry then finds it
     if (res.status === 409 && attempt > 1) return;
-    if (res.status < 500 || attempt >= 3) throw new PushError(`push ${ns}/${name}@${release} to ${t.name}: ${res.status} ${text.slice(0, 300)}`);
+    if (res.status < 500 || attempt >= 3)
+      throw new PushError(`push ${ns}/${name}@${release} to ${t.name}: ${res.status} ${text.slice(0, 300)}`);
     seedRetries.set(t.name, (seedRetries.get(t.name) ?? 0) + 1);
     await new Promise((r) => setTimeout(r, 50 * attempt));
   }
@@ -141,5 +154,11 @@ export function searchPackage(i: number): { name: string; words: [string, string
 /** A small chart (≈ 400 bytes) of the search registry, described by its two words. */
 export function searchChart(i: number, version: string): Buffer {
   const { name, words } = searchPackage(i);
-  return chartArchive({ name, version, salt: version, description: `The ${words[0]} ${words[1]} service, package ${i}`, keywords: [...words] });
+  return chartArchive({
+    name,
+    version,
+    salt: version,
+    description: `The ${words[0]} ${words[1]} service, package ${i}`,
+    keywords: [...words],
+  });
 }

@@ -27,7 +27,9 @@ setInterval(() => {
   const want = existsSync(control) ? readFileSync(control, 'utf8').trim() : 'stop';
   if (want === 'start' && !running) {
     running = true;
-    session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 200 }, () => session.post('Profiler.start')));
+    session.post('Profiler.enable', () =>
+      session.post('Profiler.setSamplingInterval', { interval: 200 }, () => session.post('Profiler.start')),
+    );
   } else if (want === 'stop' && running) {
     running = false;
     session.post('Profiler.stop', (err, result) => {

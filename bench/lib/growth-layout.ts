@@ -11,7 +11,11 @@ import { pushChart, SEARCH_NS, searchChart, searchPackage } from './charts';
  */
 export type GrowthLayout = 'spread' | 'one' | 'search';
 
-export function growthRelease(layout: GrowthLayout, packages: number, i: number): { ns: string; name: string; release: string } {
+export function growthRelease(
+  layout: GrowthLayout,
+  packages: number,
+  i: number,
+): { ns: string; name: string; release: string } {
   if (layout === 'one') return { ns: 'growth1', name: 'one', release: `1.0.${i}` };
   const release = `1.0.${Math.floor(i / packages)}`;
   if (layout === 'search') return { ns: SEARCH_NS, name: searchPackage(i % packages).name, release };

@@ -71,7 +71,8 @@ function percentile(sorted: Float64Array, p: number): number {
 
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   // wrk has no per-request bodies (pushes) and no request cap: those stay on autocannon
-  if ((opts.generator ?? GET_LOAD) === 'wrk' && (opts.method ?? 'GET') === 'GET' && !opts.maxRequests) return runWrk(opts);
+  if ((opts.generator ?? GET_LOAD) === 'wrk' && (opts.method ?? 'GET') === 'GET' && !opts.maxRequests)
+    return runWrk(opts);
   return runAutocannon(opts);
 }
 
@@ -117,7 +118,8 @@ async function runAutocannon(opts: LoadOptions): Promise<LoadResult> {
   const use = sampler.stop();
   const sorted = lat.slice(0, n).sort();
   const statusCodes: Record<string, number> = {};
-  for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = (v as { count: number }).count;
+  for (const [code, v] of Object.entries(result.statusCodeStats ?? {}))
+    statusCodes[code] = (v as { count: number }).count;
   const durationS = Math.min(elapsedS, result.duration ?? elapsedS);
   return {
     requests: result.requests.total,

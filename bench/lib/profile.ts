@@ -28,7 +28,10 @@ function area(url: string, fn: string): string {
 }
 
 function short(url: string): string {
-  return url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '').replace(/^.*\/dist\//, '');
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, '')
+    .replace(/^.*\/dist\//, '');
 }
 
 export function summarizeProfile(file: string, top = 15): ProfileSummary {
@@ -46,7 +49,9 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
     const n = byId.get(id);
     if (!n) continue;
     const { functionName, url, lineNumber } = n.callFrame;
-    const key = url ? `${functionName || '(anonymous)'} ${short(url)}:${lineNumber + 1}` : functionName || '(anonymous)';
+    const key = url
+      ? `${functionName || '(anonymous)'} ${short(url)}:${lineNumber + 1}`
+      : functionName || '(anonymous)';
     fns.set(key, (fns.get(key) ?? 0) + us);
     const a = area(url, functionName);
     areas.set(a, (areas.get(a) ?? 0) + us);
@@ -66,9 +71,15 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
 }
 
 export function profileMarkdown(s: ProfileSummary): string {
-  const lines = [`Profile \`${s.file}\`: ${(s.totalMs / 1000).toFixed(1)} s sampled.`, '', '| self time by area | ms | % |', '|---|---:|---:|'];
+  const lines = [
+    `Profile \`${s.file}\`: ${(s.totalMs / 1000).toFixed(1)} s sampled.`,
+    '',
+    '| self time by area | ms | % |',
+    '|---|---:|---:|',
+  ];
   for (const a of s.byArea) lines.push(`| ${a.area} | ${a.ms.toFixed(0)} | ${a.pct.toFixed(1)} |`);
   lines.push('', '| self time by function | ms | % |', '|---|---:|---:|');
-  for (const f of s.byFunction) lines.push(`| \`${f.name.replace(/\|/g, '\\|')}\` | ${f.ms.toFixed(0)} | ${f.pct.toFixed(1)} |`);
+  for (const f of s.byFunction)
+    lines.push(`| \`${f.name.replace(/\|/g, '\\|')}\` | ${f.ms.toFixed(0)} | ${f.pct.toFixed(1)} |`);
   return lines.join('\n');
 }

@@ -3,7 +3,16 @@
  * temporary data directory, and how to read their resident memory.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -58,7 +67,8 @@ function freePort(): Promise<number> {
 async function waitHttp(url: string, child: ChildProcess, log: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}\n${log().slice(-3000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`${url}: process exited with ${child.exitCode}\n${log().slice(-3000)}`);
     try {
       const res = await fetch(url);
       await res.arrayBuffer();
@@ -113,8 +123,15 @@ export const BENCH_ADMIN = { username: 'benchadmin', password: 'bench-admin-pass
 
 /** The embedded profile with authentication enforced and a site admin (the auth scenario only). */
 export async function startWharfEnforced(): Promise<Running> {
-  const running = await startEmbedded('wharf-enforced', { WHARF_AUTH_MODE: 'enforced', WHARF_ADMIN_USERNAME: BENCH_ADMIN.username, WHARF_ADMIN_PASSWORD: BENCH_ADMIN.password });
-  const login = await fetch(`${running.url}/api/v1/users/login`, { method: 'POST', body: JSON.stringify({ user: BENCH_ADMIN }) });
+  const running = await startEmbedded('wharf-enforced', {
+    WHARF_AUTH_MODE: 'enforced',
+    WHARF_ADMIN_USERNAME: BENCH_ADMIN.username,
+    WHARF_ADMIN_PASSWORD: BENCH_ADMIN.password,
+  });
+  const login = await fetch(`${running.url}/api/v1/users/login`, {
+    method: 'POST',
+    body: JSON.stringify({ user: BENCH_ADMIN }),
+  });
   const { token } = (await login.json()) as { token: string };
   return { ...running, admin: { authorization: `Bearer ${token}` } };
 }
@@ -124,10 +141,23 @@ async function startEmbedded(name: TargetName, auth: Record<string, string>, kep
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...wharfNodeArgs(), '-r', join(ROOT, 'scripts', 'dist-paths.js'), join(ROOT, 'dist', 'services', 'embedded', 'src', 'main.js')],
+    [
+      ...wharfNodeArgs(),
+      '-r',
+      join(ROOT, 'scripts', 'dist-paths.js'),
+      join(ROOT, 'dist', 'services', 'embedded', 'src', 'main.js'),
+    ],
     {
       cwd: ROOT,
-      env: { ...process.env, WHARF_PORT: String(port), WHARF_HOST: '127.0.0.1', WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: 'warn', WHARF_PROFILE: 'embedded', ...auth },
+      env: {
+        ...process.env,
+        WHARF_PORT: String(port),
+        WHARF_HOST: '127.0.0.1',
+        WHARF_DATA_DIR: dataDir,
+        WHARF_LOG_LEVEL: 'warn',
+        WHARF_PROFILE: 'embedded',
+        ...auth,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -145,7 +175,10 @@ async function startEmbedded(name: TargetName, auth: Record<string, string>, kep
 
 /** `export K=V` lines of `deploy/local/backends.sh env` (values %q-quoted only where needed). */
 function backendsEnv(): Record<string, string> {
-  const out = execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'env'], { cwd: ROOT, encoding: 'utf8' });
+  const out = execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'env'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   const env: Record<string, string> = {};
   for (const line of out.split('\n')) {
     const m = /^export ([A-Z0-9_]+)=(.*)$/.exec(line.trim());
@@ -168,10 +201,16 @@ let distributedRuns = 0;
 const wharfDistributed: TargetDef = {
   name: 'wharf-distributed',
   label: 'Wharf (distributed: gateway + metadata + search + blob, local engines)',
-  available: existsSync(join(ROOT, 'dist', 'services', 'gateway', 'src', 'main.js')) ? true : 'not built: npm run build',
+  available: existsSync(join(ROOT, 'dist', 'services', 'gateway', 'src', 'main.js'))
+    ? true
+    : 'not built: npm run build',
   api: true,
   async start(): Promise<Running> {
-    execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'up'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], timeout: 900_000 });
+    execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'up'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 900_000,
+    });
     const engines = backendsEnv();
     const id = `bench${Date.now().toString(36)}${process.pid.toString(36)}${++distributedRuns}`;
     const namespaces = {
@@ -238,12 +277,15 @@ exit "$rc"
       // if the supervisor had to be killed, its services are not left behind
       for (const p of tree) {
         try {
-          if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(join(ROOT, 'dist', 'services'))) process.kill(p, 'SIGKILL');
+          if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(join(ROOT, 'dist', 'services')))
+            process.kill(p, 'SIGKILL');
         } catch {
           // gone
         }
       }
-      await dropNamespaces(engines, namespaces).catch((e) => process.stderr.write(`[bench] wharf-distributed: cleaning ${id} failed: ${e}\n`));
+      await dropNamespaces(engines, namespaces).catch((e) =>
+        process.stderr.write(`[bench] wharf-distributed: cleaning ${id} failed: ${e}\n`),
+      );
       rmSync(dir, { recursive: true, force: true });
     };
     await waitHttp(`${url}/healthz`, child, () => log() + logsOf(dir), 300_000).catch(async (e) => {
@@ -263,7 +305,13 @@ function logsOf(dir: string): string {
 }
 
 /** Best effort: drops a run's database, topics and consumer groups, indexes and bucket (the engines are shared). */
-async function dropNamespaces(engines: Record<string, string>, ns: Record<'WHARF_MONGO_DATABASE' | 'WHARF_KAFKA_TOPIC_PREFIX' | 'WHARF_OPENSEARCH_INDEX_PREFIX' | 'WHARF_S3_BUCKET', string>): Promise<void> {
+async function dropNamespaces(
+  engines: Record<string, string>,
+  ns: Record<
+    'WHARF_MONGO_DATABASE' | 'WHARF_KAFKA_TOPIC_PREFIX' | 'WHARF_OPENSEARCH_INDEX_PREFIX' | 'WHARF_S3_BUCKET',
+    string
+  >,
+): Promise<void> {
   // The drivers are Wharf's own dependencies (the bench is compiled outside the repo).
   const req = (m: string) => require(require.resolve(m, { paths: [ROOT] }));
   const steps: [string, () => Promise<unknown>][] = [
@@ -283,13 +331,21 @@ async function dropNamespaces(engines: Record<string, string>, ns: Record<'WHARF
       'kafka',
       async () => {
         const { Kafka, logLevel } = req('kafkajs');
-        const admin = new Kafka({ clientId: 'wharf-bench', brokers: engines.WHARF_KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING }).admin();
+        const admin = new Kafka({
+          clientId: 'wharf-bench',
+          brokers: engines.WHARF_KAFKA_BROKERS!.split(','),
+          logLevel: logLevel.NOTHING,
+        }).admin();
         await admin.connect();
         try {
           const { groups } = await admin.listGroups();
-          const ours = groups.map((g: { groupId: string }) => g.groupId).filter((g: string) => g.startsWith(ns.WHARF_KAFKA_TOPIC_PREFIX));
+          const ours = groups
+            .map((g: { groupId: string }) => g.groupId)
+            .filter((g: string) => g.startsWith(ns.WHARF_KAFKA_TOPIC_PREFIX));
           if (ours.length) await admin.deleteGroups(ours).catch(() => undefined);
-          const topics = ((await admin.listTopics()) as string[]).filter((t) => t.startsWith(ns.WHARF_KAFKA_TOPIC_PREFIX));
+          const topics = ((await admin.listTopics()) as string[]).filter((t) =>
+            t.startsWith(ns.WHARF_KAFKA_TOPIC_PREFIX),
+          );
           if (topics.length) await admin.deleteTopics({ topics, timeout: 20_000 });
         } finally {
           await admin.disconnect();
@@ -300,9 +356,12 @@ async function dropNamespaces(engines: Record<string, string>, ns: Record<'WHARF
       'opensearch',
       async () => {
         const base = engines.WHARF_OPENSEARCH_URL;
-        const res = await fetch(`${base}/_cat/indices/${encodeURIComponent(ns.WHARF_OPENSEARCH_INDEX_PREFIX)}*?format=json`);
+        const res = await fetch(
+          `${base}/_cat/indices/${encodeURIComponent(ns.WHARF_OPENSEARCH_INDEX_PREFIX)}*?format=json`,
+        );
         const list = res.ok ? ((await res.json()) as { index: string }[]) : [];
-        for (const { index } of list) await (await fetch(`${base}/${encodeURIComponent(index)}`, { method: 'DELETE' })).arrayBuffer();
+        for (const { index } of list)
+          await (await fetch(`${base}/${encodeURIComponent(index)}`, { method: 'DELETE' })).arrayBuffer();
       },
     ],
     [
@@ -312,7 +371,10 @@ async function dropNamespaces(engines: Record<string, string>, ns: Record<'WHARF
         const client = new s3.S3Client({
           endpoint: engines.WHARF_S3_ENDPOINT,
           region: engines.WHARF_S3_REGION,
-          credentials: { accessKeyId: engines.WHARF_S3_ACCESS_KEY_ID, secretAccessKey: engines.WHARF_S3_SECRET_ACCESS_KEY },
+          credentials: {
+            accessKeyId: engines.WHARF_S3_ACCESS_KEY_ID,
+            secretAccessKey: engines.WHARF_S3_SECRET_ACCESS_KEY,
+          },
           forcePathStyle: true,
         });
         const Bucket = ns.WHARF_S3_BUCKET;
@@ -320,7 +382,8 @@ async function dropNamespaces(engines: Record<string, string>, ns: Record<'WHARF
           for (let token: string | undefined, i = 0; i < 10_000; i++) {
             const page = await client.send(new s3.ListObjectsV2Command({ Bucket, ContinuationToken: token }));
             const keys = (page.Contents ?? []).map((o: { Key: string }) => ({ Key: o.Key }));
-            if (keys.length) await client.send(new s3.DeleteObjectsCommand({ Bucket, Delete: { Objects: keys, Quiet: true } }));
+            if (keys.length)
+              await client.send(new s3.DeleteObjectsCommand({ Bucket, Delete: { Objects: keys, Quiet: true } }));
             token = page.NextContinuationToken;
             if (!token) break;
           }
@@ -362,7 +425,17 @@ async function startCnr(keptDataDir?: string): Promise<Running> {
   const port = await freePort();
   const child = spawn(
     join(CACHE, 'cnr', 'venv', 'bin', 'gunicorn'),
-    ['-w', String(CNR_WORKERS), '-b', `127.0.0.1:${port}`, '--timeout', '120', '--log-level', 'warning', 'cnr.api.wsgi:app'],
+    [
+      '-w',
+      String(CNR_WORKERS),
+      '-b',
+      `127.0.0.1:${port}`,
+      '--timeout',
+      '120',
+      '--log-level',
+      'warning',
+      'cnr.api.wsgi:app',
+    ],
     {
       cwd: dataDir,
       env: { ...process.env, ...cnrEnv(dataDir) },
@@ -384,7 +457,9 @@ export { freePort };
 const nginx: TargetDef = {
   name: 'nginx',
   label: 'nginx 1.22 (Debian), static files',
-  available: existsSync(join(CACHE, 'nginx', 'root', 'usr', 'sbin', 'nginx')) ? true : 'not installed: run bench/install.sh',
+  available: existsSync(join(CACHE, 'nginx', 'root', 'usr', 'sbin', 'nginx'))
+    ? true
+    : 'not installed: run bench/install.sh',
   api: false,
   async start() {
     const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-nginx-'));
@@ -416,14 +491,22 @@ http {
 }
 `;
     writeFileSync(join(dir, 'nginx.conf'), conf);
-    const child = spawn(join(CACHE, 'nginx', 'root', 'usr', 'sbin', 'nginx'), ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      join(CACHE, 'nginx', 'root', 'usr', 'sbin', 'nginx'),
+      ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const log = capture(child);
     const url = `http://127.0.0.1:${port}`;
     const stop = stopper(child, [dir]);
-    await waitHttp(`${url}/`, child, () => log() + (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '')).catch(async (e) => {
+    await waitHttp(
+      `${url}/`,
+      child,
+      () => log() + (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''),
+    ).catch(async (e) => {
       await stop();
       throw e;
     });

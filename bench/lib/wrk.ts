@@ -31,8 +31,14 @@ export function wrkInstalled(): boolean {
 
 export function wrkVersion(): string {
   try {
-    const out = require('node:child_process').spawnSync(WRK_BIN, ['-v'], { env: { ...process.env, LD_LIBRARY_PATH: WRK_LIB }, encoding: 'utf8' });
-    return String(out.stdout || out.stderr).split('\n')[0]!.replace(/ Copyright.*/, '').trim();
+    const out = require('node:child_process').spawnSync(WRK_BIN, ['-v'], {
+      env: { ...process.env, LD_LIBRARY_PATH: WRK_LIB },
+      encoding: 'utf8',
+    });
+    return String(out.stdout || out.stderr)
+      .split('\n')[0]!
+      .replace(/ Copyright.*/, '')
+      .trim();
   } catch {
     return 'wrk (version unknown)';
   }
@@ -96,21 +102,41 @@ export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
     const sampler = new ProcessSampler(opts.pid);
     const headers = Object.entries(opts.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
     const threads = Math.max(1, Math.min(THREADS, opts.connections));
-    const args = ['-t', String(threads), '-c', String(opts.connections), '-d', `${opts.durationS}s`, '--timeout', '60s', ...headers, '-s', join(dir, 'paths.lua'), opts.url, '--', join(dir, 'paths.txt')];
-    const { code, out, err } = await new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-      const child = spawn(WRK_BIN, args, { env: { ...process.env, LD_LIBRARY_PATH: WRK_LIB }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let o = '';
-      let e = '';
-      child.stdout.on('data', (c: Buffer) => (o += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (e += c.toString()));
-      // bounded: wrk stops itself after -d; this is the backstop
-      const killer = setTimeout(() => child.kill('SIGKILL'), (opts.durationS + 90) * 1000);
-      child.once('error', reject);
-      child.once('exit', (c) => {
-        clearTimeout(killer);
-        resolve({ code: c, out: o, err: e });
-      });
-    });
+    const args = [
+      '-t',
+      String(threads),
+      '-c',
+      String(opts.connections),
+      '-d',
+      `${opts.durationS}s`,
+      '--timeout',
+      '60s',
+      ...headers,
+      '-s',
+      join(dir, 'paths.lua'),
+      opts.url,
+      '--',
+      join(dir, 'paths.txt'),
+    ];
+    const { code, out, err } = await new Promise<{ code: number | null; out: string; err: string }>(
+      (resolve, reject) => {
+        const child = spawn(WRK_BIN, args, {
+          env: { ...process.env, LD_LIBRARY_PATH: WRK_LIB },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let o = '';
+        let e = '';
+        child.stdout.on('data', (c: Buffer) => (o += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (e += c.toString()));
+        // bounded: wrk stops itself after -d; this is the backstop
+        const killer = setTimeout(() => child.kill('SIGKILL'), (opts.durationS + 90) * 1000);
+        child.once('error', reject);
+        child.once('exit', (c) => {
+          clearTimeout(killer);
+          resolve({ code: c, out: o, err: e });
+        });
+      },
+    );
     const use = sampler.stop();
     const line = out.split('\n').find((l) => l.startsWith('WRKJSON '));
     if (!line) throw new Error(`wrk exited ${code} without a summary:\n${out.slice(-2000)}\n${err.slice(-2000)}`);

@@ -167,28 +167,41 @@ describe('appr CLI against Wharf (runs in order)', () => {
       '-o',
       ns,
     ]);
-    expect(entries).toEqual([expect.objectContaining({ name: `${ns}/${PKG}`, default: '1.1.0', releases: ['1.1.0', '1.0.0'], manifests: ['helm'] })]);
+    expect(entries).toEqual([
+      expect.objectContaining({
+        name: `${ns}/${PKG}`,
+        default: '1.1.0',
+        releases: ['1.1.0', '1.0.0'],
+        manifests: ['helm'],
+      }),
+    ]);
     const text = await apprOk(['list', registry(), '-o', ns]);
     expect(text.stdout).toContain(`${ns}/${PKG}`);
   });
 
   it('channel: list, add a release, pull it through the channel, remove it, delete a channel', async () => {
-    expect(await apprJson<Channel[]>(['channel', target])).toEqual([{ name: 'stable', current: '1.0.0', releases: ['1.0.0'] }]);
+    expect(await apprJson<Channel[]>(['channel', target])).toEqual([
+      { name: 'stable', current: '1.0.0', releases: ['1.0.0'] },
+    ]);
     expect(await apprJson<Channel>(['channel', target, '-c', 'beta', '--set-release', '-v', '1.1.0'])).toEqual({
       name: 'beta',
       current: '1.1.0',
       releases: ['1.1.0'],
     });
-    expect(await apprJson<Channel[]>(['channel', target, '-c', 'beta'])).toEqual([{ name: 'beta', current: '1.1.0', releases: ['1.1.0'] }]);
+    expect(await apprJson<Channel[]>(['channel', target, '-c', 'beta'])).toEqual([
+      { name: 'beta', current: '1.1.0', releases: ['1.1.0'] },
+    ]);
     expect(sha256(await pullTarball(':beta'))).toBe(sha256(await serverTgz('1.1.0')));
-    expect(await apprJson<Record<string, unknown>>(['channel', target, '-c', 'stable', '--set-release', '-v', '1.1.0'])).toEqual({
+    expect(
+      await apprJson<Record<string, unknown>>(['channel', target, '-c', 'stable', '--set-release', '-v', '1.1.0']),
+    ).toEqual({
       name: 'stable',
       current: '1.1.0',
       releases: ['1.1.0', '1.0.0'],
     });
-    expect(await apprJson<Record<string, unknown>>(['channel', target, '-c', 'stable', '--remove-release', '-v', '1.1.0'])).toEqual(
-      expect.objectContaining({ status: 'deleted', name: 'stable', release: '1.1.0' }),
-    );
+    expect(
+      await apprJson<Record<string, unknown>>(['channel', target, '-c', 'stable', '--remove-release', '-v', '1.1.0']),
+    ).toEqual(expect.objectContaining({ status: 'deleted', name: 'stable', release: '1.1.0' }));
     expect(sha256(await pullTarball(':stable'))).toBe(sha256(tgz1));
     expect(await apprJson<Record<string, unknown>>(['channel', target, '-c', 'beta', '--delete'])).toEqual(
       expect.objectContaining({ channel: 'beta', action: 'delete' }),
@@ -209,7 +222,6 @@ describe('appr CLI against Wharf (runs in order)', () => {
     // Deleting 1.0.0 also took it out of "stable", its only release, so the channel went too.
     expect(await apprJson<Channel[]>(['channel', target])).toEqual([]);
   });
-
 });
 
 describe('appr CLI sign-up and login against a registry that enforces authentication (runs in order)', () => {
@@ -219,8 +231,13 @@ describe('appr CLI sign-up and login against a registry that enforces authentica
   let userHome: string;
   let strangerHome: string;
   let own: string;
-  const as = (h: string) => (args: string[], cwd = h) =>
-    run(join(VENV('appr'), 'bin', 'python'), [join(CLIENTS_DIR, 'python', 'appr_py3.py'), ...args], { cwd, env: { HOME: h, TMPDIR: h, APPR_DEBUG: 'false' } });
+  const as =
+    (h: string) =>
+    (args: string[], cwd = h) =>
+      run(join(VENV('appr'), 'bin', 'python'), [join(CLIENTS_DIR, 'python', 'appr_py3.py'), ...args], {
+        cwd,
+        env: { HOME: h, TMPDIR: h, APPR_DEBUG: 'false' },
+      });
 
   beforeAll(() => {
     enforced = new URL(enforcedUrl()).origin;
@@ -231,7 +248,10 @@ describe('appr CLI sign-up and login against a registry that enforces authentica
 
   it('login -s signs up and saves a token the CLI then sends', async () => {
     const r = await as(userHome)(['login', '-s', '-u', user, '-p', password, '-e', `${user}@example.test`, enforced]);
-    expect({ code: r.code, out: r.stdout + r.stderr }).toEqual({ code: 0, out: expect.stringContaining('Registration complete') });
+    expect({ code: r.code, out: r.stdout + r.stderr }).toEqual({
+      code: 0,
+      out: expect.stringContaining('Registration complete'),
+    });
     const saved = readFileSync(join(userHome, '.appr', 'auths.yaml'), 'utf8');
     expect(saved).toMatch(/wharf\.[A-Za-z0-9_-]+\./);
     expect(saved).not.toContain(password);
@@ -240,22 +260,40 @@ describe('appr CLI sign-up and login against a registry that enforces authentica
   it('push into the own namespace with the saved token; anonymous push is refused', async () => {
     writeFileSync(join(chartDir, 'Chart.yaml'), CHART_1);
     const pushed = await as(userHome)(['push', own, '-t', 'helm'], chartDir);
-    expect({ code: pushed.code, out: pushed.stdout }).toEqual({ code: 0, out: expect.stringContaining(`package: ${user}/${PKG} (1.0.0 | helm) pushed`) });
+    expect({ code: pushed.code, out: pushed.stdout }).toEqual({
+      code: 0,
+      out: expect.stringContaining(`package: ${user}/${PKG} (1.0.0 | helm) pushed`),
+    });
     const stranger = await as(strangerHome)(['push', own, '-t', 'helm', '-f'], chartDir);
     expect(stranger.code).not.toBe(0);
     expect(stranger.stdout + stranger.stderr).toMatch(/401|unauthorized/);
   });
 
   it('a private package pulls with the token and is not found without it', async () => {
-    const login = await fetch(`${enforced}/cnr/api/v1/users/login`, { method: 'POST', body: JSON.stringify({ user: { username: user, password } }) });
+    const login = await fetch(`${enforced}/cnr/api/v1/users/login`, {
+      method: 'POST',
+      body: JSON.stringify({ user: { username: user, password } }),
+    });
     const { token } = (await login.json()) as { token: string };
-    const set = await fetch(`${enforced}/cnr/api/v1/packages/${user}/${PKG}/visibility`, { method: 'PUT', headers: { authorization: token }, body: JSON.stringify({ visibility: 'private' }) });
+    const set = await fetch(`${enforced}/cnr/api/v1/packages/${user}/${PKG}/visibility`, {
+      method: 'PUT',
+      headers: { authorization: token },
+      body: JSON.stringify({ visibility: 'private' }),
+    });
     expect(set.status).toBe(200);
     const dest = tempDir('appr-private');
     const mine = await as(userHome)(['pull', `${own}@1.0.0`, '-t', 'helm', '--tarball', '--dest', dest]);
     expect(mine.code).toBe(0);
     expect(readdirSync(dest)).toHaveLength(1);
-    const theirs = await as(strangerHome)(['pull', `${own}@1.0.0`, '-t', 'helm', '--tarball', '--dest', tempDir('appr-denied')]);
+    const theirs = await as(strangerHome)([
+      'pull',
+      `${own}@1.0.0`,
+      '-t',
+      'helm',
+      '--tarball',
+      '--dest',
+      tempDir('appr-denied'),
+    ]);
     expect(theirs.code).not.toBe(0);
     expect(theirs.stdout + theirs.stderr).toMatch(/404|not-found/);
   });
@@ -265,7 +303,10 @@ describe('appr CLI sign-up and login against a registry that enforces authentica
     expect(wrong.code).not.toBe(0);
     expect(wrong.stdout + wrong.stderr).toMatch(/401|unauthorized/);
     const right = await as(strangerHome)(['login', '-u', user, '-p', password, enforced]);
-    expect({ code: right.code, out: right.stdout + right.stderr }).toEqual({ code: 0, out: expect.stringContaining('Login succeeded') });
+    expect({ code: right.code, out: right.stdout + right.stderr }).toEqual({
+      code: 0,
+      out: expect.stringContaining('Login succeeded'),
+    });
     const shown = await as(strangerHome)(['show', own, '--output', 'json']);
     expect(shown.code).toBe(0);
     expect(JSON.parse(shown.stdout)[0]).toMatchObject({ package: `${user}/${PKG}`, release: '1.0.0' });

@@ -7,7 +7,18 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE, CLIENTS_DIR, INSTALL_TIMEOUT_MS, baseUrl, contentDigest, ensureInstalled, freshNamespace, runOk, sha256, tempDir } from './support/clients';
+import {
+  CACHE,
+  CLIENTS_DIR,
+  INSTALL_TIMEOUT_MS,
+  baseUrl,
+  contentDigest,
+  ensureInstalled,
+  freshNamespace,
+  runOk,
+  sha256,
+  tempDir,
+} from './support/clients';
 
 const BIN = join(CACHE, 'bin', 'wharf-go-appr');
 
@@ -46,7 +57,10 @@ it('lists, shows and downloads the blob by content.digest, byte for byte', async
   await push(ns, '1.0.0', tgz1);
   await push(ns, '2.0.0-rc.1', tgz2);
 
-  for (const [release, tgz] of [['1.0.0', tgz1], ['2.0.0-rc.1', tgz2]] as const) {
+  for (const [release, tgz] of [
+    ['1.0.0', tgz1],
+    ['2.0.0-rc.1', tgz2],
+  ] as const) {
     const out = join(dir, `out-${release}.tgz`);
     const r = await runOk(BIN, [`${baseUrl()}/cnr`, ns, 'demo', release, out]);
     const result = JSON.parse(r.stdout) as {
@@ -55,7 +69,14 @@ it('lists, shows and downloads the blob by content.digest, byte for byte', async
       blob_sha256: string;
       blob_size: number;
     };
-    expect(result.list).toEqual([expect.objectContaining({ name: `${ns}/demo`, default: '2.0.0-rc.1', releases: ['2.0.0-rc.1', '1.0.0'], manifests: ['helm'] })]);
+    expect(result.list).toEqual([
+      expect.objectContaining({
+        name: `${ns}/demo`,
+        default: '2.0.0-rc.1',
+        releases: ['2.0.0-rc.1', '1.0.0'],
+        manifests: ['helm'],
+      }),
+    ]);
     expect(result.show).toEqual(expect.objectContaining({ package: `${ns}/demo`, release }));
     expect(result.show.content.digest).toBe(contentDigest(tgz));
     expect(result.show.content.size).toBe(tgz.length);

@@ -17,7 +17,12 @@ import { hostileTars, wellFormedTars } from '@wharf/testing';
 import { CACHE, CLIENTS_DIR, INSTALL_TIMEOUT_MS, runOk, tempDir } from './support/clients';
 
 const BIN = join(CACHE, 'bin', 'wharf-go-tar');
-const LIMITS: ArchiveLimits = { maxBlobBytes: 8 * 1024 * 1024, maxUnpackedBytes: 64 * 1024 * 1024, maxExpansionRatio: 200, maxEntries: 1000 };
+const LIMITS: ArchiveLimits = {
+  maxBlobBytes: 8 * 1024 * 1024,
+  maxUnpackedBytes: 64 * 1024 * 1024,
+  maxExpansionRatio: 200,
+  maxEntries: 1000,
+};
 
 interface GoEntry {
   name: string;
@@ -40,9 +45,19 @@ interface Case {
 /** Archives GNU tar writes (its default format, with GNU long names, and PAX). */
 function gnuTarArchives(dir: string): Case[] {
   const chart = join(dir, 'src', 'gnu');
-  mkdirSync(join(chart, 'templates', 'a-directory-name-long-enough-to-need-an-extended-header-in-any-format'), { recursive: true });
+  mkdirSync(join(chart, 'templates', 'a-directory-name-long-enough-to-need-an-extended-header-in-any-format'), {
+    recursive: true,
+  });
   writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: gnu\nversion: 1.0.0\n');
-  writeFileSync(join(chart, 'templates', 'a-directory-name-long-enough-to-need-an-extended-header-in-any-format', 'configmap-with-a-long-name-too.yaml'), 'kind: ConfigMap\n');
+  writeFileSync(
+    join(
+      chart,
+      'templates',
+      'a-directory-name-long-enough-to-need-an-extended-header-in-any-format',
+      'configmap-with-a-long-name-too.yaml',
+    ),
+    'kind: ConfigMap\n',
+  );
   return ['gnu', 'pax'].map((format) => {
     const out = join(dir, `gnu-tar-${format}.tgz`);
     execFileSync('tar', [`--format=${format}`, '-czf', out, '-C', join(dir, 'src'), 'gnu']);

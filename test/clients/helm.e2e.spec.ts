@@ -11,7 +11,17 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import { enforcedUrl } from '../support/target';
-import { CACHE, CLIENTS_DIR, baseUrl, contentDigest, freshNamespace, run, runOk, sha256, tempDir } from './support/clients';
+import {
+  CACHE,
+  CLIENTS_DIR,
+  baseUrl,
+  contentDigest,
+  freshNamespace,
+  run,
+  runOk,
+  sha256,
+  tempDir,
+} from './support/clients';
 
 const HELM = join(CACHE, 'helm', 'bin', 'helm');
 const HELM_PLUGINS = join(CACHE, 'helm', 'plugins');
@@ -64,7 +74,11 @@ class HelmHome {
   }
 
   /** A chart directory made with `helm create`'s layout, packaged by `helm package`; returns the .tgz path. */
-  async packageChart(name: string, version: string, options: { appVersion?: string; sign?: Signing } = {}): Promise<string> {
+  async packageChart(
+    name: string,
+    version: string,
+    options: { appVersion?: string; sign?: Signing } = {},
+  ): Promise<string> {
     const src = join(this.dir, 'src', `${name}-${version}`);
     mkdirSync(join(src, name, 'templates'), { recursive: true });
     writeFileSync(
@@ -72,7 +86,10 @@ class HelmHome {
       `apiVersion: v2\nname: ${name}\nversion: ${version}\ndescription: The ${name} chart\nappVersion: "${options.appVersion ?? '1.0'}"\nkeywords: [wharf, e2e]\n`,
     );
     writeFileSync(join(src, name, 'values.yaml'), `replicaCount: 1\n`);
-    writeFileSync(join(src, name, 'templates', 'cm.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  v: "${version}"\n`);
+    writeFileSync(
+      join(src, name, 'templates', 'cm.yaml'),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  v: "${version}"\n`,
+    );
     const out = join(this.dir, 'packages');
     mkdirSync(out, { recursive: true });
     const sign = options.sign ? ['--sign', '--key', options.sign.uid, '--keyring', options.sign.secring] : [];
@@ -92,7 +109,8 @@ function signingKey(dir: string): Signing {
   const home = join(dir, 'gnupg');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const uid = 'Wharf E2E <wharf-e2e@example.com>';
-  const gpg = (args: string[]) => execFileSync('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', ...args]);
+  const gpg = (args: string[]) =>
+    execFileSync('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', ...args]);
   gpg(['--quick-gen-key', uid, 'rsa2048', 'sign', 'never']);
   const secring = join(dir, 'secring.gpg');
   const pubring = join(dir, 'pubring.gpg');
@@ -121,7 +139,10 @@ async function index(ns: string, query = ''): Promise<IndexFile> {
 function tgzFiles(tgz: Buffer): Record<string, string> {
   const dir = tempDir('tgz');
   writeFileSync(join(dir, 'c.tgz'), tgz);
-  const names = execFileSync('tar', ['tzf', join(dir, 'c.tgz')]).toString().split('\n').filter((n) => n && !n.endsWith('/'));
+  const names = execFileSync('tar', ['tzf', join(dir, 'c.tgz')])
+    .toString()
+    .split('\n')
+    .filter((n) => n && !n.endsWith('/'));
   return Object.fromEntries(names.map((n) => [n, execFileSync('tar', ['xzOf', join(dir, 'c.tgz'), n]).toString()]));
 }
 
@@ -154,7 +175,12 @@ describe('helm against a Wharf chart repository', () => {
     const search = await helm.run(['search', 'repo', 'wharf/', '--versions', '--devel', '-o', 'json']);
     expect(JSON.parse(search.stdout)).toEqual([
       expect.objectContaining({ name: 'wharf/web', version: '1.10.0-rc.1' }),
-      expect.objectContaining({ name: 'wharf/web', version: '1.2.0', app_version: '3.4', description: 'The web chart' }),
+      expect.objectContaining({
+        name: 'wharf/web',
+        version: '1.2.0',
+        app_version: '3.4',
+        description: 'The web chart',
+      }),
     ]);
 
     const out = join(helm.dir, 'pulled');
@@ -168,7 +194,9 @@ describe('helm against a Wharf chart repository', () => {
     const apprPulled = await bytes(`/cnr/api/v1/packages/${ns}/web/1.2.0/helm/pull`);
     expect(apprPulled.bytes.equals(pulled)).toBe(true);
     // appr's digest is of the uncompressed tar; Helm's is of the .tgz. Both are kept.
-    const shown = (await (await fetch(`${baseUrl()}/cnr/api/v1/packages/${ns}/web/1.2.0/helm`)).json()) as { content: { digest: string } };
+    const shown = (await (await fetch(`${baseUrl()}/cnr/api/v1/packages/${ns}/web/1.2.0/helm`)).json()) as {
+      content: { digest: string };
+    };
     expect(shown.content.digest).toBe(contentDigest(tgz));
     expect(shown.content.digest).not.toBe(entry.digest);
   });
@@ -182,7 +210,11 @@ describe('helm against a Wharf chart repository', () => {
     const pushed = await helm.run(['cm-push', tgzPath, 'wharf']);
     expect(pushed.stdout).toContain('Done.');
 
-    const list = (await (await fetch(`${baseUrl()}/cnr/api/v1/packages?namespace=${ns}`)).json()) as { name: string; releases: string[]; manifests: string[] }[];
+    const list = (await (await fetch(`${baseUrl()}/cnr/api/v1/packages?namespace=${ns}`)).json()) as {
+      name: string;
+      releases: string[];
+      manifests: string[];
+    }[];
     expect(list).toEqual([expect.objectContaining({ name: `${ns}/api`, releases: ['0.3.0'], manifests: ['helm'] })]);
     const show = await fetch(`${baseUrl()}/cnr/api/v1/packages/${ns}/api/0.3.0/helm`);
     expect(show.status).toBe(200);
@@ -210,13 +242,18 @@ describe('helm against a Wharf chart repository', () => {
     const ns = freshNamespace('helmdel');
     const helm = new HelmHome();
     for (const version of ['1.0.0', '2.0.0']) {
-      const res = await fetch(`${baseUrl()}/api/${ns}/charts`, { method: 'POST', body: readFileSync(await helm.packageChart('db', version)) });
+      const res = await fetch(`${baseUrl()}/api/${ns}/charts`, {
+        method: 'POST',
+        body: readFileSync(await helm.packageChart('db', version)),
+      });
       expect(res.status).toBe(201);
     }
     expect(versionsIn(await index(ns), 'db')).toEqual(['2.0.0', '1.0.0']);
 
     // appr delete → gone from the index, the ChartMuseum API and the chart URL
-    expect((await fetch(`${baseUrl()}/cnr/api/v1/packages/${ns}/db/1.0.0/helm`, { method: 'DELETE' })).status).toBe(200);
+    expect((await fetch(`${baseUrl()}/cnr/api/v1/packages/${ns}/db/1.0.0/helm`, { method: 'DELETE' })).status).toBe(
+      200,
+    );
     expect(versionsIn(await index(ns), 'db')).toEqual(['2.0.0']);
     expect((await fetch(`${baseUrl()}/api/${ns}/charts/db/1.0.0`)).status).toBe(404);
     expect((await bytes(`/helm/${ns}/charts/db-1.0.0.tgz`)).status).toBe(404);
@@ -238,7 +275,15 @@ describe('helm against a Wharf chart repository', () => {
     for (const version of versions) packages.push(await helm.packageChart('burst', version));
 
     // cm-push gives up after 30 s by default; 20 pushes at once on a loaded 2-core machine can queue longer.
-    const results = await Promise.all(packages.map((tgz) => run(HELM, ['cm-push', '--timeout', '150', tgz, 'wharf'], { env: helm.env(), cwd: helm.dir, timeoutMs: 180_000 })));
+    const results = await Promise.all(
+      packages.map((tgz) =>
+        run(HELM, ['cm-push', '--timeout', '150', tgz, 'wharf'], {
+          env: helm.env(),
+          cwd: helm.dir,
+          timeoutMs: 180_000,
+        }),
+      ),
+    );
 
     expect(results.map((r) => (r.code === 0 ? 0 : `${r.code}: ${r.stdout}${r.stderr}`))).toEqual(versions.map(() => 0));
     const listed = versionsIn(await index(ns), 'burst');
@@ -250,9 +295,23 @@ describe('helm against a Wharf chart repository', () => {
     const ns = freshNamespace('helmidx');
     const helm = new HelmHome();
     for (const version of ['1.0.0', '1.1.0', '2.0.0']) {
-      expect((await fetch(`${baseUrl()}/api/${ns}/charts`, { method: 'POST', body: readFileSync(await helm.packageChart('app', version)) })).status).toBe(201);
+      expect(
+        (
+          await fetch(`${baseUrl()}/api/${ns}/charts`, {
+            method: 'POST',
+            body: readFileSync(await helm.packageChart('app', version)),
+          })
+        ).status,
+      ).toBe(201);
     }
-    expect((await fetch(`${baseUrl()}/api/${ns}/charts`, { method: 'POST', body: readFileSync(await helm.packageChart('tool', '0.1.0')) })).status).toBe(201);
+    expect(
+      (
+        await fetch(`${baseUrl()}/api/${ns}/charts`, {
+          method: 'POST',
+          body: readFileSync(await helm.packageChart('tool', '0.1.0')),
+        })
+      ).status,
+    ).toBe(201);
 
     const first = await fetch(`${repoUrl(ns)}/index.yaml`);
     const etag = first.headers.get('etag')!;
@@ -281,10 +340,19 @@ describe('helm against a Wharf chart repository', () => {
     // Helm keeps a repository URL's query string: a "latest only" repository
     await helm.repoAdd('latest', `${repoUrl(ns)}?latest=1`);
     const search = await helm.run(['search', 'repo', 'latest/', '--versions', '-o', 'json']);
-    expect((JSON.parse(search.stdout) as { name: string; version: string }[]).map((r) => `${r.name}@${r.version}`)).toEqual(['latest/app@2.0.0', 'latest/tool@0.1.0']);
+    expect(
+      (JSON.parse(search.stdout) as { name: string; version: string }[]).map((r) => `${r.name}@${r.version}`),
+    ).toEqual(['latest/app@2.0.0', 'latest/tool@0.1.0']);
 
     // a change makes a new ETag, and the old one no longer answers 304 (read-your-writes)
-    expect((await fetch(`${baseUrl()}/api/${ns}/charts`, { method: 'POST', body: readFileSync(await helm.packageChart('app', '3.0.0')) })).status).toBe(201);
+    expect(
+      (
+        await fetch(`${baseUrl()}/api/${ns}/charts`, {
+          method: 'POST',
+          body: readFileSync(await helm.packageChart('app', '3.0.0')),
+        })
+      ).status,
+    ).toBe(201);
     const changed = await fetch(`${repoUrl(ns)}/index.yaml`, { headers: { 'if-none-match': etag } });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
@@ -311,33 +379,61 @@ describe('helm against a Wharf chart repository', () => {
     await helm.repoAdd('wharf', repoUrl(ns));
     const out = join(helm.dir, 'verified');
     mkdirSync(out);
-    const verified = await helm.run(['pull', 'wharf/signed', '--version', '1.0.0', '--verify', '--keyring', key.pubring, '-d', out]);
+    const verified = await helm.run([
+      'pull',
+      'wharf/signed',
+      '--version',
+      '1.0.0',
+      '--verify',
+      '--keyring',
+      key.pubring,
+      '-d',
+      out,
+    ]);
     expect(verified.stdout + verified.stderr).toMatch(/Signed by: Wharf E2E/);
 
     // A chart with no provenance: no .prov, and --verify fails.
-    expect((await fetch(`${baseUrl()}/api/${ns}/charts`, { method: 'POST', body: readFileSync(await helm.packageChart('unsigned', '1.0.0')) })).status).toBe(201);
+    expect(
+      (
+        await fetch(`${baseUrl()}/api/${ns}/charts`, {
+          method: 'POST',
+          body: readFileSync(await helm.packageChart('unsigned', '1.0.0')),
+        })
+      ).status,
+    ).toBe(201);
     expect((await bytes(`/helm/${ns}/charts/unsigned-1.0.0.tgz.prov`)).status).toBe(404);
     await helm.run(['repo', 'update', 'wharf']);
-    const unverified = await run(HELM, ['pull', 'wharf/unsigned', '--verify', '--keyring', key.pubring, '-d', out], { env: helm.env(), cwd: helm.dir });
+    const unverified = await run(HELM, ['pull', 'wharf/unsigned', '--verify', '--keyring', key.pubring, '-d', out], {
+      env: helm.env(),
+      cwd: helm.dir,
+    });
     expect(unverified.code).not.toBe(0);
   });
 
   it('refuses bad uploads with the API error format, changing nothing', async () => {
     const ns = freshNamespace('helmbad');
     const helm = new HelmHome();
-    const upload = (body: Buffer | FormData, query = '') => fetch(`${baseUrl()}/api/${ns}/charts${query}`, { method: 'POST', body });
+    const upload = (body: Buffer | FormData, query = '') =>
+      fetch(`${baseUrl()}/api/${ns}/charts${query}`, { method: 'POST', body });
     const expectError = async (res: Response, status: number, code: string) => {
       expect({ status: res.status, code: ((await res.json()) as { code: string }).code }).toEqual({ status, code });
     };
 
     await expectError(await upload(Buffer.from('not a chart')), 400, 'invalid-blob');
     await expectError(await upload(Buffer.alloc(0)), 400, 'invalid-usage');
-    const noChartYaml = execFileSync('bash', ['-c', `cd ${helm.dir} && mkdir -p x && echo hi > x/README && tar czf - x`]);
+    const noChartYaml = execFileSync('bash', [
+      '-c',
+      `cd ${helm.dir} && mkdir -p x && echo hi > x/README && tar czf - x`,
+    ]);
     await expectError(await upload(noChartYaml), 400, 'invalid-chart');
     const tgz = readFileSync(await helm.packageChart('good', '1.0.0'));
     const form = new FormData();
     form.append('chart', new Blob([tgz]), 'good-1.0.0.tgz');
-    form.append('prov', new Blob([Buffer.from('-----BEGIN PGP SIGNED MESSAGE-----\nfiles: {}\n-----BEGIN PGP SIGNATURE-----\n')]), 'x.prov');
+    form.append(
+      'prov',
+      new Blob([Buffer.from('-----BEGIN PGP SIGNED MESSAGE-----\nfiles: {}\n-----BEGIN PGP SIGNATURE-----\n')]),
+      'x.prov',
+    );
     await expectError(await upload(form), 400, 'invalid-chart');
     expect((await index(ns)).entries).toEqual({});
     expect((await fetch(`${baseUrl()}/cnr/api/v1/packages/${ns}/good`)).status).toBe(404);
@@ -351,7 +447,10 @@ describe('helm against a Wharf chart repository', () => {
 describe('helm against a registry that enforces authentication', () => {
   const password = 'helm-e2e-password';
   const signUp = async (username: string): Promise<string> => {
-    const res = await fetch(`${enforcedUrl()}/cnr/api/v1/users`, { method: 'POST', body: JSON.stringify({ user: { username, password } }) });
+    const res = await fetch(`${enforcedUrl()}/cnr/api/v1/users`, {
+      method: 'POST',
+      body: JSON.stringify({ user: { username, password } }),
+    });
     expect(res.status).toBe(201);
     return ((await res.json()) as { token: string }).token;
   };
@@ -372,26 +471,53 @@ describe('helm against a registry that enforces authentication', () => {
     });
     expect(hidden.status).toBe(200);
     // cm-push with the token as the Basic password, then in its access-token (Bearer) mode.
-    await runOk(HELM, ['cm-push', await mine.packageChart('secret', '1.1.0'), repo, '--username', owner, '--password', ownerToken], { env: mine.env(), cwd: mine.dir });
-    await runOk(HELM, ['cm-push', await mine.packageChart('secret', '1.2.0'), repo, '--access-token', ownerToken], { env: mine.env(), cwd: mine.dir });
+    await runOk(
+      HELM,
+      ['cm-push', await mine.packageChart('secret', '1.1.0'), repo, '--username', owner, '--password', ownerToken],
+      { env: mine.env(), cwd: mine.dir },
+    );
+    await runOk(HELM, ['cm-push', await mine.packageChart('secret', '1.2.0'), repo, '--access-token', ownerToken], {
+      env: mine.env(),
+      cwd: mine.dir,
+    });
 
     await mine.run(['repo', 'update', 'mine']);
-    const found = JSON.parse((await mine.run(['search', 'repo', 'mine/secret', '--versions', '-o', 'json'])).stdout) as { version: string }[];
+    const found = JSON.parse(
+      (await mine.run(['search', 'repo', 'mine/secret', '--versions', '-o', 'json'])).stdout,
+    ) as { version: string }[];
     expect(found.map((c) => c.version)).toEqual(['1.2.0', '1.1.0', '1.0.0']);
     const dest = tempDir('helm-private');
     await mine.run(['pull', 'mine/secret', '--version', '1.1.0', '-d', dest]);
     const pulled = readFileSync(join(dest, 'secret-1.1.0.tgz'));
-    const ownerIndex = parse(await (await fetch(`${repo}/index.yaml`, { headers: { authorization: `Bearer ${ownerToken}` } })).text()) as IndexFile;
+    const ownerIndex = parse(
+      await (await fetch(`${repo}/index.yaml`, { headers: { authorization: `Bearer ${ownerToken}` } })).text(),
+    ) as IndexFile;
     expect(sha256(pulled)).toBe(ownerIndex.entries.secret.find((v) => v.version === '1.1.0')!.digest);
 
     const theirs = new HelmHome();
     await theirs.repoAdd('theirs', repo, { username: other, password });
     const none = JSON.parse((await theirs.run(['search', 'repo', 'theirs/secret', '-o', 'json'])).stdout);
     expect(none).toEqual([]);
-    const denied = await run(HELM, ['pull', `${repo}/charts/secret-1.1.0.tgz`, '--username', other, '--password', password, '-d', tempDir('helm-denied')], { env: theirs.env(), cwd: theirs.dir });
+    const denied = await run(
+      HELM,
+      [
+        'pull',
+        `${repo}/charts/secret-1.1.0.tgz`,
+        '--username',
+        other,
+        '--password',
+        password,
+        '-d',
+        tempDir('helm-denied'),
+      ],
+      { env: theirs.env(), cwd: theirs.dir },
+    );
     expect(denied.code).not.toBe(0);
     expect(denied.stdout + denied.stderr).toMatch(/404/);
-    const intrusion = await run(HELM, ['cm-push', await theirs.packageChart('secret', '9.9.9'), 'theirs'], { env: theirs.env(), cwd: theirs.dir });
+    const intrusion = await run(HELM, ['cm-push', await theirs.packageChart('secret', '9.9.9'), 'theirs'], {
+      env: theirs.env(),
+      cwd: theirs.dir,
+    });
     expect(intrusion.code).not.toBe(0);
     expect(intrusion.stdout + intrusion.stderr).toMatch(/403|forbidden/);
 
@@ -401,7 +527,10 @@ describe('helm against a registry that enforces authentication', () => {
     expect((await fetch(`${repo}/charts/secret-1.0.0.tgz`)).status).toBe(404);
     expect((await fetch(`${enforcedUrl()}/api/${owner}/charts`)).status).toBe(200);
     expect(await (await fetch(`${enforcedUrl()}/api/${owner}/charts`)).json()).toEqual({});
-    const wrong = await run(HELM, ['repo', 'add', 'bad', repo, '--username', owner, '--password', 'wrong-password'], { env: anonymous.env(), cwd: anonymous.dir });
+    const wrong = await run(HELM, ['repo', 'add', 'bad', repo, '--username', owner, '--password', 'wrong-password'], {
+      env: anonymous.env(),
+      cwd: anonymous.dir,
+    });
     expect(wrong.code).not.toBe(0);
     expect(wrong.stdout + wrong.stderr).toMatch(/401/);
   });

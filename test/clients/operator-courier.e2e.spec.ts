@@ -7,7 +7,22 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { CLIENTS_DIR, INSTALL_TIMEOUT_MS, VENV, baseUrl, contentDigest, ensureInstalled, freshNamespace, getBytes, getJson, run, runOk, sha256, tempDir, tgzFiles } from './support/clients';
+import {
+  CLIENTS_DIR,
+  INSTALL_TIMEOUT_MS,
+  VENV,
+  baseUrl,
+  contentDigest,
+  ensureInstalled,
+  freshNamespace,
+  getBytes,
+  getJson,
+  run,
+  runOk,
+  sha256,
+  tempDir,
+  tgzFiles,
+} from './support/clients';
 import { enforcedUrl } from '../support/target';
 import { startQuayProxy, type QuayProxy } from './support/quay-proxy';
 
@@ -25,7 +40,13 @@ afterAll(async () => {
 
 function courier(args: string[], through: QuayProxy = proxy) {
   return run(join(VENV('operator-courier'), 'bin', 'operator-courier'), args, {
-    env: { HTTPS_PROXY: through.proxyUrl, https_proxy: through.proxyUrl, NO_PROXY: '', no_proxy: '', REQUESTS_CA_BUNDLE: through.caFile },
+    env: {
+      HTTPS_PROXY: through.proxyUrl,
+      https_proxy: through.proxyUrl,
+      NO_PROXY: '',
+      no_proxy: '',
+      REQUESTS_CA_BUNDLE: through.caFile,
+    },
   });
 }
 
@@ -43,7 +64,9 @@ it('pushes the bundle; Wharf serves it back as the same files', async () => {
   expect(body).toEqual(expect.objectContaining({ release: '0.0.1', media_type: 'helm' }));
   const pushedTgz = Buffer.from(body.blob, 'base64');
 
-  const shown = await getJson<{ release: string; content: { digest: string; size: number } }>(`/cnr/api/v1/packages/${ns}/wharf-demo/0.0.1/helm`);
+  const shown = await getJson<{ release: string; content: { digest: string; size: number } }>(
+    `/cnr/api/v1/packages/${ns}/wharf-demo/0.0.1/helm`,
+  );
   expect(shown.status).toBe(200);
   const pulled = await getBytes(`/cnr/api/v1/packages/${ns}/wharf-demo/0.0.1/helm/pull`);
   expect(pulled.status).toBe(200);
@@ -62,7 +85,9 @@ it('pushes the bundle; Wharf serves it back as the same files', async () => {
   expect(names[0]).toMatch(/^[^/]+\/bundle\.yaml$/);
   const data = (parse(files[names[0]!]!) as { data: Record<string, string> }).data;
   expect(parse(data.packages!)).toEqual([parse(readFileSync(join(BUNDLE, 'package.yaml'), 'utf8'))]);
-  expect(parse(data.customResourceDefinitions!)).toEqual([parse(readFileSync(join(BUNDLE, 'wharf-demo.crd.yaml'), 'utf8'))]);
+  expect(parse(data.customResourceDefinitions!)).toEqual([
+    parse(readFileSync(join(BUNDLE, 'wharf-demo.crd.yaml'), 'utf8')),
+  ]);
   const csvs = parse(data.clusterServiceVersions!) as Array<{ metadata: { name: string } }>;
   expect(csvs.map((c) => c.metadata.name)).toEqual(['wharf-demo.v0.0.1']);
 
@@ -88,17 +113,27 @@ describe('against a registry that enforces authentication', () => {
 
   it('pushes with the token from /users/login, and fails with 401 on a bad token', async () => {
     const user = freshNamespace('courieruser');
-    const signUp = await fetch(`${enforcedUrl()}/cnr/api/v1/users`, { method: 'POST', body: JSON.stringify({ user: { username: user, password: 'courier-password' } }) });
+    const signUp = await fetch(`${enforcedUrl()}/cnr/api/v1/users`, {
+      method: 'POST',
+      body: JSON.stringify({ user: { username: user, password: 'courier-password' } }),
+    });
     expect(signUp.status).toBe(201);
-    const login = await fetch(`${enforcedUrl()}/cnr/api/v1/users/login`, { method: 'POST', body: JSON.stringify({ user: { username: user, password: 'courier-password' } }) });
+    const login = await fetch(`${enforcedUrl()}/cnr/api/v1/users/login`, {
+      method: 'POST',
+      body: JSON.stringify({ user: { username: user, password: 'courier-password' } }),
+    });
     const { token } = (await login.json()) as { token: string };
 
-    const refused = await courier(['push', BUNDLE, user, 'wharf-demo', '0.0.1', 'basic dW51c2VkOnVudXNlZA=='], enforced);
+    const refused = await courier(
+      ['push', BUNDLE, user, 'wharf-demo', '0.0.1', 'basic dW51c2VkOnVudXNlZA=='],
+      enforced,
+    );
     expect(refused.code).not.toBe(0);
     expect(refused.stdout + refused.stderr).toMatch(/401|invalid username or password/);
 
     const pushed = await courier(['push', BUNDLE, user, 'wharf-demo', '0.0.1', token], enforced);
-    if (pushed.code !== 0) throw new Error(`operator-courier push exited ${pushed.code}\n${pushed.stdout}\n${pushed.stderr}`);
+    if (pushed.code !== 0)
+      throw new Error(`operator-courier push exited ${pushed.code}\n${pushed.stdout}\n${pushed.stderr}`);
     const shown = await fetch(`${enforcedUrl()}/cnr/api/v1/packages/${user}/wharf-demo/0.0.1/helm`);
     expect(shown.status).toBe(200);
   });

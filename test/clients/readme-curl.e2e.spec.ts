@@ -55,7 +55,11 @@ it('runs the README curl flow and gets the pushed bytes back', async () => {
     const command = step.command.replaceAll('http://127.0.0.1:5000', baseUrl()).replace(/\bmyorg\b/g, ns);
     let r = await run('bash', ['-euo', 'pipefail', '-c', command], { cwd });
     // Search is eventually consistent (the README says so): a user would ask again.
-    for (let waited = 0; command.includes('search?q=') && !r.stdout.includes(`${ns}/`) && waited < 10_000; waited += 250) {
+    for (
+      let waited = 0;
+      command.includes('search?q=') && !r.stdout.includes(`${ns}/`) && waited < 10_000;
+      waited += 250
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       r = await run('bash', ['-euo', 'pipefail', '-c', command], { cwd });
     }
@@ -65,19 +69,39 @@ it('runs the README curl flow and gets the pushed bytes back', async () => {
   }
   const at = (needle: string) => steps.findIndex((s) => s.command.includes(needle));
   // The steps this test relies on are still in the README.
-  for (const needle of ['tar czf demo-1.0.0.tgz', '-X POST', '/1.0.0/helm', '/pull', 'channels/stable/1.0.0', 'packages?namespace=', 'search?q=demo', '-X DELETE']) {
+  for (const needle of [
+    'tar czf demo-1.0.0.tgz',
+    '-X POST',
+    '/1.0.0/helm',
+    '/pull',
+    'channels/stable/1.0.0',
+    'packages?namespace=',
+    'search?q=demo',
+    '-X DELETE',
+  ]) {
     expect(at(needle)).toBeGreaterThanOrEqual(0);
   }
   const tgz = readFileSync(join(cwd, 'demo-1.0.0.tgz'));
   const pulled = readFileSync(join(cwd, 'pulled.tgz'));
   expect(sha256(pulled)).toBe(sha256(tgz));
-  const shown = JSON.parse(outputs[at('/1.0.0/helm')]!) as { package: string; content: { digest: string; size: number } };
+  const shown = JSON.parse(outputs[at('/1.0.0/helm')]!) as {
+    package: string;
+    content: { digest: string; size: number };
+  };
   expect(shown.package).toBe(`${ns}/demo`);
   expect(shown.content.digest).toBe(contentDigest(tgz));
   expect(shown.content.size).toBe(tgz.length);
-  expect(JSON.parse(outputs[at('channels/stable/1.0.0')]!)).toEqual({ name: 'stable', current: '1.0.0', releases: ['1.0.0'] });
-  expect(JSON.parse(outputs[at('packages?namespace=')]!)).toEqual([expect.objectContaining({ name: `${ns}/demo`, releases: ['1.0.0'] })]);
+  expect(JSON.parse(outputs[at('channels/stable/1.0.0')]!)).toEqual({
+    name: 'stable',
+    current: '1.0.0',
+    releases: ['1.0.0'],
+  });
+  expect(JSON.parse(outputs[at('packages?namespace=')]!)).toEqual([
+    expect.objectContaining({ name: `${ns}/demo`, releases: ['1.0.0'] }),
+  ]);
   expect(JSON.parse(outputs[at('search?q=demo')]!)).toContain(`${ns}/demo`);
-  expect(JSON.parse(outputs[at('-X DELETE')]!)).toEqual(expect.objectContaining({ status: 'deleted', release: '1.0.0' }));
+  expect(JSON.parse(outputs[at('-X DELETE')]!)).toEqual(
+    expect.objectContaining({ status: 'deleted', release: '1.0.0' }),
+  );
   expect((await getJson(`/cnr/api/v1/packages/${ns}/demo/1.0.0/helm`)).status).toBe(404);
 });

@@ -26,12 +26,24 @@ let authorization: string;
 beforeAll(async () => {
   ensureInstalled('schemathesis');
   if (!existsSync(join(ROOT, 'dist', 'services', 'embedded', 'src', 'main.js'))) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+      { stdio: 'inherit' },
+    );
   }
   // Log level stays info: startWharf waits for the "wharf listening" line.
-  wharf = await startWharf({ WHARF_DATA_DIR: tempDir('fuzz-data'), WHARF_AUTH_MODE: 'enforced', WHARF_ADMIN_USERNAME: 'fuzzadmin', WHARF_ADMIN_PASSWORD: 'fuzz-admin-password' });
+  wharf = await startWharf({
+    WHARF_DATA_DIR: tempDir('fuzz-data'),
+    WHARF_AUTH_MODE: 'enforced',
+    WHARF_ADMIN_USERNAME: 'fuzzadmin',
+    WHARF_ADMIN_PASSWORD: 'fuzz-admin-password',
+  });
   // A token, not the password: the fuzzer may well change the admin's password on the way.
-  const login = await fetch(`${wharf.url}/cnr/api/v1/users/login`, { method: 'POST', body: JSON.stringify({ user: { username: 'fuzzadmin', password: 'fuzz-admin-password' } }) });
+  const login = await fetch(`${wharf.url}/cnr/api/v1/users/login`, {
+    method: 'POST',
+    body: JSON.stringify({ user: { username: 'fuzzadmin', password: 'fuzz-admin-password' } }),
+  });
   authorization = `Bearer ${((await login.json()) as { token: string }).token}`;
 }, INSTALL_TIMEOUT_MS);
 
@@ -93,9 +105,13 @@ async function fuzz(label: string, maxTimeS: number, config?: string): Promise<v
   );
   const summary = /(\d+) generated, (\d+) passed[^\n]*/.exec(r.stdout)?.[0] ?? '(no summary)';
   // The figures docs/clients.md quotes; visible in the jest output.
-  console.log(`schemathesis ${label}: ${summary} in ${((Date.now() - started) / 1000).toFixed(1)} s; reports in ${dir}`);
+  console.log(
+    `schemathesis ${label}: ${summary} in ${((Date.now() - started) / 1000).toFixed(1)} s; reports in ${dir}`,
+  );
   if (r.code !== 0 || /^={3,} FAILURES/m.test(r.stdout)) {
-    throw new Error(`schemathesis ${label} found problems (exit ${r.code}):\n${r.stdout.slice(-20_000)}\n${r.stderr.slice(-4000)}`);
+    throw new Error(
+      `schemathesis ${label} found problems (exit ${r.code}):\n${r.stdout.slice(-20_000)}\n${r.stderr.slice(-4000)}`,
+    );
   }
   expect(summary).toMatch(/^(\d+) generated, \1 passed/);
 }
@@ -111,7 +127,10 @@ it(
 it(
   'with {namespace}/{package} pinned to a seeded package: no 5xx, every response matches the schema',
   async () => {
-    const tgz = execFileSync('bash', ['-c', 'd=$(mktemp -d) && mkdir -p "$d/fz" && printf "apiVersion: v1\\nname: fz\\nversion: 1.0.0\\n" > "$d/fz/Chart.yaml" && tar czf - -C "$d" fz']);
+    const tgz = execFileSync('bash', [
+      '-c',
+      'd=$(mktemp -d) && mkdir -p "$d/fz" && printf "apiVersion: v1\\nname: fz\\nversion: 1.0.0\\n" > "$d/fz/Chart.yaml" && tar czf - -C "$d" fz',
+    ]);
     for (const release of ['1.0.0', '1.1.0-rc.1']) {
       const res = await fetch(`${wharf.url}/cnr/api/v1/packages/fuzz/pkg`, {
         method: 'POST',
@@ -120,7 +139,14 @@ it(
       });
       expect({ status: res.status, body: await res.text() }).toEqual({ status: 200, body: '{"status":"ok"}' });
     }
-    expect((await fetch(`${wharf.url}/cnr/api/v1/packages/fuzz/pkg/channels/stable/1.0.0`, { method: 'POST', headers: { authorization } })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${wharf.url}/cnr/api/v1/packages/fuzz/pkg/channels/stable/1.0.0`, {
+          method: 'POST',
+          headers: { authorization },
+        })
+      ).status,
+    ).toBe(200);
     await fuzz('pinned', 25, '[parameters]\n"path.namespace" = "fuzz"\n"path.package" = "pkg"\n');
   },
   FUZZ_TIMEOUT_MS,

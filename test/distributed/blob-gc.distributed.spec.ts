@@ -26,7 +26,13 @@ let bucket: S3BlobStore;
 beforeAll(async () => {
   await stack.up();
   const env = stack.env;
-  bucket = new S3BlobStore({ endpoint: env.WHARF_S3_ENDPOINT, region: env.WHARF_S3_REGION, accessKeyId: env.WHARF_S3_ACCESS_KEY_ID, secretAccessKey: env.WHARF_S3_SECRET_ACCESS_KEY, bucket: env.WHARF_S3_BUCKET });
+  bucket = new S3BlobStore({
+    endpoint: env.WHARF_S3_ENDPOINT,
+    region: env.WHARF_S3_REGION,
+    accessKeyId: env.WHARF_S3_ACCESS_KEY_ID,
+    secretAccessKey: env.WHARF_S3_SECRET_ACCESS_KEY,
+    bucket: env.WHARF_S3_BUCKET,
+  });
 });
 
 afterAll(async () => {
@@ -35,12 +41,16 @@ afterAll(async () => {
 });
 
 async function send(method: string, path: string, body?: unknown): Promise<number> {
-  const res = await fetch(`${stack.url()}/cnr/api/v1/packages/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${stack.url()}/cnr/api/v1/packages/${path}`, {
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   await res.arrayBuffer();
   return res.status;
 }
 
-const push = (pkg: string, bytes: Buffer) => send('POST', pkg, { release: '1.0.0', media_type: 'helm', blob: bytes.toString('base64') });
+const push = (pkg: string, bytes: Buffer) =>
+  send('POST', pkg, { release: '1.0.0', media_type: 'helm', blob: bytes.toString('base64') });
 const inBucket = async (bytes: Buffer) => (await bucket.stat(sha256(bytes))) !== null;
 /** Grace period plus two collection passes and the reference projector's lag. */
 const pastGrace = () => sleep((GRACE_S + 3) * 1000);

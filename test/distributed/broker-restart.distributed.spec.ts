@@ -27,7 +27,11 @@ let stack: DistributedStack;
 beforeAll(async () => {
   kafka = await OwnKafka.create();
   await kafka.start();
-  stack = new DistributedStack({ runId, env: { WHARF_KAFKA_BROKERS: kafka.brokers, WHARF_DEPENDENCY_TIMEOUT_SECONDS: String(DEPENDENCY_TIMEOUT_SECONDS) }, logDir: mkdtempSync(join(tmpdir(), `wharf-broker-${runId}-`)) });
+  stack = new DistributedStack({
+    runId,
+    env: { WHARF_KAFKA_BROKERS: kafka.brokers, WHARF_DEPENDENCY_TIMEOUT_SECONDS: String(DEPENDENCY_TIMEOUT_SECONDS) },
+    logDir: mkdtempSync(join(tmpdir(), `wharf-broker-${runId}-`)),
+  });
   await stack.up();
 });
 
@@ -59,7 +63,9 @@ it('answers 503 while the broker is down, resumes by itself when it is back, and
 
   // Nothing was acknowledged while the broker was down, and every failure was a 503.
   expect(stream.acknowledged.filter((push) => push.at > goneAt && push.at < startingAt)).toEqual([]);
-  expect(stream.failureTimes.filter((failure) => failure.at > goneAt && failure.at < startingAt).length).toBeGreaterThan(0);
+  expect(
+    stream.failureTimes.filter((failure) => failure.at > goneAt && failure.at < startingAt).length,
+  ).toBeGreaterThan(0);
   expect([...stream.failures.keys()]).toEqual(['503']);
 
   for (const push of stream.acknowledged) {
@@ -73,7 +79,13 @@ it('answers 503 while the broker is down, resumes by itself when it is back, and
   expect(logProblems(events)).toEqual([]);
   const log = streams(events);
   expect(await metadataProblems(stack.env.WHARF_MONGO_URL, stack.namespaces.WHARF_MONGO_DATABASE, log)).toEqual([]);
-  await eventually(async () => expect(await searchProblems(stack.env.WHARF_OPENSEARCH_URL, stack.namespaces.WHARF_OPENSEARCH_INDEX_PREFIX, log)).toEqual([]), 60_000);
+  await eventually(
+    async () =>
+      expect(
+        await searchProblems(stack.env.WHARF_OPENSEARCH_URL, stack.namespaces.WHARF_OPENSEARCH_INDEX_PREFIX, log),
+      ).toEqual([]),
+    60_000,
+  );
 
   process.stdout.write(
     `[broker] ${stream.acknowledged.length} pushes acknowledged of ${stream.attempted}, failures ${JSON.stringify(Object.fromEntries(stream.failures))}, ` +

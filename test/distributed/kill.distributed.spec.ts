@@ -33,7 +33,10 @@ afterAll(async () => {
 async function expectReadable(push: AcknowledgedPush): Promise<void> {
   const base = `${stack.url()}/cnr/api/v1/packages/${push.pkg}/${push.release}/helm`;
   const show = await fetch(base);
-  expect({ push: `${push.pkg}@${push.release}`, status: show.status }).toEqual({ push: `${push.pkg}@${push.release}`, status: 200 });
+  expect({ push: `${push.pkg}@${push.release}`, status: show.status }).toEqual({
+    push: `${push.pkg}@${push.release}`,
+    status: 200,
+  });
   const manifest = (await show.json()) as { content: { digest: string } };
   expect(manifest.content.digest).toBe(push.apprDigest);
   const pull = await fetch(`${base}/pull`);
@@ -81,7 +84,9 @@ it('loses no acknowledged push and applies no event twice when each service is k
       const restartedAt = Date.now();
       // The stream resumes by itself after every restart.
       await stream.waitForAcknowledged(30, 180_000);
-      kills.push(`${service} (back ${((restartedAt - killedAt) / 1000).toFixed(1)} s after the kill; longest time without an acknowledged push ${(stream.longestGapAfter(killedAt) / 1000).toFixed(1)} s)`);
+      kills.push(
+        `${service} (back ${((restartedAt - killedAt) / 1000).toFixed(1)} s after the kill; longest time without an acknowledged push ${(stream.longestGapAfter(killedAt) / 1000).toFixed(1)} s)`,
+      );
     }
   } finally {
     await stream.stop();
@@ -99,7 +104,13 @@ it('loses no acknowledged push and applies no event twice when each service is k
   }
   expect(await metadataProblems(stack.env.WHARF_MONGO_URL, stack.namespaces.WHARF_MONGO_DATABASE, log)).toEqual([]);
   // Search is eventually consistent: it equals the fold once it has caught up.
-  await eventually(async () => expect(await searchProblems(stack.env.WHARF_OPENSEARCH_URL, stack.namespaces.WHARF_OPENSEARCH_INDEX_PREFIX, log)).toEqual([]), 60_000);
+  await eventually(
+    async () =>
+      expect(
+        await searchProblems(stack.env.WHARF_OPENSEARCH_URL, stack.namespaces.WHARF_OPENSEARCH_INDEX_PREFIX, log),
+      ).toEqual([]),
+    60_000,
+  );
   for (const pkg of PACKAGES) expect(await searchFrom('search', pkg.split('/')[1])).toContain(pkg);
   expect(await readTopic(brokers, `${stack.namespaces.WHARF_KAFKA_TOPIC_PREFIX}events.dlq`)).toEqual([]);
 
@@ -132,7 +143,13 @@ it('scales search alone: a second search process takes partitions and answers th
 
   const brokers = stack.env.WHARF_KAFKA_BROKERS.split(',');
   const log = streams(await readTopic(brokers, `${stack.namespaces.WHARF_KAFKA_TOPIC_PREFIX}events`));
-  await eventually(async () => expect(await searchProblems(stack.env.WHARF_OPENSEARCH_URL, stack.namespaces.WHARF_OPENSEARCH_INDEX_PREFIX, log)).toEqual([]), 60_000);
+  await eventually(
+    async () =>
+      expect(
+        await searchProblems(stack.env.WHARF_OPENSEARCH_URL, stack.namespaces.WHARF_OPENSEARCH_INDEX_PREFIX, log),
+      ).toEqual([]),
+    60_000,
+  );
   for (const text of ['crash', 'alpha', 'echo', 'fox']) {
     expect(await searchFrom('search#2', text)).toEqual(await searchFrom('search', text));
   }

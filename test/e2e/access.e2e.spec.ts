@@ -38,13 +38,26 @@ const pkgOf: Record<Visibility, string> = { public: `pub-${id}`, private: `priv-
 const secretPkg = `secret-${id}`;
 let secretDigest = '';
 
-
 async function signUp(username: string): Promise<string> {
-  return expectJson(await anonymous.post('/api/v1/users', { user: { username, password: PASSWORD, email: `${username}@example.test` } }), 201).token;
+  return expectJson(
+    await anonymous.post('/api/v1/users', {
+      user: { username, password: PASSWORD, email: `${username}@example.test` },
+    }),
+    201,
+  ).token;
 }
 
-async function push(client: HttpClient, ns: string, name: string, release: string, visibility?: Visibility): Promise<HttpResponse> {
-  const body = { ...pushBody({ release, mediaType: 'helm', archive: archiveFor(name, release, id) }), ...(visibility ? { visibility } : {}) };
+async function push(
+  client: HttpClient,
+  ns: string,
+  name: string,
+  release: string,
+  visibility?: Visibility,
+): Promise<HttpResponse> {
+  const body = {
+    ...pushBody({ release, mediaType: 'helm', archive: archiveFor(name, release, id) }),
+    ...(visibility ? { visibility } : {}),
+  };
   return client.post(packagePath(ns, name), body);
 }
 
@@ -64,7 +77,9 @@ beforeAll(async () => {
   clients.anonymous = anonymous;
   clients.owner = anonymous.with({ authorization: tokens.owner });
   clients.writer = anonymous.with({ authorization: `Bearer ${tokens.writer}` });
-  clients.reader = anonymous.with({ authorization: `Basic ${Buffer.from(`${names.reader}:${PASSWORD}`).toString('base64')}` });
+  clients.reader = anonymous.with({
+    authorization: `Basic ${Buffer.from(`${names.reader}:${PASSWORD}`).toString('base64')}`,
+  });
   clients.outsider = anonymous.with({ authorization: tokens.outsider });
   clients.siteadmin = anonymous.with({ authorization: admin });
 
@@ -73,7 +88,9 @@ beforeAll(async () => {
   expectJson(await clients.owner.put(`/api/v1/organizations/${org}/members/${names.writer}`, { role: 'write' }), 200);
   const robot = expectJson(await clients.owner.put(`/api/v1/organizations/${org}/robots/ci`, { role: 'write' }), 200);
   expect(robot).toMatchObject({ name: `${org}+ci`, role: 'write', token: expect.any(String) });
-  clients.robot = anonymous.with({ authorization: `Basic ${Buffer.from(`${org}+ci:${robot.token}`).toString('base64')}` });
+  clients.robot = anonymous.with({
+    authorization: `Basic ${Buffer.from(`${org}+ci:${robot.token}`).toString('base64')}`,
+  });
 
   for (const visibility of VISIBILITIES) {
     expectJson(await push(clients.owner, org, pkgOf[visibility], '1.0.0', visibility), 200);
@@ -95,19 +112,26 @@ describe('the permission matrix: reads', () => {
     ['channels', () => ['channels']],
     ['channel', () => ['channels', 'stable']],
   ];
-  const cases = VISIBILITIES.flatMap((visibility) => CALLERS.flatMap((caller) => endpoints.map(([endpoint, path]) => ({ visibility, caller, endpoint, path }))));
+  const cases = VISIBILITIES.flatMap((visibility) =>
+    CALLERS.flatMap((caller) => endpoints.map(([endpoint, path]) => ({ visibility, caller, endpoint, path }))),
+  );
 
   it.each(cases)('$endpoint of a $visibility package by $caller', async ({ visibility, caller, path }) => {
     const res = await clients[caller].get(packagePath(org, pkgOf[visibility], ...path(visibility)));
-    if (visibility === 'public' || CAN_READ_PRIVATE.has(caller)) expect({ status: res.status, body: res.text().slice(0, 200) }).toEqual({ status: 200, body: expect.any(String) });
+    if (visibility === 'public' || CAN_READ_PRIVATE.has(caller))
+      expect({ status: res.status, body: res.text().slice(0, 200) }).toEqual({ status: 200, body: expect.any(String) });
     else expectError(res, 404, ['package-not-found']);
   });
 
   it.each(VISIBILITIES.flatMap((visibility) => CALLERS.map((caller) => ({ visibility, caller }))))(
     'list of the namespace shows the $visibility package to $caller only with read access',
     async ({ visibility, caller }) => {
-      const listed = expectJson(await clients[caller].get('/api/v1/packages', { query: { namespace: org } }), 200).map((e: { name: string }) => e.name);
-      expect(listed.includes(`${org}/${pkgOf[visibility]}`)).toBe(visibility === 'public' || CAN_READ_PRIVATE.has(caller));
+      const listed = expectJson(await clients[caller].get('/api/v1/packages', { query: { namespace: org } }), 200).map(
+        (e: { name: string }) => e.name,
+      );
+      expect(listed.includes(`${org}/${pkgOf[visibility]}`)).toBe(
+        visibility === 'public' || CAN_READ_PRIVATE.has(caller),
+      );
     },
   );
 
@@ -115,8 +139,17 @@ describe('the permission matrix: reads', () => {
     'search finds the $visibility package for $caller only with read access',
     async ({ visibility, caller }) => {
       const full = `${org}/${pkgOf[visibility]}`;
-      await eventually(async () => expect(expectJson(await clients.owner.get('/api/v1/packages/search', { query: { q: pkgOf[visibility] } }), 200)).toContain(full), { timeoutMs: 15_000 });
-      const found = expectJson(await clients[caller].get('/api/v1/packages/search', { query: { q: pkgOf[visibility] } }), 200);
+      await eventually(
+        async () =>
+          expect(
+            expectJson(await clients.owner.get('/api/v1/packages/search', { query: { q: pkgOf[visibility] } }), 200),
+          ).toContain(full),
+        { timeoutMs: 15_000 },
+      );
+      const found = expectJson(
+        await clients[caller].get('/api/v1/packages/search', { query: { q: pkgOf[visibility] } }),
+        200,
+      );
       expect(found.includes(full)).toBe(visibility === 'public' || CAN_READ_PRIVATE.has(caller));
     },
   );
@@ -175,7 +208,8 @@ describe('the permission matrix: writes', () => {
     expectJson(await clients.owner.post(path(`del-${n}`, '1.0.0')), 200);
     const deleted = await clients[caller].delete(path(`del-${n}`));
     const after = expectJson(await clients.owner.get(path()), 200).map((c: { name: string }) => c.name);
-    if (CAN_WRITE.has(caller)) expect({ status: deleted.status, gone: !after.includes(`del-${n}`) }).toEqual({ status: 200, gone: true });
+    if (CAN_WRITE.has(caller))
+      expect({ status: deleted.status, gone: !after.includes(`del-${n}`) }).toEqual({ status: 200, gone: true });
     else {
       expectDenied(deleted, caller);
       expect(after).toContain(`del-${n}`);
@@ -186,12 +220,17 @@ describe('the permission matrix: writes', () => {
     const other = visibility === 'public' ? 'private' : 'public';
     const path = packagePath(org, pkgOf[visibility], 'visibility');
     const res = await clients[caller].put(path, { visibility: other });
-    const now = expectJson(await clients.owner.get('/api/v1/packages', { query: { namespace: org } }), 200).find((e: { name: string }) => e.name === `${org}/${pkgOf[visibility]}`).visibility;
+    const now = expectJson(await clients.owner.get('/api/v1/packages', { query: { namespace: org } }), 200).find(
+      (e: { name: string }) => e.name === `${org}/${pkgOf[visibility]}`,
+    ).visibility;
     if (IS_ADMIN.has(caller)) {
       expect(expectJson(res, 200)).toEqual({ package: `${org}/${pkgOf[visibility]}`, visibility: other });
       expect(now).toBe(other);
       // Back as it was, so the other cases see the package they expect.
-      expect(expectJson(await clients[caller].put(path, { visibility }), 200)).toEqual({ package: `${org}/${pkgOf[visibility]}`, visibility });
+      expect(expectJson(await clients[caller].put(path, { visibility }), 200)).toEqual({
+        package: `${org}/${pkgOf[visibility]}`,
+        visibility,
+      });
     } else {
       expectDenied(res, caller);
       expect(now).toBe(visibility);
@@ -202,7 +241,12 @@ describe('the permission matrix: writes', () => {
 describe('a private package is indistinguishable from a missing one', () => {
   it('should answer a read by another tenant exactly as for a package that does not exist', async () => {
     const missing = `missing-${id}`;
-    for (const path of [[], ['1.0.0', 'helm', 'pull'], ['channels'], ['blobs', 'sha256', apprDigest(archiveFor(pkgOf.private, '1.0.0', id))]]) {
+    for (const path of [
+      [],
+      ['1.0.0', 'helm', 'pull'],
+      ['channels'],
+      ['blobs', 'sha256', apprDigest(archiveFor(pkgOf.private, '1.0.0', id))],
+    ]) {
       const priv = await clients.outsider.get(packagePath(org, pkgOf.private, ...path));
       const none = await clients.outsider.get(packagePath(org, missing, ...path));
       expect(priv.status).toBe(404);
@@ -218,10 +262,20 @@ describe('a private package is indistinguishable from a missing one', () => {
   });
 
   it("should not open another tenant's blob by a digest known from elsewhere", async () => {
-    expect((await clients.outsider.get(packagePath(names.outsider, secretPkg, 'blobs', 'sha256', secretDigest))).status).toBe(200);
+    expect(
+      (await clients.outsider.get(packagePath(names.outsider, secretPkg, 'blobs', 'sha256', secretDigest))).status,
+    ).toBe(200);
     for (const caller of ['owner', 'anonymous', 'reader'] as const) {
-      expectError(await clients[caller].get(packagePath(org, pkgOf.public, 'blobs', 'sha256', secretDigest)), 404, 'package-not-found');
-      expectError(await clients[caller].get(packagePath(names.outsider, secretPkg, 'blobs', 'sha256', secretDigest)), 404, 'package-not-found');
+      expectError(
+        await clients[caller].get(packagePath(org, pkgOf.public, 'blobs', 'sha256', secretDigest)),
+        404,
+        'package-not-found',
+      );
+      expectError(
+        await clients[caller].get(packagePath(names.outsider, secretPkg, 'blobs', 'sha256', secretDigest)),
+        404,
+        'package-not-found',
+      );
     }
   });
 
@@ -249,7 +303,9 @@ describe('a private package is indistinguishable from a missing one', () => {
       }
     }
     // Kept by browsers only, never by a shared cache.
-    expect((await clients.reader.get(paths[1])).headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+    expect((await clients.reader.get(paths[1])).headers.get('cache-control')).toBe(
+      'private, max-age=31536000, immutable',
+    );
   });
 
   it('should make a package readable to anonymous callers once it is made public, and hide it again', async () => {
@@ -269,20 +325,34 @@ describe('accounts and credentials', () => {
     expectJson(await push(clients.siteadmin, `nobody-${id}`, 'app', '1.0.0'), 200);
   });
 
-  it("should let a user push into their own namespace, created when they signed up", async () => {
+  it('should let a user push into their own namespace, created when they signed up', async () => {
     expectJson(await push(clients.writer, names.writer, 'mine', '1.0.0'), 200);
     expectError(await push(clients.reader, names.writer, 'mine', '1.0.1'), 403, 'forbidden');
   });
 
   it('should answer whoami with the organisations and roles', async () => {
-    expect(expectJson(await clients.reader.get('/api/v1/user'), 200)).toEqual({ username: names.reader, site_admin: false, organizations: [{ name: org, role: 'read' }] });
+    expect(expectJson(await clients.reader.get('/api/v1/user'), 200)).toEqual({
+      username: names.reader,
+      site_admin: false,
+      organizations: [{ name: org, role: 'read' }],
+    });
     expectError(await anonymous.get('/api/v1/user'), 401, 'unauthorized-access');
   });
 
   it('should refuse bad credentials with 401 rather than treat the caller as anonymous', async () => {
     const publicPackage = packagePath(org, pkgOf.public);
-    expectError(await anonymous.get(publicPackage, { headers: { authorization: 'Bearer not-a-token' } }), 401, 'unauthorized-access');
-    expectError(await anonymous.get(publicPackage, { headers: { authorization: `Basic ${Buffer.from(`${names.reader}:wrong-password`).toString('base64')}` } }), 401, 'unauthorized-access');
+    expectError(
+      await anonymous.get(publicPackage, { headers: { authorization: 'Bearer not-a-token' } }),
+      401,
+      'unauthorized-access',
+    );
+    expectError(
+      await anonymous.get(publicPackage, {
+        headers: { authorization: `Basic ${Buffer.from(`${names.reader}:wrong-password`).toString('base64')}` },
+      }),
+      401,
+      'unauthorized-access',
+    );
     const forged = `wharf.${Buffer.from(names.owner).toString('base64url')}.${'0'.repeat(16)}.${'A'.repeat(43)}`;
     const res = await anonymous.get(publicPackage, { headers: { authorization: forged } });
     expectError(res, 401, 'unauthorized-access');
@@ -290,44 +360,107 @@ describe('accounts and credentials', () => {
   });
 
   it('should log in as Quay does and refuse a wrong password or a missing field', async () => {
-    const { token } = expectJson(await anonymous.post('/api/v1/users/login', { user: { username: names.reader, password: PASSWORD } }), 200);
-    expect(expectJson(await anonymous.get('/api/v1/user', { headers: { authorization: token } }), 200).username).toBe(names.reader);
-    expectError(await anonymous.post('/api/v1/users/login', { user: { username: names.reader, password: 'nope-nope' } }), 401, 'unauthorized-access');
-    expectError(await anonymous.post('/api/v1/users/login', { user: { username: `ghost-${id}`, password: PASSWORD } }), 401, 'unauthorized-access');
-    expectError(await anonymous.post('/api/v1/users/login', { user: { username: names.reader } }), 400, 'invalid-usage');
+    const { token } = expectJson(
+      await anonymous.post('/api/v1/users/login', { user: { username: names.reader, password: PASSWORD } }),
+      200,
+    );
+    expect(expectJson(await anonymous.get('/api/v1/user', { headers: { authorization: token } }), 200).username).toBe(
+      names.reader,
+    );
+    expectError(
+      await anonymous.post('/api/v1/users/login', { user: { username: names.reader, password: 'nope-nope' } }),
+      401,
+      'unauthorized-access',
+    );
+    expectError(
+      await anonymous.post('/api/v1/users/login', { user: { username: `ghost-${id}`, password: PASSWORD } }),
+      401,
+      'unauthorized-access',
+    );
+    expectError(
+      await anonymous.post('/api/v1/users/login', { user: { username: names.reader } }),
+      400,
+      'invalid-usage',
+    );
   });
 
   it('should refuse a taken name, an invalid name and a short password at sign-up', async () => {
-    expectError(await anonymous.post('/api/v1/users', { user: { username: names.reader, password: PASSWORD } }), 409, 'account-exists');
-    expectError(await anonymous.post('/api/v1/users', { user: { username: org, password: PASSWORD } }), 409, 'account-exists');
-    expectError(await anonymous.post('/api/v1/users', { user: { username: 'Bad/Name', password: PASSWORD } }), 400, 'invalid-name');
-    expectError(await anonymous.post('/api/v1/users', { user: { username: `short-${id}`, password: 'short' } }), 400, 'invalid-usage');
-    expect((await anonymous.post('/api/v1/users/login', { user: { username: `short-${id}`, password: 'short' } })).status).toBe(401);
+    expectError(
+      await anonymous.post('/api/v1/users', { user: { username: names.reader, password: PASSWORD } }),
+      409,
+      'account-exists',
+    );
+    expectError(
+      await anonymous.post('/api/v1/users', { user: { username: org, password: PASSWORD } }),
+      409,
+      'account-exists',
+    );
+    expectError(
+      await anonymous.post('/api/v1/users', { user: { username: 'Bad/Name', password: PASSWORD } }),
+      400,
+      'invalid-name',
+    );
+    expectError(
+      await anonymous.post('/api/v1/users', { user: { username: `short-${id}`, password: 'short' } }),
+      400,
+      'invalid-usage',
+    );
+    expect(
+      (await anonymous.post('/api/v1/users/login', { user: { username: `short-${id}`, password: 'short' } })).status,
+    ).toBe(401);
   });
 
   it('should change a password: the old one stops working, and so do tokens issued before (issue 15)', async () => {
     const user = `pw-${id}`;
     const token = await signUp(user);
     const me = anonymous.with({ authorization: token });
-    expectError(await me.put('/api/v1/user/password', { password: 'short', current_password: PASSWORD }), 400, 'invalid-usage');
-    const changed = expectJson(await me.put('/api/v1/user/password', { password: 'a-brand-new-password', current_password: PASSWORD }), 200);
-    expectError(await anonymous.post('/api/v1/users/login', { user: { username: user, password: PASSWORD } }), 401, 'unauthorized-access');
-    expectJson(await anonymous.post('/api/v1/users/login', { user: { username: user, password: 'a-brand-new-password' } }), 200);
+    expectError(
+      await me.put('/api/v1/user/password', { password: 'short', current_password: PASSWORD }),
+      400,
+      'invalid-usage',
+    );
+    const changed = expectJson(
+      await me.put('/api/v1/user/password', { password: 'a-brand-new-password', current_password: PASSWORD }),
+      200,
+    );
+    expectError(
+      await anonymous.post('/api/v1/users/login', { user: { username: user, password: PASSWORD } }),
+      401,
+      'unauthorized-access',
+    );
+    expectJson(
+      await anonymous.post('/api/v1/users/login', { user: { username: user, password: 'a-brand-new-password' } }),
+      200,
+    );
     expectError(await me.get('/api/v1/user'), 401, 'unauthorized-access');
     expectJson(await anonymous.with({ authorization: changed.token }).get('/api/v1/user'), 200);
-    expectError(await anonymous.put('/api/v1/user/password', { password: 'a-brand-new-password' }), 401, 'unauthorized-access');
+    expectError(
+      await anonymous.put('/api/v1/user/password', { password: 'a-brand-new-password' }),
+      401,
+      'unauthorized-access',
+    );
   });
 
   it('should stop honouring a token once it is revoked', async () => {
-    const created = expectJson(await clients.writer.post('/api/v1/user/tokens', { label: 'ci', expires_in: 3600 }), 201);
-    expect(created).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{16}$/), label: 'ci', token: expect.any(String), expires_at: expect.any(String) });
+    const created = expectJson(
+      await clients.writer.post('/api/v1/user/tokens', { label: 'ci', expires_in: 3600 }),
+      201,
+    );
+    expect(created).toMatchObject({
+      id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      label: 'ci',
+      token: expect.any(String),
+      expires_at: expect.any(String),
+    });
     const ci = anonymous.with({ authorization: `Bearer ${created.token}` });
     expectJson(await ci.get('/api/v1/user'), 200);
     const listed = expectJson(await clients.writer.get('/api/v1/user/tokens'), 200);
     expect(listed.map((t: { id: string }) => t.id)).toContain(created.id);
     expect(JSON.stringify(listed)).not.toContain(created.token.split('.')[3]);
     expectJson(await clients.writer.delete(`/api/v1/user/tokens/${created.id}`), 200);
-    await eventually(async () => expectError(await ci.get('/api/v1/user'), 401, 'unauthorized-access'), { timeoutMs: 5_000 });
+    await eventually(async () => expectError(await ci.get('/api/v1/user'), 401, 'unauthorized-access'), {
+      timeoutMs: 5_000,
+    });
   });
 
   it('should take read access away from a removed member and a deleted robot', async () => {
@@ -336,8 +469,13 @@ describe('accounts and credentials', () => {
     const member = anonymous.with({ authorization: token });
     expectJson(await clients.owner.post('/api/v1/organizations', { name: orgB }), 201);
     expectJson(await clients.owner.put(`/api/v1/organizations/${orgB}/members/${user}`, { role: 'read' }), 200);
-    const robot = expectJson(await clients.owner.put(`/api/v1/organizations/${orgB}/robots/bot`, { role: 'read' }), 200);
-    const bot = anonymous.with({ authorization: `Basic ${Buffer.from(`${orgB}+bot:${robot.token}`).toString('base64')}` });
+    const robot = expectJson(
+      await clients.owner.put(`/api/v1/organizations/${orgB}/robots/bot`, { role: 'read' }),
+      200,
+    );
+    const bot = anonymous.with({
+      authorization: `Basic ${Buffer.from(`${orgB}+bot:${robot.token}`).toString('base64')}`,
+    });
     expectJson(await push(clients.owner, orgB, 'hidden', '1.0.0', 'private'), 200);
     expectJson(await member.get(packagePath(orgB, 'hidden')), 200);
     expectJson(await bot.get(packagePath(orgB, 'hidden')), 200);
@@ -348,13 +486,33 @@ describe('accounts and credentials', () => {
   });
 
   it('should let only an admin of the organisation manage members and robots', async () => {
-    expectDenied(await clients.writer.put(`/api/v1/organizations/${org}/members/${names.outsider}`, { role: 'admin' }), 'writer');
+    expectDenied(
+      await clients.writer.put(`/api/v1/organizations/${org}/members/${names.outsider}`, { role: 'admin' }),
+      'writer',
+    );
     expectDenied(await anonymous.put(`/api/v1/organizations/${org}/robots/x`, { role: 'write' }), 'anonymous');
-    expectError(await clients.owner.put(`/api/v1/organizations/${org}/members/${names.outsider}`, { role: 'owner' }), 400, 'invalid-usage');
-    expectError(await clients.owner.put(`/api/v1/organizations/${org}/members/ghost-${id}`, { role: 'read' }), 404, 'account-not-found');
-    expectError(await clients.owner.delete(`/api/v1/organizations/${org}/members/${names.owner}`), 400, 'invalid-usage');
+    expectError(
+      await clients.owner.put(`/api/v1/organizations/${org}/members/${names.outsider}`, { role: 'owner' }),
+      400,
+      'invalid-usage',
+    );
+    expectError(
+      await clients.owner.put(`/api/v1/organizations/${org}/members/ghost-${id}`, { role: 'read' }),
+      404,
+      'account-not-found',
+    );
+    expectError(
+      await clients.owner.delete(`/api/v1/organizations/${org}/members/${names.owner}`),
+      400,
+      'invalid-usage',
+    );
     const shown = expectJson(await clients.reader.get(`/api/v1/organizations/${org}`), 200);
-    expect(shown.members).toEqual(expect.arrayContaining([{ user: names.owner, role: 'admin' }, { user: names.reader, role: 'read' }]));
+    expect(shown.members).toEqual(
+      expect.arrayContaining([
+        { user: names.owner, role: 'admin' },
+        { user: names.reader, role: 'read' },
+      ]),
+    );
     expect(JSON.stringify(shown)).not.toMatch(/secretHash|passwordHash/);
     expectError(await clients.outsider.get(`/api/v1/organizations/${org}`), 403, 'forbidden');
   });
@@ -365,8 +523,13 @@ describe('audit trail', () => {
     const name = `audited-${id}`;
     expectJson(await push(clients.owner, org, name, '1.0.0', 'public'), 200);
     expectJson(await clients.owner.put(packagePath(org, name, 'visibility'), { visibility: 'private' }), 200);
-    const trail = expectJson(await clients.owner.get(`/api/v1/namespaces/${org}/audit`, { query: { limit: '1000' } }), 200);
-    const summary = trail.map((e: { type: string; actor: string; data: Record<string, unknown> }) => `${e.type} by ${e.actor}`);
+    const trail = expectJson(
+      await clients.owner.get(`/api/v1/namespaces/${org}/audit`, { query: { limit: '1000' } }),
+      200,
+    );
+    const summary = trail.map(
+      (e: { type: string; actor: string; data: Record<string, unknown> }) => `${e.type} by ${e.actor}`,
+    );
     expect(summary).toEqual(
       expect.arrayContaining([
         `OrganizationCreated by ${names.owner}`,
@@ -376,7 +539,10 @@ describe('audit trail', () => {
         `PackageVisibilityChanged by ${names.owner}`,
       ]),
     );
-    expect(trail[0]).toMatchObject({ type: 'PackageVisibilityChanged', data: { package: `${org}/${name}`, visibility: 'private' } });
+    expect(trail[0]).toMatchObject({
+      type: 'PackageVisibilityChanged',
+      data: { package: `${org}/${name}`, visibility: 'private' },
+    });
     expect(JSON.stringify(trail)).not.toMatch(/secretHash|passwordHash|scrypt/);
     expectError(await clients.reader.get(`/api/v1/namespaces/${org}/audit`), 403, 'forbidden');
     expectError(await anonymous.get(`/api/v1/namespaces/${org}/audit`), 401, 'unauthorized-access');
@@ -388,13 +554,21 @@ describe('limits per namespace', () => {
     const name = `${label}-${id}`;
     expectJson(await clients.owner.post('/api/v1/organizations', { name }), 201);
     expectError(await clients.owner.put(`/api/v1/namespaces/${name}/limits`, limits), 403, 'forbidden');
-    expect(expectJson(await clients.siteadmin.put(`/api/v1/namespaces/${name}/limits`, limits), 200)).toMatchObject(limits);
+    expect(expectJson(await clients.siteadmin.put(`/api/v1/namespaces/${name}/limits`, limits), 200)).toMatchObject(
+      limits,
+    );
     return name;
   }
 
   it('should refuse an archive above the namespace blob size with 413 and store nothing', async () => {
     const ns = await limitedOrg('small', { max_blob_bytes: 1024 });
-    const res = await clients.owner.post(packagePath(ns, 'big'), { ...pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor('big', '1.0.0', 'x'.repeat(4000) + randomBytes(2000).toString('hex')) }) });
+    const res = await clients.owner.post(packagePath(ns, 'big'), {
+      ...pushBody({
+        release: '1.0.0',
+        mediaType: 'helm',
+        archive: archiveFor('big', '1.0.0', 'x'.repeat(4000) + randomBytes(2000).toString('hex')),
+      }),
+    });
     expectError(res, 413, 'archive-too-large');
     expectError(await clients.owner.get(packagePath(ns, 'big')), 404, 'package-not-found');
   });
@@ -402,18 +576,45 @@ describe('limits per namespace', () => {
   it('should refuse a push past the namespace storage quota with 413 and store nothing', async () => {
     const first = archiveFor('app', '1.0.0', 'q');
     const ns = await limitedOrg('quota', { max_storage_bytes: first.length + 10 });
-    expectJson(await clients.owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: first })), 200);
-    expectError(await clients.owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.1', mediaType: 'helm', archive: archiveFor('app', '1.0.1', 'q') })), 413, 'quota-exceeded');
-    expect(expectJson(await clients.owner.get(packagePath(ns, 'app')), 200).map((m: { release: string }) => m.release)).toEqual(['1.0.0']);
+    expectJson(
+      await clients.owner.post(
+        packagePath(ns, 'app'),
+        pushBody({ release: '1.0.0', mediaType: 'helm', archive: first }),
+      ),
+      200,
+    );
+    expectError(
+      await clients.owner.post(
+        packagePath(ns, 'app'),
+        pushBody({ release: '1.0.1', mediaType: 'helm', archive: archiveFor('app', '1.0.1', 'q') }),
+      ),
+      413,
+      'quota-exceeded',
+    );
+    expect(
+      expectJson(await clients.owner.get(packagePath(ns, 'app')), 200).map((m: { release: string }) => m.release),
+    ).toEqual(['1.0.0']);
   });
 
   it('should answer a forced push with 409 where the namespace forbids overwrites, on both push APIs', async () => {
     const ns = await limitedOrg('frozen', { allow_overwrites: false });
     const archive = archiveFor('app', '1.0.0', 'frozen');
-    expectJson(await clients.owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive })), 200);
-    const replacement = pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor('app', '1.0.0', 'other bytes'), force: 'true' });
+    expectJson(
+      await clients.owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive })),
+      200,
+    );
+    const replacement = pushBody({
+      release: '1.0.0',
+      mediaType: 'helm',
+      archive: archiveFor('app', '1.0.0', 'other bytes'),
+      force: 'true',
+    });
     expectError(await clients.owner.post(packagePath(ns, 'app'), replacement), 409, 'package-exists');
-    const forced = await new HttpClient('', enforcedUrl, clients.owner.headers).send('POST', `/api/${ns}/charts`, { query: 'force', body: archiveFor('app', '1.0.0', 'museum'), headers: { 'content-type': 'application/gzip' } });
+    const forced = await new HttpClient('', enforcedUrl, clients.owner.headers).send('POST', `/api/${ns}/charts`, {
+      query: 'force',
+      body: archiveFor('app', '1.0.0', 'museum'),
+      headers: { 'content-type': 'application/gzip' },
+    });
     expectError(forced, 409, 'package-exists');
     const stored = expectJson(await clients.owner.get(packagePath(ns, 'app', '1.0.0', 'helm')), 200);
     expect(stored.content.digest).toBe(apprDigest(archive));

@@ -52,7 +52,9 @@ describe('version', () => {
   it('GET /version names both API flavours', async () => {
     const res = await cnr.get('/version');
     expect(res.status).toBe(200);
-    expect(res.json()).toEqual(expect.objectContaining({ 'appr-api': expect.any(String), 'cnr-api': expect.any(String) }));
+    expect(res.json()).toEqual(
+      expect.objectContaining({ 'appr-api': expect.any(String), 'cnr-api': expect.any(String) }),
+    );
   });
 });
 
@@ -112,7 +114,9 @@ describe('list', () => {
   it('filters by media type', async () => {
     const res = await cnr.get('/api/v1/packages', { query: { namespace: seed.ns, media_type: 'helm' } });
     expect(res.status).toBe(200);
-    expect(res.json()).toEqual([{ ...rocketchatEntry(seed.ns), default: '0.0.1', releases: ['0.0.1'], manifests: ['helm'] }]);
+    expect(res.json()).toEqual([
+      { ...rocketchatEntry(seed.ns), default: '0.0.1', releases: ['0.0.1'], manifests: ['helm'] },
+    ]);
   });
 
   it('is empty for a namespace without packages', async () => {
@@ -178,16 +182,26 @@ describe('push', () => {
     expect(pulled.json<PullJson>().blob).toBe(archive.toString('base64'));
     const shown = await cnr.get(packagePath(ns, 'rocketchat', '2.4.1', 'kpm'));
     expect(shown.status).toBe(200);
-    expect(shown.json()).toEqual(expectedManifest(`${ns}/rocketchat`, '2.4.1', 'kpm', archive, { channels: [], metadata }));
+    expect(shown.json()).toEqual(
+      expectedManifest(`${ns}/rocketchat`, '2.4.1', 'kpm', archive, { channels: [], metadata }),
+    );
   });
 
   it('422s a release that is not semver', async () => {
-    const res = await push(seed.ns, 'rocketchat', { release: 'anc', mediaType: 'kpm', archive: archiveFor('rocketchat', 'anc') });
+    const res = await push(seed.ns, 'rocketchat', {
+      release: 'anc',
+      mediaType: 'kpm',
+      archive: archiveFor('rocketchat', 'anc'),
+    });
     expectError(res, 422, 'invalid-release');
   });
 
   it('409s a release+media type that exists', async () => {
-    const res = await push(seed.ns, 'rocketchat', { release: '1.0.1', mediaType: 'kpm', archive: archiveFor('rocketchat', '1.0.1', 'other') });
+    const res = await push(seed.ns, 'rocketchat', {
+      release: '1.0.1',
+      mediaType: 'kpm',
+      archive: archiveFor('rocketchat', '1.0.1', 'other'),
+    });
     expectError(res, 409, 'package-exists');
   });
 
@@ -204,7 +218,9 @@ describe('push', () => {
   it('replaces it with ?force=true', async () => {
     const own = await seedRocketchat();
     const replacement = archiveFor('rocketchat', '2.0.1', 'forced-by-query');
-    const res = await push(own.ns, 'rocketchat', { release: '2.0.1', mediaType: 'kpm', archive: replacement }, cnr, { force: 'true' });
+    const res = await push(own.ns, 'rocketchat', { release: '2.0.1', mediaType: 'kpm', archive: replacement }, cnr, {
+      force: 'true',
+    });
     expect(res.status).toBe(200);
     expect(res.json()).toEqual({ status: 'ok' });
     expect((await cnr.get(own.path('2.0.1', 'kpm', 'pull'))).bytes.equals(replacement)).toBe(true);
@@ -212,7 +228,12 @@ describe('push', () => {
 
   it('does not force on a JSON boolean true', async () => {
     const original = seed.release('1.0.1', 'kpm').archive;
-    const res = await push(seed.ns, 'rocketchat', { release: '1.0.1', mediaType: 'kpm', archive: archiveFor('rocketchat', '1.0.1', 'bool'), force: true });
+    const res = await push(seed.ns, 'rocketchat', {
+      release: '1.0.1',
+      mediaType: 'kpm',
+      archive: archiveFor('rocketchat', '1.0.1', 'bool'),
+      force: true,
+    });
     expectError(res, 409, 'package-exists');
     expect((await cnr.get(seed.path('1.0.1', 'kpm', 'pull'))).bytes.equals(original)).toBe(true);
   });
@@ -269,7 +290,11 @@ describe('delete', () => {
   });
 
   it('404s deleting from a package that does not exist', async () => {
-    expectError(await cnr.delete(packagePath(uniqueNamespace(), 'rocketchat', '1.0.1', 'kpm')), 404, 'package-not-found');
+    expectError(
+      await cnr.delete(packagePath(uniqueNamespace(), 'rocketchat', '1.0.1', 'kpm')),
+      404,
+      'package-not-found',
+    );
   });
 
   it('removes the package from list and search when its last release goes', async () => {
@@ -290,7 +315,9 @@ describe('show', () => {
     const kpm = seed.release('1.0.1', 'kpm');
     const res = await cnr.get(seed.path('1.0.1', 'kpm'));
     expect(res.status).toBe(200);
-    expect(withSortedChannels(res.json<Manifest>())).toEqual(expectedManifest(seed.pkg, '1.0.1', 'kpm', kpm.archive, { channels: ['dev'] }));
+    expect(withSortedChannels(res.json<Manifest>())).toEqual(
+      expectedManifest(seed.pkg, '1.0.1', 'kpm', kpm.archive, { channels: ['dev'] }),
+    );
     expect(res.json<Manifest>().content.digest).toBe(kpm.digest);
   });
 
@@ -305,7 +332,9 @@ describe('show', () => {
       ['2.0.1', 'kpm'],
       ['0.0.1', 'helm'],
     ]) {
-      expect(manifests).toContainEqual(expectedManifest(seed.pkg, release, mediaType, seed.release(release, mediaType).archive));
+      expect(manifests).toContainEqual(
+        expectedManifest(seed.pkg, release, mediaType, seed.release(release, mediaType).archive),
+      );
     }
   });
 
@@ -324,7 +353,10 @@ describe('show', () => {
     expect(two.status).toBe(200);
     const manifests = two.json<Manifest[]>();
     expect(manifests).toHaveLength(2);
-    expect(manifests.map((m) => m.content.mediaType).sort()).toEqual([contentMediaType('helm'), contentMediaType('kpm')]);
+    expect(manifests.map((m) => m.content.mediaType).sort()).toEqual([
+      contentMediaType('helm'),
+      contentMediaType('kpm'),
+    ]);
   });
 
   it('404s a package that does not exist', async () => {
@@ -356,7 +388,11 @@ describe('channels', () => {
   });
 
   it('404s a channel of a package that does not exist', async () => {
-    expectError(await cnr.get(packagePath(uniqueNamespace(), 'rocketchat', 'channels', 'no')), 404, 'package-not-found');
+    expectError(
+      await cnr.get(packagePath(uniqueNamespace(), 'rocketchat', 'channels', 'no')),
+      404,
+      'package-not-found',
+    );
   });
 
   it('404s a channel that does not exist', async () => {
@@ -405,7 +441,11 @@ describe('channels', () => {
     const res = await cnr.delete(own.path('channels', 'stable', '1.0.1'));
     expect(res.status).toBe(200);
     expect(res.json()).toEqual({ status: 'deleted', package: own.pkg, name: 'stable', release: '1.0.1' });
-    expect((await cnr.get(own.path('channels', 'stable'))).json()).toEqual({ name: 'stable', current: '2.0.1', releases: ['2.0.1'] });
+    expect((await cnr.get(own.path('channels', 'stable'))).json()).toEqual({
+      name: 'stable',
+      current: '2.0.1',
+      releases: ['2.0.1'],
+    });
   });
 
   it('404s removing a release the channel does not hold', async () => {
@@ -433,7 +473,13 @@ describe('channels', () => {
 
 describe('the same API at the bare root', () => {
   it('serves the seeded package without the /cnr prefix', async () => {
-    expect((await root.get(seed.path('1.0.1', 'kpm'))).json<Manifest>().content.digest).toBe(seed.release('1.0.1', 'kpm').digest);
-    expect((await root.get(seed.path('channels', 'dev'))).json()).toEqual({ name: 'dev', current: '1.0.1', releases: ['1.0.1'] });
+    expect((await root.get(seed.path('1.0.1', 'kpm'))).json<Manifest>().content.digest).toBe(
+      seed.release('1.0.1', 'kpm').digest,
+    );
+    expect((await root.get(seed.path('channels', 'dev'))).json()).toEqual({
+      name: 'dev',
+      current: '1.0.1',
+      releases: ['1.0.1'],
+    });
   });
 });

@@ -9,7 +9,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { chartArchive, hostileTars, tarArchive, chartEntries, type ArchiveEntry, type HostileTar } from '@wharf/testing';
+import {
+  chartArchive,
+  hostileTars,
+  tarArchive,
+  chartEntries,
+  type ArchiveEntry,
+  type HostileTar,
+} from '@wharf/testing';
 import { cnr, expectError, type HttpResponse } from '../support/http-client';
 import {
   archiveFor,
@@ -55,7 +62,8 @@ let archives = 0;
  */
 const victimArchive = (extraEntries: ArchiveEntry[] = []): Buffer =>
   chartArchive({ name: VICTIM, version: '1.0.0', extraEntries, salt: `${ns}/${(archives += 1)}` });
-const goodBody = (): Record<string, unknown> => pushBody({ release: '1.0.0', mediaType: 'helm', archive: victimArchive() });
+const goodBody = (): Record<string, unknown> =>
+  pushBody({ release: '1.0.0', mediaType: 'helm', archive: victimArchive() });
 const b64 = (bytes: Buffer): string => bytes.toString('base64');
 
 function postRaw(path: string, body: string | Buffer | undefined, contentType?: string): Promise<HttpResponse> {
@@ -110,11 +118,17 @@ describe('blobs that are not a tar.gz: 400 invalid-blob', () => {
     ['not base64', () => '%%% not base64 %%%'],
     ['base64 of a plain tar (not gzip)', () => b64(tarArchive(chartEntries({ name: VICTIM, version: '1.0.0' })))],
     ['base64 of plain text', () => b64(Buffer.from('apiVersion: v2\nname: victim\n'))],
-    ['base64 of gzip of something that is not a tar', () => b64(gzipSync(Buffer.from('hello, this is not a tar archive\n'.repeat(20))))],
-    ['base64 of a truncated gzip', () => {
-      const archive = victimArchive();
-      return b64(archive.subarray(0, Math.floor(archive.length / 2)));
-    }],
+    [
+      'base64 of gzip of something that is not a tar',
+      () => b64(gzipSync(Buffer.from('hello, this is not a tar archive\n'.repeat(20)))),
+    ],
+    [
+      'base64 of a truncated gzip',
+      () => {
+        const archive = victimArchive();
+        return b64(archive.subarray(0, Math.floor(archive.length / 2)));
+      },
+    ],
   ])('%s', async (_label, blob) => {
     await expectRefused(ns, () => cnr.post(victimPath(), { ...goodBody(), blob: blob() }), 400, 'invalid-blob');
   });
@@ -181,7 +195,11 @@ describe('bad names: 400 invalid-name', () => {
     const body = JSON.stringify(goodBody());
     await expectRefused(
       ns,
-      () => cnr.exact('POST', `/api/v1/packages/${ns}/${segment}`, { body, headers: { 'content-type': 'application/json' } }),
+      () =>
+        cnr.exact('POST', `/api/v1/packages/${ns}/${segment}`, {
+          body,
+          headers: { 'content-type': 'application/json' },
+        }),
       400,
       'invalid-name',
     );
@@ -199,7 +217,12 @@ describe('bad names: 400 invalid-name', () => {
     ['a Cyrillic look-alike letter', encodeURIComponent('\u0455table')],
     ['129 characters', 's'.repeat(129)],
   ])('add to a channel named with %s', async (_label, channel) => {
-    await expectRefused(ns, () => cnr.post(`${packagePath(ns, EXISTING)}/channels/${channel}/1.0.0`), 400, 'invalid-name');
+    await expectRefused(
+      ns,
+      () => cnr.post(`${packagePath(ns, EXISTING)}/channels/${channel}/1.0.0`),
+      400,
+      'invalid-name',
+    );
   });
 
   it.each<[string, () => string]>([
@@ -248,7 +271,12 @@ describe('media types with path characters: 400 invalid-media-type', () => {
 
 describe('duplicates and force: 409 package-exists', () => {
   it('a push of identical bytes stores nothing', async () => {
-    await expectRefused(ns, () => push(ns, EXISTING, { release: '1.0.0', mediaType: 'kpm', archive: existingArchive }), 409, 'package-exists');
+    await expectRefused(
+      ns,
+      () => push(ns, EXISTING, { release: '1.0.0', mediaType: 'kpm', archive: existingArchive }),
+      409,
+      'package-exists',
+    );
   });
 
   it.each<[string, Record<string, unknown>, Record<string, string> | undefined]>([
@@ -259,20 +287,58 @@ describe('duplicates and force: 409 package-exists', () => {
     ['?force=1', {}, { force: '1' }],
     ['?force=false', {}, { force: 'false' }],
   ])('different bytes %s', async (label, extra, query) => {
-    const body = { ...pushBody({ release: '1.0.0', mediaType: 'kpm', archive: archiveFor(EXISTING, '1.0.0', `${ns}/${label}`) }), ...extra };
+    const body = {
+      ...pushBody({ release: '1.0.0', mediaType: 'kpm', archive: archiveFor(EXISTING, '1.0.0', `${ns}/${label}`) }),
+      ...extra,
+    };
     await expectRefused(ns, () => cnr.post(packagePath(ns, EXISTING), body, { query }), 409, 'package-exists');
   });
 });
 
 describe('writes aimed at things that do not exist', () => {
   it.each<[string, () => Promise<HttpResponse>, number, string | string[]]>([
-    ['add a missing release to a channel', () => cnr.post(packagePath(ns, EXISTING, 'channels', 'stable', '9.9.9')), 404, 'package-release-not-found'],
-    ['add to a channel of a missing package', () => cnr.post(packagePath(ns, 'missing', 'channels', 'stable', '1.0.0')), 404, 'package-not-found'],
-    ['delete a missing channel', () => cnr.delete(packagePath(ns, EXISTING, 'channels', 'nope')), 404, 'channel-not-found'],
-    ['delete a release from a missing channel', () => cnr.delete(packagePath(ns, EXISTING, 'channels', 'nope', '1.0.0')), 404, 'channel-not-found'],
-    ['delete a missing release', () => cnr.delete(packagePath(ns, EXISTING, '9.9.9', 'kpm')), 404, ['package-not-found', 'package-release-not-found']],
-    ['delete a media type the release lacks', () => cnr.delete(packagePath(ns, EXISTING, '1.0.0', 'helm')), 404, ['package-not-found', 'package-release-not-found']],
-    ['delete from a missing package', () => cnr.delete(packagePath(ns, 'missing', '1.0.0', 'kpm')), 404, 'package-not-found'],
+    [
+      'add a missing release to a channel',
+      () => cnr.post(packagePath(ns, EXISTING, 'channels', 'stable', '9.9.9')),
+      404,
+      'package-release-not-found',
+    ],
+    [
+      'add to a channel of a missing package',
+      () => cnr.post(packagePath(ns, 'missing', 'channels', 'stable', '1.0.0')),
+      404,
+      'package-not-found',
+    ],
+    [
+      'delete a missing channel',
+      () => cnr.delete(packagePath(ns, EXISTING, 'channels', 'nope')),
+      404,
+      'channel-not-found',
+    ],
+    [
+      'delete a release from a missing channel',
+      () => cnr.delete(packagePath(ns, EXISTING, 'channels', 'nope', '1.0.0')),
+      404,
+      'channel-not-found',
+    ],
+    [
+      'delete a missing release',
+      () => cnr.delete(packagePath(ns, EXISTING, '9.9.9', 'kpm')),
+      404,
+      ['package-not-found', 'package-release-not-found'],
+    ],
+    [
+      'delete a media type the release lacks',
+      () => cnr.delete(packagePath(ns, EXISTING, '1.0.0', 'helm')),
+      404,
+      ['package-not-found', 'package-release-not-found'],
+    ],
+    [
+      'delete from a missing package',
+      () => cnr.delete(packagePath(ns, 'missing', '1.0.0', 'kpm')),
+      404,
+      'package-not-found',
+    ],
   ])('%s', async (_label, write, status, code) => {
     await expectRefused(ns, write, status, code);
   });
@@ -289,13 +355,14 @@ describe('query parameters that look like operators', () => {
     return res.json<ListEntry[]>();
   }
 
-  it.each([['namespace=NS&namespace[$ne]=zzz'], ['namespace[$ne]=zzz&namespace=NS'], ['namespace=NS&namespace[$regex]=.*']])(
-    'list ?%s stays within the namespace',
-    async (query) => {
-      const entries = listOrRefusal(await cnr.get('/api/v1/packages', { query: query.replace(/NS/g, ns) }));
-      for (const entry of entries ?? []) expect(entry.name).toMatch(new RegExp(`^${ns}/`));
-    },
-  );
+  it.each([
+    ['namespace=NS&namespace[$ne]=zzz'],
+    ['namespace[$ne]=zzz&namespace=NS'],
+    ['namespace=NS&namespace[$regex]=.*'],
+  ])('list ?%s stays within the namespace', async (query) => {
+    const entries = listOrRefusal(await cnr.get('/api/v1/packages', { query: query.replace(/NS/g, ns) }));
+    for (const entry of entries ?? []) expect(entry.name).toMatch(new RegExp(`^${ns}/`));
+  });
 
   it.each([['namespace[$ne]=zzz'], ['namespace[$regex]=.*'], ['namespace[$gt]=']])(
     'list ?%s does not match everything',
@@ -324,17 +391,20 @@ describe('search queries with query-language syntax', () => {
     await eventually(async () => expect(await search(EXISTING)).toContain(`${ns}/${EXISTING}`));
   });
 
-  it.each([['name:* OR *'], ['*'], ['.*'], ['*:*'], ['_exists_:name'], ['" OR ""="'], ['{"match_all":{}}']])('%j does not match everything', async (q) => {
-    const res = await cnr.get('/api/v1/packages/search', { query: { q } });
-    expect(res.status).toBeLessThan(500);
-    if (res.status !== 200) {
-      expectError(res, 400, 'invalid-usage');
-      return;
-    }
-    const names = res.json<string[]>();
-    expect(Array.isArray(names)).toBe(true);
-    expect(names).not.toContain(`${ns}/${EXISTING}`);
-  });
+  it.each([['name:* OR *'], ['*'], ['.*'], ['*:*'], ['_exists_:name'], ['" OR ""="'], ['{"match_all":{}}']])(
+    '%j does not match everything',
+    async (q) => {
+      const res = await cnr.get('/api/v1/packages/search', { query: { q } });
+      expect(res.status).toBeLessThan(500);
+      if (res.status !== 200) {
+        expectError(res, 400, 'invalid-usage');
+        return;
+      }
+      const names = res.json<string[]>();
+      expect(Array.isArray(names)).toBe(true);
+      expect(names).not.toContain(`${ns}/${EXISTING}`);
+    },
+  );
 
   it('q[$ne]=x neither fails nor matches everything', async () => {
     const res = await cnr.get('/api/v1/packages/search', { query: 'q[$ne]=x' });
@@ -347,7 +417,9 @@ describe('search queries with query-language syntax', () => {
 it('leaves the existing package exactly as seeded', async () => {
   const pulled = await cnr.get(packagePath(ns, EXISTING, '1.0.0', 'kpm', 'pull'));
   expect(pulled.bytes.equals(existingArchive)).toBe(true);
-  expect((await cnr.get(packagePath(ns, EXISTING, 'channels'))).json()).toEqual([{ name: 'stable', current: '1.0.0', releases: ['1.0.0'] }]);
+  expect((await cnr.get(packagePath(ns, EXISTING, 'channels'))).json()).toEqual([
+    { name: 'stable', current: '1.0.0', releases: ['1.0.0'] },
+  ]);
   const victim = await cnr.get(victimPath());
   expectError(victim, 404, 'package-not-found');
 });

@@ -70,7 +70,11 @@ describe('listing', () => {
 
   it('404s for a package that does not exist', async () => {
     expectError(await cnr.get(packagePath(uniqueNamespace(), 'nothing', 'channels')), 404, 'package-not-found');
-    expectError(await cnr.get(packagePath(uniqueNamespace(), 'nothing', 'channels', 'stable')), 404, 'package-not-found');
+    expectError(
+      await cnr.get(packagePath(uniqueNamespace(), 'nothing', 'channels', 'stable')),
+      404,
+      'package-not-found',
+    );
   });
 
   it('lists every channel with its current release and releases', async () => {
@@ -96,7 +100,11 @@ describe('adding a release', () => {
     const p = await channelPackage();
     await p.add('stable', '1.0.0');
     expect(await p.add('stable', '2.0.0')).toEqual({ name: 'stable', current: '2.0.0', releases: ['2.0.0', '1.0.0'] });
-    expect(await p.add('stable', '1.1.0')).toEqual({ name: 'stable', current: '1.1.0', releases: ['2.0.0', '1.1.0', '1.0.0'] });
+    expect(await p.add('stable', '1.1.0')).toEqual({
+      name: 'stable',
+      current: '1.1.0',
+      releases: ['2.0.0', '1.1.0', '1.0.0'],
+    });
     expect(await p.show('stable')).toEqual({ name: 'stable', current: '1.1.0', releases: ['2.0.0', '1.1.0', '1.0.0'] });
   });
 
@@ -115,7 +123,11 @@ describe('adding a release', () => {
   });
 
   it('404s on a package that does not exist', async () => {
-    expectError(await cnr.post(packagePath(uniqueNamespace(), 'nothing', 'channels', 'stable', '1.0.0')), 404, 'package-not-found');
+    expectError(
+      await cnr.post(packagePath(uniqueNamespace(), 'nothing', 'channels', 'stable', '1.0.0')),
+      404,
+      'package-not-found',
+    );
   });
 
   it("accepts names by Quay's tag rule: either case, a leading underscore, up to 128 characters", async () => {
@@ -123,7 +135,9 @@ describe('adding a release', () => {
     for (const channel of ['Stable', '_candidate', 'v1.2-rc_1', 'c'.repeat(128)]) {
       expect(await p.add(channel, '1.0.0')).toEqual({ name: channel, current: '1.0.0', releases: ['1.0.0'] });
     }
-    expect((await p.list()).map((c) => c.name).sort()).toEqual(['Stable', '_candidate', 'c'.repeat(128), 'v1.2-rc_1'].sort());
+    expect((await p.list()).map((c) => c.name).sort()).toEqual(
+      ['Stable', '_candidate', 'c'.repeat(128), 'v1.2-rc_1'].sort(),
+    );
   });
 
   it('works at the bare root too', async () => {
@@ -184,7 +198,10 @@ describe('removing a release from a channel', () => {
   it('404s a release the package does not have, leaving the channel as it was', async () => {
     const p = await channelPackage();
     await p.add('stable', '1.0.0');
-    expectError(await cnr.delete(p.path('channels', 'stable', '9.9.9')), 404, ['package-release-not-found', 'package-not-found']);
+    expectError(await cnr.delete(p.path('channels', 'stable', '9.9.9')), 404, [
+      'package-release-not-found',
+      'package-not-found',
+    ]);
     expect(await p.show('stable')).toEqual({ name: 'stable', current: '1.0.0', releases: ['1.0.0'] });
   });
 });

@@ -6,7 +6,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chartArchive } from '@wharf/testing';
 import { cnr, expectError, root, type HttpClient, type HttpResponse } from '../support/http-client';
-import { apprDigest, archiveFor, eventually, expectedManifest, listNamespace, packagePath, pushBody, pushOk, search, uniqueNamespace, uniqueToken } from './support/appr.fixtures';
+import {
+  apprDigest,
+  archiveFor,
+  eventually,
+  expectedManifest,
+  listNamespace,
+  packagePath,
+  pushBody,
+  pushOk,
+  search,
+  uniqueNamespace,
+  uniqueToken,
+} from './support/appr.fixtures';
 import type { ChannelView, Manifest, PullJson } from './support/appr.types';
 
 jest.setTimeout(30_000);
@@ -26,7 +38,9 @@ describe('GET /version', () => {
     for (const path of ['/version', '/version/']) {
       const res = await client.get(path);
       expectJson(res);
-      expect(res.json()).toEqual(expect.objectContaining({ 'appr-api': expect.any(String), 'cnr-api': expect.any(String) }));
+      expect(res.json()).toEqual(
+        expect.objectContaining({ 'appr-api': expect.any(String), 'cnr-api': expect.any(String) }),
+      );
     }
   });
 });
@@ -82,17 +96,35 @@ describe('the API at the bare root', () => {
 
     const pulled = await root.get(packagePath(ns, name, '1.0.0', 'helm', 'pull'));
     expect(pulled.bytes.equals(archive)).toBe(true);
-    expect((await root.get(packagePath(ns, name, '1.0.0', 'helm', 'pull', 'json'))).json<PullJson>().blob).toBe(archive.toString('base64'));
-    expect((await root.get(packagePath(ns, name, 'blobs', 'sha256', apprDigest(archive)))).bytes.equals(archive)).toBe(true);
+    expect((await root.get(packagePath(ns, name, '1.0.0', 'helm', 'pull', 'json'))).json<PullJson>().blob).toBe(
+      archive.toString('base64'),
+    );
+    expect((await root.get(packagePath(ns, name, 'blobs', 'sha256', apprDigest(archive)))).bytes.equals(archive)).toBe(
+      true,
+    );
 
     expect((await listNamespace(ns, root)).map((p) => p.name)).toEqual([`${ns}/${name}`]);
     await eventually(async () => expect(await search(name, root)).toEqual([`${ns}/${name}`]));
 
-    expect((await root.post(packagePath(ns, name, 'channels', 'stable', '1.0.0'))).json()).toEqual({ name: 'stable', current: '1.0.0', releases: ['1.0.0'] });
-    expect((await root.get(packagePath(ns, name, 'channels'))).json()).toEqual([{ name: 'stable', current: '1.0.0', releases: ['1.0.0'] }]);
-    expect((await root.delete(packagePath(ns, name, 'channels', 'stable'))).json()).toEqual({ channel: 'stable', package: `${ns}/${name}`, action: 'delete' });
+    expect((await root.post(packagePath(ns, name, 'channels', 'stable', '1.0.0'))).json()).toEqual({
+      name: 'stable',
+      current: '1.0.0',
+      releases: ['1.0.0'],
+    });
+    expect((await root.get(packagePath(ns, name, 'channels'))).json()).toEqual([
+      { name: 'stable', current: '1.0.0', releases: ['1.0.0'] },
+    ]);
+    expect((await root.delete(packagePath(ns, name, 'channels', 'stable'))).json()).toEqual({
+      channel: 'stable',
+      package: `${ns}/${name}`,
+      action: 'delete',
+    });
 
-    expect((await root.delete(packagePath(ns, name, '1.0.0', 'helm'))).json()).toEqual({ status: 'deleted', package: `${ns}/${name}`, release: '1.0.0' });
+    expect((await root.delete(packagePath(ns, name, '1.0.0', 'helm'))).json()).toEqual({
+      status: 'deleted',
+      package: `${ns}/${name}`,
+      release: '1.0.0',
+    });
     expect(await listNamespace(ns, cnr)).toEqual([]);
   });
 
@@ -112,7 +144,11 @@ describe('trailing slashes', () => {
     expectJson(pushed);
     expect(pushed.json()).toEqual({ status: 'ok' });
 
-    expect((await client.post(`${P}/channels/stable/1.0.0/`)).json()).toEqual({ name: 'stable', current: '1.0.0', releases: ['1.0.0'] });
+    expect((await client.post(`${P}/channels/stable/1.0.0/`)).json()).toEqual({
+      name: 'stable',
+      current: '1.0.0',
+      releases: ['1.0.0'],
+    });
 
     for (const path of [
       '/api/v1/packages/',
@@ -135,10 +171,23 @@ describe('trailing slashes', () => {
     const found = await client.get('/api/v1/packages/search/', { query: { q: name } });
     expect(found.status).toBe(200);
 
-    expect((await client.delete(`${P}/channels/stable/1.0.0/`)).json()).toEqual({ status: 'deleted', package: `${ns}/${name}`, name: 'stable', release: '1.0.0' });
+    expect((await client.delete(`${P}/channels/stable/1.0.0/`)).json()).toEqual({
+      status: 'deleted',
+      package: `${ns}/${name}`,
+      name: 'stable',
+      release: '1.0.0',
+    });
     expect((await client.post(`${P}/channels/beta/1.0.0/`)).status).toBe(200);
-    expect((await client.delete(`${P}/channels/beta/`)).json()).toEqual({ channel: 'beta', package: `${ns}/${name}`, action: 'delete' });
-    expect((await client.delete(`${P}/1.0.0/kpm/`)).json()).toEqual({ status: 'deleted', package: `${ns}/${name}`, release: '1.0.0' });
+    expect((await client.delete(`${P}/channels/beta/`)).json()).toEqual({
+      channel: 'beta',
+      package: `${ns}/${name}`,
+      action: 'delete',
+    });
+    expect((await client.delete(`${P}/1.0.0/kpm/`)).json()).toEqual({
+      status: 'deleted',
+      package: `${ns}/${name}`,
+      release: '1.0.0',
+    });
   });
 });
 
@@ -162,7 +211,10 @@ describe('unknown routes', () => {
     ['DELETE', '/api/v1/packages/ns/name/1.0.0/kpm/pull'],
     ['POST', '/version'],
   ])('%s on the known path %s answers a JSON error, never HTML', async (method, path) => {
-    const res = await cnr.send(method, path, { body: method === 'DELETE' ? undefined : '{}', headers: { 'content-type': 'application/json' } });
+    const res = await cnr.send(method, path, {
+      body: method === 'DELETE' ? undefined : '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     // Whether a wrong method is "no such route" or "method not allowed" is the server's choice.
     expect([404, 405]).toContain(res.status);
     expect(res.headers.get('content-type') ?? '').toMatch(/^application\/json\b/);
@@ -186,17 +238,54 @@ describe('the error format', () => {
   // A package that exists, so that a bad release query is judged as such, not as a missing package.
   const known = { ns: uniqueNamespace(), name: 'known' };
   beforeAll(async () => {
-    await pushOk(known.ns, known.name, { release: '1.0.0', mediaType: 'kpm', archive: archiveFor(known.name, '1.0.0') });
+    await pushOk(known.ns, known.name, {
+      release: '1.0.0',
+      mediaType: 'kpm',
+      archive: archiveFor(known.name, '1.0.0'),
+    });
   });
 
   it.each<[string, () => Promise<HttpResponse>, number, string]>([
-    ['malformed JSON', () => cnr.send('POST', packagePath(uniqueNamespace(), 'x'), { body: '{', headers: { 'content-type': 'application/json' } }), 400, 'invalid-usage'],
+    [
+      'malformed JSON',
+      () =>
+        cnr.send('POST', packagePath(uniqueNamespace(), 'x'), {
+          body: '{',
+          headers: { 'content-type': 'application/json' },
+        }),
+      400,
+      'invalid-usage',
+    ],
     ['a bad release query', () => cnr.get(packagePath(known.ns, known.name, 'abc', 'kpm')), 422, 'invalid-release'],
-    ['a release query that matches nothing', () => cnr.get(packagePath(known.ns, known.name, '>=2.0.0', 'kpm')), 404, 'package-release-not-found'],
-    ['an unknown channel', () => cnr.get(packagePath(known.ns, known.name, 'channels', 'nope')), 404, 'channel-not-found'],
-    ['a duplicate push', () => cnr.post(packagePath(known.ns, known.name), pushBody({ release: '1.0.0', mediaType: 'kpm', archive: archiveFor(known.name, '1.0.0') })), 409, 'package-exists'],
+    [
+      'a release query that matches nothing',
+      () => cnr.get(packagePath(known.ns, known.name, '>=2.0.0', 'kpm')),
+      404,
+      'package-release-not-found',
+    ],
+    [
+      'an unknown channel',
+      () => cnr.get(packagePath(known.ns, known.name, 'channels', 'nope')),
+      404,
+      'channel-not-found',
+    ],
+    [
+      'a duplicate push',
+      () =>
+        cnr.post(
+          packagePath(known.ns, known.name),
+          pushBody({ release: '1.0.0', mediaType: 'kpm', archive: archiveFor(known.name, '1.0.0') }),
+        ),
+      409,
+      'package-exists',
+    ],
     ['a bad name', () => cnr.get('/api/v1/packages/UPPER/x'), 400, 'invalid-name'],
-    ['a channel of a missing package', () => cnr.get(packagePath(uniqueNamespace(), 'x', 'channels', 'nope')), 404, 'package-not-found'],
+    [
+      'a channel of a missing package',
+      () => cnr.get(packagePath(uniqueNamespace(), 'x', 'channels', 'nope')),
+      404,
+      'package-not-found',
+    ],
   ])('is the same for %s', async (_label, request, status, code) => {
     expectError(await request(), status, code);
   });
@@ -212,13 +301,17 @@ describe('push body parsing', () => {
     });
     expectJson(res);
     expect(res.json()).toEqual({ status: 'ok' });
-    expect((await cnr.get(packagePath(ns, 'plain', '1.0.0', 'helm'))).json<Manifest>().content.digest).toBe(apprDigest(archive));
+    expect((await cnr.get(packagePath(ns, 'plain', '1.0.0', 'helm'))).json<Manifest>().content.digest).toBe(
+      apprDigest(archive),
+    );
   });
 
   it('parses the body as JSON with no Content-Type at all', async () => {
     const ns = uniqueNamespace();
     const archive = archiveFor('untyped', '1.0.0');
-    const res = await cnr.send('POST', packagePath(ns, 'untyped'), { body: Buffer.from(JSON.stringify(pushBody({ release: '1.0.0', mediaType: 'helm', archive }))) });
+    const res = await cnr.send('POST', packagePath(ns, 'untyped'), {
+      body: Buffer.from(JSON.stringify(pushBody({ release: '1.0.0', mediaType: 'helm', archive }))),
+    });
     expectJson(res);
     expect((await cnr.get(packagePath(ns, 'untyped', '1.0.0', 'helm'))).status).toBe(200);
   });
@@ -236,7 +329,13 @@ describe('push body parsing', () => {
   it('ignores the fields the appr CLI adds (name, package, organization, manifest_name)', async () => {
     const ns = uniqueNamespace();
     const archive = archiveFor('cli', '1.0.0');
-    const body = { ...pushBody({ release: '1.0.0', mediaType: 'helm', archive }), name: 'other', package: 'x/other', organization: 'x', manifest_name: 'other' };
+    const body = {
+      ...pushBody({ release: '1.0.0', mediaType: 'helm', archive }),
+      name: 'other',
+      package: 'x/other',
+      organization: 'x',
+      manifest_name: 'other',
+    };
     const res = await cnr.post(packagePath(ns, 'cli'), body, { query: { force: 'false' } });
     expectJson(res);
     expect((await listNamespace(ns)).map((p) => p.name)).toEqual([`${ns}/cli`]);
@@ -258,7 +357,11 @@ describe('JSON responses', () => {
       packagePath(ns, 'typed', 'channels', 'stable'),
     ]) {
       const res = await cnr.get(path, path === '/api/v1/packages' ? { query: { namespace: ns } } : {});
-      expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({ path, status: 200, type: expect.stringMatching(/^application\/json\b/) });
+      expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({
+        path,
+        status: 200,
+        type: expect.stringMatching(/^application\/json\b/),
+      });
     }
     expect((await cnr.get(packagePath(ns, 'typed', 'channels', 'stable'))).json<ChannelView>().current).toBe('1.0.0');
   });
@@ -287,7 +390,12 @@ describe('archive responses: validators and caching', () => {
 
     for (const held of [etagOf(archive), `W/${etagOf(archive)}`, `"other", ${etagOf(archive)}`, '*']) {
       const again = await cnr.get(path, { headers: { 'if-none-match': held } });
-      expect({ held, status: again.status, length: again.bytes.length, etag: again.headers.get('etag') }).toEqual({ held, status: 304, length: 0, etag: etagOf(archive) });
+      expect({ held, status: again.status, length: again.bytes.length, etag: again.headers.get('etag') }).toEqual({
+        held,
+        status: 304,
+        length: 0,
+        etag: etagOf(archive),
+      });
     }
     const other = await cnr.get(path, { headers: { 'if-none-match': `"sha256:${'0'.repeat(64)}"` } });
     expect(other.status).toBe(200);
@@ -328,17 +436,27 @@ describe('archive responses: validators and caching', () => {
     expect(byAppr.headers.get('etag')).toBe(etagOf(archive));
     expect(byAppr.headers.get('cache-control')).toBeNull();
 
-    const held = await cnr.get(packagePath(ns, 'app', 'blobs', 'sha256', sha256(archive)), { headers: { 'if-none-match': etagOf(archive) } });
+    const held = await cnr.get(packagePath(ns, 'app', 'blobs', 'sha256', sha256(archive)), {
+      headers: { 'if-none-match': etagOf(archive) },
+    });
     expect([held.status, held.bytes.length]).toEqual([304, 0]);
   });
 
   it('streams an archive larger than the blob cache keeps, whole, with its length', async () => {
     const ns = uniqueNamespace();
-    const archive = chartArchive({ name: 'big', version: '1.0.0', salt: ns, extraEntries: [{ name: 'big/files/random.bin', content: randomBytes(1536 * 1024) }] });
+    const archive = chartArchive({
+      name: 'big',
+      version: '1.0.0',
+      salt: ns,
+      extraEntries: [{ name: 'big/files/random.bin', content: randomBytes(1536 * 1024) }],
+    });
     expect(archive.length).toBeGreaterThan(1024 * 1024);
     await pushOk(ns, 'big', { release: '1.0.0', mediaType: 'helm', archive });
 
-    for (const path of [packagePath(ns, 'big', '1.0.0', 'helm', 'pull'), packagePath(ns, 'big', 'blobs', 'sha256', sha256(archive))]) {
+    for (const path of [
+      packagePath(ns, 'big', '1.0.0', 'helm', 'pull'),
+      packagePath(ns, 'big', 'blobs', 'sha256', sha256(archive)),
+    ]) {
       const res = await cnr.get(path);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-length')).toBe(String(archive.length));

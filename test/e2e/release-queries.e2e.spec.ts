@@ -19,7 +19,8 @@ const path = (...segments: string[]): string => packagePath(ns, NAME, ...segment
 
 beforeAll(async () => {
   ns = uniqueNamespace();
-  for (const release of RELEASES) await pushOk(ns, NAME, { release, mediaType: 'kpm', archive: archiveFor(NAME, release) });
+  for (const release of RELEASES)
+    await pushOk(ns, NAME, { release, mediaType: 'kpm', archive: archiveFor(NAME, release) });
 });
 
 it('lists releases in semver order, highest (pre-release included) as default', async () => {
@@ -71,7 +72,11 @@ describe.each(MATCHES)('query %s', (query, expected) => {
     const json = await cnr.get(path(query, 'kpm', 'pull', 'json'));
     expect(json.status).toBe(200);
     expect(json.json<PullJson>()).toEqual(
-      expect.objectContaining({ release: expected, filename: `${ns}_${NAME}_${expected}.tar.gz`, blob: archiveFor(NAME, expected).toString('base64') }),
+      expect.objectContaining({
+        release: expected,
+        filename: `${ns}_${NAME}_${expected}.tar.gz`,
+        blob: archiveFor(NAME, expected).toString('base64'),
+      }),
     );
     const raw = await cnr.get(path(query, 'kpm', 'pull'));
     expect(raw.status).toBe(200);

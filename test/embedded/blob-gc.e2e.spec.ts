@@ -26,7 +26,11 @@ describe('blob garbage collection', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wharf-gc-'));
-    wharf = await startWharf({ WHARF_DATA_DIR: dataDir, WHARF_BLOB_GC_INTERVAL_SECONDS: '1', WHARF_BLOB_GC_GRACE_SECONDS: '2' });
+    wharf = await startWharf({
+      WHARF_DATA_DIR: dataDir,
+      WHARF_BLOB_GC_INTERVAL_SECONDS: '1',
+      WHARF_BLOB_GC_GRACE_SECONDS: '2',
+    });
   });
 
   afterAll(async () => {
@@ -54,7 +58,7 @@ describe('blob garbage collection', () => {
     expect(await blobCount(wharf.url)).toBe(0);
   });
 
-  it('should expose each consumer group\'s lag on /metrics, in Prometheus text format', async () => {
+  it("should expose each consumer group's lag on /metrics, in Prometheus text format", async () => {
     const res = await fetch(`${wharf.url}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
@@ -64,13 +68,19 @@ describe('blob garbage collection', () => {
   });
 
   it('should leave no blob of pushes that lost a race for the same release', async () => {
-    const contenders = Array.from({ length: 8 }, (_, i) => chartArchive({ name: 'race', version: '1.0.0', salt: `contender ${i}` }));
-    const statuses = (await Promise.all(contenders.map((bytes) => push(wharf.url, 'gc/race', '1.0.0', bytes)))).map((r) => r.status).sort();
+    const contenders = Array.from({ length: 8 }, (_, i) =>
+      chartArchive({ name: 'race', version: '1.0.0', salt: `contender ${i}` }),
+    );
+    const statuses = (await Promise.all(contenders.map((bytes) => push(wharf.url, 'gc/race', '1.0.0', bytes))))
+      .map((r) => r.status)
+      .sort();
     expect(statuses).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
     await pastGrace();
     expect(await blobCount(wharf.url)).toBe(1);
     const manifest = (await call(wharf.url, 'GET', '/api/v1/packages/gc/race/1.0.0/helm')).json();
-    const pulled = Buffer.from(await (await fetch(`${wharf.url}/cnr/api/v1/packages/gc/race/1.0.0/helm/pull`)).arrayBuffer());
+    const pulled = Buffer.from(
+      await (await fetch(`${wharf.url}/cnr/api/v1/packages/gc/race/1.0.0/helm/pull`)).arrayBuffer(),
+    );
     expect(pulled.length).toBe(manifest.content.size);
   });
 });

@@ -29,7 +29,11 @@ describe('request body limit', () => {
   it('should answer 413 payload-too-large and change nothing', async () => {
     const before = await stats();
     // Random bytes: gzip cannot shrink them under the limit.
-    const blob = chartArchive({ name: 'big', version: '1.0.0', extraEntries: [{ name: 'big/noise.bin', content: randomBytes(100_000) }] }).toString('base64');
+    const blob = chartArchive({
+      name: 'big',
+      version: '1.0.0',
+      extraEntries: [{ name: 'big/noise.bin', content: randomBytes(100_000) }],
+    }).toString('base64');
     const res = await fetch(`${wharf.url}/cnr/api/v1/packages/limit/big`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -44,7 +48,10 @@ describe('request body limit', () => {
 
   it('should still accept a body under the limit', async () => {
     const blob = chartArchive({ name: 'small', version: '1.0.0' }).toString('base64');
-    const res = await fetch(`${wharf.url}/cnr/api/v1/packages/limit/small`, { method: 'POST', body: JSON.stringify({ release: '1.0.0', media_type: 'helm', blob }) });
+    const res = await fetch(`${wharf.url}/cnr/api/v1/packages/limit/small`, {
+      method: 'POST',
+      body: JSON.stringify({ release: '1.0.0', media_type: 'helm', blob }),
+    });
     expect(res.status).toBe(200);
   });
 });

@@ -35,9 +35,16 @@ describe('embedded profile restart', () => {
 
   it('should keep every acknowledged write across SIGKILL and apply nothing twice', async () => {
     wharf = await startWharf({ WHARF_DATA_DIR: dataDir });
-    const archives = ['1.0.0', '1.1.0', '2.0.0-rc.1'].map((version) => ({ version, bytes: chartArchive({ name: 'app', version, keywords: ['durable'] }) }));
+    const archives = ['1.0.0', '1.1.0', '2.0.0-rc.1'].map((version) => ({
+      version,
+      bytes: chartArchive({ name: 'app', version, keywords: ['durable'] }),
+    }));
     for (const { version, bytes } of archives) {
-      const res = await call(wharf.url, 'POST', `/api/v1/packages/${NS}/app`, { release: version, media_type: 'helm', blob: bytes.toString('base64') });
+      const res = await call(wharf.url, 'POST', `/api/v1/packages/${NS}/app`, {
+        release: version,
+        media_type: 'helm',
+        blob: bytes.toString('base64'),
+      });
       expect(res.status).toBe(200);
     }
     expect((await call(wharf.url, 'POST', `/api/v1/packages/${NS}/app/channels/stable/1.1.0`)).status).toBe(200);
@@ -49,24 +56,44 @@ describe('embedded profile restart', () => {
 
     const url = wharf.url;
     // Search is eventually consistent, also after a restart.
-    await eventually(async () => expect((await call(url, 'GET', '/_wharf/stats?fresh=true')).json()).toEqual(before), 10_000);
+    await eventually(
+      async () => expect((await call(url, 'GET', '/_wharf/stats?fresh=true')).json()).toEqual(before),
+      10_000,
+    );
     const list = (await call(wharf.url, 'GET', `/api/v1/packages?namespace=${NS}`)).json();
-    expect(list.map((p: { name: string; releases: string[] }) => [p.name, p.releases])).toEqual([[`${NS}/app`, ['2.0.0-rc.1', '1.1.0']]]);
+    expect(list.map((p: { name: string; releases: string[] }) => [p.name, p.releases])).toEqual([
+      [`${NS}/app`, ['2.0.0-rc.1', '1.1.0']],
+    ]);
     const manifest = (await call(wharf.url, 'GET', `/api/v1/packages/${NS}/app/1.1.0/helm`)).json();
     expect(manifest.content.digest).toBe(sha256(gunzipSync(archives[1].bytes)));
     expect(manifest.channels).toEqual(['stable']);
     const pulled = await call(wharf.url, 'GET', `/api/v1/packages/${NS}/app/1.1.0/helm/pull`);
     expect(sha256(pulled.bytes)).toBe(sha256(archives[1].bytes));
     expect((await call(wharf.url, 'GET', `/api/v1/packages/${NS}/app/1.0.0/helm`)).status).toBe(404);
-    await eventually(async () => expect((await call(url, 'GET', '/api/v1/packages/search?q=app')).json()).toEqual([`${NS}/app`]), 10_000);
-    const retry = await call(wharf.url, 'POST', `/api/v1/packages/${NS}/app`, { release: '1.1.0', media_type: 'helm', blob: archives[1].bytes.toString('base64') });
+    await eventually(
+      async () => expect((await call(url, 'GET', '/api/v1/packages/search?q=app')).json()).toEqual([`${NS}/app`]),
+      10_000,
+    );
+    const retry = await call(wharf.url, 'POST', `/api/v1/packages/${NS}/app`, {
+      release: '1.1.0',
+      media_type: 'helm',
+      blob: archives[1].bytes.toString('base64'),
+    });
     expect(retry.status).toBe(409);
   });
 
   it('should apply events the projection never saw before it starts listening', async () => {
     wharf = await startWharf({ WHARF_DATA_DIR: dataDir });
     const first = chartArchive({ name: 'late', version: '1.0.0' });
-    expect((await call(wharf.url, 'POST', `/api/v1/packages/${NS}/late`, { release: '1.0.0', media_type: 'helm', blob: first.toString('base64') })).status).toBe(200);
+    expect(
+      (
+        await call(wharf.url, 'POST', `/api/v1/packages/${NS}/late`, {
+          release: '1.0.0',
+          media_type: 'helm',
+          blob: first.toString('base64'),
+        })
+      ).status,
+    ).toBe(200);
     const manifest = (await call(wharf.url, 'GET', `/api/v1/packages/${NS}/late/1.0.0/helm`)).json();
     await wharf.kill('SIGKILL');
     wharf = undefined;

@@ -30,7 +30,13 @@ describe('secrets at rest and in logs', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wharf-secrets-'));
-    wharf = await startWharf({ WHARF_DATA_DIR: dataDir, WHARF_AUTH_MODE: 'enforced', WHARF_LOG_LEVEL: 'debug', WHARF_ADMIN_USERNAME: 'root', WHARF_ADMIN_PASSWORD: ADMIN_PASSWORD });
+    wharf = await startWharf({
+      WHARF_DATA_DIR: dataDir,
+      WHARF_AUTH_MODE: 'enforced',
+      WHARF_LOG_LEVEL: 'debug',
+      WHARF_ADMIN_USERNAME: 'root',
+      WHARF_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    });
   });
 
   afterAll(async () => {
@@ -39,8 +45,15 @@ describe('secrets at rest and in logs', () => {
   });
 
   async function call(method: string, path: string, body?: unknown, authorization?: string) {
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) };
-    const res = await fetch(`${wharf.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      ...(authorization ? { authorization } : {}),
+    };
+    const res = await fetch(`${wharf.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return { status: res.status, json: (await res.json()) as any };
   }
@@ -50,7 +63,9 @@ describe('secrets at rest and in logs', () => {
     expect(signUp.status).toBe(201);
     const login = await call('POST', '/api/v1/users/login', { user: { username: 'alice', password: PASSWORD } });
     expect(login.status).toBe(200);
-    expect((await call('POST', '/api/v1/users/login', { user: { username: 'alice', password: WRONG_PASSWORD } })).status).toBe(401);
+    expect(
+      (await call('POST', '/api/v1/users/login', { user: { username: 'alice', password: WRONG_PASSWORD } })).status,
+    ).toBe(401);
     const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
     expect((await call('GET', '/api/v1/user', undefined, basic('alice', PASSWORD))).status).toBe(200);
     expect((await call('GET', '/api/v1/user', undefined, basic('alice', WRONG_PASSWORD))).status).toBe(401);
@@ -60,16 +75,29 @@ describe('secrets at rest and in logs', () => {
     expect((await call('POST', '/api/v1/organizations', { name: 'acme' }, login.json.token)).status).toBe(201);
     const robot = await call('PUT', '/api/v1/organizations/acme/robots/deployer', { role: 'write' }, login.json.token);
     expect(robot.status).toBe(200);
-    expect((await call('GET', '/api/v1/organizations/acme', undefined, basic('acme+deployer', robot.json.token))).status).toBe(200);
+    expect(
+      (await call('GET', '/api/v1/organizations/acme', undefined, basic('acme+deployer', robot.json.token))).status,
+    ).toBe(200);
     const admin = await call('POST', '/api/v1/users/login', { user: { username: 'root', password: ADMIN_PASSWORD } });
     expect(admin.status).toBe(200);
 
-    const tokens: string[] = [signUp.json.token, login.json.token, created.json.token, robot.json.token, admin.json.token];
+    const tokens: string[] = [
+      signUp.json.token,
+      login.json.token,
+      created.json.token,
+      robot.json.token,
+      admin.json.token,
+    ];
     const secrets = [PASSWORD, WRONG_PASSWORD, ADMIN_PASSWORD, ...tokens, ...tokens.map((t) => t.split('.')[3])];
     await wharf.kill('SIGTERM');
 
-    const places: [string, string][] = [['process output', wharf.output()], ...filesUnder(dataDir).map((f): [string, string] => [f, readFileSync(f).toString('latin1')])];
-    const found = places.flatMap(([where, text]) => secrets.filter((secret) => text.includes(secret)).map((secret) => `${where} contains ${secret.slice(0, 12)}…`));
+    const places: [string, string][] = [
+      ['process output', wharf.output()],
+      ...filesUnder(dataDir).map((f): [string, string] => [f, readFileSync(f).toString('latin1')]),
+    ];
+    const found = places.flatMap(([where, text]) =>
+      secrets.filter((secret) => text.includes(secret)).map((secret) => `${where} contains ${secret.slice(0, 12)}…`),
+    );
     expect(found).toEqual([]);
 
     const stored = places.map(([, text]) => text).join('\n');

@@ -42,15 +42,33 @@ interface Answer {
 }
 
 /** An upload that sends its headers and 1 KiB of a `declared`-byte body, then waits until `abort()`. */
-function heldUpload(base: string, path: string, declared: number, headers: Record<string, string> = {}): { answer: Promise<Answer>; abort: () => void } {
+function heldUpload(
+  base: string,
+  path: string,
+  declared: number,
+  headers: Record<string, string> = {},
+): { answer: Promise<Answer>; abort: () => void } {
   const url = new URL(base);
-  const req = request({ host: url.hostname, port: url.port, method: 'POST', path, agent: false, headers: { ...headers, 'content-type': 'application/json', 'content-length': String(declared) } });
+  const req = request({
+    host: url.hostname,
+    port: url.port,
+    method: 'POST',
+    path,
+    agent: false,
+    headers: { ...headers, 'content-type': 'application/json', 'content-length': String(declared) },
+  });
   let aborted = false;
   const answer = new Promise<Answer>((resolve, reject) => {
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, body: JSON.parse(Buffer.concat(chunks).toString()) }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          retryAfter: res.headers['retry-after'] as string | undefined,
+          body: JSON.parse(Buffer.concat(chunks).toString()),
+        }),
+      );
     });
     // An aborted upload has no answer: it stays pending (the test that aborts it waits for no more answers).
     req.on('error', (error) => aborted || reject(error));
@@ -69,10 +87,20 @@ function heldUpload(base: string, path: string, declared: number, headers: Recor
 function chunkedUpload(base: string, path: string, bytes: number): Promise<number> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, method: 'POST', path, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path,
+        agent: false,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     for (let sent = 0; sent < bytes; sent += 64 * 1024) req.write(Buffer.alloc(64 * 1024, 0x20));
     req.end();
@@ -105,7 +133,11 @@ const push = (base: string, pkg: string, release: string, headers: Record<string
   fetch(`${base}/cnr/api/v1/packages/${pkg}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ release, media_type: 'helm', blob: blob ?? chartArchive({ name: pkg.split('/')[1], version: release }).toString('base64') }),
+    body: JSON.stringify({
+      release,
+      media_type: 'helm',
+      blob: blob ?? chartArchive({ name: pkg.split('/')[1], version: release }).toString('base64'),
+    }),
   });
 
 describe('uploads of one uploader (one running, eight waiting)', () => {
@@ -133,32 +165,53 @@ describe('uploads of one uploader (one running, eight waiting)', () => {
   it(`should run ${RUNNING}, queue ${WAITING} and refuse the rest with 429 and Retry-After, storing nothing for them`, async () => {
     const salt = randomBytes(4).toString('hex');
     const releases = Array.from({ length: RUNNING + WAITING + 3 }, (_, i) => `1.${i}.0`);
-    const bodies = releases.map((release) => JSON.stringify({ release, media_type: 'helm', blob: bulkyChart('burst', release, salt).toString('base64') }));
+    const bodies = releases.map((release) =>
+      JSON.stringify({ release, media_type: 'helm', blob: bulkyChart('burst', release, salt).toString('base64') }),
+    );
     const url = `${wharf.url}/cnr/api/v1/packages/slots/burst`;
 
-    const answers = await Promise.all(bodies.map(async (body) => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { code?: string } };
-    }));
+    const answers = await Promise.all(
+      bodies.map(async (body) => {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        return {
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          body: (await res.json()) as { code?: string },
+        };
+      }),
+    );
 
     const accepted = releases.filter((_, i) => answers[i].status === 200);
     const refused = answers.filter((a) => a.status === 429);
     expect(answers.map((a) => a.status).filter((s) => s !== 200 && s !== 429)).toEqual([]);
     expect(accepted.length).toBeGreaterThanOrEqual(RUNNING + WAITING);
     expect(refused.length).toBeGreaterThan(0);
-    for (const r of refused) expect(r).toMatchObject({ retryAfter: expect.stringMatching(/^[1-9]\d*$/), body: { code: 'rate-limited' } });
+    for (const r of refused)
+      expect(r).toMatchObject({ retryAfter: expect.stringMatching(/^[1-9]\d*$/), body: { code: 'rate-limited' } });
 
-    const listed = (await (await fetch(`${wharf.url}/cnr/api/v1/packages?namespace=slots`)).json()) as { releases: string[] }[];
+    const listed = (await (await fetch(`${wharf.url}/cnr/api/v1/packages?namespace=slots`)).json()) as {
+      releases: string[];
+    }[];
     expect([...listed[0].releases].sort()).toEqual([...accepted].sort());
     const stats = (await (await fetch(`${wharf.url}/_wharf/stats?fresh=true`)).json()) as { blobs: number };
     expect(stats.blobs).toBe(accepted.length);
   });
 
   it('should refuse an upload past the queue with 429 before reading its body, and free the slots of clients that went away', async () => {
-    const held = Array.from({ length: RUNNING + WAITING + 3 }, () => heldUpload(wharf.url, '/cnr/api/v1/packages/held/chart', 1_000_000));
+    const held = Array.from({ length: RUNNING + WAITING + 3 }, () =>
+      heldUpload(wharf.url, '/cnr/api/v1/packages/held/chart', 1_000_000),
+    );
     // The held uploads never send their bodies, so only the ones past the queue are answered.
-    const refused = await first(held.map((h) => h.answer), 3);
-    for (const r of refused) expect(r).toMatchObject({ status: 429, retryAfter: expect.stringMatching(/^[1-9]\d*$/), body: { code: 'rate-limited' } });
+    const refused = await first(
+      held.map((h) => h.answer),
+      3,
+    );
+    for (const r of refused)
+      expect(r).toMatchObject({
+        status: 429,
+        retryAfter: expect.stringMatching(/^[1-9]\d*$/),
+        body: { code: 'rate-limited' },
+      });
 
     for (const h of held) h.abort();
     expect(await pushOnceFreed(() => push(wharf.url, 'held/chart', '1.0.0'))).toBe(200);
@@ -170,14 +223,22 @@ describe('uploads of one uploader (one running, eight waiting)', () => {
     expect((await push(wharf.url, pkg, '1.0.0')).status).toBe(200);
     expect((await push(wharf.url, pkg, '1.0.0')).status).toBe(409);
     expect((await push(wharf.url, pkg, '1.1.0')).status).toBe(200);
-    expect((await push(wharf.url, pkg, '1.2.0', {}, Buffer.from('not a gzip archive').toString('base64'))).status).toBe(400);
+    expect((await push(wharf.url, pkg, '1.2.0', {}, Buffer.from('not a gzip archive').toString('base64'))).status).toBe(
+      400,
+    );
     expect((await push(wharf.url, pkg, '1.3.0')).status).toBe(200);
   });
 
   it('should ignore X-Forwarded-For without WHARF_TRUSTED_PROXIES: a spoofed header does not escape the rate limit', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 201 && !statuses.includes(429); i++) {
-      statuses.push((await fetch(`${wharf.url}/cnr/api/v1/packages`, { headers: { 'x-forwarded-for': `10.8.${i >> 8}.${i & 255}` } })).status);
+      statuses.push(
+        (
+          await fetch(`${wharf.url}/cnr/api/v1/packages`, {
+            headers: { 'x-forwarded-for': `10.8.${i >> 8}.${i & 255}` },
+          })
+        ).status,
+      );
     }
     expect(statuses).toContain(429);
   });
@@ -207,18 +268,33 @@ describe('upload bytes in flight, and trusted proxies', () => {
   it('should let one upload hold the budget, queue 64 and refuse the rest with 503 and Retry-After before reading, then admit again once they went away', async () => {
     // Each from its own client address (through the trusted proxy), so no uploader's own slots are what refuses.
     const held = Array.from({ length: 1 + WAITING_FOR_BYTES + 5 }, (_, i) =>
-      heldUpload(wharf.url, '/cnr/api/v1/packages/bytes/chart', 700_000, { 'x-forwarded-for': `10.1.${i >> 8}.${i & 255}` }),
+      heldUpload(wharf.url, '/cnr/api/v1/packages/bytes/chart', 700_000, {
+        'x-forwarded-for': `10.1.${i >> 8}.${i & 255}`,
+      }),
     );
-    const refused = await first(held.map((h) => h.answer), 5);
-    for (const r of refused) expect(r).toMatchObject({ status: 503, retryAfter: expect.stringMatching(/^[1-9]\d*$/), body: { code: 'service-unavailable' } });
+    const refused = await first(
+      held.map((h) => h.answer),
+      5,
+    );
+    for (const r of refused)
+      expect(r).toMatchObject({
+        status: 503,
+        retryAfter: expect.stringMatching(/^[1-9]\d*$/),
+        body: { code: 'service-unavailable' },
+      });
 
     for (const h of held) h.abort();
     // Each attempt from an address of its own, so the per-address rate limit (3 a minute) is not what answers.
-    expect(await pushOnceFreed((n) => push(wharf.url, 'bytes/chart', '1.0.0', { 'x-forwarded-for': `10.2.${n >> 8}.${n & 255}` }))).toBe(200);
+    expect(
+      await pushOnceFreed((n) =>
+        push(wharf.url, 'bytes/chart', '1.0.0', { 'x-forwarded-for': `10.2.${n >> 8}.${n & 255}` }),
+      ),
+    ).toBe(200);
   });
 
   it('should count anonymous clients behind a trusted proxy by their X-Forwarded-For address', async () => {
-    const get = (address: string) => fetch(`${wharf.url}/cnr/api/v1/packages`, { headers: { 'x-forwarded-for': address } }).then((res) => res.status);
+    const get = (address: string) =>
+      fetch(`${wharf.url}/cnr/api/v1/packages`, { headers: { 'x-forwarded-for': address } }).then((res) => res.status);
     const statuses: number[] = [];
     for (let i = 0; i <= RATE; i++) statuses.push(await get('10.9.0.1'));
     expect(statuses).toEqual([...Array(RATE).fill(200), 429]);

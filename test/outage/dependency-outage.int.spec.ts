@@ -23,12 +23,22 @@ describe('a dependency outage, seen through the gateway', () => {
   let metadata: WharfProcess | undefined;
   let gateway: WharfProcess | undefined;
 
-  const startMetadata = () => startWharf({ ...env, WHARF_PORT: String(metadataPort), WHARF_DATA_DIR: join(dataDir, 'metadata') }, 120_000, 'metadata');
+  const startMetadata = () =>
+    startWharf(
+      { ...env, WHARF_PORT: String(metadataPort), WHARF_DATA_DIR: join(dataDir, 'metadata') },
+      120_000,
+      'metadata',
+    );
 
   beforeAll(async () => {
     // The compiled services (the e2e tier builds them too); type errors elsewhere do not stop the emit.
-    spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'ignore' });
-    if (!existsSync(join(ROOT, 'dist', 'services', 'gateway', 'src', 'main.js'))) throw new Error('the build produced no gateway');
+    spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+      { stdio: 'ignore' },
+    );
+    if (!existsSync(join(ROOT, 'dist', 'services', 'gateway', 'src', 'main.js')))
+      throw new Error('the build produced no gateway');
     dataDir = mkdtempSync(join(tmpdir(), 'wharf-outage-'));
     metadataPort = await freePort();
     env = {

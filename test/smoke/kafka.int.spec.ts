@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { requireBackendEndpoints } from '../../libs/testing/src/backends/backend-endpoints';
 
-
 // Generous: the first call may wait for a freshly started server.
 const TIMEOUT_MS = 120_000;
 describe('smoke: Kafka (kafkajs)', () => {
@@ -42,73 +41,77 @@ describe('smoke: Kafka (kafkajs)', () => {
     }
   }, TIMEOUT_MS);
 
-  it('creates a 3-partition topic, produces and consumes with a consumer group', async () => {
-    const created = await admin.createTopics({
-      topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
-    expect(created).toBe(true);
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-    expect(metadata.topics[0].partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2]);
-
-    const sent = Array.from({ length: 9 }, (_, i) => ({
-      partition: i % 3,
-      key: `key-${i}`,
-      value: JSON.stringify({ n: i, topic }),
-      headers: { 'x-wharf-smoke': suffix },
-    }));
-    const acks = await producer.send({ topic, messages: sent });
-    expect(acks.map((a) => a.partition).sort()).toEqual([0, 1, 2]);
-
-    consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    // Delivery is at-least-once: a consumer restart (e.g. "coordinator is loading"
-    // while the offsets topic is created on a fresh broker) may repeat messages.
-    const received = new Map<string, { partition: number; value: string; header: string }>();
-    const allReceived = new Promise<void>((resolve) => {
-      void consumer!.run({
-        eachMessage: async ({ partition, message }) => {
-          received.set(message.key!.toString(), {
-            partition,
-            value: message.value!.toString(),
-            header: message.headers!['x-wharf-smoke']!.toString(),
-          });
-          if (received.size >= sent.length) resolve();
-        },
+  it(
+    'creates a 3-partition topic, produces and consumes with a consumer group',
+    async () => {
+      const created = await admin.createTopics({
+        topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
+        waitForLeaders: true,
       });
-    });
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        allReceived,
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`consumed ${received.size}/${sent.length} messages in 60s`)),
-            60_000,
-          );
-        }),
+      expect(created).toBe(true);
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      expect(metadata.topics[0].partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2]);
+
+      const sent = Array.from({ length: 9 }, (_, i) => ({
+        partition: i % 3,
+        key: `key-${i}`,
+        value: JSON.stringify({ n: i, topic }),
+        headers: { 'x-wharf-smoke': suffix },
+      }));
+      const acks = await producer.send({ topic, messages: sent });
+      expect(acks.map((a) => a.partition).sort()).toEqual([0, 1, 2]);
+
+      consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      // Delivery is at-least-once: a consumer restart (e.g. "coordinator is loading"
+      // while the offsets topic is created on a fresh broker) may repeat messages.
+      const received = new Map<string, { partition: number; value: string; header: string }>();
+      const allReceived = new Promise<void>((resolve) => {
+        void consumer!.run({
+          eachMessage: async ({ partition, message }) => {
+            received.set(message.key!.toString(), {
+              partition,
+              value: message.value!.toString(),
+              header: message.headers!['x-wharf-smoke']!.toString(),
+            });
+            if (received.size >= sent.length) resolve();
+          },
+        });
+      });
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          allReceived,
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`consumed ${received.size}/${sent.length} messages in 60s`)),
+              60_000,
+            );
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+
+      expect([...received.keys()].sort()).toEqual(sent.map((m) => m.key).sort());
+      for (const [key, r] of received) {
+        const n = Number(key.slice('key-'.length));
+        expect(r.partition).toBe(n % 3);
+        expect(JSON.parse(r.value)).toEqual({ n, topic });
+        expect(r.header).toBe(suffix);
+      }
+
+      // The group committed its position on every partition (kafkajs auto-commit on stop).
+      await consumer.stop();
+      const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const committed = offsets[0].partitions.map((p) => [p.partition, p.offset]).sort();
+      expect(committed).toEqual([
+        [0, '3'],
+        [1, '3'],
+        [2, '3'],
       ]);
-    } finally {
-      clearTimeout(timer);
-    }
-
-    expect([...received.keys()].sort()).toEqual(sent.map((m) => m.key).sort());
-    for (const [key, r] of received) {
-      const n = Number(key.slice('key-'.length));
-      expect(r.partition).toBe(n % 3);
-      expect(JSON.parse(r.value)).toEqual({ n, topic });
-      expect(r.header).toBe(suffix);
-    }
-
-    // The group committed its position on every partition (kafkajs auto-commit on stop).
-    await consumer.stop();
-    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const committed = offsets[0].partitions.map((p) => [p.partition, p.offset]).sort();
-    expect(committed).toEqual([
-      [0, '3'],
-      [1, '3'],
-      [2, '3'],
-    ]);
-  }, TIMEOUT_MS);
+    },
+    TIMEOUT_MS,
+  );
 });

@@ -22,5 +22,12 @@ function lowEntropy(bytes: number, seed: string): Buffer {
 }
 
 export function bulkyChart(name: string, version: string, salt = ''): Buffer {
-  return chartArchive({ name, version, salt, extraEntries: [{ name: `${name}/data.bin`, content: lowEntropy(BULKY_UNPACKED_BYTES, `${name}@${version}/${salt}`) }] });
+  return chartArchive({
+    name,
+    version,
+    salt,
+    extraEntries: [
+      { name: `${name}/data.bin`, content: lowEntropy(BULKY_UNPACKED_BYTES, `${name}@${version}/${salt}`) },
+    ],
+  });
 }

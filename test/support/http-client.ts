@@ -82,7 +82,11 @@ export class HttpClient {
 
   /** Sends `body` as JSON. */
   put(path: string, body: unknown, options: RequestOptions = {}): Promise<HttpResponse> {
-    return this.send('PUT', path, { ...options, body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...options.headers } });
+    return this.send('PUT', path, {
+      ...options,
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...options.headers },
+    });
   }
 
   /** Any method, raw body bytes and headers exactly as given (for malformed JSON and the like). */
@@ -106,7 +110,12 @@ export class HttpClient {
   private sendExact(method: string, path: string, options: RawRequestOptions): Promise<HttpResponse> {
     const base = new URL(this.base());
     const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
-    const qs = options.query === undefined ? '' : typeof options.query === 'string' ? options.query : new URLSearchParams(options.query).toString();
+    const qs =
+      options.query === undefined
+        ? ''
+        : typeof options.query === 'string'
+          ? options.query
+          : new URLSearchParams(options.query).toString();
     return new Promise((resolve, reject) => {
       const req = send(
         {
@@ -209,7 +218,9 @@ function toResponse(status: number, headers: Headers, bytes: Buffer): HttpRespon
       try {
         return JSON.parse(bytes.toString('utf8')) as T;
       } catch {
-        throw new Error(`expected a JSON body, got HTTP ${status} ${headers.get('content-type') ?? ''}: ${excerpt(bytes)}`);
+        throw new Error(
+          `expected a JSON body, got HTTP ${status} ${headers.get('content-type') ?? ''}: ${excerpt(bytes)}`,
+        );
       }
     },
   };

@@ -22,7 +22,9 @@ export function baseUrl(): string {
 export function enforcedUrl(): string {
   const url = process.env.WHARF_ENFORCED_URL;
   if (!url || url.trim() === '') {
-    throw new Error('WHARF_ENFORCED_URL is not set: the access suites need a Wharf gateway with WHARF_AUTH_MODE=enforced (the e2e globalSetup normally starts one)');
+    throw new Error(
+      'WHARF_ENFORCED_URL is not set: the access suites need a Wharf gateway with WHARF_AUTH_MODE=enforced (the e2e globalSetup normally starts one)',
+    );
   }
   return url.trim().replace(/\/+$/, '');
 }

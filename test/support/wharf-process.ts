@@ -25,16 +25,23 @@ export async function startWharf(
   timeoutMs = 60_000,
   service: 'embedded' | 'gateway' | 'metadata' | 'search' | 'blob' = 'embedded',
 ): Promise<WharfProcess> {
-  const child = spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(ROOT, 'dist', 'services', service, 'src', 'main.js')], {
-    cwd: ROOT,
-    // Open mode unless the test asks otherwise: most suites exercise the protocol, not accounts.
-    env: { ...process.env, WHARF_PORT: '0', WHARF_HOST: '127.0.0.1', WHARF_AUTH_MODE: 'open', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(ROOT, 'dist', 'services', service, 'src', 'main.js')],
+    {
+      cwd: ROOT,
+      // Open mode unless the test asks otherwise: most suites exercise the protocol, not accounts.
+      env: { ...process.env, WHARF_PORT: '0', WHARF_HOST: '127.0.0.1', WHARF_AUTH_MODE: 'open', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`wharf did not start within ${timeoutMs} ms:\n${output.slice(-4000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`wharf did not start within ${timeoutMs} ms:\n${output.slice(-4000)}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"msg":"wharf listening".*?"url":"([^"]+)"/.exec(output);

@@ -20,10 +20,18 @@ declare global {
   var __WHARF_ENFORCED__: WharfProcess | undefined;
 }
 
-const ENFORCED = { WHARF_AUTH_MODE: 'enforced', WHARF_ADMIN_USERNAME: E2E_ADMIN.username, WHARF_ADMIN_PASSWORD: E2E_ADMIN.password };
+const ENFORCED = {
+  WHARF_AUTH_MODE: 'enforced',
+  WHARF_ADMIN_USERNAME: E2E_ADMIN.username,
+  WHARF_ADMIN_PASSWORD: E2E_ADMIN.password,
+};
 
 function build(): void {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
 }
 
 export default async function globalSetup(): Promise<void> {
@@ -34,7 +42,10 @@ export default async function globalSetup(): Promise<void> {
     globalThis.__WHARF__ = wharf;
     process.env.WHARF_URL = wharf.url;
     process.env.WHARF_E2E_DATA_DIR = dataDir;
-    const enforced = await startWharf({ WHARF_DATA_DIR: mkdtempSync(join(tmpdir(), 'wharf-e2e-enforced-')), ...ENFORCED });
+    const enforced = await startWharf({
+      WHARF_DATA_DIR: mkdtempSync(join(tmpdir(), 'wharf-e2e-enforced-')),
+      ...ENFORCED,
+    });
     globalThis.__WHARF_ENFORCED__ = enforced;
     process.env.WHARF_ENFORCED_URL = enforced.url;
     return;

@@ -1,6 +1,7 @@
 import { LruBySize } from './lru-by-size';
 
-const cacheOf = (maxEntrySize: number, maxTotalSize: number) => new LruBySize<string, string>({ maxEntrySize, maxTotalSize });
+const cacheOf = (maxEntrySize: number, maxTotalSize: number) =>
+  new LruBySize<string, string>({ maxEntrySize, maxTotalSize });
 const kept = (cache: LruBySize<string, unknown>, keys: string[]) => keys.filter((key) => cache.get(key) !== undefined);
 /** `cache` with `keys` set in order, each to its upper-case self, each of `size`. */
 const filled = (cache: LruBySize<string, string>, keys: string[], size: number) => {

@@ -5,7 +5,10 @@ import { JsonLogger } from './json-logger';
  * The start of every `main`: configuration (exit 2 with every problem listed when it is
  * invalid), the logger, and a uniform report of a failed start (exit 1).
  */
-export function runService(name: string, start: (config: WharfConfig, logger: JsonLogger) => Promise<{ getUrl(): Promise<string> }>): void {
+export function runService(
+  name: string,
+  start: (config: WharfConfig, logger: JsonLogger) => Promise<{ getUrl(): Promise<string> }>,
+): void {
   let config: WharfConfig;
   try {
     config = loadConfig();
@@ -19,9 +22,18 @@ export function runService(name: string, start: (config: WharfConfig, logger: Js
   const logger = new JsonLogger(config.logLevel);
   start(config, logger)
     .then(async (app) => {
-      logger.event('info', 'wharf listening', { service: name, profile: config.profile, url: await app.getUrl(), auth: config.auth.mode });
+      logger.event('info', 'wharf listening', {
+        service: name,
+        profile: config.profile,
+        url: await app.getUrl(),
+        auth: config.auth.mode,
+      });
       if (config.auth.mode === 'open' && (name === 'gateway' || name === 'embedded')) {
-        logger.event('warn', 'open mode: no authentication, anyone who can reach this server may push and delete (WHARF_AUTH_MODE)', { host: config.http.host });
+        logger.event(
+          'warn',
+          'open mode: no authentication, anyone who can reach this server may push and delete (WHARF_AUTH_MODE)',
+          { host: config.http.host },
+        );
       }
     })
     .catch((error) => {

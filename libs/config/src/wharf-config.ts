@@ -13,7 +13,12 @@ const MiB = 1024 * 1024;
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 /** "url[,url...]": one URL per replica of a service. */
 const urlList = () =>
-  z.string().refine((value) => value.split(',').every((url) => URL.canParse(url.trim()) && /^https?:/.test(url.trim())), 'http(s) URL[,URL...]');
+  z
+    .string()
+    .refine(
+      (value) => value.split(',').every((url) => URL.canParse(url.trim()) && /^https?:/.test(url.trim())),
+      'http(s) URL[,URL...]',
+    );
 
 const schema = z.object({
   WHARF_PROFILE: z.enum(['embedded', 'distributed']).default('embedded'),
@@ -58,7 +63,10 @@ const schema = z.object({
   WHARF_BLOB_GC_GRACE_SECONDS: int(3600, 0),
   WHARF_AUTH_MODE: z.enum(['enforced', 'open']).default('enforced'),
   WHARF_SIGNUP: z.enum(['true', 'false']).default('true'),
-  WHARF_ADMIN_USERNAME: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,254}$/, 'a lowercase account name').optional(),
+  WHARF_ADMIN_USERNAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,254}$/, 'a lowercase account name')
+    .optional(),
   WHARF_ADMIN_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
   WHARF_DEFAULT_VISIBILITY: z.enum(['public', 'private']).default('public'),
   WHARF_TOKEN_TTL_SECONDS: int(30 * 24 * 3600, 0),
@@ -71,19 +79,37 @@ const schema = z.object({
   WHARF_READY_MAX_LAG: int(1000, 0),
   WHARF_DEPENDENCY_TIMEOUT_SECONDS: int(30, 1),
   // Distributed profile: each service requires the ones it uses (requireSettings).
-  WHARF_KAFKA_BROKERS: z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, 'host:port[,host:port...]').optional(),
-  WHARF_KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default('wharf.'),
+  WHARF_KAFKA_BROKERS: z
+    .string()
+    .regex(/^[^,\s]+(,[^,\s]+)*$/, 'host:port[,host:port...]')
+    .optional(),
+  WHARF_KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default('wharf.'),
   WHARF_KAFKA_PARTITIONS: int(12, 1),
   WHARF_KAFKA_REPLICATION_FACTOR: int(1, 1),
-  WHARF_MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'a mongodb:// URL').optional(),
-  WHARF_MONGO_DATABASE: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).default('wharf'),
+  WHARF_MONGO_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'a mongodb:// URL')
+    .optional(),
+  WHARF_MONGO_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/)
+    .default('wharf'),
   WHARF_S3_ENDPOINT: z.string().url().optional(),
   WHARF_S3_REGION: z.string().min(1).default('us-east-1'),
   WHARF_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   WHARF_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-  WHARF_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').default('wharf-blobs'),
+  WHARF_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')
+    .default('wharf-blobs'),
   WHARF_OPENSEARCH_URL: z.string().url().optional(),
-  WHARF_OPENSEARCH_INDEX_PREFIX: z.string().regex(/^[a-z0-9._-]*$/).default('wharf-'),
+  WHARF_OPENSEARCH_INDEX_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9._-]*$/)
+    .default('wharf-'),
   WHARF_OPENSEARCH_REPLICAS: int(0, 0),
   // One URL per replica of the service, comma-separated; the gateway spreads its calls over them.
   WHARF_METADATA_URL: urlList().optional(),
@@ -209,7 +235,13 @@ export interface AuthSettings {
 export interface DistributedSettings {
   kafka: { brokers: string[]; topicPrefix: string; partitions: number; replicationFactor: number } | null;
   mongo: { url: string; database: string } | null;
-  s3: { endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; bucket: string } | null;
+  s3: {
+    endpoint: string | undefined;
+    region: string;
+    accessKeyId: string | undefined;
+    secretAccessKey: string | undefined;
+    bucket: string;
+  } | null;
   opensearch: { url: string; indexPrefix: string; replicas: number } | null;
   /** Where the gateway reaches the other services (their internal HTTP APIs): one URL per replica, comma-separated. */
   services: { metadata: string | null; search: string | null; blob: string | null };
@@ -228,8 +260,11 @@ const SETTING_VARIABLES = {
 /** Fails with every missing variable at once when a service lacks the settings it needs. */
 export function requireSettings(config: WharfConfig, ...needed: (keyof typeof SETTING_VARIABLES)[]): void {
   const d = config.distributed;
-  const present = (key: keyof typeof SETTING_VARIABLES) => (key.startsWith('services.') ? d.services[key.slice(9) as 'metadata'] !== null : d[key as 'kafka'] !== null);
-  const missing = needed.filter((key) => !present(key)).map((key) => `${SETTING_VARIABLES[key]}: required by this service`);
+  const present = (key: keyof typeof SETTING_VARIABLES) =>
+    key.startsWith('services.') ? d.services[key.slice(9) as 'metadata'] !== null : d[key as 'kafka'] !== null;
+  const missing = needed
+    .filter((key) => !present(key))
+    .map((key) => `${SETTING_VARIABLES[key]}: required by this service`);
   if (missing.length > 0) throw new ConfigError(missing);
 }
 
@@ -243,7 +278,11 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): WharfConfig {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`));
+    throw new ConfigError(
+      parsed.error.issues.map(
+        (i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`,
+      ),
+    );
   }
   const e = parsed.data;
   if (Boolean(e.WHARF_ADMIN_USERNAME) !== Boolean(e.WHARF_ADMIN_PASSWORD)) {
@@ -286,7 +325,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auth: {
       mode: e.WHARF_AUTH_MODE,
       signup: e.WHARF_SIGNUP === 'true',
-      admin: e.WHARF_ADMIN_USERNAME && e.WHARF_ADMIN_PASSWORD ? { username: e.WHARF_ADMIN_USERNAME, password: e.WHARF_ADMIN_PASSWORD } : null,
+      admin:
+        e.WHARF_ADMIN_USERNAME && e.WHARF_ADMIN_PASSWORD
+          ? { username: e.WHARF_ADMIN_USERNAME, password: e.WHARF_ADMIN_PASSWORD }
+          : null,
       defaultVisibility: e.WHARF_DEFAULT_VISIBILITY,
       tokenTtlSeconds: e.WHARF_TOKEN_TTL_SECONDS,
       rateLimitPerMinute: e.WHARF_RATE_LIMIT_PER_MINUTE,
@@ -300,14 +342,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     blobGc: { intervalSeconds: e.WHARF_BLOB_GC_INTERVAL_SECONDS, graceSeconds: e.WHARF_BLOB_GC_GRACE_SECONDS },
     distributed: {
       kafka: e.WHARF_KAFKA_BROKERS
-        ? { brokers: e.WHARF_KAFKA_BROKERS.split(','), topicPrefix: e.WHARF_KAFKA_TOPIC_PREFIX, partitions: e.WHARF_KAFKA_PARTITIONS, replicationFactor: e.WHARF_KAFKA_REPLICATION_FACTOR }
+        ? {
+            brokers: e.WHARF_KAFKA_BROKERS.split(','),
+            topicPrefix: e.WHARF_KAFKA_TOPIC_PREFIX,
+            partitions: e.WHARF_KAFKA_PARTITIONS,
+            replicationFactor: e.WHARF_KAFKA_REPLICATION_FACTOR,
+          }
         : null,
       mongo: e.WHARF_MONGO_URL ? { url: e.WHARF_MONGO_URL, database: e.WHARF_MONGO_DATABASE } : null,
       s3: e.WHARF_S3_ENDPOINT
-        ? { endpoint: e.WHARF_S3_ENDPOINT, region: e.WHARF_S3_REGION, accessKeyId: e.WHARF_S3_ACCESS_KEY_ID, secretAccessKey: e.WHARF_S3_SECRET_ACCESS_KEY, bucket: e.WHARF_S3_BUCKET }
+        ? {
+            endpoint: e.WHARF_S3_ENDPOINT,
+            region: e.WHARF_S3_REGION,
+            accessKeyId: e.WHARF_S3_ACCESS_KEY_ID,
+            secretAccessKey: e.WHARF_S3_SECRET_ACCESS_KEY,
+            bucket: e.WHARF_S3_BUCKET,
+          }
         : null,
-      opensearch: e.WHARF_OPENSEARCH_URL ? { url: e.WHARF_OPENSEARCH_URL, indexPrefix: e.WHARF_OPENSEARCH_INDEX_PREFIX, replicas: e.WHARF_OPENSEARCH_REPLICAS } : null,
-      services: { metadata: e.WHARF_METADATA_URL ?? null, search: e.WHARF_SEARCH_URL ?? null, blob: e.WHARF_BLOB_URL ?? null },
+      opensearch: e.WHARF_OPENSEARCH_URL
+        ? {
+            url: e.WHARF_OPENSEARCH_URL,
+            indexPrefix: e.WHARF_OPENSEARCH_INDEX_PREFIX,
+            replicas: e.WHARF_OPENSEARCH_REPLICAS,
+          }
+        : null,
+      services: {
+        metadata: e.WHARF_METADATA_URL ?? null,
+        search: e.WHARF_SEARCH_URL ?? null,
+        blob: e.WHARF_BLOB_URL ?? null,
+      },
     },
   };
 }
@@ -319,5 +382,11 @@ export const CONFIG_VARIABLES = Object.keys(schema.shape);
 export function kafkaClientOptions(config: WharfConfig, clientId: string) {
   const kafka = config.distributed.kafka;
   if (!kafka) throw new ConfigError(['WHARF_KAFKA_BROKERS: required by this service']);
-  return { brokers: kafka.brokers, clientId, topicPrefix: kafka.topicPrefix, partitions: kafka.partitions, replicationFactor: kafka.replicationFactor };
+  return {
+    brokers: kafka.brokers,
+    clientId,
+    topicPrefix: kafka.topicPrefix,
+    partitions: kafka.partitions,
+    replicationFactor: kafka.replicationFactor,
+  };
 }

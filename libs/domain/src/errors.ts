@@ -137,7 +137,11 @@ export class PackageMetadataTooLargeError extends WharfError {
 export class JsonPullTooLargeError extends WharfError {
   readonly code = 'payload-too-large' as const;
   constructor(size: number, max: number, rawPull: string) {
-    super(`the blob is ${size} bytes, more than a JSON pull returns (${max}): GET ${rawPull} returns it raw`, { size, max, raw_pull: rawPull });
+    super(`the blob is ${size} bytes, more than a JSON pull returns (${max}): GET ${rawPull} returns it raw`, {
+      size,
+      max,
+      raw_pull: rawPull,
+    });
   }
 }
 
@@ -162,7 +166,10 @@ export class ReleaseNotFoundError extends WharfError {
 export class ChannelNotFoundError extends WharfError {
   readonly code = 'channel-not-found' as const;
   constructor(pkg: string, channel: string) {
-    super(`No channel found for package '${pkg}': ${printable(channel)}`, { package: pkg, channel: printable(channel) });
+    super(`No channel found for package '${pkg}': ${printable(channel)}`, {
+      package: pkg,
+      channel: printable(channel),
+    });
   }
 }
 
@@ -184,11 +191,14 @@ export class PackageExistsError extends WharfError {
 export class VisibilityConflictError extends WharfError {
   readonly code = 'visibility-conflict' as const;
   constructor(pkg: string, current: 'public' | 'private', requested: 'public' | 'private') {
-    super(`package ${pkg} is ${current}; a push does not change visibility, use PUT /api/v1/packages/${pkg}/visibility`, {
-      package: pkg,
-      visibility: current,
-      requested,
-    });
+    super(
+      `package ${pkg} is ${current}; a push does not change visibility, use PUT /api/v1/packages/${pkg}/visibility`,
+      {
+        package: pkg,
+        visibility: current,
+        requested,
+      },
+    );
   }
 }
 
@@ -199,12 +209,15 @@ export class VisibilityConflictError extends WharfError {
 export class OverwriteForbiddenError extends WharfError {
   readonly code = 'overwrite-forbidden' as const;
   constructor(pkg: string, release: string, mediaType: string, deletedDigest: string) {
-    super(`${pkg}@${release} (${mediaType}) was deleted, and this namespace forbids overwrites: only its former content (sha256:${deletedDigest}) may be pushed again`, {
-      package: pkg,
-      release,
-      media_type: mediaType,
-      digest: `sha256:${deletedDigest}`,
-    });
+    super(
+      `${pkg}@${release} (${mediaType}) was deleted, and this namespace forbids overwrites: only its former content (sha256:${deletedDigest}) may be pushed again`,
+      {
+        package: pkg,
+        release,
+        media_type: mediaType,
+        digest: `sha256:${deletedDigest}`,
+      },
+    );
   }
 }
 
@@ -249,7 +262,10 @@ export class ForbiddenError extends WharfError {
 
   /** The caller lacks `needed` on the namespace (Quay's details: the namespace and the scopes). */
   static missingRole(namespace: string, needed: string): ForbiddenError {
-    return new ForbiddenError(`${needed} access to namespace '${printable(namespace)}' is required`, { namespace: printable(namespace), scopes: [needed] });
+    return new ForbiddenError(`${needed} access to namespace '${printable(namespace)}' is required`, {
+      namespace: printable(namespace),
+      scopes: [needed],
+    });
   }
 
   /** A refusal that is not about a role on a namespace (sign-up turned off, site-admin only). */

@@ -13,7 +13,14 @@ export const DEFAULT_MEDIA_TYPE = 'kpm';
  * The types the appr CLI knows. Informational only: like the reference server, Wharf accepts any
  * well-formed short name.
  */
-export const KNOWN_MEDIA_TYPES: readonly string[] = ['helm', 'kpm', 'kpm-compose', 'docker-compose', 'kubernetes', 'appr'];
+export const KNOWN_MEDIA_TYPES: readonly string[] = [
+  'helm',
+  'kpm',
+  'kpm-compose',
+  'docker-compose',
+  'kubernetes',
+  'appr',
+];
 
 const SCHEMA_VERSION = 'v0';
 const MAX_INPUT_LENGTH = 256;
@@ -32,11 +39,15 @@ export function parseMediaType(value: string): string {
   if (value === AUTO_MEDIA_TYPE) {
     throw new InvalidMediaTypeError(value, "'-' (auto-detect) is only allowed where a release is read");
   }
-  if (value.length > MAX_INPUT_LENGTH) throw new InvalidMediaTypeError(value, `must be at most ${MAX_INPUT_LENGTH} characters`);
+  if (value.length > MAX_INPUT_LENGTH)
+    throw new InvalidMediaTypeError(value, `must be at most ${MAX_INPUT_LENGTH} characters`);
   if (SHORT_FORM.test(value)) return value;
   const long = LONG_FORM.exec(value);
   if (long) return long[1]!;
-  throw new InvalidMediaTypeError(value, 'must be a lowercase short name such as helm, or application/vnd.cnr.package-manifest.<type>.v0.json');
+  throw new InvalidMediaTypeError(
+    value,
+    'must be a lowercase short name such as helm, or application/vnd.cnr.package-manifest.<type>.v0.json',
+  );
 }
 
 /** `application/vnd.cnr.package-manifest.<short>.v0.json`; accepts what parseMediaType accepts. */

@@ -1,5 +1,12 @@
 import { InvalidMediaTypeError } from './errors';
-import { AUTO_MEDIA_TYPE, DEFAULT_MEDIA_TYPE, KNOWN_MEDIA_TYPES, contentMediaType, manifestMediaType, parseMediaType } from './media-types';
+import {
+  AUTO_MEDIA_TYPE,
+  DEFAULT_MEDIA_TYPE,
+  KNOWN_MEDIA_TYPES,
+  contentMediaType,
+  manifestMediaType,
+  parseMediaType,
+} from './media-types';
 
 describe('media type constants', () => {
   it('should use - for auto-detection and kpm as the push default, like the reference server', () => {
@@ -13,13 +20,19 @@ describe('media type constants', () => {
 });
 
 describe('parseMediaType', () => {
-  it.each(['helm', 'kpm', 'kpm-compose', 'docker-compose', 'kubernetes', 'appr'])('should accept the known short name %p', (value) => {
-    expect(parseMediaType(value)).toBe(value);
-  });
+  it.each(['helm', 'kpm', 'kpm-compose', 'docker-compose', 'kubernetes', 'appr'])(
+    'should accept the known short name %p',
+    (value) => {
+      expect(parseMediaType(value)).toBe(value);
+    },
+  );
 
-  it.each(['ansible', 'my_type', 'x1', '0', 'a'.repeat(64)])('should accept the unknown but well-formed short name %p', (value) => {
-    expect(parseMediaType(value)).toBe(value);
-  });
+  it.each(['ansible', 'my_type', 'x1', '0', 'a'.repeat(64)])(
+    'should accept the unknown but well-formed short name %p',
+    (value) => {
+      expect(parseMediaType(value)).toBe(value);
+    },
+  );
 
   it.each([
     ['application/vnd.cnr.package-manifest.helm.v0.json', 'helm'],
@@ -64,7 +77,9 @@ describe('manifestMediaType', () => {
   });
 
   it('should accept a long form and rebuild it with the cnr prefix', () => {
-    expect(manifestMediaType('application/vnd.appr.package-manifest.kpm.v0.json')).toBe('application/vnd.cnr.package-manifest.kpm.v0.json');
+    expect(manifestMediaType('application/vnd.appr.package-manifest.kpm.v0.json')).toBe(
+      'application/vnd.cnr.package-manifest.kpm.v0.json',
+    );
   });
 
   it('should refuse a malformed short name instead of building a header from it', () => {

@@ -60,7 +60,11 @@ export const ROBOT_NAME_PATTERN = ROBOT_NAME.source;
 /** A robot's short name (its account is `<org>+<name>`): lowercase letters, digits, `_`. */
 export function parseRobotName(name: string): string {
   if (typeof name !== 'string' || !ROBOT_NAME.test(name)) {
-    throw new InvalidNameError('robot', String(name), 'must be 1-64 lowercase letters, digits or underscores, starting with a letter or digit');
+    throw new InvalidNameError(
+      'robot',
+      String(name),
+      'must be 1-64 lowercase letters, digits or underscores, starting with a letter or digit',
+    );
   }
   return name;
 }
@@ -79,7 +83,8 @@ function assertPackagePart(kind: 'namespace' | 'package', value: string): void {
   assertCommonRules(kind, value, MAX_PACKAGE_PART_LENGTH);
   if (/[A-Z]/.test(value)) throw new InvalidNameError(kind, value, 'must be lowercase');
   assertCharacters(kind, value, PACKAGE_CHAR);
-  if (!PACKAGE_FIRST.test(value)) throw new InvalidNameError(kind, value, 'must start with a lowercase letter or digit');
+  if (!PACKAGE_FIRST.test(value))
+    throw new InvalidNameError(kind, value, 'must start with a lowercase letter or digit');
   if (value.endsWith('.')) throw new InvalidNameError(kind, value, "must not end with '.'");
 }
 
@@ -90,7 +95,8 @@ function assertCommonRules(kind: NameKind, value: unknown, maxLength: number): a
   if (value.length > maxLength) throw new InvalidNameError(kind, value, `must be at most ${maxLength} characters`);
   if (/[/\\]/.test(value)) throw new InvalidNameError(kind, value, 'must not contain a path separator');
   if (value.includes('..')) throw new InvalidNameError(kind, value, "must not contain '..'");
-  if (/[^\x20-\x7e]/.test(value)) throw new InvalidNameError(kind, value, 'must contain only printable ASCII characters');
+  if (/[^\x20-\x7e]/.test(value))
+    throw new InvalidNameError(kind, value, 'must contain only printable ASCII characters');
 }
 
 function assertCharacters(kind: NameKind, value: string, allowed: RegExp): void {

@@ -13,12 +13,19 @@ function reasonOf(action: () => unknown): string {
 
 describe('parsePackageRef', () => {
   it('should return both parts and the ns/name form for a valid reference', () => {
-    expect(parsePackageRef('titi', 'rocketchat')).toEqual({ namespace: 'titi', name: 'rocketchat', full: 'titi/rocketchat' });
+    expect(parsePackageRef('titi', 'rocketchat')).toEqual({
+      namespace: 'titi',
+      name: 'rocketchat',
+      full: 'titi/rocketchat',
+    });
   });
 
-  it.each(['a', '0', 'my-app', 'my_app', 'my.app', 'a1.b2_c3-d4', '9lives', 'a-', 'a_'])('should accept %p as a package and a namespace', (value) => {
-    expect(parsePackageRef(value, value).full).toBe(`${value}/${value}`);
-  });
+  it.each(['a', '0', 'my-app', 'my_app', 'my.app', 'a1.b2_c3-d4', '9lives', 'a-', 'a_'])(
+    'should accept %p as a package and a namespace',
+    (value) => {
+      expect(parsePackageRef(value, value).full).toBe(`${value}/${value}`);
+    },
+  );
 
   it('should accept names of exactly 255 characters', () => {
     const longest = 'a'.repeat(255);
@@ -61,11 +68,17 @@ describe('parsePackageRef', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(InvalidNameError);
-    expect((caught as InvalidNameError).details).toMatchObject({ kind: 'namespace', name: 'Bad', reason: 'must be lowercase' });
+    expect((caught as InvalidNameError).details).toMatchObject({
+      kind: 'namespace',
+      name: 'Bad',
+      reason: 'must be lowercase',
+    });
   });
 
   it('should name the package as the bad part when only the package is invalid', () => {
-    expect(() => parsePackageRef('good', 'a..b')).toThrow(expect.objectContaining({ details: expect.objectContaining({ kind: 'package' }) }));
+    expect(() => parsePackageRef('good', 'a..b')).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ kind: 'package' }) }),
+    );
   });
 
   it('should refuse a namespace longer than 255 characters', () => {
@@ -78,9 +91,12 @@ describe('parsePackageRef', () => {
 });
 
 describe('parseChannelName', () => {
-  it.each(['stable', 'Stable', 'dev', '_beta', '1.0', 'release-2.x', 'v1_2', 'a'.repeat(128), 'end.'])('should accept %p unchanged', (value) => {
-    expect(parseChannelName(value)).toBe(value);
-  });
+  it.each(['stable', 'Stable', 'dev', '_beta', '1.0', 'release-2.x', 'v1_2', 'a'.repeat(128), 'end.'])(
+    'should accept %p unchanged',
+    (value) => {
+      expect(parseChannelName(value)).toBe(value);
+    },
+  );
 
   it.each([
     ['', 'must not be empty'],
@@ -118,14 +134,29 @@ describe('PACKAGE_NAME_PATTERN and CHANNEL_NAME_PATTERN', () => {
     }
   };
 
-  it.each(['app', 'a', 'my-app_1.2', 'a'.repeat(255), 'a'.repeat(256), 'App', 'a..b', 'a.', '-a', '.a', 'a/b', 'a b', '\u0430pp', ''])(
-    'should agree with parsePackageRef on %j',
-    (name) => {
-      expect(new RegExp(PACKAGE_NAME_PATTERN).test(name)).toBe(accepts(() => parsePackageRef('ns', name)));
+  it.each([
+    'app',
+    'a',
+    'my-app_1.2',
+    'a'.repeat(255),
+    'a'.repeat(256),
+    'App',
+    'a..b',
+    'a.',
+    '-a',
+    '.a',
+    'a/b',
+    'a b',
+    '\u0430pp',
+    '',
+  ])('should agree with parsePackageRef on %j', (name) => {
+    expect(new RegExp(PACKAGE_NAME_PATTERN).test(name)).toBe(accepts(() => parsePackageRef('ns', name)));
+  });
+
+  it.each(['stable', 'Stable', '_beta', 'v1.0', 'a'.repeat(128), 'a'.repeat(129), 'a..b', '-x', 'a b', 'a/b', ''])(
+    'should agree with parseChannelName on %j',
+    (channel) => {
+      expect(new RegExp(CHANNEL_NAME_PATTERN).test(channel)).toBe(accepts(() => parseChannelName(channel)));
     },
   );
-
-  it.each(['stable', 'Stable', '_beta', 'v1.0', 'a'.repeat(128), 'a'.repeat(129), 'a..b', '-x', 'a b', 'a/b', ''])('should agree with parseChannelName on %j', (channel) => {
-    expect(new RegExp(CHANNEL_NAME_PATTERN).test(channel)).toBe(accepts(() => parseChannelName(channel)));
-  });
 });

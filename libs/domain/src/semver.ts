@@ -26,7 +26,9 @@ const MAX_QUERY_LENGTH = 512;
 const NUMBER = '0|[1-9]\\d*';
 const IDENTIFIER = '[0-9A-Za-z-]+';
 const DOTTED_IDENTIFIERS = `${IDENTIFIER}(?:\\.${IDENTIFIER})*`;
-const SEMVER = new RegExp(`^(${NUMBER})\\.(${NUMBER})\\.(${NUMBER})(?:-(${DOTTED_IDENTIFIERS}))?(?:\\+(${DOTTED_IDENTIFIERS}))?$`);
+const SEMVER = new RegExp(
+  `^(${NUMBER})\\.(${NUMBER})\\.(${NUMBER})(?:-(${DOTTED_IDENTIFIERS}))?(?:\\+(${DOTTED_IDENTIFIERS}))?$`,
+);
 const NUMERIC_IDENTIFIER = /^\d+$/;
 
 /** Parses strict SemVer 2.0.0; null for anything else, including numbers beyond 2^53 - 1. */
@@ -177,7 +179,8 @@ export function resolveReleaseQuery(query: string | undefined, releases: readonl
   // The common query, a release named in full without build metadata, is `==` it: equal
   // precedence, which among strict SemVer texts means the same text up to a `+build`. Only
   // those releases need parsing; the answer is the one the general rule below gives.
-  if (!query.includes('+') && parseSemVer(query) !== null) return highest(parseAll(releases.filter((r) => r === query || r.startsWith(`${query}+`))));
+  if (!query.includes('+') && parseSemVer(query) !== null)
+    return highest(parseAll(releases.filter((r) => r === query || r.startsWith(`${query}+`))));
   const candidates = parseAll(releases);
   const clauses = parseQuery(query);
   const includePrereleases = query.includes('-');
@@ -197,7 +200,10 @@ function highest(versions: SemVer[]): string | null {
 
 function parseQuery(query: string): Clause[] {
   if (typeof query !== 'string' || query.length > MAX_QUERY_LENGTH) {
-    throw new InvalidReleaseError(String(query).slice(0, MAX_QUERY_LENGTH), `query must be at most ${MAX_QUERY_LENGTH} characters`);
+    throw new InvalidReleaseError(
+      String(query).slice(0, MAX_QUERY_LENGTH),
+      `query must be at most ${MAX_QUERY_LENGTH} characters`,
+    );
   }
   return query
     .replace(/ /g, '')
@@ -220,7 +226,13 @@ function parseClause(text: string, query: string): Clause {
   }
   const target = parseSemVer(fullVersionText(majorText!, minorText, patchText, prereleaseText, buildText));
   if (!target) throw new InvalidReleaseError(query, `'${text}' is not a valid version`);
-  const shape: ClauseShape = { op, target, partial, emptyPrerelease: prereleaseText === '', hasBuild: buildText !== undefined };
+  const shape: ClauseShape = {
+    op,
+    target,
+    partial,
+    emptyPrerelease: prereleaseText === '',
+    hasBuild: buildText !== undefined,
+  };
   return expandClause(shape);
 }
 

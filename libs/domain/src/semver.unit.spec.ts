@@ -1,5 +1,12 @@
 import { InvalidReleaseError } from './errors';
-import { assertRelease, compareSemVer, parseSemVer, resolveReleaseQuery, sortReleasesDescending, type SemVer } from './semver';
+import {
+  assertRelease,
+  compareSemVer,
+  parseSemVer,
+  resolveReleaseQuery,
+  sortReleasesDescending,
+  type SemVer,
+} from './semver';
 
 function semver(text: string): SemVer {
   const parsed = parseSemVer(text);
@@ -118,18 +125,35 @@ describe('assertRelease', () => {
     expect(assertRelease('1.1.0-beta.1')).toBe('1.1.0-beta.1');
   });
 
-  it.each([['1.0'], ['1'], [1], [null], [undefined], [{}], ['v1.0.0'], ['1.0.0-01']])('should throw InvalidReleaseError for %p', (value) => {
-    expect(() => assertRelease(value)).toThrow(InvalidReleaseError);
-  });
+  it.each([['1.0'], ['1'], [1], [null], [undefined], [{}], ['v1.0.0'], ['1.0.0-01']])(
+    'should throw InvalidReleaseError for %p',
+    (value) => {
+      expect(() => assertRelease(value)).toThrow(InvalidReleaseError);
+    },
+  );
 
   it('should carry the release in the error details', () => {
-    expect(() => assertRelease('1.0')).toThrow(expect.objectContaining({ code: 'invalid-release', details: expect.objectContaining({ version: '1.0' }) }));
+    expect(() => assertRelease('1.0')).toThrow(
+      expect.objectContaining({ code: 'invalid-release', details: expect.objectContaining({ version: '1.0' }) }),
+    );
   });
 });
 
 describe('compareSemVer', () => {
   it('should order the semver.org §11 precedence example', () => {
-    const ascending = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '2.0.0', '2.1.0', '2.1.1'];
+    const ascending = [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+      '2.0.0',
+      '2.1.0',
+      '2.1.1',
+    ];
     for (let i = 0; i + 1 < ascending.length; i++) {
       expect(compareSemVer(semver(ascending[i]!), semver(ascending[i + 1]!))).toBeLessThan(0);
       expect(compareSemVer(semver(ascending[i + 1]!), semver(ascending[i]!))).toBeGreaterThan(0);
@@ -162,7 +186,14 @@ describe('compareSemVer', () => {
 
 describe('sortReleasesDescending', () => {
   it('should put the highest release first, pre-releases below their release', () => {
-    expect(sortReleasesDescending(['0.0.1', '1.0.1', '2.0.1', '1.1.0-beta.1', '1.0.0', '1.10.0'])).toEqual(['2.0.1', '1.10.0', '1.1.0-beta.1', '1.0.1', '1.0.0', '0.0.1']);
+    expect(sortReleasesDescending(['0.0.1', '1.0.1', '2.0.1', '1.1.0-beta.1', '1.0.0', '1.10.0'])).toEqual([
+      '2.0.1',
+      '1.10.0',
+      '1.1.0-beta.1',
+      '1.0.1',
+      '1.0.0',
+      '0.0.1',
+    ]);
     expect(sortReleasesDescending(['0.9.0', '1.1.0-beta.1', '1.0.0'])).toEqual(['1.1.0-beta.1', '1.0.0', '0.9.0']);
   });
 
@@ -237,11 +268,28 @@ describe('resolveReleaseQuery', () => {
     ['>=0.3.0,<0.6.0-', '0.5.2-rc'],
     ['==10.0.0', null],
   ])('should resolve %p like the reference select_version (-> %p)', (query, expected) => {
-    expect(resolveReleaseQuery(query, ['0.1.0', '0.3.0', '0.3.2-rc', '0.5.0', '0.5.2-rc', '0.7.0', '0.8.0-rc'])).toBe(expected);
+    expect(resolveReleaseQuery(query, ['0.1.0', '0.3.0', '0.3.2-rc', '0.5.0', '0.5.2-rc', '0.7.0', '0.8.0-rc'])).toBe(
+      expected,
+    );
   });
 
   describe('partial versions', () => {
-    const many = ['0.0.3', '0.0.4', '0.2.3', '0.2.9', '0.3.0', '1.0.0', '1.2.0', '1.4.9', '1.5.0', '1.5.7', '1.6.0', '2.0.0', '2.2.0', '3.0.0'];
+    const many = [
+      '0.0.3',
+      '0.0.4',
+      '0.2.3',
+      '0.2.9',
+      '0.3.0',
+      '1.0.0',
+      '1.2.0',
+      '1.4.9',
+      '1.5.0',
+      '1.5.7',
+      '1.6.0',
+      '2.0.0',
+      '2.2.0',
+      '3.0.0',
+    ];
 
     it.each([
       ['1', '1.6.0'],
@@ -266,7 +314,21 @@ describe('resolveReleaseQuery', () => {
   });
 
   describe('caret and tilde', () => {
-    const many = ['0.0.3', '0.0.4', '0.2.3', '0.2.9', '0.3.0', '1.2.3', '1.2.9', '1.3.0', '1.9.9', '2.0.0', '2.2.0', '2.9.0', '3.0.0'];
+    const many = [
+      '0.0.3',
+      '0.0.4',
+      '0.2.3',
+      '0.2.9',
+      '0.3.0',
+      '1.2.3',
+      '1.2.9',
+      '1.3.0',
+      '1.9.9',
+      '2.0.0',
+      '2.2.0',
+      '2.9.0',
+      '3.0.0',
+    ];
 
     it.each([
       ['^1.2.3', '1.9.9'],
@@ -330,10 +392,24 @@ describe('resolveReleaseQuery', () => {
   });
 
   it('should answer a release named in full exactly as its == clause does', () => {
-    const stored = ['1.0.1', '1.0.10', '11.0.1', '1.0.1-rc.1', '1.0.1+b', '1.0.1+a', '2.0.0+x', '2.0.0-rc.1+x', 'latest', '1.0.1x'];
+    const stored = [
+      '1.0.1',
+      '1.0.10',
+      '11.0.1',
+      '1.0.1-rc.1',
+      '1.0.1+b',
+      '1.0.1+a',
+      '2.0.0+x',
+      '2.0.0-rc.1+x',
+      'latest',
+      '1.0.1x',
+    ];
     const queries = ['1.0.1', '1.0.10', '11.0.1', '1.0.1-rc.1', '2.0.0', '2.0.0-rc.1', '1.0.0', '0.1.0', '1.0.1-rc.2'];
     for (const query of queries) {
-      expect({ query, answer: resolveReleaseQuery(query, stored) }).toEqual({ query, answer: resolveReleaseQuery(`==${query}`, stored) });
+      expect({ query, answer: resolveReleaseQuery(query, stored) }).toEqual({
+        query,
+        answer: resolveReleaseQuery(`==${query}`, stored),
+      });
     }
     expect(resolveReleaseQuery('1.0.1', stored)).toBe('1.0.1+b');
     expect(resolveReleaseQuery('2.0.0-rc.1', stored)).toBe('2.0.0-rc.1+x');

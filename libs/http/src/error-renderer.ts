@@ -27,7 +27,8 @@ const FASTIFY_CODES: Record<string, WireErrorCode> = {
 export function renderError(error: unknown, method: string, path: string): RenderedError {
   if (error instanceof WharfError && Object.hasOwn(HTTP_STATUS_BY_CODE, error.code)) {
     const headers: Record<string, string> = {};
-    if (error instanceof ServiceUnavailableError || error instanceof RateLimitedError) headers['retry-after'] = String(error.retryAfterSeconds);
+    if (error instanceof ServiceUnavailableError || error instanceof RateLimitedError)
+      headers['retry-after'] = String(error.retryAfterSeconds);
     if (error instanceof UnauthorizedError) headers['www-authenticate'] = 'Basic realm="wharf", charset="UTF-8"';
     return rendered(error.code as WireErrorCode, error.message, error.details, headers);
   }
@@ -35,7 +36,10 @@ export function renderError(error: unknown, method: string, path: string): Rende
   // one list of the drivers' connection failures): 503 with Retry-After, never a 500.
   if (isOutage(error)) return renderError(new ServiceUnavailableError('a backing service'), method, path);
   const fastifyCode = (error as { code?: unknown })?.code;
-  const transportCode = typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode) ? FASTIFY_CODES[fastifyCode] : undefined;
+  const transportCode =
+    typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode)
+      ? FASTIFY_CODES[fastifyCode]
+      : undefined;
   if (transportCode) {
     return rendered(transportCode, (error as Error).message, {});
   }
@@ -49,12 +53,23 @@ export function renderError(error: unknown, method: string, path: string): Rende
   // Only Fastify's own request errors say something about the client's request; a 4xx status
   // from a dependency's client library (a store's HTTP API) is our failure, not the client's.
   const status = (error as { statusCode?: unknown })?.statusCode;
-  if (typeof fastifyCode === 'string' && fastifyCode.startsWith('FST_') && typeof status === 'number' && status >= 400 && status < 500) {
+  if (
+    typeof fastifyCode === 'string' &&
+    fastifyCode.startsWith('FST_') &&
+    typeof status === 'number' &&
+    status >= 400 &&
+    status < 500
+  ) {
     return rendered(status === 413 ? 'payload-too-large' : 'invalid-usage', (error as Error).message, {});
   }
   return { ...rendered('internal-error', 'internal error', {}), unexpected: true };
 }
 
-function rendered(code: WireErrorCode, message: string, details: ErrorDetails, headers: Record<string, string> = {}): RenderedError {
+function rendered(
+  code: WireErrorCode,
+  message: string,
+  details: ErrorDetails,
+  headers: Record<string, string> = {},
+): RenderedError {
   return { status: HTTP_STATUS_BY_CODE[code], body: errorBody(code, message, details), headers, unexpected: false };
 }

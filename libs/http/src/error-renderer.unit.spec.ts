@@ -1,4 +1,11 @@
-import { BadRequestException, HttpException, InternalServerErrorException, MethodNotAllowedException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import {
+  BadRequestException,
+  HttpException,
+  InternalServerErrorException,
+  MethodNotAllowedException,
+  NotFoundException,
+  PayloadTooLargeException,
+} from '@nestjs/common';
 import {
   ArchiveTooLargeError,
   ChannelNotFoundError,
@@ -42,11 +49,14 @@ const typedErrors: [WharfError<string>, number][] = [
 ];
 
 describe('renderError', () => {
-  it.each(typedErrors)('renders %p with status %i, its code, message and details, flat and in the error envelope', (error, status) => {
-    const rendered = renderError(error, 'GET', '/api/v1/packages');
-    const content = { code: error.code, message: error.message, details: error.details };
-    expect(rendered).toEqual({ status, body: { ...content, error: content }, headers: {}, unexpected: false });
-  });
+  it.each(typedErrors)(
+    'renders %p with status %i, its code, message and details, flat and in the error envelope',
+    (error, status) => {
+      const rendered = renderError(error, 'GET', '/api/v1/packages');
+      const content = { code: error.code, message: error.message, details: error.details };
+      expect(rendered).toEqual({ status, body: { ...content, error: content }, headers: {}, unexpected: false });
+    },
+  );
 
   it('renders the reference server body for a missing package', () => {
     expect(renderError(new PackageNotFoundError('ns1/app1'), 'GET', '/').body).toMatchObject({
@@ -62,7 +72,9 @@ describe('renderError', () => {
     expect(rendered.body.code).toBe('service-unavailable');
     expect(rendered.body.details).toEqual({ dependency: 'metadata store' });
     expect(rendered.headers).toEqual({ 'retry-after': '5' });
-    expect(renderError(new ServiceUnavailableError('event log', 30), 'POST', '/x').headers).toEqual({ 'retry-after': '30' });
+    expect(renderError(new ServiceUnavailableError('event log', 30), 'POST', '/x').headers).toEqual({
+      'retry-after': '30',
+    });
   });
 
   describe('a dependency that cannot be reached', () => {
@@ -70,10 +82,16 @@ describe('renderError', () => {
 
     it.each<[string, unknown]>([
       ['a refused connection', Object.assign(new Error(secret), { code: 'ECONNREFUSED' })],
-      ['a reset connection, as the cause', new Error('request failed', { cause: Object.assign(new Error(secret), { code: 'ECONNRESET' }) })],
+      [
+        'a reset connection, as the cause',
+        new Error('request failed', { cause: Object.assign(new Error(secret), { code: 'ECONNRESET' }) }),
+      ],
       ['MongoDB server selection timing out', Object.assign(new Error(secret), { name: 'MongoServerSelectionError' })],
       ['a MongoDB network error', Object.assign(new Error(secret), { name: 'MongoNetworkError' })],
-      ["OpenSearch's client without a living connection", Object.assign(new Error(secret), { name: 'NoLivingConnectionsError' })],
+      [
+        "OpenSearch's client without a living connection",
+        Object.assign(new Error(secret), { name: 'NoLivingConnectionsError' }),
+      ],
       ['an SQLite file locked by another process', Object.assign(new Error(secret), { code: 'SQLITE_BUSY' })],
       ['a 5xx from a store', Object.assign(new Error(secret), { statusCode: 502 })],
     ])('(%s) is a 503 service-unavailable with Retry-After that says nothing about internals', (_kind, error) => {
@@ -135,39 +153,75 @@ describe('renderError', () => {
     it('a 404 from the router is route-not-found naming the method and path', () => {
       const rendered = renderError(new NotFoundException(), 'GET', '/api/v1/nope');
       expect(rendered.status).toBe(404);
-      expect(rendered.body).toMatchObject({ code: 'route-not-found', details: { method: 'GET', path: '/api/v1/nope' } });
+      expect(rendered.body).toMatchObject({
+        code: 'route-not-found',
+        details: { method: 'GET', path: '/api/v1/nope' },
+      });
       expect(rendered.body.error.code).toBe('route-not-found');
     });
 
     it('a 405 is method-not-allowed', () => {
       const rendered = renderError(new MethodNotAllowedException(), 'PUT', '/api/v1/packages');
       expect(rendered.status).toBe(405);
-      expect(rendered.body).toMatchObject({ code: 'method-not-allowed', details: { method: 'PUT', path: '/api/v1/packages' } });
+      expect(rendered.body).toMatchObject({
+        code: 'method-not-allowed',
+        details: { method: 'PUT', path: '/api/v1/packages' },
+      });
     });
 
     it('a 413 HttpException is payload-too-large', () => {
-      expect(renderError(new PayloadTooLargeException(), 'POST', '/x')).toMatchObject({ status: 413, body: { code: 'payload-too-large' } });
+      expect(renderError(new PayloadTooLargeException(), 'POST', '/x')).toMatchObject({
+        status: 413,
+        body: { code: 'payload-too-large' },
+      });
     });
 
     it('another 4xx HttpException is invalid-usage', () => {
-      expect(renderError(new BadRequestException('bad'), 'POST', '/x')).toMatchObject({ status: 400, body: { code: 'invalid-usage' }, unexpected: false });
-      expect(renderError(new HttpException('teapot', 418), 'POST', '/x')).toMatchObject({ status: 400, body: { code: 'invalid-usage' } });
-    });
-
-    it('a Fastify request error carrying a 4xx statusCode is a client error', () => {
-      expect(renderError(Object.assign(new Error('bad body'), { code: 'FST_ERR_UNKNOWN_PARSE', statusCode: 400 }), 'POST', '/x')).toMatchObject({
+      expect(renderError(new BadRequestException('bad'), 'POST', '/x')).toMatchObject({
+        status: 400,
+        body: { code: 'invalid-usage' },
+        unexpected: false,
+      });
+      expect(renderError(new HttpException('teapot', 418), 'POST', '/x')).toMatchObject({
         status: 400,
         body: { code: 'invalid-usage' },
       });
-      expect(renderError(Object.assign(new Error('too big'), { code: 'FST_ERR_OTHER_LIMIT', statusCode: 413 }), 'POST', '/x')).toMatchObject({
+    });
+
+    it('a Fastify request error carrying a 4xx statusCode is a client error', () => {
+      expect(
+        renderError(
+          Object.assign(new Error('bad body'), { code: 'FST_ERR_UNKNOWN_PARSE', statusCode: 400 }),
+          'POST',
+          '/x',
+        ),
+      ).toMatchObject({
+        status: 400,
+        body: { code: 'invalid-usage' },
+      });
+      expect(
+        renderError(
+          Object.assign(new Error('too big'), { code: 'FST_ERR_OTHER_LIMIT', statusCode: 413 }),
+          'POST',
+          '/x',
+        ),
+      ).toMatchObject({
         status: 413,
         body: { code: 'payload-too-large' },
       });
     });
 
     it("a dependency's error with a 4xx statusCode is our failure: a 500 that does not leak its message", () => {
-      const rendered = renderError(Object.assign(new Error('index_not_found_exception: wharf-packages'), { statusCode: 404 }), 'GET', '/x');
-      expect(rendered).toMatchObject({ status: 500, body: { code: 'internal-error', message: 'internal error' }, unexpected: true });
+      const rendered = renderError(
+        Object.assign(new Error('index_not_found_exception: wharf-packages'), { statusCode: 404 }),
+        'GET',
+        '/x',
+      );
+      expect(rendered).toMatchObject({
+        status: 500,
+        body: { code: 'internal-error', message: 'internal error' },
+        unexpected: true,
+      });
       expect(JSON.stringify(rendered.body)).not.toContain('index_not_found');
     });
   });

@@ -10,13 +10,18 @@ describe('readiness on consumer lag', () => {
       const gauges: LagGauge[] = [];
       const check = lagWithin(gauges, 10);
       // Gauges registered after the check was made are read too.
-      gauges.push({ group: 'metadata', lag: async () => lags.metadata }, { group: 'search', lag: async () => lags.search });
+      gauges.push(
+        { group: 'metadata', lag: async () => lags.metadata },
+        { group: 'search', lag: async () => lags.search },
+      );
 
       expect(await check()).toBeNull();
       lags.search = 11;
       expect(await check()).toBe('consumer group search lags by 11 events (more than 10)');
       lags.metadata = 500;
-      expect(await check()).toBe('consumer group metadata lags by 500 events (more than 10); consumer group search lags by 11 events (more than 10)');
+      expect(await check()).toBe(
+        'consumer group metadata lags by 500 events (more than 10); consumer group search lags by 11 events (more than 10)',
+      );
     });
 
     it('should with a bound of 0 be ready only when fully caught up', async () => {
@@ -40,7 +45,10 @@ describe('readiness on consumer lag', () => {
     const gauges: LagGauge[] = [{ group: 'search', lag: async () => lag }];
 
     beforeAll(async () => {
-      app = await createService({ providers: [], imports: [], checks, gauges, onClose: async () => {} }, new JsonLogger('silent'));
+      app = await createService(
+        { providers: [], imports: [], checks, gauges, onClose: async () => {} },
+        new JsonLogger('silent'),
+      );
       checks.push(lagWithin(gauges, 100));
       await app.init();
       await app.getHttpAdapter().getInstance().ready();
@@ -58,7 +66,10 @@ describe('readiness on consumer lag', () => {
       const res = await get('/readyz');
       expect(res.statusCode).toBe(503);
       expect(res.headers['retry-after']).toBe('5');
-      expect(res.json()).toMatchObject({ code: 'service-unavailable', details: { dependency: 'consumer group search lags by 101 events (more than 100)' } });
+      expect(res.json()).toMatchObject({
+        code: 'service-unavailable',
+        details: { dependency: 'consumer group search lags by 101 events (more than 100)' },
+      });
       expect((await get('/metrics')).body).toContain('wharf_consumer_lag{group="search"} 101');
       expect((await get('/healthz')).statusCode).toBe(200);
     });
@@ -71,10 +82,15 @@ describe('readiness on consumer lag', () => {
     let storeDown = false;
     let gaugeDown = false;
     const checks: ReadinessCheck[] = [];
-    const gauges: LagGauge[] = [{ group: 'search', lag: async () => (gaugeDown ? Promise.reject(new Error(DRIVER_TEXT)) : 0) }];
+    const gauges: LagGauge[] = [
+      { group: 'search', lag: async () => (gaugeDown ? Promise.reject(new Error(DRIVER_TEXT)) : 0) },
+    ];
 
     beforeAll(async () => {
-      app = await createService({ providers: [], imports: [], checks, gauges, onClose: async () => {} }, new JsonLogger('warn', (line) => logged.push(line)));
+      app = await createService(
+        { providers: [], imports: [], checks, gauges, onClose: async () => {} },
+        new JsonLogger('warn', (line) => logged.push(line)),
+      );
       checks.push(
         readinessProbe('metadata store', async () => {
           if (storeDown) throw new Error(DRIVER_TEXT);
@@ -109,8 +125,11 @@ describe('readiness on consumer lag', () => {
     it('should default to 1000, accept 0, and refuse what is not a non-negative integer', () => {
       expect(loadConfig({}).readiness.maxLag).toBe(1000);
       expect(loadConfig({ WHARF_READY_MAX_LAG: '0' }).readiness.maxLag).toBe(0);
-      for (const bad of ['-1', 'many', '1.5']) expect(() => loadConfig({ WHARF_READY_MAX_LAG: bad })).toThrow(ConfigError);
-      expect(() => loadConfig({ WHARF_READY_MAX_LAG: '-1', WHARF_DEPENDENCY_TIMEOUT_SECONDS: '0' })).toThrow(/WHARF_READY_MAX_LAG[\s\S]*WHARF_DEPENDENCY_TIMEOUT_SECONDS/);
+      for (const bad of ['-1', 'many', '1.5'])
+        expect(() => loadConfig({ WHARF_READY_MAX_LAG: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ WHARF_READY_MAX_LAG: '-1', WHARF_DEPENDENCY_TIMEOUT_SECONDS: '0' })).toThrow(
+        /WHARF_READY_MAX_LAG[\s\S]*WHARF_DEPENDENCY_TIMEOUT_SECONDS/,
+      );
       expect(loadConfig({ WHARF_DEPENDENCY_TIMEOUT_SECONDS: '3' }).dependencyTimeoutMs).toBe(3000);
     });
   });

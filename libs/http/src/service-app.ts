@@ -20,13 +20,24 @@ export interface ServiceAppOptions {
   streamOctets?: boolean;
 }
 
-export async function createServiceApp(module: DynamicModule, logger: JsonLogger, options: ServiceAppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ logger: false, routerOptions: { maxParamLength: 2048 }, ...options.fastify }), {
-    logger,
-    bodyParser: !options.ownBodyParsing,
-  });
+export async function createServiceApp(
+  module: DynamicModule,
+  logger: JsonLogger,
+  options: ServiceAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    new FastifyAdapter({ logger: false, routerOptions: { maxParamLength: 2048 }, ...options.fastify }),
+    {
+      logger,
+      bodyParser: !options.ownBodyParsing,
+    },
+  );
   if (options.streamOctets) {
-    app.getHttpAdapter().getInstance().addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
   }
   app.useGlobalFilters(new WharfExceptionFilter(logger));
   app.enableShutdownHooks();
@@ -47,11 +58,18 @@ export interface ServiceComposition {
 }
 
 /** A service process's application: its providers made global, /healthz and /readyz, its modules. */
-export async function createService(composition: ServiceComposition, logger: JsonLogger, options: ServiceAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createService(
+  composition: ServiceComposition,
+  logger: JsonLogger,
+  options: ServiceAppOptions = {},
+): Promise<NestFastifyApplication> {
   class ServiceModule {}
   const module: DynamicModule = {
     module: ServiceModule,
-    imports: [ServiceHostModule.with(composition.providers, composition.checks, composition.gauges), ...composition.imports],
+    imports: [
+      ServiceHostModule.with(composition.providers, composition.checks, composition.gauges),
+      ...composition.imports,
+    ],
     controllers: composition.controllers ?? [],
   };
   const app = await createServiceApp(module, logger, options);

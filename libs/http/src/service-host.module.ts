@@ -63,7 +63,9 @@ export function lagWithin(gauges: readonly LagGauge[], maxLag: number): Readines
       }
     };
     const lags = await Promise.all(gauges.map(lag));
-    const behind = lags.filter(({ lag }) => lag > maxLag).map(({ group, lag }) => `consumer group ${group} lags by ${lag} events (more than ${maxLag})`);
+    const behind = lags
+      .filter(({ lag }) => lag > maxLag)
+      .map(({ group, lag }) => `consumer group ${group} lags by ${lag} events (more than ${maxLag})`);
     return behind.length > 0 ? behind.join('; ') : null;
   };
 }
@@ -72,7 +74,12 @@ export function lagWithin(gauges: readonly LagGauge[], maxLag: number): Readines
  * Registers a process's started projectors: their lag on /metrics (`gauges`) and, once, the
  * readiness check that fails while any of them lags by more than `maxLag` (`lagWithin`).
  */
-export function followConsumerLag(checks: ReadinessCheck[], gauges: LagGauge[], maxLag: number, ...started: LagGauge[]): void {
+export function followConsumerLag(
+  checks: ReadinessCheck[],
+  gauges: LagGauge[],
+  maxLag: number,
+  ...started: LagGauge[]
+): void {
   gauges.push(...started);
   checks.push(lagWithin(gauges, maxLag));
 }
@@ -91,7 +98,10 @@ class HealthController {
   @OperatorOnly()
   @Header('content-type', 'text/plain; version=0.0.4')
   async metrics() {
-    const lines = ['# HELP wharf_consumer_lag Events in the log not yet applied by the consumer group.', '# TYPE wharf_consumer_lag gauge'];
+    const lines = [
+      '# HELP wharf_consumer_lag Events in the log not yet applied by the consumer group.',
+      '# TYPE wharf_consumer_lag gauge',
+    ];
     for (const gauge of this.gauges) lines.push(`wharf_consumer_lag{group="${gauge.group}"} ${await gauge.lag()}`);
     return lines.join('\n') + '\n';
   }
@@ -103,7 +113,9 @@ class HealthController {
 
   @Get('readyz')
   async ready() {
-    const problems = (await Promise.all(this.checks.map((check) => check().catch((error) => this.notAnswering(error))))).filter((p): p is string => p !== null);
+    const problems = (
+      await Promise.all(this.checks.map((check) => check().catch((error) => this.notAnswering(error))))
+    ).filter((p): p is string => p !== null);
     if (problems.length > 0) throw new ServiceUnavailableError(problems.join('; '));
     return { status: 'ready' };
   }
@@ -111,7 +123,9 @@ class HealthController {
   /** What /readyz says of a check that threw: the dependency, never the error (that is logged). */
   private notAnswering(error: unknown): string {
     const dependency = error instanceof DependencyNotReadyError ? error.dependency : 'a dependency';
-    this.logger.warn(`not ready: ${error instanceof DependencyNotReadyError ? error.message : `${dependency}: ${(error as Error)?.message ?? String(error)}`}`);
+    this.logger.warn(
+      `not ready: ${error instanceof DependencyNotReadyError ? error.message : `${dependency}: ${(error as Error)?.message ?? String(error)}`}`,
+    );
     return `${dependency} is not answering`;
   }
 }
@@ -121,7 +135,11 @@ class HealthController {
 export class ServiceHostModule {
   /** `providers`: the configuration, the logger and the adapters, as global providers. */
   static with(providers: Provider[], checks: ReadinessCheck[], gauges: LagGauge[] = []): DynamicModule {
-    providers = [{ provide: READINESS_CHECKS, useValue: checks }, { provide: LAG_GAUGES, useValue: gauges }, ...providers];
+    providers = [
+      { provide: READINESS_CHECKS, useValue: checks },
+      { provide: LAG_GAUGES, useValue: gauges },
+      ...providers,
+    ];
     return {
       module: ServiceHostModule,
       controllers: [HealthController],

@@ -16,7 +16,11 @@ export class WharfExceptionFilter implements ExceptionFilter {
     if (clientWentAway(request)) {
       // The client closed the connection (mid-body, or before the answer): its request failed
       // because of that, whatever the error says (a reset socket looks like an outage to isOutage).
-      this.logger.event('info', 'client aborted', { method: request.method, path, error: (exception as Error)?.message });
+      this.logger.event('info', 'client aborted', {
+        method: request.method,
+        path,
+        error: (exception as Error)?.message,
+      });
       return;
     }
     const error = renderError(exception, request.method, path);
@@ -28,7 +32,11 @@ export class WharfExceptionFilter implements ExceptionFilter {
         stack: (exception as Error)?.stack,
       });
     } else if (error.status === 503) {
-      this.logger.event('warn', 'dependency unavailable', { method: request.method, path, error: (exception as Error)?.message });
+      this.logger.event('warn', 'dependency unavailable', {
+        method: request.method,
+        path,
+        error: (exception as Error)?.message,
+      });
     }
     void reply.status(error.status).headers(error.headers).type('application/json').send(error.body);
   }

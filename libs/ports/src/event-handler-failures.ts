@@ -26,7 +26,9 @@ export interface RejectedEvent {
  */
 export class UnappliableEventsError extends Error {
   constructor(readonly rejected: RejectedEvent[]) {
-    super(`${rejected.length} event(s) cannot be applied: ${rejected.map((r) => `${r.event.package}#${r.event.sequence}: ${r.reason}`).join('; ')}`);
+    super(
+      `${rejected.length} event(s) cannot be applied: ${rejected.map((r) => `${r.event.package}#${r.event.sequence}: ${r.reason}`).join('; ')}`,
+    );
     this.name = 'UnappliableEventsError';
   }
 }
@@ -58,7 +60,20 @@ const OUTAGE_NAMES = new Set([
   'TimeoutError',
   'AbortError',
 ]);
-const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR']);
+const OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+]);
 
 /**
  * True when `error` (or one of its causes) says a dependency could not be reached or is
@@ -69,7 +84,14 @@ export function isOutage(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
     if (current instanceof ServiceUnavailableError) return true;
-    const e = current as { name?: unknown; code?: unknown; statusCode?: unknown; meta?: { statusCode?: unknown }; $metadata?: { httpStatusCode?: unknown }; cause?: unknown };
+    const e = current as {
+      name?: unknown;
+      code?: unknown;
+      statusCode?: unknown;
+      meta?: { statusCode?: unknown };
+      $metadata?: { httpStatusCode?: unknown };
+      cause?: unknown;
+    };
     if (typeof e.name === 'string' && OUTAGE_NAMES.has(e.name)) return true;
     if (typeof e.code === 'string' && OUTAGE_CODES.has(e.code)) return true;
     const status = e.statusCode ?? e.meta?.statusCode ?? e.$metadata?.httpStatusCode;
@@ -85,18 +107,24 @@ export interface BoundedDelivery {
   pause(): Promise<boolean>;
 }
 
-export type DeliveryOutcome<E extends EventEnvelope> = { delivered: true; setAside: { event: E; reason: string }[] } | { delivered: false };
+export type DeliveryOutcome<E extends EventEnvelope> =
+  { delivered: true; setAside: { event: E; reason: string }[] } | { delivered: false };
 
 /**
  * Hands `events` to `handler` under the rules above. Resolves `delivered: true` with the events
  * to set aside once every other event was applied; `delivered: false` when `pause` said stop.
  */
-export async function deliverBounded<E extends EventEnvelope>(events: readonly E[], handler: (events: E[]) => Promise<void>, control: BoundedDelivery): Promise<DeliveryOutcome<E>> {
+export async function deliverBounded<E extends EventEnvelope>(
+  events: readonly E[],
+  handler: (events: E[]) => Promise<void>,
+  control: BoundedDelivery,
+): Promise<DeliveryOutcome<E>> {
   const byId = new Map(events.map((e) => [e.id, e]));
-  const rejectedOf = (error: UnappliableEventsError) => error.rejected.flatMap(({ event, reason }) => (byId.has(event.id) ? [{ event: byId.get(event.id)!, reason }] : []));
+  const rejectedOf = (error: UnappliableEventsError) =>
+    error.rejected.flatMap(({ event, reason }) => (byId.has(event.id) ? [{ event: byId.get(event.id)!, reason }] : []));
 
   // Whole batch first.
-  for (let failures = 0; ; ) {
+  for (let failures = 0; ;) {
     try {
       await handler([...events]);
       return { delivered: true, setAside: [] };
@@ -110,7 +138,7 @@ export async function deliverBounded<E extends EventEnvelope>(events: readonly E
   // Then one event at a time, to find the ones that fail on their own.
   const setAside: { event: E; reason: string }[] = [];
   for (const event of events) {
-    for (let failures = 0; ; ) {
+    for (let failures = 0; ;) {
       try {
         await handler([event]);
         break;

@@ -2,7 +2,8 @@ import type { EventEnvelope } from '@wharf/contracts';
 import { ServiceUnavailableError } from '@wharf/domain';
 import { UnappliableEventsError, deliverBounded, isOutage } from './event-handler-failures';
 
-const event = (sequence: number, pkg = 'ns/app') => ({ id: `${pkg}#${sequence}`, package: pkg, sequence }) as EventEnvelope;
+const event = (sequence: number, pkg = 'ns/app') =>
+  ({ id: `${pkg}#${sequence}`, package: pkg, sequence }) as EventEnvelope;
 const ids = (events: readonly EventEnvelope[]) => events.map((e) => e.id);
 
 /** A handler that records each batch it was handed and fails as `fail` says. */
@@ -24,7 +25,10 @@ function handler(fail: (batch: EventEnvelope[], attempt: number) => unknown) {
 describe('deliverBounded', () => {
   const events = [event(1), event(2), event(1, 'ns/other'), event(3)];
   let pauses: number;
-  const control = (maxAttempts: number, stopAfter = Infinity) => ({ maxAttempts, pause: async () => ++pauses <= stopAfter });
+  const control = (maxAttempts: number, stopAfter = Infinity) => ({
+    maxAttempts,
+    pause: async () => ++pauses <= stopAfter,
+  });
 
   beforeEach(() => (pauses = 0));
 
@@ -40,15 +44,31 @@ describe('deliverBounded', () => {
 
     const outcome = await deliverBounded(events, h.handle, control(2));
 
-    expect(outcome).toEqual({ delivered: true, setAside: [{ event: events[2], reason: 'failed 2 times: document too large' }] });
-    expect(h.batches).toEqual([ids(events), ids(events), ['ns/app#1'], ['ns/app#2'], ['ns/other#1'], ['ns/other#1'], ['ns/app#3']]);
+    expect(outcome).toEqual({
+      delivered: true,
+      setAside: [{ event: events[2], reason: 'failed 2 times: document too large' }],
+    });
+    expect(h.batches).toEqual([
+      ids(events),
+      ids(events),
+      ['ns/app#1'],
+      ['ns/app#2'],
+      ['ns/other#1'],
+      ['ns/other#1'],
+      ['ns/app#3'],
+    ]);
     expect(h.applied).toEqual(['ns/app#1', 'ns/app#2', 'ns/app#3']);
   });
 
   it('sets aside at once, without a pause, what the handler rejects as unappliable', async () => {
-    const h = handler((batch) => (batch.length === 4 ? new UnappliableEventsError([{ event: events[3], reason: 'parked' }]) : null));
+    const h = handler((batch) =>
+      batch.length === 4 ? new UnappliableEventsError([{ event: events[3], reason: 'parked' }]) : null,
+    );
 
-    expect(await deliverBounded(events, h.handle, control(5))).toEqual({ delivered: true, setAside: [{ event: events[3], reason: 'parked' }] });
+    expect(await deliverBounded(events, h.handle, control(5))).toEqual({
+      delivered: true,
+      setAside: [{ event: events[3], reason: 'parked' }],
+    });
     expect(h.batches).toHaveLength(1);
     expect(pauses).toBe(0);
   });
@@ -73,7 +93,10 @@ describe('isOutage', () => {
   it.each([
     ['ServiceUnavailableError', new ServiceUnavailableError('x')],
     ['a driver connection error', Object.assign(new Error('x'), { name: 'MongoServerSelectionError' })],
-    ['a socket error code in a cause', new Error('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) })],
+    [
+      'a socket error code in a cause',
+      new Error('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) }),
+    ],
     ['an HTTP 503 of a client', Object.assign(new Error('x'), { meta: { statusCode: 503 } })],
     ['SQLITE_BUSY', Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })],
   ])('is true for %s', (_name, error) => expect(isOutage(error)).toBe(true));

@@ -66,7 +66,14 @@ export function commandMeta(overrides: Partial<CommandMeta> = {}): CommandMeta {
 }
 
 export function chartMetadata(overrides: Partial<ChartMetadata> = {}): ChartMetadata {
-  return { apiVersion: 'v2', name: 'app1', version: '1.0.0', description: 'An example chart', keywords: ['example'], ...overrides };
+  return {
+    apiVersion: 'v2',
+    name: 'app1',
+    version: '1.0.0',
+    description: 'An example chart',
+    keywords: ['example'],
+    ...overrides,
+  };
 }
 
 type CommandOverrides<C extends PackageCommand> = Partial<Omit<C, 'type' | 'meta'>> & { meta?: Partial<CommandMeta> };
@@ -76,7 +83,10 @@ type CommandOverrides<C extends PackageCommand> = Partial<Omit<C, 'type' | 'meta
  * media type and digests) as long as the overrides agree.
  */
 export function pushRelease(
-  overrides: Partial<Omit<PushRelease, 'type' | 'meta' | 'content'>> & { meta?: Partial<CommandMeta>; content?: Partial<ReleaseContent> } = {},
+  overrides: Partial<Omit<PushRelease, 'type' | 'meta' | 'content'>> & {
+    meta?: Partial<CommandMeta>;
+    content?: Partial<ReleaseContent>;
+  } = {},
 ): PushRelease {
   const { meta, content, ...rest } = overrides;
   const release = rest.release ?? '1.0.0';
@@ -103,17 +113,40 @@ export function pushRelease(
 
 export function deleteRelease(overrides: CommandOverrides<DeleteRelease> = {}): DeleteRelease {
   const { meta, ...rest } = overrides;
-  return { type: 'DeleteRelease', package: TEST_PACKAGE, release: '1.0.0', mediaType: 'helm', ...rest, meta: commandMeta(meta) };
+  return {
+    type: 'DeleteRelease',
+    package: TEST_PACKAGE,
+    release: '1.0.0',
+    mediaType: 'helm',
+    ...rest,
+    meta: commandMeta(meta),
+  };
 }
 
 export function addReleaseToChannel(overrides: CommandOverrides<AddReleaseToChannel> = {}): AddReleaseToChannel {
   const { meta, ...rest } = overrides;
-  return { type: 'AddReleaseToChannel', package: TEST_PACKAGE, channel: 'stable', release: '1.0.0', ...rest, meta: commandMeta(meta) };
+  return {
+    type: 'AddReleaseToChannel',
+    package: TEST_PACKAGE,
+    channel: 'stable',
+    release: '1.0.0',
+    ...rest,
+    meta: commandMeta(meta),
+  };
 }
 
-export function removeReleaseFromChannel(overrides: CommandOverrides<RemoveReleaseFromChannel> = {}): RemoveReleaseFromChannel {
+export function removeReleaseFromChannel(
+  overrides: CommandOverrides<RemoveReleaseFromChannel> = {},
+): RemoveReleaseFromChannel {
   const { meta, ...rest } = overrides;
-  return { type: 'RemoveReleaseFromChannel', package: TEST_PACKAGE, channel: 'stable', release: '1.0.0', ...rest, meta: commandMeta(meta) };
+  return {
+    type: 'RemoveReleaseFromChannel',
+    package: TEST_PACKAGE,
+    channel: 'stable',
+    release: '1.0.0',
+    ...rest,
+    meta: commandMeta(meta),
+  };
 }
 
 export function deleteChannel(overrides: CommandOverrides<DeleteChannel> = {}): DeleteChannel {
@@ -151,7 +184,13 @@ export function deleted(overrides: Partial<ReleaseDeleted['data']> = {}): Releas
   const mediaType = overrides.mediaType ?? 'helm';
   return {
     type: 'ReleaseDeleted',
-    data: { release, mediaType, apprDigest: apprDigestOf(release, mediaType), blobDigest: blobDigestOf(release, mediaType), ...overrides },
+    data: {
+      release,
+      mediaType,
+      apprDigest: apprDigestOf(release, mediaType),
+      blobDigest: blobDigestOf(release, mediaType),
+      ...overrides,
+    },
   };
 }
 
@@ -159,8 +198,13 @@ export function addedToChannel(overrides: Partial<ReleaseAddedToChannel['data']>
   return { type: 'ReleaseAddedToChannel', data: { channel: 'stable', release: '1.0.0', ...overrides } };
 }
 
-export function removedFromChannel(overrides: Partial<ReleaseRemovedFromChannel['data']> = {}): ReleaseRemovedFromChannel {
-  return { type: 'ReleaseRemovedFromChannel', data: { channel: 'stable', release: '1.0.0', current: null, ...overrides } };
+export function removedFromChannel(
+  overrides: Partial<ReleaseRemovedFromChannel['data']> = {},
+): ReleaseRemovedFromChannel {
+  return {
+    type: 'ReleaseRemovedFromChannel',
+    data: { channel: 'stable', release: '1.0.0', current: null, ...overrides },
+  };
 }
 
 export function channelDeleted(overrides: Partial<ChannelDeleted['data']> = {}): ChannelDeleted {
@@ -190,7 +234,10 @@ export function recorded<E extends PackageEvent>(
 
 /** The package after `events`, recorded with sequences 1..n. */
 export function foldEvents(pkg: string, events: readonly PackageEvent[]): PackageView {
-  return events.reduce((state, event, i) => evolve(state, recorded(event, i + 1, { package: pkg })), emptyPackageView(pkg));
+  return events.reduce(
+    (state, event, i) => evolve(state, recorded(event, i + 1, { package: pkg })),
+    emptyPackageView(pkg),
+  );
 }
 
 type ErrorClass = abstract new (...args: never[]) => WharfError;

@@ -42,7 +42,11 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
   schedule(): void {
     const seconds = this.config.blobGc.intervalSeconds;
     if (seconds === 0 || this.timer) return;
-    this.timer = setInterval(() => void this.collect().catch((error) => this.logger.event('error', 'blob gc failed', { error: String(error) })), seconds * 1000);
+    this.timer = setInterval(
+      () =>
+        void this.collect().catch((error) => this.logger.event('error', 'blob gc failed', { error: String(error) })),
+      seconds * 1000,
+    );
     this.timer.unref();
   }
 
@@ -75,7 +79,11 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
     await this.sweep(page, cutoff, named, report);
     if (report.deleted > 0) this.logger.event('info', 'blob gc', { ...report });
     if (report.keptForSetAsideEvents > 0) {
-      this.logger.event('warn', 'blob gc kept blobs that events set aside by blob-references name (their counts may be missing a reference)', { kept: report.keptForSetAsideEvents });
+      this.logger.event(
+        'warn',
+        'blob gc kept blobs that events set aside by blob-references name (their counts may be missing a reference)',
+        { kept: report.keptForSetAsideEvents },
+      );
     }
     return report;
   }

@@ -27,17 +27,28 @@ describe(BlobGarbageCollector.name, () => {
   /** A projector over a log whose group set aside `record`, and counts where only `referenced` is 1. */
   function collector(record: string, referenced: string, lag = 0): BlobGarbageCollector {
     const log = { deadLetters: async () => [{ position: '7', reason: 'poison', record }] } as unknown as EventLog;
-    const references = { counts: async (digests: readonly string[]) => new Map(digests.map((d) => [d, d === referenced ? 1 : 0])) } as unknown as BlobReferenceStore;
+    const references = {
+      counts: async (digests: readonly string[]) => new Map(digests.map((d) => [d, d === referenced ? 1 : 0])),
+    } as unknown as BlobReferenceStore;
     const projector = new BlobReferenceProjector(log, references);
     projector.lag = async () => lag;
-    return new BlobGarbageCollector(blobs, references, loadConfig({ WHARF_BLOB_GC_GRACE_SECONDS: '60' }), new JsonLogger('silent'), projector);
+    return new BlobGarbageCollector(
+      blobs,
+      references,
+      loadConfig({ WHARF_BLOB_GC_GRACE_SECONDS: '60' }),
+      new JsonLogger('silent'),
+      projector,
+    );
   }
 
   it('should delete an old unreferenced blob, and keep a referenced one and one a set-aside event names', async () => {
     const [orphan, named, used] = ['orphan', 'named', 'used'].map(bytes);
     for (const b of [orphan, named, used]) await blobs.put(b, sha256Hex(b));
     // The set-aside record need not parse, and may spell the digest in upper case.
-    const sut = collector(`{"type":"ReleasePublished","data":{"blobDigest":"${sha256Hex(named).toUpperCase()}"`, sha256Hex(used));
+    const sut = collector(
+      `{"type":"ReleasePublished","data":{"blobDigest":"${sha256Hex(named).toUpperCase()}"`,
+      sha256Hex(used),
+    );
 
     const report = await sut.collect(new Date(Date.now() + 120_000));
 

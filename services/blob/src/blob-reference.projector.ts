@@ -18,7 +18,9 @@ export class BlobReferenceProjector implements OnApplicationShutdown {
   ) {}
 
   async start(): Promise<void> {
-    this.subscription ??= await this.log.subscribe({ group: BLOB_REFERENCES_GROUP, batchSize: 1000 }, (events) => this.references.apply(events));
+    this.subscription ??= await this.log.subscribe({ group: BLOB_REFERENCES_GROUP, batchSize: 1000 }, (events) =>
+      this.references.apply(events),
+    );
   }
 
   /**

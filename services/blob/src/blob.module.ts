@@ -7,5 +7,8 @@ import { BlobReferenceProjector } from './blob-reference.projector';
  * release references. Expects EVENT_LOG, BLOB_STORE, BLOB_REFERENCES, WHARF_CONFIG and
  * BLOB_LOGGER from the profile.
  */
-@Module({ providers: [BlobReferenceProjector, BlobGarbageCollector], exports: [BlobReferenceProjector, BlobGarbageCollector] })
+@Module({
+  providers: [BlobReferenceProjector, BlobGarbageCollector],
+  exports: [BlobReferenceProjector, BlobGarbageCollector],
+})
 export class BlobModule {}

@@ -26,8 +26,18 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   mkdirSync(config.dataDir, { recursive: true });
   const countsFile = 'blob-refs.db';
   const group = replicaGroupOf(config.dataDir, BLOB_REFERENCES_GROUP, countsFile);
-  const log = new ReplicaGroupEventLog(new KafkaEventLog(kafkaClientOptions(config, 'wharf-blob')), BLOB_REFERENCES_GROUP, group);
-  const blobs = await S3BlobStore.create({ endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, bucket: s3.bucket });
+  const log = new ReplicaGroupEventLog(
+    new KafkaEventLog(kafkaClientOptions(config, 'wharf-blob')),
+    BLOB_REFERENCES_GROUP,
+    group,
+  );
+  const blobs = await S3BlobStore.create({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    bucket: s3.bucket,
+  });
   const references = new SqliteBlobReferenceStore({ path: join(config.dataDir, countsFile) });
   const checks: ReadinessCheck[] = [];
   const gauges: LagGauge[] = [];
@@ -55,7 +65,10 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   );
   const projector = app.get(BlobReferenceProjector);
   await projector.start();
-  followConsumerLag(checks, gauges, config.readiness.maxLag, { group: BLOB_REFERENCES_GROUP, lag: () => projector.lag() });
+  followConsumerLag(checks, gauges, config.readiness.maxLag, {
+    group: BLOB_REFERENCES_GROUP,
+    lag: () => projector.lag(),
+  });
   app.get(BlobGarbageCollector).schedule();
   checks.push(readinessProbe('blob store', () => blobs.stat('0'.repeat(64))));
   await app.listen(config.http.port, config.http.host);

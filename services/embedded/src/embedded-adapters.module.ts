@@ -61,7 +61,14 @@ class AdapterCloser implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.log.close();
-    await Promise.all([this.metadata.close(), this.search.close(), this.blobs.close(), this.references.close(), this.charts.close(), this.accounts.close()]);
+    await Promise.all([
+      this.metadata.close(),
+      this.search.close(),
+      this.blobs.close(),
+      this.references.close(),
+      this.charts.close(),
+      this.accounts.close(),
+    ]);
   }
 }
 
@@ -84,7 +91,8 @@ export class EmbeddedAdaptersModule {
             new SqliteEventLog({
               path: file('events.db'),
               synchronous: sync,
-              onDeadLetter: (group, position, reason) => logger.event('error', 'event set aside', { group, position, reason }),
+              onDeadLetter: (group, position, reason) =>
+                logger.event('error', 'event set aside', { group, position, reason }),
             }),
         },
         { provide: METADATA_STORE, useFactory: () => new SqliteMetadataStore({ path: file('metadata.db') }) },
@@ -93,13 +101,30 @@ export class EmbeddedAdaptersModule {
         { provide: BLOB_STORE, useFactory: () => openBlobStore(file('blobs'), config, logger) },
         { provide: BLOB_REFERENCES, useFactory: () => new SqliteBlobReferenceStore({ path: file('blob-refs.db') }) },
         { provide: CHART_INDEX_STORE, useFactory: () => new SqliteChartIndexStore({ path: file('charts.db') }) },
-        { provide: ACCOUNT_STORE, useFactory: () => new SqliteAccountStore({ path: file('accounts.db'), synchronous: sync }) },
+        {
+          provide: ACCOUNT_STORE,
+          useFactory: () => new SqliteAccountStore({ path: file('accounts.db'), synchronous: sync }),
+        },
         { provide: PACKAGE_READER, useExisting: METADATA_STORE },
         { provide: CHART_INDEX_READER, useExisting: CHART_INDEX_STORE },
         { provide: SEARCH_READER, useExisting: SEARCH_INDEX },
         AdapterCloser,
       ],
-      exports: [ACCOUNT_STORE, WHARF_CONFIG, LOGGER, BLOB_LOGGER, BLOB_REFERENCES, EVENT_LOG, METADATA_STORE, SEARCH_INDEX, BLOB_STORE, PACKAGE_READER, SEARCH_READER, CHART_INDEX_STORE, CHART_INDEX_READER],
+      exports: [
+        ACCOUNT_STORE,
+        WHARF_CONFIG,
+        LOGGER,
+        BLOB_LOGGER,
+        BLOB_REFERENCES,
+        EVENT_LOG,
+        METADATA_STORE,
+        SEARCH_INDEX,
+        BLOB_STORE,
+        PACKAGE_READER,
+        SEARCH_READER,
+        CHART_INDEX_STORE,
+        CHART_INDEX_READER,
+      ],
     };
   }
 }

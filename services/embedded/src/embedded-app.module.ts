@@ -10,10 +10,22 @@ import { EmbeddedAdaptersModule } from './embedded-adapters.module';
 /** All services in one process, on the embedded adapters. */
 @Module({})
 export class EmbeddedAppModule {
-  static forConfig(config: WharfConfig, logger: JsonLogger, checks: ReadinessCheck[], gauges: LagGauge[]): DynamicModule {
+  static forConfig(
+    config: WharfConfig,
+    logger: JsonLogger,
+    checks: ReadinessCheck[],
+    gauges: LagGauge[],
+  ): DynamicModule {
     return {
       module: EmbeddedAppModule,
-      imports: [EmbeddedAdaptersModule.forConfig(config, logger), ServiceHostModule.with([], checks, gauges), MetadataModule, SearchModule, BlobModule, GatewayModule],
+      imports: [
+        EmbeddedAdaptersModule.forConfig(config, logger),
+        ServiceHostModule.with([], checks, gauges),
+        MetadataModule,
+        SearchModule,
+        BlobModule,
+        GatewayModule,
+      ],
     };
   }
 }

@@ -15,7 +15,10 @@ import { EmbeddedAppModule } from './embedded-app.module';
 export async function startEmbedded(config: WharfConfig, logger: JsonLogger): Promise<NestFastifyApplication> {
   const checks: ReadinessCheck[] = [];
   const gauges: LagGauge[] = [];
-  const app = await createServiceApp(EmbeddedAppModule.forConfig(config, logger, checks, gauges), logger, { fastify: fastifyOptions(config), ownBodyParsing: true });
+  const app = await createServiceApp(EmbeddedAppModule.forConfig(config, logger, checks, gauges), logger, {
+    fastify: fastifyOptions(config),
+    ownBodyParsing: true,
+  });
   configureGatewayHttp(app, logger);
   warnWhenDiscoveryHasNoOrigin(config, logger);
   const metadata = app.get(MetadataProjector);

@@ -14,7 +14,15 @@ import { MetadataHttpClient } from '@wharf/adapters/metadata-http-client';
 import { SearchHttpClient } from '@wharf/adapters/search-http-client';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { createService, readinessProbe } from '@wharf/http';
-import { ACCOUNT_STORE, BLOB_STORE, CHART_INDEX_READER, EVENT_LOG, PACKAGE_COMMANDS, PACKAGE_READER, SEARCH_READER } from '@wharf/ports';
+import {
+  ACCOUNT_STORE,
+  BLOB_STORE,
+  CHART_INDEX_READER,
+  EVENT_LOG,
+  PACKAGE_COMMANDS,
+  PACKAGE_READER,
+  SEARCH_READER,
+} from '@wharf/ports';
 import { GatewayModule } from './gateway.module';
 import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
 import { warnWhenDiscoveryHasNoOrigin } from './http/discovery-origin';
@@ -23,8 +31,15 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'mongo', 'services.metadata', 'services.search', 'services.blob');
   const services = config.distributed.services;
   const mongo = config.distributed.mongo!;
-  const accounts = await MongoAccountStore.connect({ url: mongo.url, database: mongo.database, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
-  const commands = new KafkaCommandClient({ ...kafkaClientOptions(config, 'wharf-gateway'), replyTimeoutMs: config.dependencyTimeoutMs });
+  const accounts = await MongoAccountStore.connect({
+    url: mongo.url,
+    database: mongo.database,
+    clientOptions: { serverSelectionTimeoutMS: 10_000 },
+  });
+  const commands = new KafkaCommandClient({
+    ...kafkaClientOptions(config, 'wharf-gateway'),
+    replyTimeoutMs: config.dependencyTimeoutMs,
+  });
   await commands.start();
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-gateway'));
   const metadata = new MetadataHttpClient(services.metadata!, config.dependencyTimeoutMs);

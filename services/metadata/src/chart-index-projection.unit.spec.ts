@@ -7,13 +7,16 @@ import { envelopesFor } from './event-envelopes';
 import { PackageProjection } from './package-projection';
 
 function stream(from: number, ...events: PackageEvent[]): EventEnvelope[] {
-  return events.map((event, i) => envelopesFor(TEST_PACKAGE, from + i, [event], commandMeta({ commandId: `c${from + i + 1}` }))[0]);
+  return events.map(
+    (event, i) => envelopesFor(TEST_PACKAGE, from + i, [event], commandMeta({ commandId: `c${from + i + 1}` }))[0],
+  );
 }
 
 const NAMESPACE = TEST_PACKAGE.split('/')[0];
 
 /** A helm release whose archive had a Chart.yaml. */
-const chart = (release: string) => published({ release, mediaType: 'helm', chart: { apiVersion: 'v2', name: 'app1', version: release } });
+const chart = (release: string) =>
+  published({ release, mediaType: 'helm', chart: { apiVersion: 'v2', name: 'app1', version: release } });
 
 describe('PackageProjection with the chart index', () => {
   let store: InMemoryMetadataStore;
@@ -52,7 +55,10 @@ describe('PackageProjection with the chart index', () => {
     await projection.apply(TEST_PACKAGE, stream(0, chart('1.0.0')));
     const revision = await charts.revision(NAMESPACE);
 
-    await projection.apply(TEST_PACKAGE, stream(1, addedToChannel({ release: '1.0.0' }), published({ release: '1.0.0', mediaType: 'kpm' })));
+    await projection.apply(
+      TEST_PACKAGE,
+      stream(1, addedToChannel({ release: '1.0.0' }), published({ release: '1.0.0', mediaType: 'kpm' })),
+    );
 
     expect(await charts.revision(NAMESPACE)).toBe(revision);
   });

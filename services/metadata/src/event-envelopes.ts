@@ -3,7 +3,12 @@ import type { CommandMeta, PackageEvent } from '@wharf/domain';
 import { EventEnvelope, currentEventVersion, validateForProduce } from '@wharf/contracts';
 
 /** Wraps decided events in validated envelopes that continue the package's stream after `lastSequence`. */
-export function envelopesFor(pkg: string, lastSequence: number, events: PackageEvent[], meta: CommandMeta): EventEnvelope[] {
+export function envelopesFor(
+  pkg: string,
+  lastSequence: number,
+  events: PackageEvent[],
+  meta: CommandMeta,
+): EventEnvelope[] {
   return events.map((event, i) =>
     validateForProduce({
       type: event.type,

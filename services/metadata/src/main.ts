@@ -52,7 +52,11 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   // retried once the projector has applied the rest), so a slow catch-up is reported, not fatal;
   // readiness follows the lag below.
   if (!(await projector.caughtUp(300_000))) {
-    logger.event('warn', 'metadata projector still behind the event log after 300 s; serving, not ready until it catches up', { lag: await projector.lag() });
+    logger.event(
+      'warn',
+      'metadata projector still behind the event log after 300 s; serving, not ready until it catches up',
+      { lag: await projector.lag() },
+    );
   }
   // Another replica may have written this replica's new packages since it last held them.
   commands = new KafkaCommandServer(

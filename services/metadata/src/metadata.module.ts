@@ -13,7 +13,14 @@ import { PackageWriter } from './package-writer';
  */
 @Global()
 @Module({
-  providers: [KeyedMutex, ChartIndexProjection, PackageProjection, MetadataProjector, PackageWriter, { provide: PACKAGE_COMMANDS, useExisting: PackageWriter }],
+  providers: [
+    KeyedMutex,
+    ChartIndexProjection,
+    PackageProjection,
+    MetadataProjector,
+    PackageWriter,
+    { provide: PACKAGE_COMMANDS, useExisting: PackageWriter },
+  ],
   exports: [PACKAGE_COMMANDS, MetadataProjector],
 })
 export class MetadataModule {}

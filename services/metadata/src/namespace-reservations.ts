@@ -36,7 +36,10 @@ export class NamespaceReservations {
    * (`heldBytes`) until `release(pkg)`. At most one reservation per package: the package's own
    * lock keeps its batches one at a time.
    */
-  async reserve<T>(pkg: string, decideBatch: (bytesElsewhere: number) => { decided: T; heldBytes: number }): Promise<T> {
+  async reserve<T>(
+    pkg: string,
+    decideBatch: (bytesElsewhere: number) => { decided: T; heldBytes: number },
+  ): Promise<T> {
     const namespace = namespaceOf(pkg);
     return this.locks.run(namespace, async () => {
       const { decided, heldBytes } = decideBatch(await this.bytesOutside(namespace, pkg));
@@ -66,7 +69,8 @@ export class NamespaceReservations {
     for (const reserved of held.values()) bytes += reserved;
     for (let offset = 0; ; offset += PAGE) {
       const page = await this.store.list({ namespace, visibleNamespaces: 'all', limit: PAGE, offset });
-      for (const summary of page) if (summary.package !== pkg && !held.has(summary.package)) bytes += summary.storedBytes ?? 0;
+      for (const summary of page)
+        if (summary.package !== pkg && !held.has(summary.package)) bytes += summary.storedBytes ?? 0;
       if (page.length < PAGE) return bytes;
     }
   }

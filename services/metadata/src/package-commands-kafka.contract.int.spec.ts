@@ -10,7 +10,15 @@ import { KafkaCommandBusOptions, KafkaCommandClient, KafkaCommandServer } from '
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { releaseNames } from '@wharf/domain';
-import { commandMeta, deleteKafkaPrefix, describePackageCommandsContract, eventEnvelopes, eventually, pushRelease, uniqueName } from '@wharf/testing';
+import {
+  commandMeta,
+  deleteKafkaPrefix,
+  describePackageCommandsContract,
+  eventEnvelopes,
+  eventually,
+  pushRelease,
+  uniqueName,
+} from '@wharf/testing';
 import { KeyedMutex } from './keyed-mutex';
 import { MetadataProjector } from './metadata-projector';
 import { PackageProjection } from './package-projection';
@@ -37,9 +45,26 @@ async function writerBehindKafka(shared?: { prefix: string; database: string }) 
   const brokers = env('WHARF_KAFKA_BROKERS').split(',');
   const prefix = shared?.prefix ?? `${uniqueName('t')}.`;
   const database = shared?.database ?? uniqueName('wharf_commands_');
-  const bus: KafkaCommandBusOptions = { brokers, clientId: 'wharf-commands-test', topicPrefix: prefix, partitions: PARTITIONS, replicationFactor: 1 };
-  const log = new KafkaEventLog({ brokers, clientId: 'wharf-commands-test-log', topicPrefix: prefix, partitions: PARTITIONS, replicationFactor: 1, retryDelayMs: 50 });
-  const store = await MongoMetadataStore.connect({ url: env('WHARF_MONGO_URL'), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
+  const bus: KafkaCommandBusOptions = {
+    brokers,
+    clientId: 'wharf-commands-test',
+    topicPrefix: prefix,
+    partitions: PARTITIONS,
+    replicationFactor: 1,
+  };
+  const log = new KafkaEventLog({
+    brokers,
+    clientId: 'wharf-commands-test-log',
+    topicPrefix: prefix,
+    partitions: PARTITIONS,
+    replicationFactor: 1,
+    retryDelayMs: 50,
+  });
+  const store = await MongoMetadataStore.connect({
+    url: env('WHARF_MONGO_URL'),
+    database,
+    clientOptions: { serverSelectionTimeoutMS: 10_000 },
+  });
   const locks = new KeyedMutex();
   const projection = new PackageProjection(store);
   const writer = new PackageWriter(log, store, projection, new MetadataProjector(log, projection, locks), locks);
@@ -87,7 +112,8 @@ describePackageCommandsContract(
       read: (pkg) => end.store.get(pkg),
       seed: async (pkg, events) => {
         const envelopes = eventEnvelopes(pkg, 0, events);
-        for (let from = 0; from < envelopes.length; from += SEED_BATCH) await end.log.append(pkg, from, envelopes.slice(from, from + SEED_BATCH));
+        for (let from = 0; from < envelopes.length; from += SEED_BATCH)
+          await end.log.append(pkg, from, envelopes.slice(from, from + SEED_BATCH));
         await end.projection.apply(pkg, envelopes, null);
       },
       awaitingReplies: () => client.awaitingReplies,
@@ -138,7 +164,9 @@ describe('KafkaCommandServer on brand-new topics', () => {
   it('should answer a command read after its deadline as expired, and not apply it', async () => {
     const impatient = await startedClient(1_000);
     const pkg = `${uniqueName('n')}/app`;
-    await expect(impatient.execute(pushRelease({ package: pkg, release: '1.0.0', ...meta() }))).rejects.toMatchObject({ code: 'service-unavailable' });
+    await expect(impatient.execute(pushRelease({ package: pkg, release: '1.0.0', ...meta() }))).rejects.toMatchObject({
+      code: 'service-unavailable',
+    });
 
     await end.server.start();
     // Same package, same partition, later offset: once this is answered the stale one was read.
@@ -172,7 +200,15 @@ describe('Two KafkaCommandServers in one group', () => {
       const outcomes = await Promise.all(
         packages.map((pkg, i) =>
           client
-            .execute(pushRelease({ package: pkg, release: '1.0.0', namespaceQuotaBytes: 3_500, content: { size: 1_000 }, meta: commandMeta({ commandId: `${namespace}-${i}` }) }))
+            .execute(
+              pushRelease({
+                package: pkg,
+                release: '1.0.0',
+                namespaceQuotaBytes: 3_500,
+                content: { size: 1_000 },
+                meta: commandMeta({ commandId: `${namespace}-${i}` }),
+              }),
+            )
             .then(
               () => 'ok',
               (error: { code?: string }) => error.code,
@@ -194,13 +230,20 @@ describe('Two KafkaCommandServers in one group', () => {
 
 /** Waits until both writers hold partitions of the commands topic. */
 async function expectGroupOfTwo(bus: KafkaCommandBusOptions): Promise<void> {
-  const admin = new Kafka({ brokers: bus.brokers, clientId: 'wharf-commands-test-admin', logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    brokers: bus.brokers,
+    clientId: 'wharf-commands-test-admin',
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   try {
     await eventually(async () => {
       const [group] = (await admin.describeGroups([`${bus.topicPrefix}metadata-writers`])).groups;
       expect(group.state).toBe('Stable');
-      const held = group.members.map((m) => Object.values(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}).flat().length);
+      const held = group.members.map(
+        (m) =>
+          Object.values(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}).flat().length,
+      );
       expect(held).toEqual([expect.any(Number), expect.any(Number)]);
       expect(Math.min(...held)).toBeGreaterThan(0);
     }, 30_000);

@@ -7,7 +7,9 @@ import { UnappliableEventsError } from '@wharf/ports';
 
 /** Envelopes for `events` at sequences from+1, from+2, ... of the test package. */
 function stream(from: number, ...events: PackageEvent[]): EventEnvelope[] {
-  return events.map((event, i) => envelopesFor(TEST_PACKAGE, from + i, [event], commandMeta({ commandId: `c${from + i + 1}` }))[0]);
+  return events.map(
+    (event, i) => envelopesFor(TEST_PACKAGE, from + i, [event], commandMeta({ commandId: `c${from + i + 1}` }))[0],
+  );
 }
 
 function fold(envelopes: readonly EventEnvelope[]) {
@@ -34,7 +36,12 @@ describe('PackageProjection', () => {
   });
 
   it('folds events in sequence order whatever order they arrive in', async () => {
-    const events = stream(0, published({ release: '1.0.0' }), published({ release: '2.0.0' }), deleted({ release: '1.0.0' }));
+    const events = stream(
+      0,
+      published({ release: '1.0.0' }),
+      published({ release: '2.0.0' }),
+      deleted({ release: '1.0.0' }),
+    );
 
     const view = await projection.apply(TEST_PACKAGE, [events[2], events[0], events[1]]);
 
@@ -94,7 +101,10 @@ describe('PackageProjection', () => {
 
     expect(failure).toBeInstanceOf(UnappliableEventsError);
     expect((failure as UnappliableEventsError).rejected).toEqual(
-      after.map((event) => ({ event, reason: expect.stringMatching(/parked at sequence 1 \(event 2 was set aside\)/) })),
+      after.map((event) => ({
+        event,
+        reason: expect.stringMatching(/parked at sequence 1 \(event 2 was set aside\)/),
+      })),
     );
     expect((await store.get(TEST_PACKAGE))?.sequence).toBe(1);
   });
@@ -115,7 +125,12 @@ describe('PackageProjection', () => {
   });
 
   it('when the compare-and-set loses to a writer that applied part of the batch, re-reads and folds the rest', async () => {
-    const events = stream(0, published({ release: '1.0.0' }), published({ release: '2.0.0' }), addedToChannel({ release: '2.0.0' }));
+    const events = stream(
+      0,
+      published({ release: '1.0.0' }),
+      published({ release: '2.0.0' }),
+      addedToChannel({ release: '2.0.0' }),
+    );
     store.beforeNextPut(() => store.seed(fold(events.slice(0, 1))));
 
     const view = await projection.apply(TEST_PACKAGE, events);
@@ -131,7 +146,9 @@ describe('PackageProjection', () => {
   it('gives up after a bounded number of lost compare-and-sets', async () => {
     const put = jest.spyOn(store, 'put').mockResolvedValue(false);
 
-    await expect(projection.apply(TEST_PACKAGE, stream(0, published({ release: '1.0.0' })))).rejects.toThrow(/could not store/);
+    await expect(projection.apply(TEST_PACKAGE, stream(0, published({ release: '1.0.0' })))).rejects.toThrow(
+      /could not store/,
+    );
 
     expect(put.mock.calls.length).toBeGreaterThan(1);
     expect(put.mock.calls.length).toBeLessThanOrEqual(10);

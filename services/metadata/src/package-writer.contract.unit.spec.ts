@@ -2,7 +2,12 @@
  * The PackageCommands contract against the in-process bus: the embedded profile's gateway calls
  * the package writer directly (here on in-memory ports).
  */
-import { describePackageCommandsContract, eventEnvelopes, InMemoryEventLog, InMemoryMetadataStore } from '@wharf/testing';
+import {
+  describePackageCommandsContract,
+  eventEnvelopes,
+  InMemoryEventLog,
+  InMemoryMetadataStore,
+} from '@wharf/testing';
 import { KeyedMutex } from './keyed-mutex';
 import { MetadataProjector } from './metadata-projector';
 import { PackageProjection } from './package-projection';

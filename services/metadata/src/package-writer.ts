@@ -99,7 +99,9 @@ export class PackageWriter implements PackageCommands {
 
   /** Settles every command of the batch; a failure to append or apply fails them all. */
   private async attempt(pkg: string, batch: Waiting[]): Promise<void> {
-    const quotaCarried = batch.some(({ command }) => command.type === 'PushRelease' && (command.namespaceQuotaBytes ?? 0) > 0);
+    const quotaCarried = batch.some(
+      ({ command }) => command.type === 'PushRelease' && (command.namespaceQuotaBytes ?? 0) > 0,
+    );
     let decided: DecidedBatch;
     try {
       const current = await this.store.get(pkg);
@@ -137,7 +139,9 @@ export class PackageWriter implements PackageCommands {
       const before = view;
       let events: EventEnvelope[];
       try {
-        events = wasApplied(before, command.meta.commandId) ? [] : envelopesFor(pkg, before.sequence, decide(command, before, context), command.meta);
+        events = wasApplied(before, command.meta.commandId)
+          ? []
+          : envelopesFor(pkg, before.sequence, decide(command, before, context), command.meta);
       } catch (refusal) {
         answers.push(() => reject(refusal));
         continue;

@@ -1,5 +1,13 @@
 import { EventContractError } from '@wharf/contracts';
-import { ConcurrencyConflictError, JsonValue, PackageCommand, PackageExistsError, QuotaExceededError, ServiceUnavailableError, releaseNames } from '@wharf/domain';
+import {
+  ConcurrencyConflictError,
+  JsonValue,
+  PackageCommand,
+  PackageExistsError,
+  QuotaExceededError,
+  ServiceUnavailableError,
+  releaseNames,
+} from '@wharf/domain';
 import {
   InMemoryEventLog,
   InMemoryMetadataStore,
@@ -41,7 +49,11 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 }
 
 /** Appends as another writer would: straight to the log, continuing the package's stream. */
-async function appendAsAnotherWriter(log: InMemoryEventLog, command: PackageCommand['meta'], release: string): Promise<void> {
+async function appendAsAnotherWriter(
+  log: InMemoryEventLog,
+  command: PackageCommand['meta'],
+  release: string,
+): Promise<void> {
   const last = log.streamOf(TEST_PACKAGE).length;
   await log.append(TEST_PACKAGE, last, envelopesFor(TEST_PACKAGE, last, [published({ release })], command));
 }
@@ -93,7 +105,12 @@ describe('PackageWriter', () => {
     const result = await writer.execute(deleteRelease({ release: '2.0.0', meta: { commandId: 'c4' } }));
 
     expect(log.appendAttempts.at(-1)).toEqual({ pkg: TEST_PACKAGE, expectedSequence: 3, sequences: [4, 5, 6] });
-    expect(log.streamOf(TEST_PACKAGE).slice(3).map((e) => e.type)).toEqual(['ReleaseDeleted', 'ReleaseRemovedFromChannel', 'ChannelDeleted']);
+    expect(
+      log
+        .streamOf(TEST_PACKAGE)
+        .slice(3)
+        .map((e) => e.type),
+    ).toEqual(['ReleaseDeleted', 'ReleaseRemovedFromChannel', 'ChannelDeleted']);
     expect(result.sequences).toEqual([4, 5, 6]);
     expect((await store.get(TEST_PACKAGE))!.sequence).toBe(6);
     expect((await store.get(TEST_PACKAGE))!.channels).toEqual([]);
@@ -106,8 +123,12 @@ describe('PackageWriter', () => {
     await projector.caughtUp();
     expect(JSON.stringify(await store.get(large)).length).toBeGreaterThan(1024 * 1024);
 
-    const intoLarge = await writer.execute(pushRelease({ package: large, release: '9.0.0', meta: { commandId: 'large-push' } }));
-    const intoNew = await writer.execute(pushRelease({ package: 'ns1/new', release: '9.0.0', meta: { commandId: 'new-push' } }));
+    const intoLarge = await writer.execute(
+      pushRelease({ package: large, release: '9.0.0', meta: { commandId: 'large-push' } }),
+    );
+    const intoNew = await writer.execute(
+      pushRelease({ package: 'ns1/new', release: '9.0.0', meta: { commandId: 'new-push' } }),
+    );
 
     expect(intoLarge).toEqual({ sequences: [4_001], visibility: 'public' });
     expect(intoNew).toEqual({ sequences: [1], visibility: 'public' });
@@ -119,9 +140,15 @@ describe('PackageWriter', () => {
     await writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c1' } }));
     await writer.execute(pushRelease({ release: '2.0.0', meta: { commandId: 'c2' } }));
 
-    const added = await writer.execute(addReleaseToChannel({ channel: 'stable', release: '1.0.0', meta: { commandId: 'c3' } }));
-    const addedAgain = await writer.execute(addReleaseToChannel({ channel: 'stable', release: '2.0.0', meta: { commandId: 'c4' } }));
-    const removed = await writer.execute(removeReleaseFromChannel({ channel: 'stable', release: '1.0.0', meta: { commandId: 'c5' } }));
+    const added = await writer.execute(
+      addReleaseToChannel({ channel: 'stable', release: '1.0.0', meta: { commandId: 'c3' } }),
+    );
+    const addedAgain = await writer.execute(
+      addReleaseToChannel({ channel: 'stable', release: '2.0.0', meta: { commandId: 'c4' } }),
+    );
+    const removed = await writer.execute(
+      removeReleaseFromChannel({ channel: 'stable', release: '1.0.0', meta: { commandId: 'c5' } }),
+    );
     const deletedChannel = await writer.execute(deleteChannel({ channel: 'stable', meta: { commandId: 'c6' } }));
 
     expect(added.channel).toEqual({ name: 'stable', current: '1.0.0', releases: ['1.0.0'] });
@@ -137,7 +164,9 @@ describe('PackageWriter', () => {
     const appends = log.appendAttempts.length;
     const puts = store.putAttempts.length;
 
-    await expect(writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c2' } }))).rejects.toBeInstanceOf(PackageExistsError);
+    await expect(writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c2' } }))).rejects.toBeInstanceOf(
+      PackageExistsError,
+    );
 
     expect(log.appendAttempts).toHaveLength(appends);
     expect(store.putAttempts).toHaveLength(puts);
@@ -203,7 +232,9 @@ describe('PackageWriter', () => {
         throw new ServiceUnavailableError('metadata store');
       });
 
-      await expect(writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c0' } }))).rejects.toBeInstanceOf(ServiceUnavailableError);
+      await expect(writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c0' } }))).rejects.toBeInstanceOf(
+        ServiceUnavailableError,
+      );
       expect(await store.get(TEST_PACKAGE)).toBeNull();
       await projector.start();
       await projector.caughtUp();
@@ -234,10 +265,16 @@ describe('PackageWriter', () => {
       const appends = log.appendAttempts.length;
       const reads = store.reads.length;
 
-      const results = await Promise.all(['2.0.0', '3.0.0', '4.0.0'].map((release, i) => writer.execute(pushRelease({ release, meta: { commandId: `c${i + 1}` } }))));
+      const results = await Promise.all(
+        ['2.0.0', '3.0.0', '4.0.0'].map((release, i) =>
+          writer.execute(pushRelease({ release, meta: { commandId: `c${i + 1}` } })),
+        ),
+      );
 
       expect(results.map((r) => r.sequences)).toEqual([[2], [3], [4]]);
-      expect(log.appendAttempts.slice(appends)).toEqual([{ pkg: TEST_PACKAGE, expectedSequence: 1, sequences: [2, 3, 4] }]);
+      expect(log.appendAttempts.slice(appends)).toEqual([
+        { pkg: TEST_PACKAGE, expectedSequence: 1, sequences: [2, 3, 4] },
+      ]);
       expect(store.reads.slice(reads)).toEqual([TEST_PACKAGE]);
       expect(log.streamOf(TEST_PACKAGE).map((e) => e.causationId)).toEqual(['c0', 'c1', 'c2', 'c3']);
       expect(releaseNames((await store.get(TEST_PACKAGE))!)).toEqual(['1.0.0', '2.0.0', '3.0.0', '4.0.0']);
@@ -265,21 +302,37 @@ describe('PackageWriter', () => {
       });
       const before = await store.get(TEST_PACKAGE);
 
-      const outcomes = await Promise.all(['2.0.0', '3.0.0'].map((release, i) => settle(writer.execute(pushRelease({ release, meta: { commandId: `c${i + 1}` } })))));
+      const outcomes = await Promise.all(
+        ['2.0.0', '3.0.0'].map((release, i) =>
+          settle(writer.execute(pushRelease({ release, meta: { commandId: `c${i + 1}` } }))),
+        ),
+      );
 
-      for (const outcome of outcomes) expect('error' in outcome && outcome.error).toBeInstanceOf(ServiceUnavailableError);
+      for (const outcome of outcomes)
+        expect('error' in outcome && outcome.error).toBeInstanceOf(ServiceUnavailableError);
       expect(log.streamOf(TEST_PACKAGE).map((e) => e.causationId)).toEqual(['c0']);
       expect(await store.get(TEST_PACKAGE)).toEqual(before);
-      await expect(writer.execute(pushRelease({ release: '2.0.0', meta: { commandId: 'c1' } }))).resolves.toMatchObject({ sequences: [2] });
+      await expect(writer.execute(pushRelease({ release: '2.0.0', meta: { commandId: 'c1' } }))).resolves.toMatchObject(
+        { sequences: [2] },
+      );
     });
   });
 
   describe('pushes that carry a namespace quota', () => {
     /** A 218-byte push of 1.0.0 into package `name` of namespace ns1, under a quota of `quota` bytes. */
     const quotaPush = (name: string, quota: number, meta: Partial<PackageCommand['meta']> = {}) =>
-      pushRelease({ package: `ns1/${name}`, release: '1.0.0', namespaceQuotaBytes: quota, content: { size: 218 }, meta: { commandId: `push-${name}`, ...meta } });
+      pushRelease({
+        package: `ns1/${name}`,
+        release: '1.0.0',
+        namespaceQuotaBytes: quota,
+        content: { size: 218 },
+        meta: { commandId: `push-${name}`, ...meta },
+      });
 
-    async function storedBytesOfNamespace(store: ReturnType<typeof metadataService>['store'], namespace: string): Promise<number> {
+    async function storedBytesOfNamespace(
+      store: ReturnType<typeof metadataService>['store'],
+      namespace: string,
+    ): Promise<number> {
       const summaries = await store.list({ namespace, visibleNamespaces: 'all', limit: 1000 });
       return summaries.reduce((sum, s) => sum + s.storedBytes, 0);
     }
@@ -287,7 +340,9 @@ describe('PackageWriter', () => {
     it('twelve at once into twelve packages of one namespace: admitted up to the quota and no further', async () => {
       const { writer, store } = service;
 
-      const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => settle(writer.execute(quotaPush(`app${i}`, 700)))));
+      const outcomes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => settle(writer.execute(quotaPush(`app${i}`, 700)))),
+      );
 
       const admitted = outcomes.filter((o) => 'value' in o);
       const refused = outcomes.filter((o) => 'error' in o).map((o) => ('error' in o ? o.error : null));
@@ -299,10 +354,16 @@ describe('PackageWriter', () => {
 
     it('counts what the namespace already stores, and other namespaces not at all', async () => {
       const { writer, store } = service;
-      await writer.execute(pushRelease({ package: 'ns1/old', release: '1.0.0', content: { size: 300 }, meta: { commandId: 'old' } }));
-      await writer.execute(pushRelease({ package: 'ns2/other', release: '1.0.0', content: { size: 5_000 }, meta: { commandId: 'other' } }));
+      await writer.execute(
+        pushRelease({ package: 'ns1/old', release: '1.0.0', content: { size: 300 }, meta: { commandId: 'old' } }),
+      );
+      await writer.execute(
+        pushRelease({ package: 'ns2/other', release: '1.0.0', content: { size: 5_000 }, meta: { commandId: 'other' } }),
+      );
 
-      const outcomes = await Promise.all(Array.from({ length: 4 }, (_, i) => settle(writer.execute(quotaPush(`app${i}`, 700)))));
+      const outcomes = await Promise.all(
+        Array.from({ length: 4 }, (_, i) => settle(writer.execute(quotaPush(`app${i}`, 700)))),
+      );
 
       expect(outcomes.filter((o) => 'value' in o)).toHaveLength(1); // 300 + 218 = 518; one more would be 736
       expect(await storedBytesOfNamespace(store, 'ns1')).toBe(518);
@@ -315,7 +376,10 @@ describe('PackageWriter', () => {
       });
       await expect(writer.execute(quotaPush('app0', 436))).rejects.toBeInstanceOf(ServiceUnavailableError);
 
-      const outcomes = await Promise.all([settle(writer.execute(quotaPush('app1', 436))), settle(writer.execute(quotaPush('app2', 436)))]);
+      const outcomes = await Promise.all([
+        settle(writer.execute(quotaPush('app1', 436))),
+        settle(writer.execute(quotaPush('app2', 436))),
+      ]);
 
       expect(outcomes.map((o) => 'value' in o)).toEqual([true, true]);
     });

@@ -17,7 +17,11 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'opensearch');
   const opensearch = config.distributed.opensearch!;
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-search'));
-  const index = await OpenSearchSearchIndex.connect({ node: opensearch.url, indexPrefix: opensearch.indexPrefix, replicas: opensearch.replicas });
+  const index = await OpenSearchSearchIndex.connect({
+    node: opensearch.url,
+    indexPrefix: opensearch.indexPrefix,
+    replicas: opensearch.replicas,
+  });
   const checks: ReadinessCheck[] = [];
   const gauges: LagGauge[] = [];
   const app = await createService(

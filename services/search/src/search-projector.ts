@@ -6,7 +6,17 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { emptyPackageView, evolve, searchDocumentFrom } from '@wharf/domain';
 import type { StoredEvent } from '@wharf/contracts';
-import { EVENT_LOG, EventLog, RejectedEvent, SEARCH_INDEX, SearchDocument, SearchIndex, Subscription, UnappliableEventsError, parkedBehind } from '@wharf/ports';
+import {
+  EVENT_LOG,
+  EventLog,
+  RejectedEvent,
+  SEARCH_INDEX,
+  SearchDocument,
+  SearchIndex,
+  Subscription,
+  UnappliableEventsError,
+  parkedBehind,
+} from '@wharf/ports';
 
 export const SEARCH_GROUP = 'search';
 
@@ -20,7 +30,9 @@ export class SearchProjector implements OnApplicationShutdown {
   ) {}
 
   async start(): Promise<void> {
-    this.subscription ??= await this.log.subscribe({ group: SEARCH_GROUP, batchSize: 1000 }, (events) => this.handle(events));
+    this.subscription ??= await this.log.subscribe({ group: SEARCH_GROUP, batchSize: 1000 }, (events) =>
+      this.handle(events),
+    );
   }
 
   async lag(): Promise<number> {
@@ -41,7 +53,9 @@ export class SearchProjector implements OnApplicationShutdown {
     const rejected: RejectedEvent[] = [];
     for (const pkg of packages) {
       const before = stored.get(pkg)?.view ?? emptyPackageView(pkg);
-      const fresh = events.filter((e) => e.package === pkg && e.sequence > before.sequence).sort((a, b) => a.sequence - b.sequence);
+      const fresh = events
+        .filter((e) => e.package === pkg && e.sequence > before.sequence)
+        .sort((a, b) => a.sequence - b.sequence);
       if (fresh.length === 0) continue;
       if (fresh[0]!.sequence !== before.sequence + 1) {
         rejected.push(...parkedBehind(before.sequence, fresh));

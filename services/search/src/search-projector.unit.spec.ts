@@ -24,7 +24,8 @@ class InMemorySearchIndex implements SearchIndex {
     this.putManyCalls.push(JSON.parse(JSON.stringify(documents)) as SearchDocument[]);
     for (const doc of documents) {
       const stored = this.docs.get(doc.package);
-      if (stored === undefined || (JSON.parse(stored) as SearchDocument).sequence < doc.sequence) this.docs.set(doc.package, JSON.stringify(doc));
+      if (stored === undefined || (JSON.parse(stored) as SearchDocument).sequence < doc.sequence)
+        this.docs.set(doc.package, JSON.stringify(doc));
     }
   }
 
@@ -107,7 +108,13 @@ describe('SearchProjector', () => {
       releases: ['1.1.0-beta.1', '1.0.0'],
       updatedAt: batch[3].occurredAt,
     });
-    expect(index.get('ns2/other')).toMatchObject({ sequence: 1, active: true, visibility: 'private', mediaTypes: ['kpm'], releases: ['0.1.0'] });
+    expect(index.get('ns2/other')).toMatchObject({
+      sequence: 1,
+      active: true,
+      visibility: 'private',
+      mediaTypes: ['kpm'],
+      releases: ['0.1.0'],
+    });
   });
 
   it('continues each package from the view stored in its document', async () => {
@@ -116,12 +123,19 @@ describe('SearchProjector', () => {
 
     await projector.handle([next('ns1/app1', published({ release: '2.0.0', mediaType: 'kpm' }))]);
 
-    expect(index.get('ns1/app1')).toMatchObject({ sequence: 2, releases: ['2.0.0', '1.0.0'], mediaTypes: ['helm', 'kpm'] });
+    expect(index.get('ns1/app1')).toMatchObject({
+      sequence: 2,
+      releases: ['2.0.0', '1.0.0'],
+      mediaTypes: ['helm', 'kpm'],
+    });
   });
 
   it('a redelivered batch changes nothing', async () => {
     const next = eventStream();
-    const batch = [next('ns1/app1', published({ release: '1.0.0' })), next('ns2/other', published({ release: '1.0.0' }))];
+    const batch = [
+      next('ns1/app1', published({ release: '1.0.0' })),
+      next('ns2/other', published({ release: '1.0.0' })),
+    ];
     await projector.handle(batch);
     const before = index.snapshot();
 
@@ -154,7 +168,9 @@ describe('SearchProjector', () => {
     const failure = await projector.handle([third, other]).catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(UnappliableEventsError);
-    expect((failure as UnappliableEventsError).rejected).toEqual([{ event: third, reason: expect.stringMatching(/gap.*parked at sequence 1/) }]);
+    expect((failure as UnappliableEventsError).rejected).toEqual([
+      { event: third, reason: expect.stringMatching(/gap.*parked at sequence 1/) },
+    ]);
     expect(index.get('ns1/app1')?.sequence).toBe(1);
     expect(index.get('ns2/other')?.sequence).toBe(1);
   });
@@ -163,8 +179,14 @@ describe('SearchProjector', () => {
     it('come from the newest release by semver, not the latest pushed', async () => {
       const next = eventStream();
       await projector.handle([
-        next('ns1/app1', published({ release: '2.0.0', chart: chartMetadata({ description: 'two', keywords: ['b'] }) })),
-        next('ns1/app1', published({ release: '1.0.0', chart: chartMetadata({ description: 'one', keywords: ['a'] }) })),
+        next(
+          'ns1/app1',
+          published({ release: '2.0.0', chart: chartMetadata({ description: 'two', keywords: ['b'] }) }),
+        ),
+        next(
+          'ns1/app1',
+          published({ release: '1.0.0', chart: chartMetadata({ description: 'one', keywords: ['a'] }) }),
+        ),
       ]);
 
       expect(index.get('ns1/app1')).toMatchObject({ description: 'two', keywords: ['b'] });
@@ -173,7 +195,10 @@ describe('SearchProjector', () => {
     it('skip newer releases that carry no chart metadata', async () => {
       const next = eventStream();
       await projector.handle([
-        next('ns1/app1', published({ release: '1.0.0', chart: chartMetadata({ description: 'charted', keywords: ['k'] }) })),
+        next(
+          'ns1/app1',
+          published({ release: '1.0.0', chart: chartMetadata({ description: 'charted', keywords: ['k'] }) }),
+        ),
         next('ns1/app1', published({ release: '2.0.0', mediaType: 'kpm', chart: null })),
       ]);
 
@@ -192,8 +217,12 @@ describe('SearchProjector', () => {
 
     it('follow a forced re-push of the newest release', async () => {
       const next = eventStream();
-      await projector.handle([next('ns1/app1', published({ release: '1.0.0', chart: chartMetadata({ description: 'before' }) }))]);
-      await projector.handle([next('ns1/app1', published({ release: '1.0.0', chart: chartMetadata({ description: 'after' }) }))]);
+      await projector.handle([
+        next('ns1/app1', published({ release: '1.0.0', chart: chartMetadata({ description: 'before' }) })),
+      ]);
+      await projector.handle([
+        next('ns1/app1', published({ release: '1.0.0', chart: chartMetadata({ description: 'after' }) })),
+      ]);
 
       expect(index.get('ns1/app1')?.description).toBe('after');
     });
@@ -219,7 +248,10 @@ describe('SearchProjector', () => {
 
   it('a package whose last release is deleted becomes inactive, with its sequence moving on', async () => {
     const next = eventStream();
-    await projector.handle([next('ns1/app1', published({ release: '1.0.0' })), next('ns2/other', published({ release: '1.0.0' }))]);
+    await projector.handle([
+      next('ns1/app1', published({ release: '1.0.0' })),
+      next('ns2/other', published({ release: '1.0.0' })),
+    ]);
 
     await projector.handle([next('ns1/app1', deleted({ release: '1.0.0' }))]);
 
@@ -230,7 +262,10 @@ describe('SearchProjector', () => {
 
   it('a package pushed again after being emptied is active again', async () => {
     const next = eventStream();
-    await projector.handle([next('ns1/app1', published({ release: '1.0.0' })), next('ns1/app1', deleted({ release: '1.0.0' }))]);
+    await projector.handle([
+      next('ns1/app1', published({ release: '1.0.0' })),
+      next('ns1/app1', deleted({ release: '1.0.0' })),
+    ]);
 
     await projector.handle([next('ns1/app1', published({ release: '2.0.0' }))]);
 

@@ -79,7 +79,11 @@ export class ReplayFailedError extends Error {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function replayProjection<S>(log: EventLog, projection: ReplayedProjection<S>, options: ReplayOptions = {}): Promise<ReplayReport> {
+export async function replayProjection<S>(
+  log: EventLog,
+  projection: ReplayedProjection<S>,
+  options: ReplayOptions = {},
+): Promise<ReplayReport> {
   const started = Date.now();
   const maxFailures = options.maxFailures ?? 5;
   const pollMs = options.pollMs ?? 100;
@@ -97,21 +101,23 @@ export async function replayProjection<S>(log: EventLog, projection: ReplayedPro
     return run;
   };
 
-  const subscription = await log.subscribe({ group: `replay-${projection.name}-${started}`, batchSize: options.batchSize ?? projection.batchSize ?? 1000 }, (events) =>
-    exclusive(async () => {
-      if (fatal) throw fatal;
-      try {
-        await projection.apply(target, events);
-      } catch (error) {
-        // The rest of the batch was applied; the log sets these aside, as for the live projectors.
-        if (error instanceof UnappliableEventsError) throw error;
-        lastError = (error as Error)?.message ?? String(error);
-        if (++failures >= maxFailures) fatal = error;
-        throw error;
-      }
-      failures = 0;
-      lastError = undefined;
-    }),
+  const subscription = await log.subscribe(
+    { group: `replay-${projection.name}-${started}`, batchSize: options.batchSize ?? projection.batchSize ?? 1000 },
+    (events) =>
+      exclusive(async () => {
+        if (fatal) throw fatal;
+        try {
+          await projection.apply(target, events);
+        } catch (error) {
+          // The rest of the batch was applied; the log sets these aside, as for the live projectors.
+          if (error instanceof UnappliableEventsError) throw error;
+          lastError = (error as Error)?.message ?? String(error);
+          if (++failures >= maxFailures) fatal = error;
+          throw error;
+        }
+        failures = 0;
+        lastError = undefined;
+      }),
   );
 
   let rebuilt = 0;
@@ -124,7 +130,15 @@ export async function replayProjection<S>(log: EventLog, projection: ReplayedPro
     const done = Math.max(0, (await log.count()) - remaining);
     const seconds = (Date.now() - started) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
-    options.onProgress({ projection: projection.name, phase, done, remaining, rate, etaSeconds: rate > 0 ? remaining / rate : null, ...(lastError ? { lastError } : {}) });
+    options.onProgress({
+      projection: projection.name,
+      phase,
+      done,
+      remaining,
+      rate,
+      etaSeconds: rate > 0 ? remaining / rate : null,
+      ...(lastError ? { lastError } : {}),
+    });
   };
   /** Polls until the replay's group has folded everything appended so far. */
   const caughtUp = async (notBefore = 0) => {

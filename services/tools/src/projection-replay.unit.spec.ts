@@ -1,5 +1,12 @@
 import { emptyPackageView, evolve } from '@wharf/domain';
-import { InMemoryEventLog, InMemoryMetadataStore, eventEnvelopes, packageView, releaseDeleted, releasePublished } from '@wharf/testing';
+import {
+  InMemoryEventLog,
+  InMemoryMetadataStore,
+  eventEnvelopes,
+  packageView,
+  releaseDeleted,
+  releasePublished,
+} from '@wharf/testing';
 import type { MetadataStore } from '@wharf/ports';
 import { ReplayFailedError, ReplayProgress, replayProjection } from './projection-replay';
 import { foldIntoMetadata } from './replay-targets';
@@ -26,7 +33,11 @@ describe('replayProjection', () => {
     live.seed(packageView('ns/a', [releasePublished({ release: '9.9.9' })]));
     const progress: ReplayProgress[] = [];
 
-    const report = await replayProjection(log, { name: 'metadata', live, apply: foldIntoMetadata }, { batchSize: 2, progressEveryMs: 0, pollMs: 1, onProgress: (p) => progress.push(p) });
+    const report = await replayProjection(
+      log,
+      { name: 'metadata', live, apply: foldIntoMetadata },
+      { batchSize: 2, progressEveryMs: 0, pollMs: 1, onProgress: (p) => progress.push(p) },
+    );
 
     for (const pkg of packages) expect(await live.get(pkg)).toEqual(foldedFromLog(log, pkg));
     expect(await live.get('ns/stale')).toBeNull();
@@ -47,7 +58,10 @@ describe('replayProjection', () => {
       for (const pkg of ['ns/a', 'ns/new']) {
         const last = log.streamOf(pkg).length;
         await log.append(pkg, last, eventEnvelopes(pkg, last, [releasePublished({ release: '7.0.0' })]));
-        await foldIntoMetadata(live, log.streamOf(pkg).map((e, i) => ({ ...e, position: String(i) })));
+        await foldIntoMetadata(
+          live,
+          log.streamOf(pkg).map((e, i) => ({ ...e, position: String(i) })),
+        );
       }
     };
 
@@ -69,7 +83,10 @@ describe('replayProjection', () => {
         ...started,
         switchOver: async () => {
           await log.append('ns/a', 3, eventEnvelopes('ns/a', 3, [releasePublished({ release: '8.0.0' })]));
-          await foldIntoMetadata(live, log.streamOf('ns/a').map((e, i) => ({ ...e, position: String(i) })));
+          await foldIntoMetadata(
+            live,
+            log.streamOf('ns/a').map((e, i) => ({ ...e, position: String(i) })),
+          );
           return switchOver();
         },
       };
@@ -96,7 +113,9 @@ describe('replayProjection', () => {
       throw new Error('disk full');
     };
 
-    await expect(replayProjection(log, { name: 'metadata', live, apply: failing }, { maxFailures: 3, pollMs: 1 })).rejects.toThrow(ReplayFailedError);
+    await expect(
+      replayProjection(log, { name: 'metadata', live, apply: failing }, { maxFailures: 3, pollMs: 1 }),
+    ).rejects.toThrow(ReplayFailedError);
 
     expect(aborted).toBe(true);
     expect(await live.get('ns/a')).toEqual(before);

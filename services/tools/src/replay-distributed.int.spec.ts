@@ -62,9 +62,20 @@ describe('replay (distributed profile, real engines)', () => {
     mongo = await new MongoClient(env('WHARF_MONGO_URL')).connect();
     opensearch = new Client({ node: env('WHARF_OPENSEARCH_URL') });
     log = new KafkaEventLog({ ...kafkaClientOptions(config, 'wharf-replay-test'), retryDelayMs: 100 });
-    store = await MongoMetadataStore.connect({ url: config.distributed.mongo!.url, database: config.distributed.mongo!.database, generationCacheMs: 200 });
-    index = await OpenSearchSearchIndex.connect({ node: config.distributed.opensearch!.url, indexPrefix: config.distributed.opensearch!.indexPrefix });
-    charts = await MongoChartIndexStore.connect({ url: config.distributed.mongo!.url, database: config.distributed.mongo!.database, generationCacheMs: 200 });
+    store = await MongoMetadataStore.connect({
+      url: config.distributed.mongo!.url,
+      database: config.distributed.mongo!.database,
+      generationCacheMs: 200,
+    });
+    index = await OpenSearchSearchIndex.connect({
+      node: config.distributed.opensearch!.url,
+      indexPrefix: config.distributed.opensearch!.indexPrefix,
+    });
+    charts = await MongoChartIndexStore.connect({
+      url: config.distributed.mongo!.url,
+      database: config.distributed.mongo!.database,
+      generationCacheMs: 200,
+    });
     const locks = new KeyedMutex();
     const projection = new PackageProjection(store, new ChartIndexProjection(charts));
     metadataProjector = new MetadataProjector(log, projection, locks);
@@ -82,18 +93,31 @@ describe('replay (distributed profile, real engines)', () => {
     await index?.close();
     await charts?.close();
     await mongo?.db(`wharf_${run}`).dropDatabase();
-    const { body } = await opensearch.indices.get({ index: `${run}-*`, allow_no_indices: true, expand_wildcards: 'all' });
+    const { body } = await opensearch.indices.get({
+      index: `${run}-*`,
+      allow_no_indices: true,
+      expand_wildcards: 'all',
+    });
     if (Object.keys(body).length > 0) await opensearch.indices.delete({ index: Object.keys(body) });
     await opensearch?.close();
     await mongo?.close();
     await deleteKafkaPrefix(config.distributed.kafka!.brokers, `${run}.`);
     rmSync(dataDir, { recursive: true, force: true });
-    for (const r of reports) process.stderr.write(`[replay] ${r.projection}: ${r.rebuilt} events in ${r.seconds.toFixed(1)} s, ${Math.round(r.eventsPerSecond)} events/s (tail ${r.tail})\n`);
+    for (const r of reports)
+      process.stderr.write(
+        `[replay] ${r.projection}: ${r.rebuilt} events in ${r.seconds.toFixed(1)} s, ${Math.round(r.eventsPerSecond)} events/s (tail ${r.tail})\n`,
+      );
   });
 
   /** The current version document of every package, without its chain link. */
   async function metadataDocuments() {
-    const generation = (await mongo.db(`wharf_${run}`).collection<{ _id: string; generation: number }>('projection_generations').findOne({ _id: 'metadata' }))?.generation ?? 0;
+    const generation =
+      (
+        await mongo
+          .db(`wharf_${run}`)
+          .collection<{ _id: string; generation: number }>('projection_generations')
+          .findOne({ _id: 'metadata' })
+      )?.generation ?? 0;
     const docs = await mongo
       .db(`wharf_${run}`)
       .collection(generationCollectionNames('', generation).versions)
@@ -106,13 +130,18 @@ describe('replay (distributed profile, real engines)', () => {
   async function searchDocuments() {
     const alias = searchIndexAlias(`${run}-`);
     await opensearch.indices.refresh({ index: alias });
-    const { body } = await opensearch.search({ index: alias, body: { query: { match_all: {} }, size: 1000, version: true, sort: [{ package: 'asc' }] } });
+    const { body } = await opensearch.search({
+      index: alias,
+      body: { query: { match_all: {} }, size: 1000, version: true, sort: [{ package: 'asc' }] },
+    });
     return body.hits.hits.map((hit) => ({ id: hit._id, version: hit._version, source: hit._source }));
   }
 
   /** The namespace's chart versions as the index reads them, in a stable order. */
   async function chartVersions() {
-    return (await charts.read(ns)).versions.sort((a, b) => (`${a.name}@${a.version}` < `${b.name}@${b.version}` ? -1 : 1));
+    return (await charts.read(ns)).versions.sort((a, b) =>
+      `${a.name}@${a.version}` < `${b.name}@${b.version}` ? -1 : 1,
+    );
   }
 
   const caughtUp = async () => {
@@ -123,7 +152,10 @@ describe('replay (distributed profile, real engines)', () => {
   async function replay(name: 'metadata' | 'search' | 'charts') {
     const setup = await openReplay(config, name);
     try {
-      const report = await replayProjection(setup.log, setup.projection, { progressEveryMs: 2000, onProgress: (p) => process.stderr.write(`[replay] ${JSON.stringify(p)}\n`) });
+      const report = await replayProjection(setup.log, setup.projection, {
+        progressEveryMs: 2000,
+        onProgress: (p) => process.stderr.write(`[replay] ${JSON.stringify(p)}\n`),
+      });
       reports.push(report);
       return report;
     } finally {
@@ -143,8 +175,10 @@ describe('replay (distributed profile, real engines)', () => {
     const revisionBefore = await charts.revision(ns);
     expect(chartsBefore).toHaveLength(24 * 3);
 
-    for (const name of Object.values(generationCollectionNames('', 0))) await mongo.db(`wharf_${run}`).dropCollection(name);
-    for (const name of ['chart_packages', 'chart_marks', 'chart_heads']) await mongo.db(`wharf_${run}`).dropCollection(name);
+    for (const name of Object.values(generationCollectionNames('', 0)))
+      await mongo.db(`wharf_${run}`).dropCollection(name);
+    for (const name of ['chart_packages', 'chart_marks', 'chart_heads'])
+      await mongo.db(`wharf_${run}`).dropCollection(name);
     expect(await chartVersions()).toEqual([]);
     await opensearch.indices.delete({ index: `${run}-packages-*` });
     expect(await store.get(packages[0])).toBeNull();
@@ -178,8 +212,14 @@ describe('replay (distributed profile, real engines)', () => {
     expect(metadata.rebuilt + metadata.tail).toBeGreaterThan(0);
     expect(search.rebuilt + search.tail).toBeGreaterThan(0);
     expect(chartIndex.rebuilt + chartIndex.tail).toBeGreaterThan(0);
-    const stored = (await Promise.all(packages.concat(more, [`${ns}/after`]).map((pkg) => store.get(pkg)))).filter((view): view is NonNullable<typeof view> => view !== null);
-    const wanted = stored.flatMap((view) => chartVersionsOf(view).versions.map((v) => ({ ...v, visibility: view.visibility })));
-    expect(await chartVersions()).toEqual(wanted.sort((a, b) => (`${a.name}@${a.version}` < `${b.name}@${b.version}` ? -1 : 1)));
+    const stored = (await Promise.all(packages.concat(more, [`${ns}/after`]).map((pkg) => store.get(pkg)))).filter(
+      (view): view is NonNullable<typeof view> => view !== null,
+    );
+    const wanted = stored.flatMap((view) =>
+      chartVersionsOf(view).versions.map((v) => ({ ...v, visibility: view.visibility })),
+    );
+    expect(await chartVersions()).toEqual(
+      wanted.sort((a, b) => (`${a.name}@${a.version}` < `${b.name}@${b.version}` ? -1 : 1)),
+    );
   });
 });

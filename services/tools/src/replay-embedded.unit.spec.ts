@@ -44,7 +44,10 @@ const SNAPSHOTS: Record<ProjectionName, { file: string; tables: string[]; querie
   charts: {
     file: 'charts.db',
     tables: ['chart_packages', 'chart_namespaces'],
-    queries: ['SELECT * FROM chart_packages ORDER BY package', 'SELECT namespace FROM chart_namespaces ORDER BY namespace'],
+    queries: [
+      'SELECT * FROM chart_packages ORDER BY package',
+      'SELECT namespace FROM chart_namespaces ORDER BY namespace',
+    ],
   },
 };
 
@@ -86,7 +89,8 @@ describe('replay (embedded profile, SQLite)', () => {
     await Promise.all([store.close(), index.close(), references.close(), charts.close()]);
   }
 
-  const caughtUp = () => eventually(async () => expect(await Promise.all(projectors.map((p) => p.lag()))).toEqual([0, 0, 0]), 20_000);
+  const caughtUp = () =>
+    eventually(async () => expect(await Promise.all(projectors.map((p) => p.lag()))).toEqual([0, 0, 0]), 20_000);
 
   function snapshot(name: ProjectionName): unknown[][] {
     const db = new Database(join(dataDir, SNAPSHOTS[name].file), { readonly: true });
@@ -144,13 +148,22 @@ describe('replay (embedded profile, SQLite)', () => {
       expect(snapshot(name)).toEqual(before[name]);
     }
     expect(readdirSync(dataDir).filter((f) => f.startsWith('replay-'))).toEqual([]);
-    process.stderr.write(`[replay] embedded: ${events} events into ${PROJECTIONS.length} projections in ${Date.now() - started} ms\n`);
+    process.stderr.write(
+      `[replay] embedded: ${events} events into ${PROJECTIONS.length} projections in ${Date.now() - started} ms\n`,
+    );
     await startServer();
   });
 
   it('should lose nothing written while it runs, while the server keeps its own connections open', async () => {
-    await writeHistory(writer, Array.from({ length: 10 }, (_, i) => `ns/before${i}`));
-    const writing = writeHistory(writer, Array.from({ length: 10 }, (_, i) => `ns/during${i}`), 2);
+    await writeHistory(
+      writer,
+      Array.from({ length: 10 }, (_, i) => `ns/before${i}`),
+    );
+    const writing = writeHistory(
+      writer,
+      Array.from({ length: 10 }, (_, i) => `ns/during${i}`),
+      2,
+    );
     const revisionBefore = await charts.revision('ns');
     for (const name of PROJECTIONS) await replay(name);
     const views = await writing;

@@ -19,9 +19,20 @@ import {
 /** The commands of one package's history; every fifth package ends with no release left. */
 export function packageHistory(pkg: string, index: number): PackageCommand[] {
   let n = 0;
-  const meta = () => ({ meta: { commandId: `${pkg}#${++n}`, issuedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, index, n)).toISOString() } });
+  const meta = () => ({
+    meta: { commandId: `${pkg}#${++n}`, issuedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, index, n)).toISOString() },
+  });
   const name = pkg.split('/')[1];
-  const chart = (version: string) => ({ content: { chart: chartMetadata({ name, version, description: `${name} chart number ${index}`, keywords: [`k${index % 7}`, 'replay'] }) } });
+  const chart = (version: string) => ({
+    content: {
+      chart: chartMetadata({
+        name,
+        version,
+        description: `${name} chart number ${index}`,
+        keywords: [`k${index % 7}`, 'replay'],
+      }),
+    },
+  });
   const commands: PackageCommand[] = [
     pushRelease({ package: pkg, release: '1.0.0', ...chart('1.0.0'), ...meta() }),
     pushRelease({ package: pkg, release: '1.1.0', ...chart('1.1.0'), ...meta() }),
@@ -34,10 +45,21 @@ export function packageHistory(pkg: string, index: number): PackageCommand[] {
     removeReleaseFromChannel({ package: pkg, channel: 'stable', release: '1.1.0', ...meta() }),
     deleteChannel({ package: pkg, channel: 'beta', ...meta() }),
     pushRelease({ package: pkg, release: '1.2.0', force: true, ...chart('1.2.0'), ...meta() }),
-    pushRelease({ package: pkg, release: '1.2.0', force: true, content: { size: 999, chart: chartMetadata({ name, version: '1.2.0', description: 'forced' }) }, ...meta() }),
+    pushRelease({
+      package: pkg,
+      release: '1.2.0',
+      force: true,
+      content: { size: 999, chart: chartMetadata({ name, version: '1.2.0', description: 'forced' }) },
+      ...meta(),
+    }),
   ];
   if (index % 5 === 4) {
-    for (const [release, mediaType] of [['1.1.0', 'helm'], ['1.1.0', 'kpm'], ['2.0.0-beta.1', 'helm'], ['1.2.0', 'helm']]) {
+    for (const [release, mediaType] of [
+      ['1.1.0', 'helm'],
+      ['1.1.0', 'kpm'],
+      ['2.0.0-beta.1', 'helm'],
+      ['1.2.0', 'helm'],
+    ]) {
       commands.push(deleteRelease({ package: pkg, release, mediaType, ...meta() }));
     }
   }
@@ -49,7 +71,11 @@ export function packageHistory(pkg: string, index: number): PackageCommand[] {
  * the view each package must have: the one the same commands leave through a package writer of
  * its own on in-memory ports.
  */
-export async function writeHistory(writer: PackageCommands, packages: string[], concurrency = 8): Promise<Map<string, PackageView>> {
+export async function writeHistory(
+  writer: PackageCommands,
+  packages: string[],
+  concurrency = 8,
+): Promise<Map<string, PackageView>> {
   const reference = referenceWriter();
   let next = 0;
   const worker = async () => {
@@ -71,5 +97,8 @@ function referenceWriter() {
   const store = new InMemoryMetadataStore();
   const locks = new KeyedMutex();
   const projection = new PackageProjection(store);
-  return { store, writer: new PackageWriter(log, store, projection, new MetadataProjector(log, projection, locks), locks) };
+  return {
+    store,
+    writer: new PackageWriter(log, store, projection, new MetadataProjector(log, projection, locks), locks),
+  };
 }

@@ -27,7 +27,15 @@ import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite
 import { WharfConfig, kafkaClientOptions, requireSettings } from '@wharf/config';
 import type { StoredEvent } from '@wharf/contracts';
 import { ChartIndexProjection, PackageProjection } from '@wharf/metadata';
-import { BlobReferenceStore, ChartIndexStore, EventLog, MetadataStore, RejectedEvent, SearchIndex, UnappliableEventsError } from '@wharf/ports';
+import {
+  BlobReferenceStore,
+  ChartIndexStore,
+  EventLog,
+  MetadataStore,
+  RejectedEvent,
+  SearchIndex,
+  UnappliableEventsError,
+} from '@wharf/ports';
 import { SearchProjector } from '@wharf/search';
 import type { ReplayedProjection } from './projection-replay';
 
@@ -50,7 +58,9 @@ export function foldIntoMetadata(store: MetadataStore, events: StoredEvent[]): P
  * replay's own, at the replay's position in the log) gets the events, and every batch that can
  * change a package's charts records the chart versions of its view (ChartIndexProjection).
  */
-export function foldIntoCharts(views: MetadataStore): (charts: ChartIndexStore, events: StoredEvent[]) => Promise<void> {
+export function foldIntoCharts(
+  views: MetadataStore,
+): (charts: ChartIndexStore, events: StoredEvent[]) => Promise<void> {
   return (charts, events) => foldPackages(new PackageProjection(views, new ChartIndexProjection(charts)), events);
 }
 
@@ -89,7 +99,16 @@ export interface ReplaySetup<S> {
 
 export async function openReplay(config: WharfConfig, name: ProjectionName): Promise<ReplaySetup<unknown>> {
   const distributed = config.profile === 'distributed';
-  if (distributed) requireSettings(config, 'kafka', ...(name === 'metadata' || name === 'charts' ? (['mongo'] as const) : name === 'search' ? (['opensearch'] as const) : []));
+  if (distributed)
+    requireSettings(
+      config,
+      'kafka',
+      ...(name === 'metadata' || name === 'charts'
+        ? (['mongo'] as const)
+        : name === 'search'
+          ? (['opensearch'] as const)
+          : []),
+    );
   mkdirSync(config.dataDir, { recursive: true });
   const file = (base: string) => join(config.dataDir, base);
   const log: EventLog = distributed
@@ -119,13 +138,20 @@ async function openProjection(
   config: WharfConfig,
   name: ProjectionName,
   log: EventLog,
-): Promise<OpenedProjection<MetadataStore> | OpenedProjection<SearchIndex> | OpenedProjection<BlobReferenceStore> | OpenedProjection<ChartIndexStore>> {
+): Promise<
+  | OpenedProjection<MetadataStore>
+  | OpenedProjection<SearchIndex>
+  | OpenedProjection<BlobReferenceStore>
+  | OpenedProjection<ChartIndexStore>
+> {
   const distributed = config.profile === 'distributed';
   const file = (base: string) => join(config.dataDir, base);
   switch (name) {
     case 'metadata': {
       const mongo = config.distributed.mongo;
-      const live = distributed ? await MongoMetadataStore.connect({ url: mongo!.url, database: mongo!.database }) : new SqliteMetadataStore({ path: file('metadata.db') });
+      const live = distributed
+        ? await MongoMetadataStore.connect({ url: mongo!.url, database: mongo!.database })
+        : new SqliteMetadataStore({ path: file('metadata.db') });
       // Small batches: a batch must be folded well within the consumer group's session.
       return { name, live, apply: foldIntoMetadata, batchSize: 200 };
     }
@@ -137,10 +163,16 @@ async function openProjection(
       return { name, live, apply: foldIntoSearch(log) };
     }
     case 'blob-refs':
-      return { name, live: new SqliteBlobReferenceStore({ path: file('blob-refs.db') }), apply: foldIntoBlobReferences };
+      return {
+        name,
+        live: new SqliteBlobReferenceStore({ path: file('blob-refs.db') }),
+        apply: foldIntoBlobReferences,
+      };
     case 'charts': {
       const mongo = config.distributed.mongo;
-      const live = distributed ? await MongoChartIndexStore.connect({ url: mongo!.url, database: mongo!.database }) : new SqliteChartIndexStore({ path: file('charts.db') });
+      const live = distributed
+        ? await MongoChartIndexStore.connect({ url: mongo!.url, database: mongo!.database })
+        : new SqliteChartIndexStore({ path: file('charts.db') });
       const scratch = mkdtempSync(file('replay-charts-'));
       const views = new SqliteMetadataStore({ path: join(scratch, 'views.db') });
       return {

@@ -36,7 +36,9 @@ async function main(argv: string[]): Promise<number> {
   for (const name of names) {
     const setup = await openReplay(config, name);
     try {
-      const report = await replayProjection(setup.log, setup.projection, { onProgress: (p) => process.stderr.write(progressLine(p) + '\n') });
+      const report = await replayProjection(setup.log, setup.projection, {
+        onProgress: (p) => process.stderr.write(progressLine(p) + '\n'),
+      });
       process.stdout.write(JSON.stringify({ profile: config.profile, ...report }) + '\n');
     } finally {
       await setup.close();
@@ -49,7 +51,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error) => {
-      process.stderr.write(`replay: ${error instanceof ConfigError ? error.message : (error?.stack ?? String(error))}\n`);
+      process.stderr.write(
+        `replay: ${error instanceof ConfigError ? error.message : (error?.stack ?? String(error))}\n`,
+      );
       process.exit(error instanceof ConfigError ? 2 : 1);
     },
   );

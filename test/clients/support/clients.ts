@@ -32,7 +32,11 @@ export interface RunResult {
 }
 
 /** Runs a command to completion; never throws on a non-zero exit (the caller asserts). */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(
       cmd,
@@ -55,7 +59,9 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Rec
 export async function runOk(cmd: string, args: string[], opts: Parameters<typeof run>[2] = {}): Promise<RunResult> {
   const r = await run(cmd, args, opts);
   if (r.code !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} exited ${r.code}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`,
+    );
   }
   return r;
 }
@@ -92,7 +98,10 @@ export const sha256File = (path: string): string => sha256(readFileSync(path));
 
 /** The names and contents of the regular files in a .tgz, read with the system tar. */
 export function tgzFiles(tgzPath: string): Record<string, string> {
-  const names = execFileSync('tar', ['tzf', tgzPath]).toString().split('\n').filter((n) => n && !n.endsWith('/'));
+  const names = execFileSync('tar', ['tzf', tgzPath])
+    .toString()
+    .split('\n')
+    .filter((n) => n && !n.endsWith('/'));
   const out: Record<string, string> = {};
   for (const name of names) out[name] = execFileSync('tar', ['xzOf', tgzPath, name]).toString();
   return out;

@@ -28,7 +28,27 @@ export async function startQuayProxy(target: string): Promise<QuayProxy> {
   const dir = tempDir('quay-proxy');
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=quay.io', '-addext', 'subjectAltName=DNS:quay.io'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=quay.io',
+      '-addext',
+      'subjectAltName=DNS:quay.io',
+    ],
+    { stdio: 'ignore' },
+  );
   const upstream = new URL(target);
   const requests: Array<{ line: string; body: Buffer }> = [];
 
@@ -37,7 +57,13 @@ export async function startQuayProxy(target: string): Promise<QuayProxy> {
     requests.push(seen);
     req.on('data', (chunk: Buffer) => (seen.body = Buffer.concat([seen.body, chunk])));
     const forward = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);

@@ -97,25 +97,31 @@ export class DistributedStack {
     const previous = this.instances.get(instance);
     if (previous?.child) throw new Error(`${instance} is running`);
     const port = previous?.port ?? this.ports.get(instance) ?? (await freePort());
-    const log = previous?.log ?? createWriteStream(join(this.options.logDir, `${instance.replace('#', '-')}.log`), { flags: 'a' });
+    const log =
+      previous?.log ??
+      createWriteStream(join(this.options.logDir, `${instance.replace('#', '-')}.log`), { flags: 'a' });
     log.write(`\n==== start ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(ROOT, 'dist', 'services', service, 'src', 'main.js')], {
-      cwd: ROOT,
-      env: {
-        ...this.env,
-        WHARF_PROFILE: 'distributed',
-        WHARF_HOST: '127.0.0.1',
-        WHARF_PORT: String(port),
-        WHARF_DATA_DIR: join(this.options.logDir, `${instance.replace('#', '-')}-data`),
-        WHARF_METADATA_URL: this.urlsOf('metadata'),
-        WHARF_SEARCH_URL: this.urlsOf('search'),
-        WHARF_BLOB_URL: this.urlsOf('blob'),
-        WHARF_LOG_LEVEL: 'warn',
-        // These suites are about crash safety, not access control: anonymous clients may push.
-        WHARF_AUTH_MODE: 'open',
+    const child = spawn(
+      process.execPath,
+      ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(ROOT, 'dist', 'services', service, 'src', 'main.js')],
+      {
+        cwd: ROOT,
+        env: {
+          ...this.env,
+          WHARF_PROFILE: 'distributed',
+          WHARF_HOST: '127.0.0.1',
+          WHARF_PORT: String(port),
+          WHARF_DATA_DIR: join(this.options.logDir, `${instance.replace('#', '-')}-data`),
+          WHARF_METADATA_URL: this.urlsOf('metadata'),
+          WHARF_SEARCH_URL: this.urlsOf('search'),
+          WHARF_BLOB_URL: this.urlsOf('blob'),
+          WHARF_LOG_LEVEL: 'warn',
+          // These suites are about crash safety, not access control: anonymous clients may push.
+          WHARF_AUTH_MODE: 'open',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -128,7 +134,8 @@ export class DistributedStack {
     for (;;) {
       if (!entry.child) throw new Error(`${instance} exited during startup (see ${this.options.logDir})`);
       if (await healthy(`http://127.0.0.1:${port}`)) return;
-      if (Date.now() > deadline) throw new Error(`${instance} not healthy after ${timeoutMs} ms (see ${this.options.logDir})`);
+      if (Date.now() > deadline)
+        throw new Error(`${instance} not healthy after ${timeoutMs} ms (see ${this.options.logDir})`);
       await sleep(200);
     }
   }

@@ -11,5 +11,9 @@ const ROOT = join(__dirname, '..', '..', '..');
 export default async function globalSetup(): Promise<void> {
   await backendsSetup();
   // Emit only: types are the typecheck tier's business, and it runs first.
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--noCheck'], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--noCheck'],
+    { stdio: 'inherit' },
+  );
 }

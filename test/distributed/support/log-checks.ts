@@ -25,14 +25,19 @@ export async function readTopic(brokers: string[], topic: string): Promise<Logge
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
-  const remaining = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
+  const remaining = new Map(
+    ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]),
+  );
   const found: LoggedEvent[] = [];
   if (remaining.size === 0) return found;
   const consumer = kafka.consumer({ groupId: `wharf-test-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`reading ${topic} timed out; partitions left: ${[...remaining.keys()]}`)), 120_000);
+    const timer = setTimeout(
+      () => reject(new Error(`reading ${topic} timed out; partitions left: ${[...remaining.keys()]}`)),
+      120_000,
+    );
     consumer
       .run({
         autoCommit: false,
@@ -41,7 +46,11 @@ export async function readTopic(brokers: string[], topic: string): Promise<Logge
           if (high === undefined) return;
           for (const message of batch.messages) {
             if (Number(message.offset) >= high) break;
-            found.push({ partition: batch.partition, offset: Number(message.offset), envelope: JSON.parse(message.value!.toString()) as EventEnvelope });
+            found.push({
+              partition: batch.partition,
+              offset: Number(message.offset),
+              envelope: JSON.parse(message.value!.toString()) as EventEnvelope,
+            });
           }
           if (Number(batch.lastOffset()) >= high - 1) remaining.delete(batch.partition);
           if (remaining.size === 0) {
@@ -59,7 +68,8 @@ export async function readTopic(brokers: string[], topic: string): Promise<Logge
 /** Each package's events in log order. */
 export function streams(events: readonly LoggedEvent[]): Map<string, EventEnvelope[]> {
   const byPackage = new Map<string, EventEnvelope[]>();
-  for (const { envelope } of events) byPackage.set(envelope.package, [...(byPackage.get(envelope.package) ?? []), envelope]);
+  for (const { envelope } of events)
+    byPackage.set(envelope.package, [...(byPackage.get(envelope.package) ?? []), envelope]);
   return byPackage;
 }
 
@@ -96,7 +106,11 @@ export function fold(pkg: string, stream: readonly EventEnvelope[]): PackageView
  * would show as a version not above its predecessor, or a fork), and the newest version's view
  * must equal the fold of the log.
  */
-export async function metadataProblems(url: string, database: string, log: Map<string, EventEnvelope[]>): Promise<string[]> {
+export async function metadataProblems(
+  url: string,
+  database: string,
+  log: Map<string, EventEnvelope[]>,
+): Promise<string[]> {
   const client = await MongoClient.connect(url);
   try {
     const versions = client.db(database).collection<PackageVersionDocument>(METADATA_COLLECTION);
@@ -106,7 +120,9 @@ export async function metadataProblems(url: string, database: string, log: Map<s
       let previous = 0;
       for (const version of chain) {
         if (version.previousSequence !== previous || version.sequence <= previous) {
-          problems.push(`${pkg}: version ${version.previousSequence} → ${version.sequence} does not continue ${previous}`);
+          problems.push(
+            `${pkg}: version ${version.previousSequence} → ${version.sequence} does not continue ${previous}`,
+          );
         }
         previous = version.sequence;
       }
@@ -114,7 +130,8 @@ export async function metadataProblems(url: string, database: string, log: Map<s
       if (previous !== last) problems.push(`${pkg}: store at sequence ${previous}, log at ${last}`);
       const newest = chain[chain.length - 1];
       const stored = newest?.view ? (JSON.parse(newest.view) as PackageView) : null;
-      if (JSON.stringify(stored) !== JSON.stringify(fold(pkg, stream))) problems.push(`${pkg}: stored view differs from the fold of the log`);
+      if (JSON.stringify(stored) !== JSON.stringify(fold(pkg, stream)))
+        problems.push(`${pkg}: stored view differs from the fold of the log`);
     }
     return problems;
   } finally {
@@ -123,7 +140,11 @@ export async function metadataProblems(url: string, database: string, log: Map<s
 }
 
 /** Problems of the search index against the log: each document's view equals the fold of the log. */
-export async function searchProblems(url: string, indexPrefix: string, log: Map<string, EventEnvelope[]>): Promise<string[]> {
+export async function searchProblems(
+  url: string,
+  indexPrefix: string,
+  log: Map<string, EventEnvelope[]>,
+): Promise<string[]> {
   const index = await OpenSearchSearchIndex.connect({ node: url, indexPrefix });
   try {
     const documents = await index.getMany([...log.keys()]);
@@ -132,7 +153,9 @@ export async function searchProblems(url: string, indexPrefix: string, log: Map<
       const document = documents.get(pkg);
       if (!document) problems.push(`${pkg}: no search document`);
       else if (JSON.stringify(document.view) !== JSON.stringify(fold(pkg, stream))) {
-        problems.push(`${pkg}: search document at sequence ${document.sequence} differs from the fold of the log (at ${stream[stream.length - 1].sequence})`);
+        problems.push(
+          `${pkg}: search document at sequence ${document.sequence} differs from the fold of the log (at ${stream[stream.length - 1].sequence})`,
+        );
       }
     }
     return problems;

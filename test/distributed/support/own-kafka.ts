@@ -45,7 +45,12 @@ export class OwnKafka {
 
   private async script(command: 'start' | 'stop'): Promise<void> {
     await run('bash', [join(ROOT, 'deploy', 'local', 'kafka.sh'), command], {
-      env: { ...process.env, WHARF_RUN_DIR: this.runDir, WHARF_KAFKA_PORT: String(this.port), WHARF_KAFKA_CONTROLLER_PORT: String(this.controllerPort) },
+      env: {
+        ...process.env,
+        WHARF_RUN_DIR: this.runDir,
+        WHARF_KAFKA_PORT: String(this.port),
+        WHARF_KAFKA_CONTROLLER_PORT: String(this.controllerPort),
+      },
       timeout: 180_000,
     });
   }

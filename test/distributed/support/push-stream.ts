@@ -80,7 +80,9 @@ export class PushStream {
     const deadline = Date.now() + timeoutMs;
     while (this.acknowledged.length < target) {
       if (Date.now() > deadline) {
-        throw new Error(`only ${this.acknowledged.length} of ${target} pushes acknowledged after ${timeoutMs} ms; failures: ${JSON.stringify(Object.fromEntries(this.failures))}`);
+        throw new Error(
+          `only ${this.acknowledged.length} of ${target} pushes acknowledged after ${timeoutMs} ms; failures: ${JSON.stringify(Object.fromEntries(this.failures))}`,
+        );
       }
       await sleep(100);
     }

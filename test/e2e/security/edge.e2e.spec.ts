@@ -25,7 +25,6 @@ const anonymous = new HttpClient('/cnr', enforcedUrl);
 const PASSWORD = 'correct-horse-battery';
 const id = () => randomBytes(5).toString('hex');
 
-
 async function signUp(username: string): Promise<HttpClient> {
   const { token } = expectJson(await anonymous.post('/api/v1/users', { user: { username, password: PASSWORD } }), 201);
   return anonymous.with({ authorization: `Bearer ${token}` });
@@ -33,7 +32,11 @@ async function signUp(username: string): Promise<HttpClient> {
 
 /** A push body of at least `bytes` bytes: a chart with that much random (incompressible) content. */
 function pushOfAtLeast(name: string, bytes: number): string {
-  const archive = chartArchive({ name, version: '1.0.0', extraEntries: [{ name: `${name}/noise.bin`, content: randomBytes(bytes) }] });
+  const archive = chartArchive({
+    name,
+    version: '1.0.0',
+    extraEntries: [{ name: `${name}/noise.bin`, content: randomBytes(bytes) }],
+  });
   return JSON.stringify(pushBody({ release: '1.0.0', mediaType: 'helm', archive }));
 }
 
@@ -42,19 +45,32 @@ function pushOfAtLeast(name: string, bytes: number): string {
  * waits for the answer: a server that wanted the whole body before answering would never answer
  * (the test then fails on its timeout), so an answer proves the body was not read.
  */
-function answerWithoutBody(path: string, headers: Record<string, string>, declaredBytes: number): Promise<{ status: number; body: { code?: string; details: { max: number } } }> {
+function answerWithoutBody(
+  path: string,
+  headers: Record<string, string>,
+  declaredBytes: number,
+): Promise<{ status: number; body: { code?: string; details: { max: number } } }> {
   const base = new URL(enforcedUrl());
   const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send({ host: base.hostname, port: base.port || undefined, method: 'POST', path: `/cnr${path}`, headers: { ...headers, 'content-type': 'application/json', 'content-length': String(declaredBytes) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) });
-      });
-      res.on('error', reject);
-    });
+    const req = send(
+      {
+        host: base.hostname,
+        port: base.port || undefined,
+        method: 'POST',
+        path: `/cnr${path}`,
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(declaredBytes) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.write(Buffer.alloc(1024, 0x20));
   });
@@ -62,8 +78,14 @@ function answerWithoutBody(path: string, headers: Record<string, string>, declar
 
 describe('bodies of account and login routes', () => {
   it('should refuse an anonymous 1 MB login with 413 payload-too-large', async () => {
-    const body = JSON.stringify({ user: { username: E2E_ADMIN.username, password: E2E_ADMIN.password }, padding: 'x'.repeat(1024 * 1024) });
-    const res = await anonymous.send('POST', '/api/v1/users/login', { body, headers: { 'content-type': 'application/json' } });
+    const body = JSON.stringify({
+      user: { username: E2E_ADMIN.username, password: E2E_ADMIN.password },
+      padding: 'x'.repeat(1024 * 1024),
+    });
+    const res = await anonymous.send('POST', '/api/v1/users/login', {
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(expectError(res, 413, 'payload-too-large').details).toEqual({ max: expect.any(Number) });
   });
 
@@ -74,10 +96,20 @@ describe('bodies of account and login routes', () => {
 
   it('should refuse a sign-up with a huge body, and create no account', async () => {
     const username = `big-${id()}`;
-    const huge = JSON.stringify({ user: { username, password: PASSWORD, email: `${'x'.repeat(200_000)}@example.test` } });
-    expectError(await anonymous.send('POST', '/api/v1/users', { body: huge, headers: { 'content-type': 'application/json' } }), 413, 'payload-too-large');
+    const huge = JSON.stringify({
+      user: { username, password: PASSWORD, email: `${'x'.repeat(200_000)}@example.test` },
+    });
+    expectError(
+      await anonymous.send('POST', '/api/v1/users', { body: huge, headers: { 'content-type': 'application/json' } }),
+      413,
+      'payload-too-large',
+    );
 
-    expectError(await anonymous.post('/api/v1/users/login', { user: { username, password: PASSWORD } }), 401, 'unauthorized-access');
+    expectError(
+      await anonymous.post('/api/v1/users/login', { user: { username, password: PASSWORD } }),
+      401,
+      'unauthorized-access',
+    );
     // The name is still free: the refused sign-up stored nothing.
     await signUp(username);
   });
@@ -93,7 +125,12 @@ describe('bodies of the upload routes', () => {
     ownerClient = await signUp(owner);
     outsider = await signUp(`out-${id()}`);
     const admin = expectJson(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token as string;
-    expectJson(await anonymous.with({ authorization: admin }).put(`/api/v1/namespaces/${owner}/limits`, { max_blob_bytes: MAX_BLOB }), 200);
+    expectJson(
+      await anonymous
+        .with({ authorization: admin })
+        .put(`/api/v1/namespaces/${owner}/limits`, { max_blob_bytes: MAX_BLOB }),
+      200,
+    );
   });
 
   it.each([
@@ -112,11 +149,17 @@ describe('bodies of the upload routes', () => {
 
   it("should refuse a push over what the namespace's max_blob_bytes needs with 413 before reading it, and store nothing", async () => {
     const res = await answerWithoutBody(packagePath(owner, 'big'), ownerClient.headers, 50 * 1024 * 1024);
-    expect(res).toMatchObject({ status: 413, body: { code: 'payload-too-large', details: { max: expect.any(Number) } } });
+    expect(res).toMatchObject({
+      status: 413,
+      body: { code: 'payload-too-large', details: { max: expect.any(Number) } },
+    });
     // The bound is the base64 of max_blob_bytes plus room for metadata and the JSON around it: far under the 50 MiB declared.
     expect(res.body.details.max).toBeLessThan(1024 * 1024);
 
-    const sent = await ownerClient.send('POST', packagePath(owner, 'big'), { body: pushOfAtLeast('big', res.body.details.max), headers: { 'content-type': 'application/json' } });
+    const sent = await ownerClient.send('POST', packagePath(owner, 'big'), {
+      body: pushOfAtLeast('big', res.body.details.max),
+      headers: { 'content-type': 'application/json' },
+    });
     expectError(sent, 413, 'payload-too-large');
     expectError(await ownerClient.get(packagePath(owner, 'big')), 404, 'package-not-found');
   });
@@ -125,7 +168,10 @@ describe('bodies of the upload routes', () => {
     const ns = `free-${id()}`;
     const free = await signUp(ns);
     const body = pushOfAtLeast('roomy', 40 * 1024);
-    expect((await free.send('POST', packagePath(ns, 'roomy'), { body, headers: { 'content-type': 'application/json' } })).status).toBe(200);
+    expect(
+      (await free.send('POST', packagePath(ns, 'roomy'), { body, headers: { 'content-type': 'application/json' } }))
+        .status,
+    ).toBe(200);
   });
 });
 

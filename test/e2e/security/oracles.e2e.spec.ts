@@ -25,42 +25,60 @@ const org = `orcorg-${id}`;
 
 const clients = {} as Record<'user' | 'robot' | 'admin', { root: HttpClient; cnr: HttpClient }>;
 
-
 function withAuth(authorization: string): { root: HttpClient; cnr: HttpClient } {
   return { root: anonymousRoot.with({ authorization }), cnr: anonymousCnr.with({ authorization }) };
 }
 
 beforeAll(async () => {
-  const token = expectJson(await anonymousCnr.post('/api/v1/users', { user: { username: user, password: PASSWORD, email: `${user}@example.test` } }), 201).token as string;
+  const token = expectJson(
+    await anonymousCnr.post('/api/v1/users', {
+      user: { username: user, password: PASSWORD, email: `${user}@example.test` },
+    }),
+    201,
+  ).token as string;
   clients.user = withAuth(token);
   const admin = expectJson(await anonymousCnr.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token as string;
   clients.admin = withAuth(admin);
   expectJson(await clients.user.cnr.post('/api/v1/organizations', { name: org }), 201);
-  const robot = expectJson(await clients.user.cnr.put(`/api/v1/organizations/${org}/robots/ci`, { role: 'write' }), 200);
+  const robot = expectJson(
+    await clients.user.cnr.put(`/api/v1/organizations/${org}/robots/ci`, { role: 'write' }),
+    200,
+  );
   clients.robot = withAuth(`Basic ${Buffer.from(`${org}+ci:${robot.token}`).toString('base64')}`);
 });
 
-describe('registry-wide figures are the operator\'s in enforced mode', () => {
+describe("registry-wide figures are the operator's in enforced mode", () => {
   const routes = ['/_wharf/stats', '/metrics'];
 
   it.each(routes)('%s: 401 for an anonymous caller', async (path) => {
     expectError(await anonymousRoot.get(path), 401, 'unauthorized-access');
   });
 
-  it.each(routes.flatMap((path) => (['user', 'robot'] as const).map((caller) => ({ path, caller }))))('$path: 403 for a $caller who is not a site admin', async ({ path, caller }) => {
-    expectError(await clients[caller].root.get(path), 403, 'forbidden');
-  });
+  it.each(routes.flatMap((path) => (['user', 'robot'] as const).map((caller) => ({ path, caller }))))(
+    '$path: 403 for a $caller who is not a site admin',
+    async ({ path, caller }) => {
+      expectError(await clients[caller].root.get(path), 403, 'forbidden');
+    },
+  );
 
   it('/_wharf/stats: the counts for a site admin, kept or counted now', async () => {
     for (const query of [undefined, { fresh: 'true' }]) {
       const stats = expectJson(await clients.admin.root.get('/_wharf/stats', { query }), 200);
-      expect(stats).toEqual({ events: expect.any(Number), blobs: expect.any(Number), packages: expect.any(Number), searchDocuments: expect.any(Number) });
+      expect(stats).toEqual({
+        events: expect.any(Number),
+        blobs: expect.any(Number),
+        packages: expect.any(Number),
+        searchDocuments: expect.any(Number),
+      });
     }
   });
 
   it('/metrics: the Prometheus text for a site admin', async () => {
     const res = await clients.admin.root.get('/metrics');
-    expect({ status: res.status, type: res.headers.get('content-type') }).toEqual({ status: 200, type: expect.stringContaining('text/plain') });
+    expect({ status: res.status, type: res.headers.get('content-type') }).toEqual({
+      status: 200,
+      type: expect.stringContaining('text/plain'),
+    });
   });
 
   it.each(routes)('%s stays open in open mode', async (path) => {

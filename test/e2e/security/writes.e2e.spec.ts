@@ -18,7 +18,6 @@ const id = randomBytes(4).toString('hex');
 let owner: HttpClient;
 let siteAdmin: HttpClient;
 
-
 /** Events and blobs of the whole registry, as its site admin sees them. */
 const counters = () => stats(new HttpClient('', enforcedUrl, siteAdmin.headers));
 
@@ -32,19 +31,33 @@ async function organisation(label: string, limits: Record<string, number | boole
 
 beforeAll(async () => {
   const username = `sw-${id}`;
-  const token = expectJson(await anonymous.post('/api/v1/users', { user: { username, password: 'correct-horse-battery', email: `${username}@example.test` } }), 201).token;
+  const token = expectJson(
+    await anonymous.post('/api/v1/users', {
+      user: { username, password: 'correct-horse-battery', email: `${username}@example.test` },
+    }),
+    201,
+  ).token;
   owner = anonymous.with({ authorization: token });
-  siteAdmin = anonymous.with({ authorization: expectJson(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token });
+  siteAdmin = anonymous.with({
+    authorization: expectJson(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token,
+  });
 });
 
 describe('a namespace storage quota under concurrent pushes', () => {
   it('12 parallel pushes into 12 packages under a 700-byte quota store at most 700 bytes, and as many as fit', async () => {
     const quota = 700;
     const ns = await organisation('quota', { max_storage_bytes: quota });
-    const archives = Array.from({ length: 12 }, (_, i) => ({ name: `app${i}`, archive: archiveFor(`app${i}`, '1.0.0', id) }));
+    const archives = Array.from({ length: 12 }, (_, i) => ({
+      name: `app${i}`,
+      archive: archiveFor(`app${i}`, '1.0.0', id),
+    }));
     expect(archives.every(({ archive }) => archive.length < quota / 2)).toBe(true); // several fit, not all
 
-    const responses = await Promise.all(archives.map(({ name, archive }) => owner.post(packagePath(ns, name), pushBody({ release: '1.0.0', mediaType: 'helm', archive }))));
+    const responses = await Promise.all(
+      archives.map(({ name, archive }) =>
+        owner.post(packagePath(ns, name), pushBody({ release: '1.0.0', mediaType: 'helm', archive })),
+      ),
+    );
 
     const admitted = archives.filter((_, i) => responses[i].status === 200);
     const refused = archives.filter((_, i) => responses[i].status !== 200);
@@ -65,28 +78,57 @@ describe('a namespace that forbids overwrites', () => {
     const ns = await organisation('frozen', { allow_overwrites: false });
     const original = archiveFor('app', '1.0.0', `original-${id}`);
     const other = archiveFor('app', '1.0.0', `other-${id}`);
-    expectJson(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: original })), 200);
+    expectJson(
+      await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: original })),
+      200,
+    );
     expectJson(await owner.delete(packagePath(ns, 'app', '1.0.0', 'helm')), 200);
 
     // Refused before its blob is stored: the registry holds no more blobs or events than before.
     const { before, swapped, after } = await exclusively(async () => ({
       before: await counters(),
-      swapped: await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: other })),
+      swapped: await owner.post(
+        packagePath(ns, 'app'),
+        pushBody({ release: '1.0.0', mediaType: 'helm', archive: other }),
+      ),
       after: await counters(),
     }));
-    expect(expectError(swapped, 409, 'overwrite-forbidden').details).toMatchObject({ release: '1.0.0', media_type: 'helm' });
+    expect(expectError(swapped, 409, 'overwrite-forbidden').details).toMatchObject({
+      release: '1.0.0',
+      media_type: 'helm',
+    });
     expect(after).toEqual(before);
-    expectError(await owner.get(packagePath(ns, 'app', '1.0.0', 'helm')), 404, ['package-not-found', 'package-release-not-found']);
+    expectError(await owner.get(packagePath(ns, 'app', '1.0.0', 'helm')), 404, [
+      'package-not-found',
+      'package-release-not-found',
+    ]);
 
-    expectJson(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: original })), 200);
-    expect(expectJson(await owner.get(packagePath(ns, 'app', '1.0.0', 'helm')), 200).content.digest).toBe(apprDigest(original));
+    expectJson(
+      await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: original })),
+      200,
+    );
+    expect(expectJson(await owner.get(packagePath(ns, 'app', '1.0.0', 'helm')), 200).content.digest).toBe(
+      apprDigest(original),
+    );
   });
 
   it('still lets another release of the package be pushed', async () => {
     const ns = await organisation('frozen-other', { allow_overwrites: false });
-    expectJson(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor('app', '1.0.0', id) })), 200);
+    expectJson(
+      await owner.post(
+        packagePath(ns, 'app'),
+        pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor('app', '1.0.0', id) }),
+      ),
+      200,
+    );
     expectJson(await owner.delete(packagePath(ns, 'app', '1.0.0', 'helm')), 200);
-    expectJson(await owner.post(packagePath(ns, 'app'), pushBody({ release: '1.0.1', mediaType: 'helm', archive: archiveFor('app', '1.0.1', id) })), 200);
+    expectJson(
+      await owner.post(
+        packagePath(ns, 'app'),
+        pushBody({ release: '1.0.1', mediaType: 'helm', archive: archiveFor('app', '1.0.1', id) }),
+      ),
+      200,
+    );
   });
 });
 
@@ -94,7 +136,13 @@ describe('a package emptied by deletes', () => {
   async function emptiedPrivatePackage(): Promise<{ ns: string; name: string }> {
     const ns = await organisation('private');
     const name = 'app';
-    expectJson(await owner.post(packagePath(ns, name), { ...pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor(name, '1.0.0', id) }), visibility: 'private' }), 200);
+    expectJson(
+      await owner.post(packagePath(ns, name), {
+        ...pushBody({ release: '1.0.0', mediaType: 'helm', archive: archiveFor(name, '1.0.0', id) }),
+        visibility: 'private',
+      }),
+      200,
+    );
     expectError(await anonymous.get(packagePath(ns, name)), 404, 'package-not-found');
     expectJson(await owner.delete(packagePath(ns, name, '1.0.0', 'helm')), 200);
     return { ns, name };
@@ -103,23 +151,37 @@ describe('a package emptied by deletes', () => {
   it('keeps its private visibility when an admin pushes it again without one: anonymous callers cannot see it', async () => {
     const { ns, name } = await emptiedPrivatePackage();
 
-    expectJson(await owner.post(packagePath(ns, name), pushBody({ release: '2.0.0', mediaType: 'helm', archive: archiveFor(name, '2.0.0', id) })), 200);
+    expectJson(
+      await owner.post(
+        packagePath(ns, name),
+        pushBody({ release: '2.0.0', mediaType: 'helm', archive: archiveFor(name, '2.0.0', id) }),
+      ),
+      200,
+    );
 
     expect(expectJson(await owner.get(packagePath(ns, name, '2.0.0', 'helm')), 200).release).toBe('2.0.0');
     expectError(await anonymous.get(packagePath(ns, name)), 404, 'package-not-found');
     expectError(await anonymous.get(packagePath(ns, name, '2.0.0', 'helm', 'pull')), 404, 'package-not-found');
-    const listed = expectJson(await anonymous.get('/api/v1/packages', { query: { namespace: ns } }), 200) as { name: string }[];
+    const listed = expectJson(await anonymous.get('/api/v1/packages', { query: { namespace: ns } }), 200) as {
+      name: string;
+    }[];
     expect(listed.map((p) => p.name)).not.toContain(`${ns}/${name}`);
   });
 
   it('refuses a push that asks for another visibility with 409, pointing at the visibility route', async () => {
     const { ns, name } = await emptiedPrivatePackage();
 
-    const res = await owner.post(packagePath(ns, name), { ...pushBody({ release: '2.0.0', mediaType: 'helm', archive: archiveFor(name, '2.0.0', id) }), visibility: 'public' });
+    const res = await owner.post(packagePath(ns, name), {
+      ...pushBody({ release: '2.0.0', mediaType: 'helm', archive: archiveFor(name, '2.0.0', id) }),
+      visibility: 'public',
+    });
 
     expect(expectError(res, 409, 'visibility-conflict').message).toContain('/visibility');
     expectError(await anonymous.get(packagePath(ns, name)), 404, 'package-not-found');
-    expectError(await owner.get(packagePath(ns, name, '2.0.0', 'helm')), 404, ['package-not-found', 'package-release-not-found']);
+    expectError(await owner.get(packagePath(ns, name, '2.0.0', 'helm')), 404, [
+      'package-not-found',
+      'package-release-not-found',
+    ]);
   });
 });
 
@@ -136,34 +198,79 @@ describe('the metadata a package holds in all', () => {
     const releases = Array.from({ length: perPackage / perRelease + 1 }, (_, i) => `${i + 1}.0.0`);
     const last = releases.pop()!;
     for (const release of releases) {
-      expectJson(await owner.post(packagePath(ns, name), pushBody({ release, mediaType: 'helm', archive: archiveFor(name, release, id), metadata: metadataOf(perRelease) })), 200);
+      expectJson(
+        await owner.post(
+          packagePath(ns, name),
+          pushBody({
+            release,
+            mediaType: 'helm',
+            archive: archiveFor(name, release, id),
+            metadata: metadataOf(perRelease),
+          }),
+        ),
+        200,
+      );
     }
 
     const { before, refused, after } = await exclusively(async () => ({
       before: await counters(),
-      refused: await owner.post(packagePath(ns, name), pushBody({ release: last, mediaType: 'helm', archive: archiveFor(name, last, id), metadata: metadataOf(perRelease) })),
+      refused: await owner.post(
+        packagePath(ns, name),
+        pushBody({
+          release: last,
+          mediaType: 'helm',
+          archive: archiveFor(name, last, id),
+          metadata: metadataOf(perRelease),
+        }),
+      ),
       after: await counters(),
     }));
 
-    expect(expectError(refused, 413, 'payload-too-large').details).toEqual({ field: 'metadata', limit: perPackage, package: `${ns}/${name}` });
+    expect(expectError(refused, 413, 'payload-too-large').details).toEqual({
+      field: 'metadata',
+      limit: perPackage,
+      package: `${ns}/${name}`,
+    });
     expect(after).toEqual(before);
-    expectError(await owner.get(packagePath(ns, name, last, 'helm')), 404, ['package-not-found', 'package-release-not-found']);
+    expectError(await owner.get(packagePath(ns, name, last, 'helm')), 404, [
+      'package-not-found',
+      'package-release-not-found',
+    ]);
     // A release without metadata adds none, so the full package still takes it.
-    expectJson(await owner.post(packagePath(ns, name), pushBody({ release: last, mediaType: 'helm', archive: archiveFor(name, last, id) })), 200);
+    expectJson(
+      await owner.post(
+        packagePath(ns, name),
+        pushBody({ release: last, mediaType: 'helm', archive: archiveFor(name, last, id) }),
+      ),
+      200,
+    );
   });
 
-  it('lets a forced push grow a release\'s metadata by exactly the room the package has left', async () => {
+  it("lets a forced push grow a release's metadata by exactly the room the package has left", async () => {
     const ns = await organisation('metadata-force');
     const name = 'app';
     const pushOf = (release: string, bytes: number, force = false) =>
-      owner.post(packagePath(ns, name), pushBody({ release, mediaType: 'helm', archive: archiveFor(name, release, `${id}/${bytes}`), metadata: metadataOf(bytes), ...(force ? { force: 'true' } : {}) }));
+      owner.post(
+        packagePath(ns, name),
+        pushBody({
+          release,
+          mediaType: 'helm',
+          archive: archiveFor(name, release, `${id}/${bytes}`),
+          metadata: metadataOf(bytes),
+          ...(force ? { force: 'true' } : {}),
+        }),
+      );
     for (let i = 1; i <= 3; i++) expectJson(await pushOf(`${i}.0.0`, perRelease), 200);
     expectJson(await pushOf('4.0.0', 1_000), 200);
     expectJson(await pushOf('5.0.0', 40_000), 200);
     const room = perPackage - 3 * perRelease - 1_000 - 40_000; // 24,536 bytes
 
     const over = await pushOf('4.0.0', 1_000 + room + 1, true);
-    expect(expectError(over, 413, 'payload-too-large').details).toEqual({ field: 'metadata', limit: perPackage, package: `${ns}/${name}` });
+    expect(expectError(over, 413, 'payload-too-large').details).toEqual({
+      field: 'metadata',
+      limit: perPackage,
+      package: `${ns}/${name}`,
+    });
     expectJson(await pushOf('4.0.0', 1_000 + room, true), 200);
   });
 });

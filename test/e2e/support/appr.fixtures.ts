@@ -79,7 +79,13 @@ export function pushBody(input: PushInput): Record<string, unknown> {
   };
 }
 
-export function push(ns: string, name: string, input: PushInput, client: HttpClient = cnr, query?: Record<string, string>): Promise<HttpResponse> {
+export function push(
+  ns: string,
+  name: string,
+  input: PushInput,
+  client: HttpClient = cnr,
+  query?: Record<string, string>,
+): Promise<HttpResponse> {
   return client.post(packagePath(ns, name), pushBody(input), { query });
 }
 
@@ -115,7 +121,10 @@ export interface RocketchatSeed {
  * The reference suite's backup1.json, through HTTP: `rocketchat` with kpm 0.0.1/1.0.1/2.0.1 and
  * helm 0.0.1; channel dev holds 1.0.1, stable holds 1.0.1 then 2.0.1 (so dev→1.0.1, stable→2.0.1).
  */
-export async function seedRocketchat(ns: string = uniqueNamespace('e2e-ref'), client: HttpClient = cnr): Promise<RocketchatSeed> {
+export async function seedRocketchat(
+  ns: string = uniqueNamespace('e2e-ref'),
+  client: HttpClient = cnr,
+): Promise<RocketchatSeed> {
   const name = 'rocketchat' as const;
   const releases = new Map<string, SeededRelease>();
   for (const [release, mediaType] of [
@@ -186,7 +195,11 @@ export async function expectRefused(
   status: number,
   code: string | readonly string[],
 ): Promise<HttpResponse> {
-  const { before, res, after } = await exclusively(async () => ({ before: await snapshot(ns), res: await write(), after: await snapshot(ns) }));
+  const { before, res, after } = await exclusively(async () => ({
+    before: await snapshot(ns),
+    res: await write(),
+    after: await snapshot(ns),
+  }));
   expectError(res, status, code);
   expect(after).toEqual(before);
   return res;

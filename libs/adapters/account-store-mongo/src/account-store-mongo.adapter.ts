@@ -78,10 +78,19 @@ export class MongoAccountStore implements AccountStore {
 
   async append(events: readonly RecordedAccountEvent[], view: AccountView, expectedVersion: number): Promise<boolean> {
     if (events.length === 0) return true;
-    if (events[0].version !== expectedVersion + 1) throw new Error(`append: first event has version ${events[0].version}, expected ${expectedVersion + 1}`);
+    if (events[0].version !== expectedVersion + 1)
+      throw new Error(`append: first event has version ${events[0].version}, expected ${expectedVersion + 1}`);
     try {
       await this.events.insertMany(
-        events.map((e) => ({ _id: eventId(e.namespace, e.version), namespace: e.namespace, version: e.version, type: e.type, data: JSON.stringify(e.data), actor: e.actor, occurredAt: e.occurredAt })),
+        events.map((e) => ({
+          _id: eventId(e.namespace, e.version),
+          namespace: e.namespace,
+          version: e.version,
+          type: e.type,
+          data: JSON.stringify(e.data),
+          actor: e.actor,
+          occurredAt: e.occurredAt,
+        })),
         { ordered: true },
       );
     } catch (error) {
@@ -95,7 +104,11 @@ export class MongoAccountStore implements AccountStore {
   async memberships(user: string): Promise<Membership[]> {
     const docs = await this.accounts.find({ 'members.user': user }).toArray();
     return docs
-      .flatMap((d) => d.members.filter((m) => m.user === user && isRole(m.role)).map((m) => ({ namespace: d._id, role: m.role as Role })))
+      .flatMap((d) =>
+        d.members
+          .filter((m) => m.user === user && isRole(m.role))
+          .map((m) => ({ namespace: d._id, role: m.role as Role })),
+      )
       .sort((a, b) => a.namespace.localeCompare(b.namespace));
   }
 
@@ -115,7 +128,11 @@ export class MongoAccountStore implements AccountStore {
   private async storeView(view: AccountView): Promise<void> {
     await this.accounts.replaceOne(
       { _id: view.namespace },
-      { version: view.version, view: JSON.stringify(view), members: view.members.map((m) => ({ user: m.user, role: m.role })) },
+      {
+        version: view.version,
+        view: JSON.stringify(view),
+        members: view.members.map((m) => ({ user: m.user, role: m.role })),
+      },
       { upsert: true },
     );
   }
@@ -126,5 +143,12 @@ function eventId(namespace: string, version: number): string {
 }
 
 function recorded(doc: EventDocument): RecordedAccountEvent {
-  return { namespace: doc.namespace, version: doc.version, type: doc.type, data: JSON.parse(doc.data), actor: doc.actor, occurredAt: doc.occurredAt } as RecordedAccountEvent;
+  return {
+    namespace: doc.namespace,
+    version: doc.version,
+    type: doc.type,
+    data: JSON.parse(doc.data),
+    actor: doc.actor,
+    occurredAt: doc.occurredAt,
+  } as RecordedAccountEvent;
 }

@@ -13,7 +13,11 @@ describeAccountStoreContract(
   async () => {
     const database = uniqueName('wharf_accounts_');
     return {
-      subject: await MongoAccountStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } }),
+      subject: await MongoAccountStore.connect({
+        url: mongoUrl(),
+        database,
+        clientOptions: { serverSelectionTimeoutMS: 10_000 },
+      }),
       cleanup: async () => {
         const admin = await new MongoClient(mongoUrl(), { serverSelectionTimeoutMS: 10_000 }).connect();
         try {

@@ -48,25 +48,33 @@ export class SqliteAccountStore implements AccountStore {
   constructor(options: SqliteFileOptions) {
     this.db = openSqlite(options.path, options.synchronous ?? 'full');
     this.db.exec(SCHEMA);
-    this.appendTx = this.db.transaction((events: readonly RecordedAccountEvent[], view: AccountView, expected: number) => {
-      const row = prepared(this.db, 'SELECT MAX(version) AS version FROM account_events WHERE namespace = ?').get(view.namespace) as { version: number | null };
-      if ((row.version ?? 0) !== expected) return false;
-      const insert = prepared(this.db, 'INSERT INTO account_events (namespace, version, type, data, actor, occurred_at) VALUES (?, ?, ?, ?, ?, ?)');
-      for (const e of events) insert.run(e.namespace, e.version, e.type, JSON.stringify(e.data), e.actor, e.occurredAt);
-      prepared(this.db, 'INSERT INTO accounts (namespace, version, view) VALUES (?, ?, ?) ON CONFLICT (namespace) DO UPDATE SET version = excluded.version, view = excluded.view').run(
-        view.namespace,
-        view.version,
-        JSON.stringify(view),
-      );
-      prepared(this.db, 'DELETE FROM account_members WHERE namespace = ?').run(view.namespace);
-      const member = prepared(this.db, 'INSERT INTO account_members (user, namespace, role) VALUES (?, ?, ?)');
-      for (const m of view.members) member.run(m.user, view.namespace, m.role);
-      return true;
-    });
+    this.appendTx = this.db.transaction(
+      (events: readonly RecordedAccountEvent[], view: AccountView, expected: number) => {
+        const row = prepared(this.db, 'SELECT MAX(version) AS version FROM account_events WHERE namespace = ?').get(
+          view.namespace,
+        ) as { version: number | null };
+        if ((row.version ?? 0) !== expected) return false;
+        const insert = prepared(
+          this.db,
+          'INSERT INTO account_events (namespace, version, type, data, actor, occurred_at) VALUES (?, ?, ?, ?, ?, ?)',
+        );
+        for (const e of events)
+          insert.run(e.namespace, e.version, e.type, JSON.stringify(e.data), e.actor, e.occurredAt);
+        prepared(
+          this.db,
+          'INSERT INTO accounts (namespace, version, view) VALUES (?, ?, ?) ON CONFLICT (namespace) DO UPDATE SET version = excluded.version, view = excluded.view',
+        ).run(view.namespace, view.version, JSON.stringify(view));
+        prepared(this.db, 'DELETE FROM account_members WHERE namespace = ?').run(view.namespace);
+        const member = prepared(this.db, 'INSERT INTO account_members (user, namespace, role) VALUES (?, ?, ?)');
+        for (const m of view.members) member.run(m.user, view.namespace, m.role);
+        return true;
+      },
+    );
   }
 
   async get(namespace: string): Promise<AccountView | null> {
-    const row = prepared(this.db, 'SELECT view FROM accounts WHERE namespace = ?').get(namespace) as { view: string } | undefined;
+    const row = prepared(this.db, 'SELECT view FROM accounts WHERE namespace = ?').get(namespace) as
+      { view: string } | undefined;
     return row ? (JSON.parse(row.view) as AccountView) : null;
   }
 
@@ -75,17 +83,30 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async memberships(user: string): Promise<Membership[]> {
-    const rows = prepared(this.db, 'SELECT namespace, role FROM account_members WHERE user = ? ORDER BY namespace').all(user) as { namespace: string; role: string }[];
-    return rows.filter((r) => isRole(r.role)).map((r) => ({ namespace: r.namespace, role: r.role as Membership['role'] }));
+    const rows = prepared(this.db, 'SELECT namespace, role FROM account_members WHERE user = ? ORDER BY namespace').all(
+      user,
+    ) as { namespace: string; role: string }[];
+    return rows
+      .filter((r) => isRole(r.role))
+      .map((r) => ({ namespace: r.namespace, role: r.role as Membership['role'] }));
   }
 
   async history(namespace: string, options: { limit: number; before?: number }): Promise<RecordedAccountEvent[]> {
-    const rows = prepared(this.db, 'SELECT * FROM account_events WHERE namespace = ? AND version < ? ORDER BY version DESC LIMIT ?').all(
-      namespace,
-      options.before ?? Number.MAX_SAFE_INTEGER,
-      options.limit,
-    ) as EventRow[];
-    return rows.map((r) => ({ namespace: r.namespace, version: r.version, type: r.type, data: JSON.parse(r.data), actor: r.actor, occurredAt: r.occurred_at }) as RecordedAccountEvent);
+    const rows = prepared(
+      this.db,
+      'SELECT * FROM account_events WHERE namespace = ? AND version < ? ORDER BY version DESC LIMIT ?',
+    ).all(namespace, options.before ?? Number.MAX_SAFE_INTEGER, options.limit) as EventRow[];
+    return rows.map(
+      (r) =>
+        ({
+          namespace: r.namespace,
+          version: r.version,
+          type: r.type,
+          data: JSON.parse(r.data),
+          actor: r.actor,
+          occurredAt: r.occurred_at,
+        }) as RecordedAccountEvent,
+    );
   }
 
   async close(): Promise<void> {

@@ -135,6 +135,8 @@ describe(CachingBlobStore.name, () => {
     expect(plain.downloadUrl).toBeUndefined();
     const signing = new CountingStore() as CountingStore & { downloadUrl?: BlobStore['downloadUrl'] };
     signing.downloadUrl = async (digest, expires) => `https://s3.example/${digest}?expires=${expires}`;
-    expect(await new CachingBlobStore(signing, { maxBytes: 1, maxBlobBytes: 1 }).downloadUrl?.('abc', 60)).toBe('https://s3.example/abc?expires=60');
+    expect(await new CachingBlobStore(signing, { maxBytes: 1, maxBlobBytes: 1 }).downloadUrl?.('abc', 60)).toBe(
+      'https://s3.example/abc?expires=60',
+    );
   });
 });

@@ -17,6 +17,12 @@ function overBlobFs(limits: BlobCacheLimits) {
   };
 }
 
-describeBlobStoreContract('blob-cache over blob-fs, the defaults (64 MiB, 1 MiB a blob)', overBlobFs({ maxBytes: 64 * 1024 * 1024, maxBlobBytes: 1024 * 1024 }));
-describeBlobStoreContract('blob-cache over blob-fs, room for one small blob (evicting all the time)', overBlobFs({ maxBytes: 5000, maxBlobBytes: 5000 }));
+describeBlobStoreContract(
+  'blob-cache over blob-fs, the defaults (64 MiB, 1 MiB a blob)',
+  overBlobFs({ maxBytes: 64 * 1024 * 1024, maxBlobBytes: 1024 * 1024 }),
+);
+describeBlobStoreContract(
+  'blob-cache over blob-fs, room for one small blob (evicting all the time)',
+  overBlobFs({ maxBytes: 5000, maxBlobBytes: 5000 }),
+);
 describeBlobStoreContract('blob-cache over blob-fs, keeping nothing', overBlobFs({ maxBytes: 0, maxBlobBytes: 0 }));

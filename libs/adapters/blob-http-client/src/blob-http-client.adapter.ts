@@ -19,7 +19,11 @@ interface WireBlobInfo {
   storedAt?: string;
 }
 
-const fromWire = (info: WireBlobInfo): BlobInfo => ({ digest: info.digest, size: info.size, ...(info.storedAt ? { storedAt: new Date(info.storedAt) } : {}) });
+const fromWire = (info: WireBlobInfo): BlobInfo => ({
+  digest: info.digest,
+  size: info.size,
+  ...(info.storedAt ? { storedAt: new Date(info.storedAt) } : {}),
+});
 
 export class BlobHttpClient implements BlobStore {
   private readonly http: InternalHttpClient;
@@ -30,7 +34,9 @@ export class BlobHttpClient implements BlobStore {
 
   async put(content: Buffer | Readable, expectedDigest?: string): Promise<BlobInfo> {
     const query = expectedDigest === undefined ? '' : `?expected=${encodeURIComponent(expectedDigest)}`;
-    const body = Buffer.isBuffer(content) ? content : (Readable.toWeb(content) as unknown as NonNullable<RequestInit['body']>);
+    const body = Buffer.isBuffer(content)
+      ? content
+      : (Readable.toWeb(content) as unknown as NonNullable<RequestInit['body']>);
     let res: Response;
     try {
       res = await this.http.send('PUT', `/internal/v1/blobs${query}`, {
@@ -64,7 +70,10 @@ export class BlobHttpClient implements BlobStore {
 
   async downloadUrl(digest: string, expiresSeconds: number): Promise<string | null> {
     if (!isSha256Hex(digest)) return null;
-    const answer = await this.http.json<{ supported: boolean; url: string | null }>('GET', `/internal/v1/blobs/${digest}/url?expires=${expiresSeconds}`);
+    const answer = await this.http.json<{ supported: boolean; url: string | null }>(
+      'GET',
+      `/internal/v1/blobs/${digest}/url?expires=${expiresSeconds}`,
+    );
     return answer.supported ? answer.url : null;
   }
 
@@ -76,7 +85,10 @@ export class BlobHttpClient implements BlobStore {
   /** The service streams one JSON object per line, so a large store is never one response in memory. */
   async *list(): AsyncIterable<BlobInfo> {
     const res = await this.http.send('GET', '/internal/v1/blobs');
-    const lines = createInterface({ input: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), crlfDelay: Infinity });
+    const lines = createInterface({
+      input: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+      crlfDelay: Infinity,
+    });
     for await (const line of lines) if (line.trim()) yield fromWire(JSON.parse(line) as WireBlobInfo);
   }
 

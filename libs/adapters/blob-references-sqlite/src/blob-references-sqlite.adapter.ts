@@ -5,7 +5,15 @@
 import type Database from 'better-sqlite3';
 import { RecordedEvent, blobReferenceChanges } from '@wharf/domain';
 import type { BlobReferenceStore, ProjectionRebuild } from '@wharf/ports';
-import { REBUILD_SUFFIX, SqliteFileOptions, SqliteProjectionRebuild, SqliteProjectionTables, createRebuildTables, openSqlite, prepared } from '@wharf/adapters/sqlite';
+import {
+  REBUILD_SUFFIX,
+  SqliteFileOptions,
+  SqliteProjectionRebuild,
+  SqliteProjectionTables,
+  createRebuildTables,
+  openSqlite,
+  prepared,
+} from '@wharf/adapters/sqlite';
 
 export type SqliteBlobReferenceStoreOptions = SqliteFileOptions;
 
@@ -40,13 +48,17 @@ export class SqliteBlobReferenceStore implements BlobReferenceStore {
 
   async apply(events: readonly RecordedEvent[]): Promise<void> {
     const applied = prepared(this.db, `SELECT sequence FROM ${this.sequences} WHERE package = ?`);
-    const record = prepared(this.db, 
+    const record = prepared(
+      this.db,
       `INSERT INTO ${this.sequences} (package, sequence) VALUES (?, ?) ON CONFLICT (package) DO UPDATE SET sequence = excluded.sequence`,
     );
-    const change = prepared(this.db, 
+    const change = prepared(
+      this.db,
       `INSERT INTO ${this.references} (digest, count) VALUES (?, ?) ON CONFLICT (digest) DO UPDATE SET count = count + excluded.count`,
     );
-    const ordered = [...events].sort((a, b) => (a.package === b.package ? a.sequence - b.sequence : a.package < b.package ? -1 : 1));
+    const ordered = [...events].sort((a, b) =>
+      a.package === b.package ? a.sequence - b.sequence : a.package < b.package ? -1 : 1,
+    );
     this.db.transaction(() => {
       for (const event of ordered) {
         const last = (applied.get(event.package) as { sequence: number } | undefined)?.sequence ?? 0;
@@ -59,8 +71,10 @@ export class SqliteBlobReferenceStore implements BlobReferenceStore {
 
   async counts(digests: readonly string[]): Promise<Map<string, number>> {
     const counts = new Map(digests.map((d) => [d, 0]));
-    const rows = prepared(this.db, `SELECT digest, count FROM ${this.references} WHERE digest IN (SELECT value FROM json_each(?))`)
-      .all(JSON.stringify(digests)) as { digest: string; count: number }[];
+    const rows = prepared(
+      this.db,
+      `SELECT digest, count FROM ${this.references} WHERE digest IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(digests)) as { digest: string; count: number }[];
     for (const row of rows) counts.set(row.digest, row.count);
     return counts;
   }

@@ -45,7 +45,9 @@ function pseudoRandom(size: number): { stream: (every4MiB?: () => void) => Reada
 /** A stream of `content` in 64 KiB chunks. */
 function streamOf(content: Buffer): Readable {
   return Readable.from(
-    Array.from({ length: Math.ceil(content.length / (64 * 1024)) }, (_, i) => content.subarray(i * 64 * 1024, (i + 1) * 64 * 1024)),
+    Array.from({ length: Math.ceil(content.length / (64 * 1024)) }, (_, i) =>
+      content.subarray(i * 64 * 1024, (i + 1) * 64 * 1024),
+    ),
     { objectMode: false },
   );
 }
@@ -65,7 +67,9 @@ async function streamDigest(stream: Readable): Promise<{ digest: string; size: n
  * so garbage not yet collected does not count) while `work` runs. Samples are taken whenever
  * `work` calls `sample` and every 250 ms (a full GC costs 100+ ms here, so not more often).
  */
-async function peakGrowth<T>(work: (sample: () => void) => Promise<T>): Promise<{ result: T; growth: number; samples: number }> {
+async function peakGrowth<T>(
+  work: (sample: () => void) => Promise<T>,
+): Promise<{ result: T; growth: number; samples: number }> {
   const live = () => {
     const usage = process.memoryUsage();
     return usage.heapUsed + usage.arrayBuffers;
@@ -130,7 +134,11 @@ describe('S3BlobStore (int)', () => {
       const blob = pseudoRandom(size);
       const digest = blob.digest;
 
-      const { result: info, growth, samples } = await peakGrowth((sample) => store.put(blob.stream(sample), announce ? digest : undefined));
+      const {
+        result: info,
+        growth,
+        samples,
+      } = await peakGrowth((sample) => store.put(blob.stream(sample), announce ? digest : undefined));
 
       process.stdout.write(
         `[blob-s3] put of a ${mib(size)} stream ${announce ? 'with' : 'without'} digest: live memory grew by at most ${mib(growth)} (${samples} samples)\n`,
@@ -230,7 +238,9 @@ describe('S3BlobStore (int)', () => {
       const digest = sha256Hex(content);
 
       const results = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => (i % 3 === 0 ? store.put(content) : store.put(streamOf(content), i % 3 === 1 ? digest : undefined))),
+        Array.from({ length: 6 }, (_, i) =>
+          i % 3 === 0 ? store.put(content) : store.put(streamOf(content), i % 3 === 1 ? digest : undefined),
+        ),
       );
 
       for (const result of results) expect(result).toMatchObject({ digest, size: content.length });

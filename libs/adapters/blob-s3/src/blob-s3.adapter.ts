@@ -109,7 +109,8 @@ export class S3BlobStore implements BlobStore {
     if (this.copyPartSize < MIN_PART_SIZE || this.copyPartSize > MAX_SINGLE_REQUEST) {
       throw new Error(`${NAME}: copyPartSize must be between 5 MiB and 5 GiB`);
     }
-    if (!Number.isInteger(this.queueSize) || this.queueSize < 1) throw new Error(`${NAME}: queueSize must be a positive integer`);
+    if (!Number.isInteger(this.queueSize) || this.queueSize < 1)
+      throw new Error(`${NAME}: queueSize must be a positive integer`);
     this.client = new S3Client({
       endpoint: options.endpoint,
       region: options.region,
@@ -179,7 +180,9 @@ export class S3BlobStore implements BlobStore {
   /** A presigned GET of the blob's key, signed locally (no request to S3 beyond the HEAD). */
   async downloadUrl(digest: string, expiresSeconds: number): Promise<string | null> {
     if (!isSha256Hex(digest) || (await this.head(this.keyOf(digest))) === null) return null;
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(digest) }), { expiresIn: expiresSeconds });
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(digest) }), {
+      expiresIn: expiresSeconds,
+    });
   }
 
   async delete(digest: string): Promise<boolean> {
@@ -195,7 +198,9 @@ export class S3BlobStore implements BlobStore {
     const base = `${this.prefix}sha256/`;
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }));
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }),
+      );
       for (const object of page.Contents ?? []) {
         const match = /^([0-9a-f]{2})\/([0-9a-f]{64})$/.exec((object.Key ?? '').slice(base.length));
         if (!match || !match[2].startsWith(match[1])) continue;
@@ -257,9 +262,19 @@ export class S3BlobStore implements BlobStore {
    * `expectedDigest` the upload is completed only when the content hashes to it. Aborted on
    * every failure.
    */
-  private async uploadParts(key: string, reader: PartReader, first: Buffer, expectedDigest: string | undefined): Promise<void> {
+  private async uploadParts(
+    key: string,
+    reader: PartReader,
+    first: Buffer,
+    expectedDigest: string | undefined,
+  ): Promise<void> {
     const created = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: 'application/octet-stream', ChecksumAlgorithm: 'CRC32' }),
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ContentType: 'application/octet-stream',
+        ChecksumAlgorithm: 'CRC32',
+      }),
     );
     const upload = new PartQueue(this.client, this.bucket, key, created.UploadId!, this.queueSize);
     try {
@@ -287,7 +302,9 @@ export class S3BlobStore implements BlobStore {
         await this.copyInParts(temp, info);
         return { ...info, storedAt: new Date() };
       }
-      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.keyOf(info.digest), CopySource: this.copySource(temp) }));
+      await this.client.send(
+        new CopyObjectCommand({ Bucket: this.bucket, Key: this.keyOf(info.digest), CopySource: this.copySource(temp) }),
+      );
       return { ...info, storedAt: new Date() };
     } finally {
       // On success the blob is stored, on failure the caller gets the copy's error: either way a
@@ -300,7 +317,9 @@ export class S3BlobStore implements BlobStore {
   private async copyInParts(temp: string, info: { digest: string; size: number }): Promise<void> {
     const key = this.keyOf(info.digest);
     const partSize = Math.max(this.copyPartSize, Math.ceil(info.size / MAX_PARTS));
-    const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: 'application/octet-stream' }));
+    const created = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: 'application/octet-stream' }),
+    );
     const upload = new PartQueue(this.client, this.bucket, key, created.UploadId!, this.queueSize);
     try {
       const parts: CompletedPart[] = [];
@@ -429,7 +448,9 @@ class PartQueue {
   async abort(): Promise<void> {
     await Promise.allSettled([...this.inflight]);
     try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId }));
+      await this.client.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId }),
+      );
     } catch {
       // Already completed or aborted (NoSuchUpload), or the server is gone: the lifecycle rule
       // for incomplete uploads is the last resort; the caller's error matters more.
@@ -562,4 +583,3 @@ function isNotFound(error: unknown): boolean {
   if (name === 'NoSuchBucket' || name === 'NoSuchUpload') return false;
   return name === 'NotFound' || name === 'NoSuchKey' || statusOf(error) === 404;
 }
-

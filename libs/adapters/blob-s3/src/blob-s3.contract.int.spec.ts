@@ -10,4 +10,6 @@ describeBlobStoreContract('blob-s3 (Versity S3 Gateway or the configured S3)', (
 
 // Small parts, so the 6 MiB and concurrent clauses run through multipart uploads and the
 // temp-object copy as well, not only single PutObjects.
-describeBlobStoreContract('blob-s3, 5 MiB parts, one part in flight', () => bucket.fixture({ partSize: 5 * 1024 * 1024, queueSize: 1 }));
+describeBlobStoreContract('blob-s3, 5 MiB parts, one part in flight', () =>
+  bucket.fixture({ partSize: 5 * 1024 * 1024, queueSize: 1 }),
+);

@@ -18,7 +18,13 @@ export class S3TestBucket {
   readonly bucket = uniqueName('wharf-blob-s3-');
   readonly connection = (() => {
     const { s3 } = requireBackendEndpoints();
-    return { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true };
+    return {
+      endpoint: s3.endpoint,
+      region: s3.region,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      forcePathStyle: true,
+    };
   })();
   readonly admin = new S3Client({
     endpoint: this.connection.endpoint,
@@ -49,7 +55,9 @@ export class S3TestBucket {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.admin.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await this.admin.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
       for (const object of page.Contents ?? []) keys.push(object.Key!);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -62,7 +70,12 @@ export class S3TestBucket {
     let uploadIdMarker: string | undefined;
     for (;;) {
       const page = await this.admin.send(
-        new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
       );
       for (const upload of page.Uploads ?? []) uploads.push({ key: upload.Key!, uploadId: upload.UploadId! });
       if (!page.IsTruncated) return uploads;
@@ -73,9 +86,12 @@ export class S3TestBucket {
 
   /** Deletes every object and aborts every upload under the prefix. */
   async empty(prefix = ''): Promise<void> {
-    for (const key of await this.keys(prefix)) await this.admin.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    for (const key of await this.keys(prefix))
+      await this.admin.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     for (const upload of await this.multipartUploads(prefix)) {
-      await this.admin.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.key, UploadId: upload.uploadId }));
+      await this.admin.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.key, UploadId: upload.uploadId }),
+      );
     }
   }
 

@@ -10,7 +10,9 @@ export class ChartIndexHttpClient implements ChartIndexReader {
   }
 
   async revision(namespace: string): Promise<string> {
-    return (await this.http.json<{ revision: string }>('GET', `/internal/v1/charts/${encodeURIComponent(namespace)}/revision`)).revision;
+    return (
+      await this.http.json<{ revision: string }>('GET', `/internal/v1/charts/${encodeURIComponent(namespace)}/revision`)
+    ).revision;
   }
 
   read(namespace: string): Promise<NamespaceCharts> {

@@ -21,7 +21,11 @@ describe('MongoChartIndexStore (adapter specifics)', () => {
   beforeAll(async () => {
     const connectSpy = jest.spyOn(MongoClient.prototype, 'connect');
     try {
-      store = await MongoChartIndexStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000, monitorCommands: true } });
+      store = await MongoChartIndexStore.connect({
+        url: mongoUrl(),
+        database,
+        clientOptions: { serverSelectionTimeoutMS: 10_000, monitorCommands: true },
+      });
       (connectSpy.mock.contexts[0] as MongoClient).on('commandStarted', (event: CommandStartedEvent) => {
         const collection = String(event.command[event.commandName]);
         if (!collection.endsWith('projection_generations')) sent.push(`${event.commandName} ${collection}`);
@@ -40,10 +44,22 @@ describe('MongoChartIndexStore (adapter specifics)', () => {
     'should read a package head once, then record its next states without reading it, and ignore a state it recorded',
     async () => {
       const pkg = `${uniqueName('ns')}/app`;
-      const states = [1, 2, 3].map((n) => chartVersionsOf(packageView(pkg, Array.from({ length: n }, (_, i) => releasePublished({ release: `1.0.${i}` })))));
+      const states = [1, 2, 3].map((n) =>
+        chartVersionsOf(
+          packageView(
+            pkg,
+            Array.from({ length: n }, (_, i) => releasePublished({ release: `1.0.${i}` })),
+          ),
+        ),
+      );
 
       expect(await store.sync(states[0])).toBe(true);
-      expect(sent.splice(0)).toEqual(['find chart_heads', 'insert chart_packages', 'insert chart_marks', 'update chart_heads']);
+      expect(sent.splice(0)).toEqual([
+        'find chart_heads',
+        'insert chart_packages',
+        'insert chart_marks',
+        'update chart_heads',
+      ]);
       expect(await store.sync(states[1])).toBe(true);
       expect(await store.sync(states[2])).toBe(true);
       expect(sent.filter((command) => command.startsWith('find'))).toEqual([]);

@@ -113,12 +113,18 @@ export class MongoChartIndexStore implements ChartIndexStore {
   /** Connects, creates the namespace indexes (idempotently) and returns the store, which owns the client. */
   static async connect(options: MongoChartIndexStoreOptions): Promise<MongoChartIndexStore> {
     const prefix = options.collectionPrefix ?? '';
-    if (!PREFIX.test(prefix)) throw new Error(`invalid collectionPrefix ${JSON.stringify(prefix)}: letters, digits, _ and - only`);
+    if (!PREFIX.test(prefix))
+      throw new Error(`invalid collectionPrefix ${JSON.stringify(prefix)}: letters, digits, _ and - only`);
     if (!options.database) throw new Error('a database name is required');
     const client = new MongoClient(options.url, options.clientOptions);
     try {
       await client.connect();
-      const store = new MongoChartIndexStore(client, client.db(options.database), prefix, options.generationCacheMs ?? 1000);
+      const store = new MongoChartIndexStore(
+        client,
+        client.db(options.database),
+        prefix,
+        options.generationCacheMs ?? 1000,
+      );
       await store.init();
       return store;
     } catch (error) {
@@ -161,7 +167,8 @@ export class MongoChartIndexStore implements ChartIndexStore {
   }
 
   async sync(charts: PackageChartVersions): Promise<boolean> {
-    if (!Number.isSafeInteger(charts.sequence) || charts.sequence < 1) throw new RangeError(`sequence must be a positive integer, got ${charts.sequence}`);
+    if (!Number.isSafeInteger(charts.sequence) || charts.sequence < 1)
+      throw new RangeError(`sequence must be a positive integer, got ${charts.sequence}`);
     const { generation, packages, marks, heads } = await this.collections();
     // What this process last recorded for the package saves reading its head: a recorded
     // sequence stays recorded, and a newer one recorded elsewhere only leaves a superseded pair.
@@ -180,7 +187,12 @@ export class MongoChartIndexStore implements ChartIndexStore {
         versions: JSON.stringify(charts.versions),
       }),
     );
-    if (!(await ignoreDuplicate(marks.insertOne({ _id: id, package: charts.package, namespace: charts.namespace, sequence: charts.sequence })))) return false;
+    if (
+      !(await ignoreDuplicate(
+        marks.insertOne({ _id: id, package: charts.package, namespace: charts.namespace, sequence: charts.sequence }),
+      ))
+    )
+      return false;
     this.recorded.offer(key, { sequence: charts.sequence });
     // Recorded. The rest only keeps the collections small and `sync` cheap; losing it costs garbage, never a wrong read.
     await this.advanceHead(heads, charts.package, charts.sequence).catch(() => undefined);
@@ -208,7 +220,9 @@ export class MongoChartIndexStore implements ChartIndexStore {
       if (missed && attempt < 3) continue;
       const superseded = [...new Set([...marks.superseded, ...content.superseded])];
       if (superseded.length > 0) await this.deleteSuperseded(collections, superseded).catch(() => undefined);
-      const versions = content.newest.flatMap((doc) => (JSON.parse(doc.versions) as ChartVersionRecord[]).map((v) => ({ ...v, visibility: doc.visibility })));
+      const versions = content.newest.flatMap((doc) =>
+        (JSON.parse(doc.versions) as ChartVersionRecord[]).map((v) => ({ ...v, visibility: doc.visibility })),
+      );
       return { namespace, revision: revisionOf(collections.generation, marks.newest), versions };
     }
   }
@@ -245,7 +259,9 @@ async function ignoreDuplicate(insert: Promise<unknown>): Promise<boolean> {
   }
 }
 
-function newestPerPackage<D extends Pick<ChartPackageDocument, '_id' | 'package' | 'sequence'>>(docs: D[]): { newest: D[]; superseded: string[] } {
+function newestPerPackage<D extends Pick<ChartPackageDocument, '_id' | 'package' | 'sequence'>>(
+  docs: D[],
+): { newest: D[]; superseded: string[] } {
   const newest = new Map<string, D>();
   const superseded: string[] = [];
   for (const doc of docs) {

@@ -9,7 +9,11 @@ describeChartIndexStoreContract(
   async () => {
     const database = uniqueName('wharf_charts_');
     return {
-      subject: await MongoChartIndexStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } }),
+      subject: await MongoChartIndexStore.connect({
+        url: mongoUrl(),
+        database,
+        clientOptions: { serverSelectionTimeoutMS: 10_000 },
+      }),
       cleanup: () => dropDatabase(database),
     };
   },

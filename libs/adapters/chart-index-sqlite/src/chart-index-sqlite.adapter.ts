@@ -10,7 +10,15 @@
  * names two contents, before and after the switch alike.
  */
 import type Database from 'better-sqlite3';
-import { SqliteFileOptions, SqliteProjectionRebuild, SqliteProjectionTables, createRebuildTables, openSqlite, prepared, REBUILD_SUFFIX } from '@wharf/adapters/sqlite';
+import {
+  SqliteFileOptions,
+  SqliteProjectionRebuild,
+  SqliteProjectionTables,
+  createRebuildTables,
+  openSqlite,
+  prepared,
+  REBUILD_SUFFIX,
+} from '@wharf/adapters/sqlite';
 import type { ChartVersionRecord, PackageChartVersions, Visibility } from '@wharf/domain';
 import type { ChartIndexStore, NamespaceCharts, ProjectionRebuild } from '@wharf/ports';
 
@@ -58,7 +66,9 @@ export class SqliteChartIndexStore implements ChartIndexStore {
 
   async sync(charts: PackageChartVersions): Promise<boolean> {
     return this.db.transaction(() => {
-      const row = prepared(this.db, `SELECT sequence FROM chart_packages${this.suffix} WHERE package = ?`).get(charts.package) as { sequence: number } | undefined;
+      const row = prepared(this.db, `SELECT sequence FROM chart_packages${this.suffix} WHERE package = ?`).get(
+        charts.package,
+      ) as { sequence: number } | undefined;
       if ((row?.sequence ?? 0) >= charts.sequence) return false;
       prepared(
         this.db,
@@ -80,11 +90,16 @@ export class SqliteChartIndexStore implements ChartIndexStore {
 
   async read(namespace: string): Promise<NamespaceCharts> {
     return this.db.transaction(() => {
-      const rows = prepared(this.db, `SELECT visibility, versions FROM chart_packages${this.suffix} WHERE namespace = ?`).all(namespace) as {
+      const rows = prepared(
+        this.db,
+        `SELECT visibility, versions FROM chart_packages${this.suffix} WHERE namespace = ?`,
+      ).all(namespace) as {
         visibility: Visibility;
         versions: string;
       }[];
-      const versions = rows.flatMap((row) => (JSON.parse(row.versions) as ChartVersionRecord[]).map((v) => ({ ...v, visibility: row.visibility })));
+      const versions = rows.flatMap((row) =>
+        (JSON.parse(row.versions) as ChartVersionRecord[]).map((v) => ({ ...v, visibility: row.visibility })),
+      );
       return { namespace, revision: String(this.revisionNumber(namespace)), versions };
     })();
   }
@@ -94,7 +109,9 @@ export class SqliteChartIndexStore implements ChartIndexStore {
   }
 
   private revisionNumber(namespace: string): number {
-    const row = prepared(this.db, `SELECT revision FROM chart_namespaces${this.suffix} WHERE namespace = ?`).get(namespace) as { revision: number } | undefined;
+    const row = prepared(this.db, `SELECT revision FROM chart_namespaces${this.suffix} WHERE namespace = ?`).get(
+      namespace,
+    ) as { revision: number } | undefined;
     return row?.revision ?? 0;
   }
 }

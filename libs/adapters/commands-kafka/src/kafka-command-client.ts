@@ -4,7 +4,13 @@ import { IdempotentSender, RestartingConsumer } from '@wharf/adapters/event-log-
 import { PackageCommand, ServiceUnavailableError } from '@wharf/domain';
 import { fromWire, toWire } from '@wharf/contracts';
 import type { CommandResult, PackageCommands } from '@wharf/ports';
-import { FETCH_MAX_WAIT_MS, KafkaCommandBusOptions, Reply, WRITER_SESSION_TIMEOUT_MS, kafkaOf } from './kafka-command-bus';
+import {
+  FETCH_MAX_WAIT_MS,
+  KafkaCommandBusOptions,
+  Reply,
+  WRITER_SESSION_TIMEOUT_MS,
+  kafkaOf,
+} from './kafka-command-bus';
 import { commandKeyOf, commandTopics, connectWithTopics } from './kafka-command-topics';
 
 /** The gateway's side: sends a command, waits for its reply. */
@@ -36,7 +42,13 @@ export class KafkaCommandClient implements PackageCommands {
           heartbeatInterval: 1_000,
         }),
       (consumer) => this.run(consumer),
-      { retryDelayMs: 1_000, onRestart: (error) => logger.error('restarting the replies consumer that kafkajs left stopped after a crash', { error: error.message }) },
+      {
+        retryDelayMs: 1_000,
+        onRestart: (error) =>
+          logger.error('restarting the replies consumer that kafkajs left stopped after a crash', {
+            error: error.message,
+          }),
+      },
     );
     const first = this.consumer.current;
     const joined = new Promise<void>((resolve) => first.on(first.events.GROUP_JOIN, () => resolve()));
@@ -46,7 +58,10 @@ export class KafkaCommandClient implements PackageCommands {
 
   private async run(consumer: Consumer): Promise<void> {
     await consumer.connect();
-    await consumer.subscribe({ topic: commandTopics(this.options.topicPrefix ?? 'wharf.').replies, fromBeginning: false });
+    await consumer.subscribe({
+      topic: commandTopics(this.options.topicPrefix ?? 'wharf.').replies,
+      fromBeginning: false,
+    });
     await consumer.run({
       eachMessage: async ({ message }) => {
         if (message.headers?.['reply-to']?.toString() !== this.instance) return;
@@ -85,7 +100,13 @@ export class KafkaCommandClient implements PackageCommands {
       .send({
         topic: commandTopics(this.options.topicPrefix ?? 'wharf.').commands,
         acks: -1,
-        messages: [{ key: commandKeyOf(command.package), value: JSON.stringify(command), headers: { 'command-id': id, 'reply-to': this.instance, deadline } }],
+        messages: [
+          {
+            key: commandKeyOf(command.package),
+            value: JSON.stringify(command),
+            headers: { 'command-id': id, 'reply-to': this.instance, deadline },
+          },
+        ],
       })
       .then(
         () => new Promise<Reply>(() => undefined),

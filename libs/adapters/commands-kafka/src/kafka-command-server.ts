@@ -3,10 +3,23 @@ import { IdempotentSender, RestartingConsumer } from '@wharf/adapters/event-log-
 import { PackageCommand, ServiceUnavailableError, WharfError } from '@wharf/domain';
 import { toWire } from '@wharf/contracts';
 import type { PackageCommands } from '@wharf/ports';
-import { FETCH_MAX_WAIT_MS, KafkaCommandBusOptions, Reply, WRITER_SESSION_TIMEOUT_MS, kafkaOf } from './kafka-command-bus';
+import {
+  FETCH_MAX_WAIT_MS,
+  KafkaCommandBusOptions,
+  Reply,
+  WRITER_SESSION_TIMEOUT_MS,
+  kafkaOf,
+} from './kafka-command-bus';
 import { commandTopics, connectWithTopics } from './kafka-command-topics';
 
-const COMMAND_TYPES = new Set(['PushRelease', 'DeleteRelease', 'AddReleaseToChannel', 'RemoveReleaseFromChannel', 'DeleteChannel', 'SetVisibility']);
+const COMMAND_TYPES = new Set([
+  'PushRelease',
+  'DeleteRelease',
+  'AddReleaseToChannel',
+  'RemoveReleaseFromChannel',
+  'DeleteChannel',
+  'SetVisibility',
+]);
 
 /**
  * The metadata service's side: runs each command through the package writer and replies.
@@ -63,11 +76,19 @@ export class KafkaCommandServer {
           heartbeatInterval: 1_000,
         });
         // kafkajs emits GROUP_JOIN after the assignment and before fetching from it.
-        consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onAssigned(payload.memberAssignment[commandsTopic] ?? []));
+        consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+          this.onAssigned(payload.memberAssignment[commandsTopic] ?? []),
+        );
         return consumer;
       },
       (consumer) => this.run(consumer),
-      { retryDelayMs: 1_000, onRestart: (error) => logger.error('restarting the commands consumer that kafkajs left stopped after a crash', { error: error.message }) },
+      {
+        retryDelayMs: 1_000,
+        onRestart: (error) =>
+          logger.error('restarting the commands consumer that kafkajs left stopped after a crash', {
+            error: error.message,
+          }),
+      },
     );
     // Resolves once this writer holds its share of the partitions (or all of them, alone):
     // a writer that reports started is reading commands.
@@ -92,7 +113,9 @@ export class KafkaCommandServer {
         await this.producer!.send({
           topic: t.replies,
           acks: -1,
-          messages: [{ key: replyTo, value: JSON.stringify(reply), headers: { 'command-id': id, 'reply-to': replyTo } }],
+          messages: [
+            { key: replyTo, value: JSON.stringify(reply), headers: { 'command-id': id, 'reply-to': replyTo } },
+          ],
         });
       },
     });
@@ -102,7 +125,8 @@ export class KafkaCommandServer {
     let command: PackageCommand;
     try {
       command = JSON.parse(raw) as PackageCommand;
-      if (!COMMAND_TYPES.has(command.type) || typeof command.package !== 'string' || !command.meta?.commandId) throw new Error('malformed command');
+      if (!COMMAND_TYPES.has(command.type) || typeof command.package !== 'string' || !command.meta?.commandId)
+        throw new Error('malformed command');
     } catch (error) {
       this.onUnexpected(error);
       return { ok: false, error: { code: 'internal-error', message: 'malformed command', details: {} } };
@@ -123,5 +147,8 @@ export class KafkaCommandServer {
 }
 
 function expired(): Reply {
-  return { ok: false, error: toWire(new ServiceUnavailableError('metadata service (command expired before a writer took it)')) };
+  return {
+    ok: false,
+    error: toWire(new ServiceUnavailableError('metadata service (command expired before a writer took it)')),
+  };
 }

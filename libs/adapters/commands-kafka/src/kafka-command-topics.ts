@@ -26,12 +26,19 @@ export async function ensureCommandTopics(admin: Admin, options: KafkaCommandBus
   const t = commandTopics(options.topicPrefix ?? 'wharf.');
   const existing = new Set(await admin.listTopics());
   const wanted = [
-    { topic: t.commands, numPartitions: options.partitions ?? 12, configEntries: [{ name: 'retention.ms', value: String(24 * 3600_000) }] },
+    {
+      topic: t.commands,
+      numPartitions: options.partitions ?? 12,
+      configEntries: [{ name: 'retention.ms', value: String(24 * 3600_000) }],
+    },
     { topic: t.replies, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(3600_000) }] },
   ].filter((w) => !existing.has(w.topic));
   if (wanted.length === 0) return;
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: wanted.map((w) => ({ ...w, replicationFactor: options.replicationFactor ?? 1 })) });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: wanted.map((w) => ({ ...w, replicationFactor: options.replicationFactor ?? 1 })),
+    });
   } catch (error) {
     // Another process created them first.
     if (!String((error as Error).message).includes('exists')) throw error;
@@ -50,7 +57,9 @@ export async function connectWithTopics(kafka: Kafka, options: KafkaCommandBusOp
   } finally {
     await admin.disconnect();
   }
-  const sender = new IdempotentSender(() => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
+  const sender = new IdempotentSender(() =>
+    kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+  );
   await sender.connect();
   return sender;
 }

@@ -67,7 +67,8 @@ describe('KafkaEventLog (Kafka specifics)', () => {
     async () => {
       const pkg = pkgName();
       const stored: StoredEvent[] = [];
-      for (let last = 0; last < 6; last += 2) stored.push(...(await log().append(pkg, last, publishedEnvelopes(pkg, last, 2))));
+      for (let last = 0; last < 6; last += 2)
+        stored.push(...(await log().append(pkg, last, publishedEnvelopes(pkg, last, 2))));
 
       const positions = stored.map((e) => e.position.split(':').map(Number));
       const partition = log().partitionOf(pkg);
@@ -79,7 +80,13 @@ describe('KafkaEventLog (Kafka specifics)', () => {
       // Read the topic back with a plain consumer.
       const kafka = new Kafka({ brokers: fixture.options.brokers, logLevel: logLevel.NOTHING });
       const consumer = kafka.consumer({ groupId: `${fixture.options.topicPrefix}inspect`, maxWaitTimeInMs: 50 });
-      const seen: { partition: number; offset: string; key?: string; headers: Record<string, string | undefined>; sequence: number }[] = [];
+      const seen: {
+        partition: number;
+        offset: string;
+        key?: string;
+        headers: Record<string, string | undefined>;
+        sequence: number;
+      }[] = [];
       await consumer.connect();
       try {
         await consumer.subscribe({ topics: [log().eventsTopic], fromBeginning: true });
@@ -125,9 +132,15 @@ describe('KafkaEventLog (Kafka specifics)', () => {
       const again = new KafkaEventLog(fixture.options);
       others.push(again);
       await again.init();
-      await expect(again.append(pkg, 0, publishedEnvelopes(pkg, 0, 1))).rejects.toBeInstanceOf(ConcurrencyConflictError);
-      await expect(again.append(pkg, 2, publishedEnvelopes(pkg, 2, 1))).rejects.toBeInstanceOf(ConcurrencyConflictError);
-      await expect(again.append(neighbour, 0, publishedEnvelopes(neighbour, 0, 1))).rejects.toBeInstanceOf(ConcurrencyConflictError);
+      await expect(again.append(pkg, 0, publishedEnvelopes(pkg, 0, 1))).rejects.toBeInstanceOf(
+        ConcurrencyConflictError,
+      );
+      await expect(again.append(pkg, 2, publishedEnvelopes(pkg, 2, 1))).rejects.toBeInstanceOf(
+        ConcurrencyConflictError,
+      );
+      await expect(again.append(neighbour, 0, publishedEnvelopes(neighbour, 0, 1))).rejects.toBeInstanceOf(
+        ConcurrencyConflictError,
+      );
       const next = await again.append(pkg, 3, publishedEnvelopes(pkg, 3, 1));
       expect(next.map((e) => e.sequence)).toEqual([4]);
       expect(await again.count()).toBe(5);

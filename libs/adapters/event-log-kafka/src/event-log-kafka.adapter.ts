@@ -132,7 +132,13 @@ export class KafkaEventLog implements EventLog {
 
   /** The events topic's partition that holds `pkg`'s stream (Kafka's default murmur2 partitioner). */
   partitionOf(pkg: string): number {
-    const partitionMetadata = Array.from({ length: this.partitionCount }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    const partitionMetadata = Array.from({ length: this.partitionCount }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }));
     return this.partitionFor({ topic: this.eventsTopic, partitionMetadata, message: { key: pkg, value: null } });
   }
 
@@ -314,7 +320,11 @@ export class KafkaEventLog implements EventLog {
    * once per partition and process, and not at all for an empty partition. Returns the high
    * watermark it read up to.
    */
-  private async readPartition(topic: string, partition: number, onMessage: (message: KafkaMessage) => void): Promise<number> {
+  private async readPartition(
+    topic: string,
+    partition: number,
+    onMessage: (message: KafkaMessage) => void,
+  ): Promise<number> {
     const offsets = await retrying(() => this.admin.fetchTopicOffsets(topic));
     const range = offsets.find((o) => o.partition === partition);
     if (!range) throw new Error(`${topic} has no partition ${partition}`);
@@ -332,7 +342,10 @@ export class KafkaEventLog implements EventLog {
     try {
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`reading ${topic}[${partition}] up to ${high} timed out`)), 60_000);
+        const timer = setTimeout(
+          () => reject(new Error(`reading ${topic}[${partition}] up to ${high} timed out`)),
+          60_000,
+        );
         const done = (error?: unknown) => {
           clearTimeout(timer);
           if (error) reject(error);

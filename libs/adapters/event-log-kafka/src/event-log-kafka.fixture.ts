@@ -15,7 +15,9 @@ export interface KafkaEventLogFixture extends EventLogFixture {
   admin(): Promise<Admin>;
 }
 
-export async function kafkaEventLogFixture(overrides: Partial<KafkaEventLogOptions> = {}): Promise<KafkaEventLogFixture> {
+export async function kafkaEventLogFixture(
+  overrides: Partial<KafkaEventLogOptions> = {},
+): Promise<KafkaEventLogFixture> {
   const { kafka: endpoint } = requireBackendEndpoints();
   const options: KafkaEventLogOptions = {
     brokers: endpoint.brokers,
@@ -33,13 +35,20 @@ export async function kafkaEventLogFixture(overrides: Partial<KafkaEventLogOptio
     await log.close();
     throw error;
   }
-  const kafka = new Kafka({ brokers: options.brokers, clientId: 'wharf-event-log-test-tools', logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    brokers: options.brokers,
+    clientId: 'wharf-event-log-test-tools',
+    logLevel: logLevel.NOTHING,
+  });
   let producer: Producer | undefined;
   let admin: Admin | undefined;
   const tools = {
     async producer() {
       if (!producer) {
-        producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+        producer = kafka.producer({
+          allowAutoTopicCreation: false,
+          createPartitioner: Partitioners.DefaultPartitioner,
+        });
         await producer.connect();
       }
       return producer;

@@ -31,7 +31,9 @@ export type SendingProducer = Pick<Producer, 'connect' | 'send' | 'disconnect'>;
 
 export class AcknowledgedAsDuplicateError extends Error {
   constructor(topic: string, partition: number, baseOffset: number, minimumOffset: number) {
-    super(`${topic}[${partition}] acknowledged a batch at offset ${baseOffset}, below ${minimumOffset}, which the log held before it was sent: a duplicate's acknowledgement, the batch is not in the log`);
+    super(
+      `${topic}[${partition}] acknowledged a batch at offset ${baseOffset}, below ${minimumOffset}, which the log held before it was sent: a duplicate's acknowledgement, the batch is not in the log`,
+    );
     this.name = 'AcknowledgedAsDuplicateError';
   }
 }
@@ -81,7 +83,12 @@ export class IdempotentSender {
       const [first] = written;
       if (first?.baseOffset !== undefined && Number(first.baseOffset) < minimumOffset) {
         this.retire(producer);
-        throw new AcknowledgedAsDuplicateError(first.topicName, first.partition, Number(first.baseOffset), minimumOffset);
+        throw new AcknowledgedAsDuplicateError(
+          first.topicName,
+          first.partition,
+          Number(first.baseOffset),
+          minimumOffset,
+        );
       }
     }
     return written;

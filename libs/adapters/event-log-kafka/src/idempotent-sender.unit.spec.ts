@@ -78,7 +78,11 @@ class ProducerModel implements SendingProducer {
   }
 }
 
-const record = (value: string): ProducerRecord => ({ topic: 'events', acks: -1, messages: [{ key: 'ns/pkg', partition: 0, value }] });
+const record = (value: string): ProducerRecord => ({
+  topic: 'events',
+  acks: -1,
+  messages: [{ key: 'ns/pkg', partition: 0, value }],
+});
 
 describe('IdempotentSender', () => {
   let broker: BrokerModel;
@@ -112,7 +116,11 @@ describe('IdempotentSender', () => {
     // One producer, never replaced or initialised again: the failed batch's numbers are reused.
     const producer = new ProducerModel(broker);
     const connected = producer.connect();
-    const sender = new IdempotentSender(() => ({ connect: () => connected, send: (r) => producer.send(r), disconnect: async () => {} }));
+    const sender = new IdempotentSender(() => ({
+      connect: () => connected,
+      send: (r) => producer.send(r),
+      disconnect: async () => {},
+    }));
     broker.appendThenDropConnection = 1;
     await expect(sender.send(record('seq 9'))).rejects.toThrow('ECONNREFUSED');
 

@@ -14,6 +14,14 @@ export function jsonLines(level: logLevel): logCreator {
       // Deliberate: the producer's retries are bounded so that append fails instead of hanging;
       // a send of unknown outcome makes the adapter re-read the partition (see append).
       if (message === 'Limiting retries for the idempotent producer may invalidate EoS guarantees') return;
-      process.stderr.write(JSON.stringify({ ...extra, time: timestamp, level: demoted ? 'DEBUG' : label, logger: `kafkajs.${namespace}`, message }) + '\n');
+      process.stderr.write(
+        JSON.stringify({
+          ...extra,
+          time: timestamp,
+          level: demoted ? 'DEBUG' : label,
+          logger: `kafkajs.${namespace}`,
+          message,
+        }) + '\n',
+      );
     };
 }

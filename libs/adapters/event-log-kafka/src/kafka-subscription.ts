@@ -44,7 +44,11 @@ export class KafkaSubscription implements Subscription {
       },
       {
         retryDelayMs: log.retryDelayMs(),
-        onRestart: (error) => logger.warn('restarting a consumer that kafkajs left stopped after a crash', { groupId: this.groupId, error: error.message }),
+        onRestart: (error) =>
+          logger.warn('restarting a consumer that kafkajs left stopped after a crash', {
+            groupId: this.groupId,
+            error: error.message,
+          }),
       },
     );
   }
@@ -70,7 +74,9 @@ export class KafkaSubscription implements Subscription {
       retrying(() => this.admin.fetchTopicOffsets(topic)),
       retrying(() => this.admin.fetchOffsets({ groupId: this.groupId, topics: [topic] })),
     ]);
-    const done = new Map((committed.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    const done = new Map(
+      (committed.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
+    );
     return ends.reduce((sum, p) => {
       const from = done.get(p.partition) ?? -1;
       return sum + Math.max(0, Number(p.high) - (from >= 0 ? from : Number(p.low)));
@@ -84,7 +90,14 @@ export class KafkaSubscription implements Subscription {
    * and committed. When delivery stops midway (stop, rebalance) or the dead-letter write fails,
    * nothing is resolved: we return, and kafkajs fetches again from the last resolved offset.
    */
-  private async eachBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch({
+    batch,
+    resolveOffset,
+    commitOffsetsIfNecessary,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     let valid: StoredEvent[] = [];
     let dead: { message: KafkaMessage; reason: string }[] = [];
@@ -95,28 +108,37 @@ export class KafkaSubscription implements Subscription {
       const outcome =
         valid.length === 0
           ? { delivered: true as const, setAside: [] }
-          : await deliverBounded(valid, (events) => this.handler(events).then(() => heartbeat().catch(() => undefined)), {
-              maxAttempts: this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-              pause: async () => {
-                await this.pause(this.log.retryDelayMs());
-                if (this.stopping || !isRunning() || isStale()) return false;
-                // A long retry must not cost the group its membership.
-                return heartbeat().then(
-                  () => true,
-                  () => false,
-                );
+          : await deliverBounded(
+              valid,
+              (events) => this.handler(events).then(() => heartbeat().catch(() => undefined)),
+              {
+                maxAttempts: this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+                pause: async () => {
+                  await this.pause(this.log.retryDelayMs());
+                  if (this.stopping || !isRunning() || isStale()) return false;
+                  // A long retry must not cost the group its membership.
+                  return heartbeat().then(
+                    () => true,
+                    () => false,
+                  );
+                },
               },
-            });
+            );
       if (!outcome.delivered) return false;
       try {
-        await this.log.setAside(this.options.group, partition, [...dead, ...outcome.setAside.map(({ event, reason }) => ({ message: messageOf.get(event.id)!, reason }))]);
+        await this.log.setAside(this.options.group, partition, [
+          ...dead,
+          ...outcome.setAside.map(({ event, reason }) => ({ message: messageOf.get(event.id)!, reason })),
+        ]);
       } catch {
         await this.pause(this.log.retryDelayMs());
         return false;
       }
       resolveOffset(lastOffset!);
       // With autoCommit off, commitOffsetsIfNecessary() without offsets commits nothing.
-      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(Number(lastOffset) + 1) }] }] });
+      await commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: String(Number(lastOffset) + 1) }] }],
+      });
       valid = [];
       dead = [];
       messageOf.clear();
@@ -160,7 +182,8 @@ function checkMessage(message: KafkaMessage): { event: EventEnvelope } | { reaso
     if (!message.value) return { reason: 'empty message value' };
     const event = validateOnConsume(JSON.parse(message.value.toString('utf8')));
     const key = message.key?.toString();
-    if (key !== event.package) return { reason: `message key ${JSON.stringify(key)} is not the event's package ${event.package}` };
+    if (key !== event.package)
+      return { reason: `message key ${JSON.stringify(key)} is not the event's package ${event.package}` };
     return { event };
   } catch (error) {
     return { reason: (error as Error).message || String(error) };

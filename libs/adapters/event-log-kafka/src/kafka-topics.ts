@@ -71,7 +71,11 @@ export async function ensureEventLogTopics(admin: Admin, topics: EventLogTopics,
     // Resolves false when another process created them meanwhile, which is fine.
     await admin.createTopics({ topics: missing, waitForLeaders: false });
   }
-  return waitForLeaders(admin, all.map((t) => t.topic), timeoutMs);
+  return waitForLeaders(
+    admin,
+    all.map((t) => t.topic),
+    timeoutMs,
+  );
 }
 
 /**
@@ -84,7 +88,9 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number)
   for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
     try {
       const metadata = await admin.fetchTopicMetadata({ topics });
-      const ready = metadata.topics.length === topics.length && metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      const ready =
+        metadata.topics.length === topics.length &&
+        metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
       if (ready) {
         for (const topic of topics) await admin.fetchTopicOffsets(topic);
         return metadata.topics.find((t) => t.name === topics[0])!.partitions.length;

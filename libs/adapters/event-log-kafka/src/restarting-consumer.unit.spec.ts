@@ -21,7 +21,13 @@ class ConsumerModel implements CrashingConsumer {
   /** kafkajs's crash: it has disconnected already, and restarts by itself only when `restart`. */
   crash(restart: boolean): void {
     this.running = false;
-    this.emitter.emit('consumer.crash', { payload: { error: new Error('KafkaJSNonRetriableError: Failed to find group coordinator'), groupId: 'g', restart } });
+    this.emitter.emit('consumer.crash', {
+      payload: {
+        error: new Error('KafkaJSNonRetriableError: Failed to find group coordinator'),
+        groupId: 'g',
+        restart,
+      },
+    });
   }
 }
 

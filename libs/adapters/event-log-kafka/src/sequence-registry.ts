@@ -20,7 +20,8 @@ export class SequenceRegistry {
   }
 
   static release(registry: SequenceRegistry): void {
-    if (--registry.users === 0 && SequenceRegistry.registries.get(registry.key) === registry) SequenceRegistry.registries.delete(registry.key);
+    if (--registry.users === 0 && SequenceRegistry.registries.get(registry.key) === registry)
+      SequenceRegistry.registries.delete(registry.key);
   }
 
   private users = 0;

@@ -8,7 +8,14 @@ import { openSqlite, prepared } from '@wharf/adapters/sqlite';
 import { EventEmitter } from 'node:events';
 import { ConcurrencyConflictError } from '@wharf/domain';
 import { EventEnvelope, StoredEvent, deepFreeze, validateOnConsume } from '@wharf/contracts';
-import { DEFAULT_MAX_ATTEMPTS, DeadLetter, EventLog, SubscribeOptions, Subscription, deliverBounded } from '@wharf/ports';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  DeadLetter,
+  EventLog,
+  SubscribeOptions,
+  Subscription,
+  deliverBounded,
+} from '@wharf/ports';
 
 export interface SqliteEventLogOptions {
   /** File path, or ':memory:'. */
@@ -91,7 +98,9 @@ export class SqliteEventLog implements EventLog {
       return;
     }
     const outcomes: ({ stored: StoredEvent[] } | { error: unknown })[] = [];
-    const appendOne = this.db.transaction((item: PendingAppend) => this.insertStream(item.pkg, item.expectedSequence, item.events));
+    const appendOne = this.db.transaction((item: PendingAppend) =>
+      this.insertStream(item.pkg, item.expectedSequence, item.events),
+    );
     try {
       this.db
         .transaction(() => {
@@ -146,9 +155,11 @@ export class SqliteEventLog implements EventLog {
 
   /** Events the group set aside: they failed validation, or its handler could not apply them. */
   async deadLetters(group: string): Promise<DeadLetter[]> {
-    return (prepared(this.db, 'SELECT position, reason, envelope FROM dead_letters WHERE grp = ? ORDER BY position').all(group) as { position: number; reason: string; envelope: string }[]).map(
-      (r) => ({ position: String(r.position), reason: r.reason, record: r.envelope }),
-    );
+    return (
+      prepared(this.db, 'SELECT position, reason, envelope FROM dead_letters WHERE grp = ? ORDER BY position').all(
+        group,
+      ) as { position: number; reason: string; envelope: string }[]
+    ).map((r) => ({ position: String(r.position), reason: r.reason, record: r.envelope }));
   }
 
   async close(): Promise<void> {
@@ -161,7 +172,10 @@ export class SqliteEventLog implements EventLog {
 
   /** @internal used by subscriptions */
   readBatch(afterPosition: number, limit: number): EventRow[] {
-    return prepared(this.db, 'SELECT position, envelope FROM events WHERE position > ? ORDER BY position LIMIT ?').all(afterPosition, limit) as EventRow[];
+    return prepared(this.db, 'SELECT position, envelope FROM events WHERE position > ? ORDER BY position LIMIT ?').all(
+      afterPosition,
+      limit,
+    ) as EventRow[];
   }
 
   /**
@@ -175,7 +189,9 @@ export class SqliteEventLog implements EventLog {
     if (cached) return cached;
     let decoded: Decoded;
     try {
-      decoded = { event: deepFreeze({ ...validateOnConsume(JSON.parse(row.envelope)), position: String(row.position) }) };
+      decoded = {
+        event: deepFreeze({ ...validateOnConsume(JSON.parse(row.envelope)), position: String(row.position) }),
+      };
     } catch (error) {
       decoded = { reason: (error as Error).message };
     }
@@ -186,7 +202,8 @@ export class SqliteEventLog implements EventLog {
 
   /** @internal */
   checkpoint(group: string): number {
-    const row = prepared(this.db, 'SELECT position FROM checkpoints WHERE grp = ?').get(group) as { position: number } | undefined;
+    const row = prepared(this.db, 'SELECT position FROM checkpoints WHERE grp = ?').get(group) as
+      { position: number } | undefined;
     return row?.position ?? 0;
   }
 
@@ -196,14 +213,24 @@ export class SqliteEventLog implements EventLog {
    * handler must tolerate anyway; the next append's fsync makes it durable too (one WAL). With
    * FULL, every group's every batch cost an fsync: most of a push's time under load.
    */
-  saveCheckpoint(group: string, position: number, deadLetters: { position: number; reason: string; envelope: string }[]): void {
+  saveCheckpoint(
+    group: string,
+    position: number,
+    deadLetters: { position: number; reason: string; envelope: string }[],
+  ): void {
     const durable = this.options.synchronous !== 'normal';
     if (durable) prepared(this.db, 'PRAGMA synchronous = normal').run();
     try {
       this.db.transaction(() => {
-        const dead = prepared(this.db, 'INSERT OR IGNORE INTO dead_letters (grp, position, reason, envelope) VALUES (?, ?, ?, ?)');
+        const dead = prepared(
+          this.db,
+          'INSERT OR IGNORE INTO dead_letters (grp, position, reason, envelope) VALUES (?, ?, ?, ?)',
+        );
         for (const d of deadLetters) dead.run(group, d.position, d.reason, d.envelope);
-        prepared(this.db, 'INSERT INTO checkpoints (grp, position) VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET position = excluded.position').run(group, position);
+        prepared(
+          this.db,
+          'INSERT INTO checkpoints (grp, position) VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET position = excluded.position',
+        ).run(group, position);
       })();
     } finally {
       if (durable) prepared(this.db, 'PRAGMA synchronous = full').run();

@@ -79,20 +79,25 @@ describe(SqliteEventLog.name, () => {
       { synchronous: undefined, level: 2 },
       { synchronous: 'full' as const, level: 2 },
       { synchronous: 'normal' as const, level: 1 },
-    ])('should leave the connection at its configured durability ($synchronous) after a checkpoint, saved or failed', async ({ synchronous, level }) => {
-      const { log, path } = openLog({ synchronous });
-      expect(synchronousOf(log)).toBe(level);
+    ])(
+      'should leave the connection at its configured durability ($synchronous) after a checkpoint, saved or failed',
+      async ({ synchronous, level }) => {
+        const { log, path } = openLog({ synchronous });
+        expect(synchronousOf(log)).toBe(level);
 
-      log.saveCheckpoint('saved', 1, []);
-      expect(synchronousOf(log)).toBe(level);
+        log.saveCheckpoint('saved', 1, []);
+        expect(synchronousOf(log)).toBe(level);
 
-      const other = new Database(path);
-      other.exec(`CREATE TRIGGER refuse_checkpoints BEFORE INSERT ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoint refused'); END`);
-      other.close();
-      expect(() => log.saveCheckpoint('refused', 1, [])).toThrow('checkpoint refused');
-      expect(synchronousOf(log)).toBe(level);
-      expect(log.checkpoint('refused')).toBe(0);
-    });
+        const other = new Database(path);
+        other.exec(
+          `CREATE TRIGGER refuse_checkpoints BEFORE INSERT ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoint refused'); END`,
+        );
+        other.close();
+        expect(() => log.saveCheckpoint('refused', 1, [])).toThrow('checkpoint refused');
+        expect(synchronousOf(log)).toBe(level);
+        expect(log.checkpoint('refused')).toBe(0);
+      },
+    );
   });
 
   describe('subscribe', () => {

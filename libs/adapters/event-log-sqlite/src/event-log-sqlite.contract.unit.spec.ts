@@ -8,14 +8,24 @@ import { SqliteEventLog, SqliteEventLogOptions } from './event-log-sqlite.adapte
 
 describeEventLogContract('event-log-sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wharf-event-log-'));
-  const options: SqliteEventLogOptions = { path: join(dir, 'events.db'), synchronous: 'normal', pollIntervalMs: 10, retryDelayMs: 10 };
+  const options: SqliteEventLogOptions = {
+    path: join(dir, 'events.db'),
+    synchronous: 'normal',
+    pollIntervalMs: 10,
+    retryDelayMs: 10,
+  };
   const log = new SqliteEventLog(options);
   return {
     subject: log,
     reopen: async () => new SqliteEventLog(options),
     appendRaw: async (pkg, sequence, raw) => {
       const db = new Database(options.path);
-      db.prepare('INSERT INTO events (package, sequence, id, envelope) VALUES (?, ?, ?, ?)').run(pkg, sequence, randomUUID(), raw);
+      db.prepare('INSERT INTO events (package, sequence, id, envelope) VALUES (?, ?, ?, ?)').run(
+        pkg,
+        sequence,
+        randomUUID(),
+        raw,
+      );
       db.close();
     },
     setAside: async (group) => (await log.deadLetters(group)).map(({ position, reason }) => ({ position, reason })),

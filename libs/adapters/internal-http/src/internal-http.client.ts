@@ -72,16 +72,25 @@ export class InternalHttpClient {
   }
 
   /** The raw response of a request whose status is 2xx; typed errors and outages are thrown. */
-  async send(method: string, path: string, init: { body?: NonNullable<RequestInit['body']>; headers?: Record<string, string>; duplex?: 'half' } = {}): Promise<Response> {
+  async send(
+    method: string,
+    path: string,
+    init: { body?: NonNullable<RequestInit['body']>; headers?: Record<string, string>; duplex?: 'half' } = {},
+  ): Promise<Response> {
     let res: Response | undefined;
     for (let tries = 0; !res; tries++) {
       const index = this.pick();
       try {
-        res = await fetch(this.bases[index].href.replace(/\/$/, '') + path, { method, ...init, signal: AbortSignal.timeout(this.timeoutMs) } as RequestInit);
+        res = await fetch(this.bases[index].href.replace(/\/$/, '') + path, {
+          method,
+          ...init,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        } as RequestInit);
       } catch {
         this.downUntil[index] = Date.now() + DOWN_MS;
         // Without a body the call can go to the next instance; a body may have been read already.
-        if (init.body !== undefined || tries + 1 >= this.bases.length) throw new ServiceUnavailableError(`${this.service} service`);
+        if (init.body !== undefined || tries + 1 >= this.bases.length)
+          throw new ServiceUnavailableError(`${this.service} service`);
       }
     }
     if (res.ok) return res;
@@ -102,7 +111,12 @@ export class InternalHttpClient {
   }
 
   /** One request and its whole answer, bounded by `timeoutMs`; any transport failure is a NoAnswer. */
-  private exchange(base: URL, method: string, path: string, body: string | undefined): Promise<{ status: number; text: string }> {
+  private exchange(
+    base: URL,
+    method: string,
+    path: string,
+    body: string | undefined,
+  ): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       const unavailable = (refused = false) => reject(new NoAnswer(refused));
       const req = this.transport.request(
@@ -112,7 +126,8 @@ export class InternalHttpClient {
           port: base.port,
           method,
           path: base.pathname.replace(/\/$/, '') + path,
-          headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers:
+            body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         },
         (res: http.IncomingMessage) => {
           const chunks: Buffer[] = [];
@@ -127,7 +142,10 @@ export class InternalHttpClient {
           });
         },
       );
-      const timer = setTimeout(() => req.destroy(new Error(`no answer from the ${this.service} service within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new Error(`no answer from the ${this.service} service within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       req.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         unavailable(error.code === 'ECONNREFUSED');
@@ -140,7 +158,8 @@ export class InternalHttpClient {
   private failure(status: number, text: string): Error {
     if (status < 500) {
       const parsed = safeJson(text) as Partial<WireErrorBody> | null;
-      if (parsed && typeof parsed.code === 'string' && Object.hasOwn(HTTP_STATUS_BY_CODE, parsed.code)) return fromWire(parsed as WireErrorBody);
+      if (parsed && typeof parsed.code === 'string' && Object.hasOwn(HTTP_STATUS_BY_CODE, parsed.code))
+        return fromWire(parsed as WireErrorBody);
     }
     return new ServiceUnavailableError(`${this.service} service`);
   }

@@ -46,10 +46,17 @@ describe('InternalHttpClient', () => {
     };
     const client = new InternalHttpClient('metadata', `${url}/`);
 
-    await expect(client.json('POST', '/internal/v1/packages/list', { namespace: 'ns', limit: 5 })).resolves.toEqual([{ package: 'ns/a' }]);
+    await expect(client.json('POST', '/internal/v1/packages/list', { namespace: 'ns', limit: 5 })).resolves.toEqual([
+      { package: 'ns/a' },
+    ]);
     await expect(client.json('GET', '/internal/v1/packages/ns/a')).resolves.toEqual([{ package: 'ns/a' }]);
     expect(seen).toEqual([
-      { method: 'POST', url: '/internal/v1/packages/list', type: 'application/json', body: '{"namespace":"ns","limit":5}' },
+      {
+        method: 'POST',
+        url: '/internal/v1/packages/list',
+        type: 'application/json',
+        body: '{"namespace":"ns","limit":5}',
+      },
       { method: 'GET', url: '/internal/v1/packages/ns/a', type: undefined, body: '' },
     ]);
   });
@@ -67,12 +74,20 @@ describe('InternalHttpClient', () => {
   });
 
   it("should rethrow a service's typed error as the same WireError", async () => {
-    handler = answer(404, { code: 'package-not-found', message: 'package ns/a not found', details: { package: 'ns/a' } });
+    handler = answer(404, {
+      code: 'package-not-found',
+      message: 'package ns/a not found',
+      details: { package: 'ns/a' },
+    });
     const client = new InternalHttpClient('metadata', url);
 
     const error = await client.json('GET', '/internal/v1/packages/ns/a').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WireError);
-    expect(error).toMatchObject({ code: 'package-not-found', message: 'package ns/a not found', details: { package: 'ns/a' } });
+    expect(error).toMatchObject({
+      code: 'package-not-found',
+      message: 'package ns/a not found',
+      details: { package: 'ns/a' },
+    });
   });
 
   it('should turn a 5xx, a 4xx that is not a Wharf error, and an unreachable service into ServiceUnavailableError naming it', async () => {
@@ -122,11 +137,16 @@ describe('InternalHttpClient', () => {
     });
 
     it('should spread calls over the replicas in turn', async () => {
-      const second = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('"second"'));
+      const second = createServer((_req, res) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end('"second"'),
+      );
       await new Promise<void>((resolve) => second.listen(0, '127.0.0.1', resolve));
       try {
         handler = answer(200, 'first');
-        const client = new InternalHttpClient('metadata', `${url},http://127.0.0.1:${(second.address() as AddressInfo).port}`);
+        const client = new InternalHttpClient(
+          'metadata',
+          `${url},http://127.0.0.1:${(second.address() as AddressInfo).port}`,
+        );
 
         const answers = [];
         for (let i = 0; i < 4; i++) answers.push(await client.json('GET', '/x'));

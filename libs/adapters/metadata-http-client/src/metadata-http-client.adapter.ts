@@ -13,7 +13,8 @@ export class MetadataHttpClient implements PackageReader {
 
   async get(pkg: string): Promise<PackageView | null> {
     const [namespace, name] = pkg.split('/').map(encodeURIComponent);
-    return (await this.http.json<{ view: PackageView | null }>('GET', `/internal/v1/packages/${namespace}/${name}`)).view;
+    return (await this.http.json<{ view: PackageView | null }>('GET', `/internal/v1/packages/${namespace}/${name}`))
+      .view;
   }
 
   list(filter: PackageListFilter): Promise<PackageSummary[]> {

@@ -9,7 +9,14 @@ import { MongoClient } from 'mongodb';
 import type { CommandStartedEvent, Document } from 'mongodb';
 import { PackageView, summarizePackage } from '@wharf/domain';
 import { packageView, releaseDeleted, releasePublished, uniqueName } from '@wharf/testing';
-import { METADATA_COLLECTION, METADATA_INDEXES, MongoMetadataStore, RETIRED_METADATA_INDEXES, PackageVersionDocument, literalPattern } from './metadata-mongo.adapter';
+import {
+  METADATA_COLLECTION,
+  METADATA_INDEXES,
+  MongoMetadataStore,
+  RETIRED_METADATA_INDEXES,
+  PackageVersionDocument,
+  literalPattern,
+} from './metadata-mongo.adapter';
 import { adminClient, closeAdminClient, dropDatabase, mongoUrl, uniqueDatabase } from './metadata-mongo.test-support';
 
 const TIMEOUT = 60_000;
@@ -18,15 +25,22 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   let database: string;
   let store: MongoMetadataStore;
   const connect = (collectionPrefix?: string) =>
-    MongoMetadataStore.connect({ url: mongoUrl(), database, collectionPrefix, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
-  const versions = async (prefix = '') => (await adminClient()).db(database).collection<PackageVersionDocument>(`${prefix}${METADATA_COLLECTION}`);
+    MongoMetadataStore.connect({
+      url: mongoUrl(),
+      database,
+      collectionPrefix,
+      clientOptions: { serverSelectionTimeoutMS: 10_000 },
+    });
+  const versions = async (prefix = '') =>
+    (await adminClient()).db(database).collection<PackageVersionDocument>(`${prefix}${METADATA_COLLECTION}`);
   const headsCollection = async () => (await adminClient()).db(database).collection('package_heads');
   /** A package's first two views: one release, then two. */
   const firstTwoViews = (pkg: string) => ({
     v1: packageView(pkg, [releasePublished()]),
     v2: packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]),
   });
-  const listed = async (filter: Parameters<MongoMetadataStore['list']>[0]) => (await store.list(filter)).map((s) => s.package);
+  const listed = async (filter: Parameters<MongoMetadataStore['list']>[0]) =>
+    (await store.list(filter)).map((s) => s.package);
 
   /** A command the store sent: its name, collection (prefix and generation pointer aside) and filters. */
   interface SentCommand {
@@ -38,7 +52,11 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   const observedStore = async (): Promise<{ observed: MongoMetadataStore; sent: SentCommand[] }> => {
     const connectSpy = jest.spyOn(MongoClient.prototype, 'connect');
     try {
-      const observed = await MongoMetadataStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000, monitorCommands: true } });
+      const observed = await MongoMetadataStore.connect({
+        url: mongoUrl(),
+        database,
+        clientOptions: { serverSelectionTimeoutMS: 10_000, monitorCommands: true },
+      });
       const client = connectSpy.mock.contexts[0] as MongoClient;
       const sent: SentCommand[] = [];
       client.on('commandStarted', (event: CommandStartedEvent) => {
@@ -53,7 +71,8 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       connectSpy.mockRestore();
     }
   };
-  const onlyById = (sent: SentCommand[]) => sent.every((command) => command.filters.every((filter) => Object.keys(filter).join() === '_id'));
+  const onlyById = (sent: SentCommand[]) =>
+    sent.every((command) => command.filters.every((filter) => Object.keys(filter).join() === '_id'));
 
   beforeEach(async () => {
     database = uniqueDatabase();
@@ -79,7 +98,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       view.manifests[0].chart!.annotations = {
         'artifacthub.io/changes': '- kind: added\n  description: x',
         'artifacthub.io/links': '[]',
-        '$schema': 'https://example.com',
+        $schema: 'https://example.com',
       };
 
       expect(await store.put(view, 0)).toBe(true);
@@ -96,22 +115,46 @@ describe('MongoMetadataStore (adapter specifics)', () => {
     'should match nameContains literally, including regular-expression syntax, and never read a filter as an operator',
     async () => {
       const ns = uniqueName('ns');
-      for (const name of ['a.b-c_d', 'axb-c_d', 'plain']) expect(await store.put(packageView(`${ns}/${name}`, [releasePublished()]), 0)).toBe(true);
+      for (const name of ['a.b-c_d', 'axb-c_d', 'plain'])
+        expect(await store.put(packageView(`${ns}/${name}`, [releasePublished()]), 0)).toBe(true);
 
       expect(await listed({ namespace: ns, nameContains: '.', limit: 10 })).toEqual([`${ns}/a.b-c_d`]);
       expect(await listed({ namespace: ns, nameContains: 'a.b-c', limit: 10 })).toEqual([`${ns}/a.b-c_d`]);
-      expect(await listed({ namespace: ns, nameContains: '-c_', limit: 10 })).toEqual([`${ns}/a.b-c_d`, `${ns}/axb-c_d`]);
-      for (const pattern of ['.*', '[', ']', '[a-z]', 'a.b-c_d$', '(?i)PLAIN', '\\Qplain\\E', '\\', '//', '{1}', 'p{0,1}lain|x', '\0', 'pl\0ain']) {
+      expect(await listed({ namespace: ns, nameContains: '-c_', limit: 10 })).toEqual([
+        `${ns}/a.b-c_d`,
+        `${ns}/axb-c_d`,
+      ]);
+      for (const pattern of [
+        '.*',
+        '[',
+        ']',
+        '[a-z]',
+        'a.b-c_d$',
+        '(?i)PLAIN',
+        '\\Qplain\\E',
+        '\\',
+        '//',
+        '{1}',
+        'p{0,1}lain|x',
+        '\0',
+        'pl\0ain',
+      ]) {
         expect(await listed({ namespace: ns, nameContains: pattern, limit: 10 })).toEqual([]);
       }
       for (const everything of ['', '/']) {
-        expect(await listed({ namespace: ns, nameContains: everything, limit: 10 })).toEqual([`${ns}/a.b-c_d`, `${ns}/axb-c_d`, `${ns}/plain`]);
+        expect(await listed({ namespace: ns, nameContains: everything, limit: 10 })).toEqual([
+          `${ns}/a.b-c_d`,
+          `${ns}/axb-c_d`,
+          `${ns}/plain`,
+        ]);
       }
       for (const value of ['$where', '{"$ne":null}', '.*', `${ns}.*`, '\0']) {
         expect(await listed({ namespace: value, limit: 10 })).toEqual([]);
         expect(await listed({ namespace: ns, mediaType: value, limit: 10 })).toEqual([]);
       }
-      expect((await listed({ visibleNamespaces: ['$where', '.*', '\0'], limit: 1000 })).filter((p) => p.startsWith(ns))).toHaveLength(3);
+      expect(
+        (await listed({ visibleNamespaces: ['$where', '.*', '\0'], limit: 1000 })).filter((p) => p.startsWith(ns)),
+      ).toHaveLength(3);
     },
     TIMEOUT,
   );
@@ -126,7 +169,9 @@ describe('MongoMetadataStore (adapter specifics)', () => {
     'should create its indexes at connect, and leave them as they are when init runs again or another store connects',
     async () => {
       const indexesNow = async () =>
-        (await (await versions()).indexes()).map((i) => ({ name: i.name, key: i.key, unique: Boolean(i.unique) })).sort((a, b) => a.name!.localeCompare(b.name!));
+        (await (await versions()).indexes())
+          .map((i) => ({ name: i.name, key: i.key, unique: Boolean(i.unique) }))
+          .sort((a, b) => a.name!.localeCompare(b.name!));
       const created = await indexesNow();
       for (const spec of METADATA_INDEXES) {
         expect(created).toContainEqual({ name: spec.name, key: spec.key, unique: Boolean(spec.unique) });
@@ -171,13 +216,19 @@ describe('MongoMetadataStore (adapter specifics)', () => {
     async () => {
       const otherDatabase = uniqueDatabase();
       try {
-        await (await adminClient())
+        await (
+          await adminClient()
+        )
           .db(otherDatabase)
           .collection(METADATA_COLLECTION)
           .createIndex({ package: 1, previousSequence: 1 }, { name: 'package_previous_sequence_unique' });
 
         await expect(
-          MongoMetadataStore.connect({ url: mongoUrl(), database: otherDatabase, clientOptions: { serverSelectionTimeoutMS: 10_000 } }),
+          MongoMetadataStore.connect({
+            url: mongoUrl(),
+            database: otherDatabase,
+            clientOptions: { serverSelectionTimeoutMS: 10_000 },
+          }),
         ).rejects.toThrow(/package_previous_sequence_unique/);
       } finally {
         await dropDatabase(otherDatabase);
@@ -205,7 +256,9 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       } finally {
         await other.close();
       }
-      await expect(MongoMetadataStore.connect({ url: mongoUrl(), database, collectionPrefix: 'a.b' })).rejects.toThrow(/collectionPrefix/);
+      await expect(MongoMetadataStore.connect({ url: mongoUrl(), database, collectionPrefix: 'a.b' })).rejects.toThrow(
+        /collectionPrefix/,
+      );
     },
     TIMEOUT,
   );
@@ -218,7 +271,9 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         const pkg = `${ns}/app${p}`;
         const first = packageView(pkg, [releasePublished()]);
         expect(await store.put(first, 0)).toBe(true);
-        const candidates = Array.from({ length: 6 }, (_, i) => packageView(pkg, [releasePublished(), releasePublished({ release: `2.${i}.0` })]));
+        const candidates = Array.from({ length: 6 }, (_, i) =>
+          packageView(pkg, [releasePublished(), releasePublished({ release: `2.${i}.0` })]),
+        );
 
         const results = await Promise.all(candidates.map((view) => store.put(view, first.sequence)));
 
@@ -236,7 +291,10 @@ describe('MongoMetadataStore (adapter specifics)', () => {
     async () => {
       const pkg = `${uniqueName('ns')}/app`;
       const chain = Array.from({ length: 12 }, (_, i) =>
-        packageView(pkg, Array.from({ length: i + 1 }, (_, k) => releasePublished({ release: `1.${k}.0` }))),
+        packageView(
+          pkg,
+          Array.from({ length: i + 1 }, (_, k) => releasePublished({ release: `1.${k}.0` })),
+        ),
       );
       const writer = async () => {
         let wins = 0;
@@ -268,7 +326,9 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       expect(await store.put(first, 0)).toBe(true);
       // What a writer that died between its insert and the retire leaves behind: an emptied view.
       const emptied = packageView(pkg, [releasePublished(), releaseDeleted()]);
-      await (await versions()).insertOne({
+      await (
+        await versions()
+      ).insertOne({
         _id: `${pkg}@${first.sequence}`,
         package: pkg,
         previousSequence: first.sequence,
@@ -283,7 +343,9 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       });
 
       expect(await store.get(pkg)).toEqual(emptied);
-      expect(await store.put(packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]), first.sequence)).toBe(false);
+      expect(
+        await store.put(packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]), first.sequence),
+      ).toBe(false);
       expect(await listed({ namespace: ns, limit: 10 })).toEqual([]);
       expect(await store.count()).toBe(0);
       expect(await (await versions()).countDocuments({ package: pkg, current: true })).toBe(1);
@@ -304,7 +366,11 @@ describe('MongoMetadataStore (adapter specifics)', () => {
 
       expect(await store.get(pkg)).toEqual(v2);
       expect(await store.put(packageView(pkg, [releasePublished()]), v1.sequence)).toBe(false);
-      const v3 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' }), releasePublished({ release: '3.0.0' })]);
+      const v3 = packageView(pkg, [
+        releasePublished(),
+        releasePublished({ release: '2.0.0' }),
+        releasePublished({ release: '3.0.0' }),
+      ]);
       expect(await store.put(v3, v2.sequence)).toBe(true);
       expect(await store.get(pkg)).toEqual(v3);
     },
@@ -333,7 +399,12 @@ describe('MongoMetadataStore (adapter specifics)', () => {
     'should switch a rebuild over with the pointer document, seen by other instances within generationCacheMs, and drop the previous generation at the next rebuild',
     async () => {
       // FerretDB v1.24 refuses renameCollection with dropTarget (NotImplemented), hence generations.
-      const other = await MongoMetadataStore.connect({ url: mongoUrl(), database, generationCacheMs: 2000, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
+      const other = await MongoMetadataStore.connect({
+        url: mongoUrl(),
+        database,
+        generationCacheMs: 2000,
+        clientOptions: { serverSelectionTimeoutMS: 10_000 },
+      });
       try {
         const pkg = `${uniqueName('ns')}/app`;
         const old = packageView(pkg, [releasePublished()]);
@@ -350,12 +421,26 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(await other.get(pkg)).toEqual(old);
         await new Promise((resolve) => setTimeout(resolve, 2050));
         expect(await other.get(pkg)).toEqual(rebuilt);
-        const names = async () => (await (await adminClient()).db(database).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
-        expect(await names()).toEqual(['package_heads', 'package_heads_g1', 'package_versions', 'package_versions_g1', 'projection_generations']);
+        const names = async () =>
+          (await (await adminClient()).db(database).listCollections({}, { nameOnly: true }).toArray())
+            .map((c) => c.name)
+            .sort();
+        expect(await names()).toEqual([
+          'package_heads',
+          'package_heads_g1',
+          'package_versions',
+          'package_versions_g1',
+          'projection_generations',
+        ]);
 
         const next = await store.rebuild();
         // (A generation's heads collection appears with its first write.)
-        expect(await names()).toEqual(['package_heads_g1', 'package_versions_g1', 'package_versions_g2', 'projection_generations']);
+        expect(await names()).toEqual([
+          'package_heads_g1',
+          'package_versions_g1',
+          'package_versions_g2',
+          'projection_generations',
+        ]);
         await next.abort();
         expect(await names()).toEqual(['package_heads_g1', 'package_versions_g1', 'projection_generations']);
         expect(await store.get(pkg)).toEqual(rebuilt);
@@ -420,7 +505,11 @@ describe('MongoMetadataStore (adapter specifics)', () => {
     async () => {
       const pkg = `${uniqueName('ns')}/app`;
       const { v1, v2 } = firstTwoViews(pkg);
-      const v3 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' }), releasePublished({ release: '3.0.0' })]);
+      const v3 = packageView(pkg, [
+        releasePublished(),
+        releasePublished({ release: '2.0.0' }),
+        releasePublished({ release: '3.0.0' }),
+      ]);
       expect(await store.put(v1, 0)).toBe(true);
       const { observed, sent } = await observedStore();
       try {
@@ -433,7 +522,8 @@ describe('MongoMetadataStore (adapter specifics)', () => {
           ...['insert package_versions', 'update package_heads', 'update package_versions'],
         ]);
         // another process moved the package on from v3: the exclusive insert still refuses a second successor
-        const releases = (n: number) => Array.from({ length: n }, (_, i) => releasePublished({ release: `${i + 1}.0.0` }));
+        const releases = (n: number) =>
+          Array.from({ length: n }, (_, i) => releasePublished({ release: `${i + 1}.0.0` }));
         expect(await store.put(packageView(pkg, releases(4)), v3.sequence)).toBe(true);
         sent.length = 0;
         expect(await observed.put(packageView(pkg, releases(5)), v3.sequence)).toBe(false);
@@ -456,8 +546,13 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       expect(await store.put(other, 0)).toBe(true);
       expect(await store.put(first, 0)).toBe(true);
       // A newer, private version whose writer died before retiring the public one it replaced.
-      const hidden: PackageView = { ...packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]), visibility: 'private' };
-      await (await versions()).insertOne({
+      const hidden: PackageView = {
+        ...packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]),
+        visibility: 'private',
+      };
+      await (
+        await versions()
+      ).insertOne({
         _id: `${pkg}@${first.sequence}`,
         package: pkg,
         previousSequence: first.sequence,
@@ -472,10 +567,18 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       });
       const { observed, sent } = await observedStore();
       try {
-        expect(await observed.list({ namespace: ns, visibleNamespaces: [], limit: 10 })).toEqual([summarizePackage(other)]);
-        expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual(['find package_versions', 'update package_versions']);
+        expect(await observed.list({ namespace: ns, visibleNamespaces: [], limit: 10 })).toEqual([
+          summarizePackage(other),
+        ]);
+        expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
+          'find package_versions',
+          'update package_versions',
+        ]);
         expect(sent[1].filters).toEqual([{ _id: `${pkg}@0` }]);
-        expect(await observed.list({ namespace: ns, visibleNamespaces: [ns], limit: 10 })).toEqual([summarizePackage(hidden), summarizePackage(other)]);
+        expect(await observed.list({ namespace: ns, visibleNamespaces: [ns], limit: 10 })).toEqual([
+          summarizePackage(hidden),
+          summarizePackage(other),
+        ]);
       } finally {
         await observed.close();
       }
@@ -496,7 +599,10 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       expect(await store.get(pkg)).toEqual(v1);
       expect(await store.put(v2, v1.sequence)).toBe(true);
       expect(await store.get(pkg)).toEqual(v2);
-      expect(await heads.findOne({ _id: pkg } as never)).toMatchObject({ sequence: v2.sequence, view: JSON.stringify(v2) });
+      expect(await heads.findOne({ _id: pkg } as never)).toMatchObject({
+        sequence: v2.sequence,
+        view: JSON.stringify(v2),
+      });
     },
     TIMEOUT,
   );

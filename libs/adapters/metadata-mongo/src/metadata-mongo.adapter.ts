@@ -131,7 +131,11 @@ interface StoredVersion {
   view?: string;
 }
 
-const storedVersion = (doc: PackageVersionDocument): StoredVersion => ({ id: doc._id!, sequence: doc.sequence, view: doc.view });
+const storedVersion = (doc: PackageVersionDocument): StoredVersion => ({
+  id: doc._id!,
+  sequence: doc.sequence,
+  view: doc.view,
+});
 
 const linkId = (pkg: string, previousSequence: number) => `${pkg}@${previousSequence}`;
 
@@ -205,12 +209,18 @@ export class MongoMetadataStore implements MetadataStore {
   /** Connects, creates the collection's indexes (idempotently) and returns the store, which owns the client. */
   static async connect(options: MongoMetadataStoreOptions): Promise<MongoMetadataStore> {
     const prefix = options.collectionPrefix ?? '';
-    if (!PREFIX.test(prefix)) throw new Error(`invalid collectionPrefix ${JSON.stringify(prefix)}: letters, digits, _ and - only`);
+    if (!PREFIX.test(prefix))
+      throw new Error(`invalid collectionPrefix ${JSON.stringify(prefix)}: letters, digits, _ and - only`);
     if (!options.database) throw new Error('a database name is required');
     const client = new MongoClient(options.url, options.clientOptions);
     try {
       await client.connect();
-      const store = new MongoMetadataStore(client, client.db(options.database), prefix, options.generationCacheMs ?? 1000);
+      const store = new MongoMetadataStore(
+        client,
+        client.db(options.database),
+        prefix,
+        options.generationCacheMs ?? 1000,
+      );
       await store.init();
       return store;
     } catch (error) {
@@ -242,7 +252,11 @@ export class MongoMetadataStore implements MetadataStore {
     if (retired.length > 0) existing = await versions.indexes();
     for (const spec of METADATA_INDEXES) {
       const found = existing.find((index) => index.name === spec.name);
-      if (!found || JSON.stringify(found.key) !== JSON.stringify(spec.key) || Boolean(found.unique) !== Boolean(spec.unique)) {
+      if (
+        !found ||
+        JSON.stringify(found.key) !== JSON.stringify(spec.key) ||
+        Boolean(found.unique) !== Boolean(spec.unique)
+      ) {
         throw new Error(
           `index ${spec.name} of ${versions.collectionName} is ${JSON.stringify(found ?? null)}, ` +
             `expected ${JSON.stringify({ key: spec.key, unique: Boolean(spec.unique) })}; drop it to let init recreate it`,
@@ -254,7 +268,8 @@ export class MongoMetadataStore implements MetadataStore {
   async get(pkg: string): Promise<PackageView | null> {
     const newest = await this.newestVersion(pkg);
     if (!newest) return null;
-    if (typeof newest.view !== 'string') throw new Error(`the newest version of ${pkg} (sequence ${newest.sequence}) has no view`);
+    if (typeof newest.view !== 'string')
+      throw new Error(`the newest version of ${pkg} (sequence ${newest.sequence}) has no view`);
     return JSON.parse(newest.view) as PackageView;
   }
 
@@ -314,10 +329,16 @@ export class MongoMetadataStore implements MetadataStore {
     const advances = Number.isSafeInteger(view.sequence) && view.sequence > expectedSequence;
     // A view that does not advance is refused below, but only once the stored sequence is known.
     const replaced =
-      expectedSequence === 0 ? null : advances ? await this.versionAt(view.package, expectedSequence) : await this.newestVersion(view.package);
+      expectedSequence === 0
+        ? null
+        : advances
+          ? await this.versionAt(view.package, expectedSequence)
+          : await this.newestVersion(view.package);
     if ((replaced?.sequence ?? 0) !== expectedSequence) return false;
     if (!advances) {
-      throw new RangeError(`the view of ${view.package} has sequence ${view.sequence}, not above expectedSequence ${expectedSequence}`);
+      throw new RangeError(
+        `the view of ${view.package} has sequence ${view.sequence}, not above expectedSequence ${expectedSequence}`,
+      );
     }
     const id = linkId(view.package, expectedSequence);
     const { generation, versions, heads } = await this.collections();
@@ -344,7 +365,13 @@ export class MongoMetadataStore implements MetadataStore {
     this.know(generation, view.package, { id, sequence: view.sequence });
     // Stored. What follows only speeds up reads; if it fails, the next reader walks further and
     // the next list or put retires what this one did not.
-    await heads.updateOne({ _id: view.package }, { $set: { sequence: view.sequence, version: id, view: doc.view } }, { upsert: true }).catch(() => undefined);
+    await heads
+      .updateOne(
+        { _id: view.package },
+        { $set: { sequence: view.sequence, version: id, view: doc.view } },
+        { upsert: true },
+      )
+      .catch(() => undefined);
     // By `_id` alone (FerretDB v1 scans the whole collection for any other filter); retiring an
     // already retired version again changes nothing, so no `current: true` condition is needed.
     if (replaced) await this.retire([replaced.id]);
@@ -361,13 +388,18 @@ export class MongoMetadataStore implements MetadataStore {
   async list(filter: PackageListFilter): Promise<PackageSummary[]> {
     const limit = filter.limit;
     const offset = filter.offset ?? 0;
-    if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
+    if (!Number.isSafeInteger(limit) || limit < 0)
+      throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
     if (limit === 0) return [];
 
     const { versions } = await this.collections();
     const cursor = versions
-      .find(candidatesQuery(filter), { projection: LISTING_PROJECTION, batchSize: Math.min(offset + limit + 1, LIST_BATCH_MAX) })
+      .find(candidatesQuery(filter), {
+        projection: LISTING_PROJECTION,
+        batchSize: Math.min(offset + limit + 1, LIST_BATCH_MAX),
+      })
       .sort({ package: 1, sequence: -1 });
     const page: PackageSummary[] = [];
     const superseded: string[] = [];
@@ -410,11 +442,20 @@ export class MongoMetadataStore implements MetadataStore {
   private async retire(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const { versions } = await this.collections();
-    for (const id of ids) await versions.updateOne({ _id: id }, { $set: { current: false }, $unset: { view: '', summary: '' } });
+    for (const id of ids)
+      await versions.updateOne({ _id: id }, { $set: { current: false }, $unset: { view: '', summary: '' } });
   }
 }
 
-const LISTING_PROJECTION = { package: 1, sequence: 1, active: 1, namespace: 1, visibility: 1, mediaTypes: 1, summary: 1 } as const;
+const LISTING_PROJECTION = {
+  package: 1,
+  sequence: 1,
+  active: 1,
+  namespace: 1,
+  visibility: 1,
+  mediaTypes: 1,
+  summary: 1,
+} as const;
 /** Upper bound on the first batch of a list's query (offset + limit + 1 below it). */
 const LIST_BATCH_MAX = 2000;
 
@@ -425,7 +466,8 @@ const LIST_BATCH_MAX = 2000;
 function candidatesQuery(filter: PackageListFilter): Filter<PackageVersionDocument> {
   const query: Filter<PackageVersionDocument> = { current: true };
   if (filter.namespace !== undefined) query.namespace = filter.namespace;
-  if (filter.nameContains !== undefined && filter.nameContains !== '') query.package = { $regex: literalPattern(filter.nameContains) };
+  if (filter.nameContains !== undefined && filter.nameContains !== '')
+    query.package = { $regex: literalPattern(filter.nameContains) };
   return query;
 }
 
@@ -434,5 +476,7 @@ function isListed(newest: PackageVersionDocument, filter: PackageListFilter): bo
   if (!newest.active) return false;
   if (filter.mediaType !== undefined && !newest.mediaTypes.includes(filter.mediaType)) return false;
   const visible = filter.visibleNamespaces;
-  return visible === undefined || visible === 'all' || newest.visibility === 'public' || visible.includes(newest.namespace);
+  return (
+    visible === undefined || visible === 'all' || newest.visibility === 'public' || visible.includes(newest.namespace)
+  );
 }

@@ -9,7 +9,11 @@ describeMetadataStoreContract(
   async () => {
     const database = uniqueDatabase();
     return {
-      subject: await MongoMetadataStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } }),
+      subject: await MongoMetadataStore.connect({
+        url: mongoUrl(),
+        database,
+        clientOptions: { serverSelectionTimeoutMS: 10_000 },
+      }),
       cleanup: () => dropDatabase(database),
     };
   },

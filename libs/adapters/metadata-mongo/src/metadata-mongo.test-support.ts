@@ -8,7 +8,9 @@ import { uniqueName } from '@wharf/testing';
 export function mongoUrl(): string {
   const url = process.env.WHARF_MONGO_URL;
   if (!url) {
-    throw new Error('WHARF_MONGO_URL is not set: run through the jest "int" project, or `eval "$(deploy/local/backends.sh env)"`');
+    throw new Error(
+      'WHARF_MONGO_URL is not set: run through the jest "int" project, or `eval "$(deploy/local/backends.sh env)"`',
+    );
   }
   return url;
 }

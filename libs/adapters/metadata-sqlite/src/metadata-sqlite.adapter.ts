@@ -10,7 +10,15 @@
  */
 import type Database from 'better-sqlite3';
 import { LruBySize } from '@wharf/collections';
-import { SqliteFileOptions, SqliteProjectionRebuild, SqliteProjectionTables, createRebuildTables, openSqlite, REBUILD_SUFFIX, prepared } from '@wharf/adapters/sqlite';
+import {
+  SqliteFileOptions,
+  SqliteProjectionRebuild,
+  SqliteProjectionTables,
+  createRebuildTables,
+  openSqlite,
+  REBUILD_SUFFIX,
+  prepared,
+} from '@wharf/adapters/sqlite';
 import { PackageSummary, PackageView, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
 
@@ -56,7 +64,9 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async rebuild(): Promise<ProjectionRebuild<MetadataStore>> {
     createRebuildTables(this.db, TABLES);
-    return new SqliteProjectionRebuild(this.db, TABLES, new SqliteMetadataStore({ path: ':rebuild:' }, this.db), () => this.views.clear());
+    return new SqliteProjectionRebuild(this.db, TABLES, new SqliteMetadataStore({ path: ':rebuild:' }, this.db), () =>
+      this.views.clear(),
+    );
   }
 
   /** The returned view may be shared with other callers: never mutate it (the domain never does). */
@@ -64,7 +74,8 @@ export class SqliteMetadataStore implements MetadataStore {
     this.dropCacheIfChangedElsewhere();
     const cached = this.views.get(pkg);
     if (cached) return cached;
-    const row = prepared(this.db, `SELECT view FROM ${this.table} WHERE package = ?`).get(pkg) as { view: string } | undefined;
+    const row = prepared(this.db, `SELECT view FROM ${this.table} WHERE package = ?`).get(pkg) as
+      { view: string } | undefined;
     if (!row) return null;
     const view = JSON.parse(row.view) as PackageView;
     this.views.set(pkg, view, row.view.length);
@@ -96,18 +107,18 @@ export class SqliteMetadataStore implements MetadataStore {
     };
     const result =
       expectedSequence === 0
-        ? prepared(this.db, 
-              `INSERT INTO ${this.table} (package, namespace, sequence, active, visibility, media_types, view, summary)
+        ? prepared(
+            this.db,
+            `INSERT INTO ${this.table} (package, namespace, sequence, active, visibility, media_types, view, summary)
                VALUES (@package, @namespace, @sequence, @active, @visibility, @media_types, @view, @summary)
                ON CONFLICT (package) DO NOTHING`,
-            )
-            .run(values)
-        : prepared(this.db, 
-              `UPDATE ${this.table} SET sequence = @sequence, active = @active, visibility = @visibility,
+          ).run(values)
+        : prepared(
+            this.db,
+            `UPDATE ${this.table} SET sequence = @sequence, active = @active, visibility = @visibility,
                  media_types = @media_types, view = @view, summary = @summary
                WHERE package = @package AND sequence = @expected`,
-            )
-            .run(values);
+          ).run(values);
     if (result.changes !== 1) {
       this.views.delete(view.package);
       return false;
@@ -136,8 +147,10 @@ export class SqliteMetadataStore implements MetadataStore {
       params.push(JSON.stringify(filter.visibleNamespaces));
     }
     params.push(filter.limit, filter.offset ?? 0);
-    const rows = prepared(this.db, `SELECT summary FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY package LIMIT ? OFFSET ?`)
-      .all(...params) as { summary: string }[];
+    const rows = prepared(
+      this.db,
+      `SELECT summary FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY package LIMIT ? OFFSET ?`,
+    ).all(...params) as { summary: string }[];
     return rows.map((r) => JSON.parse(r.summary) as PackageSummary);
   }
 

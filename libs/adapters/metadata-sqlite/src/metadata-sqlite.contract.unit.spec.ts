@@ -27,7 +27,10 @@ describe('metadata-sqlite view cache', () => {
   });
 
   const first = packageView('ns/app', [releasePublished({ release: '1.0.0' })]);
-  const second = packageView('ns/app', [releasePublished({ release: '1.0.0' }), releasePublished({ release: '2.0.0' })]);
+  const second = packageView('ns/app', [
+    releasePublished({ release: '1.0.0' }),
+    releasePublished({ release: '2.0.0' }),
+  ]);
 
   it('should read what another connection to the same file wrote after this one cached the view', async () => {
     const server = open();

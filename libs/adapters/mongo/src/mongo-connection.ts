@@ -32,9 +32,13 @@ const PREFIX = /^[A-Za-z0-9_-]*$/;
  * builds and sets up the store. If connecting or `open` fails, the client is closed and the
  * error rethrown; on success the store owns the client.
  */
-export async function connectMongo<T>(options: MongoConnectionOptions, open: (connection: MongoConnection) => Promise<T>): Promise<T> {
+export async function connectMongo<T>(
+  options: MongoConnectionOptions,
+  open: (connection: MongoConnection) => Promise<T>,
+): Promise<T> {
   const prefix = options.collectionPrefix ?? '';
-  if (!PREFIX.test(prefix)) throw new Error(`invalid collectionPrefix ${JSON.stringify(prefix)}: letters, digits, _ and - only`);
+  if (!PREFIX.test(prefix))
+    throw new Error(`invalid collectionPrefix ${JSON.stringify(prefix)}: letters, digits, _ and - only`);
   if (!options.database) throw new Error('a database name is required');
   const client = new MongoClient(options.url, options.clientOptions);
   try {

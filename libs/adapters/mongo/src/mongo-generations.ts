@@ -25,7 +25,11 @@ interface GenerationDocument {
 }
 
 /** The collection names of a generation (0: unsuffixed), keyed by their unprefixed base names. */
-export function generationNames<B extends string>(prefix: string, bases: readonly B[], generation: number): Record<B, string> {
+export function generationNames<B extends string>(
+  prefix: string,
+  bases: readonly B[],
+  generation: number,
+): Record<B, string> {
   const suffix = generation === 0 ? '' : `_g${generation}`;
   return Object.fromEntries(bases.map((base) => [base, `${prefix}${base}${suffix}`])) as Record<B, string>;
 }
@@ -88,7 +92,8 @@ export class MongoGenerations<B extends string> {
       store,
       switchOver: async () => {
         if (state !== 'open') throw new Error(`this rebuild was already ${state}`);
-        if ((await this.read()) !== current) throw new Error(`the live generation of ${this.projection} moved from ${current} during the rebuild`);
+        if ((await this.read()) !== current)
+          throw new Error(`the live generation of ${this.projection} moved from ${current} during the rebuild`);
         await this.pointers.updateOne({ _id: this.projection }, { $set: { generation: next } }, { upsert: true });
         state = 'switched';
         this.cached = null;
@@ -97,7 +102,8 @@ export class MongoGenerations<B extends string> {
       abort: async () => {
         if (state !== 'open') return;
         state = 'aborted';
-        for (const name of Object.values<string>(this.names(next))) await this.db.dropCollection(name).catch(() => undefined);
+        for (const name of Object.values<string>(this.names(next)))
+          await this.db.dropCollection(name).catch(() => undefined);
       },
     };
   }

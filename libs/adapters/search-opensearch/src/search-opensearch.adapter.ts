@@ -107,7 +107,11 @@ export class OpenSearchSearchIndex implements SearchIndex {
   async rebuild(): Promise<ProjectionRebuild<SearchIndex>> {
     await this.init();
     const live = await this.aliasedIndices();
-    const { body: existing } = await this.client.indices.get({ index: `${searchIndexName(this.options.indexPrefix)}-r*`, allow_no_indices: true, expand_wildcards: 'all' });
+    const { body: existing } = await this.client.indices.get({
+      index: `${searchIndexName(this.options.indexPrefix)}-r*`,
+      allow_no_indices: true,
+      expand_wildcards: 'all',
+    });
     const leftovers = Object.keys(existing).filter((name) => !live.includes(name));
     if (leftovers.length > 0) await this.client.indices.delete({ index: leftovers });
     const index = `${searchIndexName(this.options.indexPrefix)}-r${Date.now()}`;
@@ -123,7 +127,9 @@ export class OpenSearchSearchIndex implements SearchIndex {
         const old = await this.aliasedIndices();
         await this.client.indices.refresh({ index });
         await this.client.indices.updateAliases({
-          body: { actions: [{ add: { index, alias: this.alias } }, ...old.map((name) => ({ remove_index: { index: name } }))] } as never,
+          body: {
+            actions: [{ add: { index, alias: this.alias } }, ...old.map((name) => ({ remove_index: { index: name } }))],
+          } as never,
         });
         state = 'switched';
         await fresh.close();
@@ -191,8 +197,12 @@ export class OpenSearchSearchIndex implements SearchIndex {
         .map((item, i) => ({ result: item.index, doc: chunk[i] }))
         .filter(({ result }) => result?.error && result.error.type !== 'version_conflict_engine_exception');
       if (failures.length > 0) {
-        const shown = failures.slice(0, 5).map(({ result, doc }) => `${doc.package}@${doc.sequence}: ${describe(result!.error!)}`);
-        throw new Error(`OpenSearch refused ${failures.length} of ${chunk.length} search documents: ${shown.join('; ')}`);
+        const shown = failures
+          .slice(0, 5)
+          .map(({ result, doc }) => `${doc.package}@${doc.sequence}: ${describe(result!.error!)}`);
+        throw new Error(
+          `OpenSearch refused ${failures.length} of ${chunk.length} search documents: ${shown.join('; ')}`,
+        );
       }
     }
   }
@@ -207,7 +217,9 @@ export class OpenSearchSearchIndex implements SearchIndex {
     const text = query.text.trim().toLowerCase();
     const filters = this.filters(query);
     const relevance = { bool: { must: words.map(wordQuery) } };
-    const exact = { bool: { should: [{ term: { name: text } }, { term: { package: text } }], minimum_should_match: 1 } };
+    const exact = {
+      bool: { should: [{ term: { name: text } }, { term: { package: text } }], minimum_should_match: 1 },
+    };
     // A text longer than any package cannot be in one (and would make a needlessly large query).
     const substring = text.length <= MAX_PACKAGE_LENGTH ? { prefix: { suffixes: text } } : { match_none: {} };
     const tiers: Query[] = [
@@ -222,7 +234,13 @@ export class OpenSearchSearchIndex implements SearchIndex {
       index: this.target,
       body: tiers.flatMap((tier) => [
         {},
-        { query: tier, size: limit, sort: [{ _score: 'desc' }, { package: 'asc' }], _source: false, track_total_hits: false },
+        {
+          query: tier,
+          size: limit,
+          sort: [{ _score: 'desc' }, { package: 'asc' }],
+          _source: false,
+          track_total_hits: false,
+        },
       ]) as never,
     });
 
@@ -301,7 +319,9 @@ function wordQuery(word: string): Query {
     if (fuzzy && word.length >= 4) {
       // One typo from 4 characters, two from 7; the first character must be right.
       should.push({
-        match: { [field]: { query: word, fuzziness: 'AUTO:4,7', prefix_length: 1, max_expansions: 10, boost: boost / 5 } },
+        match: {
+          [field]: { query: word, fuzziness: 'AUTO:4,7', prefix_length: 1, max_expansions: 10, boost: boost / 5 },
+        },
       });
     }
   }

@@ -10,13 +10,18 @@ import { SEARCH_INDEX_MAPPINGS, searchIndexAlias, searchIndexName } from './sear
 
 function opensearchUrl(): string {
   const url = process.env.WHARF_OPENSEARCH_URL;
-  if (!url) throw new Error('WHARF_OPENSEARCH_URL is not set (the int project globalSetup sets it; see docs/backends.md)');
+  if (!url)
+    throw new Error('WHARF_OPENSEARCH_URL is not set (the int project globalSetup sets it; see docs/backends.md)');
   return url;
 }
 
 /** Deletes every index of a prefix (the alias goes with its index). */
 async function deleteIndices(admin: Client, indexPrefix: string): Promise<void> {
-  const { body } = await admin.indices.get({ index: `${indexPrefix}*`, allow_no_indices: true, expand_wildcards: 'all' });
+  const { body } = await admin.indices.get({
+    index: `${indexPrefix}*`,
+    allow_no_indices: true,
+    expand_wildcards: 'all',
+  });
   const names = Object.keys(body);
   if (names.length > 0) await admin.indices.delete({ index: names });
 }
@@ -130,7 +135,9 @@ describe('OpenSearchSearchIndex', () => {
     const good = searchDocument(`${uniqueName('ns')}/good`);
     const bad = { ...searchDocument(`${uniqueName('ns')}/bad`), sequence: 2, active: 'maybe' as unknown as boolean };
 
-    await expect(index.putMany([bad, good])).rejects.toThrow(/refused 1 of 2 search documents: .*\/bad@2: mapper_parsing_exception/);
+    await expect(index.putMany([bad, good])).rejects.toThrow(
+      /refused 1 of 2 search documents: .*\/bad@2: mapper_parsing_exception/,
+    );
     expect([...(await index.getMany([good.package, bad.package])).keys()]).toEqual([good.package]);
     await expect(index.putMany([{ ...good, sequence: -1 }])).rejects.toThrow(/not a non-negative integer/);
   });
@@ -139,7 +146,10 @@ describe('OpenSearchSearchIndex', () => {
     const index = await open({ refresh: 'wait_for' });
     const ns = uniqueName('ns');
     await index.putMany([
-      searchDocument(`${ns}/cache`, { description: 'redis compatible cache, redis protocol, redis redis', keywords: ['redis'] }),
+      searchDocument(`${ns}/cache`, {
+        description: 'redis compatible cache, redis protocol, redis redis',
+        keywords: ['redis'],
+      }),
       searchDocument(`${ns}/redis-cluster`, { description: 'Clustered redis', keywords: ['redis', 'cluster'] }),
       searchDocument(`${ns}/redis`, { description: 'In-memory store' }),
       searchDocument(`${ns}/myredis`, { description: 'Another store' }),

@@ -48,7 +48,11 @@ export const MAX_WORD_LENGTH = 200;
  * digits are the words (`Load-Balancer` is `load` and `balancer`, `Ünïcödé` is `unicode`).
  */
 export function searchWords(text: string): string[] {
-  const folded = text.normalize('NFKD').replace(/\p{M}+/gu, '').normalize('NFC').toLowerCase();
+  const folded = text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .normalize('NFC')
+    .toLowerCase();
   return (folded.match(/[\p{L}\p{N}]+/gu) ?? []).map(shorten);
 }
 

@@ -5,7 +5,15 @@
  * FTS relevance (bm25, name weighted above keywords above description).
  */
 import type Database from 'better-sqlite3';
-import { REBUILD_SUFFIX, SqliteFileOptions, SqliteProjectionRebuild, SqliteProjectionTables, createRebuildTables, openSqlite, prepared } from '@wharf/adapters/sqlite';
+import {
+  REBUILD_SUFFIX,
+  SqliteFileOptions,
+  SqliteProjectionRebuild,
+  SqliteProjectionTables,
+  createRebuildTables,
+  openSqlite,
+  prepared,
+} from '@wharf/adapters/sqlite';
 import type { ProjectionRebuild, SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
 
 export type SqliteSearchIndexOptions = SqliteFileOptions;
@@ -33,7 +41,8 @@ const TABLES: SqliteProjectionTables = {
   // so that the scan reads this index and not the documents' rows: each row holds its
   // package's whole view, a page or more, and at 10,000 packages the scan of the table took
   // ~36 ms a query against ~3 ms for the index.
-  indexes: 'CREATE INDEX IF NOT EXISTS search_docs_listing ON search_docs (active, package, name, namespace, visibility, media_types);',
+  indexes:
+    'CREATE INDEX IF NOT EXISTS search_docs_listing ON search_docs (active, package, name, namespace, visibility, media_types);',
 };
 
 export class SqliteSearchIndex implements SearchIndex {
@@ -60,8 +69,10 @@ export class SqliteSearchIndex implements SearchIndex {
   async getMany(packages: readonly string[]): Promise<Map<string, SearchDocument>> {
     const found = new Map<string, SearchDocument>();
     if (packages.length === 0) return found;
-    const rows = prepared(this.db, `SELECT doc FROM ${this.docs} WHERE package IN (SELECT value FROM json_each(?))`)
-      .all(JSON.stringify(packages)) as { doc: string }[];
+    const rows = prepared(
+      this.db,
+      `SELECT doc FROM ${this.docs} WHERE package IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(packages)) as { doc: string }[];
     for (const row of rows) {
       const doc = JSON.parse(row.doc) as SearchDocument;
       found.set(doc.package, doc);
@@ -71,16 +82,21 @@ export class SqliteSearchIndex implements SearchIndex {
 
   async putMany(documents: readonly SearchDocument[]): Promise<void> {
     const current = prepared(this.db, `SELECT id, sequence FROM ${this.docs} WHERE package = ?`);
-    const insert = prepared(this.db, 
+    const insert = prepared(
+      this.db,
       `INSERT INTO ${this.docs} (package, namespace, name, sequence, active, visibility, media_types, doc)
        VALUES (@package, @namespace, @name, @sequence, @active, @visibility, @media_types, @doc)`,
     );
-    const update = prepared(this.db, 
+    const update = prepared(
+      this.db,
       `UPDATE ${this.docs} SET sequence = @sequence, active = @active, visibility = @visibility,
          media_types = @media_types, doc = @doc WHERE id = @id`,
     );
     const deleteText = prepared(this.db, `DELETE FROM ${this.fts} WHERE rowid = ?`);
-    const insertText = prepared(this.db, `INSERT INTO ${this.fts} (rowid, name, namespace, keywords, description) VALUES (?, ?, ?, ?, ?)`);
+    const insertText = prepared(
+      this.db,
+      `INSERT INTO ${this.fts} (rowid, name, namespace, keywords, description) VALUES (?, ?, ?, ?, ?)`,
+    );
     this.db.transaction(() => {
       for (const doc of documents) {
         const existing = current.get(doc.package) as { id: number; sequence: number } | undefined;
@@ -125,7 +141,11 @@ export class SqliteSearchIndex implements SearchIndex {
 }
 
 /** The query `search` runs (null: no words to look for), over the given tables. */
-export function searchStatement(query: SearchQuery, docs = 'search_docs', fts = 'search_fts'): { sql: string; params: Record<string, unknown> } | null {
+export function searchStatement(
+  query: SearchQuery,
+  docs = 'search_docs',
+  fts = 'search_fts',
+): { sql: string; params: Record<string, unknown> } | null {
   const text = query.text.trim().toLowerCase();
   const tokens = text.match(/[\p{L}\p{N}]+/gu) ?? [];
   if (tokens.length === 0) return null;

@@ -19,7 +19,9 @@ describe('SqliteSearchIndex (adapter specifics)', () => {
     const db = new Database(file(), { readonly: true });
     try {
       const statement = searchStatement(query)!;
-      return (db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(statement.params) as { detail: string }[]).map((row) => row.detail).join(' | ');
+      return (db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(statement.params) as { detail: string }[])
+        .map((row) => row.detail)
+        .join(' | ');
     } finally {
       db.close();
     }

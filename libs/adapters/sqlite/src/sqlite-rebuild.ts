@@ -55,7 +55,8 @@ export class SqliteProjectionRebuild<S> implements ProjectionRebuild<S> {
       .transaction(() => {
         if (this.layout.carryOver) this.db.exec(this.layout.carryOver);
         for (const table of this.layout.tables) this.db.exec(`DROP TABLE IF EXISTS "${table}"`);
-        for (const table of this.layout.tables) this.db.exec(`ALTER TABLE "${table}${REBUILD_SUFFIX}" RENAME TO "${table}"`);
+        for (const table of this.layout.tables)
+          this.db.exec(`ALTER TABLE "${table}${REBUILD_SUFFIX}" RENAME TO "${table}"`);
         this.db.exec(this.layout.indexes);
       })
       .immediate();

@@ -77,7 +77,10 @@ export function validateOnConsume(raw: unknown): EventEnvelope {
   for (;;) {
     const contract = byKey.get(`${envelope.type}@${envelope.version}`)!;
     if (!contract.upcast) return envelope;
-    envelope = parseEnvelope({ ...envelope, version: envelope.version + 1, data: contract.upcast(envelope.data) }, MAX_CONSUMED_DATA_DEPTH);
+    envelope = parseEnvelope(
+      { ...envelope, version: envelope.version + 1, data: contract.upcast(envelope.data) },
+      MAX_CONSUMED_DATA_DEPTH,
+    );
   }
 }
 
@@ -88,10 +91,13 @@ function parseEnvelope(raw: unknown, maxDataDepth: number): EventEnvelope {
   if (!contract) throw new EventContractError(`unknown event ${head.data.type}@${head.data.version}`);
   const tooDeep = fieldNestedDeeperThan(head.data.data, maxDataDepth);
   if (tooDeep !== null) {
-    throw new EventContractError(`invalid ${head.data.type}@${head.data.version} data`, [`${tooDeep}: nested deeper than ${maxDataDepth} levels`]);
+    throw new EventContractError(`invalid ${head.data.type}@${head.data.version} data`, [
+      `${tooDeep}: nested deeper than ${maxDataDepth} levels`,
+    ]);
   }
   const data = contract.schema.safeParse(head.data.data);
-  if (!data.success) throw new EventContractError(`invalid ${head.data.type}@${head.data.version} data`, issuesOf(data.error));
+  if (!data.success)
+    throw new EventContractError(`invalid ${head.data.type}@${head.data.version} data`, issuesOf(data.error));
   return { ...head.data, data: data.data } as EventEnvelope;
 }
 

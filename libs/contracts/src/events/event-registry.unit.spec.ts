@@ -1,7 +1,22 @@
 import type { JsonValue, PackageEvent } from '@wharf/domain';
-import { addedToChannel, chartMetadata, channelDeleted, published, deleted, removedFromChannel, testDigest } from '@wharf/testing';
+import {
+  addedToChannel,
+  chartMetadata,
+  channelDeleted,
+  published,
+  deleted,
+  removedFromChannel,
+  testDigest,
+} from '@wharf/testing';
 import type { EventEnvelope } from './event-envelope';
-import { EventContractError, MAX_CONSUMED_DATA_DEPTH, MAX_PRODUCED_DATA_DEPTH, currentEventVersion, validateForProduce, validateOnConsume } from './event-registry';
+import {
+  EventContractError,
+  MAX_CONSUMED_DATA_DEPTH,
+  MAX_PRODUCED_DATA_DEPTH,
+  currentEventVersion,
+  validateForProduce,
+  validateOnConsume,
+} from './event-registry';
 
 function envelope(event: PackageEvent, overrides: Record<string, unknown> = {}): EventEnvelope {
   return {
@@ -66,12 +81,15 @@ describe('event contracts', () => {
     expect(validateOnConsume(overJson(produced))).toEqual(original);
   });
 
-  it.each(['ReleasePublished', 'ReleaseDeleted', 'ReleaseAddedToChannel', 'ReleaseRemovedFromChannel', 'ChannelDeleted'] as const)(
-    'the current version of %s is 1',
-    (type) => {
-      expect(currentEventVersion(type)).toBe(1);
-    },
-  );
+  it.each([
+    'ReleasePublished',
+    'ReleaseDeleted',
+    'ReleaseAddedToChannel',
+    'ReleaseRemovedFromChannel',
+    'ChannelDeleted',
+  ] as const)('the current version of %s is 1', (type) => {
+    expect(currentEventVersion(type)).toBe(1);
+  });
 
   it('has no current version for an unknown type', () => {
     expect(() => currentEventVersion('ReleaseFrobbed' as PackageEvent['type'])).toThrow(EventContractError);
@@ -122,7 +140,11 @@ describe('event contracts', () => {
       ['size', () => published({ size: 1.5 })],
       ['visibility', () => published({ visibility: 'secret' as 'public' })],
       ['release', () => published({ release: '' })],
-      ['replaced', () => ({ type: 'ReleasePublished', data: { ...published().data, replaced: undefined } }) as unknown as PackageEvent],
+      [
+        'replaced',
+        () =>
+          ({ type: 'ReleasePublished', data: { ...published().data, replaced: undefined } }) as unknown as PackageEvent,
+      ],
       ['chart.name', () => published({ chart: { version: '1.0.0' } as never })],
       ['apprDigest', () => deleted({ apprDigest: 'abc' })],
       ['mediaType', () => deleted({ mediaType: '' })],
@@ -173,12 +195,15 @@ describe('event contracts', () => {
       ['produce', validateForProduce as (raw: unknown) => unknown, 1_000],
       ['produce', validateForProduce as (raw: unknown) => unknown, 100_000],
       ['consume', validateOnConsume as (raw: unknown) => unknown, 100_000],
-    ])('%s refuses %s levels of objects or arrays as invalid data, not with a stack overflow', (_name, validate, levels) => {
-      for (const kind of ['object', 'array'] as const) {
-        const error = contractError(() => validate(envelope(published({ metadata: nested(levels, kind) }))));
-        expect(error.issues).toEqual([expect.stringMatching(/^metadata: nested deeper than \d+ levels$/)]);
-      }
-    });
+    ])(
+      '%s refuses %s levels of objects or arrays as invalid data, not with a stack overflow',
+      (_name, validate, levels) => {
+        for (const kind of ['object', 'array'] as const) {
+          const error = contractError(() => validate(envelope(published({ metadata: nested(levels, kind) }))));
+          expect(error.issues).toEqual([expect.stringMatching(/^metadata: nested deeper than \d+ levels$/)]);
+        }
+      },
+    );
 
     it('accepts more depth on consume than on produce, so no event appended before the produce bound existed is refused', () => {
       expect(MAX_CONSUMED_DATA_DEPTH).toBeGreaterThan(MAX_PRODUCED_DATA_DEPTH);
@@ -198,7 +223,9 @@ describe('event contracts', () => {
   });
 
   it('refuses to produce a version that is not the current one', () => {
-    const error = contractError(() => validateForProduce(envelope(published(), { version: currentEventVersion('ReleasePublished') + 1 })));
+    const error = contractError(() =>
+      validateForProduce(envelope(published(), { version: currentEventVersion('ReleasePublished') + 1 })),
+    );
     expect(error.message).toContain('ReleasePublished@2');
   });
 });

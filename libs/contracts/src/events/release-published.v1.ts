@@ -16,7 +16,9 @@ export const ReleasePublishedV1 = {
     provenanceDigest: hexDigest.optional(),
     /** Added compatibly (optional): the provenance file's length, counted in the storage quota. */
     provenanceSize: z.number().int().nonnegative().optional(),
-    replaced: z.object({ apprDigest: hexDigest, blobDigest: hexDigest, provenanceDigest: hexDigest.optional() }).nullable(),
+    replaced: z
+      .object({ apprDigest: hexDigest, blobDigest: hexDigest, provenanceDigest: hexDigest.optional() })
+      .nullable(),
     visibility,
   }),
 } as const;

@@ -58,7 +58,9 @@ export const chartMetadata = z.object({
   deprecated: z.boolean().optional(),
   type: z.string().optional(),
   kubeVersion: z.string().optional(),
-  maintainers: z.array(z.object({ name: z.string(), email: z.string().optional(), url: z.string().optional() })).optional(),
+  maintainers: z
+    .array(z.object({ name: z.string(), email: z.string().optional(), url: z.string().optional() }))
+    .optional(),
   annotations: z.record(z.string(), z.string()).optional(),
   dependencies: z.array(z.record(z.string(), z.unknown())).optional(),
 });

@@ -10,13 +10,19 @@ import { WireError } from './wire-error';
 
 /** No stored blob has this digest. */
 export function blobNotStored(digest: string): WireError {
-  return new WireError('blob-not-found', `blob ${printable(digest, 80)} is not stored`, { digest: printable(digest, 80) });
+  return new WireError('blob-not-found', `blob ${printable(digest, 80)} is not stored`, {
+    digest: printable(digest, 80),
+  });
 }
 
 /** The bytes sent hash to `actual`, not to the digest announced with them, so nothing was stored. */
 export function blobDigestDiffers(expected: string, actual: string): WireError {
-  return new WireError('blob-digest-mismatch', `expected blob digest ${printable(expected, 80)}, the content hashes to ${actual}`, {
-    expected: printable(expected, 80),
-    actual,
-  });
+  return new WireError(
+    'blob-digest-mismatch',
+    `expected blob digest ${printable(expected, 80)}, the content hashes to ${actual}`,
+    {
+      expected: printable(expected, 80),
+      actual,
+    },
+  );
 }

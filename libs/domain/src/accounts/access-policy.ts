@@ -31,7 +31,12 @@ export type Proof = { by: 'password' } | { by: 'token'; tokenId: string; expires
  * proved itself with: a stolen short-lived token must not become the account for ever.
  */
 export function outlivesProof(caller: Caller, expiresAt: string | null): boolean {
-  if ((caller.kind !== 'user' && caller.kind !== 'robot') || caller.proof?.by !== 'token' || caller.proof.expiresAt === null) return false;
+  if (
+    (caller.kind !== 'user' && caller.kind !== 'robot') ||
+    caller.proof?.by !== 'token' ||
+    caller.proof.expiresAt === null
+  )
+    return false;
   return expiresAt === null || expiresAt > caller.proof.expiresAt;
 }
 

@@ -8,11 +8,27 @@ const org: AccountView = [
   { type: 'OrganizationCreated', data: { owner: 'olga' } },
   { type: 'MemberRoleSet', data: { user: 'rita', role: 'read' } },
   { type: 'RobotRoleSet', data: { robot: 'ci', role: 'write' } },
-].reduce<AccountView | null>((view, e, i) => evolveAccount(view, { namespace: 'acme', version: i + 1, actor: 'olga', occurredAt: at, ...e } as never), null)!;
-const alice = evolveAccount(null, { namespace: 'alice', version: 1, type: 'UserRegistered', data: { passwordHash: 'h', siteAdmin: false }, actor: 'alice', occurredAt: at });
+].reduce<AccountView | null>(
+  (view, e, i) =>
+    evolveAccount(view, { namespace: 'acme', version: i + 1, actor: 'olga', occurredAt: at, ...e } as never),
+  null,
+)!;
+const alice = evolveAccount(null, {
+  namespace: 'alice',
+  version: 1,
+  type: 'UserRegistered',
+  data: { passwordHash: 'h', siteAdmin: false },
+  actor: 'alice',
+  occurredAt: at,
+});
 
 const user = (name: string, siteAdmin = false): Caller => ({ kind: 'user', name, siteAdmin });
-const robot = (orgName: string, role: 'read' | 'write' | 'admin'): Caller => ({ kind: 'robot', org: orgName, name: 'ci', role });
+const robot = (orgName: string, role: 'read' | 'write' | 'admin'): Caller => ({
+  kind: 'robot',
+  org: orgName,
+  name: 'ci',
+  role,
+});
 
 describe('access policy', () => {
   it.each([
@@ -22,7 +38,7 @@ describe('access policy', () => {
     ['a reader member', user('rita'), 'acme', org, 'read'],
     ['a non-member', user('mallory'), 'acme', org, null],
     ['anonymous', ANONYMOUS, 'acme', org, null],
-    ["the robot in its organisation", robot('acme', 'write'), 'acme', org, 'write'],
+    ['the robot in its organisation', robot('acme', 'write'), 'acme', org, 'write'],
     ['the robot elsewhere', robot('acme', 'write'), 'alice', alice, null],
     ['a user in their own namespace', user('alice'), 'alice', alice, 'admin'],
     ["a user in someone else's namespace", user('olga'), 'alice', alice, null],

@@ -27,7 +27,14 @@ export type AccountCommand =
   | { type: 'RemoveMember'; user: string }
   | { type: 'SetRobotRole'; robot: string; role: Role }
   | { type: 'DeleteRobot'; robot: string }
-  | { type: 'IssueToken'; robot: string | null; tokenId: string; secretHash: string; label: string; expiresAt: string | null }
+  | {
+      type: 'IssueToken';
+      robot: string | null;
+      tokenId: string;
+      secretHash: string;
+      label: string;
+      expiresAt: string | null;
+    }
   | { type: 'RevokeToken'; robot: string | null; tokenId: string }
   | { type: 'SetLimits'; limits: NamespaceLimits }
   | { type: 'RecordVisibility'; package: string; visibility: Visibility };
@@ -57,7 +64,9 @@ export function decideAccount(view: AccountView | null, namespace: string, comma
       return [
         { type: 'PasswordChanged', data: { passwordHash: command.passwordHash } },
         ...view.tokens.map((t): AccountEvent => ({ type: 'TokenRevoked', data: { robot: null, tokenId: t.id } })),
-        ...(command.replacementToken ? [{ type: 'TokenIssued', data: { robot: null, ...command.replacementToken } } as AccountEvent] : []),
+        ...(command.replacementToken
+          ? [{ type: 'TokenIssued', data: { robot: null, ...command.replacementToken } } as AccountEvent]
+          : []),
       ];
     case 'SetMemberRole': {
       requireKind(view, 'organization');
@@ -82,14 +91,19 @@ export function decideAccount(view: AccountView | null, namespace: string, comma
     case 'IssueToken': {
       const { type: _type, ...data } = command;
       if (command.robot === null) requireKind(view, 'user');
-      else if (!findRobot(view, command.robot)) throw new AccountNotFoundError('robot', `${namespace}+${command.robot}`);
-      if (command.label !== LOGIN_LABEL && tokensOf(view, command.robot).filter((t) => t.label !== LOGIN_LABEL).length >= MAX_API_TOKENS) {
+      else if (!findRobot(view, command.robot))
+        throw new AccountNotFoundError('robot', `${namespace}+${command.robot}`);
+      if (
+        command.label !== LOGIN_LABEL &&
+        tokensOf(view, command.robot).filter((t) => t.label !== LOGIN_LABEL).length >= MAX_API_TOKENS
+      ) {
         throw new InvalidUsageError(`at most ${MAX_API_TOKENS} tokens: revoke one first`, { limit: MAX_API_TOKENS });
       }
       return [{ type: 'TokenIssued', data }];
     }
     case 'RevokeToken': {
-      if (!tokensOf(view, command.robot).some((t) => t.id === command.tokenId)) throw new AccountNotFoundError('token', command.tokenId);
+      if (!tokensOf(view, command.robot).some((t) => t.id === command.tokenId))
+        throw new AccountNotFoundError('token', command.tokenId);
       return [{ type: 'TokenRevoked', data: { robot: command.robot, tokenId: command.tokenId } }];
     }
     case 'SetLimits':
@@ -127,7 +141,10 @@ export function evolveAccount(view: AccountView | null, event: RecordedAccountEv
     case 'PasswordChanged':
       return { ...next, passwordHash: e.data.passwordHash };
     case 'MemberRoleSet':
-      return { ...next, members: [...view.members.filter((m) => m.user !== e.data.user), { user: e.data.user, role: e.data.role }] };
+      return {
+        ...next,
+        members: [...view.members.filter((m) => m.user !== e.data.user), { user: e.data.user, role: e.data.role }],
+      };
     case 'MemberRemoved':
       return { ...next, members: view.members.filter((m) => m.user !== e.data.user) };
     case 'RobotRoleSet': {
@@ -143,10 +160,18 @@ export function evolveAccount(view: AccountView | null, event: RecordedAccountEv
       const live = [...tokensOf(view, robot).filter((t) => isLive(t, event.occurredAt)), token];
       const logins = live.filter((t) => t.label === LOGIN_LABEL);
       const dropped = new Set(logins.slice(0, Math.max(0, logins.length - MAX_LOGIN_TOKENS)).map((t) => t.id));
-      return withTokens(next, robot, live.filter((t) => !dropped.has(t.id)));
+      return withTokens(
+        next,
+        robot,
+        live.filter((t) => !dropped.has(t.id)),
+      );
     }
     case 'TokenRevoked':
-      return withTokens(next, e.data.robot, tokensOf(view, e.data.robot).filter((t) => t.id !== e.data.tokenId));
+      return withTokens(
+        next,
+        e.data.robot,
+        tokensOf(view, e.data.robot).filter((t) => t.id !== e.data.tokenId),
+      );
     case 'NamespaceLimitsSet':
       return { ...next, limits: e.data.limits };
     case 'PackageVisibilityChanged':
@@ -175,6 +200,9 @@ function requireKind(view: AccountView, kind: AccountView['kind']): void {
 
 function assertAnotherAdmin(view: AccountView, leaving: string): void {
   if (!view.members.some((m) => m.role === 'admin' && m.user !== leaving)) {
-    throw new InvalidUsageError('an organization must keep at least one admin', { organization: view.namespace, user: leaving });
+    throw new InvalidUsageError('an organization must keep at least one admin', {
+      organization: view.namespace,
+      user: leaving,
+    });
   }
 }

@@ -1,5 +1,13 @@
 import { AccountExistsError, AccountNotFoundError, InvalidUsageError } from '../errors';
-import { AccountCommand, LOGIN_LABEL, MAX_API_TOKENS, MAX_LOGIN_TOKENS, decideAccount, evolveAccount, foldAccount } from './account.decider';
+import {
+  AccountCommand,
+  LOGIN_LABEL,
+  MAX_API_TOKENS,
+  MAX_LOGIN_TOKENS,
+  decideAccount,
+  evolveAccount,
+  foldAccount,
+} from './account.decider';
 import type { RecordedAccountEvent } from './account.events';
 import type { AccountView } from './account.view';
 
@@ -8,13 +16,24 @@ function run(namespace: string, commands: AccountCommand[], start: AccountView |
   return commands.reduce<AccountView | null>((view, command) => {
     return decideAccount(view, namespace, command).reduce<AccountView | null>((v, e) => {
       const version = (v?.version ?? 0) + 1;
-      const recorded = { namespace, version, ...e, actor: 'tester', occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, version)).toISOString() } as RecordedAccountEvent;
+      const recorded = {
+        namespace,
+        version,
+        ...e,
+        actor: 'tester',
+        occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, version)).toISOString(),
+      } as RecordedAccountEvent;
       return evolveAccount(v, recorded);
     }, view);
   }, start)!;
 }
 
-const token = (tokenId: string, expiresAt: string | null = null, robot: string | null = null, label = 'api'): AccountCommand => ({
+const token = (
+  tokenId: string,
+  expiresAt: string | null = null,
+  robot: string | null = null,
+  label = 'api',
+): AccountCommand => ({
   type: 'IssueToken',
   robot,
   tokenId,
@@ -27,37 +46,62 @@ const id = (i: number) => i.toString(16).padStart(16, '0');
 describe('account decider', () => {
   it('should refuse to create an account whose name is taken, by a user or an organisation', () => {
     const alice = run('alice', [{ type: 'RegisterUser', passwordHash: 'h', siteAdmin: false }]);
-    expect(() => decideAccount(alice, 'alice', { type: 'CreateOrganization', owner: 'bob' })).toThrow(AccountExistsError);
-    expect(() => decideAccount(alice, 'alice', { type: 'RegisterUser', passwordHash: 'h', siteAdmin: false })).toThrow(AccountExistsError);
+    expect(() => decideAccount(alice, 'alice', { type: 'CreateOrganization', owner: 'bob' })).toThrow(
+      AccountExistsError,
+    );
+    expect(() => decideAccount(alice, 'alice', { type: 'RegisterUser', passwordHash: 'h', siteAdmin: false })).toThrow(
+      AccountExistsError,
+    );
   });
 
   it('should keep at least one admin in an organisation', () => {
     const acme = run('acme', [{ type: 'CreateOrganization', owner: 'olga' }]);
     expect(() => decideAccount(acme, 'acme', { type: 'RemoveMember', user: 'olga' })).toThrow(InvalidUsageError);
-    expect(() => decideAccount(acme, 'acme', { type: 'SetMemberRole', user: 'olga', role: 'write' })).toThrow(InvalidUsageError);
+    expect(() => decideAccount(acme, 'acme', { type: 'SetMemberRole', user: 'olga', role: 'write' })).toThrow(
+      InvalidUsageError,
+    );
     const two = run('acme', [{ type: 'SetMemberRole', user: 'otto', role: 'admin' }], acme);
-    expect(run('acme', [{ type: 'RemoveMember', user: 'olga' }], two).members).toEqual([{ user: 'otto', role: 'admin' }]);
+    expect(run('acme', [{ type: 'RemoveMember', user: 'olga' }], two).members).toEqual([
+      { user: 'otto', role: 'admin' },
+    ]);
   });
 
   it('should decide nothing when a role is already what is asked', () => {
-    const acme = run('acme', [{ type: 'CreateOrganization', owner: 'olga' }, { type: 'SetMemberRole', user: 'rita', role: 'read' }]);
+    const acme = run('acme', [
+      { type: 'CreateOrganization', owner: 'olga' },
+      { type: 'SetMemberRole', user: 'rita', role: 'read' },
+    ]);
     expect(decideAccount(acme, 'acme', { type: 'SetMemberRole', user: 'rita', role: 'read' })).toEqual([]);
   });
 
   it('should issue and revoke tokens of users and of robots, and refuse unknown ones', () => {
-    const acme = run('acme', [{ type: 'CreateOrganization', owner: 'olga' }, { type: 'SetRobotRole', robot: 'ci', role: 'write' }, token('a'.repeat(16), null, 'ci')]);
+    const acme = run('acme', [
+      { type: 'CreateOrganization', owner: 'olga' },
+      { type: 'SetRobotRole', robot: 'ci', role: 'write' },
+      token('a'.repeat(16), null, 'ci'),
+    ]);
     expect(acme.robots[0].tokens.map((t) => t.id)).toEqual(['a'.repeat(16)]);
     expect(() => decideAccount(acme, 'acme', token('b'.repeat(16), null, 'ghost'))).toThrow(AccountNotFoundError);
     expect(() => decideAccount(acme, 'acme', token('b'.repeat(16)))).toThrow(AccountNotFoundError);
     const revoked = run('acme', [{ type: 'RevokeToken', robot: 'ci', tokenId: 'a'.repeat(16) }], acme);
     expect(revoked.robots[0].tokens).toEqual([]);
-    expect(() => decideAccount(revoked, 'acme', { type: 'RevokeToken', robot: 'ci', tokenId: 'a'.repeat(16) })).toThrow(AccountNotFoundError);
+    expect(() => decideAccount(revoked, 'acme', { type: 'RevokeToken', robot: 'ci', tokenId: 'a'.repeat(16) })).toThrow(
+      AccountNotFoundError,
+    );
     expect(run('acme', [{ type: 'DeleteRobot', robot: 'ci' }], acme).robots).toEqual([]);
   });
 
   it('should drop expired tokens and the oldest login tokens, never a token made on purpose', () => {
-    let alice = run('alice', [{ type: 'RegisterUser', passwordHash: 'h', siteAdmin: false }, token('e'.repeat(16), '2026-01-01T00:00:02.500Z'), token('c'.repeat(16))]);
-    alice = run('alice', Array.from({ length: MAX_LOGIN_TOKENS + 5 }, (_, i) => token(id(i), null, null, LOGIN_LABEL)), alice);
+    let alice = run('alice', [
+      { type: 'RegisterUser', passwordHash: 'h', siteAdmin: false },
+      token('e'.repeat(16), '2026-01-01T00:00:02.500Z'),
+      token('c'.repeat(16)),
+    ]);
+    alice = run(
+      'alice',
+      Array.from({ length: MAX_LOGIN_TOKENS + 5 }, (_, i) => token(id(i), null, null, LOGIN_LABEL)),
+      alice,
+    );
     const ids = alice.tokens.map((t) => t.id);
     expect(ids).toHaveLength(MAX_LOGIN_TOKENS + 1);
     expect(ids).toContain('c'.repeat(16));
@@ -67,14 +111,26 @@ describe('account decider', () => {
   });
 
   it('should refuse a token made on purpose past the limit, but still let the user log in', () => {
-    const alice = run('alice', [{ type: 'RegisterUser', passwordHash: 'h', siteAdmin: false }, ...Array.from({ length: MAX_API_TOKENS }, (_, i) => token(id(i)))]);
+    const alice = run('alice', [
+      { type: 'RegisterUser', passwordHash: 'h', siteAdmin: false },
+      ...Array.from({ length: MAX_API_TOKENS }, (_, i) => token(id(i))),
+    ]);
     expect(() => decideAccount(alice, 'alice', token(id(1000)))).toThrow(InvalidUsageError);
     expect(decideAccount(alice, 'alice', token(id(1000), null, null, LOGIN_LABEL))).toHaveLength(1);
   });
 
   it('should revoke every token of the user on a password change, each as an event, and issue the replacement', () => {
-    const alice = run('alice', [{ type: 'RegisterUser', passwordHash: 'h', siteAdmin: false }, token('a'.repeat(16)), token('b'.repeat(16), null, null, LOGIN_LABEL)]);
-    const replacementToken = { tokenId: 'c'.repeat(16), secretHash: 'e'.repeat(64), label: LOGIN_LABEL, expiresAt: null };
+    const alice = run('alice', [
+      { type: 'RegisterUser', passwordHash: 'h', siteAdmin: false },
+      token('a'.repeat(16)),
+      token('b'.repeat(16), null, null, LOGIN_LABEL),
+    ]);
+    const replacementToken = {
+      tokenId: 'c'.repeat(16),
+      secretHash: 'e'.repeat(64),
+      label: LOGIN_LABEL,
+      expiresAt: null,
+    };
     const events = decideAccount(alice, 'alice', { type: 'ChangePassword', passwordHash: 'h2', replacementToken });
     expect(events).toEqual([
       { type: 'PasswordChanged', data: { passwordHash: 'h2' } },
@@ -90,15 +146,33 @@ describe('account decider', () => {
   it('should fold the same view from the recorded events as the decisions gave', () => {
     const events: RecordedAccountEvent[] = [];
     let view: AccountView | null = null;
-    for (const command of [{ type: 'CreateOrganization', owner: 'olga' }, { type: 'SetLimits', limits: { maxBlobBytes: 10, maxStorageBytes: null, requestsPerMinute: 5, allowOverwrites: false } }, { type: 'RecordVisibility', package: 'acme/app', visibility: 'private' }] as AccountCommand[]) {
+    for (const command of [
+      { type: 'CreateOrganization', owner: 'olga' },
+      {
+        type: 'SetLimits',
+        limits: { maxBlobBytes: 10, maxStorageBytes: null, requestsPerMinute: 5, allowOverwrites: false },
+      },
+      { type: 'RecordVisibility', package: 'acme/app', visibility: 'private' },
+    ] as AccountCommand[]) {
       for (const e of decideAccount(view, 'acme', command)) {
-        const recorded = { namespace: 'acme', version: events.length + 1, ...e, actor: 'olga', occurredAt: '2026-01-01T00:00:00.000Z' } as RecordedAccountEvent;
+        const recorded = {
+          namespace: 'acme',
+          version: events.length + 1,
+          ...e,
+          actor: 'olga',
+          occurredAt: '2026-01-01T00:00:00.000Z',
+        } as RecordedAccountEvent;
         events.push(recorded);
         view = evolveAccount(view, recorded);
       }
     }
     expect(foldAccount(events)).toEqual(view);
-    expect(view!.limits).toEqual({ maxBlobBytes: 10, maxStorageBytes: null, requestsPerMinute: 5, allowOverwrites: false });
+    expect(view!.limits).toEqual({
+      maxBlobBytes: 10,
+      maxStorageBytes: null,
+      requestsPerMinute: 5,
+      allowOverwrites: false,
+    });
     expect(view!.version).toBe(3);
   });
 });

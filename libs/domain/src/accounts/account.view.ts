@@ -51,7 +51,12 @@ export interface NamespaceLimits {
   allowOverwrites?: boolean | null;
 }
 
-export const NO_LIMITS: NamespaceLimits = { maxBlobBytes: null, maxStorageBytes: null, requestsPerMinute: null, allowOverwrites: null };
+export const NO_LIMITS: NamespaceLimits = {
+  maxBlobBytes: null,
+  maxStorageBytes: null,
+  requestsPerMinute: null,
+  allowOverwrites: null,
+};
 
 export interface AccountView {
   namespace: string;

@@ -15,8 +15,16 @@ describe('credentials', () => {
     ['the token verbatim, as the appr client sends it', text, { kind: 'token', token, claimedAccount: null }],
     ['Bearer', `Bearer ${text}`, { kind: 'token', token, claimedAccount: null }],
     ['bearer in any case', `bEaReR ${text}`, { kind: 'token', token, claimedAccount: null }],
-    ['Basic with a password', `Basic ${b64('alice:pa:ss word')}`, { kind: 'password', account: 'alice', password: 'pa:ss word' }],
-    ['basic (Quay) with a robot token', `basic ${b64(`acme+ci:${text}`)}`, { kind: 'token', token, claimedAccount: 'acme+ci' }],
+    [
+      'Basic with a password',
+      `Basic ${b64('alice:pa:ss word')}`,
+      { kind: 'password', account: 'alice', password: 'pa:ss word' },
+    ],
+    [
+      'basic (Quay) with a robot token',
+      `basic ${b64(`acme+ci:${text}`)}`,
+      { kind: 'token', token, claimedAccount: 'acme+ci' },
+    ],
     ['no header', undefined, { kind: 'none' }],
     ['an empty header', '   ', { kind: 'none' }],
   ])('should read %s', (_name, header, expected) => {
@@ -38,11 +46,30 @@ describe('credentials', () => {
 
 describe(isAccountNameSyntax.name, () => {
   it('should accept user, organisation and robot names that sign-up and robot creation accept', () => {
-    for (const name of ['alice', 'a', 'acme.io', 'my-org_2', 'acme+ci', 'acme+deploy_2', 'x'.repeat(255)]) expect([name, isAccountNameSyntax(name)]).toEqual([name, true]);
+    for (const name of ['alice', 'a', 'acme.io', 'my-org_2', 'acme+ci', 'acme+deploy_2', 'x'.repeat(255)])
+      expect([name, isAccountNameSyntax(name)]).toEqual([name, true]);
   });
 
   it('should refuse names no account can have: too long, uppercase, non-ASCII, separators, bad robots', () => {
-    const bad = ['', 'x'.repeat(256), 'x'.repeat(15_000), 'Alice', 'аlice', 'a/b', 'a..b', 'a.', '-a', 'a b', 'a\0b', '+ci', 'acme+', 'acme+CI', 'acme+ci-2', 'acme+a+b', `acme+${'r'.repeat(65)}`];
+    const bad = [
+      '',
+      'x'.repeat(256),
+      'x'.repeat(15_000),
+      'Alice',
+      'аlice',
+      'a/b',
+      'a..b',
+      'a.',
+      '-a',
+      'a b',
+      'a\0b',
+      '+ci',
+      'acme+',
+      'acme+CI',
+      'acme+ci-2',
+      'acme+a+b',
+      `acme+${'r'.repeat(65)}`,
+    ];
     for (const name of bad) expect([name, isAccountNameSyntax(name)]).toEqual([name, false]);
   });
 });

@@ -85,7 +85,8 @@ export function inspectArchive(gz: Buffer, limits: ArchiveLimits): ArchiveInspec
 }
 
 function gunzipWithinLimits(gz: Buffer, limits: ArchiveLimits): Buffer {
-  if (gz.length < 2 || gz[0] !== GZIP_MAGIC[0] || gz[1] !== GZIP_MAGIC[1]) throw new InvalidBlobError('blob is not a gzip stream');
+  if (gz.length < 2 || gz[0] !== GZIP_MAGIC[0] || gz[1] !== GZIP_MAGIC[1])
+    throw new InvalidBlobError('blob is not a gzip stream');
   const ratioCap = Math.max(EXPANSION_RATIO_FLOOR_BYTES, Math.floor(gz.length * limits.maxExpansionRatio));
   const maxOutputLength = Math.max(1, Math.min(limits.maxUnpackedBytes, ratioCap));
   try {
@@ -122,7 +123,11 @@ function assertSafeEntry(entry: TarEntry): void {
   if (escape) unsafe(escape);
   for (const shadow of entry.shadowPaths) {
     const shadowEscape = escapeReason(shadow);
-    if (shadowEscape) throw new UnsafeArchiveError(shadow, `${shadowEscape} (a name in the tar headers, which readers that ignore extended headers use)`);
+    if (shadowEscape)
+      throw new UnsafeArchiveError(
+        shadow,
+        `${shadowEscape} (a name in the tar headers, which readers that ignore extended headers use)`,
+      );
   }
   const typeProblem = refusedTypeReason(entry);
   if (typeProblem) unsafe(typeProblem);
@@ -165,7 +170,10 @@ function pathSegments(path: string): string[] {
 
 /** Helm's layout first (`<chart>/Chart.yaml`), then a Chart.yaml at the archive root. */
 function findChart(tar: Buffer, files: Map<string, TarEntry>, topDirectory: string | null) {
-  const candidates = [...(topDirectory === null ? [] : CHART_FILE_NAMES.map((name) => `${topDirectory}/${name}`)), ...CHART_FILE_NAMES];
+  const candidates = [
+    ...(topDirectory === null ? [] : CHART_FILE_NAMES.map((name) => `${topDirectory}/${name}`)),
+    ...CHART_FILE_NAMES,
+  ];
   const found = candidates.map((path) => files.get(path)).find((entry) => entry !== undefined);
   if (!found) return { chart: null, problem: 'no Chart.yaml in the top directory or at the root of the archive' };
   return parseChartMetadata(tar.subarray(found.dataOffset, found.dataOffset + found.size));

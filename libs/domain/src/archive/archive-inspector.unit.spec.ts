@@ -1,10 +1,24 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { chartArchive, chartEntries, gzipArchive, hostileTars, patchTarHeader, tarArchive, wellFormedTars, type ArchiveEntry } from '@wharf/testing';
+import {
+  chartArchive,
+  chartEntries,
+  gzipArchive,
+  hostileTars,
+  patchTarHeader,
+  tarArchive,
+  wellFormedTars,
+  type ArchiveEntry,
+} from '@wharf/testing';
 import { ArchiveTooLargeError, InvalidBlobError, UnsafeArchiveError } from '../errors';
 import { EXPANSION_RATIO_FLOOR_BYTES, inspectArchive, type ArchiveLimits } from './archive-inspector';
 
-const limits: ArchiveLimits = { maxBlobBytes: 2 * 1024 * 1024, maxUnpackedBytes: 10 * 1024 * 1024, maxExpansionRatio: 100, maxEntries: 100 };
+const limits: ArchiveLimits = {
+  maxBlobBytes: 2 * 1024 * 1024,
+  maxUnpackedBytes: 10 * 1024 * 1024,
+  maxExpansionRatio: 100,
+  maxEntries: 100,
+};
 
 function hex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -75,7 +89,10 @@ describe('inspectArchive', () => {
 
   describe('Chart.yaml lookup', () => {
     it('should read a Chart.yaml at the archive root', () => {
-      const gz = gzipArchive([{ name: 'Chart.yaml', content: 'name: root\nversion: 0.1.0\n' }, { name: 'values.yaml', content: '' }]);
+      const gz = gzipArchive([
+        { name: 'Chart.yaml', content: 'name: root\nversion: 0.1.0\n' },
+        { name: 'values.yaml', content: '' },
+      ]);
       expect(inspectArchive(gz, limits).chart).toEqual({ name: 'root', version: '0.1.0' });
     });
 
@@ -85,7 +102,11 @@ describe('inspectArchive', () => {
     });
 
     it('should find the chart behind ./ prefixes', () => {
-      const gz = gzipArchive([{ name: './', type: 'directory' }, { name: './app/', type: 'directory' }, { name: './app/Chart.yaml', content: 'name: dot\nversion: 0.1.0\n' }]);
+      const gz = gzipArchive([
+        { name: './', type: 'directory' },
+        { name: './app/', type: 'directory' },
+        { name: './app/Chart.yaml', content: 'name: dot\nversion: 0.1.0\n' },
+      ]);
       expect(inspectArchive(gz, limits).chart?.name).toBe('dot');
     });
 
@@ -100,7 +121,10 @@ describe('inspectArchive', () => {
     });
 
     it('should report a problem, not fail, when there is no Chart.yaml', () => {
-      const gz = gzipArchive([{ name: 'pkg/manifest.jsonnet', content: '{}' }, { name: 'pkg/deep/Chart.yaml', content: 'name: x\nversion: 1.0.0\n' }]);
+      const gz = gzipArchive([
+        { name: 'pkg/manifest.jsonnet', content: '{}' },
+        { name: 'pkg/deep/Chart.yaml', content: 'name: x\nversion: 1.0.0\n' },
+      ]);
       const inspection = inspectArchive(gz, limits);
       expect(inspection.chart).toBeNull();
       expect(inspection.chartProblem).toBe('no Chart.yaml in the top directory or at the root of the archive');
@@ -120,7 +144,10 @@ describe('inspectArchive', () => {
     });
 
     it('should ignore a directory named Chart.yaml', () => {
-      const gz = gzipArchive([{ name: 'app/Chart.yaml/', type: 'directory' }, { name: 'Chart.yaml', content: 'name: root\nversion: 0.1.0\n' }]);
+      const gz = gzipArchive([
+        { name: 'app/Chart.yaml/', type: 'directory' },
+        { name: 'Chart.yaml', content: 'name: root\nversion: 0.1.0\n' },
+      ]);
       expect(inspectArchive(gz, limits).chart?.name).toBe('root');
     });
   });
@@ -129,13 +156,19 @@ describe('inspectArchive', () => {
     const longPath = `app/templates/${'very-long-directory-name/'.repeat(6)}deployment.yaml`;
 
     it('should accept PAX long names', () => {
-      const inspection = inspectArchive(gzipArchive([...chartEntries(), { name: longPath, content: 'kind: Deployment\n' }]), limits);
+      const inspection = inspectArchive(
+        gzipArchive([...chartEntries(), { name: longPath, content: 'kind: Deployment\n' }]),
+        limits,
+      );
       expect(inspection.entryCount).toBe(6);
       expect(inspection.chart?.name).toBe('app');
     });
 
     it('should accept GNU long names', () => {
-      const inspection = inspectArchive(gzipArchive([...chartEntries(), { name: longPath, content: 'kind: Deployment\n' }], { longNames: 'gnu' }), limits);
+      const inspection = inspectArchive(
+        gzipArchive([...chartEntries(), { name: longPath, content: 'kind: Deployment\n' }], { longNames: 'gnu' }),
+        limits,
+      );
       expect(inspection.entryCount).toBe(6);
     });
 
@@ -155,7 +188,9 @@ describe('inspectArchive', () => {
     });
 
     it('should throw InvalidBlobError for a gzip stream that is not tar', () => {
-      expect(() => inspectArchive(gzipSync(Buffer.from('not a tar archive, just text\n'.repeat(50))), limits)).toThrow(new InvalidBlobError('not a tar archive'));
+      expect(() => inspectArchive(gzipSync(Buffer.from('not a tar archive, just text\n'.repeat(50))), limits)).toThrow(
+        new InvalidBlobError('not a tar archive'),
+      );
     });
 
     it('should throw InvalidBlobError for a truncated gzip stream', () => {
@@ -177,7 +212,9 @@ describe('inspectArchive', () => {
     it('should throw InvalidBlobError for a tar header with a bad checksum', () => {
       const tar = tarArchive(chartEntries());
       tar[512 * 1 + 3] ^= 0x20;
-      expect(() => inspectArchive(gzipSync(tar), limits)).toThrow(new InvalidBlobError('tar header 2 has a bad checksum'));
+      expect(() => inspectArchive(gzipSync(tar), limits)).toThrow(
+        new InvalidBlobError('tar header 2 has a bad checksum'),
+      );
     });
 
     it.each([
@@ -196,12 +233,24 @@ describe('inspectArchive', () => {
       ['an inner .. segment', { name: 'app/../../evil.sh', content: 'x' }, "path contains a '..' segment"],
       ['a bare ..', { name: '..', type: 'directory' }, "path contains a '..' segment"],
       ['a backslash', { name: 'app\\..\\evil', content: 'x' }, 'name contains a backslash'],
-      ['a NUL in a PAX path', { name: 'app/ok', content: 'x', pax: { path: 'app/ok\0.sh' } }, 'name contains a NUL byte'],
+      [
+        'a NUL in a PAX path',
+        { name: 'app/ok', content: 'x', pax: { path: 'app/ok\0.sh' } },
+        'name contains a NUL byte',
+      ],
       ['an empty PAX path', { name: 'app/ok', content: 'x', pax: { path: '' } }, 'name is empty'],
       ['a name over 4096 bytes', { name: `app/${'n'.repeat(4100)}`, content: 'x' }, 'name is longer than 4096 bytes'],
       ['a symlink', { name: 'app/link', type: 'symlink', linkname: 'values.yaml' }, 'symbolic links are not allowed'],
-      ['a symlink out of the tree', { name: 'app/link', type: 'symlink', linkname: '/etc/passwd' }, 'symbolic links are not allowed'],
-      ['a hard link', { name: 'app/link', type: 'hardlink', linkname: 'app/values.yaml' }, 'hard links are not allowed'],
+      [
+        'a symlink out of the tree',
+        { name: 'app/link', type: 'symlink', linkname: '/etc/passwd' },
+        'symbolic links are not allowed',
+      ],
+      [
+        'a hard link',
+        { name: 'app/link', type: 'hardlink', linkname: 'app/values.yaml' },
+        'hard links are not allowed',
+      ],
       ['a character device', { name: 'app/tty', type: 'char-device' }, 'character devices are not allowed'],
       ['a block device', { name: 'app/sda', type: 'block-device' }, 'block devices are not allowed'],
       ['a FIFO', { name: 'app/pipe', type: 'fifo' }, 'FIFOs are not allowed'],
@@ -220,28 +269,42 @@ describe('inspectArchive', () => {
     });
 
     it('should name the offending entry', () => {
-      expect(unsafeReason([...chartEntries(), { name: 'app/../../x', content: '' }])).toMatchObject({ entry: 'app/../../x' });
+      expect(unsafeReason([...chartEntries(), { name: 'app/../../x', content: '' }])).toMatchObject({
+        entry: 'app/../../x',
+      });
     });
 
     it('should check the raw ustar name under a safe PAX path', () => {
-      const tar = patchTarHeader(tarArchive([...chartEntries(), { name: 'app/notes.txt', content: 'x', pax: { path: 'app/notes.txt' } }]), 10 * 512, (block) => {
-        block.fill(0, 0, 100);
-        block.write('../../etc/notes.txt', 0, 'utf8');
-      });
+      const tar = patchTarHeader(
+        tarArchive([...chartEntries(), { name: 'app/notes.txt', content: 'x', pax: { path: 'app/notes.txt' } }]),
+        10 * 512,
+        (block) => {
+          block.fill(0, 0, 100);
+          block.write('../../etc/notes.txt', 0, 'utf8');
+        },
+      );
       const error = thrown(() => inspectArchive(gzipSync(tar), limits));
       expect(error).toBeInstanceOf(UnsafeArchiveError);
-      expect((error as UnsafeArchiveError).details).toMatchObject({ entry: '../../etc/notes.txt', reason: expect.stringContaining("path contains a '..' segment") });
+      expect((error as UnsafeArchiveError).details).toMatchObject({
+        entry: '../../etc/notes.txt',
+        reason: expect.stringContaining("path contains a '..' segment"),
+      });
     });
 
-    it.each(['app/..data/file', 'app/file..txt', 'app/.hidden', './app/x', 'app//x'])('should accept the harmless name %p', (name) => {
-      expect(inspectArchive(gzipArchive([...chartEntries(), { name, content: 'x' }]), limits).entryCount).toBe(6);
-    });
+    it.each(['app/..data/file', 'app/file..txt', 'app/.hidden', './app/x', 'app//x'])(
+      'should accept the harmless name %p',
+      (name) => {
+        expect(inspectArchive(gzipArchive([...chartEntries(), { name, content: 'x' }]), limits).entryCount).toBe(6);
+      },
+    );
   });
 
   describe('limits', () => {
     it('should refuse a gzip blob larger than maxBlobBytes before decompressing it', () => {
       const gz = chartArchive();
-      expect(() => inspectArchive(gz, { ...limits, maxBlobBytes: gz.length - 1 })).toThrow(new ArchiveTooLargeError('blob-size', gz.length - 1));
+      expect(() => inspectArchive(gz, { ...limits, maxBlobBytes: gz.length - 1 })).toThrow(
+        new ArchiveTooLargeError('blob-size', gz.length - 1),
+      );
       expect(inspectArchive(gz, { ...limits, maxBlobBytes: gz.length }).size).toBe(gz.length);
     });
 
@@ -258,7 +321,9 @@ describe('inspectArchive', () => {
 
     it('should stop at maxUnpackedBytes when that is the tighter limit', () => {
       const bomb = gzipArchive([{ name: 'zeros.bin', content: Buffer.alloc(4 * 1024 * 1024) }]);
-      const error = thrown(() => inspectArchive(bomb, { ...limits, maxUnpackedBytes: 2 * 1024 * 1024, maxExpansionRatio: 1_000_000 }));
+      const error = thrown(() =>
+        inspectArchive(bomb, { ...limits, maxUnpackedBytes: 2 * 1024 * 1024, maxExpansionRatio: 1_000_000 }),
+      );
       expect((error as ArchiveTooLargeError).details).toEqual({ limit: 'unpacked-size', max: 2 * 1024 * 1024 });
     });
 
@@ -270,7 +335,10 @@ describe('inspectArchive', () => {
     });
 
     it('should not apply the ratio to small archives, whose tar padding alone exceeds it', () => {
-      const padded = gzipArchive([{ name: 'app/Chart.yaml', content: 'name: app\nversion: 1.0.0\n' }, { name: 'app/blank', content: Buffer.alloc(EXPANSION_RATIO_FLOOR_BYTES / 2) }]);
+      const padded = gzipArchive([
+        { name: 'app/Chart.yaml', content: 'name: app\nversion: 1.0.0\n' },
+        { name: 'app/blank', content: Buffer.alloc(EXPANSION_RATIO_FLOOR_BYTES / 2) },
+      ]);
       expect(gunzipSync(padded).length / padded.length).toBeGreaterThan(100);
       expect(inspectArchive(padded, limits).chart?.name).toBe('app');
     });
@@ -278,12 +346,17 @@ describe('inspectArchive', () => {
     it('should refuse more than maxEntries entries, not counting extended headers', () => {
       const entries = Array.from({ length: 11 }, (_, i) => ({ name: `pkg/${'f'.repeat(120)}${i}`, content: `${i}` }));
       expect(inspectArchive(gzipArchive(entries.slice(0, 10)), { ...limits, maxEntries: 10 }).entryCount).toBe(10);
-      expect(() => inspectArchive(gzipArchive(entries), { ...limits, maxEntries: 10 })).toThrow(new ArchiveTooLargeError('entries', 10));
+      expect(() => inspectArchive(gzipArchive(entries), { ...limits, maxEntries: 10 })).toThrow(
+        new ArchiveTooLargeError('entries', 10),
+      );
     });
   });
 
   describe('the hostile tar corpus (test/clients/go-tar reads it with Go)', () => {
-    const errorOf: Record<string, new (...args: never[]) => Error> = { 'unsafe-archive': UnsafeArchiveError, 'invalid-blob': InvalidBlobError };
+    const errorOf: Record<string, new (...args: never[]) => Error> = {
+      'unsafe-archive': UnsafeArchiveError,
+      'invalid-blob': InvalidBlobError,
+    };
 
     it.each(hostileTars().map((c) => [c.label, c] as const))('should refuse %s', (_label, { tar, refusal }) => {
       expect(() => inspectArchive(gzipSync(tar), limits)).toThrow(errorOf[refusal]!);

@@ -22,10 +22,7 @@ describe('decodeBlobBase64', () => {
 
   it('should accept CR/LF line breaks as MIME encoders write them', () => {
     const bytes = Buffer.from(Array.from({ length: 200 }, (_, i) => i));
-    const wrapped = bytes
-      .toString('base64')
-      .replace(/.{76}/g, '$&\r\n')
-      .concat('\n');
+    const wrapped = bytes.toString('base64').replace(/.{76}/g, '$&\r\n').concat('\n');
     expect(decodeBlobBase64(wrapped, MAX).equals(bytes)).toBe(true);
   });
 
@@ -33,9 +30,12 @@ describe('decodeBlobBase64', () => {
     expect([...decodeBlobBase64('+/8=', MAX)]).toEqual([0xfb, 0xff]);
   });
 
-  it.each([[undefined], [null], [42], [{}], [['YQ==']], [Buffer.from('YQ==')]])('should throw InvalidBlobError for the non-string %p', (value) => {
-    expect(() => decodeBlobBase64(value, MAX)).toThrow(InvalidBlobError);
-  });
+  it.each([[undefined], [null], [42], [{}], [['YQ==']], [Buffer.from('YQ==')]])(
+    'should throw InvalidBlobError for the non-string %p',
+    (value) => {
+      expect(() => decodeBlobBase64(value, MAX)).toThrow(InvalidBlobError);
+    },
+  );
 
   it.each(['', '\r\n', '\n\n'])('should throw InvalidBlobError for the empty blob %p', (value) => {
     expect(() => decodeBlobBase64(value, MAX)).toThrow(InvalidBlobError);
@@ -65,7 +65,9 @@ describe('decodeBlobBase64', () => {
   it('should throw ArchiveTooLargeError(blob-size) for a blob one byte over maxBytes', () => {
     const text = Buffer.alloc(301, 7).toString('base64');
     expect(() => decodeBlobBase64(text, 300)).toThrow(ArchiveTooLargeError);
-    expect(() => decodeBlobBase64(text, 300)).toThrow(expect.objectContaining({ details: { limit: 'blob-size', max: 300 } }));
+    expect(() => decodeBlobBase64(text, 300)).toThrow(
+      expect.objectContaining({ details: { limit: 'blob-size', max: 300 } }),
+    );
   });
 
   it('should refuse an oversized blob before allocating its bytes', () => {

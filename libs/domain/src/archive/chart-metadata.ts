@@ -67,12 +67,15 @@ function parseYamlMapping(text: string): { mapping: YamlMapping } | { problem: s
     const doc = parseDocument(text, { schema: 'core', version: '1.2', uniqueKeys: true, prettyErrors: false });
     const [error] = doc.errors;
     if (error) return { problem: `Chart.yaml is not valid YAML: ${firstLine(error.message)}` };
-    if (doc.warnings.some((w) => w.code === 'TAG_RESOLVE_FAILED')) return { problem: 'Chart.yaml uses an unsupported YAML tag' };
+    if (doc.warnings.some((w) => w.code === 'TAG_RESOLVE_FAILED'))
+      return { problem: 'Chart.yaml uses an unsupported YAML tag' };
     const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIASES });
     if (!isPlainObject(value)) return { problem: 'Chart.yaml is not a YAML mapping' };
     return { mapping: value };
   } catch (error) {
-    return { problem: `Chart.yaml could not be read: ${firstLine(error instanceof Error ? error.message : String(error))}` };
+    return {
+      problem: `Chart.yaml could not be read: ${firstLine(error instanceof Error ? error.message : String(error))}`,
+    };
   }
 }
 
@@ -114,7 +117,10 @@ function maintainers(value: unknown): ChartMaintainer[] | undefined {
     const name = boundedString(own(item, 'name'), LIMITS.short);
     if (!name) continue;
     const maintainer: ChartMaintainer = { name };
-    assignDefined(maintainer, { email: boundedString(own(item, 'email'), LIMITS.short), url: boundedString(own(item, 'url'), LIMITS.url) });
+    assignDefined(maintainer, {
+      email: boundedString(own(item, 'email'), LIMITS.short),
+      url: boundedString(own(item, 'url'), LIMITS.url),
+    });
     result.push(maintainer);
   }
   return result;

@@ -53,7 +53,15 @@ describe('parseChartMetadata', () => {
         kubeVersion: '>=1.22.0',
         maintainers: [{ name: 'Ana', email: 'ana@example.com', url: 'https://example.com/ana' }, { name: 'Bo' }],
         annotations: { category: 'Infrastructure' },
-        dependencies: [{ name: 'redis', version: '17.x.x', repository: 'https://charts.example.com', condition: 'redis.enabled', tags: ['cache'] }],
+        dependencies: [
+          {
+            name: 'redis',
+            version: '17.x.x',
+            repository: 'https://charts.example.com',
+            condition: 'redis.enabled',
+            tags: ['cache'],
+          },
+        ],
       },
     });
   });
@@ -63,8 +71,16 @@ describe('parseChartMetadata', () => {
   });
 
   it('should drop fields of the wrong type instead of failing', () => {
-    const result = parse('name: a\nversion: 0.1.0\nappVersion: 1.0\ndeprecated: "yes"\nkeywords: [ok, 3, {x: 1}]\nhome: [x]\nmaintainers: [{email: x@y}, {name: Cy}]\nannotations: {a: b, c: 1}\n');
-    expect(result.chart).toEqual({ name: 'a', version: '0.1.0', keywords: ['ok'], maintainers: [{ name: 'Cy' }], annotations: { a: 'b' } });
+    const result = parse(
+      'name: a\nversion: 0.1.0\nappVersion: 1.0\ndeprecated: "yes"\nkeywords: [ok, 3, {x: 1}]\nhome: [x]\nmaintainers: [{email: x@y}, {name: Cy}]\nannotations: {a: b, c: 1}\n',
+    );
+    expect(result.chart).toEqual({
+      name: 'a',
+      version: '0.1.0',
+      keywords: ['ok'],
+      maintainers: [{ name: 'Cy' }],
+      annotations: { a: 'b' },
+    });
   });
 
   it('should drop strings over their length bound', () => {
@@ -73,7 +89,9 @@ describe('parseChartMetadata', () => {
   });
 
   it('should keep dependencies JSON-safe and bounded', () => {
-    const result = parse('name: a\nversion: 0.1.0\ndependencies:\n  - {name: x, weight: .inf, bin: !!binary aGk=, deep: {a: {b: {c: {d: {e: 1}}}}}}\n  - just-a-string\n');
+    const result = parse(
+      'name: a\nversion: 0.1.0\ndependencies:\n  - {name: x, weight: .inf, bin: !!binary aGk=, deep: {a: {b: {c: {d: {e: 1}}}}}}\n  - just-a-string\n',
+    );
     expect(result.chart?.dependencies).toEqual([{ name: 'x', deep: { a: { b: {} } } }]);
   });
 
@@ -85,7 +103,11 @@ describe('parseChartMetadata', () => {
     ['a list', '- name: a\n', 'Chart.yaml is not a YAML mapping'],
     ['a scalar', 'just text\n', 'Chart.yaml is not a YAML mapping'],
     ['an empty file', '', 'Chart.yaml is not a YAML mapping'],
-    ['an unsupported tag', 'name: !!python/object:os.system a\nversion: 1.0.0\n', 'Chart.yaml uses an unsupported YAML tag'],
+    [
+      'an unsupported tag',
+      'name: !!python/object:os.system a\nversion: 1.0.0\n',
+      'Chart.yaml uses an unsupported YAML tag',
+    ],
   ])('should report a problem for %s', (_label, text, reason) => {
     expect(parse(text)).toEqual({ chart: null, problem: reason });
   });
@@ -103,7 +125,12 @@ describe('parseChartMetadata', () => {
 
   it('should stop an alias expansion bomb', () => {
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 10; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
     const result = parse(`name: a\nversion: 1.0.0\n${lines.join('\n')}\n`);
     expect(result.chart).toBeNull();
     expect(result.problem).toMatch(/^Chart\.yaml could not be read: /);
@@ -115,7 +142,9 @@ describe('parseChartMetadata', () => {
   });
 
   it('should not let a __proto__ key change prototypes', () => {
-    const result = parse('name: a\nversion: 1.0.0\n__proto__: {polluted: yes}\nannotations: {__proto__: x}\ndependencies: [{__proto__: {polluted: 1}, name: d}]\n');
+    const result = parse(
+      'name: a\nversion: 1.0.0\n__proto__: {polluted: yes}\nannotations: {__proto__: x}\ndependencies: [{__proto__: {polluted: 1}, name: d}]\n',
+    );
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(Object.getPrototypeOf(result.chart)).toBe(Object.prototype);
     expect(Object.getPrototypeOf(result.chart?.annotations)).toBe(Object.prototype);
@@ -124,7 +153,11 @@ describe('parseChartMetadata', () => {
   });
 
   it('should read YAML 1.2 core scalars, so yes/no stay strings', () => {
-    expect(parse('name: yes\nversion: "1.0.0"\ndeprecated: true\n').chart).toEqual({ name: 'yes', version: '1.0.0', deprecated: true });
+    expect(parse('name: yes\nversion: "1.0.0"\ndeprecated: true\n').chart).toEqual({
+      name: 'yes',
+      version: '1.0.0',
+      deprecated: true,
+    });
   });
 
   it('should accept a UTF-8 byte order mark', () => {

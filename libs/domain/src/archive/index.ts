@@ -1,5 +1,10 @@
 export { decodeBlobBase64 } from './blob-encoding';
-export { inspectArchive, EXPANSION_RATIO_FLOOR_BYTES, type ArchiveInspection, type ArchiveLimits } from './archive-inspector';
+export {
+  inspectArchive,
+  EXPANSION_RATIO_FLOOR_BYTES,
+  type ArchiveInspection,
+  type ArchiveLimits,
+} from './archive-inspector';
 export {
   parseChartMetadata,
   CHART_FILE_NAMES,

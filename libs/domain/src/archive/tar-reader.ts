@@ -20,7 +20,8 @@
  */
 import { InvalidBlobError } from '../errors';
 
-export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'char-device' | 'block-device' | 'fifo' | 'other';
+export type TarEntryType =
+  'file' | 'directory' | 'symlink' | 'hardlink' | 'char-device' | 'block-device' | 'fifo' | 'other';
 
 export interface TarEntry {
   /** The entry name after PAX and GNU long-name overrides, decoded as UTF-8. */
@@ -192,7 +193,8 @@ function applyMetaHeader(header: Header, data: Buffer, pending: PendingOverrides
         throw new InvalidBlobError('tar archive has a global PAX header (g) between an extended header and its entry');
       }
       for (const key of parsePaxRecords(data).keys()) {
-        if (key === 'path' || key === 'linkpath') throw new InvalidBlobError(`tar archive has a global PAX header with a '${key}' record`);
+        if (key === 'path' || key === 'linkpath')
+          throw new InvalidBlobError(`tar archive has a global PAX header with a '${key}' record`);
       }
       return true;
     case GNU_LONG_NAME:
@@ -220,7 +222,8 @@ function carriesData(typeflag: string): boolean {
 }
 
 function assertDataPresent(tar: Buffer, dataOffset: number, size: number): void {
-  if (dataOffset + paddedLength(size) > tar.length) throw new InvalidBlobError('tar archive is truncated inside an entry');
+  if (dataOffset + paddedLength(size) > tar.length)
+    throw new InvalidBlobError('tar archive is truncated inside an entry');
 }
 
 function paddedLength(size: number): number {
@@ -244,7 +247,9 @@ function parseHeader(block: Buffer, index: number): Header {
     throw new InvalidBlobError(index === 0 ? 'not a tar archive' : `tar header ${index + 1} has a bad checksum`);
   }
   const name = field(block, 0, 100);
-  const prefix = block.subarray(257, 263).equals(POSIX_MAGIC) ? field(block, 345, prefixLength(block)) : Buffer.alloc(0);
+  const prefix = block.subarray(257, 263).equals(POSIX_MAGIC)
+    ? field(block, 345, prefixLength(block))
+    : Buffer.alloc(0);
   return {
     name: prefix.length > 0 ? Buffer.concat([prefix, Buffer.from('/'), name]) : name,
     linkName: field(block, 157, 100),

@@ -84,7 +84,10 @@ describe('readTarEntries', () => {
   });
 
   it('should honour a PAX size record over the header size field', () => {
-    const tar = tarArchive([{ name: 'a', content: 'hello', pax: { size: '5' } }, { name: 'b', content: 'next' }]);
+    const tar = tarArchive([
+      { name: 'a', content: 'hello', pax: { size: '5' } },
+      { name: 'b', content: 'next' },
+    ]);
     const headerSaysEmpty = patchTarHeader(tar, 1024, (block) => block.write('00000000000\0', 124, 'ascii'));
     const entries = read(headerSaysEmpty);
     expect(entries.map((e) => [e.path, e.size])).toEqual([
@@ -94,19 +97,33 @@ describe('readTarEntries', () => {
   });
 
   it('should ignore global PAX records that name nothing (git archive writes a comment)', () => {
-    const tar = tarArchive([{ name: 'a', content: '1', pax: { comment: 'f'.repeat(40) } }, { name: 'b', content: '2' }]);
+    const tar = tarArchive([
+      { name: 'a', content: '1', pax: { comment: 'f'.repeat(40) } },
+      { name: 'b', content: '2' },
+    ]);
     const globalised = patchTarHeader(tar, 0, (block) => block.write('g', 156, 'ascii'));
     expect(read(globalised).map((e) => e.path)).toEqual(['a', 'b']);
   });
 
-  it.each(['path', 'linkpath'])('should refuse a global PAX header with a %s record (Go lists it as an entry of that name)', (key) => {
-    const tar = tarArchive([{ name: 'a', content: '1', pax: { [key]: 'x' } }, { name: 'b', content: '2' }]);
-    const globalised = patchTarHeader(tar, 0, (block) => block.write('g', 156, 'ascii'));
-    expect(() => read(globalised)).toThrow(new InvalidBlobError(`tar archive has a global PAX header with a '${key}' record`));
-  });
+  it.each(['path', 'linkpath'])(
+    'should refuse a global PAX header with a %s record (Go lists it as an entry of that name)',
+    (key) => {
+      const tar = tarArchive([
+        { name: 'a', content: '1', pax: { [key]: 'x' } },
+        { name: 'b', content: '2' },
+      ]);
+      const globalised = patchTarHeader(tar, 0, (block) => block.write('g', 156, 'ascii'));
+      expect(() => read(globalised)).toThrow(
+        new InvalidBlobError(`tar archive has a global PAX header with a '${key}' record`),
+      );
+    },
+  );
 
   it('should report the ustar name under a PAX path, and the names of the extended headers, as shadow paths', () => {
-    const tar = tarArchive([{ name: 'raw/name', content: 'x', pax: { path: 'pax/name' } }, { name: 'plain', content: 'y' }]);
+    const tar = tarArchive([
+      { name: 'raw/name', content: 'x', pax: { path: 'pax/name' } },
+      { name: 'plain', content: 'y' },
+    ]);
     const entries = read(patchTarHeader(tar, 0, (block) => block.write('PaxHeaders/raw', 0, 'utf8')));
     expect(entries.map((e) => [e.path, e.shadowPaths])).toEqual([
       ['pax/name', ['raw/name', 'PaxHeaders/raw']],
@@ -117,37 +134,58 @@ describe('readTarEntries', () => {
   it('should refuse a PAX path and a GNU long name that differ (Go takes the GNU one), and accept equal ones', () => {
     const longName = `app/${'g'.repeat(200)}.yaml`;
     const gnu = tarArchive([{ name: longName, content: 'x' }], { longNames: 'gnu' });
-    const withPax = (path: string) => Buffer.concat([tarArchive([{ name: 'PaxHeader', content: paxRecord('path', path), typeflag: 'x' }]).subarray(0, 1024), gnu]);
-    expect(() => read(withPax('app/other.yaml'))).toThrow(new InvalidBlobError('tar entry has a PAX path and a GNU long name that differ'));
+    const withPax = (path: string) =>
+      Buffer.concat([
+        tarArchive([{ name: 'PaxHeader', content: paxRecord('path', path), typeflag: 'x' }]).subarray(0, 1024),
+        gnu,
+      ]);
+    expect(() => read(withPax('app/other.yaml'))).toThrow(
+      new InvalidBlobError('tar entry has a PAX path and a GNU long name that differ'),
+    );
     expect(read(withPax(longName)).map((e) => e.path)).toEqual([longName]);
   });
 
   it('should refuse PAX GNU sparse records (Go renames the entry from GNU.sparse.name)', () => {
-    const tar = tarArchive([{ name: 'app/GNUSparseFile.0/a', content: 'x', pax: { 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0', 'GNU.sparse.name': 'b' } }]);
-    expect(() => read(tar)).toThrow(new InvalidBlobError('tar archive has GNU sparse PAX records (sparse files are not supported)'));
+    const tar = tarArchive([
+      {
+        name: 'app/GNUSparseFile.0/a',
+        content: 'x',
+        pax: { 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0', 'GNU.sparse.name': 'b' },
+      },
+    ]);
+    expect(() => read(tar)).toThrow(
+      new InvalidBlobError('tar archive has GNU sparse PAX records (sparse files are not supported)'),
+    );
   });
 
-  it('should refuse two x headers before one entry (Go keeps only the last one\'s records, tar-stream merges them)', () => {
+  it("should refuse two x headers before one entry (Go keeps only the last one's records, tar-stream merges them)", () => {
     const tar = Buffer.concat([
       extendedHeader('x', paxRecord('path', 'app/README.md')),
       extendedHeader('x', paxRecord('comment', 'c')),
       tarArchive([{ name: 'app/Chart.yaml', content: 'version: 9.9.9\n' }]),
     ]);
-    expect(() => read(tar)).toThrow(new InvalidBlobError('tar archive has two PAX extended headers (x) before one entry'));
+    expect(() => read(tar)).toThrow(
+      new InvalidBlobError('tar archive has two PAX extended headers (x) before one entry'),
+    );
   });
 
   it.each([
     ['x', paxRecord('path', 'app/README.md')],
     ['L', 'app/README.md\0'],
     ['K', 'app/README.md\0'],
-  ])('should refuse a g header between an %s header and its entry (Go lists the g as an entry and drops what was pending)', (typeflag, content) => {
-    const tar = Buffer.concat([
-      extendedHeader(typeflag, content),
-      extendedHeader('g', paxRecord('comment', 'c')),
-      tarArchive([{ name: 'app/Chart.yaml', content: 'version: 9.9.9\n' }]),
-    ]);
-    expect(() => read(tar)).toThrow(new InvalidBlobError('tar archive has a global PAX header (g) between an extended header and its entry'));
-  });
+  ])(
+    'should refuse a g header between an %s header and its entry (Go lists the g as an entry and drops what was pending)',
+    (typeflag, content) => {
+      const tar = Buffer.concat([
+        extendedHeader(typeflag, content),
+        extendedHeader('g', paxRecord('comment', 'c')),
+        tarArchive([{ name: 'app/Chart.yaml', content: 'version: 9.9.9\n' }]),
+      ]);
+      expect(() => read(tar)).toThrow(
+        new InvalidBlobError('tar archive has a global PAX header (g) between an extended header and its entry'),
+      );
+    },
+  );
 
   it('should accept one x header per entry, entry after entry, and a g header before an x header', () => {
     const tar = Buffer.concat([
@@ -164,7 +202,9 @@ describe('readTarEntries', () => {
   });
 
   it('should join the ustar prefix field and the name field', () => {
-    const tar = patchTarHeader(tarArchive([{ name: 'Chart.yaml', content: 'x' }]), 0, (block) => block.write('prefix/dir', 345, 'ascii'));
+    const tar = patchTarHeader(tarArchive([{ name: 'Chart.yaml', content: 'x' }]), 0, (block) =>
+      block.write('prefix/dir', 345, 'ascii'),
+    );
     expect(read(tar)[0]!.path).toBe('prefix/dir/Chart.yaml');
   });
 
@@ -267,11 +307,15 @@ describe('readTarEntries', () => {
     });
 
     it('should throw when the data of an entry is cut short', () => {
-      expect(() => read(tar.subarray(0, 1024 + 512 + 1000))).toThrow(new InvalidBlobError('tar archive is truncated inside an entry'));
+      expect(() => read(tar.subarray(0, 1024 + 512 + 1000))).toThrow(
+        new InvalidBlobError('tar archive is truncated inside an entry'),
+      );
     });
 
     it('should throw when a header is cut short', () => {
-      expect(() => read(tar.subarray(0, 1024 + 100))).toThrow(new InvalidBlobError('tar archive is truncated inside a header'));
+      expect(() => read(tar.subarray(0, 1024 + 100))).toThrow(
+        new InvalidBlobError('tar archive is truncated inside a header'),
+      );
     });
 
     it('should throw for a malformed numeric field', () => {
@@ -287,7 +331,9 @@ describe('readTarEntries', () => {
     });
 
     it.each(['x', 'g'])('should throw when an extended header (%s) is not followed by an entry', (typeflag) => {
-      const withPax = patchTarHeader(tarArchive([{ name: 'a', content: 'x', pax: { comment: 'hi' } }]), 0, (block) => block.write(typeflag, 156, 'ascii'));
+      const withPax = patchTarHeader(tarArchive([{ name: 'a', content: 'x', pax: { comment: 'hi' } }]), 0, (block) =>
+        block.write(typeflag, 156, 'ascii'),
+      );
       expect(() => read(Buffer.concat([withPax.subarray(0, 1024), Buffer.alloc(1024)]))).toThrow(
         new InvalidBlobError('tar archive ends with an extended header but no entry'),
       );

@@ -12,7 +12,11 @@ export interface ChartCoordinates {
   release: string;
 }
 
-export function chartCoordinates(namespace: string, chart: ChartMetadata | null, chartProblem: string | null): ChartCoordinates {
+export function chartCoordinates(
+  namespace: string,
+  chart: ChartMetadata | null,
+  chartProblem: string | null,
+): ChartCoordinates {
   if (!chart) throw new InvalidChartError(chartProblem ?? 'the archive has no Chart.yaml');
   const ref = parsePackageRef(namespace, chart.name);
   try {

@@ -54,10 +54,20 @@ export function chartVersionsOf(view: PackageView): PackageChartVersions {
       createdAt: manifest.createdAt,
     });
   }
-  return { package: view.package, namespace: view.namespace, sequence: view.sequence, visibility: view.visibility, versions };
+  return {
+    package: view.package,
+    namespace: view.namespace,
+    sequence: view.sequence,
+    visibility: view.visibility,
+    versions,
+  };
 }
 
-const CHANNEL_EVENTS: ReadonlySet<string> = new Set(['ReleaseAddedToChannel', 'ReleaseRemovedFromChannel', 'ChannelDeleted']);
+const CHANNEL_EVENTS: ReadonlySet<string> = new Set([
+  'ReleaseAddedToChannel',
+  'ReleaseRemovedFromChannel',
+  'ChannelDeleted',
+]);
 
 /**
  * Whether any of `events` can change a package's chart versions: a publish or delete of a helm
@@ -69,7 +79,10 @@ export function touchesCharts(events: readonly { type: string; data: unknown }[]
   return events.some((event) => {
     if (CHANNEL_EVENTS.has(event.type)) return false;
     if (event.type === 'ReleasePublished' || event.type === 'ReleaseDeleted') {
-      return (event as Extract<PackageEvent, { type: 'ReleasePublished' | 'ReleaseDeleted' }>).data.mediaType === HELM_MEDIA_TYPE;
+      return (
+        (event as Extract<PackageEvent, { type: 'ReleasePublished' | 'ReleaseDeleted' }>).data.mediaType ===
+        HELM_MEDIA_TYPE
+      );
     }
     return true;
   });

@@ -8,7 +8,12 @@ import { assertProvenance } from './provenance';
 
 const digest = (c: string) => c.repeat(64);
 
-function published(release: string, mediaType: string, sequence: number, extra: Record<string, unknown> = {}): RecordedEvent {
+function published(
+  release: string,
+  mediaType: string,
+  sequence: number,
+  extra: Record<string, unknown> = {},
+): RecordedEvent {
   return {
     type: 'ReleasePublished',
     data: {
@@ -32,7 +37,11 @@ function published(release: string, mediaType: string, sequence: number, extra: 
 
 describe('chartVersionsOf', () => {
   it('takes helm releases with chart metadata only, named by package and release', () => {
-    const events = [published('1.0.0', 'helm', 1, { provenanceDigest: digest('c') }), published('1.0.0', 'kpm', 2), published('2.0.0', 'helm', 3, { chart: null })];
+    const events = [
+      published('1.0.0', 'helm', 1, { provenanceDigest: digest('c') }),
+      published('1.0.0', 'kpm', 2),
+      published('2.0.0', 'helm', 3, { chart: null }),
+    ];
     const view = events.reduce(evolve, emptyPackageView('ns/web'));
     expect(chartVersionsOf(view)).toEqual({
       package: 'ns/web',
@@ -61,13 +70,18 @@ describe('touchesCharts', () => {
     expect(touchesCharts([{ type: 'ReleasePublished', data: { mediaType: 'helm' } }])).toBe(true);
     expect(touchesCharts([{ type: 'ReleaseDeleted', data: { mediaType: 'helm' } }])).toBe(true);
     expect(touchesCharts([{ type: 'ReleasePublished', data: { mediaType: 'kpm' } }])).toBe(false);
-    expect(touchesCharts([{ type: 'ReleaseAddedToChannel', data: { channel: 'stable', release: '1.0.0' } }])).toBe(false);
+    expect(touchesCharts([{ type: 'ReleaseAddedToChannel', data: { channel: 'stable', release: '1.0.0' } }])).toBe(
+      false,
+    );
   });
 });
 
 describe('chartCoordinates', () => {
   it('names the package and release from Chart.yaml', () => {
-    expect(chartCoordinates('ns', { name: 'web', version: '1.2.3' }, null)).toEqual({ ref: { namespace: 'ns', name: 'web', full: 'ns/web' }, release: '1.2.3' });
+    expect(chartCoordinates('ns', { name: 'web', version: '1.2.3' }, null)).toEqual({
+      ref: { namespace: 'ns', name: 'web', full: 'ns/web' },
+      release: '1.2.3',
+    });
   });
 
   it('refuses a missing Chart.yaml, a bad name and a version that is not strict SemVer', () => {
@@ -78,14 +92,19 @@ describe('chartCoordinates', () => {
 });
 
 describe('assertProvenance', () => {
-  const prov = (body: string) => Buffer.from(`-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${body}\n-----BEGIN PGP SIGNATURE-----\nxx\n-----END PGP SIGNATURE-----\n`);
+  const prov = (body: string) =>
+    Buffer.from(
+      `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${body}\n-----BEGIN PGP SIGNATURE-----\nxx\n-----END PGP SIGNATURE-----\n`,
+    );
 
   it('accepts a clear-signed message naming the archive digest', () => {
     expect(() => assertProvenance(prov(`files:\n  web-1.0.0.tgz: sha256:${digest('b')}`), digest('b'))).not.toThrow();
   });
 
   it('refuses one for another archive, or one that is not clear-signed', () => {
-    expect(() => assertProvenance(prov(`files:\n  web-1.0.0.tgz: sha256:${digest('d')}`), digest('b'))).toThrow(/sha256 mismatch/);
+    expect(() => assertProvenance(prov(`files:\n  web-1.0.0.tgz: sha256:${digest('d')}`), digest('b'))).toThrow(
+      /sha256 mismatch/,
+    );
     expect(() => assertProvenance(Buffer.from(`sha256:${digest('b')}`), digest('b'))).toThrow(/clear-signed/);
     expect(() => assertProvenance(Buffer.alloc(0), digest('b'))).toThrow(/empty/);
   });

@@ -13,7 +13,8 @@ const SIGNATURE_HEADER = '-----BEGIN PGP SIGNATURE-----';
 
 export function assertProvenance(bytes: Buffer, chartBlobDigest: string): void {
   if (bytes.length === 0) throw new InvalidChartError('the provenance file is empty');
-  if (bytes.length > MAX_PROVENANCE_BYTES) throw new InvalidChartError(`the provenance file is larger than ${MAX_PROVENANCE_BYTES} bytes`);
+  if (bytes.length > MAX_PROVENANCE_BYTES)
+    throw new InvalidChartError(`the provenance file is larger than ${MAX_PROVENANCE_BYTES} bytes`);
   const text = bytes.toString('utf8');
   if (!text.trimStart().startsWith(CLEARSIGN_HEADER) || !text.includes(SIGNATURE_HEADER)) {
     throw new InvalidChartError('the provenance file is not a PGP clear-signed message');

@@ -14,10 +14,7 @@ export function blobReferenceChanges(event: Pick<PackageEvent, 'type' | 'data'>)
   const e = event as PackageEvent;
   switch (e.type) {
     case 'ReleasePublished':
-      return [
-        ...referencesOf(e.data, 1),
-        ...(e.data.replaced ? referencesOf(e.data.replaced, -1) : []),
-      ];
+      return [...referencesOf(e.data, 1), ...(e.data.replaced ? referencesOf(e.data.replaced, -1) : [])];
     case 'ReleaseDeleted':
       return referencesOf(e.data, -1);
     case 'ReleaseAddedToChannel':
@@ -33,7 +30,10 @@ export function blobReferenceChanges(event: Pick<PackageEvent, 'type' | 'data'>)
 }
 
 /** A release references its archive and, when one was uploaded, its provenance file. */
-function referencesOf(digests: { blobDigest: string; provenanceDigest?: string }, delta: 1 | -1): BlobReferenceChange[] {
+function referencesOf(
+  digests: { blobDigest: string; provenanceDigest?: string },
+  delta: 1 | -1,
+): BlobReferenceChange[] {
   const changes: BlobReferenceChange[] = [{ digest: digests.blobDigest, delta }];
   if (digests.provenanceDigest) changes.push({ digest: digests.provenanceDigest, delta });
   return changes;

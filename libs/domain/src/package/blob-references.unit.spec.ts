@@ -6,7 +6,18 @@ const d = (c: string) => c.repeat(64);
 function published(overrides: Partial<ReleasePublished['data']> = {}): ReleasePublished {
   return {
     type: 'ReleasePublished',
-    data: { release: '1.0.0', mediaType: 'helm', apprDigest: d('a'), blobDigest: d('b'), size: 1, metadata: null, chart: null, replaced: null, visibility: 'public', ...overrides },
+    data: {
+      release: '1.0.0',
+      mediaType: 'helm',
+      apprDigest: d('a'),
+      blobDigest: d('b'),
+      size: 1,
+      metadata: null,
+      chart: null,
+      replaced: null,
+      visibility: 'public',
+      ...overrides,
+    },
   };
 }
 
@@ -20,7 +31,14 @@ describe('blobReferenceChanges', () => {
   });
 
   it('moves the references of a forced push from the replaced archive and provenance file', () => {
-    expect(blobReferenceChanges(published({ blobDigest: d('e'), replaced: { apprDigest: d('a'), blobDigest: d('b'), provenanceDigest: d('c') } }))).toEqual([
+    expect(
+      blobReferenceChanges(
+        published({
+          blobDigest: d('e'),
+          replaced: { apprDigest: d('a'), blobDigest: d('b'), provenanceDigest: d('c') },
+        }),
+      ),
+    ).toEqual([
       { digest: d('e'), delta: 1 },
       { digest: d('b'), delta: -1 },
       { digest: d('c'), delta: -1 },
@@ -28,7 +46,12 @@ describe('blobReferenceChanges', () => {
   });
 
   it('releases both on delete', () => {
-    expect(blobReferenceChanges({ type: 'ReleaseDeleted', data: { release: '1.0.0', mediaType: 'helm', apprDigest: d('a'), blobDigest: d('b'), provenanceDigest: d('c') } })).toEqual([
+    expect(
+      blobReferenceChanges({
+        type: 'ReleaseDeleted',
+        data: { release: '1.0.0', mediaType: 'helm', apprDigest: d('a'), blobDigest: d('b'), provenanceDigest: d('c') },
+      }),
+    ).toEqual([
       { digest: d('b'), delta: -1 },
       { digest: d('c'), delta: -1 },
     ]);

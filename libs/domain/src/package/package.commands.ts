@@ -95,4 +95,5 @@ export interface SetVisibility {
   meta: CommandMeta;
 }
 
-export type PackageCommand = PushRelease | DeleteRelease | AddReleaseToChannel | RemoveReleaseFromChannel | DeleteChannel | SetVisibility;
+export type PackageCommand =
+  PushRelease | DeleteRelease | AddReleaseToChannel | RemoveReleaseFromChannel | DeleteChannel | SetVisibility;

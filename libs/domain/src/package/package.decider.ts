@@ -61,7 +61,9 @@ export function decide(command: PackageCommand, state: PackageView, context: Dec
     case 'SetVisibility':
       // A package emptied by deletes keeps its visibility, so it can still be changed here.
       if (!hadEvents(state)) throw new PackageNotFoundError(command.package);
-      return state.visibility === command.visibility ? [] : [{ type: 'PackageVisibilityChanged', data: { visibility: command.visibility } }];
+      return state.visibility === command.visibility
+        ? []
+        : [{ type: 'PackageVisibilityChanged', data: { visibility: command.visibility } }];
     default: {
       const unknown: never = command;
       throw new Error(`unhandled command ${(unknown as PackageCommand).type}`);
@@ -101,7 +103,11 @@ export function assertPushFitsPackage(command: PushRelease, state: PackageView):
  * more. Like the quota, a push that adds no metadata is never refused, so a package left over a
  * lowered bound can still replace its releases with smaller ones.
  */
-function assertPackageMetadataWithinBound(command: PushRelease, state: PackageView, existing: ReleaseManifest | undefined): void {
+function assertPackageMetadataWithinBound(
+  command: PushRelease,
+  state: PackageView,
+  existing: ReleaseManifest | undefined,
+): void {
   const bound = command.maxPackageMetadataBytes ?? 0;
   if (bound <= 0) return;
   const added = metadataBytes(command.metadata) - (existing ? metadataBytes(existing.metadata) : 0);
@@ -145,13 +151,23 @@ function decidePush(command: PushRelease, state: PackageView, context: DecisionC
  * elsewhere, plus this package, plus what the push adds (a forced push adds the difference to
  * the manifest it replaces). A push that adds nothing is never refused, even over the quota.
  */
-function assertWithinQuota(command: PushRelease, state: PackageView, existing: ReleaseManifest | undefined, context: DecisionContext): void {
+function assertWithinQuota(
+  command: PushRelease,
+  state: PackageView,
+  existing: ReleaseManifest | undefined,
+  context: DecisionContext,
+): void {
   const quota = command.namespaceQuotaBytes ?? 0;
   if (quota <= 0) return;
   if (context.namespaceBytesElsewhere === undefined) {
     throw new Error(`a push into ${command.package} carries a quota, but its writer did not measure the namespace`);
   }
-  const added = manifestBytes({ size: command.content.size, provenanceSize: command.content.provenanceSize, metadata: command.metadata }) - (existing ? manifestBytes(existing) : 0);
+  const added =
+    manifestBytes({
+      size: command.content.size,
+      provenanceSize: command.content.provenanceSize,
+      metadata: command.metadata,
+    }) - (existing ? manifestBytes(existing) : 0);
   if (added <= 0) return;
   const used = context.namespaceBytesElsewhere + storedBytesOf(state);
   if (used + added > quota) throw new QuotaExceededError(state.namespace, quota, used);
@@ -163,7 +179,11 @@ function hadEvents(state: PackageView): boolean {
 }
 
 /** What a forced push replaces: the digests whose blobs lose a reference. */
-function replacedDigests(existing: ReleaseManifest): { apprDigest: string; blobDigest: string; provenanceDigest?: string } {
+function replacedDigests(existing: ReleaseManifest): {
+  apprDigest: string;
+  blobDigest: string;
+  provenanceDigest?: string;
+} {
   return {
     apprDigest: existing.apprDigest,
     blobDigest: existing.blobDigest,
@@ -226,7 +246,12 @@ function decideDeleteChannel(command: DeleteChannel, state: PackageView): Packag
 /** After a removal the current release falls back to the highest remaining one; none left, the channel goes. */
 function removalEvents(channel: ChannelRecord, release: string): (ReleaseRemovedFromChannel | ChannelDeleted)[] {
   const remaining = channel.releases.filter((r) => r !== release);
-  const current = remaining.length === 0 ? null : channel.current !== release ? channel.current : (sortReleasesDescending(remaining)[0] ?? null);
+  const current =
+    remaining.length === 0
+      ? null
+      : channel.current !== release
+        ? channel.current
+        : (sortReleasesDescending(remaining)[0] ?? null);
   const removed: ReleaseRemovedFromChannel = {
     type: 'ReleaseRemovedFromChannel',
     data: { channel: channel.name, release, current },
@@ -277,14 +302,21 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
     case 'ReleaseDeleted': {
       const { release, mediaType, blobDigest } = e.data;
       const manifests = state.manifests.filter((m) => !(m.release === release && m.mediaType === mediaType));
-      const tombstones: ReleaseTombstone[] = [...(withoutTombstone(state, release, mediaType).tombstones ?? []), { release, mediaType, blobDigest }];
+      const tombstones: ReleaseTombstone[] = [
+        ...(withoutTombstone(state, release, mediaType).tombstones ?? []),
+        { release, mediaType, blobDigest },
+      ];
       return { ...state, manifests, tombstones, createdAt: manifests.length === 0 ? null : state.createdAt };
     }
     case 'ReleaseAddedToChannel': {
       const { channel, release } = e.data;
       const existing = findChannel(state, channel);
       const updated: ChannelRecord = existing
-        ? { ...existing, current: release, releases: existing.releases.includes(release) ? existing.releases : [...existing.releases, release] }
+        ? {
+            ...existing,
+            current: release,
+            releases: existing.releases.includes(release) ? existing.releases : [...existing.releases, release],
+          }
         : { name: channel, current: release, releases: [release] };
       return { ...state, channels: [...state.channels.filter((c) => c.name !== channel), updated] };
     }
@@ -293,7 +325,9 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
       return {
         ...state,
         channels: state.channels.map((c) =>
-          c.name === channel ? { ...c, current: current ?? c.current, releases: c.releases.filter((r) => r !== release) } : c,
+          c.name === channel
+            ? { ...c, current: current ?? c.current, releases: c.releases.filter((r) => r !== release) }
+            : c,
         ),
       };
     }

@@ -40,12 +40,22 @@ describe('decide: PushRelease', () => {
     const chart = chartMetadata({ version: '1.0.0' });
     spec()
       .given()
-      .when(pushRelease({ release: '1.0.0', metadata: { maintainers: ['a'] }, content: { chart, size: 42 }, visibility: 'private' }))
+      .when(
+        pushRelease({
+          release: '1.0.0',
+          metadata: { maintainers: ['a'] },
+          content: { chart, size: 42 },
+          visibility: 'private',
+        }),
+      )
       .then(published({ release: '1.0.0', metadata: { maintainers: ['a'] }, chart, size: 42, visibility: 'private' }));
   });
 
   it('publishes another release of an existing package', () => {
-    spec().given(published({ release: '1.0.0' })).when(pushRelease({ release: '1.1.0' })).then(published({ release: '1.1.0' }));
+    spec()
+      .given(published({ release: '1.0.0' }))
+      .when(pushRelease({ release: '1.1.0' }))
+      .then(published({ release: '1.1.0' }));
   });
 
   it('refuses the same release and media type again without force', () => {
@@ -58,7 +68,12 @@ describe('decide: PushRelease', () => {
   it('refuses a duplicate even when the content differs', () => {
     spec()
       .given(published({ release: '1.0.0' }))
-      .when(pushRelease({ release: '1.0.0', content: { apprDigest: testDigest('other'), blobDigest: testDigest('other-blob') } }))
+      .when(
+        pushRelease({
+          release: '1.0.0',
+          content: { apprDigest: testDigest('other'), blobDigest: testDigest('other-blob') },
+        }),
+      )
       .thenThrows(PackageExistsError);
   });
 
@@ -66,7 +81,13 @@ describe('decide: PushRelease', () => {
     const old = published({ release: '1.0.0', apprDigest: testDigest('old'), blobDigest: testDigest('old-blob') });
     spec()
       .given(old)
-      .when(pushRelease({ release: '1.0.0', force: true, content: { apprDigest: testDigest('new'), blobDigest: testDigest('new-blob') } }))
+      .when(
+        pushRelease({
+          release: '1.0.0',
+          force: true,
+          content: { apprDigest: testDigest('new'), blobDigest: testDigest('new-blob') },
+        }),
+      )
       .then(
         published({
           release: '1.0.0',
@@ -78,7 +99,10 @@ describe('decide: PushRelease', () => {
   });
 
   it('with force and nothing to replace publishes with replaced: null', () => {
-    spec().given().when(pushRelease({ release: '1.0.0', force: true })).then(published({ release: '1.0.0', replaced: null }));
+    spec()
+      .given()
+      .when(pushRelease({ release: '1.0.0', force: true }))
+      .then(published({ release: '1.0.0', replaced: null }));
   });
 
   it('accepts the same release under a different media type', () => {
@@ -106,10 +130,13 @@ function visibilityChanged(visibility: Visibility): PackageVisibilityChanged {
 
 describe('decide: PushRelease and visibility', () => {
   it('a new package takes the visibility of the push that creates it', () => {
-    spec().given().when(pushRelease({ visibility: 'private', visibilityRequested: true })).then(published({ visibility: 'private' }));
+    spec()
+      .given()
+      .when(pushRelease({ visibility: 'private', visibilityRequested: true }))
+      .then(published({ visibility: 'private' }));
   });
 
-  it('a push into an existing package carries the package\'s visibility, not the command\'s default', () => {
+  it("a push into an existing package carries the package's visibility, not the command's default", () => {
     spec()
       .given(published({ release: '1.0.0', visibility: 'private' }))
       .when(pushRelease({ release: '2.0.0', visibility: 'public' }))
@@ -118,7 +145,9 @@ describe('decide: PushRelease and visibility', () => {
 
   it('a package emptied by deletes keeps its visibility when a push without one re-creates it', () => {
     const given = spec().given(published({ release: '1.0.0', visibility: 'private' }), deleted({ release: '1.0.0' }));
-    given.when(pushRelease({ release: '2.0.0', visibility: 'public' })).then(published({ release: '2.0.0', visibility: 'private' }));
+    given
+      .when(pushRelease({ release: '2.0.0', visibility: 'public' }))
+      .then(published({ release: '2.0.0', visibility: 'private' }));
 
     const [event] = decide(pushRelease({ release: '2.0.0', visibility: 'public' }), given.state);
     expect(evolve(given.state, recorded(event, 3)).visibility).toBe('private');
@@ -126,14 +155,21 @@ describe('decide: PushRelease and visibility', () => {
 
   it('keeps the visibility SetVisibility gave the package, through deletes', () => {
     spec()
-      .given(published({ release: '1.0.0', visibility: 'public' }), visibilityChanged('private'), deleted({ release: '1.0.0' }))
+      .given(
+        published({ release: '1.0.0', visibility: 'public' }),
+        visibilityChanged('private'),
+        deleted({ release: '1.0.0' }),
+      )
       .when(pushRelease({ release: '1.0.0', visibility: 'public' }))
       .then(published({ release: '1.0.0', visibility: 'private' }));
   });
 
   it.each<[string, PackageEvent[]]>([
     ['an existing package', [published({ release: '1.0.0', visibility: 'private' })]],
-    ['a package emptied by deletes', [published({ release: '1.0.0', visibility: 'private' }), deleted({ release: '1.0.0' })]],
+    [
+      'a package emptied by deletes',
+      [published({ release: '1.0.0', visibility: 'private' }), deleted({ release: '1.0.0' })],
+    ],
   ])('refuses a requested visibility that differs from that of %s', (_name, history) => {
     spec()
       .given(...history)
@@ -141,7 +177,7 @@ describe('decide: PushRelease and visibility', () => {
       .thenThrows(VisibilityConflictError, { package: TEST_PACKAGE, visibility: 'private', requested: 'public' });
   });
 
-  it('accepts a requested visibility equal to the package\'s', () => {
+  it("accepts a requested visibility equal to the package's", () => {
     spec()
       .given(published({ release: '1.0.0', visibility: 'private' }), deleted({ release: '1.0.0' }))
       .when(pushRelease({ release: '2.0.0', visibility: 'private', visibilityRequested: true }))
@@ -151,15 +187,24 @@ describe('decide: PushRelease and visibility', () => {
 
 describe('decide: SetVisibility', () => {
   it('changes the visibility of a package', () => {
-    spec().given(published({ visibility: 'public' })).when(setVisibility('private')).then(visibilityChanged('private'));
+    spec()
+      .given(published({ visibility: 'public' }))
+      .when(setVisibility('private'))
+      .then(visibilityChanged('private'));
   });
 
   it('changes nothing when the package already has it', () => {
-    spec().given(published({ visibility: 'private' })).when(setVisibility('private')).then();
+    spec()
+      .given(published({ visibility: 'private' }))
+      .when(setVisibility('private'))
+      .then();
   });
 
   it('changes the visibility of a package emptied by deletes (which a later push keeps)', () => {
-    spec().given(published({ visibility: 'private' }), deleted()).when(setVisibility('public')).then(visibilityChanged('public'));
+    spec()
+      .given(published({ visibility: 'private' }), deleted())
+      .when(setVisibility('public'))
+      .then(visibilityChanged('public'));
   });
 
   it('refuses a package that never had an event', () => {
@@ -170,13 +215,21 @@ describe('decide: SetVisibility', () => {
 describe('decide: PushRelease where the namespace forbids overwrites', () => {
   const deletedBytes = testDigest('blob-as-deleted');
   const otherBytes = testDigest('other-blob');
-  const history = () => [published({ release: '1.0.0', blobDigest: deletedBytes }), deleted({ release: '1.0.0', blobDigest: deletedBytes })];
+  const history = () => [
+    published({ release: '1.0.0', blobDigest: deletedBytes }),
+    deleted({ release: '1.0.0', blobDigest: deletedBytes }),
+  ];
 
   it('refuses other bytes under a deleted release and media type', () => {
     spec()
       .given(...history())
       .when(pushRelease({ release: '1.0.0', allowOverwrites: false, content: { blobDigest: otherBytes } }))
-      .thenThrows(OverwriteForbiddenError, { package: TEST_PACKAGE, release: '1.0.0', media_type: 'helm', digest: `sha256:${deletedBytes}` });
+      .thenThrows(OverwriteForbiddenError, {
+        package: TEST_PACKAGE,
+        release: '1.0.0',
+        media_type: 'helm',
+        digest: `sha256:${deletedBytes}`,
+      });
   });
 
   it('accepts the bytes the deleted release had', () => {
@@ -188,7 +241,11 @@ describe('decide: PushRelease where the namespace forbids overwrites', () => {
 
   it('judges by the last deletion of a release deleted several times', () => {
     spec()
-      .given(...history(), published({ release: '1.0.0', blobDigest: otherBytes }), deleted({ release: '1.0.0', blobDigest: otherBytes }))
+      .given(
+        ...history(),
+        published({ release: '1.0.0', blobDigest: otherBytes }),
+        deleted({ release: '1.0.0', blobDigest: otherBytes }),
+      )
       .when(pushRelease({ release: '1.0.0', allowOverwrites: false, content: { blobDigest: deletedBytes } }))
       .thenThrows(OverwriteForbiddenError, { digest: `sha256:${otherBytes}` });
   });
@@ -196,7 +253,14 @@ describe('decide: PushRelease where the namespace forbids overwrites', () => {
   it('accepts other bytes under another media type of the same release', () => {
     spec()
       .given(...history())
-      .when(pushRelease({ release: '1.0.0', mediaType: 'kpm', allowOverwrites: false, content: { blobDigest: otherBytes } }))
+      .when(
+        pushRelease({
+          release: '1.0.0',
+          mediaType: 'kpm',
+          allowOverwrites: false,
+          content: { blobDigest: otherBytes },
+        }),
+      )
       .then(published({ release: '1.0.0', mediaType: 'kpm', blobDigest: otherBytes }));
   });
 
@@ -225,7 +289,9 @@ describe('decide: PushRelease under a namespace quota', () => {
 
   it('accepts a push that fills the quota exactly', () => {
     const push = pushRelease({ release: '2.0.0', namespaceQuotaBytes: 700, content: { size: 200 } });
-    expect(decideWith([published({ release: '1.0.0', size: 100 })], push, 400)()).toEqual([published({ release: '2.0.0', size: 200 })]);
+    expect(decideWith([published({ release: '1.0.0', size: 100 })], push, 400)()).toEqual([
+      published({ release: '2.0.0', size: 200 }),
+    ]);
   });
 
   it('refuses a push one byte past it, saying how much is used', () => {
@@ -240,7 +306,7 @@ describe('decide: PushRelease under a namespace quota', () => {
     expect((refusal as QuotaExceededError).details).toEqual({ namespace: 'ns1', limit: 700, used: 500 });
   });
 
-  it('counts the push\'s metadata as compact JSON UTF-8 bytes', () => {
+  it("counts the push's metadata as compact JSON UTF-8 bytes", () => {
     const metadata = { note: 'é' }; // {"note":"é"} is 13 bytes
     const fits = pushRelease({ namespaceQuotaBytes: 113, metadata, content: { size: 100 } });
     const over = pushRelease({ namespaceQuotaBytes: 112, metadata, content: { size: 100 } });
@@ -266,15 +332,30 @@ describe('decide: PushRelease under a namespace quota', () => {
 
   it('counts only the difference a forced push makes to the release it replaces', () => {
     const given = [published({ release: '1.0.0', size: 300 })];
-    const bigger = pushRelease({ release: '1.0.0', force: true, namespaceQuotaBytes: 700, content: { size: 400, blobDigest: testDigest('b') } });
-    const tooBig = pushRelease({ release: '1.0.0', force: true, namespaceQuotaBytes: 700, content: { size: 401, blobDigest: testDigest('b') } });
+    const bigger = pushRelease({
+      release: '1.0.0',
+      force: true,
+      namespaceQuotaBytes: 700,
+      content: { size: 400, blobDigest: testDigest('b') },
+    });
+    const tooBig = pushRelease({
+      release: '1.0.0',
+      force: true,
+      namespaceQuotaBytes: 700,
+      content: { size: 401, blobDigest: testDigest('b') },
+    });
     expect(decideWith(given, bigger, 300)()).toHaveLength(1);
     expect(decideWith(given, tooBig, 300)).toThrow(QuotaExceededError);
   });
 
   it('never refuses a push that adds nothing, even over the quota', () => {
     const given = [published({ release: '1.0.0', size: 300 })];
-    const smaller = pushRelease({ release: '1.0.0', force: true, namespaceQuotaBytes: 100, content: { size: 200, blobDigest: testDigest('b') } });
+    const smaller = pushRelease({
+      release: '1.0.0',
+      force: true,
+      namespaceQuotaBytes: 100,
+      content: { size: 200, blobDigest: testDigest('b') },
+    });
     expect(decideWith(given, smaller, 1_000)()).toHaveLength(1);
   });
 
@@ -284,12 +365,15 @@ describe('decide: PushRelease under a namespace quota', () => {
   });
 });
 
-describe('decide: PushRelease under a bound on the package\'s metadata', () => {
+describe("decide: PushRelease under a bound on the package's metadata", () => {
   /** Metadata of exactly `bytes` bytes as compact JSON: {"pad":"xx…"}. */
   const metadataOf = (bytes: number) => ({ pad: 'x'.repeat(bytes - 10) });
-  const twoReleasesOf100 = [published({ release: '1.0.0', metadata: metadataOf(100) }), published({ release: '2.0.0', metadata: metadataOf(100) })];
+  const twoReleasesOf100 = [
+    published({ release: '1.0.0', metadata: metadataOf(100) }),
+    published({ release: '2.0.0', metadata: metadataOf(100) }),
+  ];
 
-  it('accepts a push that brings the package\'s metadata to the bound exactly', () => {
+  it("accepts a push that brings the package's metadata to the bound exactly", () => {
     spec()
       .given(...twoReleasesOf100)
       .when(pushRelease({ release: '3.0.0', metadata: metadataOf(100), maxPackageMetadataBytes: 300 }))
@@ -303,14 +387,26 @@ describe('decide: PushRelease under a bound on the package\'s metadata', () => {
       .thenThrows(PackageMetadataTooLargeError, { field: 'metadata', limit: 300, package: TEST_PACKAGE });
   });
 
-  it('counts the push\'s own metadata, so the first push of a package is bounded too', () => {
-    spec().given().when(pushRelease({ metadata: metadataOf(101), maxPackageMetadataBytes: 100 })).thenThrows(PackageMetadataTooLargeError);
-    spec().given().when(pushRelease({ metadata: metadataOf(100), maxPackageMetadataBytes: 100 })).then(published({ metadata: metadataOf(100) }));
+  it("counts the push's own metadata, so the first push of a package is bounded too", () => {
+    spec()
+      .given()
+      .when(pushRelease({ metadata: metadataOf(101), maxPackageMetadataBytes: 100 }))
+      .thenThrows(PackageMetadataTooLargeError);
+    spec()
+      .given()
+      .when(pushRelease({ metadata: metadataOf(100), maxPackageMetadataBytes: 100 }))
+      .then(published({ metadata: metadataOf(100) }));
   });
 
   it('counts only the difference a forced push makes to the release it replaces', () => {
     const force = (bytes: number) =>
-      pushRelease({ release: '1.0.0', force: true, metadata: metadataOf(bytes), maxPackageMetadataBytes: 250, content: { blobDigest: testDigest('b') } });
+      pushRelease({
+        release: '1.0.0',
+        force: true,
+        metadata: metadataOf(bytes),
+        maxPackageMetadataBytes: 250,
+        content: { blobDigest: testDigest('b') },
+      });
     expect(decide(force(150), spec().given(...twoReleasesOf100).state)).toHaveLength(1);
     expect(() => decide(force(151), spec().given(...twoReleasesOf100).state)).toThrow(PackageMetadataTooLargeError);
   });
@@ -318,7 +414,13 @@ describe('decide: PushRelease under a bound on the package\'s metadata', () => {
   it('never refuses a push that adds no metadata, even to a package over the bound', () => {
     const state = spec().given(...twoReleasesOf100).state;
     expect(decide(pushRelease({ release: '3.0.0', maxPackageMetadataBytes: 50 }), state)).toHaveLength(1);
-    const smaller = pushRelease({ release: '1.0.0', force: true, metadata: metadataOf(20), maxPackageMetadataBytes: 50, content: { blobDigest: testDigest('b') } });
+    const smaller = pushRelease({
+      release: '1.0.0',
+      force: true,
+      metadata: metadataOf(20),
+      maxPackageMetadataBytes: 50,
+      content: { blobDigest: testDigest('b') },
+    });
     expect(decide(smaller, state)).toHaveLength(1);
   });
 
@@ -332,7 +434,9 @@ describe('decide: PushRelease under a bound on the package\'s metadata', () => {
   it('has no bound when the command carries none, or 0', () => {
     const state = spec().given(...twoReleasesOf100).state;
     expect(decide(pushRelease({ release: '3.0.0', metadata: metadataOf(100_000) }), state)).toHaveLength(1);
-    expect(decide(pushRelease({ release: '3.0.0', metadata: metadataOf(100_000), maxPackageMetadataBytes: 0 }), state)).toHaveLength(1);
+    expect(
+      decide(pushRelease({ release: '3.0.0', metadata: metadataOf(100_000), maxPackageMetadataBytes: 0 }), state),
+    ).toHaveLength(1);
   });
 
   it('is part of the checks the gateway runs before it stores the blob', () => {
@@ -402,7 +506,10 @@ describe('decide: DeleteRelease', () => {
         addedToChannel({ channel: 'stable', release: '3.0.0' }),
       )
       .when(deleteRelease({ release: '3.0.0' }))
-      .then(deleted({ release: '3.0.0' }), removedFromChannel({ channel: 'stable', release: '3.0.0', current: '2.0.0-rc.1' }));
+      .then(
+        deleted({ release: '3.0.0' }),
+        removedFromChannel({ channel: 'stable', release: '3.0.0', current: '2.0.0-rc.1' }),
+      );
   });
 
   it('deleting the last media type of a non-current member keeps the channel current, even when it is not the highest', () => {
@@ -416,7 +523,10 @@ describe('decide: DeleteRelease', () => {
         addedToChannel({ channel: 'stable', release: '2.0.0' }),
       )
       .when(deleteRelease({ release: '1.0.0' }))
-      .then(deleted({ release: '1.0.0' }), removedFromChannel({ channel: 'stable', release: '1.0.0', current: '2.0.0' }));
+      .then(
+        deleted({ release: '1.0.0' }),
+        removedFromChannel({ channel: 'stable', release: '1.0.0', current: '2.0.0' }),
+      );
   });
 
   it('deleting the last media type removes the release from every channel, and deletes channels left empty', () => {
@@ -458,7 +568,10 @@ describe('decide: AddReleaseToChannel', () => {
   });
 
   it('refuses a package whose releases were all deleted', () => {
-    spec().given(published({ release: '1.0.0' }), deleted({ release: '1.0.0' })).when(addReleaseToChannel()).thenThrows(PackageNotFoundError);
+    spec()
+      .given(published({ release: '1.0.0' }), deleted({ release: '1.0.0' }))
+      .when(addReleaseToChannel())
+      .thenThrows(PackageNotFoundError);
   });
 
   it('refuses a release the package does not have', () => {
@@ -476,7 +589,12 @@ describe('decide: AddReleaseToChannel', () => {
   });
 
   it('adding a release makes it current', () => {
-    const { state } = spec().given(published({ release: '1.0.0' }), published({ release: '2.0.0' }), addedToChannel({ release: '2.0.0' }), addedToChannel({ release: '1.0.0' }));
+    const { state } = spec().given(
+      published({ release: '1.0.0' }),
+      published({ release: '2.0.0' }),
+      addedToChannel({ release: '2.0.0' }),
+      addedToChannel({ release: '1.0.0' }),
+    );
     expect(findChannel(state, 'stable')).toEqual({ name: 'stable', current: '1.0.0', releases: ['2.0.0', '1.0.0'] });
   });
 
@@ -586,7 +704,11 @@ describe('decide: DeleteChannel', () => {
 
   it('refuses a channel that was already deleted', () => {
     spec()
-      .given(published({ release: '1.0.0' }), addedToChannel({ channel: 'stable' }), channelDeleted({ channel: 'stable' }))
+      .given(
+        published({ release: '1.0.0' }),
+        addedToChannel({ channel: 'stable' }),
+        channelDeleted({ channel: 'stable' }),
+      )
       .when(deleteChannel({ channel: 'stable' }))
       .thenThrows(ChannelNotFoundError);
   });
@@ -597,7 +719,11 @@ describe('decide: DeleteChannel', () => {
 
   it('deletes an existing channel', () => {
     spec()
-      .given(published({ release: '1.0.0' }), addedToChannel({ channel: 'stable' }), addedToChannel({ channel: 'beta' }))
+      .given(
+        published({ release: '1.0.0' }),
+        addedToChannel({ channel: 'stable' }),
+        addedToChannel({ channel: 'beta' }),
+      )
       .when(deleteChannel({ channel: 'stable' }))
       .then(channelDeleted({ channel: 'stable' }));
   });
@@ -612,19 +738,30 @@ describe('evolve', () => {
   });
 
   it('takes the sequence from the recorded event, not from a count of events', () => {
-    const state = evolve(foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' })]), recorded(published({ release: '2.0.0' }), 7));
+    const state = evolve(
+      foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' })]),
+      recorded(published({ release: '2.0.0' }), 7),
+    );
     expect(state.sequence).toBe(7);
     expect(state.updatedAt).toBe(clockAt(7));
   });
 
   it('sets createdAt from the push that creates the package, and keeps it afterwards', () => {
-    const state = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' }), published({ release: '2.0.0' }), addedToChannel({ release: '2.0.0' })]);
+    const state = foldEvents(TEST_PACKAGE, [
+      published({ release: '1.0.0' }),
+      published({ release: '2.0.0' }),
+      addedToChannel({ release: '2.0.0' }),
+    ]);
     expect(state.createdAt).toBe(clockAt(1));
     expect(state.updatedAt).toBe(clockAt(3));
   });
 
   it('stamps each manifest with the time of the event that published it', () => {
-    const state = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' }), published({ release: '2.0.0' }), published({ release: '1.0.0', replaced: null })]);
+    const state = foldEvents(TEST_PACKAGE, [
+      published({ release: '1.0.0' }),
+      published({ release: '2.0.0' }),
+      published({ release: '1.0.0', replaced: null }),
+    ]);
     const byRelease = Object.fromEntries(state.manifests.map((m) => [m.release, m.createdAt]));
     expect(byRelease).toEqual({ '1.0.0': clockAt(3), '2.0.0': clockAt(2) });
   });
@@ -632,18 +769,28 @@ describe('evolve', () => {
   it('a forced push replaces the manifest instead of adding a second one', () => {
     const state = foldEvents(TEST_PACKAGE, [
       published({ release: '1.0.0', apprDigest: testDigest('old') }),
-      published({ release: '1.0.0', apprDigest: testDigest('new'), replaced: { apprDigest: testDigest('old'), blobDigest: testDigest('x') } }),
+      published({
+        release: '1.0.0',
+        apprDigest: testDigest('new'),
+        replaced: { apprDigest: testDigest('old'), blobDigest: testDigest('x') },
+      }),
     ]);
     expect(state.manifests.map((m) => m.apprDigest)).toEqual([testDigest('new')]);
   });
 
   it('takes visibility only from the push that creates the package', () => {
-    const state = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0', visibility: 'private' }), published({ release: '2.0.0', visibility: 'public' })]);
+    const state = foldEvents(TEST_PACKAGE, [
+      published({ release: '1.0.0', visibility: 'private' }),
+      published({ release: '2.0.0', visibility: 'public' }),
+    ]);
     expect(state.visibility).toBe('private');
   });
 
   it('resets createdAt when the last release goes, and a later push re-creates the package (with the visibility its event carries, as logs recorded before pushes kept visibility have it)', () => {
-    const gone = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0', visibility: 'private' }), deleted({ release: '1.0.0' })]);
+    const gone = foldEvents(TEST_PACKAGE, [
+      published({ release: '1.0.0', visibility: 'private' }),
+      deleted({ release: '1.0.0' }),
+    ]);
     expect(gone.createdAt).toBeNull();
     expect(gone.manifests).toEqual([]);
     expect(gone.updatedAt).toBe(clockAt(2));
@@ -666,7 +813,7 @@ describe('evolve', () => {
     expect(findTombstone(again, '1.0.0', 'helm')).toBeUndefined();
   });
 
-  it('keeps one tombstone per release and media type, the last deletion\'s', () => {
+  it("keeps one tombstone per release and media type, the last deletion's", () => {
     const state = foldEvents(TEST_PACKAGE, [
       published({ release: '1.0.0', blobDigest: testDigest('a') }),
       deleted({ release: '1.0.0', blobDigest: testDigest('a') }),
@@ -677,11 +824,17 @@ describe('evolve', () => {
   });
 
   it('a package that never lost a release has no tombstones field', () => {
-    expect(foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' }), published({ release: '2.0.0' })])).not.toHaveProperty('tombstones');
+    expect(
+      foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' }), published({ release: '2.0.0' })]),
+    ).not.toHaveProperty('tombstones');
   });
 
   it('keeps createdAt while other releases remain', () => {
-    const state = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' }), published({ release: '2.0.0' }), deleted({ release: '1.0.0' })]);
+    const state = foldEvents(TEST_PACKAGE, [
+      published({ release: '1.0.0' }),
+      published({ release: '2.0.0' }),
+      deleted({ release: '1.0.0' }),
+    ]);
     expect(state.createdAt).toBe(clockAt(1));
   });
 
@@ -727,7 +880,8 @@ describe('evolve', () => {
   it(`keeps only the last ${RECENT_COMMANDS_KEPT} command ids, newest last`, () => {
     let state = emptyPackageView(TEST_PACKAGE);
     const total = RECENT_COMMANDS_KEPT + 5;
-    for (let n = 1; n <= total; n++) state = evolve(state, recorded(published({ release: `1.0.${n}` }), n, { causationId: `c${n}` }));
+    for (let n = 1; n <= total; n++)
+      state = evolve(state, recorded(published({ release: `1.0.${n}` }), n, { causationId: `c${n}` }));
     expect(state.recentCommands).toHaveLength(RECENT_COMMANDS_KEPT);
     expect(state.recentCommands[0]).toBe(`c${total - RECENT_COMMANDS_KEPT + 1}`);
     expect(state.recentCommands.at(-1)).toBe(`c${total}`);
@@ -744,7 +898,8 @@ describe('wasApplied', () => {
 
   it('forgets a command once more than RECENT_COMMANDS_KEPT newer ones were applied', () => {
     let state = emptyPackageView(TEST_PACKAGE);
-    for (let n = 1; n <= RECENT_COMMANDS_KEPT + 1; n++) state = evolve(state, recorded(published({ release: `1.0.${n}` }), n, { causationId: `c${n}` }));
+    for (let n = 1; n <= RECENT_COMMANDS_KEPT + 1; n++)
+      state = evolve(state, recorded(published({ release: `1.0.${n}` }), n, { causationId: `c${n}` }));
     expect(wasApplied(state, 'c1')).toBe(false);
     expect(wasApplied(state, 'c2')).toBe(true);
   });

@@ -48,7 +48,13 @@ export interface PackageVisibilityChanged {
   data: { visibility: Visibility };
 }
 
-export type PackageEvent = ReleasePublished | ReleaseDeleted | ReleaseAddedToChannel | ReleaseRemovedFromChannel | ChannelDeleted | PackageVisibilityChanged;
+export type PackageEvent =
+  | ReleasePublished
+  | ReleaseDeleted
+  | ReleaseAddedToChannel
+  | ReleaseRemovedFromChannel
+  | ChannelDeleted
+  | PackageVisibilityChanged;
 
 export type PackageEventType = PackageEvent['type'];
 

@@ -92,4 +92,3 @@ const UNBOUNDED = { maxBytes: Infinity, maxDepth: Infinity };
  * 11,738 releases measures only the new release's metadata, not all of it again (26 ms a put).
  */
 const measuredMetadata = new WeakMap<object, number>();
-

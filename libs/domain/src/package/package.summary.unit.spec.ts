@@ -21,10 +21,15 @@ describe('summarizePackage', () => {
       { release: '1.0.0', mediaTypes: ['compose', 'helm', 'kpm'] },
     ]);
     expect(summary.storedBytes).toBe(150);
-    expect(summary).toMatchObject({ package: TEST_PACKAGE, namespace: view.namespace, name: view.name, visibility: 'public' });
+    expect(summary).toMatchObject({
+      package: TEST_PACKAGE,
+      namespace: view.namespace,
+      name: view.name,
+      visibility: 'public',
+    });
   });
 
-  it('counts each manifest\'s metadata as compact JSON UTF-8 bytes in storedBytes (none for null)', () => {
+  it("counts each manifest's metadata as compact JSON UTF-8 bytes in storedBytes (none for null)", () => {
     const view = foldEvents(TEST_PACKAGE, [
       published({ release: '1.0.0', size: 10, metadata: { a: [1, 'ü'] } }), // {"a":[1,"ü"]} is 14 bytes
       published({ release: '2.0.0', size: 20, metadata: { e: '😀' } }), // {"e":"😀"} is 12 bytes
@@ -37,10 +42,19 @@ describe('summarizePackage', () => {
 
   it('summarises a package of 20,000 releases in linear time, not by scanning every manifest per release', () => {
     const view = foldEvents(TEST_PACKAGE, [published({ release: '1.0.0' })]);
-    const manifests = Array.from({ length: 20_000 }, (_, i) => ({ ...view.manifests[0], release: `1.${Math.floor(i / 100)}.${i % 100}` }));
+    const manifests = Array.from({ length: 20_000 }, (_, i) => ({
+      ...view.manifests[0],
+      release: `1.${Math.floor(i / 100)}.${i % 100}`,
+    }));
     let reads = 0;
     // Counts the reads of the manifest list: a scan per release would read it 20,000 times.
-    const counted = { ...view, get manifests() { reads++; return manifests; } };
+    const counted = {
+      ...view,
+      get manifests() {
+        reads++;
+        return manifests;
+      },
+    };
 
     const summary = summarizePackage(counted);
 

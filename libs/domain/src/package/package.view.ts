@@ -49,7 +49,8 @@ export interface ReleaseTombstone {
 
 /** Returns `value` as a Visibility; InvalidUsageError(field) for anything else. */
 export function parseVisibility(value: unknown, field = 'visibility'): Visibility {
-  if (value !== 'public' && value !== 'private') throw new InvalidUsageError(`'${field}' must be 'public' or 'private'`, { field });
+  if (value !== 'public' && value !== 'private')
+    throw new InvalidUsageError(`'${field}' must be 'public' or 'private'`, { field });
   return value;
 }
 

@@ -38,7 +38,10 @@ export function measureReleaseMetadata(metadata: JsonValue, limits: MetadataLimi
       continue;
     }
     if (depth + 1 > limits.maxDepth) {
-      throw new InvalidUsageError(`'metadata' nests deeper than ${limits.maxDepth} levels`, { field: 'metadata', max_depth: limits.maxDepth });
+      throw new InvalidUsageError(`'metadata' nests deeper than ${limits.maxDepth} levels`, {
+        field: 'metadata',
+        max_depth: limits.maxDepth,
+      });
     }
     if (Array.isArray(value)) {
       // brackets and the commas between elements

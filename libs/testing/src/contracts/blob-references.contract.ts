@@ -13,7 +13,11 @@ export type BlobReferenceStoreFixture = ContractFixture<BlobReferenceStore>;
 
 const blobOf = (release: string, mediaType = 'helm') => sha256Hex(`blob ${release} ${mediaType}`);
 
-export function describeBlobReferenceStoreContract(name: string, factory: () => Promise<BlobReferenceStoreFixture>, options: ContractOptions = {}): void {
+export function describeBlobReferenceStoreContract(
+  name: string,
+  factory: () => Promise<BlobReferenceStoreFixture>,
+  options: ContractOptions = {},
+): void {
   const timeout = options.testTimeoutMs ?? 30_000;
 
   describe(`BlobReferenceStore contract: ${name}`, () => {
@@ -33,7 +37,10 @@ export function describeBlobReferenceStoreContract(name: string, factory: () => 
       'should count a publish, uncount a delete, and keep a blob two packages share',
       async () => {
         const [a, b] = [`${uniqueName('ns')}/a`, `${uniqueName('ns')}/b`];
-        await store().apply([...eventEnvelopes(a, 0, [releasePublished({ release: '1.0.0' })]), ...eventEnvelopes(b, 0, [releasePublished({ release: '1.0.0' })])]);
+        await store().apply([
+          ...eventEnvelopes(a, 0, [releasePublished({ release: '1.0.0' })]),
+          ...eventEnvelopes(b, 0, [releasePublished({ release: '1.0.0' })]),
+        ]);
         expect((await store().counts([blobOf('1.0.0')])).get(blobOf('1.0.0'))).toBe(2);
 
         await store().apply(eventEnvelopes(a, 1, [releaseDeleted('1.0.0')]));
@@ -52,7 +59,11 @@ export function describeBlobReferenceStoreContract(name: string, factory: () => 
         const first = releasePublished({ release: '2.0.0' });
         const replacement: ReleasePublished = {
           type: 'ReleasePublished',
-          data: { ...first.data, blobDigest: sha256Hex('replacement bytes'), replaced: { apprDigest: first.data.apprDigest, blobDigest: first.data.blobDigest } },
+          data: {
+            ...first.data,
+            blobDigest: sha256Hex('replacement bytes'),
+            replaced: { apprDigest: first.data.apprDigest, blobDigest: first.data.blobDigest },
+          },
         };
         await store().apply(eventEnvelopes(pkg, 0, [first, replacement]));
         const counts = await store().counts([first.data.blobDigest, replacement.data.blobDigest]);
@@ -66,7 +77,10 @@ export function describeBlobReferenceStoreContract(name: string, factory: () => 
       'should change nothing when events are delivered again, alone or inside a later batch',
       async () => {
         const pkg = `${uniqueName('ns')}/app`;
-        const events = eventEnvelopes(pkg, 0, [releasePublished({ release: '3.0.0' }), releasePublished({ release: '3.1.0' })]);
+        const events = eventEnvelopes(pkg, 0, [
+          releasePublished({ release: '3.0.0' }),
+          releasePublished({ release: '3.1.0' }),
+        ]);
         await store().apply(events);
         await store().apply(events);
         await store().apply([events[1], ...eventEnvelopes(pkg, 2, [releaseDeleted('3.0.0')])]);
@@ -81,7 +95,10 @@ export function describeBlobReferenceStoreContract(name: string, factory: () => 
       'should apply a package’s events in sequence order whatever order they arrive in within a batch',
       async () => {
         const pkg = `${uniqueName('ns')}/app`;
-        const [published, deleted] = eventEnvelopes(pkg, 0, [releasePublished({ release: '4.0.0' }), releaseDeleted('4.0.0')]);
+        const [published, deleted] = eventEnvelopes(pkg, 0, [
+          releasePublished({ release: '4.0.0' }),
+          releaseDeleted('4.0.0'),
+        ]);
         await store().apply([deleted, published]);
         expect((await store().counts([blobOf('4.0.0')])).get(blobOf('4.0.0'))).toBe(0);
         await store().apply([published]);
@@ -95,7 +112,10 @@ export function describeBlobReferenceStoreContract(name: string, factory: () => 
         'should count from nothing, unseen, then switch the live counts over to exactly its own',
         async () => {
           const pkg = `${uniqueName('ns')}/app`;
-          const events = eventEnvelopes(pkg, 0, [releasePublished({ release: '5.0.0' }), releasePublished({ release: '5.1.0' })]);
+          const events = eventEnvelopes(pkg, 0, [
+            releasePublished({ release: '5.0.0' }),
+            releasePublished({ release: '5.1.0' }),
+          ]);
           await store().apply(events);
           const rebuild = await store().rebuild();
           ctx.defer(() => rebuild.abort());
@@ -123,7 +143,9 @@ export function describeBlobReferenceStoreContract(name: string, factory: () => 
           const events = eventEnvelopes(pkg, 0, [releasePublished({ release: '6.0.0' })]);
           await store().apply(events);
           const first = await store().rebuild();
-          await first.store.apply(eventEnvelopes(`${uniqueName('ns')}/other`, 0, [releasePublished({ release: '6.0.0' })]));
+          await first.store.apply(
+            eventEnvelopes(`${uniqueName('ns')}/other`, 0, [releasePublished({ release: '6.0.0' })]),
+          );
           await first.abort();
           await first.abort();
           await expect(first.switchOver()).rejects.toThrow();

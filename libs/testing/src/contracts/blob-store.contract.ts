@@ -22,7 +22,11 @@ export interface BlobStoreFixture extends ContractFixture<BlobStore> {
 
 const MiB = 1024 * 1024;
 
-export function describeBlobStoreContract(name: string, factory: () => Promise<BlobStoreFixture>, options: ContractOptions = {}): void {
+export function describeBlobStoreContract(
+  name: string,
+  factory: () => Promise<BlobStoreFixture>,
+  options: ContractOptions = {},
+): void {
   const within = options.eventuallyMs ?? 5_000;
   const timeout = options.testTimeoutMs ?? 30_000;
 
@@ -89,7 +93,10 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
           const content = randomBytes(2048);
           const first = await blobs().put(content);
 
-          const second = await blobs().put(Readable.from([content.subarray(0, 100), content.subarray(100)]), first.digest);
+          const second = await blobs().put(
+            Readable.from([content.subarray(0, 100), content.subarray(100)]),
+            first.digest,
+          );
 
           expect(sized(second)).toEqual(sized(first));
           expect(await listAll(blobs())).toEqual([sized(first)]);
@@ -169,7 +176,9 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
           const digest = sha256Hex(content);
 
           const results = await Promise.all(
-            Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? blobs().put(content) : blobs().put(chunked(content, 5), digest))),
+            Array.from({ length: 6 }, (_, i) =>
+              i % 2 === 0 ? blobs().put(content) : blobs().put(chunked(content, 5), digest),
+            ),
           );
 
           expect(results.map(sized)).toEqual(Array(6).fill({ digest, size: content.length }));
@@ -296,7 +305,11 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
         'should list every stored blob with its size, and nothing once deleted',
         async () => {
           expect(await listAll(blobs())).toEqual([]);
-          const stored = [await blobs().put(randomBytes(10)), await blobs().put(randomBytes(0)), await blobs().put(randomBytes(300))];
+          const stored = [
+            await blobs().put(randomBytes(10)),
+            await blobs().put(randomBytes(0)),
+            await blobs().put(randomBytes(300)),
+          ];
 
           expect(await listAll(blobs())).toEqual(sortInfos(stored.map((i) => sized(i)!)));
 
@@ -376,7 +389,10 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
 
 /** Compares by hash: jest's deep equality walks a Buffer byte by byte, seconds per MiB. */
 function expectBytes(actual: Buffer, expected: Buffer): void {
-  expect({ size: actual.length, sha256: sha256Hex(actual) }).toEqual({ size: expected.length, sha256: sha256Hex(expected) });
+  expect({ size: actual.length, sha256: sha256Hex(actual) }).toEqual({
+    size: expected.length,
+    sha256: sha256Hex(expected),
+  });
 }
 
 async function listAll(store: BlobStore): Promise<BlobInfo[]> {
@@ -403,7 +419,9 @@ async function drain(stream: Readable): Promise<Buffer> {
 /** A byte stream of `content` in `pieces` chunks. */
 function chunked(content: Buffer, pieces: number): Readable {
   const size = Math.ceil(content.length / pieces);
-  const chunks = Array.from({ length: pieces }, (_, i) => content.subarray(i * size, (i + 1) * size)).filter((c) => c.length > 0);
+  const chunks = Array.from({ length: pieces }, (_, i) => content.subarray(i * size, (i + 1) * size)).filter(
+    (c) => c.length > 0,
+  );
   return Readable.from(chunks, { objectMode: false });
 }
 

@@ -19,7 +19,11 @@ export function packageCharts(pkg: string, events: PackageEvent[]): PackageChart
   return chartVersionsOf(packageView(pkg, events));
 }
 
-export function describeChartIndexStoreContract(name: string, factory: () => Promise<ChartIndexStoreFixture>, options: ContractOptions = {}): void {
+export function describeChartIndexStoreContract(
+  name: string,
+  factory: () => Promise<ChartIndexStoreFixture>,
+  options: ContractOptions = {},
+): void {
   const timeout = options.testTimeoutMs ?? 30_000;
 
   describe(`ChartIndexStore contract: ${name}`, () => {
@@ -40,7 +44,7 @@ export function describeChartIndexStoreContract(name: string, factory: () => Pro
     );
 
     it(
-      'should record a package\'s chart versions with their digests, metadata and visibility, and change the revision',
+      "should record a package's chart versions with their digests, metadata and visibility, and change the revision",
       async () => {
         const ns = uniqueName('ns');
         const before = await store().revision(ns);
@@ -57,7 +61,10 @@ export function describeChartIndexStoreContract(name: string, factory: () => Pro
         expect(await store().revision(ns)).toBe(read.revision);
         const byVersion = new Map(read.versions.map((v) => [v.version, v]));
         expect([...byVersion.keys()].sort()).toEqual(['1.0.0', '1.1.0']);
-        expect(byVersion.get('1.0.0')).toEqual({ ...charts.versions.find((v) => v.version === '1.0.0'), visibility: 'public' });
+        expect(byVersion.get('1.0.0')).toEqual({
+          ...charts.versions.find((v) => v.version === '1.0.0'),
+          visibility: 'public',
+        });
         expect(byVersion.get('1.1.0')!.chart).toEqual(expect.objectContaining({ apiVersion: 'v2', name: 'app' }));
       },
       timeout,
@@ -69,7 +76,10 @@ export function describeChartIndexStoreContract(name: string, factory: () => Pro
         const ns = uniqueName('ns');
         const pkg = `${ns}/app`;
         const one = packageCharts(pkg, [releasePublished({ release: '1.0.0' })]);
-        const two = packageCharts(pkg, [releasePublished({ release: '1.0.0' }), releasePublished({ release: '2.0.0' })]);
+        const two = packageCharts(pkg, [
+          releasePublished({ release: '1.0.0' }),
+          releasePublished({ release: '2.0.0' }),
+        ]);
         expect(await store().sync(two)).toBe(true);
         const revision = await store().revision(ns);
 
@@ -83,7 +93,7 @@ export function describeChartIndexStoreContract(name: string, factory: () => Pro
     );
 
     it(
-      'should replace the package\'s versions with a newer state, dropping deleted versions and emptying a package',
+      "should replace the package's versions with a newer state, dropping deleted versions and emptying a package",
       async () => {
         const ns = uniqueName('ns');
         const pkg = `${ns}/app`;
@@ -96,7 +106,9 @@ export function describeChartIndexStoreContract(name: string, factory: () => Pro
         expect(await versionsOf(ns)).toEqual(['app@2.0.0', 'other@0.1.0']);
         revisions.push(await store().revision(ns));
 
-        expect(await store().sync(packageCharts(pkg, [...published, releaseDeleted('1.0.0'), releaseDeleted('2.0.0')]))).toBe(true);
+        expect(
+          await store().sync(packageCharts(pkg, [...published, releaseDeleted('1.0.0'), releaseDeleted('2.0.0')])),
+        ).toBe(true);
         expect(await versionsOf(ns)).toEqual(['other@0.1.0']);
         revisions.push(await store().revision(ns));
         expect(new Set(revisions).size).toBe(3);
@@ -127,7 +139,9 @@ export function describeChartIndexStoreContract(name: string, factory: () => Pro
         const ns = uniqueName('ns');
         const before = await store().revision(ns);
         const results = await Promise.all(
-          Array.from({ length: 12 }, (_, i) => store().sync(packageCharts(`${ns}/chart${i}`, [releasePublished({ release: `1.${i}.0` })]))),
+          Array.from({ length: 12 }, (_, i) =>
+            store().sync(packageCharts(`${ns}/chart${i}`, [releasePublished({ release: `1.${i}.0` })])),
+          ),
         );
         expect(results.every(Boolean)).toBe(true);
         const read = await store().read(ns);
@@ -175,9 +189,14 @@ export function describeChartIndexStoreContract(name: string, factory: () => Pro
           ctx.defer(() => rebuild.abort());
           expect((await rebuild.store.read(ns)).versions).toEqual([]);
           // The same package sequence with other versions: what a change of the derivation rebuilds.
-          const rederived = { ...kept, versions: kept.versions.map((v) => ({ ...v, chart: { ...v.chart, description: 'rederived' } })) };
+          const rederived = {
+            ...kept,
+            versions: kept.versions.map((v) => ({ ...v, chart: { ...v.chart, description: 'rederived' } })),
+          };
           expect(await rebuild.store.sync(rederived)).toBe(true);
-          expect(await rebuild.store.sync(packageCharts(`${ns}/added`, [releasePublished({ release: '2.0.0' })]))).toBe(true);
+          expect(await rebuild.store.sync(packageCharts(`${ns}/added`, [releasePublished({ release: '2.0.0' })]))).toBe(
+            true,
+          );
           expect(await store().read(ns)).toEqual(liveBefore);
 
           expect(await rebuild.switchOver()).toBeGreaterThanOrEqual(0);
@@ -191,7 +210,14 @@ export function describeChartIndexStoreContract(name: string, factory: () => Pro
           expect(goneRevisions).not.toContain(await store().revision(gone));
           // `sync` goes on from the rebuilt sequences.
           expect(await store().sync(kept)).toBe(false);
-          expect(await store().sync(packageCharts(kept.package, [releasePublished({ release: '1.0.0' }), releasePublished({ release: '1.1.0' })]))).toBe(true);
+          expect(
+            await store().sync(
+              packageCharts(kept.package, [
+                releasePublished({ release: '1.0.0' }),
+                releasePublished({ release: '1.1.0' }),
+              ]),
+            ),
+          ).toBe(true);
           expect(await versionsOf(ns)).toEqual(['added@2.0.0', 'kept@1.0.0', 'kept@1.1.0']);
           await expect(rebuild.switchOver()).rejects.toThrow();
         },
@@ -205,7 +231,9 @@ export function describeChartIndexStoreContract(name: string, factory: () => Pro
           await store().sync(packageCharts(`${ns}/live`, [releasePublished({ release: '1.0.0' })]));
           const liveBefore = await store().read(ns);
           const first = await store().rebuild();
-          expect(await first.store.sync(packageCharts(`${ns}/abandoned`, [releasePublished({ release: '1.0.0' })]))).toBe(true);
+          expect(
+            await first.store.sync(packageCharts(`${ns}/abandoned`, [releasePublished({ release: '1.0.0' })])),
+          ).toBe(true);
           await first.abort();
           await first.abort();
           await expect(first.switchOver()).rejects.toThrow();
@@ -214,7 +242,9 @@ export function describeChartIndexStoreContract(name: string, factory: () => Pro
           const second = await store().rebuild();
           ctx.defer(() => second.abort());
           expect((await second.store.read(ns)).versions).toEqual([]);
-          expect(await second.store.sync(packageCharts(`${ns}/leftover`, [releasePublished({ release: '1.0.0' })]))).toBe(true);
+          expect(
+            await second.store.sync(packageCharts(`${ns}/leftover`, [releasePublished({ release: '1.0.0' })])),
+          ).toBe(true);
           // A rebuild started while another was left unfinished starts from nothing as well.
           const third = await store().rebuild();
           ctx.defer(() => third.abort());

@@ -60,7 +60,10 @@ export function releaseDeleted(release = '1.0.0', mediaType = 'helm'): ReleaseDe
 }
 
 function digestsOf(release: string, mediaType: string) {
-  return { apprDigest: sha256Hex(`appr ${release} ${mediaType}`), blobDigest: sha256Hex(`blob ${release} ${mediaType}`) };
+  return {
+    apprDigest: sha256Hex(`appr ${release} ${mediaType}`),
+    blobDigest: sha256Hex(`blob ${release} ${mediaType}`),
+  };
 }
 
 /** Valid envelopes continuing `pkg`'s stream after `lastSequence`, each with a fresh id. */
@@ -105,7 +108,12 @@ export interface SearchDocumentOptions {
 export function searchDocument(pkg: string, options: SearchDocumentOptions = {}): SearchDocument {
   const mediaTypes = options.mediaTypes ?? ['helm'];
   const published = mediaTypes.map((mediaType) =>
-    releasePublished({ mediaType, visibility: options.visibility, description: options.description, keywords: options.keywords }),
+    releasePublished({
+      mediaType,
+      visibility: options.visibility,
+      description: options.description,
+      keywords: options.keywords,
+    }),
   );
   const removed = options.active === false ? mediaTypes.map((mediaType) => releaseDeleted('1.0.0', mediaType)) : [];
   const folded = packageView(pkg, [...published, ...removed]);

@@ -36,7 +36,11 @@ interface Follower {
   stop(): Promise<void>;
 }
 
-export function describeEventLogContract(name: string, factory: () => Promise<EventLogFixture>, options: ContractOptions = {}): void {
+export function describeEventLogContract(
+  name: string,
+  factory: () => Promise<EventLogFixture>,
+  options: ContractOptions = {},
+): void {
   const within = options.eventuallyMs ?? 5_000;
   const timeout = options.testTimeoutMs ?? 30_000;
 
@@ -46,7 +50,11 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
     const pkgName = () => `${uniqueName('ns')}/app`;
 
     /** Subscribes `handle` (default: accept); stopped at teardown, and never called after its stop resolved. */
-    async function follow(on: EventLog, subscribe: SubscribeOptions, handle: (batch: StoredEvent[]) => Promise<void> = async () => {}): Promise<Follower> {
+    async function follow(
+      on: EventLog,
+      subscribe: SubscribeOptions,
+      handle: (batch: StoredEvent[]) => Promise<void> = async () => {},
+    ): Promise<Follower> {
       const attempts: StoredEvent[][] = [];
       const done: StoredEvent[][] = [];
       const afterStop: StoredEvent[][] = [];
@@ -61,7 +69,10 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
       const stop = () => (stopping ??= subscription.stop().then(() => void (stopped = true)));
       ctx.defer(async () => {
         await stop();
-        expect({ group: subscribe.group, batchesHandedAfterStop: afterStop }).toEqual({ group: subscribe.group, batchesHandedAfterStop: [] });
+        expect({ group: subscribe.group, batchesHandedAfterStop: afterStop }).toEqual({
+          group: subscribe.group,
+          batchesHandedAfterStop: [],
+        });
       });
       return { subscription, attempts, handled: () => done.flat(), stop };
     }
@@ -124,7 +135,10 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
         async () => {
           const [a, b] = [pkgName(), pkgName()];
 
-          const stored = [...(await log().append(a, 0, publishedEnvelopes(a, 0, 2))), ...(await log().append(b, 0, publishedEnvelopes(b, 0, 1)))];
+          const stored = [
+            ...(await log().append(a, 0, publishedEnvelopes(a, 0, 2))),
+            ...(await log().append(b, 0, publishedEnvelopes(b, 0, 1))),
+          ];
 
           expect(stored.map((e) => [e.package, e.sequence])).toEqual([
             [a, 1],
@@ -142,7 +156,12 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
           const fresh = pkgName();
           const kept = await log().append(pkg, 0, publishedEnvelopes(pkg, 0, 2));
           const before = await log().count();
-          const refused = [publishedEnvelopes(pkg, 1, 2), publishedEnvelopes(pkg, 0, 1), publishedEnvelopes(pkg, 3, 1), publishedEnvelopes(fresh, 1, 1)];
+          const refused = [
+            publishedEnvelopes(pkg, 1, 2),
+            publishedEnvelopes(pkg, 0, 1),
+            publishedEnvelopes(pkg, 3, 1),
+            publishedEnvelopes(fresh, 1, 1),
+          ];
 
           await expectConflict(log().append(pkg, 1, refused[0]));
           await expectConflict(log().append(pkg, 0, refused[1]));
@@ -228,10 +247,13 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
           const pkg = pkgName();
           const batches = Array.from({ length: 6 }, () => publishedEnvelopes(pkg, 0, 1));
 
-          const results = await Promise.allSettled(batches.map((batch, i) => (i % 2 === 0 ? log() : other).append(pkg, 0, batch)));
+          const results = await Promise.allSettled(
+            batches.map((batch, i) => (i % 2 === 0 ? log() : other).append(pkg, 0, batch)),
+          );
 
           expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-          for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConcurrencyConflictError);
+          for (const r of results)
+            if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConcurrencyConflictError);
           await expectConflict(other.append(pkg, 0, publishedEnvelopes(pkg, 0, 1)));
         },
         timeout,
@@ -386,9 +408,13 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
           const stored = await log().append(pkg, 0, publishedEnvelopes(pkg, 0, 3));
           let failing = true;
           // Far from the bound on attempts (tested below), so this failure is only ever retried.
-          const follower = await follow(log(), { group: uniqueName('g'), batchSize: 10, maxAttempts: 1_000_000 }, async () => {
-            if (failing) throw new Error('handler failed');
-          });
+          const follower = await follow(
+            log(),
+            { group: uniqueName('g'), batchSize: 10, maxAttempts: 1_000_000 },
+            async () => {
+              if (failing) throw new Error('handler failed');
+            },
+          );
 
           await eventually(() => expect(follower.attempts.length).toBeGreaterThanOrEqual(2), within);
           await eventually(async () => expect(await follower.subscription.lag()).toBe(stored.length), within);
@@ -408,7 +434,10 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
         'should set aside an event its handler keeps failing on after maxAttempts, alone, and apply its neighbours',
         async () => {
           const pkgs = [pkgName(), pkgName()];
-          const stored = [...(await log().append(pkgs[0], 0, publishedEnvelopes(pkgs[0], 0, 3))), ...(await log().append(pkgs[1], 0, publishedEnvelopes(pkgs[1], 0, 2)))];
+          const stored = [
+            ...(await log().append(pkgs[0], 0, publishedEnvelopes(pkgs[0], 0, 3))),
+            ...(await log().append(pkgs[1], 0, publishedEnvelopes(pkgs[1], 0, 2))),
+          ];
           const poison = stored[1];
           const group = uniqueName('g');
           const follower = await follow(log(), { group, batchSize: 10, maxAttempts: 2 }, async (batch) => {
@@ -418,10 +447,16 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
           await eventually(async () => expect(await follower.subscription.lag()).toBe(0), within);
           expect(ids(follower.handled()).sort()).toEqual(ids(stored.filter((e) => e.id !== poison.id)).sort());
           // Tried twice in its batch, then twice on its own; never handed over again.
-          expect(follower.attempts.filter((batch) => batch.some((e) => e.id === poison.id)).map((batch) => batch.length === 1)).toEqual([false, false, true, true]);
+          expect(
+            follower.attempts
+              .filter((batch) => batch.some((e) => e.id === poison.id))
+              .map((batch) => batch.length === 1),
+          ).toEqual([false, false, true, true]);
           if (ctx.fixture.setAside) {
             const setAside = await ctx.fixture.setAside(group);
-            expect(setAside).toEqual([{ position: poison.position, reason: expect.stringContaining('cannot apply this one') }]);
+            expect(setAside).toEqual([
+              { position: poison.position, reason: expect.stringContaining('cannot apply this one') },
+            ]);
           }
         },
         timeout,
@@ -435,14 +470,19 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
           const group = uniqueName('g');
           const follower = await follow(log(), { group, batchSize: 10, maxAttempts: 1_000_000 }, async (batch) => {
             const rejected = batch.filter((e) => e.sequence >= 2);
-            if (rejected.length > 0) throw new UnappliableEventsError(rejected.map((event) => ({ event, reason: `no room for ${event.sequence}` })));
+            if (rejected.length > 0)
+              throw new UnappliableEventsError(
+                rejected.map((event) => ({ event, reason: `no room for ${event.sequence}` })),
+              );
           });
 
           await eventually(async () => expect(await follower.subscription.lag()).toBe(0), within);
           expect(follower.attempts.flat()).toEqual(stored);
           if (ctx.fixture.setAside) {
             const setAside = await ctx.fixture.setAside(group);
-            expect(setAside).toEqual(stored.slice(1).map((e) => ({ position: e.position, reason: `no room for ${e.sequence}` })));
+            expect(setAside).toEqual(
+              stored.slice(1).map((e) => ({ position: e.position, reason: `no room for ${e.sequence}` })),
+            );
           }
         },
         timeout,
@@ -502,9 +542,15 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
           const pkgs = [pkgName(), pkgName(), pkgName()];
           const stored: StoredEvent[] = [];
           for (const pkg of pkgs) stored.push(...(await log().append(pkg, 0, publishedEnvelopes(pkg, 0, 2))));
-          const consumers = [await follow(log(), { group, batchSize: 2 }), await follow(log(), { group, batchSize: 2 })];
+          const consumers = [
+            await follow(log(), { group, batchSize: 2 }),
+            await follow(log(), { group, batchSize: 2 }),
+          ];
 
-          await eventually(() => expect(ids(consumers.flatMap((c) => c.handled()))).toEqual(expect.arrayContaining(ids(stored))), within);
+          await eventually(
+            () => expect(ids(consumers.flatMap((c) => c.handled()))).toEqual(expect.arrayContaining(ids(stored))),
+            within,
+          );
           await eventually(async () => expect(await consumers[0].subscription.lag()).toBe(0), within);
           await Promise.all(consumers.map((c) => c.stop()));
 

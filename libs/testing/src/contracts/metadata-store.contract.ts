@@ -14,7 +14,11 @@ import { ReleaseOptions, packageView, releaseDeleted, releasePublished } from '.
 
 export type MetadataStoreFixture = ContractFixture<MetadataStore>;
 
-export function describeMetadataStoreContract(name: string, factory: () => Promise<MetadataStoreFixture>, options: ContractOptions = {}): void {
+export function describeMetadataStoreContract(
+  name: string,
+  factory: () => Promise<MetadataStoreFixture>,
+  options: ContractOptions = {},
+): void {
   const timeout = options.testTimeoutMs ?? 30_000;
 
   describe(`MetadataStore contract: ${name}`, () => {
@@ -28,7 +32,8 @@ export function describeMetadataStoreContract(name: string, factory: () => Promi
       return view;
     }
 
-    const listed = async (filter: Partial<PackageListFilter>) => (await store().list({ limit: 100, ...filter })).map((s) => s.package);
+    const listed = async (filter: Partial<PackageListFilter>) =>
+      (await store().list({ limit: 100, ...filter })).map((s) => s.package);
 
     describe('get', () => {
       it(
@@ -45,7 +50,9 @@ export function describeMetadataStoreContract(name: string, factory: () => Promi
         'should insert with expectedSequence 0 and give the view back unchanged',
         async () => {
           const pkg = `${uniqueName('ns')}/app`;
-          const metadata = JSON.parse('{"dotted.key":1,"$dollar":{"a.b":[true,null]},"__proto__":"x","nested":{"k":"v"}}');
+          const metadata = JSON.parse(
+            '{"dotted.key":1,"$dollar":{"a.b":[true,null]},"__proto__":"x","nested":{"k":"v"}}',
+          );
           const view = packageView(pkg, [
             releasePublished({ release: '1.0.0', metadata }),
             releasePublished({ release: '1.0.0', mediaType: 'kpm' }),
@@ -81,7 +88,11 @@ export function describeMetadataStoreContract(name: string, factory: () => Promi
           const current = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
           expect(await store().put(packageView(pkg, [releasePublished()]), 0)).toBe(true);
           expect(await store().put(current, 1)).toBe(true);
-          const later = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' }), releasePublished({ release: '3.0.0' })]);
+          const later = packageView(pkg, [
+            releasePublished(),
+            releasePublished({ release: '2.0.0' }),
+            releasePublished({ release: '3.0.0' }),
+          ]);
 
           expect(await store().put(later, 0)).toBe(false);
           expect(await store().put(later, 1)).toBe(false);
@@ -109,7 +120,9 @@ export function describeMetadataStoreContract(name: string, factory: () => Promi
         'should let exactly one of concurrent puts with the same expectedSequence win',
         async () => {
           const pkg = `${uniqueName('ns')}/app`;
-          const views = Array.from({ length: 6 }, (_, i) => packageView(pkg, [releasePublished({ release: `1.${i}.0` })]));
+          const views = Array.from({ length: 6 }, (_, i) =>
+            packageView(pkg, [releasePublished({ release: `1.${i}.0` })]),
+          );
 
           const results = await Promise.all(views.map((view) => store().put(view, 0)));
 
@@ -146,9 +159,20 @@ export function describeMetadataStoreContract(name: string, factory: () => Promi
         'should return the summaries of packages with a release, ordered by package name',
         async () => {
           const [a, b] = [uniqueName('a'), uniqueName('b')];
-          const names = [`${b}/alpha`, `${a}/zeta`, `${a}/gamma2`, `${a}/gamma10`, `${a}/gamma_1`, `${a}/gamma.1`, `${a}/gamma-1`];
+          const names = [
+            `${b}/alpha`,
+            `${a}/zeta`,
+            `${a}/gamma2`,
+            `${a}/gamma10`,
+            `${a}/gamma_1`,
+            `${a}/gamma.1`,
+            `${a}/gamma-1`,
+          ];
           const views = [];
-          for (const pkg of names) views.push(await stored(pkg, [{ release: '1.0.0' }, { release: '1.10.0' }, { release: '1.2.0', mediaType: 'kpm' }]));
+          for (const pkg of names)
+            views.push(
+              await stored(pkg, [{ release: '1.0.0' }, { release: '1.10.0' }, { release: '1.2.0', mediaType: 'kpm' }]),
+            );
 
           const all = await store().list({ limit: 100 });
           const ours = all.filter((s) => s.namespace === a || s.namespace === b);
@@ -199,7 +223,25 @@ export function describeMetadataStoreContract(name: string, factory: () => Promi
           expect(await listed({ nameContains: `${ns}/pl` })).toEqual([`${ns}/plain`]);
           expect(await listed({ namespace: ns, nameContains: 'lai' })).toEqual([`${ns}/plain`]);
           expect(await listed({ namespace: ns, nameContains: 'PLAIN' })).toEqual([]);
-          for (const pattern of ['%', '_%', '.*', '^', '$', '(', '[a-z]', '\\', '*', '?', '+', '|', "'", '"', `^${ns}`, `${ns}.plain`, `${ns}%`]) {
+          for (const pattern of [
+            '%',
+            '_%',
+            '.*',
+            '^',
+            '$',
+            '(',
+            '[a-z]',
+            '\\',
+            '*',
+            '?',
+            '+',
+            '|',
+            "'",
+            '"',
+            `^${ns}`,
+            `${ns}.plain`,
+            `${ns}%`,
+          ]) {
             expect(await listed({ namespace: ns, nameContains: pattern })).toEqual([]);
           }
         },
@@ -214,9 +256,14 @@ export function describeMetadataStoreContract(name: string, factory: () => Promi
           await stored(`${mine}/public`, [{ visibility: 'public' }]);
           await stored(`${theirs}/private`, [{ visibility: 'private' }]);
           await stored(`${theirs}/public`, [{ visibility: 'public' }]);
-          const ours = async (filter: Partial<PackageListFilter>) => (await listed(filter)).filter((p) => p.startsWith(mine) || p.startsWith(theirs));
+          const ours = async (filter: Partial<PackageListFilter>) =>
+            (await listed(filter)).filter((p) => p.startsWith(mine) || p.startsWith(theirs));
 
-          expect(await ours({ visibleNamespaces: [mine] })).toEqual([`${mine}/private`, `${mine}/public`, `${theirs}/public`]);
+          expect(await ours({ visibleNamespaces: [mine] })).toEqual([
+            `${mine}/private`,
+            `${mine}/public`,
+            `${theirs}/public`,
+          ]);
           expect(await ours({ visibleNamespaces: [] })).toEqual([`${mine}/public`, `${theirs}/public`]);
           const everything = [`${mine}/private`, `${mine}/public`, `${theirs}/private`, `${theirs}/public`];
           expect(await ours({ visibleNamespaces: [mine, theirs] })).toEqual(everything);
@@ -253,7 +300,9 @@ export function describeMetadataStoreContract(name: string, factory: () => Promi
           await stored(`${ns}/web-kpm`, [{ mediaType: 'kpm' }]);
           await stored(`${ns}/db`, [{ mediaType: 'helm' }]);
 
-          expect(await listed({ namespace: ns, mediaType: 'helm', nameContains: 'web', visibleNamespaces: [] })).toEqual([`${ns}/web-public`]);
+          expect(
+            await listed({ namespace: ns, mediaType: 'helm', nameContains: 'web', visibleNamespaces: [] }),
+          ).toEqual([`${ns}/web-public`]);
         },
         timeout,
       );
@@ -301,10 +350,17 @@ export function describeMetadataStoreContract(name: string, factory: () => Promi
           expect(await store().get(kept.package)).toEqual(rebuilt);
           expect(await store().get(added.package)).toEqual(added);
           expect(await store().get(dropped.package)).toBeNull();
-          expect(await store().list({ namespace: ns, limit: 10 })).toEqual([summarizePackage(added), summarizePackage(rebuilt)]);
+          expect(await store().list({ namespace: ns, limit: 10 })).toEqual([
+            summarizePackage(added),
+            summarizePackage(rebuilt),
+          ]);
           expect(await store().count()).toBe(2);
           // The compare-and-set continues from the rebuilt sequence.
-          const next = packageView(kept.package, [releasePublished(), releasePublished({ release: '2.0.0' }), releasePublished({ release: '3.0.0' })]);
+          const next = packageView(kept.package, [
+            releasePublished(),
+            releasePublished({ release: '2.0.0' }),
+            releasePublished({ release: '3.0.0' }),
+          ]);
           expect(await store().put(next, kept.sequence)).toBe(false);
           expect(await store().put(next, rebuilt.sequence)).toBe(true);
           expect(await store().get(kept.package)).toEqual(next);

@@ -26,7 +26,11 @@ export interface PackageCommandsFixture extends ContractFixture<PackageCommands 
 /** Releases enough that the package's view is larger than a Kafka message (1 MB by default). */
 const RELEASES_OVER_ONE_MB = 4_000;
 
-export function describePackageCommandsContract(name: string, factory: () => Promise<PackageCommandsFixture>, options: ContractOptions = {}): void {
+export function describePackageCommandsContract(
+  name: string,
+  factory: () => Promise<PackageCommandsFixture>,
+  options: ContractOptions = {},
+): void {
   const timeout = options.testTimeoutMs ?? 30_000;
 
   describe(`PackageCommands contract: ${name}`, () => {
@@ -40,10 +44,12 @@ export function describePackageCommandsContract(name: string, factory: () => Pro
     const meta = () => ({ meta: commandMeta({ commandId: `${uniqueName('cmd')}-${++ids}` }) });
 
     async function refusal(command: PackageCommand): Promise<unknown> {
-      return commands().execute(command).then(
-        () => null,
-        (error: unknown) => error,
-      );
+      return commands()
+        .execute(command)
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
     }
 
     it(
@@ -85,7 +91,10 @@ export function describePackageCommandsContract(name: string, factory: () => Pro
         const error = await refusal(pushRelease({ package: pkg, release: '1.0.0', ...meta() }));
 
         expect(error).toBeInstanceOf(WharfError);
-        expect(error).toMatchObject({ code: 'package-exists', details: { package: pkg, release: '1.0.0', media_type: 'helm' } });
+        expect(error).toMatchObject({
+          code: 'package-exists',
+          details: { package: pkg, release: '1.0.0', media_type: 'helm' },
+        });
         expect((await read(pkg)).sequence).toBe(1);
       },
       timeout,
@@ -112,11 +121,22 @@ export function describePackageCommandsContract(name: string, factory: () => Pro
         const pkg = freshPackage();
         await commands().execute(pushRelease({ package: pkg, release: '1.0.0', ...meta() }));
 
-        const added = await commands().execute(addReleaseToChannel({ package: pkg, channel: 'stable', release: '1.0.0', ...meta() }));
+        const added = await commands().execute(
+          addReleaseToChannel({ package: pkg, channel: 'stable', release: '1.0.0', ...meta() }),
+        );
         const deleted = await commands().execute(deleteChannel({ package: pkg, channel: 'stable', ...meta() }));
-        const hidden = await commands().execute({ type: 'SetVisibility', package: pkg, visibility: 'private', ...meta() });
+        const hidden = await commands().execute({
+          type: 'SetVisibility',
+          package: pkg,
+          visibility: 'private',
+          ...meta(),
+        });
 
-        expect(added).toEqual({ sequences: [2], visibility: 'public', channel: { name: 'stable', current: '1.0.0', releases: ['1.0.0'] } });
+        expect(added).toEqual({
+          sequences: [2],
+          visibility: 'public',
+          channel: { name: 'stable', current: '1.0.0', releases: ['1.0.0'] },
+        });
         expect(deleted).toEqual({ sequences: [3], visibility: 'public', channel: null });
         expect(hidden).toEqual({ sequences: [4], visibility: 'private' });
         expect((await read(pkg)).visibility).toBe('private');
@@ -133,7 +153,16 @@ export function describePackageCommandsContract(name: string, factory: () => Pro
           pushRelease({ package: pkg, release: i % 2 === 0 ? '1.0.0' : '2.0.0', ...meta() }),
         ]);
 
-        const outcomes = await Promise.all(sent.map((command) => commands().execute(command).then((r) => r.sequences, (e: WharfError) => e.code)));
+        const outcomes = await Promise.all(
+          sent.map((command) =>
+            commands()
+              .execute(command)
+              .then(
+                (r) => r.sequences,
+                (e: WharfError) => e.code,
+              ),
+          ),
+        );
 
         // Per package, one of the two pushes of 1.0.0 was refused (either may arrive first); 2.0.0 follows 1.0.0.
         packages.forEach((_, i) => {
@@ -141,7 +170,8 @@ export function describePackageCommandsContract(name: string, factory: () => Pro
           if (i % 2 === 0) expect([...mine].sort()).toEqual([[1], 'package-exists'].sort());
           else expect([...mine].sort()).toEqual([[1], [2]]);
         });
-        for (const [i, pkg] of packages.entries()) expect(releaseNames(await read(pkg)).sort()).toEqual(i % 2 === 0 ? ['1.0.0'] : ['1.0.0', '2.0.0']);
+        for (const [i, pkg] of packages.entries())
+          expect(releaseNames(await read(pkg)).sort()).toEqual(i % 2 === 0 ? ['1.0.0'] : ['1.0.0', '2.0.0']);
       },
       timeout,
     );
@@ -150,7 +180,10 @@ export function describePackageCommandsContract(name: string, factory: () => Pro
       'should answer a command into a package whose view is larger than a Kafka message (1 MB)',
       async () => {
         const pkg = freshPackage();
-        await ctx.fixture.seed(pkg, Array.from({ length: RELEASES_OVER_ONE_MB }, (_, i) => releasePublished({ release: `1.${i}.0` })));
+        await ctx.fixture.seed(
+          pkg,
+          Array.from({ length: RELEASES_OVER_ONE_MB }, (_, i) => releasePublished({ release: `1.${i}.0` })),
+        );
         expect(JSON.stringify(await read(pkg)).length).toBeGreaterThan(1024 * 1024);
 
         const result = await commands().execute(pushRelease({ package: pkg, release: '9.0.0', ...meta() }));

@@ -62,7 +62,11 @@ const QUERY_SYNTAX = [
   'a'.repeat(500),
 ];
 
-export function describeSearchIndexContract(name: string, factory: () => Promise<SearchIndexFixture>, options: ContractOptions = {}): void {
+export function describeSearchIndexContract(
+  name: string,
+  factory: () => Promise<SearchIndexFixture>,
+  options: ContractOptions = {},
+): void {
   const within = options.eventuallyMs ?? 5_000;
   const timeout = options.testTimeoutMs ?? 30_000;
 
@@ -135,7 +139,11 @@ export function describeSearchIndexContract(name: string, factory: () => Promise
           const pkg = `${uniqueName('ns')}/app`;
           await indexed([pkg, { sequence: 1, description: 'first' }]);
 
-          const [, newest] = await indexed([pkg, { sequence: 2, description: 'second' }], [pkg, { sequence: 4, description: 'fourth' }], [pkg, { sequence: 3, description: 'third' }]);
+          const [, newest] = await indexed(
+            [pkg, { sequence: 2, description: 'second' }],
+            [pkg, { sequence: 4, description: 'fourth' }],
+            [pkg, { sequence: 3, description: 'third' }],
+          );
 
           await settled(async () => {
             expect((await index().getMany([pkg])).get(pkg)).toEqual(newest);
@@ -155,7 +163,10 @@ export function describeSearchIndexContract(name: string, factory: () => Promise
           const ns = uniqueName('ns');
           await indexed(
             [`${ns}/postgresql`, { description: 'Relational database server' }],
-            [`${ns}/nginx`, { description: 'A fast reverse proxy', keywords: ['webserver', 'ingress', 'load-balancer'] }],
+            [
+              `${ns}/nginx`,
+              { description: 'A fast reverse proxy', keywords: ['webserver', 'ingress', 'load-balancer'] },
+            ],
             [`${ns}/unrelated`, { description: 'Nothing to see', keywords: ['misc'] }],
           );
 
@@ -177,7 +188,10 @@ export function describeSearchIndexContract(name: string, factory: () => Promise
         async () => {
           const ns = uniqueName('ns');
           await indexed(
-            [`${ns}/cache`, { description: 'redis compatible cache, redis protocol, redis redis', keywords: ['redis'] }],
+            [
+              `${ns}/cache`,
+              { description: 'redis compatible cache, redis protocol, redis redis', keywords: ['redis'] },
+            ],
             [`${ns}/redis-cluster`, { description: 'Clustered redis', keywords: ['redis', 'cluster'] }],
             [`${ns}/redis`, { description: 'In-memory store' }],
             [`${ns}/redisinsight`, { description: 'GUI for redis', keywords: ['redis'] }],
@@ -186,7 +200,12 @@ export function describeSearchIndexContract(name: string, factory: () => Promise
           await settled(async () => {
             const results = await search('redis');
             expect(results[0]).toBe(`${ns}/redis`);
-            expect([...results].sort()).toEqual([`${ns}/cache`, `${ns}/redis`, `${ns}/redis-cluster`, `${ns}/redisinsight`]);
+            expect([...results].sort()).toEqual([
+              `${ns}/cache`,
+              `${ns}/redis`,
+              `${ns}/redis-cluster`,
+              `${ns}/redisinsight`,
+            ]);
             expect((await search(`${ns}/redis`))[0]).toBe(`${ns}/redis`);
           });
         },
@@ -206,11 +225,20 @@ export function describeSearchIndexContract(name: string, factory: () => Promise
           );
 
           await settled(async () => {
-            expect((await search('webapp', { namespace: ns })).sort()).toEqual([`${ns}/web-both`, `${ns}/web-compose`, `${ns}/web-helm`]);
-            expect((await search('webapp', { namespace: ns, mediaType: 'helm' })).sort()).toEqual([`${ns}/web-both`, `${ns}/web-helm`]);
+            expect((await search('webapp', { namespace: ns })).sort()).toEqual([
+              `${ns}/web-both`,
+              `${ns}/web-compose`,
+              `${ns}/web-helm`,
+            ]);
+            expect((await search('webapp', { namespace: ns, mediaType: 'helm' })).sort()).toEqual([
+              `${ns}/web-both`,
+              `${ns}/web-helm`,
+            ]);
             expect(await search('webapp', { namespace: ns, mediaType: 'kpm' })).toEqual([`${ns}/web-both`]);
             expect(await search('webapp', { namespace: ns, mediaType: 'compose' })).toEqual([]);
-            expect((await search('webapp', { mediaType: 'helm' })).sort()).toEqual([`${ns}/web-both`, `${ns}/web-helm`, `${ns}x/web-helm`, `${other}/web-helm`].sort());
+            expect((await search('webapp', { mediaType: 'helm' })).sort()).toEqual(
+              [`${ns}/web-both`, `${ns}/web-helm`, `${ns}x/web-helm`, `${other}/web-helm`].sort(),
+            );
           });
         },
         timeout,
@@ -220,10 +248,17 @@ export function describeSearchIndexContract(name: string, factory: () => Promise
         'should never return an inactive document',
         async () => {
           const ns = uniqueName('ns');
-          await indexed([`${ns}/retired`, { description: 'ghost' }], [`${ns}/never`, { description: 'ghost', active: false }], [`${ns}/alive`, { description: 'ghost' }]);
+          await indexed(
+            [`${ns}/retired`, { description: 'ghost' }],
+            [`${ns}/never`, { description: 'ghost', active: false }],
+            [`${ns}/alive`, { description: 'ghost' }],
+          );
           await settled(async () => expect((await search('ghost')).sort()).toEqual([`${ns}/alive`, `${ns}/retired`]));
 
-          await indexed([`${ns}/retired`, { sequence: 3, description: 'ghost', active: false }], [`${ns}/alive`, { sequence: 3, description: 'ghost town' }]);
+          await indexed(
+            [`${ns}/retired`, { sequence: 3, description: 'ghost', active: false }],
+            [`${ns}/alive`, { sequence: 3, description: 'ghost town' }],
+          );
 
           await settled(async () => {
             expect(await search('town')).toEqual([`${ns}/alive`]);
@@ -248,10 +283,27 @@ export function describeSearchIndexContract(name: string, factory: () => Promise
           for (const text of QUERY_SYNTAX) {
             const results = await search(text);
             expect({ text, results }).toEqual({ text, results: expect.any(Array) });
-            const unrelated = results.filter((pkg) => !sharesAWord(docs.find((d) => d.package === pkg)!, text));
+            const unrelated = results.filter(
+              (pkg) =>
+                !sharesAWord(
+                  docs.find((d) => d.package === pkg)!,
+                  text,
+                ),
+            );
             expect({ text, unrelated }).toEqual({ text, unrelated: [] });
           }
-          for (const text of ['"alpha"', '(alpha', 'alpha)', '[alpha]', '{alpha}', 'alpha*', 'alpha?', 'alpha!', '\\alpha', 'alpha:']) {
+          for (const text of [
+            '"alpha"',
+            '(alpha',
+            'alpha)',
+            '[alpha]',
+            '{alpha}',
+            'alpha*',
+            'alpha?',
+            'alpha!',
+            '\\alpha',
+            'alpha:',
+          ]) {
             expect({ text, results: await search(text) }).toEqual({ text, results: [`${ns}/alpha`] });
           }
         },
@@ -272,7 +324,11 @@ export function describeSearchIndexContract(name: string, factory: () => Promise
           const found = async (query: Partial<SearchQuery>) => (await search('shared', query)).sort();
 
           await settled(async () => {
-            expect(await found({ visibleNamespaces: [mine] })).toEqual([`${mine}/private`, `${mine}/public`, `${theirs}/public`]);
+            expect(await found({ visibleNamespaces: [mine] })).toEqual([
+              `${mine}/private`,
+              `${mine}/public`,
+              `${theirs}/public`,
+            ]);
             expect(await found({ visibleNamespaces: [] })).toEqual([`${mine}/public`, `${theirs}/public`]);
             expect(await found({ visibleNamespaces: [mine, theirs] })).toEqual(everything);
             expect(await found({ visibleNamespaces: 'all' })).toEqual(everything);
@@ -287,7 +343,11 @@ export function describeSearchIndexContract(name: string, factory: () => Promise
         'should return at most limit packages',
         async () => {
           const ns = uniqueName('ns');
-          await indexed([`${ns}/a`, { description: 'common' }], [`${ns}/b`, { description: 'common' }], [`${ns}/c`, { description: 'common' }]);
+          await indexed(
+            [`${ns}/a`, { description: 'common' }],
+            [`${ns}/b`, { description: 'common' }],
+            [`${ns}/c`, { description: 'common' }],
+          );
 
           await settled(async () => {
             expect(await search('common', { limit: 3 })).toHaveLength(3);
@@ -305,7 +365,12 @@ export function describeSearchIndexContract(name: string, factory: () => Promise
           const ns = uniqueName('ns');
           const before = await index().count();
 
-          await indexed([`${ns}/one`], [`${ns}/two`, { visibility: 'private' }], [`${ns}/gone`, { active: false }], [`${ns}/retired`]);
+          await indexed(
+            [`${ns}/one`],
+            [`${ns}/two`, { visibility: 'private' }],
+            [`${ns}/gone`, { active: false }],
+            [`${ns}/retired`],
+          );
           await indexed([`${ns}/retired`, { sequence: 2, active: false }]);
 
           await settled(async () => expect(await index().count()).toBe(before + 2));
@@ -383,5 +448,8 @@ function sharesAWord(doc: SearchDocument, text: string): boolean {
   const words = (value: string) => value.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   const docWords = words([doc.package, doc.description, ...doc.keywords].join(' '));
   const trimmed = text.trim().toLowerCase();
-  return (trimmed.length > 0 && doc.package.includes(trimmed)) || words(text).some((w) => docWords.some((d) => d.startsWith(w)));
+  return (
+    (trimmed.length > 0 && doc.package.includes(trimmed)) ||
+    words(text).some((w) => docWords.some((d) => d.startsWith(w)))
+  );
 }

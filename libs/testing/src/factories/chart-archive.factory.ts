@@ -39,7 +39,12 @@ function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, '0') + '\0';
 }
 
-function header(name: string, size: number, typeflag: string, opts: { mode?: number; mtime?: number; linkname?: string }): Buffer {
+function header(
+  name: string,
+  size: number,
+  typeflag: string,
+  opts: { mode?: number; mtime?: number; linkname?: string },
+): Buffer {
   const block = Buffer.alloc(512, 0);
   block.write(name.slice(0, 100), 0, 'utf8');
   block.write(octal(opts.mode ?? 0o644, 8), 100, 'ascii');

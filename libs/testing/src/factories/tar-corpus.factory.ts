@@ -39,7 +39,9 @@ function withoutEnd(tar: Buffer): Buffer {
 
 /** Extended-header blocks (typeflag `x` or `g`) carrying `records`, under the raw name `name`. */
 function extendedHeader(typeflag: 'x' | 'g', name: string, records: Record<string, string>): Buffer {
-  const data = Object.entries(records).map(([key, value]) => paxRecord(key, value)).join('');
+  const data = Object.entries(records)
+    .map(([key, value]) => paxRecord(key, value))
+    .join('');
   return withoutEnd(tarArchive([{ name, content: data, typeflag }]));
 }
 
@@ -63,7 +65,10 @@ function unsafeEntries(chart: string): Array<[string, ArchiveEntry]> {
     ['an absolute path', { name: '/etc/cron.d/evil', content: '* * * * * root id\n' }],
     ['a path escaping with ..', { name: `${chart}/../../evil.sh`, content: 'id\n' }],
     ['a path starting with ..', { name: '../evil.sh', content: 'id\n' }],
-    ['a long (PAX) path escaping with ..', { name: `${chart}/${'a'.repeat(120)}/../../../../evil.sh`, content: 'id\n' }],
+    [
+      'a long (PAX) path escaping with ..',
+      { name: `${chart}/${'a'.repeat(120)}/../../../../evil.sh`, content: 'id\n' },
+    ],
     ['an absolute symlink', { name: `${chart}/templates/passwd.yaml`, type: 'symlink', linkname: '/etc/passwd' }],
     ['a relative symlink', { name: `${chart}/templates/up.yaml`, type: 'symlink', linkname: '../../../etc/passwd' }],
     ['a hardlink', { name: `${chart}/templates/copy.yaml`, type: 'hardlink', linkname: `${chart}/Chart.yaml` }],
@@ -85,7 +90,11 @@ function chartYamlSwappedBehind(between: Buffer, chart: string, salt: string | u
   const [directory, realChartYaml, ...rest] = chartEntries({ name: chart, salt });
   const otherChartYaml = chartEntries({ name: chart, version: '9.9.9', salt })[1]!;
   const renamed = (path: string, entry: ArchiveEntry) =>
-    Buffer.concat([extendedHeader('x', `${chart}/PaxHeaders/${path}`, { path: `${chart}/${path}` }), between, withoutEnd(tarArchive([entry]))]);
+    Buffer.concat([
+      extendedHeader('x', `${chart}/PaxHeaders/${path}`, { path: `${chart}/${path}` }),
+      between,
+      withoutEnd(tarArchive([entry])),
+    ]);
   return Buffer.concat([
     withoutEnd(tarArchive([directory!])),
     renamed('README.md', otherChartYaml),
@@ -131,13 +140,22 @@ export function hostileTars(options: TarCorpusOptions = {}): HostileTar[] {
     {
       // GNU tar applies the global path to the next entry; Go reads the entry's own name.
       label: `a safe global PAX path over an entry whose own name is ${escape}`,
-      tar: Buffer.concat([valid, extendedHeader('g', 'pax_global_header', { path: `${chart}/notes.txt` }), withRawName({ name: '', content: 'x\n' }, escape), END_OF_ARCHIVE]),
+      tar: Buffer.concat([
+        valid,
+        extendedHeader('g', 'pax_global_header', { path: `${chart}/notes.txt` }),
+        withRawName({ name: '', content: 'x\n' }, escape),
+        END_OF_ARCHIVE,
+      ]),
       refusal: 'invalid-blob',
     },
     {
       // Go, GNU tar and tar-stream read the PAX path; a reader without PAX support the raw name.
       label: `a safe PAX path over a raw ustar name ${escape}`,
-      tar: Buffer.concat([valid, withRawName({ name: '', content: 'x\n', pax: { path: `${chart}/notes.txt` } }, escape), END_OF_ARCHIVE]),
+      tar: Buffer.concat([
+        valid,
+        withRawName({ name: '', content: 'x\n', pax: { path: `${chart}/notes.txt` } }, escape),
+        END_OF_ARCHIVE,
+      ]),
       refusal: 'unsafe-archive',
     },
     {
@@ -156,7 +174,12 @@ export function hostileTars(options: TarCorpusOptions = {}): HostileTar[] {
       label: `a PAX GNU sparse file that Go renames to ${escape}`,
       tar: Buffer.concat([
         valid,
-        extendedHeader('x', 'PaxHeader', { 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0', 'GNU.sparse.name': escape, 'GNU.sparse.realsize': '2' }),
+        extendedHeader('x', 'PaxHeader', {
+          'GNU.sparse.major': '1',
+          'GNU.sparse.minor': '0',
+          'GNU.sparse.name': escape,
+          'GNU.sparse.realsize': '2',
+        }),
         withoutEnd(tarArchive([{ name: `${chart}/GNUSparseFile.0/notes.txt`, content: '1\n2\n' }])),
         END_OF_ARCHIVE,
       ]),
@@ -165,7 +188,11 @@ export function hostileTars(options: TarCorpusOptions = {}): HostileTar[] {
     {
       // Go keeps only the last `x` header's records (tar-stream merges them).
       label: 'two x headers in a row, whose first renames a second Chart.yaml (version 9.9.9) that Go reads',
-      tar: chartYamlSwappedBehind(extendedHeader('x', `${chart}/PaxHeaders/comment`, { comment: 'second x header' }), chart, options.salt),
+      tar: chartYamlSwappedBehind(
+        extendedHeader('x', `${chart}/PaxHeaders/comment`, { comment: 'second x header' }),
+        chart,
+        options.salt,
+      ),
       refusal: 'invalid-blob',
     },
     {
@@ -177,7 +204,12 @@ export function hostileTars(options: TarCorpusOptions = {}): HostileTar[] {
     {
       // A reader that does not know typeflag `x` extracts the header as a file under its own name.
       label: `an extended header named ${escape}`,
-      tar: Buffer.concat([valid, extendedHeader('x', escape, { mtime: '1700000000' }), withoutEnd(tarArchive([{ name: `${chart}/notes.txt`, content: 'x\n' }])), END_OF_ARCHIVE]),
+      tar: Buffer.concat([
+        valid,
+        extendedHeader('x', escape, { mtime: '1700000000' }),
+        withoutEnd(tarArchive([{ name: `${chart}/notes.txt`, content: 'x\n' }])),
+        END_OF_ARCHIVE,
+      ]),
       refusal: 'unsafe-archive',
     },
   ];
@@ -192,9 +224,18 @@ export function wellFormedTars(options: TarCorpusOptions = {}): WellFormedTar[] 
   return [
     { label: 'a plain chart', tar: plain },
     { label: 'PAX long names', tar: tarArchive([...entries, { name: long, content: 'kind: Deployment\n' }]) },
-    { label: 'GNU long names', tar: tarArchive([...entries, { name: long, content: 'kind: Deployment\n' }], { longNames: 'gnu' }) },
-    { label: 'a git archive global comment header', tar: Buffer.concat([extendedHeader('g', 'pax_global_header', { comment: 'f'.repeat(40) }), plain]) },
-    { label: 'record padding after the end-of-archive marker', tar: Buffer.concat([plain, Buffer.alloc(10240 - (plain.length % 10240))]) },
+    {
+      label: 'GNU long names',
+      tar: tarArchive([...entries, { name: long, content: 'kind: Deployment\n' }], { longNames: 'gnu' }),
+    },
+    {
+      label: 'a git archive global comment header',
+      tar: Buffer.concat([extendedHeader('g', 'pax_global_header', { comment: 'f'.repeat(40) }), plain]),
+    },
+    {
+      label: 'record padding after the end-of-archive marker',
+      tar: Buffer.concat([plain, Buffer.alloc(10240 - (plain.length % 10240))]),
+    },
     { label: 'a lone zero block at the end', tar: Buffer.concat([withoutEnd(plain), Buffer.alloc(BLOCK)]) },
     { label: 'no end-of-archive marker', tar: withoutEnd(plain) },
     {

@@ -55,7 +55,9 @@ export class InMemoryEventLog implements EventLog {
 
   async subscribe(options: SubscribeOptions, handler: (events: StoredEvent[]) => Promise<void>): Promise<Subscription> {
     this.assertOpen();
-    const subscription = new InMemorySubscription(this, options, handler, () => this.subscriptions.delete(subscription));
+    const subscription = new InMemorySubscription(this, options, handler, () =>
+      this.subscriptions.delete(subscription),
+    );
     this.subscriptions.add(subscription);
     subscription.wake();
     return subscription;

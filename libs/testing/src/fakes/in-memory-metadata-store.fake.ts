@@ -54,13 +54,17 @@ export class InMemoryMetadataStore implements MetadataStore {
   }
 
   async list(filter: PackageListFilter): Promise<PackageSummary[]> {
-    const views = [...this.views.values()].map((text) => JSON.parse(text) as PackageView).filter((v) => packageExists(v));
+    const views = [...this.views.values()]
+      .map((text) => JSON.parse(text) as PackageView)
+      .filter((v) => packageExists(v));
     const visible = filter.visibleNamespaces;
     return views
       .filter((v) => filter.namespace === undefined || v.namespace === filter.namespace)
       .filter((v) => filter.mediaType === undefined || v.manifests.some((m) => m.mediaType === filter.mediaType))
       .filter((v) => filter.nameContains === undefined || v.package.includes(filter.nameContains))
-      .filter((v) => visible === undefined || visible === 'all' || v.visibility === 'public' || visible.includes(v.namespace))
+      .filter(
+        (v) => visible === undefined || visible === 'all' || v.visibility === 'public' || visible.includes(v.namespace),
+      )
       .sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0))
       .slice(filter.offset ?? 0, (filter.offset ?? 0) + filter.limit)
       .map(summarizePackage);

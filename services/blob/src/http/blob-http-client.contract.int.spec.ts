@@ -20,7 +20,13 @@ describeBlobStoreContract('blob-http-client to the blob service over blob-fs', a
   const root = mkdtempSync(join(tmpdir(), 'wharf-blob-http-'));
   const store = new FsBlobStore(root);
   const app = await createService(
-    { providers: [{ provide: BLOB_STORE, useValue: store }], imports: [], controllers: [InternalBlobsController], checks: [], onClose: () => store.close() },
+    {
+      providers: [{ provide: BLOB_STORE, useValue: store }],
+      imports: [],
+      controllers: [InternalBlobsController],
+      checks: [],
+      onClose: () => store.close(),
+    },
     new JsonLogger('silent'),
     { streamOctets: true },
   );

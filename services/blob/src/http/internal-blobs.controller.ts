@@ -17,7 +17,8 @@ export class InternalBlobsController {
 
   @Put()
   async put(@Req() request: FastifyRequest, @Query('expected') expected?: string) {
-    if (expected !== undefined && typeof expected !== 'string') throw new InvalidUsageError("'expected' must be a digest");
+    if (expected !== undefined && typeof expected !== 'string')
+      throw new InvalidUsageError("'expected' must be a digest");
     try {
       return await this.blobs.put(request.body as Readable, expected);
     } catch (error) {
@@ -52,7 +53,8 @@ export class InternalBlobsController {
   @Get(':digest/url')
   async downloadUrl(@Param('digest') digest: string, @Query('expires') expires?: string) {
     const seconds = Number(expires ?? 300);
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 604_800) throw new InvalidUsageError("'expires' must be 1 to 604800 seconds");
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 604_800)
+      throw new InvalidUsageError("'expires' must be 1 to 604800 seconds");
     if (!this.blobs.downloadUrl) return { supported: false, url: null };
     return { supported: true, url: await this.blobs.downloadUrl(digest, seconds) };
   }

@@ -23,9 +23,14 @@ parentPort?.on('message', (task: InspectionTask) => {
   try {
     const bytes = Buffer.from(task.archive.buffer, task.archive.byteOffset, task.archive.byteLength);
     const inspection = inspectArchive(bytes, task.limits);
-    port.postMessage({ ok: true, inspection, archive: task.archive } satisfies InspectionReply, [task.archive.buffer as ArrayBuffer]);
+    port.postMessage({ ok: true, inspection, archive: task.archive } satisfies InspectionReply, [
+      task.archive.buffer as ArrayBuffer,
+    ]);
   } catch (error) {
-    const reply: InspectionReply = error instanceof WharfError ? { ok: false, refusal: toWire(error) } : { ok: false, failure: String((error as Error)?.message ?? error) };
+    const reply: InspectionReply =
+      error instanceof WharfError
+        ? { ok: false, refusal: toWire(error) }
+        : { ok: false, failure: String((error as Error)?.message ?? error) };
     port.postMessage(reply);
   }
 });

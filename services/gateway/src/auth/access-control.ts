@@ -37,7 +37,8 @@ export class AccessControl {
   /** Throws package-not-found when the caller may not read the package. */
   async assertReadable(caller: Caller, view: PackageView): Promise<void> {
     if (view.visibility === 'public') return;
-    if (!canRead(await this.roleOn(caller, view.namespace), view.visibility)) throw new PackageNotFoundError(view.package);
+    if (!canRead(await this.roleOn(caller, view.namespace), view.visibility))
+      throw new PackageNotFoundError(view.package);
   }
 
   /** What the Helm routes of `namespace` may show the caller: public charts, and private ones with `read`. */
@@ -47,7 +48,11 @@ export class AccessControl {
   }
 
   async readableNamespaces(caller: Caller): Promise<readonly string[] | 'all'> {
-    const memberships = caller.kind === 'user' && !caller.siteAdmin ? await this.directory.memberships(caller.name) : [];
-    return readableNamespaces(caller, memberships.map((m) => m.namespace));
+    const memberships =
+      caller.kind === 'user' && !caller.siteAdmin ? await this.directory.memberships(caller.name) : [];
+    return readableNamespaces(
+      caller,
+      memberships.map((m) => m.namespace),
+    );
   }
 }

@@ -4,7 +4,14 @@
  * reload and decide again. Time and the actor arrive here; the decider stays pure.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { AccountCommand, AccountView, ConcurrencyConflictError, RecordedAccountEvent, decideAccount, evolveAccount } from '@wharf/domain';
+import {
+  AccountCommand,
+  AccountView,
+  ConcurrencyConflictError,
+  RecordedAccountEvent,
+  decideAccount,
+  evolveAccount,
+} from '@wharf/domain';
 import { ACCOUNT_STORE, AccountStore } from '@wharf/ports';
 import { AccountDirectory } from './account-directory';
 
@@ -17,14 +24,27 @@ export class AccountWriter {
     private readonly directory: AccountDirectory,
   ) {}
 
-  async execute(namespace: string, command: AccountCommand, actor: string, now: Date = new Date()): Promise<AccountView> {
+  async execute(
+    namespace: string,
+    command: AccountCommand,
+    actor: string,
+    now: Date = new Date(),
+  ): Promise<AccountView> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const view = await this.store.get(namespace);
       const events = decideAccount(view, namespace, command);
       if (events.length === 0) return view!;
       const base = view?.version ?? 0;
       const recorded = events.map(
-        (event, i) => ({ namespace, version: base + i + 1, type: event.type, data: event.data, actor, occurredAt: now.toISOString() }) as RecordedAccountEvent,
+        (event, i) =>
+          ({
+            namespace,
+            version: base + i + 1,
+            type: event.type,
+            data: event.data,
+            actor,
+            occurredAt: now.toISOString(),
+          }) as RecordedAccountEvent,
       );
       const next = recorded.reduce<AccountView | null>(evolveAccount, view)!;
       if (await this.store.append(recorded, next, base)) {

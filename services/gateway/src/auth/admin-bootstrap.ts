@@ -25,7 +25,11 @@ export class AdminBootstrap implements OnApplicationBootstrap {
     if (!admin) return 'not-configured';
     if (await this.directory.get(admin.username)) return 'exists';
     const passwordHash = await this.authenticator.hashNewPassword(admin.password);
-    await this.writer.execute(parseAccountName(admin.username), { type: 'RegisterUser', passwordHash, siteAdmin: true }, '-');
+    await this.writer.execute(
+      parseAccountName(admin.username),
+      { type: 'RegisterUser', passwordHash, siteAdmin: true },
+      '-',
+    );
     return 'created';
   }
 }

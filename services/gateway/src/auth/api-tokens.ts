@@ -13,7 +13,11 @@ export interface MintedToken {
 }
 
 export function mintToken(account: string): MintedToken {
-  const token: ApiToken = { account, id: randomBytes(8).toString('hex'), secret: randomBytes(32).toString('base64url') };
+  const token: ApiToken = {
+    account,
+    id: randomBytes(8).toString('hex'),
+    secret: randomBytes(32).toString('base64url'),
+  };
   return { text: formatToken(token), id: token.id, secretHash: hashSecret(token.secret) };
 }
 

@@ -32,7 +32,19 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { ANONYMOUS, Caller, OPEN_CALLER, RateLimitedError, UnauthorizedError, findRobot, isAccountNameSyntax, parseAuthorization, splitRobotAccount, type ApiToken, type Credentials } from '@wharf/domain';
+import {
+  ANONYMOUS,
+  Caller,
+  OPEN_CALLER,
+  RateLimitedError,
+  UnauthorizedError,
+  findRobot,
+  isAccountNameSyntax,
+  parseAuthorization,
+  splitRobotAccount,
+  type ApiToken,
+  type Credentials,
+} from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { AccountDirectory } from './account-directory';
 import { matchToken } from './api-tokens';
@@ -93,14 +105,17 @@ export class Authenticator {
     const view = wellFormed ? await this.directory.get(account) : null;
     const stored = view?.kind === 'user' ? view.passwordHash : null;
     const memoKey = stored ? createHash('sha256').update(`${account}\0${password}\0${stored}`).digest('hex') : null;
-    if (memoKey && (this.verified.get(memoKey) ?? 0) > Date.now()) return this.passwordCaller(view!.namespace, view!.siteAdmin);
+    if (memoKey && (this.verified.get(memoKey) ?? 0) > Date.now())
+      return this.passwordCaller(view!.namespace, view!.siteAdmin);
     // Refused before `take`, so a full pool costs the budget nothing and creates no bucket.
     if (!this.pool.hasRoom(client)) throw this.pool.refusal();
     const wait = this.failures.take(budgetKey, perMinute);
     if (wait > 0) throw new RateLimitedError(wait);
     let right: boolean;
     try {
-      right = await this.pool.run(client, () => (stored ? verifyPassword(password, stored) : verifyAgainstPlaceholder(password)));
+      right = await this.pool.run(client, () =>
+        stored ? verifyPassword(password, stored) : verifyAgainstPlaceholder(password),
+      );
     } catch (error) {
       this.failures.giveBack(budgetKey, perMinute); // not a guess: the pool refused it
       throw error;
@@ -139,7 +154,11 @@ export class Authenticator {
 
   private async byToken(token: ApiToken, claimedAccount: string | null): Promise<Caller> {
     // Basic auth with a token: the user part must name the token's account, or be a placeholder.
-    if (claimedAccount !== null && claimedAccount !== token.account && !['$token', 'token', 'oauth2accesstoken'].includes(claimedAccount)) {
+    if (
+      claimedAccount !== null &&
+      claimedAccount !== token.account &&
+      !['$token', 'token', 'oauth2accesstoken'].includes(claimedAccount)
+    ) {
       throw new UnauthorizedError('invalid credentials');
     }
     const now = new Date().toISOString();
@@ -148,11 +167,24 @@ export class Authenticator {
       const org = await this.directory.get(robot.org);
       const record = org?.kind === 'organization' ? findRobot(org, robot.robot) : undefined;
       const matched = record && matchToken(record.tokens, token, now);
-      if (record && matched) return { kind: 'robot', org: robot.org, name: robot.robot, role: record.role, proof: { by: 'token', tokenId: matched.id, expiresAt: matched.expiresAt } };
+      if (record && matched)
+        return {
+          kind: 'robot',
+          org: robot.org,
+          name: robot.robot,
+          role: record.role,
+          proof: { by: 'token', tokenId: matched.id, expiresAt: matched.expiresAt },
+        };
     } else {
       const user = await this.directory.get(token.account);
       const matched = user?.kind === 'user' ? matchToken(user.tokens, token, now) : undefined;
-      if (user && matched) return { kind: 'user', name: user.namespace, siteAdmin: user.siteAdmin, proof: { by: 'token', tokenId: matched.id, expiresAt: matched.expiresAt } };
+      if (user && matched)
+        return {
+          kind: 'user',
+          name: user.namespace,
+          siteAdmin: user.siteAdmin,
+          proof: { by: 'token', tokenId: matched.id, expiresAt: matched.expiresAt },
+        };
     }
     throw new UnauthorizedError('invalid or expired token');
   }

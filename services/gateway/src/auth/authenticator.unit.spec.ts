@@ -20,7 +20,12 @@ async function world(env: Record<string, string> = {}) {
   const authenticator = new Authenticator(directory, config);
   const nothing: PackageReader = { get: async () => null, list: async () => [], count: async () => 0 };
   const accounts = accountUseCases(store, directory, authenticator, config, nothing);
-  const { token } = await accounts.signUp.execute({ username: 'alice', password: PASSWORD, caller: ANONYMOUS, client: '' });
+  const { token } = await accounts.signUp.execute({
+    username: 'alice',
+    password: PASSWORD,
+    caller: ANONYMOUS,
+    client: '',
+  });
   await preparePlaceholder();
   return { authenticator, accounts, token, directory };
 }
@@ -47,13 +52,20 @@ const outcome = (promise: Promise<unknown>) =>
 describe(Authenticator.name, () => {
   it('should refuse every password for an account whose failure budget is spent, the right one included, without hashing it', async () => {
     const { authenticator, token } = await world();
-    const wrong = await Promise.all([1, 2, 3].map(() => outcome(authenticator.callerFor(basic('alice', 'wrong-guess')))));
+    const wrong = await Promise.all(
+      [1, 2, 3].map(() => outcome(authenticator.callerFor(basic('alice', 'wrong-guess')))),
+    );
     expect(wrong).toEqual(['unauthorized-access', 'unauthorized-access', 'unauthorized-access']);
-    expect(await hashesDuring(async () => {
-      await expect(authenticator.callerFor(basic('alice', 'wrong-guess'))).rejects.toMatchObject({ code: 'rate-limited', retryAfterSeconds: expect.any(Number) });
-      await expect(authenticator.callerFor(basic('alice', PASSWORD))).rejects.toMatchObject({ code: 'rate-limited' });
-      await expect(authenticator.checkPassword('alice', PASSWORD)).rejects.toMatchObject({ code: 'rate-limited' });
-    })).toBe(0);
+    expect(
+      await hashesDuring(async () => {
+        await expect(authenticator.callerFor(basic('alice', 'wrong-guess'))).rejects.toMatchObject({
+          code: 'rate-limited',
+          retryAfterSeconds: expect.any(Number),
+        });
+        await expect(authenticator.callerFor(basic('alice', PASSWORD))).rejects.toMatchObject({ code: 'rate-limited' });
+        await expect(authenticator.checkPassword('alice', PASSWORD)).rejects.toMatchObject({ code: 'rate-limited' });
+      }),
+    ).toBe(0);
     // The victim's token still works.
     expect(await authenticator.callerFor(token)).toMatchObject({ kind: 'user', name: 'alice', proof: { by: 'token' } });
   });
@@ -62,7 +74,9 @@ describe(Authenticator.name, () => {
     const { authenticator } = await world();
     let results: string[] = [];
     const hashes = await hashesDuring(async () => {
-      results = await Promise.all(Array.from({ length: 16 }, () => outcome(authenticator.callerFor(basic('alice', 'wrong-guess')))));
+      results = await Promise.all(
+        Array.from({ length: 16 }, () => outcome(authenticator.callerFor(basic('alice', 'wrong-guess')))),
+      );
     });
     expect(hashes).toBe(3);
     expect(results.filter((r) => r === 'unauthorized-access')).toHaveLength(3);
@@ -71,7 +85,11 @@ describe(Authenticator.name, () => {
 
   it('should not count a right password against the budget', async () => {
     const { authenticator } = await world({ WHARF_FAILED_LOGINS_PER_MINUTE: '1' });
-    for (let i = 0; i < 3; i++) expect(await authenticator.checkPassword('alice', PASSWORD)).toMatchObject({ name: 'alice', proof: { by: 'password' } });
+    for (let i = 0; i < 3; i++)
+      expect(await authenticator.checkPassword('alice', PASSWORD)).toMatchObject({
+        name: 'alice',
+        proof: { by: 'password' },
+      });
     expect(await authenticator.checkPassword('alice', 'wrong-guess')).toBeNull();
     await expect(authenticator.checkPassword('alice', PASSWORD)).rejects.toMatchObject({ code: 'rate-limited' });
   });
@@ -91,8 +109,14 @@ describe(Authenticator.name, () => {
   });
 
   it('should answer 503 when more password checks wait than the queue holds', async () => {
-    const { authenticator } = await world({ WHARF_PASSWORD_HASH_CONCURRENCY: '1', WHARF_PASSWORD_HASH_QUEUE: '1', WHARF_FAILED_LOGINS_PER_MINUTE: '100' });
-    const results = await Promise.all(['a', 'b', 'c', 'd'].map((n) => outcome(authenticator.checkPassword(`user-${n}`, 'wrong-guess'))));
+    const { authenticator } = await world({
+      WHARF_PASSWORD_HASH_CONCURRENCY: '1',
+      WHARF_PASSWORD_HASH_QUEUE: '1',
+      WHARF_FAILED_LOGINS_PER_MINUTE: '100',
+    });
+    const results = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((n) => outcome(authenticator.checkPassword(`user-${n}`, 'wrong-guess'))),
+    );
     expect(results.sort()).toEqual(['ok', 'ok', 'service-unavailable', 'service-unavailable']);
   });
 });
@@ -105,9 +129,13 @@ describe('names that no account can have (issue 15 review, finding 5)', () => {
     const lookups = jest.spyOn(directory, 'get');
     for (const name of malformed) {
       const keys = authenticator.failureBudgetKeys;
-      expect(await hashesDuring(async () => expect(await authenticator.checkPassword(name, 'wrong-guess')).toBeNull())).toBe(1);
+      expect(
+        await hashesDuring(async () => expect(await authenticator.checkPassword(name, 'wrong-guess')).toBeNull()),
+      ).toBe(1);
       expect(authenticator.failureBudgetKeys).toBeLessThanOrEqual(Math.max(keys, 1)); // the one shared key at most
-      await expect(authenticator.callerFor(basic(name, 'wrong-guess'))).rejects.toMatchObject({ code: 'unauthorized-access' });
+      await expect(authenticator.callerFor(basic(name, 'wrong-guess'))).rejects.toMatchObject({
+        code: 'unauthorized-access',
+      });
     }
     expect(lookups).not.toHaveBeenCalled();
     expect(authenticator.failureBudgetKeys).toBe(1);
@@ -116,21 +144,35 @@ describe('names that no account can have (issue 15 review, finding 5)', () => {
   it('should give all malformed names one shared budget, and leave well-formed names their own', async () => {
     const { authenticator } = await world();
     for (const name of malformed.slice(0, 3)) expect(await authenticator.checkPassword(name, 'wrong-guess')).toBeNull();
-    await expect(authenticator.checkPassword(malformed[3], 'wrong-guess')).rejects.toMatchObject({ code: 'rate-limited' });
-    await expect(authenticator.checkPassword(`${'y'.repeat(9_000)}`, 'wrong-guess')).rejects.toMatchObject({ code: 'rate-limited' });
+    await expect(authenticator.checkPassword(malformed[3], 'wrong-guess')).rejects.toMatchObject({
+      code: 'rate-limited',
+    });
+    await expect(authenticator.checkPassword(`${'y'.repeat(9_000)}`, 'wrong-guess')).rejects.toMatchObject({
+      code: 'rate-limited',
+    });
     // Names within the syntax are untouched by the shared budget: a user, an unknown name, a robot.
-    expect(await authenticator.checkPassword('alice', PASSWORD)).toMatchObject({ name: 'alice', proof: { by: 'password' } });
+    expect(await authenticator.checkPassword('alice', PASSWORD)).toMatchObject({
+      name: 'alice',
+      proof: { by: 'password' },
+    });
     expect(await authenticator.callerFor(basic('alice', PASSWORD))).toMatchObject({ name: 'alice' });
     expect(await authenticator.checkPassword('nobody-here', 'wrong-guess')).toBeNull();
     expect(await authenticator.checkPassword('acme+ci', 'wrong-guess')).toBeNull();
   });
 
   it('should refuse with 503 before touching the budget when the pool has no room: no key, nothing spent', async () => {
-    const { authenticator } = await world({ WHARF_PASSWORD_HASH_CONCURRENCY: '1', WHARF_PASSWORD_HASH_QUEUE: '0', WHARF_FAILED_LOGINS_PER_MINUTE: '1' });
+    const { authenticator } = await world({
+      WHARF_PASSWORD_HASH_CONCURRENCY: '1',
+      WHARF_PASSWORD_HASH_QUEUE: '0',
+      WHARF_FAILED_LOGINS_PER_MINUTE: '1',
+    });
     const first = authenticator.checkPassword('alice', 'wrong-guess', 'client-a');
     await new Promise((resolve) => setImmediate(resolve)); // the lookup resolves in microtasks (in-memory SQLite): the first check holds the only slot now
     const keys = authenticator.failureBudgetKeys;
-    for (let i = 0; i < 5; i++) await expect(authenticator.checkPassword(`user-${i}`, 'wrong-guess', 'client-b')).rejects.toMatchObject({ code: 'service-unavailable' });
+    for (let i = 0; i < 5; i++)
+      await expect(authenticator.checkPassword(`user-${i}`, 'wrong-guess', 'client-b')).rejects.toMatchObject({
+        code: 'service-unavailable',
+      });
     expect(authenticator.failureBudgetKeys).toBe(keys);
     expect(await first).toBeNull();
     // The refused names' budgets were never spent: with one failure a minute, each still gets its guess.
@@ -143,8 +185,18 @@ describe('tokens and passwords (item 3 of issue 15)', () => {
     const { authenticator, accounts, token } = await world();
     const alice = await authenticator.callerFor(token);
     const other = await accounts.userTokens.create(alice, () => ({ label: 'ci', lifetimeSeconds: undefined }));
-    await expect(accounts.changePassword.execute({ caller: alice, request: () => ({ currentPassword: 'wrong-guess', password: 'a-new-password' }), client: '' })).rejects.toBeInstanceOf(UnauthorizedError);
-    const changed = await accounts.changePassword.execute({ caller: alice, request: () => ({ currentPassword: PASSWORD, password: 'a-new-password' }), client: '' });
+    await expect(
+      accounts.changePassword.execute({
+        caller: alice,
+        request: () => ({ currentPassword: 'wrong-guess', password: 'a-new-password' }),
+        client: '',
+      }),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
+    const changed = await accounts.changePassword.execute({
+      caller: alice,
+      request: () => ({ currentPassword: PASSWORD, password: 'a-new-password' }),
+      client: '',
+    });
     await expect(authenticator.callerFor(token)).rejects.toBeInstanceOf(UnauthorizedError);
     await expect(authenticator.callerFor(other.token)).rejects.toBeInstanceOf(UnauthorizedError);
     expect(await authenticator.callerFor(changed.token)).toMatchObject({ name: 'alice' });
@@ -156,12 +208,16 @@ describe('tokens and passwords (item 3 of issue 15)', () => {
     const alice = await authenticator.checkPassword('alice', PASSWORD);
     const short = await accounts.userTokens.create(alice!, () => ({ label: 'short', lifetimeSeconds: 60 }));
     const viaShort = await authenticator.callerFor(short.token);
-    await expect(accounts.userTokens.create(viaShort, () => ({ label: 'forever', lifetimeSeconds: null }))).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(
+      accounts.userTokens.create(viaShort, () => ({ label: 'forever', lifetimeSeconds: null })),
+    ).rejects.toMatchObject({ code: 'forbidden' });
     const capped = await accounts.userTokens.create(viaShort, () => ({ label: 'long', lifetimeSeconds: 86_400 }));
     expect(capped.expires_at).toBe(short.expires_at);
     const shorter = await accounts.userTokens.create(viaShort, () => ({ label: 'shorter', lifetimeSeconds: 60 }));
     expect(shorter.expires_at! <= short.expires_at!).toBe(true);
     // A password-authenticated caller may still make a token that never expires.
-    expect((await accounts.userTokens.create(alice!, () => ({ label: 'forever', lifetimeSeconds: null }))).expires_at).toBeNull();
+    expect(
+      (await accounts.userTokens.create(alice!, () => ({ label: 'forever', lifetimeSeconds: null }))).expires_at,
+    ).toBeNull();
   });
 });

@@ -18,7 +18,13 @@
  */
 import { CanActivate, ExecutionContext, Inject, Injectable, createParamDecorator } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { Caller, RateLimitedError, ServiceUnavailableError, UnauthorizedError, parseAuthorization } from '@wharf/domain';
+import {
+  Caller,
+  RateLimitedError,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  parseAuthorization,
+} from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { AccountDirectory } from './account-directory';
 import { Authenticator } from './authenticator';

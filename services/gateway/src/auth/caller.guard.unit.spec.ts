@@ -20,7 +20,11 @@ function world(env: Record<string, string>) {
   const guard = new CallerGuard(authenticator, directory, config);
   const request = (authorization: string | undefined, namespace?: string, ip = '192.0.2.1') =>
     guard
-      .canActivate({ switchToHttp: () => ({ getRequest: () => ({ headers: { authorization }, params: namespace ? { namespace } : {}, ip }) }) } as unknown as ExecutionContext)
+      .canActivate({
+        switchToHttp: () => ({
+          getRequest: () => ({ headers: { authorization }, params: namespace ? { namespace } : {}, ip }),
+        }),
+      } as unknown as ExecutionContext)
       .then(
         () => 'ok',
         (e: { code?: string }) => e.code ?? String(e),
@@ -31,11 +35,20 @@ function world(env: Record<string, string>) {
 describe(CallerGuard.name, () => {
   it('should give all the robots of an organisation one bucket, so creating robots does not multiply the limit', async () => {
     const { accounts, request } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '3' });
-    const { token } = await accounts.signUp.execute({ username: 'mallory', password: 'long-enough', caller: ANONYMOUS, client: '' });
+    const { token } = await accounts.signUp.execute({
+      username: 'mallory',
+      password: 'long-enough',
+      caller: ANONYMOUS,
+      client: '',
+    });
     const owner = { kind: 'user', name: 'mallory', siteAdmin: false } as const;
     await accounts.organizations.create(owner, () => 'morg');
     const robots = [];
-    for (const name of ['r1', 'r2', 'r3']) robots.push((await accounts.robots.set(owner, 'morg', name, () => ({ role: 'read', expiresIn: undefined }))).token as string);
+    for (const name of ['r1', 'r2', 'r3'])
+      robots.push(
+        (await accounts.robots.set(owner, 'morg', name, () => ({ role: 'read', expiresIn: undefined })))
+          .token as string,
+      );
     const seen = [];
     for (const robot of [...robots, ...robots]) seen.push(await request(robot, undefined, '192.0.2.9'));
     expect(seen).toEqual(['ok', 'ok', 'ok', 'rate-limited', 'rate-limited', 'rate-limited']);
@@ -44,8 +57,16 @@ describe(CallerGuard.name, () => {
 
   it('should check no password from an address whose bucket is spent, and still take tokens from it', async () => {
     const { accounts, request, authenticator } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '2' });
-    const { token } = await accounts.signUp.execute({ username: 'bob', password: 'long-enough', caller: ANONYMOUS, client: '192.0.2.4' });
-    expect([await request(undefined, undefined, '192.0.2.5'), await request(undefined, undefined, '192.0.2.5')]).toEqual(['ok', 'ok']);
+    const { token } = await accounts.signUp.execute({
+      username: 'bob',
+      password: 'long-enough',
+      caller: ANONYMOUS,
+      client: '192.0.2.4',
+    });
+    expect([
+      await request(undefined, undefined, '192.0.2.5'),
+      await request(undefined, undefined, '192.0.2.5'),
+    ]).toEqual(['ok', 'ok']);
     const checks = jest.spyOn(authenticator, 'checkPassword');
     const basic = `Basic ${Buffer.from('bob:long-enough').toString('base64')}`;
     expect(await request(basic, undefined, '192.0.2.5')).toBe('rate-limited');
@@ -56,7 +77,8 @@ describe(CallerGuard.name, () => {
   it('should count a request once when the upload hook resolved its caller before the guard ran', async () => {
     const { guard } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '2' });
     const upload = () => ({ headers: {}, params: { namespace: 'ns' }, ip: '192.0.2.3' });
-    const context = (request: object) => ({ switchToHttp: () => ({ getRequest: () => request }) }) as unknown as ExecutionContext;
+    const context = (request: object) =>
+      ({ switchToHttp: () => ({ getRequest: () => request }) }) as unknown as ExecutionContext;
     const first = upload();
     expect(await guard.callerOf(first)).toBe(ANONYMOUS);
     await guard.canActivate(context(first));
@@ -78,7 +100,16 @@ describe(CallerGuard.name, () => {
 
   it('should limit an account across namespaces and tokens at the global limit when its namespace sets none', async () => {
     const { accounts, request } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '2' });
-    const { token } = await accounts.signUp.execute({ username: 'alice', password: 'long-enough', caller: ANONYMOUS, client: '' });
-    expect([await request(token, 'ns1', '192.0.2.7'), await request(token, 'ns2', '192.0.2.8'), await request(token, 'ns3', '192.0.2.9')]).toEqual(['ok', 'ok', 'rate-limited']);
+    const { token } = await accounts.signUp.execute({
+      username: 'alice',
+      password: 'long-enough',
+      caller: ANONYMOUS,
+      client: '',
+    });
+    expect([
+      await request(token, 'ns1', '192.0.2.7'),
+      await request(token, 'ns2', '192.0.2.8'),
+      await request(token, 'ns3', '192.0.2.9'),
+    ]).toEqual(['ok', 'ok', 'rate-limited']);
   });
 });

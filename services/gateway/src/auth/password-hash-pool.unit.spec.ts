@@ -80,7 +80,12 @@ describe(PasswordHashPool.name, () => {
   it("should not let one address's 60 parallel guesses refuse another address's login (the reviewer's case, default sizes)", async () => {
     const pool = new PasswordHashPool(2, 32);
     const { started, finish, hash, settle } = controlledHashes();
-    const guesses = Array.from({ length: 60 }, (_, i) => pool.run('attacker', hash(`x${i}`)).then(() => 'ok', (e: { code: string }) => e.code));
+    const guesses = Array.from({ length: 60 }, (_, i) =>
+      pool.run('attacker', hash(`x${i}`)).then(
+        () => 'ok',
+        (e: { code: string }) => e.code,
+      ),
+    );
     const admin = pool.run('admin', hash('admin'));
     await settle();
     await finish('x0');
@@ -97,7 +102,11 @@ describe(PasswordHashPool.name, () => {
   it('should make room in a full queue by refusing the newest waiter of the busiest lane, never running it', async () => {
     const pool = new PasswordHashPool(1, 4, 1, 2);
     const { started, finish, hash, settle } = controlledHashes();
-    const outcome = (lane: string, name: string) => pool.run(lane, hash(name)).then(() => 'ok', (e: { code: string }) => e.code);
+    const outcome = (lane: string, name: string) =>
+      pool.run(lane, hash(name)).then(
+        () => 'ok',
+        (e: { code: string }) => e.code,
+      );
     const running = outcome('a', 'a0');
     const waiting = [outcome('a', 'a1'), outcome('a', 'a2'), outcome('b', 'b1'), outcome('b', 'b2')];
     expect(pool.load).toEqual({ running: 1, waiting: 4 });
@@ -116,7 +125,11 @@ describe(PasswordHashPool.name, () => {
   it('should refuse the newcomer, not a waiter, when no lane holds two more waiters than its own', async () => {
     const pool = new PasswordHashPool(1, 3, 1, 2);
     const { finish, hash, settle } = controlledHashes();
-    const outcome = (lane: string, name: string) => pool.run(lane, hash(name)).then(() => 'ok', (e: { code: string }) => e.code);
+    const outcome = (lane: string, name: string) =>
+      pool.run(lane, hash(name)).then(
+        () => 'ok',
+        (e: { code: string }) => e.code,
+      );
     const accepted = [outcome('a', 'a0'), outcome('a', 'a1'), outcome('b', 'b1'), outcome('c', 'c1')];
     expect(pool.hasRoom('d')).toBe(false); // every lane holds one: a tie
     expect(pool.hasRoom('b')).toBe(false); // b would hold two, a (the busiest) holds one

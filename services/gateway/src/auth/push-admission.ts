@@ -65,10 +65,16 @@ export class PushAdmission {
     if (admitted.maxStorageBytes <= 0) return;
     let used = 0;
     for (let offset = 0; ; offset += PAGE) {
-      const page = await this.reader.list({ namespace: admitted.namespace, visibleNamespaces: 'all', limit: PAGE, offset });
+      const page = await this.reader.list({
+        namespace: admitted.namespace,
+        visibleNamespaces: 'all',
+        limit: PAGE,
+        offset,
+      });
       used += page.reduce((sum, p) => sum + (p.storedBytes ?? 0), 0);
       if (page.length < PAGE) break;
     }
-    if (used + addedBytes > admitted.maxStorageBytes) throw new QuotaExceededError(admitted.namespace, admitted.maxStorageBytes, used);
+    if (used + addedBytes > admitted.maxStorageBytes)
+      throw new QuotaExceededError(admitted.namespace, admitted.maxStorageBytes, used);
   }
 }

@@ -51,7 +51,8 @@ export class UploadBytesInFlight {
       this.inFlight += bytes;
       return this.releaser(bytes);
     }
-    if (this.waiting.length >= MAX_WAITING_UPLOADS) throw new ServiceUnavailableError('upload capacity', RETRY_AFTER_SECONDS);
+    if (this.waiting.length >= MAX_WAITING_UPLOADS)
+      throw new ServiceUnavailableError('upload capacity', RETRY_AFTER_SECONDS);
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         const at = this.waiting.indexOf(waiter);

@@ -2,7 +2,15 @@ import { ServiceUnavailableError } from '@wharf/domain';
 import { MAX_WAITING_UPLOADS, UploadBytesInFlight } from './upload-bytes-in-flight';
 
 const budgetOf = (bytes: number) =>
-  new UploadBytesInFlight({ push: { maxUploadBytesInFlight: bytes, maxConcurrentUploadsPerAccount: 4, maxMetadataBytes: 0, maxMetadataDepth: 1, maxPackageMetadataBytes: 0 } });
+  new UploadBytesInFlight({
+    push: {
+      maxUploadBytesInFlight: bytes,
+      maxConcurrentUploadsPerAccount: 4,
+      maxMetadataBytes: 0,
+      maxMetadataDepth: 1,
+      maxPackageMetadataBytes: 0,
+    },
+  });
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -11,7 +19,9 @@ describe(UploadBytesInFlight.name, () => {
     const budget = budgetOf(100);
     const releaseA = await budget.acquire(60);
     const admitted: number[] = [];
-    const waiters = Array.from({ length: 1 + MAX_WAITING_UPLOADS }, (_, i) => budget.acquire(30).then((release) => (admitted.push(i), release)));
+    const waiters = Array.from({ length: 1 + MAX_WAITING_UPLOADS }, (_, i) =>
+      budget.acquire(30).then((release) => (admitted.push(i), release)),
+    );
     await flush();
     // 30 would fit beside 60, but the queue is served in order, and it is not empty.
     expect(admitted).toEqual([0]);
@@ -20,7 +30,10 @@ describe(UploadBytesInFlight.name, () => {
       () => Promise.reject(new Error('admitted')),
       (error: unknown) => expect(error).toBeInstanceOf(ServiceUnavailableError),
     );
-    await expect(budget.acquire(1)).rejects.toMatchObject({ code: 'service-unavailable', retryAfterSeconds: expect.any(Number) });
+    await expect(budget.acquire(1)).rejects.toMatchObject({
+      code: 'service-unavailable',
+      retryAfterSeconds: expect.any(Number),
+    });
 
     releaseA();
     releaseA();

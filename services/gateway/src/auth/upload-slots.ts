@@ -120,5 +120,7 @@ export class UploadSlots {
 
 /** Who an upload is counted against: the account, or the client address of an anonymous or open-mode caller. */
 export function uploaderOf(caller: Caller, clientAddress: string): string {
-  return caller.kind === 'user' || caller.kind === 'robot' ? `account:${callerName(caller)}` : `address:${clientAddress}`;
+  return caller.kind === 'user' || caller.kind === 'robot'
+    ? `account:${callerName(caller)}`
+    : `address:${clientAddress}`;
 }

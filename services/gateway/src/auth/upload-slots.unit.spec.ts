@@ -11,7 +11,16 @@ function gate() {
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe(UploadSlots.name, () => {
-  const slotsOf = (running: number) => new UploadSlots({ push: { maxConcurrentUploadsPerAccount: running, maxMetadataBytes: 0, maxMetadataDepth: 1, maxPackageMetadataBytes: 0, maxUploadBytesInFlight: 1 << 30 } });
+  const slotsOf = (running: number) =>
+    new UploadSlots({
+      push: {
+        maxConcurrentUploadsPerAccount: running,
+        maxMetadataBytes: 0,
+        maxMetadataDepth: 1,
+        maxPackageMetadataBytes: 0,
+        maxUploadBytesInFlight: 1 << 30,
+      },
+    });
 
   it('runs at most the bound at once per uploader, queues the next ones in order, and refuses past the queue with 429', async () => {
     const slots = slotsOf(2);

@@ -4,7 +4,15 @@
  * the field's name. The use cases read it after their guards (`RequestInput`); names in the path,
  * and a new password, are theirs to check.
  */
-import { DEFAULT_TOKEN_LABEL, InvalidUsageError, NamespaceLimits, Role, assertTokenLabel, isRole, parseTokenLifetime } from '@wharf/domain';
+import {
+  DEFAULT_TOKEN_LABEL,
+  InvalidUsageError,
+  NamespaceLimits,
+  Role,
+  assertTokenLabel,
+  isRole,
+  parseTokenLifetime,
+} from '@wharf/domain';
 import type { AuditPage } from '../use-cases/accounts/audit-trail.use-cases';
 import type { PasswordChange } from '../use-cases/accounts/change-password.use-case';
 import type { RobotRequest } from '../use-cases/accounts/robots.use-cases';
@@ -18,10 +26,13 @@ const DEFAULT_AUDIT_PAGE = 100;
 /** Sign-up and login: Quay's `{"user": {"username": ..., "password": ...}}`, both non-empty strings. */
 export function userCredentials(body: unknown): UserCredentials {
   const user = parseJsonBody(body).user;
-  if (typeof user !== 'object' || user === null || Array.isArray(user)) throw new InvalidUsageError("Missing 'user'", { field: 'user' });
+  if (typeof user !== 'object' || user === null || Array.isArray(user))
+    throw new InvalidUsageError("Missing 'user'", { field: 'user' });
   const { username, password } = user as Record<string, unknown>;
-  if (typeof username !== 'string' || username === '') throw new InvalidUsageError("Missing 'user.username'", { field: 'user.username' });
-  if (typeof password !== 'string' || password === '') throw new InvalidUsageError("Missing 'user.password'", { field: 'user.password' });
+  if (typeof username !== 'string' || username === '')
+    throw new InvalidUsageError("Missing 'user.username'", { field: 'user.username' });
+  if (typeof password !== 'string' || password === '')
+    throw new InvalidUsageError("Missing 'user.password'", { field: 'user.password' });
   return { username, password };
 }
 
@@ -75,8 +86,10 @@ export function auditPage(query: unknown): AuditPage {
   const values = mergeValues(query, {});
   const limit = Number(optionalString(values, 'limit') ?? DEFAULT_AUDIT_PAGE);
   const before = optionalString(values, 'before');
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_PAGE) throw new InvalidUsageError(`'limit' must be an integer from 1 to ${MAX_AUDIT_PAGE}`, { field: 'limit' });
-  if (before !== undefined && !/^\d{1,12}$/.test(before)) throw new InvalidUsageError("'before' must be an event version", { field: 'before' });
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_PAGE)
+    throw new InvalidUsageError(`'limit' must be an integer from 1 to ${MAX_AUDIT_PAGE}`, { field: 'limit' });
+  if (before !== undefined && !/^\d{1,12}$/.test(before))
+    throw new InvalidUsageError("'before' must be an event version", { field: 'before' });
   return { limit, before: before === undefined ? undefined : Number(before) };
 }
 
@@ -89,7 +102,8 @@ function readRole(values: RequestValues): Role {
 function readLimit(values: RequestValues, field: string): number | null {
   const value = values[field];
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new InvalidUsageError(`'${field}' must be a positive integer or null`, { field });
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+    throw new InvalidUsageError(`'${field}' must be a positive integer or null`, { field });
   return value;
 }
 

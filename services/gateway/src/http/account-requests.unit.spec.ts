@@ -1,18 +1,36 @@
-import { auditPage, memberRole, namespaceLimits, organizationName, passwordChange, robotRequest, tokenRequest, userCredentials } from './account-requests';
+import {
+  auditPage,
+  memberRole,
+  namespaceLimits,
+  organizationName,
+  passwordChange,
+  robotRequest,
+  tokenRequest,
+  userCredentials,
+} from './account-requests';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-const refusal = (field: string) => expect.objectContaining({ code: 'invalid-usage', details: expect.objectContaining({ field }) });
+const refusal = (field: string) =>
+  expect.objectContaining({ code: 'invalid-usage', details: expect.objectContaining({ field }) });
 
 describe('account requests', () => {
   it('reads Quay credentials, naming the missing field', () => {
-    expect(userCredentials(json({ user: { username: 'alice', password: 'pw' } }))).toEqual({ username: 'alice', password: 'pw' });
+    expect(userCredentials(json({ user: { username: 'alice', password: 'pw' } }))).toEqual({
+      username: 'alice',
+      password: 'pw',
+    });
     expect(() => userCredentials(json({}))).toThrow(refusal('user'));
     expect(() => userCredentials(json({ user: { password: 'pw' } }))).toThrow(refusal('user.username'));
-    expect(() => userCredentials(json({ user: { username: 'alice', password: '' } }))).toThrow(refusal('user.password'));
+    expect(() => userCredentials(json({ user: { username: 'alice', password: '' } }))).toThrow(
+      refusal('user.password'),
+    );
   });
 
   it('requires the current password for a change, leaving the new one to the password rule', () => {
-    expect(passwordChange(json({ current_password: 'old', password: 'short' }))).toEqual({ currentPassword: 'old', password: 'short' });
+    expect(passwordChange(json({ current_password: 'old', password: 'short' }))).toEqual({
+      currentPassword: 'old',
+      password: 'short',
+    });
     expect(passwordChange(json({ current_password: 'old' }))).toEqual({ currentPassword: 'old', password: '' });
     expect(() => passwordChange(json({ password: 'a-new-password' }))).toThrow(refusal('current_password'));
   });
@@ -32,7 +50,12 @@ describe('account requests', () => {
   });
 
   it('reads limits: positive integers, a flag, or null', () => {
-    expect(namespaceLimits(json({ max_blob_bytes: 10, allow_overwrites: false }))).toEqual({ maxBlobBytes: 10, maxStorageBytes: null, requestsPerMinute: null, allowOverwrites: false });
+    expect(namespaceLimits(json({ max_blob_bytes: 10, allow_overwrites: false }))).toEqual({
+      maxBlobBytes: 10,
+      maxStorageBytes: null,
+      requestsPerMinute: null,
+      allowOverwrites: false,
+    });
     expect(() => namespaceLimits(json({ max_storage_bytes: 0 }))).toThrow(refusal('max_storage_bytes'));
     expect(() => namespaceLimits(json({ allow_overwrites: 'yes' }))).toThrow(refusal('allow_overwrites'));
   });

@@ -10,7 +10,16 @@ import { RobotsUseCases } from '../use-cases/accounts/robots.use-cases';
 import { SignUpUseCase } from '../use-cases/accounts/sign-up.use-case';
 import { UserTokensUseCases } from '../use-cases/accounts/user-tokens.use-cases';
 import { WhoamiUseCase } from '../use-cases/accounts/whoami.use-case';
-import { auditPage, memberRole, namespaceLimits, organizationName, passwordChange, robotRequest, tokenRequest, userCredentials } from './account-requests';
+import {
+  auditPage,
+  memberRole,
+  namespaceLimits,
+  organizationName,
+  passwordChange,
+  robotRequest,
+  tokenRequest,
+  userCredentials,
+} from './account-requests';
 
 /** Users, tokens, organisations, robots, namespace limits and audit (README: Accounts and access). */
 @Controller()
@@ -77,7 +86,12 @@ export class AccountsController {
   }
 
   @Put('api/v1/organizations/:namespace/members/:user')
-  setMember(@Param('namespace') org: string, @Param('user') user: string, @Body() body: unknown, @CurrentCaller() caller: Caller) {
+  setMember(
+    @Param('namespace') org: string,
+    @Param('user') user: string,
+    @Body() body: unknown,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.organizations.setMemberRole(caller, org, user, () => memberRole(body));
   }
 
@@ -87,13 +101,23 @@ export class AccountsController {
   }
 
   @Put('api/v1/organizations/:namespace/robots/:robot')
-  setRobot(@Param('namespace') org: string, @Param('robot') robot: string, @Body() body: unknown, @CurrentCaller() caller: Caller) {
+  setRobot(
+    @Param('namespace') org: string,
+    @Param('robot') robot: string,
+    @Body() body: unknown,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.robots.set(caller, org, robot, () => robotRequest(body));
   }
 
   @Post('api/v1/organizations/:namespace/robots/:robot/tokens')
   @HttpCode(201)
-  createRobotToken(@Param('namespace') org: string, @Param('robot') robot: string, @Body() body: unknown, @CurrentCaller() caller: Caller) {
+  createRobotToken(
+    @Param('namespace') org: string,
+    @Param('robot') robot: string,
+    @Body() body: unknown,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.robots.createToken(caller, org, robot, () => tokenRequest(body));
   }
 
@@ -103,7 +127,12 @@ export class AccountsController {
   }
 
   @Delete('api/v1/organizations/:namespace/robots/:robot/tokens/:tokenId')
-  revokeRobotToken(@Param('namespace') org: string, @Param('robot') robot: string, @Param('tokenId') tokenId: string, @CurrentCaller() caller: Caller) {
+  revokeRobotToken(
+    @Param('namespace') org: string,
+    @Param('robot') robot: string,
+    @Param('tokenId') tokenId: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.robots.revokeToken(caller, org, robot, tokenId);
   }
 

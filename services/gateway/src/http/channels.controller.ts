@@ -21,23 +21,62 @@ export class ChannelsController {
   }
 
   @Get(`${C}/:channel`)
-  show(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @CurrentCaller() caller: Caller) {
+  show(
+    @Param('namespace') namespace: string,
+    @Param('package') name: string,
+    @Param('channel') channel: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.reads.one(caller, namespace, name, channel);
   }
 
   @Post(`${C}/:channel/:release`)
   @HttpCode(200)
-  addRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @Param('release') release: string, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
-    return this.changes.addReleaseToChannel({ namespace, name, channel, release, meta: newCommandMeta(requestId), caller });
+  addRelease(
+    @Param('namespace') namespace: string,
+    @Param('package') name: string,
+    @Param('channel') channel: string,
+    @Param('release') release: string,
+    @CurrentCaller() caller: Caller,
+    @Headers('x-request-id') requestId?: string,
+  ) {
+    return this.changes.addReleaseToChannel({
+      namespace,
+      name,
+      channel,
+      release,
+      meta: newCommandMeta(requestId),
+      caller,
+    });
   }
 
   @Delete(`${C}/:channel/:release`)
-  removeRelease(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @Param('release') release: string, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
-    return this.changes.removeReleaseFromChannel({ namespace, name, channel, release, meta: newCommandMeta(requestId), caller });
+  removeRelease(
+    @Param('namespace') namespace: string,
+    @Param('package') name: string,
+    @Param('channel') channel: string,
+    @Param('release') release: string,
+    @CurrentCaller() caller: Caller,
+    @Headers('x-request-id') requestId?: string,
+  ) {
+    return this.changes.removeReleaseFromChannel({
+      namespace,
+      name,
+      channel,
+      release,
+      meta: newCommandMeta(requestId),
+      caller,
+    });
   }
 
   @Delete(`${C}/:channel`)
-  delete(@Param('namespace') namespace: string, @Param('package') name: string, @Param('channel') channel: string, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
+  delete(
+    @Param('namespace') namespace: string,
+    @Param('package') name: string,
+    @Param('channel') channel: string,
+    @CurrentCaller() caller: Caller,
+    @Headers('x-request-id') requestId?: string,
+  ) {
     return this.changes.deleteChannel({ namespace, name, channel, meta: newCommandMeta(requestId), caller });
   }
 }

@@ -74,7 +74,11 @@ export class DiscoveryController {
  * one); without, any well-formed Host in open mode (a registry on one's own machine) and none
  * in enforced mode. Null: name no host.
  */
-export function echoableHost(host: string | undefined, allowedHosts: readonly string[] | null, mode: 'open' | 'enforced'): string | null {
+export function echoableHost(
+  host: string | undefined,
+  allowedHosts: readonly string[] | null,
+  mode: 'open' | 'enforced',
+): string | null {
   if (host === undefined || !/^[A-Za-z0-9.:[\]-]{1,255}$/.test(host)) return null;
   const wanted = host.toLowerCase();
   if (allowedHosts === null) return mode === 'open' ? wanted : null;

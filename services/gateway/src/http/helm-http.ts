@@ -41,14 +41,18 @@ export function indexQuery(query: unknown, now: Date = new Date()): ChartIndexQu
   const window = optionalString(values, 'window');
   if (window !== undefined && window !== '') {
     const match = WINDOW.exec(window);
-    if (!match) throw new InvalidUsageError("'window' must be a number followed by m, h or d (e.g. 30d)", { field: 'window' });
+    if (!match)
+      throw new InvalidUsageError("'window' must be a number followed by m, h or d (e.g. 30d)", { field: 'window' });
     const cutoff = now.getTime() - Number(match[1]) * WINDOW_UNIT_MS[match[2] as keyof typeof WINDOW_UNIT_MS];
     cutoffs.push(Math.floor(cutoff / 60_000) * 60_000);
   }
   const since = optionalString(values, 'since');
   if (since !== undefined && since !== '') {
     const parsed = /^\d{4}-\d{2}-\d{2}T/.test(since) ? Date.parse(since) : NaN;
-    if (Number.isNaN(parsed)) throw new InvalidUsageError("'since' must be an RFC 3339 instant (e.g. 2024-01-31T00:00:00Z)", { field: 'since' });
+    if (Number.isNaN(parsed))
+      throw new InvalidUsageError("'since' must be an RFC 3339 instant (e.g. 2024-01-31T00:00:00Z)", {
+        field: 'since',
+      });
     cutoffs.push(parsed);
   }
   if (cutoffs.length > 0) result.since = new Date(Math.max(...cutoffs)).toISOString();
@@ -69,17 +73,22 @@ export function chartUploadFiles(contentType: string | undefined, rawBody: unkno
   const body = Buffer.isBuffer(rawBody) ? rawBody : Buffer.alloc(0);
   const boundary = multipartBoundary(contentType);
   if (boundary === null) {
-    if (body.length === 0) throw new InvalidUsageError('the request has no chart: send the .tgz as the body or as multipart field "chart"', { field: 'chart' });
+    if (body.length === 0)
+      throw new InvalidUsageError('the request has no chart: send the .tgz as the body or as multipart field "chart"', {
+        field: 'chart',
+      });
     return { chart: body, prov: null };
   }
   const parts = parseMultipartForm(body, boundary);
   const field = (name: string) => {
     const matches = parts.filter((p) => p.name === name);
-    if (matches.length > 1) throw new InvalidUsageError(`multipart field "${name}" appears more than once`, { field: name });
+    if (matches.length > 1)
+      throw new InvalidUsageError(`multipart field "${name}" appears more than once`, { field: name });
     return matches[0]?.data ?? null;
   };
   const chart = field('chart');
-  if (!chart || chart.length === 0) throw new InvalidUsageError('multipart field "chart" is missing or empty', { field: 'chart' });
+  if (!chart || chart.length === 0)
+    throw new InvalidUsageError('multipart field "chart" is missing or empty', { field: 'chart' });
   return { chart, prov: field('prov') };
 }
 
@@ -93,7 +102,12 @@ export function contextPathOf(request: FastifyRequest, namespace: string): strin
   return match?.[1] ?? '/helm';
 }
 
-export function sendIndex(request: FastifyRequest, reply: FastifyReply, rendered: RenderedIndex, format: IndexFormat): Buffer | string {
+export function sendIndex(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  rendered: RenderedIndex,
+  format: IndexFormat,
+): Buffer | string {
   void reply
     .header('etag', rendered.etag)
     .header('cache-control', 'no-cache')
@@ -102,7 +116,10 @@ export function sendIndex(request: FastifyRequest, reply: FastifyReply, rendered
     void reply.status(304);
     return '';
   }
-  void reply.header('content-type', format === 'json' ? 'application/json; charset=utf-8' : 'application/x-yaml; charset=utf-8');
+  void reply.header(
+    'content-type',
+    format === 'json' ? 'application/json; charset=utf-8' : 'application/x-yaml; charset=utf-8',
+  );
   if (acceptsGzip(String(request.headers['accept-encoding'] ?? ''))) {
     void reply.header('content-encoding', 'gzip');
     return rendered.gzipped();

@@ -1,8 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import { InvalidUsageError } from '@wharf/domain';
-import { acceptsGzip, chartUploadFiles, contextPathOf, etagMatches, indexFormat, indexQuery, isForced } from './helm-http';
+import {
+  acceptsGzip,
+  chartUploadFiles,
+  contextPathOf,
+  etagMatches,
+  indexFormat,
+  indexQuery,
+  isForced,
+} from './helm-http';
 
-const request = (url: string, headers: Record<string, string> = {}, originalUrl = url) => ({ url, originalUrl, headers }) as unknown as FastifyRequest;
+const request = (url: string, headers: Record<string, string> = {}, originalUrl = url) =>
+  ({ url, originalUrl, headers }) as unknown as FastifyRequest;
 
 describe('indexQuery', () => {
   const now = new Date('2024-06-10T12:34:56.789Z');
@@ -11,11 +20,21 @@ describe('indexQuery', () => {
     expect(indexQuery({}, now)).toEqual({});
     expect(indexQuery({ latest: '5' }, now)).toEqual({ latest: 5 });
     expect(indexQuery({ window: '2d' }, now)).toEqual({ since: '2024-06-08T12:34:00.000Z' });
-    expect(indexQuery({ window: '90m', since: '2024-01-01T00:00:00Z' }, now)).toEqual({ since: '2024-06-10T11:04:00.000Z' });
-    expect(indexQuery({ since: '2024-06-10T00:00:00Z', window: '30d' }, now)).toEqual({ since: '2024-06-10T00:00:00.000Z' });
+    expect(indexQuery({ window: '90m', since: '2024-01-01T00:00:00Z' }, now)).toEqual({
+      since: '2024-06-10T11:04:00.000Z',
+    });
+    expect(indexQuery({ since: '2024-06-10T00:00:00Z', window: '30d' }, now)).toEqual({
+      since: '2024-06-10T00:00:00.000Z',
+    });
   });
 
-  it.each([[{ latest: '0' }], [{ latest: 'x' }], [{ window: '3w' }], [{ since: 'yesterday' }], [{ 'latest[$gt]': '1' }]])('refuses %j', (query) => {
+  it.each([
+    [{ latest: '0' }],
+    [{ latest: 'x' }],
+    [{ window: '3w' }],
+    [{ since: 'yesterday' }],
+    [{ 'latest[$gt]': '1' }],
+  ])('refuses %j', (query) => {
     expect(() => indexQuery(query, now)).toThrow(InvalidUsageError);
   });
 });
@@ -25,14 +44,18 @@ describe('indexFormat', () => {
     expect(indexFormat(request('/helm/ns/index.json'))).toBe('json');
     expect(indexFormat(request('/helm/ns/index.yaml', { accept: 'application/json' }))).toBe('json');
     expect(indexFormat(request('/helm/ns/index.yaml', { accept: '*/*' }))).toBe('yaml');
-    expect(indexFormat(request('/helm/ns/index.yaml', { accept: 'application/x-yaml, application/json' }))).toBe('yaml');
+    expect(indexFormat(request('/helm/ns/index.yaml', { accept: 'application/x-yaml, application/json' }))).toBe(
+      'yaml',
+    );
   });
 });
 
 describe('contextPathOf', () => {
   it('is the prefix the client used before /<namespace>/index.*', () => {
     expect(contextPathOf(request('/helm/ns/index.yaml'), 'ns')).toBe('/helm');
-    expect(contextPathOf(request('/helm/ns/index.yaml', {}, '/cnr/helm/ns/index.yaml?latest=2'), 'ns')).toBe('/cnr/helm');
+    expect(contextPathOf(request('/helm/ns/index.yaml', {}, '/cnr/helm/ns/index.yaml?latest=2'), 'ns')).toBe(
+      '/cnr/helm',
+    );
     expect(contextPathOf(request('/helm/ns/index.yaml', {}, '/helm/ns/index.yaml/'), 'ns')).toBe('/helm');
   });
 });
@@ -58,7 +81,7 @@ describe('acceptsGzip', () => {
 });
 
 describe('isForced', () => {
-  it('reads ChartMuseum\'s bare ?force', () => {
+  it("reads ChartMuseum's bare ?force", () => {
     expect(isForced({ force: '' })).toBe(true);
     expect(isForced({ force: 'true' })).toBe(true);
     expect(isForced({ force: 'false' })).toBe(false);
@@ -68,16 +91,40 @@ describe('isForced', () => {
 
 describe('chartUploadFiles', () => {
   const form = (parts: [string, string][]) =>
-    Buffer.from(parts.map(([name, data]) => `--b\r\nContent-Disposition: form-data; name="${name}"; filename="x"\r\n\r\n${data}\r\n`).join('') + '--b--\r\n');
+    Buffer.from(
+      parts
+        .map(([name, data]) => `--b\r\nContent-Disposition: form-data; name="${name}"; filename="x"\r\n\r\n${data}\r\n`)
+        .join('') + '--b--\r\n',
+    );
 
   it('takes the body as the chart, or the form fields chart and prov', () => {
     expect(chartUploadFiles(undefined, Buffer.from('tgz'))).toEqual({ chart: Buffer.from('tgz'), prov: null });
-    expect(chartUploadFiles('multipart/form-data; boundary=b', form([['chart', 'tgz'], ['prov', 'sig']]))).toEqual({ chart: Buffer.from('tgz'), prov: Buffer.from('sig') });
+    expect(
+      chartUploadFiles(
+        'multipart/form-data; boundary=b',
+        form([
+          ['chart', 'tgz'],
+          ['prov', 'sig'],
+        ]),
+      ),
+    ).toEqual({ chart: Buffer.from('tgz'), prov: Buffer.from('sig') });
   });
 
   it('refuses no chart, an empty chart field and a field sent twice', () => {
-    expect(() => chartUploadFiles('application/gzip', Buffer.alloc(0))).toThrow(expect.objectContaining({ details: { field: 'chart' } }));
-    expect(() => chartUploadFiles('multipart/form-data; boundary=b', form([['prov', 'sig']]))).toThrow(expect.objectContaining({ details: { field: 'chart' } }));
-    expect(() => chartUploadFiles('multipart/form-data; boundary=b', form([['chart', 'a'], ['chart', 'b']]))).toThrow(expect.objectContaining({ details: { field: 'chart' } }));
+    expect(() => chartUploadFiles('application/gzip', Buffer.alloc(0))).toThrow(
+      expect.objectContaining({ details: { field: 'chart' } }),
+    );
+    expect(() => chartUploadFiles('multipart/form-data; boundary=b', form([['prov', 'sig']]))).toThrow(
+      expect.objectContaining({ details: { field: 'chart' } }),
+    );
+    expect(() =>
+      chartUploadFiles(
+        'multipart/form-data; boundary=b',
+        form([
+          ['chart', 'a'],
+          ['chart', 'b'],
+        ]),
+      ),
+    ).toThrow(expect.objectContaining({ details: { field: 'chart' } }));
   });
 });

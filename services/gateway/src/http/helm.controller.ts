@@ -24,15 +24,32 @@ export class HelmController {
   ) {}
 
   @Get(['helm/:namespace/index.yaml', 'helm/:namespace/index.json'])
-  async index(@Param('namespace') namespace: string, @Query() query: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
+  async index(
+    @Param('namespace') namespace: string,
+    @Query() query: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
+  ) {
     const format = indexFormat(request);
     const access = await this.access.chartAccess(caller, namespace);
-    const rendered = await this.repositories.index({ namespace, query: indexQuery(query), format, contextPath: contextPathOf(request, namespace), access });
+    const rendered = await this.repositories.index({
+      namespace,
+      query: indexQuery(query),
+      format,
+      contextPath: contextPathOf(request, namespace),
+      access,
+    });
     return sendIndex(request, reply, rendered, format);
   }
 
   @Get('helm/:namespace/charts/:file')
-  async chartFile(@Param('namespace') namespace: string, @Param('file') file: string, @Res({ passthrough: true }) reply: FastifyReply, @CurrentCaller() caller: Caller) {
+  async chartFile(
+    @Param('namespace') namespace: string,
+    @Param('file') file: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
+  ) {
     const found = await this.repositories.chartFile(namespace, file, await this.access.chartAccess(caller, namespace));
     if (found.provenance) void reply.header('content-type', 'application/pgp-signature');
     else if (found.size !== null && !Buffer.isBuffer(found.body)) void reply.header('content-length', found.size);
@@ -41,8 +58,21 @@ export class HelmController {
 
   @Post(CHARTS)
   @HttpCode(201)
-  upload(@Param('namespace') namespace: string, @Query() query: unknown, @Body() body: unknown, @Headers('content-type') contentType: string | undefined, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
-    return this.museum.upload({ caller, namespace, force: isForced(query), files: () => chartUploadFiles(contentType, body), meta: newCommandMeta(requestId) });
+  upload(
+    @Param('namespace') namespace: string,
+    @Query() query: unknown,
+    @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Headers('x-request-id') requestId?: string,
+  ) {
+    return this.museum.upload({
+      caller,
+      namespace,
+      force: isForced(query),
+      files: () => chartUploadFiles(contentType, body),
+      meta: newCommandMeta(requestId),
+    });
   }
 
   @Get(CHARTS)
@@ -51,17 +81,32 @@ export class HelmController {
   }
 
   @Get(CHART)
-  async chartVersions(@Param('namespace') namespace: string, @Param('name') name: string, @CurrentCaller() caller: Caller) {
+  async chartVersions(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.repositories.chartVersions(namespace, name, await this.access.chartAccess(caller, namespace));
   }
 
   @Get(CHART_VERSION)
-  async chartVersion(@Param('namespace') namespace: string, @Param('name') name: string, @Param('version') version: string, @CurrentCaller() caller: Caller) {
+  async chartVersion(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Param('version') version: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.repositories.chartVersion(namespace, name, version, await this.access.chartAccess(caller, namespace));
   }
 
   @Delete(CHART_VERSION)
-  deleteChartVersion(@Param('namespace') namespace: string, @Param('name') name: string, @Param('version') version: string, @CurrentCaller() caller: Caller, @Headers('x-request-id') requestId?: string) {
+  deleteChartVersion(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Param('version') version: string,
+    @CurrentCaller() caller: Caller,
+    @Headers('x-request-id') requestId?: string,
+  ) {
     return this.museum.delete({ caller, namespace, name, version, meta: newCommandMeta(requestId) });
   }
 }

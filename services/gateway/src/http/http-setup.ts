@@ -17,7 +17,14 @@ import { CallerGuard } from '../auth/caller.guard';
 import { PushAdmission } from '../auth/push-admission';
 import { UploadBytesInFlight } from '../auth/upload-bytes-in-flight';
 import { UploadSlots } from '../auth/upload-slots';
-import { UploadGate, admitUploadBody, bodyLimitOf, keepRefusedConnectionsOpen, readBoundedBody, releaseUpload } from './body-limits';
+import {
+  UploadGate,
+  admitUploadBody,
+  bodyLimitOf,
+  keepRefusedConnectionsOpen,
+  readBoundedBody,
+  releaseUpload,
+} from './body-limits';
 
 export function fastifyOptions(config: WharfConfig): FastifyHttpOptions<Server> {
   const prefix = config.http.apiPrefix;
@@ -43,7 +50,11 @@ export function fastifyOptions(config: WharfConfig): FastifyHttpOptions<Server> 
  */
 function requestDeadline(timeoutMs: number): ServerOptions {
   if (timeoutMs <= 0) return {};
-  return { requestTimeout: timeoutMs, headersTimeout: Math.min(60_000, timeoutMs), connectionsCheckingInterval: Math.min(30_000, Math.max(1000, Math.floor(timeoutMs / 4))) };
+  return {
+    requestTimeout: timeoutMs,
+    headersTimeout: Math.min(60_000, timeoutMs),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(1000, Math.floor(timeoutMs / 4))),
+  };
 }
 
 export function stripPrefix(url: string, prefix: string): string {
@@ -76,7 +87,11 @@ export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLo
   fastify.addHook('onRequestAbort', async (request) => releaseUpload(request));
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request, payload, done) => {
-    readBoundedBody(payload as unknown as Readable, request.headers['content-length'], bodyLimitOf(request, config)).then(
+    readBoundedBody(
+      payload as unknown as Readable,
+      request.headers['content-length'],
+      bodyLimitOf(request, config),
+    ).then(
       (body) => done(null, body),
       (error: Error) => done(error, undefined),
     );

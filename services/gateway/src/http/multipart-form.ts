@@ -29,31 +29,42 @@ export function multipartBoundary(contentType: string | undefined): string | nul
   return match[1] ?? match[2] ?? null;
 }
 
-export function parseMultipartForm(body: Buffer, boundary: string, limits: MultipartLimits = DEFAULT_LIMITS): FormPart[] {
+export function parseMultipartForm(
+  body: Buffer,
+  boundary: string,
+  limits: MultipartLimits = DEFAULT_LIMITS,
+): FormPart[] {
   const delimiter = Buffer.from(`--${boundary}`);
   const nextDelimiter = Buffer.from(`\r\n--${boundary}`);
   let position = body.indexOf(delimiter);
-  if (position !== 0 && (position < 0 || body.indexOf(nextDelimiter) !== position - 2)) throw malformed('the body does not start with the boundary');
+  if (position !== 0 && (position < 0 || body.indexOf(nextDelimiter) !== position - 2))
+    throw malformed('the body does not start with the boundary');
   position += delimiter.length;
   const parts: FormPart[] = [];
   for (;;) {
     if (body.subarray(position, position + 2).toString() === '--') return parts;
-    if (!body.subarray(position, position + 2).equals(CRLF)) throw malformed('a boundary is not followed by a line break');
+    if (!body.subarray(position, position + 2).equals(CRLF))
+      throw malformed('a boundary is not followed by a line break');
     if (parts.length >= limits.maxParts) throw malformed(`more than ${limits.maxParts} parts`);
     const headersStart = position + 2;
     const headersEnd = body.indexOf(HEADER_END, headersStart);
-    if (headersEnd < 0 || headersEnd - headersStart > limits.maxHeaderBytes) throw malformed('part headers are missing or too long');
+    if (headersEnd < 0 || headersEnd - headersStart > limits.maxHeaderBytes)
+      throw malformed('part headers are missing or too long');
     const dataStart = headersEnd + HEADER_END.length;
     const dataEnd = body.indexOf(nextDelimiter, dataStart);
     if (dataEnd < 0) throw malformed('a part is not closed by the boundary');
-    parts.push({ ...dispositionOf(body.subarray(headersStart, headersEnd).toString('utf8')), data: body.subarray(dataStart, dataEnd) });
+    parts.push({
+      ...dispositionOf(body.subarray(headersStart, headersEnd).toString('utf8')),
+      data: body.subarray(dataStart, dataEnd),
+    });
     position = dataEnd + nextDelimiter.length;
   }
 }
 
 function dispositionOf(headers: string): { name: string; filename?: string } {
   const line = headers.split('\r\n').find((h) => /^content-disposition\s*:/i.test(h));
-  if (!line || !/:\s*form-data\s*(;|$)/i.test(line)) throw malformed('a part has no Content-Disposition: form-data header');
+  if (!line || !/:\s*form-data\s*(;|$)/i.test(line))
+    throw malformed('a part has no Content-Disposition: form-data header');
   const name = parameter(line, 'name');
   if (name === undefined) throw malformed('a part has no name');
   const filename = parameter(line, 'filename');

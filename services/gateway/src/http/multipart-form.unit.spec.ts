@@ -1,11 +1,19 @@
 import { InvalidUsageError } from '@wharf/domain';
 import { multipartBoundary, parseMultipartForm } from './multipart-form';
 
-function form(boundary: string, parts: { name: string; filename?: string; data: Buffer | string }[], preamble = ''): Buffer {
+function form(
+  boundary: string,
+  parts: { name: string; filename?: string; data: Buffer | string }[],
+  preamble = '',
+): Buffer {
   const chunks: Buffer[] = [Buffer.from(preamble)];
   for (const part of parts) {
     const disposition = `form-data; name="${part.name}"${part.filename ? `; filename="${part.filename}"` : ''}`;
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: application/octet-stream\r\n\r\n`));
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+    );
     chunks.push(Buffer.from(part.data), Buffer.from('\r\n'));
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
@@ -26,10 +34,14 @@ describe('parseMultipartForm', () => {
   it('splits fields byte for byte, binary content and CRLFs inside data included', () => {
     const binary = Buffer.from([0x1f, 0x8b, 0x0d, 0x0a, 0x2d, 0x2d, 0x00, 0xff]);
     const parts = parseMultipartForm(
-      form('XyZ', [
-        { name: 'chart', filename: 'demo-1.0.0.tgz', data: binary },
-        { name: 'prov', data: 'line one\r\nline two' },
-      ], 'ignored preamble\r\n'),
+      form(
+        'XyZ',
+        [
+          { name: 'chart', filename: 'demo-1.0.0.tgz', data: binary },
+          { name: 'prov', data: 'line one\r\nline two' },
+        ],
+        'ignored preamble\r\n',
+      ),
       'XyZ',
     );
     expect(parts).toEqual([
@@ -53,7 +65,10 @@ describe('parseMultipartForm', () => {
   });
 
   it('refuses more parts than the limit', () => {
-    const body = form('b', Array.from({ length: 3 }, (_, i) => ({ name: `f${i}`, data: 'x' })));
+    const body = form(
+      'b',
+      Array.from({ length: 3 }, (_, i) => ({ name: `f${i}`, data: 'x' })),
+    );
     expect(() => parseMultipartForm(body, 'b', { maxParts: 2, maxHeaderBytes: 1024 })).toThrow(/more than 2 parts/);
   });
 });

@@ -4,10 +4,25 @@
  * (release, media type, visibility). A use case that guards first reads its input after the
  * guard (`RequestInput`); names in the path are the use cases' to parse.
  */
-import { DEFAULT_MEDIA_TYPE, InvalidUsageError, JsonValue, assertRelease, parseMediaType, parseVisibility } from '@wharf/domain';
+import {
+  DEFAULT_MEDIA_TYPE,
+  InvalidUsageError,
+  JsonValue,
+  assertRelease,
+  parseMediaType,
+  parseVisibility,
+} from '@wharf/domain';
 import type { PackageListQuery } from '../use-cases/read-package/list-packages.use-case';
 import type { PushReleaseRequest } from '../use-cases/push-release.use-case';
-import { RequestValues, flag, mergeValues, optionalInt, optionalString, parseJsonBody, requiredString } from './request-values';
+import {
+  RequestValues,
+  flag,
+  mergeValues,
+  optionalInt,
+  optionalString,
+  parseJsonBody,
+  requiredString,
+} from './request-values';
 
 /** The appr push's fields (query merged with the JSON body), in the order the push has always checked them. */
 export function pushReleaseRequest(query: unknown, body: unknown): PushReleaseRequest {
@@ -55,6 +70,7 @@ function optionalMediaType(values: RequestValues): string | undefined {
 function readMetadata(values: RequestValues): JsonValue {
   const metadata = values.metadata;
   if (metadata === undefined || metadata === null) return null;
-  if (typeof metadata !== 'object') throw new InvalidUsageError("'metadata' must be a JSON object or null", { field: 'metadata' });
+  if (typeof metadata !== 'object')
+    throw new InvalidUsageError("'metadata' must be a JSON object or null", { field: 'metadata' });
   return metadata as JsonValue;
 }

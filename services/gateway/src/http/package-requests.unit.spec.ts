@@ -1,4 +1,10 @@
-import { packageListQuery, pushReleaseRequest, searchText, showPackageMediaType, visibilityRequest } from './package-requests';
+import {
+  packageListQuery,
+  pushReleaseRequest,
+  searchText,
+  showPackageMediaType,
+  visibilityRequest,
+} from './package-requests';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
@@ -12,7 +18,12 @@ describe('pushReleaseRequest', () => {
       visibility: undefined,
       force: true,
     });
-    expect(pushReleaseRequest({}, json({ release: '1.0.0', blob: 'x', media_type: 'helm', metadata: { a: 1 }, visibility: 'private' }))).toMatchObject({
+    expect(
+      pushReleaseRequest(
+        {},
+        json({ release: '1.0.0', blob: 'x', media_type: 'helm', metadata: { a: 1 }, visibility: 'private' }),
+      ),
+    ).toMatchObject({
       mediaType: 'helm',
       metadata: { a: 1 },
       visibility: 'private',
@@ -32,29 +43,50 @@ describe('pushReleaseRequest', () => {
   });
 
   it('reports the first bad field in the order the push checks them: release before media type before blob', () => {
-    expect(() => pushReleaseRequest({}, json({ release: 'x', media_type: '-' }))).toThrow(expect.objectContaining({ code: 'invalid-release' }));
-    expect(() => pushReleaseRequest({}, json({ release: '1.0.0', media_type: '-' }))).toThrow(expect.objectContaining({ code: 'invalid-media-type' }));
+    expect(() => pushReleaseRequest({}, json({ release: 'x', media_type: '-' }))).toThrow(
+      expect.objectContaining({ code: 'invalid-release' }),
+    );
+    expect(() => pushReleaseRequest({}, json({ release: '1.0.0', media_type: '-' }))).toThrow(
+      expect.objectContaining({ code: 'invalid-media-type' }),
+    );
   });
 });
 
 describe('the other package routes', () => {
   it('reads a visibility change, and refuses a missing or unknown one', () => {
     expect(visibilityRequest(json({ visibility: 'public' }))).toBe('public');
-    expect(() => visibilityRequest(json({}))).toThrow(expect.objectContaining({ code: 'invalid-usage', details: { field: 'visibility' } }));
+    expect(() => visibilityRequest(json({}))).toThrow(
+      expect.objectContaining({ code: 'invalid-usage', details: { field: 'visibility' } }),
+    );
   });
 
   it('reads the listing query within the configured bound, empty values meaning absent', () => {
-    expect(packageListQuery({}, 50)).toEqual({ namespace: undefined, nameContains: undefined, mediaType: undefined, limit: 50, offset: 0 });
-    expect(packageListQuery({ namespace: 'ns', query: 'app', media_type: 'helm', limit: '50', offset: '3' }, 50)).toEqual({
+    expect(packageListQuery({}, 50)).toEqual({
+      namespace: undefined,
+      nameContains: undefined,
+      mediaType: undefined,
+      limit: 50,
+      offset: 0,
+    });
+    expect(
+      packageListQuery({ namespace: 'ns', query: 'app', media_type: 'helm', limit: '50', offset: '3' }, 50),
+    ).toEqual({
       namespace: 'ns',
       nameContains: 'app',
       mediaType: 'helm',
       limit: 50,
       offset: 3,
     });
-    expect(packageListQuery({ namespace: '', media_type: '' }, 50)).toMatchObject({ namespace: undefined, mediaType: undefined });
-    expect(() => packageListQuery({ limit: '51' }, 50)).toThrow(expect.objectContaining({ message: "'limit' must be an integer from 1 to 50" }));
-    expect(() => packageListQuery({ media_type: '-' }, 50)).toThrow(expect.objectContaining({ code: 'invalid-media-type' }));
+    expect(packageListQuery({ namespace: '', media_type: '' }, 50)).toMatchObject({
+      namespace: undefined,
+      mediaType: undefined,
+    });
+    expect(() => packageListQuery({ limit: '51' }, 50)).toThrow(
+      expect.objectContaining({ message: "'limit' must be an integer from 1 to 50" }),
+    );
+    expect(() => packageListQuery({ media_type: '-' }, 50)).toThrow(
+      expect.objectContaining({ code: 'invalid-media-type' }),
+    );
   });
 
   it('reads the search text and the media type a package is shown for', () => {
@@ -62,6 +94,8 @@ describe('the other package routes', () => {
     expect(searchText({ q: 'nginx' })).toBe('nginx');
     expect(showPackageMediaType({})).toBeUndefined();
     expect(showPackageMediaType({ media_type: 'helm' })).toBe('helm');
-    expect(() => showPackageMediaType({ 'media_type[$ne]': 'x' })).toThrow(expect.objectContaining({ code: 'invalid-usage' }));
+    expect(() => showPackageMediaType({ 'media_type[$ne]': 'x' })).toThrow(
+      expect.objectContaining({ code: 'invalid-usage' }),
+    );
   });
 });

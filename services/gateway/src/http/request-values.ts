@@ -27,7 +27,9 @@ export function parseJsonBody(raw: unknown): RequestValues {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new InvalidUsageError(`request body is not valid JSON: ${printable((error as Error).message, 120)}`, { field: 'body' });
+    throw new InvalidUsageError(`request body is not valid JSON: ${printable((error as Error).message, 120)}`, {
+      field: 'body',
+    });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidUsageError('request body must be a JSON object', { field: 'body' });
@@ -42,7 +44,10 @@ export function parseJsonBody(raw: unknown): RequestValues {
 export function mergeValues(query: unknown, body: RequestValues): RequestValues {
   const values = isRecord(query) ? query : {};
   for (const name of Object.keys(values)) {
-    if (/[[\]$]/.test(name)) throw new InvalidUsageError(`unsupported query parameter '${printable(name, 64)}'`, { field: printable(name, 64) });
+    if (/[[\]$]/.test(name))
+      throw new InvalidUsageError(`unsupported query parameter '${printable(name, 64)}'`, {
+        field: printable(name, 64),
+      });
   }
   return { ...values, ...body };
 }
@@ -81,7 +86,10 @@ function assertFewContainers(body: Buffer): void {
   for (let i = 0; i < body.length; i++) {
     const byte = body[i];
     if ((byte === 0x7b || byte === 0x5b) && ++containers > MAX_JSON_CONTAINERS) {
-      throw new InvalidUsageError(`request body holds more than ${MAX_JSON_CONTAINERS} JSON objects and arrays`, { field: 'body', max_containers: MAX_JSON_CONTAINERS });
+      throw new InvalidUsageError(`request body holds more than ${MAX_JSON_CONTAINERS} JSON objects and arrays`, {
+        field: 'body',
+        max_containers: MAX_JSON_CONTAINERS,
+      });
     }
   }
 }

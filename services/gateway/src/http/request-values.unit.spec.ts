@@ -1,5 +1,13 @@
 import { InvalidUsageError } from '@wharf/domain';
-import { MAX_JSON_CONTAINERS, flag, mergeValues, optionalInt, optionalString, parseJsonBody, requiredString } from './request-values';
+import {
+  MAX_JSON_CONTAINERS,
+  flag,
+  mergeValues,
+  optionalInt,
+  optionalString,
+  parseJsonBody,
+  requiredString,
+} from './request-values';
 
 /** The InvalidUsageError a call throws, failing the test when it throws nothing or something else. */
 function usageError(call: () => unknown): InvalidUsageError {
@@ -13,9 +21,12 @@ function usageError(call: () => unknown): InvalidUsageError {
 }
 
 describe('parseJsonBody', () => {
-  it.each([undefined, null, '', '  \n\t', Buffer.alloc(0), Buffer.from(' \r\n')])('treats an empty body (%j) as no values', (raw) => {
-    expect(parseJsonBody(raw)).toEqual({});
-  });
+  it.each([undefined, null, '', '  \n\t', Buffer.alloc(0), Buffer.from(' \r\n')])(
+    'treats an empty body (%j) as no values',
+    (raw) => {
+      expect(parseJsonBody(raw)).toEqual({});
+    },
+  );
 
   it('parses a JSON object from bytes, whatever the Content-Type was', () => {
     const body = Buffer.from(JSON.stringify({ release: '1.0.0', media_type: 'helm', metadata: { a: [1, null] } }));
@@ -25,7 +36,10 @@ describe('parseJsonBody', () => {
   it('refuses, before parsing, a body with more objects and arrays than any request of the API holds', () => {
     const flood = (n: number) => Buffer.from(`{"release":"1.0.0","junk":[${'{},'.repeat(n - 2)}{}]}`);
     expect(Object.keys(parseJsonBody(flood(MAX_JSON_CONTAINERS - 1)))).toEqual(['release', 'junk']);
-    expect(usageError(() => parseJsonBody(flood(MAX_JSON_CONTAINERS))).details).toEqual({ field: 'body', max_containers: MAX_JSON_CONTAINERS });
+    expect(usageError(() => parseJsonBody(flood(MAX_JSON_CONTAINERS))).details).toEqual({
+      field: 'body',
+      max_containers: MAX_JSON_CONTAINERS,
+    });
   });
 
   it('parses a JSON object given as text', () => {
@@ -36,11 +50,14 @@ describe('parseJsonBody', () => {
     expect(parseJsonBody(Buffer.from('{"name":"ünïcødé"}', 'utf8'))).toEqual({ name: 'ünïcødé' });
   });
 
-  it.each(['{', '{"a":1,}', "{'a':1}", 'release=1.0.0', '\u0000'])('refuses malformed JSON %j as invalid-usage on the body', (raw) => {
-    const error = usageError(() => parseJsonBody(Buffer.from(raw)));
-    expect(error.details).toEqual({ field: 'body' });
-    expect(error.message).toMatch(/not valid JSON/);
-  });
+  it.each(['{', '{"a":1,}', "{'a':1}", 'release=1.0.0', '\u0000'])(
+    'refuses malformed JSON %j as invalid-usage on the body',
+    (raw) => {
+      const error = usageError(() => parseJsonBody(Buffer.from(raw)));
+      expect(error.details).toEqual({ field: 'body' });
+      expect(error.message).toMatch(/not valid JSON/);
+    },
+  );
 
   it('keeps control characters out of the message it echoes', () => {
     const error = usageError(() => parseJsonBody('{"a":"\u0001\u001b[31m'));
@@ -69,9 +86,12 @@ describe('mergeValues', () => {
     expect(mergeValues(query, {})).toEqual({ force: 'true' });
   });
 
-  it.each([undefined, null, 'force=true', ['force', 'true']])('treats a query that is not an object (%j) as empty', (query) => {
-    expect(mergeValues(query, { release: '1.0.0' })).toEqual({ release: '1.0.0' });
-  });
+  it.each([undefined, null, 'force=true', ['force', 'true']])(
+    'treats a query that is not an object (%j) as empty',
+    (query) => {
+      expect(mergeValues(query, { release: '1.0.0' })).toEqual({ release: '1.0.0' });
+    },
+  );
 
   it('does not change the query or the body it merges', () => {
     const query = { a: '1' };
@@ -81,11 +101,14 @@ describe('mergeValues', () => {
     expect(body).toEqual({ b: '2' });
   });
 
-  it.each(['namespace[$ne]', 'namespace[]', 'a[b]', '$where', 'x]', 'q$'])('refuses the query parameter name %s', (name) => {
-    const error = usageError(() => mergeValues({ ok: 'x', [name]: 'value' }, {}));
-    expect(error.details).toEqual({ field: name });
-    expect(error.message).toContain(name);
-  });
+  it.each(['namespace[$ne]', 'namespace[]', 'a[b]', '$where', 'x]', 'q$'])(
+    'refuses the query parameter name %s',
+    (name) => {
+      const error = usageError(() => mergeValues({ ok: 'x', [name]: 'value' }, {}));
+      expect(error.details).toEqual({ field: name });
+      expect(error.message).toContain(name);
+    },
+  );
 
   it('bounds the refused name it echoes', () => {
     const name = '$' + 'x'.repeat(500);
@@ -94,7 +117,11 @@ describe('mergeValues', () => {
   });
 
   it('accepts ordinary parameter names', () => {
-    expect(mergeValues({ 'media_type': 'helm', 'page-size': '10', 'a.b': 'c' }, {})).toEqual({ media_type: 'helm', 'page-size': '10', 'a.b': 'c' });
+    expect(mergeValues({ media_type: 'helm', 'page-size': '10', 'a.b': 'c' }, {})).toEqual({
+      media_type: 'helm',
+      'page-size': '10',
+      'a.b': 'c',
+    });
   });
 });
 
@@ -103,9 +130,12 @@ describe('flag', () => {
     expect(flag({ force: 'true' }, 'force')).toBe(true);
   });
 
-  it.each([true, 'True', 'TRUE', '1', 'yes', 'on', '', 1, ['true'], { value: 'true' }, null, undefined])('is false for %j', (value) => {
-    expect(flag({ force: value }, 'force')).toBe(false);
-  });
+  it.each([true, 'True', 'TRUE', '1', 'yes', 'on', '', 1, ['true'], { value: 'true' }, null, undefined])(
+    'is false for %j',
+    (value) => {
+      expect(flag({ force: value }, 'force')).toBe(false);
+    },
+  );
 
   it('is false when absent', () => {
     expect(flag({}, 'force')).toBe(false);
@@ -130,11 +160,14 @@ describe('optionalString / requiredString', () => {
     usageError(() => requiredString({ release: value }, 'release'));
   });
 
-  it.each([{}, { release: '' }])('requiredString reports a missing or empty value as "Missing <field>": %j', (values) => {
-    const error = usageError(() => requiredString(values, 'release'));
-    expect(error.message).toBe('Missing release');
-    expect(error.details).toEqual({ field: 'release' });
-  });
+  it.each([{}, { release: '' }])(
+    'requiredString reports a missing or empty value as "Missing <field>": %j',
+    (values) => {
+      const error = usageError(() => requiredString(values, 'release'));
+      expect(error.message).toBe('Missing release');
+      expect(error.details).toEqual({ field: 'release' });
+    },
+  );
 
   it('requiredString returns a present value', () => {
     expect(requiredString({ blob: 'abc' }, 'blob')).toBe('abc');

@@ -26,7 +26,10 @@ export function sendArchive<T extends Buffer | Readable>(reply: FastifyReply, fi
 export function sendBlobArchive(reply: FastifyReply, archive: ArchiveToSend): Buffer | NodeJS.ReadableStream | string {
   void reply.header('etag', blobEtag(archive.blobDigest));
   if (archive.immutable) {
-    void reply.header('cache-control', `${archive.view.visibility === 'public' ? '' : 'private, '}max-age=${IMMUTABLE_MAX_AGE_SECONDS}, immutable`);
+    void reply.header(
+      'cache-control',
+      `${archive.view.visibility === 'public' ? '' : 'private, '}max-age=${IMMUTABLE_MAX_AGE_SECONDS}, immutable`,
+    );
   }
   if (archive.body === null) {
     void reply.status(304);

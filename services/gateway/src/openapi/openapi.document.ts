@@ -36,20 +36,44 @@ const NAME = PACKAGE_NAME_PATTERN;
 const params = {
   namespace: pathParam('namespace', 'Namespace (lowercase, [a-z0-9._-], at most 255 characters, no "..")', NAME),
   package: pathParam('package', 'Package name (same rules as the namespace)', NAME),
-  release: pathParam('release', 'A release query: "default" (highest release, pre-releases included), an exact SemVer, or a range such as ">=1.0.0,<2.0.0"'),
+  release: pathParam(
+    'release',
+    'A release query: "default" (highest release, pre-releases included), an exact SemVer, or a range such as ">=1.0.0,<2.0.0"',
+  ),
   exactRelease: pathParam('release', 'An exact SemVer 2.0 release'),
-  mediaType: pathParam('mediaType', 'Short media type (helm, kpm, docker-compose, ...) or "-" for the only one the release has'),
+  mediaType: pathParam(
+    'mediaType',
+    'Short media type (helm, kpm, docker-compose, ...) or "-" for the only one the release has',
+  ),
   channel: pathParam('channel', 'Channel name', CHANNEL_NAME_PATTERN),
-  digest: pathParam('digest', 'The appr digest (sha256 of the uncompressed tar) or the sha256 of the .tar.gz, lowercase hex'),
-  format: { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['json'] }, description: '"json" returns the base64 JSON form (413 payload-too-large above WHARF_MAX_JSON_PULL_BYTES: details.raw_pull is the raw URL)' },
+  digest: pathParam(
+    'digest',
+    'The appr digest (sha256 of the uncompressed tar) or the sha256 of the .tar.gz, lowercase hex',
+  ),
+  format: {
+    name: 'format',
+    in: 'query',
+    required: false,
+    schema: { type: 'string', enum: ['json'] },
+    description:
+      '"json" returns the base64 JSON form (413 payload-too-large above WHARF_MAX_JSON_PULL_BYTES: details.raw_pull is the raw URL)',
+  },
 };
 const P = '/api/v1/packages/{namespace}/{package}';
 const pkg = [params.namespace, params.package];
 
 const archive = {
   description: 'The .tar.gz as pushed',
-  headers: { 'Content-Disposition': { schema: { type: 'string' }, description: 'The bare filename, as the reference server sends it' } },
-  content: { 'application/x-gzip': { schema: { type: 'string', format: 'binary' } }, 'application/json': { schema: ref('PullJson') } },
+  headers: {
+    'Content-Disposition': {
+      schema: { type: 'string' },
+      description: 'The bare filename, as the reference server sends it',
+    },
+  },
+  content: {
+    'application/x-gzip': { schema: { type: 'string', format: 'binary' } },
+    'application/json': { schema: ref('PullJson') },
+  },
 };
 
 export function openApiDocument(prefix: string, version: string) {
@@ -74,21 +98,37 @@ export function openApiDocument(prefix: string, version: string) {
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1 } },
             { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } },
           ],
-          responses: { 200: ok('Packages with at least one release', { type: 'array', items: ref('ListEntry') }), ...errors(400) },
+          responses: {
+            200: ok('Packages with at least one release', { type: 'array', items: ref('ListEntry') }),
+            ...errors(400),
+          },
         },
       },
       '/api/v1/packages/search': {
         get: {
           operationId: 'searchPackages',
-          parameters: [{ name: 'q', in: 'query', schema: { type: 'string' }, description: 'Words; never interpreted as query syntax' }],
-          responses: { 200: ok('Matching packages, best first', { type: 'array', items: { type: 'string' } }), ...errors(400) },
+          parameters: [
+            {
+              name: 'q',
+              in: 'query',
+              schema: { type: 'string' },
+              description: 'Words; never interpreted as query syntax',
+            },
+          ],
+          responses: {
+            200: ok('Matching packages, best first', { type: 'array', items: { type: 'string' } }),
+            ...errors(400),
+          },
         },
       },
       [P]: {
         get: {
           operationId: 'showPackage',
           parameters: [...pkg, { name: 'media_type', in: 'query', schema: { type: 'string' } }],
-          responses: { 200: ok('Every manifest of every release', { type: 'array', items: ref('Manifest') }), ...errors(400, 404) },
+          responses: {
+            200: ok('Every manifest of every release', { type: 'array', items: ref('Manifest') }),
+            ...errors(400, 404),
+          },
         },
         post: {
           operationId: 'pushRelease',
@@ -101,7 +141,10 @@ export function openApiDocument(prefix: string, version: string) {
         get: {
           operationId: 'showRelease',
           parameters: [...pkg, params.release],
-          responses: { 200: ok('One manifest per media type', { type: 'array', items: ref('Manifest') }), ...errors(400, 404, 422) },
+          responses: {
+            200: ok('One manifest per media type', { type: 'array', items: ref('Manifest') }),
+            ...errors(400, 404, 422),
+          },
         },
       },
       [`${P}/{release}/{mediaType}`]: {
@@ -117,10 +160,18 @@ export function openApiDocument(prefix: string, version: string) {
         },
       },
       [`${P}/{release}/{mediaType}/pull`]: {
-        get: { operationId: 'pull', parameters: [...pkg, params.release, params.mediaType, params.format], responses: { 200: archive, ...errors(400, 404, 413, 422) } },
+        get: {
+          operationId: 'pull',
+          parameters: [...pkg, params.release, params.mediaType, params.format],
+          responses: { 200: archive, ...errors(400, 404, 413, 422) },
+        },
       },
       [`${P}/{release}/{mediaType}/pull/json`]: {
-        get: { operationId: 'pullJson', parameters: [...pkg, params.release, params.mediaType], responses: { 200: ok('The archive as base64', ref('PullJson')), ...errors(400, 404, 413, 422) } },
+        get: {
+          operationId: 'pullJson',
+          parameters: [...pkg, params.release, params.mediaType],
+          responses: { 200: ok('The archive as base64', ref('PullJson')), ...errors(400, 404, 413, 422) },
+        },
       },
       [`${P}/blobs/sha256/{digest}`]: {
         get: {
@@ -133,20 +184,39 @@ export function openApiDocument(prefix: string, version: string) {
         },
       },
       [`${P}/blobs/sha256/{digest}/json`]: {
-        get: { operationId: 'blobJson', parameters: [...pkg, params.digest], responses: { 200: ok('The archive as base64', ref('BlobJson')), ...errors(400, 404, 413) } },
+        get: {
+          operationId: 'blobJson',
+          parameters: [...pkg, params.digest],
+          responses: { 200: ok('The archive as base64', ref('BlobJson')), ...errors(400, 404, 413) },
+        },
       },
       [`${P}/channels`]: {
-        get: { operationId: 'listChannels', parameters: pkg, responses: { 200: ok('Channels', { type: 'array', items: ref('Channel') }), ...errors(400, 404) } },
+        get: {
+          operationId: 'listChannels',
+          parameters: pkg,
+          responses: { 200: ok('Channels', { type: 'array', items: ref('Channel') }), ...errors(400, 404) },
+        },
       },
       [`${P}/channels/{channel}`]: {
-        get: { operationId: 'showChannel', parameters: [...pkg, params.channel], responses: { 200: ok('The channel', ref('Channel')), ...errors(400, 404) } },
-        delete: { operationId: 'deleteChannel', parameters: [...pkg, params.channel], responses: { 200: ok('Deleted', ref('DeletedChannel')), ...errors(400, 404, 503) } },
+        get: {
+          operationId: 'showChannel',
+          parameters: [...pkg, params.channel],
+          responses: { 200: ok('The channel', ref('Channel')), ...errors(400, 404) },
+        },
+        delete: {
+          operationId: 'deleteChannel',
+          parameters: [...pkg, params.channel],
+          responses: { 200: ok('Deleted', ref('DeletedChannel')), ...errors(400, 404, 503) },
+        },
       },
       [`${P}/channels/{channel}/{release}`]: {
         post: {
           operationId: 'addReleaseToChannel',
           parameters: [...pkg, params.channel, params.exactRelease],
-          responses: { 200: ok('The channel, with the release as current (created if missing)', ref('Channel')), ...errors(400, 404, 422, 503) },
+          responses: {
+            200: ok('The channel, with the release as current (created if missing)', ref('Channel')),
+            ...errors(400, 404, 422, 503),
+          },
         },
         delete: {
           operationId: 'removeReleaseFromChannel',
@@ -168,7 +238,11 @@ const nullableStr = { type: ['string', 'null'] };
 const hex = { type: 'string', pattern: SHA256_HEX.source };
 
 const SCHEMAS = {
-  Version: { type: 'object', required: ['appr-api', 'cnr-api'], properties: { 'appr-api': str, 'cnr-api': str, wharf: str } },
+  Version: {
+    type: 'object',
+    required: ['appr-api', 'cnr-api'],
+    properties: { 'appr-api': str, 'cnr-api': str, wharf: str },
+  },
   ErrorFields: {
     type: 'object',
     required: ['code', 'message', 'details'],
@@ -203,7 +277,10 @@ const SCHEMAS = {
     properties: { package: str, release: str, created_at: str, mediaType: str, metadata: {}, content: ref('Content') },
   },
   ManifestWithChannels: {
-    allOf: [ref('Manifest'), { type: 'object', required: ['channels'], properties: { channels: { type: 'array', items: str } } }],
+    allOf: [
+      ref('Manifest'),
+      { type: 'object', required: ['channels'], properties: { channels: { type: 'array', items: str } } },
+    ],
   },
   ListEntry: {
     type: 'object',

@@ -26,7 +26,9 @@ export function organizationJson(view: AccountView) {
   return {
     name: view.namespace,
     created_at: view.createdAt,
-    members: [...view.members].sort((a, b) => a.user.localeCompare(b.user)).map((m) => ({ user: m.user, role: m.role })),
+    members: [...view.members]
+      .sort((a, b) => a.user.localeCompare(b.user))
+      .map((m) => ({ user: m.user, role: m.role })),
     robots: [...view.robots]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((r) => ({ name: robotName(view.namespace, r.name), role: r.role, tokens: r.tokens.map(tokenJson) })),

@@ -54,7 +54,11 @@ export function pullFilename(view: PackageView, release: string): string {
 
 /** A JSON pull: the release's fields, then the archive in base64 (`withBase64Blob`). */
 export function pullJson(view: PackageView, m: ReleaseManifest, blob: Buffer | Readable) {
-  return withBase64Blob({ package: view.package, release: m.release, media_type: m.mediaType, filename: pullFilename(view, m.release) }, blob, m.size);
+  return withBase64Blob(
+    { package: view.package, release: m.release, media_type: m.mediaType, filename: pullFilename(view, m.release) },
+    blob,
+    m.size,
+  );
 }
 
 export function blobFilename(view: PackageView, digest: string): string {
@@ -77,11 +81,18 @@ export interface StreamedJson {
  * encoded as the bytes arrive, so neither the blob nor its base64 is ever held whole. `size` is
  * the blob's length, from its release, which gives the text's length.
  */
-export function withBase64Blob<T extends object>(fields: T, blob: Buffer | Readable, size: number): (T & { blob: string }) | StreamedJson {
+export function withBase64Blob<T extends object>(
+  fields: T,
+  blob: Buffer | Readable,
+  size: number,
+): (T & { blob: string }) | StreamedJson {
   if (Buffer.isBuffer(blob)) return { ...fields, blob: blob.toString('base64') };
   const head = `${JSON.stringify(fields).slice(0, -1)},"blob":"`;
   const tail = '"}';
-  return { stream: Readable.from(base64Json(head, blob, tail)), length: Buffer.byteLength(head) + Math.ceil(size / 3) * 4 + tail.length };
+  return {
+    stream: Readable.from(base64Json(head, blob, tail)),
+    length: Buffer.byteLength(head) + Math.ceil(size / 3) * 4 + tail.length,
+  };
 }
 
 async function* base64Json(head: string, blob: Readable, tail: string): AsyncIterable<string> {

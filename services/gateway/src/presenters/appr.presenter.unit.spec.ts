@@ -17,12 +17,15 @@ describe('withBase64Blob', () => {
   });
 
   // Chunk sizes that split the 3-byte groups of base64 every way (and an empty chunk).
-  it.each([0, 1, 2, 3, 4, 1000, 1001, 1002])('should stream exactly the JSON text of the whole object, with its length (%i bytes)', async (size) => {
-    const blob = randomBytes(size);
-    const chunks = [blob.subarray(0, 1), Buffer.alloc(0), blob.subarray(1, 3), blob.subarray(3, 8), blob.subarray(8)];
-    const streamed = withBase64Blob(fields, Readable.from(chunks), size) as StreamedJson;
-    const json = await text(streamed);
-    expect(json).toBe(JSON.stringify({ ...fields, blob: blob.toString('base64') }));
-    expect(streamed.length).toBe(Buffer.byteLength(json));
-  });
+  it.each([0, 1, 2, 3, 4, 1000, 1001, 1002])(
+    'should stream exactly the JSON text of the whole object, with its length (%i bytes)',
+    async (size) => {
+      const blob = randomBytes(size);
+      const chunks = [blob.subarray(0, 1), Buffer.alloc(0), blob.subarray(1, 3), blob.subarray(3, 8), blob.subarray(8)];
+      const streamed = withBase64Blob(fields, Readable.from(chunks), size) as StreamedJson;
+      const json = await text(streamed);
+      expect(json).toBe(JSON.stringify({ ...fields, blob: blob.toString('base64') }));
+      expect(streamed.length).toBe(Buffer.byteLength(json));
+    },
+  );
 });

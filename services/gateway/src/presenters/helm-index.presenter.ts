@@ -33,7 +33,12 @@ export interface IndexDocumentOptions {
 export function indexDocument(entries: ChartEntries, options: IndexDocumentOptions) {
   const json: Record<string, Record<string, unknown>[]> = {};
   for (const [name, versions] of entries) json[name] = versions.map(chartVersionJson);
-  return { apiVersion: 'v1', entries: json, generated: options.generated, serverInfo: { contextPath: options.contextPath } };
+  return {
+    apiVersion: 'v1',
+    entries: json,
+    generated: options.generated,
+    serverInfo: { contextPath: options.contextPath },
+  };
 }
 
 export function chartsJson(entries: ChartEntries): Record<string, Record<string, unknown>[]> {
@@ -53,7 +58,12 @@ export type FragmentMemo = (key: string, render: () => string) => string;
  * version's identity). A push changes one chart, so a new index re-renders that chart and reuses
  * the others: the cost of a new index after a push is the package's, plus concatenation.
  */
-export function renderIndexFromFragments(entries: ChartEntries, options: IndexDocumentOptions, format: 'yaml' | 'json', memo: FragmentMemo): Buffer {
+export function renderIndexFromFragments(
+  entries: ChartEntries,
+  options: IndexDocumentOptions,
+  format: 'yaml' | 'json',
+  memo: FragmentMemo,
+): Buffer {
   const fragments: string[] = [];
   for (const [name, versions] of entries) {
     const key = `${format}\0${name}\0${versions.map((v) => `${v.version}:${v.blobDigest}:${v.createdAt}:${v.provenanceDigest ?? ''}`).join(',')}`;
@@ -67,9 +77,13 @@ export function renderIndexFromFragments(entries: ChartEntries, options: IndexDo
   }
   const tail = { generated: options.generated, serverInfo: { contextPath: options.contextPath } };
   if (format === 'json') {
-    return Buffer.from(`{"apiVersion":"v1","entries":{${fragments.join(',')}},${JSON.stringify(tail).slice(1)}`, 'utf8');
+    return Buffer.from(
+      `{"apiVersion":"v1","entries":{${fragments.join(',')}},${JSON.stringify(tail).slice(1)}`,
+      'utf8',
+    );
   }
-  const head = fragments.length === 0 ? 'apiVersion: v1\nentries: {}\n' : `apiVersion: v1\nentries:\n${fragments.join('')}`;
+  const head =
+    fragments.length === 0 ? 'apiVersion: v1\nentries: {}\n' : `apiVersion: v1\nentries:\n${fragments.join('')}`;
   return Buffer.from(head + stringify(tail, { lineWidth: 0 }), 'utf8');
 }
 

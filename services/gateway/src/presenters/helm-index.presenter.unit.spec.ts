@@ -48,9 +48,12 @@ describe('chartVersionJson', () => {
 });
 
 describe('indexDocument and renderIndex', () => {
-  const document = indexDocument(selectChartEntries([record, { ...record, version: '1.10.0' }]), { generated: '2024-06-01T00:00:00.000Z', contextPath: '/helm' });
+  const document = indexDocument(selectChartEntries([record, { ...record, version: '1.10.0' }]), {
+    generated: '2024-06-01T00:00:00.000Z',
+    contextPath: '/helm',
+  });
 
-  it('renders Helm\'s IndexFile in YAML, versions highest first, with serverInfo.contextPath', () => {
+  it("renders Helm's IndexFile in YAML, versions highest first, with serverInfo.contextPath", () => {
     const parsed = parse(renderIndex(document, 'yaml').toString('utf8'));
     expect(parsed.apiVersion).toBe('v1');
     expect(parsed.generated).toBe('2024-06-01T00:00:00.000Z');
@@ -64,12 +67,19 @@ describe('indexDocument and renderIndex', () => {
   });
 
   it('renders an empty repository', () => {
-    expect(parse(renderIndex(indexDocument(new Map(), { generated: 'g', contextPath: '/helm' }), 'yaml').toString()).entries).toEqual({});
+    expect(
+      parse(renderIndex(indexDocument(new Map(), { generated: 'g', contextPath: '/helm' }), 'yaml').toString()).entries,
+    ).toEqual({});
   });
 });
 
 describe('renderIndexFromFragments', () => {
-  const multiline: ChartVersionRecord = { ...record, name: 'docs', version: '0.1.0', chart: { ...record.chart, description: 'line one\nline two\n  indented: not a key\n' } };
+  const multiline: ChartVersionRecord = {
+    ...record,
+    name: 'docs',
+    version: '0.1.0',
+    chart: { ...record.chart, description: 'line one\nline two\n  indented: not a key\n' },
+  };
   const entries = selectChartEntries([record, { ...record, version: '1.10.0' }, multiline]);
   const options = { generated: '2024-06-01T00:00:00.000Z', contextPath: '/cnr/helm' };
   const noMemo = (_key: string, render: () => string) => render();
@@ -77,7 +87,9 @@ describe('renderIndexFromFragments', () => {
   it.each(['yaml', 'json'] as const)('produces the same document as the whole-document renderer (%s)', (format) => {
     const whole = renderIndex(indexDocument(entries, options), format).toString();
     const assembled = renderIndexFromFragments(entries, options, format, noMemo).toString();
-    expect(format === 'yaml' ? parse(assembled) : JSON.parse(assembled)).toEqual(format === 'yaml' ? parse(whole) : JSON.parse(whole));
+    expect(format === 'yaml' ? parse(assembled) : JSON.parse(assembled)).toEqual(
+      format === 'yaml' ? parse(whole) : JSON.parse(whole),
+    );
     if (format === 'json') expect(assembled).toBe(whole);
   });
 
@@ -98,7 +110,12 @@ describe('renderIndexFromFragments', () => {
     };
     renderIndexFromFragments(entries, options, 'yaml', memo);
     expect(renders).toBe(2);
-    renderIndexFromFragments(selectChartEntries([record, { ...record, version: '1.10.0' }, multiline, { ...multiline, version: '0.2.0' }]), options, 'yaml', memo);
+    renderIndexFromFragments(
+      selectChartEntries([record, { ...record, version: '1.10.0' }, multiline, { ...multiline, version: '0.2.0' }]),
+      options,
+      'yaml',
+      memo,
+    );
     expect(renders).toBe(3);
   });
 });

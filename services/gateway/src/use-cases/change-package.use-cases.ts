@@ -4,7 +4,17 @@
  * writer, present the answer in the reference server's shape.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { Caller, CommandMeta, PackageRef, Role, Visibility, assertRelease, parseChannelName, parseMediaType, parsePackageRef } from '@wharf/domain';
+import {
+  Caller,
+  CommandMeta,
+  PackageRef,
+  Role,
+  Visibility,
+  assertRelease,
+  parseChannelName,
+  parseMediaType,
+  parsePackageRef,
+} from '@wharf/domain';
 import { PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { AccessControl } from '../auth/access-control';
 import { channelJson } from '../presenters/appr.presenter';
@@ -37,8 +47,14 @@ export class ChangePackageUseCases {
   async setVisibility(path: PackagePath & { visibility: RequestInput<Visibility> }) {
     const ref = await this.target(path, 'admin');
     const visibility = path.visibility();
-    const result = await this.commands.execute({ type: 'SetVisibility', package: ref.full, visibility, meta: path.meta });
-    if (result.sequences.length > 0) await this.audit.recordVisibility(path.caller, ref.full, ref.namespace, visibility);
+    const result = await this.commands.execute({
+      type: 'SetVisibility',
+      package: ref.full,
+      visibility,
+      meta: path.meta,
+    });
+    if (result.sequences.length > 0)
+      await this.audit.recordVisibility(path.caller, ref.full, ref.namespace, visibility);
     return { package: ref.full, visibility: result.visibility };
   }
 
@@ -54,7 +70,13 @@ export class ChangePackageUseCases {
     const ref = await this.target(path);
     const channel = parseChannelName(path.channel);
     const release = assertRelease(path.release);
-    const result = await this.commands.execute({ type: 'AddReleaseToChannel', package: ref.full, channel, release, meta: path.meta });
+    const result = await this.commands.execute({
+      type: 'AddReleaseToChannel',
+      package: ref.full,
+      channel,
+      release,
+      meta: path.meta,
+    });
     return channelJson(result.channel!);
   }
 
@@ -62,7 +84,13 @@ export class ChangePackageUseCases {
     const ref = await this.target(path);
     const channel = parseChannelName(path.channel);
     const release = assertRelease(path.release);
-    await this.commands.execute({ type: 'RemoveReleaseFromChannel', package: ref.full, channel, release, meta: path.meta });
+    await this.commands.execute({
+      type: 'RemoveReleaseFromChannel',
+      package: ref.full,
+      channel,
+      release,
+      meta: path.meta,
+    });
     return { status: 'deleted', package: ref.full, name: channel, release };
   }
 

@@ -38,7 +38,11 @@ export class ChartIndexCache {
   }
 
   /** The rendering `key` of the namespace's current versions, made by `render` on a miss. */
-  async rendered(namespace: string, key: string, render: (charts: NamespaceCharts) => RenderedIndex): Promise<RenderedIndex> {
+  async rendered(
+    namespace: string,
+    key: string,
+    render: (charts: NamespaceCharts) => RenderedIndex,
+  ): Promise<RenderedIndex> {
     const slot = await this.current(namespace);
     let rendered = slot.rendered.get(key);
     if (!rendered) {

@@ -13,7 +13,15 @@
  * (http/body-limits.ts).
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { ArchiveTooLargeError, Caller, CommandMeta, HELM_MEDIA_TYPE, assertProvenance, chartCoordinates, parseRepositoryName } from '@wharf/domain';
+import {
+  ArchiveTooLargeError,
+  Caller,
+  CommandMeta,
+  HELM_MEDIA_TYPE,
+  assertProvenance,
+  chartCoordinates,
+  parseRepositoryName,
+} from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { PushAdmission } from '../auth/push-admission';
 import { ArchiveInspectionPool } from '../archive/archive-inspection-pool';
@@ -53,7 +61,8 @@ export class ChartMuseumUseCases {
     const admitted = await this.admission.admit(upload.caller, namespace);
     const { chart: archive, prov } = upload.files();
     // Each stored file keeps within the namespace's blob size limit, the provenance file too.
-    if (archive.length > admitted.maxBlobBytes || (prov?.length ?? 0) > admitted.maxBlobBytes) throw new ArchiveTooLargeError('blob-size', admitted.maxBlobBytes);
+    if (archive.length > admitted.maxBlobBytes || (prov?.length ?? 0) > admitted.maxBlobBytes)
+      throw new ArchiveTooLargeError('blob-size', admitted.maxBlobBytes);
     await this.admission.assertStorage(admitted, archive.length + (prov?.length ?? 0));
     const { bytes, inspection } = await this.inspector.inspect(archive);
     const { ref, release } = chartCoordinates(namespace, inspection.chart, inspection.chartProblem);
@@ -76,7 +85,13 @@ export class ChartMuseumUseCases {
     return { saved: true };
   }
 
-  async delete(path: { caller: Caller; namespace: string; name: string; version: string; meta: CommandMeta }): Promise<{ deleted: true }> {
+  async delete(path: {
+    caller: Caller;
+    namespace: string;
+    name: string;
+    version: string;
+    meta: CommandMeta;
+  }): Promise<{ deleted: true }> {
     await this.changes.deleteRelease({ ...path, release: path.version, mediaType: HELM_MEDIA_TYPE });
     return { deleted: true };
   }

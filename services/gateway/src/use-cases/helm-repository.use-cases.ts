@@ -60,11 +60,22 @@ export class HelmRepositoryUseCases {
     const namespace = parseRepositoryName(request.namespace);
     const access = request.access ?? OPEN_ACCESS;
     const readsPrivate = access.canRead(namespace, 'private');
-    const key = JSON.stringify([request.format, request.contextPath, request.query.latest ?? null, request.query.since ?? null, readsPrivate]);
+    const key = JSON.stringify([
+      request.format,
+      request.contextPath,
+      request.query.latest ?? null,
+      request.query.since ?? null,
+      readsPrivate,
+    ]);
     return this.cache.rendered(namespace, key, (charts) => {
       const visible = charts.versions.filter((v) => access.canRead(namespace, v.visibility));
       const entries = selectChartEntries(visible, request.query);
-      const body = renderIndexFromFragments(entries, { generated: new Date().toISOString(), contextPath: request.contextPath }, request.format, this.cache.fragment);
+      const body = renderIndexFromFragments(
+        entries,
+        { generated: new Date().toISOString(), contextPath: request.contextPath },
+        request.format,
+        this.cache.fragment,
+      );
       let gzipped: Buffer | null = null;
       return { etag: `W/"${indexTag(key, entries)}"`, body, gzipped: () => (gzipped ??= gzipSync(body)) };
     });
@@ -79,29 +90,52 @@ export class HelmRepositoryUseCases {
     const namespace = parseRepositoryName(namespaceParam);
     const provenance = file.endsWith('.tgz.prov');
     const archive = provenance ? file.slice(0, -'.prov'.length) : file;
-    const found = archive.endsWith('.tgz') ? await this.findChartArchive(namespace, archive.slice(0, -'.tgz'.length)) : null;
-    if (!found || !access.canRead(namespace, found.view.visibility)) throw new PackageNotFoundError(`${namespace}/${file}`);
+    const found = archive.endsWith('.tgz')
+      ? await this.findChartArchive(namespace, archive.slice(0, -'.tgz'.length))
+      : null;
+    if (!found || !access.canRead(namespace, found.view.visibility))
+      throw new PackageNotFoundError(`${namespace}/${file}`);
     const digest = provenance ? found.manifest.provenanceDigest : found.manifest.blobDigest;
-    if (!digest || !isSha256Hex(digest)) throw new PackageNotFoundError(found.view.package, found.manifest.release, 'helm provenance');
+    if (!digest || !isSha256Hex(digest))
+      throw new PackageNotFoundError(found.view.package, found.manifest.release, 'helm provenance');
     if (provenance) return { filename: file, provenance, body: await this.blobs.read(digest), size: null };
     const streamed = found.manifest.size > this.config.blobCache.maxBlobBytes;
-    return { filename: file, provenance, body: streamed ? await this.blobs.open(digest) : await this.blobs.read(digest), size: found.manifest.size };
+    return {
+      filename: file,
+      provenance,
+      body: streamed ? await this.blobs.open(digest) : await this.blobs.read(digest),
+      size: found.manifest.size,
+    };
   }
 
   /** ChartMuseum `GET /api/<ns>/charts`: every chart, versions highest first. */
-  async listCharts(namespace: string, access: ChartReadAccess = OPEN_ACCESS): Promise<Record<string, Record<string, unknown>[]>> {
+  async listCharts(
+    namespace: string,
+    access: ChartReadAccess = OPEN_ACCESS,
+  ): Promise<Record<string, Record<string, unknown>[]>> {
     return chartsJson(selectChartEntries(await this.visibleVersions(namespace, access)));
   }
 
   /** ChartMuseum `GET /api/<ns>/charts/<name>`. */
-  async chartVersions(namespace: string, name: string, access: ChartReadAccess = OPEN_ACCESS): Promise<Record<string, unknown>[]> {
-    const versions = chartsJson(selectChartEntries((await this.visibleVersions(namespace, access)).filter((v) => v.name === name)))[name];
+  async chartVersions(
+    namespace: string,
+    name: string,
+    access: ChartReadAccess = OPEN_ACCESS,
+  ): Promise<Record<string, unknown>[]> {
+    const versions = chartsJson(
+      selectChartEntries((await this.visibleVersions(namespace, access)).filter((v) => v.name === name)),
+    )[name];
     if (!versions) throw new PackageNotFoundError(`${namespace}/${name}`);
     return versions;
   }
 
   /** ChartMuseum `GET /api/<ns>/charts/<name>/<version>`. */
-  async chartVersion(namespace: string, name: string, version: string, access: ChartReadAccess = OPEN_ACCESS): Promise<Record<string, unknown>> {
+  async chartVersion(
+    namespace: string,
+    name: string,
+    version: string,
+    access: ChartReadAccess = OPEN_ACCESS,
+  ): Promise<Record<string, unknown>> {
     const found = (await this.visibleVersions(namespace, access)).find((v) => v.name === name && v.version === version);
     if (!found) throw new PackageNotFoundError(`${namespace}/${name}`, version, HELM_MEDIA_TYPE);
     return chartVersionJson(found);
@@ -117,7 +151,10 @@ export class HelmRepositoryUseCases {
    * part is SemVer is tried, reading the package directly (exact, and current on the very next
    * request after a push).
    */
-  private async findChartArchive(namespace: string, stem: string): Promise<{ view: PackageView; manifest: ReleaseManifest } | null> {
+  private async findChartArchive(
+    namespace: string,
+    stem: string,
+  ): Promise<{ view: PackageView; manifest: ReleaseManifest } | null> {
     for (let dash = stem.indexOf('-'); dash > 0; dash = stem.indexOf('-', dash + 1)) {
       const name = stem.slice(0, dash);
       const version = stem.slice(dash + 1);
@@ -141,7 +178,8 @@ export class HelmRepositoryUseCases {
 function indexTag(key: string, entries: ChartEntries): string {
   const hash = createHash('sha256').update(key);
   for (const [name, versions] of entries) {
-    for (const v of versions) hash.update(`\0${name}\0${v.version}\0${v.blobDigest}\0${v.createdAt}\0${v.provenanceDigest ?? ''}`);
+    for (const v of versions)
+      hash.update(`\0${name}\0${v.version}\0${v.blobDigest}\0${v.createdAt}\0${v.provenanceDigest ?? ''}`);
   }
   return hash.digest('hex').slice(0, 32);
 }

@@ -11,7 +11,16 @@
  * before its body was read (http/body-limits.ts).
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { Caller, CommandMeta, JsonValue, PackageRef, Visibility, decodeBlobBase64, measureReleaseMetadata, parsePackageRef } from '@wharf/domain';
+import {
+  Caller,
+  CommandMeta,
+  JsonValue,
+  PackageRef,
+  Visibility,
+  decodeBlobBase64,
+  measureReleaseMetadata,
+  parsePackageRef,
+} from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { AdmittedPush, PushAdmission } from '../auth/push-admission';
 import { ArchiveInspectionPool } from '../archive/archive-inspection-pool';
@@ -54,7 +63,10 @@ export class PushReleaseUseCase {
     const admitted = await this.admission.admit(input.caller, ref.namespace);
     const request = input.request();
     const { release, mediaType, metadata } = request;
-    const metadataBytes = measureReleaseMetadata(metadata, { maxBytes: this.config.push.maxMetadataBytes, maxDepth: this.config.push.maxMetadataDepth });
+    const metadataBytes = measureReleaseMetadata(metadata, {
+      maxBytes: this.config.push.maxMetadataBytes,
+      maxDepth: this.config.push.maxMetadataDepth,
+    });
     const visibility = await this.readVisibility(input.caller, request.visibility, ref, admitted);
     // A namespace that forbids overwrites answers a forced push of an existing release with 409.
     const force = request.force && admitted.allowOverwrites;
@@ -86,7 +98,12 @@ export class PushReleaseUseCase {
    * but a write robot that always names the visibility its package already has is not choosing:
    * then it is not `requested`, and any other caller's differing choice is the decider's 409.
    */
-  private async readVisibility(caller: Caller, visibility: Visibility | undefined, ref: PackageRef, admitted: AdmittedPush): Promise<{ visibility: Visibility; visibilityRequested: boolean }> {
+  private async readVisibility(
+    caller: Caller,
+    visibility: Visibility | undefined,
+    ref: PackageRef,
+    admitted: AdmittedPush,
+  ): Promise<{ visibility: Visibility; visibilityRequested: boolean }> {
     if (visibility === undefined) return { visibility: this.config.auth.defaultVisibility, visibilityRequested: false };
     const current = await this.publisher.currentVisibility(ref);
     if (current === visibility) return { visibility, visibilityRequested: false };
@@ -94,4 +111,3 @@ export class PushReleaseUseCase {
     return { visibility, visibilityRequested: true };
   }
 }
-

@@ -15,9 +15,27 @@
  */
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ArchiveInspection, CommandMeta, JsonValue, PackageExistsError, PackageRef, PushRelease, Visibility, assertPushFitsPackage, findManifest } from '@wharf/domain';
+import {
+  ArchiveInspection,
+  CommandMeta,
+  JsonValue,
+  PackageExistsError,
+  PackageRef,
+  PushRelease,
+  Visibility,
+  assertPushFitsPackage,
+  findManifest,
+} from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
-import { BLOB_STORE, BlobStore, CommandResult, PACKAGE_COMMANDS, PACKAGE_READER, PackageCommands, PackageReader } from '@wharf/ports';
+import {
+  BLOB_STORE,
+  BlobStore,
+  CommandResult,
+  PACKAGE_COMMANDS,
+  PACKAGE_READER,
+  PackageCommands,
+  PackageReader,
+} from '@wharf/ports';
 
 export interface ReleaseToPublish {
   ref: PackageRef;
@@ -53,7 +71,8 @@ export class ReleasePublisher {
   async assertNotPublished(ref: PackageRef, release: string, mediaType: string, force: boolean): Promise<void> {
     if (force) return;
     const current = await this.reader.get(ref.full);
-    if (current && findManifest(current, release, mediaType)) throw new PackageExistsError(ref.full, release, mediaType);
+    if (current && findManifest(current, release, mediaType))
+      throw new PackageExistsError(ref.full, release, mediaType);
   }
 
   /** The visibility of a package that has had events (even if all its releases were deleted since); null for a new one. */

@@ -1,5 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AccountExistsError, AccountNotFoundError, AccountView, Caller, ForbiddenError, Role, UnauthorizedError, isUnrestricted } from '@wharf/domain';
+import {
+  AccountExistsError,
+  AccountNotFoundError,
+  AccountView,
+  Caller,
+  ForbiddenError,
+  Role,
+  UnauthorizedError,
+  isUnrestricted,
+} from '@wharf/domain';
 import { PACKAGE_READER, PackageReader } from '@wharf/ports';
 import { AccessControl } from '../../auth/access-control';
 import { AccountDirectory } from '../../auth/account-directory';

@@ -19,7 +19,13 @@ import { UserTokensUseCases } from './user-tokens.use-cases';
 import { WhoamiUseCase } from './whoami.use-case';
 
 /** `packages`: what the namespace-claim check sees (a namespace with packages is claimed). */
-export function accountUseCases(store: AccountStore, directory: AccountDirectory, authenticator: Authenticator, config: WharfConfig, packages: PackageReader) {
+export function accountUseCases(
+  store: AccountStore,
+  directory: AccountDirectory,
+  authenticator: Authenticator,
+  config: WharfConfig,
+  packages: PackageReader,
+) {
   const writer = new AccountWriter(store, directory);
   const access = new AccessControl(directory);
   const lookup = new AccountLookup(directory, access, packages);

@@ -1,6 +1,15 @@
 import { loadConfig } from '@wharf/config';
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
-import { ANONYMOUS, AccountExistsError, Caller, ForbiddenError, NO_LIMITS, UnauthorizedError, formatToken, parseToken } from '@wharf/domain';
+import {
+  ANONYMOUS,
+  AccountExistsError,
+  Caller,
+  ForbiddenError,
+  NO_LIMITS,
+  UnauthorizedError,
+  formatToken,
+  parseToken,
+} from '@wharf/domain';
 import type { PackageReader } from '@wharf/ports';
 import { AccessControl } from '../../auth/access-control';
 import { AccountDirectory } from '../../auth/account-directory';
@@ -17,12 +26,21 @@ function world(env: Record<string, string> = {}) {
   const directory = new AccountDirectory(store);
   const access = new AccessControl(directory);
   const authenticator = new Authenticator(directory, config);
-  const claimed: PackageReader = { get: async () => null, list: async (f) => (f.namespace === 'library' ? [{} as never] : []), count: async () => 1 };
+  const claimed: PackageReader = {
+    get: async () => null,
+    list: async (f) => (f.namespace === 'library' ? [{} as never] : []),
+    count: async () => 1,
+  };
   const accounts = accountUseCases(store, directory, authenticator, config, claimed);
   return { config, store, directory, access, authenticator, accounts };
 }
 
-const signUp = (username: string, caller: Caller = ANONYMOUS) => ({ username, password: 'long-enough', caller, client: '' });
+const signUp = (username: string, caller: Caller = ANONYMOUS) => ({
+  username,
+  password: 'long-enough',
+  caller,
+  client: '',
+});
 
 describe('the account use cases', () => {
   it('should create the configured site admin once, who then holds every role', async () => {
@@ -38,16 +56,24 @@ describe('the account use cases', () => {
     const { accounts } = world({ WHARF_SIGNUP: 'false' });
     await expect(accounts.signUp.execute(signUp('eve'))).rejects.toBeInstanceOf(ForbiddenError);
     await accounts.admin.bootstrap();
-    await expect(accounts.signUp.execute(signUp('eve', { kind: 'user', name: 'root', siteAdmin: true }))).resolves.toMatchObject({ username: 'eve' });
-    await expect(accounts.signUp.execute(signUp('eve', { kind: 'user', name: 'root', siteAdmin: true }))).rejects.toBeInstanceOf(AccountExistsError);
+    await expect(
+      accounts.signUp.execute(signUp('eve', { kind: 'user', name: 'root', siteAdmin: true })),
+    ).resolves.toMatchObject({ username: 'eve' });
+    await expect(
+      accounts.signUp.execute(signUp('eve', { kind: 'user', name: 'root', siteAdmin: true })),
+    ).rejects.toBeInstanceOf(AccountExistsError);
   });
 
   it('should not hand a namespace that already holds packages to whoever signs up first', async () => {
     const { accounts } = world();
     await expect(accounts.signUp.execute(signUp('library'))).rejects.toBeInstanceOf(AccountExistsError);
     const { token } = await accounts.signUp.execute(signUp('alice'));
-    await expect(accounts.organizations.create({ kind: 'user', name: 'alice', siteAdmin: false }, () => 'library')).rejects.toBeInstanceOf(AccountExistsError);
-    await expect(accounts.organizations.create({ kind: 'user', name: 'root', siteAdmin: true }, () => 'library')).resolves.toMatchObject({ name: 'library' });
+    await expect(
+      accounts.organizations.create({ kind: 'user', name: 'alice', siteAdmin: false }, () => 'library'),
+    ).rejects.toBeInstanceOf(AccountExistsError);
+    await expect(
+      accounts.organizations.create({ kind: 'user', name: 'root', siteAdmin: true }, () => 'library'),
+    ).resolves.toMatchObject({ name: 'library' });
     expect(token).toMatch(/^wharf\./);
   });
 
@@ -64,9 +90,15 @@ describe('the account use cases', () => {
     const { token } = await accounts.signUp.execute(signUp('alice'));
     await accounts.signUp.execute(signUp('bob'));
     expect(await authenticator.callerFor(token)).toMatchObject({ kind: 'user', name: 'alice' });
-    await expect(authenticator.callerFor(`Basic ${Buffer.from(`bob:${token}`).toString('base64')}`)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(
+      authenticator.callerFor(`Basic ${Buffer.from(`bob:${token}`).toString('base64')}`),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
     const parsed = parseToken(token)!;
-    await expect(authenticator.callerFor(formatToken({ ...parsed, secret: parsed.secret.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }))).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(
+      authenticator.callerFor(
+        formatToken({ ...parsed, secret: parsed.secret.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }),
+      ),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
     await new Promise((resolve) => setTimeout(resolve, 2_100));
     await expect(authenticator.callerFor(token)).rejects.toBeInstanceOf(UnauthorizedError);
   });
@@ -90,12 +122,18 @@ describe('the account use cases', () => {
     const unread = (): never => {
       throw new Error('the input was read before the guard');
     };
-    await expect(accounts.changePassword.execute({ caller: ANONYMOUS, request: unread, client: '' })).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(
+      accounts.changePassword.execute({ caller: ANONYMOUS, request: unread, client: '' }),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
     await expect(accounts.userTokens.create(ANONYMOUS, unread)).rejects.toBeInstanceOf(UnauthorizedError);
     await expect(accounts.organizations.create(ANONYMOUS, unread)).rejects.toBeInstanceOf(UnauthorizedError);
-    await expect(accounts.organizations.setMemberRole(ANONYMOUS, 'acme', 'bob', unread)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(accounts.organizations.setMemberRole(ANONYMOUS, 'acme', 'bob', unread)).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
     await expect(accounts.robots.set(ANONYMOUS, 'acme', 'ci', unread)).rejects.toBeInstanceOf(UnauthorizedError);
-    await expect(accounts.robots.createToken(ANONYMOUS, 'acme', 'ci', unread)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(accounts.robots.createToken(ANONYMOUS, 'acme', 'ci', unread)).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
     await expect(accounts.limits.set(ANONYMOUS, 'alice', unread)).rejects.toBeInstanceOf(UnauthorizedError);
     await expect(accounts.audit.list(ANONYMOUS, 'alice', unread)).rejects.toBeInstanceOf(UnauthorizedError);
   });
@@ -105,10 +143,16 @@ describe('the account use cases', () => {
     await accounts.admin.bootstrap();
     const { token } = await accounts.signUp.execute(signUp('alice'));
     const alice = await authenticator.callerFor(token);
-    await expect(accounts.limits.set(alice, 'alice', () => ({ ...NO_LIMITS, maxBlobBytes: 10 }))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(
+      accounts.limits.set(alice, 'alice', () => ({ ...NO_LIMITS, maxBlobBytes: 10 })),
+    ).rejects.toBeInstanceOf(ForbiddenError);
     const root: Caller = { kind: 'user', name: 'root', siteAdmin: true };
     await accounts.limits.set(root, 'alice', () => ({ ...NO_LIMITS, maxBlobBytes: 2048, maxStorageBytes: 100 }));
-    const reader: PackageReader = { get: async () => null, list: async () => [{ storedBytes: 60 } as never], count: async () => 1 };
+    const reader: PackageReader = {
+      get: async () => null,
+      list: async () => [{ storedBytes: 60 } as never],
+      count: async () => 1,
+    };
     const admission = new PushAdmission(access, directory, reader, config);
     const admitted = await admission.admit(alice, 'alice');
     expect(admitted).toEqual({ namespace: 'alice', maxBlobBytes: 2048, maxStorageBytes: 100, allowOverwrites: true });

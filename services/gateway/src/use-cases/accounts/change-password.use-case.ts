@@ -38,10 +38,16 @@ export class ChangePasswordUseCase {
     const user = requireUser(caller);
     const { currentPassword, password } = request();
     assertNewPassword(password);
-    if (!(await this.authenticator.checkPassword(user, currentPassword, client))) throw new UnauthorizedError('the current password is wrong');
+    if (!(await this.authenticator.checkPassword(user, currentPassword, client)))
+      throw new UnauthorizedError('the current password is wrong');
     const passwordHash = await this.authenticator.hashNewPassword(password, client);
     const minted = mintToken(user);
-    const replacementToken = { tokenId: minted.id, secretHash: minted.secretHash, label: LOGIN_LABEL, expiresAt: this.tokens.defaultExpiry() };
+    const replacementToken = {
+      tokenId: minted.id,
+      secretHash: minted.secretHash,
+      label: LOGIN_LABEL,
+      expiresAt: this.tokens.defaultExpiry(),
+    };
     await this.writer.execute(user, { type: 'ChangePassword', passwordHash, replacementToken }, user);
     return { status: 'ok', token: minted.text };
   }

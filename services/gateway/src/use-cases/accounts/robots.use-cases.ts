@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { AccountNotFoundError, Caller, Role, callerName, findRobot, parseRobotName, parseTokenLifetime } from '@wharf/domain';
+import {
+  AccountNotFoundError,
+  Caller,
+  Role,
+  callerName,
+  findRobot,
+  parseRobotName,
+  parseTokenLifetime,
+} from '@wharf/domain';
 import { AccountWriter } from '../../auth/account-writer';
 import { robotName, tokenJson } from '../../presenters/accounts.presenter';
 import type { RequestInput } from '../request-input';
@@ -30,15 +38,33 @@ export class RobotsUseCases {
     const { role } = request;
     const existed = view.robots.some((r) => r.name === robot);
     await this.writer.execute(org, { type: 'SetRobotRole', robot, role }, callerName(caller));
-    const issued = existed ? undefined : await this.tokens.issue(org, robot, 'created', this.tokens.expiryFor(caller, parseTokenLifetime(request.expiresIn)), callerName(caller));
-    return { name: robotName(org, robot), role, ...(issued ? { token: issued.text, token_id: issued.record.id, expires_at: issued.record.expiresAt } : {}) };
+    const issued = existed
+      ? undefined
+      : await this.tokens.issue(
+          org,
+          robot,
+          'created',
+          this.tokens.expiryFor(caller, parseTokenLifetime(request.expiresIn)),
+          callerName(caller),
+        );
+    return {
+      name: robotName(org, robot),
+      role,
+      ...(issued ? { token: issued.text, token_id: issued.record.id, expires_at: issued.record.expiresAt } : {}),
+    };
   }
 
   async createToken(caller: Caller, org: string, name: string, input: RequestInput<TokenRequest>) {
     await this.lookup.organization(caller, org, 'admin');
     const robot = parseRobotName(name);
     const request = input();
-    const issued = await this.tokens.issue(org, robot, request.label, this.tokens.expiryFor(caller, request.lifetimeSeconds), callerName(caller));
+    const issued = await this.tokens.issue(
+      org,
+      robot,
+      request.label,
+      this.tokens.expiryFor(caller, request.lifetimeSeconds),
+      callerName(caller),
+    );
     return { name: robotName(org, robot), ...tokenJson(issued.record), token: issued.text };
   }
 

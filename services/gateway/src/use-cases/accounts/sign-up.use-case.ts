@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Caller, ForbiddenError, LOGIN_LABEL, assertNewPassword, isUnrestricted, parseAccountName } from '@wharf/domain';
+import {
+  Caller,
+  ForbiddenError,
+  LOGIN_LABEL,
+  assertNewPassword,
+  isUnrestricted,
+  parseAccountName,
+} from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { AccountWriter } from '../../auth/account-writer';
 import { Authenticator } from '../../auth/authenticator';
@@ -30,11 +37,15 @@ export class SignUpUseCase {
   ) {}
 
   async execute({ username, password, caller, client }: SignUp) {
-    if (!this.config.auth.signup && !isUnrestricted(caller)) throw ForbiddenError.because('sign-up is turned off on this registry');
+    if (!this.config.auth.signup && !isUnrestricted(caller))
+      throw ForbiddenError.because('sign-up is turned off on this registry');
     const name = parseAccountName(username);
     await this.lookup.assertUnclaimed(name, caller);
     const passwordHash = await this.authenticator.hashNewPassword(assertNewPassword(password), client);
     await this.writer.execute(name, { type: 'RegisterUser', passwordHash, siteAdmin: false }, name);
-    return { username: name, token: (await this.tokens.issue(name, null, LOGIN_LABEL, this.tokens.defaultExpiry())).text };
+    return {
+      username: name,
+      token: (await this.tokens.issue(name, null, LOGIN_LABEL, this.tokens.defaultExpiry())).text,
+    };
   }
 }

@@ -18,10 +18,23 @@ export class TokenIssuer {
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
-  async issue(account: string, robot: string | null, label: string, expiresAt: string | null, actor = account): Promise<IssuedToken> {
+  async issue(
+    account: string,
+    robot: string | null,
+    label: string,
+    expiresAt: string | null,
+    actor = account,
+  ): Promise<IssuedToken> {
     const minted = mintToken(robot === null ? account : `${account}+${robot}`);
-    await this.writer.execute(account, { type: 'IssueToken', robot, tokenId: minted.id, secretHash: minted.secretHash, label, expiresAt }, actor);
-    return { text: minted.text, record: { id: minted.id, secretHash: minted.secretHash, label, expiresAt, createdAt: new Date().toISOString() } };
+    await this.writer.execute(
+      account,
+      { type: 'IssueToken', robot, tokenId: minted.id, secretHash: minted.secretHash, label, expiresAt },
+      actor,
+    );
+    return {
+      text: minted.text,
+      record: { id: minted.id, secretHash: minted.secretHash, label, expiresAt, createdAt: new Date().toISOString() },
+    };
   }
 
   /**
@@ -31,11 +44,19 @@ export class TokenIssuer {
    * outright for a token that never expires is refused (403).
    */
   expiryFor(caller: Caller, lifetimeSeconds: number | null | undefined): string | null {
-    const asked = lifetimeSeconds === undefined ? this.defaultExpiry() : lifetimeSeconds === null ? null : new Date(Date.now() + lifetimeSeconds * 1000).toISOString();
+    const asked =
+      lifetimeSeconds === undefined
+        ? this.defaultExpiry()
+        : lifetimeSeconds === null
+          ? null
+          : new Date(Date.now() + lifetimeSeconds * 1000).toISOString();
     if (!outlivesProof(caller, asked)) return asked;
     const limit = (caller as { proof: { expiresAt: string } }).proof.expiresAt;
     if (asked === null && lifetimeSeconds !== undefined) {
-      throw ForbiddenError.because('a token that expires cannot create a token that never expires: authenticate with the password', { expires_at: limit });
+      throw ForbiddenError.because(
+        'a token that expires cannot create a token that never expires: authenticate with the password',
+        { expires_at: limit },
+      );
     }
     return limit;
   }

@@ -30,7 +30,13 @@ export class UserTokensUseCases {
   async create(caller: Caller, input: RequestInput<TokenRequest>) {
     const user = requireUser(caller);
     const request = input();
-    const issued = await this.tokens.issue(user, null, request.label, this.tokens.expiryFor(caller, request.lifetimeSeconds), callerName(caller));
+    const issued = await this.tokens.issue(
+      user,
+      null,
+      request.label,
+      this.tokens.expiryFor(caller, request.lifetimeSeconds),
+      callerName(caller),
+    );
     return { ...tokenJson(issued.record), token: issued.text };
   }
 

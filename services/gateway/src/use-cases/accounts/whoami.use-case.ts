@@ -12,6 +12,10 @@ export class WhoamiUseCase {
     const user = requireUser(caller);
     const memberships = await this.directory.memberships(user);
     const view = await this.directory.get(user);
-    return { username: user, site_admin: view?.siteAdmin ?? false, organizations: memberships.map((m) => ({ name: m.namespace, role: m.role })) };
+    return {
+      username: user,
+      site_admin: view?.siteAdmin ?? false,
+      organizations: memberships.map((m) => ({ name: m.namespace, role: m.role })),
+    };
   }
 }

@@ -62,7 +62,9 @@ export class ArchiveReads {
    * their length known from the release, so neither is held whole nor stat'ed per request.
    */
   body(manifest: ReleaseManifest): Promise<Buffer | Readable> {
-    return manifest.size <= this.config.blobCache.maxBlobBytes ? this.blobs.read(manifest.blobDigest) : this.blobs.open(manifest.blobDigest);
+    return manifest.size <= this.config.blobCache.maxBlobBytes
+      ? this.blobs.read(manifest.blobDigest)
+      : this.blobs.open(manifest.blobDigest);
   }
 
   /**

@@ -83,7 +83,11 @@ describe('reading archives (PullReleaseUseCases, PackageBlobsUseCases)', () => {
 
     it('should redirect to a URL signed for the configured lifetime when WHARF_PULL_REDIRECT is on', async () => {
       const blobs = blobStore(true);
-      const sut = reads(reader, blobs, loadConfig({ WHARF_PULL_REDIRECT: 'true', WHARF_PULL_REDIRECT_TTL_SECONDS: '120' }));
+      const sut = reads(
+        reader,
+        blobs,
+        loadConfig({ WHARF_PULL_REDIRECT: 'true', WHARF_PULL_REDIRECT_TTL_SECONDS: '120' }),
+      );
       const pulled = await sut.pulls.archive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
       expect(pulled).toMatchObject({ location: `https://s3.example/${blobDigest}?X-Amz-Expires=120` });
       expect(blobs.signed).toEqual([`${blobDigest}:120`]);
@@ -97,12 +101,22 @@ describe('reading archives (PullReleaseUseCases, PackageBlobsUseCases)', () => {
 
     it('should read a blob the cache may keep whole, and stream a larger one', async () => {
       const small = blobStore(false);
-      const kept = await reads(reader, small, loadConfig({ WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1024' })).pulls.archive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
+      const kept = await reads(reader, small, loadConfig({ WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1024' })).pulls.archive(
+        OPEN_CALLER,
+        'ns',
+        'app',
+        '1.0.0',
+        'helm',
+      );
       expect(Buffer.isBuffer('body' in kept && kept.body)).toBe(true);
       expect(small.calls).toEqual([`read ${blobDigest}`]);
 
       const large = blobStore(false);
-      const streamed = await reads(reader, large, loadConfig({ WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1023' })).pulls.archive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
+      const streamed = await reads(
+        reader,
+        large,
+        loadConfig({ WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1023' }),
+      ).pulls.archive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm');
       expect('body' in streamed && streamed.body instanceof Readable).toBe(true);
       expect(large.calls).toEqual([`open ${blobDigest}`]);
     });
@@ -111,7 +125,14 @@ describe('reading archives (PullReleaseUseCases, PackageBlobsUseCases)', () => {
       const blobs = blobStore(true);
       const sut = reads(reader, blobs, loadConfig({ WHARF_PULL_REDIRECT: 'true' }));
       const asked: string[] = [];
-      const pulled = await sut.pulls.archive(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm', (digest) => asked.push(digest) > 0);
+      const pulled = await sut.pulls.archive(
+        OPEN_CALLER,
+        'ns',
+        'app',
+        '1.0.0',
+        'helm',
+        (digest) => asked.push(digest) > 0,
+      );
       expect(pulled).toMatchObject({ blobDigest, immutable: false, body: null, filename: 'ns_app_1.0.0.tar.gz' });
       expect(asked).toEqual([blobDigest]);
       expect([...blobs.calls, ...blobs.signed]).toEqual([]);
@@ -122,9 +143,16 @@ describe('reading archives (PullReleaseUseCases, PackageBlobsUseCases)', () => {
     it('should be immutable when asked by the digest of its bytes, not when asked by its appr digest', async () => {
       const sut = reads(reader, blobStore(false), loadConfig({}));
       const byBytes = await sut.blobs.archive(OPEN_CALLER, 'ns', 'app', blobDigest.toUpperCase());
-      expect(byBytes).toMatchObject({ blobDigest, immutable: true, filename: `ns_app_${blobDigest.slice(0, 8)}.tar.gz` });
+      expect(byBytes).toMatchObject({
+        blobDigest,
+        immutable: true,
+        filename: `ns_app_${blobDigest.slice(0, 8)}.tar.gz`,
+      });
       expect(Buffer.isBuffer(byBytes.body) && byBytes.body.equals(bytes)).toBe(true);
-      expect(await sut.blobs.archive(OPEN_CALLER, 'ns', 'app', apprDigest)).toMatchObject({ blobDigest, immutable: false });
+      expect(await sut.blobs.archive(OPEN_CALLER, 'ns', 'app', apprDigest)).toMatchObject({
+        blobDigest,
+        immutable: false,
+      });
     });
   });
 
@@ -148,7 +176,11 @@ describe('reading archives (PullReleaseUseCases, PackageBlobsUseCases)', () => {
 
     it('should serve a blob at the bound, streamed when the blob cache would not keep it', async () => {
       const blobs = blobStore(false);
-      const sut = reads(largeReader, blobs, loadConfig({ WHARF_MAX_JSON_PULL_BYTES: '2048', WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1024' }));
+      const sut = reads(
+        largeReader,
+        blobs,
+        loadConfig({ WHARF_MAX_JSON_PULL_BYTES: '2048', WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1024' }),
+      );
       expect((await sut.pulls.json(OPEN_CALLER, 'ns', 'app', '1.0.0', 'helm')).body).toBeInstanceOf(Readable);
       expect(blobs.calls).toEqual([`open ${blobDigest}`]);
     });
@@ -160,18 +192,31 @@ describe('reading archives (PullReleaseUseCases, PackageBlobsUseCases)', () => {
     it('should be package-not-found on every raw route, even when the client claims to hold its blob, reading nothing', async () => {
       const blobs = blobStore(false);
       const sut = reads(reader, blobs, loadConfig({}));
-      await expect(sut.pulls.archive(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm', holdsEverything)).rejects.toBeInstanceOf(PackageNotFoundError);
-      await expect(sut.pulls.archive(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm')).rejects.toBeInstanceOf(PackageNotFoundError);
-      await expect(sut.blobs.archive(ANONYMOUS, 'ns', 'secret', blobDigest, holdsEverything)).rejects.toBeInstanceOf(PackageNotFoundError);
-      await expect(sut.blobs.archive(ANONYMOUS, 'ns', 'secret', blobDigest)).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(
+        sut.pulls.archive(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm', holdsEverything),
+      ).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.pulls.archive(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm')).rejects.toBeInstanceOf(
+        PackageNotFoundError,
+      );
+      await expect(sut.blobs.archive(ANONYMOUS, 'ns', 'secret', blobDigest, holdsEverything)).rejects.toBeInstanceOf(
+        PackageNotFoundError,
+      );
+      await expect(sut.blobs.archive(ANONYMOUS, 'ns', 'secret', blobDigest)).rejects.toBeInstanceOf(
+        PackageNotFoundError,
+      );
       await expect(sut.blobs.json(ANONYMOUS, 'ns', 'secret', blobDigest)).rejects.toBeInstanceOf(PackageNotFoundError);
-      await expect(sut.pulls.json(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm')).rejects.toBeInstanceOf(PackageNotFoundError);
+      await expect(sut.pulls.json(ANONYMOUS, 'ns', 'secret', '1.0.0', 'helm')).rejects.toBeInstanceOf(
+        PackageNotFoundError,
+      );
       expect(blobs.calls).toEqual([]);
     });
 
     it('should still serve it to a caller who may read it', async () => {
       const sut = reads(reader, blobStore(false), loadConfig({}));
-      expect(await sut.blobs.archive(OPEN_CALLER, 'ns', 'secret', blobDigest)).toMatchObject({ blobDigest, immutable: true });
+      expect(await sut.blobs.archive(OPEN_CALLER, 'ns', 'secret', blobDigest)).toMatchObject({
+        blobDigest,
+        immutable: true,
+      });
     });
   });
 });

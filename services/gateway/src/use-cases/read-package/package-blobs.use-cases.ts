@@ -15,14 +15,32 @@ export class PackageBlobsUseCases {
     private readonly archives: ArchiveReads,
   ) {}
 
-  async archive(caller: Caller, namespace: string, name: string, digest: string, held: HeldBlobs = HOLDS_NOTHING): Promise<ArchiveToSend> {
+  async archive(
+    caller: Caller,
+    namespace: string,
+    name: string,
+    digest: string,
+    held: HeldBlobs = HOLDS_NOTHING,
+  ): Promise<ArchiveToSend> {
     const { view, manifest, wanted } = await this.find(caller, namespace, name, digest);
     const body = held(manifest.blobDigest) ? null : await this.archives.body(manifest);
-    return { view, manifest, filename: blobFilename(view, wanted), blobDigest: manifest.blobDigest, immutable: wanted === manifest.blobDigest, body };
+    return {
+      view,
+      manifest,
+      filename: blobFilename(view, wanted),
+      blobDigest: manifest.blobDigest,
+      immutable: wanted === manifest.blobDigest,
+      body,
+    };
   }
 
   /** See `ArchiveReads.bodyForJson`. */
-  async json(caller: Caller, namespace: string, name: string, digest: string): Promise<BlobForJson & { digest: string }> {
+  async json(
+    caller: Caller,
+    namespace: string,
+    name: string,
+    digest: string,
+  ): Promise<BlobForJson & { digest: string }> {
     const { view, manifest, wanted } = await this.find(caller, namespace, name, digest);
     const rawPull = `${this.archives.packagePath(view)}/blobs/sha256/${wanted}`;
     return { view, manifest, digest: wanted, body: await this.archives.bodyForJson(manifest, rawPull) };
@@ -32,7 +50,9 @@ export class PackageBlobsUseCases {
     const ref = parsePackageRef(namespace, name);
     const view = await this.packages.get(caller, namespace, name);
     const wanted = digest.toLowerCase();
-    const manifest = isSha256Hex(wanted) ? view.manifests.find((m) => m.apprDigest === wanted || m.blobDigest === wanted) : undefined;
+    const manifest = isSha256Hex(wanted)
+      ? view.manifests.find((m) => m.apprDigest === wanted || m.blobDigest === wanted)
+      : undefined;
     if (!manifest) throw new PackageNotFoundError(ref.full, `sha256:${wanted.slice(0, 64)}`);
     return { view, manifest, wanted };
   }

@@ -14,17 +14,36 @@ export class PullReleaseUseCases {
   ) {}
 
   /** The raw pull: a redirect when configured and possible, else the archive. */
-  async archive(caller: Caller, namespace: string, name: string, releaseQuery: string, mediaType: string, held: HeldBlobs = HOLDS_NOTHING): Promise<ArchiveToSend | RedirectedBlob> {
+  async archive(
+    caller: Caller,
+    namespace: string,
+    name: string,
+    releaseQuery: string,
+    mediaType: string,
+    held: HeldBlobs = HOLDS_NOTHING,
+  ): Promise<ArchiveToSend | RedirectedBlob> {
     const view = await this.packages.get(caller, namespace, name);
     const manifest = resolveManifest(view, releaseQuery, mediaType);
-    const archive = { view, manifest, filename: pullFilename(view, manifest.release), blobDigest: manifest.blobDigest, immutable: false };
+    const archive = {
+      view,
+      manifest,
+      filename: pullFilename(view, manifest.release),
+      blobDigest: manifest.blobDigest,
+      immutable: false,
+    };
     if (held(manifest.blobDigest)) return { ...archive, body: null };
     const location = await this.archives.redirectFor(manifest.blobDigest);
     return location ? { view, manifest, location } : { ...archive, body: await this.archives.body(manifest) };
   }
 
   /** The JSON pull (`?format=json`, `/pull/json`): see `ArchiveReads.bodyForJson`. */
-  async json(caller: Caller, namespace: string, name: string, releaseQuery: string, mediaType: string): Promise<BlobForJson> {
+  async json(
+    caller: Caller,
+    namespace: string,
+    name: string,
+    releaseQuery: string,
+    mediaType: string,
+  ): Promise<BlobForJson> {
     const view = await this.packages.get(caller, namespace, name);
     const manifest = resolveManifest(view, releaseQuery, mediaType);
     const rawPull = `${this.archives.packagePath(view)}/${encodeURIComponent(manifest.release)}/${encodeURIComponent(manifest.mediaType)}/pull`;

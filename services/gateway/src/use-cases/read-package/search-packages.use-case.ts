@@ -18,6 +18,10 @@ export class SearchPackagesUseCase {
 
   async execute(caller: Caller, text: string): Promise<string[]> {
     const visibleNamespaces = await this.access.readableNamespaces(caller);
-    return this.search.search({ text: text.slice(0, MAX_SEARCH_TEXT), visibleNamespaces, limit: this.config.listLimit });
+    return this.search.search({
+      text: text.slice(0, MAX_SEARCH_TEXT),
+      visibleNamespaces,
+      limit: this.config.listLimit,
+    });
   }
 }

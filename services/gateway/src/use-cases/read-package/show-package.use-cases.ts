@@ -33,5 +33,7 @@ export class ShowPackageUseCases {
 
 function sortManifests(manifests: readonly ReleaseManifest[]): ReleaseManifest[] {
   const order = new Map(sortReleasesDescending([...new Set(manifests.map((m) => m.release))]).map((r, i) => [r, i]));
-  return [...manifests].sort((a, b) => order.get(a.release)! - order.get(b.release)! || a.mediaType.localeCompare(b.mediaType));
+  return [...manifests].sort(
+    (a, b) => order.get(a.release)! - order.get(b.release)! || a.mediaType.localeCompare(b.mediaType),
+  );
 }
