@@ -3,10 +3,17 @@
 # Wharf's four services, each its own process on 127.0.0.1, logs and pids under
 # $WHARF_RUN_DIR/stack/. `npm run stack` / `npm run stack:down`.
 #
-#   stack.sh up      build, start backends and services, wait for /healthz; prints the gateway URL
-#   stack.sh down    stop the services (not the backends: `npm run backends:down`)
-#   stack.sh status  one line per service
-#   stack.sh env     export lines for the gateway URL (WHARF_URL)
+#   stack.sh up [--replicas N]  build, start backends and services, wait for /healthz; prints
+#                               the gateway URL (and WHARF_URL_2... of the other gateways)
+#   stack.sh down    stop the services, every replica (not the backends: `npm run backends:down`)
+#   stack.sh status  one line per instance
+#   stack.sh env     export lines for the gateway URLs (WHARF_URL, WHARF_URL_2, ...)
+#
+# Replicas (`--replicas N` or WHARF_STACK_REPLICAS=N, default 1): N instances of each service.
+# Instance r (from 1) of a service listens on its port + 10*(r-1) (gateways 5100, 5110, ...),
+# logs to <service>-r.log (the first keeps <service>.log) and has a data directory of its own;
+# every gateway is given every instance of the other services (WHARF_*_URL lists). The number of
+# replicas of the last `up` is kept in $STACK_DIR/replicas for `env`, `status` and `down`.
 set -euo pipefail
 ENGINE=stack
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -25,7 +32,21 @@ SERVICES="metadata search blob gateway"
 # WHARF_AUTH_MODE=enforced is set; a hosted deployment sets enforced (the services' default).
 AUTH_MODE="${WHARF_AUTH_MODE:-open}"
 
-port_of() { case "$1" in gateway) echo "$GATEWAY_PORT" ;; metadata) echo "$METADATA_PORT" ;; search) echo "$SEARCH_PORT" ;; blob) echo "$BLOB_PORT" ;; esac; }
+REPLICAS="${WHARF_STACK_REPLICAS:-}"
+if [ "${1:-}" = up ] && [ "${2:-}" = --replicas ]; then REPLICAS="${3:-}"; fi
+# `up` starts 1 unless told; the other commands act on what the last `up` started.
+if [ -z "$REPLICAS" ]; then
+  if [ "${1:-}" = up ]; then REPLICAS=1; else REPLICAS="$(cat "$STACK_DIR/replicas" 2>/dev/null || echo 1)"; fi
+fi
+case "$REPLICAS" in [1-9]) ;; *) echo "replicas must be 1..9, not '$REPLICAS'" >&2; exit 2 ;; esac
+
+# An instance is a service name, "-r" appended for replica r > 1 (metadata-2).
+svc_of() { printf '%s' "${1%-[0-9]}"; }
+replica_of() { case "$1" in *-[0-9]) printf '%s' "${1##*-}" ;; *) printf 1 ;; esac; }
+instances_of() { local r; printf '%s' "$1"; for r in $(seq 2 "$REPLICAS"); do printf ' %s-%s' "$1" "$r"; done; }
+base_port_of() { case "$1" in gateway) echo "$GATEWAY_PORT" ;; metadata) echo "$METADATA_PORT" ;; search) echo "$SEARCH_PORT" ;; blob) echo "$BLOB_PORT" ;; esac; }
+port_of() { echo $(( $(base_port_of "$(svc_of "$1")") + 10 * ($(replica_of "$1") - 1) )); }
+urls_of() { local i out=""; for i in $(instances_of "$1"); do out="$out${out:+,}http://127.0.0.1:$(port_of "$i")"; done; printf '%s' "$out"; }
 svc_pid_file() { printf '%s/%s.pid' "$STACK_DIR" "$1"; }
 svc_log_file() { printf '%s/%s.log' "$STACK_DIR" "$1"; }
 
@@ -36,7 +57,7 @@ svc_pid() {
   [ -f "$pf" ] || return 1
   pid="$(cat "$pf")"
   kill -0 "$pid" 2>/dev/null || return 1
-  grep -qaF "$ROOT/dist/services/$1/" "/proc/$pid/cmdline" 2>/dev/null || return 1
+  grep -qaF "$ROOT/dist/services/$(svc_of "$1")/" "/proc/$pid/cmdline" 2>/dev/null || return 1
   printf '%s' "$pid"
 }
 
@@ -50,9 +71,9 @@ start_service() {
   [ -f "$(svc_log_file "$svc")" ] && mv -f "$(svc_log_file "$svc")" "$(svc_log_file "$svc").1"
   # shellcheck disable=SC2016
   env WHARF_PROFILE=distributed WHARF_AUTH_MODE="$AUTH_MODE" WHARF_PORT="$(port_of "$svc")" WHARF_HOST=127.0.0.1 WHARF_DATA_DIR="$STACK_DIR/$svc-data" \
-    WHARF_METADATA_URL="http://127.0.0.1:$METADATA_PORT" WHARF_SEARCH_URL="http://127.0.0.1:$SEARCH_PORT" WHARF_BLOB_URL="http://127.0.0.1:$BLOB_PORT" \
+    WHARF_METADATA_URL="$(urls_of metadata)" WHARF_SEARCH_URL="$(urls_of search)" WHARF_BLOB_URL="$(urls_of blob)" \
     setsid bash -c 'echo $$ > "$0"; exec "$@"' "$(svc_pid_file "$svc")" \
-    node -r "$ROOT/scripts/dist-paths.js" "$ROOT/dist/services/$svc/src/main.js" </dev/null >"$(svc_log_file "$svc")" 2>&1 &
+    node -r "$ROOT/scripts/dist-paths.js" "$ROOT/dist/services/$(svc_of "$svc")/src/main.js" </dev/null >"$(svc_log_file "$svc")" 2>&1 &
   for _ in $(seq 1 50); do [ -s "$(svc_pid_file "$svc")" ] && break; sleep 0.1; done
   local t0; t0="$(date +%s)"
   until healthy "$svc"; do
@@ -79,18 +100,28 @@ case "${1:-}" in
     eval "$(bash "$LOCAL_DIR/backends.sh" env)"
     export WHARF_KAFKA_BROKERS WHARF_MONGO_URL WHARF_S3_ENDPOINT WHARF_S3_REGION WHARF_S3_ACCESS_KEY_ID WHARF_S3_SECRET_ACCESS_KEY WHARF_OPENSEARCH_URL
     (cd "$ROOT" && npx tsc -p tsconfig.build.json)
-    for svc in $SERVICES; do start_service "$svc"; done
+    mkdir -p "$STACK_DIR" && echo "$REPLICAS" > "$STACK_DIR/replicas"
+    for svc in $SERVICES; do for instance in $(instances_of "$svc"); do start_service "$instance"; done; done
     echo "WHARF_URL=http://127.0.0.1:$GATEWAY_PORT"
+    for r in $(seq 2 "$REPLICAS"); do echo "WHARF_URL_$r=http://127.0.0.1:$(port_of "gateway-$r")"; done
     ;;
-  down) for svc in gateway blob search metadata; do stop_service "$svc"; done ;;
+  down)
+    # Every replica a pid file names, whatever the number of replicas now.
+    for svc in gateway blob search metadata; do
+      for pf in "$STACK_DIR/$svc".pid "$STACK_DIR/$svc"-[0-9].pid; do [ -f "$pf" ] && stop_service "$(basename "$pf" .pid)"; done
+    done
+    ;;
   status)
     for svc in $SERVICES; do
-      if pid="$(svc_pid "$svc")"; then printf '%-9s running pid=%-7s port=%s rss=%sMB\n' "$svc" "$pid" "$(port_of "$svc")" "$(rss_mb "$pid")"; else printf '%-9s stopped\n' "$svc"; fi
+      for instance in $(instances_of "$svc"); do
+        if pid="$(svc_pid "$instance")"; then printf '%-11s running pid=%-7s port=%s rss=%sMB\n' "$instance" "$pid" "$(port_of "$instance")" "$(rss_mb "$pid")"; else printf '%-11s stopped\n' "$instance"; fi
+      done
     done
     ;;
   env)
     echo "export WHARF_URL=http://127.0.0.1:$GATEWAY_PORT"
-    echo "export WHARF_METADATA_URL=http://127.0.0.1:$METADATA_PORT WHARF_SEARCH_URL=http://127.0.0.1:$SEARCH_PORT WHARF_BLOB_URL=http://127.0.0.1:$BLOB_PORT"
+    for r in $(seq 2 "$REPLICAS"); do echo "export WHARF_URL_$r=http://127.0.0.1:$(port_of "gateway-$r")"; done
+    echo "export WHARF_METADATA_URL=$(urls_of metadata) WHARF_SEARCH_URL=$(urls_of search) WHARF_BLOB_URL=$(urls_of blob)"
     ;;
-  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--replicas N]|down|status|env" >&2; exit 2 ;;
 esac

@@ -11,6 +11,14 @@ export const WHARF_CONFIG = Symbol('WharfConfig');
 const MiB = 1024 * 1024;
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+/** "url[,url...]": one URL per replica of a service. */
+const urlList = () =>
+  z
+    .string()
+    .refine(
+      (value) => value.split(',').every((url) => URL.canParse(url.trim()) && /^https?:/.test(url.trim())),
+      'http(s) URL[,URL...]',
+    );
 
 const schema = z.object({
   WHARF_PROFILE: z.enum(['embedded', 'distributed']).default('embedded'),
@@ -103,9 +111,10 @@ const schema = z.object({
     .regex(/^[a-z0-9._-]*$/)
     .default('wharf-'),
   WHARF_OPENSEARCH_REPLICAS: int(0, 0),
-  WHARF_METADATA_URL: z.string().url().optional(),
-  WHARF_SEARCH_URL: z.string().url().optional(),
-  WHARF_BLOB_URL: z.string().url().optional(),
+  // One URL per replica of the service, comma-separated; the gateway spreads its calls over them.
+  WHARF_METADATA_URL: urlList().optional(),
+  WHARF_SEARCH_URL: urlList().optional(),
+  WHARF_BLOB_URL: urlList().optional(),
 });
 
 export interface WharfConfig {
@@ -234,7 +243,7 @@ export interface DistributedSettings {
     bucket: string;
   } | null;
   opensearch: { url: string; indexPrefix: string; replicas: number } | null;
-  /** Where the gateway reaches the other services (their internal HTTP APIs). */
+  /** Where the gateway reaches the other services (their internal HTTP APIs): one URL per replica, comma-separated. */
   services: { metadata: string | null; search: string | null; blob: string | null };
 }
 

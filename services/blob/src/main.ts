@@ -2,7 +2,8 @@
  * The blob service (distributed profile): owner of S3. Stores and serves tarballs by digest over
  * internal HTTP (streamed), follows the event log into blob reference counts, and deletes blobs
  * no release references. The counts are a projection kept in a local SQLite file under
- * WHARF_DATA_DIR: rebuilt by replay if lost, so the collector runs in one instance.
+ * WHARF_DATA_DIR: rebuilt by replay if lost. Each replica keeps counts of the whole log, in a
+ * consumer group of its own (replica-group.event-log.ts), so any replica's collector is right.
  */
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
@@ -15,14 +16,21 @@ import { LagGauge, ReadinessCheck, createService, followConsumerLag, readinessPr
 import { BLOB_REFERENCES, BLOB_STORE, EVENT_LOG } from '@wharf/ports';
 import { BLOB_LOGGER, BlobGarbageCollector } from './blob-garbage-collector';
 import { BlobModule } from './blob.module';
-import { BlobReferenceProjector } from './blob-reference.projector';
+import { BLOB_REFERENCES_GROUP, BlobReferenceProjector } from './blob-reference.projector';
+import { ReplicaGroupEventLog, replicaGroupOf } from './replica-group.event-log';
 import { InternalBlobsController } from './http/internal-blobs.controller';
 
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 's3');
   const s3 = config.distributed.s3!;
   mkdirSync(config.dataDir, { recursive: true });
-  const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-blob'));
+  const countsFile = 'blob-refs.db';
+  const group = replicaGroupOf(config.dataDir, BLOB_REFERENCES_GROUP, countsFile);
+  const log = new ReplicaGroupEventLog(
+    new KafkaEventLog(kafkaClientOptions(config, 'wharf-blob')),
+    BLOB_REFERENCES_GROUP,
+    group,
+  );
   const blobs = await S3BlobStore.create({
     endpoint: s3.endpoint,
     region: s3.region,
@@ -30,7 +38,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
     secretAccessKey: s3.secretAccessKey,
     bucket: s3.bucket,
   });
-  const references = new SqliteBlobReferenceStore({ path: join(config.dataDir, 'blob-refs.db') });
+  const references = new SqliteBlobReferenceStore({ path: join(config.dataDir, countsFile) });
   const checks: ReadinessCheck[] = [];
   const gauges: LagGauge[] = [];
   const app = await createService(
@@ -57,7 +65,10 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   );
   const projector = app.get(BlobReferenceProjector);
   await projector.start();
-  followConsumerLag(checks, gauges, config.readiness.maxLag, { group: 'blob-references', lag: () => projector.lag() });
+  followConsumerLag(checks, gauges, config.readiness.maxLag, {
+    group: BLOB_REFERENCES_GROUP,
+    lag: () => projector.lag(),
+  });
   app.get(BlobGarbageCollector).schedule();
   checks.push(readinessProbe('blob store', () => blobs.stat('0'.repeat(64))));
   await app.listen(config.http.port, config.http.host);

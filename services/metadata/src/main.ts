@@ -58,10 +58,15 @@ async function start(config: WharfConfig, logger: JsonLogger) {
       { lag: await projector.lag() },
     );
   }
+  // Another replica may have written this replica's new packages since it last held them.
   commands = new KafkaCommandServer(
     kafkaClientOptions(config, 'wharf-metadata-commands'),
     app.get<PackageCommands>(PACKAGE_COMMANDS),
     (error) => logger.event('error', 'command failed unexpectedly', { error: String(error) }),
+    (partitions) => {
+      log.forgetSequences();
+      logger.event('info', 'commands partitions assigned', { partitions });
+    },
   );
   await commands.start();
   followConsumerLag(checks, gauges, config.readiness.maxLag, { group: 'metadata', lag: () => projector.lag() });

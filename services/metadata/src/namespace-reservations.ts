@@ -7,10 +7,12 @@
  * (reserved here until applied), for any other, what the metadata store says. Only the decision
  * is serialised; appends and applies of different packages still run side by side.
  *
- * Within one process this is exact. Across processes (several metadata-service replicas, each
- * owning some packages' commands) each one sees the others' pushes only once they are applied,
- * so a namespace can overshoot by what other replicas admit in the same instant (see
- * docs/security.md).
+ * Within one process this is exact, and so it is across metadata-service replicas: commands are
+ * keyed by namespace (commandKeyOf in commands-kafka), so one writer at a time decides all of a
+ * namespace's pushes. Were two processes ever to decide one namespace's pushes (gateways of two
+ * keyings side by side, a writer whose session expired while it was still running), each would
+ * see the other's pushes only once applied, and the namespace could overshoot by what the other
+ * admitted in that instant (see docs/security.md).
  */
 import type { MetadataStore } from '@wharf/ports';
 import { KeyedMutex } from './keyed-mutex';

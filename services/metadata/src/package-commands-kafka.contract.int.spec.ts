@@ -4,18 +4,21 @@
  * on the metadata service's own adapters (KafkaEventLog, MongoMetadataStore). Each test has its
  * own topics and database.
  */
-import { Kafka, logLevel } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
-import {
-  KafkaCommandBusOptions,
-  KafkaCommandClient,
-  KafkaCommandServer,
-  commandTopics,
-  ensureCommandTopics,
-} from '@wharf/adapters/commands-kafka';
+import { KafkaCommandBusOptions, KafkaCommandClient, KafkaCommandServer } from '@wharf/adapters/commands-kafka';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
-import { deleteKafkaPrefix, describePackageCommandsContract, eventEnvelopes, uniqueName } from '@wharf/testing';
+import { releaseNames } from '@wharf/domain';
+import {
+  commandMeta,
+  deleteKafkaPrefix,
+  describePackageCommandsContract,
+  eventEnvelopes,
+  eventually,
+  pushRelease,
+  uniqueName,
+} from '@wharf/testing';
 import { KeyedMutex } from './keyed-mutex';
 import { MetadataProjector } from './metadata-projector';
 import { PackageProjection } from './package-projection';
@@ -37,41 +40,64 @@ beforeAll(async () => {
 });
 afterAll(() => mongo?.close());
 
+/** The metadata service's end of the bus on fresh topics and a fresh database: the writer behind a KafkaCommandServer. */
+async function writerBehindKafka(shared?: { prefix: string; database: string }) {
+  const brokers = env('WHARF_KAFKA_BROKERS').split(',');
+  const prefix = shared?.prefix ?? `${uniqueName('t')}.`;
+  const database = shared?.database ?? uniqueName('wharf_commands_');
+  const bus: KafkaCommandBusOptions = {
+    brokers,
+    clientId: 'wharf-commands-test',
+    topicPrefix: prefix,
+    partitions: PARTITIONS,
+    replicationFactor: 1,
+  };
+  const log = new KafkaEventLog({
+    brokers,
+    clientId: 'wharf-commands-test-log',
+    topicPrefix: prefix,
+    partitions: PARTITIONS,
+    replicationFactor: 1,
+    retryDelayMs: 50,
+  });
+  const store = await MongoMetadataStore.connect({
+    url: env('WHARF_MONGO_URL'),
+    database,
+    clientOptions: { serverSelectionTimeoutMS: 10_000 },
+  });
+  const locks = new KeyedMutex();
+  const projection = new PackageProjection(store);
+  const writer = new PackageWriter(log, store, projection, new MetadataProjector(log, projection, locks), locks);
+  const unexpected: unknown[] = [];
+  const server = new KafkaCommandServer(bus, writer, (error) => unexpected.push(error));
+  return {
+    prefix,
+    database,
+    bus,
+    log,
+    store,
+    projection,
+    server,
+    unexpected,
+    client: (replyTimeoutMs = 20_000) => new KafkaCommandClient({ ...bus, replyTimeoutMs }),
+    close: async () => {
+      await server.close();
+      await log.close();
+      await store.close();
+    },
+    cleanup: async () => {
+      await deleteKafkaPrefix(brokers, prefix);
+      await mongo.db(database).dropDatabase();
+    },
+  };
+}
+
 describePackageCommandsContract(
   'commands-kafka',
   async () => {
-    const brokers = env('WHARF_KAFKA_BROKERS').split(',');
-    const prefix = `${uniqueName('t')}.`;
-    const database = uniqueName('wharf_commands_');
-    const bus: KafkaCommandBusOptions = {
-      brokers,
-      clientId: 'wharf-commands-test',
-      topicPrefix: prefix,
-      partitions: PARTITIONS,
-      replicationFactor: 1,
-    };
-    await startWritersAtTheBeginning(bus);
-
-    const log = new KafkaEventLog({
-      brokers,
-      clientId: 'wharf-commands-test-log',
-      topicPrefix: prefix,
-      partitions: PARTITIONS,
-      replicationFactor: 1,
-      retryDelayMs: 50,
-    });
-    const store = await MongoMetadataStore.connect({
-      url: env('WHARF_MONGO_URL'),
-      database,
-      clientOptions: { serverSelectionTimeoutMS: 10_000 },
-    });
-    const locks = new KeyedMutex();
-    const projection = new PackageProjection(store);
-    const writer = new PackageWriter(log, store, projection, new MetadataProjector(log, projection, locks), locks);
-    const unexpected: unknown[] = [];
-    const server = new KafkaCommandServer(bus, writer, (error) => unexpected.push(error));
-    const client = new KafkaCommandClient({ ...bus, replyTimeoutMs: 20_000 });
-    await server.start();
+    const end = await writerBehindKafka();
+    const client = end.client();
+    await end.server.start();
     await client.start();
 
     return {
@@ -79,35 +105,131 @@ describePackageCommandsContract(
         execute: (command) => client.execute(command),
         close: async () => {
           await client.close();
-          await server.close();
-          await log.close();
-          await store.close();
-          expect(unexpected).toEqual([]);
+          await end.close();
+          expect(end.unexpected).toEqual([]);
         },
       },
-      read: (pkg) => store.get(pkg),
+      read: (pkg) => end.store.get(pkg),
       seed: async (pkg, events) => {
         const envelopes = eventEnvelopes(pkg, 0, events);
         for (let from = 0; from < envelopes.length; from += SEED_BATCH)
-          await log.append(pkg, from, envelopes.slice(from, from + SEED_BATCH));
-        await projection.apply(pkg, envelopes, null);
+          await end.log.append(pkg, from, envelopes.slice(from, from + SEED_BATCH));
+        await end.projection.apply(pkg, envelopes, null);
       },
       awaitingReplies: () => client.awaitingReplies,
-      cleanup: async () => {
-        await deleteKafkaPrefix(brokers, prefix);
-        await mongo.db(database).dropDatabase();
-      },
+      cleanup: end.cleanup,
     };
   },
   { testTimeoutMs: 60_000 },
 );
 
 /**
- * The writers' group starts at the latest offset when it has none committed, and the server's
- * start does not wait for its partitions: a command sent to fresh topics right after start could
- * be skipped. Committing offset 0 first makes the group read every command sent.
+ * Brand-new topics, and commands sent before any writer has joined its group: the start-up race
+ * where the writers' group began at the latest offset and skipped them (the gateway answered 503
+ * after its timeout). Each test has topics, a group and a database of its own.
  */
-async function startWritersAtTheBeginning(bus: KafkaCommandBusOptions): Promise<void> {
+describe('KafkaCommandServer on brand-new topics', () => {
+  let end: Awaited<ReturnType<typeof writerBehindKafka>>;
+  let clients: KafkaCommandClient[] = [];
+  beforeEach(async () => {
+    end = await writerBehindKafka();
+    clients = [];
+  });
+  afterEach(async () => {
+    for (const client of clients) await client.close();
+    await end.close();
+    await end.cleanup();
+  });
+  const startedClient = async (replyTimeoutMs?: number) => {
+    const client = end.client(replyTimeoutMs);
+    clients.push(client);
+    await client.start();
+    return client;
+  };
+  let ids = 0;
+  const meta = () => ({ meta: commandMeta({ commandId: `${uniqueName('cmd')}-${++ids}` }) });
+
+  it('should apply a command sent before the first writer joined, once', async () => {
+    const client = await startedClient();
+    const pkg = `${uniqueName('n')}/app`;
+
+    const answer = client.execute(pushRelease({ package: pkg, release: '1.0.0', ...meta() }));
+    await end.server.start();
+
+    await expect(answer).resolves.toEqual({ sequences: [1], visibility: 'public' });
+    expect(releaseNames((await end.store.get(pkg))!)).toEqual(['1.0.0']);
+    expect(end.unexpected).toEqual([]);
+  }, 60_000);
+
+  it('should answer a command read after its deadline as expired, and not apply it', async () => {
+    const impatient = await startedClient(1_000);
+    const pkg = `${uniqueName('n')}/app`;
+    await expect(impatient.execute(pushRelease({ package: pkg, release: '1.0.0', ...meta() }))).rejects.toMatchObject({
+      code: 'service-unavailable',
+    });
+
+    await end.server.start();
+    // Same package, same partition, later offset: once this is answered the stale one was read.
+    const patient = await startedClient();
+    const fresh = await patient.execute(pushRelease({ package: pkg, release: '2.0.0', ...meta() }));
+
+    expect(fresh.sequences).toEqual([1]);
+    expect(releaseNames((await end.store.get(pkg))!)).toEqual(['2.0.0']);
+    expect(end.unexpected).toEqual([]);
+  }, 60_000);
+});
+
+/**
+ * Two writers in one group, as two metadata replicas: a namespace's storage quota still holds
+ * when its packages' pushes arrive at once. The reservations are per process; commands keyed by
+ * package spread a namespace over both writers, which each admitted pushes into the same free
+ * space.
+ */
+describe('Two KafkaCommandServers in one group', () => {
+  it("should admit no more of a namespace's concurrent pushes into different packages than its quota holds", async () => {
+    const first = await writerBehindKafka();
+    const second = await writerBehindKafka({ prefix: first.prefix, database: first.database });
+    const client = first.client();
+    try {
+      await Promise.all([first.server.start(), second.server.start()]);
+      await expectGroupOfTwo(first.bus);
+      await client.start();
+      const namespace = uniqueName('q');
+      const packages = Array.from({ length: 16 }, (_, i) => `${namespace}/app${i}`);
+
+      const outcomes = await Promise.all(
+        packages.map((pkg, i) =>
+          client
+            .execute(
+              pushRelease({
+                package: pkg,
+                release: '1.0.0',
+                namespaceQuotaBytes: 3_500,
+                content: { size: 1_000 },
+                meta: commandMeta({ commandId: `${namespace}-${i}` }),
+              }),
+            )
+            .then(
+              () => 'ok',
+              (error: { code?: string }) => error.code,
+            ),
+        ),
+      );
+
+      expect(outcomes.filter((o) => o === 'ok')).toHaveLength(3);
+      expect(outcomes.filter((o) => o !== 'ok')).toEqual(Array(13).fill('quota-exceeded'));
+      expect([...first.unexpected, ...second.unexpected]).toEqual([]);
+    } finally {
+      await client.close();
+      await second.close();
+      await first.close();
+      await first.cleanup();
+    }
+  }, 90_000);
+});
+
+/** Waits until both writers hold partitions of the commands topic. */
+async function expectGroupOfTwo(bus: KafkaCommandBusOptions): Promise<void> {
   const admin = new Kafka({
     brokers: bus.brokers,
     clientId: 'wharf-commands-test-admin',
@@ -115,12 +237,16 @@ async function startWritersAtTheBeginning(bus: KafkaCommandBusOptions): Promise<
   }).admin();
   await admin.connect();
   try {
-    await ensureCommandTopics(admin, bus);
-    await admin.setOffsets({
-      groupId: `${bus.topicPrefix}metadata-writers`,
-      topic: commandTopics(bus.topicPrefix!).commands,
-      partitions: Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, offset: '0' })),
-    });
+    await eventually(async () => {
+      const [group] = (await admin.describeGroups([`${bus.topicPrefix}metadata-writers`])).groups;
+      expect(group.state).toBe('Stable');
+      const held = group.members.map(
+        (m) =>
+          Object.values(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}).flat().length,
+      );
+      expect(held).toEqual([expect.any(Number), expect.any(Number)]);
+      expect(Math.min(...held)).toBeGreaterThan(0);
+    }, 30_000);
   } finally {
     await admin.disconnect();
   }

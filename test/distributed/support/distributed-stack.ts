@@ -3,7 +3,8 @@
  * gateway, metadata, search and blob services on free ports of their own, in namespaces of their
  * own in every engine (database, topic prefix, index prefix, bucket), so a run never sees another
  * run's data or processes. Each process can be killed (SIGKILL: no shutdown hook runs) and
- * started again; a service may have several instances (`search#2`).
+ * started again; a service may have several instances (`search#2`): `up(2)` starts two of each,
+ * and every gateway is given every instance of the other services started by `up`.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
@@ -33,7 +34,8 @@ interface Instance {
 
 export class DistributedStack {
   private readonly instances = new Map<string, Instance>();
-  private readonly ports = new Map<ServiceName, number>();
+  /** The port of each instance `up` planned: the gateways know the other services by these. */
+  private readonly ports = new Map<string, number>();
 
   constructor(private readonly options: StackOptions) {
     mkdirSync(options.logDir, { recursive: true });
@@ -62,21 +64,39 @@ export class DistributedStack {
     return `http://127.0.0.1:${found.port}`;
   }
 
-  /** Starts metadata, search, blob, then the gateway, each healthy before the next. */
-  async up(): Promise<void> {
-    for (const service of ['metadata', 'search', 'blob', 'gateway'] as const) this.ports.set(service, await freePort());
-    for (const service of ['metadata', 'search', 'blob', 'gateway'] as const) await this.start(service);
+  /**
+   * Starts `replicas` instances each (`service`, `service#2`, ...) of metadata, search, blob,
+   * then the gateway, each healthy before the next.
+   */
+  async up(replicas = 1): Promise<void> {
+    const order: string[] = [];
+    for (const service of ['metadata', 'search', 'blob', 'gateway'] as const) {
+      for (let r = 1; r <= replicas; r++) {
+        const instance = r === 1 ? service : `${service}#${r}`;
+        this.ports.set(instance, await freePort());
+        order.push(instance);
+      }
+    }
+    for (const instance of order) await this.start(instance);
+  }
+
+  /** The URLs of the instances of `service` that `up` planned, comma-separated (what a gateway is given). */
+  private urlsOf(service: ServiceName): string {
+    return [...this.ports]
+      .filter(([instance]) => instance.split('#')[0] === service)
+      .map(([, port]) => `http://127.0.0.1:${port}`)
+      .join(',');
   }
 
   /**
-   * Starts (or restarts) an instance: `service` or `service#n`. The first instance of a service
-   * keeps the port the gateway knows it by; others get ports of their own.
+   * Starts (or restarts) an instance: `service` or `service#n`. An instance `up` planned keeps
+   * the port the gateways know it by; others get ports of their own.
    */
   async start(instance: string, timeoutMs = 120_000): Promise<void> {
     const service = instance.split('#')[0] as ServiceName;
     const previous = this.instances.get(instance);
     if (previous?.child) throw new Error(`${instance} is running`);
-    const port = previous?.port ?? (instance.includes('#') ? await freePort() : this.ports.get(service)!);
+    const port = previous?.port ?? this.ports.get(instance) ?? (await freePort());
     const log =
       previous?.log ??
       createWriteStream(join(this.options.logDir, `${instance.replace('#', '-')}.log`), { flags: 'a' });
@@ -92,9 +112,9 @@ export class DistributedStack {
           WHARF_HOST: '127.0.0.1',
           WHARF_PORT: String(port),
           WHARF_DATA_DIR: join(this.options.logDir, `${instance.replace('#', '-')}-data`),
-          WHARF_METADATA_URL: `http://127.0.0.1:${this.ports.get('metadata')}`,
-          WHARF_SEARCH_URL: `http://127.0.0.1:${this.ports.get('search')}`,
-          WHARF_BLOB_URL: `http://127.0.0.1:${this.ports.get('blob')}`,
+          WHARF_METADATA_URL: this.urlsOf('metadata'),
+          WHARF_SEARCH_URL: this.urlsOf('search'),
+          WHARF_BLOB_URL: this.urlsOf('blob'),
           WHARF_LOG_LEVEL: 'warn',
           // These suites are about crash safety, not access control: anonymous clients may push.
           WHARF_AUTH_MODE: 'open',

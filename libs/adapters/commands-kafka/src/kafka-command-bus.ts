@@ -1,14 +1,17 @@
 /**
  * Request-reply for package commands over Kafka, between the gateway and the metadata service.
  *
- *   <prefix>commands  keyed by package, so one package's commands reach one writer, in order;
- *                     headers `command-id`, `reply-to` (the asking gateway instance).
+ *   <prefix>commands  keyed by namespace, so one package's commands reach one writer, in order,
+ *                     and one namespace's quota is decided by one writer (commandKeyOf);
+ *                     headers `command-id`, `reply-to` (the asking gateway instance), `deadline`.
  *   <prefix>replies   keyed by gateway instance; each gateway reads every reply with a consumer
  *                     group of its own and keeps those addressed to it.
  *
- * The partition count of `commands` matches the events topic, so the metadata instance that owns
- * a package's commands partition is its single writer. A command redelivered after a crash is
- * answered from the package's recent command ids without appending again.
+ * The metadata instance that owns a namespace's commands partition (consumer group
+ * `metadata-writers`) is the single writer of its packages; when the group moves partitions
+ * (a writer joined, left or died), the new owner reads them from the last committed offset. A
+ * command redelivered after a crash is answered from the package's recent command ids without
+ * appending again.
  *
  * The gateway's end is KafkaCommandClient, the metadata service's KafkaCommandServer, the topics
  * are declared in kafka-command-topics.ts; this file holds what both ends share.

@@ -11,7 +11,7 @@ import {
   WRITER_SESSION_TIMEOUT_MS,
   kafkaOf,
 } from './kafka-command-bus';
-import { commandTopics, connectWithTopics } from './kafka-command-topics';
+import { commandKeyOf, commandTopics, connectWithTopics } from './kafka-command-topics';
 
 /** The gateway's side: sends a command, waits for its reply. */
 export class KafkaCommandClient implements PackageCommands {
@@ -83,11 +83,15 @@ export class KafkaCommandClient implements PackageCommands {
   async execute(command: PackageCommand): Promise<CommandResult> {
     if (!this.producer) throw new ServiceUnavailableError('command bus');
     const id = command.meta.commandId;
+    const timeoutMs = this.options.replyTimeoutMs ?? 30_000;
+    // Past its deadline nobody waits for the command's answer, so the writer answers it expired
+    // instead of applying it (see KafkaCommandServer).
+    const deadline = String(Date.now() + timeoutMs);
     const reply = new Promise<Reply>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         resolve({ ok: false, error: toWire(new ServiceUnavailableError('metadata service')) });
-      }, this.options.replyTimeoutMs ?? 30_000);
+      }, timeoutMs);
       this.pending.set(id, { resolve, timer });
     });
     // The reply's timer bounds the whole call: a send still retrying against a broker that is down
@@ -98,9 +102,9 @@ export class KafkaCommandClient implements PackageCommands {
         acks: -1,
         messages: [
           {
-            key: command.package,
+            key: commandKeyOf(command.package),
             value: JSON.stringify(command),
-            headers: { 'command-id': id, 'reply-to': this.instance },
+            headers: { 'command-id': id, 'reply-to': this.instance, deadline },
           },
         ],
       })

@@ -21,7 +21,24 @@ const COMMAND_TYPES = new Set([
   'SetVisibility',
 ]);
 
-/** The metadata service's side: runs each command through the package writer and replies. */
+/**
+ * The metadata service's side: runs each command through the package writer and replies.
+ *
+ * No command is skipped and none is applied twice:
+ * - The writers' group reads from its last commit, and from the earliest offset when it has none
+ *   (brand-new topics or group): a command sent before any writer had joined is still read.
+ *   Reading from the latest offset instead skipped every command sent while the first writer
+ *   was joining, and the gateway answered 503 after its timeout.
+ * - Reading from the earliest offset must not apply old commands late, so each command carries
+ *   the instant its gateway stops waiting (header `deadline`, ms since the epoch: the send plus
+ *   the gateway's reply timeout, WHARF_DEPENDENCY_TIMEOUT_SECONDS). A command read after its
+ *   deadline is answered `service-unavailable` ("command expired") and not applied: its caller
+ *   has had a 503 already. The check is made when the writer takes the command, so a command
+ *   started just before its deadline may still finish after it, as any command slower than the
+ *   timeout could. The gateways' and writers' clocks must agree to well within the timeout.
+ * - A command redelivered (a writer died before committing its offset, or a rebalance moved the
+ *   partition) is answered from the package view's recent command ids, without appending again.
+ */
 export class KafkaCommandServer {
   private readonly kafka: Kafka;
   private producer: IdempotentSender | null = null;
@@ -31,6 +48,12 @@ export class KafkaCommandServer {
     private readonly options: KafkaCommandBusOptions,
     private readonly writer: PackageCommands,
     private readonly onUnexpected: (error: unknown) => void,
+    /**
+     * Called with this writer's partitions of the commands topic each time the group assigns
+     * them, before any command of theirs is handled: the packages of a partition gained from
+     * another writer were written by it, so what this process remembers of them is stale.
+     */
+    private readonly onAssigned: (partitions: number[]) => void = () => undefined,
   ) {
     this.kafka = kafkaOf(options);
   }
@@ -42,15 +65,22 @@ export class KafkaCommandServer {
     // the reply timeout (kafkajs's default, 30 s, is the reply timeout itself). A crash kafkajs
     // does not restart starts a new consumer in the same group.
     const logger = this.kafka.logger();
+    const commandsTopic = commandTopics(this.options.topicPrefix ?? 'wharf.').commands;
     this.consumer = new RestartingConsumer(
-      () =>
-        this.kafka.consumer({
+      () => {
+        const consumer = this.kafka.consumer({
           groupId: `${this.options.topicPrefix ?? 'wharf.'}metadata-writers`,
           maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
           allowAutoTopicCreation: false,
           sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
           heartbeatInterval: 1_000,
-        }),
+        });
+        // kafkajs emits GROUP_JOIN after the assignment and before fetching from it.
+        consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+          this.onAssigned(payload.memberAssignment[commandsTopic] ?? []),
+        );
+        return consumer;
+      },
       (consumer) => this.run(consumer),
       {
         retryDelayMs: 1_000,
@@ -60,20 +90,26 @@ export class KafkaCommandServer {
           }),
       },
     );
+    // Resolves once this writer holds its share of the partitions (or all of them, alone):
+    // a writer that reports started is reading commands.
+    const first = this.consumer.current;
+    const joined = new Promise<void>((resolve) => first.on(first.events.GROUP_JOIN, () => resolve()));
     await this.consumer.start();
+    await joined;
   }
 
   private async run(consumer: Consumer): Promise<void> {
     const t = commandTopics(this.options.topicPrefix ?? 'wharf.');
     await consumer.connect();
-    await consumer.subscribe({ topic: t.commands, fromBeginning: false });
+    await consumer.subscribe({ topic: t.commands, fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: this.options.partitions ?? 12,
       eachMessage: async ({ message }) => {
         const replyTo = message.headers?.['reply-to']?.toString();
         const id = message.headers?.['command-id']?.toString();
         if (!message.value || !replyTo || !id) return;
-        const reply = await this.handle(message.value.toString());
+        const deadline = Number(message.headers?.['deadline']?.toString() ?? Infinity);
+        const reply = Date.now() > deadline ? expired() : await this.handle(message.value.toString());
         await this.producer!.send({
           topic: t.replies,
           acks: -1,
@@ -108,4 +144,11 @@ export class KafkaCommandServer {
     await this.consumer?.stop();
     await this.producer?.close();
   }
+}
+
+function expired(): Reply {
+  return {
+    ok: false,
+    error: toWire(new ServiceUnavailableError('metadata service (command expired before a writer took it)')),
+  };
 }

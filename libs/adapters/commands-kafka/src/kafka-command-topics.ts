@@ -3,9 +3,23 @@ import { Admin, Kafka } from 'kafkajs';
 import { IdempotentSender } from '@wharf/adapters/event-log-kafka';
 import type { KafkaCommandBusOptions } from './kafka-command-bus';
 
-/** `<prefix>commands` (keyed by package) and `<prefix>replies` (keyed by gateway instance). */
+/** `<prefix>commands` (keyed by namespace, commandKeyOf) and `<prefix>replies` (keyed by gateway instance). */
 export function commandTopics(prefix: string) {
   return { commands: `${prefix}commands`, replies: `${prefix}replies` };
+}
+
+/**
+ * The key of a command into `pkg` ("namespace/name"): its namespace. All of a namespace's commands
+ * reach the one writer that owns the namespace's partition, which keeps each package's single
+ * writer (a package never changes namespace) and also makes that writer the only one deciding
+ * the namespace's storage quota, so its reservations (NamespaceReservations, in process) are
+ * exact across replicas. The price: one namespace's writes go through one writer process.
+ * Changing the key moves packages between partitions, so gateways keying differently must not
+ * run side by side (stop every gateway of the old key before one of the new key starts).
+ */
+export function commandKeyOf(pkg: string): string {
+  const slash = pkg.indexOf('/');
+  return slash < 0 ? pkg : pkg.slice(0, slash);
 }
 
 export async function ensureCommandTopics(admin: Admin, options: KafkaCommandBusOptions): Promise<void> {

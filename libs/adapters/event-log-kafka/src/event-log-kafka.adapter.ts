@@ -231,6 +231,17 @@ export class KafkaEventLog implements EventLog {
     return found;
   }
 
+  /**
+   * Makes every partition's last-sequence cache be read again before its next append. For a
+   * writer that has just been given packages another process wrote meanwhile (the writers'
+   * group moved partitions to it): its cache of those packages may be stale, and a stale cache
+   * either refuses every append (cache behind the store) or lets an append reuse a sequence
+   * (cache and store both behind the log).
+   */
+  forgetSequences(): void {
+    for (let partition = 0; partition < this.partitionCount; partition++) this.registry.forget(partition);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

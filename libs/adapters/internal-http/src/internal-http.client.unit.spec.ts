@@ -116,4 +116,52 @@ describe('InternalHttpClient', () => {
     await expect(client.json('GET', '/x')).rejects.toThrow(ServiceUnavailableError);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
+
+  describe('with several replicas of the service', () => {
+    /** A port nothing listens on: a server started and closed again. */
+    async function deadUrl(): Promise<string> {
+      const gone = createServer();
+      await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+      const port = (gone.address() as AddressInfo).port;
+      await new Promise((resolve) => gone.close(resolve));
+      return `http://127.0.0.1:${port}`;
+    }
+
+    it('should answer every call from the replica that is up while the other refuses connections', async () => {
+      handler = answer(200, { ok: true });
+      const client = new InternalHttpClient('metadata', `${await deadUrl()},${url}`);
+
+      for (let i = 0; i < 4; i++) await expect(client.json('GET', '/x')).resolves.toEqual({ ok: true });
+      await expect(client.json('POST', '/internal/v1/packages/list', {})).resolves.toEqual({ ok: true });
+      await expect((await client.send('GET', '/blob')).json()).resolves.toEqual({ ok: true });
+    });
+
+    it('should spread calls over the replicas in turn', async () => {
+      const second = createServer((_req, res) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end('"second"'),
+      );
+      await new Promise<void>((resolve) => second.listen(0, '127.0.0.1', resolve));
+      try {
+        handler = answer(200, 'first');
+        const client = new InternalHttpClient(
+          'metadata',
+          `${url},http://127.0.0.1:${(second.address() as AddressInfo).port}`,
+        );
+
+        const answers = [];
+        for (let i = 0; i < 4; i++) answers.push(await client.json('GET', '/x'));
+
+        expect(answers).toEqual(['first', 'second', 'first', 'second']);
+      } finally {
+        second.closeAllConnections();
+        await new Promise((resolve) => second.close(resolve));
+      }
+    });
+
+    it('should be an outage when no replica answers', async () => {
+      const client = new InternalHttpClient('metadata', `${await deadUrl()},${await deadUrl()}`);
+
+      await expect(client.json('GET', '/x')).rejects.toBeInstanceOf(ServiceUnavailableError);
+    });
+  });
 });
