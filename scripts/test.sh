@@ -11,8 +11,9 @@
 #      restarted, search scaled out (test/distributed),
 #   5. e2e: the HTTP API and real clients, black-box, against a freshly built embedded Wharf
 #      (or WHARF_URL when it is set),
-#   6. e2e again, unchanged, against the distributed profile: the four services started by
-#      deploy/local/stack.sh on the local engines (skipped when WHARF_URL is set).
+#   6. e2e again, unchanged, against the distributed profile: two replicas of each of the four
+#      services (WHARF_STACK_REPLICAS, default 2), started by deploy/local/stack.sh on the local
+#      engines (skipped when WHARF_URL is set).
 # Stops at the first failing tier. Prints one closing line: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,7 +69,9 @@ if [ -z "${WHARF_URL:-}" ]; then
   run_id="t$(date +%s)"
   export WHARF_MONGO_DATABASE="wharf_$run_id" WHARF_KAFKA_TOPIC_PREFIX="wharf-$run_id." \
     WHARF_OPENSEARCH_INDEX_PREFIX="wharf-$run_id-" WHARF_S3_BUCKET="wharf-$run_id"
-  bash deploy/local/stack.sh up
+  # Two of every service, as a hosted registry runs: the suites talk to the first gateway, which
+  # spreads its calls over both instances of each service; both metadata writers share the commands.
+  bash deploy/local/stack.sh up --replicas "${WHARF_STACK_REPLICAS:-2}"
   eval "$(bash deploy/local/stack.sh env)"
   # The e2e globalSetup starts a second gateway, enforcing authentication, on the same services
   # and engines (WHARF_ENFORCED_URL) for the access suites.
