@@ -14,12 +14,18 @@ import { sha256 } from './support/push-stream';
 
 jest.setTimeout(300_000);
 
-const GRACE_S = 3;
+/** Above the commands' deadline, as the blob service requires (requireGcGraceAboveCommandDeadline). */
+const GRACE_S = 7;
+const DEPENDENCY_TIMEOUT_S = 5;
 const runId = `g${Date.now().toString(36)}`;
 const stack = new DistributedStack({
   runId,
   logDir: mkdtempSync(join(tmpdir(), `wharf-gc-${runId}-`)),
-  env: { WHARF_BLOB_GC_INTERVAL_SECONDS: '1', WHARF_BLOB_GC_GRACE_SECONDS: String(GRACE_S) },
+  env: {
+    WHARF_BLOB_GC_INTERVAL_SECONDS: '1',
+    WHARF_BLOB_GC_GRACE_SECONDS: String(GRACE_S),
+    WHARF_DEPENDENCY_TIMEOUT_SECONDS: String(DEPENDENCY_TIMEOUT_S),
+  },
 });
 let bucket: S3BlobStore;
 

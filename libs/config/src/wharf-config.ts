@@ -268,6 +268,20 @@ export function requireSettings(config: WharfConfig, ...needed: (keyof typeof SE
   if (missing.length > 0) throw new ConfigError(missing);
 }
 
+/**
+ * For the blob service's collector (distributed profile): a pushed blob is stored before its
+ * command is sent, and is referenced only once the command is applied, which a writer does until
+ * the command's deadline (WHARF_DEPENDENCY_TIMEOUT_SECONDS after it was sent) and never after.
+ * A grace period not above that could delete the blob of a push that is still to be acknowledged.
+ */
+export function requireGcGraceAboveCommandDeadline(config: WharfConfig): void {
+  if (config.blobGc.intervalSeconds === 0 || config.blobGc.graceSeconds * 1000 > config.dependencyTimeoutMs) return;
+  throw new ConfigError([
+    `WHARF_BLOB_GC_GRACE_SECONDS: must be above WHARF_DEPENDENCY_TIMEOUT_SECONDS (${config.dependencyTimeoutMs / 1000}), ` +
+      `the longest a push's command may wait to be applied (got ${config.blobGc.graceSeconds})`,
+  ]);
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './wharf-config';
+import { ConfigError, loadConfig, requireGcGraceAboveCommandDeadline } from './wharf-config';
 
 describe('loadConfig: the URLs of the services the gateway calls', () => {
   it('should take one URL per replica, comma-separated', () => {
@@ -20,5 +20,33 @@ describe('loadConfig: the URLs of the services the gateway calls', () => {
       expect(() => loadConfig({ WHARF_METADATA_URL: bad })).toThrow(ConfigError);
       expect(() => loadConfig({ WHARF_METADATA_URL: bad })).toThrow(/WHARF_METADATA_URL/);
     }
+  });
+});
+
+describe('requireGcGraceAboveCommandDeadline: the blob collector waits out every command', () => {
+  const config = (env: Record<string, string>) => loadConfig({ WHARF_BLOB_GC_INTERVAL_SECONDS: '60', ...env });
+
+  it('should refuse a grace period not above the dependency timeout, naming both variables', () => {
+    for (const grace of ['30', '5']) {
+      expect(() =>
+        requireGcGraceAboveCommandDeadline(
+          config({ WHARF_BLOB_GC_GRACE_SECONDS: grace, WHARF_DEPENDENCY_TIMEOUT_SECONDS: '30' }),
+        ),
+      ).toThrow(/WHARF_BLOB_GC_GRACE_SECONDS: must be above WHARF_DEPENDENCY_TIMEOUT_SECONDS \(30\)/);
+    }
+  });
+
+  it('should accept a grace period above the timeout, and any when the collector is off', () => {
+    expect(() =>
+      requireGcGraceAboveCommandDeadline(
+        config({ WHARF_BLOB_GC_GRACE_SECONDS: '31', WHARF_DEPENDENCY_TIMEOUT_SECONDS: '30' }),
+      ),
+    ).not.toThrow();
+    expect(() =>
+      requireGcGraceAboveCommandDeadline(
+        loadConfig({ WHARF_BLOB_GC_INTERVAL_SECONDS: '0', WHARF_BLOB_GC_GRACE_SECONDS: '0' }),
+      ),
+    ).not.toThrow();
+    expect(() => requireGcGraceAboveCommandDeadline(loadConfig({}))).not.toThrow();
   });
 });

@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { S3BlobStore } from '@wharf/adapters/blob-s3';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
-import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
+import {
+  JsonLogger,
+  WHARF_CONFIG,
+  WharfConfig,
+  kafkaClientOptions,
+  requireGcGraceAboveCommandDeadline,
+  requireSettings,
+  runService,
+} from '@wharf/config';
 import { LagGauge, ReadinessCheck, createService, followConsumerLag, readinessProbe } from '@wharf/http';
 import { BLOB_REFERENCES, BLOB_STORE, EVENT_LOG } from '@wharf/ports';
 import { BLOB_LOGGER, BlobGarbageCollector } from './blob-garbage-collector';
@@ -22,6 +30,7 @@ import { InternalBlobsController } from './http/internal-blobs.controller';
 
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 's3');
+  requireGcGraceAboveCommandDeadline(config);
   const s3 = config.distributed.s3!;
   mkdirSync(config.dataDir, { recursive: true });
   const countsFile = 'blob-refs.db';
