@@ -7,10 +7,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '@wharf/testing';
 import { DistributedStack, sleep } from './support/distributed-stack';
 import { PushStream, sha256 } from './support/push-stream';
-import { logProblems, metadataProblems, readTopic, searchProblems, streams } from './support/log-checks';
+import { expectEnginesAgreeWithLog } from './support/log-checks';
 import { OwnKafka } from './support/own-kafka';
 
 jest.setTimeout(600_000);
@@ -73,17 +72,12 @@ it('answers 503 while the broker is down, resumes by itself when it is back, and
     expect(((await show.json()) as { content: { digest: string } }).content.digest).toBe(push.apprDigest);
     expect(sha256(Buffer.from(await (await fetch(`${base}/pull`)).arrayBuffer()))).toBe(push.blobDigest);
   }
-  const events = await readTopic([kafka.brokers], `${stack.namespaces.WHARF_KAFKA_TOPIC_PREFIX}events`);
-  expect(logProblems(events)).toEqual([]);
-  const log = streams(events);
-  expect(await metadataProblems(stack.env.WHARF_MONGO_URL, stack.namespaces.WHARF_MONGO_DATABASE, log)).toEqual([]);
-  await eventually(
-    async () =>
-      expect(
-        await searchProblems(stack.env.WHARF_OPENSEARCH_URL, stack.namespaces.WHARF_OPENSEARCH_INDEX_PREFIX, log),
-      ).toEqual([]),
-    60_000,
-  );
+  await expectEnginesAgreeWithLog(stack, {
+    brokers: [kafka.brokers],
+    acknowledged: stream.acknowledged,
+    searchWithinMs: 60_000,
+    noDeadLetters: false,
+  });
 
   process.stdout.write(
     `[broker] ${stream.acknowledged.length} pushes acknowledged of ${stream.attempted}, failures ${JSON.stringify(Object.fromEntries(stream.failures))}, ` +

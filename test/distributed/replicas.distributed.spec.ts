@@ -18,10 +18,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '@wharf/testing';
 import { DistributedStack, sleep } from './support/distributed-stack';
 import { AcknowledgedPush, PushStream, sha256 } from './support/push-stream';
-import { fold, logProblems, metadataProblems, readTopic, searchProblems, streams } from './support/log-checks';
+import { expectEnginesAgreeWithLog } from './support/log-checks';
 
 jest.setTimeout(600_000);
 
@@ -132,31 +131,20 @@ it('loses and duplicates no push, and the survivors take over, when one replica 
     await expectReadable(push, 'gateway#2');
   }
 
-  const brokers = stack.env.WHARF_KAFKA_BROKERS.split(',');
-  const prefix = stack.namespaces.WHARF_KAFKA_TOPIC_PREFIX;
-  const events = await readTopic(brokers, `${prefix}events`);
-  expect(logProblems(events)).toEqual([]);
-  const log = streams(events);
-  for (const push of acknowledged) {
-    expect(fold(push.pkg, log.get(push.pkg) ?? []).manifests.map((m) => m.release)).toContain(push.release);
-  }
-  expect(await metadataProblems(stack.env.WHARF_MONGO_URL, stack.namespaces.WHARF_MONGO_DATABASE, log)).toEqual([]);
   // The surviving search service took the dead one's partitions: the index equals the fold.
-  await eventually(
-    async () =>
-      expect(
-        await searchProblems(stack.env.WHARF_OPENSEARCH_URL, stack.namespaces.WHARF_OPENSEARCH_INDEX_PREFIX, log),
-      ).toEqual([]),
-    TAKEOVER_BOUND_MS,
-  );
-  expect(await readTopic(brokers, `${prefix}events.dlq`)).toEqual([]);
+  const { eventCount } = await expectEnginesAgreeWithLog(stack, {
+    brokers: stack.env.WHARF_KAFKA_BROKERS.split(','),
+    acknowledged,
+    searchWithinMs: TAKEOVER_BOUND_MS,
+    noDeadLetters: true,
+  });
 
   const resumed = resumedPerPackage(stream, killedAt);
   const takeover = Math.max(...resumed.values());
   const secondTakeover = Math.max(...resumedPerPackage(stream, secondKill[0]).values());
   process.stdout.write(
     `[replicas] ${acknowledged.length} pushes acknowledged of ${stream.attempted} (${afterKill.length} after the kill), failures ${JSON.stringify(Object.fromEntries(stream.failures))}, ` +
-      `${events.length} events; every package accepted pushes again ${(takeover / 1000).toFixed(1)} s after the kill ` +
+      `${eventCount} events; every package accepted pushes again ${(takeover / 1000).toFixed(1)} s after the kill ` +
       `(per package: ${[...resumed].map(([pkg, ms]) => `${pkg.split('/')[1]} ${(ms / 1000).toFixed(1)}`).join(', ')}), ` +
       `longest time without an acknowledged push ${(stream.longestGapAfter(killedAt) / 1000).toFixed(1)} s; ` +
       `the metadata writer restarted and killed again: every package again ${(secondTakeover / 1000).toFixed(1)} s after; ${((Date.now() - started) / 1000).toFixed(0)} s\n`,

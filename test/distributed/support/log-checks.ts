@@ -11,6 +11,8 @@ import { EventEnvelope } from '@wharf/contracts';
 import { PackageView, emptyPackageView, evolve } from '@wharf/domain';
 import { OpenSearchSearchIndex } from '@wharf/adapters/search-opensearch';
 import { METADATA_COLLECTION, PackageVersionDocument } from '@wharf/adapters/metadata-mongo';
+import { eventually } from '@wharf/testing';
+import type { DistributedStack } from './distributed-stack';
 
 export interface LoggedEvent {
   partition: number;
@@ -162,4 +164,38 @@ export async function searchProblems(
   } finally {
     await index.close();
   }
+}
+
+/**
+ * The engines after a run agree with the log: no gap or duplicate in any package's stream, every
+ * acknowledged push in its package's fold, MongoDB equal to the fold, OpenSearch equal to it once
+ * it has caught up (within `searchWithinMs`: search is eventually consistent), and, with
+ * `noDeadLetters`, nothing set aside. Returns the log's streams by package, and how many events it holds.
+ */
+export async function expectEnginesAgreeWithLog(
+  stack: DistributedStack,
+  run: {
+    brokers: string[];
+    acknowledged: readonly { pkg: string; release: string }[];
+    searchWithinMs: number;
+    noDeadLetters: boolean;
+  },
+): Promise<{ log: Map<string, EventEnvelope[]>; eventCount: number }> {
+  const prefix = stack.namespaces.WHARF_KAFKA_TOPIC_PREFIX;
+  const events = await readTopic(run.brokers, `${prefix}events`);
+  expect(logProblems(events)).toEqual([]);
+  const log = streams(events);
+  for (const push of run.acknowledged) {
+    expect(fold(push.pkg, log.get(push.pkg) ?? []).manifests.map((m) => m.release)).toContain(push.release);
+  }
+  expect(await metadataProblems(stack.env.WHARF_MONGO_URL, stack.namespaces.WHARF_MONGO_DATABASE, log)).toEqual([]);
+  await eventually(
+    async () =>
+      expect(
+        await searchProblems(stack.env.WHARF_OPENSEARCH_URL, stack.namespaces.WHARF_OPENSEARCH_INDEX_PREFIX, log),
+      ).toEqual([]),
+    run.searchWithinMs,
+  );
+  if (run.noDeadLetters) expect(await readTopic(run.brokers, `${prefix}events.dlq`)).toEqual([]);
+  return { log, eventCount: events.length };
 }
