@@ -4,12 +4,13 @@
  * delete, and for a blob stored by a push that never became a release); a blob that any release
  * references never is, also when two packages share it.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3BlobStore } from '@wharf/adapters/blob-s3';
 import { chartArchive, eventually } from '@wharf/testing';
-import { DistributedStack, sleep } from './support/distributed-stack';
+import { DistributedStack, ROOT, sleep } from './support/distributed-stack';
 import { sha256 } from './support/push-stream';
 
 jest.setTimeout(300_000);
@@ -91,4 +92,28 @@ it('should delete a blob that a push stored but that never became a release, onc
   expect(await inBucket(orphan)).toBe(true);
   await pastGrace();
   await eventually(async () => expect(await inBucket(orphan)).toBe(false), 20_000);
+});
+
+it("should refuse to start a blob service whose grace period is not above the commands' deadline", () => {
+  const started = spawnSync(
+    process.execPath,
+    ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(ROOT, 'dist', 'services', 'blob', 'src', 'main.js')],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: {
+        ...stack.env,
+        WHARF_PROFILE: 'distributed',
+        WHARF_DATA_DIR: mkdtempSync(join(tmpdir(), `wharf-gc-refused-${runId}-`)),
+        WHARF_BLOB_GC_INTERVAL_SECONDS: '1',
+        WHARF_BLOB_GC_GRACE_SECONDS: String(DEPENDENCY_TIMEOUT_S),
+        WHARF_DEPENDENCY_TIMEOUT_SECONDS: String(DEPENDENCY_TIMEOUT_S),
+      },
+    },
+  );
+  expect({ status: started.status, stderr: started.stderr }).toEqual({
+    status: 2,
+    stderr: expect.stringContaining('WHARF_BLOB_GC_GRACE_SECONDS: must be above WHARF_DEPENDENCY_TIMEOUT_SECONDS (5)'),
+  });
 });

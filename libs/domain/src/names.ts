@@ -34,15 +34,24 @@ const CHANNEL_CHAR = /[A-Za-z0-9_.-]/;
 
 type NameKind = 'namespace' | 'package' | 'channel' | 'robot';
 
-/** Validates both parts of a package reference; throws InvalidNameError naming the bad part. */
 /** The same rules as a pattern, for documents that describe them (the OpenAPI document). */
 export const PACKAGE_NAME_PATTERN = `^(?!.*\\.\\.)(?!.*\\.$)[a-z0-9][a-z0-9._-]{0,${MAX_PACKAGE_PART_LENGTH - 1}}$`;
 export const CHANNEL_NAME_PATTERN = `^(?!.*\\.\\.)[A-Za-z0-9_][A-Za-z0-9_.-]{0,${MAX_CHANNEL_LENGTH - 1}}$`;
 
+/** Validates both parts of a package reference; throws InvalidNameError naming the bad part. */
 export function parsePackageRef(namespace: string, name: string): PackageRef {
   assertPackagePart('namespace', namespace);
   assertPackagePart('package', name);
   return { namespace, name, full: `${namespace}/${name}` };
+}
+
+/**
+ * The two parts of a full package name (`namespace/name`) as events, views and commands carry it,
+ * already checked where it came in (parsePackageRef): no validation here.
+ */
+export function splitPackageName(full: string): { namespace: string; name: string } {
+  const slash = full.indexOf('/');
+  return slash < 0 ? { namespace: full, name: '' } : { namespace: full.slice(0, slash), name: full.slice(slash + 1) };
 }
 
 /**

@@ -1,5 +1,11 @@
 import { InvalidNameError } from './errors';
-import { CHANNEL_NAME_PATTERN, PACKAGE_NAME_PATTERN, parseChannelName, parsePackageRef } from './names';
+import {
+  CHANNEL_NAME_PATTERN,
+  PACKAGE_NAME_PATTERN,
+  parseChannelName,
+  parsePackageRef,
+  splitPackageName,
+} from './names';
 
 function reasonOf(action: () => unknown): string {
   try {
@@ -159,4 +165,16 @@ describe('PACKAGE_NAME_PATTERN and CHANNEL_NAME_PATTERN', () => {
       expect(new RegExp(CHANNEL_NAME_PATTERN).test(channel)).toBe(accepts(() => parseChannelName(channel)));
     },
   );
+});
+
+describe('splitPackageName', () => {
+  it('should give back the parts parsePackageRef joined, for every valid pair', () => {
+    for (const [namespace, name] of [
+      ['acme', 'web'],
+      ['a', 'b.c-d_e'],
+      ['org-1', 'x'],
+    ] as const) {
+      expect(splitPackageName(parsePackageRef(namespace, name).full)).toEqual({ namespace, name });
+    }
+  });
 });

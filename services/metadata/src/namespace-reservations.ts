@@ -14,6 +14,7 @@
  * see the other's pushes only once applied, and the namespace could overshoot by what the other
  * admitted in that instant (see docs/security.md).
  */
+import { splitPackageName } from '@wharf/domain';
 import type { MetadataStore } from '@wharf/ports';
 import { KeyedMutex } from './keyed-mutex';
 
@@ -77,5 +78,5 @@ export class NamespaceReservations {
 }
 
 function namespaceOf(pkg: string): string {
-  return pkg.slice(0, pkg.indexOf('/'));
+  return splitPackageName(pkg).namespace;
 }

@@ -5,10 +5,9 @@
  * answers "which organisations is this user in".
  */
 import type Database from 'better-sqlite3';
-import { SqliteFileOptions, openSqlite, prepared } from '@wharf/adapters/sqlite';
+import { SqliteFileOptions, openSqlite, prepared, translateSqliteOutages } from '@wharf/adapters/sqlite';
 import { AccountView, RecordedAccountEvent, isRole } from '@wharf/domain';
 import type { AccountStore, Membership } from '@wharf/ports';
-import { translateSqliteOutages } from '@wharf/adapters/sqlite';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS account_events (

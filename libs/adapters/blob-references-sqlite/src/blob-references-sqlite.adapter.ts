@@ -13,8 +13,8 @@ import {
   createRebuildTables,
   openSqlite,
   prepared,
+  translateSqliteOutages,
 } from '@wharf/adapters/sqlite';
-import { translateSqliteOutages } from '@wharf/adapters/sqlite';
 
 export type SqliteBlobReferenceStoreOptions = SqliteFileOptions;
 

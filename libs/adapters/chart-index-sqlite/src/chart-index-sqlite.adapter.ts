@@ -18,10 +18,10 @@ import {
   openSqlite,
   prepared,
   REBUILD_SUFFIX,
+  translateSqliteOutages,
 } from '@wharf/adapters/sqlite';
 import type { ChartVersionRecord, PackageChartVersions, Visibility } from '@wharf/domain';
 import type { ChartIndexStore, NamespaceCharts, ProjectionRebuild } from '@wharf/ports';
-import { translateSqliteOutages } from '@wharf/adapters/sqlite';
 
 export type SqliteChartIndexStoreOptions = SqliteFileOptions;
 

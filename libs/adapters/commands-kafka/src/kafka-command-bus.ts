@@ -16,7 +16,8 @@
  * The gateway's end is KafkaCommandClient, the metadata service's KafkaCommandServer, the topics
  * are declared in kafka-command-topics.ts; this file holds what both ends share.
  */
-import { Kafka, logLevel } from 'kafkajs';
+import { Consumer, Kafka, logLevel } from 'kafkajs';
+import { RestartingConsumer } from '@wharf/adapters/event-log-kafka';
 import type { WireErrorBody } from '@wharf/contracts';
 import type { CommandResult } from '@wharf/ports';
 
@@ -52,4 +53,47 @@ export const FETCH_MAX_WAIT_MS = 500;
 
 export function kafkaOf(options: KafkaCommandBusOptions): Kafka {
   return new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.ERROR });
+}
+
+/**
+ * Starts a consumer of the bus in `groupId` with the short session both ends need (a member that
+ * died holds its partitions until its session expires, and replies time out meanwhile), restarted
+ * when a crash leaves it stopped (kafkajs restarts only retriable ones; the new one joins the same
+ * group, so it goes on from the commits). Resolves once the first consumer has joined its group:
+ * an end that reports started is reading. `created` sees each consumer before it runs.
+ */
+export async function startBusConsumer(
+  kafka: Kafka,
+  groupId: string,
+  role: string,
+  run: (consumer: Consumer) => Promise<void>,
+  created: (consumer: Consumer) => void = () => undefined,
+): Promise<RestartingConsumer> {
+  const logger = kafka.logger();
+  const restarting = new RestartingConsumer(
+    () => {
+      const consumer = kafka.consumer({
+        groupId,
+        maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+        allowAutoTopicCreation: false,
+        sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
+        heartbeatInterval: 1_000,
+      });
+      created(consumer);
+      return consumer;
+    },
+    run,
+    {
+      retryDelayMs: 1_000,
+      onRestart: (error) =>
+        logger.error(`restarting the ${role} consumer that kafkajs left stopped after a crash`, {
+          error: error.message,
+        }),
+    },
+  );
+  const first = restarting.current;
+  const joined = new Promise<void>((resolve) => first.on(first.events.GROUP_JOIN, () => resolve()));
+  await restarting.start();
+  await joined;
+  return restarting;
 }

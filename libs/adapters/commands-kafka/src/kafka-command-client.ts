@@ -4,13 +4,7 @@ import { IdempotentSender, RestartingConsumer } from '@wharf/adapters/event-log-
 import { PackageCommand, ServiceUnavailableError } from '@wharf/domain';
 import { fromWire, toWire } from '@wharf/contracts';
 import type { CommandResult, PackageCommands } from '@wharf/ports';
-import {
-  FETCH_MAX_WAIT_MS,
-  KafkaCommandBusOptions,
-  Reply,
-  WRITER_SESSION_TIMEOUT_MS,
-  kafkaOf,
-} from './kafka-command-bus';
+import { KafkaCommandBusOptions, Reply, kafkaOf, startBusConsumer } from './kafka-command-bus';
 import { commandKeyOf, commandTopics, connectWithTopics } from './kafka-command-topics';
 
 /** The gateway's side: sends a command, waits for its reply. */
@@ -29,31 +23,13 @@ export class KafkaCommandClient implements PackageCommands {
   async start(): Promise<void> {
     this.producer = await connectWithTopics(this.kafka, this.options);
     // After a broker restart the consumer rejoins as a new member and waits for its old self's
-    // session to expire before replies flow again: the same short session as the writers. A crash
-    // kafkajs does not restart starts a new one (same group, so it goes on from its commits).
-    const logger = this.kafka.logger();
-    this.consumer = new RestartingConsumer(
-      () =>
-        this.kafka.consumer({
-          groupId: `${this.options.topicPrefix ?? 'wharf.'}gateway-${this.instance}`,
-          maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
-          allowAutoTopicCreation: false,
-          sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
-          heartbeatInterval: 1_000,
-        }),
+    // session to expire before replies flow again: the same short session as the writers.
+    this.consumer = await startBusConsumer(
+      this.kafka,
+      `${this.options.topicPrefix ?? 'wharf.'}gateway-${this.instance}`,
+      'replies',
       (consumer) => this.run(consumer),
-      {
-        retryDelayMs: 1_000,
-        onRestart: (error) =>
-          logger.error('restarting the replies consumer that kafkajs left stopped after a crash', {
-            error: error.message,
-          }),
-      },
     );
-    const first = this.consumer.current;
-    const joined = new Promise<void>((resolve) => first.on(first.events.GROUP_JOIN, () => resolve()));
-    await this.consumer.start();
-    await joined;
   }
 
   private async run(consumer: Consumer): Promise<void> {

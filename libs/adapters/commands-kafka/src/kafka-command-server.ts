@@ -3,13 +3,7 @@ import { IdempotentSender, RestartingConsumer } from '@wharf/adapters/event-log-
 import { PackageCommand, ServiceUnavailableError, WharfError } from '@wharf/domain';
 import { toWire } from '@wharf/contracts';
 import type { PackageCommands } from '@wharf/ports';
-import {
-  FETCH_MAX_WAIT_MS,
-  KafkaCommandBusOptions,
-  Reply,
-  WRITER_SESSION_TIMEOUT_MS,
-  kafkaOf,
-} from './kafka-command-bus';
+import { KafkaCommandBusOptions, Reply, kafkaOf, startBusConsumer } from './kafka-command-bus';
 import { commandTopics, connectWithTopics } from './kafka-command-topics';
 
 const COMMAND_TYPES = new Set([
@@ -64,38 +58,20 @@ export class KafkaCommandServer {
     // its session expires, and the gateways' replies time out meanwhile: keep that well under
     // the reply timeout (kafkajs's default, 30 s, is the reply timeout itself). A crash kafkajs
     // does not restart starts a new consumer in the same group.
-    const logger = this.kafka.logger();
     const commandsTopic = commandTopics(this.options.topicPrefix ?? 'wharf.').commands;
-    this.consumer = new RestartingConsumer(
-      () => {
-        const consumer = this.kafka.consumer({
-          groupId: `${this.options.topicPrefix ?? 'wharf.'}metadata-writers`,
-          maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
-          allowAutoTopicCreation: false,
-          sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
-          heartbeatInterval: 1_000,
-        });
-        // kafkajs emits GROUP_JOIN after the assignment and before fetching from it.
-        consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
-          this.onAssigned(payload.memberAssignment[commandsTopic] ?? []),
-        );
-        return consumer;
-      },
-      (consumer) => this.run(consumer),
-      {
-        retryDelayMs: 1_000,
-        onRestart: (error) =>
-          logger.error('restarting the commands consumer that kafkajs left stopped after a crash', {
-            error: error.message,
-          }),
-      },
-    );
     // Resolves once this writer holds its share of the partitions (or all of them, alone):
     // a writer that reports started is reading commands.
-    const first = this.consumer.current;
-    const joined = new Promise<void>((resolve) => first.on(first.events.GROUP_JOIN, () => resolve()));
-    await this.consumer.start();
-    await joined;
+    this.consumer = await startBusConsumer(
+      this.kafka,
+      `${this.options.topicPrefix ?? 'wharf.'}metadata-writers`,
+      'commands',
+      (consumer) => this.run(consumer),
+      // kafkajs emits GROUP_JOIN after the assignment and before fetching from it.
+      (consumer) =>
+        consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+          this.onAssigned(payload.memberAssignment[commandsTopic] ?? []),
+        ),
+    );
   }
 
   private async run(consumer: Consumer): Promise<void> {

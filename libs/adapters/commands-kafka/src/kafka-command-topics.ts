@@ -1,5 +1,6 @@
 /** The command bus's topics (names, partitions, retention), created idempotently by either side. */
 import { Admin, Kafka } from 'kafkajs';
+import { splitPackageName } from '@wharf/domain';
 import { IdempotentSender } from '@wharf/adapters/event-log-kafka';
 import type { KafkaCommandBusOptions } from './kafka-command-bus';
 
@@ -18,8 +19,7 @@ export function commandTopics(prefix: string) {
  * run side by side (stop every gateway of the old key before one of the new key starts).
  */
 export function commandKeyOf(pkg: string): string {
-  const slash = pkg.indexOf('/');
-  return slash < 0 ? pkg : pkg.slice(0, slash);
+  return splitPackageName(pkg).namespace;
 }
 
 export async function ensureCommandTopics(admin: Admin, options: KafkaCommandBusOptions): Promise<void> {

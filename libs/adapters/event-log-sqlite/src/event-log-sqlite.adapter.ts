@@ -4,7 +4,7 @@
  * optimistic concurrency check even if two processes ever opened the same file.
  */
 import type Database from 'better-sqlite3';
-import { openSqlite, prepared } from '@wharf/adapters/sqlite';
+import { openSqlite, prepared, translateSqliteOutages } from '@wharf/adapters/sqlite';
 import { EventEmitter } from 'node:events';
 import { ConcurrencyConflictError } from '@wharf/domain';
 import { EventEnvelope, StoredEvent, deepFreeze, validateOnConsume } from '@wharf/contracts';
@@ -16,7 +16,6 @@ import {
   Subscription,
   deliverBounded,
 } from '@wharf/ports';
-import { translateSqliteOutages } from '@wharf/adapters/sqlite';
 
 export interface SqliteEventLogOptions {
   /** File path, or ':memory:'. */

@@ -1,4 +1,4 @@
-import type { PackageSummary, PackageView } from '@wharf/domain';
+import { PackageSummary, PackageView, splitPackageName } from '@wharf/domain';
 import type { PackageListFilter, PackageReader } from '@wharf/ports';
 import { InternalHttpClient } from '@wharf/adapters/internal-http';
 
@@ -12,9 +12,13 @@ export class MetadataHttpClient implements PackageReader {
   }
 
   async get(pkg: string): Promise<PackageView | null> {
-    const [namespace, name] = pkg.split('/').map(encodeURIComponent);
-    return (await this.http.json<{ view: PackageView | null }>('GET', `/internal/v1/packages/${namespace}/${name}`))
-      .view;
+    const { namespace, name } = splitPackageName(pkg);
+    return (
+      await this.http.json<{ view: PackageView | null }>(
+        'GET',
+        `/internal/v1/packages/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`,
+      )
+    ).view;
   }
 
   list(filter: PackageListFilter): Promise<PackageSummary[]> {

@@ -18,10 +18,10 @@ import {
   openSqlite,
   REBUILD_SUFFIX,
   prepared,
+  translateSqliteOutages,
 } from '@wharf/adapters/sqlite';
 import { PackageSummary, PackageView, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
-import { translateSqliteOutages } from '@wharf/adapters/sqlite';
 
 export interface SqliteMetadataStoreOptions extends SqliteFileOptions {
   /** Bytes of stored JSON the in-memory view cache may hold (default 32 MiB; 0 turns it off). */

@@ -13,9 +13,9 @@ import {
   createRebuildTables,
   openSqlite,
   prepared,
+  translateSqliteOutages,
 } from '@wharf/adapters/sqlite';
 import type { ProjectionRebuild, SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
-import { translateSqliteOutages } from '@wharf/adapters/sqlite';
 
 export type SqliteSearchIndexOptions = SqliteFileOptions;
 

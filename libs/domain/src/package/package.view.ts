@@ -7,6 +7,7 @@
  */
 import type { ChartMetadata } from '../archive/chart-metadata';
 import { InvalidUsageError } from '../errors';
+import { splitPackageName } from '../names';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -80,8 +81,7 @@ export interface PackageView {
 export const RECENT_COMMANDS_KEPT = 64;
 
 export function emptyPackageView(pkg: string): PackageView {
-  // `namespace/name`, checked where the name came in.
-  const [namespace = '', name = ''] = pkg.split('/');
+  const { namespace, name } = splitPackageName(pkg);
   return {
     package: pkg,
     namespace,
