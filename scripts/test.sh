@@ -38,7 +38,9 @@ summary() {
 tier() {
   local name=$1 label=$2; shift 2
   echo "== $label"
-  if ! npx jest --selectProjects "$name" --ci --json --outputFile="$results/$label.json" "$@"; then
+  # --forceExit: a suite that leaves a handle open (a Kafka client of a failed test) must fail
+  # the run, not hold it until CI's time runs out.
+  if ! npx jest --selectProjects "$name" --ci --forceExit --json --outputFile="$results/$label.json" "$@"; then
     summary
     exit 1
   fi

@@ -97,8 +97,16 @@ describePackageCommandsContract(
   async () => {
     const end = await writerBehindKafka();
     const client = end.client();
-    await end.server.start();
-    await client.start();
+    try {
+      await end.server.start();
+      await client.start();
+    } catch (error) {
+      // A fixture that failed to start leaves nothing open (Jest would not exit).
+      await client.close().catch(() => undefined);
+      await end.close().catch(() => undefined);
+      await end.cleanup().catch(() => undefined);
+      throw error;
+    }
 
     return {
       subject: {
@@ -134,12 +142,12 @@ describe('KafkaCommandServer on brand-new topics', () => {
   beforeEach(async () => {
     end = await writerBehindKafka();
     clients = [];
-  });
+  }, 60_000);
   afterEach(async () => {
     for (const client of clients) await client.close();
     await end.close();
     await end.cleanup();
-  });
+  }, 60_000);
   const startedClient = async (replyTimeoutMs?: number) => {
     const client = end.client(replyTimeoutMs);
     clients.push(client);

@@ -70,6 +70,10 @@ export async function startBusConsumer(
   created: (consumer: Consumer) => void = () => undefined,
 ): Promise<RestartingConsumer> {
   const logger = kafka.logger();
+  // Any consumer's join counts: on a broker that has just started, the first one may crash
+  // (its group coordinator still loading) and a restarted one joins instead.
+  let joinedOnce: () => void = () => undefined;
+  const joined = new Promise<void>((resolve) => (joinedOnce = resolve));
   const restarting = new RestartingConsumer(
     () => {
       const consumer = kafka.consumer({
@@ -79,6 +83,7 @@ export async function startBusConsumer(
         sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
         heartbeatInterval: 1_000,
       });
+      consumer.on(consumer.events.GROUP_JOIN, () => joinedOnce());
       created(consumer);
       return consumer;
     },
@@ -91,9 +96,13 @@ export async function startBusConsumer(
         }),
     },
   );
-  const first = restarting.current;
-  const joined = new Promise<void>((resolve) => first.on(first.events.GROUP_JOIN, () => resolve()));
-  await restarting.start();
+  try {
+    await restarting.start();
+  } catch (error) {
+    // Nothing of a consumer that failed to start stays open behind the caller's error.
+    await restarting.stop().catch(() => undefined);
+    throw error;
+  }
   await joined;
   return restarting;
 }

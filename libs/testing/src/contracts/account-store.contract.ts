@@ -47,7 +47,7 @@ export function describeAccountStoreContract(
   const timeout = options.testTimeoutMs ?? 30_000;
 
   describe(`AccountStore contract: ${name}`, () => {
-    const ctx = useContractFixture(factory);
+    const ctx = useContractFixture(factory, timeout);
     const store = () => ctx.fixture.subject;
 
     it(

@@ -21,7 +21,7 @@ export function describeBlobReferenceStoreContract(
   const timeout = options.testTimeoutMs ?? 30_000;
 
   describe(`BlobReferenceStore contract: ${name}`, () => {
-    const ctx = useContractFixture(factory);
+    const ctx = useContractFixture(factory, timeout);
     const store = () => ctx.fixture.subject;
 
     it(

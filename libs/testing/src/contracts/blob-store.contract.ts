@@ -31,7 +31,7 @@ export function describeBlobStoreContract(
   const timeout = options.testTimeoutMs ?? 30_000;
 
   describe(`BlobStore contract: ${name}`, () => {
-    const ctx = useContractFixture(factory, async (fixture) => {
+    const ctx = useContractFixture(factory, timeout, async (fixture) => {
       expect(await listAll(fixture.subject)).toEqual([]);
       if (fixture.strayUploads) expect(await fixture.strayUploads()).toEqual([]);
     });

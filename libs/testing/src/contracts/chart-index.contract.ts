@@ -27,7 +27,7 @@ export function describeChartIndexStoreContract(
   const timeout = options.testTimeoutMs ?? 30_000;
 
   describe(`ChartIndexStore contract: ${name}`, () => {
-    const ctx = useContractFixture(factory);
+    const ctx = useContractFixture(factory, timeout);
     const store = () => ctx.fixture.subject;
     const versionsOf = async (ns: string) =>
       (await store().read(ns)).versions.map((v) => `${v.name}@${v.version}`).sort();

@@ -35,10 +35,13 @@ interface Closable {
 /**
  * Registers beforeEach/afterEach for a suite. `leftovers` asserts that the test left nothing
  * behind that the port can observe (distribution's "did not clean up properly"); its failure
- * fails the test.
+ * fails the test. Both hooks get the suite's per-test timeout, not Jest's 5 s: the factory of a
+ * real engine's adapter may create topics, indexes or buckets, and a hook that times out leaves
+ * the factory running on with nothing to close what it opens.
  */
 export function useContractFixture<F extends ContractFixture<Closable>>(
   factory: () => Promise<F>,
+  timeoutMs: number,
   leftovers: (fixture: F) => Promise<void> = async () => {},
 ): ContractContext<F> {
   let current: F | undefined;
@@ -49,7 +52,7 @@ export function useContractFixture<F extends ContractFixture<Closable>>(
     closed = false;
     deferred = [];
     current = await factory();
-  });
+  }, timeoutMs);
 
   afterEach(async () => {
     const fixture = current;
@@ -70,7 +73,7 @@ export function useContractFixture<F extends ContractFixture<Closable>>(
     }
     await attempt(() => fixture.cleanup());
     if (errors.length > 0) throw errors[0];
-  });
+  }, timeoutMs);
 
   return {
     get fixture(): F {

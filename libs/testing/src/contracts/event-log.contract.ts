@@ -45,7 +45,7 @@ export function describeEventLogContract(
   const timeout = options.testTimeoutMs ?? 30_000;
 
   describe(`EventLog contract: ${name}`, () => {
-    const ctx = useContractFixture(factory);
+    const ctx = useContractFixture(factory, timeout);
     const log = () => ctx.fixture.subject;
     const pkgName = () => `${uniqueName('ns')}/app`;
 

@@ -22,7 +22,7 @@ export function describeMetadataStoreContract(
   const timeout = options.testTimeoutMs ?? 30_000;
 
   describe(`MetadataStore contract: ${name}`, () => {
-    const ctx = useContractFixture(factory);
+    const ctx = useContractFixture(factory, timeout);
     const store = () => ctx.fixture.subject;
 
     /** A package with one release per entry, stored with expectedSequence 0. */

@@ -34,7 +34,7 @@ export function describePackageCommandsContract(
   const timeout = options.testTimeoutMs ?? 30_000;
 
   describe(`PackageCommands contract: ${name}`, () => {
-    const ctx = useContractFixture(factory, async (fixture) => {
+    const ctx = useContractFixture(factory, timeout, async (fixture) => {
       if (fixture.awaitingReplies) expect(fixture.awaitingReplies()).toBe(0);
     });
     const commands = () => ctx.fixture.subject;

@@ -71,7 +71,7 @@ export function describeSearchIndexContract(
   const timeout = options.testTimeoutMs ?? 30_000;
 
   describe(`SearchIndex contract: ${name}`, () => {
-    const ctx = useContractFixture(factory);
+    const ctx = useContractFixture(factory, timeout);
     const index = () => ctx.fixture.subject;
 
     /** Polls `check` until it holds, refreshing the index before each try. */
