@@ -1,7 +1,7 @@
 /** The command bus's topics (names, partitions, retention), created idempotently by either side. */
 import { Admin, Kafka } from 'kafkajs';
 import { splitPackageName } from '@wharf/domain';
-import { IdempotentSender } from '@wharf/adapters/event-log-kafka';
+import { IdempotentSender, ensureTopics } from '@wharf/adapters/event-log-kafka';
 import type { KafkaCommandBusOptions } from './kafka-command-bus';
 
 /** `<prefix>commands` (keyed by namespace, commandKeyOf) and `<prefix>replies` (keyed by gateway instance). */
@@ -24,25 +24,21 @@ export function commandKeyOf(pkg: string): string {
 
 export async function ensureCommandTopics(admin: Admin, options: KafkaCommandBusOptions): Promise<void> {
   const t = commandTopics(options.topicPrefix ?? 'wharf.');
-  const existing = new Set(await admin.listTopics());
-  const wanted = [
+  const replicationFactor = options.replicationFactor ?? 1;
+  await ensureTopics(admin, [
     {
       topic: t.commands,
       numPartitions: options.partitions ?? 12,
+      replicationFactor,
       configEntries: [{ name: 'retention.ms', value: String(24 * 3600_000) }],
     },
-    { topic: t.replies, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(3600_000) }] },
-  ].filter((w) => !existing.has(w.topic));
-  if (wanted.length === 0) return;
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: wanted.map((w) => ({ ...w, replicationFactor: options.replicationFactor ?? 1 })),
-    });
-  } catch (error) {
-    // Another process created them first.
-    if (!String((error as Error).message).includes('exists')) throw error;
-  }
+    {
+      topic: t.replies,
+      numPartitions: 1,
+      replicationFactor,
+      configEntries: [{ name: 'retention.ms', value: String(3600_000) }],
+    },
+  ]);
 }
 
 /**

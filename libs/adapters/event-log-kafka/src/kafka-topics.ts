@@ -61,9 +61,19 @@ export function eventLogTopics(options: EventLogTopicOptions): EventLogTopics {
  * producers must partition by (it may differ from `partitions` if the topic existed before).
  */
 export async function ensureEventLogTopics(admin: Admin, topics: EventLogTopics, timeoutMs = 30_000): Promise<number> {
-  const all = [topics.events, topics.deadLetters];
+  return ensureTopics(admin, [topics.events, topics.deadLetters], timeoutMs);
+}
+
+/**
+ * Creates those of `topics` that do not exist yet (existing ones are left as they are) and waits
+ * until every partition of all of them has a leader that answers; returns the first topic's
+ * partition count. Every side that uses a topic calls it before producing or subscribing, also
+ * when the topic exists: one created a moment ago by another process may not be known to the
+ * broker yet (a subscribe then fails with UNKNOWN_TOPIC_OR_PARTITION).
+ */
+export async function ensureTopics(admin: Admin, topics: ITopicConfig[], timeoutMs = 30_000): Promise<number> {
   const existing = new Set(await admin.listTopics());
-  const missing = all.filter((t) => !existing.has(t.topic));
+  const missing = topics.filter((t) => !existing.has(t.topic));
   if (missing.length > 0) {
     // waitForLeaders is done below: kafkajs's own wait (waitForLeaders: true) only retries
     // LEADER_NOT_AVAILABLE, but a KRaft broker answers UNKNOWN_TOPIC_OR_PARTITION until the new
@@ -73,7 +83,7 @@ export async function ensureEventLogTopics(admin: Admin, topics: EventLogTopics,
   }
   return waitForLeaders(
     admin,
-    all.map((t) => t.topic),
+    topics.map((t) => t.topic),
     timeoutMs,
   );
 }

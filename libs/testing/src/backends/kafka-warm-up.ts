@@ -7,6 +7,8 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
+// Relative, not @wharf/...: Jest's globalSetup does not apply the moduleNameMapper.
+import { ensureTopics } from '../../../adapters/event-log-kafka/src/kafka-topics';
 
 export async function warmUpKafka(brokers: string[], timeoutMs = 60_000): Promise<void> {
   const kafka = new Kafka({ clientId: 'wharf-warm-up', brokers, logLevel: logLevel.NOTHING });
@@ -17,7 +19,7 @@ export async function warmUpKafka(brokers: string[], timeoutMs = 60_000): Promis
   let timer: NodeJS.Timeout | undefined;
   try {
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+    await ensureTopics(admin, [{ topic, numPartitions: 1, replicationFactor: 1 }], timeoutMs);
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: [{ value: 'warm' }] });
     await consumer.connect();
