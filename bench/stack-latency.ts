@@ -1,18 +1,16 @@
 /**
  * Latency of the distributed profile's paths, against a running stack (`npm run stack`):
- *   - internal query transport: GET of a package view from the metadata service (HTTP keep-alive),
- *   - the same read through the gateway (client → gateway → metadata),
+ *   - a show through the gateway (client → gateway → MongoDB),
  *   - push through the gateway (blob service over HTTP + command request-reply over Kafka),
  *   - push-to-searchable lag (push answered → the search API returns the package).
  * Prints p50/p99 in milliseconds. Bounded: a fixed number of requests, all to 127.0.0.1.
  *
- *   node <build>/bench/stack-latency.js [gatewayUrl] [metadataUrl]
+ *   node <build>/bench/stack-latency.js [gatewayUrl]
  */
 import { randomUUID } from 'node:crypto';
 import { chartArchive } from '../libs/testing/src/factories/chart-archive.factory';
 
 const gateway = process.argv[2] ?? 'http://127.0.0.1:5100';
-const metadata = process.argv[3] ?? 'http://127.0.0.1:5101';
 const ns = `lat-${randomUUID().slice(0, 8)}`;
 
 function percentile(samples: number[], p: number): number {
@@ -43,20 +41,11 @@ async function push(pkg: string, release: string): Promise<void> {
 
 async function main() {
   await push(`${ns}/probe`, '1.0.0');
-  const internal: number[] = [];
   const viaGateway: number[] = [];
-  for (let i = 0; i < 50; i++) await fetch(`${metadata}/internal/v1/packages/${ns}/probe`).then((r) => r.arrayBuffer());
+  const show = `${gateway}/cnr/api/v1/packages/${ns}/probe/1.0.0/helm`;
+  for (let i = 0; i < 50; i++) await fetch(show).then((r) => r.arrayBuffer());
   for (let i = 0; i < 1000; i++) {
-    internal.push(
-      await timed(async () => void (await (await fetch(`${metadata}/internal/v1/packages/${ns}/probe`)).arrayBuffer())),
-    );
-  }
-  for (let i = 0; i < 1000; i++) {
-    viaGateway.push(
-      await timed(
-        async () => void (await (await fetch(`${gateway}/cnr/api/v1/packages/${ns}/probe/1.0.0/helm`)).arrayBuffer()),
-      ),
-    );
+    viaGateway.push(await timed(async () => void (await (await fetch(show)).arrayBuffer())));
   }
   const pushes: number[] = [];
   for (let i = 0; i < 200; i++) pushes.push(await timed(() => push(`${ns}/one`, `1.0.${i}`)));
@@ -75,7 +64,6 @@ async function main() {
     lags.push(performance.now() - answered);
   }
 
-  report('metadata internal GET (HTTP keep-alive)', internal);
   report('show manifest via gateway', viaGateway);
   report('push via gateway (blob HTTP + Kafka reply)', pushes);
   report('push-to-searchable lag', lags);

@@ -50,7 +50,7 @@ export default async function globalSetup(): Promise<void> {
     process.env.WHARF_ENFORCED_URL = enforced.url;
     return;
   }
-  if (!process.env.WHARF_ENFORCED_URL && process.env.WHARF_METADATA_URL) {
+  if (!process.env.WHARF_ENFORCED_URL && process.env.WHARF_SEARCH_URL) {
     const gateway = await startWharf({ WHARF_PROFILE: 'distributed', ...ENFORCED }, 60_000, 'gateway');
     globalThis.__WHARF_ENFORCED__ = gateway;
     process.env.WHARF_ENFORCED_URL = gateway.url;

@@ -112,7 +112,6 @@ const schema = z.object({
     .default('wharf-'),
   WHARF_OPENSEARCH_REPLICAS: int(0, 0),
   // One URL per replica of the service, comma-separated; the gateway spreads its calls over them.
-  WHARF_METADATA_URL: urlList().optional(),
   WHARF_SEARCH_URL: urlList().optional(),
   WHARF_BLOB_URL: urlList().optional(),
 });
@@ -244,7 +243,7 @@ export interface DistributedSettings {
   } | null;
   opensearch: { url: string; indexPrefix: string; replicas: number } | null;
   /** Where the gateway reaches the other services (their internal HTTP APIs): one URL per replica, comma-separated. */
-  services: { metadata: string | null; search: string | null; blob: string | null };
+  services: { search: string | null; blob: string | null };
 }
 
 const SETTING_VARIABLES = {
@@ -252,7 +251,6 @@ const SETTING_VARIABLES = {
   mongo: 'WHARF_MONGO_URL',
   s3: 'WHARF_S3_ENDPOINT',
   opensearch: 'WHARF_OPENSEARCH_URL',
-  'services.metadata': 'WHARF_METADATA_URL',
   'services.search': 'WHARF_SEARCH_URL',
   'services.blob': 'WHARF_BLOB_URL',
 } as const;
@@ -261,7 +259,7 @@ const SETTING_VARIABLES = {
 export function requireSettings(config: WharfConfig, ...needed: (keyof typeof SETTING_VARIABLES)[]): void {
   const d = config.distributed;
   const present = (key: keyof typeof SETTING_VARIABLES) =>
-    key.startsWith('services.') ? d.services[key.slice(9) as 'metadata'] !== null : d[key as 'kafka'] !== null;
+    key.startsWith('services.') ? d.services[key.slice(9) as 'search'] !== null : d[key as 'kafka'] !== null;
   const missing = needed
     .filter((key) => !present(key))
     .map((key) => `${SETTING_VARIABLES[key]}: required by this service`);
@@ -381,7 +379,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           }
         : null,
       services: {
-        metadata: e.WHARF_METADATA_URL ?? null,
         search: e.WHARF_SEARCH_URL ?? null,
         blob: e.WHARF_BLOB_URL ?? null,
       },

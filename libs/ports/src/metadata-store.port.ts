@@ -17,7 +17,7 @@ export interface PackageListFilter {
 
 /**
  * The metadata projection: one document per package (its PackageView), plus a summary used for
- * listing. Only the metadata service talks to it.
+ * listing. Only the package writer writes it; the gateway reads it (as its PackageReader).
  *
  * When its engine cannot be reached or is overloaded, every method rejects with
  * DependencyUnavailableError (dependency-unavailable.ts): callers wait and retry that, and treat

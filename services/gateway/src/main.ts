@@ -1,16 +1,18 @@
 /**
  * The gateway (distributed profile): the App Registry HTTP API. Writes become commands over
- * Kafka to the package's writer in the metadata service; reads go to the metadata, search and
- * blob services over internal HTTP. Stateless: run as many as the traffic needs.
+ * Kafka to the package's writer in the metadata service. Package views, listings and the Helm
+ * chart index are read from MongoDB directly (the projections the metadata service writes, read
+ * through their adapters' read-only connections); searches go to the search service and blobs to
+ * the blob service over internal HTTP. Stateless: run as many as the traffic needs.
  */
 import 'reflect-metadata';
 import { MongoAccountStore } from '@wharf/adapters/account-store-mongo';
 import { BlobHttpClient } from '@wharf/adapters/blob-http-client';
 import { CachingBlobStore } from '@wharf/adapters/blob-cache';
-import { ChartIndexHttpClient } from '@wharf/adapters/chart-index-http-client';
+import { MongoChartIndexStore } from '@wharf/adapters/chart-index-mongo';
 import { KafkaCommandClient } from '@wharf/adapters/commands-kafka';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
-import { MetadataHttpClient } from '@wharf/adapters/metadata-http-client';
+import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { SearchHttpClient } from '@wharf/adapters/search-http-client';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { createService, readinessProbe } from '@wharf/http';
@@ -28,7 +30,7 @@ import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
 import { warnWhenDiscoveryHasNoOrigin } from './http/discovery-origin';
 
 async function start(config: WharfConfig, logger: JsonLogger) {
-  requireSettings(config, 'kafka', 'mongo', 'services.metadata', 'services.search', 'services.blob');
+  requireSettings(config, 'kafka', 'mongo', 'services.search', 'services.blob');
   const services = config.distributed.services;
   const mongo = config.distributed.mongo!;
   const accounts = await MongoAccountStore.connect({
@@ -42,14 +44,22 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   });
   await commands.start();
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-gateway'));
-  const metadata = new MetadataHttpClient(services.metadata!, config.dependencyTimeoutMs);
+  // Reads without a hop through the metadata service: it acknowledges a command only once its
+  // projections are written, so what a gateway reads here already holds every acknowledged push.
+  const readerOptions = {
+    url: mongo.url,
+    database: mongo.database,
+    clientOptions: { serverSelectionTimeoutMS: 10_000 },
+  };
+  const packages = await MongoMetadataStore.connectReader(readerOptions);
+  const charts = await MongoChartIndexStore.connectReader(readerOptions);
   const app = await createService(
     {
       providers: [
         { provide: WHARF_CONFIG, useValue: config },
         { provide: PACKAGE_COMMANDS, useValue: commands },
-        { provide: PACKAGE_READER, useValue: metadata },
-        { provide: CHART_INDEX_READER, useValue: new ChartIndexHttpClient(services.metadata!) },
+        { provide: PACKAGE_READER, useValue: packages },
+        { provide: CHART_INDEX_READER, useValue: charts },
         { provide: SEARCH_READER, useValue: new SearchHttpClient(services.search!, config.dependencyTimeoutMs) },
         // The blob service deletes only unreferenced blobs, which no read reaches: the cache cannot go stale.
         { provide: BLOB_STORE, useValue: new CachingBlobStore(new BlobHttpClient(services.blob!), config.blobCache) },
@@ -57,11 +67,13 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         { provide: ACCOUNT_STORE, useValue: accounts },
       ],
       imports: [GatewayModule],
-      checks: [readinessProbe('metadata service', () => metadata.count())],
+      checks: [readinessProbe('metadata store', () => packages.count())],
       onClose: async () => {
         await commands.close();
         await log.close();
         await accounts.close();
+        await packages.close();
+        await charts.close();
       },
     },
     logger,

@@ -1,7 +1,8 @@
 /**
- * The metadata service (distributed profile): single writer of packages, owner of MongoDB.
- * Consumes package commands from Kafka, appends events, applies them, replies; serves package
- * reads to the gateway over internal HTTP.
+ * The metadata service (distributed profile): single writer of packages and of their projections
+ * in MongoDB. Consumes package commands from Kafka, appends events, applies them, replies. The
+ * gateways read those projections from MongoDB themselves; this service's HTTP port answers
+ * health, readiness and metrics only.
  */
 import 'reflect-metadata';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
@@ -11,8 +12,6 @@ import { MongoChartIndexStore } from '@wharf/adapters/chart-index-mongo';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { LagGauge, ReadinessCheck, createService, followConsumerLag, readinessProbe } from '@wharf/http';
 import { CHART_INDEX_STORE, EVENT_LOG, METADATA_STORE, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
-import { InternalChartsController } from './http/internal-charts.controller';
-import { InternalPackagesController } from './http/internal-packages.controller';
 import { MetadataModule } from './metadata.module';
 import { MetadataProjector } from './metadata-projector';
 
@@ -34,7 +33,6 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         { provide: CHART_INDEX_STORE, useValue: charts },
       ],
       imports: [MetadataModule],
-      controllers: [InternalPackagesController, InternalChartsController],
       checks,
       gauges,
       onClose: async () => {

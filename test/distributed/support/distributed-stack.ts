@@ -112,7 +112,6 @@ export class DistributedStack {
           WHARF_HOST: '127.0.0.1',
           WHARF_PORT: String(port),
           WHARF_DATA_DIR: join(this.options.logDir, `${instance.replace('#', '-')}-data`),
-          WHARF_METADATA_URL: this.urlsOf('metadata'),
           WHARF_SEARCH_URL: this.urlsOf('search'),
           WHARF_BLOB_URL: this.urlsOf('blob'),
           WHARF_LOG_LEVEL: 'warn',

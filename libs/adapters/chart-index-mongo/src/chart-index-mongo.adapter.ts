@@ -38,7 +38,7 @@ import { MongoServerError } from 'mongodb';
 import type { Collection, Db, MongoClient } from 'mongodb';
 import type { ChartVersionRecord, PackageChartVersions, Visibility } from '@wharf/domain';
 import { MongoConnectionOptions, MongoGenerations, connectMongo } from '@wharf/adapters/mongo';
-import type { ChartIndexStore, NamespaceCharts, ProjectionRebuild } from '@wharf/ports';
+import type { ChartIndexReader, ChartIndexStore, NamespaceCharts, ProjectionRebuild } from '@wharf/ports';
 import { translateMongoOutages } from '@wharf/adapters/mongo';
 
 export interface MongoChartIndexStoreOptions extends MongoConnectionOptions {
@@ -112,6 +112,19 @@ export class MongoChartIndexStore implements ChartIndexStore {
       await store.init();
       return store;
     });
+  }
+
+  /**
+   * Connects for reading only (the gateway's ChartIndexReader in the distributed profile): no
+   * index is created, that is the writer's business (connect).
+   */
+  static async connectReader(
+    options: MongoChartIndexStoreOptions,
+  ): Promise<ChartIndexReader & { close(): Promise<void> }> {
+    return connectMongo(
+      options,
+      async ({ client, db, prefix }) => new MongoChartIndexStore(client, db, prefix, options.generationCacheMs ?? 1000),
+    );
   }
 
   /**

@@ -59,7 +59,7 @@ import {
   literalPattern,
 } from '@wharf/adapters/mongo';
 import { PackageSummary, PackageView, Visibility, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
-import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
+import type { MetadataStore, PackageListFilter, PackageReader, ProjectionRebuild } from '@wharf/ports';
 import { translateMongoOutages } from '@wharf/adapters/mongo';
 
 export interface MongoMetadataStoreOptions extends MongoConnectionOptions {
@@ -213,6 +213,19 @@ export class MongoMetadataStore implements MetadataStore {
       await store.init();
       return store;
     });
+  }
+
+  /**
+   * Connects for reading only (the gateway's PackageReader in the distributed profile): no index
+   * is created or checked, that is the writer's business (connect). The reader follows the same
+   * chains and generation pointer as the writer, so it sees a put as soon as the put returns:
+   * a push answered 200 is readable through any gateway's next request.
+   */
+  static async connectReader(options: MongoMetadataStoreOptions): Promise<PackageReader & { close(): Promise<void> }> {
+    return connectMongo(
+      options,
+      async ({ client, db, prefix }) => new MongoMetadataStore(client, db, prefix, options.generationCacheMs ?? 1000),
+    );
   }
 
   /**

@@ -1,1 +1,0 @@
-export * from './chart-index-http-client.adapter';

@@ -1,1 +1,0 @@
-export * from './metadata-http-client.adapter';
