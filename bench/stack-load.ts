@@ -4,8 +4,9 @@
  * process spends per request: the figures of docs/benchmarks.md, "Distributed profile: where the
  * time goes". Seeds a namespace of its own (50 packages × 2 releases, 4 KB charts), then per case
  * a 2 s warm-up and BENCH_DURATION_S (10) at BENCH_CONNECTIONS (16):
- *   show (random package and release), list (the namespace), push of a new release into one of
- *   the seeded packages.
+ *   show (random package and release), pull of a 4 KB release (random; from the gateway's blob
+ *   cache once warm), pull of a 5 MB release (above the cache's per-blob bound: from the blob
+ *   store every time), list (the namespace), push of a new release into one of the seeded packages.
  * CPU per request: utime + stime of each pid given (the services, FerretDB, Kafka) from /proc,
  * around the measured run, divided by the 2xx answers; an idle process's background is included.
  *
@@ -13,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { API, pushBody, pushChart } from './lib/charts';
+import { API, pullPath, pushBody, pushChart, sizedChart } from './lib/charts';
 import { runLoad } from './lib/load';
 
 const gateway = process.argv[2] ?? 'http://127.0.0.1:5100';
@@ -77,6 +78,13 @@ async function main() {
   await seed();
   const rnd = (n: number) => Math.floor(Math.random() * n);
   await measure('show', 'GET', () => ({ path: `${API}/${ns}/p${rnd(PACKAGES)}/1.0.${rnd(RELEASES)}/helm` }));
+  await measure('pull-4k', 'GET', () => ({ path: pullPath(ns, `p${rnd(PACKAGES)}`, `1.0.${rnd(RELEASES)}`) }));
+  const big = await fetch(`${gateway}${API}/${ns}/big`, {
+    method: 'POST',
+    body: pushBody('1.0.0', sizedChart('big', '1.0.0', 5 * 1024 * 1024)),
+  });
+  if (big.status !== 200) throw new Error(`seed ${ns}/big: ${big.status} ${await big.text()}`);
+  await measure('pull-5mb', 'GET', () => ({ path: pullPath(ns, 'big', '1.0.0') }));
   await measure('list', 'GET', () => ({ path: `${API}?namespace=${ns}` }));
   let k = 0;
   await measure('push-existing', 'POST', () => {

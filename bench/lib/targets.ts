@@ -262,9 +262,7 @@ exit "$rc"
         WHARF_AUTH_MODE: 'open',
         WHARF_HOST: '127.0.0.1',
         WHARF_LOG_LEVEL: 'warn',
-        WHARF_METADATA_URL: `http://127.0.0.1:${ports.metadata}`,
         WHARF_SEARCH_URL: `http://127.0.0.1:${ports.search}`,
-        WHARF_BLOB_URL: `http://127.0.0.1:${ports.blob}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

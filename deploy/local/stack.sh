@@ -71,7 +71,7 @@ start_service() {
   [ -f "$(svc_log_file "$svc")" ] && mv -f "$(svc_log_file "$svc")" "$(svc_log_file "$svc").1"
   # shellcheck disable=SC2016
   env WHARF_PROFILE=distributed WHARF_AUTH_MODE="$AUTH_MODE" WHARF_PORT="$(port_of "$svc")" WHARF_HOST=127.0.0.1 WHARF_DATA_DIR="$STACK_DIR/$svc-data" \
-    WHARF_SEARCH_URL="$(urls_of search)" WHARF_BLOB_URL="$(urls_of blob)" \
+    WHARF_SEARCH_URL="$(urls_of search)" \
     setsid bash -c 'echo $$ > "$0"; exec "$@"' "$(svc_pid_file "$svc")" \
     node -r "$ROOT/scripts/dist-paths.js" "$ROOT/dist/services/$(svc_of "$svc")/src/main.js" </dev/null >"$(svc_log_file "$svc")" 2>&1 &
   for _ in $(seq 1 50); do [ -s "$(svc_pid_file "$svc")" ] && break; sleep 0.1; done
@@ -121,7 +121,7 @@ case "${1:-}" in
   env)
     echo "export WHARF_URL=http://127.0.0.1:$GATEWAY_PORT"
     for r in $(seq 2 "$REPLICAS"); do echo "export WHARF_URL_$r=http://127.0.0.1:$(port_of "gateway-$r")"; done
-    echo "export WHARF_SEARCH_URL=$(urls_of search) WHARF_BLOB_URL=$(urls_of blob)"
+    echo "export WHARF_SEARCH_URL=$(urls_of search)"
     ;;
   *) echo "usage: $0 up [--replicas N]|down|status|env" >&2; exit 2 ;;
 esac

@@ -1,17 +1,18 @@
 /**
  * A dependency that is down makes the gateway answer 503 service-unavailable with Retry-After and
  * the API's JSON error body, within a bounded time, never a hang and never a 500. Reads of
- * packages and charts do not depend on the metadata service at all: the gateway reads its
- * projections from MongoDB. The compiled gateway and metadata service run as processes of their
- * own on the real engines; the metadata service is killed (SIGKILL), the search and blob
- * services are closed ports.
+ * packages, charts and tarballs do not depend on the metadata or blob service at all: the gateway
+ * reads the projections from MongoDB and the tarballs from S3, and stores tarballs in S3 itself.
+ * The compiled gateway and metadata service run as processes of their own on the real engines;
+ * the metadata service is killed (SIGKILL) and started again, the search service is a closed
+ * port, no blob service runs.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { chartArchive, deleteKafkaPrefix, freePort, uniqueName } from '@wharf/testing';
+import { chartArchive, deleteKafkaPrefix, eventually, freePort, uniqueName } from '@wharf/testing';
 import { ROOT, WharfProcess, startWharf } from '../support/wharf-process';
 
 const BOUND_MS = 5_000;
@@ -50,9 +51,13 @@ describe('a dependency outage, seen through the gateway', () => {
       WHARF_KAFKA_PARTITIONS: '2',
       WHARF_MONGO_URL: process.env.WHARF_MONGO_URL!,
       WHARF_MONGO_DATABASE: `wharf_${run}`,
+      WHARF_S3_ENDPOINT: process.env.WHARF_S3_ENDPOINT!,
+      WHARF_S3_REGION: process.env.WHARF_S3_REGION!,
+      WHARF_S3_ACCESS_KEY_ID: process.env.WHARF_S3_ACCESS_KEY_ID!,
+      WHARF_S3_SECRET_ACCESS_KEY: process.env.WHARF_S3_SECRET_ACCESS_KEY!,
+      WHARF_S3_BUCKET: `wharf-${run}`,
       // Nothing listens there.
       WHARF_SEARCH_URL: `http://127.0.0.1:${await freePort()}`,
-      WHARF_BLOB_URL: `http://127.0.0.1:${await freePort()}`,
       WHARF_DEPENDENCY_TIMEOUT_SECONDS: '3',
     };
     metadata = await startMetadata();
@@ -93,28 +98,42 @@ describe('a dependency outage, seen through the gateway', () => {
     expect(res.text).not.toMatch(/ECONNREFUSED|at .*\.js:\d+|127\.0\.0\.1/);
   }
 
-  it('should answer 503 with Retry-After at once for the services that are down', async () => {
-    expect((await call('GET', '/cnr/api/v1/packages')).status).toBe(200);
+  const archive = (version: string) => chartArchive({ name: 'app', version });
+  const push = (version: string) =>
+    call('POST', '/cnr/api/v1/packages/ns/app', {
+      release: version,
+      media_type: 'helm',
+      blob: archive(version).toString('base64'),
+    });
+
+  it('should answer 503 with Retry-After at once for a search service that is down, and push without any blob service', async () => {
     await expectUnavailable('GET', '/cnr/api/v1/packages/search?q=app');
-    const blob = chartArchive({ name: 'app', version: '1.0.0' }).toString('base64');
-    // A valid push gets as far as storing the blob, whose service is down.
-    await expectUnavailable('POST', '/cnr/api/v1/packages/ns/app', { release: '1.0.0', media_type: 'helm', blob });
+
+    expect((await push('1.0.0')).status).toBe(200);
     expect((await call('GET', '/healthz')).status).toBe(200);
   });
 
-  it('should answer reads of packages and charts with the metadata service down (they go to MongoDB)', async () => {
+  it('should serve packages, charts and tarballs with the metadata service down, refuse pushes with 503, and take them again once it is back', async () => {
     await metadata?.kill('SIGKILL');
     metadata = undefined;
 
-    expect((await call('GET', '/cnr/api/v1/packages')).status).toBe(200);
-    expect((await call('GET', '/cnr/api/v1/packages/ns/app')).status).toBe(404);
-    expect((await call('GET', '/cnr/api/v1/packages/ns/app/1.0.0/helm')).status).toBe(404);
-    expect((await call('GET', '/cnr/api/v1/packages?namespace=ns')).status).toBe(200);
-    const index = await call('GET', '/helm/ns/index.yaml');
-    expect({ status: index.status, apiVersion: /apiVersion: v1/.test(index.text) }).toEqual({
-      status: 200,
-      apiVersion: true,
-    });
+    expect((await call('GET', '/cnr/api/v1/packages?namespace=ns')).text).toContain('ns/app');
+    expect((await call('GET', '/cnr/api/v1/packages/ns/app/1.0.0/helm')).status).toBe(200);
+    const pulled = await fetch(`${gateway!.url}/cnr/api/v1/packages/ns/app/1.0.0/helm/pull`);
+    expect(Buffer.from(await pulled.arrayBuffer()).equals(archive('1.0.0'))).toBe(true);
+    expect((await call('GET', '/helm/ns/index.yaml')).text).toMatch(/version: 1\.0\.0/);
     expect((await call('GET', '/readyz')).status).toBe(200);
-  });
+    // No writer takes the command: 503 once the reply times out (WHARF_DEPENDENCY_TIMEOUT_SECONDS).
+    await expectUnavailable('POST', '/cnr/api/v1/packages/ns/app', {
+      release: '2.0.0',
+      media_type: 'helm',
+      blob: archive('2.0.0').toString('base64'),
+    });
+
+    metadata = await startMetadata();
+
+    // The refused command expired unapplied: the same push is new, not a duplicate.
+    await eventually(async () => expect((await push('2.0.0')).status).toBe(200), 60_000);
+    expect((await call('GET', '/cnr/api/v1/packages/ns/app')).text).toContain('2.0.0');
+  }, 180_000);
 });

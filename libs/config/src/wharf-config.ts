@@ -113,7 +113,6 @@ const schema = z.object({
   WHARF_OPENSEARCH_REPLICAS: int(0, 0),
   // One URL per replica of the service, comma-separated; the gateway spreads its calls over them.
   WHARF_SEARCH_URL: urlList().optional(),
-  WHARF_BLOB_URL: urlList().optional(),
 });
 
 export interface WharfConfig {
@@ -243,7 +242,7 @@ export interface DistributedSettings {
   } | null;
   opensearch: { url: string; indexPrefix: string; replicas: number } | null;
   /** Where the gateway reaches the other services (their internal HTTP APIs): one URL per replica, comma-separated. */
-  services: { search: string | null; blob: string | null };
+  services: { search: string | null };
 }
 
 const SETTING_VARIABLES = {
@@ -252,7 +251,6 @@ const SETTING_VARIABLES = {
   s3: 'WHARF_S3_ENDPOINT',
   opensearch: 'WHARF_OPENSEARCH_URL',
   'services.search': 'WHARF_SEARCH_URL',
-  'services.blob': 'WHARF_BLOB_URL',
 } as const;
 
 /** Fails with every missing variable at once when a service lacks the settings it needs. */
@@ -380,7 +378,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : null,
       services: {
         search: e.WHARF_SEARCH_URL ?? null,
-        blob: e.WHARF_BLOB_URL ?? null,
       },
     },
   };

@@ -4,12 +4,10 @@ describe('loadConfig: the URLs of the services the gateway calls', () => {
   it('should take one URL per replica, comma-separated', () => {
     const config = loadConfig({
       WHARF_SEARCH_URL: 'http://10.0.0.1:5102,http://10.0.0.2:5102',
-      WHARF_BLOB_URL: 'https://blob-a:5103, https://blob-b:5103',
     });
 
     expect(config.distributed.services).toEqual({
       search: 'http://10.0.0.1:5102,http://10.0.0.2:5102',
-      blob: 'https://blob-a:5103, https://blob-b:5103',
     });
   });
 

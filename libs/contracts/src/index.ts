@@ -1,4 +1,3 @@
 export * from './events';
 export * from './http/error-codes';
 export * from './http/wire-error';
-export * from './http/blob-wire-errors';

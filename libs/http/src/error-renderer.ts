@@ -24,11 +24,24 @@ const FASTIFY_CODES: Record<string, WireErrorCode> = {
   FST_ERR_BAD_URL: 'invalid-usage',
 };
 
+/**
+ * Seconds a client should wait: the error's own figure, also when it crossed a process boundary
+ * (a command's reply carries the code and details, not the class: `retry_after` of a rate limit,
+ * none of an outage, which then gets ServiceUnavailableError's default).
+ */
+function retryAfterOf(error: WharfError): number {
+  if (error instanceof ServiceUnavailableError || error instanceof RateLimitedError) return error.retryAfterSeconds;
+  const fromDetails = error.details['retry_after'];
+  return typeof fromDetails === 'number' && fromDetails > 0
+    ? fromDetails
+    : new ServiceUnavailableError('').retryAfterSeconds;
+}
+
 export function renderError(error: unknown, method: string, path: string): RenderedError {
   if (error instanceof WharfError && Object.hasOwn(HTTP_STATUS_BY_CODE, error.code)) {
     const headers: Record<string, string> = {};
-    if (error instanceof ServiceUnavailableError || error instanceof RateLimitedError)
-      headers['retry-after'] = String(error.retryAfterSeconds);
+    if (error.code === 'service-unavailable' || error.code === 'rate-limited')
+      headers['retry-after'] = String(retryAfterOf(error));
     if (error instanceof UnauthorizedError) headers['www-authenticate'] = 'Basic realm="wharf", charset="UTF-8"';
     return rendered(error.code as WireErrorCode, error.message, error.details, headers);
   }

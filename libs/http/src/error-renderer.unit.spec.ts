@@ -17,13 +17,14 @@ import {
   InvalidUsageError,
   PackageExistsError,
   PackageNotFoundError,
+  RateLimitedError,
   ReleaseNotFoundError,
   ServiceUnavailableError,
   UnsafeArchiveError,
   UnsupportedError,
   WharfError,
 } from '@wharf/domain';
-import { blobDigestDiffers, blobNotStored } from '@wharf/contracts';
+import { fromWire, toWire } from '@wharf/contracts';
 import { DependencyUnavailableError } from '@wharf/ports';
 import { renderError } from './error-renderer';
 import { PayloadTooLargeError, RouteNotFoundError } from './transport-errors';
@@ -44,9 +45,6 @@ const typedErrors: [WharfError<string>, number][] = [
   [new InvalidReleaseError('1.0', 'not semver'), 422],
   [new UnsafeArchiveError('../etc/passwd', 'escapes'), 422],
   [new UnsupportedError('reindex is not supported'), 501],
-  // The blob port's errors as the blob service answers them.
-  [blobNotStored('ab'.repeat(32)), 404],
-  [blobDigestDiffers('ab'.repeat(32), 'cd'.repeat(32)), 400],
 ];
 
 describe('renderError', () => {
@@ -76,6 +74,14 @@ describe('renderError', () => {
     expect(renderError(new ServiceUnavailableError('event log', 30), 'POST', '/x').headers).toEqual({
       'retry-after': '30',
     });
+  });
+
+  it('renders a 503 or 429 that crossed a process boundary (a command reply) with Retry-After too', () => {
+    const unavailable = fromWire(toWire(new ServiceUnavailableError('metadata service')));
+    const limited = fromWire(toWire(new RateLimitedError(17)));
+
+    expect(renderError(unavailable, 'POST', '/x')).toMatchObject({ status: 503, headers: { 'retry-after': '5' } });
+    expect(renderError(limited, 'POST', '/x')).toMatchObject({ status: 429, headers: { 'retry-after': '17' } });
   });
 
   describe('a dependency that cannot be reached', () => {

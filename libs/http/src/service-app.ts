@@ -16,8 +16,6 @@ export interface ServiceAppOptions {
   fastify?: FastifyHttpOptions<Server>;
   /** Raw body parsing is the caller's (the gateway's); Nest's JSON parser is off. */
   ownBodyParsing?: boolean;
-  /** `application/octet-stream` bodies arrive as the request stream, unread. */
-  streamOctets?: boolean;
 }
 
 export async function createServiceApp(
@@ -33,12 +31,6 @@ export async function createServiceApp(
       bodyParser: !options.ownBodyParsing,
     },
   );
-  if (options.streamOctets) {
-    app
-      .getHttpAdapter()
-      .getInstance()
-      .addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
-  }
   app.useGlobalFilters(new WharfExceptionFilter(logger));
   app.enableShutdownHooks();
   return app;

@@ -1,4 +1,3 @@
 export * from './blob.module';
 export * from './blob-reference.projector';
 export * from './blob-garbage-collector';
-export * from './http/internal-blobs.controller';

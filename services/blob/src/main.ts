@@ -1,7 +1,8 @@
 /**
- * The blob service (distributed profile): owner of S3. Stores and serves tarballs by digest over
- * internal HTTP (streamed), follows the event log into blob reference counts, and deletes blobs
- * no release references. The counts are a projection kept in a local SQLite file under
+ * The blob service (distributed profile): the garbage collector of S3. The gateways store and
+ * read tarballs in S3 themselves (content-addressed); this service follows the event log into
+ * blob reference counts and deletes blobs no release references. Its HTTP port answers health,
+ * readiness and metrics only. The counts are a projection kept in a local SQLite file under
  * WHARF_DATA_DIR: rebuilt by replay if lost. Each replica keeps counts of the whole log, in a
  * consumer group of its own (replica-group.event-log.ts), so any replica's collector is right.
  */
@@ -26,12 +27,10 @@ import { BLOB_LOGGER, BlobGarbageCollector } from './blob-garbage-collector';
 import { BlobModule } from './blob.module';
 import { BLOB_REFERENCES_GROUP, BlobReferenceProjector } from './blob-reference.projector';
 import { ReplicaGroupEventLog, replicaGroupOf } from './replica-group.event-log';
-import { InternalBlobsController } from './http/internal-blobs.controller';
 
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 's3');
   requireGcGraceAboveCommandDeadline(config);
-  const s3 = config.distributed.s3!;
   mkdirSync(config.dataDir, { recursive: true });
   const countsFile = 'blob-refs.db';
   const group = replicaGroupOf(config.dataDir, BLOB_REFERENCES_GROUP, countsFile);
@@ -40,13 +39,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
     BLOB_REFERENCES_GROUP,
     group,
   );
-  const blobs = await S3BlobStore.create({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    bucket: s3.bucket,
-  });
+  const blobs = await S3BlobStore.create(config.distributed.s3!);
   const references = new SqliteBlobReferenceStore({ path: join(config.dataDir, countsFile) });
   const checks: ReadinessCheck[] = [];
   const gauges: LagGauge[] = [];
@@ -60,7 +53,6 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         { provide: BLOB_REFERENCES, useValue: references },
       ],
       imports: [BlobModule],
-      controllers: [InternalBlobsController],
       checks,
       gauges,
       onClose: async () => {
@@ -70,7 +62,6 @@ async function start(config: WharfConfig, logger: JsonLogger) {
       },
     },
     logger,
-    { streamOctets: true, fastify: { bodyLimit: config.http.maxBodyBytes } },
   );
   const projector = app.get(BlobReferenceProjector);
   await projector.start();

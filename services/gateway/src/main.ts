@@ -2,12 +2,14 @@
  * The gateway (distributed profile): the App Registry HTTP API. Writes become commands over
  * Kafka to the package's writer in the metadata service. Package views, listings and the Helm
  * chart index are read from MongoDB directly (the projections the metadata service writes, read
- * through their adapters' read-only connections); searches go to the search service and blobs to
- * the blob service over internal HTTP. Stateless: run as many as the traffic needs.
+ * through their adapters' read-only connections); tarballs are stored in and read from S3
+ * directly (content-addressed, so no other service needs to see the bytes; the blob service
+ * counts references and collects garbage); searches go to the search service over internal
+ * HTTP. Stateless: run as many as the traffic needs.
  */
 import 'reflect-metadata';
 import { MongoAccountStore } from '@wharf/adapters/account-store-mongo';
-import { BlobHttpClient } from '@wharf/adapters/blob-http-client';
+import { S3BlobStore } from '@wharf/adapters/blob-s3';
 import { CachingBlobStore } from '@wharf/adapters/blob-cache';
 import { MongoChartIndexStore } from '@wharf/adapters/chart-index-mongo';
 import { KafkaCommandClient } from '@wharf/adapters/commands-kafka';
@@ -30,7 +32,7 @@ import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
 import { warnWhenDiscoveryHasNoOrigin } from './http/discovery-origin';
 
 async function start(config: WharfConfig, logger: JsonLogger) {
-  requireSettings(config, 'kafka', 'mongo', 'services.search', 'services.blob');
+  requireSettings(config, 'kafka', 'mongo', 's3', 'services.search');
   const services = config.distributed.services;
   const mongo = config.distributed.mongo!;
   const accounts = await MongoAccountStore.connect({
@@ -53,6 +55,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   };
   const packages = await MongoMetadataStore.connectReader(readerOptions);
   const charts = await MongoChartIndexStore.connectReader(readerOptions);
+  const blobs = await S3BlobStore.create(config.distributed.s3!);
   const app = await createService(
     {
       providers: [
@@ -62,7 +65,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         { provide: CHART_INDEX_READER, useValue: charts },
         { provide: SEARCH_READER, useValue: new SearchHttpClient(services.search!, config.dependencyTimeoutMs) },
         // The blob service deletes only unreferenced blobs, which no read reaches: the cache cannot go stale.
-        { provide: BLOB_STORE, useValue: new CachingBlobStore(new BlobHttpClient(services.blob!), config.blobCache) },
+        { provide: BLOB_STORE, useValue: new CachingBlobStore(blobs, config.blobCache) },
         { provide: EVENT_LOG, useValue: log },
         { provide: ACCOUNT_STORE, useValue: accounts },
       ],
@@ -74,6 +77,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         await accounts.close();
         await packages.close();
         await charts.close();
+        await blobs.close();
       },
     },
     logger,

@@ -113,7 +113,6 @@ export class DistributedStack {
           WHARF_PORT: String(port),
           WHARF_DATA_DIR: join(this.options.logDir, `${instance.replace('#', '-')}-data`),
           WHARF_SEARCH_URL: this.urlsOf('search'),
-          WHARF_BLOB_URL: this.urlsOf('blob'),
           WHARF_LOG_LEVEL: 'warn',
           // These suites are about crash safety, not access control: anonymous clients may push.
           WHARF_AUTH_MODE: 'open',

@@ -8,11 +8,8 @@ import type { ErrorCode, ErrorDetails } from '@wharf/domain';
 /** Codes of HTTP itself, which no rule of the domain gives: no route for the path, no such method on it. */
 export type TransportErrorCode = 'route-not-found' | 'method-not-allowed';
 
-/** The BlobStore port's errors as the blob service's internal API answers them (`blob-wire-errors.ts`). */
-export type BlobWireErrorCode = 'blob-not-found' | 'blob-digest-mismatch';
-
-/** Every code an error body may carry: the domain's, HTTP's own and the blob port's. */
-export type WireErrorCode = ErrorCode | TransportErrorCode | BlobWireErrorCode;
+/** Every code an error body may carry: the domain's and HTTP's own. */
+export type WireErrorCode = ErrorCode | TransportErrorCode;
 
 export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   'invalid-usage': 400,
@@ -26,8 +23,6 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   'package-release-not-found': 404,
   'channel-not-found': 404,
   'route-not-found': 404,
-  'blob-not-found': 404,
-  'blob-digest-mismatch': 400,
   'method-not-allowed': 405,
   'account-not-found': 404,
   'package-exists': 409,

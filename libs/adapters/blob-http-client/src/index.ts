@@ -1,1 +1,0 @@
-export * from './blob-http-client.adapter';
