@@ -68,6 +68,8 @@ start_service() {
   if pid="$(svc_pid "$svc")" && healthy "$svc"; then log "$svc already running (pid $pid)"; return 0; fi
   port_open "$(port_of "$svc")" && die "port $(port_of "$svc") is taken by another process"
   mkdir -p "$STACK_DIR"
+  # A pid file left by an instance that was killed would pass for the new one's below.
+  rm -f "$(svc_pid_file "$svc")"
   [ -f "$(svc_log_file "$svc")" ] && mv -f "$(svc_log_file "$svc")" "$(svc_log_file "$svc").1"
   # shellcheck disable=SC2016
   env WHARF_PROFILE=distributed WHARF_AUTH_MODE="$AUTH_MODE" WHARF_PORT="$(port_of "$svc")" WHARF_HOST=127.0.0.1 WHARF_DATA_DIR="$STACK_DIR/$svc-data" \
