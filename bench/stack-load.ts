@@ -6,7 +6,8 @@
  * a 2 s warm-up and BENCH_DURATION_S (10) at BENCH_CONNECTIONS (16):
  *   show (random package and release), pull of a 4 KB release (random; from the gateway's blob
  *   cache once warm), pull of a 5 MB release (above the cache's per-blob bound: from the blob
- *   store every time), list (the namespace), push of a new release into one of the seeded packages.
+ *   store every time), list (the namespace), search (a package name), push of a new release into
+ *   one of the seeded packages.
  * CPU per request: utime + stime of each pid given (the services, FerretDB, Kafka) from /proc,
  * around the measured run, divided by the 2xx answers; an idle process's background is included.
  *
@@ -34,7 +35,17 @@ function nameOf(pid: number): string {
   const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
   return (
     /services\/(\w+)\//.exec(cmd)?.[1] ??
-    (/kafka\.Kafka/.test(cmd) ? 'kafka' : /ferretdb/.test(cmd) ? 'ferretdb' : String(pid))
+    (/kafka\.Kafka/.test(cmd)
+      ? 'kafka'
+      : /ferretdb/.test(cmd)
+        ? 'ferretdb'
+        : /opensearch/.test(cmd)
+          ? 'opensearch'
+          : /versitygw/.test(cmd)
+            ? 's3'
+            : /(^|\/)postgres\b/.test(cmd)
+              ? 'postgres'
+              : String(pid))
   );
 }
 
@@ -65,9 +76,10 @@ async function measure(
   await runLoad({ ...common, durationS: 2 });
   const before = pids.map(cpuMs);
   const r = await runLoad({ ...common, durationS });
-  const cpu = pids
-    .map((pid, i) => `${nameOf(pid)} ${((cpuMs(pid) - before[i]) / Math.max(1, r.ok)).toFixed(1)}`)
-    .join(', ');
+  // Processes of one name (replicas, a database's connection processes) are summed.
+  const byName = new Map<string, number>();
+  pids.forEach((pid, i) => byName.set(nameOf(pid), (byName.get(nameOf(pid)) ?? 0) + cpuMs(pid) - before[i]));
+  const cpu = [...byName].map(([name, ms]) => `${name} ${(ms / Math.max(1, r.ok)).toFixed(1)}`).join(', ');
   console.log(
     `${label.padEnd(14)} ${r.rps.toFixed(1).padStart(7)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  non-2xx ${r.non2xx}  errors ${r.errors}` +
       `  load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}${cpu ? `  CPU ms/request: ${cpu}` : ''}`,
@@ -86,6 +98,7 @@ async function main() {
   if (big.status !== 200) throw new Error(`seed ${ns}/big: ${big.status} ${await big.text()}`);
   await measure('pull-5mb', 'GET', () => ({ path: pullPath(ns, 'big', '1.0.0') }));
   await measure('list', 'GET', () => ({ path: `${API}?namespace=${ns}` }));
+  await measure('search', 'GET', () => ({ path: `${API}/search?q=p${rnd(PACKAGES)}` }));
   let k = 0;
   await measure('push-existing', 'POST', () => {
     const name = `p${k % PACKAGES}`;
