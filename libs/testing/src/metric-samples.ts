@@ -15,7 +15,7 @@ export async function metricSample(
   const { values } = await metric.get();
   const found = values.find(
     (v) =>
-      (v.metricName ?? family) === name &&
+      ((v as { metricName?: string }).metricName ?? family) === name &&
       Object.entries(labels).every(([key, value]) => String(v.labels[key]) === value),
   );
   return found?.value ?? 0;
