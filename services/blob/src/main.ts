@@ -21,6 +21,7 @@ import {
   runService,
 } from '@wharf/config';
 import { LagGauge, ReadinessCheck, createService, followConsumerLag, readinessProbe } from '@wharf/http';
+import { WharfMetrics, instrumentStore } from '@wharf/metrics';
 import { BLOB_REFERENCES, BLOB_STORE, EVENT_LOG } from '@wharf/ports';
 import { BLOB_LOGGER, BlobGarbageCollector } from './blob-garbage-collector';
 import { BlobModule } from './blob.module';
@@ -32,6 +33,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 's3');
   requireGcGraceAboveCommandDeadline(config);
   const s3 = config.distributed.s3!;
+  const metrics = new WharfMetrics('blob');
   mkdirSync(config.dataDir, { recursive: true });
   const countsFile = 'blob-refs.db';
   const group = replicaGroupOf(config.dataDir, BLOB_REFERENCES_GROUP, countsFile);
@@ -55,14 +57,15 @@ async function start(config: WharfConfig, logger: JsonLogger) {
       providers: [
         { provide: WHARF_CONFIG, useValue: config },
         { provide: BLOB_LOGGER, useValue: logger },
-        { provide: EVENT_LOG, useValue: log },
-        { provide: BLOB_STORE, useValue: blobs },
-        { provide: BLOB_REFERENCES, useValue: references },
+        { provide: EVENT_LOG, useValue: instrumentStore(log, metrics, 'event_log', 'kafka') },
+        { provide: BLOB_STORE, useValue: instrumentStore(blobs, metrics, 'blobs', 's3') },
+        { provide: BLOB_REFERENCES, useValue: instrumentStore(references, metrics, 'blob_references', 'sqlite') },
       ],
       imports: [BlobModule],
       controllers: [InternalBlobsController],
       checks,
       gauges,
+      metrics,
       onClose: async () => {
         await log.close();
         await references.close();

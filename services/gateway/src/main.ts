@@ -14,6 +14,7 @@ import { MetadataHttpClient } from '@wharf/adapters/metadata-http-client';
 import { SearchHttpClient } from '@wharf/adapters/search-http-client';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { createService, readinessProbe } from '@wharf/http';
+import { WharfMetrics, instrumentStore } from '@wharf/metrics';
 import {
   ACCOUNT_STORE,
   BLOB_STORE,
@@ -30,6 +31,7 @@ import { warnWhenDiscoveryHasNoOrigin } from './http/discovery-origin';
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'mongo', 'services.metadata', 'services.search', 'services.blob');
   const services = config.distributed.services;
+  const metrics = new WharfMetrics('gateway');
   const mongo = config.distributed.mongo!;
   const accounts = await MongoAccountStore.connect({
     url: mongo.url,
@@ -47,17 +49,36 @@ async function start(config: WharfConfig, logger: JsonLogger) {
     {
       providers: [
         { provide: WHARF_CONFIG, useValue: config },
-        { provide: PACKAGE_COMMANDS, useValue: commands },
-        { provide: PACKAGE_READER, useValue: metadata },
-        { provide: CHART_INDEX_READER, useValue: new ChartIndexHttpClient(services.metadata!) },
-        { provide: SEARCH_READER, useValue: new SearchHttpClient(services.search!, config.dependencyTimeoutMs) },
+        { provide: PACKAGE_COMMANDS, useValue: instrumentStore(commands, metrics, 'commands', 'kafka') },
+        { provide: PACKAGE_READER, useValue: instrumentStore(metadata, metrics, 'metadata', 'http') },
+        {
+          provide: CHART_INDEX_READER,
+          useValue: instrumentStore(new ChartIndexHttpClient(services.metadata!), metrics, 'chart_index', 'http'),
+        },
+        {
+          provide: SEARCH_READER,
+          useValue: instrumentStore(
+            new SearchHttpClient(services.search!, config.dependencyTimeoutMs),
+            metrics,
+            'search',
+            'http',
+          ),
+        },
         // The blob service deletes only unreferenced blobs, which no read reaches: the cache cannot go stale.
-        { provide: BLOB_STORE, useValue: new CachingBlobStore(new BlobHttpClient(services.blob!), config.blobCache) },
-        { provide: EVENT_LOG, useValue: log },
-        { provide: ACCOUNT_STORE, useValue: accounts },
+        {
+          provide: BLOB_STORE,
+          useValue: new CachingBlobStore(
+            instrumentStore(new BlobHttpClient(services.blob!), metrics, 'blobs', 'http'),
+            config.blobCache,
+            metrics,
+          ),
+        },
+        { provide: EVENT_LOG, useValue: instrumentStore(log, metrics, 'event_log', 'kafka') },
+        { provide: ACCOUNT_STORE, useValue: instrumentStore(accounts, metrics, 'accounts', 'mongodb') },
       ],
       imports: [GatewayModule],
       checks: [readinessProbe('metadata service', () => metadata.count())],
+      metrics,
       onClose: async () => {
         await commands.close();
         await log.close();

@@ -6,6 +6,7 @@ import { FsBlobStore } from '@wharf/adapters/blob-fs';
 import { BlobHttpClient } from '@wharf/adapters/blob-http-client';
 import { JsonLogger } from '@wharf/config';
 import { createService } from '@wharf/http';
+import { WharfMetrics } from '@wharf/metrics';
 import { BLOB_STORE } from '@wharf/ports';
 import { describeBlobStoreContract } from '@wharf/testing';
 import { InternalBlobsController } from './internal-blobs.controller';
@@ -25,6 +26,7 @@ describeBlobStoreContract('blob-http-client to the blob service over blob-fs', a
       imports: [],
       controllers: [InternalBlobsController],
       checks: [],
+      metrics: new WharfMetrics('blob', { processMetrics: false }),
       onClose: () => store.close(),
     },
     new JsonLogger('silent'),
