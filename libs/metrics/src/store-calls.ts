@@ -9,11 +9,14 @@
  * - `error`: any other failure, a port's typed refusals included (not found, a conflict).
  * A method that returns no promise (an async iterable, a stream) is timed until it returns.
  *
- * A Proxy rather than a wrapper per port method (as `translateOutages` does per class): the
- * same instance serves uninstrumented tools, calls an adapter makes on itself are not counted
- * as store calls, and no port needs its methods listed. The adapter's methods run with the
- * adapter itself as `this` (private fields work); the observers of each operation are made on
- * its first call and kept.
+ * An object in front of the adapter rather than a wrapper on its class (as `translateOutages`
+ * does): the same class serves uninstrumented tools, calls an adapter makes on itself are not
+ * counted as store calls, and no port needs its methods listed. The object's prototype is the
+ * adapter, so its fields read through and `instanceof` holds; each method found on the adapter
+ * when it is instrumented (its class chain and its own function fields) gets a timed one that
+ * runs it with the adapter itself as `this` (private fields work). The observers of each
+ * operation are made on its first call and kept. No Proxy: its trap runs on every property
+ * read, and a pull cost measurably more CPU with it (docs/benchmarks.md, "Metrics").
  */
 import { performance } from 'node:perf_hooks';
 import { isOutage } from '@wharf/ports';
@@ -28,21 +31,15 @@ export type EngineName = 'sqlite' | 'fs' | 'kafka' | 'mongodb' | 's3' | 'opensea
 
 type Method = (...args: unknown[]) => unknown;
 
-interface Timed {
-  original: Method;
-  timed: Method;
-}
-
 export function instrumentStore<T extends object>(
   port: T,
   metrics: Pick<WharfMetrics, 'storeCallObservers'>,
   store: StoreName,
   engine: EngineName,
 ): T {
-  const timedMethods = new Map<string, Timed>();
-  const timedOf = (operation: string, original: Method): Method => {
-    const known = timedMethods.get(operation);
-    if (known?.original === original) return known.timed;
+  const instrumented = Object.create(port) as T;
+  for (const [operation, descriptor] of methodsOf(port)) {
+    const original = descriptor.value as Method;
     let observers: Record<StoreCallOutcome, Observe> | null = null;
     const observe = (outcome: StoreCallOutcome, started: number) => {
       observers ??= metrics.storeCallObservers(store, engine, operation);
@@ -73,14 +70,41 @@ export function instrumentStore<T extends object>(
         },
       );
     };
-    timedMethods.set(operation, { original, timed });
-    return timed;
-  };
-  return new Proxy(port, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function' || typeof property !== 'string' || property === 'constructor') return value;
-      return timedOf(property, value as Method);
-    },
-  });
+    Object.defineProperty(instrumented, operation, { value: timed, writable: true, configurable: true });
+  }
+  // Accessors run on the adapter too (a getter may read a private field).
+  for (const [name, descriptor] of accessorsOf(port)) {
+    Object.defineProperty(instrumented, name, {
+      get: descriptor.get && (() => descriptor.get!.call(port)),
+      set: descriptor.set && ((value: unknown) => descriptor.set!.call(port, value)),
+      configurable: true,
+    });
+  }
+  return instrumented;
+}
+
+/** The adapter's methods, its own (function-valued fields) and its classes', nearest first, by name. */
+function methodsOf(port: object): Map<string, PropertyDescriptor> {
+  const found = new Map<string, PropertyDescriptor>();
+  for (const [name, descriptor] of propertiesOf(port))
+    if (typeof descriptor.value === 'function' && name !== 'constructor') found.set(name, descriptor);
+  return found;
+}
+
+function accessorsOf(port: object): Map<string, PropertyDescriptor> {
+  const found = new Map<string, PropertyDescriptor>();
+  for (const [name, descriptor] of propertiesOf(port))
+    if (descriptor.get || descriptor.set) found.set(name, descriptor);
+  return found;
+}
+
+/** Every string-named property along the prototype chain up to Object.prototype, nearest definition of each name first. */
+function propertiesOf(port: object): Map<string, PropertyDescriptor> {
+  const found = new Map<string, PropertyDescriptor>();
+  for (let level: object | null = port; level && level !== Object.prototype; level = Object.getPrototypeOf(level)) {
+    for (const name of Object.getOwnPropertyNames(level)) {
+      if (!found.has(name)) found.set(name, Object.getOwnPropertyDescriptor(level, name)!);
+    }
+  }
+  return found;
 }
