@@ -103,6 +103,22 @@ module.exports = {
       from: { path: '^libs/ports/', pathNot: SPEC },
       to: { path: npm('.+?') },
     },
+    importsOnly(
+      'metrics-imports-only-ports',
+      'libs/metrics implements the metrics ports with prom-client: of ours it imports only the ports ' +
+        '(and the domain and contracts they name), so every service and library may use it.',
+      'metrics',
+      'domain|contracts|ports|metrics',
+    ),
+    {
+      name: 'prom-client-only-in-metrics',
+      comment:
+        'prom-client is imported by libs/metrics only: every metric is defined there, in one place; the code ' +
+        'that counts (use cases, auth, adapters, the collector) sees only the metrics ports (libs/ports/src/metrics.port.ts).',
+      severity: 'error',
+      from: { path: '^(libs|services)/', pathNot: '^libs/metrics/' },
+      to: { path: npm('prom-client') },
+    },
     {
       name: 'adapters-not-services',
       comment: 'An adapter implements a port; it never imports a service (services/**).',

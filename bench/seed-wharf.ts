@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     let lag = -1;
     while (Date.now() - lagStart < 600_000) {
       const r = await fastify.inject({ method: 'GET', url: '/metrics' });
-      const lags = [...String(r.body).matchAll(/^wharf_consumer_lag\{group="([^"]+)"\} (\d+)/gm)].map((m) =>
+      const lags = [...String(r.body).matchAll(/^wharf_consumer_lag\{[^}]*group="([^"]+)"[^}]*\} (\d+)/gm)].map((m) =>
         Number(m[2]),
       );
       lag = lags.length ? Math.max(...lags) : 0;

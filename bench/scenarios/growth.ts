@@ -231,7 +231,9 @@ export async function projectionsCaughtUp(t: Running, timeoutMs: number): Promis
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     const text = await (await fetch(`${t.url}/metrics`)).text();
-    const lags = [...text.matchAll(/^wharf_consumer_lag\{group="([^"]+)"\} (\d+)/gm)].map((m) => Number(m[2]));
+    const lags = [...text.matchAll(/^wharf_consumer_lag\{[^}]*group="([^"]+)"[^}]*\} (\d+)/gm)].map((m) =>
+      Number(m[2]),
+    );
     if (lags.length && lags.every((l) => l === 0)) return (Date.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chartArchive } from '@wharf/testing';
+import { chartArchive, parsePrometheusText, sumOfSamples } from '@wharf/testing';
 import { WharfProcess, startWharf } from '../support/wharf-process';
 import { call } from './embedded-http';
 
@@ -58,12 +58,31 @@ describe('blob garbage collection', () => {
     expect(await blobCount(wharf.url)).toBe(0);
   });
 
+  it('should report its passes on /metrics: runs, blobs deleted and bytes freed', async () => {
+    const scrape = async () => parsePrometheusText(await (await fetch(`${wharf.url}/metrics`)).text());
+    const orphan = chartArchive({ name: 'counted', version: '1.0.0' });
+    const before = await scrape();
+    expect((await push(wharf.url, 'gc/counted', '1.0.0', orphan)).status).toBe(200);
+    expect((await call(wharf.url, 'DELETE', '/api/v1/packages/gc/counted/1.0.0/helm')).status).toBe(200);
+    await pastGrace();
+    const after = await scrape();
+
+    const moved = (name: string, labels: Record<string, string> = {}) =>
+      sumOfSamples(after, name, labels) - sumOfSamples(before, name, labels);
+    expect(moved('wharf_blob_gc_runs_total', { outcome: 'completed', service: 'embedded' })).toBeGreaterThanOrEqual(2);
+    expect(moved('wharf_blob_gc_deleted_blobs_total')).toBe(1);
+    expect(moved('wharf_blob_gc_freed_bytes_total')).toBe(orphan.length);
+    expect(
+      moved('wharf_store_call_duration_seconds_count', { store: 'blobs', operation: 'delete', outcome: 'ok' }),
+    ).toBe(1);
+  });
+
   it("should expose each consumer group's lag on /metrics, in Prometheus text format", async () => {
     const res = await fetch(`${wharf.url}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
     for (const group of ['metadata', 'search', 'blob-references']) {
-      expect(text).toMatch(new RegExp(`^wharf_consumer_lag\\{group="${group}"\\} \\d+$`, 'm'));
+      expect(text).toMatch(new RegExp(`^wharf_consumer_lag\\{group="${group}",service="embedded"\\} \\d+$`, 'm'));
     }
   });
 

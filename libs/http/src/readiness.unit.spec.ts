@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, JsonLogger, loadConfig } from '@wharf/config';
+import { WharfMetrics } from '@wharf/metrics';
 import { LagGauge, ReadinessCheck, lagWithin, readinessProbe } from './service-host.module';
 import { createService } from './service-app';
 
@@ -46,7 +47,14 @@ describe('readiness on consumer lag', () => {
 
     beforeAll(async () => {
       app = await createService(
-        { providers: [], imports: [], checks, gauges, onClose: async () => {} },
+        {
+          providers: [],
+          imports: [],
+          checks,
+          gauges,
+          metrics: new WharfMetrics('test', { processMetrics: false }),
+          onClose: async () => {},
+        },
         new JsonLogger('silent'),
       );
       checks.push(lagWithin(gauges, 100));
@@ -70,7 +78,7 @@ describe('readiness on consumer lag', () => {
         code: 'service-unavailable',
         details: { dependency: 'consumer group search lags by 101 events (more than 100)' },
       });
-      expect((await get('/metrics')).body).toContain('wharf_consumer_lag{group="search"} 101');
+      expect((await get('/metrics')).body).toContain('wharf_consumer_lag{group="search",service="test"} 101');
       expect((await get('/healthz')).statusCode).toBe(200);
     });
   });
@@ -88,7 +96,14 @@ describe('readiness on consumer lag', () => {
 
     beforeAll(async () => {
       app = await createService(
-        { providers: [], imports: [], checks, gauges, onClose: async () => {} },
+        {
+          providers: [],
+          imports: [],
+          checks,
+          gauges,
+          metrics: new WharfMetrics('test', { processMetrics: false }),
+          onClose: async () => {},
+        },
         new JsonLogger('warn', (line) => logged.push(line)),
       );
       checks.push(

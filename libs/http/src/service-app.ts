@@ -1,5 +1,7 @@
 /**
- * Builds a service's Nest application on Fastify with the shared error rendering. The gateway
+ * Builds a service's Nest application on Fastify with the shared error rendering and the
+ * request metrics (every answered request observed on the process's WharfMetrics by method,
+ * route template and status class: never the raw URL, so no request creates a series). The gateway
  * adds its public API settings on top (services/gateway/src/http/http-setup.ts); the internal
  * services use JSON bodies, and the blob service streams octet-stream bodies.
  */
@@ -9,6 +11,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyHttpOptions } from 'fastify';
 import type { Server } from 'node:http';
 import type { JsonLogger } from '@wharf/config';
+import type { WharfMetrics } from '@wharf/metrics';
+import { METRICS } from '@wharf/ports';
 import { LagGauge, ReadinessCheck, ServiceHostModule } from './service-host.module';
 import { WharfExceptionFilter } from './wharf-exception.filter';
 
@@ -33,6 +37,14 @@ export async function createServiceApp(
   );
   app.useGlobalFilters(new WharfExceptionFilter(logger));
   app.enableShutdownHooks();
+  const metrics = app.get<WharfMetrics>(METRICS);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onResponse', (request, reply, done) => {
+      metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
   return app;
 }
 
@@ -45,6 +57,8 @@ export interface ServiceComposition {
   checks: ReadinessCheck[];
   /** Filled by the caller once the app exists; read on every /metrics. */
   gauges?: LagGauge[];
+  /** The process's metrics, on /metrics. */
+  metrics: WharfMetrics;
   /** Releases the adapters when the app closes. */
   onClose: () => Promise<void>;
 }
@@ -59,7 +73,7 @@ export async function createService(
   const module: DynamicModule = {
     module: ServiceModule,
     imports: [
-      ServiceHostModule.with(composition.providers, composition.checks, composition.gauges),
+      ServiceHostModule.with(composition.providers, composition.checks, composition.gauges ?? [], composition.metrics),
       ...composition.imports,
     ],
     controllers: composition.controllers ?? [],

@@ -4,6 +4,8 @@
  */
 import { Controller, DynamicModule, Get, Global, Header, Inject, Logger, Module, Provider } from '@nestjs/common';
 import { ServiceUnavailableError } from '@wharf/domain';
+import { WharfMetrics } from '@wharf/metrics';
+import { METRICS } from '@wharf/ports';
 import { OperatorOnly } from './operator-only';
 
 export const READINESS_CHECKS = Symbol('ReadinessChecks');
@@ -45,8 +47,6 @@ export interface LagGauge {
   lag: () => Promise<number>;
 }
 
-export const LAG_GAUGES = Symbol('LagGauges');
-
 /**
  * The readiness check of a process's projections: not ready while any consumer group lags the
  * log by more than `maxLag` events (WHARF_READY_MAX_LAG), so a load balancer stops sending
@@ -71,7 +71,8 @@ export function lagWithin(gauges: readonly LagGauge[], maxLag: number): Readines
 }
 
 /**
- * Registers a process's started projectors: their lag on /metrics (`gauges`) and, once, the
+ * Registers a process's started projectors: their lag on /metrics (`gauges`, which the process's
+ * WharfMetrics reads at each scrape: ServiceHostModule.with) and, once, the
  * readiness check that fails while any of them lags by more than `maxLag` (`lagWithin`).
  */
 export function followConsumerLag(
@@ -90,20 +91,15 @@ class HealthController {
 
   constructor(
     @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
-    @Inject(LAG_GAUGES) private readonly gauges: LagGauge[],
+    @Inject(METRICS) private readonly registry: WharfMetrics,
   ) {}
 
-  /** Prometheus text format: each consumer group's lag in events. Operators only where callers are known. */
+  /** The process's metrics in Prometheus text format (libs/metrics). Operators only where callers are known. */
   @Get('metrics')
   @OperatorOnly()
-  @Header('content-type', 'text/plain; version=0.0.4')
-  async metrics() {
-    const lines = [
-      '# HELP wharf_consumer_lag Events in the log not yet applied by the consumer group.',
-      '# TYPE wharf_consumer_lag gauge',
-    ];
-    for (const gauge of this.gauges) lines.push(`wharf_consumer_lag{group="${gauge.group}"} ${await gauge.lag()}`);
-    return lines.join('\n') + '\n';
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  metrics(): Promise<string> {
+    return this.registry.exposition();
   }
 
   @Get('healthz')
@@ -133,11 +129,21 @@ class HealthController {
 @Global()
 @Module({})
 export class ServiceHostModule {
-  /** `providers`: the configuration, the logger and the adapters, as global providers. */
-  static with(providers: Provider[], checks: ReadinessCheck[], gauges: LagGauge[] = []): DynamicModule {
+  /**
+   * `providers`: the configuration, the logger and the adapters, as global providers; `metrics`,
+   * the process's metrics (also the METRICS port the counting code injects), which report the
+   * lag of `gauges`.
+   */
+  static with(
+    providers: Provider[],
+    checks: ReadinessCheck[],
+    gauges: LagGauge[],
+    metrics: WharfMetrics,
+  ): DynamicModule {
+    metrics.followConsumerLag(gauges);
     providers = [
       { provide: READINESS_CHECKS, useValue: checks },
-      { provide: LAG_GAUGES, useValue: gauges },
+      { provide: METRICS, useValue: metrics },
       ...providers,
     ];
     return {

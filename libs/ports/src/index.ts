@@ -11,3 +11,4 @@ export * from './projector-subscription';
 export * from './chart-index.port';
 export * from './projection-rebuild.port';
 export * from './account-store.port';
+export * from './metrics.port';

@@ -4,3 +4,5 @@ export * from './fakes';
 export * from './contracts';
 export * from './process-support';
 export * from './factories/tar-corpus.factory';
+export * from './metric-samples';
+export * from './prometheus-text';

@@ -5,9 +5,21 @@
  * (storing bytes that are already there refreshes their time, so an old orphan pushed again
  * is safe too). A blob any release references is never deleted, and neither is a blob named by
  * an event the reference projector set aside (its count may be missing that reference).
+ * Every pass is reported to the metrics: its outcome, the blobs deleted and the bytes freed.
  */
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { BLOB_REFERENCES, BLOB_STORE, BlobInfo, BlobReferenceStore, BlobStore } from '@wharf/ports';
+import { performance } from 'node:perf_hooks';
+import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
+import {
+  BLOB_REFERENCES,
+  BLOB_STORE,
+  BlobGcMetrics,
+  BlobGcPass,
+  BlobInfo,
+  BlobReferenceStore,
+  BlobStore,
+  METRICS,
+  NO_METRICS,
+} from '@wharf/ports';
 import { JsonLogger, WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { BlobReferenceProjector } from './blob-reference.projector';
 
@@ -36,6 +48,7 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
     @Inject(BLOB_LOGGER) private readonly logger: JsonLogger,
     private readonly projector: BlobReferenceProjector,
+    @Optional() @Inject(METRICS) private readonly metrics: BlobGcMetrics = NO_METRICS,
   ) {}
 
   /** Runs the collector every `blobGc.intervalSeconds` (0: never). */
@@ -52,7 +65,7 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
 
   /** One pass; concurrent calls share the pass in progress. */
   collect(now: Date = new Date()): Promise<CollectionReport> {
-    this.running ??= this.pass(now).finally(() => (this.running = null));
+    this.running ??= this.measured(now).finally(() => (this.running = null));
     return this.running;
   }
 
@@ -62,9 +75,30 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
     await this.running;
   }
 
-  private async pass(now: Date): Promise<CollectionReport> {
+  private async measured(now: Date): Promise<CollectionReport> {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     const report: CollectionReport = { ran: false, scanned: 0, deleted: 0, freedBytes: 0, keptForSetAsideEvents: 0 };
-    if ((await this.projector.lag()) !== 0) return report;
+    // A failed pass still reports what it deleted before it failed.
+    const ran = (outcome: BlobGcPass['outcome']) =>
+      this.metrics.blobGcRan({
+        outcome,
+        deletedBlobs: report.deleted,
+        freedBytes: report.freedBytes,
+        seconds: seconds(),
+      });
+    try {
+      await this.pass(now, report);
+    } catch (error) {
+      ran('failed');
+      throw error;
+    }
+    ran(report.ran ? 'completed' : 'skipped');
+    return report;
+  }
+
+  private async pass(now: Date, report: CollectionReport): Promise<void> {
+    if ((await this.projector.lag()) !== 0) return;
     report.ran = true;
     const named = await this.projector.digestsOfSetAsideEvents();
     const cutoff = now.getTime() - this.config.blobGc.graceSeconds * 1000;
@@ -85,7 +119,6 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
         { kept: report.keptForSetAsideEvents },
       );
     }
-    return report;
   }
 
   private async sweep(page: BlobInfo[], cutoff: number, named: Set<string>, report: CollectionReport): Promise<void> {

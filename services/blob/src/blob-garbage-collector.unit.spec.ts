@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FsBlobStore } from '@wharf/adapters/blob-fs';
 import { JsonLogger, loadConfig } from '@wharf/config';
 import type { BlobReferenceStore, EventLog } from '@wharf/ports';
-import { sha256Hex } from '@wharf/testing';
+import { RecordingMetrics, sha256Hex } from '@wharf/testing';
 import { BlobGarbageCollector } from './blob-garbage-collector';
 import { BlobReferenceProjector } from './blob-reference.projector';
 
@@ -25,7 +25,12 @@ describe(BlobGarbageCollector.name, () => {
   });
 
   /** A projector over a log whose group set aside `record`, and counts where only `referenced` is 1. */
-  function collector(record: string, referenced: string, lag = 0): BlobGarbageCollector {
+  function collector(
+    record: string,
+    referenced: string,
+    lag = 0,
+    metrics = new RecordingMetrics(),
+  ): BlobGarbageCollector {
     const log = { deadLetters: async () => [{ position: '7', reason: 'poison', record }] } as unknown as EventLog;
     const references = {
       counts: async (digests: readonly string[]) => new Map(digests.map((d) => [d, d === referenced ? 1 : 0])),
@@ -38,6 +43,7 @@ describe(BlobGarbageCollector.name, () => {
       loadConfig({ WHARF_BLOB_GC_GRACE_SECONDS: '60' }),
       new JsonLogger('silent'),
       projector,
+      metrics,
     );
   }
 
@@ -64,6 +70,27 @@ describe(BlobGarbageCollector.name, () => {
     const report = await collector('', 'none', 1).collect(new Date(Date.now() + 120_000));
     expect(report).toEqual({ ran: false, scanned: 0, deleted: 0, freedBytes: 0, keptForSetAsideEvents: 0 });
     expect(await blobs.stat(sha256Hex(orphan))).not.toBeNull();
+  });
+
+  it('should report every pass to the metrics: its outcome, the blobs deleted and the bytes freed', async () => {
+    const [orphan, other] = ['orphan one', 'orphan two, longer'].map(bytes);
+    for (const b of [orphan, other]) await blobs.put(b, sha256Hex(b));
+    const metrics = new RecordingMetrics();
+    const later = new Date(Date.now() + 120_000);
+
+    await collector('', 'none', 1, metrics).collect(later);
+    await collector('', 'none', 0, metrics).collect(later);
+    const failing = collector('', 'none', 0, metrics);
+    blobs.list = () => {
+      throw new Error('listing failed');
+    };
+    await expect(failing.collect(later)).rejects.toThrow('listing failed');
+
+    expect(metrics.counted).toEqual([
+      'blob gc skipped: 0 deleted, 0 bytes freed',
+      `blob gc completed: 2 deleted, ${orphan.length + other.length} bytes freed`,
+      'blob gc failed: 0 deleted, 0 bytes freed',
+    ]);
   });
 
   it('should keep every blob inside its grace period', async () => {

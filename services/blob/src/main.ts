@@ -22,6 +22,7 @@ import {
   runService,
 } from '@wharf/config';
 import { LagGauge, ReadinessCheck, createService, followConsumerLag, readinessProbe } from '@wharf/http';
+import { WharfMetrics, instrumentStore } from '@wharf/metrics';
 import { BLOB_REFERENCES, BLOB_STORE, EVENT_LOG } from '@wharf/ports';
 import { BLOB_LOGGER, BlobGarbageCollector } from './blob-garbage-collector';
 import { BlobModule } from './blob.module';
@@ -31,6 +32,7 @@ import { ReplicaGroupEventLog, replicaGroupOf } from './replica-group.event-log'
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 's3');
   requireGcGraceAboveCommandDeadline(config);
+  const metrics = new WharfMetrics('blob');
   mkdirSync(config.dataDir, { recursive: true });
   const countsFile = 'blob-refs.db';
   const group = replicaGroupOf(config.dataDir, BLOB_REFERENCES_GROUP, countsFile);
@@ -48,13 +50,14 @@ async function start(config: WharfConfig, logger: JsonLogger) {
       providers: [
         { provide: WHARF_CONFIG, useValue: config },
         { provide: BLOB_LOGGER, useValue: logger },
-        { provide: EVENT_LOG, useValue: log },
-        { provide: BLOB_STORE, useValue: blobs },
-        { provide: BLOB_REFERENCES, useValue: references },
+        { provide: EVENT_LOG, useValue: instrumentStore(log, metrics, 'event_log', 'kafka') },
+        { provide: BLOB_STORE, useValue: instrumentStore(blobs, metrics, 'blobs', 's3') },
+        { provide: BLOB_REFERENCES, useValue: instrumentStore(references, metrics, 'blob_references', 'sqlite') },
       ],
       imports: [BlobModule],
       checks,
       gauges,
+      metrics,
       onClose: async () => {
         await log.close();
         await references.close();

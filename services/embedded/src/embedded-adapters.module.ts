@@ -9,7 +9,8 @@
  *   <data>/charts.db    the chart index (Helm repositories) projection
  *   <data>/blobs/       content-addressed tarballs (small ones also kept in memory: WHARF_BLOB_CACHE_*)
  * In this one process the gateway reads the stores directly; the distributed profile binds the
- * same tokens to clients of the owning services.
+ * same tokens to clients of the owning services. Every store is timed (`instrumentStore`) under
+ * the store's name and engine, as each service of the distributed profile times its own.
  */
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { CachingBlobStore } from '@wharf/adapters/blob-cache';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
 import { SqliteChartIndexStore } from '@wharf/adapters/chart-index-sqlite';
 import { BLOB_LOGGER } from '@wharf/blob';
+import { StoreName, WharfMetrics, instrumentStore } from '@wharf/metrics';
 import {
   ACCOUNT_STORE,
   AccountStore,
@@ -75,10 +77,11 @@ class AdapterCloser implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class EmbeddedAdaptersModule {
-  static forConfig(config: WharfConfig, logger: JsonLogger): DynamicModule {
+  static forConfig(config: WharfConfig, logger: JsonLogger, metrics: WharfMetrics): DynamicModule {
     mkdirSync(config.dataDir, { recursive: true });
     const file = (name: string) => join(config.dataDir, name);
     const sync = config.sqlite.synchronous;
+    const sqlite = <T extends object>(store: T, name: StoreName) => instrumentStore(store, metrics, name, 'sqlite');
     return {
       module: EmbeddedAdaptersModule,
       providers: [
@@ -88,22 +91,38 @@ export class EmbeddedAdaptersModule {
         {
           provide: EVENT_LOG,
           useFactory: () =>
-            new SqliteEventLog({
-              path: file('events.db'),
-              synchronous: sync,
-              onDeadLetter: (group, position, reason) =>
-                logger.event('error', 'event set aside', { group, position, reason }),
-            }),
+            sqlite(
+              new SqliteEventLog({
+                path: file('events.db'),
+                synchronous: sync,
+                onDeadLetter: (group, position, reason) =>
+                  logger.event('error', 'event set aside', { group, position, reason }),
+              }),
+              'event_log',
+            ),
         },
-        { provide: METADATA_STORE, useFactory: () => new SqliteMetadataStore({ path: file('metadata.db') }) },
-        { provide: SEARCH_INDEX, useFactory: () => new SqliteSearchIndex({ path: file('search.db') }) },
+        {
+          provide: METADATA_STORE,
+          useFactory: () => sqlite(new SqliteMetadataStore({ path: file('metadata.db') }), 'metadata'),
+        },
+        {
+          provide: SEARCH_INDEX,
+          useFactory: () => sqlite(new SqliteSearchIndex({ path: file('search.db') }), 'search'),
+        },
         // One instance for the gateway and the collector: a delete drops the cached bytes too.
-        { provide: BLOB_STORE, useFactory: () => openBlobStore(file('blobs'), config, logger) },
-        { provide: BLOB_REFERENCES, useFactory: () => new SqliteBlobReferenceStore({ path: file('blob-refs.db') }) },
-        { provide: CHART_INDEX_STORE, useFactory: () => new SqliteChartIndexStore({ path: file('charts.db') }) },
+        { provide: BLOB_STORE, useFactory: () => openBlobStore(file('blobs'), config, logger, metrics) },
+        {
+          provide: BLOB_REFERENCES,
+          useFactory: () => sqlite(new SqliteBlobReferenceStore({ path: file('blob-refs.db') }), 'blob_references'),
+        },
+        {
+          provide: CHART_INDEX_STORE,
+          useFactory: () => sqlite(new SqliteChartIndexStore({ path: file('charts.db') }), 'chart_index'),
+        },
         {
           provide: ACCOUNT_STORE,
-          useFactory: () => new SqliteAccountStore({ path: file('accounts.db'), synchronous: sync }),
+          useFactory: () =>
+            sqlite(new SqliteAccountStore({ path: file('accounts.db'), synchronous: sync }), 'accounts'),
         },
         { provide: PACKAGE_READER, useExisting: METADATA_STORE },
         { provide: CHART_INDEX_READER, useExisting: CHART_INDEX_STORE },
@@ -133,9 +152,14 @@ export class EmbeddedAdaptersModule {
  * The blob store, once what a crash left in its uploads/ is swept: uploads older than the blob
  * collector's grace period, which no push still in progress can be (none is, at start).
  */
-async function openBlobStore(root: string, config: WharfConfig, logger: JsonLogger): Promise<CachingBlobStore> {
+async function openBlobStore(
+  root: string,
+  config: WharfConfig,
+  logger: JsonLogger,
+  metrics: WharfMetrics,
+): Promise<CachingBlobStore> {
   const store = new FsBlobStore(root);
   const swept = await store.sweepUploads(new Date(Date.now() - config.blobGc.graceSeconds * 1000));
   if (swept > 0) logger.event('info', 'stray uploads removed', { count: swept });
-  return new CachingBlobStore(store, config.blobCache);
+  return new CachingBlobStore(instrumentStore(store, metrics, 'blobs', 'fs'), config.blobCache, metrics);
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { JsonLogger, WharfConfig } from '@wharf/config';
 import { LagGauge, ReadinessCheck, ServiceHostModule } from '@wharf/http';
+import type { WharfMetrics } from '@wharf/metrics';
 import { BlobModule } from '@wharf/blob';
 import { GatewayModule } from '@wharf/gateway';
 import { MetadataModule } from '@wharf/metadata';
@@ -15,12 +16,13 @@ export class EmbeddedAppModule {
     logger: JsonLogger,
     checks: ReadinessCheck[],
     gauges: LagGauge[],
+    metrics: WharfMetrics,
   ): DynamicModule {
     return {
       module: EmbeddedAppModule,
       imports: [
-        EmbeddedAdaptersModule.forConfig(config, logger),
-        ServiceHostModule.with([], checks, gauges),
+        EmbeddedAdaptersModule.forConfig(config, logger, metrics),
+        ServiceHostModule.with([], checks, gauges, metrics),
         MetadataModule,
         SearchModule,
         BlobModule,

@@ -8,6 +8,7 @@ import { BlobGarbageCollector, BlobReferenceProjector } from '@wharf/blob';
 import { JsonLogger, WharfConfig } from '@wharf/config';
 import { configureGatewayHttp, fastifyOptions, warnWhenDiscoveryHasNoOrigin } from '@wharf/gateway';
 import { LagGauge, ReadinessCheck, createServiceApp, followConsumerLag } from '@wharf/http';
+import { WharfMetrics } from '@wharf/metrics';
 import { MetadataProjector } from '@wharf/metadata';
 import { SearchProjector } from '@wharf/search';
 import { EmbeddedAppModule } from './embedded-app.module';
@@ -15,7 +16,8 @@ import { EmbeddedAppModule } from './embedded-app.module';
 export async function startEmbedded(config: WharfConfig, logger: JsonLogger): Promise<NestFastifyApplication> {
   const checks: ReadinessCheck[] = [];
   const gauges: LagGauge[] = [];
-  const app = await createServiceApp(EmbeddedAppModule.forConfig(config, logger, checks, gauges), logger, {
+  const metrics = new WharfMetrics('embedded');
+  const app = await createServiceApp(EmbeddedAppModule.forConfig(config, logger, checks, gauges, metrics), logger, {
     fastify: fastifyOptions(config),
     ownBodyParsing: true,
   });

@@ -18,6 +18,7 @@ import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { SearchHttpClient } from '@wharf/adapters/search-http-client';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { createService, readinessProbe } from '@wharf/http';
+import { WharfMetrics, instrumentStore } from '@wharf/metrics';
 import {
   ACCOUNT_STORE,
   BLOB_STORE,
@@ -34,6 +35,7 @@ import { warnWhenDiscoveryHasNoOrigin } from './http/discovery-origin';
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'mongo', 's3', 'services.search');
   const services = config.distributed.services;
+  const metrics = new WharfMetrics('gateway');
   const mongo = config.distributed.mongo!;
   const accounts = await MongoAccountStore.connect({
     url: mongo.url,
@@ -60,17 +62,29 @@ async function start(config: WharfConfig, logger: JsonLogger) {
     {
       providers: [
         { provide: WHARF_CONFIG, useValue: config },
-        { provide: PACKAGE_COMMANDS, useValue: commands },
-        { provide: PACKAGE_READER, useValue: packages },
-        { provide: CHART_INDEX_READER, useValue: charts },
-        { provide: SEARCH_READER, useValue: new SearchHttpClient(services.search!, config.dependencyTimeoutMs) },
+        { provide: PACKAGE_COMMANDS, useValue: instrumentStore(commands, metrics, 'commands', 'kafka') },
+        { provide: PACKAGE_READER, useValue: instrumentStore(packages, metrics, 'metadata', 'mongodb') },
+        { provide: CHART_INDEX_READER, useValue: instrumentStore(charts, metrics, 'chart_index', 'mongodb') },
+        {
+          provide: SEARCH_READER,
+          useValue: instrumentStore(
+            new SearchHttpClient(services.search!, config.dependencyTimeoutMs),
+            metrics,
+            'search',
+            'http',
+          ),
+        },
         // The blob service deletes only unreferenced blobs, which no read reaches: the cache cannot go stale.
-        { provide: BLOB_STORE, useValue: new CachingBlobStore(blobs, config.blobCache) },
-        { provide: EVENT_LOG, useValue: log },
-        { provide: ACCOUNT_STORE, useValue: accounts },
+        {
+          provide: BLOB_STORE,
+          useValue: new CachingBlobStore(instrumentStore(blobs, metrics, 'blobs', 's3'), config.blobCache, metrics),
+        },
+        { provide: EVENT_LOG, useValue: instrumentStore(log, metrics, 'event_log', 'kafka') },
+        { provide: ACCOUNT_STORE, useValue: instrumentStore(accounts, metrics, 'accounts', 'mongodb') },
       ],
       imports: [GatewayModule],
       checks: [readinessProbe('metadata store', () => packages.count())],
+      metrics,
       onClose: async () => {
         await commands.close();
         await log.close();

@@ -11,6 +11,7 @@ import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { MongoChartIndexStore } from '@wharf/adapters/chart-index-mongo';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { LagGauge, ReadinessCheck, createService, followConsumerLag, readinessProbe } from '@wharf/http';
+import { WharfMetrics, instrumentStore } from '@wharf/metrics';
 import { CHART_INDEX_STORE, EVENT_LOG, METADATA_STORE, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { MetadataModule } from './metadata.module';
 import { MetadataProjector } from './metadata-projector';
@@ -18,6 +19,7 @@ import { MetadataProjector } from './metadata-projector';
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'mongo');
   const mongo = config.distributed.mongo!;
+  const metrics = new WharfMetrics('metadata');
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-metadata'));
   const store = await MongoMetadataStore.connect({ url: mongo.url, database: mongo.database });
   const charts = await MongoChartIndexStore.connect({ url: mongo.url, database: mongo.database });
@@ -28,13 +30,14 @@ async function start(config: WharfConfig, logger: JsonLogger) {
     {
       providers: [
         { provide: WHARF_CONFIG, useValue: config },
-        { provide: EVENT_LOG, useValue: log },
-        { provide: METADATA_STORE, useValue: store },
-        { provide: CHART_INDEX_STORE, useValue: charts },
+        { provide: EVENT_LOG, useValue: instrumentStore(log, metrics, 'event_log', 'kafka') },
+        { provide: METADATA_STORE, useValue: instrumentStore(store, metrics, 'metadata', 'mongodb') },
+        { provide: CHART_INDEX_STORE, useValue: instrumentStore(charts, metrics, 'chart_index', 'mongodb') },
       ],
       imports: [MetadataModule],
       checks,
       gauges,
+      metrics,
       onClose: async () => {
         await commands?.close();
         await log.close();

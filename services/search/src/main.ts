@@ -8,6 +8,7 @@ import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { OpenSearchSearchIndex } from '@wharf/adapters/search-opensearch';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { LagGauge, ReadinessCheck, createService, followConsumerLag, readinessProbe } from '@wharf/http';
+import { WharfMetrics, instrumentStore } from '@wharf/metrics';
 import { EVENT_LOG, SEARCH_INDEX } from '@wharf/ports';
 import { InternalSearchController } from './http/internal-search.controller';
 import { SearchModule } from './search.module';
@@ -16,6 +17,7 @@ import { SearchProjector } from './search-projector';
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'opensearch');
   const opensearch = config.distributed.opensearch!;
+  const metrics = new WharfMetrics('search');
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-search'));
   const index = await OpenSearchSearchIndex.connect({
     node: opensearch.url,
@@ -28,13 +30,14 @@ async function start(config: WharfConfig, logger: JsonLogger) {
     {
       providers: [
         { provide: WHARF_CONFIG, useValue: config },
-        { provide: EVENT_LOG, useValue: log },
-        { provide: SEARCH_INDEX, useValue: index },
+        { provide: EVENT_LOG, useValue: instrumentStore(log, metrics, 'event_log', 'kafka') },
+        { provide: SEARCH_INDEX, useValue: instrumentStore(index, metrics, 'search', 'opensearch') },
       ],
       imports: [SearchModule],
       controllers: [InternalSearchController],
       checks,
       gauges,
+      metrics,
       onClose: async () => {
         await log.close();
         await index.close();

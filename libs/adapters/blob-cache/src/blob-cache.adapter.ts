@@ -9,11 +9,13 @@
  * `read` is served from memory when the blob is cached; a miss reads through and keeps the
  * bytes when the cache admits their size, and concurrent misses of one digest share one read.
  * `open` of a cached blob streams the cached bytes. Everything else goes to the inner store.
+ * Each `read` and `open` is a hit or a miss on `metrics` (a read that joins a concurrent miss
+ * of the same digest is a miss too: it waits for the store).
  * The buffers handed out are shared: callers must not modify them (the port says so).
  */
 import { Readable } from 'node:stream';
 import { LruBySize } from '@wharf/collections';
-import type { BlobInfo, BlobStore } from '@wharf/ports';
+import { NO_METRICS, type BlobCacheMetrics, type BlobInfo, type BlobStore } from '@wharf/ports';
 
 /** Blobs of at most `maxBlobBytes` are kept, `maxBytes` in all (either at 0: nothing is kept). */
 export interface BlobCacheLimits {
@@ -37,6 +39,7 @@ export class CachingBlobStore implements BlobStore {
   constructor(
     private readonly inner: BlobStore,
     limits: BlobCacheLimits,
+    private readonly metrics: BlobCacheMetrics = NO_METRICS,
   ) {
     this.cache = new LruBySize({ maxEntrySize: limits.maxBlobBytes, maxTotalSize: limits.maxBytes });
     if (inner.downloadUrl) this.downloadUrl = (digest, expiresSeconds) => inner.downloadUrl!(digest, expiresSeconds);
@@ -58,11 +61,13 @@ export class CachingBlobStore implements BlobStore {
 
   async open(digest: string): Promise<Readable> {
     const cached = this.cache.get(digest);
+    this.metrics.blobCacheLookup(cached !== undefined);
     return cached ? Readable.from([cached], { objectMode: false }) : this.inner.open(digest);
   }
 
   async read(digest: string): Promise<Buffer> {
     const cached = this.cache.get(digest);
+    this.metrics.blobCacheLookup(cached !== undefined);
     if (cached) return cached;
     const pending = this.reading.get(digest);
     if (pending) return pending;

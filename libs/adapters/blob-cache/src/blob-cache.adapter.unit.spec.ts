@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobInfo, BlobNotFoundError, BlobStore } from '@wharf/ports';
+import { RecordingMetrics } from '@wharf/testing';
 import { CachingBlobStore } from './blob-cache.adapter';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -65,6 +66,27 @@ describe(CachingBlobStore.name, () => {
     }
     expect(inner.reads).toBe(50);
     expect(inner.opens).toBe(0);
+  });
+
+  it('should count each read and open as a hit or a miss', async () => {
+    const metrics = new RecordingMetrics();
+    const store = new CachingBlobStore(new CountingStore(), { maxBytes: 10_000, maxBlobBytes: 100 }, metrics);
+    const small = (await store.put(randomBytes(50))).digest;
+    const large = (await store.put(randomBytes(500))).digest;
+
+    await store.read(small);
+    await store.read(small);
+    await drain(await store.open(small));
+    await store.read(large);
+    await drain(await store.open(large));
+
+    expect(metrics.counted).toEqual([
+      'blob cache miss',
+      'blob cache hit',
+      'blob cache hit',
+      'blob cache miss',
+      'blob cache miss',
+    ]);
   });
 
   it('should keep no more than its bound, read through for blobs too large to keep, and still serve the right bytes', async () => {

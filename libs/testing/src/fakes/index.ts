@@ -1,2 +1,3 @@
 export * from './in-memory-event-log.fake';
 export * from './in-memory-metadata-store.fake';
+export * from './recording-metrics.fake';

@@ -28,9 +28,10 @@
  * - A successful check is remembered for a minute, keyed by a hash of the account, the password
  *   and the stored hash (a password change invalidates it), because Helm sends the password with
  *   every request. The memo is consulted only while the budget is not spent.
- * Neither the password nor the token ever leaves this class.
+ * Neither the password nor the token ever leaves this class. Every refusal is counted (`metrics`:
+ * credentials refused by kind, and the failure budget's 429s).
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import {
   ANONYMOUS,
@@ -46,6 +47,7 @@ import {
   type Credentials,
 } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { AccessMetrics, METRICS, NO_METRICS } from '@wharf/ports';
 import { AccountDirectory } from './account-directory';
 import { matchToken } from './api-tokens';
 import { PasswordHashPool } from './password-hash-pool';
@@ -67,6 +69,7 @@ export class Authenticator {
   constructor(
     private readonly directory: AccountDirectory,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+    @Optional() @Inject(METRICS) private readonly metrics: AccessMetrics = NO_METRICS,
   ) {
     this.pool = new PasswordHashPool(config.auth.passwordHashConcurrency, config.auth.passwordHashQueue);
     if (config.auth.mode === 'enforced') void preparePlaceholder();
@@ -80,6 +83,7 @@ export class Authenticator {
       case 'none':
         return ANONYMOUS;
       case 'malformed':
+        this.metrics.authenticationFailed('malformed');
         throw new UnauthorizedError('malformed Authorization header');
       case 'token':
         return this.byToken(credentials.token, credentials.claimedAccount);
@@ -101,7 +105,7 @@ export class Authenticator {
     const wellFormed = isAccountNameSyntax(account);
     const budgetKey = wellFormed ? account : MALFORMED_NAMES;
     const spent = this.failures.wait(budgetKey, perMinute);
-    if (spent > 0) throw new RateLimitedError(spent);
+    if (spent > 0) throw this.budgetSpent(spent);
     const view = wellFormed ? await this.directory.get(account) : null;
     const stored = view?.kind === 'user' ? view.passwordHash : null;
     const memoKey = stored ? createHash('sha256').update(`${account}\0${password}\0${stored}`).digest('hex') : null;
@@ -110,7 +114,7 @@ export class Authenticator {
     // Refused before `take`, so a full pool costs the budget nothing and creates no bucket.
     if (!this.pool.hasRoom(client)) throw this.pool.refusal();
     const wait = this.failures.take(budgetKey, perMinute);
-    if (wait > 0) throw new RateLimitedError(wait);
+    if (wait > 0) throw this.budgetSpent(wait);
     let right: boolean;
     try {
       right = await this.pool.run(client, () =>
@@ -120,7 +124,10 @@ export class Authenticator {
       this.failures.giveBack(budgetKey, perMinute); // not a guess: the pool refused it
       throw error;
     }
-    if (!right) return null;
+    if (!right) {
+      this.metrics.authenticationFailed('password');
+      return null;
+    }
     this.failures.giveBack(budgetKey, perMinute);
     this.remember(memoKey!);
     return this.passwordCaller(view!.namespace, view!.siteAdmin);
@@ -134,6 +141,11 @@ export class Authenticator {
   /** A new password's hash, computed in the same bounded pool as the checks. */
   hashNewPassword(password: string, client = ''): Promise<string> {
     return this.pool.run(client, () => hashPassword(password));
+  }
+
+  private budgetSpent(seconds: number): RateLimitedError {
+    this.metrics.rateLimited('failed_logins');
+    return new RateLimitedError(seconds);
   }
 
   private passwordCaller(name: string, siteAdmin: boolean): Caller {
@@ -159,6 +171,7 @@ export class Authenticator {
       claimedAccount !== token.account &&
       !['$token', 'token', 'oauth2accesstoken'].includes(claimedAccount)
     ) {
+      this.metrics.authenticationFailed('token');
       throw new UnauthorizedError('invalid credentials');
     }
     const now = new Date().toISOString();
@@ -186,6 +199,7 @@ export class Authenticator {
           proof: { by: 'token', tokenId: matched.id, expiresAt: matched.expiresAt },
         };
     }
+    this.metrics.authenticationFailed('token');
     throw new UnauthorizedError('invalid or expired token');
   }
 }

@@ -2,6 +2,7 @@ import { loadConfig } from '@wharf/config';
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
 import { ANONYMOUS, UnauthorizedError } from '@wharf/domain';
 import type { PackageReader } from '@wharf/ports';
+import { RecordingMetrics } from '@wharf/testing';
 import { AccountDirectory } from './account-directory';
 import { Authenticator } from './authenticator';
 import { accountUseCases } from '../use-cases/accounts/account-use-cases.fixture';
@@ -13,11 +14,11 @@ jest.setTimeout(60_000);
 const PASSWORD = 'the-right-password';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-async function world(env: Record<string, string> = {}) {
+async function world(env: Record<string, string> = {}, metrics = new RecordingMetrics()) {
   const config = loadConfig({ WHARF_FAILED_LOGINS_PER_MINUTE: '3', ...env });
   const store = new SqliteAccountStore({ path: ':memory:' });
   const directory = new AccountDirectory(store);
-  const authenticator = new Authenticator(directory, config);
+  const authenticator = new Authenticator(directory, config, metrics);
   const nothing: PackageReader = { get: async () => null, list: async () => [], count: async () => 0 };
   const accounts = accountUseCases(store, directory, authenticator, config, nothing);
   const { token } = await accounts.signUp.execute({
@@ -50,6 +51,28 @@ const outcome = (promise: Promise<unknown>) =>
   );
 
 describe(Authenticator.name, () => {
+  it('should count every refusal of credentials by kind, and each refusal of the spent failure budget', async () => {
+    const metrics = new RecordingMetrics();
+    const { authenticator, token } = await world({}, metrics);
+
+    expect(await outcome(authenticator.callerFor('Basic not base64!'))).toBe('unauthorized-access');
+    expect(await outcome(authenticator.callerFor(`${token}x`))).toBe('unauthorized-access');
+    expect(await outcome(authenticator.callerFor(token))).toBe('ok');
+    expect(await outcome(authenticator.callerFor(basic('alice', PASSWORD)))).toBe('ok');
+    for (let i = 0; i < 3; i++)
+      expect(await outcome(authenticator.callerFor(basic('alice', 'wrong')))).toBe('unauthorized-access');
+    expect(await outcome(authenticator.callerFor(basic('alice', PASSWORD)))).toBe('rate-limited');
+
+    expect(metrics.counted).toEqual([
+      'authentication failed: malformed',
+      'authentication failed: token',
+      'authentication failed: password',
+      'authentication failed: password',
+      'authentication failed: password',
+      'rate limited: failed_logins',
+    ]);
+  });
+
   it('should refuse every password for an account whose failure budget is spent, the right one included, without hashing it', async () => {
     const { authenticator, token } = await world();
     const wrong = await Promise.all(

@@ -15,8 +15,9 @@
  *   want of room (503), takes from its client address's bucket, and a password is not checked
  *   at all once that bucket is spent (429), so guessing through Basic auth on any route is a
  *   request like any other.
+ * Each 429 it answers is counted as a refusal of the `requests` limit.
  */
-import { CanActivate, ExecutionContext, Inject, Injectable, createParamDecorator } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Optional, createParamDecorator } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import {
   Caller,
@@ -26,6 +27,7 @@ import {
   parseAuthorization,
 } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { AccessMetrics, METRICS, NO_METRICS } from '@wharf/ports';
 import { AccountDirectory } from './account-directory';
 import { Authenticator } from './authenticator';
 import { RateLimiter } from './rate-limiter';
@@ -40,6 +42,7 @@ export class CallerGuard implements CanActivate {
     private readonly authenticator: Authenticator,
     private readonly directory: AccountDirectory,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+    @Optional() @Inject(METRICS) private readonly metrics: AccessMetrics = NO_METRICS,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -67,7 +70,7 @@ export class CallerGuard implements CanActivate {
     // are cheap and skip this, so a user behind the same address keeps working with a token.
     if (parseAuthorization(request.headers.authorization).kind === 'password') {
       const wait = this.limiter.wait(`${address}|${perMinute}`, perMinute);
-      if (wait > 0) throw new RateLimitedError(wait);
+      if (wait > 0) throw this.refused(wait);
     }
     try {
       return await this.authenticator.callerFor(request.headers.authorization, request.ip);
@@ -100,7 +103,12 @@ export class CallerGuard implements CanActivate {
   /** The key includes the limit, so a changed limit starts a fresh bucket. */
   private take(key: string, perMinute: number): void {
     const wait = this.limiter.take(`${key}|${perMinute}`, perMinute);
-    if (wait > 0) throw new RateLimitedError(wait);
+    if (wait > 0) throw this.refused(wait);
+  }
+
+  private refused(seconds: number): RateLimitedError {
+    this.metrics.rateLimited('requests');
+    return new RateLimitedError(seconds);
   }
 }
 

@@ -3,6 +3,7 @@ import { loadConfig } from '@wharf/config';
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
 import { ANONYMOUS } from '@wharf/domain';
 import type { PackageReader } from '@wharf/ports';
+import { RecordingMetrics } from '@wharf/testing';
 import { AccountDirectory } from './account-directory';
 import { Authenticator } from './authenticator';
 import { accountUseCases } from '../use-cases/accounts/account-use-cases.fixture';
@@ -10,14 +11,14 @@ import { CallerGuard } from './caller.guard';
 
 jest.setTimeout(30_000);
 
-function world(env: Record<string, string>) {
+function world(env: Record<string, string>, metrics = new RecordingMetrics()) {
   const config = loadConfig(env);
   const store = new SqliteAccountStore({ path: ':memory:' });
   const directory = new AccountDirectory(store);
   const authenticator = new Authenticator(directory, config);
   const nothing: PackageReader = { get: async () => null, list: async () => [], count: async () => 0 };
   const accounts = accountUseCases(store, directory, authenticator, config, nothing);
-  const guard = new CallerGuard(authenticator, directory, config);
+  const guard = new CallerGuard(authenticator, directory, config, metrics);
   const request = (authorization: string | undefined, namespace?: string, ip = '192.0.2.1') =>
     guard
       .canActivate({
@@ -33,6 +34,17 @@ function world(env: Record<string, string>) {
 }
 
 describe(CallerGuard.name, () => {
+  it("should count each request it refuses for the caller's rate as a refusal of the requests limit", async () => {
+    const metrics = new RecordingMetrics();
+    const { request } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '2' }, metrics);
+    expect([await request(undefined), await request(undefined), await request(undefined)]).toEqual([
+      'ok',
+      'ok',
+      'rate-limited',
+    ]);
+    expect(metrics.counted).toEqual(['rate limited: requests']);
+  });
+
   it('should give all the robots of an organisation one bucket, so creating robots does not multiply the limit', async () => {
     const { accounts, request } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '3' });
     const { token } = await accounts.signUp.execute({

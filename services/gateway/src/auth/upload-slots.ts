@@ -8,11 +8,13 @@
  * uploader therefore never holds more than its share of the inspection workers, and never more
  * than `maxConcurrentUploadsPerAccount` bodies in memory: a waiting upload's body is not read.
  *
- * Bounded memory: a key exists only while it has uploads running or waiting.
+ * Bounded memory: a key exists only while it has uploads running or waiting. Each 429 is counted
+ * as a refusal of the `uploads` limit.
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Caller, RateLimitedError, callerName } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { AccessMetrics, METRICS, NO_METRICS } from '@wharf/ports';
 
 /**
  * Uploads that may wait per running slot. A constant until the configuration has a setting for
@@ -35,7 +37,10 @@ export class UploadSlots {
   private readonly maxRunning: number;
   private readonly maxWaiting: number;
 
-  constructor(@Inject(WHARF_CONFIG) config: Pick<WharfConfig, 'push'>) {
+  constructor(
+    @Inject(WHARF_CONFIG) config: Pick<WharfConfig, 'push'>,
+    @Optional() @Inject(METRICS) private readonly metrics: AccessMetrics = NO_METRICS,
+  ) {
     this.maxRunning = config.push.maxConcurrentUploadsPerAccount;
     this.maxWaiting = this.maxRunning * WAITING_UPLOADS_PER_SLOT;
   }
@@ -77,7 +82,10 @@ export class UploadSlots {
       u.running++;
       return once();
     }
-    if (u.waiting.length >= this.maxWaiting) throw new RateLimitedError(RETRY_AFTER_SECONDS);
+    if (u.waiting.length >= this.maxWaiting) {
+      this.metrics.rateLimited('uploads');
+      throw new RateLimitedError(RETRY_AFTER_SECONDS);
+    }
     // The slot is handed over by release(): `running` stays counted for the waiter.
     const queue = u.waiting;
     await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,5 @@
 import { RateLimitedError } from '@wharf/domain';
+import { RecordingMetrics } from '@wharf/testing';
 import { UploadSlots, WAITING_UPLOADS_PER_SLOT, uploaderOf } from './upload-slots';
 
 /** An upload that runs until the test ends it. */
@@ -11,19 +12,23 @@ function gate() {
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe(UploadSlots.name, () => {
-  const slotsOf = (running: number) =>
-    new UploadSlots({
-      push: {
-        maxConcurrentUploadsPerAccount: running,
-        maxMetadataBytes: 0,
-        maxMetadataDepth: 1,
-        maxPackageMetadataBytes: 0,
-        maxUploadBytesInFlight: 1 << 30,
+  const slotsOf = (running: number, metrics = new RecordingMetrics()) =>
+    new UploadSlots(
+      {
+        push: {
+          maxConcurrentUploadsPerAccount: running,
+          maxMetadataBytes: 0,
+          maxMetadataDepth: 1,
+          maxPackageMetadataBytes: 0,
+          maxUploadBytesInFlight: 1 << 30,
+        },
       },
-    });
+      metrics,
+    );
 
   it('runs at most the bound at once per uploader, queues the next ones in order, and refuses past the queue with 429', async () => {
-    const slots = slotsOf(2);
+    const metrics = new RecordingMetrics();
+    const slots = slotsOf(2, metrics);
     const waiting = 2 * WAITING_UPLOADS_PER_SLOT;
     const gates = Array.from({ length: 2 + waiting }, gate);
     const started: number[] = [];
@@ -33,6 +38,7 @@ describe(UploadSlots.name, () => {
     expect(slots.inFlight('account:a')).toEqual({ running: 2, waiting });
 
     await expect(slots.run('account:a', async () => 'never')).rejects.toBeInstanceOf(RateLimitedError);
+    expect(metrics.counted).toEqual(['rate limited: uploads']);
     // Another uploader is not held up by this one.
     await expect(slots.run('account:b', async () => 'b ran')).resolves.toBe('b ran');
 

@@ -68,6 +68,7 @@ export class ChartMuseumUseCases {
     const { ref, release } = chartCoordinates(namespace, inspection.chart, inspection.chartProblem);
     if (prov) assertProvenance(prov, inspection.blobDigest);
     await this.publisher.publish({
+      protocol: 'chartmuseum',
       ref,
       release,
       mediaType: HELM_MEDIA_TYPE,

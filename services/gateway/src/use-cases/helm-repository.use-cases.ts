@@ -2,12 +2,13 @@
  * Reads of the Helm chart repositories (one per namespace): the index file, chart archives and
  * provenance files, and the ChartMuseum API's chart listings. Every read takes a ChartReadAccess,
  * the one place a caller's rights narrow what a namespace shows (AccessControl.chartAccess makes
- * it from the caller's role on the namespace).
+ * it from the caller's role on the namespace). A chart archive read for an answer is a helm pull
+ * on the metrics.
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import {
   ChartEntries,
@@ -23,7 +24,15 @@ import {
   parseSemVer,
   selectChartEntries,
 } from '@wharf/domain';
-import { BLOB_STORE, BlobStore, PACKAGE_READER, PackageReader } from '@wharf/ports';
+import {
+  BLOB_STORE,
+  BlobStore,
+  METRICS,
+  NO_METRICS,
+  PACKAGE_READER,
+  PackageReader,
+  TransferMetrics,
+} from '@wharf/ports';
 import { ChartReadAccess, OPEN_ACCESS } from '../auth/chart-read-access';
 import { chartVersionJson, chartsJson, renderIndexFromFragments } from '../presenters/helm-index.presenter';
 import { ChartIndexCache, RenderedIndex } from './chart-index-cache';
@@ -54,6 +63,7 @@ export class HelmRepositoryUseCases {
     @Inject(PACKAGE_READER) private readonly packages: PackageReader,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+    @Optional() @Inject(METRICS) private readonly metrics: TransferMetrics = NO_METRICS,
   ) {}
 
   async index(request: IndexRequest): Promise<RenderedIndex> {
@@ -100,12 +110,9 @@ export class HelmRepositoryUseCases {
       throw new PackageNotFoundError(found.view.package, found.manifest.release, 'helm provenance');
     if (provenance) return { filename: file, provenance, body: await this.blobs.read(digest), size: null };
     const streamed = found.manifest.size > this.config.blobCache.maxBlobBytes;
-    return {
-      filename: file,
-      provenance,
-      body: streamed ? await this.blobs.open(digest) : await this.blobs.read(digest),
-      size: found.manifest.size,
-    };
+    const body = streamed ? await this.blobs.open(digest) : await this.blobs.read(digest);
+    this.metrics.pulled('helm', found.manifest.size);
+    return { filename: file, provenance, body, size: found.manifest.size };
   }
 
   /** ChartMuseum `GET /api/<ns>/charts`: every chart, versions highest first. */

@@ -78,6 +78,7 @@ export class PushReleaseUseCase {
 
     const inspected = await this.inspector.inspect(archive);
     await this.publisher.publish({
+      protocol: 'appr',
       ref,
       release,
       mediaType,

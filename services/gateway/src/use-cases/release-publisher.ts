@@ -12,9 +12,11 @@
  * won, or the namespace's quota was reserved by concurrent pushes.
  * The blob stored for such a push is referenced by no release: the blob collector deletes it
  * once it is older than the GC grace period (WHARF_BLOB_GC_GRACE_SECONDS).
+ *
+ * An acknowledged push is counted here, by the protocol it came through, once for every protocol.
  */
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   ArchiveInspection,
   CommandMeta,
@@ -31,13 +33,19 @@ import {
   BLOB_STORE,
   BlobStore,
   CommandResult,
+  METRICS,
+  NO_METRICS,
   PACKAGE_COMMANDS,
   PACKAGE_READER,
   PackageCommands,
   PackageReader,
+  TransferMetrics,
+  TransferProtocol,
 } from '@wharf/ports';
 
 export interface ReleaseToPublish {
+  /** The protocol the push came through (for the metrics). */
+  protocol: TransferProtocol;
   ref: PackageRef;
   release: string;
   mediaType: string;
@@ -65,6 +73,7 @@ export class ReleasePublisher {
     @Inject(PACKAGE_READER) private readonly reader: PackageReader,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+    @Optional() @Inject(METRICS) private readonly metrics: TransferMetrics = NO_METRICS,
   ) {}
 
   /** Refuses (409 package-exists) a push of a release and media type the package already has, unless forced. */
@@ -110,7 +119,9 @@ export class ReleasePublisher {
     if (current) assertPushFitsPackage(command, current);
     await this.blobs.put(r.archive, r.inspection.blobDigest);
     if (r.provenance && provenanceDigest) await this.blobs.put(r.provenance, provenanceDigest);
-    return this.commands.execute(command);
+    const result = await this.commands.execute(command);
+    this.metrics.pushed(r.protocol, r.archive.length);
+    return result;
   }
 }
 

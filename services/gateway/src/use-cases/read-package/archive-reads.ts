@@ -1,12 +1,13 @@
 /**
  * How the bytes of a release's blob are read for an answer, shared by the pulls and the blob
- * routes: whole or streamed, redirected to the store, or refused as too large for JSON.
+ * routes: whole or streamed, redirected to the store, or refused as too large for JSON. Each
+ * archive read for an answer, or redirected, is an appr pull on the metrics.
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { JsonPullTooLargeError, PackageView, ReleaseManifest } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
-import { BLOB_STORE, BlobStore } from '@wharf/ports';
+import { BLOB_STORE, BlobStore, METRICS, NO_METRICS, TransferMetrics } from '@wharf/ports';
 
 /**
  * A blob for a JSON pull: whole when the blob cache may keep it, else a stream of exactly
@@ -55,16 +56,19 @@ export class ArchiveReads {
   constructor(
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+    @Optional() @Inject(METRICS) private readonly metrics: TransferMetrics = NO_METRICS,
   ) {}
 
   /**
    * Blobs the cache may keep are read whole (from memory once cached); larger ones are streamed,
    * their length known from the release, so neither is held whole nor stat'ed per request.
    */
-  body(manifest: ReleaseManifest): Promise<Buffer | Readable> {
-    return manifest.size <= this.config.blobCache.maxBlobBytes
+  async body(manifest: ReleaseManifest): Promise<Buffer | Readable> {
+    const body = await (manifest.size <= this.config.blobCache.maxBlobBytes
       ? this.blobs.read(manifest.blobDigest)
-      : this.blobs.open(manifest.blobDigest);
+      : this.blobs.open(manifest.blobDigest));
+    this.metrics.pulled('appr', manifest.size);
+    return body;
   }
 
   /**
@@ -80,7 +84,9 @@ export class ArchiveReads {
   /** A signed URL of the blob, when pull redirects are on and the store can sign one; else null. */
   async redirectFor(blobDigest: string): Promise<string | null> {
     if (!this.config.pullRedirect.enabled || !this.blobs.downloadUrl) return null;
-    return this.blobs.downloadUrl(blobDigest, this.config.pullRedirect.ttlSeconds);
+    const location = await this.blobs.downloadUrl(blobDigest, this.config.pullRedirect.ttlSeconds);
+    if (location) this.metrics.pulled('appr', 0);
+    return location;
   }
 
   /** The package's URL path as clients reach it (with the API prefix), for the raw pull a 413 names. */

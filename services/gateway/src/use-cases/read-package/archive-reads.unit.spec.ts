@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { WharfConfig, loadConfig } from '@wharf/config';
 import { AccountStore, BlobInfo, BlobNotFoundError, BlobStore, PackageReader } from '@wharf/ports';
-import { packageView, releasePublished, sha256Hex } from '@wharf/testing';
+import { RecordingMetrics, packageView, releasePublished, sha256Hex } from '@wharf/testing';
 import { ANONYMOUS, OPEN_CALLER, PackageNotFoundError } from '@wharf/domain';
 import { AccessControl } from '../../auth/access-control';
 import { AccountDirectory } from '../../auth/account-directory';
@@ -65,14 +65,33 @@ function blobStore(signing: boolean): BlobStore & { signed: string[]; calls: str
 const access = new AccessControl(new AccountDirectory({} as AccountStore));
 
 /** The pull and blob use cases over `reader` and `blobs`. */
-function reads(packageReader: PackageReader, blobs: BlobStore, config: WharfConfig) {
+function reads(packageReader: PackageReader, blobs: BlobStore, config: WharfConfig, metrics = new RecordingMetrics()) {
   const packages = new ReadablePackages(packageReader, access);
-  const archives = new ArchiveReads(blobs, config);
+  const archives = new ArchiveReads(blobs, config, metrics);
   return { pulls: new PullReleaseUseCases(packages, archives), blobs: new PackageBlobsUseCases(packages, archives) };
 }
 
 describe('reading archives (PullReleaseUseCases, PackageBlobsUseCases)', () => {
   describe('the raw pull', () => {
+    it('should count each archive served or redirected as an appr pull of its size, and nothing the client holds', async () => {
+      const metrics = new RecordingMetrics();
+      const size = view.manifests[0].size;
+      const served = reads(reader, blobStore(true), loadConfig({}), metrics);
+      await served.pulls.archive(OPEN_CALLER, 'ns', 'app', 'default', 'helm');
+      await served.pulls.json(OPEN_CALLER, 'ns', 'app', 'default', 'helm');
+      await served.blobs.archive(OPEN_CALLER, 'ns', 'app', blobDigest);
+      await served.pulls.archive(OPEN_CALLER, 'ns', 'app', 'default', 'helm', () => true);
+      const redirected = reads(reader, blobStore(true), loadConfig({ WHARF_PULL_REDIRECT: 'true' }), metrics);
+      await redirected.pulls.archive(OPEN_CALLER, 'ns', 'app', 'default', 'helm');
+
+      expect(metrics.counted).toEqual([
+        `pulled appr ${size}`,
+        `pulled appr ${size}`,
+        `pulled appr ${size}`,
+        'pulled appr 0',
+      ]);
+    });
+
     it('should serve the bytes by default, even when the store can sign URLs', async () => {
       const blobs = blobStore(true);
       const sut = reads(reader, blobs, loadConfig({}));

@@ -1,0 +1,2 @@
+export * from './wharf-metrics';
+export * from './store-calls';
