@@ -187,6 +187,53 @@ describe('KafkaCommandServer on brand-new topics', () => {
   }, 60_000);
 });
 
+describe('KafkaCommandClient replies', () => {
+  it('should read only its own partition of the replies topic, and get every answer from it', async () => {
+    const end = await writerBehindKafka();
+    const clients = [end.client(), end.client(), end.client()];
+    const admin = new Kafka({
+      brokers: end.bus.brokers,
+      clientId: 'wharf-commands-test-admin',
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    try {
+      await end.server.start();
+      for (const client of clients) await client.start();
+      await admin.connect();
+
+      const [replies] = (await admin.fetchTopicMetadata({ topics: [`${end.prefix}replies`] })).topics;
+      const groups = (await admin.listGroups()).groups
+        .map((g) => g.groupId)
+        .filter((id) => id.startsWith(`${end.prefix}gateway-`));
+      const held = (await admin.describeGroups(groups)).groups.map((g) =>
+        g.members.flatMap(
+          (m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[replies!.name] ?? [],
+        ),
+      );
+      const answers = await Promise.all(
+        clients.map((client, i) =>
+          client.execute(
+            pushRelease({
+              package: `${uniqueName('n')}/app`,
+              release: '1.0.0',
+              meta: commandMeta({ commandId: `${uniqueName('cmd')}-${i}` }),
+            }),
+          ),
+        ),
+      );
+
+      expect(replies!.partitions).toHaveLength(PARTITIONS);
+      expect(held).toEqual([[expect.any(Number)], [expect.any(Number)], [expect.any(Number)]]);
+      expect(answers.map((a) => a.sequences)).toEqual([[1], [1], [1]]);
+    } finally {
+      await admin.disconnect();
+      for (const client of clients) await client.close();
+      await end.close();
+      await end.cleanup();
+    }
+  }, 90_000);
+});
+
 /**
  * Two writers in one group, as two metadata replicas: a namespace's storage quota still holds
  * when its packages' pushes arrive at once. The reservations are per process; commands keyed by

@@ -16,7 +16,7 @@
  * The gateway's end is KafkaCommandClient, the metadata service's KafkaCommandServer, the topics
  * are declared in kafka-command-topics.ts; this file holds what both ends share.
  */
-import { Consumer, Kafka, logLevel } from 'kafkajs';
+import { Consumer, Kafka, PartitionAssigner, logLevel } from 'kafkajs';
 import { RestartingConsumer } from '@wharf/adapters/event-log-kafka';
 import type { WireErrorBody } from '@wharf/contracts';
 import type { CommandResult } from '@wharf/ports';
@@ -60,7 +60,8 @@ export function kafkaOf(options: KafkaCommandBusOptions): Kafka {
  * died holds its partitions until its session expires, and replies time out meanwhile), restarted
  * when a crash leaves it stopped (kafkajs restarts only retriable ones; the new one joins the same
  * group, so it goes on from the commits). Resolves once the first consumer has joined its group:
- * an end that reports started is reading. `created` sees each consumer before it runs.
+ * an end that reports started is reading. `created` sees each consumer before it runs;
+ * `partitionAssigners`, when given, replace kafkajs's (a gateway reads one partition of the replies).
  */
 export async function startBusConsumer(
   kafka: Kafka,
@@ -68,6 +69,7 @@ export async function startBusConsumer(
   role: string,
   run: (consumer: Consumer) => Promise<void>,
   created: (consumer: Consumer) => void = () => undefined,
+  partitionAssigners?: PartitionAssigner[],
 ): Promise<RestartingConsumer> {
   const logger = kafka.logger();
   // Any consumer's join counts: on a broker that has just started, the first one may crash
@@ -82,6 +84,7 @@ export async function startBusConsumer(
         allowAutoTopicCreation: false,
         sessionTimeout: WRITER_SESSION_TIMEOUT_MS,
         heartbeatInterval: 1_000,
+        ...(partitionAssigners ? { partitionAssigners } : {}),
       });
       consumer.on(consumer.events.GROUP_JOIN, () => joinedOnce());
       created(consumer);

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer, Kafka } from 'kafkajs';
-import { IdempotentSender, RestartingConsumer } from '@wharf/adapters/event-log-kafka';
+import { IdempotentSender, RestartingConsumer, onlyPartition } from '@wharf/adapters/event-log-kafka';
 import { PackageCommand, ServiceUnavailableError } from '@wharf/domain';
 import { fromWire, toWire } from '@wharf/contracts';
 import type { CommandResult, PackageCommands } from '@wharf/ports';
 import { KafkaCommandBusOptions, Reply, kafkaOf, startBusConsumer } from './kafka-command-bus';
-import { commandKeyOf, commandTopics, connectWithTopics } from './kafka-command-topics';
+import { commandKeyOf, commandTopics, connectWithTopics, replyPartitionOf } from './kafka-command-topics';
 
 /** The gateway's side: sends a command, waits for its reply. */
 export class KafkaCommandClient implements PackageCommands {
@@ -21,14 +21,19 @@ export class KafkaCommandClient implements PackageCommands {
 
   /** Creates the topics if needed and joins the replies; resolves once replies can be received. */
   async start(): Promise<void> {
-    this.producer = await connectWithTopics(this.kafka, this.options);
-    // After a broker restart the consumer rejoins as a new member and waits for its old self's
-    // session to expire before replies flow again: the same short session as the writers.
+    const { sender, repliesPartitions } = await connectWithTopics(this.kafka, this.options);
+    this.producer = sender;
+    // Only this instance's partition of the replies (the writers key each reply by the instance
+    // that asked). After a broker restart the consumer rejoins as a new member and waits for its
+    // old self's session to expire before replies flow again: the same short session as the writers.
+    const replies = commandTopics(this.options.topicPrefix ?? 'wharf.').replies;
     this.consumer = await startBusConsumer(
       this.kafka,
       `${this.options.topicPrefix ?? 'wharf.'}gateway-${this.instance}`,
       'replies',
       (consumer) => this.run(consumer),
+      undefined,
+      [onlyPartition(replies, replyPartitionOf(this.instance, repliesPartitions))],
     );
   }
 

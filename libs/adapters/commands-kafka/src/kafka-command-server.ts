@@ -53,7 +53,7 @@ export class KafkaCommandServer {
   }
 
   async start(): Promise<void> {
-    this.producer = await connectWithTopics(this.kafka, this.options);
+    this.producer = (await connectWithTopics(this.kafka, this.options)).sender;
     // A writer that dies without leaving the group (kill -9, a lost host) holds its partitions until
     // its session expires, and the gateways' replies time out meanwhile: keep that well under
     // the reply timeout (kafkajs's default, 30 s, is the reply timeout itself). A crash kafkajs

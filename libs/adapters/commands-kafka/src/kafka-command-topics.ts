@@ -1,10 +1,10 @@
 /** The command bus's topics (names, partitions, retention), created idempotently by either side. */
-import { Admin, Kafka } from 'kafkajs';
+import { Admin, Kafka, Partitioners } from 'kafkajs';
 import { splitPackageName } from '@wharf/domain';
 import { IdempotentSender, ensureTopics } from '@wharf/adapters/event-log-kafka';
 import type { KafkaCommandBusOptions } from './kafka-command-bus';
 
-/** `<prefix>commands` (keyed by namespace, commandKeyOf) and `<prefix>replies` (keyed by gateway instance). */
+/** `<prefix>commands` (keyed by namespace, commandKeyOf) and `<prefix>replies` (keyed by gateway instance, replyPartitionOf). */
 export function commandTopics(prefix: string) {
   return { commands: `${prefix}commands`, replies: `${prefix}replies` };
 }
@@ -22,40 +22,75 @@ export function commandKeyOf(pkg: string): string {
   return splitPackageName(pkg).namespace;
 }
 
-export async function ensureCommandTopics(admin: Admin, options: KafkaCommandBusOptions): Promise<void> {
+/**
+ * The partition of the replies topic that carries gateway `instance`'s replies: where the writers'
+ * producer, partitioning by key (kafkajs's DefaultPartitioner, Java's murmur2), puts a reply keyed
+ * by the instance. A gateway reads only that partition, not every gateway's replies.
+ */
+export function replyPartitionOf(instance: string, partitions: number): number {
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    offlineReplicas: [],
+    partitionErrorCode: 0,
+  }));
+  return replyPartitioner({ topic: 'replies', partitionMetadata, message: { key: instance, value: null } });
+}
+const replyPartitioner = Partitioners.DefaultPartitioner();
+
+/**
+ * Creates the bus's topics when missing and waits for their leaders; returns the replies topic's
+ * partition count (topics created before replies had one partition per writer keep theirs: every
+ * gateway then reads partition 0). The replies topic gets as many partitions as the commands
+ * topic, so gateways rarely share one.
+ */
+export async function ensureCommandTopics(admin: Admin, options: KafkaCommandBusOptions): Promise<number> {
   const t = commandTopics(options.topicPrefix ?? 'wharf.');
   const replicationFactor = options.replicationFactor ?? 1;
-  await ensureTopics(admin, [
+  return ensureTopics(admin, [
+    {
+      topic: t.replies,
+      numPartitions: options.partitions ?? 12,
+      replicationFactor,
+      configEntries: [{ name: 'retention.ms', value: String(3600_000) }],
+    },
     {
       topic: t.commands,
       numPartitions: options.partitions ?? 12,
       replicationFactor,
       configEntries: [{ name: 'retention.ms', value: String(24 * 3600_000) }],
     },
-    {
-      topic: t.replies,
-      numPartitions: 1,
-      replicationFactor,
-      configEntries: [{ name: 'retention.ms', value: String(3600_000) }],
-    },
   ]);
 }
 
 /**
  * Creates the topics if needed, then connects an idempotent producer (an IdempotentSender: a
- * failed send retires it, so a later command or reply is never acknowledged as its duplicate).
+ * failed send retires it, so a later command or reply is never acknowledged as its duplicate),
+ * which partitions by key as replyPartitionOf expects. Also returns the replies topic's
+ * partition count.
  */
-export async function connectWithTopics(kafka: Kafka, options: KafkaCommandBusOptions): Promise<IdempotentSender> {
+export async function connectWithTopics(
+  kafka: Kafka,
+  options: KafkaCommandBusOptions,
+): Promise<{ sender: IdempotentSender; repliesPartitions: number }> {
   const admin = kafka.admin();
   await admin.connect();
+  let repliesPartitions: number;
   try {
-    await ensureCommandTopics(admin, options);
+    repliesPartitions = await ensureCommandTopics(admin, options);
   } finally {
     await admin.disconnect();
   }
   const sender = new IdempotentSender(() =>
-    kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+    kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    }),
   );
   await sender.connect();
-  return sender;
+  return { sender, repliesPartitions };
 }

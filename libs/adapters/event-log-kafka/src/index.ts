@@ -2,3 +2,4 @@ export * from './event-log-kafka.adapter';
 export * from './kafka-topics';
 export * from './idempotent-sender';
 export * from './restarting-consumer';
+export * from './only-partition.assigner';
