@@ -23,6 +23,7 @@ import type {
   PushRelease,
   RemoveReleaseFromChannel,
 } from './package.commands';
+import { decideImport } from './package.import';
 import { manifestBytes, metadataBytes, storedBytesOf, storedMetadataBytesOf } from './package.summary';
 import {
   ChannelRecord,
@@ -64,6 +65,8 @@ export function decide(command: PackageCommand, state: PackageView, context: Dec
       return state.visibility === command.visibility
         ? []
         : [{ type: 'PackageVisibilityChanged', data: { visibility: command.visibility } }];
+    case 'ImportReleases':
+      return decideImport(command, state);
     default: {
       const unknown: never = command;
       throw new Error(`unhandled command ${(unknown as PackageCommand).type}`);
