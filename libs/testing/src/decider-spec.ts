@@ -181,7 +181,7 @@ export function importedRelease(
 /** An import of `releases` (e.g. `['1.0.0', '1.1.0']`, or full ImportedRelease objects). */
 export function importReleases(
   releases: (string | ImportedRelease)[],
-  overrides: CommandOverrides<Omit<ImportReleases, 'releases'>> = {},
+  overrides: Partial<Omit<ImportReleases, 'type' | 'meta' | 'releases'>> & { meta?: Partial<CommandMeta> } = {},
 ): ImportReleases {
   const { meta, ...rest } = overrides;
   return {
