@@ -120,6 +120,8 @@ export interface ImportOptions {
   maxBytesPerCommand?: number;
   /** Commands in flight at once (to different packages). */
   concurrency?: number;
+  /** Items inspected and stored at once (their blob writes overlap). */
+  prepareConcurrency?: number;
   /** Attempts of a command whose writer is unavailable (503, timeout) before its releases count as failed. */
   attempts?: number;
   /** Releases waiting in batches, all packages together, above which every batch is sent. */
@@ -131,8 +133,9 @@ const DEFAULTS = {
   maxReleasesPerCommand: 500,
   maxBytesPerCommand: 256 * 1024,
   concurrency: 8,
+  prepareConcurrency: 16,
   attempts: 5,
-  maxPending: 20_000,
+  maxPending: 2_000,
 };
 
 interface PendingPackage {
@@ -155,7 +158,11 @@ export async function importReleases(
   const counts = { imported: 0, skipped: 0, conflicts: 0, failed: 0 };
   const problems: ImportProblem[] = [];
   const packages = new Map<string, PendingPackage>();
+  /** Commands flushed and not answered yet (each waits for its package's earlier ones, then for `sending`). */
   const inFlight = new Set<Promise<void>>();
+  const sending = new Limiter(o.concurrency);
+  /** Items being inspected and stored. */
+  const preparing = new Set<Promise<void>>();
   let pending = 0;
   let lastReport = 0;
 
@@ -222,13 +229,8 @@ export async function importReleases(
       visibility: p.visibility,
       meta: { commandId: '', correlationId: randomUUID(), issuedAt: '' },
     };
-    const run = p.tail.then(() =>
-      send(
-        pkg,
-        command,
-        batch.map((b) => b.origin),
-      ),
-    );
+    const origins = batch.map((b) => b.origin);
+    const run = p.tail.then(() => sending.run(() => send(pkg, command, origins)));
     p.tail = run;
     const tracked = run.finally(() => {
       inFlight.delete(tracked);
@@ -236,8 +238,27 @@ export async function importReleases(
     });
     inFlight.add(tracked);
   };
-  const throttle = async () => {
-    while (inFlight.size >= o.concurrency) await Promise.race(inFlight);
+
+  const accept = (item: ReleaseItem, prepared: Prepared) => {
+    const p = packageOf(packages, prepared.pkg, prepared.visibility);
+    const bytes = JSON.stringify(prepared.release).length;
+    if (p.releases.length >= o.maxReleasesPerCommand || (p.bytes + bytes > o.maxBytesPerCommand && p.bytes > 0))
+      flush(prepared.pkg, false);
+    p.releases.push({ release: prepared.release, origin: item.origin });
+    p.bytes += bytes;
+    pending++;
+    if (pending >= o.maxPending) for (const pkg of packages.keys()) flush(pkg, false);
+  };
+  const refuse = (item: ReleaseItem, error: unknown) => {
+    counts.failed++;
+    problem({
+      origin: item.origin,
+      kind: isOutage(error) ? 'failed' : 'invalid',
+      message: messageOf(error),
+      ...(item.name ? { package: `${item.namespace}/${item.name}` } : {}),
+      ...(item.release ? { release: item.release } : {}),
+    });
+    report();
   };
 
   for await (const item of source.items()) {
@@ -248,50 +269,46 @@ export async function importReleases(
       continue;
     }
     if (item.kind === 'channels') {
-      const p = packageOf(packages, item.package, o.defaultVisibility);
-      p.channels = item.channels;
+      // After every release of the package before it is in its batch.
+      await Promise.all(preparing);
+      packageOf(packages, item.package, o.defaultVisibility).channels = item.channels;
       continue;
     }
-    let prepared: { pkg: string; release: ImportedRelease; visibility: Visibility };
-    try {
-      prepared = await prepare(item, target.blobs, o.archiveLimits, o.defaultVisibility);
-    } catch (error) {
-      counts.failed++;
-      problem({
-        origin: item.origin,
-        kind: isOutage(error) ? 'failed' : 'invalid',
-        message: messageOf(error),
-        ...(item.name ? { package: `${item.namespace}/${item.name}` } : {}),
-        ...(item.release ? { release: item.release } : {}),
-      });
-      report();
-      continue;
-    }
-    const p = packageOf(packages, prepared.pkg, prepared.visibility);
-    const bytes = JSON.stringify(prepared.release).length;
-    if (p.releases.length >= o.maxReleasesPerCommand || (p.bytes + bytes > o.maxBytesPerCommand && p.bytes > 0)) {
-      await throttle();
-      flush(prepared.pkg, false);
-    }
-    p.releases.push({ release: prepared.release, origin: item.origin });
-    p.bytes += bytes;
-    pending++;
-    if (pending >= o.maxPending) {
-      for (const pkg of packages.keys()) {
-        await throttle();
-        flush(pkg, false);
-      }
-    }
-    report();
+    // Bounded: archives being stored, and commands waiting to be sent.
+    while (preparing.size >= o.prepareConcurrency || inFlight.size >= 2 * o.concurrency)
+      await Promise.race([...preparing, ...inFlight]);
+    const task: Promise<void> = prepare(item, target.blobs, o.archiveLimits, o.defaultVisibility)
+      .then(
+        (prepared) => accept(item, prepared),
+        (error: unknown) => refuse(item, error),
+      )
+      .finally(() => preparing.delete(task));
+    preparing.add(task);
   }
-  for (const pkg of packages.keys()) {
-    await throttle();
-    flush(pkg, true);
-  }
+  await Promise.all(preparing);
+  for (const pkg of packages.keys()) flush(pkg, true);
   while (inFlight.size > 0) await Promise.race(inFlight);
   const final = progress();
   o.onProgress?.(final);
   return { ...final, problems };
+}
+
+/** At most `limit` calls running at once. */
+class Limiter {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await call();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
 }
 
 function packageOf(packages: Map<string, PendingPackage>, pkg: string, visibility: Visibility): PendingPackage {
@@ -308,12 +325,18 @@ function packageOf(packages: Map<string, PendingPackage>, pkg: string, visibilit
  * (nothing is stored then). The coordinates of a chart without them come from its Chart.yaml,
  * by the rule of the ChartMuseum upload (`chartCoordinates`).
  */
+interface Prepared {
+  pkg: string;
+  release: ImportedRelease;
+  visibility: Visibility;
+}
+
 async function prepare(
   item: ReleaseItem,
   blobs: BlobStore,
   limits: ArchiveLimits,
   defaultVisibility: Visibility,
-): Promise<{ pkg: string; release: ImportedRelease; visibility: Visibility }> {
+): Promise<Prepared> {
   const inspection = inspectArchive(item.archive, limits);
   let pkg: string;
   let release: string;
