@@ -130,7 +130,7 @@ export interface ImportOptions {
 
 const DEFAULTS = {
   progressEveryMs: 1000,
-  maxReleasesPerCommand: 500,
+  maxReleasesPerCommand: 200,
   maxBytesPerCommand: 256 * 1024,
   concurrency: 8,
   prepareConcurrency: 16,
