@@ -5,57 +5,25 @@
  * leaves every release exactly once; bad charts are reported and skipped; a running server's
  * directory is refused, and so is starting a server while an import holds it.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
 import { chartArchive, eventually, gzipArchive } from '@wharf/testing';
-import { ROOT, WharfProcess, startWharf } from '../support/wharf-process';
+import { ToolRun, report, runTool as runToolWith } from '../support/tool-process';
+import { WharfProcess, startWharf } from '../support/wharf-process';
 import { call } from './embedded-http';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-interface ToolRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a compiled tool (`import`, `export`) on `dataDir`; `killWhen` sees each stderr line and may ask for a SIGKILL. */
-function runTool(
+const runTool = (
   tool: 'import' | 'export',
   args: string[],
   dataDir: string,
   killWhen?: (line: string) => boolean,
-): Promise<ToolRun> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '-r',
-      join(ROOT, 'scripts', 'dist-paths.js'),
-      join(ROOT, 'dist', 'services', 'tools', 'src', `${tool}.js`),
-      ...args,
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, WHARF_DATA_DIR: dataDir, WHARF_PROFILE: 'embedded', WHARF_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-    if (killWhen && stderr.split('\n').some(killWhen)) child.kill('SIGKILL');
-  });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
-}
-
-const report = (run: ToolRun) => JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, number>;
+): Promise<ToolRun> =>
+  runToolWith(tool, args, { WHARF_DATA_DIR: dataDir, WHARF_PROFILE: 'embedded', WHARF_LOG_LEVEL: 'warn' }, killWhen);
 
 describe('npm run import and export (embedded)', () => {
   let work: string;
