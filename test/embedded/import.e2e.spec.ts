@@ -43,9 +43,9 @@ describe('npm run import and export (embedded)', () => {
     const charts = join(work, 'charts');
     mkdirSync(charts);
     const archives = new Map<string, Buffer>();
-    for (let i = 0; i < 1500; i++) {
-      const name = ['alpha', 'beta', 'gamma'][i % 3]!;
-      const version = `1.${Math.floor(i / 3)}.0`;
+    for (let i = 0; i < 3000; i++) {
+      const name = ['alpha', 'beta'][i % 2]!;
+      const version = `1.${Math.floor(i / 2)}.0`;
       const bytes = chartArchive({ name, version, keywords: ['imported'], description: `${name} chart` });
       archives.set(`${name}@${version}`, bytes);
       writeFileSync(join(charts, `${name}-${version}.tgz`), bytes);
@@ -58,7 +58,7 @@ describe('npm run import and export (embedded)', () => {
     const killed = await runTool('import', args, data, (line) => {
       if (!line.startsWith('{"progress"')) return false;
       const { progress } = JSON.parse(line) as { progress: { imported: number; total: number } };
-      return progress.imported > 0 && progress.imported < 1500;
+      return progress.imported > 0 && progress.imported < 3000;
     });
     expect(killed.signal).toBe('SIGKILL');
     const again = await runTool('import', args, data);
@@ -66,32 +66,31 @@ describe('npm run import and export (embedded)', () => {
     expect(again.code).toBe(1); // the two bad charts
     const second = report(again);
     expect(second.skipped).toBeGreaterThan(0);
-    expect(second.imported + second.skipped).toBe(1500);
+    expect(second.imported + second.skipped).toBe(3000);
     expect(second.failed).toBe(2);
     expect(again.stderr).toContain('corrupt.tgz');
     expect(again.stderr).toContain('no-chart-yaml.tgz');
     // Exactly once: one ReleasePublished per chart in the log, nothing else.
     const log = new SqliteEventLog({ path: join(data, 'events.db') });
-    expect(await log.count()).toBe(1500);
+    expect(await log.count()).toBe(3000);
     await log.close();
 
     wharf = await startWharf({ WHARF_DATA_DIR: data });
     const url = wharf.url;
     const list = (await call(url, 'GET', '/api/v1/packages?namespace=imp')).json();
     expect(list.map((p: { name: string; releases: string[] }) => [p.name, p.releases.length])).toEqual([
-      ['imp/alpha', 500],
-      ['imp/beta', 500],
-      ['imp/gamma', 500],
+      ['imp/alpha', 1500],
+      ['imp/beta', 1500],
     ]);
-    for (const key of ['alpha@1.0.0', 'beta@1.250.0', 'gamma@1.499.0']) {
+    for (const key of ['alpha@1.0.0', 'beta@1.750.0', 'beta@1.1499.0']) {
       const [name, version] = key.split('@') as [string, string];
       const pulled = await call(url, 'GET', `/api/v1/packages/imp/${name}/${version}/helm/pull`);
       expect(sha256(pulled.bytes)).toBe(sha256(archives.get(key)!));
     }
     expect((await call(url, 'GET', '/api/v1/packages/search?q=beta')).json()).toEqual(['imp/beta']);
     const index = await fetch(`${url}/helm/imp/index.yaml`).then((r) => r.text());
-    expect(index.match(/^ {6}version: /gm)).toHaveLength(1500);
-    expect(index).toContain(`digest: ${sha256(archives.get('gamma@1.499.0')!)}`);
+    expect(index.match(/^ {6}version: /gm)).toHaveLength(3000);
+    expect(index).toContain(`digest: ${sha256(archives.get('beta@1.1499.0')!)}`);
   }, 180_000);
 
   it('should round-trip an export: releases, digests, metadata, channels and visibility', async () => {

@@ -20,7 +20,7 @@ import {
   PackageView,
   decide,
   emptyPackageView,
-  evolve,
+  evolveAll,
   findChannel,
   importOutcome,
   planImport,
@@ -148,7 +148,7 @@ export class PackageWriter implements PackageCommands {
         answers.push(() => reject(refusal));
         continue;
       }
-      const after = events.reduce(evolve, before);
+      const after = evolveAll(before, events);
       envelopes.push(...events);
       view = after;
       answers.push(() => resolve(resultOf(command, before, after, events)));

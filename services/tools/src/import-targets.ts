@@ -76,6 +76,8 @@ async function openEmbedded(config: WharfConfig): Promise<OpenedImportTarget> {
   return {
     blobs,
     commands: new PackageWriter(log, store, projection, metadataProjector, locks),
+    // No message limit in process: fewer, larger commands, since each rewrites its package's view.
+    commandBounds: { releases: 1000, bytes: 1024 * 1024 },
     settle: async (onLag) => {
       for (;;) {
         const lag = Math.max(
@@ -115,6 +117,8 @@ async function openDistributed(config: WharfConfig): Promise<OpenedImportTarget>
   return {
     blobs,
     commands,
+    // Each command, and the events it appends (one Kafka record batch), well under a 1 MB message.
+    commandBounds: { releases: 200, bytes: 256 * 1024 },
     settle: async () => undefined,
     close: async () => {
       await commands.close();

@@ -78,6 +78,8 @@ export interface ImportSource {
 export interface ImportTarget {
   blobs: BlobStore;
   commands: PackageCommands;
+  /** The most releases, and bytes of them as JSON, one command should carry to these writers. */
+  commandBounds?: { releases: number; bytes: number };
 }
 
 export interface ImportProgress {
@@ -153,7 +155,10 @@ export async function importReleases(
   target: ImportTarget,
   options: ImportOptions,
 ): Promise<ImportReport> {
-  const o = { ...DEFAULTS, ...options };
+  const bounds = target.commandBounds
+    ? { maxReleasesPerCommand: target.commandBounds.releases, maxBytesPerCommand: target.commandBounds.bytes }
+    : {};
+  const o = { ...DEFAULTS, ...bounds, ...options };
   const started = Date.now();
   const counts = { imported: 0, skipped: 0, conflicts: 0, failed: 0 };
   const problems: ImportProblem[] = [];
