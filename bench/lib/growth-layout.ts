@@ -22,7 +22,7 @@ export function growthRelease(
   return { ns: 'growth', name: `g${i % packages}`, release };
 }
 
-/** The archive of the i-th seeded push (the same bytes whichever path pushes it, padding aside). */
+/** The archive of the i-th seeded push (the same bytes whichever path pushes it, in any process). */
 export function growthChart(layout: GrowthLayout, packages: number, i: number): Buffer {
   const { name, release } = growthRelease(layout, packages, i);
   return layout === 'search' ? searchChart(i % packages, release) : pushChart(name, release);
