@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
     if (tty) process.stderr.write('\n');
     const { problems, ...counts } = report;
     process.stdout.write(JSON.stringify({ profile: config.profile, ...counts, problems: problems.length }) + '\n');
-    return counts.conflicts + counts.failed > 0 ? 1 : 0;
+    return problems.length > 0 ? 1 : 0;
   } finally {
     await target.close();
   }

@@ -27,8 +27,10 @@ import {
   assertRelease,
   chartCoordinates,
   inspectArchive,
+  parseChannelName,
   parseMediaType,
   parsePackageRef,
+  splitPackageName,
 } from '@wharf/domain';
 import { BlobStore, PackageCommands, isOutage } from '@wharf/ports';
 
@@ -274,6 +276,17 @@ export async function importReleases(
       continue;
     }
     if (item.kind === 'channels') {
+      try {
+        const { namespace, name } = splitPackageName(item.package);
+        parsePackageRef(namespace, name);
+        for (const channel of item.channels) {
+          parseChannelName(channel.name);
+          for (const release of [...channel.releases, channel.current]) assertRelease(release);
+        }
+      } catch (error) {
+        problem({ origin: item.origin, kind: 'invalid', package: item.package, message: messageOf(error) });
+        continue;
+      }
       // After every release of the package before it is in its batch.
       await Promise.all(preparing);
       packageOf(packages, item.package, o.defaultVisibility).channels = item.channels;

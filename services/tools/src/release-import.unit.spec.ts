@@ -125,6 +125,36 @@ describe('importReleases', () => {
     expect(stored).toHaveLength(1);
   });
 
+  it("recreates a package's channels after its releases, and refuses channels with a bad name", async () => {
+    const report = await importReleases(
+      sourceOf([
+        chart('a', '1.0.0'),
+        chart('a', '2.0.0'),
+        {
+          kind: 'channels',
+          origin: 'ns/a',
+          package: 'ns/a',
+          channels: [{ name: 'stable', releases: ['1.0.0', '2.0.0'], current: '1.0.0' }],
+        },
+        chart('b', '1.0.0'),
+        {
+          kind: 'channels',
+          origin: 'ns/b',
+          package: 'ns/b',
+          channels: [{ name: '..', releases: ['1.0.0'], current: '1.0.0' }],
+        },
+      ]),
+      { blobs, commands },
+      OPTIONS,
+    );
+
+    expect((await store.get('ns/a'))!.channels).toEqual([
+      { name: 'stable', current: '1.0.0', releases: ['1.0.0', '2.0.0'] },
+    ]);
+    expect((await store.get('ns/b'))!.channels).toEqual([]);
+    expect(report.problems).toEqual([expect.objectContaining({ origin: 'ns/b', kind: 'invalid' })]);
+  });
+
   it('sends a command again while its writer is unavailable, and counts its releases failed when it stays so', async () => {
     let outages = 2;
     const flaky: PackageCommands = {
