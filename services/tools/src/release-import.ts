@@ -318,13 +318,15 @@ class Limiter {
   constructor(private readonly limit: number) {}
 
   async run<T>(call: () => Promise<T>): Promise<T> {
+    // A call that waits is handed the slot of the one that finishes, so none slips in between.
     if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running++;
+    else this.running++;
     try {
       return await call();
     } finally {
-      this.running--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
     }
   }
 }
