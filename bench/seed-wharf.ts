@@ -7,30 +7,23 @@
  * Then it waits until the search and blob-reference projections have folded every event, and
  * closes. The bench then starts the real server on the same directory and measures through HTTP.
  *
- * SEED_MODE=log (the default in bench/run.ts) skips the HTTP route and the inline projection
- * instead: for each push it runs what the route and the package writer run, from Wharf's own
- * compiled code: the archive inspected (`inspectArchive`), its blob stored in the blob store
- * (`FsBlobStore.put`, fsync and all), the `PushRelease` command decided against the package's
- * view (`decide`), wrapped (`envelopesFor`) and appended to the event log (`SqliteEventLog`), the
- * view evolved in memory (`evolve`). Nothing else is written: the metadata, chart-index, search
- * and blob-reference projections are folded from the log by the server's own projectors when it
- * starts (the bench waits until their lag is 0 before measuring). Views of packages that exist
- * already are read from the metadata store (a resumed seeding, between levels).
+ * SEED_MODE=import (the default in bench/run.ts) seeds through `npm run import`'s own compiled
+ * code instead (services/tools/src/release-import.ts, import-targets.ts), with the scenario's
+ * generator as its source (`growthImportItems`): each archive inspected and its blob stored, the
+ * releases of a package sent to the package writer in ImportReleases commands (one decision and
+ * one append each), the writer's projection (metadata, chart index) applied before it answers,
+ * and the server's search and blob-reference projectors folding in this process until their lag
+ * is 0. Nothing is appended behind the writer's back; the server then finds every projection
+ * current. A level continues the directory: what is there already is skipped.
  *
  * Run by bench/run.ts as `node -r scripts/dist-paths.js <build>/bench/seed-wharf.js` with
  * WHARF_DATA_DIR and SEED='{"from":0,"to":1000,"layout":"spread","packages":1000,"concurrency":16,"deadline":<epoch ms>}'.
- * Prints `SEEDCHUNK {...}` per 1000 pushes and `SEEDDONE {...}` at the end, on stdout.
+ * Prints `SEEDCHUNK {...}` per 1000 pushes (import: one for the whole range) and `SEEDDONE {...}` at the end, on stdout.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { FsBlobStore } from '@wharf/adapters/blob-fs';
-import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
-import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
 import { loadConfig, JsonLogger, WharfConfig } from '@wharf/config';
-import type { EventEnvelope } from '@wharf/contracts';
-import { PackageView, PushRelease, decide, emptyPackageView, evolve, inspectArchive } from '@wharf/domain';
 import { API, pool, pushBody } from './lib/charts';
-import { GrowthLayout, growthChart, growthRelease } from './lib/growth-layout';
+import { GrowthLayout, growthChart, growthImportItems, growthRelease } from './lib/growth-layout';
 
 interface Spec {
   from: number;
@@ -45,85 +38,40 @@ function chunkLine(from: number, res: { done: number; failed: number }, started:
   return `SEEDCHUNK ${JSON.stringify({ from, to: from + res.done + res.failed, done: res.done, failed: res.failed, seconds: (Date.now() - started) / 1000 })}\n`;
 }
 
-/** SEED_MODE=log: the writer's steps without the server (see the header). */
-async function seedLog(spec: Spec, root: string, config: WharfConfig): Promise<void> {
-  const { envelopesFor } = require(join(root, 'dist', 'services', 'metadata', 'src', 'event-envelopes.js')) as {
-    envelopesFor: (
-      pkg: string,
-      last: number,
-      events: ReturnType<typeof decide>,
-      meta: PushRelease['meta'],
-    ) => EventEnvelope[];
-  };
-  const file = (f: string) => join(config.dataDir, f);
-  const log = new SqliteEventLog({ path: file('events.db'), synchronous: config.sqlite.synchronous });
-  const blobs = new FsBlobStore(file('blobs'));
-  const store = new SqliteMetadataStore({ path: file('metadata.db') });
-  const views = new Map<string, PackageView>();
-  const queues = new Map<string, Promise<void>>(); // one push per package at a time, as the writer's lock
-  let failed = 0;
-  let lastError = '';
-  const pushOne = async (i: number) => {
-    const { ns, name, release } = growthRelease(spec.layout, spec.packages, i);
-    const pkg = `${ns}/${name}`;
-    const archive = growthChart(spec.layout, spec.packages, i);
-    const inspection = inspectArchive(archive, config.archive);
-    await blobs.put(archive, inspection.blobDigest);
-    const run = async () => {
-      const view = views.get(pkg) ?? (await store.get(pkg)) ?? emptyPackageView(pkg);
-      const command: PushRelease = {
-        type: 'PushRelease',
-        package: pkg,
-        release,
-        mediaType: 'helm',
-        content: {
-          apprDigest: inspection.apprDigest,
-          blobDigest: inspection.blobDigest,
-          size: inspection.size,
-          chart: inspection.chart,
-        },
-        metadata: null,
-        force: false,
-        visibility: config.auth.defaultVisibility,
-        meta: { commandId: randomUUID(), correlationId: randomUUID(), issuedAt: new Date().toISOString() },
-      };
-      const events = decide(command, view);
-      const envelopes = envelopesFor(pkg, view.sequence, events, command.meta);
-      await log.append(pkg, view.sequence, envelopes);
-      views.set(pkg, envelopes.reduce(evolve, view));
-    };
-    const prev = queues.get(pkg) ?? Promise.resolve();
-    const mine = prev.then(run);
-    queues.set(
-      pkg,
-      mine.catch(() => undefined),
-    );
-    await mine;
-    if (queues.get(pkg) === mine) queues.delete(pkg);
-  };
+/** SEED_MODE=import: `npm run import`'s own code, with the scenario's generator as its source (see the header). */
+async function seedImport(spec: Spec, root: string, config: WharfConfig): Promise<void> {
+  const tools = (f: string) => join(root, 'dist', 'services', 'tools', 'src', f);
+  const { importReleases } = require(
+    tools('release-import.js'),
+  ) as typeof import('../services/tools/src/release-import');
+  const { openImportTarget } = require(
+    tools('import-targets.js'),
+  ) as typeof import('../services/tools/src/import-targets');
+  const started = Date.now();
+  const target = await openImportTarget(config);
   try {
-    for (let from = spec.from; from < spec.to && Date.now() < spec.deadline; from += 1000) {
-      const to = Math.min(spec.to, from + 1000);
-      const started = Date.now();
-      const res = await pool(from, to, spec.concurrency, pushOne, spec.deadline);
-      failed += res.failed;
-      if (res.lastError) lastError = res.lastError;
-      process.stdout.write(chunkLine(from, res, started));
-      if (res.done + res.failed < to - from) break;
-    }
+    const report = await importReleases(growthImportItems(spec.layout, spec.packages, spec.from, spec.to), target, {
+      archiveLimits: config.archive,
+      defaultVisibility: config.auth.defaultVisibility,
+      concurrency: spec.concurrency,
+    });
+    const lagStart = Date.now();
+    await target.settle();
+    const failed = report.failed + report.conflicts;
+    const lastError = report.problems.at(-1)?.message ?? '';
     process.stdout.write(
-      `SEEDDONE ${JSON.stringify({ failed, lastError, projectionsCaughtUpS: 0, lag: 0, events: await log.count() })}\n`,
+      chunkLine(spec.from, { done: report.imported + report.skipped, failed }, started) +
+        `SEEDDONE ${JSON.stringify({ failed, lastError, projectionsCaughtUpS: (Date.now() - lagStart) / 1000, lag: 0 })}\n`,
     );
   } finally {
-    await log.close();
-    await store.close();
+    await target.close();
   }
 }
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.env.SEED ?? '{}') as Spec;
   const root = process.env.WHARF_BENCH_ROOT ?? process.cwd();
-  if ((process.env.SEED_MODE ?? 'log') === 'log') return seedLog(spec, root, loadConfig());
+  if ((process.env.SEED_MODE ?? 'import') === 'import') return seedImport(spec, root, loadConfig());
 
   const { startEmbedded } = require(join(root, 'dist', 'services', 'embedded', 'src', 'embedded-app.js'));
   const config = loadConfig();

@@ -22,8 +22,52 @@ export function growthRelease(
   return { ns: 'growth', name: `g${i % packages}`, release };
 }
 
-/** The archive of the i-th seeded push (the same bytes whichever path pushes it, padding aside). */
+/** The archive of the i-th seeded push (the same bytes whichever path pushes it, in any process). */
 export function growthChart(layout: GrowthLayout, packages: number, i: number): Buffer {
   const { name, release } = growthRelease(layout, packages, i);
   return layout === 'search' ? searchChart(i % packages, release) : pushChart(name, release);
+}
+
+/**
+ * The pushes [from, to) of a scenario as an import source (services/tools/src/release-import.ts):
+ * the same releases and archives as `growthRelease`/`growthChart`, grouped by package (each
+ * package's releases in a row, so the import sends them in few commands).
+ */
+export function growthImportItems(
+  layout: GrowthLayout,
+  packages: number,
+  from: number,
+  to: number,
+): { total: number; items(): AsyncIterable<GrowthImportItem> } {
+  const width = layout === 'one' ? 1 : packages;
+  return {
+    total: Math.max(0, to - from),
+    async *items() {
+      for (let p = 0; p < width; p++) {
+        const first = from + ((((p - from) % width) + width) % width);
+        for (let i = first; i < to; i += width) {
+          const { ns, name, release } = growthRelease(layout, packages, i);
+          yield {
+            kind: 'release' as const,
+            origin: `${layout} #${i}`,
+            namespace: ns,
+            name,
+            release,
+            mediaType: 'helm',
+            archive: growthChart(layout, packages, i),
+          };
+        }
+      }
+    },
+  };
+}
+
+export interface GrowthImportItem {
+  kind: 'release';
+  origin: string;
+  namespace: string;
+  name: string;
+  release: string;
+  mediaType: string;
+  archive: Buffer;
 }

@@ -22,8 +22,8 @@ import { Report } from '../lib/report';
  * wharf-distributed). Either way, the measured pushes and shows at each level are HTTP requests
  * against the live server, and they stay in the registry.
  */
-/** How bench/seed-wharf.ts seeds Wharf in `direct` mode: `log` (default) or `inject`. */
-export const WHARF_SEED = process.env.BENCH_GROWTH_WHARF_SEED ?? 'log';
+/** How bench/seed-wharf.ts seeds Wharf in `direct` mode: `import` (default: `npm run import`'s code) or `inject`. */
+export const WHARF_SEED = process.env.BENCH_GROWTH_WHARF_SEED ?? 'import';
 
 /** Connections of the measured growth pushes (BENCH_GROWTH_PUSH_CONNECTIONS, default 8; 1 measures one push at a time). */
 export const GROWTH_PUSH_CONNECTIONS = Number(process.env.BENCH_GROWTH_PUSH_CONNECTIONS ?? 8);
@@ -220,8 +220,8 @@ export async function seedDirectThenStart(
 /** How a direct seeding (server down, the target's own push code) was done, for the report's notes. */
 export function directSeedHow(target: TargetName, seedConc: number): string {
   return target === 'wharf'
-    ? WHARF_SEED === 'log'
-      ? `offline into the event log (bench/seed-wharf.ts, SEED_MODE=log: per push, Wharf's own inspectArchive, FsBlobStore.put, decide, envelopesFor, SqliteEventLog.append, as the push route and package writer run them; WHARF_SQLITE_SYNCHRONOUS=${process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal'}, concurrency ${seedConc}), server down; then the server started on the directory, its projectors folding the new events (metadata before it listens; search and blob references awaited through /metrics) before the measurements`
+    ? WHARF_SEED === 'import'
+      ? `offline through the package writer (bench/seed-wharf.ts, SEED_MODE=import: npm run import's code with the scenario's generator as source: each archive inspected and stored, each package's releases in ImportReleases commands decided and appended by the writer, every projection folded in the seeder; WHARF_SQLITE_SYNCHRONOUS=${process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal'}, concurrency ${seedConc}), server down; then the server started on the directory`
       : `in-process (bench/seed-wharf.ts, SEED_MODE=inject: Wharf's embedded application, each push injected into its HTTP route, no socket; WHARF_SQLITE_SYNCHRONOUS=${process.env.BENCH_GROWTH_SEED_SYNCHRONOUS ?? 'normal'} while seeding, concurrency ${seedConc}), server down; then the server started on the directory`
     : `in-process (bench/cnr-seed.py: the reference's push implementation on its filesystem models, one process, sequential${(process.env.BENCH_GROWTH_CNR_COALESCE ?? '1') === '1' ? '; its JSON index files kept in memory between pushes and written once at the end of each seeding (CNR_SEED_COALESCE=1)' : ''}), server down; then gunicorn started on the directory`;
 }
@@ -308,8 +308,8 @@ export async function seedWharfDirect(
     report.notes.push(`${layoutLabel(layout)} wharf: ${done.failed} seeding pushes failed (last: ${done.lastError})`);
   const took = ((Date.now() - started) / 1000).toFixed(0);
   report.notes.push(
-    WHARF_SEED === 'log'
-      ? `${layoutLabel(layout)} wharf: seeded ${from} -> ${reached} into the log in ${took} s (process start included; the log then held ${done.events} events)`
+    WHARF_SEED === 'import'
+      ? `${layoutLabel(layout)} wharf: imported ${from} -> ${reached} in ${took} s (process start and projections included)`
       : `${layoutLabel(layout)} wharf: seeded ${from} -> ${reached} in ${took} s (process start and projections included; projections caught up ${done.projectionsCaughtUpS.toFixed(1)} s after the last push${done.lag ? `, lag still ${done.lag}` : ''})`,
   );
   return reached;

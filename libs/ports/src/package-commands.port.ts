@@ -1,4 +1,4 @@
-import type { ChannelRecord, PackageCommand, Visibility } from '@wharf/domain';
+import type { ChannelRecord, ImportOutcome, PackageCommand, Visibility } from '@wharf/domain';
 
 export const PACKAGE_COMMANDS = Symbol('PackageCommands');
 
@@ -18,6 +18,13 @@ export interface CommandResult {
    * Absent for other commands.
    */
   channel?: ChannelRecord | null;
+  /**
+   * For ImportReleases: how many of its releases were published, how many the package already
+   * held with the same digests, and those it holds with other digests (at most the command's own
+   * releases, so bounded by the command's size). A redelivered command reports every release as
+   * skipped or conflicting. Absent for other commands.
+   */
+  import?: ImportOutcome;
 }
 
 /**

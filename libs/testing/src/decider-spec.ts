@@ -13,6 +13,8 @@ import {
   CommandMeta,
   DeleteChannel,
   DeleteRelease,
+  ImportReleases,
+  ImportedRelease,
   PackageCommand,
   PackageEvent,
   PackageView,
@@ -152,6 +154,44 @@ export function removeReleaseFromChannel(
 export function deleteChannel(overrides: CommandOverrides<DeleteChannel> = {}): DeleteChannel {
   const { meta, ...rest } = overrides;
   return { type: 'DeleteChannel', package: TEST_PACKAGE, channel: 'stable', ...rest, meta: commandMeta(meta) };
+}
+
+/** One release of an import, with the digests `published()` gives the same release and media type. */
+export function importedRelease(
+  overrides: Partial<Omit<ImportedRelease, 'content'>> & { content?: Partial<ReleaseContent> } = {},
+): ImportedRelease {
+  const { content, ...rest } = overrides;
+  const release = rest.release ?? '1.0.0';
+  const mediaType = rest.mediaType ?? 'helm';
+  return {
+    release,
+    mediaType,
+    metadata: null,
+    ...rest,
+    content: {
+      apprDigest: apprDigestOf(release, mediaType),
+      blobDigest: blobDigestOf(release, mediaType),
+      size: 137,
+      chart: null,
+      ...content,
+    },
+  };
+}
+
+/** An import of `releases` (e.g. `['1.0.0', '1.1.0']`, or full ImportedRelease objects). */
+export function importReleases(
+  releases: (string | ImportedRelease)[],
+  overrides: Partial<Omit<ImportReleases, 'type' | 'meta' | 'releases'>> & { meta?: Partial<CommandMeta> } = {},
+): ImportReleases {
+  const { meta, ...rest } = overrides;
+  return {
+    type: 'ImportReleases',
+    package: TEST_PACKAGE,
+    releases: releases.map((r) => (typeof r === 'string' ? importedRelease({ release: r }) : r)),
+    visibility: 'public',
+    ...rest,
+    meta: commandMeta(meta),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

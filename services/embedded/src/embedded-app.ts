@@ -1,9 +1,12 @@
 /**
- * Boots the embedded profile: builds the Nest application on Fastify, starts the projectors,
- * waits until the metadata projection has caught up with the log (so the first request after a
- * restart already sees every acknowledged write), then listens.
+ * Boots the embedded profile: takes the data directory's lock (no import writes it meanwhile),
+ * builds the Nest application on Fastify, starts the projectors, waits until the metadata
+ * projection has caught up with the log (so the first request after a restart already sees
+ * every acknowledged write), then listens. Closing the application gives the lock back.
  */
+import { mkdirSync } from 'node:fs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { lockDataDir } from '@wharf/adapters/sqlite';
 import { BlobGarbageCollector, BlobReferenceProjector } from '@wharf/blob';
 import { JsonLogger, WharfConfig } from '@wharf/config';
 import { configureGatewayHttp, fastifyOptions, warnWhenDiscoveryHasNoOrigin } from '@wharf/gateway';
@@ -14,6 +17,27 @@ import { SearchProjector } from '@wharf/search';
 import { EmbeddedAppModule } from './embedded-app.module';
 
 export async function startEmbedded(config: WharfConfig, logger: JsonLogger): Promise<NestFastifyApplication> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const lock = lockDataDir(config.dataDir, 'server');
+  try {
+    const app = await boot(config, logger);
+    // Given back once every store is closed, not when the HTTP server stops.
+    const close = app.close.bind(app);
+    app.close = async () => {
+      try {
+        await close();
+      } finally {
+        lock.release();
+      }
+    };
+    return app;
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function boot(config: WharfConfig, logger: JsonLogger): Promise<NestFastifyApplication> {
   const checks: ReadinessCheck[] = [];
   const gauges: LagGauge[] = [];
   const metrics = new WharfMetrics('embedded');

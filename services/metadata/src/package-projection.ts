@@ -16,7 +16,7 @@
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HighestByKey } from '@wharf/collections';
-import { PackageView, emptyPackageView, evolve } from '@wharf/domain';
+import { PackageView, emptyPackageView, evolveAll } from '@wharf/domain';
 import type { EventEnvelope } from '@wharf/contracts';
 import { METADATA_STORE, MetadataStore, UnappliableEventsError, parkedBehind } from '@wharf/ports';
 import { ChartIndexProjection } from './chart-index-projection';
@@ -54,7 +54,7 @@ export class PackageProjection {
       if (fresh[0]!.sequence !== before.sequence + 1) {
         throw new UnappliableEventsError(parkedBehind(before.sequence, fresh));
       }
-      const after = fresh.reduce(evolve, before);
+      const after = evolveAll(before, fresh);
       if (await this.store.put(after, stored ? before.sequence : 0)) {
         await this.charts?.apply(after, events);
         this.appliedThrough.offer(pkg, { sequence: after.sequence });

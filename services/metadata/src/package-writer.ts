@@ -20,8 +20,10 @@ import {
   PackageView,
   decide,
   emptyPackageView,
-  evolve,
+  evolveAll,
   findChannel,
+  importOutcome,
+  planImport,
   storedBytesOf,
   wasApplied,
 } from '@wharf/domain';
@@ -146,18 +148,26 @@ export class PackageWriter implements PackageCommands {
         answers.push(() => reject(refusal));
         continue;
       }
-      const after = events.reduce(evolve, before);
+      const after = evolveAll(before, events);
       envelopes.push(...events);
       view = after;
-      answers.push(() => resolve(resultOf(command, after, events)));
+      answers.push(() => resolve(resultOf(command, before, after, events)));
     }
     return { envelopes, answers, view };
   }
 }
 
-/** The answer to `command`, from the view its events leave. */
-function resultOf(command: PackageCommand, after: PackageView, events: EventEnvelope[]): CommandResult {
+/** The answer to `command`, from the views before and after its events. */
+function resultOf(
+  command: PackageCommand,
+  before: PackageView,
+  after: PackageView,
+  events: EventEnvelope[],
+): CommandResult {
   const result: CommandResult = { sequences: events.map((e) => e.sequence), visibility: after.visibility };
   if ('channel' in command) result.channel = findChannel(after, command.channel) ?? null;
+  // A redelivered command has no events: its releases are all there now, reported as such.
+  if (command.type === 'ImportReleases')
+    result.import = importOutcome(planImport(command, events.length > 0 ? before : after));
   return result;
 }

@@ -4,7 +4,7 @@
  * asking the metadata service; documents never move backwards in sequence.
  */
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { emptyPackageView, evolve, searchDocumentFrom } from '@wharf/domain';
+import { emptyPackageView, evolveAll, searchDocumentFrom } from '@wharf/domain';
 import type { StoredEvent } from '@wharf/contracts';
 import {
   EVENT_LOG,
@@ -62,7 +62,7 @@ export class SearchProjector implements OnApplicationShutdown {
         rejected.push(...parkedBehind(before.sequence, fresh));
         continue;
       }
-      updated.push(searchDocumentFrom(fresh.reduce(evolve, before)));
+      updated.push(searchDocumentFrom(evolveAll(before, fresh)));
     }
     if (updated.length > 0) await this.index.putMany(updated);
     if (rejected.length > 0) throw new UnappliableEventsError(rejected);

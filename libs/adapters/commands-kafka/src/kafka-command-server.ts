@@ -12,6 +12,7 @@ const COMMAND_TYPES = new Set([
   'AddReleaseToChannel',
   'RemoveReleaseFromChannel',
   'DeleteChannel',
+  'ImportReleases',
   'SetVisibility',
 ]);
 

@@ -3,6 +3,7 @@ export * from './package.events';
 export * from './package.commands';
 export * from './release-metadata';
 export * from './package.decider';
+export * from './package.import';
 export * from './package.summary';
 export * from './package.search-document';
 export * from './blob-references';

@@ -95,5 +95,44 @@ export interface SetVisibility {
   meta: CommandMeta;
 }
 
+/** One release of an ImportReleases command: what a push would record, without a push's options. */
+export interface ImportedRelease {
+  release: string;
+  mediaType: string;
+  content: ReleaseContent;
+  metadata: JsonValue;
+}
+
+/** A channel an import recreates: its releases in the order they were added, and its current one. */
+export interface ImportedChannel {
+  name: string;
+  releases: string[];
+  current: string;
+}
+
+/**
+ * Many releases of one package at once, for bulk seeding (`npm run import`): an administrator's
+ * command, so no quota or per-package metadata bound applies. Idempotent by content, so an
+ * import run again after a crash adds only what is missing: a release and media type already
+ * held with the same digests is skipped, one held with other digests is a conflict (reported,
+ * never overwritten); the rest are published. `channels` are recreated over the releases the
+ * package then holds.
+ */
+export interface ImportReleases {
+  type: 'ImportReleases';
+  package: string;
+  releases: ImportedRelease[];
+  channels?: ImportedChannel[];
+  /** Visibility of the package when this import creates it; an existing package keeps its own. */
+  visibility: Visibility;
+  meta: CommandMeta;
+}
+
 export type PackageCommand =
-  PushRelease | DeleteRelease | AddReleaseToChannel | RemoveReleaseFromChannel | DeleteChannel | SetVisibility;
+  | PushRelease
+  | DeleteRelease
+  | AddReleaseToChannel
+  | RemoveReleaseFromChannel
+  | DeleteChannel
+  | SetVisibility
+  | ImportReleases;

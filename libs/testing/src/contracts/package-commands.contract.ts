@@ -10,7 +10,15 @@
  */
 import { PackageCommand, PackageEvent, PackageView, WharfError, releaseNames } from '@wharf/domain';
 import type { PackageCommands } from '@wharf/ports';
-import { addReleaseToChannel, commandMeta, deleteChannel, pushRelease } from '../decider-spec';
+import {
+  addReleaseToChannel,
+  commandMeta,
+  deleteChannel,
+  importReleases,
+  importedRelease,
+  pushRelease,
+  testDigest,
+} from '../decider-spec';
 import { ContractFixture, ContractOptions, uniqueName, useContractFixture } from './contract-fixture';
 import { releasePublished } from './contract-data.factory';
 
@@ -172,6 +180,53 @@ export function describePackageCommandsContract(
         });
         for (const [i, pkg] of packages.entries())
           expect(releaseNames(await read(pkg)).sort()).toEqual(i % 2 === 0 ? ['1.0.0'] : ['1.0.0', '2.0.0']);
+      },
+      timeout,
+    );
+
+    it(
+      'should answer an import with what it published, skipped and found in conflict, and append only the new releases',
+      async () => {
+        const pkg = freshPackage();
+        await commands().execute(pushRelease({ package: pkg, release: '1.0.0', ...meta() }));
+        await commands().execute(pushRelease({ package: pkg, release: '1.1.0', ...meta() }));
+        const other = importedRelease({ release: '1.1.0', content: { blobDigest: testDigest('other') } });
+
+        const result = await commands().execute(
+          importReleases(['1.0.0', other, '2.0.0', '3.0.0'], {
+            package: pkg,
+            channels: [{ name: 'stable', releases: ['2.0.0', '3.0.0'], current: '2.0.0' }],
+            ...meta(),
+          }),
+        );
+        const again = await commands().execute(importReleases(['2.0.0', '3.0.0'], { package: pkg, ...meta() }));
+
+        expect(result).toEqual({
+          sequences: [3, 4, 5, 6, 7],
+          visibility: 'public',
+          import: {
+            imported: 2,
+            skipped: 1,
+            conflicts: [
+              {
+                release: '1.1.0',
+                mediaType: 'helm',
+                heldBlobDigest: pushRelease({ release: '1.1.0' }).content.blobDigest,
+                importedBlobDigest: testDigest('other'),
+              },
+            ],
+          },
+        });
+        expect(again).toEqual({
+          sequences: [],
+          visibility: 'public',
+          import: { imported: 0, skipped: 2, conflicts: [] },
+        });
+        const view = await read(pkg);
+        expect(view.sequence).toBe(7);
+        expect(releaseNames(view).sort()).toEqual(['1.0.0', '1.1.0', '2.0.0', '3.0.0']);
+        expect(view.manifests.find((m) => m.release === '1.1.0')!.blobDigest).not.toBe(testDigest('other'));
+        expect(view.channels).toEqual([{ name: 'stable', current: '2.0.0', releases: ['2.0.0', '3.0.0'] }]);
       },
       timeout,
     );

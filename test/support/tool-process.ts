@@ -1,0 +1,45 @@
+/** Runs the compiled admin commands (services/tools: import, export, replay) as processes, for black-box tests. */
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from './wharf-process';
+
+export interface ToolRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a compiled tool (`import`, `export`) with `env` over this process's; `killWhen` sees each stderr line and may ask for a SIGKILL. */
+export function runTool(
+  tool: 'import' | 'export' | 'replay',
+  args: string[],
+  env: Record<string, string>,
+  killWhen?: (line: string) => boolean,
+): Promise<ToolRun> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '-r',
+      join(ROOT, 'scripts', 'dist-paths.js'),
+      join(ROOT, 'dist', 'services', 'tools', 'src', `${tool}.js`),
+      ...args,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (killWhen && stderr.split('\n').some(killWhen)) child.kill('SIGKILL');
+  });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+/** The JSON report a tool prints last on stdout. */
+export const report = (run: ToolRun) => JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, number>;
