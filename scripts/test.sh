@@ -57,7 +57,7 @@ npx eslint --max-warnings 0 .
 
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
-npx tsc -p tsconfig.build.json --noEmit
+npx tsc -p tsconfig.build.json --noEmit --tsBuildInfoFile dist/.typecheck.tsbuildinfo
 
 tier unit unit
 tier int int --runInBand
