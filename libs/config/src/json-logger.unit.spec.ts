@@ -55,13 +55,16 @@ describe(JsonLogger.name, () => {
 
   it('should censor secrets at the top of the fields and one level below', () => {
     const { logger, lines, parsed } = capture();
+    const headers = { authorization: 'Bearer abc', accept: 'json' };
     logger.event('info', 'x', {
       password: 'p4ss',
       token: 't0k',
-      headers: { authorization: 'Bearer abc', accept: 'json' },
+      headers,
       s3: { secretAccessKey: 'sk', region: 'eu' },
       user: { email: 'a@b.c' },
     });
+    // The caller's objects are left as they were.
+    expect(headers).toEqual({ authorization: 'Bearer abc', accept: 'json' });
     expect(lines[0]).not.toMatch(/p4ss|t0k|abc|"sk"/);
     expect(parsed()[0]).toMatchObject({
       password: '[redacted]',
