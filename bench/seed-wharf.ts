@@ -75,7 +75,7 @@ async function main(): Promise<void> {
 
   const { startEmbedded } = require(join(root, 'dist', 'services', 'embedded', 'src', 'embedded-app.js'));
   const config = loadConfig();
-  const app = await startEmbedded(config, new JsonLogger(config.logLevel));
+  const app = await startEmbedded(config, new JsonLogger(config.logLevel, undefined, { redact: config.logRedact }));
   const fastify = app.getHttpAdapter().getInstance();
   let failed = 0;
   let lastError = '';

@@ -3,7 +3,7 @@ import { JsonLogger } from './json-logger';
 
 /**
  * The start of every `main`: configuration (exit 2 with every problem listed when it is
- * invalid), the logger, and a uniform report of a failed start (exit 1).
+ * invalid), the logger (its level toggled by SIGUSR2), and a uniform report of a failed start (exit 1).
  */
 export function runService(
   name: string,
@@ -19,7 +19,9 @@ export function runService(
     }
     throw error;
   }
-  const logger = new JsonLogger(config.logLevel);
+  const logger = new JsonLogger(config.logLevel, undefined, { redact: config.logRedact });
+  // `kill -USR2 <pid>`: debug logging on, and off again, without a restart (docs/operations.md).
+  process.on('SIGUSR2', () => logger.toggleDebug('SIGUSR2'));
   start(config, logger)
     .then(async (app) => {
       logger.event('info', 'wharf listening', {

@@ -1,20 +1,63 @@
 /**
- * Structured logs: one JSON object per line on stdout. Implements Nest's LoggerService so
- * framework messages come out the same way. Callers never pass secrets; `redact` strips the
- * fields that could carry them if one slips through.
+ * Structured logs: one JSON object per line on stdout, written by pino. Implements Nest's
+ * LoggerService so framework messages come out the same way. Every line reads
+ * `{"time","level","msg",...fields,"request_id","trace_id"}` (the ids only inside a request:
+ * log-context.ts). Callers never pass secrets; the redaction paths (defaults plus
+ * WHARF_LOG_REDACT) censor the fields that could carry them if one slips through. SIGUSR2
+ * (boot.ts) switches between the configured level and `debug` while the process runs.
  */
 import type { LoggerService } from '@nestjs/common';
+import pino, { DestinationStream, Logger } from 'pino';
+import { logContext } from './log-context';
 
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-export type LogLevel = keyof typeof LEVELS;
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+type EventLevel = Exclude<LogLevel, 'silent'>;
 
-const SECRET_KEYS = /^(authorization|password|token|secret|cookie|blob)$/i;
+/** Censored wherever they appear at the top of a line's fields or one level below. */
+const SECRET_KEYS = [
+  'authorization',
+  'Authorization',
+  'password',
+  'token',
+  'secret',
+  'cookie',
+  'Cookie',
+  'blob',
+  'accessToken',
+  'secretAccessKey',
+  'sessionToken',
+];
+export const DEFAULT_REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((key) => [key, `*.${key}`]);
+
+export interface JsonLoggerOptions {
+  /** pino redaction paths added to the defaults (WHARF_LOG_REDACT). */
+  redact?: readonly string[];
+}
 
 export class JsonLogger implements LoggerService {
+  private readonly pino: Logger;
+
   constructor(
-    private readonly level: LogLevel = 'info',
-    private readonly write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
-  ) {}
+    private readonly configuredLevel: LogLevel = 'info',
+    write?: (line: string) => void,
+    options: JsonLoggerOptions = {},
+  ) {
+    const destination: DestinationStream = write
+      ? { write: (chunk: string) => write(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) }
+      : pino.destination({ dest: 1, sync: true });
+    this.pino = pino(
+      {
+        level: configuredLevel,
+        base: null,
+        // The line starts with the time, then the level and the message as fields (event()), as
+        // the hand-written logger wrote them: pino puts its level first and its message last.
+        formatters: { level: () => ({}) },
+        timestamp: () => `"time":"${new Date().toISOString()}"`,
+        redact: { paths: [...DEFAULT_REDACT_PATHS, ...(options.redact ?? [])], censor: '[redacted]' },
+      },
+      destination,
+    );
+  }
 
   log(message: unknown, context?: string) {
     this.emit('info', message, context);
@@ -33,17 +76,35 @@ export class JsonLogger implements LoggerService {
   }
 
   /** Whether events of `level` are written (so a caller can skip building what would be dropped). */
-  logs(level: Exclude<LogLevel, 'silent'>): boolean {
-    return LEVELS[level] >= LEVELS[this.level];
+  logs(level: EventLevel): boolean {
+    return this.pino.isLevelEnabled(level);
   }
 
-  /** A structured event: `msg` plus fields. */
-  event(level: Exclude<LogLevel, 'silent'>, msg: string, fields: Record<string, unknown> = {}) {
+  /** The level in force now (the configured one, or `debug` after toggleDebug()). */
+  get level(): LogLevel {
+    return this.pino.level as LogLevel;
+  }
+
+  /**
+   * Switches between the configured level and `debug`, and says so in one line (written while
+   * the more verbose of the two is in force, so it shows whatever the configured level).
+   */
+  toggleDebug(reason: string): LogLevel {
+    const from = this.level;
+    const to: LogLevel = from === this.configuredLevel ? 'debug' : this.configuredLevel;
+    if (to === 'debug') this.pino.level = to;
+    this.event('info', 'log level changed', { from, to, reason });
+    this.pino.level = to;
+    return to;
+  }
+
+  /** A structured event: `msg` plus fields, and the request's ids when logged while serving one. */
+  event(level: EventLevel, msg: string, fields: Record<string, unknown> = {}) {
     if (!this.logs(level)) return;
-    this.write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...redact(fields) }));
+    this.pino[level]({ level, msg, ...fields, ...logContext.getStore() });
   }
 
-  private emit(level: Exclude<LogLevel, 'silent'>, message: unknown, context?: unknown, trace?: unknown) {
+  private emit(level: EventLevel, message: unknown, context?: unknown, trace?: unknown) {
     const fields: Record<string, unknown> = {};
     if (typeof context === 'string') fields.context = context;
     if (typeof trace === 'string') fields.trace = trace;
@@ -55,12 +116,4 @@ export class JsonLogger implements LoggerService {
     }
     this.event(level, typeof message === 'string' ? message : JSON.stringify(message), fields);
   }
-}
-
-export function redact(fields: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    out[key] = SECRET_KEYS.test(key) ? '[redacted]' : value;
-  }
-  return out;
 }

@@ -20,6 +20,10 @@ const urlList = () =>
       'http(s) URL[,URL...]',
     );
 
+/** A pino redaction path: identifiers or `*` joined by dots, or quoted keys in brackets. */
+const LOG_KEY = String.raw`(?:[A-Za-z_$][\w$]*|\*)`;
+const LOG_PATH = String.raw`${LOG_KEY}(?:\.${LOG_KEY}|\["[^"\\\]]+"\])*`;
+
 const schema = z.object({
   WHARF_PROFILE: z.enum(['embedded', 'distributed']).default('embedded'),
   WHARF_HOST: z.string().min(1).default('127.0.0.1'),
@@ -31,6 +35,11 @@ const schema = z.object({
     .default('/cnr'),
   WHARF_PUBLIC_URL: z.string().url().optional(),
   WHARF_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // pino redaction paths censored on top of the defaults (json-logger.ts): user.email,*.apiKey,headers["x-api-key"]
+  WHARF_LOG_REDACT: z
+    .string()
+    .regex(new RegExp(`^${LOG_PATH}(,${LOG_PATH})*$`), 'redaction paths, comma-separated: key, a.b, *.key or a["x-y"]')
+    .optional(),
   WHARF_MAX_BODY_BYTES: int(100 * MiB, 1024),
   WHARF_MAX_ACCOUNT_BODY_BYTES: int(16 * 1024, 1024),
   WHARF_REQUEST_TIMEOUT_SECONDS: int(300, 0),
@@ -120,6 +129,8 @@ export interface WharfConfig {
   http: HttpSettings;
   dataDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Redaction paths added to the logger's defaults (WHARF_LOG_REDACT). */
+  logRedact: string[];
   archive: { maxBlobBytes: number; maxUnpackedBytes: number; maxExpansionRatio: number; maxEntries: number };
   /** How many worker threads inspect pushed archives off the event loop (0: inspect on the event loop). */
   archiveWorkers: number;
@@ -314,6 +325,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     dataDir: resolve(e.WHARF_DATA_DIR),
     logLevel: e.WHARF_LOG_LEVEL,
+    logRedact: e.WHARF_LOG_REDACT ? e.WHARF_LOG_REDACT.split(',') : [],
     archive: {
       maxBlobBytes: e.WHARF_MAX_BLOB_BYTES,
       maxUnpackedBytes: e.WHARF_MAX_UNPACKED_BYTES,

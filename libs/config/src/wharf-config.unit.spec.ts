@@ -46,3 +46,20 @@ describe('requireGcGraceAboveCommandDeadline: the blob collector waits out every
     expect(() => requireGcGraceAboveCommandDeadline(loadConfig({}))).not.toThrow();
   });
 });
+
+describe('loadConfig: WHARF_LOG_REDACT, the redaction paths added to the defaults', () => {
+  it('should take comma-separated pino paths', () => {
+    expect(loadConfig({}).logRedact).toEqual([]);
+    expect(loadConfig({ WHARF_LOG_REDACT: 'user.email,*.apiKey,headers["x-api-key"]' }).logRedact).toEqual([
+      'user.email',
+      '*.apiKey',
+      'headers["x-api-key"]',
+    ]);
+  });
+
+  it('should refuse what is not a path, naming the variable', () => {
+    for (const bad of ['', 'a,', 'a b', 'a..b', '.a', 'a.b-c', 'a[0', 'a,b;c']) {
+      expect(() => loadConfig({ WHARF_LOG_REDACT: bad })).toThrow(/WHARF_LOG_REDACT/);
+    }
+  });
+});

@@ -5,3 +5,4 @@ export * from './service-host.module';
 export * from './service-app';
 export * from './operator-only';
 export * from './request-path';
+export * from './request-context';

@@ -1,11 +1,11 @@
 /**
  * Builds a service's Nest application on Fastify with the shared error rendering and the
- * request metrics (every answered request observed on the process's WharfMetrics by method,
+ * request's id and trace id on its log lines (request-context.ts), the request metrics (every answered request observed on the process's WharfMetrics by method,
  * route template and status class: never the raw URL, so no request creates a series). The gateway
  * adds its public API settings on top (services/gateway/src/http/http-setup.ts); the internal
  * services use JSON bodies, and the blob service streams octet-stream bodies.
  */
-import type { DynamicModule, Provider, Type } from '@nestjs/common';
+import { DynamicModule, Provider, ShutdownSignal, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyHttpOptions } from 'fastify';
@@ -15,6 +15,7 @@ import type { WharfMetrics } from '@wharf/metrics';
 import { METRICS } from '@wharf/ports';
 import { LagGauge, ReadinessCheck, ServiceHostModule } from './service-host.module';
 import { WharfExceptionFilter } from './wharf-exception.filter';
+import { installRequestContext, requestIdOf } from './request-context';
 
 export interface ServiceAppOptions {
   fastify?: FastifyHttpOptions<Server>;
@@ -29,22 +30,27 @@ export async function createServiceApp(
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    new FastifyAdapter({ logger: false, routerOptions: { maxParamLength: 2048 }, ...options.fastify }),
+    new FastifyAdapter({
+      logger: false,
+      routerOptions: { maxParamLength: 2048 },
+      genReqId: requestIdOf,
+      ...options.fastify,
+    }),
     {
       logger,
       bodyParser: !options.ownBodyParsing,
     },
   );
   app.useGlobalFilters(new WharfExceptionFilter(logger));
-  app.enableShutdownHooks();
+  // Nest's shutdown signals but SIGUSR2, which toggles debug logging instead (libs/config boot.ts).
+  app.enableShutdownHooks(Object.values(ShutdownSignal).filter((signal) => signal !== ShutdownSignal.SIGUSR2));
   const metrics = app.get<WharfMetrics>(METRICS);
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onResponse', (request, reply, done) => {
-      metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
-      done();
-    });
+  const fastify = app.getHttpAdapter().getInstance();
+  installRequestContext(fastify);
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
   return app;
 }
 
