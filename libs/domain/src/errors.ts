@@ -237,12 +237,15 @@ export class UnsupportedError extends WharfError {
   readonly code = 'unsupported' as const;
 }
 
+/** Seconds a client is told to wait after a 503 that names no other figure. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
 /** A backing store or the event log cannot be reached; the client should retry later. */
 export class ServiceUnavailableError extends WharfError {
   readonly code = 'service-unavailable' as const;
   constructor(
     dependency: string,
-    readonly retryAfterSeconds = 5,
+    readonly retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS,
   ) {
     super(`${dependency} is unavailable, retry later`, { dependency });
   }

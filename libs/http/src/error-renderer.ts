@@ -4,7 +4,14 @@
  * anything unexpected is a 500 whose body says nothing about internals (the log has the stack).
  */
 import { HttpException } from '@nestjs/common';
-import { ErrorDetails, RateLimitedError, ServiceUnavailableError, UnauthorizedError, WharfError } from '@wharf/domain';
+import {
+  DEFAULT_RETRY_AFTER_SECONDS,
+  ErrorDetails,
+  RateLimitedError,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  WharfError,
+} from '@wharf/domain';
 import { ErrorBody, HTTP_STATUS_BY_CODE, WireErrorCode, errorBody } from '@wharf/contracts';
 import { isOutage } from '@wharf/ports';
 
@@ -27,14 +34,12 @@ const FASTIFY_CODES: Record<string, WireErrorCode> = {
 /**
  * Seconds a client should wait: the error's own figure, also when it crossed a process boundary
  * (a command's reply carries the code and details, not the class: `retry_after` of a rate limit,
- * none of an outage, which then gets ServiceUnavailableError's default).
+ * none of an outage, which then gets the default).
  */
 function retryAfterOf(error: WharfError): number {
   if (error instanceof ServiceUnavailableError || error instanceof RateLimitedError) return error.retryAfterSeconds;
   const fromDetails = error.details['retry_after'];
-  return typeof fromDetails === 'number' && fromDetails > 0
-    ? fromDetails
-    : new ServiceUnavailableError('').retryAfterSeconds;
+  return typeof fromDetails === 'number' && fromDetails > 0 ? fromDetails : DEFAULT_RETRY_AFTER_SECONDS;
 }
 
 export function renderError(error: unknown, method: string, path: string): RenderedError {

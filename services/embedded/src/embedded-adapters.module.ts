@@ -24,6 +24,7 @@ import { FsBlobStore } from '@wharf/adapters/blob-fs';
 import { CachingBlobStore } from '@wharf/adapters/blob-cache';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
 import { SqliteChartIndexStore } from '@wharf/adapters/chart-index-sqlite';
+import type { DataDirLock } from '@wharf/adapters/sqlite';
 import { BLOB_LOGGER } from '@wharf/blob';
 import { StoreName, WharfMetrics, instrumentStore } from '@wharf/metrics';
 import {
@@ -47,6 +48,8 @@ import {
 } from '@wharf/ports';
 
 export const LOGGER = Symbol('Logger');
+/** The data directory's lock (`lockDataDir`), given back once every store is closed. */
+export const DATA_DIR_LOCK = Symbol('DataDirLock');
 
 /** Closes the log first: that stops the projectors, which still need the stores they write to. */
 @Injectable()
@@ -59,6 +62,7 @@ class AdapterCloser implements OnApplicationShutdown {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(BLOB_REFERENCES) private readonly references: BlobReferenceStore,
     @Inject(CHART_INDEX_STORE) private readonly charts: ChartIndexStore,
+    @Inject(DATA_DIR_LOCK) private readonly lock: DataDirLock,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
@@ -71,13 +75,15 @@ class AdapterCloser implements OnApplicationShutdown {
       this.charts.close(),
       this.accounts.close(),
     ]);
+    // Also on SIGTERM, which runs this hook but not app.close().
+    this.lock.release();
   }
 }
 
 @Global()
 @Module({})
 export class EmbeddedAdaptersModule {
-  static forConfig(config: WharfConfig, logger: JsonLogger, metrics: WharfMetrics): DynamicModule {
+  static forConfig(config: WharfConfig, logger: JsonLogger, metrics: WharfMetrics, lock: DataDirLock): DynamicModule {
     mkdirSync(config.dataDir, { recursive: true });
     const file = (name: string) => join(config.dataDir, name);
     const sync = config.sqlite.synchronous;
@@ -87,6 +93,7 @@ export class EmbeddedAdaptersModule {
       providers: [
         { provide: WHARF_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
+        { provide: DATA_DIR_LOCK, useValue: lock },
         { provide: BLOB_LOGGER, useValue: logger },
         {
           provide: EVENT_LOG,

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { JsonLogger, WharfConfig } from '@wharf/config';
 import { LagGauge, ReadinessCheck, ServiceHostModule } from '@wharf/http';
 import type { WharfMetrics } from '@wharf/metrics';
+import type { DataDirLock } from '@wharf/adapters/sqlite';
 import { BlobModule } from '@wharf/blob';
 import { GatewayModule } from '@wharf/gateway';
 import { MetadataModule } from '@wharf/metadata';
@@ -17,11 +18,12 @@ export class EmbeddedAppModule {
     checks: ReadinessCheck[],
     gauges: LagGauge[],
     metrics: WharfMetrics,
+    lock: DataDirLock,
   ): DynamicModule {
     return {
       module: EmbeddedAppModule,
       imports: [
-        EmbeddedAdaptersModule.forConfig(config, logger, metrics),
+        EmbeddedAdaptersModule.forConfig(config, logger, metrics, lock),
         ServiceHostModule.with([], checks, gauges, metrics),
         MetadataModule,
         SearchModule,

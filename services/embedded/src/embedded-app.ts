@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { lockDataDir } from '@wharf/adapters/sqlite';
+import { DataDirLock, lockDataDir } from '@wharf/adapters/sqlite';
 import { BlobGarbageCollector, BlobReferenceProjector } from '@wharf/blob';
 import { JsonLogger, WharfConfig } from '@wharf/config';
 import { configureGatewayHttp, fastifyOptions, warnWhenDiscoveryHasNoOrigin } from '@wharf/gateway';
@@ -20,31 +20,26 @@ export async function startEmbedded(config: WharfConfig, logger: JsonLogger): Pr
   mkdirSync(config.dataDir, { recursive: true });
   const lock = lockDataDir(config.dataDir, 'server');
   try {
-    const app = await boot(config, logger);
-    // Given back once every store is closed, not when the HTTP server stops.
-    const close = app.close.bind(app);
-    app.close = async () => {
-      try {
-        await close();
-      } finally {
-        lock.release();
-      }
-    };
-    return app;
+    // Given back by the stores' shutdown hook once every store is closed (app.close or a signal).
+    return await boot(config, logger, lock);
   } catch (error) {
     lock.release();
     throw error;
   }
 }
 
-async function boot(config: WharfConfig, logger: JsonLogger): Promise<NestFastifyApplication> {
+async function boot(config: WharfConfig, logger: JsonLogger, lock: DataDirLock): Promise<NestFastifyApplication> {
   const checks: ReadinessCheck[] = [];
   const gauges: LagGauge[] = [];
   const metrics = new WharfMetrics('embedded');
-  const app = await createServiceApp(EmbeddedAppModule.forConfig(config, logger, checks, gauges, metrics), logger, {
-    fastify: fastifyOptions(config),
-    ownBodyParsing: true,
-  });
+  const app = await createServiceApp(
+    EmbeddedAppModule.forConfig(config, logger, checks, gauges, metrics, lock),
+    logger,
+    {
+      fastify: fastifyOptions(config),
+      ownBodyParsing: true,
+    },
+  );
   configureGatewayHttp(app, logger);
   warnWhenDiscoveryHasNoOrigin(config, logger);
   const metadata = app.get(MetadataProjector);

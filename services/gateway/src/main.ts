@@ -37,11 +37,12 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const services = config.distributed.services;
   const metrics = new WharfMetrics('gateway');
   const mongo = config.distributed.mongo!;
-  const accounts = await MongoAccountStore.connect({
+  const mongoOptions = {
     url: mongo.url,
     database: mongo.database,
     clientOptions: { serverSelectionTimeoutMS: 10_000 },
-  });
+  };
+  const accounts = await MongoAccountStore.connect(mongoOptions);
   const commands = new KafkaCommandClient({
     ...kafkaClientOptions(config, 'wharf-gateway'),
     replyTimeoutMs: config.dependencyTimeoutMs,
@@ -50,13 +51,8 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-gateway'));
   // Reads without a hop through the metadata service: it acknowledges a command only once its
   // projections are written, so what a gateway reads here already holds every acknowledged push.
-  const readerOptions = {
-    url: mongo.url,
-    database: mongo.database,
-    clientOptions: { serverSelectionTimeoutMS: 10_000 },
-  };
-  const packages = await MongoMetadataStore.connectReader(readerOptions);
-  const charts = await MongoChartIndexStore.connectReader(readerOptions);
+  const packages = await MongoMetadataStore.connectReader(mongoOptions);
+  const charts = await MongoChartIndexStore.connectReader(mongoOptions);
   const blobs = await S3BlobStore.create(config.distributed.s3!);
   const app = await createService(
     {

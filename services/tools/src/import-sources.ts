@@ -8,6 +8,7 @@ import { createReadStream, existsSync, readFileSync, readdirSync, statSync } fro
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { FsBlobStore } from '@wharf/adapters/blob-fs';
+import { splitPackageName } from '@wharf/domain';
 import type { ImportItem, ImportSource } from './release-import';
 import { EXPORT_BLOBS, EXPORT_MANIFEST, EXPORT_PACKAGES, ExportManifest, ExportedPackage } from './registry-export';
 
@@ -19,7 +20,19 @@ export class ImportSourceError extends Error {}
  * names its package and release, as a ChartMuseum upload's does. A `<file>.prov` next to it is
  * imported as its provenance.
  */
-export function chartDirectorySource(dir: string, namespace: string): ImportSource {
+/**
+ * A file's bytes when it is a regular file (a link to one is followed) of at most `maxBytes`;
+ * anything else (a device, a pipe, a directory, a file larger than an archive may be) is refused
+ * before a byte is read.
+ */
+function readRegularFile(path: string, maxBytes: number): Buffer {
+  const stat = statSync(path);
+  if (!stat.isFile()) throw new Error('not a regular file');
+  if (stat.size > maxBytes) throw new Error(`${stat.size} bytes, above the archive limit of ${maxBytes}`);
+  return readFileSync(path);
+}
+
+export function chartDirectorySource(dir: string, namespace: string, maxArchiveBytes: number): ImportSource {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new ImportSourceError(`${dir}: no such directory`);
   const files = readdirSync(root)
@@ -33,8 +46,8 @@ export function chartDirectorySource(dir: string, namespace: string): ImportSour
         let archive: Buffer;
         let provenance: Buffer | undefined;
         try {
-          archive = readFileSync(path);
-          if (existsSync(`${path}.prov`)) provenance = readFileSync(`${path}.prov`);
+          archive = readRegularFile(path, maxArchiveBytes);
+          if (existsSync(`${path}.prov`)) provenance = readRegularFile(`${path}.prov`, maxArchiveBytes);
         } catch (error) {
           yield { kind: 'unreadable', origin: path, reason: (error as Error).message };
           continue;
@@ -63,7 +76,7 @@ export function exportSource(dir: string, namespaces?: readonly string[]): Impor
   }
   if (manifest.format !== 'wharf-export' || manifest.version !== 1)
     throw new ImportSourceError(`${dir}: ${EXPORT_MANIFEST} is not a Wharf export of version 1`);
-  const keep = (pkg: ExportedPackage) => !namespaces || namespaces.includes(pkg.package.split('/')[0]!);
+  const keep = (pkg: ExportedPackage) => !namespaces || namespaces.includes(splitPackageName(pkg.package).namespace);
   return {
     total: namespaces ? undefined : manifest.releases,
     async *items(): AsyncIterable<ImportItem> {
@@ -75,13 +88,13 @@ export function exportSource(dir: string, namespaces?: readonly string[]): Impor
         if (line.trim() === '') continue;
         let pkg: ExportedPackage;
         try {
-          pkg = JSON.parse(line) as ExportedPackage;
+          pkg = exportedPackageOf(JSON.parse(line));
         } catch (error) {
           yield { kind: 'unreadable', origin: `${EXPORT_PACKAGES}:${n}`, reason: (error as Error).message };
           continue;
         }
         if (!keep(pkg)) continue;
-        const [namespace, name] = pkg.package.split('/') as [string, string];
+        const { namespace, name } = splitPackageName(pkg.package);
         for (const r of pkg.releases) {
           const origin = `${pkg.package}@${r.release} (${r.mediaType})`;
           let archive: Buffer;
@@ -117,4 +130,19 @@ export function exportSource(dir: string, namespaces?: readonly string[]): Impor
       }
     },
   };
+}
+
+/**
+ * A line of packages.jsonl as a package, or an error saying what is missing: a line of another
+ * shape is reported and skipped like an unreadable one, never half imported. The releases'
+ * fields are checked where they are used (names and digests by the import itself).
+ */
+function exportedPackageOf(value: unknown): ExportedPackage {
+  const pkg = value as Partial<ExportedPackage> | null;
+  if (typeof pkg !== 'object' || pkg === null || typeof pkg.package !== 'string')
+    throw new Error('not a package: no "package" name');
+  if (!Array.isArray(pkg.releases)) throw new Error(`${pkg.package}: no "releases" list`);
+  if (pkg.channels !== undefined && !Array.isArray(pkg.channels))
+    throw new Error(`${pkg.package}: "channels" is not a list`);
+  return { ...pkg, channels: pkg.channels ?? [] } as ExportedPackage;
 }

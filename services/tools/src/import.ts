@@ -27,7 +27,7 @@ export function importProgressLine(p: ImportProgress): string {
 
 class UsageError extends Error {}
 
-function sourceOf(argv: string[]): ImportSource {
+function sourceOf(argv: string[], maxArchiveBytes: number): ImportSource {
   let parsed;
   try {
     parsed = parseArgs({
@@ -48,7 +48,7 @@ function sourceOf(argv: string[]): ImportSource {
     throw new UsageError('give one of --charts, --from-export');
   if (charts !== undefined) {
     if (namespace?.length !== 1) throw new UsageError('--charts needs one --namespace: the repository to import into');
-    return chartDirectorySource(charts, namespace[0]!);
+    return chartDirectorySource(charts, namespace[0]!, maxArchiveBytes);
   }
   return exportSource(fromExport!, namespace);
 }
@@ -57,8 +57,8 @@ async function main(argv: string[]): Promise<number> {
   let source: ImportSource;
   let config;
   try {
-    source = sourceOf(argv);
     config = loadConfig();
+    source = sourceOf(argv, config.archive.maxBlobBytes);
   } catch (error) {
     if (error instanceof UsageError) process.stderr.write(`import: ${error.message}\n${USAGE}\n`);
     else if (error instanceof ConfigError || error instanceof ImportSourceError)

@@ -33,6 +33,10 @@ export interface ExportManifest {
   releases: number;
 }
 
+/**
+ * A release as the export format (version 1) writes it: its own shape, not the domain's
+ * ReleaseManifest, so that a change of the domain type cannot change what older exports mean.
+ */
 export interface ExportedRelease {
   release: string;
   mediaType: string;

@@ -49,6 +49,7 @@ const replyPartitioner = Partitioners.DefaultPartitioner();
 export async function ensureCommandTopics(admin: Admin, options: KafkaCommandBusOptions): Promise<number> {
   const t = commandTopics(options.topicPrefix ?? 'wharf.');
   const replicationFactor = options.replicationFactor ?? 1;
+  // Replies first: ensureTopics answers the first topic's partition count.
   return ensureTopics(admin, [
     {
       topic: t.replies,

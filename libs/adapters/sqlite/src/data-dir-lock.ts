@@ -55,7 +55,9 @@ export function lockDataDir(dataDir: string, role: string): DataDirLock {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw error;
     }
     const holder = readHolder(path);
-    if (holder && isRunning(holder.pid)) throw new DataDirLockedError(dataDir, holder);
+    // A lock naming this very process was left by an earlier one that had the same id (a
+    // container's process 1 after a restart): this process takes the lock once, at its start.
+    if (holder && holder.pid !== process.pid && isRunning(holder.pid)) throw new DataDirLockedError(dataDir, holder);
     // Left by a process that is gone (or half written by one that died at once): take it over.
     rmSync(path, { force: true });
   }

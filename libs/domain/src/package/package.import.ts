@@ -5,7 +5,7 @@
  */
 import type { ImportReleases, ImportedRelease } from './package.commands';
 import type { PackageEvent, ReleaseAddedToChannel } from './package.events';
-import { ChannelRecord, PackageView, ReleaseManifest, findChannel } from './package.view';
+import { ChannelRecord, PackageView, ReleaseManifest, findChannel, findTombstone } from './package.view';
 
 /** A release the import could not add: the package holds it with other digests. */
 export interface ImportConflict {
@@ -43,7 +43,17 @@ export function planImport(command: ImportReleases, state: PackageView): ImportP
   for (const r of command.releases) {
     const key = keyOf(r.release, r.mediaType);
     const there = held.get(key);
-    if (!there) {
+    // A deleted release's bytes still bind it, as for a push that may not overwrite
+    // (OverwriteForbiddenError): an import never overwrites, not even what was deleted.
+    const tombstone = there ? undefined : findTombstone(state, r.release, r.mediaType);
+    if (tombstone && tombstone.blobDigest !== r.content.blobDigest) {
+      plan.conflicts.push({
+        release: r.release,
+        mediaType: r.mediaType,
+        heldBlobDigest: tombstone.blobDigest,
+        importedBlobDigest: r.content.blobDigest,
+      });
+    } else if (!there) {
       plan.publish.push(r);
       held.set(key, r.content);
     } else if (there.blobDigest === r.content.blobDigest && there.apprDigest === r.content.apprDigest) {

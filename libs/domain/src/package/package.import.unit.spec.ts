@@ -87,6 +87,27 @@ describe('decide: ImportReleases', () => {
       .then(published({ release: '1.0.0' }));
   });
 
+  it('reports a deleted release brought back with other bytes as a conflict, and publishes nothing for it', () => {
+    const other = importedRelease({ release: '1.0.0', content: { blobDigest: testDigest('other bytes') } });
+    spec()
+      .given(published({ release: '1.0.0' }), deleted({ release: '1.0.0' }))
+      .when(importReleases([other]))
+      .then();
+    const state = spec().given(published({ release: '1.0.0' }), deleted({ release: '1.0.0' })).state;
+
+    const plan = planImport(importReleases([other]), state);
+
+    expect(plan.publish).toEqual([]);
+    expect(plan.conflicts).toEqual([
+      {
+        release: '1.0.0',
+        mediaType: 'helm',
+        heldBlobDigest: state.tombstones![0]!.blobDigest,
+        importedBlobDigest: testDigest('other bytes'),
+      },
+    ]);
+  });
+
   it('carries the chart, the metadata and the provenance of each release', () => {
     const release = importedRelease({
       release: '1.0.0',

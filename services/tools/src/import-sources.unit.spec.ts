@@ -1,0 +1,50 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chartDirectorySource, exportSource } from './import-sources';
+import type { ImportItem } from './release-import';
+import { EXPORT_MANIFEST, EXPORT_PACKAGES } from './registry-export';
+
+async function itemsOf(source: { items(): AsyncIterable<ImportItem> }): Promise<ImportItem[]> {
+  const items: ImportItem[] = [];
+  for await (const item of source.items()) items.push(item);
+  return items;
+}
+
+describe('import sources, given what is not an archive or a package', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'wharf-import-sources-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reports a .tgz that is not a regular file, or larger than an archive may be, before reading it', async () => {
+    mkdirSync(join(dir, 'a-directory.tgz'));
+    writeFileSync(join(dir, 'too-large.tgz'), Buffer.alloc(2_000));
+    writeFileSync(join(dir, 'fine.tgz'), Buffer.alloc(10));
+
+    const items = await itemsOf(chartDirectorySource(dir, 'ns', 1_000));
+
+    expect(items.map((i) => [i.origin.slice(dir.length + 1), i.kind])).toEqual([
+      ['a-directory.tgz', 'unreadable'],
+      ['fine.tgz', 'release'],
+      ['too-large.tgz', 'unreadable'],
+    ]);
+  });
+
+  it('reports a packages.jsonl line of another shape and goes on with the next', async () => {
+    writeFileSync(
+      join(dir, EXPORT_MANIFEST),
+      JSON.stringify({ format: 'wharf-export', version: 1, namespace: null, packages: 2, releases: 0 }),
+    );
+    writeFileSync(
+      join(dir, EXPORT_PACKAGES),
+      ['{"package":"ns/a"}', '42', '{"package":"ns/b","visibility":"public","releases":[]}'].join('\n'),
+    );
+
+    const items = await itemsOf(exportSource(dir));
+
+    expect(items).toEqual([
+      { kind: 'unreadable', origin: `${EXPORT_PACKAGES}:1`, reason: 'ns/a: no "releases" list' },
+      { kind: 'unreadable', origin: `${EXPORT_PACKAGES}:2`, reason: 'not a package: no "package" name' },
+    ]);
+  });
+});
