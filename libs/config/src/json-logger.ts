@@ -2,8 +2,8 @@
  * Structured logs: one JSON object per line on stdout, written by pino. Implements Nest's
  * LoggerService so framework messages come out the same way. Every line reads
  * `{"time","level","msg",...fields,"request_id","trace_id"}` (the ids only inside a request:
- * log-context.ts). Callers never pass secrets; the redaction paths (defaults plus
- * WHARF_LOG_REDACT) censor the fields that could carry them if one slips through. SIGUSR2
+ * log-context.ts). Callers never pass secrets; the fields that could carry them are censored if
+ * one slips through (SECRET_KEY, plus the pino paths of WHARF_LOG_REDACT). SIGUSR2
  * (boot.ts) switches between the configured level and `debug` while the process runs.
  */
 import type { LoggerService } from '@nestjs/common';
@@ -13,21 +13,27 @@ import { logContext } from './log-context';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 type EventLevel = Exclude<LogLevel, 'silent'>;
 
-/** Censored wherever they appear at the top of a line's fields or one level below. */
-const SECRET_KEYS = [
-  'authorization',
-  'Authorization',
-  'password',
-  'token',
-  'secret',
-  'cookie',
-  'Cookie',
-  'blob',
-  'accessToken',
-  'secretAccessKey',
-  'sessionToken',
-];
-export const DEFAULT_REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((key) => [key, `*.${key}`]);
+/**
+ * Keys whose values are censored wherever they appear at the top of a line's fields or one level
+ * below, in any letter case (`Authorization`, `PASSWORD`, `headers.proxy-authorization`).
+ */
+const SECRET_KEY =
+  /^(authorization|proxy-authorization|password|token|secret|cookie|blob|accesstoken|secretaccesskey|sessiontoken)$/i;
+const CENSOR = '[redacted]';
+
+/** The line's fields with every secret key's value censored; the caller's objects are left as they are. */
+function withoutSecrets(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (SECRET_KEY.test(key)) out[key] = CENSOR;
+    else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const inner: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) inner[k] = SECRET_KEY.test(k) ? CENSOR : v;
+      out[key] = inner;
+    } else out[key] = value;
+  }
+  return out;
+}
 
 export interface JsonLoggerOptions {
   /** pino redaction paths added to the defaults (WHARF_LOG_REDACT). */
@@ -51,9 +57,9 @@ export class JsonLogger implements LoggerService {
         base: null,
         // The line starts with the time, then the level and the message as fields (event()), as
         // the hand-written logger wrote them: pino puts its level first and its message last.
-        formatters: { level: () => ({}) },
+        formatters: { level: () => ({}), log: withoutSecrets },
         timestamp: () => `"time":"${new Date().toISOString()}"`,
-        redact: { paths: [...DEFAULT_REDACT_PATHS, ...(options.redact ?? [])], censor: '[redacted]' },
+        ...(options.redact?.length ? { redact: { paths: [...options.redact], censor: CENSOR } } : {}),
       },
       destination,
     );

@@ -75,6 +75,17 @@ describe(JsonLogger.name, () => {
     });
   });
 
+  it('should censor secret keys in any letter case', () => {
+    const { logger, lines, parsed } = capture();
+    logger.event('info', 'x', { Password: 'p4ss', TOKEN: 't0k', headers: { 'Proxy-Authorization': 'Basic abc' } });
+    expect(lines[0]).not.toMatch(/p4ss|t0k|abc/);
+    expect(parsed()[0]).toMatchObject({
+      Password: '[redacted]',
+      TOKEN: '[redacted]',
+      headers: { 'Proxy-Authorization': '[redacted]' },
+    });
+  });
+
   it('should censor the configured paths too', () => {
     const { logger, parsed } = capture('debug', ['user.email', 'apiKey']);
     logger.event('info', 'x', { user: { email: 'a@b.c', name: 'alice' }, apiKey: 'k' });

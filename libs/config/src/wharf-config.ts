@@ -20,9 +20,12 @@ const urlList = () =>
       'http(s) URL[,URL...]',
     );
 
-/** A pino redaction path: identifiers or `*` joined by dots, or quoted keys in brackets. */
+/**
+ * A pino redaction path: identifiers or `*` joined by dots, or quoted keys in brackets (without
+ * commas, which separate the paths of WHARF_LOG_REDACT).
+ */
 const LOG_KEY = String.raw`(?:[A-Za-z_$][\w$]*|\*)`;
-const LOG_PATH = String.raw`${LOG_KEY}(?:\.${LOG_KEY}|\["[^"\\\]]+"\])*`;
+const LOG_PATH = String.raw`${LOG_KEY}(?:\.${LOG_KEY}|\["[^"\\\],]+"\])*`;
 
 const schema = z.object({
   WHARF_PROFILE: z.enum(['embedded', 'distributed']).default('embedded'),

@@ -58,7 +58,7 @@ describe('loadConfig: WHARF_LOG_REDACT, the redaction paths added to the default
   });
 
   it('should refuse what is not a path, naming the variable', () => {
-    for (const bad of ['', 'a,', 'a b', 'a..b', '.a', 'a.b-c', 'a[0', 'a,b;c']) {
+    for (const bad of ['', 'a,', 'a b', 'a..b', '.a', 'a.b-c', 'a[0', 'a,b;c', 'a["x,y"]']) {
       expect(() => loadConfig({ WHARF_LOG_REDACT: bad })).toThrow(/WHARF_LOG_REDACT/);
     }
   });

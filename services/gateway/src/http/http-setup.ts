@@ -96,9 +96,9 @@ export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLo
       (error: Error) => done(error, undefined),
     );
   });
-  // The access log is at `info`: below that level the hook would run on every request for nothing.
-  if (!logger.logs('info')) return;
+  // The access log is at `info`, asked per request: the level can change while running (SIGUSR2).
   fastify.addHook('onResponse', async (request, reply) => {
+    if (!logger.logs('info')) return;
     const caller = (request as { caller?: Caller }).caller;
     logger.event('info', 'request', {
       method: request.method,
