@@ -161,10 +161,16 @@ describe('npm run import and export (embedded)', () => {
     expect(run.code).toBe(0);
     expect(report(run)).toMatchObject({ imported: 1 });
 
+    // A server stopped with SIGTERM gives the lock back (the stores' shutdown hook runs, not app.close).
+    const stopped = await startWharf({ WHARF_DATA_DIR: data });
+    expect(existsSync(join(data, 'wharf.lock'))).toBe(true);
+    await stopped.kill('SIGTERM');
+    expect(existsSync(join(data, 'wharf.lock'))).toBe(false);
+
     // A lock held by a live import (this process stands in for it): the server refuses to start.
     writeFileSync(join(data, 'wharf.lock'), JSON.stringify({ pid: process.pid, role: 'import', since: 'now' }));
     await expect(startWharf({ WHARF_DATA_DIR: data }, 20_000)).rejects.toThrow(/in use by a running import/);
-  }, 60_000);
+  }, 90_000);
 
   it('should refuse a missing directory and bad usage with status 2, writing nothing', async () => {
     const data = join(work, 'data');
