@@ -1,8 +1,9 @@
-import { Controller, Delete, Get, Headers, Param, Post, HttpCode } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Post, HttpCode } from '@nestjs/common';
 import type { Caller } from '@wharf/domain';
 import { CurrentCaller } from '../auth/caller.guard';
 import { ChangePackageUseCases } from '../use-cases/change-package.use-cases';
 import { newCommandMeta } from '../use-cases/command-meta';
+import { RequestId } from './request-id.decorator';
 import { ShowChannelsUseCases } from '../use-cases/read-package/show-channels.use-cases';
 
 const C = 'api/v1/packages/:namespace/:package/channels';
@@ -38,7 +39,7 @@ export class ChannelsController {
     @Param('channel') channel: string,
     @Param('release') release: string,
     @CurrentCaller() caller: Caller,
-    @Headers('x-request-id') requestId?: string,
+    @RequestId() requestId: string,
   ) {
     return this.changes.addReleaseToChannel({
       namespace,
@@ -57,7 +58,7 @@ export class ChannelsController {
     @Param('channel') channel: string,
     @Param('release') release: string,
     @CurrentCaller() caller: Caller,
-    @Headers('x-request-id') requestId?: string,
+    @RequestId() requestId: string,
   ) {
     return this.changes.removeReleaseFromChannel({
       namespace,
@@ -75,7 +76,7 @@ export class ChannelsController {
     @Param('package') name: string,
     @Param('channel') channel: string,
     @CurrentCaller() caller: Caller,
-    @Headers('x-request-id') requestId?: string,
+    @RequestId() requestId: string,
   ) {
     return this.changes.deleteChannel({ namespace, name, channel, meta: newCommandMeta(requestId), caller });
   }

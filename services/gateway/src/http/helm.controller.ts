@@ -5,6 +5,7 @@ import { AccessControl } from '../auth/access-control';
 import { CurrentCaller } from '../auth/caller.guard';
 import { ChartMuseumUseCases } from '../use-cases/chart-museum.use-cases';
 import { newCommandMeta } from '../use-cases/command-meta';
+import { RequestId } from './request-id.decorator';
 import { HelmRepositoryUseCases } from '../use-cases/helm-repository.use-cases';
 import { chartUploadFiles, contextPathOf, indexFormat, indexQuery, isForced, sendIndex } from './helm-http';
 import { sendArchive } from './send-archive';
@@ -64,7 +65,7 @@ export class HelmController {
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Headers('x-request-id') requestId?: string,
+    @RequestId() requestId: string,
   ) {
     return this.museum.upload({
       caller,
@@ -105,7 +106,7 @@ export class HelmController {
     @Param('name') name: string,
     @Param('version') version: string,
     @CurrentCaller() caller: Caller,
-    @Headers('x-request-id') requestId?: string,
+    @RequestId() requestId: string,
   ) {
     return this.museum.delete({ caller, namespace, name, version, meta: newCommandMeta(requestId) });
   }

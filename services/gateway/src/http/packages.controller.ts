@@ -5,6 +5,7 @@ import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { CurrentCaller } from '../auth/caller.guard';
 import { ChangePackageUseCases } from '../use-cases/change-package.use-cases';
 import { newCommandMeta } from '../use-cases/command-meta';
+import { RequestId } from './request-id.decorator';
 import { PushReleaseUseCase } from '../use-cases/push-release.use-case';
 import { ListPackagesUseCase } from '../use-cases/read-package/list-packages.use-case';
 import { PackageBlobsUseCases } from '../use-cases/read-package/package-blobs.use-cases';
@@ -55,7 +56,7 @@ export class PackagesController {
     @Query() query: unknown,
     @Body() body: unknown,
     @CurrentCaller() caller: Caller,
-    @Headers('x-request-id') requestId?: string,
+    @RequestId() requestId: string,
   ) {
     return this.pushes.execute({
       namespace,
@@ -73,7 +74,7 @@ export class PackagesController {
     @Param('package') name: string,
     @Body() body: unknown,
     @CurrentCaller() caller: Caller,
-    @Headers('x-request-id') requestId?: string,
+    @RequestId() requestId: string,
   ) {
     return this.changes.setVisibility({
       namespace,
@@ -122,7 +123,7 @@ export class PackagesController {
     @Param('release') release: string,
     @Param('mediaType') mediaType: string,
     @CurrentCaller() caller: Caller,
-    @Headers('x-request-id') requestId?: string,
+    @RequestId() requestId: string,
   ) {
     return this.changes.deleteRelease({ namespace, name, release, mediaType, meta: newCommandMeta(requestId), caller });
   }
