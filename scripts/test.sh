@@ -4,6 +4,7 @@
 #      format (Prettier) and lint (typescript-eslint, type-aware): fast lanes that fail in seconds,
 #   1. typecheck (strict; the shipped code also with noUncheckedIndexedAccess),
 #   2. unit: the pure core, and every embedded adapter against its port's contract suite,
+#      then deploy: the Helm chart (helm lint, helm-unittest, kubeconform) and docker-compose.yml,
 #   3. int: the real engines (Kafka, MongoDB-wire, S3, OpenSearch), started from deploy/local
 #      unless their endpoints are given in WHARF_* variables (see docs/backends.md),
 #   4. distributed: the four services as processes of their own on those engines, killed with
@@ -60,6 +61,7 @@ npx tsc -p tsconfig.json --noEmit
 npx tsc -p tsconfig.build.json --noEmit --tsBuildInfoFile dist/.typecheck.tsbuildinfo
 
 tier unit unit
+tier deploy deploy
 tier int int --runInBand
 tier distributed distributed --runInBand
 tier e2e e2e-embedded

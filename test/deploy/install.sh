@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Installs what test/deploy/*.spec.ts checks the Helm chart (deploy/helm/wharf) with, pinned,
+# OUTSIDE the repository:
+#
+#   helm v3.21.4                  test/clients/install.sh helm (the same pin as the client tests)
+#   helm-unittest v1.1.2          (Go module proxy) github.com/helm-unittest/helm-unittest: its go.mod
+#                                 has a replace directive, so `go install pkg@version` refuses it;
+#                                 built from the downloaded module with `go build ./cmd/helm-unittest`
+#   kubeconform v0.7.0            (Go module proxy) `go install .../cmd/kubeconform@v0.7.0`
+#   Kubernetes JSON schemas       (PyPI) the kubernetes-validate 1.37.0 wheel carries them; the
+#   v1.33 (strict)                version's directory is extracted with every `$id` dropped and the
+#                                 `/api/_definitions.json` references made relative, so kubeconform
+#                                 reads them from disk and never from the network
+#
+# Usage: test/deploy/install.sh          prints the tools' directory (bin/ and schemas/)
+# Cache: ${WHARF_DEPLOY_TOOLS_CACHE:-$HOME/.cache/wharf-deploy-tools}. Idempotent (a stamp over this
+# script); safe to run concurrently (one flock).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+CACHE=${WHARF_DEPLOY_TOOLS_CACHE:-$HOME/.cache/wharf-deploy-tools}
+HELM_UNITTEST_VERSION=v1.1.2
+KUBECONFORM_VERSION=v0.7.0
+KUBERNETES_VALIDATE_VERSION=1.37.0
+SCHEMA_VERSION=v1.33.0
+PYTHON=${WHARF_CLIENTS_PYTHON:-python3}
+
+mkdir -p "$CACHE"
+exec 9>"$CACHE/install.lock"
+flock 9
+
+log() { echo "[wharf-deploy-tools] $*" >&2; }
+
+bash "$HERE/../clients/install.sh" helm
+key=$(sha256sum "$0" | cut -c1-16)
+if [ ! -f "$CACHE/stamp.$key" ]; then
+  go_env=(GOTOOLCHAIN=local GOFLAGS=-modcacherw)
+  rm -rf "$CACHE/bin" "$CACHE/schemas" "$CACHE/build" && mkdir -p "$CACHE/bin" "$CACHE/build"
+  log "building kubeconform $KUBECONFORM_VERSION"
+  env "${go_env[@]}" GOBIN="$CACHE/bin" go install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+  log "building helm-unittest $HELM_UNITTEST_VERSION"
+  module_dir=$(env "${go_env[@]}" go mod download -json "github.com/helm-unittest/helm-unittest@$HELM_UNITTEST_VERSION" |
+    "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
+  cp -r "$module_dir" "$CACHE/build/helm-unittest" && chmod -R u+w "$CACHE/build/helm-unittest"
+  (cd "$CACHE/build/helm-unittest" && env "${go_env[@]}" go build -o "$CACHE/bin/helm-unittest" ./cmd/helm-unittest)
+  log "extracting the Kubernetes $SCHEMA_VERSION schemas from kubernetes-validate $KUBERNETES_VALIDATE_VERSION"
+  "$PYTHON" -m pip download -q --disable-pip-version-check --no-deps -d "$CACHE/build/wheel" \
+    "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+  "$PYTHON" - "$CACHE/build/wheel" "$SCHEMA_VERSION-local-strict" "$CACHE/schemas" <<'PY'
+import glob, json, os, sys, zipfile
+wheel_dir, version, out = sys.argv[1:]
+(wheel,) = glob.glob(os.path.join(wheel_dir, "*.whl"))
+prefix = f"kubernetes_validate/kubernetes-json-schema/{version}/"
+os.makedirs(out)
+def local(node):
+    if isinstance(node, dict):
+        node.pop("$id", None)
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("/api/_definitions.json"):
+            node["$ref"] = ref[len("/api/"):]
+        for value in node.values():
+            local(value)
+    elif isinstance(node, list):
+        for value in node:
+            local(value)
+with zipfile.ZipFile(wheel) as z:
+    names = [n for n in z.namelist() if n.startswith(prefix) and n.endswith(".json")]
+    if not names:
+        sys.exit(f"no schemas for {version} in {wheel}")
+    for name in names:
+        schema = json.loads(z.read(name))
+        local(schema)
+        with open(os.path.join(out, name[len(prefix):]), "w") as f:
+            json.dump(schema, f)
+PY
+  rm -rf "$CACHE/build"
+  rm -f "$CACHE/stamp."* && touch "$CACHE/stamp.$key"
+fi
+echo "$CACHE"
