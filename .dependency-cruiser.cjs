@@ -106,10 +106,26 @@ module.exports = {
     importsOnly(
       'metrics-imports-only-ports',
       'libs/metrics implements the metrics ports with prom-client: of ours it imports only the ports ' +
-        '(and the domain and contracts they name), so every service and library may use it.',
+        '(and the domain and contracts they name) and libs/tracing (a store call is a span too), so ' +
+        'every service and library may use it.',
       'metrics',
-      'domain|contracts|ports|metrics',
+      'domain|contracts|ports|metrics|tracing',
     ),
+    importsOnly(
+      'tracing-imports-nothing-of-ours',
+      'libs/tracing wraps OpenTelemetry for every process: it imports no lib of ours, so any may use it.',
+      'tracing',
+      'tracing',
+    ),
+    {
+      name: 'opentelemetry-only-in-tracing',
+      comment:
+        '@opentelemetry/* is imported by libs/tracing only: the SDK, its exporter and its propagator are ' +
+        'chosen in one place, and the code that traces calls inSpan, inSpanFrom and injectTraceContext.',
+      severity: 'error',
+      from: { path: '^(libs|services)/', pathNot: '^libs/tracing/' },
+      to: { path: npm('@opentelemetry/[^/]+') },
+    },
     {
       name: 'prom-client-only-in-metrics',
       comment:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Entry point for Wharf's local backing servers (no Docker needed):
-# Kafka (KRaft), FerretDB (MongoDB wire), Versity S3 Gateway and OpenSearch,
+# Kafka (KRaft), FerretDB (MongoDB wire), Versity S3 Gateway and OpenSearch, and Jaeger for traces,
 # installed from package registries into $WHARF_BACKENDS_CACHE and run on
 # 127.0.0.1 with logs/data/pids under $WHARF_RUN_DIR.
 #
@@ -10,11 +10,11 @@
 #   backends.sh env      print `export WHARF_...=...` lines with the endpoints
 #   backends.sh install  only install (e.g. to warm a cache)
 #
-# WHARF_BACKENDS="kafka ferretdb s3 opensearch" selects engines (default: all).
+# WHARF_BACKENDS="kafka ferretdb s3 opensearch jaeger" selects engines (default: all).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ENGINES="${WHARF_BACKENDS:-kafka ferretdb s3 opensearch}"
+ENGINES="${WHARF_BACKENDS:-kafka ferretdb s3 opensearch jaeger}"
 
 # run_all ACTION: runs `<engine>.sh ACTION` for all engines in parallel, every
 # output line prefixed with its engine; fails if any failed.
@@ -81,7 +81,9 @@ cmd_env() {
     "WHARF_S3_REGION=$WHARF_S3_REGION" \
     "WHARF_S3_ACCESS_KEY_ID=$WHARF_S3_ACCESS_KEY_ID" \
     "WHARF_S3_SECRET_ACCESS_KEY=$WHARF_S3_SECRET_ACCESS_KEY" \
-    "WHARF_OPENSEARCH_URL=http://$BACKENDS_HOST:$WHARF_OPENSEARCH_PORT"; do
+    "WHARF_OPENSEARCH_URL=http://$BACKENDS_HOST:$WHARF_OPENSEARCH_PORT" \
+    "WHARF_JAEGER_OTLP_URL=http://$BACKENDS_HOST:$WHARF_JAEGER_OTLP_PORT/v1/traces" \
+    "WHARF_JAEGER_URL=http://$BACKENDS_HOST:$WHARF_JAEGER_QUERY_PORT"; do
     printf 'export %s=%q\n' "${kv%%=*}" "${kv#*=}"
   done
 }

@@ -1,9 +1,11 @@
+import { startTracing } from '@wharf/tracing';
 import { ConfigError, WharfConfig, loadConfig } from './wharf-config';
 import { JsonLogger } from './json-logger';
 
 /**
  * The start of every `main`: configuration (exit 2 with every problem listed when it is
- * invalid), the logger (its level toggled by SIGUSR2), and a uniform report of a failed start (exit 1).
+ * invalid), the logger (its level toggled by SIGUSR2), tracing (when WHARF_OTLP_TRACES_URL is
+ * set), and a uniform report of a failed start (exit 1).
  */
 export function runService(
   name: string,
@@ -22,6 +24,7 @@ export function runService(
   const logger = new JsonLogger(config.logLevel, undefined, { redact: config.logRedact });
   // `kill -USR2 <pid>`: debug logging on, and off again, without a restart (docs/operations.md).
   process.on('SIGUSR2', () => logger.toggleDebug('SIGUSR2'));
+  startTracing({ service: name, ...config.tracing });
   start(config, logger)
     .then(async (app) => {
       logger.event('info', 'wharf listening', {

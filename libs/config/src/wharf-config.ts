@@ -43,6 +43,9 @@ const schema = z.object({
     .string()
     .regex(new RegExp(`^${LOG_PATH}(,${LOG_PATH})*$`), 'redaction paths, comma-separated: key, a.b, *.key or a["x-y"]')
     .optional(),
+  // Traces over OTLP/HTTP (e.g. http://collector:4318/v1/traces); unset: tracing off (libs/tracing).
+  WHARF_OTLP_TRACES_URL: z.string().url().optional(),
+  WHARF_TRACES_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
   WHARF_MAX_BODY_BYTES: int(100 * MiB, 1024),
   WHARF_MAX_ACCOUNT_BODY_BYTES: int(16 * 1024, 1024),
   WHARF_REQUEST_TIMEOUT_SECONDS: int(300, 0),
@@ -134,6 +137,8 @@ export interface WharfConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Redaction paths added to the logger's defaults (WHARF_LOG_REDACT). */
   logRedact: string[];
+  /** Where spans go (WHARF_OTLP_TRACES_URL; null: tracing off) and the share of new traces recorded. */
+  tracing: { otlpTracesUrl: string | null; sampleRatio: number };
   archive: { maxBlobBytes: number; maxUnpackedBytes: number; maxExpansionRatio: number; maxEntries: number };
   /** How many worker threads inspect pushed archives off the event loop (0: inspect on the event loop). */
   archiveWorkers: number;
@@ -329,6 +334,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: resolve(e.WHARF_DATA_DIR),
     logLevel: e.WHARF_LOG_LEVEL,
     logRedact: e.WHARF_LOG_REDACT ? e.WHARF_LOG_REDACT.split(',') : [],
+    tracing: { otlpTracesUrl: e.WHARF_OTLP_TRACES_URL ?? null, sampleRatio: e.WHARF_TRACES_SAMPLE_RATIO },
     archive: {
       maxBlobBytes: e.WHARF_MAX_BLOB_BYTES,
       maxUnpackedBytes: e.WHARF_MAX_UNPACKED_BYTES,

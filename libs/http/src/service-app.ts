@@ -12,6 +12,7 @@ import type { FastifyHttpOptions } from 'fastify';
 import type { Server } from 'node:http';
 import type { JsonLogger } from '@wharf/config';
 import type { WharfMetrics } from '@wharf/metrics';
+import { flushTraces } from '@wharf/tracing';
 import { METRICS } from '@wharf/ports';
 import { LagGauge, ReadinessCheck, ServiceHostModule } from './service-host.module';
 import { WharfExceptionFilter } from './wharf-exception.filter';
@@ -47,6 +48,8 @@ export async function createServiceApp(
   const metrics = app.get<WharfMetrics>(METRICS);
   const fastify = app.getHttpAdapter().getInstance();
   installRequestContext(fastify);
+  // The spans of the last requests leave with the process (tracing on; nothing otherwise).
+  fastify.addHook('onClose', () => flushTraces());
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     done();

@@ -8,6 +8,8 @@
  *   reached or is overloaded, DependencyUnavailableError and the like);
  * - `error`: any other failure, a port's typed refusals included (not found, a conflict).
  * A method that returns no promise (an async iterable, a stream) is timed until it returns.
+ * With tracing on (libs/tracing), each call is also a client span `<store>.<operation>` with its
+ * engine, child of the request's or the message's span.
  *
  * An object in front of the adapter rather than a wrapper on its class (as `translateOutages`
  * does): the same class serves uninstrumented tools, calls an adapter makes on itself are not
@@ -20,6 +22,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isOutage } from '@wharf/ports';
+import { inSpan, tracingEnabled } from '@wharf/tracing';
 import type { Observe, StoreCallOutcome, WharfMetrics } from './wharf-metrics';
 
 /** The stores as the `store` label names them. */
@@ -46,7 +49,11 @@ export function instrumentStore<T extends object>(
       observers[outcome]((performance.now() - started) / 1000);
     };
     const failed = (error: unknown, started: number) => observe(isOutage(error) ? 'outage' : 'error', started);
-    const timed: Method = (...args) => {
+    const span = `${store}.${operation}`;
+    const attributes = { 'wharf.store': store, 'wharf.engine': engine };
+    const timed: Method = (...args) =>
+      tracingEnabled() ? inSpan(span, 'client', attributes, () => call(args)) : call(args);
+    const call = (args: unknown[]) => {
       const started = performance.now();
       let result: unknown;
       try {

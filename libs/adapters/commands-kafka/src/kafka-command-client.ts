@@ -4,6 +4,7 @@ import { IdempotentSender, RestartingConsumer, onlyPartition } from '@wharf/adap
 import { PackageCommand, ServiceUnavailableError } from '@wharf/domain';
 import { fromWire, toWire } from '@wharf/contracts';
 import type { CommandResult, PackageCommands } from '@wharf/ports';
+import { inSpan, injectTraceContext } from '@wharf/tracing';
 import { KafkaCommandBusOptions, Reply, kafkaOf, startBusConsumer } from './kafka-command-bus';
 import { commandKeyOf, commandTopics, connectWithTopics, replyPartitionOf } from './kafka-command-topics';
 
@@ -61,13 +62,25 @@ export class KafkaCommandClient implements PackageCommands {
     return this.pending.size;
   }
 
-  async execute(command: PackageCommand): Promise<CommandResult> {
+  /** Sends the command and waits for its reply, in a span whose context travels in the message's headers. */
+  execute(command: PackageCommand): Promise<CommandResult> {
+    return inSpan(
+      `send ${command.type}`,
+      'producer',
+      { 'messaging.system': 'kafka', 'wharf.package': command.package, 'wharf.command.id': command.meta.commandId },
+      () => this.send(command),
+    );
+  }
+
+  private async send(command: PackageCommand): Promise<CommandResult> {
     if (!this.producer) throw new ServiceUnavailableError('command bus');
     const id = command.meta.commandId;
     const timeoutMs = this.options.replyTimeoutMs ?? 30_000;
     // Past its deadline nobody waits for the command's answer, so the writer answers it expired
     // instead of applying it (see KafkaCommandServer).
     const deadline = String(Date.now() + timeoutMs);
+    const headers: Record<string, string> = { 'command-id': id, 'reply-to': this.instance, deadline };
+    injectTraceContext(headers);
     const reply = new Promise<Reply>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -85,7 +98,7 @@ export class KafkaCommandClient implements PackageCommands {
           {
             key: commandKeyOf(command.package),
             value: JSON.stringify(command),
-            headers: { 'command-id': id, 'reply-to': this.instance, deadline },
+            headers,
           },
         ],
       })

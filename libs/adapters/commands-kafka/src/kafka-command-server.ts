@@ -3,6 +3,7 @@ import { IdempotentSender, RestartingConsumer } from '@wharf/adapters/event-log-
 import { PackageCommand, ServiceUnavailableError, WharfError } from '@wharf/domain';
 import { toWire } from '@wharf/contracts';
 import type { PackageCommands } from '@wharf/ports';
+import { inSpanFrom } from '@wharf/tracing';
 import { KafkaCommandBusOptions, Reply, kafkaOf, startBusConsumer } from './kafka-command-bus';
 import { commandTopics, connectWithTopics } from './kafka-command-topics';
 
@@ -86,13 +87,18 @@ export class KafkaCommandServer {
         const id = message.headers?.['command-id']?.toString();
         if (!message.value || !replyTo || !id) return;
         const deadline = Number(message.headers?.['deadline']?.toString() ?? Infinity);
-        const reply = Date.now() > deadline ? expired() : await this.handle(message.value.toString());
-        await this.producer!.send({
-          topic: t.replies,
-          acks: -1,
-          messages: [
-            { key: replyTo, value: JSON.stringify(reply), headers: { 'command-id': id, 'reply-to': replyTo } },
-          ],
+        const value = message.value.toString();
+        // A span of the command's trace (its context came in the headers), around the writer's
+        // work and the reply.
+        await inSpanFrom([message.headers], 'handle command', 'consumer', { 'wharf.command.id': id }, async () => {
+          const reply = Date.now() > deadline ? expired() : await this.handle(value);
+          await this.producer!.send({
+            topic: t.replies,
+            acks: -1,
+            messages: [
+              { key: replyTo, value: JSON.stringify(reply), headers: { 'command-id': id, 'reply-to': replyTo } },
+            ],
+          });
         });
       },
     });

@@ -37,6 +37,7 @@ import { Admin, IHeaders, Kafka, KafkaMessage, logLevel, Partitioners } from 'ka
 import { ConcurrencyConflictError } from '@wharf/domain';
 import { EventEnvelope, StoredEvent } from '@wharf/contracts';
 import { DeadLetter, EventLog, SubscribeOptions, Subscription } from '@wharf/ports';
+import { injectTraceContext } from '@wharf/tracing';
 import { IdempotentSender } from './idempotent-sender';
 import { jsonLines } from './kafka-json-log';
 import { KafkaSubscription } from './kafka-subscription';
@@ -164,6 +165,9 @@ export class KafkaEventLog implements EventLog {
       // by the writer sees the truth; duplicates of (package, sequence) cannot arise from that.
       // Everything the log held before this send lies below the offset the batch gets.
       let baseOffset: string | undefined;
+      // The appending span's trace context, so consumers' spans join the trace (tracing on).
+      const traceContext: Record<string, string> = {};
+      injectTraceContext(traceContext);
       try {
         const [written] = await this.producer.send(
           {
@@ -173,7 +177,7 @@ export class KafkaEventLog implements EventLog {
               key: pkg,
               partition,
               value: JSON.stringify(event),
-              headers: { type: event.type, version: String(event.version), id: event.id },
+              headers: { type: event.type, version: String(event.version), id: event.id, ...traceContext },
             })),
           },
           this.registry.offsetFloor(partition),

@@ -1,6 +1,7 @@
 import { Admin, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { EventEnvelope, StoredEvent, validateOnConsume } from '@wharf/contracts';
 import { DEFAULT_MAX_ATTEMPTS, SubscribeOptions, Subscription, deliverBounded } from '@wharf/ports';
+import { inSpanFrom } from '@wharf/tracing';
 import type { KafkaEventLog } from './event-log-kafka.adapter';
 import { retrying } from './kafka-topics';
 import { RestartingConsumer } from './restarting-consumer';
@@ -110,7 +111,15 @@ export class KafkaSubscription implements Subscription {
           ? { delivered: true as const, setAside: [] }
           : await deliverBounded(
               valid,
-              (events) => this.handler(events).then(() => heartbeat().catch(() => undefined)),
+              (events) =>
+                // One span per delivery, in the trace of its first event's append, linked to the others'.
+                inSpanFrom(
+                  events.map((e) => messageOf.get(e.id)?.headers),
+                  `${this.options.group} handle events`,
+                  'consumer',
+                  { 'messaging.system': 'kafka', 'messaging.batch.message_count': events.length },
+                  () => this.handler(events),
+                ).then(() => heartbeat().catch(() => undefined)),
               {
                 maxAttempts: this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
                 pause: async () => {
