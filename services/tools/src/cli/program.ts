@@ -68,16 +68,20 @@ function tokenId(value: string): string {
   return value;
 }
 
+// commander turns a parser's null into '' (an option's missing value): `none` is kept as a word and
+// becomes null in `limitsChange`.
+const NONE = 'none';
+
 /** A positive integer, or `none` (no limit: the registry's default applies). */
-function limit(value: string): number | null {
-  if (value === 'none') return null;
+function limit(value: string): number | typeof NONE {
+  if (value === NONE) return NONE;
   if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(Number(value)))
     throw new InvalidArgumentError("a positive integer, or 'none'");
   return Number(value);
 }
 
-function flag(value: string): boolean | null {
-  if (value === 'none') return null;
+function flag(value: string): boolean | typeof NONE {
+  if (value === NONE) return NONE;
   if (value === 'true' || value === 'false') return value === 'true';
   throw new InvalidArgumentError("'true', 'false' or 'none'");
 }
@@ -184,10 +188,11 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
     .addOption(new Option('--max-storage-bytes <n>', 'storage quota of the namespace').argParser(limit))
     .addOption(new Option('--requests-per-minute <n>', 'requests a caller may make in it').argParser(limit))
     .addOption(new Option('--allow-overwrites <bool>', 'whether a forced push may replace a release').argParser(flag))
-    .action((ns: string, o: LimitsChange) => {
+    .action((ns: string, o: Record<keyof LimitsChange, number | boolean | typeof NONE>) => {
       if (Object.keys(o).length === 0)
         throw new UsageError('give at least one limit to set (see wharf limits set --help)');
-      return done(actions.limitsSet(ns, o));
+      const change = Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === NONE ? null : v]));
+      return done(actions.limitsSet(ns, change as LimitsChange));
     });
 
   program
