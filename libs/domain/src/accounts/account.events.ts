@@ -37,7 +37,7 @@ export interface RecordedAccountEvent<E extends AccountEvent = AccountEvent> {
   version: number;
   type: E['type'];
   data: E['data'];
-  /** Account name of who caused it (`org+robot` for a robot, `-` for the configuration). */
+  /** Account name of who caused it (`org+robot` for a robot, `-` for the operator: the configuration or the admin CLI). */
   actor: string;
   occurredAt: string;
 }
