@@ -13,4 +13,6 @@ try {
 }
 require(path.join(root, 'scripts', 'dist-paths.js'));
 const { runWharf } = require(path.join(root, 'dist', 'services', 'tools', 'src', 'cli', 'wharf.js'));
+// A reader that stops early (`wharf verify | head`) is not an error of the command.
+process.stdout.on('error', (error) => process.exit(error.code === 'EPIPE' ? 0 : 1));
 runWharf(process.argv).then((code) => process.exit(code));
