@@ -43,6 +43,14 @@ describe('wharf (embedded)', () => {
     expect(json(created)).toEqual({ kind: 'user', name: 'alice', site_admin: false, disabled: false, tokens: [] });
     expect(created.stdout + created.stderr).not.toContain(PASSWORD);
     expect((await wharf(['users', 'make-admin', 'alice'])).code).toBe(0);
+    expect((await wharf(['orgs', 'create', 'acme', '--owner', 'alice'])).code).toBe(0);
+    const lines = async (args: string[]) =>
+      (await wharf(args)).stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    expect(await lines(['users', 'list'])).toEqual([{ name: 'alice', kind: 'user' }]);
+    expect(await lines(['orgs', 'list'])).toEqual([{ name: 'acme', kind: 'organization' }]);
 
     const short = await wharf(['users', 'create', 'bob'], 'short\n');
     expect([short.code, short.stderr]).toEqual([2, 'wharf: a password must have 8 to 1024 characters\n']);

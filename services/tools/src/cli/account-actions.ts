@@ -20,8 +20,10 @@ import {
   splitRobotAccount,
 } from '@wharf/domain';
 import { AccountDirectory, AccountWriter, hashPassword, limitsJson, organizationJson, tokenJson } from '@wharf/gateway';
-import type { AccountStore } from '@wharf/ports';
+import type { AccountEntry, AccountStore } from '@wharf/ports';
 import type { LimitsChange } from './program';
+
+const LIST_PAGE = 500;
 
 /** The operator, as the account events' actor (as for the admin created from the configuration). */
 export const OPERATOR = '-';
@@ -54,6 +56,21 @@ export class AccountAdmin {
 
   close(): Promise<void> {
     return this.store.close();
+  }
+
+  async list(kind: AccountEntry['kind']): Promise<number> {
+    for (let after: string | undefined; ;) {
+      const page = await this.store.list({ ...(after === undefined ? {} : { after }), limit: LIST_PAGE });
+      for (const entry of page) if (entry.kind === kind) this.out({ name: entry.namespace, kind });
+      if (page.length < LIST_PAGE) return 0;
+      after = page[page.length - 1]!.namespace;
+    }
+  }
+
+  async showUser(user: string): Promise<number> {
+    const view = await this.store.get(user);
+    if (view?.kind !== 'user') throw new AccountNotFoundError('user', user);
+    return this.show(view);
   }
 
   async createUser(user: string, password: string, admin: boolean): Promise<number> {

@@ -21,6 +21,8 @@ export interface WharfActions {
   replay(which: ProjectionName | 'all'): Promise<number>;
   import(options: { charts?: string; fromExport?: string; namespace: string[] }): Promise<number>;
   export(options: { out: string; namespace?: string }): Promise<number>;
+  accountsList(kind: 'user' | 'organization'): Promise<number>;
+  usersShow(user: string): Promise<number>;
   usersCreate(user: string, options: { admin: boolean }): Promise<number>;
   usersResetPassword(user: string): Promise<number>;
   usersMakeAdmin(user: string, options: { revoke: boolean }): Promise<number>;
@@ -130,6 +132,15 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
 
   const users = program.command('users').description('user accounts (passwords are read from a prompt or stdin)');
   users
+    .command('list')
+    .description('every user, one JSON object a line, in name order')
+    .action(() => done(actions.accountsList('user')));
+  users
+    .command('show')
+    .description('a user: site admin, disabled, its tokens (never a secret)')
+    .argument('<user>', 'the user', accountName)
+    .action((user: string) => done(actions.usersShow(user)));
+  users
     .command('create')
     .description('register a user; the password is asked on a terminal, else read from the first line of stdin')
     .argument('<user>', 'the user name (also its namespace)', accountName)
@@ -154,6 +165,10 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
     .action((user: string, o: { enable: boolean }) => done(actions.usersDisable(user, o)));
 
   const orgs = program.command('orgs').description('organisations');
+  orgs
+    .command('list')
+    .description('every organisation, one JSON object a line, in name order')
+    .action(() => done(actions.accountsList('organization')));
   orgs
     .command('create')
     .description('create an organisation whose first admin is --owner')

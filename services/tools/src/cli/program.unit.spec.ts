@@ -59,6 +59,7 @@ describe('wharf command line', () => {
   it('should hand each command its typed input', async () => {
     const runs = [
       await wharf('users', 'create', 'alice', '--admin'),
+      await wharf('orgs', 'list'),
       await wharf('users', 'make-admin', 'alice', '--revoke'),
       await wharf('users', 'disable', 'alice'),
       await wharf('orgs', 'create', 'acme', '--owner', 'alice'),
@@ -72,6 +73,7 @@ describe('wharf command line', () => {
     expect(runs.map((r) => r.code)).toEqual(runs.map(() => 0));
     expect(runs.flatMap((r) => r.calls)).toEqual([
       ['usersCreate', 'alice', { admin: true }],
+      ['accountsList', 'organization'],
       ['usersMakeAdmin', 'alice', { revoke: true }],
       ['usersDisable', 'alice', { enable: false }],
       ['orgsCreate', 'acme', { owner: 'alice' }],

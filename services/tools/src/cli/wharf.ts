@@ -46,6 +46,8 @@ function realActions(): WharfActions {
     replay: (which) => runReplay(which),
     import: (options) => runImport(options),
     export: (options) => runExport(options),
+    accountsList: (kind) => accounts((a) => a.list(kind)),
+    usersShow: (user) => accounts((a) => a.showUser(user)),
     usersCreate: async (user, o) => {
       const secret = await password();
       return accounts((a) => a.createUser(user, secret, o.admin));
