@@ -2,7 +2,7 @@
  * `wharf`, the admin CLI, as a process (the compiled bin's code) on an embedded data directory:
  * accounts it writes are the API's (a user it creates logs in, one it disables is refused, each
  * change is in the audit trail), bad input writes nothing, `verify` finds a corrupted blob and a
- * projection that drifted from the log, `gc --dry-run` deletes nothing and `gc` does.
+ * projection that drifted from the log (mended by `replay`), `gc --dry-run` deletes nothing and `gc` does.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -117,6 +117,12 @@ describe('wharf (embedded)', () => {
       expect.objectContaining({ check: 'blobs', subject: expect.stringContaining(digest) }),
     ]);
     expect(broken.stderr).toContain('{"progress":{"phase":"folding"');
+
+    // The drift is mended from the log; the blob's bytes come back only from a backup.
+    const replayed = await wharf(['replay', 'metadata']);
+    expect([replayed.code, json(replayed)]).toEqual([0, expect.objectContaining({ projection: 'metadata' })]);
+    const mended = await wharf(['verify']);
+    expect(json(mended).problems).toEqual([expect.objectContaining({ check: 'blobs' })]);
   }, 90_000);
 
   it('should say what gc would delete on a dry run, delete nothing, then delete only the unreferenced blob', async () => {
