@@ -193,6 +193,7 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
   const limits = program.command('limits').description("a namespace's limits");
   limits
     .command('show')
+    .description("a namespace's limits (null: the registry's default applies)")
     .argument('<namespace>', 'the namespace (a user or an organisation)', accountName)
     .action((ns: string) => done(actions.limitsShow(ns)));
   limits
