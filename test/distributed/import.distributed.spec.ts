@@ -8,6 +8,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MongoAccountStore } from '@wharf/adapters/account-store-mongo';
 import { chartArchive, eventually } from '@wharf/testing';
 import { report, runTool } from '../support/tool-process';
 import { DistributedStack } from './support/distributed-stack';
@@ -90,4 +91,39 @@ it('should import a directory of charts through the writers, once even when kill
     noDeadLetters: true,
   });
   expect(eventCount).toBe(total);
+});
+
+it('should verify the engines against the log, and write accounts to MongoDB (wharf, distributed)', async () => {
+  const env = { ...stack.env, WHARF_PROFILE: 'distributed', WHARF_LOG_LEVEL: 'warn', WHARF_DATA_DIR: work };
+  const verified = await runTool('verify', [], env);
+  expect([verified.code, verified.stdout]).toEqual([0, expect.stringContaining('"ok":true')]);
+  expect(JSON.parse(verified.stdout)).toMatchObject({
+    profile: 'distributed',
+    ok: true,
+    packages: PACKAGES.length,
+    blobsChecked: PER_PACKAGE * PACKAGES.length,
+  });
+
+  const user = `u${runId}`;
+  const created = await runTool('users', ['create', user], env, undefined, 'a-long-enough-password\n');
+  expect(created.code).toBe(0);
+  const taken = await runTool('users', ['create', user], env, undefined, 'a-long-enough-password\n');
+  expect([taken.code, taken.stderr]).toEqual([1, `wharf: account-exists: the name '${user}' is already taken\n`]);
+  expect((await runTool('limits', ['set', user, '--max-blob-bytes', '1000'], env)).code).toBe(0);
+  const shown = await runTool('limits', ['show', user], env);
+  expect(JSON.parse(shown.stdout)).toMatchObject({ namespace: user, limits: { max_blob_bytes: 1000 } });
+  // In the gateways' account store, with its audit trail.
+  const accounts = await MongoAccountStore.connect({
+    url: stack.env.WHARF_MONGO_URL!,
+    database: stack.env.WHARF_MONGO_DATABASE!,
+  });
+  try {
+    const history = await accounts.history(user, { limit: 10 });
+    expect(history.map((e) => [e.type, e.actor])).toEqual([
+      ['NamespaceLimitsSet', '-'],
+      ['UserRegistered', '-'],
+    ]);
+  } finally {
+    await accounts.close();
+  }
 });

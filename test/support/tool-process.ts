@@ -1,4 +1,4 @@
-/** Runs the compiled admin commands (services/tools: import, export, replay) as processes, for black-box tests. */
+/** Runs the compiled admin CLI (`wharf`, services/tools/src/cli) as a process, for black-box tests. */
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './wharf-process';
@@ -10,27 +10,34 @@ export interface ToolRun {
   stderr: string;
 }
 
-/** Runs a compiled tool (`import`, `export`) with `env` over this process's; `killWhen` sees each stderr line and may ask for a SIGKILL. */
+/**
+ * Runs `wharf <command> ...args` (the compiled CLI, as bin/wharf.js does, without its build
+ * check: the test tiers build first) with `env` over this process's; `stdin` is piped in when
+ * given. `killWhen` sees each stderr line and may ask for a SIGKILL.
+ */
 export function runTool(
-  tool: 'import' | 'export' | 'replay',
+  command: string,
   args: string[],
   env: Record<string, string>,
   killWhen?: (line: string) => boolean,
+  stdin?: string,
 ): Promise<ToolRun> {
   const child: ChildProcess = spawn(
     process.execPath,
     [
       '-r',
       join(ROOT, 'scripts', 'dist-paths.js'),
-      join(ROOT, 'dist', 'services', 'tools', 'src', `${tool}.js`),
+      join(ROOT, 'dist', 'services', 'tools', 'src', 'cli', 'wharf.js'),
+      command,
       ...args,
     ],
     {
       cwd: ROOT,
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     },
   );
+  if (stdin !== undefined) child.stdin!.end(stdin);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -8,6 +8,12 @@ export interface Membership {
   role: Role;
 }
 
+/** An account as a listing names it. */
+export interface AccountEntry {
+  namespace: string;
+  kind: 'user' | 'organization';
+}
+
 /**
  * Accounts (users and organisations), event-sourced: one stream of account events per
  * namespace, which is the source of truth and the namespace's audit trail, and the folded view
@@ -28,6 +34,13 @@ export interface AccountStore {
    * another writer got there first; the caller reloads and decides again.
    */
   append(events: readonly RecordedAccountEvent[], view: AccountView, expectedVersion: number): Promise<boolean>;
+
+  /**
+   * Every account, in namespace order (byte order of the names): those after `after` (exclusive),
+   * at most `limit`. Read from the accounts' first events, so an account is listed as soon as its
+   * creation is appended, whatever its folded view's state.
+   */
+  list(options: { after?: string; limit: number }): Promise<AccountEntry[]>;
 
   /** Organisations `user` is a member of, with their role, ordered by namespace. */
   memberships(user: string): Promise<Membership[]>;

@@ -33,6 +33,13 @@ export interface CollectionReport {
   freedBytes: number;
   /** Unreferenced blobs kept because a set-aside event names them. */
   keptForSetAsideEvents: number;
+  /** True for a dry run: `deleted` and `freedBytes` say what a pass would delete; nothing was. */
+  dryRun: boolean;
+}
+
+export interface CollectOptions {
+  /** Examine as a pass would, delete nothing, report nothing to the metrics (`wharf gc --dry-run`). */
+  dryRun?: boolean;
 }
 
 const PAGE = 500;
@@ -63,10 +70,15 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
     this.timer.unref();
   }
 
-  /** One pass; concurrent calls share the pass in progress. */
-  collect(now: Date = new Date()): Promise<CollectionReport> {
+  /** One pass; concurrent calls share the pass in progress. A dry run shares nothing. */
+  collect(now: Date = new Date(), options: CollectOptions = {}): Promise<CollectionReport> {
+    if (options.dryRun) return this.pass(now, this.emptyReport(true));
     this.running ??= this.measured(now).finally(() => (this.running = null));
     return this.running;
+  }
+
+  private emptyReport(dryRun: boolean): CollectionReport {
+    return { ran: false, scanned: 0, deleted: 0, freedBytes: 0, keptForSetAsideEvents: 0, dryRun };
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -78,7 +90,7 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
   private async measured(now: Date): Promise<CollectionReport> {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
-    const report: CollectionReport = { ran: false, scanned: 0, deleted: 0, freedBytes: 0, keptForSetAsideEvents: 0 };
+    const report = this.emptyReport(false);
     // A failed pass still reports what it deleted before it failed.
     const ran = (outcome: BlobGcPass['outcome']) =>
       this.metrics.blobGcRan({
@@ -97,8 +109,8 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
     return report;
   }
 
-  private async pass(now: Date, report: CollectionReport): Promise<void> {
-    if ((await this.projector.lag()) !== 0) return;
+  private async pass(now: Date, report: CollectionReport): Promise<CollectionReport> {
+    if ((await this.projector.lag()) !== 0) return report;
     report.ran = true;
     const named = await this.projector.digestsOfSetAsideEvents();
     const cutoff = now.getTime() - this.config.blobGc.graceSeconds * 1000;
@@ -111,7 +123,7 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
       }
     }
     await this.sweep(page, cutoff, named, report);
-    if (report.deleted > 0) this.logger.event('info', 'blob gc', { ...report });
+    if (report.deleted > 0 && !report.dryRun) this.logger.event('info', 'blob gc', { ...report });
     if (report.keptForSetAsideEvents > 0) {
       this.logger.event(
         'warn',
@@ -119,6 +131,7 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
         { kept: report.keptForSetAsideEvents },
       );
     }
+    return report;
   }
 
   private async sweep(page: BlobInfo[], cutoff: number, named: Set<string>, report: CollectionReport): Promise<void> {
@@ -134,7 +147,7 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
       // Re-check just before deleting: a push may have stored these bytes again meanwhile.
       const current = await this.blobs.stat(blob.digest);
       if (!current?.storedAt || current.storedAt.getTime() >= cutoff) continue;
-      if (await this.blobs.delete(blob.digest)) {
+      if (report.dryRun || (await this.blobs.delete(blob.digest))) {
         report.deleted++;
         report.freedBytes += blob.size;
       }

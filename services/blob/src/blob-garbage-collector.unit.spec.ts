@@ -58,17 +58,41 @@ describe(BlobGarbageCollector.name, () => {
 
     const report = await sut.collect(new Date(Date.now() + 120_000));
 
-    expect(report).toEqual({ ran: true, scanned: 3, deleted: 1, freedBytes: orphan.length, keptForSetAsideEvents: 1 });
+    expect(report).toEqual({
+      ran: true,
+      scanned: 3,
+      deleted: 1,
+      freedBytes: orphan.length,
+      keptForSetAsideEvents: 1,
+      dryRun: false,
+    });
     expect(await blobs.stat(sha256Hex(orphan))).toBeNull();
     expect(await blobs.stat(sha256Hex(named))).not.toBeNull();
     expect(await blobs.stat(sha256Hex(used))).not.toBeNull();
+  });
+
+  it('should say what it would delete on a dry run, delete nothing and report nothing to the metrics', async () => {
+    const metrics = new RecordingMetrics();
+    const orphan = bytes('orphan');
+    await blobs.put(orphan, sha256Hex(orphan));
+    const report = await collector('', 'none', 0, metrics).collect(new Date(Date.now() + 120_000), { dryRun: true });
+    expect(report).toMatchObject({ ran: true, scanned: 1, deleted: 1, freedBytes: orphan.length, dryRun: true });
+    expect(await blobs.stat(sha256Hex(orphan))).not.toBeNull();
+    expect(metrics.counted).toEqual([]);
   });
 
   it('should examine nothing while the reference counts are behind the log', async () => {
     const orphan = bytes('uncounted');
     await blobs.put(orphan, sha256Hex(orphan));
     const report = await collector('', 'none', 1).collect(new Date(Date.now() + 120_000));
-    expect(report).toEqual({ ran: false, scanned: 0, deleted: 0, freedBytes: 0, keptForSetAsideEvents: 0 });
+    expect(report).toEqual({
+      ran: false,
+      scanned: 0,
+      deleted: 0,
+      freedBytes: 0,
+      keptForSetAsideEvents: 0,
+      dryRun: false,
+    });
     expect(await blobs.stat(sha256Hex(orphan))).not.toBeNull();
   });
 

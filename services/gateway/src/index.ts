@@ -1,3 +1,8 @@
 export * from './gateway.module';
 export * from './http/http-setup';
 export * from './http/discovery-origin';
+// The admin CLI (services/tools) writes accounts through the same writer and shows them as the API does.
+export * from './auth/account-writer';
+export * from './auth/account-directory';
+export { hashPassword } from './auth/password-hasher';
+export { limitsJson, organizationJson, tokenJson } from './presenters/accounts.presenter';

@@ -1,23 +1,20 @@
 /**
- * `npm run import -- --charts <dir> --namespace <ns>` or `npm run import -- --from-export <dir>`:
+ * `wharf import --charts <dir> --namespace <ns>` or `wharf import --from-export <dir>` (also
+ * `npm run import -- ...`):
  * appends releases in bulk through the package writers of the configured profile
  * (release-import.ts, import-targets.ts), from the same WHARF_* variables the services read.
- * Progress goes to stderr (a line redrawn in place on a terminal, JSON lines otherwise), with every
+ * Progress goes to stderr (a bar redrawn in place on a terminal, JSON lines otherwise), with every
  * problem (conflict, refused item); one JSON report to stdout. Exit 0 when every release was
  * imported or was there already, 1 when any was refused, in conflict or failed (the others are
  * imported: a bad chart does not stop the import), 2 on bad usage, configuration or source, or
  * when the embedded data directory is in use.
  */
-import 'reflect-metadata';
-import { parseArgs } from 'node:util';
-import { DataDirLockedError } from '@wharf/adapters/sqlite';
-import { ConfigError, loadConfig } from '@wharf/config';
-import { ImportSourceError, chartDirectorySource, exportSource } from './import-sources';
+import { loadConfig } from '@wharf/config';
+import { progressSink } from './cli/progress';
+import { UsageError } from './cli/usage-error';
+import { chartDirectorySource, exportSource } from './import-sources';
 import { openImportTarget } from './import-targets';
 import { ImportProblem, ImportProgress, ImportSource, importReleases } from './release-import';
-
-const USAGE = `usage: npm run import -- --charts <dir> --namespace <ns>
-       npm run import -- --from-export <dir> [--namespace <ns>]...`;
 
 export function importProgressLine(p: ImportProgress): string {
   const of = p.total === null ? '' : ` of ${p.total}`;
@@ -25,62 +22,31 @@ export function importProgressLine(p: ImportProgress): string {
   return `import: ${p.done}${of} releases (${p.imported} imported, ${p.skipped} already there, ${p.conflicts} in conflict, ${p.failed} refused or failed), ${Math.round(p.rate)} releases/s, ETA ${eta}`;
 }
 
-class UsageError extends Error {}
-
-function sourceOf(argv: string[], maxArchiveBytes: number): ImportSource {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        charts: { type: 'string' },
-        'from-export': { type: 'string' },
-        namespace: { type: 'string', multiple: true },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { charts, 'from-export': fromExport, namespace } = parsed.values;
+function sourceOf(options: ImportOptions, maxArchiveBytes: number): ImportSource {
+  const { charts, fromExport, namespace } = options;
   if ((charts === undefined) === (fromExport === undefined))
     throw new UsageError('give one of --charts, --from-export');
   if (charts !== undefined) {
-    if (namespace?.length !== 1) throw new UsageError('--charts needs one --namespace: the repository to import into');
+    if (namespace.length !== 1) throw new UsageError('--charts needs one --namespace: the repository to import into');
     return chartDirectorySource(charts, namespace[0]!, maxArchiveBytes);
   }
-  return exportSource(fromExport!, namespace);
+  return exportSource(fromExport!, namespace.length > 0 ? namespace : undefined);
 }
 
-async function main(argv: string[]): Promise<number> {
-  let source: ImportSource;
-  let config;
-  try {
-    config = loadConfig();
-    source = sourceOf(argv, config.archive.maxBlobBytes);
-  } catch (error) {
-    if (error instanceof UsageError) process.stderr.write(`import: ${error.message}\n${USAGE}\n`);
-    else if (error instanceof ConfigError || error instanceof ImportSourceError)
-      process.stderr.write(`import: ${error.message}\n`);
-    else throw error;
-    return 2;
-  }
-  let target;
-  try {
-    target = await openImportTarget(config);
-  } catch (error) {
-    if (!(error instanceof DataDirLockedError || error instanceof ConfigError)) throw error;
-    process.stderr.write(`import: ${error.message}\n`);
-    return 2;
-  }
-  const tty = process.stderr.isTTY === true;
+export interface ImportOptions {
+  charts?: string;
+  fromExport?: string;
+  namespace: string[];
+}
+
+export async function runImport(options: ImportOptions): Promise<number> {
+  const config = loadConfig();
+  const source = sourceOf(options, config.archive.maxBlobBytes);
+  const target = await openImportTarget(config);
+  const progress = progressSink(process.stderr);
   const onProgress = (p: ImportProgress) =>
-    process.stderr.write(tty ? `\r\x1b[K${importProgressLine(p)}` : JSON.stringify({ progress: p }) + '\n');
-  const onProblem = (p: ImportProblem) =>
-    process.stderr.write(
-      tty ? `\r\x1b[K${p.kind}: ${p.origin}: ${p.message}\n` : JSON.stringify({ problem: p }) + '\n',
-    );
+    progress.update(p, importProgressLine(p), p.total === null ? null : p.done / Math.max(1, p.total));
+  const onProblem = (p: ImportProblem) => progress.note({ problem: p }, `${p.kind}: ${p.origin}: ${p.message}`);
   try {
     const report = await importReleases(source, target, {
       archiveLimits: config.archive,
@@ -89,26 +55,13 @@ async function main(argv: string[]): Promise<number> {
       onProblem,
     });
     await target.settle((lag) => {
-      if (lag > 0)
-        process.stderr.write(
-          tty ? `\r\x1b[Kimport: folding, ${lag} events to go` : JSON.stringify({ folding: lag }) + '\n',
-        );
+      if (lag > 0) progress.update({ folding: lag }, `import: folding, ${lag} events to go`);
     });
-    if (tty) process.stderr.write('\n');
+    progress.end();
     const { problems, ...counts } = report;
     process.stdout.write(JSON.stringify({ profile: config.profile, ...counts, problems: problems.length }) + '\n');
     return problems.length > 0 ? 1 : 0;
   } finally {
     await target.close();
   }
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      process.stderr.write(`import: ${error?.stack ?? String(error)}\n`);
-      process.exit(1);
-    },
-  );
 }

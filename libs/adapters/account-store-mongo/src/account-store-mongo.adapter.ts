@@ -19,7 +19,7 @@ import { MongoServerError } from 'mongodb';
 import type { Collection, MongoClient } from 'mongodb';
 import { MongoConnectionOptions, connectMongo } from '@wharf/adapters/mongo';
 import { AccountView, RecordedAccountEvent, Role, evolveAccount, isRole } from '@wharf/domain';
-import type { AccountStore, Membership } from '@wharf/ports';
+import type { AccountEntry, AccountStore, Membership } from '@wharf/ports';
 import { translateMongoOutages } from '@wharf/adapters/mongo';
 
 export type MongoAccountStoreOptions = MongoConnectionOptions;
@@ -97,6 +97,18 @@ export class MongoAccountStore implements AccountStore {
     }
     await this.storeView(view);
     return true;
+  }
+
+  async list(options: { after?: string; limit: number }): Promise<AccountEntry[]> {
+    // Sorted in memory: FerretDB v1 sorts by `_id` only with an index, and `_id` (namespace@version)
+    // does not order namespaces. An operator's listing; the creating events are one per account.
+    const docs = await this.events
+      .find({ version: 1, namespace: { $gt: options.after ?? '' } }, { projection: { namespace: 1, type: 1 } })
+      .toArray();
+    return docs
+      .sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0))
+      .slice(0, options.limit)
+      .map((d) => ({ namespace: d.namespace, kind: d.type === 'OrganizationCreated' ? 'organization' : 'user' }));
   }
 
   async memberships(user: string): Promise<Membership[]> {

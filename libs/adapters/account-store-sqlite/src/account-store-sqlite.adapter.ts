@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import { SqliteFileOptions, openSqlite, prepared, translateSqliteOutages } from '@wharf/adapters/sqlite';
 import { AccountView, RecordedAccountEvent, isRole } from '@wharf/domain';
-import type { AccountStore, Membership } from '@wharf/ports';
+import type { AccountEntry, AccountStore, Membership } from '@wharf/ports';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS account_events (
@@ -82,6 +82,15 @@ export class SqliteAccountStore implements AccountStore {
     return this.appendTx(events, view, expectedVersion);
   }
 
+  async list(options: { after?: string; limit: number }): Promise<AccountEntry[]> {
+    // The primary key (namespace, version) orders the scan; version 1 is the creating event.
+    const rows = prepared(
+      this.db,
+      'SELECT namespace, type FROM account_events WHERE version = 1 AND namespace > ? ORDER BY namespace LIMIT ?',
+    ).all(options.after ?? '', options.limit) as { namespace: string; type: string }[];
+    return rows.map((r) => ({ namespace: r.namespace, kind: kindOf(r.type) }));
+  }
+
   async memberships(user: string): Promise<Membership[]> {
     const rows = prepared(this.db, 'SELECT namespace, role FROM account_members WHERE user = ? ORDER BY namespace').all(
       user,
@@ -112,6 +121,11 @@ export class SqliteAccountStore implements AccountStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+/** The kind an account's creating event gives it. */
+function kindOf(type: string): AccountEntry['kind'] {
+  return type === 'OrganizationCreated' ? 'organization' : 'user';
 }
 
 // SQLite's busy, locked, full and I/O errors leave every method as the ports' DependencyUnavailableError (sqlite-outage.ts in libs/adapters/sqlite).

@@ -23,6 +23,10 @@ export type AccountCommand =
   /** Revokes every token of the user, then issues `replacementToken` (if any), the one the caller goes on with. */
   | { type: 'ChangePassword'; passwordHash: string; replacementToken?: NewToken }
   | { type: 'CreateOrganization'; owner: string }
+  /** The operator's (the admin CLI): grant or take back site admin. */
+  | { type: 'SetSiteAdmin'; siteAdmin: boolean }
+  /** The operator's (the admin CLI): disabling revokes every token, enabling issues none. */
+  | { type: 'SetUserDisabled'; disabled: boolean }
   | { type: 'SetMemberRole'; user: string; role: Role }
   | { type: 'RemoveMember'; user: string }
   | { type: 'SetRobotRole'; robot: string; role: Role }
@@ -67,6 +71,18 @@ export function decideAccount(view: AccountView | null, namespace: string, comma
         ...(command.replacementToken
           ? [{ type: 'TokenIssued', data: { robot: null, ...command.replacementToken } } as AccountEvent]
           : []),
+      ];
+    case 'SetSiteAdmin':
+      requireKind(view, 'user');
+      if (view.siteAdmin === command.siteAdmin) return [];
+      return [{ type: 'SiteAdminSet', data: { siteAdmin: command.siteAdmin } }];
+    case 'SetUserDisabled':
+      requireKind(view, 'user');
+      if ((view.disabled ?? false) === command.disabled) return [];
+      if (!command.disabled) return [{ type: 'UserEnabled', data: {} }];
+      return [
+        { type: 'UserDisabled', data: {} },
+        ...view.tokens.map((t): AccountEvent => ({ type: 'TokenRevoked', data: { robot: null, tokenId: t.id } })),
       ];
     case 'SetMemberRole': {
       requireKind(view, 'organization');
@@ -140,6 +156,12 @@ export function evolveAccount(view: AccountView | null, event: RecordedAccountEv
   switch (e.type) {
     case 'PasswordChanged':
       return { ...next, passwordHash: e.data.passwordHash };
+    case 'SiteAdminSet':
+      return { ...next, siteAdmin: e.data.siteAdmin };
+    case 'UserDisabled':
+      return { ...next, disabled: true };
+    case 'UserEnabled':
+      return { ...next, disabled: false };
     case 'MemberRoleSet':
       return {
         ...next,

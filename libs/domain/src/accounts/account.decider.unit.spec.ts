@@ -54,6 +54,32 @@ describe('account decider', () => {
     );
   });
 
+  it('should make a user a site admin and take it back, only once each, and only for a user', () => {
+    const alice = run('alice', [{ type: 'RegisterUser', passwordHash: 'h', siteAdmin: false }]);
+    const admin = run('alice', [{ type: 'SetSiteAdmin', siteAdmin: true }], alice);
+    expect(admin.siteAdmin).toBe(true);
+    expect(decideAccount(admin, 'alice', { type: 'SetSiteAdmin', siteAdmin: true })).toEqual([]);
+    expect(run('alice', [{ type: 'SetSiteAdmin', siteAdmin: false }], admin).siteAdmin).toBe(false);
+    const acme = run('acme', [{ type: 'CreateOrganization', owner: 'olga' }]);
+    expect(() => decideAccount(acme, 'acme', { type: 'SetSiteAdmin', siteAdmin: true })).toThrow(AccountNotFoundError);
+  });
+
+  it('should revoke every token of a user it disables, and issue none when it enables the user again', () => {
+    const alice = run('alice', [
+      { type: 'RegisterUser', passwordHash: 'h', siteAdmin: false },
+      token(id(1)),
+      token(id(2)),
+    ]);
+    const events = decideAccount(alice, 'alice', { type: 'SetUserDisabled', disabled: true });
+    expect(events.map((e) => e.type)).toEqual(['UserDisabled', 'TokenRevoked', 'TokenRevoked']);
+    const disabled = run('alice', [{ type: 'SetUserDisabled', disabled: true }], alice);
+    expect(disabled).toMatchObject({ disabled: true, tokens: [] });
+    expect(decideAccount(disabled, 'alice', { type: 'SetUserDisabled', disabled: true })).toEqual([]);
+    const enabled = run('alice', [{ type: 'SetUserDisabled', disabled: false }], disabled);
+    expect(enabled).toMatchObject({ disabled: false, tokens: [] });
+    expect(decideAccount(alice, 'alice', { type: 'SetUserDisabled', disabled: false })).toEqual([]);
+  });
+
   it('should keep at least one admin in an organisation', () => {
     const acme = run('acme', [{ type: 'CreateOrganization', owner: 'olga' }]);
     expect(() => decideAccount(acme, 'acme', { type: 'RemoveMember', user: 'olga' })).toThrow(InvalidUsageError);

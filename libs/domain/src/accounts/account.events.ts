@@ -9,6 +9,11 @@ import type { Visibility } from '../package/package.view';
 export type AccountEvent =
   | { type: 'UserRegistered'; data: { passwordHash: string; siteAdmin: boolean } }
   | { type: 'PasswordChanged'; data: { passwordHash: string } }
+  /** The operator made a user a site admin (true) or took it back (false). */
+  | { type: 'SiteAdminSet'; data: { siteAdmin: boolean } }
+  /** The operator disabled a user: no password or token of it is accepted until it is enabled again. */
+  | { type: 'UserDisabled'; data: Record<string, never> }
+  | { type: 'UserEnabled'; data: Record<string, never> }
   | { type: 'OrganizationCreated'; data: { owner: string } }
   | { type: 'MemberRoleSet'; data: { user: string; role: Role } }
   | { type: 'MemberRemoved'; data: { user: string } }
@@ -32,7 +37,7 @@ export interface RecordedAccountEvent<E extends AccountEvent = AccountEvent> {
   version: number;
   type: E['type'];
   data: E['data'];
-  /** Account name of who caused it (`org+robot` for a robot, `-` for the configuration). */
+  /** Account name of who caused it (`org+robot` for a robot, `-` for the operator: the configuration or the admin CLI). */
   actor: string;
   occurredAt: string;
 }

@@ -68,6 +68,8 @@ export interface AccountView {
   passwordHash: string | null;
   /** Users only: may act on every namespace. */
   siteAdmin: boolean;
+  /** Users only: refused at authentication while true. Absent in views stored before it existed: false. */
+  disabled?: boolean;
   /** Users only: their API tokens. */
   tokens: TokenRecord[];
   /** Organisations only. */

@@ -153,6 +153,24 @@ export function describeAccountStoreContract(
     );
 
     it(
+      'should list every account with its kind in name order, after a name, at most a limit',
+      async () => {
+        const p = uniqueName('l');
+        await applyAccountCommand(store(), `${p}c`, { type: 'RegisterUser', passwordHash: 'h', siteAdmin: false });
+        await applyAccountCommand(store(), `${p}a`, { type: 'CreateOrganization', owner: `${p}c` });
+        await applyAccountCommand(store(), `${p}b`, { type: 'RegisterUser', passwordHash: 'h', siteAdmin: false });
+        await applyAccountCommand(store(), `${p}b`, { type: 'SetSiteAdmin', siteAdmin: true });
+        expect(await store().list({ after: p, limit: 2 })).toEqual([
+          { namespace: `${p}a`, kind: 'organization' },
+          { namespace: `${p}b`, kind: 'user' },
+        ]);
+        const rest = await store().list({ after: `${p}b`, limit: 100 });
+        expect(rest.filter((e) => e.namespace.startsWith(p))).toEqual([{ namespace: `${p}c`, kind: 'user' }]);
+      },
+      timeout,
+    );
+
+    it(
       'should page the history newest first',
       async () => {
         const org = uniqueName('o');

@@ -28,6 +28,7 @@
  * - A successful check is remembered for a minute, keyed by a hash of the account, the password
  *   and the stored hash (a password change invalidates it), because Helm sends the password with
  *   every request. The memo is consulted only while the budget is not spent.
+ * A disabled user (`wharf users disable`) is refused like a wrong password or an unknown token.
  * Neither the password nor the token ever leaves this class. Every refusal is counted (`metrics`:
  * credentials refused by kind, and the failure budget's 429s).
  */
@@ -107,7 +108,8 @@ export class Authenticator {
     const spent = this.failures.wait(budgetKey, perMinute);
     if (spent > 0) throw this.budgetSpent(spent);
     const view = wellFormed ? await this.directory.get(account) : null;
-    const stored = view?.kind === 'user' ? view.passwordHash : null;
+    // A disabled user is an account without a password: one placeholder hash, then refused.
+    const stored = view?.kind === 'user' && !view.disabled ? view.passwordHash : null;
     const memoKey = stored ? createHash('sha256').update(`${account}\0${password}\0${stored}`).digest('hex') : null;
     if (memoKey && (this.verified.get(memoKey) ?? 0) > Date.now())
       return this.passwordCaller(view!.namespace, view!.siteAdmin);
@@ -190,7 +192,7 @@ export class Authenticator {
         };
     } else {
       const user = await this.directory.get(token.account);
-      const matched = user?.kind === 'user' ? matchToken(user.tokens, token, now) : undefined;
+      const matched = user?.kind === 'user' && !user.disabled ? matchToken(user.tokens, token, now) : undefined;
       if (user && matched)
         return {
           kind: 'user',

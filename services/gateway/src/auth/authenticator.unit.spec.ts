@@ -4,6 +4,7 @@ import { ANONYMOUS, UnauthorizedError } from '@wharf/domain';
 import type { PackageReader } from '@wharf/ports';
 import { RecordingMetrics } from '@wharf/testing';
 import { AccountDirectory } from './account-directory';
+import { AccountWriter } from './account-writer';
 import { Authenticator } from './authenticator';
 import { accountUseCases } from '../use-cases/accounts/account-use-cases.fixture';
 import { preparePlaceholder } from './password-hasher';
@@ -28,7 +29,7 @@ async function world(env: Record<string, string> = {}, metrics = new RecordingMe
     client: '',
   });
   await preparePlaceholder();
-  return { authenticator, accounts, token, directory };
+  return { authenticator, accounts, token, directory, store };
 }
 
 /** Counts the scrypt hashes computed while `action` runs. */
@@ -71,6 +72,16 @@ describe(Authenticator.name, () => {
       'authentication failed: password',
       'rate limited: failed_logins',
     ]);
+  });
+
+  it('should refuse the password of a disabled user, even one it remembers, and take it again once enabled', async () => {
+    const { authenticator, store, directory } = await world();
+    const writer = new AccountWriter(store, directory);
+    expect(await outcome(authenticator.callerFor(basic('alice', PASSWORD)))).toBe('ok');
+    await writer.execute('alice', { type: 'SetUserDisabled', disabled: true }, '-');
+    expect(await outcome(authenticator.callerFor(basic('alice', PASSWORD)))).toBe('unauthorized-access');
+    await writer.execute('alice', { type: 'SetUserDisabled', disabled: false }, '-');
+    expect(await outcome(authenticator.callerFor(basic('alice', PASSWORD)))).toBe('ok');
   });
 
   it('should refuse every password for an account whose failure budget is spent, the right one included, without hashing it', async () => {

@@ -1,0 +1,234 @@
+/**
+ * The `wharf` command line: every command, its arguments and options, and their validation,
+ * with commander (see docs/operations.md, "The admin CLI", for why that library). Parsing
+ * only: each command hands typed values to a `WharfActions` method, so a unit test can check
+ * that bad input is refused (exit 2) before anything is opened or written.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { WharfError, parseAccountName, parseRobotName } from '@wharf/domain';
+import { PROJECTIONS, ProjectionName } from '../replay-targets';
+import { UsageError } from './usage-error';
+
+export interface LimitsChange {
+  maxBlobBytes?: number | null;
+  maxStorageBytes?: number | null;
+  requestsPerMinute?: number | null;
+  allowOverwrites?: boolean | null;
+}
+
+/** What each command does once its input is valid; resolves to the exit status. */
+export interface WharfActions {
+  replay(which: ProjectionName | 'all'): Promise<number>;
+  import(options: { charts?: string; fromExport?: string; namespace: string[] }): Promise<number>;
+  export(options: { out: string; namespace?: string }): Promise<number>;
+  accountsList(kind: 'user' | 'organization'): Promise<number>;
+  usersShow(user: string): Promise<number>;
+  usersCreate(user: string, options: { admin: boolean }): Promise<number>;
+  usersResetPassword(user: string): Promise<number>;
+  usersMakeAdmin(user: string, options: { revoke: boolean }): Promise<number>;
+  usersDisable(user: string, options: { enable: boolean }): Promise<number>;
+  orgsCreate(org: string, options: { owner: string }): Promise<number>;
+  orgsShow(org: string): Promise<number>;
+  tokensRevoke(account: string, tokenId: string): Promise<number>;
+  limitsShow(namespace: string): Promise<number>;
+  limitsSet(namespace: string, change: LimitsChange): Promise<number>;
+  gc(options: { dryRun: boolean }): Promise<number>;
+  verify(options: { skipBlobs: boolean }): Promise<number>;
+}
+
+const ENVIRONMENT = `
+The profile and its stores come from the services' own WHARF_* variables: WHARF_PROFILE,
+WHARF_DATA_DIR (embedded), WHARF_KAFKA_BROKERS, WHARF_MONGO_URL, WHARF_S3_*, WHARF_OPENSEARCH_URL
+(distributed). Exit status: 0 done, 1 failed or found a problem, 2 bad usage or configuration.`;
+
+/** A domain parser whose refusal becomes commander's invalid argument (exit 2). */
+function viaDomain(parse: (value: string) => string): (value: string) => string {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      if (error instanceof WharfError) throw new InvalidArgumentError(error.message);
+      throw error;
+    }
+  };
+}
+
+/** An account name (user or organisation) by the domain's naming rules. */
+const accountName = viaDomain(parseAccountName);
+
+/** A user, or `org+robot`: the account a token belongs to. */
+function tokenOwner(value: string): string {
+  const [org, robot, ...rest] = value.split('+');
+  if (rest.length > 0) throw new InvalidArgumentError('give a user, or org+robot');
+  accountName(org!);
+  if (robot !== undefined) viaDomain(parseRobotName)(robot);
+  return value;
+}
+
+function tokenId(value: string): string {
+  if (!/^[0-9a-f]{16}$/.test(value)) throw new InvalidArgumentError('a token id is hexadecimal (see the tokens list)');
+  return value;
+}
+
+// commander turns a parser's null into '' (an option's missing value): `none` is kept as a word and
+// becomes null in `limitsChange`.
+const NONE = 'none';
+
+/** A positive integer, or `none` (no limit: the registry's default applies). */
+function limit(value: string): number | typeof NONE {
+  if (value === NONE) return NONE;
+  if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(Number(value)))
+    throw new InvalidArgumentError("a positive integer, or 'none'");
+  return Number(value);
+}
+
+function flag(value: string): boolean | typeof NONE {
+  if (value === NONE) return NONE;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new InvalidArgumentError("'true', 'false' or 'none'");
+}
+
+function projection(value: string): ProjectionName | 'all' {
+  if (value === 'all' || (PROJECTIONS as readonly string[]).includes(value)) return value as ProjectionName | 'all';
+  throw new InvalidArgumentError(`one of ${PROJECTIONS.join(', ')}, all`);
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function buildProgram(actions: WharfActions, exit: (code: number) => void): Command {
+  const program = new Command('wharf')
+    .description('Administer a Wharf registry: accounts, limits, blob GC, projections, export and import.')
+    .addHelpText('after', ENVIRONMENT)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureHelp({ showGlobalOptions: true });
+  const done = (code: Promise<number>) => code.then(exit);
+
+  program
+    .command('replay')
+    .description('rebuild a projection from the event log while the registry serves, then switch over')
+    .argument('<projection>', `${PROJECTIONS.join(', ')} or all`, projection)
+    .action((which: ProjectionName | 'all') => done(actions.replay(which)));
+
+  program
+    .command('import')
+    .description('append releases in bulk through the package writers (a chart directory, or an export)')
+    .option('--charts <dir>', 'a directory of .tgz charts (with --namespace)')
+    .option('--from-export <dir>', 'a directory written by wharf export')
+    .option(
+      '--namespace <ns>',
+      'the namespace to import into (--charts) or to take (--from-export); repeatable',
+      collect,
+      [],
+    )
+    .action((o: { charts?: string; fromExport?: string; namespace: string[] }) => done(actions.import(o)));
+
+  program
+    .command('export')
+    .description('write a namespace, or the whole registry, to a portable directory (digests and history kept)')
+    .requiredOption('--out <dir>', 'the directory to write')
+    .option('--namespace <ns>', 'only this namespace', accountName)
+    .action((o: { out: string; namespace?: string }) => done(actions.export(o)));
+
+  const users = program.command('users').description('user accounts (passwords are read from a prompt or stdin)');
+  users
+    .command('list')
+    .description('every user, one JSON object a line, in name order')
+    .action(() => done(actions.accountsList('user')));
+  users
+    .command('show')
+    .description('a user: site admin, disabled, its tokens (never a secret)')
+    .argument('<user>', 'the user', accountName)
+    .action((user: string) => done(actions.usersShow(user)));
+  users
+    .command('create')
+    .description('register a user; the password is asked on a terminal, else read from the first line of stdin')
+    .argument('<user>', 'the user name (also its namespace)', accountName)
+    .option('--admin', 'make it a site admin', false)
+    .action((user: string, o: { admin: boolean }) => done(actions.usersCreate(user, o)));
+  users
+    .command('reset-password')
+    .description("set a user's password (asked, or stdin) and revoke every token it had")
+    .argument('<user>', 'the user', accountName)
+    .action((user: string) => done(actions.usersResetPassword(user)));
+  users
+    .command('make-admin')
+    .description('make a user a site admin (--revoke: take it back)')
+    .argument('<user>', 'the user', accountName)
+    .option('--revoke', 'take site admin back', false)
+    .action((user: string, o: { revoke: boolean }) => done(actions.usersMakeAdmin(user, o)));
+  users
+    .command('disable')
+    .description("refuse a user's password and revoke its tokens (--enable: accept it again)")
+    .argument('<user>', 'the user', accountName)
+    .option('--enable', 'enable the user again', false)
+    .action((user: string, o: { enable: boolean }) => done(actions.usersDisable(user, o)));
+
+  const orgs = program.command('orgs').description('organisations');
+  orgs
+    .command('list')
+    .description('every organisation, one JSON object a line, in name order')
+    .action(() => done(actions.accountsList('organization')));
+  orgs
+    .command('create')
+    .description('create an organisation whose first admin is --owner')
+    .argument('<org>', 'the organisation name (also its namespace)', accountName)
+    .requiredOption('--owner <user>', 'an existing user, the first admin', accountName)
+    .action((org: string, o: { owner: string }) => done(actions.orgsCreate(org, o)));
+  orgs
+    .command('show')
+    .description('an organisation: its members and robots')
+    .argument('<org>', 'the organisation', accountName)
+    .action((org: string) => done(actions.orgsShow(org)));
+
+  program
+    .command('tokens')
+    .description('API tokens')
+    .command('revoke')
+    .description('revoke one token of a user or of a robot (org+robot)')
+    .argument('<account>', 'the user, or org+robot', tokenOwner)
+    .argument('<token-id>', "the token's id (the part before the secret)", tokenId)
+    .action((account: string, id: string) => done(actions.tokensRevoke(account, id)));
+
+  const limits = program.command('limits').description("a namespace's limits");
+  limits
+    .command('show')
+    .description("a namespace's limits (null: the registry's default applies)")
+    .argument('<namespace>', 'the namespace (a user or an organisation)', accountName)
+    .action((ns: string) => done(actions.limitsShow(ns)));
+  limits
+    .command('set')
+    .description("change a namespace's limits; an option left out keeps its value, 'none' removes it")
+    .argument('<namespace>', 'the namespace (a user or an organisation)', accountName)
+    .addOption(new Option('--max-blob-bytes <n>', 'largest archive a push may carry').argParser(limit))
+    .addOption(new Option('--max-storage-bytes <n>', 'storage quota of the namespace').argParser(limit))
+    .addOption(new Option('--requests-per-minute <n>', 'requests a caller may make in it').argParser(limit))
+    .addOption(new Option('--allow-overwrites <bool>', 'whether a forced push may replace a release').argParser(flag))
+    .action((ns: string, o: Record<keyof LimitsChange, number | boolean | typeof NONE>) => {
+      if (Object.keys(o).length === 0)
+        throw new UsageError('give at least one limit to set (see wharf limits set --help)');
+      const change = Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === NONE ? null : v]));
+      return done(actions.limitsSet(ns, change as LimitsChange));
+    });
+
+  program
+    .command('gc')
+    .description('collect unreferenced blobs now (embedded: the data directory; distributed: on the blob service host)')
+    .option('--dry-run', 'say what would be deleted, delete nothing', false)
+    .action((o: { dryRun: boolean }) => done(actions.gc(o)));
+
+  program
+    .command('verify')
+    .description(
+      'fsck: every release blob exists and matches its digests; metadata, search and chart index agree with the log',
+    )
+    .option('--skip-blobs', 'check the projections only', false)
+    .action((o: { skipBlobs: boolean }) => done(actions.verify(o)));
+
+  for (const command of allCommands(program)) command.exitOverride().showHelpAfterError('(add --help for usage)');
+  return program;
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((c) => [c, ...allCommands(c)]);
+}

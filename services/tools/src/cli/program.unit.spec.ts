@@ -1,0 +1,132 @@
+import { WharfActions } from './program';
+import { progressBar, progressSink } from './progress';
+import { runWharf } from './wharf';
+
+/** Actions that record what they were handed and do nothing else. */
+function recording(): { actions: WharfActions; calls: unknown[][] } {
+  const calls: unknown[][] = [];
+  const actions = new Proxy({} as WharfActions, {
+    get:
+      (_target, name) =>
+      async (...args: unknown[]) => {
+        calls.push([name, ...args]);
+        return 0;
+      },
+  });
+  return { actions, calls };
+}
+
+async function wharf(...args: string[]): Promise<{ code: number; stderr: string; calls: unknown[][] }> {
+  const { actions, calls } = recording();
+  let stderr = '';
+  const spies = [process.stderr, process.stdout].map((stream) =>
+    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      if (stream === process.stderr) stderr += String(chunk);
+      return true;
+    }),
+  );
+  try {
+    const code = await runWharf(['node', 'wharf', ...args], actions);
+    return { code, stderr, calls };
+  } finally {
+    spies.forEach((spy) => spy.mockRestore());
+  }
+}
+
+describe('wharf command line', () => {
+  it.each([
+    [['users', 'create', 'Alice'], "invalid namespace name 'Alice'"],
+    [['users', 'create'], "missing required argument 'user'"],
+    [['users', 'create', 'alice', 'hunter2'], 'too many arguments'],
+    [['users', 'create', 'alice', '--password', 'hunter2'], "unknown option '--password'"],
+    [['orgs', 'create', 'acme'], "required option '--owner <user>' not specified"],
+    [['tokens', 'revoke', 'acme+Robot', '0123456789abcdef'], 'invalid robot name'],
+    [['tokens', 'revoke', 'alice', 'not-hex'], 'a token id is hexadecimal'],
+    [['limits', 'set', 'acme', '--max-blob-bytes', '0'], "a positive integer, or 'none'"],
+    [['limits', 'set', 'acme', '--allow-overwrites', 'yes'], "'true', 'false' or 'none'"],
+    [['limits', 'set', 'acme'], 'give at least one limit'],
+    [['replay', 'everything'], 'one of metadata, search, blob-refs, charts, all'],
+    [['export'], "required option '--out <dir>' not specified"],
+    [['gc', '--now'], "unknown option '--now'"],
+    [['fsck'], "unknown command 'fsck'"],
+  ])('should refuse %j with status 2 and a clear error, running nothing', async (args, message) => {
+    const run = await wharf(...args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.calls).toEqual([]);
+  });
+
+  it('should hand each command its typed input', async () => {
+    const runs = [
+      await wharf('users', 'create', 'alice', '--admin'),
+      await wharf('orgs', 'list'),
+      await wharf('users', 'make-admin', 'alice', '--revoke'),
+      await wharf('users', 'disable', 'alice'),
+      await wharf('orgs', 'create', 'acme', '--owner', 'alice'),
+      await wharf('tokens', 'revoke', 'acme+ci_bot', '0123456789abcdef'),
+      await wharf('limits', 'set', 'acme', '--max-storage-bytes', '5000', '--requests-per-minute', 'none'),
+      await wharf('import', '--from-export', '/x', '--namespace', 'a', '--namespace', 'b'),
+      await wharf('gc', '--dry-run'),
+      await wharf('verify'),
+      await wharf('replay', 'all'),
+    ];
+    expect(runs.map((r) => r.code)).toEqual(runs.map(() => 0));
+    expect(runs.flatMap((r) => r.calls)).toEqual([
+      ['usersCreate', 'alice', { admin: true }],
+      ['accountsList', 'organization'],
+      ['usersMakeAdmin', 'alice', { revoke: true }],
+      ['usersDisable', 'alice', { enable: false }],
+      ['orgsCreate', 'acme', { owner: 'alice' }],
+      ['tokensRevoke', 'acme+ci_bot', '0123456789abcdef'],
+      ['limitsSet', 'acme', { maxStorageBytes: 5000, requestsPerMinute: null }],
+      ['import', { fromExport: '/x', namespace: ['a', 'b'] }],
+      ['gc', { dryRun: true }],
+      ['verify', { skipBlobs: false }],
+      ['replay', 'all'],
+    ]);
+  });
+
+  it('should answer --help on every command with status 0, running nothing', async () => {
+    for (const args of [[], ['users'], ['users', 'create'], ['limits', 'set'], ['tokens', 'revoke'], ['verify']]) {
+      const { actions, calls } = recording();
+      let help = '';
+      const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        help += String(chunk);
+        return true;
+      });
+      try {
+        expect(await runWharf(['node', 'wharf', ...args, '--help'], actions)).toBe(0);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(help).toContain(`Usage: wharf ${args.join(' ')}`.trim());
+      expect(calls).toEqual([]);
+    }
+  });
+});
+
+describe('progress', () => {
+  it('should redraw one line with a bar on a terminal, and write JSON lines otherwise', () => {
+    let tty = '';
+    let clock = 0;
+    const onTerminal = progressSink({ isTTY: true, write: (t: string) => (tty += t) }, () => clock);
+    onTerminal.update({ done: 1 }, 'one', 0.5);
+    clock += 10;
+    onTerminal.update({ done: 2 }, 'two', 0.75); // held back: under 100 ms since the last
+    onTerminal.end();
+    expect(tty).toBe(`\r\x1b[K${progressBar(0.5)} one\r\x1b[K${progressBar(0.75)} two\n`);
+    expect(progressBar(0.5)).toBe(`[${'#'.repeat(12)}${'-'.repeat(12)}] 50%`);
+
+    let piped = '';
+    const toPipe = progressSink({ write: (t: string) => (piped += t) });
+    toPipe.update({ done: 1 }, 'one', 0.5);
+    toPipe.note({ problem: 'p' }, 'problem: p');
+    toPipe.end();
+    expect(
+      piped
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([{ progress: { done: 1 } }, { problem: 'p' }]);
+  });
+});
