@@ -112,7 +112,9 @@ install_kube() {
     go build -ldflags "$ldflags" -o "$CACHE/bin/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
   log "unpacking etcd-server $ETCD_DEBIAN_VERSION (Debian)"
   rm -rf "$CACHE/build" && mkdir -p "$CACHE/build"
-  (cd "$CACHE/build" && apt-get download -q "etcd-server=$ETCD_DEBIAN_VERSION" >&2)
+  # A fresh machine may have no package lists yet: read them once, then download again.
+  (cd "$CACHE/build" && { apt-get download -q "etcd-server=$ETCD_DEBIAN_VERSION" >&2 ||
+    { apt-get update -q >&2 && apt-get download -q "etcd-server=$ETCD_DEBIAN_VERSION" >&2; }; })
   dpkg-deb -x "$CACHE/build"/etcd-server_*.deb "$CACHE/build/etcd"
   cp "$CACHE/build/etcd/usr/bin/etcd" "$CACHE/bin/etcd"
   rm -rf "$CACHE/build"

@@ -101,6 +101,12 @@ docker-compose.yml gives each service the same variable names (test/deploy check
   value: {{ include "wharf.port" $c | quote }}
 - name: WHARF_LOG_LEVEL
   value: {{ $v.logLevel | quote }}
+{{- with $v.tracing.otlpTracesUrl }}
+- name: WHARF_OTLP_TRACES_URL
+  value: {{ . | quote }}
+- name: WHARF_TRACES_SAMPLE_RATIO
+  value: {{ $v.tracing.sampleRatio | quote }}
+{{- end }}
 {{- if ne $c "embedded" }}
 - name: WHARF_KAFKA_BROKERS
   value: {{ required "kafka.brokers is required (host:port[,host:port...])" $v.kafka.brokers | quote }}
