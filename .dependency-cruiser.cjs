@@ -29,6 +29,15 @@ const importsOnly = (name, comment, folder, allowed) => ({
   to: { path: '^(libs|services|test|bench)/', pathNot: `^libs/(${allowed})/` },
 });
 
+/** A rule: the npm package(s) `names` are imported by the production and test code of libs/<folder> only. */
+const packageOnlyIn = (name, comment, names, folder) => ({
+  name,
+  comment,
+  severity: 'error',
+  from: { path: '^(libs|services)/', pathNot: `^libs/${folder}/` },
+  to: { path: npm(names) },
+});
+
 module.exports = {
   forbidden: [
     importsOnly(
@@ -117,24 +126,20 @@ module.exports = {
       'tracing',
       'tracing',
     ),
-    {
-      name: 'opentelemetry-only-in-tracing',
-      comment:
-        '@opentelemetry/* is imported by libs/tracing only: the SDK, its exporter and its propagator are ' +
+    packageOnlyIn(
+      'opentelemetry-only-in-tracing',
+      '@opentelemetry/* is imported by libs/tracing only: the SDK, its exporter and its propagator are ' +
         'chosen in one place, and the code that traces calls inSpan, inSpanFrom and injectTraceContext.',
-      severity: 'error',
-      from: { path: '^(libs|services)/', pathNot: '^libs/tracing/' },
-      to: { path: npm('@opentelemetry/[^/]+') },
-    },
-    {
-      name: 'prom-client-only-in-metrics',
-      comment:
-        'prom-client is imported by libs/metrics only: every metric is defined there, in one place; the code ' +
+      '@opentelemetry/[^/]+',
+      'tracing',
+    ),
+    packageOnlyIn(
+      'prom-client-only-in-metrics',
+      'prom-client is imported by libs/metrics only: every metric is defined there, in one place; the code ' +
         'that counts (use cases, auth, adapters, the collector) sees only the metrics ports (libs/ports/src/metrics.port.ts).',
-      severity: 'error',
-      from: { path: '^(libs|services)/', pathNot: '^libs/metrics/' },
-      to: { path: npm('prom-client') },
-    },
+      'prom-client',
+      'metrics',
+    ),
     {
       name: 'adapters-not-services',
       comment: 'An adapter implements a port; it never imports a service (services/**).',
