@@ -16,11 +16,16 @@
  * (reads), or any call the instance refused to connect (it received nothing). A streamed body
  * cannot be sent twice, so a `send` that fails is an outage for that call only; the next call
  * goes elsewhere.
+ *
+ * Each call carries the id of the request it serves (`x-request-id`: the service logs it as its
+ * own request id) and, with tracing on, the trace context (`traceparent`).
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { ServiceUnavailableError } from '@wharf/domain';
 import { HTTP_STATUS_BY_CODE, WireErrorBody, fromWire } from '@wharf/contracts';
+import { logContext } from '@wharf/config';
+import { injectTraceContext } from '@wharf/tracing';
 
 /** Idle pooled connections are closed after this long, well before Fastify's keep-alive timeout (72 s). */
 const IDLE_SOCKET_MS = 30_000;
@@ -89,6 +94,7 @@ export class InternalHttpClient {
         res = await fetch(instance.base.href.replace(/\/$/, '') + path, {
           method,
           ...init,
+          headers: { ...callerHeaders(), ...init.headers },
           signal: AbortSignal.timeout(this.timeoutMs),
         } as RequestInit);
       } catch {
@@ -134,7 +140,9 @@ export class InternalHttpClient {
           method,
           path: base.pathname.replace(/\/$/, '') + path,
           headers:
-            body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+            body === undefined
+              ? callerHeaders()
+              : { ...callerHeaders(), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         },
         (res: http.IncomingMessage) => {
           const chunks: Buffer[] = [];
@@ -170,6 +178,18 @@ export class InternalHttpClient {
     }
     return new ServiceUnavailableError(`${this.service} service`);
   }
+}
+
+/**
+ * What a call carries of the request it serves: its id (`x-request-id`, so the other service's
+ * lines have the same one) and, with tracing on, its trace context (`traceparent`).
+ */
+function callerHeaders(): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const requestId = logContext.getStore()?.request_id;
+  if (requestId) headers['x-request-id'] = requestId;
+  injectTraceContext(headers);
+  return headers;
 }
 
 function safeJson(text: string): unknown {

@@ -6,6 +6,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import { ServiceUnavailableError } from '@wharf/domain';
 import { WireError } from '@wharf/contracts';
+import { logContext } from '@wharf/config';
+import { inSpan, startTracing } from '@wharf/tracing';
 import { InternalHttpClient } from './internal-http.client';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
@@ -37,6 +39,35 @@ describe('InternalHttpClient', () => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
+
+  it("should carry the served request's id, and its trace context with tracing on, on JSON and streamed calls", async () => {
+    const seen: { requestId?: string | string[]; traceparent?: string | string[] }[] = [];
+    handler = (req, body, res) => {
+      seen.push({ requestId: req.headers['x-request-id'], traceparent: req.headers.traceparent });
+      answer(200, {})(req, body, res);
+    };
+    const client = new InternalHttpClient('search', url);
+    await logContext.run({ request_id: 'req-1' }, () => client.json('GET', '/internal/v1/search'));
+    const tracing = startTracing({
+      service: 'test',
+      // Nothing listens there: the spans are not the point, the header is.
+      otlpTracesUrl: 'http://127.0.0.1:9/v1/traces',
+      sampleRatio: 1,
+    });
+    try {
+      await logContext.run({ request_id: 'req-2' }, () =>
+        inSpan('a request', 'server', {}, () => client.send('GET', '/internal/v1/search')),
+      );
+    } finally {
+      await tracing.shutdown();
+    }
+    await client.json('GET', '/internal/v1/search');
+    expect(seen).toEqual([
+      { requestId: 'req-1', traceparent: undefined },
+      { requestId: 'req-2', traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/) },
+      { requestId: undefined, traceparent: undefined },
+    ]);
+  });
 
   it('should send the method, path and JSON body, and return the parsed 2xx answer', async () => {
     const seen: { method?: string; url?: string; type?: string; body: string }[] = [];
