@@ -14,6 +14,7 @@ import { LagGauge, ReadinessCheck, createServiceApp, followConsumerLag } from '@
 import { WharfMetrics } from '@wharf/metrics';
 import { MetadataProjector } from '@wharf/metadata';
 import { SearchProjector } from '@wharf/search';
+import { WebhookDispatcher, WebhookEnqueuer } from '@wharf/webhooks';
 import { EmbeddedAppModule } from './embedded-app.module';
 
 export async function startEmbedded(config: WharfConfig, logger: JsonLogger): Promise<NestFastifyApplication> {
@@ -48,6 +49,10 @@ async function boot(config: WharfConfig, logger: JsonLogger, lock: DataDirLock):
   await search.start();
   const references = app.get(BlobReferenceProjector);
   await references.start();
+  // Deliveries never hold up a push: the enqueuer only writes the outbox, the dispatcher sends apart.
+  const webhooks = app.get(WebhookEnqueuer);
+  await webhooks.start();
+  app.get(WebhookDispatcher).start();
   followConsumerLag(
     checks,
     gauges,
@@ -55,6 +60,7 @@ async function boot(config: WharfConfig, logger: JsonLogger, lock: DataDirLock):
     { group: 'metadata', lag: () => metadata.lag() },
     { group: 'search', lag: () => search.lag() },
     { group: 'blob-references', lag: () => references.lag() },
+    { group: 'webhooks', lag: () => webhooks.lag() },
   );
   app.get(BlobGarbageCollector).schedule();
   if (!(await metadata.caughtUp(300_000))) throw new Error('metadata projection did not catch up with the event log');
