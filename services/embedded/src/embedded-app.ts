@@ -14,7 +14,7 @@ import { LagGauge, ReadinessCheck, createServiceApp, followConsumerLag } from '@
 import { WharfMetrics } from '@wharf/metrics';
 import { MetadataProjector } from '@wharf/metadata';
 import { SearchProjector } from '@wharf/search';
-import { WebhookDispatcher, WebhookEnqueuer } from '@wharf/webhooks';
+import { WEBHOOK_SETTINGS, WebhookDispatcher, WebhookEnqueuer, WebhookServiceSettings } from '@wharf/webhooks';
 import { EmbeddedAppModule } from './embedded-app.module';
 
 export async function startEmbedded(config: WharfConfig, logger: JsonLogger): Promise<NestFastifyApplication> {
@@ -49,10 +49,7 @@ async function boot(config: WharfConfig, logger: JsonLogger, lock: DataDirLock):
   await search.start();
   const references = app.get(BlobReferenceProjector);
   await references.start();
-  // Deliveries never hold up a push: the enqueuer only writes the outbox, the dispatcher sends apart.
   const webhooks = app.get(WebhookEnqueuer);
-  await webhooks.start();
-  app.get(WebhookDispatcher).start();
   followConsumerLag(
     checks,
     gauges,
@@ -65,5 +62,10 @@ async function boot(config: WharfConfig, logger: JsonLogger, lock: DataDirLock):
   app.get(BlobGarbageCollector).schedule();
   if (!(await metadata.caughtUp(300_000))) throw new Error('metadata projection did not catch up with the event log');
   await app.listen(config.http.port, config.http.host);
+  // After listening, so CloudEvents name the port actually bound when WHARF_PUBLIC_URL is unset.
+  // Deliveries never hold up a push: the enqueuer only writes the outbox, the dispatcher sends apart.
+  if (!config.http.publicUrl) app.get<WebhookServiceSettings>(WEBHOOK_SETTINGS).baseUrl = await app.getUrl();
+  await webhooks.start();
+  app.get(WebhookDispatcher).start();
   return app;
 }

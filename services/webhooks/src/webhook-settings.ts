@@ -4,7 +4,10 @@ import type { WebhookDeliverySettings } from '@wharf/config';
 export const WEBHOOK_SETTINGS = Symbol('WebhookSettings');
 
 export interface WebhookServiceSettings extends WebhookDeliverySettings {
-  /** Base of the URLs in CloudEvents (`source`, pull URLs): WHARF_PUBLIC_URL, else the server's own address. */
+  /**
+   * Base of the URLs in CloudEvents (`source`, pull URLs): WHARF_PUBLIC_URL, else the server's own
+   * address, set by the profile once it listens (before the enqueuer starts).
+   */
   baseUrl: string;
 }
 
