@@ -27,6 +27,8 @@ interface Received {
   body: string;
   status: number;
   answered: boolean;
+  at: number;
+  answeredAt: number;
 }
 
 interface Receiver {

@@ -3,7 +3,8 @@
 // test configured that path: POST /_control/<path> {"fail": n, "status": s, "delayMs": d} makes
 // the next n requests answer 500, then s (default 204), each after d ms (or a random delay up
 // to d when "random": true). GET /_received/<path> returns what arrived, in arrival order, each
-// with `answered`: whether its answer was written to a live connection.
+// with `answered`: whether its answer was written to a live connection, and the times it arrived
+// (`at`) and was answered (`answeredAt`).
 import { createServer } from 'node:http';
 
 const received = new Map();
@@ -37,6 +38,7 @@ const server = createServer((req, res) => {
     setTimeout(() => {
       // A request whose sender went away before the answer was never acknowledged.
       entry.answered = !req.socket.destroyed;
+      entry.answeredAt = Date.now();
       res.writeHead(status, { 'content-type': 'text/plain' }).end(failing ? 'receiver says no' : 'ok');
     }, delay);
   });
