@@ -385,3 +385,58 @@ describe('webhooks (embedded): SSRF guard', () => {
     for (const path of ['/ssrf-ip', '/ssrf-name', '/ssrf-v6']) expect(await receiver.received(path)).toEqual([]);
   });
 });
+
+describe('webhooks (embedded): killed mid-delivery', () => {
+  let dataDir: string;
+  let wharf: WharfProcess;
+  let receiver: Receiver;
+  const http = client(() => wharf.url);
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wharf-webhooks-kill-'));
+    receiver = await startReceiver();
+    wharf = await startServer(dataDir);
+  });
+
+  afterAll(async () => {
+    await wharf?.kill('SIGKILL');
+    receiver?.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const push = async (release: string) => {
+    const res = await http('POST', `/cnr/api/v1/packages/${ADMIN}/crash`, {
+      release,
+      media_type: 'helm',
+      blob: chartArchive({ name: 'crash', version: release }).toString('base64'),
+    });
+    expect(res.status).toBe(200);
+  };
+
+  it('should deliver every event after SIGKILL during a send and a restart, and never resend what was acknowledged', async () => {
+    const created = await http('POST', `/api/v1/namespaces/${ADMIN}/webhooks`, {
+      url: `${receiver.url}/crash`,
+      events: ['release.published'],
+      secret: SECRET,
+    });
+    expect(created.status).toBe(201);
+    await push('1.0.0');
+    await eventually(async () => expect(acknowledged(await receiver.received('/crash'))).toHaveLength(1), WAIT);
+
+    await receiver.control('/crash', { delayMs: 60_000 });
+    await push('1.1.0');
+    await push('1.2.0');
+    await eventually(async () => expect(await receiver.received('/crash')).toHaveLength(2), WAIT);
+    await wharf.kill('SIGKILL');
+    await receiver.control('/crash', { delayMs: 0 });
+    wharf = await startServer(dataDir);
+
+    await eventually(async () => expect(acknowledged(await receiver.received('/crash'))).toHaveLength(3), WAIT);
+    const arrivals = await receiver.received('/crash');
+    const releases = arrivals.map((r) => verified(r).data.release);
+    // 1.1.0 arrived while the process died (never answered), then again after the restart.
+    expect(releases).toEqual(['1.0.0', '1.1.0', '1.1.0', '1.2.0']);
+    expect(arrivals.map((r) => r.answered)).toEqual([true, false, true, true]);
+    expect(verified(arrivals[1]!).id).toBe(verified(arrivals[2]!).id);
+  });
+});
