@@ -20,6 +20,8 @@ export interface NewDelivery {
   namespace: string;
   /** `<ns>/<name>`: with `subscription`, the lane. */
   package: string;
+  /** The package sequence of the log event it comes from: a lane's order (then the order given to `enqueue`). */
+  sequence: number;
   /** The CloudEvent id (the log event's id): with `subscription`, unique. */
   eventId: string;
   /** The CloudEvent type (`io.wharf.release.published`). */

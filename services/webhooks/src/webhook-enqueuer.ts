@@ -81,6 +81,7 @@ export class WebhookEnqueuer implements OnApplicationShutdown {
             subscription: webhook.id,
             namespace,
             package: event.package,
+            sequence: event.sequence,
             eventId: cloudEvent.id,
             eventType: cloudEvent.type,
             body,

@@ -1,7 +1,7 @@
 /**
  * The embedded webhook outbox and delivery log (`<data>/webhooks.db`). Deliveries get an
- * INTEGER PRIMARY KEY in the order they were enqueued, which is the log's order within a lane,
- * so a lane's head is its smallest pending id. Attempts are rows of their own (the delivery log);
+ * INTEGER PRIMARY KEY in the order they were enqueued, which is the log's order within a lane
+ * (one enqueuer, in log order), so a lane's head is its smallest pending id. Attempts are rows of their own (the delivery log);
  * package marks and the subscriptions' failing marks are small tables beside them.
  */
 import type Database from 'better-sqlite3';
@@ -23,6 +23,7 @@ const SCHEMA = `
     subscription    TEXT NOT NULL,
     namespace       TEXT NOT NULL,
     package         TEXT NOT NULL,
+    sequence        INTEGER NOT NULL,
     event_id        TEXT NOT NULL,
     event_type      TEXT NOT NULL,
     body            TEXT NOT NULL,
@@ -61,6 +62,7 @@ interface DeliveryRow {
   subscription: string;
   namespace: string;
   package: string;
+  sequence: number;
   event_id: string;
   event_type: string;
   body: string;
@@ -101,8 +103,8 @@ export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
     this.db.transaction(() => {
       const insert = prepared(
         this.db,
-        `INSERT OR IGNORE INTO deliveries (subscription, namespace, package, event_id, event_type, body, created_at, state, next_attempt_at)
-         VALUES (@subscription, @namespace, @package, @eventId, @eventType, @body, @createdAt, 'pending', @createdAt)`,
+        `INSERT OR IGNORE INTO deliveries (subscription, namespace, package, sequence, event_id, event_type, body, created_at, state, next_attempt_at)
+         VALUES (@subscription, @namespace, @package, @sequence, @eventId, @eventType, @body, @createdAt, 'pending', @createdAt)`,
       );
       for (const d of deliveries) insert.run(d);
       const mark = prepared(
@@ -252,6 +254,7 @@ function toDelivery(row: DeliveryRow): Delivery {
     subscription: row.subscription,
     namespace: row.namespace,
     package: row.package,
+    sequence: row.sequence,
     eventId: row.event_id,
     eventType: row.event_type,
     body: row.body,

@@ -13,12 +13,16 @@ export type WebhookDeliveryStoreFixture = ContractFixture<WebhookDeliveryStore>;
 
 const T = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 
+let sequence = 0;
+
+/** A delivery of the next sequence (so deliveries made one after the other are in lane order). */
 export function newDelivery(over: Partial<NewDelivery> = {}): NewDelivery {
   const eventId = over.eventId ?? uniqueName('ev');
   return {
     subscription: 'w',
     namespace: 'acme',
     package: 'acme/web',
+    sequence: ++sequence,
     eventId,
     eventType: 'io.wharf.release.published',
     body: JSON.stringify({ id: eventId }),
