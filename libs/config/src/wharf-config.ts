@@ -101,6 +101,15 @@ const schema = z.object({
   WHARF_WEBHOOK_MAX_ATTEMPTS: int(8, 1),
   WHARF_WEBHOOK_BACKOFF_BASE_MS: int(10_000, 1),
   WHARF_WEBHOOK_BACKOFF_MAX_MS: int(3_600_000, 1),
+  // Distributed webhook service replicas: "i/n", this replica sends the lanes that hash to i of n.
+  WHARF_WEBHOOK_SHARD: z
+    .string()
+    .regex(/^\d+\/\d+$/, 'i/n, 0 <= i < n')
+    .refine((v) => {
+      const [i, n] = v.split('/').map(Number) as [number, number];
+      return n >= 1 && i < n;
+    }, 'i/n, 0 <= i < n')
+    .default('0/1'),
   // Distributed profile: each service requires the ones it uses (requireSettings).
   WHARF_KAFKA_BROKERS: z
     .string()
@@ -187,6 +196,12 @@ export interface WebhookDeliverySettings {
   /** Attempts of one delivery before its subscription is marked failing. */
   maxAttempts: number;
   backoff: { baseMs: number; maxMs: number };
+  /**
+   * Which lanes (subscription, package) this process sends: those whose hash is `index` modulo
+   * `count`. Each replica of the distributed webhook service gets its own index; the embedded
+   * profile is 0 of 1.
+   */
+  shard: { index: number; count: number };
 }
 
 export interface HttpSettings {
@@ -395,6 +410,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.WHARF_WEBHOOK_TIMEOUT_SECONDS * 1000,
       maxAttempts: e.WHARF_WEBHOOK_MAX_ATTEMPTS,
       backoff: { baseMs: e.WHARF_WEBHOOK_BACKOFF_BASE_MS, maxMs: e.WHARF_WEBHOOK_BACKOFF_MAX_MS },
+      shard: {
+        index: Number(e.WHARF_WEBHOOK_SHARD.split('/')[0]),
+        count: Number(e.WHARF_WEBHOOK_SHARD.split('/')[1]),
+      },
     },
     distributed: {
       kafka: e.WHARF_KAFKA_BROKERS

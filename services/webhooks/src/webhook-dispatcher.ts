@@ -5,9 +5,12 @@
  * per subscription, so one slow endpoint holds a few slots, never every one. A send reads the
  * subscription as it is now (URL, secrets, active), signs, posts, and records the attempt and
  * what follows: delivered, a retry after a backoff with jitter, or, with the retries used up,
- * the subscription marked failing (its lanes then wait for an admin).
+ * the subscription marked failing (its lanes then wait for an admin). Replicas of the distributed
+ * webhook service share one store and split the lanes by hash (WHARF_WEBHOOK_SHARD), so a lane
+ * is never sent by two processes at once.
  */
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import type { JsonLogger } from '@wharf/config';
 import { backoffDelayMs, signingSecrets, webhookHeaders, webhooksOf, CLOUD_EVENT_CONTENT_TYPE } from '@wharf/domain';
 import {
@@ -29,6 +32,11 @@ export const MAX_IN_FLIGHT_PER_SUBSCRIPTION = 4;
 const POLL_MS = 500;
 /** A paused subscription's lanes are looked at again after this long. */
 const PAUSED_RECHECK_MS = 5_000;
+
+/** The shard of a delivery's lane: stable across processes, so each lane has one sender. */
+export function laneShard(delivery: Pick<Delivery, 'subscription' | 'package'>, shards: number): number {
+  return createHash('sha256').update(`${delivery.subscription} ${delivery.package}`).digest().readUInt32BE(0) % shards;
+}
 
 @Injectable()
 export class WebhookDispatcher implements OnApplicationShutdown {
@@ -81,7 +89,10 @@ export class WebhookDispatcher implements OnApplicationShutdown {
       const free = MAX_IN_FLIGHT - this.inFlight.size;
       if (free > 0) {
         const busy = new Set([...this.inFlight.keys(), ...this.parked.keys()]);
-        for (const delivery of await this.deliveries.due(new Date(now).toISOString(), free, busy)) {
+        const { index, count: shards } = this.settings.shard;
+        // Another replica's lanes are handed out too (one store): ask for enough to find ours.
+        const due = await this.deliveries.due(new Date(now).toISOString(), free * shards, busy);
+        for (const delivery of due.filter((d) => shards === 1 || laneShard(d, shards) === index)) {
           const count = this.perSubscription.get(delivery.subscription) ?? 0;
           if (count >= MAX_IN_FLIGHT_PER_SUBSCRIPTION || this.inFlight.size >= MAX_IN_FLIGHT) continue;
           this.perSubscription.set(delivery.subscription, count + 1);
