@@ -1,17 +1,16 @@
 /**
  * Webhooks end to end: an embedded Wharf (authentication enforced, 127.0.0.1 allowed as a
  * target by configuration, short backoff) and a receiver that is a process of its own
- * (support/webhook-receiver.mjs). Every delivery is checked as a receiver would: the Standard
+ * (test/support/webhook-receiver-server.mjs). Every delivery is checked as a receiver would: the Standard
  * Webhooks signature with the subscription's secret, webhook-id equal to the CloudEvent id, and
  * no id twice once acknowledged. A second Wharf without that permission shows the SSRF guard.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifySignature } from '@wharf/domain';
 import { chartArchive, eventually } from '@wharf/testing';
+import { Receiver, acknowledged, startReceiver, verifiedBy } from '../support/webhook-receiver';
 import { WharfProcess, startWharf } from '../support/wharf-process';
 
 jest.setTimeout(120_000);
@@ -21,43 +20,7 @@ const PASSWORD = 'root-secret-0a1b2c3d';
 const SECRET = 'whsec-e2e-0123456789abcdef';
 const AUTH = `Basic ${Buffer.from(`${ADMIN}:${PASSWORD}`).toString('base64')}`;
 const WAIT = 30_000;
-
-interface Received {
-  headers: Record<string, string>;
-  body: string;
-  status: number;
-  answered: boolean;
-  at: number;
-  answeredAt: number;
-}
-
-interface Receiver {
-  url: string;
-  child: ChildProcess;
-  received(path: string): Promise<Received[]>;
-  control(
-    path: string,
-    behaviour: { fail?: number; status?: number; delayMs?: number; random?: boolean },
-  ): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const child = spawn(process.execPath, [join(__dirname, 'support', 'webhook-receiver.mjs')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve) =>
-    child.stdout!.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()).port)),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    url,
-    child,
-    received: async (path) => (await (await fetch(`${url}/_received${path}`)).json()) as Received[],
-    control: async (path, behaviour) => {
-      await fetch(`${url}/_control${path}`, { method: 'POST', body: JSON.stringify(behaviour) });
-    },
-  };
-}
+const verified = verifiedBy(SECRET);
 
 async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<WharfProcess> {
   return startWharf({
@@ -90,24 +53,6 @@ function client(base: () => string) {
   };
 }
 
-/** What a receiver checks before it trusts a delivery; returns the CloudEvent. */
-function verified(
-  delivery: Received,
-): Record<string, unknown> & { id: string; type: string; data: Record<string, unknown> } {
-  const headers = {
-    'webhook-id': delivery.headers['webhook-id']!,
-    'webhook-timestamp': delivery.headers['webhook-timestamp']!,
-    'webhook-signature': delivery.headers['webhook-signature']!,
-  };
-  expect(verifySignature(SECRET, headers, delivery.body)).toBe(true);
-  expect(delivery.headers['content-type']).toBe('application/cloudevents+json');
-  const event = JSON.parse(delivery.body);
-  expect(event.id).toBe(headers['webhook-id']);
-  expect(event.specversion).toBe('1.0');
-  return event;
-}
-
-const acknowledged = (list: Received[]) => list.filter((r) => r.answered && r.status < 300);
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 describe('webhooks (embedded)', () => {
