@@ -33,6 +33,8 @@ async function startServer(dataDir: string, env: Record<string, string> = {}): P
     WHARF_WEBHOOK_BACKOFF_MAX_MS: '400',
     WHARF_WEBHOOK_MAX_ATTEMPTS: '4',
     WHARF_WEBHOOK_TIMEOUT_SECONDS: '5',
+    // Debug logging: the secret must not be in the log at any level.
+    WHARF_LOG_LEVEL: 'debug',
     ...env,
   });
 }
@@ -133,6 +135,8 @@ describe('webhooks (embedded)', () => {
     expect((await http('GET', `${hooks}/${id}`)).json().events).toEqual(['release.deleted']);
     expect((await http('DELETE', `${hooks}/${id}`)).status).toBe(200);
     expect((await http('GET', `${hooks}/${id}`)).status).toBe(404);
+    expect(wharf.output()).toContain('WebhooksController');
+    expect(wharf.output()).not.toContain(SECRET);
   });
 
   it('should deliver every event type of a package, signed, in log order, with digests and pull URLs', async () => {
