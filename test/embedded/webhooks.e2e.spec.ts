@@ -5,7 +5,7 @@
  * Webhooks signature with the subscription's secret, webhook-id equal to the CloudEvent id, and
  * no id twice once acknowledged. A second Wharf without that permission shows the SSRF guard.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -332,6 +332,32 @@ describe('webhooks (embedded): SSRF guard', () => {
       expect((await http('GET', `/api/v1/namespaces/${ADMIN}/webhooks/${id}`)).json().failing).toBe(true);
     }
     for (const path of ['/ssrf-ip', '/ssrf-name', '/ssrf-v6']) expect(await receiver.received(path)).toEqual([]);
+  });
+
+  it('should record a secret sealed under another key as a failed attempt, saying so', async () => {
+    const res = await http('POST', `/api/v1/namespaces/${ADMIN}/webhooks`, {
+      url: 'https://hooks.example/rekeyed',
+      events: ['release.published'],
+      secret: SECRET,
+    });
+    expect(res.status).toBe(201);
+    await wharf.kill('SIGTERM');
+    wharf = await startServer(dataDir, {
+      WHARF_WEBHOOK_MAX_ATTEMPTS: '1',
+      WHARF_WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
+    });
+    await http('POST', `/cnr/api/v1/packages/${ADMIN}/rekeyed`, {
+      release: '1.0.0',
+      media_type: 'helm',
+      blob: chartArchive({ name: 'rekeyed', version: '1.0.0' }).toString('base64'),
+    });
+    await eventually(async () => {
+      const [delivery] = (await http('GET', `/api/v1/namespaces/${ADMIN}/webhooks/${res.json().id}/deliveries`)).json();
+      expect(delivery.attempts[0]).toMatchObject({
+        status: null,
+        error: expect.stringMatching(/secret cannot be opened/),
+      });
+    }, WAIT);
   });
 });
 

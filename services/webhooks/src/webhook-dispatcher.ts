@@ -12,7 +12,14 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { JsonLogger } from '@wharf/config';
-import { backoffDelayMs, signingSecrets, webhookHeaders, webhooksOf, CLOUD_EVENT_CONTENT_TYPE } from '@wharf/domain';
+import {
+  CLOUD_EVENT_CONTENT_TYPE,
+  SealedSecret,
+  backoffDelayMs,
+  signingSecrets,
+  webhookHeaders,
+  webhooksOf,
+} from '@wharf/domain';
 import {
   ACCOUNT_STORE,
   AccountStore,
@@ -23,7 +30,7 @@ import {
   WebhookDeliveryStore,
   WebhookSecrets,
 } from '@wharf/ports';
-import { sendWebhook } from './webhook-sender';
+import { SendResult, sendWebhook } from './webhook-sender';
 import { WEBHOOK_LOGGER, WEBHOOK_SETTINGS, WebhookServiceSettings } from './webhook-settings';
 
 export const MAX_IN_FLIGHT = 32;
@@ -124,6 +131,26 @@ export class WebhookDispatcher implements OnApplicationShutdown {
     }
   }
 
+  /** Signs and sends; a secret this key cannot open is a failed attempt like any other (the operator changed the key). */
+  private async post(url: string, sealed: readonly SealedSecret[], delivery: Delivery, now: Date): Promise<SendResult> {
+    let secrets: string[];
+    try {
+      secrets = sealed.map((s) => this.secrets.open(s.sealed));
+    } catch {
+      return {
+        status: null,
+        latencyMs: 0,
+        error: 'the secret cannot be opened with this WHARF_WEBHOOK_SECRET_KEY: set the secret again',
+        response: '',
+      };
+    }
+    const headers = {
+      'content-type': CLOUD_EVENT_CONTENT_TYPE,
+      ...webhookHeaders(secrets, delivery.eventId, Math.floor(now.getTime() / 1000), delivery.body),
+    };
+    return sendWebhook(url, delivery.body, headers, this.settings);
+  }
+
   private async attempt(delivery: Delivery): Promise<void> {
     const account = await this.accounts.get(delivery.namespace);
     const webhook = account ? webhooksOf(account).find((w) => w.id === delivery.subscription) : undefined;
@@ -133,12 +160,7 @@ export class WebhookDispatcher implements OnApplicationShutdown {
       return;
     }
     const now = new Date();
-    const secrets = signingSecrets(webhook, now.toISOString()).map((s) => this.secrets.open(s.sealed));
-    const headers = {
-      'content-type': CLOUD_EVENT_CONTENT_TYPE,
-      ...webhookHeaders(secrets, delivery.eventId, Math.floor(now.getTime() / 1000), delivery.body),
-    };
-    const result = await sendWebhook(webhook.url, delivery.body, headers, this.settings);
+    const result = await this.post(webhook.url, signingSecrets(webhook, now.toISOString()), delivery, now);
     const ok = result.status !== null && result.status >= 200 && result.status < 300;
     const tries = delivery.tries + 1;
     const outcome: AttemptOutcome = ok
