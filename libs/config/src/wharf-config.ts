@@ -101,6 +101,7 @@ const schema = z.object({
   WHARF_WEBHOOK_MAX_ATTEMPTS: int(8, 1),
   WHARF_WEBHOOK_BACKOFF_BASE_MS: int(10_000, 1),
   WHARF_WEBHOOK_BACKOFF_MAX_MS: int(3_600_000, 1),
+  WHARF_WEBHOOK_RETENTION_DAYS: int(30, 0),
   // Distributed webhook service replicas: "i/n", this replica sends the lanes that hash to i of n.
   WHARF_WEBHOOK_SHARD: z
     .string()
@@ -202,6 +203,8 @@ export interface WebhookDeliverySettings {
    * profile is 0 of 1.
    */
   shard: { index: number; count: number };
+  /** Delivered and cancelled deliveries of events older than this are deleted, attempts too (0: kept for ever). */
+  retentionDays: number;
 }
 
 export interface HttpSettings {
@@ -410,6 +413,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.WHARF_WEBHOOK_TIMEOUT_SECONDS * 1000,
       maxAttempts: e.WHARF_WEBHOOK_MAX_ATTEMPTS,
       backoff: { baseMs: e.WHARF_WEBHOOK_BACKOFF_BASE_MS, maxMs: e.WHARF_WEBHOOK_BACKOFF_MAX_MS },
+      retentionDays: e.WHARF_WEBHOOK_RETENTION_DAYS,
       shard: {
         index: Number(e.WHARF_WEBHOOK_SHARD.split('/')[0]),
         count: Number(e.WHARF_WEBHOOK_SHARD.split('/')[1]),

@@ -114,5 +114,11 @@ export interface WebhookDeliveryStore {
   /** One delivery of the subscription with every attempt; null when there is none. */
   get(subscription: string, id: string): Promise<DeliveryRecord | null>;
 
+  /**
+   * Deletes deliveries that are no longer pending (delivered or cancelled) of events before
+   * `before`, with their attempts; pending ones are kept whatever their age. Returns how many.
+   */
+  prune(before: string): Promise<number>;
+
   close(): Promise<void>;
 }

@@ -39,6 +39,8 @@ export const MAX_IN_FLIGHT_PER_SUBSCRIPTION = 4;
 const POLL_MS = 500;
 /** A paused subscription's lanes are looked at again after this long. */
 const PAUSED_RECHECK_MS = 5_000;
+/** How often deliveries past the retention are deleted (and once at start). */
+const PRUNE_EVERY_MS = 3_600_000;
 
 /** The shard of a delivery's lane: stable across processes, so each lane has one sender. */
 export function laneShard(delivery: Pick<Delivery, 'subscription' | 'package'>, shards: number): number {
@@ -52,6 +54,7 @@ export class WebhookDispatcher implements OnApplicationShutdown {
   /** Deliveries of paused subscriptions, not asked for again until the time given. */
   private readonly parked = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  private pruner: NodeJS.Timeout | null = null;
   private ticking = false;
   private again = false;
   private stopped = true;
@@ -67,6 +70,22 @@ export class WebhookDispatcher implements OnApplicationShutdown {
   start(): void {
     this.stopped = false;
     this.wake();
+    if (this.settings.retentionDays > 0) {
+      void this.prune();
+      this.pruner = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+      this.pruner.unref();
+    }
+  }
+
+  /** Deletes what is past the retention; a failure is logged and tried again at the next round. */
+  async prune(): Promise<void> {
+    const before = new Date(Date.now() - this.settings.retentionDays * 86_400_000).toISOString();
+    try {
+      const pruned = await this.deliveries.prune(before);
+      if (pruned > 0) this.logger.event('info', 'webhook deliveries past retention deleted', { count: pruned });
+    } catch (error) {
+      this.logger.event('warn', 'webhook deliveries could not be pruned', { error: String(error) });
+    }
   }
 
   /** Looks for due deliveries now (new ones were enqueued, or a subscription was resumed). */
@@ -83,6 +102,7 @@ export class WebhookDispatcher implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.pruner) clearInterval(this.pruner);
     await Promise.allSettled([...this.inFlight.values()]);
   }
 

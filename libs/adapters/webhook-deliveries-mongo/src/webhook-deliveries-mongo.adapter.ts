@@ -61,6 +61,7 @@ const DUPLICATE_KEY = 11000;
 const LISTED_ATTEMPTS = 5;
 /** CloudEvents one log event may make for one subscription, at most (a release deletion and its package's). */
 const PER_EVENT = 16;
+const PRUNE_BATCH = 1000;
 
 export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
   private lastRank = 0;
@@ -218,6 +219,20 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
     const found = await this.deliveries.findOne({ _id: id });
     if (!found || found.subscription !== subscription) return null;
     return { ...toDelivery(found), attempts: await this.attemptsOf(id, 0) };
+  }
+
+  async prune(before: string): Promise<number> {
+    let pruned = 0;
+    for (;;) {
+      const old = await this.deliveries
+        .find({ state: { $ne: 'pending' }, createdAt: { $lt: before } }, { projection: { _id: 1 } })
+        .limit(PRUNE_BATCH)
+        .toArray();
+      if (old.length === 0) return pruned;
+      const ids = old.map((d) => d._id);
+      await this.attempts.deleteMany({ delivery: { $in: ids } });
+      pruned += (await this.deliveries.deleteMany({ _id: { $in: ids } })).deletedCount;
+    }
   }
 
   async close(): Promise<void> {

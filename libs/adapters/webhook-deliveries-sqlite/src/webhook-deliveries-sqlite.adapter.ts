@@ -229,6 +229,18 @@ export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
     return row ? { ...toDelivery(row), attempts: this.attemptsOf(row.id, -1) } : null;
   }
 
+  async prune(before: string): Promise<number> {
+    return this.db.transaction(() => {
+      prepared(
+        this.db,
+        `DELETE FROM delivery_attempts WHERE delivery IN
+           (SELECT id FROM deliveries WHERE state != 'pending' AND created_at < ?)`,
+      ).run(before);
+      return prepared(this.db, `DELETE FROM deliveries WHERE state != 'pending' AND created_at < ?`).run(before)
+        .changes;
+    })();
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }

@@ -189,6 +189,35 @@ export function describeWebhookDeliveryStoreContract(
     );
 
     it(
+      'should prune delivered and cancelled deliveries of events before the given time, with their attempts, and keep pending ones',
+      async () => {
+        const [sub, gone] = [uniqueName('w'), uniqueName('w')];
+        await store().enqueue(
+          [
+            newDelivery({ subscription: sub, eventId: 'old-delivered', package: 'acme/a', createdAt: T(1) }),
+            newDelivery({ subscription: sub, eventId: 'old-pending', package: 'acme/b', createdAt: T(1) }),
+            newDelivery({ subscription: sub, eventId: 'new-delivered', package: 'acme/c', createdAt: T(20) }),
+            newDelivery({ subscription: gone, eventId: 'old-cancelled', createdAt: T(1) }),
+          ],
+          [],
+        );
+        for (const d of await store().due(T(100), 100, new Set()))
+          if (d.eventId.endsWith('delivered')) await store().recordAttempt(d.id, attempt(200), { state: 'delivered' });
+        const oldDelivered = (await store().list(sub, { limit: 10 })).find((d) => d.eventId === 'old-delivered')!;
+        await store().cancel(gone);
+        expect(await store().prune(T(10))).toBe(2);
+        expect((await store().list(sub, { limit: 10 })).map((d) => d.eventId).sort()).toEqual([
+          'new-delivered',
+          'old-pending',
+        ]);
+        expect(await store().get(sub, oldDelivered.id)).toBeNull();
+        expect(await store().list(gone, { limit: 10 })).toEqual([]);
+        expect(await store().prune(T(10))).toBe(0);
+      },
+      timeout,
+    );
+
+    it(
       "should keep packages' marks, written with the deliveries",
       async () => {
         const pkg = `${uniqueName('ns')}/web`;
