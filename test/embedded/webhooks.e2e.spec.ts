@@ -290,7 +290,11 @@ describe('webhooks (embedded): SSRF guard', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wharf-webhooks-ssrf-'));
     receiver = await startReceiver();
-    wharf = await startServer(dataDir, { WHARF_WEBHOOK_ALLOW_PRIVATE: 'false', WHARF_WEBHOOK_MAX_ATTEMPTS: '1' });
+    wharf = await startServer(dataDir, {
+      WHARF_WEBHOOK_ALLOW_PRIVATE: 'false',
+      WHARF_WEBHOOK_MAX_ATTEMPTS: '1',
+      WHARF_WEBHOOK_WHEN_FAILING: 'drop',
+    });
   });
 
   afterAll(async () => {
@@ -332,6 +336,39 @@ describe('webhooks (embedded): SSRF guard', () => {
       expect((await http('GET', `/api/v1/namespaces/${ADMIN}/webhooks/${id}`)).json().failing).toBe(true);
     }
     for (const path of ['/ssrf-ip', '/ssrf-name', '/ssrf-v6']) expect(await receiver.received(path)).toEqual([]);
+  });
+
+  it('should drop what a failing subscription is owed under the drop policy, and queue nothing new for it', async () => {
+    const hooks = `/api/v1/namespaces/${ADMIN}/webhooks`;
+    const push = async (release: string) =>
+      expect(
+        (
+          await http('POST', `/cnr/api/v1/packages/${ADMIN}/dropped`, {
+            release,
+            media_type: 'helm',
+            blob: chartArchive({ name: 'dropped', version: release }).toString('base64'),
+          })
+        ).status,
+      ).toBe(200);
+    const subscribe = async () => {
+      const res = await http('POST', hooks, {
+        url: 'http://127.0.0.1:9/x',
+        events: ['release.published'],
+        package: 'dropped',
+        secret: SECRET,
+      });
+      expect(res.status).toBe(201);
+      return res.json().id as string;
+    };
+    const deliveries = async (id: string) => (await http('GET', `${hooks}/${id}/deliveries`)).json();
+    const failing = await subscribe();
+    await push('1.0.0');
+    await eventually(async () => expect((await http('GET', `${hooks}/${failing}`)).json().failing).toBe(true), WAIT);
+    const witness = await subscribe();
+    await push('2.0.0');
+    // The log is in order: once the witness has 2.0.0, the failing subscription had its turn at it.
+    await eventually(async () => expect((await deliveries(witness))[0]?.attempts).toHaveLength(1), WAIT);
+    expect((await deliveries(failing)).map((d: { state: string }) => d.state)).toEqual(['dropped']);
   });
 
   it('should record a secret sealed under another key as a failed attempt, saying so', async () => {

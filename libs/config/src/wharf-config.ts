@@ -102,6 +102,7 @@ const schema = z.object({
   WHARF_WEBHOOK_BACKOFF_BASE_MS: int(10_000, 1),
   WHARF_WEBHOOK_BACKOFF_MAX_MS: int(3_600_000, 1),
   WHARF_WEBHOOK_RETENTION_DAYS: int(30, 0),
+  WHARF_WEBHOOK_WHEN_FAILING: z.enum(['wait', 'drop']).default('wait'),
   // Distributed webhook service replicas: "i/n", this replica sends the lanes that hash to i of n.
   WHARF_WEBHOOK_SHARD: z
     .string()
@@ -203,6 +204,11 @@ export interface WebhookDeliverySettings {
    * profile is 0 of 1.
    */
   shard: { index: number; count: number };
+  /**
+   * What a failing subscription's deliveries do until it is resumed: wait (kept in order, sent on
+   * resume) or drop (its pending deliveries dropped, and no new ones queued).
+   */
+  whenFailing: 'wait' | 'drop';
   /** Delivered and cancelled deliveries of events older than this are deleted, attempts too (0: kept for ever). */
   retentionDays: number;
 }
@@ -414,6 +420,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.WHARF_WEBHOOK_MAX_ATTEMPTS,
       backoff: { baseMs: e.WHARF_WEBHOOK_BACKOFF_BASE_MS, maxMs: e.WHARF_WEBHOOK_BACKOFF_MAX_MS },
       retentionDays: e.WHARF_WEBHOOK_RETENTION_DAYS,
+      whenFailing: e.WHARF_WEBHOOK_WHEN_FAILING,
       shard: {
         index: Number(e.WHARF_WEBHOOK_SHARD.split('/')[0]),
         count: Number(e.WHARF_WEBHOOK_SHARD.split('/')[1]),

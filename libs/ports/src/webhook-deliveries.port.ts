@@ -11,8 +11,11 @@
  */
 export const WEBHOOK_DELIVERIES = Symbol('WebhookDeliveryStore');
 
-/** pending: to send (or retrying); delivered: a 2xx was received; cancelled: its subscription was deleted. */
-export type DeliveryState = 'pending' | 'delivered' | 'cancelled';
+/**
+ * pending: to send (or retrying); delivered: a 2xx was received; cancelled: its subscription was
+ * deleted; dropped: its subscription failed under the drop policy (redeliver sends it again).
+ */
+export type DeliveryState = 'pending' | 'delivered' | 'cancelled' | 'dropped';
 
 export interface NewDelivery {
   /** The subscription (webhook id). */
@@ -68,8 +71,12 @@ export interface PackageMark {
 export type AttemptOutcome =
   | { state: 'delivered' }
   | { state: 'retry'; nextAttemptAt: string }
-  /** Retries used up: the delivery stays pending at the head of its lane and the subscription is marked failing. */
-  | { state: 'exhausted' };
+  /**
+   * Retries used up: the subscription is marked failing, and either the delivery stays pending at
+   * the head of its lane (the lanes wait), or, with `drop`, every pending delivery of the
+   * subscription, this one included, is dropped.
+   */
+  | { state: 'exhausted'; drop: boolean };
 
 export interface SubscriptionHealth {
   /** When its retries were last used up; null: delivering. */

@@ -186,7 +186,7 @@ export class WebhookDispatcher implements OnApplicationShutdown {
     const outcome: AttemptOutcome = ok
       ? { state: 'delivered' }
       : tries >= this.settings.maxAttempts
-        ? { state: 'exhausted' }
+        ? { state: 'exhausted', drop: this.settings.whenFailing === 'drop' }
         : {
             state: 'retry',
             nextAttemptAt: new Date(

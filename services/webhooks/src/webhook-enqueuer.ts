@@ -7,7 +7,7 @@
  */
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { StoredEvent } from '@wharf/contracts';
-import { AccountView, cloudEventsOf, manifestsAfter, webhooksOf, webhookWants } from '@wharf/domain';
+import { AccountView, WebhookRecord, cloudEventsOf, manifestsAfter, webhooksOf, webhookWants } from '@wharf/domain';
 import {
   ACCOUNT_STORE,
   AccountStore,
@@ -60,6 +60,21 @@ export class WebhookEnqueuer implements OnApplicationShutdown {
       if (!accounts.has(namespace)) accounts.set(namespace, this.accounts.get(namespace));
       return accounts.get(namespace)!;
     };
+    // Under the drop policy a failing subscription gets nothing new until it is resumed.
+    const receivers = new Map<string, Promise<WebhookRecord[]>>();
+    const receiving = (namespace: string) => {
+      if (!receivers.has(namespace))
+        receivers.set(
+          namespace,
+          account(namespace).then(async (view) => {
+            const all = webhooksOf(view ?? ({} as AccountView));
+            if (this.settings.whenFailing !== 'drop' || all.length === 0) return all;
+            const health = await this.deliveries.health(all.map((w) => w.id));
+            return all.filter((w) => !health.get(w.id)?.failingSince);
+          }),
+        );
+      return receivers.get(namespace)!;
+    };
     const queued: NewDelivery[] = [];
     const changed = new Map<string, PackageMark>();
     for (const event of events) {
@@ -72,7 +87,7 @@ export class WebhookEnqueuer implements OnApplicationShutdown {
         manifests: manifestsAfter(mark.manifests, event),
       });
       const namespace = event.package.slice(0, event.package.indexOf('/'));
-      const webhooks = webhooksOf((await account(namespace)) ?? ({} as AccountView));
+      const webhooks = await receiving(namespace);
       if (webhooks.length === 0) continue;
       for (const { name, event: cloudEvent } of cloudEventsOf(event, mark.manifests, this.settings.baseUrl)) {
         const body = JSON.stringify(cloudEvent);

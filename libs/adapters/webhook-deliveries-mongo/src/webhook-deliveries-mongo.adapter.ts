@@ -163,6 +163,11 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
       } catch (error) {
         if (!onlyDuplicates(error)) throw error;
       }
+      if (outcome.drop)
+        await this.deliveries.updateMany(
+          { subscription: delivery.subscription, state: 'pending' },
+          { $set: { state: 'dropped' } },
+        );
     }
   }
 

@@ -159,6 +159,10 @@ export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
             row.subscription,
             attempt.at,
           );
+        if (row && outcome.drop)
+          prepared(this.db, `UPDATE deliveries SET state = 'dropped' WHERE subscription = ? AND state = 'pending'`).run(
+            row.subscription,
+          );
       }
     })();
   }

@@ -118,7 +118,7 @@ export function describeWebhookDeliveryStoreContract(
           [],
         );
         const head = (await store().due(T(100), 100, new Set())).find((d) => d.eventId === 'f1')!;
-        await store().recordAttempt(head.id, attempt(null, T(5)), { state: 'exhausted' });
+        await store().recordAttempt(head.id, attempt(null, T(5)), { state: 'exhausted', drop: false });
         expect(await dueIds()).toEqual([]);
         expect((await store().health([sub])).get(sub)).toEqual({ failingSince: T(5), pending: 2 });
         await store().resume(sub, T(300));
@@ -127,6 +127,28 @@ export function describeWebhookDeliveryStoreContract(
           ['g1', 0],
         ]);
         expect((await store().health([sub])).get(sub)!.failingSince).toBeNull();
+      },
+      timeout,
+    );
+
+    it(
+      'should drop every pending delivery of the subscription when its retries are used up under the drop policy, and redeliver one on request',
+      async () => {
+        const sub = uniqueName('w');
+        await store().enqueue(
+          [
+            newDelivery({ subscription: sub, eventId: 'd1' }),
+            newDelivery({ subscription: sub, eventId: 'd2' }),
+            newDelivery({ subscription: sub, eventId: 'd3', package: 'acme/api' }),
+          ],
+          [],
+        );
+        const head = (await store().due(T(100), 100, new Set())).find((d) => d.eventId === 'd1')!;
+        await store().recordAttempt(head.id, attempt(500, T(5)), { state: 'exhausted', drop: true });
+        expect((await store().list(sub, { limit: 10 })).map((d) => d.state)).toEqual(['dropped', 'dropped', 'dropped']);
+        expect((await store().health([sub])).get(sub)).toEqual({ failingSince: T(5), pending: 0 });
+        expect(await store().redeliver(sub, head.id, T(50))).toMatchObject({ eventId: 'd1', state: 'pending' });
+        expect(await dueIds(T(50))).toEqual(['d1']);
       },
       timeout,
     );

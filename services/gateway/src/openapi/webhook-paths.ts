@@ -177,7 +177,8 @@ export const WEBHOOK_SCHEMAS = {
       active: { type: 'boolean' },
       failing: {
         type: 'boolean',
-        description: 'A delivery used up its retries; deliveries wait until resumed or redelivered',
+        description:
+          'A delivery used up its retries; deliveries wait (WHARF_WEBHOOK_WHEN_FAILING=drop: are dropped) until resumed or redelivered',
       },
       failing_since: nullableStr,
       pending_deliveries: { type: 'integer' },
@@ -197,7 +198,7 @@ export const WEBHOOK_SCHEMAS = {
       },
       event_type: str,
       package: str,
-      state: { type: 'string', enum: ['pending', 'delivered', 'cancelled'] },
+      state: { type: 'string', enum: ['pending', 'delivered', 'cancelled', 'dropped'] },
       tries: { type: 'integer' },
       created_at: str,
       next_attempt_at: nullableStr,
