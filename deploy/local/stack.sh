@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The distributed profile on this machine: the local backing servers (backends.sh) plus
-# Wharf's four services, each its own process on 127.0.0.1, logs and pids under
+# Wharf's five services, each its own process on 127.0.0.1, logs and pids under
 # $WHARF_RUN_DIR/stack/. `npm run stack` / `npm run stack:down`.
 #
 #   stack.sh up [--replicas N]  build, start backends and services, wait for /healthz; prints
@@ -14,6 +14,11 @@
 # logs to <service>-r.log (the first keeps <service>.log) and has a data directory of its own;
 # every gateway is given every instance of the other services (WHARF_*_URL lists). The number of
 # replicas of the last `up` is kept in $STACK_DIR/replicas for `env`, `status` and `down`.
+#
+# Webhooks: the gateways and the webhook service share the key that seals webhook secrets
+# (WHARF_WEBHOOK_SECRET_KEY, else one made once in $STACK_DIR/webhook-secret.key); the webhook
+# service names the first gateway in its CloudEvents (WHARF_PUBLIC_URL unless set) and each of its
+# replicas sends its own share of the lanes (WHARF_WEBHOOK_SHARD=r-1/N).
 set -euo pipefail
 ENGINE=stack
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -27,7 +32,8 @@ GATEWAY_PORT="${WHARF_STACK_GATEWAY_PORT:-5100}"
 METADATA_PORT="${WHARF_STACK_METADATA_PORT:-5101}"
 SEARCH_PORT="${WHARF_STACK_SEARCH_PORT:-5102}"
 BLOB_PORT="${WHARF_STACK_BLOB_PORT:-5103}"
-SERVICES="metadata search blob gateway"
+WEBHOOKS_PORT="${WHARF_STACK_WEBHOOKS_PORT:-5104}"
+SERVICES="metadata search blob webhooks gateway"
 # A development stack: open mode (no accounts, anyone may push, as the reference server) unless
 # WHARF_AUTH_MODE=enforced is set; a hosted deployment sets enforced (the services' default).
 AUTH_MODE="${WHARF_AUTH_MODE:-open}"
@@ -44,7 +50,7 @@ case "$REPLICAS" in [1-9]) ;; *) echo "replicas must be 1..9, not '$REPLICAS'" >
 svc_of() { printf '%s' "${1%-[0-9]}"; }
 replica_of() { case "$1" in *-[0-9]) printf '%s' "${1##*-}" ;; *) printf 1 ;; esac; }
 instances_of() { local r; printf '%s' "$1"; for r in $(seq 2 "$REPLICAS"); do printf ' %s-%s' "$1" "$r"; done; }
-base_port_of() { case "$1" in gateway) echo "$GATEWAY_PORT" ;; metadata) echo "$METADATA_PORT" ;; search) echo "$SEARCH_PORT" ;; blob) echo "$BLOB_PORT" ;; esac; }
+base_port_of() { case "$1" in gateway) echo "$GATEWAY_PORT" ;; metadata) echo "$METADATA_PORT" ;; search) echo "$SEARCH_PORT" ;; blob) echo "$BLOB_PORT" ;; webhooks) echo "$WEBHOOKS_PORT" ;; esac; }
 port_of() { echo $(( $(base_port_of "$(svc_of "$1")") + 10 * ($(replica_of "$1") - 1) )); }
 urls_of() { local i out=""; for i in $(instances_of "$1"); do out="$out${out:+,}http://127.0.0.1:$(port_of "$i")"; done; printf '%s' "$out"; }
 svc_pid_file() { printf '%s/%s.pid' "$STACK_DIR" "$1"; }
@@ -71,8 +77,12 @@ start_service() {
   # A pid file left by an instance that was killed would pass for the new one's below.
   rm -f "$(svc_pid_file "$svc")"
   [ -f "$(svc_log_file "$svc")" ] && mv -f "$(svc_log_file "$svc")" "$(svc_log_file "$svc").1"
+  local extra=()
+  if [ "$(svc_of "$svc")" = webhooks ]; then
+    extra=(WHARF_PUBLIC_URL="${WHARF_PUBLIC_URL:-http://127.0.0.1:$GATEWAY_PORT}" WHARF_WEBHOOK_SHARD="$(( $(replica_of "$svc") - 1 ))/$REPLICAS")
+  fi
   # shellcheck disable=SC2016
-  env WHARF_PROFILE=distributed WHARF_AUTH_MODE="$AUTH_MODE" WHARF_PORT="$(port_of "$svc")" WHARF_HOST=127.0.0.1 WHARF_DATA_DIR="$STACK_DIR/$svc-data" \
+  env "${extra[@]}" WHARF_WEBHOOK_SECRET_KEY="$(webhook_key)" WHARF_PROFILE=distributed WHARF_AUTH_MODE="$AUTH_MODE" WHARF_PORT="$(port_of "$svc")" WHARF_HOST=127.0.0.1 WHARF_DATA_DIR="$STACK_DIR/$svc-data" \
     WHARF_SEARCH_URL="$(urls_of search)" \
     setsid bash -c 'echo $$ > "$0"; exec "$@"' "$(svc_pid_file "$svc")" \
     node -r "$ROOT/scripts/dist-paths.js" "$ROOT/dist/services/$(svc_of "$svc")/src/main.js" </dev/null >"$(svc_log_file "$svc")" 2>&1 &
@@ -84,6 +94,14 @@ start_service() {
     sleep 0.3
   done
   log "$svc healthy on 127.0.0.1:$(port_of "$svc") after $(( $(date +%s) - t0 ))s (pid $(svc_pid "$svc"))"
+}
+
+# The key sealing webhook secrets: the operator's, or one made for this stack and kept.
+webhook_key() {
+  if [ -n "${WHARF_WEBHOOK_SECRET_KEY:-}" ]; then printf '%s' "$WHARF_WEBHOOK_SECRET_KEY"; return; fi
+  local f="$STACK_DIR/webhook-secret.key"
+  [ -s "$f" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$f")
+  cat "$f"
 }
 
 stop_service() {
@@ -109,7 +127,7 @@ case "${1:-}" in
     ;;
   down)
     # Every replica a pid file names, whatever the number of replicas now.
-    for svc in gateway blob search metadata; do
+    for svc in gateway webhooks blob search metadata; do
       for pf in "$STACK_DIR/$svc".pid "$STACK_DIR/$svc"-[0-9].pid; do [ -f "$pf" ] && stop_service "$(basename "$pf" .pid)"; done
     done
     ;;

@@ -93,6 +93,28 @@ const schema = z.object({
   WHARF_SQLITE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
   WHARF_READY_MAX_LAG: int(1000, 0),
   WHARF_DEPENDENCY_TIMEOUT_SECONDS: int(30, 1),
+  // Webhooks: the key that seals their secrets (32 bytes, base64); embedded, <data>/webhook-secret.key when unset.
+  WHARF_WEBHOOK_SECRET_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, '32 bytes, base64 (openssl rand -base64 32)')
+    .optional(),
+  // Loopback, private, link-local and other special addresses as webhook targets (SSRF): refused unless true.
+  WHARF_WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  WHARF_WEBHOOK_TIMEOUT_SECONDS: int(10, 1),
+  WHARF_WEBHOOK_MAX_ATTEMPTS: int(8, 1),
+  WHARF_WEBHOOK_BACKOFF_BASE_MS: int(10_000, 1),
+  WHARF_WEBHOOK_BACKOFF_MAX_MS: int(3_600_000, 1),
+  WHARF_WEBHOOK_RETENTION_DAYS: int(30, 0),
+  WHARF_WEBHOOK_WHEN_FAILING: z.enum(['wait', 'drop']).default('wait'),
+  // Distributed webhook service replicas: "i/n", this replica sends the lanes that hash to i of n.
+  WHARF_WEBHOOK_SHARD: z
+    .string()
+    .regex(/^\d+\/\d+$/, 'i/n, 0 <= i < n')
+    .refine((v) => {
+      const [i, n] = v.split('/').map(Number) as [number, number];
+      return n >= 1 && i < n;
+    }, 'i/n, 0 <= i < n')
+    .default('0/1'),
   // Distributed profile: each service requires the ones it uses (requireSettings).
   WHARF_KAFKA_BROKERS: z
     .string()
@@ -166,8 +188,34 @@ export interface WharfConfig {
   blobCache: { maxBytes: number; maxBlobBytes: number };
   /** Unreferenced blobs older than `graceSeconds` are deleted every `intervalSeconds` (0: never). */
   blobGc: { intervalSeconds: number; graceSeconds: number };
+  webhooks: WebhookDeliverySettings;
   /** The distributed profile's engines and service addresses; null where not configured. */
   distributed: DistributedSettings;
+}
+
+export interface WebhookDeliverySettings {
+  /** The AES-256 key that seals webhook secrets; null: the embedded profile keeps one in its data directory. */
+  secretKey: Buffer | null;
+  /** Whether targets may resolve to loopback, private, link-local or other non-public addresses. */
+  allowPrivateAddresses: boolean;
+  /** Longest a send may take, connection to the end of the answer. */
+  timeoutMs: number;
+  /** Attempts of one delivery before its subscription is marked failing. */
+  maxAttempts: number;
+  backoff: { baseMs: number; maxMs: number };
+  /**
+   * Which lanes (subscription, package) this process sends: those whose hash is `index` modulo
+   * `count`. Each replica of the distributed webhook service gets its own index; the embedded
+   * profile is 0 of 1.
+   */
+  shard: { index: number; count: number };
+  /**
+   * What a failing subscription's deliveries do until it is resumed: wait (kept in order, sent on
+   * resume) or drop (its pending deliveries dropped, and no new ones queued).
+   */
+  whenFailing: 'wait' | 'drop';
+  /** Delivered and cancelled deliveries of events older than this are deleted, attempts too (0: kept for ever). */
+  retentionDays: number;
 }
 
 export interface HttpSettings {
@@ -371,6 +419,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pullRedirect: { enabled: e.WHARF_PULL_REDIRECT === 'true', ttlSeconds: e.WHARF_PULL_REDIRECT_TTL_SECONDS },
     blobCache: { maxBytes: e.WHARF_BLOB_CACHE_MAX_BYTES, maxBlobBytes: e.WHARF_BLOB_CACHE_MAX_BLOB_BYTES },
     blobGc: { intervalSeconds: e.WHARF_BLOB_GC_INTERVAL_SECONDS, graceSeconds: e.WHARF_BLOB_GC_GRACE_SECONDS },
+    webhooks: {
+      secretKey: e.WHARF_WEBHOOK_SECRET_KEY ? Buffer.from(e.WHARF_WEBHOOK_SECRET_KEY, 'base64') : null,
+      allowPrivateAddresses: e.WHARF_WEBHOOK_ALLOW_PRIVATE === 'true',
+      timeoutMs: e.WHARF_WEBHOOK_TIMEOUT_SECONDS * 1000,
+      maxAttempts: e.WHARF_WEBHOOK_MAX_ATTEMPTS,
+      backoff: { baseMs: e.WHARF_WEBHOOK_BACKOFF_BASE_MS, maxMs: e.WHARF_WEBHOOK_BACKOFF_MAX_MS },
+      retentionDays: e.WHARF_WEBHOOK_RETENTION_DAYS,
+      whenFailing: e.WHARF_WEBHOOK_WHEN_FAILING,
+      shard: {
+        index: Number(e.WHARF_WEBHOOK_SHARD.split('/')[0]),
+        count: Number(e.WHARF_WEBHOOK_SHARD.split('/')[1]),
+      },
+    },
     distributed: {
       kafka: e.WHARF_KAFKA_BROKERS
         ? {

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'quota-exceeded'
   | 'rate-limited'
   | 'unsupported'
+  | 'webhook-not-found'
   | 'service-unavailable'
   | 'internal-error';
 
@@ -289,6 +290,16 @@ export class AccountNotFoundError extends WharfError {
   readonly code = 'account-not-found' as const;
   constructor(kind: 'user' | 'organization' | 'robot' | 'token' | 'member', name: string) {
     super(`${kind} '${printable(name)}' not found`, { kind, name: printable(name) });
+  }
+}
+
+export class WebhookNotFoundError extends WharfError {
+  readonly code = 'webhook-not-found' as const;
+  constructor(namespace: string, id: string) {
+    super(`webhook '${printable(id)}' not found in '${printable(namespace)}'`, {
+      namespace: printable(namespace),
+      id: printable(id),
+    });
   }
 }
 

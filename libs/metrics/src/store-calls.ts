@@ -27,7 +27,15 @@ import type { Observe, StoreCallOutcome, WharfMetrics } from './wharf-metrics';
 
 /** The stores as the `store` label names them. */
 export type StoreName =
-  'event_log' | 'metadata' | 'search' | 'blobs' | 'accounts' | 'chart_index' | 'blob_references' | 'commands';
+  | 'event_log'
+  | 'metadata'
+  | 'search'
+  | 'blobs'
+  | 'accounts'
+  | 'chart_index'
+  | 'blob_references'
+  | 'commands'
+  | 'webhook_deliveries';
 
 /** The engines as the `engine` label names them; `http` is another Wharf service. */
 export type EngineName = 'sqlite' | 'fs' | 'kafka' | 'mongodb' | 's3' | 'opensearch' | 'http';

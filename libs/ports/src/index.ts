@@ -12,3 +12,5 @@ export * from './chart-index.port';
 export * from './projection-rebuild.port';
 export * from './account-store.port';
 export * from './metrics.port';
+export * from './webhook-deliveries.port';
+export * from './webhook-secrets.port';

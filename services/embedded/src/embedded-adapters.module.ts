@@ -7,13 +7,16 @@
  *   <data>/blob-refs.db the blob reference counts
  *   <data>/accounts.db  users, organisations, tokens (hashed) and their audit trail
  *   <data>/charts.db    the chart index (Helm repositories) projection
+ *   <data>/webhooks.db  webhook deliveries (the outbox) and their attempts
+ *   <data>/webhook-secret.key  the key sealing webhook secrets, unless WHARF_WEBHOOK_SECRET_KEY is set
  *   <data>/blobs/       content-addressed tarballs (small ones also kept in memory: WHARF_BLOB_CACHE_*)
  * In this one process the gateway reads the stores directly; the distributed profile binds the
  * same tokens to clients of the owning services. Every store is timed (`instrumentStore`) under
  * the store's name and engine, as each service of the distributed profile times its own.
  */
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonLogger, WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
@@ -25,7 +28,10 @@ import { CachingBlobStore } from '@wharf/adapters/blob-cache';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
 import { SqliteChartIndexStore } from '@wharf/adapters/chart-index-sqlite';
 import type { DataDirLock } from '@wharf/adapters/sqlite';
+import { SqliteWebhookDeliveryStore } from '@wharf/adapters/webhook-deliveries-sqlite';
+import { WebhookSecretBox } from '@wharf/adapters/webhook-secret-box';
 import { BLOB_LOGGER } from '@wharf/blob';
+import { WEBHOOK_LOGGER, WEBHOOK_SETTINGS, WebhookServiceSettings } from '@wharf/webhooks';
 import { StoreName, WharfMetrics, instrumentStore } from '@wharf/metrics';
 import {
   ACCOUNT_STORE,
@@ -45,6 +51,9 @@ import {
   SEARCH_INDEX,
   SEARCH_READER,
   SearchIndex,
+  WEBHOOK_DELIVERIES,
+  WEBHOOK_SECRETS,
+  WebhookDeliveryStore,
 } from '@wharf/ports';
 
 export const LOGGER = Symbol('Logger');
@@ -62,6 +71,7 @@ class AdapterCloser implements OnApplicationShutdown {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(BLOB_REFERENCES) private readonly references: BlobReferenceStore,
     @Inject(CHART_INDEX_STORE) private readonly charts: ChartIndexStore,
+    @Inject(WEBHOOK_DELIVERIES) private readonly webhooks: WebhookDeliveryStore,
     @Inject(DATA_DIR_LOCK) private readonly lock: DataDirLock,
   ) {}
 
@@ -74,6 +84,7 @@ class AdapterCloser implements OnApplicationShutdown {
       this.references.close(),
       this.charts.close(),
       this.accounts.close(),
+      this.webhooks.close(),
     ]);
     // Also on SIGTERM, which runs this hook but not app.close().
     this.lock.release();
@@ -131,6 +142,26 @@ export class EmbeddedAdaptersModule {
           useFactory: () =>
             sqlite(new SqliteAccountStore({ path: file('accounts.db'), synchronous: sync }), 'accounts'),
         },
+        {
+          provide: WEBHOOK_DELIVERIES,
+          useFactory: () =>
+            sqlite(
+              new SqliteWebhookDeliveryStore({ path: file('webhooks.db'), synchronous: sync }),
+              'webhook_deliveries',
+            ),
+        },
+        {
+          provide: WEBHOOK_SECRETS,
+          useFactory: () => new WebhookSecretBox(config.webhooks.secretKey ?? dataDirKey(file('webhook-secret.key'))),
+        },
+        {
+          provide: WEBHOOK_SETTINGS,
+          useValue: {
+            ...config.webhooks,
+            baseUrl: config.http.publicUrl?.replace(/\/$/, '') ?? `http://${config.http.host}:${config.http.port}`,
+          } satisfies WebhookServiceSettings,
+        },
+        { provide: WEBHOOK_LOGGER, useValue: logger },
         { provide: PACKAGE_READER, useExisting: METADATA_STORE },
         { provide: CHART_INDEX_READER, useExisting: CHART_INDEX_STORE },
         { provide: SEARCH_READER, useExisting: SEARCH_INDEX },
@@ -150,9 +181,22 @@ export class EmbeddedAdaptersModule {
         SEARCH_READER,
         CHART_INDEX_STORE,
         CHART_INDEX_READER,
+        WEBHOOK_DELIVERIES,
+        WEBHOOK_SECRETS,
+        WEBHOOK_SETTINGS,
+        WEBHOOK_LOGGER,
       ],
     };
   }
+}
+
+/**
+ * The embedded profile's key for webhook secrets: made once (32 random bytes, readable by the
+ * owner only) beside the stores, never inside one, so a copy of accounts.db alone opens nothing.
+ */
+function dataDirKey(path: string): Buffer {
+  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
 }
 
 /**

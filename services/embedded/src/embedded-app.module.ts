@@ -7,6 +7,7 @@ import { BlobModule } from '@wharf/blob';
 import { GatewayModule } from '@wharf/gateway';
 import { MetadataModule } from '@wharf/metadata';
 import { SearchModule } from '@wharf/search';
+import { WebhooksModule } from '@wharf/webhooks';
 import { EmbeddedAdaptersModule } from './embedded-adapters.module';
 
 /** All services in one process, on the embedded adapters. */
@@ -28,6 +29,7 @@ export class EmbeddedAppModule {
         MetadataModule,
         SearchModule,
         BlobModule,
+        WebhooksModule,
         GatewayModule,
       ],
     };

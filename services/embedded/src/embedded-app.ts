@@ -14,6 +14,7 @@ import { LagGauge, ReadinessCheck, createServiceApp, followConsumerLag } from '@
 import { WharfMetrics } from '@wharf/metrics';
 import { MetadataProjector } from '@wharf/metadata';
 import { SearchProjector } from '@wharf/search';
+import { WEBHOOK_SETTINGS, WebhookDispatcher, WebhookEnqueuer, WebhookServiceSettings } from '@wharf/webhooks';
 import { EmbeddedAppModule } from './embedded-app.module';
 
 export async function startEmbedded(config: WharfConfig, logger: JsonLogger): Promise<NestFastifyApplication> {
@@ -48,6 +49,7 @@ async function boot(config: WharfConfig, logger: JsonLogger, lock: DataDirLock):
   await search.start();
   const references = app.get(BlobReferenceProjector);
   await references.start();
+  const webhooks = app.get(WebhookEnqueuer);
   followConsumerLag(
     checks,
     gauges,
@@ -55,9 +57,15 @@ async function boot(config: WharfConfig, logger: JsonLogger, lock: DataDirLock):
     { group: 'metadata', lag: () => metadata.lag() },
     { group: 'search', lag: () => search.lag() },
     { group: 'blob-references', lag: () => references.lag() },
+    { group: 'webhooks', lag: () => webhooks.lag() },
   );
   app.get(BlobGarbageCollector).schedule();
   if (!(await metadata.caughtUp(300_000))) throw new Error('metadata projection did not catch up with the event log');
   await app.listen(config.http.port, config.http.host);
+  // After listening, so CloudEvents name the port actually bound when WHARF_PUBLIC_URL is unset.
+  // Deliveries never hold up a push: the enqueuer only writes the outbox, the dispatcher sends apart.
+  if (!config.http.publicUrl) app.get<WebhookServiceSettings>(WEBHOOK_SETTINGS).baseUrl = await app.getUrl();
+  await webhooks.start();
+  app.get(WebhookDispatcher).start();
   return app;
 }

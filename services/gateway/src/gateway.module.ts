@@ -16,6 +16,7 @@ import { ChannelsController } from './http/channels.controller';
 import { DiscoveryController } from './http/discovery.controller';
 import { HelmController } from './http/helm.controller';
 import { PackagesController } from './http/packages.controller';
+import { WebhooksController } from './http/webhooks.controller';
 import { AccountLookup } from './use-cases/accounts/account-lookup';
 import { AuditTrailUseCases } from './use-cases/accounts/audit-trail.use-cases';
 import { ChangePasswordUseCase } from './use-cases/accounts/change-password.use-case';
@@ -43,6 +44,7 @@ import { SearchPackagesUseCase } from './use-cases/read-package/search-packages.
 import { ShowChannelsUseCases } from './use-cases/read-package/show-channels.use-cases';
 import { ShowPackageUseCases } from './use-cases/read-package/show-package.use-cases';
 import { RegistryStatsUseCase } from './use-cases/registry-stats.use-case';
+import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subscriptions.use-cases';
 
 /**
  * The gateway: the App Registry HTTP API and the Helm repositories over the same packages.
@@ -51,7 +53,14 @@ import { RegistryStatsUseCase } from './use-cases/registry-stats.use-case';
  * CallerGuard (who is asking, rate limits); accounts live in ACCOUNT_STORE.
  */
 @Module({
-  controllers: [AccountsController, PackagesController, ChannelsController, DiscoveryController, HelmController],
+  controllers: [
+    AccountsController,
+    PackagesController,
+    ChannelsController,
+    DiscoveryController,
+    HelmController,
+    WebhooksController,
+  ],
   providers: [
     CallerGuard,
     { provide: APP_GUARD, useExisting: CallerGuard },
@@ -78,6 +87,8 @@ import { RegistryStatsUseCase } from './use-cases/registry-stats.use-case';
     RobotsUseCases,
     NamespaceLimitsUseCases,
     AuditTrailUseCases,
+    // Webhooks
+    WebhookSubscriptionsUseCases,
     // Writes
     ReleasePublisher,
     PushReleaseUseCase,

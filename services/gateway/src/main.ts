@@ -16,6 +16,8 @@ import { KafkaCommandClient } from '@wharf/adapters/commands-kafka';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { SearchHttpClient } from '@wharf/adapters/search-http-client';
+import { MongoWebhookDeliveryStore } from '@wharf/adapters/webhook-deliveries-mongo';
+import { WebhookSecretBox } from '@wharf/adapters/webhook-secret-box';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { createService, readinessProbe } from '@wharf/http';
 import { WharfMetrics, instrumentStore } from '@wharf/metrics';
@@ -27,6 +29,8 @@ import {
   PACKAGE_COMMANDS,
   PACKAGE_READER,
   SEARCH_READER,
+  WEBHOOK_DELIVERIES,
+  WEBHOOK_SECRETS,
 } from '@wharf/ports';
 import { GatewayModule } from './gateway.module';
 import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
@@ -54,6 +58,10 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const packages = await MongoMetadataStore.connectReader(mongoOptions);
   const charts = await MongoChartIndexStore.connectReader(mongoOptions);
   const blobs = await S3BlobStore.create(config.distributed.s3!);
+  // Webhooks need the key that seals their secrets, shared with the webhook service; without it
+  // the webhook routes answer 501.
+  const key = config.webhooks.secretKey;
+  const webhooks = key ? await MongoWebhookDeliveryStore.connect(mongoOptions) : null;
   const app = await createService(
     {
       providers: [
@@ -77,6 +85,15 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         },
         { provide: EVENT_LOG, useValue: instrumentStore(log, metrics, 'event_log', 'kafka') },
         { provide: ACCOUNT_STORE, useValue: instrumentStore(accounts, metrics, 'accounts', 'mongodb') },
+        ...(key && webhooks
+          ? [
+              {
+                provide: WEBHOOK_DELIVERIES,
+                useValue: instrumentStore(webhooks, metrics, 'webhook_deliveries', 'mongodb'),
+              },
+              { provide: WEBHOOK_SECRETS, useValue: new WebhookSecretBox(key) },
+            ]
+          : []),
       ],
       imports: [GatewayModule],
       checks: [readinessProbe('metadata store', () => packages.count())],
@@ -88,6 +105,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         await packages.close();
         await charts.close();
         await blobs.close();
+        await webhooks?.close();
       },
     },
     logger,

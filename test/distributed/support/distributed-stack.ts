@@ -4,7 +4,8 @@
  * own in every engine (database, topic prefix, index prefix, bucket), so a run never sees another
  * run's data or processes. Each process can be killed (SIGKILL: no shutdown hook runs) and
  * started again; a service may have several instances (`search#2`): `up(2)` starts two of each,
- * and every gateway is given every instance of the other services started by `up`.
+ * and every gateway is given every instance of the other services started by `up`. The webhook
+ * service is not part of `up`: a suite that needs it starts `webhooks` itself.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
@@ -13,7 +14,7 @@ import { freePort } from '@wharf/testing';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 
-export type ServiceName = 'gateway' | 'metadata' | 'search' | 'blob';
+export type ServiceName = 'gateway' | 'metadata' | 'search' | 'blob' | 'webhooks';
 
 export interface StackOptions {
   /** Short id of the run: names the engines' namespaces and the log directory. */
@@ -22,6 +23,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Where the processes' logs go. */
   logDir: string;
+  /** Settings over the stack's own (e.g. authentication enforced instead of open). */
+  overrides?: Record<string, string>;
 }
 
 interface Instance {
@@ -116,6 +119,7 @@ export class DistributedStack {
           WHARF_LOG_LEVEL: 'warn',
           // These suites are about crash safety, not access control: anonymous clients may push.
           WHARF_AUTH_MODE: 'open',
+          ...this.options.overrides,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -163,7 +167,7 @@ export class DistributedStack {
 }
 
 function rank(instance: string): number {
-  return ['gateway', 'blob', 'search', 'metadata'].indexOf(instance.split('#')[0]);
+  return ['webhooks', 'gateway', 'blob', 'search', 'metadata'].indexOf(instance.split('#')[0]);
 }
 
 async function healthy(url: string): Promise<boolean> {

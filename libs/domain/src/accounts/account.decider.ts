@@ -4,10 +4,25 @@
  * are pure: ids, hashes and time arrive in the command, so replaying a stream gives the same
  * view every time.
  */
-import { AccountExistsError, AccountNotFoundError, InvalidUsageError } from '../errors';
+import { AccountExistsError, AccountNotFoundError, InvalidUsageError, WebhookNotFoundError } from '../errors';
+import {
+  MAX_WEBHOOKS_PER_NAMESPACE,
+  SECRET_ROTATION_OVERLAP_MS,
+  WebhookRecord,
+  WebhookSettings,
+} from '../webhooks/webhook';
 import type { Visibility } from '../package/package.view';
 import type { AccountEvent, RecordedAccountEvent } from './account.events';
-import { AccountView, NO_LIMITS, NamespaceLimits, Role, TokenRecord, findRobot, isLive } from './account.view';
+import {
+  AccountView,
+  NO_LIMITS,
+  NamespaceLimits,
+  Role,
+  TokenRecord,
+  findRobot,
+  isLive,
+  webhooksOf,
+} from './account.view';
 
 /**
  * Login tokens (label LOGIN_LABEL, one per `appr login`) kept per user: a new login drops the
@@ -41,7 +56,12 @@ export type AccountCommand =
     }
   | { type: 'RevokeToken'; robot: string | null; tokenId: string }
   | { type: 'SetLimits'; limits: NamespaceLimits }
-  | { type: 'RecordVisibility'; package: string; visibility: Visibility };
+  | { type: 'RecordVisibility'; package: string; visibility: Visibility }
+  | { type: 'CreateWebhook'; id: string; settings: WebhookSettings; sealedSecret: string }
+  /** `sealedSecret`: a new secret; the current one then keeps signing until `now` + the rotation overlap. */
+  | { type: 'ChangeWebhook'; id: string; settings: WebhookSettings; sealedSecret: string | null; now: string }
+  | { type: 'SetWebhookActive'; id: string; active: boolean }
+  | { type: 'DeleteWebhook'; id: string };
 
 /** A token about to be issued: its id, the hash of its secret, label and expiry (null: never). */
 export interface NewToken {
@@ -126,6 +146,31 @@ export function decideAccount(view: AccountView | null, namespace: string, comma
       return [{ type: 'NamespaceLimitsSet', data: { limits: command.limits } }];
     case 'RecordVisibility':
       return [{ type: 'PackageVisibilityChanged', data: { package: command.package, visibility: command.visibility } }];
+    case 'CreateWebhook':
+      if (webhooksOf(view).length >= MAX_WEBHOOKS_PER_NAMESPACE)
+        throw new InvalidUsageError(`at most ${MAX_WEBHOOKS_PER_NAMESPACE} webhooks per namespace: delete one first`, {
+          limit: MAX_WEBHOOKS_PER_NAMESPACE,
+        });
+      return [
+        {
+          type: 'WebhookCreated',
+          data: { id: command.id, ...command.settings, secrets: [{ sealed: command.sealedSecret, until: null }] },
+        },
+      ];
+    case 'ChangeWebhook': {
+      const webhook = findWebhook(view, command.id);
+      if (!command.sealedSecret) return [{ type: 'WebhookChanged', data: { id: command.id, ...command.settings } }];
+      const until = new Date(Date.parse(command.now) + SECRET_ROTATION_OVERLAP_MS).toISOString();
+      const current = webhook.secrets.find((s) => s.until === null);
+      const secrets = [{ sealed: command.sealedSecret, until: null }, ...(current ? [{ ...current, until }] : [])];
+      return [{ type: 'WebhookChanged', data: { id: command.id, ...command.settings, secrets } }];
+    }
+    case 'SetWebhookActive':
+      if (findWebhook(view, command.id).active === command.active) return [];
+      return [{ type: 'WebhookActiveSet', data: { id: command.id, active: command.active } }];
+    case 'DeleteWebhook':
+      findWebhook(view, command.id);
+      return [{ type: 'WebhookDeleted', data: { id: command.id } }];
   }
 }
 
@@ -198,6 +243,23 @@ export function evolveAccount(view: AccountView | null, event: RecordedAccountEv
       return { ...next, limits: e.data.limits };
     case 'PackageVisibilityChanged':
       return next;
+    case 'WebhookCreated': {
+      const webhook: WebhookRecord = {
+        ...e.data,
+        active: true,
+        createdAt: event.occurredAt,
+        updatedAt: event.occurredAt,
+      };
+      return { ...next, webhooks: [...webhooksOf(view), webhook] };
+    }
+    case 'WebhookChanged': {
+      const { id, ...changed } = e.data;
+      return withWebhook(next, id, (w) => ({ ...w, ...changed, updatedAt: event.occurredAt }));
+    }
+    case 'WebhookActiveSet':
+      return withWebhook(next, e.data.id, (w) => ({ ...w, active: e.data.active, updatedAt: event.occurredAt }));
+    case 'WebhookDeleted':
+      return { ...next, webhooks: webhooksOf(view).filter((w) => w.id !== e.data.id) };
     default:
       return next;
   }
@@ -214,6 +276,16 @@ export function tokensOf(view: AccountView, robot: string | null): TokenRecord[]
 function withTokens(view: AccountView, robot: string | null, tokens: TokenRecord[]): AccountView {
   if (robot === null) return { ...view, tokens };
   return { ...view, robots: view.robots.map((r) => (r.name === robot ? { ...r, tokens } : r)) };
+}
+
+export function findWebhook(view: AccountView, id: string): WebhookRecord {
+  const webhook = webhooksOf(view).find((w) => w.id === id);
+  if (!webhook) throw new WebhookNotFoundError(view.namespace, id);
+  return webhook;
+}
+
+function withWebhook(view: AccountView, id: string, change: (w: WebhookRecord) => WebhookRecord): AccountView {
+  return { ...view, webhooks: webhooksOf(view).map((w) => (w.id === id ? change(w) : w)) };
 }
 
 function requireKind(view: AccountView, kind: AccountView['kind']): void {

@@ -5,6 +5,7 @@
  */
 import type { NamespaceLimits, Role } from './account.view';
 import type { Visibility } from '../package/package.view';
+import type { SealedSecret, WebhookEventName } from '../webhooks/webhook';
 
 export type AccountEvent =
   | { type: 'UserRegistered'; data: { passwordHash: string; siteAdmin: boolean } }
@@ -27,7 +28,25 @@ export type AccountEvent =
   | { type: 'TokenRevoked'; data: { robot: string | null; tokenId: string } }
   | { type: 'NamespaceLimitsSet'; data: { limits: NamespaceLimits } }
   /** Recorded for the audit trail when a package of the namespace changes visibility. */
-  | { type: 'PackageVisibilityChanged'; data: { package: string; visibility: Visibility } };
+  | { type: 'PackageVisibilityChanged'; data: { package: string; visibility: Visibility } }
+  /** Webhook subscriptions: the secrets travel sealed (never in the clear), and the audit trail hides them too. */
+  | {
+      type: 'WebhookCreated';
+      data: { id: string; url: string; events: WebhookEventName[]; package: string | null; secrets: SealedSecret[] };
+    }
+  | {
+      type: 'WebhookChanged';
+      /** `secrets` absent: the secrets stay as they were. */
+      data: {
+        id: string;
+        url: string;
+        events: WebhookEventName[];
+        package: string | null;
+        secrets?: SealedSecret[];
+      };
+    }
+  | { type: 'WebhookActiveSet'; data: { id: string; active: boolean } }
+  | { type: 'WebhookDeleted'; data: { id: string } };
 
 export type AccountEventType = AccountEvent['type'];
 

@@ -5,6 +5,8 @@
  * Secrets never appear here in the clear: passwords as a memory-hard hash, tokens as the
  * SHA-256 of their random secret.
  */
+import type { WebhookRecord } from '../webhooks/webhook';
+
 export type Role = 'read' | 'write' | 'admin';
 
 export const ROLES: readonly Role[] = ['read', 'write', 'admin'];
@@ -77,6 +79,12 @@ export interface AccountView {
   /** Organisations only. */
   robots: RobotRecord[];
   limits: NamespaceLimits;
+  /** The namespace's webhook subscriptions (absent in views stored before there were any). */
+  webhooks?: WebhookRecord[];
+}
+
+export function webhooksOf(view: AccountView): WebhookRecord[] {
+  return view.webhooks ?? [];
 }
 
 export function findRobot(view: AccountView, name: string): RobotRecord | undefined {

@@ -5,6 +5,7 @@
  */
 import { CHANNEL_NAME_PATTERN, PACKAGE_NAME_PATTERN, SHA256_HEX } from '@wharf/domain';
 import { ACCOUNT_PATHS, ACCOUNT_SCHEMAS, SECURITY_SCHEMES } from './account-paths';
+import { WEBHOOK_PATHS, WEBHOOK_SCHEMAS } from './webhook-paths';
 import { HELM_PATHS, HELM_SCHEMAS } from './helm-paths';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -226,10 +227,14 @@ export function openApiDocument(prefix: string, version: string) {
       },
       ...HELM_PATHS,
       ...ACCOUNT_PATHS,
+      ...WEBHOOK_PATHS,
     },
     // Credentials are optional everywhere: anonymous callers read public packages.
     security: [{}, { token: [] }, { bearer: [] }, { basic: [] }],
-    components: { schemas: { ...SCHEMAS, ...HELM_SCHEMAS, ...ACCOUNT_SCHEMAS }, securitySchemes: SECURITY_SCHEMES },
+    components: {
+      schemas: { ...SCHEMAS, ...HELM_SCHEMAS, ...ACCOUNT_SCHEMAS, ...WEBHOOK_SCHEMAS },
+      securitySchemes: SECURITY_SCHEMES,
+    },
   };
 }
 

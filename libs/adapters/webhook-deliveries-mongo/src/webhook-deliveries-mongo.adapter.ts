@@ -1,0 +1,285 @@
+/**
+ * The webhook outbox and delivery log on MongoDB (and FerretDB v1, which the local backends run:
+ * no transactions, no atomic conditional update, only the `_id` index used). Shaped for that:
+ *
+ * - A delivery's `_id` is `<subscription>~<eventId>`, so enqueuing it again is a duplicate key
+ *   (ignored): `enqueue` inserts the deliveries first and writes the package marks after, and a
+ *   crash in between leaves the batch to be handed over again, which adds nothing twice.
+ * - A lane's order is the log's: (`sequence`, then the order within the event), stored as
+ *   `laneOrder`; `due` reads the pending deliveries and takes each lane's lowest (the pending
+ *   set is what is in flight or retrying, small unless endpoints are down for long).
+ * - `rank` (enqueue time in microseconds plus the position in the call) orders the delivery log
+ *   newest first, and attempts likewise.
+ *
+ * Not yet wired into a service: the distributed profile's webhook service is still to come.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Collection, MongoClient } from 'mongodb';
+import { MongoServerError } from 'mongodb';
+import { MongoConnectionOptions, connectMongo, translateMongoOutages } from '@wharf/adapters/mongo';
+import type {
+  AttemptOutcome,
+  Delivery,
+  DeliveryAttempt,
+  DeliveryRecord,
+  NewDelivery,
+  PackageMark,
+  SubscriptionHealth,
+  WebhookDeliveryStore,
+} from '@wharf/ports';
+
+export type MongoWebhookDeliveryStoreOptions = MongoConnectionOptions;
+
+interface DeliveryDocument extends NewDelivery {
+  _id: string;
+  state: Delivery['state'];
+  tries: number;
+  nextAttemptAt: string;
+  deliveredAt: string | null;
+  laneOrder: number;
+  rank: number;
+}
+
+interface AttemptDocument extends DeliveryAttempt {
+  _id: string;
+  delivery: string;
+  rank: number;
+}
+
+interface MarkDocument {
+  _id: string;
+  sequence: number;
+  manifests: number;
+}
+
+interface FailingDocument {
+  _id: string;
+  since: string;
+}
+
+const DUPLICATE_KEY = 11000;
+const LISTED_ATTEMPTS = 5;
+/** CloudEvents one log event may make for one subscription, at most (a release deletion and its package's). */
+const PER_EVENT = 16;
+const PRUNE_BATCH = 1000;
+
+export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
+  private lastRank = 0;
+
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly deliveries: Collection<DeliveryDocument>,
+    private readonly attempts: Collection<AttemptDocument>,
+    private readonly marksOf: Collection<MarkDocument>,
+    private readonly failing: Collection<FailingDocument>,
+  ) {}
+
+  static async connect(options: MongoWebhookDeliveryStoreOptions): Promise<MongoWebhookDeliveryStore> {
+    return connectMongo(
+      options,
+      async ({ client, db, prefix }) =>
+        new MongoWebhookDeliveryStore(
+          client,
+          db.collection(`${prefix}webhook_deliveries`),
+          db.collection(`${prefix}webhook_attempts`),
+          db.collection(`${prefix}webhook_package_marks`),
+          db.collection(`${prefix}webhook_failing`),
+        ),
+    );
+  }
+
+  async marks(packages: readonly string[]): Promise<Map<string, PackageMark>> {
+    const found = await this.marksOf.find({ _id: { $in: [...packages] } }).toArray();
+    return new Map(found.map((m) => [m._id, { package: m._id, sequence: m.sequence, manifests: m.manifests }]));
+  }
+
+  async enqueue(deliveries: readonly NewDelivery[], marks: readonly PackageMark[]): Promise<void> {
+    const within = new Map<string, number>();
+    const documents = deliveries.map((d): DeliveryDocument => {
+      const key = `${d.subscription} ${d.package} ${d.sequence}`;
+      const k = within.get(key) ?? 0;
+      within.set(key, k + 1);
+      return {
+        ...d,
+        _id: `${d.subscription}~${d.eventId}`,
+        state: 'pending',
+        tries: 0,
+        nextAttemptAt: d.createdAt,
+        deliveredAt: null,
+        laneOrder: d.sequence * PER_EVENT + k,
+        rank: this.nextRank(),
+      };
+    });
+    if (documents.length > 0) {
+      try {
+        await this.deliveries.insertMany(documents, { ordered: false });
+      } catch (error) {
+        if (!onlyDuplicates(error)) throw error;
+      }
+    }
+    for (const m of marks)
+      await this.marksOf.replaceOne(
+        { _id: m.package },
+        { sequence: m.sequence, manifests: m.manifests },
+        { upsert: true },
+      );
+  }
+
+  async due(now: string, limit: number, busy: ReadonlySet<string>): Promise<Delivery[]> {
+    const [pending, failing] = await Promise.all([
+      this.deliveries.find({ state: 'pending' }).toArray(),
+      this.failing.find({}).toArray(),
+    ]);
+    const heads = new Map<string, DeliveryDocument>();
+    for (const d of pending) {
+      const lane = `${d.subscription} ${d.package}`;
+      const head = heads.get(lane);
+      if (!head || d.laneOrder < head.laneOrder) heads.set(lane, d);
+    }
+    const failingIds = new Set(failing.map((f) => f._id));
+    return [...heads.values()]
+      .filter((d) => d.nextAttemptAt <= now && !failingIds.has(d.subscription) && !busy.has(d._id))
+      .sort((a, b) =>
+        a.nextAttemptAt < b.nextAttemptAt ? -1 : a.nextAttemptAt > b.nextAttemptAt ? 1 : a.rank - b.rank,
+      )
+      .slice(0, limit)
+      .map(toDelivery);
+  }
+
+  async recordAttempt(id: string, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void> {
+    await this.attempts.insertOne({ _id: randomUUID(), delivery: id, rank: this.nextRank(), ...attempt });
+    const delivery = await this.deliveries.findOne({ _id: id });
+    if (!delivery) return;
+    const tries = delivery.tries + 1;
+    if (outcome.state === 'delivered') {
+      if (delivery.state === 'pending')
+        await this.deliveries.updateOne({ _id: id }, { $set: { state: 'delivered', tries, deliveredAt: attempt.at } });
+    } else if (outcome.state === 'retry') {
+      await this.deliveries.updateOne({ _id: id }, { $set: { tries, nextAttemptAt: outcome.nextAttemptAt } });
+    } else {
+      await this.deliveries.updateOne({ _id: id }, { $set: { tries } });
+      try {
+        await this.failing.insertOne({ _id: delivery.subscription, since: attempt.at });
+      } catch (error) {
+        if (!onlyDuplicates(error)) throw error;
+      }
+      if (outcome.drop)
+        await this.deliveries.updateMany(
+          { subscription: delivery.subscription, state: 'pending' },
+          { $set: { state: 'dropped' } },
+        );
+    }
+  }
+
+  async resume(subscription: string, now: string): Promise<void> {
+    await this.deliveries.updateMany({ subscription, state: 'pending' }, { $set: { tries: 0, nextAttemptAt: now } });
+    await this.failing.deleteOne({ _id: subscription });
+  }
+
+  async redeliver(subscription: string, id: string, now: string): Promise<Delivery | null> {
+    const found = await this.deliveries.findOne({ _id: id });
+    if (!found || found.subscription !== subscription) return null;
+    await this.deliveries.updateOne(
+      { _id: id },
+      { $set: { state: 'pending', tries: 0, nextAttemptAt: now, deliveredAt: null } },
+    );
+    await this.failing.deleteOne({ _id: subscription });
+    return toDelivery({ ...found, state: 'pending', tries: 0, nextAttemptAt: now, deliveredAt: null });
+  }
+
+  async cancel(subscription: string): Promise<void> {
+    await this.deliveries.updateMany({ subscription, state: 'pending' }, { $set: { state: 'cancelled' } });
+    await this.failing.deleteOne({ _id: subscription });
+  }
+
+  async health(subscriptions: readonly string[]): Promise<Map<string, SubscriptionHealth>> {
+    const result = new Map<string, SubscriptionHealth>();
+    for (const subscription of subscriptions) {
+      const [failing, pending] = await Promise.all([
+        this.failing.findOne({ _id: subscription }),
+        this.deliveries.countDocuments({ subscription, state: 'pending' }),
+      ]);
+      result.set(subscription, { failingSince: failing?.since ?? null, pending });
+    }
+    return result;
+  }
+
+  async list(subscription: string, options: { limit: number; before?: string }): Promise<DeliveryRecord[]> {
+    let below = Number.POSITIVE_INFINITY;
+    if (options.before !== undefined) {
+      const cursor = await this.deliveries.findOne({ _id: options.before });
+      if (cursor) below = cursor.rank;
+    }
+    const found = await this.deliveries
+      .find({ subscription, rank: { $lt: below } })
+      .sort({ rank: -1 })
+      .limit(options.limit)
+      .toArray();
+    return Promise.all(
+      found.map(async (d) => ({ ...toDelivery(d), attempts: await this.attemptsOf(d._id, LISTED_ATTEMPTS) })),
+    );
+  }
+
+  async get(subscription: string, id: string): Promise<DeliveryRecord | null> {
+    const found = await this.deliveries.findOne({ _id: id });
+    if (!found || found.subscription !== subscription) return null;
+    return { ...toDelivery(found), attempts: await this.attemptsOf(id, 0) };
+  }
+
+  async prune(before: string): Promise<number> {
+    let pruned = 0;
+    for (;;) {
+      const old = await this.deliveries
+        .find({ state: { $ne: 'pending' }, createdAt: { $lt: before } }, { projection: { _id: 1 } })
+        .limit(PRUNE_BATCH)
+        .toArray();
+      if (old.length === 0) return pruned;
+      const ids = old.map((d) => d._id);
+      await this.attempts.deleteMany({ delivery: { $in: ids } });
+      pruned += (await this.deliveries.deleteMany({ _id: { $in: ids } })).deletedCount;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private async attemptsOf(delivery: string, limit: number): Promise<DeliveryAttempt[]> {
+    const found = await this.attempts.find({ delivery }).sort({ rank: -1 }).limit(limit).toArray();
+    return found.map(({ at, status, latencyMs, error, response }) => ({ at, status, latencyMs, error, response }));
+  }
+
+  /** Increasing within this process: microseconds of the clock, bumped past the last one given. */
+  private nextRank(): number {
+    this.lastRank = Math.max(this.lastRank + 1, Date.now() * 1000);
+    return this.lastRank;
+  }
+}
+
+function toDelivery(d: DeliveryDocument): Delivery {
+  return {
+    id: d._id,
+    subscription: d.subscription,
+    namespace: d.namespace,
+    package: d.package,
+    sequence: d.sequence,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    body: d.body,
+    createdAt: d.createdAt,
+    state: d.state,
+    tries: d.tries,
+    nextAttemptAt: d.nextAttemptAt,
+    deliveredAt: d.deliveredAt,
+  };
+}
+
+/** An insert that failed only on duplicate keys (a batch enqueued again). */
+function onlyDuplicates(error: unknown): boolean {
+  if (!(error instanceof MongoServerError)) return false;
+  const writeErrors = (error as MongoServerError & { writeErrors?: { code: number }[] }).writeErrors;
+  if (Array.isArray(writeErrors) && writeErrors.length > 0) return writeErrors.every((e) => e.code === DUPLICATE_KEY);
+  return error.code === DUPLICATE_KEY;
+}
+
+translateMongoOutages(MongoWebhookDeliveryStore);

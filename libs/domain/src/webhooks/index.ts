@@ -1,0 +1,4 @@
+export * from './webhook';
+export * from './cloud-events';
+export * from './signature';
+export * from './backoff';

@@ -1,0 +1,14 @@
+import type { WebhookDeliverySettings } from '@wharf/config';
+
+/** The webhook service's settings: the configuration's, and the registry's base URL for CloudEvents. */
+export const WEBHOOK_SETTINGS = Symbol('WebhookSettings');
+
+export interface WebhookServiceSettings extends WebhookDeliverySettings {
+  /**
+   * Base of the URLs in CloudEvents (`source`, pull URLs): WHARF_PUBLIC_URL, else the server's own
+   * address, set by the profile once it listens (before the enqueuer starts).
+   */
+  baseUrl: string;
+}
+
+export const WEBHOOK_LOGGER = Symbol('WebhookLogger');
