@@ -19,7 +19,7 @@
 
 {{/* The TCP port each service listens on (WHARF_PORT), as in docker-compose.yml. */}}
 {{- define "wharf.port" -}}
-{{- get (dict "gateway" 5000 "metadata" 5101 "search" 5102 "blob" 5103 "embedded" 5000) . -}}
+{{- get (dict "gateway" 5000 "metadata" 5101 "search" 5102 "blob" 5103 "webhooks" 5104 "embedded" 5000) . -}}
 {{- end -}}
 
 {{- define "wharf.selectorLabels" -}}
@@ -69,6 +69,9 @@ every one comes from an existing Secret). */}}
 {{- $_ := set $data $v.s3.accessKeyIdKey $v.s3.accessKeyId }}
 {{- $_ := set $data $v.s3.secretAccessKeyKey $v.s3.secretAccessKey }}
 {{- end }}
+{{- if and $v.webhooks.enabled (not $v.webhooks.existingSecret) $v.webhooks.secretKey }}
+{{- $_ := set $data $v.webhooks.secretKeyKey $v.webhooks.secretKey }}
+{{- end }}
 {{- end }}
 {{- toYaml $data -}}
 {{- end -}}
@@ -117,7 +120,7 @@ docker-compose.yml gives each service the same variable names (test/deploy check
 - name: WHARF_KAFKA_REPLICATION_FACTOR
   value: {{ $v.kafka.replicationFactor | quote }}
 {{- end }}
-{{- if has $c (list "gateway" "metadata") }}
+{{- if has $c (list "gateway" "metadata" "webhooks") }}
 {{- if not $v.mongo.existingSecret }}
 {{- $_ := required "mongo.url is required unless mongo.existingSecret is set" $v.mongo.url }}
 {{- end }}
@@ -146,6 +149,23 @@ docker-compose.yml gives each service the same variable names (test/deploy check
 {{- if has $c (list "blob" "embedded") }}
 - name: WHARF_DATA_DIR
   value: /var/lib/wharf
+{{- end }}
+{{- if and $v.webhooks.enabled (has $c (list "gateway" "webhooks")) }}
+{{- if not $v.webhooks.existingSecret }}
+{{- $_ := required "webhooks.secretKey is required with webhooks.enabled unless webhooks.existingSecret is set (openssl rand -base64 32)" $v.webhooks.secretKey }}
+{{- end }}
+{{ include "wharf.secretEnv" (dict "root" $root "name" "WHARF_WEBHOOK_SECRET_KEY" "existingSecret" $v.webhooks.existingSecret "key" $v.webhooks.secretKeyKey) }}
+{{- end }}
+{{- if eq $c "webhooks" }}
+- name: WHARF_PUBLIC_URL
+  value: {{ required "publicUrl is required with webhooks.enabled (the registry the events name)" $v.publicUrl | quote }}
+# Replica i of n (the StatefulSet's pod index) sends the deliveries that hash to i.
+- name: POD_INDEX
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.labels['apps.kubernetes.io/pod-index']
+- name: WHARF_WEBHOOK_SHARD
+  value: {{ printf "$(POD_INDEX)/%v" $v.webhooks.replicaCount | quote }}
 {{- end }}
 {{- if has $c (list "gateway" "embedded") }}
 {{- if eq $c "gateway" }}
@@ -260,7 +280,7 @@ affinity:
 {{- if eq .Values.profile "embedded" -}}
 embedded
 {{- else -}}
-gateway metadata search blob
+gateway metadata search blob{{ if .Values.webhooks.enabled }} webhooks{{ end }}
 {{- end -}}
 {{- end -}}
 
