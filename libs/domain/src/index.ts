@@ -7,3 +7,4 @@ export * from './archive';
 export * from './package';
 export * from './helm';
 export * from './accounts';
+export * from './oci';

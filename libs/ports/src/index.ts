@@ -12,3 +12,4 @@ export * from './chart-index.port';
 export * from './projection-rebuild.port';
 export * from './account-store.port';
 export * from './metrics.port';
+export * from './upload-sessions.port';

@@ -9,3 +9,4 @@ export * from './blob-references.contract';
 export * from './account-store.contract';
 export * from './chart-index.contract';
 export * from './package-commands.contract';
+export * from './upload-sessions.contract';

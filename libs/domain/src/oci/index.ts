@@ -1,0 +1,2 @@
+export * from './oci-digest';
+export * from './helm-oci';
