@@ -17,8 +17,6 @@ import { isOutage } from '@wharf/ports';
 
 export interface RenderedError {
   status: number;
-  /** The code the body carries (the OCI routes render it in the distribution spec's body: oci-errors.ts). */
-  code: WireErrorCode;
   body: ErrorBody;
   headers: Record<string, string>;
   /** True when the error is unexpected and its stack belongs in the log. */
@@ -92,11 +90,5 @@ function rendered(
   details: ErrorDetails,
   headers: Record<string, string> = {},
 ): RenderedError {
-  return {
-    status: HTTP_STATUS_BY_CODE[code],
-    code,
-    body: errorBody(code, message, details),
-    headers,
-    unexpected: false,
-  };
+  return { status: HTTP_STATUS_BY_CODE[code], body: errorBody(code, message, details), headers, unexpected: false };
 }

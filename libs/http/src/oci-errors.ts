@@ -46,5 +46,5 @@ export function asOciError(
 ): { body: OciErrorBody; headers: Record<string, string> } {
   const headers = { ...error.headers };
   if (error.status === 401) headers['www-authenticate'] = ociChallenge(request, path);
-  return { body: ociErrorBody(error.code, error.body.message, error.body.details), headers };
+  return { body: ociErrorBody(error.body.code, error.body.message, error.body.details), headers };
 }
