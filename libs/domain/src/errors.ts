@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'rate-limited'
   | 'manifest-unknown'
   | 'manifest-invalid'
+  | 'manifest-blob-unknown'
   | 'blob-unknown'
   | 'blob-upload-unknown'
   | 'digest-invalid'
@@ -338,6 +339,14 @@ export class ManifestInvalidError extends WharfError {
   readonly code = 'manifest-invalid' as const;
   constructor(reason: string) {
     super(`manifest invalid: ${reason}`, { reason });
+  }
+}
+
+/** A pushed manifest names a config or layer that was never uploaded. */
+export class ManifestBlobUnknownError extends WharfError {
+  readonly code = 'manifest-blob-unknown' as const;
+  constructor(digest: string) {
+    super(`the manifest names blob '${printable(digest)}', which was not uploaded`, { digest: printable(digest) });
   }
 }
 

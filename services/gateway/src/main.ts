@@ -16,6 +16,8 @@ import { KafkaCommandClient } from '@wharf/adapters/commands-kafka';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { SearchHttpClient } from '@wharf/adapters/search-http-client';
+import { FsUploadSessionStore } from '@wharf/adapters/upload-sessions-fs';
+import { join } from 'node:path';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { createService, readinessProbe } from '@wharf/http';
 import { WharfMetrics, instrumentStore } from '@wharf/metrics';
@@ -27,6 +29,7 @@ import {
   PACKAGE_COMMANDS,
   PACKAGE_READER,
   SEARCH_READER,
+  UPLOAD_SESSIONS,
 } from '@wharf/ports';
 import { GatewayModule } from './gateway.module';
 import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
@@ -77,6 +80,9 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         },
         { provide: EVENT_LOG, useValue: instrumentStore(log, metrics, 'event_log', 'kafka') },
         { provide: ACCOUNT_STORE, useValue: instrumentStore(accounts, metrics, 'accounts', 'mongodb') },
+        // OCI blob uploads: files of this gateway until the S3 multipart adapter exists, so a
+        // chunked upload must stay on the gateway that started it (docs/architecture.md).
+        { provide: UPLOAD_SESSIONS, useValue: new FsUploadSessionStore(join(config.dataDir, 'oci-uploads')) },
       ],
       imports: [GatewayModule],
       checks: [readinessProbe('metadata store', () => packages.count())],

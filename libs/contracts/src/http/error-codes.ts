@@ -38,6 +38,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   'rate-limited': 429,
   'manifest-unknown': 404,
   'manifest-invalid': 400,
+  'manifest-blob-unknown': 400,
   'blob-unknown': 404,
   'blob-upload-unknown': 404,
   'digest-invalid': 400,

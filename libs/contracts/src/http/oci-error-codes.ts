@@ -55,6 +55,7 @@ export const OCI_CODE_BY_CODE: Readonly<Record<WireErrorCode, OciErrorCode>> = {
   'rate-limited': 'TOOMANYREQUESTS',
   'manifest-unknown': 'MANIFEST_UNKNOWN',
   'manifest-invalid': 'MANIFEST_INVALID',
+  'manifest-blob-unknown': 'MANIFEST_BLOB_UNKNOWN',
   'blob-unknown': 'BLOB_UNKNOWN',
   'blob-upload-unknown': 'BLOB_UPLOAD_UNKNOWN',
   'digest-invalid': 'DIGEST_INVALID',
