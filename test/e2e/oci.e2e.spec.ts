@@ -157,6 +157,12 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
     const done = await root.send('PUT', location, { query: { digest: sha256(chart) } });
     expect([done.status, done.headers.get('docker-content-digest')]).toEqual([201, sha256(chart)]);
     expectOciError(await root.get(location), 404, 'BLOB_UPLOAD_UNKNOWN');
+    // The repository serves what was uploaded into it before any manifest names it, and only there.
+    const uploaded = await root.get(`/v2/${repo}/blobs/${sha256(chart)}`);
+    expect([uploaded.status, uploaded.bytes.equals(chart)]).toEqual([200, true]);
+    const head = await root.send('HEAD', `/v2/${repo}/blobs/${sha256(chart)}`);
+    expect([head.status, head.headers.get('content-length')]).toEqual([200, String(chart.length)]);
+    expectOciError(await root.get(`/v2/${ns}/elsewhere/blobs/${sha256(chart)}`), 404, 'BLOB_UNKNOWN');
 
     expect((await putManifest(root, repo, '0.1.0', helmManifest(config, chart))).status).toBe(201);
     expect((await root.get(`/v2/${repo}/blobs/${sha256(chart)}`)).bytes.equals(chart)).toBe(true);
@@ -184,6 +190,7 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
     });
     expectOciError(closed, 400, 'DIGEST_INVALID');
     expectOciError(await root.send('PUT', location, { query: { digest: claimed } }), 404, 'BLOB_UPLOAD_UNKNOWN');
+    expectOciError(await root.get(`/v2/${repo}/blobs/${claimed}`), 404, 'BLOB_UNKNOWN');
     // Nothing stored under the claimed digest: a manifest naming it is refused, and no release appears.
     expectOciError(await putManifest(root, repo, '0.1.0', helmManifest(config, chart)), 400, 'MANIFEST_BLOB_UNKNOWN');
     expectOciError(await root.get(`/v2/${repo}/manifests/0.1.0`), 404, 'NAME_UNKNOWN');

@@ -77,6 +77,16 @@ export interface UploadSessionStore {
   /** Removes the session and its bytes; false when there was none. */
   delete(repository: string, id: string): Promise<boolean>;
 
+  /**
+   * Records that an upload into `repository` stored blob `digest` (hex), so the repository serves
+   * it before any manifest references it (distribution's repository links). Idempotent. A link
+   * says nothing about the blob store: the blob may have been collected since.
+   */
+  link(repository: string, digest: string): Promise<void>;
+
+  /** True when `repository` has a link to `digest`. */
+  linked(repository: string, digest: string): Promise<boolean>;
+
   /** Removes every session started before `before` (abandoned uploads); returns how many. */
   expire(before: Date): Promise<number>;
 

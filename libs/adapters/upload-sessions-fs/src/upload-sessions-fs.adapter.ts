@@ -2,12 +2,14 @@
  * OCI upload sessions as files (the embedded profile: `<data>/oci-uploads`):
  *   <root>/<id>.json   the session: repository, start time
  *   <root>/<id>.data   its bytes so far
+ *   <root>/links/<sha256 of the repository>/<digest>   an empty file: the repository holds that blob
  * A chunk is appended to the data file as it streams in (never held in memory); a chunk that
  * fails or passes the bound is cut off again (truncate to the old size), so the file always
  * ends where the last whole chunk ended. Chunks of a session are appended one at a time
  * (a queue per id, in this process; the embedded profile has one).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { isSha256Hex } from '@wharf/domain';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -93,6 +95,18 @@ export class FsUploadSessionStore implements UploadSessionStore {
     return true;
   }
 
+  async link(repository: string, digest: string): Promise<void> {
+    if (!isSha256Hex(digest)) throw new Error(`not a sha256 digest: ${digest}`);
+    const dir = this.linksOf(repository);
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(join(dir, digest), '');
+  }
+
+  async linked(repository: string, digest: string): Promise<boolean> {
+    if (!isSha256Hex(digest)) return false;
+    return (await fs.stat(join(this.linksOf(repository), digest)).catch(() => null)) !== null;
+  }
+
   async expire(before: Date): Promise<number> {
     const names = await fs.readdir(this.root).catch(() => [] as string[]);
     let removed = 0;
@@ -138,6 +152,10 @@ export class FsUploadSessionStore implements UploadSessionStore {
         if (this.queues.get(id) === next) this.queues.delete(id);
       });
     return next;
+  }
+
+  private linksOf(repository: string): string {
+    return join(this.root, 'links', createHash('sha256').update(repository).digest('hex'));
   }
 
   private recordPath(id: string): string {

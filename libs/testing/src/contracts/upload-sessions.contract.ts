@@ -129,6 +129,21 @@ export function describeUploadSessionsContract(
     );
 
     it(
+      'should link a blob to a repository, and to that repository only',
+      async () => {
+        const digest = 'a'.repeat(64);
+        expect(await sessions().linked('ns/chart', digest)).toBe(false);
+        await sessions().link('ns/chart', digest);
+        await sessions().link('ns/chart', digest);
+        expect(await sessions().linked('ns/chart', digest)).toBe(true);
+        expect(await sessions().linked('ns/other', digest)).toBe(false);
+        expect(await sessions().linked('ns/chart', 'b'.repeat(64))).toBe(false);
+        expect(await sessions().linked('ns/chart', '../x')).toBe(false);
+      },
+      timeout,
+    );
+
+    it(
       'should expire the sessions started before an instant and keep the others',
       async () => {
         const old = await sessions().start('ns/chart');

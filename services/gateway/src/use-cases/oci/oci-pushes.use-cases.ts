@@ -97,10 +97,14 @@ export class OciPushesUseCases {
     if (path.digest !== null) {
       const hex = parseOciDigest(path.digest);
       await this.store(path.body ?? Readable.from([]), hex, admitted.maxBlobBytes);
+      await this.sessions.link(repository, hex);
       return { kind: 'blob', repository, digest: ociDigestOf(hex) };
     }
-    if (path.mount !== null && path.from !== null && (await this.mountable(path.caller, path.mount, path.from)))
-      return { kind: 'blob', repository, digest: ociDigestOf(parseOciDigest(path.mount)) };
+    if (path.mount !== null && path.from !== null && (await this.mountable(path.caller, path.mount, path.from))) {
+      const hex = parseOciDigest(path.mount);
+      await this.sessions.link(repository, hex);
+      return { kind: 'blob', repository, digest: ociDigestOf(hex) };
+    }
     const session = await this.sessions.start(repository);
     return { kind: 'session', repository, id: session.id, size: 0 };
   }
@@ -142,6 +146,7 @@ export class OciPushesUseCases {
     try {
       if (path.body) await this.append(repository, path.id, session.size, path.body, admitted.maxBlobBytes);
       await this.store(await this.sessions.open(repository, path.id), hex, admitted.maxBlobBytes);
+      await this.sessions.link(repository, hex);
     } finally {
       await this.sessions.delete(repository, path.id);
     }

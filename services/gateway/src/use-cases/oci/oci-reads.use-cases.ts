@@ -18,10 +18,21 @@ import {
   PackageView,
   UnauthorizedError,
   parseOciDigest,
+  parsePackageRef,
+  roleAtLeast,
   tagOfRelease,
 } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
-import { BLOB_STORE, BlobStore, METRICS, NO_METRICS, TransferMetrics } from '@wharf/ports';
+import {
+  BLOB_STORE,
+  BlobStore,
+  METRICS,
+  NO_METRICS,
+  TransferMetrics,
+  UPLOAD_SESSIONS,
+  UploadSessionStore,
+} from '@wharf/ports';
+import { AccessControl } from '../../auth/access-control';
 import { ReadablePackages } from '../read-package/readable-packages';
 import {
   HELM_MANIFEST_MEDIA_TYPE,
@@ -58,7 +69,9 @@ export const MAX_TAGS_PAGE = 1000;
 export class OciReadsUseCases {
   constructor(
     private readonly packages: ReadablePackages,
+    private readonly access: AccessControl,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(UPLOAD_SESSIONS) private readonly sessions: UploadSessionStore,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
     @Optional() @Inject(METRICS) private readonly metrics: TransferMetrics = NO_METRICS,
   ) {}
@@ -81,14 +94,24 @@ export class OciReadsUseCases {
     return { digest: artifact.manifestDigest, mediaType: HELM_MANIFEST_MEDIA_TYPE, size: bytes.length, body: bytes };
   }
 
+  /**
+   * A blob a release of the package references, or one uploaded into the repository (a link of
+   * the upload sessions store) before any manifest names it. Uploads into a repository that has
+   * no package yet are readable to those who may push there.
+   */
   async blob(path: OciRepositoryPath & { digest: string; head: boolean }): Promise<BlobToSend> {
-    const view = await this.repository(path);
     const hex = parseOciDigest(path.digest);
-    const found = findRepositoryBlob(view, hex);
-    if (!found) throw new BlobUnknownError(view.package, path.digest);
-    if ('bytes' in found) return { digest: hex, size: found.bytes.length, body: path.head ? null : found.bytes };
-    const size = found.size ?? (await this.blobs.stat(hex))?.size ?? null;
-    if (size === null) throw new BlobUnknownError(view.package, path.digest);
+    const ref = parsePackageRef(path.namespace, path.name);
+    const view = await this.repository(path).catch(async (error: unknown) => {
+      if (await this.mayPush(path.caller, ref.namespace, error)) return null;
+      throw error;
+    });
+    const found = view ? findRepositoryBlob(view, hex) : null;
+    if (found && 'bytes' in found)
+      return { digest: hex, size: found.bytes.length, body: path.head ? null : found.bytes };
+    const known = found !== null || (await this.sessions.linked(ref.full, hex));
+    const size = known ? (found?.size ?? (await this.blobs.stat(hex))?.size ?? null) : null;
+    if (size === null) throw new BlobUnknownError(ref.full, path.digest);
     if (path.head) return { digest: hex, size, body: null };
     const body = size <= this.config.blobCache.maxBlobBytes ? await this.blobs.read(hex) : await this.blobs.open(hex);
     this.metrics.pulled('oci', size);
@@ -119,6 +142,12 @@ export class OciReadsUseCases {
         throw new UnauthorizedError('authentication required');
       throw error;
     }
+  }
+
+  /** True when the caller may push into `namespace` and `error` only says the repository has no package yet. */
+  private async mayPush(caller: Caller, namespace: string, error: unknown): Promise<boolean> {
+    if (!(error instanceof PackageNotFoundError || error instanceof UnauthorizedError)) return false;
+    return roleAtLeast(await this.access.roleOn(caller, namespace), 'write');
   }
 
   private challenges(caller: Caller): boolean {
