@@ -151,6 +151,12 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
     const first = await chunk(0, half);
     expect([first.status, first.headers.get('range')]).toEqual([202, `0-${half - 1}`]);
     expectOciError(await chunk(1, half), 416, 'RANGE_INVALID');
+    const misplacedLast = await root.send('PUT', location, {
+      query: { digest: sha256(chart) },
+      body: chart.subarray(half + 1),
+      headers: { 'content-type': 'application/octet-stream', 'content-range': `${half + 1}-${chart.length - 1}` },
+    });
+    expectOciError(misplacedLast, 416, 'RANGE_INVALID');
     const status = await root.get(location);
     expect([status.status, status.headers.get('range')]).toEqual([204, `0-${half - 1}`]);
     expect((await chunk(half, chart.length)).status).toBe(202);
@@ -163,6 +169,11 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
     const head = await root.send('HEAD', `/v2/${repo}/blobs/${sha256(chart)}`);
     expect([head.status, head.headers.get('content-length')]).toEqual([200, String(chart.length)]);
     expectOciError(await root.get(`/v2/${ns}/elsewhere/blobs/${sha256(chart)}`), 404, 'BLOB_UNKNOWN');
+    const spare = Buffer.from('a blob no manifest will name');
+    await pushBlob(root, repo, spare);
+    expect((await root.delete(`/v2/${repo}/blobs/${sha256(spare)}`)).status).toBe(202);
+    expectOciError(await root.get(`/v2/${repo}/blobs/${sha256(spare)}`), 404, 'BLOB_UNKNOWN');
+    expectOciError(await root.delete(`/v2/${repo}/blobs/${sha256(spare)}`), 404, 'BLOB_UNKNOWN');
 
     expect((await putManifest(root, repo, '0.1.0', helmManifest(config, chart))).status).toBe(201);
     expect((await root.get(`/v2/${repo}/blobs/${sha256(chart)}`)).bytes.equals(chart)).toBe(true);

@@ -87,6 +87,9 @@ export interface UploadSessionStore {
   /** True when `repository` has a link to `digest`. */
   linked(repository: string, digest: string): Promise<boolean>;
 
+  /** Removes the link; false when there was none. The blob itself is the garbage collector's. */
+  unlink(repository: string, digest: string): Promise<boolean>;
+
   /** Removes every session started before `before` (abandoned uploads); returns how many. */
   expire(before: Date): Promise<number>;
 

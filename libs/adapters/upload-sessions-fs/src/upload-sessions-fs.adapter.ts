@@ -107,6 +107,12 @@ export class FsUploadSessionStore implements UploadSessionStore {
     return (await fs.stat(join(this.linksOf(repository), digest)).catch(() => null)) !== null;
   }
 
+  async unlink(repository: string, digest: string): Promise<boolean> {
+    if (!(await this.linked(repository, digest))) return false;
+    await fs.rm(join(this.linksOf(repository), digest), { force: true });
+    return true;
+  }
+
   async expire(before: Date): Promise<number> {
     const names = await fs.readdir(this.root).catch(() => [] as string[]);
     let removed = 0;

@@ -139,6 +139,10 @@ export function describeUploadSessionsContract(
         expect(await sessions().linked('ns/other', digest)).toBe(false);
         expect(await sessions().linked('ns/chart', 'b'.repeat(64))).toBe(false);
         expect(await sessions().linked('ns/chart', '../x')).toBe(false);
+        expect(await sessions().unlink('ns/other', digest)).toBe(false);
+        expect(await sessions().unlink('ns/chart', digest)).toBe(true);
+        expect(await sessions().linked('ns/chart', digest)).toBe(false);
+        expect(await sessions().unlink('ns/chart', digest)).toBe(false);
       },
       timeout,
     );

@@ -107,6 +107,19 @@ export class OciController {
     return sendBlob(reply, await this.reads.blob({ caller, namespace, name, digest, head: isHead(request) }));
   }
 
+  @Delete(OCI_ROUTES.blob)
+  async deleteBlob(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Param('digest') digest: string,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    await this.pushes.deleteBlob({ caller, namespace, name, digest });
+    void reply.status(202).header('content-length', 0);
+    return '';
+  }
+
   @Post(OCI_ROUTES.uploads)
   async startUpload(
     @Param('namespace') namespace: string,
@@ -163,11 +176,13 @@ export class OciController {
     @Param('id') id: string,
     @Query() query: unknown,
     @Body() body: unknown,
+    @Headers('content-range') contentRange: string | undefined,
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const digest = ociQuery(query, 'digest');
-    const done = await this.pushes.finishUpload({ caller, namespace, name, id, digest, body: bodyStream(body) });
+    const range = chunkRange(contentRange);
+    const done = await this.pushes.finishUpload({ caller, namespace, name, id, digest, range, body: bodyStream(body) });
     return sendBlobCreated(reply, done.repository, done.digest);
   }
 

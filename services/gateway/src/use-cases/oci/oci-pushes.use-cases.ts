@@ -12,6 +12,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   ArchiveTooLargeError,
+  BlobUnknownError,
   BlobUploadUnknownError,
   Caller,
   CommandMeta,
@@ -133,10 +134,10 @@ export class OciPushesUseCases {
   /**
    * `PUT .../blobs/uploads/<id>?digest=`: the last chunk (if any), then the session's bytes into
    * the blob store under `digest`. Bytes that hash otherwise are DIGEST_INVALID and nothing is
-   * stored; the session is gone either way.
+   * stored; the session is gone either way, but for a last chunk out of place (416).
    */
   async finishUpload(
-    path: OciRepositoryPath & { id: string; digest: string | null; body: Readable | null },
+    path: OciRepositoryPath & { id: string; digest: string | null; range: ChunkRange | null; body: Readable | null },
   ): Promise<{ repository: string; digest: string }> {
     const { repository, admitted } = await this.admit(path);
     if (path.digest === null) throw new DigestInvalidError('', "the 'digest' query parameter is required");
@@ -144,13 +145,28 @@ export class OciPushesUseCases {
     const session = await this.sessions.get(repository, path.id);
     if (!session) throw new BlobUploadUnknownError(path.id);
     try {
-      if (path.body) await this.append(repository, path.id, session.size, path.body, admitted.maxBlobBytes);
+      const start = path.range?.start ?? session.size;
+      if (path.body) await this.append(repository, path.id, start, path.body, admitted.maxBlobBytes);
       await this.store(await this.sessions.open(repository, path.id), hex, admitted.maxBlobBytes);
       await this.sessions.link(repository, hex);
-    } finally {
-      await this.sessions.delete(repository, path.id);
+    } catch (error) {
+      // A last chunk out of place leaves the upload as it was, for the client to send it again (416).
+      if (!(error instanceof RangeInvalidError)) await this.sessions.delete(repository, path.id);
+      throw error;
     }
+    await this.sessions.delete(repository, path.id);
     return { repository, digest: ociDigestOf(hex) };
+  }
+
+  /**
+   * `DELETE .../blobs/<digest>`: the repository no longer serves a blob uploaded into it (202);
+   * BLOB_UNKNOWN when it holds no such upload. The bytes stay in the blob store for the
+   * collector, and a blob a release references is still served with that release.
+   */
+  async deleteBlob(path: OciRepositoryPath & { digest: string }): Promise<void> {
+    const { repository } = await this.admit(path);
+    const hex = parseOciDigest(path.digest);
+    if (!(await this.sessions.unlink(repository, hex))) throw new BlobUnknownError(repository, path.digest);
   }
 
   /** `DELETE .../blobs/uploads/<id>`. */
