@@ -113,7 +113,7 @@ describe('helm over oci:// against Wharf', () => {
     expect((await new HelmHome().pull(`oci://${hostOf(baseUrl())}/${ns}/web`, '1.3.0+meta.2')).equals(tgz)).toBe(true);
   });
 
-  it('a chart pushed through appr is pulled and shown by helm over oci://, with the same manifest each time', async () => {
+  it('a chart pushed through appr is pulled, shown and templated by helm over oci://, with the same manifest each time', async () => {
     const ns = freshNamespace('ocih');
     const helm = new HelmHome();
     const tgz = readFileSync(await helm.packageChart('api', '2.1.0'));
@@ -131,6 +131,9 @@ describe('helm over oci:// against Wharf', () => {
       version: '2.1.0',
       description: 'The api chart',
     });
+    const rendered = await helm.ok(['template', 'demo', url, '--version', '2.1.0', '--plain-http']);
+    expect(rendered.stdout).toContain('kind: ConfigMap');
+    expect(rendered.stdout).toContain('v: "2.1.0"');
     const first = await helm.ok(['pull', url, '--version', '2.1.0', '--plain-http', '-d', tempDir('p')]);
     const again = await helm.ok(['pull', url, '--version', '2.1.0', '--plain-http', '-d', tempDir('p')]);
     const digestOf = (out: string) => /Digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1];
