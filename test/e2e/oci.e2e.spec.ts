@@ -124,6 +124,11 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
     expect(byDigest.bytes.equals(first.bytes)).toBe(true);
 
     expect((await root.get(`/v2/${ns}/api/tags/list`)).json()).toEqual({ name: `${ns}/api`, tags: ['1.0.0', '2.0.0'] });
+    // A channel's name is a tag too, naming its current release.
+    expect((await root.post(`/cnr${packagePath(ns, 'api', 'channels', 'stable', '1.0.0')}`)).status).toBe(200);
+    const channel = await root.get(`/v2/${ns}/api/manifests/stable`);
+    const release = await root.get(`/v2/${ns}/api/manifests/1.0.0`);
+    expect([channel.status, channel.bytes.equals(release.bytes)]).toEqual([200, true]);
     const page = await root.get(`/v2/${ns}/api/tags/list`, { query: { n: '1' } });
     expect(page.json()).toEqual({ name: `${ns}/api`, tags: ['1.0.0'] });
     expect(page.headers.get('link')).toBe(`</v2/${ns}/api/tags/list?n=1&last=1.0.0>; rel="next"`);
