@@ -10,8 +10,10 @@
 #   helm-push v0.10.4          (Go module proxy) the cm-push plugin, via helm-push/go.mod + go.sum
 #                              (the module proxy refuses helm-push's version list, so `go install
 #                              ...@v0.10.4` fails on its deprecation check; a pinning module builds it)
+#   OCI conformance suite      (Go module proxy) github.com/opencontainers/distribution-spec/conformance
+#     v0.0.0-20260831232431-97274622c111, the rewritten suite, `go install pkg@version` (~15 s)
 #
-# Usage: test/clients/install.sh [appr|operator-courier|schemathesis|go-appr|helm ...]   (default: all)
+# Usage: test/clients/install.sh [appr|operator-courier|schemathesis|go-appr|helm|oci-conformance ...]   (default: all)
 # Cache: ${WHARF_CLIENTS_CACHE:-$HOME/.cache/wharf-clients}. Idempotent: a component whose pins
 # have not changed since its last successful install is skipped (a stamp file per component).
 # Safe to run concurrently (the jest workers do): one flock serialises the installs.
@@ -30,7 +32,7 @@ exec 9>"$CACHE/install.lock"
 flock 9
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(appr operator-courier schemathesis go-appr helm)
+[ ${#components[@]} -gt 0 ] || components=(appr operator-courier schemathesis go-appr helm oci-conformance)
 
 log() { echo "[wharf-clients] $*" >&2; }
 
@@ -109,6 +111,20 @@ install_helm() {
   rm -f "$CACHE/stamps/helm."*; touch "$CACHE/stamps/helm.$key"
 }
 
+OCI_CONFORMANCE_VERSION=v0.0.0-20260831232431-97274622c111
+
+# $CACHE/bin/oci-conformance: the distribution spec's conformance suite (test/clients/oci-conformance.e2e.spec.ts).
+install_oci_conformance() {
+  local key; key=$(stamp_key)
+  [ -f "$CACHE/stamps/oci-conformance.$key" ] && return 0
+  log "building the OCI conformance suite $OCI_CONFORMANCE_VERSION from the Go module proxy"
+  local out; out=$(mktemp -d)
+  GOMODCACHE="$CACHE/gomod" GOFLAGS=-modcacherw GOTOOLCHAIN=local GOBIN="$out" \
+    go install "github.com/opencontainers/distribution-spec/conformance@$OCI_CONFORMANCE_VERSION"
+  mv "$out/conformance" "$CACHE/bin/oci-conformance" && rmdir "$out"
+  rm -f "$CACHE/stamps/oci-conformance."*; touch "$CACHE/stamps/oci-conformance.$key"
+}
+
 for c in "${components[@]}"; do
   start=$(date +%s)
   case "$c" in
@@ -117,6 +133,7 @@ for c in "${components[@]}"; do
     schemathesis) install_schemathesis ;;
     go-appr) install_go_appr ;;
     helm) install_helm ;;
+    oci-conformance) install_oci_conformance ;;
     *) echo "unknown component: $c" >&2; exit 2 ;;
   esac
   log "$c ready ($(( $(date +%s) - start )) s)"

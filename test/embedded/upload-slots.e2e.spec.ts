@@ -217,6 +217,25 @@ describe('uploads of one uploader (one running, eight waiting)', () => {
     expect(await pushOnceFreed(() => push(wharf.url, 'held/chart', '1.0.0'))).toBe(200);
   });
 
+  it('should hold OCI blob uploads to the same slots: past the queue 429 TOOMANYREQUESTS, the body unread', async () => {
+    const held = Array.from({ length: RUNNING + WAITING + 3 }, () =>
+      heldUpload(wharf.url, `/v2/held/oci/blobs/uploads/?digest=sha256:${'0'.repeat(64)}`, 1_000_000),
+    );
+    const refused = await first(
+      held.map((h) => h.answer),
+      3,
+    );
+    for (const r of refused)
+      expect(r).toMatchObject({
+        status: 429,
+        retryAfter: expect.stringMatching(/^[1-9]\d*$/),
+        body: { errors: [{ code: 'TOOMANYREQUESTS' }] },
+      });
+
+    for (const h of held) h.abort();
+    expect(await pushOnceFreed(() => push(wharf.url, 'held/oci', '1.0.0'))).toBe(200);
+  });
+
   it('should free the slot after a body-parser 413, a 409 and a 400, so the next upload runs', async () => {
     const pkg = `after-${randomBytes(3).toString('hex')}/chart`;
     expect(await chunkedUpload(wharf.url, `/cnr/api/v1/packages/${pkg}`, MAX_BODY_BYTES + 256 * 1024)).toBe(413);

@@ -51,7 +51,13 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   if (!process.env.WHARF_ENFORCED_URL && process.env.WHARF_SEARCH_URL) {
-    const gateway = await startWharf({ WHARF_PROFILE: 'distributed', ...ENFORCED }, 60_000, 'gateway');
+    // Its own data directory: the gateway keeps OCI upload sessions there (docs/architecture.md).
+    const dataDir = mkdtempSync(join(tmpdir(), 'wharf-e2e-gateway-'));
+    const gateway = await startWharf(
+      { WHARF_PROFILE: 'distributed', WHARF_DATA_DIR: dataDir, ...ENFORCED },
+      60_000,
+      'gateway',
+    );
     globalThis.__WHARF_ENFORCED__ = gateway;
     process.env.WHARF_ENFORCED_URL = gateway.url;
   }

@@ -29,6 +29,13 @@ export type ErrorCode =
   | 'account-not-found'
   | 'quota-exceeded'
   | 'rate-limited'
+  | 'manifest-unknown'
+  | 'manifest-invalid'
+  | 'manifest-blob-unknown'
+  | 'blob-unknown'
+  | 'blob-upload-unknown'
+  | 'digest-invalid'
+  | 'range-invalid'
   | 'unsupported'
   | 'webhook-not-found'
   | 'service-unavailable'
@@ -319,6 +326,73 @@ export class QuotaExceededError extends WharfError {
       namespace: printable(namespace),
       limit: limitBytes,
       used: usedBytes,
+    });
+  }
+}
+
+/**
+ * The OCI distribution API's refusals (libs/domain/src/oci). Their codes are Wharf's like any
+ * other; the /v2 routes render them with the distribution spec's codes (MANIFEST_UNKNOWN, ...),
+ * libs/contracts/src/http/oci-error-codes.ts.
+ */
+export class ManifestUnknownError extends WharfError {
+  readonly code = 'manifest-unknown' as const;
+  constructor(repository: string, reference: string) {
+    super(`manifest '${printable(reference)}' of '${printable(repository)}' not found`, {
+      repository: printable(repository),
+      reference: printable(reference),
+    });
+  }
+}
+
+/** A manifest body Wharf cannot take: not JSON, not an OCI manifest, or one whose content breaks a rule. */
+export class ManifestInvalidError extends WharfError {
+  readonly code = 'manifest-invalid' as const;
+  constructor(reason: string) {
+    super(`manifest invalid: ${reason}`, { reason });
+  }
+}
+
+/** A pushed manifest names a config or layer that was never uploaded. */
+export class ManifestBlobUnknownError extends WharfError {
+  readonly code = 'manifest-blob-unknown' as const;
+  constructor(digest: string) {
+    super(`the manifest names blob '${printable(digest)}', which was not uploaded`, { digest: printable(digest) });
+  }
+}
+
+export class BlobUnknownError extends WharfError {
+  readonly code = 'blob-unknown' as const;
+  constructor(repository: string, digest: string) {
+    super(`blob '${printable(digest)}' of '${printable(repository)}' not found`, {
+      repository: printable(repository),
+      digest: printable(digest),
+    });
+  }
+}
+
+export class BlobUploadUnknownError extends WharfError {
+  readonly code = 'blob-upload-unknown' as const;
+  constructor(uploadId: string) {
+    super(`blob upload '${printable(uploadId)}' not found`, { upload: printable(uploadId) });
+  }
+}
+
+/** A digest that does not parse, or bytes that do not hash to the digest the client named. */
+export class DigestInvalidError extends WharfError {
+  readonly code = 'digest-invalid' as const;
+  constructor(digest: string, reason: string) {
+    super(`digest '${printable(digest)}' invalid: ${reason}`, { digest: printable(digest), reason });
+  }
+}
+
+/** A chunk that does not start where the upload's bytes end (distribution spec: 416). */
+export class RangeInvalidError extends WharfError {
+  readonly code = 'range-invalid' as const;
+  constructor(expectedStart: number, range: string) {
+    super(`chunk range '${printable(range)}' must start at ${expectedStart}`, {
+      range: printable(range),
+      expected_start: expectedStart,
     });
   }
 }

@@ -8,3 +8,4 @@ export * from './package';
 export * from './helm';
 export * from './accounts';
 export * from './webhooks';
+export * from './oci';

@@ -6,3 +6,4 @@ export * from './service-app';
 export * from './operator-only';
 export * from './request-path';
 export * from './request-context';
+export * from './oci-errors';

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonLogger } from '@wharf/config';
 import { renderError } from './error-renderer';
+import { asOciError, isOciPath } from './oci-errors';
 import { pathOf } from './request-path';
 
 /** The one place errors become HTTP responses (for routes and for the body parser alike). */
@@ -37,6 +38,11 @@ export class WharfExceptionFilter implements ExceptionFilter {
         path,
         error: (exception as Error)?.message,
       });
+    }
+    if (isOciPath(path)) {
+      const oci = asOciError(error, request, path);
+      void reply.status(error.status).headers(oci.headers).type('application/json').send(oci.body);
+      return;
     }
     void reply.status(error.status).headers(error.headers).type('application/json').send(error.body);
   }

@@ -14,3 +14,4 @@ export * from './account-store.port';
 export * from './metrics.port';
 export * from './webhook-deliveries.port';
 export * from './webhook-secrets.port';
+export * from './upload-sessions.port';

@@ -10,7 +10,7 @@
  */
 
 /** The protocol a push or pull spoke: appr (`/api/v1/packages`), Helm (`/helm/{ns}/charts`), ChartMuseum (`/api/{ns}/charts`). */
-export type TransferProtocol = 'appr' | 'helm' | 'chartmuseum';
+export type TransferProtocol = 'appr' | 'helm' | 'chartmuseum' | 'oci';
 
 export interface TransferMetrics {
   /** A push the package's writer acknowledged; `bytes`: the archive's length. */

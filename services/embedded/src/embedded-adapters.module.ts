@@ -23,6 +23,7 @@ import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
 import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
 import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
 import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
+import { FsUploadSessionStore } from '@wharf/adapters/upload-sessions-fs';
 import { FsBlobStore } from '@wharf/adapters/blob-fs';
 import { CachingBlobStore } from '@wharf/adapters/blob-cache';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
@@ -50,6 +51,7 @@ import {
   PACKAGE_READER,
   SEARCH_INDEX,
   SEARCH_READER,
+  UPLOAD_SESSIONS,
   SearchIndex,
   WEBHOOK_DELIVERIES,
   WEBHOOK_SECRETS,
@@ -162,6 +164,8 @@ export class EmbeddedAdaptersModule {
           } satisfies WebhookServiceSettings,
         },
         { provide: WEBHOOK_LOGGER, useValue: logger },
+        // OCI blob uploads in progress; sessions a day old are abandoned (removed at start).
+        { provide: UPLOAD_SESSIONS, useFactory: () => openUploadSessions(file('oci-uploads')) },
         { provide: PACKAGE_READER, useExisting: METADATA_STORE },
         { provide: CHART_INDEX_READER, useExisting: CHART_INDEX_STORE },
         { provide: SEARCH_READER, useExisting: SEARCH_INDEX },
@@ -185,6 +189,7 @@ export class EmbeddedAdaptersModule {
         WEBHOOK_SECRETS,
         WEBHOOK_SETTINGS,
         WEBHOOK_LOGGER,
+        UPLOAD_SESSIONS,
       ],
     };
   }
@@ -214,3 +219,13 @@ async function openBlobStore(
   if (swept > 0) logger.event('info', 'stray uploads removed', { count: swept });
   return new CachingBlobStore(instrumentStore(store, metrics, 'blobs', 'fs'), config.blobCache, metrics);
 }
+
+/** Upload sessions under the data directory, once those abandoned for a day are removed. */
+export async function openUploadSessions(root: string): Promise<FsUploadSessionStore> {
+  const sessions = new FsUploadSessionStore(root);
+  await sessions.expire(new Date(Date.now() - UPLOAD_SESSION_MAX_AGE_MS));
+  return sessions;
+}
+
+/** How long an OCI upload session may stay unfinished. */
+export const UPLOAD_SESSION_MAX_AGE_MS = 24 * 3600_000;

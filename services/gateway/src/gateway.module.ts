@@ -15,6 +15,7 @@ import { AccountsController } from './http/accounts.controller';
 import { ChannelsController } from './http/channels.controller';
 import { DiscoveryController } from './http/discovery.controller';
 import { HelmController } from './http/helm.controller';
+import { OciController } from './http/oci.controller';
 import { PackagesController } from './http/packages.controller';
 import { WebhooksController } from './http/webhooks.controller';
 import { AccountLookup } from './use-cases/accounts/account-lookup';
@@ -33,6 +34,9 @@ import { ChangePackageUseCases } from './use-cases/change-package.use-cases';
 import { ChartIndexCache } from './use-cases/chart-index-cache';
 import { ChartMuseumUseCases } from './use-cases/chart-museum.use-cases';
 import { HelmRepositoryUseCases } from './use-cases/helm-repository.use-cases';
+import { OciPushesUseCases } from './use-cases/oci/oci-pushes.use-cases';
+import { OciReadsUseCases } from './use-cases/oci/oci-reads.use-cases';
+import { OciTokenUseCase } from './use-cases/oci/oci-token.use-case';
 import { PushReleaseUseCase } from './use-cases/push-release.use-case';
 import { ReleasePublisher } from './use-cases/release-publisher';
 import { ArchiveReads } from './use-cases/read-package/archive-reads';
@@ -49,7 +53,7 @@ import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subsc
 /**
  * The gateway: the App Registry HTTP API and the Helm repositories over the same packages.
  * Writes become commands to PACKAGE_COMMANDS; reads go to PACKAGE_READER, CHART_INDEX_READER,
- * SEARCH_READER and BLOB_STORE, all provided by the profile. Every route first passes the
+ * SEARCH_READER, BLOB_STORE and UPLOAD_SESSIONS (OCI blob uploads), all provided by the profile. Every route first passes the
  * CallerGuard (who is asking, rate limits); accounts live in ACCOUNT_STORE.
  */
 @Module({
@@ -60,6 +64,7 @@ import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subsc
     DiscoveryController,
     HelmController,
     WebhooksController,
+    OciController,
   ],
   providers: [
     CallerGuard,
@@ -106,6 +111,10 @@ import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subsc
     // Helm repositories
     ChartIndexCache,
     HelmRepositoryUseCases,
+    // The OCI distribution API
+    OciReadsUseCases,
+    OciPushesUseCases,
+    OciTokenUseCase,
     // Operators
     RegistryStatsUseCase,
     BlobCensus,

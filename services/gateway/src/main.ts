@@ -18,6 +18,8 @@ import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { SearchHttpClient } from '@wharf/adapters/search-http-client';
 import { MongoWebhookDeliveryStore } from '@wharf/adapters/webhook-deliveries-mongo';
 import { WebhookSecretBox } from '@wharf/adapters/webhook-secret-box';
+import { FsUploadSessionStore } from '@wharf/adapters/upload-sessions-fs';
+import { join } from 'node:path';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { createService, readinessProbe } from '@wharf/http';
 import { WharfMetrics, instrumentStore } from '@wharf/metrics';
@@ -31,6 +33,7 @@ import {
   SEARCH_READER,
   WEBHOOK_DELIVERIES,
   WEBHOOK_SECRETS,
+  UPLOAD_SESSIONS,
 } from '@wharf/ports';
 import { GatewayModule } from './gateway.module';
 import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
@@ -94,6 +97,9 @@ async function start(config: WharfConfig, logger: JsonLogger) {
               { provide: WEBHOOK_SECRETS, useValue: new WebhookSecretBox(key) },
             ]
           : []),
+        // OCI blob uploads: files of this gateway until the S3 multipart adapter exists, so a
+        // chunked upload must stay on the gateway that started it (docs/architecture.md).
+        { provide: UPLOAD_SESSIONS, useValue: new FsUploadSessionStore(join(config.dataDir, 'oci-uploads')) },
       ],
       imports: [GatewayModule],
       checks: [readinessProbe('metadata store', () => packages.count())],

@@ -146,7 +146,9 @@ docker-compose.yml gives each service the same variable names (test/deploy check
 - name: WHARF_OPENSEARCH_REPLICAS
   value: {{ $v.opensearch.replicas | quote }}
 {{- end }}
-{{- if has $c (list "blob" "embedded") }}
+{{- /* blob: its reference counts; embedded: everything; gateway: OCI upload sessions in progress
+(an emptyDir: a chunked upload stays on the gateway that took it until sessions move to S3). */}}
+{{- if has $c (list "blob" "embedded" "gateway") }}
 - name: WHARF_DATA_DIR
   value: /var/lib/wharf
 {{- end }}
@@ -231,7 +233,7 @@ docker-compose.yml gives each service the same variable names (test/deploy check
     capabilities: { drop: [ALL] }
   volumeMounts:
     - { name: tmp, mountPath: /tmp }
-    {{- if has $c (list "blob" "embedded") }}
+    {{- if has $c (list "blob" "embedded" "gateway") }}
     - { name: data, mountPath: /var/lib/wharf }
     {{- end }}
 {{- end -}}
@@ -257,7 +259,7 @@ containers:
 volumes:
   - name: tmp
     emptyDir: {}
-  {{- if and (has .component (list "blob" "embedded")) (not $values.persistence.enabled) }}
+  {{- if or (eq .component "gateway") (and (has .component (list "blob" "embedded")) (not $values.persistence.enabled)) }}
   - name: data
     emptyDir: {}
   {{- end }}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hexDigest } from './shared.schemas';
+import { hexDigest, ociDigests } from './shared.schemas';
 
 export const ReleaseDeletedV1 = {
   type: 'ReleaseDeleted',
@@ -11,5 +11,7 @@ export const ReleaseDeletedV1 = {
     blobDigest: hexDigest,
     /** Added compatibly (optional): the provenance file the deleted release referenced. */
     provenanceDigest: hexDigest.optional(),
+    /** Added compatibly (optional): the OCI manifest and config the deleted release referenced. */
+    oci: ociDigests.optional(),
   }),
 } as const;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { chartMetadata, hexDigest, jsonValue, visibility } from './shared.schemas';
+import { chartMetadata, hexDigest, jsonValue, ociDigests, visibility } from './shared.schemas';
 
 export const ReleasePublishedV1 = {
   type: 'ReleasePublished',
@@ -16,8 +16,15 @@ export const ReleasePublishedV1 = {
     provenanceDigest: hexDigest.optional(),
     /** Added compatibly (optional): the provenance file's length, counted in the storage quota. */
     provenanceSize: z.number().int().nonnegative().optional(),
+    /** Added compatibly (optional): the manifest and config of a push over OCI, stored as blobs. */
+    oci: ociDigests.optional(),
     replaced: z
-      .object({ apprDigest: hexDigest, blobDigest: hexDigest, provenanceDigest: hexDigest.optional() })
+      .object({
+        apprDigest: hexDigest,
+        blobDigest: hexDigest,
+        provenanceDigest: hexDigest.optional(),
+        oci: ociDigests.optional(),
+      })
       .nullable(),
     visibility,
   }),

@@ -3,6 +3,9 @@ import { JsonValue, SHA256_HEX } from '@wharf/domain';
 
 export const hexDigest = z.string().regex(SHA256_HEX, 'lowercase hex sha256');
 
+/** The manifest and config blobs of a release pushed over OCI. */
+export const ociDigests = z.object({ manifestDigest: hexDigest, configDigest: hexDigest });
+
 /**
  * Any JSON value (user `metadata`). Checked by an iterative walk, not a recursive schema: a
  * recursive one overflowed the stack on deep input (a RangeError, not a validation failure).

@@ -4,6 +4,7 @@
  * garbage once its grace period has passed.
  */
 import type { PackageEvent } from './package.events';
+import type { OciDigests } from './package.view';
 
 export interface BlobReferenceChange {
   digest: string;
@@ -29,12 +30,16 @@ export function blobReferenceChanges(event: Pick<PackageEvent, 'type' | 'data'>)
   }
 }
 
-/** A release references its archive and, when one was uploaded, its provenance file. */
+/** A release references its archive and, when there are, its provenance file and its OCI manifest and config. */
 function referencesOf(
-  digests: { blobDigest: string; provenanceDigest?: string },
+  digests: { blobDigest: string; provenanceDigest?: string; oci?: OciDigests },
   delta: 1 | -1,
 ): BlobReferenceChange[] {
   const changes: BlobReferenceChange[] = [{ digest: digests.blobDigest, delta }];
   if (digests.provenanceDigest) changes.push({ digest: digests.provenanceDigest, delta });
+  if (digests.oci) {
+    changes.push({ digest: digests.oci.manifestDigest, delta });
+    changes.push({ digest: digests.oci.configDigest, delta });
+  }
   return changes;
 }

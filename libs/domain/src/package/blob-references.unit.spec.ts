@@ -40,4 +40,18 @@ describe('blobReferenceChanges', () => {
       ],
     );
   });
+
+  it('counts the manifest and config of a release pushed over OCI, and lets them go with it', () => {
+    const oci = { manifestDigest: d('m'), configDigest: d('f') };
+    expect(blobReferenceChanges(published({ oci }))).toEqual([
+      { digest: d('b'), delta: 1 },
+      { digest: d('m'), delta: 1 },
+      { digest: d('f'), delta: 1 },
+    ]);
+    expect(blobReferenceChanges(deleted({ apprDigest: d('a'), blobDigest: d('b'), oci }))).toEqual([
+      { digest: d('b'), delta: -1 },
+      { digest: d('m'), delta: -1 },
+      { digest: d('f'), delta: -1 },
+    ]);
+  });
 });

@@ -3,7 +3,7 @@
  * arrive here, so the decider reads no clock and makes no ids.
  */
 import type { ChartMetadata } from '../archive/chart-metadata';
-import type { JsonValue, Visibility } from './package.view';
+import type { JsonValue, OciDigests, Visibility } from './package.view';
 
 export interface CommandMeta {
   commandId: string;
@@ -21,6 +21,8 @@ export interface ReleaseContent {
   provenanceDigest?: string;
   /** Its length in bytes: it counts in the namespace's storage quota with the archive. */
   provenanceSize?: number;
+  /** The manifest and config of a push over OCI, stored as blobs before the command is sent. */
+  oci?: OciDigests;
 }
 
 export interface PushRelease {

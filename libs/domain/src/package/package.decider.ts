@@ -33,6 +33,7 @@ import { decideImport } from './package.import';
 import { manifestBytes, metadataBytes, storedBytesOf, storedMetadataBytesOf } from './package.summary';
 import {
   ChannelRecord,
+  OciDigests,
   PackageView,
   RECENT_COMMANDS_KEPT,
   ReleaseManifest,
@@ -148,6 +149,7 @@ function decidePush(command: PushRelease, state: PackageView, context: DecisionC
         chart: command.content.chart,
         ...(command.content.provenanceDigest ? { provenanceDigest: command.content.provenanceDigest } : {}),
         ...(command.content.provenanceSize !== undefined ? { provenanceSize: command.content.provenanceSize } : {}),
+        ...(command.content.oci ? { oci: command.content.oci } : {}),
         replaced: existing ? replacedDigests(existing) : null,
         visibility: existed ? state.visibility : command.visibility,
       },
@@ -192,11 +194,13 @@ function replacedDigests(existing: ReleaseManifest): {
   apprDigest: string;
   blobDigest: string;
   provenanceDigest?: string;
+  oci?: OciDigests;
 } {
   return {
     apprDigest: existing.apprDigest,
     blobDigest: existing.blobDigest,
     ...(existing.provenanceDigest ? { provenanceDigest: existing.provenanceDigest } : {}),
+    ...(existing.oci ? { oci: existing.oci } : {}),
   };
 }
 
@@ -216,6 +220,7 @@ function decideDeleteRelease(command: DeleteRelease, state: PackageView): Packag
         apprDigest: manifest.apprDigest,
         blobDigest: manifest.blobDigest,
         ...(manifest.provenanceDigest ? { provenanceDigest: manifest.provenanceDigest } : {}),
+        ...(manifest.oci ? { oci: manifest.oci } : {}),
       },
     },
   ];
@@ -334,6 +339,7 @@ function publishAll(state: PackageView, events: readonly RecordedEvent<ReleasePu
       chart: d.chart,
       ...(d.provenanceDigest ? { provenanceDigest: d.provenanceDigest } : {}),
       ...(d.provenanceSize !== undefined ? { provenanceSize: d.provenanceSize } : {}),
+      ...(d.oci ? { oci: d.oci } : {}),
       createdAt: event.occurredAt,
     });
     live++;
@@ -384,6 +390,7 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
             chart: e.data.chart,
             ...(e.data.provenanceDigest ? { provenanceDigest: e.data.provenanceDigest } : {}),
             ...(e.data.provenanceSize !== undefined ? { provenanceSize: e.data.provenanceSize } : {}),
+            ...(e.data.oci ? { oci: e.data.oci } : {}),
             createdAt: event.occurredAt,
           },
         ],

@@ -904,3 +904,28 @@ describe('wasApplied', () => {
     expect(wasApplied(state, 'c2')).toBe(true);
   });
 });
+
+describe('releases pushed over OCI', () => {
+  const oci = { manifestDigest: testDigest('m'), configDigest: testDigest('f') };
+
+  it('records the manifest and config digests with the release, and the view keeps them', () => {
+    spec()
+      .given()
+      .when(pushRelease({ content: { oci } }))
+      .then(published({ oci }));
+    expect(foldEvents(TEST_PACKAGE, [published({ oci })]).manifests[0]?.oci).toEqual(oci);
+  });
+
+  it('hands them to the delete and to the forced push that replaces the release, for the blob counts', () => {
+    const given = [published({ oci })];
+    spec()
+      .given(...given)
+      .when(deleteRelease({ release: '1.0.0', mediaType: 'helm' }))
+      .then(deleted({ oci }));
+    const replacing = decide(
+      pushRelease({ force: true, content: { blobDigest: testDigest('b') } }),
+      foldEvents(TEST_PACKAGE, given),
+    );
+    expect(replacing).toMatchObject([{ type: 'ReleasePublished', data: { replaced: { oci } } }]);
+  });
+});

@@ -2,7 +2,7 @@
  * Events of the package aggregate: facts, named in the past tense. Their wire schemas, one per
  * (type, version), live in libs/contracts/src/events.
  */
-import type { ReleaseManifest, Visibility } from './package.view';
+import type { OciDigests, ReleaseManifest, Visibility } from './package.view';
 
 /** The manifest a push records, as the event carries it (the time is the event's own). */
 export type PublishedManifest = Omit<ReleaseManifest, 'createdAt'>;
@@ -11,7 +11,7 @@ export interface ReleasePublished {
   type: 'ReleasePublished';
   data: PublishedManifest & {
     /** Set when a forced push replaced an existing manifest. */
-    replaced: { apprDigest: string; blobDigest: string; provenanceDigest?: string } | null;
+    replaced: { apprDigest: string; blobDigest: string; provenanceDigest?: string; oci?: OciDigests } | null;
     /**
      * Visibility for a package this event creates. For a package that had events the decider
      * writes the package's own visibility here, so a push into a package emptied by deletes
@@ -23,7 +23,7 @@ export interface ReleasePublished {
 
 export interface ReleaseDeleted {
   type: 'ReleaseDeleted';
-  data: Pick<ReleaseManifest, 'release' | 'mediaType' | 'apprDigest' | 'blobDigest' | 'provenanceDigest'>;
+  data: Pick<ReleaseManifest, 'release' | 'mediaType' | 'apprDigest' | 'blobDigest' | 'provenanceDigest' | 'oci'>;
 }
 
 /** Creates the channel if needed and makes `release` its current release. */

@@ -25,7 +25,17 @@ export interface ReleaseManifest {
   provenanceDigest?: string;
   /** Its length in bytes (absent for releases recorded before it was kept). */
   provenanceSize?: number;
+  /** The OCI manifest and config a client pushed this release with (`helm push oci://`); absent otherwise. */
+  oci?: OciDigests;
   createdAt: string;
+}
+
+/** The blobs of a release pushed over OCI: the manifest's and the config's bytes as the client sent them. */
+export interface OciDigests {
+  /** sha256 (hex) of the manifest's bytes. */
+  manifestDigest: string;
+  /** sha256 (hex) of the config's bytes. */
+  configDigest: string;
 }
 
 export interface ChannelRecord {

@@ -10,3 +10,4 @@ export * from './account-store.contract';
 export * from './chart-index.contract';
 export * from './package-commands.contract';
 export * from './webhook-deliveries.contract';
+export * from './upload-sessions.contract';

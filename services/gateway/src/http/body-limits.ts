@@ -4,7 +4,7 @@
  *
  * - Every route but the uploads reads at most `maxAccountBodyBytes` (16 KiB): account, login,
  *   channel, visibility and limits bodies are a few hundred bytes.
- * - The upload routes (`UPLOAD_ROUTES`) read nothing until the caller is authenticated and holds
+ * - The upload routes (`UPLOAD_ROUTES`, the OCI blob uploads and manifest PUTs among them) read nothing until the caller is authenticated and holds
  *   `write` on the namespace (`admitUploadBody`, a Fastify `preParsing` hook, since the Nest guard
  *   runs only after the body is read), and then at most what the namespace's own
  *   `max_blob_bytes` can need (`uploadBodyLimit`), never more than `maxBodyBytes`.
@@ -20,7 +20,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { Caller, MAX_PROVENANCE_BYTES } from '@wharf/domain';
+import { Caller, MAX_OCI_MANIFEST_BYTES, MAX_PROVENANCE_BYTES } from '@wharf/domain';
 import { PayloadTooLargeError } from '@wharf/http';
 import type { WharfConfig } from '@wharf/config';
 import type { AdmittedPush } from '../auth/push-admission';
@@ -31,14 +31,23 @@ export const UPLOAD_ROUTES = {
   apprPush: 'POST /api/v1/packages/:namespace/:package',
   chartUpload: 'POST /api/:namespace/charts',
   chartUploadUnderHelm: 'POST /helm/api/:namespace/charts',
+  ociUploadStart: 'POST /v2/:namespace/:name/blobs/uploads',
+  ociUploadChunk: 'PATCH /v2/:namespace/:name/blobs/uploads/:id',
+  ociUploadEnd: 'PUT /v2/:namespace/:name/blobs/uploads/:id',
+  ociManifest: 'PUT /v2/:namespace/:name/manifests/:reference',
 } as const;
 
-type UploadKind = 'appr' | 'chart';
+/** `oci-blob`: a blob's bytes, raw (the OCI routes stream them, http/oci-http.ts); `oci-manifest`: a manifest. */
+type UploadKind = 'appr' | 'chart' | 'oci-blob' | 'oci-manifest';
 
 const UPLOAD_KIND: ReadonlyMap<string, UploadKind> = new Map([
   [UPLOAD_ROUTES.apprPush, 'appr'],
   [UPLOAD_ROUTES.chartUpload, 'chart'],
   [UPLOAD_ROUTES.chartUploadUnderHelm, 'chart'],
+  [UPLOAD_ROUTES.ociUploadStart, 'oci-blob'],
+  [UPLOAD_ROUTES.ociUploadChunk, 'oci-blob'],
+  [UPLOAD_ROUTES.ociUploadEnd, 'oci-blob'],
+  [UPLOAD_ROUTES.ociManifest, 'oci-manifest'],
 ]);
 
 /**
@@ -90,11 +99,24 @@ export function uploadKindOf(request: FastifyRequest): UploadKind | null {
  * perhaps with a provenance file, in a multipart form.
  */
 export function uploadBodyLimit(kind: UploadKind, maxBlobBytes: number, config: WharfConfig): number {
-  const needed =
-    kind === 'appr'
-      ? Math.ceil(maxBlobBytes / 3) * 4 + config.push.maxMetadataBytes + ENVELOPE_ALLOWANCE_BYTES
-      : maxBlobBytes + MAX_PROVENANCE_BYTES + ENVELOPE_ALLOWANCE_BYTES;
-  return Math.min(needed, config.http.maxBodyBytes);
+  return Math.min(bodyNeeded(kind, maxBlobBytes, config), config.http.maxBodyBytes);
+}
+
+function bodyNeeded(kind: UploadKind, maxBlobBytes: number, config: WharfConfig): number {
+  switch (kind) {
+    case 'appr':
+      return Math.ceil(maxBlobBytes / 3) * 4 + config.push.maxMetadataBytes + ENVELOPE_ALLOWANCE_BYTES;
+    case 'chart':
+      return maxBlobBytes + MAX_PROVENANCE_BYTES + ENVELOPE_ALLOWANCE_BYTES;
+    case 'oci-blob':
+      return maxBlobBytes;
+    case 'oci-manifest':
+      return MAX_OCI_MANIFEST_BYTES;
+    default: {
+      const unknown: never = kind;
+      return unknown;
+    }
+  }
 }
 
 /** What the upload gate asks of the gateway's auth services (CallerGuard, PushAdmission, UploadSlots, UploadBytesInFlight). */

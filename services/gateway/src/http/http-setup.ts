@@ -25,6 +25,7 @@ import {
   readBoundedBody,
   releaseUpload,
 } from './body-limits';
+import { isOciStreamedBody } from './oci-http';
 
 export function fastifyOptions(config: WharfConfig): FastifyHttpOptions<Server> {
   const prefix = config.http.apiPrefix;
@@ -87,6 +88,8 @@ export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLo
   fastify.addHook('onRequestAbort', async (request) => releaseUpload(request));
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request, payload, done) => {
+    // OCI uploads stream into their session; a manifest is read once the caller may push (oci-http.ts).
+    if (isOciStreamedBody(request)) return done(null, payload);
     readBoundedBody(
       payload as unknown as Readable,
       request.headers['content-length'],

@@ -21,6 +21,7 @@ import {
   ArchiveInspection,
   CommandMeta,
   JsonValue,
+  OciDigests,
   PackageExistsError,
   PackageRef,
   PushRelease,
@@ -63,6 +64,8 @@ export interface ReleaseToPublish {
   namespaceQuotaBytes: number;
   /** A Helm provenance file to store with the release, already checked against the archive. */
   provenance?: Buffer;
+  /** The manifest and config of a push over OCI, already stored as blobs. */
+  oci?: OciDigests;
   meta: CommandMeta;
 }
 
@@ -103,6 +106,7 @@ export class ReleasePublisher {
         size: r.inspection.size,
         chart: r.inspection.chart,
         ...(provenanceDigest && r.provenance ? { provenanceDigest, provenanceSize: r.provenance.length } : {}),
+        ...(r.oci ? { oci: r.oci } : {}),
       },
       metadata: r.metadata,
       force: r.force,

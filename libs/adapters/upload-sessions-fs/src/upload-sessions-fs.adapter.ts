@@ -1,0 +1,174 @@
+/**
+ * OCI upload sessions as files (the embedded profile: `<data>/oci-uploads`):
+ *   <root>/<id>.json   the session: repository, start time
+ *   <root>/<id>.data   its bytes so far
+ *   <root>/links/<sha256 of the repository>/<digest>   an empty file: the repository holds that blob
+ * A chunk is appended to the data file as it streams in (never held in memory); a chunk that
+ * fails or passes the bound is cut off again (truncate to the old size), so the file always
+ * ends where the last whole chunk ended. Chunks of a session are appended one at a time
+ * (a queue per id, in this process; the embedded profile has one).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { isSha256Hex } from '@wharf/domain';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  UploadOffsetMismatchError,
+  UploadSession,
+  UploadSessionNotFoundError,
+  UploadSessionStore,
+  UploadTooLargeError,
+} from '@wharf/ports';
+
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface SessionRecord {
+  repository: string;
+  startedAt: string;
+}
+
+export class FsUploadSessionStore implements UploadSessionStore {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly root: string) {}
+
+  async start(repository: string): Promise<UploadSession> {
+    await fs.mkdir(this.root, { recursive: true });
+    const id = randomUUID();
+    const startedAt = new Date();
+    await fs.writeFile(this.dataPath(id), Buffer.alloc(0), { flag: 'wx' });
+    const record: SessionRecord = { repository, startedAt: startedAt.toISOString() };
+    await fs.writeFile(this.recordPath(id), JSON.stringify(record), { flag: 'wx' });
+    return { id, repository, size: 0, startedAt };
+  }
+
+  async get(repository: string, id: string): Promise<UploadSession | null> {
+    if (!ID.test(id)) return null;
+    const record = await this.record(id);
+    if (!record || record.repository !== repository) return null;
+    const stat = await fs.stat(this.dataPath(id)).catch(() => null);
+    if (!stat) return null;
+    return { id, repository, size: stat.size, startedAt: new Date(record.startedAt) };
+  }
+
+  append(repository: string, id: string, offset: number, content: Readable, maxBytes: number): Promise<UploadSession> {
+    return this.queued(id, async () => {
+      const session = await this.require(repository, id);
+      if (offset !== session.size) throw new UploadOffsetMismatchError(id, session.size, offset);
+      let size = session.size;
+      try {
+        await pipeline(
+          content,
+          async function* (chunks: AsyncIterable<Buffer>) {
+            for await (const chunk of chunks) {
+              size += chunk.length;
+              if (size > maxBytes) throw new UploadTooLargeError(id, maxBytes);
+              yield chunk;
+            }
+          },
+          createWriteStream(this.dataPath(id), { flags: 'a' }),
+        );
+        const handle = await fs.open(this.dataPath(id), 'r+');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      } catch (error) {
+        await fs.truncate(this.dataPath(id), session.size).catch(() => undefined);
+        throw error;
+      }
+      return { ...session, size };
+    });
+  }
+
+  async open(repository: string, id: string): Promise<Readable> {
+    await this.require(repository, id);
+    return createReadStream(this.dataPath(id), { highWaterMark: 256 * 1024 });
+  }
+
+  async delete(repository: string, id: string): Promise<boolean> {
+    if (!(await this.get(repository, id))) return false;
+    await this.remove(id);
+    return true;
+  }
+
+  async link(repository: string, digest: string): Promise<void> {
+    if (!isSha256Hex(digest)) throw new Error(`not a sha256 digest: ${digest}`);
+    const dir = this.linksOf(repository);
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(join(dir, digest), '');
+  }
+
+  async linked(repository: string, digest: string): Promise<boolean> {
+    if (!isSha256Hex(digest)) return false;
+    return (await fs.stat(join(this.linksOf(repository), digest)).catch(() => null)) !== null;
+  }
+
+  async unlink(repository: string, digest: string): Promise<boolean> {
+    if (!(await this.linked(repository, digest))) return false;
+    await fs.rm(join(this.linksOf(repository), digest), { force: true });
+    return true;
+  }
+
+  async expire(before: Date): Promise<number> {
+    const names = await fs.readdir(this.root).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      if (!name.endsWith('.json')) continue;
+      const id = name.slice(0, -'.json'.length);
+      const record = await this.record(id);
+      if (record && new Date(record.startedAt) < before) {
+        await this.remove(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()]);
+  }
+
+  private async require(repository: string, id: string): Promise<UploadSession> {
+    const session = await this.get(repository, id);
+    if (!session) throw new UploadSessionNotFoundError(id);
+    return session;
+  }
+
+  private async record(id: string): Promise<SessionRecord | null> {
+    const text = await fs.readFile(this.recordPath(id), 'utf8').catch(() => null);
+    return text === null ? null : (JSON.parse(text) as SessionRecord);
+  }
+
+  private async remove(id: string): Promise<void> {
+    await fs.rm(this.recordPath(id), { force: true });
+    await fs.rm(this.dataPath(id), { force: true });
+  }
+
+  private queued<T>(id: string, run: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(id) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(run);
+    this.queues.set(id, next);
+    void next
+      .catch(() => undefined)
+      .then(() => {
+        if (this.queues.get(id) === next) this.queues.delete(id);
+      });
+    return next;
+  }
+
+  private linksOf(repository: string): string {
+    return join(this.root, 'links', createHash('sha256').update(repository).digest('hex'));
+  }
+
+  private recordPath(id: string): string {
+    return join(this.root, `${id}.json`);
+  }
+
+  private dataPath(id: string): string {
+    return join(this.root, `${id}.data`);
+  }
+}

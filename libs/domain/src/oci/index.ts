@@ -1,0 +1,3 @@
+export * from './oci-digest';
+export * from './helm-oci';
+export * from './oci-scope';

@@ -1,0 +1,97 @@
+import type { Readable } from 'node:stream';
+
+export const UPLOAD_SESSIONS = Symbol('UploadSessions');
+
+/** An OCI blob upload in progress: bytes received so far, not yet a blob. */
+export interface UploadSession {
+  /** Opaque, URL-safe (it is the last segment of the upload's `Location`). */
+  id: string;
+  /** The OCI repository (`ns/name`) the upload was started in; another repository's request never finds it. */
+  repository: string;
+  /** Bytes received so far: the next chunk must start here. */
+  size: number;
+  startedAt: Date;
+}
+
+/** No session with that id in that repository (never started, finished, cancelled or expired). */
+export class UploadSessionNotFoundError extends Error {
+  constructor(readonly id: string) {
+    super(`upload session ${id} not found`);
+    this.name = 'UploadSessionNotFoundError';
+  }
+}
+
+/** A chunk that does not start where the session's bytes end. Nothing was written. */
+export class UploadOffsetMismatchError extends Error {
+  constructor(
+    readonly id: string,
+    readonly expected: number,
+    readonly given: number,
+  ) {
+    super(`upload session ${id} is at ${expected}, the chunk starts at ${given}`);
+    this.name = 'UploadOffsetMismatchError';
+  }
+}
+
+/** The session would grow past the bound its caller gave. The chunk was not kept. */
+export class UploadTooLargeError extends Error {
+  constructor(
+    readonly id: string,
+    readonly maxBytes: number,
+  ) {
+    super(`upload session ${id} would exceed ${maxBytes} bytes`);
+    this.name = 'UploadTooLargeError';
+  }
+}
+
+/**
+ * Where the OCI distribution API keeps blob uploads between requests (POST, PATCH..., PUT): the
+ * bytes of a session arrive in chunks, possibly at different gateways, and only become a blob
+ * (BlobStore.put, digest verified) when the client closes the upload. Bytes are streamed in and
+ * out, never held whole in memory.
+ *
+ * Embedded: files under the data directory (upload-sessions-fs). Distributed: meant to be S3
+ * multipart uploads, so a session survives a gateway and is seen by every replica (not built yet).
+ *
+ * When its engine cannot be reached, every method rejects with DependencyUnavailableError.
+ */
+export interface UploadSessionStore {
+  /** A new, empty session in `repository`. */
+  start(repository: string): Promise<UploadSession>;
+
+  /** The session, or null when it does not exist in `repository` (also for a malformed id). */
+  get(repository: string, id: string): Promise<UploadSession | null>;
+
+  /**
+   * Appends `content` at `offset`, which must be the session's size (UploadOffsetMismatchError
+   * otherwise, the content left unread). All or nothing: when the stream fails, or the session
+   * would pass `maxBytes` (UploadTooLargeError), the session keeps the size it had. Chunks of one
+   * session are appended one at a time, in the order their calls arrive. Resolves with the
+   * session once its bytes are durable. UploadSessionNotFoundError for an unknown session.
+   */
+  append(repository: string, id: string, offset: number, content: Readable, maxBytes: number): Promise<UploadSession>;
+
+  /** The session's bytes from the first, streamed. UploadSessionNotFoundError for an unknown session. */
+  open(repository: string, id: string): Promise<Readable>;
+
+  /** Removes the session and its bytes; false when there was none. */
+  delete(repository: string, id: string): Promise<boolean>;
+
+  /**
+   * Records that an upload into `repository` stored blob `digest` (hex), so the repository serves
+   * it before any manifest references it (distribution's repository links). Idempotent. A link
+   * says nothing about the blob store: the blob may have been collected since.
+   */
+  link(repository: string, digest: string): Promise<void>;
+
+  /** True when `repository` has a link to `digest`. */
+  linked(repository: string, digest: string): Promise<boolean>;
+
+  /** Removes the link; false when there was none. The blob itself is the garbage collector's. */
+  unlink(repository: string, digest: string): Promise<boolean>;
+
+  /** Removes every session started before `before` (abandoned uploads); returns how many. */
+  expire(before: Date): Promise<number>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,166 @@
+/**
+ * The UploadSessionStore contract (libs/ports/src/upload-sessions.port.ts), run unchanged
+ * against every adapter. Each test gets a fresh, empty store; teardown fails the test when a
+ * session it started is still there (`expire` of everything must find none).
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  UploadOffsetMismatchError,
+  UploadSessionNotFoundError,
+  UploadSessionStore,
+  UploadTooLargeError,
+} from '@wharf/ports';
+import { ContractFixture, ContractOptions, useContractFixture } from './contract-fixture';
+
+export type UploadSessionsFixture = ContractFixture<UploadSessionStore>;
+
+const FAR_FUTURE = new Date(Date.now() + 365 * 24 * 3600_000);
+const MiB = 1024 * 1024;
+
+async function bytesOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** A stream that yields `first`, then fails. */
+function failingAfter(first: Buffer): Readable {
+  return Readable.from(
+    (async function* () {
+      yield first;
+      throw new Error('client went away');
+    })(),
+  );
+}
+
+export function describeUploadSessionsContract(
+  name: string,
+  factory: () => Promise<UploadSessionsFixture>,
+  options: ContractOptions = {},
+): void {
+  const timeout = options.testTimeoutMs ?? 30_000;
+
+  describe(`UploadSessionStore contract: ${name}`, () => {
+    const ctx = useContractFixture(factory, timeout, async (fixture) => {
+      expect(await fixture.subject.expire(FAR_FUTURE)).toBe(0);
+    });
+    const sessions = () => ctx.fixture.subject;
+
+    it(
+      'should start an empty session in a repository and find it there only',
+      async () => {
+        const started = await sessions().start('ns/chart');
+        expect(started).toMatchObject({ repository: 'ns/chart', size: 0 });
+        expect(started.id).toMatch(/^[A-Za-z0-9._-]+$/);
+        expect(await sessions().get('ns/chart', started.id)).toMatchObject({ id: started.id, size: 0 });
+        expect(await sessions().get('ns/other', started.id)).toBeNull();
+        expect(await sessions().get('ns/chart', '../../etc/passwd')).toBeNull();
+        expect(await sessions().delete('ns/chart', started.id)).toBe(true);
+        expect(await sessions().delete('ns/chart', started.id)).toBe(false);
+        expect(await sessions().get('ns/chart', started.id)).toBeNull();
+      },
+      timeout,
+    );
+
+    it(
+      'should append chunks in order and stream back exactly the bytes received',
+      async () => {
+        const { id } = await sessions().start('ns/chart');
+        const first = randomBytes(3 * MiB + 17);
+        const second = randomBytes(1000);
+        expect((await sessions().append('ns/chart', id, 0, Readable.from([first]), 8 * MiB)).size).toBe(first.length);
+        expect((await sessions().append('ns/chart', id, first.length, Readable.from([second]), 8 * MiB)).size).toBe(
+          first.length + second.length,
+        );
+        // Buffer.equals: Jest's toEqual walks 3 MiB byte by byte for seconds.
+        expect((await bytesOf(await sessions().open('ns/chart', id))).equals(Buffer.concat([first, second]))).toBe(
+          true,
+        );
+        await sessions().delete('ns/chart', id);
+      },
+      timeout,
+    );
+
+    it(
+      'should refuse a chunk that does not start at the session size, and keep the bytes',
+      async () => {
+        const { id } = await sessions().start('ns/chart');
+        await sessions().append('ns/chart', id, 0, Readable.from([Buffer.from('abc')]), 100);
+        const refused = await sessions()
+          .append('ns/chart', id, 1, Readable.from([Buffer.from('xyz')]), 100)
+          .catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(UploadOffsetMismatchError);
+        expect(refused).toMatchObject({ expected: 3, given: 1 });
+        expect((await sessions().get('ns/chart', id))?.size).toBe(3);
+        expect((await bytesOf(await sessions().open('ns/chart', id))).toString()).toBe('abc');
+        await sessions().delete('ns/chart', id);
+      },
+      timeout,
+    );
+
+    it(
+      'should keep the size it had when a chunk fails mid-way or passes the bound',
+      async () => {
+        const { id } = await sessions().start('ns/chart');
+        await sessions().append('ns/chart', id, 0, Readable.from([Buffer.from('abc')]), 10);
+        await expect(sessions().append('ns/chart', id, 3, failingAfter(Buffer.from('defg')), 10)).rejects.toThrow(
+          'client went away',
+        );
+        expect((await sessions().get('ns/chart', id))?.size).toBe(3);
+        await expect(
+          sessions().append('ns/chart', id, 3, Readable.from([Buffer.from('0123456789')]), 10),
+        ).rejects.toBeInstanceOf(UploadTooLargeError);
+        expect((await bytesOf(await sessions().open('ns/chart', id))).toString()).toBe('abc');
+        await sessions().delete('ns/chart', id);
+      },
+      timeout,
+    );
+
+    it(
+      'should answer UploadSessionNotFoundError for an unknown session',
+      async () => {
+        await expect(sessions().open('ns/chart', 'no-such-session')).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+        await expect(
+          sessions().append('ns/chart', 'no-such-session', 0, Readable.from([Buffer.from('a')]), 10),
+        ).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+      },
+      timeout,
+    );
+
+    it(
+      'should link a blob to a repository, and to that repository only',
+      async () => {
+        const digest = 'a'.repeat(64);
+        expect(await sessions().linked('ns/chart', digest)).toBe(false);
+        await sessions().link('ns/chart', digest);
+        await sessions().link('ns/chart', digest);
+        expect(await sessions().linked('ns/chart', digest)).toBe(true);
+        expect(await sessions().linked('ns/other', digest)).toBe(false);
+        expect(await sessions().linked('ns/chart', 'b'.repeat(64))).toBe(false);
+        expect(await sessions().linked('ns/chart', '../x')).toBe(false);
+        expect(await sessions().unlink('ns/other', digest)).toBe(false);
+        expect(await sessions().unlink('ns/chart', digest)).toBe(true);
+        expect(await sessions().linked('ns/chart', digest)).toBe(false);
+        expect(await sessions().unlink('ns/chart', digest)).toBe(false);
+      },
+      timeout,
+    );
+
+    it(
+      'should expire the sessions started before an instant and keep the others',
+      async () => {
+        const old = await sessions().start('ns/chart');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const cut = new Date();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const fresh = await sessions().start('ns/chart');
+        expect(await sessions().expire(cut)).toBe(1);
+        expect(await sessions().get('ns/chart', old.id)).toBeNull();
+        expect(await sessions().get('ns/chart', fresh.id)).not.toBeNull();
+        await sessions().delete('ns/chart', fresh.id);
+      },
+      timeout,
+    );
+  });
+}

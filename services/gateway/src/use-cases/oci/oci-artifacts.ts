@@ -1,0 +1,86 @@
+/**
+ * The OCI view of one package's helm releases (docs/architecture.md, "OCI distribution"): which
+ * manifest a tag or digest names, and which blobs a repository holds. Pure over the view, but
+ * for the bytes of manifests a client pushed, which are blobs.
+ */
+import {
+  HELM_MEDIA_TYPE,
+  OCI_IMAGE_MANIFEST,
+  OciContent,
+  PackageView,
+  ReleaseManifest,
+  builtHelmManifest,
+  findChannel,
+  findManifest,
+  isOciDigestReference,
+  isReleaseTag,
+  parseOciDigest,
+  releaseOfTag,
+} from '@wharf/domain';
+
+/** A helm release as an OCI artifact: its manifest's digest, and how to get its bytes. */
+export interface HelmArtifact {
+  release: ReleaseManifest;
+  manifestDigest: string;
+  configDigest: string;
+  /** The built manifest and config (no blob read needed); null when the client's own were stored. */
+  built: { manifest: OciContent; config: OciContent } | null;
+}
+
+export function helmReleasesOf(view: PackageView): ReleaseManifest[] {
+  return view.manifests.filter((m) => m.mediaType === HELM_MEDIA_TYPE);
+}
+
+export function artifactOf(release: ReleaseManifest): HelmArtifact | null {
+  if (release.oci) return { release, ...release.oci, built: null };
+  const built = builtHelmManifest(release);
+  if (!built) return null;
+  return { release, manifestDigest: built.manifest.digest, configDigest: built.config.digest, built };
+}
+
+/** The artifact a tag (a release, `+` as `_`, or a channel's name) or a digest names; null for none. */
+export function findArtifact(view: PackageView, reference: string): HelmArtifact | null {
+  if (isOciDigestReference(reference)) {
+    const hex = parseOciDigest(reference);
+    for (const release of helmReleasesOf(view)) {
+      const artifact = artifactOf(release);
+      if (artifact?.manifestDigest === hex) return artifact;
+    }
+    return null;
+  }
+  const releaseName = isReleaseTag(reference) ? releaseOfTag(reference) : findChannel(view, reference)?.current;
+  const release = releaseName === undefined ? undefined : findManifest(view, releaseName, HELM_MEDIA_TYPE);
+  return release ? artifactOf(release) : null;
+}
+
+/** A blob of the repository: where its bytes are (in memory, or in the blob store) and its size when known. */
+export type RepositoryBlob =
+  { digest: string; bytes: Buffer } | { digest: string; stored: true; size: number | null; mediaType?: string };
+
+/**
+ * A blob the package's helm releases reference: a chart layer, a provenance file, a pushed
+ * manifest or config, or a built config. Null for any other digest, so a repository never
+ * serves another package's bytes.
+ */
+export function findRepositoryBlob(view: PackageView, hex: string): RepositoryBlob | null {
+  for (const release of helmReleasesOf(view)) {
+    if (release.blobDigest === hex) return { digest: hex, stored: true, size: release.size };
+    if (release.provenanceDigest === hex) return { digest: hex, stored: true, size: release.provenanceSize ?? null };
+    if (release.oci && (release.oci.configDigest === hex || release.oci.manifestDigest === hex))
+      return { digest: hex, stored: true, size: null };
+    const built = release.oci ? null : builtHelmManifest(release);
+    if (built?.config.digest === hex) return { digest: hex, bytes: built.config.bytes };
+    if (built?.manifest.digest === hex) return { digest: hex, bytes: built.manifest.bytes };
+  }
+  return null;
+}
+
+/** A manifest to answer: its bytes (or a stream of them), length, digest and media type. */
+export interface ManifestToSend {
+  digest: string;
+  mediaType: string;
+  size: number;
+  body: Buffer;
+}
+
+export const HELM_MANIFEST_MEDIA_TYPE = OCI_IMAGE_MANIFEST;

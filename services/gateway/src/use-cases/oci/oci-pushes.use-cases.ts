@@ -1,0 +1,326 @@
+/**
+ * Pushes over the OCI distribution API. Blob uploads (monolithic, or POST + PATCH... + PUT) stream
+ * into an upload session (UploadSessionStore) and from it into the blob store, which verifies the
+ * digest; a layer is never held whole in memory. A manifest PUT of a Helm chart is a push of
+ * release `<tag>` of package `<ns>/<name>` through the same ReleasePublisher as appr and
+ * ChartMuseum pushes, with the manifest's and config's digests recorded on the release
+ * (docs/architecture.md, "OCI distribution"). Every write first holds `write` on the namespace
+ * (PushAdmission: 401/403 before a byte of the body is read).
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  ArchiveTooLargeError,
+  BlobUnknownError,
+  BlobUploadUnknownError,
+  Caller,
+  CommandMeta,
+  DigestInvalidError,
+  HELM_MEDIA_TYPE,
+  ManifestBlobUnknownError,
+  ManifestInvalidError,
+  ManifestUnknownError,
+  RangeInvalidError,
+  assertProvenance,
+  chartCoordinates,
+  isOciDigestReference,
+  isReleaseTag,
+  ociDigestOf,
+  parseHelmManifest,
+  parseOciDigest,
+  parsePackageRef,
+  releaseOfTag,
+  sha256HexOf,
+} from '@wharf/domain';
+import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import {
+  BLOB_STORE,
+  BlobDigestMismatchError,
+  BlobNotFoundError,
+  BlobStore,
+  UPLOAD_SESSIONS,
+  UploadOffsetMismatchError,
+  UploadSessionNotFoundError,
+  UploadSessionStore,
+  UploadTooLargeError,
+} from '@wharf/ports';
+import { ArchiveInspectionPool } from '../../archive/archive-inspection-pool';
+import { AdmittedPush, PushAdmission } from '../../auth/push-admission';
+import { ChangePackageUseCases } from '../change-package.use-cases';
+import { ReleasePublisher } from '../release-publisher';
+import type { RequestInput } from '../request-input';
+import { findArtifact } from './oci-artifacts';
+import { OciReadsUseCases, OciRepositoryPath } from './oci-reads.use-cases';
+
+/** A chunk's place as `Content-Range: <start>-<end>` said it. */
+export interface ChunkRange {
+  start: number;
+  end: number;
+}
+
+export interface UploadState {
+  repository: string;
+  id: string;
+  /** Bytes received so far. */
+  size: number;
+}
+
+export type UploadStarted = { kind: 'blob'; repository: string; digest: string } | ({ kind: 'session' } & UploadState);
+
+@Injectable()
+export class OciPushesUseCases {
+  constructor(
+    private readonly admission: PushAdmission,
+    private readonly reads: OciReadsUseCases,
+    private readonly publisher: ReleasePublisher,
+    private readonly changes: ChangePackageUseCases,
+    private readonly inspector: ArchiveInspectionPool,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(UPLOAD_SESSIONS) private readonly sessions: UploadSessionStore,
+    @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+  ) {}
+
+  /**
+   * `POST .../blobs/uploads/`: with `digest`, the whole blob in the body (monolithic); with
+   * `mount` and `from`, the blob of a repository the caller may read, if it holds it; else a new
+   * session.
+   */
+  async startUpload(
+    path: OciRepositoryPath & {
+      digest: string | null;
+      mount: string | null;
+      from: string | null;
+      body: Readable | null;
+    },
+  ): Promise<UploadStarted> {
+    const { repository, admitted } = await this.admit(path);
+    if (path.digest !== null) {
+      const hex = parseOciDigest(path.digest);
+      await this.store(path.body ?? Readable.from([]), hex, admitted.maxBlobBytes);
+      await this.sessions.link(repository, hex);
+      return { kind: 'blob', repository, digest: ociDigestOf(hex) };
+    }
+    if (path.mount !== null && path.from !== null && (await this.mountable(path.caller, path.mount, path.from))) {
+      const hex = parseOciDigest(path.mount);
+      await this.sessions.link(repository, hex);
+      return { kind: 'blob', repository, digest: ociDigestOf(hex) };
+    }
+    const session = await this.sessions.start(repository);
+    return { kind: 'session', repository, id: session.id, size: 0 };
+  }
+
+  /** `PATCH .../blobs/uploads/<id>`: a chunk, which must start where the upload ends (416 otherwise). */
+  async appendChunk(
+    path: OciRepositoryPath & { id: string; range: ChunkRange | null; body: Readable | null },
+  ): Promise<UploadState> {
+    const { repository, admitted } = await this.admit(path);
+    const session = await this.sessions.get(repository, path.id);
+    if (!session) throw new BlobUploadUnknownError(path.id);
+    // The store refuses a chunk that does not start at the session's end (416 RANGE_INVALID).
+    const start = path.range?.start ?? session.size;
+    const appended = await this.append(repository, path.id, start, path.body, admitted.maxBlobBytes);
+    return { repository, id: path.id, size: appended };
+  }
+
+  /** `GET .../blobs/uploads/<id>`: how far the upload is. */
+  async uploadStatus(path: OciRepositoryPath & { id: string }): Promise<UploadState> {
+    const { repository } = await this.admit(path);
+    const session = await this.sessions.get(repository, path.id);
+    if (!session) throw new BlobUploadUnknownError(path.id);
+    return { repository, id: path.id, size: session.size };
+  }
+
+  /**
+   * `PUT .../blobs/uploads/<id>?digest=`: the last chunk (if any), then the session's bytes into
+   * the blob store under `digest`. Bytes that hash otherwise are DIGEST_INVALID and nothing is
+   * stored; the session is gone either way, but for a last chunk out of place (416).
+   */
+  async finishUpload(
+    path: OciRepositoryPath & { id: string; digest: string | null; range: ChunkRange | null; body: Readable | null },
+  ): Promise<{ repository: string; digest: string }> {
+    const { repository, admitted } = await this.admit(path);
+    if (path.digest === null) throw new DigestInvalidError('', "the 'digest' query parameter is required");
+    const hex = parseOciDigest(path.digest);
+    const session = await this.sessions.get(repository, path.id);
+    if (!session) throw new BlobUploadUnknownError(path.id);
+    try {
+      const start = path.range?.start ?? session.size;
+      if (path.body) await this.append(repository, path.id, start, path.body, admitted.maxBlobBytes);
+      await this.store(await this.sessions.open(repository, path.id), hex, admitted.maxBlobBytes);
+      await this.sessions.link(repository, hex);
+    } catch (error) {
+      // A last chunk out of place leaves the upload as it was, for the client to send it again (416).
+      if (!(error instanceof RangeInvalidError)) await this.sessions.delete(repository, path.id);
+      throw error;
+    }
+    await this.sessions.delete(repository, path.id);
+    return { repository, digest: ociDigestOf(hex) };
+  }
+
+  /**
+   * `DELETE .../blobs/<digest>`: the repository no longer serves a blob uploaded into it (202);
+   * BLOB_UNKNOWN when it holds no such upload. The bytes stay in the blob store for the
+   * collector, and a blob a release references is still served with that release.
+   */
+  async deleteBlob(path: OciRepositoryPath & { digest: string }): Promise<void> {
+    const { repository } = await this.admit(path);
+    const hex = parseOciDigest(path.digest);
+    if (!(await this.sessions.unlink(repository, hex))) throw new BlobUnknownError(repository, path.digest);
+  }
+
+  /** `DELETE .../blobs/uploads/<id>`. */
+  async cancelUpload(path: OciRepositoryPath & { id: string }): Promise<void> {
+    const { repository } = await this.admit(path);
+    if (!(await this.sessions.delete(repository, path.id))) throw new BlobUploadUnknownError(path.id);
+  }
+
+  /**
+   * `PUT .../manifests/<reference>`: a Helm chart manifest becomes release `<tag>` (a tag is the
+   * chart's version, `+` as `_`; a digest reference takes the chart's own version) of the
+   * package the repository names, which must be the chart's name. The config and layers must
+   * have been uploaded; the chart layer is inspected as every chart push is. The manifest's
+   * bytes are stored as a blob, so its digest is the one the client computed. An existing
+   * version is replaced (OCI tags move) where the namespace allows overwrites, else refused.
+   */
+  async putManifest(
+    path: OciRepositoryPath & {
+      reference: string;
+      contentType: string | undefined;
+      body: RequestInput<Promise<Buffer>>;
+      meta: CommandMeta;
+    },
+  ): Promise<{ repository: string; digest: string }> {
+    const { ref, repository, admitted } = await this.admit(path);
+    const bytes = await path.body();
+    const manifestDigest = sha256HexOf(bytes);
+    if (isOciDigestReference(path.reference) && parseOciDigest(path.reference) !== manifestDigest)
+      throw new DigestInvalidError(path.reference, 'the manifest hashes to another digest');
+    if (!isOciDigestReference(path.reference) && !isReleaseTag(path.reference))
+      throw new ManifestInvalidError(`tag '${path.reference}' is not a chart version (SemVer, '+' written '_')`);
+    const pushed = parseHelmManifest(bytes, path.contentType);
+    // Clients push a manifest by digest and then tag it (Helm 3.21 does): the same manifest
+    // again under its own release's tag changes nothing.
+    if (await this.alreadyHolds(path, manifestDigest)) return { repository, digest: ociDigestOf(manifestDigest) };
+    const config = await this.blobs.stat(pushed.configDigest);
+    if (!config) throw new ManifestBlobUnknownError(ociDigestOf(pushed.configDigest));
+    if (pushed.chartSize > admitted.maxBlobBytes) throw new ArchiveTooLargeError('blob-size', admitted.maxBlobBytes);
+    const archive = await this.readPushedBlob(pushed.chartDigest);
+    const prov = pushed.provenance ? await this.readPushedBlob(pushed.provenance.digest) : null;
+    await this.admission.assertStorage(admitted, archive.length + (prov?.length ?? 0));
+    const { bytes: inspected, inspection } = await this.inspector.inspect(archive);
+    const coordinates = chartCoordinates(ref.namespace, inspection.chart, inspection.chartProblem);
+    if (coordinates.ref.full !== ref.full)
+      throw new ManifestInvalidError(`the chart is named '${coordinates.ref.name}', the repository '${repository}'`);
+    if (!isOciDigestReference(path.reference) && releaseOfTag(path.reference) !== coordinates.release)
+      throw new ManifestInvalidError(`tag '${path.reference}' is not the chart's version '${coordinates.release}'`);
+    if (prov) assertProvenance(prov, inspection.blobDigest);
+    await this.blobs.put(bytes, manifestDigest);
+    await this.publisher.publish({
+      protocol: 'oci',
+      ref,
+      release: coordinates.release,
+      mediaType: HELM_MEDIA_TYPE,
+      archive: inspected,
+      inspection,
+      metadata: null,
+      force: admitted.allowOverwrites,
+      visibility: this.config.auth.defaultVisibility,
+      visibilityRequested: false,
+      allowOverwrites: admitted.allowOverwrites,
+      namespaceQuotaBytes: admitted.maxStorageBytes,
+      ...(prov ? { provenance: prov } : {}),
+      oci: { manifestDigest, configDigest: pushed.configDigest },
+      meta: path.meta,
+    });
+    return { repository, digest: ociDigestOf(manifestDigest) };
+  }
+
+  /** `DELETE .../manifests/<reference>`: deletes the helm release the tag or digest names, from every protocol's view. */
+  async deleteManifest(path: OciRepositoryPath & { reference: string; meta: CommandMeta }): Promise<void> {
+    await this.admit(path);
+    const view = await this.reads.repository(path);
+    const artifact = findArtifact(view, path.reference);
+    if (!artifact) throw new ManifestUnknownError(view.package, path.reference);
+    await this.changes.deleteRelease({
+      caller: path.caller,
+      namespace: path.namespace,
+      name: path.name,
+      release: artifact.release.release,
+      mediaType: HELM_MEDIA_TYPE,
+      meta: path.meta,
+    });
+  }
+
+  /** True when the release the reference names was pushed with exactly this manifest. */
+  private async alreadyHolds(path: OciRepositoryPath & { reference: string }, manifestDigest: string) {
+    const view = await this.reads.repository(path).catch(() => null);
+    const artifact = view ? findArtifact(view, path.reference) : null;
+    return artifact?.release.oci?.manifestDigest === manifestDigest;
+  }
+
+  private async admit(path: OciRepositoryPath) {
+    const ref = parsePackageRef(path.namespace, path.name);
+    const admitted: AdmittedPush = await this.admission.admit(path.caller, ref.namespace);
+    return { ref, repository: ref.full, admitted };
+  }
+
+  /** A cross-repository mount: the blob is in a repository the caller may read. */
+  private async mountable(caller: Caller, mount: string, from: string): Promise<boolean> {
+    const [namespace, name, ...rest] = from.split('/');
+    if (!namespace || !name || rest.length > 0) return false;
+    try {
+      await this.reads.blob({ caller, namespace, name, digest: mount, head: true });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async append(repository: string, id: string, offset: number, body: Readable | null, max: number) {
+    try {
+      return (await this.sessions.append(repository, id, offset, body ?? Readable.from([]), max)).size;
+    } catch (error) {
+      if (error instanceof UploadOffsetMismatchError) throw new RangeInvalidError(error.expected, `${offset}-`);
+      if (error instanceof UploadTooLargeError) throw new ArchiveTooLargeError('blob-size', max);
+      if (error instanceof UploadSessionNotFoundError) throw new BlobUploadUnknownError(id);
+      throw error;
+    }
+  }
+
+  /** Streams `content` into the blob store under `hex`, at most `max` bytes; nothing is stored otherwise. */
+  private async store(content: Readable, hex: string, max: number): Promise<void> {
+    const limited = byteLimit(max);
+    // pipeline passes a failure of the request's stream (a client gone mid-body) on to `limited`.
+    void pipeline(content, limited).catch(() => undefined);
+    try {
+      await this.blobs.put(limited, hex);
+    } catch (error) {
+      if (error instanceof BlobDigestMismatchError)
+        throw new DigestInvalidError(ociDigestOf(hex), `the content hashes to sha256:${error.actual}`);
+      throw error;
+    }
+  }
+
+  /** A copy: the store's buffer may be shared (blob cache), and the inspection pool takes what it is given. */
+  private async readPushedBlob(hex: string): Promise<Buffer> {
+    try {
+      return Buffer.from(await this.blobs.read(hex));
+    } catch (error) {
+      if (error instanceof BlobNotFoundError) throw new ManifestBlobUnknownError(ociDigestOf(hex));
+      throw error;
+    }
+  }
+}
+
+/** Passes bytes on until more than `max` came, then fails (413 size). */
+function byteLimit(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > max) done(new ArchiveTooLargeError('blob-size', max));
+      else done(null, chunk);
+    },
+  });
+}

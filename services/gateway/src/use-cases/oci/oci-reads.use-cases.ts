@@ -1,0 +1,156 @@
+/**
+ * Pulls over the OCI distribution API: `/v2/`, manifests by tag or digest, blobs, tag lists. A
+ * repository `NS/NAME` is package `NS/NAME` (docs/architecture.md, "OCI distribution"); every
+ * read goes through ReadablePackages, the one check that the package exists and the caller may
+ * read it. An anonymous caller of the enforced mode who may not read (or asks for a repository
+ * that does not exist: the two answer alike) gets a 401 rather than the 404 of other routes, so
+ * an OCI client that holds credentials learns it must fetch a token (they send none until
+ * challenged).
+ */
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import {
+  BlobUnknownError,
+  Caller,
+  InvalidUsageError,
+  ManifestUnknownError,
+  PackageNotFoundError,
+  PackageView,
+  UnauthorizedError,
+  parseOciDigest,
+  parsePackageRef,
+  roleAtLeast,
+  tagOfRelease,
+} from '@wharf/domain';
+import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import {
+  BLOB_STORE,
+  BlobStore,
+  METRICS,
+  NO_METRICS,
+  TransferMetrics,
+  UPLOAD_SESSIONS,
+  UploadSessionStore,
+} from '@wharf/ports';
+import { AccessControl } from '../../auth/access-control';
+import { ReadablePackages } from '../read-package/readable-packages';
+import {
+  HELM_MANIFEST_MEDIA_TYPE,
+  ManifestToSend,
+  findArtifact,
+  findRepositoryBlob,
+  helmReleasesOf,
+} from './oci-artifacts';
+
+export interface OciRepositoryPath {
+  caller: Caller;
+  namespace: string;
+  name: string;
+}
+
+export interface BlobToSend {
+  digest: string;
+  size: number;
+  /** Null for a HEAD. */
+  body: Buffer | Readable | null;
+}
+
+export interface TagPage {
+  name: string;
+  tags: string[];
+  /** The `last` of the next page, when there is one. */
+  next: string | null;
+}
+
+/** Tag listing's page size when the client names none, and its ceiling. */
+export const MAX_TAGS_PAGE = 1000;
+
+@Injectable()
+export class OciReadsUseCases {
+  constructor(
+    private readonly packages: ReadablePackages,
+    private readonly access: AccessControl,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(UPLOAD_SESSIONS) private readonly sessions: UploadSessionStore,
+    @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+    @Optional() @Inject(METRICS) private readonly metrics: TransferMetrics = NO_METRICS,
+  ) {}
+
+  /** `GET /v2/`: the API is here; in the enforced mode an anonymous caller is challenged (how clients start a login). */
+  ping(caller: Caller): Record<string, never> {
+    if (this.challenges(caller)) throw new UnauthorizedError('log in to the registry: see WWW-Authenticate');
+    return {};
+  }
+
+  async manifest(path: OciRepositoryPath & { reference: string }): Promise<ManifestToSend> {
+    const view = await this.repository(path);
+    const artifact = findArtifact(view, path.reference);
+    if (!artifact) throw new ManifestUnknownError(view.package, path.reference);
+    if (artifact.built) {
+      const bytes = artifact.built.manifest.bytes;
+      return { digest: artifact.manifestDigest, mediaType: HELM_MANIFEST_MEDIA_TYPE, size: bytes.length, body: bytes };
+    }
+    const bytes = await this.blobs.read(artifact.manifestDigest);
+    return { digest: artifact.manifestDigest, mediaType: HELM_MANIFEST_MEDIA_TYPE, size: bytes.length, body: bytes };
+  }
+
+  /**
+   * A blob a release of the package references, or one uploaded into the repository (a link of
+   * the upload sessions store) before any manifest names it. Uploads into a repository that has
+   * no package yet are readable to those who may push there.
+   */
+  async blob(path: OciRepositoryPath & { digest: string; head: boolean }): Promise<BlobToSend> {
+    const hex = parseOciDigest(path.digest);
+    const ref = parsePackageRef(path.namespace, path.name);
+    const view = await this.repository(path).catch(async (error: unknown) => {
+      if (await this.mayPush(path.caller, ref.namespace, error)) return null;
+      throw error;
+    });
+    const found = view ? findRepositoryBlob(view, hex) : null;
+    if (found && 'bytes' in found)
+      return { digest: hex, size: found.bytes.length, body: path.head ? null : found.bytes };
+    const known = found !== null || (await this.sessions.linked(ref.full, hex));
+    const size = known ? (found?.size ?? (await this.blobs.stat(hex))?.size ?? null) : null;
+    if (size === null) throw new BlobUnknownError(ref.full, path.digest);
+    if (path.head) return { digest: hex, size, body: null };
+    const body = size <= this.config.blobCache.maxBlobBytes ? await this.blobs.read(hex) : await this.blobs.open(hex);
+    this.metrics.pulled('oci', size);
+    return { digest: hex, size, body };
+  }
+
+  /** The tags of the repository's helm releases in lexical order (as the distribution spec pages them), `n` after `last`. */
+  async tags(path: OciRepositoryPath & { n: number | null; last: string | null }): Promise<TagPage> {
+    const view = await this.repository(path);
+    const n = path.n ?? MAX_TAGS_PAGE;
+    if (n < 0 || n > MAX_TAGS_PAGE) throw new InvalidUsageError(`'n' must be between 0 and ${MAX_TAGS_PAGE}`);
+    const last = path.last;
+    const tags = helmReleasesOf(view)
+      .map((m) => tagOfRelease(m.release))
+      .filter((tag) => last === null || tag > last)
+      .sort();
+    const page = tags.slice(0, n);
+    const more = tags.length > n && page.length > 0;
+    return { name: view.package, tags: page, next: more ? page[page.length - 1]! : null };
+  }
+
+  /** The package behind a repository path, or the refusal the OCI routes give (see the file's header). */
+  async repository(path: OciRepositoryPath): Promise<PackageView> {
+    try {
+      return await this.packages.get(path.caller, path.namespace, path.name);
+    } catch (error) {
+      if (error instanceof PackageNotFoundError && this.challenges(path.caller))
+        throw new UnauthorizedError('authentication required');
+      throw error;
+    }
+  }
+
+  /** True when the caller may push into `namespace` and `error` only says the repository has no package yet. */
+  private async mayPush(caller: Caller, namespace: string, error: unknown): Promise<boolean> {
+    if (!(error instanceof PackageNotFoundError || error instanceof UnauthorizedError)) return false;
+    return roleAtLeast(await this.access.roleOn(caller, namespace), 'write');
+  }
+
+  private challenges(caller: Caller): boolean {
+    return caller.kind === 'anonymous' && this.config.auth.mode === 'enforced';
+  }
+}

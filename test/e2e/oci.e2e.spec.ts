@@ -1,0 +1,330 @@
+/**
+ * The OCI distribution API (`/v2/`) as one more view of the packages (docs/architecture.md, "OCI
+ * distribution"), over HTTP against the server under test (open mode) and, for access, the
+ * enforced one. Helm's own client over the same routes: test/clients/helm-oci.e2e.spec.ts.
+ */
+import { createHash } from 'node:crypto';
+import { HttpClient, HttpResponse, root } from '../support/http-client';
+import { E2E_ADMIN, enforcedUrl } from '../support/target';
+import { apprDigest, archiveFor, packagePath, pushBody, pushOk, uniqueNamespace } from './support/appr.fixtures';
+
+jest.setTimeout(60_000);
+
+const HELM_CONFIG = 'application/vnd.cncf.helm.config.v1+json';
+const HELM_LAYER = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+interface OciError {
+  errors: { code: string; message: string }[];
+}
+
+function expectOciError(res: HttpResponse, status: number, code: string): void {
+  expect({ status: res.status, code: res.json<OciError>().errors?.[0]?.code }).toEqual({ status, code });
+}
+
+/** Uploads a blob in one POST (`?digest=`). */
+async function pushBlob(client: HttpClient, repo: string, bytes: Buffer): Promise<string> {
+  const digest = sha256(bytes);
+  const res = await client.send('POST', `/v2/${repo}/blobs/uploads/`, {
+    query: { digest },
+    body: bytes,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
+  expect({ status: res.status, digest: res.headers.get('docker-content-digest') }).toEqual({ status: 201, digest });
+  return digest;
+}
+
+function helmManifest(config: Buffer, chart: Buffer, annotations: Record<string, string> = {}): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: HELM_CONFIG, digest: sha256(config), size: config.length },
+      layers: [{ mediaType: HELM_LAYER, digest: sha256(chart), size: chart.length }],
+      annotations,
+    }),
+  );
+}
+
+function putManifest(client: HttpClient, repo: string, reference: string, manifest: Buffer): Promise<HttpResponse> {
+  return client.send('PUT', `/v2/${repo}/manifests/${reference}`, {
+    body: manifest,
+    headers: { 'content-type': OCI_MANIFEST },
+  });
+}
+
+/** Pushes a chart as `helm push` does: config and layer blobs, then the manifest under the version's tag. */
+async function helmPush(client: HttpClient, repo: string, chart: Buffer, tag: string) {
+  const config = Buffer.from(JSON.stringify({ name: repo.split('/')[1], version: tag.replace('_', '+') }));
+  await pushBlob(client, repo, config);
+  await pushBlob(client, repo, chart);
+  const manifest = helmManifest(config, chart, { 'org.opencontainers.image.created': new Date().toISOString() });
+  return { manifest, config, res: await putManifest(client, repo, tag, manifest) };
+}
+
+describe('OCI distribution API: Helm charts over /v2/', () => {
+  it('should answer GET /v2/ with the API version header', async () => {
+    const res = await root.get('/v2/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('docker-distribution-api-version')).toBe('registry/2.0');
+  });
+
+  it('should make a chart pushed over OCI release VERSION of NS/NAME, byte for byte, in appr and index.yaml', async () => {
+    const ns = uniqueNamespace('oci');
+    const repo = `${ns}/web`;
+    const chart = archiveFor('web', '1.2.0+build.5');
+    const { manifest, config, res } = await helmPush(root, repo, chart, '1.2.0_build.5');
+    expect(res.status).toBe(201);
+    expect(res.headers.get('docker-content-digest')).toBe(sha256(manifest));
+    expect(res.headers.get('location')).toBe(`/v2/${repo}/manifests/${sha256(manifest)}`);
+
+    // The manifest as pushed, by tag and by digest, HEAD with its length.
+    for (const reference of ['1.2.0_build.5', sha256(manifest)]) {
+      const got = await root.get(`/v2/${repo}/manifests/${reference}`);
+      expect(got.status).toBe(200);
+      expect(got.bytes.equals(manifest)).toBe(true);
+      expect(got.headers.get('content-type')).toBe(OCI_MANIFEST);
+      expect(got.headers.get('docker-content-digest')).toBe(sha256(manifest));
+    }
+    const head = await root.send('HEAD', `/v2/${repo}/manifests/1.2.0_build.5`);
+    expect([head.status, head.headers.get('content-length')]).toEqual([200, String(manifest.length)]);
+    const config2 = await root.get(`/v2/${repo}/blobs/${sha256(config)}`);
+    expect(config2.bytes.equals(config)).toBe(true);
+
+    // The same release through appr and the Helm repository.
+    const pulled = await root.get(packagePath(ns, 'web', '1.2.0+build.5', 'helm', 'pull').replace(/^/, '/cnr'));
+    expect(pulled.status).toBe(200);
+    expect(pulled.bytes.equals(chart)).toBe(true);
+    const index = await root.get(`/helm/${ns}/index.yaml`);
+    expect(index.text()).toContain(`digest: ${sha256(chart).slice('sha256:'.length)}`);
+    const show = await root.get(`/cnr${packagePath(ns, 'web', '1.2.0+build.5', 'helm')}`);
+    expect(show.json<{ content: { digest: string } }>().content.digest).toBe(apprDigest(chart));
+  });
+
+  it('should serve a release pushed through appr with a manifest built the same on every request', async () => {
+    const ns = uniqueNamespace('oci');
+    const chart = archiveFor('api', '2.0.0');
+    await pushOk(ns, 'api', { release: '2.0.0', mediaType: 'helm', archive: chart });
+    await pushOk(ns, 'api', { release: '1.0.0', mediaType: 'helm', archive: archiveFor('api', '1.0.0') });
+    const first = await root.get(`/v2/${ns}/api/manifests/2.0.0`);
+    const again = await root.get(`/v2/${ns}/api/manifests/2.0.0`);
+    expect(first.status).toBe(200);
+    expect(first.bytes.equals(again.bytes)).toBe(true);
+    expect(first.headers.get('docker-content-digest')).toBe(sha256(first.bytes));
+    const parsed = first.json<{ config: { digest: string; mediaType: string }; layers: { digest: string }[] }>();
+    expect(parsed.config.mediaType).toBe(HELM_CONFIG);
+    expect(parsed.layers.map((l) => l.digest)).toEqual([sha256(chart)]);
+    const layer = await root.get(`/v2/${ns}/api/blobs/${sha256(chart)}`);
+    expect(layer.bytes.equals(chart)).toBe(true);
+    const config = await root.get(`/v2/${ns}/api/blobs/${parsed.config.digest}`);
+    expect(config.json()).toMatchObject({ name: 'api', version: '2.0.0' });
+    const byDigest = await root.get(`/v2/${ns}/api/manifests/${sha256(first.bytes)}`);
+    expect(byDigest.bytes.equals(first.bytes)).toBe(true);
+
+    expect((await root.get(`/v2/${ns}/api/tags/list`)).json()).toEqual({ name: `${ns}/api`, tags: ['1.0.0', '2.0.0'] });
+    // A channel's name is a tag too, naming its current release.
+    expect((await root.post(`/cnr${packagePath(ns, 'api', 'channels', 'stable', '1.0.0')}`)).status).toBe(200);
+    const channel = await root.get(`/v2/${ns}/api/manifests/stable`);
+    const release = await root.get(`/v2/${ns}/api/manifests/1.0.0`);
+    expect([channel.status, channel.bytes.equals(release.bytes)]).toEqual([200, true]);
+    const page = await root.get(`/v2/${ns}/api/tags/list`, { query: { n: '1' } });
+    expect(page.json()).toEqual({ name: `${ns}/api`, tags: ['1.0.0'] });
+    expect(page.headers.get('link')).toBe(`</v2/${ns}/api/tags/list?n=1&last=1.0.0>; rel="next"`);
+    const next = await root.get(`/v2/${ns}/api/tags/list`, { query: { n: '1', last: '1.0.0' } });
+    expect(next.json()).toEqual({ name: `${ns}/api`, tags: ['2.0.0'] });
+    expect(next.headers.get('link')).toBeNull();
+  });
+
+  it('should take a chunked upload (POST, PATCH with Content-Range, PUT) and refuse a chunk out of place with 416', async () => {
+    const ns = uniqueNamespace('oci');
+    const repo = `${ns}/chunky`;
+    const chart = archiveFor('chunky', '0.1.0');
+    const config = Buffer.from('{"name":"chunky","version":"0.1.0"}');
+    await pushBlob(root, repo, config);
+    const started = await root.send('POST', `/v2/${repo}/blobs/uploads/`);
+    expect(started.status).toBe(202);
+    const location = started.headers.get('location')!;
+    expect(location).toMatch(new RegExp(`^/v2/${repo}/blobs/uploads/[^/]+$`));
+    const half = Math.floor(chart.length / 2);
+    const chunk = (start: number, end: number) =>
+      root.send('PATCH', location, {
+        body: chart.subarray(start, end),
+        headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${end - 1}` },
+      });
+    const first = await chunk(0, half);
+    expect([first.status, first.headers.get('range')]).toEqual([202, `0-${half - 1}`]);
+    expectOciError(await chunk(1, half), 416, 'RANGE_INVALID');
+    const misplacedLast = await root.send('PUT', location, {
+      query: { digest: sha256(chart) },
+      body: chart.subarray(half + 1),
+      headers: { 'content-type': 'application/octet-stream', 'content-range': `${half + 1}-${chart.length - 1}` },
+    });
+    expectOciError(misplacedLast, 416, 'RANGE_INVALID');
+    const status = await root.get(location);
+    expect([status.status, status.headers.get('range')]).toEqual([204, `0-${half - 1}`]);
+    expect((await chunk(half, chart.length)).status).toBe(202);
+    const done = await root.send('PUT', location, { query: { digest: sha256(chart) } });
+    expect([done.status, done.headers.get('docker-content-digest')]).toEqual([201, sha256(chart)]);
+    expectOciError(await root.get(location), 404, 'BLOB_UPLOAD_UNKNOWN');
+    // The repository serves what was uploaded into it before any manifest names it, and only there.
+    const uploaded = await root.get(`/v2/${repo}/blobs/${sha256(chart)}`);
+    expect([uploaded.status, uploaded.bytes.equals(chart)]).toEqual([200, true]);
+    const head = await root.send('HEAD', `/v2/${repo}/blobs/${sha256(chart)}`);
+    expect([head.status, head.headers.get('content-length')]).toEqual([200, String(chart.length)]);
+    expectOciError(await root.get(`/v2/${ns}/elsewhere/blobs/${sha256(chart)}`), 404, 'BLOB_UNKNOWN');
+    const spare = Buffer.from('a blob no manifest will name');
+    await pushBlob(root, repo, spare);
+    expect((await root.delete(`/v2/${repo}/blobs/${sha256(spare)}`)).status).toBe(202);
+    expectOciError(await root.get(`/v2/${repo}/blobs/${sha256(spare)}`), 404, 'BLOB_UNKNOWN');
+    expectOciError(await root.delete(`/v2/${repo}/blobs/${sha256(spare)}`), 404, 'BLOB_UNKNOWN');
+
+    expect((await putManifest(root, repo, '0.1.0', helmManifest(config, chart))).status).toBe(201);
+    expect((await root.get(`/v2/${repo}/blobs/${sha256(chart)}`)).bytes.equals(chart)).toBe(true);
+  });
+
+  it('should refuse an upload whose bytes do not match its digest with DIGEST_INVALID and store nothing', async () => {
+    const ns = uniqueNamespace('oci');
+    const repo = `${ns}/liar`;
+    const chart = archiveFor('liar', '0.1.0');
+    const config = Buffer.from('{"name":"liar","version":"0.1.0"}');
+    await pushBlob(root, repo, config);
+    const claimed = sha256(chart);
+    const monolithic = await root.send('POST', `/v2/${repo}/blobs/uploads/`, {
+      query: { digest: claimed },
+      body: Buffer.concat([chart, Buffer.from('tampered')]),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expectOciError(monolithic, 400, 'DIGEST_INVALID');
+    const started = await root.send('POST', `/v2/${repo}/blobs/uploads/`);
+    const location = started.headers.get('location')!;
+    const closed = await root.send('PUT', location, {
+      query: { digest: claimed },
+      body: chart.subarray(1),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expectOciError(closed, 400, 'DIGEST_INVALID');
+    expectOciError(await root.send('PUT', location, { query: { digest: claimed } }), 404, 'BLOB_UPLOAD_UNKNOWN');
+    expectOciError(await root.get(`/v2/${repo}/blobs/${claimed}`), 404, 'BLOB_UNKNOWN');
+    // Nothing stored under the claimed digest: a manifest naming it is refused, and no release appears.
+    expectOciError(await putManifest(root, repo, '0.1.0', helmManifest(config, chart)), 400, 'MANIFEST_BLOB_UNKNOWN');
+    expectOciError(await root.get(`/v2/${repo}/manifests/0.1.0`), 404, 'NAME_UNKNOWN');
+    expect((await root.get(`/cnr${packagePath(ns, 'liar')}`)).status).toBe(404);
+  });
+
+  it('should answer unknown manifests, blobs and bad references in the OCI error format', async () => {
+    const ns = uniqueNamespace('oci');
+    await pushOk(ns, 'known', { release: '1.0.0', mediaType: 'helm', archive: archiveFor('known', '1.0.0') });
+    expectOciError(await root.get(`/v2/${ns}/known/manifests/9.9.9`), 404, 'MANIFEST_UNKNOWN');
+    expectOciError(await root.get(`/v2/${ns}/known/manifests/sha256:${'0'.repeat(64)}`), 404, 'MANIFEST_UNKNOWN');
+    expectOciError(await root.get(`/v2/${ns}/known/manifests/sha256:nothex`), 400, 'DIGEST_INVALID');
+    expectOciError(await root.get(`/v2/${ns}/known/blobs/sha256:${'0'.repeat(64)}`), 404, 'BLOB_UNKNOWN');
+    expectOciError(await root.get(`/v2/${ns}/missing/manifests/1.0.0`), 404, 'NAME_UNKNOWN');
+    expectOciError(await root.get(`/v2/${ns}/BAD!/tags/list`), 400, 'NAME_INVALID');
+  });
+
+  it('should refuse manifests that are not Helm charts, or a tag that is not the chart version, and store nothing', async () => {
+    const ns = uniqueNamespace('oci');
+    const repo = `${ns}/web`;
+    const chart = archiveFor('web', '1.0.0');
+    const config = Buffer.from('{}');
+    await pushBlob(root, repo, config);
+    await pushBlob(root, repo, chart);
+    const image = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+        layers: [],
+      }),
+    );
+    expectOciError(await putManifest(root, repo, 'latest', image), 400, 'MANIFEST_INVALID');
+    expectOciError(await putManifest(root, repo, '2.0.0', helmManifest(config, chart)), 400, 'MANIFEST_INVALID');
+    expectOciError(await putManifest(root, repo, 'v1', helmManifest(config, chart)), 400, 'MANIFEST_INVALID');
+    expectOciError(
+      await putManifest(root, `${ns}/other`, '1.0.0', helmManifest(config, chart)),
+      400,
+      'MANIFEST_INVALID',
+    );
+    expectOciError(
+      await putManifest(root, repo, `sha256:${'1'.repeat(64)}`, helmManifest(config, chart)),
+      400,
+      'DIGEST_INVALID',
+    );
+    expect((await root.get(`/cnr${packagePath(ns, 'web')}`)).status).toBe(404);
+  });
+
+  it('should delete a manifest from every protocol at once', async () => {
+    const ns = uniqueNamespace('oci');
+    const repo = `${ns}/gone`;
+    const chart = archiveFor('gone', '1.0.0');
+    expect((await helmPush(root, repo, chart, '1.0.0')).res.status).toBe(201);
+    await pushOk(ns, 'gone', { release: '1.1.0', mediaType: 'helm', archive: archiveFor('gone', '1.1.0') });
+    expect((await root.delete(`/v2/${repo}/manifests/1.0.0`)).status).toBe(202);
+    expectOciError(await root.get(`/v2/${repo}/manifests/1.0.0`), 404, 'MANIFEST_UNKNOWN');
+    expect((await root.get(`/cnr${packagePath(ns, 'gone', '1.0.0', 'helm')}`)).status).toBe(404);
+    expect((await root.get(`/v2/${repo}/tags/list`)).json()).toEqual({ name: repo, tags: ['1.1.0'] });
+    expect((await root.get(`/helm/${ns}/index.yaml`)).text()).not.toContain('version: 1.0.0');
+  });
+});
+
+describe('OCI distribution API: access (enforced mode)', () => {
+  const anonymous = new HttpClient('', enforcedUrl);
+  const basic = (user: string, password: string) =>
+    anonymous.with({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+  const admin = basic(E2E_ADMIN.username, E2E_ADMIN.password);
+
+  it('should challenge an anonymous /v2/ with the token flow, and give a token for Basic credentials', async () => {
+    const ping = await anonymous.get('/v2/');
+    expectOciError(ping, 401, 'UNAUTHORIZED');
+    const challenge = ping.headers.get('www-authenticate')!;
+    expect(challenge).toMatch(/^Bearer realm="http:\/\/[^"]+\/v2\/token",service="wharf"$/);
+    const realm = /realm="([^"]+)"/.exec(challenge)![1]!;
+    expect(realm).toBe(`${enforcedUrl()}/v2/token`);
+
+    expectOciError(await anonymous.get('/v2/token', { query: { service: 'wharf' } }), 401, 'UNAUTHORIZED');
+    expectOciError(await basic(E2E_ADMIN.username, 'wrong-password').get('/v2/token'), 401, 'UNAUTHORIZED');
+    const ns = uniqueNamespace('ocia');
+    const granted = await admin.get('/v2/token', {
+      query: `service=wharf&scope=${encodeURIComponent(`repository:${ns}/app:pull,push`)}`,
+    });
+    expect(granted.status).toBe(200);
+    const body = granted.json<{ token: string; access_token: string; expires_in: number; scope: string }>();
+    expect(body).toMatchObject({ expires_in: 300, scope: `repository:${ns}/app:pull,push` });
+    expect(body.access_token).toBe(body.token);
+    const bearer = anonymous.with({ authorization: `Bearer ${body.token}` });
+    expect((await bearer.get('/v2/')).status).toBe(200);
+  });
+
+  it('should serve public packages anonymously and hide private ones (401 to anonymous, 404 to others)', async () => {
+    const ns = uniqueNamespace('ocia');
+    const cnrAdmin = new HttpClient('/cnr', enforcedUrl, admin.headers);
+    await cnrAdmin.post('/api/v1/organizations', { name: ns });
+    await pushOk(ns, 'open', { release: '1.0.0', mediaType: 'helm', archive: archiveFor('open', '1.0.0') }, cnrAdmin);
+    const closed = { release: '1.0.0', mediaType: 'helm', archive: archiveFor('closed', '1.0.0') };
+    expect(
+      (await cnrAdmin.post(packagePath(ns, 'closed'), { ...pushBody(closed), visibility: 'private' })).status,
+    ).toBe(200);
+
+    expect((await anonymous.get(`/v2/${ns}/open/manifests/1.0.0`)).status).toBe(200);
+    const refused = await anonymous.get(`/v2/${ns}/closed/manifests/1.0.0`);
+    expectOciError(refused, 401, 'UNAUTHORIZED');
+    expect(refused.headers.get('www-authenticate')).toContain(`scope="repository:${ns}/closed:pull"`);
+    // A missing repository answers the same, so the 401 says nothing about what exists.
+    expectOciError(await anonymous.get(`/v2/${ns}/nothing/manifests/1.0.0`), 401, 'UNAUTHORIZED');
+    expect((await admin.get(`/v2/${ns}/closed/manifests/1.0.0`)).status).toBe(200);
+
+    const outsider = `out-${ns}`;
+    await anonymous.send('POST', '/cnr/api/v1/users', {
+      body: JSON.stringify({
+        user: { username: outsider, password: 'outsider-password-1', email: `${outsider}@example.test` },
+      }),
+      headers: { 'content-type': 'application/json' },
+    });
+    const other = basic(outsider, 'outsider-password-1');
+    expectOciError(await other.get(`/v2/${ns}/closed/manifests/1.0.0`), 404, 'NAME_UNKNOWN');
+    expectOciError(await other.send('POST', `/v2/${ns}/closed/blobs/uploads/`), 403, 'DENIED');
+    expectOciError(await anonymous.send('POST', `/v2/${ns}/open/blobs/uploads/`), 401, 'UNAUTHORIZED');
+  });
+});
