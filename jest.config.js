@@ -1,4 +1,4 @@
-// Test tiers live in the file name: *.unit.spec.ts, *.deploy.spec.ts, *.int.spec.ts, *.distributed.spec.ts, *.e2e.spec.ts.
+// Test tiers live in the file name: *.unit.spec.ts, *.deploy.spec.ts, *.container.spec.ts, *.int.spec.ts, *.distributed.spec.ts, *.e2e.spec.ts.
 const { pathsToModuleNameMapper } = require('./scripts/jest-paths');
 
 // Jest's workers and the servers the suites start (process.execPath) run on the node that runs Jest.
@@ -32,6 +32,12 @@ module.exports = {
       displayName: 'deploy',
       // The Helm chart and docker-compose.yml, checked with helm, helm-unittest and kubeconform.
       testMatch: ['<rootDir>/test/deploy/**/*.deploy.spec.ts'],
+    },
+    {
+      ...base,
+      displayName: 'container',
+      // The service image built and run on the local container engine (deploy/container).
+      testMatch: ['<rootDir>/test/container/**/*.container.spec.ts'],
     },
     {
       ...base,

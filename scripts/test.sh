@@ -5,6 +5,8 @@
 #   1. typecheck (strict; the shipped code also with noUncheckedIndexedAccess),
 #   2. unit: the pure core, and every embedded adapter against its port's contract suite,
 #      then deploy: the Helm chart (helm lint, helm-unittest, kubeconform) and docker-compose.yml,
+#      then container: the service image built (cached outside the checkout) and run on the local
+#      container engine, podman from Debian or the machine's Docker (deploy/container),
 #   3. int: the real engines (Kafka, MongoDB-wire, S3, OpenSearch), started from deploy/local
 #      unless their endpoints are given in WHARF_* variables (see docs/backends.md),
 #   4. distributed: the four services as processes of their own on those engines, killed with
@@ -62,6 +64,7 @@ npx tsc -p tsconfig.build.json --noEmit --tsBuildInfoFile dist/.typecheck.tsbuil
 
 tier unit unit
 tier deploy deploy
+tier container container
 tier int int --runInBand
 tier distributed distributed --runInBand
 tier e2e e2e-embedded
