@@ -6,6 +6,7 @@
 #   engine.sh env       print the exports that point podman (and the docker CLI) at that engine
 #   engine.sh service   start the Docker-API socket (podman system service) for docker CLIs and
 #                       testcontainers, unless it answers already; prints DOCKER_HOST
+#   engine.sh service-running   exit status 0 when that socket answers
 #   engine.sh service-stop
 #   engine.sh info      which engine, where its storage is
 #   engine.sh cli ARGS  the engine's CLI with the project's configuration (engine.sh cli ps -a)
@@ -122,6 +123,7 @@ case "${1:-}" in
     ;;
   env) print_env ;;
   service) start_service ;;
+  service-running) [ "$ENGINE" = docker ] || socket_answers ;;
   service-stop) stop_service ;;
   cli)
     shift
