@@ -1,7 +1,7 @@
 /**
  * Wharf serves its own chart, and the chart installs into a real Kubernetes API server: the
- * chart is packaged and published into the running Wharf with `helm cm-push`, then `helm install`
- * takes it from Wharf's Helm repository into kube-apiserver (etcd behind it; no nodes, so
+ * chart is packaged and published into the running Wharf with `helm cm-push` and `helm push
+ * oci://`, then `helm install` takes it from Wharf's Helm repository or over OCI into kube-apiserver (etcd behind it; no nodes, so
  * nothing runs: the test is what the API server accepts and stores). Tools: test/deploy/install.sh
  * (`chart`, `kube`) and test/clients/install.sh (helm and its cm-push plugin).
  */
@@ -147,6 +147,40 @@ describe('the chart, published into Wharf and installed from it', () => {
     expect(set.body.spec.volumeClaimTemplates.map((t) => t.metadata.name)).toEqual(['data']);
     const deployments = await kube.get<{ items: unknown[] }>('/apis/apps/v1/namespaces/wharf-embedded/deployments');
     expect(deployments.body.items).toEqual([]);
+  });
+
+  it('is pushed over OCI too, and installs from oci:// (the same bytes under both protocols)', async () => {
+    const ociNs = freshNamespace('charts-oci');
+    const host = new URL(baseUrl()).host;
+    const tgz = join(home, 'package', `${CHART.name}-${CHART.version}.tgz`);
+    await helmOk(['push', tgz, `oci://${host}/${ociNs}`, '--plain-http']);
+    const pulled = join(home, 'pulled-oci');
+    mkdirSync(pulled, { recursive: true });
+    await helmOk([
+      'pull',
+      `oci://${host}/${ociNs}/${CHART.name}`,
+      '--version',
+      CHART.version,
+      '--plain-http',
+      '-d',
+      pulled,
+    ]);
+    expect(sha256(readFileSync(join(pulled, `${CHART.name}-${CHART.version}.tgz`)))).toBe(sha256(packaged));
+    await helmOk([
+      'install',
+      'from-oci',
+      `oci://${host}/${ociNs}/${CHART.name}`,
+      '--version',
+      CHART.version,
+      '--plain-http',
+      '--namespace',
+      'wharf-oci',
+      '--create-namespace',
+      '-f',
+      values('embedded-values.yaml'),
+    ]);
+    const set = await kube.get('/apis/apps/v1/namespaces/wharf-oci/statefulsets/from-oci-wharf-embedded');
+    expect(set.status).toBe(200);
   });
 
   it("is refused by the API server's own validation when a value makes an invalid object", async () => {
