@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'range-invalid'
   | 'unsupported'
   | 'webhook-not-found'
+  | 'retention-policy-not-found'
   | 'service-unavailable'
   | 'internal-error';
 
@@ -304,6 +305,16 @@ export class WebhookNotFoundError extends WharfError {
   readonly code = 'webhook-not-found' as const;
   constructor(namespace: string, id: string) {
     super(`webhook '${printable(id)}' not found in '${printable(namespace)}'`, {
+      namespace: printable(namespace),
+      id: printable(id),
+    });
+  }
+}
+
+export class RetentionPolicyNotFoundError extends WharfError {
+  readonly code = 'retention-policy-not-found' as const;
+  constructor(namespace: string, id: string) {
+    super(`retention policy '${printable(id)}' not found in '${printable(namespace)}'`, {
       namespace: printable(namespace),
       id: printable(id),
     });

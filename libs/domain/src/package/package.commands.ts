@@ -58,11 +58,20 @@ export interface PushRelease {
   meta: CommandMeta;
 }
 
+/** Why a release was deleted, when not by a caller's request: recorded in the ReleaseDeleted event. */
+export interface DeleteReason {
+  kind: 'retention';
+  /** Id of the namespace's retention policy the deletion was made under. */
+  policy: string;
+}
+
 export interface DeleteRelease {
   type: 'DeleteRelease';
   package: string;
   release: string;
   mediaType: string;
+  /** Absent: a caller asked for it. */
+  reason?: DeleteReason;
   meta: CommandMeta;
 }
 

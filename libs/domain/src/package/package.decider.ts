@@ -221,6 +221,7 @@ function decideDeleteRelease(command: DeleteRelease, state: PackageView): Packag
         blobDigest: manifest.blobDigest,
         ...(manifest.provenanceDigest ? { provenanceDigest: manifest.provenanceDigest } : {}),
         ...(manifest.oci ? { oci: manifest.oci } : {}),
+        ...(command.reason ? { reason: command.reason } : {}),
       },
     },
   ];

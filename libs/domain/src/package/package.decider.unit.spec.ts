@@ -447,6 +447,18 @@ describe("decide: PushRelease under a bound on the package's metadata", () => {
 });
 
 describe('decide: DeleteRelease', () => {
+  it("records the reason a retention delete carries, and none for a caller's delete", () => {
+    const reason = { kind: 'retention' as const, policy: 'keep-3' };
+    spec()
+      .given(published({ release: '1.0.0' }), published({ release: '2.0.0' }))
+      .when(deleteRelease({ release: '1.0.0', reason }))
+      .then(deleted({ release: '1.0.0', reason }));
+    spec()
+      .given(published({ release: '1.0.0' }), published({ release: '2.0.0' }))
+      .when(deleteRelease({ release: '1.0.0' }))
+      .then(deleted({ release: '1.0.0' }));
+  });
+
   it('refuses a package that does not exist', () => {
     spec()
       .given()
