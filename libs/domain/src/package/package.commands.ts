@@ -65,6 +65,15 @@ export interface DeleteReason {
   policy: string;
 }
 
+/**
+ * What a retention run saw when it planned a delete (not recorded in the event): the writer
+ * refuses the delete with RetentionSupersededError when the manifest no longer has these bytes
+ * or the release has become a channel's current release since.
+ */
+export interface RetentionGuard {
+  blobDigest: string;
+}
+
 export interface DeleteRelease {
   type: 'DeleteRelease';
   package: string;
@@ -72,6 +81,8 @@ export interface DeleteRelease {
   mediaType: string;
   /** Absent: a caller asked for it. */
   reason?: DeleteReason;
+  /** Present on retention deletes only: the state the run planned against. */
+  guard?: RetentionGuard;
   meta: CommandMeta;
 }
 

@@ -22,6 +22,8 @@ export interface RetentionDeletion {
   package: string;
   release: string;
   mediaType: string;
+  /** sha256 (hex) of the manifest's .tgz when planned: the writer refuses the delete if it changed since. */
+  blobDigest: string;
   /** Id of the policy the deletion is made under (the audit trail's and the event's reason). */
   policy: string;
 }
@@ -44,9 +46,8 @@ export function retentionDeletions(
   return doomed.flatMap(({ release, policy }) =>
     view.manifests
       .filter((m) => m.release === release)
-      .map((m) => m.mediaType)
-      .sort(compare)
-      .map((mediaType) => ({ package: view.package, release, mediaType, policy })),
+      .sort((a, b) => compare(a.mediaType, b.mediaType))
+      .map((m) => ({ package: view.package, release, mediaType: m.mediaType, blobDigest: m.blobDigest, policy })),
   );
 }
 

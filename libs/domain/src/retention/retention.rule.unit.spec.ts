@@ -100,9 +100,11 @@ describe('retention rule', () => {
       published({ release: '1.1.0', mediaType: 'docker-compose' }),
       published({ release: '1.2.0', mediaType: 'kpm' }),
     ]);
+    const digestOf = (mediaType: string) =>
+      view.manifests.find((m) => m.release === '1.0.0' && m.mediaType === mediaType)!.blobDigest;
     expect(retentionDeletions(withPushTimes(view, {}), [policy({ keepLast: 2 })], NOW)).toEqual([
-      { package: 'ns/app', release: '1.0.0', mediaType: 'helm', policy: 'p1' },
-      { package: 'ns/app', release: '1.0.0', mediaType: 'kpm', policy: 'p1' },
+      { package: 'ns/app', release: '1.0.0', mediaType: 'helm', blobDigest: digestOf('helm'), policy: 'p1' },
+      { package: 'ns/app', release: '1.0.0', mediaType: 'kpm', blobDigest: digestOf('kpm'), policy: 'p1' },
     ]);
   });
 
@@ -123,7 +125,7 @@ describe('retention rule', () => {
     const view = pkg(['1.0.0', '1.1.0', '1.2.0', '1.3.0']);
     const policies = [policy({ id: 'z-last-3', keepLast: 3 }), policy({ id: 'a-last-1', keepLast: 1 })];
     expect(retentionDeletions(view, policies, NOW)).toEqual([
-      { package: 'ns/app', release: '1.0.0', mediaType: 'helm', policy: 'a-last-1' },
+      expect.objectContaining({ package: 'ns/app', release: '1.0.0', mediaType: 'helm', policy: 'a-last-1' }),
     ]);
   });
 

@@ -9,8 +9,11 @@ import { RetentionPlanner } from './retention-planner';
 export const OPERATOR = '-';
 const AUDIT_CHUNK = 500;
 const ACCOUNT_PAGE = 200;
-/** The codes of a delete whose manifest is gone already (typed in-process, a wire error over the bus). */
-const GONE = new Set<unknown>(['package-not-found', 'package-release-not-found']);
+/**
+ * The codes of a delete whose manifest is gone already, or changed since the plan
+ * (RetentionSupersededError): typed in-process, a wire error over the bus.
+ */
+const SKIPPED = new Set<unknown>(['package-not-found', 'package-release-not-found', 'resource-in-use']);
 
 export interface RetentionSchedule {
   /** Seconds between runs over every namespace; 0: never. */
@@ -23,7 +26,8 @@ export interface RetentionSchedule {
  * Runs retention: plans a namespace, sends each deletion to the package's writer as an ordinary
  * `DeleteRelease` with the reason (`retention`, the policy), and records what was deleted in the
  * namespace's audit trail (`RetentionApplied`). A manifest another delete removed first is
- * skipped and not recorded: the writer decides each delete once, so two runs at the same time
+ * skipped and not recorded, and so is one whose release changed since the plan (pushed again, or
+ * made a channel's current release: the writer checks the run's guard): the writer decides each delete once, so two runs at the same time
  * (two gateways) delete each manifest once between them. Blobs follow through the blob
  * collector, as for any delete.
  */
@@ -54,11 +58,12 @@ export class RetentionEnforcer implements OnApplicationShutdown {
           release: d.release,
           mediaType: d.mediaType,
           reason: { kind: 'retention', policy: d.policy },
+          guard: { blobDigest: d.blobDigest },
           meta: { commandId: randomUUID(), correlationId, issuedAt: new Date().toISOString() },
         });
         deleted.push(d);
       } catch (error) {
-        if (!GONE.has((error as { code?: unknown }).code)) throw error;
+        if (!SKIPPED.has((error as { code?: unknown }).code)) throw error;
       }
     }
     for (let i = 0; i < deleted.length; i += AUDIT_CHUNK)

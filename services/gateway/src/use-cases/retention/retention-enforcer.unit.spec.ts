@@ -90,6 +90,22 @@ describe('RetentionEnforcer', () => {
     expect(last!.type).toBe('RetentionPolicySet');
   });
 
+  it("should skip, and not record, a release that became a channel's current after the plan", async () => {
+    const { accounts, packages, appended, planner, enforcer } = await world();
+    const view = (await packages.get('acme/app'))!;
+    const plan = planner.plan.bind(planner);
+    // The plan is made, then a channel moves onto 1.1.0 before the delete reaches the writer.
+    jest.spyOn(planner, 'plan').mockImplementation(async (...args) => {
+      const planned = await plan(...args);
+      const beta = { name: 'beta', current: '1.1.0', releases: ['1.1.0'] };
+      await packages.put({ ...view, sequence: view.sequence + 1, channels: [beta, ...view.channels] }, view.sequence);
+      return planned;
+    });
+    expect(await enforcer.enforce('acme', 'alice')).toEqual([]);
+    expect(appended).toEqual([]);
+    expect((await accounts.history('acme', { limit: 1 }))[0]!.type).toBe('RetentionPolicySet');
+  });
+
   it('should run every namespace that has policies, and only those, as the operator', async () => {
     const { accounts, packages, enforcer } = await world();
     await enforcer.enforceAll();
