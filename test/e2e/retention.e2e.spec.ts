@@ -64,6 +64,14 @@ async function indexVersions(): Promise<string[]> {
     .sort();
 }
 
+/** The helm releases of `name` as ChartMuseum's API and the OCI tag list show them, each sorted. */
+async function chartMuseumAndOci(name: string): Promise<{ chartmuseum: string[]; oci: string[] }> {
+  const bearer = root.with({ authorization: `Bearer ${owner.headers.authorization}` });
+  const versions = expectJson(await bearer.get(`/api/${ns}/charts/${name}`), 200) as { version: string }[];
+  const tags = expectJson(await bearer.get(`/v2/${ns}/${name}/tags/list`), 200) as { tags: string[] };
+  return { chartmuseum: versions.map((v) => v.version).sort(), oci: [...tags.tags].sort() };
+}
+
 const key = (d: Deleted) => `${d.package}@${d.release}/${d.media_type}`;
 
 beforeAll(async () => {
@@ -136,6 +144,12 @@ describe('retention policies', () => {
     const after = await apprManifests();
     expect(after).toEqual(before.filter((m) => !preview.deleted.map(key).includes(m)));
     expect(await indexVersions()).toEqual(after.filter((m) => m.endsWith('/helm')));
+    const appHelm = after
+      .filter((m) => m.startsWith(`${ns}/app@`) && m.endsWith('/helm'))
+      .map((m) => m.slice(`${ns}/app@`.length, -'/helm'.length))
+      .sort();
+    expect(appHelm).toEqual(['1.0.0', '1.2.0', '2.0.0']);
+    expect(await chartMuseumAndOci('app')).toEqual({ chartmuseum: appHelm, oci: appHelm });
     expect(expectJson(await owner.get(`${R}/preview`), 200).deleted).toEqual([]);
 
     const applied = (
