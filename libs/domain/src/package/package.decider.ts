@@ -12,6 +12,7 @@ import {
   QuotaExceededError,
   ReleaseNotFoundError,
   VisibilityConflictError,
+  RetentionSupersededError,
 } from '../errors';
 import { sortReleasesDescending } from '../semver';
 import type {
@@ -211,6 +212,7 @@ function replacedDigests(existing: ReleaseManifest): {
 function decideDeleteRelease(command: DeleteRelease, state: PackageView): PackageEvent[] {
   const manifest = findManifest(state, command.release, command.mediaType);
   if (!manifest) throw new PackageNotFoundError(command.package, command.release, command.mediaType);
+  if (command.guard) assertRetentionStillApplies(command, manifest, state);
   const events: PackageEvent[] = [
     {
       type: 'ReleaseDeleted',
@@ -221,6 +223,7 @@ function decideDeleteRelease(command: DeleteRelease, state: PackageView): Packag
         blobDigest: manifest.blobDigest,
         ...(manifest.provenanceDigest ? { provenanceDigest: manifest.provenanceDigest } : {}),
         ...(manifest.oci ? { oci: manifest.oci } : {}),
+        ...(command.reason ? { reason: command.reason } : {}),
       },
     },
   ];
@@ -231,6 +234,14 @@ function decideDeleteRelease(command: DeleteRelease, state: PackageView): Packag
     }
   }
   return events;
+}
+
+/** A retention delete applies only to the state its run planned against (see RetentionGuard). */
+function assertRetentionStillApplies(command: DeleteRelease, manifest: ReleaseManifest, state: PackageView): void {
+  const superseded = (why: string) =>
+    new RetentionSupersededError(command.package, command.release, command.mediaType, why);
+  if (manifest.blobDigest !== command.guard!.blobDigest) throw superseded('pushed again since the run planned it');
+  if (state.channels.some((c) => c.current === command.release)) throw superseded("now a channel's current release");
 }
 
 function decideAddToChannel(command: AddReleaseToChannel, state: PackageView): PackageEvent[] {
