@@ -90,7 +90,13 @@ build() {
 }
 
 case "${1:-}" in
-  build) build ;;
+  build)
+    # One at a time per cache: they share the root filesystem's scratch directory.
+    mkdir -p "$WHARF_CONTAINERS_CACHE"
+    exec 8>"$WHARF_CONTAINERS_CACHE/base.lock"
+    flock 8
+    build
+    ;;
   name) image_name && echo ;;
   *)
     awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"

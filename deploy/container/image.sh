@@ -83,7 +83,7 @@ ready() { curl -fsS --max-time 2 "http://127.0.0.1:$1/readyz" >/dev/null 2>&1; }
 
 run() { # CONTAINER_NAME: prints the seconds from start to a ready /readyz
   local cname=$1 port="${WHARF_PORT:-5000}" image started
-  image="$(build)"
+  image="$(locked_build)"
   ready "$port" && die "something already answers on 127.0.0.1:$port"
   started="$(now_s)"
   engine run -d --name "$cname" --network host \
@@ -117,14 +117,24 @@ health() { # CONTAINER_NAME
   fi
 }
 
+# One build at a time per cache (two test files, or two checkouts, may ask at once): the second
+# waits and then finds the image made.
+locked_build() {
+  mkdir -p "$WHARF_CONTAINERS_CACHE"
+  exec 9>"$WHARF_CONTAINERS_CACHE/build.lock"
+  flock 9
+  build
+  exec 9>&-
+}
+
 case "${1:-}" in
-  build) build ;;
+  build) locked_build ;;
   name) image_name "$(base)" && echo ;;
   run) run "${2:?container name}" ;;
   health) health "${2:?container name}" ;;
   rm) engine rm -f "${2:?container name}" 2>&1 >/dev/null | quiet >&2 ;;
   measure)
-    image="$(build)"
+    image="$(locked_build)"
     size="$(engine image inspect -f '{{.Size}}' "$image")"
     cname="wharf-measure-$$"
     trap 'engine rm -f "$cname" >/dev/null 2>&1 || true' EXIT
