@@ -1,6 +1,8 @@
 /**
- * `wharf import --charts <dir> --namespace <ns>` or `wharf import --from-export <dir>` (also
- * `npm run import -- ...`):
+ * `wharf import` (also `npm run import -- ...`) from a directory of charts (`--charts <dir>
+ * --namespace <ns>`), another Wharf's export (`--from-export <dir>`), any Helm repository by URL
+ * (`--from-helm-repo <url> --namespace <ns>`, import-helm-repo.ts) or a ChartMuseum storage
+ * directory (`--from-chartmuseum <dir>`, single or multitenant):
  * appends releases in bulk through the package writers of the configured profile
  * (release-import.ts, import-targets.ts), from the same WHARF_* variables the services read.
  * Progress goes to stderr (a bar redrawn in place on a terminal, JSON lines otherwise), with every
@@ -11,8 +13,9 @@
  */
 import { loadConfig } from '@wharf/config';
 import { progressSink } from './cli/progress';
-import { UsageError } from './cli/usage-error';
-import { chartDirectorySource, exportSource } from './import-sources';
+import { helmRepoSource } from './import-helm-repo';
+import { ImportOptions, checkImportOptions } from './import-options';
+import { chartDirectorySource, chartmuseumStorageSource, exportSource } from './import-sources';
 import { openImportTarget } from './import-targets';
 import { ImportProblem, ImportProgress, ImportSource, importReleases } from './release-import';
 
@@ -22,26 +25,25 @@ export function importProgressLine(p: ImportProgress): string {
   return `import: ${p.done}${of} releases (${p.imported} imported, ${p.skipped} already there, ${p.conflicts} in conflict, ${p.failed} refused or failed), ${Math.round(p.rate)} releases/s, ETA ${eta}`;
 }
 
-function sourceOf(options: ImportOptions, maxArchiveBytes: number): ImportSource {
-  const { charts, fromExport, namespace } = options;
-  if ((charts === undefined) === (fromExport === undefined))
-    throw new UsageError('give one of --charts, --from-export');
-  if (charts !== undefined) {
-    if (namespace.length !== 1) throw new UsageError('--charts needs one --namespace: the repository to import into');
-    return chartDirectorySource(charts, namespace[0]!, maxArchiveBytes);
-  }
+async function sourceOf(options: ImportOptions, maxArchiveBytes: number): Promise<ImportSource> {
+  checkImportOptions(options);
+  const { charts, fromExport, fromHelmRepo, fromChartmuseum, namespace } = options;
+  if (charts !== undefined) return chartDirectorySource(charts, namespace[0]!, maxArchiveBytes);
+  if (fromHelmRepo !== undefined)
+    return helmRepoSource({
+      url: fromHelmRepo,
+      namespace: namespace[0]!,
+      maxArchiveBytes,
+      provenance: options.provenance ?? false,
+    });
+  if (fromChartmuseum !== undefined)
+    return chartmuseumStorageSource(fromChartmuseum, options.depth ?? 0, namespace, maxArchiveBytes);
   return exportSource(fromExport!, namespace.length > 0 ? namespace : undefined);
-}
-
-export interface ImportOptions {
-  charts?: string;
-  fromExport?: string;
-  namespace: string[];
 }
 
 export async function runImport(options: ImportOptions): Promise<number> {
   const config = loadConfig();
-  const source = sourceOf(options, config.archive.maxBlobBytes);
+  const source = await sourceOf(options, config.archive.maxBlobBytes);
   const target = await openImportTarget(config);
   const progress = progressSink(process.stderr);
   const onProgress = (p: ImportProgress) =>

@@ -49,6 +49,13 @@ describe('wharf command line', () => {
     [['export'], "required option '--out <dir>' not specified"],
     [['gc', '--now'], "unknown option '--now'"],
     [['fsck'], "unknown command 'fsck'"],
+    [['import', '--from-helm-repo', 'http://repo'], '--from-helm-repo needs one --namespace'],
+    [['import', '--from-helm-repo', 'http://r', '--charts', '/c', '--namespace', 'a'], 'give one of'],
+    [['import', '--from-helm-repo', 'http://repo', '--namespace', 'Not_A_Namespace'], 'invalid namespace name'],
+    [['import', '--from-chartmuseum', '/cm'], '--from-chartmuseum (without --depth 1) needs one --namespace'],
+    [['import', '--from-chartmuseum', '/cm', '--depth', '2'], "'0' or '1'"],
+    [['import', '--charts', '/c', '--namespace', 'a', '--depth', '1'], '--depth goes with --from-chartmuseum'],
+    [['import', '--charts', '/c', '--namespace', 'a', '--provenance'], '--provenance goes with --from-helm-repo'],
   ])('should refuse %j with status 2 and a clear error, running nothing', async (args, message) => {
     const run = await wharf(...args);
     expect(run.code).toBe(2);
@@ -66,6 +73,8 @@ describe('wharf command line', () => {
       await wharf('tokens', 'revoke', 'acme+ci_bot', '0123456789abcdef'),
       await wharf('limits', 'set', 'acme', '--max-storage-bytes', '5000', '--requests-per-minute', 'none'),
       await wharf('import', '--from-export', '/x', '--namespace', 'a', '--namespace', 'b'),
+      await wharf('import', '--from-helm-repo', 'http://repo', '--namespace', 'a', '--provenance'),
+      await wharf('import', '--from-chartmuseum', '/cm', '--depth', '1'),
       await wharf('gc', '--dry-run'),
       await wharf('verify'),
       await wharf('replay', 'all'),
@@ -80,6 +89,8 @@ describe('wharf command line', () => {
       ['tokensRevoke', 'acme+ci_bot', '0123456789abcdef'],
       ['limitsSet', 'acme', { maxStorageBytes: 5000, requestsPerMinute: null }],
       ['import', { fromExport: '/x', namespace: ['a', 'b'] }],
+      ['import', { fromHelmRepo: 'http://repo', namespace: ['a'], provenance: true }],
+      ['import', { fromChartmuseum: '/cm', depth: 1, namespace: [] }],
       ['gc', { dryRun: true }],
       ['verify', { skipBlobs: false }],
       ['replay', 'all'],
