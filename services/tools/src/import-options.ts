@@ -10,6 +10,7 @@ export interface ImportOptions {
   fromExport?: string;
   fromHelmRepo?: string;
   fromChartmuseum?: string;
+  fromCnr?: string;
   namespace: string[];
   /** --from-chartmuseum: 0, one repository; 1, one per subdirectory (ChartMuseum's --depth). */
   depth?: 0 | 1;
@@ -19,10 +20,10 @@ export interface ImportOptions {
 
 /** Checks the options before anything is opened: bad usage writes nothing. */
 export function checkImportOptions(options: ImportOptions): void {
-  const { charts, fromExport, fromHelmRepo, fromChartmuseum, namespace, depth } = options;
-  const given = [charts, fromExport, fromHelmRepo, fromChartmuseum].filter((s) => s !== undefined);
+  const { charts, fromExport, fromHelmRepo, fromChartmuseum, fromCnr, namespace, depth } = options;
+  const given = [charts, fromExport, fromHelmRepo, fromChartmuseum, fromCnr].filter((s) => s !== undefined);
   if (given.length !== 1)
-    throw new UsageError('give one of --charts, --from-export, --from-helm-repo, --from-chartmuseum');
+    throw new UsageError('give one of --charts, --from-export, --from-helm-repo, --from-chartmuseum, --from-cnr');
   const into = (flag: string) => {
     if (namespace.length !== 1) throw new UsageError(`${flag} needs one --namespace: the repository to import into`);
   };

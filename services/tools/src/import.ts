@@ -2,7 +2,8 @@
  * `wharf import` (also `npm run import -- ...`) from a directory of charts (`--charts <dir>
  * --namespace <ns>`), another Wharf's export (`--from-export <dir>`), any Helm repository by URL
  * (`--from-helm-repo <url> --namespace <ns>`, import-helm-repo.ts) or a ChartMuseum storage
- * directory (`--from-chartmuseum <dir>`, single or multitenant):
+ * directory (`--from-chartmuseum <dir>`, single or multitenant) or a cnr-server filesystem
+ * database (`--from-cnr <dir>`, import-cnr.ts, channels included):
  * appends releases in bulk through the package writers of the configured profile
  * (release-import.ts, import-targets.ts), from the same WHARF_* variables the services read.
  * Progress goes to stderr (a bar redrawn in place on a terminal, JSON lines otherwise), with every
@@ -13,6 +14,7 @@
  */
 import { loadConfig } from '@wharf/config';
 import { progressSink } from './cli/progress';
+import { cnrServerSource } from './import-cnr';
 import { helmRepoSource } from './import-helm-repo';
 import { ImportOptions, checkImportOptions } from './import-options';
 import { chartDirectorySource, chartmuseumStorageSource, exportSource } from './import-sources';
@@ -27,7 +29,7 @@ export function importProgressLine(p: ImportProgress): string {
 
 async function sourceOf(options: ImportOptions, maxArchiveBytes: number): Promise<ImportSource> {
   checkImportOptions(options);
-  const { charts, fromExport, fromHelmRepo, fromChartmuseum, namespace } = options;
+  const { charts, fromExport, fromHelmRepo, fromChartmuseum, fromCnr, namespace } = options;
   if (charts !== undefined) return chartDirectorySource(charts, namespace[0]!, maxArchiveBytes);
   if (fromHelmRepo !== undefined)
     return helmRepoSource({
@@ -36,6 +38,7 @@ async function sourceOf(options: ImportOptions, maxArchiveBytes: number): Promis
       maxArchiveBytes,
       provenance: options.provenance ?? false,
     });
+  if (fromCnr !== undefined) return cnrServerSource(fromCnr, namespace, maxArchiveBytes);
   if (fromChartmuseum !== undefined)
     return chartmuseumStorageSource(fromChartmuseum, options.depth ?? 0, namespace, maxArchiveBytes);
   return exportSource(fromExport!, namespace.length > 0 ? namespace : undefined);

@@ -138,7 +138,7 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
     .option('--provenance', "--from-helm-repo: also fetch each chart's .prov (a 404 means none)")
     .option(
       '--namespace <ns>',
-      'the namespace to import into (--charts, --from-helm-repo, --from-chartmuseum) or to take (--from-export, --from-chartmuseum --depth 1); repeatable',
+      'the namespace to import into (--charts, --from-helm-repo, --from-chartmuseum) or to take (--from-export, --from-cnr, --from-chartmuseum --depth 1); repeatable',
       collect,
       [],
     )
