@@ -114,7 +114,7 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
   program
     .command('import')
     .description(
-      'append releases in bulk through the package writers: a chart directory, an export, a Helm repository by URL, a ChartMuseum storage',
+      'append releases in bulk through the package writers: a chart directory, an export, a Helm repository by URL, a ChartMuseum storage, a cnr-server database',
     )
     .option('--charts <dir>', 'a directory of .tgz charts (with --namespace)')
     .option('--from-export <dir>', 'a directory written by wharf export')
@@ -126,6 +126,7 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
       '--from-chartmuseum <dir>',
       'a ChartMuseum storage directory (its --storage-local-rootdir), .prov files kept',
     )
+    .option('--from-cnr <dir>', 'a cnr-server filesystem database (its DATABASE_URL directory), channels included')
     .addOption(
       new Option(
         '--depth <n>',

@@ -55,6 +55,7 @@ describe('wharf command line', () => {
     [['import', '--from-chartmuseum', '/cm'], '--from-chartmuseum (without --depth 1) needs one --namespace'],
     [['import', '--from-chartmuseum', '/cm', '--depth', '2'], "'0' or '1'"],
     [['import', '--charts', '/c', '--namespace', 'a', '--depth', '1'], '--depth goes with --from-chartmuseum'],
+    [['import', '--from-cnr', '/cnr', '--from-export', '/e'], 'give one of'],
     [['import', '--charts', '/c', '--namespace', 'a', '--provenance'], '--provenance goes with --from-helm-repo'],
   ])('should refuse %j with status 2 and a clear error, running nothing', async (args, message) => {
     const run = await wharf(...args);
@@ -75,6 +76,7 @@ describe('wharf command line', () => {
       await wharf('import', '--from-export', '/x', '--namespace', 'a', '--namespace', 'b'),
       await wharf('import', '--from-helm-repo', 'http://repo', '--namespace', 'a', '--provenance'),
       await wharf('import', '--from-chartmuseum', '/cm', '--depth', '1'),
+      await wharf('import', '--from-cnr', '/cnr', '--namespace', 'a'),
       await wharf('gc', '--dry-run'),
       await wharf('verify'),
       await wharf('replay', 'all'),
@@ -91,6 +93,7 @@ describe('wharf command line', () => {
       ['import', { fromExport: '/x', namespace: ['a', 'b'] }],
       ['import', { fromHelmRepo: 'http://repo', namespace: ['a'], provenance: true }],
       ['import', { fromChartmuseum: '/cm', depth: 1, namespace: [] }],
+      ['import', { fromCnr: '/cnr', namespace: ['a'] }],
       ['gc', { dryRun: true }],
       ['verify', { skipBlobs: false }],
       ['replay', 'all'],
