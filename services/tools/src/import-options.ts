@@ -16,6 +16,8 @@ export interface ImportOptions {
   depth?: 0 | 1;
   /** --from-helm-repo: fetch each chart's .prov too. */
   provenance?: boolean;
+  /** --from-helm-repo: mirror, importing again this many seconds after each round, until a signal. */
+  every?: number;
 }
 
 /** Checks the options before anything is opened: bad usage writes nothing. */
@@ -33,6 +35,8 @@ export function checkImportOptions(options: ImportOptions): void {
   if (fromChartmuseum !== undefined && (depth ?? 0) === 0) into('--from-chartmuseum (without --depth 1)');
   if (depth !== undefined && fromChartmuseum === undefined)
     throw new UsageError('--depth goes with --from-chartmuseum');
+  if (options.every !== undefined && fromHelmRepo === undefined)
+    throw new UsageError('--every goes with --from-helm-repo (a mirror of a repository)');
   if (options.provenance && fromHelmRepo === undefined)
     throw new UsageError(
       '--provenance goes with --from-helm-repo (the other sources read .prov files as they find them)',

@@ -136,6 +136,16 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
         return Number(v) as 0 | 1;
       }),
     )
+    .addOption(
+      new Option(
+        '--every <seconds>',
+        '--from-helm-repo: mirror, importing again this long after each round, until SIGINT or SIGTERM',
+      ).argParser((v) => {
+        if (!/^[1-9]\d*$/.test(v) || !Number.isSafeInteger(Number(v)))
+          throw new InvalidArgumentError('a positive whole number of seconds');
+        return Number(v);
+      }),
+    )
     .option('--provenance', "--from-helm-repo: also fetch each chart's .prov (a 404 means none)")
     .option(
       '--namespace <ns>',

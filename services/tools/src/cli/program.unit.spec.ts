@@ -56,6 +56,8 @@ describe('wharf command line', () => {
     [['import', '--from-chartmuseum', '/cm', '--depth', '2'], "'0' or '1'"],
     [['import', '--charts', '/c', '--namespace', 'a', '--depth', '1'], '--depth goes with --from-chartmuseum'],
     [['import', '--from-cnr', '/cnr', '--from-export', '/e'], 'give one of'],
+    [['import', '--from-helm-repo', 'http://r', '--namespace', 'a', '--every', '0'], 'a positive whole number'],
+    [['import', '--charts', '/c', '--namespace', 'a', '--every', '60'], '--every goes with --from-helm-repo'],
     [['import', '--charts', '/c', '--namespace', 'a', '--provenance'], '--provenance goes with --from-helm-repo'],
   ])('should refuse %j with status 2 and a clear error, running nothing', async (args, message) => {
     const run = await wharf(...args);
@@ -74,7 +76,7 @@ describe('wharf command line', () => {
       await wharf('tokens', 'revoke', 'acme+ci_bot', '0123456789abcdef'),
       await wharf('limits', 'set', 'acme', '--max-storage-bytes', '5000', '--requests-per-minute', 'none'),
       await wharf('import', '--from-export', '/x', '--namespace', 'a', '--namespace', 'b'),
-      await wharf('import', '--from-helm-repo', 'http://repo', '--namespace', 'a', '--provenance'),
+      await wharf('import', '--from-helm-repo', 'http://repo', '--namespace', 'a', '--provenance', '--every', '300'),
       await wharf('import', '--from-chartmuseum', '/cm', '--depth', '1'),
       await wharf('import', '--from-cnr', '/cnr', '--namespace', 'a'),
       await wharf('gc', '--dry-run'),
@@ -91,7 +93,7 @@ describe('wharf command line', () => {
       ['tokensRevoke', 'acme+ci_bot', '0123456789abcdef'],
       ['limitsSet', 'acme', { maxStorageBytes: 5000, requestsPerMinute: null }],
       ['import', { fromExport: '/x', namespace: ['a', 'b'] }],
-      ['import', { fromHelmRepo: 'http://repo', namespace: ['a'], provenance: true }],
+      ['import', { fromHelmRepo: 'http://repo', namespace: ['a'], provenance: true, every: 300 }],
       ['import', { fromChartmuseum: '/cm', depth: 1, namespace: [] }],
       ['import', { fromCnr: '/cnr', namespace: ['a'] }],
       ['gc', { dryRun: true }],
