@@ -1,18 +1,21 @@
 /**
- * `wharf import --from-helm-repo --every N` as a process (the compiled CLI) into an embedded
- * data directory: a mirror of a Helm repository served from this process. Each round imports
- * what the index added since; a round whose index cannot be read is reported and the next one
- * goes on; SIGTERM ends it with the last round's status, every release imported exactly once.
+ * `wharf import --from-helm-repo` as a process (the compiled CLI) into an embedded data
+ * directory, from a Helm repository served by this process. As a mirror (`--every`): each round
+ * imports what the index added since, a round whose index cannot be read is reported and the
+ * next one goes on, SIGTERM ends it with the last round's status, every release imported
+ * exactly once. Once: an unreachable repository is refused (status 2, nothing written), a chart
+ * whose bytes are not the index's digest is reported and skipped.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
 import { chartArchive } from '@wharf/testing';
+import { report, runTool } from '../support/tool-process';
 import { ROOT } from '../support/wharf-process';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -107,5 +110,35 @@ describe('wharf import --from-helm-repo --every (embedded)', () => {
     } finally {
       await log.close();
     }
+  }, 60_000);
+
+  it('refuses a repository it cannot reach with status 2, writing nothing, and reports a chart whose digest does not match', async () => {
+    const good = chartArchive({ name: 'web', version: '1.0.0' });
+    const bad = chartArchive({ name: 'web', version: '1.1.0' });
+    server = createServer((req, res) => {
+      if (req.url === '/index.yaml')
+        return res.end(
+          'apiVersion: v1\nentries:\n  web:\n' +
+            `    - {name: web, version: 1.0.0, digest: ${sha256(good)}, urls: [web-1.0.0.tgz]}\n` +
+            `    - {name: web, version: 1.1.0, digest: ${sha256(good)}, urls: [web-1.1.0.tgz]}\n`,
+        );
+      res.end(req.url === '/web-1.0.0.tgz' ? good : bad);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const env = { WHARF_DATA_DIR: join(work, 'data'), WHARF_PROFILE: 'embedded', WHARF_LOG_LEVEL: 'warn' };
+
+    const unreachable = await runTool('import', ['--from-helm-repo', 'http://127.0.0.1:1', '--namespace', 'm'], env);
+    expect({ code: unreachable.code, stderr: unreachable.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringContaining('http://127.0.0.1:1: cannot read index.yaml: fetch failed'),
+    });
+    expect(existsSync(join(work, 'data'))).toBe(false);
+
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const mismatch = await runTool('import', ['--from-helm-repo', url, '--namespace', 'm'], env);
+    expect(mismatch.code).toBe(1);
+    expect(report(mismatch)).toMatchObject({ imported: 1, failed: 1 });
+    expect(mismatch.stderr).toContain(`web@1.1.0 (${url}/web-1.1.0.tgz)`);
+    expect(mismatch.stderr).toContain("is not the index's");
   }, 60_000);
 });
