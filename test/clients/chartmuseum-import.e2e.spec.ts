@@ -61,8 +61,8 @@ describe('wharf import from a real ChartMuseum', () => {
     await helm.repoAdd('team-a', `${cmUrl}/team-a`);
     await helm.repoAdd('team-b', `${cmUrl}/team-b`);
     for (const version of ['1.0.0', '1.1.0-rc.1'])
-      await helm.run(['cm-push', await helm.packageChart('web', version), 'team-a']);
-    await helm.run(['cm-push', await helm.packageChart('db', '2.0.0'), 'team-b']);
+      await helm.ok(['cm-push', await helm.packageChart('web', version), 'team-a']);
+    await helm.ok(['cm-push', await helm.packageChart('db', '2.0.0'), 'team-b']);
     const signed = await helm.packageChart('signed', '0.1.0', { sign: key });
     const form = new FormData();
     form.append('chart', new Blob([readFileSync(signed)]), 'signed-0.1.0.tgz');
@@ -105,11 +105,11 @@ describe('wharf import from a real ChartMuseum', () => {
     await helm.repoAdd('via-url', `${wharf.url}/helm/via-url`);
     await helm.repoAdd('store-a', `${wharf.url}/helm/team-a`);
     await helm.repoAdd('store-b', `${wharf.url}/helm/team-b`);
-    await helm.run(['repo', 'update']);
+    await helm.ok(['repo', 'update']);
     const pull = async (repo: string, chart: string, version: string) => {
       const out = join(helm.dir, 'pulled', repo, `${chart}-${version}`);
       mkdirSync(out, { recursive: true });
-      await helm.run(['pull', `${repo}/${chart}`, '--version', version, '--prov', '-d', out]);
+      await helm.ok(['pull', `${repo}/${chart}`, '--version', version, '--prov', '-d', out]);
       return out;
     };
     for (const [repo, chart, version] of pulls) {
@@ -131,7 +131,7 @@ describe('wharf import from a real ChartMuseum', () => {
       const dir = await pull(target, 'signed', '0.1.0');
       expect(readFileSync(join(dir, 'signed-0.1.0.tgz.prov')).equals(prov)).toBe(true);
       mkdirSync(join(dir, 'verified'));
-      const verified = await helm.run([
+      const verified = await helm.ok([
         'pull',
         `${target}/signed`,
         '--version',

@@ -6,66 +6,14 @@
  * of the enforced registry, and a private chart is refused without it. Bytes and digests are
  * compared, not only exit codes. HTTP-level checks of the same routes: test/e2e/oci.e2e.spec.ts.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { E2E_ADMIN, enforcedUrl } from '../support/target';
-import { CACHE, CLIENTS_DIR, baseUrl, freshNamespace, run, runOk, sha256, tempDir } from './support/clients';
-
-const HELM = join(CACHE, 'helm', 'bin', 'helm');
-/** See helm.e2e.spec.ts: compiling helm from the Go module proxy with a cold cache. */
-const HELM_INSTALL_TIMEOUT_MS = 30 * 60_000;
+import { baseUrl, freshNamespace, sha256, tempDir } from './support/clients';
+import { HELM_INSTALL_TIMEOUT_MS, HelmHome, installHelm } from './support/helm-home';
 
 jest.setTimeout(180_000);
-
-/** One isolated Helm home (config, cache, data and registry credentials) per client. */
-class HelmHome {
-  readonly dir = tempDir('helm-oci');
-
-  private env(): Record<string, string> {
-    return {
-      HELM_CONFIG_HOME: join(this.dir, 'config'),
-      HELM_CACHE_HOME: join(this.dir, 'cache'),
-      HELM_DATA_HOME: join(this.dir, 'data'),
-    };
-  }
-
-  run(args: string[]) {
-    return run(HELM, args, { cwd: this.dir, env: this.env(), timeoutMs: 120_000 });
-  }
-
-  ok(args: string[]) {
-    return runOk(HELM, args, { cwd: this.dir, env: this.env(), timeoutMs: 120_000 });
-  }
-
-  /** `helm package` of a small chart; returns the .tgz path. */
-  async packageChart(name: string, version: string): Promise<string> {
-    const src = join(this.dir, 'src', `${name}-${version}`, name);
-    mkdirSync(join(src, 'templates'), { recursive: true });
-    writeFileSync(
-      join(src, 'Chart.yaml'),
-      `apiVersion: v2\nname: ${name}\nversion: ${version}\ndescription: The ${name} chart\n`,
-    );
-    writeFileSync(join(src, 'values.yaml'), 'replicaCount: 1\n');
-    writeFileSync(
-      join(src, 'templates', 'cm.yaml'),
-      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  v: "${version}"\n`,
-    );
-    const out = join(this.dir, 'packages');
-    mkdirSync(out, { recursive: true });
-    await this.ok(['package', src, '-d', out]);
-    return join(out, `${name}-${version}.tgz`);
-  }
-
-  /** `helm pull oci://...` into a fresh directory; returns the pulled bytes. */
-  async pull(url: string, version: string): Promise<Buffer> {
-    const out = tempDir('helm-oci-pull');
-    await this.ok(['pull', url, '--version', version, '--plain-http', '-d', out]);
-    const file = execFileSync('ls', [out]).toString().trim();
-    return readFileSync(join(out, file));
-  }
-}
 
 const hostOf = (url: string) => new URL(url).host;
 
@@ -74,18 +22,12 @@ async function bytesAt(url: string, headers: Record<string, string> = {}) {
   return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()) };
 }
 
-beforeAll(() => {
-  execFileSync('bash', [join(CLIENTS_DIR, 'install.sh'), 'helm'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, WHARF_CLIENTS_CACHE: CACHE },
-    timeout: HELM_INSTALL_TIMEOUT_MS,
-  });
-}, HELM_INSTALL_TIMEOUT_MS);
+beforeAll(installHelm, HELM_INSTALL_TIMEOUT_MS);
 
 describe('helm over oci:// against Wharf', () => {
   it('helm push oci:// makes the appr release, the index.yaml entry and the ChartMuseum file, byte for byte', async () => {
     const ns = freshNamespace('ocih');
-    const helm = new HelmHome();
+    const helm = new HelmHome('helm-oci');
     const tgz = readFileSync(await helm.packageChart('web', '1.3.0+meta.2'));
     const pushed = await helm.ok([
       'push',
@@ -110,12 +52,14 @@ describe('helm over oci:// against Wharf', () => {
     // The manifest Helm pushed is the one served, under the digest Helm printed.
     const manifest = await bytesAt(`${baseUrl()}/v2/${ns}/web/manifests/1.3.0_meta.2`);
     expect(`sha256:${sha256(manifest.bytes)}`).toBe(digest);
-    expect((await new HelmHome().pull(`oci://${hostOf(baseUrl())}/${ns}/web`, '1.3.0+meta.2')).equals(tgz)).toBe(true);
+    expect(
+      (await new HelmHome('helm-oci').pullOci(`oci://${hostOf(baseUrl())}/${ns}/web`, '1.3.0+meta.2')).equals(tgz),
+    ).toBe(true);
   });
 
   it('a chart pushed through appr is pulled, shown and templated by helm over oci://, with the same manifest each time', async () => {
     const ns = freshNamespace('ocih');
-    const helm = new HelmHome();
+    const helm = new HelmHome('helm-oci');
     const tgz = readFileSync(await helm.packageChart('api', '2.1.0'));
     const res = await fetch(`${baseUrl()}/cnr/api/v1/packages/${ns}/api`, {
       method: 'POST',
@@ -123,7 +67,7 @@ describe('helm over oci:// against Wharf', () => {
     });
     expect(res.status).toBe(200);
     const url = `oci://${hostOf(baseUrl())}/${ns}/api`;
-    expect((await helm.pull(url, '2.1.0')).equals(tgz)).toBe(true);
+    expect((await helm.pullOci(url, '2.1.0')).equals(tgz)).toBe(true);
     const shown = await helm.ok(['show', 'chart', url, '--version', '2.1.0', '--plain-http']);
     expect(parse(shown.stdout)).toMatchObject({
       apiVersion: 'v2',
@@ -151,7 +95,7 @@ describe('helm over oci:// against Wharf', () => {
     });
     expect(signUp.status).toBe(201);
     const host = hostOf(enforcedUrl());
-    const helm = new HelmHome();
+    const helm = new HelmHome('helm-oci');
     const tgzPath = await helm.packageChart('secret', '0.1.0');
     const tgz = readFileSync(tgzPath);
 
@@ -181,8 +125,16 @@ describe('helm over oci:// against Wharf', () => {
     expect(hidden.status).toBe(200);
 
     const url = `oci://${host}/${user}/secret`;
-    expect((await helm.pull(url, '0.1.0')).equals(tgz)).toBe(true);
-    const stranger = await new HelmHome().run(['pull', url, '--version', '0.1.0', '--plain-http', '-d', tempDir('p')]);
+    expect((await helm.pullOci(url, '0.1.0')).equals(tgz)).toBe(true);
+    const stranger = await new HelmHome('helm-oci').run([
+      'pull',
+      url,
+      '--version',
+      '0.1.0',
+      '--plain-http',
+      '-d',
+      tempDir('p'),
+    ]);
     expect(stranger.code).not.toBe(0);
     expect(stranger.stderr).toMatch(/401|unauthorized/i);
     await helm.ok(['registry', 'logout', host]);

@@ -11,18 +11,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import { enforcedUrl } from '../support/target';
-import {
-  CACHE,
-  CLIENTS_DIR,
-  baseUrl,
-  contentDigest,
-  freshNamespace,
-  run,
-  runOk,
-  sha256,
-  tempDir,
-} from './support/clients';
-import { HELM, HELM_INSTALL_TIMEOUT_MS, HelmHome, signingKey } from './support/helm-home';
+import { baseUrl, contentDigest, freshNamespace, run, runOk, sha256, tempDir } from './support/clients';
+import { HELM, HELM_INSTALL_TIMEOUT_MS, HelmHome, installHelm, signingKey } from './support/helm-home';
 
 interface IndexVersion {
   name: string;
@@ -73,13 +63,7 @@ async function bytes(path: string): Promise<{ status: number; bytes: Buffer; hea
   return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()), headers: res.headers };
 }
 
-beforeAll(() => {
-  execFileSync('bash', [join(CLIENTS_DIR, 'install.sh'), 'helm'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, WHARF_CLIENTS_CACHE: CACHE },
-    timeout: HELM_INSTALL_TIMEOUT_MS,
-  });
-}, HELM_INSTALL_TIMEOUT_MS);
+beforeAll(installHelm, HELM_INSTALL_TIMEOUT_MS);
 
 describe('helm against a Wharf chart repository', () => {
   it('adds, updates, searches and pulls a chart pushed with appr push; the bytes match the index digest and appr pull', async () => {
@@ -91,8 +75,8 @@ describe('helm against a Wharf chart repository', () => {
     await apprPush(ns, 'web', '1.10.0-rc.1', readFileSync(await helm.packageChart('web', '1.10.0-rc.1')));
 
     await helm.repoAdd('wharf', repoUrl(ns));
-    await helm.run(['repo', 'update', 'wharf']);
-    const search = await helm.run(['search', 'repo', 'wharf/', '--versions', '--devel', '-o', 'json']);
+    await helm.ok(['repo', 'update', 'wharf']);
+    const search = await helm.ok(['search', 'repo', 'wharf/', '--versions', '--devel', '-o', 'json']);
     expect(JSON.parse(search.stdout)).toEqual([
       expect.objectContaining({ name: 'wharf/web', version: '1.10.0-rc.1' }),
       expect.objectContaining({
@@ -105,7 +89,7 @@ describe('helm against a Wharf chart repository', () => {
 
     const out = join(helm.dir, 'pulled');
     mkdirSync(out);
-    await helm.run(['pull', 'wharf/web', '--version', '1.2.0', '-d', out]);
+    await helm.ok(['pull', 'wharf/web', '--version', '1.2.0', '-d', out]);
     const pulled = readFileSync(join(out, 'web-1.2.0.tgz'));
     const entry = (await index(ns)).entries.web.find((v) => v.version === '1.2.0')!;
     expect(entry.urls).toEqual(['charts/web-1.2.0.tgz']);
@@ -127,7 +111,7 @@ describe('helm against a Wharf chart repository', () => {
     await helm.repoAdd('wharf', repoUrl(ns));
     const tgzPath = await helm.packageChart('api', '0.3.0');
 
-    const pushed = await helm.run(['cm-push', tgzPath, 'wharf']);
+    const pushed = await helm.ok(['cm-push', tgzPath, 'wharf']);
     expect(pushed.stdout).toContain('Done.');
 
     const list = (await (await fetch(`${baseUrl()}/cnr/api/v1/packages?namespace=${ns}`)).json()) as {
@@ -147,15 +131,15 @@ describe('helm against a Wharf chart repository', () => {
     const channel = await fetch(`${baseUrl()}/cnr/api/v1/packages/${ns}/api/channels/stable/0.3.0`, { method: 'POST' });
     expect(channel.status).toBe(200);
 
-    await helm.run(['repo', 'update', 'wharf']);
-    const search = await helm.run(['search', 'repo', 'wharf/api', '-o', 'json']);
+    await helm.ok(['repo', 'update', 'wharf']);
+    const search = await helm.ok(['search', 'repo', 'wharf/api', '-o', 'json']);
     expect(JSON.parse(search.stdout)).toEqual([expect.objectContaining({ name: 'wharf/api', version: '0.3.0' })]);
 
     // The same version again is refused (409) unless forced, as ChartMuseum does.
     const again = await run(HELM, ['cm-push', tgzPath, 'wharf'], { env: helm.env(), cwd: helm.dir });
     expect(again.code).not.toBe(0);
     expect(again.stdout + again.stderr).toMatch(/409|already exists/);
-    await helm.run(['cm-push', '--force', tgzPath, 'wharf']);
+    await helm.ok(['cm-push', '--force', tgzPath, 'wharf']);
   });
 
   it('deleting from either side removes the chart from both', async () => {
@@ -259,7 +243,7 @@ describe('helm against a Wharf chart repository', () => {
     expect((await fetch(`${repoUrl(ns)}/index.yaml?latest=zero`)).status).toBe(400);
     // Helm keeps a repository URL's query string: a "latest only" repository
     await helm.repoAdd('latest', `${repoUrl(ns)}?latest=1`);
-    const search = await helm.run(['search', 'repo', 'latest/', '--versions', '-o', 'json']);
+    const search = await helm.ok(['search', 'repo', 'latest/', '--versions', '-o', 'json']);
     expect(
       (JSON.parse(search.stdout) as { name: string; version: string }[]).map((r) => `${r.name}@${r.version}`),
     ).toEqual(['latest/app@2.0.0', 'latest/tool@0.1.0']);
@@ -299,7 +283,7 @@ describe('helm against a Wharf chart repository', () => {
     await helm.repoAdd('wharf', repoUrl(ns));
     const out = join(helm.dir, 'verified');
     mkdirSync(out);
-    const verified = await helm.run([
+    const verified = await helm.ok([
       'pull',
       'wharf/signed',
       '--version',
@@ -322,7 +306,7 @@ describe('helm against a Wharf chart repository', () => {
       ).status,
     ).toBe(201);
     expect((await bytes(`/helm/${ns}/charts/unsigned-1.0.0.tgz.prov`)).status).toBe(404);
-    await helm.run(['repo', 'update', 'wharf']);
+    await helm.ok(['repo', 'update', 'wharf']);
     const unverified = await run(HELM, ['pull', 'wharf/unsigned', '--verify', '--keyring', key.pubring, '-d', out], {
       env: helm.env(),
       cwd: helm.dir,
@@ -383,7 +367,7 @@ describe('helm against a registry that enforces authentication', () => {
 
     const mine = new HelmHome();
     await mine.repoAdd('mine', repo, { username: owner, password });
-    await mine.run(['cm-push', await mine.packageChart('secret', '1.0.0'), 'mine']);
+    await mine.ok(['cm-push', await mine.packageChart('secret', '1.0.0'), 'mine']);
     const hidden = await fetch(`${enforcedUrl()}/cnr/api/v1/packages/${owner}/secret/visibility`, {
       method: 'PUT',
       headers: { authorization: ownerToken },
@@ -401,13 +385,13 @@ describe('helm against a registry that enforces authentication', () => {
       cwd: mine.dir,
     });
 
-    await mine.run(['repo', 'update', 'mine']);
-    const found = JSON.parse(
-      (await mine.run(['search', 'repo', 'mine/secret', '--versions', '-o', 'json'])).stdout,
-    ) as { version: string }[];
+    await mine.ok(['repo', 'update', 'mine']);
+    const found = JSON.parse((await mine.ok(['search', 'repo', 'mine/secret', '--versions', '-o', 'json'])).stdout) as {
+      version: string;
+    }[];
     expect(found.map((c) => c.version)).toEqual(['1.2.0', '1.1.0', '1.0.0']);
     const dest = tempDir('helm-private');
-    await mine.run(['pull', 'mine/secret', '--version', '1.1.0', '-d', dest]);
+    await mine.ok(['pull', 'mine/secret', '--version', '1.1.0', '-d', dest]);
     const pulled = readFileSync(join(dest, 'secret-1.1.0.tgz'));
     const ownerIndex = parse(
       await (await fetch(`${repo}/index.yaml`, { headers: { authorization: `Bearer ${ownerToken}` } })).text(),
@@ -416,7 +400,7 @@ describe('helm against a registry that enforces authentication', () => {
 
     const theirs = new HelmHome();
     await theirs.repoAdd('theirs', repo, { username: other, password });
-    const none = JSON.parse((await theirs.run(['search', 'repo', 'theirs/secret', '-o', 'json'])).stdout);
+    const none = JSON.parse((await theirs.ok(['search', 'repo', 'theirs/secret', '-o', 'json'])).stdout);
     expect(none).toEqual([]);
     const denied = await run(
       HELM,
@@ -443,7 +427,7 @@ describe('helm against a registry that enforces authentication', () => {
 
     const anonymous = new HelmHome();
     await anonymous.repoAdd('anon', repo);
-    expect(JSON.parse((await anonymous.run(['search', 'repo', 'anon/', '-o', 'json'])).stdout)).toEqual([]);
+    expect(JSON.parse((await anonymous.ok(['search', 'repo', 'anon/', '-o', 'json'])).stdout)).toEqual([]);
     expect((await fetch(`${repo}/charts/secret-1.0.0.tgz`)).status).toBe(404);
     expect((await fetch(`${enforcedUrl()}/api/${owner}/charts`)).status).toBe(200);
     expect(await (await fetch(`${enforcedUrl()}/api/${owner}/charts`)).json()).toEqual({});

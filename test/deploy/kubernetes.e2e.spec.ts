@@ -1,7 +1,7 @@
 /**
  * Wharf serves its own chart, and the chart installs into a real Kubernetes API server: the
- * chart is packaged and published into the running Wharf with `helm cm-push`, then `helm install`
- * takes it from Wharf's Helm repository into kube-apiserver (etcd behind it; no nodes, so
+ * chart is packaged and published into the running Wharf with `helm cm-push` and `helm push
+ * oci://`, then `helm install` takes it from Wharf's Helm repository or over OCI into kube-apiserver (etcd behind it; no nodes, so
  * nothing runs: the test is what the API server accepts and stores). Tools: test/deploy/install.sh
  * (`chart`, `kube`) and test/clients/install.sh (helm and its cm-push plugin).
  */
@@ -9,50 +9,34 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { CACHE, baseUrl, ensureInstalled, freshNamespace, run, sha256, tempDir } from '../clients/support/clients';
+import { baseUrl, freshNamespace, sha256 } from '../clients/support/clients';
+import { HelmHome, installHelm } from '../clients/support/helm-home';
 import { KubeApi, startKubeApiServer } from './support/kube-apiserver';
 
 const ROOT = join(__dirname, '..', '..');
 const CHART_DIR = join(ROOT, 'deploy', 'helm', 'wharf');
 const CHART = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { name: string; version: string };
-const HELM = join(CACHE, 'helm', 'bin', 'helm');
 /** kube-apiserver compiles in ~10 min on 2 cores with a cold Go cache (helm in up to ~15). */
 const INSTALL_TIMEOUT_MS = 40 * 60_000;
 
 let kube: KubeApi;
-const home = tempDir('helm-kube');
 const ns = freshNamespace('charts');
 
-function helm(args: string[]) {
-  return run(HELM, args, {
-    cwd: home,
-    timeoutMs: 180_000,
-    env: {
-      HELM_CONFIG_HOME: join(home, 'config'),
-      HELM_CACHE_HOME: join(home, 'cache'),
-      HELM_DATA_HOME: join(home, 'data'),
-      HELM_PLUGINS: join(CACHE, 'helm', 'plugins'),
-      HELM_REPO_USE_HTTP: 'true',
-      KUBECONFIG: kube.kubeconfig,
-    },
-  });
-}
-async function helmOk(args: string[]) {
-  const r = await helm(args);
-  if (r.code !== 0) throw new Error(`helm ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
+let helmHome: HelmHome;
+const helm = (args: string[]) => helmHome.run(args);
+const helmOk = (args: string[]) => helmHome.ok(args);
 
 const values = (file: string) => join(CHART_DIR, 'ci', file);
 
 beforeAll(async () => {
-  ensureInstalled('helm');
+  installHelm();
   const tools = execFileSync('bash', [join(ROOT, 'test', 'deploy', 'install.sh'), 'kube'], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     timeout: INSTALL_TIMEOUT_MS,
   }).trim();
   kube = await startKubeApiServer(tools);
+  helmHome = new HelmHome('helm-kube', { KUBECONFIG: kube.kubeconfig });
 }, INSTALL_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -63,7 +47,7 @@ describe('the chart, published into Wharf and installed from it', () => {
   let packaged: Buffer;
 
   beforeAll(async () => {
-    const out = join(home, 'package');
+    const out = join(helmHome.dir, 'package');
     mkdirSync(out, { recursive: true });
     await helmOk(['package', CHART_DIR, '-d', out]);
     packaged = readFileSync(join(out, `${CHART.name}-${CHART.version}.tgz`));
@@ -72,7 +56,7 @@ describe('the chart, published into Wharf and installed from it', () => {
   }, 300_000);
 
   it('is served byte for byte as it was pushed', async () => {
-    const dest = join(home, 'pulled');
+    const dest = join(helmHome.dir, 'pulled');
     mkdirSync(dest, { recursive: true });
     await helmOk(['pull', `wharf/${CHART.name}`, '--version', CHART.version, '-d', dest]);
     expect(sha256(readFileSync(join(dest, `${CHART.name}-${CHART.version}.tgz`)))).toBe(sha256(packaged));
@@ -147,6 +131,40 @@ describe('the chart, published into Wharf and installed from it', () => {
     expect(set.body.spec.volumeClaimTemplates.map((t) => t.metadata.name)).toEqual(['data']);
     const deployments = await kube.get<{ items: unknown[] }>('/apis/apps/v1/namespaces/wharf-embedded/deployments');
     expect(deployments.body.items).toEqual([]);
+  });
+
+  it('is pushed over OCI too, and installs from oci:// (the same bytes under both protocols)', async () => {
+    const ociNs = freshNamespace('charts-oci');
+    const host = new URL(baseUrl()).host;
+    const tgz = join(helmHome.dir, 'package', `${CHART.name}-${CHART.version}.tgz`);
+    await helmOk(['push', tgz, `oci://${host}/${ociNs}`, '--plain-http']);
+    const pulled = join(helmHome.dir, 'pulled-oci');
+    mkdirSync(pulled, { recursive: true });
+    await helmOk([
+      'pull',
+      `oci://${host}/${ociNs}/${CHART.name}`,
+      '--version',
+      CHART.version,
+      '--plain-http',
+      '-d',
+      pulled,
+    ]);
+    expect(sha256(readFileSync(join(pulled, `${CHART.name}-${CHART.version}.tgz`)))).toBe(sha256(packaged));
+    await helmOk([
+      'install',
+      'from-oci',
+      `oci://${host}/${ociNs}/${CHART.name}`,
+      '--version',
+      CHART.version,
+      '--plain-http',
+      '--namespace',
+      'wharf-oci',
+      '--create-namespace',
+      '-f',
+      values('embedded-values.yaml'),
+    ]);
+    const set = await kube.get('/apis/apps/v1/namespaces/wharf-oci/statefulsets/from-oci-wharf-embedded');
+    expect(set.status).toBe(200);
   });
 
   it("is refused by the API server's own validation when a value makes an invalid object", async () => {

@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'range-invalid'
   | 'unsupported'
   | 'webhook-not-found'
+  | 'retention-policy-not-found'
   | 'service-unavailable'
   | 'internal-error';
 
@@ -241,6 +242,22 @@ export class ConcurrencyConflictError extends WharfError {
   }
 }
 
+/**
+ * A retention delete whose release changed after the run planned it: it became a channel's
+ * current release, or its bytes were replaced by a newer push. The run skips it; the next run
+ * judges the release as it is then.
+ */
+export class RetentionSupersededError extends WharfError {
+  readonly code = 'resource-in-use' as const;
+  constructor(pkg: string, release: string, mediaType: string, why: string) {
+    super(`retention delete of ${printable(pkg)}@${printable(release)} (${printable(mediaType)}) superseded: ${why}`, {
+      package: printable(pkg),
+      release: printable(release),
+      mediaType: printable(mediaType),
+    });
+  }
+}
+
 export class UnsupportedError extends WharfError {
   readonly code = 'unsupported' as const;
 }
@@ -304,6 +321,16 @@ export class WebhookNotFoundError extends WharfError {
   readonly code = 'webhook-not-found' as const;
   constructor(namespace: string, id: string) {
     super(`webhook '${printable(id)}' not found in '${printable(namespace)}'`, {
+      namespace: printable(namespace),
+      id: printable(id),
+    });
+  }
+}
+
+export class RetentionPolicyNotFoundError extends WharfError {
+  readonly code = 'retention-policy-not-found' as const;
+  constructor(namespace: string, id: string) {
+    super(`retention policy '${printable(id)}' not found in '${printable(namespace)}'`, {
       namespace: printable(namespace),
       id: printable(id),
     });

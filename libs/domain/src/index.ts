@@ -9,3 +9,4 @@ export * from './helm';
 export * from './accounts';
 export * from './webhooks';
 export * from './oci';
+export * from './retention';

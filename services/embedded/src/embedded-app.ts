@@ -9,7 +9,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataDirLock, lockDataDir } from '@wharf/adapters/sqlite';
 import { BlobGarbageCollector, BlobReferenceProjector } from '@wharf/blob';
 import { JsonLogger, WharfConfig } from '@wharf/config';
-import { configureGatewayHttp, fastifyOptions, warnWhenDiscoveryHasNoOrigin } from '@wharf/gateway';
+import { RetentionEnforcer, configureGatewayHttp, fastifyOptions, warnWhenDiscoveryHasNoOrigin } from '@wharf/gateway';
 import { LagGauge, ReadinessCheck, createServiceApp, followConsumerLag } from '@wharf/http';
 import { WharfMetrics } from '@wharf/metrics';
 import { MetadataProjector } from '@wharf/metadata';
@@ -60,6 +60,10 @@ async function boot(config: WharfConfig, logger: JsonLogger, lock: DataDirLock):
     { group: 'webhooks', lag: () => webhooks.lag() },
   );
   app.get(BlobGarbageCollector).schedule();
+  app.get(RetentionEnforcer).schedule({
+    intervalSeconds: config.retention.intervalSeconds,
+    onError: (error) => logger.event('error', 'retention run failed', { error: String(error) }),
+  });
   if (!(await metadata.caughtUp(300_000))) throw new Error('metadata projection did not catch up with the event log');
   await app.listen(config.http.port, config.http.host);
   // After listening, so CloudEvents name the port actually bound when WHARF_PUBLIC_URL is unset.

@@ -17,6 +17,7 @@ import { DiscoveryController } from './http/discovery.controller';
 import { HelmController } from './http/helm.controller';
 import { OciController } from './http/oci.controller';
 import { PackagesController } from './http/packages.controller';
+import { RetentionController } from './http/retention.controller';
 import { WebhooksController } from './http/webhooks.controller';
 import { AccountLookup } from './use-cases/accounts/account-lookup';
 import { AuditTrailUseCases } from './use-cases/accounts/audit-trail.use-cases';
@@ -48,6 +49,9 @@ import { SearchPackagesUseCase } from './use-cases/read-package/search-packages.
 import { ShowChannelsUseCases } from './use-cases/read-package/show-channels.use-cases';
 import { ShowPackageUseCases } from './use-cases/read-package/show-package.use-cases';
 import { RegistryStatsUseCase } from './use-cases/registry-stats.use-case';
+import { RetentionEnforcer } from './use-cases/retention/retention-enforcer';
+import { RetentionPlanner } from './use-cases/retention/retention-planner';
+import { RetentionPoliciesUseCases } from './use-cases/retention/retention-policies.use-cases';
 import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subscriptions.use-cases';
 
 /**
@@ -64,6 +68,7 @@ import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subsc
     DiscoveryController,
     HelmController,
     WebhooksController,
+    RetentionController,
     OciController,
   ],
   providers: [
@@ -94,6 +99,10 @@ import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subsc
     AuditTrailUseCases,
     // Webhooks
     WebhookSubscriptionsUseCases,
+    // Retention
+    RetentionPlanner,
+    RetentionEnforcer,
+    RetentionPoliciesUseCases,
     // Writes
     ReleasePublisher,
     PushReleaseUseCase,

@@ -6,3 +6,5 @@ export * from './auth/account-writer';
 export * from './auth/account-directory';
 export { hashPassword } from './auth/password-hasher';
 export { limitsJson, organizationJson, tokenJson } from './presenters/accounts.presenter';
+// Retention runs: scheduled by each profile's composition root; the admin CLI may call it too.
+export { RetentionEnforcer } from './use-cases/retention/retention-enforcer';

@@ -36,6 +36,7 @@ import {
   UPLOAD_SESSIONS,
 } from '@wharf/ports';
 import { GatewayModule } from './gateway.module';
+import { RetentionEnforcer } from './use-cases/retention/retention-enforcer';
 import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
 import { warnWhenDiscoveryHasNoOrigin } from './http/discovery-origin';
 
@@ -120,6 +121,12 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   configureGatewayHttp(app, logger);
   warnWhenDiscoveryHasNoOrigin(config, logger);
   await app.listen(config.http.port, config.http.host);
+  // Retention runs here, beside the account store that holds the policies; its deletes go to the
+  // writers over the bus like any other. Every replica may run it (each delete is decided once).
+  app.get(RetentionEnforcer).schedule({
+    intervalSeconds: config.retention.intervalSeconds,
+    onError: (error) => logger.event('error', 'retention run failed', { error: String(error) }),
+  });
   return app;
 }
 

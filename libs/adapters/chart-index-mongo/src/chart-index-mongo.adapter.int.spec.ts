@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb';
 import type { CommandStartedEvent } from 'mongodb';
 import { chartVersionsOf } from '@wharf/domain';
 import { packageView, releasePublished, uniqueName } from '@wharf/testing';
-import { closeAdminClient, dropDatabase, mongoUrl } from '../../metadata-mongo/src/metadata-mongo.test-support';
+import { closeAdminClient, dropDatabase, mongoUrl } from '../../mongo/src/mongo.test-support';
 import { MongoChartIndexStore } from './chart-index-mongo.adapter';
 
 const TIMEOUT = 60_000;

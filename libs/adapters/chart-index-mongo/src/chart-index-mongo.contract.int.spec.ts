@@ -1,5 +1,5 @@
 import { describeChartIndexStoreContract, uniqueName } from '@wharf/testing';
-import { closeAdminClient, dropDatabase, mongoUrl } from '../../metadata-mongo/src/metadata-mongo.test-support';
+import { closeAdminClient, dropDatabase, mongoUrl } from '../../mongo/src/mongo.test-support';
 import { MongoChartIndexStore } from './chart-index-mongo.adapter';
 
 afterAll(closeAdminClient);

@@ -17,7 +17,13 @@ import {
   PackageVersionDocument,
   literalPattern,
 } from './metadata-mongo.adapter';
-import { adminClient, closeAdminClient, dropDatabase, mongoUrl, uniqueDatabase } from './metadata-mongo.test-support';
+import {
+  adminClient,
+  closeAdminClient,
+  dropDatabase,
+  mongoUrl,
+  uniqueDatabase,
+} from '../../mongo/src/mongo.test-support';
 
 const TIMEOUT = 60_000;
 

@@ -1,6 +1,6 @@
 import { describeMetadataStoreContract } from '@wharf/testing';
 import { MongoMetadataStore } from './metadata-mongo.adapter';
-import { closeAdminClient, dropDatabase, mongoUrl, uniqueDatabase } from './metadata-mongo.test-support';
+import { closeAdminClient, dropDatabase, mongoUrl, uniqueDatabase } from '../../mongo/src/mongo.test-support';
 
 afterAll(closeAdminClient);
 

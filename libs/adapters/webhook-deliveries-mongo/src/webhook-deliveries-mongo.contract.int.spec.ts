@@ -1,31 +1,20 @@
-import { MongoClient } from 'mongodb';
-import { describeWebhookDeliveryStoreContract, uniqueName } from '@wharf/testing';
+import { describeWebhookDeliveryStoreContract } from '@wharf/testing';
+import { closeAdminClient, dropDatabase, mongoUrl, uniqueDatabase } from '../../mongo/src/mongo.test-support';
 import { MongoWebhookDeliveryStore } from './webhook-deliveries-mongo.adapter';
 
-function mongoUrl(): string {
-  const url = process.env.WHARF_MONGO_URL;
-  if (!url) throw new Error('WHARF_MONGO_URL is not set: run through the jest "int" project');
-  return url;
-}
+afterAll(closeAdminClient);
 
 describeWebhookDeliveryStoreContract(
   'webhook-deliveries-mongo',
   async () => {
-    const database = uniqueName('wharf_webhooks_');
+    const database = uniqueDatabase('wharf_webhooks_');
     return {
       subject: await MongoWebhookDeliveryStore.connect({
         url: mongoUrl(),
         database,
         clientOptions: { serverSelectionTimeoutMS: 10_000 },
       }),
-      cleanup: async () => {
-        const admin = await new MongoClient(mongoUrl(), { serverSelectionTimeoutMS: 10_000 }).connect();
-        try {
-          await admin.db(database).dropDatabase();
-        } finally {
-          await admin.close();
-        }
-      },
+      cleanup: () => dropDatabase(database),
     };
   },
   { testTimeoutMs: 60_000 },

@@ -67,6 +67,7 @@ const everyEvent: [string, () => PackageEvent][] = [
       }),
   ],
   ['ReleaseDeleted', () => deleted({ release: '1.0.0-rc.1+build.5', mediaType: 'kpm' })],
+  ['ReleaseDeleted (by retention)', () => deleted({ reason: { kind: 'retention', policy: 'keep-10' } })],
   ['ReleaseAddedToChannel', () => addedToChannel({ channel: 'stable', release: '2.0.0' })],
   ['ReleaseRemovedFromChannel (new current)', () => removedFromChannel({ current: '0.9.0' })],
   ['ReleaseRemovedFromChannel (none left)', () => removedFromChannel({ current: null })],
@@ -74,6 +75,14 @@ const everyEvent: [string, () => PackageEvent][] = [
 ];
 
 describe('event contracts', () => {
+  it('refuses a ReleaseDeleted whose reason is not a retention policy', () => {
+    for (const reason of [
+      { kind: 'whim', policy: 'p' },
+      { kind: 'retention', policy: '' },
+    ])
+      contractError(() => validateForProduce(envelope(deleted({ reason } as never))));
+  });
+
   it.each(everyEvent)('%s round-trips produce → JSON → consume unchanged', (_name, make) => {
     const original = envelope(make());
     const produced = validateForProduce(original);

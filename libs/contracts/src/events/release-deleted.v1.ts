@@ -13,5 +13,7 @@ export const ReleaseDeletedV1 = {
     provenanceDigest: hexDigest.optional(),
     /** Added compatibly (optional): the OCI manifest and config the deleted release referenced. */
     oci: ociDigests.optional(),
+    /** Added compatibly (optional): why the registry deleted it; absent when a caller asked. */
+    reason: z.object({ kind: z.literal('retention'), policy: z.string().min(1).max(64) }).optional(),
   }),
 } as const;

@@ -26,6 +26,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   'method-not-allowed': 405,
   'account-not-found': 404,
   'webhook-not-found': 404,
+  'retention-policy-not-found': 404,
   'package-exists': 409,
   'visibility-conflict': 409,
   'overwrite-forbidden': 409,

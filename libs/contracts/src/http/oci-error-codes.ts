@@ -43,6 +43,7 @@ export const OCI_CODE_BY_CODE: Readonly<Record<WireErrorCode, OciErrorCode>> = {
   'method-not-allowed': 'UNSUPPORTED',
   'account-not-found': 'NAME_UNKNOWN',
   'webhook-not-found': 'UNSUPPORTED',
+  'retention-policy-not-found': 'UNSUPPORTED',
   'package-exists': 'DENIED',
   'visibility-conflict': 'DENIED',
   'overwrite-forbidden': 'DENIED',

@@ -4,7 +4,15 @@
  * are pure: ids, hashes and time arrive in the command, so replaying a stream gives the same
  * view every time.
  */
-import { AccountExistsError, AccountNotFoundError, InvalidUsageError, WebhookNotFoundError } from '../errors';
+import {
+  AccountExistsError,
+  AccountNotFoundError,
+  InvalidUsageError,
+  RetentionPolicyNotFoundError,
+  WebhookNotFoundError,
+} from '../errors';
+import { MAX_RETENTION_POLICIES, RetentionPolicy, RetentionSettings } from '../retention/retention-policy';
+import type { RetentionDeletion } from '../retention/retention.rule';
 import {
   MAX_WEBHOOKS_PER_NAMESPACE,
   SECRET_ROTATION_OVERLAP_MS,
@@ -21,6 +29,7 @@ import {
   TokenRecord,
   findRobot,
   isLive,
+  retentionPoliciesOf,
   webhooksOf,
 } from './account.view';
 
@@ -61,7 +70,12 @@ export type AccountCommand =
   /** `sealedSecret`: a new secret; the current one then keeps signing until `now` + the rotation overlap. */
   | { type: 'ChangeWebhook'; id: string; settings: WebhookSettings; sealedSecret: string | null; now: string }
   | { type: 'SetWebhookActive'; id: string; active: boolean }
-  | { type: 'DeleteWebhook'; id: string };
+  | { type: 'DeleteWebhook'; id: string }
+  /** Creates the policy `id` or replaces its settings. */
+  | { type: 'SetRetentionPolicy'; id: string; settings: RetentionSettings }
+  | { type: 'DeleteRetentionPolicy'; id: string }
+  /** What a retention run deleted in the namespace, for its audit trail. */
+  | { type: 'RecordRetention'; deleted: RetentionDeletion[] };
 
 /** A token about to be issued: its id, the hash of its secret, label and expiry (null: never). */
 export interface NewToken {
@@ -171,6 +185,22 @@ export function decideAccount(view: AccountView | null, namespace: string, comma
     case 'DeleteWebhook':
       findWebhook(view, command.id);
       return [{ type: 'WebhookDeleted', data: { id: command.id } }];
+    case 'SetRetentionPolicy': {
+      const policies = retentionPoliciesOf(view);
+      const current = policies.find((p) => p.id === command.id);
+      if (!current && policies.length >= MAX_RETENTION_POLICIES)
+        throw new InvalidUsageError(
+          `at most ${MAX_RETENTION_POLICIES} retention policies per namespace: delete one first`,
+          { limit: MAX_RETENTION_POLICIES },
+        );
+      if (current && sameSettings(current, command.settings)) return [];
+      return [{ type: 'RetentionPolicySet', data: { id: command.id, settings: command.settings } }];
+    }
+    case 'DeleteRetentionPolicy':
+      findRetentionPolicy(view, command.id);
+      return [{ type: 'RetentionPolicyDeleted', data: { id: command.id } }];
+    case 'RecordRetention':
+      return command.deleted.length === 0 ? [] : [{ type: 'RetentionApplied', data: { deleted: command.deleted } }];
   }
 }
 
@@ -260,6 +290,21 @@ export function evolveAccount(view: AccountView | null, event: RecordedAccountEv
       return withWebhook(next, e.data.id, (w) => ({ ...w, active: e.data.active, updatedAt: event.occurredAt }));
     case 'WebhookDeleted':
       return { ...next, webhooks: webhooksOf(view).filter((w) => w.id !== e.data.id) };
+    case 'RetentionPolicySet': {
+      const current = retentionPoliciesOf(view).find((p) => p.id === e.data.id);
+      const policy: RetentionPolicy = {
+        id: e.data.id,
+        ...e.data.settings,
+        createdAt: current?.createdAt ?? event.occurredAt,
+        updatedAt: event.occurredAt,
+      };
+      const others = retentionPoliciesOf(view).filter((p) => p.id !== e.data.id);
+      return { ...next, retention: [...others, policy].sort((a, b) => (a.id < b.id ? -1 : 1)) };
+    }
+    case 'RetentionPolicyDeleted':
+      return { ...next, retention: retentionPoliciesOf(view).filter((p) => p.id !== e.data.id) };
+    case 'RetentionApplied':
+      return next;
     default:
       return next;
   }
@@ -282,6 +327,16 @@ export function findWebhook(view: AccountView, id: string): WebhookRecord {
   const webhook = webhooksOf(view).find((w) => w.id === id);
   if (!webhook) throw new WebhookNotFoundError(view.namespace, id);
   return webhook;
+}
+
+export function findRetentionPolicy(view: AccountView, id: string): RetentionPolicy {
+  const policy = retentionPoliciesOf(view).find((p) => p.id === id);
+  if (!policy) throw new RetentionPolicyNotFoundError(view.namespace, id);
+  return policy;
+}
+
+function sameSettings(policy: RetentionPolicy, settings: RetentionSettings): boolean {
+  return (Object.keys(settings) as (keyof RetentionSettings)[]).every((k) => policy[k] === settings[k]);
 }
 
 function withWebhook(view: AccountView, id: string, change: (w: WebhookRecord) => WebhookRecord): AccountView {

@@ -1,4 +1,5 @@
-import { AccountExistsError, AccountNotFoundError, InvalidUsageError } from '../errors';
+import { AccountExistsError, AccountNotFoundError, InvalidUsageError, RetentionPolicyNotFoundError } from '../errors';
+import { MAX_RETENTION_POLICIES } from '../retention/retention-policy';
 import {
   AccountCommand,
   LOGIN_LABEL,
@@ -200,5 +201,61 @@ describe('account decider', () => {
       allowOverwrites: false,
     });
     expect(view!.version).toBe(3);
+  });
+
+  it('should set, replace, list in id order and delete retention policies, refusing an unknown id', () => {
+    const org = run('acme', [{ type: 'CreateOrganization', owner: 'alice' }]);
+    const settings = {
+      packagePattern: null,
+      keepLast: 3,
+      keepPushedWithinDays: null,
+      keepChannelReleases: 'current' as const,
+      prereleases: 'count' as const,
+    };
+    const set = run(
+      'acme',
+      [
+        { type: 'SetRetentionPolicy', id: 'z', settings },
+        { type: 'SetRetentionPolicy', id: 'a', settings },
+        { type: 'SetRetentionPolicy', id: 'z', settings: { ...settings, keepLast: 5 } },
+      ],
+      org,
+    );
+    expect(set.retention!.map((p) => [p.id, p.keepLast])).toEqual([
+      ['a', 3],
+      ['z', 5],
+    ]);
+    expect(set.retention![1]!.createdAt).not.toBe(set.retention![1]!.updatedAt);
+    expect(decideAccount(set, 'acme', { type: 'SetRetentionPolicy', id: 'a', settings })).toEqual([]);
+    const left = run('acme', [{ type: 'DeleteRetentionPolicy', id: 'a' }], set);
+    expect(left.retention!.map((p) => p.id)).toEqual(['z']);
+    expect(() => decideAccount(left, 'acme', { type: 'DeleteRetentionPolicy', id: 'a' })).toThrow(
+      RetentionPolicyNotFoundError,
+    );
+    expect(decideAccount(left, 'acme', { type: 'RecordRetention', deleted: [] })).toEqual([]);
+  });
+
+  it('should refuse a retention policy beyond the most a namespace may hold', () => {
+    const settings = {
+      packagePattern: null,
+      keepLast: 1,
+      keepPushedWithinDays: null,
+      keepChannelReleases: 'current' as const,
+      prereleases: 'count' as const,
+    };
+    const full = run('acme', [
+      { type: 'CreateOrganization', owner: 'alice' },
+      ...Array.from({ length: MAX_RETENTION_POLICIES }, (_, i): AccountCommand => ({
+        type: 'SetRetentionPolicy',
+        id: `p${i}`,
+        settings,
+      })),
+    ]);
+    expect(() => decideAccount(full, 'acme', { type: 'SetRetentionPolicy', id: 'one-more', settings })).toThrow(
+      InvalidUsageError,
+    );
+    expect(
+      decideAccount(full, 'acme', { type: 'SetRetentionPolicy', id: 'p0', settings: { ...settings, keepLast: 2 } }),
+    ).toHaveLength(1);
   });
 });

@@ -6,6 +6,8 @@
 import type { NamespaceLimits, Role } from './account.view';
 import type { Visibility } from '../package/package.view';
 import type { SealedSecret, WebhookEventName } from '../webhooks/webhook';
+import type { RetentionSettings } from '../retention/retention-policy';
+import type { RetentionDeletion } from '../retention/retention.rule';
 
 export type AccountEvent =
   | { type: 'UserRegistered'; data: { passwordHash: string; siteAdmin: boolean } }
@@ -46,7 +48,12 @@ export type AccountEvent =
       };
     }
   | { type: 'WebhookActiveSet'; data: { id: string; active: boolean } }
-  | { type: 'WebhookDeleted'; data: { id: string } };
+  | { type: 'WebhookDeleted'; data: { id: string } }
+  /** A retention policy created or replaced (by id). */
+  | { type: 'RetentionPolicySet'; data: { id: string; settings: RetentionSettings } }
+  | { type: 'RetentionPolicyDeleted'; data: { id: string } }
+  /** Recorded for the audit trail when a retention run deleted releases of the namespace: each with its policy. */
+  | { type: 'RetentionApplied'; data: { deleted: RetentionDeletion[] } };
 
 export type AccountEventType = AccountEvent['type'];
 

@@ -6,6 +6,7 @@
  * SHA-256 of their random secret.
  */
 import type { WebhookRecord } from '../webhooks/webhook';
+import type { RetentionPolicy } from '../retention/retention-policy';
 
 export type Role = 'read' | 'write' | 'admin';
 
@@ -81,6 +82,12 @@ export interface AccountView {
   limits: NamespaceLimits;
   /** The namespace's webhook subscriptions (absent in views stored before there were any). */
   webhooks?: WebhookRecord[];
+  /** The namespace's retention policies, ordered by id (absent in views stored before there were any). */
+  retention?: RetentionPolicy[];
+}
+
+export function retentionPoliciesOf(view: AccountView): RetentionPolicy[] {
+  return view.retention ?? [];
 }
 
 export function webhooksOf(view: AccountView): WebhookRecord[] {

@@ -58,11 +58,31 @@ export interface PushRelease {
   meta: CommandMeta;
 }
 
+/** Why a release was deleted, when not by a caller's request: recorded in the ReleaseDeleted event. */
+export interface DeleteReason {
+  kind: 'retention';
+  /** Id of the namespace's retention policy the deletion was made under. */
+  policy: string;
+}
+
+/**
+ * What a retention run saw when it planned a delete (not recorded in the event): the writer
+ * refuses the delete with RetentionSupersededError when the manifest no longer has these bytes
+ * or the release has become a channel's current release since.
+ */
+export interface RetentionGuard {
+  blobDigest: string;
+}
+
 export interface DeleteRelease {
   type: 'DeleteRelease';
   package: string;
   release: string;
   mediaType: string;
+  /** Absent: a caller asked for it. */
+  reason?: DeleteReason;
+  /** Present on retention deletes only: the state the run planned against. */
+  guard?: RetentionGuard;
   meta: CommandMeta;
 }
 

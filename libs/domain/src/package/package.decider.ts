@@ -12,6 +12,7 @@ import {
   QuotaExceededError,
   ReleaseNotFoundError,
   VisibilityConflictError,
+  RetentionSupersededError,
 } from '../errors';
 import { sortReleasesDescending } from '../semver';
 import type {
@@ -211,6 +212,7 @@ function replacedDigests(existing: ReleaseManifest): {
 function decideDeleteRelease(command: DeleteRelease, state: PackageView): PackageEvent[] {
   const manifest = findManifest(state, command.release, command.mediaType);
   if (!manifest) throw new PackageNotFoundError(command.package, command.release, command.mediaType);
+  if (command.guard) assertRetentionStillApplies(command, manifest, state);
   const events: PackageEvent[] = [
     {
       type: 'ReleaseDeleted',
@@ -221,6 +223,7 @@ function decideDeleteRelease(command: DeleteRelease, state: PackageView): Packag
         blobDigest: manifest.blobDigest,
         ...(manifest.provenanceDigest ? { provenanceDigest: manifest.provenanceDigest } : {}),
         ...(manifest.oci ? { oci: manifest.oci } : {}),
+        ...(command.reason ? { reason: command.reason } : {}),
       },
     },
   ];
@@ -231,6 +234,14 @@ function decideDeleteRelease(command: DeleteRelease, state: PackageView): Packag
     }
   }
   return events;
+}
+
+/** A retention delete applies only to the state its run planned against (see RetentionGuard). */
+function assertRetentionStillApplies(command: DeleteRelease, manifest: ReleaseManifest, state: PackageView): void {
+  const superseded = (why: string) =>
+    new RetentionSupersededError(command.package, command.release, command.mediaType, why);
+  if (manifest.blobDigest !== command.guard!.blobDigest) throw superseded('pushed again since the run planned it');
+  if (state.channels.some((c) => c.current === command.release)) throw superseded("now a channel's current release");
 }
 
 function decideAddToChannel(command: AddReleaseToChannel, state: PackageView): PackageEvent[] {
@@ -305,6 +316,24 @@ export function evolveAll(state: PackageView, events: readonly RecordedEvent[]):
   return view;
 }
 
+/** The manifest a ReleasePublished event adds (evolve and publishAll alike). */
+function manifestPublishedBy(event: RecordedEvent<ReleasePublished>): ReleaseManifest {
+  const d = event.data;
+  return {
+    release: d.release,
+    mediaType: d.mediaType,
+    apprDigest: d.apprDigest,
+    blobDigest: d.blobDigest,
+    size: d.size,
+    metadata: d.metadata,
+    chart: d.chart,
+    ...(d.provenanceDigest ? { provenanceDigest: d.provenanceDigest } : {}),
+    ...(d.provenanceSize !== undefined ? { provenanceSize: d.provenanceSize } : {}),
+    ...(d.oci ? { oci: d.oci } : {}),
+    createdAt: event.occurredAt,
+  };
+}
+
 /** The fold of a run of ReleasePublished events: what `evolve` does for each, in one pass. */
 function publishAll(state: PackageView, events: readonly RecordedEvent<ReleasePublished>[]): PackageView {
   const keyOf = (release: string, mediaType: string) => `${mediaType}\u0000${release}`;
@@ -329,19 +358,7 @@ function publishAll(state: PackageView, events: readonly RecordedEvent<ReleasePu
       live--;
     }
     at.set(key, slots.length);
-    slots.push({
-      release: d.release,
-      mediaType: d.mediaType,
-      apprDigest: d.apprDigest,
-      blobDigest: d.blobDigest,
-      size: d.size,
-      metadata: d.metadata,
-      chart: d.chart,
-      ...(d.provenanceDigest ? { provenanceDigest: d.provenanceDigest } : {}),
-      ...(d.provenanceSize !== undefined ? { provenanceSize: d.provenanceSize } : {}),
-      ...(d.oci ? { oci: d.oci } : {}),
-      createdAt: event.occurredAt,
-    });
+    slots.push(manifestPublishedBy(event));
     live++;
     published.add(key);
     recentCommands = rememberCommand(recentCommands, event.causationId);
@@ -378,22 +395,7 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
         ...withoutTombstone(state, release, mediaType),
         visibility: isNewPackage ? e.data.visibility : state.visibility,
         createdAt: isNewPackage ? event.occurredAt : state.createdAt,
-        manifests: [
-          ...others,
-          {
-            release,
-            mediaType,
-            apprDigest: e.data.apprDigest,
-            blobDigest: e.data.blobDigest,
-            size: e.data.size,
-            metadata: e.data.metadata,
-            chart: e.data.chart,
-            ...(e.data.provenanceDigest ? { provenanceDigest: e.data.provenanceDigest } : {}),
-            ...(e.data.provenanceSize !== undefined ? { provenanceSize: e.data.provenanceSize } : {}),
-            ...(e.data.oci ? { oci: e.data.oci } : {}),
-            createdAt: event.occurredAt,
-          },
-        ],
+        manifests: [...others, manifestPublishedBy(event as RecordedEvent<ReleasePublished>)],
       };
     }
     case 'ReleaseDeleted': {

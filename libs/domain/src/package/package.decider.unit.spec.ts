@@ -26,6 +26,7 @@ import {
   PackageNotFoundError,
   QuotaExceededError,
   ReleaseNotFoundError,
+  RetentionSupersededError,
   VisibilityConflictError,
 } from '../errors';
 import type { PackageEvent, PackageVisibilityChanged } from './package.events';
@@ -447,6 +448,35 @@ describe("decide: PushRelease under a bound on the package's metadata", () => {
 });
 
 describe('decide: DeleteRelease', () => {
+  it("refuses a retention delete whose release was pushed again or became a channel's current since the plan", () => {
+    const reason = { kind: 'retention' as const, policy: 'keep-1' };
+    const planned = { blobDigest: published({ release: '1.0.0' }).data.blobDigest };
+    spec()
+      .given(published({ release: '1.0.0' }), published({ release: '2.0.0' }))
+      .when(deleteRelease({ release: '1.0.0', reason, guard: planned }))
+      .then(deleted({ release: '1.0.0', reason }));
+    spec()
+      .given(published({ release: '1.0.0' }), published({ release: '2.0.0' }))
+      .when(deleteRelease({ release: '1.0.0', reason, guard: { blobDigest: testDigest('other bytes') } }))
+      .thenThrows(RetentionSupersededError, { release: '1.0.0' });
+    spec()
+      .given(published({ release: '1.0.0' }), published({ release: '2.0.0' }), addedToChannel({ release: '1.0.0' }))
+      .when(deleteRelease({ release: '1.0.0', reason, guard: planned }))
+      .thenThrows(RetentionSupersededError, { release: '1.0.0' });
+  });
+
+  it("records the reason a retention delete carries, and none for a caller's delete", () => {
+    const reason = { kind: 'retention' as const, policy: 'keep-3' };
+    spec()
+      .given(published({ release: '1.0.0' }), published({ release: '2.0.0' }))
+      .when(deleteRelease({ release: '1.0.0', reason }))
+      .then(deleted({ release: '1.0.0', reason }));
+    spec()
+      .given(published({ release: '1.0.0' }), published({ release: '2.0.0' }))
+      .when(deleteRelease({ release: '1.0.0' }))
+      .then(deleted({ release: '1.0.0' }));
+  });
+
   it('refuses a package that does not exist', () => {
     spec()
       .given()

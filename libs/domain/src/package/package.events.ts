@@ -2,6 +2,7 @@
  * Events of the package aggregate: facts, named in the past tense. Their wire schemas, one per
  * (type, version), live in libs/contracts/src/events.
  */
+import type { DeleteReason } from './package.commands';
 import type { OciDigests, ReleaseManifest, Visibility } from './package.view';
 
 /** The manifest a push records, as the event carries it (the time is the event's own). */
@@ -23,7 +24,10 @@ export interface ReleasePublished {
 
 export interface ReleaseDeleted {
   type: 'ReleaseDeleted';
-  data: Pick<ReleaseManifest, 'release' | 'mediaType' | 'apprDigest' | 'blobDigest' | 'provenanceDigest' | 'oci'>;
+  data: Pick<ReleaseManifest, 'release' | 'mediaType' | 'apprDigest' | 'blobDigest' | 'provenanceDigest' | 'oci'> & {
+    /** Absent: a caller asked for it; otherwise why the registry deleted it (retention, and the policy). */
+    reason?: DeleteReason;
+  };
 }
 
 /** Creates the channel if needed and makes `release` its current release. */

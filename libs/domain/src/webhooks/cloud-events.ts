@@ -88,6 +88,8 @@ export function cloudEventsOf(event: LoggedEvent, manifestsBefore: number, baseU
         mediaType: e.data.mediaType,
         digest: `sha256:${e.data.blobDigest}`,
         apprDigest: `sha256:${e.data.apprDigest}`,
+        // Absent when a caller deleted it; retention names its policy.
+        ...(e.data.reason ? { reason: e.data.reason } : {}),
       });
       if (manifestsAfter(manifestsBefore, event) > 0 || manifestsBefore === 0) return [deleted];
       return [deleted, make('package.deleted', event.package, {}, `${event.id}.package-deleted`)];

@@ -74,6 +74,14 @@ describe('cloudEventsOf', () => {
     ]);
   });
 
+  it("should name the retention policy of a retention delete, and no reason for a caller's delete", () => {
+    const byRetention = { ...deleted, data: { ...deleted.data, reason: { kind: 'retention', policy: 'keep-3' } } };
+    expect(cloudEventsOf(logged(byRetention as PackageEvent), 2, BASE)[0]!.event.data).toMatchObject({
+      reason: { kind: 'retention', policy: 'keep-3' },
+    });
+    expect(cloudEventsOf(logged(deleted), 2, BASE)[0]!.event.data).not.toHaveProperty('reason');
+  });
+
   it('should map channel and visibility changes', () => {
     const kinds = (
       [

@@ -5,6 +5,7 @@
  */
 import { CHANNEL_NAME_PATTERN, PACKAGE_NAME_PATTERN, SHA256_HEX } from '@wharf/domain';
 import { ACCOUNT_PATHS, ACCOUNT_SCHEMAS, SECURITY_SCHEMES } from './account-paths';
+import { RETENTION_PATHS, RETENTION_SCHEMAS } from './retention-paths';
 import { WEBHOOK_PATHS, WEBHOOK_SCHEMAS } from './webhook-paths';
 import { HELM_PATHS, HELM_SCHEMAS } from './helm-paths';
 
@@ -228,11 +229,12 @@ export function openApiDocument(prefix: string, version: string) {
       ...HELM_PATHS,
       ...ACCOUNT_PATHS,
       ...WEBHOOK_PATHS,
+      ...RETENTION_PATHS,
     },
     // Credentials are optional everywhere: anonymous callers read public packages.
     security: [{}, { token: [] }, { bearer: [] }, { basic: [] }],
     components: {
-      schemas: { ...SCHEMAS, ...HELM_SCHEMAS, ...ACCOUNT_SCHEMAS, ...WEBHOOK_SCHEMAS },
+      schemas: { ...SCHEMAS, ...HELM_SCHEMAS, ...ACCOUNT_SCHEMAS, ...WEBHOOK_SCHEMAS, ...RETENTION_SCHEMAS },
       securitySchemes: SECURITY_SCHEMES,
     },
   };

@@ -1,5 +1,5 @@
 /**
- * For this adapter's int tests: the MongoDB-wire endpoint the int project's globalSetup put in
+ * For the MongoDB adapters' int tests: the MongoDB-wire endpoint the int project's globalSetup put in
  * WHARF_MONGO_URL, a fresh database name per test, and a shared client to inspect and drop it.
  */
 import { MongoClient } from 'mongodb';
@@ -16,8 +16,8 @@ export function mongoUrl(): string {
 }
 
 /** A database name no other test uses (FerretDB's SQLite backend: at most 63 of [a-z0-9_-]). */
-export function uniqueDatabase(): string {
-  return uniqueName('wharf_metadata_');
+export function uniqueDatabase(prefix = 'wharf_metadata_'): string {
+  return uniqueName(prefix);
 }
 
 let admin: MongoClient | undefined;

@@ -1,0 +1,118 @@
+/**
+ * Retention policies: which releases of a namespace's packages a namespace admin lets the
+ * registry delete on its own. A policy is a fact of the namespace's account stream
+ * (`RetentionPolicySet`, `RetentionPolicyDeleted`), so the audit trail records who set it; the
+ * rule that applies it to a package is `retention.rule.ts`.
+ */
+import { InvalidUsageError } from '../errors';
+
+/** How a policy treats pre-releases (SemVer `1.0.0-rc.1`). */
+export type PrereleaseHandling =
+  /** Like any release: counted in `keepLast`, kept by `keepPushedWithinDays`. */
+  | 'count'
+  /** Never deleted by the policy, and not counted in `keepLast`. */
+  | 'keep'
+  /** Deleted unless a channel keeps them: not counted in `keepLast`, not kept by `keepPushedWithinDays`. */
+  | 'drop';
+
+/** Which channel releases a policy never deletes: always each channel's current release, optionally every release on a channel. */
+export type ChannelProtection = 'current' | 'all';
+
+/** What an admin sets: at least one of `keepLast` and `keepPushedWithinDays`. */
+export interface RetentionSettings {
+  /** `*` any run of characters, `?` one, over the package's name (without the namespace); null: every package. */
+  packagePattern: string | null;
+  /** Keep the N highest releases by SemVer precedence; null: no such rule. */
+  keepLast: number | null;
+  /** Keep releases pushed within this many days (a release's newest manifest counts); null: no such rule. */
+  keepPushedWithinDays: number | null;
+  keepChannelReleases: ChannelProtection;
+  prereleases: PrereleaseHandling;
+}
+
+export interface RetentionPolicy extends RetentionSettings {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const MAX_RETENTION_POLICIES = 20;
+export const MAX_KEEP_LAST = 10_000;
+export const MAX_KEEP_DAYS = 36_500;
+const ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const PATTERN = /^[A-Za-z0-9._\-*?]{1,128}$/;
+const FIELDS: Record<string, true> = {
+  package: true,
+  keep_last: true,
+  keep_pushed_within_days: true,
+  keep_channel_releases: true,
+  prereleases: true,
+};
+
+/** A policy id the admin chooses: lowercase letters, digits and inner hyphens, at most 64. */
+export function parseRetentionPolicyId(value: unknown): string {
+  if (typeof value !== 'string' || !ID.test(value))
+    throw new InvalidUsageError('a retention policy id is 1 to 64 lowercase letters, digits and inner hyphens', {
+      field: 'id',
+    });
+  return value;
+}
+
+/**
+ * Reads a policy's settings from a JSON object (`package`, `keep_last`,
+ * `keep_pushed_within_days`, `keep_channel_releases`, `prereleases`); every field but one keep
+ * rule is optional. Refuses unknown fields and any value out of range with InvalidUsageError(field).
+ */
+export function parseRetentionSettings(values: Record<string, unknown>): RetentionSettings {
+  for (const key of Object.keys(values))
+    if (!FIELDS[key])
+      throw new InvalidUsageError(
+        `unknown field '${key.slice(0, 64)}': give ${Object.keys(FIELDS)
+          .map((f) => `'${f}'`)
+          .join(', ')}`,
+        { field: key.slice(0, 64) },
+      );
+  const settings: RetentionSettings = {
+    packagePattern: pattern(values.package),
+    keepLast: count(values.keep_last, 'keep_last', 0, MAX_KEEP_LAST),
+    keepPushedWithinDays: count(values.keep_pushed_within_days, 'keep_pushed_within_days', 1, MAX_KEEP_DAYS),
+    keepChannelReleases: oneOf(values.keep_channel_releases, 'keep_channel_releases', ['current', 'all'], 'current'),
+    prereleases: oneOf(values.prereleases, 'prereleases', ['count', 'keep', 'drop'], 'count'),
+  };
+  if (settings.keepLast === null && settings.keepPushedWithinDays === null)
+    throw new InvalidUsageError("a retention policy needs 'keep_last' or 'keep_pushed_within_days'", {
+      field: 'keep_last',
+    });
+  return settings;
+}
+
+function pattern(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || !PATTERN.test(value))
+    throw new InvalidUsageError(
+      "'package' must be a package name pattern: letters, digits, '.', '_', '-', '*' and '?', at most 128",
+      { field: 'package' },
+    );
+  return value;
+}
+
+function count(value: unknown, field: string, min: number, max: number): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw new InvalidUsageError(`'${field}' must be an integer from ${min} to ${max}`, { field });
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[], fallback: T): T {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
+    throw new InvalidUsageError(`'${field}' must be ${allowed.map((a) => `'${a}'`).join(' or ')}`, { field });
+  return value as T;
+}
+
+/** Whether the policy covers the package named `name` (the part after the namespace). */
+export function policyCovers(policy: Pick<RetentionSettings, 'packagePattern'>, name: string): boolean {
+  if (policy.packagePattern === null) return true;
+  const source = policy.packagePattern.replace(/[.-]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`).test(name);
+}

@@ -1,0 +1,157 @@
+/**
+ * The OpenAPI description of a namespace's retention policies, their dry run and an on-demand
+ * run (docs/architecture.md: Retention). Merged into the document's paths and schemas.
+ */
+import { MAX_KEEP_DAYS, MAX_KEEP_LAST, PACKAGE_NAME_PATTERN } from '@wharf/domain';
+
+const errorRef = { $ref: '#/components/schemas/Error' };
+const json = (schema: object) => ({ 'application/json': { schema } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const ok = (description: string, schema: object) => ({ description, content: json(schema) });
+const ERRORS: Record<number, string> = {
+  400: 'Invalid request (invalid-usage, invalid-name); nothing is written',
+  401: 'No valid credentials (unauthorized-access)',
+  403: 'The caller is not an admin of the namespace (forbidden)',
+  404: 'No such namespace (account-not-found) or policy (retention-policy-not-found)',
+};
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [String(s), { description: ERRORS[s], content: json(errorRef) }]));
+const namespace = {
+  name: 'namespace',
+  in: 'path',
+  required: true,
+  description: 'A user or organisation name',
+  schema: { type: 'string', pattern: PACKAGE_NAME_PATTERN },
+};
+const id = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'The policy id, chosen by the admin',
+  schema: { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' },
+};
+const R = '/api/v1/namespaces/{namespace}/retention';
+const nullableInt = (minimum: number, maximum: number) => ({ type: ['integer', 'null'], minimum, maximum });
+
+export const RETENTION_PATHS = {
+  [R]: {
+    get: {
+      operationId: 'listRetentionPolicies',
+      parameters: [namespace],
+      responses: {
+        200: ok("The namespace's policies, by id", { type: 'array', items: ref('RetentionPolicy') }),
+        ...errors(401, 403, 404),
+      },
+    },
+  },
+  [`${R}/preview`]: {
+    get: {
+      operationId: 'previewRetention',
+      description:
+        'The dry run: every manifest a run would delete now, with the policy that deletes it. Deletes nothing.',
+      parameters: [namespace],
+      responses: { 200: ok('What a run would delete', ref('RetentionRun')), ...errors(401, 403, 404) },
+    },
+  },
+  [`${R}/run`]: {
+    post: {
+      operationId: 'runRetention',
+      description:
+        "Runs the namespace's policies now, as the schedule does: ordinary deletes with the reason (retention, the policy), recorded in the audit trail.",
+      parameters: [namespace],
+      responses: { 200: ok('What the run deleted', ref('RetentionRun')), ...errors(401, 403, 404) },
+    },
+  },
+  [`${R}/policies/{id}`]: {
+    get: {
+      operationId: 'getRetentionPolicy',
+      parameters: [namespace, id],
+      responses: { 200: ok('The policy', ref('RetentionPolicy')), ...errors(400, 401, 403, 404) },
+    },
+    put: {
+      operationId: 'setRetentionPolicy',
+      description:
+        'Creates the policy or replaces its settings (at most 20 per namespace). Admins of the namespace only.',
+      parameters: [namespace, id],
+      requestBody: { required: true, content: json(ref('RetentionSettings')) },
+      responses: { 200: ok('Set', ref('RetentionPolicy')), ...errors(400, 401, 403, 404) },
+    },
+    delete: {
+      operationId: 'deleteRetentionPolicy',
+      parameters: [namespace, id],
+      responses: {
+        200: ok('Deleted', { type: 'object', properties: { status: { type: 'string' } } }),
+        ...errors(400, 401, 403, 404),
+      },
+    },
+  },
+};
+
+const settings = {
+  package: {
+    type: ['string', 'null'],
+    pattern: '^[A-Za-z0-9._\\-*?]{1,128}$',
+    description: "Package names the policy covers ('*' any run, '?' one character); absent or null: every package",
+  },
+  keep_last: { ...nullableInt(0, MAX_KEEP_LAST), description: 'Keep the N highest releases by SemVer precedence' },
+  keep_pushed_within_days: {
+    ...nullableInt(1, MAX_KEEP_DAYS),
+    description: 'Keep releases pushed within this many days',
+  },
+  keep_channel_releases: {
+    type: 'string',
+    enum: ['current', 'all'],
+    default: 'current',
+    description: "A channel's current release is always kept; 'all': every release on a channel too",
+  },
+  prereleases: {
+    type: 'string',
+    enum: ['count', 'keep', 'drop'],
+    default: 'count',
+    description:
+      "'count': like any release; 'keep': never deleted, not counted in keep_last; 'drop': deleted unless on a channel as above",
+  },
+};
+
+export const RETENTION_SCHEMAS = {
+  RetentionSettings: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'At least one of keep_last and keep_pushed_within_days, not null.',
+    anyOf: [
+      { required: ['keep_last'], properties: { keep_last: { type: 'integer' } } },
+      { required: ['keep_pushed_within_days'], properties: { keep_pushed_within_days: { type: 'integer' } } },
+    ],
+    properties: settings,
+  },
+  RetentionPolicy: {
+    type: 'object',
+    required: ['id', ...Object.keys(settings), 'created_at', 'updated_at'],
+    properties: {
+      id: { type: 'string' },
+      ...settings,
+      created_at: { type: 'string' },
+      updated_at: { type: 'string' },
+    },
+  },
+  RetentionRun: {
+    type: 'object',
+    required: ['dry_run', 'deleted'],
+    properties: {
+      dry_run: { type: 'boolean' },
+      deleted: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['package', 'release', 'media_type', 'policy'],
+          properties: {
+            package: { type: 'string' },
+            release: { type: 'string' },
+            media_type: { type: 'string' },
+            policy: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
+};

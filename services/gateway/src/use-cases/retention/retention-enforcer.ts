@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { RetentionDeletion, retentionPoliciesOf } from '@wharf/domain';
+import { ACCOUNT_STORE, AccountStore, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
+import { AccountWriter } from '../../auth/account-writer';
+import { RetentionPlanner } from './retention-planner';
+
+/** The audit trail's actor for a scheduled run: the registry itself, as for the operator. */
+export const OPERATOR = '-';
+const AUDIT_CHUNK = 500;
+const ACCOUNT_PAGE = 200;
+/**
+ * The codes of a delete whose manifest is gone already, or changed since the plan
+ * (RetentionSupersededError): typed in-process, a wire error over the bus.
+ */
+const SKIPPED = new Set<unknown>(['package-not-found', 'package-release-not-found', 'resource-in-use']);
+
+export interface RetentionSchedule {
+  /** Seconds between runs over every namespace; 0: never. */
+  intervalSeconds: number;
+  /** Where a failed run is reported. */
+  onError: (error: unknown) => void;
+}
+
+/**
+ * Runs retention: plans a namespace, sends each deletion to the package's writer as an ordinary
+ * `DeleteRelease` with the reason (`retention`, the policy), and records what was deleted in the
+ * namespace's audit trail (`RetentionApplied`). A manifest another delete removed first is
+ * skipped and not recorded, and so is one whose release changed since the plan (pushed again, or
+ * made a channel's current release: the writer checks the run's guard): the writer decides each delete once, so two runs at the same time
+ * (two gateways) delete each manifest once between them. Blobs follow through the blob
+ * collector, as for any delete.
+ */
+@Injectable()
+export class RetentionEnforcer implements OnApplicationShutdown {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly planner: RetentionPlanner,
+    private readonly writer: AccountWriter,
+    @Inject(ACCOUNT_STORE) private readonly accounts: AccountStore,
+    @Inject(PACKAGE_COMMANDS) private readonly commands: PackageCommands,
+  ) {}
+
+  /** One namespace, now; `actor` is who asked (the audit trail's actor). Returns what it deleted. */
+  async enforce(namespace: string, actor: string, now: Date = new Date()): Promise<RetentionDeletion[]> {
+    const account = await this.accounts.get(namespace);
+    if (!account) return [];
+    const planned = await this.planner.plan(namespace, retentionPoliciesOf(account), now.toISOString());
+    const correlationId = `retention-${randomUUID()}`;
+    const deleted: RetentionDeletion[] = [];
+    for (const d of planned) {
+      try {
+        await this.commands.execute({
+          type: 'DeleteRelease',
+          package: d.package,
+          release: d.release,
+          mediaType: d.mediaType,
+          reason: { kind: 'retention', policy: d.policy },
+          guard: { blobDigest: d.blobDigest },
+          meta: { commandId: randomUUID(), correlationId, issuedAt: new Date().toISOString() },
+        });
+        deleted.push(d);
+      } catch (error) {
+        if (!SKIPPED.has((error as { code?: unknown }).code)) throw error;
+      }
+    }
+    for (let i = 0; i < deleted.length; i += AUDIT_CHUNK)
+      await this.writer.execute(
+        namespace,
+        { type: 'RecordRetention', deleted: deleted.slice(i, i + AUDIT_CHUNK) },
+        actor,
+      );
+    return deleted;
+  }
+
+  /** Every namespace that has policies, one after another; concurrent calls share the run in progress. */
+  enforceAll(now: Date = new Date()): Promise<void> {
+    this.running ??= this.everyNamespace(now).finally(() => (this.running = null));
+    return this.running;
+  }
+
+  schedule({ intervalSeconds, onError }: RetentionSchedule): void {
+    if (intervalSeconds === 0 || this.timer) return;
+    this.timer = setInterval(() => void this.enforceAll().catch(onError), intervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  private async everyNamespace(now: Date): Promise<void> {
+    for (let after: string | undefined; ;) {
+      const page = await this.accounts.list({ after, limit: ACCOUNT_PAGE });
+      for (const entry of page) {
+        const account = await this.accounts.get(entry.namespace);
+        if (account && retentionPoliciesOf(account).length > 0) await this.enforce(entry.namespace, OPERATOR, now);
+      }
+      if (page.length < ACCOUNT_PAGE) return;
+      after = page[page.length - 1]!.namespace;
+    }
+  }
+}

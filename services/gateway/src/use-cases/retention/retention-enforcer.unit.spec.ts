@@ -1,0 +1,116 @@
+import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
+import { WireError } from '@wharf/contracts';
+import { PackageCommand, PackageEvent, RetentionSettings, decide, emptyPackageView, evolve } from '@wharf/domain';
+import type { PackageCommands } from '@wharf/ports';
+import { InMemoryMetadataStore, addedToChannel, foldEvents, published } from '@wharf/testing';
+import { AccountDirectory } from '../../auth/account-directory';
+import { AccountWriter } from '../../auth/account-writer';
+import { OPERATOR, RetentionEnforcer } from './retention-enforcer';
+import { RetentionPlanner } from './retention-planner';
+
+const KEEP_ONE: RetentionSettings = {
+  packagePattern: null,
+  keepLast: 1,
+  keepPushedWithinDays: null,
+  keepChannelReleases: 'current',
+  prereleases: 'count',
+};
+
+/** A package writer in miniature: decide over the stored view, fold, store; records every event. */
+function writerOver(store: InMemoryMetadataStore, appended: PackageEvent[], refuse?: (c: PackageCommand) => boolean) {
+  const commands: PackageCommands = {
+    async execute(command) {
+      if (refuse?.(command)) throw new WireError('package-release-not-found', 'gone', {});
+      const view = (await store.get(command.package)) ?? emptyPackageView(command.package);
+      const events = decide(command, view);
+      const next = events.reduce(
+        (v, e, i) =>
+          evolve(v, {
+            ...e,
+            package: command.package,
+            sequence: view.sequence + i + 1,
+            occurredAt: command.meta.issuedAt,
+            causationId: command.meta.commandId,
+          } as never),
+        view,
+      );
+      await store.put(next, view.sequence);
+      appended.push(...events);
+      return { sequences: [], visibility: next.visibility };
+    },
+  };
+  return commands;
+}
+
+async function world(refuse?: (c: PackageCommand) => boolean) {
+  const accounts = new SqliteAccountStore({ path: ':memory:' });
+  const writer = new AccountWriter(accounts, new AccountDirectory(accounts));
+  const packages = new InMemoryMetadataStore();
+  const appended: PackageEvent[] = [];
+  for (const [pkg, releases] of [
+    ['acme/app', ['1.0.0', '1.1.0', '1.2.0']],
+    ['other/app', ['1.0.0', '1.1.0']],
+  ] as const) {
+    const view = foldEvents(pkg, [
+      ...releases.map((release) => published({ release })),
+      addedToChannel({ channel: 'stable', release: '1.0.0' }),
+    ]);
+    await packages.put(view, 0);
+  }
+  for (const ns of ['acme', 'other']) await writer.execute(ns, { type: 'CreateOrganization', owner: 'alice' }, 'alice');
+  await writer.execute('acme', { type: 'SetRetentionPolicy', id: 'keep-one', settings: KEEP_ONE }, 'alice');
+  const planner = new RetentionPlanner(packages);
+  const enforcer = new RetentionEnforcer(planner, writer, accounts, writerOver(packages, appended, refuse));
+  return { accounts, packages, appended, planner, enforcer };
+}
+
+describe('RetentionEnforcer', () => {
+  it('should delete what the plan names through the writer, with the policy as the reason, and record it in the audit trail', async () => {
+    const { accounts, appended, planner, enforcer } = await world();
+    const now = new Date('2026-06-01T00:00:00Z');
+    const plan = await planner.plan('acme', (await accounts.get('acme'))!.retention!, now.toISOString());
+    const deleted = await enforcer.enforce('acme', 'alice', now);
+    expect(deleted).toEqual(plan);
+    expect(deleted.map((d) => d.release)).toEqual(['1.1.0']);
+    expect(appended).toEqual([
+      expect.objectContaining({
+        type: 'ReleaseDeleted',
+        data: expect.objectContaining({ release: '1.1.0', reason: { kind: 'retention', policy: 'keep-one' } }),
+      }),
+    ]);
+    const [last] = await accounts.history('acme', { limit: 1 });
+    expect(last).toMatchObject({ type: 'RetentionApplied', actor: 'alice', data: { deleted } });
+    expect(await planner.plan('acme', (await accounts.get('acme'))!.retention!, now.toISOString())).toEqual([]);
+  });
+
+  it('should skip, and not record, a manifest another delete removed first', async () => {
+    const { accounts, enforcer } = await world(() => true);
+    expect(await enforcer.enforce('acme', 'alice')).toEqual([]);
+    const [last] = await accounts.history('acme', { limit: 1 });
+    expect(last!.type).toBe('RetentionPolicySet');
+  });
+
+  it("should skip, and not record, a release that became a channel's current after the plan", async () => {
+    const { accounts, packages, appended, planner, enforcer } = await world();
+    const view = (await packages.get('acme/app'))!;
+    const plan = planner.plan.bind(planner);
+    // The plan is made, then a channel moves onto 1.1.0 before the delete reaches the writer.
+    jest.spyOn(planner, 'plan').mockImplementation(async (...args) => {
+      const planned = await plan(...args);
+      const beta = { name: 'beta', current: '1.1.0', releases: ['1.1.0'] };
+      await packages.put({ ...view, sequence: view.sequence + 1, channels: [beta, ...view.channels] }, view.sequence);
+      return planned;
+    });
+    expect(await enforcer.enforce('acme', 'alice')).toEqual([]);
+    expect(appended).toEqual([]);
+    expect((await accounts.history('acme', { limit: 1 }))[0]!.type).toBe('RetentionPolicySet');
+  });
+
+  it('should run every namespace that has policies, and only those, as the operator', async () => {
+    const { accounts, packages, enforcer } = await world();
+    await enforcer.enforceAll();
+    expect((await packages.get('acme/app'))!.manifests.map((m) => m.release)).toEqual(['1.0.0', '1.2.0']);
+    expect((await packages.get('other/app'))!.manifests.map((m) => m.release)).toEqual(['1.0.0', '1.1.0']);
+    expect((await accounts.history('acme', { limit: 1 }))[0]!.actor).toBe(OPERATOR);
+  });
+});

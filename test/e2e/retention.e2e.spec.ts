@@ -1,0 +1,168 @@
+/**
+ * Retention over HTTP (docs/architecture.md: Retention), against the enforced registry of the
+ * profile under test: a namespace admin sets a policy, the dry run names what a run would delete,
+ * a run deletes exactly that through ordinary deletes, and every view (appr listing and shows,
+ * the Helm index.yaml) agrees afterwards; the audit trail names the policy. Bad input is refused
+ * in the project's error format with nothing written, and only admins of the namespace may act.
+ */
+import { randomBytes } from 'node:crypto';
+import { parse } from 'yaml';
+import { HttpClient, expectError, expectJson } from '../support/http-client';
+import { enforcedUrl } from '../support/target';
+import { archiveFor, packagePath, pushBody } from './support/appr.fixtures';
+import type { ListEntry } from './support/appr.types';
+
+jest.setTimeout(120_000);
+
+const anonymous = new HttpClient('/cnr', enforcedUrl);
+const root = new HttpClient('', enforcedUrl);
+const id = randomBytes(4).toString('hex');
+const ns = `rt-${id}`;
+const R = `/api/v1/namespaces/${ns}/retention`;
+let owner: HttpClient;
+let outsider: HttpClient;
+
+interface Deleted {
+  package: string;
+  release: string;
+  media_type: string;
+  policy: string;
+}
+
+async function signUp(username: string): Promise<HttpClient> {
+  const body = { user: { username, password: 'correct-horse-battery', email: `${username}@example.test` } };
+  return anonymous.with({ authorization: expectJson(await anonymous.post('/api/v1/users', body), 201).token });
+}
+
+async function push(name: string, release: string, mediaType = 'helm'): Promise<void> {
+  const body = pushBody({ release, mediaType, archive: archiveFor(name, release, `${id}/${mediaType}`) });
+  expectJson(await owner.post(packagePath(ns, name), body), 200);
+}
+
+/** Every manifest the appr listing shows, as "package@release/mediaType", sorted. */
+async function apprManifests(): Promise<string[]> {
+  const listed = expectJson(await owner.get('/api/v1/packages', { query: { namespace: ns } }), 200) as ListEntry[];
+  const out: string[] = [];
+  for (const entry of listed)
+    for (const release of entry.releases) {
+      const shown = expectJson(await owner.get(packagePath(ns, entry.name.split('/')[1]!, release)), 200) as {
+        mediaType: string;
+      }[];
+      for (const m of shown)
+        out.push(`${entry.name}@${release}/${/package-manifest\.(.+)\.v0\.json$/.exec(m.mediaType)![1]}`);
+    }
+  return out.sort();
+}
+
+/** Every chart version index.yaml lists, as "package@release/helm", sorted. */
+async function indexVersions(): Promise<string[]> {
+  const res = await root.with(owner.headers).get(`/helm/${ns}/index.yaml`);
+  expect(res.status).toBe(200);
+  const index = parse(res.text()) as { entries: Record<string, { version: string }[]> };
+  return Object.entries(index.entries)
+    .flatMap(([chart, versions]) => versions.map((v) => `${ns}/${chart}@${v.version}/helm`))
+    .sort();
+}
+
+/** The helm releases of `name` as ChartMuseum's API and the OCI tag list show them, each sorted. */
+async function chartMuseumAndOci(name: string): Promise<{ chartmuseum: string[]; oci: string[] }> {
+  const bearer = root.with({ authorization: `Bearer ${owner.headers.authorization}` });
+  const versions = expectJson(await bearer.get(`/api/${ns}/charts/${name}`), 200) as { version: string }[];
+  const tags = expectJson(await bearer.get(`/v2/${ns}/${name}/tags/list`), 200) as { tags: string[] };
+  return { chartmuseum: versions.map((v) => v.version).sort(), oci: [...tags.tags].sort() };
+}
+
+const key = (d: Deleted) => `${d.package}@${d.release}/${d.media_type}`;
+
+beforeAll(async () => {
+  owner = await signUp(ns);
+  outsider = await signUp(`rt-out-${id}`);
+  for (const release of ['1.0.0', '1.1.0', '1.2.0', '2.0.0-rc.1', '2.0.0']) await push('app', release);
+  await push('app', '1.1.0', 'kpm');
+  for (const release of ['0.1.0', '0.2.0', '0.3.0']) await push('lib', release);
+  expectJson(await owner.post(packagePath(ns, 'app', 'channels', 'stable', '1.0.0')), 200);
+});
+
+describe('retention policies', () => {
+  it('should refuse bad settings in the error format, writing nothing', async () => {
+    const trail = expectJson(await owner.get(`/api/v1/namespaces/${ns}/audit`), 200).length;
+    for (const [body, field] of [
+      [{}, 'keep_last'],
+      [{ keep_last: -1 }, 'keep_last'],
+      [{ keep_last: 2, prereleases: 'sometimes' }, 'prereleases'],
+      [{ keep_last: 2, package: '../x' }, 'package'],
+      [{ keep_last: 2, colour: 'red' }, 'colour'],
+    ] as const) {
+      expect(expectError(await owner.put(`${R}/policies/p`, body), 400, 'invalid-usage').details).toMatchObject({
+        field,
+      });
+    }
+    expectError(await owner.put(`${R}/policies/Bad_Id`, { keep_last: 1 }), 400, 'invalid-usage');
+    expect(expectJson(await owner.get(R), 200)).toEqual([]);
+    expect(expectJson(await owner.get(`/api/v1/namespaces/${ns}/audit`), 200)).toHaveLength(trail);
+  });
+
+  it('should let only admins of the namespace read or change them', async () => {
+    expectError(await anonymous.get(R), 401, 'unauthorized-access');
+    expectError(await outsider.get(R), 403, 'forbidden');
+    expectError(await outsider.put(`${R}/policies/p`, { keep_last: 1 }), 403, 'forbidden');
+    expectError(await outsider.get(`${R}/preview`), 403, 'forbidden');
+    expectError(await outsider.post(`${R}/run`), 403, 'forbidden');
+    expectError(await owner.get(`${R}/policies/nothing`), 404, 'retention-policy-not-found');
+  });
+
+  it('should set, show and delete a policy, each change in the audit trail', async () => {
+    const set = expectJson(await owner.put(`${R}/policies/tmp`, { keep_pushed_within_days: 7 }), 200);
+    expect(set).toMatchObject({ id: 'tmp', keep_last: null, keep_pushed_within_days: 7, prereleases: 'count' });
+    expect(expectJson(await owner.get(`${R}/policies/tmp`), 200)).toEqual(set);
+    expect(expectJson(await owner.delete(`${R}/policies/tmp`), 200)).toEqual({ status: 'ok' });
+    expectError(await owner.get(`${R}/policies/tmp`), 404, 'retention-policy-not-found');
+    const types = (expectJson(await owner.get(`/api/v1/namespaces/${ns}/audit`), 200) as { type: string }[]).map(
+      (e) => e.type,
+    );
+    expect(types).toEqual(expect.arrayContaining(['RetentionPolicySet', 'RetentionPolicyDeleted']));
+  });
+
+  it('should delete in a run exactly what the dry run named, and every view should agree afterwards', async () => {
+    expectJson(await owner.put(`${R}/policies/keep-2`, { package: 'app*', keep_last: 2, prereleases: 'drop' }), 200);
+    const before = await apprManifests();
+    expect(await indexVersions()).toEqual(before.filter((m) => m.endsWith('/helm')));
+
+    const preview = expectJson(await owner.get(`${R}/preview`), 200) as { dry_run: boolean; deleted: Deleted[] };
+    expect(preview.dry_run).toBe(true);
+    // Kept: 2.0.0 and 1.2.0 (the last two), 1.0.0 (stable's current); dropped: the pre-release; lib is not covered.
+    expect(preview.deleted.map(key).sort()).toEqual(
+      [`${ns}/app@1.1.0/helm`, `${ns}/app@1.1.0/kpm`, `${ns}/app@2.0.0-rc.1/helm`].sort(),
+    );
+    expect(preview.deleted.every((d) => d.policy === 'keep-2')).toBe(true);
+    expect(await apprManifests()).toEqual(before);
+
+    const run = expectJson(await owner.post(`${R}/run`), 200) as { dry_run: boolean; deleted: Deleted[] };
+    expect(run.dry_run).toBe(false);
+    expect(run.deleted.map(key).sort()).toEqual(preview.deleted.map(key).sort());
+
+    const after = await apprManifests();
+    expect(after).toEqual(before.filter((m) => !preview.deleted.map(key).includes(m)));
+    expect(await indexVersions()).toEqual(after.filter((m) => m.endsWith('/helm')));
+    const appHelm = after
+      .filter((m) => m.startsWith(`${ns}/app@`) && m.endsWith('/helm'))
+      .map((m) => m.slice(`${ns}/app@`.length, -'/helm'.length))
+      .sort();
+    expect(appHelm).toEqual(['1.0.0', '1.2.0', '2.0.0']);
+    expect(await chartMuseumAndOci('app')).toEqual({ chartmuseum: appHelm, oci: appHelm });
+    expect(expectJson(await owner.get(`${R}/preview`), 200).deleted).toEqual([]);
+
+    const applied = (
+      expectJson(await owner.get(`/api/v1/namespaces/${ns}/audit`), 200) as {
+        type: string;
+        actor: string;
+        data: { deleted: { release: string; mediaType: string; policy: string }[] };
+      }[]
+    ).filter((e) => e.type === 'RetentionApplied');
+    expect(applied).toHaveLength(1);
+    expect(applied[0]!.actor).toBe(ns);
+    expect(applied[0]!.data.deleted.map((d) => `${d.release}/${d.mediaType}:${d.policy}`).sort()).toEqual(
+      ['1.1.0/helm:keep-2', '1.1.0/kpm:keep-2', '2.0.0-rc.1/helm:keep-2'].sort(),
+    );
+  });
+});
