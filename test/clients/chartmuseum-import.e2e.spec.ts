@@ -10,25 +10,15 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
-import { eventually } from '@wharf/testing';
+import { eventually, freePort } from '@wharf/testing';
 import { ToolRun, report, runTool } from '../support/tool-process';
 import { WharfProcess, startWharf } from '../support/wharf-process';
 import { CACHE, ensureInstalled, sha256, tempDir } from './support/clients';
 import { HELM_INSTALL_TIMEOUT_MS, HelmHome, signingKey } from './support/helm-home';
 
 const CHARTMUSEUM = join(CACHE, 'bin', 'chartmuseum');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const importInto = (dataDir: string, args: string[]): Promise<ToolRun> =>
   runTool('import', args, { WHARF_DATA_DIR: dataDir, WHARF_PROFILE: 'embedded', WHARF_LOG_LEVEL: 'warn' });

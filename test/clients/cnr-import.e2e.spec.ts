@@ -9,24 +9,14 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { chartArchive, eventually } from '@wharf/testing';
+import { chartArchive, eventually, freePort } from '@wharf/testing';
 import { ToolRun, report, runTool } from '../support/tool-process';
 import { ROOT, WharfProcess, startWharf } from '../support/wharf-process';
 import { CLIENTS_DIR, INSTALL_TIMEOUT_MS, VENV, ensureInstalled, run, sha256, tempDir } from './support/clients';
 
 const BENCH_CACHE = process.env.WHARF_BENCH_CACHE || join(homedir(), '.cache', 'wharf-bench');
 const GUNICORN = join(BENCH_CACHE, 'cnr', 'venv', 'bin', 'gunicorn');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const importInto = (dataDir: string, args: string[]): Promise<ToolRun> =>
   runTool('import', args, { WHARF_DATA_DIR: dataDir, WHARF_PROFILE: 'embedded', WHARF_LOG_LEVEL: 'warn' });
