@@ -12,7 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import { enforcedUrl } from '../support/target';
 import { baseUrl, contentDigest, freshNamespace, run, runOk, sha256, tempDir } from './support/clients';
-import { HELM, HELM_INSTALL_TIMEOUT_MS, HelmHome, Signing, installHelm } from './support/helm-home';
+import { HELM, HELM_INSTALL_TIMEOUT_MS, HelmHome, installHelm, signingKey } from './support/helm-home';
 
 interface IndexVersion {
   name: string;
@@ -27,21 +27,6 @@ interface IndexFile {
   entries: Record<string, IndexVersion[]>;
   generated: string;
   serverInfo: { contextPath: string };
-}
-
-/** A throwaway RSA signing key in GnuPG, exported as the legacy keyrings Helm reads. */
-function signingKey(dir: string): Signing {
-  const home = join(dir, 'gnupg');
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  const uid = 'Wharf E2E <wharf-e2e@example.com>';
-  const gpg = (args: string[]) =>
-    execFileSync('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', ...args]);
-  gpg(['--quick-gen-key', uid, 'rsa2048', 'sign', 'never']);
-  const secring = join(dir, 'secring.gpg');
-  const pubring = join(dir, 'pubring.gpg');
-  writeFileSync(secring, gpg(['--export-secret-keys']));
-  writeFileSync(pubring, gpg(['--export']));
-  return { uid, secring, pubring };
 }
 
 const repoUrl = (ns: string) => `${baseUrl()}/helm/${ns}`;

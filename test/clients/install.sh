@@ -10,10 +10,14 @@
 #   helm-push v0.10.4          (Go module proxy) the cm-push plugin, via helm-push/go.mod + go.sum
 #                              (the module proxy refuses helm-push's version list, so `go install
 #                              ...@v0.10.4` fails on its deprecation check; a pinning module builds it)
+#   chartmuseum v0.16.3        (Go module proxy) helm.sh/chartmuseum/cmd/chartmuseum, via chartmuseum/go.mod
+#                              + go.sum (the proxy serves it as github.com/helm/chartmuseum, whose go.mod
+#                              declares helm.sh/chartmuseum, and refuses its version list: a pinning
+#                              module with a replace builds it); the source the import suite reads
 #   OCI conformance suite      (Go module proxy) github.com/opencontainers/distribution-spec/conformance
 #     v0.0.0-20260831232431-97274622c111, the rewritten suite, `go install pkg@version` (~15 s)
 #
-# Usage: test/clients/install.sh [appr|operator-courier|schemathesis|go-appr|helm|oci-conformance ...]   (default: all)
+# Usage: test/clients/install.sh [appr|operator-courier|schemathesis|go-appr|helm|chartmuseum|oci-conformance ...]   (default: all)
 # Cache: ${WHARF_CLIENTS_CACHE:-$HOME/.cache/wharf-clients}. Idempotent: a component whose pins
 # have not changed since its last successful install is skipped (a stamp file per component).
 # Safe to run concurrently (the jest workers do): one flock serialises the installs.
@@ -32,7 +36,7 @@ exec 9>"$CACHE/install.lock"
 flock 9
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(appr operator-courier schemathesis go-appr helm oci-conformance)
+[ ${#components[@]} -gt 0 ] || components=(appr operator-courier schemathesis go-appr helm chartmuseum oci-conformance)
 
 log() { echo "[wharf-clients] $*" >&2; }
 
@@ -111,6 +115,17 @@ install_helm() {
   rm -f "$CACHE/stamps/helm."*; touch "$CACHE/stamps/helm.$key"
 }
 
+# $CACHE/bin/chartmuseum: the chart server test/clients/chartmuseum-import.e2e.spec.ts imports from.
+install_chartmuseum() {
+  local key; key=$(stamp_key "$HERE/chartmuseum/go.mod" "$HERE/chartmuseum/go.sum" "$HERE/chartmuseum/tools.go")
+  [ -f "$CACHE/stamps/chartmuseum.$key" ] && return 0
+  log "building chartmuseum v0.16.3 from the Go module proxy"
+  (cd "$HERE/chartmuseum" && GOMODCACHE="$CACHE/gomod" GOFLAGS="-modcacherw -mod=readonly" GOTOOLCHAIN=local \
+    go build -o "$CACHE/bin/chartmuseum" helm.sh/chartmuseum/cmd/chartmuseum)
+  "$CACHE/bin/chartmuseum" --version > /dev/null
+  rm -f "$CACHE/stamps/chartmuseum."*; touch "$CACHE/stamps/chartmuseum.$key"
+}
+
 OCI_CONFORMANCE_VERSION=v0.0.0-20260831232431-97274622c111
 
 # $CACHE/bin/oci-conformance: the distribution spec's conformance suite (test/clients/oci-conformance.e2e.spec.ts).
@@ -133,6 +148,7 @@ for c in "${components[@]}"; do
     schemathesis) install_schemathesis ;;
     go-appr) install_go_appr ;;
     helm) install_helm ;;
+    chartmuseum) install_chartmuseum ;;
     oci-conformance) install_oci_conformance ;;
     *) echo "unknown component: $c" >&2; exit 2 ;;
   esac

@@ -16,11 +16,6 @@ import { EXPORT_BLOBS, EXPORT_MANIFEST, EXPORT_PACKAGES, ExportManifest, Exporte
 export class ImportSourceError extends Error {}
 
 /**
- * Every `*.tgz` directly in `dir` (sorted by name), into `namespace`; each chart's Chart.yaml
- * names its package and release, as a ChartMuseum upload's does. A `<file>.prov` next to it is
- * imported as its provenance.
- */
-/**
  * A file's bytes when it is a regular file (a link to one is followed) of at most `maxBytes`;
  * anything else (a device, a pipe, a directory, a file larger than an archive may be) is refused
  * before a byte is read.
@@ -32,6 +27,11 @@ function readRegularFile(path: string, maxBytes: number): Buffer {
   return readFileSync(path);
 }
 
+/**
+ * Every `*.tgz` directly in `dir` (sorted by name), into `namespace`; each chart's Chart.yaml
+ * names its package and release, as a ChartMuseum upload's does. A `<file>.prov` next to it is
+ * imported as its provenance.
+ */
 export function chartDirectorySource(dir: string, namespace: string, maxArchiveBytes: number): ImportSource {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new ImportSourceError(`${dir}: no such directory`);
@@ -54,6 +54,36 @@ export function chartDirectorySource(dir: string, namespace: string, maxArchiveB
         }
         yield { kind: 'release', origin: path, namespace, archive, ...(provenance ? { provenance } : {}) };
       }
+    },
+  };
+}
+
+/**
+ * A ChartMuseum storage directory (its `--storage-local-rootdir`, or a copy of its bucket): the
+ * charts as ChartMuseum stores them, `<name>-<version>.tgz` with `<name>-<version>.tgz.prov`
+ * next to it (its index-cache.yaml is not read: the charts are the truth). `depth` 0, a single
+ * repository, goes into `namespaces[0]`; `depth` 1 (ChartMuseum's `--depth=1`, multitenant),
+ * each `<dir>/<repo>/` goes into the namespace named `<repo>`, only those of `namespaces` when
+ * given.
+ */
+export function chartmuseumStorageSource(
+  dir: string,
+  depth: 0 | 1,
+  namespaces: readonly string[],
+  maxArchiveBytes: number,
+): ImportSource {
+  const root = resolve(dir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new ImportSourceError(`${dir}: no such directory`);
+  if (depth === 0) return chartDirectorySource(root, namespaces[0]!, maxArchiveBytes);
+  const repos = readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && (namespaces.length === 0 || namespaces.includes(e.name)))
+    .map((e) => e.name)
+    .sort();
+  const sources = repos.map((repo) => chartDirectorySource(join(root, repo), repo, maxArchiveBytes));
+  return {
+    total: sources.reduce((n, s) => n + (s.total ?? 0), 0),
+    async *items(): AsyncIterable<ImportItem> {
+      for (const source of sources) yield* source.items();
     },
   };
 }

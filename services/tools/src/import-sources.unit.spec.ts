@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chartDirectorySource, exportSource } from './import-sources';
+import { chartDirectorySource, chartmuseumStorageSource, exportSource } from './import-sources';
 import type { ImportItem } from './release-import';
 import { EXPORT_MANIFEST, EXPORT_PACKAGES } from './registry-export';
 
@@ -46,5 +46,27 @@ describe('import sources, given what is not an archive or a package', () => {
       { kind: 'unreadable', origin: `${EXPORT_PACKAGES}:1`, reason: 'ns/a: no "releases" list' },
       { kind: 'unreadable', origin: `${EXPORT_PACKAGES}:2`, reason: 'not a package: no "package" name' },
     ]);
+  });
+
+  it('reads a multitenant ChartMuseum storage (--depth 1) as a namespace per repository, each chart with its .prov', async () => {
+    for (const repo of ['team-a', 'team-b']) mkdirSync(join(dir, repo));
+    writeFileSync(join(dir, 'index-cache.yaml'), 'apiVersion: v1\n');
+    writeFileSync(join(dir, 'team-a', 'web-1.0.0.tgz'), 'a');
+    writeFileSync(join(dir, 'team-a', 'web-1.0.0.tgz.prov'), 'signed a');
+    writeFileSync(join(dir, 'team-a', 'index-cache.yaml'), 'apiVersion: v1\n');
+    writeFileSync(join(dir, 'team-b', 'db-2.0.0.tgz'), 'b');
+
+    const all = chartmuseumStorageSource(dir, 1, [], 1_000);
+    const items = await itemsOf(all);
+    const onlyB = await itemsOf(chartmuseumStorageSource(dir, 1, ['team-b'], 1_000));
+
+    expect(all.total).toBe(2);
+    const summary = (i: ImportItem) =>
+      i.kind === 'release' ? [i.origin.slice(dir.length + 1), i.namespace, i.provenance?.toString()] : i;
+    expect(items.map(summary)).toEqual([
+      ['team-a/web-1.0.0.tgz', 'team-a', 'signed a'],
+      ['team-b/db-2.0.0.tgz', 'team-b', undefined],
+    ]);
+    expect(onlyB.map(summary)).toEqual([['team-b/db-2.0.0.tgz', 'team-b', undefined]]);
   });
 });

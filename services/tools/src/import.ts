@@ -1,6 +1,9 @@
 /**
- * `wharf import --charts <dir> --namespace <ns>` or `wharf import --from-export <dir>` (also
- * `npm run import -- ...`):
+ * `wharf import` (also `npm run import -- ...`) from a directory of charts (`--charts <dir>
+ * --namespace <ns>`), another Wharf's export (`--from-export <dir>`), any Helm repository by URL
+ * (`--from-helm-repo <url> --namespace <ns>`, import-helm-repo.ts) or a ChartMuseum storage
+ * directory (`--from-chartmuseum <dir>`, single or multitenant) or a cnr-server filesystem
+ * database (`--from-cnr <dir>`, import-cnr.ts, channels included):
  * appends releases in bulk through the package writers of the configured profile
  * (release-import.ts, import-targets.ts), from the same WHARF_* variables the services read.
  * Progress goes to stderr (a bar redrawn in place on a terminal, JSON lines otherwise), with every
@@ -11,8 +14,10 @@
  */
 import { loadConfig } from '@wharf/config';
 import { progressSink } from './cli/progress';
-import { UsageError } from './cli/usage-error';
-import { chartDirectorySource, exportSource } from './import-sources';
+import { cnrServerSource } from './import-cnr';
+import { helmRepoSource } from './import-helm-repo';
+import { ImportOptions, checkImportOptions } from './import-options';
+import { ImportSourceError, chartDirectorySource, chartmuseumStorageSource, exportSource } from './import-sources';
 import { openImportTarget } from './import-targets';
 import { ImportProblem, ImportProgress, ImportSource, importReleases } from './release-import';
 
@@ -22,46 +27,86 @@ export function importProgressLine(p: ImportProgress): string {
   return `import: ${p.done}${of} releases (${p.imported} imported, ${p.skipped} already there, ${p.conflicts} in conflict, ${p.failed} refused or failed), ${Math.round(p.rate)} releases/s, ETA ${eta}`;
 }
 
-function sourceOf(options: ImportOptions, maxArchiveBytes: number): ImportSource {
-  const { charts, fromExport, namespace } = options;
-  if ((charts === undefined) === (fromExport === undefined))
-    throw new UsageError('give one of --charts, --from-export');
-  if (charts !== undefined) {
-    if (namespace.length !== 1) throw new UsageError('--charts needs one --namespace: the repository to import into');
-    return chartDirectorySource(charts, namespace[0]!, maxArchiveBytes);
-  }
+async function sourceOf(options: ImportOptions, maxArchiveBytes: number): Promise<ImportSource> {
+  checkImportOptions(options);
+  const { charts, fromExport, fromHelmRepo, fromChartmuseum, fromCnr, namespace } = options;
+  if (charts !== undefined) return chartDirectorySource(charts, namespace[0]!, maxArchiveBytes);
+  if (fromHelmRepo !== undefined)
+    return helmRepoSource({
+      url: fromHelmRepo,
+      namespace: namespace[0]!,
+      maxArchiveBytes,
+      provenance: options.provenance ?? false,
+    });
+  if (fromCnr !== undefined) return cnrServerSource(fromCnr, namespace, maxArchiveBytes);
+  if (fromChartmuseum !== undefined)
+    return chartmuseumStorageSource(fromChartmuseum, options.depth ?? 0, namespace, maxArchiveBytes);
   return exportSource(fromExport!, namespace.length > 0 ? namespace : undefined);
 }
 
-export interface ImportOptions {
-  charts?: string;
-  fromExport?: string;
-  namespace: string[];
-}
-
+/**
+ * Runs the import once, or with `every` (a mirror of a Helm repository) again that many seconds
+ * after each round ends, until SIGINT or SIGTERM: a signal during a round lets it finish (a
+ * release is imported whole or not at all, and a round is idempotent), during the wait ends at
+ * once. A round whose index cannot be read is reported (`{"problem": ...}` on stderr) and tried
+ * again at the next; only the first round's source must be readable. One report line a round
+ * (with `round` when mirroring); the status is the last round's.
+ */
 export async function runImport(options: ImportOptions): Promise<number> {
   const config = loadConfig();
-  const source = sourceOf(options, config.archive.maxBlobBytes);
+  let source: ImportSource | null = await sourceOf(options, config.archive.maxBlobBytes);
   const target = await openImportTarget(config);
   const progress = progressSink(process.stderr);
   const onProgress = (p: ImportProgress) =>
     progress.update(p, importProgressLine(p), p.total === null ? null : p.done / Math.max(1, p.total));
   const onProblem = (p: ImportProblem) => progress.note({ problem: p }, `${p.kind}: ${p.origin}: ${p.message}`);
+  const every = options.every;
+  let stopping = false;
+  let wake = () => {};
+  const stop = () => {
+    stopping = true;
+    wake();
+  };
+  if (every !== undefined) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, stop);
+  let status = 0;
   try {
-    const report = await importReleases(source, target, {
-      archiveLimits: config.archive,
-      defaultVisibility: config.auth.defaultVisibility,
-      onProgress,
-      onProblem,
-    });
-    await target.settle((lag) => {
-      if (lag > 0) progress.update({ folding: lag }, `import: folding, ${lag} events to go`);
-    });
-    progress.end();
-    const { problems, ...counts } = report;
-    process.stdout.write(JSON.stringify({ profile: config.profile, ...counts, problems: problems.length }) + '\n');
-    return problems.length > 0 ? 1 : 0;
+    for (let round = 1; ; round++) {
+      if (source) {
+        const report = await importReleases(source, target, {
+          archiveLimits: config.archive,
+          defaultVisibility: config.auth.defaultVisibility,
+          onProgress,
+          onProblem,
+        });
+        await target.settle((lag) => {
+          if (lag > 0) progress.update({ folding: lag }, `import: folding, ${lag} events to go`);
+        });
+        progress.end();
+        const { problems, ...counts } = report;
+        const line = { profile: config.profile, ...(every !== undefined ? { round } : {}), ...counts };
+        process.stdout.write(JSON.stringify({ ...line, problems: problems.length }) + '\n');
+        status = problems.length > 0 ? 1 : 0;
+      }
+      if (every === undefined || stopping) return status;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, every * 1000);
+        wake = () => (clearTimeout(timer), resolve());
+      });
+      if (stopping) return status;
+      try {
+        source = await sourceOf(options, config.archive.maxBlobBytes);
+      } catch (error) {
+        if (!(error instanceof ImportSourceError)) throw error;
+        source = null;
+        status = 1;
+        progress.note(
+          { problem: { round: round + 1, message: error.message } },
+          `round ${round + 1}: ${error.message}`,
+        );
+      }
+    }
   } finally {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, stop);
     await target.close();
   }
 }

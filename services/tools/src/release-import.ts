@@ -49,8 +49,8 @@ export interface ReleaseItem {
   provenance?: Buffer;
   /** Visibility of the package if this import creates it (default: the registry's). */
   visibility?: Visibility;
-  /** Digests the source says the archive has (an export): checked, a mismatch refuses the item. */
-  expected?: { apprDigest: string; blobDigest: string };
+  /** Digests the source says the archive has (an export: both; cnr-server: appr's): checked, a mismatch refuses the item. */
+  expected?: { apprDigest?: string; blobDigest?: string };
 }
 
 /** The channels of a package, after every release of it (an export). */
@@ -369,12 +369,14 @@ async function prepare(
     release = assertRelease(item.release);
   }
   const mediaType = parseMediaType(item.mediaType ?? 'helm');
+  const expected = item.expected;
   if (
-    item.expected &&
-    (item.expected.apprDigest !== inspection.apprDigest || item.expected.blobDigest !== inspection.blobDigest)
+    expected &&
+    ((expected.apprDigest !== undefined && expected.apprDigest !== inspection.apprDigest) ||
+      (expected.blobDigest !== undefined && expected.blobDigest !== inspection.blobDigest))
   ) {
     throw new Error(
-      `the archive's digests (${inspection.blobDigest}, appr ${inspection.apprDigest}) are not the ones its source names (${item.expected.blobDigest}, appr ${item.expected.apprDigest})`,
+      `the archive's digests (${inspection.blobDigest}, appr ${inspection.apprDigest}) are not the ones its source names (${expected.blobDigest ?? '-'}, appr ${expected.apprDigest ?? '-'})`,
     );
   }
   if (item.provenance) assertProvenance(item.provenance, inspection.blobDigest);

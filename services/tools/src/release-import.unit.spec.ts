@@ -107,18 +107,21 @@ describe('importReleases', () => {
         chart('a', '1.0'),
         chart('Bad_Name', '1.0.0'),
         { kind: 'unreadable', origin: 'gone.tgz', reason: 'EACCES' },
+        // A source that knows only appr's digest (cnr-server): checked alone.
+        { ...chart('b', '1.0.0'), origin: 'wrong-appr', expected: { apprDigest: 'f'.repeat(64) } },
         chart('a', '1.0.0'),
       ]),
       { blobs, commands },
       OPTIONS,
     );
 
-    expect(report).toMatchObject({ done: 5, imported: 1, failed: 4 });
+    expect(report).toMatchObject({ done: 6, imported: 1, failed: 5 });
     expect(report.problems.map((p) => [p.origin, p.kind])).toEqual([
       ['corrupt.tgz', 'invalid'],
       ['a-1.0.tgz', 'invalid'],
       ['Bad_Name-1.0.0.tgz', 'invalid'],
       ['gone.tgz', 'invalid'],
+      ['wrong-appr', 'invalid'],
     ]);
     const stored: string[] = [];
     for await (const blob of blobs.list()) stored.push(blob.digest);

@@ -29,6 +29,21 @@ export interface Signing {
   pubring: string;
 }
 
+/** A throwaway RSA signing key in GnuPG, exported as the legacy keyrings Helm reads. */
+export function signingKey(dir: string): Signing {
+  const home = join(dir, 'gnupg');
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const uid = 'Wharf E2E <wharf-e2e@example.com>';
+  const gpg = (args: string[]) =>
+    execFileSync('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', ...args]);
+  gpg(['--quick-gen-key', uid, 'rsa2048', 'sign', 'never']);
+  const secring = join(dir, 'secring.gpg');
+  const pubring = join(dir, 'pubring.gpg');
+  writeFileSync(secring, gpg(['--export-secret-keys']));
+  writeFileSync(pubring, gpg(['--export']));
+  return { uid, secring, pubring };
+}
+
 /** Credentials for a private repository. */
 export interface HelmCredentials {
   username: string;

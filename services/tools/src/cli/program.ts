@@ -6,6 +6,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { WharfError, parseAccountName, parseRobotName } from '@wharf/domain';
+import { ImportOptions, checkImportOptions } from '../import-options';
 import { PROJECTIONS, ProjectionName } from '../replay-targets';
 import { UsageError } from './usage-error';
 
@@ -19,7 +20,7 @@ export interface LimitsChange {
 /** What each command does once its input is valid; resolves to the exit status. */
 export interface WharfActions {
   replay(which: ProjectionName | 'all'): Promise<number>;
-  import(options: { charts?: string; fromExport?: string; namespace: string[] }): Promise<number>;
+  import(options: ImportOptions): Promise<number>;
   export(options: { out: string; namespace?: string }): Promise<number>;
   accountsList(kind: 'user' | 'organization'): Promise<number>;
   usersShow(user: string): Promise<number>;
@@ -112,16 +113,50 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
 
   program
     .command('import')
-    .description('append releases in bulk through the package writers (a chart directory, or an export)')
+    .description(
+      'append releases in bulk through the package writers: a chart directory, an export, a Helm repository by URL, a ChartMuseum storage, a cnr-server database',
+    )
     .option('--charts <dir>', 'a directory of .tgz charts (with --namespace)')
     .option('--from-export <dir>', 'a directory written by wharf export')
     .option(
+      '--from-helm-repo <url>',
+      "a Helm repository's URL (with --namespace): index.yaml, each chart verified by its digest",
+    )
+    .option(
+      '--from-chartmuseum <dir>',
+      'a ChartMuseum storage directory (its --storage-local-rootdir), .prov files kept',
+    )
+    .option('--from-cnr <dir>', 'a cnr-server filesystem database (its DATABASE_URL directory), channels included')
+    .addOption(
+      new Option(
+        '--depth <n>',
+        "--from-chartmuseum: 1 for ChartMuseum's --depth=1, a namespace per repository",
+      ).argParser((v) => {
+        if (v !== '0' && v !== '1') throw new InvalidArgumentError("'0' or '1'");
+        return Number(v) as 0 | 1;
+      }),
+    )
+    .addOption(
+      new Option(
+        '--every <seconds>',
+        '--from-helm-repo: mirror, importing again this long after each round, until SIGINT or SIGTERM',
+      ).argParser((v) => {
+        if (!/^[1-9]\d*$/.test(v) || !Number.isSafeInteger(Number(v)))
+          throw new InvalidArgumentError('a positive whole number of seconds');
+        return Number(v);
+      }),
+    )
+    .option('--provenance', "--from-helm-repo: also fetch each chart's .prov (a 404 means none)")
+    .option(
       '--namespace <ns>',
-      'the namespace to import into (--charts) or to take (--from-export); repeatable',
+      'the namespace to import into (--charts, --from-helm-repo, --from-chartmuseum) or to take (--from-export, --from-cnr, --from-chartmuseum --depth 1); repeatable',
       collect,
       [],
     )
-    .action((o: { charts?: string; fromExport?: string; namespace: string[] }) => done(actions.import(o)));
+    .action((o: ImportOptions) => {
+      checkImportOptions(o);
+      return done(actions.import(o));
+    });
 
   program
     .command('export')

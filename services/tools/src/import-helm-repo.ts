@@ -1,0 +1,194 @@
+/**
+ * `wharf import --from-helm-repo <url>`: any Helm chart repository (ChartMuseum, GitHub Pages,
+ * Harbor, a Wharf namespace, `helm repo index` output on a web server) read as Helm reads it:
+ * its index.yaml, then each version's first URL, resolved against the repository's URL as Helm
+ * resolves it.
+ *
+ * The index is read whole before the first chart (unreachable, not YAML, no `entries`:
+ * ImportSourceError, nothing written). A chart that cannot be downloaded (an HTTP error, a
+ * timeout, larger than an archive may be), has no digest in the index, or whose bytes do not
+ * have that digest is an unreadable item: reported and skipped before a byte of it is stored.
+ * A chart that downloads and verifies goes to the import as a chart file would (its Chart.yaml
+ * names the package and release), so a corrupt one is refused there.
+ */
+import { createHash } from 'node:crypto';
+import { parse } from 'yaml';
+import type { ImportItem, ImportSource } from './release-import';
+import { ImportSourceError } from './import-sources';
+
+export interface HelmRepoSourceOptions {
+  /** The repository's URL, the one `helm repo add` is given (index.yaml is under it). */
+  url: string;
+  namespace: string;
+  maxArchiveBytes: number;
+  /** Also fetch `<chart URL>.prov` (a 404 means none). */
+  provenance?: boolean;
+  /** Downloads in flight at once. */
+  concurrency?: number;
+  /** Time one request may take (ms). */
+  timeoutMs?: number;
+  /** The largest index.yaml read. */
+  maxIndexBytes?: number;
+}
+
+/** One chart version of an index, as the import needs it. */
+export interface HelmIndexEntry {
+  name: string;
+  version: string;
+  /** The chart's absolute URL. */
+  url: string;
+  /** Hex SHA-256 of the .tgz, as the index gives it (null: none given). */
+  digest: string | null;
+}
+
+const DEFAULT_MAX_INDEX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The chart versions of an index.yaml, in the index's order, each with its absolute URL; throws
+ * ImportSourceError when the text is not an index. A version without a name, version or URL is
+ * returned with what it has, for the import to report (`problem`).
+ */
+export function parseHelmIndex(text: string, repoUrl: string): (HelmIndexEntry | { problem: string })[] {
+  let doc: unknown;
+  try {
+    doc = parse(text, { maxAliasCount: 100 });
+  } catch (error) {
+    throw new ImportSourceError(`${repoUrl}: index.yaml is not YAML: ${(error as Error).message}`);
+  }
+  const entries = (doc as { entries?: unknown } | null)?.entries;
+  if (typeof doc !== 'object' || doc === null || typeof entries !== 'object' || entries === null)
+    throw new ImportSourceError(`${repoUrl}: index.yaml has no "entries" map: not a Helm repository index`);
+  // Helm resolves a chart's relative URL against the repository URL taken as a directory.
+  const base = repoUrl.endsWith('/') ? repoUrl : `${repoUrl}/`;
+  const out: (HelmIndexEntry | { problem: string })[] = [];
+  for (const [key, versions] of Object.entries(entries as Record<string, unknown>)) {
+    if (!Array.isArray(versions)) {
+      out.push({ problem: `entry ${key}: not a list of versions` });
+      continue;
+    }
+    for (const v of versions as Record<string, unknown>[]) {
+      const name = typeof v?.name === 'string' ? v.name : key;
+      const version = typeof v?.version === 'string' ? v.version : undefined;
+      const urls = Array.isArray(v?.urls) ? v.urls.filter((u): u is string => typeof u === 'string') : [];
+      if (version === undefined || urls.length === 0) {
+        out.push({
+          problem: `${name}@${version ?? '?'}: no ${version === undefined ? 'version' : 'URL'} in the index`,
+        });
+        continue;
+      }
+      let url: string;
+      try {
+        url = new URL(urls[0]!, base).toString();
+      } catch {
+        out.push({ problem: `${name}@${version}: the URL ${urls[0]} is not one` });
+        continue;
+      }
+      const digest = typeof v.digest === 'string' && /^[0-9a-f]{64}$/i.test(v.digest) ? v.digest.toLowerCase() : null;
+      out.push({ name, version, url, digest });
+    }
+  }
+  return out;
+}
+
+/** Reads `url` to the end, refusing more than `maxBytes` (the rest is never read). */
+async function download(url: string, maxBytes: number, timeoutMs: number): Promise<Buffer | null> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+  if (res.status === 404) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new Error(`HTTP ${res.status} from ${url}`);
+  }
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await res.body?.cancel();
+    throw new Error(`${declared} bytes, above the archive limit of ${maxBytes}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body ?? []) {
+    size += (chunk as Uint8Array).length;
+    if (size > maxBytes) throw new Error(`more than ${maxBytes} bytes, the archive limit`);
+    chunks.push(Buffer.from(chunk as Uint8Array));
+  }
+  return Buffer.concat(chunks);
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** The item one index entry becomes: a verified release, or why it is not one. */
+async function itemOf(entry: HelmIndexEntry, o: Required<HelmRepoSourceOptions>): Promise<ImportItem> {
+  const origin = `${entry.name}@${entry.version} (${entry.url})`;
+  if (entry.digest === null)
+    return { kind: 'unreadable', origin, reason: 'the index gives no sha256 digest to verify the chart with' };
+  try {
+    const archive = await download(entry.url, o.maxArchiveBytes, o.timeoutMs);
+    if (archive === null) throw new Error(`HTTP 404 from ${entry.url}`);
+    const digest = sha256(archive);
+    if (digest !== entry.digest)
+      return {
+        kind: 'unreadable',
+        origin,
+        reason: `the downloaded chart's sha256 (${digest}) is not the index's (${entry.digest})`,
+      };
+    const provenance = o.provenance ? await download(`${entry.url}.prov`, o.maxArchiveBytes, o.timeoutMs) : null;
+    return { kind: 'release', origin, namespace: o.namespace, archive, ...(provenance ? { provenance } : {}) };
+  } catch (error) {
+    const e = error as Error & { cause?: Error };
+    return { kind: 'unreadable', origin, reason: e.cause ? `${e.message}: ${e.cause.message}` : e.message };
+  }
+}
+
+/**
+ * Reads the repository's index now (throws ImportSourceError when it cannot), and returns the
+ * source of its charts: downloaded `concurrency` at a time, handed on in the index's order.
+ */
+export async function helmRepoSource(options: HelmRepoSourceOptions): Promise<ImportSource> {
+  const o: Required<HelmRepoSourceOptions> = {
+    provenance: false,
+    concurrency: 8,
+    timeoutMs: 60_000,
+    maxIndexBytes: DEFAULT_MAX_INDEX_BYTES,
+    ...options,
+  };
+  let base: URL;
+  try {
+    base = new URL(o.url.endsWith('/') ? o.url : `${o.url}/`);
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error();
+  } catch {
+    throw new ImportSourceError(`${o.url}: not an http(s) URL`);
+  }
+  let text: string;
+  try {
+    const bytes = await download(new URL('index.yaml', base).toString(), o.maxIndexBytes, o.timeoutMs);
+    if (bytes === null) throw new Error('HTTP 404 (is this the URL given to helm repo add?)');
+    text = bytes.toString('utf8');
+  } catch (error) {
+    const e = error as Error & { cause?: Error };
+    throw new ImportSourceError(
+      `${o.url}: cannot read index.yaml: ${e.message}${e.cause ? `: ${e.cause.message}` : ''}`,
+    );
+  }
+  const entries = parseHelmIndex(text, o.url);
+  return {
+    total: entries.length,
+    async *items(): AsyncIterable<ImportItem> {
+      const window: Promise<ImportItem>[] = [];
+      let next = 0;
+      const start = () => {
+        const e = entries[next++]!;
+        window.push(
+          'problem' in e ? Promise.resolve({ kind: 'unreadable', origin: o.url, reason: e.problem }) : itemOf(e, o),
+        );
+      };
+      while (next < entries.length && window.length < o.concurrency) start();
+      while (window.length > 0) {
+        const item = await window.shift()!;
+        if (next < entries.length) start();
+        yield item;
+      }
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The options of `wharf import` and the rules between them, checked as the command line is
+ * parsed (cli/program.ts) and again before an import opens anything: bad usage writes nothing.
+ */
+import { parseAccountName } from '@wharf/domain';
+import { UsageError } from './cli/usage-error';
+
+export interface ImportOptions {
+  charts?: string;
+  fromExport?: string;
+  fromHelmRepo?: string;
+  fromChartmuseum?: string;
+  fromCnr?: string;
+  namespace: string[];
+  /** --from-chartmuseum: 0, one repository; 1, one per subdirectory (ChartMuseum's --depth). */
+  depth?: 0 | 1;
+  /** --from-helm-repo: fetch each chart's .prov too. */
+  provenance?: boolean;
+  /** --from-helm-repo: mirror, importing again this many seconds after each round, until a signal. */
+  every?: number;
+}
+
+/** Checks the options before anything is opened: bad usage writes nothing. */
+export function checkImportOptions(options: ImportOptions): void {
+  const { charts, fromExport, fromHelmRepo, fromChartmuseum, fromCnr, namespace, depth } = options;
+  const given = [charts, fromExport, fromHelmRepo, fromChartmuseum, fromCnr].filter((s) => s !== undefined);
+  if (given.length !== 1)
+    throw new UsageError('give one of --charts, --from-export, --from-helm-repo, --from-chartmuseum, --from-cnr');
+  const into = (flag: string) => {
+    if (namespace.length !== 1) throw new UsageError(`${flag} needs one --namespace: the repository to import into`);
+  };
+  for (const ns of namespace) parseAccountName(ns);
+  if (charts !== undefined) into('--charts');
+  if (fromHelmRepo !== undefined) into('--from-helm-repo');
+  if (fromChartmuseum !== undefined && (depth ?? 0) === 0) into('--from-chartmuseum (without --depth 1)');
+  if (depth !== undefined && fromChartmuseum === undefined)
+    throw new UsageError('--depth goes with --from-chartmuseum');
+  if (options.every !== undefined && fromHelmRepo === undefined)
+    throw new UsageError('--every goes with --from-helm-repo (a mirror of a repository)');
+  if (options.provenance && fromHelmRepo === undefined)
+    throw new UsageError(
+      '--provenance goes with --from-helm-repo (the other sources read .prov files as they find them)',
+    );
+}
