@@ -224,22 +224,13 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
     expectOciError(await root.get(`/v2/${ns}/BAD!/tags/list`), 400, 'NAME_INVALID');
   });
 
-  it('should refuse manifests that are not Helm charts, or a tag that is not the chart version, and store nothing', async () => {
+  it('should refuse a Helm chart manifest under a tag that is not the chart version, and store nothing', async () => {
     const ns = uniqueNamespace('oci');
     const repo = `${ns}/web`;
     const chart = archiveFor('web', '1.0.0');
     const config = Buffer.from('{}');
     await pushBlob(root, repo, config);
     await pushBlob(root, repo, chart);
-    const image = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: OCI_MANIFEST,
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-        layers: [],
-      }),
-    );
-    expectOciError(await putManifest(root, repo, 'latest', image), 400, 'MANIFEST_INVALID');
     expectOciError(await putManifest(root, repo, '2.0.0', helmManifest(config, chart)), 400, 'MANIFEST_INVALID');
     expectOciError(await putManifest(root, repo, 'v1', helmManifest(config, chart)), 400, 'MANIFEST_INVALID');
     expectOciError(
@@ -266,6 +257,91 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
     expect((await root.get(`/cnr${packagePath(ns, 'gone', '1.0.0', 'helm')}`)).status).toBe(404);
     expect((await root.get(`/v2/${repo}/tags/list`)).json()).toEqual({ name: repo, tags: ['1.1.0'] });
     expect((await root.get(`/helm/${ns}/index.yaml`)).text()).not.toContain('version: 1.0.0');
+  });
+});
+
+describe('OCI distribution API: artifacts that are not charts', () => {
+  const IMAGE_CONFIG = 'application/vnd.oci.image.config.v1+json';
+  const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+  const descriptor = (mediaType: string, bytes: Buffer) => ({ mediaType, digest: sha256(bytes), size: bytes.length });
+  const put = (repo: string, reference: string, manifest: Buffer, mediaType: string) =>
+    root.send('PUT', `/v2/${repo}/manifests/${reference}`, { body: manifest, headers: { 'content-type': mediaType } });
+
+  it('should store an image and an index by tag and digest, byte for byte, outside appr and index.yaml, and delete tags and manifests', async () => {
+    const ns = uniqueNamespace('ocix');
+    const repo = `${ns}/img`;
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux' }));
+    const layer = Buffer.from(`layer of ${ns}`);
+    await pushBlob(root, repo, config);
+    await pushBlob(root, repo, layer);
+    const image = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: descriptor(IMAGE_CONFIG, config),
+        layers: [descriptor('application/vnd.oci.image.layer.v1.tar', layer)],
+      }),
+    );
+    const pushed = await put(repo, 'latest', image, OCI_MANIFEST);
+    expect({ status: pushed.status, digest: pushed.headers.get('docker-content-digest') }).toEqual({
+      status: 201,
+      digest: sha256(image),
+    });
+    for (const reference of ['latest', sha256(image)]) {
+      const got = await root.get(`/v2/${repo}/manifests/${reference}`);
+      expect({ status: got.status, type: got.headers.get('content-type'), digest: sha256(got.bytes) }).toEqual({
+        status: 200,
+        type: OCI_MANIFEST,
+        digest: sha256(image),
+      });
+    }
+    expect(sha256((await root.get(`/v2/${repo}/blobs/${sha256(layer)}`)).bytes)).toBe(sha256(layer));
+
+    const index = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor(OCI_MANIFEST, image)] }),
+    );
+    expect((await put(repo, 'multi', index, OCI_INDEX)).status).toBe(201);
+    expect((await root.get(`/v2/${repo}/manifests/multi`)).headers.get('content-type')).toBe(OCI_INDEX);
+    expect((await root.get(`/v2/${repo}/tags/list`)).json()).toEqual({ name: repo, tags: ['latest', 'multi'] });
+
+    expect((await root.get(`/cnr${packagePath(ns, 'img')}`)).status).toBe(404);
+    expect((await root.get(`/helm/${ns}/index.yaml`)).text()).not.toContain('img');
+
+    expect((await root.delete(`/v2/${repo}/manifests/latest`)).status).toBe(202);
+    expectOciError(await root.get(`/v2/${repo}/manifests/latest`), 404, 'MANIFEST_UNKNOWN');
+    expect((await root.get(`/v2/${repo}/manifests/${sha256(image)}`)).status).toBe(200);
+    expect((await root.delete(`/v2/${repo}/manifests/${sha256(index)}`)).status).toBe(202);
+    expectOciError(await root.get(`/v2/${repo}/manifests/multi`), 404, 'MANIFEST_UNKNOWN');
+    expect((await root.get(`/v2/${repo}/tags/list`)).json()).toEqual({ name: repo, tags: [] });
+  });
+
+  it('should refuse a manifest naming blobs or index entries the repository does not hold, and a tag of a chart version', async () => {
+    const ns = uniqueNamespace('ocix');
+    const config = Buffer.from('{"os":"linux"}');
+    await pushBlob(root, `${ns}/elsewhere`, config);
+    const image = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: descriptor(IMAGE_CONFIG, config),
+        layers: [],
+      }),
+    );
+    expectOciError(await put(`${ns}/img`, 'latest', image, OCI_MANIFEST), 400, 'MANIFEST_BLOB_UNKNOWN');
+    const index = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor(OCI_MANIFEST, image)] }),
+    );
+    expectOciError(await put(`${ns}/img`, 'multi', index, OCI_INDEX), 400, 'MANIFEST_BLOB_UNKNOWN');
+    expectOciError(await root.get(`/v2/${ns}/img/manifests/latest`), 404, 'NAME_UNKNOWN');
+
+    await pushOk(ns, 'web', { release: '1.0.0', mediaType: 'helm', archive: archiveFor('web', '1.0.0') });
+    await pushBlob(root, `${ns}/web`, config);
+    expect((await put(`${ns}/web`, '1.0.0', image, OCI_MANIFEST)).status).toBe(409);
+    expect((await put(`${ns}/web`, 'latest', image, OCI_MANIFEST)).status).toBe(201);
+    expect((await root.get(`/v2/${ns}/web/tags/list`)).json()).toEqual({
+      name: `${ns}/web`,
+      tags: ['1.0.0', 'latest'],
+    });
   });
 });
 

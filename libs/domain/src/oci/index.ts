@@ -1,3 +1,4 @@
 export * from './oci-digest';
 export * from './helm-oci';
 export * from './oci-scope';
+export * from './oci-manifest';

@@ -57,6 +57,21 @@ export function describeMetadataStoreContract(
             releasePublished({ release: '1.0.0', metadata }),
             releasePublished({ release: '1.0.0', mediaType: 'kpm' }),
             { type: 'ReleaseAddedToChannel', data: { channel: '__proto__', release: '1.0.0' } },
+            {
+              type: 'OciManifestPushed',
+              data: {
+                digest: 'a'.repeat(64),
+                mediaType: 'application/vnd.oci.image.manifest.v1+json',
+                artifactType: 'application/vnd.example+json',
+                size: 10,
+                subject: 'b'.repeat(64),
+                blobs: ['c'.repeat(64)],
+                manifests: [],
+                annotations: [{ name: 'org.opencontainers.image.created', value: 'now' }],
+                visibility: 'public',
+              },
+            },
+            { type: 'OciTagged', data: { tag: 'latest', digest: 'a'.repeat(64) } },
           ]);
 
           expect(await store().put(view, 0)).toBe(true);

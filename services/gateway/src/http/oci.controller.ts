@@ -78,6 +78,7 @@ export class OciController {
     const put = await this.pushes.putManifest(input);
     void reply.status(201).header('location', `/v2/${put.repository}/manifests/${put.digest}`);
     void reply.header('docker-content-digest', put.digest).header('content-length', 0);
+    if (put.subject) void reply.header('oci-subject', put.subject);
     return '';
   }
 

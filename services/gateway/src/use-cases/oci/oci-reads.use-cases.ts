@@ -20,7 +20,6 @@ import {
   parseOciDigest,
   parsePackageRef,
   roleAtLeast,
-  tagOfRelease,
 } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import {
@@ -38,8 +37,9 @@ import {
   HELM_MANIFEST_MEDIA_TYPE,
   ManifestToSend,
   findArtifact,
+  findOtherArtifact,
   findRepositoryBlob,
-  helmReleasesOf,
+  tagsOf,
 } from './oci-artifacts';
 
 export interface OciRepositoryPath {
@@ -85,7 +85,12 @@ export class OciReadsUseCases {
   async manifest(path: OciRepositoryPath & { reference: string }): Promise<ManifestToSend> {
     const view = await this.repository(path);
     const artifact = findArtifact(view, path.reference);
-    if (!artifact) throw new ManifestUnknownError(view.package, path.reference);
+    if (!artifact) {
+      const other = findOtherArtifact(view, path.reference);
+      if (!other) throw new ManifestUnknownError(view.package, path.reference);
+      const bytes = await this.blobs.read(other.digest);
+      return { digest: other.digest, mediaType: other.mediaType, size: bytes.length, body: bytes };
+    }
     if (artifact.built) {
       const bytes = artifact.built.manifest.bytes;
       return { digest: artifact.manifestDigest, mediaType: HELM_MANIFEST_MEDIA_TYPE, size: bytes.length, body: bytes };
@@ -124,8 +129,7 @@ export class OciReadsUseCases {
     const n = path.n ?? MAX_TAGS_PAGE;
     if (n < 0 || n > MAX_TAGS_PAGE) throw new InvalidUsageError(`'n' must be between 0 and ${MAX_TAGS_PAGE}`);
     const last = path.last;
-    const tags = helmReleasesOf(view)
-      .map((m) => tagOfRelease(m.release))
+    const tags = tagsOf(view)
       .filter((tag) => last === null || tag > last)
       .sort();
     const page = tags.slice(0, n);
@@ -136,7 +140,7 @@ export class OciReadsUseCases {
   /** The package behind a repository path, or the refusal the OCI routes give (see the file's header). */
   async repository(path: OciRepositoryPath): Promise<PackageView> {
     try {
-      return await this.packages.get(path.caller, path.namespace, path.name);
+      return await this.packages.getRepository(path.caller, path.namespace, path.name);
     } catch (error) {
       if (error instanceof PackageNotFoundError && this.challenges(path.caller))
         throw new UnauthorizedError('authentication required');

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { DigestInvalidError, ManifestInvalidError } from '../errors';
+import { OCI_IMAGE_INDEX, parseOciManifest, referencedBlobs } from './oci-manifest';
+
+const hex = (seed: string) => createHash('sha256').update(seed).digest('hex');
+const desc = (seed: string, mediaType = 'application/octet-stream', size = 3) => ({
+  mediaType,
+  digest: `sha256:${hex(seed)}`,
+  size,
+});
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+describe('parseOciManifest', () => {
+  it('reads an image manifest: config and layers, the config media type as artifact type', () => {
+    const m = parseOciManifest(
+      json({
+        schemaVersion: 2,
+        mediaType: MANIFEST,
+        config: desc('c', 'application/vnd.oci.image.config.v1+json'),
+        layers: [desc('l')],
+      }),
+      MANIFEST,
+    );
+    expect(m.artifactType).toBe('application/vnd.oci.image.config.v1+json');
+    expect(referencedBlobs(m).map((d) => d.digest)).toEqual([hex('c'), hex('l')]);
+  });
+
+  it('reads an artifact: artifactType, subject and annotations', () => {
+    const m = parseOciManifest(
+      json({
+        schemaVersion: 2,
+        mediaType: MANIFEST,
+        artifactType: 'application/vnd.example.sbom',
+        config: desc('{}', 'application/vnd.oci.empty.v1+json', 2),
+        layers: [desc('sbom')],
+        subject: desc('subject', MANIFEST),
+        annotations: { 'org.example': 'x' },
+      }),
+      undefined,
+    );
+    expect(m).toMatchObject({ artifactType: 'application/vnd.example.sbom', subject: { digest: hex('subject') } });
+    expect(m.annotations).toEqual({ 'org.example': 'x' });
+  });
+
+  it('reads an index: its entries are manifests, not blobs', () => {
+    const m = parseOciManifest(
+      json({ schemaVersion: 2, mediaType: OCI_IMAGE_INDEX, manifests: [desc('a', MANIFEST)] }),
+      OCI_IMAGE_INDEX,
+    );
+    expect(m.manifests.map((d) => d.digest)).toEqual([hex('a')]);
+    expect(referencedBlobs(m)).toEqual([]);
+  });
+
+  it('refuses what is not a manifest', () => {
+    expect(() => parseOciManifest(Buffer.from('{'), MANIFEST)).toThrow(ManifestInvalidError);
+    expect(() => parseOciManifest(json({ schemaVersion: 1 }), MANIFEST)).toThrow(ManifestInvalidError);
+    expect(() => parseOciManifest(json({ schemaVersion: 2, mediaType: 'text/plain' }), undefined)).toThrow(
+      ManifestInvalidError,
+    );
+    expect(() => parseOciManifest(json({ schemaVersion: 2, mediaType: MANIFEST, layers: [] }), MANIFEST)).toThrow(
+      ManifestInvalidError,
+    );
+    expect(() =>
+      parseOciManifest(json({ schemaVersion: 2, mediaType: MANIFEST, config: desc('c') }), OCI_IMAGE_INDEX),
+    ).toThrow(ManifestInvalidError);
+    expect(() =>
+      parseOciManifest(
+        json({ schemaVersion: 2, mediaType: MANIFEST, config: { ...desc('c'), digest: 'sha256:xyz' } }),
+        MANIFEST,
+      ),
+    ).toThrow(DigestInvalidError);
+  });
+});
