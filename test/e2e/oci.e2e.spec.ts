@@ -315,6 +315,91 @@ describe('OCI distribution API: artifacts that are not charts', () => {
     expect((await root.get(`/v2/${repo}/tags/list`)).json()).toEqual({ name: repo, tags: [] });
   });
 
+  it('should list referrers of a digest, filtered by artifactType, and answer OCI-Subject to a PUT with a subject', async () => {
+    const ns = uniqueNamespace('ocix');
+    const repo = `${ns}/signed`;
+    const empty = Buffer.from('{}');
+    const config = Buffer.from('{"os":"linux"}');
+    await pushBlob(root, repo, empty);
+    await pushBlob(root, repo, config);
+    const image = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: descriptor(IMAGE_CONFIG, config),
+        layers: [],
+      }),
+    );
+    expect((await put(repo, 'v1', image, OCI_MANIFEST)).status).toBe(201);
+    const artifact = (artifactType: string, note: string) =>
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          artifactType,
+          config: descriptor('application/vnd.oci.empty.v1+json', empty),
+          layers: [descriptor('application/vnd.oci.empty.v1+json', empty)],
+          subject: descriptor(OCI_MANIFEST, image),
+          annotations: { 'org.example.note': note },
+        }),
+      );
+    const sbom = artifact('application/vnd.example.sbom', 'sbom');
+    const sig = artifact('application/vnd.example.sig', 'sig');
+    for (const referrer of [sbom, sig]) {
+      const res = await put(repo, sha256(referrer), referrer, OCI_MANIFEST);
+      expect({ status: res.status, subject: res.headers.get('oci-subject') }).toEqual({
+        status: 201,
+        subject: sha256(image),
+      });
+    }
+
+    const all = await root.get(`/v2/${repo}/referrers/${sha256(image)}`);
+    expect({
+      status: all.status,
+      type: all.headers.get('content-type'),
+      filters: all.headers.get('oci-filters-applied'),
+    }).toEqual({
+      status: 200,
+      type: OCI_INDEX,
+      filters: null,
+    });
+    expect(all.json()).toEqual({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: [
+        {
+          mediaType: OCI_MANIFEST,
+          digest: sha256(sbom),
+          size: sbom.length,
+          artifactType: 'application/vnd.example.sbom',
+          annotations: { 'org.example.note': 'sbom' },
+        },
+        {
+          mediaType: OCI_MANIFEST,
+          digest: sha256(sig),
+          size: sig.length,
+          artifactType: 'application/vnd.example.sig',
+          annotations: { 'org.example.note': 'sig' },
+        },
+      ],
+    });
+    const filtered = await root.get(`/v2/${repo}/referrers/${sha256(image)}`, {
+      query: { artifactType: 'application/vnd.example.sig' },
+    });
+    expect(filtered.headers.get('oci-filters-applied')).toBe('artifactType');
+    expect(filtered.json<{ manifests: { digest: string }[] }>().manifests.map((m) => m.digest)).toEqual([sha256(sig)]);
+    const none = await root.get(`/v2/${repo}/referrers/sha256:${'0'.repeat(64)}`);
+    expect({ status: none.status, manifests: none.json<{ manifests: unknown[] }>().manifests }).toEqual({
+      status: 200,
+      manifests: [],
+    });
+    expectOciError(await root.get(`/v2/${repo}/referrers/sha256:nothex`), 400, 'DIGEST_INVALID');
+
+    expect((await root.delete(`/v2/${repo}/manifests/${sha256(sig)}`)).status).toBe(202);
+    const after = await root.get(`/v2/${repo}/referrers/${sha256(image)}`);
+    expect(after.json<{ manifests: { digest: string }[] }>().manifests.map((m) => m.digest)).toEqual([sha256(sbom)]);
+  });
+
   it('should refuse a manifest naming blobs or index entries the repository does not hold, and a tag of a chart version', async () => {
     const ns = uniqueNamespace('ocix');
     const config = Buffer.from('{"os":"linux"}');

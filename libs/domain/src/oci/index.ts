@@ -2,3 +2,4 @@ export * from './oci-digest';
 export * from './helm-oci';
 export * from './oci-scope';
 export * from './oci-manifest';
+export * from './oci-referrers';

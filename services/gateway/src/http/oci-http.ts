@@ -22,6 +22,7 @@ export const OCI_ROUTES = {
   uploads: `${REPOSITORY}/blobs/uploads`,
   upload: `${REPOSITORY}/blobs/uploads/:id`,
   tags: `${REPOSITORY}/tags/list`,
+  referrers: `${REPOSITORY}/referrers/:digest`,
 } as const;
 
 /** Routes (Fastify's patterns) whose body is handed over as the request's stream, unread. */
@@ -59,7 +60,7 @@ function queryValue(query: unknown, key: string): string | null {
   return value;
 }
 
-export function ociQuery(query: unknown, key: 'digest' | 'mount' | 'from' | 'last'): string | null {
+export function ociQuery(query: unknown, key: 'digest' | 'mount' | 'from' | 'last' | 'artifactType'): string | null {
   return queryValue(query, key);
 }
 

@@ -217,4 +217,20 @@ export class OciController {
       );
     return { name: page.name, tags: page.tags };
   }
+
+  @Get(OCI_ROUTES.referrers)
+  async referrers(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Param('digest') digest: string,
+    @Query() query: unknown,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const artifactType = ociQuery(query, 'artifactType');
+    const found = await this.reads.referrers({ caller, namespace, name, digest, artifactType });
+    void reply.header('content-type', found.index.mediaType);
+    if (found.filtered) void reply.header('oci-filters-applied', 'artifactType');
+    return Buffer.from(JSON.stringify(found.index));
+  }
 }

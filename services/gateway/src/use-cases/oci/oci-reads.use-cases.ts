@@ -13,12 +13,14 @@ import {
   BlobUnknownError,
   Caller,
   InvalidUsageError,
+  OciReferrersIndex,
   ManifestUnknownError,
   PackageNotFoundError,
   PackageView,
   UnauthorizedError,
   parseOciDigest,
   parsePackageRef,
+  referrersIndex,
   roleAtLeast,
 } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
@@ -121,6 +123,19 @@ export class OciReadsUseCases {
     const body = size <= this.config.blobCache.maxBlobBytes ? await this.blobs.read(hex) : await this.blobs.open(hex);
     this.metrics.pulled('oci', size);
     return { digest: hex, size, body };
+  }
+
+  /**
+   * `GET .../referrers/<digest>`: the repository's artifacts whose subject is `digest` (which
+   * need not exist), only those of `artifactType` when given; `filtered` says one was applied.
+   */
+  async referrers(
+    path: OciRepositoryPath & { digest: string; artifactType: string | null },
+  ): Promise<{ index: OciReferrersIndex; filtered: boolean }> {
+    const subject = parseOciDigest(path.digest);
+    const view = await this.repository(path);
+    const artifactType = path.artifactType === '' ? null : path.artifactType;
+    return { index: referrersIndex(view.ociArtifacts ?? [], subject, artifactType), filtered: artifactType !== null };
   }
 
   /** The tags of the repository's helm releases in lexical order (as the distribution spec pages them), `n` after `last`. */
