@@ -394,6 +394,11 @@ describe('OCI distribution API: artifacts that are not charts', () => {
       manifests: [],
     });
     expectOciError(await root.get(`/v2/${repo}/referrers/sha256:nothex`), 400, 'DIGEST_INVALID');
+    const missing = await root.get(`/v2/${ns}/nothing/referrers/${sha256(image)}`);
+    expect({ status: missing.status, manifests: missing.json<{ manifests: unknown[] }>().manifests }).toEqual({
+      status: 200,
+      manifests: [],
+    });
 
     expect((await root.delete(`/v2/${repo}/manifests/${sha256(sig)}`)).status).toBe(202);
     const after = await root.get(`/v2/${repo}/referrers/${sha256(image)}`);

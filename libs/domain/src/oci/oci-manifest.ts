@@ -26,7 +26,13 @@ export interface ParsedOciManifest {
   /** `artifactType`, else an image manifest's config media type (what referrers report). */
   artifactType?: string;
   config: OciDescriptor | null;
+  /** Layers the registry holds (uploaded before the PUT). */
   layers: OciDescriptor[];
+  /**
+   * Non-distributable layers (a `urls` list, or a `nondistributable`/Docker `foreign` media type):
+   * clients fetch them elsewhere, so they need not be uploaded and are not referenced.
+   */
+  foreignLayers: OciDescriptor[];
   /** An index's entries. */
   manifests: OciDescriptor[];
   subject?: OciDescriptor;
@@ -99,16 +105,32 @@ export function parseOciManifest(bytes: Buffer, contentType: string | undefined)
   if (INDEX_TYPES.has(mediaType)) {
     const manifests = descriptors(m.manifests, 'manifests');
     const artifactType = m.artifactType as string | undefined;
-    return { ...common, ...(artifactType ? { artifactType } : {}), config: null, layers: [], manifests };
+    return {
+      ...common,
+      ...(artifactType ? { artifactType } : {}),
+      config: null,
+      layers: [],
+      foreignLayers: [],
+      manifests,
+    };
   }
   if (!MANIFEST_TYPES.has(mediaType)) throw new ManifestInvalidError(`media type '${mediaType}' is not a manifest`);
   const config = descriptor(m.config, 'config');
-  const layers = descriptors(m.layers, 'layers');
+  const all = descriptors(m.layers, 'layers');
+  const foreign = (m.layers as { urls?: unknown }[] | undefined)?.map(isForeign) ?? [];
+  const layers = all.filter((_, i) => !foreign[i]);
+  const foreignLayers = all.filter((_, i) => foreign[i]);
   const artifactType = (m.artifactType as string | undefined) ?? config.mediaType;
-  return { ...common, artifactType, config, layers, manifests: [] };
+  return { ...common, artifactType, config, layers, foreignLayers, manifests: [] };
 }
 
-/** The blobs (config and layers) a manifest references, each once. */
+function isForeign(layer: { urls?: unknown; mediaType?: unknown }): boolean {
+  if (Array.isArray(layer.urls) && layer.urls.length > 0) return true;
+  const type = String(layer.mediaType);
+  return type.includes('.nondistributable.') || type.includes('.rootfs.foreign.');
+}
+
+/** The blobs (config and layers, not the foreign ones) a manifest references, each once. */
 export function referencedBlobs(manifest: ParsedOciManifest): OciDescriptor[] {
   const all = [...(manifest.config ? [manifest.config] : []), ...manifest.layers];
   return all.filter((d, i) => all.findIndex((o) => o.digest === d.digest) === i);

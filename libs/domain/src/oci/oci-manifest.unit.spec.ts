@@ -26,6 +26,16 @@ describe('parseOciManifest', () => {
     expect(referencedBlobs(m).map((d) => d.digest)).toEqual([hex('c'), hex('l')]);
   });
 
+  it('does not reference non-distributable layers (urls, or their media types)', () => {
+    const foreign = { ...desc('far', 'application/vnd.oci.image.layer.nondistributable.v1.tar'), urls: ['https://x'] };
+    const m = parseOciManifest(
+      json({ schemaVersion: 2, mediaType: MANIFEST, config: desc('c'), layers: [foreign, desc('l')] }),
+      MANIFEST,
+    );
+    expect(referencedBlobs(m).map((d) => d.digest)).toEqual([hex('c'), hex('l')]);
+    expect(m.foreignLayers.map((d) => d.digest)).toEqual([hex('far')]);
+  });
+
   it('reads an artifact: artifactType, subject and annotations', () => {
     const m = parseOciManifest(
       json({

@@ -133,9 +133,14 @@ export class OciReadsUseCases {
     path: OciRepositoryPath & { digest: string; artifactType: string | null },
   ): Promise<{ index: OciReferrersIndex; filtered: boolean }> {
     const subject = parseOciDigest(path.digest);
-    const view = await this.repository(path);
+    // A repository that does not exist (or that the caller may not read: the two answer alike)
+    // has no referrers; only the enforced mode's anonymous challenge is kept.
+    const view = await this.repository(path).catch((error: unknown) => {
+      if (error instanceof PackageNotFoundError) return null;
+      throw error;
+    });
     const artifactType = path.artifactType === '' ? null : path.artifactType;
-    return { index: referrersIndex(view.ociArtifacts ?? [], subject, artifactType), filtered: artifactType !== null };
+    return { index: referrersIndex(view?.ociArtifacts ?? [], subject, artifactType), filtered: artifactType !== null };
   }
 
   /** The tags of the repository's helm releases in lexical order (as the distribution spec pages them), `n` after `last`. */
