@@ -493,4 +493,40 @@ describe('OCI distribution API: access (enforced mode)', () => {
     expectOciError(await other.send('POST', `/v2/${ns}/closed/blobs/uploads/`), 403, 'DENIED');
     expectOciError(await anonymous.send('POST', `/v2/${ns}/open/blobs/uploads/`), 401, 'UNAUTHORIZED');
   });
+
+  it('should list every repository in the catalog to site admins only, paged by name, images alone included', async () => {
+    const ns = uniqueNamespace('ocic');
+    const cnrAdmin = new HttpClient('/cnr', enforcedUrl, admin.headers);
+    await cnrAdmin.post('/api/v1/organizations', { name: ns });
+    const closed = { release: '1.0.0', mediaType: 'helm', archive: archiveFor('chart', '1.0.0') };
+    expect((await cnrAdmin.post(packagePath(ns, 'chart'), { ...pushBody(closed), visibility: 'private' })).status).toBe(
+      200,
+    );
+    const config = Buffer.from('{"os":"linux"}');
+    await pushBlob(admin, `${ns}/image`, config);
+    const image = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+        layers: [],
+      }),
+    );
+    expect((await putManifest(admin, `${ns}/image`, 'latest', image)).status).toBe(201);
+
+    // Repositories sort after the namespace's own prefix: page from just before it.
+    const first = await admin.get('/v2/_catalog', { query: { n: '1', last: `${ns}/` } });
+    expect(first.json()).toEqual({ repositories: [`${ns}/chart`] });
+    expect(first.headers.get('link')).toBe(`</v2/_catalog?n=1&last=${encodeURIComponent(`${ns}/chart`)}>; rel="next"`);
+    const second = await admin.get('/v2/_catalog', { query: { n: '1', last: `${ns}/chart` } });
+    expect(second.json()).toEqual({ repositories: [`${ns}/image`] });
+
+    expectOciError(await anonymous.get('/v2/_catalog'), 401, 'UNAUTHORIZED');
+    const user = `cat-${ns}`;
+    await anonymous.send('POST', '/cnr/api/v1/users', {
+      body: JSON.stringify({ user: { username: user, password: 'catalog-password-1', email: `${user}@example.test` } }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expectOciError(await basic(user, 'catalog-password-1').get('/v2/_catalog'), 403, 'DENIED');
+  });
 });

@@ -307,6 +307,36 @@ export function describeMetadataStoreContract(
       );
 
       it(
+        'should list packages of OCI artifacts alone only with includeOciOnly, and page by name with after',
+        async () => {
+          const ns = uniqueName('ns');
+          await stored(`${ns}/a`);
+          const images = packageView(`${ns}/b`, [
+            {
+              type: 'OciManifestPushed',
+              data: {
+                digest: 'a'.repeat(64),
+                mediaType: 'application/vnd.oci.image.manifest.v1+json',
+                size: 10,
+                blobs: [],
+                manifests: [],
+                visibility: 'public',
+              },
+            },
+          ]);
+          expect(await store().put(images, 0)).toBe(true);
+          await stored(`${ns}/c`);
+
+          expect(await listed({ namespace: ns })).toEqual([`${ns}/a`, `${ns}/c`]);
+          expect(await listed({ namespace: ns, includeOciOnly: true })).toEqual([`${ns}/a`, `${ns}/b`, `${ns}/c`]);
+          expect(await listed({ namespace: ns, includeOciOnly: true, after: `${ns}/a`, limit: 1 })).toEqual([
+            `${ns}/b`,
+          ]);
+        },
+        timeout,
+      );
+
+      it(
         'should combine filters',
         async () => {
           const ns = uniqueName('ns');

@@ -17,6 +17,7 @@ const REPOSITORY = 'v2/:namespace/:name';
 export const OCI_ROUTES = {
   root: 'v2',
   token: 'v2/token',
+  catalog: 'v2/_catalog',
   manifest: `${REPOSITORY}/manifests/:reference`,
   blob: `${REPOSITORY}/blobs/:digest`,
   uploads: `${REPOSITORY}/blobs/uploads`,

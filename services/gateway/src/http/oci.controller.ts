@@ -233,4 +233,19 @@ export class OciController {
     if (found.filtered) void reply.header('oci-filters-applied', 'artifactType');
     return Buffer.from(JSON.stringify(found.index));
   }
+
+  @Get(OCI_ROUTES.catalog)
+  async catalog(
+    @Query() query: unknown,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const page = await this.reads.catalog(caller, pageSize(query), ociQuery(query, 'last'));
+    if (page.next !== null)
+      void reply.header(
+        'link',
+        `</v2/_catalog?n=${page.repositories.length}&last=${encodeURIComponent(page.next)}>; rel="next"`,
+      );
+    return { repositories: page.repositories };
+  }
 }

@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import {
   BlobUnknownError,
   Caller,
+  ForbiddenError,
   InvalidUsageError,
   OciReferrersIndex,
   ManifestUnknownError,
@@ -29,6 +30,8 @@ import {
   BlobStore,
   METRICS,
   NO_METRICS,
+  PACKAGE_READER,
+  PackageReader,
   TransferMetrics,
   UPLOAD_SESSIONS,
   UploadSessionStore,
@@ -74,6 +77,7 @@ export class OciReadsUseCases {
     private readonly access: AccessControl,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(UPLOAD_SESSIONS) private readonly sessions: UploadSessionStore,
+    @Inject(PACKAGE_READER) private readonly reader: PackageReader,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
     @Optional() @Inject(METRICS) private readonly metrics: TransferMetrics = NO_METRICS,
   ) {}
@@ -123,6 +127,31 @@ export class OciReadsUseCases {
     const body = size <= this.config.blobCache.maxBlobBytes ? await this.blobs.read(hex) : await this.blobs.open(hex);
     this.metrics.pulled('oci', size);
     return { digest: hex, size, body };
+  }
+
+  /**
+   * `GET /v2/_catalog?n=&last=`: every repository (packages with a release or OCI artifacts), by
+   * name, `n` after `last`; site admins only (and every caller of the open mode), since it names
+   * private packages too.
+   */
+  async catalog(
+    caller: Caller,
+    n: number | null,
+    last: string | null,
+  ): Promise<{ repositories: string[]; next: string | null }> {
+    if (caller.kind === 'anonymous') throw new UnauthorizedError('the catalog is for site admins: log in');
+    if (caller.kind !== 'open' && !(caller.kind === 'user' && caller.siteAdmin))
+      throw ForbiddenError.because('the catalog is for site admins');
+    const size = n ?? MAX_TAGS_PAGE;
+    if (size < 0 || size > MAX_TAGS_PAGE) throw new InvalidUsageError(`'n' must be between 0 and ${MAX_TAGS_PAGE}`);
+    if (size === 0) return { repositories: [], next: null };
+    const found = await this.reader.list({
+      includeOciOnly: true,
+      ...(last !== null ? { after: last } : {}),
+      limit: size + 1,
+    });
+    const repositories = found.slice(0, size).map((summary) => summary.package);
+    return { repositories, next: found.length > size ? repositories[repositories.length - 1]! : null };
   }
 
   /**
