@@ -494,6 +494,36 @@ describe('OCI distribution API: access (enforced mode)', () => {
     expectOciError(await anonymous.send('POST', `/v2/${ns}/open/blobs/uploads/`), 401, 'UNAUTHORIZED');
   });
 
+  it('should count OCI artifacts in the namespace storage quota and refuse one past it with 413, storing nothing', async () => {
+    const ns = uniqueNamespace('ocq');
+    const cnrAdmin = new HttpClient('/cnr', enforcedUrl, admin.headers);
+    await cnrAdmin.post('/api/v1/organizations', { name: ns });
+    expect((await cnrAdmin.put(`/api/v1/namespaces/${ns}/limits`, { max_storage_bytes: 2000 })).status).toBe(200);
+    const image = async (tag: string, layerBytes: number) => {
+      const config = Buffer.from(`{"os":"linux","tag":"${tag}"}`);
+      const layer = Buffer.alloc(layerBytes, tag);
+      await pushBlob(admin, `${ns}/img`, config);
+      await pushBlob(admin, `${ns}/img`, layer);
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: {
+            mediaType: 'application/vnd.oci.image.config.v1+json',
+            digest: sha256(config),
+            size: config.length,
+          },
+          layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }],
+        }),
+      );
+      return putManifest(admin, `${ns}/img`, tag, manifest);
+    };
+    expect((await image('small', 1000)).status).toBe(201);
+    const refused = await image('big', 1000);
+    expectOciError(refused, 413, 'DENIED');
+    expect((await admin.get(`/v2/${ns}/img/tags/list`)).json()).toEqual({ name: `${ns}/img`, tags: ['small'] });
+  });
+
   it('should list every repository in the catalog to site admins only, paged by name, images alone included', async () => {
     const ns = uniqueNamespace('ocic');
     const cnrAdmin = new HttpClient('/cnr', enforcedUrl, admin.headers);

@@ -16,6 +16,7 @@ export const OciManifestPushedV1 = {
     blobs: z.array(hexDigest),
     manifests: z.array(hexDigest),
     annotations: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+    storedBytes: z.number().int().nonnegative().optional(),
     visibility: z.enum(['public', 'private']),
   }),
 } as const;

@@ -146,6 +146,8 @@ export interface PutOciManifest {
   tagNamesRelease: { release: string; mediaType: string } | null;
   /** Visibility of the package this push creates. */
   visibility: Visibility;
+  /** The namespace's storage quota in bytes, as PushRelease's (absent or 0: none). */
+  namespaceQuotaBytes?: number;
   meta: CommandMeta;
 }
 

@@ -76,7 +76,7 @@ export function decide(command: PackageCommand, state: PackageView, context: Dec
     case 'ImportReleases':
       return decideImport(command, state);
     case 'PutOciManifest':
-      return decidePutOciManifest(command, state, hadEvents(state));
+      return decidePutOciManifest(command, state, hadEvents(state), context.namespaceBytesElsewhere);
     case 'DeleteOciManifest':
       return decideDeleteOciManifest(command, state);
     case 'DeleteOciTag':

@@ -4,19 +4,31 @@
  * decider (package.decider.ts dispatches here), so an artifact and a release of one repository
  * are decided on one state: a tag that names a helm release cannot also name an artifact.
  */
-import { ManifestBlobUnknownError, ManifestUnknownError, PackageExistsError } from '../errors';
+import { ManifestBlobUnknownError, ManifestUnknownError, PackageExistsError, QuotaExceededError } from '../errors';
+import { storedBytesOf } from './package.summary';
 import type { DeleteOciManifest, DeleteOciTag, PutOciManifest } from './package.commands';
 import type { OciManifestDeleted, OciManifestPushed, OciTagged, OciUntagged, PackageEvent } from './package.events';
 import { OciArtifact, PackageView, findManifest, findOciArtifact, findOciTag } from './package.view';
 
-export function decidePutOciManifest(command: PutOciManifest, state: PackageView, hadEvents: boolean): PackageEvent[] {
+/**
+ * `namespaceBytesElsewhere`: what the namespace's other packages hold, measured by the writer
+ * when the command carries a quota (as for PushRelease).
+ */
+export function decidePutOciManifest(
+  command: PutOciManifest,
+  state: PackageView,
+  hadEvents: boolean,
+  namespaceBytesElsewhere?: number,
+): PackageEvent[] {
   const { artifact, tag, tagNamesRelease: release } = command;
   if (release && findManifest(state, release.release, release.mediaType))
     throw new PackageExistsError(command.package, release.release, release.mediaType);
   for (const child of artifact.manifests)
     if (!findOciArtifact(state, child)) throw new ManifestBlobUnknownError(`sha256:${child}`);
   const events: PackageEvent[] = [];
-  if (!findOciArtifact(state, artifact.digest))
+  const isNew = !findOciArtifact(state, artifact.digest);
+  if (isNew) assertArtifactWithinQuota(command, state, namespaceBytesElsewhere);
+  if (isNew)
     events.push({
       type: 'OciManifestPushed',
       data: { ...artifact, visibility: hadEvents ? state.visibility : command.visibility },
@@ -24,6 +36,19 @@ export function decidePutOciManifest(command: PutOciManifest, state: PackageView
   if (tag !== null && findOciTag(state, tag)?.digest !== artifact.digest)
     events.push({ type: 'OciTagged', data: { tag, digest: artifact.digest } });
   return events;
+}
+
+/** With a quota, a new artifact may grow the namespace up to it and no further (QuotaExceededError). */
+function assertArtifactWithinQuota(command: PutOciManifest, state: PackageView, elsewhere: number | undefined): void {
+  const quota = command.namespaceQuotaBytes ?? 0;
+  const added = command.artifact.storedBytes ?? 0;
+  if (quota <= 0 || added <= 0) return;
+  if (elsewhere === undefined)
+    throw new Error(
+      `an OCI push into ${command.package} carries a quota, but its writer did not measure the namespace`,
+    );
+  const used = elsewhere + storedBytesOf(state);
+  if (used + added > quota) throw new QuotaExceededError(state.namespace, quota, used);
 }
 
 export function decideDeleteOciManifest(command: DeleteOciManifest, state: PackageView): PackageEvent[] {

@@ -1,5 +1,7 @@
 import { TEST_PACKAGE, deciderSpec, foldEvents, published, testDigest } from '@wharf/testing';
-import { ManifestBlobUnknownError, ManifestUnknownError, PackageExistsError } from '../errors';
+import { ManifestBlobUnknownError, ManifestUnknownError, PackageExistsError, QuotaExceededError } from '../errors';
+import { decide } from './package.decider';
+import { storedBytesOf } from './package.summary';
 import { blobReferenceChanges } from './blob-references';
 import type { DeleteOciManifest, DeleteOciTag, PutOciManifest } from './package.commands';
 import type { OciManifestPushed, PackageEvent } from './package.events';
@@ -95,6 +97,36 @@ describe('decide: PutOciManifest', () => {
       .given(published({ release: '1.0.0', visibility: 'private' }))
       .when(put(a))
       .then(pushed(a, 'private'));
+  });
+});
+
+describe('decide: PutOciManifest within the namespace quota', () => {
+  const withQuota = (artifact: PutOciManifest['artifact'], quota: number): PutOciManifest => ({
+    ...put(artifact),
+    namespaceQuotaBytes: quota,
+  });
+
+  it('refuses a new artifact that would take the namespace over its quota, counting the package and the rest', () => {
+    const held = image('held', { storedBytes: 300 });
+    const state = foldEvents(TEST_PACKAGE, [pushed(held)]);
+    expect(() =>
+      decide(withQuota(image('new', { storedBytes: 500 }), 1000), state, { namespaceBytesElsewhere: 201 }),
+    ).toThrow(QuotaExceededError);
+    expect(
+      decide(withQuota(image('new', { storedBytes: 500 }), 1000), state, { namespaceBytesElsewhere: 200 }),
+    ).toHaveLength(1);
+  });
+
+  it('takes a manifest held already (tagged again) whatever the quota', () => {
+    const held = image('held', { storedBytes: 300 });
+    const state = foldEvents(TEST_PACKAGE, [pushed(held)]);
+    expect(decide({ ...withQuota(held, 1), tag: 'again' }, state, { namespaceBytesElsewhere: 5000 })).toEqual([
+      tagged('again', held.digest),
+    ]);
+  });
+
+  it('counts artifacts in the bytes a package stores', () => {
+    expect(storedBytesOf(foldEvents(TEST_PACKAGE, [pushed(image('a', { storedBytes: 300 }))]))).toBe(300);
   });
 });
 

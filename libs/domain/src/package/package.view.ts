@@ -62,6 +62,8 @@ export interface OciArtifact {
    * keys contain dots, which document stores refuse as keys.
    */
   annotations?: OciAnnotation[];
+  /** Bytes it counts against the namespace's storage quota: its manifest, config and layers as stored (absent: 0). */
+  storedBytes?: number;
   /** Tags that name it now. */
   tags: string[];
   createdAt: string;

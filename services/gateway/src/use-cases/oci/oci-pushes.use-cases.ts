@@ -30,6 +30,7 @@ import {
   ociDigestOf,
   PackageView,
   ParsedOciManifest,
+  findOciArtifact,
   parseHelmManifest,
   parseOciDigest,
   parseOciManifest,
@@ -218,7 +219,7 @@ export class OciPushesUseCases {
       throw new ManifestInvalidError(`'${path.reference}' is not a tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
     const parsed = parseOciManifest(bytes, path.contentType);
     if (parsed.config?.mediaType !== HELM_CONFIG_MEDIA_TYPE)
-      return this.putOtherManifest(path, ref.full, parsed, bytes, manifestDigest);
+      return this.putOtherManifest(path, admitted, parsed, bytes, manifestDigest);
     if (!isOciDigestReference(path.reference) && !isReleaseTag(path.reference))
       throw new ManifestInvalidError(`tag '${path.reference}' is not a chart version (SemVer, '+' written '_')`);
     const pushed = parseHelmManifest(bytes, path.contentType);
@@ -267,13 +268,21 @@ export class OciPushesUseCases {
    */
   private async putOtherManifest(
     path: OciRepositoryPath & { reference: string; meta: CommandMeta },
-    pkg: string,
+    admitted: AdmittedPush,
     parsed: ParsedOciManifest,
     bytes: Buffer,
     digest: string,
   ): Promise<PutManifestResult> {
-    for (const blob of referencedBlobs(parsed))
-      if (!(await this.holds(path, blob.digest))) throw new ManifestBlobUnknownError(ociDigestOf(blob.digest));
+    const pkg = parsePackageRef(path.namespace, path.name).full;
+    let storedBytes = bytes.length;
+    for (const blob of referencedBlobs(parsed)) {
+      const size = await this.heldSize(path, blob.digest);
+      if (size === null) throw new ManifestBlobUnknownError(ociDigestOf(blob.digest));
+      storedBytes += size;
+    }
+    // A manifest held already (tagged again) adds nothing; the writer's decision is the guarantee.
+    const view = await this.reads.repository(path).catch(() => null);
+    if (!view || !findOciArtifact(view, digest)) await this.admission.assertStorage(admitted, storedBytes);
     await this.blobs.put(bytes, digest);
     await this.commands.execute({
       type: 'PutOciManifest',
@@ -286,6 +295,7 @@ export class OciPushesUseCases {
         ...(parsed.subject ? { subject: parsed.subject.digest } : {}),
         blobs: referencedBlobs(parsed).map((d) => d.digest),
         manifests: [...new Set(parsed.manifests.map((d) => d.digest))],
+        storedBytes,
         ...(parsed.annotations
           ? { annotations: Object.entries(parsed.annotations).map(([name, value]) => ({ name, value })) }
           : {}),
@@ -296,6 +306,7 @@ export class OciPushesUseCases {
           ? { release: releaseOfTag(path.reference), mediaType: HELM_MEDIA_TYPE }
           : null,
       visibility: this.config.auth.defaultVisibility,
+      namespaceQuotaBytes: admitted.maxStorageBytes,
       meta: path.meta,
     });
     return {
@@ -305,13 +316,12 @@ export class OciPushesUseCases {
     };
   }
 
-  /** True when the repository serves blob `hex` (the same rule as a pull). */
-  private async holds(path: OciRepositoryPath, hex: string): Promise<boolean> {
+  /** The size of blob `hex` when the repository serves it (the same rule as a pull), else null. */
+  private async heldSize(path: OciRepositoryPath, hex: string): Promise<number | null> {
     try {
-      await this.reads.blob({ ...path, digest: ociDigestOf(hex), head: true });
-      return true;
+      return (await this.reads.blob({ ...path, digest: ociDigestOf(hex), head: true })).size;
     } catch (error) {
-      if (error instanceof BlobUnknownError) return false;
+      if (error instanceof BlobUnknownError) return null;
       throw error;
     }
   }
