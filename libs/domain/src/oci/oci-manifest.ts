@@ -130,6 +130,23 @@ function isForeign(layer: { urls?: unknown; mediaType?: unknown }): boolean {
   return type.includes('.nondistributable.') || type.includes('.rootfs.foreign.');
 }
 
+/**
+ * The most an artifact's record (its references and annotations, as JSON) may hold: it rides one
+ * command and one event, and the distributed profile's Kafka refuses a message over 1 MB. About
+ * 3,500 references, with room for the rest.
+ */
+export const MAX_OCI_ARTIFACT_RECORD_BYTES = 256 * 1024;
+
+/** Returns `artifact` if its record fits MAX_OCI_ARTIFACT_RECORD_BYTES; ManifestInvalidError otherwise (in every profile alike). */
+export function assertRecordableArtifact<T>(artifact: T): T {
+  const bytes = Buffer.byteLength(JSON.stringify(artifact), 'utf8');
+  if (bytes > MAX_OCI_ARTIFACT_RECORD_BYTES)
+    throw new ManifestInvalidError(
+      `its references and annotations take ${bytes} bytes to record, more than ${MAX_OCI_ARTIFACT_RECORD_BYTES}`,
+    );
+  return artifact;
+}
+
 /** The blobs (config and layers, not the foreign ones) a manifest references, each once. */
 export function referencedBlobs(manifest: ParsedOciManifest): OciDescriptor[] {
   const all = [...(manifest.config ? [manifest.config] : []), ...manifest.layers];

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { DigestInvalidError, ManifestInvalidError } from '../errors';
-import { OCI_IMAGE_INDEX, parseOciManifest, referencedBlobs } from './oci-manifest';
+import {
+  MAX_OCI_ARTIFACT_RECORD_BYTES,
+  OCI_IMAGE_INDEX,
+  assertRecordableArtifact,
+  parseOciManifest,
+  referencedBlobs,
+} from './oci-manifest';
 
 const hex = (seed: string) => createHash('sha256').update(seed).digest('hex');
 const desc = (seed: string, mediaType = 'application/octet-stream', size = 3) => ({
@@ -10,6 +16,17 @@ const desc = (seed: string, mediaType = 'application/octet-stream', size = 3) =>
 });
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+describe('assertRecordableArtifact', () => {
+  it('takes a record up to the bound and refuses one past it (a Kafka message holds it)', () => {
+    const blobs = (n: number) => Array.from({ length: n }, (_, i) => hex(String(i)));
+    const fits = { blobs: blobs(Math.floor(MAX_OCI_ARTIFACT_RECORD_BYTES / 67) - 10) };
+    expect(assertRecordableArtifact(fits)).toBe(fits);
+    expect(() => assertRecordableArtifact({ blobs: blobs(Math.ceil(MAX_OCI_ARTIFACT_RECORD_BYTES / 66)) })).toThrow(
+      ManifestInvalidError,
+    );
+  });
+});
 
 describe('parseOciManifest', () => {
   it('reads an image manifest: config and layers, the config media type as artifact type', () => {

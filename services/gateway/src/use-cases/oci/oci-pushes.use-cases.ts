@@ -30,6 +30,7 @@ import {
   ociDigestOf,
   PackageView,
   ParsedOciManifest,
+  assertRecordableArtifact,
   findOciArtifact,
   parseHelmManifest,
   parseOciDigest,
@@ -274,6 +275,18 @@ export class OciPushesUseCases {
     digest: string,
   ): Promise<PutManifestResult> {
     const pkg = parsePackageRef(path.namespace, path.name).full;
+    const record = assertRecordableArtifact({
+      digest,
+      mediaType: parsed.mediaType,
+      ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
+      size: bytes.length,
+      ...(parsed.subject ? { subject: parsed.subject.digest } : {}),
+      blobs: referencedBlobs(parsed).map((d) => d.digest),
+      manifests: [...new Set(parsed.manifests.map((d) => d.digest))],
+      ...(parsed.annotations
+        ? { annotations: Object.entries(parsed.annotations).map(([name, value]) => ({ name, value })) }
+        : {}),
+    });
     let storedBytes = bytes.length;
     for (const blob of referencedBlobs(parsed)) {
       const size = await this.heldSize(path, blob.digest);
@@ -287,19 +300,7 @@ export class OciPushesUseCases {
     await this.commands.execute({
       type: 'PutOciManifest',
       package: pkg,
-      artifact: {
-        digest,
-        mediaType: parsed.mediaType,
-        ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
-        size: bytes.length,
-        ...(parsed.subject ? { subject: parsed.subject.digest } : {}),
-        blobs: referencedBlobs(parsed).map((d) => d.digest),
-        manifests: [...new Set(parsed.manifests.map((d) => d.digest))],
-        storedBytes,
-        ...(parsed.annotations
-          ? { annotations: Object.entries(parsed.annotations).map(([name, value]) => ({ name, value })) }
-          : {}),
-      },
+      artifact: { ...record, storedBytes },
       tag: isOciDigestReference(path.reference) ? null : path.reference,
       tagNamesRelease:
         !isOciDigestReference(path.reference) && isReleaseTag(path.reference)
