@@ -16,8 +16,9 @@
 #                              module with a replace builds it); the source the import suite reads
 #   OCI conformance suite      (Go module proxy) github.com/opencontainers/distribution-spec/conformance
 #     v0.0.0-20260831232431-97274622c111, the rewritten suite, `go install pkg@version` (~15 s)
+#   oras v1.3.6                (Go module proxy) oras.land/oras/cmd/oras, `go install pkg@version` (~40 s)
 #
-# Usage: test/clients/install.sh [appr|operator-courier|schemathesis|go-appr|helm|chartmuseum|oci-conformance ...]   (default: all)
+# Usage: test/clients/install.sh [appr|operator-courier|schemathesis|go-appr|helm|chartmuseum|oci-conformance|oras ...]   (default: all)
 # Cache: ${WHARF_CLIENTS_CACHE:-$HOME/.cache/wharf-clients}. Idempotent: a component whose pins
 # have not changed since its last successful install is skipped (a stamp file per component).
 # Safe to run concurrently (the jest workers do): one flock serialises the installs.
@@ -36,7 +37,7 @@ exec 9>"$CACHE/install.lock"
 flock 9
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(appr operator-courier schemathesis go-appr helm chartmuseum oci-conformance)
+[ ${#components[@]} -gt 0 ] || components=(appr operator-courier schemathesis go-appr helm chartmuseum oci-conformance oras)
 
 log() { echo "[wharf-clients] $*" >&2; }
 
@@ -140,6 +141,20 @@ install_oci_conformance() {
   rm -f "$CACHE/stamps/oci-conformance."*; touch "$CACHE/stamps/oci-conformance.$key"
 }
 
+ORAS_VERSION=v1.3.6
+
+# $CACHE/bin/oras: the ORAS CLI (test/clients/oras.e2e.spec.ts), built from the Go module proxy (~40 s cold).
+install_oras() {
+  local key; key=$(stamp_key)
+  [ -f "$CACHE/stamps/oras.$ORAS_VERSION.$key" ] && return 0
+  log "building oras $ORAS_VERSION from the Go module proxy"
+  local out; out=$(mktemp -d)
+  GOMODCACHE="$CACHE/gomod" GOFLAGS=-modcacherw GOTOOLCHAIN=local GOBIN="$out" \
+    go install "oras.land/oras/cmd/oras@$ORAS_VERSION"
+  mkdir -p "$CACHE/bin" && mv "$out/oras" "$CACHE/bin/oras" && rmdir "$out"
+  rm -f "$CACHE/stamps/oras."*; touch "$CACHE/stamps/oras.$ORAS_VERSION.$key"
+}
+
 for c in "${components[@]}"; do
   start=$(date +%s)
   case "$c" in
@@ -150,6 +165,7 @@ for c in "${components[@]}"; do
     helm) install_helm ;;
     chartmuseum) install_chartmuseum ;;
     oci-conformance) install_oci_conformance ;;
+    oras) install_oras ;;
     *) echo "unknown component: $c" >&2; exit 2 ;;
   esac
   log "$c ready ($(( $(date +%s) - start )) s)"

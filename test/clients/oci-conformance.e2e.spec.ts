@@ -1,30 +1,53 @@
 /**
  * The OCI distribution spec's conformance suite (the rewritten suite of
  * github.com/opencontainers/distribution-spec/conformance, install.sh component
- * `oci-conformance`), run against the server under test (open mode, anonymous) in repositories of
- * a fresh namespace. Wharf stores Helm charts over OCI so far (docs/architecture.md, "OCI
- * distribution"): the suite's image, index and artifact data sets are refused MANIFEST_INVALID,
- * sha512 is not taken, and referrers are not served, so those groups fail. This spec saves the
- * whole report (results.yaml, junit.xml, report.html, and the console output in output.txt, in
- * the directory it logs) and holds every group Wharf passes to passing, so none regresses.
+ * `oci-conformance`), all four categories (pull, push, content discovery with referrers, content
+ * management), run twice at once in repositories of a fresh namespace: anonymous against the
+ * server under test (open mode), and with credentials (the site admin, through the token flow)
+ * against its enforced gateway. Every group passes but sha512 digests, which Wharf does not take
+ * yet, and the oversized manifest (see KNOWN_FAILING; docs/architecture.md, "OCI distribution"). Each run's whole report
+ * (results.yaml, junit.xml, report.html, and the console output in output.txt) is saved in the
+ * directory the spec logs.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { E2E_ADMIN, enforcedUrl } from '../support/target';
 import { CACHE, CLIENTS_DIR, baseUrl, freshNamespace, run, tempDir } from './support/clients';
 
 const CONFORMANCE = join(CACHE, 'bin', 'oci-conformance');
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
 
-/** The suite's top-level groups (and one test of a failing group) that Wharf passes. */
+/** The suite's top-level groups, every one Wharf must pass. */
 const MUST_PASS = [
   'ping',
+  'empty',
   'sha256 blobs',
-  'empty/tag list',
+  'image',
+  'image-uncompressed',
+  'index',
+  'nested-index',
+  'empty-index',
+  'artifact',
+  'artifact-index',
+  'artifact-without-layers',
+  'artifacts-with-subject',
+  'index-with-subject',
+  'missing-subject',
+  'data-field',
+  'non-distributable-layers',
+  'custom-fields',
+  'no-layers',
   'bad-digest-image',
   'missing-manifest',
   'invalid-digest-format',
 ];
+/**
+ * The groups Wharf fails: sha512 digests are not taken yet; `large-manifest` (a 3.9 MB manifest
+ * of some 24,000 layers) names more than an artifact's record may hold, since it rides one Kafka
+ * message in the distributed profile (MAX_OCI_ARTIFACT_RECORD_BYTES), refused alike in both.
+ */
+const KNOWN_FAILING = ['sha512 blobs', 'sha512', 'large-manifest'];
 
 jest.setTimeout(180_000);
 
@@ -43,29 +66,45 @@ function statuses(output: string): Map<string, string> {
   return found;
 }
 
+/** Runs the suite against `url` (with `credentials`, or anonymous) and returns each test's status; the report stays in the logged directory. */
+async function conformance(url: URL, label: string, credentials: { username: string; password: string } | null) {
+  const ns = freshNamespace('oci-conf');
+  const results = tempDir(`oci-conformance-${label}`);
+  const report = await run(CONFORMANCE, [], {
+    timeoutMs: 150_000,
+    env: {
+      OCI_REGISTRY: url.host,
+      OCI_TLS: url.protocol === 'https:' ? 'enabled' : 'disabled',
+      OCI_REPO1: `${ns}/repo1`,
+      OCI_REPO2: `${ns}/repo2`,
+      OCI_RESULTS_DIR: results,
+      OCI_VERSION: '1.1',
+      OCI_LOG: 'error',
+      ...(credentials ? { OCI_USERNAME: credentials.username, OCI_PASSWORD: credentials.password } : {}),
+      // One login per scope rather than per request: each password login records a token.
+      OCI_CACHE_AUTH: 'true',
+    },
+  });
+  writeFileSync(join(results, 'output.txt'), report.stdout + report.stderr);
+  console.log(`OCI conformance report (${label}): ${results}`);
+  expect(existsSync(join(results, 'results.yaml'))).toBe(true);
+  return statuses(report.stdout);
+}
+
+/** The status of every top-level group, but the known failures. */
+function groups(found: Map<string, string>): Record<string, string | undefined> {
+  const top = [...found.keys()].filter((name) => !name.includes('/') && !KNOWN_FAILING.includes(name));
+  return Object.fromEntries([...new Set([...MUST_PASS, ...top])].map((group) => [group, found.get(group)]));
+}
+
 describe('OCI conformance suite', () => {
-  it('passes the groups Wharf serves (blobs, ping, tag listing, bad digests, missing manifests), report saved', async () => {
-    const url = new URL(baseUrl());
-    const ns = freshNamespace('oci-conf');
-    const results = tempDir('oci-conformance');
-    const report = await run(CONFORMANCE, [], {
-      timeoutMs: 150_000,
-      env: {
-        OCI_REGISTRY: url.host,
-        OCI_TLS: url.protocol === 'https:' ? 'enabled' : 'disabled',
-        OCI_REPO1: `${ns}/repo1`,
-        OCI_REPO2: `${ns}/repo2`,
-        OCI_RESULTS_DIR: results,
-        OCI_VERSION: '1.1',
-        OCI_LOG: 'error',
-      },
-    });
-    writeFileSync(join(results, 'output.txt'), report.stdout + report.stderr);
-    console.log(`OCI conformance report: ${results}`);
-    expect(existsSync(join(results, 'results.yaml'))).toBe(true);
-    const found = statuses(report.stdout);
-    expect(Object.fromEntries(MUST_PASS.map((group) => [group, found.get(group)]))).toEqual(
-      Object.fromEntries(MUST_PASS.map((group) => [group, 'Pass'])),
-    );
+  it('passes every group but sha512 and large-manifest, anonymous (open mode) and with credentials (enforced mode), reports saved', async () => {
+    const [anonymous, authenticated] = await Promise.all([
+      conformance(new URL(baseUrl()), 'anonymous', null),
+      conformance(new URL(enforcedUrl()), 'credentials', E2E_ADMIN),
+    ]);
+    const allPass = Object.fromEntries(MUST_PASS.map((group) => [group, 'Pass']));
+    expect(groups(anonymous)).toEqual(allPass);
+    expect(groups(authenticated)).toEqual(allPass);
   });
 });

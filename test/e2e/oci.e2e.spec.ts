@@ -224,22 +224,13 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
     expectOciError(await root.get(`/v2/${ns}/BAD!/tags/list`), 400, 'NAME_INVALID');
   });
 
-  it('should refuse manifests that are not Helm charts, or a tag that is not the chart version, and store nothing', async () => {
+  it('should refuse a Helm chart manifest under a tag that is not the chart version, and store nothing', async () => {
     const ns = uniqueNamespace('oci');
     const repo = `${ns}/web`;
     const chart = archiveFor('web', '1.0.0');
     const config = Buffer.from('{}');
     await pushBlob(root, repo, config);
     await pushBlob(root, repo, chart);
-    const image = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: OCI_MANIFEST,
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-        layers: [],
-      }),
-    );
-    expectOciError(await putManifest(root, repo, 'latest', image), 400, 'MANIFEST_INVALID');
     expectOciError(await putManifest(root, repo, '2.0.0', helmManifest(config, chart)), 400, 'MANIFEST_INVALID');
     expectOciError(await putManifest(root, repo, 'v1', helmManifest(config, chart)), 400, 'MANIFEST_INVALID');
     expectOciError(
@@ -266,6 +257,181 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
     expect((await root.get(`/cnr${packagePath(ns, 'gone', '1.0.0', 'helm')}`)).status).toBe(404);
     expect((await root.get(`/v2/${repo}/tags/list`)).json()).toEqual({ name: repo, tags: ['1.1.0'] });
     expect((await root.get(`/helm/${ns}/index.yaml`)).text()).not.toContain('version: 1.0.0');
+  });
+});
+
+describe('OCI distribution API: artifacts that are not charts', () => {
+  const IMAGE_CONFIG = 'application/vnd.oci.image.config.v1+json';
+  const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+  const descriptor = (mediaType: string, bytes: Buffer) => ({ mediaType, digest: sha256(bytes), size: bytes.length });
+  const put = (repo: string, reference: string, manifest: Buffer, mediaType: string) =>
+    root.send('PUT', `/v2/${repo}/manifests/${reference}`, { body: manifest, headers: { 'content-type': mediaType } });
+
+  it('should store an image and an index by tag and digest, byte for byte, outside appr and index.yaml, and delete tags and manifests', async () => {
+    const ns = uniqueNamespace('ocix');
+    const repo = `${ns}/img`;
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux' }));
+    const layer = Buffer.from(`layer of ${ns}`);
+    await pushBlob(root, repo, config);
+    await pushBlob(root, repo, layer);
+    const image = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: descriptor(IMAGE_CONFIG, config),
+        layers: [descriptor('application/vnd.oci.image.layer.v1.tar', layer)],
+      }),
+    );
+    const pushed = await put(repo, 'latest', image, OCI_MANIFEST);
+    expect({ status: pushed.status, digest: pushed.headers.get('docker-content-digest') }).toEqual({
+      status: 201,
+      digest: sha256(image),
+    });
+    for (const reference of ['latest', sha256(image)]) {
+      const got = await root.get(`/v2/${repo}/manifests/${reference}`);
+      expect({ status: got.status, type: got.headers.get('content-type'), digest: sha256(got.bytes) }).toEqual({
+        status: 200,
+        type: OCI_MANIFEST,
+        digest: sha256(image),
+      });
+    }
+    expect(sha256((await root.get(`/v2/${repo}/blobs/${sha256(layer)}`)).bytes)).toBe(sha256(layer));
+
+    const index = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor(OCI_MANIFEST, image)] }),
+    );
+    expect((await put(repo, 'multi', index, OCI_INDEX)).status).toBe(201);
+    expect((await root.get(`/v2/${repo}/manifests/multi`)).headers.get('content-type')).toBe(OCI_INDEX);
+    expect((await root.get(`/v2/${repo}/tags/list`)).json()).toEqual({ name: repo, tags: ['latest', 'multi'] });
+
+    expect((await root.get(`/cnr${packagePath(ns, 'img')}`)).status).toBe(404);
+    expect((await root.get(`/helm/${ns}/index.yaml`)).text()).not.toContain('img');
+
+    expect((await root.delete(`/v2/${repo}/manifests/latest`)).status).toBe(202);
+    expectOciError(await root.get(`/v2/${repo}/manifests/latest`), 404, 'MANIFEST_UNKNOWN');
+    expect((await root.get(`/v2/${repo}/manifests/${sha256(image)}`)).status).toBe(200);
+    expect((await root.delete(`/v2/${repo}/manifests/${sha256(index)}`)).status).toBe(202);
+    expectOciError(await root.get(`/v2/${repo}/manifests/multi`), 404, 'MANIFEST_UNKNOWN');
+    expect((await root.get(`/v2/${repo}/tags/list`)).json()).toEqual({ name: repo, tags: [] });
+  });
+
+  it('should list referrers of a digest, filtered by artifactType, and answer OCI-Subject to a PUT with a subject', async () => {
+    const ns = uniqueNamespace('ocix');
+    const repo = `${ns}/signed`;
+    const empty = Buffer.from('{}');
+    const config = Buffer.from('{"os":"linux"}');
+    await pushBlob(root, repo, empty);
+    await pushBlob(root, repo, config);
+    const image = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: descriptor(IMAGE_CONFIG, config),
+        layers: [],
+      }),
+    );
+    expect((await put(repo, 'v1', image, OCI_MANIFEST)).status).toBe(201);
+    const artifact = (artifactType: string, note: string) =>
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          artifactType,
+          config: descriptor('application/vnd.oci.empty.v1+json', empty),
+          layers: [descriptor('application/vnd.oci.empty.v1+json', empty)],
+          subject: descriptor(OCI_MANIFEST, image),
+          annotations: { 'org.example.note': note },
+        }),
+      );
+    const sbom = artifact('application/vnd.example.sbom', 'sbom');
+    const sig = artifact('application/vnd.example.sig', 'sig');
+    for (const referrer of [sbom, sig]) {
+      const res = await put(repo, sha256(referrer), referrer, OCI_MANIFEST);
+      expect({ status: res.status, subject: res.headers.get('oci-subject') }).toEqual({
+        status: 201,
+        subject: sha256(image),
+      });
+    }
+
+    const all = await root.get(`/v2/${repo}/referrers/${sha256(image)}`);
+    expect({
+      status: all.status,
+      type: all.headers.get('content-type'),
+      filters: all.headers.get('oci-filters-applied'),
+    }).toEqual({
+      status: 200,
+      type: OCI_INDEX,
+      filters: null,
+    });
+    expect(all.json()).toEqual({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: [
+        {
+          mediaType: OCI_MANIFEST,
+          digest: sha256(sbom),
+          size: sbom.length,
+          artifactType: 'application/vnd.example.sbom',
+          annotations: { 'org.example.note': 'sbom' },
+        },
+        {
+          mediaType: OCI_MANIFEST,
+          digest: sha256(sig),
+          size: sig.length,
+          artifactType: 'application/vnd.example.sig',
+          annotations: { 'org.example.note': 'sig' },
+        },
+      ],
+    });
+    const filtered = await root.get(`/v2/${repo}/referrers/${sha256(image)}`, {
+      query: { artifactType: 'application/vnd.example.sig' },
+    });
+    expect(filtered.headers.get('oci-filters-applied')).toBe('artifactType');
+    expect(filtered.json<{ manifests: { digest: string }[] }>().manifests.map((m) => m.digest)).toEqual([sha256(sig)]);
+    const none = await root.get(`/v2/${repo}/referrers/sha256:${'0'.repeat(64)}`);
+    expect({ status: none.status, manifests: none.json<{ manifests: unknown[] }>().manifests }).toEqual({
+      status: 200,
+      manifests: [],
+    });
+    expectOciError(await root.get(`/v2/${repo}/referrers/sha256:nothex`), 400, 'DIGEST_INVALID');
+    const missing = await root.get(`/v2/${ns}/nothing/referrers/${sha256(image)}`);
+    expect({ status: missing.status, manifests: missing.json<{ manifests: unknown[] }>().manifests }).toEqual({
+      status: 200,
+      manifests: [],
+    });
+
+    expect((await root.delete(`/v2/${repo}/manifests/${sha256(sig)}`)).status).toBe(202);
+    const after = await root.get(`/v2/${repo}/referrers/${sha256(image)}`);
+    expect(after.json<{ manifests: { digest: string }[] }>().manifests.map((m) => m.digest)).toEqual([sha256(sbom)]);
+  });
+
+  it('should refuse a manifest naming blobs or index entries the repository does not hold, and a tag of a chart version', async () => {
+    const ns = uniqueNamespace('ocix');
+    const config = Buffer.from('{"os":"linux"}');
+    await pushBlob(root, `${ns}/elsewhere`, config);
+    const image = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: descriptor(IMAGE_CONFIG, config),
+        layers: [],
+      }),
+    );
+    expectOciError(await put(`${ns}/img`, 'latest', image, OCI_MANIFEST), 400, 'MANIFEST_BLOB_UNKNOWN');
+    const index = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor(OCI_MANIFEST, image)] }),
+    );
+    expectOciError(await put(`${ns}/img`, 'multi', index, OCI_INDEX), 400, 'MANIFEST_BLOB_UNKNOWN');
+    expectOciError(await root.get(`/v2/${ns}/img/manifests/latest`), 404, 'NAME_UNKNOWN');
+
+    await pushOk(ns, 'web', { release: '1.0.0', mediaType: 'helm', archive: archiveFor('web', '1.0.0') });
+    await pushBlob(root, `${ns}/web`, config);
+    expect((await put(`${ns}/web`, '1.0.0', image, OCI_MANIFEST)).status).toBe(409);
+    expect((await put(`${ns}/web`, 'latest', image, OCI_MANIFEST)).status).toBe(201);
+    expect((await root.get(`/v2/${ns}/web/tags/list`)).json()).toEqual({
+      name: `${ns}/web`,
+      tags: ['1.0.0', 'latest'],
+    });
   });
 });
 
@@ -326,5 +492,71 @@ describe('OCI distribution API: access (enforced mode)', () => {
     expectOciError(await other.get(`/v2/${ns}/closed/manifests/1.0.0`), 404, 'NAME_UNKNOWN');
     expectOciError(await other.send('POST', `/v2/${ns}/closed/blobs/uploads/`), 403, 'DENIED');
     expectOciError(await anonymous.send('POST', `/v2/${ns}/open/blobs/uploads/`), 401, 'UNAUTHORIZED');
+  });
+
+  it('should count OCI artifacts in the namespace storage quota and refuse one past it with 413, storing nothing', async () => {
+    const ns = uniqueNamespace('ocq');
+    const cnrAdmin = new HttpClient('/cnr', enforcedUrl, admin.headers);
+    await cnrAdmin.post('/api/v1/organizations', { name: ns });
+    expect((await cnrAdmin.put(`/api/v1/namespaces/${ns}/limits`, { max_storage_bytes: 2000 })).status).toBe(200);
+    const image = async (tag: string, layerBytes: number) => {
+      const config = Buffer.from(`{"os":"linux","tag":"${tag}"}`);
+      const layer = Buffer.alloc(layerBytes, tag);
+      await pushBlob(admin, `${ns}/img`, config);
+      await pushBlob(admin, `${ns}/img`, layer);
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: {
+            mediaType: 'application/vnd.oci.image.config.v1+json',
+            digest: sha256(config),
+            size: config.length,
+          },
+          layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }],
+        }),
+      );
+      return putManifest(admin, `${ns}/img`, tag, manifest);
+    };
+    expect((await image('small', 1000)).status).toBe(201);
+    const refused = await image('big', 1000);
+    expectOciError(refused, 413, 'DENIED');
+    expect((await admin.get(`/v2/${ns}/img/tags/list`)).json()).toEqual({ name: `${ns}/img`, tags: ['small'] });
+  });
+
+  it('should list every repository in the catalog to site admins only, paged by name, images alone included', async () => {
+    const ns = uniqueNamespace('ocic');
+    const cnrAdmin = new HttpClient('/cnr', enforcedUrl, admin.headers);
+    await cnrAdmin.post('/api/v1/organizations', { name: ns });
+    const closed = { release: '1.0.0', mediaType: 'helm', archive: archiveFor('chart', '1.0.0') };
+    expect((await cnrAdmin.post(packagePath(ns, 'chart'), { ...pushBody(closed), visibility: 'private' })).status).toBe(
+      200,
+    );
+    const config = Buffer.from('{"os":"linux"}');
+    await pushBlob(admin, `${ns}/image`, config);
+    const image = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+        layers: [],
+      }),
+    );
+    expect((await putManifest(admin, `${ns}/image`, 'latest', image)).status).toBe(201);
+
+    // Repositories sort after the namespace's own prefix: page from just before it.
+    const first = await admin.get('/v2/_catalog', { query: { n: '1', last: `${ns}/` } });
+    expect(first.json()).toEqual({ repositories: [`${ns}/chart`] });
+    expect(first.headers.get('link')).toBe(`</v2/_catalog?n=1&last=${encodeURIComponent(`${ns}/chart`)}>; rel="next"`);
+    const second = await admin.get('/v2/_catalog', { query: { n: '1', last: `${ns}/chart` } });
+    expect(second.json()).toEqual({ repositories: [`${ns}/image`] });
+
+    expectOciError(await anonymous.get('/v2/_catalog'), 401, 'UNAUTHORIZED');
+    const user = `cat-${ns}`;
+    await anonymous.send('POST', '/cnr/api/v1/users', {
+      body: JSON.stringify({ user: { username: user, password: 'catalog-password-1', email: `${user}@example.test` } }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expectOciError(await basic(user, 'catalog-password-1').get('/v2/_catalog'), 403, 'DENIED');
   });
 });

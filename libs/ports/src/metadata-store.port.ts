@@ -11,6 +11,13 @@ export interface PackageListFilter {
   nameContains?: string;
   /** Only packages that are public or in one of these namespaces (tenancy); absent: all. */
   visibleNamespaces?: readonly string[] | 'all';
+  /**
+   * Also packages that hold only OCI artifacts and no release (the /v2 catalog's repositories);
+   * absent: only packages with a release, as appr lists them.
+   */
+  includeOciOnly?: boolean;
+  /** Only packages whose name sorts after this one (paging by name). */
+  after?: string;
   limit: number;
   offset?: number;
 }
@@ -35,7 +42,7 @@ export interface MetadataStore {
    */
   put(view: PackageView, expectedSequence: number): Promise<boolean>;
 
-  /** Summaries of packages that have at least one release, ordered by package name. */
+  /** Summaries of packages that have at least one release (or, with includeOciOnly, an OCI artifact), ordered by package name. */
   list(filter: PackageListFilter): Promise<PackageSummary[]>;
 
   /** Number of stored packages that have at least one release. */

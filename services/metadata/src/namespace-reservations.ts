@@ -69,7 +69,13 @@ export class NamespaceReservations {
     let bytes = 0;
     for (const reserved of held.values()) bytes += reserved;
     for (let offset = 0; ; offset += PAGE) {
-      const page = await this.store.list({ namespace, visibleNamespaces: 'all', limit: PAGE, offset });
+      const page = await this.store.list({
+        namespace,
+        visibleNamespaces: 'all',
+        includeOciOnly: true,
+        limit: PAGE,
+        offset,
+      });
       for (const summary of page)
         if (summary.package !== pkg && !held.has(summary.package)) bytes += summary.storedBytes ?? 0;
       if (page.length < PAGE) return bytes;

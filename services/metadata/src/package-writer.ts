@@ -102,7 +102,8 @@ export class PackageWriter implements PackageCommands {
   /** Settles every command of the batch; a failure to append or apply fails them all. */
   private async attempt(pkg: string, batch: Waiting[]): Promise<void> {
     const quotaCarried = batch.some(
-      ({ command }) => command.type === 'PushRelease' && (command.namespaceQuotaBytes ?? 0) > 0,
+      ({ command }) =>
+        (command.type === 'PushRelease' || command.type === 'PutOciManifest') && (command.namespaceQuotaBytes ?? 0) > 0,
     );
     let decided: DecidedBatch;
     try {

@@ -15,6 +15,9 @@ const COMMAND_TYPES = new Set([
   'DeleteChannel',
   'ImportReleases',
   'SetVisibility',
+  'PutOciManifest',
+  'DeleteOciManifest',
+  'DeleteOciTag',
 ]);
 
 /**

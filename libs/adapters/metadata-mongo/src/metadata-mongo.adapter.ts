@@ -58,7 +58,15 @@ import {
   generationNames,
   literalPattern,
 } from '@wharf/adapters/mongo';
-import { PackageSummary, PackageView, Visibility, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
+import {
+  PackageSummary,
+  PackageView,
+  Visibility,
+  mediaTypesOf,
+  ociRepositoryExists,
+  packageExists,
+  summarizePackage,
+} from '@wharf/domain';
 import type { MetadataStore, PackageListFilter, PackageReader, ProjectionRebuild } from '@wharf/ports';
 import { translateMongoOutages } from '@wharf/adapters/mongo';
 
@@ -82,6 +90,8 @@ export interface PackageVersionDocument {
   current: boolean;
   /** The package has at least one release (it is listed and counted). */
   active: boolean;
+  /** The package has no release but OCI artifacts: only the /v2 catalog lists it (absent: false). */
+  ociOnly?: boolean;
   namespace: string;
   visibility: Visibility;
   mediaTypes: string[];
@@ -348,6 +358,7 @@ export class MongoMetadataStore implements MetadataStore {
       sequence: view.sequence,
       current: true,
       active: packageExists(view),
+      ...(!packageExists(view) && ociRepositoryExists(view) ? { ociOnly: true } : {}),
       namespace: view.namespace,
       visibility: view.visibility,
       mediaTypes: mediaTypesOf(view),
@@ -450,6 +461,7 @@ const LISTING_PROJECTION = {
   package: 1,
   sequence: 1,
   active: 1,
+  ociOnly: 1,
   namespace: 1,
   visibility: 1,
   mediaTypes: 1,
@@ -465,14 +477,17 @@ const LIST_BATCH_MAX = 2000;
 function candidatesQuery(filter: PackageListFilter): Filter<PackageVersionDocument> {
   const query: Filter<PackageVersionDocument> = { current: true };
   if (filter.namespace !== undefined) query.namespace = filter.namespace;
+  const name: { $regex?: string; $gt?: string } = {};
   if (filter.nameContains !== undefined && filter.nameContains !== '')
-    query.package = { $regex: literalPattern(filter.nameContains) };
+    name.$regex = literalPattern(filter.nameContains);
+  if (filter.after !== undefined) name.$gt = filter.after;
+  if (Object.keys(name).length > 0) query.package = name;
   return query;
 }
 
 /** Whether a package's newest version is listed under the filter's changeable criteria. */
 function isListed(newest: PackageVersionDocument, filter: PackageListFilter): boolean {
-  if (!newest.active) return false;
+  if (!newest.active && !(filter.includeOciOnly && newest.ociOnly)) return false;
   if (filter.mediaType !== undefined && !newest.mediaTypes.includes(filter.mediaType)) return false;
   const visible = filter.visibleNamespaces;
   return (

@@ -20,7 +20,14 @@ import {
   prepared,
   translateSqliteOutages,
 } from '@wharf/adapters/sqlite';
-import { PackageSummary, PackageView, mediaTypesOf, packageExists, summarizePackage } from '@wharf/domain';
+import {
+  PackageSummary,
+  PackageView,
+  mediaTypesOf,
+  ociRepositoryExists,
+  packageExists,
+  summarizePackage,
+} from '@wharf/domain';
 import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
 
 export interface SqliteMetadataStoreOptions extends SqliteFileOptions {
@@ -99,7 +106,8 @@ export class SqliteMetadataStore implements MetadataStore {
       package: view.package,
       namespace: view.namespace,
       sequence: view.sequence,
-      active: packageExists(view) ? 1 : 0,
+      // 1: listed (has a release); 2: only the /v2 catalog lists it (OCI artifacts alone); 0: neither.
+      active: packageExists(view) ? 1 : ociRepositoryExists(view) ? 2 : 0,
       visibility: view.visibility,
       media_types: ',' + mediaTypesOf(view).join(',') + ',',
       view: json,
@@ -129,8 +137,12 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async list(filter: PackageListFilter): Promise<PackageSummary[]> {
-    const where = ['active = 1'];
+    const where = [filter.includeOciOnly ? 'active IN (1, 2)' : 'active = 1'];
     const params: unknown[] = [];
+    if (filter.after !== undefined) {
+      where.push('package > ?');
+      params.push(filter.after);
+    }
     if (filter.namespace !== undefined) {
       where.push('namespace = ?');
       params.push(filter.namespace);

@@ -12,6 +12,7 @@ import { ReleaseDeletedV1 } from './release-deleted.v1';
 import { ReleasePublishedV1 } from './release-published.v1';
 import { ReleaseRemovedFromChannelV1 } from './release-removed-from-channel.v1';
 import { PackageVisibilityChangedV1 } from './package-visibility-changed.v1';
+import { OciManifestDeletedV1, OciManifestPushedV1, OciTaggedV1, OciUntaggedV1 } from './oci-artifact-events.v1';
 
 interface EventContract {
   type: string;
@@ -28,6 +29,10 @@ const CONTRACTS: readonly EventContract[] = [
   ReleaseRemovedFromChannelV1,
   ChannelDeletedV1,
   PackageVisibilityChangedV1,
+  OciManifestPushedV1,
+  OciManifestDeletedV1,
+  OciTaggedV1,
+  OciUntaggedV1,
 ];
 
 /**

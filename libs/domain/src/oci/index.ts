@@ -1,3 +1,5 @@
 export * from './oci-digest';
 export * from './helm-oci';
 export * from './oci-scope';
+export * from './oci-manifest';
+export * from './oci-referrers';

@@ -22,7 +22,14 @@ export function blobReferenceChanges(event: Pick<PackageEvent, 'type' | 'data'>)
     case 'ReleaseRemovedFromChannel':
     case 'ChannelDeleted':
     case 'PackageVisibilityChanged':
+    case 'OciTagged':
+    case 'OciUntagged':
       return [];
+    // An OCI artifact keeps its own bytes, its config and layers, and an index the manifests it lists.
+    case 'OciManifestPushed':
+      return [e.data.digest, ...e.data.blobs, ...e.data.manifests].map((digest) => ({ digest, delta: 1 }));
+    case 'OciManifestDeleted':
+      return [e.data.digest, ...e.data.blobs, ...e.data.manifests].map((digest) => ({ digest, delta: -1 }));
     default: {
       const unknown: never = e;
       return unknown;

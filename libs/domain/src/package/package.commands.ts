@@ -3,7 +3,7 @@
  * arrive here, so the decider reads no clock and makes no ids.
  */
 import type { ChartMetadata } from '../archive/chart-metadata';
-import type { JsonValue, OciDigests, Visibility } from './package.view';
+import type { JsonValue, OciArtifact, OciDigests, Visibility } from './package.view';
 
 export interface CommandMeta {
   commandId: string;
@@ -150,6 +150,43 @@ export interface ImportReleases {
   meta: CommandMeta;
 }
 
+/**
+ * Stores an OCI manifest that is not a release (its bytes and blobs are stored already), and
+ * with `tag` points that tag at it. Idempotent: the same manifest again adds nothing.
+ */
+export interface PutOciManifest {
+  type: 'PutOciManifest';
+  package: string;
+  artifact: Omit<OciArtifact, 'tags' | 'createdAt'>;
+  tag: string | null;
+  /**
+   * The release `tag` names over OCI if the package holds it (a helm release's tag): the put is
+   * refused then, so one tag never names a release and an artifact. Null when the tag could not.
+   */
+  tagNamesRelease: { release: string; mediaType: string } | null;
+  /** Visibility of the package this push creates. */
+  visibility: Visibility;
+  /** The namespace's storage quota in bytes, as PushRelease's (absent or 0: none). */
+  namespaceQuotaBytes?: number;
+  meta: CommandMeta;
+}
+
+/** Deletes an OCI artifact by digest, with its tags. */
+export interface DeleteOciManifest {
+  type: 'DeleteOciManifest';
+  package: string;
+  digest: string;
+  meta: CommandMeta;
+}
+
+/** Deletes a tag of an OCI artifact; the artifact stays, reachable by digest. */
+export interface DeleteOciTag {
+  type: 'DeleteOciTag';
+  package: string;
+  tag: string;
+  meta: CommandMeta;
+}
+
 export type PackageCommand =
   | PushRelease
   | DeleteRelease
@@ -157,4 +194,7 @@ export type PackageCommand =
   | RemoveReleaseFromChannel
   | DeleteChannel
   | SetVisibility
-  | ImportReleases;
+  | ImportReleases
+  | PutOciManifest
+  | DeleteOciManifest
+  | DeleteOciTag;

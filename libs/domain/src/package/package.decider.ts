@@ -31,6 +31,7 @@ import type {
   RemoveReleaseFromChannel,
 } from './package.commands';
 import { decideImport } from './package.import';
+import { decideDeleteOciManifest, decideDeleteOciTag, decidePutOciManifest, evolveOci } from './package.oci';
 import { manifestBytes, metadataBytes, storedBytesOf, storedMetadataBytesOf } from './package.summary';
 import {
   ChannelRecord,
@@ -75,6 +76,12 @@ export function decide(command: PackageCommand, state: PackageView, context: Dec
         : [{ type: 'PackageVisibilityChanged', data: { visibility: command.visibility } }];
     case 'ImportReleases':
       return decideImport(command, state);
+    case 'PutOciManifest':
+      return decidePutOciManifest(command, state, hadEvents(state), context.namespaceBytesElsewhere);
+    case 'DeleteOciManifest':
+      return decideDeleteOciManifest(command, state);
+    case 'DeleteOciTag':
+      return decideDeleteOciTag(command, state);
     default: {
       const unknown: never = command;
       throw new Error(`unhandled command ${(unknown as PackageCommand).type}`);
@@ -434,6 +441,11 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
       return { ...state, channels: state.channels.filter((c) => c.name !== e.data.channel) };
     case 'PackageVisibilityChanged':
       return { ...state, visibility: e.data.visibility };
+    case 'OciManifestPushed':
+    case 'OciManifestDeleted':
+    case 'OciTagged':
+    case 'OciUntagged':
+      return evolveOci(state, e, event.occurredAt);
     default: {
       const unknown: never = e;
       return unknown;

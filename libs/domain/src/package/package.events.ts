@@ -3,7 +3,7 @@
  * (type, version), live in libs/contracts/src/events.
  */
 import type { DeleteReason } from './package.commands';
-import type { OciDigests, ReleaseManifest, Visibility } from './package.view';
+import type { OciArtifact, OciDigests, ReleaseManifest, Visibility } from './package.view';
 
 /** The manifest a push records, as the event carries it (the time is the event's own). */
 export type PublishedManifest = Omit<ReleaseManifest, 'createdAt'>;
@@ -52,13 +52,43 @@ export interface PackageVisibilityChanged {
   data: { visibility: Visibility };
 }
 
+/** An OCI manifest that is not a release was stored (its bytes are a blob already). */
+export interface OciManifestPushed {
+  type: 'OciManifestPushed';
+  data: Omit<OciArtifact, 'tags' | 'createdAt'> & {
+    /** Visibility for a package this event creates (the package's own otherwise, as ReleasePublished). */
+    visibility: Visibility;
+  };
+}
+
+/** The artifact and its tags are gone; `blobs` and `manifests` say which references it held. */
+export interface OciManifestDeleted {
+  type: 'OciManifestDeleted';
+  data: Pick<OciArtifact, 'digest' | 'blobs' | 'manifests'>;
+}
+
+/** `tag` names the artifact `digest` now (moved from any other). */
+export interface OciTagged {
+  type: 'OciTagged';
+  data: { tag: string; digest: string };
+}
+
+export interface OciUntagged {
+  type: 'OciUntagged';
+  data: { tag: string };
+}
+
 export type PackageEvent =
   | ReleasePublished
   | ReleaseDeleted
   | ReleaseAddedToChannel
   | ReleaseRemovedFromChannel
   | ChannelDeleted
-  | PackageVisibilityChanged;
+  | PackageVisibilityChanged
+  | OciManifestPushed
+  | OciManifestDeleted
+  | OciTagged
+  | OciUntagged;
 
 export type PackageEventType = PackageEvent['type'];
 

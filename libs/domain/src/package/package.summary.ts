@@ -49,9 +49,10 @@ export function mediaTypesOf(view: PackageView): string[] {
  * pushed plus its `metadata` as compact JSON in UTF-8 (`manifestBytes`). Metadata rides every
  * view, event and listing, so it is storage like the archive is.
  */
-export function storedBytesOf(view: Pick<PackageView, 'manifests'>): number {
+export function storedBytesOf(view: Pick<PackageView, 'manifests' | 'ociArtifacts'>): number {
   let sum = 0;
   for (const m of view.manifests) sum += manifestBytes(m);
+  for (const a of view.ociArtifacts ?? []) sum += a.storedBytes ?? 0;
   return sum;
 }
 

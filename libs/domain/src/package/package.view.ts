@@ -38,6 +38,42 @@ export interface OciDigests {
   configDigest: string;
 }
 
+/**
+ * An OCI manifest that is not a Helm chart release (an image, an image index, an artifact with an
+ * `artifactType`, a signature or SBOM naming a `subject`), pushed over `/v2/`. Its bytes are a
+ * blob under `digest`; what it references are blobs (`blobs`: config and layers) and manifests
+ * of the same repository (`manifests`: an index's entries).
+ */
+export interface OciArtifact {
+  /** sha256 (hex) of the manifest's bytes. */
+  digest: string;
+  mediaType: string;
+  /** `artifactType`, or for an image manifest without one its config's media type (what referrers report). */
+  artifactType?: string;
+  size: number;
+  /** sha256 (hex) of the manifest this one refers to (`subject`), if any. */
+  subject?: string;
+  /** sha256 (hex) of the config and layers. */
+  blobs: string[];
+  /** sha256 (hex) of the manifests an index lists. */
+  manifests: string[];
+  /**
+   * The manifest's annotations (reported by referrers), as pairs in the manifest's order: their
+   * keys contain dots, which document stores refuse as keys.
+   */
+  annotations?: OciAnnotation[];
+  /** Bytes it counts against the namespace's storage quota: its manifest, config and layers as stored (absent: 0). */
+  storedBytes?: number;
+  /** Tags that name it now. */
+  tags: string[];
+  createdAt: string;
+}
+
+export interface OciAnnotation {
+  name: string;
+  value: string;
+}
+
 export interface ChannelRecord {
   name: string;
   current: string;
@@ -86,6 +122,8 @@ export interface PackageView {
    * Bounded: at most one per distinct (release, media type) the package ever held.
    */
   tombstones?: ReleaseTombstone[];
+  /** OCI manifests that are not releases (absent while there is none): not shown by appr or Helm. */
+  ociArtifacts?: OciArtifact[];
 }
 
 export const RECENT_COMMANDS_KEPT = 64;
@@ -109,6 +147,19 @@ export function emptyPackageView(pkg: string): PackageView {
 /** A package exists while it has at least one release. */
 export function packageExists(view: PackageView | null): view is PackageView {
   return view !== null && view.manifests.length > 0;
+}
+
+/** An OCI repository exists while its package has a release or an OCI artifact. */
+export function ociRepositoryExists(view: PackageView | null): view is PackageView {
+  return view !== null && (view.manifests.length > 0 || (view.ociArtifacts?.length ?? 0) > 0);
+}
+
+export function findOciArtifact(view: PackageView, digest: string): OciArtifact | undefined {
+  return view.ociArtifacts?.find((a) => a.digest === digest);
+}
+
+export function findOciTag(view: PackageView, tag: string): OciArtifact | undefined {
+  return view.ociArtifacts?.find((a) => a.tags.includes(tag));
 }
 
 export function releaseNames(view: PackageView): string[] {

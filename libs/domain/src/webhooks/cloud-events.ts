@@ -116,6 +116,12 @@ export function cloudEventsOf(event: LoggedEvent, manifestsBefore: number, baseU
       return [make('channel.changed', event.package, { channel: e.data.channel, change: 'deleted', current: null })];
     case 'PackageVisibilityChanged':
       return [make('package.visibility_changed', event.package, { visibility: e.data.visibility })];
+    // OCI artifacts that are not releases have no webhook events (yet): subscribers see releases.
+    case 'OciManifestPushed':
+    case 'OciManifestDeleted':
+    case 'OciTagged':
+    case 'OciUntagged':
+      return [];
     default: {
       const never: never = e;
       return never;

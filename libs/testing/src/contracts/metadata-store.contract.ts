@@ -57,6 +57,21 @@ export function describeMetadataStoreContract(
             releasePublished({ release: '1.0.0', metadata }),
             releasePublished({ release: '1.0.0', mediaType: 'kpm' }),
             { type: 'ReleaseAddedToChannel', data: { channel: '__proto__', release: '1.0.0' } },
+            {
+              type: 'OciManifestPushed',
+              data: {
+                digest: 'a'.repeat(64),
+                mediaType: 'application/vnd.oci.image.manifest.v1+json',
+                artifactType: 'application/vnd.example+json',
+                size: 10,
+                subject: 'b'.repeat(64),
+                blobs: ['c'.repeat(64)],
+                manifests: [],
+                annotations: [{ name: 'org.opencontainers.image.created', value: 'now' }],
+                visibility: 'public',
+              },
+            },
+            { type: 'OciTagged', data: { tag: 'latest', digest: 'a'.repeat(64) } },
           ]);
 
           expect(await store().put(view, 0)).toBe(true);
@@ -287,6 +302,36 @@ export function describeMetadataStoreContract(
           expect(await page(2, 4)).toEqual([`${ns}/e`]);
           expect(await page(2, 5)).toEqual([]);
           expect(await page(10, 1)).toEqual([`${ns}/b`, `${ns}/c`, `${ns}/d`, `${ns}/e`]);
+        },
+        timeout,
+      );
+
+      it(
+        'should list packages of OCI artifacts alone only with includeOciOnly, and page by name with after',
+        async () => {
+          const ns = uniqueName('ns');
+          await stored(`${ns}/a`);
+          const images = packageView(`${ns}/b`, [
+            {
+              type: 'OciManifestPushed',
+              data: {
+                digest: 'a'.repeat(64),
+                mediaType: 'application/vnd.oci.image.manifest.v1+json',
+                size: 10,
+                blobs: [],
+                manifests: [],
+                visibility: 'public',
+              },
+            },
+          ]);
+          expect(await store().put(images, 0)).toBe(true);
+          await stored(`${ns}/c`);
+
+          expect(await listed({ namespace: ns })).toEqual([`${ns}/a`, `${ns}/c`]);
+          expect(await listed({ namespace: ns, includeOciOnly: true })).toEqual([`${ns}/a`, `${ns}/b`, `${ns}/c`]);
+          expect(await listed({ namespace: ns, includeOciOnly: true, after: `${ns}/a`, limit: 1 })).toEqual([
+            `${ns}/b`,
+          ]);
         },
         timeout,
       );

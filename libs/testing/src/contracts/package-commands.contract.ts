@@ -76,6 +76,40 @@ export function describePackageCommandsContract(
     );
 
     it(
+      'should carry the OCI artifact commands: a manifest put with its tag, the tag deleted, the manifest deleted',
+      async () => {
+        const pkg = freshPackage();
+        const digest = testDigest(`manifest:${pkg}`);
+        const artifact = {
+          digest,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          size: 100,
+          blobs: [testDigest(`config:${pkg}`)],
+          manifests: [],
+          storedBytes: 150,
+        };
+
+        const put = await commands().execute({
+          type: 'PutOciManifest',
+          package: pkg,
+          artifact,
+          tag: 'latest',
+          tagNamesRelease: null,
+          visibility: 'public',
+          ...meta(),
+        });
+        expect(put.sequences).toEqual([1, 2]);
+        expect((await read(pkg)).ociArtifacts).toMatchObject([{ digest, tags: ['latest'] }]);
+
+        await commands().execute({ type: 'DeleteOciTag', package: pkg, tag: 'latest', ...meta() });
+        expect((await read(pkg)).ociArtifacts).toMatchObject([{ digest, tags: [] }]);
+        await commands().execute({ type: 'DeleteOciManifest', package: pkg, digest, ...meta() });
+        expect((await read(pkg)).ociArtifacts).toBeUndefined();
+      },
+      timeout,
+    );
+
+    it(
       "should continue the package's stream: a command's sequences follow the package's last",
       async () => {
         const pkg = freshPackage();

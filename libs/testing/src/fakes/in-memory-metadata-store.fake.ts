@@ -3,7 +3,7 @@
  * are stored and returned as copies (no aliasing between caller and store), `put` is a
  * compare-and-set on the stored sequence, and a view never moves backwards.
  */
-import { PackageSummary, PackageView, packageExists, summarizePackage } from '@wharf/domain';
+import { PackageSummary, PackageView, packageExists, summarizePackage, ociRepositoryExists } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
 
 type PutHook = (view: PackageView, expectedSequence: number) => Promise<void> | void;
@@ -56,12 +56,13 @@ export class InMemoryMetadataStore implements MetadataStore {
   async list(filter: PackageListFilter): Promise<PackageSummary[]> {
     const views = [...this.views.values()]
       .map((text) => JSON.parse(text) as PackageView)
-      .filter((v) => packageExists(v));
+      .filter((v) => packageExists(v) || (filter.includeOciOnly === true && ociRepositoryExists(v)));
     const visible = filter.visibleNamespaces;
     return views
       .filter((v) => filter.namespace === undefined || v.namespace === filter.namespace)
       .filter((v) => filter.mediaType === undefined || v.manifests.some((m) => m.mediaType === filter.mediaType))
       .filter((v) => filter.nameContains === undefined || v.package.includes(filter.nameContains))
+      .filter((v) => filter.after === undefined || v.package > filter.after)
       .filter(
         (v) => visible === undefined || visible === 'all' || v.visibility === 'public' || visible.includes(v.namespace),
       )

@@ -68,6 +68,7 @@ export class PushAdmission {
       const page = await this.reader.list({
         namespace: admitted.namespace,
         visibleNamespaces: 'all',
+        includeOciOnly: true,
         limit: PAGE,
         offset,
       });

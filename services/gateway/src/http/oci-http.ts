@@ -17,11 +17,13 @@ const REPOSITORY = 'v2/:namespace/:name';
 export const OCI_ROUTES = {
   root: 'v2',
   token: 'v2/token',
+  catalog: 'v2/_catalog',
   manifest: `${REPOSITORY}/manifests/:reference`,
   blob: `${REPOSITORY}/blobs/:digest`,
   uploads: `${REPOSITORY}/blobs/uploads`,
   upload: `${REPOSITORY}/blobs/uploads/:id`,
   tags: `${REPOSITORY}/tags/list`,
+  referrers: `${REPOSITORY}/referrers/:digest`,
 } as const;
 
 /** Routes (Fastify's patterns) whose body is handed over as the request's stream, unread. */
@@ -59,7 +61,7 @@ function queryValue(query: unknown, key: string): string | null {
   return value;
 }
 
-export function ociQuery(query: unknown, key: 'digest' | 'mount' | 'from' | 'last'): string | null {
+export function ociQuery(query: unknown, key: 'digest' | 'mount' | 'from' | 'last' | 'artifactType'): string | null {
   return queryValue(query, key);
 }
 

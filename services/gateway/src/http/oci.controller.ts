@@ -78,6 +78,7 @@ export class OciController {
     const put = await this.pushes.putManifest(input);
     void reply.status(201).header('location', `/v2/${put.repository}/manifests/${put.digest}`);
     void reply.header('docker-content-digest', put.digest).header('content-length', 0);
+    if (put.subject) void reply.header('oci-subject', put.subject);
     return '';
   }
 
@@ -215,5 +216,36 @@ export class OciController {
         `</v2/${page.name}/tags/list?n=${page.tags.length}&last=${encodeURIComponent(page.next)}>; rel="next"`,
       );
     return { name: page.name, tags: page.tags };
+  }
+
+  @Get(OCI_ROUTES.referrers)
+  async referrers(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Param('digest') digest: string,
+    @Query() query: unknown,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const artifactType = ociQuery(query, 'artifactType');
+    const found = await this.reads.referrers({ caller, namespace, name, digest, artifactType });
+    void reply.header('content-type', found.index.mediaType);
+    if (found.filtered) void reply.header('oci-filters-applied', 'artifactType');
+    return Buffer.from(JSON.stringify(found.index));
+  }
+
+  @Get(OCI_ROUTES.catalog)
+  async catalog(
+    @Query() query: unknown,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const page = await this.reads.catalog(caller, pageSize(query), ociQuery(query, 'last'));
+    if (page.next !== null)
+      void reply.header(
+        'link',
+        `</v2/_catalog?n=${page.repositories.length}&last=${encodeURIComponent(page.next)}>; rel="next"`,
+      );
+    return { repositories: page.repositories };
   }
 }

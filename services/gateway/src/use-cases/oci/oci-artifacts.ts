@@ -6,16 +6,20 @@
 import {
   HELM_MEDIA_TYPE,
   OCI_IMAGE_MANIFEST,
+  OciArtifact,
   OciContent,
   PackageView,
   ReleaseManifest,
   builtHelmManifest,
   findChannel,
   findManifest,
+  findOciArtifact,
+  findOciTag,
   isOciDigestReference,
   isReleaseTag,
   parseOciDigest,
   releaseOfTag,
+  tagOfRelease,
 } from '@wharf/domain';
 
 /** A helm release as an OCI artifact: its manifest's digest, and how to get its bytes. */
@@ -53,6 +57,21 @@ export function findArtifact(view: PackageView, reference: string): HelmArtifact
   return release ? artifactOf(release) : null;
 }
 
+/** The OCI artifact (not a release) a tag or digest names; undefined for none. */
+export function findOtherArtifact(view: PackageView, reference: string): OciArtifact | undefined {
+  return isOciDigestReference(reference)
+    ? findOciArtifact(view, parseOciDigest(reference))
+    : findOciTag(view, reference);
+}
+
+/** The tags of the repository: its helm releases' (`+` as `_`) and its OCI artifacts'. */
+export function tagsOf(view: PackageView): string[] {
+  return [
+    ...helmReleasesOf(view).map((m) => tagOfRelease(m.release)),
+    ...(view.ociArtifacts ?? []).flatMap((a) => a.tags),
+  ];
+}
+
 /** A blob of the repository: where its bytes are (in memory, or in the blob store) and its size when known. */
 export type RepositoryBlob =
   { digest: string; bytes: Buffer } | { digest: string; stored: true; size: number | null; mediaType?: string };
@@ -72,6 +91,8 @@ export function findRepositoryBlob(view: PackageView, hex: string): RepositoryBl
     if (built?.config.digest === hex) return { digest: hex, bytes: built.config.bytes };
     if (built?.manifest.digest === hex) return { digest: hex, bytes: built.manifest.bytes };
   }
+  for (const artifact of view.ociArtifacts ?? [])
+    if (artifact.digest === hex || artifact.blobs.includes(hex)) return { digest: hex, stored: true, size: null };
   return null;
 }
 

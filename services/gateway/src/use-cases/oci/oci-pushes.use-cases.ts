@@ -17,6 +17,7 @@ import {
   Caller,
   CommandMeta,
   DigestInvalidError,
+  HELM_CONFIG_MEDIA_TYPE,
   HELM_MEDIA_TYPE,
   ManifestBlobUnknownError,
   ManifestInvalidError,
@@ -27,8 +28,14 @@ import {
   isOciDigestReference,
   isReleaseTag,
   ociDigestOf,
+  PackageView,
+  ParsedOciManifest,
+  assertRecordableArtifact,
+  findOciArtifact,
   parseHelmManifest,
   parseOciDigest,
+  parseOciManifest,
+  referencedBlobs,
   parsePackageRef,
   releaseOfTag,
   sha256HexOf,
@@ -39,6 +46,8 @@ import {
   BlobDigestMismatchError,
   BlobNotFoundError,
   BlobStore,
+  PACKAGE_COMMANDS,
+  PackageCommands,
   UPLOAD_SESSIONS,
   UploadOffsetMismatchError,
   UploadSessionNotFoundError,
@@ -50,7 +59,7 @@ import { AdmittedPush, PushAdmission } from '../../auth/push-admission';
 import { ChangePackageUseCases } from '../change-package.use-cases';
 import { ReleasePublisher } from '../release-publisher';
 import type { RequestInput } from '../request-input';
-import { findArtifact } from './oci-artifacts';
+import { findArtifact, findOtherArtifact } from './oci-artifacts';
 import { OciReadsUseCases, OciRepositoryPath } from './oci-reads.use-cases';
 
 /** A chunk's place as `Content-Range: <start>-<end>` said it. */
@@ -66,6 +75,16 @@ export interface UploadState {
   size: number;
 }
 
+/** What a manifest PUT answers: where it is, its digest, and the subject it names (`OCI-Subject`). */
+export interface PutManifestResult {
+  repository: string;
+  digest: string;
+  subject?: string;
+}
+
+/** The OCI distribution spec's tag grammar. */
+const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
 export type UploadStarted = { kind: 'blob'; repository: string; digest: string } | ({ kind: 'session' } & UploadState);
 
 @Injectable()
@@ -78,6 +97,7 @@ export class OciPushesUseCases {
     private readonly inspector: ArchiveInspectionPool,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(UPLOAD_SESSIONS) private readonly sessions: UploadSessionStore,
+    @Inject(PACKAGE_COMMANDS) private readonly commands: PackageCommands,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
@@ -190,12 +210,17 @@ export class OciPushesUseCases {
       body: RequestInput<Promise<Buffer>>;
       meta: CommandMeta;
     },
-  ): Promise<{ repository: string; digest: string }> {
+  ): Promise<PutManifestResult> {
     const { ref, repository, admitted } = await this.admit(path);
     const bytes = await path.body();
     const manifestDigest = sha256HexOf(bytes);
     if (isOciDigestReference(path.reference) && parseOciDigest(path.reference) !== manifestDigest)
       throw new DigestInvalidError(path.reference, 'the manifest hashes to another digest');
+    if (!isOciDigestReference(path.reference) && !OCI_TAG.test(path.reference))
+      throw new ManifestInvalidError(`'${path.reference}' is not a tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
+    const parsed = parseOciManifest(bytes, path.contentType);
+    if (parsed.config?.mediaType !== HELM_CONFIG_MEDIA_TYPE)
+      return this.putOtherManifest(path, admitted, parsed, bytes, manifestDigest);
     if (!isOciDigestReference(path.reference) && !isReleaseTag(path.reference))
       throw new ManifestInvalidError(`tag '${path.reference}' is not a chart version (SemVer, '+' written '_')`);
     const pushed = parseHelmManifest(bytes, path.contentType);
@@ -236,12 +261,81 @@ export class OciPushesUseCases {
     return { repository, digest: ociDigestOf(manifestDigest) };
   }
 
-  /** `DELETE .../manifests/<reference>`: deletes the helm release the tag or digest names, from every protocol's view. */
+  /**
+   * A manifest that is not a Helm chart: every blob it names must be in the repository (uploaded
+   * into it, or held by its releases and artifacts), so a PUT cannot make another repository's
+   * bytes readable here; an index's entries must be manifests of the repository (the decider
+   * checks). Its bytes are stored as a blob, then PutOciManifest records it and its tag.
+   */
+  private async putOtherManifest(
+    path: OciRepositoryPath & { reference: string; meta: CommandMeta },
+    admitted: AdmittedPush,
+    parsed: ParsedOciManifest,
+    bytes: Buffer,
+    digest: string,
+  ): Promise<PutManifestResult> {
+    const pkg = parsePackageRef(path.namespace, path.name).full;
+    const record = assertRecordableArtifact({
+      digest,
+      mediaType: parsed.mediaType,
+      ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
+      size: bytes.length,
+      ...(parsed.subject ? { subject: parsed.subject.digest } : {}),
+      blobs: referencedBlobs(parsed).map((d) => d.digest),
+      manifests: [...new Set(parsed.manifests.map((d) => d.digest))],
+      ...(parsed.annotations
+        ? { annotations: Object.entries(parsed.annotations).map(([name, value]) => ({ name, value })) }
+        : {}),
+    });
+    let storedBytes = bytes.length;
+    for (const blob of referencedBlobs(parsed)) {
+      const size = await this.heldSize(path, blob.digest);
+      if (size === null) throw new ManifestBlobUnknownError(ociDigestOf(blob.digest));
+      storedBytes += size;
+    }
+    // A manifest held already (tagged again) adds nothing; the writer's decision is the guarantee.
+    const view = await this.reads.repository(path).catch(() => null);
+    if (!view || !findOciArtifact(view, digest)) await this.admission.assertStorage(admitted, storedBytes);
+    await this.blobs.put(bytes, digest);
+    await this.commands.execute({
+      type: 'PutOciManifest',
+      package: pkg,
+      artifact: { ...record, storedBytes },
+      tag: isOciDigestReference(path.reference) ? null : path.reference,
+      tagNamesRelease:
+        !isOciDigestReference(path.reference) && isReleaseTag(path.reference)
+          ? { release: releaseOfTag(path.reference), mediaType: HELM_MEDIA_TYPE }
+          : null,
+      visibility: this.config.auth.defaultVisibility,
+      namespaceQuotaBytes: admitted.maxStorageBytes,
+      meta: path.meta,
+    });
+    return {
+      repository: pkg,
+      digest: ociDigestOf(digest),
+      ...(parsed.subject ? { subject: ociDigestOf(parsed.subject.digest) } : {}),
+    };
+  }
+
+  /** The size of blob `hex` when the repository serves it (the same rule as a pull), else null. */
+  private async heldSize(path: OciRepositoryPath, hex: string): Promise<number | null> {
+    try {
+      return (await this.reads.blob({ ...path, digest: ociDigestOf(hex), head: true })).size;
+    } catch (error) {
+      if (error instanceof BlobUnknownError) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * `DELETE .../manifests/<reference>`: deletes the helm release the tag or digest names, from
+   * every protocol's view; for an OCI artifact, by digest the artifact and its tags, by tag the tag.
+   */
   async deleteManifest(path: OciRepositoryPath & { reference: string; meta: CommandMeta }): Promise<void> {
     await this.admit(path);
     const view = await this.reads.repository(path);
     const artifact = findArtifact(view, path.reference);
-    if (!artifact) throw new ManifestUnknownError(view.package, path.reference);
+    if (!artifact) return this.deleteOtherManifest(path, view);
     await this.changes.deleteRelease({
       caller: path.caller,
       namespace: path.namespace,
@@ -250,6 +344,19 @@ export class OciPushesUseCases {
       mediaType: HELM_MEDIA_TYPE,
       meta: path.meta,
     });
+  }
+
+  private async deleteOtherManifest(
+    path: OciRepositoryPath & { reference: string; meta: CommandMeta },
+    view: PackageView,
+  ) {
+    const other = findOtherArtifact(view, path.reference);
+    if (!other) throw new ManifestUnknownError(view.package, path.reference);
+    await this.commands.execute(
+      isOciDigestReference(path.reference)
+        ? { type: 'DeleteOciManifest', package: view.package, digest: other.digest, meta: path.meta }
+        : { type: 'DeleteOciTag', package: view.package, tag: path.reference, meta: path.meta },
+    );
   }
 
   /** True when the release the reference names was pushed with exactly this manifest. */

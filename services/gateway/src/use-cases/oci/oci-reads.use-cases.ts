@@ -12,15 +12,17 @@ import type { Readable } from 'node:stream';
 import {
   BlobUnknownError,
   Caller,
+  ForbiddenError,
   InvalidUsageError,
+  OciReferrersIndex,
   ManifestUnknownError,
   PackageNotFoundError,
   PackageView,
   UnauthorizedError,
   parseOciDigest,
   parsePackageRef,
+  referrersIndex,
   roleAtLeast,
-  tagOfRelease,
 } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import {
@@ -28,6 +30,8 @@ import {
   BlobStore,
   METRICS,
   NO_METRICS,
+  PACKAGE_READER,
+  PackageReader,
   TransferMetrics,
   UPLOAD_SESSIONS,
   UploadSessionStore,
@@ -38,8 +42,9 @@ import {
   HELM_MANIFEST_MEDIA_TYPE,
   ManifestToSend,
   findArtifact,
+  findOtherArtifact,
   findRepositoryBlob,
-  helmReleasesOf,
+  tagsOf,
 } from './oci-artifacts';
 
 export interface OciRepositoryPath {
@@ -72,6 +77,7 @@ export class OciReadsUseCases {
     private readonly access: AccessControl,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(UPLOAD_SESSIONS) private readonly sessions: UploadSessionStore,
+    @Inject(PACKAGE_READER) private readonly reader: PackageReader,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
     @Optional() @Inject(METRICS) private readonly metrics: TransferMetrics = NO_METRICS,
   ) {}
@@ -85,7 +91,12 @@ export class OciReadsUseCases {
   async manifest(path: OciRepositoryPath & { reference: string }): Promise<ManifestToSend> {
     const view = await this.repository(path);
     const artifact = findArtifact(view, path.reference);
-    if (!artifact) throw new ManifestUnknownError(view.package, path.reference);
+    if (!artifact) {
+      const other = findOtherArtifact(view, path.reference);
+      if (!other) throw new ManifestUnknownError(view.package, path.reference);
+      const bytes = await this.blobs.read(other.digest);
+      return { digest: other.digest, mediaType: other.mediaType, size: bytes.length, body: bytes };
+    }
     if (artifact.built) {
       const bytes = artifact.built.manifest.bytes;
       return { digest: artifact.manifestDigest, mediaType: HELM_MANIFEST_MEDIA_TYPE, size: bytes.length, body: bytes };
@@ -118,14 +129,56 @@ export class OciReadsUseCases {
     return { digest: hex, size, body };
   }
 
+  /**
+   * `GET /v2/_catalog?n=&last=`: every repository (packages with a release or OCI artifacts), by
+   * name, `n` after `last`; site admins only (and every caller of the open mode), since it names
+   * private packages too.
+   */
+  async catalog(
+    caller: Caller,
+    n: number | null,
+    last: string | null,
+  ): Promise<{ repositories: string[]; next: string | null }> {
+    if (caller.kind === 'anonymous') throw new UnauthorizedError('the catalog is for site admins: log in');
+    if (caller.kind !== 'open' && !(caller.kind === 'user' && caller.siteAdmin))
+      throw ForbiddenError.because('the catalog is for site admins');
+    const size = n ?? MAX_TAGS_PAGE;
+    if (size < 0 || size > MAX_TAGS_PAGE) throw new InvalidUsageError(`'n' must be between 0 and ${MAX_TAGS_PAGE}`);
+    if (size === 0) return { repositories: [], next: null };
+    const found = await this.reader.list({
+      includeOciOnly: true,
+      ...(last !== null ? { after: last } : {}),
+      limit: size + 1,
+    });
+    const repositories = found.slice(0, size).map((summary) => summary.package);
+    return { repositories, next: found.length > size ? repositories[repositories.length - 1]! : null };
+  }
+
+  /**
+   * `GET .../referrers/<digest>`: the repository's artifacts whose subject is `digest` (which
+   * need not exist), only those of `artifactType` when given; `filtered` says one was applied.
+   */
+  async referrers(
+    path: OciRepositoryPath & { digest: string; artifactType: string | null },
+  ): Promise<{ index: OciReferrersIndex; filtered: boolean }> {
+    const subject = parseOciDigest(path.digest);
+    // A repository that does not exist (or that the caller may not read: the two answer alike)
+    // has no referrers; only the enforced mode's anonymous challenge is kept.
+    const view = await this.repository(path).catch((error: unknown) => {
+      if (error instanceof PackageNotFoundError) return null;
+      throw error;
+    });
+    const artifactType = path.artifactType === '' ? null : path.artifactType;
+    return { index: referrersIndex(view?.ociArtifacts ?? [], subject, artifactType), filtered: artifactType !== null };
+  }
+
   /** The tags of the repository's helm releases in lexical order (as the distribution spec pages them), `n` after `last`. */
   async tags(path: OciRepositoryPath & { n: number | null; last: string | null }): Promise<TagPage> {
     const view = await this.repository(path);
     const n = path.n ?? MAX_TAGS_PAGE;
     if (n < 0 || n > MAX_TAGS_PAGE) throw new InvalidUsageError(`'n' must be between 0 and ${MAX_TAGS_PAGE}`);
     const last = path.last;
-    const tags = helmReleasesOf(view)
-      .map((m) => tagOfRelease(m.release))
+    const tags = tagsOf(view)
       .filter((tag) => last === null || tag > last)
       .sort();
     const page = tags.slice(0, n);
@@ -136,7 +189,7 @@ export class OciReadsUseCases {
   /** The package behind a repository path, or the refusal the OCI routes give (see the file's header). */
   async repository(path: OciRepositoryPath): Promise<PackageView> {
     try {
-      return await this.packages.get(path.caller, path.namespace, path.name);
+      return await this.packages.getRepository(path.caller, path.namespace, path.name);
     } catch (error) {
       if (error instanceof PackageNotFoundError && this.challenges(path.caller))
         throw new UnauthorizedError('authentication required');

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Caller, PackageView, parsePackageRef } from '@wharf/domain';
+import { Caller, PackageNotFoundError, PackageView, ociRepositoryExists, parsePackageRef } from '@wharf/domain';
 import { PACKAGE_READER, PackageReader } from '@wharf/ports';
 import { AccessControl } from '../../auth/access-control';
 import { loadExistingPackage } from './package-lookup';
@@ -14,6 +14,15 @@ export class ReadablePackages {
 
   async get(caller: Caller, namespace: string, name: string): Promise<PackageView> {
     const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
+    await this.access.assertReadable(caller, view);
+    return view;
+  }
+
+  /** The same guard for an OCI repository, which exists while its package holds a release or an OCI artifact. */
+  async getRepository(caller: Caller, namespace: string, name: string): Promise<PackageView> {
+    const ref = parsePackageRef(namespace, name);
+    const view = await this.reader.get(ref.full);
+    if (!ociRepositoryExists(view)) throw new PackageNotFoundError(ref.full);
     await this.access.assertReadable(caller, view);
     return view;
   }
