@@ -4,19 +4,8 @@
  * visibility. Merged into the document's paths, schemas and security schemes.
  */
 import { PACKAGE_NAME_PATTERN, ROBOT_NAME_PATTERN } from '@wharf/domain';
+import { body, errorAnswer, errorsFrom, ok, path, ref } from './openapi-builders';
 
-const errorRef = { $ref: '#/components/schemas/Error' };
-const json = (schema: object) => ({ 'application/json': { schema } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const ok = (description: string, schema: object) => ({ description, content: json(schema) });
-const body = (schema: object) => ({ required: true, content: json(schema) });
-const path = (name: string, description: string, pattern?: string) => ({
-  name,
-  in: 'path',
-  required: true,
-  description,
-  schema: pattern ? { type: 'string', pattern } : { type: 'string' },
-});
 const ERRORS: Record<number, string> = {
   400: 'Invalid request (invalid-usage, invalid-name)',
   401: 'No valid credentials (unauthorized-access); WWW-Authenticate: Basic',
@@ -26,8 +15,7 @@ const ERRORS: Record<number, string> = {
   429: 'Too many requests (rate-limited), or the password failure budget of the account is spent; see Retry-After',
   503: 'Too many password checks waiting (service-unavailable); see Retry-After',
 };
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [String(s), { description: ERRORS[s], content: json(errorRef) }]));
+const errors = errorsFrom(ERRORS);
 
 const namespace = path('namespace', 'A user or organisation name', PACKAGE_NAME_PATTERN);
 const user = path('user', 'A user name', PACKAGE_NAME_PATTERN);
@@ -246,7 +234,7 @@ export const ACCOUNT_PATHS = {
       responses: {
         200: ok('The visibility now', { type: 'object', properties: { package: str, visibility: str } }),
         ...errors(400, 401, 403),
-        404: { description: 'No such package (package-not-found)', content: json(errorRef) },
+        404: errorAnswer('No such package (package-not-found)'),
       },
     },
   },

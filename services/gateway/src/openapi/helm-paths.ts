@@ -4,25 +4,13 @@
  * as ChartMuseum under the context path /helm). Merged into the document's paths and schemas.
  */
 import { PACKAGE_NAME_PATTERN } from '@wharf/domain';
-
-const errorRef = { $ref: '#/components/schemas/Error' };
-const json = (schema: object) => ({ 'application/json': { schema } });
-const ok = (description: string, schema: object) => ({ description, content: json(schema) });
-const error = (description: string) => ({ description, content: json(errorRef) });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const path = (name: string, description: string, pattern?: string) => ({
-  name,
-  in: 'path',
-  required: true,
-  description,
-  schema: pattern ? { type: 'string', pattern } : { type: 'string' },
-});
+import { errorAnswer, ok, path, ref } from './openapi-builders';
 
 const namespace = path('namespace', 'The namespace: one chart repository', PACKAGE_NAME_PATTERN);
 const chartName = path('name', 'Chart name (the package name)', PACKAGE_NAME_PATTERN);
 const chartVersion = path('version', 'Chart version (the release, strict SemVer)');
-const E400 = { 400: error('Invalid request (invalid-usage, invalid-name, invalid-chart, invalid-blob)') };
-const E404 = { 404: error('No such chart or version (package-not-found)') };
+const E400 = { 400: errorAnswer('Invalid request (invalid-usage, invalid-name, invalid-chart, invalid-blob)') };
+const E404 = { 404: errorAnswer('No such chart or version (package-not-found)') };
 
 const indexGet = (operationId: string) => ({
   get: {
@@ -103,10 +91,10 @@ const chartMuseumCharts = {
     responses: {
       201: ok('Stored', { type: 'object', required: ['saved'], properties: { saved: { const: true } } }),
       ...E400,
-      409: error('The version exists (package-exists)'),
-      413: error('Too large (payload-too-large, archive-too-large)'),
-      422: error('Unsafe archive (unsafe-archive)'),
-      503: error('A backing store is unavailable'),
+      409: errorAnswer('The version exists (package-exists)'),
+      413: errorAnswer('Too large (payload-too-large, archive-too-large)'),
+      422: errorAnswer('Unsafe archive (unsafe-archive)'),
+      503: errorAnswer('A backing store is unavailable'),
     },
   },
 };
@@ -137,8 +125,8 @@ const chartMuseumChartVersion = {
       200: ok('Deleted', { type: 'object', required: ['deleted'], properties: { deleted: { const: true } } }),
       ...E400,
       ...E404,
-      422: error('Not a SemVer version (invalid-release)'),
-      503: error('A backing store is unavailable'),
+      422: errorAnswer('Not a SemVer version (invalid-release)'),
+      503: errorAnswer('A backing store is unavailable'),
     },
   },
 };

@@ -8,12 +8,7 @@ import { ACCOUNT_PATHS, ACCOUNT_SCHEMAS, SECURITY_SCHEMES } from './account-path
 import { RETENTION_PATHS, RETENTION_SCHEMAS } from './retention-paths';
 import { WEBHOOK_PATHS, WEBHOOK_SCHEMAS } from './webhook-paths';
 import { HELM_PATHS, HELM_SCHEMAS } from './helm-paths';
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ 'application/json': { schema } });
-const ok = (description: string, schema: object) => ({ description, content: json(schema) });
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [String(s), { description: ERROR_TEXT[s], content: json(ref('Error')) }]));
+import { errorsFrom, json, ok, ref } from './openapi-builders';
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request (invalid-usage, invalid-name, invalid-media-type, invalid-blob)',
@@ -25,6 +20,7 @@ const ERROR_TEXT: Record<number, string> = {
   422: 'Unprocessable (invalid-release, unsafe-archive)',
   503: 'A backing store is unavailable (service-unavailable); see Retry-After',
 };
+const errors = errorsFrom(ERROR_TEXT);
 
 const pathParam = (name: string, description: string, pattern?: string) => ({
   name,

@@ -3,19 +3,15 @@
  * run (docs/architecture.md: Retention). Merged into the document's paths and schemas.
  */
 import { MAX_KEEP_DAYS, MAX_KEEP_LAST, PACKAGE_NAME_PATTERN } from '@wharf/domain';
+import { errorsFrom, json, ok, ref } from './openapi-builders';
 
-const errorRef = { $ref: '#/components/schemas/Error' };
-const json = (schema: object) => ({ 'application/json': { schema } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const ok = (description: string, schema: object) => ({ description, content: json(schema) });
 const ERRORS: Record<number, string> = {
   400: 'Invalid request (invalid-usage, invalid-name); nothing is written',
   401: 'No valid credentials (unauthorized-access)',
   403: 'The caller is not an admin of the namespace (forbidden)',
   404: 'No such namespace (account-not-found) or policy (retention-policy-not-found)',
 };
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [String(s), { description: ERRORS[s], content: json(errorRef) }]));
+const errors = errorsFrom(ERRORS);
 const namespace = {
   name: 'namespace',
   in: 'path',

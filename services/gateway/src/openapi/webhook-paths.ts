@@ -8,19 +8,8 @@ import {
   WEBHOOK_SECRET_MAX_LENGTH,
   WEBHOOK_SECRET_MIN_LENGTH,
 } from '@wharf/domain';
+import { body, errorsFrom, ok, path, ref } from './openapi-builders';
 
-const errorRef = { $ref: '#/components/schemas/Error' };
-const json = (schema: object) => ({ 'application/json': { schema } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const ok = (description: string, schema: object) => ({ description, content: json(schema) });
-const body = (schema: object) => ({ required: true, content: json(schema) });
-const path = (name: string, description: string, pattern?: string) => ({
-  name,
-  in: 'path',
-  required: true,
-  description,
-  schema: pattern ? { type: 'string', pattern } : { type: 'string' },
-});
 const ERRORS: Record<number, string> = {
   400: 'Invalid request (invalid-usage, invalid-name); nothing is written',
   401: 'No valid credentials (unauthorized-access)',
@@ -28,8 +17,7 @@ const ERRORS: Record<number, string> = {
   404: 'No such namespace (account-not-found), subscription or delivery (webhook-not-found)',
   501: 'This profile delivers no webhooks (unsupported)',
 };
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [String(s), { description: ERRORS[s], content: json(errorRef) }]));
+const errors = errorsFrom(ERRORS);
 
 const params = [
   path('namespace', 'A user or organisation name', PACKAGE_NAME_PATTERN),
