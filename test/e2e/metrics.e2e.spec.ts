@@ -6,28 +6,14 @@
  * check is "moved by at least what this suite did".
  */
 import { randomBytes } from 'node:crypto';
-import { PrometheusScrape, parsePrometheusText, sumOfSamples } from '@wharf/testing';
+import { PrometheusScrape, WHARF_METRIC_FAMILIES, parsePrometheusText, sumOfSamples } from '@wharf/testing';
 import { HttpClient, cnr, expectError, expectJson, root } from '../support/http-client';
 import { E2E_ADMIN, enforcedUrl } from '../support/target';
 import { archiveFor, packagePath, pushOk, uniqueNamespace } from './support/appr.fixtures';
 
 jest.setTimeout(120_000);
 
-const GATEWAY_FAMILIES = [
-  'wharf_http_request_duration_seconds',
-  'wharf_store_call_duration_seconds',
-  'wharf_consumer_lag',
-  'wharf_pushes_total',
-  'wharf_pushed_bytes_total',
-  'wharf_pulls_total',
-  'wharf_pulled_bytes_total',
-  'wharf_authentication_failures_total',
-  'wharf_rate_limit_refusals_total',
-  'wharf_blob_cache_hits_total',
-  'wharf_blob_cache_misses_total',
-  'process_cpu_seconds_total',
-  'nodejs_heap_size_used_bytes',
-];
+const GATEWAY_FAMILIES = [...WHARF_METRIC_FAMILIES, 'process_cpu_seconds_total', 'nodejs_heap_size_used_bytes'];
 
 async function scrape(client: HttpClient): Promise<PrometheusScrape> {
   const res = await client.get('/metrics');

@@ -1,23 +1,5 @@
-import { metricSample as sample, parsePrometheusText, sumOfSamples } from '@wharf/testing';
+import { WHARF_METRIC_FAMILIES, metricSample as sample, parsePrometheusText, sumOfSamples } from '@wharf/testing';
 import { WharfMetrics } from './wharf-metrics';
-
-const FAMILIES = [
-  'wharf_http_request_duration_seconds',
-  'wharf_store_call_duration_seconds',
-  'wharf_consumer_lag',
-  'wharf_pushes_total',
-  'wharf_pushed_bytes_total',
-  'wharf_pulls_total',
-  'wharf_pulled_bytes_total',
-  'wharf_authentication_failures_total',
-  'wharf_rate_limit_refusals_total',
-  'wharf_blob_cache_hits_total',
-  'wharf_blob_cache_misses_total',
-  'wharf_blob_gc_runs_total',
-  'wharf_blob_gc_deleted_blobs_total',
-  'wharf_blob_gc_freed_bytes_total',
-  'wharf_blob_gc_duration_seconds',
-];
 
 describe('WharfMetrics', () => {
   const quiet = () => new WharfMetrics('gateway', { processMetrics: false });
@@ -27,7 +9,7 @@ describe('WharfMetrics', () => {
     metrics.pushed('appr', 10);
     metrics.observeRequest('GET', '/version', 200, 0.001);
     const scrape = parsePrometheusText(await metrics.exposition());
-    for (const family of FAMILIES) expect(scrape.families.has(family)).toBe(true);
+    for (const family of WHARF_METRIC_FAMILIES) expect(scrape.families.has(family)).toBe(true);
     expect(scrape.samples.length).toBeGreaterThan(0);
     for (const s of scrape.samples) expect(s.labels.service).toBe('gateway');
     expect(sumOfSamples(scrape, 'wharf_pushes_total', { protocol: 'appr', service: 'gateway' })).toBe(1);
