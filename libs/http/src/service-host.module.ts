@@ -4,7 +4,7 @@
  */
 import { Controller, DynamicModule, Get, Global, Header, Inject, Logger, Module, Provider } from '@nestjs/common';
 import { ServiceUnavailableError } from '@wharf/domain';
-import { WharfMetrics } from '@wharf/metrics';
+import { ConsumerLagSource, WharfMetrics } from '@wharf/metrics';
 import { METRICS } from '@wharf/ports';
 import { OperatorOnly } from './operator-only';
 
@@ -42,10 +42,7 @@ export function readinessProbe(dependency: string, probe: () => Promise<unknown>
 }
 
 /** A consumer group's lag: events appended but not yet applied by that group. */
-export interface LagGauge {
-  group: string;
-  lag: () => Promise<number>;
-}
+export type LagGauge = ConsumerLagSource;
 
 /**
  * The readiness check of a process's projections: not ready while any consumer group lags the

@@ -18,7 +18,8 @@
  * when it is instrumented (its class chain and its own function fields) gets a timed one that
  * runs it with the adapter itself as `this` (private fields work). The observers of each
  * operation are made on its first call and kept. No Proxy: its trap runs on every property
- * read, and a pull cost measurably more CPU with it (docs/benchmarks.md, "Metrics").
+ * read, and a pull took more CPU with it in runs one after another, not paired
+ * (docs/benchmarks.md, "Metrics").
  */
 import { performance } from 'node:perf_hooks';
 import { isOutage } from '@wharf/ports';

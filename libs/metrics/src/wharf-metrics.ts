@@ -16,7 +16,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BlobGcPass, RefusedCredential, RefusingLimit, TransferProtocol, WharfMetricsPort } from '@wharf/ports';
 
-/** A consumer group's lag (libs/http's LagGauge): events appended to the log but not yet applied by the group. */
+/** A consumer group's lag: events appended to the log but not yet applied by the group (libs/http's readiness and /metrics read it). */
 export interface ConsumerLagSource {
   group: string;
   lag: () => Promise<number>;
@@ -44,7 +44,6 @@ export interface WharfMetricsOptions {
 
 export class WharfMetrics implements WharfMetricsPort {
   readonly registry = new Registry();
-  readonly contentType = this.registry.contentType;
 
   private readonly httpDuration = new Histogram({
     name: 'wharf_http_request_duration_seconds',

@@ -1,9 +1,9 @@
 /**
  * Traces with OpenTelemetry: one trace per request across the gateway, Kafka (W3C trace context
  * in the command and event message headers), the metadata writer, the projectors and the stores,
- * exported over OTLP/HTTP when WHARF_OTLP_TRACES_URL is set. Off by default, and then free: every
- * function here checks one flag and calls straight through, with no span, no context and no
- * header written.
+ * exported over OTLP/HTTP when WHARF_OTLP_TRACES_URL is set. Off by default: then every function
+ * here checks one flag and calls straight through, with no span, no context and no header
+ * written (not measured apart from the code before tracing: docs/benchmarks.md, "Traces").
  *
  * The rest of Wharf sees only these functions (a boundary rule: @opentelemetry/* is imported
  * here alone), so the SDK, its exporter and its propagator are chosen in one place.

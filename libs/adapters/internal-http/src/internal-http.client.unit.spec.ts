@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { ServiceUnavailableError } from '@wharf/domain';
 import { WireError } from '@wharf/contracts';
 import { logContext } from '@wharf/config';
-import { inSpan, startTracing } from '@wharf/tracing';
+import { startServerSpan, startTracing } from '@wharf/tracing';
 import { InternalHttpClient } from './internal-http.client';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
@@ -54,17 +54,25 @@ describe('InternalHttpClient', () => {
       otlpTracesUrl: 'http://127.0.0.1:9/v1/traces',
       sampleRatio: 1,
     });
+    // The request's span, continuing a caller's trace: the call must carry that trace on.
+    const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const request = startServerSpan('GET', { traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` })!;
     try {
-      await logContext.run({ request_id: 'req-2' }, () =>
-        inSpan('a request', 'server', {}, () => client.send('GET', '/internal/v1/search')),
+      await logContext.run(
+        { request_id: 'req-2' },
+        () =>
+          new Promise<void>((resolve, reject) =>
+            request.run(() => void client.send('GET', '/internal/v1/search').then(() => resolve(), reject)),
+          ),
       );
+      request.end(200, '/');
     } finally {
       await tracing.shutdown();
     }
     await client.json('GET', '/internal/v1/search');
     expect(seen).toEqual([
       { requestId: 'req-1', traceparent: undefined },
-      { requestId: 'req-2', traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/) },
+      { requestId: 'req-2', traceparent: expect.stringMatching(new RegExp(`^00-${callerTrace}-[0-9a-f]{16}-01$`)) },
       { requestId: undefined, traceparent: undefined },
     ]);
   });
