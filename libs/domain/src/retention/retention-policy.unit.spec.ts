@@ -1,5 +1,5 @@
 import { InvalidUsageError } from '../errors';
-import { parseRetentionPolicyId, parseRetentionSettings } from './retention-policy';
+import { parseRetentionPolicyId, parseRetentionSettings, policyCovers } from './retention-policy';
 
 describe('retention policy input', () => {
   it('should read every field and fill the defaults', () => {
@@ -49,5 +49,43 @@ describe('retention policy input', () => {
     expect(parseRetentionPolicyId('keep-10')).toBe('keep-10');
     for (const bad of ['', '-a', 'a-', 'A', 'a_b', 'x'.repeat(65), 3])
       expect(() => parseRetentionPolicyId(bad)).toThrow(InvalidUsageError);
+  });
+});
+
+describe('policyCovers (the package pattern)', () => {
+  const covers = (pattern: string | null, name: string) => policyCovers({ packagePattern: pattern }, name);
+
+  it('should match * as any run and ? as one character, the whole name', () => {
+    expect(covers(null, 'anything')).toBe(true);
+    expect(covers('web-*', 'web-api')).toBe(true);
+    expect(covers('web-*', 'web-')).toBe(true);
+    expect(covers('web-*', 'api-web-x')).toBe(false);
+    expect(covers('*-api', 'web-api')).toBe(true);
+    expect(covers('we?', 'web')).toBe(true);
+    expect(covers('we?', 'we')).toBe(false);
+    expect(covers('w*b*i', 'webapi')).toBe(true);
+    expect(covers('w*b*x', 'webapi')).toBe(false);
+    expect(covers('web.api', 'webxapi')).toBe(false);
+    expect(covers('**', '')).toBe(true);
+  });
+
+  it('should agree with the glob read as an anchored regular expression, on every short case', () => {
+    const alphabet = ['a', 'b', '*', '?'];
+    const patterns: string[] = [''];
+    for (let len = 1; len <= 4; len++)
+      for (const prev of patterns.filter((x) => x.length === len - 1))
+        for (const c of alphabet) patterns.push(prev + c);
+    const names = ['', 'a', 'b', 'ab', 'ba', 'aab', 'abab', 'bbba'];
+    for (const pattern of patterns) {
+      const reference = new RegExp(`^${pattern.replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+      for (const name of names)
+        expect([pattern, name, covers(pattern, name)]).toEqual([pattern, name, reference.test(name)]);
+    }
+  });
+
+  it('should answer a pattern of many stars against the longest name (a backtracking RegExp would not finish)', () => {
+    const name = 'a'.repeat(255);
+    expect(covers(`${'*'.repeat(60)}x`, name)).toBe(false);
+    expect(covers(`${'*a'.repeat(60)}*`, name)).toBe(true);
   });
 });
