@@ -46,13 +46,18 @@ export function webhookChange(body: unknown, namespace: string): WebhookChange {
   };
 }
 
+/** A delivery id as any store issues one: printable, at most 256 characters. */
+const DELIVERY_ID = /^[A-Za-z0-9._~:-]{1,256}$/;
+
 export function deliveryPage(query: unknown): DeliveryPage {
   const values = mergeValues(query, {});
   const limit = Number(optionalString(values, 'limit') ?? DEFAULT_DELIVERY_PAGE);
   const before = optionalString(values, 'before');
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DELIVERY_PAGE)
     throw new InvalidUsageError(`'limit' must be an integer from 1 to ${MAX_DELIVERY_PAGE}`, { field: 'limit' });
-  if (before !== undefined && !/^\d{1,15}$/.test(before))
+  // Each delivery store issues ids of its own shape (SQLite a number, MongoDB
+  // `<subscription>~<event id>`) and reads them back itself: here the value is only bounded.
+  if (before !== undefined && !DELIVERY_ID.test(before))
     throw new InvalidUsageError("'before' must be a delivery id", { field: 'before' });
   return { limit, before };
 }
