@@ -57,6 +57,9 @@ function verify(secret: string, delivery: Received): ReceivedCloudEvent {
     'webhook-signature': delivery.headers['webhook-signature']!,
   };
   expect(verifySignature(secret, headers, delivery.body)).toBe(true);
+  // As Standard Webhooks receivers do: the signed time is whole seconds, within 5 minutes of arrival.
+  const sentAt = Number(headers['webhook-timestamp']) * 1000;
+  expect(Number.isInteger(sentAt / 1000) && Math.abs(delivery.at - sentAt) < 5 * 60_000).toBe(true);
   expect(delivery.headers['content-type']).toBe('application/cloudevents+json');
   const event = JSON.parse(delivery.body);
   expect(event.id).toBe(headers['webhook-id']);

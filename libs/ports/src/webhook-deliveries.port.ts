@@ -122,7 +122,7 @@ export interface WebhookDeliveryStore {
   get(subscription: string, id: string): Promise<DeliveryRecord | null>;
 
   /**
-   * Deletes deliveries that are no longer pending (delivered or cancelled) of events before
+   * Deletes deliveries that are no longer pending (delivered, cancelled or dropped) of events before
    * `before`, with their attempts; pending ones are kept whatever their age. Returns how many.
    */
   prune(before: string): Promise<number>;

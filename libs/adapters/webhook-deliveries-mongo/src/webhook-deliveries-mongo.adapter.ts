@@ -11,7 +11,7 @@
  * - `rank` (enqueue time in microseconds plus the position in the call) orders the delivery log
  *   newest first, and attempts likewise.
  *
- * Not yet wired into a service: the distributed profile's webhook service is still to come.
+ * The distributed profile's webhooks service keeps its outbox here (services/webhooks/src/main.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Collection, MongoClient } from 'mongodb';

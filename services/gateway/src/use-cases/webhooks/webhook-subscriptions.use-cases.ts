@@ -145,7 +145,7 @@ export class WebhookSubscriptionsUseCases {
   private async guard(caller: Caller, namespace: string) {
     await this.access.require(caller, namespace, 'admin');
     if (!this.deliveries || !this.secrets)
-      throw new UnsupportedError('webhooks are delivered by the embedded profile only, for now');
+      throw new UnsupportedError('webhooks are off here: the gateway needs WHARF_WEBHOOK_SECRET_KEY');
     return { deliveries: this.deliveries, secrets: this.secrets };
   }
 }
