@@ -16,7 +16,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { JsonValue } from '@wharf/domain';
+import { type JsonValue, isSha256Hex } from '@wharf/domain';
 import type { ImportItem, ImportSource } from './release-import';
 import { ImportSourceError } from './import-sources';
 
@@ -84,7 +84,7 @@ export function cnrServerSource(dir: string, namespaces: readonly string[], maxA
           for (const [mediaType, manifest] of Object.entries(entry?.manifests ?? {})) {
             const origin = `${pkg}@${release} (${mediaType})`;
             const digest = manifest?.content?.digest;
-            if (typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest)) {
+            if (typeof digest !== 'string' || !isSha256Hex(digest)) {
               yield { kind: 'unreadable', origin, reason: 'its manifest has no sha256 content digest' };
               continue;
             }

@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
+import { isSha256Hex } from '@wharf/domain';
 import type { ImportItem, ImportSource } from './release-import';
 import { ImportSourceError } from './import-sources';
 
@@ -83,7 +84,8 @@ export function parseHelmIndex(text: string, repoUrl: string): (HelmIndexEntry |
         out.push({ problem: `${name}@${version}: the URL ${urls[0]} is not one` });
         continue;
       }
-      const digest = typeof v.digest === 'string' && /^[0-9a-f]{64}$/i.test(v.digest) ? v.digest.toLowerCase() : null;
+      const digest =
+        typeof v.digest === 'string' && isSha256Hex(v.digest.toLowerCase()) ? v.digest.toLowerCase() : null;
       out.push({ name, version, url, digest });
     }
   }

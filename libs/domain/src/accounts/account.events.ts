@@ -57,6 +57,9 @@ export type AccountEvent =
 
 export type AccountEventType = AccountEvent['type'];
 
+/** The actor of what the operator does (the configuration, the admin CLI, scheduled retention). */
+export const OPERATOR_ACTOR = '-';
+
 export interface RecordedAccountEvent<E extends AccountEvent = AccountEvent> {
   namespace: string;
   /** 1 for the event that created the account, then +1 per event. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { parseAccountName } from '@wharf/domain';
+import { OPERATOR_ACTOR, parseAccountName } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { AccountDirectory } from './account-directory';
 import { AccountWriter } from './account-writer';
@@ -28,7 +28,7 @@ export class AdminBootstrap implements OnApplicationBootstrap {
     await this.writer.execute(
       parseAccountName(admin.username),
       { type: 'RegisterUser', passwordHash, siteAdmin: true },
-      '-',
+      OPERATOR_ACTOR,
     );
     return 'created';
   }

@@ -16,6 +16,7 @@ import {
   AccountNotFoundError,
   AccountView,
   NamespaceLimits,
+  OPERATOR_ACTOR,
   assertNewPassword,
   splitRobotAccount,
 } from '@wharf/domain';
@@ -24,9 +25,6 @@ import type { AccountEntry, AccountStore } from '@wharf/ports';
 import type { LimitsChange } from './program';
 
 const LIST_PAGE = 500;
-
-/** The operator, as the account events' actor (as for the admin created from the configuration). */
-export const OPERATOR = '-';
 
 export class AccountAdmin {
   private readonly writer: AccountWriter;
@@ -128,7 +126,7 @@ export class AccountAdmin {
   }
 
   private execute(namespace: string, command: AccountCommand): Promise<AccountView> {
-    return this.writer.execute(namespace, command, OPERATOR);
+    return this.writer.execute(namespace, command, OPERATOR_ACTOR);
   }
 
   private show(view: AccountView): number {

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { RetentionDeletion, retentionPoliciesOf } from '@wharf/domain';
+import { OPERATOR_ACTOR, RetentionDeletion, retentionPoliciesOf } from '@wharf/domain';
 import { ACCOUNT_STORE, AccountStore, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { AccountWriter } from '../../auth/account-writer';
 import { RetentionPlanner } from './retention-planner';
 
 /** The audit trail's actor for a scheduled run: the registry itself, as for the operator. */
-export const OPERATOR = '-';
 const AUDIT_CHUNK = 500;
 const ACCOUNT_PAGE = 200;
 /**
@@ -98,7 +97,8 @@ export class RetentionEnforcer implements OnApplicationShutdown {
       const page = await this.accounts.list({ after, limit: ACCOUNT_PAGE });
       for (const entry of page) {
         const account = await this.accounts.get(entry.namespace);
-        if (account && retentionPoliciesOf(account).length > 0) await this.enforce(entry.namespace, OPERATOR, now);
+        if (account && retentionPoliciesOf(account).length > 0)
+          await this.enforce(entry.namespace, OPERATOR_ACTOR, now);
       }
       if (page.length < ACCOUNT_PAGE) return;
       after = page[page.length - 1]!.namespace;

@@ -5,7 +5,7 @@ import type { PackageCommands } from '@wharf/ports';
 import { InMemoryMetadataStore, addedToChannel, foldEvents, published } from '@wharf/testing';
 import { AccountDirectory } from '../../auth/account-directory';
 import { AccountWriter } from '../../auth/account-writer';
-import { OPERATOR, RetentionEnforcer } from './retention-enforcer';
+import { RetentionEnforcer } from './retention-enforcer';
 import { RetentionPlanner } from './retention-planner';
 
 const KEEP_ONE: RetentionSettings = {
@@ -111,6 +111,6 @@ describe('RetentionEnforcer', () => {
     await enforcer.enforceAll();
     expect((await packages.get('acme/app'))!.manifests.map((m) => m.release)).toEqual(['1.0.0', '1.2.0']);
     expect((await packages.get('other/app'))!.manifests.map((m) => m.release)).toEqual(['1.0.0', '1.1.0']);
-    expect((await accounts.history('acme', { limit: 1 }))[0]!.actor).toBe(OPERATOR);
+    expect((await accounts.history('acme', { limit: 1 }))[0]!.actor).toBe('-');
   });
 });
