@@ -49,6 +49,8 @@ export class RetentionEnforcer implements OnApplicationShutdown {
     const planned = await this.planner.plan(namespace, retentionPoliciesOf(account), now.toISOString());
     const correlationId = `retention-${randomUUID()}`;
     const deleted: RetentionDeletion[] = [];
+    // A delete that fails (an outage) ends the run, but what was deleted before it is audited first.
+    let failure: { error: unknown } | null = null;
     for (const d of planned) {
       try {
         await this.commands.execute({
@@ -62,7 +64,10 @@ export class RetentionEnforcer implements OnApplicationShutdown {
         });
         deleted.push(d);
       } catch (error) {
-        if (!SKIPPED.has((error as { code?: unknown }).code)) throw error;
+        if (!SKIPPED.has((error as { code?: unknown }).code)) {
+          failure = { error };
+          break;
+        }
       }
     }
     for (let i = 0; i < deleted.length; i += AUDIT_CHUNK)
@@ -71,6 +76,7 @@ export class RetentionEnforcer implements OnApplicationShutdown {
         { type: 'RecordRetention', deleted: deleted.slice(i, i + AUDIT_CHUNK) },
         actor,
       );
+    if (failure) throw failure.error;
     return deleted;
   }
 
@@ -92,16 +98,23 @@ export class RetentionEnforcer implements OnApplicationShutdown {
     await this.running?.catch(() => undefined);
   }
 
+  /** A namespace whose run fails does not stop the others; the first failure is thrown at the end. */
   private async everyNamespace(now: Date): Promise<void> {
+    let failure: { error: unknown } | null = null;
     for (let after: string | undefined; ;) {
       const page = await this.accounts.list({ after, limit: ACCOUNT_PAGE });
       for (const entry of page) {
-        const account = await this.accounts.get(entry.namespace);
-        if (account && retentionPoliciesOf(account).length > 0)
-          await this.enforce(entry.namespace, OPERATOR_ACTOR, now);
+        try {
+          const account = await this.accounts.get(entry.namespace);
+          if (account && retentionPoliciesOf(account).length > 0)
+            await this.enforce(entry.namespace, OPERATOR_ACTOR, now);
+        } catch (error) {
+          failure ??= { error };
+        }
       }
-      if (page.length < ACCOUNT_PAGE) return;
+      if (page.length < ACCOUNT_PAGE) break;
       after = page[page.length - 1]!.namespace;
     }
+    if (failure) throw failure.error;
   }
 }

@@ -1,6 +1,14 @@
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
 import { WireError } from '@wharf/contracts';
-import { PackageCommand, PackageEvent, RetentionSettings, decide, emptyPackageView, evolve } from '@wharf/domain';
+import {
+  PackageCommand,
+  PackageEvent,
+  RetentionSettings,
+  ServiceUnavailableError,
+  decide,
+  emptyPackageView,
+  evolve,
+} from '@wharf/domain';
 import type { PackageCommands } from '@wharf/ports';
 import { InMemoryMetadataStore, addedToChannel, foldEvents, published } from '@wharf/testing';
 import { AccountDirectory } from '../../auth/account-directory';
@@ -17,10 +25,16 @@ const KEEP_ONE: RetentionSettings = {
 };
 
 /** A package writer in miniature: decide over the stored view, fold, store; records every event. */
-function writerOver(store: InMemoryMetadataStore, appended: PackageEvent[], refuse?: (c: PackageCommand) => boolean) {
+function writerOver(
+  store: InMemoryMetadataStore,
+  appended: PackageEvent[],
+  refuse?: (c: PackageCommand) => boolean,
+  outage?: (c: PackageCommand) => boolean,
+) {
   const commands: PackageCommands = {
     async execute(command) {
       if (refuse?.(command)) throw new WireError('package-release-not-found', 'gone', {});
+      if (outage?.(command)) throw new ServiceUnavailableError('metadata service');
       const view = (await store.get(command.package)) ?? emptyPackageView(command.package);
       const events = decide(command, view);
       const next = events.reduce(
@@ -42,7 +56,10 @@ function writerOver(store: InMemoryMetadataStore, appended: PackageEvent[], refu
   return commands;
 }
 
-async function world(refuse?: (c: PackageCommand) => boolean) {
+async function world(
+  refuse?: (c: PackageCommand) => boolean,
+  options: { outage?: (c: PackageCommand) => boolean; extra?: boolean } = {},
+) {
   const accounts = new SqliteAccountStore({ path: ':memory:' });
   const writer = new AccountWriter(accounts, new AccountDirectory(accounts));
   const packages = new InMemoryMetadataStore();
@@ -50,6 +67,7 @@ async function world(refuse?: (c: PackageCommand) => boolean) {
   for (const [pkg, releases] of [
     ['acme/app', ['1.0.0', '1.1.0', '1.2.0']],
     ['other/app', ['1.0.0', '1.1.0']],
+    ...(options.extra ? ([['acme/api', ['1.0.0', '2.0.0', '3.0.0']]] as const) : []),
   ] as const) {
     const view = foldEvents(pkg, [
       ...releases.map((release) => published({ release })),
@@ -60,7 +78,12 @@ async function world(refuse?: (c: PackageCommand) => boolean) {
   for (const ns of ['acme', 'other']) await writer.execute(ns, { type: 'CreateOrganization', owner: 'alice' }, 'alice');
   await writer.execute('acme', { type: 'SetRetentionPolicy', id: 'keep-one', settings: KEEP_ONE }, 'alice');
   const planner = new RetentionPlanner(packages);
-  const enforcer = new RetentionEnforcer(planner, writer, accounts, writerOver(packages, appended, refuse));
+  const enforcer = new RetentionEnforcer(
+    planner,
+    writer,
+    accounts,
+    writerOver(packages, appended, refuse, options.outage),
+  );
   return { accounts, packages, appended, planner, enforcer };
 }
 
@@ -112,5 +135,33 @@ describe('RetentionEnforcer', () => {
     expect((await packages.get('acme/app'))!.manifests.map((m) => m.release)).toEqual(['1.0.0', '1.2.0']);
     expect((await packages.get('other/app'))!.manifests.map((m) => m.release)).toEqual(['1.0.0', '1.1.0']);
     expect((await accounts.history('acme', { limit: 1 }))[0]!.actor).toBe('-');
+  });
+
+  it('should audit what it deleted before a delete failed, and pass the failure on', async () => {
+    const failing = (c: PackageCommand) => c.package === 'acme/app';
+    const { accounts, appended, enforcer } = await world(undefined, { outage: failing, extra: true });
+    await expect(enforcer.enforce('acme', 'alice')).rejects.toThrow(ServiceUnavailableError);
+    expect(appended.map((e) => e.type)).toEqual(['ReleaseDeleted']);
+    const [last] = await accounts.history('acme', { limit: 1 });
+    expect(last).toMatchObject({
+      type: 'RetentionApplied',
+      data: { deleted: [{ package: 'acme/api', release: '2.0.0' }] },
+    });
+  });
+
+  it('should go on to the other namespaces when one fails, then report the failure', async () => {
+    const { accounts, packages, enforcer } = await world(undefined, { outage: (c) => c.package.startsWith('acme/') });
+    await packages.put(
+      foldEvents(
+        'other/api',
+        ['1.0.0', '2.0.0'].map((release) => published({ release })),
+      ),
+      0,
+    );
+    const writer = new AccountWriter(accounts, new AccountDirectory(accounts));
+    await writer.execute('other', { type: 'SetRetentionPolicy', id: 'keep-one', settings: KEEP_ONE }, 'alice');
+    await expect(enforcer.enforceAll()).rejects.toThrow(ServiceUnavailableError);
+    expect((await packages.get('other/api'))!.manifests.map((m) => m.release)).toEqual(['2.0.0']);
+    expect((await accounts.history('other', { limit: 1 }))[0]!.type).toBe('RetentionApplied');
   });
 });
