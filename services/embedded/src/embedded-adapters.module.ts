@@ -23,7 +23,7 @@ import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
 import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
 import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
 import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
-import { FsUploadSessionStore } from '@wharf/adapters/upload-sessions-fs';
+import { openUploadSessions } from '@wharf/adapters/upload-sessions-fs';
 import { FsBlobStore } from '@wharf/adapters/blob-fs';
 import { CachingBlobStore } from '@wharf/adapters/blob-cache';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
@@ -219,13 +219,3 @@ async function openBlobStore(
   if (swept > 0) logger.event('info', 'stray uploads removed', { count: swept });
   return new CachingBlobStore(instrumentStore(store, metrics, 'blobs', 'fs'), config.blobCache, metrics);
 }
-
-/** Upload sessions under the data directory, once those abandoned for a day are removed. */
-export async function openUploadSessions(root: string): Promise<FsUploadSessionStore> {
-  const sessions = new FsUploadSessionStore(root);
-  await sessions.expire(new Date(Date.now() - UPLOAD_SESSION_MAX_AGE_MS));
-  return sessions;
-}
-
-/** How long an OCI upload session may stay unfinished. */
-export const UPLOAD_SESSION_MAX_AGE_MS = 24 * 3600_000;

@@ -18,7 +18,7 @@ import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { SearchHttpClient } from '@wharf/adapters/search-http-client';
 import { MongoWebhookDeliveryStore } from '@wharf/adapters/webhook-deliveries-mongo';
 import { WebhookSecretBox } from '@wharf/adapters/webhook-secret-box';
-import { FsUploadSessionStore } from '@wharf/adapters/upload-sessions-fs';
+import { openUploadSessions } from '@wharf/adapters/upload-sessions-fs';
 import { join } from 'node:path';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { createService, readinessProbe } from '@wharf/http';
@@ -100,7 +100,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
           : []),
         // OCI blob uploads: files of this gateway until the S3 multipart adapter exists, so a
         // chunked upload must stay on the gateway that started it (docs/architecture.md).
-        { provide: UPLOAD_SESSIONS, useValue: new FsUploadSessionStore(join(config.dataDir, 'oci-uploads')) },
+        { provide: UPLOAD_SESSIONS, useValue: await openUploadSessions(join(config.dataDir, 'oci-uploads')) },
       ],
       imports: [GatewayModule],
       checks: [readinessProbe('metadata store', () => packages.count())],

@@ -120,7 +120,7 @@ export class FsUploadSessionStore implements UploadSessionStore {
       if (!name.endsWith('.json')) continue;
       const id = name.slice(0, -'.json'.length);
       const record = await this.record(id);
-      if (record && new Date(record.startedAt) < before) {
+      if (record === null || new Date(record.startedAt) < before) {
         await this.remove(id);
         removed++;
       }
@@ -138,9 +138,15 @@ export class FsUploadSessionStore implements UploadSessionStore {
     return session;
   }
 
+  /** A session's record; null when there is none, or when it is unreadable (a crash mid-write): that session is gone. */
   private async record(id: string): Promise<SessionRecord | null> {
     const text = await fs.readFile(this.recordPath(id), 'utf8').catch(() => null);
-    return text === null ? null : (JSON.parse(text) as SessionRecord);
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as SessionRecord;
+    } catch {
+      return null;
+    }
   }
 
   private async remove(id: string): Promise<void> {
@@ -171,4 +177,14 @@ export class FsUploadSessionStore implements UploadSessionStore {
   private dataPath(id: string): string {
     return join(this.root, `${id}.data`);
   }
+}
+
+/** How long an OCI upload session may stay unfinished. */
+export const UPLOAD_SESSION_MAX_AGE_MS = 24 * 3600_000;
+
+/** The sessions under `root`, those older than UPLOAD_SESSION_MAX_AGE_MS (or unreadable) removed first. */
+export async function openUploadSessions(root: string): Promise<FsUploadSessionStore> {
+  const sessions = new FsUploadSessionStore(root);
+  await sessions.expire(new Date(Date.now() - UPLOAD_SESSION_MAX_AGE_MS));
+  return sessions;
 }
