@@ -1,8 +1,9 @@
 /** The events of OCI artifacts that are not releases (libs/domain/src/package/package.oci.ts). */
 import { z } from 'zod';
+import { OCI_TAG } from '@wharf/domain';
 import { hexDigest } from './shared.schemas';
 
-const ociTag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, 'an OCI tag');
+const ociTag = z.string().regex(OCI_TAG, 'an OCI tag');
 
 export const OciManifestPushedV1 = {
   type: 'OciManifestPushed',

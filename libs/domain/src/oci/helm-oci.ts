@@ -36,9 +36,12 @@ export function releaseOfTag(tag: string): string {
   return release;
 }
 
+/** The OCI distribution spec's tag grammar. */
+export const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
 /** True when `tag` is one Helm could have written for a release (the OCI tag grammar, and SemVer). */
 export function isReleaseTag(tag: string): boolean {
-  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(tag)) return false;
+  if (!OCI_TAG.test(tag)) return false;
   try {
     releaseOfTag(tag);
     return true;

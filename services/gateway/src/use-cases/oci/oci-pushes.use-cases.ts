@@ -21,6 +21,7 @@ import {
   HELM_MEDIA_TYPE,
   ManifestBlobUnknownError,
   ManifestInvalidError,
+  OCI_TAG,
   ManifestUnknownError,
   RangeInvalidError,
   assertProvenance,
@@ -83,7 +84,6 @@ export interface PutManifestResult {
 }
 
 /** The OCI distribution spec's tag grammar. */
-const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 export type UploadStarted = { kind: 'blob'; repository: string; digest: string } | ({ kind: 'session' } & UploadState);
 
@@ -217,7 +217,7 @@ export class OciPushesUseCases {
     if (isOciDigestReference(path.reference) && parseOciDigest(path.reference) !== manifestDigest)
       throw new DigestInvalidError(path.reference, 'the manifest hashes to another digest');
     if (!isOciDigestReference(path.reference) && !OCI_TAG.test(path.reference))
-      throw new ManifestInvalidError(`'${path.reference}' is not a tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
+      throw new ManifestInvalidError(`'${path.reference}' is not a tag (${OCI_TAG.source.slice(1, -1)})`);
     const parsed = parseOciManifest(bytes, path.contentType);
     if (parsed.config?.mediaType !== HELM_CONFIG_MEDIA_TYPE)
       return this.putOtherManifest(path, admitted, parsed, bytes, manifestDigest);
