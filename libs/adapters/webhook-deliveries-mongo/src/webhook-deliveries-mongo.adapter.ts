@@ -6,8 +6,9 @@
  *   (ignored): `enqueue` inserts the deliveries first and writes the package marks after, and a
  *   crash in between leaves the batch to be handed over again, which adds nothing twice.
  * - A lane's order is the log's: (`sequence`, then the order within the event), stored as
- *   `laneOrder`; `due` reads the pending deliveries and takes each lane's lowest (the pending
- *   set is what is in flight or retrying, small unless endpoints are down for long).
+ *   `laneOrder`; `due` reads the pending deliveries and takes each lane's lowest. The pending set
+ *   is what is in flight or retrying, and a failing subscription's backlog under
+ *   WHARF_WEBHOOK_WHEN_FAILING=wait: each tick reads it whole, a cost no benchmark has measured.
  * - `rank` (enqueue time in microseconds plus the position in the call) orders the delivery log
  *   newest first, and attempts likewise.
  *
