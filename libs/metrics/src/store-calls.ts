@@ -9,7 +9,9 @@
  * - `error`: any other failure, a port's typed refusals included (not found, a conflict).
  * A method that returns no promise (an async iterable, a stream) is timed until it returns.
  * With tracing on (libs/tracing), each call is also a client span `<store>.<operation>` with its
- * engine, child of the request's or the message's span.
+ * engine, child of the request's or the message's span, unless `ownSpans` says the adapter makes
+ * its spans itself (the Kafka command bus: a producer span whose context travels with the
+ * command), so that a call is one span, not a client span around the adapter's.
  *
  * An object in front of the adapter rather than a wrapper on its class (as `translateOutages`
  * does): the same class serves uninstrumented tools, calls an adapter makes on itself are not
@@ -48,7 +50,9 @@ export function instrumentStore<T extends object>(
   metrics: Pick<WharfMetrics, 'storeCallObservers'>,
   store: StoreName,
   engine: EngineName,
+  options: { ownSpans?: boolean } = {},
 ): T {
+  const spans = !options.ownSpans;
   const instrumented = Object.create(port) as T;
   for (const [operation, descriptor] of methodsOf(port)) {
     const original = descriptor.value as Method;
@@ -61,7 +65,7 @@ export function instrumentStore<T extends object>(
     const span = `${store}.${operation}`;
     const attributes = { 'wharf.store': store, 'wharf.engine': engine };
     const timed: Method = (...args) =>
-      tracingEnabled() ? inSpan(span, 'client', attributes, () => call(args)) : call(args);
+      spans && tracingEnabled() ? inSpan(span, 'client', attributes, () => call(args)) : call(args);
     const call = (args: unknown[]) => {
       const started = performance.now();
       let result: unknown;

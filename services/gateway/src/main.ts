@@ -70,7 +70,10 @@ async function start(config: WharfConfig, logger: JsonLogger) {
     {
       providers: [
         { provide: WHARF_CONFIG, useValue: config },
-        { provide: PACKAGE_COMMANDS, useValue: instrumentStore(commands, metrics, 'commands', 'kafka') },
+        {
+          provide: PACKAGE_COMMANDS,
+          useValue: instrumentStore(commands, metrics, 'commands', 'kafka', { ownSpans: true }),
+        },
         { provide: PACKAGE_READER, useValue: instrumentStore(packages, metrics, 'metadata', 'mongodb') },
         { provide: CHART_INDEX_READER, useValue: instrumentStore(charts, metrics, 'chart_index', 'mongodb') },
         {
