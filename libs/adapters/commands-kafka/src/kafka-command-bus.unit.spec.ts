@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Consumer, Kafka } from 'kafkajs';
 import { startBusConsumer } from './kafka-command-bus';
+import { replyPartitionIn } from './kafka-command-topics';
 
 /** What startBusConsumer sees of a kafkajs consumer: GROUP_JOIN, CRASH and disconnect. */
 class ConsumerModel {
@@ -73,5 +74,17 @@ describe('startBusConsumer', () => {
 
     expect(made).toHaveLength(1);
     expect(made[0]!.disconnected).toBe(true);
+  });
+});
+
+describe('replyPartitionIn', () => {
+  it('takes the partition the gateway named when the replies topic has it', () => {
+    expect(replyPartitionIn('0', 12)).toBe(0);
+    expect(replyPartitionIn('11', 12)).toBe(11);
+  });
+
+  it('falls back to key partitioning for a missing, malformed or out-of-range header', () => {
+    for (const header of [undefined, '', '12', '-1', '1.5', ' 3', '3x', '99999999'])
+      expect(replyPartitionIn(header, 12)).toBeUndefined();
   });
 });

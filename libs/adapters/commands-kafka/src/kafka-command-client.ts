@@ -15,6 +15,7 @@ export class KafkaCommandClient implements PackageCommands {
   private readonly kafka: Kafka;
   private producer: IdempotentSender | null = null;
   private consumer: RestartingConsumer | null = null;
+  private replyPartition = 0;
 
   constructor(private readonly options: KafkaCommandBusOptions) {
     this.kafka = kafkaOf(options);
@@ -24,8 +25,9 @@ export class KafkaCommandClient implements PackageCommands {
   async start(): Promise<void> {
     const { sender, repliesPartitions } = await connectWithTopics(this.kafka, this.options);
     this.producer = sender;
-    // Only this instance's partition of the replies (the writers key each reply by the instance
-    // that asked). After a broker restart the consumer rejoins as a new member and waits for its
+    this.replyPartition = replyPartitionOf(this.instance, repliesPartitions);
+    // Only this instance's partition of the replies (each command names it, header
+    // `reply-partition`, and the writer replies there). After a broker restart the consumer rejoins as a new member and waits for its
     // old self's session to expire before replies flow again: the same short session as the writers.
     const replies = commandTopics(this.options.topicPrefix ?? 'wharf.').replies;
     this.consumer = await startBusConsumer(
@@ -34,7 +36,7 @@ export class KafkaCommandClient implements PackageCommands {
       'replies',
       (consumer) => this.run(consumer),
       undefined,
-      [onlyPartition(replies, replyPartitionOf(this.instance, repliesPartitions))],
+      [onlyPartition(replies, this.replyPartition)],
     );
   }
 
@@ -79,7 +81,12 @@ export class KafkaCommandClient implements PackageCommands {
     // Past its deadline nobody waits for the command's answer, so the writer answers it expired
     // instead of applying it (see KafkaCommandServer).
     const deadline = String(Date.now() + timeoutMs);
-    const headers: Record<string, string> = { 'command-id': id, 'reply-to': this.instance, deadline };
+    const headers: Record<string, string> = {
+      'command-id': id,
+      'reply-to': this.instance,
+      'reply-partition': String(this.replyPartition),
+      deadline,
+    };
     injectTraceContext(headers);
     const reply = new Promise<Reply>((resolve) => {
       const timer = setTimeout(() => {

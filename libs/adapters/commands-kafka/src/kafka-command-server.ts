@@ -5,7 +5,7 @@ import { toWire } from '@wharf/contracts';
 import type { PackageCommands } from '@wharf/ports';
 import { inSpanFrom } from '@wharf/tracing';
 import { KafkaCommandBusOptions, Reply, kafkaOf, startBusConsumer } from './kafka-command-bus';
-import { commandTopics, connectWithTopics } from './kafka-command-topics';
+import { commandTopics, connectWithTopics, replyPartitionIn } from './kafka-command-topics';
 
 const COMMAND_TYPES = new Set([
   'PushRelease',
@@ -41,6 +41,7 @@ const COMMAND_TYPES = new Set([
 export class KafkaCommandServer {
   private readonly kafka: Kafka;
   private producer: IdempotentSender | null = null;
+  private repliesPartitions = 1;
   private consumer: RestartingConsumer | null = null;
 
   constructor(
@@ -58,7 +59,9 @@ export class KafkaCommandServer {
   }
 
   async start(): Promise<void> {
-    this.producer = (await connectWithTopics(this.kafka, this.options)).sender;
+    const { sender, repliesPartitions } = await connectWithTopics(this.kafka, this.options);
+    this.producer = sender;
+    this.repliesPartitions = repliesPartitions;
     // A writer that dies without leaving the group (kill -9, a lost host) holds its partitions until
     // its session expires, and the gateways' replies time out meanwhile: keep that well under
     // the reply timeout (kafkajs's default, 30 s, is the reply timeout itself). A crash kafkajs
@@ -90,6 +93,7 @@ export class KafkaCommandServer {
         const id = message.headers?.['command-id']?.toString();
         if (!message.value || !replyTo || !id) return;
         const deadline = Number(message.headers?.['deadline']?.toString() ?? Infinity);
+        const partition = replyPartitionIn(message.headers?.['reply-partition']?.toString(), this.repliesPartitions);
         const value = message.value.toString();
         // A span of the command's trace (its context came in the headers), around the writer's
         // work and the reply.
@@ -99,7 +103,12 @@ export class KafkaCommandServer {
             topic: t.replies,
             acks: -1,
             messages: [
-              { key: replyTo, value: JSON.stringify(reply), headers: { 'command-id': id, 'reply-to': replyTo } },
+              {
+                key: replyTo,
+                partition,
+                value: JSON.stringify(reply),
+                headers: { 'command-id': id, 'reply-to': replyTo },
+              },
             ],
           });
         });

@@ -23,9 +23,12 @@ export function commandKeyOf(pkg: string): string {
 }
 
 /**
- * The partition of the replies topic that carries gateway `instance`'s replies: where the writers'
- * producer, partitioning by key (kafkajs's DefaultPartitioner, Java's murmur2), puts a reply keyed
- * by the instance. A gateway reads only that partition, not every gateway's replies.
+ * The partition of the replies topic that carries gateway `instance`'s replies. The gateway
+ * decides it and sends it with each command (header `reply-partition`); the writer replies to
+ * that partition (replyPartitionIn), so a gateway reads only its own partition, not every
+ * gateway's replies. It is the partition kafkajs's DefaultPartitioner (Java's murmur2) gives the
+ * key `instance`, which is also where a writer puts a reply to a command without the header
+ * (a gateway from before it), keyed by the instance.
  */
 export function replyPartitionOf(instance: string, partitions: number): number {
   const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
@@ -37,6 +40,16 @@ export function replyPartitionOf(instance: string, partitions: number): number {
     partitionErrorCode: 0,
   }));
   return replyPartitioner({ topic: 'replies', partitionMetadata, message: { key: instance, value: null } });
+}
+
+/**
+ * The partition a command's `reply-partition` header names, when it is one of the replies topic's
+ * `partitions`; undefined otherwise (no header: the reply is partitioned by its key).
+ */
+export function replyPartitionIn(header: string | undefined, partitions: number): number | undefined {
+  if (header === undefined || !/^\d{1,6}$/.test(header)) return undefined;
+  const partition = Number(header);
+  return partition < partitions ? partition : undefined;
 }
 const replyPartitioner = Partitioners.DefaultPartitioner();
 
@@ -69,7 +82,7 @@ export async function ensureCommandTopics(admin: Admin, options: KafkaCommandBus
 /**
  * Creates the topics if needed, then connects an idempotent producer (an IdempotentSender: a
  * failed send retires it, so a later command or reply is never acknowledged as its duplicate),
- * which partitions by key as replyPartitionOf expects. Also returns the replies topic's
+ * which partitions by key when a message names no partition. Also returns the replies topic's
  * partition count.
  */
 export async function connectWithTopics(
