@@ -5,6 +5,7 @@
 #   cnr/venv   cnr-server + gunicorn (reference)      PyPI, pinned, patched in place (see below)
 #   nginx/     nginx binary from Debian (static base)  apt-get download + dpkg -x, no system install
 #   wrk/       wrk + libluajit from Debian (GET loads) apt-get download + dpkg -x, no system install
+#   distribution/ CNCF Distribution's registry (the oci scenario's anchor)  Go module proxy, pinned
 set -euo pipefail
 
 CACHE="${WHARF_BENCH_CACHE:-$HOME/.cache/wharf-bench}"
@@ -19,6 +20,7 @@ NGINX_VERSION=1.22.1-9+deb12u11        # Debian bookworm(-security); see fallbac
 WRK_VERSION=4.1.0-3+b2                 # Debian bookworm
 LUAJIT_VERSION=2.1.0~beta3+git20220320+dfsg-4.1+deb12u1  # wrk's libluajit-5.1-2 (not on the machine)
 PYTHON="${WHARF_BENCH_PYTHON:-python3.11}" # cnr-server needs lib2to3 (Python <= 3.12)
+DISTRIBUTION_VERSION=v3.1.2             # bench/lib/targets.ts names the same version
 
 mkdir -p "$CACHE"
 log() { printf '[bench/install] %s\n' "$*" >&2; }
@@ -102,6 +104,21 @@ if [ "${WHARF_BENCH_NO_WRK:-0}" != 1 ] && [ ! -f "$WRK_STAMP" ]; then
   else
     log "wrk could not be downloaded; GET loads fall back to autocannon"; rm -rf "$CACHE/wrk"
   fi
+fi
+
+# --- CNCF Distribution (the oci scenario's anchor), built from the Go module proxy -------------
+# Only for `npm run bench -- oci`; WHARF_BENCH_NO_DISTRIBUTION=1 skips it (the scenario then runs
+# the Wharf targets alone). A cold Go cache takes a few minutes.
+DISTRIBUTION_BIN="$CACHE/distribution/registry-$DISTRIBUTION_VERSION"
+if [ "${WHARF_BENCH_NO_DISTRIBUTION:-0}" != 1 ] && [ ! -x "$DISTRIBUTION_BIN" ]; then
+  log "distribution/v3 registry@$DISTRIBUTION_VERSION -> $DISTRIBUTION_BIN"
+  mkdir -p "$CACHE/distribution"
+  gobin="$(mktemp -d "$CACHE/distribution/.gobin.XXXXXX")"
+  (cd "$gobin" && GOTOOLCHAIN=local GOBIN="$gobin" GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" \
+    GOFLAGS="-buildvcs=false -modcacherw" CGO_ENABLED=0 \
+    go install -trimpath -ldflags='-s -w' "github.com/distribution/distribution/v3/cmd/registry@$DISTRIBUTION_VERSION")
+  mv -f "$gobin/registry" "$DISTRIBUTION_BIN"
+  rm -rf "$gobin"
 fi
 
 log "ready: $CACHE"

@@ -1,7 +1,7 @@
 /**
  * Benchmark entry point: `npm run bench -- <scenario>` (via bench/bench.sh, which installs the
  * tools, builds Wharf and compiles this file). Scenarios: pull, show-list, push, growth, memory,
- * search, all; `profile <file.cpuprofile>` summarises a profile. Writes bench/results/<scenario>-<stamp>.{json,md,svg}.
+ * search, lag, oci, all; `profile <file.cpuprofile>` summarises a profile. Writes bench/results/<scenario>-<stamp>.{json,md,svg}.
  * Every loop is bounded in count and time; every target listens on 127.0.0.1. Never fails on a threshold.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { scenarioGrowth } from './scenarios/growth';
 import { scenarioSearch } from './scenarios/search';
 import { scenarioLag } from './scenarios/lag';
 import { scenarioMemory } from './scenarios/memory';
+import { scenarioOci } from './scenarios/oci';
 
 const SCENARIOS: Record<string, (r: Report) => Promise<void>> = {
   pull: (r) => scenarioPull(r),
@@ -33,6 +34,7 @@ const SCENARIOS: Record<string, (r: Report) => Promise<void>> = {
   memory: scenarioMemory,
   search: scenarioSearch,
   lag: scenarioLag,
+  oci: scenarioOci,
 };
 
 async function runScenario(name: string): Promise<void> {

@@ -20,14 +20,17 @@ export const PROFILE = process.env.BENCH_PROFILE === '1';
 
 export const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
-export function selected(apiOnly: boolean): TargetDef[] {
-  return TARGETS.filter((t) => t.available === true && (!apiOnly || t.api) && (!ONLY || ONLY.includes(t.name)));
+/** The targets a scenario runs: every available one (BENCH_TARGETS narrows), `api` ones, or `oci` ones. */
+export function selected(which: boolean | 'oci'): TargetDef[] {
+  const wanted = (t: TargetDef) => (which === 'oci' ? t.oci : !t.ociOnly && (!which || t.api));
+  return TARGETS.filter((t) => t.available === true && wanted(t) && (!ONLY || ONLY.includes(t.name)));
 }
 
-export async function withTargets<T>(apiOnly: boolean, fn: (running: Running[]) => Promise<T>): Promise<T> {
+/** Starts the targets `selected(which)` names, runs `fn` with them, stops them. */
+export async function withTargets<T>(which: boolean | 'oci', fn: (running: Running[]) => Promise<T>): Promise<T> {
   for (const t of TARGETS) if (t.available !== true) log(`skip ${t.name}: ${t.available}`);
   return stoppingOnExit(async (running) => {
-    for (const t of selected(apiOnly)) {
+    for (const t of selected(which)) {
       running.push(await t.start());
       log(`started ${t.name} at ${running[running.length - 1]!.url} (pid ${running[running.length - 1]!.pid})`);
     }

@@ -25,7 +25,7 @@ const autocannon: any = require(join(CACHE, 'node', 'node_modules', 'autocannon'
 
 export interface LoadOptions {
   url: string;
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'HEAD' | 'POST';
   /** Called for every request: path (and body for POST). */
   next: () => { path: string; body?: string };
   connections: number;
@@ -35,7 +35,7 @@ export interface LoadOptions {
   /** Sent with every request (credentials). */
   headers?: Record<string, string>;
   pid: number;
-  /** Overrides BENCH_LOAD for this run (GETs only: a POST always runs on autocannon). */
+  /** Overrides BENCH_LOAD for a GET (a POST or HEAD always runs on autocannon: wrk 4.1 waits for a HEAD answer's body). */
   generator?: 'wrk' | 'autocannon';
 }
 
@@ -58,8 +58,8 @@ export interface LoadResult {
   /** CPU time of the target's process tree per completed request (ms): steadier than req/s on a shared machine. */
   cpuMsPerRequest: number;
   statusCodes: Record<string, number>;
-  /** Which client produced the row. */
-  generator: 'wrk' | 'autocannon';
+  /** Which client produced the row (`fetch`: a scenario's own loop of Node's fetch, bench/lib/oci.ts). */
+  generator: 'wrk' | 'autocannon' | 'fetch';
 }
 
 function percentile(sorted: Float64Array, p: number): number {

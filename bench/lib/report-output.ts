@@ -11,6 +11,7 @@ export const COLORS: Record<TargetName, string> = {
   'wharf-distributed': '#9467bd',
   cnr: '#d62728',
   nginx: '#2ca02c',
+  distribution: '#ff7f0e',
 };
 
 export function esc(s: string): string {

@@ -23,7 +23,11 @@ export const CACHE = process.env.WHARF_BENCH_CACHE ?? join(process.env.HOME ?? '
 /** gunicorn sync workers for the reference server (its run-server.sh uses 4; we keep 4 on 2 cores). */
 export const CNR_WORKERS = Number(process.env.BENCH_CNR_WORKERS ?? 4);
 
-export type TargetName = 'wharf' | 'wharf-enforced' | 'wharf-distributed' | 'cnr' | 'nginx';
+export type TargetName = 'wharf' | 'wharf-enforced' | 'wharf-distributed' | 'cnr' | 'nginx' | 'distribution';
+
+/** The OCI registry the `oci` scenario runs beside Wharf (bench/install.sh builds it). */
+export const DISTRIBUTION_VERSION = 'v3.1.2';
+export const DISTRIBUTION_BIN = join(CACHE, 'distribution', `registry-${DISTRIBUTION_VERSION}`);
 
 export interface Running {
   name: TargetName;
@@ -45,6 +49,10 @@ export interface TargetDef {
   /** `true`, or why the target cannot run in this build. */
   available: true | string;
   api: boolean;
+  /** Serves the OCI Distribution API (`/v2/`): the `oci` scenario's targets. */
+  oci: boolean;
+  /** Serves nothing but `/v2/` (an OCI registry): left out of every other scenario. */
+  ociOnly?: boolean;
   start(): Promise<Running>;
   /**
    * Starts the target on a data directory that the caller seeded and keeps (growth scenarios:
@@ -115,6 +123,7 @@ const wharf: TargetDef = {
   label: 'Wharf (embedded)',
   available: true,
   api: true,
+  oci: true,
   start: () => startEmbedded('wharf', { WHARF_AUTH_MODE: 'open' }),
   startOn: (dataDir) => startEmbedded('wharf', { WHARF_AUTH_MODE: 'open' }, dataDir),
 };
@@ -205,6 +214,7 @@ const wharfDistributed: TargetDef = {
     ? true
     : 'not built: npm run build',
   api: true,
+  oci: true,
   async start(): Promise<Running> {
     execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'up'], {
       cwd: ROOT,
@@ -404,6 +414,7 @@ const cnr: TargetDef = {
   label: `cnr-server 0.2.7.post2 (gunicorn -w ${CNR_WORKERS}, filesystem)`,
   available: existsSync(join(CACHE, 'cnr', 'venv', 'bin', 'gunicorn')) ? true : 'not installed: run bench/install.sh',
   api: true,
+  oci: false,
   start: () => startCnr(),
   startOn: (dataDir) => startCnr(dataDir),
 };
@@ -459,6 +470,7 @@ const nginx: TargetDef = {
     ? true
     : 'not installed: run bench/install.sh',
   api: false,
+  oci: false,
   async start() {
     const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-nginx-'));
     chmodSync(dir, 0o755); // nginx workers run as an unprivileged user when started by root
@@ -512,7 +524,44 @@ http {
   },
 };
 
-export const TARGETS: TargetDef[] = [wharf, wharfDistributed, cnr, nginx];
+/**
+ * CNCF Distribution, the registry most OCI registries are measured against: `registry serve` with
+ * its filesystem storage in a temporary directory, no authentication, deletes enabled, the
+ * in-memory blob descriptor cache of its sample configuration, access log off.
+ */
+const distribution: TargetDef = {
+  name: 'distribution',
+  label: `CNCF Distribution ${DISTRIBUTION_VERSION} (registry, filesystem storage)`,
+  available: existsSync(DISTRIBUTION_BIN) ? true : 'not installed: run bench/install.sh',
+  api: false,
+  oci: true,
+  ociOnly: true,
+  async start() {
+    const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-distribution-'));
+    const port = await freePort();
+    const config = [
+      'version: 0.1',
+      'log: { level: error, accesslog: { disabled: true } }',
+      `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true }, cache: { blobdescriptor: inmemory } }`,
+      `http: { addr: 127.0.0.1:${port} }`,
+    ].join('\n');
+    writeFileSync(join(dir, 'config.yml'), config + '\n');
+    const child = spawn(DISTRIBUTION_BIN, ['serve', join(dir, 'config.yml')], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log = capture(child);
+    const url = `http://127.0.0.1:${port}`;
+    const stop = stopper(child, [dir]);
+    await waitHttp(`${url}/v2/`, child, log).catch(async (e) => {
+      await stop();
+      throw e;
+    });
+    return { name: 'distribution', url, pid: child.pid!, stop, logTail: () => log().slice(-1500) };
+  },
+};
+
+export const TARGETS: TargetDef[] = [wharf, wharfDistributed, cnr, nginx, distribution];
 
 /** pid and all its descendants. */
 export function processTree(pid: number): number[] {
