@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLoad } from './load';
 import { summarizeProfile } from './profile';
-import { ROOT, Running, TARGETS, TargetDef, TargetName } from './targets';
+import { ROOT, Running, TARGETS, TargetDef, TargetName, cpuMs } from './targets';
 import { Report, Row } from './report';
 
 export const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
@@ -86,7 +86,9 @@ export async function measure(
     writeFileSync(join(process.env.BENCH_CPU_PROF_DIR!, 'control'), 'start');
     await new Promise((res) => setTimeout(res, 300));
   }
+  const engines = engineCpuFrom(t);
   const r = await runLoad({ ...base, durationS: load.durationS ?? DURATION_S });
+  const engineCpuMsPerRequest = engines(r.requests);
   if (profiling) {
     const dir = process.env.BENCH_CPU_PROF_DIR!;
     writeFileSync(join(dir, 'control'), 'stop');
@@ -98,7 +100,13 @@ export async function measure(
       report.profiles.push(s);
     }
   }
-  const row: Row = { scenario, case: name, target: t.name, ...r };
+  const row: Row = {
+    scenario,
+    case: name,
+    target: t.name,
+    ...r,
+    ...(engineCpuMsPerRequest && { engineCpuMsPerRequest }),
+  };
   // most answers failed: keep what the server said about it (gunicorn's tracebacks, Wharf's error log)
   if (r.non2xx > r.ok && t.logTail)
     report.notes.push(
@@ -106,9 +114,38 @@ export async function measure(
     );
   report.rows.push(row);
   log(
-    `${scenario} | ${name} | ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req, rss ${r.rssPeakMiB.toFixed(0)} MiB`,
+    `${scenario} | ${name} | ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req${engineCpuText(row)}, rss ${r.rssPeakMiB.toFixed(0)} MiB`,
   );
   return row;
 }
+
+/**
+ * Starts counting the CPU of `t`'s engines; the function it answers gives each engine's CPU ms per
+ * request over the `requests` made since (undefined for a target without engines).
+ */
+export function engineCpuFrom(t: Running): (requests: number) => Record<string, number> | undefined {
+  const pids = Object.entries(t.engines ?? {});
+  if (!pids.length) return () => undefined;
+  const before = pids.map(([, pid]) => safeCpuMs(pid));
+  return (requests) =>
+    Object.fromEntries(
+      pids.map(([name, pid], i) => [name, requests > 0 ? (safeCpuMs(pid) - before[i]!) / requests : NaN]),
+    );
+}
+
+const safeCpuMs = (pid: number) => {
+  try {
+    return cpuMs(pid);
+  } catch {
+    return NaN;
+  }
+};
+
+export const engineCpuText = (row: Row) =>
+  row.engineCpuMsPerRequest
+    ? ` (engines: ${Object.entries(row.engineCpuMsPerRequest)
+        .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+        .join(', ')})`
+    : '';
 
 export const rnd = (n: number) => Math.floor(Math.random() * n);

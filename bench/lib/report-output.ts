@@ -134,6 +134,21 @@ export function markdown(report: Report, svgName: string): string {
         `| ${r.case} | ${r.target} | ${r.generator} | ${f(r.rps, 0)} | ${f(r.mbps)} | ${f(r.p50, 2)} | ${f(r.p90, 2)} | ${f(r.p99, 2)} | ${r.non2xx} | ${r.errors + r.timeouts} | ${f(r.cpuMsPerRequest, 2)} | ${f(r.rssRestMiB, 0)} / ${f(r.rssPeakMiB, 0)} |`,
       );
     out.push('');
+    const withEngines = report.rows.filter((r) => r.engineCpuMsPerRequest);
+    if (withEngines.length) {
+      const names = [...new Set(withEngines.flatMap((r) => Object.keys(r.engineCpuMsPerRequest!)))];
+      out.push(
+        "The engines' CPU ms per request beside the services' (shared engines: other work on them counts too):",
+        '',
+        `| case | target | services | ${names.join(' | ')} |`,
+        `|---|---|---:|${names.map(() => '---:').join('|')}|`,
+        ...withEngines.map(
+          (r) =>
+            `| ${r.case} | ${r.target} | ${f(r.cpuMsPerRequest, 2)} | ${names.map((n) => f(r.engineCpuMsPerRequest![n] ?? NaN, 2)).join(' | ')} |`,
+        ),
+        '',
+      );
+    }
     if (report.rows.some((r) => r.generator === 'wrk'))
       out.push(
         "wrk rows: latency percentiles from wrk's histogram over every completed request (a row with non-2xx answers includes them; wrk counts answers >= 400 as non-2xx); autocannon rows: 2xx only.",

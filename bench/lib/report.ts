@@ -17,6 +17,8 @@ export interface Row extends LoadResult {
   case: string;
   target: TargetName;
   note?: string;
+  /** CPU ms per request of each engine the target works on (the distributed profile's), beside `cpuMsPerRequest`. */
+  engineCpuMsPerRequest?: Record<string, number>;
 }
 export interface GrowthPoint {
   target: TargetName;

@@ -40,6 +40,8 @@ export interface Running {
   admin?: Record<string, string>;
   /** The end of the server's own output (stdout and stderr), for a report whose requests failed. */
   logTail?: () => string;
+  /** The engines the target works on, by name (MongoDB-wire, Kafka, OpenSearch, S3): their CPU is reported beside the target's. */
+  engines?: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -300,9 +302,32 @@ exit "$rc"
       await stop();
       throw e;
     });
-    return { name: 'wharf-distributed', url, pid: child.pid!, stop };
+    return { name: 'wharf-distributed', url, pid: child.pid!, stop, engines: enginePids() };
   },
 };
+
+/**
+ * The local engines' pids, from deploy/local's pid files (`$WHARF_RUN_DIR/<engine>/<engine>.pid`).
+ * They are shared: whatever else uses them while a case runs (other test runs) counts too.
+ */
+function enginePids(): Record<string, number> {
+  const run = process.env.WHARF_RUN_DIR ?? join(process.env.HOME ?? '/root', '.cache', 'wharf-run');
+  const engines: Record<string, number> = {};
+  for (const [name, dir] of [
+    ['mongodb-wire', 'ferretdb'],
+    ['kafka', 'kafka'],
+    ['opensearch', 'opensearch'],
+    ['s3', 's3'],
+  ] as const) {
+    try {
+      const pid = Number(readFileSync(join(run, dir, `${dir}.pid`), 'utf8').trim());
+      if (pid > 0 && existsSync(`/proc/${pid}`)) engines[name] = pid;
+    } catch {
+      // not running: not reported
+    }
+  }
+  return engines;
+}
 
 function logsOf(dir: string): string {
   if (!existsSync(dir)) return '';

@@ -11,7 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sizedChart } from '../lib/charts';
-import { CONNECTIONS, DURATION_S, WARMUP_S, log, measure, rnd, withTargets } from '../lib/harness';
+import {
+  CONNECTIONS,
+  DURATION_S,
+  WARMUP_S,
+  engineCpuFrom,
+  engineCpuText,
+  log,
+  measure,
+  rnd,
+  withTargets,
+} from '../lib/harness';
 import { OCI_MANIFEST, pushBlob, pushHelmChart, runLoop } from '../lib/oci';
 import { Report } from '../lib/report';
 import type { Running } from '../lib/targets';
@@ -87,10 +97,19 @@ function helmPulls(t: Running): { p50: number; p90: number; max: number; runs: n
 async function loopCase(report: Report, t: Running, name: string, once: () => Promise<void>): Promise<void> {
   const load = { pid: t.pid, connections: CONNECTIONS };
   if (WARMUP_S > 0) await runLoop({ ...load, durationS: WARMUP_S }, once);
+  const engines = engineCpuFrom(t);
   const r = await runLoop({ ...load, durationS: DURATION_S }, once);
-  report.rows.push({ scenario: 'oci', case: name, target: t.name, ...r });
+  const engineCpuMsPerRequest = engines(r.requests);
+  const row = {
+    scenario: 'oci',
+    case: name,
+    target: t.name,
+    ...r,
+    ...(engineCpuMsPerRequest && { engineCpuMsPerRequest }),
+  };
+  report.rows.push(row);
   log(
-    `oci | ${name} | ${t.name}: ${r.rps.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, failed ${r.non2xx}, cpu ${r.cpuMsPerRequest.toFixed(2)} ms each`,
+    `oci | ${name} | ${t.name}: ${r.rps.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, failed ${r.non2xx}, cpu ${r.cpuMsPerRequest.toFixed(2)} ms each${engineCpuText(row)}`,
   );
 }
 
