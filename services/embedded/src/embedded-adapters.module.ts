@@ -161,6 +161,7 @@ export class EmbeddedAdaptersModule {
           useValue: {
             ...config.webhooks,
             baseUrl: config.http.publicUrl?.replace(/\/$/, '') ?? `http://${config.http.host}:${config.http.port}`,
+            apiPrefix: config.http.apiPrefix,
           } satisfies WebhookServiceSettings,
         },
         { provide: WEBHOOK_LOGGER, useValue: logger },

@@ -44,7 +44,11 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-webhooks'));
   const accounts = await MongoAccountStore.connect(mongoOptions);
   const deliveries = await MongoWebhookDeliveryStore.connect(mongoOptions);
-  const settings: WebhookServiceSettings = { ...config.webhooks, baseUrl: config.http.publicUrl!.replace(/\/$/, '') };
+  const settings: WebhookServiceSettings = {
+    ...config.webhooks,
+    baseUrl: config.http.publicUrl!.replace(/\/$/, ''),
+    apiPrefix: config.http.apiPrefix,
+  };
   const checks: ReadinessCheck[] = [];
   const gauges: LagGauge[] = [];
   const app = await createService(
