@@ -124,6 +124,9 @@ export interface WebhookDeliveryStore {
 
   health(subscriptions: readonly string[]): Promise<Map<string, SubscriptionHealth>>;
 
+  /** Pending deliveries of every subscription (in flight, due, retrying, or held by a failing subscription). */
+  pending(): Promise<number>;
+
   /** The subscription's deliveries, newest first, at most `limit`, ids before `before` when given, each with its last attempts. */
   list(subscription: string, options: { limit: number; before?: string }): Promise<DeliveryRecord[]>;
 

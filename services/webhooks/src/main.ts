@@ -81,6 +81,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   await enqueuer.start();
   app.get(WebhookDispatcher).start();
   followConsumerLag(checks, gauges, config.readiness.maxLag, { group: WEBHOOKS_GROUP, lag: () => enqueuer.lag() });
+  metrics.followWebhookPending(() => deliveries.pending());
   checks.push(readinessProbe('webhook delivery store', () => deliveries.marks(['-'])));
   await app.listen(config.http.port, config.http.host);
   return app;

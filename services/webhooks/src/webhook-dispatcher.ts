@@ -24,10 +24,12 @@ import {
   AccountStore,
   AttemptOutcome,
   Delivery,
+  METRICS,
   WEBHOOK_DELIVERIES,
   WEBHOOK_SECRETS,
   WebhookDeliveryStore,
   WebhookSecrets,
+  WharfMetricsPort,
 } from '@wharf/ports';
 import { SendResult, sendWebhook } from './webhook-sender';
 import { WEBHOOK_LOGGER, WEBHOOK_SETTINGS, WebhookServiceSettings } from './webhook-settings';
@@ -59,6 +61,7 @@ export class WebhookDispatcher implements OnApplicationShutdown {
     @Inject(WEBHOOK_SECRETS) private readonly secrets: WebhookSecrets,
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookServiceSettings,
     @Inject(WEBHOOK_LOGGER) private readonly logger: JsonLogger,
+    @Inject(METRICS) private readonly metrics: Pick<WharfMetricsPort, 'webhookAttempted'>,
   ) {}
 
   start(): void {
@@ -193,6 +196,10 @@ export class WebhookDispatcher implements OnApplicationShutdown {
         status: result.status,
         error: result.error,
       });
+    this.metrics.webhookAttempted(
+      outcome.state === 'delivered' ? 'delivered' : outcome.state === 'retry' ? 'retried' : 'failed',
+      result.latencyMs / 1000,
+    );
     await this.deliveries.recordAttempt(
       delivery.id,
       {

@@ -240,6 +240,10 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
     return result;
   }
 
+  async pending(): Promise<number> {
+    return this.deliveries.countDocuments({ state: 'pending' });
+  }
+
   async list(subscription: string, options: { limit: number; before?: string }): Promise<DeliveryRecord[]> {
     let below = Number.POSITIVE_INFINITY;
     if (options.before !== undefined) {

@@ -219,6 +219,10 @@ export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
     return result;
   }
 
+  async pending(): Promise<number> {
+    return (prepared(this.db, `SELECT COUNT(*) AS n FROM deliveries WHERE state = 'pending'`).get() as { n: number }).n;
+  }
+
   async list(subscription: string, options: { limit: number; before?: string }): Promise<DeliveryRecord[]> {
     const before = options.before !== undefined && /^\d{1,15}$/.test(options.before) ? Number(options.before) : null;
     const rows = prepared(

@@ -249,6 +249,32 @@ export function describeWebhookDeliveryStoreContract(
     );
 
     it(
+      'should count the pending deliveries of every subscription, failing ones included',
+      async () => {
+        const before = await store().pending();
+        const [one, two] = [uniqueName('w'), uniqueName('w')];
+        await store().enqueue(
+          [
+            newDelivery({ subscription: one, eventId: 'p1' }),
+            newDelivery({ subscription: one, eventId: 'p2' }),
+            newDelivery({ subscription: two, eventId: 'p3' }),
+          ],
+          [],
+        );
+        expect(await store().pending()).toBe(before + 3);
+        const heads = await store().due(T(100), 100, new Set());
+        const p1 = heads.find((d) => d.eventId === 'p1')!;
+        const p3 = heads.find((d) => d.eventId === 'p3')!;
+        await store().recordAttempt(p1.id, attempt(200), { state: 'delivered' });
+        await store().recordAttempt(p3.id, attempt(500), { state: 'exhausted', drop: false });
+        expect(await store().pending()).toBe(before + 2);
+        await store().cancel(two);
+        expect(await store().pending()).toBe(before + 1);
+      },
+      timeout,
+    );
+
+    it(
       "should cancel a deleted subscription's pending deliveries",
       async () => {
         const sub = uniqueName('w');
