@@ -101,3 +101,29 @@ it('should deliver signed CloudEvents from the events topic, and every one of th
   const log = JSON.parse((await call('GET', `/api/v1/namespaces/${ADMIN}/webhooks/${id}/deliveries`)).text);
   expect(log.map((d: { state: string }) => d.state)).toEqual(['delivered', 'delivered', 'delivered']);
 });
+
+it("should deliver an organisation's membership changes, enqueued by the gateway that appended them and sent by the webhook service", async () => {
+  const org = `${runId}-org`;
+  expect((await call('POST', '/api/v1/organizations', { name: org })).status).toBe(201);
+  const created = await call('POST', `/api/v1/namespaces/${org}/webhooks`, {
+    url: `${receiver.url}/members`,
+    events: ['member.changed'],
+    secret: SECRET,
+  });
+  expect([created.status, created.text]).toEqual([201, expect.any(String)]);
+  const user = `${runId}-dave`;
+  expect((await call('POST', '/api/v1/users', { user: { username: user, password: 'dave-pw-12345678' } })).status).toBe(
+    201,
+  );
+  expect((await call('PUT', `/api/v1/organizations/${org}/members/${user}`, { role: 'read' })).status).toBe(200);
+  expect((await call('DELETE', `/api/v1/organizations/${org}/members/${user}`)).status).toBeLessThan(300);
+  await eventually(async () => expect(acknowledged(await receiver.received('/members'))).toHaveLength(2), 60_000);
+  expect(
+    acknowledged(await receiver.received('/members'))
+      .map(verified)
+      .map((e) => [e.type, e.source, e.data.member, e.data.change]),
+  ).toEqual([
+    ['io.wharf.member.changed', `${PUBLIC_URL}/${org}`, user, 'role-set'],
+    ['io.wharf.member.changed', `${PUBLIC_URL}/${org}`, user, 'removed'],
+  ]);
+});

@@ -267,6 +267,46 @@ describe('webhooks (embedded)', () => {
     ]);
   });
 
+  it("should deliver an organisation's membership changes and a user's token changes, signed and in order, to namespace subscriptions that ask", async () => {
+    const org = 'hooks-org';
+    expect((await http('POST', '/api/v1/organizations', { name: org })).status).toBe(201);
+    const members = await http('POST', `/api/v1/namespaces/${org}/webhooks`, {
+      url: `${receiver.url}/members`,
+      secret: SECRET,
+      events: ['member.changed'],
+    });
+    expect([members.status, members.text]).toEqual([201, expect.any(String)]);
+    await subscribe('/tokens', { events: ['token.changed'] });
+    await subscribe('/tokens-of-one-package', { package: 'kinds', events: ['token.changed'] });
+    const carol = { user: { username: 'carol', password: 'carol-pw-12345678' } };
+    expect((await http('POST', '/api/v1/users', carol)).status).toBe(201);
+    expect((await http('PUT', `/api/v1/organizations/${org}/members/carol`, { role: 'write' })).status).toBe(200);
+    expect((await http('PUT', `/api/v1/organizations/${org}/members/carol`, { role: 'admin' })).status).toBe(200);
+    expect((await http('DELETE', `/api/v1/organizations/${org}/members/carol`)).status).toBeLessThan(300);
+    const token = await http('POST', '/api/v1/user/tokens', { label: 'ci' });
+    expect(token.status).toBe(201);
+    const tokenId = token.json().id as string;
+    expect((await http('DELETE', `/api/v1/user/tokens/${tokenId}`)).status).toBeLessThan(300);
+
+    await eventually(async () => expect(acknowledged(await receiver.received('/members'))).toHaveLength(3), WAIT);
+    await eventually(async () => expect(acknowledged(await receiver.received('/tokens'))).toHaveLength(2), WAIT);
+    const memberEvents = acknowledged(await receiver.received('/members')).map(verified);
+    expect(memberEvents.map((e) => [e.type, e.source, e.data.member, e.data.change, e.data.role])).toEqual([
+      ['io.wharf.member.changed', `${wharf.url}/${org}`, 'carol', 'role-set', 'write'],
+      ['io.wharf.member.changed', `${wharf.url}/${org}`, 'carol', 'role-set', 'admin'],
+      ['io.wharf.member.changed', `${wharf.url}/${org}`, 'carol', 'removed', null],
+    ]);
+    expect(memberEvents.every((e) => e.data.actor === ADMIN)).toBe(true);
+    const tokenEvents = (await receiver.received('/tokens')).map((r) => [verified(r), r.body] as const);
+    expect(tokenEvents.map(([e]) => [e.type, e.data.change, e.data.tokenId])).toEqual([
+      ['io.wharf.token.changed', 'issued', tokenId],
+      ['io.wharf.token.changed', 'revoked', tokenId],
+    ]);
+    const secretText = Object.values(token.json()).find((v) => typeof v === 'string' && v.length > 30) as string;
+    expect(tokenEvents.some(([, body]) => body.includes('secretHash') || body.includes(secretText))).toBe(false);
+    expect(await receiver.received('/tokens-of-one-package')).toEqual([]);
+  });
+
   it('should deliver nothing while paused', async () => {
     const { id } = await subscribe('/paused', { package: 'paused', events: ['release.published'] });
     expect((await http('POST', `${hooks}/${id}/pause`)).json().active).toBe(false);

@@ -4,7 +4,9 @@
 // the next n requests answer 500, then s (default 204), each after d ms (or a random delay up
 // to d when "random": true). GET /_received/<path> returns what arrived, in arrival order, each
 // with `answered`: whether its answer was written to a live connection, and the times it arrived
-// (`at`) and was answered (`answeredAt`).
+// (`at`) and was answered (`answeredAt`). POST /_outage {"ms": n} takes the receiver down: it
+// stops listening (connections are refused) and closes every open connection, then listens on
+// the same port again after n ms, keeping what it recorded.
 import { createServer } from 'node:http';
 
 const received = new Map();
@@ -15,6 +17,16 @@ const server = createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const body = Buffer.concat(chunks).toString('utf8');
+    if (req.method === 'POST' && req.url === '/_outage') {
+      const { ms } = JSON.parse(body);
+      res.writeHead(204).end(() => {
+        const port = server.address().port;
+        server.close();
+        server.closeAllConnections();
+        setTimeout(() => server.listen(port, '127.0.0.1'), ms);
+      });
+      return;
+    }
     if (req.method === 'POST' && req.url.startsWith('/_control/')) {
       behaviour.set(req.url.slice('/_control'.length), JSON.parse(body));
       res.writeHead(204).end();

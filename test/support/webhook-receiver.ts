@@ -23,6 +23,8 @@ export interface Receiver {
     path: string,
     behaviour: { fail?: number; status?: number; delayMs?: number; random?: boolean },
   ): Promise<void>;
+  /** Takes the receiver down for `ms` (connections refused), then it listens on the same port again. */
+  outage(ms: number): Promise<void>;
 }
 
 export async function startReceiver(): Promise<Receiver> {
@@ -39,6 +41,9 @@ export async function startReceiver(): Promise<Receiver> {
     received: async (path) => (await (await fetch(`${url}/_received${path}`)).json()) as Received[],
     control: async (path, behaviour) => {
       await fetch(`${url}/_control${path}`, { method: 'POST', body: JSON.stringify(behaviour) });
+    },
+    outage: async (ms) => {
+      await fetch(`${url}/_outage`, { method: 'POST', body: JSON.stringify({ ms }) });
     },
   };
 }

@@ -10,3 +10,4 @@ export * from './accounts';
 export * from './webhooks';
 export * from './oci';
 export * from './retention';
+export * from './public-urls';

@@ -14,7 +14,14 @@
  * process metrics, histograms with cumulative buckets) and is used here only.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BlobGcPass, RefusedCredential, RefusingLimit, TransferProtocol, WharfMetricsPort } from '@wharf/ports';
+import type {
+  BlobGcPass,
+  RefusedCredential,
+  RefusingLimit,
+  TransferProtocol,
+  WebhookAttemptOutcome,
+  WharfMetricsPort,
+} from '@wharf/ports';
 
 /** A consumer group's lag: events appended to the log but not yet applied by the group (libs/http's readiness and /metrics read it). */
 export interface ConsumerLagSource {
@@ -34,6 +41,8 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 /** Seconds; from a cached pull (a few ms) to a large upload or a command waiting for its writer (30 s). */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Seconds; from a receiver on the same network (ms) to one that answers at the send timeout (WHARF_WEBHOOK_TIMEOUT_SECONDS, 10 s by default). */
+const WEBHOOK_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Seconds; from a SQLite read (tens of µs) to an S3 upload or a Kafka append across a rebalance. */
 const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 
@@ -118,6 +127,31 @@ export class WharfMetrics implements WharfMetricsPort {
     registers: [this.registry],
   });
 
+  private readonly webhookOutcomes: Record<WebhookAttemptOutcome, Counter<string>> = {
+    delivered: this.counter('wharf_webhook_delivered_total', 'Webhook deliveries a receiver acknowledged with a 2xx.'),
+    retried: this.counter(
+      'wharf_webhook_retried_total',
+      'Webhook attempts that failed (an answer other than 2xx, a refused address, a timeout, no connection) and will be tried again.',
+    ),
+    failed: this.counter(
+      'wharf_webhook_failed_total',
+      'Webhook attempts that failed with the retries used up: the subscription is marked failing.',
+    ),
+  };
+  private readonly webhookDuration = new Histogram({
+    name: 'wharf_webhook_attempt_duration_seconds',
+    help: 'How long a webhook attempt took, connection to answer (or timeout), whatever its outcome.',
+    buckets: WEBHOOK_BUCKETS,
+    registers: [this.registry],
+  });
+  private webhookPendingSource: (() => Promise<number>) | null = null;
+  private readonly webhookPending: Gauge = new Gauge({
+    name: 'wharf_webhook_pending_deliveries',
+    help: 'Webhook deliveries not yet delivered (in flight, retrying, or held by a failing subscription), read from the delivery store at each scrape; 0 in processes that send none, NaN when the store cannot be read.',
+    registers: [this.registry],
+    collect: () => this.readWebhookPending(),
+  });
+
   /** route → method → observe per status class. */
   private readonly requestObservers = new Map<string, Map<string, Observe[]>>();
 
@@ -140,6 +174,11 @@ export class WharfMetrics implements WharfMetricsPort {
    */
   followConsumerLag(sources: readonly ConsumerLagSource[]): void {
     this.lagSources.push(sources);
+  }
+
+  /** Reports `read()` (the delivery store's pending count) as `wharf_webhook_pending_deliveries` at every scrape. */
+  followWebhookPending(read: () => Promise<number>): void {
+    this.webhookPendingSource = read;
   }
 
   /**
@@ -198,6 +237,16 @@ export class WharfMetrics implements WharfMetricsPort {
     this.gcDeleted.inc(pass.deletedBlobs);
     this.gcFreed.inc(pass.freedBytes);
     this.gcDuration.observe(pass.seconds);
+  }
+
+  webhookAttempted(outcome: WebhookAttemptOutcome, seconds: number): void {
+    this.webhookOutcomes[outcome].inc();
+    this.webhookDuration.observe(seconds);
+  }
+
+  private async readWebhookPending(): Promise<void> {
+    if (!this.webhookPendingSource) return;
+    this.webhookPending.set(await this.webhookPendingSource().catch(() => Number.NaN));
   }
 
   /** At each scrape; a group whose lag cannot be read has no sample then (alert on its absence). */

@@ -99,6 +99,24 @@ describe('WharfMetrics', () => {
     expect(await sample(metrics, 'wharf_blob_gc_duration_seconds_count')).toBe(2);
   });
 
+  it('should count webhook attempts by what became of them, time each, and read the pending deliveries at each scrape', async () => {
+    const metrics = quiet();
+    metrics.webhookAttempted('delivered', 0.2);
+    metrics.webhookAttempted('retried', 5);
+    metrics.webhookAttempted('retried', 0.01);
+    metrics.webhookAttempted('failed', 0.03);
+    let pending = 7;
+    metrics.followWebhookPending(async () => pending);
+    expect(await sample(metrics, 'wharf_webhook_delivered_total')).toBe(1);
+    expect(await sample(metrics, 'wharf_webhook_retried_total')).toBe(2);
+    expect(await sample(metrics, 'wharf_webhook_failed_total')).toBe(1);
+    expect(await sample(metrics, 'wharf_webhook_attempt_duration_seconds_count')).toBe(4);
+    expect(await sample(metrics, 'wharf_webhook_attempt_duration_seconds_sum')).toBeCloseTo(5.24);
+    expect(sumOfSamples(parsePrometheusText(await metrics.exposition()), 'wharf_webhook_pending_deliveries')).toBe(7);
+    pending = 2;
+    expect(sumOfSamples(parsePrometheusText(await metrics.exposition()), 'wharf_webhook_pending_deliveries')).toBe(2);
+  });
+
   it('should keep the metrics of two processes in one node apart (a registry each)', async () => {
     const a = quiet();
     const b = new WharfMetrics('metadata', { processMetrics: false });

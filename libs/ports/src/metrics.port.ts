@@ -47,7 +47,19 @@ export interface BlobGcMetrics {
   blobGcRan(pass: BlobGcPass): void;
 }
 
-export type WharfMetricsPort = TransferMetrics & AccessMetrics & BlobCacheMetrics & BlobGcMetrics;
+/**
+ * What became of one webhook attempt: `delivered` (a 2xx), `retried` (it failed and another
+ * attempt is scheduled), `failed` (it failed with the retries used up: the subscription is marked
+ * failing).
+ */
+export type WebhookAttemptOutcome = 'delivered' | 'retried' | 'failed';
+
+export interface WebhookMetrics {
+  /** One attempt of a delivery, told by the dispatcher; `seconds`: the send, connection to answer (or timeout). */
+  webhookAttempted(outcome: WebhookAttemptOutcome, seconds: number): void;
+}
+
+export type WharfMetricsPort = TransferMetrics & AccessMetrics & BlobCacheMetrics & BlobGcMetrics & WebhookMetrics;
 
 export const METRICS = Symbol('Metrics');
 
@@ -59,4 +71,5 @@ export const NO_METRICS: WharfMetricsPort = {
   rateLimited: () => {},
   blobCacheLookup: () => {},
   blobGcRan: () => {},
+  webhookAttempted: () => {},
 };

@@ -84,6 +84,12 @@ export interface SubscriptionHealth {
   pending: number;
 }
 
+/** The lanes one replica sends: those whose `laneShard(lane, count)` (@wharf/domain) is `index`. */
+export interface LaneShard {
+  index: number;
+  count: number;
+}
+
 export interface WebhookDeliveryStore {
   /** The marks of `packages`, as last written by `enqueue` (packages never marked are absent). */
   marks(packages: readonly string[]): Promise<Map<string, PackageMark>>;
@@ -97,9 +103,12 @@ export interface WebhookDeliveryStore {
 
   /**
    * The head of every lane whose subscription is not failing, that is pending and due at `now`
-   * (`nextAttemptAt` <= now), oldest due first, at most `limit`, excluding the ids in `busy`.
+   * (`nextAttemptAt` <= now), oldest due first, at most `limit`, excluding the ids in `busy` and,
+   * when `shard` is given, lanes of other shards (filtered before the limit applies). `tries`
+   * counts every attempt recorded since the delivery was enqueued, resumed or redelivered, even
+   * attempts recorded at the same moment by two processes.
    */
-  due(now: string, limit: number, busy: ReadonlySet<string>): Promise<Delivery[]>;
+  due(now: string, limit: number, busy: ReadonlySet<string>, shard?: LaneShard): Promise<Delivery[]>;
 
   /** Records an attempt of delivery `id` and its outcome (see AttemptOutcome). */
   recordAttempt(id: string, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void>;
@@ -114,6 +123,9 @@ export interface WebhookDeliveryStore {
   cancel(subscription: string): Promise<void>;
 
   health(subscriptions: readonly string[]): Promise<Map<string, SubscriptionHealth>>;
+
+  /** Pending deliveries of every subscription (in flight, due, retrying, or held by a failing subscription). */
+  pending(): Promise<number>;
 
   /** The subscription's deliveries, newest first, at most `limit`, ids before `before` when given, each with its last attempts. */
   list(subscription: string, options: { limit: number; before?: string }): Promise<DeliveryRecord[]>;

@@ -20,6 +20,11 @@ export const WHARF_METRIC_FAMILIES = [
   'wharf_blob_gc_deleted_blobs_total',
   'wharf_blob_gc_freed_bytes_total',
   'wharf_blob_gc_duration_seconds',
+  'wharf_webhook_delivered_total',
+  'wharf_webhook_retried_total',
+  'wharf_webhook_failed_total',
+  'wharf_webhook_attempt_duration_seconds',
+  'wharf_webhook_pending_deliveries',
 ] as const;
 
 /**

@@ -32,9 +32,10 @@ import type { DataDirLock } from '@wharf/adapters/sqlite';
 import { SqliteWebhookDeliveryStore } from '@wharf/adapters/webhook-deliveries-sqlite';
 import { WebhookSecretBox } from '@wharf/adapters/webhook-secret-box';
 import { BLOB_LOGGER } from '@wharf/blob';
-import { WEBHOOK_LOGGER, WEBHOOK_SETTINGS, WebhookServiceSettings } from '@wharf/webhooks';
+import { AccountWebhookEnqueuer, WEBHOOK_LOGGER, WEBHOOK_SETTINGS, WebhookServiceSettings } from '@wharf/webhooks';
 import { StoreName, WharfMetrics, instrumentStore } from '@wharf/metrics';
 import {
+  ACCOUNT_CHANGES,
   ACCOUNT_STORE,
   AccountStore,
   BLOB_REFERENCES,
@@ -161,9 +162,12 @@ export class EmbeddedAdaptersModule {
           useValue: {
             ...config.webhooks,
             baseUrl: config.http.publicUrl?.replace(/\/$/, '') ?? `http://${config.http.host}:${config.http.port}`,
+            apiPrefix: config.http.apiPrefix,
           } satisfies WebhookServiceSettings,
         },
         { provide: WEBHOOK_LOGGER, useValue: logger },
+        // Account events as webhooks: the gateway's AccountWriter tells it after each append.
+        { provide: ACCOUNT_CHANGES, useClass: AccountWebhookEnqueuer },
         // OCI blob uploads in progress; sessions a day old are abandoned (removed at start).
         { provide: UPLOAD_SESSIONS, useFactory: () => openUploadSessions(file('oci-uploads')) },
         { provide: PACKAGE_READER, useExisting: METADATA_STORE },
@@ -189,6 +193,7 @@ export class EmbeddedAdaptersModule {
         WEBHOOK_SECRETS,
         WEBHOOK_SETTINGS,
         WEBHOOK_LOGGER,
+        ACCOUNT_CHANGES,
         UPLOAD_SESSIONS,
       ],
     };

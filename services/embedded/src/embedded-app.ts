@@ -12,6 +12,7 @@ import { JsonLogger, WharfConfig } from '@wharf/config';
 import { RetentionEnforcer, configureGatewayHttp, fastifyOptions, warnWhenDiscoveryHasNoOrigin } from '@wharf/gateway';
 import { LagGauge, ReadinessCheck, createServiceApp, followConsumerLag } from '@wharf/http';
 import { WharfMetrics } from '@wharf/metrics';
+import { WEBHOOK_DELIVERIES, WebhookDeliveryStore } from '@wharf/ports';
 import { MetadataProjector } from '@wharf/metadata';
 import { SearchProjector } from '@wharf/search';
 import { WEBHOOK_SETTINGS, WebhookDispatcher, WebhookEnqueuer, WebhookServiceSettings } from '@wharf/webhooks';
@@ -59,6 +60,8 @@ async function boot(config: WharfConfig, logger: JsonLogger, lock: DataDirLock):
     { group: 'blob-references', lag: () => references.lag() },
     { group: 'webhooks', lag: () => webhooks.lag() },
   );
+  const deliveries = app.get<WebhookDeliveryStore>(WEBHOOK_DELIVERIES);
+  metrics.followWebhookPending(() => deliveries.pending());
   app.get(BlobGarbageCollector).schedule();
   app.get(RetentionEnforcer).schedule({
     intervalSeconds: config.retention.intervalSeconds,

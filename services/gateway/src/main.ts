@@ -24,6 +24,7 @@ import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSetti
 import { createService, readinessProbe } from '@wharf/http';
 import { WharfMetrics, instrumentStore } from '@wharf/metrics';
 import {
+  ACCOUNT_CHANGES,
   ACCOUNT_STORE,
   BLOB_STORE,
   CHART_INDEX_READER,
@@ -35,6 +36,7 @@ import {
   WEBHOOK_SECRETS,
   UPLOAD_SESSIONS,
 } from '@wharf/ports';
+import { AccountWebhookEnqueuer } from '@wharf/webhooks';
 import { GatewayModule } from './gateway.module';
 import { RetentionEnforcer } from './use-cases/retention/retention-enforcer';
 import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
@@ -99,6 +101,22 @@ async function start(config: WharfConfig, logger: JsonLogger) {
                 useValue: instrumentStore(webhooks, metrics, 'webhook_deliveries', 'mongodb'),
               },
               { provide: WEBHOOK_SECRETS, useValue: new WebhookSecretBox(key) },
+              // Account events as webhooks, enqueued by the gateway that appended them (the account
+              // store has no feed); the webhook service sends them from the shared outbox.
+              {
+                provide: ACCOUNT_CHANGES,
+                useValue: new AccountWebhookEnqueuer(
+                  instrumentStore(accounts, metrics, 'accounts', 'mongodb'),
+                  instrumentStore(webhooks, metrics, 'webhook_deliveries', 'mongodb'),
+                  {
+                    ...config.webhooks,
+                    baseUrl:
+                      config.http.publicUrl?.replace(/\/$/, '') ?? `http://${config.http.host}:${config.http.port}`,
+                    apiPrefix: config.http.apiPrefix,
+                  },
+                  logger,
+                ),
+              },
             ]
           : []),
         // OCI blob uploads: files of this gateway until the S3 multipart adapter exists, so a

@@ -4,3 +4,4 @@ export * from './webhook-dispatcher';
 export * from './webhook-settings';
 export * from './webhook-sender';
 export * from './address-policy';
+export * from './account-webhook-enqueuer';

@@ -44,7 +44,11 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-webhooks'));
   const accounts = await MongoAccountStore.connect(mongoOptions);
   const deliveries = await MongoWebhookDeliveryStore.connect(mongoOptions);
-  const settings: WebhookServiceSettings = { ...config.webhooks, baseUrl: config.http.publicUrl!.replace(/\/$/, '') };
+  const settings: WebhookServiceSettings = {
+    ...config.webhooks,
+    baseUrl: config.http.publicUrl!.replace(/\/$/, ''),
+    apiPrefix: config.http.apiPrefix,
+  };
   const checks: ReadinessCheck[] = [];
   const gauges: LagGauge[] = [];
   const app = await createService(
@@ -77,6 +81,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   await enqueuer.start();
   app.get(WebhookDispatcher).start();
   followConsumerLag(checks, gauges, config.readiness.maxLag, { group: WEBHOOKS_GROUP, lag: () => enqueuer.lag() });
+  metrics.followWebhookPending(() => deliveries.pending());
   checks.push(readinessProbe('webhook delivery store', () => deliveries.marks(['-'])));
   await app.listen(config.http.port, config.http.host);
   return app;

@@ -6,11 +6,10 @@
  * subscription as it is now (URL, secrets, active), signs, posts, and records the attempt and
  * what follows: delivered, a retry after a backoff with jitter, or, with the retries used up,
  * the subscription marked failing (its lanes then wait for an admin). Replicas of the distributed
- * webhook service share one store and split the lanes by hash (WHARF_WEBHOOK_SHARD), so a lane
- * is never sent by two processes at once.
+ * webhook service share one store and split the lanes by hash (`laneShard`, WHARF_WEBHOOK_SHARD),
+ * so a lane is never sent by two processes at once; the store filters by shard before it limits.
  */
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import type { JsonLogger } from '@wharf/config';
 import {
   CLOUD_EVENT_CONTENT_TYPE,
@@ -25,10 +24,12 @@ import {
   AccountStore,
   AttemptOutcome,
   Delivery,
+  METRICS,
   WEBHOOK_DELIVERIES,
   WEBHOOK_SECRETS,
   WebhookDeliveryStore,
   WebhookSecrets,
+  WharfMetricsPort,
 } from '@wharf/ports';
 import { SendResult, sendWebhook } from './webhook-sender';
 import { WEBHOOK_LOGGER, WEBHOOK_SETTINGS, WebhookServiceSettings } from './webhook-settings';
@@ -41,11 +42,6 @@ const POLL_MS = 500;
 const PAUSED_RECHECK_MS = 5_000;
 /** How often deliveries past the retention are deleted (and once at start). */
 const PRUNE_EVERY_MS = 3_600_000;
-
-/** The shard of a delivery's lane: stable across processes, so each lane has one sender. */
-export function laneShard(delivery: Pick<Delivery, 'subscription' | 'package'>, shards: number): number {
-  return createHash('sha256').update(`${delivery.subscription} ${delivery.package}`).digest().readUInt32BE(0) % shards;
-}
 
 @Injectable()
 export class WebhookDispatcher implements OnApplicationShutdown {
@@ -65,6 +61,7 @@ export class WebhookDispatcher implements OnApplicationShutdown {
     @Inject(WEBHOOK_SECRETS) private readonly secrets: WebhookSecrets,
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookServiceSettings,
     @Inject(WEBHOOK_LOGGER) private readonly logger: JsonLogger,
+    @Inject(METRICS) private readonly metrics: Pick<WharfMetricsPort, 'webhookAttempted'>,
   ) {}
 
   start(): void {
@@ -116,10 +113,9 @@ export class WebhookDispatcher implements OnApplicationShutdown {
       const free = MAX_IN_FLIGHT - this.inFlight.size;
       if (free > 0) {
         const busy = new Set([...this.inFlight.keys(), ...this.parked.keys()]);
-        const { index, count: shards } = this.settings.shard;
-        // Another replica's lanes are handed out too (one store): ask for enough to find ours.
-        const due = await this.deliveries.due(new Date(now).toISOString(), free * shards, busy);
-        for (const delivery of due.filter((d) => shards === 1 || laneShard(d, shards) === index)) {
+        // The store keeps this replica's lanes before it limits: another's backlog never starves ours.
+        const due = await this.deliveries.due(new Date(now).toISOString(), free, busy, this.settings.shard);
+        for (const delivery of due) {
           const count = this.perSubscription.get(delivery.subscription) ?? 0;
           if (count >= MAX_IN_FLIGHT_PER_SUBSCRIPTION || this.inFlight.size >= MAX_IN_FLIGHT) continue;
           this.perSubscription.set(delivery.subscription, count + 1);
@@ -200,6 +196,10 @@ export class WebhookDispatcher implements OnApplicationShutdown {
         status: result.status,
         error: result.error,
       });
+    this.metrics.webhookAttempted(
+      outcome.state === 'delivered' ? 'delivered' : outcome.state === 'retry' ? 'retried' : 'failed',
+      result.latencyMs / 1000,
+    );
     await this.deliveries.recordAttempt(
       delivery.id,
       {

@@ -89,7 +89,10 @@ export class WebhookEnqueuer implements OnApplicationShutdown {
       const namespace = event.package.slice(0, event.package.indexOf('/'));
       const webhooks = await receiving(namespace);
       if (webhooks.length === 0) continue;
-      for (const { name, event: cloudEvent } of cloudEventsOf(event, mark.manifests, this.settings.baseUrl)) {
+      for (const { name, event: cloudEvent } of cloudEventsOf(event, mark.manifests, {
+        origin: this.settings.baseUrl,
+        apiPrefix: this.settings.apiPrefix,
+      })) {
         const body = JSON.stringify(cloudEvent);
         for (const webhook of webhooks.filter((w) => webhookWants(w, name, event.package, event.occurredAt))) {
           queued.push({

@@ -39,7 +39,7 @@ describe('WebhookEnqueuer', () => {
       {} as EventLog,
       accounts as unknown as AccountStore,
       store,
-      { baseUrl: 'https://registry.example' } as WebhookServiceSettings,
+      { baseUrl: 'https://registry.example', apiPrefix: '/cnr' } as WebhookServiceSettings,
       { wake: () => void woken++ } as unknown as WebhookDispatcher,
     );
   });

@@ -17,6 +17,8 @@ export const RESPONSE_EXCERPT_BYTES = 1024;
 export interface SendOptions {
   timeoutMs: number;
   allowPrivateAddresses: boolean;
+  /** How names are resolved (dns.lookup; tests give their own answers). */
+  resolve?: Resolve;
 }
 
 export interface SendResult {
@@ -35,10 +37,20 @@ export class RefusedAddressError extends Error {
 
 type LookupCallback = (error: Error | null, address: string | LookupAddress[], family?: number) => void;
 
-/** A `lookup` for node's request that resolves once, refuses non-public answers, and connects to what it checked. */
-export function guardedLookup(allowPrivate: boolean) {
+/** Every address of a name, as `dns.lookup` with `all: true` answers. */
+export type Resolve = (
+  hostname: string,
+  options: { all: true },
+  callback: (error: Error | null, addresses: LookupAddress[]) => void,
+) => void;
+
+/**
+ * A `lookup` for node's request, so the check happens when the socket connects: it resolves
+ * once, refuses the name if any answer is not public, and gives the socket only what it checked.
+ */
+export function guardedLookup(allowPrivate: boolean, resolve: Resolve = dnsLookup) {
   return (hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
-    dnsLookup(hostname, { all: true }, (error, addresses) => {
+    resolve(hostname, { all: true }, (error, addresses) => {
       if (error) return callback(error, []);
       const refused = addresses.find((a) => !isPublicAddress(a.address));
       if (refused && !allowPrivate) return callback(new RefusedAddressError(hostname, refused.address), []);
@@ -82,7 +94,7 @@ export async function sendWebhook(
       {
         method: 'POST',
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Wharf-Webhooks' },
-        lookup: guardedLookup(options.allowPrivateAddresses) as never,
+        lookup: guardedLookup(options.allowPrivateAddresses, options.resolve) as never,
         agent: false,
       },
       (res) => {

@@ -9,6 +9,8 @@ export interface WebhookServiceSettings extends WebhookDeliverySettings {
    * address, set by the profile once it listens (before the enqueuer starts).
    */
   baseUrl: string;
+  /** WHARF_API_PREFIX: where the App Registry API's pull URLs sit under `baseUrl`. */
+  apiPrefix: string;
 }
 
 export const WEBHOOK_LOGGER = Symbol('WebhookLogger');

@@ -6,9 +6,16 @@
  *   (ignored): `enqueue` inserts the deliveries first and writes the package marks after, and a
  *   crash in between leaves the batch to be handed over again, which adds nothing twice.
  * - A lane's order is the log's: (`sequence`, then the order within the event), stored as
- *   `laneOrder`; `due` reads the pending deliveries and takes each lane's lowest. The pending set
- *   is what is in flight or retrying, and a failing subscription's backlog under
- *   WHARF_WEBHOOK_WHEN_FAILING=wait: each tick reads it whole, a cost no benchmark has measured.
+ *   `laneOrder`; `due` scans the pending deliveries' keys (lane, order, due time, rank: a
+ *   projection, never the bodies), takes each lane's lowest, keeps the replica's shard, limits,
+ *   and only then reads the bodies of what it hands out. The pending set is what is in flight or
+ *   retrying, and a failing subscription's backlog under WHARF_WEBHOOK_WHEN_FAILING=wait: each
+ *   tick still scans its keys, a cost no benchmark has measured.
+ * - `tries` is not a field anyone increments: FerretDB v1 has no atomic `$inc` against a filter,
+ *   and a read-then-write loses attempts when two replicas record at once. Each attempt is an
+ *   insert (never lost), tagged with the delivery's `epoch`; `tries` is the count of attempts of
+ *   the current epoch. Resume and redeliver set a fresh epoch (a blind `$set`, no read), which is
+ *   "fresh retries" without touching the attempts the delivery log shows.
  * - `rank` (enqueue time in microseconds plus the position in the call) orders the delivery log
  *   newest first, and attempts likewise.
  *
@@ -18,11 +25,13 @@ import { randomUUID } from 'node:crypto';
 import type { Collection, MongoClient } from 'mongodb';
 import { MongoServerError } from 'mongodb';
 import { MongoConnectionOptions, connectMongo, translateMongoOutages } from '@wharf/adapters/mongo';
+import { laneShard } from '@wharf/domain';
 import type {
   AttemptOutcome,
   Delivery,
   DeliveryAttempt,
   DeliveryRecord,
+  LaneShard,
   NewDelivery,
   PackageMark,
   SubscriptionHealth,
@@ -34,7 +43,8 @@ export type MongoWebhookDeliveryStoreOptions = MongoConnectionOptions;
 interface DeliveryDocument extends NewDelivery {
   _id: string;
   state: Delivery['state'];
-  tries: number;
+  /** Attempts tagged with it are the ones `tries` counts; replaced on resume and redeliver. */
+  epoch: string;
   nextAttemptAt: string;
   deliveredAt: string | null;
   laneOrder: number;
@@ -44,6 +54,7 @@ interface DeliveryDocument extends NewDelivery {
 interface AttemptDocument extends DeliveryAttempt {
   _id: string;
   delivery: string;
+  epoch: string;
   rank: number;
 }
 
@@ -60,6 +71,10 @@ interface FailingDocument {
 
 const DUPLICATE_KEY = 11000;
 const LISTED_ATTEMPTS = 5;
+/** What the due scan reads of each pending delivery. */
+const SCAN_FIELDS = { _id: 1, subscription: 1, package: 1, laneOrder: 1, nextAttemptAt: 1, rank: 1 } as const;
+type ScannedDocument = Pick<DeliveryDocument, keyof typeof SCAN_FIELDS>;
+
 /** CloudEvents one log event may make for one subscription, at most (a release deletion and its package's). */
 const PER_EVENT = 16;
 const PRUNE_BATCH = 1000;
@@ -104,7 +119,7 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
         ...d,
         _id: `${d.subscription}~${d.eventId}`,
         state: 'pending',
-        tries: 0,
+        epoch: randomUUID(),
         nextAttemptAt: d.createdAt,
         deliveredAt: null,
         laneOrder: d.sequence * PER_EVENT + k,
@@ -126,39 +141,55 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
       );
   }
 
-  async due(now: string, limit: number, busy: ReadonlySet<string>): Promise<Delivery[]> {
+  async due(now: string, limit: number, busy: ReadonlySet<string>, shard?: LaneShard): Promise<Delivery[]> {
     const [pending, failing] = await Promise.all([
-      this.deliveries.find({ state: 'pending' }).toArray(),
+      this.deliveries.find({ state: 'pending' }, { projection: SCAN_FIELDS }).toArray() as Promise<ScannedDocument[]>,
       this.failing.find({}).toArray(),
     ]);
-    const heads = new Map<string, DeliveryDocument>();
+    const heads = new Map<string, ScannedDocument>();
     for (const d of pending) {
       const lane = `${d.subscription} ${d.package}`;
       const head = heads.get(lane);
       if (!head || d.laneOrder < head.laneOrder) heads.set(lane, d);
     }
     const failingIds = new Set(failing.map((f) => f._id));
-    return [...heads.values()]
+    const chosen = [...heads.values()]
       .filter((d) => d.nextAttemptAt <= now && !failingIds.has(d.subscription) && !busy.has(d._id))
+      .filter((d) => !shard || laneShard(d, shard.count) === shard.index)
       .sort((a, b) =>
         a.nextAttemptAt < b.nextAttemptAt ? -1 : a.nextAttemptAt > b.nextAttemptAt ? 1 : a.rank - b.rank,
       )
-      .slice(0, limit)
-      .map(toDelivery);
+      .slice(0, limit);
+    if (chosen.length === 0) return [];
+    const full = new Map(
+      (await this.deliveries.find({ _id: { $in: chosen.map((d) => d._id) } }).toArray()).map((d) => [d._id, d]),
+    );
+    // A head delivered or cancelled between the scan and this read is simply not handed out.
+    const handed = chosen
+      .map((d) => full.get(d._id))
+      .filter((d): d is DeliveryDocument => d !== undefined && d.state === 'pending');
+    return Promise.all(handed.map(async (d) => toDelivery(d, await this.triesOf(d))));
   }
 
   async recordAttempt(id: string, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void> {
-    await this.attempts.insertOne({ _id: randomUUID(), delivery: id, rank: this.nextRank(), ...attempt });
-    const delivery = await this.deliveries.findOne({ _id: id });
+    const delivery = await this.deliveries.findOne(
+      { _id: id },
+      { projection: { _id: 1, subscription: 1, state: 1, epoch: 1 } },
+    );
     if (!delivery) return;
-    const tries = delivery.tries + 1;
+    await this.attempts.insertOne({
+      _id: randomUUID(),
+      delivery: id,
+      epoch: delivery.epoch,
+      rank: this.nextRank(),
+      ...attempt,
+    });
     if (outcome.state === 'delivered') {
       if (delivery.state === 'pending')
-        await this.deliveries.updateOne({ _id: id }, { $set: { state: 'delivered', tries, deliveredAt: attempt.at } });
+        await this.deliveries.updateOne({ _id: id }, { $set: { state: 'delivered', deliveredAt: attempt.at } });
     } else if (outcome.state === 'retry') {
-      await this.deliveries.updateOne({ _id: id }, { $set: { tries, nextAttemptAt: outcome.nextAttemptAt } });
+      await this.deliveries.updateOne({ _id: id }, { $set: { nextAttemptAt: outcome.nextAttemptAt } });
     } else {
-      await this.deliveries.updateOne({ _id: id }, { $set: { tries } });
       try {
         await this.failing.insertOne({ _id: delivery.subscription, since: attempt.at });
       } catch (error) {
@@ -173,19 +204,23 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
   }
 
   async resume(subscription: string, now: string): Promise<void> {
-    await this.deliveries.updateMany({ subscription, state: 'pending' }, { $set: { tries: 0, nextAttemptAt: now } });
+    await this.deliveries.updateMany(
+      { subscription, state: 'pending' },
+      { $set: { epoch: randomUUID(), nextAttemptAt: now } },
+    );
     await this.failing.deleteOne({ _id: subscription });
   }
 
   async redeliver(subscription: string, id: string, now: string): Promise<Delivery | null> {
     const found = await this.deliveries.findOne({ _id: id });
     if (!found || found.subscription !== subscription) return null;
+    const epoch = randomUUID();
     await this.deliveries.updateOne(
       { _id: id },
-      { $set: { state: 'pending', tries: 0, nextAttemptAt: now, deliveredAt: null } },
+      { $set: { state: 'pending', epoch, nextAttemptAt: now, deliveredAt: null } },
     );
     await this.failing.deleteOne({ _id: subscription });
-    return toDelivery({ ...found, state: 'pending', tries: 0, nextAttemptAt: now, deliveredAt: null });
+    return toDelivery({ ...found, state: 'pending', epoch, nextAttemptAt: now, deliveredAt: null }, 0);
   }
 
   async cancel(subscription: string): Promise<void> {
@@ -205,6 +240,10 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
     return result;
   }
 
+  async pending(): Promise<number> {
+    return this.deliveries.countDocuments({ state: 'pending' });
+  }
+
   async list(subscription: string, options: { limit: number; before?: string }): Promise<DeliveryRecord[]> {
     let below = Number.POSITIVE_INFINITY;
     if (options.before !== undefined) {
@@ -217,14 +256,17 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
       .limit(options.limit)
       .toArray();
     return Promise.all(
-      found.map(async (d) => ({ ...toDelivery(d), attempts: await this.attemptsOf(d._id, LISTED_ATTEMPTS) })),
+      found.map(async (d) => ({
+        ...toDelivery(d, await this.triesOf(d)),
+        attempts: await this.attemptsOf(d._id, LISTED_ATTEMPTS),
+      })),
     );
   }
 
   async get(subscription: string, id: string): Promise<DeliveryRecord | null> {
     const found = await this.deliveries.findOne({ _id: id });
     if (!found || found.subscription !== subscription) return null;
-    return { ...toDelivery(found), attempts: await this.attemptsOf(id, 0) };
+    return { ...toDelivery(found, await this.triesOf(found)), attempts: await this.attemptsOf(id, 0) };
   }
 
   async prune(before: string): Promise<number> {
@@ -245,6 +287,11 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
     await this.client.close();
   }
 
+  /** Attempts since the delivery was enqueued, resumed or redelivered. */
+  private triesOf(d: Pick<DeliveryDocument, '_id' | 'epoch'>): Promise<number> {
+    return this.attempts.countDocuments({ delivery: d._id, epoch: d.epoch });
+  }
+
   private async attemptsOf(delivery: string, limit: number): Promise<DeliveryAttempt[]> {
     const found = await this.attempts.find({ delivery }).sort({ rank: -1 }).limit(limit).toArray();
     return found.map(({ at, status, latencyMs, error, response }) => ({ at, status, latencyMs, error, response }));
@@ -257,7 +304,7 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
   }
 }
 
-function toDelivery(d: DeliveryDocument): Delivery {
+function toDelivery(d: DeliveryDocument, tries: number): Delivery {
   return {
     id: d._id,
     subscription: d.subscription,
@@ -269,7 +316,7 @@ function toDelivery(d: DeliveryDocument): Delivery {
     body: d.body,
     createdAt: d.createdAt,
     state: d.state,
-    tries: d.tries,
+    tries,
     nextAttemptAt: d.nextAttemptAt,
     deliveredAt: d.deliveredAt,
   };

@@ -6,11 +6,13 @@
  */
 import type Database from 'better-sqlite3';
 import { SqliteFileOptions, openSqlite, prepared, translateSqliteOutages } from '@wharf/adapters/sqlite';
+import { laneShard } from '@wharf/domain';
 import type {
   AttemptOutcome,
   Delivery,
   DeliveryAttempt,
   DeliveryRecord,
+  LaneShard,
   NewDelivery,
   PackageMark,
   SubscriptionHealth,
@@ -116,7 +118,9 @@ export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
     })();
   }
 
-  async due(now: string, limit: number, busy: ReadonlySet<string>): Promise<Delivery[]> {
+  async due(now: string, limit: number, busy: ReadonlySet<string>, shard?: LaneShard): Promise<Delivery[]> {
+    // The hash is not SQL: with shards, every due head is read and the shard kept before the limit.
+    const sharded = shard !== undefined && shard.count > 1;
     const rows = prepared(
       this.db,
       `SELECT d.* FROM deliveries d
@@ -126,10 +130,10 @@ export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
           AND d.subscription NOT IN (SELECT subscription FROM failing_subscriptions)
         ORDER BY d.next_attempt_at, d.id
         LIMIT ?`,
-    ).all(now, limit + busy.size) as DeliveryRow[];
+    ).all(now, sharded ? -1 : limit + busy.size) as DeliveryRow[];
     return rows
       .map(toDelivery)
-      .filter((d) => !busy.has(d.id))
+      .filter((d) => !busy.has(d.id) && (!sharded || laneShard(d, shard.count) === shard.index))
       .slice(0, limit);
   }
 
@@ -213,6 +217,10 @@ export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
       result.set(subscription, { failingSince: failing?.since ?? null, pending: pending.n });
     }
     return result;
+  }
+
+  async pending(): Promise<number> {
+    return (prepared(this.db, `SELECT COUNT(*) AS n FROM deliveries WHERE state = 'pending'`).get() as { n: number }).n;
   }
 
   async list(subscription: string, options: { limit: number; before?: string }): Promise<DeliveryRecord[]> {

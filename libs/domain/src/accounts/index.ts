@@ -4,3 +4,4 @@ export * from './account.decider';
 export * from './access-policy';
 export * from './credentials';
 export * from './account-inputs';
+export * from './account-cloud-events';

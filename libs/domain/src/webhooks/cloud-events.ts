@@ -1,10 +1,11 @@
 /**
  * Log events as CloudEvents 1.0 (structured JSON mode): what a CD system needs to act on a
  * change, named after the change rather than after Wharf's internal event types. Pure: the
- * registry's base URL arrives as an argument.
+ * registry's address (origin and API prefix) arrives as an argument; URLs are built by
+ * `public-urls.ts`, as everywhere else.
  */
 import type { PackageEvent } from '../package/package.events';
-import { chartFileName } from '../helm/chart-versions';
+import { RegistryAddress, apprPullPath, helmChartPath, ociReference } from '../public-urls';
 import type { WebhookEventName } from './webhook';
 
 /** The log event a CloudEvent is made from (an envelope of the log, as far as this needs). */
@@ -21,7 +22,7 @@ export interface CloudEvent {
   specversion: '1.0';
   /** The log event's id, stable across retries; `<id>.package-deleted` for the package's removal it caused. */
   id: string;
-  /** `<registry base URL>/<namespace>`. */
+  /** `<registry origin>/<namespace>`. */
   source: string;
   /** `io.wharf.<webhook event name>`. */
   type: string;
@@ -52,14 +53,18 @@ export function manifestsAfter(before: number, event: Pick<LoggedEvent, 'type' |
 }
 
 /** The CloudEvents a log event makes, given the manifests its package held before it. */
-export function cloudEventsOf(event: LoggedEvent, manifestsBefore: number, baseUrl: string): NamedCloudEvent[] {
+export function cloudEventsOf(
+  event: LoggedEvent,
+  manifestsBefore: number,
+  registry: RegistryAddress,
+): NamedCloudEvent[] {
   const [namespace, name] = event.package.split('/') as [string, string];
   const make = (webhookEvent: WebhookEventName, subject: string, data: Record<string, unknown>, id = event.id) => ({
     name: webhookEvent,
     event: {
       specversion: '1.0' as const,
       id,
-      source: `${baseUrl}/${namespace}`,
+      source: `${registry.origin}/${namespace}`,
       type: `io.wharf.${webhookEvent}`,
       subject,
       time: event.occurredAt,
@@ -79,7 +84,7 @@ export function cloudEventsOf(event: LoggedEvent, manifestsBefore: number, baseU
           size: e.data.size,
           replaced: e.data.replaced !== null,
           visibility: e.data.visibility,
-          pullUrls: pullUrls(baseUrl, namespace, name, e.data.release, e.data.mediaType),
+          pullUrls: pullUrls(registry, namespace, name, e.data.release, e.data.mediaType),
         }),
       ];
     case 'ReleaseDeleted': {
@@ -129,17 +134,20 @@ export function cloudEventsOf(event: LoggedEvent, manifestsBefore: number, baseU
   }
 }
 
-/** Where clients pull a release: appr always, the Helm repository for Helm charts. */
+/** Where clients pull a release: appr always; the Helm repository and OCI for Helm charts. */
 export function pullUrls(
-  baseUrl: string,
+  registry: RegistryAddress,
   namespace: string,
   name: string,
   release: string,
   mediaType: string,
 ): Record<string, string> {
   const urls: Record<string, string> = {
-    appr: `${baseUrl}/cnr/api/v1/packages/${namespace}/${name}/${release}/${mediaType}/pull`,
+    appr: `${registry.origin}${apprPullPath(registry.apiPrefix, namespace, name, release, mediaType)}`,
   };
-  if (mediaType === 'helm') urls.helm = `${baseUrl}/helm/${namespace}/charts/${chartFileName(name, release)}`;
+  if (mediaType === 'helm') {
+    urls.helm = `${registry.origin}${helmChartPath(namespace, name, release)}`;
+    urls.oci = ociReference(registry.origin, namespace, name, release);
+  }
   return urls;
 }

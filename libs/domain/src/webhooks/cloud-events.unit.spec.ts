@@ -2,6 +2,7 @@ import type { PackageEvent } from '../package/package.events';
 import { LoggedEvent, cloudEventsOf, manifestsAfter } from './cloud-events';
 
 const BASE = 'https://registry.example';
+const REGISTRY = { origin: BASE, apiPrefix: '/cnr' };
 const logged = (event: PackageEvent, over: Partial<LoggedEvent> = {}): LoggedEvent => ({
   id: 'ev-1',
   ...event,
@@ -30,8 +31,22 @@ const deleted: PackageEvent = {
 };
 
 describe('cloudEventsOf', () => {
+  it('should put the appr pull URL under the API prefix, the Helm repository and OCI at the root', () => {
+    const registry = { origin: 'https://wharf.example:8443/registry', apiPrefix: '/appr' };
+    const event = { ...published, data: { ...published.data, release: '1.2.3+build.1' } } as PackageEvent;
+    expect(cloudEventsOf(logged(event), 0, registry)[0]!.event.data.pullUrls).toEqual({
+      appr: 'https://wharf.example:8443/registry/appr/api/v1/packages/acme/web/1.2.3+build.1/helm/pull',
+      helm: 'https://wharf.example:8443/registry/helm/acme/charts/web-1.2.3+build.1.tgz',
+      oci: 'oci://wharf.example:8443/acme/web:1.2.3_build.1',
+    });
+    const manifest = { ...published, data: { ...published.data, mediaType: 'kpm' } } as PackageEvent;
+    expect(cloudEventsOf(logged(manifest), 0, registry)[0]!.event.data.pullUrls).toEqual({
+      appr: 'https://wharf.example:8443/registry/appr/api/v1/packages/acme/web/1.2.3/kpm/pull',
+    });
+  });
+
   it('should map a publication to io.wharf.release.published with the log id, time, digests and pull URLs', () => {
-    expect(cloudEventsOf(logged(published), 0, BASE)).toEqual([
+    expect(cloudEventsOf(logged(published), 0, REGISTRY)).toEqual([
       {
         name: 'release.published',
         event: {
@@ -57,6 +72,7 @@ describe('cloudEventsOf', () => {
             pullUrls: {
               appr: `${BASE}/cnr/api/v1/packages/acme/web/1.2.3/helm/pull`,
               helm: `${BASE}/helm/acme/charts/web-1.2.3.tgz`,
+              oci: 'oci://registry.example/acme/web:1.2.3',
             },
           },
         },
@@ -65,10 +81,10 @@ describe('cloudEventsOf', () => {
   });
 
   it('should add package.deleted, with an id of its own, when the last manifest goes', () => {
-    expect(cloudEventsOf(logged(deleted), 2, BASE).map((c) => [c.name, c.event.id])).toEqual([
+    expect(cloudEventsOf(logged(deleted), 2, REGISTRY).map((c) => [c.name, c.event.id])).toEqual([
       ['release.deleted', 'ev-1'],
     ]);
-    expect(cloudEventsOf(logged(deleted), 1, BASE).map((c) => [c.name, c.event.id, c.event.subject])).toEqual([
+    expect(cloudEventsOf(logged(deleted), 1, REGISTRY).map((c) => [c.name, c.event.id, c.event.subject])).toEqual([
       ['release.deleted', 'ev-1', 'acme/web@1.2.3'],
       ['package.deleted', 'ev-1.package-deleted', 'acme/web'],
     ]);
@@ -76,10 +92,10 @@ describe('cloudEventsOf', () => {
 
   it("should name the retention policy of a retention delete, and no reason for a caller's delete", () => {
     const byRetention = { ...deleted, data: { ...deleted.data, reason: { kind: 'retention', policy: 'keep-3' } } };
-    expect(cloudEventsOf(logged(byRetention as PackageEvent), 2, BASE)[0]!.event.data).toMatchObject({
+    expect(cloudEventsOf(logged(byRetention as PackageEvent), 2, REGISTRY)[0]!.event.data).toMatchObject({
       reason: { kind: 'retention', policy: 'keep-3' },
     });
-    expect(cloudEventsOf(logged(deleted), 2, BASE)[0]!.event.data).not.toHaveProperty('reason');
+    expect(cloudEventsOf(logged(deleted), 2, REGISTRY)[0]!.event.data).not.toHaveProperty('reason');
   });
 
   it('should map channel and visibility changes', () => {
@@ -91,7 +107,7 @@ describe('cloudEventsOf', () => {
         { type: 'PackageVisibilityChanged', data: { visibility: 'private' } },
       ] as PackageEvent[]
     ).map((e) =>
-      cloudEventsOf(logged(e), 1, BASE).map((c) => [c.event.type, c.event.data.change ?? c.event.data.visibility]),
+      cloudEventsOf(logged(e), 1, REGISTRY).map((c) => [c.event.type, c.event.data.change ?? c.event.data.visibility]),
     );
     expect(kinds).toEqual([
       [['io.wharf.channel.changed', 'release-added']],

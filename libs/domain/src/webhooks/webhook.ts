@@ -13,6 +13,9 @@ export const WEBHOOK_EVENTS = [
   'channel.changed',
   'package.visibility_changed',
   'package.deleted',
+  // From the namespace's account stream (account-cloud-events.ts), for namespace-wide subscriptions.
+  'member.changed',
+  'token.changed',
 ] as const;
 
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
@@ -118,9 +121,10 @@ export function signingSecrets(webhook: WebhookRecord, now: string): SealedSecre
 export function webhookWants(
   webhook: WebhookRecord,
   event: WebhookEventName,
-  pkg: string,
+  pkg: string | null,
   occurredAt: string,
 ): boolean {
   if (!webhook.active || occurredAt < webhook.createdAt || !webhook.events.includes(event)) return false;
+  if (pkg === null) return webhook.package === null;
   return webhook.package === null || pkg.slice(pkg.indexOf('/') + 1) === webhook.package;
 }

@@ -6,6 +6,7 @@
  *
  * Each test gets a fresh store and uses its own subscription ids.
  */
+import { laneShard } from '@wharf/domain';
 import type { DeliveryAttempt, NewDelivery, WebhookDeliveryStore } from '@wharf/ports';
 import { ContractFixture, ContractOptions, uniqueName, useContractFixture } from './contract-fixture';
 
@@ -194,6 +195,81 @@ export function describeWebhookDeliveryStoreContract(
           tries: 0,
         });
         expect(await dueIds(T(50))).toEqual(['r1']);
+      },
+      timeout,
+    );
+
+    it(
+      'should count every attempt when several are recorded at once (no lost update between replicas)',
+      async () => {
+        const sub = uniqueName('w');
+        await store().enqueue([newDelivery({ subscription: sub, eventId: 'n1' })], []);
+        const head = (await store().due(T(100), 100, new Set()))[0]!;
+        const racing = 8;
+        await Promise.all(
+          Array.from({ length: racing }, () =>
+            store().recordAttempt(head.id, attempt(500, T(1)), { state: 'retry', nextAttemptAt: T(150) }),
+          ),
+        );
+        expect((await store().due(T(150), 100, new Set()))[0]).toMatchObject({ eventId: 'n1', tries: racing });
+        expect((await store().get(sub, head.id))!.attempts).toHaveLength(racing);
+        await store().recordAttempt(head.id, attempt(500, T(2)), { state: 'retry', nextAttemptAt: T(150) });
+        expect((await store().due(T(150), 100, new Set()))[0]!.tries).toBe(racing + 1);
+        await store().redeliver(sub, head.id, T(160));
+        expect((await store().due(T(160), 100, new Set()))[0]!.tries).toBe(0);
+      },
+      timeout,
+    );
+
+    it(
+      "should hand a shard only its own lanes, up to the limit, however long the other shards' backlog",
+      async () => {
+        const sub = uniqueName('w');
+        const lanes = Array.from({ length: 24 }, (_, i) => `acme/p${i}`);
+        const shardOf = (pkg: string) => laneShard({ subscription: sub, package: pkg }, 2);
+        // Shard 0's lanes are due first: a store that limits before it looks at shards gives shard 1 nothing.
+        await store().enqueue(
+          lanes.map((pkg) =>
+            newDelivery({ subscription: sub, package: pkg, eventId: pkg, createdAt: T(shardOf(pkg) === 0 ? 1 : 50) }),
+          ),
+          [],
+        );
+        for (const index of [0, 1]) {
+          const mine = lanes.filter((pkg) => shardOf(pkg) === index);
+          const due = await store().due(T(100), 3, new Set(), { index, count: 2 });
+          expect([index, due.map((d) => shardOf(d.package))]).toEqual([
+            index,
+            Array(Math.min(3, mine.length)).fill(index),
+          ]);
+        }
+        const all = await store().due(T(100), 100, new Set(), { index: 0, count: 1 });
+        expect(all).toHaveLength(lanes.length);
+      },
+      timeout,
+    );
+
+    it(
+      'should count the pending deliveries of every subscription, failing ones included',
+      async () => {
+        const before = await store().pending();
+        const [one, two] = [uniqueName('w'), uniqueName('w')];
+        await store().enqueue(
+          [
+            newDelivery({ subscription: one, eventId: 'p1' }),
+            newDelivery({ subscription: one, eventId: 'p2' }),
+            newDelivery({ subscription: two, eventId: 'p3' }),
+          ],
+          [],
+        );
+        expect(await store().pending()).toBe(before + 3);
+        const heads = await store().due(T(100), 100, new Set());
+        const p1 = heads.find((d) => d.eventId === 'p1')!;
+        const p3 = heads.find((d) => d.eventId === 'p3')!;
+        await store().recordAttempt(p1.id, attempt(200), { state: 'delivered' });
+        await store().recordAttempt(p3.id, attempt(500), { state: 'exhausted', drop: false });
+        expect(await store().pending()).toBe(before + 2);
+        await store().cancel(two);
+        expect(await store().pending()).toBe(before + 1);
       },
       timeout,
     );

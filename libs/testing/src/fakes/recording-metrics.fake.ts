@@ -1,8 +1,10 @@
-import type { BlobGcPass, WharfMetricsPort } from '@wharf/ports';
+import type { BlobGcPass, WebhookAttemptOutcome, WharfMetricsPort } from '@wharf/ports';
 
 /** Records what the code under test counted, one line per call (`pushed appr 42`), for unit tests. */
 export class RecordingMetrics implements WharfMetricsPort {
   readonly counted: string[] = [];
+  /** The durations webhook attempts reported, in order. */
+  readonly webhookSeconds: number[] = [];
 
   pushed(protocol: string, bytes: number): void {
     this.counted.push(`pushed ${protocol} ${bytes}`);
@@ -26,5 +28,10 @@ export class RecordingMetrics implements WharfMetricsPort {
 
   blobGcRan(pass: BlobGcPass): void {
     this.counted.push(`blob gc ${pass.outcome}: ${pass.deletedBlobs} deleted, ${pass.freedBytes} bytes freed`);
+  }
+
+  webhookAttempted(outcome: WebhookAttemptOutcome, seconds: number): void {
+    this.counted.push(`webhook ${outcome}`);
+    this.webhookSeconds.push(seconds);
   }
 }

@@ -1,9 +1,10 @@
 /**
  * The single place account commands are decided and appended: load the namespace's account,
  * decide, append at the loaded version, and on a conflict (another gateway appended first)
- * reload and decide again. Time and the actor arrive here; the decider stays pure.
+ * reload and decide again. Time and the actor arrive here; the decider stays pure. After an
+ * append, ACCOUNT_CHANGES (when the profile has one: the webhook account enqueuer) is told.
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   AccountCommand,
   AccountView,
@@ -12,7 +13,7 @@ import {
   decideAccount,
   evolveAccount,
 } from '@wharf/domain';
-import { ACCOUNT_STORE, AccountStore } from '@wharf/ports';
+import { ACCOUNT_CHANGES, ACCOUNT_STORE, AccountChanges, AccountStore } from '@wharf/ports';
 import { AccountDirectory } from './account-directory';
 
 const ATTEMPTS = 5;
@@ -22,6 +23,7 @@ export class AccountWriter {
   constructor(
     @Inject(ACCOUNT_STORE) private readonly store: AccountStore,
     private readonly directory: AccountDirectory,
+    @Optional() @Inject(ACCOUNT_CHANGES) private readonly changes: AccountChanges | null = null,
   ) {}
 
   async execute(
@@ -49,6 +51,7 @@ export class AccountWriter {
       const next = recorded.reduce<AccountView | null>(evolveAccount, view)!;
       if (await this.store.append(recorded, next, base)) {
         this.directory.forget(namespace);
+        this.changes?.appended(namespace);
         return next;
       }
     }

@@ -5,7 +5,7 @@
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { JsonPullTooLargeError, PackageView, ReleaseManifest } from '@wharf/domain';
+import { JsonPullTooLargeError, PackageView, ReleaseManifest, apprPackagePath } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { BLOB_STORE, BlobStore, METRICS, NO_METRICS, TransferMetrics } from '@wharf/ports';
 
@@ -91,6 +91,6 @@ export class ArchiveReads {
 
   /** The package's URL path as clients reach it (with the API prefix), for the raw pull a 413 names. */
   packagePath(view: PackageView): string {
-    return `${this.config.http.apiPrefix}/api/v1/packages/${view.namespace}/${view.name}`;
+    return apprPackagePath(this.config.http.apiPrefix, view.namespace, view.name);
   }
 }
