@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { MAX_PROVENANCE_BYTES } from '@wharf/domain';
 import { chartArchive } from '@wharf/testing';
 import { helmRepoSource, parseHelmIndex } from './import-helm-repo';
 import { ImportSourceError } from './import-sources';
@@ -115,7 +116,7 @@ describe('helmRepoSource', () => {
       `the downloaded chart's sha256 (${sha256(other)}) is not the index's (${sha256(good)})`,
       `HTTP 404 from ${url}/repo/charts/missing.tgz`,
       'the index gives no sha256 digest to verify the chart with',
-      'more than 1000 bytes, the archive limit', // counted as it streams: the server sends no length
+      'more than 1000 bytes, the limit', // counted as it streams: the server sends no length
     ]);
     expect(items[0]).toEqual({
       kind: 'release',
@@ -144,5 +145,130 @@ describe('helmRepoSource', () => {
     await expect(
       helmRepoSource({ url: repo(), namespace: 'ns', maxArchiveBytes: 1_000, timeoutMs: 500 }),
     ).rejects.toBeInstanceOf(ImportSourceError);
+  });
+});
+
+describe('helmRepoSource: where a hostile index may send the importer', () => {
+  let repo: Server;
+  let inside: Server;
+  let repoUrl: string;
+  let insideHost: string;
+  const insideHits: string[] = [];
+  const good = chartArchive({ name: 'app', version: '1.0.0' });
+  const files = new Map<string, Buffer>();
+  const redirects = new Map<string, string>();
+
+  const listen = async (server: Server) => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const entry = (version: string, file: string) =>
+    `    - name: app\n      version: ${version}\n      urls: [${file}]\n      digest: ${sha256(good)}\n`;
+  const reasons = (items: ImportItem[]) => items.map((i) => (i.kind === 'unreadable' ? i.reason : i.kind));
+
+  beforeAll(async () => {
+    // "inside" stands for an address only the operator's network reaches (metadata, an admin port).
+    inside = createServer((req, res) => {
+      insideHits.push(req.url ?? '');
+      res.writeHead(200).end(good);
+    });
+    repo = createServer((req, res) => {
+      const to = redirects.get(req.url ?? '');
+      if (to !== undefined) return res.writeHead(302, { location: to }).end();
+      const body = files.get(req.url ?? '');
+      res.writeHead(body ? 200 : 404).end(body);
+    });
+    insideHost = await listen(inside);
+    repoUrl = `http://${await listen(repo)}`;
+  });
+  beforeEach(() => {
+    insideHits.length = 0;
+    files.clear();
+    redirects.clear();
+    files.set('/charts/app-1.0.0.tgz', good);
+  });
+  afterAll(async () => {
+    for (const server of [repo, inside]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  const index = (...entries: string[]) =>
+    files.set('/index.yaml', Buffer.from('apiVersion: v1\nentries:\n  app:\n' + entries.join('')));
+  const source = (extra: { allowHosts?: string[]; maxRedirects?: number } = {}) =>
+    helmRepoSource({ url: repoUrl, namespace: 'ns', maxArchiveBytes: 100_000, ...extra }).then(itemsOf);
+
+  it('refuses a chart URL on another origin, naming the option that allows it, and never contacts that host', async () => {
+    index(entry('1.0.0', 'charts/app-1.0.0.tgz'), entry('1.1.0', `http://${insideHost}/latest/meta-data/`));
+
+    const items = await source();
+
+    expect(reasons(items)).toEqual([
+      'release',
+      `refused http://${insideHost}/latest/meta-data/: ${insideHost} is not the repository's origin (${repoUrl}); add --allow-host 127.0.0.1 to fetch from it`,
+    ]);
+    expect(insideHits).toEqual([]);
+  });
+
+  it('fetches from a host the operator allowed, by host:port or by host', async () => {
+    index(entry('1.1.0', `http://${insideHost}/cdn/app-1.0.0.tgz`));
+
+    expect(reasons(await source({ allowHosts: [insideHost] }))).toEqual(['release']);
+    expect(reasons(await source({ allowHosts: ['127.0.0.1'] }))).toEqual(['release']);
+    expect(insideHits).toEqual(['/cdn/app-1.0.0.tgz', '/cdn/app-1.0.0.tgz']);
+  });
+
+  it('refuses a URL of another scheme in the index', async () => {
+    index(entry('1.1.0', `data:application/gzip;base64,${good.toString('base64')}`));
+
+    expect(reasons(await source())).toEqual([expect.stringMatching(/^refused data:.*: data: is not http\(s\)$/)]);
+  });
+
+  it('follows a redirect within the origin, and refuses one to another origin before contacting it', async () => {
+    redirects.set('/moved/app-1.0.0.tgz', '/charts/app-1.0.0.tgz');
+    redirects.set('/away/app-1.0.0.tgz', `http://${insideHost}/internal`);
+    index(entry('1.0.0', 'moved/app-1.0.0.tgz'), entry('1.1.0', 'away/app-1.0.0.tgz'));
+
+    expect(reasons(await source())).toEqual([
+      'release',
+      `refused http://${insideHost}/internal: ${insideHost} is not the repository's origin (${repoUrl}); add --allow-host 127.0.0.1 to fetch from it`,
+    ]);
+    expect(insideHits).toEqual([]);
+  });
+
+  it('refuses the index itself when it redirects to another origin', async () => {
+    redirects.set('/index.yaml', `http://${insideHost}/index.yaml`);
+
+    await expect(source()).rejects.toThrow(`cannot read index.yaml: refused http://${insideHost}/index.yaml`);
+    expect(insideHits).toEqual([]);
+  });
+
+  it('follows at most maxRedirects redirects', async () => {
+    redirects.set('/loop/a.tgz', '/loop/b.tgz');
+    redirects.set('/loop/b.tgz', '/loop/a.tgz');
+    redirects.set('/two/a.tgz', '/two/b.tgz');
+    redirects.set('/two/b.tgz', '/charts/app-1.0.0.tgz');
+    index(entry('1.0.0', 'loop/a.tgz'), entry('1.1.0', 'two/a.tgz'));
+
+    expect(reasons(await source({ maxRedirects: 2 }))).toEqual([
+      `more than 2 redirects from ${repoUrl}/loop/a.tgz`,
+      'release',
+    ]);
+    expect(reasons(await source({ maxRedirects: 1 }))[1]).toBe(`more than 1 redirects from ${repoUrl}/two/a.tgz`);
+  });
+
+  it("caps a chart's .prov at the provenance limit, not the archive limit", async () => {
+    index(entry('1.0.0', 'charts/app-1.0.0.tgz'));
+    files.set('/charts/app-1.0.0.tgz.prov', Buffer.alloc(MAX_PROVENANCE_BYTES + 1, 65));
+
+    const items = await helmRepoSource({
+      url: repoUrl,
+      namespace: 'ns',
+      maxArchiveBytes: 10 * MAX_PROVENANCE_BYTES,
+      provenance: true,
+    }).then(itemsOf);
+
+    expect(reasons(items)).toEqual([`more than ${MAX_PROVENANCE_BYTES} bytes, the limit`]);
   });
 });

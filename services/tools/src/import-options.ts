@@ -18,6 +18,8 @@ export interface ImportOptions {
   provenance?: boolean;
   /** --from-helm-repo: mirror, importing again this many seconds after each round, until a signal. */
   every?: number;
+  /** --from-helm-repo: hosts besides the repository's origin that chart URLs may point to. */
+  allowHost?: string[];
 }
 
 /** Checks the options before anything is opened: bad usage writes nothing. */
@@ -37,6 +39,8 @@ export function checkImportOptions(options: ImportOptions): void {
     throw new UsageError('--depth goes with --from-chartmuseum');
   if (options.every !== undefined && fromHelmRepo === undefined)
     throw new UsageError('--every goes with --from-helm-repo (a mirror of a repository)');
+  if ((options.allowHost ?? []).length > 0 && fromHelmRepo === undefined)
+    throw new UsageError('--allow-host goes with --from-helm-repo');
   if (options.provenance && fromHelmRepo === undefined)
     throw new UsageError(
       '--provenance goes with --from-helm-repo (the other sources read .prov files as they find them)',

@@ -4,11 +4,11 @@
  * directory, an export without its manifest: ImportSourceError, nothing written); a bad item
  * inside is handed on for the import to report and skip.
  */
-import { createReadStream, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createReadStream, existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { FsBlobStore } from '@wharf/adapters/blob-fs';
-import { splitPackageName } from '@wharf/domain';
+import { MAX_PROVENANCE_BYTES, splitPackageName } from '@wharf/domain';
 import type { ImportItem, ImportSource } from './release-import';
 import { EXPORT_BLOBS, EXPORT_MANIFEST, EXPORT_PACKAGES, ExportManifest, ExportedPackage } from './registry-export';
 
@@ -16,15 +16,20 @@ import { EXPORT_BLOBS, EXPORT_MANIFEST, EXPORT_PACKAGES, ExportManifest, Exporte
 export class ImportSourceError extends Error {}
 
 /**
- * A file's bytes when it is a regular file (a link to one is followed) of at most `maxBytes`;
- * anything else (a device, a pipe, a directory, a file larger than an archive may be) is refused
- * before a byte is read.
+ * A file's bytes when it is a regular file of at most `maxBytes` inside `root` (a link is
+ * followed only to a file inside `root`: a storage copied from someone else may hold a link to
+ * any file the importing user can read); anything else (a device, a pipe, a directory, a file
+ * larger than allowed, a link out of the source) is refused before a byte is read.
  */
-function readRegularFile(path: string, maxBytes: number): Buffer {
-  const stat = statSync(path);
+export function readRegularFile(path: string, maxBytes: number, root: string): Buffer {
+  const real = realpathSync(path);
+  const realRoot = realpathSync(root);
+  if (!real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep))
+    throw new Error(`a link out of the source directory (to ${real})`);
+  const stat = statSync(real);
   if (!stat.isFile()) throw new Error('not a regular file');
   if (stat.size > maxBytes) throw new Error(`${stat.size} bytes, above the archive limit of ${maxBytes}`);
-  return readFileSync(path);
+  return readFileSync(real);
 }
 
 /**
@@ -32,7 +37,12 @@ function readRegularFile(path: string, maxBytes: number): Buffer {
  * names its package and release, as a ChartMuseum upload's does. A `<file>.prov` next to it is
  * imported as its provenance.
  */
-export function chartDirectorySource(dir: string, namespace: string, maxArchiveBytes: number): ImportSource {
+export function chartDirectorySource(
+  dir: string,
+  namespace: string,
+  maxArchiveBytes: number,
+  within: string = dir,
+): ImportSource {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new ImportSourceError(`${dir}: no such directory`);
   const files = readdirSync(root)
@@ -46,8 +56,8 @@ export function chartDirectorySource(dir: string, namespace: string, maxArchiveB
         let archive: Buffer;
         let provenance: Buffer | undefined;
         try {
-          archive = readRegularFile(path, maxArchiveBytes);
-          if (existsSync(`${path}.prov`)) provenance = readRegularFile(`${path}.prov`, maxArchiveBytes);
+          archive = readRegularFile(path, maxArchiveBytes, within);
+          if (existsSync(`${path}.prov`)) provenance = readRegularFile(`${path}.prov`, MAX_PROVENANCE_BYTES, within);
         } catch (error) {
           yield { kind: 'unreadable', origin: path, reason: (error as Error).message };
           continue;
@@ -79,7 +89,7 @@ export function chartmuseumStorageSource(
     .filter((e) => e.isDirectory() && (namespaces.length === 0 || namespaces.includes(e.name)))
     .map((e) => e.name)
     .sort();
-  const sources = repos.map((repo) => chartDirectorySource(join(root, repo), repo, maxArchiveBytes));
+  const sources = repos.map((repo) => chartDirectorySource(join(root, repo), repo, maxArchiveBytes, root));
   return {
     total: sources.reduce((n, s) => n + (s.total ?? 0), 0),
     async *items(): AsyncIterable<ImportItem> {

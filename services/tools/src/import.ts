@@ -37,6 +37,7 @@ async function sourceOf(options: ImportOptions, maxArchiveBytes: number): Promis
       namespace: namespace[0]!,
       maxArchiveBytes,
       provenance: options.provenance ?? false,
+      allowHosts: options.allowHost ?? [],
     });
   if (fromCnr !== undefined) return cnrServerSource(fromCnr, namespace, maxArchiveBytes);
   if (fromChartmuseum !== undefined)

@@ -96,6 +96,19 @@ function projection(value: string): ProjectionName | 'all' {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** `host` or `host:port`, as a URL's host reads it (lower case, brackets for IPv6). */
+function allowedHost(value: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(`http://${value}/`);
+  } catch {
+    // refused below
+  }
+  if (url === null || url.host !== value.toLowerCase() || url.username !== '' || url.hostname === '')
+    throw new InvalidArgumentError('a host name or address, optionally with :port (no scheme, no path)');
+  return url.host;
+}
+
 export function buildProgram(actions: WharfActions, exit: (code: number) => void): Command {
   const program = new Command('wharf')
     .description('Administer a Wharf registry: accounts, limits, blob GC, projections, export and import.')
@@ -147,6 +160,11 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
       }),
     )
     .option('--provenance', "--from-helm-repo: also fetch each chart's .prov (a 404 means none)")
+    .option(
+      '--allow-host <host>',
+      "--from-helm-repo: a host (or host:port) besides the repository's own origin that chart URLs and redirects may reach; repeatable",
+      (v: string, previous: string[] | undefined) => [...(previous ?? []), allowedHost(v)],
+    )
     .option(
       '--namespace <ns>',
       'the namespace to import into (--charts, --from-helm-repo, --from-chartmuseum) or to take (--from-export, --from-cnr, --from-chartmuseum --depth 1); repeatable',

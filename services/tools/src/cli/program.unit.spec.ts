@@ -59,6 +59,9 @@ describe('wharf command line', () => {
     [['import', '--from-helm-repo', 'http://r', '--namespace', 'a', '--every', '0'], 'a positive whole number'],
     [['import', '--charts', '/c', '--namespace', 'a', '--every', '60'], '--every goes with --from-helm-repo'],
     [['import', '--charts', '/c', '--namespace', 'a', '--provenance'], '--provenance goes with --from-helm-repo'],
+    [['import', '--from-cnr', '/c', '--allow-host', 'cdn.example.com'], '--allow-host goes with --from-helm-repo'],
+    [['import', '--from-helm-repo', 'http://r', '--namespace', 'a', '--allow-host', 'https://cdn'], 'a host name'],
+    [['import', '--from-helm-repo', 'http://r', '--namespace', 'a', '--allow-host', 'cdn/x'], 'a host name'],
   ])('should refuse %j with status 2 and a clear error, running nothing', async (args, message) => {
     const run = await wharf(...args);
     expect(run.code).toBe(2);
@@ -78,6 +81,17 @@ describe('wharf command line', () => {
       await wharf('import', '--from-export', '/x', '--namespace', 'a', '--namespace', 'b'),
       await wharf('import', '--from-helm-repo', 'http://repo', '--namespace', 'a', '--provenance', '--every', '300'),
       await wharf('import', '--from-chartmuseum', '/cm', '--depth', '1'),
+      await wharf(
+        'import',
+        '--from-helm-repo',
+        'http://r',
+        '--namespace',
+        'a',
+        '--allow-host',
+        'CDN.example.com:8443',
+        '--allow-host',
+        '[::1]',
+      ),
       await wharf('import', '--from-cnr', '/cnr', '--namespace', 'a'),
       await wharf('gc', '--dry-run'),
       await wharf('verify'),
@@ -95,6 +109,7 @@ describe('wharf command line', () => {
       ['import', { fromExport: '/x', namespace: ['a', 'b'] }],
       ['import', { fromHelmRepo: 'http://repo', namespace: ['a'], provenance: true, every: 300 }],
       ['import', { fromChartmuseum: '/cm', depth: 1, namespace: [] }],
+      ['import', { fromHelmRepo: 'http://r', namespace: ['a'], allowHost: ['cdn.example.com:8443', '[::1]'] }],
       ['import', { fromCnr: '/cnr', namespace: ['a'] }],
       ['gc', { dryRun: true }],
       ['verify', { skipBlobs: false }],
