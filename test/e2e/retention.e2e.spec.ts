@@ -137,8 +137,13 @@ describe('retention policies', () => {
     expect(preview.deleted.every((d) => d.policy === 'keep-2')).toBe(true);
     expect(await apprManifests()).toEqual(before);
 
-    const run = expectJson(await owner.post(`${R}/run`), 200) as { dry_run: boolean; deleted: Deleted[] };
+    const run = expectJson(await owner.post(`${R}/run`), 200) as {
+      dry_run: boolean;
+      deleted: Deleted[];
+      skipped: unknown[];
+    };
     expect(run.dry_run).toBe(false);
+    expect(run.skipped).toEqual([]);
     expect(run.deleted.map(key).sort()).toEqual(preview.deleted.map(key).sort());
 
     const after = await apprManifests();

@@ -52,7 +52,10 @@ export class RetentionPoliciesUseCases {
   async preview(caller: Caller, namespace: string, now: Date = new Date()) {
     await this.access.require(caller, namespace, 'admin');
     const policies = retentionPoliciesOf(await this.lookup.account(namespace));
-    return retentionRunJson(await this.planner.plan(namespace, policies, now.toISOString()), true);
+    return retentionRunJson(
+      { deleted: await this.planner.plan(namespace, policies, now.toISOString()), skipped: [] },
+      true,
+    );
   }
 
   /** A run now, as the schedule would make it, recorded under the caller's name. */
