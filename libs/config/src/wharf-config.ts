@@ -78,6 +78,8 @@ const schema = z.object({
   WHARF_BLOB_GC_GRACE_SECONDS: int(3600, 0),
   // Retention: seconds between runs of every namespace's policies (0: never; runs on demand still work).
   WHARF_RETENTION_INTERVAL_SECONDS: int(3600, 0),
+  // Pull records (retention's keep_pulled_within_days): seconds a gateway coalesces pulls before writing them.
+  WHARF_PULL_RECORD_INTERVAL_SECONDS: int(60, 1),
   WHARF_AUTH_MODE: z.enum(['enforced', 'open']).default('enforced'),
   WHARF_SIGNUP: z.enum(['true', 'false']).default('true'),
   WHARF_ADMIN_USERNAME: z
@@ -190,8 +192,11 @@ export interface WharfConfig {
   blobCache: { maxBytes: number; maxBlobBytes: number };
   /** Unreferenced blobs older than `graceSeconds` are deleted every `intervalSeconds` (0: never). */
   blobGc: { intervalSeconds: number; graceSeconds: number };
-  /** Every namespace's retention policies are run every `intervalSeconds` (0: never). */
-  retention: { intervalSeconds: number };
+  /**
+   * Every namespace's retention policies are run every `intervalSeconds` (0: never); a gateway
+   * writes the releases pulled since its last write every `pullRecordIntervalSeconds`.
+   */
+  retention: { intervalSeconds: number; pullRecordIntervalSeconds: number };
   webhooks: WebhookDeliverySettings;
   /** The distributed profile's engines and service addresses; null where not configured. */
   distributed: DistributedSettings;
@@ -423,7 +428,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pullRedirect: { enabled: e.WHARF_PULL_REDIRECT === 'true', ttlSeconds: e.WHARF_PULL_REDIRECT_TTL_SECONDS },
     blobCache: { maxBytes: e.WHARF_BLOB_CACHE_MAX_BYTES, maxBlobBytes: e.WHARF_BLOB_CACHE_MAX_BLOB_BYTES },
     blobGc: { intervalSeconds: e.WHARF_BLOB_GC_INTERVAL_SECONDS, graceSeconds: e.WHARF_BLOB_GC_GRACE_SECONDS },
-    retention: { intervalSeconds: e.WHARF_RETENTION_INTERVAL_SECONDS },
+    retention: {
+      intervalSeconds: e.WHARF_RETENTION_INTERVAL_SECONDS,
+      pullRecordIntervalSeconds: e.WHARF_PULL_RECORD_INTERVAL_SECONDS,
+    },
     webhooks: {
       secretKey: e.WHARF_WEBHOOK_SECRET_KEY ? Buffer.from(e.WHARF_WEBHOOK_SECRET_KEY, 'base64') : null,
       allowPrivateAddresses: e.WHARF_WEBHOOK_ALLOW_PRIVATE === 'true',

@@ -15,3 +15,4 @@ export * from './metrics.port';
 export * from './webhook-deliveries.port';
 export * from './webhook-secrets.port';
 export * from './upload-sessions.port';
+export * from './pull-records.port';

@@ -26,6 +26,11 @@ export interface RetentionSettings {
   keepLast: number | null;
   /** Keep releases pushed within this many days (a release's newest manifest counts); null: no such rule. */
   keepPushedWithinDays: number | null;
+  /**
+   * Keep releases pulled within this many days (any media type, any protocol that records pulls);
+   * absent or null: no such rule. Optional, added after the others: policies set before have none.
+   */
+  keepPulledWithinDays?: number | null;
   keepChannelReleases: ChannelProtection;
   prereleases: PrereleaseHandling;
 }
@@ -45,6 +50,7 @@ const FIELDS: Record<string, true> = {
   package: true,
   keep_last: true,
   keep_pushed_within_days: true,
+  keep_pulled_within_days: true,
   keep_channel_releases: true,
   prereleases: true,
 };
@@ -79,10 +85,13 @@ export function parseRetentionSettings(values: Record<string, unknown>): Retenti
     keepChannelReleases: oneOf(values.keep_channel_releases, 'keep_channel_releases', ['current', 'all'], 'current'),
     prereleases: oneOf(values.prereleases, 'prereleases', ['count', 'keep', 'drop'], 'count'),
   };
-  if (settings.keepLast === null && settings.keepPushedWithinDays === null)
-    throw new InvalidUsageError("a retention policy needs 'keep_last' or 'keep_pushed_within_days'", {
-      field: 'keep_last',
-    });
+  const pulled = count(values.keep_pulled_within_days, 'keep_pulled_within_days', 1, MAX_KEEP_DAYS);
+  if (pulled !== null) settings.keepPulledWithinDays = pulled;
+  if (settings.keepLast === null && settings.keepPushedWithinDays === null && pulled === null)
+    throw new InvalidUsageError(
+      "a retention policy needs 'keep_last', 'keep_pushed_within_days' or 'keep_pulled_within_days'",
+      { field: 'keep_last' },
+    );
   return settings;
 }
 

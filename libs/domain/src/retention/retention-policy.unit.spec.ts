@@ -24,6 +24,11 @@ describe('retention policy input', () => {
       keepChannelReleases: 'all',
       prereleases: 'drop',
     });
+    expect(parseRetentionSettings({ keep_pulled_within_days: 90 })).toMatchObject({
+      keepLast: null,
+      keepPushedWithinDays: null,
+      keepPulledWithinDays: 90,
+    });
   });
 
   it.each([
@@ -32,6 +37,8 @@ describe('retention policy input', () => {
     [{ keep_last: 1.5 }, 'keep_last'],
     [{ keep_last: '3' }, 'keep_last'],
     [{ keep_pushed_within_days: 0 }, 'keep_pushed_within_days'],
+    [{ keep_pulled_within_days: 0 }, 'keep_pulled_within_days'],
+    [{ keep_pulled_within_days: 36_501 }, 'keep_pulled_within_days'],
     [{ keep_last: 1, prereleases: 'maybe' }, 'prereleases'],
     [{ keep_last: 1, keep_channel_releases: 'none' }, 'keep_channel_releases'],
     [{ keep_last: 1, package: 'a/b' }, 'package'],

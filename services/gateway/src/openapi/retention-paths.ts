@@ -98,6 +98,11 @@ const settings = {
     ...nullableInt(1, MAX_KEEP_DAYS),
     description: 'Keep releases pushed within this many days',
   },
+  keep_pulled_within_days: {
+    ...nullableInt(1, MAX_KEEP_DAYS),
+    description:
+      'Keep releases pulled (appr or Helm) within this many days; pulls are recorded per gateway every WHARF_PULL_RECORD_INTERVAL_SECONDS',
+  },
   keep_channel_releases: {
     type: 'string',
     enum: ['current', 'all'],
@@ -128,10 +133,11 @@ export const RETENTION_SCHEMAS = {
   RetentionSettings: {
     type: 'object',
     additionalProperties: false,
-    description: 'At least one of keep_last and keep_pushed_within_days, not null.',
+    description: 'At least one of keep_last, keep_pushed_within_days and keep_pulled_within_days, not null.',
     anyOf: [
       { required: ['keep_last'], properties: { keep_last: { type: 'integer' } } },
       { required: ['keep_pushed_within_days'], properties: { keep_pushed_within_days: { type: 'integer' } } },
+      { required: ['keep_pulled_within_days'], properties: { keep_pulled_within_days: { type: 'integer' } } },
     ],
     properties: settings,
   },

@@ -6,6 +6,7 @@ export function retentionPolicyJson(p: RetentionPolicy) {
     package: p.packagePattern,
     keep_last: p.keepLast,
     keep_pushed_within_days: p.keepPushedWithinDays,
+    keep_pulled_within_days: p.keepPulledWithinDays ?? null,
     keep_channel_releases: p.keepChannelReleases,
     prereleases: p.prereleases,
     created_at: p.createdAt,

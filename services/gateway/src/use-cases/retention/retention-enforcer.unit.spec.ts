@@ -1,3 +1,5 @@
+import { SqlitePullRecordStore } from '@wharf/adapters/pull-records-sqlite';
+import type { WharfConfig } from '@wharf/config';
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
 import { WireError } from '@wharf/contracts';
 import {
@@ -15,6 +17,7 @@ import { InMemoryMetadataStore, addedToChannel, foldEvents, published } from '@w
 import { AccountDirectory } from '../../auth/account-directory';
 import { AccountWriter } from '../../auth/account-writer';
 import { RetentionEnforcer } from './retention-enforcer';
+import { PullRecorder } from './pull-recorder';
 import { RetentionPlanner } from './retention-planner';
 
 const KEEP_ONE: RetentionSettings = {
@@ -80,7 +83,11 @@ async function world(
   }
   for (const ns of ['acme', 'other']) await writer.execute(ns, { type: 'CreateOrganization', owner: 'alice' }, 'alice');
   await writer.execute('acme', { type: 'SetRetentionPolicy', id: 'keep-one', settings: KEEP_ONE }, 'alice');
-  const planner = new RetentionPlanner(packages);
+  const config = { retention: { intervalSeconds: 0, pullRecordIntervalSeconds: 60 } } as WharfConfig;
+  const planner = new RetentionPlanner(
+    packages,
+    new PullRecorder(new SqlitePullRecordStore({ path: ':memory:' }), config),
+  );
   const enforcer = new RetentionEnforcer(
     planner,
     writer,
