@@ -3,6 +3,7 @@
  * variable is reported at once), then injected as a typed object. No other file reads
  * process.env.
  */
+import { RetentionSettings, parseRetentionSettings } from '@wharf/domain';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -78,6 +79,25 @@ const schema = z.object({
   WHARF_BLOB_GC_GRACE_SECONDS: int(3600, 0),
   // Retention: seconds between runs of every namespace's policies (0: never; runs on demand still work).
   WHARF_RETENTION_INTERVAL_SECONDS: int(3600, 0),
+  // Retention: the site's default policy, for namespaces without one of their own (JSON, as the API's PUT body).
+  WHARF_RETENTION_DEFAULT_POLICY: z
+    .string()
+    .optional()
+    .transform((v, ctx): RetentionSettings | null => {
+      if (v === undefined || v.trim() === '') return null;
+      try {
+        const value: unknown = JSON.parse(v);
+        if (typeof value !== 'object' || value === null || Array.isArray(value))
+          throw new Error('a JSON object of policy settings');
+        return parseRetentionSettings(value as Record<string, unknown>);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `a retention policy as JSON, e.g. {"keep_last": 10}: ${(error as Error).message}`,
+        });
+        return z.NEVER;
+      }
+    }),
   // Pull records (retention's keep_pulled_within_days): seconds a gateway coalesces pulls before writing them.
   WHARF_PULL_RECORD_INTERVAL_SECONDS: int(60, 1),
   WHARF_AUTH_MODE: z.enum(['enforced', 'open']).default('enforced'),
@@ -196,7 +216,12 @@ export interface WharfConfig {
    * Every namespace's retention policies are run every `intervalSeconds` (0: never); a gateway
    * writes the releases pulled since its last write every `pullRecordIntervalSeconds`.
    */
-  retention: { intervalSeconds: number; pullRecordIntervalSeconds: number };
+  retention: {
+    intervalSeconds: number;
+    pullRecordIntervalSeconds: number;
+    /** The site's default policy (id `site-default`), run in every namespace that has none of its own; null: none. */
+    siteDefault: RetentionSettings | null;
+  };
   webhooks: WebhookDeliverySettings;
   /** The distributed profile's engines and service addresses; null where not configured. */
   distributed: DistributedSettings;
@@ -431,6 +456,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retention: {
       intervalSeconds: e.WHARF_RETENTION_INTERVAL_SECONDS,
       pullRecordIntervalSeconds: e.WHARF_PULL_RECORD_INTERVAL_SECONDS,
+      siteDefault: e.WHARF_RETENTION_DEFAULT_POLICY,
     },
     webhooks: {
       secretKey: e.WHARF_WEBHOOK_SECRET_KEY ? Buffer.from(e.WHARF_WEBHOOK_SECRET_KEY, 'base64') : null,

@@ -42,6 +42,8 @@ export interface RetentionPolicy extends RetentionSettings {
 }
 
 export const MAX_RETENTION_POLICIES = 20;
+/** The id of the site's default policy (configured by the operator); no namespace policy may take it. */
+export const SITE_DEFAULT_POLICY_ID = 'site-default';
 export const MAX_KEEP_LAST = 10_000;
 export const MAX_KEEP_DAYS = 36_500;
 const ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -61,7 +63,25 @@ export function parseRetentionPolicyId(value: unknown): string {
     throw new InvalidUsageError('a retention policy id is 1 to 64 lowercase letters, digits and inner hyphens', {
       field: 'id',
     });
+  if (value === SITE_DEFAULT_POLICY_ID)
+    throw new InvalidUsageError(`'${SITE_DEFAULT_POLICY_ID}' names the site's default policy: choose another id`, {
+      field: 'id',
+    });
   return value;
+}
+
+/**
+ * The policies that run in a namespace: its own, or, when it has none, the site's default
+ * (`siteDefault`, the operator's, as the policy `site-default`); none when neither exists. A
+ * namespace policy overrides the default whole, whatever packages it covers.
+ */
+export function policiesInForce(
+  own: readonly RetentionPolicy[],
+  siteDefault: RetentionSettings | null,
+  since = '1970-01-01T00:00:00.000Z',
+): RetentionPolicy[] {
+  if (own.length > 0 || siteDefault === null) return [...own];
+  return [{ id: SITE_DEFAULT_POLICY_ID, ...siteDefault, createdAt: since, updatedAt: since }];
 }
 
 /**

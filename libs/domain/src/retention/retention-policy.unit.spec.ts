@@ -1,5 +1,11 @@
 import { InvalidUsageError } from '../errors';
-import { parseRetentionPolicyId, parseRetentionSettings, policyCovers } from './retention-policy';
+import {
+  SITE_DEFAULT_POLICY_ID,
+  parseRetentionPolicyId,
+  parseRetentionSettings,
+  policiesInForce,
+  policyCovers,
+} from './retention-policy';
 
 describe('retention policy input', () => {
   it('should read every field and fill the defaults', () => {
@@ -50,6 +56,22 @@ describe('retention policy input', () => {
     } catch (e) {
       expect((e as InvalidUsageError).details).toMatchObject({ field });
     }
+  });
+
+  it("should run a namespace's own policies, else the site's default, else none", () => {
+    const own = [{ id: 'mine', ...parseRetentionSettings({ keep_last: 3 }), createdAt: 'c', updatedAt: 'u' }];
+    const site = parseRetentionSettings({ keep_last: 10 });
+    expect(policiesInForce(own, site)).toEqual(own);
+    expect(policiesInForce([], site)).toEqual([
+      {
+        id: SITE_DEFAULT_POLICY_ID,
+        ...site,
+        createdAt: '1970-01-01T00:00:00.000Z',
+        updatedAt: '1970-01-01T00:00:00.000Z',
+      },
+    ]);
+    expect(policiesInForce([], null)).toEqual([]);
+    expect(() => parseRetentionPolicyId(SITE_DEFAULT_POLICY_ID)).toThrow(InvalidUsageError);
   });
 
   it('should accept ids of lowercase letters, digits and inner hyphens only', () => {

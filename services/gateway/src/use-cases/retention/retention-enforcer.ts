@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { OPERATOR_ACTOR, RetentionDeletion, retentionPoliciesOf } from '@wharf/domain';
+import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import {
+  AccountView,
+  OPERATOR_ACTOR,
+  RetentionDeletion,
+  RetentionPolicy,
+  policiesInForce,
+  retentionPoliciesOf,
+} from '@wharf/domain';
 import { ACCOUNT_STORE, AccountStore, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { AccountWriter } from '../../auth/account-writer';
 import { RetentionPlanner } from './retention-planner';
@@ -67,13 +75,19 @@ export class RetentionEnforcer implements OnApplicationShutdown {
     private readonly writer: AccountWriter,
     @Inject(ACCOUNT_STORE) private readonly accounts: AccountStore,
     @Inject(PACKAGE_COMMANDS) private readonly commands: PackageCommands,
+    @Inject(WHARF_CONFIG) private readonly config: Pick<WharfConfig, 'retention'>,
   ) {}
+
+  /** The policies that run in `account`'s namespace: its own, else the site's default. */
+  policiesOf(account: AccountView): RetentionPolicy[] {
+    return policiesInForce(retentionPoliciesOf(account), this.config.retention.siteDefault);
+  }
 
   /** One namespace, now; `actor` is who asked (the audit trail's actor). Returns what it deleted and skipped. */
   async enforce(namespace: string, actor: string, now: Date = new Date()): Promise<RetentionRun> {
     const account = await this.accounts.get(namespace);
     if (!account) return { deleted: [], skipped: [] };
-    const planned = await this.planner.plan(namespace, retentionPoliciesOf(account), now.toISOString());
+    const planned = await this.planner.plan(namespace, this.policiesOf(account), now.toISOString());
     const correlationId = `retention-${randomUUID()}`;
     const deleted: RetentionDeletion[] = [];
     const skipped: RetentionSkip[] = [];
@@ -110,7 +124,7 @@ export class RetentionEnforcer implements OnApplicationShutdown {
     return { deleted, skipped };
   }
 
-  /** Every namespace that has policies, one after another; concurrent calls share the run in progress. */
+  /** Every namespace that has policies in force, one after another; concurrent calls share the run in progress. */
   enforceAll(now: Date = new Date()): Promise<void> {
     this.running ??= this.everyNamespace(now).finally(() => (this.running = null));
     return this.running;
@@ -136,8 +150,7 @@ export class RetentionEnforcer implements OnApplicationShutdown {
       for (const entry of page) {
         try {
           const account = await this.accounts.get(entry.namespace);
-          if (account && retentionPoliciesOf(account).length > 0)
-            await this.enforce(entry.namespace, OPERATOR_ACTOR, now);
+          if (account && this.policiesOf(account).length > 0) await this.enforce(entry.namespace, OPERATOR_ACTOR, now);
         } catch (error) {
           failure ??= { error };
         }

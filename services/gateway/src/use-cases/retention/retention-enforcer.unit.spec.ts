@@ -64,7 +64,12 @@ function writerOver(
 
 async function world(
   refuse?: (c: PackageCommand) => boolean,
-  options: { outage?: (c: PackageCommand) => boolean; conflict?: (c: PackageCommand) => boolean; extra?: boolean } = {},
+  options: {
+    outage?: (c: PackageCommand) => boolean;
+    conflict?: (c: PackageCommand) => boolean;
+    extra?: boolean;
+    siteDefault?: RetentionSettings;
+  } = {},
 ) {
   const accounts = new SqliteAccountStore({ path: ':memory:' });
   const writer = new AccountWriter(accounts, new AccountDirectory(accounts));
@@ -83,7 +88,9 @@ async function world(
   }
   for (const ns of ['acme', 'other']) await writer.execute(ns, { type: 'CreateOrganization', owner: 'alice' }, 'alice');
   await writer.execute('acme', { type: 'SetRetentionPolicy', id: 'keep-one', settings: KEEP_ONE }, 'alice');
-  const config = { retention: { intervalSeconds: 0, pullRecordIntervalSeconds: 60 } } as WharfConfig;
+  const config = {
+    retention: { intervalSeconds: 0, pullRecordIntervalSeconds: 60, siteDefault: options.siteDefault ?? null },
+  } as WharfConfig;
   const planner = new RetentionPlanner(
     packages,
     new PullRecorder(new SqlitePullRecordStore({ path: ':memory:' }), config),
@@ -93,6 +100,7 @@ async function world(
     writer,
     accounts,
     writerOver(packages, appended, refuse, options.outage, options.conflict),
+    config,
   );
   return { accounts, packages, appended, planner, enforcer };
 }
@@ -162,6 +170,26 @@ describe('RetentionEnforcer', () => {
     expect((await packages.get('acme/app'))!.manifests.map((m) => m.release)).toEqual(['1.0.0', '1.2.0']);
     expect((await packages.get('other/app'))!.manifests.map((m) => m.release)).toEqual(['1.0.0', '1.1.0']);
     expect((await accounts.history('acme', { limit: 1 }))[0]!.actor).toBe('-');
+  });
+
+  it("should run the site's default in a namespace without policies, and a namespace's own policies instead of it", async () => {
+    const { accounts, packages, appended, enforcer } = await world(undefined, {
+      siteDefault: { ...KEEP_ONE, keepLast: 0 },
+    });
+    await enforcer.enforceAll();
+    // other has no policy: the default (keep none but the channel's current) deleted 1.1.0.
+    expect((await packages.get('other/app'))!.manifests.map((m) => m.release)).toEqual(['1.0.0']);
+    // acme's own keep-one overrides it: 1.2.0 is kept.
+    expect((await packages.get('acme/app'))!.manifests.map((m) => m.release)).toEqual(['1.0.0', '1.2.0']);
+    expect(
+      appended.map((e) => [(e.data as { release: string }).release, (e.data as { reason?: unknown }).reason]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['1.1.0', { kind: 'retention', policy: 'keep-one' }],
+        ['1.1.0', { kind: 'retention', policy: 'site-default' }],
+      ]),
+    );
+    expect((await accounts.history('other', { limit: 1 }))[0]!.type).toBe('RetentionApplied');
   });
 
   it('should audit what it deleted before a delete failed, and pass the failure on', async () => {
