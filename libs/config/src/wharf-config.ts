@@ -98,6 +98,9 @@ const schema = z.object({
         return z.NEVER;
       }
     }),
+  // wharf import from a private Helm repository: the password for --username, or a bearer token. Never logged.
+  WHARF_IMPORT_SOURCE_PASSWORD: z.string().min(1).optional(),
+  WHARF_IMPORT_SOURCE_TOKEN: z.string().min(1).optional(),
   // Pull records (retention's keep_pulled_within_days): seconds a gateway coalesces pulls before writing them.
   WHARF_PULL_RECORD_INTERVAL_SECONDS: int(60, 1),
   WHARF_AUTH_MODE: z.enum(['enforced', 'open']).default('enforced'),
@@ -223,6 +226,8 @@ export interface WharfConfig {
     siteDefault: RetentionSettings | null;
   };
   webhooks: WebhookDeliverySettings;
+  /** `wharf import`'s credentials for a private source (sent to its own origin only); null: none. */
+  importSource: { password: string | null; token: string | null };
   /** The distributed profile's engines and service addresses; null where not configured. */
   distributed: DistributedSettings;
 }
@@ -453,6 +458,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pullRedirect: { enabled: e.WHARF_PULL_REDIRECT === 'true', ttlSeconds: e.WHARF_PULL_REDIRECT_TTL_SECONDS },
     blobCache: { maxBytes: e.WHARF_BLOB_CACHE_MAX_BYTES, maxBlobBytes: e.WHARF_BLOB_CACHE_MAX_BLOB_BYTES },
     blobGc: { intervalSeconds: e.WHARF_BLOB_GC_INTERVAL_SECONDS, graceSeconds: e.WHARF_BLOB_GC_GRACE_SECONDS },
+    importSource: { password: e.WHARF_IMPORT_SOURCE_PASSWORD ?? null, token: e.WHARF_IMPORT_SOURCE_TOKEN ?? null },
     retention: {
       intervalSeconds: e.WHARF_RETENTION_INTERVAL_SECONDS,
       pullRecordIntervalSeconds: e.WHARF_PULL_RECORD_INTERVAL_SECONDS,

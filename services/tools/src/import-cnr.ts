@@ -19,9 +19,12 @@ import { join, resolve } from 'node:path';
 import { type JsonValue, isSha256Hex } from '@wharf/domain';
 import type { ImportItem, ImportSource } from './release-import';
 import { ImportSourceError, readRegularFile } from './import-sources';
+import { sourceTime } from './source-times';
 
 interface CnrManifest {
   metadata?: unknown;
+  /** `datetime.utcnow().isoformat()` when the release was pushed. */
+  created_at?: unknown;
   content?: { digest?: unknown; size?: unknown };
 }
 interface CnrReleases {
@@ -59,6 +62,11 @@ function packagesOf(prefix: string): string[] {
     .flatMap(([ns, names]) => Object.keys(names ?? {}).map((name) => `${ns}/${name}`))
     .sort();
 }
+
+const createdAtOf = (manifest: CnrManifest): { createdAt?: string } => {
+  const createdAt = sourceTime(manifest.created_at);
+  return createdAt ? { createdAt } : {};
+};
 
 /** A name or digest used as a path segment: nothing that climbs out of the database. */
 const safeSegment = (s: string) => s !== '' && s !== '.' && s !== '..' && !/[/\\\0]/.test(s);
@@ -118,6 +126,7 @@ export function cnrServerSource(dir: string, namespaces: readonly string[], maxA
               archive,
               metadata: (manifest.metadata ?? null) as JsonValue,
               expected: { apprDigest: digest },
+              ...createdAtOf(manifest),
             };
           }
         }

@@ -48,6 +48,7 @@ function cnrDatabase(
             package: pkg,
             release,
             metadata: { note: release },
+            created_at: '2017-01-02T03:04:05.678901',
             mediaType: 'application/vnd.cnr.package-manifest.helm.v0.json',
             content: { digest, size: r.tgz?.length ?? 0, mediaType: 'application/vnd.cnr.package.helm.v0.tar+gzip' },
           };
@@ -96,6 +97,7 @@ describe('cnrServerSource', () => {
         archive: v1,
         metadata: { note: '1.0.0' },
         expected: { apprDigest: apprDigest(v1) },
+        createdAt: '2017-01-02T03:04:05.678Z',
       },
       expect.objectContaining({ kind: 'release', release: '1.1.0', archive: v2 }),
       {

@@ -21,6 +21,7 @@ import { MAX_PROVENANCE_BYTES, isSha256Hex } from '@wharf/domain';
 import type { ImportItem, ImportSource } from './release-import';
 import { ImportSourceError } from './import-sources';
 import { FetchPolicy } from './remote-fetch';
+import { sourceTime } from './source-times';
 
 export interface HelmRepoSourceOptions {
   /** The repository's URL, the one `helm repo add` is given (index.yaml is under it). */
@@ -39,6 +40,8 @@ export interface HelmRepoSourceOptions {
   allowHosts?: readonly string[];
   /** Redirects one request may follow, each to an allowed origin. */
   maxRedirects?: number;
+  /** `Authorization` for a private repository, sent to its own origin only (remote-fetch.ts). */
+  authorization?: string;
 }
 
 /** One chart version of an index, as the import needs it. */
@@ -49,6 +52,8 @@ export interface HelmIndexEntry {
   url: string;
   /** Hex SHA-256 of the .tgz, as the index gives it (null: none given). */
   digest: string | null;
+  /** The index's `created`, when it is a time (source-times.ts). */
+  createdAt?: string;
 }
 
 const DEFAULT_MAX_INDEX_BYTES = 256 * 1024 * 1024;
@@ -95,7 +100,8 @@ export function parseHelmIndex(text: string, repoUrl: string): (HelmIndexEntry |
       }
       const digest =
         typeof v.digest === 'string' && isSha256Hex(v.digest.toLowerCase()) ? v.digest.toLowerCase() : null;
-      out.push({ name, version, url, digest });
+      const createdAt = sourceTime(v.created);
+      out.push({ name, version, url, digest, ...(createdAt ? { createdAt } : {}) });
     }
   }
   return out;
@@ -123,7 +129,14 @@ async function itemOf(
         reason: `the downloaded chart's sha256 (${digest}) is not the index's (${entry.digest})`,
       };
     const provenance = o.provenance ? await policy.download(`${entry.url}.prov`, MAX_PROVENANCE_BYTES) : null;
-    return { kind: 'release', origin, namespace: o.namespace, archive, ...(provenance ? { provenance } : {}) };
+    return {
+      kind: 'release',
+      origin,
+      namespace: o.namespace,
+      archive,
+      ...(provenance ? { provenance } : {}),
+      ...(entry.createdAt ? { createdAt: entry.createdAt } : {}),
+    };
   } catch (error) {
     const e = error as Error & { cause?: Error };
     return { kind: 'unreadable', origin, reason: e.cause ? `${e.message}: ${e.cause.message}` : e.message };
@@ -142,6 +155,7 @@ export async function helmRepoSource(options: HelmRepoSourceOptions): Promise<Im
     maxIndexBytes: DEFAULT_MAX_INDEX_BYTES,
     allowHosts: [],
     maxRedirects: 5,
+    authorization: '',
     ...options,
   };
   let base: URL;
@@ -151,11 +165,17 @@ export async function helmRepoSource(options: HelmRepoSourceOptions): Promise<Im
   } catch {
     throw new ImportSourceError(`${o.url}: not an http(s) URL`);
   }
+  // A URL's credentials would be printed with it in every report line.
+  if (base.username !== '' || base.password !== '')
+    throw new ImportSourceError(
+      `${base.protocol}//${base.host}${base.pathname}: give credentials with --username and WHARF_IMPORT_SOURCE_PASSWORD, or WHARF_IMPORT_SOURCE_TOKEN, not in the URL`,
+    );
   const policy = new FetchPolicy({
     repository: base,
     allowHosts: o.allowHosts,
     maxRedirects: o.maxRedirects,
     timeoutMs: o.timeoutMs,
+    ...(o.authorization !== '' ? { authorization: o.authorization } : {}),
   });
   let text: string;
   try {

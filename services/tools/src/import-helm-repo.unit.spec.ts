@@ -29,6 +29,7 @@ entries:
     - name: web
       version: 1.0.0
       digest: ${'A'.repeat(64)}
+      created: "2019-03-04T05:06:07.123456+01:00"
       urls: [charts/web-1.0.0.tgz]
     - name: web
       version: 0.9.0
@@ -45,6 +46,7 @@ entries:
         version: '1.0.0',
         url: 'http://repo.example.com/charts/stable/charts/web-1.0.0.tgz',
         digest: 'a'.repeat(64),
+        createdAt: '2019-03-04T04:06:07.123Z',
       },
       { name: 'web', version: '0.9.0', url: 'https://cdn.example.com/web-0.9.0.tgz', digest: null },
       { problem: 'broken@1.0.0: no URL in the index' },
@@ -270,5 +272,83 @@ describe('helmRepoSource: where a hostile index may send the importer', () => {
     }).then(itemsOf);
 
     expect(reasons(items)).toEqual([`more than ${MAX_PROVENANCE_BYTES} bytes, the limit`]);
+  });
+});
+
+describe('helmRepoSource: a private repository', () => {
+  const SECRET = 'hunter2-not-for-logs';
+  const AUTH = `Basic ${Buffer.from(`mirror:${SECRET}`).toString('base64')}`;
+  const good = chartArchive({ name: 'app', version: '1.0.0' });
+  let repo: Server;
+  let cdn: Server;
+  let repoUrl: string;
+  let cdnHost: string;
+  const cdnSaw: (string | undefined)[] = [];
+
+  const listen = async (server: Server) => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+
+  beforeAll(async () => {
+    cdn = createServer((req, res) => {
+      cdnSaw.push(req.headers.authorization);
+      res.writeHead(200).end(good);
+    });
+    cdnHost = await listen(cdn);
+    repo = createServer((req, res) => {
+      if (req.headers.authorization !== AUTH) return res.writeHead(401).end();
+      if (req.url === '/index.yaml') {
+        const entry = (version: string, url: string) =>
+          `    - {name: app, version: ${version}, digest: ${sha256(good)}, urls: [${url}]}\n`;
+        return res.end(
+          'apiVersion: v1\nentries:\n  app:\n' +
+            entry('1.0.0', 'charts/app-1.0.0.tgz') +
+            entry('1.1.0', `http://${cdnHost}/app-1.1.0.tgz`) +
+            entry('1.2.0', 'moved/app-1.2.0.tgz'),
+        );
+      }
+      if (req.url === '/moved/app-1.2.0.tgz')
+        return res.writeHead(302, { location: `http://${cdnHost}/app-1.2.0.tgz` }).end();
+      res.writeHead(req.url === '/charts/app-1.0.0.tgz' ? 200 : 404).end(good);
+    });
+    repoUrl = `http://${await listen(repo)}`;
+  });
+  afterAll(async () => {
+    for (const server of [repo, cdn]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('sends the credentials to the repository only, never to another host or through a redirect', async () => {
+    const source = await helmRepoSource({
+      url: repoUrl,
+      namespace: 'ns',
+      maxArchiveBytes: 100_000,
+      allowHosts: [cdnHost],
+      authorization: AUTH,
+    });
+    const items = await itemsOf(source);
+
+    expect(items.map((i) => i.kind)).toEqual(['release', 'release', 'release']);
+    expect(cdnSaw).toEqual([undefined, undefined]);
+    expect(JSON.stringify(items.map((i) => i.origin))).not.toContain(SECRET);
+  });
+
+  it('refuses the repository without credentials, saying so without any secret', async () => {
+    await expect(helmRepoSource({ url: repoUrl, namespace: 'ns', maxArchiveBytes: 100_000 })).rejects.toThrow(
+      'cannot read index.yaml: HTTP 401',
+    );
+  });
+
+  it('refuses credentials in the URL, naming the URL without them', async () => {
+    const withSecret = repoUrl.replace('http://', `http://mirror:${SECRET}@`);
+    const refusal = helmRepoSource({ url: withSecret, namespace: 'ns', maxArchiveBytes: 100_000 });
+
+    await expect(refusal).rejects.toThrow(`${repoUrl}/: give credentials with --username`);
+    await expect(
+      helmRepoSource({ url: withSecret, namespace: 'ns', maxArchiveBytes: 100_000 }).catch((e: Error) => e.message),
+    ).resolves.not.toContain(SECRET);
   });
 });

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { FsBlobStore } from '@wharf/adapters/blob-fs';
 import { MAX_PROVENANCE_BYTES, splitPackageName } from '@wharf/domain';
 import type { ImportItem, ImportSource } from './release-import';
+import { sourceTime } from './source-times';
 import { EXPORT_BLOBS, EXPORT_MANIFEST, EXPORT_PACKAGES, ExportManifest, ExportedPackage } from './registry-export';
 
 /** The source cannot be read at all: usage, exit 2. */
@@ -42,6 +43,7 @@ export function chartDirectorySource(
   namespace: string,
   maxArchiveBytes: number,
   within: string = dir,
+  createdFromMtime = false,
 ): ImportSource {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new ImportSourceError(`${dir}: no such directory`);
@@ -62,7 +64,15 @@ export function chartDirectorySource(
           yield { kind: 'unreadable', origin: path, reason: (error as Error).message };
           continue;
         }
-        yield { kind: 'release', origin: path, namespace, archive, ...(provenance ? { provenance } : {}) };
+        const createdAt = createdFromMtime ? sourceTime(statSync(path).mtime) : undefined;
+        yield {
+          kind: 'release',
+          origin: path,
+          namespace,
+          archive,
+          ...(provenance ? { provenance } : {}),
+          ...(createdAt ? { createdAt } : {}),
+        };
       }
     },
   };
@@ -84,12 +94,13 @@ export function chartmuseumStorageSource(
 ): ImportSource {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new ImportSourceError(`${dir}: no such directory`);
-  if (depth === 0) return chartDirectorySource(root, namespaces[0]!, maxArchiveBytes);
+  // ChartMuseum reports a chart's `created` from its storage's modification time: kept too.
+  if (depth === 0) return chartDirectorySource(root, namespaces[0]!, maxArchiveBytes, root, true);
   const repos = readdirSync(root, { withFileTypes: true })
     .filter((e) => e.isDirectory() && (namespaces.length === 0 || namespaces.includes(e.name)))
     .map((e) => e.name)
     .sort();
-  const sources = repos.map((repo) => chartDirectorySource(join(root, repo), repo, maxArchiveBytes, root));
+  const sources = repos.map((repo) => chartDirectorySource(join(root, repo), repo, maxArchiveBytes, root, true));
   return {
     total: sources.reduce((n, s) => n + (s.total ?? 0), 0),
     async *items(): AsyncIterable<ImportItem> {
@@ -158,6 +169,7 @@ export function exportSource(dir: string, namespaces?: readonly string[]): Impor
             visibility: pkg.visibility,
             expected: { apprDigest: r.apprDigest, blobDigest: r.blobDigest },
             ...(provenance ? { provenance } : {}),
+            ...createdAtOf(r.createdAt),
           };
         }
         if (pkg.channels.length > 0)
@@ -171,6 +183,11 @@ export function exportSource(dir: string, namespaces?: readonly string[]): Impor
     },
   };
 }
+
+const createdAtOf = (value: unknown): { createdAt?: string } => {
+  const createdAt = sourceTime(value);
+  return createdAt ? { createdAt } : {};
+};
 
 /**
  * A line of packages.jsonl as a package, or an error saying what is missing: a line of another

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chartDirectorySource, chartmuseumStorageSource, exportSource } from './import-sources';
@@ -79,6 +79,11 @@ describe('import sources, given what is not an archive or a package', () => {
     writeFileSync(join(dir, 'team-a', 'web-1.0.0.tgz.prov'), 'signed a');
     writeFileSync(join(dir, 'team-a', 'index-cache.yaml'), 'apiVersion: v1\n');
     writeFileSync(join(dir, 'team-b', 'db-2.0.0.tgz'), 'b');
+    utimesSync(
+      join(dir, 'team-a', 'web-1.0.0.tgz'),
+      new Date('2020-01-01T00:00:00Z'),
+      new Date('2020-05-06T07:08:09Z'),
+    );
 
     const all = chartmuseumStorageSource(dir, 1, [], 1_000);
     const items = await itemsOf(all);
@@ -92,5 +97,10 @@ describe('import sources, given what is not an archive or a package', () => {
       ['team-b/db-2.0.0.tgz', 'team-b', undefined],
     ]);
     expect(onlyB.map(summary)).toEqual([['team-b/db-2.0.0.tgz', 'team-b', undefined]]);
+    // ChartMuseum's `created` is its storage's modification time: kept as the release's.
+    expect(items[0]).toMatchObject({ createdAt: '2020-05-06T07:08:09.000Z' });
+    expect(await itemsOf(chartDirectorySource(join(dir, 'team-a'), 'ns', 1_000))).not.toContainEqual(
+      expect.objectContaining({ createdAt: expect.anything() }),
+    );
   });
 });

@@ -9,7 +9,9 @@
  * a URL is fetched only when its origin (scheme, host, port) is the repository's own, or its
  * host is one the operator allowed by name (`--allow-host`); every redirect is followed by
  * hand, at most `maxRedirects` of them, each checked the same way, and never from https to
- * http. Bodies are read to at most the caller's limit, a declared length above it refused before a byte is read.
+ * http. Credentials for a private source (`authorization`) go to the repository's own origin
+ * only, never to an allowed host or through a redirect elsewhere (Helm's default too, without
+ * `--pass-credentials`), and never into a message: errors name URLs, which carry none. Bodies are read to at most the caller's limit, a declared length above it refused before a byte is read.
  *
  * What this does not do: the repository's own host, and the allowed ones, are trusted names:
  * they are resolved by the system's resolver at each request, so a name that resolves to an
@@ -28,6 +30,8 @@ export interface FetchPolicyOptions {
   maxRedirects?: number;
   /** Time one request, redirects included, may take (ms). */
   timeoutMs: number;
+  /** The `Authorization` header for the repository's own origin (basic or bearer). Never logged. */
+  authorization?: string;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -62,7 +66,11 @@ export class FetchPolicy {
     for (let redirects = 0; ; redirects++) {
       const refused = this.refusal(current);
       if (refused) throw new FetchRefusedError(`refused ${current.toString()}: ${refused}`);
-      const res = await fetch(current, { signal, redirect: 'manual' });
+      const headers: Record<string, string> =
+        this.options.authorization !== undefined && current.origin === this.origin
+          ? { authorization: this.options.authorization }
+          : {};
+      const res = await fetch(current, { signal, redirect: 'manual', headers });
       if (REDIRECTS.has(res.status)) {
         await res.body?.cancel();
         const location = res.headers.get('location');

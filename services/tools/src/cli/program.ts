@@ -199,6 +199,10 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
     )
     .option('--provenance', "--from-helm-repo: also fetch each chart's .prov (a 404 means none)")
     .option(
+      '--username <user>',
+      '--from-helm-repo: a private repository, basic auth as this user with the password in WHARF_IMPORT_SOURCE_PASSWORD (or set WHARF_IMPORT_SOURCE_TOKEN for a bearer token)',
+    )
+    .option(
       '--allow-host <host>',
       "--from-helm-repo: a host (or host:port) besides the repository's own origin that chart URLs and redirects may reach; repeatable",
       (v: string, previous: string[] | undefined) => [...(previous ?? []), allowedHost(v)],

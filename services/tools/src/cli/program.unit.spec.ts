@@ -68,6 +68,7 @@ describe('wharf command line', () => {
     [['retention', 'set', 'acme', 'p', '--keep-last', '1', '--prereleases', 'sometimes'], "'prereleases' must be"],
     [['retention', 'set', 'acme', 'p', '--keep-last', '1', '--package', 'a/b'], "'package' must be"],
     [['retention', 'run'], "missing required argument 'namespace'"],
+    [['import', '--from-cnr', '/c', '--username', 'mirror'], '--username goes with --from-helm-repo'],
     [['import', '--from-cnr', '/c', '--allow-host', 'cdn.example.com'], '--allow-host goes with --from-helm-repo'],
     [['import', '--from-helm-repo', 'http://r', '--namespace', 'a', '--allow-host', 'https://cdn'], 'a host name'],
     [['import', '--from-helm-repo', 'http://r', '--namespace', 'a', '--allow-host', 'cdn/x'], 'a host name'],
