@@ -163,7 +163,8 @@ export async function helmRepoSource(options: HelmRepoSourceOptions): Promise<Im
     base = new URL(o.url.endsWith('/') ? o.url : `${o.url}/`);
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error();
   } catch {
-    throw new ImportSourceError(`${o.url}: not an http(s) URL`);
+    // Whatever it is, credentials in it are not printed.
+    throw new ImportSourceError(`${o.url.replace(/\/\/[^/@]*@/, '//')}: not an http(s) URL`);
   }
   // A URL's credentials would be printed with it in every report line.
   if (base.username !== '' || base.password !== '')

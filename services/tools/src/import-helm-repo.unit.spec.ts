@@ -140,6 +140,7 @@ describe('helmRepoSource', () => {
     ['an unreachable host', () => 'http://127.0.0.1:1', /cannot read index.yaml: fetch failed/],
     ['an index that does not answer in time', () => `${url}/slow`, /cannot read index.yaml/],
     ['a URL of another scheme', () => 'ftp://example.com/charts', /not an http\(s\) URL/],
+    ['a URL of another scheme, with credentials', () => 'ftp://u:sekrit@example.com/c', /^ftp:\/\/example.com\/c: not/],
   ])('refuses %s before reading any chart', async (_, repo, message) => {
     await expect(
       helmRepoSource({ url: repo(), namespace: 'ns', maxArchiveBytes: 1_000, timeoutMs: 500 }),
