@@ -9,8 +9,9 @@
  * byte for byte with what ChartMuseum serves, provenance included.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
 import { eventually, freePort } from '@wharf/testing';
 import { ToolRun, report, runTool } from '../support/tool-process';
@@ -115,6 +116,29 @@ describe('wharf import from a real ChartMuseum', () => {
         });
       }
     }
+    // Every version keeps the time ChartMuseum gives it (its index's `created`), both ways.
+    const created = async (url: string) => {
+      const index = parse(await (await fetch(url)).text()) as {
+        entries: Record<string, { name: string; version: string; created: string }[]>;
+      };
+      return Object.fromEntries(
+        Object.values(index.entries)
+          .flat()
+          .map((v) => [`${v.name}@${v.version}`, new Date(v.created.replace(/(\.\d{3})\d+/, '$1')).toISOString()]),
+      );
+    };
+    const createdAtSource = await created(`${cmUrl}/team-a/index.yaml`);
+    expect(Object.keys(createdAtSource)).toHaveLength(3);
+    expect(await created(`${wharf.url}/helm/via-url/index.yaml`)).toEqual(createdAtSource);
+    // From the storage: each file's modification time, what ChartMuseum reports once it builds its
+    // index from the storage (a restart); its upload answer above stamped it a moment before writing.
+    const modified = Object.fromEntries(
+      Object.keys(createdAtSource).map((key) => [
+        key,
+        statSync(join(storage, 'team-a', `${key.replace('@', '-')}.tgz`)).mtime.toISOString(),
+      ]),
+    );
+    expect(await created(`${wharf.url}/helm/team-a/index.yaml`)).toEqual(modified);
     // The signed chart's provenance came along both ways and verifies with the signer's key.
     const prov = readFileSync(`${signed}.prov`);
     for (const target of ['via-url', 'store-a']) {

@@ -95,5 +95,19 @@ describe('wharf import from a real cnr-server', () => {
         (a, b) => a.name.localeCompare(b.name),
       );
     expect(await channels(wharf.url)).toEqual(await channels(cnrUrl));
+    // Each release keeps the time cnr-server created it (its naive UTC, read as UTC).
+    const createdAt = async (url: string, release: string) => {
+      const shown = (await (await fetch(`${url}/cnr/api/v1/packages/acme/web/${release}/helm`)).json()) as {
+        created_at: string;
+      };
+      return new Date(/[zZ]|[+-]\d\d:\d\d$/.test(shown.created_at) ? shown.created_at : `${shown.created_at}Z`)
+        .toISOString()
+        .slice(0, 23);
+    };
+    for (const release of releases)
+      expect({ release, createdAt: await createdAt(wharf.url, release) }).toEqual({
+        release,
+        createdAt: await createdAt(cnrUrl, release),
+      });
   }, 180_000);
 });

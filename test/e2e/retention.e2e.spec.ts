@@ -137,8 +137,13 @@ describe('retention policies', () => {
     expect(preview.deleted.every((d) => d.policy === 'keep-2')).toBe(true);
     expect(await apprManifests()).toEqual(before);
 
-    const run = expectJson(await owner.post(`${R}/run`), 200) as { dry_run: boolean; deleted: Deleted[] };
+    const run = expectJson(await owner.post(`${R}/run`), 200) as {
+      dry_run: boolean;
+      deleted: Deleted[];
+      skipped: unknown[];
+    };
     expect(run.dry_run).toBe(false);
+    expect(run.skipped).toEqual([]);
     expect(run.deleted.map(key).sort()).toEqual(preview.deleted.map(key).sort());
 
     const after = await apprManifests();
@@ -164,5 +169,29 @@ describe('retention policies', () => {
     expect(applied[0]!.data.deleted.map((d) => `${d.release}/${d.mediaType}:${d.policy}`).sort()).toEqual(
       ['1.1.0/helm:keep-2', '1.1.0/kpm:keep-2', '2.0.0-rc.1/helm:keep-2'].sort(),
     );
+  });
+
+  it('should keep releases pulled within the period (an appr pull, a Helm download), and not those never pulled', async () => {
+    const set = expectJson(
+      await owner.put(`${R}/policies/pulled`, { package: 'lib', keep_last: 0, keep_pulled_within_days: 30 }),
+      200,
+    );
+    expect(set).toMatchObject({ keep_last: 0, keep_pulled_within_days: 30 });
+    const nothingPulled = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[] };
+    expect(nothingPulled.deleted.map(key).sort()).toEqual(
+      ['0.1.0', '0.2.0', '0.3.0'].map((r) => `${ns}/lib@${r}/helm`),
+    );
+
+    expect((await owner.get(packagePath(ns, 'lib', '0.2.0', 'helm', 'pull'))).status).toBe(200);
+    const index = parse((await root.with(owner.headers).get(`/helm/${ns}/index.yaml`)).text()) as {
+      entries: Record<string, { version: string; urls: string[] }[]>;
+    };
+    const chartUrl = index.entries.lib!.find((v) => v.version === '0.3.0')!.urls[0]!;
+    const download = await root.with(owner.headers).get(new URL(chartUrl, `${enforcedUrl()}/helm/${ns}/`).pathname);
+    expect(download.status).toBe(200);
+
+    const preview = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[] };
+    expect(preview.deleted.map(key)).toEqual([`${ns}/lib@0.1.0/helm`]);
+    expectJson(await owner.delete(`${R}/policies/pulled`), 200);
   });
 });

@@ -2,7 +2,8 @@
  * `wharf`, the admin CLI, as a process (the compiled bin's code) on an embedded data directory:
  * accounts it writes are the API's (a user it creates logs in, one it disables is refused, each
  * change is in the audit trail), bad input writes nothing, `verify` finds a corrupted blob and a
- * projection that drifted from the log (mended by `replay`), `gc --dry-run` deletes nothing and `gc` does.
+ * projection that drifted from the log (mended by `replay`), `gc --dry-run` deletes nothing and `gc` does,
+ * `retention run` deletes what `retention preview` named (refused while the server holds the data).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -150,5 +151,39 @@ describe('wharf (embedded)', () => {
     expect(json(real)).toMatchObject({ ran: true, scanned: 2, deleted: 1, dryRun: false });
     expect(existsSync(path)).toBe(false);
     expect((await wharf(['verify'])).code).toBe(0);
+  }, 90_000);
+
+  it('should set a retention policy, run exactly its preview, and refuse a run while the server holds the data', async () => {
+    const charts = join(work, 'charts');
+    mkdirSync(charts);
+    for (const version of ['1.0.0', '1.1.0', '1.2.0'])
+      writeFileSync(join(charts, `web-${version}.tgz`), chartArchive({ name: 'web', version }));
+    expect((await wharf(['users', 'create', 'alice'], `${PASSWORD}\n`)).code).toBe(0);
+    expect((await wharf(['import', '--charts', charts, '--namespace', 'alice'])).code).toBe(0);
+
+    const set = await wharf(['retention', 'set', 'alice', 'keep-one', '--keep-last', '1']);
+    expect([set.code, json(set)]).toEqual([
+      0,
+      expect.objectContaining({ policy: expect.objectContaining({ id: 'keep-one', keep_last: 1 }) }),
+    ]);
+    const releases = (run: ToolRun) => (json(run).deleted as { release: string }[]).map((d) => d.release);
+    const preview = await wharf(['retention', 'preview', 'alice']);
+    expect([preview.code, releases(preview)]).toEqual([0, ['1.1.0', '1.0.0']]);
+
+    server = await startWharf({ WHARF_DATA_DIR: data });
+    const held = await wharf(['retention', 'run', 'alice']);
+    expect(held.code).toBe(2);
+    expect(held.stderr).toContain('in use by a running Wharf server');
+    await server.kill('SIGTERM');
+    server = undefined;
+
+    const run = await wharf(['retention', 'run', 'alice']);
+    expect([run.code, releases(run), json(run).skipped]).toEqual([0, ['1.1.0', '1.0.0'], []]);
+    server = await startWharf({ WHARF_DATA_DIR: data });
+    const listed = (await (await fetch(`${server.url}/cnr/api/v1/packages?namespace=alice`)).json()) as {
+      name: string;
+      releases: string[];
+    }[];
+    expect(listed.map((p) => [p.name, p.releases])).toEqual([['alice/web', ['1.2.0']]]);
   }, 90_000);
 });

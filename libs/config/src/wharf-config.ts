@@ -3,6 +3,7 @@
  * variable is reported at once), then injected as a typed object. No other file reads
  * process.env.
  */
+import { RetentionSettings, parseRetentionSettings } from '@wharf/domain';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -78,6 +79,30 @@ const schema = z.object({
   WHARF_BLOB_GC_GRACE_SECONDS: int(3600, 0),
   // Retention: seconds between runs of every namespace's policies (0: never; runs on demand still work).
   WHARF_RETENTION_INTERVAL_SECONDS: int(3600, 0),
+  // Retention: the site's default policy, for namespaces without one of their own (JSON, as the API's PUT body).
+  WHARF_RETENTION_DEFAULT_POLICY: z
+    .string()
+    .optional()
+    .transform((v, ctx): RetentionSettings | null => {
+      if (v === undefined || v.trim() === '') return null;
+      try {
+        const value: unknown = JSON.parse(v);
+        if (typeof value !== 'object' || value === null || Array.isArray(value))
+          throw new Error('a JSON object of policy settings');
+        return parseRetentionSettings(value as Record<string, unknown>);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `a retention policy as JSON, e.g. {"keep_last": 10}: ${(error as Error).message}`,
+        });
+        return z.NEVER;
+      }
+    }),
+  // wharf import from a private Helm repository: the password for --username, or a bearer token. Never logged.
+  WHARF_IMPORT_SOURCE_PASSWORD: z.string().min(1).optional(),
+  WHARF_IMPORT_SOURCE_TOKEN: z.string().min(1).optional(),
+  // Pull records (retention's keep_pulled_within_days): seconds a gateway coalesces pulls before writing them.
+  WHARF_PULL_RECORD_INTERVAL_SECONDS: int(60, 1),
   WHARF_AUTH_MODE: z.enum(['enforced', 'open']).default('enforced'),
   WHARF_SIGNUP: z.enum(['true', 'false']).default('true'),
   WHARF_ADMIN_USERNAME: z
@@ -190,9 +215,19 @@ export interface WharfConfig {
   blobCache: { maxBytes: number; maxBlobBytes: number };
   /** Unreferenced blobs older than `graceSeconds` are deleted every `intervalSeconds` (0: never). */
   blobGc: { intervalSeconds: number; graceSeconds: number };
-  /** Every namespace's retention policies are run every `intervalSeconds` (0: never). */
-  retention: { intervalSeconds: number };
+  /**
+   * Every namespace's retention policies are run every `intervalSeconds` (0: never); a gateway
+   * writes the releases pulled since its last write every `pullRecordIntervalSeconds`.
+   */
+  retention: {
+    intervalSeconds: number;
+    pullRecordIntervalSeconds: number;
+    /** The site's default policy (id `site-default`), run in every namespace that has none of its own; null: none. */
+    siteDefault: RetentionSettings | null;
+  };
   webhooks: WebhookDeliverySettings;
+  /** `wharf import`'s credentials for a private source (sent to its own origin only); null: none. */
+  importSource: { password: string | null; token: string | null };
   /** The distributed profile's engines and service addresses; null where not configured. */
   distributed: DistributedSettings;
 }
@@ -423,7 +458,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pullRedirect: { enabled: e.WHARF_PULL_REDIRECT === 'true', ttlSeconds: e.WHARF_PULL_REDIRECT_TTL_SECONDS },
     blobCache: { maxBytes: e.WHARF_BLOB_CACHE_MAX_BYTES, maxBlobBytes: e.WHARF_BLOB_CACHE_MAX_BLOB_BYTES },
     blobGc: { intervalSeconds: e.WHARF_BLOB_GC_INTERVAL_SECONDS, graceSeconds: e.WHARF_BLOB_GC_GRACE_SECONDS },
-    retention: { intervalSeconds: e.WHARF_RETENTION_INTERVAL_SECONDS },
+    importSource: { password: e.WHARF_IMPORT_SOURCE_PASSWORD ?? null, token: e.WHARF_IMPORT_SOURCE_TOKEN ?? null },
+    retention: {
+      intervalSeconds: e.WHARF_RETENTION_INTERVAL_SECONDS,
+      pullRecordIntervalSeconds: e.WHARF_PULL_RECORD_INTERVAL_SECONDS,
+      siteDefault: e.WHARF_RETENTION_DEFAULT_POLICY,
+    },
     webhooks: {
       secretKey: e.WHARF_WEBHOOK_SECRET_KEY ? Buffer.from(e.WHARF_WEBHOOK_SECRET_KEY, 'base64') : null,
       allowPrivateAddresses: e.WHARF_WEBHOOK_ALLOW_PRIVATE === 'true',

@@ -63,3 +63,32 @@ describe('loadConfig: WHARF_LOG_REDACT, the redaction paths added to the default
     }
   });
 });
+
+describe("loadConfig: the site's default retention policy", () => {
+  it('should read it as the API reads a policy, and have none when unset', () => {
+    expect(loadConfig({}).retention.siteDefault).toBeNull();
+    expect(
+      loadConfig({ WHARF_RETENTION_DEFAULT_POLICY: '{"keep_last": 10, "prereleases": "drop"}' }).retention.siteDefault,
+    ).toEqual({
+      packagePattern: null,
+      keepLast: 10,
+      keepPushedWithinDays: null,
+      keepChannelReleases: 'current',
+      prereleases: 'drop',
+    });
+  });
+
+  it('should refuse what is not a policy, naming the variable and the field, with the other errors', () => {
+    for (const [bad, why] of [
+      ['keep_last=10', /JSON/],
+      ['[1]', /a JSON object/],
+      ['{}', /keep_last/],
+      ['{"keep_last": 10, "colour": "red"}', /colour/],
+    ] as const) {
+      expect(() => loadConfig({ WHARF_RETENTION_DEFAULT_POLICY: bad })).toThrow(why);
+      expect(() => loadConfig({ WHARF_RETENTION_DEFAULT_POLICY: bad, WHARF_PORT: 'x' })).toThrow(
+        /WHARF_RETENTION_DEFAULT_POLICY[\s\S]*WHARF_PORT|WHARF_PORT[\s\S]*WHARF_RETENTION_DEFAULT_POLICY/,
+      );
+    }
+  });
+});

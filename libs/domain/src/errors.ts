@@ -39,6 +39,7 @@ export type ErrorCode =
   | 'unsupported'
   | 'webhook-not-found'
   | 'retention-policy-not-found'
+  | 'retention-superseded'
   | 'service-unavailable'
   | 'internal-error';
 
@@ -248,7 +249,9 @@ export class ConcurrencyConflictError extends WharfError {
  * judges the release as it is then.
  */
 export class RetentionSupersededError extends WharfError {
-  readonly code = 'resource-in-use' as const;
+  // Its own code, not resource-in-use: a run reports it as a skip (the release changed), while a
+  // writer conflict is a failure an operator should see as one.
+  readonly code = 'retention-superseded' as const;
   constructor(pkg: string, release: string, mediaType: string, why: string) {
     super(`retention delete of ${printable(pkg)}@${printable(release)} (${printable(mediaType)}) superseded: ${why}`, {
       package: printable(pkg),

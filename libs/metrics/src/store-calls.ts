@@ -38,7 +38,8 @@ export type StoreName =
   | 'chart_index'
   | 'blob_references'
   | 'commands'
-  | 'webhook_deliveries';
+  | 'webhook_deliveries'
+  | 'pull_records';
 
 /** The engines as the `engine` label names them; `http` is another Wharf service. */
 export type EngineName = 'sqlite' | 'fs' | 'kafka' | 'mongodb' | 's3' | 'opensearch' | 'http';

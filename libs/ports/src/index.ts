@@ -16,3 +16,4 @@ export * from './webhook-deliveries.port';
 export * from './webhook-secrets.port';
 export * from './upload-sessions.port';
 export * from './account-changes.port';
+export * from './pull-records.port';

@@ -24,6 +24,7 @@ import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
 import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
 import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
 import { openUploadSessions } from '@wharf/adapters/upload-sessions-fs';
+import { SqlitePullRecordStore } from '@wharf/adapters/pull-records-sqlite';
 import { FsBlobStore } from '@wharf/adapters/blob-fs';
 import { CachingBlobStore } from '@wharf/adapters/blob-cache';
 import { SqliteBlobReferenceStore } from '@wharf/adapters/blob-references-sqlite';
@@ -53,6 +54,8 @@ import {
   SEARCH_INDEX,
   SEARCH_READER,
   UPLOAD_SESSIONS,
+  PULL_RECORDS,
+  PullRecordStore,
   SearchIndex,
   WEBHOOK_DELIVERIES,
   WEBHOOK_SECRETS,
@@ -75,6 +78,7 @@ class AdapterCloser implements OnApplicationShutdown {
     @Inject(BLOB_REFERENCES) private readonly references: BlobReferenceStore,
     @Inject(CHART_INDEX_STORE) private readonly charts: ChartIndexStore,
     @Inject(WEBHOOK_DELIVERIES) private readonly webhooks: WebhookDeliveryStore,
+    @Inject(PULL_RECORDS) private readonly pulls: PullRecordStore,
     @Inject(DATA_DIR_LOCK) private readonly lock: DataDirLock,
   ) {}
 
@@ -88,6 +92,7 @@ class AdapterCloser implements OnApplicationShutdown {
       this.charts.close(),
       this.accounts.close(),
       this.webhooks.close(),
+      this.pulls.close(),
     ]);
     // Also on SIGTERM, which runs this hook but not app.close().
     this.lock.release();
@@ -170,6 +175,12 @@ export class EmbeddedAdaptersModule {
         { provide: ACCOUNT_CHANGES, useClass: AccountWebhookEnqueuer },
         // OCI blob uploads in progress; sessions a day old are abandoned (removed at start).
         { provide: UPLOAD_SESSIONS, useFactory: () => openUploadSessions(file('oci-uploads')) },
+        // Last pulls for retention, written by the gateway's PullRecorder once a minute.
+        {
+          provide: PULL_RECORDS,
+          useFactory: () =>
+            sqlite(new SqlitePullRecordStore({ path: file('pulls.db'), synchronous: sync }), 'pull_records'),
+        },
         { provide: PACKAGE_READER, useExisting: METADATA_STORE },
         { provide: CHART_INDEX_READER, useExisting: CHART_INDEX_STORE },
         { provide: SEARCH_READER, useExisting: SEARCH_INDEX },
@@ -195,6 +206,7 @@ export class EmbeddedAdaptersModule {
         WEBHOOK_LOGGER,
         ACCOUNT_CHANGES,
         UPLOAD_SESSIONS,
+        PULL_RECORDS,
       ],
     };
   }

@@ -51,13 +51,14 @@ import { ShowPackageUseCases } from './use-cases/read-package/show-package.use-c
 import { RegistryStatsUseCase } from './use-cases/registry-stats.use-case';
 import { RetentionEnforcer } from './use-cases/retention/retention-enforcer';
 import { RetentionPlanner } from './use-cases/retention/retention-planner';
+import { PullRecorder } from './use-cases/retention/pull-recorder';
 import { RetentionPoliciesUseCases } from './use-cases/retention/retention-policies.use-cases';
 import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subscriptions.use-cases';
 
 /**
  * The gateway: the App Registry HTTP API and the Helm repositories over the same packages.
  * Writes become commands to PACKAGE_COMMANDS; reads go to PACKAGE_READER, CHART_INDEX_READER,
- * SEARCH_READER, BLOB_STORE and UPLOAD_SESSIONS (OCI blob uploads), all provided by the profile. Every route first passes the
+ * SEARCH_READER, BLOB_STORE, UPLOAD_SESSIONS (OCI blob uploads) and PULL_RECORDS (last pulls, for retention), all provided by the profile. Every route first passes the
  * CallerGuard (who is asking, rate limits); accounts live in ACCOUNT_STORE.
  */
 @Module({
@@ -100,6 +101,7 @@ import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subsc
     // Webhooks
     WebhookSubscriptionsUseCases,
     // Retention
+    PullRecorder,
     RetentionPlanner,
     RetentionEnforcer,
     RetentionPoliciesUseCases,

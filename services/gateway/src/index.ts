@@ -8,3 +8,6 @@ export { hashPassword } from './auth/password-hasher';
 export { limitsJson, organizationJson, tokenJson } from './presenters/accounts.presenter';
 // Retention runs: scheduled by each profile's composition root; the admin CLI may call it too.
 export { RetentionEnforcer } from './use-cases/retention/retention-enforcer';
+export { RetentionPlanner } from './use-cases/retention/retention-planner';
+export { PullRecorder } from './use-cases/retention/pull-recorder';
+export { retentionPolicyJson, retentionRunJson } from './presenters/retention.presenter';

@@ -16,6 +16,7 @@ import { KafkaCommandClient } from '@wharf/adapters/commands-kafka';
 import { KafkaEventLog } from '@wharf/adapters/event-log-kafka';
 import { MongoMetadataStore } from '@wharf/adapters/metadata-mongo';
 import { SearchHttpClient } from '@wharf/adapters/search-http-client';
+import { MongoPullRecordStore } from '@wharf/adapters/pull-records-mongo';
 import { MongoWebhookDeliveryStore } from '@wharf/adapters/webhook-deliveries-mongo';
 import { WebhookSecretBox } from '@wharf/adapters/webhook-secret-box';
 import { openUploadSessions } from '@wharf/adapters/upload-sessions-fs';
@@ -35,6 +36,7 @@ import {
   WEBHOOK_DELIVERIES,
   WEBHOOK_SECRETS,
   UPLOAD_SESSIONS,
+  PULL_RECORDS,
 } from '@wharf/ports';
 import { AccountWebhookEnqueuer } from '@wharf/webhooks';
 import { GatewayModule } from './gateway.module';
@@ -68,6 +70,8 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   // the webhook routes answer 501.
   const key = config.webhooks.secretKey;
   const webhooks = key ? await MongoWebhookDeliveryStore.connect(mongoOptions) : null;
+  // Last pulls for retention, shared by every gateway (each writes its own once a minute).
+  const pulls = await MongoPullRecordStore.connect(mongoOptions);
   const app = await createService(
     {
       providers: [
@@ -122,6 +126,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         // OCI blob uploads: files of this gateway until the S3 multipart adapter exists, so a
         // chunked upload must stay on the gateway that started it (docs/architecture.md).
         { provide: UPLOAD_SESSIONS, useValue: await openUploadSessions(join(config.dataDir, 'oci-uploads')) },
+        { provide: PULL_RECORDS, useValue: instrumentStore(pulls, metrics, 'pull_records', 'mongodb') },
       ],
       imports: [GatewayModule],
       checks: [readinessProbe('metadata store', () => packages.count())],
@@ -134,6 +139,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         await charts.close();
         await blobs.close();
         await webhooks?.close();
+        await pulls.close();
       },
     },
     logger,

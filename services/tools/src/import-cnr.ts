@@ -14,14 +14,17 @@
  * against the bytes, a mismatch refuses the release. `<dir>` may also be the prefix directory
  * itself. Lock files (`*.lock`) are ignored: stop cnr-server, or copy its directory, first.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type JsonValue, isSha256Hex } from '@wharf/domain';
 import type { ImportItem, ImportSource } from './release-import';
-import { ImportSourceError } from './import-sources';
+import { ImportSourceError, readRegularFile } from './import-sources';
+import { sourceTime } from './source-times';
 
 interface CnrManifest {
   metadata?: unknown;
+  /** `datetime.utcnow().isoformat()` when the release was pushed. */
+  created_at?: unknown;
   content?: { digest?: unknown; size?: unknown };
 }
 interface CnrReleases {
@@ -30,6 +33,9 @@ interface CnrReleases {
 }
 
 const PREFIX = join('cnr', 'packages');
+
+/** The largest packages.json or releases.json read (a package's releases.json grows with its releases). */
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
 /** The directory holding packages.json: `<dir>/cnr/packages`, or `<dir>` itself. */
 function prefixOf(dir: string): string {
@@ -44,7 +50,9 @@ function prefixOf(dir: string): string {
 function packagesOf(prefix: string): string[] {
   let doc: { packages?: Record<string, Record<string, unknown>> };
   try {
-    doc = JSON.parse(readFileSync(join(prefix, 'packages.json'), 'utf8')) as typeof doc;
+    doc = JSON.parse(
+      readRegularFile(join(prefix, 'packages.json'), MAX_JSON_BYTES, prefix).toString('utf8'),
+    ) as typeof doc;
   } catch (error) {
     throw new ImportSourceError(`${prefix}/packages.json: not JSON: ${(error as Error).message}`);
   }
@@ -54,6 +62,11 @@ function packagesOf(prefix: string): string[] {
     .flatMap(([ns, names]) => Object.keys(names ?? {}).map((name) => `${ns}/${name}`))
     .sort();
 }
+
+const createdAtOf = (manifest: CnrManifest): { createdAt?: string } => {
+  const createdAt = sourceTime(manifest.created_at);
+  return createdAt ? { createdAt } : {};
+};
 
 /** A name or digest used as a path segment: nothing that climbs out of the database. */
 const safeSegment = (s: string) => s !== '' && s !== '.' && s !== '..' && !/[/\\\0]/.test(s);
@@ -74,7 +87,9 @@ export function cnrServerSource(dir: string, namespaces: readonly string[], maxA
         const base = join(prefix, namespace, name);
         let data: CnrReleases;
         try {
-          data = JSON.parse(readFileSync(join(base, 'releases.json'), 'utf8')) as CnrReleases;
+          data = JSON.parse(
+            readRegularFile(join(base, 'releases.json'), MAX_JSON_BYTES, prefix).toString('utf8'),
+          ) as CnrReleases;
           if (typeof data?.releases !== 'object' || data.releases === null) throw new Error('no "releases" map');
         } catch (error) {
           yield { kind: 'unreadable', origin: `${pkg}/releases.json`, reason: (error as Error).message };
@@ -91,12 +106,12 @@ export function cnrServerSource(dir: string, namespaces: readonly string[], maxA
             let archive: Buffer;
             try {
               const path = join(base, 'digests', 'sha256', digest);
-              const stat = statSync(path);
-              if (!stat.isFile()) throw new Error('the blob is not a regular file');
               // Base64: four characters for three bytes.
-              if ((stat.size * 3) / 4 > maxArchiveBytes + 3)
+              const encodedLimit = Math.floor(((maxArchiveBytes + 3) * 4) / 3);
+              if (statSync(path).size > encodedLimit)
                 throw new Error(`its blob is above the archive limit of ${maxArchiveBytes} bytes`);
-              archive = Buffer.from(readFileSync(path, 'utf8'), 'base64');
+              const encoded = readRegularFile(path, encodedLimit, prefix);
+              archive = Buffer.from(encoded.toString('utf8'), 'base64');
             } catch (error) {
               yield { kind: 'unreadable', origin, reason: (error as Error).message };
               continue;
@@ -111,6 +126,7 @@ export function cnrServerSource(dir: string, namespaces: readonly string[], maxA
               archive,
               metadata: (manifest.metadata ?? null) as JsonValue,
               expected: { apprDigest: digest },
+              ...createdAtOf(manifest),
             };
           }
         }

@@ -5,7 +5,7 @@
  * reported, and a database that is not one is refused as a whole.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -48,6 +48,7 @@ function cnrDatabase(
             package: pkg,
             release,
             metadata: { note: release },
+            created_at: '2017-01-02T03:04:05.678901',
             mediaType: 'application/vnd.cnr.package-manifest.helm.v0.json',
             content: { digest, size: r.tgz?.length ?? 0, mediaType: 'application/vnd.cnr.package.helm.v0.tar+gzip' },
           };
@@ -96,6 +97,7 @@ describe('cnrServerSource', () => {
         archive: v1,
         metadata: { note: '1.0.0' },
         expected: { apprDigest: apprDigest(v1) },
+        createdAt: '2017-01-02T03:04:05.678Z',
       },
       expect.objectContaining({ kind: 'release', release: '1.1.0', archive: v2 }),
       {
@@ -138,6 +140,45 @@ describe('cnrServerSource', () => {
         reason: 'its blob is above the archive limit of 1000 bytes',
       },
     ]);
+  });
+
+  it('reports a blob that is a link out of the database, and reads one that links inside it', async () => {
+    const tgz = chartArchive({ name: 'web', version: '1.0.0' });
+    const digest = apprDigest(tgz);
+    cnrDatabase(dir, { 'acme/web': { releases: { '1.0.0': { tgz, channels: [] } } } }, {});
+    const blob = join(dir, 'cnr', 'packages', 'acme', 'web', 'digests', 'sha256', digest);
+    const outside = mkdtempSync(join(tmpdir(), 'wharf-import-cnr-outside-'));
+    try {
+      writeFileSync(join(outside, 'secret'), tgz.toString('base64'));
+      rmSync(blob);
+      symlinkSync(join(outside, 'secret'), blob);
+      const refused = await itemsOf(cnrServerSource(dir, [], 1 << 20));
+      rmSync(blob);
+      writeFileSync(join(dir, 'copy'), tgz.toString('base64'));
+      symlinkSync(join(dir, 'copy'), blob); // inside the directory given, outside the prefix
+      const inside = await itemsOf(cnrServerSource(join(dir, 'cnr', 'packages'), [], 1 << 20));
+
+      expect(refused).toEqual([
+        {
+          kind: 'unreadable',
+          origin: 'acme/web@1.0.0 (helm)',
+          reason: expect.stringMatching(/^a link out of the source directory/),
+        },
+      ]);
+      expect(inside).toEqual([
+        {
+          kind: 'unreadable',
+          origin: 'acme/web@1.0.0 (helm)',
+          reason: expect.stringMatching(/^a link out of the source directory/),
+        },
+      ]);
+      rmSync(blob);
+      symlinkSync(join(dir, 'cnr', 'packages', 'acme', 'copy'), blob);
+      writeFileSync(join(dir, 'cnr', 'packages', 'acme', 'copy'), tgz.toString('base64'));
+      expect((await itemsOf(cnrServerSource(dir, [], 1 << 20))).map((i) => i.kind)).toEqual(['release']);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('refuses a directory that is not a cnr-server database, or whose packages.json is not JSON', () => {

@@ -10,12 +10,18 @@
  * have that digest is an unreadable item: reported and skipped before a byte of it is stored.
  * A chart that downloads and verifies goes to the import as a chart file would (its Chart.yaml
  * names the package and release), so a corrupt one is refused there.
+ *
+ * Every request goes through a FetchPolicy (remote-fetch.ts): a chart URL on another origin than
+ * the repository's, or a redirect to one, is refused (an unreadable item saying which host to
+ * allow) unless `allowHosts` names its host.
  */
 import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
-import { isSha256Hex } from '@wharf/domain';
+import { MAX_PROVENANCE_BYTES, isSha256Hex } from '@wharf/domain';
 import type { ImportItem, ImportSource } from './release-import';
 import { ImportSourceError } from './import-sources';
+import { FetchPolicy } from './remote-fetch';
+import { sourceTime } from './source-times';
 
 export interface HelmRepoSourceOptions {
   /** The repository's URL, the one `helm repo add` is given (index.yaml is under it). */
@@ -30,6 +36,12 @@ export interface HelmRepoSourceOptions {
   timeoutMs?: number;
   /** The largest index.yaml read. */
   maxIndexBytes?: number;
+  /** Hosts besides the repository's origin that charts may be fetched from (`host` or `host:port`). */
+  allowHosts?: readonly string[];
+  /** Redirects one request may follow, each to an allowed origin. */
+  maxRedirects?: number;
+  /** `Authorization` for a private repository, sent to its own origin only (remote-fetch.ts). */
+  authorization?: string;
 }
 
 /** One chart version of an index, as the import needs it. */
@@ -40,6 +52,8 @@ export interface HelmIndexEntry {
   url: string;
   /** Hex SHA-256 of the .tgz, as the index gives it (null: none given). */
   digest: string | null;
+  /** The index's `created`, when it is a time (source-times.ts). */
+  createdAt?: string;
 }
 
 const DEFAULT_MAX_INDEX_BYTES = 256 * 1024 * 1024;
@@ -86,47 +100,26 @@ export function parseHelmIndex(text: string, repoUrl: string): (HelmIndexEntry |
       }
       const digest =
         typeof v.digest === 'string' && isSha256Hex(v.digest.toLowerCase()) ? v.digest.toLowerCase() : null;
-      out.push({ name, version, url, digest });
+      const createdAt = sourceTime(v.created);
+      out.push({ name, version, url, digest, ...(createdAt ? { createdAt } : {}) });
     }
   }
   return out;
 }
 
-/** Reads `url` to the end, refusing more than `maxBytes` (the rest is never read). */
-async function download(url: string, maxBytes: number, timeoutMs: number): Promise<Buffer | null> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
-  if (res.status === 404) {
-    await res.body?.cancel();
-    return null;
-  }
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new Error(`HTTP ${res.status} from ${url}`);
-  }
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw new Error(`${declared} bytes, above the archive limit of ${maxBytes}`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body ?? []) {
-    size += (chunk as Uint8Array).length;
-    if (size > maxBytes) throw new Error(`more than ${maxBytes} bytes, the archive limit`);
-    chunks.push(Buffer.from(chunk as Uint8Array));
-  }
-  return Buffer.concat(chunks);
-}
-
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** The item one index entry becomes: a verified release, or why it is not one. */
-async function itemOf(entry: HelmIndexEntry, o: Required<HelmRepoSourceOptions>): Promise<ImportItem> {
+async function itemOf(
+  entry: HelmIndexEntry,
+  o: Required<HelmRepoSourceOptions>,
+  policy: FetchPolicy,
+): Promise<ImportItem> {
   const origin = `${entry.name}@${entry.version} (${entry.url})`;
   if (entry.digest === null)
     return { kind: 'unreadable', origin, reason: 'the index gives no sha256 digest to verify the chart with' };
   try {
-    const archive = await download(entry.url, o.maxArchiveBytes, o.timeoutMs);
+    const archive = await policy.download(entry.url, o.maxArchiveBytes);
     if (archive === null) throw new Error(`HTTP 404 from ${entry.url}`);
     const digest = sha256(archive);
     if (digest !== entry.digest)
@@ -135,8 +128,15 @@ async function itemOf(entry: HelmIndexEntry, o: Required<HelmRepoSourceOptions>)
         origin,
         reason: `the downloaded chart's sha256 (${digest}) is not the index's (${entry.digest})`,
       };
-    const provenance = o.provenance ? await download(`${entry.url}.prov`, o.maxArchiveBytes, o.timeoutMs) : null;
-    return { kind: 'release', origin, namespace: o.namespace, archive, ...(provenance ? { provenance } : {}) };
+    const provenance = o.provenance ? await policy.download(`${entry.url}.prov`, MAX_PROVENANCE_BYTES) : null;
+    return {
+      kind: 'release',
+      origin,
+      namespace: o.namespace,
+      archive,
+      ...(provenance ? { provenance } : {}),
+      ...(entry.createdAt ? { createdAt: entry.createdAt } : {}),
+    };
   } catch (error) {
     const e = error as Error & { cause?: Error };
     return { kind: 'unreadable', origin, reason: e.cause ? `${e.message}: ${e.cause.message}` : e.message };
@@ -153,6 +153,9 @@ export async function helmRepoSource(options: HelmRepoSourceOptions): Promise<Im
     concurrency: 8,
     timeoutMs: 60_000,
     maxIndexBytes: DEFAULT_MAX_INDEX_BYTES,
+    allowHosts: [],
+    maxRedirects: 5,
+    authorization: '',
     ...options,
   };
   let base: URL;
@@ -160,11 +163,24 @@ export async function helmRepoSource(options: HelmRepoSourceOptions): Promise<Im
     base = new URL(o.url.endsWith('/') ? o.url : `${o.url}/`);
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error();
   } catch {
-    throw new ImportSourceError(`${o.url}: not an http(s) URL`);
+    // Whatever it is, credentials in it are not printed.
+    throw new ImportSourceError(`${o.url.replace(/\/\/[^/@]*@/, '//')}: not an http(s) URL`);
   }
+  // A URL's credentials would be printed with it in every report line.
+  if (base.username !== '' || base.password !== '')
+    throw new ImportSourceError(
+      `${base.protocol}//${base.host}${base.pathname}: give credentials with --username and WHARF_IMPORT_SOURCE_PASSWORD, or WHARF_IMPORT_SOURCE_TOKEN, not in the URL`,
+    );
+  const policy = new FetchPolicy({
+    repository: base,
+    allowHosts: o.allowHosts,
+    maxRedirects: o.maxRedirects,
+    timeoutMs: o.timeoutMs,
+    ...(o.authorization !== '' ? { authorization: o.authorization } : {}),
+  });
   let text: string;
   try {
-    const bytes = await download(new URL('index.yaml', base).toString(), o.maxIndexBytes, o.timeoutMs);
+    const bytes = await policy.download(new URL('index.yaml', base).toString(), o.maxIndexBytes);
     if (bytes === null) throw new Error('HTTP 404 (is this the URL given to helm repo add?)');
     text = bytes.toString('utf8');
   } catch (error) {
@@ -182,7 +198,9 @@ export async function helmRepoSource(options: HelmRepoSourceOptions): Promise<Im
       const start = () => {
         const e = entries[next++]!;
         window.push(
-          'problem' in e ? Promise.resolve({ kind: 'unreadable', origin: o.url, reason: e.problem }) : itemOf(e, o),
+          'problem' in e
+            ? Promise.resolve({ kind: 'unreadable', origin: o.url, reason: e.problem })
+            : itemOf(e, o, policy),
         );
       };
       while (next < entries.length && window.length < o.concurrency) start();

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { MAX_PROVENANCE_BYTES } from '@wharf/domain';
 import { chartArchive } from '@wharf/testing';
 import { helmRepoSource, parseHelmIndex } from './import-helm-repo';
 import { ImportSourceError } from './import-sources';
@@ -28,6 +29,7 @@ entries:
     - name: web
       version: 1.0.0
       digest: ${'A'.repeat(64)}
+      created: "2019-03-04T05:06:07.123456+01:00"
       urls: [charts/web-1.0.0.tgz]
     - name: web
       version: 0.9.0
@@ -44,6 +46,7 @@ entries:
         version: '1.0.0',
         url: 'http://repo.example.com/charts/stable/charts/web-1.0.0.tgz',
         digest: 'a'.repeat(64),
+        createdAt: '2019-03-04T04:06:07.123Z',
       },
       { name: 'web', version: '0.9.0', url: 'https://cdn.example.com/web-0.9.0.tgz', digest: null },
       { problem: 'broken@1.0.0: no URL in the index' },
@@ -115,7 +118,7 @@ describe('helmRepoSource', () => {
       `the downloaded chart's sha256 (${sha256(other)}) is not the index's (${sha256(good)})`,
       `HTTP 404 from ${url}/repo/charts/missing.tgz`,
       'the index gives no sha256 digest to verify the chart with',
-      'more than 1000 bytes, the archive limit', // counted as it streams: the server sends no length
+      'more than 1000 bytes, the limit', // counted as it streams: the server sends no length
     ]);
     expect(items[0]).toEqual({
       kind: 'release',
@@ -137,6 +140,7 @@ describe('helmRepoSource', () => {
     ['an unreachable host', () => 'http://127.0.0.1:1', /cannot read index.yaml: fetch failed/],
     ['an index that does not answer in time', () => `${url}/slow`, /cannot read index.yaml/],
     ['a URL of another scheme', () => 'ftp://example.com/charts', /not an http\(s\) URL/],
+    ['a URL of another scheme, with credentials', () => 'ftp://u:sekrit@example.com/c', /^ftp:\/\/example.com\/c: not/],
   ])('refuses %s before reading any chart', async (_, repo, message) => {
     await expect(
       helmRepoSource({ url: repo(), namespace: 'ns', maxArchiveBytes: 1_000, timeoutMs: 500 }),
@@ -144,5 +148,208 @@ describe('helmRepoSource', () => {
     await expect(
       helmRepoSource({ url: repo(), namespace: 'ns', maxArchiveBytes: 1_000, timeoutMs: 500 }),
     ).rejects.toBeInstanceOf(ImportSourceError);
+  });
+});
+
+describe('helmRepoSource: where a hostile index may send the importer', () => {
+  let repo: Server;
+  let inside: Server;
+  let repoUrl: string;
+  let insideHost: string;
+  const insideHits: string[] = [];
+  const good = chartArchive({ name: 'app', version: '1.0.0' });
+  const files = new Map<string, Buffer>();
+  const redirects = new Map<string, string>();
+
+  const listen = async (server: Server) => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const entry = (version: string, file: string) =>
+    `    - name: app\n      version: ${version}\n      urls: [${file}]\n      digest: ${sha256(good)}\n`;
+  const reasons = (items: ImportItem[]) => items.map((i) => (i.kind === 'unreadable' ? i.reason : i.kind));
+
+  beforeAll(async () => {
+    // "inside" stands for an address only the operator's network reaches (metadata, an admin port).
+    inside = createServer((req, res) => {
+      insideHits.push(req.url ?? '');
+      res.writeHead(200).end(good);
+    });
+    repo = createServer((req, res) => {
+      const to = redirects.get(req.url ?? '');
+      if (to !== undefined) return res.writeHead(302, { location: to }).end();
+      const body = files.get(req.url ?? '');
+      res.writeHead(body ? 200 : 404).end(body);
+    });
+    insideHost = await listen(inside);
+    repoUrl = `http://${await listen(repo)}`;
+  });
+  beforeEach(() => {
+    insideHits.length = 0;
+    files.clear();
+    redirects.clear();
+    files.set('/charts/app-1.0.0.tgz', good);
+  });
+  afterAll(async () => {
+    for (const server of [repo, inside]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  const index = (...entries: string[]) =>
+    files.set('/index.yaml', Buffer.from('apiVersion: v1\nentries:\n  app:\n' + entries.join('')));
+  const source = (extra: { allowHosts?: string[]; maxRedirects?: number } = {}) =>
+    helmRepoSource({ url: repoUrl, namespace: 'ns', maxArchiveBytes: 100_000, ...extra }).then(itemsOf);
+
+  it('refuses a chart URL on another origin, naming the option that allows it, and never contacts that host', async () => {
+    index(entry('1.0.0', 'charts/app-1.0.0.tgz'), entry('1.1.0', `http://${insideHost}/latest/meta-data/`));
+
+    const items = await source();
+
+    expect(reasons(items)).toEqual([
+      'release',
+      `refused http://${insideHost}/latest/meta-data/: ${insideHost} is not the repository's origin (${repoUrl}); add --allow-host 127.0.0.1 to fetch from it`,
+    ]);
+    expect(insideHits).toEqual([]);
+  });
+
+  it('fetches from a host the operator allowed, by host:port or by host', async () => {
+    index(entry('1.1.0', `http://${insideHost}/cdn/app-1.0.0.tgz`));
+
+    expect(reasons(await source({ allowHosts: [insideHost] }))).toEqual(['release']);
+    expect(reasons(await source({ allowHosts: ['127.0.0.1'] }))).toEqual(['release']);
+    expect(insideHits).toEqual(['/cdn/app-1.0.0.tgz', '/cdn/app-1.0.0.tgz']);
+  });
+
+  it('refuses a URL of another scheme in the index', async () => {
+    index(entry('1.1.0', `data:application/gzip;base64,${good.toString('base64')}`));
+
+    expect(reasons(await source())).toEqual([expect.stringMatching(/^refused data:.*: data: is not http\(s\)$/)]);
+  });
+
+  it('follows a redirect within the origin, and refuses one to another origin before contacting it', async () => {
+    redirects.set('/moved/app-1.0.0.tgz', '/charts/app-1.0.0.tgz');
+    redirects.set('/away/app-1.0.0.tgz', `http://${insideHost}/internal`);
+    index(entry('1.0.0', 'moved/app-1.0.0.tgz'), entry('1.1.0', 'away/app-1.0.0.tgz'));
+
+    expect(reasons(await source())).toEqual([
+      'release',
+      `refused http://${insideHost}/internal: ${insideHost} is not the repository's origin (${repoUrl}); add --allow-host 127.0.0.1 to fetch from it`,
+    ]);
+    expect(insideHits).toEqual([]);
+  });
+
+  it('refuses the index itself when it redirects to another origin', async () => {
+    redirects.set('/index.yaml', `http://${insideHost}/index.yaml`);
+
+    await expect(source()).rejects.toThrow(`cannot read index.yaml: refused http://${insideHost}/index.yaml`);
+    expect(insideHits).toEqual([]);
+  });
+
+  it('follows at most maxRedirects redirects', async () => {
+    redirects.set('/loop/a.tgz', '/loop/b.tgz');
+    redirects.set('/loop/b.tgz', '/loop/a.tgz');
+    redirects.set('/two/a.tgz', '/two/b.tgz');
+    redirects.set('/two/b.tgz', '/charts/app-1.0.0.tgz');
+    index(entry('1.0.0', 'loop/a.tgz'), entry('1.1.0', 'two/a.tgz'));
+
+    expect(reasons(await source({ maxRedirects: 2 }))).toEqual([
+      `more than 2 redirects from ${repoUrl}/loop/a.tgz`,
+      'release',
+    ]);
+    expect(reasons(await source({ maxRedirects: 1 }))[1]).toBe(`more than 1 redirects from ${repoUrl}/two/a.tgz`);
+  });
+
+  it("caps a chart's .prov at the provenance limit, not the archive limit", async () => {
+    index(entry('1.0.0', 'charts/app-1.0.0.tgz'));
+    files.set('/charts/app-1.0.0.tgz.prov', Buffer.alloc(MAX_PROVENANCE_BYTES + 1, 65));
+
+    const items = await helmRepoSource({
+      url: repoUrl,
+      namespace: 'ns',
+      maxArchiveBytes: 10 * MAX_PROVENANCE_BYTES,
+      provenance: true,
+    }).then(itemsOf);
+
+    expect(reasons(items)).toEqual([`more than ${MAX_PROVENANCE_BYTES} bytes, the limit`]);
+  });
+});
+
+describe('helmRepoSource: a private repository', () => {
+  const SECRET = 'hunter2-not-for-logs';
+  const AUTH = `Basic ${Buffer.from(`mirror:${SECRET}`).toString('base64')}`;
+  const good = chartArchive({ name: 'app', version: '1.0.0' });
+  let repo: Server;
+  let cdn: Server;
+  let repoUrl: string;
+  let cdnHost: string;
+  const cdnSaw: (string | undefined)[] = [];
+
+  const listen = async (server: Server) => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+
+  beforeAll(async () => {
+    cdn = createServer((req, res) => {
+      cdnSaw.push(req.headers.authorization);
+      res.writeHead(200).end(good);
+    });
+    cdnHost = await listen(cdn);
+    repo = createServer((req, res) => {
+      if (req.headers.authorization !== AUTH) return res.writeHead(401).end();
+      if (req.url === '/index.yaml') {
+        const entry = (version: string, url: string) =>
+          `    - {name: app, version: ${version}, digest: ${sha256(good)}, urls: [${url}]}\n`;
+        return res.end(
+          'apiVersion: v1\nentries:\n  app:\n' +
+            entry('1.0.0', 'charts/app-1.0.0.tgz') +
+            entry('1.1.0', `http://${cdnHost}/app-1.1.0.tgz`) +
+            entry('1.2.0', 'moved/app-1.2.0.tgz'),
+        );
+      }
+      if (req.url === '/moved/app-1.2.0.tgz')
+        return res.writeHead(302, { location: `http://${cdnHost}/app-1.2.0.tgz` }).end();
+      res.writeHead(req.url === '/charts/app-1.0.0.tgz' ? 200 : 404).end(good);
+    });
+    repoUrl = `http://${await listen(repo)}`;
+  });
+  afterAll(async () => {
+    for (const server of [repo, cdn]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('sends the credentials to the repository only, never to another host or through a redirect', async () => {
+    const source = await helmRepoSource({
+      url: repoUrl,
+      namespace: 'ns',
+      maxArchiveBytes: 100_000,
+      allowHosts: [cdnHost],
+      authorization: AUTH,
+    });
+    const items = await itemsOf(source);
+
+    expect(items.map((i) => i.kind)).toEqual(['release', 'release', 'release']);
+    expect(cdnSaw).toEqual([undefined, undefined]);
+    expect(JSON.stringify(items.map((i) => i.origin))).not.toContain(SECRET);
+  });
+
+  it('refuses the repository without credentials, saying so without any secret', async () => {
+    await expect(helmRepoSource({ url: repoUrl, namespace: 'ns', maxArchiveBytes: 100_000 })).rejects.toThrow(
+      'cannot read index.yaml: HTTP 401',
+    );
+  });
+
+  it('refuses credentials in the URL, naming the URL without them', async () => {
+    const withSecret = repoUrl.replace('http://', `http://mirror:${SECRET}@`);
+    const refusal = helmRepoSource({ url: withSecret, namespace: 'ns', maxArchiveBytes: 100_000 });
+
+    await expect(refusal).rejects.toThrow(`${repoUrl}/: give credentials with --username`);
+    await expect(
+      helmRepoSource({ url: withSecret, namespace: 'ns', maxArchiveBytes: 100_000 }).catch((e: Error) => e.message),
+    ).resolves.not.toContain(SECRET);
   });
 });

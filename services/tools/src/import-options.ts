@@ -18,6 +18,31 @@ export interface ImportOptions {
   provenance?: boolean;
   /** --from-helm-repo: mirror, importing again this many seconds after each round, until a signal. */
   every?: number;
+  /** --from-helm-repo: hosts besides the repository's origin that chart URLs may point to. */
+  allowHost?: string[];
+  /** --from-helm-repo: basic auth as this user, the password from WHARF_IMPORT_SOURCE_PASSWORD. */
+  username?: string;
+}
+
+/**
+ * The `Authorization` header for a private Helm repository: basic with `--username` and
+ * WHARF_IMPORT_SOURCE_PASSWORD, or bearer with WHARF_IMPORT_SOURCE_TOKEN; undefined when none is
+ * given. The secrets come from the environment, never from argv (`ps`, shell history).
+ */
+export function sourceAuthorization(
+  options: Pick<ImportOptions, 'username'>,
+  credentials: { password: string | null; token: string | null },
+): string | undefined {
+  if (options.username !== undefined) {
+    if (credentials.token !== null)
+      throw new UsageError(
+        'give --username (with WHARF_IMPORT_SOURCE_PASSWORD) or WHARF_IMPORT_SOURCE_TOKEN, not both',
+      );
+    if (credentials.password === null)
+      throw new UsageError('--username needs the password in WHARF_IMPORT_SOURCE_PASSWORD');
+    return `Basic ${Buffer.from(`${options.username}:${credentials.password}`).toString('base64')}`;
+  }
+  return credentials.token !== null ? `Bearer ${credentials.token}` : undefined;
 }
 
 /** Checks the options before anything is opened: bad usage writes nothing. */
@@ -37,6 +62,10 @@ export function checkImportOptions(options: ImportOptions): void {
     throw new UsageError('--depth goes with --from-chartmuseum');
   if (options.every !== undefined && fromHelmRepo === undefined)
     throw new UsageError('--every goes with --from-helm-repo (a mirror of a repository)');
+  if (options.username !== undefined && fromHelmRepo === undefined)
+    throw new UsageError('--username goes with --from-helm-repo (a private repository)');
+  if ((options.allowHost ?? []).length > 0 && fromHelmRepo === undefined)
+    throw new UsageError('--allow-host goes with --from-helm-repo');
   if (options.provenance && fromHelmRepo === undefined)
     throw new UsageError(
       '--provenance goes with --from-helm-repo (the other sources read .prov files as they find them)',

@@ -4,27 +4,33 @@
  * directory, an export without its manifest: ImportSourceError, nothing written); a bad item
  * inside is handed on for the import to report and skip.
  */
-import { createReadStream, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createReadStream, existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { FsBlobStore } from '@wharf/adapters/blob-fs';
-import { splitPackageName } from '@wharf/domain';
+import { MAX_PROVENANCE_BYTES, splitPackageName } from '@wharf/domain';
 import type { ImportItem, ImportSource } from './release-import';
+import { sourceTime } from './source-times';
 import { EXPORT_BLOBS, EXPORT_MANIFEST, EXPORT_PACKAGES, ExportManifest, ExportedPackage } from './registry-export';
 
 /** The source cannot be read at all: usage, exit 2. */
 export class ImportSourceError extends Error {}
 
 /**
- * A file's bytes when it is a regular file (a link to one is followed) of at most `maxBytes`;
- * anything else (a device, a pipe, a directory, a file larger than an archive may be) is refused
- * before a byte is read.
+ * A file's bytes when it is a regular file of at most `maxBytes` inside `root` (a link is
+ * followed only to a file inside `root`: a storage copied from someone else may hold a link to
+ * any file the importing user can read); anything else (a device, a pipe, a directory, a file
+ * larger than allowed, a link out of the source) is refused before a byte is read.
  */
-function readRegularFile(path: string, maxBytes: number): Buffer {
-  const stat = statSync(path);
+export function readRegularFile(path: string, maxBytes: number, root: string): Buffer {
+  const real = realpathSync(path);
+  const realRoot = realpathSync(root);
+  if (!real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep))
+    throw new Error(`a link out of the source directory (to ${real})`);
+  const stat = statSync(real);
   if (!stat.isFile()) throw new Error('not a regular file');
   if (stat.size > maxBytes) throw new Error(`${stat.size} bytes, above the archive limit of ${maxBytes}`);
-  return readFileSync(path);
+  return readFileSync(real);
 }
 
 /**
@@ -32,7 +38,13 @@ function readRegularFile(path: string, maxBytes: number): Buffer {
  * names its package and release, as a ChartMuseum upload's does. A `<file>.prov` next to it is
  * imported as its provenance.
  */
-export function chartDirectorySource(dir: string, namespace: string, maxArchiveBytes: number): ImportSource {
+export function chartDirectorySource(
+  dir: string,
+  namespace: string,
+  maxArchiveBytes: number,
+  within: string = dir,
+  createdFromMtime = false,
+): ImportSource {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new ImportSourceError(`${dir}: no such directory`);
   const files = readdirSync(root)
@@ -46,13 +58,21 @@ export function chartDirectorySource(dir: string, namespace: string, maxArchiveB
         let archive: Buffer;
         let provenance: Buffer | undefined;
         try {
-          archive = readRegularFile(path, maxArchiveBytes);
-          if (existsSync(`${path}.prov`)) provenance = readRegularFile(`${path}.prov`, maxArchiveBytes);
+          archive = readRegularFile(path, maxArchiveBytes, within);
+          if (existsSync(`${path}.prov`)) provenance = readRegularFile(`${path}.prov`, MAX_PROVENANCE_BYTES, within);
         } catch (error) {
           yield { kind: 'unreadable', origin: path, reason: (error as Error).message };
           continue;
         }
-        yield { kind: 'release', origin: path, namespace, archive, ...(provenance ? { provenance } : {}) };
+        const createdAt = createdFromMtime ? sourceTime(statSync(path).mtime) : undefined;
+        yield {
+          kind: 'release',
+          origin: path,
+          namespace,
+          archive,
+          ...(provenance ? { provenance } : {}),
+          ...(createdAt ? { createdAt } : {}),
+        };
       }
     },
   };
@@ -74,12 +94,13 @@ export function chartmuseumStorageSource(
 ): ImportSource {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new ImportSourceError(`${dir}: no such directory`);
-  if (depth === 0) return chartDirectorySource(root, namespaces[0]!, maxArchiveBytes);
+  // ChartMuseum reports a chart's `created` from its storage's modification time: kept too.
+  if (depth === 0) return chartDirectorySource(root, namespaces[0]!, maxArchiveBytes, root, true);
   const repos = readdirSync(root, { withFileTypes: true })
     .filter((e) => e.isDirectory() && (namespaces.length === 0 || namespaces.includes(e.name)))
     .map((e) => e.name)
     .sort();
-  const sources = repos.map((repo) => chartDirectorySource(join(root, repo), repo, maxArchiveBytes));
+  const sources = repos.map((repo) => chartDirectorySource(join(root, repo), repo, maxArchiveBytes, root, true));
   return {
     total: sources.reduce((n, s) => n + (s.total ?? 0), 0),
     async *items(): AsyncIterable<ImportItem> {
@@ -148,6 +169,7 @@ export function exportSource(dir: string, namespaces?: readonly string[]): Impor
             visibility: pkg.visibility,
             expected: { apprDigest: r.apprDigest, blobDigest: r.blobDigest },
             ...(provenance ? { provenance } : {}),
+            ...createdAtOf(r.createdAt),
           };
         }
         if (pkg.channels.length > 0)
@@ -161,6 +183,11 @@ export function exportSource(dir: string, namespaces?: readonly string[]): Impor
     },
   };
 }
+
+const createdAtOf = (value: unknown): { createdAt?: string } => {
+  const createdAt = sourceTime(value);
+  return createdAt ? { createdAt } : {};
+};
 
 /**
  * A line of packages.jsonl as a package, or an error saying what is missing: a line of another

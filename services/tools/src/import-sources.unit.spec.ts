@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chartDirectorySource, chartmuseumStorageSource, exportSource } from './import-sources';
@@ -30,6 +30,30 @@ describe('import sources, given what is not an archive or a package', () => {
     ]);
   });
 
+  it('reports a chart or .prov that links out of the storage, and reads a link between its repositories', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'wharf-import-outside-'));
+    try {
+      writeFileSync(join(outside, 'id_rsa'), 'a key');
+      for (const repo of ['team-a', 'team-b']) mkdirSync(join(dir, repo));
+      writeFileSync(join(dir, 'team-a', 'web-1.0.0.tgz'), 'a');
+      symlinkSync(join(outside, 'id_rsa'), join(dir, 'team-a', 'web-1.0.0.tgz.prov'));
+      symlinkSync(join(outside, 'id_rsa'), join(dir, 'team-a', 'key-1.0.0.tgz'));
+      writeFileSync(join(dir, 'team-a', 'db-1.0.0.tgz'), 'b');
+      symlinkSync(join(dir, 'team-a', 'db-1.0.0.tgz'), join(dir, 'team-b', 'db-1.0.0.tgz'));
+
+      const items = await itemsOf(chartmuseumStorageSource(dir, 1, [], 1_000));
+
+      expect(items.map((i) => [i.origin.slice(dir.length + 1), i.kind === 'unreadable' ? i.reason : i.kind])).toEqual([
+        ['team-a/db-1.0.0.tgz', 'release'],
+        ['team-a/key-1.0.0.tgz', `a link out of the source directory (to ${join(outside, 'id_rsa')})`],
+        ['team-a/web-1.0.0.tgz', `a link out of the source directory (to ${join(outside, 'id_rsa')})`],
+        ['team-b/db-1.0.0.tgz', 'release'],
+      ]);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('reports a packages.jsonl line of another shape and goes on with the next', async () => {
     writeFileSync(
       join(dir, EXPORT_MANIFEST),
@@ -55,6 +79,11 @@ describe('import sources, given what is not an archive or a package', () => {
     writeFileSync(join(dir, 'team-a', 'web-1.0.0.tgz.prov'), 'signed a');
     writeFileSync(join(dir, 'team-a', 'index-cache.yaml'), 'apiVersion: v1\n');
     writeFileSync(join(dir, 'team-b', 'db-2.0.0.tgz'), 'b');
+    utimesSync(
+      join(dir, 'team-a', 'web-1.0.0.tgz'),
+      new Date('2020-01-01T00:00:00Z'),
+      new Date('2020-05-06T07:08:09Z'),
+    );
 
     const all = chartmuseumStorageSource(dir, 1, [], 1_000);
     const items = await itemsOf(all);
@@ -68,5 +97,10 @@ describe('import sources, given what is not an archive or a package', () => {
       ['team-b/db-2.0.0.tgz', 'team-b', undefined],
     ]);
     expect(onlyB.map(summary)).toEqual([['team-b/db-2.0.0.tgz', 'team-b', undefined]]);
+    // ChartMuseum's `created` is its storage's modification time: kept as the release's.
+    expect(items[0]).toMatchObject({ createdAt: '2020-05-06T07:08:09.000Z' });
+    expect(await itemsOf(chartDirectorySource(join(dir, 'team-a'), 'ns', 1_000))).not.toContainEqual(
+      expect.objectContaining({ createdAt: expect.anything() }),
+    );
   });
 });

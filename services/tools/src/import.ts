@@ -12,14 +12,16 @@
  * imported: a bad chart does not stop the import), 2 on bad usage, configuration or source, or
  * when the embedded data directory is in use.
  */
-import { loadConfig } from '@wharf/config';
+import { WharfConfig, loadConfig } from '@wharf/config';
 import { progressSink } from './cli/progress';
 import { cnrServerSource } from './import-cnr';
 import { helmRepoSource } from './import-helm-repo';
-import { ImportOptions, checkImportOptions } from './import-options';
+import { ImportOptions, checkImportOptions, sourceAuthorization } from './import-options';
 import { ImportSourceError, chartDirectorySource, chartmuseumStorageSource, exportSource } from './import-sources';
 import { openImportTarget } from './import-targets';
 import { ImportProblem, ImportProgress, ImportSource, importReleases } from './release-import';
+
+const definedAuthorization = (authorization: string | undefined) => (authorization ? { authorization } : {});
 
 export function importProgressLine(p: ImportProgress): string {
   const of = p.total === null ? '' : ` of ${p.total}`;
@@ -27,7 +29,11 @@ export function importProgressLine(p: ImportProgress): string {
   return `import: ${p.done}${of} releases (${p.imported} imported, ${p.skipped} already there, ${p.conflicts} in conflict, ${p.failed} refused or failed), ${Math.round(p.rate)} releases/s, ETA ${eta}`;
 }
 
-async function sourceOf(options: ImportOptions, maxArchiveBytes: number): Promise<ImportSource> {
+async function sourceOf(
+  options: ImportOptions,
+  maxArchiveBytes: number,
+  credentials: WharfConfig['importSource'],
+): Promise<ImportSource> {
   checkImportOptions(options);
   const { charts, fromExport, fromHelmRepo, fromChartmuseum, fromCnr, namespace } = options;
   if (charts !== undefined) return chartDirectorySource(charts, namespace[0]!, maxArchiveBytes);
@@ -37,6 +43,8 @@ async function sourceOf(options: ImportOptions, maxArchiveBytes: number): Promis
       namespace: namespace[0]!,
       maxArchiveBytes,
       provenance: options.provenance ?? false,
+      allowHosts: options.allowHost ?? [],
+      ...definedAuthorization(sourceAuthorization(options, credentials)),
     });
   if (fromCnr !== undefined) return cnrServerSource(fromCnr, namespace, maxArchiveBytes);
   if (fromChartmuseum !== undefined)
@@ -54,7 +62,7 @@ async function sourceOf(options: ImportOptions, maxArchiveBytes: number): Promis
  */
 export async function runImport(options: ImportOptions): Promise<number> {
   const config = loadConfig();
-  let source: ImportSource | null = await sourceOf(options, config.archive.maxBlobBytes);
+  let source: ImportSource | null = await sourceOf(options, config.archive.maxBlobBytes, config.importSource);
   const target = await openImportTarget(config);
   const progress = progressSink(process.stderr);
   const onProgress = (p: ImportProgress) =>
@@ -94,7 +102,7 @@ export async function runImport(options: ImportOptions): Promise<number> {
       });
       if (stopping) return status;
       try {
-        source = await sourceOf(options, config.archive.maxBlobBytes);
+        source = await sourceOf(options, config.archive.maxBlobBytes, config.importSource);
       } catch (error) {
         if (!(error instanceof ImportSourceError)) throw error;
         source = null;

@@ -51,6 +51,8 @@ export interface ReleaseItem {
   visibility?: Visibility;
   /** Digests the source says the archive has (an export: both; cnr-server: appr's): checked, a mismatch refuses the item. */
   expected?: { apprDigest?: string; blobDigest?: string };
+  /** When the source created it (source-times.ts: an ISO instant, not in the future); absent: the import's time. */
+  createdAt?: string;
 }
 
 /** The channels of a package, after every release of it (an export). */
@@ -393,7 +395,13 @@ async function prepare(
   await blobs.put(item.archive, inspection.blobDigest);
   return {
     pkg,
-    release: { release, mediaType, content, metadata: item.metadata ?? null },
+    release: {
+      release,
+      mediaType,
+      content,
+      metadata: item.metadata ?? null,
+      ...(item.createdAt !== undefined ? { createdAt: item.createdAt } : {}),
+    },
     visibility: item.visibility ?? defaultVisibility,
   };
 }

@@ -84,6 +84,19 @@ describe('importReleases', () => {
     expect(await log.count()).toBe(45);
   });
 
+  it("keeps a source's creation time as the release's, and the import's time for a release without one", async () => {
+    const before = new Date().toISOString();
+    await importReleases(
+      sourceOf([{ ...chart('a', '1.0.0'), createdAt: '2019-03-04T05:06:07.000Z' }, chart('a', '1.1.0')]),
+      { blobs, commands },
+      OPTIONS,
+    );
+
+    const manifests = (await store.get('ns/a'))!.manifests;
+    expect(manifests.find((m) => m.release === '1.0.0')!.createdAt).toBe('2019-03-04T05:06:07.000Z');
+    expect(manifests.find((m) => m.release === '1.1.0')!.createdAt >= before).toBe(true);
+  });
+
   it('skips what is there with the same bytes, and reports what is there with other bytes, run again', async () => {
     await importReleases(sourceOf([chart('a', '1.0.0'), chart('a', '1.1.0')]), { blobs, commands }, OPTIONS);
 

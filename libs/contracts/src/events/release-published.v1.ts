@@ -27,5 +27,7 @@ export const ReleasePublishedV1 = {
       })
       .nullable(),
     visibility,
+    /** Added compatibly (optional): the release's creation time at the source an import brought it from. */
+    createdAt: z.string().datetime({ offset: true }).optional(),
   }),
 } as const;

@@ -32,6 +32,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   'overwrite-forbidden': 409,
   'account-exists': 409,
   'resource-in-use': 409,
+  'retention-superseded': 409,
   'payload-too-large': 413,
   'archive-too-large': 413,
   'quota-exceeded': 413,

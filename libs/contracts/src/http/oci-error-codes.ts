@@ -49,6 +49,7 @@ export const OCI_CODE_BY_CODE: Readonly<Record<WireErrorCode, OciErrorCode>> = {
   'overwrite-forbidden': 'DENIED',
   'account-exists': 'DENIED',
   'resource-in-use': 'UNAVAILABLE',
+  'retention-superseded': 'DENIED',
   'payload-too-large': 'SIZE_INVALID',
   'archive-too-large': 'SIZE_INVALID',
   'quota-exceeded': 'DENIED',

@@ -123,6 +123,8 @@ export interface ImportedRelease {
   mediaType: string;
   content: ReleaseContent;
   metadata: JsonValue;
+  /** When the source created it (ISO instant, not after the command): kept as the manifest's createdAt. */
+  createdAt?: string;
 }
 
 /** A channel an import recreates: its releases in the order they were added, and its current one. */

@@ -337,7 +337,7 @@ function manifestPublishedBy(event: RecordedEvent<ReleasePublished>): ReleaseMan
     ...(d.provenanceDigest ? { provenanceDigest: d.provenanceDigest } : {}),
     ...(d.provenanceSize !== undefined ? { provenanceSize: d.provenanceSize } : {}),
     ...(d.oci ? { oci: d.oci } : {}),
-    createdAt: event.occurredAt,
+    createdAt: d.createdAt ?? event.occurredAt,
   };
 }
 

@@ -19,6 +19,12 @@ export interface ReleasePublished {
      * leaves it as it was; `evolve` reads it only when the package has no manifests.
      */
     visibility: Visibility;
+    /**
+     * Added compatibly (optional): when the release was created at the source an import brought
+     * it from (ISO instant, not after the event). The manifest's `createdAt` is this, else the
+     * event's own time. Never set by a push.
+     */
+    createdAt?: string;
   };
 }
 

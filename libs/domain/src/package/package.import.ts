@@ -3,6 +3,7 @@
  * (skipped) and which are there with other bytes (conflicts), and the events that make the
  * package hold the new ones and the channels asked for. Pure, like the decider that calls it.
  */
+import { InvalidUsageError } from '../errors';
 import type { ImportReleases, ImportedRelease } from './package.commands';
 import type { PackageEvent, ReleaseAddedToChannel } from './package.events';
 import { ChannelRecord, PackageView, ReleaseManifest, findChannel, findTombstone } from './package.view';
@@ -97,6 +98,7 @@ export function decideImport(command: ImportReleases, state: PackageView): Packa
       ...(r.content.provenanceSize !== undefined ? { provenanceSize: r.content.provenanceSize } : {}),
       replaced: null,
       visibility: existed ? state.visibility : command.visibility,
+      ...(r.createdAt !== undefined ? { createdAt: sourceCreatedAt(r, command.meta.issuedAt) } : {}),
     },
   }));
   const releases = new Set([...state.manifests.map((m) => m.release), ...plan.publish.map((r) => r.release)]);
@@ -105,6 +107,26 @@ export function decideImport(command: ImportReleases, state: PackageView): Packa
   }
   return events;
 }
+
+/**
+ * A source's creation time, as an ISO instant in the form every other time has (so times compare
+ * as text): refused when it is not one, or after the import (a future time would keep the
+ * release from any "pushed within" retention for ever).
+ */
+function sourceCreatedAt(r: ImportedRelease, issuedAt: string): string {
+  const time = Date.parse(r.createdAt!);
+  if (!ISO_INSTANT.test(r.createdAt!) || Number.isNaN(time))
+    throw new InvalidUsageError(`${r.release} (${r.mediaType}): createdAt is not an ISO 8601 instant`, {
+      field: 'createdAt',
+    });
+  if (time > Date.parse(issuedAt))
+    throw new InvalidUsageError(`${r.release} (${r.mediaType}): createdAt is after the import`, {
+      field: 'createdAt',
+    });
+  return new Date(time).toISOString();
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 function channelEvents(
   existing: ChannelRecord | undefined,

@@ -8,6 +8,8 @@ import {
   published,
   testDigest,
 } from '@wharf/testing';
+import { InvalidUsageError } from '../errors';
+import { evolve } from './package.decider';
 import { planImport } from './package.import';
 
 const spec = () => deciderSpec(TEST_PACKAGE);
@@ -22,6 +24,39 @@ describe('decide: ImportReleases', () => {
         published({ release: '2.0.0', visibility: 'private' }),
         published({ release: '1.5.0', visibility: 'private' }),
       );
+  });
+
+  it("keeps a source's creation time in the event, as the manifest's createdAt, in the one form of every time", () => {
+    const old = importedRelease({ release: '1.0.0', createdAt: '2019-03-04T05:06:07+01:00' });
+    spec()
+      .given()
+      .when(importReleases([old, '2.0.0']))
+      .then(published({ release: '1.0.0', createdAt: '2019-03-04T04:06:07.000Z' }), published({ release: '2.0.0' }));
+    const view = [
+      {
+        ...published({ release: '1.0.0', createdAt: '2019-03-04T04:06:07.000Z' }),
+        occurredAt: '2026-02-01T12:00:00.000Z',
+      },
+      { ...published({ release: '2.0.0' }), occurredAt: '2026-02-01T12:00:00.000Z' },
+    ].reduce(
+      (v, e, i) => evolve(v, { ...e, package: TEST_PACKAGE, sequence: i + 1, causationId: 'c' } as never),
+      spec().given().state,
+    );
+    expect(view.manifests.map((m) => [m.release, m.createdAt])).toEqual([
+      ['1.0.0', '2019-03-04T04:06:07.000Z'],
+      ['2.0.0', '2026-02-01T12:00:00.000Z'],
+    ]);
+  });
+
+  it.each([
+    ['not a time', 'yesterday'],
+    ['a date without a time', '2019-03-04'],
+    ['a time after the import', '2026-02-01T12:00:01Z'],
+  ])("refuses a source's creation time that is %s", (_, createdAt) => {
+    spec()
+      .given()
+      .when(importReleases([importedRelease({ createdAt })]))
+      .thenThrows(InvalidUsageError, { field: 'createdAt' });
   });
 
   it('skips the releases the package holds with the same digests and publishes the others', () => {

@@ -26,6 +26,11 @@ export interface RetentionSettings {
   keepLast: number | null;
   /** Keep releases pushed within this many days (a release's newest manifest counts); null: no such rule. */
   keepPushedWithinDays: number | null;
+  /**
+   * Keep releases pulled within this many days (any media type, any protocol that records pulls);
+   * absent or null: no such rule. Optional, added after the others: policies set before have none.
+   */
+  keepPulledWithinDays?: number | null;
   keepChannelReleases: ChannelProtection;
   prereleases: PrereleaseHandling;
 }
@@ -37,6 +42,8 @@ export interface RetentionPolicy extends RetentionSettings {
 }
 
 export const MAX_RETENTION_POLICIES = 20;
+/** The id of the site's default policy (configured by the operator); no namespace policy may take it. */
+export const SITE_DEFAULT_POLICY_ID = 'site-default';
 export const MAX_KEEP_LAST = 10_000;
 export const MAX_KEEP_DAYS = 36_500;
 const ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -45,6 +52,7 @@ const FIELDS: Record<string, true> = {
   package: true,
   keep_last: true,
   keep_pushed_within_days: true,
+  keep_pulled_within_days: true,
   keep_channel_releases: true,
   prereleases: true,
 };
@@ -55,7 +63,25 @@ export function parseRetentionPolicyId(value: unknown): string {
     throw new InvalidUsageError('a retention policy id is 1 to 64 lowercase letters, digits and inner hyphens', {
       field: 'id',
     });
+  if (value === SITE_DEFAULT_POLICY_ID)
+    throw new InvalidUsageError(`'${SITE_DEFAULT_POLICY_ID}' names the site's default policy: choose another id`, {
+      field: 'id',
+    });
   return value;
+}
+
+/**
+ * The policies that run in a namespace: its own, or, when it has none, the site's default
+ * (`siteDefault`, the operator's, as the policy `site-default`); none when neither exists. A
+ * namespace policy overrides the default whole, whatever packages it covers.
+ */
+export function policiesInForce(
+  own: readonly RetentionPolicy[],
+  siteDefault: RetentionSettings | null,
+  since = '1970-01-01T00:00:00.000Z',
+): RetentionPolicy[] {
+  if (own.length > 0 || siteDefault === null) return [...own];
+  return [{ id: SITE_DEFAULT_POLICY_ID, ...siteDefault, createdAt: since, updatedAt: since }];
 }
 
 /**
@@ -79,10 +105,13 @@ export function parseRetentionSettings(values: Record<string, unknown>): Retenti
     keepChannelReleases: oneOf(values.keep_channel_releases, 'keep_channel_releases', ['current', 'all'], 'current'),
     prereleases: oneOf(values.prereleases, 'prereleases', ['count', 'keep', 'drop'], 'count'),
   };
-  if (settings.keepLast === null && settings.keepPushedWithinDays === null)
-    throw new InvalidUsageError("a retention policy needs 'keep_last' or 'keep_pushed_within_days'", {
-      field: 'keep_last',
-    });
+  const pulled = count(values.keep_pulled_within_days, 'keep_pulled_within_days', 1, MAX_KEEP_DAYS);
+  if (pulled !== null) settings.keepPulledWithinDays = pulled;
+  if (settings.keepLast === null && settings.keepPushedWithinDays === null && pulled === null)
+    throw new InvalidUsageError(
+      "a retention policy needs 'keep_last', 'keep_pushed_within_days' or 'keep_pulled_within_days'",
+      { field: 'keep_last' },
+    );
   return settings;
 }
 

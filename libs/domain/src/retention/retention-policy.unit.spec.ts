@@ -1,5 +1,11 @@
 import { InvalidUsageError } from '../errors';
-import { parseRetentionPolicyId, parseRetentionSettings, policyCovers } from './retention-policy';
+import {
+  SITE_DEFAULT_POLICY_ID,
+  parseRetentionPolicyId,
+  parseRetentionSettings,
+  policiesInForce,
+  policyCovers,
+} from './retention-policy';
 
 describe('retention policy input', () => {
   it('should read every field and fill the defaults', () => {
@@ -24,6 +30,11 @@ describe('retention policy input', () => {
       keepChannelReleases: 'all',
       prereleases: 'drop',
     });
+    expect(parseRetentionSettings({ keep_pulled_within_days: 90 })).toMatchObject({
+      keepLast: null,
+      keepPushedWithinDays: null,
+      keepPulledWithinDays: 90,
+    });
   });
 
   it.each([
@@ -32,6 +43,8 @@ describe('retention policy input', () => {
     [{ keep_last: 1.5 }, 'keep_last'],
     [{ keep_last: '3' }, 'keep_last'],
     [{ keep_pushed_within_days: 0 }, 'keep_pushed_within_days'],
+    [{ keep_pulled_within_days: 0 }, 'keep_pulled_within_days'],
+    [{ keep_pulled_within_days: 36_501 }, 'keep_pulled_within_days'],
     [{ keep_last: 1, prereleases: 'maybe' }, 'prereleases'],
     [{ keep_last: 1, keep_channel_releases: 'none' }, 'keep_channel_releases'],
     [{ keep_last: 1, package: 'a/b' }, 'package'],
@@ -43,6 +56,22 @@ describe('retention policy input', () => {
     } catch (e) {
       expect((e as InvalidUsageError).details).toMatchObject({ field });
     }
+  });
+
+  it("should run a namespace's own policies, else the site's default, else none", () => {
+    const own = [{ id: 'mine', ...parseRetentionSettings({ keep_last: 3 }), createdAt: 'c', updatedAt: 'u' }];
+    const site = parseRetentionSettings({ keep_last: 10 });
+    expect(policiesInForce(own, site)).toEqual(own);
+    expect(policiesInForce([], site)).toEqual([
+      {
+        id: SITE_DEFAULT_POLICY_ID,
+        ...site,
+        createdAt: '1970-01-01T00:00:00.000Z',
+        updatedAt: '1970-01-01T00:00:00.000Z',
+      },
+    ]);
+    expect(policiesInForce([], null)).toEqual([]);
+    expect(() => parseRetentionPolicyId(SITE_DEFAULT_POLICY_ID)).toThrow(InvalidUsageError);
   });
 
   it('should accept ids of lowercase letters, digits and inner hyphens only', () => {

@@ -9,7 +9,8 @@
  * - A release survives a policy when any keep rule of that policy holds: among the `keepLast`
  *   highest by SemVer precedence (pre-releases counted unless `prereleases` is `keep` or
  *   `drop`), pushed within `keepPushedWithinDays` (its newest manifest; never for a dropped
- *   pre-release), a pre-release under `keep`, a channel's current release, or, under
+ *   pre-release), pulled within `keepPulledWithinDays` (its last pull, from `lastPulls`: the
+ *   caller reads them, the rule stays pure; never for a dropped pre-release), a pre-release under `keep`, a channel's current release, or, under
  *   `keepChannelReleases: all`, any release on a channel.
  * - With several policies covering a package, keeping wins: a release goes only when every
  *   covering policy would delete it, and the deletion names the first of them by id.
@@ -30,17 +31,22 @@ export interface RetentionDeletion {
 
 const DAY_MS = 86_400_000;
 
-/** The manifests of `view` the policies delete at `now` (ISO instant), ordered by release (highest first) then media type. */
+/**
+ * The manifests of `view` the policies delete at `now` (ISO instant), ordered by release (highest
+ * first) then media type. `lastPulls`: release → its last pull (ISO instant); a release absent
+ * was never pulled (as far as the records know).
+ */
 export function retentionDeletions(
   view: PackageView,
   policies: readonly RetentionPolicy[],
   now: string,
+  lastPulls: ReadonlyMap<string, string> = new Map(),
 ): RetentionDeletion[] {
   const covering = [...policies].filter((p) => policyCovers(p, view.name)).sort((a, b) => compare(a.id, b.id));
   if (covering.length === 0 || view.manifests.length === 0) return [];
   const releases = sortReleasesDescending([...new Set(view.manifests.map((m) => m.release))]);
   const doomed = releases.flatMap((release) => {
-    const deleting = covering.map((p) => (keeps(p, view, release, releases, now) ? null : p.id));
+    const deleting = covering.map((p) => (keeps(p, view, release, releases, now, lastPulls) ? null : p.id));
     return deleting.every((id) => id !== null) ? [{ release, policy: deleting[0]! }] : [];
   });
   return doomed.flatMap(({ release, policy }) =>
@@ -57,6 +63,7 @@ function keeps(
   release: string,
   releasesDescending: readonly string[],
   now: string,
+  lastPulls: ReadonlyMap<string, string>,
 ): boolean {
   if (view.channels.some((c) => c.current === release)) return true;
   if (policy.keepChannelReleases === 'all' && view.channels.some((c) => c.releases.includes(release))) return true;
@@ -71,6 +78,9 @@ function keeps(
     const pushed = Math.max(...view.manifests.filter((m) => m.release === release).map((m) => Date.parse(m.createdAt)));
     if (Date.parse(now) - pushed < policy.keepPushedWithinDays * DAY_MS) return true;
   }
+  const pulled = lastPulls.get(release);
+  if (policy.keepPulledWithinDays && pulled !== undefined)
+    if (Date.parse(now) - Date.parse(pulled) < policy.keepPulledWithinDays * DAY_MS) return true;
   return false;
 }
 

@@ -75,6 +75,26 @@ describe('retention rule', () => {
     expect(deletedReleases(view, [policy({ keepPushedWithinDays: 30 })])).toEqual(['1.2.0', '1.0.0']);
   });
 
+  it('should keep releases pulled within the period, by the last pulls it is given, but not dropped pre-releases', () => {
+    const view = pkg(['1.0.0', '1.1.0', '1.2.0', '1.3.0', '2.0.0-rc.1']);
+    const pulls = new Map([
+      ['1.0.0', daysAgo(29)],
+      ['1.1.0', daysAgo(31)],
+      ['2.0.0-rc.1', daysAgo(1)],
+    ]);
+    const deleted = (p: RetentionPolicy) => retentionDeletions(view, [p], NOW, pulls).map((d) => d.release);
+    expect(deleted(policy({ keepPulledWithinDays: 30 }))).toEqual(['1.3.0', '1.2.0', '1.1.0']);
+    expect(deleted(policy({ keepPulledWithinDays: 30, prereleases: 'drop' }))).toEqual([
+      '2.0.0-rc.1',
+      '1.3.0',
+      '1.2.0',
+      '1.1.0',
+    ]);
+    expect(deleted(policy({ keepPulledWithinDays: 30, keepLast: 2 }))).toEqual(['1.2.0', '1.1.0']);
+    // Without pull records, nothing was pulled: the rule keeps nothing by it.
+    expect(deletedReleases(view, [policy({ keepPulledWithinDays: 30 })])).toHaveLength(5);
+  });
+
   it('should keep a release kept by either rule of one policy (keep_last or pushed within)', () => {
     const view = pkg(['1.0.0', '1.1.0', '1.2.0', '1.3.0'], [], { '1.0.0': 1 });
     expect(deletedReleases(view, [policy({ keepLast: 2, keepPushedWithinDays: 7 })])).toEqual(['1.1.0']);

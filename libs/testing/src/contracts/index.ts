@@ -11,3 +11,4 @@ export * from './chart-index.contract';
 export * from './package-commands.contract';
 export * from './webhook-deliveries.contract';
 export * from './upload-sessions.contract';
+export * from './pull-records.contract';

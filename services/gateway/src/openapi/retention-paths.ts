@@ -10,6 +10,7 @@ const ERRORS: Record<number, string> = {
   401: 'No valid credentials (unauthorized-access)',
   403: 'The caller is not an admin of the namespace (forbidden)',
   404: 'No such namespace (account-not-found) or policy (retention-policy-not-found)',
+  409: 'A writer conflict ended the run (resource-in-use); what it deleted before is audited, run it again',
 };
 const errors = errorsFrom(ERRORS);
 const namespace = {
@@ -55,7 +56,10 @@ export const RETENTION_PATHS = {
       description:
         "Runs the namespace's policies now, as the schedule does: ordinary deletes with the reason (retention, the policy), recorded in the audit trail.",
       parameters: [namespace],
-      responses: { 200: ok('What the run deleted', ref('RetentionRun')), ...errors(401, 403, 404) },
+      responses: {
+        200: ok('What the run deleted, and what it skipped with why', ref('RetentionRun')),
+        ...errors(401, 403, 404, 409),
+      },
     },
   },
   [`${R}/policies/{id}`]: {
@@ -94,6 +98,11 @@ const settings = {
     ...nullableInt(1, MAX_KEEP_DAYS),
     description: 'Keep releases pushed within this many days',
   },
+  keep_pulled_within_days: {
+    ...nullableInt(1, MAX_KEEP_DAYS),
+    description:
+      'Keep releases pulled (appr or Helm) within this many days; pulls are recorded per gateway every WHARF_PULL_RECORD_INTERVAL_SECONDS',
+  },
   keep_channel_releases: {
     type: 'string',
     enum: ['current', 'all'],
@@ -109,14 +118,26 @@ const settings = {
   },
 };
 
+const deletion = {
+  type: 'object',
+  required: ['package', 'release', 'media_type', 'policy'],
+  properties: {
+    package: { type: 'string' },
+    release: { type: 'string' },
+    media_type: { type: 'string' },
+    policy: { type: 'string' },
+  },
+};
+
 export const RETENTION_SCHEMAS = {
   RetentionSettings: {
     type: 'object',
     additionalProperties: false,
-    description: 'At least one of keep_last and keep_pushed_within_days, not null.',
+    description: 'At least one of keep_last, keep_pushed_within_days and keep_pulled_within_days, not null.',
     anyOf: [
       { required: ['keep_last'], properties: { keep_last: { type: 'integer' } } },
       { required: ['keep_pushed_within_days'], properties: { keep_pushed_within_days: { type: 'integer' } } },
+      { required: ['keep_pulled_within_days'], properties: { keep_pulled_within_days: { type: 'integer' } } },
     ],
     properties: settings,
   },
@@ -132,19 +153,21 @@ export const RETENTION_SCHEMAS = {
   },
   RetentionRun: {
     type: 'object',
-    required: ['dry_run', 'deleted'],
+    required: ['dry_run', 'deleted', 'skipped'],
     properties: {
       dry_run: { type: 'boolean' },
-      deleted: {
+      deleted: { type: 'array', items: deletion },
+      skipped: {
         type: 'array',
+        description:
+          "What a run planned and did not delete: 'gone' (another delete removed it first), 'superseded' (its release changed since the plan: pushed again, or made a channel's current release). A dry run skips none.",
         items: {
-          type: 'object',
-          required: ['package', 'release', 'media_type', 'policy'],
+          ...deletion,
+          required: [...deletion.required, 'reason', 'message'],
           properties: {
-            package: { type: 'string' },
-            release: { type: 'string' },
-            media_type: { type: 'string' },
-            policy: { type: 'string' },
+            ...deletion.properties,
+            reason: { type: 'string', enum: ['gone', 'superseded'] },
+            message: { type: 'string' },
           },
         },
       },

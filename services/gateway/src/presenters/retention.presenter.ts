@@ -6,6 +6,7 @@ export function retentionPolicyJson(p: RetentionPolicy) {
     package: p.packagePattern,
     keep_last: p.keepLast,
     keep_pushed_within_days: p.keepPushedWithinDays,
+    keep_pulled_within_days: p.keepPulledWithinDays ?? null,
     keep_channel_releases: p.keepChannelReleases,
     prereleases: p.prereleases,
     created_at: p.createdAt,
@@ -13,15 +14,27 @@ export function retentionPolicyJson(p: RetentionPolicy) {
   };
 }
 
-/** A dry run's or a run's answer: the manifests (to be) deleted, each with its policy. */
-export function retentionRunJson(deletions: readonly RetentionDeletion[], dryRun: boolean) {
+const deletionJson = (d: RetentionDeletion) => ({
+  package: d.package,
+  release: d.release,
+  media_type: d.mediaType,
+  policy: d.policy,
+});
+
+/**
+ * A dry run's or a run's answer: the manifests (to be) deleted, each with its policy, and those
+ * a run skipped with the reason (`gone`, `superseded`); a dry run skips none.
+ */
+export function retentionRunJson(
+  run: {
+    deleted: readonly RetentionDeletion[];
+    skipped: readonly (RetentionDeletion & { reason: string; message: string })[];
+  },
+  dryRun: boolean,
+) {
   return {
     dry_run: dryRun,
-    deleted: deletions.map((d) => ({
-      package: d.package,
-      release: d.release,
-      media_type: d.mediaType,
-      policy: d.policy,
-    })),
+    deleted: run.deleted.map(deletionJson),
+    skipped: run.skipped.map((s) => ({ ...deletionJson(s), reason: s.reason, message: s.message })),
   };
 }

@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { PullRecorder } from './retention/pull-recorder';
 import {
   ChartEntries,
   ChartIndexQuery,
@@ -63,6 +64,7 @@ export class HelmRepositoryUseCases {
     @Inject(PACKAGE_READER) private readonly packages: PackageReader,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+    private readonly pulls: PullRecorder,
     @Optional() @Inject(METRICS) private readonly metrics: TransferMetrics = NO_METRICS,
   ) {}
 
@@ -112,6 +114,7 @@ export class HelmRepositoryUseCases {
     const streamed = found.manifest.size > this.config.blobCache.maxBlobBytes;
     const body = streamed ? await this.blobs.open(digest) : await this.blobs.read(digest);
     this.metrics.pulled('helm', found.manifest.size);
+    this.pulls.pulled(found.view.package, found.manifest.release);
     return { filename: file, provenance, body, size: found.manifest.size };
   }
 

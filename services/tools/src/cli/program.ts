@@ -5,7 +5,14 @@
  * that bad input is refused (exit 2) before anything is opened or written.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { WharfError, parseAccountName, parseRobotName } from '@wharf/domain';
+import {
+  RetentionSettings,
+  WharfError,
+  parseAccountName,
+  parseRetentionPolicyId,
+  parseRetentionSettings,
+  parseRobotName,
+} from '@wharf/domain';
 import { ImportOptions, checkImportOptions } from '../import-options';
 import { PROJECTIONS, ProjectionName } from '../replay-targets';
 import { UsageError } from './usage-error';
@@ -33,6 +40,12 @@ export interface WharfActions {
   tokensRevoke(account: string, tokenId: string): Promise<number>;
   limitsShow(namespace: string): Promise<number>;
   limitsSet(namespace: string, change: LimitsChange): Promise<number>;
+  retentionShow(namespace: string): Promise<number>;
+  retentionSet(namespace: string, id: string, settings: RetentionSettings): Promise<number>;
+  retentionDelete(namespace: string, id: string): Promise<number>;
+  retentionPreview(namespace: string): Promise<number>;
+  retentionRun(namespace: string): Promise<number>;
+  retentionDefault(): Promise<number>;
   gc(options: { dryRun: boolean }): Promise<number>;
   verify(options: { skipBlobs: boolean }): Promise<number>;
 }
@@ -96,6 +109,44 @@ function projection(value: string): ProjectionName | 'all' {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** A whole number as typed (ranges are the domain's: parseRetentionSettings). */
+function wholeNumber(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('a whole number');
+  return Number(value);
+}
+
+/** The options of `wharf retention set`, in the API's form, read by the API's own parser. */
+function retentionSettingsOf(o: {
+  package?: string;
+  keepLast?: number;
+  keepPushedWithinDays?: number;
+  keepPulledWithinDays?: number;
+  keepChannelReleases?: string;
+  prereleases?: string;
+}): RetentionSettings {
+  return parseRetentionSettings({
+    package: o.package,
+    keep_last: o.keepLast,
+    keep_pushed_within_days: o.keepPushedWithinDays,
+    keep_pulled_within_days: o.keepPulledWithinDays,
+    keep_channel_releases: o.keepChannelReleases,
+    prereleases: o.prereleases,
+  });
+}
+
+/** `host` or `host:port`, as a URL's host reads it (lower case, brackets for IPv6). */
+function allowedHost(value: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(`http://${value}/`);
+  } catch {
+    // refused below
+  }
+  if (url === null || url.host !== value.toLowerCase() || url.username !== '' || url.hostname === '')
+    throw new InvalidArgumentError('a host name or address, optionally with :port (no scheme, no path)');
+  return url.host;
+}
+
 export function buildProgram(actions: WharfActions, exit: (code: number) => void): Command {
   const program = new Command('wharf')
     .description('Administer a Wharf registry: accounts, limits, blob GC, projections, export and import.')
@@ -147,6 +198,15 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
       }),
     )
     .option('--provenance', "--from-helm-repo: also fetch each chart's .prov (a 404 means none)")
+    .option(
+      '--username <user>',
+      '--from-helm-repo: a private repository, basic auth as this user with the password in WHARF_IMPORT_SOURCE_PASSWORD (or set WHARF_IMPORT_SOURCE_TOKEN for a bearer token)',
+    )
+    .option(
+      '--allow-host <host>',
+      "--from-helm-repo: a host (or host:port) besides the repository's own origin that chart URLs and redirects may reach; repeatable",
+      (v: string, previous: string[] | undefined) => [...(previous ?? []), allowedHost(v)],
+    )
     .option(
       '--namespace <ns>',
       'the namespace to import into (--charts, --from-helm-repo, --from-chartmuseum) or to take (--from-export, --from-cnr, --from-chartmuseum --depth 1); repeatable',
@@ -245,6 +305,53 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
       const change = Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === NONE ? null : v]));
       return done(actions.limitsSet(ns, change as LimitsChange));
     });
+
+  const retention = program
+    .command('retention')
+    .description("a namespace's retention policies, their dry run and a run now; the site's default");
+  retention
+    .command('show')
+    .description("a namespace's policies, and which run in it (its own, the site's default, or none)")
+    .argument('<namespace>', 'the namespace (a user or an organisation)', accountName)
+    .action((ns: string) => done(actions.retentionShow(ns)));
+  retention
+    .command('set')
+    .description(
+      'create or replace a policy, as PUT .../retention/policies/<id> does: options left out take their defaults',
+    )
+    .argument('<namespace>', 'the namespace', accountName)
+    .argument('<id>', 'the policy id: lowercase letters, digits and inner hyphens', viaDomain(parseRetentionPolicyId))
+    .option('--package <pattern>', "package names it covers ('*' any run, '?' one character); default: all")
+    .addOption(new Option('--keep-last <n>', 'keep the N highest releases by SemVer').argParser(wholeNumber))
+    .addOption(new Option('--keep-pushed-within-days <n>', 'keep releases pushed within N days').argParser(wholeNumber))
+    .addOption(new Option('--keep-pulled-within-days <n>', 'keep releases pulled within N days').argParser(wholeNumber))
+    .addOption(new Option('--keep-channel-releases <which>', "'current' (default) or 'all'"))
+    .addOption(new Option('--prereleases <how>', "'count' (default), 'keep' or 'drop'"))
+    .action((ns: string, id: string, o: Parameters<typeof retentionSettingsOf>[0]) =>
+      done(actions.retentionSet(ns, id, retentionSettingsOf(o))),
+    );
+  retention
+    .command('delete')
+    .description('delete a policy')
+    .argument('<namespace>', 'the namespace', accountName)
+    .argument('<id>', 'the policy id', viaDomain(parseRetentionPolicyId))
+    .action((ns: string, id: string) => done(actions.retentionDelete(ns, id)));
+  retention
+    .command('preview')
+    .description('the dry run: what a run would delete now, each manifest with its policy')
+    .argument('<namespace>', 'the namespace', accountName)
+    .action((ns: string) => done(actions.retentionPreview(ns)));
+  retention
+    .command('run')
+    .description(
+      'run the policies now (embedded: with the server stopped, or use POST .../retention/run; distributed: through the metadata service)',
+    )
+    .argument('<namespace>', 'the namespace', accountName)
+    .action((ns: string) => done(actions.retentionRun(ns)));
+  retention
+    .command('default')
+    .description("the site's default policy (WHARF_RETENTION_DEFAULT_POLICY), run in namespaces without their own")
+    .action(() => done(actions.retentionDefault()));
 
   program
     .command('gc')

@@ -59,6 +59,19 @@ describe('wharf command line', () => {
     [['import', '--from-helm-repo', 'http://r', '--namespace', 'a', '--every', '0'], 'a positive whole number'],
     [['import', '--charts', '/c', '--namespace', 'a', '--every', '60'], '--every goes with --from-helm-repo'],
     [['import', '--charts', '/c', '--namespace', 'a', '--provenance'], '--provenance goes with --from-helm-repo'],
+    [['retention', 'show', 'Acme'], "invalid namespace name 'Acme'"],
+    [['retention', 'set', 'acme', 'Keep_One', '--keep-last', '1'], 'a retention policy id is'],
+    [['retention', 'set', 'acme', 'site-default', '--keep-last', '1'], "'site-default' names the site's default"],
+    [['retention', 'set', 'acme', 'p'], "needs 'keep_last', 'keep_pushed_within_days' or 'keep_pulled_within_days'"],
+    [['retention', 'set', 'acme', 'p', '--keep-last', 'ten'], 'a whole number'],
+    [['retention', 'set', 'acme', 'p', '--keep-pulled-within-days', '0'], "'keep_pulled_within_days' must be"],
+    [['retention', 'set', 'acme', 'p', '--keep-last', '1', '--prereleases', 'sometimes'], "'prereleases' must be"],
+    [['retention', 'set', 'acme', 'p', '--keep-last', '1', '--package', 'a/b'], "'package' must be"],
+    [['retention', 'run'], "missing required argument 'namespace'"],
+    [['import', '--from-cnr', '/c', '--username', 'mirror'], '--username goes with --from-helm-repo'],
+    [['import', '--from-cnr', '/c', '--allow-host', 'cdn.example.com'], '--allow-host goes with --from-helm-repo'],
+    [['import', '--from-helm-repo', 'http://r', '--namespace', 'a', '--allow-host', 'https://cdn'], 'a host name'],
+    [['import', '--from-helm-repo', 'http://r', '--namespace', 'a', '--allow-host', 'cdn/x'], 'a host name'],
   ])('should refuse %j with status 2 and a clear error, running nothing', async (args, message) => {
     const run = await wharf(...args);
     expect(run.code).toBe(2);
@@ -78,7 +91,22 @@ describe('wharf command line', () => {
       await wharf('import', '--from-export', '/x', '--namespace', 'a', '--namespace', 'b'),
       await wharf('import', '--from-helm-repo', 'http://repo', '--namespace', 'a', '--provenance', '--every', '300'),
       await wharf('import', '--from-chartmuseum', '/cm', '--depth', '1'),
+      await wharf(
+        'import',
+        '--from-helm-repo',
+        'http://r',
+        '--namespace',
+        'a',
+        '--allow-host',
+        'CDN.example.com:8443',
+        '--allow-host',
+        '[::1]',
+      ),
       await wharf('import', '--from-cnr', '/cnr', '--namespace', 'a'),
+      await wharf('retention', 'set', 'acme', 'keep-10', '--keep-last', '10', '--keep-pulled-within-days', '90'),
+      await wharf('retention', 'preview', 'acme'),
+      await wharf('retention', 'run', 'acme'),
+      await wharf('retention', 'default'),
       await wharf('gc', '--dry-run'),
       await wharf('verify'),
       await wharf('replay', 'all'),
@@ -95,7 +123,24 @@ describe('wharf command line', () => {
       ['import', { fromExport: '/x', namespace: ['a', 'b'] }],
       ['import', { fromHelmRepo: 'http://repo', namespace: ['a'], provenance: true, every: 300 }],
       ['import', { fromChartmuseum: '/cm', depth: 1, namespace: [] }],
+      ['import', { fromHelmRepo: 'http://r', namespace: ['a'], allowHost: ['cdn.example.com:8443', '[::1]'] }],
       ['import', { fromCnr: '/cnr', namespace: ['a'] }],
+      [
+        'retentionSet',
+        'acme',
+        'keep-10',
+        {
+          packagePattern: null,
+          keepLast: 10,
+          keepPushedWithinDays: null,
+          keepPulledWithinDays: 90,
+          keepChannelReleases: 'current',
+          prereleases: 'count',
+        },
+      ],
+      ['retentionPreview', 'acme'],
+      ['retentionRun', 'acme'],
+      ['retentionDefault'],
       ['gc', { dryRun: true }],
       ['verify', { skipBlobs: false }],
       ['replay', 'all'],
@@ -103,7 +148,15 @@ describe('wharf command line', () => {
   });
 
   it('should answer --help on every command with status 0, running nothing', async () => {
-    for (const args of [[], ['users'], ['users', 'create'], ['limits', 'set'], ['tokens', 'revoke'], ['verify']]) {
+    for (const args of [
+      [],
+      ['users'],
+      ['users', 'create'],
+      ['limits', 'set'],
+      ['tokens', 'revoke'],
+      ['verify'],
+      ['retention', 'set'],
+    ]) {
       const { actions, calls } = recording();
       let help = '';
       const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {

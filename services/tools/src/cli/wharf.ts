@@ -16,6 +16,7 @@ import { runImport } from '../import';
 import { runReplay } from '../replay';
 import { AccountAdmin } from './account-actions';
 import { runGc, runVerify } from './maintenance-actions';
+import { RetentionAdmin } from './retention-actions';
 import { readNewPassword } from './password-input';
 import { WharfActions, buildProgram } from './program';
 import { UsageError } from './usage-error';
@@ -34,6 +35,14 @@ function realActions(): WharfActions {
   const io = { stdout: process.stdout, stderr: process.stderr };
   const accounts = async (work: (admin: AccountAdmin) => Promise<number>) => {
     const admin = await AccountAdmin.open(loadConfig(), out);
+    try {
+      return await work(admin);
+    } finally {
+      await admin.close();
+    }
+  };
+  const retention = async (work: (admin: RetentionAdmin) => Promise<number>, forRun = false) => {
+    const admin = await RetentionAdmin.open(loadConfig(), out, forRun);
     try {
       return await work(admin);
     } finally {
@@ -63,6 +72,12 @@ function realActions(): WharfActions {
     tokensRevoke: (account, id) => accounts((a) => a.revokeToken(account, id)),
     limitsShow: (ns) => accounts((a) => a.showLimits(ns)),
     limitsSet: (ns, change) => accounts((a) => a.setLimits(ns, change)),
+    retentionShow: (ns) => retention((r) => r.show(ns)),
+    retentionSet: (ns, id, settings) => retention((r) => r.set(ns, id, settings)),
+    retentionDelete: (ns, id) => retention((r) => r.delete(ns, id)),
+    retentionPreview: (ns) => retention((r) => r.preview(ns)),
+    retentionRun: (ns) => retention((r) => r.run(ns), true),
+    retentionDefault: async () => RetentionAdmin.siteDefault(loadConfig(), out),
     gc: (o) => runGc(loadConfig(), o, io),
     verify: (o) => runVerify(loadConfig(), o, io),
   };

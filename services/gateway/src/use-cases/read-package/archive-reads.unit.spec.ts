@@ -1,3 +1,4 @@
+import { SqlitePullRecordStore } from '@wharf/adapters/pull-records-sqlite';
 import { Readable } from 'node:stream';
 import { WharfConfig, loadConfig } from '@wharf/config';
 import { AccountStore, BlobInfo, BlobNotFoundError, BlobStore, PackageReader } from '@wharf/ports';
@@ -7,6 +8,7 @@ import { AccessControl } from '../../auth/access-control';
 import { AccountDirectory } from '../../auth/account-directory';
 import { ArchiveReads } from './archive-reads';
 import { PackageBlobsUseCases } from './package-blobs.use-cases';
+import { PullRecorder } from '../retention/pull-recorder';
 import { PullReleaseUseCases } from './pull-release.use-cases';
 import { ReadablePackages } from './readable-packages';
 
@@ -68,7 +70,11 @@ const access = new AccessControl(new AccountDirectory({} as AccountStore));
 function reads(packageReader: PackageReader, blobs: BlobStore, config: WharfConfig, metrics = new RecordingMetrics()) {
   const packages = new ReadablePackages(packageReader, access);
   const archives = new ArchiveReads(blobs, config, metrics);
-  return { pulls: new PullReleaseUseCases(packages, archives), blobs: new PackageBlobsUseCases(packages, archives) };
+  const recorder = new PullRecorder(new SqlitePullRecordStore({ path: ':memory:' }), config);
+  return {
+    pulls: new PullReleaseUseCases(packages, archives, recorder),
+    blobs: new PackageBlobsUseCases(packages, archives),
+  };
 }
 
 describe('reading archives (PullReleaseUseCases, PackageBlobsUseCases)', () => {

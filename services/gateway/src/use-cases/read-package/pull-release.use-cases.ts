@@ -2,15 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { Caller } from '@wharf/domain';
 import { pullFilename } from '../../presenters/appr.presenter';
 import { ArchiveReads, ArchiveToSend, BlobForJson, HOLDS_NOTHING, HeldBlobs, RedirectedBlob } from './archive-reads';
+import { PullRecorder } from '../retention/pull-recorder';
 import { resolveManifest } from './package-lookup';
 import { ReadablePackages } from './readable-packages';
 
-/** The pull of a release's archive: raw (or a redirect to the store), or as JSON. */
+/**
+ * The pull of a release's archive: raw (or a redirect to the store), or as JSON. Each is noted
+ * as the release's last pull (retention's keep_pulled_within_days), an answer of 304 too: the
+ * client used the release.
+ */
 @Injectable()
 export class PullReleaseUseCases {
   constructor(
     private readonly packages: ReadablePackages,
     private readonly archives: ArchiveReads,
+    private readonly pulls: PullRecorder,
   ) {}
 
   /** The raw pull: a redirect when configured and possible, else the archive. */
@@ -24,6 +30,7 @@ export class PullReleaseUseCases {
   ): Promise<ArchiveToSend | RedirectedBlob> {
     const view = await this.packages.get(caller, namespace, name);
     const manifest = resolveManifest(view, releaseQuery, mediaType);
+    this.pulls.pulled(view.package, manifest.release);
     const archive = {
       view,
       manifest,
@@ -46,6 +53,7 @@ export class PullReleaseUseCases {
   ): Promise<BlobForJson> {
     const view = await this.packages.get(caller, namespace, name);
     const manifest = resolveManifest(view, releaseQuery, mediaType);
+    this.pulls.pulled(view.package, manifest.release);
     const rawPull = `${this.archives.packagePath(view)}/${encodeURIComponent(manifest.release)}/${encodeURIComponent(manifest.mediaType)}/pull`;
     return { view, manifest, body: await this.archives.bodyForJson(manifest, rawPull) };
   }

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { OPERATOR_ACTOR, RetentionDeletion, retentionPoliciesOf } from '@wharf/domain';
+import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import {
+  AccountView,
+  OPERATOR_ACTOR,
+  RetentionDeletion,
+  RetentionPolicy,
+  policiesInForce,
+  retentionPoliciesOf,
+} from '@wharf/domain';
 import { ACCOUNT_STORE, AccountStore, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { AccountWriter } from '../../auth/account-writer';
 import { RetentionPlanner } from './retention-planner';
@@ -8,11 +16,37 @@ import { RetentionPlanner } from './retention-planner';
 /** The audit trail's actor for a scheduled run: the registry itself, as for the operator. */
 const AUDIT_CHUNK = 500;
 const ACCOUNT_PAGE = 200;
+
 /**
- * The codes of a delete whose manifest is gone already, or changed since the plan
- * (RetentionSupersededError): typed in-process, a wire error over the bus.
+ * Why a planned delete was skipped: `gone`, another delete removed the manifest first;
+ * `superseded`, its release changed since the plan (RetentionSupersededError). Anything else,
+ * a writer conflict (`resource-in-use`) or an outage, is a failure of the run, not a skip.
  */
-const SKIPPED = new Set<unknown>(['package-not-found', 'package-release-not-found', 'resource-in-use']);
+export type RetentionSkipReason = 'gone' | 'superseded';
+
+export interface RetentionSkip extends RetentionDeletion {
+  reason: RetentionSkipReason;
+  /** The writer's refusal, for the operator. */
+  message: string;
+}
+
+/** What a run did: deleted (and audited), and skipped with the reason. */
+export interface RetentionRun {
+  deleted: RetentionDeletion[];
+  skipped: RetentionSkip[];
+}
+
+/** The codes of a skip (typed in-process, a wire error over the bus) and their reasons. */
+const SKIP_REASONS: Readonly<Record<string, RetentionSkipReason>> = {
+  'package-not-found': 'gone',
+  'package-release-not-found': 'gone',
+  'retention-superseded': 'superseded',
+};
+
+const skipReasonOf = (error: unknown): RetentionSkipReason | undefined => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && Object.hasOwn(SKIP_REASONS, code) ? SKIP_REASONS[code] : undefined;
+};
 
 export interface RetentionSchedule {
   /** Seconds between runs over every namespace; 0: never. */
@@ -25,8 +59,9 @@ export interface RetentionSchedule {
  * Runs retention: plans a namespace, sends each deletion to the package's writer as an ordinary
  * `DeleteRelease` with the reason (`retention`, the policy), and records what was deleted in the
  * namespace's audit trail (`RetentionApplied`). A manifest another delete removed first is
- * skipped and not recorded, and so is one whose release changed since the plan (pushed again, or
- * made a channel's current release: the writer checks the run's guard): the writer decides each delete once, so two runs at the same time
+ * skipped (`gone`) and not recorded, and so is one whose release changed since the plan
+ * (`superseded`: pushed again, or made a channel's current release; the writer checks the run's
+ * guard); the run's answer lists both with their reason. The writer decides each delete once, so two runs at the same time
  * (two gateways) delete each manifest once between them. Blobs follow through the blob
  * collector, as for any delete.
  */
@@ -40,15 +75,22 @@ export class RetentionEnforcer implements OnApplicationShutdown {
     private readonly writer: AccountWriter,
     @Inject(ACCOUNT_STORE) private readonly accounts: AccountStore,
     @Inject(PACKAGE_COMMANDS) private readonly commands: PackageCommands,
+    @Inject(WHARF_CONFIG) private readonly config: Pick<WharfConfig, 'retention'>,
   ) {}
 
-  /** One namespace, now; `actor` is who asked (the audit trail's actor). Returns what it deleted. */
-  async enforce(namespace: string, actor: string, now: Date = new Date()): Promise<RetentionDeletion[]> {
+  /** The policies that run in `account`'s namespace: its own, else the site's default. */
+  policiesOf(account: AccountView): RetentionPolicy[] {
+    return policiesInForce(retentionPoliciesOf(account), this.config.retention.siteDefault);
+  }
+
+  /** One namespace, now; `actor` is who asked (the audit trail's actor). Returns what it deleted and skipped. */
+  async enforce(namespace: string, actor: string, now: Date = new Date()): Promise<RetentionRun> {
     const account = await this.accounts.get(namespace);
-    if (!account) return [];
-    const planned = await this.planner.plan(namespace, retentionPoliciesOf(account), now.toISOString());
+    if (!account) return { deleted: [], skipped: [] };
+    const planned = await this.planner.plan(namespace, this.policiesOf(account), now.toISOString());
     const correlationId = `retention-${randomUUID()}`;
     const deleted: RetentionDeletion[] = [];
+    const skipped: RetentionSkip[] = [];
     // A delete that fails (an outage) ends the run, but what was deleted before it is audited first.
     let failure: { error: unknown } | null = null;
     for (const d of planned) {
@@ -64,10 +106,12 @@ export class RetentionEnforcer implements OnApplicationShutdown {
         });
         deleted.push(d);
       } catch (error) {
-        if (!SKIPPED.has((error as { code?: unknown }).code)) {
+        const reason = skipReasonOf(error);
+        if (reason === undefined) {
           failure = { error };
           break;
         }
+        skipped.push({ ...d, reason, message: (error as Error).message });
       }
     }
     for (let i = 0; i < deleted.length; i += AUDIT_CHUNK)
@@ -77,10 +121,10 @@ export class RetentionEnforcer implements OnApplicationShutdown {
         actor,
       );
     if (failure) throw failure.error;
-    return deleted;
+    return { deleted, skipped };
   }
 
-  /** Every namespace that has policies, one after another; concurrent calls share the run in progress. */
+  /** Every namespace that has policies in force, one after another; concurrent calls share the run in progress. */
   enforceAll(now: Date = new Date()): Promise<void> {
     this.running ??= this.everyNamespace(now).finally(() => (this.running = null));
     return this.running;
@@ -106,8 +150,7 @@ export class RetentionEnforcer implements OnApplicationShutdown {
       for (const entry of page) {
         try {
           const account = await this.accounts.get(entry.namespace);
-          if (account && retentionPoliciesOf(account).length > 0)
-            await this.enforce(entry.namespace, OPERATOR_ACTOR, now);
+          if (account && this.policiesOf(account).length > 0) await this.enforce(entry.namespace, OPERATOR_ACTOR, now);
         } catch (error) {
           failure ??= { error };
         }

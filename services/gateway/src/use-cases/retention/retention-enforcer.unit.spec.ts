@@ -1,9 +1,12 @@
+import { SqlitePullRecordStore } from '@wharf/adapters/pull-records-sqlite';
+import type { WharfConfig } from '@wharf/config';
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
 import { WireError } from '@wharf/contracts';
 import {
   PackageCommand,
   PackageEvent,
   RetentionSettings,
+  ConcurrencyConflictError,
   ServiceUnavailableError,
   decide,
   emptyPackageView,
@@ -14,6 +17,7 @@ import { InMemoryMetadataStore, addedToChannel, foldEvents, published } from '@w
 import { AccountDirectory } from '../../auth/account-directory';
 import { AccountWriter } from '../../auth/account-writer';
 import { RetentionEnforcer } from './retention-enforcer';
+import { PullRecorder } from './pull-recorder';
 import { RetentionPlanner } from './retention-planner';
 
 const KEEP_ONE: RetentionSettings = {
@@ -30,11 +34,13 @@ function writerOver(
   appended: PackageEvent[],
   refuse?: (c: PackageCommand) => boolean,
   outage?: (c: PackageCommand) => boolean,
+  conflict?: (c: PackageCommand) => boolean,
 ) {
   const commands: PackageCommands = {
     async execute(command) {
       if (refuse?.(command)) throw new WireError('package-release-not-found', 'gone', {});
       if (outage?.(command)) throw new ServiceUnavailableError('metadata service');
+      if (conflict?.(command)) throw new ConcurrencyConflictError(command.package, 3, 4);
       const view = (await store.get(command.package)) ?? emptyPackageView(command.package);
       const events = decide(command, view);
       const next = events.reduce(
@@ -58,7 +64,12 @@ function writerOver(
 
 async function world(
   refuse?: (c: PackageCommand) => boolean,
-  options: { outage?: (c: PackageCommand) => boolean; extra?: boolean } = {},
+  options: {
+    outage?: (c: PackageCommand) => boolean;
+    conflict?: (c: PackageCommand) => boolean;
+    extra?: boolean;
+    siteDefault?: RetentionSettings;
+  } = {},
 ) {
   const accounts = new SqliteAccountStore({ path: ':memory:' });
   const writer = new AccountWriter(accounts, new AccountDirectory(accounts));
@@ -77,12 +88,19 @@ async function world(
   }
   for (const ns of ['acme', 'other']) await writer.execute(ns, { type: 'CreateOrganization', owner: 'alice' }, 'alice');
   await writer.execute('acme', { type: 'SetRetentionPolicy', id: 'keep-one', settings: KEEP_ONE }, 'alice');
-  const planner = new RetentionPlanner(packages);
+  const config = {
+    retention: { intervalSeconds: 0, pullRecordIntervalSeconds: 60, siteDefault: options.siteDefault ?? null },
+  } as WharfConfig;
+  const planner = new RetentionPlanner(
+    packages,
+    new PullRecorder(new SqlitePullRecordStore({ path: ':memory:' }), config),
+  );
   const enforcer = new RetentionEnforcer(
     planner,
     writer,
     accounts,
-    writerOver(packages, appended, refuse, options.outage),
+    writerOver(packages, appended, refuse, options.outage, options.conflict),
+    config,
   );
   return { accounts, packages, appended, planner, enforcer };
 }
@@ -92,8 +110,9 @@ describe('RetentionEnforcer', () => {
     const { accounts, appended, planner, enforcer } = await world();
     const now = new Date('2026-06-01T00:00:00Z');
     const plan = await planner.plan('acme', (await accounts.get('acme'))!.retention!, now.toISOString());
-    const deleted = await enforcer.enforce('acme', 'alice', now);
+    const { deleted, skipped } = await enforcer.enforce('acme', 'alice', now);
     expect(deleted).toEqual(plan);
+    expect(skipped).toEqual([]);
     expect(deleted.map((d) => d.release)).toEqual(['1.1.0']);
     expect(appended).toEqual([
       expect.objectContaining({
@@ -106,14 +125,17 @@ describe('RetentionEnforcer', () => {
     expect(await planner.plan('acme', (await accounts.get('acme'))!.retention!, now.toISOString())).toEqual([]);
   });
 
-  it('should skip, and not record, a manifest another delete removed first', async () => {
+  it('should skip as gone, and not record, a manifest another delete removed first', async () => {
     const { accounts, enforcer } = await world(() => true);
-    expect(await enforcer.enforce('acme', 'alice')).toEqual([]);
+    expect(await enforcer.enforce('acme', 'alice')).toEqual({
+      deleted: [],
+      skipped: [expect.objectContaining({ package: 'acme/app', release: '1.1.0', reason: 'gone', message: 'gone' })],
+    });
     const [last] = await accounts.history('acme', { limit: 1 });
     expect(last!.type).toBe('RetentionPolicySet');
   });
 
-  it("should skip, and not record, a release that became a channel's current after the plan", async () => {
+  it("should skip as superseded, and not record, a release that became a channel's current after the plan", async () => {
     const { accounts, packages, appended, planner, enforcer } = await world();
     const view = (await packages.get('acme/app'))!;
     const plan = planner.plan.bind(planner);
@@ -124,7 +146,20 @@ describe('RetentionEnforcer', () => {
       await packages.put({ ...view, sequence: view.sequence + 1, channels: [beta, ...view.channels] }, view.sequence);
       return planned;
     });
-    expect(await enforcer.enforce('acme', 'alice')).toEqual([]);
+    expect(await enforcer.enforce('acme', 'alice')).toEqual({
+      deleted: [],
+      skipped: [
+        {
+          package: 'acme/app',
+          release: '1.1.0',
+          mediaType: expect.any(String),
+          policy: 'keep-one',
+          blobDigest: expect.any(String),
+          reason: 'superseded',
+          message: expect.stringContaining('superseded'),
+        },
+      ],
+    });
     expect(appended).toEqual([]);
     expect((await accounts.history('acme', { limit: 1 }))[0]!.type).toBe('RetentionPolicySet');
   });
@@ -137,6 +172,26 @@ describe('RetentionEnforcer', () => {
     expect((await accounts.history('acme', { limit: 1 }))[0]!.actor).toBe('-');
   });
 
+  it("should run the site's default in a namespace without policies, and a namespace's own policies instead of it", async () => {
+    const { accounts, packages, appended, enforcer } = await world(undefined, {
+      siteDefault: { ...KEEP_ONE, keepLast: 0 },
+    });
+    await enforcer.enforceAll();
+    // other has no policy: the default (keep none but the channel's current) deleted 1.1.0.
+    expect((await packages.get('other/app'))!.manifests.map((m) => m.release)).toEqual(['1.0.0']);
+    // acme's own keep-one overrides it: 1.2.0 is kept.
+    expect((await packages.get('acme/app'))!.manifests.map((m) => m.release)).toEqual(['1.0.0', '1.2.0']);
+    expect(
+      appended.map((e) => [(e.data as { release: string }).release, (e.data as { reason?: unknown }).reason]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['1.1.0', { kind: 'retention', policy: 'keep-one' }],
+        ['1.1.0', { kind: 'retention', policy: 'site-default' }],
+      ]),
+    );
+    expect((await accounts.history('other', { limit: 1 }))[0]!.type).toBe('RetentionApplied');
+  });
+
   it('should audit what it deleted before a delete failed, and pass the failure on', async () => {
     const failing = (c: PackageCommand) => c.package === 'acme/app';
     const { accounts, appended, enforcer } = await world(undefined, { outage: failing, extra: true });
@@ -147,6 +202,15 @@ describe('RetentionEnforcer', () => {
       type: 'RetentionApplied',
       data: { deleted: [{ package: 'acme/api', release: '2.0.0' }] },
     });
+  });
+
+  it('should fail on a writer conflict, not skip it as superseded, after auditing what it deleted', async () => {
+    const conflict = (c: PackageCommand) => c.package === 'acme/app';
+    const { accounts, appended, enforcer } = await world(undefined, { conflict, extra: true });
+    await expect(enforcer.enforce('acme', 'alice')).rejects.toThrow(ConcurrencyConflictError);
+    expect(appended.map((e) => e.type)).toEqual(['ReleaseDeleted']);
+    const [last] = await accounts.history('acme', { limit: 1 });
+    expect(last).toMatchObject({ type: 'RetentionApplied', data: { deleted: [{ package: 'acme/api' }] } });
   });
 
   it('should go on to the other namespaces when one fails, then report the failure', async () => {

@@ -51,8 +51,11 @@ export class RetentionPoliciesUseCases {
   /** The dry run: what a run would delete now, deleting nothing. */
   async preview(caller: Caller, namespace: string, now: Date = new Date()) {
     await this.access.require(caller, namespace, 'admin');
-    const policies = retentionPoliciesOf(await this.lookup.account(namespace));
-    return retentionRunJson(await this.planner.plan(namespace, policies, now.toISOString()), true);
+    const policies = this.enforcer.policiesOf(await this.lookup.account(namespace));
+    return retentionRunJson(
+      { deleted: await this.planner.plan(namespace, policies, now.toISOString()), skipped: [] },
+      true,
+    );
   }
 
   /** A run now, as the schedule would make it, recorded under the caller's name. */

@@ -1,0 +1,78 @@
+/**
+ * The distributed profile's pull records on MongoDB (and FerretDB v1), shared by every gateway:
+ * one document per (package, release), `_id` = `<package>@<release>` (a package name has no
+ * `@`), written by an upsert with `$max`, so a time never moves back whichever gateway writes
+ * last; a flush is one `bulkWrite`, unordered. `lastPulls` finds by `package` (indexed; FerretDB
+ * v1 uses only `_id` and scans, which the retention run pays once per page of 500 packages).
+ */
+import type { AnyBulkWriteOperation, Collection, MongoClient } from 'mongodb';
+import { MongoConnectionOptions, connectMongo, translateMongoOutages } from '@wharf/adapters/mongo';
+import type { PullRecord, PullRecordStore } from '@wharf/ports';
+
+export type MongoPullRecordStoreOptions = MongoConnectionOptions;
+
+interface PullDocument {
+  _id: string;
+  package: string;
+  release: string;
+  pulledAt: string;
+}
+
+const DUPLICATE_KEY = 11000;
+const LOOKUP_PAGE = 500;
+
+export class MongoPullRecordStore implements PullRecordStore {
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly pulls: Collection<PullDocument>,
+  ) {}
+
+  static async connect(options: MongoPullRecordStoreOptions): Promise<MongoPullRecordStore> {
+    return connectMongo(options, async ({ client, db, prefix }) => {
+      const pulls = db.collection<PullDocument>(`${prefix}pull_records`);
+      await pulls.createIndex({ package: 1 }, { name: 'by_package' });
+      return new MongoPullRecordStore(client, pulls);
+    });
+  }
+
+  async record(pulls: readonly PullRecord[]): Promise<void> {
+    if (pulls.length === 0) return;
+    const latest = new Map<string, PullRecord>();
+    for (const p of pulls) {
+      const key = `${p.package}@${p.release}`;
+      const seen = latest.get(key);
+      if (!seen || seen.pulledAt < p.pulledAt) latest.set(key, p);
+    }
+    const operations: AnyBulkWriteOperation<PullDocument>[] = [...latest].map(([_id, p]) => ({
+      updateOne: {
+        filter: { _id },
+        update: { $max: { pulledAt: p.pulledAt }, $setOnInsert: { package: p.package, release: p.release } },
+        upsert: true,
+      },
+    }));
+    try {
+      await this.pulls.bulkWrite(operations, { ordered: false });
+    } catch (error) {
+      // Two gateways inserting the same new record at once: one insert loses on the key, and its
+      // $max then applies to the document the other inserted.
+      if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+      await this.pulls.bulkWrite(operations, { ordered: false });
+    }
+  }
+
+  async lastPulls(packages: readonly string[]): Promise<PullRecord[]> {
+    const out: PullRecord[] = [];
+    for (let i = 0; i < packages.length; i += LOOKUP_PAGE) {
+      const page = packages.slice(i, i + LOOKUP_PAGE);
+      for (const d of await this.pulls.find({ package: { $in: page } }).toArray())
+        out.push({ package: d.package, release: d.release, pulledAt: d.pulledAt });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+translateMongoOutages(MongoPullRecordStore);

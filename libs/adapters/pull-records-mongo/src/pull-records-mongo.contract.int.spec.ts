@@ -1,0 +1,21 @@
+import { describePullRecordsContract } from '@wharf/testing';
+import { closeAdminClient, dropDatabase, mongoUrl, uniqueDatabase } from '../../mongo/src/mongo.test-support';
+import { MongoPullRecordStore } from './pull-records-mongo.adapter';
+
+afterAll(closeAdminClient);
+
+describePullRecordsContract(
+  'pull-records-mongo',
+  async () => {
+    const database = uniqueDatabase('wharf_pulls_');
+    return {
+      subject: await MongoPullRecordStore.connect({
+        url: mongoUrl(),
+        database,
+        clientOptions: { serverSelectionTimeoutMS: 10_000 },
+      }),
+      cleanup: () => dropDatabase(database),
+    };
+  },
+  { testTimeoutMs: 60_000 },
+);

@@ -1,0 +1,61 @@
+/**
+ * The embedded profile's pull records: one row per (package, release), upserted with the later
+ * of the two times (ISO instants of one format compare as text). A batch is one transaction, so
+ * a flush of a minute's pulls is one fsync (`synchronous` as the other stores: losing the last
+ * flush in a power cut costs a minute of pull times, which retention measures in days).
+ */
+import type Database from 'better-sqlite3';
+import { SqliteFileOptions, openSqlite, prepared, translateSqliteOutages } from '@wharf/adapters/sqlite';
+import type { PullRecord, PullRecordStore } from '@wharf/ports';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS pulls (
+    package   TEXT NOT NULL,
+    release   TEXT NOT NULL,
+    pulled_at TEXT NOT NULL,
+    PRIMARY KEY (package, release)
+  ) WITHOUT ROWID;
+`;
+
+/** SQLite's bound on host parameters is 32766; a page of packages stays far below it. */
+const LOOKUP_PAGE = 500;
+
+export class SqlitePullRecordStore implements PullRecordStore {
+  private readonly db: Database.Database;
+  private readonly recordTx: (pulls: readonly PullRecord[]) => void;
+
+  constructor(options: SqliteFileOptions) {
+    this.db = openSqlite(options.path, options.synchronous ?? 'normal');
+    this.db.exec(SCHEMA);
+    this.recordTx = this.db.transaction((pulls: readonly PullRecord[]) => {
+      const upsert = prepared(
+        this.db,
+        `INSERT INTO pulls (package, release, pulled_at) VALUES (?, ?, ?)
+         ON CONFLICT (package, release) DO UPDATE SET pulled_at = MAX(pulled_at, excluded.pulled_at)`,
+      );
+      for (const p of pulls) upsert.run(p.package, p.release, p.pulledAt);
+    });
+  }
+
+  async record(pulls: readonly PullRecord[]): Promise<void> {
+    if (pulls.length > 0) this.recordTx(pulls);
+  }
+
+  async lastPulls(packages: readonly string[]): Promise<PullRecord[]> {
+    const out: PullRecord[] = [];
+    for (let i = 0; i < packages.length; i += LOOKUP_PAGE) {
+      const page = packages.slice(i, i + LOOKUP_PAGE);
+      const rows = this.db
+        .prepare(`SELECT package, release, pulled_at FROM pulls WHERE package IN (${page.map(() => '?').join(', ')})`)
+        .all(...page) as { package: string; release: string; pulled_at: string }[];
+      for (const r of rows) out.push({ package: r.package, release: r.release, pulledAt: r.pulled_at });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+translateSqliteOutages(SqlitePullRecordStore);

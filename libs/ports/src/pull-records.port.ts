@@ -1,0 +1,38 @@
+export const PULL_RECORDS = Symbol('PullRecords');
+
+/** The last pull of one release (any media type) of a package. */
+export interface PullRecord {
+  /** `namespace/name`. */
+  package: string;
+  release: string;
+  /** ISO 8601 instant. */
+  pulledAt: string;
+}
+
+/**
+ * When each release was last pulled, for retention's "keep releases pulled within N days". Not
+ * the event log and not the package view: a pull is not a change of the package, and writing
+ * one per pull would put a write on every read. The gateways coalesce pulls in memory
+ * (`PullRecorder`) and write each pulled release at most once per interval, so this store sees
+ * one upsert per (package, release) pulled per interval, whatever the pull rate.
+ *
+ * Records outlive a deleted release (a release pushed again under that name starts with the old
+ * time: retention then keeps it longer, never shorter). Precision is the writers' interval.
+ *
+ * Embedded: SQLite (`pulls.db`). Distributed: MongoDB, shared by every gateway.
+ * When its engine cannot be reached, every method rejects with DependencyUnavailableError.
+ */
+export interface PullRecordStore {
+  /**
+   * Keeps, for each (package, release) given, the later of the stored time and the given one:
+   * a time never moves back, so writers may race and batches may arrive out of order. The
+   * same (package, release) twice in one call keeps the later. An empty list writes nothing.
+   */
+  record(pulls: readonly PullRecord[]): Promise<void>;
+  /**
+   * The last pull of every release of `packages` that was ever recorded, in no order; a
+   * package with none contributes nothing. Exact names only: `a/b` is not `a/b-c`.
+   */
+  lastPulls(packages: readonly string[]): Promise<PullRecord[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,87 @@
+/**
+ * The PullRecordStore contract (libs/ports/src/pull-records.port.ts), run unchanged against
+ * every adapter: each test gets a fresh, empty store.
+ */
+import type { PullRecord, PullRecordStore } from '@wharf/ports';
+import { ContractFixture, ContractOptions, useContractFixture } from './contract-fixture';
+
+export type PullRecordsFixture = ContractFixture<PullRecordStore>;
+
+const at = (day: number) => new Date(Date.UTC(2026, 0, day)).toISOString();
+const sorted = (records: PullRecord[]) =>
+  [...records].sort((a, b) => `${a.package}@${a.release}`.localeCompare(`${b.package}@${b.release}`));
+
+export function describePullRecordsContract(
+  name: string,
+  factory: () => Promise<PullRecordsFixture>,
+  options: ContractOptions = {},
+): void {
+  const timeout = options.testTimeoutMs ?? 30_000;
+
+  describe(`PullRecordStore contract: ${name}`, () => {
+    const ctx = useContractFixture(factory, timeout);
+    const store = () => ctx.fixture.subject;
+
+    it(
+      'should answer nothing for packages never pulled, and write nothing for an empty batch',
+      async () => {
+        await store().record([]);
+        expect(await store().lastPulls(['acme/web'])).toEqual([]);
+        expect(await store().lastPulls([])).toEqual([]);
+      },
+      timeout,
+    );
+
+    it(
+      'should keep the last pull of each release, never moving a time back, across batches and within one',
+      async () => {
+        await store().record([
+          { package: 'acme/web', release: '1.0.0', pulledAt: at(5) },
+          { package: 'acme/web', release: '1.0.0', pulledAt: at(7) },
+          { package: 'acme/web', release: '1.0.0', pulledAt: at(6) },
+          { package: 'acme/web', release: '2.0.0-rc.1+build.5', pulledAt: at(1) },
+        ]);
+        await store().record([
+          { package: 'acme/web', release: '1.0.0', pulledAt: at(3) }, // an older batch, late
+          { package: 'acme/web', release: '2.0.0-rc.1+build.5', pulledAt: at(2) },
+        ]);
+
+        expect(sorted(await store().lastPulls(['acme/web']))).toEqual([
+          { package: 'acme/web', release: '1.0.0', pulledAt: at(7) },
+          { package: 'acme/web', release: '2.0.0-rc.1+build.5', pulledAt: at(2) },
+        ]);
+      },
+      timeout,
+    );
+
+    it(
+      'should answer exactly the packages asked, by exact name',
+      async () => {
+        await store().record([
+          { package: 'acme/web', release: '1.0.0', pulledAt: at(1) },
+          { package: 'acme/web-ui', release: '1.0.0', pulledAt: at(2) },
+          { package: 'acme/db', release: '1.0.0', pulledAt: at(3) },
+          { package: 'other/web', release: '1.0.0', pulledAt: at(4) },
+        ]);
+
+        expect(sorted(await store().lastPulls(['acme/web', 'acme/db', 'acme/none']))).toEqual([
+          { package: 'acme/db', release: '1.0.0', pulledAt: at(3) },
+          { package: 'acme/web', release: '1.0.0', pulledAt: at(1) },
+        ]);
+      },
+      timeout,
+    );
+
+    it(
+      'should keep the later time when writers race on the same releases',
+      async () => {
+        const batch = (day: number) =>
+          ['1.0.0', '1.1.0', '1.2.0'].map((release) => ({ package: 'acme/web', release, pulledAt: at(day) }));
+        await Promise.all([4, 9, 2, 8].map((day) => store().record(batch(day))));
+
+        expect((await store().lastPulls(['acme/web'])).map((r) => r.pulledAt)).toEqual([at(9), at(9), at(9)]);
+      },
+      timeout,
+    );
+  });
+}
