@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { Caller } from '@wharf/domain';
 import { pullFilename } from '../../presenters/appr.presenter';
 import { ArchiveReads, ArchiveToSend, BlobForJson, HOLDS_NOTHING, HeldBlobs, RedirectedBlob } from './archive-reads';
-import { resolveManifest } from './package-lookup';
 import { ReadablePackages } from './readable-packages';
 
 /** The pull of a release's archive: raw (or a redirect to the store), or as JSON. */
@@ -22,8 +21,7 @@ export class PullReleaseUseCases {
     mediaType: string,
     held: HeldBlobs = HOLDS_NOTHING,
   ): Promise<ArchiveToSend | RedirectedBlob> {
-    const view = await this.packages.get(caller, namespace, name);
-    const manifest = resolveManifest(view, releaseQuery, mediaType);
+    const { head: view, manifest } = await this.packages.manifest(caller, namespace, name, releaseQuery, mediaType);
     const archive = {
       view,
       manifest,
@@ -44,8 +42,7 @@ export class PullReleaseUseCases {
     releaseQuery: string,
     mediaType: string,
   ): Promise<BlobForJson> {
-    const view = await this.packages.get(caller, namespace, name);
-    const manifest = resolveManifest(view, releaseQuery, mediaType);
+    const { head: view, manifest } = await this.packages.manifest(caller, namespace, name, releaseQuery, mediaType);
     const rawPull = `${this.archives.packagePath(view)}/${encodeURIComponent(manifest.release)}/${encodeURIComponent(manifest.mediaType)}/pull`;
     return { view, manifest, body: await this.archives.bodyForJson(manifest, rawPull) };
   }
