@@ -413,8 +413,7 @@ export class MongoMetadataStore implements MetadataStore {
     }
     if (held.size > 0)
       throw new Error(`the head of ${pkg} (sequence ${newest.sequence}) holds ${held.size} manifests without a row`);
-    const { releases: _releases, storedBytes: _storedBytes, ...fields } = head;
-    const view = assembleView(fields, found);
+    const view = assembleView(JSON.parse(newest.head!) as HeadFields, found);
     this.views.set(key, { view, size }, size);
     return view;
   }

@@ -12,7 +12,7 @@
  */
 import type { RecordedEvent } from './package.events';
 import type { PackageSummary } from './package.summary';
-import { storedBytesOf, summarizePackage } from './package.summary';
+import { summarizePackage } from './package.summary';
 import type { PackageView, ReleaseManifest } from './package.view';
 
 export interface PackageHead extends Omit<PackageView, 'manifests'> {
@@ -20,6 +20,8 @@ export interface PackageHead extends Omit<PackageView, 'manifests'> {
   releases: PackageSummary['releases'];
   /** What the package counts against its namespace's storage quota (`storedBytesOf`). */
   storedBytes: number;
+  /** The `metadata` its manifests hold together (`storedMetadataBytesOf`): what a push's bound checks. */
+  metadataBytes: number;
 }
 
 /** A manifest with the sequence of the event that published it: its order among the package's manifests. */
@@ -47,7 +49,12 @@ export function headFieldsOf(view: PackageView): HeadFields {
 /** The head of a view; proportional to its releases (the summary's release index). */
 export function packageHead(view: PackageView): PackageHead {
   const summary = summarizePackage(view);
-  return { ...headFieldsOf(view), releases: summary.releases, storedBytes: storedBytesOf(view) };
+  return {
+    ...headFieldsOf(view),
+    releases: summary.releases,
+    storedBytes: summary.storedBytes,
+    metadataBytes: summary.metadataBytes,
+  };
 }
 
 /** The listing's summary of a package, from its head. */
@@ -60,13 +67,19 @@ export function summaryOfHead(head: PackageHead): PackageSummary {
     createdAt: head.createdAt,
     updatedAt: head.updatedAt,
     storedBytes: head.storedBytes,
+    metadataBytes: head.metadataBytes,
     releases: head.releases,
   };
 }
 
 /** The head's fields and the summary's, stored apart, as one head again. */
 export function joinHead(fields: HeadFields, summary: PackageSummary): PackageHead {
-  return { ...fields, releases: summary.releases, storedBytes: summary.storedBytes };
+  return {
+    ...fields,
+    releases: summary.releases,
+    storedBytes: summary.storedBytes,
+    metadataBytes: summary.metadataBytes,
+  };
 }
 
 /**

@@ -1,6 +1,15 @@
-import { TEST_PACKAGE, addedToChannel, deleted, published, recorded, testDigest } from '@wharf/testing';
+import {
+  TEST_PACKAGE,
+  addedToChannel,
+  deleted,
+  foldEvents,
+  published,
+  pushRelease,
+  recorded,
+  testDigest,
+} from '@wharf/testing';
 import type { PackageEvent, RecordedEvent } from './package.events';
-import { evolveAll } from './package.decider';
+import { assertPushFitsHead, assertPushFitsPackage, evolveAll } from './package.decider';
 import {
   ManifestRow,
   assembleView,
@@ -11,7 +20,7 @@ import {
   summaryOfHead,
 } from './package.head';
 import { summarizePackage } from './package.summary';
-import { PackageView, emptyPackageView } from './package.view';
+import { PackageView, emptyPackageView, findManifest } from './package.view';
 
 /** Deterministic runs of publications, republications, deletes and channel changes. */
 function history(seed: number, length: number): PackageEvent[] {
@@ -75,5 +84,58 @@ describe('package heads and rows', () => {
 
     expect(summaryOfHead(packageHead(view))).toEqual(summarizePackage(view));
     expect(packageHead(view)).not.toHaveProperty('manifests');
+  });
+});
+
+describe('assertPushFitsHead', () => {
+  /** A package with 1.0.0 (with metadata), 2.0.0 deleted, private. */
+  const view = foldEvents(TEST_PACKAGE, [
+    published({ release: '1.0.0', metadata: { note: 'x'.repeat(40) }, visibility: 'private' }),
+    published({ release: '2.0.0', visibility: 'private' }),
+    deleted({ release: '2.0.0' }),
+  ]);
+  const head = packageHead(view);
+  const outcome = (run: () => unknown) => {
+    try {
+      return { returned: run() ?? null };
+    } catch (error) {
+      return { threw: (error as { code?: string }).code };
+    }
+  };
+
+  it('should refuse and accept exactly the pushes the whole view refuses and accepts', () => {
+    const commands = [
+      pushRelease({ release: '3.0.0', visibility: 'private' }),
+      pushRelease({ release: '1.0.0' }),
+      pushRelease({ release: '1.0.0', force: true }),
+      pushRelease({ release: '1.0.0', force: true, allowOverwrites: false }),
+      pushRelease({ release: '2.0.0', allowOverwrites: false, content: { blobDigest: testDigest('other bytes') } }),
+      pushRelease({
+        release: '2.0.0',
+        allowOverwrites: false,
+        content: { blobDigest: view.tombstones![0]!.blobDigest },
+      }),
+      pushRelease({ release: '3.0.0', visibility: 'public', visibilityRequested: true }),
+      pushRelease({ release: '3.0.0', metadata: { more: 'y'.repeat(40) }, maxPackageMetadataBytes: 80 }),
+      pushRelease({ release: '3.0.0', metadata: { more: 'y' }, maxPackageMetadataBytes: 80 }),
+    ];
+    const codes = commands.map((command) => {
+      const existing = findManifest(view, command.release, command.mediaType);
+      const fromHead = outcome(() => assertPushFitsHead(command, head, existing));
+      expect(fromHead).toEqual(outcome(() => assertPushFitsPackage(command, view)));
+      return fromHead.threw ?? 'fits';
+    });
+
+    expect(codes).toEqual([
+      'fits',
+      'package-exists',
+      'fits',
+      'package-exists',
+      'overwrite-forbidden',
+      'fits',
+      'visibility-conflict',
+      'payload-too-large',
+      'fits',
+    ]);
   });
 });
