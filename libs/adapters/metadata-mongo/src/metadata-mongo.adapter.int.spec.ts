@@ -7,7 +7,7 @@
  */
 import { MongoClient } from 'mongodb';
 import type { CommandStartedEvent, Document } from 'mongodb';
-import { PackageView, headFieldsOf, packageHead, summarizePackage } from '@wharf/domain';
+import { PackageView, emptyPackageView, headFieldsOf, packageHead, summarizePackage } from '@wharf/domain';
 import { DependencyUnavailableError } from '@wharf/ports';
 import { packageView, packageViewAfter, releaseDeleted, releasePublished, uniqueName } from '@wharf/testing';
 import {
@@ -502,6 +502,31 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         ]);
         expect(await observed.get(pkg)).toEqual(v2);
         expect(sent.splice(0)).toEqual(lookups);
+      } finally {
+        await observed.close();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should give a writer the whole view of a package it created or moved on without reading its rows',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const { observed, sent } = await observedStore();
+      try {
+        const first = packageViewAfter(emptyPackageView(pkg), [releasePublished()]);
+        expect(await observed.put(first.view, 0, first.changes)).toBe(true);
+        const second = packageViewAfter(first.view, [releasePublished({ release: '2.0.0' })]);
+        expect(await observed.put(second.view, first.view.sequence, second.changes)).toBe(true);
+        sent.length = 0;
+
+        expect(await observed.get(pkg)).toEqual(second.view);
+
+        expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
+          'find package_heads',
+          'find package_versions',
+        ]);
       } finally {
         await observed.close();
       }

@@ -570,7 +570,7 @@ export class MongoMetadataStore implements MetadataStore {
       throw error;
     }
     this.know(generation, view.package, { id, sequence: view.sequence, rows: true });
-    this.rememberView(generation, view, known ? rowsSize : null);
+    this.rememberView(generation, view, known ? rowsSize : null, replaced === null ? doc.head!.length : null);
     // Stored. What follows only speeds up reads or drops what no head holds any more; if it
     // fails, the next reader walks further and the next list or put retires what this one did not.
     await heads
@@ -603,11 +603,17 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   /**
-   * Keeps the view just stored: weighed by what it weighed before plus the rows written, or, for
-   * a whole rewrite (`rowsSize` null), by its JSON. A partial write into a view not cached is not
-   * kept (its weight is unknown without serialising it whole).
+   * Keeps the view just stored: weighed by what it weighed before (for a new package, its head)
+   * plus the rows written, or, for a whole rewrite (`rowsSize` null), by its JSON. A partial write
+   * into a view not cached is not kept (its weight is unknown without serialising it whole).
    */
-  private rememberView(generation: number, view: PackageView, rowsSize: number | null): void {
+  private rememberView(
+    generation: number,
+    view: PackageView,
+    rowsSize: number | null,
+    /** For a first put: the head's JSON, which with its rows is the whole view. */
+    firstHeadSize: number | null,
+  ): void {
     if (!this.views.enabled) return;
     const key = `${generation}\0${view.package}`;
     if (rowsSize === null) {
@@ -615,9 +621,9 @@ export class MongoMetadataStore implements MetadataStore {
       this.views.set(key, { view, size }, size);
       return;
     }
-    const before = this.views.get(key);
-    if (!before) return;
-    const size = before.size + rowsSize;
+    const before = firstHeadSize ?? this.views.get(key)?.size;
+    if (before === undefined) return;
+    const size = before + rowsSize;
     this.views.set(key, { view, size }, size);
   }
 

@@ -149,8 +149,8 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.readHead(pkg);
   }
 
-  private readHead(pkg: string): PackageHead | null {
-    const cached = this.headCache.get(pkg);
+  private readHead(pkg: string, fresh = false): PackageHead | null {
+    const cached = fresh ? undefined : this.headCache.get(pkg);
     if (cached) return cached;
     const row = prepared(this.db, `SELECT head, summary FROM ${this.heads} WHERE package = ?`).get(pkg) as
       { head: string; summary: string } | undefined;
@@ -160,17 +160,18 @@ export class SqliteMetadataStore implements MetadataStore {
     return head;
   }
 
+  /**
+   * The head and the row by its key, in one read transaction. The cached head is used when the
+   * transaction's head row has its sequence (a head is never stored twice at one sequence).
+   */
   async getRelease(pkg: string, release: string, mediaType: string): Promise<HeadAndManifest | null> {
     this.dropCacheIfChangedElsewhere();
-    // One read transaction: the head and the row of one committed state.
     return this.db.transaction(() => {
-      const head = this.readHead(pkg);
-      if (!head) return null;
-      const cached = this.views.get(pkg)?.view;
-      if (cached?.sequence === head.sequence) {
-        const manifest = cached.manifests.find((m) => m.release === release && m.mediaType === mediaType) ?? null;
-        return { head, manifest };
-      }
+      const sequence = prepared(this.db, `SELECT sequence FROM ${this.heads} WHERE package = ?`).pluck().get(pkg) as
+        number | undefined;
+      if (sequence === undefined) return null;
+      const cached = this.headCache.get(pkg);
+      const head = cached?.sequence === sequence ? cached : this.readHead(pkg, true)!;
       const row = prepared(
         this.db,
         `SELECT manifest FROM ${this.rows} WHERE package = ? AND release = ? AND media_type = ?`,

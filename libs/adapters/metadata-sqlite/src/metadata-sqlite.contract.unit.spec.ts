@@ -61,6 +61,21 @@ describe('metadata-sqlite view cache', () => {
     expect(await server.put(second, first.sequence)).toBe(false);
   });
 
+  it('should read a head and release another connection wrote after this one cached the head', async () => {
+    const server = open();
+    const replayTool = open();
+    expect(await server.put(first, 0)).toBe(true);
+    expect(await server.getHead('ns/app')).toEqual(packageHead(first));
+
+    expect(await replayTool.put(second, first.sequence)).toBe(true);
+
+    expect(await server.getHead('ns/app')).toEqual(packageHead(second));
+    expect(await server.getRelease('ns/app', '2.0.0', 'helm')).toEqual({
+      head: packageHead(second),
+      manifest: second.manifests[1],
+    });
+  });
+
   it('should forget a view whose compare-and-set failed, and read the stored one', async () => {
     const server = open();
     const other = open();
