@@ -15,7 +15,7 @@ import {
   packageExists,
   parseMediaType,
   parseSemVer,
-  resolveReleaseQuery,
+  resolveReleaseQuerySorted,
 } from '@wharf/domain';
 import type { PackageReader } from '@wharf/ports';
 
@@ -38,13 +38,18 @@ export async function loadExistingHead(reader: PackageReader, ref: PackageRef): 
 
 /** The release a query names among the head's releases; ReleaseNotFoundError when none. */
 export function resolveHeadRelease(head: PackageHead, query: string | undefined): string {
-  const release = resolveReleaseQuery(
-    query,
-    head.releases.map((r) => r.release),
-  );
+  const release = resolveReleaseQuerySorted(query, releaseIndex(head));
   if (release === null) throw new ReleaseNotFoundError(head.package, query ?? 'default');
   return release;
 }
+
+/** The head's release names, highest first: one array per head object (heads are cached and never mutated). */
+function releaseIndex(head: PackageHead): string[] {
+  let names = releaseNamesOfHead.get(head);
+  if (!names) releaseNamesOfHead.set(head, (names = head.releases.map((r) => r.release)));
+  return names;
+}
+const releaseNamesOfHead = new WeakMap<PackageHead, string[]>();
 
 /** The media types the head holds for `release`, sorted. */
 export function mediaTypesOfRelease(head: PackageHead, release: string): string[] {
