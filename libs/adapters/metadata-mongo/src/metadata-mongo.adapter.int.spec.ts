@@ -535,6 +535,28 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   );
 
   it(
+    'should parse a head once per sequence, and the next one after a put',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const { v1, v2 } = firstTwoViews(pkg);
+      expect(await store.put(v1, 0)).toBe(true);
+      const reader = await connect();
+      try {
+        const first = await reader.getHead(pkg);
+        expect(await reader.getHead(pkg)).toBe(first);
+        expect((await reader.getRelease(pkg, '1.0.0', 'helm'))?.head).toBe(first);
+
+        expect(await store.put(v2, v1.sequence)).toBe(true);
+
+        expect(await reader.getHead(pkg)).toEqual(packageHead(v2));
+      } finally {
+        await reader.close();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
     'should refuse to answer a release whose row is newer than the head, and answer none the head does not hold',
     async () => {
       const pkg = `${uniqueName('ns')}/app`;

@@ -275,6 +275,8 @@ export class MongoMetadataStore implements MetadataStore {
   );
   /** Per generation and package, a whole view and its weight (characters of JSON). */
   private readonly views: LruBySize<string, { view: PackageView; size: number }>;
+  /** Per generation and package, the newest head parsed (weighed by its JSON). */
+  private readonly parsedHeads: LruBySize<string, PackageHead>;
   private closed = false;
 
   /** `fixedGeneration`: a rebuild's store, which writes that generation whatever the pointer says. */
@@ -289,6 +291,7 @@ export class MongoMetadataStore implements MetadataStore {
   ) {
     this.generations = new MongoGenerations(db, prefix, 'metadata', COLLECTIONS, generationCacheMs);
     this.views = new LruBySize({ maxTotalSize: viewCacheBytes, maxEntrySize: viewCacheBytes / 4 });
+    this.parsedHeads = new LruBySize({ maxTotalSize: viewCacheBytes, maxEntrySize: viewCacheBytes / 4 });
   }
 
   /** The live generation's collections (the pointer re-read when older than generationCacheMs). */
@@ -401,7 +404,7 @@ export class MongoMetadataStore implements MetadataStore {
     const key = `${generation}\0${pkg}`;
     const cached = this.views.get(key);
     if (cached?.view.sequence === newest.sequence) return cached.view;
-    const head = headOf(pkg, newest);
+    const head = this.headAt(generation, pkg, newest);
     const held = new Set(head.releases.flatMap((r) => r.mediaTypes.map((t) => rowId(pkg, r.release, t))));
     let size = newest.head?.length ?? 0;
     const found: ManifestRow[] = [];
@@ -420,7 +423,8 @@ export class MongoMetadataStore implements MetadataStore {
 
   async getHead(pkg: string): Promise<PackageHead | null> {
     const newest = await this.newestVersion(pkg);
-    return newest && headOf(pkg, newest);
+    if (!newest) return null;
+    return this.headAt((await this.collections()).generation, pkg, newest);
   }
 
   /**
@@ -429,11 +433,11 @@ export class MongoMetadataStore implements MetadataStore {
    * outage (the writer, or the projector repairing after it, moves the head on).
    */
   async getRelease(pkg: string, release: string, mediaType: string): Promise<HeadAndManifest | null> {
-    const { rows } = await this.collections();
+    const { generation, rows } = await this.collections();
     for (let attempt = 0; attempt < ROW_READ_ATTEMPTS; attempt++) {
       const newest = await this.newestVersion(pkg);
       if (!newest) return null;
-      const head = headOf(pkg, newest);
+      const head = this.headAt(generation, pkg, newest);
       if (!holds(head, release, mediaType)) return { head, manifest: null };
       if (!newest.rows && typeof newest.view === 'string') {
         const view = JSON.parse(newest.view) as PackageView;
@@ -447,6 +451,24 @@ export class MongoMetadataStore implements MetadataStore {
     throw new DependencyUnavailableError('MongoDB', {
       cause: new Error(`${pkg} ${release} ${mediaType} is being written; its head has not caught up`),
     });
+  }
+
+  /**
+   * The head a version holds, parsed once per generation, package and sequence: a stored
+   * sequence's head never changes, and parsing a large package's release index on every show
+   * would cost what the rows spare.
+   */
+  private headAt(generation: number, pkg: string, version: StoredVersion): PackageHead {
+    const key = `${generation}\0${pkg}`;
+    const cached = this.parsedHeads.get(key);
+    if (cached?.sequence === version.sequence) return cached;
+    const head = headOf(pkg, version);
+    this.parsedHeads.set(
+      key,
+      head,
+      (version.head?.length ?? 0) + (version.summary?.length ?? version.view?.length ?? 0),
+    );
+    return head;
   }
 
   /**
