@@ -263,7 +263,7 @@ export async function seedWharfDirect(
   const started = Date.now();
   const { code, err } = await runChild(
     process.execPath,
-    ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(__dirname, 'seed-wharf.js')],
+    ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(__dirname, '..', 'seed-wharf.js')],
     {
       ...process.env,
       WHARF_BENCH_ROOT: ROOT,

@@ -188,6 +188,35 @@ export function resolveReleaseQuery(query: string | undefined, releases: readonl
   return highest(candidates.filter((v) => (includePrereleases || v.prerelease.length === 0) && matches(v)));
 }
 
+/**
+ * `resolveReleaseQuery(query, releases)` over releases sorted highest first (as
+ * `sortReleasesDescending` sorts them, the order of a package head's release index), with the
+ * same answer. The default query takes the first release, and a release named in full without
+ * build metadata is found by binary search (equal precedence means the same text up to a
+ * `+build`, and the highest of those comes first): a handful of parses, not one per release,
+ * so a show of one release costs the same in a package of 100,000. Other queries read every
+ * release, as `resolveReleaseQuery` does.
+ */
+export function resolveReleaseQuerySorted(query: string | undefined, sortedDesc: readonly string[]): string | null {
+  if (query === undefined || query === '' || query === 'default') {
+    // Texts that are not SemVer sort last: the first release is the highest if any is SemVer.
+    const first = sortedDesc[0];
+    return first !== undefined && parseSemVer(first) !== null ? first : null;
+  }
+  const target = query.includes('+') ? null : parseSemVer(query);
+  if (target === null) return resolveReleaseQuery(query, sortedDesc);
+  let low = 0;
+  let high = sortedDesc.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const version = parseSemVer(sortedDesc[middle]!);
+    if (version !== null && comparePrecedence(version, target) > 0) low = middle + 1;
+    else high = middle;
+  }
+  const found = low < sortedDesc.length ? parseSemVer(sortedDesc[low]!) : null;
+  return found !== null && comparePrecedence(found, target) === 0 ? found.raw : null;
+}
+
 function parseAll(releases: readonly string[]): SemVer[] {
   return releases.map(parseSemVer).filter((v): v is SemVer => v !== null);
 }

@@ -4,6 +4,7 @@ import {
   compareSemVer,
   parseSemVer,
   resolveReleaseQuery,
+  resolveReleaseQuerySorted,
   sortReleasesDescending,
   type SemVer,
 } from './semver';
@@ -455,5 +456,50 @@ describe('resolveReleaseQuery', () => {
 
   it('should throw for an unparsable query even when there are no releases', () => {
     expect(() => resolveReleaseQuery('abc', [])).toThrow(InvalidReleaseError);
+  });
+});
+
+describe('resolveReleaseQuerySorted', () => {
+  /** Releases with pre-releases and build metadata that tie on precedence, and one text that is not SemVer. */
+  function releases(seed: number): string[] {
+    let x = seed;
+    const next = (n: number) => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x % n;
+    };
+    return Array.from({ length: 1 + next(40) }, () => {
+      const core = `${next(3)}.${next(3)}.${next(3)}`;
+      const pre = next(3) === 0 ? `-${['rc.1', 'alpha', '1', 'rc.10'][next(4)]}` : '';
+      const build = next(4) === 0 ? `+${['b1', 'a', '7'][next(3)]}` : '';
+      return `${core}${pre}${build}`;
+    });
+  }
+
+  it('should answer what resolveReleaseQuery answers, for every kind of query, over the releases sorted highest first', () => {
+    const queries = [
+      undefined,
+      '',
+      'default',
+      '1.1.1',
+      '0.0.0',
+      '2.2.2-rc.1',
+      '1.0.0-alpha',
+      '9.9.9',
+      '1.1.1+b1',
+      '>1.0.0',
+      '~1.1',
+      '1',
+    ];
+    let answered = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const all = [...new Set(releases(seed))];
+      const sorted = sortReleasesDescending(all);
+      for (const query of queries) {
+        const expected = resolveReleaseQuery(query, all);
+        expect([seed, query, resolveReleaseQuerySorted(query, sorted)]).toEqual([seed, query, expected]);
+        if (expected !== null) answered++;
+      }
+    }
+    expect(answered).toBeGreaterThan(1000);
   });
 });

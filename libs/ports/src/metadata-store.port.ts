@@ -1,4 +1,4 @@
-import type { PackageSummary, PackageView } from '@wharf/domain';
+import type { ManifestChanges, PackageHead, PackageSummary, PackageView, ReleaseManifest } from '@wharf/domain';
 import type { ProjectionRebuild } from './projection-rebuild.port';
 
 export const METADATA_STORE = Symbol('MetadataStore');
@@ -22,25 +22,52 @@ export interface PackageListFilter {
   offset?: number;
 }
 
+/** A package's head and one of its manifests, as one consistent read (MetadataStore.getRelease). */
+export interface HeadAndManifest {
+  head: PackageHead;
+  /** The manifest of that release and media type the head holds; null when the head holds none. */
+  manifest: ReleaseManifest | null;
+}
+
 /**
- * The metadata projection: one document per package (its PackageView), plus a summary used for
- * listing. Only the package writer writes it; the gateway reads it (as its PackageReader).
+ * The metadata projection: per package a head (the view without its manifests, plus its release
+ * index and stored bytes: `PackageHead`) and one row per (release, media type) holding the
+ * manifest. Only the package writer writes it; the gateway reads it (as its PackageReader).
  *
  * When its engine cannot be reached or is overloaded, every method rejects with
  * DependencyUnavailableError (dependency-unavailable.ts): callers wait and retry that, and treat
  * any other error as a fault.
  */
 export interface MetadataStore {
-  /** The package's view, or null when no event of it was ever applied. */
+  /**
+   * The package's whole view (head and every row, as `evolve` folded it), or null when no event
+   * of it was ever applied. Reads every row of the package: for the decider and the readers
+   * that need every manifest; a show or a pull reads `getRelease`.
+   */
   get(pkg: string): Promise<PackageView | null>;
 
+  /** The package's head, or null when no event of it was ever applied; reads no manifest row. */
+  getHead(pkg: string): Promise<PackageHead | null>;
+
   /**
-   * Stores `view` when the stored view's sequence is still `expectedSequence` (0: no view
-   * stored). Returns false, writing nothing, when the stored sequence differs: another writer
-   * or a redelivered event got there first. A view with no manifests left is kept (its sequence
-   * guards idempotency) but no longer listed.
+   * The head and the manifest of (release, media type) as of that head: never a manifest a
+   * later write stored while the head still names an earlier one, so the pair is what one
+   * state of the package held. Null when no event of the package was ever applied.
    */
-  put(view: PackageView, expectedSequence: number): Promise<boolean>;
+  getRelease(pkg: string, release: string, mediaType: string): Promise<HeadAndManifest | null>;
+
+  /**
+   * Stores `view` when the stored sequence is still `expectedSequence` (0: nothing stored).
+   * Returns false, writing nothing the package's head or rows show, when the stored sequence
+   * differs: another writer or a redelivered event got there first. A view with no manifests
+   * left is kept (its sequence guards idempotency) but no longer listed.
+   *
+   * `changes` says which manifests changed from the stored view to `view` (the events'
+   * `manifestChanges`): only those rows are written, and the head, so a put costs the change,
+   * not the package. The caller vouches that they are the whole difference; rows not named are
+   * left as stored. Absent: every row is written again from `view` (a first put, a rebuild).
+   */
+  put(view: PackageView, expectedSequence: number, changes?: ManifestChanges): Promise<boolean>;
 
   /** Summaries of packages that have at least one release (or, with includeOciOnly, an OCI artifact), ordered by package name. */
   list(filter: PackageListFilter): Promise<PackageSummary[]>;

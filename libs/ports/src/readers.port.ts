@@ -7,7 +7,7 @@ import type { SearchIndex } from './search-index.port';
  * metadata service.
  */
 export const PACKAGE_READER = Symbol('PackageReader');
-export type PackageReader = Pick<MetadataStore, 'get' | 'list' | 'count'>;
+export type PackageReader = Pick<MetadataStore, 'get' | 'getHead' | 'getRelease' | 'list' | 'count'>;
 
 /** What the gateway may ask of the search service. */
 export const SEARCH_READER = Symbol('SearchReader');

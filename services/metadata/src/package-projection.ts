@@ -1,6 +1,7 @@
 /**
  * Folds recorded events into the metadata store, idempotently: events at or below the stored
- * sequence are skipped, and the write is a compare-and-set on that sequence. Used by the
+ * sequence are skipped, and the write is a compare-and-set on that sequence that writes the
+ * package's head and only the manifest rows the events changed (`manifestChanges`). Used by the
  * writer right after an append and by the projector that follows the log.
  *
  * It remembers, per package (the most recent APPLIED_SEQUENCES_KEPT packages), the sequence
@@ -16,7 +17,7 @@
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HighestByKey } from '@wharf/collections';
-import { PackageView, emptyPackageView, evolveAll } from '@wharf/domain';
+import { PackageView, emptyPackageView, evolveAll, manifestChanges } from '@wharf/domain';
 import type { EventEnvelope } from '@wharf/contracts';
 import { METADATA_STORE, MetadataStore, UnappliableEventsError, parkedBehind } from '@wharf/ports';
 import { ChartIndexProjection } from './chart-index-projection';
@@ -55,7 +56,8 @@ export class PackageProjection {
         throw new UnappliableEventsError(parkedBehind(before.sequence, fresh));
       }
       const after = evolveAll(before, fresh);
-      if (await this.store.put(after, stored ? before.sequence : 0)) {
+      // Only the rows these events changed are written, and the head: a push costs its own rows.
+      if (await this.store.put(after, stored ? before.sequence : 0, manifestChanges(after, fresh))) {
         await this.charts?.apply(after, events);
         this.appliedThrough.offer(pkg, { sequence: after.sequence });
         return after;

@@ -26,7 +26,14 @@ import { writeHistory } from './replay-scenario.test-support';
 
 /** What each projection's tables hold, row for row (search rows without their rowid, which is an insertion detail). */
 const SNAPSHOTS: Record<ProjectionName, { file: string; tables: string[]; queries: string[] }> = {
-  metadata: { file: 'metadata.db', tables: ['packages'], queries: ['SELECT * FROM packages ORDER BY package'] },
+  metadata: {
+    file: 'metadata.db',
+    tables: ['package_heads', 'package_rows'],
+    queries: [
+      'SELECT * FROM package_heads ORDER BY package',
+      'SELECT * FROM package_rows ORDER BY package, release, media_type',
+    ],
+  },
   search: {
     file: 'search.db',
     tables: ['search_docs', 'search_fts'],

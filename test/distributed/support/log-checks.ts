@@ -10,7 +10,7 @@ import { MongoClient } from 'mongodb';
 import { EventEnvelope } from '@wharf/contracts';
 import { PackageView, emptyPackageView, evolve } from '@wharf/domain';
 import { OpenSearchSearchIndex } from '@wharf/adapters/search-opensearch';
-import { METADATA_COLLECTION, PackageVersionDocument } from '@wharf/adapters/metadata-mongo';
+import { METADATA_COLLECTION, MongoMetadataStore, PackageVersionDocument } from '@wharf/adapters/metadata-mongo';
 import { eventually } from '@wharf/testing';
 import type { DistributedStack } from './distributed-stack';
 
@@ -105,8 +105,8 @@ export function fold(pkg: string, stream: readonly EventEnvelope[]): PackageView
 /**
  * Problems of the metadata store against the log: each package's version chain must run
  * 0 → … → last sequence of the log with strictly increasing sequences (an event applied twice
- * would show as a version not above its predecessor, or a fork), and the newest version's view
- * must equal the fold of the log.
+ * would show as a version not above its predecessor, or a fork), and the package as the store
+ * gives it back (its newest head and the rows that head holds) must equal the fold of the log.
  */
 export async function metadataProblems(
   url: string,
@@ -114,6 +114,7 @@ export async function metadataProblems(
   log: Map<string, EventEnvelope[]>,
 ): Promise<string[]> {
   const client = await MongoClient.connect(url);
+  const reader = await MongoMetadataStore.connectReader({ url, database, viewCacheBytes: 0 });
   try {
     const versions = client.db(database).collection<PackageVersionDocument>(METADATA_COLLECTION);
     const problems: string[] = [];
@@ -130,13 +131,14 @@ export async function metadataProblems(
       }
       const last = stream[stream.length - 1].sequence;
       if (previous !== last) problems.push(`${pkg}: store at sequence ${previous}, log at ${last}`);
-      const newest = chain[chain.length - 1];
-      const stored = newest?.view ? (JSON.parse(newest.view) as PackageView) : null;
+      // The newest version's head and the rows it holds, assembled as the store's readers see them.
+      const stored = await reader.get(pkg);
       if (JSON.stringify(stored) !== JSON.stringify(fold(pkg, stream)))
         problems.push(`${pkg}: stored view differs from the fold of the log`);
     }
     return problems;
   } finally {
+    await reader.close();
     await client.close();
   }
 }

@@ -7,15 +7,19 @@
  */
 import { MongoClient } from 'mongodb';
 import type { CommandStartedEvent, Document } from 'mongodb';
-import { PackageView, summarizePackage } from '@wharf/domain';
-import { packageView, releaseDeleted, releasePublished, uniqueName } from '@wharf/testing';
+import { PackageView, emptyPackageView, headFieldsOf, packageHead, summarizePackage } from '@wharf/domain';
+import { DependencyUnavailableError } from '@wharf/ports';
+import { packageView, packageViewAfter, releaseDeleted, releasePublished, uniqueName } from '@wharf/testing';
 import {
   METADATA_COLLECTION,
   METADATA_INDEXES,
   MongoMetadataStore,
+  PackageRowDocument,
   RETIRED_METADATA_INDEXES,
+  ROWS_COLLECTION,
   PackageVersionDocument,
   literalPattern,
+  rowId,
 } from './metadata-mongo.adapter';
 import {
   adminClient,
@@ -434,6 +438,8 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(await names()).toEqual([
           'package_heads',
           'package_heads_g1',
+          'package_rows',
+          'package_rows_g1',
           'package_versions',
           'package_versions_g1',
           'projection_generations',
@@ -443,12 +449,19 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         // (A generation's heads collection appears with its first write.)
         expect(await names()).toEqual([
           'package_heads_g1',
+          'package_rows_g1',
+          'package_rows_g2',
           'package_versions_g1',
           'package_versions_g2',
           'projection_generations',
         ]);
         await next.abort();
-        expect(await names()).toEqual(['package_heads_g1', 'package_versions_g1', 'projection_generations']);
+        expect(await names()).toEqual([
+          'package_heads_g1',
+          'package_rows_g1',
+          'package_versions_g1',
+          'projection_generations',
+        ]);
         expect(await store.get(pkg)).toEqual(rebuilt);
       } finally {
         await other.close();
@@ -458,18 +471,61 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   );
 
   it(
-    'should read a package with two lookups by _id: its head, which carries the view, and the successor it does not have',
+    'should read a head with two lookups by _id (the head, and the successor it does not have), a release with one more, and a whole view with one query on the package until it is cached',
     async () => {
       const pkg = `${uniqueName('ns')}/app`;
       const { v1, v2 } = firstTwoViews(pkg);
       expect(await store.put(v1, 0)).toBe(true);
       expect(await store.put(v2, v1.sequence)).toBe(true);
       const { observed, sent } = await observedStore();
+      const lookups = [
+        { name: 'find', collection: 'package_heads', filters: [{ _id: pkg }] },
+        { name: 'find', collection: 'package_versions', filters: [{ _id: `${pkg}@${v2.sequence}` }] },
+      ];
       try {
+        expect(await observed.getHead(pkg)).toEqual(packageHead(v2));
+        expect(sent.splice(0)).toEqual(lookups);
+
+        expect(await observed.getRelease(pkg, '2.0.0', 'helm')).toEqual({
+          head: packageHead(v2),
+          manifest: v2.manifests[1],
+        });
+        expect(sent.splice(0)).toEqual([
+          ...lookups,
+          { name: 'find', collection: 'package_rows', filters: [{ _id: rowId(pkg, '2.0.0', 'helm') }] },
+        ]);
+
         expect(await observed.get(pkg)).toEqual(v2);
-        expect(sent).toEqual([
-          { name: 'find', collection: 'package_heads', filters: [{ _id: pkg }] },
-          { name: 'find', collection: 'package_versions', filters: [{ _id: `${pkg}@${v2.sequence}` }] },
+        expect(sent.splice(0)).toEqual([
+          ...lookups,
+          { name: 'find', collection: 'package_rows', filters: [{ package: pkg }] },
+        ]);
+        expect(await observed.get(pkg)).toEqual(v2);
+        expect(sent.splice(0)).toEqual(lookups);
+      } finally {
+        await observed.close();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should give a writer the whole view of a package it created or moved on without reading its rows',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const { observed, sent } = await observedStore();
+      try {
+        const first = packageViewAfter(emptyPackageView(pkg), [releasePublished()]);
+        expect(await observed.put(first.view, 0, first.changes)).toBe(true);
+        const second = packageViewAfter(first.view, [releasePublished({ release: '2.0.0' })]);
+        expect(await observed.put(second.view, first.view.sequence, second.changes)).toBe(true);
+        sent.length = 0;
+
+        expect(await observed.get(pkg)).toEqual(second.view);
+
+        expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
+          'find package_heads',
+          'find package_versions',
         ]);
       } finally {
         await observed.close();
@@ -479,26 +535,137 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   );
 
   it(
-    'should store the next version of a package after one read of its head, with every filter on _id alone, retiring the version it replaced',
+    'should parse a head once per sequence, and the next one after a put',
     async () => {
       const pkg = `${uniqueName('ns')}/app`;
       const { v1, v2 } = firstTwoViews(pkg);
       expect(await store.put(v1, 0)).toBe(true);
+      const reader = await connect();
+      try {
+        const first = await reader.getHead(pkg);
+        expect(await reader.getHead(pkg)).toBe(first);
+        expect((await reader.getRelease(pkg, '1.0.0', 'helm'))?.head).toBe(first);
+
+        expect(await store.put(v2, v1.sequence)).toBe(true);
+
+        expect(await reader.getHead(pkg)).toEqual(packageHead(v2));
+      } finally {
+        await reader.close();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should refuse to answer a release whose row is newer than the head, and answer none the head does not hold',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const { v1 } = firstTwoViews(pkg);
+      expect(await store.put(v1, 0)).toBe(true);
+      const rows = (await adminClient()).db(database).collection<PackageRowDocument>(ROWS_COLLECTION);
+      // What a put leaves between its rows and its head: a forced 1.0.0 and a new 2.0.0, at sequence 2.
+      const forced = { ...v1.manifests[0], metadata: 'forced' };
+      for (const manifest of [forced, { ...forced, release: '2.0.0' }])
+        await rows.replaceOne(
+          { _id: rowId(pkg, manifest.release, 'helm') },
+          {
+            package: pkg,
+            release: manifest.release,
+            mediaType: 'helm',
+            sequence: v1.sequence + 1,
+            manifest: JSON.stringify(manifest),
+          },
+          { upsert: true },
+        );
+
+      await expect(store.getRelease(pkg, '1.0.0', 'helm')).rejects.toThrow(DependencyUnavailableError);
+      expect(await store.getRelease(pkg, '2.0.0', 'helm')).toEqual({ head: packageHead(v1), manifest: null });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should read a package stored before rows from its view, and write all its rows at its next put',
+    async () => {
+      const ns = uniqueName('ns');
+      const pkg = `${ns}/app`;
+      const { v1 } = firstTwoViews(pkg);
+      // As the adapter before rows stored it: the version and the head carry the whole view.
+      await (
+        await versions()
+      ).insertOne({
+        _id: `${pkg}@0`,
+        package: pkg,
+        previousSequence: 0,
+        sequence: v1.sequence,
+        current: true,
+        active: true,
+        namespace: ns,
+        visibility: 'public',
+        mediaTypes: ['helm'],
+        view: JSON.stringify(v1),
+        summary: JSON.stringify(summarizePackage(v1)),
+      });
+      await (
+        await headsCollection()
+      ).insertOne({ _id: pkg, sequence: v1.sequence, version: `${pkg}@0`, view: JSON.stringify(v1) } as never);
+
+      expect(await store.get(pkg)).toEqual(v1);
+      expect(await store.getHead(pkg)).toEqual(packageHead(v1));
+      expect(await store.getRelease(pkg, '1.0.0', 'helm')).toEqual({
+        head: packageHead(v1),
+        manifest: v1.manifests[0],
+      });
+      expect(await listed({ namespace: ns, limit: 10 })).toEqual([pkg]);
+
+      const next = packageViewAfter(v1, [releasePublished({ release: '2.0.0' })]);
+      expect(await store.put(next.view, v1.sequence, next.changes)).toBe(true);
+
+      const fresh = await connect();
+      try {
+        expect(await fresh.get(pkg)).toEqual(next.view);
+        expect(await fresh.getRelease(pkg, '1.0.0', 'helm')).toEqual({
+          head: packageHead(next.view),
+          manifest: v1.manifests[0],
+        });
+      } finally {
+        await fresh.close();
+      }
+      expect(await (await headsCollection()).findOne({ _id: pkg } as never)).not.toHaveProperty('view');
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should store the next version of a package after one read of its head, with every filter on _id alone, retiring the version it replaced',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const v1 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
+      expect(await store.put(v1, 0)).toBe(true);
+      const { view: v2, changes } = packageViewAfter(v1, [
+        releasePublished({ release: '3.0.0' }),
+        releaseDeleted('2.0.0'),
+      ]);
       const { observed, sent } = await observedStore();
       try {
-        expect(await observed.put(v2, v1.sequence)).toBe(true);
+        expect(await observed.put(v2, v1.sequence, changes)).toBe(true);
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
           'find package_heads',
+          'update package_rows',
           'insert package_versions',
           'update package_heads',
+          'delete package_rows',
           'update package_versions',
         ]);
         expect(onlyById(sent)).toBe(true);
+        // One row written (3.0.0) and one deleted (2.0.0): not the package's other rows.
+        expect(sent[1].filters).toEqual([{ _id: rowId(pkg, '3.0.0', 'helm') }]);
+        expect(sent[4].filters).toEqual([{ _id: rowId(pkg, '2.0.0', 'helm') }]);
       } finally {
         await observed.close();
       }
       const docs = await (await versions()).find({ package: pkg }).sort({ sequence: 1 }).toArray();
-      expect(docs.map((d) => [d.sequence, d.current, typeof d.view])).toEqual([
+      expect(docs.map((d) => [d.sequence, d.current, typeof d.head])).toEqual([
         [v1.sequence, false, 'undefined'],
         [v2.sequence, true, 'string'],
       ]);
@@ -524,8 +691,8 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(await observed.put(v2, v1.sequence)).toBe(true); // the writer's read, then its put
         expect(await observed.put(v3, v2.sequence)).toBe(true); // its own last write
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
-          ...['insert package_versions', 'update package_heads', 'update package_versions'],
-          ...['insert package_versions', 'update package_heads', 'update package_versions'],
+          ...['update package_rows', 'insert package_versions', 'update package_heads', 'update package_versions'],
+          ...['update package_rows', 'insert package_versions', 'update package_heads', 'update package_versions'],
         ]);
         // another process moved the package on from v3: the exclusive insert still refuses a second successor
         const releases = (n: number) =>
@@ -533,7 +700,10 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(await store.put(packageView(pkg, releases(4)), v3.sequence)).toBe(true);
         sent.length = 0;
         expect(await observed.put(packageView(pkg, releases(5)), v3.sequence)).toBe(false);
-        expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual(['insert package_versions']);
+        expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
+          'update package_rows',
+          'insert package_versions',
+        ]);
       } finally {
         await observed.close();
       }
@@ -600,14 +770,15 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       const { v1, v2 } = firstTwoViews(pkg);
       expect(await store.put(v1, 0)).toBe(true);
       const heads = await headsCollection();
-      await heads.updateOne({ _id: pkg } as never, { $unset: { view: '' } });
+      await heads.updateOne({ _id: pkg } as never, { $unset: { head: '', summary: '' } });
 
       expect(await store.get(pkg)).toEqual(v1);
       expect(await store.put(v2, v1.sequence)).toBe(true);
       expect(await store.get(pkg)).toEqual(v2);
       expect(await heads.findOne({ _id: pkg } as never)).toMatchObject({
         sequence: v2.sequence,
-        view: JSON.stringify(v2),
+        head: JSON.stringify(headFieldsOf(v2)),
+        summary: JSON.stringify(summarizePackage(v2)),
       });
     },
     TIMEOUT,

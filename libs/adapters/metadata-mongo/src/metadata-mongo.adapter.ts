@@ -2,10 +2,23 @@
  * The distributed profile's metadata projection on MongoDB (and on FerretDB v1, which the local
  * backends run). Same semantics as the embedded adapter (metadata-sqlite).
  *
- * Storage: one document per stored VERSION of a package, not one per package. Each document
- * holds the view and its summary as JSON strings (user metadata and chart annotations have keys
- * with `.` and `$`, which FerretDB refuses and MongoDB handles badly), next to the scalar fields
- * that get and list filter on.
+ * Storage: a package's HEAD (the view without its manifests, and the listing's summary) in one
+ * document per stored VERSION of the head, and one ROW document per (release, media type) in
+ * `<prefix>package_rows` holding the manifest. Heads, summaries and manifests are JSON strings
+ * (user metadata and chart annotations have keys with `.` and `$`, which FerretDB refuses and
+ * MongoDB handles badly), next to the scalar fields that get and list filter on.
+ *
+ * Rows and the head (see docs/architecture.md, "Heads and rows"): a row's `_id` is its
+ * (package, release, media type), and it carries the sequence of the event that published it. A
+ * put writes the rows its changes publish (upserts by `_id`) BEFORE the head's compare-and-set
+ * below, and deletes the rows its changes delete only AFTER it. So every row a stored head holds
+ * exists, and a row whose sequence is above the head's is a write not (yet) committed by a head:
+ * `getRelease` then reads the head again, and refuses (DependencyUnavailableError, a 503) rather
+ * than answer a manifest newer than the head it answers with; `get` assembles the rows the head
+ * holds (a newer one there is an event already in the log, which the next apply writes again).
+ * Single writer: a put that loses the head's compare-and-set (two writers at one sequence, which
+ * only a split brain gives) may leave the rows it upserted; with the same events that is the
+ * same content, with other events the `verify` tool names the package and a replay repairs it.
  *
  * Why versions: the compare-and-set must be atomic on FerretDB v1 as well, and there it cannot be
  * an `updateOne({package, sequence: expected})`: FerretDB v1 runs an update as a query followed
@@ -44,12 +57,23 @@
  * is also what makes the insert exclusive, on the primary key.
  *
  * Generations, for rebuilds (ProjectionRebuild): `MongoGenerations` (libs/adapters/mongo), the
- * projection `metadata` over `<prefix>package_versions` and `<prefix>package_heads`; generation
- * 0 is the unsuffixed pair, a rebuild fills `_g<n>` and the switch is one write of the pointer.
+ * projection `metadata` over `<prefix>package_versions`, `<prefix>package_heads` and
+ * `<prefix>package_rows`; generation 0 is the unsuffixed set, a rebuild fills `_g<n>` and the
+ * switch is one write of the pointer.
+ *
+ * The layout before rows (a version's and a head's whole `view`, no rows) is still read: such a
+ * package answers from its view, and its first put writes every row (the changes aside). `npm run
+ * replay -- metadata` rewrites every package in the new layout at once (docs/architecture.md,
+ * "Replay").
+ *
+ * Whole views (`get`, for the writer and the readers that need every manifest) are kept in memory
+ * per generation and package with their sequence (LruBySize): a read that finds the head at that
+ * sequence reads no row. Assembling one otherwise reads the package's rows with one query on
+ * `package`, which MongoDB answers from an index and FerretDB v1 by scanning the collection.
  */
-import { HighestByKey } from '@wharf/collections';
-import { MongoServerError } from 'mongodb';
-import type { Collection, Db, Filter, MongoClient } from 'mongodb';
+import { HighestByKey, LruBySize } from '@wharf/collections';
+import { MongoBulkWriteError, MongoServerError } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db, Filter, MongoClient } from 'mongodb';
 import {
   GENERATIONS_COLLECTION,
   MongoConnectionOptions,
@@ -59,21 +83,36 @@ import {
   literalPattern,
 } from '@wharf/adapters/mongo';
 import {
+  HeadFields,
+  ManifestChanges,
+  ManifestRow,
+  PackageHead,
   PackageSummary,
   PackageView,
+  ReleaseManifest,
   Visibility,
+  assembleView,
+  headFieldsOf,
+  joinHead,
   mediaTypesOf,
   ociRepositoryExists,
   packageExists,
-  summarizePackage,
+  packageHead,
+  rowsOfView,
+  summaryOfHead,
 } from '@wharf/domain';
-import type { MetadataStore, PackageListFilter, PackageReader, ProjectionRebuild } from '@wharf/ports';
+import { DependencyUnavailableError } from '@wharf/ports';
+import type { HeadAndManifest, MetadataStore, PackageListFilter, PackageReader, ProjectionRebuild } from '@wharf/ports';
 import { translateMongoOutages } from '@wharf/adapters/mongo';
 
 export interface MongoMetadataStoreOptions extends MongoConnectionOptions {
   /** How long the live generation read from the pointer document is trusted. Default 1000 ms. */
   generationCacheMs?: number;
+  /** Characters of JSON the in-memory cache of whole views may hold (default 32 MiB; 0 turns it off). */
+  viewCacheBytes?: number;
 }
+
+const DEFAULT_VIEW_CACHE_BYTES = 32 * 1024 * 1024;
 
 /** The collection, without the prefix. */
 export const METADATA_COLLECTION = 'package_versions';
@@ -95,11 +134,31 @@ export interface PackageVersionDocument {
   namespace: string;
   visibility: Visibility;
   mediaTypes: string[];
-  /** JSON of the PackageView; removed when the version is retired. */
+  /** JSON of the head's fields (the view without its manifests); removed when the version is retired. */
+  head?: string;
+  /** The package's manifests are rows (absent: a version of the layout before rows, which has `view`). */
+  rows?: true;
+  /** JSON of the whole PackageView, in the layout before rows; removed when the version is retired. */
   view?: string;
   /** JSON of the PackageSummary; removed when the version is retired. */
   summary?: string;
 }
+
+/** A manifest of a package: one per (release, media type). */
+export interface PackageRowDocument {
+  /** `rowId(package, release, mediaType)`. */
+  _id: string;
+  package: string;
+  release: string;
+  mediaType: string;
+  /** The sequence of the event that published it: its order among the package's manifests. */
+  sequence: number;
+  /** JSON of the ReleaseManifest. */
+  manifest: string;
+}
+
+/** A row's `_id`: the three parts as a JSON array, so no separator can be forged by a name. */
+export const rowId = (pkg: string, release: string, mediaType: string) => JSON.stringify([pkg, release, mediaType]);
 
 interface IndexSpec {
   name: string;
@@ -121,50 +180,85 @@ export const METADATA_INDEXES: readonly IndexSpec[] = [
  */
 export const RETIRED_METADATA_INDEXES: readonly string[] = ['listing', 'listing_by_namespace', 'listing_by_media_type'];
 
-/** Where `get` starts following a package's chain: the newest version seen, with its view. */
+/** Where `get` starts following a package's chain: the newest version seen, with its head. */
 interface PackageHeadDocument {
   _id: string;
   sequence: number;
   /** `_id` of the version document with that sequence. */
   version: string;
   /**
-   * JSON of that version's view, written with `sequence` and `version` in one update, so a read
-   * that finds no successor needs nothing else. Absent in heads written before it was added.
+   * JSON of that version's head fields and summary, written with `sequence` and `version` in one
+   * update, so a read that finds no successor needs nothing else. Heads of the layout before rows
+   * carry `view` instead; older ones neither (then the version document is read).
    */
+  head?: string;
+  summary?: string;
+  rows?: true;
   view?: string;
 }
 
-/** A stored version as `get` and `put` need it: its document's `_id`, sequence and view. */
+/** A stored version as `get` and `put` need it: its document's `_id`, sequence and content. */
 interface StoredVersion {
   id: string;
   sequence: number;
+  /** Whether its manifests are rows (else it is of the layout before rows, or not read). */
+  rows?: true;
   /** Absent only on a retired version, which is never the newest. */
+  head?: string;
+  summary?: string;
+  /** The whole view, in the layout before rows. */
   view?: string;
 }
 
-const storedVersion = (doc: PackageVersionDocument): StoredVersion => ({
-  id: doc._id!,
+const storedVersion = (doc: PackageVersionDocument | PackageHeadDocument, id: string): StoredVersion => ({
+  id,
   sequence: doc.sequence,
+  ...(doc.rows ? { rows: true as const } : {}),
+  head: doc.head,
+  summary: doc.summary,
   view: doc.view,
 });
+
+/** The head a stored version holds (of either layout). */
+function headOf(pkg: string, version: StoredVersion): PackageHead {
+  if (typeof version.head === 'string' && typeof version.summary === 'string')
+    return joinHead(JSON.parse(version.head) as HeadFields, JSON.parse(version.summary) as PackageSummary);
+  if (typeof version.view === 'string') return packageHead(JSON.parse(version.view) as PackageView);
+  throw new Error(`the newest version of ${pkg} (sequence ${version.sequence}) has no head`);
+}
+
+const holds = (head: PackageHead, release: string, mediaType: string) =>
+  head.releases.some((r) => r.release === release && r.mediaTypes.includes(mediaType));
+
+/** How often getRelease reads the head again when a row is newer than it (a put in progress). */
+const ROW_READ_ATTEMPTS = 3;
 
 const linkId = (pkg: string, previousSequence: number) => `${pkg}@${previousSequence}`;
 
 export { GENERATIONS_COLLECTION, literalPattern };
 const HEADS_COLLECTION = 'package_heads';
-const COLLECTIONS = [METADATA_COLLECTION, HEADS_COLLECTION] as const;
+/** The rows collection, without the prefix. */
+export const ROWS_COLLECTION = 'package_rows';
+const COLLECTIONS = [METADATA_COLLECTION, HEADS_COLLECTION, ROWS_COLLECTION] as const;
 
 interface GenerationCollections {
   generation: number;
   versions: Collection<PackageVersionDocument>;
   heads: Collection<PackageHeadDocument>;
+  rows: Collection<PackageRowDocument>;
 }
 
 /** The collection names of a generation (0: unsuffixed). */
-export function generationCollectionNames(prefix: string, generation: number): { versions: string; heads: string } {
+export function generationCollectionNames(
+  prefix: string,
+  generation: number,
+): { versions: string; heads: string; rows: string } {
   const names = generationNames(prefix, COLLECTIONS, generation);
-  return { versions: names[METADATA_COLLECTION], heads: names[HEADS_COLLECTION] };
+  return { versions: names[METADATA_COLLECTION], heads: names[HEADS_COLLECTION], rows: names[ROWS_COLLECTION] };
 }
+
+/** The rows collection's index: a package's rows, for `get` (MongoDB uses it; FerretDB v1 scans). */
+export const ROWS_INDEX: IndexSpec = { name: 'rows_by_package', key: { package: 1, sequence: 1 } };
 
 const DUPLICATE_KEY = 11000;
 const INDEX_NOT_FOUND = 27;
@@ -176,7 +270,13 @@ export class MongoMetadataStore implements MetadataStore {
   private readonly generations: MongoGenerations<(typeof COLLECTIONS)[number]>;
   private live: GenerationCollections | null = null;
   /** Per generation and package, the newest version this process has read or written (a bounded number of packages). */
-  private readonly knownVersions = new HighestByKey<Pick<StoredVersion, 'id' | 'sequence'>>(KNOWN_VERSIONS_KEPT);
+  private readonly knownVersions = new HighestByKey<Pick<StoredVersion, 'id' | 'sequence' | 'rows'>>(
+    KNOWN_VERSIONS_KEPT,
+  );
+  /** Per generation and package, a whole view and its weight (characters of JSON). */
+  private readonly views: LruBySize<string, { view: PackageView; size: number }>;
+  /** Per generation and package, the newest head parsed (weighed by its JSON). */
+  private readonly parsedHeads: LruBySize<string, PackageHead>;
   private closed = false;
 
   /** `fixedGeneration`: a rebuild's store, which writes that generation whatever the pointer says. */
@@ -187,8 +287,11 @@ export class MongoMetadataStore implements MetadataStore {
     private readonly generationCacheMs: number,
     private readonly fixedGeneration: number | null = null,
     private readonly ownsClient = true,
+    viewCacheBytes = DEFAULT_VIEW_CACHE_BYTES,
   ) {
     this.generations = new MongoGenerations(db, prefix, 'metadata', COLLECTIONS, generationCacheMs);
+    this.views = new LruBySize({ maxTotalSize: viewCacheBytes, maxEntrySize: viewCacheBytes / 4 });
+    this.parsedHeads = new LruBySize({ maxTotalSize: viewCacheBytes, maxEntrySize: viewCacheBytes / 4 });
   }
 
   /** The live generation's collections (the pointer re-read when older than generationCacheMs). */
@@ -200,6 +303,7 @@ export class MongoMetadataStore implements MetadataStore {
       generation,
       versions: this.db.collection<PackageVersionDocument>(names.versions),
       heads: this.db.collection<PackageHeadDocument>(names.heads),
+      rows: this.db.collection<PackageRowDocument>(names.rows),
     };
     return this.live;
   }
@@ -210,7 +314,7 @@ export class MongoMetadataStore implements MetadataStore {
    */
   async rebuild(): Promise<ProjectionRebuild<MetadataStore>> {
     return this.generations.rebuild(async (next) => {
-      const fresh = new MongoMetadataStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false);
+      const fresh = new MongoMetadataStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false, 0);
       await fresh.init();
       return fresh;
     });
@@ -219,7 +323,15 @@ export class MongoMetadataStore implements MetadataStore {
   /** Connects, creates the collection's indexes (idempotently) and returns the store, which owns the client. */
   static async connect(options: MongoMetadataStoreOptions): Promise<MongoMetadataStore> {
     return connectMongo(options, async ({ client, db, prefix }) => {
-      const store = new MongoMetadataStore(client, db, prefix, options.generationCacheMs ?? 1000);
+      const store = new MongoMetadataStore(
+        client,
+        db,
+        prefix,
+        options.generationCacheMs ?? 1000,
+        null,
+        true,
+        options.viewCacheBytes,
+      );
       await store.init();
       return store;
     });
@@ -234,7 +346,16 @@ export class MongoMetadataStore implements MetadataStore {
   static async connectReader(options: MongoMetadataStoreOptions): Promise<PackageReader & { close(): Promise<void> }> {
     return connectMongo(
       options,
-      async ({ client, db, prefix }) => new MongoMetadataStore(client, db, prefix, options.generationCacheMs ?? 1000),
+      async ({ client, db, prefix }) =>
+        new MongoMetadataStore(
+          client,
+          db,
+          prefix,
+          options.generationCacheMs ?? 1000,
+          null,
+          true,
+          options.viewCacheBytes,
+        ),
     );
   }
 
@@ -246,7 +367,8 @@ export class MongoMetadataStore implements MetadataStore {
    * check afterwards.
    */
   async init(): Promise<void> {
-    const { versions } = await this.collections();
+    const { versions, rows } = await this.collections();
+    await rows.createIndex(ROWS_INDEX.key, { name: ROWS_INDEX.name });
     for (const spec of METADATA_INDEXES) {
       await versions.createIndex(spec.key, { name: spec.name, ...(spec.unique ? { unique: true } : {}) });
     }
@@ -275,26 +397,94 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   async get(pkg: string): Promise<PackageView | null> {
+    const { generation, rows } = await this.collections();
     const newest = await this.newestVersion(pkg);
     if (!newest) return null;
-    if (typeof newest.view !== 'string')
-      throw new Error(`the newest version of ${pkg} (sequence ${newest.sequence}) has no view`);
-    return JSON.parse(newest.view) as PackageView;
+    if (!newest.rows && typeof newest.view === 'string') return JSON.parse(newest.view) as PackageView;
+    const key = `${generation}\0${pkg}`;
+    const cached = this.views.get(key);
+    if (cached?.view.sequence === newest.sequence) return cached.view;
+    const head = this.headAt(generation, pkg, newest);
+    const held = new Set(head.releases.flatMap((r) => r.mediaTypes.map((t) => rowId(pkg, r.release, t))));
+    let size = newest.head?.length ?? 0;
+    const found: ManifestRow[] = [];
+    // Rows the head does not hold are deletes not yet made, or a losing writer's: not the package's.
+    for (const row of await rows.find({ package: pkg }).toArray()) {
+      if (!held.delete(row._id)) continue;
+      size += row.manifest.length;
+      found.push({ sequence: row.sequence, manifest: JSON.parse(row.manifest) as ReleaseManifest });
+    }
+    if (held.size > 0)
+      throw new Error(`the head of ${pkg} (sequence ${newest.sequence}) holds ${held.size} manifests without a row`);
+    const view = assembleView(JSON.parse(newest.head!) as HeadFields, found);
+    this.views.set(key, { view, size }, size);
+    return view;
+  }
+
+  async getHead(pkg: string): Promise<PackageHead | null> {
+    const newest = await this.newestVersion(pkg);
+    if (!newest) return null;
+    return this.headAt((await this.collections()).generation, pkg, newest);
   }
 
   /**
-   * Starts at the package's head (its view included) and follows the chain to the version with
-   * no successor. With a current head that is two reads by `_id`: the head, and the lookup that
-   * finds no successor. A head written before heads carried views costs one more read.
+   * The head, then the row by `_id`. A row newer than the head is a put between its rows and its
+   * head: the head is read again, a bounded number of times, and then the read is refused as an
+   * outage (the writer, or the projector repairing after it, moves the head on).
+   */
+  async getRelease(pkg: string, release: string, mediaType: string): Promise<HeadAndManifest | null> {
+    const { generation, rows } = await this.collections();
+    for (let attempt = 0; attempt < ROW_READ_ATTEMPTS; attempt++) {
+      const newest = await this.newestVersion(pkg);
+      if (!newest) return null;
+      const head = this.headAt(generation, pkg, newest);
+      if (!holds(head, release, mediaType)) return { head, manifest: null };
+      if (!newest.rows && typeof newest.view === 'string') {
+        const view = JSON.parse(newest.view) as PackageView;
+        const manifest = view.manifests.find((m) => m.release === release && m.mediaType === mediaType) ?? null;
+        return { head, manifest };
+      }
+      const row = await rows.findOne({ _id: rowId(pkg, release, mediaType) });
+      if (row && row.sequence <= newest.sequence)
+        return { head, manifest: JSON.parse(row.manifest) as ReleaseManifest };
+    }
+    throw new DependencyUnavailableError('MongoDB', {
+      cause: new Error(`${pkg} ${release} ${mediaType} is being written; its head has not caught up`),
+    });
+  }
+
+  /**
+   * The head a version holds, parsed once per generation, package and sequence: a stored
+   * sequence's head never changes, and parsing a large package's release index on every show
+   * would cost what the rows spare.
+   */
+  private headAt(generation: number, pkg: string, version: StoredVersion): PackageHead {
+    const key = `${generation}\0${pkg}`;
+    const cached = this.parsedHeads.get(key);
+    if (cached?.sequence === version.sequence) return cached;
+    const head = headOf(pkg, version);
+    this.parsedHeads.set(
+      key,
+      head,
+      (version.head?.length ?? 0) + (version.summary?.length ?? version.view?.length ?? 0),
+    );
+    return head;
+  }
+
+  /**
+   * Starts at the package's head (its content included) and follows the chain to the version
+   * with no successor. With a current head that is two reads by `_id`: the head, and the lookup
+   * that finds no successor. A head written before heads carried content costs one more read.
    */
   private async newestVersion(pkg: string): Promise<StoredVersion | null> {
     const { generation, versions, heads } = await this.collections();
     const head = await heads.findOne({ _id: pkg });
     let newest: StoredVersion | null = null;
-    if (head && typeof head.view === 'string') newest = { id: head.version, sequence: head.sequence, view: head.view };
+    if (head && (typeof head.head === 'string' || typeof head.view === 'string'))
+      newest = storedVersion(head, head.version);
     else if (head) {
       const doc = await versions.findOne({ _id: head.version });
-      newest = doc && storedVersion(doc);
+      newest = doc && storedVersion(doc, doc._id!);
     }
     for (;;) {
       const next: PackageVersionDocument | null = await versions.findOne({ _id: linkId(pkg, newest?.sequence ?? 0) });
@@ -302,7 +492,7 @@ export class MongoMetadataStore implements MetadataStore {
         if (newest) this.know(generation, pkg, newest);
         return newest;
       }
-      newest = storedVersion(next);
+      newest = storedVersion(next, next._id!);
     }
   }
 
@@ -311,8 +501,12 @@ export class MongoMetadataStore implements MetadataStore {
    * changes within a generation (each sequence is stored once, under one `_id`), so `put` can
    * trust it without reading the head.
    */
-  private know(generation: number, pkg: string, version: Pick<StoredVersion, 'id' | 'sequence'>): void {
-    this.knownVersions.offer(`${generation}\0${pkg}`, { id: version.id, sequence: version.sequence });
+  private know(generation: number, pkg: string, version: Pick<StoredVersion, 'id' | 'sequence' | 'rows'>): void {
+    this.knownVersions.offer(`${generation}\0${pkg}`, {
+      id: version.id,
+      sequence: version.sequence,
+      ...(version.rows ? { rows: true as const } : {}),
+    });
   }
 
   /**
@@ -326,12 +520,13 @@ export class MongoMetadataStore implements MetadataStore {
     const { generation, heads } = await this.collections();
     const known = this.knownVersions.get(`${generation}\0${pkg}`);
     if (known?.sequence === expected) return known;
-    const head = await heads.findOne({ _id: pkg }, { projection: { view: 0 } });
-    if (head?.sequence === expected) return { id: head.version, sequence: head.sequence };
+    const head = await heads.findOne({ _id: pkg }, { projection: { view: 0, head: 0, summary: 0 } });
+    if (head?.sequence === expected)
+      return { id: head.version, sequence: head.sequence, ...(head.rows ? { rows: true as const } : {}) };
     return this.newestVersion(pkg);
   }
 
-  async put(view: PackageView, expectedSequence: number): Promise<boolean> {
+  async put(view: PackageView, expectedSequence: number, changes?: ManifestChanges): Promise<boolean> {
     if (!Number.isSafeInteger(expectedSequence) || expectedSequence < 0) {
       throw new RangeError(`expectedSequence must be a non-negative integer, got ${expectedSequence}`);
     }
@@ -350,7 +545,10 @@ export class MongoMetadataStore implements MetadataStore {
       );
     }
     const id = linkId(view.package, expectedSequence);
-    const { generation, versions, heads } = await this.collections();
+    const { generation, versions, heads, rows } = await this.collections();
+    // The changes hold only against rows: a package stored before rows has its every row written.
+    const known = replaced === null || replaced.rows === true ? changes : undefined;
+    const head = packageHead(view);
     const doc: PackageVersionDocument = {
       _id: id,
       package: view.package,
@@ -362,30 +560,93 @@ export class MongoMetadataStore implements MetadataStore {
       namespace: view.namespace,
       visibility: view.visibility,
       mediaTypes: mediaTypesOf(view),
-      view: JSON.stringify(view),
-      summary: JSON.stringify(summarizePackage(view)),
+      head: JSON.stringify(headFieldsOf(view)),
+      rows: true,
+      summary: JSON.stringify(summaryOfHead(head)),
     };
+    // Rows first: every row a stored head holds exists (a reader of the head finds it).
+    const written = known?.published ?? rowsOfView(view);
+    let rowsSize = 0;
+    const upserts = written.map(({ manifest, sequence }) => {
+      const json = JSON.stringify(manifest);
+      rowsSize += json.length;
+      const row: PackageRowDocument = {
+        _id: rowId(view.package, manifest.release, manifest.mediaType),
+        package: view.package,
+        release: manifest.release,
+        mediaType: manifest.mediaType,
+        sequence,
+        manifest: json,
+      };
+      return { replaceOne: { filter: { _id: row._id }, replacement: row, upsert: true } };
+    });
+    await upsertRows(rows, upserts);
     try {
       // Exclusive on the primary key: only one writer links a successor to `expectedSequence`.
       await versions.insertOne(doc);
     } catch (error) {
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) {
+        this.views.delete(`${generation}\0${view.package}`);
+        return false;
+      }
       throw error;
     }
-    this.know(generation, view.package, { id, sequence: view.sequence });
-    // Stored. What follows only speeds up reads; if it fails, the next reader walks further and
-    // the next list or put retires what this one did not.
+    this.know(generation, view.package, { id, sequence: view.sequence, rows: true });
+    this.rememberView(generation, view, known ? rowsSize : null, replaced === null ? doc.head!.length : null);
+    // Stored. What follows only speeds up reads or drops what no head holds any more; if it
+    // fails, the next reader walks further and the next list or put retires what this one did not.
     await heads
       .updateOne(
         { _id: view.package },
-        { $set: { sequence: view.sequence, version: id, view: doc.view } },
+        {
+          $set: { sequence: view.sequence, version: id, head: doc.head, summary: doc.summary, rows: true },
+          $unset: { view: '' },
+        },
         { upsert: true },
       )
       .catch(() => undefined);
+    await this.deleteRows(view, known).catch(() => undefined);
     // By `_id` alone (FerretDB v1 scans the whole collection for any other filter); retiring an
     // already retired version again changes nothing, so no `current: true` condition is needed.
     if (replaced) await this.retire([replaced.id]);
     return true;
+  }
+
+  /**
+   * After the head moved on: the rows the changes delete, by `_id`. A put without changes
+   * deletes none: rows no head holds are never read (get and getRelease go by the head), and a
+   * later publication of the same release and media type overwrites them.
+   */
+  private async deleteRows(view: PackageView, changes: ManifestChanges | undefined): Promise<void> {
+    const ids = (changes?.deleted ?? []).map((d) => rowId(view.package, d.release, d.mediaType));
+    if (ids.length === 0) return;
+    const { rows } = await this.collections();
+    await rows.bulkWrite(ids.map((rid) => ({ deleteOne: { filter: { _id: rid } } })));
+  }
+
+  /**
+   * Keeps the view just stored: weighed by what it weighed before (for a new package, its head)
+   * plus the rows written, or, for a whole rewrite (`rowsSize` null), by its JSON. A partial write
+   * into a view not cached is not kept (its weight is unknown without serialising it whole).
+   */
+  private rememberView(
+    generation: number,
+    view: PackageView,
+    rowsSize: number | null,
+    /** For a first put: the head's JSON, which with its rows is the whole view. */
+    firstHeadSize: number | null,
+  ): void {
+    if (!this.views.enabled) return;
+    const key = `${generation}\0${view.package}`;
+    if (rowsSize === null) {
+      const size = JSON.stringify(view).length;
+      this.views.set(key, { view, size }, size);
+      return;
+    }
+    const before = firstHeadSize ?? this.views.get(key)?.size;
+    if (before === undefined) return;
+    const size = before + rowsSize;
+    this.views.set(key, { view, size }, size);
   }
 
   /**
@@ -448,12 +709,38 @@ export class MongoMetadataStore implements MetadataStore {
     if (this.ownsClient) await this.client.close();
   }
 
-  /** Marks versions superseded (`current: false`, view and summary dropped), each by `_id`. */
+  /** Marks versions superseded (`current: false`, head, view and summary dropped), each by `_id`. */
   private async retire(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const { versions } = await this.collections();
     for (const id of ids)
-      await versions.updateOne({ _id: id }, { $set: { current: false }, $unset: { view: '', summary: '' } });
+      await versions.updateOne({ _id: id }, { $set: { current: false }, $unset: { view: '', head: '', summary: '' } });
+  }
+}
+
+/**
+ * Upserts by `_id`. Two upserts of one new `_id` at once (writers at the same sequence) make one
+ * of them fail on the primary key, as MongoDB documents for upserts; the document exists then,
+ * so the write is made again as a plain replace.
+ */
+async function upsertRows(
+  rows: Collection<PackageRowDocument>,
+  upserts: AnyBulkWriteOperation<PackageRowDocument>[],
+): Promise<void> {
+  for (let attempt = 1; upserts.length > 0; attempt++) {
+    try {
+      await rows.bulkWrite(upserts, { ordered: false });
+      return;
+    } catch (error) {
+      const raced =
+        error instanceof MongoBulkWriteError &&
+        attempt < 3 &&
+        error.writeErrors !== undefined &&
+        (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]).every(
+          (e) => e.code === DUPLICATE_KEY,
+        );
+      if (!raced) throw error;
+    }
   }
 }
 

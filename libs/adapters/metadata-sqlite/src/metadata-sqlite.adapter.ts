@@ -1,12 +1,20 @@
 /**
- * The embedded metadata projection: one row per package holding its view as JSON, with the
- * columns listing filters on. `sequence` doubles as the compare-and-set guard.
+ * The embedded metadata projection: per package a head row (`package_heads`: the view without
+ * its manifests as JSON, the listing's summary as JSON, and the columns listing filters on;
+ * `sequence` doubles as the compare-and-set guard) and one row per (release, media type)
+ * (`package_rows`: the manifest as JSON and the sequence of the event that published it, its
+ * order in the view). A put writes the head and the rows its changes name in one transaction,
+ * so a reader sees a package's head and rows of one state, and `getRelease` reads both in one.
  *
- * Views read or written are kept parsed in memory (an LruBySize weighed by the length of their
- * JSON, no view over a quarter of the bound), so a push or a pull does not parse the package's
- * whole document again. The cache is dropped whenever another connection (the replay command, a
- * second process) committed to the file (`PRAGMA data_version`) and when a rebuild of this store
+ * Heads and whole views read or written are kept parsed in memory (LruBySize, weighed by the
+ * length of their JSON, none over a quarter of the bound), so a push or a show does not parse
+ * them again. Both caches are dropped whenever another connection (the replay command, a second
+ * process) committed to the file (`PRAGMA data_version`) and when a rebuild of this store
  * switches over.
+ *
+ * Migration: a file of the layout before rows (one `packages` table holding each package's view)
+ * is migrated when the store opens, in one transaction: each view becomes its head and rows, and
+ * the old table is dropped.
  */
 import type Database from 'better-sqlite3';
 import { LruBySize } from '@wharf/collections';
@@ -21,59 +29,93 @@ import {
   translateSqliteOutages,
 } from '@wharf/adapters/sqlite';
 import {
+  HeadFields,
+  ManifestChanges,
+  ManifestRow,
+  PackageHead,
   PackageSummary,
   PackageView,
-  mediaTypesOf,
+  ReleaseManifest,
+  assembleView,
+  headFieldsOf,
+  joinHead,
   ociRepositoryExists,
   packageExists,
-  summarizePackage,
+  packageHead,
+  rowsOfView,
+  summaryOfHead,
 } from '@wharf/domain';
-import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
+import type { HeadAndManifest, MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
 
 export interface SqliteMetadataStoreOptions extends SqliteFileOptions {
-  /** Bytes of stored JSON the in-memory view cache may hold (default 32 MiB; 0 turns it off). */
+  /** Bytes of stored JSON the in-memory caches of views and heads may hold each (default 32 MiB; 0 turns them off). */
   viewCacheBytes?: number;
 }
 
 const DEFAULT_VIEW_CACHE_BYTES = 32 * 1024 * 1024;
 
 const TABLES: SqliteProjectionTables = {
-  tables: ['packages'],
+  tables: ['package_heads', 'package_rows'],
   schema: (suffix) => `
-    CREATE TABLE IF NOT EXISTS packages${suffix} (
+    CREATE TABLE IF NOT EXISTS package_heads${suffix} (
       package     TEXT PRIMARY KEY,
       namespace   TEXT NOT NULL,
       sequence    INTEGER NOT NULL,
       active      INTEGER NOT NULL,
       visibility  TEXT NOT NULL,
       media_types TEXT NOT NULL,
-      view        TEXT NOT NULL,
+      head        TEXT NOT NULL,
       summary     TEXT NOT NULL
-    );`,
-  indexes: 'CREATE INDEX IF NOT EXISTS packages_by_namespace ON packages (namespace, package) WHERE active = 1;',
+    );
+    CREATE TABLE IF NOT EXISTS package_rows${suffix} (
+      package    TEXT NOT NULL,
+      release    TEXT NOT NULL,
+      media_type TEXT NOT NULL,
+      sequence   INTEGER NOT NULL,
+      manifest   TEXT NOT NULL,
+      PRIMARY KEY (package, release, media_type)
+    ) WITHOUT ROWID;`,
+  indexes:
+    'CREATE INDEX IF NOT EXISTS package_heads_by_namespace ON package_heads (namespace, package) WHERE active = 1;',
 };
+
+/** The table of the layout before rows: one row per package with its whole view. */
+const LEGACY_TABLE = 'packages';
+
+interface CachedView {
+  view: PackageView;
+  /** Characters of JSON it was read from or written as (its weight in the cache). */
+  size: number;
+}
 
 export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Database.Database;
-  /** `packages`, or a rebuild's `packages_rebuild` on the live store's connection. */
-  private readonly table: string;
+  private readonly heads: string;
+  private readonly rows: string;
   private readonly ownsConnection: boolean;
-  private readonly views: LruBySize<string, PackageView>;
+  private readonly views: LruBySize<string, CachedView>;
+  private readonly headCache: LruBySize<string, PackageHead>;
   private dataVersion = -1;
 
   constructor(options: SqliteMetadataStoreOptions, rebuildOf?: Database.Database) {
     this.ownsConnection = !rebuildOf;
     this.db = rebuildOf ?? openSqlite(options.path, options.synchronous ?? 'normal');
-    this.table = rebuildOf ? `packages${REBUILD_SUFFIX}` : 'packages';
-    const viewCacheBytes = rebuildOf ? 0 : (options.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES);
-    this.views = new LruBySize({ maxTotalSize: viewCacheBytes, maxEntrySize: viewCacheBytes / 4 });
-    if (!rebuildOf) this.db.exec(TABLES.schema('') + TABLES.indexes);
+    const suffix = rebuildOf ? REBUILD_SUFFIX : '';
+    this.heads = `package_heads${suffix}`;
+    this.rows = `package_rows${suffix}`;
+    const cacheBytes = rebuildOf ? 0 : (options.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES);
+    this.views = new LruBySize({ maxTotalSize: cacheBytes, maxEntrySize: cacheBytes / 4 });
+    this.headCache = new LruBySize({ maxTotalSize: cacheBytes, maxEntrySize: cacheBytes / 4 });
+    if (!rebuildOf) {
+      this.db.exec(TABLES.schema('') + TABLES.indexes);
+      this.migrateLegacyLayout();
+    }
   }
 
   async rebuild(): Promise<ProjectionRebuild<MetadataStore>> {
     createRebuildTables(this.db, TABLES);
     return new SqliteProjectionRebuild(this.db, TABLES, new SqliteMetadataStore({ path: ':rebuild:' }, this.db), () =>
-      this.views.clear(),
+      this.dropCaches(),
     );
   }
 
@@ -81,27 +123,129 @@ export class SqliteMetadataStore implements MetadataStore {
   async get(pkg: string): Promise<PackageView | null> {
     this.dropCacheIfChangedElsewhere();
     const cached = this.views.get(pkg);
+    if (cached) return cached.view;
+    return this.db.transaction(() => {
+      const head = prepared(this.db, `SELECT head FROM ${this.heads} WHERE package = ?`).get(pkg) as
+        { head: string } | undefined;
+      if (!head) return null;
+      const rows = prepared(this.db, `SELECT sequence, manifest FROM ${this.rows} WHERE package = ?`).all(pkg) as {
+        sequence: number;
+        manifest: string;
+      }[];
+      let size = head.head.length;
+      const manifests: ManifestRow[] = rows.map((r) => {
+        size += r.manifest.length;
+        return { sequence: r.sequence, manifest: JSON.parse(r.manifest) as ReleaseManifest };
+      });
+      const view = assembleView(JSON.parse(head.head) as HeadFields, manifests);
+      this.views.set(pkg, { view, size }, size);
+      return view;
+    })();
+  }
+
+  /** The returned head may be shared with other callers: never mutate it. */
+  async getHead(pkg: string): Promise<PackageHead | null> {
+    this.dropCacheIfChangedElsewhere();
+    return this.readHead(pkg);
+  }
+
+  private readHead(pkg: string, fresh = false): PackageHead | null {
+    const cached = fresh ? undefined : this.headCache.get(pkg);
     if (cached) return cached;
-    const row = prepared(this.db, `SELECT view FROM ${this.table} WHERE package = ?`).get(pkg) as
-      { view: string } | undefined;
+    const row = prepared(this.db, `SELECT head, summary FROM ${this.heads} WHERE package = ?`).get(pkg) as
+      { head: string; summary: string } | undefined;
     if (!row) return null;
-    const view = JSON.parse(row.view) as PackageView;
-    this.views.set(pkg, view, row.view.length);
-    return view;
+    const head = joinHead(JSON.parse(row.head) as HeadFields, JSON.parse(row.summary) as PackageSummary);
+    this.headCache.set(pkg, head, row.head.length + row.summary.length);
+    return head;
+  }
+
+  /**
+   * The head and the row by its key, in one read transaction. The cached head is used when the
+   * transaction's head row has its sequence (a head is never stored twice at one sequence).
+   */
+  async getRelease(pkg: string, release: string, mediaType: string): Promise<HeadAndManifest | null> {
+    this.dropCacheIfChangedElsewhere();
+    return this.db.transaction(() => {
+      const sequence = prepared(this.db, `SELECT sequence FROM ${this.heads} WHERE package = ?`).pluck().get(pkg) as
+        number | undefined;
+      if (sequence === undefined) return null;
+      const cached = this.headCache.get(pkg);
+      const head = cached?.sequence === sequence ? cached : this.readHead(pkg, true)!;
+      const row = prepared(
+        this.db,
+        `SELECT manifest FROM ${this.rows} WHERE package = ? AND release = ? AND media_type = ?`,
+      ).get(pkg, release, mediaType) as { manifest: string } | undefined;
+      return { head, manifest: row ? (JSON.parse(row.manifest) as ReleaseManifest) : null };
+    })();
   }
 
   private dropCacheIfChangedElsewhere(): void {
     if (!this.views.enabled) return;
     const version = prepared(this.db, 'PRAGMA data_version').pluck().get() as number;
     if (version !== this.dataVersion) {
-      this.views.clear();
+      this.dropCaches();
       this.dataVersion = version;
     }
   }
 
-  async put(view: PackageView, expectedSequence: number): Promise<boolean> {
+  private dropCaches(): void {
+    this.views.clear();
+    this.headCache.clear();
+  }
+
+  async put(view: PackageView, expectedSequence: number, changes?: ManifestChanges): Promise<boolean> {
     this.dropCacheIfChangedElsewhere();
-    const json = JSON.stringify(view);
+    const head = packageHead(view);
+    const headJson = JSON.stringify(headFieldsOf(view));
+    const summaryJson = JSON.stringify(summaryOfHead(head));
+    let rowsSize = 0;
+    const stored = this.db.transaction(() => {
+      if (!this.putHead(view, head, headJson, summaryJson, expectedSequence)) return false;
+      const upsert = prepared(
+        this.db,
+        `INSERT INTO ${this.rows} (package, release, media_type, sequence, manifest) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (package, release, media_type) DO UPDATE SET sequence = excluded.sequence, manifest = excluded.manifest`,
+      );
+      if (!changes) prepared(this.db, `DELETE FROM ${this.rows} WHERE package = ?`).run(view.package);
+      else {
+        const remove = prepared(
+          this.db,
+          `DELETE FROM ${this.rows} WHERE package = ? AND release = ? AND media_type = ?`,
+        );
+        for (const d of changes.deleted) remove.run(view.package, d.release, d.mediaType);
+      }
+      for (const { manifest, sequence } of changes?.published ?? rowsOfView(view)) {
+        const json = JSON.stringify(manifest);
+        rowsSize += json.length;
+        upsert.run(view.package, manifest.release, manifest.mediaType, sequence, json);
+      }
+      return true;
+    })();
+    if (!stored) {
+      this.views.delete(view.package);
+      this.headCache.delete(view.package);
+      return false;
+    }
+    this.headCache.set(view.package, head, headJson.length + summaryJson.length);
+    // The view's weight: what it weighed before plus the rows written (exact for a whole rewrite).
+    const before = changes ? this.views.get(view.package) : undefined;
+    if (changes && !before) this.views.delete(view.package);
+    else {
+      const size = (before?.size ?? headJson.length) + rowsSize;
+      this.views.set(view.package, { view, size }, size);
+    }
+    return true;
+  }
+
+  /** The head's compare-and-set: inserts (expected 0) or moves it from `expectedSequence`. */
+  private putHead(
+    view: PackageView,
+    head: PackageHead,
+    headJson: string,
+    summaryJson: string,
+    expectedSequence: number,
+  ): boolean {
     const values = {
       package: view.package,
       namespace: view.namespace,
@@ -109,31 +253,26 @@ export class SqliteMetadataStore implements MetadataStore {
       // 1: listed (has a release); 2: only the /v2 catalog lists it (OCI artifacts alone); 0: neither.
       active: packageExists(view) ? 1 : ociRepositoryExists(view) ? 2 : 0,
       visibility: view.visibility,
-      media_types: ',' + mediaTypesOf(view).join(',') + ',',
-      view: json,
-      summary: JSON.stringify(summarizePackage(view)),
+      media_types: ',' + mediaTypesOfHead(head).join(',') + ',',
+      head: headJson,
+      summary: summaryJson,
       expected: expectedSequence,
     };
     const result =
       expectedSequence === 0
         ? prepared(
             this.db,
-            `INSERT INTO ${this.table} (package, namespace, sequence, active, visibility, media_types, view, summary)
-               VALUES (@package, @namespace, @sequence, @active, @visibility, @media_types, @view, @summary)
+            `INSERT INTO ${this.heads} (package, namespace, sequence, active, visibility, media_types, head, summary)
+               VALUES (@package, @namespace, @sequence, @active, @visibility, @media_types, @head, @summary)
                ON CONFLICT (package) DO NOTHING`,
           ).run(values)
         : prepared(
             this.db,
-            `UPDATE ${this.table} SET sequence = @sequence, active = @active, visibility = @visibility,
-                 media_types = @media_types, view = @view, summary = @summary
+            `UPDATE ${this.heads} SET sequence = @sequence, active = @active, visibility = @visibility,
+                 media_types = @media_types, head = @head, summary = @summary
                WHERE package = @package AND sequence = @expected`,
           ).run(values);
-    if (result.changes !== 1) {
-      this.views.delete(view.package);
-      return false;
-    }
-    this.views.set(view.package, view, json.length);
-    return true;
+    return result.changes === 1;
   }
 
   async list(filter: PackageListFilter): Promise<PackageSummary[]> {
@@ -162,18 +301,57 @@ export class SqliteMetadataStore implements MetadataStore {
     params.push(filter.limit, filter.offset ?? 0);
     const rows = prepared(
       this.db,
-      `SELECT summary FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY package LIMIT ? OFFSET ?`,
+      `SELECT summary FROM ${this.heads} WHERE ${where.join(' AND ')} ORDER BY package LIMIT ? OFFSET ?`,
     ).all(...params) as { summary: string }[];
     return rows.map((r) => JSON.parse(r.summary) as PackageSummary);
   }
 
   async count(): Promise<number> {
-    return (prepared(this.db, `SELECT COUNT(*) AS n FROM ${this.table} WHERE active = 1`).get() as { n: number }).n;
+    return (prepared(this.db, `SELECT COUNT(*) AS n FROM ${this.heads} WHERE active = 1`).get() as { n: number }).n;
   }
 
   async close(): Promise<void> {
     if (this.ownsConnection && this.db.open) this.db.close();
   }
+
+  /**
+   * Turns a file of the layout before rows into heads and rows, in one transaction (another
+   * process opening the file at the same moment waits, then finds nothing left to migrate).
+   */
+  private migrateLegacyLayout(): void {
+    const exists = () =>
+      prepared(this.db, `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(LEGACY_TABLE) !==
+      undefined;
+    if (!exists()) return;
+    this.db
+      .transaction(() => {
+        if (!exists()) return;
+        const packages = this.db.prepare(`SELECT package FROM ${LEGACY_TABLE}`).pluck().all() as string[];
+        const read = this.db.prepare(`SELECT sequence, view FROM ${LEGACY_TABLE} WHERE package = ?`);
+        for (const pkg of packages) {
+          const { view } = read.get(pkg) as { view: string };
+          const parsed = JSON.parse(view) as PackageView;
+          const head = packageHead(parsed);
+          prepared(this.db, `DELETE FROM ${this.heads} WHERE package = ?`).run(pkg);
+          this.putHead(parsed, head, JSON.stringify(headFieldsOf(parsed)), JSON.stringify(summaryOfHead(head)), 0);
+          const upsert = prepared(
+            this.db,
+            `INSERT OR REPLACE INTO ${this.rows} (package, release, media_type, sequence, manifest) VALUES (?, ?, ?, ?, ?)`,
+          );
+          for (const { manifest, sequence } of rowsOfView(parsed))
+            upsert.run(pkg, manifest.release, manifest.mediaType, sequence, JSON.stringify(manifest));
+        }
+        this.db.exec(`DROP TABLE ${LEGACY_TABLE}; DROP TABLE IF EXISTS ${LEGACY_TABLE}${REBUILD_SUFFIX};`);
+      })
+      .immediate();
+  }
+}
+
+/** Every media type the head's releases have, sorted. */
+function mediaTypesOfHead(head: PackageHead): string[] {
+  const types = new Set<string>();
+  for (const r of head.releases) for (const t of r.mediaTypes) types.add(t);
+  return [...types].sort();
 }
 
 // SQLite's busy, locked, full and I/O errors leave every method as the ports' DependencyUnavailableError (sqlite-outage.ts in libs/adapters/sqlite).

@@ -1,13 +1,30 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeMetadataStoreContract, packageView, releasePublished } from '@wharf/testing';
+import Database from 'better-sqlite3';
+import { PackageView, mediaTypesOf, packageExists, packageHead, summarizePackage } from '@wharf/domain';
+import {
+  describeMetadataStoreContract,
+  packageView,
+  packageViewAfter,
+  releaseDeleted,
+  releasePublished,
+} from '@wharf/testing';
 import { SqliteMetadataStore, SqliteMetadataStoreOptions } from './metadata-sqlite.adapter';
 
 describeMetadataStoreContract('metadata-sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wharf-metadata-'));
   return {
     subject: new SqliteMetadataStore({ path: join(dir, 'metadata.db') }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+// Without its caches, so every answer comes from the tables (the caches answer most reads above).
+describeMetadataStoreContract('metadata-sqlite, caches off', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-metadata-'));
+  return {
+    subject: new SqliteMetadataStore({ path: join(dir, 'metadata.db'), viewCacheBytes: 0 }),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });
@@ -44,6 +61,21 @@ describe('metadata-sqlite view cache', () => {
     expect(await server.put(second, first.sequence)).toBe(false);
   });
 
+  it('should read a head and release another connection wrote after this one cached the head', async () => {
+    const server = open();
+    const replayTool = open();
+    expect(await server.put(first, 0)).toBe(true);
+    expect(await server.getHead('ns/app')).toEqual(packageHead(first));
+
+    expect(await replayTool.put(second, first.sequence)).toBe(true);
+
+    expect(await server.getHead('ns/app')).toEqual(packageHead(second));
+    expect(await server.getRelease('ns/app', '2.0.0', 'helm')).toEqual({
+      head: packageHead(second),
+      manifest: second.manifests[1],
+    });
+  });
+
   it('should forget a view whose compare-and-set failed, and read the stored one', async () => {
     const server = open();
     const other = open();
@@ -55,6 +87,23 @@ describe('metadata-sqlite view cache', () => {
     expect(await server.get('ns/app')).toEqual(second);
   });
 
+  it('should write only the rows a put names in its changes, as another connection reads them', async () => {
+    const server = open();
+    expect(await server.put(first, 0)).toBe(true);
+    const next = packageViewAfter(first, [releasePublished({ release: '2.0.0' })]);
+    // A view whose 1.0.0 differs from the stored one, which the changes do not name.
+    const altered = {
+      ...next.view,
+      manifests: next.view.manifests.map((m) => (m.release === '1.0.0' ? { ...m, metadata: 'not stored' } : m)),
+    };
+
+    expect(await server.put(altered, first.sequence, next.changes)).toBe(true);
+
+    const reader = open({ viewCacheBytes: 0 });
+    expect((await reader.getRelease('ns/app', '1.0.0', 'helm'))?.manifest).toEqual(first.manifests[0]);
+    expect((await reader.getRelease('ns/app', '2.0.0', 'helm'))?.manifest).toEqual(next.view.manifests[1]);
+  });
+
   it('should answer the same with the cache off and with a cache too small for any view', async () => {
     for (const viewCacheBytes of [0, 16]) {
       const store = open({ viewCacheBytes, path: join(dir, `cache-${viewCacheBytes}.db`) });
@@ -62,5 +111,76 @@ describe('metadata-sqlite view cache', () => {
       expect(await store.put(second, first.sequence)).toBe(true);
       expect(await store.get('ns/app')).toEqual(second);
     }
+  });
+});
+
+describe('metadata-sqlite migration from one view per package', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'wharf-metadata-migrate-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A file as the store before rows wrote it (its schema and statements, verbatim). */
+  function writeLegacyFile(path: string, views: PackageView[]): void {
+    const db = new Database(path);
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS packages (
+        package     TEXT PRIMARY KEY,
+        namespace   TEXT NOT NULL,
+        sequence    INTEGER NOT NULL,
+        active      INTEGER NOT NULL,
+        visibility  TEXT NOT NULL,
+        media_types TEXT NOT NULL,
+        view        TEXT NOT NULL,
+        summary     TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS packages_by_namespace ON packages (namespace, package) WHERE active = 1;`);
+    const insert = db.prepare(
+      `INSERT INTO packages (package, namespace, sequence, active, visibility, media_types, view, summary)
+         VALUES (@package, @namespace, @sequence, @active, @visibility, @media_types, @view, @summary)`,
+    );
+    for (const view of views)
+      insert.run({
+        package: view.package,
+        namespace: view.namespace,
+        sequence: view.sequence,
+        active: packageExists(view) ? 1 : 0,
+        visibility: view.visibility,
+        media_types: ',' + mediaTypesOf(view).join(',') + ',',
+        view: JSON.stringify(view),
+        summary: JSON.stringify(summarizePackage(view)),
+      });
+    db.close();
+  }
+
+  it('should turn each stored view into its head and rows when it opens, and go on from there', async () => {
+    const path = join(dir, 'metadata.db');
+    const app = packageView('ns/app', [
+      releasePublished({ release: '1.0.0' }),
+      releasePublished({ release: '2.0.0', mediaType: 'kpm' }),
+      releasePublished({ release: '1.0.0', metadata: { forced: true } }),
+      { type: 'ReleaseAddedToChannel', data: { channel: 'stable', release: '2.0.0' } },
+    ]);
+    const gone = packageView('ns/gone', [releasePublished(), releaseDeleted()]);
+    writeLegacyFile(path, [app, gone]);
+
+    const store = new SqliteMetadataStore({ path });
+    try {
+      expect(await store.get('ns/app')).toEqual(app);
+      expect(await store.get('ns/gone')).toEqual(gone);
+      expect(await store.getHead('ns/app')).toEqual(packageHead(app));
+      expect((await store.getRelease('ns/app', '1.0.0', 'helm'))?.manifest).toEqual(app.manifests[1]);
+      expect(await store.list({ namespace: 'ns', limit: 10 })).toEqual([summarizePackage(app)]);
+      expect(await store.count()).toBe(1);
+      const next = packageViewAfter(app, [releasePublished({ release: '3.0.0' })]);
+      expect(await store.put(next.view, app.sequence, next.changes)).toBe(true);
+      const reader = new SqliteMetadataStore({ path, viewCacheBytes: 0 });
+      expect(await reader.get('ns/app')).toEqual(next.view);
+      await reader.close();
+    } finally {
+      await store.close();
+    }
+    const db = new Database(path);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'packages%'`).all()).toEqual([]);
+    db.close();
   });
 });

@@ -7,3 +7,4 @@ export * from './package.import';
 export * from './package.summary';
 export * from './package.search-document';
 export * from './blob-references';
+export * from './package.head';

@@ -40,12 +40,13 @@ import {
   RECENT_COMMANDS_KEPT,
   ReleaseManifest,
   ReleaseTombstone,
+  Visibility,
   findChannel,
   findManifest,
-  findTombstone,
   manifestsOf,
   packageExists,
 } from './package.view';
+import type { PackageHead } from './package.head';
 
 /** What a decision needs to know beyond the package's own state, measured by its writer. */
 export interface DecisionContext {
@@ -99,19 +100,59 @@ export function decide(command: PackageCommand, state: PackageView, context: Dec
  * writer's decision stays the guarantee.
  */
 export function assertPushFitsPackage(command: PushRelease, state: PackageView): ReleaseManifest | undefined {
-  if (hadEvents(state) && command.visibilityRequested && command.visibility !== state.visibility) {
-    throw new VisibilityConflictError(command.package, state.visibility, command.visibility);
+  return assertPushFits(command, {
+    sequence: state.sequence,
+    visibility: state.visibility,
+    tombstones: state.tombstones,
+    existing: findManifest(state, command.release, command.mediaType),
+    storedMetadataBytes: () => storedMetadataBytesOf(state),
+  });
+}
+
+/**
+ * What `assertPushFitsPackage` needs of a package: its sequence, visibility and tombstones (all in
+ * its head), the manifest of the push's release and media type, and the metadata all its manifests
+ * hold (asked only when the push carries a bound).
+ */
+export interface PushTarget {
+  sequence: number;
+  visibility: Visibility;
+  tombstones?: ReleaseTombstone[];
+  existing: ReleaseManifest | undefined;
+  storedMetadataBytes: () => number;
+}
+
+/** The same refusals on a package's head and the one manifest the push names (the gateway's early check). */
+export function assertPushFitsHead(
+  command: PushRelease,
+  head: PackageHead,
+  existing: ReleaseManifest | undefined,
+): ReleaseManifest | undefined {
+  return assertPushFits(command, {
+    sequence: head.sequence,
+    visibility: head.visibility,
+    tombstones: head.tombstones,
+    existing,
+    storedMetadataBytes: () => head.metadataBytes,
+  });
+}
+
+function assertPushFits(command: PushRelease, target: PushTarget): ReleaseManifest | undefined {
+  if (target.sequence > 0 && command.visibilityRequested && command.visibility !== target.visibility) {
+    throw new VisibilityConflictError(command.package, target.visibility, command.visibility);
   }
   const overwrites = command.allowOverwrites !== false;
-  const existing = findManifest(state, command.release, command.mediaType);
+  const existing = target.existing;
   if (existing && (!command.force || !overwrites)) {
     throw new PackageExistsError(command.package, command.release, command.mediaType);
   }
-  const tombstone = existing ? undefined : findTombstone(state, command.release, command.mediaType);
+  const tombstone = existing
+    ? undefined
+    : target.tombstones?.find((t) => t.release === command.release && t.mediaType === command.mediaType);
   if (tombstone && !overwrites && tombstone.blobDigest !== command.content.blobDigest) {
     throw new OverwriteForbiddenError(command.package, command.release, command.mediaType, tombstone.blobDigest);
   }
-  assertPackageMetadataWithinBound(command, state, existing);
+  assertPackageMetadataWithinBound(command, target, existing);
   return existing;
 }
 
@@ -123,14 +164,14 @@ export function assertPushFitsPackage(command: PushRelease, state: PackageView):
  */
 function assertPackageMetadataWithinBound(
   command: PushRelease,
-  state: PackageView,
+  target: PushTarget,
   existing: ReleaseManifest | undefined,
 ): void {
   const bound = command.maxPackageMetadataBytes ?? 0;
   if (bound <= 0) return;
   const added = metadataBytes(command.metadata) - (existing ? metadataBytes(existing.metadata) : 0);
   if (added <= 0) return;
-  if (storedMetadataBytesOf(state) + added > bound) throw new PackageMetadataTooLargeError(command.package, bound);
+  if (target.storedMetadataBytes() + added > bound) throw new PackageMetadataTooLargeError(command.package, bound);
 }
 
 /**

@@ -14,6 +14,8 @@ export interface PackageSummary {
   releases: { release: string; mediaTypes: string[] }[];
   /** Bytes the package counts against its namespace's storage quota (`storedBytesOf`). */
   storedBytes: number;
+  /** The `metadata` all its manifests hold, as compact JSON UTF-8 (`storedMetadataBytesOf`). */
+  metadataBytes: number;
 }
 
 export function summarizePackage(view: PackageView): PackageSummary {
@@ -32,6 +34,7 @@ export function summarizePackage(view: PackageView): PackageSummary {
     createdAt: view.createdAt,
     updatedAt: view.updatedAt,
     storedBytes: storedBytesOf(view),
+    metadataBytes: storedMetadataBytesOf(view),
     releases: sortReleasesDescending([...mediaTypesByRelease.keys()]).map((release) => ({
       release,
       mediaTypes: mediaTypesByRelease.get(release)!.sort(),

@@ -179,11 +179,11 @@ export function findTombstone(view: PackageView, release: string, mediaType: str
   return view.tombstones?.find((t) => t.release === release && t.mediaType === mediaType);
 }
 
-export function findChannel(view: PackageView, channel: string): ChannelRecord | undefined {
+export function findChannel(view: Pick<PackageView, 'channels'>, channel: string): ChannelRecord | undefined {
   return view.channels.find((c) => c.name === channel);
 }
 
 /** Channels whose current release is `release`. */
-export function channelsPointingAt(view: PackageView, release: string): string[] {
+export function channelsPointingAt(view: Pick<PackageView, 'channels'>, release: string): string[] {
   return view.channels.filter((c) => c.current === release).map((c) => c.name);
 }

@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   JsonValue,
+  ManifestChanges,
   PackageEvent,
   PackageView,
   ReleaseDeleted,
@@ -13,6 +14,8 @@ import {
   Visibility,
   emptyPackageView,
   evolve,
+  evolveAll,
+  manifestChanges,
   searchDocumentFrom,
 } from '@wharf/domain';
 import { EventEnvelope, currentEventVersion, validateForProduce } from '@wharf/contracts';
@@ -92,6 +95,16 @@ export function publishedEnvelopes(pkg: string, lastSequence: number, count: num
 /** The view `pkg` has after `events`, folded with the domain's own `evolve`. */
 export function packageView(pkg: string, events: PackageEvent[]): PackageView {
   return eventEnvelopes(pkg, 0, events).reduce(evolve, emptyPackageView(pkg));
+}
+
+/** `view` continued by `events` (as the writer folds them), with the manifest changes a put of it carries. */
+export function packageViewAfter(
+  view: PackageView,
+  events: PackageEvent[],
+): { view: PackageView; changes: ManifestChanges } {
+  const envelopes = eventEnvelopes(view.package, view.sequence, events);
+  const next = evolveAll(view, envelopes);
+  return { view: next, changes: manifestChanges(next, envelopes) };
 }
 
 export interface SearchDocumentOptions {

@@ -7,10 +7,16 @@
  * Each test gets a fresh store and uses its own namespaces. The port deletes nothing, so the
  * factory's cleanup must drop what the store created (database, collection, file).
  */
-import { PackageView, summarizePackage } from '@wharf/domain';
+import { PackageView, packageHead, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter } from '@wharf/ports';
 import { ContractFixture, ContractOptions, uniqueName, useContractFixture } from './contract-fixture';
-import { ReleaseOptions, packageView, releaseDeleted, releasePublished } from './contract-data.factory';
+import {
+  ReleaseOptions,
+  packageView,
+  packageViewAfter,
+  releaseDeleted,
+  releasePublished,
+} from './contract-data.factory';
 
 export type MetadataStoreFixture = ContractFixture<MetadataStore>;
 
@@ -164,6 +170,117 @@ export function describeMetadataStoreContract(
           expect(await listed({ namespace: ns })).toEqual([`${ns}/other`]);
           expect(await listed({ namespace: ns, nameContains: '/app' })).toEqual([]);
           expect(await store().count()).toBe(before - 1);
+        },
+        timeout,
+      );
+    });
+
+    describe('head and rows', () => {
+      it(
+        'should answer null for the head and a release of a package no view was stored for',
+        async () => {
+          const pkg = `${uniqueName('ns')}/absent`;
+
+          expect(await store().getHead(pkg)).toBeNull();
+          expect(await store().getRelease(pkg, '1.0.0', 'helm')).toBeNull();
+        },
+        timeout,
+      );
+
+      it(
+        'should give the head of the stored view, and each release with that head',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const view = await stored(pkg, [{}, { release: '1.0.0', mediaType: 'kpm' }, { release: '2.0.0-rc.1' }]);
+
+          expect(await store().getHead(pkg)).toEqual(packageHead(view));
+          expect(await store().getRelease(pkg, '1.0.0', 'kpm')).toEqual({
+            head: packageHead(view),
+            manifest: view.manifests[1],
+          });
+          expect(await store().getRelease(pkg, '2.0.0-rc.1', 'helm')).toEqual({
+            head: packageHead(view),
+            manifest: view.manifests[2],
+          });
+          expect(await store().getRelease(pkg, '2.0.0-rc.1', 'kpm')).toEqual({
+            head: packageHead(view),
+            manifest: null,
+          });
+          expect(await store().getRelease(pkg, '3.0.0', 'helm')).toEqual({ head: packageHead(view), manifest: null });
+        },
+        timeout,
+      );
+
+      it(
+        'should store what changes name (publications, forced replacements, deletes) and give back the folded view, manifests in order',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          let view = await stored(pkg, [{}, { release: '2.0.0' }, { release: '3.0.0' }]);
+          const steps = [
+            [releasePublished({ release: '4.0.0' }), releasePublished({ release: '4.0.0', mediaType: 'kpm' })],
+            [releasePublished({ release: '2.0.0', metadata: { forced: true } })],
+            [releaseDeleted('1.0.0'), releasePublished({ release: '5.0.0' }), releaseDeleted('5.0.0')],
+            [releasePublished({ release: '1.0.0', metadata: { back: true } })],
+          ];
+          for (const events of steps) {
+            const next = packageViewAfter(view, events);
+
+            expect(await store().put(next.view, view.sequence, next.changes)).toBe(true);
+
+            expect(await store().get(pkg)).toEqual(next.view);
+            expect(await store().getHead(pkg)).toEqual(packageHead(next.view));
+            for (const manifest of next.view.manifests)
+              expect(await store().getRelease(pkg, manifest.release, manifest.mediaType)).toEqual({
+                head: packageHead(next.view),
+                manifest,
+              });
+            view = next.view;
+          }
+          expect(view.manifests.map((m) => `${m.release} ${m.mediaType}`)).toEqual([
+            '3.0.0 helm',
+            '4.0.0 helm',
+            '4.0.0 kpm',
+            '2.0.0 helm',
+            '1.0.0 helm',
+          ]);
+          expect((await store().getRelease(pkg, '5.0.0', 'helm'))?.manifest).toBeNull();
+          expect(await store().list({ namespace: view.namespace, limit: 10 })).toEqual([summarizePackage(view)]);
+        },
+        timeout,
+      );
+
+      it(
+        'should show no row of a put refused for a stale expectedSequence',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const first = await stored(pkg, [{}]);
+          const second = packageViewAfter(first, [releasePublished({ release: '2.0.0' })]);
+          expect(await store().put(second.view, first.sequence, second.changes)).toBe(true);
+          const stale = packageViewAfter(first, [
+            releasePublished({ release: '9.0.0' }),
+            releasePublished({ release: '1.0.0', metadata: 'stale' }),
+          ]);
+
+          expect(await store().put(stale.view, first.sequence, stale.changes)).toBe(false);
+
+          expect(await store().get(pkg)).toEqual(second.view);
+          expect((await store().getRelease(pkg, '9.0.0', 'helm'))?.manifest).toBeNull();
+          expect((await store().getRelease(pkg, '1.0.0', 'helm'))?.manifest).toEqual(first.manifests[0]);
+        },
+        timeout,
+      );
+
+      it(
+        'should rewrite every row from the view when a put carries no changes',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const first = await stored(pkg, [{}, { release: '2.0.0' }]);
+          const next = packageViewAfter(first, [releaseDeleted('1.0.0'), releasePublished({ release: '3.0.0' })]);
+
+          expect(await store().put(next.view, first.sequence)).toBe(true);
+
+          expect(await store().get(pkg)).toEqual(next.view);
+          expect((await store().getRelease(pkg, '1.0.0', 'helm'))?.manifest).toBeNull();
         },
         timeout,
       );
@@ -395,6 +512,11 @@ export function describeMetadataStoreContract(
           expect(await store().get(kept.package)).toEqual(rebuilt);
           expect(await store().get(added.package)).toEqual(added);
           expect(await store().get(dropped.package)).toBeNull();
+          expect(await store().getHead(dropped.package)).toBeNull();
+          expect(await store().getRelease(kept.package, '2.0.0', 'helm')).toEqual({
+            head: packageHead(rebuilt),
+            manifest: rebuilt.manifests[1],
+          });
           expect(await store().list({ namespace: ns, limit: 10 })).toEqual([
             summarizePackage(added),
             summarizePackage(rebuilt),

@@ -1,10 +1,20 @@
 /**
  * An in-memory MetadataStore for UNIT tests only. It keeps the port's contract strictly: views
  * are stored and returned as copies (no aliasing between caller and store), `put` is a
- * compare-and-set on the stored sequence, and a view never moves backwards.
+ * compare-and-set on the stored sequence, and a view never moves backwards. It stores whole views:
+ * `put`'s manifest changes are not needed to hold the port's answers.
  */
-import { PackageSummary, PackageView, packageExists, summarizePackage, ociRepositoryExists } from '@wharf/domain';
-import type { MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
+import {
+  PackageHead,
+  PackageSummary,
+  PackageView,
+  findManifest,
+  packageExists,
+  packageHead,
+  summarizePackage,
+  ociRepositoryExists,
+} from '@wharf/domain';
+import type { HeadAndManifest, MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
 
 type PutHook = (view: PackageView, expectedSequence: number) => Promise<void> | void;
 
@@ -31,6 +41,18 @@ export class InMemoryMetadataStore implements MetadataStore {
   async get(pkg: string): Promise<PackageView | null> {
     this.reads.push(pkg);
     return this.stored(pkg);
+  }
+
+  async getHead(pkg: string): Promise<PackageHead | null> {
+    this.reads.push(pkg);
+    const view = this.stored(pkg);
+    return view && packageHead(view);
+  }
+
+  async getRelease(pkg: string, release: string, mediaType: string): Promise<HeadAndManifest | null> {
+    this.reads.push(pkg);
+    const view = this.stored(pkg);
+    return view && { head: packageHead(view), manifest: findManifest(view, release, mediaType) ?? null };
   }
 
   private stored(pkg: string): PackageView | null {

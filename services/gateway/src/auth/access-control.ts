@@ -35,7 +35,7 @@ export class AccessControl {
   }
 
   /** Throws package-not-found when the caller may not read the package. */
-  async assertReadable(caller: Caller, view: PackageView): Promise<void> {
+  async assertReadable(caller: Caller, view: Pick<PackageView, 'package' | 'namespace' | 'visibility'>): Promise<void> {
     if (view.visibility === 'public') return;
     if (!canRead(await this.roleOn(caller, view.namespace), view.visibility))
       throw new PackageNotFoundError(view.package);

@@ -20,7 +20,13 @@ async function world(env: Record<string, string> = {}, metrics = new RecordingMe
   const store = new SqliteAccountStore({ path: ':memory:' });
   const directory = new AccountDirectory(store);
   const authenticator = new Authenticator(directory, config, metrics);
-  const nothing: PackageReader = { get: async () => null, list: async () => [], count: async () => 0 };
+  const nothing: PackageReader = {
+    get: async () => null,
+    getHead: async () => null,
+    getRelease: async () => null,
+    list: async () => [],
+    count: async () => 0,
+  };
   const accounts = accountUseCases(store, directory, authenticator, config, nothing);
   const { token } = await accounts.signUp.execute({
     username: 'alice',

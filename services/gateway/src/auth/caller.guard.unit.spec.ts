@@ -16,7 +16,13 @@ function world(env: Record<string, string>, metrics = new RecordingMetrics()) {
   const store = new SqliteAccountStore({ path: ':memory:' });
   const directory = new AccountDirectory(store);
   const authenticator = new Authenticator(directory, config);
-  const nothing: PackageReader = { get: async () => null, list: async () => [], count: async () => 0 };
+  const nothing: PackageReader = {
+    get: async () => null,
+    getHead: async () => null,
+    getRelease: async () => null,
+    list: async () => [],
+    count: async () => 0,
+  };
   const accounts = accountUseCases(store, directory, authenticator, config, nothing);
   const guard = new CallerGuard(authenticator, directory, config, metrics);
   const request = (authorization: string | undefined, namespace?: string, ip = '192.0.2.1') =>

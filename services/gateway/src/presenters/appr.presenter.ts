@@ -1,11 +1,11 @@
 /**
- * The App Registry's JSON shapes (reference server §1.3), built from package views. Every
+ * The App Registry's JSON shapes (reference server §1.3), built from package views or heads. Every
  * response body of the appr API is made here, so the wire format lives in one file.
  */
 import { Readable } from 'node:stream';
 import {
+  HeadFields,
   PackageSummary,
-  PackageView,
   ReleaseManifest,
   channelsPointingAt,
   contentMediaType,
@@ -13,7 +13,7 @@ import {
   sortReleasesDescending,
 } from '@wharf/domain';
 
-export function manifestJson(view: PackageView, m: ReleaseManifest) {
+export function manifestJson(view: HeadFields, m: ReleaseManifest) {
   return {
     package: view.package,
     release: m.release,
@@ -25,7 +25,7 @@ export function manifestJson(view: PackageView, m: ReleaseManifest) {
 }
 
 /** The single-manifest form also lists the channels whose current release it is. */
-export function manifestWithChannelsJson(view: PackageView, m: ReleaseManifest) {
+export function manifestWithChannelsJson(view: HeadFields, m: ReleaseManifest) {
   return { ...manifestJson(view, m), channels: channelsPointingAt(view, m.release) };
 }
 
@@ -48,12 +48,12 @@ export function channelJson(channel: { name: string; current: string; releases: 
   return { name: channel.name, current: channel.current, releases: sortReleasesDescending(channel.releases) };
 }
 
-export function pullFilename(view: PackageView, release: string): string {
+export function pullFilename(view: HeadFields, release: string): string {
   return `${view.namespace}_${view.name}_${release}.tar.gz`;
 }
 
 /** A JSON pull: the release's fields, then the archive in base64 (`withBase64Blob`). */
-export function pullJson(view: PackageView, m: ReleaseManifest, blob: Buffer | Readable) {
+export function pullJson(view: HeadFields, m: ReleaseManifest, blob: Buffer | Readable) {
   return withBase64Blob(
     { package: view.package, release: m.release, media_type: m.mediaType, filename: pullFilename(view, m.release) },
     blob,
@@ -61,11 +61,11 @@ export function pullJson(view: PackageView, m: ReleaseManifest, blob: Buffer | R
   );
 }
 
-export function blobFilename(view: PackageView, digest: string): string {
+export function blobFilename(view: HeadFields, digest: string): string {
   return `${view.namespace}_${view.name}_${digest.slice(0, 8)}.tar.gz`;
 }
 
-export function blobJson(view: PackageView, m: ReleaseManifest, digest: string, blob: Buffer | Readable) {
+export function blobJson(view: HeadFields, m: ReleaseManifest, digest: string, blob: Buffer | Readable) {
   return withBase64Blob({ package: view.package, release: digest, filename: blobFilename(view, digest) }, blob, m.size);
 }
 

@@ -26,8 +26,7 @@ import {
   PackageRef,
   PushRelease,
   Visibility,
-  assertPushFitsPackage,
-  findManifest,
+  assertPushFitsHead,
 } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import {
@@ -82,14 +81,13 @@ export class ReleasePublisher {
   /** Refuses (409 package-exists) a push of a release and media type the package already has, unless forced. */
   async assertNotPublished(ref: PackageRef, release: string, mediaType: string, force: boolean): Promise<void> {
     if (force) return;
-    const current = await this.reader.get(ref.full);
-    if (current && findManifest(current, release, mediaType))
-      throw new PackageExistsError(ref.full, release, mediaType);
+    const current = await this.reader.getRelease(ref.full, release, mediaType);
+    if (current?.manifest) throw new PackageExistsError(ref.full, release, mediaType);
   }
 
   /** The visibility of a package that has had events (even if all its releases were deleted since); null for a new one. */
   async currentVisibility(ref: PackageRef): Promise<Visibility | null> {
-    const current = await this.reader.get(ref.full);
+    const current = await this.reader.getHead(ref.full);
     return current && current.sequence > 0 ? current.visibility : null;
   }
 
@@ -118,9 +116,10 @@ export class ReleasePublisher {
       maxPackageMetadataBytes: this.config.push.maxPackageMetadataBytes,
       meta: r.meta,
     };
-    // The writer's refusals that the package's state decides, run early so a refused push stores nothing.
-    const current = await this.reader.get(r.ref.full);
-    if (current) assertPushFitsPackage(command, current);
+    // The writer's refusals that the package's state decides, run early so a refused push stores
+    // nothing: on the package's head and the one manifest the push names, not the whole view.
+    const current = await this.reader.getRelease(r.ref.full, r.release, r.mediaType);
+    if (current) assertPushFitsHead(command, current.head, current.manifest ?? undefined);
     await this.blobs.put(r.archive, r.inspection.blobDigest);
     if (r.provenance && provenanceDigest) await this.blobs.put(r.provenance, provenanceDigest);
     const result = await this.commands.execute(command);

@@ -28,6 +28,8 @@ function world(env: Record<string, string> = {}) {
   const authenticator = new Authenticator(directory, config);
   const claimed: PackageReader = {
     get: async () => null,
+    getHead: async () => null,
+    getRelease: async () => null,
     list: async (f) => (f.namespace === 'library' ? [{} as never] : []),
     count: async () => 1,
   };
@@ -150,6 +152,8 @@ describe('the account use cases', () => {
     await accounts.limits.set(root, 'alice', () => ({ ...NO_LIMITS, maxBlobBytes: 2048, maxStorageBytes: 100 }));
     const reader: PackageReader = {
       get: async () => null,
+      getHead: async () => null,
+      getRelease: async () => null,
       list: async () => [{ storedBytes: 60 } as never],
       count: async () => 1,
     };

@@ -5,7 +5,7 @@
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { JsonPullTooLargeError, PackageView, ReleaseManifest, apprPackagePath } from '@wharf/domain';
+import { HeadFields, JsonPullTooLargeError, ReleaseManifest, apprPackagePath } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { BLOB_STORE, BlobStore, METRICS, NO_METRICS, TransferMetrics } from '@wharf/ports';
 
@@ -14,14 +14,14 @@ import { BLOB_STORE, BlobStore, METRICS, NO_METRICS, TransferMetrics } from '@wh
  * `manifest.size` bytes (the presenter encodes it as it arrives).
  */
 export interface BlobForJson {
-  view: PackageView;
+  view: HeadFields;
   manifest: ReleaseManifest;
   body: Buffer | Readable;
 }
 
 /** Where the client can fetch the archive itself, when pull redirects are on and the store can sign a URL. */
 export interface RedirectedBlob {
-  view: PackageView;
+  view: HeadFields;
   manifest: ReleaseManifest;
   location: string;
 }
@@ -42,7 +42,7 @@ export const HOLDS_NOTHING: HeldBlobs = () => false;
  * digest of its bytes), so the answer may be kept forever.
  */
 export interface ArchiveToSend {
-  view: PackageView;
+  view: HeadFields;
   manifest: ReleaseManifest;
   filename: string;
   /** The client-visible name of the blob's bytes: their sha256. */
@@ -90,7 +90,7 @@ export class ArchiveReads {
   }
 
   /** The package's URL path as clients reach it (with the API prefix), for the raw pull a 413 names. */
-  packagePath(view: PackageView): string {
+  packagePath(view: Pick<HeadFields, 'namespace' | 'name'>): string {
     return apprPackagePath(this.config.http.apiPrefix, view.namespace, view.name);
   }
 }

@@ -3,7 +3,6 @@ import { Caller } from '@wharf/domain';
 import { pullFilename } from '../../presenters/appr.presenter';
 import { ArchiveReads, ArchiveToSend, BlobForJson, HOLDS_NOTHING, HeldBlobs, RedirectedBlob } from './archive-reads';
 import { PullRecorder } from '../retention/pull-recorder';
-import { resolveManifest } from './package-lookup';
 import { ReadablePackages } from './readable-packages';
 
 /**
@@ -28,8 +27,7 @@ export class PullReleaseUseCases {
     mediaType: string,
     held: HeldBlobs = HOLDS_NOTHING,
   ): Promise<ArchiveToSend | RedirectedBlob> {
-    const view = await this.packages.get(caller, namespace, name);
-    const manifest = resolveManifest(view, releaseQuery, mediaType);
+    const { head: view, manifest } = await this.packages.manifest(caller, namespace, name, releaseQuery, mediaType);
     this.pulls.pulled(view.package, manifest.release);
     const archive = {
       view,
@@ -51,8 +49,7 @@ export class PullReleaseUseCases {
     releaseQuery: string,
     mediaType: string,
   ): Promise<BlobForJson> {
-    const view = await this.packages.get(caller, namespace, name);
-    const manifest = resolveManifest(view, releaseQuery, mediaType);
+    const { head: view, manifest } = await this.packages.manifest(caller, namespace, name, releaseQuery, mediaType);
     this.pulls.pulled(view.package, manifest.release);
     const rawPull = `${this.archives.packagePath(view)}/${encodeURIComponent(manifest.release)}/${encodeURIComponent(manifest.mediaType)}/pull`;
     return { view, manifest, body: await this.archives.bodyForJson(manifest, rawPull) };

@@ -1,8 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Caller, PackageNotFoundError, PackageView, ociRepositoryExists, parsePackageRef } from '@wharf/domain';
+import {
+  Caller,
+  PackageHead,
+  PackageNotFoundError,
+  PackageView,
+  ReleaseManifest,
+  ociRepositoryExists,
+  parsePackageRef,
+} from '@wharf/domain';
 import { PACKAGE_READER, PackageReader } from '@wharf/ports';
 import { AccessControl } from '../../auth/access-control';
-import { loadExistingPackage } from './package-lookup';
+import { loadExistingHead, loadExistingPackage, readManifest } from './package-lookup';
 
 /** The guard of every read of one package: it exists and the caller may read it, else package-not-found (a private package answers like a missing one). */
 @Injectable()
@@ -12,10 +20,31 @@ export class ReadablePackages {
     private readonly access: AccessControl,
   ) {}
 
+  /** The whole view: for reads of every manifest (a package's, a blob's by digest). */
   async get(caller: Caller, namespace: string, name: string): Promise<PackageView> {
     const view = await loadExistingPackage(this.reader, parsePackageRef(namespace, name));
     await this.access.assertReadable(caller, view);
     return view;
+  }
+
+  /** The head alone (channels, releases, visibility): no manifest is read. */
+  async head(caller: Caller, namespace: string, name: string): Promise<PackageHead> {
+    const head = await loadExistingHead(this.reader, parsePackageRef(namespace, name));
+    await this.access.assertReadable(caller, head);
+    return head;
+  }
+
+  /** The head and the one manifest a release query and media type (or `-`) name. */
+  async manifest(
+    caller: Caller,
+    namespace: string,
+    name: string,
+    releaseQuery: string,
+    mediaType: string,
+  ): Promise<{ head: PackageHead; manifest: ReleaseManifest }> {
+    return readManifest(this.reader, parsePackageRef(namespace, name), releaseQuery, mediaType, (head) =>
+      this.access.assertReadable(caller, head),
+    );
   }
 
   /** The same guard for an OCI repository, which exists while its package holds a release or an OCI artifact. */

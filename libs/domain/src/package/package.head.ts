@@ -1,0 +1,145 @@
+/**
+ * A package's head and its manifests as rows: how the metadata projection stores a package
+ * (issue 17), so that a push writes its own rows and the head, and a show reads the head and
+ * one row, whatever the package's size.
+ *
+ * The head is the view without its manifests (channels, visibility, sequence, recent command
+ * ids, tombstones, OCI artifacts) plus the release index a listing and a release query need
+ * (each release with its media types, newest first) and the bytes the package counts against
+ * its namespace's quota. Each manifest is a row, keyed by (package, release, media type) and
+ * ordered by the sequence of the event that published it, which is its place in the view's
+ * `manifests` (a publication, a forced one too, appends; a delete removes).
+ */
+import type { RecordedEvent } from './package.events';
+import type { PackageSummary } from './package.summary';
+import { summarizePackage } from './package.summary';
+import type { PackageView, ReleaseManifest } from './package.view';
+
+export interface PackageHead extends Omit<PackageView, 'manifests'> {
+  /** Releases newest first (SemVer precedence), each with its media types, sorted: the summary's. */
+  releases: PackageSummary['releases'];
+  /** What the package counts against its namespace's storage quota (`storedBytesOf`). */
+  storedBytes: number;
+  /** The `metadata` its manifests hold together (`storedMetadataBytesOf`): what a push's bound checks. */
+  metadataBytes: number;
+}
+
+/** A manifest with the sequence of the event that published it: its order among the package's manifests. */
+export interface ManifestRow {
+  manifest: ReleaseManifest;
+  sequence: number;
+}
+
+/** What a run of events changed among a package's manifests; anything not named is as it was. */
+export interface ManifestChanges {
+  /** Manifests published (new, or replacing one of the same release and media type). */
+  published: ManifestRow[];
+  /** (release, media type) pairs the package no longer holds. */
+  deleted: { release: string; mediaType: string }[];
+}
+
+/** The view without its manifests, keys in the view's order. */
+export type HeadFields = Omit<PackageView, 'manifests'>;
+
+export function headFieldsOf(view: PackageView): HeadFields {
+  const { manifests: _manifests, ...fields } = view;
+  return fields;
+}
+
+/** The head of a view; proportional to its releases (the summary's release index). */
+export function packageHead(view: PackageView): PackageHead {
+  const summary = summarizePackage(view);
+  return {
+    ...headFieldsOf(view),
+    releases: summary.releases,
+    storedBytes: summary.storedBytes,
+    metadataBytes: summary.metadataBytes,
+  };
+}
+
+/** The listing's summary of a package, from its head. */
+export function summaryOfHead(head: PackageHead): PackageSummary {
+  return {
+    package: head.package,
+    namespace: head.namespace,
+    name: head.name,
+    visibility: head.visibility,
+    createdAt: head.createdAt,
+    updatedAt: head.updatedAt,
+    storedBytes: head.storedBytes,
+    metadataBytes: head.metadataBytes,
+    releases: head.releases,
+  };
+}
+
+/** The head's fields and the summary's, stored apart, as one head again. */
+export function joinHead(fields: HeadFields, summary: PackageSummary): PackageHead {
+  return {
+    ...fields,
+    releases: summary.releases,
+    storedBytes: summary.storedBytes,
+    metadataBytes: summary.metadataBytes,
+  };
+}
+
+/**
+ * The view again from the head's fields and its manifest rows (any order): the manifests in
+ * publication order, placed where the view has them (right after `visibility`), so the view is
+ * the one `evolve` folded, keys in the same order.
+ */
+export function assembleView(fields: HeadFields, rows: readonly ManifestRow[]): PackageView {
+  const manifests = [...rows].sort((a, b) => a.sequence - b.sequence).map((r) => r.manifest);
+  const view: Record<string, unknown> = {};
+  let placed = false;
+  for (const [key, value] of Object.entries(fields)) {
+    view[key] = value;
+    if (key === 'visibility') {
+      view.manifests = manifests;
+      placed = true;
+    }
+  }
+  if (!placed) view.manifests = manifests;
+  return view as unknown as PackageView;
+}
+
+/** Every manifest of a view as a row, ordered by its place in the view (for a store that knows no sequences yet). */
+export function rowsOfView(view: PackageView): ManifestRow[] {
+  return view.manifests.map((manifest, i) => ({ manifest, sequence: i }));
+}
+
+/**
+ * What `events` changed among the manifests, read off `after` (the view the events folded
+ * into): the last publication or delete of each (release, media type) wins. Proportional to
+ * the events, not to the package: the manifests published are the last ones of the view.
+ */
+export function manifestChanges(after: PackageView, events: readonly RecordedEvent[]): ManifestChanges {
+  const last = new Map<string, { release: string; mediaType: string; sequence: number | null }>();
+  for (const event of events) {
+    if (event.type !== 'ReleasePublished' && event.type !== 'ReleaseDeleted') continue;
+    const { release, mediaType } = event.data as { release: string; mediaType: string };
+    const key = rowKey(release, mediaType);
+    last.delete(key); // re-inserted last: the map's order is the publications' order
+    last.set(key, { release, mediaType, sequence: event.type === 'ReleasePublished' ? event.sequence : null });
+  }
+  const published: ManifestRow[] = [];
+  const deleted: ManifestChanges['deleted'] = [];
+  const wanted = new Map<string, number>();
+  for (const [key, change] of last) {
+    if (change.sequence === null) deleted.push({ release: change.release, mediaType: change.mediaType });
+    else wanted.set(key, change.sequence);
+  }
+  // Publications append to the view's manifests, so they are its last ones.
+  for (let i = after.manifests.length - 1; i >= 0 && wanted.size > published.length; i--) {
+    const manifest = after.manifests[i]!;
+    const sequence = wanted.get(rowKey(manifest.release, manifest.mediaType));
+    if (sequence !== undefined) published.push({ manifest, sequence });
+  }
+  if (published.length !== wanted.size)
+    throw new Error(`the view of ${after.package} lacks manifests its events published`);
+  published.reverse();
+  return { published, deleted };
+}
+
+function rowKey(release: string, mediaType: string): string {
+  return `${mediaType}\u0000${release}`;
+}
