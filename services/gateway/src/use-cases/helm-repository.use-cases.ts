@@ -17,9 +17,8 @@ import {
   ChartVersionRecord,
   HELM_MEDIA_TYPE,
   PackageNotFoundError,
-  PackageView,
+  PackageHead,
   ReleaseManifest,
-  findManifest,
   isSha256Hex,
   parseRepositoryName,
   parseSemVer,
@@ -158,20 +157,19 @@ export class HelmRepositoryUseCases {
 
   /**
    * Names and versions both may contain `-`, so every split of `<name>-<version>` whose version
-   * part is SemVer is tried, reading the package directly (exact, and current on the very next
-   * request after a push).
+   * part is SemVer is tried, reading the package's head and that one row (exact, current on the
+   * very next request after a push, and the same cost in a package of any size).
    */
   private async findChartArchive(
     namespace: string,
     stem: string,
-  ): Promise<{ view: PackageView; manifest: ReleaseManifest } | null> {
+  ): Promise<{ view: PackageHead; manifest: ReleaseManifest } | null> {
     for (let dash = stem.indexOf('-'); dash > 0; dash = stem.indexOf('-', dash + 1)) {
       const name = stem.slice(0, dash);
       const version = stem.slice(dash + 1);
       if (!parseSemVer(version) || !/^[a-z0-9][a-z0-9._-]*$/.test(name)) continue;
-      const view = await this.packages.get(`${namespace}/${name}`);
-      const manifest = view && findManifest(view, version, HELM_MEDIA_TYPE);
-      if (view && manifest && manifest.chart) return { view, manifest };
+      const found = await this.packages.getRelease(`${namespace}/${name}`, version, HELM_MEDIA_TYPE);
+      if (found?.manifest?.chart) return { view: found.head, manifest: found.manifest };
     }
     return null;
   }
