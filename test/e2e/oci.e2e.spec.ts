@@ -233,6 +233,8 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
     await pushBlob(root, repo, chart);
     expectOciError(await putManifest(root, repo, '2.0.0', helmManifest(config, chart)), 400, 'MANIFEST_INVALID');
     expectOciError(await putManifest(root, repo, 'v1', helmManifest(config, chart)), 400, 'MANIFEST_INVALID');
+    await pushBlob(root, `${ns}/other`, config);
+    await pushBlob(root, `${ns}/other`, chart);
     expectOciError(
       await putManifest(root, `${ns}/other`, '1.0.0', helmManifest(config, chart)),
       400,
@@ -492,6 +494,45 @@ describe('OCI distribution API: access (enforced mode)', () => {
     expectOciError(await other.get(`/v2/${ns}/closed/manifests/1.0.0`), 404, 'NAME_UNKNOWN');
     expectOciError(await other.send('POST', `/v2/${ns}/closed/blobs/uploads/`), 403, 'DENIED');
     expectOciError(await anonymous.send('POST', `/v2/${ns}/open/blobs/uploads/`), 401, 'UNAUTHORIZED');
+  });
+
+  it("should refuse a Helm manifest naming another tenant's private blobs (MANIFEST_BLOB_UNKNOWN), appending nothing", async () => {
+    const id = uniqueNamespace('ocl');
+    const signUp = async (user: string) => {
+      const res = await anonymous.send('POST', '/cnr/api/v1/users', {
+        body: JSON.stringify({ user: { username: user, password: 'leak-password-1', email: `${user}@example.test` } }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(201);
+      return basic(user, 'leak-password-1');
+    };
+    const [owner, thief] = [`a-${id}`, `b-${id}`];
+    const ownerClient = await signUp(owner);
+    const thiefClient = await signUp(thief);
+    const chart = archiveFor('secret', '1.0.0', id);
+    const secret = { release: '1.0.0', mediaType: 'helm', archive: chart };
+    const cnrOwner = new HttpClient('/cnr', enforcedUrl, ownerClient.headers);
+    expect(
+      (await cnrOwner.post(packagePath(owner, 'secret'), { ...pushBody(secret), visibility: 'private' })).status,
+    ).toBe(200);
+    expectOciError(await thiefClient.get(`/v2/${owner}/secret/blobs/${sha256(chart)}`), 404, 'NAME_UNKNOWN');
+
+    // The thief uploads only the config, and names the owner's chart layer by its digest.
+    const config = Buffer.from(JSON.stringify({ name: 'secret', version: '1.0.0' }));
+    await pushBlob(thiefClient, `${thief}/secret`, config);
+    const refused = await putManifest(thiefClient, `${thief}/secret`, '1.0.0', helmManifest(config, chart));
+    expectOciError(refused, 400, 'MANIFEST_BLOB_UNKNOWN');
+    // Nor the other way: the owner's layer uploaded, a config only the owner's repository holds.
+    const ownerConfig = Buffer.from(JSON.stringify({ name: 'secret', version: '1.0.0', owner }));
+    await pushBlob(ownerClient, `${owner}/secret`, ownerConfig);
+    const byConfig = await putManifest(thiefClient, `${thief}/secret`, '1.0.0', helmManifest(ownerConfig, config));
+    expectOciError(byConfig, 400, 'MANIFEST_BLOB_UNKNOWN');
+
+    expectOciError(await thiefClient.get(`/v2/${thief}/secret/tags/list`), 404, 'NAME_UNKNOWN');
+    expectOciError(await thiefClient.get(`/v2/${thief}/secret/blobs/${sha256(chart)}`), 404, 'BLOB_UNKNOWN');
+    expect(
+      (await new HttpClient('/cnr', enforcedUrl, thiefClient.headers).get(packagePath(thief, 'secret'))).status,
+    ).toBe(404);
   });
 
   it('should count OCI artifacts in the namespace storage quota and refuse one past it with 413, storing nothing', async () => {

@@ -199,7 +199,7 @@ export class OciPushesUseCases {
    * `PUT .../manifests/<reference>`: a Helm chart manifest becomes release `<tag>` (a tag is the
    * chart's version, `+` as `_`; a digest reference takes the chart's own version) of the
    * package the repository names, which must be the chart's name. The config and layers must
-   * have been uploaded; the chart layer is inspected as every chart push is. The manifest's
+   * have been uploaded into (or mounted into) this repository (`heldBlobsSize`); the chart layer is inspected as every chart push is. The manifest's
    * bytes are stored as a blob, so its digest is the one the client computed. An existing
    * version is replaced (OCI tags move) where the namespace allows overwrites, else refused.
    */
@@ -227,8 +227,11 @@ export class OciPushesUseCases {
     // Clients push a manifest by digest and then tag it (Helm 3.21 does): the same manifest
     // again under its own release's tag changes nothing.
     if (await this.alreadyHolds(path, manifestDigest)) return { repository, digest: ociDigestOf(manifestDigest) };
-    const config = await this.blobs.stat(pushed.configDigest);
-    if (!config) throw new ManifestBlobUnknownError(ociDigestOf(pushed.configDigest));
+    await this.heldBlobsSize(path, [
+      pushed.configDigest,
+      pushed.chartDigest,
+      ...(pushed.provenance ? [pushed.provenance.digest] : []),
+    ]);
     if (pushed.chartSize > admitted.maxBlobBytes) throw new ArchiveTooLargeError('blob-size', admitted.maxBlobBytes);
     const archive = await this.readPushedBlob(pushed.chartDigest);
     const prov = pushed.provenance ? await this.readPushedBlob(pushed.provenance.digest) : null;
@@ -287,12 +290,12 @@ export class OciPushesUseCases {
         ? { annotations: Object.entries(parsed.annotations).map(([name, value]) => ({ name, value })) }
         : {}),
     });
-    let storedBytes = bytes.length;
-    for (const blob of referencedBlobs(parsed)) {
-      const size = await this.heldSize(path, blob.digest);
-      if (size === null) throw new ManifestBlobUnknownError(ociDigestOf(blob.digest));
-      storedBytes += size;
-    }
+    const storedBytes =
+      bytes.length +
+      (await this.heldBlobsSize(
+        path,
+        referencedBlobs(parsed).map((blob) => blob.digest),
+      ));
     // A manifest held already (tagged again) adds nothing; the writer's decision is the guarantee.
     const view = await this.reads.repository(path).catch(() => null);
     if (!view || !findOciArtifact(view, digest)) await this.admission.assertStorage(admitted, storedBytes);
@@ -317,14 +320,24 @@ export class OciPushesUseCases {
     };
   }
 
-  /** The size of blob `hex` when the repository serves it (the same rule as a pull), else null. */
-  private async heldSize(path: OciRepositoryPath, hex: string): Promise<number | null> {
-    try {
-      return (await this.reads.blob({ ...path, digest: ociDigestOf(hex), head: true })).size;
-    } catch (error) {
-      if (error instanceof BlobUnknownError) return null;
-      throw error;
+  /**
+   * The one rule for the blobs a manifest PUT names, Helm chart or not: each must be one the
+   * repository serves (uploaded or mounted into it, or held by its releases and artifacts: the
+   * same rule as a pull), never merely present in the shared blob store, so a PUT cannot
+   * publish another repository's (another tenant's private) bytes here by digest.
+   * MANIFEST_BLOB_UNKNOWN for the first that is not; else their total size.
+   */
+  private async heldBlobsSize(path: OciRepositoryPath, hexes: readonly string[]): Promise<number> {
+    let total = 0;
+    for (const hex of hexes) {
+      try {
+        total += (await this.reads.blob({ ...path, digest: ociDigestOf(hex), head: true })).size;
+      } catch (error) {
+        if (error instanceof BlobUnknownError) throw new ManifestBlobUnknownError(ociDigestOf(hex));
+        throw error;
+      }
     }
+    return total;
   }
 
   /**
