@@ -21,6 +21,7 @@ import {
   UploadGate,
   admitUploadBody,
   bodyLimitOf,
+  boundedStream,
   keepRefusedConnectionsOpen,
   readBoundedBody,
   releaseUpload,
@@ -88,8 +89,10 @@ export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLo
   fastify.addHook('onRequestAbort', async (request) => releaseUpload(request));
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request, payload, done) => {
-    // OCI uploads stream into their session; a manifest is read once the caller may push (oci-http.ts).
-    if (isOciStreamedBody(request)) return done(null, payload);
+    // OCI uploads stream into their session, within the admitted bound; a manifest is read once
+    // the caller may push (oci-http.ts).
+    if (isOciStreamedBody(request))
+      return done(null, boundedStream(payload as unknown as Readable, bodyLimitOf(request, config)));
     readBoundedBody(
       payload as unknown as Readable,
       request.headers['content-length'],
