@@ -37,7 +37,7 @@ import {
 } from '@wharf/ports';
 import { GatewayModule } from './gateway.module';
 import { RetentionEnforcer } from './use-cases/retention/retention-enforcer';
-import { configureGatewayHttp, fastifyOptions } from './http/http-setup';
+import { configureGatewayHttp, gatewayAppOptions } from './http/http-setup';
 import { warnWhenDiscoveryHasNoOrigin } from './http/discovery-origin';
 
 async function start(config: WharfConfig, logger: JsonLogger) {
@@ -116,7 +116,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
       },
     },
     logger,
-    { fastify: fastifyOptions(config), ownBodyParsing: true },
+    gatewayAppOptions(config),
   );
   configureGatewayHttp(app, logger);
   warnWhenDiscoveryHasNoOrigin(config, logger);

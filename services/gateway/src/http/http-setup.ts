@@ -1,4 +1,4 @@
-import { pathOf } from '@wharf/http';
+import { ServiceAppOptions, pathOf, publicOrigin } from '@wharf/http';
 /**
  * Fastify settings for the App Registry API: every route at the root and under the configured
  * prefix (by rewriting the URL before routing, so there is one route table), trailing slashes
@@ -27,6 +27,15 @@ import {
   releaseUpload,
 } from './body-limits';
 import { isOciStreamedBody } from './oci-http';
+
+/** The gateway's application options (embedded and distributed alike): Fastify's, its own body parsing, the public origin of OCI challenges. */
+export function gatewayAppOptions(config: WharfConfig): ServiceAppOptions {
+  return {
+    fastify: fastifyOptions(config),
+    ownBodyParsing: true,
+    originOf: (request) => publicOrigin(request, config),
+  };
+}
 
 export function fastifyOptions(config: WharfConfig): FastifyHttpOptions<Server> {
   const prefix = config.http.apiPrefix;
