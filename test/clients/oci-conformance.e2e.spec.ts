@@ -81,7 +81,7 @@ async function conformance(url: URL, label: string, credentials: { username: str
       OCI_VERSION: '1.1',
       OCI_LOG: 'error',
       ...(credentials ? { OCI_USERNAME: credentials.username, OCI_PASSWORD: credentials.password } : {}),
-      // One login per scope rather than per request: each password login records a token.
+      // One login per scope rather than per request.
       OCI_CACHE_AUTH: 'true',
     },
   });

@@ -496,6 +496,44 @@ describe('OCI distribution API: access (enforced mode)', () => {
     expectOciError(await anonymous.send('POST', `/v2/${ns}/open/blobs/uploads/`), 401, 'UNAUTHORIZED');
   });
 
+  it('should answer a password login with a short-lived registry token that is no API token: not listed, not counted', async () => {
+    const user = uniqueNamespace('ocr');
+    const signedUp = await anonymous.send('POST', '/cnr/api/v1/users', {
+      body: JSON.stringify({
+        user: { username: user, password: 'registry-password-1', email: `${user}@example.test` },
+      }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(signedUp.status).toBe(201);
+    const client = basic(user, 'registry-password-1');
+    const listTokens = async () => (await client.get('/cnr/api/v1/user/tokens')).json<{ id: string }[]>();
+    const before = await listTokens();
+    const scope = `service=wharf&scope=${encodeURIComponent(`repository:${user}/app:pull,push`)}`;
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await client.get('/v2/token', { query: scope });
+      expect(res.status).toBe(200);
+      const body = res.json<{ token: string; expires_in: number; scope: string }>();
+      expect(body).toMatchObject({ expires_in: 300, scope: `repository:${user}/app:pull,push` });
+      tokens.push(body.token);
+    }
+    expect(await listTokens()).toEqual(before);
+
+    const bearer = anonymous.with({ authorization: `Bearer ${tokens[0]}` });
+    expect((await bearer.get('/v2/')).status).toBe(200);
+    await pushBlob(bearer, `${user}/app`, Buffer.from('pushed with a registry token'));
+    // The token endpoint answers the same token to a caller that presents it: none outlives another.
+    expect((await bearer.get('/v2/token', { query: scope })).json<{ token: string }>().token).toBe(tokens[0]);
+    // It may not mint an API token that outlives it.
+    const minted = await bearer.send('POST', '/cnr/api/v1/user/tokens', {
+      body: JSON.stringify({ label: 'ci', expires_in: null }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(minted.status).toBe(403);
+    const forged = tokens[0]!.slice(0, -4) + (tokens[0]!.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    expectOciError(await anonymous.with({ authorization: `Bearer ${forged}` }).get('/v2/'), 401, 'UNAUTHORIZED');
+  });
+
   it("should refuse a Helm manifest naming another tenant's private blobs (MANIFEST_BLOB_UNKNOWN), appending nothing", async () => {
     const id = uniqueNamespace('ocl');
     const signUp = async (user: string) => {

@@ -8,3 +8,5 @@ export { hashPassword } from './auth/password-hasher';
 export { limitsJson, organizationJson, tokenJson } from './presenters/accounts.presenter';
 // Retention runs: scheduled by each profile's composition root; the admin CLI may call it too.
 export { RetentionEnforcer } from './use-cases/retention/retention-enforcer';
+// The key that signs registry tokens, which a profile may supply (embedded: a data-directory file).
+export { REGISTRY_TOKEN_KEY } from './auth/registry-tokens';

@@ -38,6 +38,7 @@ import {
 import { GatewayModule } from './gateway.module';
 import { RetentionEnforcer } from './use-cases/retention/retention-enforcer';
 import { configureGatewayHttp, gatewayAppOptions } from './http/http-setup';
+import { RegistryTokens } from './auth/registry-tokens';
 import { warnWhenDiscoveryHasNoOrigin } from './http/discovery-origin';
 
 async function start(config: WharfConfig, logger: JsonLogger) {
@@ -120,6 +121,11 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   );
   configureGatewayHttp(app, logger);
   warnWhenDiscoveryHasNoOrigin(config, logger);
+  if (config.auth.mode === 'enforced' && !app.get(RegistryTokens).sharedKey)
+    logger.event('warn', 'registry tokens are signed with a key of this gateway alone', {
+      reason: 'WHARF_REGISTRY_TOKEN_KEY is not set',
+      fix: 'set WHARF_REGISTRY_TOKEN_KEY (openssl rand -base64 32) on every gateway, or OCI logins work on one',
+    });
   await app.listen(config.http.port, config.http.host);
   // Retention runs here, beside the account store that holds the policies; its deletes go to the
   // writers over the bus like any other. Every replica may run it (each delete is decided once).

@@ -80,10 +80,11 @@ export function tokenScopes(query: unknown): string[] {
   return values.filter((v): v is string => typeof v === 'string').flatMap((v) => v.split(' ').filter(Boolean));
 }
 
-/** The API token in the request's Authorization header, as the client sent it; null for a password or none. */
+/** The API or registry token in the request's Authorization header, as the client sent it; null for a password or none. */
 export function presentedToken(authorization: string | undefined): string | null {
   const credentials = parseAuthorization(authorization);
-  return credentials.kind === 'token' ? formatToken(credentials.token) : null;
+  if (credentials.kind === 'token') return formatToken(credentials.token);
+  return credentials.kind === 'registry-token' ? credentials.text : null;
 }
 
 /** `Content-Range: <start>-<end>` of a chunk (the spec's form, no unit); null when absent. */
