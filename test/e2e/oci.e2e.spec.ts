@@ -184,6 +184,74 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
     expect((await root.get(`/v2/${repo}/blobs/${sha256(chart)}`)).bytes.equals(chart)).toBe(true);
   });
 
+  it('should take sha512 blobs: monolithic and chunked uploads, GET and HEAD, mount and DELETE by their sha512 digest', async () => {
+    const ns = uniqueNamespace('oci512');
+    const sha512 = (bytes: Buffer) => `sha512:${createHash('sha512').update(bytes).digest('hex')}`;
+    const whole = Buffer.from(`a sha512 blob of ${ns}`);
+    const posted = await root.send('POST', `/v2/${ns}/a/blobs/uploads/`, {
+      query: { digest: sha512(whole) },
+      body: whole,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect({ status: posted.status, digest: posted.headers.get('docker-content-digest') }).toEqual({
+      status: 201,
+      digest: sha512(whole),
+    });
+    const got = await root.get(posted.headers.get('location')!);
+    expect({ status: got.status, digest: got.headers.get('docker-content-digest'), body: got.text() }).toEqual({
+      status: 200,
+      digest: sha512(whole),
+      body: whole.toString(),
+    });
+    const head = await root.send('HEAD', `/v2/${ns}/a/blobs/${sha512(whole)}`);
+    expect({ status: head.status, length: head.headers.get('content-length') }).toEqual({
+      status: 200,
+      length: String(whole.length),
+    });
+
+    const chunked = Buffer.from(`chunks of ${ns}, sent in two`);
+    const started = await root.send('POST', `/v2/${ns}/a/blobs/uploads/`);
+    const patched = await root.send('PATCH', started.headers.get('location')!, {
+      body: chunked.subarray(0, 10),
+      headers: { 'content-type': 'application/octet-stream', 'content-range': '0-9' },
+    });
+    expect(patched.status).toBe(202);
+    const wrong = `sha512:${'0'.repeat(128)}`;
+    const refused = await root.send('PUT', patched.headers.get('location')!, {
+      query: { digest: wrong },
+      body: chunked.subarray(10),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expectOciError(refused, 400, 'DIGEST_INVALID');
+    expectOciError(await root.get(`/v2/${ns}/a/blobs/${wrong}`), 404, 'BLOB_UNKNOWN');
+    const again = await root.send('POST', `/v2/${ns}/a/blobs/uploads/`);
+    const finished = await root.send('PUT', again.headers.get('location')!, {
+      query: { digest: sha512(chunked) },
+      body: chunked,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect({ status: finished.status, digest: finished.headers.get('docker-content-digest') }).toEqual({
+      status: 201,
+      digest: sha512(chunked),
+    });
+    expect((await root.get(`/v2/${ns}/a/blobs/${sha512(chunked)}`)).text()).toBe(chunked.toString());
+
+    expectOciError(await root.get(`/v2/${ns}/b/blobs/${sha512(whole)}`), 404, 'BLOB_UNKNOWN');
+    const mounted = await root.send('POST', `/v2/${ns}/b/blobs/uploads/`, {
+      query: { mount: sha512(whole), from: `${ns}/a` },
+    });
+    expect({ status: mounted.status, digest: mounted.headers.get('docker-content-digest') }).toEqual({
+      status: 201,
+      digest: sha512(whole),
+    });
+    expect((await root.get(`/v2/${ns}/b/blobs/${sha512(whole)}`)).text()).toBe(whole.toString());
+
+    expect((await root.delete(`/v2/${ns}/a/blobs/${sha512(whole)}`)).status).toBe(202);
+    expectOciError(await root.get(`/v2/${ns}/a/blobs/${sha512(whole)}`), 404, 'BLOB_UNKNOWN');
+    expectOciError(await root.delete(`/v2/${ns}/a/blobs/${sha512(whole)}`), 404, 'BLOB_UNKNOWN');
+    expectOciError(await root.get(`/v2/${ns}/a/blobs/sha512:${'A'.repeat(128)}`), 400, 'DIGEST_INVALID');
+  });
+
   it('should refuse an upload whose bytes do not match its digest with DIGEST_INVALID and store nothing', async () => {
     const ns = uniqueNamespace('oci');
     const repo = `${ns}/liar`;

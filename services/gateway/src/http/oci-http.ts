@@ -133,7 +133,7 @@ export function sendManifest(reply: FastifyReply, manifest: ManifestToSend): Buf
  */
 export function sendBlob(reply: FastifyReply, blob: BlobToSend): Buffer | Readable {
   void reply.header('content-type', 'application/octet-stream').header('content-length', blob.size);
-  void reply.header('docker-content-digest', `sha256:${blob.digest}`).header('etag', `"sha256:${blob.digest}"`);
+  void reply.header('docker-content-digest', blob.digest).header('etag', `"${blob.digest}"`);
   return blob.body ?? Readable.from([]);
 }
 

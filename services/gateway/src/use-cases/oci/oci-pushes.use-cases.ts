@@ -8,6 +8,7 @@
  * (PushAdmission: 401/403 before a byte of the body is read).
  */
 import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -23,6 +24,7 @@ import {
   ManifestInvalidError,
   OCI_TAG,
   ManifestUnknownError,
+  OciDigest,
   RangeInvalidError,
   assertProvenance,
   chartCoordinates,
@@ -34,6 +36,7 @@ import {
   assertRecordableArtifact,
   findOciArtifact,
   parseHelmManifest,
+  parseAnyOciDigest,
   parseOciDigest,
   parseOciManifest,
   referencedBlobs,
@@ -116,15 +119,20 @@ export class OciPushesUseCases {
   ): Promise<UploadStarted> {
     const { repository, admitted } = await this.admit(path);
     if (path.digest !== null) {
-      const hex = parseOciDigest(path.digest);
-      await this.store(path.body ?? Readable.from([]), hex, admitted.maxBlobBytes);
-      await this.sessions.link(repository, hex);
-      return { kind: 'blob', repository, digest: ociDigestOf(hex) };
+      const digest = parseAnyOciDigest(path.digest);
+      if (digest.algorithm !== 'sha256') {
+        // Its sha256 (the store's key) is known only once every byte came: through a session.
+        const session = await this.sessions.start(repository);
+        return { kind: 'blob', ...(await this.finishUpload({ ...path, id: session.id, range: null })) };
+      }
+      await this.store(path.body ?? Readable.from([]), digest.hex, admitted.maxBlobBytes);
+      await this.sessions.link(repository, digest.hex);
+      return { kind: 'blob', repository, digest: digest.text };
     }
-    if (path.mount !== null && path.from !== null && (await this.mountable(path.caller, path.mount, path.from))) {
-      const hex = parseOciDigest(path.mount);
-      await this.sessions.link(repository, hex);
-      return { kind: 'blob', repository, digest: ociDigestOf(hex) };
+    const mounted = path.mount !== null && path.from !== null ? await this.mountable(path) : null;
+    if (mounted) {
+      await this.link(repository, mounted.digest, mounted.hex);
+      return { kind: 'blob', repository, digest: mounted.digest.text };
     }
     const session = await this.sessions.start(repository);
     return { kind: 'session', repository, id: session.id, size: 0 };
@@ -161,21 +169,46 @@ export class OciPushesUseCases {
   ): Promise<{ repository: string; digest: string }> {
     const { repository, admitted } = await this.admit(path);
     if (path.digest === null) throw new DigestInvalidError('', "the 'digest' query parameter is required");
-    const hex = parseOciDigest(path.digest);
+    const digest = parseAnyOciDigest(path.digest);
     const session = await this.sessions.get(repository, path.id);
     if (!session) throw new BlobUploadUnknownError(path.id);
     try {
       const start = path.range?.start ?? session.size;
       if (path.body) await this.append(repository, path.id, start, path.body, admitted.maxBlobBytes);
+      const hex = digest.algorithm === 'sha256' ? digest.hex : await this.sha256Verifying(repository, path.id, digest);
       await this.store(await this.sessions.open(repository, path.id), hex, admitted.maxBlobBytes);
-      await this.sessions.link(repository, hex);
+      await this.link(repository, digest, hex);
     } catch (error) {
       // A last chunk out of place leaves the upload as it was, for the client to send it again (416).
       if (!(error instanceof RangeInvalidError)) await this.sessions.delete(repository, path.id);
       throw error;
     }
     await this.sessions.delete(repository, path.id);
-    return { repository, digest: ociDigestOf(hex) };
+    return { repository, digest: digest.text };
+  }
+
+  /**
+   * The sha256 of the session's bytes, once they are checked to hash to `digest` (a sha512):
+   * one streamed pass, then the store verifies the sha256 as it takes them. DIGEST_INVALID otherwise.
+   */
+  private async sha256Verifying(repository: string, id: string, digest: OciDigest): Promise<string> {
+    const sha256 = createHash('sha256');
+    const other = createHash(digest.algorithm);
+    for await (const chunk of await this.sessions.open(repository, id)) {
+      sha256.update(chunk as Buffer);
+      other.update(chunk as Buffer);
+    }
+    const actual = other.digest('hex');
+    if (actual !== digest.hex)
+      throw new DigestInvalidError(digest.text, `the content hashes to ${digest.algorithm}:${actual}`);
+    return sha256.digest('hex');
+  }
+
+  /** Links blob `hex` to the repository, under `digest` too when that is not its sha256. */
+  private link(repository: string, digest: OciDigest, hex: string): Promise<void> {
+    return digest.algorithm === 'sha256'
+      ? this.sessions.link(repository, hex)
+      : this.sessions.linkAlias(repository, digest.text, hex);
   }
 
   /**
@@ -185,8 +218,12 @@ export class OciPushesUseCases {
    */
   async deleteBlob(path: OciRepositoryPath & { digest: string }): Promise<void> {
     const { repository } = await this.admit(path);
-    const hex = parseOciDigest(path.digest);
-    if (!(await this.sessions.unlink(repository, hex))) throw new BlobUnknownError(repository, path.digest);
+    const digest = parseAnyOciDigest(path.digest);
+    const unlinked =
+      digest.algorithm === 'sha256'
+        ? await this.sessions.unlink(repository, digest.hex)
+        : await this.sessions.unlinkAlias(repository, digest.text);
+    if (!unlinked) throw new BlobUnknownError(repository, path.digest);
   }
 
   /** `DELETE .../blobs/uploads/<id>`. */
@@ -385,15 +422,21 @@ export class OciPushesUseCases {
     return { ref, repository: ref.full, admitted };
   }
 
-  /** A cross-repository mount: the blob is in a repository the caller may read. */
-  private async mountable(caller: Caller, mount: string, from: string): Promise<boolean> {
-    const [namespace, name, ...rest] = from.split('/');
-    if (!namespace || !name || rest.length > 0) return false;
+  /** A cross-repository mount: the blob, when it is in a repository the caller may read, and its store key; else null. */
+  private async mountable(path: {
+    caller: Caller;
+    mount: string | null;
+    from: string | null;
+  }): Promise<{ digest: OciDigest; hex: string } | null> {
+    const [namespace, name, ...rest] = (path.from ?? '').split('/');
+    if (!namespace || !name || rest.length > 0 || path.mount === null) return null;
     try {
-      await this.reads.blob({ caller, namespace, name, digest: mount, head: true });
-      return true;
+      const digest = parseAnyOciDigest(path.mount);
+      await this.reads.blob({ caller: path.caller, namespace, name, digest: path.mount, head: true });
+      const hex = await this.reads.storeKeyOf(parsePackageRef(namespace, name).full, digest);
+      return hex === null ? null : { digest, hex };
     } catch {
-      return false;
+      return null;
     }
   }
 

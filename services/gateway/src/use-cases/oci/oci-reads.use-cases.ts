@@ -18,7 +18,9 @@ import {
   ManifestUnknownError,
   PackageNotFoundError,
   PackageView,
+  OciDigest,
   UnauthorizedError,
+  parseAnyOciDigest,
   parseOciDigest,
   parsePackageRef,
   referrersIndex,
@@ -54,6 +56,7 @@ export interface OciRepositoryPath {
 }
 
 export interface BlobToSend {
+  /** The digest as the client named it (`sha256:<hex>` or `sha512:<hex>`). */
   digest: string;
   size: number;
   /** Null for a HEAD. */
@@ -108,25 +111,33 @@ export class OciReadsUseCases {
   /**
    * A blob a release of the package references, or one uploaded into the repository (a link of
    * the upload sessions store) before any manifest names it. Uploads into a repository that has
-   * no package yet are readable to those who may push there.
+   * no package yet are readable to those who may push there. A sha512 digest names a blob
+   * uploaded into this repository under it (an alias of the sha256 the store keys it by).
    */
   async blob(path: OciRepositoryPath & { digest: string; head: boolean }): Promise<BlobToSend> {
-    const hex = parseOciDigest(path.digest);
+    const digest = parseAnyOciDigest(path.digest);
     const ref = parsePackageRef(path.namespace, path.name);
     const view = await this.repository(path).catch(async (error: unknown) => {
       if (await this.mayPush(path.caller, ref.namespace, error)) return null;
       throw error;
     });
-    const found = view ? findRepositoryBlob(view, hex) : null;
+    const hex = await this.storeKeyOf(ref.full, digest);
+    const found = view && hex !== null ? findRepositoryBlob(view, hex) : null;
     if (found && 'bytes' in found)
-      return { digest: hex, size: found.bytes.length, body: path.head ? null : found.bytes };
-    const known = found !== null || (await this.sessions.linked(ref.full, hex));
+      return { digest: digest.text, size: found.bytes.length, body: path.head ? null : found.bytes };
+    const known = hex !== null && (found !== null || (await this.sessions.linked(ref.full, hex)));
     const size = known ? (found?.size ?? (await this.blobs.stat(hex))?.size ?? null) : null;
-    if (size === null) throw new BlobUnknownError(ref.full, path.digest);
-    if (path.head) return { digest: hex, size, body: null };
+    if (hex === null || size === null) throw new BlobUnknownError(ref.full, path.digest);
+    if (path.head) return { digest: digest.text, size, body: null };
     const body = size <= this.config.blobCache.maxBlobBytes ? await this.blobs.read(hex) : await this.blobs.open(hex);
     this.metrics.pulled('oci', size);
-    return { digest: hex, size, body };
+    return { digest: digest.text, size, body };
+  }
+
+  /** The sha256 hex the stores key `digest`'s content by in `repository`: itself, or the one a sha512 alias names; null for none. */
+  storeKeyOf(repository: string, digest: OciDigest): Promise<string | null> {
+    if (digest.algorithm === 'sha256') return Promise.resolve(digest.hex);
+    return this.sessions.resolveAlias(repository, digest.text);
   }
 
   /**
