@@ -4,8 +4,8 @@
  * `oci-conformance`), all four categories (pull, push, content discovery with referrers, content
  * management), run twice at once in repositories of a fresh namespace: anonymous against the
  * server under test (open mode), and with credentials (the site admin, through the token flow)
- * against its enforced gateway. Every group passes but manifests by sha512 digests, which Wharf
- * does not take yet (sha512 blobs it takes), and the oversized manifest (see KNOWN_FAILING; docs/architecture.md, "OCI distribution"). Each run's whole report
+ * against its enforced gateway. Every group passes, sha512 digests included, but the oversized
+ * manifest (see KNOWN_FAILING; docs/architecture.md, "OCI distribution"). Each run's whole report
  * (results.yaml, junit.xml, report.html, and the console output in output.txt) is saved in the
  * directory the spec logs.
  */
@@ -24,6 +24,7 @@ const MUST_PASS = [
   'empty',
   'sha256 blobs',
   'sha512 blobs',
+  'sha512',
   'image',
   'image-uncompressed',
   'index',
@@ -44,12 +45,11 @@ const MUST_PASS = [
   'invalid-digest-format',
 ];
 /**
- * The groups Wharf fails: `sha512` (manifests pushed and pulled by sha512 digests: Wharf takes
- * sha512 for blobs only, so far); `large-manifest` (a 3.9 MB manifest
- * of some 24,000 layers) names more than an artifact's record may hold, since it rides one Kafka
- * message in the distributed profile (MAX_OCI_ARTIFACT_RECORD_BYTES), refused alike in both.
+ * The group Wharf fails: `large-manifest` (a 3.9 MB manifest of some 24,000 layers) names more
+ * than an artifact's record may hold, since it rides one Kafka message in the distributed profile
+ * (MAX_OCI_ARTIFACT_RECORD_BYTES), refused alike in both.
  */
-const KNOWN_FAILING = ['sha512', 'large-manifest'];
+const KNOWN_FAILING = ['large-manifest'];
 
 jest.setTimeout(180_000);
 
@@ -100,7 +100,7 @@ function groups(found: Map<string, string>): Record<string, string | undefined> 
 }
 
 describe('OCI conformance suite', () => {
-  it('passes every group but sha512 (manifests) and large-manifest, anonymous (open mode) and with credentials (enforced mode), reports saved', async () => {
+  it('passes every group but large-manifest, anonymous (open mode) and with credentials (enforced mode), reports saved', async () => {
     const [anonymous, authenticated] = await Promise.all([
       conformance(new URL(baseUrl()), 'anonymous', null),
       conformance(new URL(enforcedUrl()), 'credentials', E2E_ADMIN),

@@ -475,6 +475,64 @@ describe('OCI distribution API: artifacts that are not charts', () => {
     expect(after.json<{ manifests: { digest: string }[] }>().manifests.map((m) => m.digest)).toEqual([sha256(sbom)]);
   });
 
+  it('should take manifests and indexes by sha512 digest, naming sha512 blobs and entries, and delete them by it', async () => {
+    const ns = uniqueNamespace('ocim512');
+    const repo = `${ns}/img`;
+    const sha512 = (bytes: Buffer) => `sha512:${createHash('sha512').update(bytes).digest('hex')}`;
+    const d512 = (mediaType: string, bytes: Buffer) => ({ mediaType, digest: sha512(bytes), size: bytes.length });
+    const config = Buffer.from(`{"os":"linux","ns":"${ns}"}`);
+    const layer = Buffer.from(`a layer of ${ns}`);
+    for (const blob of [config, layer]) {
+      const res = await root.send('POST', `/v2/${repo}/blobs/uploads/`, {
+        query: { digest: sha512(blob) },
+        body: blob,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      expect(res.status).toBe(201);
+    }
+    const image = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: d512(IMAGE_CONFIG, config),
+        layers: [d512('application/vnd.oci.image.layer.v1.tar', layer)],
+      }),
+    );
+    const pushed = await put(repo, sha512(image), image, OCI_MANIFEST);
+    expect({ status: pushed.status, digest: pushed.headers.get('docker-content-digest') }).toEqual({
+      status: 201,
+      digest: sha512(image),
+    });
+    const got = await root.get(`/v2/${repo}/manifests/${sha512(image)}`, { headers: { accept: OCI_MANIFEST } });
+    expect({ status: got.status, digest: got.headers.get('docker-content-digest'), body: got.text() }).toEqual({
+      status: 200,
+      digest: sha512(image),
+      body: image.toString(),
+    });
+    expect((await root.send('HEAD', `/v2/${repo}/manifests/${sha512(image)}`)).status).toBe(200);
+    const index = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [d512(OCI_MANIFEST, image)] }),
+    );
+    expect((await put(repo, sha512(index), index, OCI_INDEX)).status).toBe(201);
+    expect((await root.get(`/v2/${repo}/manifests/${sha512(index)}`)).text()).toBe(index.toString());
+
+    const wrong = Buffer.from(JSON.stringify({ ...JSON.parse(image.toString()), annotations: { a: 'b' } }));
+    expectOciError(await put(repo, sha512(image), wrong, OCI_MANIFEST), 400, 'DIGEST_INVALID');
+    const unknown = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: d512(IMAGE_CONFIG, Buffer.from('never uploaded')),
+        layers: [],
+      }),
+    );
+    expectOciError(await put(repo, sha512(unknown), unknown, OCI_MANIFEST), 400, 'MANIFEST_BLOB_UNKNOWN');
+
+    expect((await root.delete(`/v2/${repo}/manifests/${sha512(index)}`)).status).toBe(202);
+    expectOciError(await root.get(`/v2/${repo}/manifests/${sha512(index)}`), 404, 'MANIFEST_UNKNOWN');
+    expect((await root.get(`/v2/${repo}/manifests/${sha512(image)}`)).status).toBe(200);
+  });
+
   it('should refuse a manifest naming blobs or index entries the repository does not hold, and a tag of a chart version', async () => {
     const ns = uniqueNamespace('ocix');
     const config = Buffer.from('{"os":"linux"}');

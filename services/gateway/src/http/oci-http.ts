@@ -122,8 +122,8 @@ export function sendBlobCreated(reply: FastifyReply, repository: string, digest:
 export function sendManifest(reply: FastifyReply, manifest: ManifestToSend): Buffer {
   void reply
     .header('content-type', manifest.mediaType)
-    .header('docker-content-digest', `sha256:${manifest.digest}`)
-    .header('etag', `"sha256:${manifest.digest}"`);
+    .header('docker-content-digest', manifest.digest)
+    .header('etag', `"${manifest.digest}"`);
   return manifest.body;
 }
 

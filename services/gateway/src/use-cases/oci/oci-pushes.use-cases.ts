@@ -33,11 +33,12 @@ import {
   ociDigestOf,
   PackageView,
   ParsedOciManifest,
+  OciDescriptor,
   assertRecordableArtifact,
+  descriptorDigest,
   findOciArtifact,
   parseHelmManifest,
   parseAnyOciDigest,
-  parseOciDigest,
   parseOciManifest,
   referencedBlobs,
   parsePackageRef,
@@ -251,13 +252,16 @@ export class OciPushesUseCases {
     const { ref, repository, admitted } = await this.admit(path);
     const bytes = await path.body();
     const manifestDigest = sha256HexOf(bytes);
-    if (isOciDigestReference(path.reference) && parseOciDigest(path.reference) !== manifestDigest)
+    const byDigest = isOciDigestReference(path.reference) ? parseAnyOciDigest(path.reference) : null;
+    if (byDigest && createHash(byDigest.algorithm).update(bytes).digest('hex') !== byDigest.hex)
       throw new DigestInvalidError(path.reference, 'the manifest hashes to another digest');
-    if (!isOciDigestReference(path.reference) && !OCI_TAG.test(path.reference))
+    if (!byDigest && !OCI_TAG.test(path.reference))
       throw new ManifestInvalidError(`'${path.reference}' is not a tag (${OCI_TAG.source.slice(1, -1)})`);
     const parsed = parseOciManifest(bytes, path.contentType);
     if (parsed.config?.mediaType !== HELM_CONFIG_MEDIA_TYPE)
-      return this.putOtherManifest(path, admitted, parsed, bytes, manifestDigest);
+      return this.putOtherManifest(path, admitted, parsed, bytes, manifestDigest, byDigest);
+    if (byDigest && byDigest.algorithm !== 'sha256')
+      throw new DigestInvalidError(path.reference, 'a Helm chart is pushed by its sha256 digest');
     if (!isOciDigestReference(path.reference) && !isReleaseTag(path.reference))
       throw new ManifestInvalidError(`tag '${path.reference}' is not a chart version (SemVer, '+' written '_')`);
     const pushed = parseHelmManifest(bytes, path.contentType);
@@ -313,28 +317,47 @@ export class OciPushesUseCases {
     parsed: ParsedOciManifest,
     bytes: Buffer,
     digest: string,
+    byDigest: OciDigest | null,
   ): Promise<PutManifestResult> {
     const pkg = parsePackageRef(path.namespace, path.name).full;
+    const view = await this.reads.repository(path).catch(() => null);
+    // Every digest as the stores key it (sha256); a sha512 one is kept as an alias of that key.
+    const aliases = new Map<string, string>();
+    if (byDigest && byDigest.algorithm !== 'sha256') aliases.set(byDigest.text, digest);
+    const keyOf = async (d: OciDescriptor, unknown: (text: string) => Error): Promise<string> => {
+      if (d.algorithm === 'sha256') return d.digest;
+      const text = descriptorDigest(d);
+      const key = await this.reads.storeKeyOf(pkg, parseAnyOciDigest(text), view);
+      if (key === null) throw unknown(text);
+      aliases.set(text, key);
+      return key;
+    };
+    const blobUnknown = (text: string) => new ManifestBlobUnknownError(text);
+    const blobs: string[] = [];
+    for (const d of referencedBlobs(parsed)) blobs.push(await keyOf(d, blobUnknown));
+    const manifests: string[] = [];
+    for (const d of parsed.manifests) manifests.push(await keyOf(d, blobUnknown));
+    const subject = parsed.subject
+      ? await keyOf(
+          parsed.subject,
+          (text) => new DigestInvalidError(text, 'a sha512 subject must be in the repository'),
+        )
+      : undefined;
     const record = assertRecordableArtifact({
       digest,
       mediaType: parsed.mediaType,
       ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
       size: bytes.length,
-      ...(parsed.subject ? { subject: parsed.subject.digest } : {}),
-      blobs: referencedBlobs(parsed).map((d) => d.digest),
-      manifests: [...new Set(parsed.manifests.map((d) => d.digest))],
+      ...(subject ? { subject } : {}),
+      blobs: [...new Set(blobs)],
+      manifests: [...new Set(manifests)],
       ...(parsed.annotations
         ? { annotations: Object.entries(parsed.annotations).map(([name, value]) => ({ name, value })) }
         : {}),
+      ...(aliases.size > 0 ? { aliases: [...aliases].map(([text, key]) => ({ digest: text, key })) } : {}),
     });
-    const storedBytes =
-      bytes.length +
-      (await this.heldBlobsSize(
-        path,
-        referencedBlobs(parsed).map((blob) => blob.digest),
-      ));
+    const storedBytes = bytes.length + (await this.heldBlobsSize(path, record.blobs));
     // A manifest held already (tagged again) adds nothing; the writer's decision is the guarantee.
-    const view = await this.reads.repository(path).catch(() => null);
     if (!view || !findOciArtifact(view, digest)) await this.admission.assertStorage(admitted, storedBytes);
     await this.blobs.put(bytes, digest);
     await this.commands.execute({
@@ -352,8 +375,8 @@ export class OciPushesUseCases {
     });
     return {
       repository: pkg,
-      digest: ociDigestOf(digest),
-      ...(parsed.subject ? { subject: ociDigestOf(parsed.subject.digest) } : {}),
+      digest: byDigest?.text ?? ociDigestOf(digest),
+      ...(parsed.subject ? { subject: descriptorDigest(parsed.subject) } : {}),
     };
   }
 
@@ -432,9 +455,8 @@ export class OciPushesUseCases {
     if (!namespace || !name || rest.length > 0 || path.mount === null) return null;
     try {
       const digest = parseAnyOciDigest(path.mount);
-      await this.reads.blob({ caller: path.caller, namespace, name, digest: path.mount, head: true });
-      const hex = await this.reads.storeKeyOf(parsePackageRef(namespace, name).full, digest);
-      return hex === null ? null : { digest, hex };
+      const found = await this.reads.blob({ caller: path.caller, namespace, name, digest: path.mount, head: true });
+      return { digest, hex: found.key };
     } catch {
       return null;
     }
