@@ -533,6 +533,48 @@ describe('OCI distribution API: artifacts that are not charts', () => {
     expect((await root.get(`/v2/${repo}/manifests/${sha512(image)}`)).status).toBe(200);
   });
 
+  it('should take a manifest of megabytes of annotations, served byte for byte, but refuse such a referrer', async () => {
+    const ns = uniqueNamespace('ocibig');
+    const repo = `${ns}/img`;
+    const config = Buffer.from(`{"os":"linux","ns":"${ns}"}`);
+    await pushBlob(root, repo, config);
+    const annotations = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [`large-annotation-${i}`, 'A'.repeat(10_000)]),
+    );
+    const image = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: descriptor(IMAGE_CONFIG, config),
+        layers: [],
+        annotations,
+      }),
+    );
+    expect((await put(repo, 'large', image, OCI_MANIFEST)).status).toBe(201);
+    const got = await root.get(`/v2/${repo}/manifests/large`, { headers: { accept: OCI_MANIFEST } });
+    expect({
+      status: got.status,
+      digest: got.headers.get('docker-content-digest'),
+      same: got.text() === image.toString(),
+    }).toEqual({
+      status: 200,
+      digest: sha256(image),
+      same: true,
+    });
+    // A referrer's annotations are recorded (the referrers list shows them): bounded.
+    const referrer = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: descriptor(IMAGE_CONFIG, config),
+        layers: [],
+        subject: descriptor(OCI_MANIFEST, image),
+        annotations,
+      }),
+    );
+    expectOciError(await put(repo, sha256(referrer), referrer, OCI_MANIFEST), 400, 'MANIFEST_INVALID');
+  });
+
   it('should refuse a manifest naming blobs or index entries the repository does not hold, and a tag of a chart version', async () => {
     const ns = uniqueNamespace('ocix');
     const config = Buffer.from('{"os":"linux"}');

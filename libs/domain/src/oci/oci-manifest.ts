@@ -5,6 +5,7 @@
  * "OCI distribution").
  */
 import { ManifestInvalidError } from '../errors';
+import type { OciAnnotation } from '../package/package.view';
 import { OCI_IMAGE_MANIFEST } from './helm-oci';
 import { OciDigestAlgorithm, parseAnyOciDigest } from './oci-digest';
 
@@ -156,6 +157,17 @@ export function assertRecordableArtifact<T>(artifact: T): T {
       `its references and annotations take ${bytes} bytes to record, more than ${MAX_OCI_ARTIFACT_RECORD_BYTES}`,
     );
   return artifact;
+}
+
+/**
+ * The annotations an artifact's record keeps: only a manifest with a `subject` shows them (in its
+ * subject's referrers list), so only its are recorded; any other manifest's stay in its bytes,
+ * which are served as pushed. A manifest of a few MB of annotations is thus recordable, unless it
+ * is a referrer.
+ */
+export function recordedAnnotations(manifest: ParsedOciManifest): OciAnnotation[] | undefined {
+  if (!manifest.subject || !manifest.annotations) return undefined;
+  return Object.entries(manifest.annotations).map(([name, value]) => ({ name, value }));
 }
 
 /** The blobs (config and layers, not the foreign ones) a manifest references, each once. */

@@ -6,6 +6,7 @@ import {
   assertRecordableArtifact,
   descriptorDigest,
   parseOciManifest,
+  recordedAnnotations,
   referencedBlobs,
 } from './oci-manifest';
 
@@ -26,6 +27,25 @@ describe('assertRecordableArtifact', () => {
     expect(() => assertRecordableArtifact({ blobs: blobs(Math.ceil(MAX_OCI_ARTIFACT_RECORD_BYTES / 66)) })).toThrow(
       ManifestInvalidError,
     );
+  });
+});
+
+describe('recordedAnnotations', () => {
+  it("keeps a referrer's annotations (its subject's referrers list shows them) and no other manifest's", () => {
+    const annotations = { 'org.example/a': 'x', b: 'y' };
+    const plain = parseOciManifest(
+      json({ schemaVersion: 2, mediaType: MANIFEST, config: desc('c'), annotations }),
+      MANIFEST,
+    );
+    const referrer = parseOciManifest(
+      json({ schemaVersion: 2, mediaType: MANIFEST, config: desc('c'), subject: desc('s', MANIFEST), annotations }),
+      MANIFEST,
+    );
+    expect(recordedAnnotations(plain)).toBeUndefined();
+    expect(recordedAnnotations(referrer)).toEqual([
+      { name: 'org.example/a', value: 'x' },
+      { name: 'b', value: 'y' },
+    ]);
   });
 });
 

@@ -40,6 +40,7 @@ import {
   parseHelmManifest,
   parseAnyOciDigest,
   parseOciManifest,
+  recordedAnnotations,
   referencedBlobs,
   parsePackageRef,
   releaseOfTag,
@@ -343,6 +344,7 @@ export class OciPushesUseCases {
           (text) => new DigestInvalidError(text, 'a sha512 subject must be in the repository'),
         )
       : undefined;
+    const annotations = recordedAnnotations(parsed);
     const record = assertRecordableArtifact({
       digest,
       mediaType: parsed.mediaType,
@@ -351,9 +353,7 @@ export class OciPushesUseCases {
       ...(subject ? { subject } : {}),
       blobs: [...new Set(blobs)],
       manifests: [...new Set(manifests)],
-      ...(parsed.annotations
-        ? { annotations: Object.entries(parsed.annotations).map(([name, value]) => ({ name, value })) }
-        : {}),
+      ...(annotations ? { annotations } : {}),
       ...(aliases.size > 0 ? { aliases: [...aliases].map(([text, key]) => ({ digest: text, key })) } : {}),
     });
     const storedBytes = bytes.length + (await this.heldBlobsSize(path, record.blobs));
