@@ -123,7 +123,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   warnWhenDiscoveryHasNoOrigin(config, logger);
   if (config.auth.mode === 'enforced' && !app.get(RegistryTokens).sharedKey)
     logger.event('warn', 'registry tokens are signed with a key of this gateway alone', {
-      reason: 'WHARF_REGISTRY_TOKEN_KEY is not set',
+      reason: 'neither WHARF_REGISTRY_TOKEN_KEY nor WHARF_WEBHOOK_SECRET_KEY is set',
       fix: 'set WHARF_REGISTRY_TOKEN_KEY (openssl rand -base64 32) on every gateway, or OCI logins work on one',
     });
   await app.listen(config.http.port, config.http.host);

@@ -8,12 +8,13 @@
  * `{sub, exp, pwd}`: the user, the expiry (unix seconds), and a fingerprint of the password hash
  * the login checked, so a password change or a disabled user ends every token at once. The key
  * is WHARF_REGISTRY_TOKEN_KEY, the same on every gateway; the embedded profile keeps one in its
- * data directory; a distributed gateway without it makes one at start (its tokens then work on
- * that gateway alone: said at start). The signature is checked in constant time; a token is
+ * data directory; a distributed gateway without it derives one (HKDF-SHA256, its own label) from
+ * WHARF_WEBHOOK_SECRET_KEY, which every gateway of a deployment shares already, and with neither
+ * makes one at start (its tokens then work on that gateway alone: said at start). The signature is checked in constant time; a token is
  * never logged, and only a hash of the password's hash is in it.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { REGISTRY_TOKEN } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 
@@ -46,7 +47,7 @@ export class RegistryTokens {
     @Inject(WHARF_CONFIG) config: WharfConfig,
     @Optional() @Inject(REGISTRY_TOKEN_KEY) profileKey: Buffer | null = null,
   ) {
-    const key = config.auth.registryTokenKey ?? profileKey;
+    const key = config.auth.registryTokenKey ?? profileKey ?? derivedKey(config.webhooks.secretKey);
     this.sharedKey = key !== null;
     this.key = key ?? randomBytes(32);
   }
@@ -79,6 +80,12 @@ export class RegistryTokens {
   private signature(body: string): string {
     return createHmac('sha256', this.key).update(`${PREFIX}${body}`).digest('base64url');
   }
+}
+
+/** A key of its own for registry tokens from the deployment's shared webhook key; null without one. */
+function derivedKey(shared: Buffer | null): Buffer | null {
+  if (shared === null) return null;
+  return Buffer.from(hkdfSync('sha256', shared, Buffer.alloc(0), 'wharf registry tokens v1', 32));
 }
 
 function isClaims(value: unknown): value is RegistryTokenClaims {
