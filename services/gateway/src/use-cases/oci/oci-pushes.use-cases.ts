@@ -238,9 +238,10 @@ export class OciPushesUseCases {
    * `PUT .../manifests/<reference>`: a Helm chart manifest becomes release `<tag>` (a tag is the
    * chart's version, `+` as `_`; a digest reference takes the chart's own version) of the
    * package the repository names, which must be the chart's name. The config and layers must
-   * have been uploaded into (or mounted into) this repository (`heldBlobsSize`); the chart layer is inspected as every chart push is. The manifest's
-   * bytes are stored as a blob, so its digest is the one the client computed. An existing
-   * version is replaced (OCI tags move) where the namespace allows overwrites, else refused.
+   * have been uploaded into (or mounted into) this repository (`heldBlobsSize`); the chart layer
+   * is inspected as every chart push is. The manifest's bytes are stored as a blob, so its digest
+   * is the one the client computed. An existing version is replaced (OCI tags move) where the
+   * namespace allows overwrites, else refused.
    */
   async putManifest(
     path: OciRepositoryPath & {
@@ -310,7 +311,9 @@ export class OciPushesUseCases {
    * A manifest that is not a Helm chart: every blob it names must be in the repository (uploaded
    * into it, or held by its releases and artifacts), so a PUT cannot make another repository's
    * bytes readable here; an index's entries must be manifests of the repository (the decider
-   * checks). Its bytes are stored as a blob, then PutOciManifest records it and its tag.
+   * checks). Its bytes are stored as a blob, then PutOciManifest records it and its tag. Digests
+   * are recorded by sha256, the stores' key: a sha512 one (the manifest's own, or a descriptor's,
+   * resolved in the repository) is kept as an alias of that key.
    */
   private async putOtherManifest(
     path: OciRepositoryPath & { reference: string; meta: CommandMeta },
