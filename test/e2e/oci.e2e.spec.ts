@@ -184,6 +184,74 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
     expect((await root.get(`/v2/${repo}/blobs/${sha256(chart)}`)).bytes.equals(chart)).toBe(true);
   });
 
+  it('should take sha512 blobs: monolithic and chunked uploads, GET and HEAD, mount and DELETE by their sha512 digest', async () => {
+    const ns = uniqueNamespace('oci512');
+    const sha512 = (bytes: Buffer) => `sha512:${createHash('sha512').update(bytes).digest('hex')}`;
+    const whole = Buffer.from(`a sha512 blob of ${ns}`);
+    const posted = await root.send('POST', `/v2/${ns}/a/blobs/uploads/`, {
+      query: { digest: sha512(whole) },
+      body: whole,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect({ status: posted.status, digest: posted.headers.get('docker-content-digest') }).toEqual({
+      status: 201,
+      digest: sha512(whole),
+    });
+    const got = await root.get(posted.headers.get('location')!);
+    expect({ status: got.status, digest: got.headers.get('docker-content-digest'), body: got.text() }).toEqual({
+      status: 200,
+      digest: sha512(whole),
+      body: whole.toString(),
+    });
+    const head = await root.send('HEAD', `/v2/${ns}/a/blobs/${sha512(whole)}`);
+    expect({ status: head.status, length: head.headers.get('content-length') }).toEqual({
+      status: 200,
+      length: String(whole.length),
+    });
+
+    const chunked = Buffer.from(`chunks of ${ns}, sent in two`);
+    const started = await root.send('POST', `/v2/${ns}/a/blobs/uploads/`);
+    const patched = await root.send('PATCH', started.headers.get('location')!, {
+      body: chunked.subarray(0, 10),
+      headers: { 'content-type': 'application/octet-stream', 'content-range': '0-9' },
+    });
+    expect(patched.status).toBe(202);
+    const wrong = `sha512:${'0'.repeat(128)}`;
+    const refused = await root.send('PUT', patched.headers.get('location')!, {
+      query: { digest: wrong },
+      body: chunked.subarray(10),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expectOciError(refused, 400, 'DIGEST_INVALID');
+    expectOciError(await root.get(`/v2/${ns}/a/blobs/${wrong}`), 404, 'BLOB_UNKNOWN');
+    const again = await root.send('POST', `/v2/${ns}/a/blobs/uploads/`);
+    const finished = await root.send('PUT', again.headers.get('location')!, {
+      query: { digest: sha512(chunked) },
+      body: chunked,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect({ status: finished.status, digest: finished.headers.get('docker-content-digest') }).toEqual({
+      status: 201,
+      digest: sha512(chunked),
+    });
+    expect((await root.get(`/v2/${ns}/a/blobs/${sha512(chunked)}`)).text()).toBe(chunked.toString());
+
+    expectOciError(await root.get(`/v2/${ns}/b/blobs/${sha512(whole)}`), 404, 'BLOB_UNKNOWN');
+    const mounted = await root.send('POST', `/v2/${ns}/b/blobs/uploads/`, {
+      query: { mount: sha512(whole), from: `${ns}/a` },
+    });
+    expect({ status: mounted.status, digest: mounted.headers.get('docker-content-digest') }).toEqual({
+      status: 201,
+      digest: sha512(whole),
+    });
+    expect((await root.get(`/v2/${ns}/b/blobs/${sha512(whole)}`)).text()).toBe(whole.toString());
+
+    expect((await root.delete(`/v2/${ns}/a/blobs/${sha512(whole)}`)).status).toBe(202);
+    expectOciError(await root.get(`/v2/${ns}/a/blobs/${sha512(whole)}`), 404, 'BLOB_UNKNOWN');
+    expectOciError(await root.delete(`/v2/${ns}/a/blobs/${sha512(whole)}`), 404, 'BLOB_UNKNOWN');
+    expectOciError(await root.get(`/v2/${ns}/a/blobs/sha512:${'A'.repeat(128)}`), 400, 'DIGEST_INVALID');
+  });
+
   it('should refuse an upload whose bytes do not match its digest with DIGEST_INVALID and store nothing', async () => {
     const ns = uniqueNamespace('oci');
     const repo = `${ns}/liar`;
@@ -233,6 +301,8 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
     await pushBlob(root, repo, chart);
     expectOciError(await putManifest(root, repo, '2.0.0', helmManifest(config, chart)), 400, 'MANIFEST_INVALID');
     expectOciError(await putManifest(root, repo, 'v1', helmManifest(config, chart)), 400, 'MANIFEST_INVALID');
+    await pushBlob(root, `${ns}/other`, config);
+    await pushBlob(root, `${ns}/other`, chart);
     expectOciError(
       await putManifest(root, `${ns}/other`, '1.0.0', helmManifest(config, chart)),
       400,
@@ -405,6 +475,106 @@ describe('OCI distribution API: artifacts that are not charts', () => {
     expect(after.json<{ manifests: { digest: string }[] }>().manifests.map((m) => m.digest)).toEqual([sha256(sbom)]);
   });
 
+  it('should take manifests and indexes by sha512 digest, naming sha512 blobs and entries, and delete them by it', async () => {
+    const ns = uniqueNamespace('ocim512');
+    const repo = `${ns}/img`;
+    const sha512 = (bytes: Buffer) => `sha512:${createHash('sha512').update(bytes).digest('hex')}`;
+    const d512 = (mediaType: string, bytes: Buffer) => ({ mediaType, digest: sha512(bytes), size: bytes.length });
+    const config = Buffer.from(`{"os":"linux","ns":"${ns}"}`);
+    const layer = Buffer.from(`a layer of ${ns}`);
+    for (const blob of [config, layer]) {
+      const res = await root.send('POST', `/v2/${repo}/blobs/uploads/`, {
+        query: { digest: sha512(blob) },
+        body: blob,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      expect(res.status).toBe(201);
+    }
+    const image = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: d512(IMAGE_CONFIG, config),
+        layers: [d512('application/vnd.oci.image.layer.v1.tar', layer)],
+      }),
+    );
+    const pushed = await put(repo, sha512(image), image, OCI_MANIFEST);
+    expect({ status: pushed.status, digest: pushed.headers.get('docker-content-digest') }).toEqual({
+      status: 201,
+      digest: sha512(image),
+    });
+    const got = await root.get(`/v2/${repo}/manifests/${sha512(image)}`, { headers: { accept: OCI_MANIFEST } });
+    expect({ status: got.status, digest: got.headers.get('docker-content-digest'), body: got.text() }).toEqual({
+      status: 200,
+      digest: sha512(image),
+      body: image.toString(),
+    });
+    expect((await root.send('HEAD', `/v2/${repo}/manifests/${sha512(image)}`)).status).toBe(200);
+    const index = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [d512(OCI_MANIFEST, image)] }),
+    );
+    expect((await put(repo, sha512(index), index, OCI_INDEX)).status).toBe(201);
+    expect((await root.get(`/v2/${repo}/manifests/${sha512(index)}`)).text()).toBe(index.toString());
+
+    const wrong = Buffer.from(JSON.stringify({ ...JSON.parse(image.toString()), annotations: { a: 'b' } }));
+    expectOciError(await put(repo, sha512(image), wrong, OCI_MANIFEST), 400, 'DIGEST_INVALID');
+    const unknown = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: d512(IMAGE_CONFIG, Buffer.from('never uploaded')),
+        layers: [],
+      }),
+    );
+    expectOciError(await put(repo, sha512(unknown), unknown, OCI_MANIFEST), 400, 'MANIFEST_BLOB_UNKNOWN');
+
+    expect((await root.delete(`/v2/${repo}/manifests/${sha512(index)}`)).status).toBe(202);
+    expectOciError(await root.get(`/v2/${repo}/manifests/${sha512(index)}`), 404, 'MANIFEST_UNKNOWN');
+    expect((await root.get(`/v2/${repo}/manifests/${sha512(image)}`)).status).toBe(200);
+  });
+
+  it('should take a manifest of megabytes of annotations, served byte for byte, but refuse such a referrer', async () => {
+    const ns = uniqueNamespace('ocibig');
+    const repo = `${ns}/img`;
+    const config = Buffer.from(`{"os":"linux","ns":"${ns}"}`);
+    await pushBlob(root, repo, config);
+    const annotations = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [`large-annotation-${i}`, 'A'.repeat(10_000)]),
+    );
+    const image = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: descriptor(IMAGE_CONFIG, config),
+        layers: [],
+        annotations,
+      }),
+    );
+    expect((await put(repo, 'large', image, OCI_MANIFEST)).status).toBe(201);
+    const got = await root.get(`/v2/${repo}/manifests/large`, { headers: { accept: OCI_MANIFEST } });
+    expect({
+      status: got.status,
+      digest: got.headers.get('docker-content-digest'),
+      same: got.text() === image.toString(),
+    }).toEqual({
+      status: 200,
+      digest: sha256(image),
+      same: true,
+    });
+    // A referrer's annotations are recorded (the referrers list shows them): bounded.
+    const referrer = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: descriptor(IMAGE_CONFIG, config),
+        layers: [],
+        subject: descriptor(OCI_MANIFEST, image),
+        annotations,
+      }),
+    );
+    expectOciError(await put(repo, sha256(referrer), referrer, OCI_MANIFEST), 400, 'MANIFEST_INVALID');
+  });
+
   it('should refuse a manifest naming blobs or index entries the repository does not hold, and a tag of a chart version', async () => {
     const ns = uniqueNamespace('ocix');
     const config = Buffer.from('{"os":"linux"}');
@@ -492,6 +662,83 @@ describe('OCI distribution API: access (enforced mode)', () => {
     expectOciError(await other.get(`/v2/${ns}/closed/manifests/1.0.0`), 404, 'NAME_UNKNOWN');
     expectOciError(await other.send('POST', `/v2/${ns}/closed/blobs/uploads/`), 403, 'DENIED');
     expectOciError(await anonymous.send('POST', `/v2/${ns}/open/blobs/uploads/`), 401, 'UNAUTHORIZED');
+  });
+
+  it('should answer a password login with a short-lived registry token that is no API token: not listed, not counted', async () => {
+    const user = uniqueNamespace('ocr');
+    const signedUp = await anonymous.send('POST', '/cnr/api/v1/users', {
+      body: JSON.stringify({
+        user: { username: user, password: 'registry-password-1', email: `${user}@example.test` },
+      }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(signedUp.status).toBe(201);
+    const client = basic(user, 'registry-password-1');
+    const listTokens = async () => (await client.get('/cnr/api/v1/user/tokens')).json<{ id: string }[]>();
+    const before = await listTokens();
+    const scope = `service=wharf&scope=${encodeURIComponent(`repository:${user}/app:pull,push`)}`;
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await client.get('/v2/token', { query: scope });
+      expect(res.status).toBe(200);
+      const body = res.json<{ token: string; expires_in: number; scope: string }>();
+      expect(body).toMatchObject({ expires_in: 300, scope: `repository:${user}/app:pull,push` });
+      tokens.push(body.token);
+    }
+    expect(await listTokens()).toEqual(before);
+
+    const bearer = anonymous.with({ authorization: `Bearer ${tokens[0]}` });
+    expect((await bearer.get('/v2/')).status).toBe(200);
+    await pushBlob(bearer, `${user}/app`, Buffer.from('pushed with a registry token'));
+    // The token endpoint answers the same token to a caller that presents it: none outlives another.
+    expect((await bearer.get('/v2/token', { query: scope })).json<{ token: string }>().token).toBe(tokens[0]);
+    // It may not mint an API token that outlives it.
+    const minted = await bearer.send('POST', '/cnr/api/v1/user/tokens', {
+      body: JSON.stringify({ label: 'ci', expires_in: null }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(minted.status).toBe(403);
+    const forged = tokens[0]!.slice(0, -4) + (tokens[0]!.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    expectOciError(await anonymous.with({ authorization: `Bearer ${forged}` }).get('/v2/'), 401, 'UNAUTHORIZED');
+  });
+
+  it("should refuse a Helm manifest naming another tenant's private blobs (MANIFEST_BLOB_UNKNOWN), appending nothing", async () => {
+    const id = uniqueNamespace('ocl');
+    const signUp = async (user: string) => {
+      const res = await anonymous.send('POST', '/cnr/api/v1/users', {
+        body: JSON.stringify({ user: { username: user, password: 'leak-password-1', email: `${user}@example.test` } }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(201);
+      return basic(user, 'leak-password-1');
+    };
+    const [owner, thief] = [`a-${id}`, `b-${id}`];
+    const ownerClient = await signUp(owner);
+    const thiefClient = await signUp(thief);
+    const chart = archiveFor('secret', '1.0.0', id);
+    const secret = { release: '1.0.0', mediaType: 'helm', archive: chart };
+    const cnrOwner = new HttpClient('/cnr', enforcedUrl, ownerClient.headers);
+    expect(
+      (await cnrOwner.post(packagePath(owner, 'secret'), { ...pushBody(secret), visibility: 'private' })).status,
+    ).toBe(200);
+    expectOciError(await thiefClient.get(`/v2/${owner}/secret/blobs/${sha256(chart)}`), 404, 'NAME_UNKNOWN');
+
+    // The thief uploads only the config, and names the owner's chart layer by its digest.
+    const config = Buffer.from(JSON.stringify({ name: 'secret', version: '1.0.0' }));
+    await pushBlob(thiefClient, `${thief}/secret`, config);
+    const refused = await putManifest(thiefClient, `${thief}/secret`, '1.0.0', helmManifest(config, chart));
+    expectOciError(refused, 400, 'MANIFEST_BLOB_UNKNOWN');
+    // Nor the other way: the owner's layer uploaded, a config only the owner's repository holds.
+    const ownerConfig = Buffer.from(JSON.stringify({ name: 'secret', version: '1.0.0', owner }));
+    await pushBlob(ownerClient, `${owner}/secret`, ownerConfig);
+    const byConfig = await putManifest(thiefClient, `${thief}/secret`, '1.0.0', helmManifest(ownerConfig, config));
+    expectOciError(byConfig, 400, 'MANIFEST_BLOB_UNKNOWN');
+
+    expectOciError(await thiefClient.get(`/v2/${thief}/secret/tags/list`), 404, 'NAME_UNKNOWN');
+    expectOciError(await thiefClient.get(`/v2/${thief}/secret/blobs/${sha256(chart)}`), 404, 'BLOB_UNKNOWN');
+    expect(
+      (await new HttpClient('/cnr', enforcedUrl, thiefClient.headers).get(packagePath(thief, 'secret'))).status,
+    ).toBe(404);
   });
 
   it('should count OCI artifacts in the namespace storage quota and refuse one past it with 413, storing nothing', async () => {

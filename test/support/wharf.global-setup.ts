@@ -24,6 +24,9 @@ const ENFORCED = {
   WHARF_AUTH_MODE: 'enforced',
   WHARF_ADMIN_USERNAME: E2E_ADMIN.username,
   WHARF_ADMIN_PASSWORD: E2E_ADMIN.password,
+  // The port is chosen at start, so no WHARF_PUBLIC_URL: the host the suites reach it by, any
+  // port, may be named in absolute URLs (the discovery documents, the OCI token realm).
+  WHARF_ALLOWED_HOSTS: '127.0.0.1',
 };
 
 function build(): void {

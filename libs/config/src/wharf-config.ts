@@ -114,6 +114,12 @@ const schema = z.object({
   WHARF_TOKEN_TTL_SECONDS: int(30 * 24 * 3600, 0),
   WHARF_RATE_LIMIT_PER_MINUTE: int(0, 0),
   WHARF_FAILED_LOGINS_PER_MINUTE: int(10, 1),
+  // The key that signs the OCI token endpoint's registry tokens (32 bytes, base64), the same on
+  // every gateway; embedded, <data>/registry-token.key when unset.
+  WHARF_REGISTRY_TOKEN_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, '32 bytes, base64 (openssl rand -base64 32)')
+    .optional(),
   WHARF_PASSWORD_HASH_CONCURRENCY: int(2, 1),
   WHARF_PASSWORD_HASH_QUEUE: int(32, 0),
   WHARF_NAMESPACE_MAX_STORAGE_BYTES: int(0, 0),
@@ -328,6 +334,8 @@ export interface AuthSettings {
   rateLimitPerMinute: number;
   /** Wrong passwords per account per minute; past it every password attempt for the account is refused (429) unhashed. */
   failedLoginsPerMinute: number;
+  /** The key signing registry tokens (the OCI token endpoint's); null: the profile picks one (see RegistryTokens). */
+  registryTokenKey: Buffer | null;
   /** Password hashes (scrypt) computed at once, off the event loop. */
   passwordHashConcurrency: number;
   /** Password checks that may wait for a hashing slot; one more answers 503. */
@@ -451,6 +459,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tokenTtlSeconds: e.WHARF_TOKEN_TTL_SECONDS,
       rateLimitPerMinute: e.WHARF_RATE_LIMIT_PER_MINUTE,
       failedLoginsPerMinute: e.WHARF_FAILED_LOGINS_PER_MINUTE,
+      registryTokenKey: e.WHARF_REGISTRY_TOKEN_KEY ? Buffer.from(e.WHARF_REGISTRY_TOKEN_KEY, 'base64') : null,
       passwordHashConcurrency: e.WHARF_PASSWORD_HASH_CONCURRENCY,
       passwordHashQueue: e.WHARF_PASSWORD_HASH_QUEUE,
       maxNamespaceStorageBytes: e.WHARF_NAMESPACE_MAX_STORAGE_BYTES,

@@ -7,3 +7,4 @@ export * from './operator-only';
 export * from './request-path';
 export * from './request-context';
 export * from './oci-errors';
+export * from './public-origin';

@@ -26,25 +26,25 @@ export function ociScopeOf(method: string, path: string): string | null {
   return `repository:${match[1]}/${match[2]}:${reads ? 'pull' : 'pull,push'}`;
 }
 
-export interface OciChallengeRequest {
-  method: string;
-  protocol: string;
-  host: string;
-}
-
-export function ociChallenge(request: OciChallengeRequest, path: string): string {
-  const scope = ociScopeOf(request.method, path);
-  const realm = `${request.protocol}://${request.host}${OCI_TOKEN_PATH}`;
+/**
+ * The challenge of a /v2 401. The realm is the token endpoint under `origin`, the registry's
+ * public origin (`publicOrigin`: never a Host the configuration does not allow, since a client
+ * sends its credentials to the realm); '' names none, and the realm is then the path alone.
+ */
+export function ociChallenge(method: string, path: string, origin: string): string {
+  const scope = ociScopeOf(method, path);
+  const realm = `${origin}${OCI_TOKEN_PATH}`;
   return `Bearer realm="${realm}",service="${OCI_TOKEN_SERVICE}"${scope ? `,scope="${scope}"` : ''}`;
 }
 
-/** A rendered error as the /v2 routes answer it. */
+/** A rendered error as the /v2 routes answer it; `origin` as `ociChallenge` takes it. */
 export function asOciError(
   error: RenderedError,
-  request: OciChallengeRequest,
+  method: string,
   path: string,
+  origin: string,
 ): { body: OciErrorBody; headers: Record<string, string> } {
   const headers = { ...error.headers };
-  if (error.status === 401) headers['www-authenticate'] = ociChallenge(request, path);
+  if (error.status === 401) headers['www-authenticate'] = ociChallenge(method, path, origin);
   return { body: ociErrorBody(error.body.code, error.body.message, error.body.details), headers };
 }

@@ -15,13 +15,15 @@ import type { WharfMetrics } from '@wharf/metrics';
 import { flushTraces } from '@wharf/tracing';
 import { METRICS } from '@wharf/ports';
 import { LagGauge, ReadinessCheck, ServiceHostModule } from './service-host.module';
-import { WharfExceptionFilter } from './wharf-exception.filter';
+import { OriginOf, WharfExceptionFilter } from './wharf-exception.filter';
 import { installRequestContext, requestIdOf } from './request-context';
 
 export interface ServiceAppOptions {
   fastify?: FastifyHttpOptions<Server>;
   /** Raw body parsing is the caller's (the gateway's); Nest's JSON parser is off. */
   ownBodyParsing?: boolean;
+  /** The origin the /v2 401 challenge names (the gateway's `publicOrigin`); none by default. */
+  originOf?: OriginOf;
 }
 
 export async function createServiceApp(
@@ -42,7 +44,7 @@ export async function createServiceApp(
       bodyParser: !options.ownBodyParsing,
     },
   );
-  app.useGlobalFilters(new WharfExceptionFilter(logger));
+  app.useGlobalFilters(new WharfExceptionFilter(logger, options.originOf));
   // Nest's shutdown signals but SIGUSR2, which toggles debug logging instead (libs/config boot.ts).
   app.enableShutdownHooks(Object.values(ShutdownSignal).filter((signal) => signal !== ShutdownSignal.SIGUSR2));
   const metrics = app.get<WharfMetrics>(METRICS);

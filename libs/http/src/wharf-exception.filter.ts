@@ -5,10 +5,16 @@ import { renderError } from './error-renderer';
 import { asOciError, isOciPath } from './oci-errors';
 import { pathOf } from './request-path';
 
+/** The origin a service names in an OCI challenge's realm (`publicOrigin`); '' for none. */
+export type OriginOf = (request: FastifyRequest) => string;
+
 /** The one place errors become HTTP responses (for routes and for the body parser alike). */
 @Catch()
 export class WharfExceptionFilter implements ExceptionFilter {
-  constructor(private readonly logger: JsonLogger) {}
+  constructor(
+    private readonly logger: JsonLogger,
+    private readonly originOf: OriginOf = () => '',
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
@@ -40,7 +46,7 @@ export class WharfExceptionFilter implements ExceptionFilter {
       });
     }
     if (isOciPath(path)) {
-      const oci = asOciError(error, request, path);
+      const oci = asOciError(error, request.method, path, this.originOf(request));
       void reply.status(error.status).headers(oci.headers).type('application/json').send(oci.body);
       return;
     }

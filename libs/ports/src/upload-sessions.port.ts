@@ -90,6 +90,20 @@ export interface UploadSessionStore {
   /** Removes the link; false when there was none. The blob itself is the garbage collector's. */
   unlink(repository: string, digest: string): Promise<boolean>;
 
+  /**
+   * Links blob `digest` (sha256 hex, the store's key) to `repository` as `link` does, and
+   * records that `alias` (a digest of another algorithm, `sha512:<128 hex>`, which the caller
+   * verified against the same bytes) names it there. Idempotent; a later call for the same alias
+   * replaces its target. Error for an alias that is not `sha512:<128 lowercase hex>`.
+   */
+  linkAlias(repository: string, alias: string, digest: string): Promise<void>;
+
+  /** The sha256 hex `alias` names in `repository`, or null (no such alias, or a malformed one). */
+  resolveAlias(repository: string, alias: string): Promise<string | null>;
+
+  /** Removes the alias (not the sha256 link it names); false when there was none. */
+  unlinkAlias(repository: string, alias: string): Promise<boolean>;
+
   /** Removes every session started before `before` (abandoned uploads); returns how many. */
   expire(before: Date): Promise<number>;
 

@@ -9,6 +9,7 @@
  *   <data>/charts.db    the chart index (Helm repositories) projection
  *   <data>/webhooks.db  webhook deliveries (the outbox) and their attempts
  *   <data>/webhook-secret.key  the key sealing webhook secrets, unless WHARF_WEBHOOK_SECRET_KEY is set
+ *   <data>/registry-token.key  the key signing registry tokens (/v2/token), unless WHARF_REGISTRY_TOKEN_KEY is set
  *   <data>/blobs/       content-addressed tarballs (small ones also kept in memory: WHARF_BLOB_CACHE_*)
  * In this one process the gateway reads the stores directly; the distributed profile binds the
  * same tokens to clients of the owning services. Every store is timed (`instrumentStore`) under
@@ -61,6 +62,7 @@ import {
   WEBHOOK_SECRETS,
   WebhookDeliveryStore,
 } from '@wharf/ports';
+import { REGISTRY_TOKEN_KEY } from '@wharf/gateway';
 
 export const LOGGER = Symbol('Logger');
 /** The data directory's lock (`lockDataDir`), given back once every store is closed. */
@@ -163,6 +165,10 @@ export class EmbeddedAdaptersModule {
           useFactory: () => new WebhookSecretBox(config.webhooks.secretKey ?? dataDirKey(file('webhook-secret.key'))),
         },
         {
+          provide: REGISTRY_TOKEN_KEY,
+          useFactory: () => config.auth.registryTokenKey ?? dataDirKey(file('registry-token.key')),
+        },
+        {
           provide: WEBHOOK_SETTINGS,
           useValue: {
             ...config.webhooks,
@@ -202,6 +208,7 @@ export class EmbeddedAdaptersModule {
         CHART_INDEX_READER,
         WEBHOOK_DELIVERIES,
         WEBHOOK_SECRETS,
+        REGISTRY_TOKEN_KEY,
         WEBHOOK_SETTINGS,
         WEBHOOK_LOGGER,
         ACCOUNT_CHANGES,

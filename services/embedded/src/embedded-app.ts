@@ -9,7 +9,12 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataDirLock, lockDataDir } from '@wharf/adapters/sqlite';
 import { BlobGarbageCollector, BlobReferenceProjector } from '@wharf/blob';
 import { JsonLogger, WharfConfig } from '@wharf/config';
-import { RetentionEnforcer, configureGatewayHttp, fastifyOptions, warnWhenDiscoveryHasNoOrigin } from '@wharf/gateway';
+import {
+  RetentionEnforcer,
+  configureGatewayHttp,
+  gatewayAppOptions,
+  warnWhenDiscoveryHasNoOrigin,
+} from '@wharf/gateway';
 import { LagGauge, ReadinessCheck, createServiceApp, followConsumerLag } from '@wharf/http';
 import { WharfMetrics } from '@wharf/metrics';
 import { WEBHOOK_DELIVERIES, WebhookDeliveryStore } from '@wharf/ports';
@@ -37,10 +42,7 @@ async function boot(config: WharfConfig, logger: JsonLogger, lock: DataDirLock):
   const app = await createServiceApp(
     EmbeddedAppModule.forConfig(config, logger, checks, gauges, metrics, lock),
     logger,
-    {
-      fastify: fastifyOptions(config),
-      ownBodyParsing: true,
-    },
+    gatewayAppOptions(config),
   );
   configureGatewayHttp(app, logger);
   warnWhenDiscoveryHasNoOrigin(config, logger);

@@ -5,6 +5,7 @@ import { AccountDirectory } from './auth/account-directory';
 import { AccountWriter } from './auth/account-writer';
 import { AdminBootstrap } from './auth/admin-bootstrap';
 import { Authenticator } from './auth/authenticator';
+import { RegistryTokens } from './auth/registry-tokens';
 import { CallerGuard } from './auth/caller.guard';
 import { OperatorRouteGuard } from './auth/operator-route.guard';
 import { PushAdmission } from './auth/push-admission';
@@ -80,6 +81,7 @@ import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subsc
     AccountDirectory,
     AccountWriter,
     Authenticator,
+    RegistryTokens,
     AccessControl,
     AdminBootstrap,
     PushAdmission,

@@ -185,6 +185,16 @@ describe('discovery documents behind a proxy', () => {
     expect(res.text()).not.toContain('evil.example');
   });
 
+  it('a /v2 401 should not name a Host it was not configured with as its token realm', async () => {
+    for (const path of ['/v2/', '/v2/some/repo/manifests/1.0.0']) {
+      const res = await evil.exact('GET', path);
+      expect(res.status).toBe(401);
+      const challenge = res.headers.get('www-authenticate') ?? '';
+      expect(challenge).toMatch(/^Bearer realm="[^"]*\/v2\/token",service="wharf"/);
+      expect(challenge).not.toContain('evil.example');
+    }
+  });
+
   it('GET /.well-known/app-registry-uri.json should not echo a Host it was not configured with', async () => {
     const res = await evil.exact('GET', '/.well-known/app-registry-uri.json');
     expect(res.status).toBe(200);

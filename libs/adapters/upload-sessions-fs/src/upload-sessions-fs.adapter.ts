@@ -3,6 +3,7 @@
  *   <root>/<id>.json   the session: repository, start time
  *   <root>/<id>.data   its bytes so far
  *   <root>/links/<sha256 of the repository>/<digest>   an empty file: the repository holds that blob
+ *   <root>/links/<sha256 of the repository>/sha512-<hex>   an alias: the sha256 hex it names
  * A chunk is appended to the data file as it streams in (never held in memory); a chunk that
  * fails or passes the bound is cut off again (truncate to the old size), so the file always
  * ends where the last whole chunk ended. Chunks of a session are appended one at a time
@@ -113,6 +114,30 @@ export class FsUploadSessionStore implements UploadSessionStore {
     return true;
   }
 
+  async linkAlias(repository: string, alias: string, digest: string): Promise<void> {
+    const name = aliasFile(alias);
+    if (name === null) throw new Error(`not a sha512 digest: ${alias}`);
+    await this.link(repository, digest);
+    const dir = this.linksOf(repository);
+    // Written whole under another name, then renamed: a crash leaves the old target or the new one.
+    const temporary = join(dir, `${name}.${randomUUID()}.tmp`);
+    await fs.writeFile(temporary, digest);
+    await fs.rename(temporary, join(dir, name));
+  }
+
+  async resolveAlias(repository: string, alias: string): Promise<string | null> {
+    const name = aliasFile(alias);
+    if (name === null) return null;
+    const target = await fs.readFile(join(this.linksOf(repository), name), 'utf8').catch(() => null);
+    return target !== null && isSha256Hex(target) ? target : null;
+  }
+
+  async unlinkAlias(repository: string, alias: string): Promise<boolean> {
+    if ((await this.resolveAlias(repository, alias)) === null) return false;
+    await fs.rm(join(this.linksOf(repository), aliasFile(alias)!), { force: true });
+    return true;
+  }
+
   async expire(before: Date): Promise<number> {
     const names = await fs.readdir(this.root).catch(() => [] as string[]);
     let removed = 0;
@@ -187,4 +212,10 @@ export async function openUploadSessions(root: string): Promise<FsUploadSessionS
   const sessions = new FsUploadSessionStore(root);
   await sessions.expire(new Date(Date.now() - UPLOAD_SESSION_MAX_AGE_MS));
   return sessions;
+}
+
+/** The file name of alias `sha512:<hex>`; null for anything else. */
+function aliasFile(alias: string): string | null {
+  const match = /^sha512:([0-9a-f]{128})$/.exec(alias);
+  return match ? `sha512-${match[1]}` : null;
 }

@@ -72,6 +72,24 @@ const everyEvent: [string, () => PackageEvent][] = [
   ['ReleaseRemovedFromChannel (new current)', () => removedFromChannel({ current: '0.9.0' })],
   ['ReleaseRemovedFromChannel (none left)', () => removedFromChannel({ current: null })],
   ['ChannelDeleted', () => channelDeleted({ channel: '__proto__' })],
+  [
+    'OciManifestPushed (pushed by sha512, naming a sha512 blob)',
+    () => ({
+      type: 'OciManifestPushed',
+      data: {
+        digest: testDigest('manifest'),
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        size: 10,
+        blobs: [testDigest('layer')],
+        manifests: [],
+        aliases: [
+          { digest: `sha512:${'a'.repeat(128)}`, key: testDigest('manifest') },
+          { digest: `sha512:${'b'.repeat(128)}`, key: testDigest('layer') },
+        ],
+        visibility: 'public',
+      },
+    }),
+  ],
 ];
 
 describe('event contracts', () => {

@@ -18,6 +18,9 @@ export const OciManifestPushedV1 = {
     manifests: z.array(hexDigest),
     annotations: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
     storedBytes: z.number().int().nonnegative().optional(),
+    aliases: z
+      .array(z.object({ digest: z.string().regex(/^sha512:[0-9a-f]{128}$/, 'a sha512 digest'), key: hexDigest }))
+      .optional(),
     visibility: z.enum(['public', 'private']),
   }),
 } as const;

@@ -21,10 +21,14 @@ export type Caller =
 
 /**
  * How a user or robot proved who it is: with the account's password (Basic, or the login route
- * that issued nothing yet), or with an API token, which may expire. A token may not create a
- * token that outlives it (`outlivesProof`). Absent: a caller made by the server itself.
+ * that issued nothing yet), with an API token, which may expire, or with a registry token (the
+ * OCI token endpoint's answer to a password, short-lived, no API token). A token may not create
+ * a token that outlives it (`outlivesProof`). Absent: a caller made by the server itself.
  */
-export type Proof = { by: 'password' } | { by: 'token'; tokenId: string; expiresAt: string | null };
+export type Proof =
+  | { by: 'password' }
+  | { by: 'token'; tokenId: string; expiresAt: string | null }
+  | { by: 'registry-token'; expiresAt: string };
 
 /**
  * Whether a token expiring at `expiresAt` (null: never) would outlive the credential the caller
@@ -33,7 +37,8 @@ export type Proof = { by: 'password' } | { by: 'token'; tokenId: string; expires
 export function outlivesProof(caller: Caller, expiresAt: string | null): boolean {
   if (
     (caller.kind !== 'user' && caller.kind !== 'robot') ||
-    caller.proof?.by !== 'token' ||
+    caller.proof === undefined ||
+    caller.proof.by === 'password' ||
     caller.proof.expiresAt === null
   )
     return false;

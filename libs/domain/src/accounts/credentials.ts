@@ -6,7 +6,9 @@
  * - `Basic base64(name:secret)` (any case), where the secret is a password or a token: a user
  *   with their password, a user or robot (`org+robot`) with a token, as Helm and CI send.
  * A token is `wharf.<base64url(account)>.<id>.<secret>`: the account and id say where its hash
- * is kept, the secret is random and only its SHA-256 is stored.
+ * is kept, the secret is random and only its SHA-256 is stored. A registry token (what the OCI
+ * token endpoint answers a password login with) is `wharf-oci.<claims>.<signature>`, sent as
+ * `Bearer`: the gateway checks its signature and expiry (services/gateway/src/auth/registry-tokens.ts).
  */
 import { InvalidNameError } from '../errors';
 import { parseAccountName, parseRobotName } from '../names';
@@ -14,6 +16,7 @@ export type Credentials =
   | { kind: 'none' }
   | { kind: 'malformed' }
   | { kind: 'token'; token: ApiToken; claimedAccount: string | null }
+  | { kind: 'registry-token'; text: string }
   | { kind: 'password'; account: string; password: string };
 
 export interface ApiToken {
@@ -22,6 +25,9 @@ export interface ApiToken {
   id: string;
   secret: string;
 }
+
+/** A registry token's shape (its claims and signature are the gateway's to check). */
+export const REGISTRY_TOKEN = /^wharf-oci\.[A-Za-z0-9_-]{1,1024}\.[A-Za-z0-9_-]{43}$/;
 
 const TOKEN = /^wharf\.([A-Za-z0-9_-]{1,400})\.([0-9a-f]{16,64})\.([A-Za-z0-9_-]{32,128})$/;
 
@@ -76,7 +82,8 @@ export function parseAuthorization(header: string | undefined): Credentials {
 
 function tokenCredentials(text: string, claimedAccount: string | null): Credentials {
   const token = parseToken(text);
-  return token ? { kind: 'token', token, claimedAccount } : { kind: 'malformed' };
+  if (token) return { kind: 'token', token, claimedAccount };
+  return REGISTRY_TOKEN.test(text) ? { kind: 'registry-token', text } : { kind: 'malformed' };
 }
 
 function basicCredentials(encoded: string): Credentials {

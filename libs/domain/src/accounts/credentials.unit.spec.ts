@@ -44,6 +44,16 @@ describe('credentials', () => {
   });
 });
 
+describe('registry tokens in an Authorization header', () => {
+  it('should read the shape of a registry token as Bearer or bare, and nothing close to it', () => {
+    const text = `wharf-oci.${Buffer.from('{"sub":"alice"}').toString('base64url')}.${'s'.repeat(43)}`;
+    expect(parseAuthorization(`Bearer ${text}`)).toEqual({ kind: 'registry-token', text });
+    expect(parseAuthorization(text)).toEqual({ kind: 'registry-token', text });
+    expect(parseAuthorization(`Bearer ${text}x`).kind).toBe('malformed');
+    expect(parseAuthorization(`Bearer wharf-oci..${'s'.repeat(43)}`).kind).toBe('malformed');
+  });
+});
+
 describe(isAccountNameSyntax.name, () => {
   it('should accept user, organisation and robot names that sign-up and robot creation accept', () => {
     for (const name of ['alice', 'a', 'acme.io', 'my-org_2', 'acme+ci', 'acme+deploy_2', 'x'.repeat(255)])

@@ -5,8 +5,9 @@
  * "OCI distribution").
  */
 import { ManifestInvalidError } from '../errors';
+import type { OciAnnotation } from '../package/package.view';
 import { OCI_IMAGE_MANIFEST } from './helm-oci';
-import { parseOciDigest } from './oci-digest';
+import { OciDigestAlgorithm, parseAnyOciDigest } from './oci-digest';
 
 export const OCI_IMAGE_INDEX = 'application/vnd.oci.image.index.v1+json';
 export const DOCKER_MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -14,11 +15,21 @@ export const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifes
 const INDEX_TYPES = new Set([OCI_IMAGE_INDEX, DOCKER_MANIFEST_LIST]);
 const MANIFEST_TYPES = new Set([OCI_IMAGE_MANIFEST, DOCKER_MANIFEST_V2]);
 
-/** A descriptor a manifest lists: the hex of its digest, and its size and media type. */
+/**
+ * A descriptor a manifest lists: the hex of its digest (`algorithm` says which: a sha256 is the
+ * store's key itself, a sha512 names content the repository keeps under its sha256), and its
+ * size and media type.
+ */
 export interface OciDescriptor {
   mediaType: string;
   digest: string;
+  algorithm: OciDigestAlgorithm;
   size: number;
+}
+
+/** A descriptor's digest as the manifest wrote it (`<algorithm>:<hex>`). */
+export function descriptorDigest(d: OciDescriptor): string {
+  return `${d.algorithm}:${d.digest}`;
 }
 
 export interface ParsedOciManifest {
@@ -47,7 +58,8 @@ function descriptor(value: unknown, what: string): OciDescriptor {
   if (typeof d.digest !== 'string') throw new ManifestInvalidError(`${what} has no digest`);
   if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0)
     throw new ManifestInvalidError(`${what} has no valid size`);
-  return { mediaType: d.mediaType, digest: parseOciDigest(d.digest), size: d.size };
+  const digest = parseAnyOciDigest(d.digest);
+  return { mediaType: d.mediaType, digest: digest.hex, algorithm: digest.algorithm, size: d.size };
 }
 
 function descriptors(value: unknown, what: string): OciDescriptor[] {
@@ -147,8 +159,19 @@ export function assertRecordableArtifact<T>(artifact: T): T {
   return artifact;
 }
 
+/**
+ * The annotations an artifact's record keeps: only a manifest with a `subject` shows them (in its
+ * subject's referrers list), so only its are recorded; any other manifest's stay in its bytes,
+ * which are served as pushed. A manifest of a few MB of annotations is thus recordable, unless it
+ * is a referrer.
+ */
+export function recordedAnnotations(manifest: ParsedOciManifest): OciAnnotation[] | undefined {
+  if (!manifest.subject || !manifest.annotations) return undefined;
+  return Object.entries(manifest.annotations).map(([name, value]) => ({ name, value }));
+}
+
 /** The blobs (config and layers, not the foreign ones) a manifest references, each once. */
 export function referencedBlobs(manifest: ParsedOciManifest): OciDescriptor[] {
   const all = [...(manifest.config ? [manifest.config] : []), ...manifest.layers];
-  return all.filter((d, i) => all.findIndex((o) => o.digest === d.digest) === i);
+  return all.filter((d, i) => all.findIndex((o) => descriptorDigest(o) === descriptorDigest(d)) === i);
 }

@@ -4,7 +4,9 @@ import {
   MAX_OCI_ARTIFACT_RECORD_BYTES,
   OCI_IMAGE_INDEX,
   assertRecordableArtifact,
+  descriptorDigest,
   parseOciManifest,
+  recordedAnnotations,
   referencedBlobs,
 } from './oci-manifest';
 
@@ -28,6 +30,25 @@ describe('assertRecordableArtifact', () => {
   });
 });
 
+describe('recordedAnnotations', () => {
+  it("keeps a referrer's annotations (its subject's referrers list shows them) and no other manifest's", () => {
+    const annotations = { 'org.example/a': 'x', b: 'y' };
+    const plain = parseOciManifest(
+      json({ schemaVersion: 2, mediaType: MANIFEST, config: desc('c'), annotations }),
+      MANIFEST,
+    );
+    const referrer = parseOciManifest(
+      json({ schemaVersion: 2, mediaType: MANIFEST, config: desc('c'), subject: desc('s', MANIFEST), annotations }),
+      MANIFEST,
+    );
+    expect(recordedAnnotations(plain)).toBeUndefined();
+    expect(recordedAnnotations(referrer)).toEqual([
+      { name: 'org.example/a', value: 'x' },
+      { name: 'b', value: 'y' },
+    ]);
+  });
+});
+
 describe('parseOciManifest', () => {
   it('reads an image manifest: config and layers, the config media type as artifact type', () => {
     const m = parseOciManifest(
@@ -41,6 +62,22 @@ describe('parseOciManifest', () => {
     );
     expect(m.artifactType).toBe('application/vnd.oci.image.config.v1+json');
     expect(referencedBlobs(m).map((d) => d.digest)).toEqual([hex('c'), hex('l')]);
+  });
+
+  it('reads sha512 descriptors as sha512 (the store keys them by sha256, through aliases), and refuses other algorithms', () => {
+    const sha512 = `sha512:${createHash('sha512').update('l').digest('hex')}`;
+    const m = parseOciManifest(
+      json({ schemaVersion: 2, mediaType: MANIFEST, config: desc('c'), layers: [{ ...desc('l'), digest: sha512 }] }),
+      MANIFEST,
+    );
+    expect(referencedBlobs(m).map(descriptorDigest)).toEqual([`sha256:${hex('c')}`, sha512]);
+    expect(m.layers[0]).toMatchObject({ algorithm: 'sha512', digest: sha512.slice('sha512:'.length) });
+    expect(() =>
+      parseOciManifest(
+        json({ schemaVersion: 2, mediaType: MANIFEST, config: { ...desc('c'), digest: `md5:${'0'.repeat(32)}` } }),
+        MANIFEST,
+      ),
+    ).toThrow(DigestInvalidError);
   });
 
   it('does not reference non-distributable layers (urls, or their media types)', () => {

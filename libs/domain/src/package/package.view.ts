@@ -64,9 +64,20 @@ export interface OciArtifact {
   annotations?: OciAnnotation[];
   /** Bytes it counts against the namespace's storage quota: its manifest, config and layers as stored (absent: 0). */
   storedBytes?: number;
+  /**
+   * The sha512 digests it was pushed by or names (its own, its blobs', an index's entries'), each
+   * with the sha256 (hex) the stores key that content by; absent: none.
+   */
+  aliases?: OciDigestAlias[];
   /** Tags that name it now. */
   tags: string[];
   createdAt: string;
+}
+
+/** A digest of another algorithm than sha256 (`sha512:<hex>`) and the sha256 (hex) of the same content. */
+export interface OciDigestAlias {
+  digest: string;
+  key: string;
 }
 
 export interface OciAnnotation {

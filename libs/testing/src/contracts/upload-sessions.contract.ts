@@ -129,6 +129,29 @@ export function describeUploadSessionsContract(
     );
 
     it(
+      'should keep a sha512 alias of a linked blob, in that repository only, and drop it alone',
+      async () => {
+        const digest = 'c'.repeat(64);
+        const alias = `sha512:${'d'.repeat(128)}`;
+        expect(await sessions().resolveAlias('ns/chart', alias)).toBeNull();
+        await sessions().linkAlias('ns/chart', alias, digest);
+        await sessions().linkAlias('ns/chart', alias, digest);
+        expect(await sessions().resolveAlias('ns/chart', alias)).toBe(digest);
+        expect(await sessions().linked('ns/chart', digest)).toBe(true);
+        expect(await sessions().resolveAlias('ns/other', alias)).toBeNull();
+        expect(await sessions().resolveAlias('ns/chart', `sha512:${'e'.repeat(128)}`)).toBeNull();
+        expect(await sessions().resolveAlias('ns/chart', `sha512:../${'d'.repeat(125)}`)).toBeNull();
+        await expect(sessions().linkAlias('ns/chart', 'sha512:../x', digest)).rejects.toThrow();
+        expect(await sessions().unlinkAlias('ns/other', alias)).toBe(false);
+        expect(await sessions().unlinkAlias('ns/chart', alias)).toBe(true);
+        expect(await sessions().resolveAlias('ns/chart', alias)).toBeNull();
+        expect(await sessions().linked('ns/chart', digest)).toBe(true);
+        expect(await sessions().unlinkAlias('ns/chart', alias)).toBe(false);
+      },
+      timeout,
+    );
+
+    it(
       'should link a blob to a repository, and to that repository only',
       async () => {
         const digest = 'a'.repeat(64);

@@ -29,6 +29,7 @@
  *   and the stored hash (a password change invalidates it), because Helm sends the password with
  *   every request. The memo is consulted only while the budget is not spent.
  * A disabled user (`wharf users disable`) is refused like a wrong password or an unknown token.
+ * Registry tokens (the OCI token endpoint's, registry-tokens.ts) are issued and checked here too.
  * Neither the password nor the token ever leaves this class. Every refusal is counted (`metrics`:
  * credentials refused by kind, and the failure budget's 429s).
  */
@@ -54,6 +55,7 @@ import { matchToken } from './api-tokens';
 import { PasswordHashPool } from './password-hash-pool';
 import { hashPassword, preparePlaceholder, verifyAgainstPlaceholder, verifyPassword } from './password-hasher';
 import { RateLimiter } from './rate-limiter';
+import { REGISTRY_TOKEN_TTL_SECONDS, RegistryTokens, passwordFingerprint } from './registry-tokens';
 
 const PASSWORD_MEMO_MS = 60_000;
 const MAX_MEMO = 10_000;
@@ -71,6 +73,7 @@ export class Authenticator {
     private readonly directory: AccountDirectory,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
     @Optional() @Inject(METRICS) private readonly metrics: AccessMetrics = NO_METRICS,
+    private readonly registryTokens: RegistryTokens = new RegistryTokens(config),
   ) {
     this.pool = new PasswordHashPool(config.auth.passwordHashConcurrency, config.auth.passwordHashQueue);
     if (config.auth.mode === 'enforced') void preparePlaceholder();
@@ -88,6 +91,8 @@ export class Authenticator {
         throw new UnauthorizedError('malformed Authorization header');
       case 'token':
         return this.byToken(credentials.token, credentials.claimedAccount);
+      case 'registry-token':
+        return this.byRegistryToken(credentials.text);
       case 'password':
         return this.byPassword(credentials.account, credentials.password, client);
     }
@@ -135,6 +140,20 @@ export class Authenticator {
     return this.passwordCaller(view!.namespace, view!.siteAdmin);
   }
 
+  /**
+   * A registry token (registry-tokens.ts) for `account`, a user who just proved their password:
+   * short-lived, recorded nowhere, ended early by a password change or by disabling the user.
+   * UnauthorizedError for an account that is not a user with a password.
+   */
+  async issueRegistryToken(account: string): Promise<{ token: string; expiresAt: string }> {
+    const view = await this.directory.get(account);
+    if (view?.kind !== 'user' || view.disabled || !view.passwordHash)
+      throw new UnauthorizedError('log in with a password or a token');
+    const exp = Math.floor(Date.now() / 1000) + REGISTRY_TOKEN_TTL_SECONDS;
+    const token = this.registryTokens.sign({ sub: account, exp, pwd: passwordFingerprint(view.passwordHash) });
+    return { token, expiresAt: new Date(exp * 1000).toISOString() };
+  }
+
   /** Keys the failure budget holds, for tests and metrics. */
   get failureBudgetKeys(): number {
     return this.failures.size;
@@ -164,6 +183,27 @@ export class Authenticator {
     const caller = await this.checkPassword(account, password, client);
     if (!caller) throw new UnauthorizedError('invalid username or password');
     return caller;
+  }
+
+  private async byRegistryToken(text: string): Promise<Caller> {
+    const claims = this.registryTokens.verify(text, Math.floor(Date.now() / 1000));
+    const view = claims && isAccountNameSyntax(claims.sub) ? await this.directory.get(claims.sub) : null;
+    if (
+      !claims ||
+      view?.kind !== 'user' ||
+      view.disabled ||
+      !view.passwordHash ||
+      passwordFingerprint(view.passwordHash) !== claims.pwd
+    ) {
+      this.metrics.authenticationFailed('token');
+      throw new UnauthorizedError('invalid or expired token');
+    }
+    return {
+      kind: 'user',
+      name: view.namespace,
+      siteAdmin: view.siteAdmin,
+      proof: { by: 'registry-token', expiresAt: new Date(claims.exp * 1000).toISOString() },
+    };
   }
 
   private async byToken(token: ApiToken, claimedAccount: string | null): Promise<Caller> {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@wharf/config';
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
 import { ANONYMOUS, UnauthorizedError } from '@wharf/domain';
@@ -259,5 +260,54 @@ describe('tokens and passwords (item 3 of issue 15)', () => {
     expect(
       (await accounts.userTokens.create(alice!, () => ({ label: 'forever', lifetimeSeconds: null }))).expires_at,
     ).toBeNull();
+  });
+
+  describe("registry tokens (the OCI token endpoint's answer to a password)", () => {
+    it('should take one as Bearer until it expires, recording no API token', async () => {
+      const { authenticator, directory } = await world();
+      const before = (await directory.get('alice'))!.tokens.length;
+      const issued = await authenticator.issueRegistryToken('alice');
+      expect((await directory.get('alice'))!.tokens.length).toBe(before);
+      expect(await authenticator.callerFor(`Bearer ${issued.token}`)).toMatchObject({
+        kind: 'user',
+        name: 'alice',
+        proof: { by: 'registry-token', expiresAt: issued.expiresAt },
+      });
+      const later = jest.spyOn(Date, 'now').mockReturnValue(Date.parse(issued.expiresAt) + 1000);
+      try {
+        expect(await outcome(authenticator.callerFor(`Bearer ${issued.token}`))).toBe('unauthorized-access');
+      } finally {
+        later.mockRestore();
+      }
+    });
+
+    it('should refuse one signed with another key, forged, or outlived by a password change or a disabled user', async () => {
+      const { authenticator, accounts, store, directory } = await world();
+      const other = (await world({ WHARF_REGISTRY_TOKEN_KEY: randomBytes(32).toString('base64') })).authenticator;
+      const foreign = await other.issueRegistryToken('alice');
+      expect(await outcome(authenticator.callerFor(`Bearer ${foreign.token}`))).toBe('unauthorized-access');
+
+      const { token } = await authenticator.issueRegistryToken('alice');
+      const [prefix, claims, signature] = token.split('.') as [string, string, string];
+      const admin = Buffer.from(
+        JSON.stringify({ ...JSON.parse(Buffer.from(claims, 'base64url').toString()), sub: 'mallory' }),
+      ).toString('base64url');
+      expect(await outcome(authenticator.callerFor(`Bearer ${prefix}.${admin}.${signature}`))).toBe(
+        'unauthorized-access',
+      );
+
+      const writer = new AccountWriter(store, directory);
+      await writer.execute('alice', { type: 'SetUserDisabled', disabled: true }, '-');
+      expect(await outcome(authenticator.callerFor(`Bearer ${token}`))).toBe('unauthorized-access');
+      await writer.execute('alice', { type: 'SetUserDisabled', disabled: false }, '-');
+      expect(await outcome(authenticator.callerFor(`Bearer ${token}`))).toBe('ok');
+      const alice = await authenticator.checkPassword('alice', PASSWORD);
+      await accounts.changePassword.execute({
+        caller: alice!,
+        request: () => ({ currentPassword: PASSWORD, password: 'a-new-password' }),
+        client: '',
+      });
+      expect(await outcome(authenticator.callerFor(`Bearer ${token}`))).toBe('unauthorized-access');
+    });
   });
 });

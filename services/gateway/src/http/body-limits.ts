@@ -12,13 +12,16 @@
  *   uploader's queue) and reserves its body's bound in the server-wide budget (UploadBytesInFlight:
  *   503 past the queue), and gives both back exactly once when its answer is sent or the client
  *   goes away (`UploadLease`), on every path: success, 4xx, 5xx, the body reader's 413, abort.
- * - A declared `Content-Length` over the limit is refused before a byte is read; a chunked body is
- *   read until it passes the limit, then refused. Either way: 413 `payload-too-large`.
+ * - A declared `Content-Length` over the limit is refused by `admitUploadBody` before a byte is
+ *   read (and before a slot or bytes are taken); a chunked body is read until it passes the limit,
+ *   then refused: by `readBoundedBody`, or for the bodies the /v2 routes stream by `boundedStream`.
+ *   Either way: 413 `payload-too-large` (`SIZE_INVALID` on /v2), nothing stored.
  * - A refused body is never kept: Node discards the rest as it arrives and the connection stays
  *   open (`keepRefusedConnectionsOpen`). Closing it at once would reset a client that is still
  *   sending, which then never reads the answer (seen with fetch and Node's http client).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { Caller, MAX_OCI_MANIFEST_BYTES, MAX_PROVENANCE_BYTES } from '@wharf/domain';
 import { PayloadTooLargeError } from '@wharf/http';
@@ -155,9 +158,9 @@ export function admitUploadBody(gate: () => UploadGate, config: WharfConfig) {
     const admitted = await admit(caller, namespace);
     const limit = uploadBodyLimit(kind, admitted.maxBlobBytes, config);
     (request as RequestWithLimit)[BODY_LIMIT] = limit;
-    // Past the bound, the body reader refuses it (413) before reading: nothing to reserve.
+    // Past the bound: refused here, before a byte is read, so nothing needs a slot or a reservation.
     const declared = Number(request.headers['content-length'] ?? NaN);
-    if (declared > limit) return payload;
+    if (declared > limit) throw new PayloadTooLargeError(limit);
     // The slot first: an uploader over its share waits without holding room in the server-wide budget.
     lease.hold(await gate().takeSlot(uploaderOf(caller, request.ip), lease.signal));
     lease.hold(await gate().reserveBytes(declared >= 0 ? declared : limit, lease.signal));
@@ -182,6 +185,25 @@ export async function keepRefusedConnectionsOpen(_request: FastifyRequest, reply
 /** The bound on this request's body: the admitted upload bound, or the small one of every other route. */
 export function bodyLimitOf(request: FastifyRequest, config: WharfConfig): number {
   return (request as RequestWithLimit)[BODY_LIMIT] ?? config.http.maxAccountBodyBytes;
+}
+
+/**
+ * `payload` as a stream that fails with PayloadTooLargeError as soon as more than `limit` bytes
+ * came (a streamed /v2 body: its reader stores nothing of a failed stream). Errors of `payload`
+ * (a client gone mid-body) are passed on.
+ */
+export function boundedStream(payload: Readable, limit: number): Readable {
+  let received = 0;
+  const bounded = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      if (received > limit) done(new PayloadTooLargeError(limit));
+      else done(null, chunk);
+    },
+  });
+  payload.on('error', (error) => bounded.destroy(error));
+  bounded.on('error', () => payload.unpipe(bounded));
+  return payload.pipe(bounded);
 }
 
 /**

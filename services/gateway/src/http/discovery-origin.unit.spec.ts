@@ -10,7 +10,9 @@ function warningsFor(env: Record<string, string>): string[] {
 
 describe(warnWhenDiscoveryHasNoOrigin.name, () => {
   it('should warn in enforced mode when neither a public URL nor allowed hosts name the origin', () => {
-    expect(warningsFor({ WHARF_AUTH_MODE: 'enforced' })).toEqual(['warn discovery documents carry relative URLs']);
+    expect(warningsFor({ WHARF_AUTH_MODE: 'enforced' })).toEqual([
+      'warn discovery documents and the OCI token realm carry relative URLs',
+    ]);
   });
 
   it('should say nothing when the origin is configured, or in open mode', () => {

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
-import { OperatorOnly } from '@wharf/http';
+import { OperatorOnly, publicOrigin } from '@wharf/http';
 import { RegistryStatsUseCase } from '../use-cases/registry-stats.use-case';
 import { openApiDocument } from '../openapi/openapi.document';
 import { APPR_API_VERSION, CNR_API_VERSION, WHARF_VERSION } from '../version';
@@ -55,35 +55,10 @@ export class DiscoveryController {
     return this.stats.execute(fresh === 'true');
   }
 
-  /**
-   * The origin the discovery documents name: WHARF_PUBLIC_URL, else the request's Host when it
-   * may be echoed (`echoableHost`), else '' (the documents are host-less: URLs relative to the
-   * server that answered).
-   */
+  /** The origin the discovery documents name (`publicOrigin`: '' makes them host-less, URLs relative to the server that answered). */
   private origin(request: FastifyRequest): string {
-    if (this.config.http.publicUrl) return this.config.http.publicUrl.replace(/\/$/, '');
-    const host = echoableHost(request.headers.host, this.config.http.allowedHosts, this.config.auth.mode);
-    return host === null ? '' : `${request.protocol}://${host}`;
+    return publicOrigin(request, this.config);
   }
-}
-
-/**
- * Whether the discovery documents may name the `Host` a request came with (issue 15, item 11):
- * behind a caching proxy, a Host echoed into a cached `/` would send every later client to the
- * attacker's host. With `allowedHosts`, only those (`host` allows any port, `host:port` that
- * one); without, any well-formed Host in open mode (a registry on one's own machine) and none
- * in enforced mode. Null: name no host.
- */
-export function echoableHost(
-  host: string | undefined,
-  allowedHosts: readonly string[] | null,
-  mode: 'open' | 'enforced',
-): string | null {
-  if (host === undefined || !/^[A-Za-z0-9.:[\]-]{1,255}$/.test(host)) return null;
-  const wanted = host.toLowerCase();
-  if (allowedHosts === null) return mode === 'open' ? wanted : null;
-  const name = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(wanted)?.[1];
-  return allowedHosts.some((allowed) => allowed === wanted || allowed === name) ? wanted : null;
 }
 
 function escapeAttribute(value: string): string {

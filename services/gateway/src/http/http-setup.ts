@@ -1,4 +1,4 @@
-import { pathOf } from '@wharf/http';
+import { ServiceAppOptions, pathOf, publicOrigin } from '@wharf/http';
 /**
  * Fastify settings for the App Registry API: every route at the root and under the configured
  * prefix (by rewriting the URL before routing, so there is one route table), trailing slashes
@@ -21,11 +21,21 @@ import {
   UploadGate,
   admitUploadBody,
   bodyLimitOf,
+  boundedStream,
   keepRefusedConnectionsOpen,
   readBoundedBody,
   releaseUpload,
 } from './body-limits';
 import { isOciStreamedBody } from './oci-http';
+
+/** The gateway's application options (embedded and distributed alike): Fastify's, its own body parsing, the public origin of OCI challenges. */
+export function gatewayAppOptions(config: WharfConfig): ServiceAppOptions {
+  return {
+    fastify: fastifyOptions(config),
+    ownBodyParsing: true,
+    originOf: (request) => publicOrigin(request, config),
+  };
+}
 
 export function fastifyOptions(config: WharfConfig): FastifyHttpOptions<Server> {
   const prefix = config.http.apiPrefix;
@@ -88,8 +98,10 @@ export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLo
   fastify.addHook('onRequestAbort', async (request) => releaseUpload(request));
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request, payload, done) => {
-    // OCI uploads stream into their session; a manifest is read once the caller may push (oci-http.ts).
-    if (isOciStreamedBody(request)) return done(null, payload);
+    // OCI uploads stream into their session, within the admitted bound; a manifest is read once
+    // the caller may push (oci-http.ts).
+    if (isOciStreamedBody(request))
+      return done(null, boundedStream(payload as unknown as Readable, bodyLimitOf(request, config)));
     readBoundedBody(
       payload as unknown as Readable,
       request.headers['content-length'],

@@ -80,10 +80,11 @@ export function tokenScopes(query: unknown): string[] {
   return values.filter((v): v is string => typeof v === 'string').flatMap((v) => v.split(' ').filter(Boolean));
 }
 
-/** The API token in the request's Authorization header, as the client sent it; null for a password or none. */
+/** The API or registry token in the request's Authorization header, as the client sent it; null for a password or none. */
 export function presentedToken(authorization: string | undefined): string | null {
   const credentials = parseAuthorization(authorization);
-  return credentials.kind === 'token' ? formatToken(credentials.token) : null;
+  if (credentials.kind === 'token') return formatToken(credentials.token);
+  return credentials.kind === 'registry-token' ? credentials.text : null;
 }
 
 /** `Content-Range: <start>-<end>` of a chunk (the spec's form, no unit); null when absent. */
@@ -121,8 +122,8 @@ export function sendBlobCreated(reply: FastifyReply, repository: string, digest:
 export function sendManifest(reply: FastifyReply, manifest: ManifestToSend): Buffer {
   void reply
     .header('content-type', manifest.mediaType)
-    .header('docker-content-digest', `sha256:${manifest.digest}`)
-    .header('etag', `"sha256:${manifest.digest}"`);
+    .header('docker-content-digest', manifest.digest)
+    .header('etag', `"${manifest.digest}"`);
   return manifest.body;
 }
 
@@ -132,7 +133,7 @@ export function sendManifest(reply: FastifyReply, manifest: ManifestToSend): Buf
  */
 export function sendBlob(reply: FastifyReply, blob: BlobToSend): Buffer | Readable {
   void reply.header('content-type', 'application/octet-stream').header('content-length', blob.size);
-  void reply.header('docker-content-digest', `sha256:${blob.digest}`).header('etag', `"sha256:${blob.digest}"`);
+  void reply.header('docker-content-digest', blob.digest).header('etag', `"${blob.digest}"`);
   return blob.body ?? Readable.from([]);
 }
 

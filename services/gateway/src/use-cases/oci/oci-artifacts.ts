@@ -17,7 +17,7 @@ import {
   findOciTag,
   isOciDigestReference,
   isReleaseTag,
-  parseOciDigest,
+  parseAnyOciDigest,
   releaseOfTag,
   tagOfRelease,
 } from '@wharf/domain';
@@ -42,10 +42,12 @@ export function artifactOf(release: ReleaseManifest): HelmArtifact | null {
   return { release, manifestDigest: built.manifest.digest, configDigest: built.config.digest, built };
 }
 
-/** The artifact a tag (a release, `+` as `_`, or a channel's name) or a digest names; null for none. */
+/** The artifact a tag (a release, `+` as `_`, or a channel's name) or a digest names; null for none (charts have sha256 digests only). */
 export function findArtifact(view: PackageView, reference: string): HelmArtifact | null {
   if (isOciDigestReference(reference)) {
-    const hex = parseOciDigest(reference);
+    const digest = parseAnyOciDigest(reference);
+    if (digest.algorithm !== 'sha256') return null;
+    const hex = digest.hex;
     for (const release of helmReleasesOf(view)) {
       const artifact = artifactOf(release);
       if (artifact?.manifestDigest === hex) return artifact;
@@ -57,11 +59,23 @@ export function findArtifact(view: PackageView, reference: string): HelmArtifact
   return release ? artifactOf(release) : null;
 }
 
-/** The OCI artifact (not a release) a tag or digest names; undefined for none. */
+/** The OCI artifact (not a release) a tag or digest (sha256, or a sha512 it was pushed by) names; undefined for none. */
 export function findOtherArtifact(view: PackageView, reference: string): OciArtifact | undefined {
-  return isOciDigestReference(reference)
-    ? findOciArtifact(view, parseOciDigest(reference))
-    : findOciTag(view, reference);
+  if (!isOciDigestReference(reference)) return findOciTag(view, reference);
+  const digest = parseAnyOciDigest(reference);
+  if (digest.algorithm === 'sha256') return findOciArtifact(view, digest.hex);
+  const key = aliasKeyIn(view, digest.text);
+  return key === null ? undefined : findOciArtifact(view, key);
+}
+
+/**
+ * The sha256 (hex) of the content a sha512 digest names in the repository, by what its artifacts
+ * recorded (`aliases`: their own digests, their blobs', their entries'); null when none names it.
+ */
+export function aliasKeyIn(view: PackageView, digest: string): string | null {
+  for (const artifact of view.ociArtifacts ?? [])
+    for (const alias of artifact.aliases ?? []) if (alias.digest === digest) return alias.key;
+  return null;
 }
 
 /** The tags of the repository: its helm releases' (`+` as `_`) and its OCI artifacts'. */
@@ -98,6 +112,7 @@ export function findRepositoryBlob(view: PackageView, hex: string): RepositoryBl
 
 /** A manifest to answer: its bytes (or a stream of them), length, digest and media type. */
 export interface ManifestToSend {
+  /** `<algorithm>:<hex>`: the one it was asked by, or its sha256. */
   digest: string;
   mediaType: string;
   size: number;

@@ -8,6 +8,7 @@
  * (PushAdmission: 401/403 before a byte of the body is read).
  */
 import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -23,6 +24,7 @@ import {
   ManifestInvalidError,
   OCI_TAG,
   ManifestUnknownError,
+  OciDigest,
   RangeInvalidError,
   assertProvenance,
   chartCoordinates,
@@ -31,11 +33,14 @@ import {
   ociDigestOf,
   PackageView,
   ParsedOciManifest,
+  OciDescriptor,
   assertRecordableArtifact,
+  descriptorDigest,
   findOciArtifact,
   parseHelmManifest,
-  parseOciDigest,
+  parseAnyOciDigest,
   parseOciManifest,
+  recordedAnnotations,
   referencedBlobs,
   parsePackageRef,
   releaseOfTag,
@@ -116,15 +121,20 @@ export class OciPushesUseCases {
   ): Promise<UploadStarted> {
     const { repository, admitted } = await this.admit(path);
     if (path.digest !== null) {
-      const hex = parseOciDigest(path.digest);
-      await this.store(path.body ?? Readable.from([]), hex, admitted.maxBlobBytes);
-      await this.sessions.link(repository, hex);
-      return { kind: 'blob', repository, digest: ociDigestOf(hex) };
+      const digest = parseAnyOciDigest(path.digest);
+      if (digest.algorithm !== 'sha256') {
+        // Its sha256 (the store's key) is known only once every byte came: through a session.
+        const session = await this.sessions.start(repository);
+        return { kind: 'blob', ...(await this.finishUpload({ ...path, id: session.id, range: null })) };
+      }
+      await this.store(path.body ?? Readable.from([]), digest.hex, admitted.maxBlobBytes);
+      await this.sessions.link(repository, digest.hex);
+      return { kind: 'blob', repository, digest: digest.text };
     }
-    if (path.mount !== null && path.from !== null && (await this.mountable(path.caller, path.mount, path.from))) {
-      const hex = parseOciDigest(path.mount);
-      await this.sessions.link(repository, hex);
-      return { kind: 'blob', repository, digest: ociDigestOf(hex) };
+    const mounted = path.mount !== null && path.from !== null ? await this.mountable(path) : null;
+    if (mounted) {
+      await this.link(repository, mounted.digest, mounted.hex);
+      return { kind: 'blob', repository, digest: mounted.digest.text };
     }
     const session = await this.sessions.start(repository);
     return { kind: 'session', repository, id: session.id, size: 0 };
@@ -161,21 +171,46 @@ export class OciPushesUseCases {
   ): Promise<{ repository: string; digest: string }> {
     const { repository, admitted } = await this.admit(path);
     if (path.digest === null) throw new DigestInvalidError('', "the 'digest' query parameter is required");
-    const hex = parseOciDigest(path.digest);
+    const digest = parseAnyOciDigest(path.digest);
     const session = await this.sessions.get(repository, path.id);
     if (!session) throw new BlobUploadUnknownError(path.id);
     try {
       const start = path.range?.start ?? session.size;
       if (path.body) await this.append(repository, path.id, start, path.body, admitted.maxBlobBytes);
+      const hex = digest.algorithm === 'sha256' ? digest.hex : await this.sha256Verifying(repository, path.id, digest);
       await this.store(await this.sessions.open(repository, path.id), hex, admitted.maxBlobBytes);
-      await this.sessions.link(repository, hex);
+      await this.link(repository, digest, hex);
     } catch (error) {
       // A last chunk out of place leaves the upload as it was, for the client to send it again (416).
       if (!(error instanceof RangeInvalidError)) await this.sessions.delete(repository, path.id);
       throw error;
     }
     await this.sessions.delete(repository, path.id);
-    return { repository, digest: ociDigestOf(hex) };
+    return { repository, digest: digest.text };
+  }
+
+  /**
+   * The sha256 of the session's bytes, once they are checked to hash to `digest` (a sha512):
+   * one streamed pass, then the store verifies the sha256 as it takes them. DIGEST_INVALID otherwise.
+   */
+  private async sha256Verifying(repository: string, id: string, digest: OciDigest): Promise<string> {
+    const sha256 = createHash('sha256');
+    const other = createHash(digest.algorithm);
+    for await (const chunk of await this.sessions.open(repository, id)) {
+      sha256.update(chunk as Buffer);
+      other.update(chunk as Buffer);
+    }
+    const actual = other.digest('hex');
+    if (actual !== digest.hex)
+      throw new DigestInvalidError(digest.text, `the content hashes to ${digest.algorithm}:${actual}`);
+    return sha256.digest('hex');
+  }
+
+  /** Links blob `hex` to the repository, under `digest` too when that is not its sha256. */
+  private link(repository: string, digest: OciDigest, hex: string): Promise<void> {
+    return digest.algorithm === 'sha256'
+      ? this.sessions.link(repository, hex)
+      : this.sessions.linkAlias(repository, digest.text, hex);
   }
 
   /**
@@ -185,8 +220,12 @@ export class OciPushesUseCases {
    */
   async deleteBlob(path: OciRepositoryPath & { digest: string }): Promise<void> {
     const { repository } = await this.admit(path);
-    const hex = parseOciDigest(path.digest);
-    if (!(await this.sessions.unlink(repository, hex))) throw new BlobUnknownError(repository, path.digest);
+    const digest = parseAnyOciDigest(path.digest);
+    const unlinked =
+      digest.algorithm === 'sha256'
+        ? await this.sessions.unlink(repository, digest.hex)
+        : await this.sessions.unlinkAlias(repository, digest.text);
+    if (!unlinked) throw new BlobUnknownError(repository, path.digest);
   }
 
   /** `DELETE .../blobs/uploads/<id>`. */
@@ -199,9 +238,10 @@ export class OciPushesUseCases {
    * `PUT .../manifests/<reference>`: a Helm chart manifest becomes release `<tag>` (a tag is the
    * chart's version, `+` as `_`; a digest reference takes the chart's own version) of the
    * package the repository names, which must be the chart's name. The config and layers must
-   * have been uploaded; the chart layer is inspected as every chart push is. The manifest's
-   * bytes are stored as a blob, so its digest is the one the client computed. An existing
-   * version is replaced (OCI tags move) where the namespace allows overwrites, else refused.
+   * have been uploaded into (or mounted into) this repository (`heldBlobsSize`); the chart layer
+   * is inspected as every chart push is. The manifest's bytes are stored as a blob, so its digest
+   * is the one the client computed. An existing version is replaced (OCI tags move) where the
+   * namespace allows overwrites, else refused.
    */
   async putManifest(
     path: OciRepositoryPath & {
@@ -214,21 +254,27 @@ export class OciPushesUseCases {
     const { ref, repository, admitted } = await this.admit(path);
     const bytes = await path.body();
     const manifestDigest = sha256HexOf(bytes);
-    if (isOciDigestReference(path.reference) && parseOciDigest(path.reference) !== manifestDigest)
+    const byDigest = isOciDigestReference(path.reference) ? parseAnyOciDigest(path.reference) : null;
+    if (byDigest && createHash(byDigest.algorithm).update(bytes).digest('hex') !== byDigest.hex)
       throw new DigestInvalidError(path.reference, 'the manifest hashes to another digest');
-    if (!isOciDigestReference(path.reference) && !OCI_TAG.test(path.reference))
+    if (!byDigest && !OCI_TAG.test(path.reference))
       throw new ManifestInvalidError(`'${path.reference}' is not a tag (${OCI_TAG.source.slice(1, -1)})`);
     const parsed = parseOciManifest(bytes, path.contentType);
     if (parsed.config?.mediaType !== HELM_CONFIG_MEDIA_TYPE)
-      return this.putOtherManifest(path, admitted, parsed, bytes, manifestDigest);
+      return this.putOtherManifest(path, admitted, parsed, bytes, manifestDigest, byDigest);
+    if (byDigest && byDigest.algorithm !== 'sha256')
+      throw new DigestInvalidError(path.reference, 'a Helm chart is pushed by its sha256 digest');
     if (!isOciDigestReference(path.reference) && !isReleaseTag(path.reference))
       throw new ManifestInvalidError(`tag '${path.reference}' is not a chart version (SemVer, '+' written '_')`);
     const pushed = parseHelmManifest(bytes, path.contentType);
     // Clients push a manifest by digest and then tag it (Helm 3.21 does): the same manifest
     // again under its own release's tag changes nothing.
     if (await this.alreadyHolds(path, manifestDigest)) return { repository, digest: ociDigestOf(manifestDigest) };
-    const config = await this.blobs.stat(pushed.configDigest);
-    if (!config) throw new ManifestBlobUnknownError(ociDigestOf(pushed.configDigest));
+    await this.heldBlobsSize(path, [
+      pushed.configDigest,
+      pushed.chartDigest,
+      ...(pushed.provenance ? [pushed.provenance.digest] : []),
+    ]);
     if (pushed.chartSize > admitted.maxBlobBytes) throw new ArchiveTooLargeError('blob-size', admitted.maxBlobBytes);
     const archive = await this.readPushedBlob(pushed.chartDigest);
     const prov = pushed.provenance ? await this.readPushedBlob(pushed.provenance.digest) : null;
@@ -265,7 +311,9 @@ export class OciPushesUseCases {
    * A manifest that is not a Helm chart: every blob it names must be in the repository (uploaded
    * into it, or held by its releases and artifacts), so a PUT cannot make another repository's
    * bytes readable here; an index's entries must be manifests of the repository (the decider
-   * checks). Its bytes are stored as a blob, then PutOciManifest records it and its tag.
+   * checks). Its bytes are stored as a blob, then PutOciManifest records it and its tag. Digests
+   * are recorded by sha256, the stores' key: a sha512 one (the manifest's own, or a descriptor's,
+   * resolved in the repository) is kept as an alias of that key.
    */
   private async putOtherManifest(
     path: OciRepositoryPath & { reference: string; meta: CommandMeta },
@@ -273,28 +321,46 @@ export class OciPushesUseCases {
     parsed: ParsedOciManifest,
     bytes: Buffer,
     digest: string,
+    byDigest: OciDigest | null,
   ): Promise<PutManifestResult> {
     const pkg = parsePackageRef(path.namespace, path.name).full;
+    const view = await this.reads.repository(path).catch(() => null);
+    // Every digest as the stores key it (sha256); a sha512 one is kept as an alias of that key.
+    const aliases = new Map<string, string>();
+    if (byDigest && byDigest.algorithm !== 'sha256') aliases.set(byDigest.text, digest);
+    const keyOf = async (d: OciDescriptor, unknown: (text: string) => Error): Promise<string> => {
+      if (d.algorithm === 'sha256') return d.digest;
+      const text = descriptorDigest(d);
+      const key = await this.reads.storeKeyOf(pkg, parseAnyOciDigest(text), view);
+      if (key === null) throw unknown(text);
+      aliases.set(text, key);
+      return key;
+    };
+    const blobUnknown = (text: string) => new ManifestBlobUnknownError(text);
+    const blobs: string[] = [];
+    for (const d of referencedBlobs(parsed)) blobs.push(await keyOf(d, blobUnknown));
+    const manifests: string[] = [];
+    for (const d of parsed.manifests) manifests.push(await keyOf(d, blobUnknown));
+    const subject = parsed.subject
+      ? await keyOf(
+          parsed.subject,
+          (text) => new DigestInvalidError(text, 'a sha512 subject must be in the repository'),
+        )
+      : undefined;
+    const annotations = recordedAnnotations(parsed);
     const record = assertRecordableArtifact({
       digest,
       mediaType: parsed.mediaType,
       ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
       size: bytes.length,
-      ...(parsed.subject ? { subject: parsed.subject.digest } : {}),
-      blobs: referencedBlobs(parsed).map((d) => d.digest),
-      manifests: [...new Set(parsed.manifests.map((d) => d.digest))],
-      ...(parsed.annotations
-        ? { annotations: Object.entries(parsed.annotations).map(([name, value]) => ({ name, value })) }
-        : {}),
+      ...(subject ? { subject } : {}),
+      blobs: [...new Set(blobs)],
+      manifests: [...new Set(manifests)],
+      ...(annotations ? { annotations } : {}),
+      ...(aliases.size > 0 ? { aliases: [...aliases].map(([text, key]) => ({ digest: text, key })) } : {}),
     });
-    let storedBytes = bytes.length;
-    for (const blob of referencedBlobs(parsed)) {
-      const size = await this.heldSize(path, blob.digest);
-      if (size === null) throw new ManifestBlobUnknownError(ociDigestOf(blob.digest));
-      storedBytes += size;
-    }
+    const storedBytes = bytes.length + (await this.heldBlobsSize(path, record.blobs));
     // A manifest held already (tagged again) adds nothing; the writer's decision is the guarantee.
-    const view = await this.reads.repository(path).catch(() => null);
     if (!view || !findOciArtifact(view, digest)) await this.admission.assertStorage(admitted, storedBytes);
     await this.blobs.put(bytes, digest);
     await this.commands.execute({
@@ -312,19 +378,29 @@ export class OciPushesUseCases {
     });
     return {
       repository: pkg,
-      digest: ociDigestOf(digest),
-      ...(parsed.subject ? { subject: ociDigestOf(parsed.subject.digest) } : {}),
+      digest: byDigest?.text ?? ociDigestOf(digest),
+      ...(parsed.subject ? { subject: descriptorDigest(parsed.subject) } : {}),
     };
   }
 
-  /** The size of blob `hex` when the repository serves it (the same rule as a pull), else null. */
-  private async heldSize(path: OciRepositoryPath, hex: string): Promise<number | null> {
-    try {
-      return (await this.reads.blob({ ...path, digest: ociDigestOf(hex), head: true })).size;
-    } catch (error) {
-      if (error instanceof BlobUnknownError) return null;
-      throw error;
+  /**
+   * The one rule for the blobs a manifest PUT names, Helm chart or not: each must be one the
+   * repository serves (uploaded or mounted into it, or held by its releases and artifacts: the
+   * same rule as a pull), never merely present in the shared blob store, so a PUT cannot
+   * publish another repository's (another tenant's private) bytes here by digest.
+   * MANIFEST_BLOB_UNKNOWN for the first that is not; else their total size.
+   */
+  private async heldBlobsSize(path: OciRepositoryPath, hexes: readonly string[]): Promise<number> {
+    let total = 0;
+    for (const hex of hexes) {
+      try {
+        total += (await this.reads.blob({ ...path, digest: ociDigestOf(hex), head: true })).size;
+      } catch (error) {
+        if (error instanceof BlobUnknownError) throw new ManifestBlobUnknownError(ociDigestOf(hex));
+        throw error;
+      }
     }
+    return total;
   }
 
   /**
@@ -372,15 +448,20 @@ export class OciPushesUseCases {
     return { ref, repository: ref.full, admitted };
   }
 
-  /** A cross-repository mount: the blob is in a repository the caller may read. */
-  private async mountable(caller: Caller, mount: string, from: string): Promise<boolean> {
-    const [namespace, name, ...rest] = from.split('/');
-    if (!namespace || !name || rest.length > 0) return false;
+  /** A cross-repository mount: the blob, when it is in a repository the caller may read, and its store key; else null. */
+  private async mountable(path: {
+    caller: Caller;
+    mount: string | null;
+    from: string | null;
+  }): Promise<{ digest: OciDigest; hex: string } | null> {
+    const [namespace, name, ...rest] = (path.from ?? '').split('/');
+    if (!namespace || !name || rest.length > 0 || path.mount === null) return null;
     try {
-      await this.reads.blob({ caller, namespace, name, digest: mount, head: true });
-      return true;
+      const digest = parseAnyOciDigest(path.mount);
+      const found = await this.reads.blob({ caller: path.caller, namespace, name, digest: path.mount, head: true });
+      return { digest, hex: found.key };
     } catch {
-      return false;
+      return null;
     }
   }
 

@@ -18,7 +18,10 @@ import {
   ManifestUnknownError,
   PackageNotFoundError,
   PackageView,
+  OciDigest,
   UnauthorizedError,
+  ociDigestOf,
+  parseAnyOciDigest,
   parseOciDigest,
   parsePackageRef,
   referrersIndex,
@@ -41,6 +44,7 @@ import { ReadablePackages } from '../read-package/readable-packages';
 import {
   HELM_MANIFEST_MEDIA_TYPE,
   ManifestToSend,
+  aliasKeyIn,
   findArtifact,
   findOtherArtifact,
   findRepositoryBlob,
@@ -54,7 +58,10 @@ export interface OciRepositoryPath {
 }
 
 export interface BlobToSend {
+  /** The digest as the client named it (`sha256:<hex>` or `sha512:<hex>`). */
   digest: string;
+  /** The sha256 (hex) the stores key it by. */
+  key: string;
   size: number;
   /** Null for a HEAD. */
   body: Buffer | Readable | null;
@@ -95,38 +102,52 @@ export class OciReadsUseCases {
       const other = findOtherArtifact(view, path.reference);
       if (!other) throw new ManifestUnknownError(view.package, path.reference);
       const bytes = await this.blobs.read(other.digest);
-      return { digest: other.digest, mediaType: other.mediaType, size: bytes.length, body: bytes };
+      // Asked by a sha512 it was pushed by: answered under that digest.
+      const digest = path.reference.startsWith('sha512:') ? path.reference : ociDigestOf(other.digest);
+      return { digest, mediaType: other.mediaType, size: bytes.length, body: bytes };
     }
+    const digest = ociDigestOf(artifact.manifestDigest);
     if (artifact.built) {
       const bytes = artifact.built.manifest.bytes;
-      return { digest: artifact.manifestDigest, mediaType: HELM_MANIFEST_MEDIA_TYPE, size: bytes.length, body: bytes };
+      return { digest, mediaType: HELM_MANIFEST_MEDIA_TYPE, size: bytes.length, body: bytes };
     }
     const bytes = await this.blobs.read(artifact.manifestDigest);
-    return { digest: artifact.manifestDigest, mediaType: HELM_MANIFEST_MEDIA_TYPE, size: bytes.length, body: bytes };
+    return { digest, mediaType: HELM_MANIFEST_MEDIA_TYPE, size: bytes.length, body: bytes };
   }
 
   /**
    * A blob a release of the package references, or one uploaded into the repository (a link of
    * the upload sessions store) before any manifest names it. Uploads into a repository that has
-   * no package yet are readable to those who may push there.
+   * no package yet are readable to those who may push there. A sha512 digest names a blob
+   * uploaded into this repository under it (an alias of the sha256 the store keys it by).
    */
   async blob(path: OciRepositoryPath & { digest: string; head: boolean }): Promise<BlobToSend> {
-    const hex = parseOciDigest(path.digest);
+    const digest = parseAnyOciDigest(path.digest);
     const ref = parsePackageRef(path.namespace, path.name);
     const view = await this.repository(path).catch(async (error: unknown) => {
       if (await this.mayPush(path.caller, ref.namespace, error)) return null;
       throw error;
     });
-    const found = view ? findRepositoryBlob(view, hex) : null;
+    const hex = await this.storeKeyOf(ref.full, digest, view);
+    const found = view && hex !== null ? findRepositoryBlob(view, hex) : null;
     if (found && 'bytes' in found)
-      return { digest: hex, size: found.bytes.length, body: path.head ? null : found.bytes };
-    const known = found !== null || (await this.sessions.linked(ref.full, hex));
+      return { digest: digest.text, key: found.digest, size: found.bytes.length, body: path.head ? null : found.bytes };
+    const known = hex !== null && (found !== null || (await this.sessions.linked(ref.full, hex)));
     const size = known ? (found?.size ?? (await this.blobs.stat(hex))?.size ?? null) : null;
-    if (size === null) throw new BlobUnknownError(ref.full, path.digest);
-    if (path.head) return { digest: hex, size, body: null };
+    if (hex === null || size === null) throw new BlobUnknownError(ref.full, path.digest);
+    if (path.head) return { digest: digest.text, key: hex, size, body: null };
     const body = size <= this.config.blobCache.maxBlobBytes ? await this.blobs.read(hex) : await this.blobs.open(hex);
     this.metrics.pulled('oci', size);
-    return { digest: hex, size, body };
+    return { digest: digest.text, key: hex, size, body };
+  }
+
+  /**
+   * The sha256 hex the stores key `digest`'s content by in `repository`: itself, or the one a
+   * sha512 names there (by the repository's artifacts, or an upload into it); null for none.
+   */
+  async storeKeyOf(repository: string, digest: OciDigest, view: PackageView | null): Promise<string | null> {
+    if (digest.algorithm === 'sha256') return digest.hex;
+    return (view ? aliasKeyIn(view, digest.text) : null) ?? (await this.sessions.resolveAlias(repository, digest.text));
   }
 
   /**

@@ -3,9 +3,11 @@
  * challenges with): the caller authenticated as on every route (Basic with a password, an API
  * token or a robot token; CallerGuard), and receives a bearer token the gateway accepts on every
  * route, with the scopes its roles grant. The token is:
- * - after a password: a new API token of the user that expires in `OCI_TOKEN_TTL_SECONDS`
- *   (TokenIssuer, so it is recorded and revocable like any token);
- * - after a token: that very token (no token outlives the proof it was made from);
+ * - after a password: a registry token (auth/registry-tokens.ts), signed and short-lived
+ *   (`OCI_TOKEN_TTL_SECONDS`), not an API token: recorded nowhere, not listed among the user's
+ *   tokens nor counted toward their cap, so logins do not pile up; a password change ends it;
+ * - after a token (an API, robot or registry token): that very token (no token outlives the
+ *   proof it was made from);
  * - open mode: a placeholder, since every caller is the open caller.
  * An anonymous caller gets no token (401): public pulls need none, the /v2 routes answer them
  * without a challenge.
@@ -23,9 +25,10 @@ import {
 } from '@wharf/domain';
 import { PACKAGE_READER, PackageReader } from '@wharf/ports';
 import { AccessControl } from '../../auth/access-control';
-import { TokenIssuer } from '../accounts/token-issuer';
+import { Authenticator } from '../../auth/authenticator';
+import { REGISTRY_TOKEN_TTL_SECONDS } from '../../auth/registry-tokens';
 
-export const OCI_TOKEN_TTL_SECONDS = 300;
+export const OCI_TOKEN_TTL_SECONDS = REGISTRY_TOKEN_TTL_SECONDS;
 
 export interface OciTokenRequest {
   caller: Caller;
@@ -47,7 +50,7 @@ export interface OciTokenAnswer {
 export class OciTokenUseCase {
   constructor(
     private readonly access: AccessControl,
-    private readonly issuer: TokenIssuer,
+    private readonly authenticator: Authenticator,
     @Inject(PACKAGE_READER) private readonly reader: PackageReader,
   ) {}
 
@@ -75,8 +78,7 @@ export class OciTokenUseCase {
     if (caller.kind === 'open') return 'open';
     if (presented !== null) return presented;
     if (caller.kind !== 'user') throw new UnauthorizedError('a robot logs in with its token');
-    const expiresAt = new Date(Date.now() + OCI_TOKEN_TTL_SECONDS * 1000).toISOString();
-    return (await this.issuer.issue(caller.name, null, 'oci registry login', expiresAt)).text;
+    return (await this.authenticator.issueRegistryToken(caller.name)).token;
   }
 
   private async grant(caller: Caller, namespace: string, name: string, asked: OciAction[]): Promise<OciAction[]> {

@@ -1,4 +1,6 @@
-import { echoableHost } from './discovery.controller';
+import type { WharfConfig } from '@wharf/config';
+import { ociChallenge } from './oci-errors';
+import { echoableHost, publicOrigin } from './public-origin';
 
 describe('echoableHost', () => {
   it('should echo no Host in enforced mode unless allowed', () => {
@@ -24,5 +26,29 @@ describe('echoableHost', () => {
       expect(echoableHost('evil.example', allowed, mode)).toBeNull();
       expect(echoableHost('registry.example.evil.example', allowed, mode)).toBeNull();
     }
+  });
+});
+
+describe('publicOrigin, and the OCI challenge that names it', () => {
+  const config = (publicUrl: string | null, allowedHosts: string[] | null, mode: 'open' | 'enforced') =>
+    ({ http: { publicUrl, allowedHosts }, auth: { mode } }) as unknown as Pick<WharfConfig, 'http' | 'auth'>;
+  const request = { protocol: 'http', headers: { host: 'evil.example' } };
+
+  it('should name WHARF_PUBLIC_URL whatever the Host, else an echoable Host, else nothing', () => {
+    expect(publicOrigin(request, config('https://registry.example/', null, 'enforced'))).toBe(
+      'https://registry.example',
+    );
+    expect(publicOrigin(request, config(null, null, 'enforced'))).toBe('');
+    expect(publicOrigin(request, config(null, ['registry.example'], 'open'))).toBe('');
+    expect(publicOrigin(request, config(null, null, 'open'))).toBe('http://evil.example');
+  });
+
+  it('should put the token endpoint under that origin, or the path alone', () => {
+    expect(ociChallenge('GET', '/v2/', 'https://registry.example')).toBe(
+      'Bearer realm="https://registry.example/v2/token",service="wharf"',
+    );
+    expect(ociChallenge('PUT', '/v2/ns/app/manifests/1.0.0', '')).toBe(
+      'Bearer realm="/v2/token",service="wharf",scope="repository:ns/app:pull,push"',
+    );
   });
 });
