@@ -53,6 +53,9 @@ import { RetentionEnforcer } from './use-cases/retention/retention-enforcer';
 import { RetentionPlanner } from './use-cases/retention/retention-planner';
 import { RetentionPoliciesUseCases } from './use-cases/retention/retention-policies.use-cases';
 import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subscriptions.use-cases';
+import { ReleaseFiles } from './ui/release-files';
+import { UiController } from './ui/ui.controller';
+import { UiSession } from './ui/ui-session';
 
 /**
  * The gateway: the App Registry HTTP API and the Helm repositories over the same packages.
@@ -70,6 +73,7 @@ import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subsc
     WebhooksController,
     RetentionController,
     OciController,
+    UiController,
   ],
   providers: [
     CallerGuard,
@@ -127,6 +131,9 @@ import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subsc
     // Operators
     RegistryStatsUseCase,
     BlobCensus,
+    // The web UI (ui/)
+    UiSession,
+    ReleaseFiles,
   ],
 })
 export class GatewayModule {}

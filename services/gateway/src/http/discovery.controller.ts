@@ -32,6 +32,7 @@ export class DiscoveryController {
       `<meta name="appr-package" content="${content}">`,
       `<meta name="cnr-package" content="${content}">`,
       '</head><body><h1>Wharf App Registry</h1>',
+      '<p><a href="/ui/">Browse and search packages</a></p>',
       `<p>App Registry API at <code>${escapeAttribute(origin + this.config.http.apiPrefix)}/api/v1</code>; see <a href="/openapi.json">/openapi.json</a>.</p>`,
       '</body></html>',
     ].join('\n');
@@ -61,10 +62,15 @@ export class DiscoveryController {
    * server that answered).
    */
   private origin(request: FastifyRequest): string {
-    if (this.config.http.publicUrl) return this.config.http.publicUrl.replace(/\/$/, '');
-    const host = echoableHost(request.headers.host, this.config.http.allowedHosts, this.config.auth.mode);
-    return host === null ? '' : `${request.protocol}://${host}`;
+    return publicOrigin(this.config, request);
   }
+}
+
+/** The registry's origin as the discovery documents and the UI's install commands name it (see `echoableHost`). */
+export function publicOrigin(config: WharfConfig, request: Pick<FastifyRequest, 'headers' | 'protocol'>): string {
+  if (config.http.publicUrl) return config.http.publicUrl.replace(/\/$/, '');
+  const host = echoableHost(request.headers.host, config.http.allowedHosts, config.auth.mode);
+  return host === null ? '' : `${request.protocol}://${host}`;
 }
 
 /**
