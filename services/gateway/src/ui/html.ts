@@ -1,5 +1,6 @@
 /**
- * The UI's one way to write HTML: a tagged template whose interpolations are escaped unless they
+ * The UI's one way to write HTML: a tagged template (`markup`, not `html`: Prettier reformats
+ * templates tagged `html`, whitespace inside `<pre>` included) whose interpolations are escaped unless they
  * are `Html` (another template's result, or `trusted` markup the UI made itself: the rendered
  * README). Arrays are joined; null, undefined and false render nothing. A page can only contain
  * what a template wrote, so user input (names, descriptions, values.yaml) is text everywhere.
@@ -13,7 +14,7 @@ export class Html {
 
 type Part = Html | string | number | boolean | null | undefined | readonly Part[];
 
-export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
+export function markup(strings: TemplateStringsArray, ...values: Part[]): Html {
   let out = strings[0] ?? '';
   values.forEach((value, i) => {
     out += render(value) + (strings[i + 1] ?? '');

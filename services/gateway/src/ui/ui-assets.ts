@@ -37,7 +37,8 @@ const SCRIPT = `(() => {
   form.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
-      const query = new URLSearchParams(new FormData(form));
+      const query = new URLSearchParams();
+      for (const [name, value] of new FormData(form)) if (value) query.append(name, value);
       const mine = ++asked;
       const answer = await fetch(form.action + '?' + query + '&partial=1', { credentials: 'same-origin' });
       if (mine !== asked || !answer.ok) return;
@@ -58,7 +59,7 @@ header.top .brand{font-weight:700;font-size:1.2rem;text-decoration:none;color:va
 header.top nav{margin-left:auto;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
 header.top form{display:inline}
 main{max-width:72rem;margin:0 auto;padding:1rem}
-h1{font-size:1.6rem;margin:.5rem 0 1rem}
+h1{font-size:1.6rem;margin:.5rem 0 1rem;overflow-wrap:anywhere}
 h2{font-size:1.25rem;margin:1.5rem 0 .5rem;border-bottom:1px solid var(--line);padding-bottom:.25rem}
 input,select,button{font:inherit;color:var(--fg);background:var(--bg);border:1px solid var(--muted);border-radius:6px;padding:.35rem .6rem}
 button{cursor:pointer;background:var(--card)}

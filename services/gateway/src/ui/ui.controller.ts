@@ -9,6 +9,7 @@ import { Caller, PackageNotFoundError, sortReleasesDescending } from '@wharf/dom
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { RouteNotFoundError, renderError } from '@wharf/http';
 import { AccessControl } from '../auth/access-control';
+import type { listEntryJson } from '../presenters/appr.presenter';
 import { publicOrigin } from '../http/discovery.controller';
 import { tokenRequest, userCredentials } from '../http/account-requests';
 import { visibilityRequest } from '../http/package-requests';
@@ -204,14 +205,7 @@ export class UiController {
         offset: (page - 1) * UI_PAGE_SIZE,
       });
       const list: ListPage = {
-        entries: found.slice(0, UI_PAGE_SIZE).map((p) => ({
-          namespace: p.namespace,
-          name: p.name,
-          latest: p.default,
-          visibility: p.visibility,
-          description: null,
-          updatedAt: p.updated_at,
-        })),
+        entries: found.slice(0, UI_PAGE_SIZE).map(listedEntry),
         page,
         hasNext: found.length > UI_PAGE_SIZE,
         base: `/ui/${encodeURIComponent(namespace)}`,
@@ -271,14 +265,7 @@ export class UiController {
         limit: UI_PAGE_SIZE + 1,
         offset: (page - 1) * UI_PAGE_SIZE,
       });
-      const entries = found.slice(0, UI_PAGE_SIZE).map((p): PackageEntry => ({
-        namespace: p.namespace,
-        name: p.name,
-        latest: p.default,
-        visibility: p.visibility,
-        description: null,
-        updatedAt: p.updated_at,
-      }));
+      const entries = found.slice(0, UI_PAGE_SIZE).map((p): PackageEntry => listedEntry(p));
       return { query: text, namespace, entries, page, hasNext: found.length > UI_PAGE_SIZE, base };
     }
     // Best match first, over the packages the visitor may read (the search use case's own filter).
@@ -395,6 +382,18 @@ export class UiController {
   private origin(request: Request): string {
     return publicOrigin(this.config, request);
   }
+}
+
+/** An entry of the API's package listing, whose `name` is the full `namespace/name`. */
+function listedEntry(p: ReturnType<typeof listEntryJson>): PackageEntry {
+  return {
+    namespace: p.namespace,
+    name: p.name.startsWith(`${p.namespace}/`) ? p.name.slice(p.namespace.length + 1) : p.name,
+    latest: p.default,
+    visibility: p.visibility,
+    description: null,
+    updatedAt: p.updated_at,
+  };
 }
 
 function credentials(form: URLSearchParams) {

@@ -1,8 +1,8 @@
-import { Html, html } from '../html';
+import { Html, markup } from '../html';
 import { PageContext, csrfField, page } from './layout';
 
 function problem(message: string | null): Html {
-  return message ? html`<p class="notice error" role="alert">${message}</p>` : html``;
+  return message ? markup`<p class="notice error" role="alert">${message}</p>` : markup``;
 }
 
 function credentialsForm(
@@ -12,7 +12,7 @@ function credentialsForm(
   username: string,
   newPassword: boolean,
 ): Html {
-  return html`<form method="post" action="${action}">
+  return markup`<form method="post" action="${action}">
     ${csrfField(ctx)} <label for="username">Username</label
     ><input id="username" name="username" value="${username}" autocomplete="username" required />
     <label for="password">Password</label
@@ -31,9 +31,9 @@ export function loginPage(ctx: PageContext, username = '', message: string | nul
   return page(
     ctx,
     'Log in',
-    html`<h1>Log in</h1>
+    markup`<h1>Log in</h1>
       ${problem(message)}${credentialsForm(ctx, '/ui/-/login', 'Log in', username, false)}
-      ${ctx.signup ? html`<p>No account? <a href="/ui/-/signup">Sign up</a>.</p>` : ''}`,
+      ${ctx.signup ? markup`<p>No account? <a href="/ui/-/signup">Sign up</a>.</p>` : ''}`,
   );
 }
 
@@ -41,7 +41,7 @@ export function signupPage(ctx: PageContext, username = '', message: string | nu
   return page(
     ctx,
     'Sign up',
-    html`<h1>Sign up</h1>
+    markup`<h1>Sign up</h1>
       ${problem(message)}${credentialsForm(ctx, '/ui/-/signup', 'Create account', username, true)}`,
   );
 }
@@ -65,15 +65,15 @@ export interface TokensView {
 export function tokensPage(ctx: PageContext, v: TokensView): Html {
   const rows = v.tokens.map(
     (t) =>
-      html`<tr>
+      markup`<tr>
         <td>${t.label}</td>
         <td>${t.created_at.slice(0, 19).replace('T', ' ')}</td>
         <td>${t.expires_at ? t.expires_at.slice(0, 19).replace('T', ' ') : 'never'}</td>
         <td>
           ${
             t.id === v.sessionTokenId
-              ? html`<span class="muted">this session</span>`
-              : html`<form method="post" action="/ui/-/tokens/${t.id}/revoke">
+              ? markup`<span class="muted">this session</span>`
+              : markup`<form method="post" action="/ui/-/tokens/${t.id}/revoke">
                   ${csrfField(ctx)}<button type="submit" aria-label="Revoke token ${t.label}">Revoke</button>
                 </form>`
           }
@@ -83,11 +83,11 @@ export function tokensPage(ctx: PageContext, v: TokensView): Html {
   return page(
     ctx,
     'API tokens',
-    html`<h1>API tokens</h1>
+    markup`<h1>API tokens</h1>
       ${problem(v.message)}
       ${
         v.created
-          ? html`<div class="notice" role="status">
+          ? markup`<div class="notice" role="status">
               <p>
                 Token
                 <strong>${v.created.label}</strong>
@@ -95,7 +95,7 @@ export function tokensPage(ctx: PageContext, v: TokensView): Html {
                 again.
               </p>
               <div class="cmd">
-                <pre><code id="new-token">${v.created.token}</code></pre>
+                <pre tabindex="0"><code id="new-token">${v.created.token}</code></pre>
                 <button type="button" data-copy="new-token" hidden aria-label="Copy token">Copy</button>
               </div>
             </div>`

@@ -1,5 +1,5 @@
 import type { Caller } from '@wharf/domain';
-import { Html, html } from '../html';
+import { Html, markup } from '../html';
 import { UI_SCRIPT, UI_STYLE } from '../ui-assets';
 
 /** What every page knows of its visitor and the registry. */
@@ -13,7 +13,7 @@ export interface PageContext {
 }
 
 export function csrfField(ctx: PageContext): Html {
-  return html`<input type="hidden" name="_csrf" value="${ctx.csrf}" />`;
+  return markup`<input type="hidden" name="_csrf" value="${ctx.csrf}" />`;
 }
 
 export function userName(caller: Caller): string | null {
@@ -21,18 +21,18 @@ export function userName(caller: Caller): string | null {
 }
 
 function accountNav(ctx: PageContext): Html {
-  if (!ctx.accounts) return html``;
+  if (!ctx.accounts) return markup``;
   const user = userName(ctx.caller);
   if (user === null)
-    return html`<a href="/ui/-/login">Log in</a>${ctx.signup ? html` <a href="/ui/-/signup">Sign up</a>` : ''}`;
-  return html`<a href="/ui/${user}">${user}</a> <a href="/ui/-/tokens">Tokens</a>
+    return markup`<a href="/ui/-/login">Log in</a>${ctx.signup ? markup` <a href="/ui/-/signup">Sign up</a>` : ''}`;
+  return markup`<a href="/ui/${user}">${user}</a> <a href="/ui/-/tokens">Tokens</a>
     <form method="post" action="/ui/-/logout">
       ${csrfField(ctx)}<button class="link" type="submit">Log out</button>
     </form>`;
 }
 
 export function page(ctx: PageContext, title: string, body: Html): Html {
-  return html`<!DOCTYPE html>
+  return markup`<!DOCTYPE html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
@@ -58,7 +58,7 @@ export function errorPage(ctx: PageContext, status: number, message: string): Ht
   return page(
     ctx,
     title,
-    html`<h1>${title}</h1>
+    markup`<h1>${title}</h1>
       <p class="notice error" role="alert">${message}</p>
       <p><a href="/ui/">Search packages</a></p>`,
   );

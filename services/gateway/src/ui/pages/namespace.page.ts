@@ -1,4 +1,4 @@
-import { html } from '../html';
+import { markup } from '../html';
 import { PageContext, page } from './layout';
 import { ListPage, packageList } from './package-list';
 
@@ -6,7 +6,7 @@ export function namespacePage(ctx: PageContext, namespace: string, list: ListPag
   return page(
     ctx,
     namespace,
-    html`<h1>${namespace}</h1>
+    markup`<h1>${namespace}</h1>
       <p class="muted">Helm repository: <code>/helm/${namespace}</code></p>
       ${packageList(list, 'No packages you can see in this namespace.')}`,
   );

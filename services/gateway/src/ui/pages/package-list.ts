@@ -1,4 +1,4 @@
-import { Html, html } from '../html';
+import { Html, markup } from '../html';
 
 /** One package in a list: search results and namespace pages. */
 export interface PackageEntry {
@@ -19,28 +19,28 @@ export interface ListPage {
 }
 
 export function packageList(list: ListPage, empty: string): Html {
-  if (list.entries.length === 0) return html`<p class="muted">${empty}</p>`;
-  return html`<ul class="packages">
+  if (list.entries.length === 0) return markup`<p class="muted">${empty}</p>`;
+  return markup`<ul class="packages">
       ${list.entries.map(entry)}
     </ul>
     ${pager(list)}`;
 }
 
 function entry(e: PackageEntry): Html {
-  return html`<li>
+  return markup`<li>
     <a href="/ui/${e.namespace}/${e.name}"><strong>${e.namespace}/${e.name}</strong></a
-    >${e.visibility === 'private' ? html`<span class="badge">private</span>` : ''}
-    ${e.latest ? html`<span class="muted">${e.latest}</span>` : ''}
-    ${e.description ? html`<p class="desc">${e.description}</p>` : ''}
+    >${e.visibility === 'private' ? markup`<span class="badge">private</span>` : ''}
+    ${e.latest ? markup`<span class="muted">${e.latest}</span>` : ''}
+    ${e.description ? markup`<p class="desc">${e.description}</p>` : ''}
   </li>`;
 }
 
 function pager(list: ListPage): Html {
   const sep = list.base.includes('?') ? '&' : '?';
   const link = (p: number, label: string, rel: string) =>
-    html`<a rel="${rel}" href="${list.base}${p > 1 ? `${sep}page=${p}` : ''}">${label}</a>`;
-  if (list.page <= 1 && !list.hasNext) return html``;
-  return html`<nav class="pager" aria-label="Pages">
+    markup`<a rel="${rel}" href="${list.base}${p > 1 ? `${sep}page=${p}` : ''}">${label}</a>`;
+  if (list.page <= 1 && !list.hasNext) return markup``;
+  return markup`<nav class="pager" aria-label="Pages">
     ${list.page > 1 ? link(list.page - 1, '← Previous', 'prev') : ''}
     <span class="muted">Page ${list.page}</span>${list.hasNext ? link(list.page + 1, 'Next →', 'next') : ''}
   </nav>`;

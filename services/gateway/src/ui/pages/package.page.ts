@@ -1,6 +1,6 @@
 import type { ChartMetadata, PackageView, ReleaseManifest } from '@wharf/domain';
 import type { ChartFiles } from '../chart-files';
-import { Html, html, trusted } from '../html';
+import { Html, markup, trusted } from '../html';
 import { renderReadme } from '../markdown';
 import { PageContext, csrfField, page } from './layout';
 
@@ -27,12 +27,12 @@ export function packagePage(ctx: PageContext, p: PackagePageView): Html {
   return page(
     ctx,
     `${view.package} ${p.release}`,
-    html`<h1>
+    markup`<h1>
         ${view.namespace}/<a href="/ui/${view.namespace}/${view.name}">${view.name}</a>
         <span class="muted">${p.release}</span
-        >${view.visibility === 'private' ? html`<span class="badge">private</span>` : ''}
+        >${view.visibility === 'private' ? markup`<span class="badge">private</span>` : ''}
       </h1>
-      ${p.chart?.description ? html`<p>${p.chart.description}</p>` : ''}
+      ${p.chart?.description ? markup`<p>${p.chart.description}</p>` : ''}
       <div class="layout">
         <div>
           ${helm ? installSection(p) : ''} ${readmeSection(p)}
@@ -46,8 +46,8 @@ export function packagePage(ctx: PageContext, p: PackagePageView): Html {
 }
 
 function command(id: string, text: string): Html {
-  return html`<div class="cmd">
-    <pre><code id="${id}">${text}</code></pre>
+  return markup`<div class="cmd">
+    <pre tabindex="0"><code id="${id}">${text}</code></pre>
     <button type="button" data-copy="${id}" hidden aria-label="Copy command">Copy</button>
   </div>`;
 }
@@ -58,7 +58,7 @@ function installSection(p: PackagePageView): Html {
   const host = new URL(origin).host;
   const plain = origin.startsWith('http:') ? ' --plain-http' : '';
   const login = p.view.visibility === 'private' ? ' --username USER --password TOKEN' : '';
-  return html`<section aria-labelledby="install">
+  return markup`<section aria-labelledby="install">
     <h2 id="install">Install</h2>
     <h3>Helm repository</h3>
     ${command('cmd-helm-repo', `helm repo add ${namespace} ${origin}/helm/${namespace}${login}`)}
@@ -71,8 +71,8 @@ function installSection(p: PackagePageView): Html {
 }
 
 function readmeSection(p: PackagePageView): Html {
-  if (!p.files?.readme) return html``;
-  return html`<section aria-labelledby="readme">
+  if (!p.files?.readme) return markup``;
+  return markup`<section aria-labelledby="readme">
     <h2 id="readme">README</h2>
     <div class="readme">${trusted(renderReadme(p.files.readme))}</div>
   </section>`;
@@ -82,27 +82,27 @@ function readmeSection(p: PackagePageView): Html {
 function valuesSection(values: string): Html {
   const lines = values.split('\n').map((line) => {
     const comment = /^(\s*)(#.*)$/.exec(line);
-    if (comment) return html`${comment[1]}<span class="y-comment">${comment[2]}</span>`;
+    if (comment) return markup`${comment[1]}<span class="y-comment">${comment[2]}</span>`;
     const key = /^(\s*(?:- )?)([^\s:#][^:#]*)(:)(.*)$/.exec(line);
-    if (key) return html`${key[1]}<span class="y-key">${key[2]}</span>${key[3]}${key[4]}`;
-    return html`${line}`;
+    if (key) return markup`${key[1]}<span class="y-key">${key[2]}</span>${key[3]}${key[4]}`;
+    return markup`${line}`;
   });
-  return html`<section aria-labelledby="values">
+  return markup`<section aria-labelledby="values">
     <h2 id="values">Default values</h2>
     <div class="cmd">
-      <pre tabindex="0"><code id="values-yaml">${lines.map((l, i) => (i === 0 ? l : html` ${l}`))}</code></pre>
+      <pre tabindex="0"><code id="values-yaml">${lines.map((l, i) => (i === 0 ? l : ['\n', l]))}</code></pre>
       <button type="button" data-copy="values-yaml" hidden aria-label="Copy values.yaml">Copy</button>
     </div>
   </section>`;
 }
 
 function filesSection(p: PackagePageView, helm: boolean): Html {
-  if (!p.files) return p.filesNote ? html`<p class="notice">${p.filesNote}</p>` : html``;
+  if (!p.files) return p.filesNote ? markup`<p class="notice">${p.filesNote}</p>` : markup``;
   const list = helm && p.files.templates.length > 0 ? p.files.templates : p.files.files.map((f) => f.path);
-  return html`<section aria-labelledby="files">
+  return markup`<section aria-labelledby="files">
     <h2 id="files">${helm ? 'Templates' : 'Files'}</h2>
     <ul>
-      ${list.map((path) => html`<li><code>${path}</code></li>`)}
+      ${list.map((path) => markup`<li><code>${path}</code></li>`)}
     </ul>
   </section>`;
 }
@@ -112,11 +112,11 @@ function releasesSection(p: PackagePageView): Html {
   const rows = p.releases.flatMap(({ release, manifests }) =>
     manifests.map(
       (m) =>
-        html`<tr>
+        markup`<tr>
           <td>
             <a
               href="${base}?release=${encodeURIComponent(release)}"
-              ${release === p.release ? html` aria-current="page"` : ''}
+              ${release === p.release ? markup` aria-current="page"` : ''}
               >${release}</a
             >
           </td>
@@ -127,7 +127,7 @@ function releasesSection(p: PackagePageView): Html {
         </tr>`,
     ),
   );
-  return html`<section aria-labelledby="versions">
+  return markup`<section aria-labelledby="versions">
     <h2 id="versions">Versions (${p.releases.length})</h2>
     <div class="table-wrap">
       <table>
@@ -150,34 +150,34 @@ function releasesSection(p: PackagePageView): Html {
 
 function chartFacts(p: PackagePageView): Html {
   const c = p.chart;
-  if (!c) return html``;
+  if (!c) return markup``;
   const dependencies = (c.dependencies ?? []).map((d) => `${String(d.name ?? '?')} ${String(d.version ?? '')}`.trim());
   const fact = (term: string, value: Html | string | null | undefined) =>
     value
-      ? html`<dt>${term}</dt>
+      ? markup`<dt>${term}</dt>
           <dd>${value}</dd>`
       : '';
   const link = (url: string) =>
-    /^https?:\/\//i.test(url) ? html`<a href="${url}" rel="nofollow noopener noreferrer">${url}</a>` : url;
-  return html`<h2>Chart</h2>
+    /^https?:\/\//i.test(url) ? markup`<a href="${url}" rel="nofollow noopener noreferrer">${url}</a>` : url;
+  return markup`<h2>Chart</h2>
     <dl>
       ${fact('App version', c.appVersion)} ${fact('Chart API', c.apiVersion)} ${fact('Type', c.type)}
       ${fact('Kubernetes', c.kubeVersion)} ${fact('Keywords', c.keywords?.join(', '))}
       ${fact('Home', c.home ? link(c.home) : null)}
-      ${c.sources?.length ? fact('Sources', html`${c.sources.map((s) => html`${link(s)}<br />`)}`) : ''}
-      ${c.maintainers?.length ? fact('Maintainers', html`${c.maintainers.map((m) => html`${m.name}${m.email ? ` <${m.email}>` : ''}<br />`)}`) : ''}
+      ${c.sources?.length ? fact('Sources', markup`${c.sources.map((s) => markup`${link(s)}<br />`)}`) : ''}
+      ${c.maintainers?.length ? fact('Maintainers', markup`${c.maintainers.map((m) => markup`${m.name}${m.email ? ` <${m.email}>` : ''}<br />`)}`) : ''}
       ${dependencies.length ? fact('Dependencies', dependencies.join(', ')) : ''}
       ${c.deprecated ? fact('Deprecated', 'yes') : ''}
     </dl>`;
 }
 
 function channelsSection(p: PackagePageView): Html {
-  if (p.view.channels.length === 0) return html``;
-  return html`<h2>Channels</h2>
+  if (p.view.channels.length === 0) return markup``;
+  return markup`<h2>Channels</h2>
     <dl>
       ${p.view.channels.map(
         (c) =>
-          html`<dt>${c.name}</dt>
+          markup`<dt>${c.name}</dt>
             <dd>${c.current}</dd>`,
       )}
     </dl>`;
@@ -185,7 +185,7 @@ function channelsSection(p: PackagePageView): Html {
 
 function visibilityForm(ctx: PageContext, p: PackagePageView): Html {
   const next = p.view.visibility === 'private' ? 'public' : 'private';
-  return html`<h2>Visibility</h2>
+  return markup`<h2>Visibility</h2>
     <form method="post" action="/ui/-/visibility">
       ${csrfField(ctx)} <input type="hidden" name="namespace" value="${p.view.namespace}" /><input
         type="hidden"

@@ -1,4 +1,4 @@
-import { Html, html } from '../html';
+import { Html, markup } from '../html';
 import { PageContext, page } from './layout';
 import { ListPage, packageList } from './package-list';
 
@@ -15,7 +15,7 @@ export function searchPage(ctx: PageContext, view: SearchView): Html {
   return page(
     ctx,
     view.query ? `Search: ${view.query}` : 'Packages',
-    html`<h1>Packages</h1>
+    markup`<h1>Packages</h1>
       <form id="search-form" class="search" method="get" action="/ui/" role="search">
         <div>
           <label for="q">Search</label><input id="q" name="q" type="search" value="${view.query}" autocomplete="off" />
