@@ -104,7 +104,12 @@ afterAll(async () => {
 
 describe('the web UI in a browser', () => {
   it('signs up through the form and lands on the tokens page, logged in', async () => {
-    await visit(alicePage, '/ui/');
+    // `/` is still the appr discovery page, and links to the UI.
+    await visit(alicePage, '/');
+    expect(await alicePage.locator('meta[name="appr-package"]').getAttribute('content')).toContain('/api/v1/packages/');
+    await alicePage.getByRole('link', { name: 'Browse and search packages' }).click();
+    await alicePage.waitForURL('**/ui/');
+    expect(await seriousAxeViolations(alicePage)).toEqual([]);
     await visit(alicePage, '/ui/-/signup');
     await alicePage.getByLabel('Username').fill(alice.username);
     await alicePage.getByLabel('Password').fill(alice.password);
