@@ -11,9 +11,12 @@ import { RouteNotFoundError, renderError } from '@wharf/http';
 import { AccessControl } from '../auth/access-control';
 import type { listEntryJson } from '../presenters/appr.presenter';
 import { publicOrigin } from '../http/discovery.controller';
-import { tokenRequest, userCredentials } from '../http/account-requests';
+import { memberRole, organizationName, robotRequest, tokenRequest, userCredentials } from '../http/account-requests';
 import { visibilityRequest } from '../http/package-requests';
 import { LogInUseCase } from '../use-cases/accounts/log-in.use-case';
+import { OrganizationsUseCases } from '../use-cases/accounts/organizations.use-cases';
+import { RobotsUseCases } from '../use-cases/accounts/robots.use-cases';
+import { WhoamiUseCase } from '../use-cases/accounts/whoami.use-case';
 import { SignUpUseCase } from '../use-cases/accounts/sign-up.use-case';
 import { UserTokensUseCases } from '../use-cases/accounts/user-tokens.use-cases';
 import { ChangePackageUseCases } from '../use-cases/change-package.use-cases';
@@ -26,6 +29,7 @@ import { Html } from './html';
 import { loginPage, signupPage, tokensPage } from './pages/account.pages';
 import { PageContext, errorPage } from './pages/layout';
 import { namespacePage } from './pages/namespace.page';
+import { organizationPage, organizationsPage } from './pages/organization.pages';
 import type { ListPage, PackageEntry } from './pages/package-list';
 import { packagePage } from './pages/package.page';
 import { SearchView, searchPage, searchResults } from './pages/search.page';
@@ -51,6 +55,9 @@ export class UiController {
     private readonly signUps: SignUpUseCase,
     private readonly tokens: UserTokensUseCases,
     private readonly changes: ChangePackageUseCases,
+    private readonly whoami: WhoamiUseCase,
+    private readonly organizations: OrganizationsUseCases,
+    private readonly robots: RobotsUseCases,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
@@ -169,6 +176,109 @@ export class UiController {
       this.form(request, body);
       await this.tokens.revoke(ctx.caller, tokenId);
       return this.redirect(reply, '/ui/-/tokens');
+    });
+  }
+
+  @Get('-/orgs')
+  organizationList(@Req() request: Request, @Res() reply: FastifyReply) {
+    return this.render(request, reply, async (ctx) => this.organizationsView(ctx, null));
+  }
+
+  @Post('-/orgs')
+  createOrganization(@Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
+    return this.render(request, reply, async (ctx) => {
+      const form = this.form(request, body);
+      try {
+        const created = await this.organizations.create(ctx.caller, () =>
+          organizationName(JSON.stringify({ name: form.get('name') ?? '' })),
+        );
+        return this.redirect(reply, `/ui/-/orgs/${encodeURIComponent(created.name)}`);
+      } catch (error) {
+        return this.formProblem(
+          reply,
+          error,
+          () => null,
+          (message) => this.organizationsView(ctx, message),
+        );
+      }
+    });
+  }
+
+  @Get('-/orgs/:org')
+  organization(@Param('org') org: string, @Req() request: Request, @Res() reply: FastifyReply) {
+    return this.render(request, reply, async (ctx) => this.organizationView(ctx, org, null, null));
+  }
+
+  @Post('-/orgs/:org/members')
+  setMember(@Param('org') org: string, @Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
+    return this.render(request, reply, async (ctx) => {
+      const form = this.form(request, body);
+      try {
+        await this.organizations.setMemberRole(ctx.caller, org, form.get('user') ?? '', () =>
+          memberRole(JSON.stringify({ role: form.get('role') ?? '' })),
+        );
+        return this.redirect(reply, `/ui/-/orgs/${encodeURIComponent(org)}`);
+      } catch (error) {
+        return this.formProblem(
+          reply,
+          error,
+          () => null,
+          (message) => this.organizationView(ctx, org, null, message),
+        );
+      }
+    });
+  }
+
+  @Post('-/orgs/:org/members/:user/remove')
+  removeMember(
+    @Param('org') org: string,
+    @Param('user') user: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.render(request, reply, async (ctx) => {
+      this.form(request, body);
+      await this.organizations.removeMember(ctx.caller, org, user);
+      return this.redirect(reply, `/ui/-/orgs/${encodeURIComponent(org)}`);
+    });
+  }
+
+  /** A new robot (or a new role for one): its first token is shown once, on the answer itself. */
+  @Post('-/orgs/:org/robots')
+  setRobot(@Param('org') org: string, @Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
+    return this.render(request, reply, async (ctx) => {
+      const form = this.form(request, body);
+      try {
+        const robot = await this.robots.set(ctx.caller, org, form.get('name') ?? '', () =>
+          robotRequest(JSON.stringify({ role: form.get('role') ?? '' })),
+        );
+        const created = robot.token ? { name: robot.name, token: robot.token } : null;
+        return await this.organizationView(ctx, org, created, null);
+      } catch (error) {
+        return this.formProblem(
+          reply,
+          error,
+          () => null,
+          (message) => this.organizationView(ctx, org, null, message),
+        );
+      }
+    });
+  }
+
+  @Post('-/orgs/:org/robots/:robot/tokens/:tokenId/revoke')
+  revokeRobotToken(
+    @Param('org') org: string,
+    @Param('robot') robot: string,
+    @Param('tokenId') tokenId: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.render(request, reply, async (ctx) => {
+      this.form(request, body);
+      await this.robots.revokeToken(ctx.caller, org, robot, tokenId);
+      return this.redirect(reply, `/ui/-/orgs/${encodeURIComponent(org)}`);
     });
   }
 
@@ -307,6 +417,22 @@ export class UiController {
   ) {
     const tokens = await this.tokens.list(ctx.caller);
     return tokensPage(ctx, { tokens, sessionTokenId: sessionTokenId(ctx.caller), created, message });
+  }
+
+  private async organizationsView(ctx: PageContext, message: string | null) {
+    const me = await this.whoami.execute(ctx.caller);
+    return organizationsPage(ctx, { organizations: me.organizations, message });
+  }
+
+  private async organizationView(
+    ctx: PageContext,
+    org: string,
+    created: { name: string; token: string } | null,
+    message: string | null,
+  ) {
+    const shown = await this.organizations.show(ctx.caller, org);
+    const admin = (await this.access.roleOn(ctx.caller, org)) === 'admin';
+    return organizationPage(ctx, { ...shown, admin, created, message });
   }
 
   /** The form's fields, once its CSRF token is checked (403 otherwise, nothing done). */

@@ -25,7 +25,7 @@ function accountNav(ctx: PageContext): Html {
   const user = userName(ctx.caller);
   if (user === null)
     return markup`<a href="/ui/-/login">Log in</a>${ctx.signup ? markup` <a href="/ui/-/signup">Sign up</a>` : ''}`;
-  return markup`<a href="/ui/${user}">${user}</a> <a href="/ui/-/tokens">Tokens</a>
+  return markup`<a href="/ui/${user}">${user}</a> <a href="/ui/-/orgs">Organisations</a> <a href="/ui/-/tokens">Tokens</a>
     <form method="post" action="/ui/-/logout">
       ${csrfField(ctx)}<button class="link" type="submit">Log out</button>
     </form>`;
