@@ -314,4 +314,24 @@ describe('the web UI in a browser', () => {
     expect(await seriousAxeViolations(alicePage)).toEqual([]);
     await screenshot(alicePage, 'login');
   });
+
+  it('logs in: a wrong password is refused on the page, the right one opens a session', async () => {
+    await alicePage.getByLabel('Username').fill(alice.username);
+    await alicePage.getByLabel('Password').fill('not-the-password');
+    const refused = alicePage.waitForResponse(
+      (r) => r.url().endsWith('/ui/-/login') && r.request().method() === 'POST',
+    );
+    await alicePage.getByRole('button', { name: 'Log in' }).click();
+    expect((await refused).status()).toBe(401);
+    expect(await alicePage.getByRole('alert').textContent()).toContain('invalid username or password');
+    expect(await alicePage.getByLabel('Username').inputValue()).toBe(alice.username);
+    expect(await seriousAxeViolations(alicePage)).toEqual([]);
+    await alicePage.getByLabel('Password').fill(alice.password);
+    await alicePage.getByRole('button', { name: 'Log in' }).click();
+    await alicePage.waitForURL('**/ui/');
+    expect(await alicePage.getByRole('navigation', { name: 'Account' }).textContent()).toContain(alice.username);
+    // The session sees alice's private package again.
+    await visit(alicePage, packagePath);
+    expect(await alicePage.locator('h1 .badge').textContent()).toBe('private');
+  });
 });
