@@ -288,10 +288,17 @@ describe('the web UI in a browser', () => {
     });
     expect(withoutCsrf.status()).toBe(403);
     expect((await api(`/api/v1/packages/${org}/${chart}`)).status).toBe(404);
+    expect((await page.goto(`/ui/-/audit/${org}`))?.status()).toBe(403);
     await context.close();
 
     await visit(alicePage, `/ui/${org}`);
     expect(await alicePage.locator(`li:has(a[href="${packagePath}"]) .badge`).textContent()).toBe('private');
+    // The namespace's admin reads who changed it in its audit trail.
+    await alicePage.getByRole('link', { name: 'Audit trail and limits' }).click();
+    const trail = alicePage.locator('tbody tr', { hasText: 'PackageVisibilityChanged' });
+    expect(await trail.first().textContent()).toContain(alice.username);
+    expect(await trail.first().textContent()).toContain('private');
+    expect(await seriousAxeViolations(alicePage)).toEqual([]);
   });
 
   it('revokes the token in the UI: the API refuses it afterwards', async () => {

@@ -11,9 +11,18 @@ import { RouteNotFoundError, renderError } from '@wharf/http';
 import { AccessControl } from '../auth/access-control';
 import type { listEntryJson } from '../presenters/appr.presenter';
 import { publicOrigin } from '../http/discovery.controller';
-import { memberRole, organizationName, robotRequest, tokenRequest, userCredentials } from '../http/account-requests';
+import {
+  auditPage as auditPageQuery,
+  memberRole,
+  organizationName,
+  robotRequest,
+  tokenRequest,
+  userCredentials,
+} from '../http/account-requests';
 import { visibilityRequest } from '../http/package-requests';
+import { AuditTrailUseCases } from '../use-cases/accounts/audit-trail.use-cases';
 import { LogInUseCase } from '../use-cases/accounts/log-in.use-case';
+import { NamespaceLimitsUseCases } from '../use-cases/accounts/namespace-limits.use-cases';
 import { OrganizationsUseCases } from '../use-cases/accounts/organizations.use-cases';
 import { RobotsUseCases } from '../use-cases/accounts/robots.use-cases';
 import { WhoamiUseCase } from '../use-cases/accounts/whoami.use-case';
@@ -27,6 +36,7 @@ import { ReadablePackages } from '../use-cases/read-package/readable-packages';
 import { SearchPackagesUseCase } from '../use-cases/read-package/search-packages.use-case';
 import { Html } from './html';
 import { loginPage, signupPage, tokensPage } from './pages/account.pages';
+import { auditPage } from './pages/audit.page';
 import { PageContext, errorPage } from './pages/layout';
 import { namespacePage } from './pages/namespace.page';
 import { organizationPage, organizationsPage } from './pages/organization.pages';
@@ -39,6 +49,9 @@ import { UiSession } from './ui-session';
 
 /** Packages per page of a list. */
 export const UI_PAGE_SIZE = 20;
+
+/** Events per page of an audit trail. */
+export const AUDIT_PAGE_SIZE = 50;
 
 type Request = FastifyRequest;
 
@@ -58,6 +71,8 @@ export class UiController {
     private readonly whoami: WhoamiUseCase,
     private readonly organizations: OrganizationsUseCases,
     private readonly robots: RobotsUseCases,
+    private readonly audits: AuditTrailUseCases,
+    private readonly limits: NamespaceLimitsUseCases,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
@@ -282,6 +297,22 @@ export class UiController {
     });
   }
 
+  /** A namespace's audit trail and limits: its admins only (the use cases refuse anyone else). */
+  @Get('-/audit/:namespace')
+  audit(
+    @Param('namespace') namespace: string,
+    @Query() query: Record<string, unknown>,
+    @Req() request: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.render(request, reply, async (ctx) => {
+      const limits = await this.limits.show(ctx.caller, namespace);
+      const page = () => auditPageQuery({ before: query.before, limit: String(AUDIT_PAGE_SIZE) });
+      const events = await this.audits.list(ctx.caller, namespace, page);
+      return auditPage(ctx, { namespace, events, limits, older: events.length === AUDIT_PAGE_SIZE });
+    });
+  }
+
   /** A namespace admin makes a package public or private: the API's own use case and checks. */
   @Post('-/visibility')
   setVisibility(@Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
@@ -320,7 +351,8 @@ export class UiController {
         hasNext: found.length > UI_PAGE_SIZE,
         base: `/ui/${encodeURIComponent(namespace)}`,
       };
-      return namespacePage(ctx, namespace, list);
+      const admin = ctx.accounts && (await this.access.roleOn(ctx.caller, namespace)) === 'admin';
+      return namespacePage(ctx, namespace, list, admin);
     });
   }
 
