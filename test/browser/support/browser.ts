@@ -3,11 +3,19 @@
  * of every page and the screenshots the README shows.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const SCREENSHOTS = join(__dirname, '..', '..', '..', 'docs', 'screenshots');
+/**
+ * Where the screenshots go: the README's own (`docs/screenshots`) with WHARF_UPDATE_SCREENSHOTS=1,
+ * else a directory under the system's temporary one, so `npm test` leaves the checkout as it was.
+ */
+export const SCREENSHOTS =
+  process.env.WHARF_UPDATE_SCREENSHOTS === '1'
+    ? join(__dirname, '..', '..', '..', 'docs', 'screenshots')
+    : join(tmpdir(), 'wharf-browser-screenshots');
 
 /** The site admin the browser tier's server starts with. */
 export const BROWSER_ADMIN = { username: 'siteadmin', password: 'browser-admin-password-4c1d' } as const;
