@@ -3,8 +3,8 @@
  *   - the JavaScript and CSS a first page load fetches, raw and gzip-compressed (as served with
  *     Accept-Encoding: gzip);
  *   - a package page of a chart with VERSIONS versions: seeds them through the ChartMuseum API
- *     (skipped when the package has them already), then the page's server time (median and p99 of
- *     SAMPLES sequential requests) and size.
+ *     (skipped when the package has them already), then the page's time seen from the client (median
+ *     and p99 of SAMPLES sequential requests) and size, plain and gzipped.
  *
  *   npx tsc -p bench/tsconfig.json --outDir /tmp/wharf-bench
  *   node /tmp/wharf-bench/bench/ui-pages.js [baseUrl] [versions] [namespace]
@@ -54,28 +54,30 @@ async function seed(): Promise<void> {
   console.log(`seeded ${VERSIONS - have} versions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-async function packagePage(): Promise<void> {
+async function packagePage(encoding: 'identity' | 'gzip'): Promise<void> {
   const url = `${base}/ui/${NAMESPACE}/${CHART}`;
   const samples: number[] = [];
-  let size = 0;
+  let html = '';
+  let wire = '';
   for (let i = 0; i < SAMPLES + 2; i++) {
     const t = performance.now();
-    const answer = await fetch(url);
-    const body = await answer.text();
+    const answer = await fetch(url, { headers: { 'accept-encoding': encoding } });
+    html = await answer.text();
     if (answer.status !== 200) throw new Error(`${url}: ${answer.status}`);
     if (i >= 2) samples.push(performance.now() - t);
-    size = Buffer.byteLength(body);
+    wire = answer.headers.get('content-length') ?? '?';
   }
-  const rows = (await (await fetch(url)).text()).split('<tr>').length - 2;
+  const rows = html.split('<tr>').length - 2;
   console.log(
-    `package page, ${rows} versions: median ${percentile(samples, 50).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms, ${size} B HTML`,
+    `package page, ${rows} versions, ${encoding}: median ${percentile(samples, 50).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms, ${Buffer.byteLength(html)} B HTML, ${wire} B on the wire`,
   );
 }
 
 async function main(): Promise<void> {
   await firstLoadAssets();
   await seed();
-  await packagePage();
+  await packagePage('identity');
+  await packagePage('gzip');
 }
 
 main().catch((error: unknown) => {
