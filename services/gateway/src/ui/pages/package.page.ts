@@ -35,7 +35,7 @@ export function packagePage(ctx: PageContext, p: PackagePageView): Html {
       ${p.chart?.description ? markup`<p>${p.chart.description}</p>` : ''}
       <div class="layout">
         <div>
-          ${helm ? installSection(p) : ''} ${readmeSection(p)}
+          ${helm ? installSection(p) : apprSection(p)} ${readmeSection(p)}
           ${p.files?.values != null ? valuesSection(p.files.values) : ''} ${filesSection(p, helm)} ${releasesSection(p)}
         </div>
         <aside aria-label="About this package">
@@ -50,6 +50,18 @@ function command(id: string, text: string): Html {
     <pre tabindex="0"><code id="${id}">${text}</code></pre>
     <button type="button" data-copy="${id}" hidden aria-label="Copy command">Copy</button>
   </div>`;
+}
+
+/** A release of another media type (kpm, docker-compose, ...): the appr client pulls it. */
+function apprSection(p: PackagePageView): Html {
+  const { namespace, name } = p.view;
+  const host = new URL(p.origin || 'https://REGISTRY').host;
+  return markup`<section aria-labelledby="install">
+    <h2 id="install">Pull</h2>
+    ${p.manifests.map((m, i) =>
+      command(`cmd-appr-${i}`, `appr pull ${host}/${namespace}/${name}@${p.release} -t ${m.mediaType}`),
+    )}
+  </section>`;
 }
 
 function installSection(p: PackagePageView): Html {

@@ -72,6 +72,16 @@ describe('packagePage', () => {
     expect(page).toContain('Make private');
   });
 
+  it('gives the appr pull of each media type of a release that is not a chart', () => {
+    const other = view({
+      manifests: [manifest({ mediaType: 'kpm', chart: null }), manifest({ mediaType: 'docker-compose', chart: null })],
+    });
+    const page = render({ view: other, chart: null });
+    expect(page).toContain('appr pull registry.test/acme/demo@1.0.0 -t kpm</code>');
+    expect(page).toContain('appr pull registry.test/acme/demo@1.0.0 -t docker-compose</code>');
+    expect(page).not.toContain('helm install');
+  });
+
   it('lists every version with its date, size and digest', () => {
     const page = render();
     expect(page).toContain('2026-12-07');
