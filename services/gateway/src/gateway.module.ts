@@ -54,7 +54,10 @@ import { RetentionPlanner } from './use-cases/retention/retention-planner';
 import { RetentionPoliciesUseCases } from './use-cases/retention/retention-policies.use-cases';
 import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subscriptions.use-cases';
 import { ReleaseFiles } from './ui/release-files';
-import { UiController } from './ui/ui.controller';
+import { UiAccountController } from './ui/account.controller';
+import { UiBrowseController } from './ui/browse.controller';
+import { UiNamespaceAdminController } from './ui/namespace-admin.controller';
+import { UiResponder } from './ui/ui-responder';
 import { UiSession } from './ui/ui-session';
 
 /**
@@ -73,7 +76,9 @@ import { UiSession } from './ui/ui-session';
     WebhooksController,
     RetentionController,
     OciController,
-    UiController,
+    UiBrowseController,
+    UiAccountController,
+    UiNamespaceAdminController,
   ],
   providers: [
     CallerGuard,
@@ -133,6 +138,7 @@ import { UiSession } from './ui/ui-session';
     BlobCensus,
     // The web UI (ui/)
     UiSession,
+    UiResponder,
     ReleaseFiles,
   ],
 })
