@@ -1,4 +1,4 @@
-// Test tiers live in the file name: *.unit.spec.ts, *.deploy.spec.ts, *.container.spec.ts, *.int.spec.ts, *.distributed.spec.ts, *.e2e.spec.ts.
+// Test tiers live in the file name: *.unit.spec.ts, *.deploy.spec.ts, *.container.spec.ts, *.int.spec.ts, *.distributed.spec.ts, *.e2e.spec.ts, *.browser.spec.ts.
 const { pathsToModuleNameMapper } = require('./scripts/jest-paths');
 
 // Jest's workers and the servers the suites start (process.execPath) run on the node that runs Jest.
@@ -55,6 +55,15 @@ module.exports = {
       // The real engines and the compiled services, which each suite starts, kills and restarts.
       globalSetup: '<rootDir>/test/distributed/support/distributed.global-setup.ts',
       globalTeardown: '<rootDir>/test/support/backends.global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/support/slow-tests.setup.ts'],
+    },
+    {
+      ...base,
+      displayName: 'browser',
+      // The web UI in Debian's Chromium (playwright-core), against a Wharf the setup starts (test/browser).
+      testMatch: ['<rootDir>/test/browser/**/*.browser.spec.ts'],
+      globalSetup: '<rootDir>/test/browser/support/browser.global-setup.ts',
+      globalTeardown: '<rootDir>/test/browser/support/browser.global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/slow-tests.setup.ts'],
     },
     {

@@ -14,6 +14,9 @@
 #      restarted, search scaled out (test/distributed),
 #   5. e2e: the HTTP API and real clients, black-box, against a freshly built embedded Wharf
 #      (or WHARF_URL when it is set),
+#   5b. browser: the web UI in Debian's Chromium (playwright-core, test/browser/install.sh installs
+#      it when /usr/bin/chromium is missing), axe-core on every page, against an embedded Wharf
+#      with accounts enforced; again in step 6 in front of the distributed stack,
 #   6. e2e again, unchanged, against the distributed profile: two replicas of each of the four
 #      services (WHARF_STACK_REPLICAS, default 2), started by deploy/local/stack.sh on the local
 #      engines (skipped when WHARF_URL is set).
@@ -68,6 +71,7 @@ tier container container
 tier int int --runInBand
 tier distributed distributed --runInBand
 tier e2e e2e-embedded
+tier browser browser-embedded
 
 if [ -z "${WHARF_URL:-}" ]; then
   echo "== distributed stack"
@@ -86,6 +90,8 @@ if [ -z "${WHARF_URL:-}" ]; then
   # test/embedded starts embedded processes of its own, and test/deploy installs the chart into a
   # Kubernetes API server of its own: they prove nothing more here.
   WHARF_URL="$WHARF_URL" tier e2e e2e-distributed --testPathIgnorePatterns '<rootDir>/test/embedded/' '<rootDir>/test/deploy/'
+  # The browser setup starts a gateway with accounts enforced in front of the stack's services.
+  tier browser browser-distributed
 fi
 
 summary

@@ -55,6 +55,12 @@ import { RetentionPlanner } from './use-cases/retention/retention-planner';
 import { PullRecorder } from './use-cases/retention/pull-recorder';
 import { RetentionPoliciesUseCases } from './use-cases/retention/retention-policies.use-cases';
 import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subscriptions.use-cases';
+import { ReleaseFiles } from './ui/release-files';
+import { UiAccountController } from './ui/account.controller';
+import { UiBrowseController } from './ui/browse.controller';
+import { UiNamespaceAdminController } from './ui/namespace-admin.controller';
+import { UiResponder } from './ui/ui-responder';
+import { UiSession } from './ui/ui-session';
 
 /**
  * The gateway: the App Registry HTTP API and the Helm repositories over the same packages.
@@ -72,6 +78,9 @@ import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subsc
     WebhooksController,
     RetentionController,
     OciController,
+    UiBrowseController,
+    UiAccountController,
+    UiNamespaceAdminController,
   ],
   providers: [
     CallerGuard,
@@ -131,6 +140,10 @@ import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subsc
     // Operators
     RegistryStatsUseCase,
     BlobCensus,
+    // The web UI (ui/)
+    UiSession,
+    UiResponder,
+    ReleaseFiles,
   ],
 })
 export class GatewayModule {}

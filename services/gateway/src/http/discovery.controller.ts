@@ -32,6 +32,7 @@ export class DiscoveryController {
       `<meta name="appr-package" content="${content}">`,
       `<meta name="cnr-package" content="${content}">`,
       '</head><body><h1>Wharf App Registry</h1>',
+      '<p><a href="/ui/">Browse and search packages</a></p>',
       `<p>App Registry API at <code>${escapeAttribute(origin + this.config.http.apiPrefix)}/api/v1</code>; see <a href="/openapi.json">/openapi.json</a>.</p>`,
       '</body></html>',
     ].join('\n');

@@ -15,6 +15,8 @@ import {
   packageExists,
   parseMediaType,
   parseSemVer,
+  releaseNames,
+  resolveReleaseQuery,
   resolveReleaseQuerySorted,
 } from '@wharf/domain';
 import type { PackageReader } from '@wharf/ports';
@@ -34,6 +36,13 @@ export async function loadExistingHead(reader: PackageReader, ref: PackageRef): 
   const head = await reader.getHead(ref.full);
   if (!headExists(head)) throw new PackageNotFoundError(ref.full);
   return head;
+}
+
+/** The release a query names among a whole view's releases (a page showing every release); ReleaseNotFoundError when none. */
+export function resolveViewRelease(view: PackageView, query: string | undefined): string {
+  const release = resolveReleaseQuery(query, releaseNames(view));
+  if (release === null) throw new ReleaseNotFoundError(view.package, query ?? 'default');
+  return release;
 }
 
 /** The release a query names among the head's releases; ReleaseNotFoundError when none. */

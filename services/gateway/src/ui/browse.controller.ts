@@ -1,0 +1,194 @@
+/**
+ * The web UI's reading pages (`/ui/`): search, a namespace, a package, and the two static files.
+ * Server-rendered over the same use cases and guards as the API routes, so a page shows exactly
+ * what the visitor's token would get from the API. Every page reads without JavaScript.
+ */
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Caller, PackageNotFoundError, sortReleasesDescending } from '@wharf/domain';
+import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { RouteNotFoundError } from '@wharf/http';
+import { AccessControl } from '../auth/access-control';
+import type { listEntryJson } from '../presenters/appr.presenter';
+import { publicOrigin } from '@wharf/http';
+import { resolveViewRelease } from '../use-cases/read-package/package-lookup';
+import { ListPackagesUseCase } from '../use-cases/read-package/list-packages.use-case';
+import { ReadablePackages } from '../use-cases/read-package/readable-packages';
+import { SearchPackagesUseCase } from '../use-cases/read-package/search-packages.use-case';
+import { namespacePage } from './pages/namespace.page';
+import type { ListPage, PackageEntry } from './pages/package-list';
+import { packagePage } from './pages/package.page';
+import { SearchView, searchPage, searchResults } from './pages/search.page';
+import { ReleaseFiles } from './release-files';
+import { UI_ASSETS } from './ui-assets';
+import { UiResponder } from './ui-responder';
+
+/** Packages per page of a list. */
+export const UI_PAGE_SIZE = 20;
+
+type Request = FastifyRequest;
+
+@Controller('ui')
+export class UiBrowseController {
+  constructor(
+    private readonly pages: UiResponder,
+    private readonly searching: SearchPackagesUseCase,
+    private readonly listing: ListPackagesUseCase,
+    private readonly packages: ReadablePackages,
+    private readonly files: ReleaseFiles,
+    private readonly access: AccessControl,
+    @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+  ) {}
+
+  @Get()
+  search(@Query() query: Record<string, unknown>, @Req() request: Request, @Res() reply: FastifyReply) {
+    return this.pages.render(request, reply, async (ctx) => {
+      const view = await this.searchView(ctx.caller, query);
+      return query.partial === '1' ? searchResults(view) : searchPage(ctx, view);
+    });
+  }
+
+  @Get('-/assets/:hash/:file')
+  asset(@Param('file') file: string, @Req() request: Request, @Res() reply: FastifyReply) {
+    const found = UI_ASSETS.find((a) => a.name === file);
+    if (!found) throw new RouteNotFoundError('GET', request.url);
+    const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+    void reply
+      .header('content-type', found.contentType)
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('vary', 'accept-encoding');
+    if (gzip) void reply.header('content-encoding', 'gzip');
+    return reply.send(gzip ? found.gzip : found.body);
+  }
+
+  @Get(':namespace')
+  namespace(
+    @Param('namespace') namespace: string,
+    @Query() query: Record<string, unknown>,
+    @Req() request: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.pages.render(request, reply, async (ctx) => {
+      const page = pageNumber(query.page);
+      const found = await this.listing.execute(ctx.caller, {
+        namespace,
+        limit: UI_PAGE_SIZE + 1,
+        offset: (page - 1) * UI_PAGE_SIZE,
+      });
+      const list: ListPage = {
+        entries: found.slice(0, UI_PAGE_SIZE).map(listedEntry),
+        page,
+        hasNext: found.length > UI_PAGE_SIZE,
+        base: `/ui/${encodeURIComponent(namespace)}`,
+      };
+      const admin = ctx.accounts && (await this.access.roleOn(ctx.caller, namespace)) === 'admin';
+      return namespacePage(ctx, namespace, list, admin);
+    });
+  }
+
+  @Get(':namespace/:package')
+  package(
+    @Param('namespace') namespace: string,
+    @Param('package') name: string,
+    @Query() query: Record<string, unknown>,
+    @Req() request: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.pages.render(request, reply, async (ctx) => {
+      const view = await this.packages.get(ctx.caller, namespace, name);
+      const release = resolveViewRelease(view, typeof query.release === 'string' ? query.release : undefined);
+      const byRelease = new Map<string, typeof view.manifests>();
+      for (const m of view.manifests) byRelease.set(m.release, [...(byRelease.get(m.release) ?? []), m]);
+      const manifests = byRelease.get(release) ?? [];
+      const shown = manifests.find((m) => m.mediaType === 'helm') ?? manifests[0];
+      const files = shown ? await this.files.of(shown) : { files: null, note: null };
+      const role = await this.access.roleOn(ctx.caller, view.namespace);
+      return packagePage(ctx, {
+        view,
+        release,
+        manifests,
+        releases: sortReleasesDescending([...byRelease.keys()]).map((r) => ({
+          release: r,
+          manifests: byRelease.get(r) ?? [],
+        })),
+        chart: shown?.chart ?? null,
+        files: files.files,
+        filesNote: files.note,
+        origin: this.origin(request),
+        admin: ctx.accounts && role === 'admin',
+      });
+    });
+  }
+
+  private async searchView(caller: Caller, query: Record<string, unknown>): Promise<SearchView> {
+    const text = typeof query.q === 'string' ? query.q.trim() : '';
+    const namespace = typeof query.namespace === 'string' ? query.namespace.trim() : '';
+    const page = pageNumber(query.page);
+    const base =
+      `/ui/?${new URLSearchParams({ ...(text ? { q: text } : {}), ...(namespace ? { namespace } : {}) })}`.replace(
+        /\?$/,
+        '',
+      );
+    if (text === '') {
+      const found = await this.listing.execute(caller, {
+        namespace: namespace || undefined,
+        limit: UI_PAGE_SIZE + 1,
+        offset: (page - 1) * UI_PAGE_SIZE,
+      });
+      const entries = found.slice(0, UI_PAGE_SIZE).map((p): PackageEntry => listedEntry(p));
+      return { query: text, namespace, entries, page, hasNext: found.length > UI_PAGE_SIZE, base };
+    }
+    // Best match first, over the packages the visitor may read (the search use case's own filter).
+    const names = (await this.searching.execute(caller, text)).filter(
+      (n) => namespace === '' || n.startsWith(`${namespace}/`),
+    );
+    const slice = names.slice((page - 1) * UI_PAGE_SIZE, page * UI_PAGE_SIZE);
+    const entries = (await Promise.all(slice.map((n) => this.entryOf(caller, n)))).filter(
+      (e): e is PackageEntry => e !== null,
+    );
+    return { query: text, namespace, entries, page, hasNext: names.length > page * UI_PAGE_SIZE, base };
+  }
+
+  private async entryOf(caller: Caller, full: string): Promise<PackageEntry | null> {
+    const slash = full.indexOf('/');
+    try {
+      const view = await this.packages.get(caller, full.slice(0, slash), full.slice(slash + 1));
+      const latest = sortReleasesDescending([...new Set(view.manifests.map((m) => m.release))])[0] ?? null;
+      const head = view.manifests.find((m) => m.release === latest);
+      return {
+        namespace: view.namespace,
+        name: view.name,
+        latest,
+        visibility: view.visibility,
+        description: head?.chart?.description ?? null,
+        updatedAt: view.updatedAt,
+      };
+    } catch (error) {
+      // The search index lags the writes a moment: a package deleted since is left out.
+      if (error instanceof PackageNotFoundError) return null;
+      throw error;
+    }
+  }
+
+  /** The origin the install commands name: as the discovery page's (WHARF_PUBLIC_URL, or a Host that may be echoed). */
+  private origin(request: Request): string {
+    return publicOrigin(request, this.config);
+  }
+}
+
+/** An entry of the API's package listing, whose `name` is the full `namespace/name`. */
+function listedEntry(p: ReturnType<typeof listEntryJson>): PackageEntry {
+  return {
+    namespace: p.namespace,
+    name: p.name.startsWith(`${p.namespace}/`) ? p.name.slice(p.namespace.length + 1) : p.name,
+    latest: p.default,
+    visibility: p.visibility,
+    description: null,
+    updatedAt: p.updated_at,
+  };
+}
+
+function pageNumber(value: unknown): number {
+  const n = typeof value === 'string' ? Number(value) : 1;
+  return Number.isInteger(n) && n >= 1 && n <= 10_000 ? n : 1;
+}

@@ -1,0 +1,178 @@
+/**
+ * The web UI's pages for what a namespace's admins do (`/ui/-/`): organisations (members, robots
+ * and their tokens), a namespace's audit trail and limits, a package's visibility. The API's own
+ * use cases refuse whoever may not: the pages only hide the forms.
+ */
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AccessControl } from '../auth/access-control';
+import { auditPage as auditPageQuery, memberRole, organizationName, robotRequest } from '../http/account-requests';
+import { visibilityRequest } from '../http/package-requests';
+import { AuditTrailUseCases } from '../use-cases/accounts/audit-trail.use-cases';
+import { NamespaceLimitsUseCases } from '../use-cases/accounts/namespace-limits.use-cases';
+import { OrganizationsUseCases } from '../use-cases/accounts/organizations.use-cases';
+import { RobotsUseCases } from '../use-cases/accounts/robots.use-cases';
+import { WhoamiUseCase } from '../use-cases/accounts/whoami.use-case';
+import { ChangePackageUseCases } from '../use-cases/change-package.use-cases';
+import { newCommandMeta } from '../use-cases/command-meta';
+import { auditPage } from './pages/audit.page';
+import { PageContext } from './pages/layout';
+import { organizationPage, organizationsPage } from './pages/organization.pages';
+import { UiResponder } from './ui-responder';
+
+/** Events per page of an audit trail. */
+export const AUDIT_PAGE_SIZE = 50;
+
+type Request = FastifyRequest;
+
+@Controller('ui')
+export class UiNamespaceAdminController {
+  constructor(
+    private readonly pages: UiResponder,
+    private readonly access: AccessControl,
+    private readonly changes: ChangePackageUseCases,
+    private readonly whoami: WhoamiUseCase,
+    private readonly organizations: OrganizationsUseCases,
+    private readonly robots: RobotsUseCases,
+    private readonly audits: AuditTrailUseCases,
+    private readonly limits: NamespaceLimitsUseCases,
+  ) {}
+
+  @Get('-/orgs')
+  organizationList(@Req() request: Request, @Res() reply: FastifyReply) {
+    return this.pages.render(request, reply, async (ctx) => this.organizationsView(ctx, null));
+  }
+
+  @Post('-/orgs')
+  createOrganization(@Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
+    return this.pages.render(request, reply, async (ctx) => {
+      const form = this.pages.form(request, body);
+      try {
+        const created = await this.organizations.create(ctx.caller, () =>
+          organizationName(JSON.stringify({ name: form.get('name') ?? '' })),
+        );
+        return this.pages.redirect(reply, `/ui/-/orgs/${encodeURIComponent(created.name)}`);
+      } catch (error) {
+        return this.pages.formProblem(reply, error, (message) => this.organizationsView(ctx, message));
+      }
+    });
+  }
+
+  @Get('-/orgs/:org')
+  organization(@Param('org') org: string, @Req() request: Request, @Res() reply: FastifyReply) {
+    return this.pages.render(request, reply, async (ctx) => this.organizationView(ctx, org, null, null));
+  }
+
+  @Post('-/orgs/:org/members')
+  setMember(@Param('org') org: string, @Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
+    return this.pages.render(request, reply, async (ctx) => {
+      const form = this.pages.form(request, body);
+      try {
+        await this.organizations.setMemberRole(ctx.caller, org, form.get('user') ?? '', () =>
+          memberRole(JSON.stringify({ role: form.get('role') ?? '' })),
+        );
+        return this.pages.redirect(reply, `/ui/-/orgs/${encodeURIComponent(org)}`);
+      } catch (error) {
+        return this.pages.formProblem(reply, error, (message) => this.organizationView(ctx, org, null, message));
+      }
+    });
+  }
+
+  @Post('-/orgs/:org/members/:user/remove')
+  removeMember(
+    @Param('org') org: string,
+    @Param('user') user: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.pages.render(request, reply, async (ctx) => {
+      this.pages.form(request, body);
+      await this.organizations.removeMember(ctx.caller, org, user);
+      return this.pages.redirect(reply, `/ui/-/orgs/${encodeURIComponent(org)}`);
+    });
+  }
+
+  /** A new robot (or a new role for one): its first token is shown once, on the answer itself. */
+  @Post('-/orgs/:org/robots')
+  setRobot(@Param('org') org: string, @Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
+    return this.pages.render(request, reply, async (ctx) => {
+      const form = this.pages.form(request, body);
+      try {
+        const robot = await this.robots.set(ctx.caller, org, form.get('name') ?? '', () =>
+          robotRequest(JSON.stringify({ role: form.get('role') ?? '' })),
+        );
+        const created = robot.token ? { name: robot.name, token: robot.token } : null;
+        return await this.organizationView(ctx, org, created, null);
+      } catch (error) {
+        return this.pages.formProblem(reply, error, (message) => this.organizationView(ctx, org, null, message));
+      }
+    });
+  }
+
+  @Post('-/orgs/:org/robots/:robot/tokens/:tokenId/revoke')
+  revokeRobotToken(
+    @Param('org') org: string,
+    @Param('robot') robot: string,
+    @Param('tokenId') tokenId: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.pages.render(request, reply, async (ctx) => {
+      this.pages.form(request, body);
+      await this.robots.revokeToken(ctx.caller, org, robot, tokenId);
+      return this.pages.redirect(reply, `/ui/-/orgs/${encodeURIComponent(org)}`);
+    });
+  }
+
+  /** A namespace's audit trail and limits: its admins only (the use cases refuse anyone else). */
+  @Get('-/audit/:namespace')
+  audit(
+    @Param('namespace') namespace: string,
+    @Query() query: Record<string, unknown>,
+    @Req() request: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.pages.render(request, reply, async (ctx) => {
+      const limits = await this.limits.show(ctx.caller, namespace);
+      const page = () => auditPageQuery({ before: query.before, limit: String(AUDIT_PAGE_SIZE) });
+      const events = await this.audits.list(ctx.caller, namespace, page);
+      return auditPage(ctx, { namespace, events, limits, older: events.length === AUDIT_PAGE_SIZE });
+    });
+  }
+
+  /** A namespace admin makes a package public or private: the API's own use case and checks. */
+  @Post('-/visibility')
+  setVisibility(@Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
+    return this.pages.render(request, reply, async (ctx) => {
+      const form = this.pages.form(request, body);
+      const namespace = form.get('namespace') ?? '';
+      const name = form.get('package') ?? '';
+      await this.changes.setVisibility({
+        namespace,
+        name,
+        visibility: () => visibilityRequest(JSON.stringify({ visibility: form.get('visibility') ?? '' })),
+        meta: newCommandMeta(request.id),
+        caller: ctx.caller,
+      });
+      return this.pages.redirect(reply, `/ui/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);
+    });
+  }
+
+  private async organizationsView(ctx: PageContext, message: string | null) {
+    const me = await this.whoami.execute(ctx.caller);
+    return organizationsPage(ctx, { organizations: me.organizations, message });
+  }
+
+  private async organizationView(
+    ctx: PageContext,
+    org: string,
+    created: { name: string; token: string } | null,
+    message: string | null,
+  ) {
+    const shown = await this.organizations.show(ctx.caller, org);
+    const admin = (await this.access.roleOn(ctx.caller, org)) === 'admin';
+    return organizationPage(ctx, { ...shown, admin, created, message });
+  }
+}

@@ -1,0 +1,180 @@
+import { Html, markup } from '../html';
+import { PageContext, csrfField, page } from './layout';
+
+function problem(message: string | null): Html {
+  return message ? markup`<p class="notice error" role="alert">${message}</p>` : markup``;
+}
+
+export interface OrganizationsView {
+  organizations: { name: string; role: string }[];
+  message: string | null;
+}
+
+export function organizationsPage(ctx: PageContext, v: OrganizationsView): Html {
+  const rows = v.organizations.map(
+    (o) => markup`<li><a href="/ui/-/orgs/${o.name}">${o.name}</a> <span class="muted">${o.role}</span></li>`,
+  );
+  return page(
+    ctx,
+    'Organisations',
+    markup`<h1>Organisations</h1>
+      ${problem(v.message)}
+      ${rows.length ? markup`<ul>${rows}</ul>` : markup`<p class="muted">You belong to no organisation yet.</p>`}
+      <h2>New organisation</h2>
+      <form method="post" action="/ui/-/orgs">
+        ${csrfField(ctx)}
+        <label for="org-name">Name</label><input id="org-name" name="name" required autocomplete="off" />
+        <p><button type="submit">Create organisation</button></p>
+      </form>`,
+  );
+}
+
+interface Member {
+  user: string;
+  role: string;
+}
+
+interface Robot {
+  name: string;
+  role: string;
+  tokens: { id: string; label: string; created_at: string; expires_at: string | null }[];
+}
+
+export interface OrganizationView {
+  name: string;
+  members: Member[];
+  robots: Robot[];
+  /** Whether the visitor administers it: the forms show (the server checks again). */
+  admin: boolean;
+  /** A robot just created, with its first token, shown once. */
+  created: { name: string; token: string } | null;
+  message: string | null;
+}
+
+const ROLES = ['read', 'write', 'admin'] as const;
+
+function roleSelect(id: string, selected = 'read'): Html {
+  return markup`<select id="${id}" name="role">
+    ${ROLES.map((r) => markup`<option value="${r}" ${r === selected ? 'selected' : ''}>${r}</option>`)}
+  </select>`;
+}
+
+function short(org: string, robot: string): string {
+  return robot.startsWith(`${org}+`) ? robot.slice(org.length + 1) : robot;
+}
+
+export function organizationPage(ctx: PageContext, v: OrganizationView): Html {
+  const base = `/ui/-/orgs/${v.name}`;
+  const members = v.members.map(
+    (m) =>
+      markup`<tr>
+        <td>${m.user}</td>
+        <td>${m.role}</td>
+        <td>
+          ${
+            v.admin
+              ? markup`<form method="post" action="${base}/members/${m.user}/remove">
+                ${csrfField(ctx)}<button type="submit" aria-label="Remove member ${m.user}">Remove</button>
+              </form>`
+              : ''
+          }
+        </td>
+      </tr>`,
+  );
+  const robots = v.robots.map(
+    (r) =>
+      markup`<tr>
+        <td><code>${r.name}</code></td>
+        <td>${r.role}</td>
+        <td>
+          ${r.tokens.map(
+            (t) =>
+              markup`<div>
+                ${t.label} <span class="muted">${t.expires_at ? `expires ${t.expires_at.slice(0, 10)}` : 'never expires'}</span>
+                ${
+                  v.admin
+                    ? markup`<form method="post" action="${base}/robots/${short(v.name, r.name)}/tokens/${t.id}/revoke">
+                      ${csrfField(ctx)}<button type="submit" aria-label="Revoke token ${t.label} of ${r.name}">Revoke</button>
+                    </form>`
+                    : ''
+                }
+              </div>`,
+          )}
+        </td>
+      </tr>`,
+  );
+  return page(
+    ctx,
+    v.name,
+    markup`<h1>Organisation ${v.name}</h1>
+      <p><a href="/ui/${v.name}">Its packages</a></p>
+      ${problem(v.message)}
+      ${
+        v.created
+          ? markup`<div class="notice" role="status">
+            <p>Robot <code>${v.created.name}</code> created. Copy its token now: it is not shown again.</p>
+            <div class="cmd">
+              <pre tabindex="0"><code id="robot-token">${v.created.token}</code></pre>
+              <button type="button" data-copy="robot-token" hidden aria-label="Copy robot token">Copy</button>
+            </div>
+          </div>`
+          : ''
+      }
+      <h2>Members</h2>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">User</th>
+              <th scope="col">Role</th>
+              <th scope="col"><span class="muted">Action</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            ${members}
+          </tbody>
+        </table>
+      </div>
+      ${
+        v.admin
+          ? markup`<h3>Add a member or change a role</h3>
+            <form method="post" action="${base}/members">
+              ${csrfField(ctx)}
+              <label for="member-user">User</label><input id="member-user" name="user" required autocomplete="off" />
+              <label for="member-role">Role</label>${roleSelect('member-role')}
+              <p><button type="submit">Set member</button></p>
+            </form>`
+          : ''
+      }
+      <h2>Robots</h2>
+      ${
+        robots.length
+          ? markup`<div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Robot</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Tokens</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${robots}
+              </tbody>
+            </table>
+          </div>`
+          : markup`<p class="muted">No robots.</p>`
+      }
+      ${
+        v.admin
+          ? markup`<h3>New robot</h3>
+            <form method="post" action="${base}/robots">
+              ${csrfField(ctx)}
+              <label for="robot-name">Name</label><input id="robot-name" name="name" required autocomplete="off" />
+              <label for="robot-role">Role</label>${roleSelect('robot-role', 'write')}
+              <p><button type="submit">Create robot</button></p>
+            </form>`
+          : ''
+      }`,
+  );
+}

@@ -1,0 +1,91 @@
+import { ANONYMOUS, PackageView, ReleaseManifest, emptyPackageView } from '@wharf/domain';
+import type { PageContext } from './layout';
+import { PackagePageView, formatSize, packagePage } from './package.page';
+
+const ctx: PageContext = { caller: ANONYMOUS, csrf: 'csrf-token', accounts: true, signup: true };
+
+function manifest(overrides: Partial<ReleaseManifest> = {}): ReleaseManifest {
+  return {
+    release: '1.0.0',
+    mediaType: 'helm',
+    apprDigest: 'a'.repeat(64),
+    blobDigest: 'b'.repeat(64),
+    size: 2048,
+    metadata: null,
+    chart: { name: 'demo', version: '1.0.0', description: 'A <b>demo</b>', home: 'javascript:alert(1)' },
+    createdAt: '2026-12-07T08:00:00.000Z',
+    ...overrides,
+  };
+}
+
+function view(overrides: Partial<PackageView> = {}): PackageView {
+  return { ...emptyPackageView('acme/demo'), manifests: [manifest()], ...overrides };
+}
+
+function render(overrides: Partial<PackagePageView> = {}): string {
+  const v = overrides.view ?? view();
+  return packagePage(ctx, {
+    view: v,
+    release: '1.0.0',
+    manifests: v.manifests,
+    releases: [{ release: '1.0.0', manifests: v.manifests }],
+    chart: v.manifests[0]!.chart,
+    files: { files: [], readme: null, values: '# <script>x</script>\nkey: "<b>"\n', templates: [] },
+    filesNote: null,
+    origin: 'https://registry.test',
+    admin: false,
+    ...overrides,
+  }).text;
+}
+
+describe('packagePage', () => {
+  it('escapes what the chart says: description, values.yaml, and links only http(s) URLs', () => {
+    const page = render();
+    expect(page).toContain('A &lt;b&gt;demo&lt;/b&gt;');
+    expect(page).toContain('<span class="y-comment"># &lt;script&gt;x&lt;/script&gt;</span>');
+    expect(page).toContain('<span class="y-key">key</span>: &quot;&lt;b&gt;&quot;');
+    expect(page).not.toContain('href="javascript:');
+  });
+
+  it('gives the install commands of every protocol for the registry origin and release', () => {
+    const page = render();
+    expect(page).toContain('helm repo add acme https://registry.test/helm/acme</code>');
+    expect(page).toContain('helm install demo acme/demo --version 1.0.0</code>');
+    expect(page).toContain('helm install demo oci://registry.test/acme/demo --version 1.0.0</code>');
+    expect(page).toContain('appr pull registry.test/acme/demo@1.0.0 -t helm</code>');
+  });
+
+  it('asks for credentials in the repository command of a private package, and plain HTTP for an http origin', () => {
+    const page = render({ view: view({ visibility: 'private' }), origin: 'http://127.0.0.1:5000' });
+    expect(page).toContain(
+      'helm repo add acme http://127.0.0.1:5000/helm/acme --username USER --password TOKEN</code>',
+    );
+    expect(page).toContain('oci://127.0.0.1:5000/acme/demo --version 1.0.0 --plain-http</code>');
+    expect(page).toContain('<span class="badge">private</span>');
+  });
+
+  it('shows the visibility form only to an admin, with the form token', () => {
+    expect(render()).not.toContain('action="/ui/-/visibility"');
+    const page = render({ admin: true });
+    expect(page).toContain('action="/ui/-/visibility"');
+    expect(page).toContain('<input type="hidden" name="_csrf" value="csrf-token" />');
+    expect(page).toContain('Make private');
+  });
+
+  it('gives the appr pull of each media type of a release that is not a chart', () => {
+    const other = view({
+      manifests: [manifest({ mediaType: 'kpm', chart: null }), manifest({ mediaType: 'docker-compose', chart: null })],
+    });
+    const page = render({ view: other, chart: null });
+    expect(page).toContain('appr pull registry.test/acme/demo@1.0.0 -t kpm</code>');
+    expect(page).toContain('appr pull registry.test/acme/demo@1.0.0 -t docker-compose</code>');
+    expect(page).not.toContain('helm install');
+  });
+
+  it('lists every version with its date, size and digest', () => {
+    const page = render();
+    expect(page).toContain('2026-12-07');
+    expect(page).toContain(formatSize(2048));
+    expect(page).toContain(`sha256:${'b'.repeat(64)}`);
+  });
+});
