@@ -68,8 +68,8 @@
  *
  * Whole views (`get`, for the writer and the readers that need every manifest) are kept in memory
  * per generation and package with their sequence (LruBySize): a read that finds the head at that
- * sequence reads no row. Assembling one otherwise reads the package's rows with one query on
- * `package`, which MongoDB answers from an index and FerretDB v1 by scanning the collection.
+ * sequence reads no row. Assembling one otherwise reads the rows the head names, each by `_id`
+ * (ROW_READS_AT_ONCE at a time), so its cost follows the package, never the database.
  */
 import { HighestByKey, LruBySize } from '@wharf/collections';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
@@ -257,8 +257,16 @@ export function generationCollectionNames(
   return { versions: names[METADATA_COLLECTION], heads: names[HEADS_COLLECTION], rows: names[ROWS_COLLECTION] };
 }
 
-/** The rows collection's index: a package's rows, for `get` (MongoDB uses it; FerretDB v1 scans). */
+/** The rows collection's index: a package's rows, for operators' queries (the adapter reads rows by `_id`). */
 export const ROWS_INDEX: IndexSpec = { name: 'rows_by_package', key: { package: 1, sequence: 1 } };
+
+/**
+ * Row reads in flight at once while `get` assembles a view. By key, not one query on `package`:
+ * FerretDB v1 answers that by decoding the whole rows collection (205 ms at 5,080 rows against
+ * 27 ms for a 52-row package's point reads, 16 at a time), so a view read after a change, or by
+ * a writer whose cache is cold, would cost as much as the whole database rather than the package.
+ */
+const ROW_READS_AT_ONCE = 16;
 
 const DUPLICATE_KEY = 11000;
 const INDEX_NOT_FOUND = 27;
@@ -405,17 +413,25 @@ export class MongoMetadataStore implements MetadataStore {
     const cached = this.views.get(key);
     if (cached?.view.sequence === newest.sequence) return cached.view;
     const head = this.headAt(generation, pkg, newest);
-    const held = new Set(head.releases.flatMap((r) => r.mediaTypes.map((t) => rowId(pkg, r.release, t))));
+    // The head names every row it holds: read those by key, ROW_READS_AT_ONCE at a time. Rows it
+    // does not hold (deletes not yet made, a losing writer's) are never read.
+    const ids = head.releases.flatMap((r) => r.mediaTypes.map((t) => rowId(pkg, r.release, t)));
     let size = newest.head?.length ?? 0;
     const found: ManifestRow[] = [];
-    // Rows the head does not hold are deletes not yet made, or a losing writer's: not the package's.
-    for (const row of await rows.find({ package: pkg }).toArray()) {
-      if (!held.delete(row._id)) continue;
-      size += row.manifest.length;
-      found.push({ sequence: row.sequence, manifest: JSON.parse(row.manifest) as ReleaseManifest });
+    let missing = 0;
+    for (let at = 0; at < ids.length; at += ROW_READS_AT_ONCE) {
+      const batch = ids.slice(at, at + ROW_READS_AT_ONCE).map((id) => rows.findOne({ _id: id }));
+      for (const row of await Promise.all(batch)) {
+        if (!row) {
+          missing++;
+          continue;
+        }
+        size += row.manifest.length;
+        found.push({ sequence: row.sequence, manifest: JSON.parse(row.manifest) as ReleaseManifest });
+      }
     }
-    if (held.size > 0)
-      throw new Error(`the head of ${pkg} (sequence ${newest.sequence}) holds ${held.size} manifests without a row`);
+    if (missing > 0)
+      throw new Error(`the head of ${pkg} (sequence ${newest.sequence}) holds ${missing} manifests without a row`);
     const view = assembleView(JSON.parse(newest.head!) as HeadFields, found);
     this.views.set(key, { view, size }, size);
     return view;
