@@ -4,12 +4,18 @@
  *   - index build cost per push: the push latency into that namespace compared with pushes into
  *     an empty one (the chart index projection is written before the push answers), and the
  *     first index.yaml after a push (a cache miss: read the namespace's versions, render),
- *   - index.yaml response time once rendered (200 and 304), gzip and JSON forms, and sizes.
+ *   - index.yaml response time once rendered (200 and 304), gzip and JSON forms, and sizes,
+ *   - chart downloads (the .tgz the index names).
  * Prints medians and p99 in milliseconds.
  *
  *   npx tsc -p bench/tsconfig.json --outDir /tmp/wharf-bench
  *   node /tmp/wharf-bench/bench/helm-index.js [baseUrl] [charts] [versionsPerChart] [namespace]
  * With a namespace that a previous run seeded, seeding is skipped.
+ *
+ * HELM_INDEX_SERVER=chartmuseum runs the same against ChartMuseum started with `--depth 1`
+ * (multitenant: the namespace is its repository): uploads go to the same `/api/<ns>/charts`,
+ * the index is `/<ns>/index.yaml` instead of `/helm/<ns>/index.yaml`, and the rows ChartMuseum
+ * has no counterpart for (index.json, `?latest=1`) are left out.
  */
 import { randomUUID } from 'node:crypto';
 import { chartArchive } from '../libs/testing/src/factories/chart-archive.factory';
@@ -17,6 +23,8 @@ import { chartArchive } from '../libs/testing/src/factories/chart-archive.factor
 const base = (process.argv[2] ?? 'http://127.0.0.1:5000').replace(/\/+$/, '');
 const CHARTS = Number(process.argv[3] ?? 100);
 const VERSIONS = Number(process.argv[4] ?? 50);
+const CHARTMUSEUM = process.env.HELM_INDEX_SERVER === 'chartmuseum';
+const REPO_PREFIX = CHARTMUSEUM ? '' : '/helm';
 const CONCURRENCY = 8;
 const SAMPLES = 20;
 
@@ -46,7 +54,7 @@ async function getIndex(
   headers: Record<string, string> = {},
   file = 'index.yaml',
 ): Promise<{ ms: number; status: number; bytes: number; etag: string }> {
-  const [ms, res] = await timed(() => fetch(`${base}/helm/${ns}/${file}`, { headers }));
+  const [ms, res] = await timed(() => fetch(`${base}${REPO_PREFIX}/${ns}/${file}`, { headers }));
   const body = Buffer.from(await res.arrayBuffer());
   return { ms, status: res.status, bytes: body.length, etag: res.headers.get('etag') ?? '' };
 }
@@ -61,7 +69,16 @@ async function main() {
   const seeded = await (await fetch(`${base}/api/${ns}/charts`)).json().catch(() => ({}));
   const already = Object.values(seeded as Record<string, unknown[]>).reduce((n, versions) => n + versions.length, 0);
   if (already >= total) console.log(`namespace already holds ${already} versions: not seeding`);
-  else for (let v = 0; v < VERSIONS; v++) for (let c = 0; c < CHARTS; c++) jobs.push([`chart${c}`, `1.${v}.0`]);
+  else {
+    // A namespace seeded in part (a run cut short) gets the versions it lacks.
+    const held = new Set(
+      Object.entries(seeded as Record<string, { version: string }[]>).flatMap(([name, versions]) =>
+        versions.map((v) => `${name}@${v.version}`),
+      ),
+    );
+    for (let v = 0; v < VERSIONS; v++)
+      for (let c = 0; c < CHARTS; c++) if (!held.has(`chart${c}@1.${v}.0`)) jobs.push([`chart${c}`, `1.${v}.0`]);
+  }
   const seedLatencies: number[] = [];
   const t0 = performance.now();
   let next = 0;
@@ -75,7 +92,7 @@ async function main() {
   );
   if (jobs.length > 0)
     console.log(
-      `seeded ${total} versions in ${((performance.now() - t0) / 1000).toFixed(1)} s (${CONCURRENCY} concurrent uploads)`,
+      `seeded ${jobs.length} versions in ${((performance.now() - t0) / 1000).toFixed(1)} s (${CONCURRENCY} concurrent uploads)`,
     );
   if (seedLatencies.length > 0) report('upload while seeding (concurrency 8)', seedLatencies);
 
@@ -108,11 +125,12 @@ async function main() {
     sizes.yaml = r.bytes;
     notModified.push((await getIndex(ns, { 'if-none-match': r.etag })).ms);
     const g = await timed(async () => {
-      const res = await fetch(`${base}/helm/${ns}/index.yaml`, { headers: { 'accept-encoding': 'gzip' } });
+      const res = await fetch(`${base}${REPO_PREFIX}/${ns}/index.yaml`, { headers: { 'accept-encoding': 'gzip' } });
       return Number(res.headers.get('content-length') ?? 0) || (await res.arrayBuffer()).byteLength;
     });
     gzip.push(g[0]);
     sizes.gzip = g[1];
+    if (CHARTMUSEUM) continue;
     const j = await getIndex(ns, {}, 'index.json');
     json.push(j.ms);
     sizes.json = j.bytes;
@@ -120,6 +138,18 @@ async function main() {
   report('index.yaml, rendered (200)', warm, `  ${(sizes.yaml / 1024).toFixed(0)} KiB`);
   report('index.yaml, If-None-Match (304)', notModified);
   report('index.yaml, gzip', gzip);
+
+  // Chart downloads: a seeded version each time, at the URL the server's index names.
+  const downloads: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const file = `chart${i % CHARTS}-1.${i % VERSIONS}.0.tgz`;
+    const [ms, res] = await timed(() => fetch(`${base}${REPO_PREFIX}/${ns}/charts/${file}`));
+    const bytes = (await res.arrayBuffer()).byteLength;
+    if (res.status !== 200 || bytes === 0) throw new Error(`download ${file}: ${res.status}`);
+    downloads.push(ms);
+  }
+  report('chart download (.tgz)', downloads);
+  if (CHARTMUSEUM) return;
   report('index.json', json, `  ${(sizes.json / 1024).toFixed(0)} KiB`);
   const latest = await getIndex(ns, {}, 'index.yaml?latest=1');
   console.log(`index.yaml?latest=1: ${latest.ms.toFixed(1)} ms first time, ${(latest.bytes / 1024).toFixed(0)} KiB`);
