@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@wharf/config';
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
 import { ANONYMOUS, UnauthorizedError } from '@wharf/domain';
-import type { PackageReader } from '@wharf/ports';
-import { RecordingMetrics } from '@wharf/testing';
+import { RecordingMetrics, packageReaderOf } from '@wharf/testing';
 import { AccountDirectory } from './account-directory';
 import { AccountWriter } from './account-writer';
 import { Authenticator } from './authenticator';
@@ -21,14 +20,7 @@ async function world(env: Record<string, string> = {}, metrics = new RecordingMe
   const store = new SqliteAccountStore({ path: ':memory:' });
   const directory = new AccountDirectory(store);
   const authenticator = new Authenticator(directory, config, metrics);
-  const nothing: PackageReader = {
-    get: async () => null,
-    getHead: async () => null,
-    getRelease: async () => null,
-    list: async () => [],
-    count: async () => 0,
-  };
-  const accounts = accountUseCases(store, directory, authenticator, config, nothing);
+  const accounts = accountUseCases(store, directory, authenticator, config, packageReaderOf());
   const { token } = await accounts.signUp.execute({
     username: 'alice',
     password: PASSWORD,

@@ -2,8 +2,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { loadConfig } from '@wharf/config';
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
 import { ANONYMOUS } from '@wharf/domain';
-import type { PackageReader } from '@wharf/ports';
-import { RecordingMetrics } from '@wharf/testing';
+import { RecordingMetrics, packageReaderOf } from '@wharf/testing';
 import { AccountDirectory } from './account-directory';
 import { Authenticator } from './authenticator';
 import { accountUseCases } from '../use-cases/accounts/account-use-cases.fixture';
@@ -16,14 +15,7 @@ function world(env: Record<string, string>, metrics = new RecordingMetrics()) {
   const store = new SqliteAccountStore({ path: ':memory:' });
   const directory = new AccountDirectory(store);
   const authenticator = new Authenticator(directory, config);
-  const nothing: PackageReader = {
-    get: async () => null,
-    getHead: async () => null,
-    getRelease: async () => null,
-    list: async () => [],
-    count: async () => 0,
-  };
-  const accounts = accountUseCases(store, directory, authenticator, config, nothing);
+  const accounts = accountUseCases(store, directory, authenticator, config, packageReaderOf());
   const guard = new CallerGuard(authenticator, directory, config, metrics);
   const request = (authorization: string | undefined, namespace?: string, ip = '192.0.2.1') =>
     guard

@@ -1,8 +1,8 @@
 import { SqlitePullRecordStore } from '@wharf/adapters/pull-records-sqlite';
 import { loadConfig } from '@wharf/config';
-import { PackageNotFoundError, PackageView, findManifest, packageHead } from '@wharf/domain';
+import { PackageNotFoundError, PackageView } from '@wharf/domain';
 import { BlobStore, ChartIndexReader, PackageReader } from '@wharf/ports';
-import { packageView, releasePublished } from '@wharf/testing';
+import { packageReaderOf, packageView, releasePublished } from '@wharf/testing';
 import { ChartIndexCache } from './chart-index-cache';
 import { HelmRepositoryUseCases } from './helm-repository.use-cases';
 import { PullRecorder } from './retention/pull-recorder';
@@ -15,22 +15,16 @@ const archive = Buffer.from('the chart archive');
  * package: what a chart download may read, whatever the package's size.
  */
 function headAndRowReader(views: PackageView[], calls: string[]): PackageReader {
-  const find = (pkg: string) => views.find((v) => v.package === pkg) ?? null;
+  const reader = packageReaderOf(views);
   return {
+    ...reader,
     get: async (pkg) => {
       throw new Error(`a chart download read the whole package ${pkg}`);
     },
-    getHead: async (pkg) => {
-      const found = find(pkg);
-      return found && packageHead(found);
-    },
     getRelease: async (pkg, release, mediaType) => {
       calls.push(`${pkg} ${release} ${mediaType}`);
-      const found = find(pkg);
-      return found && { head: packageHead(found), manifest: findManifest(found, release, mediaType) ?? null };
+      return reader.getRelease(pkg, release, mediaType);
     },
-    list: async () => [],
-    count: async () => views.length,
   };
 }
 

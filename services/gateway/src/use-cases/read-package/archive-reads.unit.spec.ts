@@ -2,8 +2,8 @@ import { SqlitePullRecordStore } from '@wharf/adapters/pull-records-sqlite';
 import { Readable } from 'node:stream';
 import { WharfConfig, loadConfig } from '@wharf/config';
 import { AccountStore, BlobInfo, BlobNotFoundError, BlobStore, PackageReader } from '@wharf/ports';
-import { RecordingMetrics, packageView, releasePublished, sha256Hex } from '@wharf/testing';
-import { ANONYMOUS, OPEN_CALLER, PackageNotFoundError, PackageView, findManifest, packageHead } from '@wharf/domain';
+import { RecordingMetrics, packageReaderOf, packageView, releasePublished, sha256Hex } from '@wharf/testing';
+import { ANONYMOUS, OPEN_CALLER, PackageNotFoundError } from '@wharf/domain';
 import { AccessControl } from '../../auth/access-control';
 import { AccountDirectory } from '../../auth/account-directory';
 import { ArchiveReads } from './archive-reads';
@@ -20,25 +20,7 @@ const blobDigest = view.manifests[0].blobDigest;
 const apprDigest = view.manifests[0].apprDigest;
 const bytes = Buffer.from('the archive');
 
-/** A reader of these views (whole, or as head and one manifest). */
-function readerOf(views: PackageView[]): PackageReader {
-  const get = async (pkg: string) => views.find((v) => v.package === pkg) ?? null;
-  return {
-    get,
-    getHead: async (pkg) => {
-      const found = await get(pkg);
-      return found && packageHead(found);
-    },
-    getRelease: async (pkg, release, mediaType) => {
-      const found = await get(pkg);
-      return found && { head: packageHead(found), manifest: findManifest(found, release, mediaType) ?? null };
-    },
-    list: async () => [],
-    count: async () => 1,
-  };
-}
-
-const reader = readerOf([view, privateView]);
+const reader = packageReaderOf([view, privateView]);
 
 /** A strict in-memory blob store holding the one archive (under both views' blob digest); `signing` adds downloadUrl; `calls` records opens and reads. */
 function blobStore(signing: boolean): BlobStore & { signed: string[]; calls: string[] } {
@@ -197,7 +179,7 @@ describe('reading archives (PullReleaseUseCases, PackageBlobsUseCases)', () => {
 
   describe('JSON pulls', () => {
     const large = { ...view, manifests: [{ ...view.manifests[0], size: 2048 }] };
-    const largeReader = readerOf([large]);
+    const largeReader = packageReaderOf([large]);
 
     it('should refuse a blob larger than WHARF_MAX_JSON_PULL_BYTES with payload-too-large naming the raw pull, reading nothing', async () => {
       const blobs = blobStore(false);
