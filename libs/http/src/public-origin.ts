@@ -14,12 +14,15 @@ export interface OriginRequest {
 
 /**
  * WHARF_PUBLIC_URL (without a trailing slash), else the request's Host when it may be echoed
- * (`echoableHost`), else '' (name no origin: URLs relative to the server that answered).
+ * (`echoableHost`), else '' (name no origin: URLs relative to the server that answered). The
+ * scheme is `https` or `http`, nothing else: behind a trusted proxy `protocol` comes from the
+ * client's `X-Forwarded-Proto`, which a proxy may pass through as the client sent it
+ * (`https://evil.example/#` would make the origin another host's).
  */
 export function publicOrigin(request: OriginRequest, config: Pick<WharfConfig, 'http' | 'auth'>): string {
   if (config.http.publicUrl) return config.http.publicUrl.replace(/\/$/, '');
   const host = echoableHost(request.headers.host, config.http.allowedHosts, config.auth.mode);
-  return host === null ? '' : `${request.protocol}://${host}`;
+  return host === null ? '' : `${request.protocol === 'https' ? 'https' : 'http'}://${host}`;
 }
 
 /**

@@ -43,6 +43,14 @@ describe('publicOrigin, and the OCI challenge that names it', () => {
     expect(publicOrigin(request, config(null, null, 'open'))).toBe('http://evil.example');
   });
 
+  it("should take no scheme but https or http from the request (a forwarded protocol is the client's word)", () => {
+    const open = config(null, ['wharf.example'], 'open');
+    const host = { host: 'wharf.example' };
+    expect(publicOrigin({ protocol: 'https', headers: host }, open)).toBe('https://wharf.example');
+    expect(publicOrigin({ protocol: 'https://evil.example/#', headers: host }, open)).toBe('http://wharf.example');
+    expect(publicOrigin({ protocol: 'javascript', headers: host }, open)).toBe('http://wharf.example');
+  });
+
   it('should put the token endpoint under that origin, or the path alone', () => {
     expect(ociChallenge('GET', '/v2/', 'https://registry.example')).toBe(
       'Bearer realm="https://registry.example/v2/token",service="wharf"',
