@@ -46,6 +46,7 @@ export class UiResponder {
     const rendered = renderError(error, 'POST', '/ui');
     if (rendered.unexpected || rendered.status >= 500) throw error;
     void reply.status(rendered.status);
+    keepRetryAfter(reply, rendered.headers);
     return again(rendered.body.message);
   }
 
@@ -77,10 +78,11 @@ export class UiResponder {
     } catch (error) {
       const rendered = renderError(error, request.method, request.url);
       if (rendered.unexpected) throw error;
-      if (rendered.status === 401 && request.method === 'GET')
-        return reply.status(303).header('location', '/ui/-/login').send();
+      // Not signed in (or the session expired before a form was sent): the login page, never the
+      // API's `WWW-Authenticate: Basic`, which would open the browser's own password prompt.
+      if (rendered.status === 401) return reply.status(303).header('location', '/ui/-/login').send();
       void reply.status(rendered.status);
-      for (const [name, value] of Object.entries(rendered.headers)) void reply.header(name, value);
+      keepRetryAfter(reply, rendered.headers);
       page = errorPage(ctx, rendered.status, rendered.body.message);
     }
     void reply
@@ -95,4 +97,9 @@ export class UiResponder {
       return reply.send(page.text);
     return reply.header('content-encoding', 'gzip').send(gzipSync(page.text, { level: 6 }));
   }
+}
+
+/** Of an API error's headers, a page keeps `Retry-After` only (429, 503): the others speak to API clients. */
+function keepRetryAfter(reply: FastifyReply, headers: Record<string, string>): void {
+  if (headers['retry-after'] !== undefined) void reply.header('retry-after', headers['retry-after']);
 }

@@ -2,16 +2,21 @@
  * Who is using the UI, and the CSRF check of its forms.
  *
  * The session is an ordinary API token (the one `LogInUseCase` and `SignUpUseCase` issue), kept
- * in an HttpOnly cookie scoped to `/ui` (SameSite=Lax; Secure when the request came over https),
+ * in an HttpOnly cookie scoped to `/ui` (SameSite=Lax; Secure when the request came over https or
+ * WHARF_PUBLIC_URL is https, as behind a TLS-terminating proxy),
  * so the API routes never see it and cannot be driven by a cross-site request with it. A page
  * authenticates it with the gateway's own `Authenticator`, as `Bearer` on the API: an expired or
  * revoked token is an anonymous visitor, and the cookie is cleared. No session store and nothing
  * per process, so any gateway replica serves any page.
  *
  * CSRF: every form carries `_csrf`, the value of a random HttpOnly cookie `wharf_csrf` (a double
- * submit: another site can neither read nor set it); a POST without the pair is refused (403).
+ * submit); a POST without the pair is refused (403). A sibling subdomain is the same *site* and
+ * may set a cookie for the parent domain, so the pair alone does not prove the form came from
+ * Wharf's own pages: a POST is also refused when the browser says it came from elsewhere
+ * (`Sec-Fetch-Site` other than `same-origin`, or an `Origin` whose host is not the request's).
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ANONYMOUS, Caller, ForbiddenError, UnauthorizedError } from '@wharf/domain';
@@ -25,7 +30,10 @@ export type UiRequest = Pick<FastifyRequest, 'headers' | 'ip' | 'protocol'>;
 
 @Injectable()
 export class UiSession {
-  constructor(private readonly authenticator: Authenticator) {}
+  constructor(
+    private readonly authenticator: Authenticator,
+    @Inject(WHARF_CONFIG) private readonly config: Pick<WharfConfig, 'http'>,
+  ) {}
 
   /** The visitor: the session's user, or anonymous (and the stale cookie cleared). */
   async callerOf(request: UiRequest, reply: FastifyReply): Promise<Caller> {
@@ -41,11 +49,18 @@ export class UiSession {
   }
 
   begin(request: UiRequest, reply: FastifyReply, token: string): void {
-    appendCookie(reply, cookie(SESSION_COOKIE, token, request));
+    appendCookie(reply, this.cookie(SESSION_COOKIE, token, request));
   }
 
   end(request: UiRequest, reply: FastifyReply): void {
-    appendCookie(reply, cookie(SESSION_COOKIE, '', request, 0));
+    appendCookie(reply, this.cookie(SESSION_COOKIE, '', request, 0));
+  }
+
+  private cookie(name: string, value: string, request: UiRequest, maxAge?: number): string {
+    const parts = [`${name}=${value}`, `Path=${UI_PATH}`, 'HttpOnly', 'SameSite=Lax'];
+    if (request.protocol === 'https' || this.config.http.publicUrl?.startsWith('https:')) parts.push('Secure');
+    if (maxAge !== undefined) parts.push(`Max-Age=${maxAge}`);
+    return parts.join('; ');
   }
 
   /** The form token of this visitor, set as a cookie when it has none yet. */
@@ -53,12 +68,14 @@ export class UiSession {
     const existing = parseCookies(request.headers.cookie)[CSRF_COOKIE];
     if (existing && /^[A-Za-z0-9_-]{32,64}$/.test(existing)) return existing;
     const token = randomBytes(32).toString('base64url');
-    appendCookie(reply, cookie(CSRF_COOKIE, token, request));
+    appendCookie(reply, this.cookie(CSRF_COOKIE, token, request));
     return token;
   }
 
-  /** Refuses a form POST whose `_csrf` is not the visitor's cookie. */
+  /** Refuses a form POST from another origin, or whose `_csrf` is not the visitor's cookie. */
   assertForm(request: UiRequest, form: URLSearchParams): void {
+    if (!fromOwnOrigin(request, this.config.http.publicUrl))
+      throw ForbiddenError.because('the form came from another site: open the page on this registry and try again');
     const expected = Buffer.from(parseCookies(request.headers.cookie)[CSRF_COOKIE] ?? '');
     const given = Buffer.from(form.get('_csrf') ?? '');
     if (expected.length === 0 || expected.length !== given.length || !timingSafeEqual(expected, given))
@@ -77,11 +94,23 @@ export function parseCookies(header: string | undefined): Record<string, string>
   return cookies;
 }
 
-function cookie(name: string, value: string, request: UiRequest, maxAge?: number): string {
-  const parts = [`${name}=${value}`, `Path=${UI_PATH}`, 'HttpOnly', 'SameSite=Lax'];
-  if (request.protocol === 'https') parts.push('Secure');
-  if (maxAge !== undefined) parts.push(`Max-Age=${maxAge}`);
-  return parts.join('; ');
+/**
+ * Whether the browser says the request came from this origin: `Sec-Fetch-Site` (sent by every
+ * current browser) is `same-origin`, and an `Origin`, when sent, names the request's own host or
+ * WHARF_PUBLIC_URL's (a proxy may forward another Host). A client that sends neither (curl, an
+ * old browser) is left to the token pair.
+ */
+function fromOwnOrigin(request: UiRequest, publicUrl: string | null): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') return false;
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    const host = new URL(origin).host;
+    return host === request.headers.host || (publicUrl !== null && host === new URL(publicUrl).host);
+  } catch {
+    return false;
+  }
 }
 
 function appendCookie(reply: FastifyReply, value: string): void {

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { ForbiddenError, UnauthorizedError, type Caller } from '@wharf/domain';
+import type { WharfConfig } from '@wharf/config';
 import type { Authenticator } from '../auth/authenticator';
 import { CSRF_COOKIE, SESSION_COOKIE, UiRequest, UiSession, parseCookies } from './ui-session';
 
@@ -27,8 +28,8 @@ const alice: Caller = {
   proof: { by: 'token', tokenId: 't1', expiresAt: null },
 };
 
-function session(callerFor: (authorization: string | undefined) => Promise<Caller>) {
-  return new UiSession({ callerFor } as unknown as Authenticator);
+function session(callerFor: (authorization: string | undefined) => Promise<Caller>, publicUrl: string | null = null) {
+  return new UiSession({ callerFor } as unknown as Authenticator, { http: { publicUrl } } as Pick<WharfConfig, 'http'>);
 }
 
 describe('UiSession', () => {
@@ -59,6 +60,39 @@ describe('UiSession', () => {
     const secure = reply();
     s.begin(request(undefined, 'https'), secure, 'tok');
     expect(secure.cookies()).toEqual([`${SESSION_COOKIE}=tok; Path=/ui; HttpOnly; SameSite=Lax; Secure`]);
+  });
+
+  it('sets the cookies Secure behind a TLS-terminating proxy: WHARF_PUBLIC_URL is https, the request plain http', () => {
+    const r = reply();
+    session(async () => alice, 'https://registry.example').begin(request(), r, 'tok');
+    expect(r.cookies()).toEqual([`${SESSION_COOKIE}=tok; Path=/ui; HttpOnly; SameSite=Lax; Secure`]);
+  });
+
+  it('refuses a form the browser says came from another origin, even with a matching token pair', () => {
+    const s = session(async () => alice);
+    const token = s.csrfToken(request(), reply());
+    const form = new URLSearchParams({ _csrf: token });
+    const from = (headers: Record<string, string>) => ({
+      ...request(`${CSRF_COOKIE}=${token}`),
+      headers: { cookie: `${CSRF_COOKIE}=${token}`, host: 'wharf.example', ...headers },
+    });
+    expect(() =>
+      s.assertForm(from({ 'sec-fetch-site': 'same-origin', origin: 'http://wharf.example' }), form),
+    ).not.toThrow();
+    expect(() => s.assertForm(from({}), form)).not.toThrow();
+    // A sibling subdomain is the same site: it may toss a wharf_csrf cookie for the parent domain.
+    expect(() => s.assertForm(from({ 'sec-fetch-site': 'same-site' }), form)).toThrow(ForbiddenError);
+    expect(() => s.assertForm(from({ 'sec-fetch-site': 'cross-site' }), form)).toThrow(ForbiddenError);
+    expect(() => s.assertForm(from({ origin: 'http://evil.wharf.example' }), form)).toThrow(ForbiddenError);
+    expect(() => s.assertForm(from({ origin: 'null' }), form)).toThrow(ForbiddenError);
+    // Behind a proxy that forwards another Host, the public URL's origin is Wharf's own.
+    const proxied = session(async () => alice, 'https://registry.example');
+    const proxiedToken = proxied.csrfToken(request(), reply());
+    const viaProxy = {
+      ...request(),
+      headers: { cookie: `${CSRF_COOKIE}=${proxiedToken}`, host: 'wharf:5000', origin: 'https://registry.example' },
+    };
+    expect(() => proxied.assertForm(viaProxy, new URLSearchParams({ _csrf: proxiedToken }))).not.toThrow();
   });
 
   it('gives a visitor one CSRF token (a cookie) and accepts a form only with that same token', () => {
