@@ -399,12 +399,21 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose value is a secret (or may hold one, as a MongoDB URL's password): never echoed. */
+const SECRET_VARIABLE = /PASSWORD|SECRET|KEY|TOKEN|MONGO_URL/;
+
+/** A refused value as the error shows it: quoted, or only its length for a secret. */
+function shownValue(name: string, value: string | undefined): string {
+  if (value === undefined || !SECRET_VARIABLE.test(name)) return JSON.stringify(value);
+  return `a value of ${value.length} characters, not shown`;
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): WharfConfig {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map(
-        (i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`,
+        (i) => `${i.path.join('.')}: ${i.message} (got ${shownValue(String(i.path[0]), env[String(i.path[0])])})`,
       ),
     );
   }

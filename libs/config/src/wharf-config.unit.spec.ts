@@ -92,3 +92,22 @@ describe("loadConfig: the site's default retention policy", () => {
     }
   });
 });
+
+describe('a refused secret', () => {
+  it('is named with its length, never echoed, in the configuration error', () => {
+    const secret = 'c2hvcnQta2V5LXZhbHVl';
+    for (const name of ['WHARF_REGISTRY_TOKEN_KEY', 'WHARF_WEBHOOK_SECRET_KEY']) {
+      let message = '';
+      try {
+        loadConfig({ [name]: secret });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain(`${name}:`);
+      expect(message).toContain(`a value of ${secret.length} characters, not shown`);
+      expect(message).not.toContain(secret);
+    }
+    // Other values are quoted as given, to say what was wrong.
+    expect(() => loadConfig({ WHARF_PORT: 'eighty' })).toThrow(/"eighty"/);
+  });
+});

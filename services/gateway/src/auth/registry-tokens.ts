@@ -19,6 +19,10 @@ import { REGISTRY_TOKEN } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 
 export const REGISTRY_TOKEN_TTL_SECONDS = 300;
+/** A key shorter than this is refused: an empty or cut key file would sign tokens anyone can make. */
+const MIN_KEY_BYTES = 32;
+/** Clock skew between gateways a token's expiry may carry beyond the lifetime this code gives. */
+const EXPIRY_SKEW_SECONDS = 60;
 /** The key a profile supplies when WHARF_REGISTRY_TOKEN_KEY is unset (embedded: a data-directory file). */
 export const REGISTRY_TOKEN_KEY = Symbol('REGISTRY_TOKEN_KEY');
 const PREFIX = 'wharf-oci.';
@@ -48,6 +52,10 @@ export class RegistryTokens {
     @Optional() @Inject(REGISTRY_TOKEN_KEY) profileKey: Buffer | null = null,
   ) {
     const key = config.auth.registryTokenKey ?? profileKey ?? derivedKey(config.webhooks.secretKey);
+    if (key !== null && key.length < MIN_KEY_BYTES)
+      throw new Error(
+        `the registry token key has ${key.length} bytes, fewer than ${MIN_KEY_BYTES} (WHARF_REGISTRY_TOKEN_KEY, base64; embedded: registry-token.key in the data directory)`,
+      );
     this.sharedKey = key !== null;
     this.key = key ?? randomBytes(32);
   }
@@ -60,7 +68,11 @@ export class RegistryTokens {
     return `${PREFIX}${body}.${this.signature(body)}`;
   }
 
-  /** The claims of a token this key signed that has not expired at `nowSeconds`; null otherwise. */
+  /**
+   * The claims of a token this key signed that has not expired at `nowSeconds`; null otherwise,
+   * and for an expiry further ahead than a token is ever given (no token outlives its lifetime,
+   * whatever it says).
+   */
   verify(text: string, nowSeconds: number): RegistryTokenClaims | null {
     if (!REGISTRY_TOKEN.test(text)) return null;
     const [body, signature] = text.slice(PREFIX.length).split('.') as [string, string];
@@ -74,6 +86,7 @@ export class RegistryTokens {
       return null;
     }
     if (!isClaims(claims) || claims.exp <= nowSeconds) return null;
+    if (claims.exp > nowSeconds + REGISTRY_TOKEN_TTL_SECONDS + EXPIRY_SKEW_SECONDS) return null;
     return claims;
   }
 
