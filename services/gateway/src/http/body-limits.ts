@@ -202,7 +202,12 @@ export function boundedStream(payload: Readable, limit: number): Readable {
     },
   });
   payload.on('error', (error) => bounded.destroy(error));
-  bounded.on('error', () => payload.unpipe(bounded));
+  // Unpiping pauses the request: resume it, so the rest of the body is read and dropped and the
+  // connection is free for the 413 and the next request, as for a body refused before reading.
+  bounded.on('error', () => {
+    payload.unpipe(bounded);
+    payload.resume();
+  });
   return payload.pipe(bounded);
 }
 

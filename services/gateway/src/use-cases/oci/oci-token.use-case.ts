@@ -89,9 +89,10 @@ export class OciTokenUseCase {
       return [];
     }
     const role = await this.access.roleOn(caller, ref.namespace);
-    const view = await this.reader.get(ref.full);
+    // Its visibility is in the head: no manifest row is read.
+    const head = await this.reader.getHead(ref.full);
     return asked.filter((action) =>
-      action === 'pull' ? canRead(role, view?.visibility ?? 'private') : roleAtLeast(role, 'write'),
+      action === 'pull' ? canRead(role, head?.visibility ?? 'private') : roleAtLeast(role, 'write'),
     );
   }
 }
