@@ -332,7 +332,9 @@ export class SqliteMetadataStore implements MetadataStore {
           const { view } = read.get(pkg) as { view: string };
           const parsed = JSON.parse(view) as PackageView;
           const head = packageHead(parsed);
+          // Whatever the new tables hold of it (an upgrade after a downgrade) gives way to the view.
           prepared(this.db, `DELETE FROM ${this.heads} WHERE package = ?`).run(pkg);
+          prepared(this.db, `DELETE FROM ${this.rows} WHERE package = ?`).run(pkg);
           this.putHead(parsed, head, JSON.stringify(headFieldsOf(parsed)), JSON.stringify(summaryOfHead(head)), 0);
           const upsert = prepared(
             this.db,

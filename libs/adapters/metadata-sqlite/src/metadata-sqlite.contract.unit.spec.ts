@@ -183,4 +183,25 @@ describe('metadata-sqlite migration from one view per package', () => {
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'packages%'`).all()).toEqual([]);
     db.close();
   });
+
+  it('should let the stored view replace what the new tables hold of a package (an upgrade after a downgrade)', async () => {
+    const path = join(dir, 'metadata.db');
+    const later = packageView('ns/app', [
+      releasePublished({ release: '1.0.0' }),
+      releasePublished({ release: '9.9.9' }),
+    ]);
+    const newer = new SqliteMetadataStore({ path });
+    expect(await newer.put(later, 0)).toBe(true);
+    await newer.close();
+    const app = packageView('ns/app', [releasePublished({ release: '1.0.0' })]);
+    writeLegacyFile(path, [app]);
+
+    const store = new SqliteMetadataStore({ path, viewCacheBytes: 0 });
+    try {
+      expect(await store.get('ns/app')).toEqual(app);
+      expect((await store.getRelease('ns/app', '9.9.9', 'helm'))?.manifest ?? null).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
 });
