@@ -587,6 +587,33 @@ describe('MongoMetadataStore (adapter specifics)', () => {
 
       await expect(store.getRelease(pkg, '1.0.0', 'helm')).rejects.toThrow(DependencyUnavailableError);
       expect(await store.getRelease(pkg, '2.0.0', 'helm')).toEqual({ head: packageHead(v1), manifest: null });
+      // A whole view is no mixture either (a reader with no view of its own cached): refused, not
+      // answered with the newer 1.0.0; and once the row is the head's again, answered.
+      const reader = await MongoMetadataStore.connectReader({ url: mongoUrl(), database });
+      try {
+        await expect(reader.get(pkg)).rejects.toThrow(DependencyUnavailableError);
+        await rows.replaceOne(
+          { _id: rowId(pkg, '1.0.0', 'helm') },
+          {
+            package: pkg,
+            release: '1.0.0',
+            mediaType: 'helm',
+            sequence: v1.sequence,
+            manifest: JSON.stringify(v1.manifests[0]),
+          },
+        );
+        expect(await reader.get(pkg)).toEqual(v1);
+        // A row the head names that is gone (deleted by a put that moved the head on since): refused, not a 500.
+        await rows.deleteOne({ _id: rowId(pkg, '1.0.0', 'helm') });
+        const fresh = await MongoMetadataStore.connectReader({ url: mongoUrl(), database });
+        try {
+          await expect(fresh.get(pkg)).rejects.toThrow(DependencyUnavailableError);
+        } finally {
+          await fresh.close();
+        }
+      } finally {
+        await reader.close();
+      }
     },
     TIMEOUT,
   );

@@ -230,8 +230,11 @@ function headOf(pkg: string, version: StoredVersion): PackageHead {
 const holds = (head: PackageHead, release: string, mediaType: string) =>
   head.releases.some((r) => r.release === release && r.mediaTypes.includes(mediaType));
 
-/** How often getRelease reads the head again when a row is newer than it (a put in progress). */
+/** How often get and getRelease read the head when a row is newer than it or gone (a put in progress). */
 const ROW_READ_ATTEMPTS = 3;
+
+/** Before reading a head again: 10 ms, then 20 ms, the time a put takes between its rows and its head. */
+const pause = (attempt: number) => new Promise<void>((resolve) => setTimeout(resolve, 10 * attempt));
 
 const linkId = (pkg: string, previousSequence: number) => `${pkg}@${previousSequence}`;
 
@@ -404,37 +407,49 @@ export class MongoMetadataStore implements MetadataStore {
     }
   }
 
+  /**
+   * The whole view: the head, then every row it names, by `_id`. A row newer than the head (a
+   * put between its rows and its head) or missing (a put that moved the head on and deleted it
+   * since) means the head read is no longer the newest: it is read again, as getRelease does,
+   * and after ROW_READ_ATTEMPTS the read is refused as an outage. Such a mixture is never
+   * answered nor cached.
+   */
   async get(pkg: string): Promise<PackageView | null> {
     const { generation, rows } = await this.collections();
-    const newest = await this.newestVersion(pkg);
-    if (!newest) return null;
-    if (!newest.rows && typeof newest.view === 'string') return JSON.parse(newest.view) as PackageView;
-    const key = `${generation}\0${pkg}`;
-    const cached = this.views.get(key);
-    if (cached?.view.sequence === newest.sequence) return cached.view;
-    const head = this.headAt(generation, pkg, newest);
-    // The head names every row it holds: read those by key, ROW_READS_AT_ONCE at a time. Rows it
-    // does not hold (deletes not yet made, a losing writer's) are never read.
-    const ids = head.releases.flatMap((r) => r.mediaTypes.map((t) => rowId(pkg, r.release, t)));
-    let size = newest.head?.length ?? 0;
-    const found: ManifestRow[] = [];
-    let missing = 0;
-    for (let at = 0; at < ids.length; at += ROW_READS_AT_ONCE) {
-      const batch = ids.slice(at, at + ROW_READS_AT_ONCE).map((id) => rows.findOne({ _id: id }));
-      for (const row of await Promise.all(batch)) {
-        if (!row) {
-          missing++;
-          continue;
+    for (let attempt = 0; attempt < ROW_READ_ATTEMPTS; attempt++) {
+      if (attempt > 0) await pause(attempt);
+      const newest = await this.newestVersion(pkg);
+      if (!newest) return null;
+      if (!newest.rows && typeof newest.view === 'string') return JSON.parse(newest.view) as PackageView;
+      const key = `${generation}\0${pkg}`;
+      const cached = this.views.get(key);
+      if (cached?.view.sequence === newest.sequence) return cached.view;
+      const head = this.headAt(generation, pkg, newest);
+      // The head names every row it holds: read those by key, ROW_READS_AT_ONCE at a time. Rows it
+      // does not hold (deletes not yet made, a losing writer's) are never read.
+      const ids = head.releases.flatMap((r) => r.mediaTypes.map((t) => rowId(pkg, r.release, t)));
+      let size = newest.head?.length ?? 0;
+      const found: ManifestRow[] = [];
+      let consistent = true;
+      for (let at = 0; at < ids.length && consistent; at += ROW_READS_AT_ONCE) {
+        const batch = ids.slice(at, at + ROW_READS_AT_ONCE).map((id) => rows.findOne({ _id: id }));
+        for (const row of await Promise.all(batch)) {
+          if (!row || row.sequence > newest.sequence) {
+            consistent = false;
+            break;
+          }
+          size += row.manifest.length;
+          found.push({ sequence: row.sequence, manifest: JSON.parse(row.manifest) as ReleaseManifest });
         }
-        size += row.manifest.length;
-        found.push({ sequence: row.sequence, manifest: JSON.parse(row.manifest) as ReleaseManifest });
       }
+      if (!consistent) continue;
+      const view = assembleView(JSON.parse(newest.head!) as HeadFields, found);
+      this.views.set(key, { view, size }, size);
+      return view;
     }
-    if (missing > 0)
-      throw new Error(`the head of ${pkg} (sequence ${newest.sequence}) holds ${missing} manifests without a row`);
-    const view = assembleView(JSON.parse(newest.head!) as HeadFields, found);
-    this.views.set(key, { view, size }, size);
-    return view;
+    throw new DependencyUnavailableError('MongoDB', {
+      cause: new Error(`${pkg} is being written; its rows and its head do not agree yet`),
+    });
   }
 
   async getHead(pkg: string): Promise<PackageHead | null> {
@@ -451,6 +466,7 @@ export class MongoMetadataStore implements MetadataStore {
   async getRelease(pkg: string, release: string, mediaType: string): Promise<HeadAndManifest | null> {
     const { generation, rows } = await this.collections();
     for (let attempt = 0; attempt < ROW_READ_ATTEMPTS; attempt++) {
+      if (attempt > 0) await pause(attempt);
       const newest = await this.newestVersion(pkg);
       if (!newest) return null;
       const head = this.headAt(generation, pkg, newest);
