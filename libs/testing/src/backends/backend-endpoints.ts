@@ -309,6 +309,14 @@ async function startWithLocalImages(): Promise<BackendEndpoints> {
     if (!name) throw new Error(`deploy/container/engines.sh build printed no ${engine} image`);
     return name;
   };
+  const socketWasRunning = await runContainerScript('engine.sh', 'service-running').then(
+    () => true,
+    () => false,
+  );
+  // The socket goes again with the containers if this started it.
+  const stopSocket = async (): Promise<void> => {
+    if (!socketWasRunning) await runContainerScript('engine.sh', 'service-stop');
+  };
   const dockerHost = /DOCKER_HOST=(\S+)/.exec(await runContainerScript('engine.sh', 'service'))?.[1];
   if (dockerHost) {
     process.env.DOCKER_HOST = dockerHost;
@@ -367,11 +375,13 @@ async function startWithLocalImages(): Promise<BackendEndpoints> {
   );
   if (failures.length > 0) {
     await Promise.allSettled(started.map((c) => c.stop()));
+    await stopSocket();
     throw new Error(`testcontainers could not start the local images:\n${failures.join('\n')}`);
   }
   const [, m, s, o] = started;
   harnessState().stop = async () => {
     await Promise.allSettled(started.map((c) => c.stop()));
+    await stopSocket();
   };
   return {
     source: 'containers',
