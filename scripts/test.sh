@@ -8,7 +8,8 @@
 #      then container: the service image built (cached outside the checkout) and run on the local
 #      container engine, podman from Debian or the machine's Docker (deploy/container),
 #   3. int: the real engines (Kafka, MongoDB-wire, S3, OpenSearch), started from deploy/local
-#      unless their endpoints are given in WHARF_* variables (see docs/backends.md),
+#      unless their endpoints are given in WHARF_* variables (see docs/backends.md); then the
+#      contract suites once more on the engines' images through testcontainers (containers mode),
 #   4. distributed: the four services as processes of their own on those engines, killed with
 #      SIGKILL and restarted under a stream of pushes, a Kafka broker of their own stopped and
 #      restarted, search scaled out (test/distributed),
@@ -69,6 +70,9 @@ tier unit unit
 tier deploy deploy
 tier container container
 tier int int --runInBand
+# The ports' contract suites again, their engines the images made here (deploy/container/engines.sh,
+# from deploy/local's artifacts) started through testcontainers: the path users with Docker take.
+WHARF_BACKENDS_MODE=containers tier int int-containers --runInBand 'contract\.int\.spec\.ts$'
 tier distributed distributed --runInBand
 tier e2e e2e-embedded
 tier browser browser-embedded

@@ -24,6 +24,8 @@ install_packages() {
   local missing=()
   command -v podman >/dev/null 2>&1 || missing+=(podman)
   command -v runc >/dev/null 2>&1 || missing+=(runc)
+  # Names of a compose project's containers resolved on its network (podman 4.3's CNI backend).
+  [ -x /usr/lib/cni/dnsname ] || missing+=(golang-github-containernetworking-plugin-dnsname)
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null 2>&1 || die "install ${missing[*]} (no apt-get on this machine)"
   log "installing ${missing[*]} from Debian"

@@ -66,6 +66,8 @@ cmd_start() {
 
 case "${1:-}" in
   install) cmd_install ;;
+  # The built binary, for deploy/container/engines.sh.
+  path) echo "$FERRETDB_BIN" ;;
   start) cmd_start ;;
   stop) stop_daemon ferretdb "${WHARF_STOP_GRACE:-20}" ;;
   status) print_status ferretdb "$WHARF_FERRETDB_PORT" healthy ;;

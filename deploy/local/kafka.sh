@@ -90,6 +90,8 @@ cmd_start() {
 
 case "${1:-}" in
   install) cmd_install ;;
+  # The installed artifact (a directory of jars), for deploy/container/engines.sh.
+  path) echo "$KAFKA_LIBS" ;;
   start) cmd_start ;;
   stop) stop_daemon kafka "${WHARF_STOP_GRACE:-30}" ;;
   status) print_status kafka "$WHARF_KAFKA_PORT" healthy ;;

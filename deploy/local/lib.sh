@@ -205,6 +205,6 @@ mvn_local() {
 }
 
 usage_engine() {
-  echo "usage: $(basename "$0") install|start|stop|status" >&2
+  echo "usage: $(basename "$0") install|path|start|stop|status" >&2
   exit 2
 }

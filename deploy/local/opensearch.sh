@@ -90,6 +90,8 @@ cmd_start() {
 
 case "${1:-}" in
   install) cmd_install ;;
+  # The installed distribution, for deploy/container/engines.sh.
+  path) echo "$OPENSEARCH_HOME" ;;
   start) cmd_start ;;
   stop) stop_daemon opensearch "${WHARF_STOP_GRACE:-30}" ;;
   status) print_status opensearch "$WHARF_OPENSEARCH_PORT" healthy ;;

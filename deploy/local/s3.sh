@@ -50,6 +50,8 @@ cmd_start() {
 
 case "${1:-}" in
   install) cmd_install ;;
+  # The built binary, for deploy/container/engines.sh.
+  path) echo "$VERSITYGW_BIN" ;;
   start) cmd_start ;;
   stop) stop_daemon s3 "${WHARF_STOP_GRACE:-20}" ;;
   status) print_status s3 "$WHARF_S3_PORT" healthy ;;

