@@ -13,3 +13,10 @@ export function sha256HexRuns(text: string): string[] {
 export function isSha256Hex(value: string): boolean {
   return SHA256_HEX.test(value);
 }
+
+const SHA512_HEX = /^[0-9a-f]{128}$/;
+
+/** A sha512 digest's hex: 128 lowercase hex characters (OCI's `sha512:` digests). */
+export function isSha512Hex(value: string): boolean {
+  return SHA512_HEX.test(value);
+}

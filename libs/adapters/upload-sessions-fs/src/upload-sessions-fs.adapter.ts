@@ -10,7 +10,7 @@
  * (a queue per id, in this process; the embedded profile has one).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { isSha256Hex } from '@wharf/domain';
+import { isSha256Hex, isSha512Hex } from '@wharf/domain';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -216,6 +216,6 @@ export async function openUploadSessions(root: string): Promise<FsUploadSessionS
 
 /** The file name of alias `sha512:<hex>`; null for anything else. */
 function aliasFile(alias: string): string | null {
-  const match = /^sha512:([0-9a-f]{128})$/.exec(alias);
-  return match ? `sha512-${match[1]}` : null;
+  const hex = alias.startsWith('sha512:') ? alias.slice('sha512:'.length) : null;
+  return hex !== null && isSha512Hex(hex) ? `sha512-${hex}` : null;
 }

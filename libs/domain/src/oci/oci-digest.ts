@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DigestInvalidError } from '../errors';
-import { isSha256Hex } from '../digest';
+import { isSha256Hex, isSha512Hex } from '../digest';
 
 export type OciDigestAlgorithm = 'sha256' | 'sha512';
 
@@ -18,8 +18,6 @@ export interface OciDigest {
   hex: string;
   text: string;
 }
-
-const SHA512_HEX = /^[0-9a-f]{128}$/;
 
 /** Any digest the API takes, sha256 or sha512; DigestInvalidError otherwise. */
 export function parseAnyOciDigest(text: string): OciDigest {
@@ -32,7 +30,7 @@ export function parseAnyOciDigest(text: string): OciDigest {
     return { algorithm, hex, text };
   }
   if (algorithm === 'sha512') {
-    if (!SHA512_HEX.test(hex)) throw new DigestInvalidError(text, 'expected 128 lowercase hex characters');
+    if (!isSha512Hex(hex)) throw new DigestInvalidError(text, 'expected 128 lowercase hex characters');
     return { algorithm, hex, text };
   }
   throw new DigestInvalidError(text, `algorithm '${algorithm}' is not supported`);
