@@ -5,7 +5,7 @@
  */
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Caller, PackageNotFoundError, sortReleasesDescending } from '@wharf/domain';
+import { Caller, HELM_MEDIA_TYPE, PackageNotFoundError, sortReleasesDescending } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { RouteNotFoundError } from '@wharf/http';
 import { AccessControl } from '../auth/access-control';
@@ -152,16 +152,21 @@ export class UiBrowseController {
   private async entryOf(caller: Caller, full: string): Promise<PackageEntry | null> {
     const slash = full.indexOf('/');
     try {
-      const view = await this.packages.get(caller, full.slice(0, slash), full.slice(slash + 1));
-      const latest = sortReleasesDescending([...new Set(view.manifests.map((m) => m.release))])[0] ?? null;
-      const head = view.manifests.find((m) => m.release === latest);
+      const [namespace, name] = [full.slice(0, slash), full.slice(slash + 1)];
+      // The head (releases newest first) and, for a chart, its newest release's row: never the
+      // whole package, for each of a page's results on every keystroke.
+      const head = await this.packages.head(caller, namespace, name);
+      const newest = head.releases[0] ?? null;
+      const chart = newest?.mediaTypes.includes(HELM_MEDIA_TYPE)
+        ? (await this.packages.manifest(caller, namespace, name, newest.release, HELM_MEDIA_TYPE)).manifest.chart
+        : null;
       return {
-        namespace: view.namespace,
-        name: view.name,
-        latest,
-        visibility: view.visibility,
-        description: head?.chart?.description ?? null,
-        updatedAt: view.updatedAt,
+        namespace: head.namespace,
+        name: head.name,
+        latest: newest?.release ?? null,
+        visibility: head.visibility,
+        description: chart?.description ?? null,
+        updatedAt: head.updatedAt,
       };
     } catch (error) {
       // The search index lags the writes a moment: a package deleted since is left out.
