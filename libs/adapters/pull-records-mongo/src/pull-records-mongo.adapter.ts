@@ -35,7 +35,16 @@ export class MongoPullRecordStore implements PullRecordStore {
     });
   }
 
-  async record(pulls: readonly PullRecord[]): Promise<void> {
+  /** The flush in progress: the next waits for it (see the header). */
+  private flushing: Promise<void> = Promise.resolve();
+
+  record(pulls: readonly PullRecord[]): Promise<void> {
+    const flush = this.flushing.then(() => this.write(pulls));
+    this.flushing = flush.catch(() => undefined);
+    return flush;
+  }
+
+  private async write(pulls: readonly PullRecord[]): Promise<void> {
     if (pulls.length === 0) return;
     const latest = new Map<string, PullRecord>();
     for (const p of pulls) {
