@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { freePort } from '../process-support';
+import type { GenericContainer, StartedTestContainer } from 'testcontainers';
 
 export interface KafkaEndpoint {
   brokers: string[];
@@ -243,17 +244,8 @@ async function startWithTestcontainers(): Promise<BackendEndpoints> {
     .withWaitStrategy(Wait.forHttp('/_cluster/health?wait_for_status=yellow&timeout=5s', 9200))
     .withStartupTimeout(180_000);
 
-  const names = ['kafka', 'mongo', 's3', 'opensearch'] as const;
-  const results = await Promise.allSettled([kafka.start(), mongo.start(), s3.start(), opensearch.start()]);
-  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failures = results.flatMap((r, i) =>
-    r.status === 'rejected' ? [`${names[i]}: ${(r.reason as Error)?.message ?? String(r.reason)}`] : [],
-  );
-  if (failures.length > 0) {
-    await Promise.allSettled(started.map((c) => c.stop()));
-    throw new Error(`testcontainers could not start backends:\n${failures.join('\n')}`);
-  }
-  const [, m, s, o] = started; // all fulfilled, in the order of `names`
+  const started = await startAll({ kafka, mongo, s3, opensearch }, 'testcontainers could not start backends');
+  const [, m, s, o] = started;
   harnessState().stop = async () => {
     await Promise.allSettled(started.map((c) => c.stop()));
   };
@@ -367,17 +359,11 @@ async function startWithLocalImages(): Promise<BackendEndpoints> {
     .withWaitStrategy(Wait.forHttp('/_cluster/health?wait_for_status=yellow&timeout=5s', 9200))
     .withStartupTimeout(240_000);
 
-  const names = ['kafka', 'mongo', 's3', 'opensearch'] as const;
-  const results = await Promise.allSettled([kafka.start(), mongo.start(), s3.start(), opensearch.start()]);
-  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failures = results.flatMap((r, i) =>
-    r.status === 'rejected' ? [`${names[i]}: ${(r.reason as Error)?.message ?? String(r.reason)}`] : [],
+  const started = await startAll(
+    { kafka, mongo, s3, opensearch },
+    'testcontainers could not start the local images',
+    stopSocket,
   );
-  if (failures.length > 0) {
-    await Promise.allSettled(started.map((c) => c.stop()));
-    await stopSocket();
-    throw new Error(`testcontainers could not start the local images:\n${failures.join('\n')}`);
-  }
   const [, m, s, o] = started;
   harnessState().stop = async () => {
     await Promise.allSettled(started.map((c) => c.stop()));
@@ -470,4 +456,28 @@ async function startLocalBackends(): Promise<BackendEndpoints> {
   const resolved = endpointsFromEnv(parseExportLines(envOut.stdout));
   if (!resolved) throw new Error(`deploy/local/backends.sh env printed no endpoints:\n${envOut.output}`);
   return { ...resolved, source: 'local' };
+}
+
+/**
+ * Starts the four engines' containers at once: all of them, in the order given (kafka, mongo, s3,
+ * opensearch), or none (those that started are stopped, then `cleanUp`) and an error naming each
+ * failure after `what`.
+ */
+async function startAll(
+  containers: Record<'kafka' | 'mongo' | 's3' | 'opensearch', GenericContainer>,
+  what: string,
+  cleanUp: () => Promise<void> = async () => undefined,
+): Promise<StartedTestContainer[]> {
+  const entries = Object.entries(containers);
+  const results = await Promise.allSettled(entries.map(([, container]) => container.start()));
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failures = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [`${entries[i]![0]}: ${(r.reason as Error)?.message ?? String(r.reason)}`] : [],
+  );
+  if (failures.length > 0) {
+    await Promise.allSettled(started.map((c) => c.stop()));
+    await cleanUp();
+    throw new Error(`${what}:\n${failures.join('\n')}`);
+  }
+  return started;
 }
