@@ -74,16 +74,13 @@ function keeps(
     const counted = releasesDescending.filter((r) => policy.prereleases === 'count' || !isPrerelease(r));
     if (counted.indexOf(release) < policy.keepLast && counted.includes(release)) return true;
   }
-  const pushed = Math.max(...view.manifests.filter((m) => m.release === release).map((m) => Date.parse(m.createdAt)));
-  if (policy.keepPushedWithinDays !== null && Date.parse(now) - pushed < policy.keepPushedWithinDays * DAY_MS)
-    return true;
-  // A push is the release's first use: one pushed within the period is not dropped for want of a
-  // pull it has had no time to get (nor, after an upgrade, for pulls made before they were recorded).
-  if (policy.keepPulledWithinDays) {
-    const pulled = lastPulls.get(release);
-    const used = Math.max(pushed, pulled === undefined ? -Infinity : Date.parse(pulled));
-    if (Date.parse(now) - used < policy.keepPulledWithinDays * DAY_MS) return true;
+  if (policy.keepPushedWithinDays !== null) {
+    const pushed = Math.max(...view.manifests.filter((m) => m.release === release).map((m) => Date.parse(m.createdAt)));
+    if (Date.parse(now) - pushed < policy.keepPushedWithinDays * DAY_MS) return true;
   }
+  const pulled = lastPulls.get(release);
+  if (policy.keepPulledWithinDays && pulled !== undefined)
+    if (Date.parse(now) - Date.parse(pulled) < policy.keepPulledWithinDays * DAY_MS) return true;
   return false;
 }
 

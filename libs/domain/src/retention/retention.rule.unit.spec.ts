@@ -95,13 +95,6 @@ describe('retention rule', () => {
     expect(deletedReleases(view, [policy({ keepPulledWithinDays: 30 })])).toHaveLength(5);
   });
 
-  it('should count a push as a use: a release pushed within the period is kept by pulled-within, never pulled or not', () => {
-    const view = pkg(['1.0.0', '1.1.0', '1.2.0'], [], { '1.1.0': 2, '1.2.0': 40 });
-    const pulls = new Map([['1.2.0', daysAgo(45)]]);
-    const deleted = retentionDeletions(view, [policy({ keepPulledWithinDays: 30 })], NOW, pulls).map((d) => d.release);
-    expect(deleted).toEqual(['1.2.0', '1.0.0']);
-  });
-
   it('should keep a release kept by either rule of one policy (keep_last or pushed within)', () => {
     const view = pkg(['1.0.0', '1.1.0', '1.2.0', '1.3.0'], [], { '1.0.0': 1 });
     expect(deletedReleases(view, [policy({ keepLast: 2, keepPushedWithinDays: 7 })])).toEqual(['1.1.0']);
