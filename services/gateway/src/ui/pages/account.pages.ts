@@ -1,5 +1,5 @@
 import { Html, markup } from '../html';
-import { PageContext, csrfField, page } from './layout';
+import { ACTION_HEADING, PageContext, csrfField, dataTable, page } from './layout';
 
 function problem(message: string | null): Html {
   return message ? markup`<p class="notice error" role="alert">${message}</p>` : markup``;
@@ -101,21 +101,7 @@ export function tokensPage(ctx: PageContext, v: TokensView): Html {
             </div>`
           : ''
       }
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Label</th>
-              <th scope="col">Created (UTC)</th>
-              <th scope="col">Expires (UTC)</th>
-              <th scope="col"><span class="muted">Action</span></th>
-            </tr>
-          </thead>
-          <tbody>
-            ${rows}
-          </tbody>
-        </table>
-      </div>
+      ${dataTable(['Label', 'Created (UTC)', 'Expires (UTC)', ACTION_HEADING], rows)}
       <h2>New token</h2>
       <form method="post" action="/ui/-/tokens">
         ${csrfField(ctx)} <label for="label">Label</label><input id="label" name="label" required maxlength="64" />

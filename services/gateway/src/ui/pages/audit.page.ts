@@ -1,5 +1,5 @@
 import { Html, markup } from '../html';
-import { PageContext, page } from './layout';
+import { PageContext, dataTable, page } from './layout';
 
 export interface AuditView {
   namespace: string;
@@ -29,21 +29,7 @@ export function auditPage(ctx: PageContext, v: AuditView): Html {
       <h2>Limits</h2>
       <dl>${limits}</dl>
       <h2>Audit trail</h2>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">When (UTC)</th>
-              <th scope="col">Event</th>
-              <th scope="col">By</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${rows}
-          </tbody>
-        </table>
-      </div>
+      ${dataTable(['When (UTC)', 'Event', 'By', 'Details'], rows)}
       ${
         v.older && last
           ? markup`<nav class="pager" aria-label="Pages"><a rel="next" href="/ui/-/audit/${v.namespace}?before=${last.version}">Older →</a></nav>`

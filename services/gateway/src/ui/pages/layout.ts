@@ -63,3 +63,22 @@ export function errorPage(ctx: PageContext, status: number, message: string): Ht
       <p><a href="/ui/">Search packages</a></p>`,
   );
 }
+
+/** An action column's heading: present for screen readers and layout, muted on screen. */
+export const ACTION_HEADING = markup`<span class="muted">Action</span>`;
+
+/** The UI's tables: a scrolling wrapper, one heading per column (scope="col"), the rows given. */
+export function dataTable(headings: readonly (string | Html)[], rows: Html | readonly Html[]): Html {
+  return markup`<div class="table-wrap">
+  <table>
+    <thead>
+      <tr>
+        ${headings.map((heading) => markup`<th scope="col">${heading}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>
+</div>`;
+}

@@ -1,5 +1,5 @@
 import { Html, markup } from '../html';
-import { PageContext, csrfField, page } from './layout';
+import { ACTION_HEADING, PageContext, csrfField, dataTable, page } from './layout';
 
 function problem(message: string | null): Html {
   return message ? markup`<p class="notice error" role="alert">${message}</p>` : markup``;
@@ -121,20 +121,7 @@ export function organizationPage(ctx: PageContext, v: OrganizationView): Html {
           : ''
       }
       <h2>Members</h2>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Role</th>
-              <th scope="col"><span class="muted">Action</span></th>
-            </tr>
-          </thead>
-          <tbody>
-            ${members}
-          </tbody>
-        </table>
-      </div>
+      ${dataTable(['User', 'Role', ACTION_HEADING], members)}
       ${
         v.admin
           ? markup`<h3>Add a member or change a role</h3>
@@ -147,24 +134,7 @@ export function organizationPage(ctx: PageContext, v: OrganizationView): Html {
           : ''
       }
       <h2>Robots</h2>
-      ${
-        robots.length
-          ? markup`<div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Robot</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Tokens</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${robots}
-              </tbody>
-            </table>
-          </div>`
-          : markup`<p class="muted">No robots.</p>`
-      }
+      ${robots.length ? dataTable(['Robot', 'Role', 'Tokens'], robots) : markup`<p class="muted">No robots.</p>`}
       ${
         v.admin
           ? markup`<h3>New robot</h3>

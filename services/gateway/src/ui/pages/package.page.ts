@@ -2,7 +2,7 @@ import type { ChartMetadata, PackageView, ReleaseManifest } from '@wharf/domain'
 import type { ChartFiles } from '../chart-files';
 import { Html, markup, trusted } from '../html';
 import { renderReadme } from '../markdown';
-import { PageContext, csrfField, page } from './layout';
+import { PageContext, csrfField, dataTable, page } from './layout';
 
 export interface PackagePageView {
   view: PackageView;
@@ -141,22 +141,7 @@ function releasesSection(p: PackagePageView): Html {
   );
   return markup`<section aria-labelledby="versions">
     <h2 id="versions">Versions (${p.releases.length})</h2>
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Release</th>
-            <th scope="col">Type</th>
-            <th scope="col">Published</th>
-            <th scope="col">Size</th>
-            <th scope="col">Digest</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>
-    </div>
+    ${dataTable(['Release', 'Type', 'Published', 'Size', 'Digest'], rows)}
   </section>`;
 }
 
