@@ -333,16 +333,8 @@ export class MongoMetadataStore implements MetadataStore {
 
   /** Connects, creates the collection's indexes (idempotently) and returns the store, which owns the client. */
   static async connect(options: MongoMetadataStoreOptions): Promise<MongoMetadataStore> {
-    return connectMongo(options, async ({ client, db, prefix }) => {
-      const store = new MongoMetadataStore(
-        client,
-        db,
-        prefix,
-        options.generationCacheMs ?? 1000,
-        null,
-        true,
-        options.viewCacheBytes,
-      );
+    return connectMongo(options, async (connection) => {
+      const store = MongoMetadataStore.on(connection, options);
       await store.init();
       return store;
     });
@@ -355,18 +347,22 @@ export class MongoMetadataStore implements MetadataStore {
    * a push answered 200 is readable through any gateway's next request.
    */
   static async connectReader(options: MongoMetadataStoreOptions): Promise<PackageReader & { close(): Promise<void> }> {
-    return connectMongo(
-      options,
-      async ({ client, db, prefix }) =>
-        new MongoMetadataStore(
-          client,
-          db,
-          prefix,
-          options.generationCacheMs ?? 1000,
-          null,
-          true,
-          options.viewCacheBytes,
-        ),
+    return connectMongo(options, async (connection) => MongoMetadataStore.on(connection, options));
+  }
+
+  /** A store of the first generation on a connection (the writer's and the reader's alike). */
+  private static on(
+    { client, db, prefix }: { client: MongoClient; db: Db; prefix: string },
+    options: MongoMetadataStoreOptions,
+  ): MongoMetadataStore {
+    return new MongoMetadataStore(
+      client,
+      db,
+      prefix,
+      options.generationCacheMs ?? 1000,
+      null,
+      true,
+      options.viewCacheBytes,
     );
   }
 
