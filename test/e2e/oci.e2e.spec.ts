@@ -32,8 +32,13 @@ async function pushBlob(client: HttpClient, repo: string, bytes: Buffer): Promis
     body: bytes,
     headers: { 'content-type': 'application/octet-stream' },
   });
-  expect({ status: res.status, digest: res.headers.get('docker-content-digest') }).toEqual({ status: 201, digest });
+  expectCreated(res, digest);
   return digest;
+}
+
+/** A 201 naming `digest` (an upload finished, a manifest stored). */
+function expectCreated(res: HttpResponse, digest: string): void {
+  expect({ status: res.status, digest: res.headers.get('docker-content-digest') }).toEqual({ status: 201, digest });
 }
 
 function helmManifest(config: Buffer, chart: Buffer, annotations: Record<string, string> = {}): Buffer {
@@ -193,10 +198,7 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
       body: whole,
       headers: { 'content-type': 'application/octet-stream' },
     });
-    expect({ status: posted.status, digest: posted.headers.get('docker-content-digest') }).toEqual({
-      status: 201,
-      digest: sha512(whole),
-    });
+    expectCreated(posted, sha512(whole));
     const got = await root.get(posted.headers.get('location')!);
     expect({ status: got.status, digest: got.headers.get('docker-content-digest'), body: got.text() }).toEqual({
       status: 200,
@@ -230,20 +232,14 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
       body: chunked,
       headers: { 'content-type': 'application/octet-stream' },
     });
-    expect({ status: finished.status, digest: finished.headers.get('docker-content-digest') }).toEqual({
-      status: 201,
-      digest: sha512(chunked),
-    });
+    expectCreated(finished, sha512(chunked));
     expect((await root.get(`/v2/${ns}/a/blobs/${sha512(chunked)}`)).text()).toBe(chunked.toString());
 
     expectOciError(await root.get(`/v2/${ns}/b/blobs/${sha512(whole)}`), 404, 'BLOB_UNKNOWN');
     const mounted = await root.send('POST', `/v2/${ns}/b/blobs/uploads/`, {
       query: { mount: sha512(whole), from: `${ns}/a` },
     });
-    expect({ status: mounted.status, digest: mounted.headers.get('docker-content-digest') }).toEqual({
-      status: 201,
-      digest: sha512(whole),
-    });
+    expectCreated(mounted, sha512(whole));
     expect((await root.get(`/v2/${ns}/b/blobs/${sha512(whole)}`)).text()).toBe(whole.toString());
 
     expect((await root.delete(`/v2/${ns}/a/blobs/${sha512(whole)}`)).status).toBe(202);
@@ -353,10 +349,7 @@ describe('OCI distribution API: artifacts that are not charts', () => {
       }),
     );
     const pushed = await put(repo, 'latest', image, OCI_MANIFEST);
-    expect({ status: pushed.status, digest: pushed.headers.get('docker-content-digest') }).toEqual({
-      status: 201,
-      digest: sha256(image),
-    });
+    expectCreated(pushed, sha256(image));
     for (const reference of ['latest', sha256(image)]) {
       const got = await root.get(`/v2/${repo}/manifests/${reference}`);
       expect({ status: got.status, type: got.headers.get('content-type'), digest: sha256(got.bytes) }).toEqual({
@@ -499,10 +492,7 @@ describe('OCI distribution API: artifacts that are not charts', () => {
       }),
     );
     const pushed = await put(repo, sha512(image), image, OCI_MANIFEST);
-    expect({ status: pushed.status, digest: pushed.headers.get('docker-content-digest') }).toEqual({
-      status: 201,
-      digest: sha512(image),
-    });
+    expectCreated(pushed, sha512(image));
     const got = await root.get(`/v2/${repo}/manifests/${sha512(image)}`, { headers: { accept: OCI_MANIFEST } });
     expect({ status: got.status, digest: got.headers.get('docker-content-digest'), body: got.text() }).toEqual({
       status: 200,
