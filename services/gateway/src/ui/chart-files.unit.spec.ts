@@ -34,7 +34,9 @@ describe('readChartFiles', () => {
   });
 
   it('refuses to unpack past the registry limit (a page is no way around the push limits)', () => {
-    expect(() => readChartFiles(chartArchive(), 100)).toThrow();
+    expect(() => readChartFiles(chartArchive(), 100)).toThrow(
+      expect.objectContaining({ code: 'ERR_BUFFER_TOO_LARGE' }),
+    );
   });
 
   it('has no README or values when the archive has none', () => {
