@@ -101,6 +101,8 @@ const schema = z.object({
   // wharf import from a private Helm repository: the password for --username, or a bearer token. Never logged.
   WHARF_IMPORT_SOURCE_PASSWORD: z.string().min(1).optional(),
   WHARF_IMPORT_SOURCE_TOKEN: z.string().min(1).optional(),
+  // OCI blob uploads: seconds an upload session may stay unfinished before it is removed (its bytes too).
+  WHARF_OCI_UPLOAD_MAX_AGE_SECONDS: int(24 * 3600, 60),
   // Pull records (retention's keep_pulled_within_days): seconds a gateway coalesces pulls before writing them.
   WHARF_PULL_RECORD_INTERVAL_SECONDS: int(60, 1),
   WHARF_AUTH_MODE: z.enum(['enforced', 'open']).default('enforced'),
@@ -221,6 +223,8 @@ export interface WharfConfig {
   blobCache: { maxBytes: number; maxBlobBytes: number };
   /** Unreferenced blobs older than `graceSeconds` are deleted every `intervalSeconds` (0: never). */
   blobGc: { intervalSeconds: number; graceSeconds: number };
+  /** OCI blob upload sessions older than `maxAgeSeconds` are removed, with their bytes (the gateway sweeps them). */
+  ociUploads: { maxAgeSeconds: number };
   /**
    * Every namespace's retention policies are run every `intervalSeconds` (0: never); a gateway
    * writes the releases pulled since its last write every `pullRecordIntervalSeconds`.
@@ -476,6 +480,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pullRedirect: { enabled: e.WHARF_PULL_REDIRECT === 'true', ttlSeconds: e.WHARF_PULL_REDIRECT_TTL_SECONDS },
     blobCache: { maxBytes: e.WHARF_BLOB_CACHE_MAX_BYTES, maxBlobBytes: e.WHARF_BLOB_CACHE_MAX_BLOB_BYTES },
     blobGc: { intervalSeconds: e.WHARF_BLOB_GC_INTERVAL_SECONDS, graceSeconds: e.WHARF_BLOB_GC_GRACE_SECONDS },
+    ociUploads: { maxAgeSeconds: e.WHARF_OCI_UPLOAD_MAX_AGE_SECONDS },
     importSource: { password: e.WHARF_IMPORT_SOURCE_PASSWORD ?? null, token: e.WHARF_IMPORT_SOURCE_TOKEN ?? null },
     retention: {
       intervalSeconds: e.WHARF_RETENTION_INTERVAL_SECONDS,

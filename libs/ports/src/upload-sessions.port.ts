@@ -50,8 +50,9 @@ export class UploadTooLargeError extends Error {
  * (BlobStore.put, digest verified) when the client closes the upload. Bytes are streamed in and
  * out, never held whole in memory.
  *
- * Embedded: files under the data directory (upload-sessions-fs). Distributed: meant to be S3
- * multipart uploads, so a session survives a gateway and is seen by every replica (not built yet).
+ * Embedded: files under the data directory (upload-sessions-fs). Distributed: S3 multipart
+ * uploads with their state in MongoDB (upload-sessions-s3), so a session survives a gateway and
+ * every replica takes its next chunk.
  *
  * When its engine cannot be reached, every method rejects with DependencyUnavailableError.
  */
@@ -67,11 +68,18 @@ export interface UploadSessionStore {
    * otherwise, the content left unread). All or nothing: when the stream fails, or the session
    * would pass `maxBytes` (UploadTooLargeError), the session keeps the size it had. Chunks of one
    * session are appended one at a time, in the order their calls arrive. Resolves with the
-   * session once its bytes are durable. UploadSessionNotFoundError for an unknown session.
+   * session once its bytes are durable. UploadSessionNotFoundError for an unknown session, and
+   * for one already opened. Across processes (replicas), of two chunks from the same size one is
+   * kept and the other is an UploadOffsetMismatchError.
    */
   append(repository: string, id: string, offset: number, content: Readable, maxBytes: number): Promise<UploadSession>;
 
-  /** The session's bytes from the first, streamed. UploadSessionNotFoundError for an unknown session. */
+  /**
+   * The session's bytes from the first, streamed, to finish the upload: the session is sealed, it
+   * takes no more chunks (append: UploadSessionNotFoundError). Opening it again (a retried finish,
+   * another gateway after a crash) streams the same bytes. UploadSessionNotFoundError for an
+   * unknown session.
+   */
   open(repository: string, id: string): Promise<Readable>;
 
   /** Removes the session and its bytes; false when there was none. */

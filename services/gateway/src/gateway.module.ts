@@ -38,6 +38,7 @@ import { ChartMuseumUseCases } from './use-cases/chart-museum.use-cases';
 import { HelmRepositoryUseCases } from './use-cases/helm-repository.use-cases';
 import { OciPushesUseCases } from './use-cases/oci/oci-pushes.use-cases';
 import { OciReadsUseCases } from './use-cases/oci/oci-reads.use-cases';
+import { UploadSessionExpiry } from './use-cases/oci/upload-session-expiry';
 import { OciTokenUseCase } from './use-cases/oci/oci-token.use-case';
 import { PushReleaseUseCase } from './use-cases/push-release.use-case';
 import { ReleasePublisher } from './use-cases/release-publisher';
@@ -137,6 +138,7 @@ import { UiSession } from './ui/ui-session';
     OciReadsUseCases,
     OciPushesUseCases,
     OciTokenUseCase,
+    UploadSessionExpiry,
     // Operators
     RegistryStatsUseCase,
     BlobCensus,

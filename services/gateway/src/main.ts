@@ -19,8 +19,7 @@ import { SearchHttpClient } from '@wharf/adapters/search-http-client';
 import { MongoPullRecordStore } from '@wharf/adapters/pull-records-mongo';
 import { MongoWebhookDeliveryStore } from '@wharf/adapters/webhook-deliveries-mongo';
 import { WebhookSecretBox } from '@wharf/adapters/webhook-secret-box';
-import { openUploadSessions } from '@wharf/adapters/upload-sessions-fs';
-import { join } from 'node:path';
+import { S3UploadSessionStore } from '@wharf/adapters/upload-sessions-s3';
 import { JsonLogger, WHARF_CONFIG, WharfConfig, kafkaClientOptions, requireSettings, runService } from '@wharf/config';
 import { createService, readinessProbe } from '@wharf/http';
 import { WharfMetrics, instrumentStore } from '@wharf/metrics';
@@ -67,6 +66,9 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const packages = await MongoMetadataStore.connectReader(mongoOptions);
   const charts = await MongoChartIndexStore.connectReader(mongoOptions);
   const blobs = await S3BlobStore.create(config.distributed.s3!);
+  // OCI blob uploads: S3 multipart uploads in the blob store's bucket, their state in MongoDB, so
+  // any gateway takes a session's next chunk and a session outlives the gateway that started it.
+  const uploads = await S3UploadSessionStore.connect({ s3: config.distributed.s3!, mongo: mongoOptions });
   // Webhooks need the key that seals their secrets, shared with the webhook service; without it
   // the webhook routes answer 501.
   const key = config.webhooks.secretKey;
@@ -124,9 +126,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
               },
             ]
           : []),
-        // OCI blob uploads: files of this gateway until the S3 multipart adapter exists, so a
-        // chunked upload must stay on the gateway that started it (docs/architecture.md).
-        { provide: UPLOAD_SESSIONS, useValue: await openUploadSessions(join(config.dataDir, 'oci-uploads')) },
+        { provide: UPLOAD_SESSIONS, useValue: uploads },
         { provide: PULL_RECORDS, useValue: instrumentStore(pulls, metrics, 'pull_records', 'mongodb') },
       ],
       imports: [GatewayModule],
@@ -139,6 +139,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
         await packages.close();
         await charts.close();
         await blobs.close();
+        await uploads.close();
         await webhooks?.close();
         await pulls.close();
       },

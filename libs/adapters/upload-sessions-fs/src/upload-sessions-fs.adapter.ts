@@ -7,7 +7,8 @@
  * A chunk is appended to the data file as it streams in (never held in memory); a chunk that
  * fails or passes the bound is cut off again (truncate to the old size), so the file always
  * ends where the last whole chunk ended. Chunks of a session are appended one at a time
- * (a queue per id, in this process; the embedded profile has one).
+ * (a queue per id, in this process; the embedded profile has one). `open` seals the session
+ * (`sealed` in its record, written whole under another name and renamed): no chunk after it.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { isSha256Hex, isSha512Hex } from '@wharf/domain';
@@ -28,6 +29,8 @@ const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 interface SessionRecord {
   repository: string;
   startedAt: string;
+  /** Opened to be finished: takes no more chunks. */
+  sealed?: boolean;
 }
 
 export class FsUploadSessionStore implements UploadSessionStore {
@@ -57,6 +60,7 @@ export class FsUploadSessionStore implements UploadSessionStore {
   append(repository: string, id: string, offset: number, content: Readable, maxBytes: number): Promise<UploadSession> {
     return this.queued(id, async () => {
       const session = await this.require(repository, id);
+      if ((await this.record(id))?.sealed) throw new UploadSessionNotFoundError(id);
       if (offset !== session.size) throw new UploadOffsetMismatchError(id, session.size, offset);
       let size = session.size;
       try {
@@ -85,8 +89,20 @@ export class FsUploadSessionStore implements UploadSessionStore {
     });
   }
 
-  async open(repository: string, id: string): Promise<Readable> {
-    await this.require(repository, id);
+  open(repository: string, id: string): Promise<Readable> {
+    return this.queued(id, async () => {
+      await this.require(repository, id);
+      const record = await this.record(id);
+      if (record && !record.sealed) {
+        const temporary = `${this.recordPath(id)}.${randomUUID()}.tmp`;
+        await fs.writeFile(temporary, JSON.stringify({ ...record, sealed: true }));
+        await fs.rename(temporary, this.recordPath(id));
+      }
+      return this.stream(id);
+    });
+  }
+
+  private stream(id: string): Readable {
     return createReadStream(this.dataPath(id), { highWaterMark: 256 * 1024 });
   }
 

@@ -8,6 +8,8 @@ describeUploadSessionsContract('upload-sessions-fs', async () => {
   const root = mkdtempSync(join(tmpdir(), 'wharf-oci-uploads-'));
   return {
     subject: new FsUploadSessionStore(join(root, 'oci-uploads')),
+    // The same directory, as the gateway restarted opens it.
+    reopen: async () => new FsUploadSessionStore(join(root, 'oci-uploads')),
     cleanup: async () => rmSync(root, { recursive: true, force: true }),
   };
 });

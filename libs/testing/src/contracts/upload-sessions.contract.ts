@@ -1,7 +1,8 @@
 /**
  * The UploadSessionStore contract (libs/ports/src/upload-sessions.port.ts), run unchanged
  * against every adapter. Each test gets a fresh, empty store; teardown fails the test when a
- * session it started is still there (`expire` of everything must find none).
+ * session it started is still there (`expire` of everything must find none). `reopen` gives a
+ * second store over the same storage (a gateway restarted, or another replica).
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -13,7 +14,10 @@ import {
 } from '@wharf/ports';
 import { ContractFixture, ContractOptions, useContractFixture } from './contract-fixture';
 
-export type UploadSessionsFixture = ContractFixture<UploadSessionStore>;
+export interface UploadSessionsFixture extends ContractFixture<UploadSessionStore> {
+  /** Another store over the subject's storage, as a restarted gateway or another replica opens it; the test closes it. */
+  reopen(): Promise<UploadSessionStore>;
+}
 
 const FAR_FUTURE = new Date(Date.now() + 365 * 24 * 3600_000);
 const MiB = 1024 * 1024;
@@ -78,6 +82,71 @@ export function describeUploadSessionsContract(
           true,
         );
         await sessions().delete('ns/chart', id);
+      },
+      timeout,
+    );
+
+    it(
+      'should keep chunks of any size, across part boundaries, and drop a chunk past the bound whole',
+      async () => {
+        const { id } = await sessions().start('ns/chart');
+        const chunks = [randomBytes(3 * MiB), randomBytes(4 * MiB + 5), randomBytes(4 * MiB), randomBytes(10)];
+        let size = 0;
+        for (const [i, chunk] of chunks.entries()) {
+          if (i === 2) {
+            // Parts of a chunk past the bound may be written before it is refused: none is kept.
+            await expect(
+              sessions().append('ns/chart', id, size, Readable.from([randomBytes(6 * MiB)]), 12 * MiB),
+            ).rejects.toBeInstanceOf(UploadTooLargeError);
+            expect((await sessions().get('ns/chart', id))?.size).toBe(size);
+          }
+          size = (await sessions().append('ns/chart', id, size, Readable.from([chunk]), 12 * MiB)).size;
+        }
+        expect(size).toBe(11 * MiB + 15);
+        expect((await bytesOf(await sessions().open('ns/chart', id))).equals(Buffer.concat(chunks))).toBe(true);
+        await sessions().delete('ns/chart', id);
+      },
+      timeout,
+    );
+
+    it(
+      'should take no chunk once opened (the upload is being finished), and open again to the same bytes',
+      async () => {
+        const { id } = await sessions().start('ns/chart');
+        await sessions().append('ns/chart', id, 0, Readable.from([Buffer.from('abc')]), 100);
+        expect((await bytesOf(await sessions().open('ns/chart', id))).toString()).toBe('abc');
+        await expect(
+          sessions().append('ns/chart', id, 3, Readable.from([Buffer.from('def')]), 100),
+        ).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+        expect((await bytesOf(await sessions().open('ns/chart', id))).toString()).toBe('abc');
+        await sessions().delete('ns/chart', id);
+      },
+      timeout,
+    );
+
+    it(
+      'should hand a session over to another store on the same storage (a restart, another replica)',
+      async () => {
+        const other = await ctx.fixture.reopen();
+        ctx.defer(() => other.close());
+        const first = randomBytes(6 * MiB);
+        const { id } = await sessions().start('ns/chart');
+        await sessions().append('ns/chart', id, 0, Readable.from([first]), 16 * MiB);
+        expect(await other.get('ns/chart', id)).toMatchObject({ id, size: first.length });
+        expect(await other.get('ns/other', id)).toBeNull();
+        await expect(
+          other.append('ns/chart', id, 1, Readable.from([Buffer.from('x')]), 16 * MiB),
+        ).rejects.toBeInstanceOf(UploadOffsetMismatchError);
+        await other.append('ns/chart', id, first.length, Readable.from([Buffer.from('last')]), 16 * MiB);
+        expect((await sessions().get('ns/chart', id))?.size).toBe(first.length + 4);
+        const bytes = await bytesOf(await sessions().open('ns/chart', id));
+        expect(bytes.equals(Buffer.concat([first, Buffer.from('last')]))).toBe(true);
+        expect((await bytesOf(await other.open('ns/chart', id))).equals(bytes)).toBe(true);
+        await other.link('ns/chart', 'f'.repeat(64));
+        expect(await sessions().linked('ns/chart', 'f'.repeat(64))).toBe(true);
+        expect(await sessions().unlink('ns/chart', 'f'.repeat(64))).toBe(true);
+        expect(await other.delete('ns/chart', id)).toBe(true);
+        expect(await sessions().get('ns/chart', id)).toBeNull();
       },
       timeout,
     );

@@ -1,0 +1,1 @@
+export * from './upload-sessions-s3.adapter';

@@ -1,0 +1,189 @@
+/**
+ * The small shared state of the S3 upload sessions, in MongoDB (or FerretDB), so every gateway
+ * replica sees the same session:
+ *   <prefix>oci_upload_sessions          one head per session: `_id` = id, repository, startedAt,
+ *                                        and `latest`, the newest state version seen (a hint)
+ *   <prefix>oci_upload_session_states    the session's states, `_id` = `<id>@<version>`: size,
+ *                                        the multipart upload, its parts, the tail object, sealed
+ *   <prefix>oci_upload_links             `_id` = `<repository>@<digest>`: a link (sha256) or an
+ *                                        alias (sha512, with the sha256 it names as `target`)
+ *
+ * Why a chain of state documents: a chunk is committed by a compare-and-set on the session's
+ * state, and it must be atomic on FerretDB v1 too, which runs an update as a query followed by a
+ * whole-document write (two updates filtered on the same version both "win"; see the header of
+ * metadata-mongo). An insert into the unique `_id` is the one atomic conditional write both
+ * servers offer, so committing state `v + 1` is inserting `<id>@<v+1>`: of two chunks racing
+ * from state `v`, exactly one is committed. `latest` in the head only says where to start
+ * looking (FerretDB's writes may even move it back): a read probes `<id>@<latest+1>`, ... until
+ * one is missing. Reads are by `_id` only (FerretDB v1 uses no secondary index), but for the
+ * expiry sweep and a session's removal, which scan.
+ */
+import type { Collection, MongoClient } from 'mongodb';
+import { MongoConnectionOptions, connectMongo, translateMongoOutages } from '@wharf/adapters/mongo';
+
+/** One uploaded part of the session's multipart upload. */
+export interface RecordedPart {
+  number: number;
+  etag: string;
+  size: number;
+}
+
+/** A session's state at one version. */
+export interface SessionState {
+  version: number;
+  /** Bytes received: the parts' and the tail's. */
+  size: number;
+  /** The multipart upload holding the parts; null until the first part is needed. */
+  uploadId: string | null;
+  parts: RecordedPart[];
+  /** The object holding the bytes after the last part (fewer than a part); null when there are none. */
+  tail: string | null;
+  tailSize: number;
+  /** Opened to be finished: takes no more chunks, its bytes are (or are being made) one object. */
+  sealed: boolean;
+}
+
+export interface SessionHead {
+  id: string;
+  repository: string;
+  startedAt: Date;
+}
+
+interface HeadDocument {
+  _id: string;
+  repository: string;
+  startedAt: Date;
+  latest: number;
+}
+
+interface StateDocument extends Omit<SessionState, 'version'> {
+  _id: string;
+  session: string;
+  version: number;
+}
+
+interface LinkDocument {
+  _id: string;
+  repository: string;
+  /** For an alias, the sha256 hex it names. */
+  target?: string;
+}
+
+const DUPLICATE_KEY = 11000;
+
+export class MongoUploadRecords {
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly heads: Collection<HeadDocument>,
+    private readonly states: Collection<StateDocument>,
+    private readonly links: Collection<LinkDocument>,
+  ) {}
+
+  static async connect(options: MongoConnectionOptions): Promise<MongoUploadRecords> {
+    return connectMongo(
+      options,
+      async ({ client, db, prefix }) =>
+        new MongoUploadRecords(
+          client,
+          db.collection<HeadDocument>(`${prefix}oci_upload_sessions`),
+          db.collection<StateDocument>(`${prefix}oci_upload_session_states`),
+          db.collection<LinkDocument>(`${prefix}oci_upload_links`),
+        ),
+    );
+  }
+
+  /** A new session at state 0 (empty). */
+  async create(head: SessionHead): Promise<void> {
+    await this.states.insertOne({ _id: `${head.id}@0`, session: head.id, ...EMPTY, version: 0 });
+    await this.heads.insertOne({ _id: head.id, repository: head.repository, startedAt: head.startedAt, latest: 0 });
+  }
+
+  async head(id: string): Promise<SessionHead | null> {
+    const found = await this.heads.findOne({ _id: id });
+    return found && { id, repository: found.repository, startedAt: found.startedAt };
+  }
+
+  /** The newest state of the session, or null when it has none (never created, or being removed). */
+  async state(id: string): Promise<SessionState | null> {
+    const head = await this.heads.findOne({ _id: id });
+    if (!head) return null;
+    let current: StateDocument | null = null;
+    for (let version = head.latest; ; version++) {
+      const next = await this.states.findOne({ _id: `${id}@${version}` });
+      if (!next) break;
+      current = next;
+    }
+    if (!current) return null;
+    const { _id, session, ...state } = current;
+    void _id;
+    void session;
+    return state;
+  }
+
+  /**
+   * Commits `next` (whose version is the one after the state it was made from); false when
+   * another commit from that state came first (nothing written).
+   */
+  async commit(id: string, next: SessionState): Promise<boolean> {
+    try {
+      await this.states.insertOne({ _id: `${id}@${next.version}`, session: id, ...next });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === DUPLICATE_KEY) return false;
+      throw error;
+    }
+    await this.heads.updateOne({ _id: id }, { $max: { latest: next.version } });
+    return true;
+  }
+
+  /** Every state the session ever had (its parts and tails, for a removal to clean up). */
+  async allStates(id: string): Promise<SessionState[]> {
+    const found = await this.states.find({ session: id }).toArray();
+    return found.map(({ _id, session, ...state }) => (void _id, void session, state));
+  }
+
+  /** Removes the session's head (it is gone from then on), then its states. */
+  async remove(id: string): Promise<boolean> {
+    const removed = (await this.heads.deleteOne({ _id: id })).deletedCount > 0;
+    await this.states.deleteMany({ session: id });
+    return removed;
+  }
+
+  /** The sessions started before `before`. */
+  async startedBefore(before: Date): Promise<SessionHead[]> {
+    const found = await this.heads.find({ startedAt: { $lt: before } }).toArray();
+    return found.map((h) => ({ id: h._id, repository: h.repository, startedAt: h.startedAt }));
+  }
+
+  async putLink(repository: string, name: string, target?: string): Promise<void> {
+    await this.links.replaceOne(
+      { _id: `${repository}@${name}` },
+      { repository, ...(target !== undefined ? { target } : {}) },
+      { upsert: true },
+    );
+  }
+
+  /** The link's document: `{}` for a link, `{target}` for an alias; null when there is none. */
+  async getLink(repository: string, name: string): Promise<{ target?: string } | null> {
+    const found = await this.links.findOne({ _id: `${repository}@${name}` });
+    return found && (found.target !== undefined ? { target: found.target } : {});
+  }
+
+  async deleteLink(repository: string, name: string): Promise<boolean> {
+    return (await this.links.deleteOne({ _id: `${repository}@${name}` })).deletedCount > 0;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+const EMPTY: Omit<SessionState, 'version'> = {
+  size: 0,
+  uploadId: null,
+  parts: [],
+  tail: null,
+  tailSize: 0,
+  sealed: false,
+};
+
+translateMongoOutages(MongoUploadRecords);
