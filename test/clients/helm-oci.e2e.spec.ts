@@ -1,5 +1,5 @@
 /**
- * The real Helm CLI (v3, install.sh component `helm`) over OCI (`oci://HOST/NS`) against Wharf's
+ * The real Helm CLI (v3 and v4, install.sh components `helm` and `helm4`) over OCI (`oci://HOST/NS`) against Wharf's
  * /v2/ routes, across protocols: a chart pushed with `helm push` is the appr release, the
  * index.yaml entry and the ChartMuseum download, byte for byte; a chart pushed through appr is
  * pulled and shown by `helm pull/show oci://`; `helm registry login` goes through the token flow
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { E2E_ADMIN, enforcedUrl } from '../support/target';
 import { baseUrl, freshNamespace, sha256, tempDir } from './support/clients';
-import { HELM_INSTALL_TIMEOUT_MS, HelmHome, installHelm } from './support/helm-home';
+import { HELM, HELM4, HELM_INSTALL_TIMEOUT_MS, HelmHome, installHelm, installHelm4 } from './support/helm-home';
 
 jest.setTimeout(180_000);
 
@@ -22,12 +22,20 @@ async function bytesAt(url: string, headers: Record<string, string> = {}) {
   return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()) };
 }
 
-beforeAll(installHelm, HELM_INSTALL_TIMEOUT_MS);
+describe.each([
+  { major: 'v3', binary: HELM, install: installHelm },
+  { major: 'v4', binary: HELM4, install: installHelm4 },
+])('helm $major over oci:// against Wharf', ({ major, binary, install }) => {
+  beforeAll(install, HELM_INSTALL_TIMEOUT_MS);
+  const home = () => new HelmHome('helm-oci', {}, binary);
 
-describe('helm over oci:// against Wharf', () => {
+  it(`is helm ${major}`, async () => {
+    expect((await home().ok(['version', '--template', '{{.Version}}'])).stdout).toMatch(new RegExp(`^${major}\\.`));
+  });
+
   it('helm push oci:// makes the appr release, the index.yaml entry and the ChartMuseum file, byte for byte', async () => {
     const ns = freshNamespace('ocih');
-    const helm = new HelmHome('helm-oci');
+    const helm = home();
     const tgz = readFileSync(await helm.packageChart('web', '1.3.0+meta.2'));
     const pushed = await helm.ok([
       'push',
@@ -52,14 +60,12 @@ describe('helm over oci:// against Wharf', () => {
     // The manifest Helm pushed is the one served, under the digest Helm printed.
     const manifest = await bytesAt(`${baseUrl()}/v2/${ns}/web/manifests/1.3.0_meta.2`);
     expect(`sha256:${sha256(manifest.bytes)}`).toBe(digest);
-    expect(
-      (await new HelmHome('helm-oci').pullOci(`oci://${hostOf(baseUrl())}/${ns}/web`, '1.3.0+meta.2')).equals(tgz),
-    ).toBe(true);
+    expect((await home().pullOci(`oci://${hostOf(baseUrl())}/${ns}/web`, '1.3.0+meta.2')).equals(tgz)).toBe(true);
   });
 
   it('a chart pushed through appr is pulled, shown and templated by helm over oci://, with the same manifest each time', async () => {
     const ns = freshNamespace('ocih');
-    const helm = new HelmHome('helm-oci');
+    const helm = home();
     const tgz = readFileSync(await helm.packageChart('api', '2.1.0'));
     const res = await fetch(`${baseUrl()}/cnr/api/v1/packages/${ns}/api`, {
       method: 'POST',
@@ -95,7 +101,7 @@ describe('helm over oci:// against Wharf', () => {
     });
     expect(signUp.status).toBe(201);
     const host = hostOf(enforcedUrl());
-    const helm = new HelmHome('helm-oci');
+    const helm = home();
     const tgzPath = await helm.packageChart('secret', '0.1.0');
     const tgz = readFileSync(tgzPath);
 
@@ -126,15 +132,7 @@ describe('helm over oci:// against Wharf', () => {
 
     const url = `oci://${host}/${user}/secret`;
     expect((await helm.pullOci(url, '0.1.0')).equals(tgz)).toBe(true);
-    const stranger = await new HelmHome('helm-oci').run([
-      'pull',
-      url,
-      '--version',
-      '0.1.0',
-      '--plain-http',
-      '-d',
-      tempDir('p'),
-    ]);
+    const stranger = await home().run(['pull', url, '--version', '0.1.0', '--plain-http', '-d', tempDir('p')]);
     expect(stranger.code).not.toBe(0);
     expect(stranger.stderr).toMatch(/401|unauthorized/i);
     await helm.ok(['registry', 'logout', host]);

@@ -7,6 +7,8 @@
 #   schemathesis 4.32.5        (PyPI) the fuzzer run against Wharf's /openapi.json
 #   go-appr f2aef88446f2       (Go module proxy) via go-appr/go.mod + go.sum, modules downloaded
 #   helm v3.21.4               (Go module proxy) helm.sh/helm/v3/cmd/helm, `go install pkg@version`
+#   helm v4.3.2                (Go module proxy) helm.sh/helm/v4/cmd/helm, `go install pkg@version`, as
+#                              $CACHE/helm4/bin/helm beside v3 (test/clients/helm-oci.e2e.spec.ts runs with both)
 #   helm-push v0.10.4          (Go module proxy) the cm-push plugin, via helm-push/go.mod + go.sum
 #                              (the module proxy refuses helm-push's version list, so `go install
 #                              ...@v0.10.4` fails on its deprecation check; a pinning module builds it)
@@ -18,7 +20,7 @@
 #     v0.0.0-20260831232431-97274622c111, the rewritten suite, `go install pkg@version` (~15 s)
 #   oras v1.3.6                (Go module proxy) oras.land/oras/cmd/oras, `go install pkg@version` (~40 s)
 #
-# Usage: test/clients/install.sh [appr|operator-courier|schemathesis|go-appr|helm|chartmuseum|oci-conformance|oras ...]   (default: all)
+# Usage: test/clients/install.sh [appr|operator-courier|schemathesis|go-appr|helm|helm4|chartmuseum|oci-conformance|oras ...]   (default: all)
 # Cache: ${WHARF_CLIENTS_CACHE:-$HOME/.cache/wharf-clients}. Idempotent: a component whose pins
 # have not changed since its last successful install is skipped (a stamp file per component).
 # Safe to run concurrently (the jest workers do): one flock serialises the installs.
@@ -37,7 +39,7 @@ exec 9>"$CACHE/install.lock"
 flock 9
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(appr operator-courier schemathesis go-appr helm chartmuseum oci-conformance oras)
+[ ${#components[@]} -gt 0 ] || components=(appr operator-courier schemathesis go-appr helm helm4 chartmuseum oci-conformance oras)
 
 log() { echo "[wharf-clients] $*" >&2; }
 
@@ -116,6 +118,21 @@ install_helm() {
   rm -f "$CACHE/stamps/helm."*; touch "$CACHE/stamps/helm.$key"
 }
 
+HELM4_VERSION=v4.3.2
+
+# $CACHE/helm4/bin/helm: Helm 4, for the OCI client suite (no plugin: cm-push is a v3 plugin).
+# Cold (empty module and build caches) it builds in about as long as v3; warm, in seconds.
+install_helm4() {
+  [ -f "$CACHE/stamps/helm4.$HELM4_VERSION" ] && return 0
+  log "building helm $HELM4_VERSION from the Go module proxy"
+  rm -rf "$CACHE/helm4" && mkdir -p "$CACHE/helm4/bin"
+  GOMODCACHE="$CACHE/gomod" GOFLAGS=-modcacherw GOTOOLCHAIN=local GOBIN="$CACHE/helm4/bin" \
+    go install "helm.sh/helm/v4/cmd/helm@$HELM4_VERSION"
+  # go install stamps no patch version (`helm version` says v4.3): the major is what is checked.
+  "$CACHE/helm4/bin/helm" version --template '{{.Version}}' | grep -q '^v4\.'
+  rm -f "$CACHE/stamps/helm4."*; touch "$CACHE/stamps/helm4.$HELM4_VERSION"
+}
+
 # $CACHE/bin/chartmuseum: the chart server test/clients/chartmuseum-import.e2e.spec.ts imports from.
 install_chartmuseum() {
   local key; key=$(stamp_key "$HERE/chartmuseum/go.mod" "$HERE/chartmuseum/go.sum" "$HERE/chartmuseum/tools.go")
@@ -163,6 +180,7 @@ for c in "${components[@]}"; do
     schemathesis) install_schemathesis ;;
     go-appr) install_go_appr ;;
     helm) install_helm ;;
+    helm4) install_helm4 ;;
     chartmuseum) install_chartmuseum ;;
     oci-conformance) install_oci_conformance ;;
     oras) install_oras ;;

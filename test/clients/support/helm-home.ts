@@ -9,13 +9,24 @@ import { join } from 'node:path';
 import { CACHE, CLIENTS_DIR, run, runOk, tempDir } from './clients';
 
 export const HELM = join(CACHE, 'helm', 'bin', 'helm');
+/** Helm 4 (install.sh component `helm4`), for the suites that run with both majors. */
+export const HELM4 = join(CACHE, 'helm4', 'bin', 'helm');
 export const HELM_PLUGINS = join(CACHE, 'helm', 'plugins');
 /** Compiling helm and helm-push (Kubernetes libraries) from source takes up to ~15 min on 2 cores with a cold Go build cache. */
 export const HELM_INSTALL_TIMEOUT_MS = 30 * 60_000;
 
 /** install.sh's `helm` component (a no-op when its pins have not changed); for a beforeAll with HELM_INSTALL_TIMEOUT_MS. */
 export function installHelm(): void {
-  execFileSync('bash', [join(CLIENTS_DIR, 'install.sh'), 'helm'], {
+  installComponent('helm');
+}
+
+/** install.sh's `helm4` component, as installHelm. */
+export function installHelm4(): void {
+  installComponent('helm4');
+}
+
+function installComponent(component: string): void {
+  execFileSync('bash', [join(CLIENTS_DIR, 'install.sh'), component], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, WHARF_CLIENTS_CACHE: CACHE },
     timeout: HELM_INSTALL_TIMEOUT_MS,
@@ -53,10 +64,11 @@ export interface HelmCredentials {
 export class HelmHome {
   readonly dir: string;
 
-  /** `extraEnv`: more of helm's environment (KUBECONFIG for an install). */
+  /** `extraEnv`: more of helm's environment (KUBECONFIG for an install); `binary`: which helm (HELM, HELM4). */
   constructor(
     prefix = 'helm',
     private readonly extraEnv: Record<string, string> = {},
+    readonly binary = HELM,
   ) {
     this.dir = tempDir(prefix);
   }
@@ -74,12 +86,12 @@ export class HelmHome {
 
   /** Runs helm; the exit code and output, whatever they are. */
   run(args: string[], cwd = this.dir) {
-    return run(HELM, args, { cwd, env: this.env(), timeoutMs: 180_000 });
+    return run(this.binary, args, { cwd, env: this.env(), timeoutMs: 180_000 });
   }
 
   /** Runs helm; throws with its output unless it exits 0. */
   ok(args: string[], cwd = this.dir) {
-    return runOk(HELM, args, { cwd, env: this.env(), timeoutMs: 180_000 });
+    return runOk(this.binary, args, { cwd, env: this.env(), timeoutMs: 180_000 });
   }
 
   /** `helm repo add`, with credentials when the repository needs them. */
