@@ -146,11 +146,12 @@ export class S3UploadSessionStore implements UploadSessionStore {
       try {
         const next = await this.write(id, chunk, content, maxBytes);
         if (!(await this.records.commit(id, next))) throw await this.lost(repository, id, offset);
-        if (state.tail) await this.deleteObject(state.tail);
+        // The chunk is kept: an old tail that cannot be deleted now goes with the session.
+        if (state.tail) await this.deleteObject(state.tail).catch(() => undefined);
         return { ...head, size: next.size };
       } catch (error) {
         content.destroy();
-        if (chunk.tail) await this.deleteObject(chunk.tail);
+        if (chunk.tail) await this.deleteObject(chunk.tail).catch(() => undefined);
         // Another chunk committed meanwhile (its tail may be what this one failed to read): a mismatch.
         const now = await this.records.state(id);
         if (!(error instanceof UploadOffsetMismatchError) && now?.version !== chunk.base.version)
@@ -230,10 +231,12 @@ export class S3UploadSessionStore implements UploadSessionStore {
    */
   private async write(id: string, chunk: Chunk, content: Readable, maxBytes: number): Promise<SessionState> {
     const state = chunk.base;
-    const oldTail = state.tail ? await this.readObject(state.tail) : Buffer.alloc(0);
+    const oldTail = state.tail;
+    const readTail = (key: string) => this.readObject(key);
     let size = state.size;
+    // The old tail is read inside, so no reference outlives the part it goes into.
     const source = async function* () {
-      if (oldTail.length > 0) yield oldTail;
+      if (oldTail) yield await readTail(oldTail);
       for await (const bytes of content) {
         size += (bytes as Buffer).length;
         if (size > maxBytes) throw new UploadTooLargeError(id, maxBytes);
