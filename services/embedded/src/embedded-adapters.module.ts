@@ -179,8 +179,12 @@ export class EmbeddedAdaptersModule {
         { provide: WEBHOOK_LOGGER, useValue: logger },
         // Account events as webhooks: the gateway's AccountWriter tells it after each append.
         { provide: ACCOUNT_CHANGES, useClass: AccountWebhookEnqueuer },
-        // OCI blob uploads in progress; sessions a day old are abandoned (removed at start).
-        { provide: UPLOAD_SESSIONS, useFactory: () => openUploadSessions(file('oci-uploads')) },
+        // OCI blob uploads in progress; sessions past WHARF_OCI_UPLOAD_MAX_AGE_SECONDS are removed
+        // at start, then by the gateway's sweep (UploadSessionExpiry).
+        {
+          provide: UPLOAD_SESSIONS,
+          useFactory: () => openUploadSessions(file('oci-uploads'), config.ociUploads.maxAgeSeconds * 1000),
+        },
         // Last pulls for retention, written by the gateway's PullRecorder once a minute.
         {
           provide: PULL_RECORDS,

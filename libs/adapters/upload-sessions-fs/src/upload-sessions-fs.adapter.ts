@@ -220,13 +220,16 @@ export class FsUploadSessionStore implements UploadSessionStore {
   }
 }
 
-/** How long an OCI upload session may stay unfinished. */
+/** How long an OCI upload session may stay unfinished, unless the caller says (WHARF_OCI_UPLOAD_MAX_AGE_SECONDS). */
 export const UPLOAD_SESSION_MAX_AGE_MS = 24 * 3600_000;
 
-/** The sessions under `root`, those older than UPLOAD_SESSION_MAX_AGE_MS (or unreadable) removed first. */
-export async function openUploadSessions(root: string): Promise<FsUploadSessionStore> {
+/** The sessions under `root`, those older than `maxAgeMs` (or unreadable) removed first. */
+export async function openUploadSessions(
+  root: string,
+  maxAgeMs = UPLOAD_SESSION_MAX_AGE_MS,
+): Promise<FsUploadSessionStore> {
   const sessions = new FsUploadSessionStore(root);
-  await sessions.expire(new Date(Date.now() - UPLOAD_SESSION_MAX_AGE_MS));
+  await sessions.expire(new Date(Date.now() - maxAgeMs));
   return sessions;
 }
 

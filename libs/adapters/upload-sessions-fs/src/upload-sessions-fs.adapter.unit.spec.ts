@@ -23,4 +23,12 @@ describe('FsUploadSessionStore', () => {
     expect(existsSync(join(dir, `${session.id}.json`))).toBe(false);
     expect(existsSync(join(dir, `${session.id}.data`))).toBe(false);
   });
+
+  it('should remove at open the sessions older than the age it is given (WHARF_OCI_UPLOAD_MAX_AGE_SECONDS)', async () => {
+    const dir = join(root, 'oci-uploads');
+    const session = await new FsUploadSessionStore(dir).start('ns/app');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await (await openUploadSessions(dir, 60_000)).get('ns/app', session.id)).not.toBeNull();
+    expect(await (await openUploadSessions(dir, 10)).get('ns/app', session.id)).toBeNull();
+  });
 });
