@@ -634,6 +634,6 @@ function rememberCommand(recent: string[], commandId: string): string[] {
   return next.length > RECENT_COMMANDS_KEPT ? next.slice(next.length - RECENT_COMMANDS_KEPT) : next;
 }
 
-export function wasApplied(state: PackageView, commandId: string): boolean {
+export function wasApplied(state: Pick<PackageView, 'recentCommands'>, commandId: string): boolean {
   return state.recentCommands.includes(commandId);
 }

@@ -89,7 +89,14 @@ export function joinHead(fields: HeadFields, summary: PackageSummary): PackageHe
  * the one `evolve` folded, keys in the same order.
  */
 export function assembleView(fields: HeadFields, rows: readonly ManifestRow[]): PackageView {
-  const manifests = [...rows].sort((a, b) => a.sequence - b.sequence).map((r) => r.manifest);
+  return withManifests(
+    fields,
+    [...rows].sort((a, b) => a.sequence - b.sequence).map((r) => r.manifest),
+  );
+}
+
+/** The view of `fields` holding `manifests`, placed where the view has them (right after `visibility`). */
+function withManifests(fields: HeadFields, manifests: ReleaseManifest[]): PackageView {
   const view: Record<string, unknown> = {};
   let placed = false;
   for (const [key, value] of Object.entries(fields)) {
@@ -101,6 +108,43 @@ export function assembleView(fields: HeadFields, rows: readonly ManifestRow[]): 
   }
   if (!placed) view.manifests = manifests;
   return view as unknown as PackageView;
+}
+
+/**
+ * The view after a put of `head` and `changes` onto `before` (the view at the head's previous
+ * sequence): for a store that keeps whole views in memory. Proportional to the package, as
+ * any whole view is.
+ */
+export function viewAfterChanges(before: PackageView, head: PackageHead, changes: ManifestChanges): PackageView {
+  const gone = new Set<string>();
+  for (const d of changes.deleted) gone.add(manifestRowKey(d.release, d.mediaType));
+  for (const p of changes.published) gone.add(manifestRowKey(p.manifest.release, p.manifest.mediaType));
+  const manifests = before.manifests.filter((m) => !gone.has(manifestRowKey(m.release, m.mediaType)));
+  for (const p of changes.published) manifests.push(p.manifest);
+  return withManifests(headFieldsOfHead(head), manifests);
+}
+
+/** The head without its release index and byte counts: the view's fields, keys in the view's order. */
+export function headFieldsOfHead(head: PackageHead): HeadFields {
+  const { releases: _releases, storedBytes: _storedBytes, metadataBytes: _metadataBytes, ...fields } = head;
+  return fields;
+}
+
+/** Every media type the head's release index holds, sorted (`mediaTypesOf` of its view). */
+export function mediaTypesOfHead(head: PackageHead): string[] {
+  const types = new Set<string>();
+  for (const r of head.releases) for (const t of r.mediaTypes) types.add(t);
+  return [...types].sort();
+}
+
+/** `packageExists` of the head's view: it holds a release. */
+export function headHasReleases(head: PackageHead): boolean {
+  return head.releases.length > 0;
+}
+
+/** `ociRepositoryExists` of the head's view: it holds a release or an OCI artifact. */
+export function headIsOciRepository(head: PackageHead): boolean {
+  return head.releases.length > 0 || (head.ociArtifacts?.length ?? 0) > 0;
 }
 
 /** Every manifest of a view as a row, ordered by its place in the view (for a store that knows no sequences yet). */
