@@ -116,10 +116,11 @@ function withManifests(fields: HeadFields, manifests: ReleaseManifest[]): Packag
  * any whole view is.
  */
 export function viewAfterChanges(before: PackageView, head: PackageHead, changes: ManifestChanges): PackageView {
-  const gone = new Set<string>();
-  for (const d of changes.deleted) gone.add(manifestRowKey(d.release, d.mediaType));
-  for (const p of changes.published) gone.add(manifestRowKey(p.manifest.release, p.manifest.mediaType));
-  const manifests = before.manifests.filter((m) => !gone.has(manifestRowKey(m.release, m.mediaType)));
+  // A few changes against every manifest: compared in place, no key built per manifest.
+  const gone = [...changes.deleted, ...changes.published.map((p) => p.manifest)];
+  const manifests = before.manifests.filter(
+    (m) => !gone.some((g) => g.release === m.release && g.mediaType === m.mediaType),
+  );
   for (const p of changes.published) manifests.push(p.manifest);
   return withManifests(headFieldsOfHead(head), manifests);
 }
