@@ -8,7 +8,7 @@
  * the process's CPU (user + system) per push, and p50/p99 of the writer's answer.
  *
  *   npx tsc -p bench/tsconfig.json --outDir /tmp/wharf-bench
- *   node /tmp/wharf-bench/bench/writer-push.js <root> [<root> ...]
+ *   node /tmp/wharf-bench/bench/writer-push.js <root> [<root> ...]   (the project's Node 24, e.g. PATH=node_modules/.bin:$PATH)
  *
  * Each root is a checkout with a built `dist/` (`npm run build`). Environment: WRITER_LEVELS
  * (default 1000,10000,50000), WRITER_PUSHES (200), WRITER_CHARTS (1: with the chart index).
