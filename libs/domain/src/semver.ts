@@ -119,14 +119,22 @@ function compareText(a: string, b: string): number {
 /** Highest first. Strings that are not SemVer (never stored, but tolerated) sort last, by text. */
 export function sortReleasesDescending(releases: readonly string[]): string[] {
   const parsed = releases.map((raw) => ({ raw, version: parseSemVer(raw) }));
-  return parsed
-    .sort((a, b) => {
-      if (a.version && b.version) return compareSemVer(b.version, a.version);
-      if (a.version) return -1;
-      if (b.version) return 1;
-      return compareText(a.raw, b.raw);
-    })
-    .map((entry) => entry.raw);
+  return parsed.sort(compareParsedDescending).map((entry) => entry.raw);
+}
+
+/** The order of `sortReleasesDescending` for two releases: negative when `a` comes first (a total order). */
+export function compareReleasesDescending(a: string, b: string): number {
+  return compareParsedDescending({ raw: a, version: parseSemVer(a) }, { raw: b, version: parseSemVer(b) });
+}
+
+function compareParsedDescending(
+  a: { raw: string; version: SemVer | null },
+  b: { raw: string; version: SemVer | null },
+): number {
+  if (a.version && b.version) return compareSemVer(b.version, a.version);
+  if (a.version) return -1;
+  if (b.version) return 1;
+  return compareText(a.raw, b.raw);
 }
 
 // ---------------------------------------------------------------------------------------------

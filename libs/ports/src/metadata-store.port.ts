@@ -69,6 +69,17 @@ export interface MetadataStore {
    */
   put(view: PackageView, expectedSequence: number, changes?: ManifestChanges): Promise<boolean>;
 
+  /**
+   * `put` from the package's head instead of its view: the writer's path, which decides and
+   * folds on heads (`evolveHead`) and never holds the whole view. Stores `head` and the rows
+   * `changes` names when the stored sequence is still `expectedSequence`, exactly as `put` of
+   * the view whose `packageHead` is `head` with the same changes would (same `get`, `getHead`,
+   * `getRelease` and `list` afterwards); false, writing nothing a read shows, otherwise. The
+   * caller vouches that `changes` are the whole difference from the stored package; a package
+   * stored in a layout without rows is refused (false after no write): put its view instead.
+   */
+  putHead(head: PackageHead, expectedSequence: number, changes: ManifestChanges): Promise<boolean>;
+
   /** Summaries of packages that have at least one release (or, with includeOciOnly, an OCI artifact), ordered by package name. */
   list(filter: PackageListFilter): Promise<PackageSummary[]>;
 

@@ -17,7 +17,16 @@ export class ChartIndexProjection {
 
   /** `view` is the package's view after (at least) `events`. */
   async apply(view: PackageView, events: readonly Pick<EventEnvelope, 'type' | 'data'>[]): Promise<void> {
+    await this.applyLoaded(async () => view, events);
+  }
+
+  /** As `apply`, with the view read (by `load`) only when the events can change charts. */
+  async applyLoaded(
+    load: () => Promise<PackageView | null>,
+    events: readonly Pick<EventEnvelope, 'type' | 'data'>[],
+  ): Promise<void> {
     if (!this.charts || !touchesCharts(events)) return;
-    await this.charts.sync(chartVersionsOf(view));
+    const view = await load();
+    if (view) await this.charts.sync(chartVersionsOf(view));
   }
 }

@@ -17,7 +17,14 @@
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HighestByKey } from '@wharf/collections';
-import { PackageView, emptyPackageView, evolveAll, manifestChanges } from '@wharf/domain';
+import {
+  PackageHeadState,
+  PackageView,
+  emptyPackageView,
+  evolveAll,
+  headChanges,
+  manifestChanges,
+} from '@wharf/domain';
 import type { EventEnvelope } from '@wharf/contracts';
 import { METADATA_STORE, MetadataStore, UnappliableEventsError, parkedBehind } from '@wharf/ports';
 import { ChartIndexProjection } from './chart-index-projection';
@@ -64,6 +71,28 @@ export class PackageProjection {
       }
       if (attempt >= 5) throw new Error(`could not store ${pkg} after ${attempt} concurrent updates`);
     }
+  }
+
+  /**
+   * The writer's apply of the events it just appended, decided on the package's head: stores
+   * `after`'s head and the rows the events changed (`headChanges`), a compare-and-set on
+   * `before`'s sequence, without reading or folding the whole view. When the store has moved on
+   * meanwhile (or holds the package in a layout without rows), falls back to `apply`, which
+   * reads the stored view and applies what it lacks.
+   */
+  async applyHead(
+    pkg: string,
+    events: readonly EventEnvelope[],
+    before: PackageHeadState,
+    after: PackageHeadState,
+  ): Promise<void> {
+    const sorted = [...events].sort((a, b) => a.sequence - b.sequence);
+    if (!(await this.store.putHead(after.head, before.head.sequence, headChanges(after, sorted)))) {
+      await this.apply(pkg, events);
+      return;
+    }
+    await this.charts?.applyLoaded(() => this.store.get(pkg), events);
+    this.appliedThrough.offer(pkg, { sequence: after.head.sequence });
   }
 
   /**

@@ -16,15 +16,23 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   ConcurrencyConflictError,
   DecisionContext,
+  DecisionState,
   PackageCommand,
+  PackageHeadState,
   PackageView,
+  RecordedEvent,
   decide,
+  decidesOnHead,
   emptyPackageView,
   evolveAll,
+  evolveHeadAll,
   findChannel,
   importOutcome,
+  mediaTypesInIndex,
+  packageHead,
   planImport,
   storedBytesOf,
+  touchedRows,
   wasApplied,
 } from '@wharf/domain';
 import type { EventEnvelope } from '@wharf/contracts';
@@ -44,11 +52,33 @@ interface Waiting {
 }
 
 /** A batch decided: the events to append and, once they are applied, each command's answer. */
-interface DecidedBatch {
+interface DecidedBatch<S> {
   envelopes: EventEnvelope[];
   answers: (() => void)[];
-  view: PackageView;
+  state: S;
 }
+
+/** How a batch is decided on one kind of state: a whole view, or a head and the rows the batch touches. */
+interface Fold<S extends DecisionState> {
+  evolve(state: S, events: readonly RecordedEvent[]): S;
+  fields(state: S): Pick<PackageView, 'sequence' | 'visibility' | 'channels' | 'recentCommands'>;
+  storedBytes(state: S): number;
+}
+
+const VIEW_FOLD: Fold<PackageView> = {
+  evolve: evolveAll,
+  fields: (view) => view,
+  storedBytes: storedBytesOf,
+};
+
+const HEAD_FOLD: Fold<PackageHeadState> = {
+  evolve: evolveHeadAll,
+  fields: (state) => state.head,
+  storedBytes: (state) => state.head.storedBytes,
+};
+
+/** Attempts at reading a head and its rows as of one sequence before the writer reads the whole view instead. */
+const HEAD_READS = 3;
 
 @Injectable()
 export class PackageWriter implements PackageCommands {
@@ -99,76 +129,148 @@ export class PackageWriter implements PackageCommands {
     });
   }
 
-  /** Settles every command of the batch; a failure to append or apply fails them all. */
+  /**
+   * Settles every command of the batch; a failure to append or apply fails them all. A batch of
+   * commands decided on heads (pushes, deletes, channels, visibility: `decidesOnHead`) reads the
+   * package's head and the rows its commands touch, never the whole view, so it costs the same
+   * in a package of any size; any other batch reads the whole view.
+   */
   private async attempt(pkg: string, batch: Waiting[]): Promise<void> {
-    const quotaCarried = batch.some(
-      ({ command }) =>
-        (command.type === 'PushRelease' || command.type === 'PutOciManifest') && (command.namespaceQuotaBytes ?? 0) > 0,
-    );
-    let decided: DecidedBatch;
+    let answers: (() => void)[];
     try {
-      const current = await this.store.get(pkg);
-      const stored = current ?? emptyPackageView(pkg);
-      decided = quotaCarried
-        ? await this.reservations.reserve(pkg, (namespaceBytesElsewhere) => {
-            const outcome = this.decideBatch(pkg, batch, stored, { namespaceBytesElsewhere });
-            return { decided: outcome, heldBytes: Math.max(storedBytesOf(outcome.view), storedBytesOf(stored)) };
-          })
-        : this.decideBatch(pkg, batch, stored, {});
-      try {
-        if (decided.envelopes.length > 0) {
-          await this.log.append(pkg, stored.sequence, decided.envelopes);
-          await this.projection.apply(pkg, decided.envelopes, current);
-        }
-      } finally {
-        if (quotaCarried) this.reservations.release(pkg);
+      const loaded = batch.every(({ command }) => decidesOnHead(command)) ? await this.loadHead(pkg, batch) : null;
+      if (loaded)
+        answers = await this.run(pkg, batch, HEAD_FOLD, loaded, (envelopes, after) =>
+          this.projection.applyHead(pkg, envelopes, loaded, after),
+        );
+      else {
+        const current = await this.store.get(pkg);
+        answers = await this.run(pkg, batch, VIEW_FOLD, current ?? emptyPackageView(pkg), async (envelopes) => {
+          await this.projection.apply(pkg, envelopes, current);
+        });
       }
     } catch (error) {
       for (const { reject } of batch) reject(error);
       return;
     }
-    for (const answer of decided.answers) answer();
+    for (const answer of answers) answer();
   }
 
   /**
-   * Decides each command on the view the previous ones leave. A refused command, or one whose
-   * events break their contract, gets its own error and leaves the view as it was.
+   * The package's head and the manifests of the rows the batch touches, all as of one sequence
+   * (a row read with another head than the first means a write came in between: read again).
+   * Null after HEAD_READS such attempts: the caller reads the whole view.
    */
-  private decideBatch(pkg: string, batch: Waiting[], stored: PackageView, context: DecisionContext): DecidedBatch {
-    let view = stored;
+  private async loadHead(pkg: string, batch: Waiting[]): Promise<PackageHeadState | null> {
+    const keys = new Map<string, { release: string; mediaType: string }>();
+    for (const { command } of batch)
+      for (const row of touchedRows(command)) keys.set(`${row.mediaType}\0${row.release}`, row);
+    for (let attempt = 0; attempt < HEAD_READS; attempt++) {
+      const [first, ...others] = [...keys.values()];
+      // One read for a batch of new releases: the first key's read brings the head, and a row the
+      // head does not hold is not read.
+      const read = first ? await this.store.getRelease(pkg, first.release, first.mediaType) : null;
+      const head = first ? read?.head : await this.store.getHead(pkg);
+      if (!head) return { head: packageHead(emptyPackageView(pkg)), rows: [] };
+      const rows = read?.manifest ? [read.manifest] : [];
+      let consistent = true;
+      for (const row of others) {
+        if (!mediaTypesInIndex(head.releases, row.release).includes(row.mediaType)) continue;
+        const more = await this.store.getRelease(pkg, row.release, row.mediaType);
+        if (more?.head.sequence !== head.sequence) {
+          consistent = false;
+          break;
+        }
+        if (more.manifest) rows.push(more.manifest);
+      }
+      if (consistent) return { head, rows };
+    }
+    return null;
+  }
+
+  /**
+   * Decides the batch on `stored` (under the namespace's reservation when a push carries a
+   * quota), appends its events at `stored`'s sequence and applies them (`apply`, given the state
+   * after them); the reservation lasts until they are applied. Returns each command's answer.
+   */
+  private async run<S extends DecisionState>(
+    pkg: string,
+    batch: Waiting[],
+    fold: Fold<S>,
+    stored: S,
+    apply: (envelopes: EventEnvelope[], after: S) => Promise<void>,
+  ): Promise<(() => void)[]> {
+    const quotaCarried = batch.some(
+      ({ command }) =>
+        (command.type === 'PushRelease' || command.type === 'PutOciManifest') && (command.namespaceQuotaBytes ?? 0) > 0,
+    );
+    const decided = quotaCarried
+      ? await this.reservations.reserve(pkg, (namespaceBytesElsewhere) => {
+          const outcome = this.decideBatch(pkg, batch, fold, stored, { namespaceBytesElsewhere });
+          return {
+            decided: outcome,
+            heldBytes: Math.max(fold.storedBytes(outcome.state), fold.storedBytes(stored)),
+          };
+        })
+      : this.decideBatch(pkg, batch, fold, stored, {});
+    try {
+      if (decided.envelopes.length > 0) {
+        await this.log.append(pkg, fold.fields(stored).sequence, decided.envelopes);
+        await apply(decided.envelopes, decided.state);
+      }
+    } finally {
+      if (quotaCarried) this.reservations.release(pkg);
+    }
+    return decided.answers;
+  }
+
+  /**
+   * Decides each command on the state the previous ones leave. A refused command, or one whose
+   * events break their contract, gets its own error and leaves the state as it was.
+   */
+  private decideBatch<S extends DecisionState>(
+    pkg: string,
+    batch: Waiting[],
+    fold: Fold<S>,
+    stored: S,
+    context: DecisionContext,
+  ): DecidedBatch<S> {
+    let state = stored;
     const envelopes: EventEnvelope[] = [];
     const answers: (() => void)[] = [];
     for (const { command, resolve, reject } of batch) {
-      const before = view;
+      const before = state;
       let events: EventEnvelope[];
       try {
-        events = wasApplied(before, command.meta.commandId)
+        events = wasApplied(fold.fields(before), command.meta.commandId)
           ? []
-          : envelopesFor(pkg, before.sequence, decide(command, before, context), command.meta);
+          : envelopesFor(pkg, fold.fields(before).sequence, decide(command, before, context), command.meta);
       } catch (refusal) {
         answers.push(() => reject(refusal));
         continue;
       }
-      const after = evolveAll(before, events);
+      const after = fold.evolve(before, events);
       envelopes.push(...events);
-      view = after;
-      answers.push(() => resolve(resultOf(command, before, after, events)));
+      state = after;
+      answers.push(() => resolve(resultOf(command, before, after, events, fold)));
     }
-    return { envelopes, answers, view };
+    return { envelopes, answers, state };
   }
 }
 
-/** The answer to `command`, from the views before and after its events. */
-function resultOf(
+/** The answer to `command`, from the states before and after its events. */
+function resultOf<S extends DecisionState>(
   command: PackageCommand,
-  before: PackageView,
-  after: PackageView,
+  before: S,
+  after: S,
   events: EventEnvelope[],
+  fold: Fold<S>,
 ): CommandResult {
-  const result: CommandResult = { sequences: events.map((e) => e.sequence), visibility: after.visibility };
-  if ('channel' in command) result.channel = findChannel(after, command.channel) ?? null;
+  const fields = fold.fields(after);
+  const result: CommandResult = { sequences: events.map((e) => e.sequence), visibility: fields.visibility };
+  if ('channel' in command) result.channel = findChannel(fields, command.channel) ?? null;
   // A redelivered command has no events: its releases are all there now, reported as such.
   if (command.type === 'ImportReleases')
-    result.import = importOutcome(planImport(command, events.length > 0 ? before : after));
+    result.import = importOutcome(planImport(command, (events.length > 0 ? before : after) as PackageView));
   return result;
 }

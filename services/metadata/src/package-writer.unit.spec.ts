@@ -20,6 +20,7 @@ import {
   publishedEnvelopes,
   pushRelease,
   removeReleaseFromChannel,
+  testDigest,
 } from '@wharf/testing';
 import { envelopesFor } from './event-envelopes';
 import { KeyedMutex } from './keyed-mutex';
@@ -253,6 +254,72 @@ describe('PackageWriter', () => {
 
       expect(store.reads.slice(reads)).toEqual([TEST_PACKAGE]);
       expect(releaseNames((await store.get(TEST_PACKAGE))!).sort()).toEqual(['1.0.0', '2.0.0']);
+    });
+  });
+
+  describe('on the package head', () => {
+    const big = 'ns1/big';
+
+    it('decides pushes, a forced push, channel commands and deletes on the head and the rows they touch, never reading the whole view, and stores what a replay of the log stores', async () => {
+      const { writer, log, store, projector } = service;
+      await log.append(big, 0, publishedEnvelopes(big, 0, 50));
+      await projector.caughtUp();
+      await projector.onApplicationShutdown(); // its reads are not the writer's
+      const wholeReads = store.wholeViewReads.length;
+      const meta = (commandId: string) => ({ commandId });
+
+      await writer.execute(pushRelease({ package: big, release: '9.0.0', meta: meta('p1') }));
+      await writer.execute(pushRelease({ package: big, release: '9.0.0', mediaType: 'kpm', meta: meta('p2') }));
+      const forced = await writer.execute(
+        pushRelease({
+          package: big,
+          release: '9.0.0',
+          force: true,
+          metadata: { again: true },
+          content: { blobDigest: testDigest('again') },
+          meta: meta('p3'),
+        }),
+      );
+      await writer.execute(addReleaseToChannel({ package: big, release: '9.0.0', meta: meta('c1') }));
+      await writer.execute(addReleaseToChannel({ package: big, release: '1.7.0', meta: meta('c2') }));
+      const refused = await settle(writer.execute(pushRelease({ package: big, release: '1.3.0', meta: meta('p4') })));
+      await writer.execute(deleteRelease({ package: big, release: '1.7.0', meta: meta('d1') }));
+      await writer.execute(deleteRelease({ package: big, release: '9.0.0', mediaType: 'kpm', meta: meta('d2') }));
+
+      expect(store.wholeViewReads.slice(wholeReads)).toEqual([]);
+      expect((refused as { error: unknown }).error).toBeInstanceOf(PackageExistsError);
+      const forcedEvent = log.streamOf(big).find((e) => e.sequence === forced.sequences[0]);
+      expect(forcedEvent?.data).toMatchObject({
+        replaced: { blobDigest: published({ release: '9.0.0' }).data.blobDigest },
+      });
+      const replayed = new InMemoryMetadataStore();
+      await new PackageProjection(replayed).apply(big, log.streamOf(big));
+      expect(JSON.stringify(await store.getHead(big))).toBe(JSON.stringify(await replayed.getHead(big)));
+      expect(await store.get(big)).toEqual(await replayed.get(big));
+      expect((await store.get(big))!.channels).toEqual([{ name: 'stable', current: '9.0.0', releases: ['9.0.0'] }]);
+    });
+
+    it('applies from the stored view when the store moved on between the head read and the write', async () => {
+      const { writer, log, store, projector } = service;
+      await writer.execute(pushRelease({ release: '1.0.0', meta: { commandId: 'c0' } }));
+      await projector.caughtUp();
+      await projector.onApplicationShutdown();
+      // The projector (of another process) stores the writer's own event just before the writer's put compares sequences.
+      store.beforeNextPut(async () => {
+        await new PackageProjection(store).apply(TEST_PACKAGE, log.streamOf(TEST_PACKAGE));
+      });
+      const reads = store.wholeViewReads.length;
+
+      await writer.execute(pushRelease({ release: '2.0.0', meta: { commandId: 'c1' } }));
+
+      expect(store.putAttempts.slice(-2)).toEqual([
+        { pkg: TEST_PACKAGE, sequence: 2, expectedSequence: 1, stored: true },
+        { pkg: TEST_PACKAGE, sequence: 2, expectedSequence: 1, stored: false },
+      ]);
+      // The other projection's read, then the fallback's: the writer applies from the stored view.
+      expect(store.wholeViewReads.slice(reads)).toEqual([TEST_PACKAGE, TEST_PACKAGE]);
+      expect(releaseNames((await store.get(TEST_PACKAGE))!)).toEqual(['1.0.0', '2.0.0']);
+      expect((await store.get(TEST_PACKAGE))!.sequence).toBe(2);
     });
   });
 

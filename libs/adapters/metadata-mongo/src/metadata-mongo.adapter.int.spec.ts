@@ -653,6 +653,9 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       expect(await listed({ namespace: ns, limit: 10 })).toEqual([pkg]);
 
       const next = packageViewAfter(v1, [releasePublished({ release: '2.0.0' })]);
+      // A head and its changes cannot be stored onto a view without rows (the writer then puts the view).
+      expect(await store.putHead(packageHead(next.view), v1.sequence, next.changes)).toBe(false);
+      expect(await store.get(pkg)).toEqual(v1);
       expect(await store.put(next.view, v1.sequence, next.changes)).toBe(true);
 
       const fresh = await connect();

@@ -92,14 +92,15 @@ import {
   ReleaseManifest,
   Visibility,
   assembleView,
-  headFieldsOf,
+  headFieldsOfHead,
+  headHasReleases,
+  headIsOciRepository,
   joinHead,
-  mediaTypesOf,
-  ociRepositoryExists,
-  packageExists,
+  mediaTypesOfHead,
   packageHead,
   rowsOfView,
   summaryOfHead,
+  viewAfterChanges,
 } from '@wharf/domain';
 import { DependencyUnavailableError } from '@wharf/ports';
 import type { HeadAndManifest, MetadataStore, PackageListFilter, PackageReader, ProjectionRebuild } from '@wharf/ports';
@@ -555,52 +556,90 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   async put(view: PackageView, expectedSequence: number, changes?: ManifestChanges): Promise<boolean> {
+    const outcome = await this.write(packageHead(view), expectedSequence, (replaced) =>
+      // The changes hold only against rows: a package stored before rows has its every row written.
+      changes && (replaced === null || replaced.rows === true)
+        ? changes
+        : { published: rowsOfView(view), deleted: [], whole: true },
+    );
+    if (!outcome) return false;
+    this.rememberView(outcome.generation, view, outcome.whole ? null : outcome.rowsSize, outcome.firstHeadSize);
+    return true;
+  }
+
+  async putHead(head: PackageHead, expectedSequence: number, changes: ManifestChanges): Promise<boolean> {
+    const key = (generation: number) => `${generation}\0${head.package}`;
+    let before: { view: PackageView; size: number } | undefined;
+    const outcome = await this.write(head, expectedSequence, (replaced, generation) => {
+      before = this.views.get(key(generation));
+      // A package stored before rows has no rows to change: its view is put instead.
+      return replaced === null || replaced.rows === true ? changes : null;
+    });
+    if (!outcome) return false;
+    // A view cached at the previous sequence stays cached with the changes (for the readers of whole views).
+    if (before && before.view.sequence === expectedSequence && expectedSequence > 0) {
+      const size = before.size + outcome.rowsSize;
+      this.views.set(key(outcome.generation), { view: viewAfterChanges(before.view, head, changes), size }, size);
+    } else this.views.delete(key(outcome.generation));
+    return true;
+  }
+
+  /**
+   * The compare-and-set of a head, with the rows `rowsFor` names for the version it replaces:
+   * rows first, then the version's exclusive insert, then the head pointer, the rows deleted and
+   * the replaced version's retire. Null when the stored sequence is not `expectedSequence`, or
+   * `rowsFor` answers null (nothing written then).
+   */
+  private async write(
+    head: PackageHead,
+    expectedSequence: number,
+    rowsFor: (replaced: StoredVersion | null, generation: number) => (ManifestChanges & { whole?: true }) | null,
+  ): Promise<{ generation: number; rowsSize: number; whole: boolean; firstHeadSize: number | null } | null> {
     if (!Number.isSafeInteger(expectedSequence) || expectedSequence < 0) {
       throw new RangeError(`expectedSequence must be a non-negative integer, got ${expectedSequence}`);
     }
-    const advances = Number.isSafeInteger(view.sequence) && view.sequence > expectedSequence;
-    // A view that does not advance is refused below, but only once the stored sequence is known.
+    const pkg = head.package;
+    const advances = Number.isSafeInteger(head.sequence) && head.sequence > expectedSequence;
+    // A head that does not advance is refused below, but only once the stored sequence is known.
     const replaced =
       expectedSequence === 0
         ? null
         : advances
-          ? await this.versionAt(view.package, expectedSequence)
-          : await this.newestVersion(view.package);
-    if ((replaced?.sequence ?? 0) !== expectedSequence) return false;
+          ? await this.versionAt(pkg, expectedSequence)
+          : await this.newestVersion(pkg);
+    if ((replaced?.sequence ?? 0) !== expectedSequence) return null;
     if (!advances) {
       throw new RangeError(
-        `the view of ${view.package} has sequence ${view.sequence}, not above expectedSequence ${expectedSequence}`,
+        `the view of ${pkg} has sequence ${head.sequence}, not above expectedSequence ${expectedSequence}`,
       );
     }
-    const id = linkId(view.package, expectedSequence);
+    const id = linkId(pkg, expectedSequence);
     const { generation, versions, heads, rows } = await this.collections();
-    // The changes hold only against rows: a package stored before rows has its every row written.
-    const known = replaced === null || replaced.rows === true ? changes : undefined;
-    const head = packageHead(view);
+    const changes = rowsFor(replaced, generation);
+    if (!changes) return null;
     const doc: PackageVersionDocument = {
       _id: id,
-      package: view.package,
+      package: pkg,
       previousSequence: expectedSequence,
-      sequence: view.sequence,
+      sequence: head.sequence,
       current: true,
-      active: packageExists(view),
-      ...(!packageExists(view) && ociRepositoryExists(view) ? { ociOnly: true } : {}),
-      namespace: view.namespace,
-      visibility: view.visibility,
-      mediaTypes: mediaTypesOf(view),
-      head: JSON.stringify(headFieldsOf(view)),
+      active: headHasReleases(head),
+      ...(!headHasReleases(head) && headIsOciRepository(head) ? { ociOnly: true } : {}),
+      namespace: head.namespace,
+      visibility: head.visibility,
+      mediaTypes: mediaTypesOfHead(head),
+      head: JSON.stringify(headFieldsOfHead(head)),
       rows: true,
       summary: JSON.stringify(summaryOfHead(head)),
     };
     // Rows first: every row a stored head holds exists (a reader of the head finds it).
-    const written = known?.published ?? rowsOfView(view);
     let rowsSize = 0;
-    const upserts = written.map(({ manifest, sequence }) => {
+    const upserts = changes.published.map(({ manifest, sequence }) => {
       const json = JSON.stringify(manifest);
       rowsSize += json.length;
       const row: PackageRowDocument = {
-        _id: rowId(view.package, manifest.release, manifest.mediaType),
-        package: view.package,
+        _id: rowId(pkg, manifest.release, manifest.mediaType),
+        package: pkg,
         release: manifest.release,
         mediaType: manifest.mediaType,
         sequence,
@@ -614,30 +653,34 @@ export class MongoMetadataStore implements MetadataStore {
       await versions.insertOne(doc);
     } catch (error) {
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) {
-        this.views.delete(`${generation}\0${view.package}`);
-        return false;
+        this.views.delete(`${generation}\0${pkg}`);
+        return null;
       }
       throw error;
     }
-    this.know(generation, view.package, { id, sequence: view.sequence, rows: true });
-    this.rememberView(generation, view, known ? rowsSize : null, replaced === null ? doc.head!.length : null);
+    this.know(generation, pkg, { id, sequence: head.sequence, rows: true });
     // Stored. What follows only speeds up reads or drops what no head holds any more; if it
     // fails, the next reader walks further and the next list or put retires what this one did not.
     await heads
       .updateOne(
-        { _id: view.package },
+        { _id: pkg },
         {
-          $set: { sequence: view.sequence, version: id, head: doc.head, summary: doc.summary, rows: true },
+          $set: { sequence: head.sequence, version: id, head: doc.head, summary: doc.summary, rows: true },
           $unset: { view: '' },
         },
         { upsert: true },
       )
       .catch(() => undefined);
-    await this.deleteRows(view, known).catch(() => undefined);
+    await this.deleteRows(pkg, changes.deleted).catch(() => undefined);
     // By `_id` alone (FerretDB v1 scans the whole collection for any other filter); retiring an
     // already retired version again changes nothing, so no `current: true` condition is needed.
     if (replaced) await this.retire([replaced.id]);
-    return true;
+    return {
+      generation,
+      rowsSize,
+      whole: changes.whole === true,
+      firstHeadSize: replaced === null ? doc.head!.length : null,
+    };
   }
 
   /**
@@ -645,8 +688,8 @@ export class MongoMetadataStore implements MetadataStore {
    * deletes none: rows no head holds are never read (get and getRelease go by the head), and a
    * later publication of the same release and media type overwrites them.
    */
-  private async deleteRows(view: PackageView, changes: ManifestChanges | undefined): Promise<void> {
-    const ids = (changes?.deleted ?? []).map((d) => rowId(view.package, d.release, d.mediaType));
+  private async deleteRows(pkg: string, deleted: ManifestChanges['deleted']): Promise<void> {
+    const ids = deleted.map((d) => rowId(pkg, d.release, d.mediaType));
     if (ids.length === 0) return;
     const { rows } = await this.collections();
     await rows.bulkWrite(ids.map((rid) => ({ deleteOne: { filter: { _id: rid } } })));

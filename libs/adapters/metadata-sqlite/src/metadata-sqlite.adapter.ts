@@ -38,12 +38,15 @@ import {
   ReleaseManifest,
   assembleView,
   headFieldsOf,
+  headFieldsOfHead,
+  headHasReleases,
+  headIsOciRepository,
   joinHead,
-  ociRepositoryExists,
-  packageExists,
+  mediaTypesOfHead,
   packageHead,
   rowsOfView,
   summaryOfHead,
+  viewAfterChanges,
 } from '@wharf/domain';
 import type { HeadAndManifest, MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
 
@@ -197,62 +200,90 @@ export class SqliteMetadataStore implements MetadataStore {
   async put(view: PackageView, expectedSequence: number, changes?: ManifestChanges): Promise<boolean> {
     this.dropCacheIfChangedElsewhere();
     const head = packageHead(view);
-    const headJson = JSON.stringify(headFieldsOf(view));
-    const summaryJson = JSON.stringify(summaryOfHead(head));
-    let rowsSize = 0;
-    const stored = this.db.transaction(() => {
-      if (!this.putHead(view, head, headJson, summaryJson, expectedSequence)) return false;
-      const upsert = prepared(
-        this.db,
-        `INSERT INTO ${this.rows} (package, release, media_type, sequence, manifest) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (package, release, media_type) DO UPDATE SET sequence = excluded.sequence, manifest = excluded.manifest`,
-      );
-      if (!changes) prepared(this.db, `DELETE FROM ${this.rows} WHERE package = ?`).run(view.package);
-      else {
-        const remove = prepared(
-          this.db,
-          `DELETE FROM ${this.rows} WHERE package = ? AND release = ? AND media_type = ?`,
-        );
-        for (const d of changes.deleted) remove.run(view.package, d.release, d.mediaType);
-      }
-      for (const { manifest, sequence } of changes?.published ?? rowsOfView(view)) {
-        const json = JSON.stringify(manifest);
-        rowsSize += json.length;
-        upsert.run(view.package, manifest.release, manifest.mediaType, sequence, json);
-      }
-      return true;
-    })();
-    if (!stored) {
-      this.views.delete(view.package);
-      this.headCache.delete(view.package);
-      return false;
-    }
-    this.headCache.set(view.package, head, headJson.length + summaryJson.length);
+    const stored = this.write(
+      head,
+      expectedSequence,
+      changes ?? { published: rowsOfView(view), deleted: [] },
+      !changes,
+    );
+    if (!stored) return false;
     // The view's weight: what it weighed before plus the rows written (exact for a whole rewrite).
     const before = changes ? this.views.get(view.package) : undefined;
     if (changes && !before) this.views.delete(view.package);
     else {
-      const size = (before?.size ?? headJson.length) + rowsSize;
+      const size = (before?.size ?? stored.headSize) + stored.rowsSize;
       this.views.set(view.package, { view, size }, size);
     }
     return true;
   }
 
-  /** The head's compare-and-set: inserts (expected 0) or moves it from `expectedSequence`. */
-  private putHead(
-    view: PackageView,
+  async putHead(head: PackageHead, expectedSequence: number, changes: ManifestChanges): Promise<boolean> {
+    this.dropCacheIfChangedElsewhere();
+    const before = this.views.get(head.package);
+    const stored = this.write(head, expectedSequence, changes, false);
+    if (!stored) return false;
+    // A view cached at the previous sequence stays cached with the changes (for the readers of whole views).
+    if (before && before.view.sequence === expectedSequence && expectedSequence > 0) {
+      const size = before.size + stored.rowsSize;
+      this.views.set(head.package, { view: viewAfterChanges(before.view, head, changes), size }, size);
+    } else this.views.delete(head.package);
+    return true;
+  }
+
+  /**
+   * The head's compare-and-set and the rows in one transaction: the rows `changes` name (with
+   * `replaceAll`, the package's other rows are deleted first). Null when the compare-and-set
+   * failed; then neither cache holds the package.
+   */
+  private write(
     head: PackageHead,
-    headJson: string,
-    summaryJson: string,
     expectedSequence: number,
-  ): boolean {
+    changes: ManifestChanges,
+    replaceAll: boolean,
+  ): { headSize: number; rowsSize: number } | null {
+    const headJson = JSON.stringify(headFieldsOfHead(head));
+    const summaryJson = JSON.stringify(summaryOfHead(head));
+    let rowsSize = 0;
+    const stored = this.db.transaction(() => {
+      if (!this.putHeadRow(head, headJson, summaryJson, expectedSequence)) return false;
+      const upsert = prepared(
+        this.db,
+        `INSERT INTO ${this.rows} (package, release, media_type, sequence, manifest) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (package, release, media_type) DO UPDATE SET sequence = excluded.sequence, manifest = excluded.manifest`,
+      );
+      if (replaceAll) prepared(this.db, `DELETE FROM ${this.rows} WHERE package = ?`).run(head.package);
+      else {
+        const remove = prepared(
+          this.db,
+          `DELETE FROM ${this.rows} WHERE package = ? AND release = ? AND media_type = ?`,
+        );
+        for (const d of changes.deleted) remove.run(head.package, d.release, d.mediaType);
+      }
+      for (const { manifest, sequence } of changes.published) {
+        const json = JSON.stringify(manifest);
+        rowsSize += json.length;
+        upsert.run(head.package, manifest.release, manifest.mediaType, sequence, json);
+      }
+      return true;
+    })();
+    if (!stored) {
+      this.views.delete(head.package);
+      this.headCache.delete(head.package);
+      return null;
+    }
+    this.headCache.set(head.package, head, headJson.length + summaryJson.length);
+    return { headSize: headJson.length, rowsSize };
+  }
+
+  /** The head's compare-and-set: inserts (expected 0) or moves it from `expectedSequence`. */
+  private putHeadRow(head: PackageHead, headJson: string, summaryJson: string, expectedSequence: number): boolean {
     const values = {
-      package: view.package,
-      namespace: view.namespace,
-      sequence: view.sequence,
+      package: head.package,
+      namespace: head.namespace,
+      sequence: head.sequence,
       // 1: listed (has a release); 2: only the /v2 catalog lists it (OCI artifacts alone); 0: neither.
-      active: packageExists(view) ? 1 : ociRepositoryExists(view) ? 2 : 0,
-      visibility: view.visibility,
+      active: headHasReleases(head) ? 1 : headIsOciRepository(head) ? 2 : 0,
+      visibility: head.visibility,
       media_types: ',' + mediaTypesOfHead(head).join(',') + ',',
       head: headJson,
       summary: summaryJson,
@@ -335,7 +366,7 @@ export class SqliteMetadataStore implements MetadataStore {
           // Whatever the new tables hold of it (an upgrade after a downgrade) gives way to the view.
           prepared(this.db, `DELETE FROM ${this.heads} WHERE package = ?`).run(pkg);
           prepared(this.db, `DELETE FROM ${this.rows} WHERE package = ?`).run(pkg);
-          this.putHead(parsed, head, JSON.stringify(headFieldsOf(parsed)), JSON.stringify(summaryOfHead(head)), 0);
+          this.putHeadRow(head, JSON.stringify(headFieldsOf(parsed)), JSON.stringify(summaryOfHead(head)), 0);
           const upsert = prepared(
             this.db,
             `INSERT OR REPLACE INTO ${this.rows} (package, release, media_type, sequence, manifest) VALUES (?, ?, ?, ?, ?)`,
@@ -347,13 +378,6 @@ export class SqliteMetadataStore implements MetadataStore {
       })
       .immediate();
   }
-}
-
-/** Every media type the head's releases have, sorted. */
-function mediaTypesOfHead(head: PackageHead): string[] {
-  const types = new Set<string>();
-  for (const r of head.releases) for (const t of r.mediaTypes) types.add(t);
-  return [...types].sort();
 }
 
 // SQLite's busy, locked, full and I/O errors leave every method as the ports' DependencyUnavailableError (sqlite-outage.ts in libs/adapters/sqlite).

@@ -8,3 +8,4 @@ export * from './package.summary';
 export * from './package.search-document';
 export * from './blob-references';
 export * from './package.head';
+export * from './package.head-state';

@@ -46,7 +46,9 @@ import {
   manifestsOf,
   packageExists,
 } from './package.view';
-import type { PackageHead } from './package.head';
+import type { HeadFields, PackageHead } from './package.head';
+import { mediaTypesInIndex } from './package.head';
+import type { PackageHeadState } from './package.head-state';
 
 /** What a decision needs to know beyond the package's own state, measured by its writer. */
 export interface DecisionContext {
@@ -57,37 +59,120 @@ export interface DecisionContext {
   namespaceBytesElsewhere?: number;
 }
 
-export function decide(command: PackageCommand, state: PackageView, context: DecisionContext = {}): PackageEvent[] {
+/**
+ * What a command is decided on: the package's whole view, or (for the commands `decidesOnHead`
+ * names) its head and the manifests of the (release, media type)s the command touches, so that
+ * deciding costs the same in a package of one release and of 100,000.
+ */
+export type DecisionState = PackageView | PackageHeadState;
+
+/** The commands decided on a head and the rows they touch (`touchedRows`); the others need the whole view. */
+export function decidesOnHead(command: PackageCommand): boolean {
+  return HEAD_COMMANDS.has(command.type);
+}
+
+const HEAD_COMMANDS = new Set<PackageCommand['type']>([
+  'PushRelease',
+  'DeleteRelease',
+  'AddReleaseToChannel',
+  'RemoveReleaseFromChannel',
+  'DeleteChannel',
+  'SetVisibility',
+]);
+
+/** The (release, media type)s whose manifests a head-decided command reads and its events change. */
+export function touchedRows(command: PackageCommand): { release: string; mediaType: string }[] {
+  return command.type === 'PushRelease' || command.type === 'DeleteRelease'
+    ? [{ release: command.release, mediaType: command.mediaType }]
+    : [];
+}
+
+export function decide(command: PackageCommand, state: DecisionState, context: DecisionContext = {}): PackageEvent[] {
+  const facts = factsOf(state);
   switch (command.type) {
     case 'PushRelease':
-      return decidePush(command, state, context);
+      return decidePush(command, facts, context);
     case 'DeleteRelease':
-      return decideDeleteRelease(command, state);
+      return decideDeleteRelease(command, facts);
     case 'AddReleaseToChannel':
-      return decideAddToChannel(command, state);
+      return decideAddToChannel(command, facts);
     case 'RemoveReleaseFromChannel':
-      return decideRemoveFromChannel(command, state);
+      return decideRemoveFromChannel(command, facts);
     case 'DeleteChannel':
-      return decideDeleteChannel(command, state);
+      return decideDeleteChannel(command, facts);
     case 'SetVisibility':
       // A package emptied by deletes keeps its visibility, so it can still be changed here.
-      if (!hadEvents(state)) throw new PackageNotFoundError(command.package);
-      return state.visibility === command.visibility
+      if (facts.fields.sequence === 0) throw new PackageNotFoundError(command.package);
+      return facts.fields.visibility === command.visibility
         ? []
         : [{ type: 'PackageVisibilityChanged', data: { visibility: command.visibility } }];
     case 'ImportReleases':
-      return decideImport(command, state);
-    case 'PutOciManifest':
-      return decidePutOciManifest(command, state, hadEvents(state), context.namespaceBytesElsewhere);
+      return decideImport(command, wholeView(state, command));
+    case 'PutOciManifest': {
+      const view = wholeView(state, command);
+      return decidePutOciManifest(command, view, hadEvents(view), context.namespaceBytesElsewhere);
+    }
     case 'DeleteOciManifest':
-      return decideDeleteOciManifest(command, state);
+      return decideDeleteOciManifest(command, wholeView(state, command));
     case 'DeleteOciTag':
-      return decideDeleteOciTag(command, state);
+      return decideDeleteOciTag(command, wholeView(state, command));
     default: {
       const unknown: never = command;
       throw new Error(`unhandled command ${(unknown as PackageCommand).type}`);
     }
   }
+}
+
+/**
+ * What the rules of the head-decided commands read of a package, from a whole view or from a
+ * head and the rows loaded with it: one place for each rule, whichever state it runs on.
+ */
+interface PackageFacts {
+  fields: Pick<HeadFields, 'package' | 'namespace' | 'sequence' | 'visibility' | 'channels' | 'tombstones'>;
+  /** The package has at least one release. */
+  exists: boolean;
+  /** The manifest of (release, media type), if the package holds one. */
+  manifest(release: string, mediaType: string): ReleaseManifest | undefined;
+  /** How many manifests (media types) the release has. */
+  manifestCount(release: string): number;
+  storedBytes(): number;
+  storedMetadataBytes(): number;
+}
+
+function isHeadState(state: DecisionState): state is PackageHeadState {
+  return 'head' in state;
+}
+
+function factsOf(state: DecisionState): PackageFacts {
+  if (!isHeadState(state))
+    return {
+      fields: state,
+      exists: packageExists(state),
+      manifest: (release, mediaType) => findManifest(state, release, mediaType),
+      manifestCount: (release) => manifestsOf(state, release).length,
+      storedBytes: () => storedBytesOf(state),
+      storedMetadataBytes: () => storedMetadataBytesOf(state),
+    };
+  const { head, rows } = state;
+  return {
+    fields: head,
+    exists: head.releases.length > 0,
+    manifest: (release, mediaType) => {
+      if (!mediaTypesInIndex(head.releases, release).includes(mediaType)) return undefined;
+      const row = rows.find((m) => m.release === release && m.mediaType === mediaType);
+      if (!row)
+        throw new Error(`the manifest ${release} (${mediaType}) of ${head.package} was not loaded with its head`);
+      return row;
+    },
+    manifestCount: (release) => mediaTypesInIndex(head.releases, release).length,
+    storedBytes: () => head.storedBytes,
+    storedMetadataBytes: () => head.metadataBytes,
+  };
+}
+
+function wholeView(state: DecisionState, command: PackageCommand): PackageView {
+  if (isHeadState(state)) throw new Error(`${command.type} is decided on the package's whole view, not on its head`);
+  return state;
 }
 
 /**
@@ -181,10 +266,17 @@ function assertPackageMetadataWithinBound(
  * visibility only when the package has no manifests, which makes these events and the ones
  * recorded before this rule fold the same way (no new event version).
  */
-function decidePush(command: PushRelease, state: PackageView, context: DecisionContext): PackageEvent[] {
-  const existed = hadEvents(state);
-  const existing = assertPushFitsPackage(command, state);
-  assertWithinQuota(command, state, existing, context);
+function decidePush(command: PushRelease, facts: PackageFacts, context: DecisionContext): PackageEvent[] {
+  const state = facts.fields;
+  const existed = state.sequence > 0;
+  const existing = assertPushFits(command, {
+    sequence: state.sequence,
+    visibility: state.visibility,
+    tombstones: state.tombstones,
+    existing: facts.manifest(command.release, command.mediaType),
+    storedMetadataBytes: facts.storedMetadataBytes,
+  });
+  assertWithinQuota(command, facts, existing, context);
   return [
     {
       type: 'ReleasePublished',
@@ -213,7 +305,7 @@ function decidePush(command: PushRelease, state: PackageView, context: DecisionC
  */
 function assertWithinQuota(
   command: PushRelease,
-  state: PackageView,
+  facts: PackageFacts,
   existing: ReleaseManifest | undefined,
   context: DecisionContext,
 ): void {
@@ -229,8 +321,8 @@ function assertWithinQuota(
       metadata: command.metadata,
     }) - (existing ? manifestBytes(existing) : 0);
   if (added <= 0) return;
-  const used = context.namespaceBytesElsewhere + storedBytesOf(state);
-  if (used + added > quota) throw new QuotaExceededError(state.namespace, quota, used);
+  const used = context.namespaceBytesElsewhere + facts.storedBytes();
+  if (used + added > quota) throw new QuotaExceededError(facts.fields.namespace, quota, used);
 }
 
 /** True once any event of the package was recorded, even if every release was deleted since. */
@@ -257,8 +349,9 @@ function replacedDigests(existing: ReleaseManifest): {
  * Deleting the last manifest of a release also takes the release out of every channel, with
  * the same fallback as an explicit removal, so no channel ever points at a missing release.
  */
-function decideDeleteRelease(command: DeleteRelease, state: PackageView): PackageEvent[] {
-  const manifest = findManifest(state, command.release, command.mediaType);
+function decideDeleteRelease(command: DeleteRelease, facts: PackageFacts): PackageEvent[] {
+  const state = facts.fields;
+  const manifest = facts.manifest(command.release, command.mediaType);
   if (!manifest) throw new PackageNotFoundError(command.package, command.release, command.mediaType);
   if (command.guard) assertRetentionStillApplies(command, manifest, state);
   const events: PackageEvent[] = [
@@ -275,7 +368,7 @@ function decideDeleteRelease(command: DeleteRelease, state: PackageView): Packag
       },
     },
   ];
-  const lastManifestOfRelease = manifestsOf(state, command.release).length === 1;
+  const lastManifestOfRelease = facts.manifestCount(command.release) === 1;
   if (lastManifestOfRelease) {
     for (const channel of state.channels.filter((c) => c.releases.includes(command.release))) {
       events.push(...removalEvents(channel, command.release));
@@ -285,24 +378,28 @@ function decideDeleteRelease(command: DeleteRelease, state: PackageView): Packag
 }
 
 /** A retention delete applies only to the state its run planned against (see RetentionGuard). */
-function assertRetentionStillApplies(command: DeleteRelease, manifest: ReleaseManifest, state: PackageView): void {
+function assertRetentionStillApplies(
+  command: DeleteRelease,
+  manifest: ReleaseManifest,
+  state: Pick<PackageView, 'channels'>,
+): void {
   const superseded = (why: string) =>
     new RetentionSupersededError(command.package, command.release, command.mediaType, why);
   if (manifest.blobDigest !== command.guard!.blobDigest) throw superseded('pushed again since the run planned it');
   if (state.channels.some((c) => c.current === command.release)) throw superseded("now a channel's current release");
 }
 
-function decideAddToChannel(command: AddReleaseToChannel, state: PackageView): PackageEvent[] {
-  if (!packageExists(state)) throw new PackageNotFoundError(command.package);
-  if (manifestsOf(state, command.release).length === 0) {
+function decideAddToChannel(command: AddReleaseToChannel, facts: PackageFacts): PackageEvent[] {
+  if (!facts.exists) throw new PackageNotFoundError(command.package);
+  if (facts.manifestCount(command.release) === 0) {
     throw new ReleaseNotFoundError(command.package, command.release);
   }
   return [{ type: 'ReleaseAddedToChannel', data: { channel: command.channel, release: command.release } }];
 }
 
-function decideRemoveFromChannel(command: RemoveReleaseFromChannel, state: PackageView): PackageEvent[] {
-  if (!packageExists(state)) throw new PackageNotFoundError(command.package);
-  const channel = findChannel(state, command.channel);
+function decideRemoveFromChannel(command: RemoveReleaseFromChannel, facts: PackageFacts): PackageEvent[] {
+  if (!facts.exists) throw new PackageNotFoundError(command.package);
+  const channel = findChannel(facts.fields, command.channel);
   if (!channel) throw new ChannelNotFoundError(command.package, command.channel);
   if (!channel.releases.includes(command.release)) {
     throw new PackageNotFoundError(command.package, command.release);
@@ -310,9 +407,9 @@ function decideRemoveFromChannel(command: RemoveReleaseFromChannel, state: Packa
   return removalEvents(channel, command.release);
 }
 
-function decideDeleteChannel(command: DeleteChannel, state: PackageView): PackageEvent[] {
-  if (!packageExists(state)) throw new PackageNotFoundError(command.package);
-  if (!findChannel(state, command.channel)) throw new ChannelNotFoundError(command.package, command.channel);
+function decideDeleteChannel(command: DeleteChannel, facts: PackageFacts): PackageEvent[] {
+  if (!facts.exists) throw new PackageNotFoundError(command.package);
+  if (!findChannel(facts.fields, command.channel)) throw new ChannelNotFoundError(command.package, command.channel);
   return [{ type: 'ChannelDeleted', data: { channel: command.channel } }];
 }
 
@@ -333,7 +430,11 @@ function removalEvents(channel: ChannelRecord, release: string): (ReleaseRemoved
 }
 
 export function evolve(state: PackageView, event: RecordedEvent): PackageView {
-  const next = applyEvent(state, event as RecordedEvent<PackageEvent>);
+  return stamped(applyEvent(state, event as RecordedEvent<PackageEvent>), state, event);
+}
+
+/** What every event does to a package's state besides its own change: its sequence, time and command. */
+export function stamped<T extends HeadFields>(next: T, state: HeadFields, event: RecordedEvent): T {
   return {
     ...next,
     sequence: event.sequence,
@@ -364,8 +465,8 @@ export function evolveAll(state: PackageView, events: readonly RecordedEvent[]):
   return view;
 }
 
-/** The manifest a ReleasePublished event adds (evolve and publishAll alike). */
-function manifestPublishedBy(event: RecordedEvent<ReleasePublished>): ReleaseManifest {
+/** The manifest a ReleasePublished event adds (evolve, publishAll and evolveHead alike). */
+export function manifestPublishedBy(event: RecordedEvent<ReleasePublished>): ReleaseManifest {
   const d = event.data;
   return {
     release: d.release,
@@ -455,6 +556,32 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
       ];
       return { ...state, manifests, tombstones, createdAt: manifests.length === 0 ? null : state.createdAt };
     }
+    case 'ReleaseAddedToChannel':
+    case 'ReleaseRemovedFromChannel':
+    case 'ChannelDeleted':
+    case 'PackageVisibilityChanged':
+      return applyHeadEvent(state, e);
+    case 'OciManifestPushed':
+    case 'OciManifestDeleted':
+    case 'OciTagged':
+    case 'OciUntagged':
+      return evolveOci(state, e, event.occurredAt);
+    default: {
+      const unknown: never = e;
+      return unknown;
+    }
+  }
+}
+
+/** The events that change a package's head fields alone (channels, visibility). */
+export type HeadOnlyEvent = Extract<
+  PackageEvent,
+  { type: 'ReleaseAddedToChannel' | 'ReleaseRemovedFromChannel' | 'ChannelDeleted' | 'PackageVisibilityChanged' }
+>;
+
+/** Folds an event that changes no manifest: the same on a view and on a head's fields. */
+export function applyHeadEvent<T extends Pick<PackageView, 'channels' | 'visibility'>>(state: T, e: HeadOnlyEvent): T {
+  switch (e.type) {
     case 'ReleaseAddedToChannel': {
       const { channel, release } = e.data;
       const existing = findChannel(state, channel);
@@ -482,11 +609,6 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
       return { ...state, channels: state.channels.filter((c) => c.name !== e.data.channel) };
     case 'PackageVisibilityChanged':
       return { ...state, visibility: e.data.visibility };
-    case 'OciManifestPushed':
-    case 'OciManifestDeleted':
-    case 'OciTagged':
-    case 'OciUntagged':
-      return evolveOci(state, e, event.occurredAt);
     default: {
       const unknown: never = e;
       return unknown;
@@ -495,11 +617,15 @@ function applyEvent(state: PackageView, event: RecordedEvent<PackageEvent>): Pac
 }
 
 /** The state without the tombstone of (release, media type); the field goes when none is left. */
-function withoutTombstone(state: PackageView, release: string, mediaType: string): PackageView {
+export function withoutTombstone<T extends { tombstones?: ReleaseTombstone[] }>(
+  state: T,
+  release: string,
+  mediaType: string,
+): T {
   if (!state.tombstones) return state;
   const { tombstones, ...rest } = state;
   const left = tombstones.filter((t) => !(t.release === release && t.mediaType === mediaType));
-  return left.length > 0 ? { ...rest, tombstones: left } : rest;
+  return (left.length > 0 ? { ...rest, tombstones: left } : rest) as T;
 }
 
 function rememberCommand(recent: string[], commandId: string): string[] {
@@ -508,6 +634,6 @@ function rememberCommand(recent: string[], commandId: string): string[] {
   return next.length > RECENT_COMMANDS_KEPT ? next.slice(next.length - RECENT_COMMANDS_KEPT) : next;
 }
 
-export function wasApplied(state: PackageView, commandId: string): boolean {
+export function wasApplied(state: Pick<PackageView, 'recentCommands'>, commandId: string): boolean {
   return state.recentCommands.includes(commandId);
 }

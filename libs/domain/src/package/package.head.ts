@@ -10,6 +10,7 @@
  * ordered by the sequence of the event that published it, which is its place in the view's
  * `manifests` (a publication, a forced one too, appends; a delete removes).
  */
+import { compareReleasesDescending } from '../semver';
 import type { RecordedEvent } from './package.events';
 import type { PackageSummary } from './package.summary';
 import { summarizePackage } from './package.summary';
@@ -88,7 +89,14 @@ export function joinHead(fields: HeadFields, summary: PackageSummary): PackageHe
  * the one `evolve` folded, keys in the same order.
  */
 export function assembleView(fields: HeadFields, rows: readonly ManifestRow[]): PackageView {
-  const manifests = [...rows].sort((a, b) => a.sequence - b.sequence).map((r) => r.manifest);
+  return withManifests(
+    fields,
+    [...rows].sort((a, b) => a.sequence - b.sequence).map((r) => r.manifest),
+  );
+}
+
+/** The view of `fields` holding `manifests`, placed where the view has them (right after `visibility`). */
+function withManifests(fields: HeadFields, manifests: ReleaseManifest[]): PackageView {
   const view: Record<string, unknown> = {};
   let placed = false;
   for (const [key, value] of Object.entries(fields)) {
@@ -102,6 +110,44 @@ export function assembleView(fields: HeadFields, rows: readonly ManifestRow[]): 
   return view as unknown as PackageView;
 }
 
+/**
+ * The view after a put of `head` and `changes` onto `before` (the view at the head's previous
+ * sequence): for a store that keeps whole views in memory. Proportional to the package, as
+ * any whole view is.
+ */
+export function viewAfterChanges(before: PackageView, head: PackageHead, changes: ManifestChanges): PackageView {
+  // A few changes against every manifest: compared in place, no key built per manifest.
+  const gone = [...changes.deleted, ...changes.published.map((p) => p.manifest)];
+  const manifests = before.manifests.filter(
+    (m) => !gone.some((g) => g.release === m.release && g.mediaType === m.mediaType),
+  );
+  for (const p of changes.published) manifests.push(p.manifest);
+  return withManifests(headFieldsOfHead(head), manifests);
+}
+
+/** The head without its release index and byte counts: the view's fields, keys in the view's order. */
+export function headFieldsOfHead(head: PackageHead): HeadFields {
+  const { releases: _releases, storedBytes: _storedBytes, metadataBytes: _metadataBytes, ...fields } = head;
+  return fields;
+}
+
+/** Every media type the head's release index holds, sorted (`mediaTypesOf` of its view). */
+export function mediaTypesOfHead(head: PackageHead): string[] {
+  const types = new Set<string>();
+  for (const r of head.releases) for (const t of r.mediaTypes) types.add(t);
+  return [...types].sort();
+}
+
+/** `packageExists` of the head's view: it holds a release. */
+export function headHasReleases(head: PackageHead): boolean {
+  return head.releases.length > 0;
+}
+
+/** `ociRepositoryExists` of the head's view: it holds a release or an OCI artifact. */
+export function headIsOciRepository(head: PackageHead): boolean {
+  return head.releases.length > 0 || (head.ociArtifacts?.length ?? 0) > 0;
+}
+
 /** Every manifest of a view as a row, ordered by its place in the view (for a store that knows no sequences yet). */
 export function rowsOfView(view: PackageView): ManifestRow[] {
   return view.manifests.map((manifest, i) => ({ manifest, sequence: i }));
@@ -113,25 +159,12 @@ export function rowsOfView(view: PackageView): ManifestRow[] {
  * the events, not to the package: the manifests published are the last ones of the view.
  */
 export function manifestChanges(after: PackageView, events: readonly RecordedEvent[]): ManifestChanges {
-  const last = new Map<string, { release: string; mediaType: string; sequence: number | null }>();
-  for (const event of events) {
-    if (event.type !== 'ReleasePublished' && event.type !== 'ReleaseDeleted') continue;
-    const { release, mediaType } = event.data as { release: string; mediaType: string };
-    const key = rowKey(release, mediaType);
-    last.delete(key); // re-inserted last: the map's order is the publications' order
-    last.set(key, { release, mediaType, sequence: event.type === 'ReleasePublished' ? event.sequence : null });
-  }
+  const { wanted, deleted } = lastManifestChanges(events);
   const published: ManifestRow[] = [];
-  const deleted: ManifestChanges['deleted'] = [];
-  const wanted = new Map<string, number>();
-  for (const [key, change] of last) {
-    if (change.sequence === null) deleted.push({ release: change.release, mediaType: change.mediaType });
-    else wanted.set(key, change.sequence);
-  }
   // Publications append to the view's manifests, so they are its last ones.
   for (let i = after.manifests.length - 1; i >= 0 && wanted.size > published.length; i--) {
     const manifest = after.manifests[i]!;
-    const sequence = wanted.get(rowKey(manifest.release, manifest.mediaType));
+    const sequence = wanted.get(manifestRowKey(manifest.release, manifest.mediaType));
     if (sequence !== undefined) published.push({ manifest, sequence });
   }
   if (published.length !== wanted.size)
@@ -140,6 +173,78 @@ export function manifestChanges(after: PackageView, events: readonly RecordedEve
   return { published, deleted };
 }
 
-function rowKey(release: string, mediaType: string): string {
+/**
+ * The last publication or delete of each (release, media type) among `events`: the rows
+ * published (by key, `<media type>\0<release>`, with the publishing sequence, in publication
+ * order) and the ones deleted.
+ */
+export function lastManifestChanges(events: readonly RecordedEvent[]): {
+  wanted: Map<string, number>;
+  deleted: ManifestChanges['deleted'];
+} {
+  const last = new Map<string, { release: string; mediaType: string; sequence: number | null }>();
+  for (const event of events) {
+    if (event.type !== 'ReleasePublished' && event.type !== 'ReleaseDeleted') continue;
+    const { release, mediaType } = event.data as { release: string; mediaType: string };
+    const key = manifestRowKey(release, mediaType);
+    last.delete(key); // re-inserted last: the map's order is the publications' order
+    last.set(key, { release, mediaType, sequence: event.type === 'ReleasePublished' ? event.sequence : null });
+  }
+  const deleted: ManifestChanges['deleted'] = [];
+  const wanted = new Map<string, number>();
+  for (const [key, change] of last) {
+    if (change.sequence === null) deleted.push({ release: change.release, mediaType: change.mediaType });
+    else wanted.set(key, change.sequence);
+  }
+  return { wanted, deleted };
+}
+
+/** The release index's place of `release`: where it is, or where it would go (binary search). */
+function placeInIndex(index: PackageHead['releases'], release: string): { at: number; found: boolean } {
+  let low = 0;
+  let high = index.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    const order = compareReleasesDescending(index[mid]!.release, release);
+    if (order === 0) return { at: mid, found: true };
+    if (order < 0) low = mid + 1;
+    else high = mid;
+  }
+  return { at: low, found: false };
+}
+
+/** The media types the head's release index holds for `release` (none: it holds no such release). */
+export function mediaTypesInIndex(index: PackageHead['releases'], release: string): string[] {
+  const { at, found } = placeInIndex(index, release);
+  return found ? index[at]!.mediaTypes : [];
+}
+
+/** The release index with (release, media type) in it, as `summarizePackage` would sort it; a new array. */
+export function indexWith(index: PackageHead['releases'], release: string, mediaType: string): PackageHead['releases'] {
+  const { at, found } = placeInIndex(index, release);
+  if (found && index[at]!.mediaTypes.includes(mediaType)) return index;
+  const next = [...index];
+  if (found) next[at] = { release, mediaTypes: [...index[at]!.mediaTypes, mediaType].sort() };
+  else next.splice(at, 0, { release, mediaTypes: [mediaType] });
+  return next;
+}
+
+/** The release index without (release, media type); a release left with none goes. */
+export function indexWithout(
+  index: PackageHead['releases'],
+  release: string,
+  mediaType: string,
+): PackageHead['releases'] {
+  const { at, found } = placeInIndex(index, release);
+  if (!found || !index[at]!.mediaTypes.includes(mediaType)) return index;
+  const next = [...index];
+  const left = index[at]!.mediaTypes.filter((t) => t !== mediaType);
+  if (left.length > 0) next[at] = { release, mediaTypes: left };
+  else next.splice(at, 1);
+  return next;
+}
+
+/** The key of a (release, media type) among a package's manifests. */
+export function manifestRowKey(release: string, mediaType: string): string {
   return `${mediaType}\u0000${release}`;
 }

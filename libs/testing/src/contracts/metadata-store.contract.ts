@@ -286,6 +286,69 @@ export function describeMetadataStoreContract(
       );
     });
 
+    describe('putHead', () => {
+      it(
+        'should store from a head and its changes exactly what put stores from the view, with or without a whole view read in between',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const first = packageViewAfter(packageView(pkg, []), [
+            releasePublished({}),
+            releasePublished({ release: '2.0.0' }),
+          ]);
+          expect(await store().putHead(packageHead(first.view), 0, first.changes)).toBe(true);
+          expect(await store().get(pkg)).toEqual(first.view);
+          let view = first.view;
+          const steps = [
+            [releasePublished({ release: '4.0.0' }), releasePublished({ release: '4.0.0', mediaType: 'kpm' })],
+            [releasePublished({ release: '2.0.0', metadata: { forced: true } })],
+            [releaseDeleted('1.0.0'), releasePublished({ release: '5.0.0' }), releaseDeleted('5.0.0')],
+            [releasePublished({ release: '1.0.0', metadata: { back: true } })],
+          ];
+          for (const [i, events] of steps.entries()) {
+            const next = packageViewAfter(view, events);
+            // Half the steps read the whole view first (a store may keep it, and must keep it right).
+            if (i % 2 === 1) expect(await store().get(pkg)).toEqual(view);
+
+            expect(await store().putHead(packageHead(next.view), view.sequence, next.changes)).toBe(true);
+
+            expect(await store().getHead(pkg)).toEqual(packageHead(next.view));
+            expect(await store().get(pkg)).toEqual(next.view);
+            for (const manifest of next.view.manifests)
+              expect(await store().getRelease(pkg, manifest.release, manifest.mediaType)).toEqual({
+                head: packageHead(next.view),
+                manifest,
+              });
+            view = next.view;
+          }
+          expect((await store().getRelease(pkg, '5.0.0', 'helm'))?.manifest).toBeNull();
+          expect(await store().list({ namespace: view.namespace, limit: 10 })).toEqual([summarizePackage(view)]);
+        },
+        timeout,
+      );
+
+      it(
+        'should refuse a head for a stale expectedSequence and show none of its rows',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const first = await stored(pkg, [{}]);
+          const second = packageViewAfter(first, [releasePublished({ release: '2.0.0' })]);
+          expect(await store().putHead(packageHead(second.view), first.sequence, second.changes)).toBe(true);
+          const stale = packageViewAfter(first, [
+            releasePublished({ release: '9.0.0' }),
+            releasePublished({ release: '1.0.0', metadata: 'stale' }),
+          ]);
+
+          expect(await store().putHead(packageHead(stale.view), first.sequence, stale.changes)).toBe(false);
+
+          expect(await store().get(pkg)).toEqual(second.view);
+          expect(await store().getHead(pkg)).toEqual(packageHead(second.view));
+          expect((await store().getRelease(pkg, '9.0.0', 'helm'))?.manifest).toBeNull();
+          expect((await store().getRelease(pkg, '1.0.0', 'helm'))?.manifest).toEqual(first.manifests[0]);
+        },
+        timeout,
+      );
+    });
+
     describe('list', () => {
       it(
         'should return the summaries of packages with a release, ordered by package name',

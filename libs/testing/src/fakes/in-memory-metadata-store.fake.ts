@@ -5,6 +5,7 @@
  * `put`'s manifest changes are not needed to hold the port's answers.
  */
 import {
+  ManifestChanges,
   PackageHead,
   PackageSummary,
   PackageView,
@@ -13,6 +14,8 @@ import {
   packageHead,
   summarizePackage,
   ociRepositoryExists,
+  emptyPackageView,
+  viewAfterChanges,
 } from '@wharf/domain';
 import type { HeadAndManifest, MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
 
@@ -23,8 +26,10 @@ export class InMemoryMetadataStore implements MetadataStore {
   private readonly beforePutHooks: PutHook[] = [];
   /** Every put, including refused ones. */
   readonly putAttempts: { pkg: string; sequence: number; expectedSequence: number; stored: boolean }[] = [];
-  /** The package of every get, in order. */
+  /** The package of every read (get, getHead, getRelease), in order. */
   readonly reads: string[] = [];
+  /** The package of every read of a whole view (get), in order. */
+  readonly wholeViewReads: string[] = [];
 
   constructor(private readonly journal?: string[]) {}
 
@@ -40,6 +45,7 @@ export class InMemoryMetadataStore implements MetadataStore {
 
   async get(pkg: string): Promise<PackageView | null> {
     this.reads.push(pkg);
+    this.wholeViewReads.push(pkg);
     return this.stored(pkg);
   }
 
@@ -73,6 +79,12 @@ export class InMemoryMetadataStore implements MetadataStore {
     this.views.set(view.package, JSON.stringify(view));
     this.journal?.push(`put ${view.package} ${view.sequence}`);
     return true;
+  }
+
+  /** As `put` of the stored view with the changes (the store keeps whole views). */
+  async putHead(head: PackageHead, expectedSequence: number, changes: ManifestChanges): Promise<boolean> {
+    const before = this.stored(head.package) ?? emptyPackageView(head.package);
+    return this.put(viewAfterChanges(before, head, changes), expectedSequence);
   }
 
   async list(filter: PackageListFilter): Promise<PackageSummary[]> {

@@ -1,0 +1,139 @@
+import {
+  TEST_PACKAGE,
+  addReleaseToChannel,
+  commandMeta,
+  deleteChannel,
+  deleteRelease,
+  pushRelease,
+  removeReleaseFromChannel,
+  testDigest,
+} from '@wharf/testing';
+import { deepFreeze } from '@wharf/contracts';
+import type { PackageCommand } from './package.commands';
+import type { PackageEvent, RecordedEvent } from './package.events';
+import { decide, evolve, touchedRows } from './package.decider';
+import { manifestChanges, packageHead } from './package.head';
+import { PackageHeadState, evolveHead, evolveHeadAll, headChanges } from './package.head-state';
+import { PackageView, emptyPackageView, findManifest } from './package.view';
+
+/** A deterministic stream of the commands decided on heads: pushes (forced or not, with metadata), deletes, channels, visibility. */
+function commands(seed: number, length: number): PackageCommand[] {
+  let x = seed;
+  const next = (n: number) => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x % n;
+  };
+  // Pre-releases and build metadata: the release index's order is SemVer precedence, then text.
+  const releases = ['1.0.0', '1.0.0-rc.1', '1.0.0+b2', '1.0.0+b10', '2.0.0', '0.9.1', '1.10.0', '1.2.0-alpha'];
+  const out: PackageCommand[] = [];
+  for (let i = 0; i < length; i++) {
+    const release = releases[next(releases.length)]!;
+    const mediaType = next(4) === 0 ? 'kpm' : 'helm';
+    const meta = { commandId: `c-${seed}-${i}`, issuedAt: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z` };
+    const roll = next(12);
+    if (roll < 6)
+      out.push(
+        pushRelease({
+          release,
+          mediaType,
+          force: next(2) === 0,
+          allowOverwrites: next(5) !== 0,
+          metadata: next(3) === 0 ? { notes: 'x'.repeat(next(40)) } : null,
+          maxPackageMetadataBytes: next(4) === 0 ? 120 : undefined,
+          namespaceQuotaBytes: next(4) === 0 ? 900 : undefined,
+          visibility: next(3) === 0 ? 'private' : 'public',
+          visibilityRequested: next(4) === 0,
+          content: {
+            blobDigest: testDigest(`${seed}-${i}`),
+            size: 100 + next(50),
+            ...(next(3) === 0 ? { provenanceDigest: testDigest(`p${i}`), provenanceSize: 7 } : {}),
+          },
+          meta,
+        }),
+      );
+    else if (roll < 8) out.push(deleteRelease({ release, mediaType, meta }));
+    else if (roll < 10) out.push(addReleaseToChannel({ channel: `c${next(2)}`, release, meta }));
+    else if (roll < 11) out.push(removeReleaseFromChannel({ channel: `c${next(2)}`, release, meta }));
+    else if (next(2) === 0) out.push(deleteChannel({ channel: `c${next(2)}`, meta }));
+    else
+      out.push({
+        type: 'SetVisibility',
+        package: TEST_PACKAGE,
+        visibility: next(2) === 0 ? 'private' : 'public',
+        meta: commandMeta(meta),
+      });
+  }
+  return out;
+}
+
+/** The head state a writer loads for `command`: the view's head and the view's manifests the command touches. */
+function loaded(view: PackageView, command: PackageCommand): PackageHeadState {
+  const rows = touchedRows(command)
+    .map((t) => findManifest(view, t.release, t.mediaType))
+    .filter((m) => m !== undefined);
+  return { head: packageHead(view), rows };
+}
+
+function outcome(run: () => PackageEvent[]): { events: PackageEvent[] } | { refused: string } {
+  try {
+    return { events: run() };
+  } catch (error) {
+    return { refused: `${(error as Error).constructor.name}: ${(error as Error).message}` };
+  }
+}
+
+describe('deciding and folding on a head and the rows a command touches', () => {
+  it('decides as on the whole view, and folds to the head of the view evolve folds, keys in the same order', () => {
+    let decisions = 0;
+    for (let seed = 1; seed <= 150; seed++) {
+      let view = emptyPackageView(TEST_PACKAGE);
+      let sequence = 0;
+      for (const command of commands(seed, 50)) {
+        const context = { namespaceBytesElsewhere: 300 };
+        const onView = outcome(() => decide(command, view, context));
+        let state = deepFreeze(loaded(view, command));
+        expect(outcome(() => decide(command, state, context))).toEqual(onView);
+        decisions++;
+        if (!('events' in onView)) continue;
+        const recordedEvents: RecordedEvent[] = onView.events.map((e) => ({
+          ...e,
+          package: TEST_PACKAGE,
+          sequence: ++sequence,
+          occurredAt: `2026-01-02T00:00:${String(sequence % 60).padStart(2, '0')}.000Z`,
+          causationId: command.meta.commandId,
+        }));
+        const after = recordedEvents.reduce(evolve, view);
+        state = evolveHeadAll(state, recordedEvents);
+        expect(JSON.stringify(state.head)).toBe(JSON.stringify(packageHead(after)));
+        expect(headChanges(state, recordedEvents)).toEqual(manifestChanges(after, recordedEvents));
+        view = after;
+      }
+    }
+    expect(decisions).toBe(150 * 50);
+  });
+
+  it('refuses to decide or fold a release it was not given the row of', () => {
+    const pushed = deepFreeze(
+      evolve(emptyPackageView(TEST_PACKAGE), {
+        type: 'ReleasePublished',
+        data: { ...(decide(pushRelease({ release: '1.0.0' }), emptyPackageView(TEST_PACKAGE))[0]!.data as object) },
+        package: TEST_PACKAGE,
+        sequence: 1,
+        occurredAt: '2026-01-01T00:00:00.000Z',
+        causationId: 'c1',
+      } as RecordedEvent),
+    );
+    const withoutRow: PackageHeadState = { head: packageHead(pushed), rows: [] };
+    expect(() => decide(pushRelease({ release: '1.0.0', force: true }), withoutRow)).toThrow(/was not loaded/);
+    expect(() =>
+      evolveHead(withoutRow, {
+        type: 'ReleaseDeleted',
+        data: { release: '1.0.0', mediaType: 'helm', apprDigest: 'a', blobDigest: 'b' },
+        package: TEST_PACKAGE,
+        sequence: 2,
+        occurredAt: '2026-01-01T00:00:01.000Z',
+        causationId: 'c2',
+      }),
+    ).toThrow(/was not loaded/);
+  });
+});
