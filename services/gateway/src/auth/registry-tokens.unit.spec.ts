@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '@wharf/config';
-import { RegistryTokens } from './registry-tokens';
+import { ConfigError, loadConfig } from '@wharf/config';
+import { RegistryTokens, registryTokenKeyOf } from './registry-tokens';
 
 const key = () => randomBytes(32).toString('base64');
 const claims = { sub: 'alice', exp: 2_000_000_000, pwd: 'fingerprint' };
@@ -17,23 +17,46 @@ describe(RegistryTokens.name, () => {
     expect(b.verify(token, now)).toEqual(claims);
     expect(other.verify(token, now)).toBeNull();
     expect(b.verify(token, claims.exp)).toBeNull();
-    expect([a.sharedKey, b.sharedKey]).toEqual([true, true]);
   });
 
-  it('should derive a shared key from WHARF_WEBHOOK_SECRET_KEY when it has none of its own, else make one of its own', () => {
+  it('should not derive a key from WHARF_WEBHOOK_SECRET_KEY: whoever holds that key cannot sign tokens', () => {
     const webhooks = key();
-    const a = new RegistryTokens(loadConfig({ WHARF_WEBHOOK_SECRET_KEY: webhooks }));
-    const b = new RegistryTokens(loadConfig({ WHARF_WEBHOOK_SECRET_KEY: webhooks }));
-    expect(b.verify(a.sign(claims), now)).toEqual(claims);
-    expect(a.sharedKey).toBe(true);
-    // Not the webhook key itself: a token signed with it is refused.
-    const raw = new RegistryTokens(loadConfig({ WHARF_REGISTRY_TOKEN_KEY: webhooks }));
-    expect(b.verify(raw.sign(claims), now)).toBeNull();
+    const withWebhookKey = loadConfig({ WHARF_WEBHOOK_SECRET_KEY: webhooks });
+    const a = new RegistryTokens(withWebhookKey);
+    const b = new RegistryTokens(withWebhookKey);
+    expect(b.verify(a.sign(claims), now)).toBeNull();
+  });
 
-    const alone = new RegistryTokens(loadConfig({}));
-    const elsewhere = new RegistryTokens(loadConfig({}));
-    expect(alone.sharedKey).toBe(false);
-    expect(elsewhere.verify(alone.sign(claims), 1)).toBeNull();
+  it('should refuse to start a distributed gateway with accounts enforced and no WHARF_REGISTRY_TOKEN_KEY, naming it, never a value', () => {
+    const webhooks = key();
+    const distributed = { WHARF_PROFILE: 'distributed', WHARF_WEBHOOK_SECRET_KEY: webhooks };
+    let error: unknown;
+    try {
+      registryTokenKeyOf(loadConfig({ ...distributed, WHARF_AUTH_MODE: 'enforced' }));
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^WHARF_REGISTRY_TOKEN_KEY: required/)]);
+    expect((error as Error).message).not.toContain(webhooks);
+    expect(() => new RegistryTokens(loadConfig({ ...distributed, WHARF_AUTH_MODE: 'enforced' }))).toThrow(ConfigError);
+    // With the variable it starts, and two gateways sharing it verify each other's tokens.
+    const shared = key();
+    const set = loadConfig({ ...distributed, WHARF_AUTH_MODE: 'enforced', WHARF_REGISTRY_TOKEN_KEY: shared });
+    expect(registryTokenKeyOf(set)).toEqual(Buffer.from(shared, 'base64'));
+    expect(new RegistryTokens(set).verify(new RegistryTokens(set).sign(claims), now)).toEqual(claims);
+    // Accounts open: every request is the open caller, so a key of the gateway's own is enough.
+    expect(registryTokenKeyOf(loadConfig({ ...distributed, WHARF_AUTH_MODE: 'open' }))).toBeNull();
+    // Embedded: the data directory's key file (the profile's key) stands in for the variable.
+    const file = randomBytes(32);
+    expect(registryTokenKeyOf(loadConfig({ WHARF_AUTH_MODE: 'enforced' }), file)).toBe(file);
+  });
+
+  it('should make a key of its own when neither the variable nor the profile gives one', () => {
+    const alone = new RegistryTokens(loadConfig({ WHARF_AUTH_MODE: 'open' }));
+    const elsewhere = new RegistryTokens(loadConfig({ WHARF_AUTH_MODE: 'open' }));
+    expect(alone.verify(alone.sign(claims), now)).toEqual(claims);
+    expect(elsewhere.verify(alone.sign(claims), now)).toBeNull();
   });
 
   it('should refuse a token whose claims were changed after signing (a later expiry, another user)', () => {
@@ -55,6 +78,9 @@ describe(RegistryTokens.name, () => {
   it('should refuse a key shorter than 32 bytes from the profile (an empty or cut key file)', () => {
     expect(() => new RegistryTokens(loadConfig({}), Buffer.alloc(0))).toThrow(/fewer than 32/);
     expect(() => new RegistryTokens(loadConfig({}), randomBytes(31))).toThrow(/fewer than 32/);
-    expect(new RegistryTokens(loadConfig({}), randomBytes(32)).sharedKey).toBe(true);
+    const file = randomBytes(32);
+    expect(
+      new RegistryTokens(loadConfig({}), file).verify(new RegistryTokens(loadConfig({}), file).sign(claims), now),
+    ).toEqual(claims);
   });
 });
