@@ -5,8 +5,10 @@
  * tokens, not counted toward their cap), and it dies on its own after `REGISTRY_TOKEN_TTL_SECONDS`.
  *
  * `wharf-oci.<base64url(claims)>.<base64url(HMAC-SHA256(key, "wharf-oci." + claims))>`, claims
- * `{sub, exp, pwd}`: the user, the expiry (unix seconds), and a fingerprint of the password hash
- * the login checked, so a password change or a disabled user ends every token at once.
+ * `{sub, exp, pwd, aud}`: the user, the expiry (unix seconds), a fingerprint of the password hash
+ * the login checked (so a password change or a disabled user ends every token at once), and the
+ * audience, `REGISTRY_AUDIENCE`: a registry token opens the `/v2/` routes and nothing else (the
+ * account routes, appr, ChartMuseum and the UI refuse it: `Authenticator.callerFor`).
  *
  * The key (`registryTokenKeyOf`): WHARF_REGISTRY_TOKEN_KEY, the same on every gateway; else the
  * embedded profile's file in its data directory. A distributed gateway with accounts enforced
@@ -29,6 +31,10 @@ const EXPIRY_SKEW_SECONDS = 60;
 /** The key a profile supplies when WHARF_REGISTRY_TOKEN_KEY is unset (embedded: a data-directory file). */
 export const REGISTRY_TOKEN_KEY = Symbol('REGISTRY_TOKEN_KEY');
 const PREFIX = 'wharf-oci.';
+/** The only audience a registry token is signed for: the OCI distribution routes (`/v2/`). */
+export const REGISTRY_AUDIENCE = 'wharf-registry';
+/** Where a credential is presented: the `/v2/` routes, or any other (account routes, appr, ChartMuseum, the UI). */
+export type Audience = typeof REGISTRY_AUDIENCE | 'wharf-api';
 
 export interface RegistryTokenClaims {
   /** The user. */
@@ -74,20 +80,20 @@ export class RegistryTokens {
     this.key = key ?? randomBytes(32);
   }
 
-  /** A token for `claims`. */
+  /** A token for `claims`, for the registry's routes alone (`aud`: `REGISTRY_AUDIENCE`). */
   sign(claims: RegistryTokenClaims): string {
-    const body = Buffer.from(JSON.stringify({ sub: claims.sub, exp: claims.exp, pwd: claims.pwd })).toString(
-      'base64url',
-    );
+    const body = Buffer.from(
+      JSON.stringify({ sub: claims.sub, exp: claims.exp, pwd: claims.pwd, aud: REGISTRY_AUDIENCE }),
+    ).toString('base64url');
     return `${PREFIX}${body}.${this.signature(body)}`;
   }
 
   /**
-   * The claims of a token this key signed that has not expired at `nowSeconds`; null otherwise,
-   * and for an expiry further ahead than a token is ever given (no token outlives its lifetime,
-   * whatever it says).
+   * The claims of a token this key signed for `audience` that has not expired at `nowSeconds`;
+   * null otherwise (another audience, or none), and for an expiry further ahead than a token is
+   * ever given (no token outlives its lifetime, whatever it says).
    */
-  verify(text: string, nowSeconds: number): RegistryTokenClaims | null {
+  verify(text: string, nowSeconds: number, audience: Audience): RegistryTokenClaims | null {
     if (!REGISTRY_TOKEN.test(text)) return null;
     const [body, signature] = text.slice(PREFIX.length).split('.') as [string, string];
     const expected = Buffer.from(this.signature(body));
@@ -99,7 +105,7 @@ export class RegistryTokens {
     } catch {
       return null;
     }
-    if (!isClaims(claims) || claims.exp <= nowSeconds) return null;
+    if (!isClaims(claims) || claims.aud !== audience || claims.exp <= nowSeconds) return null;
     if (claims.exp > nowSeconds + REGISTRY_TOKEN_TTL_SECONDS + EXPIRY_SKEW_SECONDS) return null;
     return { sub: claims.sub, exp: claims.exp, pwd: claims.pwd };
   }
@@ -109,7 +115,7 @@ export class RegistryTokens {
   }
 }
 
-function isClaims(value: unknown): value is RegistryTokenClaims {
+function isClaims(value: unknown): value is RegistryTokenClaims & { aud: unknown } {
   const c = value as Partial<RegistryTokenClaims> | null;
   return (
     typeof c === 'object' &&
