@@ -2,7 +2,9 @@
  * Pulls over the OCI distribution API: `/v2/`, manifests by tag or digest, blobs, tag lists. A
  * repository `NS/NAME` is package `NS/NAME` (docs/architecture.md, "OCI distribution"); every
  * read goes through ReadablePackages, the one check that the package exists and the caller may
- * read it. An anonymous caller of the enforced mode who may not read (or asks for a repository
+ * read it. A manifest by tag reads the package's head and one row (a release tag: one read; a
+ * channel: the head, then its current release's row); by digest it reads the whole view, since no
+ * index maps a built manifest's digest to its release. An anonymous caller of the enforced mode who may not read (or asks for a repository
  * that does not exist: the two answer alike) gets a 401 rather than the 404 of other routes, so
  * an OCI client that holds credentials learns it must fetch a token (they send none until
  * challenged).
@@ -12,6 +14,13 @@ import type { Readable } from 'node:stream';
 import {
   BlobUnknownError,
   Caller,
+  HELM_MEDIA_TYPE,
+  OciArtifact,
+  findChannel,
+  findOciTag,
+  isOciDigestReference,
+  isReleaseTag,
+  releaseOfTag,
   ForbiddenError,
   InvalidUsageError,
   OciReferrersIndex,
@@ -31,6 +40,7 @@ import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import {
   BLOB_STORE,
   BlobStore,
+  HeadAndManifest,
   METRICS,
   NO_METRICS,
   PACKAGE_READER,
@@ -43,8 +53,10 @@ import { AccessControl } from '../../auth/access-control';
 import { ReadablePackages } from '../read-package/readable-packages';
 import {
   HELM_MANIFEST_MEDIA_TYPE,
+  HelmArtifact,
   ManifestToSend,
   aliasKeyIn,
+  artifactOf,
   findArtifact,
   findOtherArtifact,
   findRepositoryBlob,
@@ -96,16 +108,45 @@ export class OciReadsUseCases {
   }
 
   async manifest(path: OciRepositoryPath & { reference: string }): Promise<ManifestToSend> {
-    const view = await this.repository(path);
-    const artifact = findArtifact(view, path.reference);
-    if (!artifact) {
+    if (isOciDigestReference(path.reference)) {
+      const view = await this.repository(path);
+      const artifact = findArtifact(view, path.reference);
+      if (artifact) return this.helmManifest(artifact);
       const other = findOtherArtifact(view, path.reference);
       if (!other) throw new ManifestUnknownError(view.package, path.reference);
-      const bytes = await this.blobs.read(other.digest);
-      // Asked by a sha512 it was pushed by: answered under that digest.
-      const digest = path.reference.startsWith('sha512:') ? path.reference : ociDigestOf(other.digest);
-      return { digest, mediaType: other.mediaType, size: bytes.length, body: bytes };
+      return this.otherManifest(other, path.reference);
     }
+    const { head, manifest } = await this.taggedRelease(path);
+    const artifact = manifest ? artifactOf(manifest) : null;
+    if (artifact) return this.helmManifest(artifact);
+    const other = findOciTag(head, path.reference);
+    if (!other) throw new ManifestUnknownError(head.package, path.reference);
+    return this.otherManifest(other, path.reference);
+  }
+
+  /**
+   * The head, and the row of the helm release a tag names: a release (`+` as `_`), else a
+   * channel's current release; `manifest` null when neither holds one (the tag may be an OCI
+   * artifact's, which the head lists).
+   */
+  private async taggedRelease(path: OciRepositoryPath & { reference: string }): Promise<HeadAndManifest> {
+    const { caller, namespace, name, reference } = path;
+    const release = (version: string) =>
+      this.challenged(caller, () => this.packages.repositoryRelease(caller, namespace, name, version, HELM_MEDIA_TYPE));
+    if (isReleaseTag(reference)) return release(releaseOfTag(reference));
+    const head = await this.challenged(caller, () => this.packages.repositoryHead(caller, namespace, name));
+    const channel = findChannel(head, reference);
+    return channel ? release(channel.current) : { head, manifest: null };
+  }
+
+  private async otherManifest(other: OciArtifact, reference: string): Promise<ManifestToSend> {
+    const bytes = await this.blobs.read(other.digest);
+    // Asked by a sha512 it was pushed by: answered under that digest.
+    const digest = reference.startsWith('sha512:') ? reference : ociDigestOf(other.digest);
+    return { digest, mediaType: other.mediaType, size: bytes.length, body: bytes };
+  }
+
+  private async helmManifest(artifact: HelmArtifact): Promise<ManifestToSend> {
     const digest = ociDigestOf(artifact.manifestDigest);
     if (artifact.built) {
       const bytes = artifact.built.manifest.bytes;
@@ -209,10 +250,15 @@ export class OciReadsUseCases {
 
   /** The package behind a repository path, or the refusal the OCI routes give (see the file's header). */
   async repository(path: OciRepositoryPath): Promise<PackageView> {
+    return this.challenged(path.caller, () => this.packages.getRepository(path.caller, path.namespace, path.name));
+  }
+
+  /** `read`, its package-not-found turned into the challenge an anonymous caller of the enforced mode gets. */
+  private async challenged<T>(caller: Caller, read: () => Promise<T>): Promise<T> {
     try {
-      return await this.packages.getRepository(path.caller, path.namespace, path.name);
+      return await read();
     } catch (error) {
-      if (error instanceof PackageNotFoundError && this.challenges(path.caller))
+      if (error instanceof PackageNotFoundError && this.challenges(caller))
         throw new UnauthorizedError('authentication required');
       throw error;
     }
