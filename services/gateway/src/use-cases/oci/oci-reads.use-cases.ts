@@ -50,6 +50,7 @@ import {
   UploadSessionStore,
 } from '@wharf/ports';
 import { AccessControl } from '../../auth/access-control';
+import { ArchiveReads } from '../read-package/archive-reads';
 import { ReadablePackages } from '../read-package/readable-packages';
 import {
   HELM_MANIFEST_MEDIA_TYPE,
@@ -75,8 +76,10 @@ export interface BlobToSend {
   /** The sha256 (hex) the stores key it by. */
   key: string;
   size: number;
-  /** Null for a HEAD. */
+  /** Null for a HEAD, and for a redirect. */
   body: Buffer | Readable | null;
+  /** Where the client fetches the bytes instead (WHARF_PULL_REDIRECT: a presigned URL of the store). */
+  location?: string;
 }
 
 export interface TagPage {
@@ -98,6 +101,7 @@ export class OciReadsUseCases {
     @Inject(UPLOAD_SESSIONS) private readonly sessions: UploadSessionStore,
     @Inject(PACKAGE_READER) private readonly reader: PackageReader,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+    private readonly archives: ArchiveReads,
     @Optional() @Inject(METRICS) private readonly metrics: TransferMetrics = NO_METRICS,
   ) {}
 
@@ -158,7 +162,9 @@ export class OciReadsUseCases {
 
   /**
    * A blob a release of the package references, or one uploaded into the repository (a link of
-   * the upload sessions store) before any manifest names it. Uploads into a repository that has
+   * the upload sessions store) before any manifest names it. A GET of a stored blob is answered
+   * with a redirect to the store when pull redirects are on (`ArchiveReads.redirectFor`, the
+   * rule appr pulls follow). Uploads into a repository that has
    * no package yet are readable to those who may push there. A sha512 digest names a blob
    * uploaded into this repository under it (an alias of the sha256 the store keys it by).
    */
@@ -177,6 +183,8 @@ export class OciReadsUseCases {
     const size = known ? (found?.size ?? (await this.blobs.stat(hex))?.size ?? null) : null;
     if (hex === null || size === null) throw new BlobUnknownError(ref.full, path.digest);
     if (path.head) return { digest: digest.text, key: hex, size, body: null };
+    const location = await this.archives.redirectFor(hex, 'oci');
+    if (location) return { digest: digest.text, key: hex, size, body: null, location };
     const body = size <= this.config.blobCache.maxBlobBytes ? await this.blobs.read(hex) : await this.blobs.open(hex);
     this.metrics.pulled('oci', size);
     return { digest: digest.text, key: hex, size, body };

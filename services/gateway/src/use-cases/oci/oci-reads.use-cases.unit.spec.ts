@@ -4,6 +4,7 @@ import { BlobStore, PackageReader, UploadSessionStore } from '@wharf/ports';
 import { addedToChannel, packageReaderOf, packageView, releasePublished } from '@wharf/testing';
 import { AccessControl } from '../../auth/access-control';
 import { AccountDirectory } from '../../auth/account-directory';
+import { ArchiveReads } from '../read-package/archive-reads';
 import { ReadablePackages } from '../read-package/readable-packages';
 import { artifactOf } from './oci-artifacts';
 import { OciReadsUseCases } from './oci-reads.use-cases';
@@ -34,21 +35,31 @@ function countingReader(views: PackageView[], reads: string[]): PackageReader {
   };
 }
 
-function useCases(reads: string[]): OciReadsUseCases {
+const layerOf = (release: string) => view.manifests.find((m) => m.release === release)!.blobDigest;
+const LAYER = Buffer.from('the chart layer');
+
+/** A blob store holding every chart layer (its bytes: LAYER), signing download URLs when asked to. */
+const layerStore = {
+  read: async (digest: string) => {
+    if (!view.manifests.some((m) => m.blobDigest === digest)) throw new Error(`unexpected blob read of ${digest}`);
+    return LAYER;
+  },
+  stat: async () => ({ size: LAYER.length }),
+  downloadUrl: async (digest: string, ttl: number) => `https://bucket.example/${digest}?ttl=${ttl}`,
+} as unknown as BlobStore;
+
+function useCases(reads: string[], env: Record<string, string> = {}): OciReadsUseCases {
   const reader = countingReader([view], reads);
   const access = new AccessControl({} as AccountDirectory);
-  const noBlob = {
-    read: async (digest: string) => {
-      throw new Error(`a built Helm manifest needs no blob read (${digest})`);
-    },
-  } as unknown as BlobStore;
+  const config = loadConfig({ WHARF_AUTH_MODE: 'open', ...env });
   return new OciReadsUseCases(
     new ReadablePackages(reader, access),
     access,
-    noBlob,
-    {} as UploadSessionStore,
+    layerStore,
+    { linked: async () => false } as unknown as UploadSessionStore,
     reader,
-    loadConfig({ WHARF_AUTH_MODE: 'open' }),
+    config,
+    new ArchiveReads(layerStore, config),
   );
 }
 
@@ -76,5 +87,28 @@ describe('OciReadsUseCases.manifest of a Helm release', () => {
     await expect(useCases(reads).manifest(path('2.0.0'))).rejects.toBeInstanceOf(ManifestUnknownError);
     await expect(useCases(reads).manifest(path('nightly'))).rejects.toBeInstanceOf(ManifestUnknownError);
     expect(reads).toEqual(['getRelease team/app 2.0.0 helm', 'getHead team/app']);
+  });
+});
+
+describe('OciReadsUseCases.blob of a chart layer', () => {
+  const blob = (digest: string, head = false) => ({
+    caller: OPEN_CALLER,
+    namespace: 'team',
+    name: 'app',
+    digest: `sha256:${digest}`,
+    head,
+  });
+
+  it('should redirect a GET to the store when WHARF_PULL_REDIRECT is on, never a HEAD, and serve the bytes when off', async () => {
+    const on = useCases([], { WHARF_PULL_REDIRECT: 'true', WHARF_PULL_REDIRECT_TTL_SECONDS: '120' });
+    const hex = layerOf('1.0.2');
+    expect(await on.blob(blob(hex))).toMatchObject({
+      location: `https://bucket.example/${hex}?ttl=120`,
+      body: null,
+    });
+    const head = await on.blob(blob(hex, true));
+    expect([head.location, head.body]).toEqual([undefined, null]);
+    const off = await useCases([]).blob(blob(hex));
+    expect([off.location, off.body]).toEqual([undefined, LAYER]);
   });
 });
