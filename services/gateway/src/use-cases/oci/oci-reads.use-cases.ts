@@ -52,6 +52,7 @@ import {
 import { AccessControl } from '../../auth/access-control';
 import { ArchiveReads } from '../read-package/archive-reads';
 import { ReadablePackages } from '../read-package/readable-packages';
+import { PullRecorder } from '../retention/pull-recorder';
 import {
   HELM_MANIFEST_MEDIA_TYPE,
   HelmArtifact,
@@ -102,6 +103,7 @@ export class OciReadsUseCases {
     @Inject(PACKAGE_READER) private readonly reader: PackageReader,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
     private readonly archives: ArchiveReads,
+    private readonly pulls: PullRecorder,
     @Optional() @Inject(METRICS) private readonly metrics: TransferMetrics = NO_METRICS,
   ) {}
 
@@ -164,7 +166,7 @@ export class OciReadsUseCases {
    * A blob a release of the package references, or one uploaded into the repository (a link of
    * the upload sessions store) before any manifest names it. A GET of a stored blob is answered
    * with a redirect to the store when pull redirects are on (`ArchiveReads.redirectFor`, the
-   * rule appr pulls follow). Uploads into a repository that has
+   * rule appr pulls follow); a GET of a release's chart layer is a pull of that release. Uploads into a repository that has
    * no package yet are readable to those who may push there. A sha512 digest names a blob
    * uploaded into this repository under it (an alias of the sha256 the store keys it by).
    */
@@ -183,6 +185,8 @@ export class OciReadsUseCases {
     const size = known ? (found?.size ?? (await this.blobs.stat(hex))?.size ?? null) : null;
     if (hex === null || size === null) throw new BlobUnknownError(ref.full, path.digest);
     if (path.head) return { digest: digest.text, key: hex, size, body: null };
+    // A chart layer fetched is a pull of its release (retention's keep_pulled_within_days), as an appr pull is.
+    if (found && 'chartOf' in found && found.chartOf !== undefined) this.pulls.pulled(ref.full, found.chartOf);
     const location = await this.archives.redirectFor(hex, 'oci');
     if (location) return { digest: digest.text, key: hex, size, body: null, location };
     const body = size <= this.config.blobCache.maxBlobBytes ? await this.blobs.read(hex) : await this.blobs.open(hex);

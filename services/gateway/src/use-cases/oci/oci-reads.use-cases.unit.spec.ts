@@ -1,3 +1,4 @@
+import { SqlitePullRecordStore } from '@wharf/adapters/pull-records-sqlite';
 import { loadConfig } from '@wharf/config';
 import { ManifestUnknownError, OPEN_CALLER, PackageView, ociDigestOf } from '@wharf/domain';
 import { BlobStore, PackageReader, UploadSessionStore } from '@wharf/ports';
@@ -6,6 +7,7 @@ import { AccessControl } from '../../auth/access-control';
 import { AccountDirectory } from '../../auth/account-directory';
 import { ArchiveReads } from '../read-package/archive-reads';
 import { ReadablePackages } from '../read-package/readable-packages';
+import { PullRecorder } from '../retention/pull-recorder';
 import { artifactOf } from './oci-artifacts';
 import { OciReadsUseCases } from './oci-reads.use-cases';
 
@@ -48,7 +50,7 @@ const layerStore = {
   downloadUrl: async (digest: string, ttl: number) => `https://bucket.example/${digest}?ttl=${ttl}`,
 } as unknown as BlobStore;
 
-function useCases(reads: string[], env: Record<string, string> = {}): OciReadsUseCases {
+function useCases(reads: string[], env: Record<string, string> = {}, pulls?: PullRecorder): OciReadsUseCases {
   const reader = countingReader([view], reads);
   const access = new AccessControl({} as AccountDirectory);
   const config = loadConfig({ WHARF_AUTH_MODE: 'open', ...env });
@@ -60,6 +62,7 @@ function useCases(reads: string[], env: Record<string, string> = {}): OciReadsUs
     reader,
     config,
     new ArchiveReads(layerStore, config),
+    pulls ?? new PullRecorder(new SqlitePullRecordStore({ path: ':memory:' }), config),
   );
 }
 
@@ -110,5 +113,16 @@ describe('OciReadsUseCases.blob of a chart layer', () => {
     expect([head.location, head.body]).toEqual([undefined, null]);
     const off = await useCases([]).blob(blob(hex));
     expect([off.location, off.body]).toEqual([undefined, LAYER]);
+  });
+
+  it("should note a GET of a release's chart layer as a pull of that release (retention), redirected or not, and a HEAD as none", async () => {
+    for (const env of [{}, { WHARF_PULL_REDIRECT: 'true' }] as Record<string, string>[]) {
+      const pulls = new PullRecorder(new SqlitePullRecordStore({ path: ':memory:' }), loadConfig({}));
+      const reads = useCases([], env, pulls);
+      await reads.blob(blob(layerOf('1.0.5'), true));
+      expect(await pulls.lastPulls(['team/app'])).toEqual([]);
+      await reads.blob(blob(layerOf('1.0.5')));
+      expect((await pulls.lastPulls(['team/app'])).map((p) => `${p.package}@${p.release}`)).toEqual(['team/app@1.0.5']);
+    }
   });
 });
