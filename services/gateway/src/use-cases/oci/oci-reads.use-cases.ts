@@ -3,11 +3,11 @@
  * repository `NS/NAME` is package `NS/NAME` (docs/architecture.md, "OCI distribution"); every
  * read goes through ReadablePackages, the one check that the package exists and the caller may
  * read it. A manifest by tag reads the package's head and one row (a release tag: one read; a
- * channel: the head, then its current release's row); by digest it reads the whole view, since no
- * index maps a built manifest's digest to its release. An anonymous caller of the enforced mode who may not read (or asks for a repository
- * that does not exist: the two answer alike) gets a 401 rather than the 404 of other routes, so
- * an OCI client that holds credentials learns it must fetch a token (they send none until
- * challenged).
+ * channel: the head, then its current release's row); by digest it reads the whole view, since
+ * no index maps a built manifest's digest to its release. An anonymous caller of the enforced
+ * mode who may not read (or asks for a repository that does not exist: the two answer alike)
+ * gets a 401 rather than the 404 of other routes, so an OCI client that holds credentials learns
+ * it must fetch a token (they send none until challenged).
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Readable } from 'node:stream';
@@ -166,9 +166,10 @@ export class OciReadsUseCases {
    * A blob a release of the package references, or one uploaded into the repository (a link of
    * the upload sessions store) before any manifest names it. A GET of a stored blob is answered
    * with a redirect to the store when pull redirects are on (`ArchiveReads.redirectFor`, the
-   * rule appr pulls follow); a GET of a release's chart layer is a pull of that release. Uploads into a repository that has
-   * no package yet are readable to those who may push there. A sha512 digest names a blob
-   * uploaded into this repository under it (an alias of the sha256 the store keys it by).
+   * rule appr pulls follow); a GET of a release's chart layer is a pull of that release. Uploads
+   * into a repository that has no package yet are readable to those who may push there. A sha512
+   * digest names a blob uploaded into this repository under it (an alias of the sha256 the store
+   * keys it by).
    */
   async blob(path: OciRepositoryPath & { digest: string; head: boolean }): Promise<BlobToSend> {
     const digest = parseAnyOciDigest(path.digest);
