@@ -34,6 +34,9 @@ const HELM = join(
   'helm',
 );
 const HELM_PULLS = Number(process.env.BENCH_HELM_PULLS ?? 20);
+/** BENCH_OCI_CASES: the cases to run, comma-separated prefixes of their names (`manifest GET`); all when unset. */
+const CASES = (process.env.BENCH_OCI_CASES ?? '').split(',').filter(Boolean);
+const wanted = (name: string) => CASES.length === 0 || CASES.some((prefix) => name.startsWith(prefix));
 
 type Seeded = Map<string, { manifests: string[]; layers: string[] }>;
 
@@ -118,28 +121,28 @@ export async function scenarioOci(report: Report): Promise<void> {
     const seeded = await seed(running);
     const accept = { accept: OCI_MANIFEST };
     const manifestPath = () => `/v2/bench/chart-4kb/manifests/1.0.${rnd(PULL_RELEASES)}`;
-    for (const t of running)
+    for (const t of running.filter(() => wanted('manifest GET by tag')))
       await measure(report, t, 'oci', 'manifest GET by tag', {
         next: () => ({ path: manifestPath() }),
         headers: accept,
       });
-    for (const t of running)
+    for (const t of running.filter(() => wanted('manifest HEAD by tag')))
       await loopCase(report, t, 'manifest HEAD by tag (fetch loop)', async () => {
         const res = await fetch(`${t.url}${manifestPath()}`, { method: 'HEAD', headers: accept });
         if (res.status !== 200) throw new Error(`HEAD manifest: ${res.status}`);
       });
     for (const [label] of PULL_SIZES) {
       const layers = seeded.get(label)!.layers;
-      for (const t of running)
+      for (const t of running.filter(() => wanted(`blob GET ${label}`)))
         await measure(report, t, 'oci', `blob GET ${label}`, {
           next: () => ({ path: `/v2/bench/chart-${label.toLowerCase()}/blobs/${layers[rnd(layers.length)]}` }),
         });
     }
-    for (const t of running)
+    for (const t of running.filter(() => wanted('monolithic blob push')))
       await loopCase(report, t, 'monolithic blob push 4KB (POST + PUT)', async () => {
         await pushBlob(t.url, 'bench/blobs', randomBytes(4 * 1024));
       });
-    for (const t of running) {
+    for (const t of running.filter(() => wanted('helm pull'))) {
       const h = helmPulls(t);
       report.notes.push(
         `helm pull oci:// (chart-4kb 1.0.3, ${h.runs} in a row) on ${t.name}: wall time p50 ${h.p50.toFixed(0)} ms, p90 ${h.p90.toFixed(0)} ms, max ${h.max.toFixed(0)} ms`,

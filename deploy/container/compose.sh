@@ -8,8 +8,8 @@
 #   compose.sh left    what of the stack is left (containers, volumes, networks), one a line
 #   compose.sh cli ARGS   the compose tool on the file and project (compose.sh cli logs gateway)
 #
-# Environment: WHARF_ADMIN_PASSWORD and WHARF_WEBHOOK_SECRET_KEY (required by the file, as by
-# docker-compose.yml), WHARF_COMPOSE_PROJECT (default wharf-local), WHARF_COMPOSE_*_PORT (host
+# Environment: WHARF_ADMIN_PASSWORD, WHARF_WEBHOOK_SECRET_KEY and WHARF_REGISTRY_TOKEN_KEY
+# (required by the file, as by docker-compose.yml), WHARF_COMPOSE_PROJECT (default wharf-local), WHARF_COMPOSE_*_PORT (host
 # ports, see the file), WHARF_COMPOSE_TIMEOUT (seconds to wait for the gateway, default 600).
 #
 # The compose tool: with podman, podman-compose (PyPI, pinned in versions.env) in a venv under
@@ -112,6 +112,7 @@ down() {
 placeholders() {
   export WHARF_ADMIN_PASSWORD="${WHARF_ADMIN_PASSWORD:-unused-for-down}"
   export WHARF_WEBHOOK_SECRET_KEY="${WHARF_WEBHOOK_SECRET_KEY:-unused-for-down}"
+  export WHARF_REGISTRY_TOKEN_KEY="${WHARF_REGISTRY_TOKEN_KEY:-unused-for-down}"
 }
 
 case "${1:-}" in

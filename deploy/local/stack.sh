@@ -19,6 +19,10 @@
 # (WHARF_WEBHOOK_SECRET_KEY, else one made once in $STACK_DIR/webhook-secret.key); the webhook
 # service names the first gateway in its CloudEvents (WHARF_PUBLIC_URL unless set) and each of its
 # replicas sends its own share of the lanes (WHARF_WEBHOOK_SHARD=r-1/N).
+#
+# Registry tokens (/v2/token): the gateways, and no other service, share the key signing them
+# (WHARF_REGISTRY_TOKEN_KEY, else one made once in $STACK_DIR/registry-token.key); a gateway
+# with WHARF_AUTH_MODE=enforced refuses to start without it.
 set -euo pipefail
 ENGINE=stack
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -78,11 +82,13 @@ start_service() {
   rm -f "$(svc_pid_file "$svc")"
   [ -f "$(svc_log_file "$svc")" ] && mv -f "$(svc_log_file "$svc")" "$(svc_log_file "$svc").1"
   local extra=()
-  if [ "$(svc_of "$svc")" = webhooks ]; then
+  if [ "$(svc_of "$svc")" = gateway ]; then
+    extra=(WHARF_REGISTRY_TOKEN_KEY="$(registry_key)")
+  elif [ "$(svc_of "$svc")" = webhooks ]; then
     extra=(WHARF_PUBLIC_URL="${WHARF_PUBLIC_URL:-http://127.0.0.1:$GATEWAY_PORT}" WHARF_WEBHOOK_SHARD="$(( $(replica_of "$svc") - 1 ))/$REPLICAS")
   fi
   # shellcheck disable=SC2016
-  env "${extra[@]}" WHARF_WEBHOOK_SECRET_KEY="$(webhook_key)" WHARF_PROFILE=distributed WHARF_AUTH_MODE="$AUTH_MODE" WHARF_PORT="$(port_of "$svc")" WHARF_HOST=127.0.0.1 WHARF_DATA_DIR="$STACK_DIR/$svc-data" \
+  env -u WHARF_REGISTRY_TOKEN_KEY "${extra[@]}" WHARF_WEBHOOK_SECRET_KEY="$(webhook_key)" WHARF_PROFILE=distributed WHARF_AUTH_MODE="$AUTH_MODE" WHARF_PORT="$(port_of "$svc")" WHARF_HOST=127.0.0.1 WHARF_DATA_DIR="$STACK_DIR/$svc-data" \
     WHARF_SEARCH_URL="$(urls_of search)" \
     setsid bash -c 'echo $$ > "$0"; exec "$@"' "$(svc_pid_file "$svc")" \
     node -r "$ROOT/scripts/dist-paths.js" "$ROOT/dist/services/$(svc_of "$svc")/src/main.js" </dev/null >"$(svc_log_file "$svc")" 2>&1 &
@@ -100,6 +106,14 @@ start_service() {
 webhook_key() {
   if [ -n "${WHARF_WEBHOOK_SECRET_KEY:-}" ]; then printf '%s' "$WHARF_WEBHOOK_SECRET_KEY"; return; fi
   local f="$STACK_DIR/webhook-secret.key"
+  [ -s "$f" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$f")
+  cat "$f"
+}
+
+# The key signing registry tokens, the gateways' alone: the operator's, or one made for this stack and kept.
+registry_key() {
+  if [ -n "${WHARF_REGISTRY_TOKEN_KEY:-}" ]; then printf '%s' "$WHARF_REGISTRY_TOKEN_KEY"; return; fi
+  local f="$STACK_DIR/registry-token.key"
   [ -s "$f" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$f")
   cat "$f"
 }

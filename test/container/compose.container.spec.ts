@@ -40,6 +40,7 @@ beforeAll(async () => {
     WHARF_COMPOSE_OPENSEARCH_PORT: String(opensearch),
     WHARF_ADMIN_PASSWORD: randomBytes(12).toString('hex'),
     WHARF_WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
+    WHARF_REGISTRY_TOKEN_KEY: randomBytes(32).toString('base64'),
   };
   gateway = `http://127.0.0.1:${g}`;
   up = true;

@@ -4,7 +4,7 @@
  * enforced one. Helm's own client over the same routes: test/clients/helm-oci.e2e.spec.ts.
  */
 import { createHash } from 'node:crypto';
-import { HttpClient, HttpResponse, root } from '../support/http-client';
+import { HttpClient, HttpResponse, expectError, root } from '../support/http-client';
 import { E2E_ADMIN, enforcedUrl } from '../support/target';
 import { apprDigest, archiveFor, packagePath, pushBody, pushOk, uniqueNamespace } from './support/appr.fixtures';
 
@@ -682,12 +682,19 @@ describe('OCI distribution API: access (enforced mode)', () => {
     await pushBlob(bearer, `${user}/app`, Buffer.from('pushed with a registry token'));
     // The token endpoint answers the same token to a caller that presents it: none outlives another.
     expect((await bearer.get('/v2/token', { query: scope })).json<{ token: string }>().token).toBe(tokens[0]);
-    // It may not mint an API token that outlives it.
+    // It opens /v2/ alone (its audience): it may not mint an API token that outlives it, nor read
+    // or write through the account routes, appr, ChartMuseum or the UI; a password does.
     const minted = await bearer.send('POST', '/cnr/api/v1/user/tokens', {
       body: JSON.stringify({ label: 'ci', expires_in: null }),
       headers: { 'content-type': 'application/json' },
     });
-    expect(minted.status).toBe(403);
+    expectError(minted, 401, 'unauthorized-access');
+    for (const path of ['/cnr/api/v1/user/tokens', '/cnr/api/v1/packages', `/api/${user}/charts`]) {
+      expect([path, (await bearer.get(path)).status]).toEqual([path, 401]);
+      expect([path, (await client.get(path)).status]).not.toEqual([path, 401]);
+    }
+    const ui = await anonymous.with({ cookie: `wharf_session=${tokens[0]}` }).get('/ui/-/tokens');
+    expect(ui.headers.get('set-cookie')).toMatch(/wharf_session=;[^,]*Max-Age=0/);
     const forged = tokens[0]!.slice(0, -4) + (tokens[0]!.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     expectOciError(await anonymous.with({ authorization: `Bearer ${forged}` }).get('/v2/'), 401, 'UNAUTHORIZED');
   });

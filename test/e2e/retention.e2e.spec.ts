@@ -171,7 +171,7 @@ describe('retention policies', () => {
     );
   });
 
-  it('should keep releases pulled within the period (an appr pull, a Helm download), and not those never pulled', async () => {
+  it('should keep releases pulled within the period (an appr pull, a Helm download, an OCI pull), and not those never pulled', async () => {
     const set = expectJson(
       await owner.put(`${R}/policies/pulled`, { package: 'lib', keep_last: 0, keep_pulled_within_days: 30 }),
       200,
@@ -192,6 +192,17 @@ describe('retention policies', () => {
 
     const preview = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[] };
     expect(preview.deleted.map(key)).toEqual([`${ns}/lib@0.1.0/helm`]);
+
+    // Pulled over OCI alone (as `helm pull oci://` does: the manifest, then the chart layer): kept too.
+    const oci = root.with(owner.headers);
+    const manifest = await oci.get(`/v2/${ns}/lib/manifests/0.1.0`, {
+      headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
+    expect(manifest.status).toBe(200);
+    const layer = manifest.json<{ layers: { digest: string }[] }>().layers[0]!.digest;
+    expect((await oci.get(`/v2/${ns}/lib/blobs/${layer}`)).status).toBe(200);
+    const afterOci = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[] };
+    expect(afterOci.deleted).toEqual([]);
     expectJson(await owner.delete(`${R}/policies/pulled`), 200);
   });
 });

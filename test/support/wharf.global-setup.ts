@@ -9,6 +9,7 @@
  *   that stack's services.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +58,13 @@ export default async function globalSetup(): Promise<void> {
     // Its own data directory: the gateway keeps OCI upload sessions there (docs/architecture.md).
     const dataDir = mkdtempSync(join(tmpdir(), 'wharf-e2e-gateway-'));
     const gateway = await startWharf(
-      { WHARF_PROFILE: 'distributed', WHARF_DATA_DIR: dataDir, ...ENFORCED },
+      {
+        WHARF_PROFILE: 'distributed',
+        WHARF_DATA_DIR: dataDir,
+        // Required of a distributed gateway with accounts enforced (auth/registry-tokens.ts).
+        WHARF_REGISTRY_TOKEN_KEY: randomBytes(32).toString('base64'),
+        ...ENFORCED,
+      },
       60_000,
       'gateway',
     );

@@ -41,11 +41,12 @@ import { AccountWebhookEnqueuer } from '@wharf/webhooks';
 import { GatewayModule } from './gateway.module';
 import { RetentionEnforcer } from './use-cases/retention/retention-enforcer';
 import { configureGatewayHttp, gatewayAppOptions } from './http/http-setup';
-import { RegistryTokens } from './auth/registry-tokens';
+import { registryTokenKeyOf } from './auth/registry-tokens';
 import { warnWhenDiscoveryHasNoOrigin } from './http/discovery-origin';
 
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'mongo', 's3', 'services.search');
+  registryTokenKeyOf(config); // before any engine is reached: a missing key is a configuration error
   const services = config.distributed.services;
   const metrics = new WharfMetrics('gateway');
   const mongo = config.distributed.mongo!;
@@ -149,11 +150,6 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   );
   configureGatewayHttp(app, logger);
   warnWhenDiscoveryHasNoOrigin(config, logger);
-  if (config.auth.mode === 'enforced' && !app.get(RegistryTokens).sharedKey)
-    logger.event('warn', 'registry tokens are signed with a key of this gateway alone', {
-      reason: 'neither WHARF_REGISTRY_TOKEN_KEY nor WHARF_WEBHOOK_SECRET_KEY is set',
-      fix: 'set WHARF_REGISTRY_TOKEN_KEY (openssl rand -base64 32) on every gateway, or OCI logins work on one',
-    });
   await app.listen(config.http.port, config.http.host);
   // Retention runs here, beside the account store that holds the policies; its deletes go to the
   // writers over the bus like any other. Every replica may run it (each delete is decided once).

@@ -8,6 +8,7 @@
  * service is not part of `up`: a suite that needs it starts `webhooks` itself.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '@wharf/testing';
@@ -39,6 +40,8 @@ export class DistributedStack {
   private readonly instances = new Map<string, Instance>();
   /** The port of each instance `up` planned: the gateways know the other services by these. */
   private readonly ports = new Map<string, number>();
+  /** The key signing registry tokens, shared by this stack's gateways and given to no other service. */
+  private readonly registryTokenKey = randomBytes(32).toString('base64');
 
   constructor(private readonly options: StackOptions) {
     mkdirSync(options.logDir, { recursive: true });
@@ -119,6 +122,7 @@ export class DistributedStack {
           WHARF_LOG_LEVEL: 'warn',
           // These suites are about crash safety, not access control: anonymous clients may push.
           WHARF_AUTH_MODE: 'open',
+          ...(service === 'gateway' ? { WHARF_REGISTRY_TOKEN_KEY: this.registryTokenKey } : {}),
           ...this.options.overrides,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

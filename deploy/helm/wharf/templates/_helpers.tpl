@@ -69,6 +69,9 @@ every one comes from an existing Secret). */}}
 {{- $_ := set $data $v.s3.accessKeyIdKey $v.s3.accessKeyId }}
 {{- $_ := set $data $v.s3.secretAccessKeyKey $v.s3.secretAccessKey }}
 {{- end }}
+{{- if and (eq $v.auth.mode "enforced") (not $v.auth.registryTokens.existingSecret) $v.auth.registryTokens.key }}
+{{- $_ := set $data $v.auth.registryTokens.keyKey $v.auth.registryTokens.key }}
+{{- end }}
 {{- if and $v.webhooks.enabled (not $v.webhooks.existingSecret) $v.webhooks.secretKey }}
 {{- $_ := set $data $v.webhooks.secretKeyKey $v.webhooks.secretKey }}
 {{- end }}
@@ -185,6 +188,12 @@ docker-compose.yml gives each service the same variable names (test/deploy check
 {{- $_ := required "auth.admin.password is required with auth.mode=enforced unless auth.admin.existingSecret is set" $v.auth.admin.password }}
 {{- end }}
 {{ include "wharf.secretEnv" (dict "root" $root "name" "WHARF_ADMIN_PASSWORD" "existingSecret" $v.auth.admin.existingSecret "key" $v.auth.admin.passwordKey) }}
+{{- if eq $c "gateway" }}
+{{- if not $v.auth.registryTokens.existingSecret }}
+{{- $_ := required "auth.registryTokens.key is required with auth.mode=enforced unless auth.registryTokens.existingSecret is set (openssl rand -base64 32)" $v.auth.registryTokens.key }}
+{{- end }}
+{{ include "wharf.secretEnv" (dict "root" $root "name" "WHARF_REGISTRY_TOKEN_KEY" "existingSecret" $v.auth.registryTokens.existingSecret "key" $v.auth.registryTokens.keyKey) }}
+{{- end }}
 {{- end }}
 {{- with $v.publicUrl }}
 - name: WHARF_PUBLIC_URL

@@ -471,7 +471,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   );
 
   it(
-    'should read a head with two lookups by _id (the head, and the successor it does not have), a release with one more, and a whole view with a lookup by _id per row until it is cached',
+    'should read a head with two lookups by _id (the head, and the successor it does not have), a release with one more until it is kept at that head, and a whole view with a lookup by _id per row until it is cached',
     async () => {
       const pkg = `${uniqueName('ns')}/app`;
       const { v1, v2 } = firstTwoViews(pkg);
@@ -494,6 +494,12 @@ describe('MongoMetadataStore (adapter specifics)', () => {
           ...lookups,
           { name: 'find', collection: 'package_rows', filters: [{ _id: rowId(pkg, '2.0.0', 'helm') }] },
         ]);
+        // The same release at the same head again: the head alone, the row kept from the last read.
+        expect(await observed.getRelease(pkg, '2.0.0', 'helm')).toEqual({
+          head: packageHead(v2),
+          manifest: v2.manifests[1],
+        });
+        expect(sent.splice(0)).toEqual(lookups);
 
         expect(await observed.get(pkg)).toEqual(v2);
         // Every row by key, never a filter FerretDB v1 answers by scanning the collection.
@@ -509,6 +515,18 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         ]);
         expect(await observed.get(pkg)).toEqual(v2);
         expect(sent.splice(0)).toEqual(lookups);
+
+        // A later head (2.0.0 published again, changed): the row is read again, never the one kept.
+        const { view: v3, changes } = packageViewAfter(v2, [
+          releasePublished({ release: '2.0.0', metadata: { changed: true } }),
+        ]);
+        expect(await store.put(v3, v2.sequence, changes)).toBe(true);
+        const again = await observed.getRelease(pkg, '2.0.0', 'helm');
+        expect(again?.manifest).toEqual(v3.manifests.find((m) => m.release === '2.0.0'));
+        expect(again?.manifest?.metadata).toEqual({ changed: true });
+        expect(sent.filter((c) => c.collection === 'package_rows')).toEqual([
+          { name: 'find', collection: 'package_rows', filters: [{ _id: rowId(pkg, '2.0.0', 'helm') }] },
+        ]);
       } finally {
         await observed.close();
       }

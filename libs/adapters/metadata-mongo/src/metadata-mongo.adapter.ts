@@ -69,7 +69,9 @@
  * Whole views (`get`, for the writer and the readers that need every manifest) are kept in memory
  * per generation and package with their sequence (LruBySize): a read that finds the head at that
  * sequence reads no row. Assembling one otherwise reads the rows the head names, each by `_id`
- * (ROW_READS_AT_ONCE at a time), so its cost follows the package, never the database.
+ * (ROW_READS_AT_ONCE at a time), so its cost follows the package, never the database. The rows
+ * `getRelease` reads are kept the same way, with the head's sequence they were read at: the
+ * next read of that release at that head reads the head alone, as a cached view does.
  */
 import { HighestByKey, LruBySize } from '@wharf/collections';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
@@ -289,6 +291,12 @@ export class MongoMetadataStore implements MetadataStore {
   private readonly views: LruBySize<string, { view: PackageView; size: number }>;
   /** Per generation and package, the newest head parsed (weighed by its JSON). */
   private readonly parsedHeads: LruBySize<string, PackageHead>;
+  /**
+   * Per generation and row, a manifest `getRelease` read and the head's sequence it was read at
+   * (weighed by its JSON): a head is never stored twice at one sequence, so while the newest head
+   * has that sequence the row is what it was.
+   */
+  private readonly releaseRows: LruBySize<string, { sequence: number; manifest: ReleaseManifest }>;
   private closed = false;
 
   /** `fixedGeneration`: a rebuild's store, which writes that generation whatever the pointer says. */
@@ -304,6 +312,7 @@ export class MongoMetadataStore implements MetadataStore {
     this.generations = new MongoGenerations(db, prefix, 'metadata', COLLECTIONS, generationCacheMs);
     this.views = new LruBySize({ maxTotalSize: viewCacheBytes, maxEntrySize: viewCacheBytes / 4 });
     this.parsedHeads = new LruBySize({ maxTotalSize: viewCacheBytes, maxEntrySize: viewCacheBytes / 4 });
+    this.releaseRows = new LruBySize({ maxTotalSize: viewCacheBytes, maxEntrySize: viewCacheBytes / 4 });
   }
 
   /** The live generation's collections (the pointer re-read when older than generationCacheMs). */
@@ -473,9 +482,15 @@ export class MongoMetadataStore implements MetadataStore {
         const manifest = view.manifests.find((m) => m.release === release && m.mediaType === mediaType) ?? null;
         return { head, manifest };
       }
+      const key = `${generation}\0${rowId(pkg, release, mediaType)}`;
+      const cached = this.releaseRows.get(key);
+      if (cached?.sequence === newest.sequence) return { head, manifest: cached.manifest };
       const row = await rows.findOne({ _id: rowId(pkg, release, mediaType) });
-      if (row && row.sequence <= newest.sequence)
-        return { head, manifest: JSON.parse(row.manifest) as ReleaseManifest };
+      if (row && row.sequence <= newest.sequence) {
+        const manifest = JSON.parse(row.manifest) as ReleaseManifest;
+        this.releaseRows.set(key, { sequence: newest.sequence, manifest }, row.manifest.length);
+        return { head, manifest };
+      }
     }
     throw new DependencyUnavailableError('MongoDB', {
       cause: new Error(`${pkg} ${release} ${mediaType} is being written; its head has not caught up`),

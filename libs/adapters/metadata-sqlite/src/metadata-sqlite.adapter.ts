@@ -98,6 +98,12 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly ownsConnection: boolean;
   private readonly views: LruBySize<string, CachedView>;
   private readonly headCache: LruBySize<string, PackageHead>;
+  /**
+   * Manifests `getRelease` read, by package, release and media type, with the head's sequence
+   * they were read at: a head is never stored twice at one sequence, so while it has that
+   * sequence the row is what it was (no second query for a release read again).
+   */
+  private readonly releaseRows: LruBySize<string, { sequence: number; manifest: ReleaseManifest }>;
   private dataVersion = -1;
 
   constructor(options: SqliteMetadataStoreOptions, rebuildOf?: Database.Database) {
@@ -109,6 +115,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const cacheBytes = rebuildOf ? 0 : (options.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES);
     this.views = new LruBySize({ maxTotalSize: cacheBytes, maxEntrySize: cacheBytes / 4 });
     this.headCache = new LruBySize({ maxTotalSize: cacheBytes, maxEntrySize: cacheBytes / 4 });
+    this.releaseRows = new LruBySize({ maxTotalSize: cacheBytes, maxEntrySize: cacheBytes / 4 });
     if (!rebuildOf) {
       this.db.exec(TABLES.schema('') + TABLES.indexes);
       this.migrateLegacyLayout();
@@ -175,11 +182,16 @@ export class SqliteMetadataStore implements MetadataStore {
       if (sequence === undefined) return null;
       const cached = this.headCache.get(pkg);
       const head = cached?.sequence === sequence ? cached : this.readHead(pkg, true)!;
+      const key = `${pkg}\0${release}\0${mediaType}`;
+      const kept = this.releaseRows.get(key);
+      if (kept?.sequence === sequence) return { head, manifest: kept.manifest };
       const row = prepared(
         this.db,
         `SELECT manifest FROM ${this.rows} WHERE package = ? AND release = ? AND media_type = ?`,
       ).get(pkg, release, mediaType) as { manifest: string } | undefined;
-      return { head, manifest: row ? (JSON.parse(row.manifest) as ReleaseManifest) : null };
+      const manifest = row ? (JSON.parse(row.manifest) as ReleaseManifest) : null;
+      if (manifest) this.releaseRows.set(key, { sequence, manifest }, row!.manifest.length);
+      return { head, manifest };
     })();
   }
 
@@ -195,6 +207,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private dropCaches(): void {
     this.views.clear();
     this.headCache.clear();
+    this.releaseRows.clear();
   }
 
   async put(view: PackageView, expectedSequence: number, changes?: ManifestChanges): Promise<boolean> {

@@ -165,11 +165,18 @@ export function ociRepositoryExists(view: PackageView | null): view is PackageVi
   return view !== null && (view.manifests.length > 0 || (view.ociArtifacts?.length ?? 0) > 0);
 }
 
+/** `ociRepositoryExists` by a package's head: it holds a release (its release index) or an OCI artifact. */
+export function ociRepositoryHeadExists<H extends Pick<PackageView, 'ociArtifacts'> & { releases: readonly unknown[] }>(
+  head: H | null,
+): head is H {
+  return head !== null && (head.releases.length > 0 || (head.ociArtifacts?.length ?? 0) > 0);
+}
+
 export function findOciArtifact(view: PackageView, digest: string): OciArtifact | undefined {
   return view.ociArtifacts?.find((a) => a.digest === digest);
 }
 
-export function findOciTag(view: PackageView, tag: string): OciArtifact | undefined {
+export function findOciTag(view: Pick<PackageView, 'ociArtifacts'>, tag: string): OciArtifact | undefined {
   return view.ociArtifacts?.find((a) => a.tags.includes(tag));
 }
 

@@ -55,7 +55,13 @@ import { matchToken } from './api-tokens';
 import { PasswordHashPool } from './password-hash-pool';
 import { hashPassword, preparePlaceholder, verifyAgainstPlaceholder, verifyPassword } from './password-hasher';
 import { RateLimiter } from './rate-limiter';
-import { REGISTRY_TOKEN_TTL_SECONDS, RegistryTokens, passwordFingerprint } from './registry-tokens';
+import {
+  Audience,
+  REGISTRY_AUDIENCE,
+  REGISTRY_TOKEN_TTL_SECONDS,
+  RegistryTokens,
+  passwordFingerprint,
+} from './registry-tokens';
 
 const PASSWORD_MEMO_MS = 60_000;
 const MAX_MEMO = 10_000;
@@ -79,8 +85,12 @@ export class Authenticator {
     if (config.auth.mode === 'enforced') void preparePlaceholder();
   }
 
-  /** `client` (the client address) is the hashing pool's lane for a password in the header. */
-  async callerFor(authorization: string | undefined, client = ''): Promise<Caller> {
+  /**
+   * `client` (the client address) is the hashing pool's lane for a password in the header;
+   * `audience` is where the credentials are presented: a registry token is refused (401) on any
+   * route but the registry's (`/v2/`), where passwords and API tokens work as everywhere.
+   */
+  async callerFor(authorization: string | undefined, client = '', audience: Audience = 'wharf-api'): Promise<Caller> {
     if (this.config.auth.mode === 'open') return OPEN_CALLER;
     const credentials: Credentials = parseAuthorization(authorization);
     switch (credentials.kind) {
@@ -92,7 +102,7 @@ export class Authenticator {
       case 'token':
         return this.byToken(credentials.token, credentials.claimedAccount);
       case 'registry-token':
-        return this.byRegistryToken(credentials.text);
+        return this.byRegistryToken(credentials.text, audience);
       case 'password':
         return this.byPassword(credentials.account, credentials.password, client);
     }
@@ -185,8 +195,12 @@ export class Authenticator {
     return caller;
   }
 
-  private async byRegistryToken(text: string): Promise<Caller> {
-    const claims = this.registryTokens.verify(text, Math.floor(Date.now() / 1000));
+  private async byRegistryToken(text: string, audience: Audience): Promise<Caller> {
+    if (audience !== REGISTRY_AUDIENCE) {
+      this.metrics.authenticationFailed('token');
+      throw new UnauthorizedError('a registry token opens /v2/ alone: use a password or an API token here');
+    }
+    const claims = this.registryTokens.verify(text, Math.floor(Date.now() / 1000), audience);
     const view = claims && isAccountNameSyntax(claims.sub) ? await this.directory.get(claims.sub) : null;
     if (
       !claims ||

@@ -6,6 +6,7 @@ import { RecordingMetrics, packageReaderOf } from '@wharf/testing';
 import { AccountDirectory } from './account-directory';
 import { AccountWriter } from './account-writer';
 import { Authenticator } from './authenticator';
+import { REGISTRY_AUDIENCE } from './registry-tokens';
 import { accountUseCases } from '../use-cases/accounts/account-use-cases.fixture';
 import { preparePlaceholder } from './password-hasher';
 
@@ -260,16 +261,30 @@ describe('tokens and passwords (item 3 of issue 15)', () => {
       const before = (await directory.get('alice'))!.tokens.length;
       const issued = await authenticator.issueRegistryToken('alice');
       expect((await directory.get('alice'))!.tokens.length).toBe(before);
-      expect(await authenticator.callerFor(`Bearer ${issued.token}`)).toMatchObject({
+      expect(await authenticator.callerFor(`Bearer ${issued.token}`, '', REGISTRY_AUDIENCE)).toMatchObject({
         kind: 'user',
         name: 'alice',
         proof: { by: 'registry-token', expiresAt: issued.expiresAt },
       });
       const later = jest.spyOn(Date, 'now').mockReturnValue(Date.parse(issued.expiresAt) + 1000);
       try {
-        expect(await outcome(authenticator.callerFor(`Bearer ${issued.token}`))).toBe('unauthorized-access');
+        expect(await outcome(authenticator.callerFor(`Bearer ${issued.token}`, '', REGISTRY_AUDIENCE))).toBe(
+          'unauthorized-access',
+        );
       } finally {
         later.mockRestore();
+      }
+    });
+
+    it('should take one on the registry routes alone: the API audience (the default) refuses it, passwords and API tokens work on both', async () => {
+      const { authenticator, token: apiToken } = await world();
+      const { token } = await authenticator.issueRegistryToken('alice');
+      expect(await outcome(authenticator.callerFor(`Bearer ${token}`, '', REGISTRY_AUDIENCE))).toBe('ok');
+      expect(await outcome(authenticator.callerFor(`Bearer ${token}`, '', 'wharf-api'))).toBe('unauthorized-access');
+      expect(await outcome(authenticator.callerFor(`Bearer ${token}`))).toBe('unauthorized-access');
+      for (const audience of [REGISTRY_AUDIENCE, 'wharf-api'] as const) {
+        expect(await outcome(authenticator.callerFor(apiToken, '', audience))).toBe('ok');
+        expect(await outcome(authenticator.callerFor(basic('alice', PASSWORD), '', audience))).toBe('ok');
       }
     });
 
@@ -277,29 +292,35 @@ describe('tokens and passwords (item 3 of issue 15)', () => {
       const { authenticator, accounts, store, directory } = await world();
       const other = (await world({ WHARF_REGISTRY_TOKEN_KEY: randomBytes(32).toString('base64') })).authenticator;
       const foreign = await other.issueRegistryToken('alice');
-      expect(await outcome(authenticator.callerFor(`Bearer ${foreign.token}`))).toBe('unauthorized-access');
+      expect(await outcome(authenticator.callerFor(`Bearer ${foreign.token}`, '', REGISTRY_AUDIENCE))).toBe(
+        'unauthorized-access',
+      );
 
       const { token } = await authenticator.issueRegistryToken('alice');
       const [prefix, claims, signature] = token.split('.') as [string, string, string];
       const admin = Buffer.from(
         JSON.stringify({ ...JSON.parse(Buffer.from(claims, 'base64url').toString()), sub: 'mallory' }),
       ).toString('base64url');
-      expect(await outcome(authenticator.callerFor(`Bearer ${prefix}.${admin}.${signature}`))).toBe(
-        'unauthorized-access',
-      );
+      expect(
+        await outcome(authenticator.callerFor(`Bearer ${prefix}.${admin}.${signature}`, '', REGISTRY_AUDIENCE)),
+      ).toBe('unauthorized-access');
 
       const writer = new AccountWriter(store, directory);
       await writer.execute('alice', { type: 'SetUserDisabled', disabled: true }, '-');
-      expect(await outcome(authenticator.callerFor(`Bearer ${token}`))).toBe('unauthorized-access');
+      expect(await outcome(authenticator.callerFor(`Bearer ${token}`, '', REGISTRY_AUDIENCE))).toBe(
+        'unauthorized-access',
+      );
       await writer.execute('alice', { type: 'SetUserDisabled', disabled: false }, '-');
-      expect(await outcome(authenticator.callerFor(`Bearer ${token}`))).toBe('ok');
+      expect(await outcome(authenticator.callerFor(`Bearer ${token}`, '', REGISTRY_AUDIENCE))).toBe('ok');
       const alice = await authenticator.checkPassword('alice', PASSWORD);
       await accounts.changePassword.execute({
         caller: alice!,
         request: () => ({ currentPassword: PASSWORD, password: 'a-new-password' }),
         client: '',
       });
-      expect(await outcome(authenticator.callerFor(`Bearer ${token}`))).toBe('unauthorized-access');
+      expect(await outcome(authenticator.callerFor(`Bearer ${token}`, '', REGISTRY_AUDIENCE))).toBe(
+        'unauthorized-access',
+      );
     });
   });
 });

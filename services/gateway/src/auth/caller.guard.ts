@@ -31,8 +31,23 @@ import { AccessMetrics, METRICS, NO_METRICS } from '@wharf/ports';
 import { AccountDirectory } from './account-directory';
 import { Authenticator } from './authenticator';
 import { RateLimiter } from './rate-limiter';
+import { Audience, REGISTRY_AUDIENCE } from './registry-tokens';
 
-export type RequestWithCaller = Pick<FastifyRequest, 'headers' | 'ip' | 'params'> & { caller?: Caller };
+export type RequestWithCaller = Pick<FastifyRequest, 'headers' | 'ip' | 'params'> & {
+  caller?: Caller;
+  /** The matched route (Fastify's); its pattern decides the audience of the credentials. */
+  routeOptions?: { url?: string };
+};
+
+/**
+ * Where a request's credentials are presented: the OCI distribution routes (`/v2`, `/v2/...`,
+ * by the matched route's pattern, never the raw URL) are the registry's, where a registry token
+ * is accepted; every other route (no route at all included) is the API's, where it is not.
+ */
+export function audienceOf(request: Pick<RequestWithCaller, 'routeOptions'>): Audience {
+  const route = request.routeOptions?.url ?? '';
+  return route === '/v2' || route.startsWith('/v2/') ? REGISTRY_AUDIENCE : 'wharf-api';
+}
 
 @Injectable()
 export class CallerGuard implements CanActivate {
@@ -73,7 +88,7 @@ export class CallerGuard implements CanActivate {
       if (wait > 0) throw this.refused(wait);
     }
     try {
-      return await this.authenticator.callerFor(request.headers.authorization, request.ip);
+      return await this.authenticator.callerFor(request.headers.authorization, request.ip, audienceOf(request));
     } catch (error) {
       if (error instanceof UnauthorizedError || error instanceof ServiceUnavailableError) this.take(address, perMinute);
       throw error;

@@ -84,6 +84,36 @@ describe(CallerGuard.name, () => {
     expect(await request(token, undefined, '192.0.2.5')).toBe('ok');
   });
 
+  it("should take a registry token on the /v2 routes alone, by the matched route's pattern", async () => {
+    const { accounts, guard, authenticator } = world({});
+    await accounts.signUp.execute({ username: 'carol', password: 'long-enough', caller: ANONYMOUS, client: '' });
+    const { token } = await authenticator.issueRegistryToken('carol');
+    const on = (url: string | undefined) =>
+      guard
+        .callerOf({
+          headers: { authorization: `Bearer ${token}` },
+          params: {},
+          ip: '192.0.2.9',
+          ...(url === undefined ? {} : { routeOptions: { url } }),
+        })
+        .then(
+          (caller) => caller.kind,
+          (e: { code?: string }) => e.code,
+        );
+    for (const route of ['/v2', '/v2/', '/v2/:namespace/:name/manifests/:reference', '/v2/token'])
+      expect([route, await on(route)]).toEqual([route, 'user']);
+    const refused = [
+      '/cnr/api/v1/user/tokens',
+      '/cnr/api/v1/packages/:namespace/:name/:release/:media_type/pull',
+      '/api/:namespace/charts',
+      '/helm/:namespace/index.yaml',
+      '/v2x',
+      '/ui',
+    ];
+    for (const route of refused) expect([route, await on(route)]).toEqual([route, 'unauthorized-access']);
+    expect(await on(undefined)).toBe('unauthorized-access');
+  });
+
   it('should count a request once when the upload hook resolved its caller before the guard ran', async () => {
     const { guard } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '2' });
     const upload = () => ({ headers: {}, params: { namespace: 'ns' }, ip: '192.0.2.3' });

@@ -131,7 +131,12 @@ export function sendManifest(reply: FastifyReply, manifest: ManifestToSend): Buf
  * A blob; for a HEAD an empty stream, because Fastify's HEAD sibling keeps the Content-Length
  * set here for a stream (and would put 0 for an empty string).
  */
-export function sendBlob(reply: FastifyReply, blob: BlobToSend): Buffer | Readable {
+export function sendBlob(reply: FastifyReply, blob: BlobToSend): Buffer | Readable | string {
+  if (blob.location !== undefined) {
+    // 307, as Distribution answers from S3: the client repeats the GET at the store's URL.
+    void reply.status(307).header('location', blob.location).header('docker-content-digest', blob.digest);
+    return '';
+  }
   void reply.header('content-type', 'application/octet-stream').header('content-length', blob.size);
   void reply.header('docker-content-digest', blob.digest).header('etag', `"${blob.digest}"`);
   return blob.body ?? Readable.from([]);

@@ -88,7 +88,15 @@ export function tagsOf(view: PackageView): string[] {
 
 /** A blob of the repository: where its bytes are (in memory, or in the blob store) and its size when known. */
 export type RepositoryBlob =
-  { digest: string; bytes: Buffer } | { digest: string; stored: true; size: number | null; mediaType?: string };
+  | { digest: string; bytes: Buffer }
+  | {
+      digest: string;
+      stored: true;
+      size: number | null;
+      mediaType?: string;
+      /** The helm release whose chart layer this is: fetching it is a pull of that release. */
+      chartOf?: string;
+    };
 
 /**
  * A blob the package's helm releases reference: a chart layer, a provenance file, a pushed
@@ -97,7 +105,7 @@ export type RepositoryBlob =
  */
 export function findRepositoryBlob(view: PackageView, hex: string): RepositoryBlob | null {
   for (const release of helmReleasesOf(view)) {
-    if (release.blobDigest === hex) return { digest: hex, stored: true, size: release.size };
+    if (release.blobDigest === hex) return { digest: hex, stored: true, size: release.size, chartOf: release.release };
     if (release.provenanceDigest === hex) return { digest: hex, stored: true, size: release.provenanceSize ?? null };
     if (release.oci && (release.oci.configDigest === hex || release.oci.manifestDigest === hex))
       return { digest: hex, stored: true, size: null };

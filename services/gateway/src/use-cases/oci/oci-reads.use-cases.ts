@@ -2,16 +2,25 @@
  * Pulls over the OCI distribution API: `/v2/`, manifests by tag or digest, blobs, tag lists. A
  * repository `NS/NAME` is package `NS/NAME` (docs/architecture.md, "OCI distribution"); every
  * read goes through ReadablePackages, the one check that the package exists and the caller may
- * read it. An anonymous caller of the enforced mode who may not read (or asks for a repository
- * that does not exist: the two answer alike) gets a 401 rather than the 404 of other routes, so
- * an OCI client that holds credentials learns it must fetch a token (they send none until
- * challenged).
+ * read it. A manifest by tag reads the package's head and one row (a release tag: one read; a
+ * channel: the head, then its current release's row); by digest it reads the whole view, since
+ * no index maps a built manifest's digest to its release. An anonymous caller of the enforced
+ * mode who may not read (or asks for a repository that does not exist: the two answer alike)
+ * gets a 401 rather than the 404 of other routes, so an OCI client that holds credentials learns
+ * it must fetch a token (they send none until challenged).
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import {
   BlobUnknownError,
   Caller,
+  HELM_MEDIA_TYPE,
+  OciArtifact,
+  findChannel,
+  findOciTag,
+  isOciDigestReference,
+  isReleaseTag,
+  releaseOfTag,
   ForbiddenError,
   InvalidUsageError,
   OciReferrersIndex,
@@ -31,6 +40,7 @@ import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import {
   BLOB_STORE,
   BlobStore,
+  HeadAndManifest,
   METRICS,
   NO_METRICS,
   PACKAGE_READER,
@@ -40,11 +50,15 @@ import {
   UploadSessionStore,
 } from '@wharf/ports';
 import { AccessControl } from '../../auth/access-control';
+import { ArchiveReads } from '../read-package/archive-reads';
 import { ReadablePackages } from '../read-package/readable-packages';
+import { PullRecorder } from '../retention/pull-recorder';
 import {
   HELM_MANIFEST_MEDIA_TYPE,
+  HelmArtifact,
   ManifestToSend,
   aliasKeyIn,
+  artifactOf,
   findArtifact,
   findOtherArtifact,
   findRepositoryBlob,
@@ -63,8 +77,10 @@ export interface BlobToSend {
   /** The sha256 (hex) the stores key it by. */
   key: string;
   size: number;
-  /** Null for a HEAD. */
+  /** Null for a HEAD, and for a redirect. */
   body: Buffer | Readable | null;
+  /** Where the client fetches the bytes instead (WHARF_PULL_REDIRECT: a presigned URL of the store). */
+  location?: string;
 }
 
 export interface TagPage {
@@ -86,6 +102,8 @@ export class OciReadsUseCases {
     @Inject(UPLOAD_SESSIONS) private readonly sessions: UploadSessionStore,
     @Inject(PACKAGE_READER) private readonly reader: PackageReader,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
+    private readonly archives: ArchiveReads,
+    private readonly pulls: PullRecorder,
     @Optional() @Inject(METRICS) private readonly metrics: TransferMetrics = NO_METRICS,
   ) {}
 
@@ -96,16 +114,45 @@ export class OciReadsUseCases {
   }
 
   async manifest(path: OciRepositoryPath & { reference: string }): Promise<ManifestToSend> {
-    const view = await this.repository(path);
-    const artifact = findArtifact(view, path.reference);
-    if (!artifact) {
+    if (isOciDigestReference(path.reference)) {
+      const view = await this.repository(path);
+      const artifact = findArtifact(view, path.reference);
+      if (artifact) return this.helmManifest(artifact);
       const other = findOtherArtifact(view, path.reference);
       if (!other) throw new ManifestUnknownError(view.package, path.reference);
-      const bytes = await this.blobs.read(other.digest);
-      // Asked by a sha512 it was pushed by: answered under that digest.
-      const digest = path.reference.startsWith('sha512:') ? path.reference : ociDigestOf(other.digest);
-      return { digest, mediaType: other.mediaType, size: bytes.length, body: bytes };
+      return this.otherManifest(other, path.reference);
     }
+    const { head, manifest } = await this.taggedRelease(path);
+    const artifact = manifest ? artifactOf(manifest) : null;
+    if (artifact) return this.helmManifest(artifact);
+    const other = findOciTag(head, path.reference);
+    if (!other) throw new ManifestUnknownError(head.package, path.reference);
+    return this.otherManifest(other, path.reference);
+  }
+
+  /**
+   * The head, and the row of the helm release a tag names: a release (`+` as `_`), else a
+   * channel's current release; `manifest` null when neither holds one (the tag may be an OCI
+   * artifact's, which the head lists).
+   */
+  private async taggedRelease(path: OciRepositoryPath & { reference: string }): Promise<HeadAndManifest> {
+    const { caller, namespace, name, reference } = path;
+    const release = (version: string) =>
+      this.challenged(caller, () => this.packages.repositoryRelease(caller, namespace, name, version, HELM_MEDIA_TYPE));
+    if (isReleaseTag(reference)) return release(releaseOfTag(reference));
+    const head = await this.challenged(caller, () => this.packages.repositoryHead(caller, namespace, name));
+    const channel = findChannel(head, reference);
+    return channel ? release(channel.current) : { head, manifest: null };
+  }
+
+  private async otherManifest(other: OciArtifact, reference: string): Promise<ManifestToSend> {
+    const bytes = await this.blobs.read(other.digest);
+    // Asked by a sha512 it was pushed by: answered under that digest.
+    const digest = reference.startsWith('sha512:') ? reference : ociDigestOf(other.digest);
+    return { digest, mediaType: other.mediaType, size: bytes.length, body: bytes };
+  }
+
+  private async helmManifest(artifact: HelmArtifact): Promise<ManifestToSend> {
     const digest = ociDigestOf(artifact.manifestDigest);
     if (artifact.built) {
       const bytes = artifact.built.manifest.bytes;
@@ -117,9 +164,12 @@ export class OciReadsUseCases {
 
   /**
    * A blob a release of the package references, or one uploaded into the repository (a link of
-   * the upload sessions store) before any manifest names it. Uploads into a repository that has
-   * no package yet are readable to those who may push there. A sha512 digest names a blob
-   * uploaded into this repository under it (an alias of the sha256 the store keys it by).
+   * the upload sessions store) before any manifest names it. A GET of a stored blob is answered
+   * with a redirect to the store when pull redirects are on (`ArchiveReads.redirectFor`, the
+   * rule appr pulls follow); a GET of a release's chart layer is a pull of that release. Uploads
+   * into a repository that has no package yet are readable to those who may push there. A sha512
+   * digest names a blob uploaded into this repository under it (an alias of the sha256 the store
+   * keys it by).
    */
   async blob(path: OciRepositoryPath & { digest: string; head: boolean }): Promise<BlobToSend> {
     const digest = parseAnyOciDigest(path.digest);
@@ -136,6 +186,10 @@ export class OciReadsUseCases {
     const size = known ? (found?.size ?? (await this.blobs.stat(hex))?.size ?? null) : null;
     if (hex === null || size === null) throw new BlobUnknownError(ref.full, path.digest);
     if (path.head) return { digest: digest.text, key: hex, size, body: null };
+    // A chart layer fetched is a pull of its release (retention's keep_pulled_within_days), as an appr pull is.
+    if (found && 'chartOf' in found && found.chartOf !== undefined) this.pulls.pulled(ref.full, found.chartOf);
+    const location = await this.archives.redirectFor(hex, 'oci');
+    if (location) return { digest: digest.text, key: hex, size, body: null, location };
     const body = size <= this.config.blobCache.maxBlobBytes ? await this.blobs.read(hex) : await this.blobs.open(hex);
     this.metrics.pulled('oci', size);
     return { digest: digest.text, key: hex, size, body };
@@ -209,10 +263,15 @@ export class OciReadsUseCases {
 
   /** The package behind a repository path, or the refusal the OCI routes give (see the file's header). */
   async repository(path: OciRepositoryPath): Promise<PackageView> {
+    return this.challenged(path.caller, () => this.packages.getRepository(path.caller, path.namespace, path.name));
+  }
+
+  /** `read`, its package-not-found turned into the challenge an anonymous caller of the enforced mode gets. */
+  private async challenged<T>(caller: Caller, read: () => Promise<T>): Promise<T> {
     try {
-      return await this.packages.getRepository(path.caller, path.namespace, path.name);
+      return await read();
     } catch (error) {
-      if (error instanceof PackageNotFoundError && this.challenges(path.caller))
+      if (error instanceof PackageNotFoundError && this.challenges(caller))
         throw new UnauthorizedError('authentication required');
       throw error;
     }

@@ -1,13 +1,14 @@
 /**
  * How the bytes of a release's blob are read for an answer, shared by the pulls and the blob
- * routes: whole or streamed, redirected to the store, or refused as too large for JSON. Each
+ * routes (and `/v2/` blob GETs, for the redirect): whole or streamed, redirected to the store,
+ * or refused as too large for JSON. Each
  * archive read for an answer, or redirected, is an appr pull on the metrics.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { HeadFields, JsonPullTooLargeError, ReleaseManifest, apprPackagePath } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
-import { BLOB_STORE, BlobStore, METRICS, NO_METRICS, TransferMetrics } from '@wharf/ports';
+import { BLOB_STORE, BlobStore, METRICS, NO_METRICS, TransferMetrics, TransferProtocol } from '@wharf/ports';
 
 /**
  * A blob for a JSON pull: whole when the blob cache may keep it, else a stream of exactly
@@ -81,11 +82,15 @@ export class ArchiveReads {
     return this.body(manifest);
   }
 
-  /** A signed URL of the blob, when pull redirects are on and the store can sign one; else null. */
-  async redirectFor(blobDigest: string): Promise<string | null> {
+  /**
+   * A signed URL of the blob, when pull redirects are on and the store can sign one; else null.
+   * The one rule of WHARF_PULL_REDIRECT, for appr pulls and `/v2/` blob GETs alike (`protocol`
+   * names the pull on the metrics).
+   */
+  async redirectFor(blobDigest: string, protocol: TransferProtocol = 'appr'): Promise<string | null> {
     if (!this.config.pullRedirect.enabled || !this.blobs.downloadUrl) return null;
     const location = await this.blobs.downloadUrl(blobDigest, this.config.pullRedirect.ttlSeconds);
-    if (location) this.metrics.pulled('appr', 0);
+    if (location) this.metrics.pulled(protocol, 0);
     return location;
   }
 

@@ -6,9 +6,10 @@ import {
   PackageView,
   ReleaseManifest,
   ociRepositoryExists,
+  ociRepositoryHeadExists,
   parsePackageRef,
 } from '@wharf/domain';
-import { PACKAGE_READER, PackageReader } from '@wharf/ports';
+import { HeadAndManifest, PACKAGE_READER, PackageReader } from '@wharf/ports';
 import { AccessControl } from '../../auth/access-control';
 import { loadExistingHead, loadExistingPackage, readManifest } from './package-lookup';
 
@@ -54,5 +55,29 @@ export class ReadablePackages {
     if (!ociRepositoryExists(view)) throw new PackageNotFoundError(ref.full);
     await this.access.assertReadable(caller, view);
     return view;
+  }
+
+  /** The same guard by the repository's head alone: no manifest row is read. */
+  async repositoryHead(caller: Caller, namespace: string, name: string): Promise<PackageHead> {
+    const ref = parsePackageRef(namespace, name);
+    const head = await this.reader.getHead(ref.full);
+    if (!ociRepositoryHeadExists(head)) throw new PackageNotFoundError(ref.full);
+    await this.access.assertReadable(caller, head);
+    return head;
+  }
+
+  /** The same guard by the repository's head and the row of (release, media type), in one read; `manifest` null when the head holds none. */
+  async repositoryRelease(
+    caller: Caller,
+    namespace: string,
+    name: string,
+    release: string,
+    mediaType: string,
+  ): Promise<HeadAndManifest> {
+    const ref = parsePackageRef(namespace, name);
+    const read = await this.reader.getRelease(ref.full, release, mediaType);
+    if (!read || !ociRepositoryHeadExists(read.head)) throw new PackageNotFoundError(ref.full);
+    await this.access.assertReadable(caller, read.head);
+    return read;
   }
 }
