@@ -4,11 +4,13 @@
  * a run deletes exactly that through ordinary deletes, and every view (appr listing and shows,
  * the Helm index.yaml) agrees afterwards; the audit trail names the policy. Bad input is refused
  * in the project's error format with nothing written, and only admins of the namespace may act.
+ * The site's default is a site admin's: set through the API, it runs in a namespace without
+ * policies of its own, and its deletion stops it.
  */
 import { randomBytes } from 'node:crypto';
 import { parse } from 'yaml';
 import { HttpClient, expectError, expectJson } from '../support/http-client';
-import { enforcedUrl } from '../support/target';
+import { E2E_ADMIN, enforcedUrl } from '../support/target';
 import { archiveFor, packagePath, pushBody } from './support/appr.fixtures';
 import type { ListEntry } from './support/appr.types';
 
@@ -193,5 +195,71 @@ describe('retention policies', () => {
     const preview = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[] };
     expect(preview.deleted.map(key)).toEqual([`${ns}/lib@0.1.0/helm`]);
     expectJson(await owner.delete(`${R}/policies/pulled`), 200);
+  });
+});
+
+describe("the site's default policy", () => {
+  const SITE = '/api/v1/retention/default';
+  const pkg = `sd-${id}`;
+  let siteAdmin: HttpClient;
+  let plain: HttpClient;
+  let plainNs: string;
+
+  beforeAll(async () => {
+    const token = expectJson(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token as string;
+    siteAdmin = anonymous.with({ authorization: token });
+    plainNs = `rt-plain-${id}`;
+    plain = await signUp(plainNs);
+    for (const release of ['1.0.0', '1.1.0', '1.2.0']) {
+      const body = pushBody({ release, mediaType: 'helm', archive: archiveFor(pkg, release, `${id}/site`) });
+      expectJson(await plain.post(packagePath(plainNs, pkg), body), 200);
+    }
+  });
+
+  // Other suites share the registry: the default this suite sets covers its own package only, and goes at the end.
+  afterAll(async () => {
+    await siteAdmin.delete(SITE);
+  });
+
+  const previewOf = async (client: HttpClient, namespace: string) =>
+    (
+      expectJson(await client.get(`/api/v1/namespaces/${namespace}/retention/preview`), 200) as { deleted: Deleted[] }
+    ).deleted.map((d) => `${d.package}@${d.release}:${d.policy}`);
+
+  it('should be for site admins only: a namespace admin gets 403, an anonymous caller 401', async () => {
+    for (const client of [owner, plain]) {
+      expectError(await client.get(SITE), 403, 'forbidden');
+      expectError(await client.put(SITE, { keep_last: 1 }), 403, 'forbidden');
+      expectError(await client.delete(SITE), 403, 'forbidden');
+    }
+    expectError(await anonymous.get(SITE), 401, 'unauthorized-access');
+    expectError(await anonymous.put(SITE, { keep_last: 1 }), 401, 'unauthorized-access');
+  });
+
+  it('should refuse bad settings in the error format, writing nothing', async () => {
+    const before = expectJson(await siteAdmin.get(SITE), 200);
+    for (const [body, field] of [
+      [{}, 'keep_last'],
+      [{ keep_last: 1, colour: 'red' }, 'colour'],
+      [{ keep_last: 1, package: '../x' }, 'package'],
+    ] as const)
+      expect(expectError(await siteAdmin.put(SITE, body), 400, 'invalid-usage').details).toMatchObject({ field });
+    expect(expectJson(await siteAdmin.get(SITE), 200)).toEqual(before);
+  });
+
+  it('should run, set through the API, in a namespace without policies, and stop once deleted', async () => {
+    const set = expectJson(await siteAdmin.put(SITE, { package: pkg, keep_last: 1 }), 200);
+    expect(set).toMatchObject({ source: 'api', policy: { id: 'site-default', package: pkg, keep_last: 1 } });
+    expect(expectJson(await siteAdmin.get(SITE), 200)).toEqual(set);
+    expect(await previewOf(plain, plainNs)).toEqual([
+      `${plainNs}/${pkg}@1.1.0:site-default`,
+      `${plainNs}/${pkg}@1.0.0:site-default`,
+    ]);
+    // A namespace with policies of its own runs only those (rt-… holds keep-2).
+    expect((await previewOf(owner, ns)).some((d) => d.endsWith(':site-default'))).toBe(false);
+
+    expect(expectJson(await siteAdmin.delete(SITE), 200)).toEqual({ source: 'none', policy: null });
+    expect(await previewOf(plain, plainNs)).toEqual([]);
+    expectError(await siteAdmin.delete(SITE), 404, 'retention-policy-not-found');
   });
 });

@@ -1,4 +1,4 @@
-import type { RetentionDeletion, RetentionPolicy } from '@wharf/domain';
+import type { RetentionDeletion, RetentionPolicy, SiteDefault } from '@wharf/domain';
 
 export function retentionPolicyJson(p: RetentionPolicy) {
   return {
@@ -12,6 +12,11 @@ export function retentionPolicyJson(p: RetentionPolicy) {
     created_at: p.createdAt,
     updated_at: p.updatedAt,
   };
+}
+
+/** The site's default and where it comes from (`api`, `configuration` or `none`). */
+export function siteDefaultJson(site: SiteDefault) {
+  return { source: site.source, policy: site.policy ? retentionPolicyJson(site.policy) : null };
 }
 
 const deletionJson = (d: RetentionDeletion) => ({

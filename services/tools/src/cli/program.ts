@@ -45,7 +45,9 @@ export interface WharfActions {
   retentionDelete(namespace: string, id: string): Promise<number>;
   retentionPreview(namespace: string): Promise<number>;
   retentionRun(namespace: string): Promise<number>;
-  retentionDefault(): Promise<number>;
+  retentionDefaultShow(): Promise<number>;
+  retentionDefaultSet(settings: RetentionSettings): Promise<number>;
+  retentionDefaultDelete(): Promise<number>;
   gc(options: { dryRun: boolean }): Promise<number>;
   verify(options: { skipBlobs: boolean }): Promise<number>;
 }
@@ -348,10 +350,31 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
     )
     .argument('<namespace>', 'the namespace', accountName)
     .action((ns: string) => done(actions.retentionRun(ns)));
-  retention
+  const siteDefault = retention
     .command('default')
-    .description("the site's default policy (WHARF_RETENTION_DEFAULT_POLICY), run in namespaces without their own")
-    .action(() => done(actions.retentionDefault()));
+    .description(
+      "the site's default policy, run in namespaces without their own: set here or through the API, it takes the place of WHARF_RETENTION_DEFAULT_POLICY",
+    );
+  siteDefault
+    .command('show', { isDefault: true })
+    .description("the site's default and where it comes from ('api', 'configuration' or 'none')")
+    .action(() => done(actions.retentionDefaultShow()));
+  siteDefault
+    .command('set')
+    .description("create or replace the site's default, as PUT /api/v1/retention/default does")
+    .option('--package <pattern>', "package names it covers ('*' any run, '?' one character); default: all")
+    .addOption(new Option('--keep-last <n>', 'keep the N highest releases by SemVer').argParser(wholeNumber))
+    .addOption(new Option('--keep-pushed-within-days <n>', 'keep releases pushed within N days').argParser(wholeNumber))
+    .addOption(new Option('--keep-pulled-within-days <n>', 'keep releases pulled within N days').argParser(wholeNumber))
+    .addOption(new Option('--keep-channel-releases <which>', "'current' (default) or 'all'"))
+    .addOption(new Option('--prereleases <how>', "'count' (default), 'keep' or 'drop'"))
+    .action((o: Parameters<typeof retentionSettingsOf>[0]) =>
+      done(actions.retentionDefaultSet(retentionSettingsOf(o))),
+    );
+  siteDefault
+    .command('delete')
+    .description("delete the site's default: none runs from then on, the configuration's included")
+    .action(() => done(actions.retentionDefaultDelete()));
 
   program
     .command('gc')
