@@ -74,6 +74,10 @@ async function chartMuseumAndOci(name: string): Promise<{ chartmuseum: string[];
   return { chartmuseum: versions.map((v) => v.version).sort(), oci: [...tags.tags].sort() };
 }
 
+interface Held extends Deleted {
+  until: string;
+}
+
 const key = (d: Deleted) => `${d.package}@${d.release}/${d.media_type}`;
 
 beforeAll(async () => {
@@ -173,16 +177,26 @@ describe('retention policies', () => {
     );
   });
 
-  it('should keep releases pulled within the period (an appr pull, a Helm download), and not those never pulled', async () => {
+  // A release counts as used when pushed, and pulls recorded for less than the period justify no
+  // delete: so nothing pushed here goes now. Never pulled, a release is only held, until a period
+  // after its push; one pulled (over appr or Helm) is kept by its pull, not held.
+  it('should keep releases pulled within the period (an appr pull, a Helm download), and only hold those never pulled, until a period after their push', async () => {
     const set = expectJson(
       await owner.put(`${R}/policies/pulled`, { package: 'lib', keep_last: 0, keep_pulled_within_days: 30 }),
       200,
     );
     expect(set).toMatchObject({ keep_last: 0, keep_pulled_within_days: 30 });
-    const nothingPulled = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[] };
-    expect(nothingPulled.deleted.map(key).sort()).toEqual(
-      ['0.1.0', '0.2.0', '0.3.0'].map((r) => `${ns}/lib@${r}/helm`),
-    );
+    const libHelm = (...releases: string[]) => releases.map((r) => `${ns}/lib@${r}/helm`);
+    const nothingPulled = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[]; held: Held[] };
+    expect(nothingPulled.deleted).toEqual([]);
+    expect(nothingPulled.held.map(key)).toEqual(libHelm('0.3.0', '0.2.0', '0.1.0'));
+    for (const h of nothingPulled.held) {
+      expect(h.policy).toBe('pulled');
+      // Pushed in this suite's setup: held until 30 days after that push.
+      const left = Date.parse(h.until) - Date.now();
+      expect(left).toBeGreaterThan(29 * 86_400_000);
+      expect(left).toBeLessThanOrEqual(30 * 86_400_000);
+    }
 
     expect((await owner.get(packagePath(ns, 'lib', '0.2.0', 'helm', 'pull'))).status).toBe(200);
     const index = parse((await root.with(owner.headers).get(`/helm/${ns}/index.yaml`)).text()) as {
@@ -192,8 +206,12 @@ describe('retention policies', () => {
     const download = await root.with(owner.headers).get(new URL(chartUrl, `${enforcedUrl()}/helm/${ns}/`).pathname);
     expect(download.status).toBe(200);
 
-    const preview = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[] };
-    expect(preview.deleted.map(key)).toEqual([`${ns}/lib@0.1.0/helm`]);
+    const preview = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[]; held: Held[] };
+    expect(preview.deleted).toEqual([]);
+    expect(preview.held.map(key)).toEqual(libHelm('0.1.0'));
+    const run = expectJson(await owner.post(`${R}/run`), 200) as { deleted: Deleted[]; held: Held[] };
+    expect(run.deleted).toEqual([]);
+    expect(run.held.map(key)).toEqual(libHelm('0.1.0'));
     expectJson(await owner.delete(`${R}/policies/pulled`), 200);
   });
 });

@@ -192,10 +192,20 @@ export const RETENTION_SCHEMAS = {
   },
   RetentionRun: {
     type: 'object',
-    required: ['dry_run', 'deleted', 'skipped'],
+    required: ['dry_run', 'deleted', 'skipped', 'held'],
     properties: {
       dry_run: { type: 'boolean' },
       deleted: { type: 'array', items: deletion },
+      held: {
+        type: 'array',
+        description:
+          "What keep_pulled_within_days keeps now only by its grace (a release counts as used when pushed, and when pull records began): each goes at 'until' unless pulled before, under the policy named.",
+        items: {
+          ...deletion,
+          required: [...deletion.required, 'until'],
+          properties: { ...deletion.properties, until: { type: 'string', format: 'date-time' } },
+        },
+      },
       skipped: {
         type: 'array',
         description:

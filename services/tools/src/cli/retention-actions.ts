@@ -143,8 +143,8 @@ export class RetentionAdmin {
   async preview(namespace: string, now = new Date()): Promise<number> {
     const enforcer = this.enforcer();
     const policies = await enforcer.policiesOf(await this.account(namespace));
-    const deleted = await this.planner().plan(namespace, policies, now.toISOString());
-    this.out({ namespace, ...retentionRunJson({ deleted, skipped: [] }, true) });
+    const plan = await this.planner().plan(namespace, policies, now.toISOString());
+    this.out({ namespace, ...retentionRunJson({ ...plan, skipped: [] }, true) });
     return 0;
   }
 

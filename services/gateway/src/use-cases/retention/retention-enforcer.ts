@@ -5,6 +5,7 @@ import {
   AccountView,
   OPERATOR_ACTOR,
   RetentionDeletion,
+  RetentionHold,
   RetentionPolicy,
   SITE_ACCOUNT,
   SiteDefault,
@@ -33,10 +34,11 @@ export interface RetentionSkip extends RetentionDeletion {
   message: string;
 }
 
-/** What a run did: deleted (and audited), and skipped with the reason. */
+/** What a run did: deleted (and audited), skipped with the reason, and what the grace of `keep_pulled_within_days` held. */
 export interface RetentionRun {
   deleted: RetentionDeletion[];
   skipped: RetentionSkip[];
+  held: RetentionHold[];
 }
 
 /** The codes of a skip (typed in-process, a wire error over the bus) and their reasons. */
@@ -95,8 +97,12 @@ export class RetentionEnforcer implements OnApplicationShutdown {
   /** One namespace, now; `actor` is who asked (the audit trail's actor). Returns what it deleted and skipped. */
   async enforce(namespace: string, actor: string, now: Date = new Date()): Promise<RetentionRun> {
     const account = await this.accounts.get(namespace);
-    if (!account || account.kind === 'site') return { deleted: [], skipped: [] };
-    const planned = await this.planner.plan(namespace, await this.policiesOf(account), now.toISOString());
+    if (!account || account.kind === 'site') return { deleted: [], skipped: [], held: [] };
+    const { deleted: planned, held } = await this.planner.plan(
+      namespace,
+      await this.policiesOf(account),
+      now.toISOString(),
+    );
     const correlationId = `retention-${randomUUID()}`;
     const deleted: RetentionDeletion[] = [];
     const skipped: RetentionSkip[] = [];
@@ -130,7 +136,7 @@ export class RetentionEnforcer implements OnApplicationShutdown {
         actor,
       );
     if (failure) throw failure.error;
-    return { deleted, skipped };
+    return { deleted, skipped, held };
   }
 
   /** Every namespace that has policies in force, one after another; concurrent calls share the run in progress. */

@@ -53,7 +53,7 @@ export class RetentionPoliciesUseCases {
     await this.access.require(caller, namespace, 'admin');
     const policies = await this.enforcer.policiesOf(await this.lookup.account(namespace));
     return retentionRunJson(
-      { deleted: await this.planner.plan(namespace, policies, now.toISOString()), skipped: [] },
+      { ...(await this.planner.plan(namespace, policies, now.toISOString())), skipped: [] },
       true,
     );
   }
