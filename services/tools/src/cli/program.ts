@@ -176,8 +176,8 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
       "a Helm repository's URL (with --namespace): index.yaml, each chart verified by its digest",
     )
     .option(
-      '--from-chartmuseum <dir>',
-      'a ChartMuseum storage directory (its --storage-local-rootdir), .prov files kept',
+      '--from-chartmuseum <dir|s3://bucket[/prefix]>',
+      'a ChartMuseum storage: its directory (--storage-local-rootdir) or its S3 bucket and prefix (--storage amazon; credentials and region from the AWS variables), .prov files kept',
     )
     .option('--from-cnr <dir>', 'a cnr-server filesystem database (its DATABASE_URL directory), channels included')
     .addOption(
@@ -200,6 +200,11 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
       }),
     )
     .option('--provenance', "--from-helm-repo: also fetch each chart's .prov (a 404 means none)")
+    .option(
+      '--s3-endpoint <url>',
+      '--from-chartmuseum s3://…: an S3-compatible endpoint (MinIO, versitygw), path-style',
+    )
+    .option('--s3-region <region>', "--from-chartmuseum s3://…: the bucket's region (else AWS_REGION)")
     .option(
       '--username <user>',
       '--from-helm-repo: a private repository, basic auth as this user with the password in WHARF_IMPORT_SOURCE_PASSWORD (or set WHARF_IMPORT_SOURCE_TOKEN for a bearer token)',

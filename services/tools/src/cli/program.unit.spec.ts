@@ -59,6 +59,8 @@ describe('wharf command line', () => {
     [['import', '--from-helm-repo', 'http://r', '--namespace', 'a', '--every', '0'], 'a positive whole number'],
     [['import', '--charts', '/c', '--namespace', 'a', '--every', '60'], '--every goes with --from-helm-repo'],
     [['import', '--charts', '/c', '--namespace', 'a', '--provenance'], '--provenance goes with --from-helm-repo'],
+    [['import', '--from-chartmuseum', '/cm', '--namespace', 'a', '--s3-endpoint', 'http://s3'], '--s3-endpoint and'],
+    [['import', '--from-chartmuseum', 's3://Bad_Bucket', '--namespace', 'a'], 'give s3://<bucket>[/<prefix>]'],
     [['retention', 'show', 'Acme'], "invalid namespace name 'Acme'"],
     [['retention', 'set', 'acme', 'Keep_One', '--keep-last', '1'], 'a retention policy id is'],
     [['retention', 'set', 'acme', 'site-default', '--keep-last', '1'], "'site-default' names the site's default"],
@@ -93,6 +95,7 @@ describe('wharf command line', () => {
       await wharf('import', '--from-export', '/x', '--namespace', 'a', '--namespace', 'b'),
       await wharf('import', '--from-helm-repo', 'http://repo', '--namespace', 'a', '--provenance', '--every', '300'),
       await wharf('import', '--from-chartmuseum', '/cm', '--depth', '1'),
+      await wharf('import', '--from-chartmuseum', 's3://bkt/cm', '--depth', '1', '--s3-endpoint', 'http://s3:9000'),
       await wharf(
         'import',
         '--from-helm-repo',
@@ -128,6 +131,7 @@ describe('wharf command line', () => {
       ['import', { fromExport: '/x', namespace: ['a', 'b'] }],
       ['import', { fromHelmRepo: 'http://repo', namespace: ['a'], provenance: true, every: 300 }],
       ['import', { fromChartmuseum: '/cm', depth: 1, namespace: [] }],
+      ['import', { fromChartmuseum: 's3://bkt/cm', depth: 1, s3Endpoint: 'http://s3:9000', namespace: [] }],
       ['import', { fromHelmRepo: 'http://r', namespace: ['a'], allowHost: ['cdn.example.com:8443', '[::1]'] }],
       ['import', { fromCnr: '/cnr', namespace: ['a'] }],
       [
