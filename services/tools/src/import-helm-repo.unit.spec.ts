@@ -455,7 +455,8 @@ describe('printableUrl, withoutUrlSecrets', () => {
 
   it.each([
     ['https://user:pw@charts.example.com:8443/a/b.tgz?X-Amz-Signature=s#f', 'https://charts.example.com:8443/a/b.tgz'],
-    ['http://example.com', 'http://example.com/'],
+    ['http://example.com', 'http://example.com'],
+    ['http://example.com?', 'http://example.com/'],
     ['data:application/gzip;base64,AAAA', 'data:application/gzip;base64,AAAA'],
     ['http://u:pw@[bad/x.tgz?sig=s', 'http://[bad/x.tgz'],
     ['ftp://u:pw@host/x?y', 'ftp://host/x'],

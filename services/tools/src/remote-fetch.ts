@@ -22,9 +22,11 @@
 /**
  * A URL as every message of an import prints it: scheme, host, port and path, never its userinfo
  * (`user:password@`), query (a presigned URL's signature and credential, a `?token=`) or
- * fragment. Text that is no URL is cut at its first `?` or `#`, and its userinfo dropped.
+ * fragment; text with none of them is printed as written. Text that is no URL is cut at its first `?` or `#`, and its userinfo dropped.
  */
 export function printableUrl(url: string | URL): string {
+  // Nothing to hide (no userinfo, query or fragment): as written.
+  if (typeof url === 'string' && !/[@?#]/.test(url)) return url;
   let parsed: URL;
   try {
     parsed = typeof url === 'string' ? new URL(url) : url;
@@ -47,8 +49,7 @@ const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi;
 export function withoutUrlSecrets(text: string): string {
   return text.replace(URL_IN_TEXT, (match) => {
     const [, url, punctuation] = /^(.*?)([.,:;]*)$/.exec(match)!;
-    // Nothing to hide (no userinfo, query or fragment): left exactly as written.
-    return /[@?#]/.test(url!) ? `${printableUrl(url!)}${punctuation}` : match;
+    return `${printableUrl(url!)}${punctuation}`;
   });
 }
 
