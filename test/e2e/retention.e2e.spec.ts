@@ -4,11 +4,13 @@
  * a run deletes exactly that through ordinary deletes, and every view (appr listing and shows,
  * the Helm index.yaml) agrees afterwards; the audit trail names the policy. Bad input is refused
  * in the project's error format with nothing written, and only admins of the namespace may act.
+ * The site's default is a site admin's: set through the API, it runs in a namespace without
+ * policies of its own, and its deletion stops it.
  */
 import { randomBytes } from 'node:crypto';
 import { parse } from 'yaml';
 import { HttpClient, expectError, expectJson } from '../support/http-client';
-import { enforcedUrl } from '../support/target';
+import { E2E_ADMIN, enforcedUrl } from '../support/target';
 import { archiveFor, packagePath, pushBody } from './support/appr.fixtures';
 import type { ListEntry } from './support/appr.types';
 
@@ -70,6 +72,10 @@ async function chartMuseumAndOci(name: string): Promise<{ chartmuseum: string[];
   const versions = expectJson(await bearer.get(`/api/${ns}/charts/${name}`), 200) as { version: string }[];
   const tags = expectJson(await bearer.get(`/v2/${ns}/${name}/tags/list`), 200) as { tags: string[] };
   return { chartmuseum: versions.map((v) => v.version).sort(), oci: [...tags.tags].sort() };
+}
+
+interface Held extends Deleted {
+  until: string;
 }
 
 const key = (d: Deleted) => `${d.package}@${d.release}/${d.media_type}`;
@@ -171,16 +177,26 @@ describe('retention policies', () => {
     );
   });
 
-  it('should keep releases pulled within the period (an appr pull, a Helm download, an OCI pull), and not those never pulled', async () => {
+  // A release counts as used when pushed, and pulls recorded for less than the period justify no
+  // delete: so nothing pushed here goes now. Never pulled, a release is only held, until a period
+  // after its push; one pulled (over appr, Helm or OCI) is kept by its pull, not held.
+  it('should keep releases pulled within the period (an appr pull, a Helm download, an OCI pull), and only hold those never pulled, until a period after their push', async () => {
     const set = expectJson(
       await owner.put(`${R}/policies/pulled`, { package: 'lib', keep_last: 0, keep_pulled_within_days: 30 }),
       200,
     );
     expect(set).toMatchObject({ keep_last: 0, keep_pulled_within_days: 30 });
-    const nothingPulled = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[] };
-    expect(nothingPulled.deleted.map(key).sort()).toEqual(
-      ['0.1.0', '0.2.0', '0.3.0'].map((r) => `${ns}/lib@${r}/helm`),
-    );
+    const libHelm = (...releases: string[]) => releases.map((r) => `${ns}/lib@${r}/helm`);
+    const nothingPulled = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[]; held: Held[] };
+    expect(nothingPulled.deleted).toEqual([]);
+    expect(nothingPulled.held.map(key)).toEqual(libHelm('0.3.0', '0.2.0', '0.1.0'));
+    for (const h of nothingPulled.held) {
+      expect(h.policy).toBe('pulled');
+      // Pushed in this suite's setup: held until 30 days after that push.
+      const left = Date.parse(h.until) - Date.now();
+      expect(left).toBeGreaterThan(29 * 86_400_000);
+      expect(left).toBeLessThanOrEqual(30 * 86_400_000);
+    }
 
     expect((await owner.get(packagePath(ns, 'lib', '0.2.0', 'helm', 'pull'))).status).toBe(200);
     const index = parse((await root.with(owner.headers).get(`/helm/${ns}/index.yaml`)).text()) as {
@@ -190,10 +206,11 @@ describe('retention policies', () => {
     const download = await root.with(owner.headers).get(new URL(chartUrl, `${enforcedUrl()}/helm/${ns}/`).pathname);
     expect(download.status).toBe(200);
 
-    const preview = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[] };
-    expect(preview.deleted.map(key)).toEqual([`${ns}/lib@0.1.0/helm`]);
+    const preview = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[]; held: Held[] };
+    expect(preview.deleted).toEqual([]);
+    expect(preview.held.map(key)).toEqual(libHelm('0.1.0'));
 
-    // Pulled over OCI alone (as `helm pull oci://` does: the manifest, then the chart layer): kept too.
+    // Pulled over OCI alone (as `helm pull oci://` does: the manifest, then the chart layer): kept, no longer held.
     const oci = root.with(owner.headers);
     const manifest = await oci.get(`/v2/${ns}/lib/manifests/0.1.0`, {
       headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
@@ -201,8 +218,75 @@ describe('retention policies', () => {
     expect(manifest.status).toBe(200);
     const layer = manifest.json<{ layers: { digest: string }[] }>().layers[0]!.digest;
     expect((await oci.get(`/v2/${ns}/lib/blobs/${layer}`)).status).toBe(200);
-    const afterOci = expectJson(await owner.get(`${R}/preview`), 200) as { deleted: Deleted[] };
-    expect(afterOci.deleted).toEqual([]);
+    const run = expectJson(await owner.post(`${R}/run`), 200) as { deleted: Deleted[]; held: Held[] };
+    expect(run.deleted).toEqual([]);
+    expect(run.held).toEqual([]);
     expectJson(await owner.delete(`${R}/policies/pulled`), 200);
+  });
+});
+
+describe("the site's default policy", () => {
+  const SITE = '/api/v1/retention/default';
+  const pkg = `sd-${id}`;
+  let siteAdmin: HttpClient;
+  let plain: HttpClient;
+  let plainNs: string;
+
+  beforeAll(async () => {
+    const token = expectJson(await anonymous.post('/api/v1/users/login', { user: E2E_ADMIN }), 200).token as string;
+    siteAdmin = anonymous.with({ authorization: token });
+    plainNs = `rt-plain-${id}`;
+    plain = await signUp(plainNs);
+    for (const release of ['1.0.0', '1.1.0', '1.2.0']) {
+      const body = pushBody({ release, mediaType: 'helm', archive: archiveFor(pkg, release, `${id}/site`) });
+      expectJson(await plain.post(packagePath(plainNs, pkg), body), 200);
+    }
+  });
+
+  // Other suites share the registry: the default this suite sets covers its own package only, and goes at the end.
+  afterAll(async () => {
+    await siteAdmin.delete(SITE);
+  });
+
+  const previewOf = async (client: HttpClient, namespace: string) =>
+    (
+      expectJson(await client.get(`/api/v1/namespaces/${namespace}/retention/preview`), 200) as { deleted: Deleted[] }
+    ).deleted.map((d) => `${d.package}@${d.release}:${d.policy}`);
+
+  it('should be for site admins only: a namespace admin gets 403, an anonymous caller 401', async () => {
+    for (const client of [owner, plain]) {
+      expectError(await client.get(SITE), 403, 'forbidden');
+      expectError(await client.put(SITE, { keep_last: 1 }), 403, 'forbidden');
+      expectError(await client.delete(SITE), 403, 'forbidden');
+    }
+    expectError(await anonymous.get(SITE), 401, 'unauthorized-access');
+    expectError(await anonymous.put(SITE, { keep_last: 1 }), 401, 'unauthorized-access');
+  });
+
+  it('should refuse bad settings in the error format, writing nothing', async () => {
+    const before = expectJson(await siteAdmin.get(SITE), 200);
+    for (const [body, field] of [
+      [{}, 'keep_last'],
+      [{ keep_last: 1, colour: 'red' }, 'colour'],
+      [{ keep_last: 1, package: '../x' }, 'package'],
+    ] as const)
+      expect(expectError(await siteAdmin.put(SITE, body), 400, 'invalid-usage').details).toMatchObject({ field });
+    expect(expectJson(await siteAdmin.get(SITE), 200)).toEqual(before);
+  });
+
+  it('should run, set through the API, in a namespace without policies, and stop once deleted', async () => {
+    const set = expectJson(await siteAdmin.put(SITE, { package: pkg, keep_last: 1 }), 200);
+    expect(set).toMatchObject({ source: 'api', policy: { id: 'site-default', package: pkg, keep_last: 1 } });
+    expect(expectJson(await siteAdmin.get(SITE), 200)).toEqual(set);
+    expect(await previewOf(plain, plainNs)).toEqual([
+      `${plainNs}/${pkg}@1.1.0:site-default`,
+      `${plainNs}/${pkg}@1.0.0:site-default`,
+    ]);
+    // A namespace with policies of its own runs only those (rt-… holds keep-2).
+    expect((await previewOf(owner, ns)).some((d) => d.endsWith(':site-default'))).toBe(false);
+
+    expect(expectJson(await siteAdmin.delete(SITE), 200)).toEqual({ source: 'none', policy: null });
+    expect(await previewOf(plain, plainNs)).toEqual([]);
+    expectError(await siteAdmin.delete(SITE), 404, 'retention-policy-not-found');
   });
 });

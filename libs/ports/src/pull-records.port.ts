@@ -34,5 +34,13 @@ export interface PullRecordStore {
    * package with none contributes nothing. Exact names only: `a/b` is not `a/b-c`.
    */
   lastPulls(packages: readonly string[]): Promise<PullRecord[]>;
+  /**
+   * The instant (ISO 8601) this store began recording pulls: before it, no pull of any release
+   * is known, so retention does not take the absence of a record for the absence of pulls.
+   * Fixed when the store is first opened (for a store created before this method existed: the
+   * first open by a version that has it, later than the true start, which only delays deletes)
+   * and the same on every call and every open after, whatever is recorded.
+   */
+  recordedSince(): Promise<string>;
   close(): Promise<void>;
 }

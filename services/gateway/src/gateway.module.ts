@@ -55,6 +55,7 @@ import { RetentionEnforcer } from './use-cases/retention/retention-enforcer';
 import { RetentionPlanner } from './use-cases/retention/retention-planner';
 import { PullRecorder } from './use-cases/retention/pull-recorder';
 import { RetentionPoliciesUseCases } from './use-cases/retention/retention-policies.use-cases';
+import { SiteRetentionDefaultUseCases } from './use-cases/retention/site-retention-default.use-cases';
 import { WebhookSubscriptionsUseCases } from './use-cases/webhooks/webhook-subscriptions.use-cases';
 import { ReleaseFiles } from './ui/release-files';
 import { UiAccountController } from './ui/account.controller';
@@ -117,6 +118,7 @@ import { UiSession } from './ui/ui-session';
     RetentionPlanner,
     RetentionEnforcer,
     RetentionPoliciesUseCases,
+    SiteRetentionDefaultUseCases,
     // Writes
     ReleasePublisher,
     PushReleaseUseCase,

@@ -10,6 +10,6 @@ export { limitsJson, organizationJson, tokenJson } from './presenters/accounts.p
 export { RetentionEnforcer } from './use-cases/retention/retention-enforcer';
 export { RetentionPlanner } from './use-cases/retention/retention-planner';
 export { PullRecorder } from './use-cases/retention/pull-recorder';
-export { retentionPolicyJson, retentionRunJson } from './presenters/retention.presenter';
+export { retentionPolicyJson, retentionRunJson, siteDefaultJson } from './presenters/retention.presenter';
 // The key that signs registry tokens, which a profile may supply (embedded: a data-directory file).
 export { REGISTRY_TOKEN_KEY } from './auth/registry-tokens';

@@ -20,7 +20,7 @@ import { parse } from 'yaml';
 import { MAX_PROVENANCE_BYTES, isSha256Hex } from '@wharf/domain';
 import type { ImportItem, ImportSource } from './release-import';
 import { ImportSourceError } from './import-sources';
-import { FetchPolicy } from './remote-fetch';
+import { FetchPolicy, printableUrl, withoutUrlSecrets } from './remote-fetch';
 import { sourceTime } from './source-times';
 
 export interface HelmRepoSourceOptions {
@@ -68,11 +68,13 @@ export function parseHelmIndex(text: string, repoUrl: string): (HelmIndexEntry |
   try {
     doc = parse(text, { maxAliasCount: 100 });
   } catch (error) {
-    throw new ImportSourceError(`${repoUrl}: index.yaml is not YAML: ${(error as Error).message}`);
+    throw new ImportSourceError(`${printableUrl(repoUrl)}: index.yaml is not YAML: ${(error as Error).message}`);
   }
   const entries = (doc as { entries?: unknown } | null)?.entries;
   if (typeof doc !== 'object' || doc === null || typeof entries !== 'object' || entries === null)
-    throw new ImportSourceError(`${repoUrl}: index.yaml has no "entries" map: not a Helm repository index`);
+    throw new ImportSourceError(
+      `${printableUrl(repoUrl)}: index.yaml has no "entries" map: not a Helm repository index`,
+    );
   // Helm resolves a chart's relative URL against the repository URL taken as a directory.
   const base = repoUrl.endsWith('/') ? repoUrl : `${repoUrl}/`;
   const out: (HelmIndexEntry | { problem: string })[] = [];
@@ -95,7 +97,7 @@ export function parseHelmIndex(text: string, repoUrl: string): (HelmIndexEntry |
       try {
         url = new URL(urls[0]!, base).toString();
       } catch {
-        out.push({ problem: `${name}@${version}: the URL ${urls[0]} is not one` });
+        out.push({ problem: `${name}@${version}: the URL ${printableUrl(urls[0]!)} is not one` });
         continue;
       }
       const digest =
@@ -115,12 +117,12 @@ async function itemOf(
   o: Required<HelmRepoSourceOptions>,
   policy: FetchPolicy,
 ): Promise<ImportItem> {
-  const origin = `${entry.name}@${entry.version} (${entry.url})`;
+  const origin = `${entry.name}@${entry.version} (${printableUrl(entry.url)})`;
   if (entry.digest === null)
     return { kind: 'unreadable', origin, reason: 'the index gives no sha256 digest to verify the chart with' };
   try {
     const archive = await policy.download(entry.url, o.maxArchiveBytes);
-    if (archive === null) throw new Error(`HTTP 404 from ${entry.url}`);
+    if (archive === null) throw new Error(`HTTP 404 from ${printableUrl(entry.url)}`);
     const digest = sha256(archive);
     if (digest !== entry.digest)
       return {
@@ -139,7 +141,8 @@ async function itemOf(
     };
   } catch (error) {
     const e = error as Error & { cause?: Error };
-    return { kind: 'unreadable', origin, reason: e.cause ? `${e.message}: ${e.cause.message}` : e.message };
+    const reason = e.cause ? `${e.message}: ${e.cause.message}` : e.message;
+    return { kind: 'unreadable', origin, reason: withoutUrlSecrets(reason) };
   }
 }
 
@@ -164,12 +167,12 @@ export async function helmRepoSource(options: HelmRepoSourceOptions): Promise<Im
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error();
   } catch {
     // Whatever it is, credentials in it are not printed.
-    throw new ImportSourceError(`${o.url.replace(/\/\/[^/@]*@/, '//')}: not an http(s) URL`);
+    throw new ImportSourceError(`${printableUrl(o.url)}: not an http(s) URL`);
   }
   // A URL's credentials would be printed with it in every report line.
   if (base.username !== '' || base.password !== '')
     throw new ImportSourceError(
-      `${base.protocol}//${base.host}${base.pathname}: give credentials with --username and WHARF_IMPORT_SOURCE_PASSWORD, or WHARF_IMPORT_SOURCE_TOKEN, not in the URL`,
+      `${printableUrl(base)}: give credentials with --username and WHARF_IMPORT_SOURCE_PASSWORD, or WHARF_IMPORT_SOURCE_TOKEN, not in the URL`,
     );
   const policy = new FetchPolicy({
     repository: base,
@@ -186,7 +189,9 @@ export async function helmRepoSource(options: HelmRepoSourceOptions): Promise<Im
   } catch (error) {
     const e = error as Error & { cause?: Error };
     throw new ImportSourceError(
-      `${o.url}: cannot read index.yaml: ${e.message}${e.cause ? `: ${e.cause.message}` : ''}`,
+      withoutUrlSecrets(
+        `${printableUrl(o.url)}: cannot read index.yaml: ${e.message}${e.cause ? `: ${e.cause.message}` : ''}`,
+      ),
     );
   }
   const entries = parseHelmIndex(text, o.url);
@@ -199,7 +204,7 @@ export async function helmRepoSource(options: HelmRepoSourceOptions): Promise<Im
         const e = entries[next++]!;
         window.push(
           'problem' in e
-            ? Promise.resolve({ kind: 'unreadable', origin: o.url, reason: e.problem })
+            ? Promise.resolve({ kind: 'unreadable', origin: printableUrl(o.url), reason: e.problem })
             : itemOf(e, o, policy),
         );
       };

@@ -11,6 +11,7 @@ import { MAX_PROVENANCE_BYTES } from '@wharf/domain';
 import { chartArchive } from '@wharf/testing';
 import { helmRepoSource, parseHelmIndex } from './import-helm-repo';
 import { ImportSourceError } from './import-sources';
+import { printableUrl, withoutUrlSecrets } from './remote-fetch';
 import type { ImportItem } from './release-import';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -351,5 +352,117 @@ describe('helmRepoSource: a private repository', () => {
     await expect(
       helmRepoSource({ url: withSecret, namespace: 'ns', maxArchiveBytes: 100_000 }).catch((e: Error) => e.message),
     ).resolves.not.toContain(SECRET);
+  });
+});
+
+describe('helmRepoSource: what its messages print of a URL', () => {
+  const SECRET = 'sig-0f1e2d3c-not-for-logs';
+  const good = chartArchive({ name: 'app', version: '1.0.0' });
+  const other = chartArchive({ name: 'app', version: '1.1.0' });
+  let repo: Server;
+  let elsewhere: Server;
+  let repoUrl: string;
+  let elsewhereHost: string;
+  let index = '';
+
+  const listen = async (server: Server) => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const entry = (version: string, url: string) =>
+    `    - {name: app, version: ${version}, digest: ${sha256(good)}, urls: ['${url}']}\n`;
+
+  beforeAll(async () => {
+    elsewhere = createServer((_req, res) => res.writeHead(200).end(good));
+    elsewhereHost = await listen(elsewhere);
+    repo = createServer((req, res) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path === '/index.yaml') return res.end(index);
+      if (path === '/charts/app.tgz') return res.end(good);
+      if (path === '/charts/other.tgz') return res.end(other);
+      if (path === '/charts/broken.tgz') return res.writeHead(500).end();
+      if (path === '/away.tgz')
+        return res.writeHead(302, { location: `http://${elsewhereHost}/b/app.tgz?X-Amz-Signature=${SECRET}` }).end();
+      res.writeHead(404).end();
+    });
+    repoUrl = `http://${await listen(repo)}`;
+  });
+  afterAll(async () => {
+    for (const server of [repo, elsewhere]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('names each failed chart by origin and path only: no query string, no userinfo', async () => {
+    const presigned = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA${SECRET}&X-Amz-Signature=${SECRET}`;
+    const host = repoUrl.slice('http://'.length);
+    index =
+      'apiVersion: v1\nentries:\n  app:\n' +
+      entry('1.0.0', `charts/app.tgz?${presigned}`) +
+      entry('1.1.0', `http://mirror:${SECRET}@${host}/charts/missing.tgz?${presigned}#${SECRET}`) +
+      entry('1.2.0', `charts/other.tgz?token=${SECRET}`) +
+      entry('1.3.0', `charts/broken.tgz?token=${SECRET}`) +
+      entry('1.4.0', `http://${elsewhereHost}/b/app.tgz?${presigned}`) +
+      entry('1.5.0', `away.tgz?token=${SECRET}`) +
+      entry('1.6.0', `http://u:${SECRET}@[nope/x.tgz?sig=${SECRET}`);
+
+    const items = await itemsOf(
+      await helmRepoSource({ url: `${repoUrl}/?token=${SECRET}`, namespace: 'ns', maxArchiveBytes: 100_000 }),
+    );
+
+    expect(JSON.stringify(items.map((i) => [i.origin, i.kind === 'unreadable' ? i.reason : i.kind]))).not.toContain(
+      SECRET,
+    );
+    expect(items.map((i) => i.origin)).toEqual([
+      `app@1.0.0 (${repoUrl}/charts/app.tgz)`,
+      `app@1.1.0 (${repoUrl}/charts/missing.tgz)`,
+      `app@1.2.0 (${repoUrl}/charts/other.tgz)`,
+      `app@1.3.0 (${repoUrl}/charts/broken.tgz)`,
+      `app@1.4.0 (http://${elsewhereHost}/b/app.tgz)`,
+      `app@1.5.0 (${repoUrl}/away.tgz)`,
+      `${repoUrl}/`,
+    ]);
+    expect(items.map((i) => (i.kind === 'unreadable' ? i.reason : i.kind))).toEqual([
+      'release',
+      `refused ${repoUrl}/charts/missing.tgz: it has credentials in it`,
+      expect.stringContaining("is not the index's"),
+      `HTTP 500 from ${repoUrl}/charts/broken.tgz`,
+      expect.stringMatching(new RegExp(`^refused http://${elsewhereHost}/b/app\\.tgz: `)),
+      expect.stringMatching(new RegExp(`^refused http://${elsewhereHost}/b/app\\.tgz: `)),
+      'app@1.6.0: the URL http://[nope/x.tgz is not one',
+    ]);
+  });
+
+  it('names the repository by origin and path only when its index cannot be read', async () => {
+    const refusal = helmRepoSource({
+      url: `${repoUrl}/missing/?token=${SECRET}`,
+      namespace: 'ns',
+      maxArchiveBytes: 100_000,
+    }).catch((e: Error) => e.message);
+
+    await expect(refusal).resolves.toMatch(new RegExp(`^${repoUrl.replace(/\./g, '\\.')}/missing/: cannot read`));
+    await expect(refusal).resolves.not.toContain(SECRET);
+  });
+});
+
+describe('printableUrl, withoutUrlSecrets', () => {
+  it('should print every URL in a message by origin and path', () => {
+    expect(
+      withoutUrlSecrets('cannot fetch http://u:pw@a.example/x.tgz?sig=s: moved (to https://b.example/y?t=s), gone'),
+    ).toBe('cannot fetch http://a.example/x.tgz: moved (to https://b.example/y), gone');
+  });
+
+  it.each([
+    ['https://user:pw@charts.example.com:8443/a/b.tgz?X-Amz-Signature=s#f', 'https://charts.example.com:8443/a/b.tgz'],
+    ['http://example.com', 'http://example.com'],
+    ['http://example.com?', 'http://example.com/'],
+    ['data:application/gzip;base64,AAAA', 'data:application/gzip;base64,AAAA'],
+    ['http://u:pw@[bad/x.tgz?sig=s', 'http://[bad/x.tgz'],
+    ['ftp://u:pw@host/x?y', 'ftp://host/x'],
+    ['//u:pw@host/x?y', '//host/x'],
+    ['charts/a@1.0.0.tgz?t=s', 'charts/a@1.0.0.tgz'],
+  ])('prints %s as %s', (url, printed) => {
+    expect(printableUrl(url)).toBe(printed);
   });
 });

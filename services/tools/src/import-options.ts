@@ -4,6 +4,7 @@
  */
 import { parseAccountName } from '@wharf/domain';
 import { UsageError } from './cli/usage-error';
+import { parseS3Location } from './import-chartmuseum-s3';
 
 export interface ImportOptions {
   charts?: string;
@@ -22,6 +23,10 @@ export interface ImportOptions {
   allowHost?: string[];
   /** --from-helm-repo: basic auth as this user, the password from WHARF_IMPORT_SOURCE_PASSWORD. */
   username?: string;
+  /** --from-chartmuseum s3://…: an S3-compatible store's endpoint (path-style); else AWS's. */
+  s3Endpoint?: string;
+  /** --from-chartmuseum s3://…: the bucket's region; else the SDK's (AWS_REGION). */
+  s3Region?: string;
 }
 
 /**
@@ -66,6 +71,12 @@ export function checkImportOptions(options: ImportOptions): void {
     throw new UsageError('--username goes with --from-helm-repo (a private repository)');
   if ((options.allowHost ?? []).length > 0 && fromHelmRepo === undefined)
     throw new UsageError('--allow-host goes with --from-helm-repo');
+  if ((options.s3Endpoint !== undefined || options.s3Region !== undefined) && !fromChartmuseum?.startsWith('s3://'))
+    throw new UsageError('--s3-endpoint and --s3-region go with --from-chartmuseum s3://<bucket>[/<prefix>]');
+  if (fromChartmuseum?.startsWith('s3://') && parseS3Location(fromChartmuseum) === null)
+    throw new UsageError(
+      `${fromChartmuseum.split('?')[0]}: give s3://<bucket>[/<prefix>] (a bucket name of 3 to 63 lowercase letters, digits, '.' and '-')`,
+    );
   if (options.provenance && fromHelmRepo === undefined)
     throw new UsageError(
       '--provenance goes with --from-helm-repo (the other sources read .prov files as they find them)',

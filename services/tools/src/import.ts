@@ -17,6 +17,7 @@ import { progressSink } from './cli/progress';
 import { cnrServerSource } from './import-cnr';
 import { helmRepoSource } from './import-helm-repo';
 import { ImportOptions, checkImportOptions, sourceAuthorization } from './import-options';
+import { chartmuseumBucketClient, chartmuseumBucketSource, parseS3Location } from './import-chartmuseum-s3';
 import { ImportSourceError, chartDirectorySource, chartmuseumStorageSource, exportSource } from './import-sources';
 import { openImportTarget } from './import-targets';
 import { ImportProblem, ImportProgress, ImportSource, importReleases } from './release-import';
@@ -47,6 +48,15 @@ async function sourceOf(
       ...definedAuthorization(sourceAuthorization(options, credentials)),
     });
   if (fromCnr !== undefined) return cnrServerSource(fromCnr, namespace, maxArchiveBytes);
+  const bucket = fromChartmuseum !== undefined ? parseS3Location(fromChartmuseum) : null;
+  if (bucket !== null)
+    return chartmuseumBucketSource({
+      location: bucket,
+      depth: options.depth ?? 0,
+      namespaces: namespace,
+      maxArchiveBytes,
+      client: chartmuseumBucketClient({ endpoint: options.s3Endpoint, region: options.s3Region }),
+    });
   if (fromChartmuseum !== undefined)
     return chartmuseumStorageSource(fromChartmuseum, options.depth ?? 0, namespace, maxArchiveBytes);
   return exportSource(fromExport!, namespace.length > 0 ? namespace : undefined);

@@ -11,12 +11,47 @@
  * hand, at most `maxRedirects` of them, each checked the same way, and never from https to
  * http. Credentials for a private source (`authorization`) go to the repository's own origin
  * only, never to an allowed host or through a redirect elsewhere (Helm's default too, without
- * `--pass-credentials`), and never into a message: errors name URLs, which carry none. Bodies are read to at most the caller's limit, a declared length above it refused before a byte is read.
+ * `--pass-credentials`), and never into a message: errors name URLs by `printableUrl`, origin and
+ * path only, so neither userinfo nor a query string (a presigned URL's signature) is printed. Bodies are read to at most the caller's limit, a declared length above it refused before a byte is read.
  *
  * What this does not do: the repository's own host, and the allowed ones, are trusted names:
  * they are resolved by the system's resolver at each request, so a name that resolves to an
  * internal address is fetched from (the operator chose it).
  */
+
+/**
+ * A URL as every message of an import prints it: scheme, host, port and path, never its userinfo
+ * (`user:password@`), query (a presigned URL's signature and credential, a `?token=`) or
+ * fragment; text with none of them is printed as written. Text that is no URL is cut at its first `?` or `#`, and its userinfo dropped.
+ */
+export function printableUrl(url: string | URL): string {
+  // Nothing to hide (no userinfo, query or fragment): as written.
+  if (typeof url === 'string' && !/[@?#]/.test(url)) return url;
+  let parsed: URL;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : url;
+  } catch {
+    return String(url)
+      .split(/[?#]/, 1)[0]!
+      .replace(/^([a-z][a-z0-9+.-]*:)?(\/\/)?[^/@]*@/i, '$1$2');
+  }
+  const origin =
+    parsed.origin !== 'null' ? parsed.origin : `${parsed.protocol}${parsed.host ? `//${parsed.host}` : ''}`;
+  return `${origin}${parsed.pathname}`;
+}
+
+const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi;
+
+/**
+ * `text` with every URL in it printed by printableUrl: for messages that come from elsewhere
+ * (Node's fetch names the whole URL in some of its errors), before they reach a report.
+ */
+export function withoutUrlSecrets(text: string): string {
+  return text.replace(URL_IN_TEXT, (match) => {
+    const [, url, punctuation] = /^(.*?)([.,:;]*)$/.exec(match)!;
+    return `${printableUrl(url!)}${punctuation}`;
+  });
+}
 
 /** The request was refused before it was sent, or its body was larger than allowed. */
 export class FetchRefusedError extends Error {}
@@ -65,7 +100,9 @@ export class FetchPolicy {
     let current = new URL(url);
     for (let redirects = 0; ; redirects++) {
       const refused = this.refusal(current);
-      if (refused) throw new FetchRefusedError(`refused ${current.toString()}: ${refused}`);
+      if (refused) throw new FetchRefusedError(`refused ${printableUrl(current)}: ${refused}`);
+      if (current.username !== '' || current.password !== '')
+        throw new FetchRefusedError(`refused ${printableUrl(current)}: it has credentials in it`);
       const headers: Record<string, string> =
         this.options.authorization !== undefined && current.origin === this.origin
           ? { authorization: this.options.authorization }
@@ -74,12 +111,12 @@ export class FetchPolicy {
       if (REDIRECTS.has(res.status)) {
         await res.body?.cancel();
         const location = res.headers.get('location');
-        if (location === null) throw new Error(`HTTP ${res.status} without a Location from ${current.toString()}`);
+        if (location === null) throw new Error(`HTTP ${res.status} without a Location from ${printableUrl(current)}`);
         if (redirects >= this.maxRedirects)
-          throw new FetchRefusedError(`more than ${this.maxRedirects} redirects from ${url}`);
+          throw new FetchRefusedError(`more than ${this.maxRedirects} redirects from ${printableUrl(url)}`);
         const next = new URL(location, current);
         if (current.protocol === 'https:' && next.protocol === 'http:')
-          throw new FetchRefusedError(`refused the redirect from https to ${next.toString()}`);
+          throw new FetchRefusedError(`refused the redirect from https to ${printableUrl(next)}`);
         current = next;
         continue;
       }
@@ -89,7 +126,7 @@ export class FetchPolicy {
       }
       if (!res.ok) {
         await res.body?.cancel();
-        throw new Error(`HTTP ${res.status} from ${current.toString()}`);
+        throw new Error(`HTTP ${res.status} from ${printableUrl(current)}`);
       }
       return readCapped(res, maxBytes);
     }

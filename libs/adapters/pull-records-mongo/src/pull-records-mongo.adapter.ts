@@ -4,6 +4,8 @@
  * `@`), written by an upsert with `$max`, so a time never moves back whichever gateway writes
  * last; a flush is one `bulkWrite`, unordered. `lastPulls` finds by `package` (indexed; FerretDB
  * v1 uses only `_id` and scans, which the retention run pays once per page of 500 packages).
+ * The instant recording began is one document of `pull_records_since`, inserted by the first
+ * connect (`$setOnInsert`: a later connect, from any gateway, leaves it as it is).
  */
 import type { AnyBulkWriteOperation, Collection, MongoClient } from 'mongodb';
 import { MongoConnectionOptions, connectMongo, translateMongoOutages } from '@wharf/adapters/mongo';
@@ -18,21 +20,45 @@ interface PullDocument {
   pulledAt: string;
 }
 
+interface SinceDocument {
+  _id: string;
+  since: string;
+}
+
 const DUPLICATE_KEY = 11000;
+const SINCE_ID = 'since';
 const LOOKUP_PAGE = 500;
 
 export class MongoPullRecordStore implements PullRecordStore {
   private constructor(
     private readonly client: MongoClient,
     private readonly pulls: Collection<PullDocument>,
+    private readonly since: Collection<SinceDocument>,
   ) {}
 
   static async connect(options: MongoPullRecordStoreOptions): Promise<MongoPullRecordStore> {
     return connectMongo(options, async ({ client, db, prefix }) => {
       const pulls = db.collection<PullDocument>(`${prefix}pull_records`);
       await pulls.createIndex({ package: 1 }, { name: 'by_package' });
-      return new MongoPullRecordStore(client, pulls);
+      const since = db.collection<SinceDocument>(`${prefix}pull_records_since`);
+      try {
+        await since.updateOne(
+          { _id: SINCE_ID },
+          { $setOnInsert: { since: new Date().toISOString() } },
+          { upsert: true },
+        );
+      } catch (error) {
+        // Two gateways starting at once: one upsert loses on the key, and the other's time stands.
+        if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+      }
+      return new MongoPullRecordStore(client, pulls, since);
     });
+  }
+
+  async recordedSince(): Promise<string> {
+    const doc = await this.since.findOne({ _id: SINCE_ID });
+    if (!doc) throw new Error('pull_records_since lost its document: it is written when the store connects');
+    return doc.since;
   }
 
   /** The flush in progress: the next waits for it (see the header). */

@@ -8,12 +8,11 @@ describePullRecordsContract(
   'pull-records-mongo',
   async () => {
     const database = uniqueDatabase('wharf_pulls_');
+    const connect = () =>
+      MongoPullRecordStore.connect({ url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
     return {
-      subject: await MongoPullRecordStore.connect({
-        url: mongoUrl(),
-        database,
-        clientOptions: { serverSelectionTimeoutMS: 10_000 },
-      }),
+      subject: await connect(),
+      reopen: connect,
       cleanup: () => dropDatabase(database),
     };
   },

@@ -2,7 +2,8 @@
  * The embedded profile's pull records: one row per (package, release), upserted with the later
  * of the two times (ISO instants of one format compare as text). A batch is one transaction, so
  * a flush of a minute's pulls is one fsync (`synchronous` as the other stores: losing the last
- * flush in a power cut costs a minute of pull times, which retention measures in days).
+ * flush in a power cut costs a minute of pull times, which retention measures in days). The
+ * instant recording began is one row of its own table, written by the first open.
  */
 import type Database from 'better-sqlite3';
 import { SqliteFileOptions, openSqlite, prepared, translateSqliteOutages } from '@wharf/adapters/sqlite';
@@ -15,6 +16,10 @@ const SCHEMA = `
     pulled_at TEXT NOT NULL,
     PRIMARY KEY (package, release)
   ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS pulls_recorded_since (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    since TEXT NOT NULL
+  );
 `;
 
 /** SQLite's bound on host parameters is 32766; a page of packages stays far below it. */
@@ -27,6 +32,10 @@ export class SqlitePullRecordStore implements PullRecordStore {
   constructor(options: SqliteFileOptions) {
     this.db = openSqlite(options.path, options.synchronous ?? 'normal');
     this.db.exec(SCHEMA);
+    // The first open fixes it; every later open keeps it.
+    prepared(this.db, 'INSERT OR IGNORE INTO pulls_recorded_since (id, since) VALUES (1, ?)').run(
+      new Date().toISOString(),
+    );
     this.recordTx = this.db.transaction((pulls: readonly PullRecord[]) => {
       const upsert = prepared(
         this.db,
@@ -51,6 +60,10 @@ export class SqlitePullRecordStore implements PullRecordStore {
       for (const r of rows) out.push({ package: r.package, release: r.release, pulledAt: r.pulled_at });
     }
     return out;
+  }
+
+  async recordedSince(): Promise<string> {
+    return (prepared(this.db, 'SELECT since FROM pulls_recorded_since WHERE id = 1').get() as { since: string }).since;
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ describePullRecordsContract('pull-records-sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wharf-pulls-'));
   return {
     subject: new SqlitePullRecordStore({ path: join(dir, 'pulls.db') }),
+    reopen: async () => new SqlitePullRecordStore({ path: join(dir, 'pulls.db') }),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });

@@ -69,6 +69,8 @@ export function accountCloudEventsOf(event: RecordedAccountEvent, registry: Regi
     case 'RetentionPolicySet':
     case 'RetentionPolicyDeleted':
     case 'RetentionApplied':
+    case 'SiteRetentionDefaultSet':
+    case 'SiteRetentionDefaultDeleted':
       return [];
     default: {
       const never: never = e;

@@ -11,7 +11,12 @@ import {
   RetentionPolicyNotFoundError,
   WebhookNotFoundError,
 } from '../errors';
-import { MAX_RETENTION_POLICIES, RetentionPolicy, RetentionSettings } from '../retention/retention-policy';
+import {
+  MAX_RETENTION_POLICIES,
+  RetentionPolicy,
+  RetentionSettings,
+  SITE_DEFAULT_POLICY_ID,
+} from '../retention/retention-policy';
 import type { RetentionDeletion } from '../retention/retention.rule';
 import {
   MAX_WEBHOOKS_PER_NAMESPACE,
@@ -26,6 +31,7 @@ import {
   NO_LIMITS,
   NamespaceLimits,
   Role,
+  SITE_ACCOUNT,
   TokenRecord,
   findRobot,
   isLive,
@@ -75,7 +81,20 @@ export type AccountCommand =
   | { type: 'SetRetentionPolicy'; id: string; settings: RetentionSettings }
   | { type: 'DeleteRetentionPolicy'; id: string }
   /** What a retention run deleted in the namespace, for its audit trail. */
-  | { type: 'RecordRetention'; deleted: RetentionDeletion[] };
+  | { type: 'RecordRetention'; deleted: RetentionDeletion[] }
+  /** The site's stream (SITE_ACCOUNT) only: create or replace the site's default retention policy. */
+  | { type: 'SetSiteRetentionDefault'; settings: RetentionSettings }
+  /**
+   * The site's stream only: no site default from now on, the configuration's included.
+   * `configured`: whether the configuration names one, so there is one to delete though the
+   * stream has none yet.
+   */
+  | { type: 'DeleteSiteRetentionDefault'; configured: boolean };
+
+type SiteCommand = Extract<AccountCommand, { type: 'SetSiteRetentionDefault' | 'DeleteSiteRetentionDefault' }>;
+
+const isSiteCommand = (command: AccountCommand): command is SiteCommand =>
+  command.type === 'SetSiteRetentionDefault' || command.type === 'DeleteSiteRetentionDefault';
 
 /** A token about to be issued: its id, the hash of its secret, label and expiry (null: never). */
 export interface NewToken {
@@ -86,6 +105,7 @@ export interface NewToken {
 }
 
 export function decideAccount(view: AccountView | null, namespace: string, command: AccountCommand): AccountEvent[] {
+  if (namespace === SITE_ACCOUNT || isSiteCommand(command)) return decideSite(view, namespace, command);
   if (command.type === 'RegisterUser') {
     if (view) throw new AccountExistsError(namespace);
     return [{ type: 'UserRegistered', data: { passwordHash: command.passwordHash, siteAdmin: command.siteAdmin } }];
@@ -204,7 +224,42 @@ export function decideAccount(view: AccountView | null, namespace: string, comma
   }
 }
 
+/** The site's stream takes the site's commands only, and they go nowhere else. */
+function decideSite(view: AccountView | null, namespace: string, command: AccountCommand): AccountEvent[] {
+  if (namespace !== SITE_ACCOUNT || !isSiteCommand(command)) throw new AccountNotFoundError('organization', namespace);
+  const current = view ? retentionPoliciesOf(view).find((p) => p.id === SITE_DEFAULT_POLICY_ID) : undefined;
+  switch (command.type) {
+    case 'SetSiteRetentionDefault':
+      if (current && sameSettings(current, command.settings)) return [];
+      return [{ type: 'SiteRetentionDefaultSet', data: { settings: command.settings } }];
+    case 'DeleteSiteRetentionDefault':
+      // None in force: nothing set here, and the configuration's is either absent or already turned off here.
+      if (!current && (view !== null || !command.configured))
+        throw new RetentionPolicyNotFoundError(SITE_ACCOUNT, SITE_DEFAULT_POLICY_ID);
+      return [{ type: 'SiteRetentionDefaultDeleted', data: {} }];
+  }
+}
+
+/** The site's view before its first event: no members, no tokens, no default. */
+function emptySite(event: RecordedAccountEvent): AccountView {
+  return {
+    namespace: event.namespace,
+    kind: 'site',
+    version: 0,
+    createdAt: event.occurredAt,
+    passwordHash: null,
+    siteAdmin: false,
+    tokens: [],
+    members: [],
+    robots: [],
+    limits: NO_LIMITS,
+    retention: [],
+  };
+}
+
 export function evolveAccount(view: AccountView | null, event: RecordedAccountEvent): AccountView {
+  if (!view && (event.type === 'SiteRetentionDefaultSet' || event.type === 'SiteRetentionDefaultDeleted'))
+    view = emptySite(event);
   if (event.type === 'UserRegistered' || event.type === 'OrganizationCreated') {
     const base: AccountView = {
       namespace: event.namespace,
@@ -305,6 +360,18 @@ export function evolveAccount(view: AccountView | null, event: RecordedAccountEv
       return { ...next, retention: retentionPoliciesOf(view).filter((p) => p.id !== e.data.id) };
     case 'RetentionApplied':
       return next;
+    case 'SiteRetentionDefaultSet': {
+      const current = retentionPoliciesOf(view).find((p) => p.id === SITE_DEFAULT_POLICY_ID);
+      const policy: RetentionPolicy = {
+        id: SITE_DEFAULT_POLICY_ID,
+        ...e.data.settings,
+        createdAt: current?.createdAt ?? event.occurredAt,
+        updatedAt: event.occurredAt,
+      };
+      return { ...next, retention: [policy] };
+    }
+    case 'SiteRetentionDefaultDeleted':
+      return { ...next, retention: [] };
     default:
       return next;
   }

@@ -10,7 +10,7 @@ import {
   foldAccount,
 } from './account.decider';
 import type { RecordedAccountEvent } from './account.events';
-import type { AccountView } from './account.view';
+import { AccountView, SITE_ACCOUNT } from './account.view';
 
 /** Decides each command against the fold so far, one second apart; returns the final view. */
 function run(namespace: string, commands: AccountCommand[], start: AccountView | null = null): AccountView {
@@ -257,5 +257,53 @@ describe('account decider', () => {
     expect(
       decideAccount(full, 'acme', { type: 'SetRetentionPolicy', id: 'p0', settings: { ...settings, keepLast: 2 } }),
     ).toHaveLength(1);
+  });
+  it("should keep the site's default on the site's stream only: set, replace, delete, and nothing else there", () => {
+    const settings = {
+      packagePattern: null,
+      keepLast: 3,
+      keepPushedWithinDays: null,
+      keepChannelReleases: 'current' as const,
+      prereleases: 'count' as const,
+    };
+    // The first event creates the site's view: no creating command, no account to register.
+    const set = run(SITE_ACCOUNT, [{ type: 'SetSiteRetentionDefault', settings }]);
+    expect(set).toMatchObject({ kind: 'site', version: 1, retention: [{ id: 'site-default', keepLast: 3 }] });
+    expect(decideAccount(set, SITE_ACCOUNT, { type: 'SetSiteRetentionDefault', settings })).toEqual([]);
+    const replaced = run(
+      SITE_ACCOUNT,
+      [{ type: 'SetSiteRetentionDefault', settings: { ...settings, keepLast: 5 } }],
+      set,
+    );
+    expect(replaced.retention).toEqual([
+      expect.objectContaining({ keepLast: 5, createdAt: set.retention![0]!.createdAt, updatedAt: expect.any(String) }),
+    ]);
+    expect(replaced.retention![0]!.updatedAt).not.toBe(replaced.retention![0]!.createdAt);
+    const deleted = run(SITE_ACCOUNT, [{ type: 'DeleteSiteRetentionDefault', configured: false }], replaced);
+    expect(deleted).toMatchObject({ kind: 'site', version: 3, retention: [] });
+    for (const configured of [false, true])
+      expect(() => decideAccount(deleted, SITE_ACCOUNT, { type: 'DeleteSiteRetentionDefault', configured })).toThrow(
+        RetentionPolicyNotFoundError,
+      );
+    expect(() => decideAccount(null, SITE_ACCOUNT, { type: 'DeleteSiteRetentionDefault', configured: false })).toThrow(
+      RetentionPolicyNotFoundError,
+    );
+    // Only configured: deleting turns the configuration's default off.
+    expect(run(SITE_ACCOUNT, [{ type: 'DeleteSiteRetentionDefault', configured: true }])).toMatchObject({
+      kind: 'site',
+      version: 1,
+      retention: [],
+    });
+    // No namespace command lands on the site's stream, and no site command on a namespace's.
+    for (const command of [
+      { type: 'SetRetentionPolicy', id: 'p', settings },
+      { type: 'RegisterUser', passwordHash: 'h', siteAdmin: true },
+      { type: 'CreateOrganization', owner: 'alice' },
+    ] as AccountCommand[])
+      expect(() => decideAccount(set, SITE_ACCOUNT, command)).toThrow(AccountNotFoundError);
+    const org = run('acme', [{ type: 'CreateOrganization', owner: 'alice' }]);
+    expect(() => decideAccount(org, 'acme', { type: 'SetSiteRetentionDefault', settings })).toThrow(
+      AccountNotFoundError,
+    );
   });
 });

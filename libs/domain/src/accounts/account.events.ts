@@ -52,6 +52,10 @@ export type AccountEvent =
   /** A retention policy created or replaced (by id). */
   | { type: 'RetentionPolicySet'; data: { id: string; settings: RetentionSettings } }
   | { type: 'RetentionPolicyDeleted'; data: { id: string } }
+  /** On the site's stream (SITE_ACCOUNT) only: a site admin set or replaced the site's default retention policy. */
+  | { type: 'SiteRetentionDefaultSet'; data: { settings: RetentionSettings } }
+  /** On the site's stream only: the site's default deleted; no default runs from then on, whatever the configuration says. */
+  | { type: 'SiteRetentionDefaultDeleted'; data: Record<string, never> }
   /** Recorded for the audit trail when a retention run deleted releases of the namespace: each with its policy. */
   | { type: 'RetentionApplied'; data: { deleted: RetentionDeletion[] } };
 

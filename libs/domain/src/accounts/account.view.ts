@@ -61,9 +61,18 @@ export const NO_LIMITS: NamespaceLimits = {
   allowOverwrites: null,
 };
 
+/**
+ * The site's own stream: settings that are no namespace's (the site's default retention
+ * policy), recorded as account events so the audit trail names who changed them. `_` cannot
+ * start a namespace (names.ts), so no user or organisation can take it; its view has kind `site`
+ * and is never served as a namespace.
+ */
+export const SITE_ACCOUNT = '_site';
+
 export interface AccountView {
   namespace: string;
-  kind: 'user' | 'organization';
+  /** `site`: the stream SITE_ACCOUNT only. */
+  kind: 'user' | 'organization' | 'site';
   /** Number of events folded in; 0 for an account that does not exist yet. */
   version: number;
   createdAt: string;
@@ -82,7 +91,10 @@ export interface AccountView {
   limits: NamespaceLimits;
   /** The namespace's webhook subscriptions (absent in views stored before there were any). */
   webhooks?: WebhookRecord[];
-  /** The namespace's retention policies, ordered by id (absent in views stored before there were any). */
+  /**
+   * The namespace's retention policies, ordered by id (absent in views stored before there were
+   * any); on the site's view, the site's default (`site-default`) when one is set.
+   */
   retention?: RetentionPolicy[];
 }
 

@@ -70,18 +70,48 @@ export function parseRetentionPolicyId(value: unknown): string {
   return value;
 }
 
+/** Where the site's default comes from: set through the API (the site's stream), the configuration, or nowhere. */
+export type SiteDefaultSource = 'api' | 'configuration' | 'none';
+
+export interface SiteDefault {
+  source: SiteDefaultSource;
+  /** The policy `site-default`, or null when there is none. */
+  policy: RetentionPolicy | null;
+}
+
+/**
+ * The site's default policy, one rule for its precedence: once a site admin has set or deleted
+ * the default through the API (`fromApi`, the site stream's policies: the view exists), the
+ * stream decides, and a deleted default means none, whatever the configuration says; before
+ * that, the operator's configuration (`WHARF_RETENTION_DEFAULT_POLICY`), if any.
+ */
+export function siteDefaultOf(
+  fromApi: readonly RetentionPolicy[] | null,
+  configured: RetentionSettings | null,
+  since = '1970-01-01T00:00:00.000Z',
+): SiteDefault {
+  if (fromApi !== null) {
+    const policy = fromApi.find((p) => p.id === SITE_DEFAULT_POLICY_ID) ?? null;
+    return { source: policy ? 'api' : 'none', policy };
+  }
+  if (configured === null) return { source: 'none', policy: null };
+  return {
+    source: 'configuration',
+    policy: { id: SITE_DEFAULT_POLICY_ID, ...configured, createdAt: since, updatedAt: since },
+  };
+}
+
 /**
  * The policies that run in a namespace: its own, or, when it has none, the site's default
- * (`siteDefault`, the operator's, as the policy `site-default`); none when neither exists. A
- * namespace policy overrides the default whole, whatever packages it covers.
+ * (`siteDefault`, siteDefaultOf's policy); none when neither exists. A namespace policy
+ * overrides the default whole, whatever packages it covers.
  */
 export function policiesInForce(
   own: readonly RetentionPolicy[],
-  siteDefault: RetentionSettings | null,
-  since = '1970-01-01T00:00:00.000Z',
+  siteDefault: RetentionPolicy | null,
 ): RetentionPolicy[] {
   if (own.length > 0 || siteDefault === null) return [...own];
-  return [{ id: SITE_DEFAULT_POLICY_ID, ...siteDefault, createdAt: since, updatedAt: since }];
+  return [siteDefault];
 }
 
 /**

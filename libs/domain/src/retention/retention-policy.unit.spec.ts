@@ -5,6 +5,7 @@ import {
   parseRetentionSettings,
   policiesInForce,
   policyCovers,
+  siteDefaultOf,
 } from './retention-policy';
 
 describe('retention policy input', () => {
@@ -60,18 +61,34 @@ describe('retention policy input', () => {
 
   it("should run a namespace's own policies, else the site's default, else none", () => {
     const own = [{ id: 'mine', ...parseRetentionSettings({ keep_last: 3 }), createdAt: 'c', updatedAt: 'u' }];
-    const site = parseRetentionSettings({ keep_last: 10 });
+    const site = siteDefaultOf(null, parseRetentionSettings({ keep_last: 10 })).policy;
     expect(policiesInForce(own, site)).toEqual(own);
-    expect(policiesInForce([], site)).toEqual([
-      {
+    expect(policiesInForce([], site)).toEqual([site]);
+    expect(policiesInForce([], null)).toEqual([]);
+    expect(() => parseRetentionPolicyId(SITE_DEFAULT_POLICY_ID)).toThrow(InvalidUsageError);
+  });
+
+  it("should take the site's default from the API once set or deleted there, else from the configuration", () => {
+    const configured = parseRetentionSettings({ keep_last: 10 });
+    const viaApi = {
+      id: SITE_DEFAULT_POLICY_ID,
+      ...parseRetentionSettings({ keep_last: 2 }),
+      createdAt: 'c',
+      updatedAt: 'u',
+    };
+    expect(siteDefaultOf(null, configured)).toEqual({
+      source: 'configuration',
+      policy: {
         id: SITE_DEFAULT_POLICY_ID,
-        ...site,
+        ...configured,
         createdAt: '1970-01-01T00:00:00.000Z',
         updatedAt: '1970-01-01T00:00:00.000Z',
       },
-    ]);
-    expect(policiesInForce([], null)).toEqual([]);
-    expect(() => parseRetentionPolicyId(SITE_DEFAULT_POLICY_ID)).toThrow(InvalidUsageError);
+    });
+    expect(siteDefaultOf(null, null)).toEqual({ source: 'none', policy: null });
+    expect(siteDefaultOf([viaApi], configured)).toEqual({ source: 'api', policy: viaApi });
+    // Deleted through the API: none, though the configuration names one.
+    expect(siteDefaultOf([], configured)).toEqual({ source: 'none', policy: null });
   });
 
   it('should accept ids of lowercase letters, digits and inner hyphens only', () => {

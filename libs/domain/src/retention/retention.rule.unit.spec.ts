@@ -1,7 +1,7 @@
 import { addedToChannel, foldEvents, published } from '@wharf/testing';
 import type { PackageEvent, PackageView } from '../package';
 import type { RetentionPolicy } from './retention-policy';
-import { retentionDeletions } from './retention.rule';
+import { retentionDeletions, retentionPlan } from './retention.rule';
 
 const NOW = '2026-06-01T00:00:00.000Z';
 const daysAgo = (days: number) => new Date(Date.parse(NOW) - days * 86_400_000).toISOString();
@@ -82,7 +82,8 @@ describe('retention rule', () => {
       ['1.1.0', daysAgo(31)],
       ['2.0.0-rc.1', daysAgo(1)],
     ]);
-    const deleted = (p: RetentionPolicy) => retentionDeletions(view, [p], NOW, pulls).map((d) => d.release);
+    const deleted = (p: RetentionPolicy) =>
+      retentionDeletions(view, [p], NOW, { lastPulls: pulls, recordedSince: null }).map((d) => d.release);
     expect(deleted(policy({ keepPulledWithinDays: 30 }))).toEqual(['1.3.0', '1.2.0', '1.1.0']);
     expect(deleted(policy({ keepPulledWithinDays: 30, prereleases: 'drop' }))).toEqual([
       '2.0.0-rc.1',
@@ -91,8 +92,59 @@ describe('retention rule', () => {
       '1.1.0',
     ]);
     expect(deleted(policy({ keepPulledWithinDays: 30, keepLast: 2 }))).toEqual(['1.2.0', '1.1.0']);
-    // Without pull records, nothing was pulled: the rule keeps nothing by it.
+    // Records as old as the registry, none for these: nothing was pulled, and nothing is kept by it.
     expect(deletedReleases(view, [policy({ keepPulledWithinDays: 30 })])).toHaveLength(5);
+  });
+
+  it('should count a release as used at its push: one never pulled goes only a whole period after its push', () => {
+    const view = pkg(['1.0.0', '1.1.0', '1.2.0'], [], { '1.0.0': 40, '1.1.0': 29, '1.2.0': 1 });
+    const plan = retentionPlan(view, [policy({ keepLast: 0, keepPulledWithinDays: 30 })], NOW);
+    expect(plan.deleted.map((d) => d.release)).toEqual(['1.0.0']);
+    // Held by the grace alone: each goes a period after its push unless pulled, under the policy named.
+    expect(plan.held.map((h) => [h.release, h.policy, h.until])).toEqual([
+      ['1.2.0', 'p1', daysAgo(1 - 30)],
+      ['1.1.0', 'p1', daysAgo(29 - 30)],
+    ]);
+    // A pull after the push moves the instant on; a pull before it does not bring it back.
+    const pulls = new Map([
+      ['1.1.0', daysAgo(2)],
+      ['1.2.0', daysAgo(50)],
+    ]);
+    const pulled = retentionPlan(view, [policy({ keepLast: 0, keepPulledWithinDays: 30 })], NOW, {
+      lastPulls: pulls,
+      recordedSince: null,
+    });
+    expect(pulled.deleted.map((d) => d.release)).toEqual(['1.0.0']);
+    expect(pulled.held.map((h) => [h.release, h.until])).toEqual([['1.2.0', daysAgo(1 - 30)]]);
+  });
+
+  it('should delete nothing for want of pulls before the records cover a whole period', () => {
+    const view = pkg(['1.0.0', '1.1.0']); // pushed 100 days ago, no pull record
+    const p = policy({ keepLast: 0, keepPulledWithinDays: 30 });
+    const young = retentionPlan(view, [p], NOW, { lastPulls: new Map(), recordedSince: daysAgo(5) });
+    expect(young.deleted).toEqual([]);
+    expect(young.held.map((h) => [h.release, h.until])).toEqual([
+      ['1.1.0', daysAgo(5 - 30)],
+      ['1.0.0', daysAgo(5 - 30)],
+    ]);
+    const covered = retentionPlan(view, [p], NOW, { lastPulls: new Map(), recordedSince: daysAgo(31) });
+    expect(covered.deleted.map((d) => d.release)).toEqual(['1.1.0', '1.0.0']);
+    expect(covered.held).toEqual([]);
+  });
+
+  it('should hold only what the grace alone keeps, until the longest holding period, naming the first deleting policy', () => {
+    const view = pkg(['1.0.0', '1.1.0', '2.0.0-rc.1'], [], { '1.0.0': 10, '1.1.0': 10, '2.0.0-rc.1': 10 });
+    const plan = retentionPlan(
+      view,
+      [
+        policy({ id: 'b-long', keepLast: 1, keepPulledWithinDays: 60, prereleases: 'drop' }),
+        policy({ id: 'a-short', keepPulledWithinDays: 30, prereleases: 'drop' }),
+      ],
+      NOW,
+    );
+    // 1.1.0 is kept by keep_last, not held; the dropped pre-release goes; 1.0.0 is held by both periods.
+    expect(plan.deleted.map((d) => [d.release, d.policy])).toEqual([['2.0.0-rc.1', 'a-short']]);
+    expect(plan.held.map((h) => [h.release, h.policy, h.until])).toEqual([['1.0.0', 'a-short', daysAgo(10 - 60)]]);
   });
 
   it('should keep a release kept by either rule of one policy (keep_last or pushed within)', () => {

@@ -5,7 +5,10 @@
 import type { PullRecord, PullRecordStore } from '@wharf/ports';
 import { ContractFixture, ContractOptions, useContractFixture } from './contract-fixture';
 
-export type PullRecordsFixture = ContractFixture<PullRecordStore>;
+export interface PullRecordsFixture extends ContractFixture<PullRecordStore> {
+  /** Another handle on the same store (a restarted gateway, or a second one); the test closes it. */
+  reopen(): Promise<PullRecordStore>;
+}
 
 const at = (day: number) => new Date(Date.UTC(2026, 0, day)).toISOString();
 const sorted = (records: PullRecord[]) =>
@@ -80,6 +83,24 @@ export function describePullRecordsContract(
         await Promise.all([4, 9, 2, 8].map((day) => store().record(batch(day))));
 
         expect((await store().lastPulls(['acme/web'])).map((r) => r.pulledAt)).toEqual([at(9), at(9), at(9)]);
+      },
+      timeout,
+    );
+    it(
+      'should say since when it records pulls: an instant not after now, the same on every call, whatever is recorded',
+      async () => {
+        const since = await store().recordedSince();
+        expect(new Date(since).toISOString()).toBe(since);
+        expect(since <= new Date().toISOString()).toBe(true);
+        await store().record([{ package: 'acme/web', release: '1.0.0', pulledAt: at(1) }]);
+        expect(await store().recordedSince()).toBe(since);
+        await new Promise((resolve) => setTimeout(resolve, 5)); // a later open reads a later clock
+        const again = await ctx.fixture.reopen();
+        try {
+          expect(await again.recordedSince()).toBe(since);
+        } finally {
+          await again.close();
+        }
       },
       timeout,
     );

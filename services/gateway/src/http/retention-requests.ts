@@ -7,3 +7,7 @@ export function retentionPolicy(id: string, body: unknown): { id: string; settin
 }
 
 export const retentionPolicyId = parseRetentionPolicyId;
+
+export function retentionSettings(body: unknown): RetentionSettings {
+  return parseRetentionSettings(parseJsonBody(body));
+}

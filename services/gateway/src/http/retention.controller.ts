@@ -2,14 +2,37 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nest
 import type { Caller } from '@wharf/domain';
 import { CurrentCaller } from '../auth/caller.guard';
 import { RetentionPoliciesUseCases } from '../use-cases/retention/retention-policies.use-cases';
-import { retentionPolicy, retentionPolicyId } from './retention-requests';
+import { SiteRetentionDefaultUseCases } from '../use-cases/retention/site-retention-default.use-cases';
+import { retentionPolicy, retentionPolicyId, retentionSettings } from './retention-requests';
 
 const R = 'api/v1/namespaces/:namespace/retention';
+const SITE = 'api/v1/retention/default';
 
-/** A namespace's retention policies, their dry run and an on-demand run (docs/architecture.md: Retention). */
+/**
+ * A namespace's retention policies, their dry run and an on-demand run; the site's default
+ * (docs/architecture.md: Retention).
+ */
 @Controller()
 export class RetentionController {
-  constructor(private readonly retention: RetentionPoliciesUseCases) {}
+  constructor(
+    private readonly retention: RetentionPoliciesUseCases,
+    private readonly site: SiteRetentionDefaultUseCases,
+  ) {}
+
+  @Get(SITE)
+  siteDefault(@CurrentCaller() caller: Caller) {
+    return this.site.show(caller);
+  }
+
+  @Put(SITE)
+  setSiteDefault(@Body() body: unknown, @CurrentCaller() caller: Caller) {
+    return this.site.set(caller, () => retentionSettings(body));
+  }
+
+  @Delete(SITE)
+  deleteSiteDefault(@CurrentCaller() caller: Caller) {
+    return this.site.delete(caller);
+  }
 
   @Get(R)
   list(@Param('namespace') ns: string, @CurrentCaller() caller: Caller) {

@@ -30,7 +30,38 @@ const id = {
 const R = '/api/v1/namespaces/{namespace}/retention';
 const nullableInt = (minimum: number, maximum: number) => ({ type: ['integer', 'null'], minimum, maximum });
 
+const SITE_ERRORS = errorsFrom({
+  400: 'Invalid settings (invalid-usage naming the field); nothing is written',
+  401: 'No valid credentials (unauthorized-access)',
+  403: 'The caller is not a site admin (forbidden)',
+  404: 'No default in force to delete (retention-policy-not-found)',
+});
+
 export const RETENTION_PATHS = {
+  '/api/v1/retention/default': {
+    get: {
+      operationId: 'getSiteRetentionDefault',
+      description:
+        "The site's default policy, run as 'site-default' in every namespace without a policy of its own, and where it comes from: 'api' (set here), 'configuration' (WHARF_RETENTION_DEFAULT_POLICY, until one is set or deleted here) or 'none'. Site admins only.",
+      responses: { 200: ok("The site's default", ref('SiteRetentionDefault')), ...SITE_ERRORS(401, 403) },
+    },
+    put: {
+      operationId: 'setSiteRetentionDefault',
+      description:
+        "Sets or replaces the site's default; from then on it takes the configuration's place. Site admins only; recorded with its actor.",
+      requestBody: { required: true, content: json(ref('RetentionSettings')) },
+      responses: { 200: ok("The site's default", ref('SiteRetentionDefault')), ...SITE_ERRORS(400, 401, 403) },
+    },
+    delete: {
+      operationId: 'deleteSiteRetentionDefault',
+      description:
+        "Deletes the default set here: no default runs from then on, the configuration's included. Site admins only.",
+      responses: {
+        200: ok("The site's default (none)", ref('SiteRetentionDefault')),
+        ...SITE_ERRORS(401, 403, 404),
+      },
+    },
+  },
   [R]: {
     get: {
       operationId: 'listRetentionPolicies',
@@ -151,12 +182,30 @@ export const RETENTION_SCHEMAS = {
       updated_at: { type: 'string' },
     },
   },
+  SiteRetentionDefault: {
+    type: 'object',
+    required: ['source', 'policy'],
+    properties: {
+      source: { type: 'string', enum: ['api', 'configuration', 'none'] },
+      policy: { oneOf: [ref('RetentionPolicy'), { type: 'null' }] },
+    },
+  },
   RetentionRun: {
     type: 'object',
-    required: ['dry_run', 'deleted', 'skipped'],
+    required: ['dry_run', 'deleted', 'skipped', 'held'],
     properties: {
       dry_run: { type: 'boolean' },
       deleted: { type: 'array', items: deletion },
+      held: {
+        type: 'array',
+        description:
+          "What keep_pulled_within_days keeps now only by its grace (a release counts as used when pushed, and when pull records began): each goes at 'until' unless pulled before, under the policy named.",
+        items: {
+          ...deletion,
+          required: [...deletion.required, 'until'],
+          properties: { ...deletion.properties, until: { type: 'string', format: 'date-time' } },
+        },
+      },
       skipped: {
         type: 'array',
         description:

@@ -45,7 +45,9 @@ export interface WharfActions {
   retentionDelete(namespace: string, id: string): Promise<number>;
   retentionPreview(namespace: string): Promise<number>;
   retentionRun(namespace: string): Promise<number>;
-  retentionDefault(): Promise<number>;
+  retentionDefaultShow(): Promise<number>;
+  retentionDefaultSet(settings: RetentionSettings): Promise<number>;
+  retentionDefaultDelete(): Promise<number>;
   gc(options: { dryRun: boolean }): Promise<number>;
   verify(options: { skipBlobs: boolean }): Promise<number>;
 }
@@ -174,8 +176,8 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
       "a Helm repository's URL (with --namespace): index.yaml, each chart verified by its digest",
     )
     .option(
-      '--from-chartmuseum <dir>',
-      'a ChartMuseum storage directory (its --storage-local-rootdir), .prov files kept',
+      '--from-chartmuseum <dir|s3://bucket[/prefix]>',
+      'a ChartMuseum storage: its directory (--storage-local-rootdir) or its S3 bucket and prefix (--storage amazon; credentials and region from the AWS variables), .prov files kept',
     )
     .option('--from-cnr <dir>', 'a cnr-server filesystem database (its DATABASE_URL directory), channels included')
     .addOption(
@@ -198,6 +200,11 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
       }),
     )
     .option('--provenance', "--from-helm-repo: also fetch each chart's .prov (a 404 means none)")
+    .option(
+      '--s3-endpoint <url>',
+      '--from-chartmuseum s3://…: an S3-compatible endpoint (MinIO, versitygw), path-style',
+    )
+    .option('--s3-region <region>', "--from-chartmuseum s3://…: the bucket's region (else AWS_REGION)")
     .option(
       '--username <user>',
       '--from-helm-repo: a private repository, basic auth as this user with the password in WHARF_IMPORT_SOURCE_PASSWORD (or set WHARF_IMPORT_SOURCE_TOKEN for a bearer token)',
@@ -348,10 +355,31 @@ export function buildProgram(actions: WharfActions, exit: (code: number) => void
     )
     .argument('<namespace>', 'the namespace', accountName)
     .action((ns: string) => done(actions.retentionRun(ns)));
-  retention
+  const siteDefault = retention
     .command('default')
-    .description("the site's default policy (WHARF_RETENTION_DEFAULT_POLICY), run in namespaces without their own")
-    .action(() => done(actions.retentionDefault()));
+    .description(
+      "the site's default policy, run in namespaces without their own: set here or through the API, it takes the place of WHARF_RETENTION_DEFAULT_POLICY",
+    );
+  siteDefault
+    .command('show', { isDefault: true })
+    .description("the site's default and where it comes from ('api', 'configuration' or 'none')")
+    .action(() => done(actions.retentionDefaultShow()));
+  siteDefault
+    .command('set')
+    .description("create or replace the site's default, as PUT /api/v1/retention/default does")
+    .option('--package <pattern>', "package names it covers ('*' any run, '?' one character); default: all")
+    .addOption(new Option('--keep-last <n>', 'keep the N highest releases by SemVer').argParser(wholeNumber))
+    .addOption(new Option('--keep-pushed-within-days <n>', 'keep releases pushed within N days').argParser(wholeNumber))
+    .addOption(new Option('--keep-pulled-within-days <n>', 'keep releases pulled within N days').argParser(wholeNumber))
+    .addOption(new Option('--keep-channel-releases <which>', "'current' (default) or 'all'"))
+    .addOption(new Option('--prereleases <how>', "'count' (default), 'keep' or 'drop'"))
+    .action((o: Parameters<typeof retentionSettingsOf>[0]) =>
+      done(actions.retentionDefaultSet(retentionSettingsOf(o))),
+    );
+  siteDefault
+    .command('delete')
+    .description("delete the site's default: none runs from then on, the configuration's included")
+    .action(() => done(actions.retentionDefaultDelete()));
 
   program
     .command('gc')

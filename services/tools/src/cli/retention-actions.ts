@@ -1,7 +1,9 @@
 /**
- * The retention commands of `wharf` (`wharf retention show|set|delete|preview|run|default`): the
+ * The retention commands of `wharf` (`wharf retention show|set|delete|preview|run`, `wharf
+ * retention default show|set|delete`): the
  * gateway's own use cases over the configured profile's stores, so the CLI answers what the API
- * answers. `show`, `set` and `delete` write the namespace's account stream through the
+ * answers. `show`, `set` and `delete` write the namespace's account stream (the
+ * site's default: the site's stream) through the
  * AccountWriter (actor `-`, the operator), as `wharf limits` does, also while the server runs.
  * `preview` reads the package views and last pulls (embedded: the data directory's files, also
  * while the server runs; distributed: MongoDB). `run` deletes through the package writers:
@@ -22,6 +24,7 @@ import {
   AccountView,
   OPERATOR_ACTOR,
   RetentionSettings,
+  SITE_ACCOUNT,
   SITE_DEFAULT_POLICY_ID,
   findRetentionPolicy,
   retentionPoliciesOf,
@@ -34,6 +37,7 @@ import {
   RetentionPlanner,
   retentionPolicyJson,
   retentionRunJson,
+  siteDefaultJson,
 } from '@wharf/gateway';
 import type { AccountStore, PackageCommands, PackageReader, PullRecordStore } from '@wharf/ports';
 import { openImportTarget } from '../import-targets';
@@ -112,7 +116,7 @@ export class RetentionAdmin {
   /** The namespace's own policies, the site's default, and which of them runs. */
   async show(namespace: string): Promise<number> {
     const own = retentionPoliciesOf(await this.account(namespace));
-    const site = this.config.retention.siteDefault;
+    const site = (await this.enforcer().siteDefault()).policy;
     this.out({
       namespace,
       policies: own.map(retentionPolicyJson),
@@ -138,9 +142,9 @@ export class RetentionAdmin {
   /** What a run would delete now: the API's preview. */
   async preview(namespace: string, now = new Date()): Promise<number> {
     const enforcer = this.enforcer();
-    const policies = enforcer.policiesOf(await this.account(namespace));
-    const deleted = await this.planner().plan(namespace, policies, now.toISOString());
-    this.out({ namespace, ...retentionRunJson({ deleted, skipped: [] }, true) });
+    const policies = await enforcer.policiesOf(await this.account(namespace));
+    const plan = await this.planner().plan(namespace, policies, now.toISOString());
+    this.out({ namespace, ...retentionRunJson({ ...plan, skipped: [] }, true) });
     return 0;
   }
 
@@ -151,15 +155,23 @@ export class RetentionAdmin {
     return 0;
   }
 
-  /** The site's default policy from the configuration (WHARF_RETENTION_DEFAULT_POLICY), or null; opens nothing. */
-  static siteDefault(config: WharfConfig, out: (json: object) => void): number {
-    const site = config.retention.siteDefault;
-    out({
-      site_default: site
-        ? retentionPolicyJson({ id: SITE_DEFAULT_POLICY_ID, ...site, createdAt: '', updatedAt: '' })
-        : null,
-    });
+  /** The site's default and where it comes from (the API's GET /api/v1/retention/default). */
+  async siteDefault(): Promise<number> {
+    this.out({ site_default: siteDefaultJson(await this.enforcer().siteDefault()) });
     return 0;
+  }
+
+  /** Sets the site's default on the site's stream (actor `-`): from then on it takes the configuration's place. */
+  async setSiteDefault(settings: RetentionSettings): Promise<number> {
+    await this.writer().execute(SITE_ACCOUNT, { type: 'SetSiteRetentionDefault', settings }, OPERATOR_ACTOR);
+    return this.siteDefault();
+  }
+
+  /** Deletes the site's default: none runs from then on, the configuration's included. */
+  async deleteSiteDefault(): Promise<number> {
+    const configured = this.config.retention.siteDefault !== null;
+    await this.writer().execute(SITE_ACCOUNT, { type: 'DeleteSiteRetentionDefault', configured }, OPERATOR_ACTOR);
+    return this.siteDefault();
   }
 
   private writer(): AccountWriter {
@@ -182,7 +194,7 @@ export class RetentionAdmin {
 
   private async account(namespace: string): Promise<AccountView> {
     const view = await this.stores.accounts.get(namespace);
-    if (!view) throw new AccountNotFoundError('organization', namespace);
+    if (!view || view.kind === 'site') throw new AccountNotFoundError('organization', namespace);
     return view;
   }
 }

@@ -89,10 +89,30 @@ describe('wharf retention (embedded data directory)', () => {
     expect(releasesOf(last())).toHaveLength(2);
   });
 
-  it("should print the site's default without opening a store", () => {
-    RetentionAdmin.siteDefault(config, out);
-    expect(last()).toEqual({ site_default: expect.objectContaining({ id: 'site-default', keep_last: 2 }) });
-    RetentionAdmin.siteDefault(loadConfig({ WHARF_DATA_DIR: join(dir, 'nothing') }), out);
-    expect(last()).toEqual({ site_default: null });
+  it("should show, set and delete the site's default, which then takes the configuration's place", async () => {
+    await admin((r) => r.siteDefault());
+    expect(last()).toEqual({
+      site_default: { source: 'configuration', policy: expect.objectContaining({ id: 'site-default', keep_last: 2 }) },
+    });
+    await admin((r) => r.setSiteDefault(parseRetentionSettings({ keep_last: 0 })));
+    expect(last()).toEqual({
+      site_default: { source: 'api', policy: expect.objectContaining({ id: 'site-default', keep_last: 0 }) },
+    });
+    // other has no policy: the default set here (keep none) runs there, not the configuration's (keep two).
+    await admin((r) => r.preview('other'));
+    expect(releasesOf(last())).toEqual([
+      'other/web@1.2.0:site-default',
+      'other/web@1.1.0:site-default',
+      'other/web@1.0.0:site-default',
+    ]);
+    await admin((r) => r.deleteSiteDefault());
+    expect(last()).toEqual({ site_default: { source: 'none', policy: null } });
+    await admin((r) => r.show('other'));
+    expect(last()).toMatchObject({ in_force: 'none' });
+    await admin((r) => r.preview('other'));
+    expect(releasesOf(last())).toEqual([]);
+    await expect(admin((r) => r.deleteSiteDefault())).rejects.toMatchObject({ code: 'retention-policy-not-found' });
+    // The site's stream is no namespace.
+    await expect(admin((r) => r.show('_site'))).rejects.toMatchObject({ code: 'account-not-found' });
   });
 });

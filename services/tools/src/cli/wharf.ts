@@ -77,7 +77,9 @@ function realActions(): WharfActions {
     retentionDelete: (ns, id) => retention((r) => r.delete(ns, id)),
     retentionPreview: (ns) => retention((r) => r.preview(ns)),
     retentionRun: (ns) => retention((r) => r.run(ns), true),
-    retentionDefault: async () => RetentionAdmin.siteDefault(loadConfig(), out),
+    retentionDefaultShow: () => retention((r) => r.siteDefault()),
+    retentionDefaultSet: (settings) => retention((r) => r.setSiteDefault(settings)),
+    retentionDefaultDelete: () => retention((r) => r.deleteSiteDefault()),
     gc: (o) => runGc(loadConfig(), o, io),
     verify: (o) => runVerify(loadConfig(), o, io),
   };

@@ -29,10 +29,10 @@ export class AccountLookup {
     @Inject(PACKAGE_READER) private readonly packages: PackageReader,
   ) {}
 
-  /** The namespace's account (a user or an organisation); account-not-found otherwise. */
+  /** The namespace's account (a user or an organisation); account-not-found otherwise (the site's stream is no namespace). */
   async account(namespace: string): Promise<AccountView> {
     const view = await this.directory.get(namespace);
-    if (!view) throw new AccountNotFoundError('organization', namespace);
+    if (!view || view.kind === 'site') throw new AccountNotFoundError('organization', namespace);
     return view;
   }
 

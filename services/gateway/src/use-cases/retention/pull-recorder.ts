@@ -50,6 +50,11 @@ export class PullRecorder implements OnApplicationBootstrap, BeforeApplicationSh
     return this.store.lastPulls(packages);
   }
 
+  /** Since when the store records pulls (PullRecordStore.recordedSince): before it, no pull is known. */
+  recordedSince(): Promise<string> {
+    return this.store.recordedSince();
+  }
+
   onApplicationBootstrap(): void {
     const seconds = this.config.retention.pullRecordIntervalSeconds;
     this.timer = setInterval(() => void this.flush().catch(() => undefined), seconds * 1000);

@@ -18,6 +18,7 @@ function countingStore(failFirst = 0) {
       return store.record(pulls);
     },
     lastPulls: (packages) => store.lastPulls(packages),
+    recordedSince: () => store.recordedSince(),
     close: () => store.close(),
   };
   return { store: counting, batches };

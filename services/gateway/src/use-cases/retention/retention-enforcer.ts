@@ -5,9 +5,13 @@ import {
   AccountView,
   OPERATOR_ACTOR,
   RetentionDeletion,
+  RetentionHold,
   RetentionPolicy,
+  SITE_ACCOUNT,
+  SiteDefault,
   policiesInForce,
   retentionPoliciesOf,
+  siteDefaultOf,
 } from '@wharf/domain';
 import { ACCOUNT_STORE, AccountStore, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { AccountWriter } from '../../auth/account-writer';
@@ -30,10 +34,11 @@ export interface RetentionSkip extends RetentionDeletion {
   message: string;
 }
 
-/** What a run did: deleted (and audited), and skipped with the reason. */
+/** What a run did: deleted (and audited), skipped with the reason, and what the grace of `keep_pulled_within_days` held. */
 export interface RetentionRun {
   deleted: RetentionDeletion[];
   skipped: RetentionSkip[];
+  held: RetentionHold[];
 }
 
 /** The codes of a skip (typed in-process, a wire error over the bus) and their reasons. */
@@ -78,16 +83,26 @@ export class RetentionEnforcer implements OnApplicationShutdown {
     @Inject(WHARF_CONFIG) private readonly config: Pick<WharfConfig, 'retention'>,
   ) {}
 
+  /** The site's default now: set through the API (the site's stream), else configured, else none (siteDefaultOf). */
+  async siteDefault(): Promise<SiteDefault> {
+    const site = await this.accounts.get(SITE_ACCOUNT);
+    return siteDefaultOf(site ? retentionPoliciesOf(site) : null, this.config.retention.siteDefault);
+  }
+
   /** The policies that run in `account`'s namespace: its own, else the site's default. */
-  policiesOf(account: AccountView): RetentionPolicy[] {
-    return policiesInForce(retentionPoliciesOf(account), this.config.retention.siteDefault);
+  async policiesOf(account: AccountView, site?: SiteDefault): Promise<RetentionPolicy[]> {
+    return policiesInForce(retentionPoliciesOf(account), (site ?? (await this.siteDefault())).policy);
   }
 
   /** One namespace, now; `actor` is who asked (the audit trail's actor). Returns what it deleted and skipped. */
   async enforce(namespace: string, actor: string, now: Date = new Date()): Promise<RetentionRun> {
     const account = await this.accounts.get(namespace);
-    if (!account) return { deleted: [], skipped: [] };
-    const planned = await this.planner.plan(namespace, this.policiesOf(account), now.toISOString());
+    if (!account || account.kind === 'site') return { deleted: [], skipped: [], held: [] };
+    const { deleted: planned, held } = await this.planner.plan(
+      namespace,
+      await this.policiesOf(account),
+      now.toISOString(),
+    );
     const correlationId = `retention-${randomUUID()}`;
     const deleted: RetentionDeletion[] = [];
     const skipped: RetentionSkip[] = [];
@@ -121,7 +136,7 @@ export class RetentionEnforcer implements OnApplicationShutdown {
         actor,
       );
     if (failure) throw failure.error;
-    return { deleted, skipped };
+    return { deleted, skipped, held };
   }
 
   /** Every namespace that has policies in force, one after another; concurrent calls share the run in progress. */
@@ -145,12 +160,14 @@ export class RetentionEnforcer implements OnApplicationShutdown {
   /** A namespace whose run fails does not stop the others; the first failure is thrown at the end. */
   private async everyNamespace(now: Date): Promise<void> {
     let failure: { error: unknown } | null = null;
+    const site = await this.siteDefault();
     for (let after: string | undefined; ;) {
       const page = await this.accounts.list({ after, limit: ACCOUNT_PAGE });
       for (const entry of page) {
         try {
           const account = await this.accounts.get(entry.namespace);
-          if (account && this.policiesOf(account).length > 0) await this.enforce(entry.namespace, OPERATOR_ACTOR, now);
+          if (account && account.kind !== 'site' && (await this.policiesOf(account, site)).length > 0)
+            await this.enforce(entry.namespace, OPERATOR_ACTOR, now);
         } catch (error) {
           failure ??= { error };
         }

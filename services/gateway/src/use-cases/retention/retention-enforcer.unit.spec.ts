@@ -111,7 +111,7 @@ describe('RetentionEnforcer', () => {
     const now = new Date('2026-06-01T00:00:00Z');
     const plan = await planner.plan('acme', (await accounts.get('acme'))!.retention!, now.toISOString());
     const { deleted, skipped } = await enforcer.enforce('acme', 'alice', now);
-    expect(deleted).toEqual(plan);
+    expect(deleted).toEqual(plan.deleted);
     expect(skipped).toEqual([]);
     expect(deleted.map((d) => d.release)).toEqual(['1.1.0']);
     expect(appended).toEqual([
@@ -122,7 +122,10 @@ describe('RetentionEnforcer', () => {
     ]);
     const [last] = await accounts.history('acme', { limit: 1 });
     expect(last).toMatchObject({ type: 'RetentionApplied', actor: 'alice', data: { deleted } });
-    expect(await planner.plan('acme', (await accounts.get('acme'))!.retention!, now.toISOString())).toEqual([]);
+    expect(await planner.plan('acme', (await accounts.get('acme'))!.retention!, now.toISOString())).toEqual({
+      deleted: [],
+      held: [],
+    });
   });
 
   it('should skip as gone, and not record, a manifest another delete removed first', async () => {
@@ -130,6 +133,7 @@ describe('RetentionEnforcer', () => {
     expect(await enforcer.enforce('acme', 'alice')).toEqual({
       deleted: [],
       skipped: [expect.objectContaining({ package: 'acme/app', release: '1.1.0', reason: 'gone', message: 'gone' })],
+      held: [],
     });
     const [last] = await accounts.history('acme', { limit: 1 });
     expect(last!.type).toBe('RetentionPolicySet');
@@ -159,6 +163,7 @@ describe('RetentionEnforcer', () => {
           message: expect.stringContaining('superseded'),
         },
       ],
+      held: [],
     });
     expect(appended).toEqual([]);
     expect((await accounts.history('acme', { limit: 1 }))[0]!.type).toBe('RetentionPolicySet');

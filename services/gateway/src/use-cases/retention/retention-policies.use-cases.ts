@@ -51,9 +51,9 @@ export class RetentionPoliciesUseCases {
   /** The dry run: what a run would delete now, deleting nothing. */
   async preview(caller: Caller, namespace: string, now: Date = new Date()) {
     await this.access.require(caller, namespace, 'admin');
-    const policies = this.enforcer.policiesOf(await this.lookup.account(namespace));
+    const policies = await this.enforcer.policiesOf(await this.lookup.account(namespace));
     return retentionRunJson(
-      { deleted: await this.planner.plan(namespace, policies, now.toISOString()), skipped: [] },
+      { ...(await this.planner.plan(namespace, policies, now.toISOString())), skipped: [] },
       true,
     );
   }
