@@ -1,7 +1,6 @@
 import type { ChartMetadata, PackageView, ReleaseManifest } from '@wharf/domain';
-import type { ChartFiles } from '../chart-files';
 import { Html, markup, trusted } from '../html';
-import { renderReadme } from '../markdown';
+import type { ReleasePreview } from '../release-files';
 import { PageContext, csrfField, dataTable, page } from './layout';
 
 export interface PackagePageView {
@@ -12,7 +11,7 @@ export interface PackagePageView {
   /** Every release, highest first, with its manifests. */
   releases: { release: string; manifests: ReleaseManifest[] }[];
   chart: ChartMetadata | null;
-  files: ChartFiles | null;
+  files: ReleasePreview | null;
   /** Why `files` is null, if the release has an archive that was not read. */
   filesNote: string | null;
   /** The registry's origin for the install commands ('' when it may not be named). */
@@ -83,10 +82,10 @@ function installSection(p: PackagePageView): Html {
 }
 
 function readmeSection(p: PackagePageView): Html {
-  if (!p.files?.readme) return markup``;
+  if (!p.files?.readmeHtml) return markup``;
   return markup`<section aria-labelledby="readme">
     <h2 id="readme">README</h2>
-    <div class="readme">${trusted(renderReadme(p.files.readme))}</div>
+    <div class="readme">${trusted(p.files.readmeHtml)}</div>
   </section>`;
 }
 

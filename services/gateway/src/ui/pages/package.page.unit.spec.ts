@@ -30,7 +30,7 @@ function render(overrides: Partial<PackagePageView> = {}): string {
     manifests: v.manifests,
     releases: [{ release: '1.0.0', manifests: v.manifests }],
     chart: v.manifests[0]!.chart,
-    files: { files: [], readme: null, values: '# <script>x</script>\nkey: "<b>"\n', templates: [] },
+    files: { files: [], readmeHtml: null, values: '# <script>x</script>\nkey: "<b>"\n', templates: [] },
     filesNote: null,
     origin: 'https://registry.test',
     admin: false,
