@@ -11,7 +11,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { HelmHome, installHelm, HELM_INSTALL_TIMEOUT_MS } from '../clients/support/helm-home';
-import { browserUrl, launchChromium, newVisitor, screenshot, seriousAxeViolations } from './support/browser';
+import {
+  BROWSER_ADMIN,
+  browserUrl,
+  launchChromium,
+  newVisitor,
+  screenshot,
+  seriousAxeViolations,
+} from './support/browser';
 
 const id = randomBytes(3).toString('hex');
 const alice = { username: `alice${id}`, password: `alice-password-${id}` };
@@ -342,5 +349,30 @@ describe('the web UI in a browser', () => {
     // The session sees alice's private package again.
     await visit(alicePage, packagePath);
     expect(await alicePage.locator('h1 .badge').textContent()).toBe('private');
+  });
+
+  it("answers the UI's 429 page to a user whose own rate limit, set by a site admin, is spent", async () => {
+    const carol = { username: `carol${id}`, password: `carol-password-${id}` };
+    const { json: signedUp } = await api('/api/v1/users', { method: 'POST', body: { user: carol } });
+    const { json: admin } = await api('/api/v1/users/login', { method: 'POST', body: { user: BROWSER_ADMIN } });
+    const limited = await api(`/api/v1/namespaces/${carol.username}/limits`, {
+      method: 'PUT',
+      token: String(admin.token),
+      body: { requests_per_minute: 4 },
+    });
+    expect(limited.status).toBe(200);
+    const context = await newVisitor(browser);
+    await context.addCookies([{ name: 'wharf_session', value: String(signedUp.token), url: `${browserUrl()}/ui` }]);
+    const page = await context.newPage();
+    const statuses: number[] = [];
+    for (let i = 0; i < 8 && !statuses.includes(429); i++) statuses.push((await page.goto('/ui/-/tokens'))!.status());
+    expect(statuses[0]).toBe(200);
+    expect(statuses).toContain(429);
+    const refused = await page.goto('/ui/-/tokens');
+    expect(refused!.status()).toBe(429);
+    expect(Number(refused!.headers()['retry-after'])).toBeGreaterThan(0);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Too many requests');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await context.close();
   });
 });

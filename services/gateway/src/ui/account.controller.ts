@@ -2,8 +2,9 @@
  * The web UI's account pages (`/ui/-/`): log in, sign up, log out, the user's API tokens, through
  * the API's own use cases and input readers; the session is `UiSession`'s.
  */
-import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SessionPages } from '../auth/session-cookie';
 import { Caller } from '@wharf/domain';
 import { tokenRequest, userCredentials } from '../http/account-requests';
 import { LogInUseCase } from '../use-cases/accounts/log-in.use-case';
@@ -12,11 +13,14 @@ import { UserTokensUseCases } from '../use-cases/accounts/user-tokens.use-cases'
 import { loginPage, signupPage, tokensPage } from './pages/account.pages';
 import { PageContext } from './pages/layout';
 import { UiSession } from './ui-session';
+import { UiExceptionFilter } from './ui-exception.filter';
 import { UiResponder } from './ui-responder';
 
 type Request = FastifyRequest;
 
 @Controller('ui')
+@SessionPages()
+@UseFilters(UiExceptionFilter)
 export class UiAccountController {
   constructor(
     private readonly pages: UiResponder,

@@ -3,8 +3,9 @@
  * Server-rendered over the same use cases and guards as the API routes, so a page shows exactly
  * what the visitor's token would get from the API. Every page reads without JavaScript.
  */
-import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SessionPages } from '../auth/session-cookie';
 import { Caller, HELM_MEDIA_TYPE, PackageNotFoundError, sortReleasesDescending } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { RouteNotFoundError } from '@wharf/http';
@@ -21,6 +22,7 @@ import { packagePage } from './pages/package.page';
 import { SearchView, searchPage, searchResults } from './pages/search.page';
 import { ReleaseFiles } from './release-files';
 import { UI_ASSETS } from './ui-assets';
+import { UiExceptionFilter } from './ui-exception.filter';
 import { UiResponder } from './ui-responder';
 
 /** Packages per page of a list. */
@@ -29,6 +31,8 @@ export const UI_PAGE_SIZE = 20;
 type Request = FastifyRequest;
 
 @Controller('ui')
+@SessionPages()
+@UseFilters(UiExceptionFilter)
 export class UiBrowseController {
   constructor(
     private readonly pages: UiResponder,

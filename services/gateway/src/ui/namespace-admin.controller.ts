@@ -3,8 +3,9 @@
  * and their tokens), a namespace's audit trail and limits, a package's visibility. The API's own
  * use cases refuse whoever may not: the pages only hide the forms.
  */
-import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SessionPages } from '../auth/session-cookie';
 import { AccessControl } from '../auth/access-control';
 import { auditPage as auditPageQuery, memberRole, organizationName, robotRequest } from '../http/account-requests';
 import { visibilityRequest } from '../http/package-requests';
@@ -18,6 +19,7 @@ import { newCommandMeta } from '../use-cases/command-meta';
 import { auditPage } from './pages/audit.page';
 import { PageContext } from './pages/layout';
 import { organizationPage, organizationsPage } from './pages/organization.pages';
+import { UiExceptionFilter } from './ui-exception.filter';
 import { UiResponder } from './ui-responder';
 
 /** Events per page of an audit trail. */
@@ -26,6 +28,8 @@ export const AUDIT_PAGE_SIZE = 50;
 type Request = FastifyRequest;
 
 @Controller('ui')
+@SessionPages()
+@UseFilters(UiExceptionFilter)
 export class UiNamespaceAdminController {
   constructor(
     private readonly pages: UiResponder,
