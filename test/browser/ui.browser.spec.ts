@@ -189,6 +189,13 @@ describe('the web UI in a browser', () => {
     await alicePage.waitForURL(`**/ui/?q=${chart}`);
     await alicePage.locator('#results', { hasText: 'A chart the browser tier pushes' }).waitFor();
     await result.waitFor();
+    // A media type filter, as you type too: the chart is no kpm package, and is a helm one.
+    await alicePage.getByLabel('Type').selectOption('kpm');
+    await alicePage.waitForURL(`**/ui/?q=${chart}&media_type=kpm`);
+    await result.waitFor({ state: 'detached' });
+    await alicePage.getByLabel('Type').selectOption('helm');
+    await alicePage.waitForURL(`**/ui/?q=${chart}&media_type=helm`);
+    await result.waitFor();
     expect(await seriousAxeViolations(alicePage)).toEqual([]);
     await screenshot(alicePage, 'search');
     await result.click();
@@ -256,6 +263,12 @@ describe('the web UI in a browser', () => {
     const page = await context.newPage();
     await page.goto(`/ui/?q=${chart}`);
     await page.locator(`#results a[href="${packagePath}"]`).waitFor();
+    // The filters are a plain form: submitted, its query parameters filter the server-rendered list.
+    await page.getByLabel('Type').selectOption('kpm');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(`**/ui/?q=${chart}&namespace=&media_type=kpm`);
+    expect(await page.locator(`#results a[href="${packagePath}"]`).count()).toBe(0);
+    expect(await page.getByLabel('Type').inputValue()).toBe('kpm');
     await page.goto(packagePath);
     expect(await page.locator('#values-yaml').textContent()).toContain('replicaCount: 2');
     expect(await page.locator('button[data-copy]').first().isHidden()).toBe(true);

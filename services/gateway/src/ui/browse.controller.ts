@@ -13,6 +13,7 @@ import { AccessControl } from '../auth/access-control';
 import type { listEntryJson } from '../presenters/appr.presenter';
 import { publicOrigin } from '@wharf/http';
 import { resolveViewRelease } from '../use-cases/read-package/package-lookup';
+import { packageSearch } from '../http/package-requests';
 import { ListPackagesUseCase } from '../use-cases/read-package/list-packages.use-case';
 import { ReadablePackages } from '../use-cases/read-package/readable-packages';
 import { SearchPackagesUseCase } from '../use-cases/read-package/search-packages.use-case';
@@ -125,32 +126,36 @@ export class UiBrowseController {
   }
 
   private async searchView(caller: Caller, query: Record<string, unknown>): Promise<SearchView> {
-    const text = typeof query.q === 'string' ? query.q.trim() : '';
-    const namespace = typeof query.namespace === 'string' ? query.namespace.trim() : '';
+    // The API's own reader of a search (`media_type` checked as on the API: a bad one is a 400 page).
+    const search = packageSearch(query);
+    const text = search.text.trim();
+    const namespace = search.namespace ?? '';
+    const mediaType = search.mediaType ?? '';
     const page = pageNumber(query.page);
-    const base =
-      `/ui/?${new URLSearchParams({ ...(text ? { q: text } : {}), ...(namespace ? { namespace } : {}) })}`.replace(
-        /\?$/,
-        '',
-      );
+    const params = new URLSearchParams({
+      ...(text ? { q: text } : {}),
+      ...(namespace ? { namespace } : {}),
+      ...(mediaType ? { media_type: mediaType } : {}),
+    });
+    const base = `/ui/?${params}`.replace(/\?$/, '');
+    const filters = { query: text, namespace, mediaType, base, page };
     if (text === '') {
       const found = await this.listing.execute(caller, {
-        namespace: namespace || undefined,
+        namespace: search.namespace,
+        mediaType: search.mediaType,
         limit: UI_PAGE_SIZE + 1,
         offset: (page - 1) * UI_PAGE_SIZE,
       });
       const entries = found.slice(0, UI_PAGE_SIZE).map((p): PackageEntry => listedEntry(p));
-      return { query: text, namespace, entries, page, hasNext: found.length > UI_PAGE_SIZE, base };
+      return { ...filters, entries, hasNext: found.length > UI_PAGE_SIZE };
     }
     // Best match first, over the packages the visitor may read (the search use case's own filter).
-    const names = (await this.searching.execute(caller, text)).filter(
-      (n) => namespace === '' || n.startsWith(`${namespace}/`),
-    );
+    const names = await this.searching.execute(caller, { ...search, text });
     const slice = names.slice((page - 1) * UI_PAGE_SIZE, page * UI_PAGE_SIZE);
     const entries = (await Promise.all(slice.map((n) => this.entryOf(caller, n)))).filter(
       (e): e is PackageEntry => e !== null,
     );
-    return { query: text, namespace, entries, page, hasNext: names.length > page * UI_PAGE_SIZE, base };
+    return { ...filters, entries, hasNext: names.length > page * UI_PAGE_SIZE };
   }
 
   private async entryOf(caller: Caller, full: string): Promise<PackageEntry | null> {
