@@ -72,7 +72,7 @@ async function packagePage(encoding: 'identity' | 'gzip'): Promise<void> {
   }
   const rows = html.split('<tr>').length - 2;
   console.log(
-    `package page, ${rows} versions, ${encoding}: median ${percentile(samples, 50).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms, ${Buffer.byteLength(html)} B HTML, ${wire} B on the wire`,
+    `package page of ${VERSIONS} versions (${rows} rows shown), ${encoding}: median ${percentile(samples, 50).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms, ${Buffer.byteLength(html)} B HTML, ${wire} B on the wire`,
   );
 }
 

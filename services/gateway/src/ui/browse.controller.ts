@@ -19,7 +19,7 @@ import { ReadablePackages } from '../use-cases/read-package/readable-packages';
 import { SearchPackagesUseCase } from '../use-cases/read-package/search-packages.use-case';
 import { namespacePage } from './pages/namespace.page';
 import type { ListPage, PackageEntry } from './pages/package-list';
-import { packagePage } from './pages/package.page';
+import { packagePage, versionsPage } from './pages/package.page';
 import { SearchView, searchPage, searchResults } from './pages/search.page';
 import { ReleaseFiles } from './release-files';
 import { UI_ASSETS } from './ui-assets';
@@ -108,14 +108,16 @@ export class UiBrowseController {
       const shown = manifests.find((m) => m.mediaType === 'helm') ?? manifests[0];
       const files = shown ? await this.files.of(shown) : { files: null, note: null };
       const role = await this.access.roleOn(ctx.caller, view.namespace);
+      const { releases: shownReleases, ...versions } = versionsPage(
+        sortReleasesDescending([...byRelease.keys()]),
+        pageNumber(query.versions),
+      );
       return packagePage(ctx, {
         view,
         release,
         manifests,
-        releases: sortReleasesDescending([...byRelease.keys()]).map((r) => ({
-          release: r,
-          manifests: byRelease.get(r) ?? [],
-        })),
+        releases: shownReleases.map((r) => ({ release: r, manifests: byRelease.get(r) ?? [] })),
+        versions,
         chart: shown?.chart ?? null,
         files: files.files,
         filesNote: files.note,

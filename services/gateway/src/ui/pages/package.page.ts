@@ -2,14 +2,17 @@ import type { ChartMetadata, PackageView, ReleaseManifest } from '@wharf/domain'
 import { Html, markup, trusted } from '../html';
 import type { ReleasePreview } from '../release-files';
 import { PageContext, csrfField, dataTable, page } from './layout';
+import { pager } from './package-list';
 
 export interface PackagePageView {
   view: PackageView;
   /** The release shown, and its manifests (one per media type). */
   release: string;
   manifests: ReleaseManifest[];
-  /** Every release, highest first, with its manifests. */
+  /** The releases of this page of the versions table, highest first, with their manifests. */
   releases: { release: string; manifests: ReleaseManifest[] }[];
+  /** The versions table's page (`?versions=`), whether there is a next one, and how many releases in all. */
+  versions: { page: number; hasNext: boolean; total: number };
   chart: ChartMetadata | null;
   files: ReleasePreview | null;
   /** Why `files` is null, if the release has an archive that was not read. */
@@ -18,6 +21,23 @@ export interface PackagePageView {
   origin: string;
   /** Whether the visitor administers the namespace (the server checks again on every change). */
   admin: boolean;
+}
+
+/** Releases per page of a package's versions table: a chart with 1,000 versions is 20 short pages. */
+export const VERSIONS_PAGE_SIZE = 50;
+
+/** The releases (highest first) on page `page` of the versions table, whether more follow, and how many in all. */
+export function versionsPage(
+  all: readonly string[],
+  page: number,
+): { releases: string[]; page: number; hasNext: boolean; total: number } {
+  const start = (page - 1) * VERSIONS_PAGE_SIZE;
+  return {
+    releases: all.slice(start, start + VERSIONS_PAGE_SIZE),
+    page,
+    hasNext: all.length > start + VERSIONS_PAGE_SIZE,
+    total: all.length,
+  };
 }
 
 export function packagePage(ctx: PageContext, p: PackagePageView): Html {
@@ -138,9 +158,11 @@ function releasesSection(p: PackagePageView): Html {
         </tr>`,
     ),
   );
+  const here = `${base}?release=${encodeURIComponent(p.release)}`;
   return markup`<section aria-labelledby="versions">
-    <h2 id="versions">Versions (${p.releases.length})</h2>
+    <h2 id="versions">Versions (${p.versions.total})</h2>
     ${dataTable(['Release', 'Type', 'Published', 'Size', 'Digest'], rows)}
+    ${pager({ ...p.versions, base: here }, { param: 'versions', label: 'Versions pages', fragment: '#versions' })}
   </section>`;
 }
 
