@@ -331,6 +331,22 @@ describe('the web UI in a browser', () => {
     expect((await api('/api/v1/user', { token: uiToken })).status).toBe(401);
   });
 
+  it('gives a robot a second token and deletes the robot in the UI: its token stops working', async () => {
+    await visit(alicePage, `/ui/-/orgs/${org}`);
+    await alicePage.getByLabel('Label').fill('deploy');
+    await alicePage.getByRole('button', { name: `New token for ${org}+ci` }).click();
+    const second = ((await alicePage.locator('#robot-token').textContent()) ?? '').trim();
+    expect(second).toMatch(/^wharf\./);
+    expect(await alicePage.locator('tbody tr', { hasText: `${org}+ci` }).textContent()).toContain('deploy');
+    expect(await seriousAxeViolations(alicePage)).toEqual([]);
+    const readWith = (token: string) => api(`/api/v1/packages/${org}/${chart}`, { token });
+    expect((await readWith(second)).status).toBe(200);
+    await alicePage.getByRole('button', { name: `Delete robot ${org}+ci` }).click();
+    await alicePage.waitForURL(`**/ui/-/orgs/${org}`);
+    expect(await alicePage.locator('tbody tr', { hasText: `${org}+ci` }).count()).toBe(0);
+    expect((await readWith(second)).status).toBe(401);
+  });
+
   it('logs out: the session token is revoked and the tokens page asks to log in', async () => {
     const [session] = (await aliceContext.cookies()).filter((c) => c.name === 'wharf_session');
     expect(session?.httpOnly).toBe(true);

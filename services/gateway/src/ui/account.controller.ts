@@ -6,7 +6,7 @@ import { Body, Controller, Get, Param, Post, Req, Res, UseFilters } from '@nestj
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SessionPages } from '../auth/session-cookie';
 import { Caller } from '@wharf/domain';
-import { tokenRequest, userCredentials } from '../http/account-requests';
+import { userCredentials } from '../http/account-requests';
 import { LogInUseCase } from '../use-cases/accounts/log-in.use-case';
 import { SignUpUseCase } from '../use-cases/accounts/sign-up.use-case';
 import { UserTokensUseCases } from '../use-cases/accounts/user-tokens.use-cases';
@@ -14,6 +14,7 @@ import { loginPage, signupPage, tokensPage } from './pages/account.pages';
 import { PageContext } from './pages/layout';
 import { UiSession } from './ui-session';
 import { UiExceptionFilter } from './ui-exception.filter';
+import { tokenFormRequest } from './token-form';
 import { UiResponder } from './ui-responder';
 
 type Request = FastifyRequest;
@@ -91,16 +92,8 @@ export class UiAccountController {
   createToken(@Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
     return this.pages.render(request, reply, async (ctx) => {
       const form = this.pages.form(request, body);
-      const days = Number(form.get('days') ?? '');
       try {
-        const created = await this.tokens.create(ctx.caller, () =>
-          tokenRequest(
-            JSON.stringify({
-              label: form.get('label') ?? '',
-              expires_in: Number.isInteger(days) ? days * 86_400 : days,
-            }),
-          ),
-        );
+        const created = await this.tokens.create(ctx.caller, () => tokenFormRequest(form));
         return await this.tokensView(ctx, created, null);
       } catch (error) {
         return this.pages.formProblem(reply, error, (message) => this.tokensView(ctx, null, message));

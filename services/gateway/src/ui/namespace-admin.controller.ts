@@ -20,6 +20,7 @@ import { auditPage } from './pages/audit.page';
 import { PageContext } from './pages/layout';
 import { organizationPage, organizationsPage } from './pages/organization.pages';
 import { UiExceptionFilter } from './ui-exception.filter';
+import { tokenFormRequest } from './token-form';
 import { UiResponder } from './ui-responder';
 
 /** Events per page of an audit trail. */
@@ -111,6 +112,42 @@ export class UiNamespaceAdminController {
       } catch (error) {
         return this.pages.formProblem(reply, error, (message) => this.organizationView(ctx, org, null, message));
       }
+    });
+  }
+
+  /** Another token for a robot (the API's `POST .../robots/{robot}/tokens`), shown once. */
+  @Post('-/orgs/:org/robots/:robot/tokens')
+  createRobotToken(
+    @Param('org') org: string,
+    @Param('robot') robot: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.pages.render(request, reply, async (ctx) => {
+      const form = this.pages.form(request, body);
+      try {
+        const issued = await this.robots.createToken(ctx.caller, org, robot, () => tokenFormRequest(form));
+        return await this.organizationView(ctx, org, { name: issued.name, token: issued.token }, null);
+      } catch (error) {
+        return this.pages.formProblem(reply, error, (message) => this.organizationView(ctx, org, null, message));
+      }
+    });
+  }
+
+  /** Deletes a robot and every token it has (the API's `DELETE .../robots/{robot}`). */
+  @Post('-/orgs/:org/robots/:robot/delete')
+  deleteRobot(
+    @Param('org') org: string,
+    @Param('robot') robot: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.pages.render(request, reply, async (ctx) => {
+      this.pages.form(request, body);
+      await this.robots.delete(ctx.caller, org, robot);
+      return this.pages.redirect(reply, `/ui/-/orgs/${encodeURIComponent(org)}`);
     });
   }
 
