@@ -404,4 +404,22 @@ describe('the web UI in a browser', () => {
     expect(await seriousAxeViolations(page)).toEqual([]);
     await context.close();
   });
+
+  it("lets a site admin set a namespace's limits on its page, which the namespace's own admin reads but may not set", async () => {
+    await visit(alicePage, `/ui/-/audit/${org}`);
+    expect(await alicePage.getByRole('button', { name: 'Set limits' }).count()).toBe(0);
+    const { json: admin } = await api('/api/v1/users/login', { method: 'POST', body: { user: BROWSER_ADMIN } });
+    const context = await newVisitor(browser);
+    await context.addCookies([{ name: 'wharf_session', value: String(admin.token), url: `${browserUrl()}/ui` }]);
+    const page = await context.newPage();
+    await visit(page, `/ui/-/audit/${org}`);
+    await page.getByLabel('requests per minute').fill('600');
+    await page.getByLabel('allow overwrites').selectOption('false');
+    await page.getByRole('button', { name: 'Set limits' }).click();
+    await page.waitForURL(`**/ui/-/audit/${org}`);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    const limits = await api(`/api/v1/namespaces/${org}/limits`, { token: String(admin.token) });
+    expect(limits.json).toMatchObject({ requests_per_minute: 600, allow_overwrites: false, max_blob_bytes: null });
+    await context.close();
+  });
 });
