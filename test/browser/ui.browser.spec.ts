@@ -275,6 +275,21 @@ describe('the web UI in a browser', () => {
     await context.close();
   });
 
+  it('shows the manifest of a release that is not a chart, its metadata as sent', async () => {
+    const blob = (await packageChart('0.1.0')).toString('base64');
+    const pushed = await api(`/api/v1/packages/${org}/notes${id}`, {
+      method: 'POST',
+      token: uiToken,
+      body: { blob, release: '1.0.0', media_type: 'kpm', metadata: { note: `<b>kpm ${id}</b>` } },
+    });
+    expect(pushed.status).toBe(200);
+    await visit(alicePage, `/ui/${org}/notes${id}`);
+    const manifest = alicePage.locator('section[aria-labelledby="manifest"]');
+    expect(await manifest.textContent()).toContain('application/vnd.cnr.package-manifest.kpm.v0.json');
+    expect(await manifest.locator('pre').textContent()).toContain(`"note": "<b>kpm ${id}</b>"`);
+    expect(await alicePage.locator('#files').count()).toBe(1);
+  });
+
   it('makes the package private: another user sees neither its page nor its name, and cannot change it', async () => {
     await visit(alicePage, packagePath);
     await alicePage.getByRole('button', { name: 'Make private' }).click();

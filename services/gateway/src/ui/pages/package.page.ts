@@ -1,4 +1,4 @@
-import type { ChartMetadata, PackageView, ReleaseManifest } from '@wharf/domain';
+import { ChartMetadata, PackageView, ReleaseManifest, contentMediaType, manifestMediaType } from '@wharf/domain';
 import { Html, markup, trusted } from '../html';
 import type { ReleasePreview } from '../release-files';
 import { PageContext, csrfField, dataTable, page } from './layout';
@@ -55,7 +55,8 @@ export function packagePage(ctx: PageContext, p: PackagePageView): Html {
       <div class="layout">
         <div>
           ${helm ? installSection(p) : apprSection(p)} ${readmeSection(p)}
-          ${p.files?.values != null ? valuesSection(p.files.values) : ''} ${filesSection(p, helm)} ${releasesSection(p)}
+          ${p.files?.values != null ? valuesSection(p.files.values) : ''} ${filesSection(p, helm)}
+          ${helm ? '' : manifestSection(p)} ${releasesSection(p)}
         </div>
         <aside aria-label="About this package">
           ${chartFacts(p)} ${channelsSection(p)} ${p.admin ? visibilityForm(ctx, p) : ''}
@@ -220,4 +221,36 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * The manifest of a release that is not a chart, as the appr API serves it (media types, digest,
+ * size, the metadata its publisher sent), and the OCI digests when it was pushed over OCI.
+ */
+function manifestSection(p: PackagePageView): Html {
+  if (p.manifests.length === 0) return markup``;
+  const fact = (term: string, value: Html | string) =>
+    markup`<dt>${term}</dt>
+      <dd>${value}</dd>`;
+  return markup`<section aria-labelledby="manifest">
+    <h2 id="manifest">Manifest</h2>
+    ${p.manifests.map(
+      (m) =>
+        markup`<h3>${m.mediaType}</h3>
+          <dl>
+            ${fact('Manifest media type', markup`<code>${manifestMediaType(m.mediaType)}</code>`)}
+            ${fact('Content media type', markup`<code>${contentMediaType(m.mediaType)}</code>`)}
+            ${fact('Content digest', markup`<code class="digest">sha256:${m.apprDigest}</code>`)}
+            ${fact('Archive', markup`<code class="digest">sha256:${m.blobDigest}</code> (${formatSize(m.size)})`)}
+            ${m.oci ? fact('OCI manifest', markup`<code class="digest">sha256:${m.oci.manifestDigest}</code>`) : ''}
+            ${m.oci ? fact('OCI config', markup`<code class="digest">sha256:${m.oci.configDigest}</code>`) : ''}
+          </dl>
+          ${
+            m.metadata === null
+              ? ''
+              : markup`<h4>Metadata</h4>
+                <pre tabindex="0"><code>${JSON.stringify(m.metadata, null, 2)}</code></pre>`
+          }`,
+    )}
+  </section>`;
 }

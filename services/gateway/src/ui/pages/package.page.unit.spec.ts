@@ -113,4 +113,14 @@ describe('packagePage', () => {
     expect(versionsPage(all, 3)).toEqual({ releases: [all.at(-1)], page: 3, hasNext: false, total: all.length });
     expect(versionsPage(all.slice(0, VERSIONS_PAGE_SIZE), 1).hasNext).toBe(false);
   });
+
+  it('shows the manifest of a release that is not a chart: media types, digests, its metadata escaped', () => {
+    const kpm = manifest({ mediaType: 'kpm', chart: null, metadata: { note: '<script>x</script>' } });
+    const page = render({ view: view({ manifests: [kpm] }), manifests: [kpm], chart: null });
+    expect(page).toContain('<h2 id="manifest">Manifest</h2>');
+    expect(page).toContain('<code>application/vnd.cnr.package-manifest.kpm.v0.json</code>');
+    expect(page).toContain(`sha256:${'a'.repeat(64)}`);
+    expect(page).toContain('&quot;note&quot;: &quot;&lt;script&gt;x&lt;/script&gt;&quot;');
+    expect(render()).not.toContain('id="manifest"');
+  });
 });
