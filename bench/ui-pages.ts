@@ -4,7 +4,10 @@
  *     Accept-Encoding: gzip);
  *   - a package page of a chart with VERSIONS versions: seeds them through the ChartMuseum API
  *     (skipped when the package has them already), then the page's time seen from the client (median
- *     and p99 of SAMPLES sequential requests) and size, plain and gzipped.
+ *     and p99 of SAMPLES sequential requests) and size, plain and gzipped;
+ *   - a package page of a chart whose README is 256 KiB of `[` (markdown-it's slowest input we
+ *     found, about a second to render): the first answer (the archive opened, the README
+ *     rendered) and the median of the next SAMPLES (the preview cached by archive digest).
  *
  *   npx tsc -p bench/tsconfig.json --outDir /tmp/wharf-bench
  *   node /tmp/wharf-bench/bench/ui-pages.js [baseUrl] [versions] [namespace]
@@ -69,12 +72,34 @@ async function packagePage(encoding: 'identity' | 'gzip'): Promise<void> {
   }
   const rows = html.split('<tr>').length - 2;
   console.log(
-    `package page, ${rows} versions, ${encoding}: median ${percentile(samples, 50).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms, ${Buffer.byteLength(html)} B HTML, ${wire} B on the wire`,
+    `package page of ${VERSIONS} versions (${rows} rows shown), ${encoding}: median ${percentile(samples, 50).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms, ${Buffer.byteLength(html)} B HTML, ${wire} B on the wire`,
+  );
+}
+
+async function hostileReadme(): Promise<void> {
+  const name = `hostile-${Date.now()}`;
+  const tgz = chartArchive({ name, extraEntries: [{ name: `${name}/README.md`, content: '['.repeat(256 * 1024) }] });
+  const pushed = await fetch(`${base}/api/${NAMESPACE}/charts`, { method: 'POST', body: tgz });
+  if (pushed.status !== 201) throw new Error(`push: ${pushed.status} ${await pushed.text()}`);
+  const url = `${base}/ui/${NAMESPACE}/${name}`;
+  const time = async () => {
+    const t = performance.now();
+    const answer = await fetch(url);
+    await answer.text();
+    if (answer.status !== 200) throw new Error(`${url}: ${answer.status}`);
+    return performance.now() - t;
+  };
+  const first = await time();
+  const next: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) next.push(await time());
+  console.log(
+    `package page, 256 KiB hostile README: first ${first.toFixed(1)} ms, then median ${percentile(next, 50).toFixed(1)} ms, p99 ${percentile(next, 99).toFixed(1)} ms`,
   );
 }
 
 async function main(): Promise<void> {
   await firstLoadAssets();
+  await hostileReadme();
   await seed();
   await packagePage('identity');
   await packagePage('gzip');

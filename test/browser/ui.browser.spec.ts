@@ -11,7 +11,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { HelmHome, installHelm, HELM_INSTALL_TIMEOUT_MS } from '../clients/support/helm-home';
-import { browserUrl, launchChromium, newVisitor, screenshot, seriousAxeViolations } from './support/browser';
+import {
+  BROWSER_ADMIN,
+  browserUrl,
+  launchChromium,
+  newVisitor,
+  screenshot,
+  seriousAxeViolations,
+} from './support/browser';
 
 const id = randomBytes(3).toString('hex');
 const alice = { username: `alice${id}`, password: `alice-password-${id}` };
@@ -182,6 +189,13 @@ describe('the web UI in a browser', () => {
     await alicePage.waitForURL(`**/ui/?q=${chart}`);
     await alicePage.locator('#results', { hasText: 'A chart the browser tier pushes' }).waitFor();
     await result.waitFor();
+    // A media type filter, as you type too: the chart is no kpm package, and is a helm one.
+    await alicePage.getByLabel('Type').selectOption('kpm');
+    await alicePage.waitForURL(`**/ui/?q=${chart}&media_type=kpm`);
+    await result.waitFor({ state: 'detached' });
+    await alicePage.getByLabel('Type').selectOption('helm');
+    await alicePage.waitForURL(`**/ui/?q=${chart}&media_type=helm`);
+    await result.waitFor();
     expect(await seriousAxeViolations(alicePage)).toEqual([]);
     await screenshot(alicePage, 'search');
     await result.click();
@@ -249,10 +263,31 @@ describe('the web UI in a browser', () => {
     const page = await context.newPage();
     await page.goto(`/ui/?q=${chart}`);
     await page.locator(`#results a[href="${packagePath}"]`).waitFor();
+    // The filters are a plain form: submitted, its query parameters filter the server-rendered list.
+    await page.getByLabel('Type').selectOption('kpm');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(`**/ui/?q=${chart}&namespace=&media_type=kpm`);
+    expect(await page.locator(`#results a[href="${packagePath}"]`).count()).toBe(0);
+    expect(await page.getByLabel('Type').inputValue()).toBe('kpm');
     await page.goto(packagePath);
     expect(await page.locator('#values-yaml').textContent()).toContain('replicaCount: 2');
     expect(await page.locator('button[data-copy]').first().isHidden()).toBe(true);
     await context.close();
+  });
+
+  it('shows the manifest of a release that is not a chart, its metadata as sent', async () => {
+    const blob = (await packageChart('0.1.0')).toString('base64');
+    const pushed = await api(`/api/v1/packages/${org}/notes${id}`, {
+      method: 'POST',
+      token: uiToken,
+      body: { blob, release: '1.0.0', media_type: 'kpm', metadata: { note: `<b>kpm ${id}</b>` } },
+    });
+    expect(pushed.status).toBe(200);
+    await visit(alicePage, `/ui/${org}/notes${id}`);
+    const manifest = alicePage.locator('section[aria-labelledby="manifest"]');
+    expect(await manifest.textContent()).toContain('application/vnd.cnr.package-manifest.kpm.v0.json');
+    expect(await manifest.locator('pre').textContent()).toContain(`"note": "<b>kpm ${id}</b>"`);
+    expect(await alicePage.locator('#files').count()).toBe(1);
   });
 
   it('makes the package private: another user sees neither its page nor its name, and cannot change it', async () => {
@@ -311,6 +346,22 @@ describe('the web UI in a browser', () => {
     expect((await api('/api/v1/user', { token: uiToken })).status).toBe(401);
   });
 
+  it('gives a robot a second token and deletes the robot in the UI: its token stops working', async () => {
+    await visit(alicePage, `/ui/-/orgs/${org}`);
+    await alicePage.getByLabel('Label').fill('deploy');
+    await alicePage.getByRole('button', { name: `New token for ${org}+ci` }).click();
+    const second = ((await alicePage.locator('#robot-token').textContent()) ?? '').trim();
+    expect(second).toMatch(/^wharf\./);
+    expect(await alicePage.locator('tbody tr', { hasText: `${org}+ci` }).textContent()).toContain('deploy');
+    expect(await seriousAxeViolations(alicePage)).toEqual([]);
+    const readWith = (token: string) => api(`/api/v1/packages/${org}/${chart}`, { token });
+    expect((await readWith(second)).status).toBe(200);
+    await alicePage.getByRole('button', { name: `Delete robot ${org}+ci` }).click();
+    await alicePage.waitForURL(`**/ui/-/orgs/${org}`);
+    expect(await alicePage.locator('tbody tr', { hasText: `${org}+ci` }).count()).toBe(0);
+    expect((await readWith(second)).status).toBe(401);
+  });
+
   it('logs out: the session token is revoked and the tokens page asks to log in', async () => {
     const [session] = (await aliceContext.cookies()).filter((c) => c.name === 'wharf_session');
     expect(session?.httpOnly).toBe(true);
@@ -342,5 +393,48 @@ describe('the web UI in a browser', () => {
     // The session sees alice's private package again.
     await visit(alicePage, packagePath);
     expect(await alicePage.locator('h1 .badge').textContent()).toBe('private');
+  });
+
+  it("answers the UI's 429 page to a user whose own rate limit, set by a site admin, is spent", async () => {
+    const carol = { username: `carol${id}`, password: `carol-password-${id}` };
+    const { json: signedUp } = await api('/api/v1/users', { method: 'POST', body: { user: carol } });
+    const { json: admin } = await api('/api/v1/users/login', { method: 'POST', body: { user: BROWSER_ADMIN } });
+    const limited = await api(`/api/v1/namespaces/${carol.username}/limits`, {
+      method: 'PUT',
+      token: String(admin.token),
+      body: { requests_per_minute: 4 },
+    });
+    expect(limited.status).toBe(200);
+    const context = await newVisitor(browser);
+    await context.addCookies([{ name: 'wharf_session', value: String(signedUp.token), url: `${browserUrl()}/ui` }]);
+    const page = await context.newPage();
+    const statuses: number[] = [];
+    for (let i = 0; i < 8 && !statuses.includes(429); i++) statuses.push((await page.goto('/ui/-/tokens'))!.status());
+    expect(statuses[0]).toBe(200);
+    expect(statuses).toContain(429);
+    const refused = await page.goto('/ui/-/tokens');
+    expect(refused!.status()).toBe(429);
+    expect(Number(refused!.headers()['retry-after'])).toBeGreaterThan(0);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Too many requests');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await context.close();
+  });
+
+  it("lets a site admin set a namespace's limits on its page, which the namespace's own admin reads but may not set", async () => {
+    await visit(alicePage, `/ui/-/audit/${org}`);
+    expect(await alicePage.getByRole('button', { name: 'Set limits' }).count()).toBe(0);
+    const { json: admin } = await api('/api/v1/users/login', { method: 'POST', body: { user: BROWSER_ADMIN } });
+    const context = await newVisitor(browser);
+    await context.addCookies([{ name: 'wharf_session', value: String(admin.token), url: `${browserUrl()}/ui` }]);
+    const page = await context.newPage();
+    await visit(page, `/ui/-/audit/${org}`);
+    await page.getByLabel('requests per minute').fill('600');
+    await page.getByLabel('allow overwrites').selectOption('false');
+    await page.getByRole('button', { name: 'Set limits' }).click();
+    await page.waitForURL(`**/ui/-/audit/${org}`);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    const limits = await api(`/api/v1/namespaces/${org}/limits`, { token: String(admin.token) });
+    expect(limits.json).toMatchObject({ requests_per_minute: 600, allow_overwrites: false, max_blob_bytes: null });
+    await context.close();
   });
 });

@@ -71,6 +71,25 @@ describe('search', () => {
   it('answers [] when nothing matches', async () => {
     expect(await search(uniqueToken())).toEqual([]);
   });
+
+  it('filters by the exact namespace and by media type (?namespace=&media_type=)', async () => {
+    const found = async (query: Record<string, string>) => {
+      const res = await cnr.get('/api/v1/packages/search', { query: { q: 'rocketchat', ...query } });
+      expect(res.status).toBe(200);
+      return res.json<string[]>();
+    };
+    await eventually(async () => {
+      expect(await found({ namespace: seed.ns })).toEqual([seed.pkg]);
+      expect(await found({ namespace: seed.ns, media_type: 'helm' })).toEqual([seed.pkg]);
+      expect(await found({ namespace: seed.ns, media_type: 'docker-compose' })).toEqual([]);
+      expect(await found({ namespace: `${seed.ns}x` })).toEqual([]);
+    });
+    expectError(
+      await cnr.get('/api/v1/packages/search', { query: { q: 'rocketchat', media_type: 'Not A Type' } }),
+      400,
+      'invalid-media-type',
+    );
+  });
 });
 
 describe('list', () => {

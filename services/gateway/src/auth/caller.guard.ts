@@ -16,10 +16,19 @@
  *   at all once that bucket is spent (429), so guessing through Basic auth on any route is a
  *   request like any other.
  * Each 429 it answers is counted as a refusal of the `requests` limit.
+ *
+ * The web UI's pages (`@SessionPages()`) take their caller from the session cookie instead of
+ * the `Authorization` header (session-cookie.ts), through the same authentication and limits, so
+ * a user's own rate limit and a disabled account apply to pages as to the API. A session the
+ * Authenticator refuses (expired, revoked, its user disabled) makes an anonymous visitor whose
+ * cookie the page clears (`staleSession`), and costs its client address a request like any
+ * refused credentials.
  */
 import { CanActivate, ExecutionContext, Inject, Injectable, Optional, createParamDecorator } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import {
+  ANONYMOUS,
   Caller,
   RateLimitedError,
   ServiceUnavailableError,
@@ -32,11 +41,14 @@ import { AccountDirectory } from './account-directory';
 import { Authenticator } from './authenticator';
 import { RateLimiter } from './rate-limiter';
 import { Audience, REGISTRY_AUDIENCE } from './registry-tokens';
+import { SESSION_PAGES, sessionTokenOf } from './session-cookie';
 
 export type RequestWithCaller = Pick<FastifyRequest, 'headers' | 'ip' | 'params'> & {
   caller?: Caller;
   /** The matched route (Fastify's); its pattern decides the audience of the credentials. */
   routeOptions?: { url?: string };
+  /** Set on a page whose session cookie was refused: the page clears it. */
+  staleSession?: boolean;
 };
 
 /**
@@ -52,6 +64,7 @@ export function audienceOf(request: Pick<RequestWithCaller, 'routeOptions'>): Au
 @Injectable()
 export class CallerGuard implements CanActivate {
   private readonly limiter = new RateLimiter();
+  private readonly reflector = new Reflector();
 
   constructor(
     private readonly authenticator: Authenticator,
@@ -61,7 +74,8 @@ export class CallerGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    await this.callerOf(context.switchToHttp().getRequest<RequestWithCaller>());
+    const pages = this.reflector.get<boolean | undefined>(SESSION_PAGES, context.getClass()) === true;
+    await this.callerOf(context.switchToHttp().getRequest<RequestWithCaller>(), pages);
     return true;
   }
 
@@ -70,9 +84,9 @@ export class CallerGuard implements CanActivate {
    * the upload routes ask before their body is read (http/body-limits.ts), and the guard then
    * finds the caller already on the request.
    */
-  async callerOf(request: RequestWithCaller): Promise<Caller> {
+  async callerOf(request: RequestWithCaller, sessionPages = false): Promise<Caller> {
     if (request.caller) return request.caller;
-    const caller = await this.authenticate(request);
+    const caller = sessionPages ? await this.sessionCaller(request) : await this.authenticate(request);
     await this.limit(request, caller);
     request.caller = caller;
     return caller;
@@ -92,6 +106,19 @@ export class CallerGuard implements CanActivate {
     } catch (error) {
       if (error instanceof UnauthorizedError || error instanceof ServiceUnavailableError) this.take(address, perMinute);
       throw error;
+    }
+  }
+
+  private async sessionCaller(request: RequestWithCaller): Promise<Caller> {
+    const token = sessionTokenOf(request.headers);
+    if (token === undefined) return this.authenticator.callerFor(undefined, request.ip);
+    try {
+      return await this.authenticator.callerFor(`Bearer ${token}`, request.ip);
+    } catch (error) {
+      if (!(error instanceof UnauthorizedError)) throw error;
+      this.take(`address:${request.ip}`, this.config.auth.rateLimitPerMinute);
+      request.staleSession = true;
+      return ANONYMOUS;
     }
   }
 

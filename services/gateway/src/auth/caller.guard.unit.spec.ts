@@ -6,7 +6,9 @@ import { RecordingMetrics, packageReaderOf } from '@wharf/testing';
 import { AccountDirectory } from './account-directory';
 import { Authenticator } from './authenticator';
 import { accountUseCases } from '../use-cases/accounts/account-use-cases.fixture';
-import { CallerGuard } from './caller.guard';
+import { AccountWriter } from './account-writer';
+import { CallerGuard, RequestWithCaller } from './caller.guard';
+import { SESSION_COOKIE, SessionPages } from './session-cookie';
 
 jest.setTimeout(30_000);
 
@@ -23,13 +25,28 @@ function world(env: Record<string, string>, metrics = new RecordingMetrics()) {
         switchToHttp: () => ({
           getRequest: () => ({ headers: { authorization }, params: namespace ? { namespace } : {}, ip }),
         }),
+        getClass: () => ApiRoutes,
       } as unknown as ExecutionContext)
       .then(
         () => 'ok',
         (e: { code?: string }) => e.code ?? String(e),
       );
-  return { accounts, request, guard, authenticator };
+  /** A request to a page of the web UI (`@SessionPages()`): its caller and whether its session was refused. */
+  const page = async (headers: Record<string, string>, ip = '192.0.2.1') => {
+    const request: RequestWithCaller = { headers, params: {}, ip };
+    const context = { switchToHttp: () => ({ getRequest: () => request }), getClass: () => Pages };
+    const outcome = await guard.canActivate(context as unknown as ExecutionContext).then(
+      () => 'ok',
+      (e: { code?: string }) => e.code ?? String(e),
+    );
+    return { outcome, caller: request.caller, stale: request.staleSession === true };
+  };
+  return { accounts, request, page, guard, authenticator, store, directory };
 }
+
+class ApiRoutes {}
+@SessionPages()
+class Pages {}
 
 describe(CallerGuard.name, () => {
   it("should count each request it refuses for the caller's rate as a refusal of the requests limit", async () => {
@@ -118,7 +135,10 @@ describe(CallerGuard.name, () => {
     const { guard } = world({ WHARF_RATE_LIMIT_PER_MINUTE: '2' });
     const upload = () => ({ headers: {}, params: { namespace: 'ns' }, ip: '192.0.2.3' });
     const context = (request: object) =>
-      ({ switchToHttp: () => ({ getRequest: () => request }) }) as unknown as ExecutionContext;
+      ({
+        switchToHttp: () => ({ getRequest: () => request }),
+        getClass: () => ApiRoutes,
+      }) as unknown as ExecutionContext;
     const first = upload();
     expect(await guard.callerOf(first)).toBe(ANONYMOUS);
     await guard.canActivate(context(first));
@@ -151,5 +171,63 @@ describe(CallerGuard.name, () => {
       await request(token, 'ns2', '192.0.2.8'),
       await request(token, 'ns3', '192.0.2.9'),
     ]).toEqual(['ok', 'ok', 'rate-limited']);
+  });
+
+  describe('on the web UI (@SessionPages)', () => {
+    async function aliceWithToken(env: Record<string, string> = {}) {
+      const w = world({ WHARF_AUTH_MODE: 'enforced', ...env });
+      const { token } = await w.accounts.signUp.execute({
+        username: 'alice',
+        password: 'long-enough',
+        caller: ANONYMOUS,
+        client: '',
+      });
+      return { ...w, token: token as string };
+    }
+
+    it('should take the caller from the session cookie, and ignore an Authorization header a browser may replay', async () => {
+      const { page, token } = await aliceWithToken();
+      const basic = `Basic ${Buffer.from('alice:long-enough').toString('base64')}`;
+      expect((await page({ cookie: `${SESSION_COOKIE}=${token}` })).caller).toMatchObject({ name: 'alice' });
+      expect((await page({ authorization: basic })).caller).toBe(ANONYMOUS);
+    });
+
+    it('should ignore the session cookie on every other route', async () => {
+      const { guard, token } = await aliceWithToken();
+      const request: RequestWithCaller = {
+        headers: { cookie: `${SESSION_COOKIE}=${token}` },
+        params: {},
+        ip: '192.0.2.1',
+      };
+      await guard.canActivate({
+        switchToHttp: () => ({ getRequest: () => request }),
+        getClass: () => ApiRoutes,
+      } as unknown as ExecutionContext);
+      expect(request.caller).toBe(ANONYMOUS);
+    });
+
+    it("should count a page against the user's own rate limit, the one a site admin set on their namespace", async () => {
+      const { page, token, store, directory } = await aliceWithToken({ WHARF_RATE_LIMIT_PER_MINUTE: '100' });
+      await new AccountWriter(store, directory).execute(
+        'alice',
+        {
+          type: 'SetLimits',
+          limits: { maxBlobBytes: null, maxStorageBytes: null, requestsPerMinute: 2, allowOverwrites: null },
+        },
+        '-',
+      );
+      const cookie = { cookie: `${SESSION_COOKIE}=${token}` };
+      const seen = [];
+      for (let i = 0; i < 3; i++) seen.push((await page(cookie, `192.0.2.${20 + i}`)).outcome);
+      expect(seen).toEqual(['ok', 'ok', 'rate-limited']);
+    });
+
+    it("should refuse a disabled user's session: an anonymous visitor whose cookie the page clears", async () => {
+      const { page, token, store, directory } = await aliceWithToken();
+      const cookie = { cookie: `${SESSION_COOKIE}=${token}` };
+      expect(await page(cookie)).toMatchObject({ outcome: 'ok', stale: false });
+      await new AccountWriter(store, directory).execute('alice', { type: 'SetUserDisabled', disabled: true }, '-');
+      expect(await page(cookie)).toEqual({ outcome: 'ok', caller: ANONYMOUS, stale: true });
+    });
   });
 });

@@ -13,6 +13,7 @@ import {
   parseVisibility,
 } from '@wharf/domain';
 import type { PackageListQuery } from '../use-cases/read-package/list-packages.use-case';
+import type { PackageSearch } from '../use-cases/read-package/search-packages.use-case';
 import type { PushReleaseRequest } from '../use-cases/push-release.use-case';
 import {
   RequestValues,
@@ -52,9 +53,17 @@ export function packageListQuery(query: unknown, maxLimit: number): PackageListQ
   return { namespace, nameContains, mediaType, limit, offset };
 }
 
-/** `GET /api/v1/packages/search?q=`: the text searched for ('' when absent). */
-export function searchText(query: unknown): string {
-  return optionalString(mergeValues(query, {}), 'q') ?? '';
+/**
+ * `GET /api/v1/packages/search?q=&namespace=&media_type=`: the text searched for ('' when
+ * absent), and the namespace and media type the results must have, if given.
+ */
+export function packageSearch(query: unknown): PackageSearch {
+  const values = mergeValues(query, {});
+  return {
+    text: optionalString(values, 'q') ?? '',
+    namespace: optionalString(values, 'namespace')?.trim() || undefined,
+    mediaType: optionalMediaType(values),
+  };
 }
 
 /** `GET /api/v1/packages/{ns}/{name}?media_type=`: the media type to show, or every one. */

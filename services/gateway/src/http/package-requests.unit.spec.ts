@@ -1,7 +1,7 @@
 import {
   packageListQuery,
   pushReleaseRequest,
-  searchText,
+  packageSearch,
   showPackageMediaType,
   visibilityRequest,
 } from './package-requests';
@@ -90,8 +90,15 @@ describe('the other package routes', () => {
   });
 
   it('reads the search text and the media type a package is shown for', () => {
-    expect(searchText({})).toBe('');
-    expect(searchText({ q: 'nginx' })).toBe('nginx');
+    expect(packageSearch({})).toEqual({ text: '', namespace: undefined, mediaType: undefined });
+    expect(packageSearch({ q: 'nginx', namespace: ' acme ', media_type: 'helm' })).toEqual({
+      text: 'nginx',
+      namespace: 'acme',
+      mediaType: 'helm',
+    });
+    expect(() => packageSearch({ q: 'nginx', media_type: 'Not A Type' })).toThrow(
+      expect.objectContaining({ code: 'invalid-media-type' }),
+    );
     expect(showPackageMediaType({})).toBeUndefined();
     expect(showPackageMediaType({ media_type: 'helm' })).toBe('helm');
     expect(() => showPackageMediaType({ 'media_type[$ne]': 'x' })).toThrow(

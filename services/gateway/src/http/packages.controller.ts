@@ -16,7 +16,7 @@ import { blobJson, pullJson } from '../presenters/appr.presenter';
 import {
   packageListQuery,
   pushReleaseRequest,
-  searchText,
+  packageSearch,
   showPackageMediaType,
   visibilityRequest,
 } from './package-requests';
@@ -45,7 +45,7 @@ export class PackagesController {
 
   @Get('api/v1/packages/search')
   search(@Query() query: unknown, @CurrentCaller() caller: Caller) {
-    return this.searching.execute(caller, searchText(query));
+    return this.searching.execute(caller, packageSearch(query));
   }
 
   @Post(P)

@@ -112,6 +112,13 @@ export function openApiDocument(prefix: string, version: string) {
               schema: { type: 'string' },
               description: 'Words; never interpreted as query syntax',
             },
+            { name: 'namespace', in: 'query', schema: { type: 'string' }, description: 'Only this namespace' },
+            {
+              name: 'media_type',
+              in: 'query',
+              schema: { type: 'string' },
+              description: 'Only packages with this media type',
+            },
           ],
           responses: {
             200: ok('Matching packages, best first', { type: 'array', items: { type: 'string' } }),

@@ -2,21 +2,26 @@
  * The web UI's account pages (`/ui/-/`): log in, sign up, log out, the user's API tokens, through
  * the API's own use cases and input readers; the session is `UiSession`'s.
  */
-import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SessionPages } from '../auth/session-cookie';
 import { Caller } from '@wharf/domain';
-import { tokenRequest, userCredentials } from '../http/account-requests';
+import { userCredentials } from '../http/account-requests';
 import { LogInUseCase } from '../use-cases/accounts/log-in.use-case';
 import { SignUpUseCase } from '../use-cases/accounts/sign-up.use-case';
 import { UserTokensUseCases } from '../use-cases/accounts/user-tokens.use-cases';
 import { loginPage, signupPage, tokensPage } from './pages/account.pages';
 import { PageContext } from './pages/layout';
 import { UiSession } from './ui-session';
+import { UiExceptionFilter } from './ui-exception.filter';
+import { tokenFormRequest } from './token-form';
 import { UiResponder } from './ui-responder';
 
 type Request = FastifyRequest;
 
 @Controller('ui')
+@SessionPages()
+@UseFilters(UiExceptionFilter)
 export class UiAccountController {
   constructor(
     private readonly pages: UiResponder,
@@ -87,16 +92,8 @@ export class UiAccountController {
   createToken(@Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
     return this.pages.render(request, reply, async (ctx) => {
       const form = this.pages.form(request, body);
-      const days = Number(form.get('days') ?? '');
       try {
-        const created = await this.tokens.create(ctx.caller, () =>
-          tokenRequest(
-            JSON.stringify({
-              label: form.get('label') ?? '',
-              expires_in: Number.isInteger(days) ? days * 86_400 : days,
-            }),
-          ),
-        );
+        const created = await this.tokens.create(ctx.caller, () => tokenFormRequest(form));
         return await this.tokensView(ctx, created, null);
       } catch (error) {
         return this.pages.formProblem(reply, error, (message) => this.tokensView(ctx, null, message));

@@ -3,8 +3,9 @@
  * Server-rendered over the same use cases and guards as the API routes, so a page shows exactly
  * what the visitor's token would get from the API. Every page reads without JavaScript.
  */
-import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SessionPages } from '../auth/session-cookie';
 import { Caller, HELM_MEDIA_TYPE, PackageNotFoundError, sortReleasesDescending } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { RouteNotFoundError } from '@wharf/http';
@@ -12,15 +13,17 @@ import { AccessControl } from '../auth/access-control';
 import type { listEntryJson } from '../presenters/appr.presenter';
 import { publicOrigin } from '@wharf/http';
 import { resolveViewRelease } from '../use-cases/read-package/package-lookup';
+import { packageSearch } from '../http/package-requests';
 import { ListPackagesUseCase } from '../use-cases/read-package/list-packages.use-case';
 import { ReadablePackages } from '../use-cases/read-package/readable-packages';
 import { SearchPackagesUseCase } from '../use-cases/read-package/search-packages.use-case';
 import { namespacePage } from './pages/namespace.page';
 import type { ListPage, PackageEntry } from './pages/package-list';
-import { packagePage } from './pages/package.page';
+import { packagePage, versionsPage } from './pages/package.page';
 import { SearchView, searchPage, searchResults } from './pages/search.page';
 import { ReleaseFiles } from './release-files';
 import { UI_ASSETS } from './ui-assets';
+import { UiExceptionFilter } from './ui-exception.filter';
 import { UiResponder } from './ui-responder';
 
 /** Packages per page of a list. */
@@ -29,6 +32,8 @@ export const UI_PAGE_SIZE = 20;
 type Request = FastifyRequest;
 
 @Controller('ui')
+@SessionPages()
+@UseFilters(UiExceptionFilter)
 export class UiBrowseController {
   constructor(
     private readonly pages: UiResponder,
@@ -103,14 +108,16 @@ export class UiBrowseController {
       const shown = manifests.find((m) => m.mediaType === 'helm') ?? manifests[0];
       const files = shown ? await this.files.of(shown) : { files: null, note: null };
       const role = await this.access.roleOn(ctx.caller, view.namespace);
+      const { releases: shownReleases, ...versions } = versionsPage(
+        sortReleasesDescending([...byRelease.keys()]),
+        pageNumber(query.versions),
+      );
       return packagePage(ctx, {
         view,
         release,
         manifests,
-        releases: sortReleasesDescending([...byRelease.keys()]).map((r) => ({
-          release: r,
-          manifests: byRelease.get(r) ?? [],
-        })),
+        releases: shownReleases.map((r) => ({ release: r, manifests: byRelease.get(r) ?? [] })),
+        versions,
         chart: shown?.chart ?? null,
         files: files.files,
         filesNote: files.note,
@@ -121,32 +128,36 @@ export class UiBrowseController {
   }
 
   private async searchView(caller: Caller, query: Record<string, unknown>): Promise<SearchView> {
-    const text = typeof query.q === 'string' ? query.q.trim() : '';
-    const namespace = typeof query.namespace === 'string' ? query.namespace.trim() : '';
+    // The API's own reader of a search (`media_type` checked as on the API: a bad one is a 400 page).
+    const search = packageSearch(query);
+    const text = search.text.trim();
+    const namespace = search.namespace ?? '';
+    const mediaType = search.mediaType ?? '';
     const page = pageNumber(query.page);
-    const base =
-      `/ui/?${new URLSearchParams({ ...(text ? { q: text } : {}), ...(namespace ? { namespace } : {}) })}`.replace(
-        /\?$/,
-        '',
-      );
+    const params = new URLSearchParams({
+      ...(text ? { q: text } : {}),
+      ...(namespace ? { namespace } : {}),
+      ...(mediaType ? { media_type: mediaType } : {}),
+    });
+    const base = `/ui/?${params}`.replace(/\?$/, '');
+    const filters = { query: text, namespace, mediaType, base, page };
     if (text === '') {
       const found = await this.listing.execute(caller, {
-        namespace: namespace || undefined,
+        namespace: search.namespace,
+        mediaType: search.mediaType,
         limit: UI_PAGE_SIZE + 1,
         offset: (page - 1) * UI_PAGE_SIZE,
       });
       const entries = found.slice(0, UI_PAGE_SIZE).map((p): PackageEntry => listedEntry(p));
-      return { query: text, namespace, entries, page, hasNext: found.length > UI_PAGE_SIZE, base };
+      return { ...filters, entries, hasNext: found.length > UI_PAGE_SIZE };
     }
     // Best match first, over the packages the visitor may read (the search use case's own filter).
-    const names = (await this.searching.execute(caller, text)).filter(
-      (n) => namespace === '' || n.startsWith(`${namespace}/`),
-    );
+    const names = await this.searching.execute(caller, { ...search, text });
     const slice = names.slice((page - 1) * UI_PAGE_SIZE, page * UI_PAGE_SIZE);
     const entries = (await Promise.all(slice.map((n) => this.entryOf(caller, n)))).filter(
       (e): e is PackageEntry => e !== null,
     );
-    return { query: text, namespace, entries, page, hasNext: names.length > page * UI_PAGE_SIZE, base };
+    return { ...filters, entries, hasNext: names.length > page * UI_PAGE_SIZE };
   }
 
   private async entryOf(caller: Caller, full: string): Promise<PackageEntry | null> {

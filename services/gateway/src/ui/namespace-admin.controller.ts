@@ -3,10 +3,18 @@
  * and their tokens), a namespace's audit trail and limits, a package's visibility. The API's own
  * use cases refuse whoever may not: the pages only hide the forms.
  */
-import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isUnrestricted } from '@wharf/domain';
+import { SessionPages } from '../auth/session-cookie';
 import { AccessControl } from '../auth/access-control';
-import { auditPage as auditPageQuery, memberRole, organizationName, robotRequest } from '../http/account-requests';
+import {
+  auditPage as auditPageQuery,
+  memberRole,
+  namespaceLimits,
+  organizationName,
+  robotRequest,
+} from '../http/account-requests';
 import { visibilityRequest } from '../http/package-requests';
 import { AuditTrailUseCases } from '../use-cases/accounts/audit-trail.use-cases';
 import { NamespaceLimitsUseCases } from '../use-cases/accounts/namespace-limits.use-cases';
@@ -18,6 +26,8 @@ import { newCommandMeta } from '../use-cases/command-meta';
 import { auditPage } from './pages/audit.page';
 import { PageContext } from './pages/layout';
 import { organizationPage, organizationsPage } from './pages/organization.pages';
+import { UiExceptionFilter } from './ui-exception.filter';
+import { tokenFormRequest } from './token-form';
 import { UiResponder } from './ui-responder';
 
 /** Events per page of an audit trail. */
@@ -26,6 +36,8 @@ export const AUDIT_PAGE_SIZE = 50;
 type Request = FastifyRequest;
 
 @Controller('ui')
+@SessionPages()
+@UseFilters(UiExceptionFilter)
 export class UiNamespaceAdminController {
   constructor(
     private readonly pages: UiResponder,
@@ -110,6 +122,42 @@ export class UiNamespaceAdminController {
     });
   }
 
+  /** Another token for a robot (the API's `POST .../robots/{robot}/tokens`), shown once. */
+  @Post('-/orgs/:org/robots/:robot/tokens')
+  createRobotToken(
+    @Param('org') org: string,
+    @Param('robot') robot: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.pages.render(request, reply, async (ctx) => {
+      const form = this.pages.form(request, body);
+      try {
+        const issued = await this.robots.createToken(ctx.caller, org, robot, () => tokenFormRequest(form));
+        return await this.organizationView(ctx, org, { name: issued.name, token: issued.token }, null);
+      } catch (error) {
+        return this.pages.formProblem(reply, error, (message) => this.organizationView(ctx, org, null, message));
+      }
+    });
+  }
+
+  /** Deletes a robot and every token it has (the API's `DELETE .../robots/{robot}`). */
+  @Post('-/orgs/:org/robots/:robot/delete')
+  deleteRobot(
+    @Param('org') org: string,
+    @Param('robot') robot: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.pages.render(request, reply, async (ctx) => {
+      this.pages.form(request, body);
+      await this.robots.delete(ctx.caller, org, robot);
+      return this.pages.redirect(reply, `/ui/-/orgs/${encodeURIComponent(org)}`);
+    });
+  }
+
   @Post('-/orgs/:org/robots/:robot/tokens/:tokenId/revoke')
   revokeRobotToken(
     @Param('org') org: string,
@@ -134,11 +182,39 @@ export class UiNamespaceAdminController {
     @Req() request: Request,
     @Res() reply: FastifyReply,
   ) {
+    return this.pages.render(request, reply, async (ctx) => this.auditView(ctx, namespace, query.before, null));
+  }
+
+  /** A site admin sets a namespace's limits: the API's own use case, which refuses anyone else. */
+  @Post('-/audit/:namespace/limits')
+  setLimits(
+    @Param('namespace') namespace: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+    @Res() reply: FastifyReply,
+  ) {
     return this.pages.render(request, reply, async (ctx) => {
-      const limits = await this.limits.show(ctx.caller, namespace);
-      const page = () => auditPageQuery({ before: query.before, limit: String(AUDIT_PAGE_SIZE) });
-      const events = await this.audits.list(ctx.caller, namespace, page);
-      return auditPage(ctx, { namespace, events, limits, older: events.length === AUDIT_PAGE_SIZE });
+      const form = this.pages.form(request, body);
+      try {
+        await this.limits.set(ctx.caller, namespace, () => namespaceLimits(JSON.stringify(limitsOfForm(form))));
+        return this.pages.redirect(reply, `/ui/-/audit/${encodeURIComponent(namespace)}`);
+      } catch (error) {
+        return this.pages.formProblem(reply, error, (message) => this.auditView(ctx, namespace, undefined, message));
+      }
+    });
+  }
+
+  private async auditView(ctx: PageContext, namespace: string, before: unknown, message: string | null) {
+    const limits = await this.limits.show(ctx.caller, namespace);
+    const page = () => auditPageQuery({ before, limit: String(AUDIT_PAGE_SIZE) });
+    const events = await this.audits.list(ctx.caller, namespace, page);
+    return auditPage(ctx, {
+      namespace,
+      events,
+      limits,
+      older: events.length === AUDIT_PAGE_SIZE,
+      canSetLimits: isUnrestricted(ctx.caller),
+      message,
     });
   }
 
@@ -175,4 +251,20 @@ export class UiNamespaceAdminController {
     const admin = (await this.access.roleOn(ctx.caller, org)) === 'admin';
     return organizationPage(ctx, { ...shown, admin, created, message });
   }
+}
+
+/** The limits form as the API's JSON body: an empty field is no limit (null), a number is sent as one. */
+function limitsOfForm(form: URLSearchParams): Record<string, unknown> {
+  const number = (name: string) => {
+    const value = (form.get(name) ?? '').trim();
+    // Not a number: sent as the text, which the API's reader refuses (400), never as no limit.
+    return value === '' ? null : Number.isFinite(Number(value)) ? Number(value) : value;
+  };
+  const overwrites = form.get('allow_overwrites') ?? '';
+  return {
+    max_blob_bytes: number('max_blob_bytes'),
+    max_storage_bytes: number('max_storage_bytes'),
+    requests_per_minute: number('requests_per_minute'),
+    allow_overwrites: overwrites === 'true' ? true : overwrites === 'false' ? false : null,
+  };
 }

@@ -79,7 +79,7 @@ pre{background:var(--card);border:1px solid var(--line);border-radius:6px;paddin
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
 .cmd{display:flex;gap:.5rem;align-items:start}.cmd pre{flex:1;margin:.25rem 0;max-height:none}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
-td.digest{font-family:ui-monospace,monospace;font-size:.85em;overflow-wrap:anywhere}
+td.digest{font-family:ui-monospace,monospace;font-size:.85em;overflow-wrap:anywhere}td.details{overflow-wrap:anywhere}code.digest{overflow-wrap:anywhere}
 .table-wrap{overflow-x:auto}
 .readme img{max-width:100%}.readme{overflow-wrap:anywhere}
 .notice{border:1px solid var(--line);background:var(--card);padding:.75rem;border-radius:6px;margin:1rem 0}

@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { gzipSync } from 'node:zlib';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { renderError } from '@wharf/http';
+import { ANONYMOUS } from '@wharf/domain';
 import { Html } from './html';
 import { PageContext, errorPage } from './pages/layout';
 import { UI_CONTENT_SECURITY_POLICY } from './ui-assets';
@@ -65,9 +66,8 @@ export class UiResponder {
     reply: FastifyReply,
     build: (ctx: PageContext) => Promise<Html | null>,
   ): Promise<FastifyReply> {
-    const caller = await this.session.callerOf(request, reply);
     const ctx: PageContext = {
-      caller,
+      caller: this.session.callerOf(request, reply),
       csrf: this.session.csrfToken(request, reply),
       accounts: this.config.auth.mode === 'enforced',
       signup: this.config.auth.signup,
@@ -76,15 +76,33 @@ export class UiResponder {
     try {
       page = await build(ctx);
     } catch (error) {
-      const rendered = renderError(error, request.method, request.url);
-      if (rendered.unexpected) throw error;
-      // Not signed in (or the session expired before a form was sent): the login page, never the
-      // API's `WWW-Authenticate: Basic`, which would open the browser's own password prompt.
-      if (rendered.status === 401) return reply.status(303).header('location', '/ui/-/login').send();
-      void reply.status(rendered.status);
-      keepRetryAfter(reply, rendered.headers);
-      page = errorPage(ctx, rendered.status, rendered.body.message);
+      return this.failed(request, reply, ctx, error);
     }
+    return this.send(request, reply, page);
+  }
+
+  /**
+   * A request the CallerGuard refused before the page ran (429: the visitor's rate limit is
+   * spent; 503): an error page with the status of the one table, and no account links, since
+   * the visitor is not known. `ui-exception.filter.ts` calls it.
+   */
+  refused(request: Request, reply: FastifyReply, error: unknown): Promise<FastifyReply> {
+    const ctx: PageContext = { caller: ANONYMOUS, csrf: '', accounts: false, signup: false };
+    return this.failed(request, reply, ctx, error);
+  }
+
+  private async failed(request: Request, reply: FastifyReply, ctx: PageContext, error: unknown): Promise<FastifyReply> {
+    const rendered = renderError(error, request.method, request.url);
+    if (rendered.unexpected) throw error;
+    // Not signed in (or the session expired before a form was sent): the login page, never the
+    // API's `WWW-Authenticate: Basic`, which would open the browser's own password prompt.
+    if (rendered.status === 401) return reply.status(303).header('location', '/ui/-/login').send();
+    void reply.status(rendered.status);
+    keepRetryAfter(reply, rendered.headers);
+    return this.send(request, reply, errorPage(ctx, rendered.status, rendered.body.message));
+  }
+
+  private async send(request: Request, reply: FastifyReply, page: Html | null): Promise<FastifyReply> {
     void reply
       .header('cache-control', 'no-store')
       .header('content-security-policy', UI_CONTENT_SECURITY_POLICY)

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WharfConfig, loadConfig } from '@wharf/config';
-import { ANONYMOUS, ServiceUnavailableError, UnauthorizedError } from '@wharf/domain';
-import type { Authenticator } from '../auth/authenticator';
+import { ANONYMOUS, RateLimitedError, ServiceUnavailableError, UnauthorizedError } from '@wharf/domain';
 import { UiResponder } from './ui-responder';
 import { UiSession } from './ui-session';
 
@@ -31,12 +30,18 @@ function reply() {
 
 function responder(): UiResponder {
   const config: WharfConfig = loadConfig({ WHARF_AUTH_MODE: 'enforced' });
-  const authenticator = { callerFor: async () => ANONYMOUS } as unknown as Authenticator;
-  return new UiResponder(new UiSession(authenticator, config), config);
+  return new UiResponder(new UiSession(config), config);
 }
 
 const request = (method: string) =>
-  ({ method, url: '/ui/-/tokens', headers: {}, ip: '192.0.2.1', protocol: 'http' }) as unknown as FastifyRequest;
+  ({
+    method,
+    url: '/ui/-/tokens',
+    headers: {},
+    ip: '192.0.2.1',
+    protocol: 'http',
+    caller: ANONYMOUS,
+  }) as unknown as FastifyRequest;
 
 describe('UiResponder.render', () => {
   it('sends a visitor whose session expired before a form was sent to the login page, never a Basic challenge', async () => {
@@ -59,5 +64,14 @@ describe('UiResponder.render', () => {
     expect(r.statusCode).toBe(503);
     expect(r.headers['retry-after']).toBe('7');
     expect(r.headers['content-security-policy']).toBeDefined();
+  });
+
+  it('answers a request the CallerGuard refused for its rate limit with the error page, its status and Retry-After', async () => {
+    const r = reply();
+    await responder().refused(request('GET'), r as unknown as FastifyReply, new RateLimitedError(12));
+    expect(r.statusCode).toBe(429);
+    expect(r.headers['retry-after']).toBe('12');
+    expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(String(r.sent)).toContain('<h1>Too many requests</h1>');
   });
 });

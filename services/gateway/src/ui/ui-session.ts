@@ -4,48 +4,44 @@
  * The session is an ordinary API token (the one `LogInUseCase` and `SignUpUseCase` issue), kept
  * in an HttpOnly cookie scoped to `/ui` (SameSite=Lax; Secure when the request came over https or
  * WHARF_PUBLIC_URL is https, as behind a TLS-terminating proxy),
- * so the API routes never see it and cannot be driven by a cross-site request with it. A page
- * authenticates it with the gateway's own `Authenticator`, as `Bearer` on the API: an expired or
- * revoked token is an anonymous visitor, and the cookie is cleared. No session store and nothing
- * per process, so any gateway replica serves any page.
+ * so the API routes never see it and cannot be driven by a cross-site request with it. The
+ * CallerGuard authenticates it on the UI's controllers (`@SessionPages()`, auth/session-cookie.ts)
+ * as `Bearer` on the API, with the same rate limits; an expired, revoked or disabled user's token
+ * is an anonymous visitor, and the cookie is cleared here. No session store and nothing per
+ * process, so any gateway replica serves any page.
  *
- * CSRF: every form carries `_csrf`, the value of a random HttpOnly cookie `wharf_csrf` (a double
- * submit); a POST without the pair is refused (403). A sibling subdomain is the same *site* and
- * may set a cookie for the parent domain, so the pair alone does not prove the form came from
- * Wharf's own pages: a POST is also refused when the browser says it came from elsewhere
+ * CSRF: every form carries `_csrf`. A signed-in visitor's is derived from the session token
+ * (HMAC-SHA256 keyed by the token), so only pages served to that session know it, and a cookie
+ * another site plants cannot stand in for it: a sibling subdomain is the same *site* and may set
+ * cookies for the parent domain. A visitor without a session (the log-in and sign-up forms) gets
+ * a random HttpOnly cookie `wharf_csrf` whose value the form must repeat (a double submit).
+ * Either way a POST is also refused when the browser says it came from elsewhere
  * (`Sec-Fetch-Site` other than `same-origin`, or an `Origin` whose host is not the request's).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ANONYMOUS, Caller, ForbiddenError, UnauthorizedError } from '@wharf/domain';
-import { Authenticator } from '../auth/authenticator';
+import { Caller, ForbiddenError } from '@wharf/domain';
+import type { RequestWithCaller } from '../auth/caller.guard';
+import { SESSION_COOKIE, parseCookies, sessionTokenOf } from '../auth/session-cookie';
 
-export const SESSION_COOKIE = 'wharf_session';
+export { SESSION_COOKIE, parseCookies };
 export const CSRF_COOKIE = 'wharf_csrf';
 export const UI_PATH = '/ui';
 
-export type UiRequest = Pick<FastifyRequest, 'headers' | 'ip' | 'protocol'>;
+export type UiRequest = Pick<FastifyRequest, 'headers' | 'ip' | 'protocol'> &
+  Pick<RequestWithCaller, 'caller' | 'staleSession'>;
 
 @Injectable()
 export class UiSession {
-  constructor(
-    private readonly authenticator: Authenticator,
-    @Inject(WHARF_CONFIG) private readonly config: Pick<WharfConfig, 'http'>,
-  ) {}
+  constructor(@Inject(WHARF_CONFIG) private readonly config: Pick<WharfConfig, 'http'>) {}
 
-  /** The visitor: the session's user, or anonymous (and the stale cookie cleared). */
-  async callerOf(request: UiRequest, reply: FastifyReply): Promise<Caller> {
-    const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
-    if (!token) return this.authenticator.callerFor(undefined, request.ip);
-    try {
-      return await this.authenticator.callerFor(`Bearer ${token}`, request.ip);
-    } catch (error) {
-      if (!(error instanceof UnauthorizedError)) throw error;
-      this.end(request, reply);
-      return ANONYMOUS;
-    }
+  /** The visitor the CallerGuard resolved from the session cookie; a refused session's cookie cleared. */
+  callerOf(request: UiRequest, reply: FastifyReply): Caller {
+    if (!request.caller) throw new Error('no caller on the request: is the controller marked @SessionPages()?');
+    if (request.staleSession) this.end(request, reply);
+    return request.caller;
   }
 
   begin(request: UiRequest, reply: FastifyReply, token: string): void {
@@ -63,8 +59,13 @@ export class UiSession {
     return parts.join('; ');
   }
 
-  /** The form token of this visitor, set as a cookie when it has none yet. */
+  /**
+   * The visitor's form token: derived from the session when the page was served to one, else the
+   * `wharf_csrf` cookie's value (the cookie set when the visitor has none yet).
+   */
   csrfToken(request: UiRequest, reply: FastifyReply): string {
+    const session = request.staleSession ? undefined : sessionTokenOf(request.headers);
+    if (session !== undefined) return sessionFormToken(session);
     const existing = parseCookies(request.headers.cookie)[CSRF_COOKIE];
     if (existing && /^[A-Za-z0-9_-]{32,64}$/.test(existing)) return existing;
     const token = randomBytes(32).toString('base64url');
@@ -72,26 +73,26 @@ export class UiSession {
     return token;
   }
 
-  /** Refuses a form POST from another origin, or whose `_csrf` is not the visitor's cookie. */
+  /**
+   * Refuses a form POST from another origin, or whose `_csrf` is not its session's token (the
+   * `wharf_csrf` cookie's value when it has no session).
+   */
   assertForm(request: UiRequest, form: URLSearchParams): void {
     if (!fromOwnOrigin(request, this.config.http.publicUrl))
       throw ForbiddenError.because('the form came from another site: open the page on this registry and try again');
-    const expected = Buffer.from(parseCookies(request.headers.cookie)[CSRF_COOKIE] ?? '');
+    const session = sessionTokenOf(request.headers);
+    const expected = Buffer.from(
+      session !== undefined ? sessionFormToken(session) : (parseCookies(request.headers.cookie)[CSRF_COOKIE] ?? ''),
+    );
     const given = Buffer.from(form.get('_csrf') ?? '');
     if (expected.length === 0 || expected.length !== given.length || !timingSafeEqual(expected, given))
       throw ForbiddenError.because('the form is stale or came from another site: reload the page and try again');
   }
 }
 
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const cookies: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (!(name in cookies)) cookies[name] = part.slice(eq + 1).trim();
-  }
-  return cookies;
+/** A session's form token: a MAC of a fixed label under the session token, which only its holder knows. */
+function sessionFormToken(session: string): string {
+  return createHmac('sha256', session).update('wharf-ui-form').digest('base64url');
 }
 
 /**

@@ -1,8 +1,7 @@
 import type { FastifyReply } from 'fastify';
-import { ForbiddenError, UnauthorizedError, type Caller } from '@wharf/domain';
+import { ANONYMOUS, ForbiddenError, type Caller } from '@wharf/domain';
 import type { WharfConfig } from '@wharf/config';
-import type { Authenticator } from '../auth/authenticator';
-import { CSRF_COOKIE, SESSION_COOKIE, UiRequest, UiSession, parseCookies } from './ui-session';
+import { CSRF_COOKIE, SESSION_COOKIE, UiRequest, UiSession } from './ui-session';
 
 function reply(): FastifyReply & { cookies(): string[] } {
   const headers: Record<string, unknown> = {};
@@ -17,8 +16,8 @@ function reply(): FastifyReply & { cookies(): string[] } {
   return r as unknown as FastifyReply & { cookies(): string[] };
 }
 
-function request(cookie?: string, protocol: 'http' | 'https' = 'http'): UiRequest {
-  return { headers: cookie ? { cookie } : {}, ip: '10.0.0.1', protocol };
+function request(cookie?: string, protocol: 'http' | 'https' = 'http', caller: Caller = ANONYMOUS): UiRequest {
+  return { headers: cookie ? { cookie } : {}, ip: '10.0.0.1', protocol, caller };
 }
 
 const alice: Caller = {
@@ -28,32 +27,23 @@ const alice: Caller = {
   proof: { by: 'token', tokenId: 't1', expiresAt: null },
 };
 
-function session(callerFor: (authorization: string | undefined) => Promise<Caller>, publicUrl: string | null = null) {
-  return new UiSession({ callerFor } as unknown as Authenticator, { http: { publicUrl } } as Pick<WharfConfig, 'http'>);
+function session(publicUrl: string | null = null) {
+  return new UiSession({ http: { publicUrl } } as Pick<WharfConfig, 'http'>);
 }
 
 describe('UiSession', () => {
-  it('authenticates the session cookie as a Bearer token through the Authenticator', async () => {
-    const seen: (string | undefined)[] = [];
-    const s = session(async (authorization) => {
-      seen.push(authorization);
-      return alice;
-    });
-    await expect(s.callerOf(request(`x=1; ${SESSION_COOKIE}=wharf.abc.def.ghi`), reply())).resolves.toBe(alice);
-    expect(seen).toEqual(['Bearer wharf.abc.def.ghi']);
-  });
-
-  it('treats a refused session token as an anonymous visitor and clears the cookie', async () => {
-    const s = session(async () => {
-      throw new UnauthorizedError('token expired');
-    });
-    const r = reply();
-    await expect(s.callerOf(request(`${SESSION_COOKIE}=old`), r)).resolves.toEqual({ kind: 'anonymous' });
-    expect(r.cookies()).toEqual([`${SESSION_COOKIE}=; Path=/ui; HttpOnly; SameSite=Lax; Max-Age=0`]);
+  it('gives the visitor the CallerGuard resolved, and clears the cookie of a session it refused', () => {
+    const s = session();
+    const fine = reply();
+    expect(s.callerOf(request(`${SESSION_COOKIE}=tok`, 'http', alice), fine)).toBe(alice);
+    expect(fine.cookies()).toEqual([]);
+    const stale = reply();
+    expect(s.callerOf({ ...request(`${SESSION_COOKIE}=old`), staleSession: true }, stale)).toBe(ANONYMOUS);
+    expect(stale.cookies()).toEqual([`${SESSION_COOKIE}=; Path=/ui; HttpOnly; SameSite=Lax; Max-Age=0`]);
   });
 
   it('sets the session cookie HttpOnly, SameSite=Lax, scoped to /ui, and Secure over https', () => {
-    const s = session(async () => alice);
+    const s = session();
     const plain = reply();
     s.begin(request(), plain, 'tok');
     expect(plain.cookies()).toEqual([`${SESSION_COOKIE}=tok; Path=/ui; HttpOnly; SameSite=Lax`]);
@@ -64,12 +54,12 @@ describe('UiSession', () => {
 
   it('sets the cookies Secure behind a TLS-terminating proxy: WHARF_PUBLIC_URL is https, the request plain http', () => {
     const r = reply();
-    session(async () => alice, 'https://registry.example').begin(request(), r, 'tok');
+    session('https://registry.example').begin(request(), r, 'tok');
     expect(r.cookies()).toEqual([`${SESSION_COOKIE}=tok; Path=/ui; HttpOnly; SameSite=Lax; Secure`]);
   });
 
   it('refuses a form the browser says came from another origin, even with a matching token pair', () => {
-    const s = session(async () => alice);
+    const s = session();
     const token = s.csrfToken(request(), reply());
     const form = new URLSearchParams({ _csrf: token });
     const from = (headers: Record<string, string>) => ({
@@ -86,7 +76,7 @@ describe('UiSession', () => {
     expect(() => s.assertForm(from({ origin: 'http://evil.wharf.example' }), form)).toThrow(ForbiddenError);
     expect(() => s.assertForm(from({ origin: 'null' }), form)).toThrow(ForbiddenError);
     // Behind a proxy that forwards another Host, the public URL's origin is Wharf's own.
-    const proxied = session(async () => alice, 'https://registry.example');
+    const proxied = session('https://registry.example');
     const proxiedToken = proxied.csrfToken(request(), reply());
     const viaProxy = {
       ...request(),
@@ -96,7 +86,7 @@ describe('UiSession', () => {
   });
 
   it('gives a visitor one CSRF token (a cookie) and accepts a form only with that same token', () => {
-    const s = session(async () => alice);
+    const s = session();
     const r = reply();
     const token = s.csrfToken(request(), r);
     expect(r.cookies()).toEqual([`${CSRF_COOKIE}=${token}; Path=/ui; HttpOnly; SameSite=Lax`]);
@@ -109,11 +99,28 @@ describe('UiSession', () => {
     expect(() => s.assertForm(withCookie, new URLSearchParams())).toThrow(ForbiddenError);
     expect(() => s.assertForm(request(), new URLSearchParams({ _csrf: '' }))).toThrow(ForbiddenError);
   });
-});
 
-describe('parseCookies', () => {
-  it('reads name=value pairs, the first of a repeated name winning', () => {
-    expect(parseCookies('a=1; b = 2;c=x=y; a=3; junk')).toEqual({ a: '1', b: '2', c: 'x=y' });
-    expect(parseCookies(undefined)).toEqual({});
+  it("ties a signed-in visitor's form token to the session: a planted wharf_csrf cookie and its value are refused", () => {
+    const s = session();
+    const signedIn = request(`${SESSION_COOKIE}=wharf.alice.session`, 'http', alice);
+    const token = s.csrfToken(signedIn, reply());
+    expect(() => s.assertForm(signedIn, new URLSearchParams({ _csrf: token }))).not.toThrow();
+    // Another session's token, and the double submit a sibling subdomain can plant, are refused.
+    const other = s.csrfToken(request(`${SESSION_COOKIE}=wharf.bob.session`, 'http', alice), reply());
+    expect(other).not.toBe(token);
+    expect(() => s.assertForm(signedIn, new URLSearchParams({ _csrf: other }))).toThrow(ForbiddenError);
+    const planted = 'p'.repeat(43);
+    const withPlanted = request(`${CSRF_COOKIE}=${planted}; ${SESSION_COOKIE}=wharf.alice.session`, 'http', alice);
+    expect(() => s.assertForm(withPlanted, new URLSearchParams({ _csrf: planted }))).toThrow(ForbiddenError);
+    // No cookie is set for a session's token: it is derived, not stored.
+    const r = reply();
+    s.csrfToken(signedIn, r);
+    expect(r.cookies()).toEqual([]);
+  });
+
+  it('gives a visitor whose session was refused the double-submit token, as any visitor without a session', () => {
+    const s = session();
+    const stale = { ...request(`${CSRF_COOKIE}=${'c'.repeat(43)}; ${SESSION_COOKIE}=old`), staleSession: true };
+    expect(s.csrfToken(stale, reply())).toBe('c'.repeat(43));
   });
 });

@@ -54,7 +54,15 @@ export function page(ctx: PageContext, title: string, body: Html): Html {
 
 export function errorPage(ctx: PageContext, status: number, message: string): Html {
   const title =
-    status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : status === 401 ? 'Log in first' : 'Error';
+    status === 404
+      ? 'Not found'
+      : status === 403
+        ? 'Not allowed'
+        : status === 401
+          ? 'Log in first'
+          : status === 429
+            ? 'Too many requests'
+            : 'Error';
   return page(
     ctx,
     title,

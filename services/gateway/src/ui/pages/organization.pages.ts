@@ -101,6 +101,7 @@ export function organizationPage(ctx: PageContext, v: OrganizationView): Html {
               </div>`,
           )}
         </td>
+        <td>${v.admin ? robotActions(ctx, base, short(v.name, r.name), r.name) : ''}</td>
       </tr>`,
   );
   return page(
@@ -112,7 +113,7 @@ export function organizationPage(ctx: PageContext, v: OrganizationView): Html {
       ${
         v.created
           ? markup`<div class="notice" role="status">
-            <p>Robot <code>${v.created.name}</code> created. Copy its token now: it is not shown again.</p>
+            <p>A token of robot <code>${v.created.name}</code>. Copy it now: it is not shown again.</p>
             <div class="cmd">
               <pre tabindex="0"><code id="robot-token">${v.created.token}</code></pre>
               <button type="button" data-copy="robot-token" hidden aria-label="Copy robot token">Copy</button>
@@ -134,7 +135,7 @@ export function organizationPage(ctx: PageContext, v: OrganizationView): Html {
           : ''
       }
       <h2>Robots</h2>
-      ${robots.length ? dataTable(['Robot', 'Role', 'Tokens'], robots) : markup`<p class="muted">No robots.</p>`}
+      ${robots.length ? dataTable(['Robot', 'Role', 'Tokens', ACTION_HEADING], robots) : markup`<p class="muted">No robots.</p>`}
       ${
         v.admin
           ? markup`<h3>New robot</h3>
@@ -147,4 +148,19 @@ export function organizationPage(ctx: PageContext, v: OrganizationView): Html {
           : ''
       }`,
   );
+}
+
+/** A robot's admin forms: another token (label, days until it expires), and deleting the robot. */
+function robotActions(ctx: PageContext, base: string, robot: string, full: string): Html {
+  const id = `robot-${robot}`;
+  return markup`<form method="post" action="${base}/robots/${robot}/tokens">
+      ${csrfField(ctx)}
+      <label for="${id}-label">Label</label><input id="${id}-label" name="label" required autocomplete="off" />
+      <label for="${id}-days">Expires in (days)</label
+      ><input id="${id}-days" name="days" type="number" min="1" max="3650" value="30" required />
+      <p><button type="submit" aria-label="New token for ${full}">New token</button></p>
+    </form>
+    <form method="post" action="${base}/robots/${robot}/delete">
+      ${csrfField(ctx)}<button type="submit" aria-label="Delete robot ${full}">Delete robot</button>
+    </form>`;
 }

@@ -35,12 +35,20 @@ function entry(e: PackageEntry): Html {
   </li>`;
 }
 
-function pager(list: ListPage): Html {
+/**
+ * Links to the previous and next page of a list: `base` with `param=<n>` added (none for the
+ * first page) and `fragment` after it. Nothing when there is one page only.
+ */
+export function pager(
+  list: Pick<ListPage, 'page' | 'hasNext' | 'base'>,
+  options: { param?: string; label?: string; fragment?: string } = {},
+): Html {
+  const { param = 'page', label = 'Pages', fragment = '' } = options;
   const sep = list.base.includes('?') ? '&' : '?';
-  const link = (p: number, label: string, rel: string) =>
-    markup`<a rel="${rel}" href="${list.base}${p > 1 ? `${sep}page=${p}` : ''}">${label}</a>`;
+  const link = (p: number, text: string, rel: string) =>
+    markup`<a rel="${rel}" href="${list.base}${p > 1 ? `${sep}${param}=${p}` : ''}${fragment}">${text}</a>`;
   if (list.page <= 1 && !list.hasNext) return markup``;
-  return markup`<nav class="pager" aria-label="Pages">
+  return markup`<nav class="pager" aria-label="${label}">
     ${list.page > 1 ? link(list.page - 1, '← Previous', 'prev') : ''}
     <span class="muted">Page ${list.page}</span>${list.hasNext ? link(list.page + 1, 'Next →', 'next') : ''}
   </nav>`;

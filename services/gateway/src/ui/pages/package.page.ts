@@ -1,24 +1,43 @@
-import type { ChartMetadata, PackageView, ReleaseManifest } from '@wharf/domain';
-import type { ChartFiles } from '../chart-files';
+import { ChartMetadata, PackageView, ReleaseManifest, contentMediaType, manifestMediaType } from '@wharf/domain';
 import { Html, markup, trusted } from '../html';
-import { renderReadme } from '../markdown';
+import type { ReleasePreview } from '../release-files';
 import { PageContext, csrfField, dataTable, page } from './layout';
+import { pager } from './package-list';
 
 export interface PackagePageView {
   view: PackageView;
   /** The release shown, and its manifests (one per media type). */
   release: string;
   manifests: ReleaseManifest[];
-  /** Every release, highest first, with its manifests. */
+  /** The releases of this page of the versions table, highest first, with their manifests. */
   releases: { release: string; manifests: ReleaseManifest[] }[];
+  /** The versions table's page (`?versions=`), whether there is a next one, and how many releases in all. */
+  versions: { page: number; hasNext: boolean; total: number };
   chart: ChartMetadata | null;
-  files: ChartFiles | null;
+  files: ReleasePreview | null;
   /** Why `files` is null, if the release has an archive that was not read. */
   filesNote: string | null;
   /** The registry's origin for the install commands ('' when it may not be named). */
   origin: string;
   /** Whether the visitor administers the namespace (the server checks again on every change). */
   admin: boolean;
+}
+
+/** Releases per page of a package's versions table: a chart with 1,000 versions is 20 short pages. */
+export const VERSIONS_PAGE_SIZE = 50;
+
+/** The releases (highest first) on page `page` of the versions table, whether more follow, and how many in all. */
+export function versionsPage(
+  all: readonly string[],
+  page: number,
+): { releases: string[]; page: number; hasNext: boolean; total: number } {
+  const start = (page - 1) * VERSIONS_PAGE_SIZE;
+  return {
+    releases: all.slice(start, start + VERSIONS_PAGE_SIZE),
+    page,
+    hasNext: all.length > start + VERSIONS_PAGE_SIZE,
+    total: all.length,
+  };
 }
 
 export function packagePage(ctx: PageContext, p: PackagePageView): Html {
@@ -36,7 +55,8 @@ export function packagePage(ctx: PageContext, p: PackagePageView): Html {
       <div class="layout">
         <div>
           ${helm ? installSection(p) : apprSection(p)} ${readmeSection(p)}
-          ${p.files?.values != null ? valuesSection(p.files.values) : ''} ${filesSection(p, helm)} ${releasesSection(p)}
+          ${p.files?.values != null ? valuesSection(p.files.values) : ''} ${filesSection(p, helm)}
+          ${helm ? '' : manifestSection(p)} ${releasesSection(p)}
         </div>
         <aside aria-label="About this package">
           ${chartFacts(p)} ${channelsSection(p)} ${p.admin ? visibilityForm(ctx, p) : ''}
@@ -83,10 +103,10 @@ function installSection(p: PackagePageView): Html {
 }
 
 function readmeSection(p: PackagePageView): Html {
-  if (!p.files?.readme) return markup``;
+  if (!p.files?.readmeHtml) return markup``;
   return markup`<section aria-labelledby="readme">
     <h2 id="readme">README</h2>
-    <div class="readme">${trusted(renderReadme(p.files.readme))}</div>
+    <div class="readme">${trusted(p.files.readmeHtml)}</div>
   </section>`;
 }
 
@@ -139,9 +159,11 @@ function releasesSection(p: PackagePageView): Html {
         </tr>`,
     ),
   );
+  const here = `${base}?release=${encodeURIComponent(p.release)}`;
   return markup`<section aria-labelledby="versions">
-    <h2 id="versions">Versions (${p.releases.length})</h2>
+    <h2 id="versions">Versions (${p.versions.total})</h2>
     ${dataTable(['Release', 'Type', 'Published', 'Size', 'Digest'], rows)}
+    ${pager({ ...p.versions, base: here }, { param: 'versions', label: 'Versions pages', fragment: '#versions' })}
   </section>`;
 }
 
@@ -199,4 +221,36 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * The manifest of a release that is not a chart, as the appr API serves it (media types, digest,
+ * size, the metadata its publisher sent), and the OCI digests when it was pushed over OCI.
+ */
+function manifestSection(p: PackagePageView): Html {
+  if (p.manifests.length === 0) return markup``;
+  const fact = (term: string, value: Html | string) =>
+    markup`<dt>${term}</dt>
+      <dd>${value}</dd>`;
+  return markup`<section aria-labelledby="manifest">
+    <h2 id="manifest">Manifest</h2>
+    ${p.manifests.map(
+      (m) =>
+        markup`<h3>${m.mediaType}</h3>
+          <dl>
+            ${fact('Manifest media type', markup`<code>${manifestMediaType(m.mediaType)}</code>`)}
+            ${fact('Content media type', markup`<code>${contentMediaType(m.mediaType)}</code>`)}
+            ${fact('Content digest', markup`<code class="digest">sha256:${m.apprDigest}</code>`)}
+            ${fact('Archive', markup`<code class="digest">sha256:${m.blobDigest}</code> (${formatSize(m.size)})`)}
+            ${m.oci ? fact('OCI manifest', markup`<code class="digest">sha256:${m.oci.manifestDigest}</code>`) : ''}
+            ${m.oci ? fact('OCI config', markup`<code class="digest">sha256:${m.oci.configDigest}</code>`) : ''}
+          </dl>
+          ${
+            m.metadata === null
+              ? ''
+              : markup`<h4>Metadata</h4>
+                <pre tabindex="0"><code>${JSON.stringify(m.metadata, null, 2)}</code></pre>`
+          }`,
+    )}
+  </section>`;
 }

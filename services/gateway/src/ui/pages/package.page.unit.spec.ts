@@ -1,6 +1,6 @@
 import { ANONYMOUS, PackageView, ReleaseManifest, emptyPackageView } from '@wharf/domain';
 import type { PageContext } from './layout';
-import { PackagePageView, formatSize, packagePage } from './package.page';
+import { PackagePageView, VERSIONS_PAGE_SIZE, formatSize, packagePage, versionsPage } from './package.page';
 
 const ctx: PageContext = { caller: ANONYMOUS, csrf: 'csrf-token', accounts: true, signup: true };
 
@@ -29,8 +29,9 @@ function render(overrides: Partial<PackagePageView> = {}): string {
     release: '1.0.0',
     manifests: v.manifests,
     releases: [{ release: '1.0.0', manifests: v.manifests }],
+    versions: { page: 1, hasNext: false, total: 1 },
     chart: v.manifests[0]!.chart,
-    files: { files: [], readme: null, values: '# <script>x</script>\nkey: "<b>"\n', templates: [] },
+    files: { files: [], readmeHtml: null, values: '# <script>x</script>\nkey: "<b>"\n', templates: [] },
     filesNote: null,
     origin: 'https://registry.test',
     admin: false,
@@ -87,5 +88,39 @@ describe('packagePage', () => {
     expect(page).toContain('2026-12-07');
     expect(page).toContain(formatSize(2048));
     expect(page).toContain(`sha256:${'b'.repeat(64)}`);
+  });
+
+  it('shows one page of the versions table with the total, and links to the pages around it', () => {
+    const first = render({ versions: { page: 1, hasNext: true, total: 1000 } });
+    expect(first).toContain('Versions (1000)');
+    expect(first).toContain('href="/ui/acme/demo?release=1.0.0&amp;versions=2#versions"');
+    expect(first).not.toContain('rel="prev"');
+    const second = render({ versions: { page: 2, hasNext: false, total: 1000 } });
+    expect(second).toContain('href="/ui/acme/demo?release=1.0.0#versions"');
+    expect(second).not.toContain('rel="next"');
+    expect(render()).not.toContain('aria-label="Versions pages"');
+  });
+
+  it('cuts the releases into pages of VERSIONS_PAGE_SIZE, highest first as given', () => {
+    const all = Array.from({ length: 2 * VERSIONS_PAGE_SIZE + 1 }, (_, i) => `1.0.${1000 - i}`);
+    expect(versionsPage(all, 1)).toEqual({
+      releases: all.slice(0, VERSIONS_PAGE_SIZE),
+      page: 1,
+      hasNext: true,
+      total: all.length,
+    });
+    expect(versionsPage(all, 2).releases).toEqual(all.slice(VERSIONS_PAGE_SIZE, 2 * VERSIONS_PAGE_SIZE));
+    expect(versionsPage(all, 3)).toEqual({ releases: [all.at(-1)], page: 3, hasNext: false, total: all.length });
+    expect(versionsPage(all.slice(0, VERSIONS_PAGE_SIZE), 1).hasNext).toBe(false);
+  });
+
+  it('shows the manifest of a release that is not a chart: media types, digests, its metadata escaped', () => {
+    const kpm = manifest({ mediaType: 'kpm', chart: null, metadata: { note: '<script>x</script>' } });
+    const page = render({ view: view({ manifests: [kpm] }), manifests: [kpm], chart: null });
+    expect(page).toContain('<h2 id="manifest">Manifest</h2>');
+    expect(page).toContain('<code>application/vnd.cnr.package-manifest.kpm.v0.json</code>');
+    expect(page).toContain(`sha256:${'a'.repeat(64)}`);
+    expect(page).toContain('&quot;note&quot;: &quot;&lt;script&gt;x&lt;/script&gt;&quot;');
+    expect(render()).not.toContain('id="manifest"');
   });
 });

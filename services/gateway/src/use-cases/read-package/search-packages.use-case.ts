@@ -7,6 +7,13 @@ import { AccessControl } from '../../auth/access-control';
 /** The most characters of the search text that are searched for. */
 const MAX_SEARCH_TEXT = 256;
 
+/** What is searched for: free text, and optionally the exact namespace and a media type the results have. */
+export interface PackageSearch {
+  text: string;
+  namespace?: string;
+  mediaType?: string;
+}
+
 /** Full-text search over the packages the caller may read: their names, best match first. */
 @Injectable()
 export class SearchPackagesUseCase {
@@ -16,10 +23,12 @@ export class SearchPackagesUseCase {
     private readonly access: AccessControl,
   ) {}
 
-  async execute(caller: Caller, text: string): Promise<string[]> {
+  async execute(caller: Caller, search: PackageSearch): Promise<string[]> {
     const visibleNamespaces = await this.access.readableNamespaces(caller);
     return this.search.search({
-      text: text.slice(0, MAX_SEARCH_TEXT),
+      text: search.text.slice(0, MAX_SEARCH_TEXT),
+      ...(search.namespace !== undefined ? { namespace: search.namespace } : {}),
+      ...(search.mediaType !== undefined ? { mediaType: search.mediaType } : {}),
       visibleNamespaces,
       limit: this.config.listLimit,
     });
