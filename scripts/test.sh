@@ -6,7 +6,9 @@
 #   2. unit: the pure core, and every embedded adapter against its port's contract suite,
 #      then deploy: the Helm chart (helm lint, helm-unittest, kubeconform) and docker-compose.yml,
 #      then container: the service image built (cached outside the checkout) and run on the local
-#      container engine, podman from Debian or the machine's Docker (deploy/container),
+#      container engine, podman from Debian or the machine's Docker (deploy/container), and the
+#      distributed stack in containers (docker-compose.local.yml) with the e2e and client suites
+#      run unchanged against its gateways (test/container/compose.container.spec.ts),
 #   3. int: the real engines (Kafka, MongoDB-wire, S3, OpenSearch), started from deploy/local
 #      unless their endpoints are given in WHARF_* variables (see docs/backends.md); then the
 #      contract suites once more on the engines' images through testcontainers (containers mode),
