@@ -6,7 +6,9 @@
 #   2. unit: the pure core, and every embedded adapter against its port's contract suite,
 #      then deploy: the Helm chart (helm lint, helm-unittest, kubeconform) and docker-compose.yml,
 #      then container: the service image built (cached outside the checkout) and run on the local
-#      container engine, podman from Debian or the machine's Docker (deploy/container),
+#      container engine, podman from Debian or the machine's Docker (deploy/container), and the
+#      distributed stack in containers (docker-compose.local.yml) with the e2e and client suites
+#      run unchanged against its gateways (test/container/compose.container.spec.ts),
 #   3. int: the real engines (Kafka, MongoDB-wire, S3, OpenSearch), started from deploy/local
 #      unless their endpoints are given in WHARF_* variables (see docs/backends.md); then the
 #      contract suites once more on the engines' images through testcontainers (containers mode),
@@ -91,9 +93,11 @@ if [ -z "${WHARF_URL:-}" ]; then
   # The e2e globalSetup starts a second gateway, enforcing authentication, on the same services
   # and engines (WHARF_ENFORCED_URL) for the access suites.
   eval "$(bash deploy/local/backends.sh env)"
-  # test/embedded starts embedded processes of its own, and test/deploy installs the chart into a
-  # Kubernetes API server of its own: they prove nothing more here.
-  WHARF_URL="$WHARF_URL" tier e2e e2e-distributed --testPathIgnorePatterns '<rootDir>/test/embedded/' '<rootDir>/test/deploy/'
+  # test/embedded starts embedded processes of its own, test/deploy installs the chart into a
+  # Kubernetes API server of its own, and four client suites import into or fuzz an embedded Wharf
+  # of their own (about 8 min on a busy machine): they prove nothing more here.
+  WHARF_URL="$WHARF_URL" tier e2e e2e-distributed --testPathIgnorePatterns '<rootDir>/test/embedded/' '<rootDir>/test/deploy/' \
+    '<rootDir>/test/clients/(cnr-import|chartmuseum-import|chartmuseum-s3-import|schemathesis)\.e2e\.spec\.ts$'
   # The browser setup starts a gateway with accounts enforced in front of the stack's services.
   tier browser browser-distributed
 fi

@@ -9,8 +9,10 @@
 #   compose.sh cli ARGS   the compose tool on the file and project (compose.sh cli logs gateway)
 #
 # Environment: WHARF_ADMIN_PASSWORD, WHARF_WEBHOOK_SECRET_KEY and WHARF_REGISTRY_TOKEN_KEY
-# (required by the file, as by docker-compose.yml), WHARF_COMPOSE_PROJECT (default wharf-local), WHARF_COMPOSE_*_PORT (host
-# ports, see the file), WHARF_COMPOSE_TIMEOUT (seconds to wait for the gateway, default 600).
+# (required by the file, as by docker-compose.yml), WHARF_COMPOSE_PROJECT (default wharf-local),
+# WHARF_COMPOSE_*_PORT (host ports, see the file), WHARF_COMPOSE_TIMEOUT (seconds to wait for the
+# gateway, default 600), WHARF_COMPOSE_OVERRIDE (a compose file laid over the local file, e.g. the
+# second, enforced gateway of test/container/compose.enforced.yml; give it to `down` too).
 #
 # The compose tool: with podman, podman-compose (PyPI, pinned in versions.env) in a venv under
 # $WHARF_CONTAINERS_CACHE/tools: pure Python, installed in seconds, it runs podman's own CLI, so
@@ -25,6 +27,8 @@ FILE="$REPO_DIR/docker-compose.local.yml"
 PROJECT="${WHARF_COMPOSE_PROJECT:-wharf-local}"
 GATEWAY_PORT="${WHARF_COMPOSE_GATEWAY_PORT:-5000}"
 TOOLS="$WHARF_CONTAINERS_CACHE/tools/podman-compose-$PODMAN_COMPOSE_VERSION"
+FILES=(-f "$FILE")
+[ -z "${WHARF_COMPOSE_OVERRIDE:-}" ] || FILES+=(-f "$WHARF_COMPOSE_OVERRIDE")
 
 install_tool() {
   [ "$ENGINE" = podman ] || return 0
@@ -39,9 +43,9 @@ install_tool() {
 compose() {
   if [ "$ENGINE" = podman ]; then
     # No pod: containers on the project's network as docker compose runs them.
-    "$TOOLS/bin/podman-compose" --in-pod=false -p "$PROJECT" -f "$FILE" "$@"
+    "$TOOLS/bin/podman-compose" --in-pod=false -p "$PROJECT" "${FILES[@]}" "$@"
   else
-    docker compose -p "$PROJECT" -f "$FILE" "$@"
+    docker compose -p "$PROJECT" "${FILES[@]}" "$@"
   fi
 }
 

@@ -18,9 +18,12 @@
 #                              module with a replace builds it); the source the import suite reads
 #   OCI conformance suite      (Go module proxy) github.com/opencontainers/distribution-spec/conformance
 #     v0.0.0-20260831232431-97274622c111, the rewritten suite, `go install pkg@version` (~15 s)
+#   OCI conformance, Ginkgo   (Go module proxy) the same module at v0.0.0-20231101194043-f2182352d4cc, the
+#                              older Ginkgo suite (v1.1.0's, before its tag: the proxy holds no build of
+#                              the module at the v1.1.x tags), `go test -c` in a copy of it (~20 s)
 #   oras v1.3.6                (Go module proxy) oras.land/oras/cmd/oras, `go install pkg@version` (~40 s)
 #
-# Usage: test/clients/install.sh [appr|operator-courier|schemathesis|go-appr|helm|helm4|chartmuseum|oci-conformance|oras ...]   (default: all)
+# Usage: test/clients/install.sh [appr|operator-courier|schemathesis|go-appr|helm|helm4|chartmuseum|oci-conformance|oci-conformance-ginkgo|oras ...]   (default: all)
 # Cache: ${WHARF_CLIENTS_CACHE:-$HOME/.cache/wharf-clients}. Idempotent: a component whose pins
 # have not changed since its last successful install is skipped (a stamp file per component).
 # Safe to run concurrently (the jest workers do): one flock serialises the installs.
@@ -39,7 +42,7 @@ exec 9>"$CACHE/install.lock"
 flock 9
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(appr operator-courier schemathesis go-appr helm helm4 chartmuseum oci-conformance oras)
+[ ${#components[@]} -gt 0 ] || components=(appr operator-courier schemathesis go-appr helm helm4 chartmuseum oci-conformance oci-conformance-ginkgo oras)
 
 log() { echo "[wharf-clients] $*" >&2; }
 
@@ -158,6 +161,24 @@ install_oci_conformance() {
   rm -f "$CACHE/stamps/oci-conformance."*; touch "$CACHE/stamps/oci-conformance.$key"
 }
 
+OCI_CONFORMANCE_GINKGO_VERSION=v0.0.0-20231101194043-f2182352d4cc
+
+# $CACHE/bin/oci-conformance-ginkgo: the older, Ginkgo conformance suite (test/clients/oci-conformance-ginkgo.e2e.spec.ts),
+# a test binary: `go test -c` in a writable copy of the module as the proxy serves it (go.sum included).
+install_oci_conformance_ginkgo() {
+  local key; key=$(stamp_key)
+  [ -f "$CACHE/stamps/oci-conformance-ginkgo.$key" ] && return 0
+  log "building the Ginkgo OCI conformance suite $OCI_CONFORMANCE_GINKGO_VERSION from the Go module proxy"
+  local src dir; src=$(mktemp -d)
+  export GOMODCACHE="$CACHE/gomod" GOFLAGS=-modcacherw GOTOOLCHAIN=local
+  dir=$(cd "$src" && go mod download -json "github.com/opencontainers/distribution-spec/conformance@$OCI_CONFORMANCE_GINKGO_VERSION" |
+    sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  cp -r "$dir/." "$src/" && chmod -R u+w "$src"
+  (cd "$src" && go test -c -o "$CACHE/bin/oci-conformance-ginkgo" .)
+  rm -rf "$src"
+  rm -f "$CACHE/stamps/oci-conformance-ginkgo."*; touch "$CACHE/stamps/oci-conformance-ginkgo.$key"
+}
+
 ORAS_VERSION=v1.3.6
 
 # $CACHE/bin/oras: the ORAS CLI (test/clients/oras.e2e.spec.ts), built from the Go module proxy (~40 s cold).
@@ -183,6 +204,7 @@ for c in "${components[@]}"; do
     helm4) install_helm4 ;;
     chartmuseum) install_chartmuseum ;;
     oci-conformance) install_oci_conformance ;;
+    oci-conformance-ginkgo) install_oci_conformance_ginkgo ;;
     oras) install_oras ;;
     *) echo "unknown component: $c" >&2; exit 2 ;;
   esac

@@ -53,3 +53,23 @@ it('names only images built on this machine, never one to pull or build', () => 
     });
   }
 });
+
+it("keeps the black-box suites' enforced gateway (test/container/compose.enforced.yml) the local gateway but for its auth mode, sign-up, public URL and port", () => {
+  const enforced = composeServices(join(ROOT, 'test/container/compose.enforced.yml'))['gateway-enforced']!;
+  const gateway = local.gateway!;
+  const own = ['WHARF_AUTH_MODE', 'WHARF_SIGNUP', 'WHARF_PUBLIC_URL'];
+  const split = (s: ComposeService) => {
+    const vars = Object.entries(wharfVariables(s));
+    return {
+      image: s.image,
+      command: s.command,
+      shared: Object.fromEntries(vars.filter(([key]) => !own.includes(key))),
+      own: Object.fromEntries(vars.filter(([key]) => own.includes(key))),
+    };
+  };
+  expect({ ...split(enforced), ports: enforced.ports }).toEqual({
+    ...split(gateway),
+    own: { WHARF_AUTH_MODE: 'enforced', WHARF_PUBLIC_URL: 'http://127.0.0.1:5001', WHARF_SIGNUP: 'true' },
+    ports: ['127.0.0.1:5001:5000'],
+  });
+});

@@ -376,6 +376,12 @@ describe('OCI distribution API: artifacts that are not charts', () => {
     expect((await root.delete(`/v2/${repo}/manifests/${sha256(index)}`)).status).toBe(202);
     expectOciError(await root.get(`/v2/${repo}/manifests/multi`), 404, 'MANIFEST_UNKNOWN');
     expect((await root.get(`/v2/${repo}/tags/list`)).json()).toEqual({ name: repo, tags: [] });
+    // Its last manifest deleted, the repository lists no tags (as the distribution spec's
+    // registries answer); a name never pushed to stays unknown.
+    expect((await root.delete(`/v2/${repo}/manifests/${sha256(image)}`)).status).toBe(202);
+    const emptied = await root.get(`/v2/${repo}/tags/list`);
+    expect({ status: emptied.status, body: emptied.json() }).toEqual({ status: 200, body: { name: repo, tags: [] } });
+    expectOciError(await root.get(`/v2/${ns}/never-pushed/tags/list`), 404, 'NAME_UNKNOWN');
   });
 
   it('should list referrers of a digest, filtered by artifactType, and answer OCI-Subject to a PUT with a subject', async () => {

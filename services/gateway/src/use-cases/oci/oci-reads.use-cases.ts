@@ -247,9 +247,12 @@ export class OciReadsUseCases {
     return { index: referrersIndex(view?.ociArtifacts ?? [], subject, artifactType), filtered: artifactType !== null };
   }
 
-  /** The tags of the repository's helm releases in lexical order (as the distribution spec pages them), `n` after `last`. */
+  /**
+   * The tags of the repository's helm releases in lexical order (as the distribution spec pages
+   * them), `n` after `last`; none, rather than NAME_UNKNOWN, once its last manifest was deleted.
+   */
   async tags(path: OciRepositoryPath & { n: number | null; last: string | null }): Promise<TagPage> {
-    const view = await this.repository(path);
+    const view = await this.repository(path, { emptied: true });
     const n = path.n ?? MAX_TAGS_PAGE;
     if (n < 0 || n > MAX_TAGS_PAGE) throw new InvalidUsageError(`'n' must be between 0 and ${MAX_TAGS_PAGE}`);
     const last = path.last;
@@ -262,8 +265,10 @@ export class OciReadsUseCases {
   }
 
   /** The package behind a repository path, or the refusal the OCI routes give (see the file's header). */
-  async repository(path: OciRepositoryPath): Promise<PackageView> {
-    return this.challenged(path.caller, () => this.packages.getRepository(path.caller, path.namespace, path.name));
+  async repository(path: OciRepositoryPath, options: { emptied?: boolean } = {}): Promise<PackageView> {
+    return this.challenged(path.caller, () =>
+      this.packages.getRepository(path.caller, path.namespace, path.name, options),
+    );
   }
 
   /** `read`, its package-not-found turned into the challenge an anonymous caller of the enforced mode gets. */

@@ -48,11 +48,20 @@ export class ReadablePackages {
     );
   }
 
-  /** The same guard for an OCI repository, which exists while its package holds a release or an OCI artifact. */
-  async getRepository(caller: Caller, namespace: string, name: string): Promise<PackageView> {
+  /**
+   * The same guard for an OCI repository, which exists while its package holds a release or an OCI
+   * artifact; with `emptied`, also once its last one was deleted (its tag list is then empty, as
+   * the distribution spec's registries answer), while a name never pushed to stays unknown.
+   */
+  async getRepository(
+    caller: Caller,
+    namespace: string,
+    name: string,
+    { emptied = false }: { emptied?: boolean } = {},
+  ): Promise<PackageView> {
     const ref = parsePackageRef(namespace, name);
     const view = await this.reader.get(ref.full);
-    if (!ociRepositoryExists(view)) throw new PackageNotFoundError(ref.full);
+    if (view === null || (!emptied && !ociRepositoryExists(view))) throw new PackageNotFoundError(ref.full);
     await this.access.assertReadable(caller, view);
     return view;
   }
