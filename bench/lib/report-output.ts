@@ -7,6 +7,7 @@ import { Report, SeedChunk } from './report';
 
 export const COLORS: Record<TargetName, string> = {
   wharf: '#1f77b4',
+  'wharf-before': '#aec7e8',
   'wharf-enforced': '#17becf',
   'wharf-distributed': '#9467bd',
   cnr: '#d62728',

@@ -23,7 +23,8 @@ export const CACHE = process.env.WHARF_BENCH_CACHE ?? join(process.env.HOME ?? '
 /** gunicorn sync workers for the reference server (its run-server.sh uses 4; we keep 4 on 2 cores). */
 export const CNR_WORKERS = Number(process.env.BENCH_CNR_WORKERS ?? 4);
 
-export type TargetName = 'wharf' | 'wharf-enforced' | 'wharf-distributed' | 'cnr' | 'nginx' | 'distribution';
+export type TargetName =
+  'wharf' | 'wharf-before' | 'wharf-enforced' | 'wharf-distributed' | 'cnr' | 'nginx' | 'distribution';
 
 /** The OCI registry the `oci` scenario runs beside Wharf (bench/install.sh builds it). */
 export const DISTRIBUTION_VERSION = 'v3.1.2';
@@ -130,6 +131,24 @@ const wharf: TargetDef = {
   startOn: (dataDir) => startEmbedded('wharf', { WHARF_AUTH_MODE: 'open' }, dataDir),
 };
 
+/**
+ * A second embedded Wharf from another build, for before/after figures in one run:
+ * BENCH_WHARF_BEFORE_ROOT is a directory holding that build's `dist/`, `scripts/`, `tsconfig.json`
+ * and `node_modules` (e.g. a copy of them made before the change). Unset: not available.
+ */
+const BEFORE_ROOT = process.env.BENCH_WHARF_BEFORE_ROOT;
+const wharfBefore: TargetDef = {
+  name: 'wharf-before',
+  label: 'Wharf (embedded, the build in BENCH_WHARF_BEFORE_ROOT)',
+  available:
+    BEFORE_ROOT && existsSync(join(BEFORE_ROOT, 'dist', 'services', 'embedded', 'src', 'main.js'))
+      ? true
+      : 'BENCH_WHARF_BEFORE_ROOT does not name a directory with a built dist/',
+  api: true,
+  oci: true,
+  start: () => startEmbedded('wharf-before', { WHARF_AUTH_MODE: 'open' }, undefined, BEFORE_ROOT),
+};
+
 export const BENCH_ADMIN = { username: 'benchadmin', password: 'bench-admin-password' };
 
 /** The embedded profile with authentication enforced and a site admin (the auth scenario only). */
@@ -147,7 +166,12 @@ export async function startWharfEnforced(): Promise<Running> {
   return { ...running, admin: { authorization: `Bearer ${token}` } };
 }
 
-async function startEmbedded(name: TargetName, auth: Record<string, string>, keptDataDir?: string): Promise<Running> {
+async function startEmbedded(
+  name: TargetName,
+  auth: Record<string, string>,
+  keptDataDir?: string,
+  root: string = ROOT,
+): Promise<Running> {
   const dataDir = keptDataDir ?? mkdtempSync(join(tmpdir(), 'wharf-bench-data-'));
   const port = await freePort();
   const child = spawn(
@@ -155,11 +179,11 @@ async function startEmbedded(name: TargetName, auth: Record<string, string>, kep
     [
       ...wharfNodeArgs(),
       '-r',
-      join(ROOT, 'scripts', 'dist-paths.js'),
-      join(ROOT, 'dist', 'services', 'embedded', 'src', 'main.js'),
+      join(root, 'scripts', 'dist-paths.js'),
+      join(root, 'dist', 'services', 'embedded', 'src', 'main.js'),
     ],
     {
-      cwd: ROOT,
+      cwd: root,
       env: {
         ...process.env,
         WHARF_PORT: String(port),
@@ -586,7 +610,7 @@ const distribution: TargetDef = {
   },
 };
 
-export const TARGETS: TargetDef[] = [wharf, wharfDistributed, cnr, nginx, distribution];
+export const TARGETS: TargetDef[] = [wharf, wharfBefore, wharfDistributed, cnr, nginx, distribution];
 
 /** pid and all its descendants. */
 export function processTree(pid: number): number[] {
