@@ -9,6 +9,8 @@
 import { isSha256Hex } from '@wharf/domain';
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -70,8 +72,7 @@ export class FsBlobStore implements BlobStore {
   async open(digest: string): Promise<Readable> {
     const path = this.existingPath(digest);
     try {
-      const handle = await fs.open(path, 'r');
-      return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
+      return new FileBlobStream(await fs.open(path, 'r'));
     } catch (error) {
       throw notFoundOr(error, digest);
     }
@@ -146,6 +147,75 @@ export class FsBlobStore implements BlobStore {
   private existingPath(digest: string): string {
     if (!isSha256Hex(digest)) throw new BlobNotFoundError(digest, NAME);
     return this.pathOf(digest);
+  }
+}
+
+/**
+ * A stored blob's bytes, read from its file in chunks of READ_CHUNK_BYTES. Read as any stream, each
+ * chunk is a new buffer. Piped into an HTTP response (how a download is sent), it reads into two
+ * buffers it reuses, each only once the response has handed the bytes written from it to the
+ * socket (the write's callback): a download then allocates nothing per chunk, where a new buffer
+ * per chunk (outside the JS heap) made the garbage collector run a full collection every few
+ * downloads. Into any other destination (which may keep the chunks) it pipes as streams do.
+ */
+class FileBlobStream extends Readable {
+  private position = 0;
+
+  constructor(private readonly handle: FileHandle) {
+    super({ highWaterMark: READ_CHUNK_BYTES });
+  }
+
+  override _read(): void {
+    const buffer = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+    this.handle.read(buffer, 0, READ_CHUNK_BYTES, this.position).then(
+      ({ bytesRead }) => {
+        this.position += bytesRead;
+        this.push(bytesRead === 0 ? null : buffer.subarray(0, bytesRead));
+      },
+      (error: Error) => this.destroy(error),
+    );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.handle.close().then(
+      () => callback(error),
+      (closeError: Error) => callback(error ?? closeError),
+    );
+  }
+
+  override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
+    if (!(destination instanceof ServerResponse) || options?.end === false || this.readableDidRead)
+      return super.pipe(destination, options);
+    void this.sendTo(destination);
+    return destination;
+  }
+
+  /** Writes the rest of the file into `response` from two reused buffers, then ends both. */
+  private async sendTo(response: ServerResponse): Promise<void> {
+    const buffers = [Buffer.allocUnsafeSlow(READ_CHUNK_BYTES), Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)];
+    // The write of the other buffer; this one's (two reads ago) was awaited before it was issued.
+    let written: Promise<void> = Promise.resolve();
+    try {
+      for (let i = 0; ; i++) {
+        const buffer = buffers[i % 2]!;
+        const { bytesRead } = await this.handle.read(buffer, 0, READ_CHUNK_BYTES, this.position);
+        await written;
+        if (this.destroyed || response.destroyed) return;
+        if (bytesRead === 0) break;
+        this.position += bytesRead;
+        const chunk = buffer.subarray(0, bytesRead);
+        written = new Promise((resolve, reject) => {
+          response.write(chunk, (error) => (error ? reject(error) : resolve()));
+        });
+        void written.catch(() => undefined); // awaited above; marked handled for when a read fails first
+      }
+      response.end();
+      this.push(null);
+      this.resume(); // 'end', then 'close' (the file is closed), as after a pipe
+    } catch (error) {
+      // A response closed early is not the file's error: the stream is destroyed as a pipe's source is.
+      this.destroy(response.destroyed ? undefined : (error as Error));
+    }
   }
 }
 
