@@ -175,11 +175,19 @@ export class OciPushesUseCases {
     const session = await this.sessions.get(repository, path.id);
     if (!session) throw new BlobUploadUnknownError(path.id);
     try {
-      const start = path.range?.start ?? session.size;
-      if (path.body) await this.append(repository, path.id, start, path.body, admitted.maxBlobBytes);
-      const hex = digest.algorithm === 'sha256' ? digest.hex : await this.sha256Verifying(repository, path.id, digest);
-      await this.store(await this.sessions.open(repository, path.id), hex, admitted.maxBlobBytes);
-      await this.link(repository, digest, hex);
+      if (path.body && session.size === 0 && path.range === null && digest.algorithm === 'sha256') {
+        // The whole blob in this PUT (a monolithic push): straight into the blob store, which
+        // hashes, limits and keeps it only if it matches, without a copy in the session first.
+        await this.store(path.body, digest.hex, admitted.maxBlobBytes);
+        await this.link(repository, digest, digest.hex);
+      } else {
+        const start = path.range?.start ?? session.size;
+        if (path.body) await this.append(repository, path.id, start, path.body, admitted.maxBlobBytes);
+        const hex =
+          digest.algorithm === 'sha256' ? digest.hex : await this.sha256Verifying(repository, path.id, digest);
+        await this.store(await this.sessions.open(repository, path.id), hex, admitted.maxBlobBytes);
+        await this.link(repository, digest, hex);
+      }
     } catch (error) {
       // A last chunk out of place leaves the upload as it was, for the client to send it again (416).
       if (!(error instanceof RangeInvalidError)) await this.sessions.delete(repository, path.id);
