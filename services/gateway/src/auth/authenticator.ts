@@ -82,7 +82,7 @@ export class Authenticator {
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
     @Optional() @Inject(METRICS) private readonly metrics: AccessMetrics = NO_METRICS,
     private readonly registryTokens: RegistryTokens = new RegistryTokens(config),
-    @Optional() private readonly tokenUses: TokenUseRecorder | null = null,
+    @Optional() @Inject(TokenUseRecorder) private readonly tokenUses: TokenUseRecorder | null = null,
   ) {
     this.pool = new PasswordHashPool(config.auth.passwordHashConcurrency, config.auth.passwordHashQueue);
     if (config.auth.mode === 'enforced') void preparePlaceholder();
