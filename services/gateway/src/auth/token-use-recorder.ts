@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { LatestPending } from '@wharf/collections';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { PULL_RECORDS, PullRecordStore, TokenUse } from '@wharf/ports';
 
@@ -18,32 +19,29 @@ export const MAX_PENDING_TOKEN_USES = 10_000;
  */
 @Injectable()
 export class TokenUseRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private pending = new Map<string, TokenUse>();
-  private writing: Promise<void> = Promise.resolve();
+  private readonly pending: LatestPending<TokenUse>;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(PULL_RECORDS) private readonly store: PullRecordStore,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
-  ) {}
+  ) {
+    this.pending = new LatestPending(
+      (use) => tokenUseKey(use.account, use.tokenId),
+      (use) => use.usedAt,
+      (batch) => this.store.recordTokenUses(batch),
+    );
+  }
 
   /** `tokenId` of `account` authenticated a request at `at`. Never waits, never throws. */
   used(account: string, tokenId: string, at: Date = new Date()): void {
-    this.merge({ account, tokenId, usedAt: at.toISOString() });
+    this.pending.add({ account, tokenId, usedAt: at.toISOString() });
     if (this.pending.size >= MAX_PENDING_TOKEN_USES) void this.flush().catch(() => undefined);
-  }
-
-  private merge(use: TokenUse): void {
-    const key = tokenUseKey(use.account, use.tokenId);
-    const seen = this.pending.get(key);
-    if (!seen || seen.usedAt < use.usedAt) this.pending.set(key, use);
   }
 
   /** Writes what was used since the last write; one write at a time, in order. */
   flush(): Promise<void> {
-    const next = this.writing.catch(() => undefined).then(() => this.writePending());
-    this.writing = next;
-    return next;
+    return this.pending.flush();
   }
 
   /**
@@ -67,18 +65,6 @@ export class TokenUseRecorder implements OnApplicationBootstrap, BeforeApplicati
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.flush().catch(() => undefined);
-  }
-
-  private async writePending(): Promise<void> {
-    if (this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
-    this.pending = new Map();
-    try {
-      await this.store.recordTokenUses(batch);
-    } catch (error) {
-      for (const u of batch) this.merge(u);
-      throw error;
-    }
   }
 }
 
