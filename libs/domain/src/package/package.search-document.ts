@@ -4,6 +4,7 @@
  * events into it; the `SearchIndex` port stores it.
  */
 import type { ChartMetadata } from '../archive/chart-metadata';
+import { InvalidUsageError } from '../errors';
 import { sortReleasesDescending } from '../semver';
 import { mediaTypesOf } from './package.summary';
 import { PackageView, packageExists, releaseNames } from './package.view';
@@ -60,6 +61,13 @@ export function searchDocumentFrom(view: PackageView): SearchDocument {
 /** How search results are ordered: best match first, or newest release first. */
 export const SEARCH_SORTS = ['relevance', 'recent'] as const;
 export type SearchSort = (typeof SEARCH_SORTS)[number];
+
+/** Returns `value` as a SearchSort; InvalidUsageError(field) for anything else. */
+export function parseSearchSort(value: unknown, field = 'sort'): SearchSort {
+  if (!SEARCH_SORTS.includes(value as SearchSort))
+    throw new InvalidUsageError(`'${field}' must be one of ${SEARCH_SORTS.join(', ')}`, { field });
+  return value as SearchSort;
+}
 
 /** The time of the package's newest release (its manifests' latest `createdAt`), null without any. */
 export function newestReleaseTime(view: PackageView): string | null {
