@@ -20,7 +20,7 @@ import { SearchPackagesUseCase } from '../use-cases/read-package/search-packages
 import { namespacePage } from './pages/namespace.page';
 import type { ListPage, PackageEntry } from './pages/package-list';
 import { packagePage, versionsPage } from './pages/package.page';
-import { SearchView, searchPage, searchResults } from './pages/search.page';
+import { SearchView, searchBase, searchPage, searchResults } from './pages/search.page';
 import { ReleaseFiles } from './release-files';
 import { UI_ASSETS } from './ui-assets';
 import { UiExceptionFilter } from './ui-exception.filter';
@@ -128,19 +128,15 @@ export class UiBrowseController {
   }
 
   private async searchView(caller: Caller, query: Record<string, unknown>): Promise<SearchView> {
-    // The API's own reader of a search (`media_type` checked as on the API: a bad one is a 400 page).
+    // The API's own reader of a search (`media_type` and `sort` checked as on the API: a bad one is a 400 page).
     const search = packageSearch(query);
     const text = search.text.trim();
     const namespace = search.namespace ?? '';
     const mediaType = search.mediaType ?? '';
+    const sort = search.sort ?? 'relevance';
     const page = pageNumber(query.page);
-    const params = new URLSearchParams({
-      ...(text ? { q: text } : {}),
-      ...(namespace ? { namespace } : {}),
-      ...(mediaType ? { media_type: mediaType } : {}),
-    });
-    const base = `/ui/?${params}`.replace(/\?$/, '');
-    const filters = { query: text, namespace, mediaType, base, page };
+    const base = searchBase({ query: text, namespace, mediaType, sort });
+    const filters = { query: text, namespace, mediaType, sort, base, page };
     if (text === '') {
       const found = await this.listing.execute(caller, {
         namespace: search.namespace,
@@ -151,7 +147,7 @@ export class UiBrowseController {
       const entries = found.slice(0, UI_PAGE_SIZE).map((p): PackageEntry => listedEntry(p));
       return { ...filters, entries, hasNext: found.length > UI_PAGE_SIZE };
     }
-    // Best match first, over the packages the visitor may read (the search use case's own filter).
+    // Best match or newest release first, over the packages the visitor may read (the search use case's own filter).
     const names = await this.searching.execute(caller, { ...search, text });
     const slice = names.slice((page - 1) * UI_PAGE_SIZE, page * UI_PAGE_SIZE);
     const entries = (await Promise.all(slice.map((n) => this.entryOf(caller, n)))).filter(
