@@ -72,6 +72,8 @@ function mediaTypeOptions(selected: string): Html[] {
 
 function sortOptions(selected: SearchSort): Html[] {
   return (Object.keys(SORT_LABELS) as SearchSort[]).map(
-    (s) => markup`<option value="${s}"${s === selected ? markup` selected` : ''}>${SORT_LABELS[s]}</option>`,
+    // The default's value is empty, so the form (and the script, which drops empty fields) leaves it out of the URL.
+    (s) =>
+      markup`<option value="${s === 'relevance' ? '' : s}"${s === selected ? markup` selected` : ''}>${SORT_LABELS[s]}</option>`,
   );
 }

@@ -37,7 +37,7 @@ describe('searchPage', () => {
   it('offers the sort orders in a labelled select, the one asked for selected', () => {
     const page = searchPage(ctx, view()).text;
     expect(page).toContain('<label for="sort">Sort</label');
-    expect(page).toMatch(/<select id="sort" name="sort">\s*<option value="relevance" selected>Best match<\/option>/);
+    expect(page).toMatch(/<select id="sort" name="sort">\s*<option value="" selected>Best match<\/option>/);
     expect(page).toContain('<option value="recent">Newest release</option>');
     expect(searchPage(ctx, view({ sort: 'recent' })).text).toContain(
       '<option value="recent" selected>Newest release</option>',
