@@ -599,6 +599,44 @@ describe('OCI distribution API: artifacts that are not charts', () => {
       tags: ['1.0.0', 'latest'],
     });
   });
+
+  it('should show a repository of artifacts with no release on its web UI page: tags, media types, artifactType, digests, sizes', async () => {
+    const ns = uniqueNamespace('ocix');
+    const repo = `${ns}/sbom`;
+    const empty = Buffer.from('{}');
+    const layer = Buffer.from(`an sbom of ${ns}`);
+    await pushBlob(root, repo, empty);
+    await pushBlob(root, repo, layer);
+    // What `oras push --artifact-type` sends.
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        artifactType: 'application/vnd.example.sbom+json',
+        config: descriptor('application/vnd.oci.empty.v1+json', empty),
+        layers: [descriptor('application/spdx+json', layer)],
+      }),
+    );
+    expect((await put(repo, 'v1', manifest, OCI_MANIFEST)).status).toBe(201);
+    expectError(await root.get(`/cnr/api/v1/packages/${repo}`), 404, 'package-not-found');
+
+    const page = await root.get(`/ui/${repo}`);
+    expect({ status: page.status, type: page.headers.get('content-type') }).toEqual({
+      status: 200,
+      type: expect.stringContaining('text/html'),
+    });
+    const html = page.text();
+    expect(html).toContain('Manifests (1)');
+    for (const shown of [
+      '<td>v1</td>',
+      `<td>${OCI_MANIFEST}</td>`,
+      '<td>application/vnd.example.sbom+json</td>',
+      sha256(manifest),
+      `<td>${manifest.length} B</td>`,
+    ])
+      expect(html).toContain(shown);
+    expect((await root.get(`/ui/${ns}/nothing`)).status).toBe(404);
+  });
 });
 
 describe('OCI distribution API: access (enforced mode)', () => {

@@ -6,7 +6,13 @@
 import { Controller, Get, Inject, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SessionPages } from '../auth/session-cookie';
-import { Caller, HELM_MEDIA_TYPE, PackageNotFoundError, sortReleasesDescending } from '@wharf/domain';
+import {
+  Caller,
+  HELM_MEDIA_TYPE,
+  PackageNotFoundError,
+  UnauthorizedError,
+  sortReleasesDescending,
+} from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { RouteNotFoundError } from '@wharf/http';
 import { AccessControl } from '../auth/access-control';
@@ -17,6 +23,8 @@ import { packageSearch } from '../http/package-requests';
 import { ListPackagesUseCase } from '../use-cases/read-package/list-packages.use-case';
 import { ReadablePackages } from '../use-cases/read-package/readable-packages';
 import { SearchPackagesUseCase } from '../use-cases/read-package/search-packages.use-case';
+import { OciReadsUseCases } from '../use-cases/oci/oci-reads.use-cases';
+import { ociRepositoryPage } from './pages/oci-repository.page';
 import { namespacePage } from './pages/namespace.page';
 import type { ListPage, PackageEntry } from './pages/package-list';
 import { packagePage, versionsPage } from './pages/package.page';
@@ -42,6 +50,7 @@ export class UiBrowseController {
     private readonly packages: ReadablePackages,
     private readonly files: ReleaseFiles,
     private readonly access: AccessControl,
+    private readonly oci: OciReadsUseCases,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
@@ -100,7 +109,13 @@ export class UiBrowseController {
     @Res() reply: FastifyReply,
   ) {
     return this.pages.render(request, reply, async (ctx) => {
-      const view = await this.packages.get(ctx.caller, namespace, name);
+      const view = await this.packages.get(ctx.caller, namespace, name).catch(async (error: unknown) => {
+        // No release: an OCI repository of other manifests (oras), read as /v2 reads it, or the 404.
+        const repository = await this.ociRepository(ctx.caller, namespace, name);
+        if (repository) return repository;
+        throw error;
+      });
+      if (view.manifests.length === 0) return ociRepositoryPage(ctx, view);
       const release = resolveViewRelease(view, typeof query.release === 'string' ? query.release : undefined);
       const byRelease = new Map<string, typeof view.manifests>();
       for (const m of view.manifests) byRelease.set(m.release, [...(byRelease.get(m.release) ?? []), m]);
@@ -154,6 +169,18 @@ export class UiBrowseController {
       (e): e is PackageEntry => e !== null,
     );
     return { ...filters, entries, hasNext: names.length > page * UI_PAGE_SIZE };
+  }
+
+  /** The repository's view when it holds OCI manifests and the caller may read it as on /v2; else null. */
+  private async ociRepository(caller: Caller, namespace: string, name: string) {
+    try {
+      const view = await this.oci.repository({ caller, namespace, name });
+      return (view.ociArtifacts?.length ?? 0) > 0 ? view : null;
+    } catch (error) {
+      // Missing or unreadable (a private one is missing to others; an anonymous caller's /v2 challenge too).
+      if (error instanceof PackageNotFoundError || error instanceof UnauthorizedError) return null;
+      throw error;
+    }
   }
 
   private async entryOf(caller: Caller, full: string): Promise<PackageEntry | null> {
