@@ -667,6 +667,40 @@ describe('OCI distribution API: access (enforced mode)', () => {
     expect((await bearer.get('/v2/')).status).toBe(200);
   });
 
+  it('should show the web UI page of a private repository of artifacts to its readers only', async () => {
+    const ns = uniqueNamespace('ocia');
+    const cnrAdmin = new HttpClient('/cnr', enforcedUrl, admin.headers);
+    await cnrAdmin.post('/api/v1/organizations', { name: ns });
+    const granted = await admin.get('/v2/token', {
+      query: `service=wharf&scope=${encodeURIComponent(`repository:${ns}/sbom:pull,push`)}`,
+    });
+    const pusher = anonymous.with({ authorization: `Bearer ${granted.json<{ token: string }>().token}` });
+    const empty = Buffer.from('{}');
+    await pushBlob(pusher, `${ns}/sbom`, empty);
+    const emptyDescriptor = { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256(empty), size: 2 };
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        artifactType: 'application/vnd.example.sbom+json',
+        config: emptyDescriptor,
+        layers: [emptyDescriptor],
+      }),
+    );
+    expect((await putManifest(pusher, `${ns}/sbom`, 'v1', manifest)).status).toBe(201);
+    expect((await cnrAdmin.put(packagePath(ns, 'sbom', 'visibility'), { visibility: 'private' })).status).toBe(200);
+
+    const login = await new HttpClient('/cnr', enforcedUrl).post('/api/v1/users/login', { user: E2E_ADMIN });
+    const session = anonymous.with({ cookie: `wharf_session=${login.json<{ token: string }>().token}` });
+    const seen = await session.get(`/ui/${ns}/sbom`);
+    expect(seen.status).toBe(200);
+    expect(seen.text()).toContain(sha256(manifest));
+    expect(seen.text()).toContain('<span class="badge">private</span>');
+    const hidden = await anonymous.get(`/ui/${ns}/sbom`);
+    expect(hidden.status).toBe(404);
+    expect(hidden.text()).not.toContain(sha256(manifest));
+  });
+
   it('should serve public packages anonymously and hide private ones (401 to anonymous, 404 to others)', async () => {
     const ns = uniqueNamespace('ocia');
     const cnrAdmin = new HttpClient('/cnr', enforcedUrl, admin.headers);
