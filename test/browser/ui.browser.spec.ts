@@ -201,6 +201,13 @@ describe('the web UI in a browser', () => {
     await alicePage.getByLabel('Type').selectOption('helm');
     await alicePage.waitForURL(`**/ui/?q=${chart}&media_type=helm`);
     await result.waitFor();
+    // The sort, as you type too (its default, best match, stays out of the URL).
+    await alicePage.getByLabel('Sort').selectOption('recent');
+    await alicePage.waitForURL(`**/ui/?q=${chart}&media_type=helm&sort=recent`);
+    await result.waitFor();
+    await alicePage.getByLabel('Sort').selectOption('');
+    await alicePage.waitForURL(`**/ui/?q=${chart}&media_type=helm`);
+    await result.waitFor();
     expect(await seriousAxeViolations(alicePage)).toEqual([]);
     await screenshot(alicePage, 'search');
     await result.click();
@@ -271,9 +278,16 @@ describe('the web UI in a browser', () => {
     // The filters are a plain form: submitted, its query parameters filter the server-rendered list.
     await page.getByLabel('Type').selectOption('kpm');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.waitForURL(`**/ui/?q=${chart}&namespace=&media_type=kpm`);
+    await page.waitForURL(`**/ui/?q=${chart}&namespace=&media_type=kpm&sort=`);
     expect(await page.locator(`#results a[href="${packagePath}"]`).count()).toBe(0);
     expect(await page.getByLabel('Type').inputValue()).toBe('kpm');
+    // The sort too: a query parameter the server reads and the page shows selected.
+    await page.getByLabel('Type').selectOption('helm');
+    await page.getByLabel('Sort').selectOption('recent');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(`**/ui/?q=${chart}&namespace=&media_type=helm&sort=recent`);
+    await page.locator(`#results a[href="${packagePath}"]`).waitFor();
+    expect(await page.getByLabel('Sort').inputValue()).toBe('recent');
     await page.goto(packagePath);
     expect(await page.locator('#values-yaml').textContent()).toContain('replicaCount: 2');
     expect(await page.locator('button[data-copy]').first().isHidden()).toBe(true);
