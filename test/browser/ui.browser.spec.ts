@@ -139,9 +139,14 @@ describe('the web UI in a browser', () => {
     const days = (Date.parse(expires.replace(' ', 'T') + 'Z') - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(6.9);
     expect(days).toBeLessThanOrEqual(7);
+    expect((await row.locator('td').nth(3).textContent())?.trim()).toBe('never');
     expect(await seriousAxeViolations(alicePage)).toEqual([]);
     await screenshot(alicePage, 'tokens');
     expect((await api('/api/v1/user', { token: uiToken })).json).toMatchObject({ username: alice.username });
+    // The list writes the gateway's pending token uses first: the use just made shows at once.
+    await visit(alicePage, '/ui/-/tokens');
+    const lastUsed = (await alicePage.locator('tr', { hasText: 'ci' }).locator('td').nth(3).textContent()) ?? '';
+    expect(lastUsed.trim()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
   });
 
   it('creates an organisation and a robot in the UI, and pushes two versions of a chart with its token', async () => {
@@ -194,6 +199,13 @@ describe('the web UI in a browser', () => {
     await alicePage.waitForURL(`**/ui/?q=${chart}&media_type=kpm`);
     await result.waitFor({ state: 'detached' });
     await alicePage.getByLabel('Type').selectOption('helm');
+    await alicePage.waitForURL(`**/ui/?q=${chart}&media_type=helm`);
+    await result.waitFor();
+    // The sort, as you type too (its default, best match, stays out of the URL).
+    await alicePage.getByLabel('Sort').selectOption('recent');
+    await alicePage.waitForURL(`**/ui/?q=${chart}&media_type=helm&sort=recent`);
+    await result.waitFor();
+    await alicePage.getByLabel('Sort').selectOption('');
     await alicePage.waitForURL(`**/ui/?q=${chart}&media_type=helm`);
     await result.waitFor();
     expect(await seriousAxeViolations(alicePage)).toEqual([]);
@@ -266,9 +278,16 @@ describe('the web UI in a browser', () => {
     // The filters are a plain form: submitted, its query parameters filter the server-rendered list.
     await page.getByLabel('Type').selectOption('kpm');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.waitForURL(`**/ui/?q=${chart}&namespace=&media_type=kpm`);
+    await page.waitForURL(`**/ui/?q=${chart}&namespace=&media_type=kpm&sort=`);
     expect(await page.locator(`#results a[href="${packagePath}"]`).count()).toBe(0);
     expect(await page.getByLabel('Type').inputValue()).toBe('kpm');
+    // The sort too: a query parameter the server reads and the page shows selected.
+    await page.getByLabel('Type').selectOption('helm');
+    await page.getByLabel('Sort').selectOption('recent');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(`**/ui/?q=${chart}&namespace=&media_type=helm&sort=recent`);
+    await page.locator(`#results a[href="${packagePath}"]`).waitFor();
+    expect(await page.getByLabel('Sort').inputValue()).toBe('recent');
     await page.goto(packagePath);
     expect(await page.locator('#values-yaml').textContent()).toContain('replicaCount: 2');
     expect(await page.locator('button[data-copy]').first().isHidden()).toBe(true);
@@ -352,7 +371,10 @@ describe('the web UI in a browser', () => {
     await alicePage.getByRole('button', { name: `New token for ${org}+ci` }).click();
     const second = ((await alicePage.locator('#robot-token').textContent()) ?? '').trim();
     expect(second).toMatch(/^wharf\./);
-    expect(await alicePage.locator('tbody tr', { hasText: `${org}+ci` }).textContent()).toContain('deploy');
+    const robotRow = (await alicePage.locator('tbody tr', { hasText: `${org}+ci` }).textContent()) ?? '';
+    expect(robotRow).toContain('deploy');
+    expect(robotRow).toContain('never used'); // the new token
+    expect(robotRow).toMatch(/last used \d{4}-/); // the first, which pushed the chart
     expect(await seriousAxeViolations(alicePage)).toEqual([]);
     const readWith = (token: string) => api(`/api/v1/packages/${org}/${chart}`, { token });
     expect((await readWith(second)).status).toBe(200);

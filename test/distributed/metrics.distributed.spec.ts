@@ -93,7 +93,7 @@ it('should serve every family on every service, labelled with the service, and m
     metadata: {
       requests: requests('metadata') > 0,
       appends: storeCalls('metadata', { store: 'event_log', engine: 'kafka', operation: 'append' }) >= 1,
-      views: storeCalls('metadata', { store: 'metadata', engine: 'mongodb', operation: 'put' }) >= 1,
+      views: storeCalls('metadata', { store: 'metadata', engine: 'mongodb', operation: 'putHead' }) >= 1,
       lag: lagSample('metadata', 'metadata') !== undefined,
     },
     search: {

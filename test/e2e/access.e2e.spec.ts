@@ -463,6 +463,41 @@ describe('accounts and credentials', () => {
     });
   });
 
+  it("should show when each token was last used: null until it authenticates a request, then that use's time", async () => {
+    const created = expectJson(
+      await clients.writer.post('/api/v1/user/tokens', { label: 'used', expires_in: 3600 }),
+      201,
+    );
+    expect(created.last_used_at).toBeNull();
+    const lastUsed = async () =>
+      expectJson(await clients.writer.get('/api/v1/user/tokens'), 200).find((t: { id: string }) => t.id === created.id)
+        .last_used_at as string | null;
+    expect(await lastUsed()).toBeNull();
+
+    expectJson(await anonymous.with({ authorization: `Bearer ${created.token}` }).get('/api/v1/user'), 200);
+
+    // The list writes the gateway's pending uses before it reads them: no waiting for the interval.
+    const usedAt = await lastUsed();
+    expect(usedAt).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT/));
+    expect(usedAt! >= created.created_at).toBe(true);
+
+    const robot = expectJson(
+      await clients.owner.post(`/api/v1/organizations/${org}/robots/ci/tokens`, { label: 'used', expires_in: 3600 }),
+      201,
+    );
+    expect(robot.last_used_at).toBeNull();
+    const robotCaller = anonymous.with({
+      authorization: `Basic ${Buffer.from(`${org}+ci:${robot.token}`).toString('base64')}`,
+    });
+    expectJson(await robotCaller.get(packagePath(org, pkgOf.private)), 200);
+    const listed = expectJson(await clients.owner.get(`/api/v1/organizations/${org}/robots/ci/tokens`), 200);
+    const robotUse = listed.find((t: { id: string }) => t.id === robot.id).last_used_at as string;
+    expect(robotUse >= robot.created_at).toBe(true);
+    const shown = expectJson(await clients.owner.get(`/api/v1/organizations/${org}`), 200);
+    const robotTokens = shown.robots.find((r: { name: string }) => r.name === `${org}+ci`).tokens;
+    expect(robotTokens.find((t: { id: string }) => t.id === robot.id).last_used_at).toBe(robotUse);
+  });
+
   it('should take read access away from a removed member and a deleted robot', async () => {
     const [user, orgB] = [`gone-${id}`, `orgb-${id}`];
     const token = await signUp(user);

@@ -90,6 +90,37 @@ describe('search', () => {
       'invalid-media-type',
     );
   });
+
+  it('sorts by relevance (the default) or by the newest release (?sort=recent), and refuses another order', async () => {
+    const ns = uniqueNamespace();
+    const token = uniqueToken('sort');
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => `${ns}/${token}-${x}`);
+    for (const pkg of [a, b, c]) {
+      const name = pkg.split('/')[1]!;
+      await pushOk(ns, name, { release: '1.0.0', mediaType: 'helm', archive: archiveFor(name, '1.0.0') });
+    }
+    const found = async (sort?: string) => {
+      const res = await cnr.get('/api/v1/packages/search', { query: { q: token, ...(sort ? { sort } : {}) } });
+      expect(res.status).toBe(200);
+      return res.json<string[]>();
+    };
+    await eventually(async () => expect(await found('recent')).toEqual([c, b, a]));
+    expect(await found('relevance')).toEqual(await found());
+    expect((await found()).sort()).toEqual([a, b, c]);
+
+    // A new release of the oldest makes it the newest.
+    await pushOk(ns, `${token}-a`, { release: '1.1.0', mediaType: 'helm', archive: archiveFor(`${token}-a`, '1.1.0') });
+    await eventually(async () => expect(await found('recent')).toEqual([a, c, b]));
+
+    for (const sort of ['newest', 'RECENT']) {
+      expectError(await cnr.get('/api/v1/packages/search', { query: { q: token, sort } }), 400, 'invalid-usage');
+    }
+    expectError(
+      await cnr.get('/api/v1/packages/search', { query: `q=${token}&sort=recent&sort=relevance` }),
+      400,
+      'invalid-usage',
+    );
+  });
 });
 
 describe('list', () => {

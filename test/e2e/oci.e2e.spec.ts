@@ -599,6 +599,44 @@ describe('OCI distribution API: artifacts that are not charts', () => {
       tags: ['1.0.0', 'latest'],
     });
   });
+
+  it('should show a repository of artifacts with no release on its web UI page: tags, media types, artifactType, digests, sizes', async () => {
+    const ns = uniqueNamespace('ocix');
+    const repo = `${ns}/sbom`;
+    const empty = Buffer.from('{}');
+    const layer = Buffer.from(`an sbom of ${ns}`);
+    await pushBlob(root, repo, empty);
+    await pushBlob(root, repo, layer);
+    // What `oras push --artifact-type` sends.
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        artifactType: 'application/vnd.example.sbom+json',
+        config: descriptor('application/vnd.oci.empty.v1+json', empty),
+        layers: [descriptor('application/spdx+json', layer)],
+      }),
+    );
+    expect((await put(repo, 'v1', manifest, OCI_MANIFEST)).status).toBe(201);
+    expectError(await root.get(`/cnr/api/v1/packages/${repo}`), 404, 'package-not-found');
+
+    const page = await root.get(`/ui/${repo}`);
+    expect({ status: page.status, type: page.headers.get('content-type') }).toEqual({
+      status: 200,
+      type: expect.stringContaining('text/html'),
+    });
+    const html = page.text();
+    expect(html).toContain('Manifests (1)');
+    for (const shown of [
+      '<td>v1</td>',
+      `<td>${OCI_MANIFEST}</td>`,
+      '<td>application/vnd.example.sbom+json</td>',
+      sha256(manifest),
+      `<td>${manifest.length} B</td>`,
+    ])
+      expect(html).toContain(shown);
+    expect((await root.get(`/ui/${ns}/nothing`)).status).toBe(404);
+  });
 });
 
 describe('OCI distribution API: access (enforced mode)', () => {
@@ -627,6 +665,40 @@ describe('OCI distribution API: access (enforced mode)', () => {
     expect(body.access_token).toBe(body.token);
     const bearer = anonymous.with({ authorization: `Bearer ${body.token}` });
     expect((await bearer.get('/v2/')).status).toBe(200);
+  });
+
+  it('should show the web UI page of a private repository of artifacts to its readers only', async () => {
+    const ns = uniqueNamespace('ocia');
+    const cnrAdmin = new HttpClient('/cnr', enforcedUrl, admin.headers);
+    await cnrAdmin.post('/api/v1/organizations', { name: ns });
+    const granted = await admin.get('/v2/token', {
+      query: `service=wharf&scope=${encodeURIComponent(`repository:${ns}/sbom:pull,push`)}`,
+    });
+    const pusher = anonymous.with({ authorization: `Bearer ${granted.json<{ token: string }>().token}` });
+    const empty = Buffer.from('{}');
+    await pushBlob(pusher, `${ns}/sbom`, empty);
+    const emptyDescriptor = { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256(empty), size: 2 };
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        artifactType: 'application/vnd.example.sbom+json',
+        config: emptyDescriptor,
+        layers: [emptyDescriptor],
+      }),
+    );
+    expect((await putManifest(pusher, `${ns}/sbom`, 'v1', manifest)).status).toBe(201);
+    expect((await cnrAdmin.put(packagePath(ns, 'sbom', 'visibility'), { visibility: 'private' })).status).toBe(200);
+
+    const login = await new HttpClient('/cnr', enforcedUrl).post('/api/v1/users/login', { user: E2E_ADMIN });
+    const session = anonymous.with({ cookie: `wharf_session=${login.json<{ token: string }>().token}` });
+    const seen = await session.get(`/ui/${ns}/sbom`);
+    expect(seen.status).toBe(200);
+    expect(seen.text()).toContain(sha256(manifest));
+    expect(seen.text()).toContain('<span class="badge">private</span>');
+    const hidden = await anonymous.get(`/ui/${ns}/sbom`);
+    expect(hidden.status).toBe(404);
+    expect(hidden.text()).not.toContain(sha256(manifest));
   });
 
   it('should serve public packages anonymously and hide private ones (401 to anonymous, 404 to others)', async () => {

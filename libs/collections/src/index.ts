@@ -1,2 +1,3 @@
 export * from './lru-by-size';
 export * from './highest-by-key';
+export * from './latest-pending';

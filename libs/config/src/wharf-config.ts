@@ -105,6 +105,8 @@ const schema = z.object({
   WHARF_OCI_UPLOAD_MAX_AGE_SECONDS: int(24 * 3600, 60),
   // Pull records (retention's keep_pulled_within_days): seconds a gateway coalesces pulls before writing them.
   WHARF_PULL_RECORD_INTERVAL_SECONDS: int(60, 1),
+  // Token last use (the token lists' last_used_at): seconds a gateway coalesces token uses before writing them.
+  WHARF_TOKEN_USE_INTERVAL_SECONDS: int(60, 1),
   WHARF_AUTH_MODE: z.enum(['enforced', 'open']).default('enforced'),
   WHARF_SIGNUP: z.enum(['true', 'false']).default('true'),
   WHARF_ADMIN_USERNAME: z
@@ -338,6 +340,8 @@ export interface AuthSettings {
   rateLimitPerMinute: number;
   /** Wrong passwords per account per minute; past it every password attempt for the account is refused (429) unhashed. */
   failedLoginsPerMinute: number;
+  /** A gateway writes each token used since its last write (last_used_at) every this many seconds. */
+  tokenUseIntervalSeconds: number;
   /** The key signing registry tokens (the OCI token endpoint's); null: the profile picks one (see RegistryTokens). */
   registryTokenKey: Buffer | null;
   /** Password hashes (scrypt) computed at once, off the event loop. */
@@ -472,6 +476,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tokenTtlSeconds: e.WHARF_TOKEN_TTL_SECONDS,
       rateLimitPerMinute: e.WHARF_RATE_LIMIT_PER_MINUTE,
       failedLoginsPerMinute: e.WHARF_FAILED_LOGINS_PER_MINUTE,
+      tokenUseIntervalSeconds: e.WHARF_TOKEN_USE_INTERVAL_SECONDS,
       registryTokenKey: e.WHARF_REGISTRY_TOKEN_KEY ? Buffer.from(e.WHARF_REGISTRY_TOKEN_KEY, 'base64') : null,
       passwordHashConcurrency: e.WHARF_PASSWORD_HASH_CONCURRENCY,
       passwordHashQueue: e.WHARF_PASSWORD_HASH_QUEUE,

@@ -9,6 +9,15 @@ export interface PullRecord {
   pulledAt: string;
 }
 
+/** The last use of one API token (a user's or a robot's) to authenticate a request. */
+export interface TokenUse {
+  /** The token's account: a user, or a robot as `<org>+<robot>`. */
+  account: string;
+  tokenId: string;
+  /** ISO 8601 instant. */
+  usedAt: string;
+}
+
 /**
  * When each release was last pulled, for retention's "keep releases pulled within N days". Not
  * the event log and not the package view: a pull is not a change of the package, and writing
@@ -42,5 +51,20 @@ export interface PullRecordStore {
    * and the same on every call and every open after, whatever is recorded.
    */
   recordedSince(): Promise<string>;
+  /**
+   * Token last use, for the token lists (API and UI), kept here for the same reason as pulls: a
+   * request authenticated by a token is a read, not a change of the account, so the gateways
+   * coalesce uses in memory (`TokenUseRecorder`) and write each used token at most once per
+   * interval. Keeps, for each (account, tokenId), the later of the stored time and the given
+   * one, exactly as `record`: writers may race, batches may arrive out of order, the same token
+   * twice in one call keeps the later. An empty list writes nothing. A revoked token's record
+   * stays (ids are random and never reused) and is simply never asked for.
+   */
+  recordTokenUses(uses: readonly TokenUse[]): Promise<void>;
+  /**
+   * The last use of every token of `accounts` that was ever recorded, in no order; an account
+   * whose tokens were never used contributes nothing. Exact names only: `acme` is not `acme+ci`.
+   */
+  lastTokenUses(accounts: readonly string[]): Promise<TokenUse[]>;
   close(): Promise<void>;
 }

@@ -1,8 +1,8 @@
-import type { SearchDocument } from '@wharf/domain';
+import type { SearchDocument, SearchSort } from '@wharf/domain';
 import type { ProjectionRebuild } from './projection-rebuild.port';
 
 /** What the search service keeps per package; the domain derives it from a view (`searchDocumentFrom`). */
-export type { SearchDocument };
+export type { SearchDocument, SearchSort };
 
 export const SEARCH_INDEX = Symbol('SearchIndex');
 
@@ -17,6 +17,12 @@ export interface SearchQuery {
   mediaType?: string;
   /** Only packages that are public or in one of these namespaces; absent: all. */
   visibleNamespaces?: readonly string[] | 'all';
+  /**
+   * 'relevance' (absent): best match first, as `search` describes. 'recent': the same matches,
+   * newest release first (`releasedAt`, descending), ties and documents without `releasedAt`
+   * (stored before it existed) last, by package.
+   */
+  sort?: SearchSort;
   limit: number;
 }
 
@@ -37,7 +43,7 @@ export interface SearchIndex {
    */
   putMany(documents: readonly SearchDocument[]): Promise<void>;
 
-  /** Active packages matching the query, best match first ("namespace/name"). */
+  /** Active packages matching the query, in the query's order ("namespace/name"). */
   search(query: SearchQuery): Promise<string[]>;
 
   /** Number of active documents. */

@@ -5,6 +5,7 @@ import { AccountDirectory } from './auth/account-directory';
 import { AccountWriter } from './auth/account-writer';
 import { AdminBootstrap } from './auth/admin-bootstrap';
 import { Authenticator } from './auth/authenticator';
+import { TokenUseRecorder } from './auth/token-use-recorder';
 import { RegistryTokens } from './auth/registry-tokens';
 import { CallerGuard } from './auth/caller.guard';
 import { OperatorRouteGuard } from './auth/operator-route.guard';
@@ -93,6 +94,7 @@ import { UiSession } from './ui/ui-session';
     AccountWriter,
     Authenticator,
     RegistryTokens,
+    TokenUseRecorder,
     AccessControl,
     AdminBootstrap,
     PushAdmission,

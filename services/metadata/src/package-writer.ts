@@ -28,6 +28,7 @@ import {
   evolveHeadAll,
   findChannel,
   importOutcome,
+  manifestRowKey,
   mediaTypesInIndex,
   packageHead,
   planImport,
@@ -164,7 +165,7 @@ export class PackageWriter implements PackageCommands {
   private async loadHead(pkg: string, batch: Waiting[]): Promise<PackageHeadState | null> {
     const keys = new Map<string, { release: string; mediaType: string }>();
     for (const { command } of batch)
-      for (const row of touchedRows(command)) keys.set(`${row.mediaType}\0${row.release}`, row);
+      for (const row of touchedRows(command)) keys.set(manifestRowKey(row.release, row.mediaType), row);
     for (let attempt = 0; attempt < HEAD_READS; attempt++) {
       const [first, ...others] = [...keys.values()];
       // One read for a batch of new releases: the first key's read brings the head, and a row the

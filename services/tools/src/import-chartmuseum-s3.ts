@@ -17,6 +17,7 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { MAX_PROVENANCE_BYTES } from '@wharf/domain';
 import { ImportSourceError } from './import-sources';
+import { withoutUrlSecrets } from './remote-fetch';
 import type { ImportItem, ImportSource } from './release-import';
 import { sourceTime } from './source-times';
 
@@ -63,7 +64,7 @@ export async function chartmuseumBucketSource(o: ChartmuseumBucketOptions): Prom
   try {
     listed = await listAll(o.client, bucket, root);
   } catch (error) {
-    throw new ImportSourceError(`${where}: cannot list the bucket: ${(error as Error).message}`);
+    throw new ImportSourceError(`${where}: cannot list the bucket: ${withoutUrlSecrets((error as Error).message)}`);
   }
   const keys = new Map(listed.map((l) => [l.key, l]));
   const charts = listed
@@ -85,7 +86,7 @@ export async function chartmuseumBucketSource(o: ChartmuseumBucketOptions): Prom
           archive = await read(o.client, bucket, chart, o.maxArchiveBytes, 'archive');
           if (prov) provenance = await read(o.client, bucket, prov, MAX_PROVENANCE_BYTES, 'provenance');
         } catch (error) {
-          yield { kind: 'unreadable', origin, reason: (error as Error).message };
+          yield { kind: 'unreadable', origin, reason: withoutUrlSecrets((error as Error).message) };
           continue;
         }
         const createdAt = chart.modified ? sourceTime(chart.modified) : undefined;

@@ -5,6 +5,7 @@
 import { parseAccountName } from '@wharf/domain';
 import { UsageError } from './cli/usage-error';
 import { parseS3Location } from './import-chartmuseum-s3';
+import { printableUrl } from './remote-fetch';
 
 export interface ImportOptions {
   charts?: string;
@@ -75,7 +76,7 @@ export function checkImportOptions(options: ImportOptions): void {
     throw new UsageError('--s3-endpoint and --s3-region go with --from-chartmuseum s3://<bucket>[/<prefix>]');
   if (fromChartmuseum?.startsWith('s3://') && parseS3Location(fromChartmuseum) === null)
     throw new UsageError(
-      `${fromChartmuseum.split('?')[0]}: give s3://<bucket>[/<prefix>] (a bucket name of 3 to 63 lowercase letters, digits, '.' and '-')`,
+      `${printableUrl(fromChartmuseum)}: give s3://<bucket>[/<prefix>] (a bucket name of 3 to 63 lowercase letters, digits, '.' and '-')`,
     );
   if (options.provenance && fromHelmRepo === undefined)
     throw new UsageError(

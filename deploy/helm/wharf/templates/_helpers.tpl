@@ -149,8 +149,8 @@ docker-compose.yml gives each service the same variable names (test/deploy check
 - name: WHARF_OPENSEARCH_REPLICAS
   value: {{ $v.opensearch.replicas | quote }}
 {{- end }}
-{{- /* blob: its reference counts; embedded: everything; gateway: OCI upload sessions in progress
-(an emptyDir: a chunked upload stays on the gateway that took it until sessions move to S3). */}}
+{{- /* blob: its reference counts; embedded: everything; gateway: a scratch emptyDir (OCI upload
+sessions are S3 multipart uploads in the distributed profile, so nothing there outlives a pod). */}}
 {{- if has $c (list "blob" "embedded" "gateway") }}
 - name: WHARF_DATA_DIR
   value: /var/lib/wharf

@@ -5,11 +5,13 @@
  * last; a flush is one `bulkWrite`, unordered. `lastPulls` finds by `package` (indexed; FerretDB
  * v1 uses only `_id` and scans, which the retention run pays once per page of 500 packages).
  * The instant recording began is one document of `pull_records_since`, inserted by the first
- * connect (`$setOnInsert`: a later connect, from any gateway, leaves it as it is).
+ * connect (`$setOnInsert`: a later connect, from any gateway, leaves it as it is). Token last
+ * uses are `token_uses`, one document per (account, token), `_id` = `<account>/<tokenId>` (an
+ * account name has no `/`), written the same way (`$max`, one unordered `bulkWrite` a flush).
  */
 import type { AnyBulkWriteOperation, Collection, MongoClient } from 'mongodb';
 import { MongoConnectionOptions, connectMongo, translateMongoOutages } from '@wharf/adapters/mongo';
-import type { PullRecord, PullRecordStore } from '@wharf/ports';
+import type { PullRecord, PullRecordStore, TokenUse } from '@wharf/ports';
 
 export type MongoPullRecordStoreOptions = MongoConnectionOptions;
 
@@ -18,6 +20,13 @@ interface PullDocument {
   package: string;
   release: string;
   pulledAt: string;
+}
+
+interface TokenUseDocument {
+  _id: string;
+  account: string;
+  tokenId: string;
+  usedAt: string;
 }
 
 interface SinceDocument {
@@ -34,6 +43,7 @@ export class MongoPullRecordStore implements PullRecordStore {
     private readonly client: MongoClient,
     private readonly pulls: Collection<PullDocument>,
     private readonly since: Collection<SinceDocument>,
+    private readonly tokenUses: Collection<TokenUseDocument>,
   ) {}
 
   static async connect(options: MongoPullRecordStoreOptions): Promise<MongoPullRecordStore> {
@@ -51,7 +61,9 @@ export class MongoPullRecordStore implements PullRecordStore {
         // Two gateways starting at once: one upsert loses on the key, and the other's time stands.
         if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
       }
-      return new MongoPullRecordStore(client, pulls, since);
+      const tokenUses = db.collection<TokenUseDocument>(`${prefix}token_uses`);
+      await tokenUses.createIndex({ account: 1 }, { name: 'by_account' });
+      return new MongoPullRecordStore(client, pulls, since, tokenUses);
     });
   }
 
@@ -93,6 +105,46 @@ export class MongoPullRecordStore implements PullRecordStore {
       if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
       await this.pulls.bulkWrite(operations, { ordered: false });
     }
+  }
+
+  recordTokenUses(uses: readonly TokenUse[]): Promise<void> {
+    const flush = this.flushing.then(() => this.writeTokenUses(uses));
+    this.flushing = flush.catch(() => undefined);
+    return flush;
+  }
+
+  private async writeTokenUses(uses: readonly TokenUse[]): Promise<void> {
+    if (uses.length === 0) return;
+    const latest = new Map<string, TokenUse>();
+    for (const u of uses) {
+      const key = `${u.account}/${u.tokenId}`;
+      const seen = latest.get(key);
+      if (!seen || seen.usedAt < u.usedAt) latest.set(key, u);
+    }
+    const operations: AnyBulkWriteOperation<TokenUseDocument>[] = [...latest].map(([_id, u]) => ({
+      updateOne: {
+        filter: { _id },
+        update: { $max: { usedAt: u.usedAt }, $setOnInsert: { account: u.account, tokenId: u.tokenId } },
+        upsert: true,
+      },
+    }));
+    try {
+      await this.tokenUses.bulkWrite(operations, { ordered: false });
+    } catch (error) {
+      // As for pulls: a racing insert of the same new record loses on the key, then its $max applies.
+      if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+      await this.tokenUses.bulkWrite(operations, { ordered: false });
+    }
+  }
+
+  async lastTokenUses(accounts: readonly string[]): Promise<TokenUse[]> {
+    const out: TokenUse[] = [];
+    for (let i = 0; i < accounts.length; i += LOOKUP_PAGE) {
+      const page = accounts.slice(i, i + LOOKUP_PAGE);
+      for (const d of await this.tokenUses.find({ account: { $in: page } }).toArray())
+        out.push({ account: d.account, tokenId: d.tokenId, usedAt: d.usedAt });
+    }
+    return out;
   }
 
   async lastPulls(packages: readonly string[]): Promise<PullRecord[]> {

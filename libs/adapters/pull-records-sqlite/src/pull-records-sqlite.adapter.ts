@@ -3,11 +3,12 @@
  * of the two times (ISO instants of one format compare as text). A batch is one transaction, so
  * a flush of a minute's pulls is one fsync (`synchronous` as the other stores: losing the last
  * flush in a power cut costs a minute of pull times, which retention measures in days). The
- * instant recording began is one row of its own table, written by the first open.
+ * instant recording began is one row of its own table, written by the first open. Token last
+ * uses are a table of the same shape, (account, token_id) → used_at, upserted the same way.
  */
 import type Database from 'better-sqlite3';
 import { SqliteFileOptions, openSqlite, prepared, translateSqliteOutages } from '@wharf/adapters/sqlite';
-import type { PullRecord, PullRecordStore } from '@wharf/ports';
+import type { PullRecord, PullRecordStore, TokenUse } from '@wharf/ports';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS pulls (
@@ -15,6 +16,12 @@ const SCHEMA = `
     release   TEXT NOT NULL,
     pulled_at TEXT NOT NULL,
     PRIMARY KEY (package, release)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS token_uses (
+    account  TEXT NOT NULL,
+    token_id TEXT NOT NULL,
+    used_at  TEXT NOT NULL,
+    PRIMARY KEY (account, token_id)
   ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS pulls_recorded_since (
     id    INTEGER PRIMARY KEY CHECK (id = 1),
@@ -28,6 +35,7 @@ const LOOKUP_PAGE = 500;
 export class SqlitePullRecordStore implements PullRecordStore {
   private readonly db: Database.Database;
   private readonly recordTx: (pulls: readonly PullRecord[]) => void;
+  private readonly tokenUsesTx: (uses: readonly TokenUse[]) => void;
 
   constructor(options: SqliteFileOptions) {
     this.db = openSqlite(options.path, options.synchronous ?? 'normal');
@@ -44,6 +52,32 @@ export class SqlitePullRecordStore implements PullRecordStore {
       );
       for (const p of pulls) upsert.run(p.package, p.release, p.pulledAt);
     });
+    this.tokenUsesTx = this.db.transaction((uses: readonly TokenUse[]) => {
+      const upsert = prepared(
+        this.db,
+        `INSERT INTO token_uses (account, token_id, used_at) VALUES (?, ?, ?)
+         ON CONFLICT (account, token_id) DO UPDATE SET used_at = MAX(used_at, excluded.used_at)`,
+      );
+      for (const u of uses) upsert.run(u.account, u.tokenId, u.usedAt);
+    });
+  }
+
+  async recordTokenUses(uses: readonly TokenUse[]): Promise<void> {
+    if (uses.length > 0) this.tokenUsesTx(uses);
+  }
+
+  async lastTokenUses(accounts: readonly string[]): Promise<TokenUse[]> {
+    const out: TokenUse[] = [];
+    for (let i = 0; i < accounts.length; i += LOOKUP_PAGE) {
+      const page = accounts.slice(i, i + LOOKUP_PAGE);
+      const rows = this.db
+        .prepare(
+          `SELECT account, token_id, used_at FROM token_uses WHERE account IN (${page.map(() => '?').join(', ')})`,
+        )
+        .all(...page) as { account: string; token_id: string; used_at: string }[];
+      for (const r of rows) out.push({ account: r.account, tokenId: r.token_id, usedAt: r.used_at });
+    }
+    return out;
   }
 
   async record(pulls: readonly PullRecord[]): Promise<void> {

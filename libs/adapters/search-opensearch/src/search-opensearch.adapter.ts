@@ -10,7 +10,9 @@
  * Ranking, as the embedded index: packages whose name (or "namespace/name") is the text, then
  * packages whose "namespace/name" contains the text, then relevance (BM25, name weighted above
  * keywords above namespace above description), ties by package. The three tiers are three
- * disjoint queries in one `_msearch`, so a tier never depends on score magnitudes.
+ * disjoint queries in one `_msearch`, so a tier never depends on score magnitudes. Sorted by
+ * recency, the same matches are one query sorted on `releasedAt` (a `date`), descending,
+ * documents without it last, ties by package.
  *
  * Documents never move backwards: `_bulk` with `version_type: external` and `version:
  * sequence`; OpenSearch refuses a version not above the stored one with a per-item 409, which
@@ -28,6 +30,7 @@
 import { Client, errors } from '@opensearch-project/opensearch';
 import type { ProjectionRebuild, SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
 import {
+  RELEASED_AT_MAPPING,
   SearchSource,
   fromSearchSource,
   searchIndexAlias,
@@ -224,6 +227,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
     };
     // A text longer than any package cannot be in one (and would make a needlessly large query).
     const substring = text.length <= MAX_PACKAGE_LENGTH ? { prefix: { suffixes: text } } : { match_none: {} };
+    if (query.sort === 'recent') return this.newestFirst(filters, [relevance, substring], limit);
     const tiers: Query[] = [
       // Name (or package) is the text; contains it, too.
       { bool: { filter: [...filters, exact], should: [relevance] } },
@@ -266,6 +270,22 @@ export class OpenSearchSearchIndex implements SearchIndex {
     await this.client.close();
   }
 
+  /** The documents passing the filters and matching one of `matches`, newest release first. */
+  private async newestFirst(filters: Query[], matches: Query[], limit: number): Promise<string[]> {
+    const { body } = await this.client.search({
+      index: this.target,
+      body: {
+        query: { bool: { filter: [...filters, { bool: { should: matches, minimum_should_match: 1 } }] } },
+        size: limit,
+        // unmapped_type: an index that somehow lacks the field still answers (all of it last).
+        sort: [{ releasedAt: { order: 'desc', missing: '_last', unmapped_type: 'date' } }, { package: 'asc' }],
+        _source: false,
+        track_total_hits: false,
+      } as never,
+    });
+    return body.hits.hits.flatMap((hit) => (hit._id === undefined ? [] : [hit._id]));
+  }
+
   /** Active documents, in the namespace and with the media type asked for, visible to the caller. */
   private filters(query: SearchQuery): Query[] {
     const filters: Query[] = [{ term: { active: true } }];
@@ -283,7 +303,11 @@ export class OpenSearchSearchIndex implements SearchIndex {
   }
 
   private async createIfMissing(): Promise<void> {
-    if (await this.aliasExists()) return;
+    if (await this.aliasExists()) {
+      // An index created before `releasedAt` was mapped gets the field (adding one is compatible).
+      await this.client.indices.putMapping({ index: this.alias, body: RELEASED_AT_MAPPING as never });
+      return;
+    }
     const index = searchIndexName(this.options.indexPrefix);
     try {
       await this.client.indices.create({

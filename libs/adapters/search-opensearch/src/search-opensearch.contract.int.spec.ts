@@ -6,7 +6,13 @@
 import { Client } from '@opensearch-project/opensearch';
 import { describeSearchIndexContract, searchDocument, uniqueName } from '@wharf/testing';
 import { OpenSearchSearchIndex, OpenSearchSearchIndexOptions } from './search-opensearch.adapter';
-import { SEARCH_INDEX_MAPPINGS, searchIndexAlias, searchIndexName } from './search-opensearch.mapping';
+import {
+  SEARCH_INDEX_MAPPINGS,
+  searchIndexAlias,
+  searchIndexBody,
+  searchIndexName,
+  toSearchSource,
+} from './search-opensearch.mapping';
 
 function opensearchUrl(): string {
   const url = process.env.WHARF_OPENSEARCH_URL;
@@ -202,5 +208,31 @@ describe('OpenSearchSearchIndex', () => {
     expect(await index.search({ text: `alpha ${'alphabet '.repeat(50)}`, limit: 10 })).toEqual([]);
     expect(await index.search({ text: 'alpha'.repeat(1000), limit: 10 })).toEqual([]);
     expect(await index.search({ text: `${'ab'.repeat(400)} alpha`, limit: 10 })).toEqual([]);
+  });
+
+  it('should map releasedAt on an index created without it, whose older documents sort last by recency', async () => {
+    const concrete = searchIndexName(indexPrefix);
+    const body = searchIndexBody();
+    const { releasedAt: _unmapped, ...olderProperties } = body.mappings.properties;
+    await admin.indices.create({
+      index: concrete,
+      body: {
+        ...body,
+        mappings: { ...body.mappings, properties: olderProperties },
+        aliases: { [searchIndexAlias(indexPrefix)]: {} },
+      } as never,
+    });
+    const ns = uniqueName('ns');
+    const { releasedAt: _none, ...older } = searchDocument(`${ns}/aaa-web`, { description: 'web' });
+    await admin.index({ index: concrete, id: older.package, body: toSearchSource(older), refresh: 'wait_for' });
+
+    const index = await open({ refresh: 'wait_for' });
+    const newer = searchDocument(`${ns}/zzz-web`, { description: 'web' });
+    await index.putMany([newer]);
+
+    const { body: mapping } = await admin.indices.getMapping({ index: concrete });
+    expect(mapping[concrete].mappings).toEqual(SEARCH_INDEX_MAPPINGS);
+    expect(await index.search({ text: 'web', sort: 'recent', limit: 10 })).toEqual([newer.package, older.package]);
+    expect((await index.getMany([older.package])).get(older.package)).toEqual(older);
   });
 });

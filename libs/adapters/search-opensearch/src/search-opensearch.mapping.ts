@@ -117,6 +117,8 @@ export const SEARCH_INDEX_MAPPINGS = {
     description: { type: 'text', index: false },
     releases: { type: 'keyword', index: false, doc_values: false },
     updatedAt: { type: 'keyword', index: false, doc_values: false },
+    // Sorted on by recency; added to indices created before it by `init` (RELEASED_AT_MAPPING).
+    releasedAt: { type: 'date' },
     view: { type: 'object', enabled: false },
     suffixes: { type: 'keyword' },
     words: {
@@ -129,6 +131,12 @@ export const SEARCH_INDEX_MAPPINGS = {
     },
   },
 } as const;
+
+/**
+ * The one field added to the mapping since version 1: `PUT <alias>/_mapping` with it makes an
+ * older index sort by it (its older documents lack the value and sort last, until a replay).
+ */
+export const RELEASED_AT_MAPPING = { properties: { releasedAt: SEARCH_INDEX_MAPPINGS.properties.releasedAt } };
 
 export interface SearchIndexSettingsOptions {
   /** Replicas per shard. Default 0 (a single node; a cluster wants at least 1). */

@@ -2,7 +2,9 @@
  * The embedded search projection on SQLite FTS5. User text is reduced to word tokens and each
  * is quoted as a prefix term, so query syntax in the input (`name:* OR *`) is searched for as
  * words, never interpreted. Ranking: exact name first, then names containing the text, then
- * FTS relevance (bm25, name weighted above keywords above description).
+ * FTS relevance (bm25, name weighted above keywords above description). Sorted by recency, the
+ * same matches come newest release first (`released_at`, an ISO time, so text order is time
+ * order), rows without one (stored before the column existed: NULL) last.
  */
 import type Database from 'better-sqlite3';
 import {
@@ -31,7 +33,8 @@ const TABLES: SqliteProjectionTables = {
       active      INTEGER NOT NULL,
       visibility  TEXT NOT NULL,
       media_types TEXT NOT NULL,
-      doc         TEXT NOT NULL
+      doc         TEXT NOT NULL,
+      released_at TEXT
     );
     CREATE VIRTUAL TABLE IF NOT EXISTS search_fts${suffix} USING fts5(
       name, namespace, keywords, description,
@@ -43,7 +46,7 @@ const TABLES: SqliteProjectionTables = {
   // package's whole view, a page or more, and at 10,000 packages the scan of the table took
   // ~36 ms a query against ~3 ms for the index.
   indexes:
-    'CREATE INDEX IF NOT EXISTS search_docs_listing ON search_docs (active, package, name, namespace, visibility, media_types);',
+    'CREATE INDEX IF NOT EXISTS search_docs_listing ON search_docs (active, package, name, namespace, visibility, media_types, released_at);',
 };
 
 export class SqliteSearchIndex implements SearchIndex {
@@ -59,7 +62,11 @@ export class SqliteSearchIndex implements SearchIndex {
     const suffix = rebuildOf ? REBUILD_SUFFIX : '';
     this.docs = `search_docs${suffix}`;
     this.fts = `search_fts${suffix}`;
-    if (!rebuildOf) this.db.exec(TABLES.schema('') + TABLES.indexes);
+    if (!rebuildOf) {
+      this.db.exec(TABLES.schema(''));
+      addReleasedAtColumn(this.db);
+      this.db.exec(TABLES.indexes);
+    }
   }
 
   async rebuild(): Promise<ProjectionRebuild<SearchIndex>> {
@@ -85,13 +92,13 @@ export class SqliteSearchIndex implements SearchIndex {
     const current = prepared(this.db, `SELECT id, sequence FROM ${this.docs} WHERE package = ?`);
     const insert = prepared(
       this.db,
-      `INSERT INTO ${this.docs} (package, namespace, name, sequence, active, visibility, media_types, doc)
-       VALUES (@package, @namespace, @name, @sequence, @active, @visibility, @media_types, @doc)`,
+      `INSERT INTO ${this.docs} (package, namespace, name, sequence, active, visibility, media_types, doc, released_at)
+       VALUES (@package, @namespace, @name, @sequence, @active, @visibility, @media_types, @doc, @released_at)`,
     );
     const update = prepared(
       this.db,
       `UPDATE ${this.docs} SET sequence = @sequence, active = @active, visibility = @visibility,
-         media_types = @media_types, doc = @doc WHERE id = @id`,
+         media_types = @media_types, doc = @doc, released_at = @released_at WHERE id = @id`,
     );
     const deleteText = prepared(this.db, `DELETE FROM ${this.fts} WHERE rowid = ?`);
     const insertText = prepared(
@@ -111,6 +118,7 @@ export class SqliteSearchIndex implements SearchIndex {
           visibility: doc.visibility,
           media_types: ',' + doc.mediaTypes.join(',') + ',',
           doc: JSON.stringify(doc),
+          released_at: doc.releasedAt ?? null,
         };
         let id: number;
         if (existing) {
@@ -139,6 +147,21 @@ export class SqliteSearchIndex implements SearchIndex {
   async close(): Promise<void> {
     if (this.ownsConnection && this.db.open) this.db.close();
   }
+}
+
+const RELEVANCE_ORDER = `CASE WHEN d.name = @text OR d.package = @text THEN 0 WHEN instr(d.package, @text) > 0 THEN 1 ELSE 2 END,
+                coalesce(f.rank, 0), d.package`;
+const RECENT_ORDER = 'd.released_at IS NULL, d.released_at DESC, d.package';
+
+/**
+ * Index files written before documents carried `releasedAt` lack its column: it is added, NULL
+ * in the old rows (they sort last by recency until a replay rewrites them), and the listing
+ * index is made again with it.
+ */
+function addReleasedAtColumn(db: Database.Database): void {
+  const columns = db.prepare(`SELECT name FROM pragma_table_info('search_docs')`).all() as { name: string }[];
+  if (columns.some((c) => c.name === 'released_at')) return;
+  db.exec('DROP INDEX IF EXISTS search_docs_listing; ALTER TABLE search_docs ADD COLUMN released_at TEXT;');
 }
 
 /** The query `search` runs (null: no words to look for), over the given tables. */
@@ -171,8 +194,7 @@ export function searchStatement(
        SELECT d.package FROM ${docs} d
        LEFT JOIN f ON f.id = d.id
        WHERE ${where.join(' AND ')}
-       ORDER BY CASE WHEN d.name = @text OR d.package = @text THEN 0 WHEN instr(d.package, @text) > 0 THEN 1 ELSE 2 END,
-                coalesce(f.rank, 0), d.package
+       ORDER BY ${query.sort === 'recent' ? RECENT_ORDER : RELEVANCE_ORDER}
        LIMIT @limit`;
   return { sql, params };
 }

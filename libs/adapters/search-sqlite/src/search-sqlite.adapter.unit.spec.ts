@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SearchQuery } from '@wharf/ports';
+import { searchDocument } from '@wharf/testing';
 import { SqliteSearchIndex, searchStatement } from './search-sqlite.adapter';
 
 describe('SqliteSearchIndex (adapter specifics)', () => {
@@ -29,6 +30,7 @@ describe('SqliteSearchIndex (adapter specifics)', () => {
   const queries: SearchQuery[] = [
     { text: 'nginx', limit: 1000 },
     { text: 'nginx', namespace: 'web', mediaType: 'helm', visibleNamespaces: ['web'], limit: 10 },
+    { text: 'nginx', sort: 'recent', limit: 10 },
   ];
 
   beforeEach(() => {
@@ -52,5 +54,22 @@ describe('SqliteSearchIndex (adapter specifics)', () => {
     const rebuild = await index.rebuild();
     await rebuild.switchOver();
     for (const query of queries) expect(plan(query)).toContain('COVERING INDEX search_docs_listing');
+  });
+
+  it('should add the released_at column to a file written without it, its old rows sorting last by recency', async () => {
+    await index.close();
+    const old = join(dir, 'old.db');
+    const db = new Database(old);
+    db.exec(`CREATE TABLE search_docs (id INTEGER PRIMARY KEY, package TEXT NOT NULL UNIQUE, namespace TEXT NOT NULL,
+        name TEXT NOT NULL, sequence INTEGER NOT NULL, active INTEGER NOT NULL, visibility TEXT NOT NULL,
+        media_types TEXT NOT NULL, doc TEXT NOT NULL);
+      CREATE INDEX search_docs_listing ON search_docs (active, package, name, namespace, visibility, media_types);`);
+    db.close();
+    index = new SqliteSearchIndex({ path: old });
+    const { releasedAt: _none, ...undated } = searchDocument('acme/aaa-web', { description: 'web' });
+    await index.putMany([undated, searchDocument('acme/zzz-web', { description: 'web' })]);
+
+    expect(await index.search({ text: 'web', sort: 'recent', limit: 10 })).toEqual(['acme/zzz-web', 'acme/aaa-web']);
+    expect((await index.getMany(['acme/aaa-web'])).get('acme/aaa-web')).toEqual(undated);
   });
 });

@@ -135,10 +135,10 @@ export class MongoUploadRecords {
     return true;
   }
 
-  /** Every state the session ever had (its parts and tails, for a removal to clean up). */
-  async allStates(id: string): Promise<SessionState[]> {
-    const found = await this.states.find({ session: id }).toArray();
-    return found.map(({ _id, session, ...state }) => (void _id, void session, state));
+  /** The multipart uploads the session's states ever named (for a removal to abort), not their parts. */
+  async uploadIdsOf(id: string): Promise<string[]> {
+    const found = await this.states.find({ session: id }, { projection: { uploadId: 1 } }).toArray();
+    return found.flatMap((state) => (state.uploadId ? [state.uploadId] : []));
   }
 
   /** Removes the session's head (it is gone from then on), then its states. */

@@ -289,7 +289,9 @@ export class S3UploadSessionStore implements UploadSessionStore {
   /** Why a chunk from `offset` was not committed: another chunk was (a mismatch), or the session is gone or sealed. */
   private async lost(repository: string, id: string, offset: number): Promise<Error> {
     const found = await this.find(repository, id);
-    return found ? new UploadOffsetMismatchError(id, found.state.size, offset) : new UploadSessionNotFoundError(id);
+    return found && !found.state.sealed
+      ? new UploadOffsetMismatchError(id, found.state.size, offset)
+      : new UploadSessionNotFoundError(id);
   }
 
   // --- sealed sessions -----------------------------------------------------------------------
@@ -303,9 +305,10 @@ export class S3UploadSessionStore implements UploadSessionStore {
 
   private async complete(id: string, state: SessionState): Promise<void> {
     const parts = [...state.parts];
-    if (state.tail)
-      parts.push(await this.uploadPart(id, state.uploadId!, parts.length + 1, await this.readObject(state.tail)));
     try {
+      // The tail's part too: an opener that lost the race to complete finds the upload gone here.
+      if (state.tail)
+        parts.push(await this.uploadPart(id, state.uploadId!, parts.length + 1, await this.readObject(state.tail)));
       await this.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
@@ -323,7 +326,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
   // --- removal -------------------------------------------------------------------------------
 
   private async remove(id: string): Promise<boolean> {
-    const uploads = new Set((await this.records.allStates(id)).map((s) => s.uploadId));
+    const uploads = new Set(await this.records.uploadIdsOf(id));
     for (const uploadId of uploads) if (uploadId) await this.abort(id, uploadId);
     const prefix = this.sessionPrefix(id);
     let token: string | undefined;

@@ -98,6 +98,11 @@ export interface AccountView {
   retention?: RetentionPolicy[];
 }
 
+/** A user's or an organisation's account, one a namespace is: not the site's own stream (SITE_ACCOUNT). */
+export function isNamespaceAccount(view: AccountView | null | undefined): view is AccountView {
+  return view !== null && view !== undefined && view.kind !== 'site';
+}
+
 export function retentionPoliciesOf(view: AccountView): RetentionPolicy[] {
   return view.retention ?? [];
 }

@@ -47,7 +47,7 @@ import {
   packageExists,
 } from './package.view';
 import type { HeadFields, PackageHead } from './package.head';
-import { mediaTypesInIndex } from './package.head';
+import { headRow, mediaTypesInIndex } from './package.head';
 import type { PackageHeadState } from './package.head-state';
 
 /** What a decision needs to know beyond the package's own state, measured by its writer. */
@@ -157,13 +157,7 @@ function factsOf(state: DecisionState): PackageFacts {
   return {
     fields: head,
     exists: head.releases.length > 0,
-    manifest: (release, mediaType) => {
-      if (!mediaTypesInIndex(head.releases, release).includes(mediaType)) return undefined;
-      const row = rows.find((m) => m.release === release && m.mediaType === mediaType);
-      if (!row)
-        throw new Error(`the manifest ${release} (${mediaType}) of ${head.package} was not loaded with its head`);
-      return row;
-    },
+    manifest: (release, mediaType) => headRow(head, rows, release, mediaType),
     manifestCount: (release) => mediaTypesInIndex(head.releases, release).length,
     storedBytes: () => head.storedBytes,
     storedMetadataBytes: () => head.metadataBytes,
@@ -185,13 +179,18 @@ function wholeView(state: DecisionState, command: PackageCommand): PackageView {
  * writer's decision stays the guarantee.
  */
 export function assertPushFitsPackage(command: PushRelease, state: PackageView): ReleaseManifest | undefined {
-  return assertPushFits(command, {
-    sequence: state.sequence,
-    visibility: state.visibility,
-    tombstones: state.tombstones,
-    existing: findManifest(state, command.release, command.mediaType),
-    storedMetadataBytes: () => storedMetadataBytesOf(state),
-  });
+  return assertPushFits(command, pushTargetOf(factsOf(state), command));
+}
+
+/** A push's target as the package's facts give it (a whole view, or a head and the rows the push touches). */
+function pushTargetOf(facts: PackageFacts, command: PushRelease): PushTarget {
+  return {
+    sequence: facts.fields.sequence,
+    visibility: facts.fields.visibility,
+    tombstones: facts.fields.tombstones,
+    existing: facts.manifest(command.release, command.mediaType),
+    storedMetadataBytes: facts.storedMetadataBytes,
+  };
 }
 
 /**
@@ -269,13 +268,7 @@ function assertPackageMetadataWithinBound(
 function decidePush(command: PushRelease, facts: PackageFacts, context: DecisionContext): PackageEvent[] {
   const state = facts.fields;
   const existed = state.sequence > 0;
-  const existing = assertPushFits(command, {
-    sequence: state.sequence,
-    visibility: state.visibility,
-    tombstones: state.tombstones,
-    existing: facts.manifest(command.release, command.mediaType),
-    storedMetadataBytes: facts.storedMetadataBytes,
-  });
+  const existing = assertPushFits(command, pushTargetOf(facts, command));
   assertWithinQuota(command, facts, existing, context);
   return [
     {

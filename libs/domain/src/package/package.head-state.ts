@@ -10,7 +10,7 @@
 import { manifestBytes, metadataBytes } from './package.summary';
 import type { ReleaseDeleted, ReleasePublished, RecordedEvent, PackageEvent } from './package.events';
 import type { HeadFields, ManifestChanges, ManifestRow, PackageHead } from './package.head';
-import { indexWith, indexWithout, lastManifestChanges, manifestRowKey, mediaTypesInIndex } from './package.head';
+import { headRow, indexWith, indexWithout, lastManifestChanges, manifestRowKey } from './package.head';
 import { HeadOnlyEvent, applyHeadEvent, manifestPublishedBy, stamped, withoutTombstone } from './package.decider';
 import type { ReleaseManifest, ReleaseTombstone } from './package.view';
 
@@ -78,11 +78,7 @@ export function headChanges(after: PackageHeadState, events: readonly RecordedEv
 type IndexPart = Pick<PackageHead, 'releases' | 'storedBytes' | 'metadataBytes'>;
 
 function rowOf(state: PackageHeadState, release: string, mediaType: string): ReleaseManifest | undefined {
-  if (!mediaTypesInIndex(state.head.releases, release).includes(mediaType)) return undefined;
-  const row = state.rows.find((m) => m.release === release && m.mediaType === mediaType);
-  if (!row)
-    throw new Error(`the manifest ${release} (${mediaType}) of ${state.head.package} was not loaded with its head`);
-  return row;
+  return headRow(state.head, state.rows, release, mediaType);
 }
 
 function othersThan(rows: ReleaseManifest[], release: string, mediaType: string): ReleaseManifest[] {

@@ -219,6 +219,23 @@ export function mediaTypesInIndex(index: PackageHead['releases'], release: strin
   return found ? index[at]!.mediaTypes : [];
 }
 
+/**
+ * The manifest of (release, media type) among the rows loaded with a head: undefined when the
+ * head's index has no such manifest; an error when it has one that was not loaded (the loader
+ * must read every row a command touches).
+ */
+export function headRow(
+  head: Pick<PackageHead, 'package' | 'releases'>,
+  rows: readonly ReleaseManifest[],
+  release: string,
+  mediaType: string,
+): ReleaseManifest | undefined {
+  if (!mediaTypesInIndex(head.releases, release).includes(mediaType)) return undefined;
+  const row = rows.find((m) => m.release === release && m.mediaType === mediaType);
+  if (!row) throw new Error(`the manifest ${release} (${mediaType}) of ${head.package} was not loaded with its head`);
+  return row;
+}
+
 /** The release index with (release, media type) in it, as `summarizePackage` would sort it; a new array. */
 export function indexWith(index: PackageHead['releases'], release: string, mediaType: string): PackageHead['releases'] {
   const { at, found } = placeInIndex(index, release);

@@ -4,6 +4,7 @@
  * events into it; the `SearchIndex` port stores it.
  */
 import type { ChartMetadata } from '../archive/chart-metadata';
+import { InvalidUsageError } from '../errors';
 import { sortReleasesDescending } from '../semver';
 import { mediaTypesOf } from './package.summary';
 import { PackageView, packageExists, releaseNames } from './package.view';
@@ -23,6 +24,13 @@ export interface SearchDocument {
   mediaTypes: string[];
   releases: string[];
   updatedAt: string | null;
+  /**
+   * When its newest release was pushed (the latest `createdAt` of its manifests; an imported
+   * release keeps its original time); null without releases. What a search sorted by recency
+   * orders by. Documents stored before this field existed lack it (undefined): they sort after
+   * every dated one until a replay (`npm run replay -- search`) rewrites them.
+   */
+  releasedAt?: string | null;
   /** The package's state after `sequence`, so the next event can be folded without asking anyone. */
   view: PackageView;
 }
@@ -45,6 +53,25 @@ export function searchDocumentFrom(view: PackageView): SearchDocument {
     mediaTypes: mediaTypesOf(view),
     releases,
     updatedAt: view.updatedAt,
+    releasedAt: newestReleaseTime(view),
     view,
   };
+}
+
+/** How search results are ordered: best match first, or newest release first. */
+export const SEARCH_SORTS = ['relevance', 'recent'] as const;
+export type SearchSort = (typeof SEARCH_SORTS)[number];
+
+/** Returns `value` as a SearchSort; InvalidUsageError(field) for anything else. */
+export function parseSearchSort(value: unknown, field = 'sort'): SearchSort {
+  if (!SEARCH_SORTS.includes(value as SearchSort))
+    throw new InvalidUsageError(`'${field}' must be one of ${SEARCH_SORTS.join(', ')}`, { field });
+  return value as SearchSort;
+}
+
+/** The time of the package's newest release (its manifests' latest `createdAt`), null without any. */
+export function newestReleaseTime(view: PackageView): string | null {
+  let newest: string | null = null;
+  for (const m of view.manifests) if (newest === null || m.createdAt > newest) newest = m.createdAt;
+  return newest;
 }

@@ -115,6 +115,8 @@ export interface SearchDocumentOptions {
   description?: string;
   keywords?: string[];
   mediaTypes?: string[];
+  /** Its newest release's time, instead of the one its events give; undefined: left out, as documents stored before the field existed. */
+  releasedAt?: string | null;
 }
 
 export function searchDocument(pkg: string, options: SearchDocumentOptions = {}): SearchDocument {
@@ -129,5 +131,8 @@ export function searchDocument(pkg: string, options: SearchDocumentOptions = {})
   );
   const removed = options.active === false ? mediaTypes.map((mediaType) => releaseDeleted('1.0.0', mediaType)) : [];
   const folded = packageView(pkg, [...published, ...removed]);
-  return searchDocumentFrom({ ...folded, sequence: options.sequence ?? folded.sequence });
+  const doc = searchDocumentFrom({ ...folded, sequence: options.sequence ?? folded.sequence });
+  if (!('releasedAt' in options)) return doc;
+  const { releasedAt: _derived, ...undated } = doc;
+  return options.releasedAt === undefined ? undated : { ...undated, releasedAt: options.releasedAt };
 }

@@ -2,7 +2,7 @@
  * The PullRecordStore contract (libs/ports/src/pull-records.port.ts), run unchanged against
  * every adapter: each test gets a fresh, empty store.
  */
-import type { PullRecord, PullRecordStore } from '@wharf/ports';
+import type { PullRecord, PullRecordStore, TokenUse } from '@wharf/ports';
 import { ContractFixture, ContractOptions, useContractFixture } from './contract-fixture';
 
 export interface PullRecordsFixture extends ContractFixture<PullRecordStore> {
@@ -13,6 +13,8 @@ export interface PullRecordsFixture extends ContractFixture<PullRecordStore> {
 const at = (day: number) => new Date(Date.UTC(2026, 0, day)).toISOString();
 const sorted = (records: PullRecord[]) =>
   [...records].sort((a, b) => `${a.package}@${a.release}`.localeCompare(`${b.package}@${b.release}`));
+const sortedUses = (uses: TokenUse[]) =>
+  [...uses].sort((a, b) => `${a.account}/${a.tokenId}`.localeCompare(`${b.account}/${b.tokenId}`));
 
 export function describePullRecordsContract(
   name: string,
@@ -86,6 +88,50 @@ export function describePullRecordsContract(
       },
       timeout,
     );
+    it(
+      'should keep the last use of each token, never moving a time back, across batches, within one and when writers race',
+      async () => {
+        expect(await store().lastTokenUses(['alice'])).toEqual([]);
+        await store().recordTokenUses([]);
+        await store().recordTokenUses([
+          { account: 'alice', tokenId: 'a1', usedAt: at(5) },
+          { account: 'alice', tokenId: 'a1', usedAt: at(7) },
+          { account: 'alice', tokenId: 'a1', usedAt: at(6) },
+          { account: 'acme+ci', tokenId: 'r1', usedAt: at(2) },
+        ]);
+        await store().recordTokenUses([{ account: 'alice', tokenId: 'a1', usedAt: at(3) }]); // an older batch, late
+        await Promise.all(
+          [4, 9, 2, 8].map((day) => store().recordTokenUses([{ account: 'alice', tokenId: 'a2', usedAt: at(day) }])),
+        );
+
+        expect(sortedUses(await store().lastTokenUses(['alice', 'acme+ci']))).toEqual([
+          { account: 'acme+ci', tokenId: 'r1', usedAt: at(2) },
+          { account: 'alice', tokenId: 'a1', usedAt: at(7) },
+          { account: 'alice', tokenId: 'a2', usedAt: at(9) },
+        ]);
+      },
+      timeout,
+    );
+
+    it(
+      'should answer token uses of exactly the accounts asked, by exact name, apart from pulls',
+      async () => {
+        await store().recordTokenUses([
+          { account: 'acme', tokenId: 'x', usedAt: at(1) },
+          { account: 'acme+ci', tokenId: 'y', usedAt: at(2) },
+          { account: 'acme-ui', tokenId: 'z', usedAt: at(3) },
+        ]);
+        await store().record([{ package: 'acme/web', release: '1.0.0', pulledAt: at(4) }]);
+
+        expect(await store().lastTokenUses(['acme', 'nobody'])).toEqual([
+          { account: 'acme', tokenId: 'x', usedAt: at(1) },
+        ]);
+        expect(await store().lastTokenUses([])).toEqual([]);
+        expect(await store().lastPulls(['acme'])).toEqual([]);
+      },
+      timeout,
+    );
+
     it(
       'should say since when it records pulls: an instant not after now, the same on every call, whatever is recorded',
       async () => {

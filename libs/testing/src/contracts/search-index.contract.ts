@@ -245,6 +245,47 @@ export function describeSearchIndexContract(
       );
 
       it(
+        'should order the same matches newest release first when sorted by recency, undated ones last by package',
+        async () => {
+          const ns = uniqueName('ns');
+          const docs = await indexed(
+            [`${ns}/webapp`, { description: 'webapp', releasedAt: '2026-01-01T00:00:00.000Z' }],
+            [`${ns}/beta`, { description: 'webapp', releasedAt: '2026-03-01T10:00:00.000Z' }],
+            [`${ns}/old-b`, { description: 'webapp', releasedAt: undefined }],
+            [`${ns}/none`, { description: 'webapp', releasedAt: null }],
+            [`${ns}/old-a`, { description: 'webapp', releasedAt: undefined }],
+            [`${ns}/gamma`, { description: 'webapp', releasedAt: '2026-03-01T09:59:59.999Z' }],
+            [`${ns}/other`, { description: 'unrelated', releasedAt: '2026-12-01T00:00:00.000Z' }],
+          );
+
+          await settled(async () => {
+            const newestFirst = [
+              `${ns}/beta`,
+              `${ns}/gamma`,
+              `${ns}/webapp`,
+              `${ns}/none`,
+              `${ns}/old-a`,
+              `${ns}/old-b`,
+            ];
+            expect(await search('webapp', { namespace: ns, sort: 'recent' })).toEqual(newestFirst);
+            expect(await search('webapp', { namespace: ns, sort: 'recent', limit: 2 })).toEqual(
+              newestFirst.slice(0, 2),
+            );
+            // Relevance (the default) still puts the package named by the text first.
+            expect((await search('webapp', { namespace: ns }))[0]).toBe(`${ns}/webapp`);
+            expect(await search('webapp', { namespace: ns, sort: 'relevance' })).toEqual(
+              await search('webapp', { namespace: ns }),
+            );
+            // A document stored without the field reads back without it.
+            const found = await index().getMany(docs.map((d) => d.package));
+            for (const doc of docs) expect(found.get(doc.package)).toEqual(doc);
+            expect('releasedAt' in found.get(`${ns}/old-a`)!).toBe(false);
+          });
+        },
+        timeout,
+      );
+
+      it(
         'should never return an inactive document',
         async () => {
           const ns = uniqueName('ns');

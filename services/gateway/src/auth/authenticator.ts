@@ -30,7 +30,8 @@
  *   every request. The memo is consulted only while the budget is not spent.
  * A disabled user (`wharf users disable`) is refused like a wrong password or an unknown token.
  * Registry tokens (the OCI token endpoint's, registry-tokens.ts) are issued and checked here too.
- * Neither the password nor the token ever leaves this class. Every refusal is counted (`metrics`:
+ * A token that checks out is noted as used (TokenUseRecorder: in memory, written once per
+ * interval), for the token lists' last use. Neither the password nor the token ever leaves this class. Every refusal is counted (`metrics`:
  * credentials refused by kind, and the failure budget's 429s).
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
@@ -55,6 +56,7 @@ import { matchToken } from './api-tokens';
 import { PasswordHashPool } from './password-hash-pool';
 import { hashPassword, preparePlaceholder, verifyAgainstPlaceholder, verifyPassword } from './password-hasher';
 import { RateLimiter } from './rate-limiter';
+import { TokenUseRecorder } from './token-use-recorder';
 import {
   Audience,
   REGISTRY_AUDIENCE,
@@ -80,6 +82,7 @@ export class Authenticator {
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
     @Optional() @Inject(METRICS) private readonly metrics: AccessMetrics = NO_METRICS,
     private readonly registryTokens: RegistryTokens = new RegistryTokens(config),
+    @Optional() @Inject(TokenUseRecorder) private readonly tokenUses: TokenUseRecorder | null = null,
   ) {
     this.pool = new PasswordHashPool(config.auth.passwordHashConcurrency, config.auth.passwordHashQueue);
     if (config.auth.mode === 'enforced') void preparePlaceholder();
@@ -236,7 +239,8 @@ export class Authenticator {
       const org = await this.directory.get(robot.org);
       const record = org?.kind === 'organization' ? findRobot(org, robot.robot) : undefined;
       const matched = record && matchToken(record.tokens, token, now);
-      if (record && matched)
+      if (record && matched) {
+        this.tokenUses?.used(token.account, matched.id);
         return {
           kind: 'robot',
           org: robot.org,
@@ -244,16 +248,19 @@ export class Authenticator {
           role: record.role,
           proof: { by: 'token', tokenId: matched.id, expiresAt: matched.expiresAt },
         };
+      }
     } else {
       const user = await this.directory.get(token.account);
       const matched = user?.kind === 'user' && !user.disabled ? matchToken(user.tokens, token, now) : undefined;
-      if (user && matched)
+      if (user && matched) {
+        this.tokenUses?.used(token.account, matched.id);
         return {
           kind: 'user',
           name: user.namespace,
           siteAdmin: user.siteAdmin,
           proof: { by: 'token', tokenId: matched.id, expiresAt: matched.expiresAt },
         };
+      }
     }
     this.metrics.authenticationFailed('token');
     throw new UnauthorizedError('invalid or expired token');

@@ -56,6 +56,10 @@ export function registryTokenKeyOf(config: WharfConfig, profileKey: Buffer | nul
     throw new ConfigError([
       'WHARF_REGISTRY_TOKEN_KEY: required by the gateway with WHARF_AUTH_MODE=enforced in the distributed profile (32 bytes, base64: openssl rand -base64 32, the same on every gateway and on no other service)',
     ]);
+  if (key !== null && config.webhooks.secretKey !== null && key.equals(config.webhooks.secretKey))
+    throw new ConfigError([
+      'WHARF_REGISTRY_TOKEN_KEY: must differ from WHARF_WEBHOOK_SECRET_KEY (the webhook service holds that key, and could sign tokens for any user)',
+    ]);
   return key;
 }
 

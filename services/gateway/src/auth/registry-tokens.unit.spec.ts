@@ -54,6 +54,27 @@ describe(RegistryTokens.name, () => {
     expect(registryTokenKeyOf(loadConfig({ WHARF_AUTH_MODE: 'enforced' }), file)).toBe(file);
   });
 
+  it('should refuse WHARF_REGISTRY_TOKEN_KEY equal to WHARF_WEBHOOK_SECRET_KEY, naming both, never the value', () => {
+    const same = key();
+    const config = loadConfig({
+      WHARF_PROFILE: 'distributed',
+      WHARF_AUTH_MODE: 'enforced',
+      WHARF_WEBHOOK_SECRET_KEY: same,
+      WHARF_REGISTRY_TOKEN_KEY: same,
+    });
+    let error: unknown;
+    try {
+      registryTokenKeyOf(config);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(/^WHARF_REGISTRY_TOKEN_KEY: must differ from WHARF_WEBHOOK_SECRET_KEY/),
+    ]);
+    expect((error as Error).message).not.toContain(same);
+  });
+
   it('should make a key of its own when neither the variable nor the profile gives one', () => {
     const alone = new RegistryTokens(loadConfig({ WHARF_AUTH_MODE: 'open' }));
     const elsewhere = new RegistryTokens(loadConfig({ WHARF_AUTH_MODE: 'open' }));

@@ -15,8 +15,14 @@ export const SESSION_PAGES = 'wharf:session-pages';
 /** Marks a controller whose callers are resolved from the session cookie (the web UI's). */
 export const SessionPages = (): ClassDecorator => SetMetadata(SESSION_PAGES, true);
 
-/** The session token the request's cookies carry, if any. */
+/**
+ * The session token the request's cookies carry, if any. Two `wharf_session` cookies are no
+ * session: a sibling subdomain may set one for the parent domain with a longer path, which the
+ * browser sends first, to make the visitor act as the planter's account on that page.
+ */
 export function sessionTokenOf(headers: { cookie?: string }): string | undefined {
+  const sent = (headers.cookie ?? '').split(';').filter((part) => part.trim().startsWith(`${SESSION_COOKIE}=`));
+  if (sent.length !== 1) return undefined;
   return parseCookies(headers.cookie)[SESSION_COOKIE] || undefined;
 }
 

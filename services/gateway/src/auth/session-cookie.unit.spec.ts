@@ -1,16 +1,16 @@
-import { SESSION_COOKIE, parseCookies, sessionTokenOf } from './session-cookie';
+import { SESSION_COOKIE, sessionTokenOf } from './session-cookie';
 
-describe('parseCookies', () => {
-  it('reads name=value pairs, the first of a repeated name winning', () => {
-    expect(parseCookies('a=1; b = 2;c=x=y; a=3; junk')).toEqual({ a: '1', b: '2', c: 'x=y' });
-    expect(parseCookies(undefined)).toEqual({});
-  });
-});
-
-describe('sessionTokenOf', () => {
-  it('reads the session cookie, an empty one being none', () => {
-    expect(sessionTokenOf({ cookie: `x=1; ${SESSION_COOKIE}=wharf.abc` })).toBe('wharf.abc');
-    expect(sessionTokenOf({ cookie: `${SESSION_COOKIE}=` })).toBeUndefined();
+describe(sessionTokenOf.name, () => {
+  it('reads the one session cookie a request carries', () => {
+    expect(sessionTokenOf({ cookie: `a=1; ${SESSION_COOKIE}=wharf.alice.tok; b=2` })).toBe('wharf.alice.tok');
+    expect(sessionTokenOf({ cookie: 'a=1' })).toBeUndefined();
     expect(sessionTokenOf({})).toBeUndefined();
+    expect(sessionTokenOf({ cookie: `${SESSION_COOKIE}=` })).toBeUndefined();
+  });
+
+  it('takes two session cookies (one planted for the parent domain by a sibling subdomain) as no session', () => {
+    expect(sessionTokenOf({ cookie: `${SESSION_COOKIE}=wharf.mallory.tok; ${SESSION_COOKIE}=wharf.alice.tok` })).toBe(
+      undefined,
+    );
   });
 });

@@ -10,6 +10,7 @@ import {
   JsonValue,
   assertRelease,
   parseMediaType,
+  parseSearchSort,
   parseVisibility,
 } from '@wharf/domain';
 import type { PackageListQuery } from '../use-cases/read-package/list-packages.use-case';
@@ -54,8 +55,9 @@ export function packageListQuery(query: unknown, maxLimit: number): PackageListQ
 }
 
 /**
- * `GET /api/v1/packages/search?q=&namespace=&media_type=`: the text searched for ('' when
- * absent), and the namespace and media type the results must have, if given.
+ * `GET /api/v1/packages/search?q=&namespace=&media_type=&sort=`: the text searched for ('' when
+ * absent), the namespace and media type the results must have, if given, and the order
+ * (`relevance` when absent or empty, or `recent`; anything else is refused).
  */
 export function packageSearch(query: unknown): PackageSearch {
   const values = mergeValues(query, {});
@@ -63,6 +65,7 @@ export function packageSearch(query: unknown): PackageSearch {
     text: optionalString(values, 'q') ?? '',
     namespace: optionalString(values, 'namespace')?.trim() || undefined,
     mediaType: optionalMediaType(values),
+    sort: parseSearchSort(optionalString(values, 'sort') || 'relevance'),
   };
 }
 

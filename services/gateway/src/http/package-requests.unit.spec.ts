@@ -90,12 +90,19 @@ describe('the other package routes', () => {
   });
 
   it('reads the search text and the media type a package is shown for', () => {
-    expect(packageSearch({})).toEqual({ text: '', namespace: undefined, mediaType: undefined });
-    expect(packageSearch({ q: 'nginx', namespace: ' acme ', media_type: 'helm' })).toEqual({
+    expect(packageSearch({})).toEqual({ text: '', namespace: undefined, mediaType: undefined, sort: 'relevance' });
+    expect(packageSearch({ q: 'nginx', namespace: ' acme ', media_type: 'helm', sort: 'recent' })).toEqual({
       text: 'nginx',
       namespace: 'acme',
       mediaType: 'helm',
+      sort: 'recent',
     });
+    expect(packageSearch({ sort: '' }).sort).toBe('relevance');
+    for (const sort of ['newest', 'RECENT', ['recent', 'relevance']]) {
+      expect(() => packageSearch({ q: 'nginx', sort })).toThrow(
+        expect.objectContaining({ code: 'invalid-usage', details: { field: 'sort' } }),
+      );
+    }
     expect(() => packageSearch({ q: 'nginx', media_type: 'Not A Type' })).toThrow(
       expect.objectContaining({ code: 'invalid-media-type' }),
     );

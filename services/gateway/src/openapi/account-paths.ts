@@ -254,8 +254,18 @@ export const ACCOUNT_SCHEMAS = {
   },
   Token: {
     type: 'object',
-    required: ['id', 'label', 'created_at', 'expires_at'],
-    properties: { id: str, label: str, created_at: str, expires_at: { type: ['string', 'null'] } },
+    required: ['id', 'label', 'created_at', 'expires_at', 'last_used_at'],
+    properties: {
+      id: str,
+      label: str,
+      created_at: str,
+      expires_at: { type: ['string', 'null'] },
+      last_used_at: {
+        type: ['string', 'null'],
+        description:
+          'When the token last authenticated a request (null: never). Each gateway writes the tokens used every WHARF_TOKEN_USE_INTERVAL_SECONDS; reading a token list writes its own first, so precision is that interval across gateways.',
+      },
+    },
   },
   Organization: {
     type: 'object',

@@ -3,7 +3,7 @@
  * disagrees with every real server; see the README). Every path is also served under the
  * configured prefix (default /cnr), which the `servers` list says.
  */
-import { CHANNEL_NAME_PATTERN, PACKAGE_NAME_PATTERN, SHA256_HEX } from '@wharf/domain';
+import { CHANNEL_NAME_PATTERN, PACKAGE_NAME_PATTERN, SEARCH_SORTS, SHA256_HEX } from '@wharf/domain';
 import { ACCOUNT_PATHS, ACCOUNT_SCHEMAS, SECURITY_SCHEMES } from './account-paths';
 import { RETENTION_PATHS, RETENTION_SCHEMAS } from './retention-paths';
 import { WEBHOOK_PATHS, WEBHOOK_SCHEMAS } from './webhook-paths';
@@ -119,9 +119,16 @@ export function openApiDocument(prefix: string, version: string) {
               schema: { type: 'string' },
               description: 'Only packages with this media type',
             },
+            {
+              name: 'sort',
+              in: 'query',
+              schema: { type: 'string', enum: [...SEARCH_SORTS], default: 'relevance' },
+              description:
+                'relevance: best match first; recent: newest release first (packages indexed before release times were, last)',
+            },
           ],
           responses: {
-            200: ok('Matching packages, best first', { type: 'array', items: { type: 'string' } }),
+            200: ok('Matching packages, in the order asked for', { type: 'array', items: { type: 'string' } }),
             ...errors(400),
           },
         },

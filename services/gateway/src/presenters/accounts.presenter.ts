@@ -3,9 +3,20 @@
  * answer except a token's text at the moment it is created.
  */
 import type { AccountView, NamespaceLimits, RecordedAccountEvent, TokenRecord } from '@wharf/domain';
+import { tokenUseKey } from '../auth/token-use-recorder';
 
-export function tokenJson(token: TokenRecord) {
-  return { id: token.id, label: token.label, created_at: token.createdAt, expires_at: token.expiresAt };
+/**
+ * `lastUsedAt`: the token's last use as the TokenUseRecorder knows it (ISO instant), null if
+ * never; left out (no `last_used_at`) where it is not known: the CLI reads the account store only.
+ */
+export function tokenJson(token: TokenRecord, lastUsedAt?: string | null) {
+  return {
+    id: token.id,
+    label: token.label,
+    created_at: token.createdAt,
+    expires_at: token.expiresAt,
+    ...(lastUsedAt !== undefined && { last_used_at: lastUsedAt }),
+  };
 }
 
 export function limitsJson(limits: NamespaceLimits) {
@@ -22,7 +33,8 @@ export function robotName(org: string, robot: string): string {
   return `${org}+${robot}`;
 }
 
-export function organizationJson(view: AccountView) {
+/** `lastUses`: its robots' token uses, keyed by tokenUseKey; left out as in tokenJson. */
+export function organizationJson(view: AccountView, lastUses?: ReadonlyMap<string, string>) {
   return {
     name: view.namespace,
     created_at: view.createdAt,
@@ -31,7 +43,14 @@ export function organizationJson(view: AccountView) {
       .map((m) => ({ user: m.user, role: m.role })),
     robots: [...view.robots]
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((r) => ({ name: robotName(view.namespace, r.name), role: r.role, tokens: r.tokens.map(tokenJson) })),
+      .map((r) => {
+        const name = robotName(view.namespace, r.name);
+        return {
+          name,
+          role: r.role,
+          tokens: r.tokens.map((t) => tokenJson(t, lastUses && (lastUses.get(tokenUseKey(name, t.id)) ?? null))),
+        };
+      }),
   };
 }
 

@@ -38,17 +38,17 @@ export class UiAccountController {
 
   @Post('-/login')
   logIn(@Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
-    return this.pages.render(request, reply, async (ctx) => {
-      const form = this.pages.form(request, body);
-      const username = form.get('username') ?? '';
-      try {
+    return this.pages.submit(
+      request,
+      reply,
+      body,
+      async (_ctx, form) => {
         const { token } = await this.logIns.execute({ ...credentials(form), client: request.ip });
         this.session.begin(request, reply, token);
         return this.pages.redirect(reply, '/ui/');
-      } catch (error) {
-        return this.pages.formProblem(reply, error, (message) => loginPage(ctx, username, message));
-      }
-    });
+      },
+      (ctx, form, message) => loginPage(ctx, form.get('username') ?? '', message),
+    );
   }
 
   @Get('-/signup')
@@ -58,17 +58,17 @@ export class UiAccountController {
 
   @Post('-/signup')
   signUp(@Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
-    return this.pages.render(request, reply, async (ctx) => {
-      const form = this.pages.form(request, body);
-      const username = form.get('username') ?? '';
-      try {
+    return this.pages.submit(
+      request,
+      reply,
+      body,
+      async (ctx, form) => {
         const { token } = await this.signUps.execute({ ...credentials(form), caller: ctx.caller, client: request.ip });
         this.session.begin(request, reply, token);
         return this.pages.redirect(reply, '/ui/-/tokens');
-      } catch (error) {
-        return this.pages.formProblem(reply, error, (message) => signupPage(ctx, username, message));
-      }
-    });
+      },
+      (ctx, form, message) => signupPage(ctx, form.get('username') ?? '', message),
+    );
   }
 
   /** Ends the session and revokes its token, so a copied cookie is worth nothing afterwards. */
@@ -90,15 +90,16 @@ export class UiAccountController {
 
   @Post('-/tokens')
   createToken(@Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
-    return this.pages.render(request, reply, async (ctx) => {
-      const form = this.pages.form(request, body);
-      try {
+    return this.pages.submit(
+      request,
+      reply,
+      body,
+      async (ctx, form) => {
         const created = await this.tokens.create(ctx.caller, () => tokenFormRequest(form));
         return await this.tokensView(ctx, created, null);
-      } catch (error) {
-        return this.pages.formProblem(reply, error, (message) => this.tokensView(ctx, null, message));
-      }
-    });
+      },
+      (ctx, _form, message) => this.tokensView(ctx, null, message),
+    );
   }
 
   @Post('-/tokens/:tokenId/revoke')

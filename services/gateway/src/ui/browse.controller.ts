@@ -6,7 +6,13 @@
 import { Controller, Get, Inject, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SessionPages } from '../auth/session-cookie';
-import { Caller, HELM_MEDIA_TYPE, PackageNotFoundError, sortReleasesDescending } from '@wharf/domain';
+import {
+  Caller,
+  HELM_MEDIA_TYPE,
+  PackageNotFoundError,
+  UnauthorizedError,
+  sortReleasesDescending,
+} from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { RouteNotFoundError } from '@wharf/http';
 import { AccessControl } from '../auth/access-control';
@@ -17,10 +23,12 @@ import { packageSearch } from '../http/package-requests';
 import { ListPackagesUseCase } from '../use-cases/read-package/list-packages.use-case';
 import { ReadablePackages } from '../use-cases/read-package/readable-packages';
 import { SearchPackagesUseCase } from '../use-cases/read-package/search-packages.use-case';
+import { OciReadsUseCases } from '../use-cases/oci/oci-reads.use-cases';
+import { ociRepositoryPage } from './pages/oci-repository.page';
 import { namespacePage } from './pages/namespace.page';
 import type { ListPage, PackageEntry } from './pages/package-list';
 import { packagePage, versionsPage } from './pages/package.page';
-import { SearchView, searchPage, searchResults } from './pages/search.page';
+import { SearchView, searchBase, searchPage, searchResults } from './pages/search.page';
 import { ReleaseFiles } from './release-files';
 import { UI_ASSETS } from './ui-assets';
 import { UiExceptionFilter } from './ui-exception.filter';
@@ -42,6 +50,7 @@ export class UiBrowseController {
     private readonly packages: ReadablePackages,
     private readonly files: ReleaseFiles,
     private readonly access: AccessControl,
+    private readonly oci: OciReadsUseCases,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
@@ -100,7 +109,13 @@ export class UiBrowseController {
     @Res() reply: FastifyReply,
   ) {
     return this.pages.render(request, reply, async (ctx) => {
-      const view = await this.packages.get(ctx.caller, namespace, name);
+      const view = await this.packages.get(ctx.caller, namespace, name).catch(async (error: unknown) => {
+        // No release: an OCI repository of other manifests (oras), read as /v2 reads it, or the 404.
+        const repository = await this.ociRepository(ctx.caller, namespace, name);
+        if (repository) return repository;
+        throw error;
+      });
+      if (view.manifests.length === 0) return ociRepositoryPage(ctx, view);
       const release = resolveViewRelease(view, typeof query.release === 'string' ? query.release : undefined);
       const byRelease = new Map<string, typeof view.manifests>();
       for (const m of view.manifests) byRelease.set(m.release, [...(byRelease.get(m.release) ?? []), m]);
@@ -128,19 +143,15 @@ export class UiBrowseController {
   }
 
   private async searchView(caller: Caller, query: Record<string, unknown>): Promise<SearchView> {
-    // The API's own reader of a search (`media_type` checked as on the API: a bad one is a 400 page).
+    // The API's own reader of a search (`media_type` and `sort` checked as on the API: a bad one is a 400 page).
     const search = packageSearch(query);
     const text = search.text.trim();
     const namespace = search.namespace ?? '';
     const mediaType = search.mediaType ?? '';
+    const sort = search.sort ?? 'relevance';
     const page = pageNumber(query.page);
-    const params = new URLSearchParams({
-      ...(text ? { q: text } : {}),
-      ...(namespace ? { namespace } : {}),
-      ...(mediaType ? { media_type: mediaType } : {}),
-    });
-    const base = `/ui/?${params}`.replace(/\?$/, '');
-    const filters = { query: text, namespace, mediaType, base, page };
+    const base = searchBase({ query: text, namespace, mediaType, sort });
+    const filters = { query: text, namespace, mediaType, sort, base, page };
     if (text === '') {
       const found = await this.listing.execute(caller, {
         namespace: search.namespace,
@@ -151,13 +162,25 @@ export class UiBrowseController {
       const entries = found.slice(0, UI_PAGE_SIZE).map((p): PackageEntry => listedEntry(p));
       return { ...filters, entries, hasNext: found.length > UI_PAGE_SIZE };
     }
-    // Best match first, over the packages the visitor may read (the search use case's own filter).
+    // Best match or newest release first, over the packages the visitor may read (the search use case's own filter).
     const names = await this.searching.execute(caller, { ...search, text });
     const slice = names.slice((page - 1) * UI_PAGE_SIZE, page * UI_PAGE_SIZE);
     const entries = (await Promise.all(slice.map((n) => this.entryOf(caller, n)))).filter(
       (e): e is PackageEntry => e !== null,
     );
     return { ...filters, entries, hasNext: names.length > page * UI_PAGE_SIZE };
+  }
+
+  /** The repository's view when it holds OCI manifests and the caller may read it as on /v2; else null. */
+  private async ociRepository(caller: Caller, namespace: string, name: string) {
+    try {
+      const view = await this.oci.repository({ caller, namespace, name });
+      return (view.ociArtifacts?.length ?? 0) > 0 ? view : null;
+    } catch (error) {
+      // Missing or unreadable (a private one is missing to others; an anonymous caller's /v2 challenge too).
+      if (error instanceof PackageNotFoundError || error instanceof UnauthorizedError) return null;
+      throw error;
+    }
   }
 
   private async entryOf(caller: Caller, full: string): Promise<PackageEntry | null> {

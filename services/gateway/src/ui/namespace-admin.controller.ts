@@ -57,17 +57,18 @@ export class UiNamespaceAdminController {
 
   @Post('-/orgs')
   createOrganization(@Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
-    return this.pages.render(request, reply, async (ctx) => {
-      const form = this.pages.form(request, body);
-      try {
+    return this.pages.submit(
+      request,
+      reply,
+      body,
+      async (ctx, form) => {
         const created = await this.organizations.create(ctx.caller, () =>
           organizationName(JSON.stringify({ name: form.get('name') ?? '' })),
         );
         return this.pages.redirect(reply, `/ui/-/orgs/${encodeURIComponent(created.name)}`);
-      } catch (error) {
-        return this.pages.formProblem(reply, error, (message) => this.organizationsView(ctx, message));
-      }
-    });
+      },
+      (ctx, _form, message) => this.organizationsView(ctx, message),
+    );
   }
 
   @Get('-/orgs/:org')
@@ -77,17 +78,18 @@ export class UiNamespaceAdminController {
 
   @Post('-/orgs/:org/members')
   setMember(@Param('org') org: string, @Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
-    return this.pages.render(request, reply, async (ctx) => {
-      const form = this.pages.form(request, body);
-      try {
+    return this.pages.submit(
+      request,
+      reply,
+      body,
+      async (ctx, form) => {
         await this.organizations.setMemberRole(ctx.caller, org, form.get('user') ?? '', () =>
           memberRole(JSON.stringify({ role: form.get('role') ?? '' })),
         );
         return this.pages.redirect(reply, `/ui/-/orgs/${encodeURIComponent(org)}`);
-      } catch (error) {
-        return this.pages.formProblem(reply, error, (message) => this.organizationView(ctx, org, null, message));
-      }
-    });
+      },
+      (ctx, _form, message) => this.organizationView(ctx, org, null, message),
+    );
   }
 
   @Post('-/orgs/:org/members/:user/remove')
@@ -108,18 +110,19 @@ export class UiNamespaceAdminController {
   /** A new robot (or a new role for one): its first token is shown once, on the answer itself. */
   @Post('-/orgs/:org/robots')
   setRobot(@Param('org') org: string, @Body() body: unknown, @Req() request: Request, @Res() reply: FastifyReply) {
-    return this.pages.render(request, reply, async (ctx) => {
-      const form = this.pages.form(request, body);
-      try {
+    return this.pages.submit(
+      request,
+      reply,
+      body,
+      async (ctx, form) => {
         const robot = await this.robots.set(ctx.caller, org, form.get('name') ?? '', () =>
           robotRequest(JSON.stringify({ role: form.get('role') ?? '' })),
         );
         const created = robot.token ? { name: robot.name, token: robot.token } : null;
         return await this.organizationView(ctx, org, created, null);
-      } catch (error) {
-        return this.pages.formProblem(reply, error, (message) => this.organizationView(ctx, org, null, message));
-      }
-    });
+      },
+      (ctx, _form, message) => this.organizationView(ctx, org, null, message),
+    );
   }
 
   /** Another token for a robot (the API's `POST .../robots/{robot}/tokens`), shown once. */
@@ -131,15 +134,16 @@ export class UiNamespaceAdminController {
     @Req() request: Request,
     @Res() reply: FastifyReply,
   ) {
-    return this.pages.render(request, reply, async (ctx) => {
-      const form = this.pages.form(request, body);
-      try {
+    return this.pages.submit(
+      request,
+      reply,
+      body,
+      async (ctx, form) => {
         const issued = await this.robots.createToken(ctx.caller, org, robot, () => tokenFormRequest(form));
         return await this.organizationView(ctx, org, { name: issued.name, token: issued.token }, null);
-      } catch (error) {
-        return this.pages.formProblem(reply, error, (message) => this.organizationView(ctx, org, null, message));
-      }
-    });
+      },
+      (ctx, _form, message) => this.organizationView(ctx, org, null, message),
+    );
   }
 
   /** Deletes a robot and every token it has (the API's `DELETE .../robots/{robot}`). */
@@ -193,15 +197,16 @@ export class UiNamespaceAdminController {
     @Req() request: Request,
     @Res() reply: FastifyReply,
   ) {
-    return this.pages.render(request, reply, async (ctx) => {
-      const form = this.pages.form(request, body);
-      try {
+    return this.pages.submit(
+      request,
+      reply,
+      body,
+      async (ctx, form) => {
         await this.limits.set(ctx.caller, namespace, () => namespaceLimits(JSON.stringify(limitsOfForm(form))));
         return this.pages.redirect(reply, `/ui/-/audit/${encodeURIComponent(namespace)}`);
-      } catch (error) {
-        return this.pages.formProblem(reply, error, (message) => this.auditView(ctx, namespace, undefined, message));
-      }
-    });
+      },
+      (ctx, _form, message) => this.auditView(ctx, namespace, undefined, message),
+    );
   }
 
   private async auditView(ctx: PageContext, namespace: string, before: unknown, message: string | null) {

@@ -51,6 +51,27 @@ export class UiResponder {
     return again(rendered.body.message);
   }
 
+  /**
+   * A form POST's page: the form checked (`form`), then `act`; a refusal by the use case shows the
+   * form's page again with its message (`formProblem`).
+   */
+  submit(
+    request: Request,
+    reply: FastifyReply,
+    body: unknown,
+    act: (ctx: PageContext, form: URLSearchParams) => Promise<Html | null>,
+    again: (ctx: PageContext, form: URLSearchParams, message: string) => Html | Promise<Html>,
+  ): Promise<FastifyReply> {
+    return this.render(request, reply, async (ctx) => {
+      const form = this.form(request, body);
+      try {
+        return await act(ctx, form);
+      } catch (error) {
+        return this.formProblem(reply, error, (message) => again(ctx, form, message));
+      }
+    });
+  }
+
   redirect(reply: FastifyReply, location: string): null {
     void reply.status(303).header('location', location);
     return null;

@@ -80,13 +80,19 @@ export class UiSession {
   assertForm(request: UiRequest, form: URLSearchParams): void {
     if (!fromOwnOrigin(request, this.config.http.publicUrl))
       throw ForbiddenError.because('the form came from another site: open the page on this registry and try again');
-    const session = sessionTokenOf(request.headers);
-    const expected = Buffer.from(
-      session !== undefined ? sessionFormToken(session) : (parseCookies(request.headers.cookie)[CSRF_COOKIE] ?? ''),
-    );
     const given = Buffer.from(form.get('_csrf') ?? '');
-    if (expected.length === 0 || expected.length !== given.length || !timingSafeEqual(expected, given))
-      throw ForbiddenError.because('the form is stale or came from another site: reload the page and try again');
+    const matches = (token: string) => {
+      const expected = Buffer.from(token);
+      return expected.length > 0 && expected.length === given.length && timingSafeEqual(expected, given);
+    };
+    const session = sessionTokenOf(request.headers);
+    // A refused session's visitor is anonymous: the double submit `csrfToken` gave its pages, or the
+    // token of a page served while the session held (the caller is anonymous either way).
+    const accepted = session !== undefined && !request.staleSession;
+    const ok =
+      (session !== undefined && matches(sessionFormToken(session))) ||
+      (!accepted && matches(parseCookies(request.headers.cookie)[CSRF_COOKIE] ?? ''));
+    if (!ok) throw ForbiddenError.because('the form is stale or came from another site: reload the page and try again');
   }
 }
 

@@ -122,5 +122,8 @@ describe('UiSession', () => {
     const s = session();
     const stale = { ...request(`${CSRF_COOKIE}=${'c'.repeat(43)}; ${SESSION_COOKIE}=old`), staleSession: true };
     expect(s.csrfToken(stale, reply())).toBe('c'.repeat(43));
+    // And its forms are taken with that token (a cookie the browser would not clear must not lock it out).
+    expect(() => s.assertForm(stale, new URLSearchParams({ _csrf: 'c'.repeat(43) }))).not.toThrow();
+    expect(() => s.assertForm(stale, new URLSearchParams({ _csrf: 'd'.repeat(43) }))).toThrow(ForbiddenError);
   });
 });

@@ -137,7 +137,7 @@ export class AccountAdmin {
         name: view.namespace,
         site_admin: view.siteAdmin,
         disabled: view.disabled ?? false,
-        tokens: view.tokens.map(tokenJson),
+        tokens: view.tokens.map((t) => tokenJson(t)),
       });
     return 0;
   }

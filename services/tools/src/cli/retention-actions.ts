@@ -28,6 +28,7 @@ import {
   SITE_DEFAULT_POLICY_ID,
   findRetentionPolicy,
   retentionPoliciesOf,
+  isNamespaceAccount,
 } from '@wharf/domain';
 import {
   AccountDirectory,
@@ -194,7 +195,7 @@ export class RetentionAdmin {
 
   private async account(namespace: string): Promise<AccountView> {
     const view = await this.stores.accounts.get(namespace);
-    if (!view || view.kind === 'site') throw new AccountNotFoundError('organization', namespace);
+    if (!isNamespaceAccount(view)) throw new AccountNotFoundError('organization', namespace);
     return view;
   }
 }

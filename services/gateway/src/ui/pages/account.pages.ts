@@ -51,6 +51,8 @@ export interface TokenRow {
   label: string;
   created_at: string;
   expires_at: string | null;
+  /** Null: never used (uses are written once a minute or so, and whenever this list is read). */
+  last_used_at?: string | null;
 }
 
 export interface TokensView {
@@ -69,6 +71,7 @@ export function tokensPage(ctx: PageContext, v: TokensView): Html {
         <td>${t.label}</td>
         <td>${t.created_at.slice(0, 19).replace('T', ' ')}</td>
         <td>${t.expires_at ? t.expires_at.slice(0, 19).replace('T', ' ') : 'never'}</td>
+        <td>${t.last_used_at ? t.last_used_at.slice(0, 19).replace('T', ' ') : 'never'}</td>
         <td>
           ${
             t.id === v.sessionTokenId
@@ -101,7 +104,7 @@ export function tokensPage(ctx: PageContext, v: TokensView): Html {
             </div>`
           : ''
       }
-      ${dataTable(['Label', 'Created (UTC)', 'Expires (UTC)', ACTION_HEADING], rows)}
+      ${dataTable(['Label', 'Created (UTC)', 'Expires (UTC)', 'Last used (UTC)', ACTION_HEADING], rows)}
       <h2>New token</h2>
       <form method="post" action="/ui/-/tokens">
         ${csrfField(ctx)} <label for="label">Label</label><input id="label" name="label" required maxlength="64" />

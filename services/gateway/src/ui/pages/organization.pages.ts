@@ -37,7 +37,7 @@ interface Member {
 interface Robot {
   name: string;
   role: string;
-  tokens: { id: string; label: string; created_at: string; expires_at: string | null }[];
+  tokens: { id: string; label: string; created_at: string; expires_at: string | null; last_used_at?: string | null }[];
 }
 
 export interface OrganizationView {
@@ -91,6 +91,9 @@ export function organizationPage(ctx: PageContext, v: OrganizationView): Html {
             (t) =>
               markup`<div>
                 ${t.label} <span class="muted">${t.expires_at ? `expires ${t.expires_at.slice(0, 10)}` : 'never expires'}</span>
+                <span class="muted"
+                  >${t.last_used_at ? `last used ${t.last_used_at.slice(0, 19).replace('T', ' ')} UTC` : 'never used'}</span
+                >
                 ${
                   v.admin
                     ? markup`<form method="post" action="${base}/robots/${short(v.name, r.name)}/tokens/${t.id}/revoke">

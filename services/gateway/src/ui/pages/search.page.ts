@@ -1,4 +1,4 @@
-import { KNOWN_MEDIA_TYPES } from '@wharf/domain';
+import { KNOWN_MEDIA_TYPES, SearchSort } from '@wharf/domain';
 import { Html, markup } from '../html';
 import { PageContext, page } from './layout';
 import { ListPage, packageList } from './package-list';
@@ -8,6 +8,21 @@ export interface SearchView extends ListPage {
   namespace: string;
   /** '' for every media type. */
   mediaType: string;
+  /** The order of a search's results (a listing without text is by name). */
+  sort: SearchSort;
+}
+
+const SORT_LABELS: Record<SearchSort, string> = { relevance: 'Best match', recent: 'Newest release' };
+
+/** The search page's URL for these filters, without `page` (defaults left out). */
+export function searchBase(view: Pick<SearchView, 'query' | 'namespace' | 'mediaType' | 'sort'>): string {
+  const params = new URLSearchParams({
+    ...(view.query ? { q: view.query } : {}),
+    ...(view.namespace ? { namespace: view.namespace } : {}),
+    ...(view.mediaType ? { media_type: view.mediaType } : {}),
+    ...(view.sort !== 'relevance' ? { sort: view.sort } : {}),
+  });
+  return `/ui/?${params}`.replace(/\?$/, '');
 }
 
 export function searchResults(view: SearchView): Html {
@@ -33,6 +48,12 @@ export function searchPage(ctx: PageContext, view: SearchView): Html {
             ${mediaTypeOptions(view.mediaType)}
           </select>
         </div>
+        <div>
+          <label for="sort">Sort</label
+          ><select id="sort" name="sort">
+            ${sortOptions(view.sort)}
+          </select>
+        </div>
         <button type="submit">Search</button>
       </form>
       <section id="results" aria-live="polite">${searchResults(view)}</section>`,
@@ -47,4 +68,12 @@ function mediaTypeOptions(selected: string): Html[] {
     markup`<option value=""${selected === '' ? markup` selected` : ''}>Any</option>`,
     ...types.map((t) => markup`<option value="${t}"${t === selected ? markup` selected` : ''}>${t}</option>`),
   ];
+}
+
+function sortOptions(selected: SearchSort): Html[] {
+  return (Object.keys(SORT_LABELS) as SearchSort[]).map(
+    // The default's value is empty, so the form (and the script, which drops empty fields) leaves it out of the URL.
+    (s) =>
+      markup`<option value="${s === 'relevance' ? '' : s}"${s === selected ? markup` selected` : ''}>${SORT_LABELS[s]}</option>`,
+  );
 }

@@ -8,6 +8,7 @@ import {
   Role,
   UnauthorizedError,
   isUnrestricted,
+  isNamespaceAccount,
 } from '@wharf/domain';
 import { PACKAGE_READER, PackageReader } from '@wharf/ports';
 import { AccessControl } from '../../auth/access-control';
@@ -32,7 +33,7 @@ export class AccountLookup {
   /** The namespace's account (a user or an organisation); account-not-found otherwise (the site's stream is no namespace). */
   async account(namespace: string): Promise<AccountView> {
     const view = await this.directory.get(namespace);
-    if (!view || view.kind === 'site') throw new AccountNotFoundError('organization', namespace);
+    if (!isNamespaceAccount(view)) throw new AccountNotFoundError('organization', namespace);
     return view;
   }
 

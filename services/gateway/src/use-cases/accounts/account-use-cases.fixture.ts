@@ -1,4 +1,5 @@
 /** The account use cases wired over one account store as the gateway module wires them, for unit specs. */
+import { SqlitePullRecordStore } from '@wharf/adapters/pull-records-sqlite';
 import type { WharfConfig } from '@wharf/config';
 import type { AccountStore, PackageReader } from '@wharf/ports';
 import { AccessControl } from '../../auth/access-control';
@@ -6,6 +7,7 @@ import { AccountDirectory } from '../../auth/account-directory';
 import { AccountWriter } from '../../auth/account-writer';
 import { AdminBootstrap } from '../../auth/admin-bootstrap';
 import { Authenticator } from '../../auth/authenticator';
+import { TokenUseRecorder } from '../../auth/token-use-recorder';
 import { AccountLookup } from './account-lookup';
 import { AuditTrailUseCases } from './audit-trail.use-cases';
 import { ChangePasswordUseCase } from './change-password.use-case';
@@ -25,6 +27,7 @@ export function accountUseCases(
   authenticator: Authenticator,
   config: WharfConfig,
   packages: PackageReader,
+  tokenUses: TokenUseRecorder = new TokenUseRecorder(new SqlitePullRecordStore({ path: ':memory:' }), config),
 ) {
   const writer = new AccountWriter(store, directory);
   const access = new AccessControl(directory);
@@ -36,9 +39,9 @@ export function accountUseCases(
     logIn: new LogInUseCase(authenticator, tokens),
     whoami: new WhoamiUseCase(directory),
     changePassword: new ChangePasswordUseCase(writer, authenticator, tokens),
-    userTokens: new UserTokensUseCases(writer, directory, tokens),
-    organizations: new OrganizationsUseCases(writer, directory, lookup),
-    robots: new RobotsUseCases(writer, lookup, tokens),
+    userTokens: new UserTokensUseCases(writer, directory, tokens, tokenUses),
+    organizations: new OrganizationsUseCases(writer, directory, lookup, tokenUses),
+    robots: new RobotsUseCases(writer, lookup, tokens, tokenUses),
     limits: new NamespaceLimitsUseCases(writer, access, lookup),
     audit: new AuditTrailUseCases(writer, directory, access),
   };

@@ -1,5 +1,6 @@
 import { loadConfig } from '@wharf/config';
 import { SqliteAccountStore } from '@wharf/adapters/account-store-sqlite';
+import { SqlitePullRecordStore } from '@wharf/adapters/pull-records-sqlite';
 import {
   ANONYMOUS,
   AccountExistsError,
@@ -15,6 +16,7 @@ import { AccessControl } from '../../auth/access-control';
 import { AccountDirectory } from '../../auth/account-directory';
 import { Authenticator } from '../../auth/authenticator';
 import { PushAdmission } from '../../auth/push-admission';
+import { TokenUseRecorder } from '../../auth/token-use-recorder';
 import { accountUseCases } from './account-use-cases.fixture';
 
 // scrypt is deliberately slow: a few hundred milliseconds a hash on a busy machine.
@@ -25,7 +27,8 @@ function world(env: Record<string, string> = {}) {
   const store = new SqliteAccountStore({ path: ':memory:' });
   const directory = new AccountDirectory(store);
   const access = new AccessControl(directory);
-  const authenticator = new Authenticator(directory, config);
+  const tokenUses = new TokenUseRecorder(new SqlitePullRecordStore({ path: ':memory:' }), config);
+  const authenticator = new Authenticator(directory, config, undefined, undefined, tokenUses);
   const claimed: PackageReader = {
     get: async () => null,
     getHead: async () => null,
@@ -33,7 +36,7 @@ function world(env: Record<string, string> = {}) {
     list: async (f) => (f.namespace === 'library' ? [{} as never] : []),
     count: async () => 1,
   };
-  const accounts = accountUseCases(store, directory, authenticator, config, claimed);
+  const accounts = accountUseCases(store, directory, authenticator, config, claimed, tokenUses);
   return { config, store, directory, access, authenticator, accounts };
 }
 
@@ -117,6 +120,35 @@ describe('the account use cases', () => {
     await accounts.robots.set(olga, 'acme', 'ci', () => ({ role: 'write', expiresIn: undefined }));
     directory.forget('acme');
     expect(await authenticator.callerFor(`Bearer ${robot.token}`)).toMatchObject({ role: 'write' });
+  });
+
+  it("should show each token's last use (null before any), a user's and a robot's, and not count a refused token", async () => {
+    const { accounts, authenticator } = world();
+    const { token } = await accounts.signUp.execute(signUp('olga'));
+    const olga: Caller = { kind: 'user', name: 'olga', siteAdmin: false };
+    const spare = await accounts.userTokens.create(olga, () => ({ label: 'spare', lifetimeSeconds: undefined }));
+    await accounts.organizations.create(olga, () => 'acme');
+    const robot = await accounts.robots.set(olga, 'acme', 'ci', () => ({ role: 'read', expiresIn: undefined }));
+    const before = new Date().toISOString();
+    expect(await accounts.userTokens.list(olga)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: parseToken(token)!.id, last_used_at: null })]),
+    );
+
+    await authenticator.callerFor(token);
+    await authenticator.callerFor(`Bearer ${robot.token}`);
+    const parsed = parseToken(spare.token)!;
+    await expect(
+      authenticator.callerFor(formatToken({ ...parsed, secret: `x${parsed.secret.slice(1)}` })),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
+
+    const mine = await accounts.userTokens.list(olga);
+    const used = mine.find((t) => t.id === parseToken(token)!.id)!;
+    expect(used.last_used_at! >= before).toBe(true);
+    expect(mine.find((t) => t.id === spare.id)!.last_used_at).toBeNull();
+    const robotTokens = await accounts.robots.listTokens(olga, 'acme', 'ci');
+    expect(robotTokens[0]!.last_used_at! >= before).toBe(true);
+    const org = await accounts.organizations.show(olga, 'acme');
+    expect(org.robots[0]!.tokens[0]!.last_used_at).toBe(robotTokens[0]!.last_used_at);
   });
 
   it('should refuse a caller who may not act before it reads the request (401 whatever the input)', async () => {

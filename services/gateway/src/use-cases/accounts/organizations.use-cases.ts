@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { AccountNotFoundError, Caller, Role, callerName, parseAccountName } from '@wharf/domain';
+import { AccountNotFoundError, AccountView, Caller, Role, callerName, parseAccountName } from '@wharf/domain';
 import { AccountDirectory } from '../../auth/account-directory';
 import { AccountWriter } from '../../auth/account-writer';
-import { organizationJson } from '../../presenters/accounts.presenter';
+import { TokenUseRecorder } from '../../auth/token-use-recorder';
+import { organizationJson, robotName } from '../../presenters/accounts.presenter';
 import type { RequestInput } from '../request-input';
 import { AccountLookup, requireUser } from './account-lookup';
 
@@ -13,6 +14,7 @@ export class OrganizationsUseCases {
     private readonly writer: AccountWriter,
     private readonly directory: AccountDirectory,
     private readonly lookup: AccountLookup,
+    private readonly tokenUses: TokenUseRecorder,
   ) {}
 
   /** `name` as the body gives it ('' when absent); the naming rules are checked here. */
@@ -20,11 +22,11 @@ export class OrganizationsUseCases {
     const owner = requireUser(caller);
     const org = parseAccountName(name());
     await this.lookup.assertUnclaimed(org, caller);
-    return organizationJson(await this.writer.execute(org, { type: 'CreateOrganization', owner }, owner));
+    return this.json(await this.writer.execute(org, { type: 'CreateOrganization', owner }, owner));
   }
 
   async show(caller: Caller, org: string) {
-    return organizationJson(await this.lookup.organization(caller, org, 'read'));
+    return this.json(await this.lookup.organization(caller, org, 'read'));
   }
 
   async setMemberRole(caller: Caller, org: string, user: string, input: RequestInput<Role>) {
@@ -32,11 +34,17 @@ export class OrganizationsUseCases {
     const role = input();
     const member = await this.directory.get(parseAccountName(user));
     if (member?.kind !== 'user') throw new AccountNotFoundError('user', user);
-    return organizationJson(await this.writer.execute(org, { type: 'SetMemberRole', user, role }, callerName(caller)));
+    return this.json(await this.writer.execute(org, { type: 'SetMemberRole', user, role }, callerName(caller)));
   }
 
   async removeMember(caller: Caller, org: string, user: string) {
     await this.lookup.organization(caller, org, 'admin');
-    return organizationJson(await this.writer.execute(org, { type: 'RemoveMember', user }, callerName(caller)));
+    return this.json(await this.writer.execute(org, { type: 'RemoveMember', user }, callerName(caller)));
+  }
+
+  /** The organisation with its robots' token last uses. */
+  private async json(view: AccountView) {
+    const robots = view.robots.map((r) => robotName(view.namespace, r.name));
+    return organizationJson(view, robots.length > 0 ? await this.tokenUses.lastUses(robots) : new Map());
   }
 }

@@ -9,6 +9,7 @@ import {
   parseTokenLifetime,
 } from '@wharf/domain';
 import { AccountWriter } from '../../auth/account-writer';
+import { TokenUseRecorder, tokenUseKey } from '../../auth/token-use-recorder';
 import { robotName, tokenJson } from '../../presenters/accounts.presenter';
 import type { RequestInput } from '../request-input';
 import { AccountLookup } from './account-lookup';
@@ -28,6 +29,7 @@ export class RobotsUseCases {
     private readonly writer: AccountWriter,
     private readonly lookup: AccountLookup,
     private readonly tokens: TokenIssuer,
+    private readonly tokenUses: TokenUseRecorder,
   ) {}
 
   /** Creates the robot (with a first token) or changes its role. */
@@ -65,14 +67,16 @@ export class RobotsUseCases {
       this.tokens.expiryFor(caller, request.lifetimeSeconds),
       callerName(caller),
     );
-    return { name: robotName(org, robot), ...tokenJson(issued.record), token: issued.text };
+    return { name: robotName(org, robot), ...tokenJson(issued.record, null), token: issued.text };
   }
 
   async listTokens(caller: Caller, org: string, name: string) {
     const view = await this.lookup.organization(caller, org, 'admin');
     const robot = findRobot(view, parseRobotName(name));
     if (!robot) throw new AccountNotFoundError('robot', robotName(org, name));
-    return robot.tokens.map(tokenJson);
+    const account = robotName(org, robot.name);
+    const uses = await this.tokenUses.lastUses([account]);
+    return robot.tokens.map((t) => tokenJson(t, uses.get(tokenUseKey(account, t.id)) ?? null));
   }
 
   async revokeToken(caller: Caller, org: string, name: string, tokenId: string) {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Caller, callerName } from '@wharf/domain';
 import { AccountDirectory } from '../../auth/account-directory';
 import { AccountWriter } from '../../auth/account-writer';
+import { TokenUseRecorder, tokenUseKey } from '../../auth/token-use-recorder';
 import { tokenJson } from '../../presenters/accounts.presenter';
 import type { RequestInput } from '../request-input';
 import { requireUser } from './account-lookup';
@@ -13,18 +14,21 @@ export interface TokenRequest {
   lifetimeSeconds: number | null | undefined;
 }
 
-/** The calling user's own API tokens: list, create, revoke. */
+/** The calling user's own API tokens: list (with each one's last use), create, revoke. */
 @Injectable()
 export class UserTokensUseCases {
   constructor(
     private readonly writer: AccountWriter,
     private readonly directory: AccountDirectory,
     private readonly tokens: TokenIssuer,
+    private readonly tokenUses: TokenUseRecorder,
   ) {}
 
   async list(caller: Caller) {
-    const view = await this.directory.get(requireUser(caller));
-    return (view?.tokens ?? []).map(tokenJson);
+    const user = requireUser(caller);
+    const view = await this.directory.get(user);
+    const uses = await this.tokenUses.lastUses([user]);
+    return (view?.tokens ?? []).map((t) => tokenJson(t, uses.get(tokenUseKey(user, t.id)) ?? null));
   }
 
   async create(caller: Caller, input: RequestInput<TokenRequest>) {
@@ -37,7 +41,7 @@ export class UserTokensUseCases {
       this.tokens.expiryFor(caller, request.lifetimeSeconds),
       callerName(caller),
     );
-    return { ...tokenJson(issued.record), token: issued.text };
+    return { ...tokenJson(issued.record, null), token: issued.text };
   }
 
   async revoke(caller: Caller, tokenId: string) {

@@ -52,6 +52,7 @@ import {
   BlobDigestMismatchError,
   BlobNotFoundError,
   BlobStore,
+  DependencyUnavailableError,
   PACKAGE_COMMANDS,
   PackageCommands,
   UPLOAD_SESSIONS,
@@ -189,8 +190,10 @@ export class OciPushesUseCases {
         await this.link(repository, digest, hex);
       }
     } catch (error) {
-      // A last chunk out of place leaves the upload as it was, for the client to send it again (416).
-      if (!(error instanceof RangeInvalidError)) await this.sessions.delete(repository, path.id);
+      // A last chunk out of place leaves the upload as it was, for the client to send it again (416),
+      // and so does an engine's outage (503): the PUT may be retried, at this gateway or another.
+      if (!(error instanceof RangeInvalidError || error instanceof DependencyUnavailableError))
+        await this.sessions.delete(repository, path.id);
       throw error;
     }
     await this.sessions.delete(repository, path.id);

@@ -1,8 +1,8 @@
 /**
  * The distribution token flow's endpoint (`GET /v2/token?service=...&scope=...`, what a /v2 401
  * challenges with): the caller authenticated as on every route (Basic with a password, an API
- * token or a robot token; CallerGuard), and receives a bearer token the gateway accepts on every
- * route, with the scopes its roles grant. The token is:
+ * token or a robot token; CallerGuard), and receives a bearer token for the /v2 routes, with the
+ * scopes its roles grant. The token is:
  * - after a password: a registry token (auth/registry-tokens.ts), signed and short-lived
  *   (`OCI_TOKEN_TTL_SECONDS`), not an API token: recorded nowhere, not listed among the user's
  *   tokens nor counted toward their cap, so logins do not pile up; a password change ends it;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Caller } from '@wharf/domain';
+import { Caller, SearchSort } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { SEARCH_READER, SearchReader } from '@wharf/ports';
 import { AccessControl } from '../../auth/access-control';
@@ -7,14 +7,18 @@ import { AccessControl } from '../../auth/access-control';
 /** The most characters of the search text that are searched for. */
 const MAX_SEARCH_TEXT = 256;
 
-/** What is searched for: free text, and optionally the exact namespace and a media type the results have. */
+/**
+ * What is searched for: free text, and optionally the exact namespace and a media type the
+ * results have, and their order (absent: relevance).
+ */
 export interface PackageSearch {
   text: string;
   namespace?: string;
   mediaType?: string;
+  sort?: SearchSort;
 }
 
-/** Full-text search over the packages the caller may read: their names, best match first. */
+/** Full-text search over the packages the caller may read: their names, best match or newest release first. */
 @Injectable()
 export class SearchPackagesUseCase {
   constructor(
@@ -29,6 +33,7 @@ export class SearchPackagesUseCase {
       text: search.text.slice(0, MAX_SEARCH_TEXT),
       ...(search.namespace !== undefined ? { namespace: search.namespace } : {}),
       ...(search.mediaType !== undefined ? { mediaType: search.mediaType } : {}),
+      ...(search.sort !== undefined ? { sort: search.sort } : {}),
       visibleNamespaces,
       limit: this.config.listLimit,
     });

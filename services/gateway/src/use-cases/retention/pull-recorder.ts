@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { LatestPending } from '@wharf/collections';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
 import { PULL_RECORDS, PullRecord, PullRecordStore } from '@wharf/ports';
 
@@ -16,32 +17,29 @@ export const MAX_PENDING_PULLS = 10_000;
  */
 @Injectable()
 export class PullRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private pending = new Map<string, PullRecord>();
-  private writing: Promise<void> = Promise.resolve();
+  private readonly pending: LatestPending<PullRecord>;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(PULL_RECORDS) private readonly store: PullRecordStore,
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
-  ) {}
+  ) {
+    this.pending = new LatestPending(
+      (pull) => `${pull.package}@${pull.release}`,
+      (pull) => pull.pulledAt,
+      (batch) => this.store.record(batch),
+    );
+  }
 
   /** A pull of `release` of `pkg` (any media type, any protocol) at `at`. Never waits, never throws. */
   pulled(pkg: string, release: string, at: Date = new Date()): void {
-    this.merge({ package: pkg, release, pulledAt: at.toISOString() });
+    this.pending.add({ package: pkg, release, pulledAt: at.toISOString() });
     if (this.pending.size >= MAX_PENDING_PULLS) void this.flush().catch(() => undefined);
-  }
-
-  private merge(pull: PullRecord): void {
-    const key = `${pull.package}@${pull.release}`;
-    const seen = this.pending.get(key);
-    if (!seen || seen.pulledAt < pull.pulledAt) this.pending.set(key, pull);
   }
 
   /** Writes what was pulled since the last write; one write at a time, in order. */
   flush(): Promise<void> {
-    const next = this.writing.catch(() => undefined).then(() => this.writePending());
-    this.writing = next;
-    return next;
+    return this.pending.flush();
   }
 
   /** The last pulls of `packages`, with this gateway's pulls not yet written written first. */
@@ -66,17 +64,5 @@ export class PullRecorder implements OnApplicationBootstrap, BeforeApplicationSh
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.flush().catch(() => undefined);
-  }
-
-  private async writePending(): Promise<void> {
-    if (this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
-    this.pending = new Map();
-    try {
-      await this.store.record(batch);
-    } catch (error) {
-      for (const p of batch) this.merge(p);
-      throw error;
-    }
   }
 }

@@ -19,6 +19,8 @@ function countingStore(failFirst = 0) {
     },
     lastPulls: (packages) => store.lastPulls(packages),
     recordedSince: () => store.recordedSince(),
+    recordTokenUses: (uses) => store.recordTokenUses(uses),
+    lastTokenUses: (accounts) => store.lastTokenUses(accounts),
     close: () => store.close(),
   };
   return { store: counting, batches };

@@ -12,6 +12,7 @@ import {
   policiesInForce,
   retentionPoliciesOf,
   siteDefaultOf,
+  isNamespaceAccount,
 } from '@wharf/domain';
 import { ACCOUNT_STORE, AccountStore, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { AccountWriter } from '../../auth/account-writer';
@@ -97,7 +98,7 @@ export class RetentionEnforcer implements OnApplicationShutdown {
   /** One namespace, now; `actor` is who asked (the audit trail's actor). Returns what it deleted and skipped. */
   async enforce(namespace: string, actor: string, now: Date = new Date()): Promise<RetentionRun> {
     const account = await this.accounts.get(namespace);
-    if (!account || account.kind === 'site') return { deleted: [], skipped: [], held: [] };
+    if (!isNamespaceAccount(account)) return { deleted: [], skipped: [], held: [] };
     const { deleted: planned, held } = await this.planner.plan(
       namespace,
       await this.policiesOf(account),
@@ -166,7 +167,7 @@ export class RetentionEnforcer implements OnApplicationShutdown {
       for (const entry of page) {
         try {
           const account = await this.accounts.get(entry.namespace);
-          if (account && account.kind !== 'site' && (await this.policiesOf(account, site)).length > 0)
+          if (isNamespaceAccount(account) && (await this.policiesOf(account, site)).length > 0)
             await this.enforce(entry.namespace, OPERATOR_ACTOR, now);
         } catch (error) {
           failure ??= { error };
