@@ -23,6 +23,7 @@ import {
   UploadSessionStore,
   UploadTooLargeError,
 } from '@wharf/ports';
+import { SerialByKey } from '@wharf/collections';
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -34,7 +35,7 @@ interface SessionRecord {
 }
 
 export class FsUploadSessionStore implements UploadSessionStore {
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly serial = new SerialByKey();
 
   constructor(private readonly root: string) {}
 
@@ -58,7 +59,7 @@ export class FsUploadSessionStore implements UploadSessionStore {
   }
 
   append(repository: string, id: string, offset: number, content: Readable, maxBytes: number): Promise<UploadSession> {
-    return this.queued(id, async () => {
+    return this.serial.run(id, async () => {
       const session = await this.require(repository, id);
       if ((await this.record(id))?.sealed) throw new UploadSessionNotFoundError(id);
       if (offset !== session.size) throw new UploadOffsetMismatchError(id, session.size, offset);
@@ -90,7 +91,7 @@ export class FsUploadSessionStore implements UploadSessionStore {
   }
 
   open(repository: string, id: string): Promise<Readable> {
-    return this.queued(id, async () => {
+    return this.serial.run(id, async () => {
       await this.require(repository, id);
       const record = await this.record(id);
       if (record && !record.sealed) {
@@ -170,7 +171,7 @@ export class FsUploadSessionStore implements UploadSessionStore {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()]);
+    await this.serial.idle();
   }
 
   private async require(repository: string, id: string): Promise<UploadSession> {
@@ -193,18 +194,6 @@ export class FsUploadSessionStore implements UploadSessionStore {
   private async remove(id: string): Promise<void> {
     await fs.rm(this.recordPath(id), { force: true });
     await fs.rm(this.dataPath(id), { force: true });
-  }
-
-  private queued<T>(id: string, run: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(run);
-    this.queues.set(id, next);
-    void next
-      .catch(() => undefined)
-      .then(() => {
-        if (this.queues.get(id) === next) this.queues.delete(id);
-      });
-    return next;
   }
 
   private linksOf(repository: string): string {

@@ -58,6 +58,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { MongoUploadRecords, RecordedPart, SessionHead, SessionState } from './upload-session-records';
+import { SerialByKey } from '@wharf/collections';
 
 const MiB = 1024 * 1024;
 
@@ -87,7 +88,7 @@ export interface S3UploadSessionsOptions {
 }
 
 export class S3UploadSessionStore implements UploadSessionStore {
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly serial = new SerialByKey();
   private readonly prefix: string;
   private readonly partSize: number;
 
@@ -139,7 +140,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
   }
 
   append(repository: string, id: string, offset: number, content: Readable, maxBytes: number): Promise<UploadSession> {
-    return this.queued(id, async () => {
+    return this.serial.run(id, async () => {
       const { head, state } = await this.require(repository, id);
       if (offset !== state.size) throw new UploadOffsetMismatchError(id, state.size, offset);
       const chunk: Chunk = { base: state, tail: null };
@@ -162,7 +163,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
   }
 
   open(repository: string, id: string): Promise<Readable> {
-    return this.queued(id, async () => {
+    return this.serial.run(id, async () => {
       const found = await this.find(repository, id);
       if (!found) throw new UploadSessionNotFoundError(id);
       let state = found.state;
@@ -217,7 +218,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()]);
+    await this.serial.idle();
     await this.records.close();
     this.client.destroy();
   }
@@ -400,18 +401,6 @@ export class S3UploadSessionStore implements UploadSessionStore {
 
   private dataKey(id: string): string {
     return `${this.sessionPrefix(id)}data`;
-  }
-
-  private queued<T>(id: string, run: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(run);
-    this.queues.set(id, next);
-    void next
-      .catch(() => undefined)
-      .then(() => {
-        if (this.queues.get(id) === next) this.queues.delete(id);
-      });
-    return next;
   }
 }
 
