@@ -34,10 +34,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
-  CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   HeadObjectCommandOutput,
   ListObjectsV2Command,
@@ -49,6 +47,7 @@ import { PartReader, hashOnly, slices } from './part-reader';
 import { MAX_SINGLE_REQUEST, MIN_PART_SIZE, MiB, NAME } from './s3-limits';
 import { S3MultipartUploads, checkDigest } from './s3-multipart-upload';
 import { isS3Outage } from './s3-outage';
+import { ensureBucket, s3ClientOf } from './s3-connection';
 
 export interface S3BlobStoreOptions {
   /** e.g. http://127.0.0.1:7070; omit for AWS. */
@@ -99,16 +98,7 @@ export class S3BlobStore implements BlobStore {
       throw new Error(`${NAME}: copyPartSize must be between 5 MiB and 5 GiB`);
     }
     if (!Number.isInteger(queueSize) || queueSize < 1) throw new Error(`${NAME}: queueSize must be a positive integer`);
-    this.client = new S3Client({
-      endpoint: options.endpoint,
-      region: options.region,
-      forcePathStyle: options.forcePathStyle ?? true,
-      maxAttempts: options.maxAttempts,
-      credentials:
-        options.accessKeyId !== undefined && options.secretAccessKey !== undefined
-          ? { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }
-          : undefined,
-    });
+    this.client = s3ClientOf(options);
     this.multipart = new S3MultipartUploads(this.client, this.bucket, {
       partSize: this.partSize,
       queueSize,
@@ -130,17 +120,7 @@ export class S3BlobStore implements BlobStore {
 
   /** Creates the bucket when it does not exist. Idempotent, safe to race. */
   async init(): Promise<void> {
-    try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
-      return;
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-    try {
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
-    } catch (error) {
-      if (nameOf(error) !== 'BucketAlreadyOwnedByYou') throw error;
-    }
+    await ensureBucket(this.client, this.bucket);
   }
 
   async put(content: Buffer | Readable, expectedDigest?: string): Promise<BlobInfo> {

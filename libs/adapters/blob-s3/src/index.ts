@@ -3,3 +3,4 @@ export * from './blob-s3.adapter';
 export { PartReader } from './part-reader';
 export { isS3Outage } from './s3-outage';
 export { MIN_PART_SIZE } from './s3-limits';
+export { type S3ConnectionOptions, ensureBucket, s3ClientOf } from './s3-connection';

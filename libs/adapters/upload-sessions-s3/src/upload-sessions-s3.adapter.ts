@@ -33,18 +33,16 @@
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { MIN_PART_SIZE, PartReader, isS3Outage } from '@wharf/adapters/blob-s3';
+import { MIN_PART_SIZE, PartReader, ensureBucket, isS3Outage, s3ClientOf } from '@wharf/adapters/blob-s3';
 import type { MongoConnectionOptions } from '@wharf/adapters/mongo';
 import { isSha256Hex, isSha512Hex } from '@wharf/domain';
 import {
@@ -109,15 +107,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
     if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE)
       throw new Error('upload-sessions-s3: partSize must be at least 5 MiB');
     const { s3 } = options;
-    const client = new S3Client({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      forcePathStyle: s3.forcePathStyle ?? true,
-      credentials:
-        s3.accessKeyId !== undefined && s3.secretAccessKey !== undefined
-          ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }
-          : undefined,
-    });
+    const client = s3ClientOf(s3);
     try {
       await ensureBucket(client, s3.bucket);
       const records = await MongoUploadRecords.connect(options.mongo);
@@ -401,20 +391,6 @@ export class S3UploadSessionStore implements UploadSessionStore {
 
   private dataKey(id: string): string {
     return `${this.sessionPrefix(id)}data`;
-  }
-}
-
-async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
-  try {
-    await client.send(new HeadBucketCommand({ Bucket: bucket }));
-    return;
-  } catch (error) {
-    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw error;
-  }
-  try {
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  } catch (error) {
-    if ((error as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw error;
   }
 }
 
