@@ -7,6 +7,8 @@
  *                                        the multipart upload, its parts, the tail object, sealed
  *   <prefix>oci_upload_links             `_id` = `<repository>@<digest>`: a link (sha256) or an
  *                                        alias (sha512, with the sha256 it names as `target`)
+ *   <prefix>oci_upload_part_claims       `_id` = `<upload id>#<part number>`: the part numbers of a
+ *                                        multipart upload some chunk has taken (see `claimPart`)
  *
  * Why a chain of state documents: a chunk is committed by a compare-and-set on the session's
  * state, and it must be atomic on FerretDB v1 too, which runs an update as a query followed by a
@@ -62,6 +64,14 @@ interface StateDocument extends Omit<SessionState, 'version'> {
   version: number;
 }
 
+interface ClaimDocument {
+  _id: string;
+  session: string;
+}
+
+/** S3's highest part number. */
+const MAX_PART_NUMBER = 10_000;
+
 interface LinkDocument {
   _id: string;
   repository: string;
@@ -77,6 +87,7 @@ export class MongoUploadRecords {
     private readonly heads: Collection<HeadDocument>,
     private readonly states: Collection<StateDocument>,
     private readonly links: Collection<LinkDocument>,
+    private readonly claims: Collection<ClaimDocument>,
   ) {}
 
   static async connect(options: MongoConnectionOptions): Promise<MongoUploadRecords> {
@@ -88,6 +99,7 @@ export class MongoUploadRecords {
           db.collection<HeadDocument>(`${prefix}oci_upload_sessions`),
           db.collection<StateDocument>(`${prefix}oci_upload_session_states`),
           db.collection<LinkDocument>(`${prefix}oci_upload_links`),
+          db.collection<ClaimDocument>(`${prefix}oci_upload_part_claims`),
         ),
     );
   }
@@ -141,10 +153,29 @@ export class MongoUploadRecords {
     return found.flatMap((state) => (state.uploadId ? [state.uploadId] : []));
   }
 
-  /** Removes the session's head (it is gone from then on), then its states. */
+  /**
+   * The first part number of the multipart upload from `from` on that no chunk has taken, taken
+   * now (an exclusive insert, as `commit`). Two chunks racing from one state (two replicas) would
+   * otherwise upload the same part number, and S3 keeps whichever came last: the committed chunk's
+   * part could be the loser's bytes. Numbers a losing chunk took are skipped (S3 allows gaps).
+   */
+  async claimPart(id: string, uploadId: string, from: number): Promise<number> {
+    for (let number = from; number <= MAX_PART_NUMBER; number++) {
+      try {
+        await this.claims.insertOne({ _id: `${uploadId}#${number}`, session: id });
+        return number;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+      }
+    }
+    throw new Error(`upload session ${id}: no part number left in its multipart upload`);
+  }
+
+  /** Removes the session's head (it is gone from then on), then its states and part claims. */
   async remove(id: string): Promise<boolean> {
     const removed = (await this.heads.deleteOne({ _id: id })).deletedCount > 0;
     await this.states.deleteMany({ session: id });
+    await this.claims.deleteMany({ session: id });
     return removed;
   }
 

@@ -4,7 +4,9 @@
  * (cancelled or expired) aborting its multipart upload, leaving nothing in the bucket.
  */
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { ListPartsCommand } from '@aws-sdk/client-s3';
+import { s3ClientOf } from '@wharf/adapters/blob-s3';
 import { UploadOffsetMismatchError } from '@wharf/ports';
 import { S3TestBucket } from '../../blob-s3/src/blob-s3.fixture';
 import { closeAdminClient, dropDatabase, mongoUrl, uniqueDatabase } from '../../mongo/src/mongo.test-support';
@@ -76,6 +78,44 @@ it('should commit exactly one of two chunks racing from one state on two replica
   expect(bytes.equals(won === 0 ? first : second)).toBe(true);
   expect(await a.delete('ns/app', id)).toBe(true);
   expect(await leftovers()).toEqual([]);
+});
+
+it("should keep the committed chunk's part when a losing replica uploads the same part after it", async () => {
+  const [a, b] = [await replica(), await replica()];
+  const { id } = await a.start('ns/app');
+  const base = randomBytes(5 * MiB + 1); // part 1, and a tail of one byte
+  await a.append('ns/app', id, 0, Readable.from([base]), 32 * MiB);
+  const [upload] = await bucket.multipartUploads(`${prefix}oci-uploads/${id}/`);
+  const admin = s3ClientOf(bucket.connection);
+  const parts = async () =>
+    (await admin.send(new ListPartsCommand({ Bucket: bucket.bucket, Key: upload!.key, UploadId: upload!.uploadId })))
+      .Parts ?? [];
+  const until = async (done: () => Promise<boolean>) => {
+    for (let i = 0; i < 600 && !(await done()); i++) await new Promise((r) => setTimeout(r, 50));
+  };
+  // Both chunks start from the same state; each fills a part and then waits for its end.
+  const winner = randomBytes(5 * MiB);
+  const loser = randomBytes(5 * MiB);
+  const won = new PassThrough();
+  const lost = new PassThrough();
+  const kept = a.append('ns/app', id, base.length, won, 32 * MiB);
+  won.write(winner);
+  await until(async () => (await parts()).length === 2);
+  const first = (await parts()).find((p) => p.PartNumber === 2)?.ETag;
+  const refused = b.append('ns/app', id, base.length, lost, 32 * MiB);
+  lost.write(loser);
+  // The loser's part is uploaded after the winner's: over it (the same number), or beside it.
+  await until(async () => {
+    const now = await parts();
+    return now.length === 3 || now.find((p) => p.PartNumber === 2)?.ETag !== first;
+  });
+  won.end();
+  await kept;
+  lost.end();
+  await expect(refused).rejects.toBeInstanceOf(UploadOffsetMismatchError);
+  const bytes = await bytesOf(await a.open('ns/app', id));
+  expect(bytes.equals(Buffer.concat([base, winner]))).toBe(true);
+  admin.destroy();
 });
 
 it('should abort the multipart upload of a session cancelled or expired with parts in it', async () => {

@@ -18,8 +18,9 @@
  * chunk that fails, passes the bound or loses the commit to another chunk leaves the committed
  * state as it was (its parts sit unreferenced in the upload, overwritten by the next chunk's,
  * its tail is deleted). Of two chunks racing from one state, one is committed and the other is an
- * UploadOffsetMismatchError; parts the loser was still writing may then fail the upload at its
- * end (the ETags differ), never make it end with other bytes, and the digest is checked anyway.
+ * UploadOffsetMismatchError. Each part number is claimed before its part is uploaded (an
+ * exclusive insert, `claimPart`), so the loser's parts take other numbers than the winner's and
+ * never overwrite them; the numbers it took are gaps in the upload, which S3 allows.
  *
  * `open` seals the session (a committed state that takes no more chunks), uploads the tail as the
  * last part and completes the multipart upload into `data`, then streams it; a session opened
@@ -247,7 +248,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
         return { ...chunk.base, version: chunk.base.version + 1, size, parts, tail, tailSize: part.length };
       }
       if (chunk.base.uploadId === null) chunk.base = await this.withUpload(id, chunk.base);
-      parts.push(await this.uploadPart(id, chunk.base.uploadId!, parts.length + 1, part));
+      parts.push(await this.uploadPart(id, chunk.base.uploadId!, nextPartAfter(parts), part));
       if (last) return { ...chunk.base, version: chunk.base.version + 1, size, parts, tail: null, tailSize: 0 };
     }
   }
@@ -263,7 +264,9 @@ export class S3UploadSessionStore implements UploadSessionStore {
     throw new UploadOffsetMismatchError(id, (await this.records.state(id))?.size ?? state.size, state.size);
   }
 
-  private async uploadPart(id: string, uploadId: string, number: number, body: Buffer): Promise<RecordedPart> {
+  /** Uploads `body` as the first part number from `from` on that no other chunk has taken. */
+  private async uploadPart(id: string, uploadId: string, from: number, body: Buffer): Promise<RecordedPart> {
+    const number = await this.records.claimPart(id, uploadId, from);
     const sent = await this.client.send(
       new UploadPartCommand({
         Bucket: this.bucket,
@@ -299,7 +302,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
     try {
       // The tail's part too: an opener that lost the race to complete finds the upload gone here.
       if (state.tail)
-        parts.push(await this.uploadPart(id, state.uploadId!, parts.length + 1, await this.readObject(state.tail)));
+        parts.push(await this.uploadPart(id, state.uploadId!, nextPartAfter(parts), await this.readObject(state.tail)));
       await this.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
@@ -405,3 +408,8 @@ function raise(error: Error): never {
 // S3's 429/5xx answers leave every method as the ports' DependencyUnavailableError; MongoDB's are
 // translated by the records.
 translateOutages(S3UploadSessionStore, 'S3', isS3Outage);
+
+/** Where a chunk's next part number starts: after the highest the state holds (numbers may skip). */
+function nextPartAfter(parts: readonly RecordedPart[]): number {
+  return (parts.at(-1)?.number ?? 0) + 1;
+}
