@@ -6,6 +6,7 @@
  * WHARF_BROWSER_URL: test a server that is already running instead.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,10 @@ export default async function globalSetup(): Promise<void> {
     WHARF_ALLOWED_HOSTS: '127.0.0.1',
     WHARF_ADMIN_USERNAME: BROWSER_ADMIN.username,
     WHARF_ADMIN_PASSWORD: BROWSER_ADMIN.password,
-    ...(distributed ? { WHARF_PROFILE: 'distributed' } : {}),
+    // A distributed gateway with accounts enforced requires the registry tokens' key (auth/registry-tokens.ts).
+    ...(distributed
+      ? { WHARF_PROFILE: 'distributed', WHARF_REGISTRY_TOKEN_KEY: randomBytes(32).toString('base64') }
+      : {}),
   };
   const wharf = await startWharf(env, 60_000, distributed ? 'gateway' : 'embedded');
   globalThis.__WHARF_BROWSER__ = wharf;
