@@ -17,8 +17,11 @@ export const SCREENSHOTS =
     ? join(__dirname, '..', '..', '..', 'docs', 'screenshots')
     : join(tmpdir(), 'wharf-browser-screenshots');
 
-/** The site admin the browser tier's server starts with. */
-export const BROWSER_ADMIN = { username: 'siteadmin', password: 'browser-admin-password-4c1d' } as const;
+/**
+ * The site admin the browser tier's server starts with: not the e2e suites' (`siteadmin`), since in
+ * front of the distributed stack both gateways share one account store, where the first made wins.
+ */
+export const BROWSER_ADMIN = { username: 'browseradmin', password: 'browser-admin-password-4c1d' } as const;
 
 export function browserUrl(): string {
   const url = process.env.WHARF_BROWSER_URL;
