@@ -242,10 +242,15 @@ function decideSite(view: AccountView | null, namespace: string, command: Accoun
 
 /** The site's view before its first event: no members, no tokens, no default. */
 function emptySite(event: RecordedAccountEvent): AccountView {
+  return { ...newAccount(event, 'site', 0), retention: [] };
+}
+
+/** An account as its first event makes it: no password, members, tokens, robots or limits yet. */
+function newAccount(event: RecordedAccountEvent, kind: AccountView['kind'], version: number): AccountView {
   return {
     namespace: event.namespace,
-    kind: 'site',
-    version: 0,
+    kind,
+    version,
     createdAt: event.occurredAt,
     passwordHash: null,
     siteAdmin: false,
@@ -253,7 +258,6 @@ function emptySite(event: RecordedAccountEvent): AccountView {
     members: [],
     robots: [],
     limits: NO_LIMITS,
-    retention: [],
   };
 }
 
@@ -261,18 +265,7 @@ export function evolveAccount(view: AccountView | null, event: RecordedAccountEv
   if (!view && (event.type === 'SiteRetentionDefaultSet' || event.type === 'SiteRetentionDefaultDeleted'))
     view = emptySite(event);
   if (event.type === 'UserRegistered' || event.type === 'OrganizationCreated') {
-    const base: AccountView = {
-      namespace: event.namespace,
-      kind: event.type === 'UserRegistered' ? 'user' : 'organization',
-      version: event.version,
-      createdAt: event.occurredAt,
-      passwordHash: null,
-      siteAdmin: false,
-      tokens: [],
-      members: [],
-      robots: [],
-      limits: NO_LIMITS,
-    };
+    const base = newAccount(event, event.type === 'UserRegistered' ? 'user' : 'organization', event.version);
     if (event.type === 'UserRegistered') {
       const data = event.data as Extract<AccountEvent, { type: 'UserRegistered' }>['data'];
       return { ...base, passwordHash: data.passwordHash, siteAdmin: data.siteAdmin };
