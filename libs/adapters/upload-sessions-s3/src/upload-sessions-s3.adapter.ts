@@ -43,7 +43,14 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { MIN_PART_SIZE, PartReader, ensureBucket, isS3Outage, s3ClientOf } from '@wharf/adapters/blob-s3';
+import {
+  MIN_PART_SIZE,
+  PartReader,
+  type S3ConnectionOptions,
+  ensureBucket,
+  isS3Outage,
+  s3ClientOf,
+} from '@wharf/adapters/blob-s3';
 import type { MongoConnectionOptions } from '@wharf/adapters/mongo';
 import { isSha256Hex, isSha512Hex } from '@wharf/domain';
 import {
@@ -70,15 +77,10 @@ const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface S3UploadSessionsOptions {
   /** The bucket (the blob store's) and how to reach it. */
-  s3: {
-    endpoint?: string;
-    region: string;
-    accessKeyId?: string;
-    secretAccessKey?: string;
+  s3: S3ConnectionOptions & {
     bucket: string;
     /** Key prefix ('' or ending in '/'); the sessions live under `<prefix>oci-uploads/`. */
     prefix?: string;
-    forcePathStyle?: boolean;
   };
   /** Where the sessions' state and the repositories' links are kept. */
   mongo: MongoConnectionOptions;
