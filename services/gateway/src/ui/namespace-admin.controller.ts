@@ -100,11 +100,7 @@ export class UiNamespaceAdminController {
     @Req() request: Request,
     @Res() reply: FastifyReply,
   ) {
-    return this.pages.render(request, reply, async (ctx) => {
-      this.pages.form(request, body);
-      await this.organizations.removeMember(ctx.caller, org, user);
-      return this.pages.redirect(reply, `/ui/-/orgs/${encodeURIComponent(org)}`);
-    });
+    return this.orgAction(request, reply, body, org, (caller) => this.organizations.removeMember(caller, org, user));
   }
 
   /** A new robot (or a new role for one): its first token is shown once, on the answer itself. */
@@ -155,11 +151,7 @@ export class UiNamespaceAdminController {
     @Req() request: Request,
     @Res() reply: FastifyReply,
   ) {
-    return this.pages.render(request, reply, async (ctx) => {
-      this.pages.form(request, body);
-      await this.robots.delete(ctx.caller, org, robot);
-      return this.pages.redirect(reply, `/ui/-/orgs/${encodeURIComponent(org)}`);
-    });
+    return this.orgAction(request, reply, body, org, (caller) => this.robots.delete(caller, org, robot));
   }
 
   @Post('-/orgs/:org/robots/:robot/tokens/:tokenId/revoke')
@@ -171,11 +163,7 @@ export class UiNamespaceAdminController {
     @Req() request: Request,
     @Res() reply: FastifyReply,
   ) {
-    return this.pages.render(request, reply, async (ctx) => {
-      this.pages.form(request, body);
-      await this.robots.revokeToken(ctx.caller, org, robot, tokenId);
-      return this.pages.redirect(reply, `/ui/-/orgs/${encodeURIComponent(org)}`);
-    });
+    return this.orgAction(request, reply, body, org, (caller) => this.robots.revokeToken(caller, org, robot, tokenId));
   }
 
   /** A namespace's audit trail and limits: its admins only (the use cases refuse anyone else). */
@@ -238,6 +226,21 @@ export class UiNamespaceAdminController {
         caller: ctx.caller,
       });
       return this.pages.redirect(reply, `/ui/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);
+    });
+  }
+
+  /** A form that changes an organisation, then its page again (303). */
+  private orgAction(
+    request: Request,
+    reply: FastifyReply,
+    body: unknown,
+    org: string,
+    act: (caller: PageContext['caller']) => Promise<unknown>,
+  ) {
+    return this.pages.render(request, reply, async (ctx) => {
+      this.pages.form(request, body);
+      await act(ctx.caller);
+      return this.pages.redirect(reply, `/ui/-/orgs/${encodeURIComponent(org)}`);
     });
   }
 
