@@ -207,10 +207,7 @@ export class MongoUploadRecords {
 
   /** The sessions whose last commit (or start) is before `before`. */
   async idleSince(before: Date): Promise<SessionHead[]> {
-    // Heads written before `activeAt` was kept count from their start.
-    const found = await this.heads
-      .find({ $or: [{ activeAt: { $lt: before } }, { activeAt: { $exists: false }, startedAt: { $lt: before } }] })
-      .toArray();
+    const found = await this.heads.find({ activeAt: { $lt: before } }).toArray();
     return found.map((h) => ({ id: h._id, repository: h.repository, startedAt: h.startedAt }));
   }
 
