@@ -168,11 +168,6 @@ export class MongoUploadRecords {
     return true;
   }
 
-  /** How many state versions the session holds (1 once pruned). */
-  async versionsOf(id: string): Promise<number> {
-    return this.states.countDocuments({ session: id });
-  }
-
   /** The multipart uploads the session's states ever named (for a removal to abort), not their parts. */
   async uploadIdsOf(id: string): Promise<string[]> {
     const found = await this.states.find({ session: id }, { projection: { uploadId: 1 } }).toArray();
