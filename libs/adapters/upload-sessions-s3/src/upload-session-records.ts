@@ -168,7 +168,7 @@ export class MongoUploadRecords {
     return true;
   }
 
-  /** The multipart uploads the session's states ever named (for a removal to abort), not their parts. */
+  /** The multipart uploads the session's states name (for a removal to abort; a state keeps its upload once set). */
   async uploadIdsOf(id: string): Promise<string[]> {
     const found = await this.states.find({ session: id }, { projection: { uploadId: 1 } }).toArray();
     return found.flatMap((state) => (state.uploadId ? [state.uploadId] : []));
