@@ -57,6 +57,20 @@ export class UploadTooLargeError extends Error {
  * When its engine cannot be reached, every method rejects with DependencyUnavailableError.
  */
 export interface UploadSessionStore {
+  /**
+   * The smallest chunk but the last that the store takes at no extra cost, in bytes (0: any size),
+   * what the OCI API advertises as `OCI-Chunk-Min-Length`. Smaller chunks are taken too (the
+   * last chunk of an upload may be any size, and a server cannot tell a chunk is the last).
+   */
+  readonly minChunkBytes: number;
+
+  /**
+   * The most bytes of the session, beyond a chunk's own, that `append` or `open` holds in memory
+   * (bytes kept outside the session's whole parts that they read back), so the caller can count
+   * them against its memory budget before sending a chunk; 0 for an unknown session.
+   */
+  heldBytes(repository: string, id: string): Promise<number>;
+
   /** A new, empty session in `repository`. */
   start(repository: string): Promise<UploadSession>;
 
@@ -112,7 +126,11 @@ export interface UploadSessionStore {
   /** Removes the alias (not the sha256 link it names); false when there was none. */
   unlinkAlias(repository: string, alias: string): Promise<boolean>;
 
-  /** Removes every session started before `before` (abandoned uploads); returns how many. */
+  /**
+   * Removes every session whose last activity (its start, or its last chunk kept) is before
+   * `before` (abandoned uploads), and whatever bytes of removed sessions are left in storage;
+   * returns how many sessions. A session that keeps receiving chunks is never expired.
+   */
   expire(before: Date): Promise<number>;
 
   close(): Promise<void>;

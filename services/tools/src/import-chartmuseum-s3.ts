@@ -9,7 +9,8 @@
  *
  * The bucket is listed once, before the first item (a bucket that cannot be listed:
  * ImportSourceError, nothing written); an object larger than the limit is refused from its
- * listed size, before a byte is read. Credentials and region come from the AWS SDK's usual chain
+ * listed size, before a byte is read, and one that grew past it since the listing from the GET's
+ * ContentLength, its body unread (the GET asks for one byte past the limit at most). Credentials and region come from the AWS SDK's usual chain
  * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_PROFILE, …); the endpoint of an
  * S3-compatible store (MinIO, versitygw) is `--s3-endpoint`, addressed path-style as
  * ChartMuseum addresses it.
@@ -125,9 +126,21 @@ async function listAll(client: S3Client, bucket: string, prefix: string): Promis
 
 async function read(client: S3Client, bucket: string, object: Listed, maxBytes: number, what: string): Promise<Buffer> {
   if (object.size > maxBytes) throw new Error(`${object.size} bytes, above the ${what} limit of ${maxBytes}`);
-  const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }));
+  const tooLarge = () => new Error(`more than ${maxBytes} bytes, above the ${what} limit`);
+  // Replaced since it was listed: a byte past the limit is enough to refuse it (S3 refuses a
+  // range of an empty object, so an object listed empty is asked for whole, within the same check).
+  const res = await client.send(
+    new GetObjectCommand({
+      Bucket: bucket,
+      Key: object.key,
+      ...(object.size > 0 ? { Range: `bytes=0-${maxBytes}` } : {}),
+    }),
+  );
+  if ((res.ContentLength ?? 0) > maxBytes) {
+    (res.Body as { destroy?: () => void } | undefined)?.destroy?.();
+    throw tooLarge();
+  }
   const bytes = Buffer.from((await res.Body?.transformToByteArray()) ?? []);
-  // Replaced since it was listed: the limit holds for what was read.
-  if (bytes.length > maxBytes) throw new Error(`${bytes.length} bytes, above the ${what} limit of ${maxBytes}`);
+  if (bytes.length > maxBytes) throw tooLarge();
   return bytes;
 }

@@ -12,9 +12,13 @@ import type { ImportItem } from './release-import';
 
 const MODIFIED = new Date('2026-03-04T05:06:07.000Z');
 
-/** A bucket of `objects` (key → bytes), listed two keys a page; records the keys read. */
-function bucket(objects: Record<string, Buffer | number>, failList = false) {
+/**
+ * A bucket of `objects` (key → bytes), listed two keys a page; records the keys read. `grown`:
+ * objects replaced by larger ones after the listing (what a GET finds).
+ */
+function bucket(objects: Record<string, Buffer | number>, failList = false, grown: Record<string, Buffer> = {}) {
   const reads: string[] = [];
+  const bodiesRead: string[] = [];
   const keys = Object.keys(objects).sort();
   const client = {
     send: async (command: unknown) => {
@@ -34,14 +38,24 @@ function bucket(objects: Record<string, Buffer | number>, failList = false) {
         };
       }
       if (command instanceof GetObjectCommand) {
-        reads.push(command.input.Key!);
-        const o = objects[command.input.Key!] as Buffer;
-        return { Body: { transformToByteArray: async () => new Uint8Array(o) } };
+        const key = command.input.Key!;
+        reads.push(key);
+        const o = grown[key] ?? (objects[key] as Buffer);
+        // As S3 answers a Range of bytes=0-N: at most N + 1 bytes, ContentLength what is sent.
+        const range = /^bytes=0-(\d+)$/.exec(command.input.Range ?? '');
+        const sent = range ? o.subarray(0, Number(range[1]) + 1) : o;
+        return {
+          ContentLength: sent.length,
+          Body: {
+            transformToByteArray: async () => (bodiesRead.push(key), new Uint8Array(sent)),
+            destroy: () => undefined,
+          },
+        };
       }
       throw new Error('unexpected command');
     },
   } as unknown as S3Client;
-  return { client, reads };
+  return { client, reads, bodiesRead };
 }
 
 async function itemsOf(source: { items(): AsyncIterable<ImportItem> }): Promise<ImportItem[]> {
@@ -135,6 +149,23 @@ describe('chartmuseumBucketSource', () => {
       `s3://b/ok-1.0.0.tgz: ${MAX_PROVENANCE_BYTES + 1} bytes, above the provenance limit of ${MAX_PROVENANCE_BYTES}`,
     ]);
     expect(reads).toEqual(['ok-1.0.0.tgz']);
+  });
+
+  it('refuses an object that grew above its limit after the listing, without reading its body', async () => {
+    const { client, bodiesRead } = bucket({ 'big-1.0.0.tgz': bytes('small') }, false, {
+      'big-1.0.0.tgz': Buffer.alloc(10 * 1024 * 1024),
+    });
+    const source = await chartmuseumBucketSource({
+      location: { bucket: 'b', prefix: '' },
+      depth: 0,
+      namespaces: ['ns'],
+      maxArchiveBytes: 100,
+      client,
+    });
+    expect(summary(await itemsOf(source))).toEqual([
+      's3://b/big-1.0.0.tgz: more than 100 bytes, above the archive limit',
+    ]);
+    expect(bodiesRead).toEqual([]);
   });
 
   it('refuses a bucket it cannot list before reading anything', async () => {

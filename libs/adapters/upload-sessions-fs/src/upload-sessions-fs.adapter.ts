@@ -9,6 +9,8 @@
  * ends where the last whole chunk ended. Chunks of a session are appended one at a time
  * (a queue per id, in this process; the embedded profile has one). `open` seals the session
  * (`sealed` in its record, written whole under another name and renamed): no chunk after it.
+ * A session's last activity is its data file's modification time (a kept chunk writes it; a
+ * refused one writes nothing, or is cut off again, which sets it too: a client still sending).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { isSha256Hex, isSha512Hex } from '@wharf/domain';
@@ -36,6 +38,8 @@ interface SessionRecord {
 
 export class FsUploadSessionStore implements UploadSessionStore {
   private readonly serial = new SerialByKey();
+  /** Chunks are appended to a file: any size costs the same. */
+  readonly minChunkBytes = 0;
 
   constructor(private readonly root: string) {}
 
@@ -56,6 +60,11 @@ export class FsUploadSessionStore implements UploadSessionStore {
     const stat = await fs.stat(this.dataPath(id)).catch(() => null);
     if (!stat) return null;
     return { id, repository, size: stat.size, startedAt: new Date(record.startedAt) };
+  }
+
+  /** Nothing but the chunk passes through memory. */
+  async heldBytes(): Promise<number> {
+    return 0;
   }
 
   append(repository: string, id: string, offset: number, content: Readable, maxBytes: number): Promise<UploadSession> {
@@ -162,7 +171,7 @@ export class FsUploadSessionStore implements UploadSessionStore {
       if (!name.endsWith('.json')) continue;
       const id = name.slice(0, -'.json'.length);
       const record = await this.record(id);
-      if (record === null || new Date(record.startedAt) < before) {
+      if (record === null || (await this.lastActivity(id, record)) < before) {
         await this.remove(id);
         removed++;
       }
@@ -189,6 +198,12 @@ export class FsUploadSessionStore implements UploadSessionStore {
     } catch {
       return null;
     }
+  }
+
+  /** When the session last changed: its start, or its data file's last write. */
+  private async lastActivity(id: string, record: SessionRecord): Promise<Date> {
+    const written = (await fs.stat(this.dataPath(id)).catch(() => null))?.mtimeMs ?? 0;
+    return new Date(Math.max(Date.parse(record.startedAt), written));
   }
 
   private async remove(id: string): Promise<void> {

@@ -2,9 +2,10 @@
  * The small shared state of the S3 upload sessions, in MongoDB (or FerretDB), so every gateway
  * replica sees the same session:
  *   <prefix>oci_upload_sessions          one head per session: `_id` = id, repository, startedAt,
- *                                        and `latest`, the newest state version seen (a hint)
+ *                                        `activeAt` (its last commit, for the expiry), and
+ *                                        `latest`, the newest state version seen (a hint)
  *   <prefix>oci_upload_session_states    the session's states, `_id` = `<id>@<version>`: size,
- *                                        the multipart upload, its parts, the tail object, sealed
+ *                                        the multipart upload, its parts, the tail objects, sealed
  *   <prefix>oci_upload_links             `_id` = `<repository>@<digest>`: a link (sha256) or an
  *                                        alias (sha512, with the sha256 it names as `target`)
  *   <prefix>oci_upload_part_claims       `_id` = `<upload id>#<part number>`: the part numbers of a
@@ -19,6 +20,11 @@
  * looking (FerretDB's writes may even move it back): a read probes `<id>@<latest+1>`, ... until
  * one is missing. Reads are by `_id` only (FerretDB v1 uses no secondary index), but for the
  * expiry sweep and a session's removal, which scan.
+ *
+ * A commit prunes the versions before it (one state per chunk would otherwise pile up). A reader
+ * may start from a pruned version (it read `latest` before the commit moved it, or a FerretDB
+ * write moved `latest` back): finding no state there, it takes the newest version the session
+ * holds (a scan of its few states) and probes on from it, so it always finds the current one.
  */
 import type { Collection, MongoClient } from 'mongodb';
 import { MongoConnectionOptions, connectMongo, translateMongoOutages } from '@wharf/adapters/mongo';
@@ -38,8 +44,11 @@ export interface SessionState {
   /** The multipart upload holding the parts; null until the first part is needed. */
   uploadId: string | null;
   parts: RecordedPart[];
-  /** The object holding the bytes after the last part (fewer than a part); null when there are none. */
-  tail: string | null;
+  /**
+   * The objects holding the bytes after the last part (fewer than a part together), in order:
+   * each small chunk adds one instead of rewriting the others. Empty when there are none.
+   */
+  tails: string[];
   tailSize: number;
   /** Opened to be finished: takes no more chunks, its bytes are (or are being made) one object. */
   sealed: boolean;
@@ -55,6 +64,8 @@ interface HeadDocument {
   _id: string;
   repository: string;
   startedAt: Date;
+  /** The session's last commit (or its start). */
+  activeAt: Date;
   latest: number;
 }
 
@@ -107,7 +118,13 @@ export class MongoUploadRecords {
   /** A new session at state 0 (empty). */
   async create(head: SessionHead): Promise<void> {
     await this.states.insertOne({ _id: `${head.id}@0`, session: head.id, ...EMPTY, version: 0 });
-    await this.heads.insertOne({ _id: head.id, repository: head.repository, startedAt: head.startedAt, latest: 0 });
+    await this.heads.insertOne({
+      _id: head.id,
+      repository: head.repository,
+      startedAt: head.startedAt,
+      activeAt: head.startedAt,
+      latest: 0,
+    });
   }
 
   async head(id: string): Promise<SessionHead | null> {
@@ -119,13 +136,15 @@ export class MongoUploadRecords {
   async state(id: string): Promise<SessionState | null> {
     const head = await this.heads.findOne({ _id: id });
     if (!head) return null;
-    let current: StateDocument | null = null;
-    for (let version = head.latest; ; version++) {
+    let current = await this.states.findOne({ _id: `${id}@${head.latest}` });
+    // Pruned since `latest` was read (or `latest` moved back): the newest version still held.
+    current ??= await this.states.find({ session: id }).sort({ version: -1 }).limit(1).next();
+    if (!current) return null;
+    for (let version = current.version + 1; ; version++) {
       const next = await this.states.findOne({ _id: `${id}@${version}` });
       if (!next) break;
       current = next;
     }
-    if (!current) return null;
     const { _id, session, ...state } = current;
     void _id;
     void session;
@@ -133,8 +152,9 @@ export class MongoUploadRecords {
   }
 
   /**
-   * Commits `next` (whose version is the one after the state it was made from); false when
-   * another commit from that state came first (nothing written).
+   * Commits `next` (whose version is the one after the state it was made from) and marks the
+   * session active; false when another commit from that state came first (nothing written).
+   * The versions before it are pruned (a failed prune is left to the next commit).
    */
   async commit(id: string, next: SessionState): Promise<boolean> {
     try {
@@ -143,11 +163,12 @@ export class MongoUploadRecords {
       if ((error as { code?: unknown }).code === DUPLICATE_KEY) return false;
       throw error;
     }
-    await this.heads.updateOne({ _id: id }, { $max: { latest: next.version } });
+    await this.heads.updateOne({ _id: id }, { $max: { latest: next.version, activeAt: new Date() } });
+    await this.states.deleteMany({ session: id, version: { $lt: next.version } }).catch(() => undefined);
     return true;
   }
 
-  /** The multipart uploads the session's states ever named (for a removal to abort), not their parts. */
+  /** The multipart uploads the session's states name (for a removal to abort; a state keeps its upload once set). */
   async uploadIdsOf(id: string): Promise<string[]> {
     const found = await this.states.find({ session: id }, { projection: { uploadId: 1 } }).toArray();
     return found.flatMap((state) => (state.uploadId ? [state.uploadId] : []));
@@ -179,9 +200,9 @@ export class MongoUploadRecords {
     return removed;
   }
 
-  /** The sessions started before `before`. */
-  async startedBefore(before: Date): Promise<SessionHead[]> {
-    const found = await this.heads.find({ startedAt: { $lt: before } }).toArray();
+  /** The sessions whose last commit (or start) is before `before`. */
+  async idleSince(before: Date): Promise<SessionHead[]> {
+    const found = await this.heads.find({ activeAt: { $lt: before } }).toArray();
     return found.map((h) => ({ id: h._id, repository: h.repository, startedAt: h.startedAt }));
   }
 
@@ -212,7 +233,7 @@ const EMPTY: Omit<SessionState, 'version'> = {
   size: 0,
   uploadId: null,
   parts: [],
-  tail: null,
+  tails: [],
   tailSize: 0,
   sealed: false,
 };

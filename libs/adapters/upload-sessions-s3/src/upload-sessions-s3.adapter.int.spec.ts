@@ -1,16 +1,24 @@
 /**
  * What the S3 adapter adds to the port's contract, on the real engines: two replicas racing a
- * chunk from one state (exactly one is committed), and removal of a session that holds parts
- * (cancelled or expired) aborting its multipart upload, leaving nothing in the bucket.
+ * chunk from one state (exactly one is committed), removal of a session that holds parts
+ * (cancelled or expired) aborting its multipart upload, leaving nothing in the bucket, one state
+ * version kept per session (and found by a reader that starts from a pruned one), small chunks
+ * kept as tail objects of their own, and the expiry's sweep of what removed sessions left behind.
  */
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import { ListPartsCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, ListPartsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3ClientOf } from '@wharf/adapters/blob-s3';
 import { UploadOffsetMismatchError } from '@wharf/ports';
 import { S3TestBucket } from '../../blob-s3/src/blob-s3.fixture';
-import { closeAdminClient, dropDatabase, mongoUrl, uniqueDatabase } from '../../mongo/src/mongo.test-support';
-import { S3UploadSessionStore } from './upload-sessions-s3.adapter';
+import {
+  adminClient,
+  closeAdminClient,
+  dropDatabase,
+  mongoUrl,
+  uniqueDatabase,
+} from '../../mongo/src/mongo.test-support';
+import { MAX_TAILS, S3UploadSessionStore } from './upload-sessions-s3.adapter';
 
 jest.setTimeout(120_000);
 
@@ -128,5 +136,78 @@ it('should abort the multipart upload of a session cancelled or expired with par
   expect(await store.delete('ns/app', cancelled.id)).toBe(true);
   expect(await store.expire(new Date(Date.now() + 1000))).toBe(1);
   expect(await store.get('ns/app', abandoned.id)).toBeNull();
+  expect(await leftovers()).toEqual([]);
+});
+
+it('should keep one state version per session, and find it from a pruned version', async () => {
+  const store = await replica();
+  const { id } = await store.start('ns/app');
+  const states = (await adminClient()).db(database).collection('oci_upload_session_states');
+  const heads = (await adminClient()).db(database).collection<{ _id: string }>('oci_upload_sessions');
+  let size = 0;
+  for (const chunk of [randomBytes(100), randomBytes(6 * MiB), randomBytes(100), randomBytes(100)])
+    size = (await store.append('ns/app', id, size, Readable.from([chunk]), 16 * MiB)).size;
+  expect(await states.countDocuments({ session: id })).toBe(1);
+  // A reader that read `latest` before the last commit (or a head FerretDB moved back).
+  await heads.updateOne({ _id: id }, { $set: { latest: 0 } });
+  expect((await store.get('ns/app', id))?.size).toBe(size);
+  size = (await store.append('ns/app', id, size, Readable.from([randomBytes(10)]), 16 * MiB)).size;
+  expect((await store.get('ns/app', id))?.size).toBe(size);
+  expect(await store.delete('ns/app', id)).toBe(true);
+});
+
+it('should keep a small chunk as a tail object of its own, without rewriting the others, up to MAX_TAILS', async () => {
+  const store = await replica();
+  const { id } = await store.start('ns/app');
+  const sessionObjects = () => bucket.keys(`${prefix}oci-uploads/${id}/`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (let i = 0; i < 3; i++) {
+    chunks.push(randomBytes(1000 + i));
+    size = (await store.append('ns/app', id, size, Readable.from([chunks[i]!]), 16 * MiB)).size;
+  }
+  const three = await sessionObjects();
+  expect(three).toHaveLength(3);
+  chunks.push(randomBytes(10));
+  size = (await store.append('ns/app', id, size, Readable.from([chunks[3]!]), 16 * MiB)).size;
+  // The first three are the same objects: not written again.
+  expect((await sessionObjects()).filter((key) => three.includes(key))).toHaveLength(3);
+  for (let i = 4; i <= MAX_TAILS; i++) {
+    chunks.push(randomBytes(10));
+    size = (await store.append('ns/app', id, size, Readable.from([chunks[i]!]), 16 * MiB)).size;
+  }
+  // One past MAX_TAILS: written again as one.
+  expect(await sessionObjects()).toHaveLength(1);
+  expect(await store.heldBytes('ns/app', id)).toBe(size);
+  // A chunk that fills a part takes the tails' bytes first.
+  chunks.push(randomBytes(5 * MiB));
+  await store.append('ns/app', id, size, Readable.from([chunks.at(-1)!]), 16 * MiB);
+  expect((await bytesOf(await store.open('ns/app', id))).equals(Buffer.concat(chunks))).toBe(true);
+  expect(await store.delete('ns/app', id)).toBe(true);
+  expect(await leftovers()).toEqual([]);
+});
+
+it('should sweep, on expiry, the uploads and objects a removed session left behind, and keep a live one', async () => {
+  const store = await replica();
+  const admin = s3ClientOf(bucket.connection);
+  // What a crash mid-removal leaves: an open multipart upload and a tail of a session whose records are gone.
+  const gone = `${prefix}oci-uploads/0b5b6c1e-7a53-4c1c-9d2e-4f1e4a0c9d01/`;
+  await admin.send(new CreateMultipartUploadCommand({ Bucket: bucket.bucket, Key: `${gone}data` }));
+  await admin.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: `${gone}tail-x`, Body: 'left' }));
+  admin.destroy();
+  const live = await store.start('ns/app');
+  const first = randomBytes(5 * MiB + 10);
+  await store.append('ns/app', live.id, 0, Readable.from([first]), 16 * MiB);
+  // S3 times are whole seconds: the cut falls clearly after the bytes above, and before the next chunk.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const cut = new Date();
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await store.append('ns/app', live.id, first.length, Readable.from([Buffer.from('last')]), 16 * MiB);
+  expect(await store.expire(cut)).toBe(0);
+  // The strays are gone; the live session's upload, started before the cut, is not.
+  expect((await leftovers()).filter((l) => l.includes(gone))).toEqual([]);
+  const bytes = await bytesOf(await store.open('ns/app', live.id));
+  expect(bytes.equals(Buffer.concat([first, Buffer.from('last')]))).toBe(true);
+  expect(await store.delete('ns/app', live.id)).toBe(true);
   expect(await leftovers()).toEqual([]);
 });

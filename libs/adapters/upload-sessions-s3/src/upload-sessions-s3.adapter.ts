@@ -3,16 +3,22 @@
  * the gateway that started it and any replica takes its next chunk. In the blob store's bucket:
  *   <prefix>oci-uploads/<id>/data          the session's multipart upload (parts of `partSize`),
  *                                         completed into this object when the session is opened
- *   <prefix>oci-uploads/<id>/tail-<uuid>  the bytes after the last whole part (fewer than a part)
- * and the state that ties them together (size, upload id, parts and their ETags, the tail, sealed)
+ *   <prefix>oci-uploads/<id>/tail-<uuid>  bytes after the last whole part (fewer than a part
+ *                                         together, in one object or a few)
+ * and the state that ties them together (size, upload id, parts and their ETags, the tails, sealed)
  * in MongoDB (upload-session-records.ts), committed once per chunk by an atomic insert.
  *
- * S3 parts must be at least 5 MiB but the last, and an OCI chunk can be any size: a chunk is the
- * old tail followed by the chunk's bytes, cut into parts of `partSize` as they stream in
- * (PartReader, one part in memory at a time, uploaded one after the other); what is left after
- * the last whole part becomes the new tail object. So at most one part (default 8 MiB) of a
- * session is in the gateway's memory at once, and nothing is spilled to its disk. A client that
- * sends chunks smaller than a part makes every chunk rewrite the tail (up to a part) once more.
+ * S3 parts must be at least 5 MiB but the last, and an OCI chunk can be any size: a chunk that
+ * fills a part is the old tails' bytes followed by the chunk's, cut into parts of `partSize` as
+ * they stream in (PartReader, one part in memory at a time, uploaded one after the other), and
+ * what is left after the last whole part becomes the new tail. So at most one part (default
+ * 8 MiB) of a session is in the gateway's memory at once (the tails' bytes, `heldBytes`, beyond
+ * the chunk's own), and nothing is spilled to its disk. A chunk that does not fill a part is
+ * one more tail object, the others left as they are, so small chunks cost their own bytes, not a
+ * rewrite of the tail each (cost quadratic in the chunks); past `MAX_TAILS` tail objects they are
+ * written again as one (a client sending tiny chunks pays a part's rewrite every `MAX_TAILS`
+ * chunks). `minChunkBytes` (a part) is advertised as `OCI-Chunk-Min-Length`, which clients that
+ * follow the distribution spec honour for every chunk but the last.
  *
  * All or nothing: a chunk's parts and tail are written first, then its state is committed; a
  * chunk that fails, passes the bound or loses the commit to another chunk leaves the committed
@@ -29,7 +35,11 @@
  * Removal (delete, expire) aborts the upload and deletes every object under `oci-uploads/<id>/`
  * before the records, so a crash half-way leaves a session that the next expiry removes; a
  * crash mid-chunk can still leave an object or an open upload of a removed session behind, which
- * the bucket's lifecycle rule collects (AbortIncompleteMultipartUpload, expiry on `oci-uploads/`).
+ * the expiry sweeps: besides idle sessions, it aborts the multipart uploads and deletes the
+ * objects under `oci-uploads/` older than its instant whose session is gone (ListMultipartUploads,
+ * ListObjectsV2). A bucket lifecycle rule would do the same on AWS S3, but Versity S3 Gateway
+ * answers PutBucketLifecycleConfiguration with 501 NotImplemented, so the adapter does not rely
+ * on one.
  */
 import {
   AbortMultipartUploadCommand,
@@ -38,6 +48,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -68,6 +79,12 @@ import { SerialByKey } from '@wharf/collections';
 
 const MiB = 1024 * 1024;
 
+/**
+ * Tail objects a session may have before a chunk writes them again as one: enough that small
+ * chunks rarely rewrite, few enough that the state document and the reads that build a part stay small.
+ */
+export const MAX_TAILS = 32;
+
 /** A chunk being written: the state it builds on, and the tail object it wrote. */
 interface Chunk {
   base: SessionState;
@@ -92,6 +109,8 @@ export class S3UploadSessionStore implements UploadSessionStore {
   private readonly serial = new SerialByKey();
   private readonly prefix: string;
   private readonly partSize: number;
+  /** A part: a chunk of at least that many bytes never adds a tail object of its own but its rest. */
+  readonly minChunkBytes: number;
 
   private constructor(
     private readonly client: S3Client,
@@ -102,6 +121,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
     const prefix = options.s3.prefix ?? '';
     this.prefix = `${prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`}oci-uploads/`;
     this.partSize = options.partSize ?? 8 * MiB;
+    this.minChunkBytes = this.partSize;
   }
 
   /** A store on the bucket (created when missing) and the MongoDB collections. */
@@ -132,6 +152,10 @@ export class S3UploadSessionStore implements UploadSessionStore {
     return found && { ...found.head, size: found.state.size };
   }
 
+  async heldBytes(repository: string, id: string): Promise<number> {
+    return (await this.find(repository, id))?.state.tailSize ?? 0;
+  }
+
   append(repository: string, id: string, offset: number, content: Readable, maxBytes: number): Promise<UploadSession> {
     return this.serial.run(id, async () => {
       const { head, state } = await this.require(repository, id);
@@ -141,7 +165,8 @@ export class S3UploadSessionStore implements UploadSessionStore {
         const next = await this.write(id, chunk, content, maxBytes);
         if (!(await this.records.commit(id, next))) throw await this.lost(repository, id, offset);
         // The chunk is kept: an old tail that cannot be deleted now goes with the session.
-        if (state.tail) await this.deleteObject(state.tail).catch(() => undefined);
+        for (const tail of state.tails)
+          if (!next.tails.includes(tail)) await this.deleteObject(tail).catch(() => undefined);
         return { ...head, size: next.size };
       } catch (error) {
         content.destroy();
@@ -206,7 +231,8 @@ export class S3UploadSessionStore implements UploadSessionStore {
 
   async expire(before: Date): Promise<number> {
     let removed = 0;
-    for (const head of await this.records.startedBefore(before)) if (await this.remove(head.id)) removed++;
+    for (const head of await this.records.idleSince(before)) if (await this.remove(head.id)) removed++;
+    await this.sweepStrays(before);
     return removed;
   }
 
@@ -219,40 +245,65 @@ export class S3UploadSessionStore implements UploadSessionStore {
   // --- chunks ------------------------------------------------------------------------------
 
   /**
-   * The state after `content`: the old tail and the chunk cut into whole parts (uploaded as they
-   * fill; the first whole part of a session first commits its multipart upload, which becomes
-   * `chunk.base`) and a new tail object (`chunk.tail`, known before the state is committed).
+   * The state after `content`. A chunk that fills no part is one more tail object (or, past
+   * `MAX_TAILS`, the tails and the chunk written again as one). Otherwise the tails' bytes and the
+   * chunk are cut into whole parts (uploaded as they fill; the first whole part of a session first
+   * commits its multipart upload, which becomes `chunk.base`) and what is left is the new tail
+   * (`chunk.tail`, known before the state is committed).
    */
   private async write(id: string, chunk: Chunk, content: Readable, maxBytes: number): Promise<SessionState> {
     const state = chunk.base;
-    const oldTail = state.tail;
-    const readTail = (key: string) => this.readObject(key);
     let size = state.size;
-    // The old tail is read inside, so no reference outlives the part it goes into.
-    const source = async function* () {
-      if (oldTail) yield await readTail(oldTail);
+    const counted = async function* () {
       for await (const bytes of content) {
         size += (bytes as Buffer).length;
         if (size > maxBytes) throw new UploadTooLargeError(id, maxBytes);
         yield bytes as Buffer;
       }
     };
-    const reader = new PartReader(Readable.from(source()));
+    const reader = new PartReader(Readable.from(counted()));
     const parts: RecordedPart[] = [...state.parts];
+    const next = (tails: string[], tailSize: number): SessionState => ({
+      ...chunk.base,
+      version: chunk.base.version + 1,
+      size,
+      parts,
+      tails,
+      tailSize,
+    });
+    const room = this.partSize - state.tailSize;
+    let { part, last } = await reader.next(room);
+    if (part.length < room) {
+      if (part.length === 0) return next(state.tails, state.tailSize);
+      if (state.tails.length < MAX_TAILS)
+        return next([...state.tails, await this.putTail(id, chunk, part)], state.tailSize + part.length);
+      const merged = Buffer.concat([await this.readTails(state.tails), part]);
+      return next([await this.putTail(id, chunk, merged)], merged.length);
+    }
+    if (state.tailSize > 0) part = Buffer.concat([await this.readTails(state.tails), part]);
     for (;;) {
-      const { part, last } = await reader.next(this.partSize);
-      if (part.length < this.partSize) {
-        const tail = part.length > 0 ? `${this.sessionPrefix(id)}tail-${randomUUID()}` : null;
-        if (tail) {
-          chunk.tail = tail;
-          await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: tail, Body: part }));
-        }
-        return { ...chunk.base, version: chunk.base.version + 1, size, parts, tail, tailSize: part.length };
-      }
       if (chunk.base.uploadId === null) chunk.base = await this.withUpload(id, chunk.base);
       parts.push(await this.uploadPart(id, chunk.base.uploadId!, nextPartAfter(parts), part));
-      if (last) return { ...chunk.base, version: chunk.base.version + 1, size, parts, tail: null, tailSize: 0 };
+      if (last) return next([], 0);
+      ({ part, last } = await reader.next(this.partSize));
+      if (part.length < this.partSize)
+        return part.length > 0 ? next([await this.putTail(id, chunk, part)], part.length) : next([], 0);
     }
+  }
+
+  /** Writes `bytes` as a new tail object of the session, recorded in `chunk` for a failure to delete. */
+  private async putTail(id: string, chunk: Chunk, bytes: Buffer): Promise<string> {
+    const key = `${this.sessionPrefix(id)}tail-${randomUUID()}`;
+    chunk.tail = key;
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes }));
+    return key;
+  }
+
+  /** The tails' bytes, in order (fewer than a part). */
+  private async readTails(tails: readonly string[]): Promise<Buffer> {
+    const read: Buffer[] = [];
+    for (const tail of tails) read.push(await this.readObject(tail));
+    return Buffer.concat(read);
   }
 
   /** The state with a multipart upload, committed before any part goes in, so a removal always finds it. */
@@ -294,7 +345,15 @@ export class S3UploadSessionStore implements UploadSessionStore {
 
   /** The bytes of a sealed session: its tail alone, or the completed multipart upload. */
   private async content(id: string, state: SessionState): Promise<Readable> {
-    if (state.parts.length === 0) return state.tail ? this.stream(state.tail) : Readable.from([]);
+    if (state.parts.length === 0) {
+      const tails = state.tails;
+      const stream = (key: string) => this.stream(key);
+      return Readable.from(
+        (async function* () {
+          for (const tail of tails) yield* await stream(tail);
+        })(),
+      );
+    }
     if (!(await this.exists(this.dataKey(id)))) await this.complete(id, state);
     return this.stream(this.dataKey(id));
   }
@@ -303,8 +362,8 @@ export class S3UploadSessionStore implements UploadSessionStore {
     const parts = [...state.parts];
     try {
       // The tail's part too: an opener that lost the race to complete finds the upload gone here.
-      if (state.tail)
-        parts.push(await this.uploadPart(id, state.uploadId!, nextPartAfter(parts), await this.readObject(state.tail)));
+      if (state.tails.length > 0)
+        parts.push(await this.uploadPart(id, state.uploadId!, nextPartAfter(parts), await this.readTails(state.tails)));
       await this.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
@@ -336,11 +395,54 @@ export class S3UploadSessionStore implements UploadSessionStore {
     return this.records.remove(id);
   }
 
-  private async abort(id: string, uploadId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.dataKey(id), UploadId: uploadId }),
+  /**
+   * Aborts the multipart uploads and deletes the objects under the sessions' prefix older than
+   * `before` whose session is gone: what a crash left behind while a session was being removed
+   * (or a chunk of a removed session). A live session's own are kept, however old.
+   */
+  private async sweepStrays(before: Date): Promise<void> {
+    const gone = new Map<string, boolean>();
+    const isGone = async (key: string) => {
+      const id = key.slice(this.prefix.length).split('/')[0]!;
+      if (!gone.has(id)) gone.set(id, !ID.test(id) || (await this.records.head(id)) === null);
+      return gone.get(id)!;
+    };
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: this.prefix,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
       );
+      for (const upload of page.Uploads ?? [])
+        if (upload.Initiated && upload.Initiated < before && (await isGone(upload.Key!)))
+          await this.abortUpload(upload.Key!, upload.UploadId!);
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? [])
+        if (object.LastModified && object.LastModified < before && (await isGone(object.Key!)))
+          await this.deleteObject(object.Key!);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  private async abort(id: string, uploadId: string): Promise<void> {
+    return this.abortUpload(this.dataKey(id), uploadId);
+  }
+
+  private async abortUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
     } catch (error) {
       // Completed or aborted already.
       if ((error as { name?: string }).name !== 'NoSuchUpload') throw error;

@@ -240,6 +240,43 @@ export function describeUploadSessionsContract(
     );
 
     it(
+      'should expire a session by its last activity, not its start: a slow upload that keeps sending lives on',
+      async () => {
+        const slow = await sessions().start('ns/chart');
+        const idle = await sessions().start('ns/chart');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const cut = new Date();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sessions().append('ns/chart', slow.id, 0, Readable.from([Buffer.from('abc')]), 100);
+        // A refused chunk is no activity: the session is idle all the same.
+        await expect(
+          sessions().append('ns/chart', idle.id, 5, Readable.from([Buffer.from('x')]), 100),
+        ).rejects.toBeInstanceOf(UploadOffsetMismatchError);
+        expect(await sessions().expire(cut)).toBe(1);
+        expect(await sessions().get('ns/chart', idle.id)).toBeNull();
+        expect((await sessions().get('ns/chart', slow.id))?.size).toBe(3);
+        await sessions().delete('ns/chart', slow.id);
+      },
+      timeout,
+    );
+
+    it(
+      'should say its smallest chunk and the bytes a session holds beyond a chunk, within a part',
+      async () => {
+        expect(Number.isInteger(sessions().minChunkBytes) && sessions().minChunkBytes >= 0).toBe(true);
+        const { id } = await sessions().start('ns/chart');
+        expect(await sessions().heldBytes('ns/chart', id)).toBe(0);
+        await sessions().append('ns/chart', id, 0, Readable.from([randomBytes(1000)]), 10 * MiB);
+        const held = await sessions().heldBytes('ns/chart', id);
+        expect(held === 0 || held === 1000).toBe(true);
+        expect(await sessions().heldBytes('ns/other', id)).toBe(0);
+        expect(await sessions().heldBytes('ns/chart', 'no-such-session')).toBe(0);
+        await sessions().delete('ns/chart', id);
+      },
+      timeout,
+    );
+
+    it(
       'should expire the sessions started before an instant and keep the others',
       async () => {
         const old = await sessions().start('ns/chart');

@@ -12,6 +12,9 @@
  *   uploader's queue) and reserves its body's bound in the server-wide budget (UploadBytesInFlight:
  *   503 past the queue), and gives both back exactly once when its answer is sent or the client
  *   goes away (`UploadLease`), on every path: success, 4xx, 5xx, the body reader's 413, abort.
+ *   A chunk or the end of an OCI upload reserves, beside its body, the bytes of the session its
+ *   store holds in memory to take it (`UploadSessionStore.heldBytes`: on S3, the tail read back
+ *   to fill a part, up to a part), so concurrent small chunks cannot step around the budget.
  * - A declared `Content-Length` over the limit is refused by `admitUploadBody` before a byte is
  *   read (and before a slot or bytes are taken); a chunked body is read until it passes the limit,
  *   then refused: by `readBoundedBody`, or for the bodies the /v2 routes stream by `boundedStream`.
@@ -131,6 +134,8 @@ export interface UploadGate {
   takeSlot(uploader: string, signal: AbortSignal): Promise<() => void>;
   /** Room for `bytes` of body (UploadBytesInFlight.acquire): 503 past its queue. */
   reserveBytes(bytes: number, signal: AbortSignal): Promise<() => void>;
+  /** What the upload session's store holds in memory beside a chunk (UploadSessionStore.heldBytes). */
+  sessionHeldBytes(repository: string, id: string): Promise<number>;
 }
 
 /**
@@ -163,9 +168,18 @@ export function admitUploadBody(gate: () => UploadGate, config: WharfConfig) {
     if (declared > limit) throw new PayloadTooLargeError(limit);
     // The slot first: an uploader over its share waits without holding room in the server-wide budget.
     lease.hold(await gate().takeSlot(uploaderOf(caller, request.ip), lease.signal));
-    lease.hold(await gate().reserveBytes(declared >= 0 ? declared : limit, lease.signal));
+    const held = await heldBySession(request, gate());
+    lease.hold(await gate().reserveBytes((declared >= 0 ? declared : limit) + held, lease.signal));
     return payload;
   };
+}
+
+/** For a chunk or the end of an OCI upload, the bytes its session's store holds in memory beside the body. */
+function heldBySession(request: FastifyRequest, gate: UploadGate): Promise<number> {
+  const route = `${request.method} ${request.routeOptions?.url}`;
+  if (route !== UPLOAD_ROUTES.ociUploadChunk && route !== UPLOAD_ROUTES.ociUploadEnd) return Promise.resolve(0);
+  const { namespace, name, id } = request.params as { namespace: string; name: string; id: string };
+  return gate.sessionHeldBytes(`${namespace}/${name}`, id);
 }
 
 /** Gives back what `admitUploadBody` took for this request, if anything (idempotent). */

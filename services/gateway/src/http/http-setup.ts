@@ -13,6 +13,7 @@ import type { FastifyHttpOptions } from 'fastify';
 import type { IncomingMessage, Server, ServerOptions } from 'node:http';
 import type { Readable } from 'node:stream';
 import { JsonLogger, WHARF_CONFIG, WharfConfig } from '@wharf/config';
+import { UPLOAD_SESSIONS, UploadSessionStore } from '@wharf/ports';
 import { CallerGuard } from '../auth/caller.guard';
 import { PushAdmission } from '../auth/push-admission';
 import { UploadBytesInFlight } from '../auth/upload-bytes-in-flight';
@@ -84,11 +85,13 @@ export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLo
     const admission = app.get(PushAdmission);
     const slots = app.get(UploadSlots);
     const bytes = app.get(UploadBytesInFlight);
+    const sessions = app.get<UploadSessionStore>(UPLOAD_SESSIONS, { strict: false });
     gate = {
       callerOf: (request) => callers.callerOf(request),
       admit: (caller, namespace) => admission.admit(caller, namespace),
       takeSlot: (uploader, signal) => slots.acquire(uploader, signal),
       reserveBytes: (count, signal) => bytes.acquire(count, signal),
+      sessionHeldBytes: (repository, id) => sessions.heldBytes(repository, id),
     };
     return gate;
   };

@@ -97,7 +97,11 @@ export function chunkRange(header: string | undefined): ChunkRange | null {
   return range;
 }
 
-/** The answer of an upload in progress: where to send the next chunk and what is there. */
+/**
+ * The answer of an upload in progress: where to send the next chunk and what is there, and the
+ * smallest chunk but the last the store takes at no extra cost (`OCI-Chunk-Min-Length`, which the
+ * spec has on the POST's answer; on every answer here, so a client resuming elsewhere sees it too).
+ */
 export function sendUploadState(reply: FastifyReply, state: UploadState, status: number): string {
   void reply
     .status(status)
@@ -105,6 +109,7 @@ export function sendUploadState(reply: FastifyReply, state: UploadState, status:
     .header('range', `0-${Math.max(state.size - 1, 0)}`)
     .header('docker-upload-uuid', state.id)
     .header('content-length', 0);
+  if (state.minChunkBytes > 0) void reply.header('oci-chunk-min-length', state.minChunkBytes);
   return '';
 }
 

@@ -80,6 +80,8 @@ export interface UploadState {
   id: string;
   /** Bytes received so far. */
   size: number;
+  /** The session store's smallest chunk but the last (`OCI-Chunk-Min-Length`); 0: any size. */
+  minChunkBytes: number;
 }
 
 /** What a manifest PUT answers: where it is, its digest, and the subject it names (`OCI-Subject`). */
@@ -138,7 +140,7 @@ export class OciPushesUseCases {
       return { kind: 'blob', repository, digest: mounted.digest.text };
     }
     const session = await this.sessions.start(repository);
-    return { kind: 'session', repository, id: session.id, size: 0 };
+    return { kind: 'session', repository, id: session.id, size: 0, minChunkBytes: this.sessions.minChunkBytes };
   }
 
   /** `PATCH .../blobs/uploads/<id>`: a chunk, which must start where the upload ends (416 otherwise). */
@@ -151,7 +153,7 @@ export class OciPushesUseCases {
     // The store refuses a chunk that does not start at the session's end (416 RANGE_INVALID).
     const start = path.range?.start ?? session.size;
     const appended = await this.append(repository, path.id, start, path.body, admitted.maxBlobBytes);
-    return { repository, id: path.id, size: appended };
+    return { repository, id: path.id, size: appended, minChunkBytes: this.sessions.minChunkBytes };
   }
 
   /** `GET .../blobs/uploads/<id>`: how far the upload is. */
@@ -159,7 +161,7 @@ export class OciPushesUseCases {
     const { repository } = await this.admit(path);
     const session = await this.sessions.get(repository, path.id);
     if (!session) throw new BlobUploadUnknownError(path.id);
-    return { repository, id: path.id, size: session.size };
+    return { repository, id: path.id, size: session.size, minChunkBytes: this.sessions.minChunkBytes };
   }
 
   /**

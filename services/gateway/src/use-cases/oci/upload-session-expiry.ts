@@ -1,7 +1,8 @@
 /**
- * Removes OCI upload sessions left unfinished for longer than WHARF_OCI_UPLOAD_MAX_AGE_SECONDS,
- * with their bytes (the file adapter's files; the S3 adapter's multipart upload, aborted, and its
- * objects). Every gateway sweeps, a quarter of the age apart (15 s to 15 min): in the distributed
+ * Removes OCI upload sessions idle for longer than WHARF_OCI_UPLOAD_MAX_AGE_SECONDS (no chunk
+ * kept since, or since their start: a slow upload that keeps sending lives on), with their bytes
+ * (the file adapter's files; the S3 adapter's multipart upload, aborted, and its objects, and
+ * what removed sessions left in the bucket). Every gateway sweeps, a quarter of the age apart (15 s to 15 min): in the distributed
  * profile the replicas share the sessions, and a session two replicas remove at once is removed
  * once (the adapters' removal is idempotent). A session is gone at most a quarter of the age
  * late; until then a client may still finish it.
@@ -20,7 +21,7 @@ export class UploadSessionExpiry implements OnApplicationBootstrap, OnApplicatio
     @Inject(WHARF_CONFIG) private readonly config: WharfConfig,
   ) {}
 
-  /** Removes the sessions older than the age; how many. */
+  /** Removes the sessions idle for longer than the age; how many. */
   sweep(now = new Date()): Promise<number> {
     this.running ??= this.sessions
       .expire(new Date(now.getTime() - this.config.ociUploads.maxAgeSeconds * 1000))
