@@ -1,10 +1,22 @@
 /**
- * Follows the log as consumer group "search" and keeps the search index up to date. Each
- * document carries the package view it was built from, so an event is folded in without
- * asking the metadata service; documents never move backwards in sequence.
+ * Follows the log as consumer group "search" and keeps the search index up to date. A batch
+ * reads the documents of the packages it touches, folds each package's events into its
+ * document (`foldSearchEvents`), asks the index for the newest rows only when a delete needs
+ * them, and writes the documents with their row changes in one call: a push costs the same in a
+ * package of one release and of 100,000, and the metadata service is never asked. Documents
+ * never move backwards in sequence. A document of the former layout (the whole view) is moved
+ * to rows on its package's next event.
  */
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { emptyPackageView, evolveAll, searchDocumentFrom } from '@wharf/domain';
+import {
+  emptySearchDocument,
+  evolveAll,
+  foldSearchEvents,
+  needsStoredRows,
+  searchDocumentFrom,
+  searchRowsOf,
+  settleSearchDocument,
+} from '@wharf/domain';
 import type { StoredEvent } from '@wharf/contracts';
 import {
   EVENT_LOG,
@@ -14,6 +26,7 @@ import {
   SEARCH_INDEX,
   SearchDocument,
   SearchIndex,
+  SearchUpdate,
   UnappliableEventsError,
   parkedBehind,
 } from '@wharf/ports';
@@ -45,26 +58,44 @@ export class SearchProjector implements OnApplicationShutdown {
     return this.subscription.stop();
   }
 
-  /** Folds a batch: one read and one write for all the packages it touches. */
+  /** Folds a batch: one read and one write for all the packages it touches (and a row lookup per package a delete needs it for). */
   async handle(events: readonly StoredEvent[]): Promise<void> {
     const packages = [...new Set(events.map((e) => e.package))];
     const stored = await this.index.getMany(packages);
-    const updated: SearchDocument[] = [];
+    const updates: SearchUpdate[] = [];
     // A package parked behind a set-aside event keeps its document; its events are set aside too.
     const rejected: RejectedEvent[] = [];
     for (const pkg of packages) {
-      const before = stored.get(pkg)?.view ?? emptyPackageView(pkg);
+      const before = stored.get(pkg);
+      const sequence = before?.sequence ?? 0;
       const fresh = events
-        .filter((e) => e.package === pkg && e.sequence > before.sequence)
+        .filter((e) => e.package === pkg && e.sequence > sequence)
         .sort((a, b) => a.sequence - b.sequence);
       if (fresh.length === 0) continue;
-      if (fresh[0]!.sequence !== before.sequence + 1) {
-        rejected.push(...parkedBehind(before.sequence, fresh));
+      if (fresh[0]!.sequence !== sequence + 1) {
+        rejected.push(...parkedBehind(sequence, fresh));
         continue;
       }
-      updated.push(searchDocumentFrom(evolveAll(before, fresh)));
+      updates.push(await this.updateOf(pkg, before, fresh));
     }
-    if (updated.length > 0) await this.index.putMany(updated);
+    if (updates.length > 0) await this.index.putMany(updates);
     if (rejected.length > 0) throw new UnappliableEventsError(rejected);
+  }
+
+  private async updateOf(
+    pkg: string,
+    before: SearchDocument | undefined,
+    events: readonly StoredEvent[],
+  ): Promise<SearchUpdate> {
+    if (before?.view) {
+      // The former layout: the whole view, and no rows yet.
+      const view = evolveAll(before.view, events);
+      return { document: searchDocumentFrom(view), rows: searchRowsOf(view) };
+    }
+    const changes = foldSearchEvents(before ?? emptySearchDocument(pkg), events);
+    const document = needsStoredRows(changes)
+      ? settleSearchDocument(changes, await this.index.newestRows(pkg, [...changes.rows, ...changes.deletedRows]))
+      : changes.document;
+    return { document, rows: changes.rows, deletedRows: changes.deletedRows };
   }
 }
