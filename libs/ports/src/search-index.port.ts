@@ -16,6 +16,12 @@ export interface SearchUpdate {
   deletedRows?: readonly SearchRowKey[];
 }
 
+/** A package whose newest rows a fold needs, and the rows it wrote or deleted itself. */
+export interface NewestRowsRequest {
+  package: string;
+  excluding: readonly SearchRowKey[];
+}
+
 export const SEARCH_INDEX = Symbol('SearchIndex');
 
 export interface SearchQuery {
@@ -60,12 +66,13 @@ export interface SearchIndex {
   putMany(updates: readonly SearchUpdate[]): Promise<void>;
 
   /**
-   * The package's newest rows apart from `excluding` (what a fold wrote or deleted): the one
-   * with the latest `createdAt` (text order; ties: any), and among those with a chart the one
-   * of the highest release (`releaseKey`), the lowest sequence among its media types. Sees
-   * every row stored by a `putMany` that resolved. Costs the same whatever the package's size.
+   * For each package asked for (every one is in the map), its newest rows apart from
+   * `excluding` (what a fold wrote or deleted): the one with the latest `createdAt` (text order;
+   * ties: any), and among those with a chart the one of the highest release (`releaseKey`), the
+   * lowest sequence among its media types; null where there is none. Sees every row stored by
+   * a `putMany` that resolved. Costs the same whatever the packages' sizes.
    */
-  newestRows(pkg: string, excluding: readonly SearchRowKey[]): Promise<StoredSearchRows>;
+  newestRows(requests: readonly NewestRowsRequest[]): Promise<Map<string, StoredSearchRows>>;
 
   /** Active packages matching the query, in the query's order ("namespace/name"). */
   search(query: SearchQuery): Promise<string[]>;

@@ -48,7 +48,9 @@ describe('SearchProjector on a search file of the former layout', () => {
     const moved = (await index.getMany(['acme/web'])).get('acme/web')!;
     expect(moved).not.toHaveProperty('view');
     expect(moved).toMatchObject({ sequence: 3, describedBy: { release: '1.0.0', mediaType: 'helm' } });
-    expect((await index.newestRows('acme/web', [])).newest?.release).toBe('1.0.0');
+    expect((await index.newestRows([{ package: 'acme/web', excluding: [] }])).get('acme/web')?.newest?.release).toBe(
+      '1.0.0',
+    );
 
     await projector.handle([storedEvent('acme/web', 4, deleted({ release: '1.0.0' }))]);
     expect(await index.search({ text: 'web', limit: 10 })).toEqual([]);

@@ -9,6 +9,7 @@
  */
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import {
+  SearchChanges,
   emptySearchDocument,
   evolveAll,
   foldSearchEvents,
@@ -27,6 +28,7 @@ import {
   SearchDocument,
   SearchIndex,
   SearchUpdate,
+  StoredSearchRows,
   UnappliableEventsError,
   parkedBehind,
 } from '@wharf/ports';
@@ -58,11 +60,14 @@ export class SearchProjector implements OnApplicationShutdown {
     return this.subscription.stop();
   }
 
-  /** Folds a batch: one read and one write for all the packages it touches (and a row lookup per package a delete needs it for). */
+  /**
+   * Folds a batch: one read and one write for all the packages it touches, and one lookup of
+   * rows for those of them whose document a delete left needing it.
+   */
   async handle(events: readonly StoredEvent[]): Promise<void> {
     const packages = [...new Set(events.map((e) => e.package))];
     const stored = await this.index.getMany(packages);
-    const updates: SearchUpdate[] = [];
+    const folded: SearchChanges[] = [];
     // A package parked behind a set-aside event keeps its document; its events are set aside too.
     const rejected: RejectedEvent[] = [];
     for (const pkg of packages) {
@@ -76,26 +81,36 @@ export class SearchProjector implements OnApplicationShutdown {
         rejected.push(...parkedBehind(sequence, fresh));
         continue;
       }
-      updates.push(await this.updateOf(pkg, before, fresh));
+      folded.push(foldPackage(pkg, before, fresh));
     }
+    const updates = await this.settled(folded);
     if (updates.length > 0) await this.index.putMany(updates);
     if (rejected.length > 0) throw new UnappliableEventsError(rejected);
   }
 
-  private async updateOf(
-    pkg: string,
-    before: SearchDocument | undefined,
-    events: readonly StoredEvent[],
-  ): Promise<SearchUpdate> {
-    if (before?.view) {
-      // The former layout: the whole view, and no rows yet.
-      const view = evolveAll(before.view, events);
-      return { document: searchDocumentFrom(view), rows: searchRowsOf(view) };
-    }
-    const changes = foldSearchEvents(before ?? emptySearchDocument(pkg), events);
-    const document = needsStoredRows(changes)
-      ? settleSearchDocument(changes, await this.index.newestRows(pkg, [...changes.rows, ...changes.deletedRows]))
-      : changes.document;
-    return { document, rows: changes.rows, deletedRows: changes.deletedRows };
+  /** The updates of the folded packages, those that need the stored rows settled with one lookup. */
+  private async settled(folded: readonly SearchChanges[]): Promise<SearchUpdate[]> {
+    const unsettled = folded.filter(needsStoredRows);
+    const stored = await (unsettled.length > 0
+      ? this.index.newestRows(
+          unsettled.map((c) => ({ package: c.document.package, excluding: [...c.rows, ...c.deletedRows] })),
+        )
+      : new Map<string, StoredSearchRows>());
+    return folded.map((f) => {
+      const rows = stored.get(f.document.package);
+      const document = rows ? settleSearchDocument(f, rows) : f.document;
+      return { document, rows: f.rows, deletedRows: f.deletedRows };
+    });
   }
+}
+
+/** A package's events folded into its document. */
+function foldPackage(pkg: string, before: SearchDocument | undefined, events: readonly StoredEvent[]): SearchChanges {
+  if (before?.view) {
+    // The former layout: the whole view, and no rows yet; nothing to settle.
+    const view = evolveAll(before.view, events);
+    const needs = { releasedAt: false, describedBy: false };
+    return { document: searchDocumentFrom(view), rows: searchRowsOf(view), deletedRows: [], needs };
+  }
+  return foldSearchEvents(before ?? emptySearchDocument(pkg), events);
 }

@@ -1,10 +1,10 @@
 import { EventEnvelope, StoredEvent, validateForProduce } from '@wharf/contracts';
 import { PackageEvent, describingRow, emptyPackageView, evolveAll, newestRow, searchDocumentFrom } from '@wharf/domain';
 import {
+  NewestRowsRequest,
   SearchDocument,
   SearchIndex,
   SearchRow,
-  SearchRowKey,
   SearchUpdate,
   StoredSearchRows,
   UnappliableEventsError,
@@ -21,7 +21,7 @@ class InMemorySearchIndex implements SearchIndex {
   private readonly rows = new Map<string, Map<string, SearchRow>>();
   readonly putManyCalls: SearchUpdate[][] = [];
   readonly getManyCalls: string[][] = [];
-  readonly newestRowsCalls: string[] = [];
+  readonly newestRowsCalls: string[][] = [];
 
   async getMany(packages: readonly string[]): Promise<Map<string, SearchDocument>> {
     this.getManyCalls.push([...packages]);
@@ -48,12 +48,16 @@ class InMemorySearchIndex implements SearchIndex {
     }
   }
 
-  async newestRows(pkg: string, excluding: readonly SearchRowKey[]): Promise<StoredSearchRows> {
-    this.newestRowsCalls.push(pkg);
-    const rows = [...(this.rows.get(pkg)?.values() ?? [])].filter(
-      (r) => !excluding.some((x) => x.release === r.release && x.mediaType === r.mediaType),
-    );
-    return { newest: newestRow(rows), described: describingRow(rows) };
+  async newestRows(requests: readonly NewestRowsRequest[]): Promise<Map<string, StoredSearchRows>> {
+    this.newestRowsCalls.push(requests.map((r) => r.package));
+    const found = new Map<string, StoredSearchRows>();
+    for (const { package: pkg, excluding } of requests) {
+      const rows = [...(this.rows.get(pkg)?.values() ?? [])].filter(
+        (r) => !excluding.some((x) => x.release === r.release && x.mediaType === r.mediaType),
+      );
+      found.set(pkg, { newest: newestRow(rows), described: describingRow(rows) });
+    }
+    return found;
   }
 
   /** Stores a document as it is (one of the former layout, say). */
@@ -351,13 +355,36 @@ describe('SearchProjector', () => {
       next('ns1/app1', deleted({ release: '3.0.0', mediaType: 'kpm' })),
     ]);
 
-    expect(index.newestRowsCalls).toEqual(['ns1/app1']);
+    expect(index.newestRowsCalls).toEqual([['ns1/app1']]);
     expect(index.get('ns1/app1')).toMatchObject({
       description: 'one',
       mediaTypes: ['helm'],
       releasedAt: first.occurredAt,
       describedBy: { release: '1.0.0', mediaType: 'helm' },
     });
+  });
+
+  it('asks the index for the rows of every package a batch deleted from in one lookup, and for no other', async () => {
+    const next = eventStream();
+    const seed = ['ns1/a', 'ns1/b', 'ns1/c'].flatMap((pkg) => [
+      next(pkg, published({ release: '1.0.0', chart: chartMetadata({ description: `${pkg} one` }) })),
+      next(pkg, published({ release: '2.0.0', chart: chartMetadata({ description: `${pkg} two` }) })),
+    ]);
+    await projector.handle(seed);
+
+    await projector.handle([
+      next('ns1/a', deleted({ release: '2.0.0' })),
+      next('ns1/b', deleted({ release: '2.0.0' })),
+      next('ns1/c', published({ release: '3.0.0', chart: chartMetadata({ description: 'ns1/c three' }) })),
+    ]);
+
+    expect(index.newestRowsCalls).toEqual([['ns1/a', 'ns1/b']]);
+    expect(index.putManyCalls).toHaveLength(2);
+    expect(['ns1/a', 'ns1/b', 'ns1/c'].map((pkg) => index.get(pkg)?.description)).toEqual([
+      'ns1/a one',
+      'ns1/b one',
+      'ns1/c three',
+    ]);
   });
 
   it('moves a document of the former layout (its whole view) to rows on its next event', async () => {

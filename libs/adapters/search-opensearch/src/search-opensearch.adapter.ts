@@ -20,8 +20,8 @@
  * documents, in a `_bulk` of their own, under the version of the document they came with; a
  * `putMany` first reads the stored documents' versions (`_mget`, realtime) and drops the
  * updates not above them, rows and all. `newestRows` refreshes the index (rows written with
- * the default refresh are not searchable yet) and asks for the top row of two sorts in one
- * `_msearch`: only a delete needs it. Reads and writes go through an alias (`<prefix>packages`) created
+ * the default refresh are not searchable yet) and asks for the top row of two sorts per package
+ * in one `_msearch`: once per batch, and only when a delete needs it. Reads and writes go through an alias (`<prefix>packages`) created
  * with its first index (`<prefix>packages-v1`) when missing, so a rebuild can fill a fresh index
  * and swap the alias atomically.
  *
@@ -34,11 +34,11 @@
  */
 import { Client, errors } from '@opensearch-project/opensearch';
 import type {
+  NewestRowsRequest,
   ProjectionRebuild,
   SearchDocument,
   SearchIndex,
   SearchQuery,
-  SearchRowKey,
   SearchUpdate,
   StoredSearchRows,
 } from '@wharf/ports';
@@ -230,28 +230,38 @@ export class OpenSearchSearchIndex implements SearchIndex {
     }
   }
 
-  async newestRows(pkg: string, excluding: readonly SearchRowKey[]): Promise<StoredSearchRows> {
+  async newestRows(requests: readonly NewestRowsRequest[]): Promise<Map<string, StoredSearchRows>> {
+    const found = new Map<string, StoredSearchRows>();
+    if (requests.length === 0) return found;
     await this.init();
     await this.client.indices.refresh({ index: this.target });
-    const filter = [{ term: { kind: 'row' } }, { term: { package: pkg } }];
-    const mustNot = excluding.length > 0 ? [{ ids: { values: excluding.map((row) => searchRowId(pkg, row)) } }] : [];
-    const top = (extra: Query[], sort: Query[]) => [
-      {},
-      { query: { bool: { filter: [...filter, ...extra], must_not: mustNot } }, sort, size: 1, track_total_hits: false },
-    ];
-    const { body } = await this.client.msearch({
-      index: this.target,
-      body: [
+    const searches = requests.flatMap(({ package: pkg, excluding }) => {
+      const filter = [{ term: { kind: 'row' } }, { term: { package: pkg } }];
+      const mustNot = excluding.length > 0 ? [{ ids: { values: excluding.map((row) => searchRowId(pkg, row)) } }] : [];
+      const top = (extra: Query[], sort: Query[]) => [
+        {},
+        {
+          query: { bool: { filter: [...filter, ...extra], must_not: mustNot } },
+          sort,
+          size: 1,
+          track_total_hits: false,
+        },
+      ];
+      return [
         ...top([], [{ createdAt: 'desc' }]),
         ...top([{ term: { hasChart: true } }], [{ releaseKey: 'desc' }, { sequence: 'asc' }]),
-      ] as never,
+      ];
     });
-    const [newest, described] = body.responses.map((response) => {
+    const { body } = await this.client.msearch({ index: this.target, body: searches as never });
+    const tops = body.responses.map((response) => {
       if ('error' in response) throw new Error(`OpenSearch search of rows failed: ${describe(response.error)}`);
       const hit = response.hits.hits[0];
       return hit?._source ? fromSearchRowSource(hit._source as SearchRowSource) : null;
     });
-    return { newest: newest ?? null, described: described ?? null };
+    requests.forEach((request, i) =>
+      found.set(request.package, { newest: tops[2 * i] ?? null, described: tops[2 * i + 1] ?? null }),
+    );
+    return found;
   }
 
   async search(query: SearchQuery): Promise<string[]> {

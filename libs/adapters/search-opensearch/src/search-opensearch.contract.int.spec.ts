@@ -273,7 +273,9 @@ describe('OpenSearchSearchIndex', () => {
     const row = searchRow('1.0.0');
     await index.putMany([{ document: moved, rows: [row] }]);
     expect((await index.getMany([older.package])).get(older.package)).toEqual(moved);
-    expect(await index.newestRows(older.package, [])).toEqual({ newest: row, described: row });
+    expect(await index.newestRows([{ package: older.package, excluding: [] }])).toEqual(
+      new Map([[older.package, { newest: row, described: row }]]),
+    );
     expect(await index.search({ text: 'web', limit: 10 })).toHaveLength(2);
     expect(await index.count()).toBeGreaterThanOrEqual(2);
   });

@@ -29,8 +29,8 @@ import type {
   SearchDocument,
   SearchIndex,
   SearchQuery,
+  NewestRowsRequest,
   SearchRow,
-  SearchRowKey,
   SearchUpdate,
   StoredSearchRows,
 } from '@wharf/ports';
@@ -193,12 +193,20 @@ export class SqliteSearchIndex implements SearchIndex {
     })();
   }
 
-  async newestRows(pkg: string, excluding: readonly SearchRowKey[]): Promise<StoredSearchRows> {
-    const params = { package: pkg, excluding: JSON.stringify(excluding) };
-    const { newest: newestSql, described: describedSql } = newestRowsStatements(this.rows);
-    const newest = prepared(this.db, newestSql).get(params) as StoredRow | undefined;
-    const described = prepared(this.db, describedSql).get(params) as StoredRow | undefined;
-    return { newest: newest ? rowOf(newest) : null, described: described ? rowOf(described) : null };
+  async newestRows(requests: readonly NewestRowsRequest[]): Promise<Map<string, StoredSearchRows>> {
+    const statements = newestRowsStatements(this.rows);
+    const [newestOf, describedOf] = [prepared(this.db, statements.newest), prepared(this.db, statements.described)];
+    const found = new Map<string, StoredSearchRows>();
+    for (const request of requests) {
+      const params = { package: request.package, excluding: JSON.stringify(request.excluding) };
+      const newest = newestOf.get(params) as StoredRow | undefined;
+      const described = describedOf.get(params) as StoredRow | undefined;
+      found.set(request.package, {
+        newest: newest ? rowOf(newest) : null,
+        described: described ? rowOf(described) : null,
+      });
+    }
+    return found;
   }
 
   async search(query: SearchQuery): Promise<string[]> {

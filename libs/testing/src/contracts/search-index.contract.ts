@@ -89,10 +89,11 @@ export function describeSearchIndexContract(
       return documents;
     }
 
-    /** The package's newest rows apart from `excluding`, as (release, media type) pairs. */
-    async function newest(pkg: string, excluding: SearchRow[] = []) {
-      const found = await index().newestRows(pkg, excluding);
-      return { newest: found.newest, described: found.described };
+    /** The package's newest rows apart from `excluding`, asked for alone. */
+    async function newest(pkg: string, excluding: SearchRow[] = [], of: SearchIndex = index()) {
+      const found = await of.newestRows([{ package: pkg, excluding }]);
+      expect([...found.keys()]).toEqual([pkg]);
+      return found.get(pkg);
     }
 
     const search = (text: string, query: Partial<SearchQuery> = {}) => index().search({ text, limit: 50, ...query });
@@ -179,12 +180,8 @@ export function describeSearchIndexContract(
           };
           await index().putMany([{ document: searchDocument(pkg, { sequence: 7 }), rows: Object.values(rows) }]);
           // Another package's newer rows are not this package's.
-          await index().putMany([
-            {
-              document: searchDocument(`${pkg}-other`),
-              rows: [searchRow('99.0.0', { createdAt: '2026-12-01T00:00:00.000Z' })],
-            },
-          ]);
+          const otherRow = searchRow('99.0.0', { createdAt: '2026-12-01T00:00:00.000Z' });
+          await index().putMany([{ document: searchDocument(`${pkg}-other`), rows: [otherRow] }]);
 
           expect(await newest(pkg)).toEqual({ newest: rows.latest, described: rows.highKpm });
           expect(await newest(pkg, [rows.latest, rows.highKpm])).toEqual({
@@ -196,6 +193,20 @@ export function describeSearchIndexContract(
             described: rows.pre,
           });
           expect(await newest(`${pkg}-absent`)).toEqual({ newest: null, described: null });
+          // Several packages in one call: each its own answer, absent ones with none.
+          expect(
+            await index().newestRows([
+              { package: pkg, excluding: [rows.latest] },
+              { package: `${pkg}-absent`, excluding: [] },
+              { package: `${pkg}-other`, excluding: [] },
+            ]),
+          ).toEqual(
+            new Map([
+              [pkg, { newest: rows.unchartered, described: rows.highKpm }],
+              [`${pkg}-absent`, { newest: null, described: null }],
+              [`${pkg}-other`, { newest: otherRow, described: otherRow }],
+            ]),
+          );
         },
         timeout,
       );
@@ -540,8 +551,8 @@ export function describeSearchIndexContract(
           const row = searchRow('1.0.0');
           await rebuild.store.putMany([{ document: rebuilt, rows: [row] }, { document: added }]);
           expect(await index().getMany([kept.package, added.package])).toEqual(new Map([[kept.package, kept]]));
-          expect(await index().newestRows(kept.package, [])).toEqual({ newest: null, described: null });
-          expect(await rebuild.store.newestRows(kept.package, [])).toEqual({ newest: row, described: row });
+          expect(await newest(kept.package)).toEqual({ newest: null, described: null });
+          expect(await newest(kept.package, [], rebuild.store)).toEqual({ newest: row, described: row });
 
           expect(await rebuild.switchOver()).toBeGreaterThanOrEqual(0);
 
@@ -551,7 +562,7 @@ export function describeSearchIndexContract(
               [added.package, added],
             ]),
           );
-          expect(await index().newestRows(kept.package, [])).toEqual({ newest: row, described: row });
+          expect(await newest(kept.package)).toEqual({ newest: row, described: row });
           await settled(async () => {
             expect(await search('newword')).toEqual([kept.package]);
             expect(await search('oldword')).toEqual([]);
@@ -583,7 +594,7 @@ export function describeSearchIndexContract(
           const third = await index().rebuild();
           ctx.defer(() => third.abort());
           expect((await third.store.getMany([`${ns}/leftover`, `${ns}/abandoned`])).size).toBe(0);
-          expect(await third.store.newestRows(`${ns}/leftover`, [])).toEqual({ newest: null, described: null });
+          expect(await newest(`${ns}/leftover`, [], third.store)).toEqual({ newest: null, described: null });
           await third.switchOver();
           expect((await index().getMany([live.package, `${ns}/leftover`])).size).toBe(0);
           await settled(async () => expect(await index().count()).toBe(0));
