@@ -13,8 +13,9 @@
  *
  * Each root is a checkout with a built `dist/` (`npm run build`). Environment: SEARCH_LEVELS
  * (default 1000,10000), SEARCH_PUSHES (200), SEARCH_DELETES (20), SEARCH_OPENSEARCH_URL (unset:
- * SQLite) and SEARCH_OPENSEARCH_PREFIX (`bench-`, before the indices' names). Prints one JSON line per (level, root) and a table at the end. With OpenSearch the
- * CPU column is this process's alone (the client's), not OpenSearch's.
+ * SQLite) and SEARCH_OPENSEARCH_PREFIX (`bench-`, before the indices' names). Prints one JSON
+ * line per (level, root) and a table at the end. With OpenSearch the CPU column is this
+ * process's alone (the client's), not OpenSearch's.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

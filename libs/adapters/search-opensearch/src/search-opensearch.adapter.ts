@@ -21,9 +21,9 @@
  * `putMany` first reads the stored documents' versions (`_mget`, realtime) and drops the
  * updates not above them, rows and all. `newestRows` refreshes the index (rows written with
  * the default refresh are not searchable yet) and asks for the top row of two sorts per package
- * in one `_msearch`: once per batch, and only when a delete needs it. Reads and writes go through an alias (`<prefix>packages`) created
- * with its first index (`<prefix>packages-v1`) when missing, so a rebuild can fill a fresh index
- * and swap the alias atomically.
+ * in one `_msearch`: once per batch, and only when a delete needs it. Reads and writes go
+ * through an alias (`<prefix>packages`) created with its first index (`<prefix>packages-v1`)
+ * when missing, so a rebuild can fill a fresh index and swap the alias atomically.
  *
  * Rebuilds (ProjectionRebuild): the fresh index is `<prefix>packages-v<n>-r<time>`, written
  * directly (not through the alias); the switch is one `_aliases` request that adds the alias to
