@@ -383,3 +383,29 @@ function sameBuild(a: SemVer, b: SemVer): boolean {
 function assertNever(value: never): never {
   throw new Error(`unexpected value ${String(value)}`);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sort keys
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A text whose binary order is the order of `compareReleasesDescending`, reversed: the higher
+ * release has the greater key (SemVer precedence, then the raw text). For stores that sort
+ * releases themselves (an index over a column, a keyword field). Strings that are not SemVer
+ * (never stored) get keys below every SemVer one, by text.
+ *
+ * Numbers are their digits behind a two-digit length; a pre-release is `-`, then each
+ * identifier (`0` and the number for a numeric one, `1` and the text for others) closed by `!`,
+ * then `#`; a release without one is `~`, above `-`. The raw text follows a space.
+ */
+export function releaseSortKey(release: string): string {
+  const version = parseSemVer(release);
+  if (!version) return ` ${release}`;
+  const num = (n: number) => String(n).length.toString().padStart(2, '0') + String(n);
+  const core = `${num(version.major)}.${num(version.minor)}.${num(version.patch)}`;
+  const pre =
+    version.prerelease.length === 0
+      ? '~'
+      : '-' + version.prerelease.map((id) => (typeof id === 'number' ? `0${num(id)}!` : `1${id}!`)).join('') + '#';
+  return `${core}${pre} ${release}`;
+}

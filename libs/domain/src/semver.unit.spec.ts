@@ -3,6 +3,7 @@ import {
   assertRelease,
   compareSemVer,
   parseSemVer,
+  releaseSortKey,
   resolveReleaseQuery,
   resolveReleaseQuerySorted,
   sortReleasesDescending,
@@ -212,6 +213,61 @@ describe('sortReleasesDescending', () => {
     expect(sortReleasesDescending(['zzz', '1.0.0', 'aaa', '2.0.0'])).toEqual(['2.0.0', '1.0.0', 'aaa', 'zzz']);
   });
 });
+
+describe('releaseSortKey', () => {
+  const releases = [
+    '0.0.1',
+    '0.0.10',
+    '0.0.9',
+    '1.0.0',
+    '1.0.0+build.2',
+    '1.0.0+build.10',
+    '1.0.0-0',
+    '1.0.0-1',
+    '1.0.0-2',
+    '1.0.0-10',
+    '1.0.0-9007199254740991',
+    '1.0.0-a',
+    '1.0.0-A',
+    '1.0.0-a-b',
+    '1.0.0-alpha',
+    '1.0.0-alpha.1',
+    '1.0.0-alpha.1.0',
+    '1.0.0-alpha.beta',
+    '1.0.0-alpha-1',
+    '1.0.0-beta',
+    '1.0.0-beta.2',
+    '1.0.0-beta.11',
+    '1.0.0-rc.1',
+    '1.0.0-rc.1+b',
+    '1.2.3',
+    '1.10.0',
+    '2.0.0',
+    '10.0.0',
+    '100.0.0-rc.1',
+    '9007199254740991.0.0',
+  ];
+
+  it('should order keys as releases ascend (the reverse of sortReleasesDescending), for every pair', () => {
+    const byKey = [...releases].sort((a, b) => (releaseSortKey(a) < releaseSortKey(b) ? -1 : 1));
+    expect(byKey).toEqual(sortReleasesDescending(releases).reverse());
+    for (const a of releases)
+      for (const b of releases)
+        expect({ a, b, order: Math.sign(compareKeys(releaseSortKey(b), releaseSortKey(a))) }).toEqual({
+          a,
+          b,
+          order: Math.sign(compareSemVer(semver(b), semver(a))),
+        });
+  });
+
+  it('should put strings that are not semver below every release', () => {
+    expect(releaseSortKey('zzz') < releaseSortKey('0.0.0')).toBe(true);
+  });
+});
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 describe('resolveReleaseQuery', () => {
   // The releases of titi/rocketchat in the reference suite's backup1.json, plus a pre-release.

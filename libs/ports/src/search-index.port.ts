@@ -1,8 +1,26 @@
-import type { SearchDocument, SearchSort } from '@wharf/domain';
+import type { SearchDocument, SearchRow, SearchRowKey, SearchSort, StoredSearchRows } from '@wharf/domain';
 import type { ProjectionRebuild } from './projection-rebuild.port';
 
-/** What the search service keeps per package; the domain derives it from a view (`searchDocumentFrom`). */
-export type { SearchDocument, SearchSort };
+/**
+ * What the search service keeps: a document per package and a row per (release, media type);
+ * the domain folds events into them (`foldSearchEvents`).
+ */
+export type { SearchDocument, SearchRow, SearchRowKey, SearchSort, StoredSearchRows };
+
+/** A package's document and what changed among its rows since the stored document. */
+export interface SearchUpdate {
+  document: SearchDocument;
+  /** Rows to store, replacing any of the same (release, media type). */
+  rows?: readonly SearchRow[];
+  /** Rows to remove (absent ones are no error). */
+  deletedRows?: readonly SearchRowKey[];
+}
+
+/** A package whose newest rows a fold needs, and the rows it wrote or deleted itself. */
+export interface NewestRowsRequest {
+  package: string;
+  excluding: readonly SearchRowKey[];
+}
 
 export const SEARCH_INDEX = Symbol('SearchIndex');
 
@@ -34,14 +52,27 @@ export interface SearchQuery {
  * any other error as a fault.
  */
 export interface SearchIndex {
-  /** The stored documents for these packages (absent ones are missing from the map). */
+  /**
+   * The stored documents for these packages (absent ones are missing from the map), as stored:
+   * a document of the former layout comes back with its `view` (see SearchDocument).
+   */
   getMany(packages: readonly string[]): Promise<Map<string, SearchDocument>>;
 
   /**
-   * Stores the documents. A document whose sequence is not above the stored one for its package
-   * is ignored, so redelivered batches change nothing.
+   * Stores each update, in order: its rows, then its document. An update whose document's
+   * sequence is not above the one stored for its package by then is ignored whole (its rows
+   * too), so redelivered batches change nothing. A document is stored without `view`.
    */
-  putMany(documents: readonly SearchDocument[]): Promise<void>;
+  putMany(updates: readonly SearchUpdate[]): Promise<void>;
+
+  /**
+   * For each package asked for (every one is in the map), its newest rows apart from
+   * `excluding` (what a fold wrote or deleted): the one with the latest `createdAt` (text order;
+   * ties: any), and among those with a chart the one of the highest release (`releaseKey`), the
+   * lowest sequence among its media types; null where there is none. Sees every row stored by
+   * a `putMany` that resolved. Costs the same whatever the packages' sizes.
+   */
+  newestRows(requests: readonly NewestRowsRequest[]): Promise<Map<string, StoredSearchRows>>;
 
   /** Active packages matching the query, in the query's order ("namespace/name"). */
   search(query: SearchQuery): Promise<string[]>;

@@ -1,14 +1,27 @@
 import { EventEnvelope, StoredEvent, validateForProduce } from '@wharf/contracts';
-import type { PackageEvent } from '@wharf/domain';
-import { SearchDocument, SearchIndex, UnappliableEventsError } from '@wharf/ports';
+import { PackageEvent, describingRow, emptyPackageView, evolveAll, newestRow, searchDocumentFrom } from '@wharf/domain';
+import {
+  NewestRowsRequest,
+  SearchDocument,
+  SearchIndex,
+  SearchRow,
+  SearchUpdate,
+  StoredSearchRows,
+  UnappliableEventsError,
+} from '@wharf/ports';
 import { InMemoryEventLog, addedToChannel, chartMetadata, published, deleted } from '@wharf/testing';
 import { SearchProjector } from './search-projector';
 
-/** A strict in-memory SearchIndex (unit tests only): copies in and out, never moves a document backwards. */
+/**
+ * A strict in-memory SearchIndex (unit tests only): copies in and out, never moves a document
+ * backwards, keeps rows per package and answers `newestRows` by the domain's rules.
+ */
 class InMemorySearchIndex implements SearchIndex {
   private readonly docs = new Map<string, string>();
-  readonly putManyCalls: SearchDocument[][] = [];
+  private readonly rows = new Map<string, Map<string, SearchRow>>();
+  readonly putManyCalls: SearchUpdate[][] = [];
   readonly getManyCalls: string[][] = [];
+  readonly newestRowsCalls: string[][] = [];
 
   async getMany(packages: readonly string[]): Promise<Map<string, SearchDocument>> {
     this.getManyCalls.push([...packages]);
@@ -20,13 +33,43 @@ class InMemorySearchIndex implements SearchIndex {
     return found;
   }
 
-  async putMany(documents: readonly SearchDocument[]): Promise<void> {
-    this.putManyCalls.push(JSON.parse(JSON.stringify(documents)) as SearchDocument[]);
-    for (const doc of documents) {
-      const stored = this.docs.get(doc.package);
-      if (stored === undefined || (JSON.parse(stored) as SearchDocument).sequence < doc.sequence)
-        this.docs.set(doc.package, JSON.stringify(doc));
+  async putMany(updates: readonly SearchUpdate[]): Promise<void> {
+    this.putManyCalls.push(JSON.parse(JSON.stringify(updates)) as SearchUpdate[]);
+    for (const { document, rows = [], deletedRows = [] } of updates) {
+      const stored = this.docs.get(document.package);
+      if (stored !== undefined && (JSON.parse(stored) as SearchDocument).sequence >= document.sequence) continue;
+      const held = this.rows.get(document.package) ?? new Map<string, SearchRow>();
+      for (const row of deletedRows) held.delete(`${row.mediaType}\0${row.release}`);
+      for (const row of rows)
+        held.set(`${row.mediaType}\0${row.release}`, JSON.parse(JSON.stringify(row)) as SearchRow);
+      this.rows.set(document.package, held);
+      const { view: _view, ...doc } = document;
+      this.docs.set(document.package, JSON.stringify(doc));
     }
+  }
+
+  async newestRows(requests: readonly NewestRowsRequest[]): Promise<Map<string, StoredSearchRows>> {
+    this.newestRowsCalls.push(requests.map((r) => r.package));
+    const found = new Map<string, StoredSearchRows>();
+    for (const { package: pkg, excluding } of requests) {
+      const rows = [...(this.rows.get(pkg)?.values() ?? [])].filter(
+        (r) => !excluding.some((x) => x.release === r.release && x.mediaType === r.mediaType),
+      );
+      found.set(pkg, { newest: newestRow(rows), described: describingRow(rows) });
+    }
+    return found;
+  }
+
+  /** Stores a document as it is (one of the former layout, say). */
+  seed(doc: SearchDocument): void {
+    this.docs.set(doc.package, JSON.stringify(doc));
+  }
+
+  /** The package's rows, by (media type, release). */
+  rowsOf(pkg: string): SearchRow[] {
+    return [...(this.rows.get(pkg)?.values() ?? [])].sort((a, b) =>
+      `${a.mediaType}\0${a.release}` < `${b.mediaType}\0${b.release}` ? -1 : 1,
+    );
   }
 
   async search(): Promise<string[]> {
@@ -49,7 +92,7 @@ class InMemorySearchIndex implements SearchIndex {
   }
 
   snapshot(): string {
-    return JSON.stringify([...this.docs.entries()].sort());
+    return JSON.stringify([[...this.docs.entries()].sort(), [...this.rows.keys()].sort().map((p) => this.rowsOf(p))]);
   }
 }
 
@@ -105,19 +148,23 @@ describe('SearchProjector', () => {
       active: true,
       visibility: 'public',
       mediaTypes: ['helm'],
-      releases: ['1.1.0-beta.1', '1.0.0'],
+      manifestCounts: [{ mediaType: 'helm', count: 2 }],
       updatedAt: batch[3].occurredAt,
     });
+    expect(index.rowsOf('ns1/app1').map((r) => [r.release, r.sequence])).toEqual([
+      ['1.0.0', 1],
+      ['1.1.0-beta.1', 2],
+    ]);
     expect(index.get('ns2/other')).toMatchObject({
       sequence: 1,
       active: true,
       visibility: 'private',
       mediaTypes: ['kpm'],
-      releases: ['0.1.0'],
     });
+    expect(index.rowsOf('ns2/other').map((r) => r.release)).toEqual(['0.1.0']);
   });
 
-  it('continues each package from the view stored in its document', async () => {
+  it('continues each package from its stored document, writing only the rows its events touch', async () => {
     const next = eventStream();
     await projector.handle([next('ns1/app1', published({ release: '1.0.0' }))]);
 
@@ -125,9 +172,11 @@ describe('SearchProjector', () => {
 
     expect(index.get('ns1/app1')).toMatchObject({
       sequence: 2,
-      releases: ['2.0.0', '1.0.0'],
       mediaTypes: ['helm', 'kpm'],
     });
+    expect(index.rowsOf('ns1/app1').map((r) => r.release)).toEqual(['1.0.0', '2.0.0']);
+    expect(index.putManyCalls[1]!.map((u) => u.rows?.map((r) => r.release))).toEqual([['2.0.0']]);
+    expect(index.newestRowsCalls).toEqual([]);
   });
 
   it('a redelivered batch changes nothing', async () => {
@@ -155,7 +204,7 @@ describe('SearchProjector', () => {
 
     await projector.handle([impostor, second]);
 
-    expect(index.get('ns1/app1')?.releases).toEqual(['2.0.0', '1.0.0']);
+    expect(index.rowsOf('ns1/app1').map((r) => r.release)).toEqual(['1.0.0', '2.0.0']);
   });
 
   it('parks a package behind a gap (its events rejected as unappliable, its document kept) and indexes the others', async () => {
@@ -220,11 +269,14 @@ describe('SearchProjector', () => {
       await projector.handle([
         next('ns1/app1', published({ release: '1.0.0', chart: chartMetadata({ description: 'before' }) })),
       ]);
+      // As the decider records a forced push: naming what it replaced.
+      const replaced = { apprDigest: 'a'.repeat(64), blobDigest: 'b'.repeat(64) };
       await projector.handle([
-        next('ns1/app1', published({ release: '1.0.0', chart: chartMetadata({ description: 'after' }) })),
+        next('ns1/app1', published({ release: '1.0.0', chart: chartMetadata({ description: 'after' }), replaced })),
       ]);
 
       expect(index.get('ns1/app1')?.description).toBe('after');
+      expect(index.get('ns1/app1')?.manifestCounts).toEqual([{ mediaType: 'helm', count: 1 }]);
     });
 
     it('are empty when no release carries chart metadata', async () => {
@@ -255,7 +307,8 @@ describe('SearchProjector', () => {
 
     await projector.handle([next('ns1/app1', deleted({ release: '1.0.0' }))]);
 
-    expect(index.get('ns1/app1')).toMatchObject({ active: false, sequence: 2, releases: [], mediaTypes: [] });
+    expect(index.get('ns1/app1')).toMatchObject({ active: false, sequence: 2, mediaTypes: [], releasedAt: null });
+    expect(index.rowsOf('ns1/app1')).toEqual([]);
     expect(index.get('ns2/other')?.active).toBe(true);
     expect(await index.count()).toBe(1);
   });
@@ -269,6 +322,131 @@ describe('SearchProjector', () => {
 
     await projector.handle([next('ns1/app1', published({ release: '2.0.0' }))]);
 
-    expect(index.get('ns1/app1')).toMatchObject({ active: true, sequence: 3, releases: ['2.0.0'] });
+    expect(index.get('ns1/app1')).toMatchObject({ active: true, sequence: 3 });
+    expect(index.rowsOf('ns1/app1').map((r) => r.release)).toEqual(['2.0.0']);
+  });
+
+  it('a push reads no rows, whatever the package holds: one read, one write of its own row and the document', async () => {
+    const next = eventStream();
+    await projector.handle(Array.from({ length: 50 }, (_, i) => next('ns1/big', published({ release: `1.${i}.0` }))));
+    const [reads, writes] = [index.getManyCalls.length, index.putManyCalls.length];
+
+    await projector.handle([next('ns1/big', published({ release: '2.0.0', mediaType: 'kpm' }))]);
+
+    expect(index.getManyCalls.length - reads).toBe(1);
+    expect(index.putManyCalls.slice(writes)).toEqual([
+      [{ document: index.get('ns1/big'), rows: [expect.objectContaining({ release: '2.0.0' })], deletedRows: [] }],
+    ]);
+    expect(index.newestRowsCalls).toEqual([]);
+  });
+
+  it('a delete of the newest release finds the new newest time and description in the rows, not in a view', async () => {
+    const next = eventStream();
+    const first = next('ns1/app1', published({ release: '1.0.0', chart: chartMetadata({ description: 'one' }) }));
+    await projector.handle([
+      first,
+      next('ns1/app1', published({ release: '3.0.0', mediaType: 'kpm', chart: null })),
+      next('ns1/app1', published({ release: '2.0.0', chart: chartMetadata({ description: 'two' }) })),
+    ]);
+    expect(index.get('ns1/app1')).toMatchObject({ description: 'two', mediaTypes: ['helm', 'kpm'] });
+
+    await projector.handle([
+      next('ns1/app1', deleted({ release: '2.0.0' })),
+      next('ns1/app1', deleted({ release: '3.0.0', mediaType: 'kpm' })),
+    ]);
+
+    expect(index.newestRowsCalls).toEqual([['ns1/app1']]);
+    expect(index.get('ns1/app1')).toMatchObject({
+      description: 'one',
+      mediaTypes: ['helm'],
+      releasedAt: first.occurredAt,
+      describedBy: { release: '1.0.0', mediaType: 'helm' },
+    });
+  });
+
+  it('asks the index for the rows of every package a batch deleted from in one lookup, and for no other', async () => {
+    const next = eventStream();
+    const seed = ['ns1/a', 'ns1/b', 'ns1/c'].flatMap((pkg) => [
+      next(pkg, published({ release: '1.0.0', chart: chartMetadata({ description: `${pkg} one` }) })),
+      next(pkg, published({ release: '2.0.0', chart: chartMetadata({ description: `${pkg} two` }) })),
+    ]);
+    await projector.handle(seed);
+
+    await projector.handle([
+      next('ns1/a', deleted({ release: '2.0.0' })),
+      next('ns1/b', deleted({ release: '2.0.0' })),
+      next('ns1/c', published({ release: '3.0.0', chart: chartMetadata({ description: 'ns1/c three' }) })),
+    ]);
+
+    expect(index.newestRowsCalls).toEqual([['ns1/a', 'ns1/b']]);
+    expect(index.putManyCalls).toHaveLength(2);
+    expect(['ns1/a', 'ns1/b', 'ns1/c'].map((pkg) => index.get(pkg)?.description)).toEqual([
+      'ns1/a one',
+      'ns1/b one',
+      'ns1/c three',
+    ]);
+  });
+
+  it('moves a document of the former layout (its whole view) to rows on its next event', async () => {
+    const next = eventStream();
+    const events = [
+      next('ns1/app1', published({ release: '1.0.0', chart: chartMetadata({ description: 'one' }) })),
+      next('ns1/app1', published({ release: '2.0.0', chart: chartMetadata({ description: 'two' }) })),
+    ];
+    const view = evolveAll(emptyPackageView('ns1/app1'), events);
+    const { manifestCounts: _counts, describedBy: _by, ...former } = searchDocumentFrom(view);
+    index.seed({ ...former, releases: ['2.0.0', '1.0.0'], view } as unknown as SearchDocument);
+
+    const deleteNewest = next('ns1/app1', deleted({ release: '2.0.0' }));
+    await projector.handle([deleteNewest]);
+
+    expect(index.get('ns1/app1')).toEqual(searchDocumentFrom(evolveAll(view, [deleteNewest])));
+    expect(index.get('ns1/app1')).toMatchObject({ sequence: 3, description: 'one' });
+    expect(index.get('ns1/app1')).not.toHaveProperty('view');
+    expect(index.rowsOf('ns1/app1').map((r) => r.release)).toEqual(['1.0.0']);
+  });
+
+  describe('the document equals the one derived from the whole view', () => {
+    const charted = (description: string) => chartMetadata({ description, keywords: [description] });
+    const replaced = { apprDigest: 'a'.repeat(64), blobDigest: 'b'.repeat(64) };
+    /** Pushes, forced re-pushes, deletes (of the newest, of the describing manifest, of everything), visibility, channels, imports. */
+    const story: PackageEvent[] = [
+      published({ release: '1.0.0', chart: charted('one') }),
+      published({ release: '1.0.0', mediaType: 'kpm', chart: charted('one kpm') }),
+      published({ release: '2.0.0', mediaType: 'kpm', chart: null }),
+      published({ release: '0.5.0', chart: charted('half'), createdAt: '2020-01-01T00:00:00.000Z' }),
+      addedToChannel({ release: '1.0.0' }),
+      published({ release: '1.0.0', chart: charted('one forced'), replaced }),
+      published({ release: '3.0.0-rc.1', chart: charted('candidate') }),
+      deleted({ release: '3.0.0-rc.1' }),
+      { type: 'PackageVisibilityChanged', data: { visibility: 'private' } } as PackageEvent,
+      deleted({ release: '2.0.0', mediaType: 'kpm' }),
+      published({ release: '1.0.0', mediaType: 'kpm', chart: null, replaced }),
+      published({ release: '0.5.0', chart: charted('half again'), replaced, createdAt: '2019-01-01T00:00:00.000Z' }),
+      deleted({ release: '1.0.0' }),
+      deleted({ release: '1.0.0', mediaType: 'kpm' }),
+      deleted({ release: '0.5.0' }),
+      published({ release: '4.0.0', chart: charted('reborn'), visibility: 'public' }),
+      published({ release: '4.0.1', mediaType: 'kpm', chart: charted('kpm only') }),
+    ];
+
+    it.each([1, 2, 3, 5, story.length])('in batches of %i events', async (size) => {
+      const next = eventStream();
+      const events = story.map((e) => next('ns1/app1', e));
+      for (let at = 0; at < events.length; at += size) {
+        await projector.handle(events.slice(at, at + size));
+        const view = evolveAll(emptyPackageView('ns1/app1'), events.slice(0, at + size));
+        expect({ after: at + size, doc: index.get('ns1/app1') }).toEqual({
+          after: at + size,
+          doc: searchDocumentFrom(view),
+        });
+        expect(
+          index
+            .rowsOf('ns1/app1')
+            .map((r) => `${r.mediaType} ${r.release} ${r.createdAt}`)
+            .sort(),
+        ).toEqual(view.manifests.map((m) => `${m.mediaType} ${m.release} ${m.createdAt}`).sort());
+      }
+    });
   });
 });

@@ -16,9 +16,14 @@
  *
  * Documents never move backwards: `_bulk` with `version_type: external` and `version:
  * sequence`; OpenSearch refuses a version not above the stored one with a per-item 409, which
- * is the port's "ignored". Reads and writes go through an alias (`<prefix>packages`) created
- * with its first index (`<prefix>packages-v1`) when missing, so a rebuild can fill a fresh index
- * and swap the alias atomically.
+ * is the port's "ignored". Rows (see search-opensearch.mapping.ts) are written before their
+ * documents, in a `_bulk` of their own, under the version of the document they came with; a
+ * `putMany` first reads the stored documents' versions (`_mget`, realtime) and drops the
+ * updates not above them, rows and all. `newestRows` refreshes the index (rows written with
+ * the default refresh are not searchable yet) and asks for the top row of two sorts per package
+ * in one `_msearch`: once per batch, and only when a delete needs it. Reads and writes go
+ * through an alias (`<prefix>packages`) created with its first index (`<prefix>packages-v1`)
+ * when missing, so a rebuild can fill a fresh index and swap the alias atomically.
  *
  * Rebuilds (ProjectionRebuild): the fresh index is `<prefix>packages-v<n>-r<time>`, written
  * directly (not through the alias); the switch is one `_aliases` request that adds the alias to
@@ -28,11 +33,23 @@
  * after the switch, and external versions make that idempotent.
  */
 import { Client, errors } from '@opensearch-project/opensearch';
-import type { ProjectionRebuild, SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
+import type {
+  NewestRowsRequest,
+  ProjectionRebuild,
+  SearchDocument,
+  SearchIndex,
+  SearchQuery,
+  SearchUpdate,
+  StoredSearchRows,
+} from '@wharf/ports';
 import {
-  RELEASED_AT_MAPPING,
+  ADDED_MAPPINGS,
+  SearchRowSource,
   SearchSource,
+  fromSearchRowSource,
   fromSearchSource,
+  searchRowId,
+  toSearchRowSource,
   searchIndexAlias,
   searchIndexBody,
   searchIndexName,
@@ -63,6 +80,8 @@ type Query = Record<string, unknown>;
 const MAX_QUERY_WORDS = 32;
 /** Documents per `_bulk` request. */
 const BULK_CHUNK = 500;
+/** Row operations per `_bulk` request. */
+const ROW_CHUNK = 2_000;
 /** "namespace/name" is at most 255 + 1 + 255 characters (libs/domain/src/names.ts). */
 const MAX_PACKAGE_LENGTH = 511;
 /** OpenSearch's default `index.max_result_window`. */
@@ -177,39 +196,72 @@ export class OpenSearchSearchIndex implements SearchIndex {
     return found;
   }
 
-  async putMany(documents: readonly SearchDocument[]): Promise<void> {
-    if (documents.length === 0) return;
-    for (const doc of documents) {
+  async putMany(updates: readonly SearchUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    for (const { document: doc } of updates) {
       if (!Number.isSafeInteger(doc.sequence) || doc.sequence < 0) {
         throw new Error(`search document ${doc.package}: sequence ${doc.sequence} is not a non-negative integer`);
       }
     }
     await this.init();
-    for (let start = 0; start < documents.length; start += BULK_CHUNK) {
-      const chunk = documents.slice(start, start + BULK_CHUNK);
-      const { body } = await this.client.bulk({
-        index: this.target,
-        require_alias: this.target === this.alias,
-        ...(this.refresh ? { refresh: this.refresh } : {}),
-        body: chunk.flatMap((doc) => [
-          { index: { _id: doc.package, version: doc.sequence, version_type: 'external' } },
-          toSearchSource(doc),
-        ]),
-      });
-      if (!body.errors) continue;
-      // A version conflict is a document not above the stored one: ignored, as the port says.
-      const failures = body.items
-        .map((item, i) => ({ result: item.index, doc: chunk[i]! }))
-        .filter(({ result }) => result?.error && result.error.type !== 'version_conflict_engine_exception');
-      if (failures.length > 0) {
-        const shown = failures
-          .slice(0, 5)
-          .map(({ result, doc }) => `${doc.package}@${doc.sequence}: ${describe(result!.error!)}`);
-        throw new Error(
-          `OpenSearch refused ${failures.length} of ${chunk.length} search documents: ${shown.join('; ')}`,
-        );
-      }
+    const accepted = await this.aboveStored(updates);
+    const rowOperations = accepted.flatMap(({ document: doc, rows = [], deletedRows = [] }) => [
+      ...deletedRows.map((row) => [
+        { delete: { _id: searchRowId(doc.package, row), version: doc.sequence, version_type: 'external' } },
+      ]),
+      ...rows.map((row) => [
+        { index: { _id: searchRowId(doc.package, row), version: doc.sequence, version_type: 'external' } },
+        toSearchRowSource(doc.package, row),
+      ]),
+    ]);
+    for (let start = 0; start < rowOperations.length; start += ROW_CHUNK) {
+      await this.bulk(rowOperations.slice(start, start + ROW_CHUNK), 'search rows', (i) => `row ${i}`);
     }
+    for (let start = 0; start < accepted.length; start += BULK_CHUNK) {
+      const chunk = accepted.slice(start, start + BULK_CHUNK);
+      await this.bulk(
+        chunk.map(({ document: doc }) => [
+          { index: { _id: doc.package, version: doc.sequence, version_type: 'external' } },
+          toSearchSource(withoutView(doc)),
+        ]),
+        'search documents',
+        (i) => `${chunk[i]!.document.package}@${chunk[i]!.document.sequence}`,
+      );
+    }
+  }
+
+  async newestRows(requests: readonly NewestRowsRequest[]): Promise<Map<string, StoredSearchRows>> {
+    const found = new Map<string, StoredSearchRows>();
+    if (requests.length === 0) return found;
+    await this.init();
+    await this.client.indices.refresh({ index: this.target });
+    const searches = requests.flatMap(({ package: pkg, excluding }) => {
+      const filter = [{ term: { kind: 'row' } }, { term: { package: pkg } }];
+      const mustNot = excluding.length > 0 ? [{ ids: { values: excluding.map((row) => searchRowId(pkg, row)) } }] : [];
+      const top = (extra: Query[], sort: Query[]) => [
+        {},
+        {
+          query: { bool: { filter: [...filter, ...extra], must_not: mustNot } },
+          sort,
+          size: 1,
+          track_total_hits: false,
+        },
+      ];
+      return [
+        ...top([], [{ createdAt: 'desc' }]),
+        ...top([{ term: { hasChart: true } }], [{ releaseKey: 'desc' }, { sequence: 'asc' }]),
+      ];
+    });
+    const { body } = await this.client.msearch({ index: this.target, body: searches as never });
+    const tops = body.responses.map((response) => {
+      if ('error' in response) throw new Error(`OpenSearch search of rows failed: ${describe(response.error)}`);
+      const hit = response.hits.hits[0];
+      return hit?._source ? fromSearchRowSource(hit._source as SearchRowSource) : null;
+    });
+    requests.forEach((request, i) =>
+      found.set(request.package, { newest: tops[2 * i] ?? null, described: tops[2 * i + 1] ?? null }),
+    );
+    return found;
   }
 
   async search(query: SearchQuery): Promise<string[]> {
@@ -270,6 +322,40 @@ export class OpenSearchSearchIndex implements SearchIndex {
     await this.client.close();
   }
 
+  /** The updates whose documents are above the stored ones (and above their package's earlier ones in `updates`). */
+  private async aboveStored(updates: readonly SearchUpdate[]): Promise<SearchUpdate[]> {
+    const ids = [...new Set(updates.map((u) => u.document.package))];
+    const { body } = await this.client.mget({ index: this.target, body: { ids }, _source: false } as never);
+    const stored = new Map<string, number>();
+    for (const item of (body as { docs: MgetItem[] }).docs) {
+      if ('error' in item) throw new Error(`OpenSearch mget of ${item._id} failed: ${describe(item.error!)}`);
+      if (item.found) stored.set(item._id, item._version!);
+    }
+    return updates.filter(({ document: doc }) => {
+      if ((stored.get(doc.package) ?? -1) >= doc.sequence) return false;
+      stored.set(doc.package, doc.sequence);
+      return true;
+    });
+  }
+
+  /** One `_bulk` request; a version conflict (not above the stored version) is the port's "ignored". */
+  private async bulk(operations: object[][], what: string, label: (i: number) => string): Promise<void> {
+    const { body } = await this.client.bulk({
+      index: this.target,
+      require_alias: this.target === this.alias,
+      ...(this.refresh ? { refresh: this.refresh } : {}),
+      body: operations.flat() as never,
+    });
+    if (!body.errors) return;
+    const failures = body.items
+      .map((item, i) => ({ result: item.index ?? item.delete, i }))
+      .filter(({ result }) => result?.error && result.error.type !== 'version_conflict_engine_exception');
+    if (failures.length > 0) {
+      const shown = failures.slice(0, 5).map(({ result, i }) => `${label(i)}: ${describe(result!.error!)}`);
+      throw new Error(`OpenSearch refused ${failures.length} of ${operations.length} ${what}: ${shown.join('; ')}`);
+    }
+  }
+
   /** The documents passing the filters and matching one of `matches`, newest release first. */
   private async newestFirst(filters: Query[], matches: Query[], limit: number): Promise<string[]> {
     const { body } = await this.client.search({
@@ -304,8 +390,8 @@ export class OpenSearchSearchIndex implements SearchIndex {
 
   private async createIfMissing(): Promise<void> {
     if (await this.aliasExists()) {
-      // An index created before `releasedAt` was mapped gets the field (adding one is compatible).
-      await this.client.indices.putMapping({ index: this.alias, body: RELEASED_AT_MAPPING as never });
+      // An index created before `releasedAt` and rows were mapped gets their fields (adding one is compatible).
+      await this.client.indices.putMapping({ index: this.alias, body: ADDED_MAPPINGS as never });
       return;
     }
     const index = searchIndexName(this.options.indexPrefix);
@@ -352,6 +438,19 @@ function wordQuery(word: string): Query {
     }
   }
   return { bool: { should, minimum_should_match: 1 } };
+}
+
+interface MgetItem {
+  _id: string;
+  found?: boolean;
+  _version?: number;
+  error?: ErrorCause;
+}
+
+/** The document as stored: without the whole view of the former layout. */
+function withoutView(doc: SearchDocument): SearchDocument {
+  const { view: _view, ...rest } = doc;
+  return rest;
 }
 
 function errorType(error: unknown): string | undefined {

@@ -4,7 +4,15 @@
  * prefix, so its own alias and index, deleted afterwards.
  */
 import { Client } from '@opensearch-project/opensearch';
-import { describeSearchIndexContract, searchDocument, uniqueName } from '@wharf/testing';
+import type { SearchDocument } from '@wharf/ports';
+import {
+  describeSearchIndexContract,
+  packageView,
+  published,
+  searchDocument,
+  searchRow,
+  uniqueName,
+} from '@wharf/testing';
 import { OpenSearchSearchIndex, OpenSearchSearchIndexOptions } from './search-opensearch.adapter';
 import {
   SEARCH_INDEX_MAPPINGS,
@@ -104,7 +112,7 @@ describe('OpenSearchSearchIndex', () => {
     expect(Object.keys(all)).toEqual([searchIndexName(indexPrefix)]);
 
     const doc = searchDocument(`${uniqueName('ns')}/app`);
-    await first.putMany([doc]);
+    await first.putMany([{ document: doc }]);
     const { body: stored } = await admin.get({ index: searchIndexName(indexPrefix), id: doc.package });
     expect(stored._version).toBe(doc.sequence);
   });
@@ -113,7 +121,7 @@ describe('OpenSearchSearchIndex', () => {
     const index = new OpenSearchSearchIndex({ node: opensearchUrl(), indexPrefix });
     opened.push(index);
     const doc = searchDocument(`${uniqueName('ns')}/app`);
-    await index.putMany([doc]);
+    await index.putMany([{ document: doc }]);
 
     expect((await index.getMany([doc.package])).get(doc.package)).toEqual(doc);
     const { body } = await admin.indices.getAlias({ name: searchIndexAlias(indexPrefix) });
@@ -125,8 +133,8 @@ describe('OpenSearchSearchIndex', () => {
     const pkg = `${uniqueName('ns')}/app`;
     const newer = searchDocument(pkg, { sequence: 3, description: 'newer' });
 
-    await index.putMany([newer]);
-    await index.putMany([searchDocument(pkg, { sequence: 2, description: 'older' })]);
+    await index.putMany([{ document: newer }]);
+    await index.putMany([{ document: searchDocument(pkg, { sequence: 2, description: 'older' }) }]);
     await refresh();
 
     expect((await index.getMany([pkg])).get(pkg)).toEqual(newer);
@@ -141,25 +149,29 @@ describe('OpenSearchSearchIndex', () => {
     const good = searchDocument(`${uniqueName('ns')}/good`);
     const bad = { ...searchDocument(`${uniqueName('ns')}/bad`), sequence: 2, active: 'maybe' as unknown as boolean };
 
-    await expect(index.putMany([bad, good])).rejects.toThrow(
+    await expect(index.putMany([{ document: bad }, { document: good }])).rejects.toThrow(
       /refused 1 of 2 search documents: .*\/bad@2: mapper_parsing_exception/,
     );
     expect([...(await index.getMany([good.package, bad.package])).keys()]).toEqual([good.package]);
-    await expect(index.putMany([{ ...good, sequence: -1 }])).rejects.toThrow(/not a non-negative integer/);
+    await expect(index.putMany([{ document: { ...good, sequence: -1 } }])).rejects.toThrow(
+      /not a non-negative integer/,
+    );
   });
 
   it('should rank the exact name first, then names containing the text, then the rest', async () => {
     const index = await open({ refresh: 'wait_for' });
     const ns = uniqueName('ns');
-    await index.putMany([
-      searchDocument(`${ns}/cache`, {
-        description: 'redis compatible cache, redis protocol, redis redis',
-        keywords: ['redis'],
-      }),
-      searchDocument(`${ns}/redis-cluster`, { description: 'Clustered redis', keywords: ['redis', 'cluster'] }),
-      searchDocument(`${ns}/redis`, { description: 'In-memory store' }),
-      searchDocument(`${ns}/myredis`, { description: 'Another store' }),
-    ]);
+    await index.putMany(
+      [
+        searchDocument(`${ns}/cache`, {
+          description: 'redis compatible cache, redis protocol, redis redis',
+          keywords: ['redis'],
+        }),
+        searchDocument(`${ns}/redis-cluster`, { description: 'Clustered redis', keywords: ['redis', 'cluster'] }),
+        searchDocument(`${ns}/redis`, { description: 'In-memory store' }),
+        searchDocument(`${ns}/myredis`, { description: 'Another store' }),
+      ].map((document) => ({ document })),
+    );
 
     const results = await index.search({ text: 'Redis', limit: 10 });
     expect(results[0]).toBe(`${ns}/redis`);
@@ -171,10 +183,12 @@ describe('OpenSearchSearchIndex', () => {
   it('should find a name with one typo', async () => {
     const index = await open({ refresh: 'wait_for' });
     const ns = uniqueName('ns');
-    await index.putMany([
-      searchDocument(`${ns}/postgresql`, { description: 'Relational database' }),
-      searchDocument(`${ns}/nginx`, { description: 'Web server', keywords: ['kubernetes'] }),
-    ]);
+    await index.putMany(
+      [
+        searchDocument(`${ns}/postgresql`, { description: 'Relational database' }),
+        searchDocument(`${ns}/nginx`, { description: 'Web server', keywords: ['kubernetes'] }),
+      ].map((document) => ({ document })),
+    );
 
     expect(await index.search({ text: 'postgrsql', limit: 10 })).toEqual([`${ns}/postgresql`]);
     expect(await index.search({ text: 'kubernets', limit: 10 })).toEqual([`${ns}/nginx`]);
@@ -184,10 +198,12 @@ describe('OpenSearchSearchIndex', () => {
   it('should match a substring of "namespace/name" literally, and words without their diacritics', async () => {
     const index = await open({ refresh: 'wait_for' });
     const ns = uniqueName('ns');
-    await index.putMany([
-      searchDocument(`${ns}/postgresql`, { description: 'Café database, example.com', keywords: ['数据'] }),
-      searchDocument(`${ns}/redis`),
-    ]);
+    await index.putMany(
+      [
+        searchDocument(`${ns}/postgresql`, { description: 'Café database, example.com', keywords: ['数据'] }),
+        searchDocument(`${ns}/redis`),
+      ].map((document) => ({ document })),
+    );
 
     expect(await index.search({ text: 'gresq', limit: 10 })).toEqual([`${ns}/postgresql`]);
     expect(await index.search({ text: `${ns.slice(3)}/POSTGRES`, limit: 10 })).toEqual([`${ns}/postgresql`]);
@@ -201,7 +217,7 @@ describe('OpenSearchSearchIndex', () => {
   it('should not fail on a text of many words or a long one', async () => {
     const index = await open({ refresh: 'wait_for' });
     const pkg = `${uniqueName('ns')}/app`;
-    await index.putMany([searchDocument(pkg, { description: 'alpha' })]);
+    await index.putMany([{ document: searchDocument(pkg, { description: 'alpha' }) }]);
     const many = Array.from({ length: 300 }, (_, i) => `word${i}`).join(' ');
 
     expect(await index.search({ text: many, limit: 10 })).toEqual([]);
@@ -210,10 +226,20 @@ describe('OpenSearchSearchIndex', () => {
     expect(await index.search({ text: `${'ab'.repeat(400)} alpha`, limit: 10 })).toEqual([]);
   });
 
-  it('should map releasedAt on an index created without it, whose older documents sort last by recency', async () => {
+  it('should map releasedAt and rows on an index created without them, serving its documents as they are until their next update', async () => {
     const concrete = searchIndexName(indexPrefix);
     const body = searchIndexBody();
-    const { releasedAt: _unmapped, ...olderProperties } = body.mappings.properties;
+    const {
+      releasedAt: _releasedAt,
+      kind: _kind,
+      release: _release,
+      mediaType: _mediaType,
+      createdAt: _createdAt,
+      releaseKey: _releaseKey,
+      hasChart: _hasChart,
+      chart: _chart,
+      ...olderProperties
+    } = body.mappings.properties;
     await admin.indices.create({
       index: concrete,
       body: {
@@ -223,16 +249,34 @@ describe('OpenSearchSearchIndex', () => {
       } as never,
     });
     const ns = uniqueName('ns');
-    const { releasedAt: _none, ...older } = searchDocument(`${ns}/aaa-web`, { description: 'web' });
+    // As the releases before rows stored it: the whole view, its releases, no counts.
+    const view = packageView(`${ns}/aaa-web`, [published({ release: '1.0.0' })]);
+    const {
+      releasedAt: _none,
+      manifestCounts: _counts,
+      describedBy: _by,
+      ...fields
+    } = searchDocument(`${ns}/aaa-web`, { description: 'web' });
+    const older = { ...fields, releases: ['1.0.0'], view } as unknown as SearchDocument;
     await admin.index({ index: concrete, id: older.package, body: toSearchSource(older), refresh: 'wait_for' });
 
     const index = await open({ refresh: 'wait_for' });
     const newer = searchDocument(`${ns}/zzz-web`, { description: 'web' });
-    await index.putMany([newer]);
+    await index.putMany([{ document: newer }]);
 
     const { body: mapping } = await admin.indices.getMapping({ index: concrete });
     expect(mapping[concrete].mappings).toEqual(SEARCH_INDEX_MAPPINGS);
     expect(await index.search({ text: 'web', sort: 'recent', limit: 10 })).toEqual([newer.package, older.package]);
     expect((await index.getMany([older.package])).get(older.package)).toEqual(older);
+
+    const moved = searchDocument(older.package, { sequence: older.sequence + 1, description: 'web' });
+    const row = searchRow('1.0.0');
+    await index.putMany([{ document: moved, rows: [row] }]);
+    expect((await index.getMany([older.package])).get(older.package)).toEqual(moved);
+    expect(await index.newestRows([{ package: older.package, excluding: [] }])).toEqual(
+      new Map([[older.package, { newest: row, described: row }]]),
+    );
+    expect(await index.search({ text: 'web', limit: 10 })).toHaveLength(2);
+    expect(await index.count()).toBeGreaterThanOrEqual(2);
   });
 });

@@ -18,10 +18,17 @@
  * Package names are short (at most 255 + 1 + 255 characters by the naming rules, usually a few
  * dozen), so the suffixes cost little.
  *
- * The document as given (SearchDocument) is the `_source`, next to `words` and `suffixes`; `view`
- * and the other fields only kept for `getMany` are stored but not indexed.
+ * The document as given (SearchDocument) is the `_source`, next to `words` and `suffixes`; the
+ * fields only kept for `getMany` are stored but not indexed (and a document of the former layout
+ * keeps its `view` there until its package's next event).
+ *
+ * A package's rows (SearchRow) live in the same index, so a rebuild's alias swap moves them
+ * with the documents: `kind: 'row'`, `_id` a digest of (package, media type, release)
+ * (`searchRowId`), and no `active` field, so no search or count, all filtered on `active`,
+ * ever sees one. `createdAt` is a keyword: the domain orders release times as text.
  */
-import type { SearchDocument } from '@wharf/ports';
+import { createHash } from 'node:crypto';
+import type { SearchDocument, SearchRow, SearchRowKey } from '@wharf/ports';
 
 /** Bumped when the mapping changes incompatibly; a rebuild fills `<prefix>packages-v<n>` and swaps the alias. */
 export const SEARCH_INDEX_VERSION = 1;
@@ -93,6 +100,23 @@ export function suffixesOf(value: string): string[] {
   return Array.from({ length: value.length }, (_, i) => value.slice(i));
 }
 
+/** What is stored for a row: the row, its package, and what finds it. */
+export type SearchRowSource = SearchRow & { kind: 'row'; package: string; hasChart: boolean };
+
+export function toSearchRowSource(pkg: string, row: SearchRow): SearchRowSource {
+  return { kind: 'row', package: pkg, ...row, hasChart: row.chart !== null };
+}
+
+export function fromSearchRowSource(source: SearchRowSource): SearchRow {
+  const { kind: _kind, package: _package, hasChart: _hasChart, ...row } = source;
+  return row;
+}
+
+/** A row's `_id`: a digest, since package and release together may exceed the 512 bytes an id may have. */
+export function searchRowId(pkg: string, row: SearchRowKey): string {
+  return `row:${createHash('sha256').update(`${pkg}\u0000${row.mediaType}\u0000${row.release}`).digest('hex')}`;
+}
+
 export function fromSearchSource(source: SearchSource): SearchDocument {
   const { words: _words, suffixes: _suffixes, ...doc } = source;
   return doc;
@@ -117,10 +141,18 @@ export const SEARCH_INDEX_MAPPINGS = {
     description: { type: 'text', index: false },
     releases: { type: 'keyword', index: false, doc_values: false },
     updatedAt: { type: 'keyword', index: false, doc_values: false },
-    // Sorted on by recency; added to indices created before it by `init` (RELEASED_AT_MAPPING).
+    // Sorted on by recency; added to indices created before it by `init` (ADDED_MAPPINGS).
     releasedAt: { type: 'date' },
     view: { type: 'object', enabled: false },
     suffixes: { type: 'keyword' },
+    // Rows (`kind: 'row'`); added to indices created before them by `init` (ADDED_MAPPINGS).
+    kind: { type: 'keyword' },
+    release: { type: 'keyword', index: false, doc_values: false },
+    mediaType: { type: 'keyword', index: false, doc_values: false },
+    createdAt: { type: 'keyword' },
+    releaseKey: { type: 'keyword' },
+    hasChart: { type: 'boolean' },
+    chart: { type: 'object', enabled: false },
     words: {
       properties: {
         name: wordField,
@@ -133,10 +165,18 @@ export const SEARCH_INDEX_MAPPINGS = {
 } as const;
 
 /**
- * The one field added to the mapping since version 1: `PUT <alias>/_mapping` with it makes an
- * older index sort by it (its older documents lack the value and sort last, until a replay).
+ * The fields added to the mapping since version 1 (each addition compatible): `PUT
+ * <alias>/_mapping` with them lets an older index sort by `releasedAt` (its older documents
+ * lack the value and sort last, until their package's next event or a replay) and hold rows.
  */
-export const RELEASED_AT_MAPPING = { properties: { releasedAt: SEARCH_INDEX_MAPPINGS.properties.releasedAt } };
+export const ADDED_MAPPINGS = {
+  properties: (
+    ['releasedAt', 'kind', 'release', 'mediaType', 'createdAt', 'releaseKey', 'hasChart', 'chart'] as const
+  ).reduce(
+    (fields, name) => ({ ...fields, [name]: SEARCH_INDEX_MAPPINGS.properties[name] }),
+    {} as Record<string, unknown>,
+  ),
+};
 
 export interface SearchIndexSettingsOptions {
   /** Replicas per shard. Default 0 (a single node; a cluster wants at least 1). */

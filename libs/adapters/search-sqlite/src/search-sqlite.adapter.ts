@@ -5,6 +5,13 @@
  * FTS relevance (bm25, name weighted above keywords above description). Sorted by recency, the
  * same matches come newest release first (`released_at`, an ISO time, so text order is time
  * order), rows without one (stored before the column existed: NULL) last.
+ *
+ * A package is a row of `search_docs` (its document, a few hundred bytes, in `doc`) and one row
+ * of `search_rows` per (release, media type), which `newestRows` reads through two indexes
+ * (by time; by release among those with a chart), so neither a push nor a delete reads more
+ * than a few rows. Files written before rows existed hold the whole view in `doc`: they are
+ * read as they are (`getMany` gives the view back) and the projector moves each package to
+ * rows on its next event, so they need no migration at start.
  */
 import type Database from 'better-sqlite3';
 import {
@@ -17,12 +24,35 @@ import {
   prepared,
   translateSqliteOutages,
 } from '@wharf/adapters/sqlite';
-import type { ProjectionRebuild, SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
+import type {
+  ProjectionRebuild,
+  SearchDocument,
+  SearchIndex,
+  SearchQuery,
+  NewestRowsRequest,
+  SearchRow,
+  SearchUpdate,
+  StoredSearchRows,
+} from '@wharf/ports';
 
 export type SqliteSearchIndexOptions = SqliteFileOptions;
 
+/** The listing index: what a search scans, see TABLES. */
+const LISTING_INDEX =
+  'CREATE INDEX IF NOT EXISTS search_docs_listing ON search_docs (active, package, name, namespace, visibility, media_types, released_at);';
+
+/**
+ * The indexes of the rows, by suffix: created with the tables (a rebuild's fold reads them,
+ * too); SQLite cannot rename an index, so after a switch the live table's are made again under
+ * the live names (TABLES.indexes).
+ */
+const rowIndexes = (suffix: string) => `
+    CREATE INDEX IF NOT EXISTS search_rows_created${suffix} ON search_rows${suffix} (package, created_at);
+    CREATE INDEX IF NOT EXISTS search_rows_described${suffix}
+      ON search_rows${suffix} (package, release_key DESC, sequence) WHERE chart IS NOT NULL;`;
+
 const TABLES: SqliteProjectionTables = {
-  tables: ['search_docs', 'search_fts'],
+  tables: ['search_docs', 'search_fts', 'search_rows'],
   schema: (suffix) => `
     CREATE TABLE IF NOT EXISTS search_docs${suffix} (
       id          INTEGER PRIMARY KEY,
@@ -40,13 +70,26 @@ const TABLES: SqliteProjectionTables = {
       name, namespace, keywords, description,
       tokenize = 'unicode61 remove_diacritics 2',
       prefix = '2 3 4'
-    );`,
+    );
+    CREATE TABLE IF NOT EXISTS search_rows${suffix} (
+      package     TEXT NOT NULL,
+      media_type  TEXT NOT NULL,
+      release     TEXT NOT NULL,
+      sequence    INTEGER NOT NULL,
+      created_at  TEXT NOT NULL,
+      release_key TEXT NOT NULL,
+      chart       TEXT,
+      PRIMARY KEY (package, media_type, release)
+    ) WITHOUT ROWID;
+    ${rowIndexes(suffix)}`,
   // What a search scans for its substring match on "namespace/name" (and filters and sorts on),
-  // so that the scan reads this index and not the documents' rows: each row holds its
-  // package's whole view, a page or more, and at 10,000 packages the scan of the table took
-  // ~36 ms a query against ~3 ms for the index.
-  indexes:
-    'CREATE INDEX IF NOT EXISTS search_docs_listing ON search_docs (active, package, name, namespace, visibility, media_types, released_at);',
+  // so that the scan reads this index and not the documents' rows: documents of the former
+  // layout held their package's whole view, a page or more, and at 10,000 packages the scan of
+  // the table took ~36 ms a query against ~3 ms for the index.
+  indexes: `${LISTING_INDEX}
+    DROP INDEX IF EXISTS search_rows_created${REBUILD_SUFFIX};
+    DROP INDEX IF EXISTS search_rows_described${REBUILD_SUFFIX};
+    ${rowIndexes('')}`,
 };
 
 export class SqliteSearchIndex implements SearchIndex {
@@ -54,6 +97,7 @@ export class SqliteSearchIndex implements SearchIndex {
   /** `search_docs` and `search_fts`, or a rebuild's (suffixed) on the live index's connection. */
   private readonly docs: string;
   private readonly fts: string;
+  private readonly rows: string;
   private readonly ownsConnection: boolean;
 
   constructor(options: SqliteSearchIndexOptions, rebuildOf?: Database.Database) {
@@ -62,10 +106,11 @@ export class SqliteSearchIndex implements SearchIndex {
     const suffix = rebuildOf ? REBUILD_SUFFIX : '';
     this.docs = `search_docs${suffix}`;
     this.fts = `search_fts${suffix}`;
+    this.rows = `search_rows${suffix}`;
     if (!rebuildOf) {
       this.db.exec(TABLES.schema(''));
       addReleasedAtColumn(this.db);
-      this.db.exec(TABLES.indexes);
+      this.db.exec(LISTING_INDEX);
     }
   }
 
@@ -88,7 +133,7 @@ export class SqliteSearchIndex implements SearchIndex {
     return found;
   }
 
-  async putMany(documents: readonly SearchDocument[]): Promise<void> {
+  async putMany(updates: readonly SearchUpdate[]): Promise<void> {
     const current = prepared(this.db, `SELECT id, sequence FROM ${this.docs} WHERE package = ?`);
     const insert = prepared(
       this.db,
@@ -105,10 +150,25 @@ export class SqliteSearchIndex implements SearchIndex {
       this.db,
       `INSERT INTO ${this.fts} (rowid, name, namespace, keywords, description) VALUES (?, ?, ?, ?, ?)`,
     );
+    const putRow = prepared(
+      this.db,
+      `INSERT OR REPLACE INTO ${this.rows} (package, media_type, release, sequence, created_at, release_key, chart)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const deleteRow = prepared(
+      this.db,
+      `DELETE FROM ${this.rows} WHERE package = ? AND media_type = ? AND release = ?`,
+    );
     this.db.transaction(() => {
-      for (const doc of documents) {
+      for (const { document, rows = [], deletedRows = [] } of updates) {
+        const { view: _view, ...doc } = document;
         const existing = current.get(doc.package) as { id: number; sequence: number } | undefined;
         if (existing && existing.sequence >= doc.sequence) continue;
+        for (const row of deletedRows) deleteRow.run(doc.package, row.mediaType, row.release);
+        for (const row of rows) {
+          const chart = row.chart === null ? null : JSON.stringify(row.chart);
+          putRow.run(doc.package, row.mediaType, row.release, row.sequence, row.createdAt, row.releaseKey, chart);
+        }
         const values = {
           package: doc.package,
           namespace: doc.namespace,
@@ -133,6 +193,22 @@ export class SqliteSearchIndex implements SearchIndex {
     })();
   }
 
+  async newestRows(requests: readonly NewestRowsRequest[]): Promise<Map<string, StoredSearchRows>> {
+    const statements = newestRowsStatements(this.rows);
+    const [newestOf, describedOf] = [prepared(this.db, statements.newest), prepared(this.db, statements.described)];
+    const found = new Map<string, StoredSearchRows>();
+    for (const request of requests) {
+      const params = { package: request.package, excluding: JSON.stringify(request.excluding) };
+      const newest = newestOf.get(params) as StoredRow | undefined;
+      const described = describedOf.get(params) as StoredRow | undefined;
+      found.set(request.package, {
+        newest: newest ? rowOf(newest) : null,
+        described: described ? rowOf(described) : null,
+      });
+    }
+    return found;
+  }
+
   async search(query: SearchQuery): Promise<string[]> {
     const statement = searchStatement(query, this.docs, this.fts);
     if (!statement) return [];
@@ -147,6 +223,40 @@ export class SqliteSearchIndex implements SearchIndex {
   async close(): Promise<void> {
     if (this.ownsConnection && this.db.open) this.db.close();
   }
+}
+
+/**
+ * The two queries of `newestRows` (parameters: package, excluding as JSON): each walks an index
+ * of the rows in order from its end, skipping only the excluded rows (a fold's few).
+ */
+export function newestRowsStatements(rows = 'search_rows'): { newest: string; described: string } {
+  const notExcluded = `NOT EXISTS (SELECT 1 FROM json_each(@excluding) x
+      WHERE json_extract(x.value, '$.release') = r.release AND json_extract(x.value, '$.mediaType') = r.media_type)`;
+  return {
+    newest: `SELECT * FROM ${rows} r WHERE package = @package AND ${notExcluded} ORDER BY created_at DESC LIMIT 1`,
+    described: `SELECT * FROM ${rows} r WHERE package = @package AND chart IS NOT NULL AND ${notExcluded}
+      ORDER BY release_key DESC, sequence LIMIT 1`,
+  };
+}
+
+interface StoredRow {
+  media_type: string;
+  release: string;
+  sequence: number;
+  created_at: string;
+  release_key: string;
+  chart: string | null;
+}
+
+function rowOf(row: StoredRow): SearchRow {
+  return {
+    release: row.release,
+    mediaType: row.media_type,
+    sequence: row.sequence,
+    createdAt: row.created_at,
+    releaseKey: row.release_key,
+    chart: row.chart === null ? null : (JSON.parse(row.chart) as SearchRow['chart']),
+  };
 }
 
 const RELEVANCE_ORDER = `CASE WHEN d.name = @text OR d.package = @text THEN 0 WHEN instr(d.package, @text) > 0 THEN 1 ELSE 2 END,

@@ -1,7 +1,8 @@
 /**
- * What the contract does not show: how a search reads the file. Its substring match on
- * "namespace/name" has to look at every active document; it must do so through the narrow
- * `search_docs_listing` index, not the table, whose rows carry each package's whole view.
+ * What the contract does not show: how a search and the projector read the file. A search's
+ * substring match on "namespace/name" has to look at every active document; it must do so
+ * through the narrow `search_docs_listing` index, not the table. `newestRows` must walk an
+ * index of the package's rows from its end, never scan them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SearchQuery } from '@wharf/ports';
 import { searchDocument } from '@wharf/testing';
-import { SqliteSearchIndex, searchStatement } from './search-sqlite.adapter';
+import { SqliteSearchIndex, newestRowsStatements, searchStatement } from './search-sqlite.adapter';
 
 describe('SqliteSearchIndex (adapter specifics)', () => {
   let dir: string;
@@ -21,6 +22,16 @@ describe('SqliteSearchIndex (adapter specifics)', () => {
     try {
       const statement = searchStatement(query)!;
       return (db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(statement.params) as { detail: string }[])
+        .map((row) => row.detail)
+        .join(' | ');
+    } finally {
+      db.close();
+    }
+  };
+  const rowPlan = (sql: string) => {
+    const db = new Database(file(), { readonly: true });
+    try {
+      return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ package: 'a/b', excluding: '[]' }) as { detail: string }[])
         .map((row) => row.detail)
         .join(' | ');
     } finally {
@@ -50,6 +61,28 @@ describe('SqliteSearchIndex (adapter specifics)', () => {
     }
   });
 
+  it('should find the newest rows through their indexes, in order, with no sort', async () => {
+    const { newest, described } = newestRowsStatements();
+    expect(rowPlan(newest)).toMatch(/SEARCH r USING INDEX search_rows_created \(package=\?\)/);
+    expect(rowPlan(described)).toMatch(/SEARCH r USING INDEX search_rows_described \(package=\?\)/);
+    for (const sql of [newest, described]) expect(rowPlan(sql)).not.toMatch(/TEMP B-TREE|SCAN r\b/);
+  });
+
+  it('should have the rows indexes under their live names again after a rebuild switches over', async () => {
+    const rebuild = await index.rebuild();
+    await rebuild.switchOver();
+    const { newest, described } = newestRowsStatements();
+    expect(rowPlan(newest)).toContain('USING INDEX search_rows_created ');
+    expect(rowPlan(described)).toContain('USING INDEX search_rows_described ');
+    // The next rebuild's rows have their indexes while it folds (the names are free again).
+    const again = await index.rebuild();
+    const fresh = newestRowsStatements('search_rows_rebuild');
+    expect(rowPlan(fresh.newest)).toContain('USING INDEX search_rows_created_rebuild ');
+    expect(rowPlan(fresh.described)).toContain('USING INDEX search_rows_described_rebuild ');
+    await again.switchOver();
+    expect(rowPlan(newest)).toContain('USING INDEX search_rows_created ');
+  });
+
   it('should have the listing index again after a rebuild switches over', async () => {
     const rebuild = await index.rebuild();
     await rebuild.switchOver();
@@ -67,7 +100,7 @@ describe('SqliteSearchIndex (adapter specifics)', () => {
     db.close();
     index = new SqliteSearchIndex({ path: old });
     const { releasedAt: _none, ...undated } = searchDocument('acme/aaa-web', { description: 'web' });
-    await index.putMany([undated, searchDocument('acme/zzz-web', { description: 'web' })]);
+    await index.putMany([{ document: undated }, { document: searchDocument('acme/zzz-web', { description: 'web' }) }]);
 
     expect(await index.search({ text: 'web', sort: 'recent', limit: 10 })).toEqual(['acme/zzz-web', 'acme/aaa-web']);
     expect((await index.getMany(['acme/aaa-web'])).get('acme/aaa-web')).toEqual(undated);

@@ -6,6 +6,7 @@ export * from './package.decider';
 export * from './package.import';
 export * from './package.summary';
 export * from './package.search-document';
+export * from './package.search-fold';
 export * from './blob-references';
 export * from './package.head';
 export * from './package.head-state';

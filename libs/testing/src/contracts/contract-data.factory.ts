@@ -16,10 +16,11 @@ import {
   evolve,
   evolveAll,
   manifestChanges,
+  releaseSortKey,
   searchDocumentFrom,
 } from '@wharf/domain';
 import { EventEnvelope, currentEventVersion, validateForProduce } from '@wharf/contracts';
-import type { SearchDocument } from '@wharf/ports';
+import type { SearchDocument, SearchRow } from '@wharf/ports';
 import { deleted, published } from '../decider-spec';
 
 export function sha256Hex(content: string | Buffer): string {
@@ -135,4 +136,25 @@ export function searchDocument(pkg: string, options: SearchDocumentOptions = {})
   if (!('releasedAt' in options)) return doc;
   const { releasedAt: _derived, ...undated } = doc;
   return options.releasedAt === undefined ? undated : { ...undated, releasedAt: options.releasedAt };
+}
+
+export interface SearchRowOptions {
+  mediaType?: string;
+  sequence?: number;
+  createdAt?: string;
+  /** Its chart's description (keywords: `[description]`); null: a manifest without chart metadata. */
+  description?: string | null;
+}
+
+/** A search row of `release` (helm, sequence 1, a chart described as "about <release>" by default). */
+export function searchRow(release: string, options: SearchRowOptions = {}): SearchRow {
+  const description = options.description === undefined ? `about ${release}` : options.description;
+  return {
+    release,
+    mediaType: options.mediaType ?? 'helm',
+    sequence: options.sequence ?? 1,
+    createdAt: options.createdAt ?? '2026-01-01T00:00:00.000Z',
+    releaseKey: releaseSortKey(release),
+    chart: description === null ? null : { description, keywords: [description] },
+  };
 }

@@ -9,9 +9,10 @@
  * one about a document written at the same time, so it cannot pass merely because the index
  * has not caught up yet.
  */
-import type { SearchDocument, SearchIndex, SearchQuery } from '@wharf/ports';
+import { emptyPackageView } from '@wharf/domain';
+import type { SearchDocument, SearchIndex, SearchQuery, SearchRow } from '@wharf/ports';
 import { ContractFixture, ContractOptions, uniqueName, useContractFixture } from './contract-fixture';
-import { SearchDocumentOptions, searchDocument } from './contract-data.factory';
+import { SearchDocumentOptions, searchDocument, searchRow } from './contract-data.factory';
 import { eventually } from './eventually';
 
 export interface SearchIndexFixture extends ContractFixture<SearchIndex> {
@@ -84,8 +85,15 @@ export function describeSearchIndexContract(
 
     async function indexed(...docs: [string, SearchDocumentOptions?][]): Promise<SearchDocument[]> {
       const documents = docs.map(([pkg, options]) => searchDocument(pkg, options));
-      await index().putMany(documents);
+      await index().putMany(documents.map((document) => ({ document })));
       return documents;
+    }
+
+    /** The package's newest rows apart from `excluding`, asked for alone. */
+    async function newest(pkg: string, excluding: SearchRow[] = [], of: SearchIndex = index()) {
+      const found = await of.newestRows([{ package: pkg, excluding }]);
+      expect([...found.keys()]).toEqual([pkg]);
+      return found.get(pkg);
     }
 
     const search = (text: string, query: Partial<SearchQuery> = {}) => index().search({ text, limit: 50, ...query });
@@ -151,6 +159,114 @@ export function describeSearchIndexContract(
             expect(await search('first')).toEqual([]);
             expect(await search('third')).toEqual([]);
           });
+        },
+        timeout,
+      );
+    });
+
+    describe('rows', () => {
+      it(
+        'should give the newest row by time, and among charted ones the highest release first published, apart from the excluded',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const rows = {
+            old: searchRow('1.0.0', { createdAt: '2026-01-01T00:00:00.000Z', sequence: 1 }),
+            latest: searchRow('0.9.0', { createdAt: '2026-05-01T00:00:00.000Z', sequence: 2 }),
+            highKpm: searchRow('10.0.0', { mediaType: 'kpm', createdAt: '2026-02-01T00:00:00.000Z', sequence: 3 }),
+            highHelm: searchRow('10.0.0', { createdAt: '2026-02-02T00:00:00.000Z', sequence: 4 }),
+            unchartered: searchRow('11.0.0', { description: null, createdAt: '2026-03-01T00:00:00.000Z', sequence: 5 }),
+            pre: searchRow('10.0.0-rc.1', { createdAt: '2026-01-15T00:00:00.000Z', sequence: 6 }),
+            nine: searchRow('9.0.0', { createdAt: '2026-01-20T00:00:00.000Z', sequence: 7 }),
+          };
+          await index().putMany([{ document: searchDocument(pkg, { sequence: 7 }), rows: Object.values(rows) }]);
+          // Another package's newer rows are not this package's.
+          const otherRow = searchRow('99.0.0', { createdAt: '2026-12-01T00:00:00.000Z' });
+          await index().putMany([{ document: searchDocument(`${pkg}-other`), rows: [otherRow] }]);
+
+          expect(await newest(pkg)).toEqual({ newest: rows.latest, described: rows.highKpm });
+          expect(await newest(pkg, [rows.latest, rows.highKpm])).toEqual({
+            newest: rows.unchartered,
+            described: rows.highHelm,
+          });
+          expect(await newest(pkg, [rows.latest, rows.unchartered, rows.highKpm, rows.highHelm])).toEqual({
+            newest: rows.nine,
+            described: rows.pre,
+          });
+          expect(await newest(`${pkg}-absent`)).toEqual({ newest: null, described: null });
+          // Several packages in one call: each its own answer, absent ones with none.
+          expect(
+            await index().newestRows([
+              { package: pkg, excluding: [rows.latest] },
+              { package: `${pkg}-absent`, excluding: [] },
+              { package: `${pkg}-other`, excluding: [] },
+            ]),
+          ).toEqual(
+            new Map([
+              [pkg, { newest: rows.unchartered, described: rows.highKpm }],
+              [`${pkg}-absent`, { newest: null, described: null }],
+              [`${pkg}-other`, { newest: otherRow, described: otherRow }],
+            ]),
+          );
+        },
+        timeout,
+      );
+
+      it(
+        'should replace a row of the same release and media type, and delete rows, with the document',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const [one, two] = [
+            searchRow('1.0.0', { createdAt: '2026-01-01T00:00:00.000Z' }),
+            searchRow('2.0.0', { createdAt: '2026-02-01T00:00:00.000Z', sequence: 2 }),
+          ];
+          await index().putMany([{ document: searchDocument(pkg, { sequence: 2 }), rows: [one, two] }]);
+
+          const forced = searchRow('1.0.0', { createdAt: '2026-03-01T00:00:00.000Z', sequence: 3, description: null });
+          await index().putMany([
+            { document: searchDocument(pkg, { sequence: 3 }), rows: [forced] },
+            { document: searchDocument(pkg, { sequence: 4 }), deletedRows: [{ release: '2.0.0', mediaType: 'helm' }] },
+          ]);
+          expect(await newest(pkg)).toEqual({ newest: forced, described: null });
+
+          await index().putMany([
+            {
+              document: searchDocument(pkg, { sequence: 5, active: false }),
+              deletedRows: [
+                { release: '1.0.0', mediaType: 'helm' },
+                { release: '3.0.0', mediaType: 'helm' },
+              ],
+            },
+          ]);
+          expect(await newest(pkg)).toEqual({ newest: null, described: null });
+        },
+        timeout,
+      );
+
+      it(
+        'should ignore the rows of an update whose document is not above the stored one',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const kept = searchRow('1.0.0');
+          await index().putMany([{ document: searchDocument(pkg, { sequence: 3 }), rows: [kept] }]);
+
+          await index().putMany([
+            { document: searchDocument(pkg, { sequence: 3 }), rows: [searchRow('5.0.0', { sequence: 3 })] },
+            { document: searchDocument(pkg, { sequence: 2 }), deletedRows: [kept] },
+          ]);
+
+          expect(await newest(pkg)).toEqual({ newest: kept, described: kept });
+        },
+        timeout,
+      );
+
+      it(
+        'should store a document without the view of the former layout',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const document = searchDocument(pkg);
+          await index().putMany([{ document: { ...document, view: emptyPackageView(pkg) } }]);
+
+          await settled(async () => expect((await index().getMany([pkg])).get(pkg)).toEqual(document));
         },
         timeout,
       );
@@ -432,8 +548,11 @@ export function describeSearchIndexContract(
 
           const rebuilt = searchDocument(kept.package, { sequence: 3, description: 'newword' });
           const added = searchDocument(`${ns}/added`, { sequence: 1 });
-          await rebuild.store.putMany([rebuilt, added]);
+          const row = searchRow('1.0.0');
+          await rebuild.store.putMany([{ document: rebuilt, rows: [row] }, { document: added }]);
           expect(await index().getMany([kept.package, added.package])).toEqual(new Map([[kept.package, kept]]));
+          expect(await newest(kept.package)).toEqual({ newest: null, described: null });
+          expect(await newest(kept.package, [], rebuild.store)).toEqual({ newest: row, described: row });
 
           expect(await rebuild.switchOver()).toBeGreaterThanOrEqual(0);
 
@@ -443,13 +562,14 @@ export function describeSearchIndexContract(
               [added.package, added],
             ]),
           );
+          expect(await newest(kept.package)).toEqual({ newest: row, described: row });
           await settled(async () => {
             expect(await search('newword')).toEqual([kept.package]);
             expect(await search('oldword')).toEqual([]);
             expect(await index().count()).toBe(2);
           });
           // Documents still never move backwards.
-          await index().putMany([searchDocument(kept.package, { sequence: 2, description: 'older' })]);
+          await index().putMany([{ document: searchDocument(kept.package, { sequence: 2, description: 'older' }) }]);
           expect((await index().getMany([kept.package])).get(kept.package)).toEqual(rebuilt);
           await expect(rebuild.switchOver()).rejects.toThrow();
         },
@@ -462,7 +582,7 @@ export function describeSearchIndexContract(
           const ns = uniqueName('ns');
           const [live] = await indexed([`${ns}/live`]);
           const first = await index().rebuild();
-          await first.store.putMany([searchDocument(`${ns}/abandoned`)]);
+          await first.store.putMany([{ document: searchDocument(`${ns}/abandoned`) }]);
           await first.abort();
           await first.abort();
           await expect(first.switchOver()).rejects.toThrow();
@@ -470,10 +590,11 @@ export function describeSearchIndexContract(
 
           const second = await index().rebuild();
           ctx.defer(() => second.abort());
-          await second.store.putMany([searchDocument(`${ns}/leftover`)]);
+          await second.store.putMany([{ document: searchDocument(`${ns}/leftover`), rows: [searchRow('1.0.0')] }]);
           const third = await index().rebuild();
           ctx.defer(() => third.abort());
           expect((await third.store.getMany([`${ns}/leftover`, `${ns}/abandoned`])).size).toBe(0);
+          expect(await newest(`${ns}/leftover`, [], third.store)).toEqual({ newest: null, described: null });
           await third.switchOver();
           expect((await index().getMany([live.package, `${ns}/leftover`])).size).toBe(0);
           await settled(async () => expect(await index().count()).toBe(0));
