@@ -203,7 +203,12 @@ export class OciPushesUseCases {
     } catch (error) {
       // A last chunk out of place leaves the upload as it was, for the client to send it again (416),
       // and so does an engine's outage (503): the PUT may be retried, at this gateway or another.
-      if (!(error instanceof RangeInvalidError || error instanceof DependencyUnavailableError))
+      // A session sealed by another request (404) is that request's to finish or end.
+      if (!(
+        error instanceof RangeInvalidError ||
+        error instanceof DependencyUnavailableError ||
+        error instanceof BlobUploadUnknownError
+      ))
         await this.sessions.delete(repository, path.id);
       throw error;
     }
