@@ -96,6 +96,15 @@ export interface UploadSessionStore {
    */
   open(repository: string, id: string): Promise<Readable>;
 
+  /**
+   * Seals the session, as `open` does, for a caller that finishes the upload without its bytes
+   * (a PUT carrying the whole blob into an empty session): it takes no more chunks (append:
+   * UploadSessionNotFoundError). Resolves with the session as sealed (its final size) to one
+   * caller only: UploadSessionNotFoundError for an unknown session and for one sealed already
+   * (opened, or sealed by another caller), across processes (replicas) too.
+   */
+  seal(repository: string, id: string): Promise<UploadSession>;
+
   /** Removes the session and its bytes; false when there was none. */
   delete(repository: string, id: string): Promise<boolean>;
 

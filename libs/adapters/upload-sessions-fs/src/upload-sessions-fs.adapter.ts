@@ -7,8 +7,9 @@
  * A chunk is appended to the data file as it streams in (never held in memory); a chunk that
  * fails or passes the bound is cut off again (truncate to the old size), so the file always
  * ends where the last whole chunk ended. Chunks of a session are appended one at a time
- * (a queue per id, in this process; the embedded profile has one). `open` seals the session
- * (`sealed` in its record, written whole under another name and renamed): no chunk after it.
+ * (a queue per id, in this process; the embedded profile has one). `open` and `seal` seal the
+ * session (`sealed` in its record, written whole under another name and renamed): no chunk after
+ * it, and `seal` only once.
  * A session's last activity is its data file's modification time (a kept chunk writes it; a
  * refused one writes nothing, or is cut off again, which sets it too: a client still sending).
  */
@@ -102,14 +103,27 @@ export class FsUploadSessionStore implements UploadSessionStore {
   open(repository: string, id: string): Promise<Readable> {
     return this.serial.run(id, async () => {
       await this.require(repository, id);
-      const record = await this.record(id);
-      if (record && !record.sealed) {
-        const temporary = `${this.recordPath(id)}.${randomUUID()}.tmp`;
-        await fs.writeFile(temporary, JSON.stringify({ ...record, sealed: true }));
-        await fs.rename(temporary, this.recordPath(id));
-      }
+      await this.markSealed(id);
       return this.stream(id);
     });
+  }
+
+  seal(repository: string, id: string): Promise<UploadSession> {
+    return this.serial.run(id, async () => {
+      const session = await this.require(repository, id);
+      if (!(await this.markSealed(id))) throw new UploadSessionNotFoundError(id);
+      return session;
+    });
+  }
+
+  /** Seals the session's record (written whole under another name and renamed); false when it was sealed already. */
+  private async markSealed(id: string): Promise<boolean> {
+    const record = await this.record(id);
+    if (!record || record.sealed) return false;
+    const temporary = `${this.recordPath(id)}.${randomUUID()}.tmp`;
+    await fs.writeFile(temporary, JSON.stringify({ ...record, sealed: true }));
+    await fs.rename(temporary, this.recordPath(id));
+    return true;
   }
 
   private stream(id: string): Readable {

@@ -1,6 +1,7 @@
 /**
  * What the S3 adapter adds to the port's contract, on the real engines: two replicas racing a
- * chunk from one state (exactly one is committed), removal of a session that holds parts
+ * chunk from one state (exactly one is committed), a seal on one replica refusing a chunk still
+ * streaming into another and two seals racing (one wins), removal of a session that holds parts
  * (cancelled or expired) aborting its multipart upload, leaving nothing in the bucket, one state
  * version kept per session (and found by a reader that starts from a pruned one), small chunks
  * kept as tail objects of their own, and the expiry's sweep of what removed sessions left behind.
@@ -9,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { CreateMultipartUploadCommand, ListPartsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3ClientOf } from '@wharf/adapters/blob-s3';
-import { UploadOffsetMismatchError } from '@wharf/ports';
+import { UploadOffsetMismatchError, UploadSessionNotFoundError } from '@wharf/ports';
 import { S3TestBucket } from '../../blob-s3/src/blob-s3.fixture';
 import {
   adminClient,
@@ -67,6 +68,28 @@ afterEach(async () => {
 afterAll(async () => {
   await bucket.destroy();
   await closeAdminClient();
+});
+
+it('should refuse a chunk still streaming on one replica once another sealed the session, and seal it once', async () => {
+  const [a, b] = [await replica(), await replica()];
+  const { id } = await a.start('ns/app');
+  const chunk = new PassThrough();
+  chunk.write(randomBytes(1000));
+  const appended = b.append('ns/app', id, 0, chunk, 16 * MiB).catch((e: unknown) => e);
+  // Sealed while the chunk is still being sent (it ends only after): the chunk must not be kept.
+  expect(await a.seal('ns/app', id)).toMatchObject({ id, size: 0 });
+  chunk.end(randomBytes(1000));
+  expect(await appended).toBeInstanceOf(UploadSessionNotFoundError);
+  expect((await b.get('ns/app', id))?.size).toBe(0);
+  await expect(b.seal('ns/app', id)).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+  expect(await a.delete('ns/app', id)).toBe(true);
+
+  const other = await a.start('ns/app');
+  const sealed = await Promise.allSettled([a.seal('ns/app', other.id), b.seal('ns/app', other.id)]);
+  expect(sealed.map((s) => s.status).sort()).toEqual(['fulfilled', 'rejected']);
+  expect(sealed.find((s) => s.status === 'rejected')).toMatchObject({ reason: expect.any(UploadSessionNotFoundError) });
+  expect(await b.delete('ns/app', other.id)).toBe(true);
+  expect(await leftovers()).toEqual([]);
 });
 
 it('should commit exactly one of two chunks racing from one state on two replicas', async () => {

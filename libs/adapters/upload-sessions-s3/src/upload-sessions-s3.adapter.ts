@@ -28,7 +28,8 @@
  * exclusive insert, `claimPart`), so the loser's parts take other numbers than the winner's and
  * never overwrite them; the numbers it took are gaps in the upload, which S3 allows.
  *
- * `open` seals the session (a committed state that takes no more chunks), uploads the tail as the
+ * `open` and `seal` seal the session (a committed state that takes no more chunks; `seal` only
+ * once, to the caller whose commit made it, so two replicas never both finish it), `open` then uploads the tail as the
  * last part and completes the multipart upload into `data`, then streams it; a session opened
  * again (another gateway, after a crash) streams `data`, completing it first if that did not
  * happen. A session of less than one part never had a multipart upload: its tail is its bytes.
@@ -181,17 +182,36 @@ export class S3UploadSessionStore implements UploadSessionStore {
   }
 
   open(repository: string, id: string): Promise<Readable> {
+    return this.serial.run(id, async () => this.content(id, (await this.sealed(repository, id)).state));
+  }
+
+  seal(repository: string, id: string): Promise<UploadSession> {
     return this.serial.run(id, async () => {
-      const found = await this.find(repository, id);
-      if (!found) throw new UploadSessionNotFoundError(id);
-      let state = found.state;
-      while (!state.sealed) {
-        const sealed = { ...state, version: state.version + 1, sealed: true };
-        if (await this.records.commit(id, sealed)) state = sealed;
-        else state = (await this.find(repository, id))?.state ?? raise(new UploadSessionNotFoundError(id));
-      }
-      return this.content(id, state);
+      const { head, state, sealedHere } = await this.sealed(repository, id);
+      if (!sealedHere) throw new UploadSessionNotFoundError(id);
+      return { ...head, size: state.size };
     });
+  }
+
+  /**
+   * The session's state once sealed, and whether this call sealed it. The seal is a committed
+   * state like a chunk's (an exclusive insert of the next version): of a seal and a chunk racing
+   * from one state, at any replicas, one is committed and the other builds on it or is refused.
+   */
+  private async sealed(
+    repository: string,
+    id: string,
+  ): Promise<{ head: SessionHead; state: SessionState; sealedHere: boolean }> {
+    const found = await this.find(repository, id);
+    if (!found) throw new UploadSessionNotFoundError(id);
+    let state = found.state;
+    let sealedHere = false;
+    while (!state.sealed) {
+      const sealed = { ...state, version: state.version + 1, sealed: true };
+      if (await this.records.commit(id, sealed)) [state, sealedHere] = [sealed, true];
+      else state = (await this.find(repository, id))?.state ?? raise(new UploadSessionNotFoundError(id));
+    }
+    return { head: found.head, state, sealedHere };
   }
 
   async delete(repository: string, id: string): Promise<boolean> {

@@ -125,6 +125,44 @@ export function describeUploadSessionsContract(
     );
 
     it(
+      'should seal a session for one caller only, at its final size, and take no chunk after it',
+      async () => {
+        const other = await ctx.fixture.reopen();
+        ctx.defer(() => other.close());
+        const { id } = await sessions().start('ns/chart');
+        await sessions().append('ns/chart', id, 0, Readable.from([Buffer.from('abc')]), 100);
+        expect(await sessions().seal('ns/chart', id)).toMatchObject({ id, repository: 'ns/chart', size: 3 });
+        await expect(
+          sessions().append('ns/chart', id, 3, Readable.from([Buffer.from('def')]), 100),
+        ).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+        await expect(other.append('ns/chart', id, 3, Readable.from([Buffer.from('def')]), 100)).rejects.toBeInstanceOf(
+          UploadSessionNotFoundError,
+        );
+        await expect(sessions().seal('ns/chart', id)).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+        await expect(other.seal('ns/chart', id)).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+        // Still there, with its bytes, for the caller that sealed it to finish or remove.
+        expect((await other.get('ns/chart', id))?.size).toBe(3);
+        expect((await bytesOf(await other.open('ns/chart', id))).toString()).toBe('abc');
+        expect(await sessions().delete('ns/chart', id)).toBe(true);
+
+        const empty = await sessions().start('ns/chart');
+        const sealed = await Promise.allSettled([
+          sessions().seal('ns/chart', empty.id),
+          sessions().seal('ns/chart', empty.id),
+        ]);
+        expect(sealed.map((s) => s.status).sort()).toEqual(['fulfilled', 'rejected']);
+        expect(sealed.find((s) => s.status === 'rejected')).toMatchObject({
+          reason: expect.any(UploadSessionNotFoundError),
+        });
+        expect(sealed.find((s) => s.status === 'fulfilled')).toMatchObject({ value: { size: 0 } });
+        await expect(sessions().seal('ns/other', empty.id)).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+        await expect(sessions().seal('ns/chart', 'no-such-session')).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+        await sessions().delete('ns/chart', empty.id);
+      },
+      timeout,
+    );
+
+    it(
       'should hand a session over to another store on the same storage (a restart, another replica)',
       async () => {
         const other = await ctx.fixture.reopen();

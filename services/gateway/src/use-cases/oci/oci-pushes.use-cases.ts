@@ -167,7 +167,9 @@ export class OciPushesUseCases {
   /**
    * `PUT .../blobs/uploads/<id>?digest=`: the last chunk (if any), then the session's bytes into
    * the blob store under `digest`. Bytes that hash otherwise are DIGEST_INVALID and nothing is
-   * stored; the session is gone either way, but for a last chunk out of place (416).
+   * stored; the session is gone either way, but for a last chunk out of place (416). A PUT with
+   * the whole blob into an empty session streams it straight into the blob store, the session
+   * sealed meanwhile (chunks and other PUTs to it: BLOB_UPLOAD_UNKNOWN).
    */
   async finishUpload(
     path: OciRepositoryPath & { id: string; digest: string | null; range: ChunkRange | null; body: Readable | null },
@@ -181,6 +183,13 @@ export class OciPushesUseCases {
       if (path.body && session.size === 0 && path.range === null && digest.algorithm === 'sha256') {
         // The whole blob in this PUT (a monolithic push): straight into the blob store, which
         // hashes, limits and keeps it only if it matches, without a copy in the session first.
+        // The session is sealed first, so a chunk sent to it meanwhile, at any gateway, is refused
+        // (404) rather than taken and lost, and a second PUT does not finish it too.
+        const sealed = await this.sessions.seal(repository, path.id).catch((error: unknown) => {
+          throw error instanceof UploadSessionNotFoundError ? new BlobUploadUnknownError(path.id) : error;
+        });
+        // A chunk got in before the seal: this body is not where the upload ends.
+        if (sealed.size !== 0) throw new RangeInvalidError(sealed.size, '0-');
         await this.store(path.body, digest.hex, admitted.maxBlobBytes);
         await this.link(repository, digest, digest.hex);
       } else {
@@ -194,7 +203,12 @@ export class OciPushesUseCases {
     } catch (error) {
       // A last chunk out of place leaves the upload as it was, for the client to send it again (416),
       // and so does an engine's outage (503): the PUT may be retried, at this gateway or another.
-      if (!(error instanceof RangeInvalidError || error instanceof DependencyUnavailableError))
+      // A session sealed by another request (404) is that request's to finish or end.
+      if (!(
+        error instanceof RangeInvalidError ||
+        error instanceof DependencyUnavailableError ||
+        error instanceof BlobUploadUnknownError
+      ))
         await this.sessions.delete(repository, path.id);
       throw error;
     }
