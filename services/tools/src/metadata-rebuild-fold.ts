@@ -20,7 +20,7 @@ import { PackageView, emptyPackageView, evolveAll, manifestChanges } from '@whar
 import { RejectedEvent, UnappliableEventsError, parkedBehind } from '@wharf/ports';
 
 /** Manifests of the views carried from batch to batch (a view weighs its manifests, plus one). */
-export const CARRIED_MANIFESTS = 200_000;
+export const CARRIED_MANIFESTS = 50_000;
 
 /** Reads in flight at once for packages not carried. */
 const READS_AT_ONCE = 16;

@@ -377,11 +377,21 @@ export class MongoMetadataStore implements MetadataStore {
    * the switch moves the pointer to it (MongoGenerations.rebuild).
    */
   async rebuild(): Promise<ProjectionRebuild<MetadataStore>> {
-    return this.generations.rebuild(async (next) => {
-      const fresh = new MongoMetadataStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false, 0);
-      await fresh.init();
-      return fresh;
-    });
+    const rebuild = await this.generations.rebuild(
+      async (next) => new MongoMetadataStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false, 0),
+    );
+    // The indexes are made at the switch, over the whole generation at once: while the replay
+    // fills it, every insert would otherwise maintain five of them (FerretDB v1 keeps each as an
+    // SQLite index), and nothing reads it by them before the switch (every write and read of a
+    // rebuild is by `_id`, which is what makes a version's insert exclusive).
+    return {
+      store: rebuild.store,
+      switchOver: async () => {
+        await rebuild.store.init();
+        return rebuild.switchOver();
+      },
+      abort: () => rebuild.abort(),
+    };
   }
 
   /** Connects, creates the collection's indexes (idempotently) and returns the store, which owns the client. */
