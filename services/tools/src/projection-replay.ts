@@ -14,6 +14,9 @@
  *      changes nothing, because every projection skips a package's sequences at or below what
  *      it has applied. The live projectors go on from their own checkpoints.
  *
+ * Before the switch a projection may fold with `applyRebuilding` instead of `apply` (the
+ * MongoDB metadata store's bulk writes): the fresh storage has no other writer and no reader.
+ *
  * Progress (events done, rate, ETA) is reported every `progressEveryMs`. A batch that keeps
  * failing (`maxFailures` times in a row) stops the replay; before the switch the fresh storage
  * is dropped and the live projection was never touched.
