@@ -49,7 +49,7 @@ class RecordingStore implements RebuiltMetadataStore {
         this.failAfter = null;
         throw new Error('connection reset');
       }
-      if (!(await this.views.put(put.view, put.expectedSequence, put.changes)))
+      if (!(await this.views.put(put.view, put.expectedSequence)))
         throw new Error(`${put.view.package} is not stored at ${put.expectedSequence}`);
     }
   }
