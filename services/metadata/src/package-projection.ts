@@ -26,8 +26,17 @@ import {
   manifestChanges,
 } from '@wharf/domain';
 import type { EventEnvelope } from '@wharf/contracts';
-import { METADATA_STORE, MetadataStore, UnappliableEventsError, parkedBehind } from '@wharf/ports';
+import {
+  DependencyUnavailableError,
+  METADATA_STORE,
+  MetadataStore,
+  UnappliableEventsError,
+  parkedBehind,
+} from '@wharf/ports';
 import { ChartIndexProjection } from './chart-index-projection';
+
+/** How the writer waits for a store behind the events it appended (applyAppended): about 10 s. */
+export const STORE_BEHIND = { reads: 100, pauseMs: 100 } as const;
 
 /** How many packages' applied sequences a process remembers (a number each). */
 export const APPLIED_SEQUENCES_KEPT = 100_000;
@@ -88,11 +97,48 @@ export class PackageProjection {
   ): Promise<void> {
     const sorted = [...events].sort((a, b) => a.sequence - b.sequence);
     if (!(await this.store.putHead(after.head, before.head.sequence, headChanges(after, sorted)))) {
-      await this.apply(pkg, events);
+      await this.applyAppended(pkg, events);
       return;
     }
-    await this.charts?.applyLoaded(() => this.store.get(pkg), events);
-    this.appliedThrough.offer(pkg, { sequence: after.head.sequence });
+    let behind = false;
+    await this.charts?.applyLoaded(async () => {
+      const view = await this.store.get(pkg);
+      behind = (view?.sequence ?? 0) < after.head.sequence;
+      return behind ? null : view;
+    }, events);
+    // The store read back a view behind the head just put: a replay's switch came in between,
+    // and the head went to the generation before it. Applied to the new one, charts included.
+    if (behind) await this.applyAppended(pkg, events);
+    else this.appliedThrough.offer(pkg, { sequence: after.head.sequence });
+  }
+
+  /**
+   * The writer's apply of events it has just appended (`apply`, when it cannot put the head it
+   * decided on). The store may then be BEHIND them: right after a replay's switch, the new
+   * generation can lack the last events the writer put into the one before, until the replay's
+   * tail folds them in (within moments: it folds every event appended since its switch). That gap
+   * is waited for, the store read again every STORE_BEHIND.pauseMs, STORE_BEHIND.reads times at
+   * most; then it is answered as an outage (503, the client retries: its events are in the log,
+   * and a retried command is answered from the package's recent command ids once they are
+   * applied), never as events to set aside.
+   */
+  async applyAppended(
+    pkg: string,
+    events: readonly EventEnvelope[],
+    current?: PackageView | null,
+  ): Promise<PackageView> {
+    for (let read = 1; ; read++) {
+      try {
+        return await this.apply(pkg, events, read === 1 ? current : undefined);
+      } catch (error) {
+        if (!(error instanceof UnappliableEventsError)) throw error;
+        if (read >= STORE_BEHIND.reads)
+          throw new DependencyUnavailableError('the metadata store', {
+            cause: new Error(`${pkg} is behind the events just appended: ${error.message}`),
+          });
+        await new Promise((resolve) => setTimeout(resolve, STORE_BEHIND.pauseMs));
+      }
+    }
   }
 
   /**

@@ -1,9 +1,19 @@
 import type { EventEnvelope } from '@wharf/contracts';
-import { PackageEvent, emptyPackageView, evolve, releaseNames } from '@wharf/domain';
+import {
+  PackageEvent,
+  PackageView,
+  chartVersionsOf,
+  emptyPackageView,
+  evolve,
+  evolveHeadAll,
+  packageHead,
+  releaseNames,
+} from '@wharf/domain';
 import { InMemoryMetadataStore, TEST_PACKAGE, addedToChannel, commandMeta, published, deleted } from '@wharf/testing';
 import { envelopesFor } from './event-envelopes';
-import { PackageProjection } from './package-projection';
-import { UnappliableEventsError } from '@wharf/ports';
+import { PackageProjection, STORE_BEHIND } from './package-projection';
+import { ChartIndexStore, DependencyUnavailableError, UnappliableEventsError } from '@wharf/ports';
+import { ChartIndexProjection } from './chart-index-projection';
 
 /** Envelopes for `events` at sequences from+1, from+2, ... of the test package. */
 function stream(from: number, ...events: PackageEvent[]): EventEnvelope[] {
@@ -141,6 +151,73 @@ describe('PackageProjection', () => {
       [0, false],
       [1, true],
     ]);
+  });
+
+  describe("the writer's apply of the events it appended, when the store is behind them (a replay's switch)", () => {
+    /** The store answers its stored view, and after `reads` reads, the view `caughtUp` (the replay's tail folded it in). */
+    function catchingUpAfter(reads: number, caughtUp: PackageView) {
+      const get = store.get.bind(store);
+      let read = 0;
+      return jest.spyOn(store, 'get').mockImplementation(async (pkg) => {
+        if (++read === reads) store.seed(caughtUp);
+        return get(pkg);
+      });
+    }
+
+    it('waits for the missing events and then applies its own, instead of rejecting them', async () => {
+      const [first, missing, appended] = stream(
+        0,
+        published({ release: '1.0.0' }),
+        published({ release: '2.0.0' }),
+        addedToChannel({ release: '2.0.0' }),
+      );
+      await projection.apply(TEST_PACKAGE, [first]);
+      const reads = catchingUpAfter(3, fold([first, missing]));
+
+      const view = await projection.applyAppended(TEST_PACKAGE, [appended]);
+
+      expect(view).toEqual(fold([first, missing, appended]));
+      expect(await store.get(TEST_PACKAGE)).toEqual(view);
+      expect(reads.mock.calls.length).toBeGreaterThanOrEqual(3);
+    });
+
+    it('answers an outage (the client retries), not events to set aside, when the store stays behind', async () => {
+      jest.useFakeTimers();
+      try {
+        await projection.apply(TEST_PACKAGE, stream(0, published({ release: '1.0.0' })));
+        const outcome = projection
+          .applyAppended(TEST_PACKAGE, stream(2, published({ release: '3.0.0' })))
+          .catch((error: unknown) => error);
+        await jest.advanceTimersByTimeAsync(STORE_BEHIND.reads * STORE_BEHIND.pauseMs);
+
+        const failure = await outcome;
+        expect(failure).toBeInstanceOf(DependencyUnavailableError);
+        expect((failure as Error).message).toMatch(/behind the events just appended/);
+        expect((await store.get(TEST_PACKAGE))?.sequence).toBe(1);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('records the charts of the view it put, not of an older generation the store reads back after its put', async () => {
+      const synced: number[] = [];
+      const charts = { sync: async (c: { sequence: number }) => synced.push(c.sequence) > 0 };
+      projection = new PackageProjection(store, new ChartIndexProjection(charts as unknown as ChartIndexStore));
+      const [first, second] = stream(0, published({ release: '1.0.0' }), published({ release: '2.0.0' }));
+      await projection.apply(TEST_PACKAGE, [first]);
+      synced.length = 0;
+      const before = { head: packageHead(fold([first])), rows: [] };
+      const after = evolveHeadAll(before, [second]);
+      // The first read after the put answers the generation the put missed (still at sequence 1).
+      const get = store.get.bind(store);
+      jest.spyOn(store, 'get').mockImplementationOnce(async () => fold([first]));
+
+      await projection.applyHead(TEST_PACKAGE, [second], before, after);
+
+      expect(synced).toEqual([2]);
+      expect(await get(TEST_PACKAGE)).toEqual(fold([first, second]));
+      expect(chartVersionsOf((await get(TEST_PACKAGE))!).sequence).toBe(2);
+    });
   });
 
   it('gives up after a bounded number of lost compare-and-sets', async () => {

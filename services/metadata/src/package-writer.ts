@@ -147,7 +147,7 @@ export class PackageWriter implements PackageCommands {
       else {
         const current = await this.store.get(pkg);
         answers = await this.run(pkg, batch, VIEW_FOLD, current ?? emptyPackageView(pkg), async (envelopes) => {
-          await this.projection.apply(pkg, envelopes, current);
+          await this.projection.applyAppended(pkg, envelopes, current);
         });
       }
     } catch (error) {

@@ -37,10 +37,31 @@ import {
   UnappliableEventsError,
 } from '@wharf/ports';
 import { SearchProjector } from '@wharf/search';
+import { MetadataRebuildFold } from './metadata-rebuild-fold';
 import type { ReplayedProjection } from './projection-replay';
 
 export const PROJECTIONS = ['metadata', 'search', 'blob-refs', 'charts'] as const;
 export type ProjectionName = (typeof PROJECTIONS)[number];
+
+/**
+ * Events a batch of the distributed metadata replay holds: folded in memory and written in bulk
+ * before the switch, a few seconds' work at most, well within the consumer group's session. The
+ * tail after the switch goes through the projector's path in batches of the same size, which
+ * holds only the events appended during the rebuild.
+ */
+export const REBUILT_BATCH = 5000;
+
+/**
+ * Bytes the replay fetches from a partition at once: a handler batch is at most one partition's
+ * fetch, and kafkajs's default (1 MiB, about 1,400 events) would cut REBUILT_BATCH short.
+ */
+export const REPLAY_FETCH_BYTES = 8 * 1024 * 1024;
+
+/** The fresh store of a MongoDB metadata rebuild, which writes in bulk. */
+function rebuiltStore(store: MetadataStore): MongoMetadataStore {
+  if (!(store instanceof MongoMetadataStore)) throw new Error('the bulk fold writes a MongoDB rebuild only');
+  return store;
+}
 
 /** Packages of a batch folded at once: a metadata store is round-trip bound, packages are independent. */
 const METADATA_CONCURRENCY = 16;
@@ -112,7 +133,7 @@ export async function openReplay(config: WharfConfig, name: ProjectionName): Pro
   mkdirSync(config.dataDir, { recursive: true });
   const file = (base: string) => join(config.dataDir, base);
   const log: EventLog = distributed
-    ? new KafkaEventLog(kafkaClientOptions(config, 'wharf-replay'))
+    ? new KafkaEventLog({ ...kafkaClientOptions(config, 'wharf-replay'), maxBytesPerPartition: REPLAY_FETCH_BYTES })
     : new SqliteEventLog({ path: file('events.db'), synchronous: config.sqlite.synchronous });
   try {
     const projection = await openProjection(config, name, log);
@@ -149,11 +170,25 @@ async function openProjection(
   switch (name) {
     case 'metadata': {
       const mongo = config.distributed.mongo;
-      const live = distributed
-        ? await MongoMetadataStore.connect({ url: mongo!.url, database: mongo!.database })
-        : new SqliteMetadataStore({ path: file('metadata.db') });
-      // Small batches: a batch must be folded well within the consumer group's session.
-      return { name, live, apply: foldIntoMetadata, batchSize: 200 };
+      if (!distributed) {
+        // Small batches: a batch must be folded well within the consumer group's session.
+        return {
+          name,
+          live: new SqliteMetadataStore({ path: file('metadata.db') }),
+          apply: foldIntoMetadata,
+          batchSize: 200,
+        };
+      }
+      const live = await MongoMetadataStore.connect({ url: mongo!.url, database: mongo!.database });
+      const fold = new MetadataRebuildFold();
+      return {
+        name,
+        live,
+        apply: foldIntoMetadata,
+        // The fresh generation is written in bulk, a batch at a time (metadata-rebuild-fold.ts).
+        applyRebuilding: (store: MetadataStore, events: StoredEvent[]) => fold.apply(rebuiltStore(store), events),
+        batchSize: REBUILT_BATCH,
+      };
     }
     case 'search': {
       const os = config.distributed.opensearch;

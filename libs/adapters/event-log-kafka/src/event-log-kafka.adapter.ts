@@ -72,6 +72,13 @@ export interface KafkaEventLogOptions {
   sessionTimeoutMs?: number;
   /** Consumer heartbeat interval; also how fast a member notices a rebalance. Default 1000. */
   heartbeatIntervalMs?: number;
+  /**
+   * Most bytes a fetch takes from one partition (kafkajs's maxBytesPerPartition; maxBytes, the
+   * whole fetch, is four times this). A subscriber's handler batch is at most one partition's
+   * fetch, so this bounds it too: about 1,400 events at the default of 1 MiB. A bulk reader
+   * (the replay) raises it.
+   */
+  maxBytesPerPartition?: number;
 }
 
 export class KafkaEventLog implements EventLog {
@@ -271,6 +278,9 @@ export class KafkaEventLog implements EventLog {
       maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 500,
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 1_000,
+      ...(this.options.maxBytesPerPartition
+        ? { maxBytesPerPartition: this.options.maxBytesPerPartition, maxBytes: 4 * this.options.maxBytesPerPartition }
+        : {}),
     };
   }
 

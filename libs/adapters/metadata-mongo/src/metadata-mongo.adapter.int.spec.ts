@@ -17,6 +17,7 @@ import {
   PackageRowDocument,
   RETIRED_METADATA_INDEXES,
   ROWS_COLLECTION,
+  ROWS_INDEX,
   PackageVersionDocument,
   literalPattern,
   rowId,
@@ -423,8 +424,16 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         const rebuild = await store.rebuild();
         const rebuilt = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
         expect(await rebuild.store.put(rebuilt, 0)).toBe(true);
+        const indexNames = async (collection: string) =>
+          (await (await adminClient()).db(database).collection(collection).indexes()).map((i) => i.name).sort();
+        // A rebuild's indexes are made at its switch, over the whole generation at once.
+        expect(await indexNames('package_versions_g1')).toEqual(['_id_']);
 
         expect(await rebuild.switchOver()).toBe(1000);
+        expect(await indexNames('package_versions_g1')).toEqual(
+          ['_id_', ...METADATA_INDEXES.map((index) => index.name)].sort(),
+        );
+        expect(await indexNames('package_rows_g1')).toEqual(['_id_', ROWS_INDEX.name].sort());
 
         expect(await store.get(pkg)).toEqual(rebuilt);
         // The other instance still trusts the generation it read, for at most its cache time.
@@ -446,9 +455,17 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         ]);
 
         const next = await store.rebuild();
-        // (A generation's heads collection appears with its first write.)
+        // (A generation's collections appear with their first write.)
         expect(await names()).toEqual([
           'package_heads_g1',
+          'package_rows_g1',
+          'package_versions_g1',
+          'projection_generations',
+        ]);
+        expect(await next.store.put(old, 0)).toBe(true);
+        expect(await names()).toEqual([
+          'package_heads_g1',
+          'package_heads_g2',
           'package_rows_g1',
           'package_rows_g2',
           'package_versions_g1',

@@ -75,7 +75,7 @@
  */
 import { HighestByKey, LruBySize } from '@wharf/collections';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
-import type { AnyBulkWriteOperation, Collection, Db, Filter, MongoClient } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db, Document, Filter, MongoClient } from 'mongodb';
 import {
   GENERATIONS_COLLECTION,
   MongoConnectionOptions,
@@ -241,6 +241,49 @@ const pause = (attempt: number) => new Promise<void>((resolve) => setTimeout(res
 
 const linkId = (pkg: string, previousSequence: number) => `${pkg}@${previousSequence}`;
 
+/** The version document a put of `head` inserts, linked from `expectedSequence` (put and putRebuilt alike). */
+function versionDocument(head: PackageHead, expectedSequence: number): PackageVersionDocument {
+  return {
+    _id: linkId(head.package, expectedSequence),
+    package: head.package,
+    previousSequence: expectedSequence,
+    sequence: head.sequence,
+    current: true,
+    active: headHasReleases(head),
+    ...(!headHasReleases(head) && headIsOciRepository(head) ? { ociOnly: true } : {}),
+    namespace: head.namespace,
+    visibility: head.visibility,
+    mediaTypes: mediaTypesOfHead(head),
+    head: JSON.stringify(headFieldsOfHead(head)),
+    rows: true,
+    summary: JSON.stringify(summaryOfHead(head)),
+  };
+}
+
+/** The head pointer's fields after a put stored `doc`. */
+const headPointerFields = (doc: PackageVersionDocument) => ({
+  sequence: doc.sequence,
+  version: doc._id!,
+  head: doc.head!,
+  summary: doc.summary!,
+  rows: true as const,
+});
+
+/** The row document of a published manifest. */
+function rowDocument(pkg: string, { manifest, sequence }: ManifestRow): PackageRowDocument {
+  return {
+    _id: rowId(pkg, manifest.release, manifest.mediaType),
+    package: pkg,
+    release: manifest.release,
+    mediaType: manifest.mediaType,
+    sequence,
+    manifest: JSON.stringify(manifest),
+  };
+}
+
+/** What retiring a version sets: the flag, and its content dropped (by `_id`). */
+const RETIRE = { $set: { current: false }, $unset: { view: '', head: '', summary: '' } } as const;
+
 export { GENERATIONS_COLLECTION, literalPattern };
 const HEADS_COLLECTION = 'package_heads';
 /** The rows collection, without the prefix. */
@@ -334,11 +377,21 @@ export class MongoMetadataStore implements MetadataStore {
    * the switch moves the pointer to it (MongoGenerations.rebuild).
    */
   async rebuild(): Promise<ProjectionRebuild<MetadataStore>> {
-    return this.generations.rebuild(async (next) => {
-      const fresh = new MongoMetadataStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false, 0);
-      await fresh.init();
-      return fresh;
-    });
+    const rebuild = await this.generations.rebuild(
+      async (next) => new MongoMetadataStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false, 0),
+    );
+    // The indexes are made at the switch, over the whole generation at once: while the replay
+    // fills it, every insert would otherwise maintain five of them (FerretDB v1 keeps each as an
+    // SQLite index), and nothing reads it by them before the switch (every write and read of a
+    // rebuild is by `_id`, which is what makes a version's insert exclusive).
+    return {
+      store: rebuild.store,
+      switchOver: async () => {
+        await rebuild.store.init();
+        return rebuild.switchOver();
+      },
+      abort: () => rebuild.abort(),
+    };
   }
 
   /** Connects, creates the collection's indexes (idempotently) and returns the store, which owns the client. */
@@ -600,6 +653,71 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   /**
+   * Stores the puts of several packages (one each) in bulk, for a generation no one else writes:
+   * a rebuild's store before its switch, which the replay fills. The documents are exactly those
+   * `put(view, expectedSequence, changes)` of each would store (the same version chain, head
+   * pointer and rows); what is left out is the compare-and-set's read, since the caller is the
+   * generation's only writer and names the stored sequence. The writes keep a put's order, each
+   * kind in bulk commands (unordered, REBUILT_CHUNK documents or bytes at most): the rows
+   * (inserted; one that exists, left by a bulk write that failed half-way or published again,
+   * is replaced), the versions (a link that exists means `expectedSequence` was not the stored
+   * sequence: an error, and no version is linked twice), the head pointers, the rows deleted and
+   * the replaced versions retired. A failure leaves each package as a put that failed part-way
+   * does: a reader follows the chain to what was linked. Refused by a store of the live generation.
+   */
+  async putRebuilt(puts: readonly RebuiltPut[]): Promise<void> {
+    if (this.fixedGeneration === null) throw new Error("putRebuilt writes a rebuild's generation only");
+    if (new Set(puts.map((p) => p.view.package)).size !== puts.length)
+      throw new RangeError('putRebuilt takes one put per package');
+    const { generation, versions, heads, rows } = await this.collections();
+    const replaced = await inBatches(puts, ROW_READS_AT_ONCE, async ({ view, expectedSequence }) => {
+      if (!Number.isSafeInteger(expectedSequence) || expectedSequence < 0 || !(view.sequence > expectedSequence))
+        throw new RangeError(
+          `the view of ${view.package} has sequence ${view.sequence}, not above expectedSequence ${expectedSequence}`,
+        );
+      if (expectedSequence === 0) return null;
+      const stored = await this.versionAt(view.package, expectedSequence);
+      if (stored?.sequence !== expectedSequence || !stored.rows)
+        throw new Error(`${view.package} is not stored at sequence ${expectedSequence} with rows`);
+      return stored.id;
+    });
+    const docs = puts.map(({ view, expectedSequence }) => versionDocument(packageHead(view), expectedSequence));
+    const rowDocs = puts.flatMap(({ view, changes }) => changes.published.map((row) => rowDocument(view.package, row)));
+    await insertOrReplaceRows(rows, rowDocs);
+    await bulkInChunks(
+      versions,
+      docs.map((document) => ({ op: { insertOne: { document } }, bytes: versionBytes(document) })),
+    );
+    docs.forEach((doc) => this.know(generation, doc.package, { id: doc._id!, sequence: doc.sequence, rows: true }));
+    await bulkInChunks(
+      heads,
+      docs.map((doc, i) => {
+        const pointer: PackageHeadDocument = { _id: doc.package, ...headPointerFields(doc) };
+        const op: AnyBulkWriteOperation<PackageHeadDocument> =
+          replaced[i] === null
+            ? { insertOne: { document: pointer } }
+            : { replaceOne: { filter: { _id: pointer._id }, replacement: pointer } };
+        return { op, bytes: versionBytes(doc) };
+      }),
+    );
+    await bulkInChunks(
+      rows,
+      puts.flatMap(({ view, changes }) =>
+        changes.deleted.map((d) => ({
+          op: { deleteOne: { filter: { _id: rowId(view.package, d.release, d.mediaType) } } },
+          bytes: 0,
+        })),
+      ),
+    );
+    await bulkInChunks(
+      versions,
+      replaced.flatMap((id) =>
+        id === null ? [] : [{ op: { updateOne: { filter: { _id: id }, update: RETIRE } }, bytes: 0 }],
+      ),
+    );
+  }
+
+  /**
    * The compare-and-set of a head, with the rows `rowsFor` names for the version it replaces:
    * rows first, then the version's exclusive insert, then the head pointer, the rows deleted and
    * the replaced version's retire. Null when the stored sequence is not `expectedSequence`, or
@@ -632,34 +750,12 @@ export class MongoMetadataStore implements MetadataStore {
     const { generation, versions, heads, rows } = await this.collections();
     const changes = rowsFor(replaced, generation);
     if (!changes) return null;
-    const doc: PackageVersionDocument = {
-      _id: id,
-      package: pkg,
-      previousSequence: expectedSequence,
-      sequence: head.sequence,
-      current: true,
-      active: headHasReleases(head),
-      ...(!headHasReleases(head) && headIsOciRepository(head) ? { ociOnly: true } : {}),
-      namespace: head.namespace,
-      visibility: head.visibility,
-      mediaTypes: mediaTypesOfHead(head),
-      head: JSON.stringify(headFieldsOfHead(head)),
-      rows: true,
-      summary: JSON.stringify(summaryOfHead(head)),
-    };
+    const doc = versionDocument(head, expectedSequence);
     // Rows first: every row a stored head holds exists (a reader of the head finds it).
     let rowsSize = 0;
-    const upserts = changes.published.map(({ manifest, sequence }) => {
-      const json = JSON.stringify(manifest);
-      rowsSize += json.length;
-      const row: PackageRowDocument = {
-        _id: rowId(pkg, manifest.release, manifest.mediaType),
-        package: pkg,
-        release: manifest.release,
-        mediaType: manifest.mediaType,
-        sequence,
-        manifest: json,
-      };
+    const upserts = changes.published.map((published) => {
+      const row = rowDocument(pkg, published);
+      rowsSize += row.manifest.length;
       return { replaceOne: { filter: { _id: row._id }, replacement: row, upsert: true } };
     });
     await upsertRows(rows, upserts);
@@ -677,14 +773,7 @@ export class MongoMetadataStore implements MetadataStore {
     // Stored. What follows only speeds up reads or drops what no head holds any more; if it
     // fails, the next reader walks further and the next list or put retires what this one did not.
     await heads
-      .updateOne(
-        { _id: pkg },
-        {
-          $set: { sequence: head.sequence, version: id, head: doc.head, summary: doc.summary, rows: true },
-          $unset: { view: '' },
-        },
-        { upsert: true },
-      )
+      .updateOne({ _id: pkg }, { $set: headPointerFields(doc), $unset: { view: '' } }, { upsert: true })
       .catch(() => undefined);
     await this.deleteRows(pkg, changes.deleted).catch(() => undefined);
     // By `_id` alone (FerretDB v1 scans the whole collection for any other filter); retiring an
@@ -799,8 +888,7 @@ export class MongoMetadataStore implements MetadataStore {
   private async retire(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const { versions } = await this.collections();
-    for (const id of ids)
-      await versions.updateOne({ _id: id }, { $set: { current: false }, $unset: { view: '', head: '', summary: '' } });
+    for (const id of ids) await versions.updateOne({ _id: id }, RETIRE);
   }
 }
 
@@ -866,6 +954,90 @@ function isListed(newest: PackageVersionDocument, filter: PackageListFilter): bo
   return (
     visible === undefined || visible === 'all' || newest.visibility === 'public' || visible.includes(newest.namespace)
   );
+}
+
+/** A put for `putRebuilt`: what `put(view, expectedSequence, changes)` takes. */
+export interface RebuiltPut {
+  view: PackageView;
+  expectedSequence: number;
+  changes: ManifestChanges;
+}
+
+/**
+ * Largest bulk command putRebuilt sends: documents and characters of JSON (well under MongoDB's
+ * 100,000 writes and 48 MB a message, and small enough for FerretDB v1, which writes a command's
+ * documents in one SQLite transaction).
+ */
+export const REBUILT_CHUNK = { documents: 1000, bytes: 8 * 1024 * 1024 } as const;
+
+const versionBytes = (doc: PackageVersionDocument) => (doc.head?.length ?? 0) + (doc.summary?.length ?? 0);
+
+/** Runs the operations in unordered bulk commands of at most REBUILT_CHUNK each. */
+async function bulkInChunks<T extends Document>(
+  collection: Collection<T>,
+  operations: readonly { op: AnyBulkWriteOperation<T>; bytes: number }[],
+): Promise<void> {
+  let chunk: AnyBulkWriteOperation<T>[] = [];
+  let bytes = 0;
+  const send = async () => {
+    if (chunk.length > 0) await collection.bulkWrite(chunk, { ordered: false });
+    chunk = [];
+    bytes = 0;
+  };
+  for (const { op, bytes: size } of operations) {
+    if (chunk.length >= REBUILT_CHUNK.documents || (chunk.length > 0 && bytes + size > REBUILT_CHUNK.bytes))
+      await send();
+    chunk.push(op);
+    bytes += size;
+  }
+  await send();
+}
+
+/**
+ * Inserts the rows; those whose `_id` exists already (a row published again, or left by a bulk
+ * write that failed half-way) are replaced instead. Inserts, because an upsert of a new `_id` is
+ * a query that misses, which FerretDB v1 answers by reading the whole collection.
+ */
+async function insertOrReplaceRows(rows: Collection<PackageRowDocument>, docs: PackageRowDocument[]): Promise<void> {
+  const existing: PackageRowDocument[] = [];
+  for (let at = 0; at < docs.length;) {
+    const chunk: PackageRowDocument[] = [];
+    let bytes = 0;
+    while (at < docs.length && chunk.length < REBUILT_CHUNK.documents) {
+      const size = docs[at]!.manifest.length;
+      if (chunk.length > 0 && bytes + size > REBUILT_CHUNK.bytes) break;
+      chunk.push(docs[at++]!);
+      bytes += size;
+    }
+    try {
+      await rows.bulkWrite(
+        chunk.map((document) => ({ insertOne: { document } })),
+        { ordered: false },
+      );
+    } catch (error) {
+      const failed = error instanceof MongoBulkWriteError ? writeErrorsOf(error) : [];
+      if (failed.length === 0 || failed.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+      existing.push(...failed.map((e) => chunk[e.index]!));
+    }
+  }
+  await bulkInChunks(
+    rows,
+    existing.map((row) => ({
+      op: { replaceOne: { filter: { _id: row._id }, replacement: row } },
+      bytes: row.manifest.length,
+    })),
+  );
+}
+
+const writeErrorsOf = (error: MongoBulkWriteError) =>
+  error.writeErrors === undefined ? [] : Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+
+/** `work` over `items`, `atOnce` at a time; the results in the items' order. */
+async function inBatches<T, R>(items: readonly T[], atOnce: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let at = 0; at < items.length; at += atOnce)
+    results.push(...(await Promise.all(items.slice(at, at + atOnce).map(work))));
+  return results;
 }
 
 // MongoDB's connection errors leave every method as the ports' DependencyUnavailableError (mongo-outage.ts in libs/adapters/mongo).
