@@ -37,7 +37,6 @@ import {
   PackageView,
   ReleaseManifest,
   assembleView,
-  headFieldsOf,
   headFieldsOfHead,
   headHasReleases,
   headIsOciRepository,
@@ -379,7 +378,7 @@ export class SqliteMetadataStore implements MetadataStore {
           // Whatever the new tables hold of it (an upgrade after a downgrade) gives way to the view.
           prepared(this.db, `DELETE FROM ${this.heads} WHERE package = ?`).run(pkg);
           prepared(this.db, `DELETE FROM ${this.rows} WHERE package = ?`).run(pkg);
-          this.putHeadRow(head, JSON.stringify(headFieldsOf(parsed)), JSON.stringify(summaryOfHead(head)), 0);
+          this.putHeadRow(head, JSON.stringify(headFieldsOfHead(head)), JSON.stringify(summaryOfHead(head)), 0);
           const upsert = prepared(
             this.db,
             `INSERT OR REPLACE INTO ${this.rows} (package, release, media_type, sequence, manifest) VALUES (?, ?, ?, ?, ?)`,

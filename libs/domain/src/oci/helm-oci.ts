@@ -112,6 +112,15 @@ export function builtHelmManifest(release: ReleaseManifest): { manifest: OciCont
   return { manifest, config };
 }
 
+/**
+ * The sha256 (hex) of the OCI manifest a helm release is served with: the one its client pushed,
+ * else the one built from its chart metadata; null when it has neither (no manifest is served).
+ */
+export function helmManifestDigestOf(release: ReleaseManifest): string | null {
+  if (release.oci) return release.oci.manifestDigest;
+  return builtHelmManifest(release)?.manifest.digest ?? null;
+}
+
 /** A Helm chart manifest as a client pushed it: the digests (hex) and sizes it names. */
 export interface PushedHelmManifest {
   configDigest: string;
