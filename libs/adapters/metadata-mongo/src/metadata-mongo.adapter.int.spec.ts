@@ -7,7 +7,7 @@
  */
 import { MongoClient } from 'mongodb';
 import type { CommandStartedEvent, Document } from 'mongodb';
-import { PackageView, emptyPackageView, headFieldsOf, packageHead, summarizePackage } from '@wharf/domain';
+import { PackageView, emptyPackageView, headFieldsOfHead, packageHead, summarizePackage } from '@wharf/domain';
 import { DependencyUnavailableError } from '@wharf/ports';
 import { packageView, packageViewAfter, releaseDeleted, releasePublished, uniqueName } from '@wharf/testing';
 import {
@@ -840,7 +840,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       expect(await store.get(pkg)).toEqual(v2);
       expect(await heads.findOne({ _id: pkg } as never)).toMatchObject({
         sequence: v2.sequence,
-        head: JSON.stringify(headFieldsOf(v2)),
+        head: JSON.stringify(headFieldsOfHead(packageHead(v2))), // the view's fields and the index of digests
         summary: JSON.stringify(summarizePackage(v2)),
       });
     },

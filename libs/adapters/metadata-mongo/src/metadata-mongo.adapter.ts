@@ -104,8 +104,15 @@ import {
   summaryOfHead,
   viewAfterChanges,
 } from '@wharf/domain';
-import { DependencyUnavailableError } from '@wharf/ports';
-import type { HeadAndManifest, MetadataStore, PackageListFilter, PackageReader, ProjectionRebuild } from '@wharf/ports';
+import { DependencyUnavailableError, releaseAt } from '@wharf/ports';
+import type {
+  HeadAndManifest,
+  MetadataStore,
+  PackageListFilter,
+  PackageReader,
+  ProjectionRebuild,
+  ReleaseOfHead,
+} from '@wharf/ports';
 import { translateMongoOutages } from '@wharf/adapters/mongo';
 
 export interface MongoMetadataStoreOptions extends MongoConnectionOptions {
@@ -469,14 +476,15 @@ export class MongoMetadataStore implements MetadataStore {
    * head: the head is read again, a bounded number of times, and then the read is refused as an
    * outage (the writer, or the projector repairing after it, moves the head on).
    */
-  async getRelease(pkg: string, release: string, mediaType: string): Promise<HeadAndManifest | null> {
+  async getRelease(pkg: string, releaseOf: ReleaseOfHead, mediaType: string): Promise<HeadAndManifest | null> {
     const { generation, rows } = await this.collections();
     for (let attempt = 0; attempt < ROW_READ_ATTEMPTS; attempt++) {
       if (attempt > 0) await pause(attempt);
       const known = await this.newestKnown(generation, pkg);
       if (!known) return null;
       const { version: newest, head } = known;
-      if (!holds(head, release, mediaType)) return { head, manifest: null };
+      const release = releaseAt(releaseOf, head);
+      if (release === null || !holds(head, release, mediaType)) return { head, manifest: null };
       if (!newest.rows && typeof newest.view === 'string') {
         const view = JSON.parse(newest.view) as PackageView;
         const manifest = view.manifests.find((m) => m.release === release && m.mediaType === mediaType) ?? null;
@@ -493,7 +501,9 @@ export class MongoMetadataStore implements MetadataStore {
       }
     }
     throw new DependencyUnavailableError('MongoDB', {
-      cause: new Error(`${pkg} ${release} ${mediaType} is being written; its head has not caught up`),
+      cause: new Error(
+        `${pkg} ${typeof releaseOf === 'string' ? releaseOf : '(a release of its head)'} ${mediaType} is being written; its head has not caught up`,
+      ),
     });
   }
 

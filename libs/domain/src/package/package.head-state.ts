@@ -11,8 +11,7 @@ import { manifestBytes, metadataBytes } from './package.summary';
 import type { ReleaseDeleted, ReleasePublished, RecordedEvent, PackageEvent } from './package.events';
 import type { HeadFields, ManifestChanges, ManifestRow, PackageHead } from './package.head';
 import { headRow, helmDigestsWith, indexWith, indexWithout, lastManifestChanges, manifestRowKey } from './package.head';
-import { HELM_MEDIA_TYPE } from '../helm/chart-versions';
-import { helmManifestDigestOf } from '../oci/helm-oci';
+import { HELM_MEDIA_TYPE, helmManifestDigestOf } from './package.helm-manifest';
 import { HeadOnlyEvent, applyHeadEvent, manifestPublishedBy, stamped, withoutTombstone } from './package.decider';
 import type { ReleaseManifest, ReleaseTombstone } from './package.view';
 

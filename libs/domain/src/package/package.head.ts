@@ -10,8 +10,7 @@
  * ordered by the sequence of the event that published it, which is its place in the view's
  * `manifests` (a publication, a forced one too, appends; a delete removes).
  */
-import { HELM_MEDIA_TYPE } from '../helm/chart-versions';
-import { helmManifestDigestOf } from '../oci/helm-oci';
+import { HELM_MEDIA_TYPE, helmManifestDigestOf } from './package.helm-manifest';
 import { compareReleasesDescending } from '../semver';
 import type { RecordedEvent } from './package.events';
 import type { PackageSummary } from './package.summary';

@@ -60,7 +60,7 @@ export function findArtifact(view: PackageView, reference: string): HelmArtifact
 }
 
 /** The OCI artifact (not a release) a tag or digest (sha256, or a sha512 it was pushed by) names; undefined for none. */
-export function findOtherArtifact(view: PackageView, reference: string): OciArtifact | undefined {
+export function findOtherArtifact(view: Pick<PackageView, 'ociArtifacts'>, reference: string): OciArtifact | undefined {
   if (!isOciDigestReference(reference)) return findOciTag(view, reference);
   const digest = parseAnyOciDigest(reference);
   if (digest.algorithm === 'sha256') return findOciArtifact(view, digest.hex);
@@ -72,7 +72,7 @@ export function findOtherArtifact(view: PackageView, reference: string): OciArti
  * The sha256 (hex) of the content a sha512 digest names in the repository, by what its artifacts
  * recorded (`aliases`: their own digests, their blobs', their entries'); null when none names it.
  */
-export function aliasKeyIn(view: PackageView, digest: string): string | null {
+export function aliasKeyIn(view: Pick<PackageView, 'ociArtifacts'>, digest: string): string | null {
   for (const artifact of view.ociArtifacts ?? [])
     for (const alias of artifact.aliases ?? []) if (alias.digest === digest) return alias.key;
   return null;
