@@ -35,9 +35,21 @@ export function helmReleasesOf(view: PackageView): ReleaseManifest[] {
   return view.manifests.filter((m) => m.mediaType === HELM_MEDIA_TYPE);
 }
 
+/**
+ * The manifest and config built for a release, once per manifest object: the stores hand out the
+ * same object while the head is at the same sequence (a kept row, a cached view) and never
+ * change it, so a hot tag or digest does not serialise and hash its manifest on every request.
+ */
+function builtOnce(release: ReleaseManifest): ReturnType<typeof builtHelmManifest> {
+  let built = builtByRelease.get(release);
+  if (built === undefined) builtByRelease.set(release, (built = builtHelmManifest(release)));
+  return built;
+}
+const builtByRelease = new WeakMap<ReleaseManifest, ReturnType<typeof builtHelmManifest>>();
+
 export function artifactOf(release: ReleaseManifest): HelmArtifact | null {
   if (release.oci) return { release, ...release.oci, built: null };
-  const built = builtHelmManifest(release);
+  const built = builtOnce(release);
   if (!built) return null;
   return { release, manifestDigest: built.manifest.digest, configDigest: built.config.digest, built };
 }
@@ -109,7 +121,7 @@ export function findRepositoryBlob(view: PackageView, hex: string): RepositoryBl
     if (release.provenanceDigest === hex) return { digest: hex, stored: true, size: release.provenanceSize ?? null };
     if (release.oci && (release.oci.configDigest === hex || release.oci.manifestDigest === hex))
       return { digest: hex, stored: true, size: null };
-    const built = release.oci ? null : builtHelmManifest(release);
+    const built = release.oci ? null : builtOnce(release);
     if (built?.config.digest === hex) return { digest: hex, bytes: built.config.bytes };
     if (built?.manifest.digest === hex) return { digest: hex, bytes: built.manifest.bytes };
   }
