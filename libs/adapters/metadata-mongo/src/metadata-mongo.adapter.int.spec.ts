@@ -7,7 +7,15 @@
  */
 import { MongoClient } from 'mongodb';
 import type { CommandStartedEvent, Document } from 'mongodb';
-import { PackageView, emptyPackageView, headFieldsOfHead, packageHead, summarizePackage } from '@wharf/domain';
+import {
+  PackageView,
+  emptyPackageView,
+  headFieldsOf,
+  headFieldsOfHead,
+  helmReleasesOfDigest,
+  packageHead,
+  summarizePackage,
+} from '@wharf/domain';
 import { DependencyUnavailableError } from '@wharf/ports';
 import { packageView, packageViewAfter, releaseDeleted, releasePublished, uniqueName } from '@wharf/testing';
 import {
@@ -843,6 +851,34 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         head: JSON.stringify(headFieldsOfHead(packageHead(v2))), // the view's fields and the index of digests
         summary: JSON.stringify(summarizePackage(v2)),
       });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should give a head stored before its index of helm manifest digests without one (readers then read the whole view), and the index from its next whole-view put',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const { v1, v2 } = firstTwoViews(pkg);
+      expect(await store.put(v1, 0)).toBe(true);
+      const indexed = packageHead(v1).helmManifestDigests!;
+      expect(indexed).toHaveLength(1);
+      // As the adapter before the index stored it: the view's fields alone, in the head and its version.
+      const old = JSON.stringify(headFieldsOf(v1));
+      await (await headsCollection()).updateOne({ _id: pkg } as never, { $set: { head: old } });
+      await (await versions()).updateOne({ _id: `${pkg}@0` }, { $set: { head: old } });
+
+      const reader = await MongoMetadataStore.connectReader({ url: mongoUrl(), database });
+      try {
+        const head = await reader.getHead(pkg);
+        expect(head).not.toHaveProperty('helmManifestDigests');
+        expect(helmReleasesOfDigest(head!, indexed[0]!.digest)).toBeNull();
+        expect(await reader.get(pkg)).toEqual(v1);
+        expect(await store.put(v2, v1.sequence)).toBe(true);
+        expect((await reader.getHead(pkg))?.helmManifestDigests).toEqual(packageHead(v2).helmManifestDigests);
+      } finally {
+        await reader.close();
+      }
     },
     TIMEOUT,
   );
