@@ -10,6 +10,7 @@ export const COLORS: Record<TargetName, string> = {
   'wharf-before': '#aec7e8',
   'wharf-enforced': '#17becf',
   'wharf-distributed': '#9467bd',
+  'wharf-distributed-before': '#c5b0d5',
   cnr: '#d62728',
   nginx: '#2ca02c',
   distribution: '#ff7f0e',

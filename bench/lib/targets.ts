@@ -24,7 +24,14 @@ export const CACHE = process.env.WHARF_BENCH_CACHE ?? join(process.env.HOME ?? '
 export const CNR_WORKERS = Number(process.env.BENCH_CNR_WORKERS ?? 4);
 
 export type TargetName =
-  'wharf' | 'wharf-before' | 'wharf-enforced' | 'wharf-distributed' | 'cnr' | 'nginx' | 'distribution';
+  | 'wharf'
+  | 'wharf-before'
+  | 'wharf-enforced'
+  | 'wharf-distributed'
+  | 'wharf-distributed-before'
+  | 'cnr'
+  | 'nginx'
+  | 'distribution';
 
 /** The OCI registry the `oci` scenario runs beside Wharf (bench/install.sh builds it). */
 export const DISTRIBUTION_VERSION = 'v3.1.2';
@@ -233,35 +240,54 @@ let distributedRuns = 0;
  * not counted). Each run has namespaces of its own in every engine (database, topic prefix,
  * index prefix, bucket), dropped again when it stops.
  */
-const wharfDistributed: TargetDef = {
-  name: 'wharf-distributed',
-  label: 'Wharf (distributed: gateway + metadata + search + blob, local engines)',
-  available: existsSync(join(ROOT, 'dist', 'services', 'gateway', 'src', 'main.js'))
-    ? true
-    : 'not built: npm run build',
-  api: true,
-  oci: true,
-  async start(): Promise<Running> {
-    execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'up'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: 900_000,
-    });
-    const engines = backendsEnv();
-    const id = `bench${Date.now().toString(36)}${process.pid.toString(36)}${++distributedRuns}`;
-    const namespaces = {
-      WHARF_MONGO_DATABASE: `wharf_${id}`,
-      WHARF_KAFKA_TOPIC_PREFIX: `wharf-${id}.`,
-      WHARF_OPENSEARCH_INDEX_PREFIX: `wharf-${id}-`,
-      WHARF_S3_BUCKET: `wharf-${id}`,
-    };
-    const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-dist-'));
-    const services = ['metadata', 'search', 'blob', 'gateway'] as const;
-    const ports: Record<string, number> = {};
-    for (const s of services) ports[s] = await freePort();
-    // The supervisor: starts each service (healthy before the next), then waits; when one exits
-    // it stops the others and exits with its status; SIGTERM stops them all (gateway first).
-    const script = `
+const wharfDistributed: TargetDef = distributedTarget(
+  'wharf-distributed',
+  'Wharf (distributed: gateway + metadata + search + blob, local engines)',
+  ROOT,
+);
+
+/**
+ * The same distributed profile from the build in BENCH_WHARF_BEFORE_ROOT (as `wharf-before`), on
+ * the same engines with namespaces of its own: a build before and after a change side by side.
+ */
+const wharfDistributedBefore: TargetDef = distributedTarget(
+  'wharf-distributed-before',
+  'Wharf (distributed, the build in BENCH_WHARF_BEFORE_ROOT)',
+  BEFORE_ROOT ?? '',
+);
+
+function distributedTarget(name: TargetName, label: string, root: string): TargetDef {
+  return {
+    name,
+    label,
+    available: existsSync(join(root, 'dist', 'services', 'gateway', 'src', 'main.js'))
+      ? true
+      : root === ROOT
+        ? 'not built: npm run build'
+        : 'BENCH_WHARF_BEFORE_ROOT does not name a directory with a built dist/',
+    api: true,
+    oci: true,
+    async start(): Promise<Running> {
+      execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'up'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        timeout: 900_000,
+      });
+      const engines = backendsEnv();
+      const id = `bench${Date.now().toString(36)}${process.pid.toString(36)}${++distributedRuns}`;
+      const namespaces = {
+        WHARF_MONGO_DATABASE: `wharf_${id}`,
+        WHARF_KAFKA_TOPIC_PREFIX: `wharf-${id}.`,
+        WHARF_OPENSEARCH_INDEX_PREFIX: `wharf-${id}-`,
+        WHARF_S3_BUCKET: `wharf-${id}`,
+      };
+      const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-dist-'));
+      const services = ['metadata', 'search', 'blob', 'gateway'] as const;
+      const ports: Record<string, number> = {};
+      for (const s of services) ports[s] = await freePort();
+      // The supervisor: starts each service (healthy before the next), then waits; when one exits
+      // it stops the others and exits with its status; SIGTERM stops them all (gateway first).
+      const script = `
 set -u
 pids=()
 stop() { for ((i=\${#pids[@]}-1; i>=0; i--)); do kill -TERM "\${pids[$i]}" 2>/dev/null; done; wait; }
@@ -284,51 +310,52 @@ echo "a service exited ($rc):"; tail -20 "$DIR"/*.log
 stop
 exit "$rc"
 `;
-    const child = spawn('bash', ['-c', script], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...engines,
-        ...namespaces,
-        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
-        ROOT,
-        DIR: dir,
-        ...Object.fromEntries(services.map((s) => [`PORT_${s}`, String(ports[s])])),
-        WHARF_PROFILE: 'distributed',
-        WHARF_AUTH_MODE: 'open',
-        WHARF_HOST: '127.0.0.1',
-        WHARF_LOG_LEVEL: 'warn',
-        WHARF_SEARCH_URL: `http://127.0.0.1:${ports.search}`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const log = capture(child);
-    const url = `http://127.0.0.1:${ports.gateway}`;
-    const stopChild = stopper(child, []);
-    const stop = async () => {
-      const tree = processTree(child.pid!).slice(1);
-      await stopChild();
-      // if the supervisor had to be killed, its services are not left behind
-      for (const p of tree) {
-        try {
-          if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(join(ROOT, 'dist', 'services')))
-            process.kill(p, 'SIGKILL');
-        } catch {
-          // gone
+      const child = spawn('bash', ['-c', script], {
+        cwd: root,
+        env: {
+          ...process.env,
+          ...engines,
+          ...namespaces,
+          PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+          ROOT: root,
+          DIR: dir,
+          ...Object.fromEntries(services.map((s) => [`PORT_${s}`, String(ports[s])])),
+          WHARF_PROFILE: 'distributed',
+          WHARF_AUTH_MODE: 'open',
+          WHARF_HOST: '127.0.0.1',
+          WHARF_LOG_LEVEL: 'warn',
+          WHARF_SEARCH_URL: `http://127.0.0.1:${ports.search}`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const log = capture(child);
+      const url = `http://127.0.0.1:${ports.gateway}`;
+      const stopChild = stopper(child, []);
+      const stop = async () => {
+        const tree = processTree(child.pid!).slice(1);
+        await stopChild();
+        // if the supervisor had to be killed, its services are not left behind
+        for (const p of tree) {
+          try {
+            if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(join(root, 'dist', 'services')))
+              process.kill(p, 'SIGKILL');
+          } catch {
+            // gone
+          }
         }
-      }
-      await dropNamespaces(engines, namespaces).catch((e) =>
-        process.stderr.write(`[bench] wharf-distributed: cleaning ${id} failed: ${e}\n`),
-      );
-      rmSync(dir, { recursive: true, force: true });
-    };
-    await waitHttp(`${url}/healthz`, child, () => log() + logsOf(dir), 300_000).catch(async (e) => {
-      await stop();
-      throw e;
-    });
-    return { name: 'wharf-distributed', url, pid: child.pid!, stop, engines: enginePids() };
-  },
-};
+        await dropNamespaces(engines, namespaces).catch((e) =>
+          process.stderr.write(`[bench] ${name}: cleaning ${id} failed: ${e}\n`),
+        );
+        rmSync(dir, { recursive: true, force: true });
+      };
+      await waitHttp(`${url}/healthz`, child, () => log() + logsOf(dir), 300_000).catch(async (e) => {
+        await stop();
+        throw e;
+      });
+      return { name, url, pid: child.pid!, stop, engines: enginePids() };
+    },
+  };
+}
 
 /**
  * The local engines' pids, from deploy/local's pid files (`$WHARF_RUN_DIR/<engine>/<engine>.pid`).
@@ -610,7 +637,15 @@ const distribution: TargetDef = {
   },
 };
 
-export const TARGETS: TargetDef[] = [wharf, wharfBefore, wharfDistributed, cnr, nginx, distribution];
+export const TARGETS: TargetDef[] = [
+  wharf,
+  wharfBefore,
+  wharfDistributed,
+  wharfDistributedBefore,
+  cnr,
+  nginx,
+  distribution,
+];
 
 /** pid and all its descendants. */
 export function processTree(pid: number): number[] {

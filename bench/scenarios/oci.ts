@@ -126,6 +126,12 @@ export async function scenarioOci(report: Report): Promise<void> {
         next: () => ({ path: manifestPath() }),
         headers: accept,
       });
+    const manifests = seeded.get('4KB')!.manifests;
+    for (const t of running.filter(() => wanted('manifest GET by digest')))
+      await measure(report, t, 'oci', 'manifest GET by digest', {
+        next: () => ({ path: `/v2/bench/chart-4kb/manifests/${manifests[rnd(manifests.length)]}` }),
+        headers: accept,
+      });
     for (const t of running.filter(() => wanted('manifest HEAD by tag')))
       await loopCase(report, t, 'manifest HEAD by tag (fetch loop)', async () => {
         const res = await fetch(`${t.url}${manifestPath()}`, { method: 'HEAD', headers: accept });

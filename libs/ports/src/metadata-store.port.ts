@@ -22,6 +22,18 @@ export interface PackageListFilter {
   offset?: number;
 }
 
+/**
+ * The release `getRelease` reads: named, or chosen from the head the read finds (null: none), for
+ * a read that must consult the head first (a `/v2/` manifest by digest: the head's index of
+ * digests) and is still one read of the head.
+ */
+export type ReleaseOfHead = string | ((head: PackageHead) => string | null);
+
+/** The release `release` names at `head` (what each adapter's `getRelease` reads). */
+export function releaseAt(release: ReleaseOfHead, head: PackageHead): string | null {
+  return typeof release === 'string' ? release : release(head);
+}
+
 /** A package's head and one of its manifests, as one consistent read (MetadataStore.getRelease). */
 export interface HeadAndManifest {
   head: PackageHead;
@@ -52,9 +64,11 @@ export interface MetadataStore {
   /**
    * The head and the manifest of (release, media type) as of that head: never a manifest a
    * later write stored while the head still names an earlier one, so the pair is what one
-   * state of the package held. Null when no event of the package was ever applied.
+   * state of the package held. Null when no event of the package was ever applied. `release`
+   * may be chosen from the head read (`ReleaseOfHead`), with the same cost; chosen null, or a
+   * release the head does not hold, gives `manifest` null.
    */
-  getRelease(pkg: string, release: string, mediaType: string): Promise<HeadAndManifest | null>;
+  getRelease(pkg: string, release: ReleaseOfHead, mediaType: string): Promise<HeadAndManifest | null>;
 
   /**
    * Stores `view` when the stored sequence is still `expectedSequence` (0: nothing stored).

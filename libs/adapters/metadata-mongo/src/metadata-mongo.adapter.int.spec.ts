@@ -7,7 +7,15 @@
  */
 import { MongoClient } from 'mongodb';
 import type { CommandStartedEvent, Document } from 'mongodb';
-import { PackageView, emptyPackageView, headFieldsOf, packageHead, summarizePackage } from '@wharf/domain';
+import {
+  PackageView,
+  emptyPackageView,
+  headFieldsOf,
+  headFieldsOfHead,
+  helmReleasesOfDigest,
+  packageHead,
+  summarizePackage,
+} from '@wharf/domain';
 import { DependencyUnavailableError } from '@wharf/ports';
 import { packageView, packageViewAfter, releaseDeleted, releasePublished, uniqueName } from '@wharf/testing';
 import {
@@ -488,7 +496,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   );
 
   it(
-    'should read a head with two lookups by _id (the head, and the successor it does not have), a release with one more until it is kept at that head, and a whole view with a lookup by _id per row until it is cached',
+    'should read a head with two lookups by _id (the head, and the successor it does not have), then by the successor lookup alone while it holds that head, a release with one more until it is kept at that head, and a whole view with a lookup by _id per row until it is cached',
     async () => {
       const pkg = `${uniqueName('ns')}/app`;
       const { v1, v2 } = firstTwoViews(pkg);
@@ -499,6 +507,8 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         { name: 'find', collection: 'package_heads', filters: [{ _id: pkg }] },
         { name: 'find', collection: 'package_versions', filters: [{ _id: `${pkg}@${v2.sequence}` }] },
       ];
+      // Once the head is held: the successor it does not have, the one lookup that says it is still the newest.
+      const successor = lookups.slice(1);
       try {
         expect(await observed.getHead(pkg)).toEqual(packageHead(v2));
         expect(sent.splice(0)).toEqual(lookups);
@@ -508,20 +518,20 @@ describe('MongoMetadataStore (adapter specifics)', () => {
           manifest: v2.manifests[1],
         });
         expect(sent.splice(0)).toEqual([
-          ...lookups,
+          ...successor,
           { name: 'find', collection: 'package_rows', filters: [{ _id: rowId(pkg, '2.0.0', 'helm') }] },
         ]);
-        // The same release at the same head again: the head alone, the row kept from the last read.
+        // The same release at the same head again: the successor lookup alone, the row kept from the last read.
         expect(await observed.getRelease(pkg, '2.0.0', 'helm')).toEqual({
           head: packageHead(v2),
           manifest: v2.manifests[1],
         });
-        expect(sent.splice(0)).toEqual(lookups);
+        expect(sent.splice(0)).toEqual(successor);
 
         expect(await observed.get(pkg)).toEqual(v2);
         // Every row by key, never a filter FerretDB v1 answers by scanning the collection.
         expect(sent.splice(0)).toEqual([
-          ...lookups,
+          ...successor,
           ...packageHead(v2).releases.flatMap((r) =>
             r.mediaTypes.map((t) => ({
               name: 'find',
@@ -531,7 +541,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
           ),
         ]);
         expect(await observed.get(pkg)).toEqual(v2);
-        expect(sent.splice(0)).toEqual(lookups);
+        expect(sent.splice(0)).toEqual(successor);
 
         // A later head (2.0.0 published again, changed): the row is read again, never the one kept.
         const { view: v3, changes } = packageViewAfter(v2, [
@@ -541,9 +551,15 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         const again = await observed.getRelease(pkg, '2.0.0', 'helm');
         expect(again?.manifest).toEqual(v3.manifests.find((m) => m.release === '2.0.0'));
         expect(again?.manifest?.metadata).toEqual({ changed: true });
-        expect(sent.filter((c) => c.collection === 'package_rows')).toEqual([
+        // Another process's put is seen at once: the successor lookup finds it, the chain is
+        // followed to the version with none, and the row is read at that head.
+        expect(sent.splice(0)).toEqual([
+          ...successor,
+          { name: 'find', collection: 'package_versions', filters: [{ _id: `${pkg}@${v3.sequence}` }] },
           { name: 'find', collection: 'package_rows', filters: [{ _id: rowId(pkg, '2.0.0', 'helm') }] },
         ]);
+        expect(await observed.getHead(pkg)).toEqual(packageHead(v3));
+        expect(await observed.get(pkg)).toEqual(v3);
       } finally {
         await observed.close();
       }
@@ -849,9 +865,37 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       expect(await store.get(pkg)).toEqual(v2);
       expect(await heads.findOne({ _id: pkg } as never)).toMatchObject({
         sequence: v2.sequence,
-        head: JSON.stringify(headFieldsOf(v2)),
+        head: JSON.stringify(headFieldsOfHead(packageHead(v2))), // the view's fields and the index of digests
         summary: JSON.stringify(summarizePackage(v2)),
       });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should give a head stored before its index of helm manifest digests without one (readers then read the whole view), and the index from its next whole-view put',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const { v1, v2 } = firstTwoViews(pkg);
+      expect(await store.put(v1, 0)).toBe(true);
+      const indexed = packageHead(v1).helmManifestDigests!;
+      expect(indexed).toHaveLength(1);
+      // As the adapter before the index stored it: the view's fields alone, in the head and its version.
+      const old = JSON.stringify(headFieldsOf(v1));
+      await (await headsCollection()).updateOne({ _id: pkg } as never, { $set: { head: old } });
+      await (await versions()).updateOne({ _id: `${pkg}@0` }, { $set: { head: old } });
+
+      const reader = await MongoMetadataStore.connectReader({ url: mongoUrl(), database });
+      try {
+        const head = await reader.getHead(pkg);
+        expect(head).not.toHaveProperty('helmManifestDigests');
+        expect(helmReleasesOfDigest(head!, indexed[0]!.digest)).toBeNull();
+        expect(await reader.get(pkg)).toEqual(v1);
+        expect(await store.put(v2, v1.sequence)).toBe(true);
+        expect((await reader.getHead(pkg))?.helmManifestDigests).toEqual(packageHead(v2).helmManifestDigests);
+      } finally {
+        await reader.close();
+      }
     },
     TIMEOUT,
   );

@@ -104,8 +104,15 @@ import {
   summaryOfHead,
   viewAfterChanges,
 } from '@wharf/domain';
-import { DependencyUnavailableError } from '@wharf/ports';
-import type { HeadAndManifest, MetadataStore, PackageListFilter, PackageReader, ProjectionRebuild } from '@wharf/ports';
+import { DependencyUnavailableError, releaseAt } from '@wharf/ports';
+import type {
+  HeadAndManifest,
+  MetadataStore,
+  PackageListFilter,
+  PackageReader,
+  ProjectionRebuild,
+  ReleaseOfHead,
+} from '@wharf/ports';
 import { translateMongoOutages } from '@wharf/adapters/mongo';
 
 export interface MongoMetadataStoreOptions extends MongoConnectionOptions {
@@ -477,17 +484,19 @@ export class MongoMetadataStore implements MetadataStore {
     const { generation, rows } = await this.collections();
     for (let attempt = 0; attempt < ROW_READ_ATTEMPTS; attempt++) {
       if (attempt > 0) await pause(attempt);
-      const newest = await this.newestVersion(pkg);
-      if (!newest) return null;
-      if (!newest.rows && typeof newest.view === 'string') return JSON.parse(newest.view) as PackageView;
       const key = `${generation}\0${pkg}`;
+      const known = await this.newestKnown(generation, pkg);
+      if (!known) return null;
+      const { version: newest, head } = known;
+      if (!newest.rows && typeof newest.view === 'string') return JSON.parse(newest.view) as PackageView;
       const cached = this.views.get(key);
       if (cached?.view.sequence === newest.sequence) return cached.view;
-      const head = this.headAt(generation, pkg, newest);
       // The head names every row it holds: read those by key, ROW_READS_AT_ONCE at a time. Rows it
       // does not hold (deletes not yet made, a losing writer's) are never read.
       const ids = head.releases.flatMap((r) => r.mediaTypes.map((t) => rowId(pkg, r.release, t)));
-      let size = newest.head?.length ?? 0;
+      // A version checked by its successor alone (newestKnown) carries no JSON: its parsed head's fields.
+      const fields = newest.head === undefined ? headFieldsOfHead(head) : (JSON.parse(newest.head) as HeadFields);
+      let size = newest.head?.length ?? JSON.stringify(fields).length;
       const found: ManifestRow[] = [];
       let consistent = true;
       for (let at = 0; at < ids.length && consistent; at += ROW_READS_AT_ONCE) {
@@ -502,7 +511,7 @@ export class MongoMetadataStore implements MetadataStore {
         }
       }
       if (!consistent) continue;
-      const view = assembleView(JSON.parse(newest.head!) as HeadFields, found);
+      const view = assembleView(fields, found);
       this.views.set(key, { view, size }, size);
       return view;
     }
@@ -512,9 +521,7 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   async getHead(pkg: string): Promise<PackageHead | null> {
-    const newest = await this.newestVersion(pkg);
-    if (!newest) return null;
-    return this.headAt((await this.collections()).generation, pkg, newest);
+    return (await this.newestKnown((await this.collections()).generation, pkg))?.head ?? null;
   }
 
   /**
@@ -522,14 +529,15 @@ export class MongoMetadataStore implements MetadataStore {
    * head: the head is read again, a bounded number of times, and then the read is refused as an
    * outage (the writer, or the projector repairing after it, moves the head on).
    */
-  async getRelease(pkg: string, release: string, mediaType: string): Promise<HeadAndManifest | null> {
+  async getRelease(pkg: string, releaseOf: ReleaseOfHead, mediaType: string): Promise<HeadAndManifest | null> {
     const { generation, rows } = await this.collections();
     for (let attempt = 0; attempt < ROW_READ_ATTEMPTS; attempt++) {
       if (attempt > 0) await pause(attempt);
-      const newest = await this.newestVersion(pkg);
-      if (!newest) return null;
-      const head = this.headAt(generation, pkg, newest);
-      if (!holds(head, release, mediaType)) return { head, manifest: null };
+      const known = await this.newestKnown(generation, pkg);
+      if (!known) return null;
+      const { version: newest, head } = known;
+      const release = releaseAt(releaseOf, head);
+      if (release === null || !holds(head, release, mediaType)) return { head, manifest: null };
       if (!newest.rows && typeof newest.view === 'string') {
         const view = JSON.parse(newest.view) as PackageView;
         const manifest = view.manifests.find((m) => m.release === release && m.mediaType === mediaType) ?? null;
@@ -546,7 +554,9 @@ export class MongoMetadataStore implements MetadataStore {
       }
     }
     throw new DependencyUnavailableError('MongoDB', {
-      cause: new Error(`${pkg} ${release} ${mediaType} is being written; its head has not caught up`),
+      cause: new Error(
+        `${pkg} ${typeof releaseOf === 'string' ? releaseOf : '(a release of its head)'} ${mediaType} is being written; its head has not caught up`,
+      ),
     });
   }
 
@@ -569,6 +579,31 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   /**
+   * The newest version of a package and its head, for reads. When this process holds the head of
+   * a version it read or wrote (parsed, of the layout with rows), that version is checked by the
+   * one lookup that settles it, its successor's (`<package>@<sequence>`, the link a put inserts
+   * exclusively before it answers): none, and it is still the newest, so a read at an unchanged
+   * head costs one command, never a cache trusted without asking MongoDB. A successor found is
+   * followed as newestVersion follows it; with nothing held, newestVersion.
+   */
+  private async newestKnown(
+    generation: number,
+    pkg: string,
+  ): Promise<{ version: StoredVersion; head: PackageHead } | null> {
+    const key = `${generation}\0${pkg}`;
+    const held = this.parsedHeads.get(key);
+    const known = this.knownVersions.get(key);
+    let newest: StoredVersion | null;
+    if (held && known?.rows && known.sequence === held.sequence) {
+      const { versions } = await this.collections();
+      const next = await versions.findOne({ _id: linkId(pkg, known.sequence) });
+      if (!next) return { version: { id: known.id, sequence: known.sequence, rows: true }, head: held };
+      newest = await this.chainFrom(generation, pkg, storedVersion(next, next._id!));
+    } else newest = await this.newestVersion(pkg);
+    return newest && { version: newest, head: this.headAt(generation, pkg, newest) };
+  }
+
+  /**
    * Starts at the package's head (its content included) and follows the chain to the version
    * with no successor. With a current head that is two reads by `_id`: the head, and the lookup
    * that finds no successor. A head written before heads carried content costs one more read.
@@ -583,6 +618,13 @@ export class MongoMetadataStore implements MetadataStore {
       const doc = await versions.findOne({ _id: head.version });
       newest = doc && storedVersion(doc, doc._id!);
     }
+    return this.chainFrom(generation, pkg, newest);
+  }
+
+  /** `from` (null: the package's first version), then each successor, to the version with none. */
+  private async chainFrom(generation: number, pkg: string, from: StoredVersion | null): Promise<StoredVersion | null> {
+    const { versions } = await this.collections();
+    let newest = from;
     for (;;) {
       const next: PackageVersionDocument | null = await versions.findOne({ _id: linkId(pkg, newest?.sequence ?? 0) });
       if (!next) {

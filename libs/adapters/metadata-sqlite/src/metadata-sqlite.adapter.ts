@@ -37,7 +37,6 @@ import {
   PackageView,
   ReleaseManifest,
   assembleView,
-  headFieldsOf,
   headFieldsOfHead,
   headHasReleases,
   headIsOciRepository,
@@ -48,7 +47,8 @@ import {
   summaryOfHead,
   viewAfterChanges,
 } from '@wharf/domain';
-import type { HeadAndManifest, MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
+import { releaseAt } from '@wharf/ports';
+import type { HeadAndManifest, MetadataStore, PackageListFilter, ProjectionRebuild, ReleaseOfHead } from '@wharf/ports';
 
 export interface SqliteMetadataStoreOptions extends SqliteFileOptions {
   /** Bytes of stored JSON the in-memory caches of views and heads may hold each (default 32 MiB; 0 turns them off). */
@@ -174,7 +174,7 @@ export class SqliteMetadataStore implements MetadataStore {
    * The head and the row by its key, in one read transaction. The cached head is used when the
    * transaction's head row has its sequence (a head is never stored twice at one sequence).
    */
-  async getRelease(pkg: string, release: string, mediaType: string): Promise<HeadAndManifest | null> {
+  async getRelease(pkg: string, releaseOf: ReleaseOfHead, mediaType: string): Promise<HeadAndManifest | null> {
     this.dropCacheIfChangedElsewhere();
     return this.db.transaction(() => {
       const sequence = prepared(this.db, `SELECT sequence FROM ${this.heads} WHERE package = ?`).pluck().get(pkg) as
@@ -182,6 +182,8 @@ export class SqliteMetadataStore implements MetadataStore {
       if (sequence === undefined) return null;
       const cached = this.headCache.get(pkg);
       const head = cached?.sequence === sequence ? cached : this.readHead(pkg, true)!;
+      const release = releaseAt(releaseOf, head);
+      if (release === null) return { head, manifest: null };
       const key = `${pkg}\0${release}\0${mediaType}`;
       const kept = this.releaseRows.get(key);
       if (kept?.sequence === sequence) return { head, manifest: kept.manifest };
@@ -379,7 +381,7 @@ export class SqliteMetadataStore implements MetadataStore {
           // Whatever the new tables hold of it (an upgrade after a downgrade) gives way to the view.
           prepared(this.db, `DELETE FROM ${this.heads} WHERE package = ?`).run(pkg);
           prepared(this.db, `DELETE FROM ${this.rows} WHERE package = ?`).run(pkg);
-          this.putHeadRow(head, JSON.stringify(headFieldsOf(parsed)), JSON.stringify(summaryOfHead(head)), 0);
+          this.putHeadRow(head, JSON.stringify(headFieldsOfHead(head)), JSON.stringify(summaryOfHead(head)), 0);
           const upsert = prepared(
             this.db,
             `INSERT OR REPLACE INTO ${this.rows} (package, release, media_type, sequence, manifest) VALUES (?, ?, ?, ?, ?)`,

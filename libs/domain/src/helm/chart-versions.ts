@@ -7,9 +7,10 @@
 import type { ChartMetadata } from '../archive/chart-metadata';
 import { parseAccountName } from '../names';
 import type { PackageEvent } from '../package/package.events';
+import { HELM_MEDIA_TYPE } from '../package/package.helm-manifest';
 import type { PackageView, Visibility } from '../package/package.view';
 
-export const HELM_MEDIA_TYPE = 'helm';
+export { HELM_MEDIA_TYPE };
 
 /** One version of a chart, as the repository index and the ChartMuseum API present it. */
 export interface ChartVersionRecord {

@@ -7,19 +7,31 @@
  *   layer's OCI digest), the provenance layer its `.prov` blob.
  * - A release pushed over OCI keeps the manifest and config Helm sent (`oci` on the release):
  *   their bytes are blobs, so the digest Helm printed is the one it pulls by.
- * - Any other helm release gets a manifest and config built here from the view alone, the same
- *   bytes on every request (fixed key order, no time), so its digests are stable.
+ * - Any other helm release gets a manifest and config built from the view alone, the same bytes
+ *   on every request (fixed key order, no time), so its digests are stable
+ *   (`package/package.helm-manifest.ts`, beside the head that indexes their digests).
  */
 import { ManifestInvalidError, InvalidReleaseError } from '../errors';
-import type { ChartMetadata } from '../archive/chart-metadata';
-import type { OciDigests, ReleaseManifest } from '../package/package.view';
+import type { OciDigests } from '../package/package.view';
 import { assertRelease } from '../semver';
-import { ociDigestOf, parseOciDigest, sha256HexOf } from './oci-digest';
+import { parseOciDigest } from './oci-digest';
 
-export const OCI_IMAGE_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-export const HELM_CONFIG_MEDIA_TYPE = 'application/vnd.cncf.helm.config.v1+json';
-export const HELM_CHART_LAYER_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
-export const HELM_PROVENANCE_LAYER_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.provenance.v1.prov';
+export {
+  HELM_CHART_LAYER_MEDIA_TYPE,
+  HELM_CONFIG_MEDIA_TYPE,
+  HELM_PROVENANCE_LAYER_MEDIA_TYPE,
+  OCI_IMAGE_MANIFEST,
+  builtHelmConfig,
+  builtHelmManifest,
+  helmManifestDigestOf,
+} from '../package/package.helm-manifest';
+export type { OciContent } from '../package/package.helm-manifest';
+import {
+  HELM_CHART_LAYER_MEDIA_TYPE,
+  HELM_CONFIG_MEDIA_TYPE,
+  HELM_PROVENANCE_LAYER_MEDIA_TYPE,
+  OCI_IMAGE_MANIFEST,
+} from '../package/package.helm-manifest';
 /** The largest manifest body the /v2 routes read. */
 export const MAX_OCI_MANIFEST_BYTES = 4 * 1024 * 1024;
 
@@ -49,67 +61,6 @@ export function isReleaseTag(tag: string): boolean {
     if (error instanceof InvalidReleaseError) return false;
     throw error;
   }
-}
-
-/** A manifest or config with its bytes and digest. */
-export interface OciContent {
-  bytes: Buffer;
-  digest: string;
-  mediaType: string;
-}
-
-function content(value: unknown, mediaType: string): OciContent {
-  const bytes = Buffer.from(JSON.stringify(value), 'utf8');
-  return { bytes, digest: sha256HexOf(bytes), mediaType };
-}
-
-/** Helm's config for a chart: its Chart.yaml metadata as JSON, keys in the order ChartMetadata declares them. */
-export function builtHelmConfig(chart: ChartMetadata): OciContent {
-  const ordered: Record<string, unknown> = {};
-  const keys: (keyof ChartMetadata)[] = [
-    'name',
-    'home',
-    'sources',
-    'version',
-    'description',
-    'keywords',
-    'maintainers',
-    'icon',
-    'apiVersion',
-    'appVersion',
-    'deprecated',
-    'annotations',
-    'kubeVersion',
-    'dependencies',
-    'type',
-  ];
-  for (const key of keys) if (chart[key] !== undefined) ordered[key] = chart[key];
-  return content(ordered, HELM_CONFIG_MEDIA_TYPE);
-}
-
-/** The manifest Wharf serves for a helm release that was not pushed over OCI; null when it has no chart metadata. */
-export function builtHelmManifest(release: ReleaseManifest): { manifest: OciContent; config: OciContent } | null {
-  if (!release.chart) return null;
-  const config = builtHelmConfig(release.chart);
-  const layers = [
-    { mediaType: HELM_CHART_LAYER_MEDIA_TYPE, digest: ociDigestOf(release.blobDigest), size: release.size },
-  ];
-  if (release.provenanceDigest && release.provenanceSize !== undefined)
-    layers.push({
-      mediaType: HELM_PROVENANCE_LAYER_MEDIA_TYPE,
-      digest: ociDigestOf(release.provenanceDigest),
-      size: release.provenanceSize,
-    });
-  const manifest = content(
-    {
-      schemaVersion: 2,
-      mediaType: OCI_IMAGE_MANIFEST,
-      config: { mediaType: HELM_CONFIG_MEDIA_TYPE, digest: ociDigestOf(config.digest), size: config.bytes.length },
-      layers,
-    },
-    OCI_IMAGE_MANIFEST,
-  );
-  return { manifest, config };
 }
 
 /** A Helm chart manifest as a client pushed it: the digests (hex) and sizes it names. */

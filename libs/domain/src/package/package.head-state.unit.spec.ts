@@ -12,7 +12,8 @@ import { deepFreeze } from '@wharf/contracts';
 import type { PackageCommand } from './package.commands';
 import type { PackageEvent, RecordedEvent } from './package.events';
 import { decide, evolve, touchedRows } from './package.decider';
-import { manifestChanges, packageHead } from './package.head';
+import { builtHelmManifest } from '../oci/helm-oci';
+import { PackageHead, helmReleasesOfDigest, manifestChanges, packageHead } from './package.head';
 import { PackageHeadState, evolveHead, evolveHeadAll, headChanges } from './package.head-state';
 import { PackageView, emptyPackageView, findManifest } from './package.view';
 
@@ -47,6 +48,12 @@ function commands(seed: number, length: number): PackageCommand[] {
             blobDigest: testDigest(`${seed}-${i}`),
             size: 100 + next(50),
             ...(next(3) === 0 ? { provenanceDigest: testDigest(`p${i}`), provenanceSize: 7 } : {}),
+            // A chart's OCI manifest: built from its metadata, or the one a client pushed (by the
+            // command's place, not the stream, which would change every other draw).
+            chart: i % 4 === 3 ? null : { apiVersion: 'v2', name: 'app1', version: release, appVersion: `${i}` },
+            ...((seed + i) % 3 === 0
+              ? { oci: { manifestDigest: testDigest(`m${i}`), configDigest: testDigest(`c${i}`) } }
+              : {}),
           },
           meta,
         }),
@@ -135,5 +142,77 @@ describe('deciding and folding on a head and the rows a command touches', () => 
         causationId: 'c2',
       }),
     ).toThrow(/was not loaded/);
+  });
+
+  describe('the index of helm manifest digests', () => {
+    /** Decides `command` on the head state and on the view, folds both, and checks they agree. */
+    const step = (at: { view: PackageView; state: PackageHeadState }, command: PackageCommand) => {
+      const events = decide(command, at.view).map((e, i) => ({
+        ...e,
+        package: TEST_PACKAGE,
+        sequence: at.view.sequence + i + 1,
+        occurredAt: '2026-01-02T00:00:00.000Z',
+        causationId: command.meta.commandId,
+      })) as RecordedEvent[];
+      const view = events.reduce(evolve, at.view);
+      const state = evolveHeadAll({ head: at.state.head, rows: at.view.manifests }, events);
+      return { view, state };
+    };
+    const chart = (version: string, appVersion: string) => ({ apiVersion: 'v2', name: 'app1', version, appVersion });
+    const pushedOverOci = { manifestDigest: testDigest('manifest-2'), configDigest: testDigest('config-2') };
+    const commandsOfHistory = (): PackageCommand[] => [
+      pushRelease({ release: '1.0.0', content: { chart: chart('1.0.0', 'a') }, meta: { commandId: 'h1' } }),
+      pushRelease({
+        release: '2.0.0',
+        content: { chart: chart('2.0.0', 'a'), oci: pushedOverOci },
+        meta: { commandId: 'h2' },
+      }),
+      pushRelease({ release: '1.0.0', mediaType: 'kpm', meta: { commandId: 'h3' } }),
+      pushRelease({ release: '3.0.0', meta: { commandId: 'h4' } }), // no chart metadata: no manifest served
+      pushRelease({
+        release: '1.0.0',
+        force: true,
+        content: { chart: chart('1.0.0', 'b') },
+        meta: { commandId: 'h5' },
+      }),
+      deleteRelease({ release: '2.0.0', meta: { commandId: 'h6' } }),
+    ];
+    const empty = (): { view: PackageView; state: PackageHeadState } => ({
+      view: emptyPackageView(TEST_PACKAGE),
+      state: { head: packageHead(emptyPackageView(TEST_PACKAGE)), rows: [] },
+    });
+
+    it('finds each helm release by the digest of the manifest it is served with, as packageHead indexes it, through a republish and a delete', () => {
+      let at = empty();
+      const built = (release: string) => builtHelmManifest(findManifest(at.view, release, 'helm')!)!.manifest.digest;
+      const seen: Record<string, string[] | null>[] = [];
+      for (const command of commandsOfHistory()) {
+        const before = at.view.manifests.find((m) => m.release === '1.0.0' && m.mediaType === 'helm');
+        at = step(at, command);
+        expect(JSON.stringify(at.state.head)).toBe(JSON.stringify(packageHead(at.view)));
+        seen.push({
+          first: helmReleasesOfDigest(at.state.head, built('1.0.0')),
+          replaced:
+            before && command.meta.commandId === 'h5'
+              ? helmReleasesOfDigest(at.state.head, builtHelmManifest(before)!.manifest.digest)
+              : null,
+          pushed: helmReleasesOfDigest(at.state.head, pushedOverOci.manifestDigest),
+        });
+      }
+      expect(seen.map((s) => s.first)).toEqual([['1.0.0'], ['1.0.0'], ['1.0.0'], ['1.0.0'], ['1.0.0'], ['1.0.0']]);
+      expect(seen[4]!.replaced).toEqual([]); // the manifest before the republish is no longer served
+      expect(seen.map((s) => s.pushed)).toEqual([[], ['2.0.0'], ['2.0.0'], ['2.0.0'], ['2.0.0'], []]);
+      expect(at.state.head.helmManifestDigests?.map((e) => e.release)).toEqual(['1.0.0']);
+    });
+
+    it('keeps no index on a head stored without one, rather than an index missing its older releases', () => {
+      let at = step(empty(), commandsOfHistory()[0]!);
+      const { helmManifestDigests: _dropped, ...withoutIndex } = at.state.head;
+      at = { ...at, state: { ...at.state, head: withoutIndex as PackageHead } };
+      at = step(at, commandsOfHistory()[1]!);
+      expect(at.state.head).not.toHaveProperty('helmManifestDigests');
+      expect(helmReleasesOfDigest(at.state.head, pushedOverOci.manifestDigest)).toBeNull();
+      expect(helmReleasesOfDigest(packageHead(at.view), pushedOverOci.manifestDigest)).toEqual(['2.0.0']);
+    });
   });
 });

@@ -10,6 +10,7 @@
  * ordered by the sequence of the event that published it, which is its place in the view's
  * `manifests` (a publication, a forced one too, appends; a delete removes).
  */
+import { HELM_MEDIA_TYPE, helmManifestDigestOf } from './package.helm-manifest';
 import { compareReleasesDescending } from '../semver';
 import type { RecordedEvent } from './package.events';
 import type { PackageSummary } from './package.summary';
@@ -23,6 +24,19 @@ export interface PackageHead extends Omit<PackageView, 'manifests'> {
   storedBytes: number;
   /** The `metadata` its manifests hold together (`storedMetadataBytesOf`): what a push's bound checks. */
   metadataBytes: number;
+  /**
+   * The OCI manifest digest of each helm release (`helmManifestDigestOf`), sorted by digest then
+   * release: what a `/v2/` manifest read by digest finds its release by, without the whole view.
+   * Absent on a head stored before the index was kept (until its package's next whole-view write,
+   * or a replay): a reader then reads the whole view, as before.
+   */
+  helmManifestDigests?: HelmManifestDigest[];
+}
+
+/** A helm release's OCI manifest digest (sha256 hex), in the head's index of them. */
+export interface HelmManifestDigest {
+  digest: string;
+  release: string;
 }
 
 /** A manifest with the sequence of the event that published it: its order among the package's manifests. */
@@ -42,6 +56,12 @@ export interface ManifestChanges {
 /** The view without its manifests, keys in the view's order. */
 export type HeadFields = Omit<PackageView, 'manifests'>;
 
+/**
+ * What a store keeps of a head beside its summary: the view's fields, and the head's index of
+ * helm manifest digests when it has one (`headFieldsOfHead`; `joinHead` takes it back).
+ */
+export type StoredHeadFields = HeadFields & Pick<PackageHead, 'helmManifestDigests'>;
+
 export function headFieldsOf(view: PackageView): HeadFields {
   const { manifests: _manifests, ...fields } = view;
   return fields;
@@ -55,7 +75,65 @@ export function packageHead(view: PackageView): PackageHead {
     releases: summary.releases,
     storedBytes: summary.storedBytes,
     metadataBytes: summary.metadataBytes,
+    helmManifestDigests: helmManifestDigestsOf(view),
   };
+}
+
+/** The helm manifest digests of a view's helm releases, as the head indexes them. */
+function helmManifestDigestsOf(view: PackageView): HelmManifestDigest[] {
+  const index: HelmManifestDigest[] = [];
+  for (const m of view.manifests) {
+    const digest = m.mediaType === HELM_MEDIA_TYPE ? helmManifestDigestOf(m) : null;
+    if (digest !== null) index.push({ digest, release: m.release });
+  }
+  return index.sort(compareDigestEntries);
+}
+
+function compareDigestEntries(a: HelmManifestDigest, b: HelmManifestDigest): number {
+  if (a.digest !== b.digest) return a.digest < b.digest ? -1 : 1;
+  return a.release < b.release ? -1 : a.release > b.release ? 1 : 0;
+}
+
+/**
+ * The index after a helm publication or delete of `release`: its entry gone, and `digest`'s
+ * added when given (binary insertion, the order `packageHead` sorts by); a new array.
+ */
+export function helmDigestsWith(
+  index: readonly HelmManifestDigest[],
+  release: string,
+  digest: string | null,
+): HelmManifestDigest[] {
+  const next = index.filter((e) => e.release !== release);
+  if (digest === null) return next;
+  const entry = { digest, release };
+  let low = 0;
+  let high = next.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareDigestEntries(next[mid]!, entry) < 0) low = mid + 1;
+    else high = mid;
+  }
+  next.splice(low, 0, entry);
+  return next;
+}
+
+/**
+ * The helm releases whose OCI manifest has `digest` (sha256 hex), by binary search in the head's
+ * index; null when the head has no index (stored before it: read the whole view).
+ */
+export function helmReleasesOfDigest(head: Pick<PackageHead, 'helmManifestDigests'>, digest: string): string[] | null {
+  const index = head.helmManifestDigests;
+  if (!index) return null;
+  let low = 0;
+  let high = index.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (index[mid]!.digest < digest) low = mid + 1;
+    else high = mid;
+  }
+  const releases: string[] = [];
+  for (let at = low; at < index.length && index[at]!.digest === digest; at++) releases.push(index[at]!.release);
+  return releases;
 }
 
 /** The listing's summary of a package, from its head. */
@@ -73,13 +151,15 @@ export function summaryOfHead(head: PackageHead): PackageSummary {
   };
 }
 
-/** The head's fields and the summary's, stored apart, as one head again. */
-export function joinHead(fields: HeadFields, summary: PackageSummary): PackageHead {
+/** The head's fields and the summary's, stored apart, as one head again (keys in `packageHead`'s order). */
+export function joinHead(stored: StoredHeadFields, summary: PackageSummary): PackageHead {
+  const { helmManifestDigests, ...fields } = stored;
   return {
     ...fields,
     releases: summary.releases,
     storedBytes: summary.storedBytes,
     metadataBytes: summary.metadataBytes,
+    ...(helmManifestDigests ? { helmManifestDigests } : {}),
   };
 }
 
@@ -100,6 +180,7 @@ function withManifests(fields: HeadFields, manifests: ReleaseManifest[]): Packag
   const view: Record<string, unknown> = {};
   let placed = false;
   for (const [key, value] of Object.entries(fields)) {
+    if (key === 'helmManifestDigests') continue; // the head's, not the view's
     view[key] = value;
     if (key === 'visibility') {
       view.manifests = manifests;
@@ -125,8 +206,12 @@ export function viewAfterChanges(before: PackageView, head: PackageHead, changes
   return withManifests(headFieldsOfHead(head), manifests);
 }
 
-/** The head without its release index and byte counts: the view's fields, keys in the view's order. */
-export function headFieldsOfHead(head: PackageHead): HeadFields {
+/**
+ * The head without its release index and byte counts: the view's fields, keys in the view's
+ * order, and its index of helm manifest digests when it has one (what a store keeps beside the
+ * summary; a view assembled from them leaves the index out).
+ */
+export function headFieldsOfHead(head: PackageHead): StoredHeadFields {
   const { releases: _releases, storedBytes: _storedBytes, metadataBytes: _metadataBytes, ...fields } = head;
   return fields;
 }

@@ -172,7 +172,7 @@ export function ociRepositoryHeadExists<H extends Pick<PackageView, 'ociArtifact
   return head !== null && (head.releases.length > 0 || (head.ociArtifacts?.length ?? 0) > 0);
 }
 
-export function findOciArtifact(view: PackageView, digest: string): OciArtifact | undefined {
+export function findOciArtifact(view: Pick<PackageView, 'ociArtifacts'>, digest: string): OciArtifact | undefined {
   return view.ociArtifacts?.find((a) => a.digest === digest);
 }
 

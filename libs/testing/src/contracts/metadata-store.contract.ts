@@ -7,7 +7,7 @@
  * Each test gets a fresh store and uses its own namespaces. The port deletes nothing, so the
  * factory's cleanup must drop what the store created (database, collection, file).
  */
-import { PackageView, packageHead, summarizePackage } from '@wharf/domain';
+import { PackageHead, PackageView, packageHead, summarizePackage } from '@wharf/domain';
 import type { MetadataStore, PackageListFilter } from '@wharf/ports';
 import { ContractFixture, ContractOptions, uniqueName, useContractFixture } from './contract-fixture';
 import {
@@ -207,6 +207,31 @@ export function describeMetadataStoreContract(
             manifest: null,
           });
           expect(await store().getRelease(pkg, '3.0.0', 'helm')).toEqual({ head: packageHead(view), manifest: null });
+        },
+        timeout,
+      );
+
+      it(
+        'should read a release chosen from the head it reads, as one named, and none when the choice is none',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const view = await stored(pkg, [{}, { release: '2.0.0' }]);
+          const heads: PackageHead[] = [];
+          const newest = (head: PackageHead) => {
+            heads.push(head);
+            return head.releases[0]!.release;
+          };
+
+          expect(await store().getRelease(pkg, newest, 'helm')).toEqual({
+            head: packageHead(view),
+            manifest: view.manifests[1],
+          });
+          expect(heads).toEqual([packageHead(view)]);
+          expect(await store().getRelease(pkg, () => null, 'helm')).toEqual({
+            head: packageHead(view),
+            manifest: null,
+          });
+          expect(await store().getRelease(`${pkg}-absent`, newest, 'helm')).toBeNull();
         },
         timeout,
       );

@@ -17,7 +17,8 @@ import {
   emptyPackageView,
   viewAfterChanges,
 } from '@wharf/domain';
-import type { HeadAndManifest, MetadataStore, PackageListFilter, ProjectionRebuild } from '@wharf/ports';
+import { releaseAt } from '@wharf/ports';
+import type { HeadAndManifest, MetadataStore, PackageListFilter, ProjectionRebuild, ReleaseOfHead } from '@wharf/ports';
 
 type PutHook = (view: PackageView, expectedSequence: number) => Promise<void> | void;
 
@@ -55,10 +56,13 @@ export class InMemoryMetadataStore implements MetadataStore {
     return view && packageHead(view);
   }
 
-  async getRelease(pkg: string, release: string, mediaType: string): Promise<HeadAndManifest | null> {
+  async getRelease(pkg: string, release: ReleaseOfHead, mediaType: string): Promise<HeadAndManifest | null> {
     this.reads.push(pkg);
     const view = this.stored(pkg);
-    return view && { head: packageHead(view), manifest: findManifest(view, release, mediaType) ?? null };
+    if (!view) return null;
+    const head = packageHead(view);
+    const name = releaseAt(release, head);
+    return { head, manifest: (name !== null && findManifest(view, name, mediaType)) || null };
   }
 
   private stored(pkg: string): PackageView | null {

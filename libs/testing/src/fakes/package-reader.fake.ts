@@ -1,5 +1,5 @@
 import { PackageView, findManifest, packageHead } from '@wharf/domain';
-import type { PackageReader } from '@wharf/ports';
+import { PackageReader, releaseAt } from '@wharf/ports';
 
 /**
  * A PackageReader over fixed views (none: a registry with no package): each read answers what
@@ -15,7 +15,10 @@ export function packageReaderOf(views: readonly PackageView[] = []): PackageRead
     },
     getRelease: async (pkg, release, mediaType) => {
       const found = await get(pkg);
-      return found && { head: packageHead(found), manifest: findManifest(found, release, mediaType) ?? null };
+      if (!found) return null;
+      const head = packageHead(found);
+      const name = releaseAt(release, head);
+      return { head, manifest: (name !== null && findManifest(found, name, mediaType)) || null };
     },
     list: async () => [],
     count: async () => views.length,

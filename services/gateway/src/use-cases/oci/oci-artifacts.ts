@@ -35,9 +35,21 @@ export function helmReleasesOf(view: PackageView): ReleaseManifest[] {
   return view.manifests.filter((m) => m.mediaType === HELM_MEDIA_TYPE);
 }
 
+/**
+ * The manifest and config built for a release, once per manifest object: the stores hand out the
+ * same object while the head is at the same sequence (a kept row, a cached view) and never
+ * change it, so a hot tag or digest does not serialise and hash its manifest on every request.
+ */
+function builtOnce(release: ReleaseManifest): ReturnType<typeof builtHelmManifest> {
+  let built = builtByRelease.get(release);
+  if (built === undefined) builtByRelease.set(release, (built = builtHelmManifest(release)));
+  return built;
+}
+const builtByRelease = new WeakMap<ReleaseManifest, ReturnType<typeof builtHelmManifest>>();
+
 export function artifactOf(release: ReleaseManifest): HelmArtifact | null {
   if (release.oci) return { release, ...release.oci, built: null };
-  const built = builtHelmManifest(release);
+  const built = builtOnce(release);
   if (!built) return null;
   return { release, manifestDigest: built.manifest.digest, configDigest: built.config.digest, built };
 }
@@ -60,7 +72,7 @@ export function findArtifact(view: PackageView, reference: string): HelmArtifact
 }
 
 /** The OCI artifact (not a release) a tag or digest (sha256, or a sha512 it was pushed by) names; undefined for none. */
-export function findOtherArtifact(view: PackageView, reference: string): OciArtifact | undefined {
+export function findOtherArtifact(view: Pick<PackageView, 'ociArtifacts'>, reference: string): OciArtifact | undefined {
   if (!isOciDigestReference(reference)) return findOciTag(view, reference);
   const digest = parseAnyOciDigest(reference);
   if (digest.algorithm === 'sha256') return findOciArtifact(view, digest.hex);
@@ -72,7 +84,7 @@ export function findOtherArtifact(view: PackageView, reference: string): OciArti
  * The sha256 (hex) of the content a sha512 digest names in the repository, by what its artifacts
  * recorded (`aliases`: their own digests, their blobs', their entries'); null when none names it.
  */
-export function aliasKeyIn(view: PackageView, digest: string): string | null {
+export function aliasKeyIn(view: Pick<PackageView, 'ociArtifacts'>, digest: string): string | null {
   for (const artifact of view.ociArtifacts ?? [])
     for (const alias of artifact.aliases ?? []) if (alias.digest === digest) return alias.key;
   return null;
@@ -109,7 +121,7 @@ export function findRepositoryBlob(view: PackageView, hex: string): RepositoryBl
     if (release.provenanceDigest === hex) return { digest: hex, stored: true, size: release.provenanceSize ?? null };
     if (release.oci && (release.oci.configDigest === hex || release.oci.manifestDigest === hex))
       return { digest: hex, stored: true, size: null };
-    const built = release.oci ? null : builtHelmManifest(release);
+    const built = release.oci ? null : builtOnce(release);
     if (built?.config.digest === hex) return { digest: hex, bytes: built.config.bytes };
     if (built?.manifest.digest === hex) return { digest: hex, bytes: built.manifest.bytes };
   }

@@ -3,8 +3,9 @@
  * repository `NS/NAME` is package `NS/NAME` (docs/architecture.md, "OCI distribution"); every
  * read goes through ReadablePackages, the one check that the package exists and the caller may
  * read it. A manifest by tag reads the package's head and one row (a release tag: one read; a
- * channel: the head, then its current release's row); by digest it reads the whole view, since
- * no index maps a built manifest's digest to its release. An anonymous caller of the enforced
+ * channel: the head, then its current release's row); by digest, one read too: the head, whose
+ * index of helm manifest digests names the release, and that release's row (a head stored before
+ * the index: the whole view, as before). An anonymous caller of the enforced
  * mode who may not read (or asks for a repository that does not exist: the two answer alike)
  * gets a 401 rather than the 404 of other routes, so an OCI client that holds credentials learns
  * it must fetch a token (they send none until challenged).
@@ -18,6 +19,7 @@ import {
   OciArtifact,
   findChannel,
   findOciTag,
+  helmReleasesOfDigest,
   isOciDigestReference,
   isReleaseTag,
   releaseOfTag,
@@ -25,6 +27,7 @@ import {
   InvalidUsageError,
   OciReferrersIndex,
   ManifestUnknownError,
+  PackageHead,
   PackageNotFoundError,
   PackageView,
   OciDigest,
@@ -115,6 +118,8 @@ export class OciReadsUseCases {
 
   async manifest(path: OciRepositoryPath & { reference: string }): Promise<ManifestToSend> {
     if (isOciDigestReference(path.reference)) {
+      const byHead = await this.manifestByDigest(path);
+      if (byHead) return byHead;
       const view = await this.repository(path);
       const artifact = findArtifact(view, path.reference);
       if (artifact) return this.helmManifest(artifact);
@@ -128,6 +133,32 @@ export class OciReadsUseCases {
     const other = findOciTag(head, path.reference);
     if (!other) throw new ManifestUnknownError(head.package, path.reference);
     return this.otherManifest(other, path.reference);
+  }
+
+  /**
+   * A manifest by digest from the head and one row, in one read: the helm release the head's
+   * index of manifest digests names (`helmReleasesOfDigest`), else an OCI artifact the head
+   * lists. Null when the head was stored without that index: the caller reads the whole view.
+   */
+  private async manifestByDigest(path: OciRepositoryPath & { reference: string }): Promise<ManifestToSend | null> {
+    const { caller, namespace, name, reference } = path;
+    const digest = parseAnyOciDigest(reference);
+    let indexed = true;
+    const releaseOf = (head: PackageHead) => {
+      const releases = helmReleasesOfDigest(head, digest.hex);
+      indexed = releases !== null;
+      // Charts have sha256 digests only.
+      return digest.algorithm === 'sha256' ? (releases?.[0] ?? null) : null;
+    };
+    const { head, manifest } = await this.challenged(caller, () =>
+      this.packages.repositoryRelease(caller, namespace, name, releaseOf, HELM_MEDIA_TYPE),
+    );
+    if (!indexed) return null;
+    const artifact = manifest ? artifactOf(manifest) : null;
+    if (artifact?.manifestDigest === digest.hex) return this.helmManifest(artifact);
+    const other = findOtherArtifact(head, reference);
+    if (!other) throw new ManifestUnknownError(head.package, reference);
+    return this.otherManifest(other, reference);
   }
 
   /**

@@ -9,7 +9,7 @@ import {
   ociRepositoryHeadExists,
   parsePackageRef,
 } from '@wharf/domain';
-import { HeadAndManifest, PACKAGE_READER, PackageReader } from '@wharf/ports';
+import { HeadAndManifest, PACKAGE_READER, PackageReader, ReleaseOfHead } from '@wharf/ports';
 import { AccessControl } from '../../auth/access-control';
 import { loadExistingHead, loadExistingPackage, readManifest } from './package-lookup';
 
@@ -75,12 +75,15 @@ export class ReadablePackages {
     return head;
   }
 
-  /** The same guard by the repository's head and the row of (release, media type), in one read; `manifest` null when the head holds none. */
+  /**
+   * The same guard by the repository's head and the row of (release, media type), in one read;
+   * `manifest` null when the head holds none. `release` may be chosen from the head read.
+   */
   async repositoryRelease(
     caller: Caller,
     namespace: string,
     name: string,
-    release: string,
+    release: ReleaseOfHead,
     mediaType: string,
   ): Promise<HeadAndManifest> {
     const ref = parsePackageRef(namespace, name);
