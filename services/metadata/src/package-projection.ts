@@ -53,7 +53,7 @@ export class PackageProjection {
       const before = stored ?? emptyPackageView(pkg);
       const fresh = events.filter((e) => e.sequence > before.sequence).sort((a, b) => a.sequence - b.sequence);
       if (fresh.length === 0) {
-        await this.charts?.apply(before, events);
+        await this.charts?.repair(before, events);
         // Only these events are known to be in the chart index now: a later event the store
         // already holds may still be missing there (a writer that stopped between the two).
         this.appliedThrough.offer(pkg, { sequence: lastSequence(events) });
@@ -64,8 +64,9 @@ export class PackageProjection {
       }
       const after = evolveAll(before, fresh);
       // Only the rows these events changed are written, and the head: a push costs its own rows.
-      if (await this.store.put(after, stored ? before.sequence : 0, manifestChanges(after, fresh))) {
-        await this.charts?.apply(after, events);
+      const changes = manifestChanges(after, fresh);
+      if (await this.store.put(after, stored ? before.sequence : 0, changes)) {
+        await this.charts?.record(after, before.sequence, changes, async () => after);
         this.appliedThrough.offer(pkg, { sequence: after.sequence });
         return after;
       }
@@ -87,11 +88,13 @@ export class PackageProjection {
     after: PackageHeadState,
   ): Promise<void> {
     const sorted = [...events].sort((a, b) => a.sequence - b.sequence);
-    if (!(await this.store.putHead(after.head, before.head.sequence, headChanges(after, sorted)))) {
+    const changes = headChanges(after, sorted);
+    if (!(await this.store.putHead(after.head, before.head.sequence, changes))) {
       await this.apply(pkg, events);
       return;
     }
-    await this.charts?.applyLoaded(() => this.store.get(pkg), events);
+    // The chart index takes the same row changes; it reads the whole view only when it is behind.
+    await this.charts?.record(after.head, before.head.sequence, changes, () => this.store.get(pkg));
     this.appliedThrough.offer(pkg, { sequence: after.head.sequence });
   }
 

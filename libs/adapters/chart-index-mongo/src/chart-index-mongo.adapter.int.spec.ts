@@ -1,11 +1,12 @@
 /**
- * What the contract does not show: the commands a sync sends. A sync of a package this store
- * recorded before does not read the package's head again.
+ * What the contract does not show: the commands a sync and a batch's changes send. A batch
+ * continuing what this store recorded reads nothing, and writes its own rows whatever the
+ * package's size.
  */
 import { MongoClient } from 'mongodb';
 import type { CommandStartedEvent } from 'mongodb';
-import { chartVersionsOf } from '@wharf/domain';
-import { packageView, releasePublished, uniqueName } from '@wharf/testing';
+import { chartVersionsOf, emptyPackageView } from '@wharf/domain';
+import { chartChangesAfter, packageView, releasePublished, uniqueName } from '@wharf/testing';
 import { closeAdminClient, dropDatabase, mongoUrl } from '../../mongo/src/mongo.test-support';
 import { MongoChartIndexStore } from './chart-index-mongo.adapter';
 
@@ -16,6 +17,7 @@ afterAll(closeAdminClient);
 describe('MongoChartIndexStore (adapter specifics)', () => {
   const database = uniqueName('wharf_charts_');
   let store: MongoChartIndexStore;
+  let client: MongoClient;
   const sent: string[] = [];
 
   beforeAll(async () => {
@@ -26,7 +28,8 @@ describe('MongoChartIndexStore (adapter specifics)', () => {
         database,
         clientOptions: { serverSelectionTimeoutMS: 10_000, monitorCommands: true },
       });
-      (connectSpy.mock.contexts[0] as MongoClient).on('commandStarted', (event: CommandStartedEvent) => {
+      client = connectSpy.mock.contexts[0] as MongoClient;
+      client.on('commandStarted', (event: CommandStartedEvent) => {
         const collection = String(event.command[event.commandName]);
         if (!collection.endsWith('projection_generations')) sent.push(`${event.commandName} ${collection}`);
       });
@@ -41,6 +44,64 @@ describe('MongoChartIndexStore (adapter specifics)', () => {
   }, TIMEOUT);
 
   it(
+    "should record a batch's changes continuing its own last batch without reading, in four commands by key whatever the package's size",
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const seeded = chartVersionsOf(
+        packageView(
+          pkg,
+          Array.from({ length: 200 }, (_, i) => releasePublished({ release: `1.0.${i}` })),
+        ),
+      );
+      expect(await store.sync(seeded)).toBe(true);
+      const view = packageView(
+        pkg,
+        Array.from({ length: 200 }, (_, i) => releasePublished({ release: `1.0.${i}` })),
+      );
+      const push = chartChangesAfter(view, [releasePublished({ release: '2.0.0' })]);
+      sent.length = 0;
+      const inserted: number[] = [];
+      const counting = (event: CommandStartedEvent) => {
+        if (event.commandName === 'insert') inserted.push((event.command.documents as unknown[]).length);
+      };
+      client.on('commandStarted', counting);
+
+      expect(await store.applyChanges(push.changes)).toBe('applied');
+
+      client.off('commandStarted', counting);
+      expect(sent.splice(0)).toEqual([
+        'insert chart_rows',
+        'insert chart_batches',
+        'update chart_pointers',
+        'delete chart_batches',
+      ]);
+      expect(inserted).toEqual([1, 1]);
+      expect(await store.applyChanges(push.changes)).toBe('stale');
+      expect(sent).toEqual([]);
+      expect((await store.read(pkg.split('/')[0])).versions).toHaveLength(201);
+      // Another process (no memory of this package) reads the batch it continues, by key.
+      const other = await MongoChartIndexStore.connect({
+        url: mongoUrl(),
+        database,
+        clientOptions: { serverSelectionTimeoutMS: 10_000 },
+      });
+      try {
+        const next = chartChangesAfter(push.view, [releasePublished({ release: '2.0.1' })]);
+        expect(await other.applyChanges(next.changes)).toBe('applied');
+        const skipped = chartChangesAfter(
+          chartChangesAfter(emptyPackageView(`${pkg}x`), [releasePublished({ release: '1.0.0' })]).view,
+          [releasePublished({ release: '1.0.1' })],
+        );
+        expect(await other.applyChanges(skipped.changes)).toBe('behind');
+      } finally {
+        await other.close();
+      }
+      expect((await store.read(pkg.split('/')[0])).versions).toHaveLength(202);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'should read a package head once, then record its next states without reading it, and ignore a state it recorded',
     async () => {
       const pkg = `${uniqueName('ns')}/app`;
@@ -53,12 +114,13 @@ describe('MongoChartIndexStore (adapter specifics)', () => {
         ),
       );
 
+      sent.length = 0;
       expect(await store.sync(states[0])).toBe(true);
       expect(sent.splice(0)).toEqual([
-        'find chart_heads',
-        'insert chart_packages',
-        'insert chart_marks',
-        'update chart_heads',
+        'find chart_pointers',
+        'insert chart_rows',
+        'insert chart_batches',
+        'update chart_pointers',
       ]);
       expect(await store.sync(states[1])).toBe(true);
       expect(await store.sync(states[2])).toBe(true);
