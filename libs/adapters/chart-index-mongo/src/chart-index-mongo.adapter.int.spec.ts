@@ -132,4 +132,54 @@ describe('MongoChartIndexStore (adapter specifics)', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'should leave a database of the layout before rows to a rebuild (npm run replay -- charts), whose switch drops its collections',
+    async () => {
+      const legacy = uniqueName('wharf_charts_legacy_');
+      const ns = uniqueName('ns');
+      const charts = chartVersionsOf(packageView(`${ns}/app`, [releasePublished({ release: '1.0.0' })]));
+      // The documents the adapter before rows wrote for one sync of `charts`.
+      const db = client.db(legacy);
+      const id = `${charts.package}@${charts.sequence}`;
+      await db.collection<Record<string, unknown> & { _id: string }>('chart_packages').insertOne({
+        _id: id,
+        package: charts.package,
+        namespace: charts.namespace,
+        sequence: charts.sequence,
+        visibility: charts.visibility,
+        versions: JSON.stringify(charts.versions),
+      });
+      await db.collection<Record<string, unknown> & { _id: string }>('chart_marks').insertOne({
+        _id: id,
+        package: charts.package,
+        namespace: charts.namespace,
+        sequence: charts.sequence,
+      });
+      await db
+        .collection<Record<string, unknown> & { _id: string }>('chart_heads')
+        .insertOne({ _id: charts.package, sequence: charts.sequence });
+      const upgraded = await MongoChartIndexStore.connect({
+        url: mongoUrl(),
+        database: legacy,
+        clientOptions: { serverSelectionTimeoutMS: 10_000 },
+      });
+      try {
+        expect((await upgraded.read(ns)).versions).toEqual([]);
+        const rebuild = await upgraded.rebuild();
+        expect(await rebuild.store.sync(charts)).toBe(true);
+        await rebuild.switchOver();
+
+        expect((await upgraded.read(ns)).versions).toEqual(
+          charts.versions.map((v) => ({ ...v, visibility: charts.visibility })),
+        );
+        const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+        expect(names.filter((name) => /^chart_(packages|marks|heads)/.test(name))).toEqual([]);
+      } finally {
+        await upgraded.close();
+        await dropDatabase(legacy);
+      }
+    },
+    TIMEOUT,
+  );
 });

@@ -41,7 +41,9 @@
  * rebuild may record different versions under the same (package, sequence), and a revision seen
  * before the switch must not name the new content. The layout before rows (`chart_packages`,
  * `chart_marks`, `chart_heads`: a document per package state) is not read: a store written by it
- * is rebuilt with `npm run replay -- charts`, whose next rebuild also drops those collections.
+ * is rebuilt with `npm run replay -- charts`, whose switch drops those collections. Until then a
+ * package's versions reappear with its next change that touches charts (its batch is `behind`,
+ * so the whole state is recorded).
  */
 import { createHash } from 'node:crypto';
 import { HighestByKey } from '@wharf/collections';
@@ -65,9 +67,9 @@ export interface MongoChartIndexStoreOptions extends MongoConnectionOptions {
 
 export const CHART_ROWS_COLLECTION = 'chart_rows';
 export const CHART_BATCHES_COLLECTION = 'chart_batches';
-/** The layout before rows: named so that a rebuild drops them with the other generations' collections. */
-const LEGACY_COLLECTIONS = ['chart_packages', 'chart_marks', 'chart_heads'] as const;
-const COLLECTIONS = [CHART_ROWS_COLLECTION, CHART_BATCHES_COLLECTION, 'chart_pointers', ...LEGACY_COLLECTIONS] as const;
+const COLLECTIONS = [CHART_ROWS_COLLECTION, CHART_BATCHES_COLLECTION, 'chart_pointers'] as const;
+/** The layout before rows (a document per package state), of any generation: dropped by a rebuild's switch. */
+const LEGACY_COLLECTIONS = /^(chart_packages|chart_marks|chart_heads)(_g[0-9]+)?$/;
 
 export interface ChartRowDocument {
   /** `<package>@<version>@<sequence>`. */
@@ -162,11 +164,27 @@ export class MongoChartIndexStore implements ChartIndexStore {
    * the switch moves the pointer to it (MongoGenerations.rebuild).
    */
   async rebuild(): Promise<ProjectionRebuild<ChartIndexStore>> {
-    return this.generations.rebuild(async (next) => {
+    const rebuild = await this.generations.rebuild(async (next) => {
       const fresh = new MongoChartIndexStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false);
       await fresh.init();
       return fresh;
     });
+    return {
+      ...rebuild,
+      switchOver: async () => {
+        const trustedMs = await rebuild.switchOver();
+        await this.dropLegacyCollections();
+        return trustedMs;
+      },
+    };
+  }
+
+  /** Drops what the layout before rows left (nothing reads it): after a rebuild's switch, the index is whole without it. */
+  private async dropLegacyCollections(): Promise<void> {
+    for (const { name } of await this.db.listCollections({}, { nameOnly: true }).toArray()) {
+      if (name.startsWith(this.prefix) && LEGACY_COLLECTIONS.test(name.slice(this.prefix.length)))
+        await this.db.dropCollection(name);
+    }
   }
 
   /** Creates the namespace indexes of the current generation's collections, idempotently. */
