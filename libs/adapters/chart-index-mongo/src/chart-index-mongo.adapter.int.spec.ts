@@ -8,7 +8,7 @@ import type { CommandStartedEvent } from 'mongodb';
 import { chartVersionsOf, emptyPackageView } from '@wharf/domain';
 import { chartChangesAfter, packageView, releasePublished, uniqueName } from '@wharf/testing';
 import { closeAdminClient, dropDatabase, mongoUrl } from '../../mongo/src/mongo.test-support';
-import { MongoChartIndexStore } from './chart-index-mongo.adapter';
+import { CHART_ROWS_COLLECTION, MongoChartIndexStore } from './chart-index-mongo.adapter';
 
 const TIMEOUT = 60_000;
 
@@ -179,6 +179,35 @@ describe('MongoChartIndexStore (adapter specifics)', () => {
         await upgraded.close();
         await dropDatabase(legacy);
       }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should not read the rows of a batch that is not committed (a writer stopped between its rows and its batch)',
+    async () => {
+      const ns = uniqueName('ns');
+      const pkg = `${ns}/app`;
+      const first = chartChangesAfter(emptyPackageView(pkg), [releasePublished({ release: '1.0.0' })]);
+      expect(await store.applyChanges(first.changes)).toBe('applied');
+      const next = chartChangesAfter(first.view, [releasePublished({ release: '2.0.0' })]);
+      const row = next.changes.published[0]!;
+      await client
+        .db(database)
+        .collection<Record<string, unknown> & { _id: string }>(CHART_ROWS_COLLECTION)
+        .insertOne({
+          _id: `${pkg}@${row.version}@${next.changes.sequence}`,
+          package: pkg,
+          namespace: ns,
+          version: row.version,
+          sequence: next.changes.sequence,
+          record: JSON.stringify(row),
+        });
+
+      expect((await store.read(ns)).versions.map((v) => v.version)).toEqual(['1.0.0']);
+      // The batch's own write (the same row again) commits it.
+      expect(await store.applyChanges(next.changes)).toBe('applied');
+      expect((await store.read(ns)).versions.map((v) => v.version).sort()).toEqual(['1.0.0', '2.0.0']);
     },
     TIMEOUT,
   );

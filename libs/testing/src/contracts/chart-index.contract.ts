@@ -335,9 +335,14 @@ export function describeChartIndexStoreContract(
           await applyAll(pkg, [releasePublished({ release: '1.0.0' })]);
           const rebuild = await store().rebuild();
           ctx.defer(() => rebuild.abort());
-          const fresh = chartChangesAfter(emptyPackageView(pkg), [releasePublished({ release: '9.0.0' })]);
+          const fresh = chartChangesAfter(emptyPackageView(pkg), [
+            releasePublished({ release: '1.0.0' }),
+            releasePublished({ release: '9.0.0' }),
+          ]);
+          const deleted = chartChangesAfter(fresh.view, [releaseDeleted('1.0.0')]);
 
           expect(await rebuild.store.applyChanges(fresh.changes)).toBe('applied');
+          expect(await rebuild.store.applyChanges(deleted.changes)).toBe('applied');
 
           expect((await rebuild.store.read(ns)).versions.map((v) => v.version)).toEqual(['9.0.0']);
           expect(await versionsOf(ns)).toEqual(['app@1.0.0']);
