@@ -134,49 +134,71 @@ describe('MongoChartIndexStore (adapter specifics)', () => {
   );
 
   it(
-    'should leave a database of the layout before rows to a rebuild (npm run replay -- charts), whose switch drops its collections',
+    'should record what the layout before rows wrote when a writer connects, and drop its collections',
     async () => {
       const legacy = uniqueName('wharf_charts_legacy_');
       const ns = uniqueName('ns');
-      const charts = chartVersionsOf(packageView(`${ns}/app`, [releasePublished({ release: '1.0.0' })]));
-      // The documents the adapter before rows wrote for one sync of `charts`.
+      const app = [
+        releasePublished({ release: '1.0.0' }),
+        releasePublished({ release: '2.0.0', visibility: 'private' }),
+      ];
+      const states = [
+        chartVersionsOf(packageView(`${ns}/app`, app.slice(0, 1))),
+        chartVersionsOf(packageView(`${ns}/app`, app)),
+        chartVersionsOf(packageView(`${ns}/tool`, [releasePublished({ release: '0.1.0' })])),
+      ];
+      // The documents the adapter before rows wrote for these syncs (the first one superseded, not yet deleted).
       const db = client.db(legacy);
-      const id = `${charts.package}@${charts.sequence}`;
-      await db.collection<Record<string, unknown> & { _id: string }>('chart_packages').insertOne({
-        _id: id,
-        package: charts.package,
-        namespace: charts.namespace,
-        sequence: charts.sequence,
-        visibility: charts.visibility,
-        versions: JSON.stringify(charts.versions),
-      });
-      await db.collection<Record<string, unknown> & { _id: string }>('chart_marks').insertOne({
-        _id: id,
-        package: charts.package,
-        namespace: charts.namespace,
-        sequence: charts.sequence,
-      });
-      await db
-        .collection<Record<string, unknown> & { _id: string }>('chart_heads')
-        .insertOne({ _id: charts.package, sequence: charts.sequence });
-      const upgraded = await MongoChartIndexStore.connect({
-        url: mongoUrl(),
-        database: legacy,
-        clientOptions: { serverSelectionTimeoutMS: 10_000 },
-      });
+      for (const charts of states) {
+        const id = `${charts.package}@${charts.sequence}`;
+        const { versions, ...fields } = charts;
+        await db
+          .collection<Record<string, unknown> & { _id: string }>('chart_packages')
+          .insertOne({ _id: id, ...fields, versions: JSON.stringify(versions) });
+        await db
+          .collection<Record<string, unknown> & { _id: string }>('chart_marks')
+          .insertOne({ _id: id, package: charts.package, namespace: charts.namespace, sequence: charts.sequence });
+        await db
+          .collection<Record<string, unknown> & { _id: string }>('chart_heads')
+          .updateOne({ _id: charts.package }, { $max: { sequence: charts.sequence } }, { upsert: true });
+      }
+      const expected = states
+        .slice(1)
+        .flatMap((charts) => charts.versions.map((v) => ({ ...v, visibility: charts.visibility })))
+        .sort((a, b) => `${a.name}@${a.version}`.localeCompare(`${b.name}@${b.version}`));
+      const connectLegacy = () =>
+        MongoChartIndexStore.connect({
+          url: mongoUrl(),
+          database: legacy,
+          clientOptions: { serverSelectionTimeoutMS: 10_000 },
+        });
       try {
-        expect((await upgraded.read(ns)).versions).toEqual([]);
-        const rebuild = await upgraded.rebuild();
-        expect(await rebuild.store.sync(charts)).toBe(true);
-        await rebuild.switchOver();
-
-        expect((await upgraded.read(ns)).versions).toEqual(
-          charts.versions.map((v) => ({ ...v, visibility: charts.visibility })),
-        );
-        const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-        expect(names.filter((name) => /^chart_(packages|marks|heads)/.test(name))).toEqual([]);
+        const upgraded = await connectLegacy();
+        try {
+          const read = await upgraded.read(ns);
+          expect(
+            read.versions.sort((a, b) => `${a.name}@${a.version}`.localeCompare(`${b.name}@${b.version}`)),
+          ).toEqual(expected);
+          const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+          expect(names.filter((name) => /^chart_(packages|marks|heads)/.test(name))).toEqual([]);
+          // The package goes on from its migrated state, by changes.
+          const next = chartChangesAfter(packageView(`${ns}/app`, app), [releasePublished({ release: '3.0.0' })]);
+          expect(await upgraded.applyChanges(next.changes)).toBe('applied');
+        } finally {
+          await upgraded.close();
+        }
+        const again = await connectLegacy();
+        try {
+          expect((await again.read(ns)).versions.map((v) => `${v.name}@${v.version}`).sort()).toEqual([
+            'app@1.0.0',
+            'app@2.0.0',
+            'app@3.0.0',
+            'tool@0.1.0',
+          ]);
+        } finally {
+          await again.close();
+        }
       } finally {
-        await upgraded.close();
         await dropDatabase(legacy);
       }
     },

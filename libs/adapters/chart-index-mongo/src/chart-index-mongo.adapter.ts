@@ -39,11 +39,11 @@
  * Generations, for rebuilds (ProjectionRebuild): `MongoGenerations` (libs/adapters/mongo), the
  * projection `charts`, exactly as metadata-mongo. The revision hashes the generation too: a
  * rebuild may record different versions under the same (package, sequence), and a revision seen
- * before the switch must not name the new content. The layout before rows (`chart_packages`,
- * `chart_marks`, `chart_heads`: a document per package state) is not read: a store written by it
- * is rebuilt with `npm run replay -- charts`, whose switch drops those collections. Until then a
- * package's versions reappear with its next change that touches charts (its batch is `behind`,
- * so the whole state is recorded).
+ * before the switch must not name the new content.
+ *
+ * Migration: the layout before rows (`chart_packages`, `chart_marks`, `chart_heads`: a document
+ * per package state) is recorded as whole states when a writer connects (`connect`, not
+ * `connectReader`), and its collections dropped.
  */
 import { createHash } from 'node:crypto';
 import { HighestByKey } from '@wharf/collections';
@@ -68,7 +68,7 @@ export interface MongoChartIndexStoreOptions extends MongoConnectionOptions {
 export const CHART_ROWS_COLLECTION = 'chart_rows';
 export const CHART_BATCHES_COLLECTION = 'chart_batches';
 const COLLECTIONS = [CHART_ROWS_COLLECTION, CHART_BATCHES_COLLECTION, 'chart_pointers'] as const;
-/** The layout before rows (a document per package state), of any generation: dropped by a rebuild's switch. */
+/** The layout before rows (a document per package state), of any generation: dropped once migrated (`migrate`). */
 const LEGACY_COLLECTIONS = /^(chart_packages|chart_marks|chart_heads)(_g[0-9]+)?$/;
 
 export interface ChartRowDocument {
@@ -91,6 +91,17 @@ export interface ChartBatchDocument {
   /** The package's rows below this sequence are void (a whole state was recorded there). */
   base: number;
   visibility: Visibility;
+}
+
+/** The layout before rows: a package's chart versions as of a sequence, `_id` = `<package>@<sequence>`. */
+interface LegacyPackageDocument {
+  _id: string;
+  package: string;
+  namespace: string;
+  sequence: number;
+  visibility: Visibility;
+  /** JSON of ChartVersionRecord[]. */
+  versions: string;
 }
 
 interface ChartPointerDocument {
@@ -142,6 +153,7 @@ export class MongoChartIndexStore implements ChartIndexStore {
     return connectMongo(options, async ({ client, db, prefix }) => {
       const store = new MongoChartIndexStore(client, db, prefix, options.generationCacheMs ?? 1000);
       await store.init();
+      await store.migrate();
       return store;
     });
   }
@@ -164,22 +176,38 @@ export class MongoChartIndexStore implements ChartIndexStore {
    * the switch moves the pointer to it (MongoGenerations.rebuild).
    */
   async rebuild(): Promise<ProjectionRebuild<ChartIndexStore>> {
-    const rebuild = await this.generations.rebuild(async (next) => {
+    return this.generations.rebuild(async (next) => {
       const fresh = new MongoChartIndexStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false);
       await fresh.init();
       return fresh;
     });
-    return {
-      ...rebuild,
-      switchOver: async () => {
-        const trustedMs = await rebuild.switchOver();
-        await this.dropLegacyCollections();
-        return trustedMs;
-      },
-    };
   }
 
-  /** Drops what the layout before rows left (nothing reads it): after a rebuild's switch, the index is whole without it. */
+  /**
+   * Records, as whole states (`sync`), what the layout before rows left in the live generation
+   * (per package, its newest `chart_packages` document), then drops that layout's collections
+   * (of every generation).
+   * Idempotent, and harmless beside a writer of the new layout: a state older than the one a
+   * package has is not read, and `sync` refuses one the hint knows is old.
+   */
+  private async migrate(): Promise<void> {
+    const { generation } = await this.collections();
+    const legacy = this.db.collection<LegacyPackageDocument>(
+      `${this.prefix}chart_packages${generation === 0 ? '' : `_g${generation}`}`,
+    );
+    const { newest } = newestPerPackage(await legacy.find({}).toArray());
+    for (const doc of newest)
+      await this.sync({
+        package: doc.package,
+        namespace: doc.namespace,
+        sequence: doc.sequence,
+        visibility: doc.visibility,
+        versions: JSON.parse(doc.versions) as ChartVersionRecord[],
+      });
+    await this.dropLegacyCollections();
+  }
+
+  /** Drops what the layout before rows left, in every generation (nothing reads it). */
   private async dropLegacyCollections(): Promise<void> {
     for (const { name } of await this.db.listCollections({}, { nameOnly: true }).toArray()) {
       if (name.startsWith(this.prefix) && LEGACY_COLLECTIONS.test(name.slice(this.prefix.length)))
