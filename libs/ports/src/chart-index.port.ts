@@ -53,12 +53,12 @@ export interface ChartIndexStore {
    * `changes.visibility` as the package's and `changes.sequence` as its sequence; the write is
    * proportional to the changes, not to the package. At or beyond `changes.sequence`: `stale`,
    * nothing changes (a redelivery). Otherwise `behind`, nothing changes: the index lacks the
-   * package's events in between, which only the whole state (`sync`) repairs. Changes with
-   * nothing published or deleted and the visibility unchanged only move the sequence on, and
-   * leave the revision as it was; for a package with nothing recorded they record nothing and
-   * answer `applied` (so its first versions come with a `behind` and a `sync` if events came
-   * before them). An adapter that trusts the sequence it recorded itself may answer `applied`
-   * for changes another process has already applied (the same events: the same result).
+   * package's events in between, which only the whole state (`sync`) repairs (a package with
+   * nothing recorded is at 0: its first changes are `behind` unless they start its stream).
+   * Applied changes that leave the versions and the visibility as they were may keep the
+   * revision or change it. An adapter that trusts the sequence it recorded itself may answer
+   * `applied` for changes another process has already applied (the same events: the same
+   * result).
    */
   applyChanges(changes: PackageChartChanges): Promise<ChartChangesOutcome>;
 

@@ -20,17 +20,18 @@ export class ChartIndexProjection {
   constructor(@Optional() @Inject(CHART_INDEX_STORE) private readonly charts: ChartIndexStore | null = null) {}
 
   /**
-   * Records a batch just stored: `after` is the package after it (its view or head),
-   * `fromSequence` its sequence before, `changes` the rows the batch changed. `load` reads the
-   * whole view, called only when the chart index is behind.
+   * Records a batch just stored (`events`) when it can change charts: `after` is the package
+   * after it (its view or head), `fromSequence` its sequence before, `changes` the rows the
+   * batch changed. `load` reads the whole view, called only when the chart index is behind.
    */
   async record(
+    events: readonly Pick<EventEnvelope, 'type' | 'data'>[],
     after: Pick<PackageView, 'package' | 'namespace' | 'name' | 'sequence' | 'visibility'>,
     fromSequence: number,
     changes: ManifestChanges,
     load: () => Promise<PackageView | null>,
   ): Promise<void> {
-    if (!this.charts) return;
+    if (!this.charts || !touchesCharts(events)) return;
     if ((await this.charts.applyChanges(chartChangesOf(after, fromSequence, changes))) !== 'behind') return;
     const view = await load();
     if (view) await this.charts.sync(chartVersionsOf(view));

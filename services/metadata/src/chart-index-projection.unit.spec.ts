@@ -54,6 +54,7 @@ describe('PackageProjection with the chart index', () => {
   it('leaves the chart index alone for events that cannot change charts', async () => {
     await projection.apply(TEST_PACKAGE, stream(0, chart('1.0.0')));
     const revision = await charts.revision(NAMESPACE);
+    const applyChanges = jest.spyOn(charts, 'applyChanges');
 
     await projection.apply(
       TEST_PACKAGE,
@@ -61,6 +62,7 @@ describe('PackageProjection with the chart index', () => {
     );
 
     expect(await charts.revision(NAMESPACE)).toBe(revision);
+    expect(applyChanges).not.toHaveBeenCalled();
   });
 
   it('repairs the chart index from the projector when a writer stored two events but stopped before their chart sync, delivered one batch at a time', async () => {

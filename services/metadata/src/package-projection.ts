@@ -66,7 +66,7 @@ export class PackageProjection {
       // Only the rows these events changed are written, and the head: a push costs its own rows.
       const changes = manifestChanges(after, fresh);
       if (await this.store.put(after, stored ? before.sequence : 0, changes)) {
-        await this.charts?.record(after, before.sequence, changes, async () => after);
+        await this.charts?.record(fresh, after, before.sequence, changes, async () => after);
         this.appliedThrough.offer(pkg, { sequence: after.sequence });
         return after;
       }
@@ -94,7 +94,7 @@ export class PackageProjection {
       return;
     }
     // The chart index takes the same row changes; it reads the whole view only when it is behind.
-    await this.charts?.record(after.head, before.head.sequence, changes, () => this.store.get(pkg));
+    await this.charts?.record(sorted, after.head, before.head.sequence, changes, () => this.store.get(pkg));
     this.appliedThrough.offer(pkg, { sequence: after.head.sequence });
   }
 

@@ -130,7 +130,6 @@ export class SqliteChartIndexStore implements ChartIndexStore {
       const at = head?.sequence ?? 0;
       if (at >= changes.sequence) return 'stale';
       const moves = changes.published.length > 0 || changes.deleted.length > 0;
-      if (!head && !moves) return 'applied';
       if (at !== changes.fromSequence) return 'behind';
       const remove = prepared(this.db, `DELETE FROM chart_rows${this.suffix} WHERE package = ? AND version = ?`);
       for (const version of changes.deleted) remove.run(changes.package, version);
