@@ -46,13 +46,14 @@ const TABLES: SqliteProjectionTables = {
       version   TEXT NOT NULL,
       namespace TEXT NOT NULL,
       record    TEXT NOT NULL,
-      PRIMARY KEY (package, version)
+      PRIMARY KEY (namespace, package, version)
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS chart_namespaces${suffix} (
       namespace TEXT PRIMARY KEY,
       revision  INTEGER NOT NULL
     );`,
-  indexes: 'CREATE INDEX IF NOT EXISTS chart_rows_by_namespace ON chart_rows (namespace);',
+  // Rows are clustered by namespace (the primary key), so a namespace's read is one range scan.
+  indexes: '',
   // `WHERE true`: an upsert's SELECT needs a WHERE clause to parse (SQLite's "parsing ambiguity").
   carryOver: `
     INSERT INTO chart_namespaces${REBUILD_SUFFIX} (namespace, revision)
@@ -116,7 +117,10 @@ export class SqliteChartIndexStore implements ChartIndexStore {
   async sync(charts: PackageChartVersions): Promise<boolean> {
     return this.db.transaction(() => {
       if ((this.head(charts.package)?.sequence ?? 0) >= charts.sequence) return false;
-      prepared(this.db, `DELETE FROM chart_rows${this.suffix} WHERE package = ?`).run(charts.package);
+      prepared(this.db, `DELETE FROM chart_rows${this.suffix} WHERE namespace = ? AND package = ?`).run(
+        charts.namespace,
+        charts.package,
+      );
       for (const version of charts.versions) this.putRow(charts.package, charts.namespace, version);
       this.putHead(charts);
       this.bump(charts.namespace);
@@ -131,8 +135,11 @@ export class SqliteChartIndexStore implements ChartIndexStore {
       if (at >= changes.sequence) return 'stale';
       const moves = changes.published.length > 0 || changes.deleted.length > 0;
       if (at !== changes.fromSequence) return 'behind';
-      const remove = prepared(this.db, `DELETE FROM chart_rows${this.suffix} WHERE package = ? AND version = ?`);
-      for (const version of changes.deleted) remove.run(changes.package, version);
+      const remove = prepared(
+        this.db,
+        `DELETE FROM chart_rows${this.suffix} WHERE namespace = ? AND package = ? AND version = ?`,
+      );
+      for (const version of changes.deleted) remove.run(changes.namespace, changes.package, version);
       for (const version of changes.published) this.putRow(changes.package, changes.namespace, version);
       this.putHead(changes);
       if (moves || head?.visibility !== changes.visibility) this.bump(changes.namespace);
@@ -175,16 +182,16 @@ export class SqliteChartIndexStore implements ChartIndexStore {
 
   async read(namespace: string): Promise<NamespaceCharts> {
     return this.db.transaction(() => {
-      const rows = prepared(
+      // One JSON array per package, joined by SQLite: parsing one array costs less than a parse per row.
+      const packages = prepared(
         this.db,
-        `SELECT h.visibility, r.record FROM chart_rows${this.suffix} r
+        `SELECT h.visibility, '[' || group_concat(r.record, ',') || ']' AS versions FROM chart_rows${this.suffix} r
            JOIN chart_heads${this.suffix} h ON h.package = r.package
-         WHERE r.namespace = ?`,
-      ).all(namespace) as { visibility: Visibility; record: string }[];
-      const versions = rows.map((row) => ({
-        ...(JSON.parse(row.record) as ChartVersionRecord),
-        visibility: row.visibility,
-      }));
+         WHERE r.namespace = ? GROUP BY r.package`,
+      ).all(namespace) as { visibility: Visibility; versions: string }[];
+      const versions = packages.flatMap((row) =>
+        (JSON.parse(row.versions) as ChartVersionRecord[]).map((v) => ({ ...v, visibility: row.visibility })),
+      );
       return { namespace, revision: String(this.revisionNumber(namespace)), versions };
     })();
   }
