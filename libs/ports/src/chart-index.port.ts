@@ -1,4 +1,4 @@
-import type { ChartVersionRecord, PackageChartVersions, Visibility } from '@wharf/domain';
+import type { ChartVersionRecord, PackageChartChanges, PackageChartVersions, Visibility } from '@wharf/domain';
 import type { ProjectionRebuild } from './projection-rebuild.port';
 
 export const CHART_INDEX_STORE = Symbol('ChartIndexStore');
@@ -13,9 +13,19 @@ export interface NamespaceCharts {
 }
 
 /**
+ * What `applyChanges` did: `applied` (the index is now at the changes' sequence), `stale` (it
+ * was already at that sequence or beyond: nothing changed), `behind` (it is at neither the
+ * changes' `fromSequence` nor beyond their sequence, so they cannot be applied alone: nothing
+ * changed, and the caller records the package's whole state with `sync`).
+ */
+export type ChartChangesOutcome = 'applied' | 'stale' | 'behind';
+
+/**
  * The chart index projection: for each package, its chart versions as of a sequence of its
- * event stream (`PackageChartVersions`, derived from the package view), grouped by namespace so
- * a Helm repository index is one read. Maintained by the metadata service where package views
+ * event stream, kept as one record per chart version (package, version) and a small head per
+ * package (the sequence, the visibility), grouped by namespace so a Helm repository index is
+ * one read. A push writes its own versions and the head (`applyChanges`), never the package's
+ * other versions. Maintained by the metadata service where package views
  * are applied, so it is current when a push is acknowledged; never built by listing storage.
  *
  * When its engine cannot be reached or is overloaded, every method rejects with
@@ -35,6 +45,22 @@ export interface ChartIndexStore {
    * sequence is kept).
    */
   sync(charts: PackageChartVersions): Promise<boolean>;
+
+  /**
+   * Applies one batch's changes (`chartChangesOf`) when the package's recorded sequence is
+   * exactly `changes.fromSequence` (none recorded: 0): records the published versions
+   * (replacing the same version), removes the deleted ones (absent ones are ignored), takes
+   * `changes.visibility` as the package's and `changes.sequence` as its sequence; the write is
+   * proportional to the changes, not to the package. At or beyond `changes.sequence`: `stale`,
+   * nothing changes (a redelivery). Otherwise `behind`, nothing changes: the index lacks the
+   * package's events in between, which only the whole state (`sync`) repairs (a package with
+   * nothing recorded is at 0: its first changes are `behind` unless they start its stream).
+   * Applied changes that leave the versions and the visibility as they were may keep the
+   * revision or change it. An adapter that trusts the sequence it recorded itself may answer
+   * `applied` for changes another process has already applied (the same events: the same
+   * result).
+   */
+  applyChanges(changes: PackageChartChanges): Promise<ChartChangesOutcome>;
 
   /**
    * An opaque token for the namespace's current chart versions: equal tokens mean equal

@@ -1,6 +1,6 @@
 import { SqliteChartIndexStore } from '@wharf/adapters/chart-index-sqlite';
 import type { EventEnvelope } from '@wharf/contracts';
-import { PackageEvent } from '@wharf/domain';
+import { PackageEvent, emptyHeadState, evolveHeadAll, packageHead } from '@wharf/domain';
 import { InMemoryMetadataStore, TEST_PACKAGE, addedToChannel, commandMeta, deleted, published } from '@wharf/testing';
 import { ChartIndexProjection } from './chart-index-projection';
 import { envelopesFor } from './event-envelopes';
@@ -54,6 +54,7 @@ describe('PackageProjection with the chart index', () => {
   it('leaves the chart index alone for events that cannot change charts', async () => {
     await projection.apply(TEST_PACKAGE, stream(0, chart('1.0.0')));
     const revision = await charts.revision(NAMESPACE);
+    const applyChanges = jest.spyOn(charts, 'applyChanges');
 
     await projection.apply(
       TEST_PACKAGE,
@@ -61,6 +62,7 @@ describe('PackageProjection with the chart index', () => {
     );
 
     expect(await charts.revision(NAMESPACE)).toBe(revision);
+    expect(applyChanges).not.toHaveBeenCalled();
   });
 
   it('repairs the chart index from the projector when a writer stored two events but stopped before their chart sync, delivered one batch at a time', async () => {
@@ -81,5 +83,31 @@ describe('PackageProjection with the chart index', () => {
     await projection.apply(TEST_PACKAGE, events);
 
     expect(await versions()).toEqual(['1.0.0']);
+  });
+
+  it("records a push through the head from the rows it changed, without reading the whole view or rewriting the package's versions", async () => {
+    const view = await projection.apply(TEST_PACKAGE, stream(0, chart('1.0.0'), chart('2.0.0'), chart('3.0.0')));
+    // The head and the row the batch touches (1.0.0, deleted), as the writer loads them.
+    const before = { ...emptyHeadState(packageHead(view)), rows: view.manifests.filter((m) => m.release === '1.0.0') };
+    const events = stream(3, chart('4.0.0'), deleted({ release: '1.0.0', mediaType: 'helm' }));
+    const get = jest.spyOn(store, 'get');
+    const sync = jest.spyOn(charts, 'sync');
+
+    await projection.applyHead(TEST_PACKAGE, events, before, evolveHeadAll(before, events));
+
+    expect(get).not.toHaveBeenCalled();
+    expect(sync).not.toHaveBeenCalled();
+    expect(await versions()).toEqual(['2.0.0', '3.0.0', '4.0.0']);
+  });
+
+  it("records the whole view's chart versions once when the chart index is behind the batch (its first chart after other events)", async () => {
+    await projection.apply(TEST_PACKAGE, stream(0, published({ release: '0.1.0', mediaType: 'kpm' })));
+    const sync = jest.spyOn(charts, 'sync');
+
+    await projection.apply(TEST_PACKAGE, stream(1, chart('1.0.0')));
+    await projection.apply(TEST_PACKAGE, stream(2, chart('2.0.0')));
+
+    expect(sync).toHaveBeenCalledTimes(1);
+    expect(await versions()).toEqual(['1.0.0', '2.0.0']);
   });
 });

@@ -62,7 +62,7 @@ export class PackageProjection {
       const before = stored ?? emptyPackageView(pkg);
       const fresh = events.filter((e) => e.sequence > before.sequence).sort((a, b) => a.sequence - b.sequence);
       if (fresh.length === 0) {
-        await this.charts?.apply(before, events);
+        await this.charts?.repair(before, events);
         // Only these events are known to be in the chart index now: a later event the store
         // already holds may still be missing there (a writer that stopped between the two).
         this.appliedThrough.offer(pkg, { sequence: lastSequence(events) });
@@ -73,8 +73,9 @@ export class PackageProjection {
       }
       const after = evolveAll(before, fresh);
       // Only the rows these events changed are written, and the head: a push costs its own rows.
-      if (await this.store.put(after, stored ? before.sequence : 0, manifestChanges(after, fresh))) {
-        await this.charts?.apply(after, events);
+      const changes = manifestChanges(after, fresh);
+      if (await this.store.put(after, stored ? before.sequence : 0, changes)) {
+        await this.charts?.record(fresh, after, before.sequence, changes, async () => after);
         this.appliedThrough.offer(pkg, { sequence: after.sequence });
         return after;
       }
@@ -96,16 +97,18 @@ export class PackageProjection {
     after: PackageHeadState,
   ): Promise<void> {
     const sorted = [...events].sort((a, b) => a.sequence - b.sequence);
-    if (!(await this.store.putHead(after.head, before.head.sequence, headChanges(after, sorted)))) {
+    const changes = headChanges(after, sorted);
+    if (!(await this.store.putHead(after.head, before.head.sequence, changes))) {
       await this.applyAppended(pkg, events);
       return;
     }
     let behind = false;
-    await this.charts?.applyLoaded(async () => {
+    // The chart index takes the same row changes; it reads the whole view only when it is behind.
+    await this.charts?.record(sorted, after.head, before.head.sequence, changes, async () => {
       const view = await this.store.get(pkg);
       behind = (view?.sequence ?? 0) < after.head.sequence;
       return behind ? null : view;
-    }, events);
+    });
     // The store read back a view behind the head just put: a replay's switch came in between,
     // and the head went to the generation before it. Applied to the new one, charts included.
     if (behind) await this.applyAppended(pkg, events);

@@ -195,7 +195,7 @@ describe('replay (distributed profile, real engines)', () => {
 
     for (const name of Object.values(generationCollectionNames('', 0)))
       await mongo.db(`wharf_${run}`).dropCollection(name);
-    for (const name of ['chart_packages', 'chart_marks', 'chart_heads'])
+    for (const name of ['chart_rows', 'chart_batches', 'chart_pointers'])
       await mongo.db(`wharf_${run}`).dropCollection(name);
     expect(await chartVersions()).toEqual([]);
     await opensearch.indices.delete({ index: `${run}-packages-*` });

@@ -50,9 +50,10 @@ const SNAPSHOTS: Record<ProjectionName, { file: string; tables: string[]; querie
   // The revision counters are not compared: a rebuild raises them above the live ones.
   charts: {
     file: 'charts.db',
-    tables: ['chart_packages', 'chart_namespaces'],
+    tables: ['chart_heads', 'chart_rows', 'chart_namespaces'],
     queries: [
-      'SELECT * FROM chart_packages ORDER BY package',
+      'SELECT * FROM chart_heads ORDER BY package',
+      'SELECT * FROM chart_rows ORDER BY package, version',
       'SELECT namespace FROM chart_namespaces ORDER BY namespace',
     ],
   },

@@ -7,8 +7,9 @@
 import type { ChartMetadata } from '../archive/chart-metadata';
 import { parseAccountName } from '../names';
 import type { PackageEvent } from '../package/package.events';
+import type { ManifestChanges } from '../package/package.head';
 import { HELM_MEDIA_TYPE } from '../package/package.helm-manifest';
-import type { PackageView, Visibility } from '../package/package.view';
+import type { PackageView, ReleaseManifest, Visibility } from '../package/package.view';
 
 export { HELM_MEDIA_TYPE };
 
@@ -43,17 +44,8 @@ export interface PackageChartVersions {
 export function chartVersionsOf(view: PackageView): PackageChartVersions {
   const versions: ChartVersionRecord[] = [];
   for (const manifest of view.manifests) {
-    if (manifest.mediaType !== HELM_MEDIA_TYPE || manifest.chart === null) continue;
-    versions.push({
-      name: view.name,
-      version: manifest.release,
-      chart: manifest.chart,
-      blobDigest: manifest.blobDigest,
-      apprDigest: manifest.apprDigest,
-      size: manifest.size,
-      ...(manifest.provenanceDigest ? { provenanceDigest: manifest.provenanceDigest } : {}),
-      createdAt: manifest.createdAt,
-    });
+    const version = chartVersionOf(view.name, manifest);
+    if (version) versions.push(version);
   }
   return {
     package: view.package,
@@ -61,6 +53,71 @@ export function chartVersionsOf(view: PackageView): PackageChartVersions {
     sequence: view.sequence,
     visibility: view.visibility,
     versions,
+  };
+}
+
+/** The chart version a manifest of package `name` is: none unless it is `helm` with a usable Chart.yaml. */
+export function chartVersionOf(name: string, manifest: ReleaseManifest): ChartVersionRecord | null {
+  if (manifest.mediaType !== HELM_MEDIA_TYPE || manifest.chart === null) return null;
+  return {
+    name,
+    version: manifest.release,
+    chart: manifest.chart,
+    blobDigest: manifest.blobDigest,
+    apprDigest: manifest.apprDigest,
+    size: manifest.size,
+    ...(manifest.provenanceDigest ? { provenanceDigest: manifest.provenanceDigest } : {}),
+    createdAt: manifest.createdAt,
+  };
+}
+
+/**
+ * What one batch of a package's events changed in its chart versions: the chart index's write
+ * for a push, proportional to the batch (`manifestChanges` of the same events), not to the
+ * package. A store applies it only on top of exactly `fromSequence` (see ChartIndexStore).
+ */
+export interface PackageChartChanges {
+  package: string;
+  namespace: string;
+  /** The package's sequence before the batch: the one the chart index must be at. */
+  fromSequence: number;
+  /** The package's sequence after the batch. */
+  sequence: number;
+  /** The package's visibility after the batch. */
+  visibility: Visibility;
+  /** Chart versions published (new, or replacing the same version). */
+  published: ChartVersionRecord[];
+  /** Versions the package no longer has as charts (deleted, or republished without a usable Chart.yaml). */
+  deleted: string[];
+}
+
+/**
+ * The chart changes of a batch, from the package after it (its head's fields) and the rows the
+ * batch changed: helm manifests published become versions, helm rows deleted (or published
+ * without Chart.yaml) leave. Other media types are not charts.
+ */
+export function chartChangesOf(
+  after: Pick<PackageView, 'package' | 'namespace' | 'name' | 'sequence' | 'visibility'>,
+  fromSequence: number,
+  changes: ManifestChanges,
+): PackageChartChanges {
+  const published: ChartVersionRecord[] = [];
+  const deleted: string[] = [];
+  for (const { manifest } of changes.published) {
+    if (manifest.mediaType !== HELM_MEDIA_TYPE) continue;
+    const version = chartVersionOf(after.name, manifest);
+    if (version) published.push(version);
+    else deleted.push(manifest.release);
+  }
+  for (const gone of changes.deleted) if (gone.mediaType === HELM_MEDIA_TYPE) deleted.push(gone.release);
+  return {
+    package: after.package,
+    namespace: after.namespace,
+    fromSequence,
+    sequence: after.sequence,
+    visibility: after.visibility,
+    published,
+    deleted,
   };
 }
 

@@ -7,10 +7,19 @@
  * Each test gets a fresh store and uses its own namespaces. The factory's cleanup drops what the
  * store created (database, file).
  */
-import { PackageChartVersions, PackageEvent, chartVersionsOf } from '@wharf/domain';
+import {
+  PackageChartChanges,
+  PackageChartVersions,
+  PackageEvent,
+  PackageView,
+  Visibility,
+  chartChangesOf,
+  chartVersionsOf,
+  emptyPackageView,
+} from '@wharf/domain';
 import type { ChartIndexStore } from '@wharf/ports';
 import { ContractFixture, ContractOptions, uniqueName, useContractFixture } from './contract-fixture';
-import { packageView, releaseDeleted, releasePublished } from './contract-data.factory';
+import { packageView, packageViewAfter, releaseDeleted, releasePublished } from './contract-data.factory';
 
 export type ChartIndexStoreFixture = ContractFixture<ChartIndexStore>;
 
@@ -18,6 +27,20 @@ export type ChartIndexStoreFixture = ContractFixture<ChartIndexStore>;
 export function packageCharts(pkg: string, events: PackageEvent[]): PackageChartVersions {
   return chartVersionsOf(packageView(pkg, events));
 }
+
+/** The chart changes of `events` continuing `view`, as the metadata service derives them, and the view after them. */
+export function chartChangesAfter(
+  view: PackageView,
+  events: PackageEvent[],
+): { view: PackageView; changes: PackageChartChanges } {
+  const after = packageViewAfter(view, events);
+  return { view: after.view, changes: chartChangesOf(after.view, view.sequence, after.changes) };
+}
+
+const visibilityChanged = (visibility: Visibility): PackageEvent => ({
+  type: 'PackageVisibilityChanged',
+  data: { visibility },
+});
 
 export function describeChartIndexStoreContract(
   name: string,
@@ -166,6 +189,167 @@ export function describeChartIndexStoreContract(
       },
       timeout,
     );
+
+    describe('applyChanges', () => {
+      /** Applies batches one after the other from an empty package; returns each batch's changes and the view after all. */
+      const applyAll = async (pkg: string, ...batches: PackageEvent[][]) => {
+        let view = emptyPackageView(pkg);
+        const all: PackageChartChanges[] = [];
+        for (const batch of batches) {
+          const next = chartChangesAfter(view, batch);
+          expect(await store().applyChanges(next.changes)).toBe('applied');
+          all.push(next.changes);
+          view = next.view;
+        }
+        return { view, all };
+      };
+
+      it(
+        "should record a batch's chart versions on top of the sequence it continues: new versions added, republished ones replaced, deleted ones removed, each under a new revision",
+        async () => {
+          const ns = uniqueName('ns');
+          const pkg = `${ns}/app`;
+          const revisions = new Set([await store().revision(ns)]);
+          const { view } = await applyAll(pkg, [
+            releasePublished({ release: '1.0.0' }),
+            releasePublished({ release: '1.1.0' }),
+            releasePublished({ release: '1.0.0', mediaType: 'kpm' }),
+          ]);
+          revisions.add(await store().revision(ns));
+          expect(await versionsOf(ns)).toEqual(['app@1.0.0', 'app@1.1.0']);
+
+          const republished = releasePublished({ release: '1.1.0' });
+          republished.data.chart = { ...republished.data.chart!, description: 'forced' };
+          const next = chartChangesAfter(view, [
+            releaseDeleted('1.0.0'),
+            republished,
+            releasePublished({ release: '2.0.0' }),
+          ]);
+          expect(await store().applyChanges(next.changes)).toBe('applied');
+
+          const read = await store().read(ns);
+          revisions.add(read.revision);
+          expect(revisions.size).toBe(3);
+          expect(await store().revision(ns)).toBe(read.revision);
+          // Exactly what the whole view's chart versions are, each with the package's visibility.
+          const byVersion = (versions: { version: string }[]) =>
+            [...versions].sort((a, b) => a.version.localeCompare(b.version));
+          expect(byVersion(read.versions)).toEqual(
+            byVersion(chartVersionsOf(next.view).versions.map((v) => ({ ...v, visibility: 'public' }))),
+          );
+          expect(read.versions.find((v) => v.version === '1.1.0')!.chart.description).toBe('forced');
+        },
+        timeout,
+      );
+
+      it(
+        'should answer stale for changes at or below the recorded sequence, and behind for changes continuing another sequence, changing nothing',
+        async () => {
+          const ns = uniqueName('ns');
+          const pkg = `${ns}/app`;
+          const { view, all } = await applyAll(
+            pkg,
+            [releasePublished({ release: '1.0.0' })],
+            [releasePublished({ release: '2.0.0' })],
+          );
+          const revision = await store().revision(ns);
+
+          // Redelivered: the same batches again, the newest first.
+          expect(await store().applyChanges(all[1]!)).toBe('stale');
+          expect(await store().applyChanges(all[0]!)).toBe('stale');
+          // A batch whose events before it the index lacks (sequence 3 never applied).
+          const skipped = chartChangesAfter(chartChangesAfter(view, [releasePublished({ release: '3.0.0' })]).view, [
+            releaseDeleted('1.0.0'),
+          ]);
+          expect(await store().applyChanges(skipped.changes)).toBe('behind');
+          // A package with nothing recorded, whose batch does not start its stream.
+          expect(await store().applyChanges({ ...skipped.changes, package: `${ns}/other` })).toBe('behind');
+
+          expect(await store().revision(ns)).toBe(revision);
+          expect(await versionsOf(ns)).toEqual(['app@1.0.0', 'app@2.0.0']);
+          // The whole state repairs it, and changes continue from there.
+          expect(await store().sync(chartVersionsOf(skipped.view))).toBe(true);
+          expect(await versionsOf(ns)).toEqual(['app@2.0.0', 'app@3.0.0']);
+          const continued = chartChangesAfter(skipped.view, [releasePublished({ release: '4.0.0' })]);
+          expect(await store().applyChanges(continued.changes)).toBe('applied');
+          expect(await versionsOf(ns)).toEqual(['app@2.0.0', 'app@3.0.0', 'app@4.0.0']);
+        },
+        timeout,
+      );
+
+      it(
+        'should drop versions a whole state no longer has, even ones recorded by changes, and answer stale for changes it covers',
+        async () => {
+          const ns = uniqueName('ns');
+          const pkg = `${ns}/app`;
+          const { view } = await applyAll(
+            pkg,
+            [releasePublished({ release: '1.0.0' })],
+            [releasePublished({ release: '2.0.0' })],
+          );
+          const later = chartChangesAfter(view, [releaseDeleted('2.0.0'), releasePublished({ release: '3.0.0' })]);
+
+          expect(await store().sync(chartVersionsOf(later.view))).toBe(true);
+          expect(await store().applyChanges(later.changes)).toBe('stale');
+
+          expect(await versionsOf(ns)).toEqual(['app@1.0.0', 'app@3.0.0']);
+        },
+        timeout,
+      );
+
+      it(
+        'should move every version of a package in or out of the public ones with a visibility change alone, and keep versions deleted when redelivered',
+        async () => {
+          const ns = uniqueName('ns');
+          const pkg = `${ns}/app`;
+          const { view, all } = await applyAll(
+            pkg,
+            [releasePublished({ release: '1.0.0' }), releasePublished({ release: '2.0.0' })],
+            [releaseDeleted('1.0.0')],
+          );
+          const before = await store().revision(ns);
+          const visibilityOf = async () =>
+            (await store().read(ns)).versions.map((v) => `${v.version} ${v.visibility}`).sort();
+
+          const hidden = chartChangesAfter(view, [visibilityChanged('private')]);
+          expect(hidden.changes.published).toEqual([]);
+          expect(await store().applyChanges(hidden.changes)).toBe('applied');
+          expect(await visibilityOf()).toEqual(['2.0.0 private']);
+          const privateRevision = await store().revision(ns);
+          expect(privateRevision).not.toBe(before);
+
+          expect(await store().applyChanges(all[0]!)).toBe('stale');
+          const shown = chartChangesAfter(hidden.view, [visibilityChanged('public')]);
+          expect(await store().applyChanges(shown.changes)).toBe('applied');
+          expect(await visibilityOf()).toEqual(['2.0.0 public']);
+          expect(await store().revision(ns)).not.toBe(privateRevision);
+        },
+        timeout,
+      );
+
+      it(
+        'should apply changes in a rebuild as in the live store, without touching the live one',
+        async () => {
+          const ns = uniqueName('ns');
+          const pkg = `${ns}/app`;
+          await applyAll(pkg, [releasePublished({ release: '1.0.0' })]);
+          const rebuild = await store().rebuild();
+          ctx.defer(() => rebuild.abort());
+          const fresh = chartChangesAfter(emptyPackageView(pkg), [
+            releasePublished({ release: '1.0.0' }),
+            releasePublished({ release: '9.0.0' }),
+          ]);
+          const deleted = chartChangesAfter(fresh.view, [releaseDeleted('1.0.0')]);
+
+          expect(await rebuild.store.applyChanges(fresh.changes)).toBe('applied');
+          expect(await rebuild.store.applyChanges(deleted.changes)).toBe('applied');
+
+          expect((await rebuild.store.read(ns)).versions.map((v) => v.version)).toEqual(['9.0.0']);
+          expect(await versionsOf(ns)).toEqual(['app@1.0.0']);
+        },
+        timeout,
+      );
+    });
 
     describe('rebuild', () => {
       it(
