@@ -201,7 +201,11 @@ describe('PackageProjection', () => {
 
     it('records the charts of the view it put, not of an older generation the store reads back after its put', async () => {
       const synced: number[] = [];
-      const charts = { sync: async (c: { sequence: number }) => synced.push(c.sequence) > 0 };
+      // A chart index that lacks the package's earlier events: it asks for the whole view.
+      const charts = {
+        applyChanges: async () => 'behind' as const,
+        sync: async (c: { sequence: number }) => synced.push(c.sequence) > 0,
+      };
       projection = new PackageProjection(store, new ChartIndexProjection(charts as unknown as ChartIndexStore));
       const [first, second] = stream(0, published({ release: '1.0.0' }), published({ release: '2.0.0' }));
       await projection.apply(TEST_PACKAGE, [first]);
