@@ -14,6 +14,7 @@ export const COLORS: Record<TargetName, string> = {
   cnr: '#d62728',
   nginx: '#2ca02c',
   distribution: '#ff7f0e',
+  'distribution-s3': '#ffbb78',
 };
 
 export function esc(s: string): string {

@@ -31,7 +31,8 @@ export type TargetName =
   | 'wharf-distributed-before'
   | 'cnr'
   | 'nginx'
-  | 'distribution';
+  | 'distribution'
+  | 'distribution-s3';
 
 /** The OCI registry the `oci` scenario runs beside Wharf (bench/install.sh builds it). */
 export const DISTRIBUTION_VERSION = 'v3.1.2';
@@ -388,6 +389,21 @@ function logsOf(dir: string): string {
     .join('\n');
 }
 
+/** The AWS SDK (Wharf's own dependency) and a client of the local S3 engine. */
+function s3ClientFor(engines: Record<string, string>): { s3: any; client: any } {
+  const s3 = require(require.resolve('@aws-sdk/client-s3', { paths: [ROOT] }));
+  const client = new s3.S3Client({
+    endpoint: engines.WHARF_S3_ENDPOINT,
+    region: engines.WHARF_S3_REGION,
+    credentials: {
+      accessKeyId: engines.WHARF_S3_ACCESS_KEY_ID,
+      secretAccessKey: engines.WHARF_S3_SECRET_ACCESS_KEY,
+    },
+    forcePathStyle: true,
+  });
+  return { s3, client };
+}
+
 /** Best effort: drops a run's database, topics and consumer groups, indexes and bucket (the engines are shared). */
 async function dropNamespaces(
   engines: Record<string, string>,
@@ -451,16 +467,7 @@ async function dropNamespaces(
     [
       's3',
       async () => {
-        const s3 = req('@aws-sdk/client-s3');
-        const client = new s3.S3Client({
-          endpoint: engines.WHARF_S3_ENDPOINT,
-          region: engines.WHARF_S3_REGION,
-          credentials: {
-            accessKeyId: engines.WHARF_S3_ACCESS_KEY_ID,
-            secretAccessKey: engines.WHARF_S3_SECRET_ACCESS_KEY,
-          },
-          forcePathStyle: true,
-        });
+        const { s3, client } = s3ClientFor(engines);
         const Bucket = ns.WHARF_S3_BUCKET;
         try {
           for (let token: string | undefined, i = 0; i < 10_000; i++) {
@@ -637,6 +644,78 @@ const distribution: TargetDef = {
   },
 };
 
+/**
+ * CNCF Distribution as a replicated deployment runs it: its S3 storage driver on the local S3
+ * engine (the one the distributed profile keeps its blobs in), a bucket of its own, the same
+ * settings as `distribution` otherwise, and blob redirects off (the bytes go through the
+ * registry, as the `wharf-distributed` target relays them). The S3 engine's CPU is reported
+ * beside it, as the distributed profile's engines are.
+ */
+const distributionS3: TargetDef = {
+  name: 'distribution-s3',
+  label: `CNCF Distribution ${DISTRIBUTION_VERSION} (registry, S3 storage on the local S3 engine)`,
+  available: existsSync(DISTRIBUTION_BIN) ? true : 'not installed: run bench/install.sh',
+  api: false,
+  oci: true,
+  ociOnly: true,
+  async start() {
+    const engines = backendsEnv();
+    const bucket = `distribution-${Date.now().toString(36)}-${process.pid}`;
+    {
+      const { s3, client } = s3ClientFor(engines);
+      try {
+        await client.send(new s3.CreateBucketCommand({ Bucket: bucket }));
+      } finally {
+        client.destroy();
+      }
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-distribution-s3-'));
+    const port = await freePort();
+    const storage = [
+      `s3: { accesskey: "${engines.WHARF_S3_ACCESS_KEY_ID}", secretkey: "${engines.WHARF_S3_SECRET_ACCESS_KEY}",`,
+      `region: "${engines.WHARF_S3_REGION}", regionendpoint: "${engines.WHARF_S3_ENDPOINT}", bucket: "${bucket}",`,
+      'forcepathstyle: true, secure: false, v4auth: true },',
+      'delete: { enabled: true }, cache: { blobdescriptor: inmemory }, redirect: { disable: true }',
+    ].join(' ');
+    const config = [
+      'version: 0.1',
+      'log: { level: error, accesslog: { disabled: true } }',
+      `storage: { ${storage} }`,
+      `http: { addr: 127.0.0.1:${port} }`,
+    ].join('\n');
+    writeFileSync(join(dir, 'config.yml'), config + '\n');
+    const child = spawn(DISTRIBUTION_BIN, ['serve', join(dir, 'config.yml')], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log = capture(child);
+    const url = `http://127.0.0.1:${port}`;
+    const stopProcess = stopper(child, [dir]);
+    const stop = async () => {
+      await stopProcess();
+      await dropNamespaces(engines, {
+        WHARF_MONGO_DATABASE: `unused-${bucket}`,
+        WHARF_KAFKA_TOPIC_PREFIX: `unused-${bucket}.`,
+        WHARF_OPENSEARCH_INDEX_PREFIX: `unused-${bucket}-`,
+        WHARF_S3_BUCKET: bucket,
+      }).catch((e) => process.stderr.write(`[bench] distribution-s3: bucket ${bucket} not removed: ${String(e)}\n`));
+    };
+    await waitHttp(`${url}/v2/`, child, log).catch(async (e) => {
+      await stop();
+      throw e;
+    });
+    const s3Pid = enginePids().s3;
+    return {
+      name: 'distribution-s3',
+      url,
+      pid: child.pid!,
+      stop,
+      logTail: () => log().slice(-1500),
+      ...(s3Pid ? { engines: { s3: s3Pid } } : {}),
+    };
+  },
+};
+
 export const TARGETS: TargetDef[] = [
   wharf,
   wharfBefore,
@@ -645,6 +724,7 @@ export const TARGETS: TargetDef[] = [
   cnr,
   nginx,
   distribution,
+  distributionS3,
 ];
 
 /** pid and all its descendants. */
