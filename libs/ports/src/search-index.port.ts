@@ -74,6 +74,14 @@ export interface SearchIndex {
    */
   newestRows(requests: readonly NewestRowsRequest[]): Promise<Map<string, StoredSearchRows>>;
 
+  /**
+   * Every row stored for these packages (every one asked for is in the map: [] without rows),
+   * each package's ordered by media type, then release (text order). Sees every row stored by a
+   * `putMany` that resolved. Costs follow the packages' sizes: for tools (`wharf verify`), never
+   * on a request's path.
+   */
+  listRows(packages: readonly string[]): Promise<Map<string, SearchRow[]>>;
+
   /** Active packages matching the query, in the query's order ("namespace/name"). */
   search(query: SearchQuery): Promise<string[]>;
 

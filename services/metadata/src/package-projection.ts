@@ -35,8 +35,13 @@ import {
 } from '@wharf/ports';
 import { ChartIndexProjection } from './chart-index-projection';
 
-/** How the writer waits for a store behind the events it appended (applyAppended): about 10 s. */
-export const STORE_BEHIND = { reads: 100, pauseMs: 100 } as const;
+/**
+ * How the writer waits for a store behind the events it appended (applyAppended): about 3 s,
+ * the replay's tail folding for at least 1 s after its switch. The wait holds the package's lock
+ * and its command partition (commands are taken one at a time), so it is kept short: past it the
+ * command is answered 503 and its retry is answered from the package's recent command ids.
+ */
+export const STORE_BEHIND = { reads: 30, pauseMs: 100 } as const;
 
 /** How many packages' applied sequences a process remembers (a number each). */
 export const APPLIED_SEQUENCES_KEPT = 100_000;

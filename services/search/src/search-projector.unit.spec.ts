@@ -65,6 +65,10 @@ class InMemorySearchIndex implements SearchIndex {
     this.docs.set(doc.package, JSON.stringify(doc));
   }
 
+  async listRows(packages: readonly string[]): Promise<Map<string, SearchRow[]>> {
+    return new Map(packages.map((pkg) => [pkg, this.rowsOf(pkg)]));
+  }
+
   /** The package's rows, by (media type, release). */
   rowsOf(pkg: string): SearchRow[] {
     return [...(this.rows.get(pkg)?.values() ?? [])].sort((a, b) =>

@@ -4,7 +4,8 @@
  * then compares what it got with the live stores, and reads every release's blob back:
  *
  *   metadata  each package's view equals the fold's (and the live store holds no other package);
- *   search    each package's search document equals the fold's;
+ *   search    each package's search document equals the fold's, and so do its rows (one per
+ *             release and media type): a row missing, extra or different is named with its package;
  *   charts    each namespace's chart versions equal the fold's (the revision token is not compared);
  *   blobs     each release's .tgz (and provenance file) exists, has its size, and its sha256 is the
  *             blob digest; the sha256 of the gunzipped tar is the appr digest.
@@ -18,7 +19,15 @@ import { SqliteChartIndexStore } from '@wharf/adapters/chart-index-sqlite';
 import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
 import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
 import type { PackageView } from '@wharf/domain';
-import type { BlobStore, ChartIndexStore, EventLog, MetadataStore, SearchIndex } from '@wharf/ports';
+import type {
+  BlobStore,
+  ChartIndexStore,
+  EventLog,
+  MetadataStore,
+  SearchIndex,
+  SearchRow,
+  SearchRowKey,
+} from '@wharf/ports';
 import { join } from 'node:path';
 import { foldIntoCharts, foldIntoSearch } from './replay-targets';
 
@@ -109,9 +118,13 @@ export async function verifyRegistry(live: LiveStores, options: VerifyOptions): 
     for (let i = 0; i < names.length; i += 500) {
       const page = names.slice(i, i + 500);
       const [want, got] = [await search.getMany(page), await live.search.getMany(page)];
-      for (const pkg of page)
+      const [wantRows, gotRows] = [await search.listRows(page), await live.search.listRows(page)];
+      for (const pkg of page) {
         if (canonicalJson(want.get(pkg) ?? null) !== canonicalJson(got.get(pkg) ?? null))
           report({ check: 'search', subject: pkg, problem: drift(want.get(pkg), got.get(pkg)) });
+        for (const problem of rowDrift(wantRows.get(pkg) ?? [], gotRows.get(pkg) ?? []))
+          report({ check: 'search', subject: pkg, problem });
+      }
     }
     for (const namespace of namespaces) {
       const [want, got] = [await charts.read(namespace), await live.charts.read(namespace)];
@@ -172,6 +185,31 @@ function drift(want: { sequence: number } | null | undefined, got: { sequence: n
   if (!got) return 'missing from the store';
   if (!want) return 'in the store, not in the log';
   return `differs from the log (store at sequence ${got.sequence}, log at ${want.sequence})`;
+}
+
+/** Problems named per row beyond which a package's rows are summed up in one line. */
+const ROW_PROBLEMS_SHOWN = 5;
+
+/** What differs between a package's search rows by the log (`want`) and in the store (`got`). */
+export function rowDrift(want: readonly SearchRow[], got: readonly SearchRow[]): string[] {
+  const key = (row: SearchRowKey) => `${row.release} (${row.mediaType})`;
+  const stored = new Map(got.map((row) => [key(row), row]));
+  const problems: string[] = [];
+  for (const row of want) {
+    const found = stored.get(key(row));
+    stored.delete(key(row));
+    if (!found) problems.push(`row ${key(row)} missing from the store`);
+    else if (canonicalJson(found) !== canonicalJson(row))
+      problems.push(
+        `row ${key(row)} differs from the log (store at sequence ${found.sequence}, log at ${row.sequence})`,
+      );
+  }
+  for (const extra of stored.keys()) problems.push(`row ${extra} in the store, not in the log`);
+  if (problems.length <= ROW_PROBLEMS_SHOWN) return problems;
+  return [
+    ...problems.slice(0, ROW_PROBLEMS_SHOWN - 1),
+    `and ${problems.length - ROW_PROBLEMS_SHOWN + 1} more rows differ (of ${want.length} by the log, ${got.length} in the store)`,
+  ];
 }
 
 function sortedVersions(charts: { versions: unknown[] }): string {

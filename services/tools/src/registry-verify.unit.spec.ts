@@ -1,5 +1,18 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteChartIndexStore } from '@wharf/adapters/chart-index-sqlite';
+import { SqliteEventLog } from '@wharf/adapters/event-log-sqlite';
+import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
+import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
+import { ChartIndexProjection, KeyedMutex, MetadataProjector, PackageProjection, PackageWriter } from '@wharf/metadata';
+import type { BlobStore } from '@wharf/ports';
+import { SearchProjector } from '@wharf/search';
+import { eventually, searchRow } from '@wharf/testing';
 import { humanReport } from './cli/maintenance-actions';
-import { canonicalJson } from './registry-verify';
+import { LiveStores, canonicalJson, rowDrift, verifyRegistry } from './registry-verify';
+import { writeHistory } from './replay-scenario.test-support';
 
 describe('verify', () => {
   it('should compare states whatever the order of their keys, and only their content', () => {
@@ -24,6 +37,101 @@ describe('verify', () => {
       '  blobs    abc ns/a@1.0.0 (helm): missing from the blob store',
       '  search   ns/b: missing from the store',
       '',
+    ]);
+  });
+});
+
+describe('verify of the search rows (embedded profile, SQLite)', () => {
+  jest.setTimeout(30_000);
+  let dataDir: string;
+  let log: SqliteEventLog;
+  let live: LiveStores;
+  let projectors: { lag(): Promise<number>; onApplicationShutdown(): Promise<void> }[];
+  const packages = ['ns/alpha', 'ns/beta', 'ns/gamma', 'other/delta'];
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wharf-verify-'));
+    const file = (name: string) => join(dataDir, name);
+    log = new SqliteEventLog({ path: file('events.db'), synchronous: 'normal', pollIntervalMs: 10, retryDelayMs: 10 });
+    const store = new SqliteMetadataStore({ path: file('metadata.db') });
+    const charts = new SqliteChartIndexStore({ path: file('charts.db') });
+    const search = new SqliteSearchIndex({ path: file('search.db') });
+    const locks = new KeyedMutex();
+    const projection = new PackageProjection(store, new ChartIndexProjection(charts));
+    const metadata = new MetadataProjector(log, projection, locks);
+    const searchProjector = new SearchProjector(log, search);
+    projectors = [metadata, searchProjector];
+    await Promise.all([metadata.start(), searchProjector.start()]);
+    await writeHistory(new PackageWriter(log, store, projection, metadata, locks), packages);
+    await eventually(async () => expect(await Promise.all(projectors.map((p) => p.lag()))).toEqual([0, 0]), 20_000);
+    // Blobs are not read (skipBlobs): the history's releases have none.
+    live = { log, metadata: store, search, charts, blobs: {} as BlobStore };
+  });
+
+  afterEach(async () => {
+    for (const projector of projectors) await projector.onApplicationShutdown();
+    await log.close();
+    await Promise.all([live.metadata.close(), live.search.close(), live.charts.close()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function verify() {
+    const scratchDir = mkdtempSync(join(dataDir, 'scratch-'));
+    return verifyRegistry(live, { scratchDir, skipBlobs: true, pollMs: 10 });
+  }
+
+  /** Changes the live search index's rows behind the projector's back. */
+  function tamper(sql: string) {
+    const db = new Database(join(dataDir, 'search.db'));
+    try {
+      expect(db.prepare(sql).run().changes).toBe(1);
+    } finally {
+      db.close();
+    }
+  }
+
+  it('should report a row missing, extra or different, with its package, and nothing else', async () => {
+    expect((await verify()).problems).toEqual([]);
+
+    tamper(`DELETE FROM search_rows WHERE package = 'ns/alpha' AND release = '1.1.0' AND media_type = 'kpm'`);
+    tamper(
+      `UPDATE search_rows SET created_at = '2020-01-01T00:00:00.000Z' WHERE package = 'ns/beta' AND release = '1.2.0'`,
+    );
+    tamper(
+      `INSERT INTO search_rows (package, media_type, release, sequence, created_at, release_key, chart)
+       SELECT package, media_type, '9.9.9', sequence, created_at, release_key, chart FROM search_rows
+       WHERE package = 'other/delta' AND release = '1.2.0'`,
+    );
+    const report = await verify();
+
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      { check: 'search', subject: 'ns/alpha', problem: 'row 1.1.0 (kpm) missing from the store' },
+      {
+        check: 'search',
+        subject: 'ns/beta',
+        problem: expect.stringMatching(
+          /^row 1\.2\.0 \(helm\) differs from the log \(store at sequence \d+, log at \d+\)$/,
+        ),
+      },
+      { check: 'search', subject: 'other/delta', problem: 'row 9.9.9 (helm) in the store, not in the log' },
+    ]);
+  });
+});
+
+describe('search row drift', () => {
+  const rows = (...releases: string[]) => releases.map((release) => searchRow(release));
+
+  it('should name each row that differs, and sum up beyond five', () => {
+    expect(rowDrift(rows('1.0.0', '2.0.0'), rows('1.0.0', '2.0.0'))).toEqual([]);
+    expect(rowDrift(rows('1.0.0'), [])).toEqual(['row 1.0.0 (helm) missing from the store']);
+    expect(rowDrift(rows(), rows('1.0.0'))).toEqual(['row 1.0.0 (helm) in the store, not in the log']);
+    expect(rowDrift(rows('1.0.0', '2.0.0', '3.0.0', '4.0.0', '5.0.0', '6.0.0', '7.0.0'), [])).toEqual([
+      'row 1.0.0 (helm) missing from the store',
+      'row 2.0.0 (helm) missing from the store',
+      'row 3.0.0 (helm) missing from the store',
+      'row 4.0.0 (helm) missing from the store',
+      'and 3 more rows differ (of 7 by the log, 0 in the store)',
     ]);
   });
 });

@@ -40,6 +40,7 @@ import type {
   SearchDocument,
   SearchIndex,
   SearchQuery,
+  SearchRow,
   SearchUpdate,
   StoredSearchRows,
 } from '@wharf/ports';
@@ -85,6 +86,8 @@ const BULK_CHUNK = 500;
 const ROW_CHUNK = 2_000;
 /** "namespace/name" is at most 255 + 1 + 255 characters (libs/domain/src/names.ts). */
 const MAX_PACKAGE_LENGTH = 511;
+/** Rows per page of `listRows`' scroll. */
+const LIST_ROWS_PAGE = 1_000;
 /** OpenSearch's default `index.max_result_window`. */
 const MAX_LIMIT = 10_000;
 
@@ -266,6 +269,36 @@ export class OpenSearchSearchIndex implements SearchIndex {
     requests.forEach((request, i) =>
       found.set(request.package, { newest: tops[2 * i] ?? null, described: tops[2 * i + 1] ?? null }),
     );
+    return found;
+  }
+
+  /** One refresh, then a scroll over the packages' rows (media type and release are not sortable fields: sorted here). */
+  async listRows(packages: readonly string[]): Promise<Map<string, SearchRow[]>> {
+    const found = new Map<string, SearchRow[]>(packages.map((pkg) => [pkg, []]));
+    if (packages.length === 0) return found;
+    await this.init();
+    await this.client.indices.refresh({ index: this.target });
+    const query = { bool: { filter: [{ term: { kind: 'row' } }, { terms: { package: [...found.keys()] } }] } };
+    let { body } = await this.client.search({
+      index: this.target,
+      scroll: '1m',
+      body: { query, size: LIST_ROWS_PAGE, sort: ['_doc'] } as never,
+    });
+    try {
+      while (body.hits.hits.length > 0) {
+        for (const hit of body.hits.hits) {
+          const source = hit._source as SearchRowSource;
+          found.get(source.package)?.push(fromSearchRowSource(source));
+        }
+        if (body.hits.hits.length < LIST_ROWS_PAGE || !body._scroll_id) break;
+        ({ body } = await this.client.scroll({ scroll_id: body._scroll_id, scroll: '1m' } as never));
+      }
+    } finally {
+      if (body._scroll_id)
+        await this.client.clearScroll({ scroll_id: body._scroll_id } as never).catch(() => undefined);
+    }
+    const key = (row: SearchRow) => `${row.mediaType}\u0000${row.release}`;
+    for (const rows of found.values()) rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     return found;
   }
 

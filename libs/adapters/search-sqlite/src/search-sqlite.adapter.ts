@@ -209,6 +209,17 @@ export class SqliteSearchIndex implements SearchIndex {
     return found;
   }
 
+  async listRows(packages: readonly string[]): Promise<Map<string, SearchRow[]>> {
+    const found = new Map<string, SearchRow[]>(packages.map((pkg) => [pkg, []]));
+    if (packages.length === 0) return found;
+    const rows = prepared(
+      this.db,
+      `SELECT * FROM ${this.rows} WHERE package IN (SELECT value FROM json_each(?)) ORDER BY package, media_type, release`,
+    ).all(JSON.stringify(packages)) as (StoredRow & { package: string })[];
+    for (const row of rows) found.get(row.package)!.push(rowOf(row));
+    return found;
+  }
+
   async search(query: SearchQuery): Promise<string[]> {
     const statement = searchStatement(query, this.docs, this.fts);
     if (!statement) return [];

@@ -260,6 +260,35 @@ export function describeSearchIndexContract(
       );
 
       it(
+        'should list every stored row of the packages asked for, by media type then release',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const [kpm, two, one, gone] = [
+            searchRow('1.0.0', { mediaType: 'kpm', sequence: 3, description: null }),
+            searchRow('2.0.0', { sequence: 2 }),
+            searchRow('10.0.0', { sequence: 1 }),
+            searchRow('3.0.0', { sequence: 4 }),
+          ];
+          const other = searchRow('1.0.0');
+          await index().putMany([
+            { document: searchDocument(pkg, { sequence: 4 }), rows: [two, kpm, one, gone] },
+            { document: searchDocument(`${pkg}-other`), rows: [other] },
+          ]);
+          await index().putMany([{ document: searchDocument(pkg, { sequence: 5 }), deletedRows: [gone] }]);
+
+          expect(await index().listRows([pkg, `${pkg}-absent`])).toEqual(
+            new Map([
+              [pkg, [one, two, kpm]],
+              [`${pkg}-absent`, []],
+            ]),
+          );
+          expect(await index().listRows([`${pkg}-other`])).toEqual(new Map([[`${pkg}-other`, [other]]]));
+          expect((await index().listRows([])).size).toBe(0);
+        },
+        timeout,
+      );
+
+      it(
         'should store a document without the view of the former layout',
         async () => {
           const pkg = `${uniqueName('ns')}/app`;
