@@ -167,9 +167,10 @@ export class OciPushesUseCases {
   /**
    * `PUT .../blobs/uploads/<id>?digest=`: the last chunk (if any), then the session's bytes into
    * the blob store under `digest`. Bytes that hash otherwise are DIGEST_INVALID and nothing is
-   * stored; the session is gone either way, but for a last chunk out of place (416). A PUT with
-   * the whole blob into an empty session streams it straight into the blob store, the session
-   * sealed meanwhile (chunks and other PUTs to it: BLOB_UPLOAD_UNKNOWN).
+   * stored; the session is gone either way, but for a last chunk out of place (416) and, on a
+   * chunked upload, an outage (503, for a retry). A PUT with the whole blob into an empty session
+   * streams it straight into the blob store, the session sealed meanwhile (chunks and other PUTs
+   * to it: BLOB_UPLOAD_UNKNOWN), and removed on any failure after the seal.
    */
   async finishUpload(
     path: OciRepositoryPath & { id: string; digest: string | null; range: ChunkRange | null; body: Readable | null },
