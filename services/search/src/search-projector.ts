@@ -2,8 +2,9 @@
  * Follows the log as consumer group "search" and keeps the search index up to date. A batch
  * reads the documents of the packages it touches, folds each package's events into its
  * document (`foldSearchEvents`), asks the index for the newest rows only when a delete needs
- * them, and writes the documents with their row changes in one call: a push costs the same in a
- * package of one release and of 100,000, and the metadata service is never asked. Documents
+ * them, and writes the documents with their row changes in one call: a push's cost does not grow with the
+ * package (measured: the same at 1,000 and 10,000 releases, docs/benchmarks.md), and the
+ * metadata service is never asked. Documents
  * never move backwards in sequence. A document of the former layout (the whole view) is moved
  * to rows on its package's next event.
  */

@@ -17,7 +17,8 @@
  * Documents never move backwards: `_bulk` with `version_type: external` and `version:
  * sequence`; OpenSearch refuses a version not above the stored one with a per-item 409, which
  * is the port's "ignored". Rows (see search-opensearch.mapping.ts) are written before their
- * documents, in a `_bulk` of their own, under the version of the document they came with; a
+ * documents, in a `_bulk` of their own, under the version of the document they came with
+ * (`external_gte`: an operation at the stored row's version applies, see `putMany`); a
  * `putMany` first reads the stored documents' versions (`_mget`, realtime) and drops the
  * updates not above them, rows and all. `newestRows` refreshes the index (rows written with
  * the default refresh are not searchable yet) and asks for the top row of two sorts per package
@@ -208,12 +209,16 @@ export class OpenSearchSearchIndex implements SearchIndex {
     }
     await this.init();
     const accepted = await this.aboveStored(updates);
+    // Rows by `external_gte`: a row at version N is its package's state at event N, so an
+    // operation at the stored row's version applies (a delete too). With `external` it would be a
+    // conflict, ignored: a row written by a batch whose documents then failed, redelivered in
+    // smaller batches that delete it at that same version, would survive as a ghost.
     const rowOperations = accepted.flatMap(({ document: doc, rows = [], deletedRows = [] }) => [
       ...deletedRows.map((row) => [
-        { delete: { _id: searchRowId(doc.package, row), version: doc.sequence, version_type: 'external' } },
+        { delete: { _id: searchRowId(doc.package, row), version: doc.sequence, version_type: 'external_gte' } },
       ]),
       ...rows.map((row) => [
-        { index: { _id: searchRowId(doc.package, row), version: doc.sequence, version_type: 'external' } },
+        { index: { _id: searchRowId(doc.package, row), version: doc.sequence, version_type: 'external_gte' } },
         toSearchRowSource(doc.package, row),
       ]),
     ]);

@@ -19,6 +19,8 @@ import {
   searchIndexAlias,
   searchIndexBody,
   searchIndexName,
+  searchRowId,
+  toSearchRowSource,
   toSearchSource,
 } from './search-opensearch.mapping';
 
@@ -278,5 +280,28 @@ describe('OpenSearchSearchIndex', () => {
     );
     expect(await index.search({ text: 'web', limit: 10 })).toHaveLength(2);
     expect(await index.count()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('should apply a row write or delete at the version of the row stored (a batch redelivered in smaller ones)', async () => {
+    const index = await open();
+    const pkg = `${uniqueName('ns')}/app`;
+    await index.putMany([{ document: searchDocument(pkg, { sequence: 3 }) }]);
+    // What a batch ending at event 5 left when its rows were written and its documents were not.
+    const [ghost, stale] = [searchRow('1.0.0', { sequence: 5 }), searchRow('2.0.0', { sequence: 5 })];
+    for (const row of [ghost, stale])
+      await admin.index({
+        index: searchIndexAlias(indexPrefix),
+        id: searchRowId(pkg, row),
+        version: 5,
+        version_type: 'external',
+        body: toSearchRowSource(pkg, row),
+      });
+    // Redelivered in smaller batches, the one ending at event 5 deletes one row and rewrites the
+    // other (the same state in practice; another description here shows the write applied).
+    const current = searchRow('2.0.0', { sequence: 5, description: 'as of event 5' });
+    await index.putMany([{ document: searchDocument(pkg, { sequence: 5 }), rows: [current], deletedRows: [ghost] }]);
+
+    const found = await index.newestRows([{ package: pkg, excluding: [] }]);
+    expect(found.get(pkg)).toEqual({ newest: current, described: current });
   });
 });

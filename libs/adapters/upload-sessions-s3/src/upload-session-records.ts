@@ -21,10 +21,14 @@
  * one is missing. Reads are by `_id` only (FerretDB v1 uses no secondary index), but for the
  * expiry sweep and a session's removal, which scan.
  *
- * A commit prunes the versions before it (one state per chunk would otherwise pile up). A reader
- * may start from a pruned version (it read `latest` before the commit moved it, or a FerretDB
- * write moved `latest` back): finding no state there, it takes the newest version the session
- * holds (a scan of its few states) and probes on from it, so it always finds the current one.
+ * A commit prunes the versions before it (one full state per chunk would otherwise pile up) to
+ * tombstones: `pruned`, without the parts and tails, but still holding their `_id` (and the
+ * multipart upload, for `uploadIdsOf`). Deleting them would free `<id>@<v+1>` once the session
+ * is two commits past `v`, and a chunk or seal still working from `v` (another replica) would
+ * then win its insert: two writers from one state both committed. A reader that starts from a
+ * tombstone (it read `latest` before the commit moved it, or a FerretDB write moved `latest`
+ * back) probes on from it, so it always finds the current state; the tombstones go with the
+ * session (`remove`).
  */
 import type { Collection, MongoClient } from 'mongodb';
 import { MongoConnectionOptions, connectMongo, translateMongoOutages } from '@wharf/adapters/mongo';
@@ -69,10 +73,15 @@ interface HeadDocument {
   latest: number;
 }
 
-interface StateDocument extends Omit<SessionState, 'version'> {
+interface StateDocument extends Omit<SessionState, 'version' | 'parts' | 'tails'> {
   _id: string;
   session: string;
   version: number;
+  /** Absent on a tombstone (`pruned`). */
+  parts?: RecordedPart[];
+  tails?: string[];
+  /** A version a later commit superseded: kept only to hold its `_id` (see the header). */
+  pruned?: boolean;
 }
 
 interface ClaimDocument {
@@ -136,8 +145,9 @@ export class MongoUploadRecords {
   async state(id: string): Promise<SessionState | null> {
     const head = await this.heads.findOne({ _id: id });
     if (!head) return null;
+    // A tombstone when pruned since `latest` was read (or `latest` moved back): probed on from.
     let current = await this.states.findOne({ _id: `${id}@${head.latest}` });
-    // Pruned since `latest` was read (or `latest` moved back): the newest version still held.
+    // Missing: the session is being removed (or its states predate the tombstones).
     current ??= await this.states.find({ session: id }).sort({ version: -1 }).limit(1).next();
     if (!current) return null;
     for (let version = current.version + 1; ; version++) {
@@ -145,16 +155,17 @@ export class MongoUploadRecords {
       if (!next) break;
       current = next;
     }
-    const { _id, session, ...state } = current;
-    void _id;
-    void session;
-    return state;
+    // The newest version is never a tombstone, unless the session's removal is under way.
+    if (current.pruned) return null;
+    const { version, size, uploadId, parts = [], tails = [], tailSize, sealed } = current;
+    return { version, size, uploadId, parts, tails, tailSize, sealed };
   }
 
   /**
    * Commits `next` (whose version is the one after the state it was made from) and marks the
    * session active; false when another commit from that state came first (nothing written).
-   * The versions before it are pruned (a failed prune is left to the next commit).
+   * The versions before it are pruned to tombstones, which keep their `_id`: a commit from any
+   * superseded state still finds its version taken (a failed prune is left to the next commit).
    */
   async commit(id: string, next: SessionState): Promise<boolean> {
     try {
@@ -164,11 +175,19 @@ export class MongoUploadRecords {
       throw error;
     }
     await this.heads.updateOne({ _id: id }, { $max: { latest: next.version, activeAt: new Date() } });
-    await this.states.deleteMany({ session: id, version: { $lt: next.version } }).catch(() => undefined);
+    await this.states
+      .updateMany(
+        { session: id, version: { $lt: next.version }, pruned: { $ne: true } },
+        { $set: { pruned: true }, $unset: { parts: '', tails: '' } },
+      )
+      .catch(() => undefined);
     return true;
   }
 
-  /** The multipart uploads the session's states name (for a removal to abort; a state keeps its upload once set). */
+  /**
+   * The multipart uploads the session's states name, tombstones included (for a removal to abort;
+   * a state keeps its upload once set).
+   */
   async uploadIdsOf(id: string): Promise<string[]> {
     const found = await this.states.find({ session: id }, { projection: { uploadId: 1 } }).toArray();
     return found.flatMap((state) => (state.uploadId ? [state.uploadId] : []));

@@ -2,8 +2,9 @@
  * What the S3 adapter adds to the port's contract, on the real engines: two replicas racing a
  * chunk from one state (exactly one is committed), a seal on one replica refusing a chunk still
  * streaming into another and two seals racing (one wins), removal of a session that holds parts
- * (cancelled or expired) aborting its multipart upload, leaving nothing in the bucket, one state
- * version kept per session (and found by a reader that starts from a pruned one), small chunks
+ * (cancelled or expired) aborting its multipart upload, leaving nothing in the bucket, a chunk
+ * from a state superseded twice refused, one live state version kept per session (and found by a
+ * reader that starts from a pruned one), small chunks
  * kept as tail objects of their own, and the expiry's sweep of what removed sessions left behind.
  */
 import { randomBytes } from 'node:crypto';
@@ -162,7 +163,28 @@ it('should abort the multipart upload of a session cancelled or expired with par
   expect(await leftovers()).toEqual([]);
 });
 
-it('should keep one state version per session, and find it from a pruned version', async () => {
+it('should refuse a chunk from a state another replica has since superseded twice (its versions pruned)', async () => {
+  const [a, b] = [await replica(), await replica()];
+  const { id } = await a.start('ns/app');
+  const stale = new PassThrough();
+  stale.write(randomBytes(100));
+  // Starts from state 0 and waits for its end: it would commit state 1.
+  const refused = b.append('ns/app', id, 0, stale, 16 * MiB).catch((e: unknown) => e);
+  // Its first bytes read: it has read state 0 before the other replica's commits.
+  for (let i = 0; i < 600 && stale.readableLength > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  const first = randomBytes(100);
+  const second = randomBytes(200);
+  await a.append('ns/app', id, 0, Readable.from([first]), 16 * MiB);
+  await a.append('ns/app', id, first.length, Readable.from([second]), 16 * MiB);
+  stale.end(randomBytes(100));
+  expect(await refused).toBeInstanceOf(UploadOffsetMismatchError);
+  expect((await b.get('ns/app', id))?.size).toBe(first.length + second.length);
+  expect((await bytesOf(await b.open('ns/app', id))).equals(Buffer.concat([first, second]))).toBe(true);
+  expect(await a.delete('ns/app', id)).toBe(true);
+  expect(await leftovers()).toEqual([]);
+});
+
+it('should keep one live state version per session, and find it from a pruned version', async () => {
   const store = await replica();
   const { id } = await store.start('ns/app');
   const states = (await adminClient()).db(database).collection('oci_upload_session_states');
@@ -170,7 +192,7 @@ it('should keep one state version per session, and find it from a pruned version
   let size = 0;
   for (const chunk of [randomBytes(100), randomBytes(6 * MiB), randomBytes(100), randomBytes(100)])
     size = (await store.append('ns/app', id, size, Readable.from([chunk]), 16 * MiB)).size;
-  expect(await states.countDocuments({ session: id })).toBe(1);
+  expect(await states.countDocuments({ session: id, pruned: { $ne: true } })).toBe(1);
   // A reader that read `latest` before the last commit (or a head FerretDB moved back).
   await heads.updateOne({ _id: id }, { $set: { latest: 0 } });
   expect((await store.get('ns/app', id))?.size).toBe(size);

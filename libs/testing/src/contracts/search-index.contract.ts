@@ -544,6 +544,42 @@ export function describeSearchIndexContract(
       );
     });
 
+    describe('rows in search', () => {
+      it(
+        'should never return a row: a package is found by its document only, once, and a row adds nothing to count',
+        async () => {
+          const [ns, word] = [uniqueName('ns'), uniqueName('w')];
+          const before = await index().count();
+          // Matched by its rows' charts only (an older release's description): never found, even with access.
+          const hidden = `${ns}/hidden`;
+          await index().putMany([
+            {
+              document: searchDocument(hidden, { visibility: 'private', description: 'nothing to see' }),
+              rows: [searchRow('1.0.0', { description: `old ${word}` }), searchRow('2.0.0', { description: word })],
+            },
+          ]);
+          // Matched by its document and by each of its rows: found once.
+          const found = `${ns}/found`;
+          await index().putMany([
+            {
+              document: searchDocument(found, { description: `about ${word}` }),
+              rows: ['1.0.0', '1.1.0', '2.0.0'].map((release) => searchRow(release, { description: word })),
+            },
+          ]);
+
+          await settled(async () => {
+            expect(await search(word, { visibleNamespaces: [] })).toEqual([found]);
+            expect(await search(word, { visibleNamespaces: 'all' })).toEqual([found]);
+            expect(await search(word, { namespace: ns, visibleNamespaces: [ns] })).toEqual([found]);
+            expect(await search('nothing', { namespace: ns, visibleNamespaces: [] })).toEqual([]);
+            expect(await search('nothing', { namespace: ns, visibleNamespaces: [ns] })).toEqual([hidden]);
+            expect(await index().count()).toBe(before + 2);
+          });
+        },
+        timeout,
+      );
+    });
+
     describe('count', () => {
       it(
         'should count active documents only',

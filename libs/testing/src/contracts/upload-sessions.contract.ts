@@ -306,7 +306,8 @@ export function describeUploadSessionsContract(
         expect(await sessions().heldBytes('ns/chart', id)).toBe(0);
         await sessions().append('ns/chart', id, 0, Readable.from([randomBytes(1000)]), 10 * MiB);
         const held = await sessions().heldBytes('ns/chart', id);
-        expect(held === 0 || held === 1000).toBe(true);
+        // Bytes held beyond a chunk only where a chunk has a smallest size (a part): 1000, under a part.
+        expect(held).toBe(sessions().minChunkBytes > 0 ? 1000 : 0);
         expect(await sessions().heldBytes('ns/other', id)).toBe(0);
         expect(await sessions().heldBytes('ns/chart', 'no-such-session')).toBe(0);
         await sessions().delete('ns/chart', id);

@@ -167,9 +167,10 @@ export class OciPushesUseCases {
   /**
    * `PUT .../blobs/uploads/<id>?digest=`: the last chunk (if any), then the session's bytes into
    * the blob store under `digest`. Bytes that hash otherwise are DIGEST_INVALID and nothing is
-   * stored; the session is gone either way, but for a last chunk out of place (416). A PUT with
-   * the whole blob into an empty session streams it straight into the blob store, the session
-   * sealed meanwhile (chunks and other PUTs to it: BLOB_UPLOAD_UNKNOWN).
+   * stored; the session is gone either way, but for a last chunk out of place (416) and, on a
+   * chunked upload, an outage (503, for a retry). A PUT with the whole blob into an empty session
+   * streams it straight into the blob store, the session sealed meanwhile (chunks and other PUTs
+   * to it: BLOB_UPLOAD_UNKNOWN), and removed on any failure after the seal.
    */
   async finishUpload(
     path: OciRepositoryPath & { id: string; digest: string | null; range: ChunkRange | null; body: Readable | null },
@@ -179,6 +180,7 @@ export class OciPushesUseCases {
     const digest = parseAnyOciDigest(path.digest);
     const session = await this.sessions.get(repository, path.id);
     if (!session) throw new BlobUploadUnknownError(path.id);
+    let removed = false;
     try {
       if (path.body && session.size === 0 && path.range === null && digest.algorithm === 'sha256') {
         // The whole blob in this PUT (a monolithic push): straight into the blob store, which
@@ -190,8 +192,17 @@ export class OciPushesUseCases {
         });
         // A chunk got in before the seal: this body is not where the upload ends.
         if (sealed.size !== 0) throw new RangeInvalidError(sealed.size, '0-');
-        await this.store(path.body, digest.hex, admitted.maxBlobBytes);
-        await this.link(repository, digest, digest.hex);
+        try {
+          await this.store(path.body, digest.hex, admitted.maxBlobBytes);
+          await this.link(repository, digest, digest.hex);
+        } catch (error) {
+          // Sealed and empty, the session can take neither this body again nor a chunk: whatever
+          // failed (an outage too), it is removed (best effort), so the client's retry gets
+          // BLOB_UPLOAD_UNKNOWN and starts the upload again, as OCI clients do.
+          removed = true;
+          await this.sessions.delete(repository, path.id).catch(() => undefined);
+          throw error;
+        }
       } else {
         const start = path.range?.start ?? session.size;
         if (path.body) await this.append(repository, path.id, start, path.body, admitted.maxBlobBytes);
@@ -202,9 +213,11 @@ export class OciPushesUseCases {
       }
     } catch (error) {
       // A last chunk out of place leaves the upload as it was, for the client to send it again (416),
-      // and so does an engine's outage (503): the PUT may be retried, at this gateway or another.
-      // A session sealed by another request (404) is that request's to finish or end.
+      // and so does an engine's outage (503) on a chunked upload: the PUT may be retried, at this
+      // gateway or another (not so a whole-blob PUT's: removed above). A session sealed by another
+      // request (404) is that request's to finish or end.
       if (!(
+        removed ||
         error instanceof RangeInvalidError ||
         error instanceof DependencyUnavailableError ||
         error instanceof BlobUploadUnknownError

@@ -1,7 +1,14 @@
 import { FsUploadSessionStore } from '@wharf/adapters/upload-sessions-fs';
 import { WharfConfig } from '@wharf/config';
 import { BlobUploadUnknownError, DigestInvalidError, OPEN_CALLER } from '@wharf/domain';
-import { BlobDigestMismatchError, BlobInfo, BlobStore, PackageCommands, UploadSessionStore } from '@wharf/ports';
+import {
+  BlobDigestMismatchError,
+  BlobInfo,
+  BlobStore,
+  DependencyUnavailableError,
+  PackageCommands,
+  UploadSessionStore,
+} from '@wharf/ports';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,6 +127,22 @@ describe('OciPushesUseCases blob uploads', () => {
     expect(await put).toEqual({ repository: 'team/app', digest: `sha256:${sha256(blob)}` });
     expect(blobs.stored.get(sha256(blob))?.equals(blob)).toBe(true);
     expect(await store.get('team/app', id)).toBeNull();
+  });
+
+  it('should remove the session when a PUT carrying the whole blob fails after sealing it (503), so its retry is BLOB_UPLOAD_UNKNOWN', async () => {
+    const blob = randomBytes(1000);
+    const { id } = await store.start('team/app');
+    blobs.put = async () => {
+      throw new DependencyUnavailableError('S3', { cause: new Error('connection refused') });
+    };
+    await expect(finish(id, Readable.from([blob]), `sha256:${sha256(blob)}`)).rejects.toBeInstanceOf(
+      DependencyUnavailableError,
+    );
+    expect(await store.get('team/app', id)).toBeNull();
+    // The client's retry: a clean 404, and it starts the upload again.
+    await expect(finish(id, Readable.from([blob]), `sha256:${sha256(blob)}`)).rejects.toBeInstanceOf(
+      BlobUploadUnknownError,
+    );
   });
 
   it('should answer DIGEST_INVALID to a PUT whose whole blob hashes otherwise, store nothing and end the session', async () => {
