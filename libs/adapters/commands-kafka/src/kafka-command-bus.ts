@@ -51,8 +51,18 @@ export const WRITER_SESSION_TIMEOUT_MS = 10_000;
  */
 export const FETCH_MAX_WAIT_MS = 500;
 
+/**
+ * The bus's client. Its retries are the event log's (8: about a minute of backoff before a
+ * connection is given up), so a service started beside a broker still starting (a compose stack
+ * on a loaded machine) waits for it rather than failing its start after kafkajs's default 5.
+ */
 export function kafkaOf(options: KafkaCommandBusOptions): Kafka {
-  return new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.ERROR });
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.ERROR,
+    retry: { retries: 8 },
+  });
 }
 
 /**
