@@ -735,10 +735,13 @@ export class MongoMetadataStore implements MetadataStore {
       heads,
       docs.map((doc, i) => {
         const pointer: PackageHeadDocument = { _id: doc.package, ...headPointerFields(doc) };
+        // An upsert for a stored package, as `put` writes its head: a bulk write that failed
+        // between the versions and the heads leaves a package stored without a head pointer
+        // (an upsert that finds its `_id` costs no scan on FerretDB).
         const op: AnyBulkWriteOperation<PackageHeadDocument> =
           replaced[i] === null
             ? { insertOne: { document: pointer } }
-            : { replaceOne: { filter: { _id: pointer._id }, replacement: pointer } };
+            : { replaceOne: { filter: { _id: pointer._id }, replacement: pointer, upsert: true } };
         return { op, bytes: versionBytes(doc) };
       }),
     );
