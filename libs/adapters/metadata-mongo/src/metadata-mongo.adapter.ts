@@ -951,13 +951,8 @@ async function upsertRows(
       await rows.bulkWrite(upserts, { ordered: false });
       return;
     } catch (error) {
-      const raced =
-        error instanceof MongoBulkWriteError &&
-        attempt < 3 &&
-        error.writeErrors !== undefined &&
-        (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]).every(
-          (e) => e.code === DUPLICATE_KEY,
-        );
+      const failed = error instanceof MongoBulkWriteError ? writeErrorsOf(error) : [];
+      const raced = attempt < 3 && failed.length > 0 && failed.every((e) => e.code === DUPLICATE_KEY);
       if (!raced) throw error;
     }
   }
@@ -1017,15 +1012,27 @@ export const REBUILT_CHUNK = { documents: 1000, bytes: 8 * 1024 * 1024 } as cons
 
 const versionBytes = (doc: PackageVersionDocument) => (doc.head?.length ?? 0) + (doc.summary?.length ?? 0);
 
-/** Runs the operations in unordered bulk commands of at most REBUILT_CHUNK each. */
+/**
+ * Runs the operations in unordered bulk commands of at most REBUILT_CHUNK each. A command that
+ * fails throws, unless `recover` takes its error (given the index of the command's first
+ * operation among `operations`), and then the next command is sent.
+ */
 async function bulkInChunks<T extends Document>(
   collection: Collection<T>,
   operations: readonly { op: AnyBulkWriteOperation<T>; bytes: number }[],
+  recover?: (error: unknown, first: number) => void,
 ): Promise<void> {
   let chunk: AnyBulkWriteOperation<T>[] = [];
+  let first = 0;
   let bytes = 0;
   const send = async () => {
-    if (chunk.length > 0) await collection.bulkWrite(chunk, { ordered: false });
+    try {
+      if (chunk.length > 0) await collection.bulkWrite(chunk, { ordered: false });
+    } catch (error) {
+      if (!recover) throw error;
+      recover(error, first);
+    }
+    first += chunk.length;
     chunk = [];
     bytes = 0;
   };
@@ -1045,26 +1052,15 @@ async function bulkInChunks<T extends Document>(
  */
 async function insertOrReplaceRows(rows: Collection<PackageRowDocument>, docs: PackageRowDocument[]): Promise<void> {
   const existing: PackageRowDocument[] = [];
-  for (let at = 0; at < docs.length;) {
-    const chunk: PackageRowDocument[] = [];
-    let bytes = 0;
-    while (at < docs.length && chunk.length < REBUILT_CHUNK.documents) {
-      const size = docs[at]!.manifest.length;
-      if (chunk.length > 0 && bytes + size > REBUILT_CHUNK.bytes) break;
-      chunk.push(docs[at++]!);
-      bytes += size;
-    }
-    try {
-      await rows.bulkWrite(
-        chunk.map((document) => ({ insertOne: { document } })),
-        { ordered: false },
-      );
-    } catch (error) {
+  await bulkInChunks(
+    rows,
+    docs.map((document) => ({ op: { insertOne: { document } }, bytes: document.manifest.length })),
+    (error, first) => {
       const failed = error instanceof MongoBulkWriteError ? writeErrorsOf(error) : [];
       if (failed.length === 0 || failed.some((e) => e.code !== DUPLICATE_KEY)) throw error;
-      existing.push(...failed.map((e) => chunk[e.index]!));
-    }
-  }
+      existing.push(...failed.map((e) => docs[first + e.index]!));
+    },
+  );
   await bulkInChunks(
     rows,
     existing.map((row) => ({
