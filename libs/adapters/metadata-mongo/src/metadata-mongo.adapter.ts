@@ -48,13 +48,18 @@
  * the index: a hit stops at its row, a miss reads every row, still ~10x cheaper than a Go-side
  * filter). So a version's `_id` is its chain link, `<package>@<previousSequence>`, and a
  * `<prefix>package_heads` document per package (`_id` = package) holds the newest version seen
- * and its view, written in one update after the insert. `get` reads the head and looks up its
- * successor (`<package>@<sequence>`): none, and the head's view is the answer (two commands); a
- * stale head, left by a writer that died or lost a non-atomic update, costs one more lookup per
- * missed version, never a wrong answer. `put` trusts a head that names the expected sequence (the
- * head only ever names stored versions, and a successor would make the exclusive insert fail),
- * so a put into an existing package is one read, the insert, the head and the retire. The `_id`
- * is also what makes the insert exclusive, on the primary key.
+ * and its view, written in one update after the insert. A read of a package this process holds
+ * no head of reads the head and looks up its successor (`<package>@<sequence>`): none, and the
+ * head is the answer (two commands); a stale head, left by a writer that died or lost a
+ * non-atomic update, costs one more lookup per missed version, never a wrong answer. A process
+ * that holds the parsed head of the newest version it read or wrote checks it by that successor
+ * lookup alone (one command; `newestKnown`). So reads rely on a version document never being
+ * removed from a live generation (retiring keeps it): dropping or restoring the live collections
+ * behind running processes needs their restart, or a replay to a new generation. `put` trusts a
+ * head that names the expected sequence (the head only ever names stored versions, and a
+ * successor would make the exclusive insert fail), so a put into an existing package is one
+ * read, the insert, the head and the retire. The `_id` is also what makes the insert exclusive,
+ * on the primary key.
  *
  * Generations, for rebuilds (ProjectionRebuild): `MongoGenerations` (libs/adapters/mongo), the
  * projection `metadata` over `<prefix>package_versions`, `<prefix>package_heads` and
