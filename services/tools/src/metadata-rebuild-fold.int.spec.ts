@@ -5,7 +5,7 @@
  * the generation (versions, heads, rows) must be equal, and after the switch each package reads
  * as the view the writer folded.
  */
-import { MongoClient } from 'mongodb';
+import { Collection, MongoClient } from 'mongodb';
 import type { StoredEvent } from '@wharf/contracts';
 import { MongoMetadataStore, generationCollectionNames } from '@wharf/adapters/metadata-mongo';
 import { KeyedMutex, MetadataProjector, PackageProjection, PackageWriter } from '@wharf/metadata';
@@ -103,6 +103,53 @@ describe('MetadataRebuildFold (bulk writes of a rebuild, FerretDB/MongoDB)', () 
       await built.rebuild.switchOver();
       for (const pkg of packages) expect(await built.store.get(pkg)).toEqual(views.get(pkg));
     }
+  });
+
+  it('should store the head pointers of packages whose first write failed between their versions and their heads', async () => {
+    const { events } = await history(packages);
+    // The first batch holds each package's first two events, so every package it stores has later events.
+    const seen = new Map<string, number>();
+    const first: StoredEvent[] = [];
+    const rest: StoredEvent[] = [];
+    for (const event of events) {
+      const count = seen.get(event.package) ?? 0;
+      seen.set(event.package, count + 1);
+      (count < 2 ? first : rest).push(event);
+    }
+    const batches = [
+      first,
+      ...Array.from({ length: Math.ceil(rest.length / 23) }, (_, i) => rest.slice(i * 23, i * 23 + 23)),
+    ];
+    expect(new Set(rest.map((e) => e.package)).size).toBe(packages.length);
+
+    const slow = await rebuildOnFreshDatabase();
+    for (const batch of batches) await foldIntoMetadata(slow.rebuild.store, batch);
+
+    const failing = await rebuildOnFreshDatabase();
+    const fold = new MetadataRebuildFold();
+    const store = failing.rebuild.store as MongoMetadataStore;
+    const headsName = generationCollectionNames('', 1).heads;
+    const bulkWrite = Collection.prototype.bulkWrite;
+    let failed = 0;
+    const spy = jest.spyOn(Collection.prototype, 'bulkWrite').mockImplementation(function (
+      this: Collection,
+      ...args: Parameters<Collection['bulkWrite']>
+    ) {
+      if (this.collectionName === headsName && failed === 0) {
+        failed++;
+        return Promise.reject(new Error('the heads bulk write fails once'));
+      }
+      return bulkWrite.apply(this, args);
+    });
+    try {
+      // The first batch stores its versions, then fails on the heads; delivered again, it is read back.
+      await expect(fold.apply(store, batches[0]!)).rejects.toThrow(/fails once/);
+      for (const batch of batches) await fold.apply(store, batch);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(failed).toBe(1);
+    expect(await generationDocuments(failing.database, 1)).toEqual(await generationDocuments(slow.database, 1));
   });
 
   it('should refuse a put whose expected sequence is not the stored one, and write only to a rebuild', async () => {

@@ -37,6 +37,7 @@ import {
   mongoUrl,
   uniqueDatabase,
 } from '../../mongo/src/mongo.test-support';
+import { MongoGenerations } from '@wharf/adapters/mongo';
 
 const TIMEOUT = 60_000;
 
@@ -895,6 +896,37 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect((await reader.getHead(pkg))?.helmManifestDigests).toEqual(packageHead(v2).helmManifestDigests);
       } finally {
         await reader.close();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should answer a read from the generation live when it began, though the pointer moves on during the read',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const { v1, v2 } = firstTwoViews(pkg);
+      expect(await store.put(v1, 0)).toBe(true);
+      // The next generation holds the package a version further: a release whose row generation 0 lacks.
+      const rebuild = await store.rebuild();
+      expect(await rebuild.store.put(v1, 0)).toBe(true);
+      expect(await rebuild.store.put(v2, v1.sequence)).toBe(true);
+      const reader = await MongoMetadataStore.connectReader({ url: mongoUrl(), database });
+      try {
+        // The reader holds generation 0's head of the package.
+        expect(await reader.get(pkg)).toEqual(v1);
+        // The pointer read as 0 when the read begins, and as 1 from then on.
+        const live = jest.spyOn(MongoGenerations.prototype, 'live').mockResolvedValueOnce(0).mockResolvedValue(1);
+        try {
+          expect(await reader.get(pkg)).toEqual(v1);
+          expect(live).toHaveBeenCalledTimes(1);
+          expect(await reader.get(pkg)).toEqual(v2);
+        } finally {
+          live.mockRestore();
+        }
+      } finally {
+        await reader.close();
+        await rebuild.abort();
       }
     },
     TIMEOUT,

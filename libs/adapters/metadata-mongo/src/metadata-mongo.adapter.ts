@@ -48,13 +48,18 @@
  * the index: a hit stops at its row, a miss reads every row, still ~10x cheaper than a Go-side
  * filter). So a version's `_id` is its chain link, `<package>@<previousSequence>`, and a
  * `<prefix>package_heads` document per package (`_id` = package) holds the newest version seen
- * and its view, written in one update after the insert. `get` reads the head and looks up its
- * successor (`<package>@<sequence>`): none, and the head's view is the answer (two commands); a
- * stale head, left by a writer that died or lost a non-atomic update, costs one more lookup per
- * missed version, never a wrong answer. `put` trusts a head that names the expected sequence (the
- * head only ever names stored versions, and a successor would make the exclusive insert fail),
- * so a put into an existing package is one read, the insert, the head and the retire. The `_id`
- * is also what makes the insert exclusive, on the primary key.
+ * and its view, written in one update after the insert. A read of a package this process holds
+ * no head of reads the head and looks up its successor (`<package>@<sequence>`): none, and the
+ * head is the answer (two commands); a stale head, left by a writer that died or lost a
+ * non-atomic update, costs one more lookup per missed version, never a wrong answer. A process
+ * that holds the parsed head of the newest version it read or wrote checks it by that successor
+ * lookup alone (one command; `newestKnown`). So reads rely on a version document never being
+ * removed from a live generation (retiring keeps it): dropping or restoring the live collections
+ * behind running processes needs their restart, or a replay to a new generation. `put` trusts a
+ * head that names the expected sequence (the head only ever names stored versions, and a
+ * successor would make the exclusive insert fail), so a put into an existing package is one
+ * read, the insert, the head and the retire. The `_id` is also what makes the insert exclusive,
+ * on the primary key.
  *
  * Generations, for rebuilds (ProjectionRebuild): `MongoGenerations` (libs/adapters/mongo), the
  * projection `metadata` over `<prefix>package_versions`, `<prefix>package_heads` and
@@ -481,11 +486,13 @@ export class MongoMetadataStore implements MetadataStore {
    * answered nor cached.
    */
   async get(pkg: string): Promise<PackageView | null> {
-    const { generation, rows } = await this.collections();
+    // One generation for the whole read: the pointer may move on while it runs.
+    const live = await this.collections();
+    const { generation, rows } = live;
     for (let attempt = 0; attempt < ROW_READ_ATTEMPTS; attempt++) {
       if (attempt > 0) await pause(attempt);
       const key = `${generation}\0${pkg}`;
-      const known = await this.newestKnown(generation, pkg);
+      const known = await this.newestKnown(live, pkg);
       if (!known) return null;
       const { version: newest, head } = known;
       if (!newest.rows && typeof newest.view === 'string') return JSON.parse(newest.view) as PackageView;
@@ -521,7 +528,7 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   async getHead(pkg: string): Promise<PackageHead | null> {
-    return (await this.newestKnown((await this.collections()).generation, pkg))?.head ?? null;
+    return (await this.newestKnown(await this.collections(), pkg))?.head ?? null;
   }
 
   /**
@@ -530,10 +537,11 @@ export class MongoMetadataStore implements MetadataStore {
    * outage (the writer, or the projector repairing after it, moves the head on).
    */
   async getRelease(pkg: string, releaseOf: ReleaseOfHead, mediaType: string): Promise<HeadAndManifest | null> {
-    const { generation, rows } = await this.collections();
+    const live = await this.collections();
+    const { generation, rows } = live;
     for (let attempt = 0; attempt < ROW_READ_ATTEMPTS; attempt++) {
       if (attempt > 0) await pause(attempt);
-      const known = await this.newestKnown(generation, pkg);
+      const known = await this.newestKnown(live, pkg);
       if (!known) return null;
       const { version: newest, head } = known;
       const release = releaseAt(releaseOf, head);
@@ -584,23 +592,23 @@ export class MongoMetadataStore implements MetadataStore {
    * one lookup that settles it, its successor's (`<package>@<sequence>`, the link a put inserts
    * exclusively before it answers): none, and it is still the newest, so a read at an unchanged
    * head costs one command, never a cache trusted without asking MongoDB. A successor found is
-   * followed as newestVersion follows it; with nothing held, newestVersion.
+   * followed as newestVersion follows it; with nothing held, newestVersion. All in `live`, the
+   * generation the caller read the pointer for, and what is learnt is kept under it.
    */
   private async newestKnown(
-    generation: number,
+    live: GenerationCollections,
     pkg: string,
   ): Promise<{ version: StoredVersion; head: PackageHead } | null> {
-    const key = `${generation}\0${pkg}`;
+    const key = `${live.generation}\0${pkg}`;
     const held = this.parsedHeads.get(key);
     const known = this.knownVersions.get(key);
     let newest: StoredVersion | null;
     if (held && known?.rows && known.sequence === held.sequence) {
-      const { versions } = await this.collections();
-      const next = await versions.findOne({ _id: linkId(pkg, known.sequence) });
+      const next = await live.versions.findOne({ _id: linkId(pkg, known.sequence) });
       if (!next) return { version: { id: known.id, sequence: known.sequence, rows: true }, head: held };
-      newest = await this.chainFrom(generation, pkg, storedVersion(next, next._id!));
-    } else newest = await this.newestVersion(pkg);
-    return newest && { version: newest, head: this.headAt(generation, pkg, newest) };
+      newest = await this.chainFrom(live, pkg, storedVersion(next, next._id!));
+    } else newest = await this.newestVersion(live, pkg);
+    return newest && { version: newest, head: this.headAt(live.generation, pkg, newest) };
   }
 
   /**
@@ -608,8 +616,8 @@ export class MongoMetadataStore implements MetadataStore {
    * with no successor. With a current head that is two reads by `_id`: the head, and the lookup
    * that finds no successor. A head written before heads carried content costs one more read.
    */
-  private async newestVersion(pkg: string): Promise<StoredVersion | null> {
-    const { generation, versions, heads } = await this.collections();
+  private async newestVersion(live: GenerationCollections, pkg: string): Promise<StoredVersion | null> {
+    const { versions, heads } = live;
     const head = await heads.findOne({ _id: pkg });
     let newest: StoredVersion | null = null;
     if (head && (typeof head.head === 'string' || typeof head.view === 'string'))
@@ -618,12 +626,15 @@ export class MongoMetadataStore implements MetadataStore {
       const doc = await versions.findOne({ _id: head.version });
       newest = doc && storedVersion(doc, doc._id!);
     }
-    return this.chainFrom(generation, pkg, newest);
+    return this.chainFrom(live, pkg, newest);
   }
 
   /** `from` (null: the package's first version), then each successor, to the version with none. */
-  private async chainFrom(generation: number, pkg: string, from: StoredVersion | null): Promise<StoredVersion | null> {
-    const { versions } = await this.collections();
+  private async chainFrom(
+    { generation, versions }: GenerationCollections,
+    pkg: string,
+    from: StoredVersion | null,
+  ): Promise<StoredVersion | null> {
     let newest = from;
     for (;;) {
       const next: PackageVersionDocument | null = await versions.findOne({ _id: linkId(pkg, newest?.sequence ?? 0) });
@@ -655,14 +666,14 @@ export class MongoMetadataStore implements MetadataStore {
    * `_id`): one read, or none when this process last read or wrote that very version.
    * Otherwise the chain is followed from the head.
    */
-  private async versionAt(pkg: string, expected: number): Promise<StoredVersion | null> {
-    const { generation, heads } = await this.collections();
+  private async versionAt(live: GenerationCollections, pkg: string, expected: number): Promise<StoredVersion | null> {
+    const { generation, heads } = live;
     const known = this.knownVersions.get(`${generation}\0${pkg}`);
     if (known?.sequence === expected) return known;
     const head = await heads.findOne({ _id: pkg }, { projection: { view: 0, head: 0, summary: 0 } });
     if (head?.sequence === expected)
       return { id: head.version, sequence: head.sequence, ...(head.rows ? { rows: true as const } : {}) };
-    return this.newestVersion(pkg);
+    return this.newestVersion(live, pkg);
   }
 
   async put(view: PackageView, expectedSequence: number, changes?: ManifestChanges): Promise<boolean> {
@@ -711,14 +722,15 @@ export class MongoMetadataStore implements MetadataStore {
     if (this.fixedGeneration === null) throw new Error("putRebuilt writes a rebuild's generation only");
     if (new Set(puts.map((p) => p.view.package)).size !== puts.length)
       throw new RangeError('putRebuilt takes one put per package');
-    const { generation, versions, heads, rows } = await this.collections();
+    const live = await this.collections();
+    const { generation, versions, heads, rows } = live;
     const replaced = await inBatches(puts, ROW_READS_AT_ONCE, async ({ view, expectedSequence }) => {
       if (!Number.isSafeInteger(expectedSequence) || expectedSequence < 0 || !(view.sequence > expectedSequence))
         throw new RangeError(
           `the view of ${view.package} has sequence ${view.sequence}, not above expectedSequence ${expectedSequence}`,
         );
       if (expectedSequence === 0) return null;
-      const stored = await this.versionAt(view.package, expectedSequence);
+      const stored = await this.versionAt(live, view.package, expectedSequence);
       if (stored?.sequence !== expectedSequence || !stored.rows)
         throw new Error(`${view.package} is not stored at sequence ${expectedSequence} with rows`);
       return stored.id;
@@ -735,10 +747,13 @@ export class MongoMetadataStore implements MetadataStore {
       heads,
       docs.map((doc, i) => {
         const pointer: PackageHeadDocument = { _id: doc.package, ...headPointerFields(doc) };
+        // An upsert for a stored package, as `put` writes its head: a bulk write that failed
+        // between the versions and the heads leaves a package stored without a head pointer
+        // (an upsert that finds its `_id` costs no scan on FerretDB).
         const op: AnyBulkWriteOperation<PackageHeadDocument> =
           replaced[i] === null
             ? { insertOne: { document: pointer } }
-            : { replaceOne: { filter: { _id: pointer._id }, replacement: pointer } };
+            : { replaceOne: { filter: { _id: pointer._id }, replacement: pointer, upsert: true } };
         return { op, bytes: versionBytes(doc) };
       }),
     );
@@ -775,13 +790,16 @@ export class MongoMetadataStore implements MetadataStore {
     }
     const pkg = head.package;
     const advances = Number.isSafeInteger(head.sequence) && head.sequence > expectedSequence;
+    // One generation for the read and the writes: the pointer may move on meanwhile.
+    const live = await this.collections();
+    const { generation, versions, heads, rows } = live;
     // A head that does not advance is refused below, but only once the stored sequence is known.
     const replaced =
       expectedSequence === 0
         ? null
         : advances
-          ? await this.versionAt(pkg, expectedSequence)
-          : await this.newestVersion(pkg);
+          ? await this.versionAt(live, pkg, expectedSequence)
+          : await this.newestVersion(live, pkg);
     if ((replaced?.sequence ?? 0) !== expectedSequence) return null;
     if (!advances) {
       throw new RangeError(
@@ -789,7 +807,6 @@ export class MongoMetadataStore implements MetadataStore {
       );
     }
     const id = linkId(pkg, expectedSequence);
-    const { generation, versions, heads, rows } = await this.collections();
     const changes = rowsFor(replaced, generation);
     if (!changes) return null;
     const doc = versionDocument(head, expectedSequence);
@@ -817,28 +834,16 @@ export class MongoMetadataStore implements MetadataStore {
     await heads
       .updateOne({ _id: pkg }, { $set: headPointerFields(doc), $unset: { view: '' } }, { upsert: true })
       .catch(() => undefined);
-    await this.deleteRows(pkg, changes.deleted).catch(() => undefined);
+    await deleteRows(rows, pkg, changes.deleted).catch(() => undefined);
     // By `_id` alone (FerretDB v1 scans the whole collection for any other filter); retiring an
     // already retired version again changes nothing, so no `current: true` condition is needed.
-    if (replaced) await this.retire([replaced.id]);
+    if (replaced) await retire(versions, [replaced.id]);
     return {
       generation,
       rowsSize,
       whole: changes.whole === true,
       firstHeadSize: replaced === null ? doc.head!.length : null,
     };
-  }
-
-  /**
-   * After the head moved on: the rows the changes delete, by `_id`. A put without changes
-   * deletes none: rows no head holds are never read (get and getRelease go by the head), and a
-   * later publication of the same release and media type overwrites them.
-   */
-  private async deleteRows(pkg: string, deleted: ManifestChanges['deleted']): Promise<void> {
-    const ids = deleted.map((d) => rowId(pkg, d.release, d.mediaType));
-    if (ids.length === 0) return;
-    const { rows } = await this.collections();
-    await rows.bulkWrite(ids.map((rid) => ({ deleteOne: { filter: { _id: rid } } })));
   }
 
   /**
@@ -912,7 +917,7 @@ export class MongoMetadataStore implements MetadataStore {
     } finally {
       await cursor.close();
     }
-    await this.retire(superseded);
+    await retire(versions, superseded);
     return page;
   }
 
@@ -925,13 +930,26 @@ export class MongoMetadataStore implements MetadataStore {
     this.closed = true;
     if (this.ownsClient) await this.client.close();
   }
+}
 
-  /** Marks versions superseded (`current: false`, head, view and summary dropped), each by `_id`. */
-  private async retire(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const { versions } = await this.collections();
-    for (const id of ids) await versions.updateOne({ _id: id }, RETIRE);
-  }
+/**
+ * After the head moved on: the rows the changes delete, by `_id`. A put without changes deletes
+ * none: rows no head holds are never read (get and getRelease go by the head), and a later
+ * publication of the same release and media type overwrites them.
+ */
+async function deleteRows(
+  rows: Collection<PackageRowDocument>,
+  pkg: string,
+  deleted: ManifestChanges['deleted'],
+): Promise<void> {
+  const ids = deleted.map((d) => rowId(pkg, d.release, d.mediaType));
+  if (ids.length === 0) return;
+  await rows.bulkWrite(ids.map((rid) => ({ deleteOne: { filter: { _id: rid } } })));
+}
+
+/** Marks versions superseded (`current: false`, head, view and summary dropped), each by `_id`. */
+async function retire(versions: Collection<PackageVersionDocument>, ids: readonly string[]): Promise<void> {
+  for (const id of ids) await versions.updateOne({ _id: id }, RETIRE);
 }
 
 /**
@@ -948,13 +966,8 @@ async function upsertRows(
       await rows.bulkWrite(upserts, { ordered: false });
       return;
     } catch (error) {
-      const raced =
-        error instanceof MongoBulkWriteError &&
-        attempt < 3 &&
-        error.writeErrors !== undefined &&
-        (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]).every(
-          (e) => e.code === DUPLICATE_KEY,
-        );
+      const failed = error instanceof MongoBulkWriteError ? writeErrorsOf(error) : [];
+      const raced = attempt < 3 && failed.length > 0 && failed.every((e) => e.code === DUPLICATE_KEY);
       if (!raced) throw error;
     }
   }
@@ -1014,15 +1027,27 @@ export const REBUILT_CHUNK = { documents: 1000, bytes: 8 * 1024 * 1024 } as cons
 
 const versionBytes = (doc: PackageVersionDocument) => (doc.head?.length ?? 0) + (doc.summary?.length ?? 0);
 
-/** Runs the operations in unordered bulk commands of at most REBUILT_CHUNK each. */
+/**
+ * Runs the operations in unordered bulk commands of at most REBUILT_CHUNK each. A command that
+ * fails throws, unless `recover` takes its error (given the index of the command's first
+ * operation among `operations`), and then the next command is sent.
+ */
 async function bulkInChunks<T extends Document>(
   collection: Collection<T>,
   operations: readonly { op: AnyBulkWriteOperation<T>; bytes: number }[],
+  recover?: (error: unknown, first: number) => void,
 ): Promise<void> {
   let chunk: AnyBulkWriteOperation<T>[] = [];
+  let first = 0;
   let bytes = 0;
   const send = async () => {
-    if (chunk.length > 0) await collection.bulkWrite(chunk, { ordered: false });
+    try {
+      if (chunk.length > 0) await collection.bulkWrite(chunk, { ordered: false });
+    } catch (error) {
+      if (!recover) throw error;
+      recover(error, first);
+    }
+    first += chunk.length;
     chunk = [];
     bytes = 0;
   };
@@ -1042,26 +1067,15 @@ async function bulkInChunks<T extends Document>(
  */
 async function insertOrReplaceRows(rows: Collection<PackageRowDocument>, docs: PackageRowDocument[]): Promise<void> {
   const existing: PackageRowDocument[] = [];
-  for (let at = 0; at < docs.length;) {
-    const chunk: PackageRowDocument[] = [];
-    let bytes = 0;
-    while (at < docs.length && chunk.length < REBUILT_CHUNK.documents) {
-      const size = docs[at]!.manifest.length;
-      if (chunk.length > 0 && bytes + size > REBUILT_CHUNK.bytes) break;
-      chunk.push(docs[at++]!);
-      bytes += size;
-    }
-    try {
-      await rows.bulkWrite(
-        chunk.map((document) => ({ insertOne: { document } })),
-        { ordered: false },
-      );
-    } catch (error) {
+  await bulkInChunks(
+    rows,
+    docs.map((document) => ({ op: { insertOne: { document } }, bytes: document.manifest.length })),
+    (error, first) => {
       const failed = error instanceof MongoBulkWriteError ? writeErrorsOf(error) : [];
       if (failed.length === 0 || failed.some((e) => e.code !== DUPLICATE_KEY)) throw error;
-      existing.push(...failed.map((e) => chunk[e.index]!));
-    }
-  }
+      existing.push(...failed.map((e) => docs[first + e.index]!));
+    },
+  );
   await bulkInChunks(
     rows,
     existing.map((row) => ({

@@ -6,7 +6,6 @@
  * under its sha256, through a link of the repository that uploaded it (UploadSessionStore's
  * aliases). Anything else is DIGEST_INVALID, never a path into a store.
  */
-import { createHash } from 'node:crypto';
 import { DigestInvalidError } from '../errors';
 import { isSha256Hex, isSha512Hex } from '../digest';
 
@@ -49,10 +48,5 @@ export function isOciDigestReference(reference: string): boolean {
   return reference.includes(':');
 }
 
-export function ociDigestOf(hex: string): string {
-  return `sha256:${hex}`;
-}
-
-export function sha256HexOf(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+// Beside the digest rule (digest.ts), so the package's helm manifests use them without importing oci/.
+export { ociDigestOf, sha256HexOf } from '../digest';

@@ -4,8 +4,8 @@
  * their digests are stable. Here, beside the package, because the head indexes each helm
  * release's manifest digest (`packageHead`, `evolveHead`); `oci/helm-oci.ts` re-exports it.
  */
-import { createHash } from 'node:crypto';
 import type { ChartMetadata } from '../archive/chart-metadata';
+import { ociDigestOf, sha256HexOf } from '../digest';
 import type { ReleaseManifest } from './package.view';
 
 /** The media type of a Helm chart release (a package's releases of it are the charts). */
@@ -14,8 +14,6 @@ export const OCI_IMAGE_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const HELM_CONFIG_MEDIA_TYPE = 'application/vnd.cncf.helm.config.v1+json';
 export const HELM_CHART_LAYER_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
 export const HELM_PROVENANCE_LAYER_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.provenance.v1.prov';
-
-const ociDigestOf = (hex: string) => `sha256:${hex}`;
 
 /** A manifest or config with its bytes and digest. */
 export interface OciContent {
@@ -26,7 +24,7 @@ export interface OciContent {
 
 function content(value: unknown, mediaType: string): OciContent {
   const bytes = Buffer.from(JSON.stringify(value), 'utf8');
-  return { bytes, digest: createHash('sha256').update(bytes).digest('hex'), mediaType };
+  return { bytes, digest: sha256HexOf(bytes), mediaType };
 }
 
 /** Helm's config for a chart: its Chart.yaml metadata as JSON, keys in the order ChartMetadata declares them. */
