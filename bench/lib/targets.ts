@@ -608,6 +608,52 @@ http {
 };
 
 /**
+ * Starts `registry serve` with `storage` (the YAML flow mapping's inside) and the settings both
+ * Distribution targets share: no authentication, access log off, on a free port.
+ */
+async function startDistribution(
+  name: 'distribution' | 'distribution-s3',
+  storage: (dir: string) => string,
+  extra: { afterStop?: () => Promise<void>; engines?: Record<string, number> } = {},
+): Promise<Running> {
+  const dir = mkdtempSync(join(tmpdir(), `wharf-bench-${name}-`));
+  const port = await freePort();
+  const config = [
+    'version: 0.1',
+    'log: { level: error, accesslog: { disabled: true } }',
+    `storage: { ${storage(dir)} }`,
+    `http: { addr: 127.0.0.1:${port} }`,
+  ].join('\n');
+  writeFileSync(join(dir, 'config.yml'), config + '\n');
+  const child = spawn(DISTRIBUTION_BIN, ['serve', join(dir, 'config.yml')], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = capture(child);
+  const url = `http://127.0.0.1:${port}`;
+  const stopProcess = stopper(child, [dir]);
+  const stop = async () => {
+    await stopProcess();
+    await extra.afterStop?.();
+  };
+  await waitHttp(`${url}/v2/`, child, log).catch(async (e) => {
+    await stop();
+    throw e;
+  });
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    stop,
+    logTail: () => log().slice(-1500),
+    ...(extra.engines ? { engines: extra.engines } : {}),
+  };
+}
+
+/** Settings of Distribution's storage both targets share: deletes on, the sample config's in-memory blob descriptor cache. */
+const DISTRIBUTION_STORAGE = 'delete: { enabled: true }, cache: { blobdescriptor: inmemory }';
+
+/**
  * CNCF Distribution, the registry most OCI registries are measured against: `registry serve` with
  * its filesystem storage in a temporary directory, no authentication, deletes enabled, the
  * in-memory blob descriptor cache of its sample configuration, access log off.
@@ -619,29 +665,11 @@ const distribution: TargetDef = {
   api: false,
   oci: true,
   ociOnly: true,
-  async start() {
-    const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-distribution-'));
-    const port = await freePort();
-    const config = [
-      'version: 0.1',
-      'log: { level: error, accesslog: { disabled: true } }',
-      `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true }, cache: { blobdescriptor: inmemory } }`,
-      `http: { addr: 127.0.0.1:${port} }`,
-    ].join('\n');
-    writeFileSync(join(dir, 'config.yml'), config + '\n');
-    const child = spawn(DISTRIBUTION_BIN, ['serve', join(dir, 'config.yml')], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const log = capture(child);
-    const url = `http://127.0.0.1:${port}`;
-    const stop = stopper(child, [dir]);
-    await waitHttp(`${url}/v2/`, child, log).catch(async (e) => {
-      await stop();
-      throw e;
-    });
-    return { name: 'distribution', url, pid: child.pid!, stop, logTail: () => log().slice(-1500) };
-  },
+  start: () =>
+    startDistribution(
+      'distribution',
+      (dir) => `filesystem: { rootdirectory: ${join(dir, 'data')} }, ${DISTRIBUTION_STORAGE}`,
+    ),
 };
 
 /**
@@ -661,58 +689,34 @@ const distributionS3: TargetDef = {
   async start() {
     const engines = backendsEnv();
     const bucket = `distribution-${Date.now().toString(36)}-${process.pid}`;
-    {
-      const { s3, client } = s3ClientFor(engines);
-      try {
-        await client.send(new s3.CreateBucketCommand({ Bucket: bucket }));
-      } finally {
-        client.destroy();
-      }
+    const { s3, client } = s3ClientFor(engines);
+    try {
+      await client.send(new s3.CreateBucketCommand({ Bucket: bucket }));
+    } finally {
+      client.destroy();
     }
-    const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-distribution-s3-'));
-    const port = await freePort();
-    const storage = [
-      `s3: { accesskey: "${engines.WHARF_S3_ACCESS_KEY_ID}", secretkey: "${engines.WHARF_S3_SECRET_ACCESS_KEY}",`,
-      `region: "${engines.WHARF_S3_REGION}", regionendpoint: "${engines.WHARF_S3_ENDPOINT}", bucket: "${bucket}",`,
-      'forcepathstyle: true, secure: false, v4auth: true },',
-      'delete: { enabled: true }, cache: { blobdescriptor: inmemory }, redirect: { disable: true }',
-    ].join(' ');
-    const config = [
-      'version: 0.1',
-      'log: { level: error, accesslog: { disabled: true } }',
-      `storage: { ${storage} }`,
-      `http: { addr: 127.0.0.1:${port} }`,
-    ].join('\n');
-    writeFileSync(join(dir, 'config.yml'), config + '\n');
-    const child = spawn(DISTRIBUTION_BIN, ['serve', join(dir, 'config.yml')], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const log = capture(child);
-    const url = `http://127.0.0.1:${port}`;
-    const stopProcess = stopper(child, [dir]);
-    const stop = async () => {
-      await stopProcess();
-      await dropNamespaces(engines, {
-        WHARF_MONGO_DATABASE: `unused-${bucket}`,
-        WHARF_KAFKA_TOPIC_PREFIX: `unused-${bucket}.`,
-        WHARF_OPENSEARCH_INDEX_PREFIX: `unused-${bucket}-`,
-        WHARF_S3_BUCKET: bucket,
-      }).catch((e) => process.stderr.write(`[bench] distribution-s3: bucket ${bucket} not removed: ${String(e)}\n`));
-    };
-    await waitHttp(`${url}/v2/`, child, log).catch(async (e) => {
-      await stop();
-      throw e;
-    });
     const s3Pid = enginePids().s3;
-    return {
-      name: 'distribution-s3',
-      url,
-      pid: child.pid!,
-      stop,
-      logTail: () => log().slice(-1500),
-      ...(s3Pid ? { engines: { s3: s3Pid } } : {}),
-    };
+    return startDistribution(
+      'distribution-s3',
+      () =>
+        [
+          `s3: { accesskey: "${engines.WHARF_S3_ACCESS_KEY_ID}", secretkey: "${engines.WHARF_S3_SECRET_ACCESS_KEY}",`,
+          `region: "${engines.WHARF_S3_REGION}", regionendpoint: "${engines.WHARF_S3_ENDPOINT}", bucket: "${bucket}",`,
+          `forcepathstyle: true, secure: false, v4auth: true }, ${DISTRIBUTION_STORAGE}, redirect: { disable: true }`,
+        ].join(' '),
+      {
+        afterStop: () =>
+          dropNamespaces(engines, {
+            WHARF_MONGO_DATABASE: `unused-${bucket}`,
+            WHARF_KAFKA_TOPIC_PREFIX: `unused-${bucket}.`,
+            WHARF_OPENSEARCH_INDEX_PREFIX: `unused-${bucket}-`,
+            WHARF_S3_BUCKET: bucket,
+          }).catch((e) => {
+            process.stderr.write(`[bench] distribution-s3: bucket ${bucket} not removed: ${String(e)}\n`);
+          }),
+        ...(s3Pid ? { engines: { s3: s3Pid } } : {}),
+      },
+    );
   },
 };
 
