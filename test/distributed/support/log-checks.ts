@@ -5,10 +5,11 @@
  * own `evolve`.
  */
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { EventEnvelope } from '@wharf/contracts';
-import { PackageView, emptyPackageView, evolve } from '@wharf/domain';
+import { PackageView, SearchRow, emptyPackageView, evolve, searchDocumentFrom, searchRowsOf } from '@wharf/domain';
 import { OpenSearchSearchIndex } from '@wharf/adapters/search-opensearch';
 import { METADATA_COLLECTION, MongoMetadataStore, PackageVersionDocument } from '@wharf/adapters/metadata-mongo';
 import { eventually } from '@wharf/testing';
@@ -143,7 +144,13 @@ export async function metadataProblems(
   }
 }
 
-/** Problems of the search index against the log: each document's view equals the fold of the log. */
+/**
+ * Problems of the search index against the log: each package's document equals the one the fold
+ * of the log gives (`searchDocumentFrom`, which the projector's incremental fold is tested to
+ * match), and its rows are the fold's manifests, each once. A row's `sequence` orders rows within
+ * the index (the event that published it, or its place in a view for rows moved from the former
+ * layout), so rows are compared on the rest.
+ */
 export async function searchProblems(
   url: string,
   indexPrefix: string,
@@ -152,14 +159,24 @@ export async function searchProblems(
   const index = await OpenSearchSearchIndex.connect({ node: url, indexPrefix });
   try {
     const documents = await index.getMany([...log.keys()]);
+    const rows = await index.listRows([...log.keys()]);
     const problems: string[] = [];
+    const rowsWithoutSequence = (list: readonly SearchRow[]) =>
+      list
+        .map(({ sequence: _sequence, ...row }) => row)
+        .sort((a, b) => (`${a.mediaType} ${a.release}` < `${b.mediaType} ${b.release}` ? -1 : 1));
     for (const [pkg, stream] of log) {
       const document = documents.get(pkg);
+      const view = fold(pkg, stream);
       if (!document) problems.push(`${pkg}: no search document`);
-      else if (JSON.stringify(document.view) !== JSON.stringify(fold(pkg, stream))) {
+      else if (!isDeepStrictEqual(document, searchDocumentFrom(view))) {
         problems.push(
           `${pkg}: search document at sequence ${document.sequence} differs from the fold of the log (at ${stream[stream.length - 1].sequence})`,
         );
+      } else if (
+        !isDeepStrictEqual(rowsWithoutSequence(rows.get(pkg) ?? []), rowsWithoutSequence(searchRowsOf(view)))
+      ) {
+        problems.push(`${pkg}: search rows differ from the fold of the log's manifests`);
       }
     }
     return problems;
