@@ -44,10 +44,7 @@ export class KafkaLease {
   private readonly heartbeatIntervalMs: number;
   private consumer: RestartingConsumer | undefined;
   private timer: NodeJS.Timeout | undefined;
-  /** Partition 0 was in this member's last assignment. */
-  private assigned = false;
-  private lastBeat = 0;
-  private held = false;
+  private belief: LeaseBelief;
   private onChange: (held: boolean) => void = () => undefined;
 
   constructor(private readonly options: KafkaLeaseOptions) {
@@ -59,6 +56,7 @@ export class KafkaLease {
     this.topic = `${options.topicPrefix ?? 'wharf.'}${options.name}`;
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
+    this.belief = new LeaseBelief(this.sessionTimeoutMs);
   }
 
   /**
@@ -83,7 +81,7 @@ export class KafkaLease {
       (consumer) => this.run(consumer),
       { retryDelayMs: 1_000 },
     );
-    this.timer = setInterval(() => this.settle(), this.heartbeatIntervalMs);
+    this.timer = setInterval(() => this.told(this.belief.tick(Date.now())), this.heartbeatIntervalMs);
     this.timer.unref();
     await this.consumer.start();
     await joined;
@@ -93,8 +91,7 @@ export class KafkaLease {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.consumer?.stop();
-    this.assigned = false;
-    this.settle();
+    this.told(this.belief.lost());
   }
 
   private created(joined: () => void): Consumer {
@@ -104,24 +101,15 @@ export class KafkaLease {
       heartbeatInterval: this.heartbeatIntervalMs,
       maxWaitTimeInMs: this.heartbeatIntervalMs,
       allowAutoTopicCreation: false,
-      partitionAssigners: [keepWithHolder(this.topic, () => this.held)],
+      partitionAssigners: [keepWithHolder(this.topic, () => this.belief.held)],
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.assigned = (payload.memberAssignment[this.topic] ?? []).includes(0);
-      this.lastBeat = Date.now();
-      this.settle();
+      this.told(this.belief.joined((payload.memberAssignment[this.topic] ?? []).includes(0), Date.now()));
       joined();
     });
-    consumer.on(consumer.events.HEARTBEAT, () => {
-      this.lastBeat = Date.now();
-      this.settle();
-    });
-    const lost = () => {
-      this.assigned = false;
-      this.settle();
-    };
-    consumer.on(consumer.events.CRASH, lost);
-    consumer.on(consumer.events.STOP, lost);
+    consumer.on(consumer.events.HEARTBEAT, () => this.told(this.belief.beat(Date.now())));
+    consumer.on(consumer.events.CRASH, () => this.told(this.belief.lost()));
+    consumer.on(consumer.events.STOP, () => this.told(this.belief.lost()));
     return consumer;
   }
 
@@ -131,12 +119,49 @@ export class KafkaLease {
     await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
   }
 
-  private settle(): void {
-    const fresh = Date.now() - this.lastBeat < this.sessionTimeoutMs * STEP_DOWN_AFTER;
-    const held = this.assigned && fresh;
-    if (held === this.held) return;
+  /** Tells a change of the belief (`changed`: whether `tick`, `joined`, ... changed it). */
+  private told(changed: boolean): void {
+    if (changed) this.onChange(this.belief.held);
+  }
+}
+
+/**
+ * Whether a member holds the lease, from what its consumer saw: partition 0 in its last join's
+ * assignment, and a successful heartbeat (or the join) less than 0.8 of the session ago. Each
+ * method returns whether `held` changed.
+ */
+export class LeaseBelief {
+  held = false;
+  private assigned = false;
+  private lastBeat = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly sessionTimeoutMs: number) {}
+
+  /** A join ended: `assigned` is whether partition 0 is this member's. */
+  joined(assigned: boolean, now: number): boolean {
+    this.assigned = assigned;
+    this.lastBeat = now;
+    return this.tick(now);
+  }
+
+  /** A heartbeat succeeded: the coordinator still counts this member, with its assignment. */
+  beat(now: number): boolean {
+    this.lastBeat = now;
+    return this.tick(now);
+  }
+
+  /** The consumer stopped or crashed: it is no member now. */
+  lost(): boolean {
+    this.assigned = false;
+    return this.tick(Number.NEGATIVE_INFINITY);
+  }
+
+  /** The clock moved: a holder without a recent heartbeat gives the lease up. */
+  tick(now: number): boolean {
+    const held = this.assigned && now - this.lastBeat < this.sessionTimeoutMs * STEP_DOWN_AFTER;
+    if (held === this.held) return false;
     this.held = held;
-    this.onChange(held);
+    return true;
   }
 }
 
