@@ -3,7 +3,8 @@
  * exactly one counts references and collects garbage (`wharf_blob_gc_active` 1, passes counted),
  * the other stands by (0, no pass). After the active one is killed with SIGKILL the other becomes
  * active within TAKEOVER_BOUND_MS and collects: a blob no release references, stored after the
- * kill, is deleted from the bucket once its grace period has passed.
+ * kill, is deleted from the bucket once its grace period has passed. The killed one, started
+ * again, stands by (the lease stays with its holder), and takes over when the holder is stopped.
  *
  * Only the two blob services run: they need Kafka and S3, nothing else.
  */
@@ -91,8 +92,19 @@ it('should count and collect on exactly one blob replica, and on the other withi
   await eventually(async () => expect(await bucket.stat(sha256(orphan))).toBeNull(), (GRACE_S + 20) * 1000);
   const deleted = Date.now() - killedAt;
   expect((await state(standby)).passes).toBeGreaterThan(0);
+
+  // The killed one again: it joins as a standby, the lease stays where it is.
+  await stack.start(active);
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  expect([(await state(active)).active, (await state(standby)).active]).toEqual([0, 1]);
+  // Stopped (SIGTERM), the active one leaves the group: the other takes over without a session to expire.
+  const stoppedAt = Date.now();
+  await stack.kill(standby, 'SIGTERM');
+  await eventually(async () => expect((await state(active)).active).toBe(1), TAKEOVER_BOUND_MS);
+  const handedOver = Date.now() - stoppedAt;
   process.stdout.write(
     `[blob-standby] ${standby} became active ${(tookOver / 1000).toFixed(1)} s after ${active} was killed; ` +
-      `it deleted the orphan stored after the kill ${(deleted / 1000).toFixed(1)} s after the kill (grace ${GRACE_S} s)\n`,
+      `it deleted the orphan stored after the kill ${(deleted / 1000).toFixed(1)} s after the kill (grace ${GRACE_S} s); ` +
+      `${active}, started again, stood by, and was active ${(handedOver / 1000).toFixed(1)} s after ${standby} was stopped\n`,
   );
 });
