@@ -152,6 +152,16 @@ export class WharfMetrics implements WharfMetricsPort {
     collect: () => this.readWebhookPending(),
   });
 
+  private blobGcActiveSource: (() => boolean) | null = null;
+  private readonly blobGcActive: Gauge = new Gauge({
+    name: 'wharf_blob_gc_active',
+    help: 'Blob service: 1 on the replica that counts blob references and collects garbage (it holds the lease), 0 on a standby.',
+    registers: [this.registry],
+    collect: () => {
+      if (this.blobGcActiveSource) this.blobGcActive.set(this.blobGcActiveSource() ? 1 : 0);
+    },
+  });
+
   /** route → method → observe per status class. */
   private readonly requestObservers = new Map<string, Map<string, Observe[]>>();
 
@@ -179,6 +189,11 @@ export class WharfMetrics implements WharfMetricsPort {
   /** Reports `read()` (the delivery store's pending count) as `wharf_webhook_pending_deliveries` at every scrape. */
   followWebhookPending(read: () => Promise<number>): void {
     this.webhookPendingSource = read;
+  }
+
+  /** Reports `read()` (whether this blob replica is the active one) as `wharf_blob_gc_active` at every scrape. */
+  followBlobGcActive(read: () => boolean): void {
+    this.blobGcActiveSource = read;
   }
 
   /**

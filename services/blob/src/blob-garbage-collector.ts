@@ -81,10 +81,15 @@ export class BlobGarbageCollector implements OnApplicationShutdown {
     return { ran: false, scanned: 0, deleted: 0, freedBytes: 0, keptForSetAsideEvents: 0, dryRun };
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops the schedule; resolves once the pass in progress, if any, has ended. */
+  async unschedule(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.running;
+    await this.running?.catch(() => undefined);
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.unschedule();
   }
 
   private async measured(now: Date): Promise<CollectionReport> {

@@ -43,7 +43,12 @@ export class BlobReferenceProjector implements OnApplicationShutdown {
     return this.subscription.lag();
   }
 
-  onApplicationShutdown(): Promise<void> {
+  /** Stops counting after the batch in flight; `start` goes on from the group's committed offsets. */
+  stop(): Promise<void> {
     return this.subscription.stop();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.stop();
   }
 }

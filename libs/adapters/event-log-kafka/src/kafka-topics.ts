@@ -130,3 +130,12 @@ export async function retrying<T>(call: () => Promise<T>, attempts = 8): Promise
     }
   }
 }
+
+/**
+ * `<prefix><name>`: the topic of a lease held through consumer group membership (kafka-lease.ts).
+ * One partition, which carries no records: the member of group `<prefix><name>` assigned
+ * partition 0 holds the lease.
+ */
+export function leaseTopic(topicPrefix: string, name: string, replicationFactor: number): ITopicConfig {
+  return { topic: `${topicPrefix}${name}`, numPartitions: 1, replicationFactor };
+}
