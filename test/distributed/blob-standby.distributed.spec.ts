@@ -11,7 +11,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3BlobStore } from '@wharf/adapters/blob-s3';
+import type { S3BlobStore } from '@wharf/adapters/blob-s3';
 import { eventually } from '@wharf/testing';
 import { DistributedStack } from './support/distributed-stack';
 import { sha256 } from './support/push-stream';
@@ -42,14 +42,7 @@ let bucket: S3BlobStore;
 
 beforeAll(async () => {
   for (const instance of BLOBS) await stack.start(instance);
-  const env = stack.env;
-  bucket = new S3BlobStore({
-    endpoint: env.WHARF_S3_ENDPOINT,
-    region: env.WHARF_S3_REGION,
-    accessKeyId: env.WHARF_S3_ACCESS_KEY_ID,
-    secretAccessKey: env.WHARF_S3_SECRET_ACCESS_KEY,
-    bucket: env.WHARF_S3_BUCKET,
-  });
+  bucket = stack.bucket();
 });
 
 afterAll(async () => {

@@ -11,6 +11,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { S3BlobStore } from '@wharf/adapters/blob-s3';
 import { freePort } from '@wharf/testing';
 
 export const ROOT = join(__dirname, '..', '..', '..');
@@ -62,6 +63,18 @@ export class DistributedStack {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     return { ...env, ...this.options.env, ...this.namespaces };
+  }
+
+  /** A client of the stack's S3 bucket, for tests that look at the stored blobs (close it after). */
+  bucket(): S3BlobStore {
+    const env = this.env;
+    return new S3BlobStore({
+      endpoint: env.WHARF_S3_ENDPOINT,
+      region: env.WHARF_S3_REGION,
+      accessKeyId: env.WHARF_S3_ACCESS_KEY_ID,
+      secretAccessKey: env.WHARF_S3_SECRET_ACCESS_KEY,
+      bucket: env.WHARF_S3_BUCKET,
+    });
   }
 
   url(instance: string = 'gateway'): string {
