@@ -717,6 +717,9 @@ describe('OCI distribution API: access (enforced mode)', () => {
     expect(refused.headers.get('www-authenticate')).toContain(`scope="repository:${ns}/closed:pull"`);
     // A missing repository answers the same, so the 401 says nothing about what exists.
     expectOciError(await anonymous.get(`/v2/${ns}/nothing/manifests/1.0.0`), 401, 'UNAUTHORIZED');
+    // By digest too, even a malformed one: the challenge comes before the digest is read.
+    expectOciError(await anonymous.get(`/v2/${ns}/closed/manifests/${sha256(closed.archive)}`), 401, 'UNAUTHORIZED');
+    expectOciError(await anonymous.get(`/v2/${ns}/closed/manifests/sha256:not-a-digest`), 401, 'UNAUTHORIZED');
     expect((await admin.get(`/v2/${ns}/closed/manifests/1.0.0`)).status).toBe(200);
 
     const outsider = `out-${ns}`;

@@ -142,7 +142,15 @@ export class OciReadsUseCases {
    */
   private async manifestByDigest(path: OciRepositoryPath & { reference: string }): Promise<ManifestToSend | null> {
     const { caller, namespace, name, reference } = path;
-    const digest = parseAnyOciDigest(reference);
+    let digest: OciDigest;
+    try {
+      digest = parseAnyOciDigest(reference);
+    } catch (error) {
+      // The repository's access answer comes first: an anonymous caller of the enforced mode is
+      // challenged (401) whatever it names, as for a well-formed digest.
+      await this.challenged(caller, () => this.packages.repositoryHead(caller, namespace, name));
+      throw error;
+    }
     let indexed = true;
     const releaseOf = (head: PackageHead) => {
       const releases = helmReleasesOfDigest(head, digest.hex);
