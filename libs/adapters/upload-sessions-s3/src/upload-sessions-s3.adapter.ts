@@ -54,6 +54,7 @@ import {
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
+  type _Object,
 } from '@aws-sdk/client-s3';
 import {
   MIN_PART_SIZE,
@@ -404,14 +405,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
     const uploads = new Set(await this.records.uploadIdsOf(id));
     for (const uploadId of uploads) if (uploadId) await this.abort(id, uploadId);
     const prefix = this.sessionPrefix(id);
-    let token: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
-      );
-      for (const object of page.Contents ?? []) await this.deleteObject(object.Key!);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for await (const object of this.objectsUnder(prefix)) await this.deleteObject(object.Key!);
     return this.records.remove(id);
   }
 
@@ -444,14 +438,19 @@ export class S3UploadSessionStore implements UploadSessionStore {
       keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
       uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
     } while (keyMarker);
+    for await (const object of this.objectsUnder(this.prefix))
+      if (object.LastModified && object.LastModified < before && (await isGone(object.Key!)))
+        await this.deleteObject(object.Key!);
+  }
+
+  /** The bucket's objects under `prefix`, a listing page at a time. */
+  private async *objectsUnder(prefix: string): AsyncGenerator<_Object> {
     let token: string | undefined;
     do {
       const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }),
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
       );
-      for (const object of page.Contents ?? [])
-        if (object.LastModified && object.LastModified < before && (await isGone(object.Key!)))
-          await this.deleteObject(object.Key!);
+      yield* page.Contents ?? [];
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }
