@@ -4,8 +4,11 @@
  * `oci-conformance`), all four categories (pull, push, content discovery with referrers, content
  * management), run twice at once in repositories of a fresh namespace: anonymous against the
  * server under test (open mode), and with credentials (the site admin, through the token flow)
- * against its enforced gateway. Every group passes, sha512 digests and the large manifest included
- * (docs/architecture.md, "OCI distribution"). Each run's whole report
+ * against its enforced gateway. Every API the released spec (v1.1) has is enabled, blob upload
+ * cancellation too (off by default at v1.1). Every test passes, sha512 digests, range requests and
+ * the large manifest included (docs/architecture.md, "OCI distribution"), but for the two
+ * `SKIPPED`, which the suite counts as skipped, not passed; a test skipped or disabled for any
+ * other reason fails the spec, as does any group not passing. Each run's whole report
  * (results.yaml, junit.xml, report.html, and the console output in output.txt) is saved in the
  * directory the spec logs.
  */
@@ -56,11 +59,28 @@ beforeAll(() => {
   });
 }, INSTALL_TIMEOUT_MS);
 
-/** `OCI Conformance Test/<name>: <status>` lines of the suite's console report. */
-function statuses(output: string): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const match of output.matchAll(/^\s*OCI Conformance Test\/(.+): (\w+)$/gm)) found.set(match[1]!, match[2]!);
-  return found;
+/**
+ * The tests Wharf does not pass, each once per digest algorithm: a mount that names no source
+ * repository (`mount` without `from`). The spec lets a registry mount such a blob from any
+ * repository the caller may read, or answer 202 and start an upload; Wharf does the latter (it
+ * mounts only from the repository a client names, whose read access it checks), so the suite
+ * falls back to a push and counts the test skipped. The Ginkgo suite's twin is
+ * `OCI_AUTOMATIC_CROSSMOUNT=0`.
+ */
+const SKIPPED = [
+  'sha256 blobs/mount anonymous/blob-mount-anonymous',
+  'sha512 blobs/mount anonymous/blob-mount-anonymous',
+];
+
+/** Each `OCI Conformance Test/<name>: <status>` line of the suite's console report, in order (names repeat). */
+function outcomes(output: string): [name: string, status: string][] {
+  return [...output.matchAll(/^\s*OCI Conformance Test\/(.+): (\w+)$/gm)].map((match) => [match[1]!, match[2]!]);
+}
+
+/** The totals the report ends with (`Pass`, `Skip`, `Disabled`, `FAIL`, `Error`, `Total`). */
+function totals(output: string): Record<string, number> {
+  const section = output.slice(output.indexOf('OCI Conformance Result:'));
+  return Object.fromEntries([...section.matchAll(/^ {2}(\w+)\.+: +(\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
 }
 
 /** Runs the suite against `url` (with `credentials`, or anonymous) and returns each test's status; the report stays in the logged directory. */
@@ -76,6 +96,8 @@ async function conformance(url: URL, label: string, credentials: { username: str
       OCI_REPO2: `${ns}/repo2`,
       OCI_RESULTS_DIR: results,
       OCI_VERSION: '1.1',
+      // Off by default at v1.1 (a later spec's); Wharf cancels uploads (DELETE of the session).
+      OCI_API_BLOBS_UPLOAD_CANCEL: 'true',
       OCI_LOG: 'error',
       ...(credentials ? { OCI_USERNAME: credentials.username, OCI_PASSWORD: credentials.password } : {}),
       // One login per scope rather than per request.
@@ -83,25 +105,41 @@ async function conformance(url: URL, label: string, credentials: { username: str
     },
   });
   writeFileSync(join(results, 'output.txt'), report.stdout + report.stderr);
-  console.log(`OCI conformance report (${label}): ${results}`);
+  const counts = totals(report.stdout);
+  console.log(`OCI conformance report (${label}): ${results} ${JSON.stringify(counts)}`);
   expect(existsSync(join(results, 'results.yaml'))).toBe(true);
-  return statuses(report.stdout);
+  return { found: outcomes(report.stdout), counts };
 }
 
-/** The status of every top-level group (a group the suite adds must pass too). */
-function groups(found: Map<string, string>): Record<string, string | undefined> {
-  const top = [...found.keys()].filter((name) => !name.includes('/'));
-  return Object.fromEntries([...new Set([...MUST_PASS, ...top])].map((group) => [group, found.get(group)]));
+/**
+ * Every top-level group's status (a group the suite adds must pass too), every test that did not
+ * pass, and the totals but for the passes (the number of tests grows with the suite).
+ */
+function verdict({ found, counts }: Awaited<ReturnType<typeof conformance>>) {
+  const status = new Map(found);
+  const top = found.map(([name]) => name).filter((name) => !name.includes('/'));
+  const { Pass: passed = 0, Total: total = 0, ...others } = counts;
+  return {
+    groups: Object.fromEntries([...new Set([...MUST_PASS, ...top])].map((group) => [group, status.get(group)])),
+    notPassed: found.filter(([, s]) => s !== 'Pass').map(([name, s]) => `${s}: ${name}`),
+    counts: others,
+    allCounted: passed > 0 && passed + SKIPPED.length === total,
+  };
 }
 
 describe('OCI conformance suite', () => {
-  it('passes every group, anonymous (open mode) and with credentials (enforced mode), reports saved', async () => {
+  it('passes every test but the two skipped, anonymous (open mode) and with credentials (enforced mode), reports saved', async () => {
     const [anonymous, authenticated] = await Promise.all([
       conformance(new URL(baseUrl()), 'anonymous', null),
       conformance(new URL(enforcedUrl()), 'credentials', E2E_ADMIN),
     ]);
-    const allPass = Object.fromEntries(MUST_PASS.map((group) => [group, 'Pass']));
-    expect(groups(anonymous)).toEqual(allPass);
-    expect(groups(authenticated)).toEqual(allPass);
+    const expected = {
+      groups: Object.fromEntries(MUST_PASS.map((group) => [group, 'Pass'])),
+      notPassed: SKIPPED.map((name) => `Skip: ${name}`),
+      counts: { Disabled: 0, Skip: SKIPPED.length, FAIL: 0, Error: 0 },
+      allCounted: true,
+    };
+    expect(verdict(anonymous)).toEqual(expected);
+    expect(verdict(authenticated)).toEqual(expected);
   });
 });

@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'blob-upload-unknown'
   | 'digest-invalid'
   | 'range-invalid'
+  | 'range-not-satisfiable'
   | 'unsupported'
   | 'webhook-not-found'
   | 'retention-policy-not-found'
@@ -424,6 +425,14 @@ export class RangeInvalidError extends WharfError {
       range: printable(range),
       expected_start: expectedStart,
     });
+  }
+}
+
+/** A `Range` that names no byte of the blob asked for (RFC 9110: 416, and a `Content-Range` of `bytes *` and the size). */
+export class RangeNotSatisfiableError extends WharfError {
+  readonly code = 'range-not-satisfiable' as const;
+  constructor(readonly size: number) {
+    super(`the range names no byte of the blob (of ${size} bytes)`, { size });
   }
 }
 

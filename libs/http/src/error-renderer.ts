@@ -7,6 +7,7 @@ import { HttpException } from '@nestjs/common';
 import {
   DEFAULT_RETRY_AFTER_SECONDS,
   ErrorDetails,
+  RangeNotSatisfiableError,
   RateLimitedError,
   ServiceUnavailableError,
   UnauthorizedError,
@@ -48,6 +49,7 @@ export function renderError(error: unknown, method: string, path: string): Rende
     if (error.code === 'service-unavailable' || error.code === 'rate-limited')
       headers['retry-after'] = String(retryAfterOf(error));
     if (error instanceof UnauthorizedError) headers['www-authenticate'] = 'Basic realm="wharf", charset="UTF-8"';
+    if (error instanceof RangeNotSatisfiableError) headers['content-range'] = `bytes */${error.size}`;
     return rendered(error.code as WireErrorCode, error.message, error.details, headers);
   }
   // A store, the log or another service could not be reached or is overloaded (isOutage: the

@@ -17,6 +17,7 @@ import {
   InvalidUsageError,
   PackageExistsError,
   PackageNotFoundError,
+  RangeNotSatisfiableError,
   RateLimitedError,
   ReleaseNotFoundError,
   ServiceUnavailableError,
@@ -63,6 +64,13 @@ describe('renderError', () => {
       message: "package ns1/app1 doesn't exist, v: None, type: None",
       details: { package: 'ns1/app1', release: null, media_type: null },
     });
+  });
+
+  it('renders a range that names no byte of a blob as 416 with the Content-Range of its size', () => {
+    const rendered = renderError(new RangeNotSatisfiableError(2048), 'GET', '/v2/a/b/blobs/sha256:00');
+    expect(rendered.status).toBe(416);
+    expect(rendered.body.code).toBe('range-not-satisfiable');
+    expect(rendered.headers).toEqual({ 'content-range': 'bytes */2048' });
   });
 
   it('renders ServiceUnavailable as 503 with Retry-After', () => {

@@ -46,6 +46,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   'blob-upload-unknown': 404,
   'digest-invalid': 400,
   'range-invalid': 416,
+  'range-not-satisfiable': 416,
   'internal-error': 500,
   unsupported: 501,
   'service-unavailable': 503,

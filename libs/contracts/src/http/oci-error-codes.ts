@@ -63,6 +63,7 @@ export const OCI_CODE_BY_CODE: Readonly<Record<WireErrorCode, OciErrorCode>> = {
   'blob-upload-unknown': 'BLOB_UPLOAD_UNKNOWN',
   'digest-invalid': 'DIGEST_INVALID',
   'range-invalid': 'RANGE_INVALID',
+  'range-not-satisfiable': 'RANGE_INVALID',
   'internal-error': 'UNKNOWN',
   unsupported: 'UNSUPPORTED',
   'service-unavailable': 'UNAVAILABLE',

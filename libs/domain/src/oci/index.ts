@@ -3,3 +3,4 @@ export * from './helm-oci';
 export * from './oci-scope';
 export * from './oci-manifest';
 export * from './oci-referrers';
+export * from './byte-range';

@@ -142,8 +142,13 @@ export function sendBlob(reply: FastifyReply, blob: BlobToSend): Buffer | Readab
     void reply.status(307).header('location', blob.location).header('docker-content-digest', blob.digest);
     return '';
   }
-  void reply.header('content-type', 'application/octet-stream').header('content-length', blob.size);
+  void reply.header('content-type', 'application/octet-stream').header('accept-ranges', 'bytes');
   void reply.header('docker-content-digest', blob.digest).header('etag', `"${blob.digest}"`);
+  if (blob.range) {
+    const { start, end, size } = blob.range;
+    void reply.status(206).header('content-range', `bytes ${start}-${end}/${size}`);
+    void reply.header('content-length', end - start + 1);
+  } else void reply.header('content-length', blob.size);
   return blob.body ?? Readable.from([]);
 }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Caller } from '@wharf/domain';
+import { type Caller, parseByteRange } from '@wharf/domain';
 import { CurrentCaller } from '../auth/caller.guard';
 import { newCommandMeta } from '../use-cases/command-meta';
 import { OciPushesUseCases } from '../use-cases/oci/oci-pushes.use-cases';
@@ -101,11 +101,13 @@ export class OciController {
     @Param('namespace') namespace: string,
     @Param('name') name: string,
     @Param('digest') digest: string,
+    @Headers('range') range: string | undefined,
     @CurrentCaller() caller: Caller,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return sendBlob(reply, await this.reads.blob({ caller, namespace, name, digest, head: isHead(request) }));
+    const input = { caller, namespace, name, digest, head: isHead(request), range: parseByteRange(range) };
+    return sendBlob(reply, await this.reads.blob(input));
   }
 
   @Delete(OCI_ROUTES.blob)

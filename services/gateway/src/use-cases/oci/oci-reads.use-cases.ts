@@ -11,9 +11,11 @@
  * it must fetch a token (they send none until challenged).
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   BlobUnknownError,
+  ByteRange,
+  ByteRangeRequest,
   Caller,
   HELM_MEDIA_TYPE,
   OciArtifact,
@@ -37,6 +39,7 @@ import {
   parseOciDigest,
   parsePackageRef,
   referrersIndex,
+  resolveByteRange,
   roleAtLeast,
 } from '@wharf/domain';
 import { WHARF_CONFIG, WharfConfig } from '@wharf/config';
@@ -79,9 +82,12 @@ export interface BlobToSend {
   digest: string;
   /** The sha256 (hex) the stores key it by. */
   key: string;
+  /** The whole blob's. */
   size: number;
-  /** Null for a HEAD, and for a redirect. */
+  /** Null for a HEAD, and for a redirect; only the bytes of `range` when there is one. */
   body: Buffer | Readable | null;
+  /** The bytes a range request named (206), when it named some and the blob is answered here. */
+  range?: ByteRange;
   /** Where the client fetches the bytes instead (WHARF_PULL_REDIRECT: a presigned URL of the store). */
   location?: string;
 }
@@ -210,7 +216,9 @@ export class OciReadsUseCases {
    * digest names a blob uploaded into this repository under it (an alias of the sha256 the store
    * keys it by).
    */
-  async blob(path: OciRepositoryPath & { digest: string; head: boolean }): Promise<BlobToSend> {
+  async blob(
+    path: OciRepositoryPath & { digest: string; head: boolean; range?: ByteRangeRequest | null },
+  ): Promise<BlobToSend> {
     const digest = parseAnyOciDigest(path.digest);
     const ref = parsePackageRef(path.namespace, path.name);
     const view = await this.repository(path).catch(async (error: unknown) => {
@@ -219,8 +227,13 @@ export class OciReadsUseCases {
     });
     const hex = await this.storeKeyOf(ref.full, digest, view);
     const found = view && hex !== null ? findRepositoryBlob(view, hex) : null;
-    if (found && 'bytes' in found)
-      return { digest: digest.text, key: found.digest, size: found.bytes.length, body: path.head ? null : found.bytes };
+    if (found && 'bytes' in found) {
+      const size = found.bytes.length;
+      if (path.head) return { digest: digest.text, key: found.digest, size, body: null };
+      const range = path.range ? resolveByteRange(path.range, size) : null;
+      const body = range ? found.bytes.subarray(range.start, range.end + 1) : found.bytes;
+      return { digest: digest.text, key: found.digest, size, body, ...(range ? { range } : {}) };
+    }
     const known = hex !== null && (found !== null || (await this.sessions.linked(ref.full, hex)));
     const size = known ? (found?.size ?? (await this.blobs.stat(hex))?.size ?? null) : null;
     if (hex === null || size === null) throw new BlobUnknownError(ref.full, path.digest);
@@ -228,10 +241,15 @@ export class OciReadsUseCases {
     // A chart layer fetched is a pull of its release (retention's keep_pulled_within_days), as an appr pull is.
     if (found && 'chartOf' in found && found.chartOf !== undefined) this.pulls.pulled(ref.full, found.chartOf);
     const location = await this.archives.redirectFor(hex, 'oci');
+    // The store answers the client's Range itself.
     if (location) return { digest: digest.text, key: hex, size, body: null, location };
-    const body = size <= this.config.blobCache.maxBlobBytes ? await this.blobs.read(hex) : await this.blobs.open(hex);
-    this.metrics.pulled('oci', size);
-    return { digest: digest.text, key: hex, size, body };
+    // Refused before a byte is read.
+    const range = path.range ? resolveByteRange(path.range, size) : null;
+    const whole = size <= this.config.blobCache.maxBlobBytes ? await this.blobs.read(hex) : await this.blobs.open(hex);
+    this.metrics.pulled('oci', range ? range.end - range.start + 1 : size);
+    if (!range) return { digest: digest.text, key: hex, size, body: whole };
+    const body = Buffer.isBuffer(whole) ? whole.subarray(range.start, range.end + 1) : bytesOf(whole, range);
+    return { digest: digest.text, key: hex, size, body, range };
   }
 
   /**
@@ -330,4 +348,22 @@ export class OciReadsUseCases {
   private challenges(caller: Caller): boolean {
     return caller.kind === 'anonymous' && this.config.auth.mode === 'enforced';
   }
+}
+
+/**
+ * The bytes of `range` of a blob's stream: the store streams a blob from its start, so the bytes
+ * before the range are read and dropped, and the stream is closed once the range is sent.
+ */
+export function bytesOf(stream: Readable, range: ByteRange): Readable {
+  async function* slice(): AsyncGenerator<Buffer> {
+    let offset = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const from = Math.max(range.start - offset, 0);
+      const to = Math.min(range.end + 1 - offset, chunk.length);
+      if (to > from) yield chunk.subarray(from, to);
+      offset += chunk.length;
+      if (offset > range.end) return;
+    }
+  }
+  return Readable.from(slice());
 }

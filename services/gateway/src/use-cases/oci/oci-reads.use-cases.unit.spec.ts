@@ -1,6 +1,14 @@
 import { SqlitePullRecordStore } from '@wharf/adapters/pull-records-sqlite';
 import { loadConfig } from '@wharf/config';
-import { ManifestUnknownError, OPEN_CALLER, PackageHead, PackageView, ociDigestOf } from '@wharf/domain';
+import { Readable } from 'node:stream';
+import {
+  ManifestUnknownError,
+  OPEN_CALLER,
+  PackageHead,
+  PackageView,
+  RangeNotSatisfiableError,
+  ociDigestOf,
+} from '@wharf/domain';
 import { BlobStore, PackageReader, UploadSessionStore } from '@wharf/ports';
 import { addedToChannel, packageReaderOf, packageView, releasePublished } from '@wharf/testing';
 import { AccessControl } from '../../auth/access-control';
@@ -9,7 +17,7 @@ import { ArchiveReads } from '../read-package/archive-reads';
 import { ReadablePackages } from '../read-package/readable-packages';
 import { PullRecorder } from '../retention/pull-recorder';
 import { artifactOf } from './oci-artifacts';
-import { OciReadsUseCases } from './oci-reads.use-cases';
+import { OciReadsUseCases, bytesOf } from './oci-reads.use-cases';
 
 const RELEASES = 40;
 const view = packageView('team/app', [
@@ -171,5 +179,41 @@ describe('OciReadsUseCases.blob of a chart layer', () => {
       await reads.blob(blob(layerOf('1.0.5')));
       expect((await pulls.lastPulls(['team/app'])).map((p) => `${p.package}@${p.release}`)).toEqual(['team/app@1.0.5']);
     }
+  });
+});
+
+describe('OciReadsUseCases.blob with a range', () => {
+  const ranged = (range: Parameters<OciReadsUseCases['blob']>[0]['range'], head = false) => ({
+    caller: OPEN_CALLER,
+    namespace: 'team',
+    name: 'app',
+    digest: `sha256:${layerOf('1.0.2')}`,
+    head,
+    range,
+  });
+
+  it('should answer the bytes a range names, and say which of how many (206)', async () => {
+    const sent = await useCases([]).blob(ranged({ first: 2, last: 5 }));
+    // The view's size of the layer (1024) is what the answer counts; the store holds LAYER's bytes.
+    expect([sent.body?.toString(), sent.range, sent.size]).toEqual(['e ch', { start: 2, end: 5, size: 1024 }, 1024]);
+    expect((await useCases([]).blob(ranged({ first: 10, last: null }))).body?.toString()).toBe('layer');
+  });
+
+  it('should refuse a range that names no byte of the blob, and ignore a range on a HEAD', async () => {
+    await expect(useCases([]).blob(ranged({ first: 1024, last: null }))).rejects.toThrow(RangeNotSatisfiableError);
+    const head = await useCases([]).blob(ranged({ first: 1024, last: null }, true));
+    expect([head.body, head.range, head.size]).toEqual([null, undefined, 1024]);
+  });
+});
+
+describe('bytesOf', () => {
+  it("should pass on only the range's bytes of a stream that comes in chunks, and close it after them", async () => {
+    const source = Readable.from(['0123', '4567', '89ab', 'cdef', 'ghij'].map((chunk) => Buffer.from(chunk)));
+    const slice = bytesOf(source, { start: 3, end: 9, size: 20 });
+    expect(Buffer.concat(await slice.toArray()).toString()).toBe('3456789');
+    // Closed, not read to its end.
+    expect([source.destroyed, source.readableEnded]).toEqual([true, false]);
+    const tail = bytesOf(Readable.from([Buffer.from('0123'), Buffer.from('4567')]), { start: 6, end: 7, size: 8 });
+    expect(Buffer.concat(await tail.toArray()).toString()).toBe('67');
   });
 });
