@@ -24,8 +24,10 @@ export {
   builtHelmConfig,
   builtHelmManifest,
   helmManifestDigestOf,
+  helmManifestKeyOf,
+  helmReleaseManifestOf,
 } from '../package/package.helm-manifest';
-export type { OciContent } from '../package/package.helm-manifest';
+export type { HelmReleaseManifest, OciContent } from '../package/package.helm-manifest';
 import {
   HELM_CHART_LAYER_MEDIA_TYPE,
   HELM_CONFIG_MEDIA_TYPE,

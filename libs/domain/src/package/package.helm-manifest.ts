@@ -76,11 +76,41 @@ export function builtHelmManifest(release: ReleaseManifest): { manifest: OciCont
   return { manifest, config };
 }
 
+/** The OCI manifest a helm release is served with: its digests, and the built bytes when Wharf builds them. */
+export interface HelmReleaseManifest {
+  /** sha256 (hex) of the manifest. */
+  manifestDigest: string;
+  /** sha256 (hex) of its config. */
+  configDigest: string;
+  /** The manifest and config built from the chart metadata; null when the client's own were stored (blobs). */
+  built: { manifest: OciContent; config: OciContent } | null;
+}
+
 /**
- * The sha256 (hex) of the OCI manifest a helm release is served with: the one its client pushed,
- * else the one built from its chart metadata; null when it has neither (no manifest is served).
+ * The one rule for which OCI manifest a helm release is served under, for the head's index of
+ * digests and for the `/v2/` reads alike: the manifest its client pushed over OCI, else the one
+ * built from its chart metadata (`build`, builtHelmManifest unless a caller keeps what it built);
+ * null when it has neither (no manifest is served).
  */
+export function helmReleaseManifestOf(
+  release: ReleaseManifest,
+  build: (release: ReleaseManifest) => ReturnType<typeof builtHelmManifest> = builtHelmManifest,
+): HelmReleaseManifest | null {
+  if (release.oci)
+    return { manifestDigest: release.oci.manifestDigest, configDigest: release.oci.configDigest, built: null };
+  const built = build(release);
+  return built && { manifestDigest: built.manifest.digest, configDigest: built.config.digest, built };
+}
+
+/** The sha256 (hex) of the OCI manifest a helm release is served with (helmReleaseManifestOf); null for none. */
 export function helmManifestDigestOf(release: ReleaseManifest): string | null {
-  if (release.oci) return release.oci.manifestDigest;
-  return builtHelmManifest(release)?.manifest.digest ?? null;
+  return helmReleaseManifestOf(release)?.manifestDigest ?? null;
+}
+
+/**
+ * The key a helm release's manifest is found by for a digest a client named: its sha256 hex, as
+ * helmManifestDigestOf answers it; null for a sha512 (charts have sha256 digests only).
+ */
+export function helmManifestKeyOf(digest: { algorithm: string; hex: string }): string | null {
+  return digest.algorithm === 'sha256' ? digest.hex : null;
 }

@@ -5,9 +5,9 @@
  */
 import {
   HELM_MEDIA_TYPE,
+  HelmReleaseManifest,
   OCI_IMAGE_MANIFEST,
   OciArtifact,
-  OciContent,
   PackageView,
   ReleaseManifest,
   builtHelmManifest,
@@ -15,6 +15,8 @@ import {
   findManifest,
   findOciArtifact,
   findOciTag,
+  helmManifestKeyOf,
+  helmReleaseManifestOf,
   isOciDigestReference,
   isReleaseTag,
   parseAnyOciDigest,
@@ -22,13 +24,9 @@ import {
   tagOfRelease,
 } from '@wharf/domain';
 
-/** A helm release as an OCI artifact: its manifest's digest, and how to get its bytes. */
-export interface HelmArtifact {
+/** A helm release as an OCI artifact: its manifest's digest, and how to get its bytes (HelmReleaseManifest). */
+export interface HelmArtifact extends HelmReleaseManifest {
   release: ReleaseManifest;
-  manifestDigest: string;
-  configDigest: string;
-  /** The built manifest and config (no blob read needed); null when the client's own were stored. */
-  built: { manifest: OciContent; config: OciContent } | null;
 }
 
 export function helmReleasesOf(view: PackageView): ReleaseManifest[] {
@@ -47,22 +45,20 @@ function builtOnce(release: ReleaseManifest): ReturnType<typeof builtHelmManifes
 }
 const builtByRelease = new WeakMap<ReleaseManifest, ReturnType<typeof builtHelmManifest>>();
 
+/** The release's manifest by the domain's rule (helmReleaseManifestOf), built at most once per manifest object. */
 export function artifactOf(release: ReleaseManifest): HelmArtifact | null {
-  if (release.oci) return { release, ...release.oci, built: null };
-  const built = builtOnce(release);
-  if (!built) return null;
-  return { release, manifestDigest: built.manifest.digest, configDigest: built.config.digest, built };
+  const manifest = helmReleaseManifestOf(release, builtOnce);
+  return manifest && { release, ...manifest };
 }
 
 /** The artifact a tag (a release, `+` as `_`, or a channel's name) or a digest names; null for none (charts have sha256 digests only). */
 export function findArtifact(view: PackageView, reference: string): HelmArtifact | null {
   if (isOciDigestReference(reference)) {
-    const digest = parseAnyOciDigest(reference);
-    if (digest.algorithm !== 'sha256') return null;
-    const hex = digest.hex;
+    const key = helmManifestKeyOf(parseAnyOciDigest(reference));
+    if (key === null) return null;
     for (const release of helmReleasesOf(view)) {
       const artifact = artifactOf(release);
-      if (artifact?.manifestDigest === hex) return artifact;
+      if (artifact?.manifestDigest === key) return artifact;
     }
     return null;
   }

@@ -21,6 +21,7 @@ import {
   OciArtifact,
   findChannel,
   findOciTag,
+  helmManifestKeyOf,
   helmReleasesOfDigest,
   isOciDigestReference,
   isReleaseTag,
@@ -161,15 +162,14 @@ export class OciReadsUseCases {
     const releaseOf = (head: PackageHead) => {
       const releases = helmReleasesOfDigest(head, digest.hex);
       indexed = releases !== null;
-      // Charts have sha256 digests only.
-      return digest.algorithm === 'sha256' ? (releases?.[0] ?? null) : null;
+      return helmManifestKeyOf(digest) === null ? null : (releases?.[0] ?? null);
     };
     const { head, manifest } = await this.challenged(caller, () =>
       this.packages.repositoryRelease(caller, namespace, name, releaseOf, HELM_MEDIA_TYPE),
     );
     if (!indexed) return null;
     const artifact = manifest ? artifactOf(manifest) : null;
-    if (artifact?.manifestDigest === digest.hex) return this.helmManifest(artifact);
+    if (artifact && artifact.manifestDigest === helmManifestKeyOf(digest)) return this.helmManifest(artifact);
     const other = findOtherArtifact(head, reference);
     if (!other) throw new ManifestUnknownError(head.package, reference);
     return this.otherManifest(other, reference);
