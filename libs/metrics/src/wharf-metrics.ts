@@ -18,6 +18,7 @@ import type {
   BlobGcPass,
   RefusedCredential,
   RefusingLimit,
+  StoreWaitOutcome,
   TransferProtocol,
   WebhookAttemptOutcome,
   WharfMetricsPort,
@@ -144,6 +145,11 @@ export class WharfMetrics implements WharfMetricsPort {
     buckets: WEBHOOK_BUCKETS,
     registers: [this.registry],
   });
+  private readonly storeWaits = this.counter(
+    'wharf_metadata_store_waits_total',
+    'Package writer waits for a metadata store behind the events it had just appended (after a replay switch), by outcome: caught_up, gave_up (answered 503).',
+    'outcome',
+  );
   private webhookPendingSource: (() => Promise<number>) | null = null;
   private readonly webhookPending: Gauge = new Gauge({
     name: 'wharf_webhook_pending_deliveries',
@@ -257,6 +263,10 @@ export class WharfMetrics implements WharfMetricsPort {
   webhookAttempted(outcome: WebhookAttemptOutcome, seconds: number): void {
     this.webhookOutcomes[outcome].inc();
     this.webhookDuration.observe(seconds);
+  }
+
+  storeWaited(outcome: StoreWaitOutcome): void {
+    this.storeWaits.labels(outcome).inc();
   }
 
   private async readWebhookPending(): Promise<void> {

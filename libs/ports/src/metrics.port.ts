@@ -59,7 +59,23 @@ export interface WebhookMetrics {
   webhookAttempted(outcome: WebhookAttemptOutcome, seconds: number): void;
 }
 
-export type WharfMetricsPort = TransferMetrics & AccessMetrics & BlobCacheMetrics & BlobGcMetrics & WebhookMetrics;
+/**
+ * How a package writer's wait for a metadata store behind the events it had just appended ended
+ * (right after a replay's switch): `caught_up` (the store caught up and the events were applied),
+ * `gave_up` (it did not within the wait: the command was answered 503).
+ */
+export type StoreWaitOutcome = 'caught_up' | 'gave_up';
+
+export interface MetadataWriterMetrics {
+  storeWaited(outcome: StoreWaitOutcome): void;
+}
+
+export type WharfMetricsPort = TransferMetrics &
+  AccessMetrics &
+  BlobCacheMetrics &
+  BlobGcMetrics &
+  WebhookMetrics &
+  MetadataWriterMetrics;
 
 export const METRICS = Symbol('Metrics');
 
@@ -72,4 +88,5 @@ export const NO_METRICS: WharfMetricsPort = {
   blobCacheLookup: () => {},
   blobGcRan: () => {},
   webhookAttempted: () => {},
+  storeWaited: () => {},
 };

@@ -34,6 +34,7 @@ import type { DataDirLock } from '@wharf/adapters/sqlite';
 import { SqliteWebhookDeliveryStore } from '@wharf/adapters/webhook-deliveries-sqlite';
 import { WebhookSecretBox } from '@wharf/adapters/webhook-secret-box';
 import { BLOB_LOGGER } from '@wharf/blob';
+import { METADATA_LOGGER } from '@wharf/metadata';
 import { AccountWebhookEnqueuer, WEBHOOK_LOGGER, WEBHOOK_SETTINGS, WebhookServiceSettings } from '@wharf/webhooks';
 import { StoreName, WharfMetrics, instrumentStore } from '@wharf/metrics';
 import {
@@ -116,6 +117,7 @@ export class EmbeddedAdaptersModule {
         { provide: LOGGER, useValue: logger },
         { provide: DATA_DIR_LOCK, useValue: lock },
         { provide: BLOB_LOGGER, useValue: logger },
+        { provide: METADATA_LOGGER, useValue: logger },
         {
           provide: EVENT_LOG,
           useFactory: () =>
@@ -201,6 +203,7 @@ export class EmbeddedAdaptersModule {
         WHARF_CONFIG,
         LOGGER,
         BLOB_LOGGER,
+        METADATA_LOGGER,
         BLOB_REFERENCES,
         EVENT_LOG,
         METADATA_STORE,

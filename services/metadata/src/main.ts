@@ -15,6 +15,7 @@ import { WharfMetrics, instrumentStore } from '@wharf/metrics';
 import { CHART_INDEX_STORE, EVENT_LOG, METADATA_STORE, PACKAGE_COMMANDS, PackageCommands } from '@wharf/ports';
 import { MetadataModule } from './metadata.module';
 import { MetadataProjector } from './metadata-projector';
+import { METADATA_LOGGER } from './package-projection';
 
 async function start(config: WharfConfig, logger: JsonLogger) {
   requireSettings(config, 'kafka', 'mongo');
@@ -30,6 +31,7 @@ async function start(config: WharfConfig, logger: JsonLogger) {
     {
       providers: [
         { provide: WHARF_CONFIG, useValue: config },
+        { provide: METADATA_LOGGER, useValue: logger },
         { provide: EVENT_LOG, useValue: instrumentStore(log, metrics, 'event_log', 'kafka') },
         { provide: METADATA_STORE, useValue: instrumentStore(store, metrics, 'metadata', 'mongodb') },
         { provide: CHART_INDEX_STORE, useValue: instrumentStore(charts, metrics, 'chart_index', 'mongodb') },

@@ -16,7 +16,9 @@
  * pass, not through this projector.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import { HighestByKey } from '@wharf/collections';
+import type { JsonLogger } from '@wharf/config';
 import {
   PackageHeadState,
   PackageView,
@@ -29,7 +31,11 @@ import type { EventEnvelope } from '@wharf/contracts';
 import {
   DependencyUnavailableError,
   METADATA_STORE,
+  METRICS,
   MetadataStore,
+  MetadataWriterMetrics,
+  NO_METRICS,
+  StoreWaitOutcome,
   UnappliableEventsError,
   parkedBehind,
 } from '@wharf/ports';
@@ -43,6 +49,9 @@ import { ChartIndexProjection } from './chart-index-projection';
  */
 export const STORE_BEHIND = { reads: 30, pauseMs: 100 } as const;
 
+/** The logger the projection tells its waits for the store (applyAppended) to; the profile provides it. */
+export const METADATA_LOGGER = Symbol('MetadataLogger');
+
 /** How many packages' applied sequences a process remembers (a number each). */
 export const APPLIED_SEQUENCES_KEPT = 100_000;
 
@@ -54,6 +63,8 @@ export class PackageProjection {
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
     // Explicit token: the union type would be emitted as `Object` in the decorator metadata.
     @Optional() @Inject(ChartIndexProjection) private readonly charts: ChartIndexProjection | null = null,
+    @Optional() @Inject(METRICS) private readonly metrics: MetadataWriterMetrics = NO_METRICS,
+    @Optional() @Inject(METADATA_LOGGER) private readonly logger: JsonLogger | null = null,
   ) {}
 
   /**
@@ -128,25 +139,51 @@ export class PackageProjection {
    * is waited for, the store read again every STORE_BEHIND.pauseMs, STORE_BEHIND.reads times at
    * most; then it is answered as an outage (503, the client retries: its events are in the log,
    * and a retried command is answered from the package's recent command ids once they are
-   * applied), never as events to set aside.
+   * applied), never as events to set aside. A wait is counted and logged once it ends
+   * (`wharf_metadata_store_waits_total`, by outcome).
    */
   async applyAppended(
     pkg: string,
     events: readonly EventEnvelope[],
     current?: PackageView | null,
   ): Promise<PackageView> {
+    const started = performance.now();
     for (let read = 1; ; read++) {
       try {
-        return await this.apply(pkg, events, read === 1 ? current : undefined);
+        const view = await this.apply(pkg, events, read === 1 ? current : undefined);
+        if (read > 1) this.waited('caught_up', pkg, events, read, started);
+        return view;
       } catch (error) {
         if (!(error instanceof UnappliableEventsError)) throw error;
-        if (read >= STORE_BEHIND.reads)
+        if (read >= STORE_BEHIND.reads) {
+          this.waited('gave_up', pkg, events, read, started);
           throw new DependencyUnavailableError('the metadata store', {
             cause: new Error(`${pkg} is behind the events just appended: ${error.message}`),
           });
+        }
         await new Promise((resolve) => setTimeout(resolve, STORE_BEHIND.pauseMs));
       }
     }
+  }
+
+  private waited(
+    outcome: StoreWaitOutcome,
+    pkg: string,
+    events: readonly EventEnvelope[],
+    reads: number,
+    started: number,
+  ): void {
+    this.metrics.storeWaited(outcome);
+    const fields = {
+      outcome,
+      package: pkg,
+      through_sequence: lastSequence(events),
+      reads,
+      waited_ms: Math.round(performance.now() - started),
+    };
+    if (outcome === 'caught_up')
+      this.logger?.event('info', 'metadata store caught up with the events just appended', fields);
+    else this.logger?.event('warn', 'metadata store still behind the events just appended: answered 503', fields);
   }
 
   /**

@@ -9,10 +9,19 @@ import {
   packageHead,
   releaseNames,
 } from '@wharf/domain';
-import { InMemoryMetadataStore, TEST_PACKAGE, addedToChannel, commandMeta, published, deleted } from '@wharf/testing';
+import {
+  InMemoryMetadataStore,
+  RecordingMetrics,
+  TEST_PACKAGE,
+  addedToChannel,
+  commandMeta,
+  published,
+  deleted,
+} from '@wharf/testing';
 import { envelopesFor } from './event-envelopes';
 import { PackageProjection, STORE_BEHIND } from './package-projection';
 import { ChartIndexStore, DependencyUnavailableError, UnappliableEventsError } from '@wharf/ports';
+import { JsonLogger } from '@wharf/config';
 import { ChartIndexProjection } from './chart-index-projection';
 
 /** Envelopes for `events` at sequences from+1, from+2, ... of the test package. */
@@ -154,6 +163,16 @@ describe('PackageProjection', () => {
   });
 
   describe("the writer's apply of the events it appended, when the store is behind them (a replay's switch)", () => {
+    let metrics: RecordingMetrics;
+    let lines: Record<string, unknown>[];
+
+    beforeEach(() => {
+      metrics = new RecordingMetrics();
+      lines = [];
+      const logger = new JsonLogger('info', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+      projection = new PackageProjection(store, null, metrics, logger);
+    });
+
     /** The store answers its stored view, and after `reads` reads, the view `caughtUp` (the replay's tail folded it in). */
     function catchingUpAfter(reads: number, caughtUp: PackageView) {
       const get = store.get.bind(store);
@@ -179,6 +198,23 @@ describe('PackageProjection', () => {
       expect(view).toEqual(fold([first, missing, appended]));
       expect(await store.get(TEST_PACKAGE)).toEqual(view);
       expect(reads.mock.calls.length).toBeGreaterThanOrEqual(3);
+      expect(metrics.counted).toEqual(['metadata store wait caught_up']);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'info',
+          msg: 'metadata store caught up with the events just appended',
+          outcome: 'caught_up',
+          package: TEST_PACKAGE,
+          through_sequence: 3,
+          reads: 3,
+          waited_ms: expect.any(Number),
+        }),
+      ]);
+    });
+
+    it('counts and logs nothing when the store was not behind', async () => {
+      await projection.applyAppended(TEST_PACKAGE, stream(0, published({ release: '1.0.0' })));
+      expect([metrics.counted, lines]).toEqual([[], []]);
     });
 
     it('answers an outage (the client retries), not events to set aside, when the store stays behind', async () => {
@@ -194,6 +230,17 @@ describe('PackageProjection', () => {
         expect(failure).toBeInstanceOf(DependencyUnavailableError);
         expect((failure as Error).message).toMatch(/behind the events just appended/);
         expect((await store.get(TEST_PACKAGE))?.sequence).toBe(1);
+        expect(metrics.counted).toEqual(['metadata store wait gave_up']);
+        expect(lines).toEqual([
+          expect.objectContaining({
+            level: 'warn',
+            msg: 'metadata store still behind the events just appended: answered 503',
+            outcome: 'gave_up',
+            package: TEST_PACKAGE,
+            through_sequence: 3,
+            reads: STORE_BEHIND.reads,
+          }),
+        ]);
       } finally {
         jest.useRealTimers();
       }

@@ -1,4 +1,4 @@
-import type { BlobGcPass, WebhookAttemptOutcome, WharfMetricsPort } from '@wharf/ports';
+import type { BlobGcPass, StoreWaitOutcome, WebhookAttemptOutcome, WharfMetricsPort } from '@wharf/ports';
 
 /** Records what the code under test counted, one line per call (`pushed appr 42`), for unit tests. */
 export class RecordingMetrics implements WharfMetricsPort {
@@ -33,5 +33,9 @@ export class RecordingMetrics implements WharfMetricsPort {
   webhookAttempted(outcome: WebhookAttemptOutcome, seconds: number): void {
     this.counted.push(`webhook ${outcome}`);
     this.webhookSeconds.push(seconds);
+  }
+
+  storeWaited(outcome: StoreWaitOutcome): void {
+    this.counted.push(`metadata store wait ${outcome}`);
   }
 }
