@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { BlobDigestMismatchError, DependencyUnavailableError } from '@wharf/ports';
+import { BlobDigestMismatchError, isOutage } from '@wharf/ports';
 import { sha256Hex } from '@wharf/testing';
 import { S3BlobStore } from './blob-s3.adapter';
 import { S3TestBucket } from './blob-s3.fixture';
@@ -327,7 +327,7 @@ describe('S3BlobStore (int)', () => {
       expect(await store.delete(digest)).toBe(true);
     });
 
-    it('should fail with DependencyUnavailableError when S3 cannot be reached', async () => {
+    it('should fail with an outage (answered 503) when S3 cannot be reached', async () => {
       const unreachable = new S3BlobStore({
         ...bucket.connection,
         endpoint: await closedPortUrl(),
@@ -336,7 +336,10 @@ describe('S3BlobStore (int)', () => {
         maxAttempts: 1,
       });
       try {
-        await expect(unreachable.open(sha256Hex(randomBytes(8)))).rejects.toBeInstanceOf(DependencyUnavailableError);
+        const error = await unreachable.open(sha256Hex(randomBytes(8))).catch((e: unknown) => e);
+        // The socket's own code, as the SDK's refused connections (s3-outage.ts): isOutage knows it.
+        expect(error).toMatchObject({ code: 'ECONNREFUSED' });
+        expect(isOutage(error)).toBe(true);
       } finally {
         await unreachable.close();
       }

@@ -175,7 +175,9 @@ export class S3ObjectStream extends Readable {
     const last = this.remaining === 0;
     response.write(chunk, (error) => {
       this.writing--;
-      if (error || this.destroyed) return;
+      if (this.destroyed) return;
+      // The response's socket is gone: the rest of the body is not read from S3 for nothing.
+      if (error) return void this.destroy();
       if (last) this.finish();
       else if (this.writing < 2) this.socket.resume(); // a no-op when it is reading
     });
