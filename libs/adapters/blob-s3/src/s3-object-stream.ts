@@ -80,11 +80,15 @@ export class S3ObjectStream extends Readable {
   private response: ServerResponse | null = null;
   /** Writes to `response` not yet handed to its socket (0, 1 or 2). */
   private writing = 0;
+  /** The socket is paused until the reader or the response takes more. */
+  private waitingOnReader = false;
+  /** The read timeout went off while waiting on the reader: armed again when reading resumes. */
+  private timerLapsed = false;
 
   constructor(
     url: URL,
     private readonly key: string,
-    timeoutMs: number,
+    private readonly timeoutMs: number,
     private readonly opened: (stream: S3ObjectStream) => void,
     private readonly failed: (error: Error) => void,
   ) {
@@ -96,9 +100,10 @@ export class S3ObjectStream extends Readable {
       onread: { buffer: () => this.buffers[this.next]!, callback: (bytes, buffer) => this.received(bytes, buffer) },
     });
     this.socket.setNoDelay(true);
-    this.socket.setTimeout(timeoutMs, () => {
-      // Paused on a slow client (its writes pending) is not S3's silence.
-      if (this.response && this.writing === 2) return;
+    this.socket.setTimeout(timeoutMs);
+    this.socket.on('timeout', () => {
+      // Paused for the reader (a slow client, or none yet) is not S3's silence.
+      if (this.waitingOnReader) return void (this.timerLapsed = true);
       const error = new Error(`${NAME}: GET ${key}: no bytes from S3 for ${timeoutMs} ms`);
       error.name = 'TimeoutError';
       this.socket.destroy(error);
@@ -124,7 +129,7 @@ export class S3ObjectStream extends Readable {
       this.push(null);
       return;
     }
-    this.socket.resume();
+    this.readMore();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -151,9 +156,9 @@ export class S3ObjectStream extends Readable {
       const early = this.early;
       this.early = null;
       this.write(early); // the last write finishes
-      if (this.remaining > 0) this.socket.resume();
+      if (this.remaining > 0) this.readMore();
     } else if (this.remaining === 0) this.finish();
-    else this.socket.resume();
+    else this.readMore();
   }
 
   /** One socket read landed in `this.buffers[this.next]`; false pauses the socket. */
@@ -162,11 +167,26 @@ export class S3ObjectStream extends Readable {
     if (this.phase !== 'body') return false;
     const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, Math.min(bytes, this.remaining));
     this.remaining -= chunk.length;
-    if (!this.response) return this.pushBody(Buffer.from(chunk));
+    if (!this.response) return this.waitUnless(this.pushBody(Buffer.from(chunk)));
     this.next ^= 1;
     this.write(chunk);
     // The other buffer is still being written: no read into it until it is free.
-    return this.writing < 2;
+    return this.waitUnless(this.writing < 2);
+  }
+
+  /** `more`, the answer to net's read callback; when false, the socket waits on the reader. */
+  private waitUnless(more: boolean): boolean {
+    if (!more) this.waitingOnReader = true;
+    return more;
+  }
+
+  private readMore(): void {
+    this.waitingOnReader = false;
+    if (this.timerLapsed) {
+      this.timerLapsed = false;
+      this.socket.setTimeout(this.timeoutMs);
+    }
+    this.socket.resume(); // a no-op when it is reading
   }
 
   private write(chunk: Buffer): void {
@@ -179,7 +199,7 @@ export class S3ObjectStream extends Readable {
       // The response's socket is gone: the rest of the body is not read from S3 for nothing.
       if (error) return void this.destroy();
       if (last) this.finish();
-      else if (this.writing < 2) this.socket.resume(); // a no-op when it is reading
+      else if (this.writing < 2) this.readMore();
     });
   }
 
@@ -245,7 +265,7 @@ export class S3ObjectStream extends Readable {
     }
     this.opened(this);
     // Paused until a reader or a response takes the body.
-    return false;
+    return this.waitUnless(false);
   }
 
   /** Collects an error answer's body (up to its length, or MAX_ERROR_BODY_BYTES), then fails with its code. */

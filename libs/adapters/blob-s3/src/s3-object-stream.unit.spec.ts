@@ -130,6 +130,21 @@ describe('openObject', () => {
     await waitFor(() => sockets.size === 0);
   });
 
+  it('should not time out while S3 waits on a reader slower than the timeout', async () => {
+    const body = randomBytes(4 * 1024 * 1024);
+    handler = (_request, response) => response.writeHead(200, { 'content-length': body.length }).end(body);
+
+    const stream = await openObject(urlOf(), 'key', 200);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // no reader yet
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      if (chunks.length === 2) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+
+    expect(Buffer.concat(chunks).equals(body)).toBe(true);
+  });
+
   it('should fail the stream when S3 closes the connection before the whole body', async () => {
     handler = (_request, response) => {
       response.writeHead(200, { 'content-length': 1000 });
