@@ -26,6 +26,14 @@ import { NAME } from './s3-limits';
  */
 const READ_CHUNK_BYTES = 256 * 1024;
 
+/**
+ * Read buffers of finished GETs, taken by the next ones: a buffer outside the JS heap per GET
+ * (two of 256 KiB) would make V8 collect the whole heap every few downloads, as a buffer per
+ * chunk did in blob-fs. At most this many are kept.
+ */
+const SPARE_BUFFERS_KEPT = 16;
+const spareBuffers: Buffer[] = [];
+
 /** An answer's head larger than this is not S3's. */
 const MAX_HEAD_BYTES = 64 * 1024;
 
@@ -68,7 +76,8 @@ export class S3ObjectStream extends Readable {
   /** The body's length, from the answer's Content-Length. */
   length = 0;
   private readonly socket: Socket;
-  private readonly buffers = [Buffer.allocUnsafeSlow(READ_CHUNK_BYTES), Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)];
+  private readonly buffers = [takeBuffer(), takeBuffer()];
+  private buffersReturned = false;
   private next = 0;
   private phase: 'head' | 'error-body' | 'body' | 'done' = 'head';
   private head: Buffer[] = [];
@@ -135,6 +144,7 @@ export class S3ObjectStream extends Readable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.phase = 'done';
     this.socket.destroy();
+    this.returnBuffers();
     callback(error);
   }
 
@@ -195,12 +205,23 @@ export class S3ObjectStream extends Readable {
     const last = this.remaining === 0;
     response.write(chunk, (error) => {
       this.writing--;
-      if (this.destroyed) return;
+      if (this.destroyed) return this.returnBuffers();
       // The response's socket is gone: the rest of the body is not read from S3 for nothing.
       if (error) return void this.destroy();
       if (last) this.finish();
       else if (this.writing < 2) this.readMore();
     });
+  }
+
+  /**
+   * Gives the read buffers to the next GETs once nothing can touch them: the socket is closed (no
+   * read lands in them any more) and no write from them is in flight (what the stream pushed to a
+   * reader were copies).
+   */
+  private returnBuffers(): void {
+    if (this.buffersReturned || this.writing > 0 || !this.socket.destroyed) return;
+    this.buffersReturned = true;
+    for (const buffer of this.buffers) if (spareBuffers.length < SPARE_BUFFERS_KEPT) spareBuffers.push(buffer);
   }
 
   /** Every byte of the body came (S3 may close the connection before the last is written on). */
@@ -212,6 +233,7 @@ export class S3ObjectStream extends Readable {
   private finish(): void {
     this.phase = 'done';
     this.socket.destroy();
+    this.returnBuffers();
     this.response!.end();
     this.push(null);
     this.resume();
@@ -222,6 +244,7 @@ export class S3ObjectStream extends Readable {
     if (this.remaining === 0) {
       this.phase = 'done';
       this.socket.destroy();
+      this.returnBuffers();
       this.push(null);
       return false;
     }
@@ -294,9 +317,14 @@ export class S3ObjectStream extends Readable {
     const opening = this.phase === 'head' || this.phase === 'error-body';
     this.phase = 'done';
     this.socket.destroy();
+    this.returnBuffers();
     if (opening) this.failed(error);
     else this.destroy(error);
   }
+}
+
+function takeBuffer(): Buffer {
+  return spareBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
 }
 
 /** Status and Content-Length of an HTTP/1.1 answer's head; null when it is not one. */

@@ -174,8 +174,8 @@ describe('openObject', () => {
 
     /** A server whose every GET pipes openObject's stream into its response, and its URL. */
     async function relay(): Promise<string> {
-      front = createServer((_request, response) => {
-        void openObject(urlOf(), 'key', 5_000).then((stream) => {
+      front = createServer((request, response) => {
+        void openObject(urlOf(`/bucket/key${request.url!.slice(1)}`), 'key', 5_000).then((stream) => {
           response.setHeader('content-length', stream.length);
           stream.pipe(response);
         });
@@ -227,6 +227,32 @@ describe('openObject', () => {
       }
 
       expect(Buffer.concat(chunks).equals(body)).toBe(true);
+    });
+
+    it('should relay concurrent and successive downloads each exactly, the aborted ones among them', async () => {
+      const bodies = Array.from({ length: 6 }, () => randomBytes(2 * 1024 * 1024 + 1));
+      handler = (request, response) => {
+        const body = bodies[Number(new URL(request.url!, 'http://x').searchParams.get('n'))]!;
+        response.writeHead(200, { 'content-length': body.length }).end(body);
+      };
+      const url = await relay();
+
+      for (let round = 0; round < 3; round++) {
+        const got = await Promise.all(
+          bodies.map(async (_, n) => {
+            const aborted = new AbortController();
+            const answer = await fetch(`${url}?n=${n}`, { signal: aborted.signal });
+            if (n % 3 === round) {
+              await answer.body!.getReader().read();
+              aborted.abort();
+              return null;
+            }
+            return Buffer.from(await answer.arrayBuffer());
+          }),
+        );
+        got.forEach((bytes, n) => expect(bytes === null || bytes.equals(bodies[n]!)).toBe(true));
+      }
+      await waitFor(() => sockets.size === 0);
     });
 
     it("should close the connection to S3 when the response's client goes away mid-body", async () => {
