@@ -72,7 +72,37 @@ export interface TargetDef {
   startOn?(dataDir: string): Promise<Running>;
 }
 
-function freePort(): Promise<number> {
+/**
+ * BENCH_PORTS=<first>-<last>: every server the bench starts listens in that block (the next port
+ * of it that is free), for a machine whose other users keep to blocks of their own. Unset: any
+ * free port the system hands out.
+ */
+const PORT_BLOCK = /^(\d+)-(\d+)$/.exec(process.env.BENCH_PORTS ?? '');
+let nextInBlock = PORT_BLOCK ? Number(PORT_BLOCK[1]) : 0;
+
+/**
+ * BENCH_NAME_PREFIX (default `wharf`): what the names the bench creates on the shared engines
+ * start with (the distributed targets' database, topic and index prefixes and buckets).
+ */
+const NAME_PREFIX = process.env.BENCH_NAME_PREFIX || 'wharf';
+
+async function freePort(): Promise<number> {
+  if (!PORT_BLOCK) return anyFreePort();
+  for (const last = Number(PORT_BLOCK[2]); nextInBlock <= last; nextInBlock++) {
+    if (await portFree(nextInBlock)) return nextInBlock++;
+  }
+  throw new Error(`BENCH_PORTS ${process.env.BENCH_PORTS}: no free port left`);
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -269,18 +299,21 @@ function distributedTarget(name: TargetName, label: string, root: string): Targe
     api: true,
     oci: true,
     async start(): Promise<Running> {
-      execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'up'], {
-        cwd: ROOT,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        timeout: 900_000,
-      });
+      // BENCH_ENGINES_RUNNING=1: the engines are someone else's to start; they are only used.
+      if (process.env.BENCH_ENGINES_RUNNING !== '1') {
+        execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'up'], {
+          cwd: ROOT,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          timeout: 900_000,
+        });
+      }
       const engines = backendsEnv();
       const id = `bench${Date.now().toString(36)}${process.pid.toString(36)}${++distributedRuns}`;
       const namespaces = {
-        WHARF_MONGO_DATABASE: `wharf_${id}`,
-        WHARF_KAFKA_TOPIC_PREFIX: `wharf-${id}.`,
-        WHARF_OPENSEARCH_INDEX_PREFIX: `wharf-${id}-`,
-        WHARF_S3_BUCKET: `wharf-${id}`,
+        WHARF_MONGO_DATABASE: `${NAME_PREFIX.replace(/-/g, '_')}_${id}`,
+        WHARF_KAFKA_TOPIC_PREFIX: `${NAME_PREFIX}-${id}.`,
+        WHARF_OPENSEARCH_INDEX_PREFIX: `${NAME_PREFIX}-${id}-`,
+        WHARF_S3_BUCKET: `${NAME_PREFIX}-${id}`,
       };
       const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-dist-'));
       const services = ['metadata', 'search', 'blob', 'gateway'] as const;
@@ -688,7 +721,7 @@ const distributionS3: TargetDef = {
   ociOnly: true,
   async start() {
     const engines = backendsEnv();
-    const bucket = `distribution-${Date.now().toString(36)}-${process.pid}`;
+    const bucket = `${NAME_PREFIX === 'wharf' ? '' : `${NAME_PREFIX}-`}distribution-${Date.now().toString(36)}-${process.pid}`;
     const { s3, client } = s3ClientFor(engines);
     try {
       await client.send(new s3.CreateBucketCommand({ Bucket: bucket }));

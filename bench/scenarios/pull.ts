@@ -37,7 +37,13 @@ export async function seedPull(running: Running[], sizes = PULL_SIZES): Promise<
   }
 }
 
-export async function scenarioPull(report: Report, sizes = PULL_SIZES): Promise<void> {
+/** BENCH_PULL_SIZES: the sizes to seed and pull, comma-separated labels (`5MB`); all when unset. */
+const WANTED_SIZES = (process.env.BENCH_PULL_SIZES ?? '').split(',').filter(Boolean);
+
+export async function scenarioPull(
+  report: Report,
+  sizes = PULL_SIZES.filter(([label]) => WANTED_SIZES.length === 0 || WANTED_SIZES.includes(label)),
+): Promise<void> {
   await withTargets(false, async (running) => {
     await seedPull(running, sizes);
     for (const [label] of sizes) {

@@ -4,11 +4,14 @@
  * and the server behaviour the adapter relies on (Versity S3 Gateway locally).
  */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { BlobDigestMismatchError } from '@wharf/ports';
+import { BlobDigestMismatchError, isOutage } from '@wharf/ports';
 import { sha256Hex } from '@wharf/testing';
 import { S3BlobStore } from './blob-s3.adapter';
 import { S3TestBucket } from './blob-s3.fixture';
@@ -102,6 +105,15 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
   return all;
+}
+
+/** A URL on 127.0.0.1 where nothing listens (a port just released). */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
 }
 
 const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
@@ -247,6 +259,90 @@ describe('S3BlobStore (int)', () => {
       expect(await bucket.keys(prefix)).toEqual([`${prefix}sha256/${digest.slice(0, 2)}/${digest}`]);
       expect(sha256Hex(await store.read(digest))).toBe(digest);
       expect(await store.delete(digest)).toBe(true);
+    });
+  });
+
+  describe('open (a GET of its own connection, read without the SDK)', () => {
+    /** This process's TCP connections to the S3 engine (its sockets in /proc, matched to /proc/net/tcp). */
+    function connectionsToS3(): number {
+      const port = Number(new URL(bucket.connection.endpoint).port || 80)
+        .toString(16)
+        .toUpperCase()
+        .padStart(4, '0');
+      const inodes = new Set(
+        readdirSync('/proc/self/fd')
+          .map((fd) => {
+            try {
+              return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
+            } catch {
+              return undefined; // closed meanwhile
+            }
+          })
+          .filter((inode): inode is string => inode !== undefined),
+      );
+      let count = 0;
+      for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+        for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+          const fields = line.trim().split(/\s+/);
+          // remote address's port, state 01 (ESTABLISHED), inode
+          if (fields[2]?.endsWith(`:${port}`) && fields[3] === '01' && inodes.has(fields[9]!)) count++;
+        }
+      }
+      return count;
+    }
+
+    async function until(condition: () => boolean): Promise<boolean> {
+      for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setTimeout(r, 50));
+      return condition();
+    }
+
+    it('should close its connection to S3 when the client of the response it is piped into goes away', async () => {
+      const content = randomBytes(64 * MiB);
+      const { digest } = await store.put(content);
+      await store.close(); // the SDK's kept-alive connections, so only open's own is counted below
+      ({ store } = await bucket.store({ prefix }));
+      const before = connectionsToS3();
+      const server = createServer((_request, response) => {
+        void store.open(digest).then((stream) => {
+          response.setHeader('content-length', content.length);
+          stream.pipe(response);
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const aborted = new AbortController();
+        const answer = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
+          signal: aborted.signal,
+        });
+        await answer.body!.getReader().read();
+        expect(connectionsToS3()).toBe(before + 1);
+
+        aborted.abort();
+
+        expect(await until(() => connectionsToS3() === before)).toBe(true);
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+      expect(await store.delete(digest)).toBe(true);
+    });
+
+    it('should fail with an outage (answered 503) when S3 cannot be reached', async () => {
+      const unreachable = new S3BlobStore({
+        ...bucket.connection,
+        endpoint: await closedPortUrl(),
+        bucket: bucket.bucket,
+        prefix,
+        maxAttempts: 1,
+      });
+      try {
+        const error = await unreachable.open(sha256Hex(randomBytes(8))).catch((e: unknown) => e);
+        // The socket's own code, as the SDK's refused connections (s3-outage.ts): isOutage knows it.
+        expect(error).toMatchObject({ code: 'ECONNREFUSED' });
+        expect(isOutage(error)).toBe(true);
+      } finally {
+        await unreachable.close();
+      }
     });
   });
 

@@ -47,6 +47,8 @@ import { PartReader, hashOnly, slices } from './part-reader';
 import { MAX_SINGLE_REQUEST, MIN_PART_SIZE, MiB, NAME } from './s3-limits';
 import { S3MultipartUploads, checkDigest } from './s3-multipart-upload';
 import { isS3Outage } from './s3-outage';
+import { openObject } from './s3-object-stream';
+import { S3ObjectUrls } from './s3-object-urls';
 import { ensureBucket, s3ClientOf } from './s3-connection';
 
 export interface S3BlobStoreOptions {
@@ -71,7 +73,15 @@ export interface S3BlobStoreOptions {
   copyPartSize?: number;
   /** SDK attempts per request (retries on throttling, 5xx and network errors). SDK default 3. */
   maxAttempts?: number;
+  /**
+   * How long a streamed read (`open`) waits for S3's next bytes (its answer, then each part of
+   * the body) before it fails with a TimeoutError. Default 30 s.
+   */
+  readTimeoutMs?: number;
 }
+
+/** How long the URL of a streamed read is valid: it is used at once, by this process. */
+const OPEN_URL_EXPIRES_SECONDS = 60;
 
 export class S3BlobStore implements BlobStore {
   readonly bucket: string;
@@ -80,6 +90,8 @@ export class S3BlobStore implements BlobStore {
   private readonly partSize: number;
   private readonly maxCopyObjectSize: number;
   private readonly multipart: S3MultipartUploads;
+  private readonly urls: S3ObjectUrls;
+  private readonly readTimeoutMs: number;
 
   constructor(options: S3BlobStoreOptions) {
     if ((options.accessKeyId === undefined) !== (options.secretAccessKey === undefined)) {
@@ -98,7 +110,10 @@ export class S3BlobStore implements BlobStore {
       throw new Error(`${NAME}: copyPartSize must be between 5 MiB and 5 GiB`);
     }
     if (!Number.isInteger(queueSize) || queueSize < 1) throw new Error(`${NAME}: queueSize must be a positive integer`);
+    this.readTimeoutMs = options.readTimeoutMs ?? 30_000;
+    if (!(this.readTimeoutMs > 0)) throw new Error(`${NAME}: readTimeoutMs must be positive`);
     this.client = s3ClientOf(options);
+    this.urls = new S3ObjectUrls(this.client, this.bucket);
     this.multipart = new S3MultipartUploads(this.client, this.bucket, {
       partSize: this.partSize,
       queueSize,
@@ -133,9 +148,23 @@ export class S3BlobStore implements BlobStore {
     return this.putStream(content, expectedDigest);
   }
 
+  /**
+   * Over a plain-HTTP endpoint, a GET of its own connection read without the SDK (S3ObjectStream:
+   * piped into an HTTP response, no allocation per chunk); over HTTPS, the SDK's GetObject body.
+   */
   async open(digest: string): Promise<Readable> {
-    const body = await this.getBody(digest);
-    return body instanceof Readable ? body : Readable.from(body as AsyncIterable<Uint8Array>);
+    if (!isSha256Hex(digest)) throw new BlobNotFoundError(digest, NAME);
+    if ((await this.urls.protocol()) !== 'http:') {
+      const body = await this.getBody(digest);
+      return body instanceof Readable ? body : Readable.from(body as AsyncIterable<Uint8Array>);
+    }
+    const key = this.keyOf(digest);
+    try {
+      return await openObject(await this.urls.get(key, OPEN_URL_EXPIRES_SECONDS), key, this.readTimeoutMs);
+    } catch (error) {
+      if (isNotFound(error)) throw new BlobNotFoundError(digest, NAME);
+      throw error;
+    }
   }
 
   async read(digest: string): Promise<Buffer> {

@@ -9,7 +9,9 @@
  * the fixture can tell, keeps an unfinished upload (distribution's "did not clean up properly").
  */
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { createServer, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable, finished } from 'node:stream';
 import { BlobDigestMismatchError, BlobInfo, BlobNotFoundError, BlobStore } from '@wharf/ports';
 import { ContractFixture, ContractOptions, useContractFixture } from './contract-fixture';
 import { sha256Hex } from './contract-data.factory';
@@ -234,6 +236,31 @@ export function describeBlobStoreContract(
 
     describe('open and read', () => {
       it(
+        'should send exactly the blob when the opened stream is piped into an HTTP response, as a download is sent',
+        async () => {
+          // Several reads' worth, and not a multiple of any buffer size; and an empty blob.
+          for (const content of [randomBytes(3 * MiB + 12_345), Buffer.alloc(0)]) {
+            const { digest } = await blobs().put(content);
+            expectBytes(await serveOnce(() => blobs().open(digest), content.length), content);
+            expect(await blobs().delete(digest)).toBe(true);
+          }
+        },
+        timeout,
+      );
+
+      it(
+        'should close the opened stream when the client of the response it is piped into goes away',
+        async () => {
+          const content = randomBytes(32 * MiB);
+          const { digest } = await blobs().put(content);
+          const closed = await downloadAbandoned(() => blobs().open(digest));
+          expect(closed).toBe(true);
+          expect(await blobs().delete(digest)).toBe(true);
+        },
+        timeout,
+      );
+
+      it(
         'should throw BlobNotFoundError for a digest that names no stored blob',
         async () => {
           const absent = sha256Hex(randomBytes(16));
@@ -408,6 +435,78 @@ function sized(info: BlobInfo | null): BlobInfo | null {
 
 function sortInfos(infos: BlobInfo[]): BlobInfo[] {
   return [...infos].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
+}
+
+/**
+ * Serves one GET whose body is the stream `open` gives, piped as Fastify sends a stream body
+ * (a Content-Length, `pipe` into the response, the stream destroyed when the response closes
+ * first), and answers the bytes a client received.
+ */
+async function serveOnce(open: () => Promise<Readable>, length: number): Promise<Buffer> {
+  const server = createServer((_request, response) => {
+    void open().then((stream) => {
+      response.setHeader('content-length', length);
+      pipeAsFastify(stream, response);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const answer = await fetch(`http://127.0.0.1:${port}/`);
+    return Buffer.from(await answer.arrayBuffer());
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/**
+ * Starts a download of the stream `open` gives, reads its first bytes, then drops the
+ * connection; answers whether the stream closed within five seconds after.
+ */
+async function downloadAbandoned(open: () => Promise<Readable>): Promise<boolean> {
+  let opened: Readable | null = null;
+  const server = createServer((_request, response) => {
+    void open().then((stream) => {
+      opened = stream;
+      pipeAsFastify(stream, response);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const aborted = new AbortController();
+    const answer = await fetch(`http://127.0.0.1:${port}/`, { signal: aborted.signal });
+    const reader = answer.body!.getReader();
+    await reader.read();
+    aborted.abort();
+    await reader.cancel().catch(() => undefined);
+    const stream = opened as Readable | null;
+    if (!stream) return false;
+    if (stream.closed) return true;
+    return await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 5_000);
+      stream.once('close', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** What Fastify does with a stream body: `pipe`, and `destroy` when the response closes while the stream is open. */
+function pipeAsFastify(stream: Readable, response: ServerResponse): void {
+  let open = true;
+  finished(stream, { readable: true, writable: false }, () => {
+    open = false;
+  });
+  finished(response, () => {
+    if (open) stream.destroy();
+  });
+  stream.pipe(response);
 }
 
 async function drain(stream: Readable): Promise<Buffer> {
