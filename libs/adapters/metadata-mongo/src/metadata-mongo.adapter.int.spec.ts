@@ -12,13 +12,15 @@ import {
   emptyPackageView,
   headFieldsOf,
   headFieldsOfHead,
-  helmReleasesOfDigest,
+  findManifest,
+  helmManifestDigestOf,
   packageHead,
   summarizePackage,
 } from '@wharf/domain';
 import { DependencyUnavailableError } from '@wharf/ports';
 import { packageView, packageViewAfter, releaseDeleted, releasePublished, uniqueName } from '@wharf/testing';
 import {
+  DIGESTS_COLLECTION,
   METADATA_COLLECTION,
   METADATA_INDEXES,
   MongoMetadataStore,
@@ -866,7 +868,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       expect(await store.get(pkg)).toEqual(v2);
       expect(await heads.findOne({ _id: pkg } as never)).toMatchObject({
         sequence: v2.sequence,
-        head: JSON.stringify(headFieldsOfHead(packageHead(v2))), // the view's fields and the index of digests
+        head: JSON.stringify(headFieldsOfHead(packageHead(v2))),
         summary: JSON.stringify(summarizePackage(v2)),
       });
     },
@@ -874,26 +876,44 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   );
 
   it(
-    'should give a head stored before its index of helm manifest digests without one (readers then read the whole view), and the index from its next whole-view put',
+    'should find helm releases by digest in a database written when heads held the index of digests, or none, once the writer connects',
     async () => {
-      const pkg = `${uniqueName('ns')}/app`;
-      const { v1, v2 } = firstTwoViews(pkg);
-      expect(await store.put(v1, 0)).toBe(true);
-      const indexed = packageHead(v1).helmManifestDigests!;
-      expect(indexed).toHaveLength(1);
-      // As the adapter before the index stored it: the view's fields alone, in the head and its version.
-      const old = JSON.stringify(headFieldsOf(v1));
-      await (await headsCollection()).updateOne({ _id: pkg } as never, { $set: { head: old } });
-      await (await versions()).updateOne({ _id: `${pkg}@0` }, { $set: { head: old } });
+      const ns = uniqueName('ns');
+      const indexedPkg = `${ns}/indexed`;
+      const olderPkg = `${ns}/older`;
+      const views = [indexedPkg, olderPkg].map((pkg) => firstTwoViews(pkg).v2);
+      for (const view of views) expect(await store.put(view, 0)).toBe(true);
+      const digestsOf = (view: PackageView) =>
+        view.manifests
+          .map((m) => ({ digest: helmManifestDigestOf(m)!, release: m.release }))
+          .sort((a, b) => (a.digest < b.digest ? -1 : 1));
+      // As the release before wrote them: the index in the head (and its version), or no index at all.
+      const stored = [
+        JSON.stringify({ ...headFieldsOf(views[0]!), helmManifestDigests: digestsOf(views[0]!) }),
+        JSON.stringify(headFieldsOf(views[1]!)),
+      ];
+      for (const [i, view] of views.entries()) {
+        await (await headsCollection()).updateOne({ _id: view.package } as never, { $set: { head: stored[i] } });
+        await (await versions()).updateOne({ _id: `${view.package}@0` }, { $set: { head: stored[i] } });
+      }
+      await (await adminClient()).db(database).collection(DIGESTS_COLLECTION).deleteMany({});
 
       const reader = await MongoMetadataStore.connectReader({ url: mongoUrl(), database });
       try {
-        const head = await reader.getHead(pkg);
-        expect(head).not.toHaveProperty('helmManifestDigests');
-        expect(helmReleasesOfDigest(head!, indexed[0]!.digest)).toBeNull();
-        expect(await reader.get(pkg)).toEqual(v1);
-        expect(await store.put(v2, v1.sequence)).toBe(true);
-        expect((await reader.getHead(pkg))?.helmManifestDigests).toEqual(packageHead(v2).helmManifestDigests);
+        const byDigest = (view: PackageView, at: number) =>
+          reader.getRelease(view.package, { helmManifestDigest: digestsOf(view)[at]!.digest }, 'helm');
+        // Before the writer migrates: the reader finds none by digest.
+        expect((await byDigest(views[0]!, 0))?.manifest).toBeNull();
+        const writer = await connect();
+        await writer.close();
+        for (const view of views) {
+          expect(await reader.getHead(view.package)).toEqual(packageHead(view));
+          expect(await reader.get(view.package)).toEqual(view);
+          for (const at of [0, 1]) {
+            const { release } = digestsOf(view)[at]!;
+            expect((await byDigest(view, at))?.manifest).toEqual(findManifest(view, release, 'helm'));
+          }
+        }
       } finally {
         await reader.close();
       }
