@@ -28,6 +28,7 @@ import {
   RETIRED_METADATA_INDEXES,
   ROWS_COLLECTION,
   ROWS_INDEX,
+  digestId,
   PackageVersionDocument,
   literalPattern,
   rowId,
@@ -456,6 +457,8 @@ describe('MongoMetadataStore (adapter specifics)', () => {
             .map((c) => c.name)
             .sort();
         expect(await names()).toEqual([
+          'package_digests',
+          'package_digests_g1',
           'package_heads',
           'package_heads_g1',
           'package_rows',
@@ -466,8 +469,10 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         ]);
 
         const next = await store.rebuild();
-        // (A generation's collections appear with their first write.)
+        // (A generation's collections appear with their first write; its digests' with the layout's mark.)
         expect(await names()).toEqual([
+          'package_digests_g1',
+          'package_digests_g2',
           'package_heads_g1',
           'package_rows_g1',
           'package_versions_g1',
@@ -475,6 +480,8 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         ]);
         expect(await next.store.put(old, 0)).toBe(true);
         expect(await names()).toEqual([
+          'package_digests_g1',
+          'package_digests_g2',
           'package_heads_g1',
           'package_heads_g2',
           'package_rows_g1',
@@ -485,6 +492,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         ]);
         await next.abort();
         expect(await names()).toEqual([
+          'package_digests_g1',
           'package_heads_g1',
           'package_rows_g1',
           'package_versions_g1',
@@ -530,6 +538,19 @@ describe('MongoMetadataStore (adapter specifics)', () => {
           manifest: v2.manifests[1],
         });
         expect(sent.splice(0)).toEqual(successor);
+
+        // By digest: the digest's document and the row, by `_id`; then, at the same head, the successor lookup alone.
+        const digest = helmManifestDigestOf(v2.manifests[1]!)!;
+        for (const reads of [
+          [...successor, { name: 'find', collection: 'package_digests', filters: [{ _id: digestId(pkg, digest) }] }],
+          successor,
+        ]) {
+          expect(await observed.getRelease(pkg, { helmManifestDigest: digest }, 'helm')).toEqual({
+            head: packageHead(v2),
+            manifest: v2.manifests[1],
+          });
+          expect(sent.splice(0)).toEqual(reads);
+        }
 
         expect(await observed.get(pkg)).toEqual(v2);
         // Every row by key, never a filter FerretDB v1 answers by scanning the collection.
@@ -743,15 +764,19 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
           'find package_heads',
           'update package_rows',
+          'update package_digests',
           'insert package_versions',
           'update package_heads',
           'delete package_rows',
           'update package_versions',
         ]);
         expect(onlyById(sent)).toBe(true);
-        // One row written (3.0.0) and one deleted (2.0.0): not the package's other rows.
+        // One row written (3.0.0), with its digest, and one deleted (2.0.0): not the package's other rows.
         expect(sent[1].filters).toEqual([{ _id: rowId(pkg, '3.0.0', 'helm') }]);
-        expect(sent[4].filters).toEqual([{ _id: rowId(pkg, '2.0.0', 'helm') }]);
+        expect(sent[2].filters).toEqual([
+          { _id: digestId(pkg, helmManifestDigestOf(findManifest(v2, '3.0.0', 'helm')!)!) },
+        ]);
+        expect(sent[5].filters).toEqual([{ _id: rowId(pkg, '2.0.0', 'helm') }]);
       } finally {
         await observed.close();
       }
@@ -782,8 +807,10 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(await observed.put(v2, v1.sequence)).toBe(true); // the writer's read, then its put
         expect(await observed.put(v3, v2.sequence)).toBe(true); // its own last write
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
-          ...['update package_rows', 'insert package_versions', 'update package_heads', 'update package_versions'],
-          ...['update package_rows', 'insert package_versions', 'update package_heads', 'update package_versions'],
+          ...['update package_rows', 'update package_digests', 'insert package_versions'],
+          ...['update package_heads', 'update package_versions'],
+          ...['update package_rows', 'update package_digests', 'insert package_versions'],
+          ...['update package_heads', 'update package_versions'],
         ]);
         // another process moved the package on from v3: the exclusive insert still refuses a second successor
         const releases = (n: number) =>
@@ -793,6 +820,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(await observed.put(packageView(pkg, releases(5)), v3.sequence)).toBe(false);
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
           'update package_rows',
+          'update package_digests',
           'insert package_versions',
         ]);
       } finally {
