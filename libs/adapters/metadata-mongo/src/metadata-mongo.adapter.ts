@@ -696,7 +696,9 @@ export class MongoMetadataStore implements MetadataStore {
       cached?.sequence === newest.sequence
         ? cached.releases
         : ((await live.digests.findOne({ _id: digestId(pkg, digest) }))?.releases ?? []);
-    this.digestReleases.set(key, { sequence: newest.sequence, releases: candidates }, key.length + 64);
+    // A miss is not kept: the writer's migration (init) may name the digest at this same head.
+    if (candidates.length > 0)
+      this.digestReleases.set(key, { sequence: newest.sequence, releases: candidates }, key.length + 64);
     const read = new Map<string, ReleaseManifest | null>();
     for (const release of heldHelmReleases(head, candidates)) {
       const manifest = await this.rowAt(live, pkg, newest, release, HELM_MEDIA_TYPE);

@@ -92,10 +92,10 @@ const TABLES: SqliteProjectionTables = {
       release TEXT NOT NULL,
       digest  TEXT NOT NULL,
       PRIMARY KEY (package, release)
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS package_digests_by_digest${suffix} ON package_digests${suffix} (package, digest);`,
-  indexes:
-    'CREATE INDEX IF NOT EXISTS package_heads_by_namespace ON package_heads (namespace, package) WHERE active = 1;',
+    ) WITHOUT ROWID;`,
+  indexes: `
+    CREATE INDEX IF NOT EXISTS package_heads_by_namespace ON package_heads (namespace, package) WHERE active = 1;
+    CREATE INDEX IF NOT EXISTS package_digests_by_digest ON package_digests (package, digest);`,
 };
 
 /** The table of the layout before rows: one row per package with its whole view. */

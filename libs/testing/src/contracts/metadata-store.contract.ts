@@ -636,6 +636,14 @@ export function describeMetadataStoreContract(
             head: packageHead(rebuilt),
             manifest: rebuilt.manifests[1],
           });
+          // The rebuilt generation's digests, and none of the dropped package's.
+          const digest = helmManifestDigestOf(rebuilt.manifests[1]!)!;
+          expect(await store().getRelease(kept.package, { helmManifestDigest: digest }, 'helm')).toEqual({
+            head: packageHead(rebuilt),
+            manifest: rebuilt.manifests[1],
+          });
+          const droppedDigest = helmManifestDigestOf(dropped.manifests[0]!)!;
+          expect(await store().getRelease(dropped.package, { helmManifestDigest: droppedDigest }, 'helm')).toBeNull();
           expect(await store().list({ namespace: ns, limit: 10 })).toEqual([
             summarizePackage(added),
             summarizePackage(rebuilt),
