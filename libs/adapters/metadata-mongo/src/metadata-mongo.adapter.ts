@@ -961,7 +961,7 @@ export class MongoMetadataStore implements MetadataStore {
       rowsSize += row.manifest.length;
       return { replaceOne: { filter: { _id: row._id }, replacement: row, upsert: true } };
     });
-    await upsertRows(rows, upserts);
+    await upsertById(rows, upserts);
     await addDigests(live.digests, digestEntries(pkg, changes.published));
     try {
       // Exclusive on the primary key: only one writer links a successor to `expectedSequence`.
@@ -1110,25 +1110,22 @@ function digestEntries(
 
 /**
  * Names each release in its digest's document, by `_id` (an upsert adding to the set: the same
- * entry twice changes nothing), in bulk commands of REBUILT_CHUNK at most.
+ * entry twice changes nothing, so a command raced by another writer is sent again whole), in
+ * bulk commands of REBUILT_CHUNK's documents at most.
  */
 async function addDigests(
   digests: Collection<PackageDigestDocument>,
   entries: readonly { pkg: string; digest: string; release: string }[],
 ): Promise<void> {
-  await bulkInChunks(
-    digests,
-    entries.map(({ pkg, digest, release }) => ({
-      op: {
-        updateOne: {
-          filter: { _id: digestId(pkg, digest) },
-          update: { $set: { package: pkg, digest }, $addToSet: { releases: release } },
-          upsert: true,
-        },
-      },
-      bytes: pkg.length + release.length + 80,
-    })),
-  );
+  const ops: AnyBulkWriteOperation<PackageDigestDocument>[] = entries.map(({ pkg, digest, release }) => ({
+    updateOne: {
+      filter: { _id: digestId(pkg, digest) },
+      update: { $set: { package: pkg, digest }, $addToSet: { releases: release } },
+      upsert: true,
+    },
+  }));
+  for (let at = 0; at < ops.length; at += REBUILT_CHUNK.documents)
+    await upsertById(digests, ops.slice(at, at + REBUILT_CHUNK.documents));
 }
 
 /** Marks versions superseded (`current: false`, head, view and summary dropped), each by `_id`. */
@@ -1139,15 +1136,15 @@ async function retire(versions: Collection<PackageVersionDocument>, ids: readonl
 /**
  * Upserts by `_id`. Two upserts of one new `_id` at once (writers at the same sequence) make one
  * of them fail on the primary key, as MongoDB documents for upserts; the document exists then,
- * so the write is made again as a plain replace.
+ * so the write is made again (an update or a replace of the document now found).
  */
-async function upsertRows(
-  rows: Collection<PackageRowDocument>,
-  upserts: AnyBulkWriteOperation<PackageRowDocument>[],
+async function upsertById<T extends Document>(
+  collection: Collection<T>,
+  upserts: AnyBulkWriteOperation<T>[],
 ): Promise<void> {
   for (let attempt = 1; upserts.length > 0; attempt++) {
     try {
-      await rows.bulkWrite(upserts, { ordered: false });
+      await collection.bulkWrite(upserts, { ordered: false });
       return;
     } catch (error) {
       const failed = error instanceof MongoBulkWriteError ? writeErrorsOf(error) : [];
