@@ -5,7 +5,10 @@
  * index, in a fresh data directory per build and level; no HTTP, no archive inspection, no blob,
  * no search projector. Each level seeds one package with ImportReleases commands (1,000 releases
  * each, through the same writer), then times `PUSHES` pushes of new Helm releases one at a time:
- * the process's CPU (user + system) per push, and p50/p99 of the writer's answer.
+ * the process's CPU (user + system) per push, and p50/p99 of the writer's answer. Then, after
+ * each of `PUSHES` more pushes, a show of one older release (`getRelease` of the metadata store:
+ * the head and one row, right after the head changed), p50/p99; and the characters of JSON the
+ * package's stored head holds (its fields and summary, what every push serialises and writes).
  *
  *   npx tsc -p bench/tsconfig.json --outDir /tmp/wharf-bench
  *   node /tmp/wharf-bench/bench/writer-push.js <root> [<root> ...]   (the project's Node 24, e.g. PATH=node_modules/.bin:$PATH)
@@ -26,6 +29,9 @@ interface Result {
   cpuMsPerPush: number;
   p50: number;
   p99: number;
+  showP50: number;
+  showP99: number;
+  headChars: number;
   seedS: number;
 }
 
@@ -94,6 +100,19 @@ async function child(root: string, level: number, pushes: number, charts: boolea
       latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
     const cpu = process.cpuUsage(cpuBefore);
+    const shows: number[] = [];
+    for (let i = pushes + 5; i < 2 * pushes + 5; i++) {
+      await push(i);
+      const release = `1.0.${i % Math.min(level, 1000)}`;
+      const started = process.hrtime.bigint();
+      const read = await store.getRelease(pkg, release, 'helm');
+      shows.push(Number(process.hrtime.bigint() - started) / 1e6);
+      if (!read?.manifest) throw new Error(`no manifest of ${release}`);
+    }
+    shows.sort((a, b) => a - b);
+    const headChars = (store as unknown as { db: { prepare(sql: string): { get(pkg: string): { n: number } } } }).db
+      .prepare('SELECT length(head) + length(summary) AS n FROM package_heads WHERE package = ?')
+      .get(pkg).n;
     await projector.onApplicationShutdown();
     await log.close();
     await store.close();
@@ -106,6 +125,9 @@ async function child(root: string, level: number, pushes: number, charts: boolea
       cpuMsPerPush: (cpu.user + cpu.system) / 1000 / pushes,
       p50: latencies[Math.floor(pushes * 0.5)]!,
       p99: latencies[Math.min(pushes - 1, Math.floor(pushes * 0.99))]!,
+      showP50: shows[Math.floor(pushes * 0.5)]!,
+      showP99: shows[Math.min(pushes - 1, Math.floor(pushes * 0.99))]!,
+      headChars,
       seedS,
     };
   } finally {
@@ -140,10 +162,14 @@ function driver(roots: string[]): void {
       console.log(JSON.stringify({ ...result, load: require('node:os').loadavg() }));
       results.push(result);
     }
-  console.log(`\n| build | releases | CPU ms/push | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|`);
+  console.log(
+    `\n| build | releases | CPU ms/push | p50 ms | p99 ms | show p50 ms | show p99 ms | head chars |\n` +
+      `|---|---:|---:|---:|---:|---:|---:|---:|`,
+  );
   for (const r of results)
     console.log(
-      `| ${r.root} | ${r.releases} | ${r.cpuMsPerPush.toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`,
+      `| ${r.root} | ${r.releases} | ${r.cpuMsPerPush.toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ` +
+        `${r.showP50.toFixed(3)} | ${r.showP99.toFixed(3)} | ${r.headChars} |`,
     );
 }
 

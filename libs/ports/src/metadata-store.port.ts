@@ -1,4 +1,5 @@
 import type { ManifestChanges, PackageHead, PackageSummary, PackageView, ReleaseManifest } from '@wharf/domain';
+import { HELM_MEDIA_TYPE, helmManifestDigestOf } from '@wharf/domain';
 import type { ProjectionRebuild } from './projection-rebuild.port';
 
 export const METADATA_STORE = Symbol('MetadataStore');
@@ -23,15 +24,19 @@ export interface PackageListFilter {
 }
 
 /**
- * The release `getRelease` reads: named, or chosen from the head the read finds (null: none), for
- * a read that must consult the head first (a `/v2/` manifest by digest: the head's index of
- * digests) and is still one read of the head.
+ * The release `getRelease` reads: named; or the helm release whose OCI manifest has a digest
+ * (sha256 hex: `helmManifestDigestOf`), which the store finds by its records of digests, keyed
+ * by (package, digest), at the cost of one more read by key; or none (null).
  */
-export type ReleaseOfHead = string | ((head: PackageHead) => string | null);
+export type ReleaseOfHead = string | { helmManifestDigest: string } | null;
 
-/** The release `release` names at `head` (what each adapter's `getRelease` reads). */
-export function releaseAt(release: ReleaseOfHead, head: PackageHead): string | null {
-  return typeof release === 'string' ? release : release(head);
+/** The release `release` names in a whole view (a store that holds whole views, or a test's reader). */
+export function releaseInView(release: ReleaseOfHead, view: PackageView): string | null {
+  if (release === null || typeof release === 'string') return release;
+  const found = view.manifests.find(
+    (m) => m.mediaType === HELM_MEDIA_TYPE && helmManifestDigestOf(m) === release.helmManifestDigest,
+  );
+  return found?.release ?? null;
 }
 
 /** A package's head and one of its manifests, as one consistent read (MetadataStore.getRelease). */
@@ -65,8 +70,9 @@ export interface MetadataStore {
    * The head and the manifest of (release, media type) as of that head: never a manifest a
    * later write stored while the head still names an earlier one, so the pair is what one
    * state of the package held. Null when no event of the package was ever applied. `release`
-   * may be chosen from the head read (`ReleaseOfHead`), with the same cost; chosen null, or a
-   * release the head does not hold, gives `manifest` null.
+   * may be a helm manifest digest (`ReleaseOfHead`): the helm release the head holds whose
+   * manifest has it (`mediaType` is then the helm media type). Null, a release the head does not
+   * hold, or a digest no helm release of the head has, gives `manifest` null.
    */
   getRelease(pkg: string, release: ReleaseOfHead, mediaType: string): Promise<HeadAndManifest | null>;
 

@@ -3,7 +3,8 @@
  * `verify-<time>`, from the beginning) into scratch stores with the services' own projections,
  * then compares what it got with the live stores, and reads every release's blob back:
  *
- *   metadata  each package's view equals the fold's (and the live store holds no other package);
+ *   metadata  each package's view equals the fold's (and the live store holds no other package), and
+ *             the store finds each helm release by its OCI manifest's digest;
  *   search    each package's search document equals the fold's, and so do its rows (one per
  *             release and media type): a row missing, extra or different is named with its package;
  *   charts    each namespace's chart versions equal the fold's (the revision token is not compared);
@@ -18,6 +19,7 @@ import { createGunzip } from 'node:zlib';
 import { SqliteChartIndexStore } from '@wharf/adapters/chart-index-sqlite';
 import { SqliteMetadataStore } from '@wharf/adapters/metadata-sqlite';
 import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
+import { HELM_MEDIA_TYPE, helmManifestDigestOf } from '@wharf/domain';
 import type { PackageView } from '@wharf/domain';
 import type {
   BlobStore,
@@ -106,6 +108,9 @@ export async function verifyRegistry(live: LiveStores, options: VerifyOptions): 
       const actual = await live.metadata.get(pkg);
       if (canonicalJson(view) !== canonicalJson(actual))
         report({ check: 'metadata', subject: pkg, problem: drift(view, actual) });
+      else if (view)
+        for (const problem of await digestDrift(live.metadata, view))
+          report({ check: 'metadata', subject: pkg, problem });
       options.onProgress?.({ phase: 'comparing', done: ++done, total });
     }
     const [liveCount, foldedCount] = [await live.metadata.count(), await views.count()];
@@ -266,4 +271,20 @@ async function checkBlob(blobs: BlobStore, digest: string, size?: number, apprDi
   if (gunzipProblem) return gunzipProblem;
   if (apprDigest && inner.digest('hex') !== apprDigest) return 'its gunzipped tar does not match the appr digest';
   return null;
+}
+
+/**
+ * The helm releases of `view` the store does not find by their OCI manifest's digest (its
+ * records of digests, kept apart from the head): a `/v2/` pull by digest of them would answer 404.
+ */
+export async function digestDrift(store: Pick<MetadataStore, 'getRelease'>, view: PackageView): Promise<string[]> {
+  const problems: string[] = [];
+  for (const manifest of view.manifests) {
+    const digest = manifest.mediaType === HELM_MEDIA_TYPE ? helmManifestDigestOf(manifest) : null;
+    if (digest === null) continue;
+    const found = await store.getRelease(view.package, { helmManifestDigest: digest }, HELM_MEDIA_TYPE);
+    if (canonicalJson(found?.manifest ?? null) !== canonicalJson(manifest))
+      problems.push(`release ${manifest.release} (helm) is not found by its manifest digest sha256:${digest}`);
+  }
+  return problems;
 }

@@ -9,9 +9,9 @@ import { SqliteSearchIndex } from '@wharf/adapters/search-sqlite';
 import { ChartIndexProjection, KeyedMutex, MetadataProjector, PackageProjection, PackageWriter } from '@wharf/metadata';
 import type { BlobStore } from '@wharf/ports';
 import { SearchProjector } from '@wharf/search';
-import { eventually, searchRow } from '@wharf/testing';
+import { eventually, packageView, releasePublished, searchRow } from '@wharf/testing';
 import { humanReport } from './cli/maintenance-actions';
-import { LiveStores, canonicalJson, rowDrift, verifyRegistry } from './registry-verify';
+import { LiveStores, canonicalJson, digestDrift, rowDrift, verifyRegistry } from './registry-verify';
 import { writeHistory } from './replay-scenario.test-support';
 
 describe('verify', () => {
@@ -133,5 +133,33 @@ describe('search row drift', () => {
       'row 4.0.0 (helm) missing from the store',
       'and 3 more rows differ (of 7 by the log, 0 in the store)',
     ]);
+  });
+});
+
+describe('helm manifest digest drift', () => {
+  it('should name each helm release the store does not find by its manifest digest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wharf-verify-digests-'));
+    const path = join(dir, 'metadata.db');
+    const view = packageView('ns/app', [
+      releasePublished({ release: '1.0.0' }),
+      releasePublished({ release: '2.0.0' }),
+      releasePublished({ release: '2.0.0', mediaType: 'kpm' }),
+    ]);
+    try {
+      const writer = new SqliteMetadataStore({ path });
+      expect(await writer.put(view, 0)).toBe(true);
+      await writer.close();
+      const store = new SqliteMetadataStore({ path, viewCacheBytes: 0 });
+      expect(await digestDrift(store, view)).toEqual([]);
+      const db = new Database(path);
+      expect(db.prepare(`DELETE FROM package_digests WHERE release = '2.0.0'`).run().changes).toBe(1);
+      db.close();
+      expect(await digestDrift(store, view)).toEqual([
+        expect.stringMatching(/^release 2\.0\.0 \(helm\) is not found by its manifest digest sha256:[0-9a-f]{64}$/),
+      ]);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

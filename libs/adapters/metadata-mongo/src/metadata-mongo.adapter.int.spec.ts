@@ -12,13 +12,15 @@ import {
   emptyPackageView,
   headFieldsOf,
   headFieldsOfHead,
-  helmReleasesOfDigest,
+  findManifest,
+  helmManifestDigestOf,
   packageHead,
   summarizePackage,
 } from '@wharf/domain';
 import { DependencyUnavailableError } from '@wharf/ports';
 import { packageView, packageViewAfter, releaseDeleted, releasePublished, uniqueName } from '@wharf/testing';
 import {
+  DIGESTS_COLLECTION,
   METADATA_COLLECTION,
   METADATA_INDEXES,
   MongoMetadataStore,
@@ -26,6 +28,7 @@ import {
   RETIRED_METADATA_INDEXES,
   ROWS_COLLECTION,
   ROWS_INDEX,
+  digestId,
   PackageVersionDocument,
   literalPattern,
   rowId,
@@ -454,6 +457,8 @@ describe('MongoMetadataStore (adapter specifics)', () => {
             .map((c) => c.name)
             .sort();
         expect(await names()).toEqual([
+          'package_digests',
+          'package_digests_g1',
           'package_heads',
           'package_heads_g1',
           'package_rows',
@@ -464,8 +469,10 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         ]);
 
         const next = await store.rebuild();
-        // (A generation's collections appear with their first write.)
+        // (A generation's collections appear with their first write; its digests' with the layout's mark.)
         expect(await names()).toEqual([
+          'package_digests_g1',
+          'package_digests_g2',
           'package_heads_g1',
           'package_rows_g1',
           'package_versions_g1',
@@ -473,6 +480,8 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         ]);
         expect(await next.store.put(old, 0)).toBe(true);
         expect(await names()).toEqual([
+          'package_digests_g1',
+          'package_digests_g2',
           'package_heads_g1',
           'package_heads_g2',
           'package_rows_g1',
@@ -483,6 +492,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         ]);
         await next.abort();
         expect(await names()).toEqual([
+          'package_digests_g1',
           'package_heads_g1',
           'package_rows_g1',
           'package_versions_g1',
@@ -528,6 +538,19 @@ describe('MongoMetadataStore (adapter specifics)', () => {
           manifest: v2.manifests[1],
         });
         expect(sent.splice(0)).toEqual(successor);
+
+        // By digest: the digest's document and the row, by `_id`; then, at the same head, the successor lookup alone.
+        const digest = helmManifestDigestOf(v2.manifests[1]!)!;
+        for (const reads of [
+          [...successor, { name: 'find', collection: 'package_digests', filters: [{ _id: digestId(pkg, digest) }] }],
+          successor,
+        ]) {
+          expect(await observed.getRelease(pkg, { helmManifestDigest: digest }, 'helm')).toEqual({
+            head: packageHead(v2),
+            manifest: v2.manifests[1],
+          });
+          expect(sent.splice(0)).toEqual(reads);
+        }
 
         expect(await observed.get(pkg)).toEqual(v2);
         // Every row by key, never a filter FerretDB v1 answers by scanning the collection.
@@ -741,15 +764,19 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
           'find package_heads',
           'update package_rows',
+          'update package_digests',
           'insert package_versions',
           'update package_heads',
           'delete package_rows',
           'update package_versions',
         ]);
         expect(onlyById(sent)).toBe(true);
-        // One row written (3.0.0) and one deleted (2.0.0): not the package's other rows.
+        // One row written (3.0.0), with its digest, and one deleted (2.0.0): not the package's other rows.
         expect(sent[1].filters).toEqual([{ _id: rowId(pkg, '3.0.0', 'helm') }]);
-        expect(sent[4].filters).toEqual([{ _id: rowId(pkg, '2.0.0', 'helm') }]);
+        expect(sent[2].filters).toEqual([
+          { _id: digestId(pkg, helmManifestDigestOf(findManifest(v2, '3.0.0', 'helm')!)!) },
+        ]);
+        expect(sent[5].filters).toEqual([{ _id: rowId(pkg, '2.0.0', 'helm') }]);
       } finally {
         await observed.close();
       }
@@ -780,8 +807,10 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(await observed.put(v2, v1.sequence)).toBe(true); // the writer's read, then its put
         expect(await observed.put(v3, v2.sequence)).toBe(true); // its own last write
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
-          ...['update package_rows', 'insert package_versions', 'update package_heads', 'update package_versions'],
-          ...['update package_rows', 'insert package_versions', 'update package_heads', 'update package_versions'],
+          ...['update package_rows', 'update package_digests', 'insert package_versions'],
+          ...['update package_heads', 'update package_versions'],
+          ...['update package_rows', 'update package_digests', 'insert package_versions'],
+          ...['update package_heads', 'update package_versions'],
         ]);
         // another process moved the package on from v3: the exclusive insert still refuses a second successor
         const releases = (n: number) =>
@@ -791,6 +820,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(await observed.put(packageView(pkg, releases(5)), v3.sequence)).toBe(false);
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
           'update package_rows',
+          'update package_digests',
           'insert package_versions',
         ]);
       } finally {
@@ -866,7 +896,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       expect(await store.get(pkg)).toEqual(v2);
       expect(await heads.findOne({ _id: pkg } as never)).toMatchObject({
         sequence: v2.sequence,
-        head: JSON.stringify(headFieldsOfHead(packageHead(v2))), // the view's fields and the index of digests
+        head: JSON.stringify(headFieldsOfHead(packageHead(v2))),
         summary: JSON.stringify(summarizePackage(v2)),
       });
     },
@@ -874,26 +904,44 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   );
 
   it(
-    'should give a head stored before its index of helm manifest digests without one (readers then read the whole view), and the index from its next whole-view put',
+    'should find helm releases by digest in a database written when heads held the index of digests, or none, once the writer connects',
     async () => {
-      const pkg = `${uniqueName('ns')}/app`;
-      const { v1, v2 } = firstTwoViews(pkg);
-      expect(await store.put(v1, 0)).toBe(true);
-      const indexed = packageHead(v1).helmManifestDigests!;
-      expect(indexed).toHaveLength(1);
-      // As the adapter before the index stored it: the view's fields alone, in the head and its version.
-      const old = JSON.stringify(headFieldsOf(v1));
-      await (await headsCollection()).updateOne({ _id: pkg } as never, { $set: { head: old } });
-      await (await versions()).updateOne({ _id: `${pkg}@0` }, { $set: { head: old } });
+      const ns = uniqueName('ns');
+      const indexedPkg = `${ns}/indexed`;
+      const olderPkg = `${ns}/older`;
+      const views = [indexedPkg, olderPkg].map((pkg) => firstTwoViews(pkg).v2);
+      for (const view of views) expect(await store.put(view, 0)).toBe(true);
+      const digestsOf = (view: PackageView) =>
+        view.manifests
+          .map((m) => ({ digest: helmManifestDigestOf(m)!, release: m.release }))
+          .sort((a, b) => (a.digest < b.digest ? -1 : 1));
+      // As the release before wrote them: the index in the head (and its version), or no index at all.
+      const stored = [
+        JSON.stringify({ ...headFieldsOf(views[0]!), helmManifestDigests: digestsOf(views[0]!) }),
+        JSON.stringify(headFieldsOf(views[1]!)),
+      ];
+      for (const [i, view] of views.entries()) {
+        await (await headsCollection()).updateOne({ _id: view.package } as never, { $set: { head: stored[i] } });
+        await (await versions()).updateOne({ _id: `${view.package}@0` }, { $set: { head: stored[i] } });
+      }
+      await (await adminClient()).db(database).collection(DIGESTS_COLLECTION).deleteMany({});
 
       const reader = await MongoMetadataStore.connectReader({ url: mongoUrl(), database });
       try {
-        const head = await reader.getHead(pkg);
-        expect(head).not.toHaveProperty('helmManifestDigests');
-        expect(helmReleasesOfDigest(head!, indexed[0]!.digest)).toBeNull();
-        expect(await reader.get(pkg)).toEqual(v1);
-        expect(await store.put(v2, v1.sequence)).toBe(true);
-        expect((await reader.getHead(pkg))?.helmManifestDigests).toEqual(packageHead(v2).helmManifestDigests);
+        const byDigest = (view: PackageView, at: number) =>
+          reader.getRelease(view.package, { helmManifestDigest: digestsOf(view)[at]!.digest }, 'helm');
+        // Before the writer migrates: the reader finds none by digest.
+        expect((await byDigest(views[0]!, 0))?.manifest).toBeNull();
+        const writer = await connect();
+        await writer.close();
+        for (const view of views) {
+          expect(await reader.getHead(view.package)).toEqual(packageHead(view));
+          expect(await reader.get(view.package)).toEqual(view);
+          for (const at of [0, 1]) {
+            const { release } = digestsOf(view)[at]!;
+            expect((await byDigest(view, at))?.manifest).toEqual(findManifest(view, release, 'helm'));
+          }
+        }
       } finally {
         await reader.close();
       }

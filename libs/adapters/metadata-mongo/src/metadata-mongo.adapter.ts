@@ -61,6 +61,18 @@
  * read, the insert, the head and the retire. The `_id` is also what makes the insert exclusive,
  * on the primary key.
  *
+ * Helm manifest digests: a `/v2/` manifest read by digest finds its helm release by a document
+ * of `<prefix>package_digests` per (package, digest) (`_id` = digestId), naming the releases
+ * whose manifest had that digest; the head does not carry them, so a push writes a document the
+ * size of its release, not an index that grows with the package. A put adds its helm releases to
+ * their digests' documents with the rows, BEFORE the head's insert, so every helm release a
+ * stored head holds is named by its digest's document. It never removes a name (that would need
+ * the digest the release had before, which a put does not read): a name a forced republish or a
+ * delete left behind is told apart on read, where the row's own digest must be the one asked for
+ * (`helmReleaseOfDigest`). A replay writes them anew. Databases written before the documents
+ * existed (the head held the index, or nothing) get them from `init` once, marked by
+ * DIGESTS_LAYOUT_ID.
+ *
  * Generations, for rebuilds (ProjectionRebuild): `MongoGenerations` (libs/adapters/mongo), the
  * projection `metadata` over `<prefix>package_versions`, `<prefix>package_heads` and
  * `<prefix>package_rows`; generation 0 is the unsuffixed set, a rebuild fills `_g<n>` and the
@@ -90,6 +102,7 @@ import {
   literalPattern,
 } from '@wharf/adapters/mongo';
 import {
+  HELM_MEDIA_TYPE,
   HeadFields,
   ManifestChanges,
   ManifestRow,
@@ -102,6 +115,9 @@ import {
   headFieldsOfHead,
   headHasReleases,
   headIsOciRepository,
+  heldHelmReleases,
+  helmDigestOfRow,
+  helmReleaseOfDigest,
   joinHead,
   mediaTypesOfHead,
   packageHead,
@@ -109,7 +125,7 @@ import {
   summaryOfHead,
   viewAfterChanges,
 } from '@wharf/domain';
-import { DependencyUnavailableError, releaseAt } from '@wharf/ports';
+import { DependencyUnavailableError } from '@wharf/ports';
 import type {
   HeadAndManifest,
   MetadataStore,
@@ -171,6 +187,22 @@ export interface PackageRowDocument {
   /** JSON of the ReleaseManifest. */
   manifest: string;
 }
+
+/** The helm releases whose manifest had a digest (sha256 hex), in one package. */
+export interface PackageDigestDocument {
+  /** `digestId(package, digest)`; DIGESTS_LAYOUT_ID marks a generation whose digests are all kept here. */
+  _id: string;
+  package?: string;
+  digest?: string;
+  /** Releases whose manifest had the digest when a put stored them (some may have another since). */
+  releases?: string[];
+}
+
+/** A digest document's `_id`: two parts as a JSON array (a row's has three). */
+export const digestId = (pkg: string, digest: string) => JSON.stringify([pkg, digest]);
+
+/** The document that says every helm release of the generation is named by its digest's document. */
+export const DIGESTS_LAYOUT_ID = 'layout:helm-digests';
 
 /** A row's `_id`: the three parts as a JSON array, so no separator can be forged by a name. */
 export const rowId = (pkg: string, release: string, mediaType: string) => JSON.stringify([pkg, release, mediaType]);
@@ -300,22 +332,30 @@ export { GENERATIONS_COLLECTION, literalPattern };
 const HEADS_COLLECTION = 'package_heads';
 /** The rows collection, without the prefix. */
 export const ROWS_COLLECTION = 'package_rows';
-const COLLECTIONS = [METADATA_COLLECTION, HEADS_COLLECTION, ROWS_COLLECTION] as const;
+/** The helm manifest digests' collection, without the prefix. */
+export const DIGESTS_COLLECTION = 'package_digests';
+const COLLECTIONS = [METADATA_COLLECTION, HEADS_COLLECTION, ROWS_COLLECTION, DIGESTS_COLLECTION] as const;
 
 interface GenerationCollections {
   generation: number;
   versions: Collection<PackageVersionDocument>;
   heads: Collection<PackageHeadDocument>;
   rows: Collection<PackageRowDocument>;
+  digests: Collection<PackageDigestDocument>;
 }
 
 /** The collection names of a generation (0: unsuffixed). */
 export function generationCollectionNames(
   prefix: string,
   generation: number,
-): { versions: string; heads: string; rows: string } {
+): { versions: string; heads: string; rows: string; digests: string } {
   const names = generationNames(prefix, COLLECTIONS, generation);
-  return { versions: names[METADATA_COLLECTION], heads: names[HEADS_COLLECTION], rows: names[ROWS_COLLECTION] };
+  return {
+    versions: names[METADATA_COLLECTION],
+    heads: names[HEADS_COLLECTION],
+    rows: names[ROWS_COLLECTION],
+    digests: names[DIGESTS_COLLECTION],
+  };
 }
 
 /** The rows collection's index: a package's rows, for operators' queries (the adapter reads rows by `_id`). */
@@ -352,6 +392,8 @@ export class MongoMetadataStore implements MetadataStore {
    * has that sequence the row is what it was.
    */
   private readonly releaseRows: LruBySize<string, { sequence: number; manifest: ReleaseManifest }>;
+  /** Per generation, package and digest, the releases its document named at a head's sequence (as `releaseRows`). */
+  private readonly digestReleases: LruBySize<string, { sequence: number; releases: string[] }>;
   private closed = false;
 
   /** `fixedGeneration`: a rebuild's store, which writes that generation whatever the pointer says. */
@@ -368,6 +410,7 @@ export class MongoMetadataStore implements MetadataStore {
     this.views = new LruBySize({ maxTotalSize: viewCacheBytes, maxEntrySize: viewCacheBytes / 4 });
     this.parsedHeads = new LruBySize({ maxTotalSize: viewCacheBytes, maxEntrySize: viewCacheBytes / 4 });
     this.releaseRows = new LruBySize({ maxTotalSize: viewCacheBytes, maxEntrySize: viewCacheBytes / 4 });
+    this.digestReleases = new LruBySize({ maxTotalSize: viewCacheBytes / 8, maxEntrySize: viewCacheBytes / 32 });
   }
 
   /** The live generation's collections (the pointer re-read when older than generationCacheMs). */
@@ -380,6 +423,7 @@ export class MongoMetadataStore implements MetadataStore {
       versions: this.db.collection<PackageVersionDocument>(names.versions),
       heads: this.db.collection<PackageHeadDocument>(names.heads),
       rows: this.db.collection<PackageRowDocument>(names.rows),
+      digests: this.db.collection<PackageDigestDocument>(names.digests),
     };
     return this.live;
   }
@@ -389,9 +433,12 @@ export class MongoMetadataStore implements MetadataStore {
    * the switch moves the pointer to it (MongoGenerations.rebuild).
    */
   async rebuild(): Promise<ProjectionRebuild<MetadataStore>> {
-    const rebuild = await this.generations.rebuild(
-      async (next) => new MongoMetadataStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false, 0),
-    );
+    const rebuild = await this.generations.rebuild(async (next) => {
+      const store = new MongoMetadataStore(this.client, this.db, this.prefix, this.generationCacheMs, next, false, 0);
+      // An empty generation, which the replay fills with every digest (putRebuilt): nothing to migrate.
+      await (await store.collections()).digests.insertOne({ _id: DIGESTS_LAYOUT_ID });
+      return store;
+    });
     // The indexes are made at the switch, over the whole generation at once: while the replay
     // fills it, every insert would otherwise maintain five of them (FerretDB v1 keeps each as an
     // SQLite index), and nothing reads it by them before the switch (every write and read of a
@@ -449,7 +496,8 @@ export class MongoMetadataStore implements MetadataStore {
    * check afterwards.
    */
   async init(): Promise<void> {
-    const { versions, rows } = await this.collections();
+    const live = await this.collections();
+    const { versions, rows } = live;
     await rows.createIndex(ROWS_INDEX.key, { name: ROWS_INDEX.name });
     for (const spec of METADATA_INDEXES) {
       await versions.createIndex(spec.key, { name: spec.name, ...(spec.unique ? { unique: true } : {}) });
@@ -476,6 +524,50 @@ export class MongoMetadataStore implements MetadataStore {
         );
       }
     }
+    await this.migrateDigests(live);
+  }
+
+  /**
+   * A generation written before the digests had their documents: each package's newest version
+   * gives its helm releases' digests (the index its head held, else its helm rows, else its
+   * view), written by `_id`; then DIGESTS_LAYOUT_ID. Once per generation; a second process
+   * migrating at the same moment writes the same documents.
+   */
+  private async migrateDigests(live: GenerationCollections): Promise<void> {
+    const { versions, rows, digests } = live;
+    if (await digests.findOne({ _id: DIGESTS_LAYOUT_ID })) return;
+    const cursor = versions
+      .find({ current: true }, { projection: { package: 1, sequence: 1, head: 1, summary: 1, view: 1, rows: 1 } })
+      .sort({ package: 1, sequence: -1 });
+    let previous: string | null = null;
+    const entries: { pkg: string; digest: string; release: string }[] = [];
+    for await (const doc of cursor) {
+      if (doc.package === previous) continue;
+      previous = doc.package;
+      const version = storedVersion(doc, doc._id!);
+      const indexed = typeof doc.head === 'string' ? (JSON.parse(doc.head) as StoredIndex).helmManifestDigests : null;
+      if (indexed) {
+        for (const e of indexed) entries.push({ pkg: doc.package, digest: e.digest, release: e.release });
+        continue;
+      }
+      const manifests: ReleaseManifest[] = [];
+      if (typeof doc.view === 'string' && !doc.rows) manifests.push(...(JSON.parse(doc.view) as PackageView).manifests);
+      else if (version.head !== undefined) {
+        const head = headOf(doc.package, version);
+        const ids = heldHelmReleases(
+          head,
+          head.releases.map((r) => r.release),
+        ).map((r) => rowId(doc.package, r, HELM_MEDIA_TYPE));
+        for (const row of await inBatches(ids, ROW_READS_AT_ONCE, (id) => rows.findOne({ _id: id })))
+          if (row) manifests.push(JSON.parse(row.manifest) as ReleaseManifest);
+      }
+      for (const m of manifests) {
+        const entry = m.mediaType === HELM_MEDIA_TYPE ? helmDigestOfRow(m) : null;
+        if (entry) entries.push({ pkg: doc.package, ...entry });
+      }
+    }
+    await addDigests(digests, entries);
+    await digests.updateOne({ _id: DIGESTS_LAYOUT_ID }, { $set: { _id: DIGESTS_LAYOUT_ID } }, { upsert: true });
   }
 
   /**
@@ -538,34 +630,82 @@ export class MongoMetadataStore implements MetadataStore {
    */
   async getRelease(pkg: string, releaseOf: ReleaseOfHead, mediaType: string): Promise<HeadAndManifest | null> {
     const live = await this.collections();
-    const { generation, rows } = live;
     for (let attempt = 0; attempt < ROW_READ_ATTEMPTS; attempt++) {
       if (attempt > 0) await pause(attempt);
       const known = await this.newestKnown(live, pkg);
       if (!known) return null;
       const { version: newest, head } = known;
-      const release = releaseAt(releaseOf, head);
-      if (release === null || !holds(head, release, mediaType)) return { head, manifest: null };
-      if (!newest.rows && typeof newest.view === 'string') {
-        const view = JSON.parse(newest.view) as PackageView;
-        const manifest = view.manifests.find((m) => m.release === release && m.mediaType === mediaType) ?? null;
-        return { head, manifest };
+      if (releaseOf === null) return { head, manifest: null };
+      if (typeof releaseOf !== 'string') {
+        if (mediaType !== HELM_MEDIA_TYPE) return { head, manifest: null };
+        const read = await this.byDigest(live, pkg, newest, head, releaseOf.helmManifestDigest);
+        if (read !== undefined) return { head, manifest: read };
+        continue;
       }
-      const key = `${generation}\0${rowId(pkg, release, mediaType)}`;
-      const cached = this.releaseRows.get(key);
-      if (cached?.sequence === newest.sequence) return { head, manifest: cached.manifest };
-      const row = await rows.findOne({ _id: rowId(pkg, release, mediaType) });
-      if (row && row.sequence <= newest.sequence) {
-        const manifest = JSON.parse(row.manifest) as ReleaseManifest;
-        this.releaseRows.set(key, { sequence: newest.sequence, manifest }, row.manifest.length);
-        return { head, manifest };
-      }
+      if (!holds(head, releaseOf, mediaType)) return { head, manifest: null };
+      const read = await this.rowAt(live, pkg, newest, releaseOf, mediaType);
+      if (read !== undefined) return { head, manifest: read };
     }
     throw new DependencyUnavailableError('MongoDB', {
       cause: new Error(
-        `${pkg} ${typeof releaseOf === 'string' ? releaseOf : '(a release of its head)'} ${mediaType} is being written; its head has not caught up`,
+        `${pkg} ${typeof releaseOf === 'string' ? releaseOf : '(a release by digest)'} ${mediaType} is being written; its head has not caught up`,
       ),
     });
+  }
+
+  /**
+   * The manifest of a (release, media type) the head at `newest` holds; undefined when its row is
+   * newer than that head (a put between its rows and its head: read the head again).
+   */
+  private async rowAt(
+    { generation, rows }: GenerationCollections,
+    pkg: string,
+    newest: StoredVersion,
+    release: string,
+    mediaType: string,
+  ): Promise<ReleaseManifest | null | undefined> {
+    if (!newest.rows && typeof newest.view === 'string') {
+      const view = JSON.parse(newest.view) as PackageView;
+      return view.manifests.find((m) => m.release === release && m.mediaType === mediaType) ?? null;
+    }
+    const key = `${generation}\0${rowId(pkg, release, mediaType)}`;
+    const cached = this.releaseRows.get(key);
+    if (cached?.sequence === newest.sequence) return cached.manifest;
+    const row = await rows.findOne({ _id: rowId(pkg, release, mediaType) });
+    if (!row || row.sequence > newest.sequence) return undefined;
+    const manifest = JSON.parse(row.manifest) as ReleaseManifest;
+    this.releaseRows.set(key, { sequence: newest.sequence, manifest }, row.manifest.length);
+    return manifest;
+  }
+
+  /**
+   * The helm release of `digest` at the head of `newest`: the releases its digest document names
+   * (read after the head: a put adds them before its head, so the head's are all there), then
+   * their rows, the first whose manifest has the digest. Undefined as `rowAt` gives it.
+   */
+  private async byDigest(
+    live: GenerationCollections,
+    pkg: string,
+    newest: StoredVersion,
+    head: PackageHead,
+    digest: string,
+  ): Promise<ReleaseManifest | null | undefined> {
+    const key = `${live.generation}\0${digestId(pkg, digest)}`;
+    const cached = this.digestReleases.get(key);
+    const candidates =
+      cached?.sequence === newest.sequence
+        ? cached.releases
+        : ((await live.digests.findOne({ _id: digestId(pkg, digest) }))?.releases ?? []);
+    // A miss is not kept: the writer's migration (init) may name the digest at this same head.
+    if (candidates.length > 0)
+      this.digestReleases.set(key, { sequence: newest.sequence, releases: candidates }, key.length + 64);
+    const read = new Map<string, ReleaseManifest | null>();
+    for (const release of heldHelmReleases(head, candidates)) {
+      const manifest = await this.rowAt(live, pkg, newest, release, HELM_MEDIA_TYPE);
+      if (manifest === undefined) return undefined;
+      read.set(release, manifest);
+    }
+    return helmReleaseOfDigest(head, candidates, digest, (release) => read.get(release) ?? null);
   }
 
   /**
@@ -738,6 +878,10 @@ export class MongoMetadataStore implements MetadataStore {
     const docs = puts.map(({ view, expectedSequence }) => versionDocument(packageHead(view), expectedSequence));
     const rowDocs = puts.flatMap(({ view, changes }) => changes.published.map((row) => rowDocument(view.package, row)));
     await insertOrReplaceRows(rows, rowDocs);
+    await addDigests(
+      live.digests,
+      puts.flatMap(({ view, changes }) => digestEntries(view.package, changes.published)),
+    );
     await bulkInChunks(
       versions,
       docs.map((document) => ({ op: { insertOne: { document } }, bytes: versionBytes(document) })),
@@ -817,7 +961,8 @@ export class MongoMetadataStore implements MetadataStore {
       rowsSize += row.manifest.length;
       return { replaceOne: { filter: { _id: row._id }, replacement: row, upsert: true } };
     });
-    await upsertRows(rows, upserts);
+    await upsertById(rows, upserts);
+    await addDigests(live.digests, digestEntries(pkg, changes.published));
     try {
       // Exclusive on the primary key: only one writer links a successor to `expectedSequence`.
       await versions.insertOne(doc);
@@ -947,6 +1092,42 @@ async function deleteRows(
   await rows.bulkWrite(ids.map((rid) => ({ deleteOne: { filter: { _id: rid } } })));
 }
 
+/** A head stored by a release that kept its helm manifest digests in it. */
+interface StoredIndex {
+  helmManifestDigests?: { digest: string; release: string }[];
+}
+
+/** The digest entries of the helm rows among `published`. */
+function digestEntries(
+  pkg: string,
+  published: readonly ManifestRow[],
+): { pkg: string; digest: string; release: string }[] {
+  return published.flatMap(({ manifest }) => {
+    const entry = manifest.mediaType === HELM_MEDIA_TYPE ? helmDigestOfRow(manifest) : null;
+    return entry ? [{ pkg, ...entry }] : [];
+  });
+}
+
+/**
+ * Names each release in its digest's document, by `_id` (an upsert adding to the set: the same
+ * entry twice changes nothing, so a command raced by another writer is sent again whole), in
+ * bulk commands of REBUILT_CHUNK's documents at most.
+ */
+async function addDigests(
+  digests: Collection<PackageDigestDocument>,
+  entries: readonly { pkg: string; digest: string; release: string }[],
+): Promise<void> {
+  const ops: AnyBulkWriteOperation<PackageDigestDocument>[] = entries.map(({ pkg, digest, release }) => ({
+    updateOne: {
+      filter: { _id: digestId(pkg, digest) },
+      update: { $set: { package: pkg, digest }, $addToSet: { releases: release } },
+      upsert: true,
+    },
+  }));
+  for (let at = 0; at < ops.length; at += REBUILT_CHUNK.documents)
+    await upsertById(digests, ops.slice(at, at + REBUILT_CHUNK.documents));
+}
+
 /** Marks versions superseded (`current: false`, head, view and summary dropped), each by `_id`. */
 async function retire(versions: Collection<PackageVersionDocument>, ids: readonly string[]): Promise<void> {
   for (const id of ids) await versions.updateOne({ _id: id }, RETIRE);
@@ -955,15 +1136,15 @@ async function retire(versions: Collection<PackageVersionDocument>, ids: readonl
 /**
  * Upserts by `_id`. Two upserts of one new `_id` at once (writers at the same sequence) make one
  * of them fail on the primary key, as MongoDB documents for upserts; the document exists then,
- * so the write is made again as a plain replace.
+ * so the write is made again (an update or a replace of the document now found).
  */
-async function upsertRows(
-  rows: Collection<PackageRowDocument>,
-  upserts: AnyBulkWriteOperation<PackageRowDocument>[],
+async function upsertById<T extends Document>(
+  collection: Collection<T>,
+  upserts: AnyBulkWriteOperation<T>[],
 ): Promise<void> {
   for (let attempt = 1; upserts.length > 0; attempt++) {
     try {
-      await rows.bulkWrite(upserts, { ordered: false });
+      await collection.bulkWrite(upserts, { ordered: false });
       return;
     } catch (error) {
       const failed = error instanceof MongoBulkWriteError ? writeErrorsOf(error) : [];

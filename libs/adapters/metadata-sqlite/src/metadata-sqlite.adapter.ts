@@ -6,6 +6,11 @@
  * order in the view). A put writes the head and the rows its changes name in one transaction,
  * so a reader sees a package's head and rows of one state, and `getRelease` reads both in one.
  *
+ * The OCI manifest digest of each helm release is a row of its own (`package_digests`, keyed by
+ * (package, release), indexed by (package, digest)), written and deleted with the helm release's
+ * row, so a `/v2/` read by digest finds its release by key and a push never rewrites an index
+ * that grows with the package.
+ *
  * Heads and whole views read or written are kept parsed in memory (LruBySize, weighed by the
  * length of their JSON, none over a quarter of the bound), so a push or a show does not parse
  * them again. Both caches are dropped whenever another connection (the replay command, a second
@@ -14,7 +19,9 @@
  *
  * Migration: a file of the layout before rows (one `packages` table holding each package's view)
  * is migrated when the store opens, in one transaction: each view becomes its head and rows, and
- * the old table is dropped.
+ * the old table is dropped. A file written before the digests had their table (the head held
+ * them, or no index at all) gets the table filled from its helm rows when the store opens, and
+ * its heads rewritten without the index, in one transaction.
  */
 import type Database from 'better-sqlite3';
 import { LruBySize } from '@wharf/collections';
@@ -31,6 +38,7 @@ import {
 import {
   HeadFields,
   ManifestChanges,
+  HELM_MEDIA_TYPE,
   ManifestRow,
   PackageHead,
   PackageSummary,
@@ -39,6 +47,8 @@ import {
   assembleView,
   headFieldsOfHead,
   headHasReleases,
+  helmDigestOfRow,
+  helmReleaseOfDigest,
   headIsOciRepository,
   joinHead,
   mediaTypesOfHead,
@@ -47,7 +57,6 @@ import {
   summaryOfHead,
   viewAfterChanges,
 } from '@wharf/domain';
-import { releaseAt } from '@wharf/ports';
 import type { HeadAndManifest, MetadataStore, PackageListFilter, ProjectionRebuild, ReleaseOfHead } from '@wharf/ports';
 
 export interface SqliteMetadataStoreOptions extends SqliteFileOptions {
@@ -58,7 +67,7 @@ export interface SqliteMetadataStoreOptions extends SqliteFileOptions {
 const DEFAULT_VIEW_CACHE_BYTES = 32 * 1024 * 1024;
 
 const TABLES: SqliteProjectionTables = {
-  tables: ['package_heads', 'package_rows'],
+  tables: ['package_heads', 'package_rows', 'package_digests'],
   schema: (suffix) => `
     CREATE TABLE IF NOT EXISTS package_heads${suffix} (
       package     TEXT PRIMARY KEY,
@@ -77,9 +86,16 @@ const TABLES: SqliteProjectionTables = {
       sequence   INTEGER NOT NULL,
       manifest   TEXT NOT NULL,
       PRIMARY KEY (package, release, media_type)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS package_digests${suffix} (
+      package TEXT NOT NULL,
+      release TEXT NOT NULL,
+      digest  TEXT NOT NULL,
+      PRIMARY KEY (package, release)
     ) WITHOUT ROWID;`,
-  indexes:
-    'CREATE INDEX IF NOT EXISTS package_heads_by_namespace ON package_heads (namespace, package) WHERE active = 1;',
+  indexes: `
+    CREATE INDEX IF NOT EXISTS package_heads_by_namespace ON package_heads (namespace, package) WHERE active = 1;
+    CREATE INDEX IF NOT EXISTS package_digests_by_digest ON package_digests (package, digest);`,
 };
 
 /** The table of the layout before rows: one row per package with its whole view. */
@@ -95,6 +111,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Database.Database;
   private readonly heads: string;
   private readonly rows: string;
+  private readonly digests: string;
   private readonly ownsConnection: boolean;
   private readonly views: LruBySize<string, CachedView>;
   private readonly headCache: LruBySize<string, PackageHead>;
@@ -112,13 +129,16 @@ export class SqliteMetadataStore implements MetadataStore {
     const suffix = rebuildOf ? REBUILD_SUFFIX : '';
     this.heads = `package_heads${suffix}`;
     this.rows = `package_rows${suffix}`;
+    this.digests = `package_digests${suffix}`;
     const cacheBytes = rebuildOf ? 0 : (options.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES);
     this.views = new LruBySize({ maxTotalSize: cacheBytes, maxEntrySize: cacheBytes / 4 });
     this.headCache = new LruBySize({ maxTotalSize: cacheBytes, maxEntrySize: cacheBytes / 4 });
     this.releaseRows = new LruBySize({ maxTotalSize: cacheBytes, maxEntrySize: cacheBytes / 4 });
     if (!rebuildOf) {
+      const digestsHadTable = this.tableExists(this.digests);
       this.db.exec(TABLES.schema('') + TABLES.indexes);
       this.migrateLegacyLayout();
+      if (!digestsHadTable) this.migrateDigestsOutOfHeads();
     }
   }
 
@@ -182,19 +202,38 @@ export class SqliteMetadataStore implements MetadataStore {
       if (sequence === undefined) return null;
       const cached = this.headCache.get(pkg);
       const head = cached?.sequence === sequence ? cached : this.readHead(pkg, true)!;
-      const release = releaseAt(releaseOf, head);
-      if (release === null) return { head, manifest: null };
-      const key = `${pkg}\0${release}\0${mediaType}`;
+      if (releaseOf === null) return { head, manifest: null };
+      if (typeof releaseOf !== 'string') return this.byDigest(pkg, head, releaseOf.helmManifestDigest, mediaType);
+      const key = `${pkg}\0${releaseOf}\0${mediaType}`;
       const kept = this.releaseRows.get(key);
       if (kept?.sequence === sequence) return { head, manifest: kept.manifest };
-      const row = prepared(
-        this.db,
-        `SELECT manifest FROM ${this.rows} WHERE package = ? AND release = ? AND media_type = ?`,
-      ).get(pkg, release, mediaType) as { manifest: string } | undefined;
-      const manifest = row ? (JSON.parse(row.manifest) as ReleaseManifest) : null;
-      if (manifest) this.releaseRows.set(key, { sequence, manifest }, row!.manifest.length);
-      return { head, manifest };
+      const row = this.readRow(pkg, releaseOf, mediaType);
+      if (row) this.releaseRows.set(key, { sequence, manifest: row.manifest }, row.size);
+      return { head, manifest: row?.manifest ?? null };
     })();
+  }
+
+  private readRow(pkg: string, release: string, mediaType: string): { manifest: ReleaseManifest; size: number } | null {
+    const row = prepared(
+      this.db,
+      `SELECT manifest FROM ${this.rows} WHERE package = ? AND release = ? AND media_type = ?`,
+    ).get(pkg, release, mediaType) as { manifest: string } | undefined;
+    return row ? { manifest: JSON.parse(row.manifest) as ReleaseManifest, size: row.manifest.length } : null;
+  }
+
+  /** The helm release of `digest` at `head` (inside getRelease's read transaction): its digest rows, then its row. */
+  private byDigest(pkg: string, head: PackageHead, digest: string, mediaType: string): HeadAndManifest {
+    if (mediaType !== HELM_MEDIA_TYPE) return { head, manifest: null };
+    const candidates = prepared(this.db, `SELECT release FROM ${this.digests} WHERE package = ? AND digest = ?`)
+      .pluck()
+      .all(pkg, digest) as string[];
+    const manifest = helmReleaseOfDigest(
+      head,
+      candidates,
+      digest,
+      (release) => this.readRow(pkg, release, HELM_MEDIA_TYPE)?.manifest ?? null,
+    );
+    return { head, manifest };
   }
 
   private dropCacheIfChangedElsewhere(): void {
@@ -266,18 +305,24 @@ export class SqliteMetadataStore implements MetadataStore {
         `INSERT INTO ${this.rows} (package, release, media_type, sequence, manifest) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (package, release, media_type) DO UPDATE SET sequence = excluded.sequence, manifest = excluded.manifest`,
       );
-      if (replaceAll) prepared(this.db, `DELETE FROM ${this.rows} WHERE package = ?`).run(head.package);
-      else {
+      if (replaceAll) {
+        prepared(this.db, `DELETE FROM ${this.rows} WHERE package = ?`).run(head.package);
+        prepared(this.db, `DELETE FROM ${this.digests} WHERE package = ?`).run(head.package);
+      } else {
         const remove = prepared(
           this.db,
           `DELETE FROM ${this.rows} WHERE package = ? AND release = ? AND media_type = ?`,
         );
-        for (const d of changes.deleted) remove.run(head.package, d.release, d.mediaType);
+        for (const d of changes.deleted) {
+          remove.run(head.package, d.release, d.mediaType);
+          if (d.mediaType === HELM_MEDIA_TYPE) this.removeDigest(head.package, d.release);
+        }
       }
       for (const { manifest, sequence } of changes.published) {
         const json = JSON.stringify(manifest);
         rowsSize += json.length;
         upsert.run(head.package, manifest.release, manifest.mediaType, sequence, json);
+        if (manifest.mediaType === HELM_MEDIA_TYPE) this.writeDigest(head.package, manifest);
       }
       return true;
     })();
@@ -288,6 +333,21 @@ export class SqliteMetadataStore implements MetadataStore {
     }
     this.headCache.set(head.package, head, headJson.length + summaryJson.length);
     return { headSize: headJson.length, rowsSize };
+  }
+
+  /** The digest row of a helm release's manifest (replacing the release's earlier one). */
+  private writeDigest(pkg: string, manifest: ReleaseManifest): void {
+    const entry = helmDigestOfRow(manifest);
+    if (!entry) return this.removeDigest(pkg, manifest.release);
+    prepared(this.db, `INSERT OR REPLACE INTO ${this.digests} (package, release, digest) VALUES (?, ?, ?)`).run(
+      pkg,
+      entry.release,
+      entry.digest,
+    );
+  }
+
+  private removeDigest(pkg: string, release: string): void {
+    prepared(this.db, `DELETE FROM ${this.digests} WHERE package = ? AND release = ?`).run(pkg, release);
   }
 
   /** The head's compare-and-set: inserts (expected 0) or moves it from `expectedSequence`. */
@@ -360,6 +420,35 @@ export class SqliteMetadataStore implements MetadataStore {
     if (this.ownsConnection && this.db.open) this.db.close();
   }
 
+  private tableExists(name: string): boolean {
+    return prepared(this.db, `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
+  }
+
+  /**
+   * A file of the layout whose heads held the index of helm manifest digests (or none): fills
+   * `package_digests` from the helm rows and stores each head without the index, in one
+   * transaction (the table is new, so this runs once per file).
+   */
+  private migrateDigestsOutOfHeads(): void {
+    this.db
+      .transaction(() => {
+        const helmRows = this.db
+          .prepare(`SELECT package, manifest FROM ${this.rows} WHERE media_type = ?`)
+          .all(HELM_MEDIA_TYPE) as { package: string; manifest: string }[];
+        for (const row of helmRows) this.writeDigest(row.package, JSON.parse(row.manifest) as ReleaseManifest);
+        const heads = this.db.prepare(`SELECT package, head FROM ${this.heads}`).all() as {
+          package: string;
+          head: string;
+        }[];
+        const rewrite = this.db.prepare(`UPDATE ${this.heads} SET head = ? WHERE package = ?`);
+        for (const { package: pkg, head } of heads) {
+          const { helmManifestDigests, ...fields } = JSON.parse(head) as HeadFields & { helmManifestDigests?: unknown };
+          if (helmManifestDigests !== undefined) rewrite.run(JSON.stringify(fields), pkg);
+        }
+      })
+      .immediate();
+  }
+
   /**
    * Turns a file of the layout before rows into heads and rows, in one transaction (another
    * process opening the file at the same moment waits, then finds nothing left to migrate).
@@ -386,8 +475,11 @@ export class SqliteMetadataStore implements MetadataStore {
             this.db,
             `INSERT OR REPLACE INTO ${this.rows} (package, release, media_type, sequence, manifest) VALUES (?, ?, ?, ?, ?)`,
           );
-          for (const { manifest, sequence } of rowsOfView(parsed))
+          prepared(this.db, `DELETE FROM ${this.digests} WHERE package = ?`).run(pkg);
+          for (const { manifest, sequence } of rowsOfView(parsed)) {
             upsert.run(pkg, manifest.release, manifest.mediaType, sequence, JSON.stringify(manifest));
+            if (manifest.mediaType === HELM_MEDIA_TYPE) this.writeDigest(pkg, manifest);
+          }
         }
         this.db.exec(`DROP TABLE ${LEGACY_TABLE}; DROP TABLE IF EXISTS ${LEGACY_TABLE}${REBUILD_SUFFIX};`);
       })

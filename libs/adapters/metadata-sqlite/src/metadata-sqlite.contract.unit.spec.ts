@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { PackageView, mediaTypesOf, packageExists, packageHead, summarizePackage } from '@wharf/domain';
+import {
+  PackageView,
+  headFieldsOf,
+  helmManifestDigestOf,
+  mediaTypesOf,
+  packageExists,
+  packageHead,
+  summarizePackage,
+} from '@wharf/domain';
 import {
   describeMetadataStoreContract,
   packageView,
@@ -169,6 +177,10 @@ describe('metadata-sqlite migration from one view per package', () => {
       expect(await store.get('ns/gone')).toEqual(gone);
       expect(await store.getHead('ns/app')).toEqual(packageHead(app));
       expect((await store.getRelease('ns/app', '1.0.0', 'helm'))?.manifest).toEqual(app.manifests[1]);
+      const digest = helmManifestDigestOf(app.manifests[1]!)!;
+      expect((await store.getRelease('ns/app', { helmManifestDigest: digest }, 'helm'))?.manifest).toEqual(
+        app.manifests[1],
+      );
       expect(await store.list({ namespace: 'ns', limit: 10 })).toEqual([summarizePackage(app)]);
       expect(await store.count()).toBe(1);
       const next = packageViewAfter(app, [releasePublished({ release: '3.0.0' })]);
@@ -203,5 +215,57 @@ describe('metadata-sqlite migration from one view per package', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('metadata-sqlite migration of helm manifest digests out of the heads', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'wharf-metadata-digests-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const indexOf = (view: PackageView) =>
+    view.manifests
+      .filter((m) => m.mediaType === 'helm')
+      .map((m) => ({ digest: helmManifestDigestOf(m)!, release: m.release }))
+      .sort((a, b) => (a.digest < b.digest ? -1 : 1));
+
+  it('should find each helm release by digest in a file whose heads held the index (or none), and store its heads without it', async () => {
+    const path = join(dir, 'metadata.db');
+    const app = packageView('ns/app', [
+      releasePublished({ release: '1.0.0' }),
+      releasePublished({ release: '2.0.0' }),
+      releasePublished({ release: '2.0.0', mediaType: 'kpm' }),
+    ]);
+    const older = packageView('ns/older', [releasePublished({ release: '1.0.0' })]);
+    const writer = new SqliteMetadataStore({ path });
+    expect(await writer.put(app, 0)).toBe(true);
+    expect(await writer.put(older, 0)).toBe(true);
+    await writer.close();
+    // As the release before this layout left the file: the index in the head (or, older still, none), no table.
+    const db = new Database(path);
+    db.exec('DROP TABLE package_digests');
+    const rewrite = db.prepare('UPDATE package_heads SET head = ? WHERE package = ?');
+    rewrite.run(JSON.stringify({ ...headFieldsOf(app), helmManifestDigests: indexOf(app) }), app.package);
+    rewrite.run(JSON.stringify(headFieldsOf(older)), older.package);
+    db.close();
+
+    const store = new SqliteMetadataStore({ path, viewCacheBytes: 0 });
+    try {
+      for (const view of [app, older]) {
+        expect(await store.get(view.package)).toEqual(view);
+        expect(await store.getHead(view.package)).toEqual(packageHead(view));
+        for (const { digest, release } of indexOf(view))
+          expect(await store.getRelease(view.package, { helmManifestDigest: digest }, 'helm')).toEqual({
+            head: packageHead(view),
+            manifest: view.manifests.find((m) => m.release === release && m.mediaType === 'helm'),
+          });
+      }
+    } finally {
+      await store.close();
+    }
+    const after = new Database(path);
+    const heads = after.prepare('SELECT head FROM package_heads').pluck().all() as string[];
+    expect(heads.filter((h) => h.includes('helmManifestDigests'))).toEqual([]);
+    after.close();
   });
 });

@@ -10,8 +10,7 @@
 import { manifestBytes, metadataBytes } from './package.summary';
 import type { ReleaseDeleted, ReleasePublished, RecordedEvent, PackageEvent } from './package.events';
 import type { HeadFields, ManifestChanges, ManifestRow, PackageHead } from './package.head';
-import { headRow, helmDigestsWith, indexWith, indexWithout, lastManifestChanges, manifestRowKey } from './package.head';
-import { HELM_MEDIA_TYPE, helmManifestDigestOf } from './package.helm-manifest';
+import { headRow, indexWith, indexWithout, lastManifestChanges, manifestRowKey } from './package.head';
 import { HeadOnlyEvent, applyHeadEvent, manifestPublishedBy, stamped, withoutTombstone } from './package.decider';
 import type { ReleaseManifest, ReleaseTombstone } from './package.view';
 
@@ -38,15 +37,10 @@ export function evolveHeadAll(state: PackageHeadState, events: readonly Recorded
 
 export function evolveHead(state: PackageHeadState, event: RecordedEvent): PackageHeadState {
   const { head } = state;
-  const { releases, storedBytes, metadataBytes: metaBytes, helmManifestDigests, ...fields } = head;
+  const { releases, storedBytes, metadataBytes: metaBytes, ...fields } = head;
   const e = { type: event.type, data: event.data } as PackageEvent;
   let next: { fields: HeadFields; index: IndexPart; rows: ReleaseManifest[] };
-  const index: IndexPart = {
-    releases,
-    storedBytes,
-    metadataBytes: metaBytes,
-    ...(helmManifestDigests ? { helmManifestDigests } : {}),
-  };
+  const index: IndexPart = { releases, storedBytes, metadataBytes: metaBytes };
   switch (e.type) {
     case 'ReleasePublished':
       next = published(state, fields, index, event as RecordedEvent<ReleasePublished>);
@@ -81,23 +75,7 @@ export function headChanges(after: PackageHeadState, events: readonly RecordedEv
   return { published, deleted: gone };
 }
 
-type IndexPart = Pick<PackageHead, 'releases' | 'storedBytes' | 'metadataBytes' | 'helmManifestDigests'>;
-
-/**
- * The index of helm manifest digests after (release, media type) is published (`manifest`) or
- * deleted (null); a head without the index keeps none (a partial one would hide older releases).
- */
-function digestsAfter(
-  index: IndexPart,
-  release: string,
-  mediaType: string,
-  manifest: ReleaseManifest | null,
-): Pick<PackageHead, 'helmManifestDigests'> {
-  if (!index.helmManifestDigests) return {};
-  if (mediaType !== HELM_MEDIA_TYPE) return { helmManifestDigests: index.helmManifestDigests };
-  const digest = manifest ? helmManifestDigestOf(manifest) : null;
-  return { helmManifestDigests: helmDigestsWith(index.helmManifestDigests, release, digest) };
-}
+type IndexPart = Pick<PackageHead, 'releases' | 'storedBytes' | 'metadataBytes'>;
 
 function rowOf(state: PackageHeadState, release: string, mediaType: string): ReleaseManifest | undefined {
   return headRow(state.head, state.rows, release, mediaType);
@@ -129,7 +107,6 @@ function published(
       storedBytes: index.storedBytes + manifestBytes(manifest) - (replaced ? manifestBytes(replaced) : 0),
       metadataBytes:
         index.metadataBytes + metadataBytes(manifest.metadata) - (replaced ? metadataBytes(replaced.metadata) : 0),
-      ...digestsAfter(index, release, mediaType, manifest),
     },
     rows: [...othersThan(state.rows, release, mediaType), manifest],
   };
@@ -155,7 +132,6 @@ function deleted(
       releases,
       storedBytes: index.storedBytes - (gone ? manifestBytes(gone) : 0),
       metadataBytes: index.metadataBytes - (gone ? metadataBytes(gone.metadata) : 0),
-      ...digestsAfter(index, release, mediaType, null),
     },
     rows: othersThan(state.rows, release, mediaType),
   };

@@ -13,17 +13,28 @@ import type { PackageCommand } from './package.commands';
 import type { PackageEvent, RecordedEvent } from './package.events';
 import { decide, evolve, touchedRows } from './package.decider';
 import { builtHelmManifest } from '../oci/helm-oci';
-import { PackageHead, helmReleasesOfDigest, manifestChanges, packageHead } from './package.head';
+import { helmDigestOfRow, helmReleaseOfDigest, manifestChanges, packageHead } from './package.head';
 import { PackageHeadState, evolveHead, evolveHeadAll, headChanges } from './package.head-state';
 import { PackageView, emptyPackageView, findManifest } from './package.view';
 
-/** A deterministic stream of the commands decided on heads: pushes (forced or not, with metadata), deletes, channels, visibility. */
+/**
+ * A deterministic stream of the commands decided on heads: pushes (forced or not, with metadata),
+ * deletes (mostly of a (release, media type) pushed earlier in the stream, so that many succeed),
+ * channels, visibility.
+ */
 function commands(seed: number, length: number): PackageCommand[] {
-  let x = seed;
+  // mulberry32: the low bits of a power-of-two LCG cycle with a short period, which tied each
+  // draw to the ones before it (no delete ever named a release the stream had pushed).
+  let x = seed >>> 0;
   const next = (n: number) => {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    return x % n;
+    x = (x + 0x6d2b79f5) >>> 0;
+    let t = x;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) % n) >>> 0;
   };
+  const pushed: { release: string; mediaType: string }[] = [];
+  const added: { channel: string; release: string }[] = [];
   // Pre-releases and build metadata: the release index's order is SemVer precedence, then text.
   const releases = ['1.0.0', '1.0.0-rc.1', '1.0.0+b2', '1.0.0+b10', '2.0.0', '0.9.1', '1.10.0', '1.2.0-alpha'];
   const out: PackageCommand[] = [];
@@ -32,7 +43,8 @@ function commands(seed: number, length: number): PackageCommand[] {
     const mediaType = next(4) === 0 ? 'kpm' : 'helm';
     const meta = { commandId: `c-${seed}-${i}`, issuedAt: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z` };
     const roll = next(12);
-    if (roll < 6)
+    if (roll < 6) {
+      pushed.push({ release, mediaType });
       out.push(
         pushRelease({
           release,
@@ -58,10 +70,18 @@ function commands(seed: number, length: number): PackageCommand[] {
           meta,
         }),
       );
-    else if (roll < 8) out.push(deleteRelease({ release, mediaType, meta }));
-    else if (roll < 10) out.push(addReleaseToChannel({ channel: `c${next(2)}`, release, meta }));
-    else if (roll < 11) out.push(removeReleaseFromChannel({ channel: `c${next(2)}`, release, meta }));
-    else if (next(2) === 0) out.push(deleteChannel({ channel: `c${next(2)}`, meta }));
+    } else if (roll < 8) {
+      const target = pushed.length > 0 && next(4) !== 0 ? pushed[next(pushed.length)]! : { release, mediaType };
+      out.push(deleteRelease({ ...target, meta }));
+    } else if (roll < 10) {
+      const channel = `c${next(2)}`;
+      added.push({ channel, release });
+      out.push(addReleaseToChannel({ channel, release, meta }));
+    } else if (roll < 11) {
+      const target =
+        added.length > 0 && next(4) !== 0 ? added[next(added.length)]! : { channel: `c${next(2)}`, release };
+      out.push(removeReleaseFromChannel({ ...target, meta }));
+    } else if (next(2) === 0) out.push(deleteChannel({ channel: `c${next(2)}`, meta }));
     else
       out.push({
         type: 'SetVisibility',
@@ -92,6 +112,7 @@ function outcome(run: () => PackageEvent[]): { events: PackageEvent[] } | { refu
 describe('deciding and folding on a head and the rows a command touches', () => {
   it('decides as on the whole view, and folds to the head of the view evolve folds, keys in the same order', () => {
     let decisions = 0;
+    const applied = new Map<string, number>();
     for (let seed = 1; seed <= 150; seed++) {
       let view = emptyPackageView(TEST_PACKAGE);
       let sequence = 0;
@@ -102,6 +123,7 @@ describe('deciding and folding on a head and the rows a command touches', () => 
         expect(outcome(() => decide(command, state, context))).toEqual(onView);
         decisions++;
         if (!('events' in onView)) continue;
+        applied.set(command.type, (applied.get(command.type) ?? 0) + 1);
         const recordedEvents: RecordedEvent[] = onView.events.map((e) => ({
           ...e,
           package: TEST_PACKAGE,
@@ -117,6 +139,12 @@ describe('deciding and folding on a head and the rows a command touches', () => 
       }
     }
     expect(decisions).toBe(150 * 50);
+    // Each kind of command is decided and folded both ways many times, not only refused.
+    expect(applied.get('PushRelease') ?? 0).toBeGreaterThan(1000);
+    for (const type of ['DeleteRelease', 'AddReleaseToChannel', 'SetVisibility'])
+      expect(applied.get(type) ?? 0).toBeGreaterThan(200);
+    for (const type of ['RemoveReleaseFromChannel', 'DeleteChannel'])
+      expect(applied.get(type) ?? 0).toBeGreaterThan(50);
   });
 
   it('refuses to decide or fold a release it was not given the row of', () => {
@@ -182,37 +210,37 @@ describe('deciding and folding on a head and the rows a command touches', () => 
       state: { head: packageHead(emptyPackageView(TEST_PACKAGE)), rows: [] },
     });
 
-    it('finds each helm release by the digest of the manifest it is served with, as packageHead indexes it, through a republish and a delete', () => {
+    it('finds each helm release by the digest of the manifest it is served with, among names a republish or a delete left behind', () => {
       let at = empty();
       const built = (release: string) => builtHelmManifest(findManifest(at.view, release, 'helm')!)!.manifest.digest;
-      const seen: Record<string, string[] | null>[] = [];
+      // A store's records: every release ever named under a digest, none ever removed.
+      const named = new Map<string, Set<string>>();
+      const find = (digest: string) =>
+        helmReleaseOfDigest(
+          at.state.head,
+          [...(named.get(digest) ?? [])],
+          digest,
+          (release) => findManifest(at.view, release, 'helm') ?? null,
+        )?.release ?? null;
+      const seen: Record<string, string | null>[] = [];
       for (const command of commandsOfHistory()) {
         const before = at.view.manifests.find((m) => m.release === '1.0.0' && m.mediaType === 'helm');
         at = step(at, command);
         expect(JSON.stringify(at.state.head)).toBe(JSON.stringify(packageHead(at.view)));
+        for (const m of at.view.manifests) {
+          const entry = helmDigestOfRow(m);
+          if (entry) named.set(entry.digest, new Set([...(named.get(entry.digest) ?? []), entry.release]));
+        }
         seen.push({
-          first: helmReleasesOfDigest(at.state.head, built('1.0.0')),
-          replaced:
-            before && command.meta.commandId === 'h5'
-              ? helmReleasesOfDigest(at.state.head, builtHelmManifest(before)!.manifest.digest)
-              : null,
-          pushed: helmReleasesOfDigest(at.state.head, pushedOverOci.manifestDigest),
+          first: find(built('1.0.0')),
+          replaced: before && command.meta.commandId === 'h5' ? find(builtHelmManifest(before)!.manifest.digest) : null,
+          pushed: find(pushedOverOci.manifestDigest),
         });
       }
-      expect(seen.map((s) => s.first)).toEqual([['1.0.0'], ['1.0.0'], ['1.0.0'], ['1.0.0'], ['1.0.0'], ['1.0.0']]);
-      expect(seen[4]!.replaced).toEqual([]); // the manifest before the republish is no longer served
-      expect(seen.map((s) => s.pushed)).toEqual([[], ['2.0.0'], ['2.0.0'], ['2.0.0'], ['2.0.0'], []]);
-      expect(at.state.head.helmManifestDigests?.map((e) => e.release)).toEqual(['1.0.0']);
-    });
-
-    it('keeps no index on a head stored without one, rather than an index missing its older releases', () => {
-      let at = step(empty(), commandsOfHistory()[0]!);
-      const { helmManifestDigests: _dropped, ...withoutIndex } = at.state.head;
-      at = { ...at, state: { ...at.state, head: withoutIndex as PackageHead } };
-      at = step(at, commandsOfHistory()[1]!);
+      expect(seen.map((s) => s.first)).toEqual(['1.0.0', '1.0.0', '1.0.0', '1.0.0', '1.0.0', '1.0.0']);
+      expect(seen[4]!.replaced).toBeNull(); // the manifest before the republish is no longer served
+      expect(seen.map((s) => s.pushed)).toEqual([null, '2.0.0', '2.0.0', '2.0.0', '2.0.0', null]);
       expect(at.state.head).not.toHaveProperty('helmManifestDigests');
-      expect(helmReleasesOfDigest(at.state.head, pushedOverOci.manifestDigest)).toBeNull();
-      expect(helmReleasesOfDigest(packageHead(at.view), pushedOverOci.manifestDigest)).toEqual(['2.0.0']);
     });
   });
 });

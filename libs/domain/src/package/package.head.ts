@@ -6,7 +6,8 @@
  * The head is the view without its manifests (channels, visibility, sequence, recent command
  * ids, tombstones, OCI artifacts) plus the release index a listing and a release query need
  * (each release with its media types, newest first) and the bytes the package counts against
- * its namespace's quota. Each manifest is a row, keyed by (package, release, media type) and
+ * its namespace's quota. The OCI manifest digest of each helm release is not in the head: stores
+ * keep it as a record keyed by (package, digest) (`helmDigestOfRow`). Each manifest is a row, keyed by (package, release, media type) and
  * ordered by the sequence of the event that published it, which is its place in the view's
  * `manifests` (a publication, a forced one too, appends; a delete removes).
  */
@@ -24,16 +25,13 @@ export interface PackageHead extends Omit<PackageView, 'manifests'> {
   storedBytes: number;
   /** The `metadata` its manifests hold together (`storedMetadataBytesOf`): what a push's bound checks. */
   metadataBytes: number;
-  /**
-   * The OCI manifest digest of each helm release (`helmManifestDigestOf`), sorted by digest then
-   * release: what a `/v2/` manifest read by digest finds its release by, without the whole view.
-   * Absent on a head stored before the index was kept (until its package's next whole-view write,
-   * or a replay): a reader then reads the whole view, as before.
-   */
-  helmManifestDigests?: HelmManifestDigest[];
 }
 
-/** A helm release's OCI manifest digest (sha256 hex), in the head's index of them. */
+/**
+ * A helm release's OCI manifest digest (sha256 hex): what a `/v2/` manifest read by digest finds
+ * its release by. Stores keep these as records of their own, keyed by (package, digest), not in
+ * the head, so a push does not rewrite an index that grows with the package.
+ */
 export interface HelmManifestDigest {
   digest: string;
   release: string;
@@ -56,11 +54,8 @@ export interface ManifestChanges {
 /** The view without its manifests, keys in the view's order. */
 export type HeadFields = Omit<PackageView, 'manifests'>;
 
-/**
- * What a store keeps of a head beside its summary: the view's fields, and the head's index of
- * helm manifest digests when it has one (`headFieldsOfHead`; `joinHead` takes it back).
- */
-export type StoredHeadFields = HeadFields & Pick<PackageHead, 'helmManifestDigests'>;
+/** What a store keeps of a head beside its summary: the view's fields (`headFieldsOfHead`; `joinHead` takes it back). */
+export type StoredHeadFields = HeadFields;
 
 export function headFieldsOf(view: PackageView): HeadFields {
   const { manifests: _manifests, ...fields } = view;
@@ -75,65 +70,38 @@ export function packageHead(view: PackageView): PackageHead {
     releases: summary.releases,
     storedBytes: summary.storedBytes,
     metadataBytes: summary.metadataBytes,
-    helmManifestDigests: helmManifestDigestsOf(view),
   };
 }
 
-/** The helm manifest digests of a view's helm releases, as the head indexes them. */
-function helmManifestDigestsOf(view: PackageView): HelmManifestDigest[] {
-  const index: HelmManifestDigest[] = [];
-  for (const m of view.manifests) {
-    const digest = m.mediaType === HELM_MEDIA_TYPE ? helmManifestDigestOf(m) : null;
-    if (digest !== null) index.push({ digest, release: m.release });
-  }
-  return index.sort(compareDigestEntries);
+/** The helm manifest digest a manifest row is found by (null: not a helm release's row). */
+export function helmDigestOfRow(manifest: ReleaseManifest): HelmManifestDigest | null {
+  const digest = manifest.mediaType === HELM_MEDIA_TYPE ? helmManifestDigestOf(manifest) : null;
+  return digest === null ? null : { digest, release: manifest.release };
 }
 
-function compareDigestEntries(a: HelmManifestDigest, b: HelmManifestDigest): number {
-  if (a.digest !== b.digest) return a.digest < b.digest ? -1 : 1;
-  return a.release < b.release ? -1 : a.release > b.release ? 1 : 0;
-}
-
-/**
- * The index after a helm publication or delete of `release`: its entry gone, and `digest`'s
- * added when given (binary insertion, the order `packageHead` sorts by); a new array.
- */
-export function helmDigestsWith(
-  index: readonly HelmManifestDigest[],
-  release: string,
-  digest: string | null,
-): HelmManifestDigest[] {
-  const next = index.filter((e) => e.release !== release);
-  if (digest === null) return next;
-  const entry = { digest, release };
-  let low = 0;
-  let high = next.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (compareDigestEntries(next[mid]!, entry) < 0) low = mid + 1;
-    else high = mid;
-  }
-  next.splice(low, 0, entry);
-  return next;
+/** The releases among `candidates` that the head holds a helm release of, sorted, each once. */
+export function heldHelmReleases(head: Pick<PackageHead, 'releases'>, candidates: readonly string[]): string[] {
+  return [...new Set(candidates)]
+    .filter((release) => mediaTypesInIndex(head.releases, release).includes(HELM_MEDIA_TYPE))
+    .sort();
 }
 
 /**
- * The helm releases whose OCI manifest has `digest` (sha256 hex), by binary search in the head's
- * index; null when the head has no index (stored before it: read the whole view).
+ * The helm release among `candidates` (the releases a store's digest records name for `digest`)
+ * that the head holds and whose manifest (`rowOf`) has that digest: a record a later put left
+ * behind (a forced republish, a delete) names a release whose manifest no longer has it.
  */
-export function helmReleasesOfDigest(head: Pick<PackageHead, 'helmManifestDigests'>, digest: string): string[] | null {
-  const index = head.helmManifestDigests;
-  if (!index) return null;
-  let low = 0;
-  let high = index.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (index[mid]!.digest < digest) low = mid + 1;
-    else high = mid;
+export function helmReleaseOfDigest(
+  head: Pick<PackageHead, 'releases'>,
+  candidates: readonly string[],
+  digest: string,
+  rowOf: (release: string) => ReleaseManifest | null,
+): ReleaseManifest | null {
+  for (const release of heldHelmReleases(head, candidates)) {
+    const manifest = rowOf(release);
+    if (manifest && helmManifestDigestOf(manifest) === digest) return manifest;
   }
-  const releases: string[] = [];
-  for (let at = low; at < index.length && index[at]!.digest === digest; at++) releases.push(index[at]!.release);
-  return releases;
+  return null;
 }
 
 /** The listing's summary of a package, from its head. */
@@ -151,15 +119,18 @@ export function summaryOfHead(head: PackageHead): PackageSummary {
   };
 }
 
-/** The head's fields and the summary's, stored apart, as one head again (keys in `packageHead`'s order). */
+/**
+ * The head's fields and the summary's, stored apart, as one head again (keys in `packageHead`'s
+ * order). A head stored by a release that kept the index of helm manifest digests in it
+ * (`helmManifestDigests`) is read without it: the stores keep those as records of their own.
+ */
 export function joinHead(stored: StoredHeadFields, summary: PackageSummary): PackageHead {
-  const { helmManifestDigests, ...fields } = stored;
+  const { helmManifestDigests: _index, ...fields } = stored as StoredHeadFields & { helmManifestDigests?: unknown };
   return {
     ...fields,
     releases: summary.releases,
     storedBytes: summary.storedBytes,
     metadataBytes: summary.metadataBytes,
-    ...(helmManifestDigests ? { helmManifestDigests } : {}),
   };
 }
 
@@ -180,7 +151,7 @@ function withManifests(fields: HeadFields, manifests: ReleaseManifest[]): Packag
   const view: Record<string, unknown> = {};
   let placed = false;
   for (const [key, value] of Object.entries(fields)) {
-    if (key === 'helmManifestDigests') continue; // the head's, not the view's
+    if (key === 'helmManifestDigests') continue; // a head stored by a release that kept the index in it
     view[key] = value;
     if (key === 'visibility') {
       view.manifests = manifests;
@@ -206,11 +177,7 @@ export function viewAfterChanges(before: PackageView, head: PackageHead, changes
   return withManifests(headFieldsOfHead(head), manifests);
 }
 
-/**
- * The head without its release index and byte counts: the view's fields, keys in the view's
- * order, and its index of helm manifest digests when it has one (what a store keeps beside the
- * summary; a view assembled from them leaves the index out).
- */
+/** The head without its release index and byte counts: the view's fields, keys in the view's order. */
 export function headFieldsOfHead(head: PackageHead): StoredHeadFields {
   const { releases: _releases, storedBytes: _storedBytes, metadataBytes: _metadataBytes, ...fields } = head;
   return fields;

@@ -7,7 +7,14 @@
  * Each test gets a fresh store and uses its own namespaces. The port deletes nothing, so the
  * factory's cleanup must drop what the store created (database, collection, file).
  */
-import { PackageHead, PackageView, packageHead, summarizePackage } from '@wharf/domain';
+import {
+  HELM_MEDIA_TYPE,
+  PackageView,
+  findManifest,
+  helmManifestDigestOf,
+  packageHead,
+  summarizePackage,
+} from '@wharf/domain';
 import type { MetadataStore, PackageListFilter } from '@wharf/ports';
 import { ContractFixture, ContractOptions, uniqueName, useContractFixture } from './contract-fixture';
 import {
@@ -212,26 +219,50 @@ export function describeMetadataStoreContract(
       );
 
       it(
-        'should read a release chosen from the head it reads, as one named, and none when the choice is none',
+        "should read a helm release by its manifest's digest, never by a digest it had before a forced republish or a delete",
         async () => {
           const pkg = `${uniqueName('ns')}/app`;
-          const view = await stored(pkg, [{}, { release: '2.0.0' }]);
-          const heads: PackageHead[] = [];
-          const newest = (head: PackageHead) => {
-            heads.push(head);
-            return head.releases[0]!.release;
-          };
+          const first = await stored(pkg, [{}, { release: '2.0.0' }, { release: '2.0.0', mediaType: 'kpm' }]);
+          const digestOf = (view: PackageView, release: string) =>
+            helmManifestDigestOf(findManifest(view, release, HELM_MEDIA_TYPE)!)!;
+          const byDigest = (digest: string, mediaType = HELM_MEDIA_TYPE) =>
+            store().getRelease(pkg, { helmManifestDigest: digest }, mediaType);
+          const before = digestOf(first, '2.0.0');
 
-          expect(await store().getRelease(pkg, newest, 'helm')).toEqual({
-            head: packageHead(view),
-            manifest: view.manifests[1],
+          expect(await byDigest(before)).toEqual({ head: packageHead(first), manifest: first.manifests[1] });
+          expect(await byDigest(digestOf(first, '1.0.0'))).toEqual({
+            head: packageHead(first),
+            manifest: first.manifests[0],
           });
-          expect(heads).toEqual([packageHead(view)]);
-          expect(await store().getRelease(pkg, () => null, 'helm')).toEqual({
-            head: packageHead(view),
+          expect(await byDigest('f'.repeat(64))).toEqual({ head: packageHead(first), manifest: null });
+          expect(await byDigest(before, 'kpm')).toEqual({ head: packageHead(first), manifest: null });
+          expect(await store().getRelease(pkg, null, HELM_MEDIA_TYPE)).toEqual({
+            head: packageHead(first),
             manifest: null,
           });
-          expect(await store().getRelease(`${pkg}-absent`, newest, 'helm')).toBeNull();
+          expect(await store().getRelease(`${pkg}-absent`, { helmManifestDigest: before }, 'helm')).toBeNull();
+
+          // A forced republish with another chart: its new digest finds it, the old one nothing (put).
+          const forced = packageViewAfter(first, [releasePublished({ release: '2.0.0', description: 'again' })]);
+          const after = digestOf(forced.view, '2.0.0');
+          expect(after).not.toBe(before);
+          expect(await store().put(forced.view, first.sequence, forced.changes)).toBe(true);
+          expect(await byDigest(after)).toEqual({
+            head: packageHead(forced.view),
+            manifest: findManifest(forced.view, '2.0.0', HELM_MEDIA_TYPE),
+          });
+          expect((await byDigest(before))?.manifest).toBeNull();
+
+          // A delete (putHead): its digest finds nothing, the package's other digests still do.
+          const gone = packageViewAfter(forced.view, [releaseDeleted('2.0.0')]);
+          expect(await store().putHead(packageHead(gone.view), forced.view.sequence, gone.changes)).toBe(true);
+          expect(await byDigest(after)).toEqual({ head: packageHead(gone.view), manifest: null });
+          expect((await byDigest(digestOf(first, '1.0.0')))?.manifest).toEqual(first.manifests[0]);
+
+          // Published again with the first chart: the first digest finds it again.
+          const back = packageViewAfter(gone.view, [releasePublished({ release: '2.0.0' })]);
+          expect(await store().putHead(packageHead(back.view), gone.view.sequence, back.changes)).toBe(true);
+          expect((await byDigest(before))?.manifest).toEqual(findManifest(back.view, '2.0.0', HELM_MEDIA_TYPE));
         },
         timeout,
       );
@@ -605,6 +636,14 @@ export function describeMetadataStoreContract(
             head: packageHead(rebuilt),
             manifest: rebuilt.manifests[1],
           });
+          // The rebuilt generation's digests, and none of the dropped package's.
+          const digest = helmManifestDigestOf(rebuilt.manifests[1]!)!;
+          expect(await store().getRelease(kept.package, { helmManifestDigest: digest }, 'helm')).toEqual({
+            head: packageHead(rebuilt),
+            manifest: rebuilt.manifests[1],
+          });
+          const droppedDigest = helmManifestDigestOf(dropped.manifests[0]!)!;
+          expect(await store().getRelease(dropped.package, { helmManifestDigest: droppedDigest }, 'helm')).toBeNull();
           expect(await store().list({ namespace: ns, limit: 10 })).toEqual([
             summarizePackage(added),
             summarizePackage(rebuilt),

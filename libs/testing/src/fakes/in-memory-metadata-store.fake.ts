@@ -17,7 +17,7 @@ import {
   emptyPackageView,
   viewAfterChanges,
 } from '@wharf/domain';
-import { releaseAt } from '@wharf/ports';
+import { releaseInView } from '@wharf/ports';
 import type { HeadAndManifest, MetadataStore, PackageListFilter, ProjectionRebuild, ReleaseOfHead } from '@wharf/ports';
 
 type PutHook = (view: PackageView, expectedSequence: number) => Promise<void> | void;
@@ -61,7 +61,7 @@ export class InMemoryMetadataStore implements MetadataStore {
     const view = this.stored(pkg);
     if (!view) return null;
     const head = packageHead(view);
-    const name = releaseAt(release, head);
+    const name = releaseInView(release, view);
     return { head, manifest: (name !== null && findManifest(view, name, mediaType)) || null };
   }
 

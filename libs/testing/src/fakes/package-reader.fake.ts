@@ -1,5 +1,5 @@
 import { PackageView, findManifest, packageHead } from '@wharf/domain';
-import { PackageReader, releaseAt } from '@wharf/ports';
+import { PackageReader, releaseInView } from '@wharf/ports';
 
 /**
  * A PackageReader over fixed views (none: a registry with no package): each read answers what
@@ -17,7 +17,7 @@ export function packageReaderOf(views: readonly PackageView[] = []): PackageRead
       const found = await get(pkg);
       if (!found) return null;
       const head = packageHead(found);
-      const name = releaseAt(release, head);
+      const name = releaseInView(release, found);
       return { head, manifest: (name !== null && findManifest(found, name, mediaType)) || null };
     },
     list: async () => [],

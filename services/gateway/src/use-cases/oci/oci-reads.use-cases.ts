@@ -22,7 +22,6 @@ import {
   findChannel,
   findOciTag,
   helmManifestKeyOf,
-  helmReleasesOfDigest,
   isOciDigestReference,
   isReleaseTag,
   releaseOfTag,
@@ -30,7 +29,6 @@ import {
   InvalidUsageError,
   OciReferrersIndex,
   ManifestUnknownError,
-  PackageHead,
   PackageNotFoundError,
   PackageView,
   OciDigest,
@@ -66,7 +64,6 @@ import {
   ManifestToSend,
   aliasKeyIn,
   artifactOf,
-  findArtifact,
   findOtherArtifact,
   findRepositoryBlob,
   tagsOf,
@@ -124,16 +121,7 @@ export class OciReadsUseCases {
   }
 
   async manifest(path: OciRepositoryPath & { reference: string }): Promise<ManifestToSend> {
-    if (isOciDigestReference(path.reference)) {
-      const byHead = await this.manifestByDigest(path);
-      if (byHead) return byHead;
-      const view = await this.repository(path);
-      const artifact = findArtifact(view, path.reference);
-      if (artifact) return this.helmManifest(artifact);
-      const other = findOtherArtifact(view, path.reference);
-      if (!other) throw new ManifestUnknownError(view.package, path.reference);
-      return this.otherManifest(other, path.reference);
-    }
+    if (isOciDigestReference(path.reference)) return this.manifestByDigest(path);
     const { head, manifest } = await this.taggedRelease(path);
     const artifact = manifest ? artifactOf(manifest) : null;
     if (artifact) return this.helmManifest(artifact);
@@ -143,11 +131,11 @@ export class OciReadsUseCases {
   }
 
   /**
-   * A manifest by digest from the head and one row, in one read: the helm release the head's
-   * index of manifest digests names (`helmReleasesOfDigest`), else an OCI artifact the head
-   * lists. Null when the head was stored without that index: the caller reads the whole view.
+   * A manifest by digest from the head and one row: the helm release whose manifest has the
+   * digest (the store finds it by its records of digests, keyed by package and digest), else an
+   * OCI artifact the head lists.
    */
-  private async manifestByDigest(path: OciRepositoryPath & { reference: string }): Promise<ManifestToSend | null> {
+  private async manifestByDigest(path: OciRepositoryPath & { reference: string }): Promise<ManifestToSend> {
     const { caller, namespace, name, reference } = path;
     let digest: OciDigest;
     try {
@@ -158,16 +146,11 @@ export class OciReadsUseCases {
       await this.challenged(caller, () => this.packages.repositoryHead(caller, namespace, name));
       throw error;
     }
-    let indexed = true;
-    const releaseOf = (head: PackageHead) => {
-      const releases = helmReleasesOfDigest(head, digest.hex);
-      indexed = releases !== null;
-      return helmManifestKeyOf(digest) === null ? null : (releases?.[0] ?? null);
-    };
+    const key = helmManifestKeyOf(digest);
+    const releaseOf = key === null ? null : { helmManifestDigest: key };
     const { head, manifest } = await this.challenged(caller, () =>
       this.packages.repositoryRelease(caller, namespace, name, releaseOf, HELM_MEDIA_TYPE),
     );
-    if (!indexed) return null;
     const artifact = manifest ? artifactOf(manifest) : null;
     if (artifact && artifact.manifestDigest === helmManifestKeyOf(digest)) return this.helmManifest(artifact);
     const other = findOtherArtifact(head, reference);

@@ -1,14 +1,7 @@
 import { SqlitePullRecordStore } from '@wharf/adapters/pull-records-sqlite';
 import { loadConfig } from '@wharf/config';
 import { Readable } from 'node:stream';
-import {
-  ManifestUnknownError,
-  OPEN_CALLER,
-  PackageHead,
-  PackageView,
-  RangeNotSatisfiableError,
-  ociDigestOf,
-} from '@wharf/domain';
+import { ManifestUnknownError, OPEN_CALLER, PackageView, RangeNotSatisfiableError, ociDigestOf } from '@wharf/domain';
 import { BlobStore, PackageReader, UploadSessionStore } from '@wharf/ports';
 import { addedToChannel, packageReaderOf, packageView, releasePublished } from '@wharf/testing';
 import { AccessControl } from '../../auth/access-control';
@@ -39,28 +32,10 @@ function countingReader(views: PackageView[], reads: string[]): PackageReader {
       return reader.getHead(pkg);
     },
     getRelease: async (pkg, release, mediaType) => {
-      reads.push(`getRelease ${pkg} ${typeof release === 'string' ? release : '(chosen by the head)'} ${mediaType}`);
+      reads.push(
+        `getRelease ${pkg} ${typeof release === 'string' || release === null ? release : '(by digest)'} ${mediaType}`,
+      );
       return reader.getRelease(pkg, release, mediaType);
-    },
-  };
-}
-
-/** The same reader, its heads as a store gives heads stored before their index of helm manifest digests. */
-function withoutDigestIndex(reader: PackageReader): PackageReader {
-  const strip = (head: PackageHead): PackageHead => {
-    const { helmManifestDigests: _index, ...rest } = head;
-    return rest;
-  };
-  return {
-    ...reader,
-    getHead: async (pkg) => {
-      const head = await reader.getHead(pkg);
-      return head && strip(head);
-    },
-    getRelease: async (pkg, release, mediaType) => {
-      const chosen = typeof release === 'string' ? release : (head: PackageHead) => release(strip(head));
-      const read = await reader.getRelease(pkg, chosen, mediaType);
-      return read && { ...read, head: strip(read.head) };
     },
   };
 }
@@ -124,27 +99,19 @@ describe('OciReadsUseCases.manifest of a Helm release', () => {
     expect(reads).toEqual(['getRelease team/app 2.0.0 helm', 'getHead team/app']);
   });
 
-  it("should answer a digest from the package head, whose index names the release, and that release's row, in one read", async () => {
+  it('should answer a digest from the package head and the row of the release the store finds by that digest, in one read', async () => {
     const reads: string[] = [];
     const byTag = await useCases([]).manifest(path('1.0.3'));
     const answered = await useCases(reads).manifest(path(builtDigest('1.0.3')));
     expect(answered).toEqual(byTag);
-    expect(reads).toEqual(['getRelease team/app (chosen by the head) helm']);
+    expect(reads).toEqual(['getRelease team/app (by digest) helm']);
   });
 
   it('should answer a digest no release or artifact has with manifest-unknown, having read the head alone', async () => {
     const reads: string[] = [];
     const unknown = `sha256:${'0'.repeat(64)}`;
     await expect(useCases(reads).manifest(path(unknown))).rejects.toBeInstanceOf(ManifestUnknownError);
-    expect(reads).toEqual(['getRelease team/app (chosen by the head) helm']);
-  });
-
-  it('should answer a digest from the whole view when the head was stored without its index of digests', async () => {
-    const reads: string[] = [];
-    const cases = useCases(reads, {}, undefined, withoutDigestIndex(countingReader([view], reads)));
-    const answered = await cases.manifest(path(builtDigest('1.0.3')));
-    expect(answered).toEqual(await useCases([]).manifest(path('1.0.3')));
-    expect(reads).toEqual(['getRelease team/app (chosen by the head) helm', 'get team/app']);
+    expect(reads).toEqual(['getRelease team/app (by digest) helm']);
   });
 });
 
