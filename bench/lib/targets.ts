@@ -72,16 +72,44 @@ export interface TargetDef {
   startOn?(dataDir: string): Promise<Running>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * `BENCH_PORTS=<first>-<last>`: the targets' ports are taken from that block (the first free one
+ * not handed out yet), for a machine where port ranges are shared out; otherwise any free port.
+ */
+const PORT_BLOCK = /^(\d+)-(\d+)$/.exec(process.env.BENCH_PORTS ?? '');
+const handedOut = new Set<number>();
+
+function listenOn(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
+    srv.once('error', () => resolve(null));
+    srv.listen(port, '127.0.0.1', () => {
+      const bound = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(bound));
     });
   });
 }
+
+async function freePort(): Promise<number> {
+  if (!PORT_BLOCK) {
+    const port = await listenOn(0);
+    if (port === null) throw new Error('no free port');
+    return port;
+  }
+  for (let port = Number(PORT_BLOCK[1]); port <= Number(PORT_BLOCK[2]); port++) {
+    if (handedOut.has(port) || (await listenOn(port)) === null) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port left in BENCH_PORTS=${process.env.BENCH_PORTS}`);
+}
+
+/**
+ * `BENCH_ENGINE_PREFIX` (default `wharf`): how the names a run creates on the shared engines begin
+ * (database `<prefix>_<run>` with `-` as `_`, topics `<prefix>.<run>.`, indexes `<prefix>-<run>-`,
+ * bucket `<prefix>-<run>`).
+ */
+const ENGINE_PREFIX = process.env.BENCH_ENGINE_PREFIX ?? 'wharf';
 
 async function waitHttp(url: string, child: ChildProcess, log: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -269,18 +297,20 @@ function distributedTarget(name: TargetName, label: string, root: string): Targe
     api: true,
     oci: true,
     async start(): Promise<Running> {
-      execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'up'], {
-        cwd: ROOT,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        timeout: 900_000,
-      });
+      // BENCH_ENGINES_UP=0: the engines are someone else's to start; only their env is read.
+      if (process.env.BENCH_ENGINES_UP !== '0')
+        execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'up'], {
+          cwd: ROOT,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          timeout: 900_000,
+        });
       const engines = backendsEnv();
       const id = `bench${Date.now().toString(36)}${process.pid.toString(36)}${++distributedRuns}`;
       const namespaces = {
-        WHARF_MONGO_DATABASE: `wharf_${id}`,
-        WHARF_KAFKA_TOPIC_PREFIX: `wharf-${id}.`,
-        WHARF_OPENSEARCH_INDEX_PREFIX: `wharf-${id}-`,
-        WHARF_S3_BUCKET: `wharf-${id}`,
+        WHARF_MONGO_DATABASE: `${ENGINE_PREFIX.replaceAll('-', '_')}_${id}`,
+        WHARF_KAFKA_TOPIC_PREFIX: `${ENGINE_PREFIX}.${id}.`,
+        WHARF_OPENSEARCH_INDEX_PREFIX: `${ENGINE_PREFIX}-${id}-`,
+        WHARF_S3_BUCKET: `${ENGINE_PREFIX}-${id}`,
       };
       const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-dist-'));
       const services = ['metadata', 'search', 'blob', 'gateway'] as const;
@@ -688,7 +718,7 @@ const distributionS3: TargetDef = {
   ociOnly: true,
   async start() {
     const engines = backendsEnv();
-    const bucket = `distribution-${Date.now().toString(36)}-${process.pid}`;
+    const bucket = `${ENGINE_PREFIX}-distribution-${Date.now().toString(36)}-${process.pid}`;
     const { s3, client } = s3ClientFor(engines);
     try {
       await client.send(new s3.CreateBucketCommand({ Bucket: bucket }));
