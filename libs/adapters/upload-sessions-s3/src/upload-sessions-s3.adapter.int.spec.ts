@@ -256,3 +256,69 @@ it('should sweep, on expiry, the uploads and objects a removed session left behi
   expect(await store.delete('ns/app', live.id)).toBe(true);
   expect(await leftovers()).toEqual([]);
 });
+
+it('should store nothing for a session until it holds something, and only its head, by `_id`, for a whole-blob PUT', async () => {
+  const [a, b] = [await replica(), await replica()];
+  const db = (await adminClient()).db(database);
+  const heads = db.collection<{ _id: string; gone?: boolean; sealed?: boolean }>('oci_upload_sessions');
+  const states = db.collection('oci_upload_session_states');
+  const { id } = await a.start('ns/app');
+  expect(await heads.countDocuments({})).toBe(0);
+  // A monolithic push: the PUT at another replica seals the empty session, then removes it.
+  expect(await b.seal('ns/app', id)).toMatchObject({ id, size: 0 });
+  expect(await b.delete('ns/app', id)).toBe(true);
+  expect(await heads.find({}).toArray()).toEqual([expect.objectContaining({ _id: id, sealed: true, gone: true })]);
+  expect(await states.countDocuments({})).toBe(0);
+  expect(await leftovers()).toEqual([]);
+  expect(await a.get('ns/app', id)).toBeNull();
+});
+
+it('should take no empty session older than its age at a store that never expired it (another replica)', async () => {
+  const store = await S3UploadSessionStore.connect({
+    s3: { ...bucket.connection, bucket: bucket.bucket, prefix },
+    mongo: { url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } },
+    partSize: 5 * MiB,
+    maxAgeMs: 200,
+  });
+  stores.push(store);
+  const { id } = await store.start('ns/app');
+  expect(await store.get('ns/app', id)).not.toBeNull();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(await store.get('ns/app', id)).toBeNull();
+  await expect(store.seal('ns/app', id)).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+  await expect(store.append('ns/app', id, 0, Readable.from([Buffer.from('a')]), 10)).rejects.toBeInstanceOf(
+    UploadSessionNotFoundError,
+  );
+  expect(await store.delete('ns/app', id)).toBe(false);
+});
+
+it("should keep a finished session's tombstone until its id is past the age, then drop it", async () => {
+  const store = await replica();
+  const heads = (await adminClient()).db(database).collection<{ _id: string; startedAt: Date }>('oci_upload_sessions');
+  const recent = await store.start('ns/app');
+  const old = await store.start('ns/app');
+  for (const { id } of [recent, old]) {
+    await store.seal('ns/app', id);
+    await store.delete('ns/app', id);
+  }
+  // As if `old` had started two days ago (its id says otherwise, but the sweep reads the head).
+  await heads.updateOne({ _id: old.id }, { $set: { startedAt: new Date(Date.now() - 48 * 3600_000) } });
+  expect(await store.expire(new Date(0))).toBe(0);
+  expect((await heads.find({}).toArray()).map((h) => h._id)).toEqual([recent.id]);
+  expect(await store.get('ns/app', recent.id)).toBeNull();
+});
+
+it('should finish, on expiry, the removal of a session a crash left half-way', async () => {
+  const store = await replica();
+  const heads = (await adminClient()).db(database).collection<{ _id: string }>('oci_upload_sessions');
+  const states = (await adminClient()).db(database).collection('oci_upload_session_states');
+  const { id } = await store.start('ns/app');
+  await store.append('ns/app', id, 0, Readable.from([randomBytes(100)]), 16 * MiB);
+  await store.append('ns/app', id, 100, Readable.from([randomBytes(100)]), 16 * MiB);
+  // What a crash right after the mark leaves: gone, its states and tail objects still there.
+  await heads.updateOne({ _id: id }, { $set: { gone: true, removing: true } });
+  expect(await store.get('ns/app', id)).toBeNull();
+  expect(await store.expire(new Date(Date.now() + 1000))).toBe(0);
+  expect(await states.countDocuments({ session: id })).toBe(0);
+  expect(await leftovers()).toEqual([]);
+});
