@@ -51,6 +51,11 @@ export interface Running {
   logTail?: () => string;
   /** The engines the target works on, by name (MongoDB-wire, Kafka, OpenSearch, S3): their CPU is reported beside the target's. */
   engines?: Record<string, number>;
+  /**
+   * The distributed profile: the variables that point `npm run import` (bench/import-seed.ts) at
+   * this target's engines and namespaces, and its services' base URLs (their /metrics report lag).
+   */
+  distributed?: { env: Record<string, string>; services: string[] };
   stop(): Promise<void>;
 }
 
@@ -72,11 +77,31 @@ export interface TargetDef {
   startOn?(dataDir: string): Promise<Running>;
 }
 
+/**
+ * A free port on 127.0.0.1: any the system gives, or, with `BENCH_PORTS=<first>-<last>`, the next
+ * free one of that block (round robin), so that a run on a shared machine keeps to its own ports.
+ */
 function freePort(): Promise<number> {
+  const block = /^(\d+)-(\d+)$/.exec(process.env.BENCH_PORTS ?? '');
+  if (!block) return listenOn(0);
+  return nextInBlock(Number(block[1]), Number(block[2]));
+}
+
+let lastInBlock = 0;
+async function nextInBlock(first: number, last: number): Promise<number> {
+  for (let tries = 0; tries <= last - first; tries++) {
+    lastInBlock = lastInBlock >= first && lastInBlock < last ? lastInBlock + 1 : first;
+    const port = await listenOn(lastInBlock).catch(() => undefined);
+    if (port !== undefined) return port;
+  }
+  throw new Error(`BENCH_PORTS=${first}-${last}: no free port left`);
+}
+
+function listenOn(wanted: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(wanted, '127.0.0.1', () => {
       const port = (srv.address() as { port: number }).port;
       srv.close(() => resolve(port));
     });
@@ -269,13 +294,15 @@ function distributedTarget(name: TargetName, label: string, root: string): Targe
     api: true,
     oci: true,
     async start(): Promise<Running> {
-      execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'up'], {
-        cwd: ROOT,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        timeout: 900_000,
-      });
+      // WHARF_BENCH_NO_ENGINES_UP=1: the engines are someone else's to start (a shared machine)
+      if (process.env.WHARF_BENCH_NO_ENGINES_UP !== '1')
+        execFileSync('bash', [join(ROOT, 'deploy', 'local', 'backends.sh'), 'up'], {
+          cwd: ROOT,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          timeout: 900_000,
+        });
       const engines = backendsEnv();
-      const id = `bench${Date.now().toString(36)}${process.pid.toString(36)}${++distributedRuns}`;
+      const id = `${process.env.BENCH_NAMESPACE ?? 'bench'}${Date.now().toString(36)}${process.pid.toString(36)}${++distributedRuns}`;
       const namespaces = {
         WHARF_MONGO_DATABASE: `wharf_${id}`,
         WHARF_KAFKA_TOPIC_PREFIX: `wharf-${id}.`,
@@ -353,7 +380,17 @@ exit "$rc"
         await stop();
         throw e;
       });
-      return { name, url, pid: child.pid!, stop, engines: enginePids() };
+      return {
+        name,
+        url,
+        pid: child.pid!,
+        stop,
+        engines: enginePids(),
+        distributed: {
+          env: { ...engines, ...namespaces, WHARF_PROFILE: 'distributed' },
+          services: services.map((s) => `http://127.0.0.1:${ports[s]}`),
+        },
+      };
     },
   };
 }
