@@ -1,8 +1,9 @@
 /**
  * Seeds the configured profile (the same WHARF_* variables as `npm run import`) with the growth
- * scenarios' generator, through `npm run import`'s own code: RELEASES releases over PACKAGES
- * packages (LAYOUT=spread, namespace `growth`), or all in one package (LAYOUT=one, `growth1/one`).
- * Run again, it skips what is there. See docs/benchmarks.md, "Import".
+ * scenarios' generator, through `npm run import`'s own code: releases FROM (0) to RELEASES over
+ * PACKAGES packages (LAYOUT=spread, namespace `growth`), or all in one package (LAYOUT=one,
+ * `growth1/one`). Run again, it skips what is there. See docs/benchmarks.md, "Import"; the growth
+ * scenario runs it against the distributed target (bench/scenarios/growth.ts).
  *
  *   npx tsc -p tsconfig.build.json && npx tsc -p bench/tsconfig.json --outDir /tmp/wharf-bench
  *   WHARF_DATA_DIR=/tmp/seed LAYOUT=spread PACKAGES=10000 RELEASES=100000 \
@@ -24,12 +25,13 @@ async function main(): Promise<void> {
   const { importProgressLine } = require(tools('import.js')) as typeof import('../services/tools/src/import');
   const layout = (process.env.LAYOUT ?? 'spread') as GrowthLayout;
   const packages = Number(process.env.PACKAGES ?? 1000);
+  const from = Number(process.env.FROM ?? 0);
   const releases = Number(process.env.RELEASES ?? 10_000);
   const config = loadConfig();
   const started = Date.now();
   const target = await openImportTarget(config);
   try {
-    const report = await importReleases(growthImportItems(layout, packages, 0, releases), target, {
+    const report = await importReleases(growthImportItems(layout, packages, from, releases), target, {
       archiveLimits: config.archive,
       defaultVisibility: config.auth.defaultVisibility,
       ...(process.env.CONCURRENCY ? { concurrency: Number(process.env.CONCURRENCY) } : {}),

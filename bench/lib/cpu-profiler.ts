@@ -33,7 +33,9 @@ setInterval(() => {
   } else if (want === 'stop' && running) {
     running = false;
     session.post('Profiler.stop', (err, result) => {
-      const file = join(dir, `${prefix}-${++count}.cpuprofile`);
+      // the next number not taken: a server restarted into the same directory (growth's levels) keeps counting
+      let file = join(dir, `${prefix}-${++count}.cpuprofile`);
+      while (existsSync(file)) file = join(dir, `${prefix}-${++count}.cpuprofile`);
       writeFileSync(file + '.tmp', err ? JSON.stringify({ error: String(err) }) : JSON.stringify(result.profile));
       renameSync(file + '.tmp', file);
     });

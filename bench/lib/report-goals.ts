@@ -48,24 +48,29 @@ export function evaluateGoals(report: Report): void {
     });
   }
   const one = report.scenario === 'growth-one';
-  for (const target of ['wharf', 'cnr'] as TargetName[]) {
+  for (const target of ['wharf', 'wharf-distributed', 'cnr'] as TargetName[]) {
     const pts = report.growth.filter((g) => g.target === target);
     if (pts.length < 2) continue;
-    for (const key of ['push', 'pushExisting'] as const) {
+    const who = target === 'wharf' ? '' : target === 'cnr' ? '(reference, for comparison) ' : `(${target}) `;
+    for (const key of ['push', 'pushExisting', 'show'] as const) {
+      const what =
+        key === 'show'
+          ? 'show p99 flat within 2x'
+          : `push p99 flat within 2x (${key === 'push' ? 'new package' : one ? 'into the one package' : 'existing package'})`;
       const first = pts[0]!;
       const last = pts[pts.length - 1]!;
       const x = last[key].p99 / first[key].p99;
       if (!Number.isFinite(x)) {
         report.goals.push({
-          goal: `${target === 'wharf' ? '' : '(reference, for comparison) '}push p99 flat within 2x (${key === 'push' ? 'new package' : one ? 'into the one package' : 'existing package'})`,
+          goal: `${who}${what}`,
           value: '-',
           met: false,
-          detail: `no push completed within the measured window @${Number.isFinite(first[key].p99) ? last.releases : first.releases} releases (${last[key].requests} sent, ${last[key].non2xx} non-2xx, ${last[key].errors} errors): lengthen BENCH_GROWTH_MEASURE_S`,
+          detail: `no ${key === 'show' ? 'show' : 'push'} completed within the measured window @${Number.isFinite(first[key].p99) ? last.releases : first.releases} releases (${last[key].requests} sent, ${last[key].non2xx} non-2xx, ${last[key].errors} errors): lengthen BENCH_GROWTH_MEASURE_S`,
         });
         continue;
       }
       report.goals.push({
-        goal: `${target === 'wharf' ? '' : '(reference, for comparison) '}push p99 flat within 2x (${key === 'push' ? 'new package' : one ? 'into the one package' : 'existing package'})`,
+        goal: `${who}${what}`,
         value: `${x.toFixed(2)}x`,
         met: x <= 2,
         detail:

@@ -51,6 +51,11 @@ export interface Running {
   logTail?: () => string;
   /** The engines the target works on, by name (MongoDB-wire, Kafka, OpenSearch, S3): their CPU is reported beside the target's. */
   engines?: Record<string, number>;
+  /**
+   * The distributed profile: the variables that point `npm run import` (bench/import-seed.ts) at
+   * this target's engines and namespaces, and its services' base URLs (their /metrics report lag).
+   */
+  distributed?: { env: Record<string, string>; services: string[] };
   stop(): Promise<void>;
 }
 
@@ -386,7 +391,17 @@ exit "$rc"
         await stop();
         throw e;
       });
-      return { name, url, pid: child.pid!, stop, engines: enginePids() };
+      return {
+        name,
+        url,
+        pid: child.pid!,
+        stop,
+        engines: enginePids(),
+        distributed: {
+          env: { ...engines, ...namespaces, WHARF_PROFILE: 'distributed' },
+          services: services.map((s) => `http://127.0.0.1:${ports[s]}`),
+        },
+      };
     },
   };
 }

@@ -36,7 +36,7 @@ export async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spr
     .split(',')
     .map(Number);
   const budgetS = env('BENCH_GROWTH_SEED_BUDGET_S', 1500);
-  const SEED_PKGS = layout === 'one' ? 1 : 1000;
+  const SEED_PKGS = layout === 'one' ? 1 : env('BENCH_GROWTH_PACKAGES', 1000);
   const seedMode = process.env.BENCH_GROWTH_SEED ?? 'direct';
   if (seedMode !== 'direct' && seedMode !== 'http')
     throw new Error(`BENCH_GROWTH_SEED=${seedMode}: expected direct or http`);
@@ -54,9 +54,12 @@ export async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spr
     layout === 'one' ? { ns: 'growth1', name: 'one' } : { ns: 'growth', name: `g${k % SEED_PKGS}` };
   for (const def of selected(true)) {
     const direct = seedMode === 'direct' && seedsDirect(def);
+    const imported = seedMode === 'direct' && importsLive(def);
     const how = direct
       ? directSeedHow(def.name, seedConc)
-      : `through HTTP against the running server, concurrency ${seedConc}`;
+      : imported
+        ? `by npm run import's code against the running services (bench/import-seed.ts: the scenario's generator as source, each archive inspected and stored in S3, each package's releases in ImportReleases commands over the command bus to the metadata service's writer; default concurrency), then until every service's consumer lag was 0`
+        : `through HTTP against the running server, concurrency ${seedConc}`;
     report.notes.push(`growth ${def.name}: seeded ${how}`);
     const deadline = Date.now() + budgetS * 1000;
     const dataDir = direct ? mkdtempSync(join(tmpdir(), `wharf-bench-growth-${def.name}-`)) : undefined;
@@ -90,6 +93,8 @@ export async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spr
           log(
             `started ${t.name} at ${t.url} (pid ${t.pid}) on the seeded directory (${seeded + extra} releases; listening after ${listening.toFixed(1)} s, projections after ${caughtUp.toFixed(1)} s more)`,
           );
+        } else if (imported) {
+          seeded = await seedDistributedImport(report, t!, layout, SEED_PKGS, seeded, level, deadline, extra);
         } else {
           // seed in chunks of 1000 to show how the push rate bends with size
           while (seeded < level && Date.now() < deadline) {
@@ -183,6 +188,82 @@ export async function scenarioGrowth(report: Report, layout: GrowthLayout = 'spr
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
   }
+}
+
+/** Whether a target is seeded, in `direct` mode, by `npm run import`'s code against its running services. */
+export const importsLive = (def: TargetDef): boolean => def.name.startsWith('wharf-distributed');
+
+/**
+ * Seeds [from, to) of `layout` into a running distributed target with bench/import-seed.ts (the
+ * import's writers over the command bus, blobs to S3), then waits until every service's consumer
+ * lag is 0, so that the measurements do not share the machine with folding. Returns how far it got.
+ */
+export async function seedDistributedImport(
+  report: Report,
+  t: Running,
+  layout: GrowthLayout,
+  packages: number,
+  from: number,
+  to: number,
+  deadline: number,
+  extra: number,
+): Promise<number> {
+  if (from >= to) return from;
+  if (!t.distributed) throw new Error(`${t.name}: no distributed settings to import into`);
+  const started = Date.now();
+  let done: { imported: number; skipped: number; failed: number; problems: number; firstProblem?: string } | undefined;
+  const { code, err } = await runChild(
+    process.execPath,
+    ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(__dirname, '..', 'import-seed.js')],
+    {
+      ...process.env,
+      ...t.distributed.env,
+      WHARF_BENCH_ROOT: ROOT,
+      WHARF_LOG_LEVEL: 'warn',
+      LAYOUT: layout,
+      PACKAGES: String(packages),
+      FROM: String(from),
+      RELEASES: String(to),
+    },
+    (line) => {
+      if (line.startsWith('{')) done = JSON.parse(line);
+    },
+  );
+  if (code !== 0 || !done) throw new Error(`import-seed exited ${code}:\n${err.slice(-3000)}`);
+  const importS = (Date.now() - started) / 1000;
+  const caughtUp = await servicesCaughtUp(t, Math.max(60_000, deadline - Date.now()));
+  report.seeding.push({
+    target: t.name,
+    from: from + extra,
+    to: to + extra,
+    seconds: importS,
+    rate: (to - from) / importS,
+    failed: done.failed,
+  });
+  if (done.problems)
+    report.notes.push(`growth ${t.name}: ${done.problems} import problems (first: ${done.firstProblem})`);
+  report.notes.push(
+    `growth ${t.name}: imported ${from} -> ${to} in ${importS.toFixed(0)} s (${done.imported} imported, ${done.skipped} skipped), every consumer lag 0 ${caughtUp.toFixed(1)} s later`,
+  );
+  log(
+    `growth ${t.name}: imported ${from} -> ${to} in ${importS.toFixed(0)} s, caught up ${caughtUp.toFixed(1)} s later`,
+  );
+  return to;
+}
+
+/** Every `wharf_consumer_lag` the distributed services report at 0 (at least one reported); the seconds it took. */
+async function servicesCaughtUp(t: Running, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const lags: number[] = [];
+    for (const base of t.distributed!.services) {
+      const text = await (await fetch(`${base}/metrics`)).text().catch(() => '');
+      for (const m of text.matchAll(/^wharf_consumer_lag\{[^}]*\} (\d+)/gm)) lags.push(Number(m[1]));
+    }
+    if (lags.length && lags.every((l) => l === 0)) return (Date.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`${t.name}: consumer lag not 0 within ${timeoutMs / 1000} s`);
 }
 
 /** Whether a target can be seeded directly: by its own push code, with its server down. */
