@@ -213,13 +213,13 @@ export class MongoUploadRecords {
   /** The newest state of the session `head` names, or null when it has none (gone, or being removed). */
   async state(head: StoredHead): Promise<SessionState | null> {
     if (head.gone) return null;
-    if (head.sealed) return { ...EMPTY, version: 0, sealed: true };
+    if (head.sealed) return { ...EMPTY_STATE, sealed: true };
     const { id } = head;
     // A tombstone when pruned since `latest` was read (or `latest` moved back): probed on from.
     let current: StateDocument | null = await this.states.findOne({ _id: `${id}@${head.latest}` });
     // State 0 of a session stored at its first chunk has no document. Another one missing: the
     // session is being removed.
-    if (!current && head.latest === 0) current = { _id: `${id}@0`, session: id, ...EMPTY, version: 0 };
+    if (!current && head.latest === 0) current = { _id: `${id}@0`, session: id, ...EMPTY_STATE };
     if (!current) return null;
     for (let version = current.version + 1; ; version++) {
       const next = await this.states.findOne({ _id: `${id}@${version}` });
@@ -351,7 +351,9 @@ function headFields(head: SessionHead): Omit<HeadDocument, '_id' | 'latest'> {
   return { repository: head.repository, startedAt: head.startedAt, activeAt: head.startedAt };
 }
 
-const EMPTY: Omit<SessionState, 'version'> = {
+/** A session's state before its first chunk: nothing stored, not sealed. */
+export const EMPTY_STATE: SessionState = {
+  version: 0,
   size: 0,
   uploadId: null,
   parts: [],

@@ -79,7 +79,14 @@ import {
 } from '@wharf/ports';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { MongoUploadRecords, RecordedPart, SessionHead, SessionState, StoredHead } from './upload-session-records';
+import {
+  EMPTY_STATE,
+  MongoUploadRecords,
+  RecordedPart,
+  SessionHead,
+  SessionState,
+  StoredHead,
+} from './upload-session-records';
 import { SessionIds } from './session-ids';
 import { SerialByKey } from '@wharf/collections';
 
@@ -626,16 +633,6 @@ export class S3UploadSessionStore implements UploadSessionStore {
     return `${this.sessionPrefix(id)}data`;
   }
 }
-
-const EMPTY_STATE: SessionState = {
-  version: 0,
-  size: 0,
-  uploadId: null,
-  parts: [],
-  tails: [],
-  tailSize: 0,
-  sealed: false,
-};
 
 function isAlias(alias: string): boolean {
   return alias.startsWith('sha512:') && isSha512Hex(alias.slice('sha512:'.length));
