@@ -147,7 +147,7 @@ export class WharfMetrics implements WharfMetricsPort {
   });
   private readonly storeWaits = this.counter(
     'wharf_metadata_store_waits_total',
-    'Package writer waits for a metadata store behind the events it had just appended (after a replay switch), by outcome: caught_up, gave_up (answered 503).',
+    'Package writer waits for a metadata store behind the events it had just appended (after a replay switch), by outcome: caught_up, gave_up (answered 503), failed (another error during the wait).',
     'outcome',
   );
   private webhookPendingSource: (() => Promise<number>) | null = null;

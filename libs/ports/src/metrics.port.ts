@@ -62,9 +62,10 @@ export interface WebhookMetrics {
 /**
  * How a package writer's wait for a metadata store behind the events it had just appended ended
  * (right after a replay's switch): `caught_up` (the store caught up and the events were applied),
- * `gave_up` (it did not within the wait: the command was answered 503).
+ * `gave_up` (it did not within the wait: the command was answered 503), `failed` (a read after the
+ * first failed otherwise, e.g. an outage: that failure is passed on).
  */
-export type StoreWaitOutcome = 'caught_up' | 'gave_up';
+export type StoreWaitOutcome = 'caught_up' | 'gave_up' | 'failed';
 
 export interface MetadataWriterMetrics {
   storeWaited(outcome: StoreWaitOutcome): void;

@@ -154,7 +154,10 @@ export class PackageProjection {
         if (read > 1) this.waited('caught_up', pkg, events, read, started);
         return view;
       } catch (error) {
-        if (!(error instanceof UnappliableEventsError)) throw error;
+        if (!(error instanceof UnappliableEventsError)) {
+          if (read > 1) this.waited('failed', pkg, events, read, started);
+          throw error;
+        }
         if (read >= STORE_BEHIND.reads) {
           this.waited('gave_up', pkg, events, read, started);
           throw new DependencyUnavailableError('the metadata store', {
@@ -183,7 +186,9 @@ export class PackageProjection {
     };
     if (outcome === 'caught_up')
       this.logger?.event('info', 'metadata store caught up with the events just appended', fields);
-    else this.logger?.event('warn', 'metadata store still behind the events just appended: answered 503', fields);
+    else if (outcome === 'gave_up')
+      this.logger?.event('warn', 'metadata store still behind the events just appended: answered 503', fields);
+    else this.logger?.event('warn', 'metadata store failed while the writer waited for it to catch up', fields);
   }
 
   /**

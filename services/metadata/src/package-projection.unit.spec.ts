@@ -246,6 +246,33 @@ describe('PackageProjection', () => {
       }
     });
 
+    it('counts and logs a wait the store ends with another failure, and passes that failure on', async () => {
+      await projection.apply(TEST_PACKAGE, stream(0, published({ release: '1.0.0' })));
+      const outage = new DependencyUnavailableError('the metadata store', { cause: new Error('connection reset') });
+      const get = store.get.bind(store);
+      let read = 0;
+      jest.spyOn(store, 'get').mockImplementation(async (pkg) => {
+        if (++read === 2) throw outage;
+        return get(pkg);
+      });
+
+      await expect(projection.applyAppended(TEST_PACKAGE, stream(2, published({ release: '3.0.0' })))).rejects.toBe(
+        outage,
+      );
+
+      expect(metrics.counted).toEqual(['metadata store wait failed']);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'warn',
+          msg: 'metadata store failed while the writer waited for it to catch up',
+          outcome: 'failed',
+          package: TEST_PACKAGE,
+          through_sequence: 3,
+          reads: 2,
+        }),
+      ]);
+    });
+
     it('records the charts of the view it put, not of an older generation the store reads back after its put', async () => {
       const synced: number[] = [];
       // A chart index that lacks the package's earlier events: it asks for the whole view.
