@@ -930,8 +930,11 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       try {
         const byDigest = (view: PackageView, at: number) =>
           reader.getRelease(view.package, { helmManifestDigest: digestsOf(view)[at]!.digest }, 'helm');
-        // Before the writer migrates: the reader finds none by digest.
-        expect((await byDigest(views[0]!, 0))?.manifest).toBeNull();
+        // Before the writer migrates: the reader finds a head's indexed releases by that index, the older head's none.
+        expect((await byDigest(views[0]!, 0))?.manifest).toEqual(
+          findManifest(views[0]!, digestsOf(views[0]!)[0]!.release, 'helm'),
+        );
+        expect((await byDigest(views[1]!, 0))?.manifest).toBeNull();
         const writer = await connect();
         await writer.close();
         for (const view of views) {
@@ -942,6 +945,66 @@ describe('MongoMetadataStore (adapter specifics)', () => {
             expect((await byDigest(view, at))?.manifest).toEqual(findManifest(view, release, 'helm'));
           }
         }
+      } finally {
+        await reader.close();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'should find by digest a helm release whose head a writer of the release before stored after the migration (the index in the head, no digest document), and after a new writer drops the index once the migration runs again',
+    async () => {
+      const pkg = `${uniqueName('ns')}/app`;
+      const { v1, v2 } = firstTwoViews(pkg);
+      // The store connected: the generation is marked as migrated. A writer of this release stores v1.
+      expect(await (await adminClient()).db(database).collection(DIGESTS_COLLECTION).countDocuments({})).toBe(1);
+      expect(await store.put(v1, 0)).toBe(true);
+      const reader = await MongoMetadataStore.connectReader({ url: mongoUrl(), database });
+      try {
+        expect(await reader.getHead(pkg)).toEqual(packageHead(v1));
+        // A writer of the release before stores v2 as it did: 2.0.0's row and its head with the
+        // index of digests, no digest document (here: v2 put, then its document and head made so).
+        expect(await store.put(v2, v1.sequence)).toBe(true);
+        const added = findManifest(v2, '2.0.0', 'helm')!;
+        const digest = helmManifestDigestOf(added)!;
+        const index = v2.manifests
+          .map((m) => ({ digest: helmManifestDigestOf(m)!, release: m.release }))
+          .sort((a, b) => (a.digest < b.digest ? -1 : 1));
+        const head = JSON.stringify({ ...headFieldsOf(v2), helmManifestDigests: index });
+        await (
+          await adminClient()
+        )
+          .db(database)
+          .collection(DIGESTS_COLLECTION)
+          .deleteOne({ _id: digestId(pkg, digest) as never });
+        await (await headsCollection()).updateOne({ _id: pkg } as never, { $set: { head } });
+        await (await versions()).updateOne({ _id: `${pkg}@${v1.sequence}` }, { $set: { head } });
+
+        // Read twice: from the head's JSON, then from the head the reader holds (its successor's lookup only).
+        for (let read = 0; read < 2; read++) {
+          const found = await reader.getRelease(pkg, { helmManifestDigest: digest }, 'helm');
+          expect(found?.manifest).toEqual(added);
+          expect(found?.head).toEqual(packageHead(v2));
+        }
+        // A digest the index names for no release is still none.
+        expect((await reader.getRelease(pkg, { helmManifestDigest: 'f'.repeat(64) }, 'helm'))?.manifest).toBeNull();
+
+        // A writer of this release stores the next version without the index: 2.0.0 is lost to reads
+        // by digest until the migration runs again (the mark deleted, a writer connecting), as
+        // docs/operations.md tells operators to do once the last writer of the release before stopped.
+        const { view: v3, changes } = packageViewAfter(v2, [releasePublished({ release: '3.0.0' })]);
+        expect(await store.put(v3, v2.sequence, changes)).toBe(true);
+        expect((await reader.getRelease(pkg, { helmManifestDigest: digest }, 'helm'))?.manifest).toBeNull();
+        await (
+          await adminClient()
+        )
+          .db(database)
+          .collection(DIGESTS_COLLECTION)
+          .deleteOne({ _id: 'layout:helm-digests' as never });
+        const restarted = await connect();
+        await restarted.close();
+        expect((await reader.getRelease(pkg, { helmManifestDigest: digest }, 'helm'))?.manifest).toEqual(added);
       } finally {
         await reader.close();
       }

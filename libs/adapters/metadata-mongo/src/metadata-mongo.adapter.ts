@@ -104,6 +104,7 @@ import {
 import {
   HELM_MEDIA_TYPE,
   HeadFields,
+  HelmManifestDigest,
   ManifestChanges,
   ManifestRow,
   PackageHead,
@@ -394,6 +395,12 @@ export class MongoMetadataStore implements MetadataStore {
   private readonly releaseRows: LruBySize<string, { sequence: number; manifest: ReleaseManifest }>;
   /** Per generation, package and digest, the releases its document named at a head's sequence (as `releaseRows`). */
   private readonly digestReleases: LruBySize<string, { sequence: number; releases: string[] }>;
+  /**
+   * The index of helm manifest digests a parsed head's JSON still held (`headAt`): a head stored
+   * by a writer of the release before digest documents, during a rolling upgrade. Kept by the
+   * parsed head itself, so it lives as long as `parsedHeads` holds that head.
+   */
+  private readonly headIndexes = new WeakMap<PackageHead, readonly HelmManifestDigest[]>();
   private closed = false;
 
   /** `fixedGeneration`: a rebuild's store, which writes that generation whatever the pointer says. */
@@ -680,8 +687,12 @@ export class MongoMetadataStore implements MetadataStore {
 
   /**
    * The helm release of `digest` at the head of `newest`: the releases its digest document names
-   * (read after the head: a put adds them before its head, so the head's are all there), then
-   * their rows, the first whose manifest has the digest. Undefined as `rowAt` gives it.
+   * (read after the head: a put adds them before its head, so the head's are all there) and those
+   * the head's own index names when its JSON still holds one, then their rows, the first whose
+   * manifest has the digest. Undefined as `rowAt` gives it. The head's index is for a rolling
+   * upgrade: a writer of the release before keeps storing it and writes no digest documents, also
+   * after a writer of this release marked the generation migrated, and a reader upgraded first
+   * reads heads no writer has migrated yet.
    */
   private async byDigest(
     live: GenerationCollections,
@@ -692,13 +703,15 @@ export class MongoMetadataStore implements MetadataStore {
   ): Promise<ReleaseManifest | null | undefined> {
     const key = `${live.generation}\0${digestId(pkg, digest)}`;
     const cached = this.digestReleases.get(key);
-    const candidates =
+    let candidates =
       cached?.sequence === newest.sequence
         ? cached.releases
         : ((await live.digests.findOne({ _id: digestId(pkg, digest) }))?.releases ?? []);
     // A miss is not kept: the writer's migration (init) may name the digest at this same head.
     if (candidates.length > 0)
       this.digestReleases.set(key, { sequence: newest.sequence, releases: candidates }, key.length + 64);
+    const indexed = (this.headIndexes.get(head) ?? []).filter((e) => e.digest === digest).map((e) => e.release);
+    if (indexed.length > 0) candidates = [...candidates, ...indexed];
     const read = new Map<string, ReleaseManifest | null>();
     for (const release of heldHelmReleases(head, candidates)) {
       const manifest = await this.rowAt(live, pkg, newest, release, HELM_MEDIA_TYPE);
@@ -718,6 +731,8 @@ export class MongoMetadataStore implements MetadataStore {
     const cached = this.parsedHeads.get(key);
     if (cached?.sequence === version.sequence) return cached;
     const head = headOf(pkg, version);
+    const index = storedIndexOf(version.head);
+    if (index) this.headIndexes.set(head, index);
     this.parsedHeads.set(
       key,
       head,
@@ -1094,7 +1109,14 @@ async function deleteRows(
 
 /** A head stored by a release that kept its helm manifest digests in it. */
 interface StoredIndex {
-  helmManifestDigests?: { digest: string; release: string }[];
+  helmManifestDigests?: HelmManifestDigest[];
+}
+
+/** The index of helm manifest digests a head's JSON holds, if it was stored with one (by the release before). */
+function storedIndexOf(head: string | undefined): readonly HelmManifestDigest[] | undefined {
+  // Only a head of the release before names the field: a head of this release is not parsed twice.
+  if (head === undefined || !head.includes('"helmManifestDigests"')) return undefined;
+  return (JSON.parse(head) as StoredIndex).helmManifestDigests;
 }
 
 /** The digest entries of the helm rows among `published`. */

@@ -20,8 +20,9 @@
  * Migration: a file of the layout before rows (one `packages` table holding each package's view)
  * is migrated when the store opens, in one transaction: each view becomes its head and rows, and
  * the old table is dropped. A file written before the digests had their table (the head held
- * them, or no index at all) gets the table filled from its helm rows when the store opens, and
- * its heads rewritten without the index, in one transaction.
+ * them, or no index at all) gets the table made and filled from its helm rows when the store
+ * opens, and its heads rewritten without the index, in one transaction with the table's making
+ * (an open interrupted before the fill leaves no table, so the next open migrates).
  */
 import type Database from 'better-sqlite3';
 import { LruBySize } from '@wharf/collections';
@@ -135,10 +136,8 @@ export class SqliteMetadataStore implements MetadataStore {
     this.headCache = new LruBySize({ maxTotalSize: cacheBytes, maxEntrySize: cacheBytes / 4 });
     this.releaseRows = new LruBySize({ maxTotalSize: cacheBytes, maxEntrySize: cacheBytes / 4 });
     if (!rebuildOf) {
-      const digestsHadTable = this.tableExists(this.digests);
-      this.db.exec(TABLES.schema('') + TABLES.indexes);
+      this.createTables();
       this.migrateLegacyLayout();
-      if (!digestsHadTable) this.migrateDigestsOutOfHeads();
     }
   }
 
@@ -425,28 +424,45 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   /**
-   * A file of the layout whose heads held the index of helm manifest digests (or none): fills
-   * `package_digests` from the helm rows and stores each head without the index, in one
-   * transaction (the table is new, so this runs once per file).
+   * Makes the tables and indexes a file lacks. A file without `package_digests` (new, or of the
+   * layout whose heads held the index of helm manifest digests) gets the table made and filled in
+   * one immediate transaction, which checks for the table again once it holds the write lock: the
+   * table's existence is what says the file was migrated, so it is never committed empty (a crash
+   * or SQLITE_BUSY before the fill rolls the table back, and the next open migrates), and a
+   * second process opening the file at the same moment waits, then finds it made.
    */
-  private migrateDigestsOutOfHeads(): void {
+  private createTables(): void {
+    if (this.tableExists(this.digests)) {
+      this.db.exec(TABLES.schema('') + TABLES.indexes);
+      return;
+    }
     this.db
       .transaction(() => {
-        const helmRows = this.db
-          .prepare(`SELECT package, manifest FROM ${this.rows} WHERE media_type = ?`)
-          .all(HELM_MEDIA_TYPE) as { package: string; manifest: string }[];
-        for (const row of helmRows) this.writeDigest(row.package, JSON.parse(row.manifest) as ReleaseManifest);
-        const heads = this.db.prepare(`SELECT package, head FROM ${this.heads}`).all() as {
-          package: string;
-          head: string;
-        }[];
-        const rewrite = this.db.prepare(`UPDATE ${this.heads} SET head = ? WHERE package = ?`);
-        for (const { package: pkg, head } of heads) {
-          const { helmManifestDigests, ...fields } = JSON.parse(head) as HeadFields & { helmManifestDigests?: unknown };
-          if (helmManifestDigests !== undefined) rewrite.run(JSON.stringify(fields), pkg);
-        }
+        const digestsHadTable = this.tableExists(this.digests);
+        this.db.exec(TABLES.schema('') + TABLES.indexes);
+        if (!digestsHadTable) this.migrateDigestsOutOfHeads();
       })
       .immediate();
+  }
+
+  /**
+   * For a file whose `package_digests` was just made (createTables' transaction): fills it from
+   * the helm rows and stores each head without the index of helm manifest digests.
+   */
+  private migrateDigestsOutOfHeads(): void {
+    const helmRows = this.db
+      .prepare(`SELECT package, manifest FROM ${this.rows} WHERE media_type = ?`)
+      .all(HELM_MEDIA_TYPE) as { package: string; manifest: string }[];
+    for (const row of helmRows) this.writeDigest(row.package, JSON.parse(row.manifest) as ReleaseManifest);
+    const heads = this.db.prepare(`SELECT package, head FROM ${this.heads}`).all() as {
+      package: string;
+      head: string;
+    }[];
+    const rewrite = this.db.prepare(`UPDATE ${this.heads} SET head = ? WHERE package = ?`);
+    for (const { package: pkg, head } of heads) {
+      const { helmManifestDigests, ...fields } = JSON.parse(head) as HeadFields & { helmManifestDigests?: unknown };
+      if (helmManifestDigests !== undefined) rewrite.run(JSON.stringify(fields), pkg);
+    }
   }
 
   /**

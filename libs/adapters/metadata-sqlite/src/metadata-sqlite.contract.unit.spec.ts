@@ -268,4 +268,43 @@ describe('metadata-sqlite migration of helm manifest digests out of the heads', 
     expect(heads.filter((h) => h.includes('helmManifestDigests'))).toEqual([]);
     after.close();
   });
+
+  it('should migrate the digests at the next open when an open failed between making their table and filling it', async () => {
+    const path = join(dir, 'metadata.db');
+    const app = packageView('ns/app', [releasePublished({ release: '1.0.0' }), releasePublished({ release: '2.0.0' })]);
+    const writer = new SqliteMetadataStore({ path });
+    expect(await writer.put(app, 0)).toBe(true);
+    await writer.close();
+    const db = new Database(path);
+    db.exec('DROP TABLE package_digests');
+    db.prepare('UPDATE package_heads SET head = ? WHERE package = ?').run(
+      JSON.stringify({ ...headFieldsOf(app), helmManifestDigests: indexOf(app) }),
+      app.package,
+    );
+    db.close();
+
+    // The first open fails while filling the table (a crash, a concurrent writer's SQLITE_BUSY).
+    const fill = jest
+      .spyOn(
+        SqliteMetadataStore.prototype as unknown as { migrateDigestsOutOfHeads: () => void },
+        'migrateDigestsOutOfHeads',
+      )
+      .mockImplementationOnce(() => {
+        throw new Error('interrupted');
+      });
+    try {
+      expect(() => new SqliteMetadataStore({ path })).toThrow('interrupted');
+    } finally {
+      fill.mockRestore();
+    }
+    const store = new SqliteMetadataStore({ path, viewCacheBytes: 0 });
+    try {
+      for (const { digest, release } of indexOf(app))
+        expect((await store.getRelease(app.package, { helmManifestDigest: digest }, 'helm'))?.manifest).toEqual(
+          app.manifests.find((m) => m.release === release && m.mediaType === 'helm'),
+        );
+    } finally {
+      await store.close();
+    }
+  });
 });
