@@ -11,7 +11,8 @@
  * The request is signed as a presigned URL (signed locally, see `S3ObjectUrls`), sent with
  * `Connection: close`: the connection is the body's, closed when the body ends or the stream is
  * destroyed (a client that went away), so no socket outlives its download. The answer's head is
- * read before `openObject` resolves: 200 with a Content-Length is a stream of the body, any other
+ * read before `openObject` resolves: 200 with a Content-Length is a stream of the body (206 for a
+ * GET of a byte range, sent as `Range: bytes=start-end`), any other
  * status rejects with `S3ResponseError` (its `statusCode` and S3's error `code`), a connection
  * that fails or stalls for `timeoutMs` with node's socket error or a `TimeoutError`.
  */
@@ -40,7 +41,7 @@ const MAX_HEAD_BYTES = 64 * 1024;
 /** How much of an error answer's body is kept for its `<Code>`. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-/** S3 answered something other than 200 to a GET; `code` is its XML error's `<Code>` when it sent one. */
+/** S3 answered something other than 200 (206 for a range) to a GET; `code` is its XML error's `<Code>` when it sent one. */
 export class S3ResponseError extends Error {
   /** The status where the SDK's errors keep it, so the adapter reads both alike (s3-outage.ts). */
   readonly $metadata: { httpStatusCode: number };
@@ -56,9 +57,17 @@ export class S3ResponseError extends Error {
   }
 }
 
-/** Sends a GET of `url` (an object's presigned URL, `http:`) and resolves once the answer's head is in. */
-export function openObject(url: URL, key: string, timeoutMs: number): Promise<S3ObjectStream> {
-  return new Promise((resolve, reject) => new S3ObjectStream(url, key, timeoutMs, resolve, reject));
+/**
+ * Sends a GET of `url` (an object's presigned URL, `http:`), of only bytes `range.start` to
+ * `range.end` (inclusive) when given, and resolves once the answer's head is in.
+ */
+export function openObject(
+  url: URL,
+  key: string,
+  timeoutMs: number,
+  range?: { start: number; end: number },
+): Promise<S3ObjectStream> {
+  return new Promise((resolve, reject) => new S3ObjectStream(url, key, timeoutMs, range, resolve, reject));
 }
 
 interface Head {
@@ -75,6 +84,8 @@ interface Head {
 export class S3ObjectStream extends Readable {
   /** The body's length, from the answer's Content-Length. */
   length = 0;
+  /** The status a body comes with: 206 for a ranged GET (a 200 would be the whole object), else 200. */
+  private readonly bodyStatus: number;
   private readonly socket: Socket;
   private readonly buffers = [takeBuffer(), takeBuffer()];
   private buffersReturned = false;
@@ -98,10 +109,12 @@ export class S3ObjectStream extends Readable {
     url: URL,
     private readonly key: string,
     private readonly timeoutMs: number,
+    range: { start: number; end: number } | undefined,
     private readonly opened: (stream: S3ObjectStream) => void,
     private readonly failed: (error: Error) => void,
   ) {
     super({ highWaterMark: READ_CHUNK_BYTES });
+    this.bodyStatus = range ? 206 : 200;
     this.socket = connect({
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: Number(url.port || 80),
@@ -124,7 +137,11 @@ export class S3ObjectStream extends Readable {
       if (this.phase !== 'done' && !this.bodyReceived())
         this.fail(new Error(`${NAME}: GET ${key}: S3 closed the connection early`));
     });
-    this.socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`);
+    // Range is not among the URL's signed headers: S3 takes it unsigned.
+    const rangeHeader = range ? `Range: bytes=${range.start}-${range.end}\r\n` : '';
+    this.socket.write(
+      `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${rangeHeader}Connection: close\r\n\r\n`,
+    );
   }
 
   override _read(): void {
@@ -269,7 +286,7 @@ export class S3ObjectStream extends Readable {
       this.fail(new Error(`${NAME}: GET ${this.key}: S3 sent an answer that is not HTTP/1.1`));
       return false;
     }
-    if (head.status !== 200) {
+    if (head.status !== this.bodyStatus) {
       this.phase = 'error-body';
       this.errorHead = head;
       return this.receivedErrorBody(rest);
