@@ -102,6 +102,8 @@ export class S3ObjectStream extends Readable {
   private writing = 0;
   /** The socket is paused until the reader or the response takes more. */
   private waitingOnReader = false;
+  /** A reader asked for the body (`_read`) or a response took it (`pipe`): until then, S3's silence still counts. */
+  private taken = false;
   /** The read timeout went off while waiting on the reader: armed again when reading resumes. */
   private timerLapsed = false;
 
@@ -124,7 +126,10 @@ export class S3ObjectStream extends Readable {
     this.socket.setNoDelay(true);
     this.socket.setTimeout(timeoutMs);
     this.socket.on('timeout', () => {
-      // Paused for the reader (a slow client, or none yet) is not S3's silence.
+      // Opened and never read (its caller threw before sending it): closed, so its socket and
+      // buffers are not kept forever. Nobody listens for an error on it, so it ends without one.
+      if (this.phase === 'body' && !this.taken) return void this.destroy();
+      // Paused for a slow reader is not S3's silence.
       if (this.waitingOnReader) return void (this.timerLapsed = true);
       const error = new Error(`${NAME}: GET ${key}: no bytes from S3 for ${timeoutMs} ms`);
       error.name = 'TimeoutError';
@@ -145,6 +150,7 @@ export class S3ObjectStream extends Readable {
   }
 
   override _read(): void {
+    this.taken = true;
     if (this.phase !== 'body' || this.response) return;
     if (this.early) {
       const early = this.early;
@@ -175,6 +181,7 @@ export class S3ObjectStream extends Readable {
   /** Writes the body into `response` from the socket's two buffers, then ends both. */
   private relayTo(response: ServerResponse): void {
     this.response = response;
+    this.taken = true;
     // A response closed before the body was all written (a client gone): the upstream goes too.
     response.once('close', () => {
       if (this.phase !== 'done') this.destroy();

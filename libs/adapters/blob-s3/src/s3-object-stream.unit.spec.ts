@@ -135,7 +135,6 @@ describe('openObject', () => {
     handler = (_request, response) => response.writeHead(200, { 'content-length': body.length }).end(body);
 
     const stream = await openObject(urlOf(), 'key', 200);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // no reader yet
     const chunks: Buffer[] = [];
     for await (const chunk of stream) {
       chunks.push(chunk as Buffer);
@@ -143,6 +142,19 @@ describe('openObject', () => {
     }
 
     expect(Buffer.concat(chunks).equals(body)).toBe(true);
+  });
+
+  it('should close a stream opened but never read once S3 has been silent for the timeout', async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-length': 10 * 1024 * 1024 });
+      response.write(Buffer.alloc(64 * 1024));
+    };
+    const stream = await openObject(urlOf(), 'key', 200);
+    expect(sockets.size).toBe(1);
+
+    await waitFor(() => sockets.size === 0);
+
+    expect(stream.destroyed).toBe(true);
   });
 
   it('should fail the stream when S3 closes the connection before the whole body', async () => {
