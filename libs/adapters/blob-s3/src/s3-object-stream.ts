@@ -172,7 +172,15 @@ export class S3ObjectStream extends Readable {
   }
 
   override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
-    if (!(destination instanceof ServerResponse) || options?.end === false || this.readableDidRead || this.destroyed)
+    // Bytes already in the stream's buffer (pushed for a reader that never took them) go first:
+    // the relay writes only what the socket reads next, so such a stream pipes as streams do.
+    if (
+      !(destination instanceof ServerResponse) ||
+      options?.end === false ||
+      this.readableDidRead ||
+      this.readableLength > 0 ||
+      this.destroyed
+    )
       return super.pipe(destination, options);
     this.relayTo(destination);
     return destination;

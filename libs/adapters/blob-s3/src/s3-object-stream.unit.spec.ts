@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { isOutage } from '@wharf/ports';
 import { S3ResponseError, openObject } from './s3-object-stream';
 
@@ -184,11 +185,12 @@ describe('openObject', () => {
   describe('piped into an HTTP response', () => {
     let front: Server;
 
-    /** A server whose every GET pipes openObject's stream into its response, and its URL. */
-    async function relay(): Promise<string> {
+    /** A server whose every GET pipes openObject's stream into its response (after `before`), and its URL. */
+    async function relay(before?: (stream: Readable) => Promise<void>): Promise<string> {
       front = createServer((request, response) => {
-        void openObject(urlOf(`/bucket/key${request.url!.slice(1)}`), 'key', 5_000).then((stream) => {
+        void openObject(urlOf(`/bucket/key${request.url!.slice(1)}`), 'key', 5_000).then(async (stream) => {
           response.setHeader('content-length', stream.length);
+          await before?.(stream);
           stream.pipe(response);
         });
       });
@@ -221,6 +223,20 @@ describe('openObject', () => {
 
       expect(Buffer.from(await answer.arrayBuffer()).equals(body)).toBe(true);
       await waitFor(() => sockets.size === 0);
+    });
+
+    it('should relay exactly the body when bytes were already buffered in the stream before the pipe', async () => {
+      const body = randomBytes(1024 * 1024 + 7);
+      handler = (_request, response) => response.writeHead(200, { 'content-length': body.length }).end(body);
+
+      const answer = await fetch(
+        await relay(async (stream) => {
+          stream.read(0); // a reader's first ask: the stream fills its buffer, nothing is taken from it
+          await waitFor(() => stream.readableLength > 0);
+        }),
+      );
+
+      expect(Buffer.from(await answer.arrayBuffer()).equals(body)).toBe(true);
     });
 
     it('should relay exactly the body to a client slower than S3 (no buffer reused while its bytes are being sent)', async () => {
