@@ -11,7 +11,8 @@
  * The request is signed as a presigned URL (signed locally, see `S3ObjectUrls`), sent with
  * `Connection: close`: the connection is the body's, closed when the body ends or the stream is
  * destroyed (a client that went away), so no socket outlives its download. The answer's head is
- * read before `openObject` resolves: 200 with a Content-Length is a stream of the body (206 for a
+ * read before `openObject` resolves: 200 with a Content-Length is a stream of the body, one
+ * without (chunked) rejects with `S3UnframedBodyError` (206 for a
  * GET of a byte range, sent as `Range: bytes=start-end`), any other
  * status rejects with `S3ResponseError` (its `statusCode` and S3's error `code`), a connection
  * that fails or stalls for `timeoutMs` with node's socket error or a `TimeoutError`.
@@ -54,6 +55,18 @@ export class S3ResponseError extends Error {
     super(`${NAME}: GET ${key} answered ${statusCode}${code ? ` ${code}` : ''}`);
     this.name = code ?? 'S3ResponseError';
     this.$metadata = { httpStatusCode: statusCode };
+  }
+}
+
+/**
+ * S3 answered the GET with a body this reader does not frame (chunked, or without a
+ * Content-Length, as some S3-compatible servers send): the connection is closed, and the caller
+ * reads the object another way (the adapter: the SDK's GetObject).
+ */
+export class S3UnframedBodyError extends Error {
+  constructor(key: string) {
+    super(`${NAME}: GET ${key}: S3 answered without a Content-Length`);
+    this.name = 'S3UnframedBodyError';
   }
 }
 
@@ -307,7 +320,7 @@ export class S3ObjectStream extends Readable {
       return this.receivedErrorBody(rest);
     }
     if (head.length === null) {
-      this.fail(new Error(`${NAME}: GET ${this.key}: S3 answered without a Content-Length`));
+      this.fail(new S3UnframedBodyError(this.key));
       return false;
     }
     this.phase = 'body';
