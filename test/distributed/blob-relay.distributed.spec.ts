@@ -3,7 +3,7 @@
  * default), in the distributed profile: what `S3BlobStore.open` serves without the SDK. A chart
  * larger than the blob cache keeps comes back byte for byte through each route that streams it
  * (the OCI blob GET, the appr pull, the Helm download), also after a client went away in the
- * middle of one.
+ * middle of one; a `Range` of its last bytes comes back as exactly those bytes.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -66,4 +66,25 @@ it('should keep serving after clients went away in the middle of downloads', asy
   for (const url of routes()) {
     expect(await download(url)).toEqual({ status: 200, length: String(chart.length), digest: sha256(chart) });
   }
+});
+
+it("should answer a Range of the blob's last bytes with exactly those bytes, read from S3 by range", async () => {
+  const url = routes()[0]!;
+  const tail = chart.subarray(chart.length - 1000);
+  for (const range of [
+    'bytes=-1000',
+    `bytes=${chart.length - 1000}-`,
+    `bytes=${chart.length - 1000}-${chart.length + 50}`,
+  ]) {
+    const answer = await fetch(url, { headers: { range } });
+    const bytes = Buffer.from(await answer.arrayBuffer());
+    expect([answer.status, answer.headers.get('content-range'), bytes.length]).toEqual([
+      206,
+      `bytes ${chart.length - 1000}-${chart.length - 1}/${chart.length}`,
+      1000,
+    ]);
+    expect(bytes.equals(tail)).toBe(true);
+  }
+  const last = await fetch(url, { headers: { range: 'bytes=-1' } });
+  expect([last.status, Buffer.from(await last.arrayBuffer()).equals(chart.subarray(-1))]).toEqual([206, true]);
 });

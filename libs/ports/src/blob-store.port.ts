@@ -13,6 +13,22 @@ export interface BlobInfo {
   storedAt?: Date;
 }
 
+/** Bytes `start` to `end` of a blob, both inclusive and counted from 0, as an HTTP `Range` names them. */
+export interface BlobByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Throws a RangeError unless `range` is well formed: whole numbers, `0 <= start <= end`. Every
+ * adapter checks a range given to `open` with it before it opens anything.
+ */
+export function checkBlobByteRange(range: BlobByteRange): void {
+  const { start, end } = range;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start)
+    throw new RangeError(`blob range ${start}-${end}: want whole numbers with 0 <= start <= end`);
+}
+
 /** The digest given does not name a stored blob. */
 export class BlobNotFoundError extends Error {
   constructor(
@@ -56,8 +72,18 @@ export interface BlobStore {
    */
   put(content: Buffer | Readable, expectedDigest?: string): Promise<BlobInfo>;
 
-  /** A stream of the blob's bytes. Throws BlobNotFoundError. */
-  open(digest: string): Promise<Readable>;
+  /**
+   * A stream of the blob's bytes. Throws BlobNotFoundError.
+   *
+   * With `range`, only bytes `range.start` to `range.end` (inclusive), and the store reads no
+   * byte before `start` (a file read from an offset, an S3 ranged GET): a client asking for a
+   * blob's last byte costs one byte, not the blob. An `end` past the blob's last byte stops at
+   * the last byte. A malformed range (checkBlobByteRange), or one whose `start` is not below the
+   * blob's size (an empty blob has no satisfiable range), rejects with a RangeError and opens
+   * nothing; callers resolve a client's range against the blob's size first
+   * (libs/domain/src/oci/byte-range.ts).
+   */
+  open(digest: string, range?: BlobByteRange): Promise<Readable>;
 
   /**
    * The whole blob in memory. Throws BlobNotFoundError. The buffer may be shared with other

@@ -15,7 +15,14 @@
  */
 import { Readable } from 'node:stream';
 import { LruBySize } from '@wharf/collections';
-import { NO_METRICS, type BlobCacheMetrics, type BlobInfo, type BlobStore } from '@wharf/ports';
+import {
+  NO_METRICS,
+  checkBlobByteRange,
+  type BlobByteRange,
+  type BlobCacheMetrics,
+  type BlobInfo,
+  type BlobStore,
+} from '@wharf/ports';
 
 /** Blobs of at most `maxBlobBytes` are kept, `maxBytes` in all (either at 0: nothing is kept). */
 export interface BlobCacheLimits {
@@ -59,10 +66,16 @@ export class CachingBlobStore implements BlobStore {
     return this.inner.put(content, expectedDigest);
   }
 
-  async open(digest: string): Promise<Readable> {
+  /** A cached blob's range is a slice of the buffer; an uncached one's is the inner store's ranged read. */
+  async open(digest: string, range?: BlobByteRange): Promise<Readable> {
+    if (range) checkBlobByteRange(range);
     const cached = this.cache.get(digest);
     this.metrics.blobCacheLookup(cached !== undefined);
-    return cached ? Readable.from([cached], { objectMode: false }) : this.inner.open(digest);
+    if (!cached) return this.inner.open(digest, range);
+    if (!range) return Readable.from([cached], { objectMode: false });
+    if (range.start >= cached.length)
+      throw new RangeError(`blob-cache: blob ${digest} has no byte ${range.start} (size ${cached.length})`);
+    return Readable.from([cached.subarray(range.start, range.end + 1)], { objectMode: false });
   }
 
   async read(digest: string): Promise<Buffer> {

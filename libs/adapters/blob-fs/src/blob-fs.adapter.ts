@@ -14,7 +14,14 @@ import { ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobDigestMismatchError, BlobInfo, BlobNotFoundError, BlobStore } from '@wharf/ports';
+import {
+  BlobByteRange,
+  BlobDigestMismatchError,
+  BlobInfo,
+  BlobNotFoundError,
+  BlobStore,
+  checkBlobByteRange,
+} from '@wharf/ports';
 
 const NAME = 'blob-fs';
 
@@ -69,13 +76,25 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async open(digest: string): Promise<Readable> {
+  async open(digest: string, range?: BlobByteRange): Promise<Readable> {
+    if (range) checkBlobByteRange(range);
     const path = this.existingPath(digest);
+    let handle: FileHandle;
     try {
-      return new FileBlobStream(await fs.open(path, 'r'));
+      handle = await fs.open(path, 'r');
     } catch (error) {
       throw notFoundOr(error, digest);
     }
+    if (!range) return new FileBlobStream(handle, 0, Infinity);
+    try {
+      const { size } = await handle.stat();
+      if (range.start >= size)
+        throw new RangeError(`${NAME}: blob ${digest} has no byte ${range.start} (size ${size})`);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return new FileBlobStream(handle, range.start, range.end + 1);
   }
 
   async read(digest: string): Promise<Buffer> {
@@ -159,15 +178,23 @@ export class FsBlobStore implements BlobStore {
  * downloads. Into any other destination (which may keep the chunks) it pipes as streams do.
  */
 class FileBlobStream extends Readable {
-  private position = 0;
-
-  constructor(private readonly handle: FileHandle) {
+  /** `position` is the next byte read; `limit` the first byte not sent (a range's end + 1, or Infinity). */
+  constructor(
+    private readonly handle: FileHandle,
+    private position: number,
+    private readonly limit: number,
+  ) {
     super({ highWaterMark: READ_CHUNK_BYTES });
+  }
+
+  /** How many bytes the next read asks for: a chunk, or what is left of the range (0 at its end). */
+  private nextReadBytes(): number {
+    return Math.min(READ_CHUNK_BYTES, this.limit - this.position);
   }
 
   override _read(): void {
     const buffer = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
-    this.handle.read(buffer, 0, READ_CHUNK_BYTES, this.position).then(
+    this.handle.read(buffer, 0, this.nextReadBytes(), this.position).then(
       ({ bytesRead }) => {
         this.position += bytesRead;
         this.push(bytesRead === 0 ? null : buffer.subarray(0, bytesRead));
@@ -198,7 +225,7 @@ class FileBlobStream extends Readable {
     try {
       for (let i = 0; ; i++) {
         const buffer = buffers[i % 2]!;
-        const { bytesRead } = await this.handle.read(buffer, 0, READ_CHUNK_BYTES, this.position);
+        const { bytesRead } = await this.handle.read(buffer, 0, this.nextReadBytes(), this.position);
         await written;
         if (this.destroyed || response.destroyed) return;
         if (bytesRead === 0) break;

@@ -327,7 +327,7 @@ describe('S3BlobStore (int)', () => {
       expect(await store.delete(digest)).toBe(true);
     });
 
-    it('should fail with an outage (answered 503) when S3 cannot be reached', async () => {
+    it('should fail with the refused connection, an error the ports count as an outage, when S3 cannot be reached', async () => {
       const unreachable = new S3BlobStore({
         ...bucket.connection,
         endpoint: await closedPortUrl(),

@@ -42,12 +42,20 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { BlobDigestMismatchError, BlobInfo, BlobNotFoundError, BlobStore, translateOutages } from '@wharf/ports';
+import {
+  BlobByteRange,
+  BlobDigestMismatchError,
+  BlobInfo,
+  BlobNotFoundError,
+  BlobStore,
+  checkBlobByteRange,
+  translateOutages,
+} from '@wharf/ports';
 import { PartReader, hashOnly, slices } from './part-reader';
 import { MAX_SINGLE_REQUEST, MIN_PART_SIZE, MiB, NAME } from './s3-limits';
 import { S3MultipartUploads, checkDigest } from './s3-multipart-upload';
 import { isS3Outage } from './s3-outage';
-import { openObject } from './s3-object-stream';
+import { S3UnframedBodyError, openObject } from './s3-object-stream';
 import { S3ObjectUrls } from './s3-object-urls';
 import { ensureBucket, s3ClientOf } from './s3-connection';
 
@@ -150,21 +158,28 @@ export class S3BlobStore implements BlobStore {
 
   /**
    * Over a plain-HTTP endpoint, a GET of its own connection read without the SDK (S3ObjectStream:
-   * piped into an HTTP response, no allocation per chunk); over HTTPS, the SDK's GetObject body.
+   * piped into an HTTP response, no allocation per chunk); over HTTPS, or from a server that
+   * answers without a Content-Length (chunked), the SDK's GetObject body.
+   * A range is S3's own (`Range: bytes=start-end`, answered 206): S3 sends only those bytes, and
+   * its 416 for a start past the object's end is the port's RangeError.
    */
-  async open(digest: string): Promise<Readable> {
+  async open(digest: string, range?: BlobByteRange): Promise<Readable> {
+    if (range) checkBlobByteRange(range);
     if (!isSha256Hex(digest)) throw new BlobNotFoundError(digest, NAME);
-    if ((await this.urls.protocol()) !== 'http:') {
-      const body = await this.getBody(digest);
-      return body instanceof Readable ? body : Readable.from(body as AsyncIterable<Uint8Array>);
-    }
+    if ((await this.urls.protocol()) !== 'http:') return this.sdkStream(digest, range);
     const key = this.keyOf(digest);
     try {
-      return await openObject(await this.urls.get(key, OPEN_URL_EXPIRES_SECONDS), key, this.readTimeoutMs);
+      return await openObject(await this.urls.get(key, OPEN_URL_EXPIRES_SECONDS), key, this.readTimeoutMs, range);
     } catch (error) {
-      if (isNotFound(error)) throw new BlobNotFoundError(digest, NAME);
-      throw error;
+      // A server that sends bodies chunked: the SDK reads those.
+      if (error instanceof S3UnframedBodyError) return this.sdkStream(digest, range);
+      throw translatedReadError(error, digest, range);
     }
+  }
+
+  private async sdkStream(digest: string, range: BlobByteRange | undefined): Promise<Readable> {
+    const body = await this.getBody(digest, range);
+    return body instanceof Readable ? body : Readable.from(body as AsyncIterable<Uint8Array>);
   }
 
   async read(digest: string): Promise<Buffer> {
@@ -280,15 +295,20 @@ export class S3BlobStore implements BlobStore {
 
   // --- helpers -----------------------------------------------------------------------------
 
-  private async getBody(digest: string) {
+  private async getBody(digest: string, range?: BlobByteRange) {
     if (!isSha256Hex(digest)) throw new BlobNotFoundError(digest, NAME);
     try {
-      const got = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(digest) }));
+      const got = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.keyOf(digest),
+          ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
+        }),
+      );
       if (!got.Body) throw new Error(`${NAME}: GetObject returned no body for ${digest}`);
       return got.Body;
     } catch (error) {
-      if (isNotFound(error)) throw new BlobNotFoundError(digest, NAME);
-      throw error;
+      throw translatedReadError(error, digest, range);
     }
   }
 
@@ -339,6 +359,14 @@ function isNotFound(error: unknown): boolean {
   const name = nameOf(error);
   if (name === 'NoSuchBucket' || name === 'NoSuchUpload') return false;
   return name === 'NotFound' || name === 'NoSuchKey' || statusOf(error) === 404;
+}
+
+/** A GET's failure in the port's terms: a missing key, a range past the object's end (416), or the error itself. */
+function translatedReadError(error: unknown, digest: string, range: BlobByteRange | undefined): unknown {
+  if (isNotFound(error)) return new BlobNotFoundError(digest, NAME);
+  if (range && (statusOf(error) === 416 || nameOf(error) === 'InvalidRange'))
+    return new RangeError(`${NAME}: blob ${digest} has no byte ${range.start}`);
+  return error;
 }
 
 // S3's 429/5xx answers leave every method as the ports' DependencyUnavailableError (s3-outage.ts).

@@ -11,7 +11,9 @@
  * The request is signed as a presigned URL (signed locally, see `S3ObjectUrls`), sent with
  * `Connection: close`: the connection is the body's, closed when the body ends or the stream is
  * destroyed (a client that went away), so no socket outlives its download. The answer's head is
- * read before `openObject` resolves: 200 with a Content-Length is a stream of the body, any other
+ * read before `openObject` resolves: 200 with a Content-Length is a stream of the body, one
+ * without (chunked) rejects with `S3UnframedBodyError` (206 for a
+ * GET of a byte range, sent as `Range: bytes=start-end`), any other
  * status rejects with `S3ResponseError` (its `statusCode` and S3's error `code`), a connection
  * that fails or stalls for `timeoutMs` with node's socket error or a `TimeoutError`.
  */
@@ -40,7 +42,7 @@ const MAX_HEAD_BYTES = 64 * 1024;
 /** How much of an error answer's body is kept for its `<Code>`. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-/** S3 answered something other than 200 to a GET; `code` is its XML error's `<Code>` when it sent one. */
+/** S3 answered something other than 200 (206 for a range) to a GET; `code` is its XML error's `<Code>` when it sent one. */
 export class S3ResponseError extends Error {
   /** The status where the SDK's errors keep it, so the adapter reads both alike (s3-outage.ts). */
   readonly $metadata: { httpStatusCode: number };
@@ -56,9 +58,29 @@ export class S3ResponseError extends Error {
   }
 }
 
-/** Sends a GET of `url` (an object's presigned URL, `http:`) and resolves once the answer's head is in. */
-export function openObject(url: URL, key: string, timeoutMs: number): Promise<S3ObjectStream> {
-  return new Promise((resolve, reject) => new S3ObjectStream(url, key, timeoutMs, resolve, reject));
+/**
+ * S3 answered the GET with a body this reader does not frame (chunked, or without a
+ * Content-Length, as some S3-compatible servers send): the connection is closed, and the caller
+ * reads the object another way (the adapter: the SDK's GetObject).
+ */
+export class S3UnframedBodyError extends Error {
+  constructor(key: string) {
+    super(`${NAME}: GET ${key}: S3 answered without a Content-Length`);
+    this.name = 'S3UnframedBodyError';
+  }
+}
+
+/**
+ * Sends a GET of `url` (an object's presigned URL, `http:`), of only bytes `range.start` to
+ * `range.end` (inclusive) when given, and resolves once the answer's head is in.
+ */
+export function openObject(
+  url: URL,
+  key: string,
+  timeoutMs: number,
+  range?: { start: number; end: number },
+): Promise<S3ObjectStream> {
+  return new Promise((resolve, reject) => new S3ObjectStream(url, key, timeoutMs, range, resolve, reject));
 }
 
 interface Head {
@@ -75,6 +97,8 @@ interface Head {
 export class S3ObjectStream extends Readable {
   /** The body's length, from the answer's Content-Length. */
   length = 0;
+  /** The status a body comes with: 206 for a ranged GET (a 200 would be the whole object), else 200. */
+  private readonly bodyStatus: number;
   private readonly socket: Socket;
   private readonly buffers = [takeBuffer(), takeBuffer()];
   private buffersReturned = false;
@@ -91,6 +115,8 @@ export class S3ObjectStream extends Readable {
   private writing = 0;
   /** The socket is paused until the reader or the response takes more. */
   private waitingOnReader = false;
+  /** A reader asked for the body (`_read`) or a response took it (`pipe`): until then, S3's silence still counts. */
+  private taken = false;
   /** The read timeout went off while waiting on the reader: armed again when reading resumes. */
   private timerLapsed = false;
 
@@ -98,10 +124,12 @@ export class S3ObjectStream extends Readable {
     url: URL,
     private readonly key: string,
     private readonly timeoutMs: number,
+    range: { start: number; end: number } | undefined,
     private readonly opened: (stream: S3ObjectStream) => void,
     private readonly failed: (error: Error) => void,
   ) {
     super({ highWaterMark: READ_CHUNK_BYTES });
+    this.bodyStatus = range ? 206 : 200;
     this.socket = connect({
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: Number(url.port || 80),
@@ -111,7 +139,10 @@ export class S3ObjectStream extends Readable {
     this.socket.setNoDelay(true);
     this.socket.setTimeout(timeoutMs);
     this.socket.on('timeout', () => {
-      // Paused for the reader (a slow client, or none yet) is not S3's silence.
+      // Opened and never read (its caller threw before sending it): closed, so its socket and
+      // buffers are not kept forever. Nobody listens for an error on it, so it ends without one.
+      if (this.phase === 'body' && !this.taken) return void this.destroy();
+      // Paused for a slow reader is not S3's silence.
       if (this.waitingOnReader) return void (this.timerLapsed = true);
       const error = new Error(`${NAME}: GET ${key}: no bytes from S3 for ${timeoutMs} ms`);
       error.name = 'TimeoutError';
@@ -124,10 +155,15 @@ export class S3ObjectStream extends Readable {
       if (this.phase !== 'done' && !this.bodyReceived())
         this.fail(new Error(`${NAME}: GET ${key}: S3 closed the connection early`));
     });
-    this.socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`);
+    // Range is not among the URL's signed headers: S3 takes it unsigned.
+    const rangeHeader = range ? `Range: bytes=${range.start}-${range.end}\r\n` : '';
+    this.socket.write(
+      `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${rangeHeader}Connection: close\r\n\r\n`,
+    );
   }
 
   override _read(): void {
+    this.taken = true;
     if (this.phase !== 'body' || this.response) return;
     if (this.early) {
       const early = this.early;
@@ -149,7 +185,15 @@ export class S3ObjectStream extends Readable {
   }
 
   override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
-    if (!(destination instanceof ServerResponse) || options?.end === false || this.readableDidRead || this.destroyed)
+    // Bytes already in the stream's buffer (pushed for a reader that never took them) go first:
+    // the relay writes only what the socket reads next, so such a stream pipes as streams do.
+    if (
+      !(destination instanceof ServerResponse) ||
+      options?.end === false ||
+      this.readableDidRead ||
+      this.readableLength > 0 ||
+      this.destroyed
+    )
       return super.pipe(destination, options);
     this.relayTo(destination);
     return destination;
@@ -158,6 +202,7 @@ export class S3ObjectStream extends Readable {
   /** Writes the body into `response` from the socket's two buffers, then ends both. */
   private relayTo(response: ServerResponse): void {
     this.response = response;
+    this.taken = true;
     // A response closed before the body was all written (a client gone): the upstream goes too.
     response.once('close', () => {
       if (this.phase !== 'done') this.destroy();
@@ -269,13 +314,13 @@ export class S3ObjectStream extends Readable {
       this.fail(new Error(`${NAME}: GET ${this.key}: S3 sent an answer that is not HTTP/1.1`));
       return false;
     }
-    if (head.status !== 200) {
+    if (head.status !== this.bodyStatus) {
       this.phase = 'error-body';
       this.errorHead = head;
       return this.receivedErrorBody(rest);
     }
     if (head.length === null) {
-      this.fail(new Error(`${NAME}: GET ${this.key}: S3 answered without a Content-Length`));
+      this.fail(new S3UnframedBodyError(this.key));
       return false;
     }
     this.phase = 'body';

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { isOutage } from '@wharf/ports';
 import { S3ResponseError, openObject } from './s3-object-stream';
 
@@ -135,7 +136,6 @@ describe('openObject', () => {
     handler = (_request, response) => response.writeHead(200, { 'content-length': body.length }).end(body);
 
     const stream = await openObject(urlOf(), 'key', 200);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // no reader yet
     const chunks: Buffer[] = [];
     for await (const chunk of stream) {
       chunks.push(chunk as Buffer);
@@ -143,6 +143,19 @@ describe('openObject', () => {
     }
 
     expect(Buffer.concat(chunks).equals(body)).toBe(true);
+  });
+
+  it('should close a stream opened but never read once S3 has been silent for the timeout', async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-length': 10 * 1024 * 1024 });
+      response.write(Buffer.alloc(64 * 1024));
+    };
+    const stream = await openObject(urlOf(), 'key', 200);
+    expect(sockets.size).toBe(1);
+
+    await waitFor(() => sockets.size === 0);
+
+    expect(stream.destroyed).toBe(true);
   });
 
   it('should fail the stream when S3 closes the connection before the whole body', async () => {
@@ -172,11 +185,12 @@ describe('openObject', () => {
   describe('piped into an HTTP response', () => {
     let front: Server;
 
-    /** A server whose every GET pipes openObject's stream into its response, and its URL. */
-    async function relay(): Promise<string> {
+    /** A server whose every GET pipes openObject's stream into its response (after `before`), and its URL. */
+    async function relay(before?: (stream: Readable) => Promise<void>): Promise<string> {
       front = createServer((request, response) => {
-        void openObject(urlOf(`/bucket/key${request.url!.slice(1)}`), 'key', 5_000).then((stream) => {
+        void openObject(urlOf(`/bucket/key${request.url!.slice(1)}`), 'key', 5_000).then(async (stream) => {
           response.setHeader('content-length', stream.length);
+          await before?.(stream);
           stream.pipe(response);
         });
       });
@@ -209,6 +223,20 @@ describe('openObject', () => {
 
       expect(Buffer.from(await answer.arrayBuffer()).equals(body)).toBe(true);
       await waitFor(() => sockets.size === 0);
+    });
+
+    it('should relay exactly the body when bytes were already buffered in the stream before the pipe', async () => {
+      const body = randomBytes(1024 * 1024 + 7);
+      handler = (_request, response) => response.writeHead(200, { 'content-length': body.length }).end(body);
+
+      const answer = await fetch(
+        await relay(async (stream) => {
+          stream.read(0); // a reader's first ask: the stream fills its buffer, nothing is taken from it
+          await waitFor(() => stream.readableLength > 0);
+        }),
+      );
+
+      expect(Buffer.from(await answer.arrayBuffer()).equals(body)).toBe(true);
     });
 
     it('should relay exactly the body to a client slower than S3 (no buffer reused while its bytes are being sent)', async () => {

@@ -261,6 +261,55 @@ export function describeBlobStoreContract(
       );
 
       it(
+        "should stream only a range's bytes, read and piped into a response, its end clamped to the blob's last byte",
+        async () => {
+          const content = randomBytes(3 * MiB + 12_345);
+          const { digest } = await blobs().put(content);
+          const last = content.length - 1;
+          const ranges = [
+            { start: 0, end: 0 },
+            { start: last, end: last },
+            { start: 1_000_000, end: 2 * MiB + 17 },
+            { start: last - 10, end: last + 1_000 },
+          ];
+          for (const range of ranges) {
+            const want = content.subarray(range.start, range.end + 1);
+            expectBytes(await drain(await blobs().open(digest, range)), want);
+            expectBytes(await serveOnce(() => blobs().open(digest, range), want.length), want);
+          }
+          expect(await blobs().delete(digest)).toBe(true);
+        },
+        timeout,
+      );
+
+      it(
+        "should reject a malformed range, or one starting past the blob's end, with a RangeError",
+        async () => {
+          const content = randomBytes(1000);
+          const { digest } = await blobs().put(content);
+          const empty = await blobs().put(Buffer.alloc(0));
+          const refused = async (call: Promise<unknown>) => {
+            const error = await call.then(
+              (stream) => (stream as Readable).destroy(),
+              (e: unknown) => e,
+            );
+            expect(error).toBeInstanceOf(RangeError);
+          };
+          for (const range of [
+            { start: 1000, end: 1000 },
+            { start: 5, end: 4 },
+            { start: -1, end: 4 },
+            { start: 0.5, end: 4 },
+          ])
+            await refused(blobs().open(digest, range));
+          await refused(blobs().open(empty.digest, { start: 0, end: 0 }));
+          expect(await blobs().delete(digest)).toBe(true);
+          expect(await blobs().delete(empty.digest)).toBe(true);
+        },
+        timeout,
+      );
+
+      it(
         'should throw BlobNotFoundError for a digest that names no stored blob',
         async () => {
           const absent = sha256Hex(randomBytes(16));

@@ -228,11 +228,13 @@ export class OciReadsUseCases {
     if (location) return { digest: digest.text, key: hex, size, body: null, location };
     // Refused before a byte is read.
     const range = path.range ? resolveByteRange(path.range, size) : null;
-    const whole = size <= this.config.blobCache.maxBlobBytes ? await this.blobs.read(hex) : await this.blobs.open(hex);
+    // A large blob's range is read from the store from its start byte, never from the blob's start.
+    const body =
+      size <= this.config.blobCache.maxBlobBytes
+        ? await this.blobs.read(hex).then((bytes) => (range ? bytes.subarray(range.start, range.end + 1) : bytes))
+        : await this.blobs.open(hex, range ?? undefined);
     this.metrics.pulled('oci', range ? range.end - range.start + 1 : size);
-    if (!range) return { digest: digest.text, key: hex, size, body: whole };
-    const body = Buffer.isBuffer(whole) ? whole.subarray(range.start, range.end + 1) : bytesOf(whole, range);
-    return { digest: digest.text, key: hex, size, body, range };
+    return { digest: digest.text, key: hex, size, body, ...(range ? { range } : {}) };
   }
 
   /**
@@ -331,22 +333,4 @@ export class OciReadsUseCases {
   private challenges(caller: Caller): boolean {
     return caller.kind === 'anonymous' && this.config.auth.mode === 'enforced';
   }
-}
-
-/**
- * The bytes of `range` of a blob's stream: the store streams a blob from its start, so the bytes
- * before the range are read and dropped, and the stream is closed once the range is sent.
- */
-export function bytesOf(stream: Readable, range: ByteRange): Readable {
-  async function* slice(): AsyncGenerator<Buffer> {
-    let offset = 0;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const from = Math.max(range.start - offset, 0);
-      const to = Math.min(range.end + 1 - offset, chunk.length);
-      if (to > from) yield chunk.subarray(from, to);
-      offset += chunk.length;
-      if (offset > range.end) return;
-    }
-  }
-  return Readable.from(slice());
 }

@@ -10,7 +10,7 @@ import { ArchiveReads } from '../read-package/archive-reads';
 import { ReadablePackages } from '../read-package/readable-packages';
 import { PullRecorder } from '../retention/pull-recorder';
 import { artifactOf } from './oci-artifacts';
-import { OciReadsUseCases, bytesOf } from './oci-reads.use-cases';
+import { OciReadsUseCases } from './oci-reads.use-cases';
 
 const RELEASES = 40;
 const view = packageView('team/app', [
@@ -173,14 +173,47 @@ describe('OciReadsUseCases.blob with a range', () => {
   });
 });
 
-describe('bytesOf', () => {
-  it("should pass on only the range's bytes of a stream that comes in chunks, and close it after them", async () => {
-    const source = Readable.from(['0123', '4567', '89ab', 'cdef', 'ghij'].map((chunk) => Buffer.from(chunk)));
-    const slice = bytesOf(source, { start: 3, end: 9, size: 20 });
-    expect(Buffer.concat(await slice.toArray()).toString()).toBe('3456789');
-    // Closed, not read to its end.
-    expect([source.destroyed, source.readableEnded]).toEqual([true, false]);
-    const tail = bytesOf(Readable.from([Buffer.from('0123'), Buffer.from('4567')]), { start: 6, end: 7, size: 8 });
-    expect(Buffer.concat(await tail.toArray()).toString()).toBe('67');
+describe('OciReadsUseCases.blob with a range of a blob too large to cache', () => {
+  it("should ask the store for only the range's bytes, not read the blob from its start", async () => {
+    const opened: unknown[] = [];
+    const store = {
+      ...layerStore,
+      read: async () => {
+        throw new Error('a large blob is not read whole');
+      },
+      stat: async () => ({ size: 5_000_000 }),
+      open: async (_digest: string, range?: { start: number; end: number }) => {
+        opened.push(range);
+        return Readable.from([Buffer.from('tail')]);
+      },
+    } as unknown as BlobStore;
+    const reads: string[] = [];
+    const config = loadConfig({ WHARF_AUTH_MODE: 'open', WHARF_BLOB_CACHE_MAX_BLOB_BYTES: '1000' });
+    const reader = countingReader([view], reads);
+    const access = new AccessControl({} as AccountDirectory);
+    const cases = new OciReadsUseCases(
+      new ReadablePackages(reader, access),
+      access,
+      store,
+      { linked: async () => false } as unknown as UploadSessionStore,
+      reader,
+      config,
+      new ArchiveReads(store, config),
+      new PullRecorder(new SqlitePullRecordStore({ path: ':memory:' }), config),
+    );
+    const base = {
+      caller: OPEN_CALLER,
+      namespace: 'team',
+      name: 'app',
+      digest: `sha256:${layerOf('1.0.2')}`,
+      head: false,
+    };
+
+    const sent = await cases.blob({ ...base, range: { suffix: 4 } });
+    const whole = await cases.blob({ ...base, range: null });
+
+    expect(opened).toEqual([{ start: 1020, end: 1023, size: 1024 }, undefined]);
+    expect(Buffer.concat(await (sent.body as Readable).toArray()).toString()).toBe('tail');
+    expect(whole.range).toBeUndefined();
   });
 });
