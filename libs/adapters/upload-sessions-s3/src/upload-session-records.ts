@@ -3,7 +3,8 @@
  * replica sees the same session:
  *   <prefix>oci_upload_sessions          one head per session that holds something (a chunk, a
  *                                        seal) or has ended: `_id` = id, repository, startedAt,
- *                                        `activeAt` (its last commit, for the expiry), `latest`,
+ *                                        `activeAt` (its last commit or its storing, for the
+ *                                        expiry), `latest`,
  *                                        the newest state version seen (a hint), `sealed` (sealed
  *                                        while empty: no states), `gone` (a tombstone) and
  *                                        `removing` (gone, its states and objects not yet removed)
@@ -19,7 +20,7 @@
  * (session-ids.ts), so a POST writes nothing. Its first chunk stores its head (`create`), a seal
  * stores it sealed (`sealEmpty`), a cancel stores it gone (`forget`), each one exclusive insert,
  * so whichever comes first decides. From then on the head decides, and a head stays, `gone`, after
- * the session ends, until the id is past the age no store takes it at (`dropGoneStartedBefore`):
+ * the session ends, until the id is past the age no store takes it at (`goneStartedBefore`):
  * an id with no head would otherwise name a new empty session again. A monolithic push (POST,
  * then a PUT with the whole blob) costs `_id` reads, the sealed head's insert and its update to
  * gone.
@@ -94,7 +95,7 @@ interface HeadDocument {
   _id: string;
   repository: string;
   startedAt: Date;
-  /** The session's last commit (or its start). */
+  /** The session's last commit (or when its head was stored). */
   activeAt: Date;
   latest: number;
   sealed?: boolean;
@@ -174,25 +175,26 @@ export class MongoUploadRecords {
   }
 
   /**
-   * Stores the head of a session that held nothing until now (its first chunk), at state 0, which
-   * has no document: the first commit inserts `<id>@1`. False when it had one already (another
-   * chunk, a seal or a removal came first; nothing written).
+   * Stores the head of a session that held nothing until now (its first chunk, at `now`, which is
+   * its `activeAt`: a chunk that starts near the age is not idle to another replica's sweep while
+   * it is written), at state 0, which has no document: the first commit inserts `<id>@1`. False
+   * when it had one already (another chunk, a seal or a removal came first; nothing written).
    */
-  async create(head: SessionHead): Promise<boolean> {
-    return this.insertOnce(this.heads, { _id: head.id, ...headFields(head), latest: 0 });
+  async create(head: SessionHead, now: Date): Promise<boolean> {
+    return this.insertOnce(this.heads, { _id: head.id, ...headFields(head, now), latest: 0 });
   }
 
   /**
-   * Seals a session that held nothing, with no state at all (one exclusive insert of its head):
-   * false when it had a head already (a chunk, another seal or a removal came first).
+   * Seals a session that held nothing, at `now`, with no state at all (one exclusive insert of its
+   * head): false when it had a head already (a chunk, another seal or a removal came first).
    */
-  async sealEmpty(head: SessionHead): Promise<boolean> {
-    return this.insertOnce(this.heads, { _id: head.id, ...headFields(head), latest: 0, sealed: true });
+  async sealEmpty(head: SessionHead, now: Date): Promise<boolean> {
+    return this.insertOnce(this.heads, { _id: head.id, ...headFields(head, now), latest: 0, sealed: true });
   }
 
-  /** Records a session that held nothing as gone (its cancel); false when it had a head already. */
-  async forget(head: SessionHead): Promise<boolean> {
-    return this.insertOnce(this.heads, { _id: head.id, ...headFields(head), latest: 0, gone: true });
+  /** Records a session that held nothing as gone (its cancel, at `now`); false when it had a head already. */
+  async forget(head: SessionHead, now: Date): Promise<boolean> {
+    return this.insertOnce(this.heads, { _id: head.id, ...headFields(head, now), latest: 0, gone: true });
   }
 
   async head(id: string): Promise<StoredHead | null> {
@@ -294,9 +296,23 @@ export class MongoUploadRecords {
     await this.heads.deleteOne({ _id: id });
   }
 
-  /** Removes the tombstones of sessions started before `before` (whose ids no store takes any more). */
-  async dropGoneStartedBefore(before: Date): Promise<void> {
-    await this.heads.deleteMany({ gone: true, removing: { $ne: true }, startedAt: { $lt: before } });
+  /**
+   * The tombstones (gone, their removal done) whose head says they started before `before`: the
+   * candidates the sweep drops, once their ids say so too (the adapter's `pastAge` decides).
+   */
+  async goneStartedBefore(before: Date): Promise<SessionHead[]> {
+    const found = await this.heads
+      .find(
+        { gone: true, removing: { $ne: true }, startedAt: { $lt: before } },
+        { projection: { repository: 1, startedAt: 1 } },
+      )
+      .toArray();
+    return found.map((h) => ({ id: h._id, repository: h.repository, startedAt: h.startedAt }));
+  }
+
+  /** Removes the tombstones `ids` (still gone, their removal done): sessions whose ids no store takes any more. */
+  async dropGone(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.heads.deleteMany({ _id: { $in: [...ids] }, gone: true, removing: { $ne: true } });
   }
 
   /** The heads whose last commit (or start) is before `before`: live sessions, tombstones, and removals left half-way. */
@@ -347,8 +363,8 @@ export class MongoUploadRecords {
   }
 }
 
-function headFields(head: SessionHead): Omit<HeadDocument, '_id' | 'latest'> {
-  return { repository: head.repository, startedAt: head.startedAt, activeAt: head.startedAt };
+function headFields(head: SessionHead, now: Date): Omit<HeadDocument, '_id' | 'latest'> {
+  return { repository: head.repository, startedAt: head.startedAt, activeAt: now };
 }
 
 /** A session's state before its first chunk: nothing stored, not sealed. */

@@ -136,6 +136,8 @@ export interface S3UploadSessionsOptions {
    * expiry's age, which every replica must be given alike. Default 24 h.
    */
   maxAgeMs?: number;
+  /** The clock (the system's unless a test sets it): session ids' starts and the age are read on it. */
+  now?: () => Date;
 }
 
 export class S3UploadSessionStore implements UploadSessionStore {
@@ -143,6 +145,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
   private readonly prefix: string;
   private readonly partSize: number;
   private readonly maxAgeMs: number;
+  private readonly now: () => Date;
   /** Sessions that hold nothing and started before this are gone (the latest `expire` here). */
   private horizon = new Date(0);
   /** A part: a chunk of at least that many bytes never adds a tail object of its own but its rest. */
@@ -160,6 +163,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
     this.partSize = options.partSize ?? 8 * MiB;
     this.minChunkBytes = this.partSize;
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+    this.now = options.now ?? (() => new Date());
   }
 
   /** A store on the bucket (created when missing) and the MongoDB collections. */
@@ -187,7 +191,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
 
   /** Stores nothing: the id carries the session until its first chunk or its seal (session-ids.ts). */
   async start(repository: string): Promise<UploadSession> {
-    const startedAt = new Date();
+    const startedAt = this.now();
     return { id: this.ids.issue(repository, startedAt), repository, startedAt, size: 0 };
   }
 
@@ -206,7 +210,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
       if (offset !== found.state.size) throw new UploadOffsetMismatchError(id, found.state.size, offset);
       // Its first chunk stores the session (a seal or a cancel at another replica may come first).
       if (!found.stored) {
-        await this.records.create(found.head);
+        await this.records.create(found.head, this.now());
         found = await this.require(repository, id);
         if (offset !== found.state.size) throw new UploadOffsetMismatchError(id, found.state.size, offset);
       }
@@ -255,13 +259,13 @@ export class S3UploadSessionStore implements UploadSessionStore {
     id: string,
   ): Promise<{ head: SessionHead; state: SessionState; sealedHere: boolean }> {
     const fresh = this.freshHead(repository, id);
-    if (fresh && (await this.records.sealEmpty(fresh)))
+    if (fresh && (await this.records.sealEmpty(fresh, this.now())))
       return { head: fresh, state: { ...EMPTY_STATE, sealed: true }, sealedHere: true };
     const found = await this.find(repository, id);
     if (!found) throw new UploadSessionNotFoundError(id);
     if (!found.stored) {
       // Stored by nobody yet (an id of the earlier format never gets here): seal it as above.
-      if (await this.records.sealEmpty(found.head))
+      if (await this.records.sealEmpty(found.head, this.now()))
         return { head: found.head, state: { ...EMPTY_STATE, sealed: true }, sealedHere: true };
       return this.sealed(repository, id);
     }
@@ -288,7 +292,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
     if (!head) {
       const fresh = this.freshHead(repository, id);
       if (!fresh) return false;
-      return (await this.records.forget(fresh)) || this.delete(repository, id);
+      return (await this.records.forget(fresh, this.now())) || this.delete(repository, id);
     }
     if (head.repository !== repository || head.gone) return false;
     return this.remove(head);
@@ -326,7 +330,8 @@ export class S3UploadSessionStore implements UploadSessionStore {
   /**
    * Sessions that hold nothing have no record to remove: from now on this store takes none started
    * before `before` (every gateway sweeps, so every replica's horizon follows its age), and every
-   * store none older than `maxAgeMs`. Tombstones go once their ids are older than that.
+   * store none older than `maxAgeMs`. Tombstones go once their ids are older than that and the
+   * clocks' skew (`pastAge`, the rule `freshHead` applies, on the start the id carries).
    */
   async expire(before: Date): Promise<number> {
     if (before > this.horizon) this.horizon = before;
@@ -335,9 +340,23 @@ export class S3UploadSessionStore implements UploadSessionStore {
       if (!head.gone && (await this.remove(head))) removed++;
       else if (head.removing) await this.removeRecorded(head);
     }
-    await this.records.dropGoneStartedBefore(new Date(Date.now() - this.maxAgeMs - CLOCK_SKEW_MS));
+    await this.dropTombstones();
     await this.sweepStrays(before);
     return removed;
+  }
+
+  /**
+   * Drops the tombstones whose ids no store takes any more. The heads' `startedAt` (a copy of the
+   * id's start) only picks the candidates: the id itself decides, by the rule that refuses it.
+   */
+  private async dropTombstones(): Promise<void> {
+    const candidates = await this.records.goneStartedBefore(this.ageLimit(CLOCK_SKEW_MS));
+    const past = candidates.filter(({ repository, id }) => {
+      const parsed = this.ids.read(repository, id);
+      // An id of the earlier format (or none this key signed) never names a new session.
+      return !parsed?.signed || this.pastAge(parsed.startedAt, CLOCK_SKEW_MS);
+    });
+    await this.records.dropGone(past.map((head) => head.id));
   }
 
   async close(): Promise<void> {
@@ -589,8 +608,22 @@ export class S3UploadSessionStore implements UploadSessionStore {
     const parsed = this.ids.read(repository, id);
     if (!parsed?.signed) return null;
     const { startedAt } = parsed;
-    if (startedAt < this.horizon || startedAt.getTime() < Date.now() - this.maxAgeMs) return null;
+    if (startedAt < this.horizon || this.pastAge(startedAt)) return null;
     return { id, repository, startedAt };
+  }
+
+  /**
+   * The one rule of the age: a session that started at `startedAt` (as its id says) is refused by
+   * every store from `maxAgeMs` on, and by every store whose clock is `slack` behind from
+   * `maxAgeMs + slack` on (when its tombstone may go).
+   */
+  private pastAge(startedAt: Date, slack = 0): boolean {
+    return startedAt < this.ageLimit(slack);
+  }
+
+  /** Sessions that started before this are past the age, `slack` later. */
+  private ageLimit(slack: number): Date {
+    return new Date(this.now().getTime() - this.maxAgeMs - slack);
   }
 
   /** A session that takes chunks: not sealed (being finished). */
