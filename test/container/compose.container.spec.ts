@@ -90,7 +90,26 @@ beforeAll(async () => {
   up = true;
   // A cold machine makes the base, the service image and the engines' images first: minutes.
   await stack('up');
+  // compose.sh waits for the first gateway's /readyz; the second, enforced one starts beside it.
+  await ready(enforcedGateway, 'gateway-enforced');
 }, 40 * 60_000);
+
+/** Waits (3 minutes at most) for `url`'s /readyz; fails with the end of `service`'s log otherwise. */
+async function ready(url: string, service: string): Promise<void> {
+  const giveUp = Date.now() + 3 * 60_000;
+  for (;;) {
+    const status = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5_000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    if (Date.now() > giveUp) {
+      const log = await stack('cli', 'logs', service).catch((error: unknown) => String(error));
+      throw new Error(`${service} not ready in 3 minutes (last status ${status}); its log ends:\n${log.slice(-4000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
 
 afterAll(async () => {
   if (up) await stack('down');
