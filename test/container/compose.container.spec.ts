@@ -91,14 +91,17 @@ beforeAll(async () => {
   // A cold machine makes the base, the service image and the engines' images first: minutes.
   await stack('up');
   // compose.sh waits for the first gateway's /readyz; the second, enforced one starts beside it.
-  await ready(enforcedGateway, 'gateway-enforced');
+  await ready(`${enforcedGateway}/readyz`, 'gateway-enforced');
+  // The suites' registry-wide counts walk the bucket (blob-census.ts), which may answer 503 while
+  // the stack's S3 is still coming up.
+  await ready(`${gateway}/_wharf/stats?fresh=true`, 'gateway');
 }, 40 * 60_000);
 
-/** Waits (3 minutes at most) for `url`'s /readyz; fails with the end of `service`'s log otherwise. */
+/** Waits (3 minutes at most) for `url` to answer 200; fails with the end of `service`'s log otherwise. */
 async function ready(url: string, service: string): Promise<void> {
   const giveUp = Date.now() + 3 * 60_000;
   for (;;) {
-    const status = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5_000) }).then(
+    const status = await fetch(url, { signal: AbortSignal.timeout(30_000) }).then(
       (r) => r.status,
       () => 0,
     );
