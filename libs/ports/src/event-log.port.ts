@@ -48,7 +48,8 @@ export interface EventLog {
    * delivery moves on (see event-handler-failures.ts). Events are validated and upcast before
    * delivery; an event that fails validation is set aside with its reason (never handed to the
    * handler) and delivery moves on. The events handed over may be shared with other groups: a
-   * handler must not mutate them (the embedded log freezes them).
+   * handler must not mutate them (the embedded log freezes them). The process's other work
+   * (timers, sockets) runs between batches, also while a group catches up on a backlog.
    * A new group starts at the beginning of the log.
    */
   subscribe(options: SubscribeOptions, handler: (events: StoredEvent[]) => Promise<void>): Promise<Subscription>;

@@ -341,6 +341,10 @@ class SqliteSubscription implements Subscription {
       } catch {
         await this.sleep(cancellableDelay(this.log.retryDelayMs()));
       }
+      // A turn of the event loop between batches: reads and handlers on in-process stores settle
+      // on promises alone, so a backlog (a start after an import, a group far behind) would
+      // otherwise hold timers and sockets, the server's HTTP with them, until it is all handled.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

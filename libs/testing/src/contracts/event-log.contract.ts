@@ -309,6 +309,25 @@ export function describeEventLogContract(
       );
 
       it(
+        'should let the process run other work between batches while a group catches up on a backlog',
+        async () => {
+          const pkg = pkgName();
+          const backlog = await log().append(pkg, 0, publishedEnvelopes(pkg, 0, 40));
+          // A handler that never waits on I/O (as one writing to an in-process store does): an
+          // adapter that runs batch after batch on promises alone starves timers and sockets
+          // (a server's HTTP) until the whole backlog is handled.
+          const follower = await follow(log(), { group: uniqueName('g'), batchSize: 5 });
+          const handledWhenOtherWorkRan = await new Promise<number>((resolve) =>
+            setImmediate(() => resolve(follower.handled().filter((e) => e.package === pkg).length)),
+          );
+
+          expect(handledWhenOtherWorkRan).toBeLessThan(backlog.length);
+          await handledAll(follower, backlog);
+        },
+        timeout,
+      );
+
+      it(
         'should deliver to each group independently',
         async () => {
           const pkg = pkgName();
