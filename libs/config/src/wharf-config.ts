@@ -75,6 +75,7 @@ const schema = z.object({
   WHARF_PULL_REDIRECT_TTL_SECONDS: int(300, 1),
   WHARF_BLOB_CACHE_MAX_BYTES: int(64 * MiB, 0),
   WHARF_BLOB_CACHE_MAX_BLOB_BYTES: int(1 * MiB, 0),
+  WHARF_METADATA_CACHE_BYTES: int(32 * MiB, 0),
   WHARF_BLOB_GC_INTERVAL_SECONDS: int(3600, 0),
   WHARF_BLOB_GC_GRACE_SECONDS: int(3600, 0),
   // Retention: seconds between runs of every namespace's policies (0: never; runs on demand still work).
@@ -223,6 +224,11 @@ export interface WharfConfig {
    * are streamed from the store.
    */
   blobCache: { maxBytes: number; maxBlobBytes: number };
+  /**
+   * The metadata store's in-memory caches (package heads, release rows, assembled views), in each
+   * process that opens it: each may hold `maxBytes` of stored JSON, least recently used out (0: none).
+   */
+  metadataCache: { maxBytes: number };
   /** Unreferenced blobs older than `graceSeconds` are deleted every `intervalSeconds` (0: never). */
   blobGc: { intervalSeconds: number; graceSeconds: number };
   /** OCI blob upload sessions older than `maxAgeSeconds` are removed, with their bytes (the gateway sweeps them). */
@@ -484,6 +490,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     pullRedirect: { enabled: e.WHARF_PULL_REDIRECT === 'true', ttlSeconds: e.WHARF_PULL_REDIRECT_TTL_SECONDS },
     blobCache: { maxBytes: e.WHARF_BLOB_CACHE_MAX_BYTES, maxBlobBytes: e.WHARF_BLOB_CACHE_MAX_BLOB_BYTES },
+    metadataCache: { maxBytes: e.WHARF_METADATA_CACHE_BYTES },
     blobGc: { intervalSeconds: e.WHARF_BLOB_GC_INTERVAL_SECONDS, graceSeconds: e.WHARF_BLOB_GC_GRACE_SECONDS },
     ociUploads: { maxAgeSeconds: e.WHARF_OCI_UPLOAD_MAX_AGE_SECONDS },
     importSource: { password: e.WHARF_IMPORT_SOURCE_PASSWORD ?? null, token: e.WHARF_IMPORT_SOURCE_TOKEN ?? null },

@@ -111,3 +111,19 @@ describe('a refused secret', () => {
     expect(() => loadConfig({ WHARF_PORT: 'eighty' })).toThrow(/"eighty"/);
   });
 });
+
+describe('loadConfig: WHARF_METADATA_CACHE_BYTES, the metadata store caches of every process', () => {
+  it('should default to 32 MiB and take 0 (no cache) or a size in bytes', () => {
+    expect(loadConfig({}).metadataCache).toEqual({ maxBytes: 32 * 1024 * 1024 });
+    expect(loadConfig({ WHARF_METADATA_CACHE_BYTES: '0' }).metadataCache).toEqual({ maxBytes: 0 });
+    expect(loadConfig({ WHARF_METADATA_CACHE_BYTES: '536870912' }).metadataCache).toEqual({
+      maxBytes: 512 * 1024 * 1024,
+    });
+  });
+
+  it('should refuse what is not a whole number of bytes, naming the variable', () => {
+    for (const bad of ['-1', '1.5', '32MiB']) {
+      expect(() => loadConfig({ WHARF_METADATA_CACHE_BYTES: bad })).toThrow(/WHARF_METADATA_CACHE_BYTES/);
+    }
+  });
+});

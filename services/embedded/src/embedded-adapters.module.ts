@@ -133,7 +133,11 @@ export class EmbeddedAdaptersModule {
         },
         {
           provide: METADATA_STORE,
-          useFactory: () => sqlite(new SqliteMetadataStore({ path: file('metadata.db') }), 'metadata'),
+          useFactory: () =>
+            sqlite(
+              new SqliteMetadataStore({ path: file('metadata.db'), viewCacheBytes: config.metadataCache.maxBytes }),
+              'metadata',
+            ),
         },
         {
           provide: SEARCH_INDEX,

@@ -64,7 +64,10 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-gateway'));
   // Reads without a hop through the metadata service: it acknowledges a command only once its
   // projections are written, so what a gateway reads here already holds every acknowledged push.
-  const packages = await MongoMetadataStore.connectReader(mongoOptions);
+  const packages = await MongoMetadataStore.connectReader({
+    ...mongoOptions,
+    viewCacheBytes: config.metadataCache.maxBytes,
+  });
   const charts = await MongoChartIndexStore.connectReader(mongoOptions);
   const blobs = await S3BlobStore.create(config.distributed.s3!);
   // OCI blob uploads: S3 multipart uploads in the blob store's bucket, their state in MongoDB, so

@@ -22,7 +22,11 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const mongo = config.distributed.mongo!;
   const metrics = new WharfMetrics('metadata');
   const log = new KafkaEventLog(kafkaClientOptions(config, 'wharf-metadata'));
-  const store = await MongoMetadataStore.connect({ url: mongo.url, database: mongo.database });
+  const store = await MongoMetadataStore.connect({
+    url: mongo.url,
+    database: mongo.database,
+    viewCacheBytes: config.metadataCache.maxBytes,
+  });
   const charts = await MongoChartIndexStore.connect({ url: mongo.url, database: mongo.database });
   let commands: KafkaCommandServer | null = null;
   const checks: ReadinessCheck[] = [];
