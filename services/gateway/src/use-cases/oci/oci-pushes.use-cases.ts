@@ -75,6 +75,12 @@ import { OciReadsUseCases, OciRepositoryPath } from './oci-reads.use-cases';
  */
 export const MOUNT_CANDIDATES = 16;
 
+/** A blob a mount links into the repository: its digest as the client named it, and its store key. */
+interface Mountable {
+  digest: OciDigest;
+  hex: string;
+}
+
 /** A chunk's place as `Content-Range: <start>-<end>` said it. */
 export interface ChunkRange {
   start: number;
@@ -501,7 +507,7 @@ export class OciPushesUseCases {
     caller: Caller;
     mount: string | null;
     from: string | null;
-  }): Promise<{ digest: OciDigest; hex: string } | null> {
+  }): Promise<Mountable | null> {
     const [namespace, name, ...rest] = (path.from ?? '').split('/');
     if (!namespace || !name || rest.length > 0 || path.mount === null) return null;
     try {
@@ -521,10 +527,7 @@ export class OciPushesUseCases {
    * read is passed over exactly as one that does not hold the blob, so the answer (a new
    * session) tells nothing of another's private repository.
    */
-  private async discovered(path: { caller: Caller; mount: string | null }): Promise<{
-    digest: OciDigest;
-    hex: string;
-  } | null> {
+  private async discovered(path: { caller: Caller; mount: string | null }): Promise<Mountable | null> {
     let digest: OciDigest;
     try {
       digest = parseAnyOciDigest(path.mount ?? '');
