@@ -5,10 +5,10 @@
  * management), run twice at once in repositories of a fresh namespace: anonymous against the
  * server under test (open mode), and with credentials (the site admin, through the token flow)
  * against its enforced gateway. Every API the released spec (v1.1) has is enabled, blob upload
- * cancellation too (off by default at v1.1). Every test passes, sha512 digests, range requests and
- * the large manifest included (docs/architecture.md, "OCI distribution"), but for the two
- * `SKIPPED`, which the suite counts as skipped, not passed; a test skipped or disabled for any
- * other reason fails the spec, as does any group not passing. Each run's whole report
+ * cancellation too (off by default at v1.1). Every test passes, sha512 digests, range requests,
+ * the large manifest and the mount that names no source repository included (docs/architecture.md,
+ * "OCI distribution"); a test skipped or disabled for any reason fails the spec, as does any group
+ * not passing. Each run's whole report
  * (results.yaml, junit.xml, report.html, and the console output in output.txt) is saved in the
  * directory the spec logs.
  */
@@ -58,19 +58,6 @@ beforeAll(() => {
     timeout: INSTALL_TIMEOUT_MS,
   });
 }, INSTALL_TIMEOUT_MS);
-
-/**
- * The tests Wharf does not pass, each once per digest algorithm: a mount that names no source
- * repository (`mount` without `from`). The spec lets a registry mount such a blob from any
- * repository the caller may read, or answer 202 and start an upload; Wharf does the latter (it
- * mounts only from the repository a client names, whose read access it checks), so the suite
- * falls back to a push and counts the test skipped. The Ginkgo suite's twin is
- * `OCI_AUTOMATIC_CROSSMOUNT=0`.
- */
-const SKIPPED = [
-  'sha256 blobs/mount anonymous/blob-mount-anonymous',
-  'sha512 blobs/mount anonymous/blob-mount-anonymous',
-];
 
 /** Each `OCI Conformance Test/<name>: <status>` line of the suite's console report, in order (names repeat). */
 function outcomes(output: string): [name: string, status: string][] {
@@ -124,20 +111,20 @@ function verdict({ found, counts }: Awaited<ReturnType<typeof conformance>>) {
     groups: Object.fromEntries([...new Set([...MUST_PASS, ...top])].map((group) => [group, status.get(group)])),
     notPassed: found.filter(([, s]) => s !== 'Pass').map(([name, s]) => `${s}: ${name}`),
     counts: others,
-    allCounted: passed > 0 && passed + SKIPPED.length === total,
+    allCounted: passed > 0 && passed === total,
   };
 }
 
 describe('OCI conformance suite', () => {
-  it('passes every test but the two skipped, anonymous (open mode) and with credentials (enforced mode), reports saved', async () => {
+  it('passes every test, anonymous (open mode) and with credentials (enforced mode), reports saved', async () => {
     const [anonymous, authenticated] = await Promise.all([
       conformance(new URL(baseUrl()), 'anonymous', null),
       conformance(new URL(enforcedUrl()), 'credentials', E2E_ADMIN),
     ]);
     const expected = {
       groups: Object.fromEntries(MUST_PASS.map((group) => [group, 'Pass'])),
-      notPassed: SKIPPED.map((name) => `Skip: ${name}`),
-      counts: { Disabled: 0, Skip: SKIPPED.length, FAIL: 0, Error: 0 },
+      notPassed: [],
+      counts: { Disabled: 0, Skip: 0, FAIL: 0, Error: 0 },
       allCounted: true,
     };
     expect(verdict(anonymous)).toEqual(expected);

@@ -849,6 +849,76 @@ describe('OCI distribution API: access (enforced mode)', () => {
     expect((await admin.get(`/v2/${ns}/img/tags/list`)).json()).toEqual({ name: `${ns}/img`, tags: ['small'] });
   });
 
+  it('should mount a blob without `from` from a repository the caller may read, public or private, and no other', async () => {
+    const id = uniqueNamespace('ocm');
+    const signUp = async (user: string) => {
+      const res = await anonymous.send('POST', '/cnr/api/v1/users', {
+        body: JSON.stringify({ user: { username: user, password: 'mount-password-1', email: `${user}@example.test` } }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(201);
+      return basic(user, 'mount-password-1');
+    };
+    const [owner, caller, org] = [`a-${id}`, `b-${id}`, id];
+    const ownerClient = await signUp(owner);
+    const callerClient = await signUp(caller);
+    const cnrAdmin = new HttpClient('/cnr', enforcedUrl, admin.headers);
+    expect((await cnrAdmin.post('/api/v1/organizations', { name: org })).status).toBeLessThan(300);
+    expect((await cnrAdmin.put(`/api/v1/organizations/${org}/members/${caller}`, { role: 'read' })).status).toBe(200);
+    /** An image holding `layer` in `repo`, made private when asked. */
+    const image = async (client: HttpClient, repo: string, layer: Buffer, visibility: 'public' | 'private') => {
+      const config = Buffer.from(JSON.stringify({ os: 'linux', repo }));
+      await pushBlob(client, repo, config);
+      await pushBlob(client, repo, layer);
+      const manifest = {
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }],
+      };
+      expect((await putManifest(client, repo, 'v1', Buffer.from(JSON.stringify(manifest)))).status).toBe(201);
+      const [ns, name] = repo.split('/') as [string, string];
+      const cnr = new HttpClient('/cnr', enforcedUrl, client.headers);
+      expect((await cnr.put(packagePath(ns, name, 'visibility'), { visibility })).status).toBe(200);
+    };
+    const layer = (what: string) => Buffer.from(`${what} layer of ${id}`);
+    const [open, orgs, secret] = [layer('public'), layer('organisation'), layer('secret')];
+    // The public layer is held by a private repository too, whose name sorts first: passed over.
+    await image(ownerClient, `${owner}/a-private`, open, 'private');
+    await image(ownerClient, `${owner}/public`, open, 'public');
+    await image(admin, `${org}/private`, orgs, 'private');
+    await image(ownerClient, `${owner}/secret`, secret, 'private');
+    const target = `${caller}/app`;
+    const mount = (client: HttpClient, repo: string, digest: string) =>
+      client.send('POST', `/v2/${repo}/blobs/uploads/`, { query: { mount: digest } });
+
+    for (const bytes of [open, orgs]) {
+      const mounted = await mount(callerClient, target, sha256(bytes));
+      expectCreated(mounted, sha256(bytes));
+      expect(mounted.headers.get('location')).toBe(`/v2/${target}/blobs/${sha256(bytes)}`);
+      expect((await callerClient.get(`/v2/${target}/blobs/${sha256(bytes)}`)).bytes.equals(bytes)).toBe(true);
+    }
+
+    // Held by another user's private repository only, and held nowhere: the same answer, a new
+    // upload session, and nothing linked into the target.
+    const nowhere = sha256(layer('unknown'));
+    const answers = [];
+    for (const digest of [sha256(secret), nowhere]) {
+      const refused = await mount(callerClient, target, digest);
+      const location = refused.headers.get('location') ?? '';
+      expect({ status: refused.status, location }).toEqual({
+        status: 202,
+        location: expect.stringMatching(new RegExp(`^/v2/${target}/blobs/uploads/[^/?]+$`)),
+      });
+      answers.push({ headers: [...refused.headers.keys()].filter((h) => h !== 'date').sort(), body: refused.text() });
+      expect((await callerClient.send('DELETE', location)).status).toBe(204);
+      expectOciError(await callerClient.get(`/v2/${target}/blobs/${digest}`), 404, 'BLOB_UNKNOWN');
+    }
+    expect(answers[0]).toEqual(answers[1]);
+    // Its owner, who may read it, mounts it without `from`.
+    expectCreated(await mount(ownerClient, `${owner}/copy`, sha256(secret)), sha256(secret));
+  });
+
   it('should list every repository in the catalog to site admins only, paged by name, images alone included', async () => {
     const ns = uniqueNamespace('ocic');
     const cnrAdmin = new HttpClient('/cnr', enforcedUrl, admin.headers);

@@ -44,6 +44,12 @@ export class UploadTooLargeError extends Error {
   }
 }
 
+/** The check of `UploadSessionStore.holders`' `limit`, the same in every adapter. */
+export function assertHoldersLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`holders: limit must be a positive integer, not ${limit}`);
+}
+
 /**
  * Where the OCI distribution API keeps blob uploads between requests (POST, PATCH..., PUT): the
  * bytes of a session arrive in chunks, possibly at different gateways, and only become a blob
@@ -134,6 +140,24 @@ export interface UploadSessionStore {
 
   /** Removes the alias (not the sha256 link it names); false when there was none. */
   unlinkAlias(repository: string, alias: string): Promise<boolean>;
+
+  /**
+   * The repositories that hold `digest` (`sha256:<hex>`: a link; `sha512:<hex>`: an alias), for a
+   * cross-repository mount that names no repository (`?mount=` without `from`): at most `limit`
+   * of them, each one that held it when read (a `link`/`linkAlias` that resolved, and not undone
+   * by `unlink`/`unlinkAlias` that resolved before this call), in an order that is the store's
+   * own and the same on every call (a smaller `limit` gives a prefix of a larger one's answer,
+   * when nothing changed between). Empty for a digest held nowhere and for a malformed one.
+   * RangeError for a `limit` that is not a positive integer.
+   *
+   * It says nothing about who may read those repositories, nor about the blob store (as `link`):
+   * the caller checks both for each candidate before it serves one. A link outlives its
+   * repository (deleting a package unlinks nothing), so a candidate may name a repository that no
+   * longer exists: the caller's read of it decides, as for any read of that name. Links written
+   * before the store kept this lookup may be missing from it (see each adapter): such a blob is
+   * only not found, never wrongly found.
+   */
+  holders(digest: string, limit: number): Promise<string[]>;
 
   /**
    * Removes every session whose last activity (its start, or its last chunk kept) is before

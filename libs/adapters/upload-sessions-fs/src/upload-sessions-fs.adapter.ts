@@ -4,6 +4,14 @@
  *   <root>/<id>.data   its bytes so far
  *   <root>/links/<sha256 of the repository>/<digest>   an empty file: the repository holds that blob
  *   <root>/links/<sha256 of the repository>/sha512-<hex>   an alias: the sha256 hex it names
+ *   <root>/holders/<digest>/<sha256 of the repository>   the repository's name: it holds that blob
+ *   <root>/holders/sha512-<hex>/<sha256 of the repository>   the same for an alias
+ * The holders are the links read the other way round (`holders`, a mount that names no
+ * repository): written after the link and removed before it, so a crash between leaves a link
+ * that is only not found by digest, and a holder is returned only while its link is there (one
+ * left by a crash, or a race of a link with an unlink, is skipped). Links written before the
+ * holders were kept have none (their directories name a hash, not the repository): such a blob
+ * is found again once a push or a mount links it anew.
  * A chunk is appended to the data file as it streams in (never held in memory); a chunk that
  * fails or passes the bound is cut off again (truncate to the old size), so the file always
  * ends where the last whole chunk ended. Chunks of a session are appended one at a time
@@ -20,6 +28,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  assertHoldersLimit,
   UploadOffsetMismatchError,
   UploadSession,
   UploadSessionNotFoundError,
@@ -141,6 +150,7 @@ export class FsUploadSessionStore implements UploadSessionStore {
     const dir = this.linksOf(repository);
     await fs.mkdir(dir, { recursive: true });
     await fs.writeFile(join(dir, digest), '');
+    await this.putHolder(digest, repository);
   }
 
   async linked(repository: string, digest: string): Promise<boolean> {
@@ -150,6 +160,7 @@ export class FsUploadSessionStore implements UploadSessionStore {
 
   async unlink(repository: string, digest: string): Promise<boolean> {
     if (!(await this.linked(repository, digest))) return false;
+    await fs.rm(this.holderPath(digest, repository), { force: true });
     await fs.rm(join(this.linksOf(repository), digest), { force: true });
     return true;
   }
@@ -163,6 +174,7 @@ export class FsUploadSessionStore implements UploadSessionStore {
     const temporary = join(dir, `${name}.${randomUUID()}.tmp`);
     await fs.writeFile(temporary, digest);
     await fs.rename(temporary, join(dir, name));
+    await this.putHolder(name, repository);
   }
 
   async resolveAlias(repository: string, alias: string): Promise<string | null> {
@@ -174,8 +186,48 @@ export class FsUploadSessionStore implements UploadSessionStore {
 
   async unlinkAlias(repository: string, alias: string): Promise<boolean> {
     if ((await this.resolveAlias(repository, alias)) === null) return false;
+    await fs.rm(this.holderPath(aliasFile(alias)!, repository), { force: true });
     await fs.rm(join(this.linksOf(repository), aliasFile(alias)!), { force: true });
     return true;
+  }
+
+  /** In the order of the repositories' hashes (the holders' file names). */
+  async holders(digest: string, limit: number): Promise<string[]> {
+    assertHoldersLimit(limit);
+    const hex = digest.startsWith('sha256:') ? digest.slice('sha256:'.length) : null;
+    const alias = aliasFile(digest);
+    let name: string;
+    let holds: (repository: string) => Promise<boolean>;
+    if (hex !== null && isSha256Hex(hex)) [name, holds] = [hex, (repository) => this.linked(repository, hex)];
+    else if (alias !== null) [name, holds] = [alias, (repository) => this.resolvesAlias(repository, digest)];
+    else return [];
+    const files = await fs.readdir(join(this.root, 'holders', name)).catch(() => [] as string[]);
+    const found: string[] = [];
+    for (const file of files.filter(isSha256Hex).sort()) {
+      if (found.length === limit) break;
+      const repository = await fs.readFile(join(this.root, 'holders', name, file), 'utf8').catch(() => null);
+      // A file cut short by a crash names another hash; a holder whose link is gone is stale.
+      if (repository === null || sha256Of(repository) !== file || !(await holds(repository))) continue;
+      found.push(repository);
+    }
+    return found;
+  }
+
+  private async resolvesAlias(repository: string, alias: string): Promise<boolean> {
+    return (await this.resolveAlias(repository, alias)) !== null;
+  }
+
+  /** Records that `repository` holds `name` (a sha256 hex or an alias's file name), whole or not at all. */
+  private async putHolder(name: string, repository: string): Promise<void> {
+    const path = this.holderPath(name, repository);
+    await fs.mkdir(join(this.root, 'holders', name), { recursive: true });
+    const temporary = `${path}.${randomUUID()}.tmp`;
+    await fs.writeFile(temporary, repository);
+    await fs.rename(temporary, path);
+  }
+
+  private holderPath(name: string, repository: string): string {
+    return join(this.root, 'holders', name, sha256Of(repository));
   }
 
   async expire(before: Date): Promise<number> {
@@ -226,7 +278,7 @@ export class FsUploadSessionStore implements UploadSessionStore {
   }
 
   private linksOf(repository: string): string {
-    return join(this.root, 'links', createHash('sha256').update(repository).digest('hex'));
+    return join(this.root, 'links', sha256Of(repository));
   }
 
   private recordPath(id: string): string {
@@ -255,4 +307,8 @@ export async function openUploadSessions(
 function aliasFile(alias: string): string | null {
   const hex = alias.startsWith('sha512:') ? alias.slice('sha512:'.length) : null;
   return hex !== null && isSha512Hex(hex) ? `sha512-${hex}` : null;
+}
+
+function sha256Of(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }

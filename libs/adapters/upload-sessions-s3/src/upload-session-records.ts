@@ -10,6 +10,8 @@
  *                                        alias (sha512, with the sha256 it names as `target`)
  *   <prefix>oci_upload_part_claims       `_id` = `<upload id>#<part number>`: the part numbers of a
  *                                        multipart upload some chunk has taken (see `claimPart`)
+ *   <prefix>oci_upload_holders           `_id` = `<digest>@<repository>`: the links read the other
+ *                                        way round, listed by `_id` range (see `holders`)
  *
  * Why a chain of state documents: a chunk is committed by a compare-and-set on the session's
  * state, and it must be atomic on FerretDB v1 too, which runs an update as a query followed by a
@@ -99,6 +101,15 @@ interface LinkDocument {
   target?: string;
 }
 
+/** A link (or alias) recorded by its digest first, so the repositories holding a digest are one `_id` range. */
+interface HolderDocument {
+  _id: string;
+  repository: string;
+}
+
+/** The holders' marker that every link written before they were kept has its holder (`backfillHolders`). */
+const BACKFILLED = '!backfilled';
+
 const DUPLICATE_KEY = 11000;
 
 export class MongoUploadRecords {
@@ -108,6 +119,7 @@ export class MongoUploadRecords {
     private readonly states: Collection<StateDocument>,
     private readonly links: Collection<LinkDocument>,
     private readonly claims: Collection<ClaimDocument>,
+    private readonly holderDocs: Collection<HolderDocument>,
   ) {}
 
   static async connect(options: MongoConnectionOptions): Promise<MongoUploadRecords> {
@@ -120,6 +132,7 @@ export class MongoUploadRecords {
           db.collection<StateDocument>(`${prefix}oci_upload_session_states`),
           db.collection<LinkDocument>(`${prefix}oci_upload_links`),
           db.collection<ClaimDocument>(`${prefix}oci_upload_part_claims`),
+          db.collection<HolderDocument>(`${prefix}oci_upload_holders`),
         ),
     );
   }
@@ -241,6 +254,41 @@ export class MongoUploadRecords {
 
   async deleteLink(repository: string, name: string): Promise<boolean> {
     return (await this.links.deleteOne({ _id: `${repository}@${name}` })).deletedCount > 0;
+  }
+
+  /** Records that `repository` holds `name` (`sha256:<hex>` or `sha512:<hex>`). Idempotent. */
+  async putHolder(name: string, repository: string): Promise<void> {
+    await this.holderDocs.replaceOne({ _id: `${name}@${repository}` }, { repository }, { upsert: true });
+  }
+
+  async deleteHolder(name: string, repository: string): Promise<void> {
+    await this.holderDocs.deleteOne({ _id: `${name}@${repository}` });
+  }
+
+  /**
+   * Up to `limit` repositories recorded as holding `name`, by name, those after `after` (null:
+   * from the first): one range of `_id`s (`<name>@` sorts before `<name>A`), read in its order, so
+   * MongoDB reads `limit` index entries; FerretDB v1 filters the collection (see the header).
+   */
+  async holders(name: string, after: string | null, limit: number): Promise<string[]> {
+    const found = await this.holderDocs
+      .find({ _id: { $gt: `${name}@${after ?? ''}`, $lt: `${name}A` } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+    return found.map((holder) => holder.repository);
+  }
+
+  /**
+   * Gives every link written before holders were kept its holder, once per database (a marker
+   * says it was done; replicas starting together may each do it, to the same end). A link
+   * removed meanwhile may leave its holder behind, which `holders`' callers check.
+   */
+  async backfillHolders(): Promise<void> {
+    if (await this.holderDocs.findOne({ _id: BACKFILLED })) return;
+    for await (const link of this.links.find({}))
+      await this.putHolder(link._id.slice(link.repository.length + 1), link.repository);
+    await this.holderDocs.replaceOne({ _id: BACKFILLED }, { repository: '' }, { upsert: true });
   }
 
   async close(): Promise<void> {

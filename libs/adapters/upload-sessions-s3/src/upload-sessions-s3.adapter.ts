@@ -41,6 +41,13 @@
  * ListObjectsV2). A bucket lifecycle rule would do the same on AWS S3, but Versity S3 Gateway
  * answers PutBucketLifecycleConfiguration with 501 NotImplemented, so the adapter does not rely
  * on one.
+
+ *
+ * Links and aliases are MongoDB documents too, each with a holder record keyed by its digest
+ * first (`holders`, a mount that names no repository). Links written before holders were kept
+ * get theirs when a store first connects to the database (`backfillHolders`, once: a scan of the
+ * links); a link an older gateway writes after that has none until it is written again, so its
+ * blob is only not found by digest.
  */
 import {
   AbortMultipartUploadCommand,
@@ -67,6 +74,7 @@ import {
 import type { MongoConnectionOptions } from '@wharf/adapters/mongo';
 import { isSha256Hex, isSha512Hex } from '@wharf/domain';
 import {
+  assertHoldersLimit,
   UploadOffsetMismatchError,
   UploadSession,
   UploadSessionNotFoundError,
@@ -136,6 +144,10 @@ export class S3UploadSessionStore implements UploadSessionStore {
     try {
       await ensureBucket(client, s3.bucket);
       const records = await MongoUploadRecords.connect(options.mongo);
+      await records.backfillHolders().catch(async (error: unknown) => {
+        await records.close();
+        throw error;
+      });
       return new S3UploadSessionStore(client, s3.bucket, records, options);
     } catch (error) {
       client.destroy();
@@ -224,6 +236,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
   async link(repository: string, digest: string): Promise<void> {
     if (!isSha256Hex(digest)) throw new Error(`not a sha256 digest: ${digest}`);
     await this.records.putLink(repository, `sha256:${digest}`);
+    await this.records.putHolder(`sha256:${digest}`, repository);
   }
 
   async linked(repository: string, digest: string): Promise<boolean> {
@@ -231,13 +244,16 @@ export class S3UploadSessionStore implements UploadSessionStore {
   }
 
   async unlink(repository: string, digest: string): Promise<boolean> {
-    return isSha256Hex(digest) && this.records.deleteLink(repository, `sha256:${digest}`);
+    if (!isSha256Hex(digest)) return false;
+    await this.records.deleteHolder(`sha256:${digest}`, repository);
+    return this.records.deleteLink(repository, `sha256:${digest}`);
   }
 
   async linkAlias(repository: string, alias: string, digest: string): Promise<void> {
     if (!isAlias(alias)) throw new Error(`not a sha512 digest: ${alias}`);
     await this.link(repository, digest);
     await this.records.putLink(repository, alias, digest);
+    await this.records.putHolder(alias, repository);
   }
 
   async resolveAlias(repository: string, alias: string): Promise<string | null> {
@@ -247,7 +263,29 @@ export class S3UploadSessionStore implements UploadSessionStore {
   }
 
   async unlinkAlias(repository: string, alias: string): Promise<boolean> {
-    return isAlias(alias) && this.records.deleteLink(repository, alias);
+    if (!isAlias(alias)) return false;
+    await this.records.deleteHolder(alias, repository);
+    return this.records.deleteLink(repository, alias);
+  }
+
+  /**
+   * In the order of the repositories' names. A holder is written after its link and removed
+   * before it, and one whose link is gone (a crash between, or a link racing an unlink) is
+   * skipped; holders are read a page of `limit` at a time until `limit` hold the digest.
+   */
+  async holders(digest: string, limit: number): Promise<string[]> {
+    assertHoldersLimit(limit);
+    const sha256 = digest.startsWith('sha256:') && isSha256Hex(digest.slice('sha256:'.length));
+    if (!sha256 && !isAlias(digest)) return [];
+    const found: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await this.records.holders(digest, after, limit);
+      for (const repository of page)
+        if (found.length < limit && (await this.records.getLink(repository, digest)) !== null) found.push(repository);
+      if (found.length === limit || page.length < limit) return found;
+      after = page.at(-1)!;
+    }
   }
 
   async expire(before: Date): Promise<number> {

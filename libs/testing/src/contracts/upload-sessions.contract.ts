@@ -259,6 +259,61 @@ export function describeUploadSessionsContract(
     );
 
     it(
+      'should name the repositories that hold a digest, by link or alias, in a stable order, at most `limit`',
+      async () => {
+        const hex = '1'.repeat(64);
+        const digest = `sha256:${hex}`;
+        const alias = `sha512:${'2'.repeat(128)}`;
+        expect(await sessions().holders(digest, 10)).toEqual([]);
+        for (const repository of ['ns/b', 'other/a', 'ns/c', 'ns/a']) await sessions().link(repository, hex);
+        await sessions().link('ns/b', hex);
+        await sessions().link('ns/d', '3'.repeat(64));
+        const all = await sessions().holders(digest, 10);
+        expect([...all].sort()).toEqual(['ns/a', 'ns/b', 'ns/c', 'other/a']);
+        // The same order every time, and from another process; a smaller limit is a prefix of it.
+        expect(await sessions().holders(digest, 10)).toEqual(all);
+        const other = await ctx.fixture.reopen();
+        try {
+          expect(await other.holders(digest, 10)).toEqual(all);
+        } finally {
+          await other.close();
+        }
+        expect(await sessions().holders(digest, 4)).toEqual(all);
+        expect(await sessions().holders(digest, 2)).toEqual(all.slice(0, 2));
+        expect(await sessions().holders(digest, 1)).toEqual(all.slice(0, 1));
+        // An alias is held under its own digest; the link it names under the sha256.
+        await sessions().linkAlias('ns/e', alias, hex);
+        expect(await sessions().holders(alias, 10)).toEqual(['ns/e']);
+        expect([...(await sessions().holders(digest, 10))].sort()).toEqual(['ns/a', 'ns/b', 'ns/c', 'ns/e', 'other/a']);
+        // Undone links and aliases are no longer named; the others stay in their order.
+        expect(await sessions().unlink('ns/b', hex)).toBe(true);
+        expect(await sessions().unlinkAlias('ns/e', alias)).toBe(true);
+        expect(await sessions().holders(alias, 10)).toEqual([]);
+        const left = all.filter((repository) => repository !== 'ns/b');
+        expect((await sessions().holders(digest, 10)).filter((repository) => repository !== 'ns/e')).toEqual(left);
+        for (const repository of ['other/a', 'ns/c', 'ns/a', 'ns/e']) await sessions().unlink(repository, hex);
+        expect(await sessions().holders(digest, 10)).toEqual([]);
+        expect(await sessions().holders('sha256:' + '3'.repeat(64), 10)).toEqual(['ns/d']);
+      },
+      timeout,
+    );
+
+    it(
+      'should name no holder for a malformed digest, and refuse a limit that is not a positive integer',
+      async () => {
+        const hex = '4'.repeat(64);
+        await sessions().link('ns/chart', hex);
+        expect(await sessions().holders(`sha256:${hex}`, 1)).toEqual(['ns/chart']);
+        for (const digest of [hex, `sha256:${hex.slice(1)}`, `sha512:${hex}`, `SHA256:${hex}`, '../x', ''])
+          expect(await sessions().holders(digest, 10)).toEqual([]);
+        for (const limit of [0, -1, 1.5, Number.NaN])
+          await expect(sessions().holders(`sha256:${hex}`, limit)).rejects.toBeInstanceOf(RangeError);
+        await sessions().unlink('ns/chart', hex);
+      },
+      timeout,
+    );
+
+    it(
       'should link a blob to a repository, and to that repository only',
       async () => {
         const digest = 'a'.repeat(64);

@@ -69,6 +69,18 @@ import type { RequestInput } from '../request-input';
 import { findArtifact, findOtherArtifact } from './oci-artifacts';
 import { OciReadsUseCases, OciRepositoryPath } from './oci-reads.use-cases';
 
+/**
+ * The most repositories a mount without `from` tries (each is a read of that repository): a
+ * blob held by more is looked for in the first ones, in the upload sessions store's order.
+ */
+export const MOUNT_CANDIDATES = 16;
+
+/** A blob a mount links into the repository: its digest as the client named it, and its store key. */
+interface Mountable {
+  digest: OciDigest;
+  hex: string;
+}
+
 /** A chunk's place as `Content-Range: <start>-<end>` said it. */
 export interface ChunkRange {
   start: number;
@@ -111,8 +123,9 @@ export class OciPushesUseCases {
 
   /**
    * `POST .../blobs/uploads/`: with `digest`, the whole blob in the body (monolithic); with
-   * `mount` and `from`, the blob of a repository the caller may read, if it holds it; else a new
-   * session.
+   * `mount` and `from`, the blob of a repository the caller may read, if it holds it; with
+   * `mount` alone, the blob of some repository the caller may read that holds it (`discovered`);
+   * else a new session.
    */
   async startUpload(
     path: OciRepositoryPath & {
@@ -134,7 +147,8 @@ export class OciPushesUseCases {
       await this.sessions.link(repository, digest.hex);
       return { kind: 'blob', repository, digest: digest.text };
     }
-    const mounted = path.mount !== null && path.from !== null ? await this.mountable(path) : null;
+    const mounted =
+      path.mount === null ? null : path.from !== null ? await this.mountable(path) : await this.discovered(path);
     if (mounted) {
       await this.link(repository, mounted.digest, mounted.hex);
       return { kind: 'blob', repository, digest: mounted.digest.text };
@@ -493,7 +507,7 @@ export class OciPushesUseCases {
     caller: Caller;
     mount: string | null;
     from: string | null;
-  }): Promise<{ digest: OciDigest; hex: string } | null> {
+  }): Promise<Mountable | null> {
     const [namespace, name, ...rest] = (path.from ?? '').split('/');
     if (!namespace || !name || rest.length > 0 || path.mount === null) return null;
     try {
@@ -503,6 +517,28 @@ export class OciPushesUseCases {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * A mount that names no repository (the distribution spec's automatic content discovery): the
+   * blob of the first repository, of at most MOUNT_CANDIDATES holding it (uploaded or mounted
+   * into it: UploadSessionStore.holders, in the store's order), that the caller may read, as a
+   * mount `from` it; null when none, and for a malformed digest. A repository the caller may not
+   * read is passed over exactly as one that does not hold the blob, so the answer (a new
+   * session) tells nothing of another's private repository.
+   */
+  private async discovered(path: { caller: Caller; mount: string | null }): Promise<Mountable | null> {
+    let digest: OciDigest;
+    try {
+      digest = parseAnyOciDigest(path.mount ?? '');
+    } catch {
+      return null;
+    }
+    for (const from of await this.sessions.holders(digest.text, MOUNT_CANDIDATES)) {
+      const mounted = await this.mountable({ ...path, mount: digest.text, from });
+      if (mounted) return mounted;
+    }
+    return null;
   }
 
   private async append(repository: string, id: string, offset: number, body: Readable | null, max: number) {

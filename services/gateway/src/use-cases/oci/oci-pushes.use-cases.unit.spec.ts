@@ -18,7 +18,7 @@ import { ArchiveInspectionPool } from '../../archive/archive-inspection-pool';
 import { PushAdmission } from '../../auth/push-admission';
 import { ChangePackageUseCases } from '../change-package.use-cases';
 import { ReleasePublisher } from '../release-publisher';
-import { OciPushesUseCases } from './oci-pushes.use-cases';
+import { MOUNT_CANDIDATES, OciPushesUseCases } from './oci-pushes.use-cases';
 import { OciReadsUseCases } from './oci-reads.use-cases';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -153,5 +153,84 @@ describe('OciPushesUseCases blob uploads', () => {
     expect(blobs.stored.size).toBe(0);
     expect(await store.get('team/app', id)).toBeNull();
     await expect(finish(id, null, claimed)).rejects.toBeInstanceOf(BlobUploadUnknownError);
+  });
+});
+
+describe('OciPushesUseCases mounts without `from`', () => {
+  const hex = 'e'.repeat(64);
+  const mount = `sha256:${hex}`;
+  let root: string;
+  let store: FsUploadSessionStore;
+  /** The repositories whose blob the caller may read, and the reads the use case made, in order. */
+  let readable: Set<string>;
+  let tried: string[];
+  let pushes: OciPushesUseCases;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'wharf-oci-mounts-'));
+    store = new FsUploadSessionStore(join(root, 'oci-uploads'));
+    readable = new Set();
+    tried = [];
+    const reads = {
+      blob: async (path: { namespace: string; name: string }) => {
+        const repository = `${path.namespace}/${path.name}`;
+        tried.push(repository);
+        if (!readable.has(repository)) throw new Error(`${repository}: not found`);
+        return { key: hex, size: 1 };
+      },
+    };
+    const admission = {
+      admit: async () => ({ namespace: 'team', maxBlobBytes: 1024, maxStorageBytes: 0, allowOverwrites: false }),
+    } as unknown as PushAdmission;
+    pushes = new OciPushesUseCases(
+      admission,
+      reads as unknown as OciReadsUseCases,
+      {} as ReleasePublisher,
+      {} as ChangePackageUseCases,
+      {} as ArchiveInspectionPool,
+      {} as BlobStore,
+      store,
+      {} as PackageCommands,
+      {} as WharfConfig,
+    );
+  });
+
+  afterEach(async () => {
+    await store.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const start = (mountDigest: string) =>
+    pushes.startUpload({ ...repo, digest: null, mount: mountDigest, from: null, body: null });
+
+  /** `count` repositories holding the blob, in the store's order. */
+  async function holders(count: number): Promise<string[]> {
+    for (let i = 0; i < count; i++) await store.link(`other${i}/app`, hex);
+    return store.holders(mount, count);
+  }
+
+  it('should mount from the first holder the caller may read, in the store order, reading none after it', async () => {
+    const order = await holders(5);
+    readable.add(order[2]!).add(order[4]!);
+    expect(await start(mount)).toEqual({ kind: 'blob', repository: 'team/app', digest: mount });
+    expect(tried).toEqual(order.slice(0, 3));
+    expect(await store.linked('team/app', hex)).toBe(true);
+  });
+
+  it(`should try at most ${MOUNT_CANDIDATES} holders, then open a session`, async () => {
+    const order = await holders(MOUNT_CANDIDATES + 1);
+    readable.add(order[MOUNT_CANDIDATES]!);
+    expect(await start(mount)).toMatchObject({ kind: 'session', repository: 'team/app', size: 0 });
+    expect(tried).toEqual(order.slice(0, MOUNT_CANDIDATES));
+    expect(await store.linked('team/app', hex)).toBe(false);
+    readable.add(order[MOUNT_CANDIDATES - 1]!);
+    expect(await start(mount)).toMatchObject({ kind: 'blob', digest: mount });
+  });
+
+  it('should open a session, reading no repository, for a digest held nowhere or a malformed one', async () => {
+    expect(await start(mount)).toMatchObject({ kind: 'session' });
+    expect(await start('sha256:nothex')).toMatchObject({ kind: 'session' });
+    expect(tried).toEqual([]);
+    expect(await store.linked('team/app', hex)).toBe(false);
   });
 });
