@@ -55,7 +55,15 @@ const PASSES: { name: string; path: string; ignore: string[]; leaveOut: string[]
   },
 ];
 
-const project = `wharf-ctr-${randomBytes(4).toString('hex')}`;
+/**
+ * The stack's compose project and host ports: free ones of the machine's, unless given (a shared
+ * machine where each run keeps to its own names and ports): WHARF_COMPOSE_PROJECT and the
+ * WHARF_COMPOSE_*_PORT variables compose.sh reads.
+ */
+const project = process.env.WHARF_COMPOSE_PROJECT || `wharf-ctr-${randomBytes(4).toString('hex')}`;
+const PORT_VARIABLES = ['GATEWAY', 'ENFORCED', 'KAFKA', 'MONGO', 'S3', 'OPENSEARCH'].map(
+  (p) => `WHARF_COMPOSE_${p}_PORT`,
+);
 let env: NodeJS.ProcessEnv;
 let gateway: string;
 let enforcedGateway: string;
@@ -67,7 +75,9 @@ async function stack(...args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  const [g, enforced, kafka, mongo, s3, opensearch] = await Promise.all([1, 2, 3, 4, 5, 6].map(() => freePort()));
+  const [g, enforced, kafka, mongo, s3, opensearch] = await Promise.all(
+    PORT_VARIABLES.map(async (name) => (process.env[name] ? Number(process.env[name]) : freePort())),
+  );
   env = {
     ...process.env,
     WHARF_COMPOSE_PROJECT: project,

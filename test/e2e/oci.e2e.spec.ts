@@ -4,8 +4,9 @@
  * enforced one. Helm's own client over the same routes: test/clients/helm-oci.e2e.spec.ts.
  */
 import { createHash } from 'node:crypto';
+import { Socket, connect } from 'node:net';
 import { HttpClient, HttpResponse, expectError, root } from '../support/http-client';
-import { E2E_ADMIN, enforcedUrl } from '../support/target';
+import { E2E_ADMIN, baseUrl, enforcedUrl } from '../support/target';
 import { apprDigest, archiveFor, packagePath, pushBody, pushOk, uniqueNamespace } from './support/appr.fixtures';
 
 jest.setTimeout(60_000);
@@ -187,6 +188,31 @@ describe('OCI distribution API: Helm charts over /v2/', () => {
 
     expect((await putManifest(root, repo, '0.1.0', helmManifest(config, chart))).status).toBe(201);
     expect((await root.get(`/v2/${repo}/blobs/${sha256(chart)}`)).bytes.equals(chart)).toBe(true);
+  });
+
+  it('should answer the next request on a kept-alive connection after refusing a large chunk before reading it (416, 404)', async () => {
+    // As Go's net/http sends them (the OCI conformance suite): a chunk far larger than the socket
+    // buffers, refused on what the session says before a byte is read, then the next request on
+    // the same connection. Left unread, the body paused the socket: that request got no answer,
+    // and the connection was reset at the keep-alive timeout.
+    const repo = `${uniqueNamespace('oci')}/kept`;
+    const connection = await KeptAliveConnection.open(baseUrl());
+    try {
+      const started = await connection.request(`POST /v2/${repo}/blobs/uploads/`, {});
+      expect(started.status).toBe(202);
+      const location = started.headers['location']!.replace(/^https?:\/\/[^/]+/, '');
+      const chunk = Buffer.alloc(24 * 1024 * 1024, 'x');
+      const headers = { 'content-type': 'application/octet-stream', 'content-range': `1-${chunk.length}` };
+      expect((await connection.request(`PATCH ${location}`, headers, chunk)).status).toBe(416);
+      expect((await connection.request('GET /v2/', {})).status).toBe(200);
+      const unknown = `/v2/${repo}/blobs/uploads/00000000-0000-4000-8000-000000000000`;
+      const refused = { 'content-type': 'application/octet-stream', 'content-range': `0-${chunk.length - 1}` };
+      expect((await connection.request(`PATCH ${unknown}`, refused, chunk)).status).toBe(404);
+      const status = await connection.request(`GET ${location}`, {});
+      expect([status.status, status.headers['range']]).toEqual([204, '0-0']);
+    } finally {
+      connection.close();
+    }
   });
 
   it('should take sha512 blobs: monolithic and chunked uploads, GET and HEAD, mount and DELETE by their sha512 digest', async () => {
@@ -955,3 +981,80 @@ describe('OCI distribution API: access (enforced mode)', () => {
     expectOciError(await basic(user, 'catalog-password-1').get('/v2/_catalog'), 403, 'DENIED');
   });
 });
+
+/**
+ * One HTTP/1.1 connection, kept alive, its requests written whole as a client does (the body as
+ * fast as the socket takes it, whether or not the server reads it), one answer read at a time.
+ */
+class KeptAliveConnection {
+  private received = Buffer.alloc(0);
+  private failure: Error | null = null;
+  private wake: () => void = () => undefined;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly host: string,
+  ) {
+    socket.on('data', (data: Buffer) => {
+      this.received = Buffer.concat([this.received, data]);
+      this.wake();
+    });
+    socket.on('error', (error) => {
+      this.failure = error;
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.failure ??= new Error('the server closed the connection');
+      this.wake();
+    });
+  }
+
+  static async open(url: string): Promise<KeptAliveConnection> {
+    const { hostname, port, host } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return new KeptAliveConnection(socket, host);
+  }
+
+  /** Sends `line` (method and path) with `headers` and `body`; its answer (status, headers), within 30 s. */
+  async request(
+    line: string,
+    headers: Record<string, string>,
+    body = Buffer.alloc(0),
+  ): Promise<{ status: number; headers: Record<string, string> }> {
+    const head = Object.entries({ host: this.host, ...headers, 'content-length': String(body.length) })
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    this.socket.write(`${line} HTTP/1.1\r\n${head}\r\n`);
+    if (body.length > 0) this.socket.write(body);
+    const giveUp = Date.now() + 30_000;
+    for (;;) {
+      const answer = this.answer();
+      if (answer) return answer;
+      if (this.failure) throw new Error(`no answer to ${line}: ${this.failure.message}`);
+      if (Date.now() > giveUp) throw new Error(`no answer to ${line} on the kept-alive connection in 30 s`);
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, 500);
+      });
+    }
+  }
+
+  /** The first whole answer received, taken off the connection; null until one is. */
+  private answer(): { status: number; headers: Record<string, string> } | null {
+    const end = this.received.indexOf('\r\n\r\n');
+    if (end < 0) return null;
+    const [statusLine, ...lines] = this.received.subarray(0, end).toString('latin1').split('\r\n');
+    const headers = Object.fromEntries(
+      lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+    );
+    const length = end + 4 + Number(headers['content-length'] ?? 0);
+    if (this.received.length < length) return null;
+    this.received = this.received.subarray(length);
+    return { status: Number(statusLine!.split(' ')[1]), headers };
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}

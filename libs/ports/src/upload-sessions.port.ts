@@ -77,10 +77,17 @@ export interface UploadSessionStore {
    */
   heldBytes(repository: string, id: string): Promise<number>;
 
-  /** A new, empty session in `repository`. */
+  /**
+   * A new, empty session in `repository`. A store may keep nothing of it until its first chunk or
+   * its seal (the id carrying it, verifiably), so a whole-blob PUT costs no write at the POST; such
+   * a session is found at every store on the same storage all the same (a restart, a replica).
+   */
   start(repository: string): Promise<UploadSession>;
 
-  /** The session, or null when it does not exist in `repository` (also for a malformed id). */
+  /**
+   * The session, or null when it does not exist in `repository`: a malformed or forged id, another
+   * repository's, one finished (removed), cancelled or expired (never a new session again).
+   */
   get(repository: string, id: string): Promise<UploadSession | null>;
 
   /**
@@ -162,7 +169,10 @@ export interface UploadSessionStore {
   /**
    * Removes every session whose last activity (its start, or its last chunk kept) is before
    * `before` (abandoned uploads), and whatever bytes of removed sessions are left in storage;
-   * returns how many sessions. A session that keeps receiving chunks is never expired.
+   * returns how many sessions that held bytes or a seal (a store that keeps nothing of an empty
+   * session may count it or not, but it is gone all the same: at this store from then on, and at
+   * every store once it is older than the age the store was given). A session that keeps
+   * receiving chunks is never expired.
    */
   expire(before: Date): Promise<number>;
 

@@ -72,7 +72,11 @@ async function start(config: WharfConfig, logger: JsonLogger) {
   const blobs = await S3BlobStore.create(config.distributed.s3!);
   // OCI blob uploads: S3 multipart uploads in the blob store's bucket, their state in MongoDB, so
   // any gateway takes a session's next chunk and a session outlives the gateway that started it.
-  const uploads = await S3UploadSessionStore.connect({ s3: config.distributed.s3!, mongo: mongoOptions });
+  const uploads = await S3UploadSessionStore.connect({
+    s3: config.distributed.s3!,
+    mongo: mongoOptions,
+    maxAgeMs: config.ociUploads.maxAgeSeconds * 1000,
+  });
   // Webhooks need the key that seals their secrets, shared with the webhook service; without it
   // the webhook routes answer 501.
   const key = config.webhooks.secretKey;

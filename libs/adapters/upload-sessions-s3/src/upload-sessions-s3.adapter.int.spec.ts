@@ -20,7 +20,7 @@ import {
   mongoUrl,
   uniqueDatabase,
 } from '../../mongo/src/mongo.test-support';
-import { MAX_TAILS, S3UploadSessionStore } from './upload-sessions-s3.adapter';
+import { MAX_TAILS, S3UploadSessionStore, type S3UploadSessionsOptions } from './upload-sessions-s3.adapter';
 
 jest.setTimeout(120_000);
 
@@ -30,11 +30,15 @@ let prefix: string;
 let database: string;
 const stores: S3UploadSessionStore[] = [];
 
-async function replica(): Promise<S3UploadSessionStore> {
+const DAY = 24 * 3600_000;
+const MINUTE = 60_000;
+
+async function replica(options: Pick<S3UploadSessionsOptions, 'now'> = {}): Promise<S3UploadSessionStore> {
   const store = await S3UploadSessionStore.connect({
     s3: { ...bucket.connection, bucket: bucket.bucket, prefix },
     mongo: { url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } },
     partSize: 5 * MiB,
+    ...options,
   });
   stores.push(store);
   return store;
@@ -254,5 +258,119 @@ it('should sweep, on expiry, the uploads and objects a removed session left behi
   const bytes = await bytesOf(await store.open('ns/app', live.id));
   expect(bytes.equals(Buffer.concat([first, Buffer.from('last')]))).toBe(true);
   expect(await store.delete('ns/app', live.id)).toBe(true);
+  expect(await leftovers()).toEqual([]);
+});
+
+it('should store nothing for a session until it holds something, and only its head, by `_id`, for a whole-blob PUT', async () => {
+  const [a, b] = [await replica(), await replica()];
+  const db = (await adminClient()).db(database);
+  const heads = db.collection<{ _id: string; gone?: boolean; sealed?: boolean }>('oci_upload_sessions');
+  const states = db.collection('oci_upload_session_states');
+  const { id } = await a.start('ns/app');
+  expect(await heads.countDocuments({})).toBe(0);
+  // A monolithic push: the PUT at another replica seals the empty session, then removes it.
+  expect(await b.seal('ns/app', id)).toMatchObject({ id, size: 0 });
+  expect(await b.delete('ns/app', id)).toBe(true);
+  expect(await heads.find({}).toArray()).toEqual([expect.objectContaining({ _id: id, sealed: true, gone: true })]);
+  expect(await states.countDocuments({})).toBe(0);
+  expect(await leftovers()).toEqual([]);
+  expect(await a.get('ns/app', id)).toBeNull();
+});
+
+it('should take no empty session older than its age at a store that never expired it (another replica)', async () => {
+  const store = await S3UploadSessionStore.connect({
+    s3: { ...bucket.connection, bucket: bucket.bucket, prefix },
+    mongo: { url: mongoUrl(), database, clientOptions: { serverSelectionTimeoutMS: 10_000 } },
+    partSize: 5 * MiB,
+    maxAgeMs: 200,
+  });
+  stores.push(store);
+  const { id } = await store.start('ns/app');
+  expect(await store.get('ns/app', id)).not.toBeNull();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(await store.get('ns/app', id)).toBeNull();
+  await expect(store.seal('ns/app', id)).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+  await expect(store.append('ns/app', id, 0, Readable.from([Buffer.from('a')]), 10)).rejects.toBeInstanceOf(
+    UploadSessionNotFoundError,
+  );
+  expect(await store.delete('ns/app', id)).toBe(false);
+});
+
+it("should keep a finished session's tombstone while any replica's clock takes its id, then drop it and refuse the id", async () => {
+  // Replica `a`'s clock is set by the test; `b`'s is 4 minutes behind it (within the 5 allowed).
+  let at = Date.now();
+  const a = await replica({ now: () => new Date(at) });
+  const b = await replica({ now: () => new Date(at - 4 * MINUTE) });
+  const heads = (await adminClient()).db(database).collection<{ _id: string }>('oci_upload_sessions');
+  const refused = async (store: S3UploadSessionStore, id: string) => {
+    expect(await store.get('ns/app', id)).toBeNull();
+    await expect(store.append('ns/app', id, 0, Readable.from([Buffer.from('a')]), 10)).rejects.toBeInstanceOf(
+      UploadSessionNotFoundError,
+    );
+    await expect(store.seal('ns/app', id)).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+  };
+  const start = at;
+  // `old` started (its id says so) a day and 3 minutes before `start`, and was pushed whole then.
+  at = start - DAY - 3 * MINUTE;
+  const old = await a.start('ns/app');
+  at = start;
+  const recent = await a.start('ns/app');
+  for (const { id } of [old, recent]) {
+    at = Number.parseInt(id.split('.')[1]!, 36);
+    await a.seal('ns/app', id);
+    expect(await a.delete('ns/app', id)).toBe(true);
+  }
+  at = start;
+  // Past the age at `a`, not at `b`, whose clock is behind: the tombstone is what refuses it there.
+  expect(await a.expire(new Date(at - DAY))).toBe(0);
+  expect((await heads.find({}).toArray()).map((h) => h._id).sort()).toEqual([old.id, recent.id].sort());
+  await refused(b, old.id);
+  // Past the age plus the clocks' skew: dropped, and still refused at every replica.
+  at = start + 3 * MINUTE;
+  expect(await a.expire(new Date(at - DAY))).toBe(0);
+  expect((await heads.find({}).toArray()).map((h) => h._id)).toEqual([recent.id]);
+  for (const store of [a, b]) {
+    await refused(store, old.id);
+    await refused(store, recent.id);
+  }
+  expect((await heads.find({}).toArray()).map((h) => h._id)).toEqual([recent.id]);
+  expect(await leftovers()).toEqual([]);
+});
+
+it('should not expire a session whose first chunk is being written when its id nears the age (another replica sweeping)', async () => {
+  let lag = 3600_000;
+  const a = await replica({ now: () => new Date(Date.now() - lag) });
+  const b = await replica();
+  const heads = (await adminClient()).db(database).collection<{ _id: string }>('oci_upload_sessions');
+  // Started an hour ago; its first chunk comes now.
+  const { id } = await a.start('ns/app');
+  lag = 0;
+  const chunk = new PassThrough();
+  chunk.write(randomBytes(100));
+  const appended = a.append('ns/app', id, 0, chunk, 16 * MiB);
+  for (let i = 0; i < 600 && (await heads.countDocuments({ _id: id })) === 0; i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  // Another replica sweeps the sessions idle for half an hour while the chunk is still being sent.
+  const expired = await b.expire(new Date(Date.now() - 30 * MINUTE));
+  chunk.end(randomBytes(100));
+  expect(expired).toBe(0);
+  expect((await appended).size).toBe(200);
+  expect((await b.get('ns/app', id))?.size).toBe(200);
+  expect(await a.delete('ns/app', id)).toBe(true);
+  expect(await leftovers()).toEqual([]);
+});
+
+it('should finish, on expiry, the removal of a session a crash left half-way', async () => {
+  const store = await replica();
+  const heads = (await adminClient()).db(database).collection<{ _id: string }>('oci_upload_sessions');
+  const states = (await adminClient()).db(database).collection('oci_upload_session_states');
+  const { id } = await store.start('ns/app');
+  await store.append('ns/app', id, 0, Readable.from([randomBytes(100)]), 16 * MiB);
+  await store.append('ns/app', id, 100, Readable.from([randomBytes(100)]), 16 * MiB);
+  // What a crash right after the mark leaves: gone, its states and tail objects still there.
+  await heads.updateOne({ _id: id }, { $set: { gone: true, removing: true } });
+  expect(await store.get('ns/app', id)).toBeNull();
+  expect(await store.expire(new Date(Date.now() + 1000))).toBe(0);
+  expect(await states.countDocuments({ session: id })).toBe(0);
   expect(await leftovers()).toEqual([]);
 });

@@ -6,7 +6,10 @@
  *   <prefix>oci-uploads/<id>/tail-<uuid>  bytes after the last whole part (fewer than a part
  *                                         together, in one object or a few)
  * and the state that ties them together (size, upload id, parts and their ETags, the tails, sealed)
- * in MongoDB (upload-session-records.ts), committed once per chunk by an atomic insert.
+ * in MongoDB (upload-session-records.ts), committed once per chunk by an atomic insert. A session
+ * is stored at its first chunk or seal, not at its start: until then its signed id is all there
+ * is of it (session-ids.ts), so a monolithic push (POST, then PUT with the whole blob) costs the
+ * blob, its link and the session's sealed head (then marked gone), and no S3 request but the blob's.
  *
  * S3 parts must be at least 5 MiB but the last, and an OCI chunk can be any size: a chunk that
  * fills a part is the old tails' bytes followed by the chunk's, cut into parts of `partSize` as
@@ -84,7 +87,15 @@ import {
 } from '@wharf/ports';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { MongoUploadRecords, RecordedPart, SessionHead, SessionState } from './upload-session-records';
+import {
+  EMPTY_STATE,
+  MongoUploadRecords,
+  RecordedPart,
+  SessionHead,
+  SessionState,
+  StoredHead,
+} from './upload-session-records';
+import { SessionIds } from './session-ids';
 import { SerialByKey } from '@wharf/collections';
 
 const MiB = 1024 * 1024;
@@ -100,7 +111,22 @@ interface Chunk {
   base: SessionState;
   tail: string | null;
 }
-const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A session as found: its head, its newest state, and whether it has records (else it held nothing yet). */
+interface Found {
+  head: SessionHead;
+  state: SessionState;
+  stored: boolean;
+}
+
+/**
+ * How far the replicas' clocks may disagree: a tombstone is kept that much longer than `maxAgeMs`,
+ * so no replica still takes its id for a new session once it is dropped.
+ */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** How long a session may stay unfinished, unless the caller says (the gateway's WHARF_OCI_UPLOAD_MAX_AGE_SECONDS). */
+const DEFAULT_MAX_AGE_MS = 24 * 3600_000;
 
 export interface S3UploadSessionsOptions {
   /** The bucket (the blob store's) and how to reach it. */
@@ -113,12 +139,23 @@ export interface S3UploadSessionsOptions {
   mongo: MongoConnectionOptions;
   /** Part size, at least 5 MiB (S3's smallest part but the last): the most a chunk holds in memory. Default 8 MiB. */
   partSize?: number;
+  /**
+   * How long a session that holds nothing names a session (its id is all there is of it): the
+   * expiry's age, which every replica must be given alike. Default 24 h.
+   */
+  maxAgeMs?: number;
+  /** The clock (the system's unless a test sets it): session ids' starts and the age are read on it. */
+  now?: () => Date;
 }
 
 export class S3UploadSessionStore implements UploadSessionStore {
   private readonly serial = new SerialByKey();
   private readonly prefix: string;
   private readonly partSize: number;
+  private readonly maxAgeMs: number;
+  private readonly now: () => Date;
+  /** Sessions that hold nothing and started before this are gone (the latest `expire` here). */
+  private horizon = new Date(0);
   /** A part: a chunk of at least that many bytes never adds a tail object of its own but its rest. */
   readonly minChunkBytes: number;
 
@@ -126,12 +163,15 @@ export class S3UploadSessionStore implements UploadSessionStore {
     private readonly client: S3Client,
     private readonly bucket: string,
     private readonly records: MongoUploadRecords,
+    private readonly ids: SessionIds,
     options: S3UploadSessionsOptions,
   ) {
     const prefix = options.s3.prefix ?? '';
     this.prefix = `${prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`}oci-uploads/`;
     this.partSize = options.partSize ?? 8 * MiB;
     this.minChunkBytes = this.partSize;
+    this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+    this.now = options.now ?? (() => new Date());
   }
 
   /** A store on the bucket (created when missing) and the MongoDB collections. */
@@ -144,21 +184,24 @@ export class S3UploadSessionStore implements UploadSessionStore {
     try {
       await ensureBucket(client, s3.bucket);
       const records = await MongoUploadRecords.connect(options.mongo);
-      await records.backfillHolders().catch(async (error: unknown) => {
+      try {
+        await records.backfillHolders();
+        const ids = new SessionIds(await records.sessionIdKey());
+        return new S3UploadSessionStore(client, s3.bucket, records, ids, options);
+      } catch (error) {
         await records.close();
         throw error;
-      });
-      return new S3UploadSessionStore(client, s3.bucket, records, options);
+      }
     } catch (error) {
       client.destroy();
       throw error;
     }
   }
 
+  /** Stores nothing: the id carries the session until its first chunk or its seal (session-ids.ts). */
   async start(repository: string): Promise<UploadSession> {
-    const head: SessionHead = { id: randomUUID(), repository, startedAt: new Date() };
-    await this.records.create(head);
-    return { ...head, size: 0 };
+    const startedAt = this.now();
+    return { id: this.ids.issue(repository, startedAt), repository, startedAt, size: 0 };
   }
 
   async get(repository: string, id: string): Promise<UploadSession | null> {
@@ -172,8 +215,15 @@ export class S3UploadSessionStore implements UploadSessionStore {
 
   append(repository: string, id: string, offset: number, content: Readable, maxBytes: number): Promise<UploadSession> {
     return this.serial.run(id, async () => {
-      const { head, state } = await this.require(repository, id);
-      if (offset !== state.size) throw new UploadOffsetMismatchError(id, state.size, offset);
+      let found = await this.require(repository, id);
+      if (offset !== found.state.size) throw new UploadOffsetMismatchError(id, found.state.size, offset);
+      // Its first chunk stores the session (a seal or a cancel at another replica may come first).
+      if (!found.stored) {
+        await this.records.create(found.head, this.now());
+        found = await this.require(repository, id);
+        if (offset !== found.state.size) throw new UploadOffsetMismatchError(id, found.state.size, offset);
+      }
+      const { head, state } = found;
       const chunk: Chunk = { base: state, tail: null };
       try {
         const next = await this.write(id, chunk, content, maxBytes);
@@ -186,7 +236,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
         content.destroy();
         if (chunk.tail) await this.deleteObject(chunk.tail).catch(() => undefined);
         // Another chunk committed meanwhile (its tail may be what this one failed to read): a mismatch.
-        const now = await this.records.state(id);
+        const now = await this.records.current(id);
         if (!(error instanceof UploadOffsetMismatchError) && now?.version !== chunk.base.version)
           throw await this.lost(repository, id, offset);
         throw error;
@@ -210,13 +260,24 @@ export class S3UploadSessionStore implements UploadSessionStore {
    * The session's state once sealed, and whether this call sealed it. The seal is a committed
    * state like a chunk's (an exclusive insert of the next version): of a seal and a chunk racing
    * from one state, at any replicas, one is committed and the other builds on it or is refused.
+   * A session that holds nothing is sealed by storing its head sealed (`sealEmpty`, also an
+   * exclusive insert, tried before any read: a whole-blob PUT's one write to the session).
    */
   private async sealed(
     repository: string,
     id: string,
   ): Promise<{ head: SessionHead; state: SessionState; sealedHere: boolean }> {
+    const fresh = this.freshHead(repository, id);
+    if (fresh && (await this.records.sealEmpty(fresh, this.now())))
+      return { head: fresh, state: { ...EMPTY_STATE, sealed: true }, sealedHere: true };
     const found = await this.find(repository, id);
     if (!found) throw new UploadSessionNotFoundError(id);
+    if (!found.stored) {
+      // Stored by nobody yet (an id of the earlier format never gets here): seal it as above.
+      if (await this.records.sealEmpty(found.head, this.now()))
+        return { head: found.head, state: { ...EMPTY_STATE, sealed: true }, sealedHere: true };
+      return this.sealed(repository, id);
+    }
     let state = found.state;
     let sealedHere = false;
     while (!state.sealed) {
@@ -227,10 +288,23 @@ export class S3UploadSessionStore implements UploadSessionStore {
     return { head: found.head, state, sealedHere };
   }
 
+  /**
+   * Removal keeps the session's head as a tombstone (`gone`), so its id, which would otherwise name
+   * a new empty session, names none until it is past the age (`expire` drops it then). A session
+   * that held nothing gets one (`forget`); one sealed empty is marked gone; one with chunks has
+   * its parts and objects removed too.
+   */
   async delete(repository: string, id: string): Promise<boolean> {
-    const head = ID.test(id) ? await this.records.head(id) : null;
-    if (!head || head.repository !== repository) return false;
-    return this.remove(id);
+    const parsed = this.ids.read(repository, id);
+    if (!parsed) return false;
+    const head = await this.records.head(id);
+    if (!head) {
+      const fresh = this.freshHead(repository, id);
+      if (!fresh) return false;
+      return (await this.records.forget(fresh, this.now())) || this.delete(repository, id);
+    }
+    if (head.repository !== repository || head.gone) return false;
+    return this.remove(head);
   }
 
   async link(repository: string, digest: string): Promise<void> {
@@ -288,11 +362,36 @@ export class S3UploadSessionStore implements UploadSessionStore {
     }
   }
 
+  /**
+   * Sessions that hold nothing have no record to remove: from now on this store takes none started
+   * before `before` (every gateway sweeps, so every replica's horizon follows its age), and every
+   * store none older than `maxAgeMs`. Tombstones go once their ids are older than that and the
+   * clocks' skew (`pastAge`, the rule `freshHead` applies, on the start the id carries).
+   */
   async expire(before: Date): Promise<number> {
+    if (before > this.horizon) this.horizon = before;
     let removed = 0;
-    for (const head of await this.records.idleSince(before)) if (await this.remove(head.id)) removed++;
+    for (const head of await this.records.idleSince(before)) {
+      if (!head.gone && (await this.remove(head))) removed++;
+      else if (head.removing) await this.removeRecorded(head);
+    }
+    await this.dropTombstones();
     await this.sweepStrays(before);
     return removed;
+  }
+
+  /**
+   * Drops the tombstones whose ids no store takes any more. The heads' `startedAt` (a copy of the
+   * id's start) only picks the candidates: the id itself decides, by the rule that refuses it.
+   */
+  private async dropTombstones(): Promise<void> {
+    const candidates = await this.records.goneStartedBefore(this.ageLimit(CLOCK_SKEW_MS));
+    const past = candidates.filter(({ repository, id }) => {
+      const parsed = this.ids.read(repository, id);
+      // An id of the earlier format (or none this key signed) never names a new session.
+      return !parsed?.signed || this.pastAge(parsed.startedAt, CLOCK_SKEW_MS);
+    });
+    await this.records.dropGone(past.map((head) => head.id));
   }
 
   async close(): Promise<void> {
@@ -373,7 +472,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
     const next = { ...state, version: state.version + 1, uploadId: created.UploadId! };
     if (await this.records.commit(id, next)) return next;
     await this.abort(id, created.UploadId!);
-    throw new UploadOffsetMismatchError(id, (await this.records.state(id))?.size ?? state.size, state.size);
+    throw new UploadOffsetMismatchError(id, (await this.records.current(id))?.size ?? state.size, state.size);
   }
 
   /** Uploads `body` as the first part number from `from` on that no other chunk has taken. */
@@ -439,12 +538,26 @@ export class S3UploadSessionStore implements UploadSessionStore {
 
   // --- removal -------------------------------------------------------------------------------
 
-  private async remove(id: string): Promise<boolean> {
-    const uploads = new Set(await this.records.uploadIdsOf(id));
-    for (const uploadId of uploads) if (uploadId) await this.abort(id, uploadId);
-    const prefix = this.sessionPrefix(id);
-    for await (const object of this.objectsUnder(prefix)) await this.deleteObject(object.Key!);
-    return this.records.remove(id);
+  /**
+   * Marks the session gone, then removes what its chunks left (its multipart upload, its objects,
+   * its states): a crash half-way leaves it `removing`, which the expiry finishes. A session that
+   * never took a chunk (sealed empty) has nothing but its head. False when it was gone already.
+   */
+  private async remove(head: StoredHead): Promise<boolean> {
+    const chunked = !head.sealed;
+    if (!(await this.records.markGone(head.id, chunked))) return false;
+    // Read after the mark (from the head as it was); an upload a chunk commits later is the stray sweep's.
+    if (chunked) await this.removeRecorded(head, (await this.records.state(head))?.uploadId ?? null);
+    // An id of the earlier format never names a new session: its head need not stay.
+    if (!this.ids.read(head.repository, head.id)?.signed) await this.records.drop(head.id);
+    return true;
+  }
+
+  /** Removes the multipart upload, objects and states of a session marked gone. */
+  private async removeRecorded(head: StoredHead, uploadId: string | null = null): Promise<void> {
+    if (uploadId) await this.abort(head.id, uploadId);
+    for await (const object of this.objectsUnder(this.sessionPrefix(head.id))) await this.deleteObject(object.Key!);
+    await this.records.removed(head.id);
   }
 
   /**
@@ -456,7 +569,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
     const gone = new Map<string, boolean>();
     const isGone = async (key: string) => {
       const id = key.slice(this.prefix.length).split('/')[0]!;
-      if (!gone.has(id)) gone.set(id, !ID.test(id) || (await this.records.head(id)) === null);
+      if (!gone.has(id)) gone.set(id, !SessionIds.isId(id) || ((await this.records.head(id))?.gone ?? true));
       return gone.get(id)!;
     };
     let keyMarker: string | undefined;
@@ -508,17 +621,48 @@ export class S3UploadSessionStore implements UploadSessionStore {
 
   // --- helpers -------------------------------------------------------------------------------
 
-  /** The session's head and newest state, when it is in `repository`. */
-  private async find(repository: string, id: string): Promise<{ head: SessionHead; state: SessionState } | null> {
-    if (!ID.test(id)) return null;
+  /**
+   * The session's head and newest state, when it is in `repository`: from its records, or, when
+   * it has none, from its id (a new empty session, unless it is past the age).
+   */
+  private async find(repository: string, id: string): Promise<Found | null> {
+    const parsed = this.ids.read(repository, id);
+    if (!parsed) return null;
     const head = await this.records.head(id);
-    if (!head || head.repository !== repository) return null;
-    const state = await this.records.state(id);
-    return state && { head, state };
+    if (!head) {
+      const fresh = this.freshHead(repository, id);
+      return fresh && { head: fresh, state: EMPTY_STATE, stored: false };
+    }
+    if (head.repository !== repository) return null;
+    const state = await this.records.state(head);
+    return state && { head, state, stored: true };
+  }
+
+  /** The head a signed id of `repository` carries, unless the session is past the age (or this store's last expiry). */
+  private freshHead(repository: string, id: string): SessionHead | null {
+    const parsed = this.ids.read(repository, id);
+    if (!parsed?.signed) return null;
+    const { startedAt } = parsed;
+    if (startedAt < this.horizon || this.pastAge(startedAt)) return null;
+    return { id, repository, startedAt };
+  }
+
+  /**
+   * The one rule of the age: a session that started at `startedAt` (as its id says) is refused by
+   * every store from `maxAgeMs` on, and by every store whose clock is `slack` behind from
+   * `maxAgeMs + slack` on (when its tombstone may go).
+   */
+  private pastAge(startedAt: Date, slack = 0): boolean {
+    return startedAt < this.ageLimit(slack);
+  }
+
+  /** Sessions that started before this are past the age, `slack` later. */
+  private ageLimit(slack: number): Date {
+    return new Date(this.now().getTime() - this.maxAgeMs - slack);
   }
 
   /** A session that takes chunks: not sealed (being finished). */
-  private async require(repository: string, id: string): Promise<{ head: SessionHead; state: SessionState }> {
+  private async require(repository: string, id: string): Promise<Found> {
     const found = await this.find(repository, id);
     if (!found || found.state.sealed) throw new UploadSessionNotFoundError(id);
     return found;

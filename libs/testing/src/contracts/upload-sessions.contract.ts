@@ -337,10 +337,13 @@ export function describeUploadSessionsContract(
       async () => {
         const slow = await sessions().start('ns/chart');
         const idle = await sessions().start('ns/chart');
+        // Both hold something (a store may keep nothing of an empty session until then).
+        await sessions().append('ns/chart', slow.id, 0, Readable.from([Buffer.from('ab')]), 100);
+        await sessions().append('ns/chart', idle.id, 0, Readable.from([Buffer.from('ab')]), 100);
         await new Promise((resolve) => setTimeout(resolve, 20));
         const cut = new Date();
         await new Promise((resolve) => setTimeout(resolve, 20));
-        await sessions().append('ns/chart', slow.id, 0, Readable.from([Buffer.from('abc')]), 100);
+        await sessions().append('ns/chart', slow.id, 2, Readable.from([Buffer.from('c')]), 100);
         // A refused chunk is no activity: the session is idle all the same.
         await expect(
           sessions().append('ns/chart', idle.id, 5, Readable.from([Buffer.from('x')]), 100),
@@ -374,14 +377,96 @@ export function describeUploadSessionsContract(
       'should expire the sessions started before an instant and keep the others',
       async () => {
         const old = await sessions().start('ns/chart');
+        await sessions().append('ns/chart', old.id, 0, Readable.from([Buffer.from('abc')]), 100);
         await new Promise((resolve) => setTimeout(resolve, 20));
         const cut = new Date();
         await new Promise((resolve) => setTimeout(resolve, 20));
         const fresh = await sessions().start('ns/chart');
+        await sessions().append('ns/chart', fresh.id, 0, Readable.from([Buffer.from('abc')]), 100);
         expect(await sessions().expire(cut)).toBe(1);
         expect(await sessions().get('ns/chart', old.id)).toBeNull();
         expect(await sessions().get('ns/chart', fresh.id)).not.toBeNull();
         await sessions().delete('ns/chart', fresh.id);
+      },
+      timeout,
+    );
+
+    it(
+      'should forget an empty session started before the expiry instant, and keep a later one',
+      async () => {
+        const old = await sessions().start('ns/chart');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const cut = new Date();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const fresh = await sessions().start('ns/chart');
+        await sessions().expire(cut);
+        expect(await sessions().get('ns/chart', old.id)).toBeNull();
+        await expect(
+          sessions().append('ns/chart', old.id, 0, Readable.from([Buffer.from('a')]), 10),
+        ).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+        await expect(sessions().seal('ns/chart', old.id)).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+        expect(await sessions().delete('ns/chart', old.id)).toBe(false);
+        expect(await sessions().get('ns/chart', fresh.id)).toMatchObject({ size: 0 });
+        expect(await sessions().delete('ns/chart', fresh.id)).toBe(true);
+      },
+      timeout,
+    );
+
+    it(
+      'should name no session with a forged id or from another repository, and change nothing',
+      async () => {
+        const { id } = await sessions().start('ns/chart');
+        const flip = (text: string, at: number) =>
+          text.slice(0, at) + (text[at] === 'a' ? 'b' : 'a') + text.slice(at + 1);
+        for (const forged of [flip(id, id.length - 1), flip(id, id.length - 24), flip(id, 0)]) {
+          expect(await sessions().get('ns/chart', forged)).toBeNull();
+          await expect(
+            sessions().append('ns/chart', forged, 0, Readable.from([Buffer.from('a')]), 10),
+          ).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+          await expect(sessions().seal('ns/chart', forged)).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+          await expect(sessions().open('ns/chart', forged)).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+          expect(await sessions().delete('ns/chart', forged)).toBe(false);
+        }
+        await expect(
+          sessions().append('ns/other', id, 0, Readable.from([Buffer.from('a')]), 10),
+        ).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+        await expect(sessions().seal('ns/other', id)).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+        expect(await sessions().delete('ns/other', id)).toBe(false);
+        // The session itself is as it was: empty, open to chunks.
+        expect(await sessions().get('ns/chart', id)).toMatchObject({ size: 0 });
+        expect((await sessions().append('ns/chart', id, 0, Readable.from([Buffer.from('a')]), 10)).size).toBe(1);
+        await sessions().delete('ns/chart', id);
+      },
+      timeout,
+    );
+
+    it(
+      'should never take a finished or cancelled session again, at any store on the same storage',
+      async () => {
+        const other = await ctx.fixture.reopen();
+        ctx.defer(() => other.close());
+        const finished = await sessions().start('ns/chart');
+        // A whole-blob PUT: sealed empty, then removed once the blob is stored.
+        expect(await other.seal('ns/chart', finished.id)).toMatchObject({ size: 0 });
+        expect(await sessions().delete('ns/chart', finished.id)).toBe(true);
+        const cancelled = await sessions().start('ns/chart');
+        expect(await sessions().delete('ns/chart', cancelled.id)).toBe(true);
+        for (const store of [sessions(), other])
+          for (const { id } of [finished, cancelled]) {
+            expect(await store.get('ns/chart', id)).toBeNull();
+            await expect(store.append('ns/chart', id, 0, Readable.from([Buffer.from('a')]), 10)).rejects.toBeInstanceOf(
+              UploadSessionNotFoundError,
+            );
+            await expect(store.seal('ns/chart', id)).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+            await expect(store.open('ns/chart', id)).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+            expect(await store.delete('ns/chart', id)).toBe(false);
+          }
+        // An empty session started at one store is found, takes chunks and is sealed at another.
+        const handed = await sessions().start('ns/chart');
+        expect(await other.get('ns/chart', handed.id)).toMatchObject({ size: 0, repository: 'ns/chart' });
+        expect((await other.append('ns/chart', handed.id, 0, Readable.from([Buffer.from('ab')]), 10)).size).toBe(2);
+        expect(await sessions().seal('ns/chart', handed.id)).toMatchObject({ size: 2 });
+        expect(await sessions().delete('ns/chart', handed.id)).toBe(true);
       },
       timeout,
     );

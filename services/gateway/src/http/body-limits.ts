@@ -22,6 +22,12 @@
  * - A refused body is never kept: Node discards the rest as it arrives and the connection stays
  *   open (`keepRefusedConnectionsOpen`). Closing it at once would reset a client that is still
  *   sending, which then never reads the answer (seen with fetch and Node's http client).
+ * - Nor is a body the route stopped reading: an answer sent before its request's body came to its
+ *   end (an OCI chunk refused on what its session says, 404 or 416, before a byte is read; a
+ *   stream given up half-way) drops the rest as it arrives (`dropUnreadBody`). Left piped into a
+ *   stream nobody reads, it would pause the socket: the next request a client sends on the
+ *   kept-alive connection would never be read, and the connection be reset at the keep-alive
+ *   timeout (72 s).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Transform } from 'node:stream';
@@ -194,6 +200,19 @@ export function releaseUpload(request: FastifyRequest): void {
  */
 export async function keepRefusedConnectionsOpen(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (reply.statusCode === 413) reply.removeHeader('connection');
+}
+
+/**
+ * `onSend`: when the answer goes before the request's body was read to its end, the rest is read
+ * and dropped (see the file's header), so the connection is free for the client's next request.
+ * A body that was read whole, or none, is left as it is.
+ */
+export async function dropUnreadBody(request: FastifyRequest): Promise<void> {
+  const raw = request.raw;
+  if (raw.readableEnded || raw.destroyed) return;
+  // Whatever it was piped into (the bounded stream, a store's reader) reads no more of it.
+  raw.unpipe();
+  raw.resume();
 }
 
 /** The bound on this request's body: the admitted upload bound, or the small one of every other route. */

@@ -23,6 +23,7 @@ import {
   admitUploadBody,
   bodyLimitOf,
   boundedStream,
+  dropUnreadBody,
   keepRefusedConnectionsOpen,
   readBoundedBody,
   releaseUpload,
@@ -97,6 +98,7 @@ export function configureGatewayHttp(app: NestFastifyApplication, logger: JsonLo
   };
   fastify.addHook('preParsing', admitUploadBody(uploadGate, config));
   fastify.addHook('onSend', keepRefusedConnectionsOpen);
+  fastify.addHook('onSend', dropUnreadBody);
   fastify.addHook('onResponse', async (request) => releaseUpload(request));
   fastify.addHook('onRequestAbort', async (request) => releaseUpload(request));
   fastify.removeAllContentTypeParsers();
