@@ -148,6 +148,18 @@ interface KeyDocument {
 
 const DUPLICATE_KEY = 11000;
 
+function storedHeadOf(found: HeadDocument): StoredHead {
+  return {
+    id: found._id,
+    repository: found.repository,
+    startedAt: found.startedAt,
+    latest: found.latest,
+    sealed: found.sealed === true,
+    gone: found.gone === true,
+    removing: found.removing === true,
+  };
+}
+
 export class MongoUploadRecords {
   private constructor(
     private readonly client: MongoClient,
@@ -212,17 +224,7 @@ export class MongoUploadRecords {
 
   async head(id: string): Promise<StoredHead | null> {
     const found = await this.heads.findOne({ _id: id });
-    return (
-      found && {
-        id,
-        repository: found.repository,
-        startedAt: found.startedAt,
-        latest: found.latest,
-        sealed: found.sealed === true,
-        gone: found.gone === true,
-        removing: found.removing === true,
-      }
-    );
+    return found && storedHeadOf(found);
   }
 
   /** The newest state of the session `head` names, or null when it has none (gone, or being removed). */
@@ -331,15 +333,7 @@ export class MongoUploadRecords {
   /** The heads whose last commit (or start) is before `before`: live sessions, tombstones, and removals left half-way. */
   async idleSince(before: Date): Promise<StoredHead[]> {
     const found = await this.heads.find({ activeAt: { $lt: before } }).toArray();
-    return found.map((h) => ({
-      id: h._id,
-      repository: h.repository,
-      startedAt: h.startedAt,
-      latest: h.latest,
-      sealed: h.sealed === true,
-      gone: h.gone === true,
-      removing: h.removing === true,
-    }));
+    return found.map(storedHeadOf);
   }
 
   /** Inserts `document`; false when its `_id` was taken (the one atomic conditional write on both servers). */

@@ -5,7 +5,8 @@
  * (cancelled or expired) aborting its multipart upload, leaving nothing in the bucket, a chunk
  * from a state superseded twice refused, one live state version kept per session (and found by a
  * reader that starts from a pruned one), small chunks
- * kept as tail objects of their own, and the expiry's sweep of what removed sessions left behind.
+ * kept as tail objects of their own, the expiry's sweep of what removed sessions left behind,
+ * and the holders of links written before holders were kept.
  */
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
@@ -373,4 +374,54 @@ it('should finish, on expiry, the removal of a session a crash left half-way', a
   expect(await store.expire(new Date(Date.now() + 1000))).toBe(0);
   expect(await states.countDocuments({ session: id })).toBe(0);
   expect(await leftovers()).toEqual([]);
+});
+
+/**
+ * `holders` (the links by digest) beyond the contract: links written before holders were kept
+ * (documents of the links collection alone) get theirs when a store first connects, once per
+ * database; a holder whose link is gone (a crash between the two writes, or a link racing an
+ * unlink) is not named, and does not take the place of one that holds the digest.
+ */
+describe('holders', () => {
+  const HOLDER_HEX = 'a'.repeat(64);
+  const HOLDER_ALIAS = `sha512:${'b'.repeat(128)}`;
+
+  async function collection(name: string) {
+    return (await adminClient()).db(database).collection<{ _id: string; repository: string; target?: string }>(name);
+  }
+
+  it('should give the links written before holders were kept their holders when it first connects, once', async () => {
+    const links = await collection('oci_upload_links');
+    await links.insertMany([
+      { _id: `ns/old@sha256:${HOLDER_HEX}`, repository: 'ns/old' },
+      { _id: `ns/old@${HOLDER_ALIAS}`, repository: 'ns/old', target: HOLDER_HEX },
+      { _id: `other/old@sha256:${HOLDER_HEX}`, repository: 'other/old' },
+    ]);
+    const store = await replica();
+    expect(await store.holders(`sha256:${HOLDER_HEX}`, 10)).toEqual(['ns/old', 'other/old']);
+    expect(await store.holders(HOLDER_ALIAS, 10)).toEqual(['ns/old']);
+    // Once per database: a link an older gateway writes later has none until it is written again.
+    await links.insertOne({ _id: `ns/later@sha256:${HOLDER_HEX}`, repository: 'ns/later' });
+    const again = await replica();
+    expect(await again.holders(`sha256:${HOLDER_HEX}`, 10)).toEqual(['ns/old', 'other/old']);
+    await again.link('ns/later', HOLDER_HEX);
+    expect(await again.holders(`sha256:${HOLDER_HEX}`, 10)).toEqual(['ns/later', 'ns/old', 'other/old']);
+  });
+
+  it('should not name a holder whose link is gone, nor count it against the limit', async () => {
+    const store = await replica();
+    const holders = await collection('oci_upload_holders');
+    // Left by a crash between a holder's write and its link's removal: before the others by name.
+    await holders.insertMany([
+      { _id: `sha256:${HOLDER_HEX}@a/gone`, repository: 'a/gone' },
+      { _id: `sha256:${HOLDER_HEX}@b/gone`, repository: 'b/gone' },
+      { _id: `${HOLDER_ALIAS}@a/gone`, repository: 'a/gone' },
+    ]);
+    await store.link('c/kept', HOLDER_HEX);
+    await store.link('d/kept', HOLDER_HEX);
+    expect(await store.holders(`sha256:${HOLDER_HEX}`, 1)).toEqual(['c/kept']);
+    expect(await store.holders(`sha256:${HOLDER_HEX}`, 2)).toEqual(['c/kept', 'd/kept']);
+    expect(await store.holders(`sha256:${HOLDER_HEX}`, 10)).toEqual(['c/kept', 'd/kept']);
+    expect(await store.holders(HOLDER_ALIAS, 10)).toEqual([]);
+  });
 });
