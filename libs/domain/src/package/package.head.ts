@@ -6,7 +6,8 @@
  * The head is the view without its manifests (channels, visibility, sequence, recent command
  * ids, tombstones, OCI artifacts) plus the release index a listing and a release query need
  * (each release with its media types, newest first) and the bytes the package counts against
- * its namespace's quota. The OCI manifest digest of each helm release is not in the head: stores
+ * its namespace's quota. Stores keep the release index as one record per release
+ * (`releaseIndexChanges`, `releaseIndexOf`), not in the stored head, and hand it back assembled. The OCI manifest digest of each helm release is not in the head: stores
  * keep it as a record keyed by (package, digest) (`helmDigestOfRow`). Each manifest is a row, keyed by (package, release, media type) and
  * ordered by the sequence of the event that published it, which is its place in the view's
  * `manifests` (a publication, a forced one too, appends; a delete removes).
@@ -120,15 +121,67 @@ export function summaryOfHead(head: PackageHead): PackageSummary {
 }
 
 /**
- * The head's fields and the summary's, stored apart, as one head again (keys in `packageHead`'s
- * order). A head stored by a release that kept the index of helm manifest digests in it
- * (`helmManifestDigests`) is read without it: the stores keep those as records of their own.
+ * The summary a store keeps beside a head: without the release index, which it keeps as one
+ * record per release (`ReleaseIndexEntry`), so a push writes its release's record and a summary
+ * of constant size, not an index that grows with the package.
  */
-export function joinHead(stored: StoredHeadFields, summary: PackageSummary): PackageHead {
+export type StoredSummary = Omit<PackageSummary, 'releases'>;
+
+/** One release of the index as a store keeps it: the release and its media types, sorted. */
+export type ReleaseIndexEntry = PackageSummary['releases'][number];
+
+/** The summary of a head as a store keeps it (`summaryOfHead` without the release index). */
+export function storedSummaryOfHead(head: PackageHead): StoredSummary {
+  const { releases: _releases, ...summary } = summaryOfHead(head);
+  return summary;
+}
+
+/** The release index of records read in any order: newest first, as `summarizePackage` sorts it. */
+export function releaseIndexOf(entries: ReleaseIndexEntry[]): PackageHead['releases'] {
+  return entries.sort((a, b) => compareReleasesDescending(a.release, b.release));
+}
+
+/**
+ * The index records a put writes for `changes` on top of the stored ones, read off `head` (the
+ * head the put stores): each release the changes name, with the media types the head holds of
+ * it; none means the record goes. Proportional to the changes (binary search in the index).
+ */
+export function releaseIndexChanges(
+  head: Pick<PackageHead, 'releases'>,
+  changes: ManifestChanges,
+): { written: ReleaseIndexEntry[]; deleted: string[] } {
+  const named = new Set([
+    ...changes.published.map((p) => p.manifest.release),
+    ...changes.deleted.map((d) => d.release),
+  ]);
+  const written: ReleaseIndexEntry[] = [];
+  const deleted: string[] = [];
+  for (const release of named) {
+    const mediaTypes = mediaTypesInIndex(head.releases, release);
+    if (mediaTypes.length > 0) written.push({ release, mediaTypes });
+    else deleted.push(release);
+  }
+  return { written, deleted };
+}
+
+/**
+ * The head's fields, the summary's and the release index, stored apart, as one head again (keys
+ * in `packageHead`'s order). A head stored by a release that kept the index of helm manifest
+ * digests in it (`helmManifestDigests`) is read without it: the stores keep those as records of
+ * their own. `releases` absent: the summary still holds the index (a store of the layout before
+ * release records).
+ */
+export function joinHead(
+  stored: StoredHeadFields,
+  summary: StoredSummary | PackageSummary,
+  releases?: PackageHead['releases'],
+): PackageHead {
   const { helmManifestDigests: _index, ...fields } = stored as StoredHeadFields & { helmManifestDigests?: unknown };
+  const index = releases ?? (summary as Partial<PackageSummary>).releases;
+  if (!index) throw new Error(`the head of ${stored.package} comes without its release index`);
   return {
     ...fields,
-    releases: summary.releases,
+    releases: index,
     storedBytes: summary.storedBytes,
     metadataBytes: summary.metadataBytes,
   };
