@@ -165,6 +165,27 @@ export function releaseIndexChanges(
 }
 
 /**
+ * The release index after a put's `releaseIndexChanges` (for a reader that holds the index at
+ * the put's previous sequence): each record written replaces or joins its release, each deleted
+ * one goes. A new array; proportional to the changes besides the copy.
+ */
+export function indexAfterRecords(
+  index: PackageHead['releases'],
+  records: { written: readonly ReleaseIndexEntry[]; deleted: readonly string[] },
+): PackageHead['releases'] {
+  const next = [...index];
+  for (const release of records.deleted) {
+    const { at, found } = placeInIndex(next, release);
+    if (found) next.splice(at, 1);
+  }
+  for (const entry of records.written) {
+    const { at, found } = placeInIndex(next, entry.release);
+    next.splice(at, found ? 1 : 0, entry);
+  }
+  return next;
+}
+
+/**
  * The head's fields, the summary's and the release index, stored apart, as one head again (keys
  * in `packageHead`'s order). A head stored by a release that kept the index of helm manifest
  * digests in it (`helmManifestDigests`) is read without it: the stores keep those as records of
