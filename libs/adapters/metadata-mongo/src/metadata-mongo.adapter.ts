@@ -136,6 +136,7 @@ import {
   helmReleaseOfDigest,
   indexAfterRecords,
   joinHead,
+  mediaTypesAfterChanges,
   mediaTypesInIndex,
   mediaTypesOfHead,
   packageHead,
@@ -360,6 +361,7 @@ function versionDocument(
   head: PackageHead,
   expectedSequence: number,
   releaseChanges: ReleaseIndexRecords | null,
+  mediaTypes: string[] = mediaTypesOfHead(head),
 ): PackageVersionDocument {
   return {
     _id: linkId(head.package, expectedSequence),
@@ -371,7 +373,7 @@ function versionDocument(
     ...(!headHasReleases(head) && headIsOciRepository(head) ? { ociOnly: true } : {}),
     namespace: head.namespace,
     visibility: head.visibility,
-    mediaTypes: mediaTypesOfHead(head),
+    mediaTypes,
     head: JSON.stringify(headFieldsOfHead(head)),
     rows: true,
     summary: JSON.stringify(storedSummaryOfHead(head)),
@@ -504,6 +506,8 @@ export class MongoMetadataStore implements MetadataStore {
    * parsed head itself, so it lives as long as `parsedHeads` holds that head.
    */
   private readonly headIndexes = new WeakMap<PackageHead, readonly HelmManifestDigest[]>();
+  /** The media types of a head this process stored (its version's `mediaTypes`), kept by the head itself. */
+  private readonly headMediaTypes = new WeakMap<PackageHead, string[]>();
   private closed = false;
 
   /** `fixedGeneration`: a rebuild's store, which writes that generation whatever the pointer says. */
@@ -1136,7 +1140,11 @@ export class MongoMetadataStore implements MetadataStore {
       : replaced === null
         ? { written: head.releases, deleted: [] }
         : await wholeIndexRecords(live.releases, head);
-    const doc = versionDocument(head, expectedSequence, whole ? null : records);
+    // The media types from those of the head the writer stored last, when it is the one replaced.
+    const previous = this.parsedHeads.get(`${generation}\0${pkg}`);
+    const before = previous?.sequence === expectedSequence ? (this.headMediaTypes.get(previous) ?? null) : null;
+    const mediaTypes = whole ? mediaTypesOfHead(head) : mediaTypesAfterChanges(head, changes, before);
+    const doc = versionDocument(head, expectedSequence, whole ? null : records, mediaTypes);
     // Rows and index records first: every row and record a stored head holds exists (a reader of the head finds it).
     let rowsSize = 0;
     const upserts = changes.published.map((published) => {
@@ -1159,6 +1167,7 @@ export class MongoMetadataStore implements MetadataStore {
     }
     this.know(generation, pkg, { id, sequence: head.sequence, rows: true, records: true });
     // The writer holds the head it stored: its next put or read checks the successor alone.
+    this.headMediaTypes.set(head, mediaTypes);
     this.parsedHeads.set(
       `${generation}\0${pkg}`,
       head,

@@ -60,6 +60,7 @@ import {
   helmReleaseOfDigest,
   headIsOciRepository,
   joinHead,
+  mediaTypesAfterChanges,
   mediaTypesOfHead,
   packageHead,
   releaseIndexChanges,
@@ -331,7 +332,8 @@ export class SqliteMetadataStore implements MetadataStore {
     const summaryJson = JSON.stringify(storedSummaryOfHead(head));
     let rowsSize = 0;
     const stored = this.db.transaction(() => {
-      if (!this.putHeadRow(head, headJson, summaryJson, expectedSequence)) return false;
+      const mediaTypes = replaceAll ? mediaTypesOfHead(head) : this.mediaTypesAfter(head, changes, expectedSequence);
+      if (!this.putHeadRow(head, headJson, summaryJson, expectedSequence, mediaTypes)) return false;
       const upsert = prepared(
         this.db,
         `INSERT INTO ${this.rows} (package, release, media_type, sequence, manifest) VALUES (?, ?, ?, ?, ?)
@@ -404,8 +406,29 @@ export class SqliteMetadataStore implements MetadataStore {
     prepared(this.db, `DELETE FROM ${this.digests} WHERE package = ? AND release = ?`).run(pkg, release);
   }
 
+  /**
+   * The media types of `head`, which a put of `changes` stores over the head of `expectedSequence`:
+   * from that head's column when it is stored (a compare-and-set that fails writes nothing anyway).
+   */
+  private mediaTypesAfter(head: PackageHead, changes: ManifestChanges, expectedSequence: number): string[] {
+    const stored =
+      expectedSequence === 0
+        ? undefined
+        : (prepared(this.db, `SELECT media_types FROM ${this.heads} WHERE package = ? AND sequence = ?`)
+            .pluck()
+            .get(head.package, expectedSequence) as string | undefined);
+    const before = stored === undefined ? null : stored.split(',').filter((t) => t !== '');
+    return mediaTypesAfterChanges(head, changes, before);
+  }
+
   /** The head's compare-and-set: inserts (expected 0) or moves it from `expectedSequence`. */
-  private putHeadRow(head: PackageHead, headJson: string, summaryJson: string, expectedSequence: number): boolean {
+  private putHeadRow(
+    head: PackageHead,
+    headJson: string,
+    summaryJson: string,
+    expectedSequence: number,
+    mediaTypes: readonly string[] = mediaTypesOfHead(head),
+  ): boolean {
     const values = {
       package: head.package,
       namespace: head.namespace,
@@ -413,7 +436,7 @@ export class SqliteMetadataStore implements MetadataStore {
       // 1: listed (has a release); 2: only the /v2 catalog lists it (OCI artifacts alone); 0: neither.
       active: headHasReleases(head) ? 1 : headIsOciRepository(head) ? 2 : 0,
       visibility: head.visibility,
-      media_types: ',' + mediaTypesOfHead(head).join(',') + ',',
+      media_types: ',' + mediaTypes.join(',') + ',',
       head: headJson,
       summary: summaryJson,
       expected: expectedSequence,

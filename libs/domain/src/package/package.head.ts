@@ -173,16 +173,16 @@ export function indexAfterRecords(
   index: PackageHead['releases'],
   records: { written: readonly ReleaseIndexEntry[]; deleted: readonly string[] },
 ): PackageHead['releases'] {
-  const next = [...index];
+  let next = index;
   for (const release of records.deleted) {
     const { at, found } = placeInIndex(next, release);
-    if (found) next.splice(at, 1);
+    if (found) next = spliced(next, at, 1);
   }
   for (const entry of records.written) {
     const { at, found } = placeInIndex(next, entry.release);
-    next.splice(at, found ? 1 : 0, entry);
+    next = spliced(next, at, found ? 1 : 0, entry);
   }
-  return next;
+  return next === index ? index.slice() : next;
 }
 
 /**
@@ -261,6 +261,22 @@ export function headFieldsOfHead(head: PackageHead): StoredHeadFields {
 export function mediaTypesOfHead(head: PackageHead): string[] {
   const types = new Set<string>();
   for (const r of head.releases) for (const t of r.mediaTypes) types.add(t);
+  return [...types].sort();
+}
+
+/**
+ * `mediaTypesOfHead(head)` for the head a put of `changes` stores, from `before`, the media types
+ * of the head the changes were made on (null: unknown): when the changes delete nothing, those and
+ * the ones published, proportional to the changes; otherwise read off the whole index.
+ */
+export function mediaTypesAfterChanges(
+  head: PackageHead,
+  changes: ManifestChanges,
+  before: readonly string[] | null,
+): string[] {
+  if (before === null || changes.deleted.length > 0) return mediaTypesOfHead(head);
+  const types = new Set(before);
+  for (const { manifest } of changes.published) types.add(manifest.mediaType);
   return [...types].sort();
 }
 
@@ -366,10 +382,9 @@ export function headRow(
 export function indexWith(index: PackageHead['releases'], release: string, mediaType: string): PackageHead['releases'] {
   const { at, found } = placeInIndex(index, release);
   if (found && index[at]!.mediaTypes.includes(mediaType)) return index;
-  const next = [...index];
-  if (found) next[at] = { release, mediaTypes: [...index[at]!.mediaTypes, mediaType].sort() };
-  else next.splice(at, 0, { release, mediaTypes: [mediaType] });
-  return next;
+  return found
+    ? spliced(index, at, 1, { release, mediaTypes: [...index[at]!.mediaTypes, mediaType].sort() })
+    : spliced(index, at, 0, { release, mediaTypes: [mediaType] });
 }
 
 /** The release index without (release, media type); a release left with none goes. */
@@ -380,11 +395,20 @@ export function indexWithout(
 ): PackageHead['releases'] {
   const { at, found } = placeInIndex(index, release);
   if (!found || !index[at]!.mediaTypes.includes(mediaType)) return index;
-  const next = [...index];
   const left = index[at]!.mediaTypes.filter((t) => t !== mediaType);
-  if (left.length > 0) next[at] = { release, mediaTypes: left };
-  else next.splice(at, 1);
-  return next;
+  return left.length > 0 ? spliced(index, at, 1, { release, mediaTypes: left }) : spliced(index, at, 1);
+}
+
+/**
+ * `Array.prototype.toSpliced` (Node 20 and later; the compiler's library is ES2022): a new array,
+ * several times cheaper than a copy and a `splice` on an index of 100,000 releases.
+ */
+function spliced<T>(array: readonly T[], at: number, deleteCount: number, ...items: T[]): T[] {
+  return (array as unknown as { toSpliced(at: number, deleteCount: number, ...items: T[]): T[] }).toSpliced(
+    at,
+    deleteCount,
+    ...items,
+  );
 }
 
 /** The key of a (release, media type) among a package's manifests. */

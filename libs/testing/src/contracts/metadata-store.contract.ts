@@ -464,14 +464,21 @@ export function describeMetadataStoreContract(
             { release: '2.0.0', mediaTypes: ['kpm'] },
             { release: '1.0.0', mediaTypes: ['helm'] },
           ]);
+          expect(await listed({ namespace: view.namespace, mediaType: 'kpm' })).toEqual([pkg]);
           await step([releaseDeleted('2.0.0', 'kpm')], false);
           expect(await releases()).toEqual([{ release: '1.0.0', mediaTypes: ['helm'] }]);
           expect((await store().getRelease(pkg, '2.0.0', 'kpm'))?.manifest).toBeNull();
+          expect(await listed({ namespace: view.namespace, mediaType: 'kpm' })).toEqual([]);
           await step([releasePublished({ release: '2.0.0', mediaType: 'kpm' })], true);
+          expect(await listed({ namespace: view.namespace, mediaType: 'kpm' })).toEqual([pkg]);
+          await step([releasePublished({ release: '3.0.0', mediaType: 'docker-compose' })], true);
+          expect(await listed({ namespace: view.namespace, mediaType: 'docker-compose' })).toEqual([pkg]);
+          await step([releaseDeleted('3.0.0', 'docker-compose')], true);
           expect(await releases()).toEqual([
             { release: '2.0.0', mediaTypes: ['kpm'] },
             { release: '1.0.0', mediaTypes: ['helm'] },
           ]);
+          expect(await listed({ namespace: view.namespace, mediaType: 'docker-compose' })).toEqual([]);
           await step([releaseDeleted('1.0.0'), releaseDeleted('2.0.0', 'kpm')], true);
           expect(await releases()).toEqual([]);
           expect(await store().list({ namespace: view.namespace, limit: 10 })).toEqual([]);
