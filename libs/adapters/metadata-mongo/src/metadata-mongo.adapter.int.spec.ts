@@ -775,6 +775,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
           'find package_heads',
           'update package_rows',
+          'insert package_releases',
           'update package_releases',
           'update package_digests',
           'insert package_versions',
@@ -784,18 +785,16 @@ describe('MongoMetadataStore (adapter specifics)', () => {
           'update package_versions',
         ]);
         expect(onlyById(sent)).toBe(true);
-        // One row written (3.0.0), with its index record and digest, and one deleted (2.0.0): not the
-        // package's other rows and records (2.0.0's record goes with no media types first, then goes).
+        // One row written (3.0.0), with its index record (inserted: no upsert that misses) and
+        // digest, and one deleted (2.0.0): not the package's other rows and records (2.0.0's record
+        // goes with no media types first, then goes).
         expect(sent[1].filters).toEqual([{ _id: rowId(pkg, '3.0.0', 'helm') }]);
-        expect(sent[2].filters).toEqual([
-          { _id: releaseRecordId(pkg, '3.0.0') },
-          { _id: releaseRecordId(pkg, '2.0.0') },
-        ]);
-        expect(sent[3].filters).toEqual([
+        expect(sent[3].filters).toEqual([{ _id: releaseRecordId(pkg, '2.0.0') }]);
+        expect(sent[4].filters).toEqual([
           { _id: digestId(pkg, helmManifestDigestOf(findManifest(v2, '3.0.0', 'helm')!)!) },
         ]);
-        expect(sent[6].filters).toEqual([{ _id: rowId(pkg, '2.0.0', 'helm') }]);
-        expect(sent[7].filters).toEqual([{ _id: releaseRecordId(pkg, '2.0.0') }]);
+        expect(sent[7].filters).toEqual([{ _id: rowId(pkg, '2.0.0', 'helm') }]);
+        expect(sent[8].filters).toEqual([{ _id: releaseRecordId(pkg, '2.0.0') }]);
       } finally {
         await observed.close();
       }
@@ -825,8 +824,14 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         sent.length = 0;
         expect(await observed.put(v2, v1.sequence)).toBe(true); // the writer's read, then its put
         expect(await observed.put(v3, v2.sequence)).toBe(true); // its own last write
-        // A put without changes rewrites every row and index record (the stored records read first, in one query).
-        const whole = ['find package_releases', 'update package_rows', 'update package_releases'];
+        // A put without changes rewrites every row and index record (the stored records read first, in
+        // one query; the records inserted, those that exist then replaced by `_id`).
+        const whole = [
+          'find package_releases',
+          'update package_rows',
+          'insert package_releases',
+          'update package_releases',
+        ];
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
           ...whole,
           ...['update package_digests', 'insert package_versions'],

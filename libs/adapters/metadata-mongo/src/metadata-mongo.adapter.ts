@@ -1153,7 +1153,7 @@ export class MongoMetadataStore implements MetadataStore {
       return { replaceOne: { filter: { _id: row._id }, replacement: row, upsert: true } };
     });
     await upsertById(rows, upserts);
-    await upsertById(live.releases, releaseRecordUpserts(pkg, head.sequence, records));
+    await writeReleaseRecords(live.releases, pkg, head.sequence, records);
     await addDigests(live.digests, digestEntries(pkg, changes.published));
     try {
       // Exclusive on the primary key: only one writer links a successor to `expectedSequence`.
@@ -1318,17 +1318,37 @@ export class MongoMetadataStore implements MetadataStore {
   }
 }
 
-/** The upserts of a put's index records: each written with its media types, each deleted with none, at `sequence`. */
-function releaseRecordUpserts(
+/**
+ * A put's index records, by `_id`, in one bulk command as a rule: each release written is
+ * inserted (an upsert of a new `_id` is a query that misses, which FerretDB v1 answers by reading
+ * the whole collection), each release gone is replaced with no media types (its record exists).
+ * A release whose record exists (another media type, a forced republish, a record a delete left
+ * behind) fails its insert on the primary key and is replaced by `_id` then, which finds it.
+ */
+async function writeReleaseRecords(
+  releases: Collection<PackageReleaseDocument>,
   pkg: string,
   sequence: number,
   records: ReleaseIndexRecords,
-): AnyBulkWriteOperation<PackageReleaseDocument>[] {
-  const docs = [
-    ...records.written.map((e) => releaseRecord(pkg, e.release, e.mediaTypes, sequence)),
-    ...records.deleted.map((release) => releaseRecord(pkg, release, [], sequence)),
-  ];
-  return docs.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } }));
+): Promise<void> {
+  const written = records.written.map((e) => releaseRecord(pkg, e.release, e.mediaTypes, sequence));
+  const gone = records.deleted.map((release) => releaseRecord(pkg, release, [], sequence));
+  const replace = (doc: PackageReleaseDocument): AnyBulkWriteOperation<PackageReleaseDocument> => ({
+    replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true },
+  });
+  const ops = [...written.map((document) => ({ insertOne: { document } })), ...gone.map(replace)];
+  if (ops.length === 0) return;
+  try {
+    await releases.bulkWrite(ops, { ordered: false });
+  } catch (error) {
+    const failed = error instanceof MongoBulkWriteError ? writeErrorsOf(error) : [];
+    if (failed.length === 0 || failed.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+    const all = [...written, ...gone];
+    await upsertById(
+      releases,
+      failed.map((e) => replace(all[e.index]!)),
+    );
+  }
 }
 
 /**
