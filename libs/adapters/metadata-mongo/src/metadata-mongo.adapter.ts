@@ -75,8 +75,8 @@
  *
  * The release index (each release with its media types) is a document of
  * `<prefix>package_releases` per (package, release) (`_id` = releaseRecordId), not in the head:
- * a put upserts the records of the releases its changes name with the rows, BEFORE the head's
- * insert, each carrying the head's sequence (a release the head no longer holds is written with
+ * a put writes the records of the releases its changes name with the rows, BEFORE the head's
+ * insert (`writeReleaseRecords`), each carrying the head's sequence (a release the head no longer holds is written with
  * no media types, and deleted after the insert), and its version document carries those changes
  * (`releaseChanges`). So a push writes a head and a summary of constant size. A process holding a
  * package's head moves its index on by the `releaseChanges` of each version it follows (no record
