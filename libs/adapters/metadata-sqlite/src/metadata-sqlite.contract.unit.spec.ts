@@ -308,3 +308,81 @@ describe('metadata-sqlite migration of helm manifest digests out of the heads', 
     }
   });
 });
+
+describe('metadata-sqlite migration of the release index out of the heads', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'wharf-metadata-releases-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const app = packageView('ns/app', [
+    releasePublished({ release: '1.0.0' }),
+    releasePublished({ release: '1.10.0' }),
+    releasePublished({ release: '1.9.0', mediaType: 'kpm' }),
+    releasePublished({ release: '1.9.0' }),
+    releasePublished({ release: '2.0.0-rc.1' }),
+  ]);
+  const gone = packageView('ns/gone', [releasePublished(), releaseDeleted()]);
+
+  /** A file as the release before the index records left it: no `package_releases`, each summary holding the index. */
+  async function writeFileWithIndexInSummaries(path: string, views: PackageView[]): Promise<void> {
+    const writer = new SqliteMetadataStore({ path });
+    for (const view of views) expect(await writer.put(view, 0)).toBe(true);
+    await writer.close();
+    const db = new Database(path);
+    db.exec('DROP TABLE package_releases');
+    const rewrite = db.prepare('UPDATE package_heads SET summary = ? WHERE package = ?');
+    for (const view of views) rewrite.run(JSON.stringify(summarizePackage(view)), view.package);
+    db.close();
+  }
+
+  it('should move each summary’s release index into records when it opens, and go on from there', async () => {
+    const path = join(dir, 'metadata.db');
+    await writeFileWithIndexInSummaries(path, [app, gone]);
+
+    const store = new SqliteMetadataStore({ path, viewCacheBytes: 0 });
+    try {
+      expect(await store.getHead('ns/app')).toEqual(packageHead(app));
+      expect(await store.getHead('ns/gone')).toEqual(packageHead(gone));
+      expect(await store.list({ namespace: 'ns', limit: 10 })).toEqual([summarizePackage(app)]);
+      expect((await store.getRelease('ns/app', '1.9.0', 'kpm'))?.manifest).toEqual(app.manifests[2]);
+      expect(await store.get('ns/app')).toEqual(app);
+      const next = packageViewAfter(app, [releasePublished({ release: '1.11.0' }), releaseDeleted('1.0.0')]);
+      expect(await store.putHead(packageHead(next.view), app.sequence, next.changes)).toBe(true);
+      expect(await store.getHead('ns/app')).toEqual(packageHead(next.view));
+      expect(await store.list({ namespace: 'ns', limit: 10 })).toEqual([summarizePackage(next.view)]);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(path);
+    const summaries = db.prepare('SELECT summary FROM package_heads').pluck().all() as string[];
+    expect(summaries.filter((s) => s.includes('"releases"'))).toEqual([]);
+    expect(db.prepare(`SELECT COUNT(*) FROM package_releases WHERE package = 'ns/app'`).pluck().get()).toBe(4);
+    db.close();
+  });
+
+  it('should migrate the index at the next open when an open failed between making its table and filling it', async () => {
+    const path = join(dir, 'metadata.db');
+    await writeFileWithIndexInSummaries(path, [app]);
+    const fill = jest
+      .spyOn(
+        SqliteMetadataStore.prototype as unknown as { migrateReleaseIndexOutOfHeads: () => void },
+        'migrateReleaseIndexOutOfHeads',
+      )
+      .mockImplementationOnce(() => {
+        throw new Error('interrupted');
+      });
+    try {
+      expect(() => new SqliteMetadataStore({ path })).toThrow('interrupted');
+    } finally {
+      fill.mockRestore();
+    }
+
+    const store = new SqliteMetadataStore({ path, viewCacheBytes: 0 });
+    try {
+      expect(await store.getHead('ns/app')).toEqual(packageHead(app));
+      expect(await store.list({ namespace: 'ns', limit: 10 })).toEqual([summarizePackage(app)]);
+    } finally {
+      await store.close();
+    }
+  });
+});

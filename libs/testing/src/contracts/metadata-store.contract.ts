@@ -405,6 +405,109 @@ export function describeMetadataStoreContract(
       );
     });
 
+    describe('release index', () => {
+      /** Releases whose SemVer order is not their order as text, nor their publication order. */
+      const releaseNames = (count: number) =>
+        Array.from({ length: count }, (_, i) =>
+          i % 7 === 3 ? `${i % 13}.${i}.0-rc.${i % 3}` : `${i % 13}.${(i * 37) % 101}.${i}`,
+        );
+
+      it(
+        'should give back a package of many releases, pushed one at a time, with its whole index newest first',
+        async () => {
+          const pkg = `${uniqueName('ns')}/many`;
+          let view = await stored(pkg, [{ release: '0.0.1' }, { release: '0.0.1', mediaType: 'kpm' }]);
+          for (const release of releaseNames(240)) {
+            const next = packageViewAfter(view, [releasePublished({ release })]);
+            expect(await store().putHead(packageHead(next.view), view.sequence, next.changes)).toBe(true);
+            view = next.view;
+          }
+
+          expect(await store().getHead(pkg)).toEqual(packageHead(view));
+          expect(packageHead(view).releases).toHaveLength(241);
+          expect(await store().list({ namespace: view.namespace, limit: 10 })).toEqual([summarizePackage(view)]);
+          expect(await store().getRelease(pkg, '0.0.1', 'kpm')).toEqual({
+            head: packageHead(view),
+            manifest: findManifest(view, '0.0.1', 'kpm'),
+          });
+          expect(await store().get(pkg)).toEqual(view);
+        },
+        timeout,
+      );
+
+      it(
+        'should drop a release from the index when its last manifest is deleted, keep it while another media type holds it, and take it back when published again',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          let view = await stored(pkg, [
+            { release: '1.0.0' },
+            { release: '2.0.0' },
+            { release: '2.0.0', mediaType: 'kpm' },
+          ]);
+          const step = async (events: Parameters<typeof packageViewAfter>[1], viaHead: boolean) => {
+            const next = packageViewAfter(view, events);
+            const done = viaHead
+              ? await store().putHead(packageHead(next.view), view.sequence, next.changes)
+              : await store().put(next.view, view.sequence, next.changes);
+            expect(done).toBe(true);
+            view = next.view;
+            expect(await store().getHead(pkg)).toEqual(packageHead(view));
+            const summary = summarizePackage(view);
+            expect(await store().list({ namespace: view.namespace, limit: 10 })).toEqual(
+              summary.releases.length > 0 ? [summary] : [],
+            );
+          };
+          const releases = async () => (await store().getHead(pkg))!.releases;
+
+          await step([releaseDeleted('2.0.0', 'helm')], true);
+          expect(await releases()).toEqual([
+            { release: '2.0.0', mediaTypes: ['kpm'] },
+            { release: '1.0.0', mediaTypes: ['helm'] },
+          ]);
+          expect(await listed({ namespace: view.namespace, mediaType: 'kpm' })).toEqual([pkg]);
+          await step([releaseDeleted('2.0.0', 'kpm')], false);
+          expect(await releases()).toEqual([{ release: '1.0.0', mediaTypes: ['helm'] }]);
+          expect((await store().getRelease(pkg, '2.0.0', 'kpm'))?.manifest).toBeNull();
+          expect(await listed({ namespace: view.namespace, mediaType: 'kpm' })).toEqual([]);
+          await step([releasePublished({ release: '2.0.0', mediaType: 'kpm' })], true);
+          expect(await listed({ namespace: view.namespace, mediaType: 'kpm' })).toEqual([pkg]);
+          await step([releasePublished({ release: '3.0.0', mediaType: 'docker-compose' })], true);
+          expect(await listed({ namespace: view.namespace, mediaType: 'docker-compose' })).toEqual([pkg]);
+          await step([releaseDeleted('3.0.0', 'docker-compose')], true);
+          expect(await releases()).toEqual([
+            { release: '2.0.0', mediaTypes: ['kpm'] },
+            { release: '1.0.0', mediaTypes: ['helm'] },
+          ]);
+          expect(await listed({ namespace: view.namespace, mediaType: 'docker-compose' })).toEqual([]);
+          await step([releaseDeleted('1.0.0'), releaseDeleted('2.0.0', 'kpm')], true);
+          expect(await releases()).toEqual([]);
+          expect(await store().list({ namespace: view.namespace, limit: 10 })).toEqual([]);
+          expect(await store().count()).toBe(0);
+        },
+        timeout,
+      );
+
+      it(
+        'should replace the whole index when a put carries no changes',
+        async () => {
+          const pkg = `${uniqueName('ns')}/app`;
+          const first = await stored(pkg, [{ release: '1.0.0' }, { release: '2.0.0' }, { release: '3.0.0' }]);
+          const next = packageView(pkg, [
+            releasePublished({ release: '2.0.0', mediaType: 'kpm' }),
+            releasePublished({ release: '4.0.0' }),
+            releasePublished({ release: '5.0.0' }),
+            releasePublished({ release: '6.0.0' }),
+          ]);
+
+          expect(await store().put(next, first.sequence)).toBe(true);
+
+          expect(await store().getHead(pkg)).toEqual(packageHead(next));
+          expect(await store().list({ namespace: next.namespace, limit: 10 })).toEqual([summarizePackage(next)]);
+        },
+        timeout,
+      );
+    });
+
     describe('list', () => {
       it(
         'should return the summaries of packages with a release, ordered by package name',
