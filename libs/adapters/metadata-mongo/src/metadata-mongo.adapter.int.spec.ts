@@ -15,7 +15,6 @@ import {
   findManifest,
   helmManifestDigestOf,
   packageHead,
-  storedSummaryOfHead,
   summarizePackage,
 } from '@wharf/domain';
 import { DependencyUnavailableError } from '@wharf/ports';
@@ -26,12 +25,10 @@ import {
   METADATA_INDEXES,
   MongoMetadataStore,
   PackageRowDocument,
-  RELEASES_COLLECTION,
   RETIRED_METADATA_INDEXES,
   ROWS_COLLECTION,
   ROWS_INDEX,
   digestId,
-  releaseRecordId,
   PackageVersionDocument,
   literalPattern,
   rowId,
@@ -464,8 +461,6 @@ describe('MongoMetadataStore (adapter specifics)', () => {
           'package_digests_g1',
           'package_heads',
           'package_heads_g1',
-          'package_releases',
-          'package_releases_g1',
           'package_rows',
           'package_rows_g1',
           'package_versions',
@@ -479,7 +474,6 @@ describe('MongoMetadataStore (adapter specifics)', () => {
           'package_digests_g1',
           'package_digests_g2',
           'package_heads_g1',
-          'package_releases_g1',
           'package_rows_g1',
           'package_versions_g1',
           'projection_generations',
@@ -490,8 +484,6 @@ describe('MongoMetadataStore (adapter specifics)', () => {
           'package_digests_g2',
           'package_heads_g1',
           'package_heads_g2',
-          'package_releases_g1',
-          'package_releases_g2',
           'package_rows_g1',
           'package_rows_g2',
           'package_versions_g1',
@@ -502,7 +494,6 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(await names()).toEqual([
           'package_digests_g1',
           'package_heads_g1',
-          'package_releases_g1',
           'package_rows_g1',
           'package_versions_g1',
           'projection_generations',
@@ -531,11 +522,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       const successor = lookups.slice(1);
       try {
         expect(await observed.getHead(pkg)).toEqual(packageHead(v2));
-        // The first read also assembles the release index from its records, in one query.
-        expect(sent.splice(0)).toEqual([
-          ...lookups,
-          { name: 'find', collection: 'package_releases', filters: [{ package: pkg }] },
-        ]);
+        expect(sent.splice(0)).toEqual(lookups);
 
         expect(await observed.getRelease(pkg, '2.0.0', 'helm')).toEqual({
           head: packageHead(v2),
@@ -618,8 +605,10 @@ describe('MongoMetadataStore (adapter specifics)', () => {
 
         expect(await observed.get(pkg)).toEqual(second.view);
 
-        // The writer holds the head it stored: the successor lookup alone.
-        expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual(['find package_versions']);
+        expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
+          'find package_heads',
+          'find package_versions',
+        ]);
       } finally {
         await observed.close();
       }
@@ -775,26 +764,19 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
           'find package_heads',
           'update package_rows',
-          'insert package_releases',
-          'update package_releases',
           'update package_digests',
           'insert package_versions',
           'update package_heads',
           'delete package_rows',
-          'delete package_releases',
           'update package_versions',
         ]);
         expect(onlyById(sent)).toBe(true);
-        // One row written (3.0.0), with its index record (inserted: no upsert that misses) and
-        // digest, and one deleted (2.0.0): not the package's other rows and records (2.0.0's record
-        // goes with no media types first, then goes).
+        // One row written (3.0.0), with its digest, and one deleted (2.0.0): not the package's other rows.
         expect(sent[1].filters).toEqual([{ _id: rowId(pkg, '3.0.0', 'helm') }]);
-        expect(sent[3].filters).toEqual([{ _id: releaseRecordId(pkg, '2.0.0') }]);
-        expect(sent[4].filters).toEqual([
+        expect(sent[2].filters).toEqual([
           { _id: digestId(pkg, helmManifestDigestOf(findManifest(v2, '3.0.0', 'helm')!)!) },
         ]);
-        expect(sent[7].filters).toEqual([{ _id: rowId(pkg, '2.0.0', 'helm') }]);
-        expect(sent[8].filters).toEqual([{ _id: releaseRecordId(pkg, '2.0.0') }]);
+        expect(sent[5].filters).toEqual([{ _id: rowId(pkg, '2.0.0', 'helm') }]);
       } finally {
         await observed.close();
       }
@@ -824,20 +806,10 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         sent.length = 0;
         expect(await observed.put(v2, v1.sequence)).toBe(true); // the writer's read, then its put
         expect(await observed.put(v3, v2.sequence)).toBe(true); // its own last write
-        // A put without changes rewrites every row and index record (the stored records read first, in
-        // one query; the records inserted, those that exist then replaced by `_id`).
-        const whole = [
-          'find package_releases',
-          'update package_rows',
-          'insert package_releases',
-          'update package_releases',
-        ];
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
-          ...whole,
-          ...['update package_digests', 'insert package_versions'],
+          ...['update package_rows', 'update package_digests', 'insert package_versions'],
           ...['update package_heads', 'update package_versions'],
-          ...whole,
-          ...['update package_digests', 'insert package_versions'],
+          ...['update package_rows', 'update package_digests', 'insert package_versions'],
           ...['update package_heads', 'update package_versions'],
         ]);
         // another process moved the package on from v3: the exclusive insert still refuses a second successor
@@ -847,7 +819,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         sent.length = 0;
         expect(await observed.put(packageView(pkg, releases(5)), v3.sequence)).toBe(false);
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
-          ...whole,
+          'update package_rows',
           'update package_digests',
           'insert package_versions',
         ]);
@@ -860,7 +832,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
   );
 
   it(
-    'should list with one query, judging each package by its newest version and retiring by _id a superseded one it meets, and one more for the release indexes of the page',
+    'should list with one query, judging each package by its newest version and retiring by _id a superseded one it meets',
     async () => {
       const ns = uniqueName('ns');
       const pkg = `${ns}/app`;
@@ -896,10 +868,8 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect(sent.map((command) => `${command.name} ${command.collection}`)).toEqual([
           'find package_versions',
           'update package_versions',
-          'find package_releases',
         ]);
         expect(sent[1].filters).toEqual([{ _id: `${pkg}@0` }]);
-        expect(sent[2].filters).toEqual([{ package: { $in: [other.package] } }]);
         expect(await observed.list({ namespace: ns, visibleNamespaces: [ns], limit: 10 })).toEqual([
           summarizePackage(hidden),
           summarizePackage(other),
@@ -927,8 +897,7 @@ describe('MongoMetadataStore (adapter specifics)', () => {
       expect(await heads.findOne({ _id: pkg } as never)).toMatchObject({
         sequence: v2.sequence,
         head: JSON.stringify(headFieldsOfHead(packageHead(v2))),
-        summary: JSON.stringify(storedSummaryOfHead(packageHead(v2))),
-        records: true,
+        summary: JSON.stringify(summarizePackage(v2)),
       });
     },
     TIMEOUT,
@@ -1038,115 +1007,6 @@ describe('MongoMetadataStore (adapter specifics)', () => {
         expect((await reader.getRelease(pkg, { helmManifestDigest: digest }, 'helm'))?.manifest).toEqual(added);
       } finally {
         await reader.close();
-      }
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'should read a version whose summary holds the release index (a writer of the release before), and rewrite the whole index at the next put after it',
-    async () => {
-      const pkg = `${uniqueName('ns')}/app`;
-      const v1 = packageView(pkg, [releasePublished(), releasePublished({ release: '2.0.0' })]);
-      expect(await store.put(v1, 0)).toBe(true);
-      const holder = await connect();
-      try {
-        expect(await holder.getHead(pkg)).toEqual(packageHead(v1));
-        // A writer of the release before stores the next version as it did: the index in the
-        // summary, no records (2.0.0's stays behind, 3.0.0 gets none), its rows, the head pointer.
-        const { view: v2 } = packageViewAfter(v1, [releaseDeleted('2.0.0'), releasePublished({ release: '3.0.0' })]);
-        const db = (await adminClient()).db(database);
-        const before: PackageVersionDocument = {
-          _id: `${pkg}@${v1.sequence}`,
-          package: pkg,
-          previousSequence: v1.sequence,
-          sequence: v2.sequence,
-          current: true,
-          active: true,
-          namespace: v2.namespace,
-          visibility: v2.visibility,
-          mediaTypes: ['helm'],
-          head: JSON.stringify(headFieldsOf(v2)),
-          rows: true,
-          summary: JSON.stringify(summarizePackage(v2)),
-        };
-        const row = findManifest(v2, '3.0.0', 'helm')!;
-        await db.collection<PackageRowDocument>(ROWS_COLLECTION).insertOne({
-          _id: rowId(pkg, '3.0.0', 'helm'),
-          package: pkg,
-          release: '3.0.0',
-          mediaType: 'helm',
-          sequence: v2.sequence,
-          manifest: JSON.stringify(row),
-        });
-        await db.collection<PackageRowDocument>(ROWS_COLLECTION).deleteOne({ _id: rowId(pkg, '2.0.0', 'helm') });
-        await (await versions()).insertOne(before);
-        await (
-          await headsCollection()
-        ).updateOne({ _id: pkg } as never, {
-          $set: { sequence: v2.sequence, version: before._id, head: before.head, summary: before.summary },
-          $unset: { records: '' },
-        });
-
-        const fresh = await connect();
-        try {
-          expect(await fresh.getHead(pkg)).toEqual(packageHead(v2));
-          expect(await fresh.list({ namespace: v2.namespace, limit: 10 })).toEqual([summarizePackage(v2)]);
-        } finally {
-          await fresh.close();
-        }
-        expect(await holder.getHead(pkg)).toEqual(packageHead(v2));
-
-        // A writer of this release after it: the whole index, the record left behind gone.
-        const { view: v3, changes } = packageViewAfter(v2, [releasePublished({ release: '4.0.0' })]);
-        expect(await store.put(v3, v2.sequence, changes)).toBe(true);
-        const records = await db
-          .collection(RELEASES_COLLECTION)
-          .find({ package: pkg })
-          .project({ _id: 0, release: 1, mediaTypes: 1 })
-          .toArray();
-        expect(records.sort((a, b) => String(a.release).localeCompare(String(b.release)))).toEqual([
-          { release: '1.0.0', mediaTypes: ['helm'] },
-          { release: '3.0.0', mediaTypes: ['helm'] },
-          { release: '4.0.0', mediaTypes: ['helm'] },
-        ]);
-        expect(await holder.getHead(pkg)).toEqual(packageHead(v3));
-        const after = await connect();
-        try {
-          expect(await after.getHead(pkg)).toEqual(packageHead(v3));
-          expect(await after.get(pkg)).toEqual(v3);
-        } finally {
-          await after.close();
-        }
-      } finally {
-        await holder.close();
-      }
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'should read the head again, then refuse as an outage, when a release index record is newer than the head (a put between its records and its head)',
-    async () => {
-      const pkg = `${uniqueName('ns')}/app`;
-      const { v1 } = firstTwoViews(pkg);
-      expect(await store.put(v1, 0)).toBe(true);
-      const db = (await adminClient()).db(database);
-      await db.collection(RELEASES_COLLECTION).insertOne({
-        _id: releaseRecordId(pkg, '9.0.0') as never,
-        package: pkg,
-        release: '9.0.0',
-        mediaTypes: ['helm'],
-        sequence: v1.sequence + 1,
-      });
-      const fresh = await connect();
-      try {
-        await expect(fresh.getHead(pkg)).rejects.toBeInstanceOf(DependencyUnavailableError);
-        // The put's head arrives (here: its record withdrawn): read as the head says.
-        await db.collection(RELEASES_COLLECTION).deleteOne({ _id: releaseRecordId(pkg, '9.0.0') as never });
-        expect(await fresh.getHead(pkg)).toEqual(packageHead(v1));
-      } finally {
-        await fresh.close();
       }
     },
     TIMEOUT,

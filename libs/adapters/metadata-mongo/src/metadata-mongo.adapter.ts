@@ -73,21 +73,6 @@
  * existed (the head held the index, or nothing) get them from `init` once, marked by
  * DIGESTS_LAYOUT_ID.
  *
- * The release index (each release with its media types) is a document of
- * `<prefix>package_releases` per (package, release) (`_id` = releaseRecordId), not in the head:
- * a put writes the records of the releases its changes name with the rows, BEFORE the head's
- * insert (`writeReleaseRecords`), each carrying the head's sequence (a release the head no longer holds is written with
- * no media types, and deleted after the insert), and its version document carries those changes
- * (`releaseChanges`). So a push writes a head and a summary of constant size. A process holding a
- * package's head moves its index on by the `releaseChanges` of each version it follows (no record
- * read); a process holding none reads the records in one query on `package` (an index on
- * MongoDB; FerretDB v1 scans the collection), and reads the head again when one is newer than the
- * head (a put in progress), then refuses as getRelease does. `list` reads the records of the
- * page's packages it holds no head of, in one query. Rolling upgrade: a version written by the
- * release before (no `records`: its summary holds the index) is read from its summary, and the
- * next put after such a version rewrites the whole index (the stored records read first, those it
- * does not hold written with no media types and deleted).
- *
  * Generations, for rebuilds (ProjectionRebuild): `MongoGenerations` (libs/adapters/mongo), the
  * projection `metadata` over `<prefix>package_versions`, `<prefix>package_heads` and
  * `<prefix>package_rows`; generation 0 is the unsuffixed set, a rebuild fills `_g<n>` and the
@@ -134,18 +119,10 @@ import {
   heldHelmReleases,
   helmDigestOfRow,
   helmReleaseOfDigest,
-  indexAfterRecords,
   joinHead,
-  mediaTypesAfterChanges,
-  mediaTypesInIndex,
   mediaTypesOfHead,
   packageHead,
-  ReleaseIndexEntry,
-  releaseIndexChanges,
-  releaseIndexOf,
   rowsOfView,
-  StoredSummary,
-  storedSummaryOfHead,
   summaryOfHead,
   viewAfterChanges,
 } from '@wharf/domain';
@@ -195,42 +172,8 @@ export interface PackageVersionDocument {
   rows?: true;
   /** JSON of the whole PackageView, in the layout before rows; removed when the version is retired. */
   view?: string;
-  /**
-   * JSON of the PackageSummary; removed when the version is retired. With `records`, without the
-   * release index (a StoredSummary): the index is in `<prefix>package_releases`.
-   */
+  /** JSON of the PackageSummary; removed when the version is retired. */
   summary?: string;
-  /** The release index is kept as records (absent: `summary` holds it, a version of the layout before them). */
-  records?: true;
-  /**
-   * JSON of the index records this version's put wrote and deleted (`ReleaseIndexRecords`), so a
-   * reader holding the head it replaced moves its index on without reading the records. Absent
-   * when the put rewrote the whole index. Kept when the version is retired.
-   */
-  releaseChanges?: string;
-}
-
-/** The release index records a put wrote and deleted (`releaseIndexChanges`). */
-interface ReleaseIndexRecords {
-  written: ReleaseIndexEntry[];
-  deleted: string[];
-}
-
-/**
- * One release of a package's release index: its media types. Upserted by `_id` before the head's
- * insert with the sequence of the head that holds it; a release the head no longer holds is first
- * written with no media types (so a reader of the previous head sees a record newer than it and
- * reads the head again) and deleted after the insert.
- */
-export interface PackageReleaseDocument {
-  /** `releaseRecordId(package, release)`. */
-  _id: string;
-  package: string;
-  release: string;
-  /** Sorted; empty: the release is gone from the index as of `sequence` (deleted after the head's insert). */
-  mediaTypes: string[];
-  /** The sequence of the head whose put wrote it. */
-  sequence: number;
 }
 
 /** A manifest of a package: one per (release, media type). */
@@ -261,9 +204,6 @@ export const digestId = (pkg: string, digest: string) => JSON.stringify([pkg, di
 
 /** The document that says every helm release of the generation is named by its digest's document. */
 export const DIGESTS_LAYOUT_ID = 'layout:helm-digests';
-
-/** A release index record's `_id`: the package and the release as a JSON array. */
-export const releaseRecordId = (pkg: string, release: string) => JSON.stringify([pkg, release]);
 
 /** A row's `_id`: the three parts as a JSON array, so no separator can be forged by a name. */
 export const rowId = (pkg: string, release: string, mediaType: string) => JSON.stringify([pkg, release, mediaType]);
@@ -302,7 +242,6 @@ interface PackageHeadDocument {
   head?: string;
   summary?: string;
   rows?: true;
-  records?: true;
   view?: string;
 }
 
@@ -312,10 +251,6 @@ interface StoredVersion {
   sequence: number;
   /** Whether its manifests are rows (else it is of the layout before rows, or not read). */
   rows?: true;
-  /** Whether its release index is records (else its summary holds it). */
-  records?: true;
-  /** JSON of ReleaseIndexRecords: what its put changed of the index (absent: a whole rewrite, or not read). */
-  releaseChanges?: string;
   /** Absent only on a retired version, which is never the newest. */
   head?: string;
   summary?: string;
@@ -327,26 +262,21 @@ const storedVersion = (doc: PackageVersionDocument | PackageHeadDocument, id: st
   id,
   sequence: doc.sequence,
   ...(doc.rows ? { rows: true as const } : {}),
-  ...(doc.records ? { records: true as const } : {}),
-  ...('releaseChanges' in doc && doc.releaseChanges !== undefined ? { releaseChanges: doc.releaseChanges } : {}),
   head: doc.head,
   summary: doc.summary,
   view: doc.view,
 });
 
-/**
- * The head a stored version holds (of any layout); `releases`, the index of a version whose
- * index is records (read by the caller).
- */
-function headOf(pkg: string, version: StoredVersion, releases?: PackageHead['releases']): PackageHead {
+/** The head a stored version holds (of either layout). */
+function headOf(pkg: string, version: StoredVersion): PackageHead {
   if (typeof version.head === 'string' && typeof version.summary === 'string')
-    return joinHead(JSON.parse(version.head) as HeadFields, JSON.parse(version.summary) as StoredSummary, releases);
+    return joinHead(JSON.parse(version.head) as HeadFields, JSON.parse(version.summary) as PackageSummary);
   if (typeof version.view === 'string') return packageHead(JSON.parse(version.view) as PackageView);
   throw new Error(`the newest version of ${pkg} (sequence ${version.sequence}) has no head`);
 }
 
 const holds = (head: PackageHead, release: string, mediaType: string) =>
-  mediaTypesInIndex(head.releases, release).includes(mediaType);
+  head.releases.some((r) => r.release === release && r.mediaTypes.includes(mediaType));
 
 /** How often get and getRelease read the head when a row is newer than it or gone (a put in progress). */
 const ROW_READ_ATTEMPTS = 3;
@@ -357,12 +287,7 @@ const pause = (attempt: number) => new Promise<void>((resolve) => setTimeout(res
 const linkId = (pkg: string, previousSequence: number) => `${pkg}@${previousSequence}`;
 
 /** The version document a put of `head` inserts, linked from `expectedSequence` (put and putRebuilt alike). */
-function versionDocument(
-  head: PackageHead,
-  expectedSequence: number,
-  releaseChanges: ReleaseIndexRecords | null,
-  mediaTypes: string[] = mediaTypesOfHead(head),
-): PackageVersionDocument {
+function versionDocument(head: PackageHead, expectedSequence: number): PackageVersionDocument {
   return {
     _id: linkId(head.package, expectedSequence),
     package: head.package,
@@ -373,28 +298,12 @@ function versionDocument(
     ...(!headHasReleases(head) && headIsOciRepository(head) ? { ociOnly: true } : {}),
     namespace: head.namespace,
     visibility: head.visibility,
-    mediaTypes,
+    mediaTypes: mediaTypesOfHead(head),
     head: JSON.stringify(headFieldsOfHead(head)),
     rows: true,
-    summary: JSON.stringify(storedSummaryOfHead(head)),
-    records: true,
-    ...(releaseChanges ? { releaseChanges: JSON.stringify(releaseChanges) } : {}),
+    summary: JSON.stringify(summaryOfHead(head)),
   };
 }
-
-/** The record of a release the head holds with `mediaTypes` (none: a release it no longer holds). */
-const releaseRecord = (
-  pkg: string,
-  release: string,
-  mediaTypes: string[],
-  sequence: number,
-): PackageReleaseDocument => ({
-  _id: releaseRecordId(pkg, release),
-  package: pkg,
-  release,
-  mediaTypes,
-  sequence,
-});
 
 /** The head pointer's fields after a put stored `doc`. */
 const headPointerFields = (doc: PackageVersionDocument) => ({
@@ -403,7 +312,6 @@ const headPointerFields = (doc: PackageVersionDocument) => ({
   head: doc.head!,
   summary: doc.summary!,
   rows: true as const,
-  records: true as const,
 });
 
 /** The row document of a published manifest. */
@@ -427,15 +335,7 @@ const HEADS_COLLECTION = 'package_heads';
 export const ROWS_COLLECTION = 'package_rows';
 /** The helm manifest digests' collection, without the prefix. */
 export const DIGESTS_COLLECTION = 'package_digests';
-/** The release index records' collection, without the prefix. */
-export const RELEASES_COLLECTION = 'package_releases';
-const COLLECTIONS = [
-  METADATA_COLLECTION,
-  HEADS_COLLECTION,
-  ROWS_COLLECTION,
-  DIGESTS_COLLECTION,
-  RELEASES_COLLECTION,
-] as const;
+const COLLECTIONS = [METADATA_COLLECTION, HEADS_COLLECTION, ROWS_COLLECTION, DIGESTS_COLLECTION] as const;
 
 interface GenerationCollections {
   generation: number;
@@ -443,26 +343,21 @@ interface GenerationCollections {
   heads: Collection<PackageHeadDocument>;
   rows: Collection<PackageRowDocument>;
   digests: Collection<PackageDigestDocument>;
-  releases: Collection<PackageReleaseDocument>;
 }
 
 /** The collection names of a generation (0: unsuffixed). */
 export function generationCollectionNames(
   prefix: string,
   generation: number,
-): { versions: string; heads: string; rows: string; digests: string; releases: string } {
+): { versions: string; heads: string; rows: string; digests: string } {
   const names = generationNames(prefix, COLLECTIONS, generation);
   return {
     versions: names[METADATA_COLLECTION],
     heads: names[HEADS_COLLECTION],
     rows: names[ROWS_COLLECTION],
     digests: names[DIGESTS_COLLECTION],
-    releases: names[RELEASES_COLLECTION],
   };
 }
-
-/** The release records' index: what a read of a package's whole index queries (MongoDB uses it; FerretDB v1 scans). */
-export const RELEASES_INDEX: IndexSpec = { name: 'releases_by_package', key: { package: 1 } };
 
 /** The rows collection's index: a package's rows, for operators' queries (the adapter reads rows by `_id`). */
 export const ROWS_INDEX: IndexSpec = { name: 'rows_by_package', key: { package: 1, sequence: 1 } };
@@ -485,7 +380,7 @@ export class MongoMetadataStore implements MetadataStore {
   private readonly generations: MongoGenerations<(typeof COLLECTIONS)[number]>;
   private live: GenerationCollections | null = null;
   /** Per generation and package, the newest version this process has read or written (a bounded number of packages). */
-  private readonly knownVersions = new HighestByKey<Pick<StoredVersion, 'id' | 'sequence' | 'rows' | 'records'>>(
+  private readonly knownVersions = new HighestByKey<Pick<StoredVersion, 'id' | 'sequence' | 'rows'>>(
     KNOWN_VERSIONS_KEPT,
   );
   /** Per generation and package, a whole view and its weight (characters of JSON). */
@@ -506,8 +401,6 @@ export class MongoMetadataStore implements MetadataStore {
    * parsed head itself, so it lives as long as `parsedHeads` holds that head.
    */
   private readonly headIndexes = new WeakMap<PackageHead, readonly HelmManifestDigest[]>();
-  /** The media types of a head this process stored (its version's `mediaTypes`), kept by the head itself. */
-  private readonly headMediaTypes = new WeakMap<PackageHead, string[]>();
   private closed = false;
 
   /** `fixedGeneration`: a rebuild's store, which writes that generation whatever the pointer says. */
@@ -538,7 +431,6 @@ export class MongoMetadataStore implements MetadataStore {
       heads: this.db.collection<PackageHeadDocument>(names.heads),
       rows: this.db.collection<PackageRowDocument>(names.rows),
       digests: this.db.collection<PackageDigestDocument>(names.digests),
-      releases: this.db.collection<PackageReleaseDocument>(names.releases),
     };
     return this.live;
   }
@@ -612,9 +504,8 @@ export class MongoMetadataStore implements MetadataStore {
    */
   async init(): Promise<void> {
     const live = await this.collections();
-    const { versions, rows, releases } = live;
+    const { versions, rows } = live;
     await rows.createIndex(ROWS_INDEX.key, { name: ROWS_INDEX.name });
-    await releases.createIndex(RELEASES_INDEX.key, { name: RELEASES_INDEX.name });
     for (const spec of METADATA_INDEXES) {
       await versions.createIndex(spec.key, { name: spec.name, ...(spec.unique ? { unique: true } : {}) });
     }
@@ -653,10 +544,7 @@ export class MongoMetadataStore implements MetadataStore {
     const { versions, rows, digests } = live;
     if (await digests.findOne({ _id: DIGESTS_LAYOUT_ID })) return;
     const cursor = versions
-      .find(
-        { current: true },
-        { projection: { package: 1, sequence: 1, head: 1, summary: 1, view: 1, rows: 1, records: 1 } },
-      )
+      .find({ current: true }, { projection: { package: 1, sequence: 1, head: 1, summary: 1, view: 1, rows: 1 } })
       .sort({ package: 1, sequence: -1 });
     let previous: string | null = null;
     const entries: { pkg: string; digest: string; release: string }[] = [];
@@ -672,8 +560,7 @@ export class MongoMetadataStore implements MetadataStore {
       const manifests: ReleaseManifest[] = [];
       if (typeof doc.view === 'string' && !doc.rows) manifests.push(...(JSON.parse(doc.view) as PackageView).manifests);
       else if (version.head !== undefined) {
-        const records = version.records ? await indexAt(live.releases, doc.package, Infinity) : undefined;
-        const head = headOf(doc.package, version, records?.releases);
+        const head = headOf(doc.package, version);
         const ids = heldHelmReleases(
           head,
           head.releases.map((r) => r.release),
@@ -837,20 +724,19 @@ export class MongoMetadataStore implements MetadataStore {
   /**
    * The head a version holds, parsed once per generation, package and sequence: a stored
    * sequence's head never changes, and parsing a large package's release index on every show
-   * would cost what the rows spare. A version whose index is records: `releases`, the index the
-   * caller moved on or read from them.
+   * would cost what the rows spare.
    */
-  private headAt(generation: number, pkg: string, version: StoredVersion, releases?: IndexRead): PackageHead {
+  private headAt(generation: number, pkg: string, version: StoredVersion): PackageHead {
     const key = `${generation}\0${pkg}`;
     const cached = this.parsedHeads.get(key);
     if (cached?.sequence === version.sequence) return cached;
-    const head = headOf(pkg, version, version.records ? releases?.releases : undefined);
+    const head = headOf(pkg, version);
     const index = storedIndexOf(version.head);
     if (index) this.headIndexes.set(head, index);
     this.parsedHeads.set(
       key,
       head,
-      (version.head?.length ?? 0) + (version.summary?.length ?? version.view?.length ?? 0) + (releases?.size ?? 0),
+      (version.head?.length ?? 0) + (version.summary?.length ?? version.view?.length ?? 0),
     );
     return head;
   }
@@ -861,10 +747,8 @@ export class MongoMetadataStore implements MetadataStore {
    * one lookup that settles it, its successor's (`<package>@<sequence>`, the link a put inserts
    * exclusively before it answers): none, and it is still the newest, so a read at an unchanged
    * head costs one command, never a cache trusted without asking MongoDB. A successor found is
-   * followed as newestVersion follows it, and the held release index moved on by each version's
-   * `releaseChanges` (no record read); with nothing held, or a version on the way without them,
-   * newestVersion and the index read from its records (`indexAt`). All in `live`, the generation
-   * the caller read the pointer for, and what is learnt is kept under it.
+   * followed as newestVersion follows it; with nothing held, newestVersion. All in `live`, the
+   * generation the caller read the pointer for, and what is learnt is kept under it.
    */
   private async newestKnown(
     live: GenerationCollections,
@@ -873,28 +757,13 @@ export class MongoMetadataStore implements MetadataStore {
     const key = `${live.generation}\0${pkg}`;
     const held = this.parsedHeads.get(key);
     const known = this.knownVersions.get(key);
+    let newest: StoredVersion | null;
     if (held && known?.rows && known.sequence === held.sequence) {
       const next = await live.versions.findOne({ _id: linkId(pkg, known.sequence) });
-      if (!next) return { version: { ...known, rows: true }, head: held };
-      const steps: StoredVersion[] = [];
-      const newest = (await this.chainFrom(live, pkg, storedVersion(next, next._id!), steps))!;
-      steps.unshift(storedVersion(next, next._id!));
-      const moved = movedIndex(held.releases, steps);
-      if (moved || !newest.records) return { version: newest, head: this.headAt(live.generation, pkg, newest, moved) };
-    }
-    for (let attempt = 0; attempt < ROW_READ_ATTEMPTS; attempt++) {
-      if (attempt > 0) await pause(attempt);
-      const newest = await this.newestVersion(live, pkg);
-      if (!newest) return null;
-      const cached = this.parsedHeads.get(key);
-      if (!newest.records || cached?.sequence === newest.sequence)
-        return { version: newest, head: this.headAt(live.generation, pkg, newest) };
-      const index = await indexAt(live.releases, pkg, newest.sequence);
-      if (index) return { version: newest, head: this.headAt(live.generation, pkg, newest, index) };
-    }
-    throw new DependencyUnavailableError('MongoDB', {
-      cause: new Error(`${pkg} is being written; its release index and its head do not agree yet`),
-    });
+      if (!next) return { version: { id: known.id, sequence: known.sequence, rows: true }, head: held };
+      newest = await this.chainFrom(live, pkg, storedVersion(next, next._id!));
+    } else newest = await this.newestVersion(live, pkg);
+    return newest && { version: newest, head: this.headAt(live.generation, pkg, newest) };
   }
 
   /**
@@ -915,15 +784,11 @@ export class MongoMetadataStore implements MetadataStore {
     return this.chainFrom(live, pkg, newest);
   }
 
-  /**
-   * `from` (null: the package's first version), then each successor, to the version with none;
-   * `steps` gets each successor read on the way.
-   */
+  /** `from` (null: the package's first version), then each successor, to the version with none. */
   private async chainFrom(
     { generation, versions }: GenerationCollections,
     pkg: string,
     from: StoredVersion | null,
-    steps?: StoredVersion[],
   ): Promise<StoredVersion | null> {
     let newest = from;
     for (;;) {
@@ -933,7 +798,6 @@ export class MongoMetadataStore implements MetadataStore {
         return newest;
       }
       newest = storedVersion(next, next._id!);
-      steps?.push(newest);
     }
   }
 
@@ -942,16 +806,11 @@ export class MongoMetadataStore implements MetadataStore {
    * changes within a generation (each sequence is stored once, under one `_id`), so `put` can
    * trust it without reading the head.
    */
-  private know(
-    generation: number,
-    pkg: string,
-    version: Pick<StoredVersion, 'id' | 'sequence' | 'rows' | 'records'>,
-  ): void {
+  private know(generation: number, pkg: string, version: Pick<StoredVersion, 'id' | 'sequence' | 'rows'>): void {
     this.knownVersions.offer(`${generation}\0${pkg}`, {
       id: version.id,
       sequence: version.sequence,
       ...(version.rows ? { rows: true as const } : {}),
-      ...(version.records ? { records: true as const } : {}),
     });
   }
 
@@ -968,12 +827,7 @@ export class MongoMetadataStore implements MetadataStore {
     if (known?.sequence === expected) return known;
     const head = await heads.findOne({ _id: pkg }, { projection: { view: 0, head: 0, summary: 0 } });
     if (head?.sequence === expected)
-      return {
-        id: head.version,
-        sequence: head.sequence,
-        ...(head.rows ? { rows: true as const } : {}),
-        ...(head.records ? { records: true as const } : {}),
-      };
+      return { id: head.version, sequence: head.sequence, ...(head.rows ? { rows: true as const } : {}) };
     return this.newestVersion(live, pkg);
   }
 
@@ -1036,25 +890,9 @@ export class MongoMetadataStore implements MetadataStore {
         throw new Error(`${view.package} is not stored at sequence ${expectedSequence} with rows`);
       return stored.id;
     });
-    const heads_ = puts.map(({ view }) => packageHead(view));
-    const records = puts.map(({ changes }, i) => releaseIndexChanges(heads_[i]!, changes));
-    const docs = puts.map(({ expectedSequence }, i) => versionDocument(heads_[i]!, expectedSequence, records[i]!));
+    const docs = puts.map(({ view, expectedSequence }) => versionDocument(packageHead(view), expectedSequence));
     const rowDocs = puts.flatMap(({ view, changes }) => changes.published.map((row) => rowDocument(view.package, row)));
     await insertOrReplaceRows(rows, rowDocs);
-    // The generation's only writer: the records are written as the head will hold them, deletes included.
-    await bulkInChunks(
-      live.releases,
-      puts.flatMap(({ view }, i) => [
-        ...records[i]!.written.map((e) => {
-          const replacement = releaseRecord(view.package, e.release, e.mediaTypes, view.sequence);
-          return { op: { replaceOne: { filter: { _id: replacement._id }, replacement, upsert: true } }, bytes: 64 };
-        }),
-        ...records[i]!.deleted.map((release) => ({
-          op: { deleteOne: { filter: { _id: releaseRecordId(view.package, release) } } },
-          bytes: 0,
-        })),
-      ]),
-    );
     await addDigests(
       live.digests,
       puts.flatMap(({ view, changes }) => digestEntries(view.package, changes.published)),
@@ -1063,9 +901,7 @@ export class MongoMetadataStore implements MetadataStore {
       versions,
       docs.map((document) => ({ op: { insertOne: { document } }, bytes: versionBytes(document) })),
     );
-    docs.forEach((doc) =>
-      this.know(generation, doc.package, { id: doc._id!, sequence: doc.sequence, rows: true, records: true }),
-    );
+    docs.forEach((doc) => this.know(generation, doc.package, { id: doc._id!, sequence: doc.sequence, rows: true }));
     await bulkInChunks(
       heads,
       docs.map((doc, i) => {
@@ -1132,20 +968,8 @@ export class MongoMetadataStore implements MetadataStore {
     const id = linkId(pkg, expectedSequence);
     const changes = rowsFor(replaced, generation);
     if (!changes) return null;
-    // The whole index when the put rewrites every row or the replaced version kept its index in
-    // its summary (a writer of the layout before records): records it did not write are stale.
-    const whole = changes.whole === true || (replaced !== null && !replaced.records);
-    const records = !whole
-      ? releaseIndexChanges(head, changes)
-      : replaced === null
-        ? { written: head.releases, deleted: [] }
-        : await wholeIndexRecords(live.releases, head);
-    // The media types from those of the head the writer stored last, when it is the one replaced.
-    const previous = this.parsedHeads.get(`${generation}\0${pkg}`);
-    const before = previous?.sequence === expectedSequence ? (this.headMediaTypes.get(previous) ?? null) : null;
-    const mediaTypes = whole ? mediaTypesOfHead(head) : mediaTypesAfterChanges(head, changes, before);
-    const doc = versionDocument(head, expectedSequence, whole ? null : records, mediaTypes);
-    // Rows and index records first: every row and record a stored head holds exists (a reader of the head finds it).
+    const doc = versionDocument(head, expectedSequence);
+    // Rows first: every row a stored head holds exists (a reader of the head finds it).
     let rowsSize = 0;
     const upserts = changes.published.map((published) => {
       const row = rowDocument(pkg, published);
@@ -1153,7 +977,6 @@ export class MongoMetadataStore implements MetadataStore {
       return { replaceOne: { filter: { _id: row._id }, replacement: row, upsert: true } };
     });
     await upsertById(rows, upserts);
-    await writeReleaseRecords(live.releases, pkg, head.sequence, records);
     await addDigests(live.digests, digestEntries(pkg, changes.published));
     try {
       // Exclusive on the primary key: only one writer links a successor to `expectedSequence`.
@@ -1165,21 +988,13 @@ export class MongoMetadataStore implements MetadataStore {
       }
       throw error;
     }
-    this.know(generation, pkg, { id, sequence: head.sequence, rows: true, records: true });
-    // The writer holds the head it stored: its next put or read checks the successor alone.
-    this.headMediaTypes.set(head, mediaTypes);
-    this.parsedHeads.set(
-      `${generation}\0${pkg}`,
-      head,
-      doc.head!.length + doc.summary!.length + indexWeight(head.releases),
-    );
+    this.know(generation, pkg, { id, sequence: head.sequence, rows: true });
     // Stored. What follows only speeds up reads or drops what no head holds any more; if it
     // fails, the next reader walks further and the next list or put retires what this one did not.
     await heads
       .updateOne({ _id: pkg }, { $set: headPointerFields(doc), $unset: { view: '' } }, { upsert: true })
       .catch(() => undefined);
     await deleteRows(rows, pkg, changes.deleted).catch(() => undefined);
-    await deleteReleaseRecords(live.releases, pkg, records.deleted).catch(() => undefined);
     // By `_id` alone (FerretDB v1 scans the whole collection for any other filter); retiring an
     // already retired version again changes nothing, so no `current: true` condition is needed.
     if (replaced) await retire(versions, [replaced.id]);
@@ -1232,15 +1047,14 @@ export class MongoMetadataStore implements MetadataStore {
       throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
     if (limit === 0) return [];
 
-    const live = await this.collections();
-    const { versions } = live;
+    const { versions } = await this.collections();
     const cursor = versions
       .find(candidatesQuery(filter), {
         projection: LISTING_PROJECTION,
         batchSize: Math.min(offset + limit + 1, LIST_BATCH_MAX),
       })
       .sort({ package: 1, sequence: -1 });
-    const page: PackageVersionDocument[] = [];
+    const page: PackageSummary[] = [];
     const superseded: string[] = [];
     let skipped = 0;
     let previous: string | null = null;
@@ -1258,53 +1072,13 @@ export class MongoMetadataStore implements MetadataStore {
           continue;
         }
         if (typeof doc.summary !== 'string') throw new Error(`the current version of ${doc.package} has no summary`);
-        page.push(doc);
+        page.push(JSON.parse(doc.summary) as PackageSummary);
       }
     } finally {
       await cursor.close();
     }
     await retire(versions, superseded);
-    return this.summariesOf(live, page);
-  }
-
-  /**
-   * The listed versions' summaries with their release indexes: a summary of the layout before
-   * records holds it; else the head this process holds at that sequence, else the records of the
-   * page's packages, read in one query. A package whose records are newer than its listed version
-   * (a put in progress) is listed with the head it has by then (`newestKnown`).
-   */
-  private async summariesOf(live: GenerationCollections, page: PackageVersionDocument[]): Promise<PackageSummary[]> {
-    const summaries = page.map((doc) => JSON.parse(doc.summary!) as StoredSummary & Partial<PackageSummary>);
-    const missing = page.filter((doc, i) => {
-      if (summaries[i]!.releases) return false;
-      const held = this.parsedHeads.get(`${live.generation}\0${doc.package}`);
-      if (held?.sequence !== doc.sequence) return true;
-      summaries[i]!.releases = held.releases;
-      return false;
-    });
-    if (missing.length === 0) return summaries as PackageSummary[];
-    const records = await live.releases
-      .find({ package: { $in: missing.map((d) => d.package) } }, { projection: { _id: 0 } })
-      .toArray();
-    const byPackage = new Map<string, PackageReleaseDocument[]>();
-    for (const record of records) {
-      const own = byPackage.get(record.package);
-      if (own) own.push(record);
-      else byPackage.set(record.package, [record]);
-    }
-    for (const [i, doc] of page.entries()) {
-      if (summaries[i]!.releases) continue;
-      const own = byPackage.get(doc.package) ?? [];
-      if (own.some((r) => r.sequence > doc.sequence)) {
-        const newer = await this.newestKnown(live, doc.package);
-        if (newer) summaries[i] = summaryOfHead(newer.head);
-        continue;
-      }
-      summaries[i]!.releases = releaseIndexOf(
-        own.filter((r) => r.mediaTypes.length > 0).map((r) => ({ release: r.release, mediaTypes: r.mediaTypes })),
-      );
-    }
-    return summaries as PackageSummary[];
+    return page;
   }
 
   async count(): Promise<number> {
@@ -1316,67 +1090,6 @@ export class MongoMetadataStore implements MetadataStore {
     this.closed = true;
     if (this.ownsClient) await this.client.close();
   }
-}
-
-/**
- * A put's index records, by `_id`, in one bulk command as a rule: each release written is
- * inserted (an upsert of a new `_id` is a query that misses, which FerretDB v1 answers by reading
- * the whole collection), each release gone is replaced with no media types (its record exists).
- * A release whose record exists (another media type, a forced republish, a record a delete left
- * behind) fails its insert on the primary key and is replaced by `_id` then, which finds it.
- */
-async function writeReleaseRecords(
-  releases: Collection<PackageReleaseDocument>,
-  pkg: string,
-  sequence: number,
-  records: ReleaseIndexRecords,
-): Promise<void> {
-  const written = records.written.map((e) => releaseRecord(pkg, e.release, e.mediaTypes, sequence));
-  const gone = records.deleted.map((release) => releaseRecord(pkg, release, [], sequence));
-  const replace = (doc: PackageReleaseDocument): AnyBulkWriteOperation<PackageReleaseDocument> => ({
-    replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true },
-  });
-  const ops = [...written.map((document) => ({ insertOne: { document } })), ...gone.map(replace)];
-  if (ops.length === 0) return;
-  try {
-    await releases.bulkWrite(ops, { ordered: false });
-  } catch (error) {
-    const failed = error instanceof MongoBulkWriteError ? writeErrorsOf(error) : [];
-    if (failed.length === 0 || failed.some((e) => e.code !== DUPLICATE_KEY)) throw error;
-    const all = [...written, ...gone];
-    await upsertById(
-      releases,
-      failed.map((e) => replace(all[e.index]!)),
-    );
-  }
-}
-
-/**
- * Every release of `head` as a record, and the package's stored records it no longer holds as
- * deleted: a put that rewrites the whole index (one query for the stored records).
- */
-async function wholeIndexRecords(
-  releases: Collection<PackageReleaseDocument>,
-  head: PackageHead,
-): Promise<ReleaseIndexRecords> {
-  const stored = await releases.find({ package: head.package }, { projection: { _id: 0, release: 1 } }).toArray();
-  const held = new Set(head.releases.map((r) => r.release));
-  return {
-    written: head.releases,
-    deleted: stored.map((doc) => doc.release).filter((release) => !held.has(release)),
-  };
-}
-
-/** After the head moved on: the index records of releases it no longer holds, by `_id`. */
-async function deleteReleaseRecords(
-  releases: Collection<PackageReleaseDocument>,
-  pkg: string,
-  deleted: readonly string[],
-): Promise<void> {
-  if (deleted.length === 0) return;
-  await releases.bulkWrite(
-    deleted.map((release) => ({ deleteOne: { filter: { _id: releaseRecordId(pkg, release) } } })),
-  );
 }
 
 /**
@@ -1392,52 +1105,6 @@ async function deleteRows(
   const ids = deleted.map((d) => rowId(pkg, d.release, d.mediaType));
   if (ids.length === 0) return;
   await rows.bulkWrite(ids.map((rid) => ({ deleteOne: { filter: { _id: rid } } })));
-}
-
-/** A release index as read or moved on, weighed (characters, about what its records hold). */
-interface IndexRead {
-  releases: PackageHead['releases'];
-  size: number;
-}
-
-const indexWeight = (releases: PackageHead['releases']) => releases.length * 24;
-
-/**
- * The index `held` (the head a version replaced) moved on by `steps`, the versions after it in
- * order; undefined when one of them carries no `releaseChanges` (a whole rewrite, or a writer of
- * the layout before records).
- */
-function movedIndex(held: PackageHead['releases'], steps: readonly StoredVersion[]): IndexRead | undefined {
-  let releases = held;
-  for (const step of steps) {
-    if (!step.records || step.releaseChanges === undefined) return undefined;
-    releases = indexAfterRecords(releases, JSON.parse(step.releaseChanges) as ReleaseIndexRecords);
-  }
-  return { releases, size: indexWeight(releases) };
-}
-
-/**
- * A package's release index from its records, in one query, as of the head of `sequence`;
- * undefined when a record is newer than that head (a put between its records and its head: read
- * the head again). Records of releases the head no longer holds (no media types) are left out.
- */
-async function indexAt(
-  releases: Collection<PackageReleaseDocument>,
-  pkg: string,
-  sequence: number,
-): Promise<IndexRead | undefined> {
-  const docs = await releases
-    .find({ package: pkg }, { projection: { _id: 0, release: 1, mediaTypes: 1, sequence: 1 } })
-    .toArray();
-  const entries: ReleaseIndexEntry[] = [];
-  let size = 0;
-  for (const doc of docs) {
-    if (doc.sequence > sequence) return undefined;
-    if (doc.mediaTypes.length === 0) continue;
-    entries.push({ release: doc.release, mediaTypes: doc.mediaTypes });
-    size += doc.release.length + 24;
-  }
-  return { releases: releaseIndexOf(entries), size };
 }
 
 /** A head stored by a release that kept its helm manifest digests in it. */

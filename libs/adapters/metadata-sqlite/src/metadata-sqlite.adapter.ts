@@ -11,12 +11,6 @@
  * row, so a `/v2/` read by digest finds its release by key and a push never rewrites an index
  * that grows with the package.
  *
- * The release index (each release with its media types) is a row per (package, release) in
- * `package_releases`, not in the head: a put writes the records of the releases its changes name
- * (`releaseIndexChanges`) and a head and summary of constant size, so a push into a package of
- * 100,000 releases writes what one into a package of ten does. A head read from the tables is
- * assembled from its row and its index records (one query, sorted newest first in memory).
- *
  * Heads and whole views read or written are kept parsed in memory (LruBySize, weighed by the
  * length of their JSON, none over a quarter of the bound), so a push or a show does not parse
  * them again. Both caches are dropped whenever another connection (the replay command, a second
@@ -28,9 +22,7 @@
  * the old table is dropped. A file written before the digests had their table (the head held
  * them, or no index at all) gets the table made and filled from its helm rows when the store
  * opens, and its heads rewritten without the index, in one transaction with the table's making
- * (an open interrupted before the fill leaves no table, so the next open migrates). A file written
- * before the index records (each summary held the release index) gets `package_releases` made and
- * filled from the summaries, and the summaries rewritten without it, the same way.
+ * (an open interrupted before the fill leaves no table, so the next open migrates).
  */
 import type Database from 'better-sqlite3';
 import { LruBySize } from '@wharf/collections';
@@ -60,14 +52,10 @@ import {
   helmReleaseOfDigest,
   headIsOciRepository,
   joinHead,
-  mediaTypesAfterChanges,
   mediaTypesOfHead,
   packageHead,
-  releaseIndexChanges,
-  releaseIndexOf,
   rowsOfView,
-  storedSummaryOfHead,
-  StoredSummary,
+  summaryOfHead,
   viewAfterChanges,
 } from '@wharf/domain';
 import type { HeadAndManifest, MetadataStore, PackageListFilter, ProjectionRebuild, ReleaseOfHead } from '@wharf/ports';
@@ -80,7 +68,7 @@ export interface SqliteMetadataStoreOptions extends SqliteFileOptions {
 const DEFAULT_VIEW_CACHE_BYTES = 32 * 1024 * 1024;
 
 const TABLES: SqliteProjectionTables = {
-  tables: ['package_heads', 'package_rows', 'package_digests', 'package_releases'],
+  tables: ['package_heads', 'package_rows', 'package_digests'],
   schema: (suffix) => `
     CREATE TABLE IF NOT EXISTS package_heads${suffix} (
       package     TEXT PRIMARY KEY,
@@ -105,12 +93,6 @@ const TABLES: SqliteProjectionTables = {
       release TEXT NOT NULL,
       digest  TEXT NOT NULL,
       PRIMARY KEY (package, release)
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS package_releases${suffix} (
-      package     TEXT NOT NULL,
-      release     TEXT NOT NULL,
-      media_types TEXT NOT NULL,
-      PRIMARY KEY (package, release)
     ) WITHOUT ROWID;`,
   indexes: `
     CREATE INDEX IF NOT EXISTS package_heads_by_namespace ON package_heads (namespace, package) WHERE active = 1;
@@ -131,7 +113,6 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly heads: string;
   private readonly rows: string;
   private readonly digests: string;
-  private readonly releases: string;
   private readonly ownsConnection: boolean;
   private readonly views: LruBySize<string, CachedView>;
   private readonly headCache: LruBySize<string, PackageHead>;
@@ -150,7 +131,6 @@ export class SqliteMetadataStore implements MetadataStore {
     this.heads = `package_heads${suffix}`;
     this.rows = `package_rows${suffix}`;
     this.digests = `package_digests${suffix}`;
-    this.releases = `package_releases${suffix}`;
     const cacheBytes = rebuildOf ? 0 : (options.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES);
     this.views = new LruBySize({ maxTotalSize: cacheBytes, maxEntrySize: cacheBytes / 4 });
     this.headCache = new LruBySize({ maxTotalSize: cacheBytes, maxEntrySize: cacheBytes / 4 });
@@ -195,7 +175,7 @@ export class SqliteMetadataStore implements MetadataStore {
   /** The returned head may be shared with other callers: never mutate it. */
   async getHead(pkg: string): Promise<PackageHead | null> {
     this.dropCacheIfChangedElsewhere();
-    return this.db.transaction(() => this.readHead(pkg))();
+    return this.readHead(pkg);
   }
 
   private readHead(pkg: string, fresh = false): PackageHead | null {
@@ -204,23 +184,9 @@ export class SqliteMetadataStore implements MetadataStore {
     const row = prepared(this.db, `SELECT head, summary FROM ${this.heads} WHERE package = ?`).get(pkg) as
       { head: string; summary: string } | undefined;
     if (!row) return null;
-    const index = this.readReleaseIndex(pkg);
-    const head = joinHead(JSON.parse(row.head) as HeadFields, JSON.parse(row.summary) as StoredSummary, index.releases);
-    this.headCache.set(pkg, head, row.head.length + row.summary.length + index.size);
+    const head = joinHead(JSON.parse(row.head) as HeadFields, JSON.parse(row.summary) as PackageSummary);
+    this.headCache.set(pkg, head, row.head.length + row.summary.length);
     return head;
-  }
-
-  /** A package's release index from its records, in one query (callers read it with the head, in one transaction). */
-  private readReleaseIndex(pkg: string): { releases: PackageHead['releases']; size: number } {
-    const rows = prepared(this.db, `SELECT release, media_types FROM ${this.releases} WHERE package = ?`)
-      .raw()
-      .all(pkg) as [string, string][];
-    let size = 0;
-    const entries = rows.map(([release, mediaTypes]) => {
-      size += release.length + mediaTypes.length + 8;
-      return { release, mediaTypes: mediaTypes.split(',') };
-    });
-    return { releases: releaseIndexOf(entries), size };
   }
 
   /**
@@ -329,11 +295,10 @@ export class SqliteMetadataStore implements MetadataStore {
     replaceAll: boolean,
   ): { headSize: number; rowsSize: number } | null {
     const headJson = JSON.stringify(headFieldsOfHead(head));
-    const summaryJson = JSON.stringify(storedSummaryOfHead(head));
+    const summaryJson = JSON.stringify(summaryOfHead(head));
     let rowsSize = 0;
     const stored = this.db.transaction(() => {
-      const mediaTypes = replaceAll ? mediaTypesOfHead(head) : this.mediaTypesAfter(head, changes, expectedSequence);
-      if (!this.putHeadRow(head, headJson, summaryJson, expectedSequence, mediaTypes)) return false;
+      if (!this.putHeadRow(head, headJson, summaryJson, expectedSequence)) return false;
       const upsert = prepared(
         this.db,
         `INSERT INTO ${this.rows} (package, release, media_type, sequence, manifest) VALUES (?, ?, ?, ?, ?)
@@ -342,9 +307,7 @@ export class SqliteMetadataStore implements MetadataStore {
       if (replaceAll) {
         prepared(this.db, `DELETE FROM ${this.rows} WHERE package = ?`).run(head.package);
         prepared(this.db, `DELETE FROM ${this.digests} WHERE package = ?`).run(head.package);
-        this.writeWholeReleaseIndex(head);
       } else {
-        this.writeReleaseIndexChanges(head, changes);
         const remove = prepared(
           this.db,
           `DELETE FROM ${this.rows} WHERE package = ? AND release = ? AND media_type = ?`,
@@ -367,28 +330,8 @@ export class SqliteMetadataStore implements MetadataStore {
       this.headCache.delete(head.package);
       return null;
     }
-    // Weighed as a read of its records would weigh it, without serialising the index.
-    this.headCache.set(head.package, head, headJson.length + summaryJson.length + head.releases.length * 24);
+    this.headCache.set(head.package, head, headJson.length + summaryJson.length);
     return { headSize: headJson.length, rowsSize };
-  }
-
-  /** The release index records `changes` name, as `head` holds them (written or deleted). */
-  private writeReleaseIndexChanges(head: PackageHead, changes: ManifestChanges): void {
-    const { written, deleted } = releaseIndexChanges(head, changes);
-    const remove = prepared(this.db, `DELETE FROM ${this.releases} WHERE package = ? AND release = ?`);
-    for (const release of deleted) remove.run(head.package, release);
-    const upsert = prepared(
-      this.db,
-      `INSERT OR REPLACE INTO ${this.releases} (package, release, media_types) VALUES (?, ?, ?)`,
-    );
-    for (const entry of written) upsert.run(head.package, entry.release, entry.mediaTypes.join(','));
-  }
-
-  /** Every release index record of the package, from `head` (what it held before goes). */
-  private writeWholeReleaseIndex(head: PackageHead): void {
-    prepared(this.db, `DELETE FROM ${this.releases} WHERE package = ?`).run(head.package);
-    const insert = prepared(this.db, `INSERT INTO ${this.releases} (package, release, media_types) VALUES (?, ?, ?)`);
-    for (const entry of head.releases) insert.run(head.package, entry.release, entry.mediaTypes.join(','));
   }
 
   /** The digest row of a helm release's manifest (replacing the release's earlier one). */
@@ -406,29 +349,8 @@ export class SqliteMetadataStore implements MetadataStore {
     prepared(this.db, `DELETE FROM ${this.digests} WHERE package = ? AND release = ?`).run(pkg, release);
   }
 
-  /**
-   * The media types of `head`, which a put of `changes` stores over the head of `expectedSequence`:
-   * from that head's column when it is stored (a compare-and-set that fails writes nothing anyway).
-   */
-  private mediaTypesAfter(head: PackageHead, changes: ManifestChanges, expectedSequence: number): string[] {
-    const stored =
-      expectedSequence === 0
-        ? undefined
-        : (prepared(this.db, `SELECT media_types FROM ${this.heads} WHERE package = ? AND sequence = ?`)
-            .pluck()
-            .get(head.package, expectedSequence) as string | undefined);
-    const before = stored === undefined ? null : stored.split(',').filter((t) => t !== '');
-    return mediaTypesAfterChanges(head, changes, before);
-  }
-
   /** The head's compare-and-set: inserts (expected 0) or moves it from `expectedSequence`. */
-  private putHeadRow(
-    head: PackageHead,
-    headJson: string,
-    summaryJson: string,
-    expectedSequence: number,
-    mediaTypes: readonly string[] = mediaTypesOfHead(head),
-  ): boolean {
+  private putHeadRow(head: PackageHead, headJson: string, summaryJson: string, expectedSequence: number): boolean {
     const values = {
       package: head.package,
       namespace: head.namespace,
@@ -436,7 +358,7 @@ export class SqliteMetadataStore implements MetadataStore {
       // 1: listed (has a release); 2: only the /v2 catalog lists it (OCI artifacts alone); 0: neither.
       active: headHasReleases(head) ? 1 : headIsOciRepository(head) ? 2 : 0,
       visibility: head.visibility,
-      media_types: ',' + mediaTypes.join(',') + ',',
+      media_types: ',' + mediaTypesOfHead(head).join(',') + ',',
       head: headJson,
       summary: summaryJson,
       expected: expectedSequence,
@@ -482,19 +404,11 @@ export class SqliteMetadataStore implements MetadataStore {
       params.push(JSON.stringify(filter.visibleNamespaces));
     }
     params.push(filter.limit, filter.offset ?? 0);
-    this.dropCacheIfChangedElsewhere();
-    return this.db.transaction(() => {
-      const rows = prepared(
-        this.db,
-        `SELECT package, sequence, summary FROM ${this.heads} WHERE ${where.join(' AND ')} ORDER BY package LIMIT ? OFFSET ?`,
-      ).all(...params) as { package: string; sequence: number; summary: string }[];
-      // Each package's release index: the head kept in memory at that sequence, else its records.
-      return rows.map((r): PackageSummary => {
-        const cached = this.headCache.get(r.package);
-        const releases = cached?.sequence === r.sequence ? cached.releases : this.readReleaseIndex(r.package).releases;
-        return { ...(JSON.parse(r.summary) as StoredSummary), releases };
-      });
-    })();
+    const rows = prepared(
+      this.db,
+      `SELECT summary FROM ${this.heads} WHERE ${where.join(' AND ')} ORDER BY package LIMIT ? OFFSET ?`,
+    ).all(...params) as { summary: string }[];
+    return rows.map((r) => JSON.parse(r.summary) as PackageSummary);
   }
 
   async count(): Promise<number> {
@@ -518,41 +432,17 @@ export class SqliteMetadataStore implements MetadataStore {
    * second process opening the file at the same moment waits, then finds it made.
    */
   private createTables(): void {
-    if (this.tableExists(this.digests) && this.tableExists(this.releases)) {
+    if (this.tableExists(this.digests)) {
       this.db.exec(TABLES.schema('') + TABLES.indexes);
       return;
     }
     this.db
       .transaction(() => {
         const digestsHadTable = this.tableExists(this.digests);
-        const releasesHadTable = this.tableExists(this.releases);
         this.db.exec(TABLES.schema('') + TABLES.indexes);
         if (!digestsHadTable) this.migrateDigestsOutOfHeads();
-        if (!releasesHadTable) this.migrateReleaseIndexOutOfHeads();
       })
       .immediate();
-  }
-
-  /**
-   * For a file whose `package_releases` was just made (createTables' transaction): each head's
-   * release index, which its summary held, becomes the package's records, and the summary is
-   * stored without it.
-   */
-  private migrateReleaseIndexOutOfHeads(): void {
-    const heads = this.db.prepare(`SELECT package, summary FROM ${this.heads}`).all() as {
-      package: string;
-      summary: string;
-    }[];
-    const insert = this.db.prepare(
-      `INSERT OR REPLACE INTO ${this.releases} (package, release, media_types) VALUES (?, ?, ?)`,
-    );
-    const rewrite = this.db.prepare(`UPDATE ${this.heads} SET summary = ? WHERE package = ?`);
-    for (const { package: pkg, summary } of heads) {
-      const { releases, ...stored } = JSON.parse(summary) as StoredSummary & Partial<PackageSummary>;
-      if (releases === undefined) continue;
-      for (const entry of releases) insert.run(pkg, entry.release, entry.mediaTypes.join(','));
-      rewrite.run(JSON.stringify(stored), pkg);
-    }
   }
 
   /**
@@ -596,8 +486,7 @@ export class SqliteMetadataStore implements MetadataStore {
           // Whatever the new tables hold of it (an upgrade after a downgrade) gives way to the view.
           prepared(this.db, `DELETE FROM ${this.heads} WHERE package = ?`).run(pkg);
           prepared(this.db, `DELETE FROM ${this.rows} WHERE package = ?`).run(pkg);
-          this.putHeadRow(head, JSON.stringify(headFieldsOfHead(head)), JSON.stringify(storedSummaryOfHead(head)), 0);
-          this.writeWholeReleaseIndex(head);
+          this.putHeadRow(head, JSON.stringify(headFieldsOfHead(head)), JSON.stringify(summaryOfHead(head)), 0);
           const upsert = prepared(
             this.db,
             `INSERT OR REPLACE INTO ${this.rows} (package, release, media_type, sequence, manifest) VALUES (?, ?, ?, ?, ?)`,

@@ -12,16 +12,10 @@ import type { PackageEvent, RecordedEvent } from './package.events';
 import { assertPushFitsHead, assertPushFitsPackage, evolveAll } from './package.decider';
 import {
   ManifestRow,
-  ReleaseIndexEntry,
   assembleView,
   headFieldsOf,
-  indexAfterRecords,
   manifestChanges,
-  mediaTypesAfterChanges,
-  mediaTypesOfHead,
   packageHead,
-  releaseIndexChanges,
-  releaseIndexOf,
   rowsOfView,
   summaryOfHead,
 } from './package.head';
@@ -90,33 +84,6 @@ describe('package heads and rows', () => {
 
     expect(summaryOfHead(packageHead(view))).toEqual(summarizePackage(view));
     expect(packageHead(view)).not.toHaveProperty('manifests');
-  });
-});
-
-describe('the release index as records', () => {
-  it("should give back, run after run, the head's index from the records each run's changes write and delete, and its media types", () => {
-    for (let seed = 1; seed <= 100; seed++) {
-      const events = history(seed, 60).map((e, i) => recorded(e, i + 1));
-      let view = emptyPackageView(TEST_PACKAGE);
-      // What a store keeps (records by release) and what a reader holding the previous head moves on.
-      const records = new Map<string, ReleaseIndexEntry>();
-      let held = packageHead(view).releases;
-      for (let start = 0; start < events.length; start += 1 + (seed % 5)) {
-        const run = events.slice(start, start + 1 + (seed % 5));
-        const before = packageHead(view);
-        view = evolveAll(view, run);
-        const head = packageHead(view);
-        const changes = manifestChanges(view, run);
-        const written = releaseIndexChanges(head, changes);
-        for (const release of written.deleted) records.delete(release);
-        for (const entry of written.written) records.set(entry.release, entry);
-        held = indexAfterRecords(held, written);
-
-        expect(releaseIndexOf([...records.values()])).toEqual(head.releases);
-        expect(held).toEqual(head.releases);
-        expect(mediaTypesAfterChanges(head, changes, mediaTypesOfHead(before))).toEqual(mediaTypesOfHead(head));
-      }
-    }
   });
 });
 
