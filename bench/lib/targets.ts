@@ -190,6 +190,7 @@ const wharfBefore: TargetDef = {
   api: true,
   oci: true,
   start: () => startEmbedded('wharf-before', { WHARF_AUTH_MODE: 'open' }, undefined, BEFORE_ROOT),
+  startOn: (dataDir) => startEmbedded('wharf-before', { WHARF_AUTH_MODE: 'open' }, dataDir, BEFORE_ROOT),
 };
 
 export const BENCH_ADMIN = { username: 'benchadmin', password: 'bench-admin-password' };

@@ -267,7 +267,12 @@ async function servicesCaughtUp(t: Running, timeoutMs: number): Promise<number> 
 }
 
 /** Whether a target can be seeded directly: by its own push code, with its server down. */
-export const seedsDirect = (def: TargetDef): boolean => !!def.startOn && (def.name === 'wharf' || def.name === 'cnr');
+export const seedsDirect = (def: TargetDef): boolean =>
+  !!def.startOn && (def.name === 'wharf' || def.name === 'wharf-before' || def.name === 'cnr');
+
+/** The build an embedded Wharf target runs: this checkout, or BENCH_WHARF_BEFORE_ROOT's for `wharf-before`. */
+const wharfRoot = (def: TargetDef): string | null =>
+  def.name === 'wharf' ? ROOT : def.name === 'wharf-before' ? (process.env.BENCH_WHARF_BEFORE_ROOT ?? null) : null;
 
 /**
  * Seeds [from, to) of `layout` into `dataDir` with the target's own push code (server down), then
@@ -287,14 +292,14 @@ export async function seedDirectThenStart(
   extra: number,
   catchUpTimeoutMs: number,
 ): Promise<{ t: Running; seeded: number; listening: number; caughtUp: number }> {
-  const seeded =
-    def.name === 'wharf'
-      ? await seedWharfDirect(report, dataDir, layout, packages, from, to, concurrency, deadline, extra)
-      : await seedCnrDirect(report, dataDir, layout, packages, from, to, deadline, extra);
+  const root = wharfRoot(def);
+  const seeded = root
+    ? await seedWharfDirect(report, dataDir, layout, packages, from, to, concurrency, deadline, extra, root, def.name)
+    : await seedCnrDirect(report, dataDir, layout, packages, from, to, deadline, extra);
   const startAt = Date.now();
   const t = await def.startOn!(dataDir);
   const listening = (Date.now() - startAt) / 1000;
-  const caughtUp = def.name === 'wharf' ? await projectionsCaughtUp(t, catchUpTimeoutMs) : 0;
+  const caughtUp = root ? await projectionsCaughtUp(t, catchUpTimeoutMs) : 0;
   return { t, seeded, listening, caughtUp };
 }
 
@@ -334,6 +339,9 @@ export async function seedWharfDirect(
   concurrency: number,
   deadline: number,
   extra: number,
+  /** The build seeded with (its `dist/` and `scripts/`), and its target's name. */
+  root: string = ROOT,
+  target: TargetName = 'wharf',
 ): Promise<number> {
   if (from >= to) return from;
   const port = await freePort();
@@ -344,10 +352,10 @@ export async function seedWharfDirect(
   const started = Date.now();
   const { code, err } = await runChild(
     process.execPath,
-    ['-r', join(ROOT, 'scripts', 'dist-paths.js'), join(__dirname, '..', 'seed-wharf.js')],
+    ['-r', join(root, 'scripts', 'dist-paths.js'), join(__dirname, '..', 'seed-wharf.js')],
     {
       ...process.env,
-      WHARF_BENCH_ROOT: ROOT,
+      WHARF_BENCH_ROOT: root,
       WHARF_DATA_DIR: dataDir,
       WHARF_PORT: String(port),
       WHARF_HOST: '127.0.0.1',
@@ -370,7 +378,7 @@ export async function seedWharfDirect(
         };
         reached = c.to;
         report.seeding.push({
-          target: 'wharf',
+          target,
           from: c.from + extra,
           to: c.to + extra,
           seconds: c.seconds,
