@@ -670,6 +670,15 @@ describe('OCI distribution API: access (enforced mode)', () => {
   const basic = (user: string, password: string) =>
     anonymous.with({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
   const admin = basic(E2E_ADMIN.username, E2E_ADMIN.password);
+  /** Signs `user` up (201) and gives a client with their Basic credentials. */
+  const signUpUser = async (user: string, password: string) => {
+    const res = await anonymous.send('POST', '/cnr/api/v1/users', {
+      body: JSON.stringify({ user: { username: user, password, email: `${user}@example.test` } }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(201);
+    return basic(user, password);
+  };
 
   it('should challenge an anonymous /v2/ with the token flow, and give a token for Basic credentials', async () => {
     const ping = await anonymous.get('/v2/');
@@ -808,14 +817,7 @@ describe('OCI distribution API: access (enforced mode)', () => {
 
   it("should refuse a Helm manifest naming another tenant's private blobs (MANIFEST_BLOB_UNKNOWN), appending nothing", async () => {
     const id = uniqueNamespace('ocl');
-    const signUp = async (user: string) => {
-      const res = await anonymous.send('POST', '/cnr/api/v1/users', {
-        body: JSON.stringify({ user: { username: user, password: 'leak-password-1', email: `${user}@example.test` } }),
-        headers: { 'content-type': 'application/json' },
-      });
-      expect(res.status).toBe(201);
-      return basic(user, 'leak-password-1');
-    };
+    const signUp = (user: string) => signUpUser(user, 'leak-password-1');
     const [owner, thief] = [`a-${id}`, `b-${id}`];
     const ownerClient = await signUp(owner);
     const thiefClient = await signUp(thief);
@@ -877,14 +879,7 @@ describe('OCI distribution API: access (enforced mode)', () => {
 
   it('should mount a blob without `from` from a repository the caller may read, public or private, and no other', async () => {
     const id = uniqueNamespace('ocm');
-    const signUp = async (user: string) => {
-      const res = await anonymous.send('POST', '/cnr/api/v1/users', {
-        body: JSON.stringify({ user: { username: user, password: 'mount-password-1', email: `${user}@example.test` } }),
-        headers: { 'content-type': 'application/json' },
-      });
-      expect(res.status).toBe(201);
-      return basic(user, 'mount-password-1');
-    };
+    const signUp = (user: string) => signUpUser(user, 'mount-password-1');
     const [owner, caller, org] = [`a-${id}`, `b-${id}`, id];
     const ownerClient = await signUp(owner);
     const callerClient = await signUp(caller);

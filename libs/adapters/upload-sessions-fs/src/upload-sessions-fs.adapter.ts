@@ -22,7 +22,7 @@
  * refused one writes nothing, or is cut off again, which sets it too: a client still sending).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { isSha256Hex, isSha512Hex } from '@wharf/domain';
+import { isSha256Hex, isSha512Hex, ociDigestOrNull } from '@wharf/domain';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -194,13 +194,12 @@ export class FsUploadSessionStore implements UploadSessionStore {
   /** In the order of the repositories' hashes (the holders' file names). */
   async holders(digest: string, limit: number): Promise<string[]> {
     assertHoldersLimit(limit);
-    const hex = digest.startsWith('sha256:') ? digest.slice('sha256:'.length) : null;
-    const alias = aliasFile(digest);
-    let name: string;
-    let holds: (repository: string) => Promise<boolean>;
-    if (hex !== null && isSha256Hex(hex)) [name, holds] = [hex, (repository) => this.linked(repository, hex)];
-    else if (alias !== null) [name, holds] = [alias, (repository) => this.resolvesAlias(repository, digest)];
-    else return [];
+    const parsed = ociDigestOrNull(digest);
+    if (parsed === null) return [];
+    const [name, holds]: [string, (repository: string) => Promise<boolean>] =
+      parsed.algorithm === 'sha256'
+        ? [parsed.hex, (repository) => this.linked(repository, parsed.hex)]
+        : [aliasFile(digest)!, (repository) => this.resolvesAlias(repository, digest)];
     const files = await fs.readdir(join(this.root, 'holders', name)).catch(() => [] as string[]);
     const found: string[] = [];
     for (const file of files.filter(isSha256Hex).sort()) {

@@ -75,7 +75,7 @@ import {
   s3ClientOf,
 } from '@wharf/adapters/blob-s3';
 import type { MongoConnectionOptions } from '@wharf/adapters/mongo';
-import { isSha256Hex, isSha512Hex } from '@wharf/domain';
+import { isSha256Hex, isSha512Hex, ociDigestOrNull } from '@wharf/domain';
 import {
   assertHoldersLimit,
   UploadOffsetMismatchError,
@@ -349,8 +349,7 @@ export class S3UploadSessionStore implements UploadSessionStore {
    */
   async holders(digest: string, limit: number): Promise<string[]> {
     assertHoldersLimit(limit);
-    const sha256 = digest.startsWith('sha256:') && isSha256Hex(digest.slice('sha256:'.length));
-    if (!sha256 && !isAlias(digest)) return [];
+    if (ociDigestOrNull(digest) === null) return [];
     const found: string[] = [];
     let after: string | null = null;
     for (;;) {

@@ -35,6 +35,15 @@ export function parseAnyOciDigest(text: string): OciDigest {
   throw new DigestInvalidError(text, `algorithm '${algorithm}' is not supported`);
 }
 
+/** `parseAnyOciDigest`'s digest, or null where it would throw: for lookups that answer "none" to a malformed digest. */
+export function ociDigestOrNull(text: string): OciDigest | null {
+  try {
+    return parseAnyOciDigest(text);
+  } catch {
+    return null;
+  }
+}
+
 /** The hex of a sha256 digest `sha256:<hex>` (a store key); DigestInvalidError for anything else, sha512 included. */
 export function parseOciDigest(text: string): string {
   const digest = parseAnyOciDigest(text);

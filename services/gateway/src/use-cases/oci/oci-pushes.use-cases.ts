@@ -38,6 +38,7 @@ import {
   descriptorDigest,
   findOciArtifact,
   parseHelmManifest,
+  ociDigestOrNull,
   parseAnyOciDigest,
   parseOciManifest,
   recordedAnnotations,
@@ -528,12 +529,8 @@ export class OciPushesUseCases {
    * session) tells nothing of another's private repository.
    */
   private async discovered(path: { caller: Caller; mount: string | null }): Promise<Mountable | null> {
-    let digest: OciDigest;
-    try {
-      digest = parseAnyOciDigest(path.mount ?? '');
-    } catch {
-      return null;
-    }
+    const digest = ociDigestOrNull(path.mount ?? '');
+    if (digest === null) return null;
     for (const from of await this.sessions.holders(digest.text, MOUNT_CANDIDATES)) {
       const mounted = await this.mountable({ ...path, mount: digest.text, from });
       if (mounted) return mounted;
